@@ -1,0 +1,146 @@
+//! Validation errors that name the field at fault.
+
+use std::fmt;
+
+/// What is wrong with a field's value. Stable snake_case codes (see [`ViolationKind::code`])
+/// are what the API exposes and what translations are keyed by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViolationKind {
+    /// Missing or blank.
+    Required,
+    /// Longer than allowed.
+    TooLong,
+    /// Not in the expected format.
+    Malformed,
+    /// Below the allowed minimum.
+    TooSmall,
+    /// Above the allowed maximum.
+    TooLarge,
+    /// Not one of the allowed values.
+    Unknown,
+    /// Two values that must share a currency do not.
+    CurrencyMismatch,
+    /// Values that must strictly increase do not.
+    NotIncreasing,
+    /// The same value appears twice where it must be unique.
+    Repeated,
+}
+
+impl ViolationKind {
+    /// Stable code, used by the API and the translation files.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Required => "required",
+            Self::TooLong => "too_long",
+            Self::Malformed => "malformed",
+            Self::TooSmall => "too_small",
+            Self::TooLarge => "too_large",
+            Self::Unknown => "unknown",
+            Self::CurrencyMismatch => "currency_mismatch",
+            Self::NotIncreasing => "not_increasing",
+            Self::Repeated => "repeated",
+        }
+    }
+}
+
+/// One field at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// Dotted path of the field, e.g. `emails.1` or `stages.2.probability`.
+    pub field: String,
+    /// What is wrong with it.
+    pub kind: ViolationKind,
+}
+
+/// One or more fields at fault. Never empty.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ValidationError {
+    errors: Vec<FieldError>,
+}
+
+impl ValidationError {
+    /// A single field at fault.
+    pub fn field(field: impl Into<String>, kind: ViolationKind) -> Self {
+        Self {
+            errors: vec![FieldError {
+                field: field.into(),
+                kind,
+            }],
+        }
+    }
+
+    /// The fields at fault, in the order found.
+    pub fn errors(&self) -> &[FieldError] {
+        &self.errors
+    }
+
+    /// Prefixes every field path (for values nested in a larger input).
+    #[must_use]
+    pub fn at(mut self, prefix: &str) -> Self {
+        for e in &mut self.errors {
+            e.field = if e.field.is_empty() {
+                prefix.to_owned()
+            } else {
+                format!("{prefix}.{}", e.field)
+            };
+        }
+        self
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self
+            .errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.kind.code()))
+            .collect();
+        write!(f, "invalid input ({})", parts.join(", "))
+    }
+}
+
+/// Collects field errors across a whole input, so a caller learns every fault at once.
+#[derive(Debug, Default)]
+pub struct Validator {
+    errors: Vec<FieldError>,
+}
+
+impl Validator {
+    /// An empty collector.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Keeps the value if `result` is `Ok`, records its errors under `field` otherwise.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, ValidationError>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.errors.extend(e.at(field).errors);
+                None
+            }
+        }
+    }
+
+    /// Records one error.
+    pub fn push(&mut self, field: impl Into<String>, kind: ViolationKind) {
+        self.errors.push(FieldError {
+            field: field.into(),
+            kind,
+        });
+    }
+
+    /// `Ok(())` when nothing was recorded.
+    ///
+    /// # Errors
+    /// Every recorded field error, as one [`ValidationError`].
+    pub fn finish(self) -> Result<(), ValidationError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ValidationError {
+                errors: self.errors,
+            })
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! Pure CRM business rules: entities, value objects and the decisions made on them.
+//!
+//! This crate does no IO and depends on no runtime, database, HTTP or search crate (a tidy
+//! test in `tests/tidy.rs` enforces it). Everything a rule decides is unit-testable in
+//! microseconds: stage progression, closed-deal locking, forecast arithmetic, duplicate
+//! matching, visibility and permissions, value validation.
+#![forbid(unsafe_code)]
+
+pub mod actor;
+pub mod contact;
+pub mod email;
+pub mod phone;
+pub mod duplicates;
+pub mod error;
+pub mod event;
+pub mod forecast;
+pub mod ids;
+pub mod money;
+pub mod opportunity;
+pub mod organization;
+pub mod pipeline;
+pub mod tenant;
+pub mod text;
+pub mod user;
+pub mod visibility;
+
+pub use actor::Actor;
+pub use error::{FieldError, ValidationError, ViolationKind};
+pub use ids::*;

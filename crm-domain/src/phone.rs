@@ -1,0 +1,111 @@
+//! Phone numbers, read with the tenant's country and normalised to E.164.
+
+use crate::error::{ValidationError, ViolationKind};
+use crate::tenant::CountryCode;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A valid phone number in E.164 form ("+33612345678"). Personal data: stored encrypted,
+/// looked up by blind index.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PhoneNumber(String);
+
+impl PhoneNumber {
+    /// Reads a number as written by a user: "06 12 34 56 78" with country FR, or an
+    /// international form "+33 6 12 34 56 78" / "0033612345678" whatever the country.
+    ///
+    /// # Errors
+    /// `required` when blank, `too_long` past 40 characters, `malformed` when it is not a
+    /// valid number.
+    pub fn parse(raw: &str, country: CountryCode) -> Result<Self, ValidationError> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err(ValidationError::field("", ViolationKind::Required));
+        }
+        if s.chars().count() > 40 {
+            return Err(ValidationError::field("", ViolationKind::TooLong));
+        }
+        let s = match s.strip_prefix("00") {
+            Some(rest) => format!("+{rest}"),
+            None => s.to_owned(),
+        };
+        let parsed = phonenumber::parse(country.phone_region(), &s)
+            .map_err(|_| ValidationError::field("", ViolationKind::Malformed))?;
+        if !phonenumber::is_valid(&parsed) {
+            return Err(ValidationError::field("", ViolationKind::Malformed));
+        }
+        let e164 = parsed.format().mode(phonenumber::Mode::E164).to_string();
+        Ok(Self(e164))
+    }
+
+    /// Reads a number already in E.164 form (from storage).
+    ///
+    /// # Errors
+    /// `malformed` when not `+` followed by 8 to 15 digits.
+    pub fn from_e164(raw: &str) -> Result<Self, ValidationError> {
+        let digits = raw.strip_prefix('+').unwrap_or("");
+        if (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(ValidationError::field("", ViolationKind::Malformed))
+        }
+    }
+
+    /// The E.164 form.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for PhoneNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PhoneNumber(<redacted>)")
+    }
+}
+
+impl TryFrom<String> for PhoneNumber {
+    type Error = ValidationError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::from_e164(&s)
+    }
+}
+
+impl From<PhoneNumber> for String {
+    fn from(p: PhoneNumber) -> String {
+        p.0
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn fr(raw: &str) -> Result<String, ValidationError> {
+        PhoneNumber::parse(raw, CountryCode::FR).map(|p| p.0)
+    }
+
+    #[test]
+    fn french_national_forms() {
+        assert_eq!(fr("06 12 34 56 78").unwrap(), "+33612345678");
+        assert_eq!(fr("06.12.34.56.78").unwrap(), "+33612345678");
+        assert_eq!(fr("01-42-68-53-00").unwrap(), "+33142685300");
+        assert_eq!(fr("+33 6 12 34 56 78").unwrap(), "+33612345678");
+        assert_eq!(fr("0033612345678").unwrap(), "+33612345678");
+    }
+
+    #[test]
+    fn other_countries() {
+        let be = CountryCode::parse("BE").unwrap();
+        assert_eq!(PhoneNumber::parse("0470 12 34 56", be).unwrap().0, "+32470123456");
+        assert_eq!(fr("+44 20 7946 0958").unwrap(), "+442079460958");
+    }
+
+    #[test]
+    fn refuses_garbage() {
+        for bad in ["", "abc", "12", "06 12 34", "+33 6 12 34 56 78 90 12", &"9".repeat(50)] {
+            assert!(fr(bad).is_err(), "{bad}");
+        }
+    }
+}

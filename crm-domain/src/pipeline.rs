@@ -1,0 +1,230 @@
+//! Pipelines: ordered lists of stages whose probabilities strictly increase.
+
+use crate::error::{ValidationError, Validator, ViolationKind};
+use crate::event::{Diff, FieldChange, Sensitivity};
+use crate::ids::{PipelineId, StageId, TenantId};
+use crate::money::Probability;
+use crate::text::{Label, Name, fold};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Most stages in one pipeline.
+pub const MAX_STAGES: usize = 30;
+
+/// One step of a pipeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stage {
+    /// Id, stable across renames.
+    pub id: StageId,
+    /// Name.
+    pub name: Label,
+    /// Default probability of opportunities at this stage.
+    pub probability: Probability,
+}
+
+/// A sales pipeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pipeline {
+    /// Id.
+    pub id: PipelineId,
+    /// Tenant.
+    pub tenant_id: TenantId,
+    /// Name.
+    pub name: Name,
+    /// Stages in order; never empty; probabilities strictly increase.
+    pub stages: Vec<Stage>,
+    /// Optimistic-concurrency version.
+    pub version: i64,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A stage as given by a caller. `id` names an existing stage to keep; `None` adds one.
+#[derive(Debug, Clone)]
+pub struct StageInput {
+    /// Existing stage, if any.
+    pub id: Option<StageId>,
+    /// Name.
+    pub name: String,
+    /// Probability in whole percent.
+    pub probability: i64,
+}
+
+/// Checks a stage list: 1 to 30 stages, unique names (folded), probabilities in 0..=100
+/// strictly increasing. New stages get ids from `new_id`.
+///
+/// # Errors
+/// Every field at fault, e.g. `stages.2.probability: not_increasing`.
+pub fn parse_stages(
+    input: &[StageInput],
+    existing: &[Stage],
+    mut new_id: impl FnMut() -> StageId,
+) -> Result<Vec<Stage>, ValidationError> {
+    let mut v = Validator::new();
+    if input.is_empty() {
+        v.push("stages", ViolationKind::Required);
+        return v.finish().map(|()| Vec::new());
+    }
+    if input.len() > MAX_STAGES {
+        v.push("stages", ViolationKind::TooLarge);
+        return v.finish().map(|()| Vec::new());
+    }
+    let mut out: Vec<Stage> = Vec::with_capacity(input.len());
+    let mut names: Vec<String> = Vec::new();
+    let mut prev: Option<Probability> = None;
+    for (i, s) in input.iter().enumerate() {
+        let name = v.check(&format!("stages.{i}.name"), Label::parse(&s.name));
+        let p = v.check(&format!("stages.{i}.probability"), Probability::new(s.probability));
+        if let Some(n) = &name {
+            let f = fold(n.as_str());
+            if names.contains(&f) {
+                v.push(format!("stages.{i}.name"), ViolationKind::Repeated);
+            }
+            names.push(f);
+        }
+        if let (Some(p), Some(q)) = (p, prev)
+            && p <= q
+        {
+            v.push(format!("stages.{i}.probability"), ViolationKind::NotIncreasing);
+        }
+        if p.is_some() {
+            prev = p;
+        }
+        let id = match s.id {
+            Some(id) if existing.iter().any(|e| e.id == id) => {
+                if out.iter().any(|o| o.id == id) {
+                    v.push(format!("stages.{i}.id"), ViolationKind::Repeated);
+                }
+                Some(id)
+            }
+            Some(_) => {
+                v.push(format!("stages.{i}.id"), ViolationKind::Unknown);
+                None
+            }
+            None => Some(new_id()),
+        };
+        if let (Some(name), Some(probability), Some(id)) = (name, p, id) {
+            out.push(Stage {
+                id,
+                name,
+                probability,
+            });
+        }
+    }
+    v.finish()?;
+    Ok(out)
+}
+
+impl Pipeline {
+    /// Position of a stage, if it belongs to this pipeline.
+    pub fn position(&self, stage: StageId) -> Option<usize> {
+        self.stages.iter().position(|s| s.id == stage)
+    }
+
+    /// A stage of this pipeline.
+    pub fn stage(&self, stage: StageId) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.id == stage)
+    }
+
+    /// The first stage.
+    pub fn first_stage(&self) -> Option<&Stage> {
+        self.stages.first()
+    }
+
+    /// Whether the stage is the last one (the only one a deal can be won from).
+    pub fn is_last(&self, stage: StageId) -> bool {
+        self.stages.last().is_some_and(|s| s.id == stage)
+    }
+
+    /// Ids of stages present in `self` but not in `next` (removed by an update).
+    pub fn removed_stages(&self, next: &[Stage]) -> Vec<StageId> {
+        self.stages
+            .iter()
+            .filter(|s| !next.iter().any(|n| n.id == s.id))
+            .map(|s| s.id)
+            .collect()
+    }
+
+    /// Field changes between two versions.
+    pub fn changes(before: Option<&Self>, after: &Self) -> Vec<FieldChange> {
+        let mut d = Diff::new();
+        d.field("name", before.map(|b| &b.name), &after.name, Sensitivity::Clear);
+        d.field("stages", before.map(|b| &b.stages), &after.stages, Sensitivity::Clear);
+        d.into_changes()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use uuid::Uuid;
+
+    pub(crate) fn stages(probs: &[i64]) -> Vec<StageInput> {
+        probs
+            .iter()
+            .enumerate()
+            .map(|(i, p)| StageInput {
+                id: None,
+                name: format!("Étape {i}"),
+                probability: *p,
+            })
+            .collect()
+    }
+
+    pub(crate) fn counter() -> impl FnMut() -> StageId {
+        let mut n = 0u128;
+        move || {
+            n += 1;
+            StageId::from_uuid(Uuid::from_u128(n))
+        }
+    }
+
+    #[test]
+    fn accepts_increasing() {
+        let s = parse_stages(&stages(&[10, 30, 60, 90]), &[], counter()).unwrap();
+        assert_eq!(s.len(), 4);
+        assert_eq!(s[2].probability.percent(), 60);
+    }
+
+    #[test]
+    fn refuses_flat_or_decreasing() {
+        let e = parse_stages(&stages(&[10, 30, 30, 20]), &[], counter()).unwrap_err();
+        let f: Vec<_> = e.errors().iter().map(|e| (e.field.as_str(), e.kind)).collect();
+        assert_eq!(
+            f,
+            [
+                ("stages.2.probability", ViolationKind::NotIncreasing),
+                ("stages.3.probability", ViolationKind::NotIncreasing)
+            ]
+        );
+    }
+
+    #[test]
+    fn refuses_empty_repeated_and_unknown_ids() {
+        assert!(parse_stages(&[], &[], counter()).is_err());
+        let mut s = stages(&[10, 20]);
+        s[1].name = "ÉTAPE 0".into();
+        assert_eq!(
+            parse_stages(&s, &[], counter()).unwrap_err().errors()[0].field,
+            "stages.1.name"
+        );
+        let mut s = stages(&[10]);
+        s[0].id = Some(StageId::from_uuid(Uuid::from_u128(99)));
+        assert_eq!(
+            parse_stages(&s, &[], counter()).unwrap_err().errors()[0].field,
+            "stages.0.id"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn accepted_iff_strictly_increasing(probs in proptest::collection::vec(0i64..=100, 1..12)) {
+            let ok = probs.windows(2).all(|w| w[0] < w[1]);
+            prop_assert_eq!(parse_stages(&stages(&probs), &[], counter()).is_ok(), ok);
+        }
+    }
+}

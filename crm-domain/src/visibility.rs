@@ -1,0 +1,188 @@
+//! Visibility and permissions as data: which records an actor sees, what they may do.
+//!
+//! Not visible means "does not exist" (the API answers 404); visible but not allowed means
+//! forbidden (403). Stores turn a [`RecordScope`] into query filters; nothing is filtered
+//! after fetching.
+
+use crate::actor::Actor;
+use crate::ids::UserId;
+use crate::user::Role;
+
+/// Owned records (contacts, opportunities) an actor may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordScope {
+    /// Every record of the tenant.
+    Tenant,
+    /// Records owned by this user.
+    OwnedBy(UserId),
+    /// Records owned by this manager or by a member of a team they lead.
+    TeamsLedBy(UserId),
+    /// None.
+    Nothing,
+}
+
+impl RecordScope {
+    /// Whether a record is in scope, given its owner and the manager of the owner's team
+    /// (the same decision the store makes in SQL; used by in-memory fakes and tests).
+    pub fn admits(self, owner: UserId, owner_team_manager: Option<UserId>) -> bool {
+        match self {
+            Self::Tenant => true,
+            Self::OwnedBy(u) => owner == u,
+            Self::TeamsLedBy(m) => owner == m || owner_team_manager == Some(m),
+            Self::Nothing => false,
+        }
+    }
+}
+
+/// Kinds of owned records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owned {
+    /// Contacts.
+    Contact,
+    /// Opportunities.
+    Opportunity,
+}
+
+/// Which owned records the actor sees.
+pub fn read_scope(actor: &Actor, kind: Owned) -> RecordScope {
+    match actor {
+        Actor::Operator => RecordScope::Nothing,
+        Actor::System { .. } => RecordScope::Tenant,
+        Actor::User { user_id, role, .. } => match (role, kind) {
+            (Role::Admin | Role::Observer, _) => RecordScope::Tenant,
+            (Role::Marketing, Owned::Contact) => RecordScope::Tenant,
+            (Role::Marketing, Owned::Opportunity) => RecordScope::Nothing,
+            (Role::Manager, _) => RecordScope::TeamsLedBy(*user_id),
+            (Role::Sales, _) => RecordScope::OwnedBy(*user_id),
+        },
+    }
+}
+
+/// Something an actor may or may not do, checked before any write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capability {
+    /// Create, edit, delete the contacts in their scope.
+    WriteContacts,
+    /// Create, edit, delete organizations.
+    WriteOrganizations,
+    /// Create, edit, move, win, lose the opportunities in their scope.
+    WriteOpportunities,
+    /// Reopen a won or lost opportunity.
+    ReopenOpportunities,
+    /// Create and change pipelines and stages.
+    ManagePipelines,
+    /// Create and change users and teams.
+    ManageUsers,
+    /// Change the tenant's settings.
+    ManageTenant,
+    /// Bring a deleted record back.
+    RestoreDeleted,
+    /// Read the whole audit history (by user, by period).
+    ReadAudit,
+    /// Read the forecast of the opportunities in scope.
+    ReadForecast,
+    /// Create tenants.
+    CreateTenants,
+}
+
+/// Whether the actor has a capability.
+pub fn allows(actor: &Actor, cap: Capability) -> bool {
+    use Capability as C;
+    match actor {
+        Actor::Operator => cap == C::CreateTenants,
+        Actor::System { .. } => cap != C::CreateTenants,
+        Actor::User { role, .. } => match role {
+            Role::Admin => cap != C::CreateTenants,
+            Role::Manager | Role::Sales => matches!(
+                cap,
+                C::WriteContacts | C::WriteOrganizations | C::WriteOpportunities | C::ReadForecast
+            ),
+            Role::Marketing => false,
+            Role::Observer => matches!(cap, C::ReadAudit | C::ReadForecast),
+        },
+    }
+}
+
+/// Whether the actor may make `owner` the owner of a record. `owner_team_manager` is the
+/// manager of the proposed owner's team, if any.
+pub fn may_assign_owner(actor: &Actor, owner: UserId, owner_team_manager: Option<UserId>) -> bool {
+    match actor {
+        Actor::Operator => false,
+        Actor::System { .. } => true,
+        Actor::User { user_id, role, .. } => match role {
+            Role::Admin => true,
+            Role::Manager => owner == *user_id || owner_team_manager == Some(*user_id),
+            Role::Sales => owner == *user_id,
+            Role::Marketing | Role::Observer => false,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::TenantId;
+    use uuid::Uuid;
+
+    fn user(role: Role, n: u128) -> Actor {
+        Actor::User {
+            tenant_id: TenantId::from_uuid(Uuid::from_u128(1)),
+            user_id: UserId::from_uuid(Uuid::from_u128(n)),
+            role,
+        }
+    }
+    fn uid(n: u128) -> UserId {
+        UserId::from_uuid(Uuid::from_u128(n))
+    }
+
+    #[test]
+    fn scopes_by_role() {
+        assert_eq!(read_scope(&user(Role::Admin, 7), Owned::Contact), RecordScope::Tenant);
+        assert_eq!(read_scope(&user(Role::Observer, 7), Owned::Opportunity), RecordScope::Tenant);
+        assert_eq!(read_scope(&user(Role::Marketing, 7), Owned::Contact), RecordScope::Tenant);
+        assert_eq!(read_scope(&user(Role::Marketing, 7), Owned::Opportunity), RecordScope::Nothing);
+        assert_eq!(read_scope(&user(Role::Manager, 7), Owned::Contact), RecordScope::TeamsLedBy(uid(7)));
+        assert_eq!(read_scope(&user(Role::Sales, 7), Owned::Contact), RecordScope::OwnedBy(uid(7)));
+        assert_eq!(read_scope(&Actor::Operator, Owned::Contact), RecordScope::Nothing);
+    }
+
+    #[test]
+    fn scope_admits() {
+        let m = uid(7);
+        assert!(RecordScope::TeamsLedBy(m).admits(m, None));
+        assert!(RecordScope::TeamsLedBy(m).admits(uid(8), Some(m)));
+        assert!(!RecordScope::TeamsLedBy(m).admits(uid(8), Some(uid(9))));
+        assert!(RecordScope::OwnedBy(m).admits(m, None));
+        assert!(!RecordScope::OwnedBy(m).admits(uid(8), Some(m)));
+        assert!(!RecordScope::Nothing.admits(m, None));
+    }
+
+    #[test]
+    fn capability_matrix() {
+        use Capability as C;
+        let writers = [Role::Admin, Role::Manager, Role::Sales];
+        for r in Role::ALL {
+            let a = user(r, 1);
+            assert_eq!(allows(&a, C::WriteContacts), writers.contains(&r), "{r:?}");
+            assert_eq!(allows(&a, C::WriteOpportunities), writers.contains(&r), "{r:?}");
+            assert_eq!(allows(&a, C::ReopenOpportunities), r == Role::Admin, "{r:?}");
+            assert_eq!(allows(&a, C::ManagePipelines), r == Role::Admin, "{r:?}");
+            assert_eq!(allows(&a, C::RestoreDeleted), r == Role::Admin, "{r:?}");
+            assert!(!allows(&a, C::CreateTenants));
+        }
+        assert!(allows(&Actor::Operator, C::CreateTenants));
+        assert!(!allows(&Actor::Operator, C::WriteContacts));
+    }
+
+    #[test]
+    fn owner_assignment() {
+        let m = user(Role::Manager, 7);
+        assert!(may_assign_owner(&m, uid(7), None));
+        assert!(may_assign_owner(&m, uid(8), Some(uid(7))));
+        assert!(!may_assign_owner(&m, uid(8), Some(uid(9))));
+        assert!(may_assign_owner(&user(Role::Sales, 3), uid(3), None));
+        assert!(!may_assign_owner(&user(Role::Sales, 3), uid(4), None));
+        assert!(may_assign_owner(&user(Role::Admin, 3), uid(4), None));
+        assert!(!may_assign_owner(&user(Role::Observer, 3), uid(3), None));
+    }
+}
