@@ -1,0 +1,114 @@
+//! The application: the store and environment ports the services run on, plus the checks
+//! every use case shares (tenant of the actor, capabilities, scopes, events).
+
+use crate::env::{Clock, IdGenerator, SystemClock, UuidV7};
+use crate::error::ServiceError;
+use crate::query::Scope;
+use crm_domain::Actor;
+use crm_domain::TenantId;
+use crm_domain::event::{EntityType, FieldChange, NewEvent};
+use crm_domain::visibility::{Capability, Owned, allows, read_scope};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The CRM's use cases over a store `S`, a clock `C` and an id generator `I`. Cheap to
+/// clone; share one per process.
+#[derive(Debug)]
+pub struct App<S, C = SystemClock, I = UuidV7> {
+    pub(crate) store: Arc<S>,
+    pub(crate) clock: C,
+    pub(crate) ids: I,
+}
+
+impl<S, C: Clone, I: Clone> Clone for App<S, C, I> {
+    fn clone(&self) -> Self {
+        Self {
+            store: Arc::clone(&self.store),
+            clock: self.clock.clone(),
+            ids: self.ids.clone(),
+        }
+    }
+}
+
+impl<S> App<S> {
+    /// Services on `store` with the system clock and UUIDv7 ids.
+    pub fn new(store: S) -> Self {
+        Self::with_env(store, SystemClock, UuidV7)
+    }
+}
+
+impl<S, C, I> App<S, C, I> {
+    /// Services with a chosen clock and id generator (tests).
+    pub fn with_env(store: S, clock: C, ids: I) -> Self {
+        Self {
+            store: Arc::new(store),
+            clock,
+            ids,
+        }
+    }
+
+    /// The store, for readiness checks and embedding code that needs adapter extras.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+}
+
+impl<S, C: Clock, I: IdGenerator> App<S, C, I> {
+    pub(crate) fn new_id(&self) -> Uuid {
+        self.ids.new_uuid()
+    }
+}
+
+/// The tenant the actor acts in.
+///
+/// # Errors
+/// `Forbidden` for the platform operator, who sees no tenant data.
+pub(crate) fn tenant_of(actor: &Actor) -> Result<TenantId, ServiceError> {
+    actor.tenant_id().ok_or(ServiceError::Forbidden)
+}
+
+/// Fails with `Forbidden` unless the actor has the capability.
+pub(crate) fn require(actor: &Actor, cap: Capability) -> Result<(), ServiceError> {
+    if allows(actor, cap) {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden)
+    }
+}
+
+/// The scope of owned records of a kind for the actor.
+pub(crate) fn scope(actor: &Actor, kind: Owned) -> Result<Scope, ServiceError> {
+    Ok(Scope {
+        tenant_id: tenant_of(actor)?,
+        records: read_scope(actor, kind),
+    })
+}
+
+/// Fails with `Conflict` if the caller's version is not the loaded one (the store checks
+/// again inside its transaction).
+pub(crate) fn check_version(loaded: i64, expected: i64) -> Result<(), ServiceError> {
+    if loaded == expected {
+        Ok(())
+    } else {
+        Err(ServiceError::Conflict)
+    }
+}
+
+/// An event of the actor about an entity.
+pub(crate) fn event(
+    actor: &Actor,
+    entity_type: EntityType,
+    entity_id: Uuid,
+    kind: &'static str,
+    owner_id: Option<Uuid>,
+    changes: Vec<FieldChange>,
+) -> NewEvent {
+    NewEvent {
+        actor: *actor,
+        entity_type,
+        entity_id,
+        kind,
+        owner_id,
+        changes,
+    }
+}

@@ -1,0 +1,41 @@
+//! The cipher port: field encryption and keyed blind indexes, per tenant.
+
+use crm_domain::TenantId;
+
+/// Why a value could not be decrypted or encrypted.
+#[derive(Debug, thiserror::Error)]
+pub enum CipherError {
+    /// The ciphertext names a key id this installation does not have.
+    #[error("unknown key id {0}")]
+    UnknownKey(u32),
+    /// The ciphertext is malformed, was tampered with, or is bound to another context.
+    #[error("ciphertext rejected")]
+    Rejected,
+    /// The system random generator failed.
+    #[error("random generator failure")]
+    Random,
+}
+
+/// Encrypts personal fields at rest and computes blind indexes for equality lookups.
+///
+/// Implementations derive a separate key per tenant, so a ciphertext or index of one tenant
+/// is useless in another.
+pub trait Cipher: Send + Sync + 'static {
+    /// Encrypts `plaintext`, bound to `context` (associated data such as tenant, table,
+    /// column and row id): decrypting with any other context fails. The output carries the
+    /// key id so keys can rotate.
+    ///
+    /// # Errors
+    /// `Random` when no nonce can be drawn.
+    fn encrypt(&self, tenant: TenantId, context: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CipherError>;
+
+    /// Decrypts what [`Cipher::encrypt`] produced for the same tenant and context.
+    ///
+    /// # Errors
+    /// `UnknownKey` or `Rejected`.
+    fn decrypt(&self, tenant: TenantId, context: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, CipherError>;
+
+    /// A keyed hash (HMAC-SHA256) of `value` for equality lookups, separated by `domain`
+    /// ("email", "phone"...). Deterministic for a tenant, unrelated across tenants.
+    fn blind_index(&self, tenant: TenantId, domain: &str, value: &[u8]) -> [u8; 32];
+}

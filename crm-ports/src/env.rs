@@ -1,0 +1,36 @@
+//! Clock and id-generator ports, with their production implementations.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// The current time.
+pub trait Clock: Send + Sync + 'static {
+    /// Now, in UTC.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// New ids.
+pub trait IdGenerator: Send + Sync + 'static {
+    /// A fresh UUID (v7 in production, so ids sort by creation).
+    fn new_uuid(&self) -> Uuid;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// UUIDv7 ids.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UuidV7;
+
+impl IdGenerator for UuidV7 {
+    fn new_uuid(&self) -> Uuid {
+        Uuid::now_v7()
+    }
+}

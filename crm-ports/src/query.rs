@@ -1,0 +1,161 @@
+//! List queries, pages and audit-history queries shared by services and stores.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use crm_domain::contact::ContactKind;
+use crm_domain::event::EntityType;
+use crm_domain::opportunity::Status;
+use crm_domain::text::Tag;
+use crm_domain::visibility::RecordScope;
+use crm_domain::{OrganizationId, PipelineId, StageId, TenantId, UserId};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// Largest page a list returns.
+pub const MAX_PAGE_SIZE: u32 = 200;
+/// Page size when none is asked for.
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+
+/// Sort orders of lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    /// Folded name (last then first for people), the same on every backend.
+    #[default]
+    Name,
+    /// Creation time.
+    CreatedAt,
+    /// Last change.
+    UpdatedAt,
+}
+
+/// Page request: sort, direction, opaque cursor, size.
+#[derive(Debug, Clone, Default)]
+pub struct PageRequest {
+    /// Sort key.
+    pub sort: SortKey,
+    /// Newest/last first.
+    pub descending: bool,
+    /// Opaque cursor from a previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1 to [`MAX_PAGE_SIZE`]; [`DEFAULT_PAGE_SIZE`] when `None`.
+    pub limit: Option<u32>,
+}
+
+/// One page of results.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// Items in order.
+    pub items: Vec<T>,
+    /// Cursor of the next page, `None` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// Filters of the contact list.
+#[derive(Debug, Clone, Default)]
+pub struct ContactFilter {
+    /// Kind.
+    pub kind: Option<ContactKind>,
+    /// Owner.
+    pub owner_id: Option<UserId>,
+    /// Carries this tag.
+    pub tag: Option<Tag>,
+    /// Belongs to this organization.
+    pub organization_id: Option<OrganizationId>,
+    /// Changed at or after.
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// Filters of the opportunity list.
+#[derive(Debug, Clone, Default)]
+pub struct OpportunityFilter {
+    /// Owner.
+    pub owner_id: Option<UserId>,
+    /// Pipeline.
+    pub pipeline_id: Option<PipelineId>,
+    /// Stage.
+    pub stage_id: Option<StageId>,
+    /// Status code (`open`, `won`, `lost`).
+    pub status: Option<&'static str>,
+    /// Expected close on or after.
+    pub close_from: Option<NaiveDate>,
+    /// Expected close on or before.
+    pub close_to: Option<NaiveDate>,
+}
+
+impl OpportunityFilter {
+    /// Status filter from a [`Status`].
+    pub fn with_status(mut self, s: &Status) -> Self {
+        self.status = Some(s.code());
+        self
+    }
+}
+
+/// What a store list call is scoped by: the tenant and the actor's visibility.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope {
+    /// Tenant.
+    pub tenant_id: TenantId,
+    /// Visible owned records.
+    pub records: RecordScope,
+}
+
+/// Audit history selection.
+#[derive(Debug, Clone)]
+pub enum HistoryQuery {
+    /// Every event about one entity (and entities merged into it).
+    Entity {
+        /// Entity type.
+        entity_type: EntityType,
+        /// Entity id.
+        entity_id: Uuid,
+    },
+    /// Every event by one user in a period.
+    Actor {
+        /// The user.
+        user_id: UserId,
+        /// From (inclusive).
+        from: DateTime<Utc>,
+        /// To (exclusive).
+        to: DateTime<Utc>,
+    },
+    /// Every event in a period.
+    Period {
+        /// From (inclusive).
+        from: DateTime<Utc>,
+        /// To (exclusive).
+        to: DateTime<Utc>,
+    },
+}
+
+/// One change of a recorded event, decrypted for an authorized reader.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedChange {
+    /// Field.
+    pub field: String,
+    /// Before.
+    pub before: Option<Value>,
+    /// After.
+    pub after: Option<Value>,
+}
+
+/// An event as read back from the log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord {
+    /// Per-tenant sequence number, following commit order, no gaps.
+    pub seq: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// `user`, `operator` or `system`.
+    pub actor_kind: String,
+    /// The acting user, if a user.
+    pub actor_id: Option<UserId>,
+    /// Entity type.
+    pub entity_type: EntityType,
+    /// Entity id.
+    pub entity_id: Uuid,
+    /// Change kind.
+    pub kind: String,
+    /// Owner of the entity after the change.
+    pub owner_id: Option<Uuid>,
+    /// Field changes (sensitive values decrypted).
+    pub changes: Vec<RecordedChange>,
+}

@@ -1,0 +1,253 @@
+//! Contacts: create (with duplicate detection), read, list, edit, reassign, delete,
+//! restore, merge.
+
+use crate::app::{App, check_version, event, require, scope, tenant_of};
+use crate::env::{Clock, IdGenerator};
+use crate::error::{DuplicateCandidate, ServiceError, StoreError};
+use crate::query::{ContactFilter, Page, PageRequest};
+use crate::store::{Deletable, Store};
+use crm_domain::contact::{Contact, ContactInput};
+use crm_domain::duplicates::{Identity, match_reasons};
+use crm_domain::event::EntityType;
+use crm_domain::visibility::{Capability, Owned, may_assign_owner, read_scope};
+use crm_domain::{Actor, ContactId, TenantId, UserId, ValidationError, ViolationKind};
+
+fn identity(c: &Contact) -> Identity<'_> {
+    Identity {
+        first_name: c.fields.first_name.as_str(),
+        last_name: c.fields.last_name.as_str(),
+        emails: &c.fields.emails,
+        phones: &c.fields.phones,
+    }
+}
+
+impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
+    /// Checks that `owner` is a user of the tenant the actor may assign records to.
+    pub(crate) async fn check_owner(&self, actor: &Actor, tenant: TenantId, owner: UserId) -> Result<(), ServiceError> {
+        match self.store.user(tenant, owner).await {
+            Ok(_) => {}
+            Err(StoreError::NotFound) => return Err(ValidationError::field("owner_id", ViolationKind::Unknown).into()),
+            Err(e) => return Err(e.into()),
+        }
+        let manager = self.store.team_manager_of(tenant, owner).await?;
+        if may_assign_owner(actor, owner, manager) {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden)
+        }
+    }
+
+    /// The owner of a new record: the one asked for, else the acting user.
+    pub(crate) fn owner_or_self(actor: &Actor, owner: Option<UserId>) -> Result<UserId, ServiceError> {
+        owner
+            .or_else(|| actor.user_id())
+            .ok_or_else(|| ValidationError::field("owner_id", ViolationKind::Required).into())
+    }
+
+    /// Creates a contact. Unless `confirm_duplicates`, refuses with the likely duplicates
+    /// found in the whole tenant (those the actor may not see come without details).
+    ///
+    /// # Errors
+    /// `Forbidden`, `Invalid` (every bad field), `PossibleDuplicates`.
+    pub async fn create_contact(
+        &self,
+        actor: &Actor,
+        input: &ContactInput,
+        owner: Option<UserId>,
+        confirm_duplicates: bool,
+    ) -> Result<Contact, ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        require(actor, Capability::WriteContacts)?;
+        let tenant = self.store.tenant(tenant_id).await?;
+        let (kind, fields) = input.parse(tenant.settings.country)?;
+        let owner_id = Self::owner_or_self(actor, owner)?;
+        self.check_owner(actor, tenant_id, owner_id).await?;
+        let now = self.clock.now();
+        let contact = Contact {
+            id: ContactId::from_uuid(self.new_id()),
+            tenant_id,
+            kind,
+            owner_id,
+            fields,
+            score: 0,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        if !confirm_duplicates {
+            let found = self.find_duplicates(actor, &contact).await?;
+            if !found.is_empty() {
+                return Err(ServiceError::PossibleDuplicates(found));
+            }
+        }
+        let ev = event(actor, EntityType::Contact, contact.id.as_uuid(), "created", Some(owner_id.as_uuid()), Contact::changes(None, &contact));
+        self.store.create_contact(&contact, &ev).await?;
+        Ok(contact)
+    }
+
+    /// Likely duplicates of a contact across the whole tenant.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn find_duplicates(&self, actor: &Actor, probe: &Contact) -> Result<Vec<DuplicateCandidate>, ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        let rows = self
+            .store
+            .duplicate_candidates(tenant_id, read_scope(actor, Owned::Contact), probe)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter(|r| r.contact.id != probe.id)
+            .filter_map(|r| {
+                let reasons = match_reasons(&identity(probe), &identity(&r.contact));
+                if reasons.is_empty() {
+                    return None;
+                }
+                Some(if r.visible {
+                    DuplicateCandidate {
+                        contact_id: Some(r.contact.id),
+                        display_name: Some(format!("{} {}", r.contact.fields.first_name, r.contact.fields.last_name)),
+                        reasons,
+                    }
+                } else {
+                    DuplicateCandidate {
+                        contact_id: None,
+                        display_name: None,
+                        reasons,
+                    }
+                })
+            })
+            .collect())
+    }
+
+    /// A contact the actor may see.
+    ///
+    /// # Errors
+    /// `NotFound` when missing, deleted, of another tenant or out of scope.
+    pub async fn contact(&self, actor: &Actor, id: ContactId) -> Result<Contact, ServiceError> {
+        Ok(self.store.contact(scope(actor, Owned::Contact)?, id).await?)
+    }
+
+    /// A page of the contacts the actor may see.
+    ///
+    /// # Errors
+    /// `Invalid` for a bad cursor or page size.
+    pub async fn list_contacts(&self, actor: &Actor, filter: &ContactFilter, page: &PageRequest) -> Result<Page<Contact>, ServiceError> {
+        Ok(self.store.list_contacts(scope(actor, Owned::Contact)?, filter, page).await?)
+    }
+
+    /// Replaces a contact's kind and editable fields.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `Conflict`, `Invalid`.
+    pub async fn update_contact(&self, actor: &Actor, id: ContactId, expected_version: i64, input: &ContactInput) -> Result<Contact, ServiceError> {
+        let before = self.contact(actor, id).await?;
+        require(actor, Capability::WriteContacts)?;
+        check_version(before.version, expected_version)?;
+        let tenant = self.store.tenant(before.tenant_id).await?;
+        let (kind, fields) = input.parse(tenant.settings.country)?;
+        let mut after = before.clone();
+        after.kind = kind;
+        after.fields = fields;
+        after.version = expected_version + 1;
+        after.updated_at = self.clock.now();
+        let ev = event(actor, EntityType::Contact, id.as_uuid(), "updated", Some(after.owner_id.as_uuid()), Contact::changes(Some(&before), &after));
+        self.store.update_contact(&after, expected_version, &ev).await?;
+        Ok(after)
+    }
+
+    /// Gives a contact to another owner.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden` (owner outside what the actor may assign), `Conflict`.
+    pub async fn assign_contact(&self, actor: &Actor, id: ContactId, expected_version: i64, owner: UserId) -> Result<Contact, ServiceError> {
+        let before = self.contact(actor, id).await?;
+        require(actor, Capability::WriteContacts)?;
+        check_version(before.version, expected_version)?;
+        self.check_owner(actor, before.tenant_id, owner).await?;
+        let mut after = before.clone();
+        after.owner_id = owner;
+        after.version = expected_version + 1;
+        after.updated_at = self.clock.now();
+        let ev = event(actor, EntityType::Contact, id.as_uuid(), "owner_changed", Some(owner.as_uuid()), Contact::changes(Some(&before), &after));
+        self.store.update_contact(&after, expected_version, &ev).await?;
+        Ok(after)
+    }
+
+    /// Deletes a contact softly; it disappears from every read.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `Conflict`.
+    pub async fn delete_contact(&self, actor: &Actor, id: ContactId, expected_version: i64) -> Result<(), ServiceError> {
+        let c = self.contact(actor, id).await?;
+        require(actor, Capability::WriteContacts)?;
+        check_version(c.version, expected_version)?;
+        let ev = event(actor, EntityType::Contact, id.as_uuid(), "deleted", Some(c.owner_id.as_uuid()), Vec::new());
+        Ok(self.store.soft_delete(c.tenant_id, Deletable::Contact, id.as_uuid(), expected_version, &ev).await?)
+    }
+
+    /// Restores a deleted contact (Admin).
+    ///
+    /// # Errors
+    /// `Forbidden`, `NotFound` when no deleted contact has this id.
+    pub async fn restore_contact(&self, actor: &Actor, id: ContactId) -> Result<Contact, ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        require(actor, Capability::RestoreDeleted)?;
+        let ev = event(actor, EntityType::Contact, id.as_uuid(), "restored", None, Vec::new());
+        self.store.restore(tenant_id, Deletable::Contact, id.as_uuid(), &ev).await?;
+        self.contact(actor, id).await
+    }
+
+    /// Merges `merged` into `kept`: emails, phones and tags are united, empty fields filled,
+    /// opportunities moved; `merged` disappears and its history follows `kept`.
+    ///
+    /// # Errors
+    /// `NotFound` (either not visible), `Forbidden`, `Conflict`, `Invalid` when both ids are
+    /// the same.
+    pub async fn merge_contacts(
+        &self,
+        actor: &Actor,
+        kept: ContactId,
+        kept_version: i64,
+        merged: ContactId,
+        merged_version: i64,
+    ) -> Result<Contact, ServiceError> {
+        if kept == merged {
+            return Err(ValidationError::field("merged_id", ViolationKind::Repeated).into());
+        }
+        let before = self.contact(actor, kept).await?;
+        let other = self.contact(actor, merged).await?;
+        require(actor, Capability::WriteContacts)?;
+        check_version(before.version, kept_version)?;
+        check_version(other.version, merged_version)?;
+        let mut after = before.clone();
+        after.absorb(&other);
+        after.version = kept_version + 1;
+        after.updated_at = self.clock.now();
+        let mut changes = Contact::changes(Some(&before), &after);
+        changes.push(crm_domain::event::FieldChange {
+            field: "merged_from",
+            before: None,
+            after: Some(serde_json::Value::String(merged.to_string())),
+            sensitivity: crm_domain::event::Sensitivity::Clear,
+        });
+        let events = [
+            event(actor, EntityType::Contact, kept.as_uuid(), "merged", Some(after.owner_id.as_uuid()), changes),
+            event(
+                actor,
+                EntityType::Contact,
+                merged.as_uuid(),
+                "merged_into",
+                Some(other.owner_id.as_uuid()),
+                vec![crm_domain::event::FieldChange {
+                    field: "merged_into",
+                    before: None,
+                    after: Some(serde_json::Value::String(kept.to_string())),
+                    sensitivity: crm_domain::event::Sensitivity::Clear,
+                }],
+            ),
+        ];
+        self.store.merge_contacts(&after, kept_version, merged, merged_version, &events).await?;
+        Ok(after)
+    }
+}

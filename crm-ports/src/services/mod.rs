@@ -1,0 +1,10 @@
+//! Use cases, one file per area. Each is a method of [`App`](crate::App).
+
+pub mod audit;
+pub mod contacts;
+pub mod forecast;
+pub mod opportunities;
+pub mod organizations;
+pub mod pipelines;
+pub mod tenants;
+pub mod users;

@@ -1,0 +1,97 @@
+//! Organizations: readable by every role, written by Admins, Managers and Sales.
+
+use crate::app::{App, check_version, event, require, tenant_of};
+use crate::env::{Clock, IdGenerator};
+use crate::error::ServiceError;
+use crate::query::{Page, PageRequest};
+use crate::store::{Deletable, Store};
+use crm_domain::event::EntityType;
+use crm_domain::organization::{Organization, OrganizationFields, OrganizationInput};
+use crm_domain::visibility::Capability;
+use crm_domain::{Actor, OrganizationId};
+
+impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
+    /// Creates an organization.
+    ///
+    /// # Errors
+    /// `Forbidden`, `Invalid`.
+    pub async fn create_organization(&self, actor: &Actor, input: &OrganizationInput) -> Result<Organization, ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        require(actor, Capability::WriteOrganizations)?;
+        let f = OrganizationFields::parse(input)?;
+        let now = self.clock.now();
+        let org = Organization {
+            id: OrganizationId::from_uuid(self.new_id()),
+            tenant_id,
+            name: f.name,
+            domain: f.domain,
+            industry: f.industry,
+            size: f.size,
+            address: f.address,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        let ev = event(actor, EntityType::Organization, org.id.as_uuid(), "created", None, Organization::changes(None, &org));
+        self.store.create_organization(&org, &ev).await?;
+        Ok(org)
+    }
+
+    /// An organization of the actor's tenant.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn organization(&self, actor: &Actor, id: OrganizationId) -> Result<Organization, ServiceError> {
+        Ok(self.store.organization(tenant_of(actor)?, id).await?)
+    }
+
+    /// A page of organizations.
+    ///
+    /// # Errors
+    /// `Invalid` for a bad cursor.
+    pub async fn list_organizations(&self, actor: &Actor, page: &PageRequest) -> Result<Page<Organization>, ServiceError> {
+        Ok(self.store.list_organizations(tenant_of(actor)?, page).await?)
+    }
+
+    /// Replaces an organization's fields.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `Conflict`, `Invalid`.
+    pub async fn update_organization(&self, actor: &Actor, id: OrganizationId, expected_version: i64, input: &OrganizationInput) -> Result<Organization, ServiceError> {
+        let before = self.organization(actor, id).await?;
+        require(actor, Capability::WriteOrganizations)?;
+        check_version(before.version, expected_version)?;
+        let f = OrganizationFields::parse(input)?;
+        let mut after = before.clone();
+        after.apply(f);
+        after.version = expected_version + 1;
+        after.updated_at = self.clock.now();
+        let ev = event(actor, EntityType::Organization, id.as_uuid(), "updated", None, Organization::changes(Some(&before), &after));
+        self.store.update_organization(&after, expected_version, &ev).await?;
+        Ok(after)
+    }
+
+    /// Deletes an organization softly.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `Conflict`.
+    pub async fn delete_organization(&self, actor: &Actor, id: OrganizationId, expected_version: i64) -> Result<(), ServiceError> {
+        let o = self.organization(actor, id).await?;
+        require(actor, Capability::WriteOrganizations)?;
+        check_version(o.version, expected_version)?;
+        let ev = event(actor, EntityType::Organization, id.as_uuid(), "deleted", None, Vec::new());
+        Ok(self.store.soft_delete(o.tenant_id, Deletable::Organization, id.as_uuid(), expected_version, &ev).await?)
+    }
+
+    /// Restores a deleted organization (Admin).
+    ///
+    /// # Errors
+    /// `Forbidden`, `NotFound`.
+    pub async fn restore_organization(&self, actor: &Actor, id: OrganizationId) -> Result<Organization, ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        require(actor, Capability::RestoreDeleted)?;
+        let ev = event(actor, EntityType::Organization, id.as_uuid(), "restored", None, Vec::new());
+        self.store.restore(tenant_id, Deletable::Organization, id.as_uuid(), &ev).await?;
+        self.organization(actor, id).await
+    }
+}

@@ -1,0 +1,135 @@
+//! Tenants: created by the platform operator with their first Admin; settings by Admins.
+
+use crate::app::{App, check_version, event, require, tenant_of};
+use crate::env::{Clock, IdGenerator};
+use crate::error::ServiceError;
+use crate::store::Store;
+use crm_domain::email::EmailAddress;
+use crm_domain::error::Validator;
+use crm_domain::event::EntityType;
+use crm_domain::tenant::{SettingsInput, Tenant, TenantSettings};
+use crm_domain::text::Name;
+use crm_domain::user::{Role, User};
+use crm_domain::visibility::Capability;
+use crm_domain::{Actor, TenantId, UserId};
+
+/// A new tenant as the operator describes it.
+#[derive(Debug, Clone, Default)]
+pub struct NewTenant {
+    /// Company name.
+    pub name: String,
+    /// Settings; defaults are French.
+    pub settings: SettingsInput,
+    /// Email of the first Admin.
+    pub admin_email: String,
+    /// Display name of the first Admin.
+    pub admin_name: String,
+}
+
+impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
+    /// Creates a tenant and its first Admin (operator only).
+    ///
+    /// # Errors
+    /// `Forbidden` unless the operator; `Invalid` naming each bad field (`admin_email:
+    /// repeated` when that email already logs in somewhere).
+    pub async fn create_tenant(&self, actor: &Actor, input: &NewTenant) -> Result<(Tenant, User), ServiceError> {
+        require(actor, Capability::CreateTenants)?;
+        let mut v = Validator::new();
+        let name = v.check("name", Name::parse(&input.name));
+        let settings = v.check("settings", TenantSettings::default().apply(&input.settings));
+        let email = v.check("admin_email", EmailAddress::parse(&input.admin_email));
+        let admin_name = v.check("admin_name", Name::parse(&input.admin_name));
+        v.finish()?;
+        let (Some(name), Some(settings), Some(email), Some(admin_name)) = (name, settings, email, admin_name) else {
+            return Err(ServiceError::Internal("validated input incomplete".into()));
+        };
+        let now = self.clock.now();
+        let tenant = Tenant {
+            id: TenantId::from_uuid(self.new_id()),
+            name,
+            settings,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        let admin = User {
+            id: UserId::from_uuid(self.new_id()),
+            tenant_id: tenant.id,
+            email,
+            display_name: admin_name,
+            role: Role::Admin,
+            team_id: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        let system = Actor::System { tenant_id: tenant.id };
+        let actor_in_tenant = if matches!(actor, Actor::Operator) { system } else { *actor };
+        let events = [
+            event(&actor_in_tenant, EntityType::Tenant, tenant.id.as_uuid(), "created", None, tenant_changes(None, &tenant)),
+            event(&actor_in_tenant, EntityType::User, admin.id.as_uuid(), "created", None, crate::services::users::user_changes(None, &admin)),
+        ];
+        self.store.create_tenant(&tenant, &admin, &events).await?;
+        Ok((tenant, admin))
+    }
+
+    /// Every tenant (operator only).
+    ///
+    /// # Errors
+    /// `Forbidden` unless the operator.
+    pub async fn list_tenants(&self, actor: &Actor) -> Result<Vec<Tenant>, ServiceError> {
+        require(actor, Capability::CreateTenants)?;
+        Ok(self.store.list_tenants().await?)
+    }
+
+    /// The actor's tenant.
+    ///
+    /// # Errors
+    /// `Forbidden` for the operator.
+    pub async fn tenant(&self, actor: &Actor) -> Result<Tenant, ServiceError> {
+        Ok(self.store.tenant(tenant_of(actor)?).await?)
+    }
+
+    /// Renames the tenant and changes its settings (Admin).
+    ///
+    /// # Errors
+    /// `Forbidden`, `Invalid`, `Conflict`.
+    pub async fn update_tenant(
+        &self,
+        actor: &Actor,
+        expected_version: i64,
+        name: Option<&str>,
+        settings: &SettingsInput,
+    ) -> Result<Tenant, ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        require(actor, Capability::ManageTenant)?;
+        let before = self.store.tenant(tenant_id).await?;
+        check_version(before.version, expected_version)?;
+        let mut v = Validator::new();
+        let name = match name {
+            Some(n) => v.check("name", Name::parse(n)),
+            None => Some(before.name.clone()),
+        };
+        let settings = v.check("settings", before.settings.apply(settings));
+        v.finish()?;
+        let (Some(name), Some(settings)) = (name, settings) else {
+            return Err(ServiceError::Internal("validated input incomplete".into()));
+        };
+        let mut after = before.clone();
+        after.name = name;
+        after.settings = settings;
+        after.version = expected_version + 1;
+        after.updated_at = self.clock.now();
+        let ev = event(actor, EntityType::Tenant, after.id.as_uuid(), "updated", None, tenant_changes(Some(&before), &after));
+        self.store.update_tenant(&after, expected_version, &ev).await?;
+        Ok(after)
+    }
+}
+
+fn tenant_changes(before: Option<&Tenant>, after: &Tenant) -> Vec<crm_domain::event::FieldChange> {
+    use crm_domain::event::{Diff, Sensitivity::Clear};
+    let mut d = Diff::new();
+    d.field("name", before.map(|b| &b.name), &after.name, Clear);
+    d.field("settings", before.map(|b| &b.settings), &after.settings, Clear);
+    d.into_changes()
+}

@@ -1,0 +1,213 @@
+//! Store ports: one role-named trait per aggregate, each write one transaction that also
+//! appends its event to the log.
+//!
+//! Every method takes the tenant explicitly (taken from the actor by the services, never
+//! from the outside); reads of owned records take a [`Scope`] that the store turns into a
+//! query filter.
+
+use crate::error::StoreError;
+use crate::query::{ContactFilter, EventRecord, HistoryQuery, OpportunityFilter, Page, PageRequest, Scope};
+use crm_domain::contact::Contact;
+use crm_domain::event::NewEvent;
+use crm_domain::forecast::ForecastItem;
+use crm_domain::opportunity::Opportunity;
+use crm_domain::organization::Organization;
+use crm_domain::pipeline::Pipeline;
+use crm_domain::tenant::Tenant;
+use crm_domain::user::{Team, User};
+use crm_domain::visibility::RecordScope;
+use crm_domain::{ContactId, OpportunityId, OrganizationId, PipelineId, StageId, TeamId, TenantId, UserId};
+use std::future::Future;
+use uuid::Uuid;
+
+/// Result of a store call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Records that are deleted softly and can be restored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deletable {
+    /// A contact.
+    Contact,
+    /// An organization.
+    Organization,
+    /// An opportunity.
+    Opportunity,
+    /// A pipeline.
+    Pipeline,
+}
+
+/// Tenants and their settings.
+pub trait TenantStore: Send + Sync {
+    /// Creates a tenant with its first Admin, in one transaction.
+    ///
+    /// # Errors
+    /// MUST return `Duplicate { field: "admin_email" }` if the email already logs in
+    /// somewhere.
+    fn create_tenant(&self, tenant: &Tenant, admin: &User, events: &[NewEvent]) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// A tenant.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    fn tenant(&self, id: TenantId) -> impl Future<Output = StoreResult<Tenant>> + Send;
+
+    /// Every tenant, for the platform operator.
+    fn list_tenants(&self) -> impl Future<Output = StoreResult<Vec<Tenant>>> + Send;
+
+    /// Replaces name and settings.
+    ///
+    /// # Errors
+    /// MUST return `Conflict` if the stored version is not `expected_version`.
+    fn update_tenant(&self, tenant: &Tenant, expected_version: i64, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// Users and teams.
+pub trait UserStore: Send + Sync {
+    /// Adds a user.
+    ///
+    /// # Errors
+    /// `Duplicate { field: "email" }` when the email is taken; `UnknownReference` for a
+    /// missing team.
+    fn create_user(&self, user: &User, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A user of the tenant.
+    fn user(&self, tenant: TenantId, id: UserId) -> impl Future<Output = StoreResult<User>> + Send;
+    /// Every user of the tenant, by name.
+    fn list_users(&self, tenant: TenantId) -> impl Future<Output = StoreResult<Vec<User>>> + Send;
+    /// Replaces a user's fields. `Conflict` on a stale version.
+    fn update_user(&self, user: &User, expected_version: i64, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Adds a team. `Duplicate { field: "name" }` when the name is taken.
+    fn create_team(&self, team: &Team, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A team.
+    fn team(&self, tenant: TenantId, id: TeamId) -> impl Future<Output = StoreResult<Team>> + Send;
+    /// Every team of the tenant.
+    fn list_teams(&self, tenant: TenantId) -> impl Future<Output = StoreResult<Vec<Team>>> + Send;
+    /// Replaces a team's fields. `Conflict` on a stale version.
+    fn update_team(&self, team: &Team, expected_version: i64, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The manager of the team the user belongs to, if any.
+    fn team_manager_of(&self, tenant: TenantId, user: UserId) -> impl Future<Output = StoreResult<Option<UserId>>> + Send;
+}
+
+/// A contact found as a possible duplicate, with whether the caller may see it.
+#[derive(Debug, Clone)]
+pub struct CandidateRow {
+    /// The candidate.
+    pub contact: Contact,
+    /// Whether it is inside the caller's scope.
+    pub visible: bool,
+}
+
+/// Contacts.
+pub trait ContactStore: Send + Sync {
+    /// Adds a contact with its blind indexes.
+    ///
+    /// # Errors
+    /// `UnknownReference` for a missing organization or owner.
+    fn create_contact(&self, contact: &Contact, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A contact inside the scope.
+    ///
+    /// # Errors
+    /// MUST return `NotFound` when missing, deleted, of another tenant or out of scope.
+    fn contact(&self, scope: Scope, id: ContactId) -> impl Future<Output = StoreResult<Contact>> + Send;
+    /// A page of contacts inside the scope.
+    fn list_contacts(&self, scope: Scope, filter: &ContactFilter, page: &PageRequest) -> impl Future<Output = StoreResult<Page<Contact>>> + Send;
+    /// Replaces a contact. `Conflict` on a stale version.
+    fn update_contact(&self, contact: &Contact, expected_version: i64, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Contacts of the whole tenant (all scopes) sharing an email or phone blind index, or
+    /// whose folded names could be similar, each marked visible or not for `visibility`.
+    fn duplicate_candidates(
+        &self,
+        tenant: TenantId,
+        visibility: RecordScope,
+        probe: &Contact,
+    ) -> impl Future<Output = StoreResult<Vec<CandidateRow>>> + Send;
+    /// Merges: writes the kept contact, moves every opportunity link of `merged` to it,
+    /// marks `merged` deleted and merged into `kept` (so its history follows), in one
+    /// transaction with both events.
+    fn merge_contacts(
+        &self,
+        kept: &Contact,
+        kept_version: i64,
+        merged: ContactId,
+        merged_version: i64,
+        events: &[NewEvent],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// Organizations.
+pub trait OrganizationStore: Send + Sync {
+    /// Adds an organization.
+    fn create_organization(&self, org: &Organization, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+    /// An organization (readable by every role).
+    fn organization(&self, tenant: TenantId, id: OrganizationId) -> impl Future<Output = StoreResult<Organization>> + Send;
+    /// A page of organizations.
+    fn list_organizations(&self, tenant: TenantId, page: &PageRequest) -> impl Future<Output = StoreResult<Page<Organization>>> + Send;
+    /// Replaces an organization. `Conflict` on a stale version.
+    fn update_organization(&self, org: &Organization, expected_version: i64, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// Pipelines and stages.
+pub trait PipelineStore: Send + Sync {
+    /// Adds a pipeline with its stages.
+    fn create_pipeline(&self, pipeline: &Pipeline, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A pipeline with its stages.
+    fn pipeline(&self, tenant: TenantId, id: PipelineId) -> impl Future<Output = StoreResult<Pipeline>> + Send;
+    /// Every pipeline of the tenant.
+    fn list_pipelines(&self, tenant: TenantId) -> impl Future<Output = StoreResult<Vec<Pipeline>>> + Send;
+    /// Replaces name and stages (kept stages by id, removed ones deleted). `Conflict` on a
+    /// stale version.
+    fn update_pipeline(&self, pipeline: &Pipeline, expected_version: i64, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+    /// How many live opportunities sit in these stages.
+    fn count_in_stages(&self, tenant: TenantId, stages: &[StageId]) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// How many live opportunities the pipeline holds.
+    fn count_in_pipeline(&self, tenant: TenantId, pipeline: PipelineId) -> impl Future<Output = StoreResult<u64>> + Send;
+}
+
+/// Opportunities.
+pub trait OpportunityStore: Send + Sync {
+    /// Adds an opportunity.
+    ///
+    /// # Errors
+    /// `UnknownReference` for a missing contact or organization.
+    fn create_opportunity(&self, opp: &Opportunity, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+    /// An opportunity inside the scope; `NotFound` otherwise.
+    fn opportunity(&self, scope: Scope, id: OpportunityId) -> impl Future<Output = StoreResult<Opportunity>> + Send;
+    /// A page of opportunities inside the scope.
+    fn list_opportunities(&self, scope: Scope, filter: &OpportunityFilter, page: &PageRequest) -> impl Future<Output = StoreResult<Page<Opportunity>>> + Send;
+    /// Replaces an opportunity. `Conflict` on a stale version.
+    fn update_opportunity(&self, opp: &Opportunity, expected_version: i64, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Forecast inputs: open opportunities inside the scope matching the filter.
+    fn forecast_items(&self, scope: Scope, filter: &OpportunityFilter) -> impl Future<Output = StoreResult<Vec<ForecastItem>>> + Send;
+}
+
+/// Soft deletion and restore, for every [`Deletable`] kind.
+pub trait DeletionStore: Send + Sync {
+    /// Marks a live record deleted. `Conflict` on a stale version, `NotFound` if absent.
+    fn soft_delete(&self, tenant: TenantId, kind: Deletable, id: Uuid, expected_version: i64, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Brings a deleted record back. `NotFound` if there is no deleted record with this id.
+    fn restore(&self, tenant: TenantId, kind: Deletable, id: Uuid, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// The event log: audit history and the cursor feed for readers.
+pub trait EventLog: Send + Sync {
+    /// Events with a sequence number greater than `after`, in order, at most `limit`.
+    fn events_after(&self, tenant: TenantId, after: i64, limit: u32) -> impl Future<Output = StoreResult<Vec<EventRecord>>> + Send;
+    /// Audit history, newest first, at most `limit`.
+    fn history(&self, tenant: TenantId, query: &HistoryQuery, limit: u32) -> impl Future<Output = StoreResult<Vec<EventRecord>>> + Send;
+}
+
+/// Readiness of the store.
+pub trait Health: Send + Sync {
+    /// Whether the database answers.
+    fn ping(&self) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// Everything a full CRM store offers.
+pub trait Store:
+    TenantStore + UserStore + ContactStore + OrganizationStore + PipelineStore + OpportunityStore + DeletionStore + EventLog + Health + 'static
+{
+}
+
+impl<T> Store for T where
+    T: TenantStore + UserStore + ContactStore + OrganizationStore + PipelineStore + OpportunityStore + DeletionStore + EventLog + Health + 'static
+{
+}
