@@ -27,6 +27,9 @@ pub enum StoreError {
         /// The referencing field.
         field: &'static str,
     },
+    /// A page cursor that this store did not issue.
+    #[error("malformed cursor")]
+    BadCursor,
     /// The database cannot be reached.
     #[error("store unavailable: {0}")]
     Unavailable(String),
@@ -95,6 +98,7 @@ impl From<StoreError> for ServiceError {
             StoreError::Conflict => Self::Conflict,
             StoreError::Duplicate { field } => Self::Invalid(ValidationError::field(field, ViolationKind::Repeated)),
             StoreError::UnknownReference { field } => Self::Invalid(ValidationError::field(field, ViolationKind::Unknown)),
+            StoreError::BadCursor => Self::Invalid(ValidationError::field("cursor", ViolationKind::Malformed)),
             StoreError::Unavailable(_) => Self::Unavailable,
             StoreError::Internal(m) => Self::Internal(m),
         }

@@ -1,0 +1,311 @@
+//! Contacts: personal fields sealed per row, blind indexes of emails and phones, tags in a
+//! side table for filtering, visibility as a query filter.
+
+use crate::SqlStore;
+use crate::db::{Mode, On, Row, Tx};
+use crate::paging;
+use crate::rows::{from_ts, ts, valid, versioned_update};
+use crate::scope::owner_in_scope;
+use chrono::Utc;
+use crm_domain::contact::{Contact, ContactFields, ContactKind};
+use crm_domain::duplicates::name_keys;
+use crm_domain::email::EmailAddress;
+use crm_domain::event::NewEvent;
+use crm_domain::organization::PostalAddress;
+use crm_domain::phone::PhoneNumber;
+use crm_domain::tenant::CountryCode;
+use crm_domain::text::{Label, LongText, Name, Tag};
+use crm_domain::visibility::RecordScope;
+use crm_domain::{ContactId, OrganizationId, TenantId, UserId};
+use crm_ports::query::{ContactFilter, Page, PageRequest, Scope};
+use crm_ports::store::{CandidateRow, ContactStore};
+use crm_ports::{Cipher, StoreError};
+use sea_query::{Expr, ExprTrait, Query, SelectStatement, UpdateStatement, Value};
+use sqlx::types::Json;
+use uuid::Uuid;
+
+pub(crate) const COLUMNS: [&str; 26] = [
+    "tenant_id", "id", "kind", "first_name", "last_name", "first_fold", "last_fold", "name_sort", "emails_ct", "phones_ct",
+    "organization_id", "job_title", "street_ct", "postal_code", "city", "country", "tags", "owner_id", "source", "notes_ct",
+    "score", "merged_into", "version", "created_at", "updated_at", "deleted_at",
+];
+
+fn ie(e: sea_query::error::Error) -> StoreError {
+    StoreError::Internal(e.to_string())
+}
+
+fn label(l: Option<&Label>) -> Value {
+    l.map(|x| x.as_str().to_owned()).into()
+}
+
+fn select_contacts(tenant: TenantId) -> SelectStatement {
+    let mut q = Query::select();
+    q.columns(COLUMNS.map(|c| ("contacts", c)))
+        .from("contacts")
+        .and_where(Expr::col(("contacts", "tenant_id")).eq(tenant.as_uuid()))
+        .and_where(Expr::col(("contacts", "deleted_at")).is_null());
+    q
+}
+
+impl<C: Cipher> SqlStore<C> {
+    /// The stored values of every column but `tenant_id`, `id`, versions and times.
+    fn contact_values(&self, c: &Contact) -> Result<Vec<(&'static str, Value)>, StoreError> {
+        let (t, id, f) = (c.tenant_id, c.id.as_uuid(), &c.fields);
+        let (first_fold, last_fold) = name_keys(f.first_name.as_str(), f.last_name.as_str());
+        let emails: Vec<&str> = f.emails.iter().map(EmailAddress::as_str).collect();
+        let phones: Vec<&str> = f.phones.iter().map(PhoneNumber::as_str).collect();
+        let tags: Vec<&str> = f.tags.iter().map(Tag::as_str).collect();
+        Ok(vec![
+            ("kind", c.kind.code().into()),
+            ("first_name", f.first_name.as_str().into()),
+            ("last_name", f.last_name.as_str().into()),
+            ("first_fold", first_fold.into()),
+            ("last_fold", last_fold.into()),
+            ("name_sort", c.sort_key().into()),
+            ("emails_ct", self.seal(t, "contacts", "emails", id, &emails)?.into()),
+            ("phones_ct", self.seal(t, "contacts", "phones", id, &phones)?.into()),
+            ("organization_id", f.organization_id.map(|o| o.as_uuid()).into()),
+            ("job_title", label(f.job_title.as_ref())),
+            ("street_ct", self.seal_opt(t, "contacts", "street", id, f.address.street.as_ref().map(LongText::as_str))?.into()),
+            ("postal_code", label(f.address.postal_code.as_ref())),
+            ("city", label(f.address.city.as_ref())),
+            ("country", f.address.country.map(|c| c.as_str().to_owned()).into()),
+            ("tags", serde_json::json!(tags).into()),
+            ("owner_id", c.owner_id.as_uuid().into()),
+            ("source", label(f.source.as_ref())),
+            ("notes_ct", self.seal_opt(t, "contacts", "notes", id, f.notes.as_ref().map(LongText::as_str))?.into()),
+            ("score", i64::from(c.score).into()),
+        ])
+    }
+
+    /// Rewrites the tag rows and blind indexes of a contact.
+    async fn write_contact_side(&self, tx: &mut Tx, c: &Contact) -> Result<(), StoreError> {
+        let (t, id) = (c.tenant_id.as_uuid(), c.id.as_uuid());
+        for table in ["contact_tags", "contact_lookups"] {
+            tx.execute(
+                Query::delete()
+                    .from_table(table)
+                    .and_where(Expr::col("tenant_id").eq(t))
+                    .and_where(Expr::col("contact_id").eq(id)),
+            )
+            .await?;
+        }
+        if !c.fields.tags.is_empty() {
+            let mut q = Query::insert();
+            q.into_table("contact_tags").columns(["tenant_id", "contact_id", "tag"]);
+            for tag in &c.fields.tags {
+                q.values([t.into(), id.into(), tag.as_str().into()]).map_err(ie)?;
+            }
+            tx.execute(&q).await?;
+        }
+        let mut hashes: Vec<(&str, Vec<u8>)> = Vec::new();
+        for e in &c.fields.emails {
+            hashes.push(("email", self.blind(c.tenant_id, "email", e.as_str())));
+        }
+        for p in &c.fields.phones {
+            hashes.push(("phone", self.blind(c.tenant_id, "phone", p.as_str())));
+        }
+        if !hashes.is_empty() {
+            let mut q = Query::insert();
+            q.into_table("contact_lookups").columns(["tenant_id", "field", "hash", "contact_id"]);
+            for (field, h) in hashes {
+                q.values([t.into(), field.into(), h.into(), id.into()]).map_err(ie)?;
+            }
+            tx.execute(&q).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the whole contact over its stored row (guarded by version).
+    async fn rewrite_contact(&self, tx: &mut Tx, c: &Contact, expected_version: i64) -> Result<(), StoreError> {
+        let mut stmt = UpdateStatement::new();
+        let mut values = self.contact_values(c)?;
+        values.push(("version", (expected_version + 1).into()));
+        values.push(("updated_at", ts(c.updated_at).into()));
+        stmt.values(values.into_iter().map(|(k, v)| (k, Expr::from(v))));
+        versioned_update(tx, "contacts", c.tenant_id, c.id.as_uuid(), expected_version, true, stmt).await?;
+        self.write_contact_side(tx, c).await
+    }
+
+    pub(crate) fn contact_from_row(&self, row: &Row) -> Result<Contact, StoreError> {
+        let tenant_id = TenantId::from_uuid(row.get("tenant_id")?);
+        let id: Uuid = row.get("id")?;
+        let emails: Vec<String> = self.open(tenant_id, "contacts", "emails", id, &row.get::<Vec<u8>>("emails_ct")?)?;
+        let phones: Vec<String> = self.open(tenant_id, "contacts", "phones", id, &row.get::<Vec<u8>>("phones_ct")?)?;
+        let street: Option<String> = self.open_opt(tenant_id, "contacts", "street", id, row.get::<Option<Vec<u8>>>("street_ct")?.as_deref())?;
+        let notes: Option<String> = self.open_opt(tenant_id, "contacts", "notes", id, row.get::<Option<Vec<u8>>>("notes_ct")?.as_deref())?;
+        let Json(tags): Json<Vec<String>> = row.get("tags")?;
+        let opt_label = |col: &str| -> Result<Option<Label>, StoreError> { valid(col, Label::parse_optional(row.get::<Option<String>>(col)?.as_deref())) };
+        let fields = ContactFields {
+            first_name: valid("first_name", Name::parse(&row.get::<String>("first_name")?))?,
+            last_name: valid("last_name", Name::parse(&row.get::<String>("last_name")?))?,
+            emails: emails.iter().map(|e| valid("emails", EmailAddress::parse(e))).collect::<Result<_, _>>()?,
+            phones: phones.iter().map(|p| valid("phones", PhoneNumber::from_e164(p))).collect::<Result<_, _>>()?,
+            organization_id: row.get::<Option<Uuid>>("organization_id")?.map(OrganizationId::from_uuid),
+            job_title: opt_label("job_title")?,
+            address: PostalAddress {
+                street: valid("street", LongText::parse_optional(street.as_deref()))?,
+                postal_code: opt_label("postal_code")?,
+                city: opt_label("city")?,
+                country: row.get::<Option<String>>("country")?.map(|c| valid("country", CountryCode::parse(&c))).transpose()?,
+            },
+            tags: tags.iter().map(|t| valid("tags", Tag::parse(t))).collect::<Result<_, _>>()?,
+            source: opt_label("source")?,
+            notes: valid("notes", LongText::parse_optional(notes.as_deref()))?,
+        };
+        Ok(Contact {
+            id: ContactId::from_uuid(id),
+            tenant_id,
+            kind: valid("kind", ContactKind::parse(&row.get::<String>("kind")?))?,
+            owner_id: UserId::from_uuid(row.get("owner_id")?),
+            fields,
+            score: i32::try_from(row.get::<i64>("score")?).unwrap_or(0),
+            version: row.get("version")?,
+            created_at: from_ts(row.get("created_at")?)?,
+            updated_at: from_ts(row.get("updated_at")?)?,
+        })
+    }
+}
+
+impl<C: Cipher> ContactStore for SqlStore<C> {
+    async fn create_contact(&self, c: &Contact, event: &NewEvent) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin(On::Tenant(c.tenant_id), Mode::Write).await?;
+        let mut values = vec![("tenant_id", Value::from(c.tenant_id.as_uuid())), ("id", c.id.as_uuid().into())];
+        values.extend(self.contact_values(c)?);
+        values.push(("version", c.version.into()));
+        values.push(("created_at", ts(c.created_at).into()));
+        values.push(("updated_at", ts(c.updated_at).into()));
+        let (cols, vals): (Vec<_>, Vec<_>) = values.into_iter().unzip();
+        tx.execute(Query::insert().into_table("contacts").columns(cols).values(vals.into_iter().map(Expr::from)).map_err(ie)?)
+            .await?;
+        self.write_contact_side(&mut tx, c).await?;
+        self.finish(tx, c.tenant_id, std::slice::from_ref(event)).await
+    }
+
+    async fn contact(&self, scope: Scope, id: ContactId) -> Result<Contact, StoreError> {
+        let mut tx = self.pool.begin(On::Tenant(scope.tenant_id), Mode::Read).await?;
+        let mut q = select_contacts(scope.tenant_id);
+        q.and_where(Expr::col(("contacts", "id")).eq(id.as_uuid()))
+            .and_where(owner_in_scope(scope.tenant_id, scope.records, ("contacts", "owner_id")));
+        let row = tx.fetch_one(&q).await?;
+        tx.commit().await?;
+        self.contact_from_row(&row)
+    }
+
+    async fn list_contacts(&self, scope: Scope, filter: &ContactFilter, page: &PageRequest) -> Result<Page<Contact>, StoreError> {
+        let t = scope.tenant_id;
+        let mut q = select_contacts(t);
+        q.and_where(owner_in_scope(t, scope.records, ("contacts", "owner_id")));
+        if let Some(k) = filter.kind {
+            q.and_where(Expr::col(("contacts", "kind")).eq(k.code()));
+        }
+        if let Some(o) = filter.owner_id {
+            q.and_where(Expr::col(("contacts", "owner_id")).eq(o.as_uuid()));
+        }
+        if let Some(o) = filter.organization_id {
+            q.and_where(Expr::col(("contacts", "organization_id")).eq(o.as_uuid()));
+        }
+        if let Some(since) = filter.updated_since {
+            q.and_where(Expr::col(("contacts", "updated_at")).gte(ts(since)));
+        }
+        if let Some(tag) = &filter.tag {
+            let tagged = Query::select()
+                .column("contact_id")
+                .from("contact_tags")
+                .and_where(Expr::col("tenant_id").eq(t.as_uuid()))
+                .and_where(Expr::col("tag").eq(tag.as_str()))
+                .to_owned();
+            q.and_where(Expr::col(("contacts", "id")).in_subquery(tagged));
+        }
+        let sort_col = paging::sort_column(page.sort, "name_sort");
+        let size = paging::apply(&mut q, "contacts", sort_col, page)?;
+        let mut tx = self.pool.begin(On::Tenant(t), Mode::Read).await?;
+        let mut rows = tx.fetch_all(&q).await?;
+        tx.commit().await?;
+        let next_cursor = paging::next_cursor(&mut rows, size, sort_col)?;
+        let items = rows.iter().map(|r| self.contact_from_row(r)).collect::<Result<_, _>>()?;
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn update_contact(&self, c: &Contact, expected_version: i64, event: &NewEvent) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin(On::Tenant(c.tenant_id), Mode::Write).await?;
+        self.rewrite_contact(&mut tx, c, expected_version).await?;
+        self.finish(tx, c.tenant_id, std::slice::from_ref(event)).await
+    }
+
+    async fn duplicate_candidates(&self, tenant: TenantId, visibility: RecordScope, probe: &Contact) -> Result<Vec<CandidateRow>, StoreError> {
+        let t = tenant.as_uuid();
+        let mut hashes: Vec<Vec<u8>> = Vec::new();
+        for e in &probe.fields.emails {
+            hashes.push(self.blind(tenant, "email", e.as_str()));
+        }
+        for p in &probe.fields.phones {
+            hashes.push(self.blind(tenant, "phone", p.as_str()));
+        }
+        let (first, last) = name_keys(probe.fields.first_name.as_str(), probe.fields.last_name.as_str());
+        let mut any = Expr::col(("contacts", "last_fold"))
+            .is_in([last.clone(), first])
+            .or(Expr::col(("contacts", "first_fold")).eq(last));
+        if !hashes.is_empty() {
+            let by_hash = Query::select()
+                .column("contact_id")
+                .from("contact_lookups")
+                .and_where(Expr::col("tenant_id").eq(t))
+                .and_where(Expr::col("hash").is_in(hashes))
+                .to_owned();
+            any = any.or(Expr::col(("contacts", "id")).in_subquery(by_hash));
+        }
+        let mut q = select_contacts(tenant);
+        q.expr_as(owner_in_scope(tenant, visibility, ("contacts", "owner_id")), "visible")
+            .and_where(any)
+            .limit(500);
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
+        let rows = tx.fetch_all(&q).await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CandidateRow {
+                    contact: self.contact_from_row(r)?,
+                    visible: r.get::<bool>("visible")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn merge_contacts(&self, kept: &Contact, kept_version: i64, merged: ContactId, merged_version: i64, events: &[NewEvent]) -> Result<(), StoreError> {
+        let t = kept.tenant_id;
+        let mut tx = self.pool.begin(On::Tenant(t), Mode::Write).await?;
+        self.rewrite_contact(&mut tx, kept, kept_version).await?;
+        // Opportunities already linked to both keep one link; the others move to `kept`.
+        let both = Query::select()
+            .column("opportunity_id")
+            .from("opportunity_contacts")
+            .and_where(Expr::col("tenant_id").eq(t.as_uuid()))
+            .and_where(Expr::col("contact_id").eq(kept.id.as_uuid()))
+            .to_owned();
+        tx.execute(
+            Query::delete()
+                .from_table("opportunity_contacts")
+                .and_where(Expr::col("tenant_id").eq(t.as_uuid()))
+                .and_where(Expr::col("contact_id").eq(merged.as_uuid()))
+                .and_where(Expr::col("opportunity_id").in_subquery(both)),
+        )
+        .await?;
+        tx.execute(
+            Query::update()
+                .table("opportunity_contacts")
+                .value("contact_id", kept.id.as_uuid())
+                .and_where(Expr::col("tenant_id").eq(t.as_uuid()))
+                .and_where(Expr::col("contact_id").eq(merged.as_uuid())),
+        )
+        .await?;
+        let mut stmt = UpdateStatement::new();
+        stmt.values([
+            ("deleted_at", Expr::from(ts(Utc::now()))),
+            ("merged_into", Expr::from(kept.id.as_uuid())),
+            ("version", Expr::from(merged_version + 1)),
+        ]);
+        versioned_update(&mut tx, "contacts", t, merged.as_uuid(), merged_version, true, stmt).await?;
+        self.finish(tx, t, events).await
+    }
+}

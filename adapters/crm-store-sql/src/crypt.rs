@@ -1,0 +1,54 @@
+//! Field encryption at the seam: values are serialized to JSON, then sealed with the
+//! cipher, bound to tenant, table, column and row id.
+
+use crate::SqlStore;
+use crm_domain::TenantId;
+use crm_ports::{Cipher, StoreError};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+fn aad(tenant: TenantId, table: &str, column: &str, row: Uuid) -> Vec<u8> {
+    format!("crm/{}/{table}/{column}/{row}", tenant.as_uuid()).into_bytes()
+}
+
+impl<C: Cipher> SqlStore<C> {
+    /// Seals a value for a column of a row.
+    pub(crate) fn seal<T: Serialize + ?Sized>(&self, tenant: TenantId, table: &str, column: &str, row: Uuid, value: &T) -> Result<Vec<u8>, StoreError> {
+        let plain = serde_json::to_vec(value).map_err(|e| StoreError::Internal(format!("serialize {table}.{column}: {e}")))?;
+        self.cipher
+            .encrypt(tenant, &aad(tenant, table, column, row), &plain)
+            .map_err(|e| StoreError::Internal(format!("encrypt {table}.{column}: {e}")))
+    }
+
+    /// Seals an optional value (`None` stays NULL).
+    pub(crate) fn seal_opt<T: Serialize + ?Sized>(&self, tenant: TenantId, table: &str, column: &str, row: Uuid, value: Option<&T>) -> Result<Option<Vec<u8>>, StoreError> {
+        value.map(|v| self.seal(tenant, table, column, row, v)).transpose()
+    }
+
+    /// Opens a sealed value.
+    pub(crate) fn open<T: DeserializeOwned>(&self, tenant: TenantId, table: &str, column: &str, row: Uuid, sealed: &[u8]) -> Result<T, StoreError> {
+        let plain = self
+            .cipher
+            .decrypt(tenant, &aad(tenant, table, column, row), sealed)
+            .map_err(|e| StoreError::Internal(format!("decrypt {table}.{column}: {e}")))?;
+        serde_json::from_slice(&plain).map_err(|e| StoreError::Internal(format!("deserialize {table}.{column}: {e}")))
+    }
+
+    /// Opens an optional sealed value.
+    pub(crate) fn open_opt<T: DeserializeOwned>(&self, tenant: TenantId, table: &str, column: &str, row: Uuid, sealed: Option<&[u8]>) -> Result<Option<T>, StoreError> {
+        sealed.map(|s| self.open(tenant, table, column, row, s)).transpose()
+    }
+
+    /// The blind index of a value in a lookup domain ("email", "phone").
+    pub(crate) fn blind(&self, tenant: TenantId, domain: &str, value: &str) -> Vec<u8> {
+        self.cipher.blind_index(tenant, domain, value.as_bytes()).to_vec()
+    }
+
+    /// The installation-wide index of a login email (the tenant is not known at login).
+    pub(crate) fn login_hash(&self, email: &str) -> Vec<u8> {
+        self.cipher
+            .blind_index(TenantId::from_uuid(Uuid::nil()), "login-email", email.as_bytes())
+            .to_vec()
+    }
+}

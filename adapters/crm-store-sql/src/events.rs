@@ -1,0 +1,200 @@
+//! The event log: appended in the writing transaction with a per-tenant sequence number
+//! taken from the tenant's counter row; read by cursor or as audit history.
+
+use crate::SqlStore;
+use crate::db::{Mode, On, Row, Tx};
+use crate::rows::{from_ts, ts, valid};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use chrono::Utc;
+use crm_domain::event::{EntityType, NewEvent, Sensitivity};
+use crm_domain::{TenantId, UserId};
+use crm_ports::query::{EventRecord, HistoryQuery, RecordedChange};
+use crm_ports::store::EventLog;
+use crm_ports::{Cipher, StoreError};
+use sea_query::{Expr, ExprTrait, Order, Query};
+use serde_json::{Value, json};
+use sqlx::types::Json;
+use uuid::Uuid;
+
+const EVENT_COLUMNS: [&str; 10] = [
+    "tenant_id", "seq", "at", "actor_kind", "actor_id", "entity_type", "entity_id", "kind", "owner_id", "changes",
+];
+
+impl<C: Cipher> SqlStore<C> {
+    fn seal_change_value(&self, tenant: TenantId, entity: Uuid, field: &str, v: Option<&Value>) -> Result<Value, StoreError> {
+        match v {
+            None => Ok(Value::Null),
+            Some(v) => {
+                let sealed = self.seal(tenant, "events", field, entity, v)?;
+                Ok(json!({ "enc": B64.encode(sealed) }))
+            }
+        }
+    }
+
+    fn open_change_value(&self, tenant: TenantId, entity: Uuid, field: &str, v: &Value) -> Result<Option<Value>, StoreError> {
+        if v.is_null() {
+            return Ok(None);
+        }
+        if let Some(enc) = v.get("enc").and_then(Value::as_str) {
+            let bytes = B64.decode(enc).map_err(|e| StoreError::Internal(format!("event value: {e}")))?;
+            return self.open(tenant, "events", field, entity, &bytes).map(Some);
+        }
+        Ok(Some(v.clone()))
+    }
+
+    /// Appends events with consecutive sequence numbers; returns the last one.
+    pub(crate) async fn append(&self, tx: &mut Tx, tenant: TenantId, events: &[NewEvent]) -> Result<i64, StoreError> {
+        let n = i64::try_from(events.len()).map_err(|_| StoreError::Internal("too many events".into()))?;
+        let row = tx
+            .fetch_one(
+                Query::update()
+                    .table("event_counters")
+                    .value("last_seq", Expr::col("last_seq").add(n))
+                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                    .returning_col("last_seq"),
+            )
+            .await?;
+        let last: i64 = row.get("last_seq")?;
+        let at = ts(Utc::now());
+        let mut insert = Query::insert();
+        insert.into_table("events").columns(EVENT_COLUMNS);
+        for (i, ev) in events.iter().enumerate() {
+            let seq = last - n + 1 + i as i64;
+            let mut changes = Vec::with_capacity(ev.changes.len());
+            for c in &ev.changes {
+                let (before, after) = match c.sensitivity {
+                    Sensitivity::Clear => (c.before.clone().unwrap_or(Value::Null), c.after.clone().unwrap_or(Value::Null)),
+                    Sensitivity::Sensitive => (
+                        self.seal_change_value(tenant, ev.entity_id, c.field, c.before.as_ref())?,
+                        self.seal_change_value(tenant, ev.entity_id, c.field, c.after.as_ref())?,
+                    ),
+                };
+                changes.push(json!({ "field": c.field, "before": before, "after": after }));
+            }
+            insert
+                .values([
+                    tenant.as_uuid().into(),
+                    seq.into(),
+                    at.into(),
+                    ev.actor.kind_code().into(),
+                    ev.actor.user_id().map(|u| u.as_uuid()).into(),
+                    ev.entity_type.code().into(),
+                    ev.entity_id.into(),
+                    ev.kind.into(),
+                    ev.owner_id.into(),
+                    Value::Array(changes).into(),
+                ])
+                .map_err(|e| StoreError::Internal(e.to_string()))?;
+        }
+        if n > 0 {
+            tx.execute(&insert).await?;
+        }
+        Ok(last)
+    }
+
+    /// Appends the events, asks for a wake-up, commits, wakes in-process listeners.
+    pub(crate) async fn finish(&self, mut tx: Tx, tenant: TenantId, events: &[NewEvent]) -> Result<(), StoreError> {
+        let seq = self.append(&mut tx, tenant, events).await?;
+        tx.notify(tenant, seq).await?;
+        tx.commit().await?;
+        self.woke(tenant, seq);
+        Ok(())
+    }
+
+    fn event_from_row(&self, tenant: TenantId, row: &Row) -> Result<EventRecord, StoreError> {
+        let entity_id: Uuid = row.get("entity_id")?;
+        let entity_code: String = row.get("entity_type")?;
+        let Json(changes): Json<Value> = row.get("changes")?;
+        let mut out = Vec::new();
+        for c in changes.as_array().map(Vec::as_slice).unwrap_or_default() {
+            let field = c.get("field").and_then(Value::as_str).unwrap_or_default().to_owned();
+            let before = self.open_change_value(tenant, entity_id, &field, c.get("before").unwrap_or(&Value::Null))?;
+            let after = self.open_change_value(tenant, entity_id, &field, c.get("after").unwrap_or(&Value::Null))?;
+            out.push(RecordedChange { field, before, after });
+        }
+        Ok(EventRecord {
+            seq: row.get("seq")?,
+            at: from_ts(row.get("at")?)?,
+            actor_kind: row.get("actor_kind")?,
+            actor_id: row.get::<Option<Uuid>>("actor_id")?.map(UserId::from_uuid),
+            entity_type: valid("entity_type", EntityType::parse(&entity_code).ok_or(entity_code))?,
+            entity_id,
+            kind: row.get("kind")?,
+            owner_id: row.get("owner_id")?,
+            changes: out,
+        })
+    }
+
+    /// Ids whose history is part of `id`'s: itself and every contact merged into it,
+    /// transitively.
+    async fn merged_family(&self, tx: &mut Tx, tenant: TenantId, id: Uuid) -> Result<Vec<Uuid>, StoreError> {
+        let mut all = vec![id];
+        let mut frontier = vec![id];
+        while !frontier.is_empty() && all.len() < 1000 {
+            let rows = tx
+                .fetch_all(
+                    Query::select()
+                        .column("id")
+                        .from("contacts")
+                        .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                        .and_where(Expr::col("merged_into").is_in(frontier.clone())),
+                )
+                .await?;
+            frontier = rows.iter().map(|r| r.get::<Uuid>("id")).collect::<Result<_, _>>()?;
+            frontier.retain(|f| !all.contains(f));
+            all.extend(frontier.iter().copied());
+        }
+        Ok(all)
+    }
+}
+
+impl<C: Cipher> EventLog for SqlStore<C> {
+    async fn events_after(&self, tenant: TenantId, after: i64, limit: u32) -> Result<Vec<EventRecord>, StoreError> {
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
+        let rows = tx
+            .fetch_all(
+                Query::select()
+                    .columns(EVENT_COLUMNS)
+                    .from("events")
+                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                    .and_where(Expr::col("seq").gt(after))
+                    .order_by("seq", Order::Asc)
+                    .limit(u64::from(limit)),
+            )
+            .await?;
+        tx.commit().await?;
+        rows.iter().map(|r| self.event_from_row(tenant, r)).collect()
+    }
+
+    async fn history(&self, tenant: TenantId, query: &HistoryQuery, limit: u32) -> Result<Vec<EventRecord>, StoreError> {
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
+        let mut q = Query::select();
+        q.columns(EVENT_COLUMNS)
+            .from("events")
+            .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()));
+        match query {
+            HistoryQuery::Entity { entity_type, entity_id } => {
+                let ids = if *entity_type == EntityType::Contact {
+                    self.merged_family(&mut tx, tenant, *entity_id).await?
+                } else {
+                    vec![*entity_id]
+                };
+                q.and_where(Expr::col("entity_type").eq(entity_type.code()))
+                    .and_where(Expr::col("entity_id").is_in(ids));
+            }
+            HistoryQuery::Actor { user_id, from, to } => {
+                q.and_where(Expr::col("actor_id").eq(user_id.as_uuid()))
+                    .and_where(Expr::col("at").gte(ts(*from)))
+                    .and_where(Expr::col("at").lt(ts(*to)));
+            }
+            HistoryQuery::Period { from, to } => {
+                q.and_where(Expr::col("at").gte(ts(*from))).and_where(Expr::col("at").lt(ts(*to)));
+            }
+        }
+        q.order_by("seq", Order::Desc).limit(u64::from(limit));
+        let rows = tx.fetch_all(&q).await?;
+        tx.commit().await?;
+        rows.iter().map(|r| self.event_from_row(tenant, r)).collect()
+    }
+}

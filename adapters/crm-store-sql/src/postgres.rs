@@ -1,0 +1,122 @@
+//! PostgreSQL: migrations run as the owner role, requests as an application role that owns
+//! no table and cannot bypass row-level security (checked before serving).
+
+use crate::db::Pool;
+use crate::{OpenError, SqlStore};
+use crm_ports::Cipher;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{AssertSqlSafe, Row, SqlSafeStr};
+use std::str::FromStr;
+use std::time::Duration;
+
+fn migrator() -> Migrator {
+    Migrator::with_migrations(vec![Migration::new(
+        1,
+        "init".into(),
+        MigrationType::Simple,
+        include_str!("../migrations/postgres/0001_init.sql").into_sql_str(),
+        false,
+    )])
+}
+
+/// Connection settings for PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PostgresSetup {
+    /// Connection URL of the application role.
+    pub url: String,
+    /// Most connections in the pool.
+    pub max_connections: u32,
+}
+
+fn valid_role(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 63 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Applies migrations with the owner role's URL and grants the application role what it
+/// needs: read and write on tenant tables, but only `SELECT` and `INSERT` on the event log.
+///
+/// # Errors
+/// `Connect`, `Migrate`.
+pub async fn migrate_postgres(owner_url: &str, app_role: &str) -> Result<(), OpenError> {
+    if !valid_role(app_role) {
+        return Err(OpenError::Migrate(format!("invalid application role name {app_role:?}")));
+    }
+    let options = PgConnectOptions::from_str(owner_url).map_err(|e| OpenError::Connect(e.to_string()))?;
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(options)
+        .await
+        .map_err(|e| OpenError::Connect(e.to_string()))?;
+    migrator().run(&pool).await.map_err(|e| OpenError::Migrate(e.to_string()))?;
+    let grants = [
+        format!("GRANT USAGE ON SCHEMA public TO {app_role}"),
+        format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app_role}"),
+        format!("REVOKE UPDATE, DELETE, TRUNCATE ON events FROM {app_role}"),
+        format!("REVOKE ALL ON _sqlx_migrations FROM {app_role}"),
+    ];
+    for g in grants {
+        sqlx::query(AssertSqlSafe(g))
+            .execute(&pool)
+            .await
+            .map_err(|e| OpenError::Migrate(e.to_string()))?;
+    }
+    pool.close().await;
+    Ok(())
+}
+
+impl<C: Cipher> SqlStore<C> {
+    /// Connects as the application role. Refuses a superuser, a role with BYPASSRLS, or
+    /// one that owns tables (row-level security would not bind it). Does not migrate.
+    ///
+    /// # Errors
+    /// `Connect`, `Privileged`, or `Migrate` when the schema is not there yet.
+    pub async fn connect_postgres(setup: &PostgresSetup, cipher: C) -> Result<Self, OpenError> {
+        let options = PgConnectOptions::from_str(&setup.url).map_err(|e| OpenError::Connect(e.to_string()))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(setup.max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(|e| OpenError::Connect(e.to_string()))?;
+        let row = sqlx::query(
+            "SELECT current_user::text AS role, r.rolsuper, r.rolbypassrls, \
+             (SELECT count(*) FROM pg_tables t WHERE t.tableowner = current_user) AS owned, \
+             to_regclass('public.contacts') IS NOT NULL AS migrated \
+             FROM pg_roles r WHERE r.rolname = current_user",
+        )
+        .fetch_one(&pool)
+        .await
+        .map_err(|e| OpenError::Connect(e.to_string()))?;
+        let role: String = row.try_get("role").unwrap_or_default();
+        let sup: bool = row.try_get("rolsuper").unwrap_or(true);
+        let bypass: bool = row.try_get("rolbypassrls").unwrap_or(true);
+        let owned: i64 = row.try_get("owned").unwrap_or(1);
+        let migrated: bool = row.try_get("migrated").unwrap_or(false);
+        if sup {
+            return Err(OpenError::Privileged { role, reason: "it is a superuser" });
+        }
+        if bypass {
+            return Err(OpenError::Privileged { role, reason: "it has BYPASSRLS" });
+        }
+        if owned > 0 {
+            return Err(OpenError::Privileged { role, reason: "it owns tables; use the application role, run `crm migrate` with the owner role" });
+        }
+        if !migrated {
+            return Err(OpenError::Migrate("the schema is missing: run `crm migrate` with the owner role first".into()));
+        }
+        Ok(Self::from_pool(Pool::Postgres(pool), cipher))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_role;
+
+    #[test]
+    fn role_names() {
+        assert!(valid_role("crm_app"));
+        assert!(!valid_role("crm; DROP TABLE x"));
+        assert!(!valid_role(""));
+    }
+}

@@ -1,0 +1,29 @@
+//! Visibility turned into SQL: the filter a [`RecordScope`] puts on an owner column.
+
+use crm_domain::TenantId;
+use crm_domain::visibility::RecordScope;
+use sea_query::{Expr, ExprTrait, IntoTableRef, Query};
+
+/// `owner` in scope, as a condition. `owner` is a (table, column) pair.
+pub(crate) fn owner_in_scope(tenant: TenantId, scope: RecordScope, owner: (&'static str, &'static str)) -> Expr {
+    match scope {
+        RecordScope::Tenant => Expr::val(1).eq(1),
+        RecordScope::Nothing => Expr::val(1).eq(0),
+        RecordScope::OwnedBy(u) => Expr::col(owner).eq(u.as_uuid()),
+        RecordScope::TeamsLedBy(m) => {
+            let members = Query::select()
+                .column(("scope_u", "id"))
+                .from_as("users", "scope_u")
+                .inner_join(
+                    "teams".into_table_ref().alias("scope_t"),
+                    Expr::col(("scope_t", "tenant_id"))
+                        .equals(("scope_u", "tenant_id"))
+                        .and(Expr::col(("scope_t", "id")).equals(("scope_u", "team_id"))),
+                )
+                .and_where(Expr::col(("scope_u", "tenant_id")).eq(tenant.as_uuid()))
+                .and_where(Expr::col(("scope_t", "manager_id")).eq(m.as_uuid()))
+                .to_owned();
+            Expr::col(owner).eq(m.as_uuid()).or(Expr::col(owner).in_subquery(members))
+        }
+    }
+}

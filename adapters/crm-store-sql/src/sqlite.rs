@@ -1,0 +1,47 @@
+//! Opening the embedded SQLite store: one file, WAL, foreign keys on, a busy timeout so the
+//! `crm` command line can write while the server runs; migrations applied on open.
+
+use crate::db::Pool;
+use crate::{OpenError, SqlStore};
+use crm_ports::Cipher;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlSafeStr;
+use std::path::Path;
+use std::time::Duration;
+
+pub(crate) fn migrator() -> Migrator {
+    Migrator::with_migrations(vec![Migration::new(
+        1,
+        "init".into(),
+        MigrationType::Simple,
+        include_str!("../migrations/sqlite/0001_init.sql").into_sql_str(),
+        false,
+    )])
+}
+
+impl<C: Cipher> SqlStore<C> {
+    /// Opens (creating if needed) the SQLite database at `path` and applies migrations.
+    ///
+    /// # Errors
+    /// `Connect` or `Migrate`.
+    pub async fn open_sqlite(path: &Path, cipher: C) -> Result<Self, OpenError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| OpenError::Connect(format!("{}: {e}", dir.display())))?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|e| OpenError::Connect(e.to_string()))?;
+        migrator().run(&pool).await.map_err(|e| OpenError::Migrate(e.to_string()))?;
+        Ok(Self::from_pool(Pool::Sqlite(pool), cipher))
+    }
+}
