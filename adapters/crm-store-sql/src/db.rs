@@ -95,13 +95,6 @@ impl Pool {
 }
 
 impl Tx {
-    pub(crate) fn backend(&self) -> Backend {
-        match self {
-            Self::Sqlite(_) => Backend::Sqlite,
-            Self::Postgres(_) => Backend::Postgres,
-        }
-    }
-
     /// Runs a statement, returns the number of rows affected.
     pub(crate) async fn execute<S: SqlxBinder>(&mut self, stmt: &S) -> Result<u64, StoreError> {
         match self {
@@ -153,14 +146,6 @@ impl Tx {
     /// Runs a query that must return one row.
     pub(crate) async fn fetch_one<S: SqlxBinder>(&mut self, stmt: &S) -> Result<Row, StoreError> {
         self.fetch_optional(stmt).await?.ok_or(StoreError::NotFound)
-    }
-
-    /// Runs a fixed statement written for this backend (no user input in `sql`).
-    pub(crate) async fn execute_raw(&mut self, sql: &'static str) -> Result<(), StoreError> {
-        match self {
-            Self::Sqlite(tx) => sqlx::query(sql).execute(&mut **tx).await.map(drop).map_err(map_db),
-            Self::Postgres(tx) => sqlx::query(sql).execute(&mut **tx).await.map(drop).map_err(map_db),
-        }
     }
 
     /// Asks PostgreSQL to wake listeners at commit (no-op on SQLite, where the store wakes
