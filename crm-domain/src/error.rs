@@ -77,6 +77,9 @@ impl ValidationError {
     /// Prefixes every field path (for values nested in a larger input).
     #[must_use]
     pub fn at(mut self, prefix: &str) -> Self {
+        if prefix.is_empty() {
+            return self;
+        }
         for e in &mut self.errors {
             e.field = if e.field.is_empty() {
                 prefix.to_owned()

@@ -1,6 +1,6 @@
 //! Clock and id-generator ports, with their production implementations.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use uuid::Uuid;
 
 /// The current time.
@@ -20,8 +20,9 @@ pub trait IdGenerator: Send + Sync + 'static {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    /// Now, to the microsecond: the precision every store keeps.
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        Utc::now().trunc_subsecs(6)
     }
 }
 

@@ -6,7 +6,7 @@ use crate::env::{Clock, IdGenerator};
 use crate::error::{DuplicateCandidate, ServiceError, StoreError};
 use crate::query::{ContactFilter, Page, PageRequest};
 use crate::store::{Deletable, Store};
-use crm_domain::contact::{Contact, ContactInput};
+use crm_domain::contact::{Contact, ContactFields, ContactInput};
 use crm_domain::duplicates::{Identity, match_reasons};
 use crm_domain::event::EntityType;
 use crm_domain::visibility::{Capability, Owned, may_assign_owner, read_scope};
@@ -37,6 +37,18 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
         }
     }
 
+    /// The organization a contact points to must exist in the tenant.
+    async fn check_organization(&self, tenant: TenantId, fields: &ContactFields) -> Result<(), ServiceError> {
+        if let Some(o) = fields.organization_id {
+            match self.store.organization(tenant, o).await {
+                Ok(_) => {}
+                Err(StoreError::NotFound) => return Err(ValidationError::field("organization_id", ViolationKind::Unknown).into()),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
     /// The owner of a new record: the one asked for, else the acting user.
     pub(crate) fn owner_or_self(actor: &Actor, owner: Option<UserId>) -> Result<UserId, ServiceError> {
         owner
@@ -62,6 +74,7 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
         let (kind, fields) = input.parse(tenant.settings.country)?;
         let owner_id = Self::owner_or_self(actor, owner)?;
         self.check_owner(actor, tenant_id, owner_id).await?;
+        self.check_organization(tenant_id, &fields).await?;
         let now = self.clock.now();
         let contact = Contact {
             id: ContactId::from_uuid(self.new_id()),
@@ -146,6 +159,7 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
         check_version(before.version, expected_version)?;
         let tenant = self.store.tenant(before.tenant_id).await?;
         let (kind, fields) = input.parse(tenant.settings.country)?;
+        self.check_organization(before.tenant_id, &fields).await?;
         let mut after = before.clone();
         after.kind = kind;
         after.fields = fields;
@@ -232,7 +246,6 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
             sensitivity: crm_domain::event::Sensitivity::Clear,
         });
         let events = [
-            event(actor, EntityType::Contact, kept.as_uuid(), "merged", Some(after.owner_id.as_uuid()), changes),
             event(
                 actor,
                 EntityType::Contact,
@@ -246,6 +259,7 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
                     sensitivity: crm_domain::event::Sensitivity::Clear,
                 }],
             ),
+            event(actor, EntityType::Contact, kept.as_uuid(), "merged", Some(after.owner_id.as_uuid()), changes),
         ];
         self.store.merge_contacts(&after, kept_version, merged, merged_version, &events).await?;
         Ok(after)

@@ -1,0 +1,43 @@
+//! The store contract suite: every case runs against SQLite and against PostgreSQL.
+//!
+//! PostgreSQL cases need `CRM_TEST_POSTGRES_URL` (a superuser URL such as
+//! `postgres://postgres@127.0.0.1:5432/postgres`): the suite creates its own roles and a
+//! fresh database. Without it they are skipped with a message, except under `CI=true`,
+//! where a missing or unreachable PostgreSQL fails the run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+/// Declares each listed `async fn(&Harness)` as one test per backend.
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let h = crate::harness::sqlite().await;
+                    super::$name(&h).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(h) = crate::harness::postgres().await {
+                        super::$name(&h).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+mod contacts;
+mod duplicates;
+mod events;
+mod harness;
+mod opportunities;
+mod paging;
+mod pipelines;
+mod postgres_walls;
+mod storage;
+mod tenancy;
