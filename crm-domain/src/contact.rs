@@ -164,9 +164,7 @@ impl ContactInput {
         let first_name = v.check("first_name", Name::parse(&self.first_name));
         let last_name = v.check("last_name", Name::parse(&self.last_name));
         let emails = parse_list(&mut v, "emails", &self.emails, MAX_EMAILS, EmailAddress::parse);
-        let phones = parse_list(&mut v, "phones", &self.phones, MAX_PHONES, |p| {
-            PhoneNumber::parse(p, country)
-        });
+        let phones = parse_list(&mut v, "phones", &self.phones, MAX_PHONES, |p| PhoneNumber::parse(p, country));
         let job_title = v.check("job_title", Label::parse_optional(self.job_title.as_deref()));
         let address = v.check("address", PostalAddress::parse(&self.address));
         let tags = parse_list(&mut v, "tags", &self.tags, MAX_TAGS, Tag::parse);
@@ -174,23 +172,21 @@ impl ContactInput {
         let notes = v.check("notes", LongText::parse_optional(self.notes.as_deref()));
         v.finish()?;
         match (kind, first_name, last_name, job_title, address, source, notes) {
-            (Some(kind), Some(first_name), Some(last_name), Some(job_title), Some(address), Some(source), Some(notes)) => {
-                Ok((
-                    kind,
-                    ContactFields {
-                        first_name,
-                        last_name,
-                        emails,
-                        phones,
-                        organization_id: self.organization_id,
-                        job_title,
-                        address,
-                        tags: tags.into_iter().collect(),
-                        source,
-                        notes,
-                    },
-                ))
-            }
+            (Some(kind), Some(first_name), Some(last_name), Some(job_title), Some(address), Some(source), Some(notes)) => Ok((
+                kind,
+                ContactFields {
+                    first_name,
+                    last_name,
+                    emails,
+                    phones,
+                    organization_id: self.organization_id,
+                    job_title,
+                    address,
+                    tags: tags.into_iter().collect(),
+                    source,
+                    notes,
+                },
+            )),
             _ => Err(ValidationError::field("", ViolationKind::Malformed)),
         }
     }
@@ -213,12 +209,32 @@ impl Contact {
         d.field("last_name", b.map(|b| &b.last_name), &a.last_name, Sensitivity::Clear);
         d.field("emails", b.map(|b| &b.emails), &a.emails, Sensitivity::Sensitive);
         d.field("phones", b.map(|b| &b.phones), &a.phones, Sensitivity::Sensitive);
-        d.field("organization_id", b.map(|b| &b.organization_id), &a.organization_id, Sensitivity::Clear);
+        d.field(
+            "organization_id",
+            b.map(|b| &b.organization_id),
+            &a.organization_id,
+            Sensitivity::Clear,
+        );
         d.field("job_title", b.map(|b| &b.job_title), &a.job_title, Sensitivity::Clear);
-        d.field("address.street", b.map(|b| &b.address.street), &a.address.street, Sensitivity::Sensitive);
-        d.field("address.postal_code", b.map(|b| &b.address.postal_code), &a.address.postal_code, Sensitivity::Clear);
+        d.field(
+            "address.street",
+            b.map(|b| &b.address.street),
+            &a.address.street,
+            Sensitivity::Sensitive,
+        );
+        d.field(
+            "address.postal_code",
+            b.map(|b| &b.address.postal_code),
+            &a.address.postal_code,
+            Sensitivity::Clear,
+        );
         d.field("address.city", b.map(|b| &b.address.city), &a.address.city, Sensitivity::Clear);
-        d.field("address.country", b.map(|b| &b.address.country), &a.address.country, Sensitivity::Clear);
+        d.field(
+            "address.country",
+            b.map(|b| &b.address.country),
+            &a.address.country,
+            Sensitivity::Clear,
+        );
         d.field("tags", b.map(|b| &b.tags), &a.tags, Sensitivity::Clear);
         d.field("source", b.map(|b| &b.source), &a.source, Sensitivity::Clear);
         d.field("notes", b.map(|b| &b.notes), &a.notes, Sensitivity::Sensitive);

@@ -94,10 +94,25 @@ mod tests {
         let e2 = [EmailAddress::parse("A@Exemple.fr").unwrap()];
         let p1 = [PhoneNumber::parse("06 12 34 56 78", CountryCode::FR).unwrap()];
         let p2 = [PhoneNumber::parse("+33612345678", CountryCode::FR).unwrap()];
-        let a = Identity { first_name: "Anne", last_name: "Martin", emails: &e1, phones: &p1 };
-        let b = Identity { first_name: "Zoé", last_name: "Bernard", emails: &e2, phones: &p2 };
+        let a = Identity {
+            first_name: "Anne",
+            last_name: "Martin",
+            emails: &e1,
+            phones: &p1,
+        };
+        let b = Identity {
+            first_name: "Zoé",
+            last_name: "Bernard",
+            emails: &e2,
+            phones: &p2,
+        };
         assert_eq!(match_reasons(&a, &b), [MatchReason::SameEmail, MatchReason::SamePhone]);
-        let c = Identity { first_name: "Zoé", last_name: "Bernard", emails: &[], phones: &[] };
+        let c = Identity {
+            first_name: "Zoé",
+            last_name: "Bernard",
+            emails: &[],
+            phones: &[],
+        };
         assert!(match_reasons(&a, &c).is_empty());
     }
 

@@ -30,9 +30,7 @@ impl EmailAddress {
         let lower = s.to_lowercase();
         let parsed = email_address::EmailAddress::parse_with_options(
             &lower,
-            email_address::Options::default()
-                .without_display_text()
-                .without_domain_literal(),
+            email_address::Options::default().without_display_text().without_domain_literal(),
         )
         .map_err(|_| ValidationError::field("", ViolationKind::Malformed))?;
         let domain = parsed.domain();
@@ -92,10 +90,7 @@ mod tests {
             assert!(EmailAddress::parse(bad).is_err(), "{bad}");
         }
         let long = format!("{}@exemple.fr", "a".repeat(300));
-        assert_eq!(
-            EmailAddress::parse(&long).unwrap_err().errors()[0].kind,
-            ViolationKind::TooLong
-        );
+        assert_eq!(EmailAddress::parse(&long).unwrap_err().errors()[0].kind, ViolationKind::TooLong);
     }
 
     #[test]

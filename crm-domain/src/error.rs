@@ -62,10 +62,7 @@ impl ValidationError {
     /// A single field at fault.
     pub fn field(field: impl Into<String>, kind: ViolationKind) -> Self {
         Self {
-            errors: vec![FieldError {
-                field: field.into(),
-                kind,
-            }],
+            errors: vec![FieldError { field: field.into(), kind }],
         }
     }
 
@@ -93,11 +90,7 @@ impl ValidationError {
 
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = self
-            .errors
-            .iter()
-            .map(|e| format!("{}: {}", e.field, e.kind.code()))
-            .collect();
+        let parts: Vec<String> = self.errors.iter().map(|e| format!("{}: {}", e.field, e.kind.code())).collect();
         write!(f, "invalid input ({})", parts.join(", "))
     }
 }
@@ -127,10 +120,7 @@ impl Validator {
 
     /// Records one error.
     pub fn push(&mut self, field: impl Into<String>, kind: ViolationKind) {
-        self.errors.push(FieldError {
-            field: field.into(),
-            kind,
-        });
+        self.errors.push(FieldError { field: field.into(), kind });
     }
 
     /// `Ok(())` when nothing was recorded.
@@ -141,9 +131,7 @@ impl Validator {
         if self.errors.is_empty() {
             Ok(())
         } else {
-            Err(ValidationError {
-                errors: self.errors,
-            })
+            Err(ValidationError { errors: self.errors })
         }
     }
 }

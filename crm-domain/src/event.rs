@@ -108,13 +108,7 @@ impl Diff {
     }
 
     /// Records `field` if its value differs (`before` is `None` on creation).
-    pub fn field<T: Serialize + PartialEq>(
-        &mut self,
-        field: &'static str,
-        before: Option<&T>,
-        after: &T,
-        sensitivity: Sensitivity,
-    ) {
+    pub fn field<T: Serialize + PartialEq>(&mut self, field: &'static str, before: Option<&T>, after: &T, sensitivity: Sensitivity) {
         if before == Some(after) {
             return;
         }

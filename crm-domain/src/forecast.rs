@@ -110,7 +110,8 @@ pub fn div100_half_even(n: i128) -> i128 {
 /// Aggregates items into buckets, ordered by period (undated last), group, currency.
 pub fn aggregate<I: IntoIterator<Item = ForecastItem>>(items: I, period: Period, group: GroupBy) -> Vec<Bucket> {
     // (undated?, start, group, currency) -> (count, total, value x percent)
-    let mut acc: BTreeMap<(bool, Option<NaiveDate>, GroupKey, Currency), (u64, i128, i128)> = BTreeMap::new();
+    type Key = (bool, Option<NaiveDate>, GroupKey, Currency);
+    let mut acc: BTreeMap<Key, (u64, i128, i128)> = BTreeMap::new();
     for it in items {
         let start = it.expected_close.map(|d| period_start(d, period));
         let key = match group {

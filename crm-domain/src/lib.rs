@@ -8,9 +8,8 @@
 
 pub mod actor;
 pub mod contact;
-pub mod email;
-pub mod phone;
 pub mod duplicates;
+pub mod email;
 pub mod error;
 pub mod event;
 pub mod forecast;
@@ -18,6 +17,7 @@ pub mod ids;
 pub mod money;
 pub mod opportunity;
 pub mod organization;
+pub mod phone;
 pub mod pipeline;
 pub mod tenant;
 pub mod text;

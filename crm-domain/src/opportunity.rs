@@ -125,10 +125,7 @@ impl OpportunityInput {
     ///
     /// # Errors
     /// Every field at fault.
-    pub fn parse(
-        &self,
-        default_currency: Currency,
-    ) -> Result<(OpportunityFields, Option<Probability>), ValidationError> {
+    pub fn parse(&self, default_currency: Currency) -> Result<(OpportunityFields, Option<Probability>), ValidationError> {
         let mut v = Validator::new();
         let title = v.check("title", Label::parse(&self.title));
         let currency = match &self.currency {
@@ -243,11 +240,7 @@ impl Opportunity {
     }
 
     fn ensure_open(&self) -> Result<(), RuleError> {
-        if self.is_closed() {
-            Err(RuleError::Closed)
-        } else {
-            Ok(())
-        }
+        if self.is_closed() { Err(RuleError::Closed) } else { Ok(()) }
     }
 
     /// Replaces the editable fields and the probability override. The currency is fixed at
@@ -274,9 +267,7 @@ impl Opportunity {
             }
             None => {
                 self.probability_overridden = false;
-                self.probability = pipeline
-                    .stage(self.stage_id)
-                    .map_or(self.probability, |s| s.probability);
+                self.probability = pipeline.stage(self.stage_id).map_or(self.probability, |s| s.probability);
             }
         }
         self.updated_at = now;
@@ -288,13 +279,7 @@ impl Opportunity {
     ///
     /// # Errors
     /// `Closed`, `SameStage`, `SkipsStage`, `stage_id: unknown`.
-    pub fn move_to_stage(
-        &mut self,
-        pipeline: &Pipeline,
-        to: StageId,
-        now: DateTime<Utc>,
-        by: Option<UserId>,
-    ) -> Result<(), RuleError> {
+    pub fn move_to_stage(&mut self, pipeline: &Pipeline, to: StageId, now: DateTime<Utc>, by: Option<UserId>) -> Result<(), RuleError> {
         self.ensure_open()?;
         let target = pipeline
             .position(to)
@@ -304,10 +289,7 @@ impl Opportunity {
             return Err(RuleError::SameStage);
         }
         if target > current + 1 {
-            return Err(RuleError::SkipsStage {
-                from: current,
-                to: target,
-            });
+            return Err(RuleError::SkipsStage { from: current, to: target });
         }
         self.stage_history.push(StageChange {
             from: Some(self.stage_id),
@@ -364,9 +346,7 @@ impl Opportunity {
         self.status = Status::Open;
         self.closed_at = None;
         self.probability_overridden = false;
-        self.probability = pipeline
-            .stage(self.stage_id)
-            .map_or(Probability::ZERO, |s| s.probability);
+        self.probability = pipeline.stage(self.stage_id).map_or(Probability::ZERO, |s| s.probability);
         self.updated_at = now;
         Ok(())
     }
@@ -378,12 +358,32 @@ impl Opportunity {
         d.field("title", b.map(|b| &b.title), &a.title, Sensitivity::Clear);
         d.field("value", b.map(|b| &b.value), &a.value, Sensitivity::Clear);
         d.field("contact_ids", b.map(|b| &b.contact_ids), &a.contact_ids, Sensitivity::Clear);
-        d.field("organization_id", b.map(|b| &b.organization_id), &a.organization_id, Sensitivity::Clear);
-        d.field("expected_close", b.map(|b| &b.expected_close), &a.expected_close, Sensitivity::Clear);
-        d.field("pipeline_id", before.map(|b| &b.pipeline_id), &after.pipeline_id, Sensitivity::Clear);
+        d.field(
+            "organization_id",
+            b.map(|b| &b.organization_id),
+            &a.organization_id,
+            Sensitivity::Clear,
+        );
+        d.field(
+            "expected_close",
+            b.map(|b| &b.expected_close),
+            &a.expected_close,
+            Sensitivity::Clear,
+        );
+        d.field(
+            "pipeline_id",
+            before.map(|b| &b.pipeline_id),
+            &after.pipeline_id,
+            Sensitivity::Clear,
+        );
         d.field("stage_id", before.map(|b| &b.stage_id), &after.stage_id, Sensitivity::Clear);
         d.field("owner_id", before.map(|b| &b.owner_id), &after.owner_id, Sensitivity::Clear);
-        d.field("probability", before.map(|b| &b.probability), &after.probability, Sensitivity::Clear);
+        d.field(
+            "probability",
+            before.map(|b| &b.probability),
+            &after.probability,
+            Sensitivity::Clear,
+        );
         d.field(
             "probability_overridden",
             before.map(|b| &b.probability_overridden),
@@ -461,10 +461,7 @@ mod tests {
         o.move_to_stage(&p, p.stages[2].id, Utc::now(), None).unwrap();
         o.move_to_stage(&p, p.stages[0].id, Utc::now(), None).unwrap();
         assert_eq!(o.stage_history.len(), 4);
-        assert_eq!(
-            o.move_to_stage(&p, p.stages[0].id, Utc::now(), None),
-            Err(RuleError::SameStage)
-        );
+        assert_eq!(o.move_to_stage(&p, p.stages[0].id, Utc::now(), None), Err(RuleError::SameStage));
     }
 
     #[test]
@@ -517,7 +514,9 @@ mod tests {
         }
         .parse(Currency::EUR)
         .unwrap();
-        assert!(matches!(o.update(&p, f, None, Utc::now()), Err(RuleError::Invalid(e)) if e.errors()[0].kind == ViolationKind::CurrencyMismatch));
+        assert!(
+            matches!(o.update(&p, f, None, Utc::now()), Err(RuleError::Invalid(e)) if e.errors()[0].kind == ViolationKind::CurrencyMismatch)
+        );
     }
 
     #[test]

@@ -60,7 +60,12 @@ impl PostalAddress {
 
     fn diff(before: Option<&Self>, after: &Self, d: &mut Diff) {
         d.field("address.street", before.map(|b| &b.street), &after.street, Sensitivity::Sensitive);
-        d.field("address.postal_code", before.map(|b| &b.postal_code), &after.postal_code, Sensitivity::Clear);
+        d.field(
+            "address.postal_code",
+            before.map(|b| &b.postal_code),
+            &after.postal_code,
+            Sensitivity::Clear,
+        );
         d.field("address.city", before.map(|b| &b.city), &after.city, Sensitivity::Clear);
         d.field("address.country", before.map(|b| &b.country), &after.country, Sensitivity::Clear);
     }
@@ -126,11 +131,7 @@ impl WebDomain {
         let host = s.split(['/', '?', '#']).next().unwrap_or("");
         let host = host.strip_prefix("www.").unwrap_or(host);
         let ok_label = |l: &str| {
-            !l.is_empty()
-                && l.len() <= 63
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+            !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_alphanumeric() || c == '-')
         };
         if host.len() > 253 || !host.contains('.') || !host.split('.').all(ok_label) {
             return Err(ValidationError::field("", ViolationKind::Malformed));
@@ -257,7 +258,6 @@ impl Organization {
         self.address = fields.address;
     }
 }
-
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -30,8 +30,7 @@ impl PhoneNumber {
             Some(rest) => format!("+{rest}"),
             None => s.to_owned(),
         };
-        let parsed = phonenumber::parse(country.phone_region(), &s)
-            .map_err(|_| ValidationError::field("", ViolationKind::Malformed))?;
+        let parsed = phonenumber::parse(country.phone_region(), &s).map_err(|_| ValidationError::field("", ViolationKind::Malformed))?;
         if !phonenumber::is_valid(&parsed) {
             return Err(ValidationError::field("", ViolationKind::Malformed));
         }

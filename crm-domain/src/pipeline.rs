@@ -57,11 +57,7 @@ pub struct StageInput {
 ///
 /// # Errors
 /// Every field at fault, e.g. `stages.2.probability: not_increasing`.
-pub fn parse_stages(
-    input: &[StageInput],
-    existing: &[Stage],
-    mut new_id: impl FnMut() -> StageId,
-) -> Result<Vec<Stage>, ValidationError> {
+pub fn parse_stages(input: &[StageInput], existing: &[Stage], mut new_id: impl FnMut() -> StageId) -> Result<Vec<Stage>, ValidationError> {
     let mut v = Validator::new();
     if input.is_empty() {
         v.push("stages", ViolationKind::Required);
@@ -106,11 +102,7 @@ pub fn parse_stages(
             None => Some(new_id()),
         };
         if let (Some(name), Some(probability), Some(id)) = (name, p, id) {
-            out.push(Stage {
-                id,
-                name,
-                probability,
-            });
+            out.push(Stage { id, name, probability });
         }
     }
     v.finish()?;
@@ -208,16 +200,10 @@ pub(crate) mod tests {
         assert!(parse_stages(&[], &[], counter()).is_err());
         let mut s = stages(&[10, 20]);
         s[1].name = "ÉTAPE 0".into();
-        assert_eq!(
-            parse_stages(&s, &[], counter()).unwrap_err().errors()[0].field,
-            "stages.1.name"
-        );
+        assert_eq!(parse_stages(&s, &[], counter()).unwrap_err().errors()[0].field, "stages.1.name");
         let mut s = stages(&[10]);
         s[0].id = Some(StageId::from_uuid(Uuid::from_u128(99)));
-        assert_eq!(
-            parse_stages(&s, &[], counter()).unwrap_err().errors()[0].field,
-            "stages.0.id"
-        );
+        assert_eq!(parse_stages(&s, &[], counter()).unwrap_err().errors()[0].field, "stages.0.id");
     }
 
     proptest! {

@@ -185,15 +185,9 @@ mod tests {
     #[test]
     fn name_rules() {
         assert_eq!(Name::parse("  Zoé ").map(|n| n.0).ok(), Some("Zoé".to_owned()));
-        assert_eq!(
-            Name::parse("   ").map_err(|e| e.errors()[0].kind),
-            Err(ViolationKind::Required)
-        );
+        assert_eq!(Name::parse("   ").map_err(|e| e.errors()[0].kind), Err(ViolationKind::Required));
         let long = "a".repeat(10_000);
-        assert_eq!(
-            Name::parse(&long).map_err(|e| e.errors()[0].kind),
-            Err(ViolationKind::TooLong)
-        );
+        assert_eq!(Name::parse(&long).map_err(|e| e.errors()[0].kind), Err(ViolationKind::TooLong));
         assert_eq!(
             Name::parse("a\u{0}b").map_err(|e| e.errors()[0].kind),
             Err(ViolationKind::Malformed)
@@ -208,12 +202,7 @@ mod tests {
 
     #[test]
     fn sort_key_orders_by_last_then_first() {
-        let k = |f: &str, l: &str| {
-            person_sort_key(
-                &Name::parse(f).unwrap(),
-                &Name::parse(l).unwrap(),
-            )
-        };
+        let k = |f: &str, l: &str| person_sort_key(&Name::parse(f).unwrap(), &Name::parse(l).unwrap());
         assert!(k("Émile", "Zola") > k("Zoé", "Ábel"));
         assert!(k("Anne", "Martin") < k("Bruno", "Martin"));
     }

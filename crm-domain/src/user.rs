@@ -25,13 +25,7 @@ pub enum Role {
 
 impl Role {
     /// Every role, for exhaustive tests and matrices.
-    pub const ALL: [Role; 5] = [
-        Role::Admin,
-        Role::Manager,
-        Role::Sales,
-        Role::Marketing,
-        Role::Observer,
-    ];
+    pub const ALL: [Role; 5] = [Role::Admin, Role::Manager, Role::Sales, Role::Marketing, Role::Observer];
 
     /// Stable code.
     pub const fn code(self) -> &'static str {

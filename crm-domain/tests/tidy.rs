@@ -5,8 +5,22 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 const FORBIDDEN: &[&str] = &[
-    "tokio", "async-std", "smol", "sqlx", "sea-query", "rusqlite", "postgres", "diesel",
-    "poem", "poem-openapi", "axum", "actix-web", "hyper", "reqwest", "tantivy", "lettre",
+    "tokio",
+    "async-std",
+    "smol",
+    "sqlx",
+    "sea-query",
+    "rusqlite",
+    "postgres",
+    "diesel",
+    "poem",
+    "poem-openapi",
+    "axum",
+    "actix-web",
+    "hyper",
+    "reqwest",
+    "tantivy",
+    "lettre",
     "mio",
 ];
 
@@ -16,8 +30,7 @@ fn workspace_root() -> PathBuf {
 
 #[test]
 fn domain_depends_on_no_runtime_database_http_or_search_crate() {
-    let manifest = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
-        .unwrap_or_default();
+    let manifest = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap_or_default();
     assert!(!manifest.is_empty(), "crm-domain/Cargo.toml unreadable");
     let mut in_deps = false;
     for line in manifest.lines() {
@@ -30,10 +43,7 @@ fn domain_depends_on_no_runtime_database_http_or_search_crate() {
             continue;
         }
         let name = t.split(['=', '.', ' ']).next().unwrap_or("").trim();
-        assert!(
-            !FORBIDDEN.contains(&name),
-            "crm-domain must not depend on `{name}` (it does no IO)"
-        );
+        assert!(!FORBIDDEN.contains(&name), "crm-domain must not depend on `{name}` (it does no IO)");
     }
 }
 

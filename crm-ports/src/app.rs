@@ -69,11 +69,7 @@ pub(crate) fn tenant_of(actor: &Actor) -> Result<TenantId, ServiceError> {
 
 /// Fails with `Forbidden` unless the actor has the capability.
 pub(crate) fn require(actor: &Actor, cap: Capability) -> Result<(), ServiceError> {
-    if allows(actor, cap) {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden)
-    }
+    if allows(actor, cap) { Ok(()) } else { Err(ServiceError::Forbidden) }
 }
 
 /// The scope of owned records of a kind for the actor.
@@ -87,11 +83,7 @@ pub(crate) fn scope(actor: &Actor, kind: Owned) -> Result<Scope, ServiceError> {
 /// Fails with `Conflict` if the caller's version is not the loaded one (the store checks
 /// again inside its transaction).
 pub(crate) fn check_version(loaded: i64, expected: i64) -> Result<(), ServiceError> {
-    if loaded == expected {
-        Ok(())
-    } else {
-        Err(ServiceError::Conflict)
-    }
+    if loaded == expected { Ok(()) } else { Err(ServiceError::Conflict) }
 }
 
 /// An event of the actor about an entity.

@@ -109,7 +109,12 @@ pub trait ContactStore: Send + Sync {
     /// MUST return `NotFound` when missing, deleted, of another tenant or out of scope.
     fn contact(&self, scope: Scope, id: ContactId) -> impl Future<Output = StoreResult<Contact>> + Send;
     /// A page of contacts inside the scope.
-    fn list_contacts(&self, scope: Scope, filter: &ContactFilter, page: &PageRequest) -> impl Future<Output = StoreResult<Page<Contact>>> + Send;
+    fn list_contacts(
+        &self,
+        scope: Scope,
+        filter: &ContactFilter,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<Contact>>> + Send;
     /// Replaces a contact. `Conflict` on a stale version.
     fn update_contact(&self, contact: &Contact, expected_version: i64, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
     /// Contacts of the whole tenant (all scopes) sharing an email or phone blind index, or
@@ -142,7 +147,12 @@ pub trait OrganizationStore: Send + Sync {
     /// A page of organizations.
     fn list_organizations(&self, tenant: TenantId, page: &PageRequest) -> impl Future<Output = StoreResult<Page<Organization>>> + Send;
     /// Replaces an organization. `Conflict` on a stale version.
-    fn update_organization(&self, org: &Organization, expected_version: i64, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+    fn update_organization(
+        &self,
+        org: &Organization,
+        expected_version: i64,
+        event: &NewEvent,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
 /// Pipelines and stages.
@@ -155,7 +165,8 @@ pub trait PipelineStore: Send + Sync {
     fn list_pipelines(&self, tenant: TenantId) -> impl Future<Output = StoreResult<Vec<Pipeline>>> + Send;
     /// Replaces name and stages (kept stages by id, removed ones deleted). `Conflict` on a
     /// stale version.
-    fn update_pipeline(&self, pipeline: &Pipeline, expected_version: i64, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+    fn update_pipeline(&self, pipeline: &Pipeline, expected_version: i64, event: &NewEvent)
+    -> impl Future<Output = StoreResult<()>> + Send;
     /// How many live opportunities sit in these stages.
     fn count_in_stages(&self, tenant: TenantId, stages: &[StageId]) -> impl Future<Output = StoreResult<u64>> + Send;
     /// How many live opportunities the pipeline holds.
@@ -172,9 +183,19 @@ pub trait OpportunityStore: Send + Sync {
     /// An opportunity inside the scope; `NotFound` otherwise.
     fn opportunity(&self, scope: Scope, id: OpportunityId) -> impl Future<Output = StoreResult<Opportunity>> + Send;
     /// A page of opportunities inside the scope.
-    fn list_opportunities(&self, scope: Scope, filter: &OpportunityFilter, page: &PageRequest) -> impl Future<Output = StoreResult<Page<Opportunity>>> + Send;
+    fn list_opportunities(
+        &self,
+        scope: Scope,
+        filter: &OpportunityFilter,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<Opportunity>>> + Send;
     /// Replaces an opportunity. `Conflict` on a stale version.
-    fn update_opportunity(&self, opp: &Opportunity, expected_version: i64, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+    fn update_opportunity(
+        &self,
+        opp: &Opportunity,
+        expected_version: i64,
+        event: &NewEvent,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Forecast inputs: open opportunities inside the scope matching the filter.
     fn forecast_items(&self, scope: Scope, filter: &OpportunityFilter) -> impl Future<Output = StoreResult<Vec<ForecastItem>>> + Send;
 }
@@ -182,7 +203,14 @@ pub trait OpportunityStore: Send + Sync {
 /// Soft deletion and restore, for every [`Deletable`] kind.
 pub trait DeletionStore: Send + Sync {
     /// Marks a live record deleted. `Conflict` on a stale version, `NotFound` if absent.
-    fn soft_delete(&self, tenant: TenantId, kind: Deletable, id: Uuid, expected_version: i64, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+    fn soft_delete(
+        &self,
+        tenant: TenantId,
+        kind: Deletable,
+        id: Uuid,
+        expected_version: i64,
+        event: &NewEvent,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Brings a deleted record back. `NotFound` if there is no deleted record with this id.
     fn restore(&self, tenant: TenantId, kind: Deletable, id: Uuid, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
 }
@@ -208,6 +236,15 @@ pub trait Store:
 }
 
 impl<T> Store for T where
-    T: TenantStore + UserStore + ContactStore + OrganizationStore + PipelineStore + OpportunityStore + DeletionStore + EventLog + Health + 'static
+    T: TenantStore
+        + UserStore
+        + ContactStore
+        + OrganizationStore
+        + PipelineStore
+        + OpportunityStore
+        + DeletionStore
+        + EventLog
+        + Health
+        + 'static
 {
 }

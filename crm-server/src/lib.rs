@@ -1,1 +1,11 @@
-//! placeholder
+//! The CRM server as a library: configuration, assembly of the adapters, the HTTP endpoint
+//! and serving it on a given listener. The `crm` binary (`main.rs`) is a thin shell over
+//! this; a host application can mount [`http::endpoint`] itself.
+#![forbid(unsafe_code)]
+
+pub mod assemble;
+pub mod config;
+pub mod http;
+
+pub use assemble::{CrmApp, OpenStoreError, open_app};
+pub use config::{Config, ConfigError, Secret};

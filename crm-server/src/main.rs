@@ -1,2 +1,153 @@
-//! placeholder
-fn main() {}
+//! The `crm` command line: `serve`, `migrate`. Configuration layers: defaults <
+//! `crm.toml` (given by `--config`, else in the data directory) < `CRM_*` environment <
+//! flags. Secrets (`CRM_MASTER_KEY`, the database URL) never print.
+
+use clap::{Parser, Subcommand};
+use crm_server::config::{Config, FileConfig, Secret};
+use crm_server::{http, open_app};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(name = "crm", version, about = "CRM multi-entreprise : serveur, migrations, administration")]
+struct Cli {
+    /// Configuration file (TOML). Default: crm.toml in the data directory, if present.
+    #[arg(long, env = "CRM_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Data directory: the SQLite database and the master key file live here.
+    #[arg(long, env = "CRM_DATA_DIR", global = true)]
+    data_dir: Option<PathBuf>,
+    /// PostgreSQL URL (application role for `serve`, owner role for `migrate`).
+    /// Without it the embedded SQLite of the data directory is used.
+    #[arg(long, env = "CRM_DATABASE_URL", global = true, hide_env_values = true)]
+    database_url: Option<String>,
+    /// Log format: pretty or json.
+    #[arg(long, env = "CRM_LOG_FORMAT", global = true)]
+    log_format: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Runs the server.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long, env = "CRM_LISTEN")]
+        listen: Option<SocketAddr>,
+    },
+    /// Applies database migrations (PostgreSQL: with the owner role's URL; grants the
+    /// application role what it needs).
+    Migrate {
+        /// The application role that `crm serve` connects as.
+        #[arg(long, env = "CRM_APP_ROLE", default_value = "crm_app")]
+        app_role: String,
+    },
+}
+
+fn config(cli: &Cli, listen: Option<SocketAddr>) -> Result<Config, String> {
+    let data_dir = cli.data_dir.clone();
+    let (file_path, optional) = match &cli.config {
+        Some(p) => (p.clone(), false),
+        None => (
+            data_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(Config::DEFAULT_DATA_DIR))
+                .join("crm.toml"),
+            true,
+        ),
+    };
+    let file = FileConfig::load(&file_path, optional).map_err(|e| e.to_string())?;
+    let over = FileConfig {
+        data_dir,
+        database_url: cli.database_url.clone().map(Secret::new),
+        listen,
+        master_key: std::env::var("CRM_MASTER_KEY").ok().map(Secret::new),
+        max_connections: std::env::var("CRM_MAX_CONNECTIONS").ok().and_then(|v| v.parse().ok()),
+        log_format: cli.log_format.clone(),
+    };
+    Ok(Config::layered(file, over))
+}
+
+fn init_logs(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match &cli.command {
+        Command::Serve { listen } => {
+            let cfg = config(&cli, *listen)?;
+            init_logs(&cfg.log_format);
+            let app = open_app(&cfg).await.map_err(|e| e.to_string())?;
+            let listener = tokio::net::TcpListener::bind(cfg.listen)
+                .await
+                .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
+            let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            let backend = if cfg.database_url.is_some() { "PostgreSQL" } else { "SQLite" };
+            tracing::info!(%addr, backend, data_dir = %cfg.data_dir.display(), "CRM listening");
+            println!("CRM prêt sur http://{addr} ({backend}, données : {})", cfg.data_dir.display());
+            http::serve(listener, http::endpoint(app), shutdown_signal(), Duration::from_secs(20))
+                .await
+                .map_err(|e| e.to_string())
+        }
+        Command::Migrate { app_role } => {
+            let cfg = config(&cli, None)?;
+            init_logs(&cfg.log_format);
+            match &cfg.database_url {
+                Some(url) => {
+                    crm_store_sql::migrate_postgres(url.expose(), app_role)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    println!("Migrations PostgreSQL appliquées ; droits accordés au rôle {app_role}.");
+                }
+                None => {
+                    open_app(&cfg).await.map_err(|e| e.to_string())?;
+                    println!("Base SQLite à jour : {}", cfg.sqlite_path().display());
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("crm: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

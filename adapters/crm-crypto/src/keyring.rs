@@ -47,7 +47,12 @@ impl Keyring {
         let mut keys = BTreeMap::new();
         for part in spec.split([',', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
             let (id, hex_key) = match part.split_once(':') {
-                Some((id, k)) => (id.trim().parse::<u32>().map_err(|_| KeyError::Malformed("key id is not a number"))?, k.trim()),
+                Some((id, k)) => (
+                    id.trim()
+                        .parse::<u32>()
+                        .map_err(|_| KeyError::Malformed("key id is not a number"))?,
+                    k.trim(),
+                ),
                 None => (1, part),
             };
             let bytes = hex::decode(hex_key).map_err(|_| KeyError::Malformed("key is not hexadecimal"))?;

@@ -25,9 +25,32 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 pub(crate) const COLUMNS: [&str; 26] = [
-    "tenant_id", "id", "kind", "first_name", "last_name", "first_fold", "last_fold", "name_sort", "emails_ct", "phones_ct",
-    "organization_id", "job_title", "street_ct", "postal_code", "city", "country", "tags", "owner_id", "source", "notes_ct",
-    "score", "merged_into", "version", "created_at", "updated_at", "deleted_at",
+    "tenant_id",
+    "id",
+    "kind",
+    "first_name",
+    "last_name",
+    "first_fold",
+    "last_fold",
+    "name_sort",
+    "emails_ct",
+    "phones_ct",
+    "organization_id",
+    "job_title",
+    "street_ct",
+    "postal_code",
+    "city",
+    "country",
+    "tags",
+    "owner_id",
+    "source",
+    "notes_ct",
+    "score",
+    "merged_into",
+    "version",
+    "created_at",
+    "updated_at",
+    "deleted_at",
 ];
 
 fn ie(e: sea_query::error::Error) -> StoreError {
@@ -66,14 +89,22 @@ impl<C: Cipher> SqlStore<C> {
             ("phones_ct", self.seal(t, "contacts", "phones", id, &phones)?.into()),
             ("organization_id", f.organization_id.map(|o| o.as_uuid()).into()),
             ("job_title", label(f.job_title.as_ref())),
-            ("street_ct", self.seal_opt(t, "contacts", "street", id, f.address.street.as_ref().map(LongText::as_str))?.into()),
+            (
+                "street_ct",
+                self.seal_opt(t, "contacts", "street", id, f.address.street.as_ref().map(LongText::as_str))?
+                    .into(),
+            ),
             ("postal_code", label(f.address.postal_code.as_ref())),
             ("city", label(f.address.city.as_ref())),
             ("country", f.address.country.map(|c| c.as_str().to_owned()).into()),
             ("tags", serde_json::json!(tags).into()),
             ("owner_id", c.owner_id.as_uuid().into()),
             ("source", label(f.source.as_ref())),
-            ("notes_ct", self.seal_opt(t, "contacts", "notes", id, f.notes.as_ref().map(LongText::as_str))?.into()),
+            (
+                "notes_ct",
+                self.seal_opt(t, "contacts", "notes", id, f.notes.as_ref().map(LongText::as_str))?
+                    .into(),
+            ),
             ("score", i64::from(c.score).into()),
         ])
     }
@@ -107,7 +138,8 @@ impl<C: Cipher> SqlStore<C> {
         }
         if !hashes.is_empty() {
             let mut q = Query::insert();
-            q.into_table("contact_lookups").columns(["tenant_id", "field", "hash", "contact_id"]);
+            q.into_table("contact_lookups")
+                .columns(["tenant_id", "field", "hash", "contact_id"]);
             for (field, h) in hashes {
                 q.values([t.into(), field.into(), h.into(), id.into()]).map_err(ie)?;
             }
@@ -132,22 +164,45 @@ impl<C: Cipher> SqlStore<C> {
         let id: Uuid = row.get("id")?;
         let emails: Vec<String> = self.open(tenant_id, "contacts", "emails", id, &row.get::<Vec<u8>>("emails_ct")?)?;
         let phones: Vec<String> = self.open(tenant_id, "contacts", "phones", id, &row.get::<Vec<u8>>("phones_ct")?)?;
-        let street: Option<String> = self.open_opt(tenant_id, "contacts", "street", id, row.get::<Option<Vec<u8>>>("street_ct")?.as_deref())?;
-        let notes: Option<String> = self.open_opt(tenant_id, "contacts", "notes", id, row.get::<Option<Vec<u8>>>("notes_ct")?.as_deref())?;
+        let street: Option<String> = self.open_opt(
+            tenant_id,
+            "contacts",
+            "street",
+            id,
+            row.get::<Option<Vec<u8>>>("street_ct")?.as_deref(),
+        )?;
+        let notes: Option<String> = self.open_opt(
+            tenant_id,
+            "contacts",
+            "notes",
+            id,
+            row.get::<Option<Vec<u8>>>("notes_ct")?.as_deref(),
+        )?;
         let Json(tags): Json<Vec<String>> = row.get("tags")?;
-        let opt_label = |col: &str| -> Result<Option<Label>, StoreError> { valid(col, Label::parse_optional(row.get::<Option<String>>(col)?.as_deref())) };
+        let opt_label = |col: &str| -> Result<Option<Label>, StoreError> {
+            valid(col, Label::parse_optional(row.get::<Option<String>>(col)?.as_deref()))
+        };
         let fields = ContactFields {
             first_name: valid("first_name", Name::parse(&row.get::<String>("first_name")?))?,
             last_name: valid("last_name", Name::parse(&row.get::<String>("last_name")?))?,
-            emails: emails.iter().map(|e| valid("emails", EmailAddress::parse(e))).collect::<Result<_, _>>()?,
-            phones: phones.iter().map(|p| valid("phones", PhoneNumber::from_e164(p))).collect::<Result<_, _>>()?,
+            emails: emails
+                .iter()
+                .map(|e| valid("emails", EmailAddress::parse(e)))
+                .collect::<Result<_, _>>()?,
+            phones: phones
+                .iter()
+                .map(|p| valid("phones", PhoneNumber::from_e164(p)))
+                .collect::<Result<_, _>>()?,
             organization_id: row.get::<Option<Uuid>>("organization_id")?.map(OrganizationId::from_uuid),
             job_title: opt_label("job_title")?,
             address: PostalAddress {
                 street: valid("street", LongText::parse_optional(street.as_deref()))?,
                 postal_code: opt_label("postal_code")?,
                 city: opt_label("city")?,
-                country: row.get::<Option<String>>("country")?.map(|c| valid("country", CountryCode::parse(&c))).transpose()?,
+                country: row
+                    .get::<Option<String>>("country")?
+                    .map(|c| valid("country", CountryCode::parse(&c)))
+                    .transpose()?,
             },
             tags: tags.iter().map(|t| valid("tags", Tag::parse(t))).collect::<Result<_, _>>()?,
             source: opt_label("source")?,
@@ -176,8 +231,14 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
         values.push(("created_at", ts(c.created_at).into()));
         values.push(("updated_at", ts(c.updated_at).into()));
         let (cols, vals): (Vec<_>, Vec<_>) = values.into_iter().unzip();
-        tx.execute(Query::insert().into_table("contacts").columns(cols).values(vals.into_iter().map(Expr::from)).map_err(ie)?)
-            .await?;
+        tx.execute(
+            Query::insert()
+                .into_table("contacts")
+                .columns(cols)
+                .values(vals.into_iter().map(Expr::from))
+                .map_err(ie)?,
+        )
+        .await?;
         self.write_contact_side(&mut tx, c).await?;
         self.finish(tx, c.tenant_id, std::slice::from_ref(event)).await
     }
@@ -233,7 +294,12 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
         self.finish(tx, c.tenant_id, std::slice::from_ref(event)).await
     }
 
-    async fn duplicate_candidates(&self, tenant: TenantId, visibility: RecordScope, probe: &Contact) -> Result<Vec<CandidateRow>, StoreError> {
+    async fn duplicate_candidates(
+        &self,
+        tenant: TenantId,
+        visibility: RecordScope,
+        probe: &Contact,
+    ) -> Result<Vec<CandidateRow>, StoreError> {
         let t = tenant.as_uuid();
         let mut hashes: Vec<Vec<u8>> = Vec::new();
         for e in &probe.fields.emails {
@@ -272,7 +338,14 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
             .collect()
     }
 
-    async fn merge_contacts(&self, kept: &Contact, kept_version: i64, merged: ContactId, merged_version: i64, events: &[NewEvent]) -> Result<(), StoreError> {
+    async fn merge_contacts(
+        &self,
+        kept: &Contact,
+        kept_version: i64,
+        merged: ContactId,
+        merged_version: i64,
+        events: &[NewEvent],
+    ) -> Result<(), StoreError> {
         let t = kept.tenant_id;
         let mut tx = self.pool.begin(On::Tenant(t), Mode::Write).await?;
         self.rewrite_contact(&mut tx, kept, kept_version).await?;

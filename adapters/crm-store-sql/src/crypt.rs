@@ -14,7 +14,14 @@ fn aad(tenant: TenantId, table: &str, column: &str, row: Uuid) -> Vec<u8> {
 
 impl<C: Cipher> SqlStore<C> {
     /// Seals a value for a column of a row.
-    pub(crate) fn seal<T: Serialize + ?Sized>(&self, tenant: TenantId, table: &str, column: &str, row: Uuid, value: &T) -> Result<Vec<u8>, StoreError> {
+    pub(crate) fn seal<T: Serialize + ?Sized>(
+        &self,
+        tenant: TenantId,
+        table: &str,
+        column: &str,
+        row: Uuid,
+        value: &T,
+    ) -> Result<Vec<u8>, StoreError> {
         let plain = serde_json::to_vec(value).map_err(|e| StoreError::Internal(format!("serialize {table}.{column}: {e}")))?;
         self.cipher
             .encrypt(tenant, &aad(tenant, table, column, row), &plain)
@@ -22,12 +29,26 @@ impl<C: Cipher> SqlStore<C> {
     }
 
     /// Seals an optional value (`None` stays NULL).
-    pub(crate) fn seal_opt<T: Serialize + ?Sized>(&self, tenant: TenantId, table: &str, column: &str, row: Uuid, value: Option<&T>) -> Result<Option<Vec<u8>>, StoreError> {
+    pub(crate) fn seal_opt<T: Serialize + ?Sized>(
+        &self,
+        tenant: TenantId,
+        table: &str,
+        column: &str,
+        row: Uuid,
+        value: Option<&T>,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
         value.map(|v| self.seal(tenant, table, column, row, v)).transpose()
     }
 
     /// Opens a sealed value.
-    pub(crate) fn open<T: DeserializeOwned>(&self, tenant: TenantId, table: &str, column: &str, row: Uuid, sealed: &[u8]) -> Result<T, StoreError> {
+    pub(crate) fn open<T: DeserializeOwned>(
+        &self,
+        tenant: TenantId,
+        table: &str,
+        column: &str,
+        row: Uuid,
+        sealed: &[u8],
+    ) -> Result<T, StoreError> {
         let plain = self
             .cipher
             .decrypt(tenant, &aad(tenant, table, column, row), sealed)
@@ -36,7 +57,14 @@ impl<C: Cipher> SqlStore<C> {
     }
 
     /// Opens an optional sealed value.
-    pub(crate) fn open_opt<T: DeserializeOwned>(&self, tenant: TenantId, table: &str, column: &str, row: Uuid, sealed: Option<&[u8]>) -> Result<Option<T>, StoreError> {
+    pub(crate) fn open_opt<T: DeserializeOwned>(
+        &self,
+        tenant: TenantId,
+        table: &str,
+        column: &str,
+        row: Uuid,
+        sealed: Option<&[u8]>,
+    ) -> Result<Option<T>, StoreError> {
         sealed.map(|s| self.open(tenant, table, column, row, s)).transpose()
     }
 

@@ -100,12 +100,18 @@ impl Tx {
         match self {
             Self::Sqlite(tx) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
-                let r = sqlx::query_with(AssertSqlSafe(sql), values).execute(&mut **tx).await.map_err(map_db)?;
+                let r = sqlx::query_with(AssertSqlSafe(sql), values)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_db)?;
                 Ok(r.rows_affected())
             }
             Self::Postgres(tx) => {
                 let (sql, values) = stmt.build_sqlx(PostgresQueryBuilder);
-                let r = sqlx::query_with(AssertSqlSafe(sql), values).execute(&mut **tx).await.map_err(map_db)?;
+                let r = sqlx::query_with(AssertSqlSafe(sql), values)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_db)?;
                 Ok(r.rows_affected())
             }
         }
@@ -116,12 +122,18 @@ impl Tx {
         match self {
             Self::Sqlite(tx) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
-                let rows = sqlx::query_with(AssertSqlSafe(sql), values).fetch_all(&mut **tx).await.map_err(map_db)?;
+                let rows = sqlx::query_with(AssertSqlSafe(sql), values)
+                    .fetch_all(&mut **tx)
+                    .await
+                    .map_err(map_db)?;
                 Ok(rows.into_iter().map(Row::Sqlite).collect())
             }
             Self::Postgres(tx) => {
                 let (sql, values) = stmt.build_sqlx(PostgresQueryBuilder);
-                let rows = sqlx::query_with(AssertSqlSafe(sql), values).fetch_all(&mut **tx).await.map_err(map_db)?;
+                let rows = sqlx::query_with(AssertSqlSafe(sql), values)
+                    .fetch_all(&mut **tx)
+                    .await
+                    .map_err(map_db)?;
                 Ok(rows.into_iter().map(Row::Postgres).collect())
             }
         }
@@ -132,12 +144,18 @@ impl Tx {
         match self {
             Self::Sqlite(tx) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
-                let row = sqlx::query_with(AssertSqlSafe(sql), values).fetch_optional(&mut **tx).await.map_err(map_db)?;
+                let row = sqlx::query_with(AssertSqlSafe(sql), values)
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(map_db)?;
                 Ok(row.map(Row::Sqlite))
             }
             Self::Postgres(tx) => {
                 let (sql, values) = stmt.build_sqlx(PostgresQueryBuilder);
-                let row = sqlx::query_with(AssertSqlSafe(sql), values).fetch_optional(&mut **tx).await.map_err(map_db)?;
+                let row = sqlx::query_with(AssertSqlSafe(sql), values)
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(map_db)?;
                 Ok(row.map(Row::Postgres))
             }
         }

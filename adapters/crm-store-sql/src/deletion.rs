@@ -22,10 +22,20 @@ fn table(kind: Deletable) -> &'static str {
 }
 
 impl<C: Cipher> DeletionStore for SqlStore<C> {
-    async fn soft_delete(&self, tenant: TenantId, kind: Deletable, id: Uuid, expected_version: i64, event: &NewEvent) -> Result<(), StoreError> {
+    async fn soft_delete(
+        &self,
+        tenant: TenantId,
+        kind: Deletable,
+        id: Uuid,
+        expected_version: i64,
+        event: &NewEvent,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
         let mut stmt = UpdateStatement::new();
-        stmt.values([("deleted_at", Expr::from(ts(Utc::now()))), ("version", Expr::from(expected_version + 1))]);
+        stmt.values([
+            ("deleted_at", Expr::from(ts(Utc::now()))),
+            ("version", Expr::from(expected_version + 1)),
+        ]);
         versioned_update(&mut tx, table(kind), tenant, id, expected_version, true, stmt).await?;
         self.finish(tx, tenant, std::slice::from_ref(event)).await
     }

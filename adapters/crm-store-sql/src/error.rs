@@ -37,8 +37,6 @@ fn unique_field(text: &str) -> &'static str {
         "email"
     } else if text.contains("teams") {
         "name"
-    } else if text.contains("tenants") {
-        "id"
     } else {
         "id"
     }

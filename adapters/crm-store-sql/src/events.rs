@@ -18,7 +18,16 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 const EVENT_COLUMNS: [&str; 10] = [
-    "tenant_id", "seq", "at", "actor_kind", "actor_id", "entity_type", "entity_id", "kind", "owner_id", "changes",
+    "tenant_id",
+    "seq",
+    "at",
+    "actor_kind",
+    "actor_id",
+    "entity_type",
+    "entity_id",
+    "kind",
+    "owner_id",
+    "changes",
 ];
 
 impl<C: Cipher> SqlStore<C> {

@@ -72,7 +72,9 @@ pub struct SqlStore<C> {
 
 impl<C> std::fmt::Debug for SqlStore<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqlStore").field("backend", &self.pool.backend()).finish_non_exhaustive()
+        f.debug_struct("SqlStore")
+            .field("backend", &self.pool.backend())
+            .finish_non_exhaustive()
     }
 }
 

@@ -20,9 +20,27 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 const COLUMNS: [&str; 21] = [
-    "tenant_id", "id", "title", "title_sort", "pipeline_id", "stage_id", "value_minor", "currency", "probability",
-    "probability_overridden", "expected_close", "owner_id", "organization_id", "status", "lost_reason", "closed_at",
-    "stage_history", "version", "created_at", "updated_at", "deleted_at",
+    "tenant_id",
+    "id",
+    "title",
+    "title_sort",
+    "pipeline_id",
+    "stage_id",
+    "value_minor",
+    "currency",
+    "probability",
+    "probability_overridden",
+    "expected_close",
+    "owner_id",
+    "organization_id",
+    "status",
+    "lost_reason",
+    "closed_at",
+    "stage_history",
+    "version",
+    "created_at",
+    "updated_at",
+    "deleted_at",
 ];
 
 fn ie(e: sea_query::error::Error) -> StoreError {
@@ -67,7 +85,8 @@ async fn write_links(tx: &mut Tx, o: &Opportunity) -> Result<(), StoreError> {
         return Ok(());
     }
     let mut q = Query::insert();
-    q.into_table("opportunity_contacts").columns(["tenant_id", "opportunity_id", "contact_id", "position"]);
+    q.into_table("opportunity_contacts")
+        .columns(["tenant_id", "opportunity_id", "contact_id", "position"]);
     for (i, c) in o.fields.contact_ids.iter().enumerate() {
         q.values([t.into(), id.into(), c.as_uuid().into(), (i as i64).into()]).map_err(ie)?;
     }
@@ -89,7 +108,9 @@ async fn load_links(tx: &mut Tx, tenant: TenantId, ids: &[Uuid]) -> Result<HashM
         .await?;
     let mut out: HashMap<Uuid, Vec<ContactId>> = HashMap::new();
     for r in rows {
-        out.entry(r.get("opportunity_id")?).or_default().push(ContactId::from_uuid(r.get("contact_id")?));
+        out.entry(r.get("opportunity_id")?)
+            .or_default()
+            .push(ContactId::from_uuid(r.get("contact_id")?));
     }
     Ok(out)
 }
@@ -101,7 +122,10 @@ fn from_row(row: &Row, links: &mut HashMap<Uuid, Vec<ContactId>>) -> Result<Oppo
         "open" => Status::Open,
         "won" => Status::Won,
         "lost" => Status::Lost {
-            reason: valid("lost_reason", LongText::parse(&row.get::<Option<String>>("lost_reason")?.unwrap_or_default()))?,
+            reason: valid(
+                "lost_reason",
+                LongText::parse(&row.get::<Option<String>>("lost_reason")?.unwrap_or_default()),
+            )?,
         },
         other => return Err(StoreError::Internal(format!("stored status is invalid: {other}"))),
     };
@@ -168,8 +192,14 @@ impl<C: Cipher> OpportunityStore for SqlStore<C> {
         vals.push(("created_at", ts(o.created_at).into()));
         vals.push(("updated_at", ts(o.updated_at).into()));
         let (cols, vs): (Vec<_>, Vec<_>) = vals.into_iter().unzip();
-        tx.execute(Query::insert().into_table("opportunities").columns(cols).values(vs.into_iter().map(Expr::from)).map_err(ie)?)
-            .await?;
+        tx.execute(
+            Query::insert()
+                .into_table("opportunities")
+                .columns(cols)
+                .values(vs.into_iter().map(Expr::from))
+                .map_err(ie)?,
+        )
+        .await?;
         write_links(&mut tx, o).await?;
         self.finish(tx, o.tenant_id, std::slice::from_ref(event)).await
     }
@@ -184,7 +214,12 @@ impl<C: Cipher> OpportunityStore for SqlStore<C> {
         from_row(&row, &mut links)
     }
 
-    async fn list_opportunities(&self, scope: Scope, filter: &OpportunityFilter, page: &PageRequest) -> Result<Page<Opportunity>, StoreError> {
+    async fn list_opportunities(
+        &self,
+        scope: Scope,
+        filter: &OpportunityFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Opportunity>, StoreError> {
         let mut q = select(scope, filter);
         let sort_col = paging::sort_column(page.sort, "title_sort");
         let size = paging::apply(&mut q, "opportunities", sort_col, page)?;

@@ -16,8 +16,21 @@ use sea_query::{Expr, ExprTrait, Query, UpdateStatement, Value};
 use uuid::Uuid;
 
 const COLUMNS: [&str; 15] = [
-    "tenant_id", "id", "name", "name_sort", "domain", "industry", "size", "street_ct", "postal_code", "city", "country", "version",
-    "created_at", "updated_at", "deleted_at",
+    "tenant_id",
+    "id",
+    "name",
+    "name_sort",
+    "domain",
+    "industry",
+    "size",
+    "street_ct",
+    "postal_code",
+    "city",
+    "country",
+    "version",
+    "created_at",
+    "updated_at",
+    "deleted_at",
 ];
 
 impl<C: Cipher> SqlStore<C> {
@@ -31,8 +44,14 @@ impl<C: Cipher> SqlStore<C> {
             ("size", o.size.map(|s| s.code().to_owned()).into()),
             (
                 "street_ct",
-                self.seal_opt(o.tenant_id, "organizations", "street", o.id.as_uuid(), o.address.street.as_ref().map(LongText::as_str))?
-                    .into(),
+                self.seal_opt(
+                    o.tenant_id,
+                    "organizations",
+                    "street",
+                    o.id.as_uuid(),
+                    o.address.street.as_ref().map(LongText::as_str),
+                )?
+                .into(),
             ),
             ("postal_code", text(o.address.postal_code.as_ref())),
             ("city", text(o.address.city.as_ref())),
@@ -43,21 +62,37 @@ impl<C: Cipher> SqlStore<C> {
     fn organization_from_row(&self, row: &Row) -> Result<Organization, StoreError> {
         let tenant_id = TenantId::from_uuid(row.get("tenant_id")?);
         let id: Uuid = row.get("id")?;
-        let street: Option<String> =
-            self.open_opt(tenant_id, "organizations", "street", id, row.get::<Option<Vec<u8>>>("street_ct")?.as_deref())?;
-        let opt_label = |col: &str| -> Result<Option<Label>, StoreError> { valid(col, Label::parse_optional(row.get::<Option<String>>(col)?.as_deref())) };
+        let street: Option<String> = self.open_opt(
+            tenant_id,
+            "organizations",
+            "street",
+            id,
+            row.get::<Option<Vec<u8>>>("street_ct")?.as_deref(),
+        )?;
+        let opt_label = |col: &str| -> Result<Option<Label>, StoreError> {
+            valid(col, Label::parse_optional(row.get::<Option<String>>(col)?.as_deref()))
+        };
         Ok(Organization {
             id: OrganizationId::from_uuid(id),
             tenant_id,
             name: valid("name", Name::parse(&row.get::<String>("name")?))?,
-            domain: row.get::<Option<String>>("domain")?.map(|d| valid("domain", WebDomain::parse(&d))).transpose()?,
+            domain: row
+                .get::<Option<String>>("domain")?
+                .map(|d| valid("domain", WebDomain::parse(&d)))
+                .transpose()?,
             industry: opt_label("industry")?,
-            size: row.get::<Option<String>>("size")?.map(|s| valid("size", OrganizationSize::parse(&s))).transpose()?,
+            size: row
+                .get::<Option<String>>("size")?
+                .map(|s| valid("size", OrganizationSize::parse(&s)))
+                .transpose()?,
             address: PostalAddress {
                 street: valid("street", LongText::parse_optional(street.as_deref()))?,
                 postal_code: opt_label("postal_code")?,
                 city: opt_label("city")?,
-                country: row.get::<Option<String>>("country")?.map(|c| valid("country", CountryCode::parse(&c))).transpose()?,
+                country: row
+                    .get::<Option<String>>("country")?
+                    .map(|c| valid("country", CountryCode::parse(&c)))
+                    .transpose()?,
             },
             version: row.get("version")?,
             created_at: from_ts(row.get("created_at")?)?,

@@ -59,7 +59,9 @@ pub(crate) fn apply(q: &mut SelectStatement, table: &'static str, sort_col: &'st
         };
         q.and_where(cond);
     }
-    q.order_by((table, sort_col), order.clone()).order_by((table, "id"), order).limit(size + 1);
+    q.order_by((table, sort_col), order.clone())
+        .order_by((table, "id"), order)
+        .limit(size + 1);
     Ok(size)
 }
 

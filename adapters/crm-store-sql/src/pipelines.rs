@@ -183,7 +183,8 @@ impl<C: Cipher> PipelineStore for SqlStore<C> {
     }
 
     async fn count_in_pipeline(&self, tenant: TenantId, pipeline: PipelineId) -> Result<u64, StoreError> {
-        self.count_opportunities(tenant, Expr::col("pipeline_id").eq(pipeline.as_uuid())).await
+        self.count_opportunities(tenant, Expr::col("pipeline_id").eq(pipeline.as_uuid()))
+            .await
     }
 }
 

@@ -94,16 +94,27 @@ impl<C: Cipher> SqlStore<C> {
         let owned: i64 = row.try_get("owned").unwrap_or(1);
         let migrated: bool = row.try_get("migrated").unwrap_or(false);
         if sup {
-            return Err(OpenError::Privileged { role, reason: "it is a superuser" });
+            return Err(OpenError::Privileged {
+                role,
+                reason: "it is a superuser",
+            });
         }
         if bypass {
-            return Err(OpenError::Privileged { role, reason: "it has BYPASSRLS" });
+            return Err(OpenError::Privileged {
+                role,
+                reason: "it has BYPASSRLS",
+            });
         }
         if owned > 0 {
-            return Err(OpenError::Privileged { role, reason: "it owns tables; use the application role, run `crm migrate` with the owner role" });
+            return Err(OpenError::Privileged {
+                role,
+                reason: "it owns tables; use the application role, run `crm migrate` with the owner role",
+            });
         }
         if !migrated {
-            return Err(OpenError::Migrate("the schema is missing: run `crm migrate` with the owner role first".into()));
+            return Err(OpenError::Migrate(
+                "the schema is missing: run `crm migrate` with the owner role first".into(),
+            ));
         }
         Ok(Self::from_pool(Pool::Postgres(pool), cipher))
     }

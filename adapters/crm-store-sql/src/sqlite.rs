@@ -4,9 +4,9 @@
 use crate::db::Pool;
 use crate::{OpenError, SqlStore};
 use crm_ports::Cipher;
+use sqlx::SqlSafeStr;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlSafeStr;
 use std::path::Path;
 use std::time::Duration;
 

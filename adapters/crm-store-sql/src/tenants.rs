@@ -68,7 +68,12 @@ impl<C: Cipher> TenantStore for SqlStore<C> {
     async fn tenant(&self, id: TenantId) -> Result<Tenant, StoreError> {
         let mut tx = self.pool.begin(On::Tenant(id), Mode::Read).await?;
         let row = tx
-            .fetch_one(Query::select().columns(COLUMNS).from("tenants").and_where(Expr::col("id").eq(id.as_uuid())))
+            .fetch_one(
+                Query::select()
+                    .columns(COLUMNS)
+                    .from("tenants")
+                    .and_where(Expr::col("id").eq(id.as_uuid())),
+            )
             .await?;
         tx.commit().await?;
         tenant_from_row(&row)

@@ -15,9 +15,29 @@ use sea_query::{Expr, ExprTrait, IntoTableRef, Order, Query};
 use uuid::Uuid;
 
 const USER_COLUMNS: [&str; 11] = [
-    "tenant_id", "id", "email_ct", "email_bidx", "display_name", "name_sort", "role", "team_id", "version", "created_at", "updated_at",
+    "tenant_id",
+    "id",
+    "email_ct",
+    "email_bidx",
+    "display_name",
+    "name_sort",
+    "role",
+    "team_id",
+    "version",
+    "created_at",
+    "updated_at",
 ];
-const TEAM_COLUMNS: [&str; 9] = ["tenant_id", "id", "name", "name_fold", "manager_id", "territory", "version", "created_at", "updated_at"];
+const TEAM_COLUMNS: [&str; 9] = [
+    "tenant_id",
+    "id",
+    "name",
+    "name_fold",
+    "manager_id",
+    "territory",
+    "version",
+    "created_at",
+    "updated_at",
+];
 
 fn ie(e: sea_query::error::Error) -> StoreError {
     StoreError::Internal(e.to_string())
@@ -81,7 +101,10 @@ fn team_from_row(row: &Row) -> Result<Team, StoreError> {
         tenant_id: TenantId::from_uuid(row.get("tenant_id")?),
         name: valid("name", Name::parse(&row.get::<String>("name")?))?,
         manager_id: UserId::from_uuid(row.get("manager_id")?),
-        territory: valid("territory", Label::parse_optional(row.get::<Option<String>>("territory")?.as_deref()))?,
+        territory: valid(
+            "territory",
+            Label::parse_optional(row.get::<Option<String>>("territory")?.as_deref()),
+        )?,
         version: row.get("version")?,
         created_at: from_ts(row.get("created_at")?)?,
         updated_at: from_ts(row.get("updated_at")?)?,
@@ -218,7 +241,9 @@ impl<C: Cipher> UserStore for SqlStore<C> {
                     .from_as("users", "u")
                     .inner_join(
                         "teams".into_table_ref().alias("t"),
-                        Expr::col(("t", "tenant_id")).equals(("u", "tenant_id")).and(Expr::col(("t", "id")).equals(("u", "team_id"))),
+                        Expr::col(("t", "tenant_id"))
+                            .equals(("u", "tenant_id"))
+                            .and(Expr::col(("t", "id")).equals(("u", "team_id"))),
                     )
                     .and_where(Expr::col(("u", "tenant_id")).eq(tenant.as_uuid()))
                     .and_where(Expr::col(("u", "id")).eq(user.as_uuid())),

@@ -17,14 +17,24 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
     ///
     /// # Errors
     /// `NotFound` when the record is not visible.
-    pub async fn history_of(&self, actor: &Actor, entity_type: EntityType, entity_id: uuid::Uuid, limit: u32) -> Result<Vec<EventRecord>, ServiceError> {
+    pub async fn history_of(
+        &self,
+        actor: &Actor,
+        entity_type: EntityType,
+        entity_id: uuid::Uuid,
+        limit: u32,
+    ) -> Result<Vec<EventRecord>, ServiceError> {
         let tenant_id = tenant_of(actor)?;
         match entity_type {
             EntityType::Contact => {
-                self.store.contact(scope(actor, Owned::Contact)?, ContactId::from_uuid(entity_id)).await?;
+                self.store
+                    .contact(scope(actor, Owned::Contact)?, ContactId::from_uuid(entity_id))
+                    .await?;
             }
             EntityType::Opportunity => {
-                self.store.opportunity(scope(actor, Owned::Opportunity)?, OpportunityId::from_uuid(entity_id)).await?;
+                self.store
+                    .opportunity(scope(actor, Owned::Opportunity)?, OpportunityId::from_uuid(entity_id))
+                    .await?;
             }
             EntityType::Tenant if entity_id != tenant_id.as_uuid() => return Err(ServiceError::NotFound),
             _ => require(actor, Capability::ReadAudit)?,

@@ -93,7 +93,14 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
                 return Err(ServiceError::PossibleDuplicates(found));
             }
         }
-        let ev = event(actor, EntityType::Contact, contact.id.as_uuid(), "created", Some(owner_id.as_uuid()), Contact::changes(None, &contact));
+        let ev = event(
+            actor,
+            EntityType::Contact,
+            contact.id.as_uuid(),
+            "created",
+            Some(owner_id.as_uuid()),
+            Contact::changes(None, &contact),
+        );
         self.store.create_contact(&contact, &ev).await?;
         Ok(contact)
     }
@@ -153,7 +160,13 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`, `Conflict`, `Invalid`.
-    pub async fn update_contact(&self, actor: &Actor, id: ContactId, expected_version: i64, input: &ContactInput) -> Result<Contact, ServiceError> {
+    pub async fn update_contact(
+        &self,
+        actor: &Actor,
+        id: ContactId,
+        expected_version: i64,
+        input: &ContactInput,
+    ) -> Result<Contact, ServiceError> {
         let before = self.contact(actor, id).await?;
         require(actor, Capability::WriteContacts)?;
         check_version(before.version, expected_version)?;
@@ -165,7 +178,14 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
         after.fields = fields;
         after.version = expected_version + 1;
         after.updated_at = self.clock.now();
-        let ev = event(actor, EntityType::Contact, id.as_uuid(), "updated", Some(after.owner_id.as_uuid()), Contact::changes(Some(&before), &after));
+        let ev = event(
+            actor,
+            EntityType::Contact,
+            id.as_uuid(),
+            "updated",
+            Some(after.owner_id.as_uuid()),
+            Contact::changes(Some(&before), &after),
+        );
         self.store.update_contact(&after, expected_version, &ev).await?;
         Ok(after)
     }
@@ -174,7 +194,13 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
     ///
     /// # Errors
     /// `NotFound`, `Forbidden` (owner outside what the actor may assign), `Conflict`.
-    pub async fn assign_contact(&self, actor: &Actor, id: ContactId, expected_version: i64, owner: UserId) -> Result<Contact, ServiceError> {
+    pub async fn assign_contact(
+        &self,
+        actor: &Actor,
+        id: ContactId,
+        expected_version: i64,
+        owner: UserId,
+    ) -> Result<Contact, ServiceError> {
         let before = self.contact(actor, id).await?;
         require(actor, Capability::WriteContacts)?;
         check_version(before.version, expected_version)?;
@@ -183,7 +209,14 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
         after.owner_id = owner;
         after.version = expected_version + 1;
         after.updated_at = self.clock.now();
-        let ev = event(actor, EntityType::Contact, id.as_uuid(), "owner_changed", Some(owner.as_uuid()), Contact::changes(Some(&before), &after));
+        let ev = event(
+            actor,
+            EntityType::Contact,
+            id.as_uuid(),
+            "owner_changed",
+            Some(owner.as_uuid()),
+            Contact::changes(Some(&before), &after),
+        );
         self.store.update_contact(&after, expected_version, &ev).await?;
         Ok(after)
     }
@@ -196,8 +229,18 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
         let c = self.contact(actor, id).await?;
         require(actor, Capability::WriteContacts)?;
         check_version(c.version, expected_version)?;
-        let ev = event(actor, EntityType::Contact, id.as_uuid(), "deleted", Some(c.owner_id.as_uuid()), Vec::new());
-        Ok(self.store.soft_delete(c.tenant_id, Deletable::Contact, id.as_uuid(), expected_version, &ev).await?)
+        let ev = event(
+            actor,
+            EntityType::Contact,
+            id.as_uuid(),
+            "deleted",
+            Some(c.owner_id.as_uuid()),
+            Vec::new(),
+        );
+        Ok(self
+            .store
+            .soft_delete(c.tenant_id, Deletable::Contact, id.as_uuid(), expected_version, &ev)
+            .await?)
     }
 
     /// Restores a deleted contact (Admin).
@@ -259,9 +302,18 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
                     sensitivity: crm_domain::event::Sensitivity::Clear,
                 }],
             ),
-            event(actor, EntityType::Contact, kept.as_uuid(), "merged", Some(after.owner_id.as_uuid()), changes),
+            event(
+                actor,
+                EntityType::Contact,
+                kept.as_uuid(),
+                "merged",
+                Some(after.owner_id.as_uuid()),
+                changes,
+            ),
         ];
-        self.store.merge_contacts(&after, kept_version, merged, merged_version, &events).await?;
+        self.store
+            .merge_contacts(&after, kept_version, merged, merged_version, &events)
+            .await?;
         Ok(after)
     }
 }

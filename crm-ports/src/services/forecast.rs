@@ -15,7 +15,13 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
     ///
     /// # Errors
     /// `Forbidden` for roles that see no opportunity (Marketing, the operator).
-    pub async fn forecast(&self, actor: &Actor, period: Period, group: GroupBy, filter: &OpportunityFilter) -> Result<Vec<Bucket>, ServiceError> {
+    pub async fn forecast(
+        &self,
+        actor: &Actor,
+        period: Period,
+        group: GroupBy,
+        filter: &OpportunityFilter,
+    ) -> Result<Vec<Bucket>, ServiceError> {
         require(actor, Capability::ReadForecast)?;
         let sc = scope(actor, Owned::Opportunity)?;
         let mut f = filter.clone();

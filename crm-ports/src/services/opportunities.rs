@@ -74,7 +74,14 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
             self.clock.now(),
             actor.user_id(),
         )?;
-        let ev = event(actor, EntityType::Opportunity, opp.id.as_uuid(), "created", Some(owner_id.as_uuid()), Opportunity::changes(None, &opp));
+        let ev = event(
+            actor,
+            EntityType::Opportunity,
+            opp.id.as_uuid(),
+            "created",
+            Some(owner_id.as_uuid()),
+            Opportunity::changes(None, &opp),
+        );
         self.store.create_opportunity(&opp, &ev).await?;
         Ok(opp)
     }
@@ -91,8 +98,16 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
     ///
     /// # Errors
     /// `Invalid` for a bad cursor.
-    pub async fn list_opportunities(&self, actor: &Actor, filter: &OpportunityFilter, page: &PageRequest) -> Result<Page<Opportunity>, ServiceError> {
-        Ok(self.store.list_opportunities(scope(actor, Owned::Opportunity)?, filter, page).await?)
+    pub async fn list_opportunities(
+        &self,
+        actor: &Actor,
+        filter: &OpportunityFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Opportunity>, ServiceError> {
+        Ok(self
+            .store
+            .list_opportunities(scope(actor, Owned::Opportunity)?, filter, page)
+            .await?)
     }
 
     /// Loads, checks rights and version, lets `change` decide, writes with one event.
@@ -114,7 +129,14 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
         change(&mut after, &pipeline, now)?;
         after.version = expected_version + 1;
         after.updated_at = now;
-        let ev = event(actor, EntityType::Opportunity, id.as_uuid(), kind, Some(after.owner_id.as_uuid()), Opportunity::changes(Some(&before), &after));
+        let ev = event(
+            actor,
+            EntityType::Opportunity,
+            id.as_uuid(),
+            kind,
+            Some(after.owner_id.as_uuid()),
+            Opportunity::changes(Some(&before), &after),
+        );
         self.store.update_opportunity(&after, expected_version, &ev).await?;
         Ok(after)
     }
@@ -124,16 +146,27 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`, `Conflict`, `Invalid`, `Rule(Closed)`.
-    pub async fn update_opportunity(&self, actor: &Actor, id: OpportunityId, expected_version: i64, input: &OpportunityInput) -> Result<Opportunity, ServiceError> {
+    pub async fn update_opportunity(
+        &self,
+        actor: &Actor,
+        id: OpportunityId,
+        expected_version: i64,
+        input: &OpportunityInput,
+    ) -> Result<Opportunity, ServiceError> {
         let current = self.opportunity(actor, id).await?;
         let (fields, probability) = input.parse(current.fields.value.currency())?;
         if current.is_closed() {
             return Err(ServiceError::Rule(RuleError::Closed));
         }
         self.check_links(actor, &fields).await?;
-        self.change_opportunity(actor, id, expected_version, Capability::WriteOpportunities, "updated", |o, p, now| {
-            o.update(p, fields, probability, now)
-        })
+        self.change_opportunity(
+            actor,
+            id,
+            expected_version,
+            Capability::WriteOpportunities,
+            "updated",
+            |o, p, now| o.update(p, fields, probability, now),
+        )
         .await
     }
 
@@ -141,11 +174,22 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`, `Conflict`, `Invalid` (unknown stage), `Rule`.
-    pub async fn move_opportunity(&self, actor: &Actor, id: OpportunityId, expected_version: i64, stage: StageId) -> Result<Opportunity, ServiceError> {
+    pub async fn move_opportunity(
+        &self,
+        actor: &Actor,
+        id: OpportunityId,
+        expected_version: i64,
+        stage: StageId,
+    ) -> Result<Opportunity, ServiceError> {
         let by = actor.user_id();
-        self.change_opportunity(actor, id, expected_version, Capability::WriteOpportunities, "stage_moved", |o, p, now| {
-            o.move_to_stage(p, stage, now, by)
-        })
+        self.change_opportunity(
+            actor,
+            id,
+            expected_version,
+            Capability::WriteOpportunities,
+            "stage_moved",
+            |o, p, now| o.move_to_stage(p, stage, now, by),
+        )
         .await
     }
 
@@ -154,17 +198,27 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
     /// # Errors
     /// `NotFound`, `Forbidden`, `Conflict`, `Rule(NotAtLastStage | Closed)`.
     pub async fn win_opportunity(&self, actor: &Actor, id: OpportunityId, expected_version: i64) -> Result<Opportunity, ServiceError> {
-        self.change_opportunity(actor, id, expected_version, Capability::WriteOpportunities, "won", |o, p, now| o.win(p, now))
-            .await
+        self.change_opportunity(actor, id, expected_version, Capability::WriteOpportunities, "won", |o, p, now| {
+            o.win(p, now)
+        })
+        .await
     }
 
     /// Closes as lost with a reason.
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`, `Conflict`, `Invalid` (reason), `Rule(Closed)`.
-    pub async fn lose_opportunity(&self, actor: &Actor, id: OpportunityId, expected_version: i64, reason: &str) -> Result<Opportunity, ServiceError> {
-        self.change_opportunity(actor, id, expected_version, Capability::WriteOpportunities, "lost", |o, _, now| o.lose(reason, now))
-            .await
+    pub async fn lose_opportunity(
+        &self,
+        actor: &Actor,
+        id: OpportunityId,
+        expected_version: i64,
+        reason: &str,
+    ) -> Result<Opportunity, ServiceError> {
+        self.change_opportunity(actor, id, expected_version, Capability::WriteOpportunities, "lost", |o, _, now| {
+            o.lose(reason, now)
+        })
+        .await
     }
 
     /// Reopens a closed opportunity (Admin only); recorded in the log.
@@ -172,15 +226,28 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
     /// # Errors
     /// `NotFound`, `Forbidden`, `Conflict`, `Rule(NotClosed)`.
     pub async fn reopen_opportunity(&self, actor: &Actor, id: OpportunityId, expected_version: i64) -> Result<Opportunity, ServiceError> {
-        self.change_opportunity(actor, id, expected_version, Capability::ReopenOpportunities, "reopened", |o, p, now| o.reopen(p, now))
-            .await
+        self.change_opportunity(
+            actor,
+            id,
+            expected_version,
+            Capability::ReopenOpportunities,
+            "reopened",
+            |o, p, now| o.reopen(p, now),
+        )
+        .await
     }
 
     /// Gives an opportunity to another owner (refused when closed).
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`, `Conflict`, `Rule(Closed)`.
-    pub async fn assign_opportunity(&self, actor: &Actor, id: OpportunityId, expected_version: i64, owner: UserId) -> Result<Opportunity, ServiceError> {
+    pub async fn assign_opportunity(
+        &self,
+        actor: &Actor,
+        id: OpportunityId,
+        expected_version: i64,
+        owner: UserId,
+    ) -> Result<Opportunity, ServiceError> {
         let tenant_id = tenant_of(actor)?;
         let current = self.opportunity(actor, id).await?;
         require(actor, Capability::WriteOpportunities)?;
@@ -188,10 +255,17 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
             return Err(ServiceError::Rule(RuleError::Closed));
         }
         self.check_owner(actor, tenant_id, owner).await?;
-        self.change_opportunity(actor, id, expected_version, Capability::WriteOpportunities, "owner_changed", |o, _, _| {
-            o.owner_id = owner;
-            Ok(())
-        })
+        self.change_opportunity(
+            actor,
+            id,
+            expected_version,
+            Capability::WriteOpportunities,
+            "owner_changed",
+            |o, _, _| {
+                o.owner_id = owner;
+                Ok(())
+            },
+        )
         .await
     }
 
@@ -207,8 +281,18 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
         if o.is_closed() {
             return Err(ServiceError::Rule(RuleError::Closed));
         }
-        let ev = event(actor, EntityType::Opportunity, id.as_uuid(), "deleted", Some(o.owner_id.as_uuid()), Vec::new());
-        Ok(self.store.soft_delete(o.tenant_id, Deletable::Opportunity, id.as_uuid(), expected_version, &ev).await?)
+        let ev = event(
+            actor,
+            EntityType::Opportunity,
+            id.as_uuid(),
+            "deleted",
+            Some(o.owner_id.as_uuid()),
+            Vec::new(),
+        );
+        Ok(self
+            .store
+            .soft_delete(o.tenant_id, Deletable::Opportunity, id.as_uuid(), expected_version, &ev)
+            .await?)
     }
 
     /// Restores a deleted opportunity (Admin).

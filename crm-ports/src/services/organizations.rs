@@ -32,7 +32,14 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
             created_at: now,
             updated_at: now,
         };
-        let ev = event(actor, EntityType::Organization, org.id.as_uuid(), "created", None, Organization::changes(None, &org));
+        let ev = event(
+            actor,
+            EntityType::Organization,
+            org.id.as_uuid(),
+            "created",
+            None,
+            Organization::changes(None, &org),
+        );
         self.store.create_organization(&org, &ev).await?;
         Ok(org)
     }
@@ -57,7 +64,13 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`, `Conflict`, `Invalid`.
-    pub async fn update_organization(&self, actor: &Actor, id: OrganizationId, expected_version: i64, input: &OrganizationInput) -> Result<Organization, ServiceError> {
+    pub async fn update_organization(
+        &self,
+        actor: &Actor,
+        id: OrganizationId,
+        expected_version: i64,
+        input: &OrganizationInput,
+    ) -> Result<Organization, ServiceError> {
         let before = self.organization(actor, id).await?;
         require(actor, Capability::WriteOrganizations)?;
         check_version(before.version, expected_version)?;
@@ -66,7 +79,14 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
         after.apply(f);
         after.version = expected_version + 1;
         after.updated_at = self.clock.now();
-        let ev = event(actor, EntityType::Organization, id.as_uuid(), "updated", None, Organization::changes(Some(&before), &after));
+        let ev = event(
+            actor,
+            EntityType::Organization,
+            id.as_uuid(),
+            "updated",
+            None,
+            Organization::changes(Some(&before), &after),
+        );
         self.store.update_organization(&after, expected_version, &ev).await?;
         Ok(after)
     }
@@ -80,7 +100,10 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
         require(actor, Capability::WriteOrganizations)?;
         check_version(o.version, expected_version)?;
         let ev = event(actor, EntityType::Organization, id.as_uuid(), "deleted", None, Vec::new());
-        Ok(self.store.soft_delete(o.tenant_id, Deletable::Organization, id.as_uuid(), expected_version, &ev).await?)
+        Ok(self
+            .store
+            .soft_delete(o.tenant_id, Deletable::Organization, id.as_uuid(), expected_version, &ev)
+            .await?)
     }
 
     /// Restores a deleted organization (Admin).

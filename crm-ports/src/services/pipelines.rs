@@ -36,7 +36,14 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
             created_at: now,
             updated_at: now,
         };
-        let ev = event(actor, EntityType::Pipeline, p.id.as_uuid(), "created", None, Pipeline::changes(None, &p));
+        let ev = event(
+            actor,
+            EntityType::Pipeline,
+            p.id.as_uuid(),
+            "created",
+            None,
+            Pipeline::changes(None, &p),
+        );
         self.store.create_pipeline(&p, &ev).await?;
         Ok(p)
     }
@@ -63,7 +70,14 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`, `Conflict`, `Invalid`, `InUse("stages")`.
-    pub async fn update_pipeline(&self, actor: &Actor, id: PipelineId, expected_version: i64, name: &str, stages: &[StageInput]) -> Result<Pipeline, ServiceError> {
+    pub async fn update_pipeline(
+        &self,
+        actor: &Actor,
+        id: PipelineId,
+        expected_version: i64,
+        name: &str,
+        stages: &[StageInput],
+    ) -> Result<Pipeline, ServiceError> {
         let before = self.pipeline(actor, id).await?;
         require(actor, Capability::ManagePipelines)?;
         check_version(before.version, expected_version)?;
@@ -83,7 +97,14 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
         after.stages = stages;
         after.version = expected_version + 1;
         after.updated_at = self.clock.now();
-        let ev = event(actor, EntityType::Pipeline, id.as_uuid(), "updated", None, Pipeline::changes(Some(&before), &after));
+        let ev = event(
+            actor,
+            EntityType::Pipeline,
+            id.as_uuid(),
+            "updated",
+            None,
+            Pipeline::changes(Some(&before), &after),
+        );
         self.store.update_pipeline(&after, expected_version, &ev).await?;
         Ok(after)
     }
@@ -100,6 +121,9 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
             return Err(ServiceError::InUse("opportunities"));
         }
         let ev = event(actor, EntityType::Pipeline, id.as_uuid(), "deleted", None, Vec::new());
-        Ok(self.store.soft_delete(p.tenant_id, Deletable::Pipeline, id.as_uuid(), expected_version, &ev).await?)
+        Ok(self
+            .store
+            .soft_delete(p.tenant_id, Deletable::Pipeline, id.as_uuid(), expected_version, &ev)
+            .await?)
     }
 }

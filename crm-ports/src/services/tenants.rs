@@ -66,8 +66,22 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
         let system = Actor::System { tenant_id: tenant.id };
         let actor_in_tenant = if matches!(actor, Actor::Operator) { system } else { *actor };
         let events = [
-            event(&actor_in_tenant, EntityType::Tenant, tenant.id.as_uuid(), "created", None, tenant_changes(None, &tenant)),
-            event(&actor_in_tenant, EntityType::User, admin.id.as_uuid(), "created", None, crate::services::users::user_changes(None, &admin)),
+            event(
+                &actor_in_tenant,
+                EntityType::Tenant,
+                tenant.id.as_uuid(),
+                "created",
+                None,
+                tenant_changes(None, &tenant),
+            ),
+            event(
+                &actor_in_tenant,
+                EntityType::User,
+                admin.id.as_uuid(),
+                "created",
+                None,
+                crate::services::users::user_changes(None, &admin),
+            ),
         ];
         self.store.create_tenant(&tenant, &admin, &events).await?;
         Ok((tenant, admin))
@@ -120,7 +134,14 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
         after.settings = settings;
         after.version = expected_version + 1;
         after.updated_at = self.clock.now();
-        let ev = event(actor, EntityType::Tenant, after.id.as_uuid(), "updated", None, tenant_changes(Some(&before), &after));
+        let ev = event(
+            actor,
+            EntityType::Tenant,
+            after.id.as_uuid(),
+            "updated",
+            None,
+            tenant_changes(Some(&before), &after),
+        );
         self.store.update_tenant(&after, expected_version, &ev).await?;
         Ok(after)
     }

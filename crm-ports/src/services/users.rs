@@ -50,7 +50,12 @@ pub struct TeamInput {
 pub(crate) fn user_changes(before: Option<&User>, after: &User) -> Vec<FieldChange> {
     let mut d = Diff::new();
     d.field("email", before.map(|b| &b.email), &after.email, Sensitivity::Sensitive);
-    d.field("display_name", before.map(|b| &b.display_name), &after.display_name, Sensitivity::Clear);
+    d.field(
+        "display_name",
+        before.map(|b| &b.display_name),
+        &after.display_name,
+        Sensitivity::Clear,
+    );
     d.field("role", before.map(|b| &b.role), &after.role, Sensitivity::Clear);
     d.field("team_id", before.map(|b| &b.team_id), &after.team_id, Sensitivity::Clear);
     d.into_changes()
@@ -92,7 +97,14 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
             created_at: now,
             updated_at: now,
         };
-        let ev = event(actor, EntityType::User, user.id.as_uuid(), "created", None, user_changes(None, &user));
+        let ev = event(
+            actor,
+            EntityType::User,
+            user.id.as_uuid(),
+            "created",
+            None,
+            user_changes(None, &user),
+        );
         self.store.create_user(&user, &ev).await?;
         Ok(user)
     }
@@ -140,7 +152,14 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
         }
         after.version = expected_version + 1;
         after.updated_at = self.clock.now();
-        let ev = event(actor, EntityType::User, id.as_uuid(), "updated", None, user_changes(Some(&before), &after));
+        let ev = event(
+            actor,
+            EntityType::User,
+            id.as_uuid(),
+            "updated",
+            None,
+            user_changes(Some(&before), &after),
+        );
         self.store.update_user(&after, expected_version, &ev).await?;
         Ok(after)
     }
@@ -183,7 +202,14 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
             created_at: now,
             updated_at: now,
         };
-        let ev = event(actor, EntityType::Team, team.id.as_uuid(), "created", None, team_changes(None, &team));
+        let ev = event(
+            actor,
+            EntityType::Team,
+            team.id.as_uuid(),
+            "created",
+            None,
+            team_changes(None, &team),
+        );
         self.store.create_team(&team, &ev).await?;
         Ok(team)
     }
@@ -204,7 +230,14 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
         after.manager_id = input.manager_id;
         after.version = expected_version + 1;
         after.updated_at = self.clock.now();
-        let ev = event(actor, EntityType::Team, id.as_uuid(), "updated", None, team_changes(Some(&before), &after));
+        let ev = event(
+            actor,
+            EntityType::Team,
+            id.as_uuid(),
+            "updated",
+            None,
+            team_changes(Some(&before), &after),
+        );
         self.store.update_team(&after, expected_version, &ev).await?;
         Ok(after)
     }

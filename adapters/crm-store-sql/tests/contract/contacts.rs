@@ -71,7 +71,10 @@ async fn round_trip(h: &Harness) {
     assert_eq!(back.fields.phones[0].as_str(), "+33612345678");
     assert_eq!(back.fields.phones[1].as_str(), "+33142685300");
     assert_eq!(back.fields.address.country.map(|c| c.as_str().to_owned()).as_deref(), Some("FR"));
-    assert_eq!(back.fields.tags.iter().map(|t| t.as_str()).collect::<Vec<_>>(), ["salon 2026", "vip"]);
+    assert_eq!(
+        back.fields.tags.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+        ["salon 2026", "vip"]
+    );
     assert_eq!(back.version, 1);
 }
 
@@ -99,11 +102,20 @@ async fn bad_input_names_fields_and_writes_nothing(h: &Harness) {
     assert_eq!(fields_at_fault(&err), [("organization_id".to_owned(), ViolationKind::Unknown)]);
     let err = h
         .app
-        .create_contact(&admin, &input("Anne", "Martin"), Some(crm_domain::UserId::from_uuid(Uuid::now_v7())), false)
+        .create_contact(
+            &admin,
+            &input("Anne", "Martin"),
+            Some(crm_domain::UserId::from_uuid(Uuid::now_v7())),
+            false,
+        )
         .await
         .unwrap_err();
     assert_eq!(fields_at_fault(&err), [("owner_id".to_owned(), ViolationKind::Unknown)]);
-    let page = h.app.list_contacts(&admin, &ContactFilter::default(), &PageRequest::default()).await.unwrap();
+    let page = h
+        .app
+        .list_contacts(&admin, &ContactFilter::default(), &PageRequest::default())
+        .await
+        .unwrap();
     assert!(page.items.is_empty());
     assert_eq!(h.app.events_after(&admin, 0, 1000).await.unwrap().len(), before);
 }
@@ -117,7 +129,10 @@ async fn stale_version_conflicts_and_overwrites_nothing(h: &Harness) {
     assert_eq!(v2.version, 2);
     let mut late = input("Pierre", "Girard");
     late.emails = i.emails.clone();
-    assert!(matches!(h.app.update_contact(&admin, c.id, 1, &late).await, Err(ServiceError::Conflict)));
+    assert!(matches!(
+        h.app.update_contact(&admin, c.id, 1, &late).await,
+        Err(ServiceError::Conflict)
+    ));
     assert_eq!(h.app.contact(&admin, c.id).await.unwrap(), v2);
     assert!(matches!(h.app.delete_contact(&admin, c.id, 1).await, Err(ServiceError::Conflict)));
 }
@@ -133,13 +148,20 @@ async fn visibility_follows_roles(h: &Harness) {
 
     let mine = h.app.create_contact(&rep_a, &input("Lucie", "Blanc"), None, false).await.unwrap();
     assert_eq!(mine.owner_id, rep.id);
-    let theirs = h.app.create_contact(&other_rep_a, &input("Marc", "Noir"), None, false).await.unwrap();
+    let theirs = h
+        .app
+        .create_contact(&other_rep_a, &input("Marc", "Noir"), None, false)
+        .await
+        .unwrap();
 
     // Sales: own only; someone else's contact does not exist for them.
     assert!(h.app.contact(&rep_a, mine.id).await.is_ok());
     assert!(matches!(h.app.contact(&rep_a, theirs.id).await, Err(ServiceError::NotFound)));
     let i = input("Marc", "Noir");
-    assert!(matches!(h.app.update_contact(&rep_a, theirs.id, 1, &i).await, Err(ServiceError::NotFound)));
+    assert!(matches!(
+        h.app.update_contact(&rep_a, theirs.id, 1, &i).await,
+        Err(ServiceError::NotFound)
+    ));
     // A rep cannot give a contact to someone else.
     assert!(matches!(
         h.app.create_contact(&rep_a, &input("Zoé", "Roux"), Some(manager.id), false).await,
@@ -148,13 +170,23 @@ async fn visibility_follows_roles(h: &Harness) {
     // Manager: their team's and their own, not others'.
     assert!(h.app.contact(&manager_a, mine.id).await.is_ok());
     assert!(matches!(h.app.contact(&manager_a, theirs.id).await, Err(ServiceError::NotFound)));
-    let listed = h.app.list_contacts(&manager_a, &ContactFilter::default(), &PageRequest::default()).await.unwrap();
+    let listed = h
+        .app
+        .list_contacts(&manager_a, &ContactFilter::default(), &PageRequest::default())
+        .await
+        .unwrap();
     assert_eq!(listed.items.iter().map(|c| c.id).collect::<Vec<_>>(), [mine.id]);
     // Marketing and Observer read everything, write nothing (403, the record is visible).
     for reader in [&marketing, &observer] {
         assert!(h.app.contact(reader, theirs.id).await.is_ok());
-        assert!(matches!(h.app.update_contact(reader, theirs.id, 1, &i).await, Err(ServiceError::Forbidden)));
-        assert!(matches!(h.app.create_contact(reader, &input("A", "B"), None, false).await, Err(ServiceError::Forbidden)));
+        assert!(matches!(
+            h.app.update_contact(reader, theirs.id, 1, &i).await,
+            Err(ServiceError::Forbidden)
+        ));
+        assert!(matches!(
+            h.app.create_contact(reader, &input("A", "B"), None, false).await,
+            Err(ServiceError::Forbidden)
+        ));
     }
     // Admin reassigns; the old owner loses sight of it.
     let moved = h.app.assign_contact(&admin, mine.id, 1, manager.id).await.unwrap();
@@ -169,14 +201,21 @@ async fn soft_delete_and_admin_restore(h: &Harness) {
     h.app.delete_contact(&rep, c.id, 1).await.unwrap();
     assert!(matches!(h.app.contact(&rep, c.id).await, Err(ServiceError::NotFound)));
     assert!(matches!(h.app.contact(&admin, c.id).await, Err(ServiceError::NotFound)));
-    let list = h.app.list_contacts(&admin, &ContactFilter::default(), &PageRequest::default()).await.unwrap();
+    let list = h
+        .app
+        .list_contacts(&admin, &ContactFilter::default(), &PageRequest::default())
+        .await
+        .unwrap();
     assert!(list.items.is_empty());
     assert!(matches!(h.app.restore_contact(&rep, c.id).await, Err(ServiceError::Forbidden)));
     let back = h.app.restore_contact(&admin, c.id).await.unwrap();
     assert_eq!(back.fields, c.fields);
     assert_eq!(back.version, 3);
     assert!(matches!(h.app.restore_contact(&admin, c.id).await, Err(ServiceError::NotFound)));
-    assert!(matches!(h.app.restore_contact(&admin, ContactId::from_uuid(Uuid::now_v7())).await, Err(ServiceError::NotFound)));
+    assert!(matches!(
+        h.app.restore_contact(&admin, ContactId::from_uuid(Uuid::now_v7())).await,
+        Err(ServiceError::NotFound)
+    ));
 }
 
 async fn filters(h: &Harness) {
@@ -196,7 +235,10 @@ async fn filters(h: &Harness) {
         kind: Some(crm_domain::contact::ContactKind::Client),
         ..ContactFilter::default()
     };
-    assert_eq!(h.app.list_contacts(&admin, &f, &PageRequest::default()).await.unwrap().items.len(), 1);
+    assert_eq!(
+        h.app.list_contacts(&admin, &f, &PageRequest::default()).await.unwrap().items.len(),
+        1
+    );
 }
 
 contract!(

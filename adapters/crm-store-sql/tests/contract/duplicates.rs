@@ -32,7 +32,10 @@ async fn detects_email_phone_and_names(h: &Harness) {
 
     let mut same_phone = input("Yves", "Ailleurs");
     same_phone.phones = vec!["+33 6 12 34 56 78".into()];
-    assert_eq!(candidates(h.app.create_contact(&admin, &same_phone, None, false).await)[0].reasons, [MatchReason::SamePhone]);
+    assert_eq!(
+        candidates(h.app.create_contact(&admin, &same_phone, None, false).await)[0].reasons,
+        [MatchReason::SamePhone]
+    );
 
     for (f, l) in [("helene", "DUPONT"), ("H.", "Dupont"), ("Helen", "Dupont"), ("Dupont", "Hélène")] {
         let c = candidates(h.app.create_contact(&admin, &input(f, l), None, false).await);
@@ -71,22 +74,40 @@ async fn merge_keeps_both_histories_and_moves_opportunities(h: &Harness) {
     b.job_title = Some("Gérant".into());
     b.tags = vec!["vip".into()];
     let b = h.app.create_contact(&admin, &b, None, true).await.unwrap();
-    let b = h.app.update_contact(&admin, b.id, 1, &{
-        let mut i = input("L.", "Petit");
-        i.emails = b.fields.emails.iter().map(|e| e.as_str().to_owned()).collect();
-        i.job_title = Some("Gérant".into());
-        i.tags = vec!["vip".into(), "export".into()];
-        i
-    }).await.unwrap();
+    let b = h
+        .app
+        .update_contact(&admin, b.id, 1, &{
+            let mut i = input("L.", "Petit");
+            i.emails = b.fields.emails.iter().map(|e| e.as_str().to_owned()).collect();
+            i.job_title = Some("Gérant".into());
+            i.tags = vec!["vip".into(), "export".into()];
+            i
+        })
+        .await
+        .unwrap();
     let p = h.app.create_pipeline(&admin, "Ventes", &stages()).await.unwrap();
     let opp = h
         .app
-        .create_opportunity(&admin, p.id, None, &OpportunityInput { title: "Commande".into(), value_minor: 5_000_00, contact_ids: vec![b.id], ..OpportunityInput::default() }, None)
+        .create_opportunity(
+            &admin,
+            p.id,
+            None,
+            &OpportunityInput {
+                title: "Commande".into(),
+                value_minor: 5_000_00,
+                contact_ids: vec![b.id],
+                ..OpportunityInput::default()
+            },
+            None,
+        )
         .await
         .unwrap();
 
     // A stale version of the merged contact changes nothing at all.
-    assert!(matches!(h.app.merge_contacts(&admin, a.id, 1, b.id, 1).await, Err(ServiceError::Conflict)));
+    assert!(matches!(
+        h.app.merge_contacts(&admin, a.id, 1, b.id, 1).await,
+        Err(ServiceError::Conflict)
+    ));
     assert_eq!(h.app.contact(&admin, a.id).await.unwrap(), a);
 
     let kept = h.app.merge_contacts(&admin, a.id, 1, b.id, 2).await.unwrap();
@@ -105,4 +126,8 @@ async fn merge_keeps_both_histories_and_moves_opportunities(h: &Harness) {
     assert_eq!(kinds[0], (a.id.as_uuid(), "merged"));
 }
 
-contract!(detects_email_phone_and_names, invisible_candidates_carry_no_details, merge_keeps_both_histories_and_moves_opportunities);
+contract!(
+    detects_email_phone_and_names,
+    invisible_candidates_carry_no_details,
+    merge_keeps_both_histories_and_moves_opportunities
+);

@@ -8,8 +8,8 @@ use chrono::{Duration, Utc};
 use crm_domain::event::EntityType;
 use crm_domain::user::Role;
 use crm_domain::{Actor, TenantId};
-use crm_ports::query::HistoryQuery;
 use crm_ports::ServiceError;
+use crm_ports::query::HistoryQuery;
 use sqlx::Connection;
 use std::collections::BTreeSet;
 use uuid::Uuid;
@@ -25,7 +25,10 @@ async fn one_event_per_change_with_contiguous_sequence(h: &Harness) {
     let seqs: Vec<i64> = all.iter().map(|e| e.seq).collect();
     assert_eq!(seqs, (1..=all.len() as i64).collect::<Vec<_>>());
     // tenant created, admin created, user created, contact created, contact updated
-    assert_eq!(all.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["created", "created", "created", "created", "updated"]);
+    assert_eq!(
+        all.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        ["created", "created", "created", "created", "updated"]
+    );
     let upd = all.last().unwrap();
     assert_eq!(upd.actor_id, Some(rep_user.id));
     assert_eq!(upd.owner_id, Some(rep_user.id.as_uuid()));
@@ -45,17 +48,62 @@ async fn one_event_per_change_with_contiguous_sequence(h: &Harness) {
     // Audit queries.
     let by_rep = h
         .app
-        .history(&admin, &HistoryQuery::Actor { user_id: rep_user.id, from: Utc::now() - Duration::hours(1), to: Utc::now() + Duration::hours(1) }, 100)
+        .history(
+            &admin,
+            &HistoryQuery::Actor {
+                user_id: rep_user.id,
+                from: Utc::now() - Duration::hours(1),
+                to: Utc::now() + Duration::hours(1),
+            },
+            100,
+        )
         .await
         .unwrap();
     assert_eq!(by_rep.len(), 2);
     assert!(by_rep[0].seq > by_rep[1].seq);
-    let period = h.app.history(&admin, &HistoryQuery::Period { from: Utc::now() - Duration::hours(1), to: Utc::now() + Duration::hours(1) }, 100).await.unwrap();
+    let period = h
+        .app
+        .history(
+            &admin,
+            &HistoryQuery::Period {
+                from: Utc::now() - Duration::hours(1),
+                to: Utc::now() + Duration::hours(1),
+            },
+            100,
+        )
+        .await
+        .unwrap();
     assert_eq!(period.len(), all.len());
-    let none = h.app.history(&admin, &HistoryQuery::Period { from: Utc::now() - Duration::hours(3), to: Utc::now() - Duration::hours(2) }, 100).await.unwrap();
+    let none = h
+        .app
+        .history(
+            &admin,
+            &HistoryQuery::Period {
+                from: Utc::now() - Duration::hours(3),
+                to: Utc::now() - Duration::hours(2),
+            },
+            100,
+        )
+        .await
+        .unwrap();
     assert!(none.is_empty());
-    assert!(matches!(h.app.history(&rep, &HistoryQuery::Period { from: Utc::now(), to: Utc::now() }, 10).await, Err(ServiceError::Forbidden)));
-    assert_eq!(h.app.history_of(&rep, EntityType::Contact, c.id.as_uuid(), 10).await.unwrap().len(), 2);
+    assert!(matches!(
+        h.app
+            .history(
+                &rep,
+                &HistoryQuery::Period {
+                    from: Utc::now(),
+                    to: Utc::now()
+                },
+                10
+            )
+            .await,
+        Err(ServiceError::Forbidden)
+    ));
+    assert_eq!(
+        h.app.history_of(&rep, EntityType::Contact, c.id.as_uuid(), 10).await.unwrap().len(),
+        2
+    );
     let _ = t;
 }
 
@@ -69,7 +117,9 @@ async fn begin_slow_append(h: &Harness, tenant: TenantId) -> (Held, i64) {
     let t = tenant.as_uuid();
     match &h.raw {
         Raw::Sqlite { path, .. } => {
-            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .unwrap();
             sqlx::query("BEGIN IMMEDIATE").execute(&mut c).await.unwrap();
             let (seq,): (i64,) = sqlx::query_as("UPDATE event_counters SET last_seq = last_seq + 1 WHERE tenant_id = ? RETURNING last_seq")
                 .bind(t)
@@ -88,12 +138,17 @@ async fn begin_slow_append(h: &Harness, tenant: TenantId) -> (Held, i64) {
         Raw::Postgres { target } => {
             let mut c = sqlx::PgConnection::connect(&target.app_url).await.unwrap();
             sqlx::query("BEGIN").execute(&mut c).await.unwrap();
-            sqlx::query("SELECT set_config('app.tenant_id', $1, true)").bind(t.to_string()).execute(&mut c).await.unwrap();
-            let (seq,): (i64,) = sqlx::query_as("UPDATE event_counters SET last_seq = last_seq + 1 WHERE tenant_id = $1 RETURNING last_seq")
-                .bind(t)
-                .fetch_one(&mut c)
+            sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+                .bind(t.to_string())
+                .execute(&mut c)
                 .await
                 .unwrap();
+            let (seq,): (i64,) =
+                sqlx::query_as("UPDATE event_counters SET last_seq = last_seq + 1 WHERE tenant_id = $1 RETURNING last_seq")
+                    .bind(t)
+                    .fetch_one(&mut c)
+                    .await
+                    .unwrap();
             sqlx::query("INSERT INTO events (tenant_id, seq, at, actor_kind, entity_type, entity_id, kind, changes) VALUES ($1, $2, 0, 'system', 'contact', $3, 'slow', '[]'::jsonb)")
                 .bind(t)
                 .bind(seq)

@@ -40,7 +40,6 @@ pub struct Harness {
 pub struct PgTarget {
     pub admin_url: String,
     pub app_url: String,
-
 }
 
 pub async fn sqlite() -> Harness {
@@ -91,14 +90,16 @@ async fn setup_postgres(admin_url: &str) -> Result<PgTarget, String> {
     Ok(PgTarget {
         admin_url: format!("postgres://{}@{host}:{port}/{database}", opts.get_username()),
         app_url,
-
     })
 }
 
 pub async fn pg_target() -> Option<PgTarget> {
     PG.get_or_init(|| async {
         let Ok(url) = std::env::var("CRM_TEST_POSTGRES_URL") else {
-            assert!(!in_ci(), "CI=true but CRM_TEST_POSTGRES_URL is not set: PostgreSQL tests cannot run");
+            assert!(
+                !in_ci(),
+                "CI=true but CRM_TEST_POSTGRES_URL is not set: PostgreSQL tests cannot run"
+            );
             eprintln!("skipped: PostgreSQL contract cases (set CRM_TEST_POSTGRES_URL to run them)");
             return None;
         };

@@ -9,11 +9,11 @@ use crm_domain::event::{EntityType, NewEvent};
 use crm_domain::forecast::{GroupBy, GroupKey, Period};
 use crm_domain::opportunity::{OpportunityInput, RuleError, Status};
 use crm_domain::user::Role;
+use crm_domain::visibility::RecordScope;
 use crm_domain::{Actor, ContactId, OpportunityId, ViolationKind};
 use crm_ports::ServiceError;
 use crm_ports::query::{OpportunityFilter, PageRequest, Scope};
 use crm_ports::store::OpportunityStore;
-use crm_domain::visibility::RecordScope;
 use uuid::Uuid;
 
 fn deal(title: &str, value: i64) -> OpportunityInput {
@@ -28,13 +28,20 @@ async fn stage_rules_and_locking(h: &Harness) {
     let (_, admin) = h.tenant("Règles").await;
     let (_, rep) = h.user(&admin, Role::Sales, None).await;
     let p = h.app.create_pipeline(&admin, "Ventes", &stages()).await.unwrap();
-    let o = h.app.create_opportunity(&rep, p.id, None, &deal("Parc imprimantes", 12_500_00), None).await.unwrap();
+    let o = h
+        .app
+        .create_opportunity(&rep, p.id, None, &deal("Parc imprimantes", 12_500_00), None)
+        .await
+        .unwrap();
     assert_eq!(o.fields.value.currency().as_str(), "EUR");
     assert!(matches!(
         h.app.move_opportunity(&rep, o.id, 1, p.stages[2].id).await,
         Err(ServiceError::Rule(RuleError::SkipsStage { from: 0, to: 2 }))
     ));
-    assert!(matches!(h.app.win_opportunity(&rep, o.id, 1).await, Err(ServiceError::Rule(RuleError::NotAtLastStage))));
+    assert!(matches!(
+        h.app.win_opportunity(&rep, o.id, 1).await,
+        Err(ServiceError::Rule(RuleError::NotAtLastStage))
+    ));
     let mut v = 1;
     for s in &p.stages[1..] {
         let moved = h.app.move_opportunity(&rep, o.id, v, s.id).await.unwrap();
@@ -49,12 +56,27 @@ async fn stage_rules_and_locking(h: &Harness) {
     assert_eq!(won.probability.percent(), 100);
     // Closed: every change refused, for the rep and the admin alike.
     let v = won.version;
-    assert!(matches!(h.app.update_opportunity(&rep, o.id, v, &deal("x", 1)).await, Err(ServiceError::Rule(RuleError::Closed))));
-    assert!(matches!(h.app.move_opportunity(&admin, o.id, v, p.stages[0].id).await, Err(ServiceError::Rule(RuleError::Closed))));
-    assert!(matches!(h.app.lose_opportunity(&admin, o.id, v, "trop tard").await, Err(ServiceError::Rule(RuleError::Closed))));
-    assert!(matches!(h.app.delete_opportunity(&admin, o.id, v).await, Err(ServiceError::Rule(RuleError::Closed))));
+    assert!(matches!(
+        h.app.update_opportunity(&rep, o.id, v, &deal("x", 1)).await,
+        Err(ServiceError::Rule(RuleError::Closed))
+    ));
+    assert!(matches!(
+        h.app.move_opportunity(&admin, o.id, v, p.stages[0].id).await,
+        Err(ServiceError::Rule(RuleError::Closed))
+    ));
+    assert!(matches!(
+        h.app.lose_opportunity(&admin, o.id, v, "trop tard").await,
+        Err(ServiceError::Rule(RuleError::Closed))
+    ));
+    assert!(matches!(
+        h.app.delete_opportunity(&admin, o.id, v).await,
+        Err(ServiceError::Rule(RuleError::Closed))
+    ));
     // Only an Admin reopens, and it is recorded.
-    assert!(matches!(h.app.reopen_opportunity(&rep, o.id, v).await, Err(ServiceError::Forbidden)));
+    assert!(matches!(
+        h.app.reopen_opportunity(&rep, o.id, v).await,
+        Err(ServiceError::Forbidden)
+    ));
     let reopened = h.app.reopen_opportunity(&admin, o.id, v).await.unwrap();
     assert_eq!(reopened.status, Status::Open);
     let history = h.app.history_of(&admin, EntityType::Opportunity, o.id.as_uuid(), 50).await.unwrap();
@@ -80,7 +102,17 @@ async fn bad_values_and_currency(h: &Harness) {
             other => panic!("{other:?}"),
         }
     }
-    match h.app.create_opportunity(&admin, p.id, Some(crm_domain::StageId::from_uuid(Uuid::now_v7())), &deal("x", 1), None).await {
+    match h
+        .app
+        .create_opportunity(
+            &admin,
+            p.id,
+            Some(crm_domain::StageId::from_uuid(Uuid::now_v7())),
+            &deal("x", 1),
+            None,
+        )
+        .await
+    {
         Err(ServiceError::Invalid(e)) => assert_eq!(e.errors()[0].field, "stage_id"),
         other => panic!("{other:?}"),
     }
@@ -101,7 +133,10 @@ async fn bad_values_and_currency(h: &Harness) {
     assert_eq!(o2.probability.percent(), 65);
     let hist = h.app.history_of(&admin, EntityType::Opportunity, o.id.as_uuid(), 10).await.unwrap();
     assert!(hist[0].changes.iter().any(|c| c.field == "probability_overridden"));
-    assert!(matches!(h.app.create_opportunity(&admin, p.id, None, &deal("", 1), None).await, Err(ServiceError::Invalid(_))));
+    assert!(matches!(
+        h.app.create_opportunity(&admin, p.id, None, &deal("", 1), None).await,
+        Err(ServiceError::Invalid(_))
+    ));
 }
 
 async fn a_failed_write_rolls_back_entirely(h: &Harness) {
@@ -114,12 +149,29 @@ async fn a_failed_write_rolls_back_entirely(h: &Harness) {
     let mut bad = good.clone();
     bad.id = OpportunityId::from_uuid(Uuid::now_v7());
     bad.fields.contact_ids = vec![ContactId::from_uuid(Uuid::now_v7())];
-    let ev = NewEvent { actor: admin, entity_type: EntityType::Opportunity, entity_id: bad.id.as_uuid(), kind: "created", owner_id: None, changes: vec![] };
+    let ev = NewEvent {
+        actor: admin,
+        entity_type: EntityType::Opportunity,
+        entity_id: bad.id.as_uuid(),
+        kind: "created",
+        owner_id: None,
+        changes: vec![],
+    };
     assert!(h.app.store().create_opportunity(&bad, &ev).await.is_err());
-    let scope = Scope { tenant_id: t.id, records: RecordScope::Tenant };
-    assert!(matches!(h.app.store().opportunity(scope, bad.id).await, Err(crm_ports::StoreError::NotFound)));
+    let scope = Scope {
+        tenant_id: t.id,
+        records: RecordScope::Tenant,
+    };
+    assert!(matches!(
+        h.app.store().opportunity(scope, bad.id).await,
+        Err(crm_ports::StoreError::NotFound)
+    ));
     assert_eq!(h.app.events_after(&admin, 0, 1000).await.unwrap(), events_before);
-    let page = h.app.list_opportunities(&admin, &OpportunityFilter::default(), &PageRequest::default()).await.unwrap();
+    let page = h
+        .app
+        .list_opportunities(&admin, &OpportunityFilter::default(), &PageRequest::default())
+        .await
+        .unwrap();
     assert_eq!(page.items.len(), 1);
 }
 
@@ -137,24 +189,50 @@ async fn forecast_by_visibility(h: &Harness) {
     };
     // 10 % of 0.05 EUR three times = 1.5 cents, rounded once to 2.
     for _ in 0..3 {
-        h.app.create_opportunity(&rep1, p.id, None, &mk("petit", 5, (2026, 1, 15)), None).await.unwrap();
+        h.app
+            .create_opportunity(&rep1, p.id, None, &mk("petit", 5, (2026, 1, 15)), None)
+            .await
+            .unwrap();
     }
-    h.app.create_opportunity(&rep1, p.id, Some(p.stages[1].id), &mk("moyen", 100_000, (2026, 2, 1)), None).await.unwrap();
-    h.app.create_opportunity(&rep2, p.id, None, &mk("autre", 1_000_000, (2026, 1, 20)), None).await.unwrap();
-    let lost = h.app.create_opportunity(&rep2, p.id, None, &mk("perdu", 9_999_999, (2026, 1, 20)), None).await.unwrap();
+    h.app
+        .create_opportunity(&rep1, p.id, Some(p.stages[1].id), &mk("moyen", 100_000, (2026, 2, 1)), None)
+        .await
+        .unwrap();
+    h.app
+        .create_opportunity(&rep2, p.id, None, &mk("autre", 1_000_000, (2026, 1, 20)), None)
+        .await
+        .unwrap();
+    let lost = h
+        .app
+        .create_opportunity(&rep2, p.id, None, &mk("perdu", 9_999_999, (2026, 1, 20)), None)
+        .await
+        .unwrap();
     h.app.lose_opportunity(&rep2, lost.id, 1, "non").await.unwrap();
 
-    let all = h.app.forecast(&admin, Period::Quarter, GroupBy::Nothing, &OpportunityFilter::default()).await.unwrap();
+    let all = h
+        .app
+        .forecast(&admin, Period::Quarter, GroupBy::Nothing, &OpportunityFilter::default())
+        .await
+        .unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].count, 5);
     assert_eq!(all[0].total_minor, 15 + 100_000 + 1_000_000);
     assert_eq!(all[0].weighted_minor, 2 + 40_000 + 100_000);
-    let mine = h.app.forecast(&rep1, Period::Month, GroupBy::Owner, &OpportunityFilter::default()).await.unwrap();
+    let mine = h
+        .app
+        .forecast(&rep1, Period::Month, GroupBy::Owner, &OpportunityFilter::default())
+        .await
+        .unwrap();
     assert_eq!(mine.len(), 2);
     assert_eq!(mine[0].weighted_minor, 2);
     assert_eq!(mine[1].weighted_minor, 40_000);
     assert!(mine.iter().all(|b| b.group == GroupKey::Owner(rep1.user_id().unwrap())));
-    assert!(matches!(h.app.forecast(&marketing, Period::Month, GroupBy::Nothing, &OpportunityFilter::default()).await, Err(ServiceError::Forbidden)));
+    assert!(matches!(
+        h.app
+            .forecast(&marketing, Period::Month, GroupBy::Nothing, &OpportunityFilter::default())
+            .await,
+        Err(ServiceError::Forbidden)
+    ));
     let _ = Actor::Operator;
 }
 
@@ -168,9 +246,19 @@ async fn marketing_sees_no_opportunity(h: &Harness) {
     i.contact_ids = vec![c.id];
     let o = h.app.create_opportunity(&admin, p.id, None, &i, None).await.unwrap();
     assert!(matches!(h.app.opportunity(&marketing, o.id).await, Err(ServiceError::NotFound)));
-    assert!(h.app.list_opportunities(&marketing, &OpportunityFilter::default(), &PageRequest::default()).await.unwrap().items.is_empty());
+    assert!(
+        h.app
+            .list_opportunities(&marketing, &OpportunityFilter::default(), &PageRequest::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
     assert_eq!(h.app.opportunity(&observer, o.id).await.unwrap(), o);
-    assert!(matches!(h.app.move_opportunity(&observer, o.id, 1, p.stages[1].id).await, Err(ServiceError::Forbidden)));
+    assert!(matches!(
+        h.app.move_opportunity(&observer, o.id, 1, p.stages[1].id).await,
+        Err(ServiceError::Forbidden)
+    ));
 }
 
 contract!(

@@ -2,10 +2,10 @@
 
 use crate::harness::Harness;
 use crate::tenancy::stages;
+use crm_domain::ViolationKind;
 use crm_domain::opportunity::OpportunityInput;
 use crm_domain::pipeline::StageInput;
 use crm_domain::user::Role;
-use crm_domain::ViolationKind;
 use crm_ports::ServiceError;
 
 async fn probabilities_must_increase(h: &Harness) {
@@ -21,7 +21,10 @@ async fn probabilities_must_increase(h: &Harness) {
     }
     assert!(h.app.list_pipelines(&admin).await.unwrap().is_empty());
     let (_, rep) = h.user(&admin, Role::Sales, None).await;
-    assert!(matches!(h.app.create_pipeline(&rep, "Ventes", &stages()).await, Err(ServiceError::Forbidden)));
+    assert!(matches!(
+        h.app.create_pipeline(&rep, "Ventes", &stages()).await,
+        Err(ServiceError::Forbidden)
+    ));
 }
 
 async fn rename_reorder_and_remove_stages(h: &Harness) {
@@ -30,7 +33,17 @@ async fn rename_reorder_and_remove_stages(h: &Harness) {
     assert_eq!(h.app.pipeline(&admin, p.id).await.unwrap(), p);
     let opp = h
         .app
-        .create_opportunity(&admin, p.id, Some(p.stages[1].id), &OpportunityInput { title: "x".into(), value_minor: 1, ..OpportunityInput::default() }, None)
+        .create_opportunity(
+            &admin,
+            p.id,
+            Some(p.stages[1].id),
+            &OpportunityInput {
+                title: "x".into(),
+                value_minor: 1,
+                ..OpportunityInput::default()
+            },
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(opp.probability.percent(), 40);
@@ -39,25 +52,43 @@ async fn rename_reorder_and_remove_stages(h: &Harness) {
         .stages
         .iter()
         .filter(|s| s.id != p.stages[1].id)
-        .map(|s| StageInput { id: Some(s.id), name: s.name.to_string(), probability: i64::from(s.probability.percent()) })
+        .map(|s| StageInput {
+            id: Some(s.id),
+            name: s.name.to_string(),
+            probability: i64::from(s.probability.percent()),
+        })
         .collect();
-    assert!(matches!(h.app.update_pipeline(&admin, p.id, 1, "Ventes", &without).await, Err(ServiceError::InUse("stages"))));
+    assert!(matches!(
+        h.app.update_pipeline(&admin, p.id, 1, "Ventes", &without).await,
+        Err(ServiceError::InUse("stages"))
+    ));
     // Removing an empty one, renaming and adding one works.
     let mut next: Vec<StageInput> = p
         .stages
         .iter()
         .filter(|s| s.id != p.stages[2].id)
-        .map(|s| StageInput { id: Some(s.id), name: s.name.to_string(), probability: i64::from(s.probability.percent()) })
+        .map(|s| StageInput {
+            id: Some(s.id),
+            name: s.name.to_string(),
+            probability: i64::from(s.probability.percent()),
+        })
         .collect();
     next[0].name = "Découverte".into();
-    next.push(StageInput { id: None, name: "Commande".into(), probability: 95 });
+    next.push(StageInput {
+        id: None,
+        name: "Commande".into(),
+        probability: 95,
+    });
     let p2 = h.app.update_pipeline(&admin, p.id, 1, "Ventes directes", &next).await.unwrap();
     let back = h.app.pipeline(&admin, p.id).await.unwrap();
     assert_eq!(back, p2);
     assert_eq!(back.stages.len(), 4);
     assert_eq!(back.stages[0].name.as_str(), "Découverte");
     assert_eq!(back.stages[3].probability.percent(), 95);
-    assert!(matches!(h.app.delete_pipeline(&admin, p.id, 2).await, Err(ServiceError::InUse("opportunities"))));
+    assert!(matches!(
+        h.app.delete_pipeline(&admin, p.id, 2).await,
+        Err(ServiceError::InUse("opportunities"))
+    ));
     let empty = h.app.create_pipeline(&admin, "Vide", &stages()).await.unwrap();
     h.app.delete_pipeline(&admin, empty.id, 1).await.unwrap();
     assert_eq!(h.app.list_pipelines(&admin).await.unwrap().len(), 1);

@@ -17,16 +17,30 @@ async fn unscoped_select_sees_only_the_current_tenant() {
     let target = pg_target().await.unwrap();
     let mut c = sqlx::PgConnection::connect(&target.app_url).await.unwrap();
     let mut tx = c.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)").bind(a.id.to_string()).execute(&mut *tx).await.unwrap();
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(a.id.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     // No tenant filter on purpose.
-    let tenants: Vec<(uuid::Uuid,)> = sqlx::query_as("SELECT DISTINCT tenant_id FROM contacts").fetch_all(&mut *tx).await.unwrap();
+    let tenants: Vec<(uuid::Uuid,)> = sqlx::query_as("SELECT DISTINCT tenant_id FROM contacts")
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
     assert_eq!(tenants, [(a.id.as_uuid(),)]);
-    let events: Vec<(uuid::Uuid,)> = sqlx::query_as("SELECT DISTINCT tenant_id FROM events").fetch_all(&mut *tx).await.unwrap();
+    let events: Vec<(uuid::Uuid,)> = sqlx::query_as("SELECT DISTINCT tenant_id FROM events")
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
     assert_eq!(events, [(a.id.as_uuid(),)]);
     let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM tenants").fetch_one(&mut *tx).await.unwrap();
     assert_eq!(n, 1);
     // Writing a row for another tenant is refused by the policy's WITH CHECK.
-    let err = sqlx::query("UPDATE contacts SET tenant_id = $1").bind(b.id.as_uuid()).execute(&mut *tx).await.unwrap_err();
+    let err = sqlx::query("UPDATE contacts SET tenant_id = $1")
+        .bind(b.id.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("row-level security"), "{err}");
     tx.rollback().await.unwrap();
     // With no tenant set at all, nothing is visible.
@@ -41,13 +55,21 @@ async fn the_application_role_cannot_rewrite_the_log() {
     let target = pg_target().await.unwrap();
     let mut c = sqlx::PgConnection::connect(&target.app_url).await.unwrap();
     let mut tx = c.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)").bind(t.id.to_string()).execute(&mut *tx).await.unwrap();
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(t.id.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM events").fetch_one(&mut *tx).await.unwrap();
     assert!(n >= 2);
     tx.rollback().await.unwrap();
     for stmt in ["UPDATE events SET kind = 'forged'", "DELETE FROM events", "TRUNCATE events"] {
         let mut tx = c.begin().await.unwrap();
-        sqlx::query("SELECT set_config('app.tenant_id', $1, true)").bind(t.id.to_string()).execute(&mut *tx).await.unwrap();
+        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+            .bind(t.id.to_string())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
         let err = sqlx::query(stmt).execute(&mut *tx).await.unwrap_err();
         assert!(err.to_string().contains("permission denied"), "{stmt}: {err}");
         tx.rollback().await.unwrap();
@@ -56,8 +78,15 @@ async fn the_application_role_cannot_rewrite_the_log() {
     let owner_url = target.app_url.replace("crm_test_app@", "crm_test_owner@");
     let mut o = sqlx::PgConnection::connect(&owner_url).await.unwrap();
     let mut tx = o.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)").bind(t.id.to_string()).execute(&mut *tx).await.unwrap();
-    let err = sqlx::query("UPDATE events SET kind = 'forged'").execute(&mut *tx).await.unwrap_err();
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(t.id.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let err = sqlx::query("UPDATE events SET kind = 'forged'")
+        .execute(&mut *tx)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("append-only"), "{err}");
 }
 
@@ -65,8 +94,22 @@ async fn the_application_role_cannot_rewrite_the_log() {
 async fn refuses_to_serve_as_owner_or_superuser() {
     let Some(target) = pg_target().await else { return };
     let owner_url = target.app_url.replace("crm_test_app@", "crm_test_owner@");
-    let r = SqlStore::connect_postgres(&PostgresSetup { url: owner_url, max_connections: 1 }, cipher()).await;
+    let r = SqlStore::connect_postgres(
+        &PostgresSetup {
+            url: owner_url,
+            max_connections: 1,
+        },
+        cipher(),
+    )
+    .await;
     assert!(matches!(r, Err(OpenError::Privileged { .. })), "{r:?}");
-    let r = SqlStore::connect_postgres(&PostgresSetup { url: target.admin_url.clone(), max_connections: 1 }, cipher()).await;
+    let r = SqlStore::connect_postgres(
+        &PostgresSetup {
+            url: target.admin_url.clone(),
+            max_connections: 1,
+        },
+        cipher(),
+    )
+    .await;
     assert!(matches!(r, Err(OpenError::Privileged { .. })), "{r:?}");
 }

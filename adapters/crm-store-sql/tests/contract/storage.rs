@@ -31,7 +31,11 @@ async fn personal_fields_never_reach_disk_in_clear(h: &Harness) {
         last_name: "Lambert".into(),
         emails: vec![format!("secret.{marker}@exemple.fr")],
         phones: vec!["06 98 76 54 32".into()],
-        address: AddressInput { street: Some(format!("7 impasse {marker}")), city: Some("Lyon".into()), ..AddressInput::default() },
+        address: AddressInput {
+            street: Some(format!("7 impasse {marker}")),
+            city: Some("Lyon".into()),
+            ..AddressInput::default()
+        },
         notes: Some(format!("note {marker}")),
         ..ContactInput::default()
     };
@@ -61,7 +65,10 @@ async fn personal_fields_never_reach_disk_in_clear(h: &Harness) {
                 .output()
                 .expect("pg_dump must be installed to run this case");
             assert!(out.status.success(), "pg_dump failed: {}", String::from_utf8_lossy(&out.stderr));
-            assert!(contains(&out.stdout, "Lambert"), "the dump must hold clear fields, or it proves nothing");
+            assert!(
+                contains(&out.stdout, "Lambert"),
+                "the dump must hold clear fields, or it proves nothing"
+            );
             assert!(contains(&out.stdout, "COPY public.events"), "the dump must include the event log");
             out.stdout
         }

@@ -45,11 +45,20 @@ async fn settings_and_admin(h: &Harness) {
         .await
         .unwrap();
     assert_eq!(updated.settings.currency.as_str(), "CHF");
-    assert!(matches!(h.app.update_tenant(&admin, 1, None, &SettingsInput::default()).await, Err(ServiceError::Conflict)));
+    assert!(matches!(
+        h.app.update_tenant(&admin, 1, None, &SettingsInput::default()).await,
+        Err(ServiceError::Conflict)
+    ));
     let (_, rep) = h.user(&admin, Role::Sales, None).await;
-    assert!(matches!(h.app.update_tenant(&rep, 2, Some("X"), &SettingsInput::default()).await, Err(ServiceError::Forbidden)));
+    assert!(matches!(
+        h.app.update_tenant(&rep, 2, Some("X"), &SettingsInput::default()).await,
+        Err(ServiceError::Forbidden)
+    ));
     // Only the operator creates tenants; the operator sees no tenant data.
-    assert!(matches!(h.app.create_tenant(&admin, &NewTenant::default()).await, Err(ServiceError::Forbidden)));
+    assert!(matches!(
+        h.app.create_tenant(&admin, &NewTenant::default()).await,
+        Err(ServiceError::Forbidden)
+    ));
     assert!(matches!(h.app.tenant(&Actor::Operator).await, Err(ServiceError::Forbidden)));
     assert!(h.app.list_tenants(&Actor::Operator).await.unwrap().iter().any(|x| x.id == t.id));
     assert!(matches!(h.app.list_tenants(&admin).await, Err(ServiceError::Forbidden)));
@@ -76,30 +85,76 @@ async fn another_tenants_ids_are_not_found_and_untouched(h: &Harness) {
     let (_, b) = h.tenant("Tenant B").await;
     let (a_user, _) = h.user(&a, Role::Manager, None).await;
     let team = h.team(&a, "Équipe A", a_user.id).await;
-    let org = h.app.create_organization(&a, &OrganizationInput { name: "Org A".into(), ..OrganizationInput::default() }).await.unwrap();
+    let org = h
+        .app
+        .create_organization(
+            &a,
+            &OrganizationInput {
+                name: "Org A".into(),
+                ..OrganizationInput::default()
+            },
+        )
+        .await
+        .unwrap();
     let contact = h.app.create_contact(&a, &input("Alice", "Aubert"), None, false).await.unwrap();
     let p = h.app.create_pipeline(&a, "Ventes A", &stages()).await.unwrap();
     let opp = h
         .app
-        .create_opportunity(&a, p.id, None, &OpportunityInput { title: "Deal A".into(), value_minor: 100_000, ..OpportunityInput::default() }, None)
+        .create_opportunity(
+            &a,
+            p.id,
+            None,
+            &OpportunityInput {
+                title: "Deal A".into(),
+                value_minor: 100_000,
+                ..OpportunityInput::default()
+            },
+            None,
+        )
         .await
         .unwrap();
     let log_before = h.app.events_after(&a, 0, 1000).await.unwrap();
 
     let nf = |r: Result<(), ServiceError>, what: &str| assert!(matches!(r, Err(ServiceError::NotFound)), "{what}: {r:?}");
     nf(h.app.contact(&b, contact.id).await.map(drop), "contact");
-    nf(h.app.update_contact(&b, contact.id, 1, &input("X", "Y")).await.map(drop), "update contact");
+    nf(
+        h.app.update_contact(&b, contact.id, 1, &input("X", "Y")).await.map(drop),
+        "update contact",
+    );
     nf(h.app.assign_contact(&b, contact.id, 1, a_user.id).await.map(drop), "assign contact");
     nf(h.app.delete_contact(&b, contact.id, 1).await, "delete contact");
     nf(h.app.restore_contact(&b, contact.id).await.map(drop), "restore contact");
     let b_contact = h.app.create_contact(&b, &input("Bruno", "Bellec"), None, false).await.unwrap();
-    nf(h.app.merge_contacts(&b, b_contact.id, 1, contact.id, 1).await.map(drop), "merge into B");
-    nf(h.app.merge_contacts(&b, contact.id, 1, b_contact.id, 1).await.map(drop), "merge from B");
+    nf(
+        h.app.merge_contacts(&b, b_contact.id, 1, contact.id, 1).await.map(drop),
+        "merge into B",
+    );
+    nf(
+        h.app.merge_contacts(&b, contact.id, 1, b_contact.id, 1).await.map(drop),
+        "merge from B",
+    );
     nf(h.app.organization(&b, org.id).await.map(drop), "organization");
-    nf(h.app.update_organization(&b, org.id, 1, &OrganizationInput { name: "X".into(), ..OrganizationInput::default() }).await.map(drop), "update org");
+    nf(
+        h.app
+            .update_organization(
+                &b,
+                org.id,
+                1,
+                &OrganizationInput {
+                    name: "X".into(),
+                    ..OrganizationInput::default()
+                },
+            )
+            .await
+            .map(drop),
+        "update org",
+    );
     nf(h.app.delete_organization(&b, org.id, 1).await, "delete org");
     nf(h.app.pipeline(&b, p.id).await.map(drop), "pipeline");
-    nf(h.app.update_pipeline(&b, p.id, 1, "X", &stages()).await.map(drop), "update pipeline");
+    nf(
+        h.app.update_pipeline(&b, p.id, 1, "X", &stages()).await.map(drop),
+        "update pipeline",
+    );
     nf(h.app.delete_pipeline(&b, p.id, 1).await, "delete pipeline");
     nf(h.app.opportunity(&b, opp.id).await.map(drop), "opportunity");
     nf(h.app.move_opportunity(&b, opp.id, 1, p.stages[1].id).await.map(drop), "move");
@@ -108,23 +163,55 @@ async fn another_tenants_ids_are_not_found_and_untouched(h: &Harness) {
     nf(h.app.reopen_opportunity(&b, opp.id, 1).await.map(drop), "reopen");
     nf(h.app.delete_opportunity(&b, opp.id, 1).await, "delete opp");
     nf(h.app.user(&b, a_user.id).await.map(drop), "user");
-    nf(h.app.update_user(&b, a_user.id, 1, &UserPatch::default()).await.map(drop), "update user");
+    nf(
+        h.app.update_user(&b, a_user.id, 1, &UserPatch::default()).await.map(drop),
+        "update user",
+    );
     nf(h.app.team(&b, team).await.map(drop), "team");
     nf(
         h.app
-            .update_team(&b, team, 1, &TeamInput { name: "X".into(), manager_id: a_user.id, territory: None })
+            .update_team(
+                &b,
+                team,
+                1,
+                &TeamInput {
+                    name: "X".into(),
+                    manager_id: a_user.id,
+                    territory: None,
+                },
+            )
             .await
             .map(drop),
         "update team",
     );
-    nf(h.app.history_of(&b, EntityType::Contact, contact.id.as_uuid(), 10).await.map(drop), "history");
+    nf(
+        h.app.history_of(&b, EntityType::Contact, contact.id.as_uuid(), 10).await.map(drop),
+        "history",
+    );
     // B's own writes cannot point into A either.
     let mut sneaky = input("Bob", "Bernard");
     sneaky.organization_id = Some(org.id);
-    assert!(matches!(h.app.create_contact(&b, &sneaky, None, false).await, Err(ServiceError::Invalid(_))));
-    assert!(matches!(h.app.create_contact(&b, &input("Bob", "Bernard"), Some(a_user.id), false).await, Err(ServiceError::Invalid(_))));
     assert!(matches!(
-        h.app.create_opportunity(&b, p.id, None, &OpportunityInput { title: "x".into(), ..OpportunityInput::default() }, None).await,
+        h.app.create_contact(&b, &sneaky, None, false).await,
+        Err(ServiceError::Invalid(_))
+    ));
+    assert!(matches!(
+        h.app.create_contact(&b, &input("Bob", "Bernard"), Some(a_user.id), false).await,
+        Err(ServiceError::Invalid(_))
+    ));
+    assert!(matches!(
+        h.app
+            .create_opportunity(
+                &b,
+                p.id,
+                None,
+                &OpportunityInput {
+                    title: "x".into(),
+                    ..OpportunityInput::default()
+                },
+                None
+            )
+            .await,
         Err(ServiceError::Invalid(_))
     ));
     // Nothing changed in A.
@@ -133,4 +220,8 @@ async fn another_tenants_ids_are_not_found_and_untouched(h: &Harness) {
     assert_eq!(h.app.opportunity(&a, opp.id).await.unwrap(), opp);
 }
 
-contract!(settings_and_admin, login_emails_are_unique_across_tenants, another_tenants_ids_are_not_found_and_untouched);
+contract!(
+    settings_and_admin,
+    login_emails_are_unique_across_tenants,
+    another_tenants_ids_are_not_found_and_untouched
+);

@@ -1,0 +1,54 @@
+//! The composition root: builds the cipher and the store chosen by configuration.
+
+use crate::config::Config;
+use crm_crypto::{KeyError, Keyring, RingCipher};
+use crm_ports::App;
+use crm_store_sql::{OpenError, PostgresSetup, SqlStore};
+
+/// The application as the server runs it.
+pub type CrmApp = App<SqlStore<RingCipher>>;
+
+/// Why the store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenStoreError {
+    /// Keys unusable.
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+    /// Database unusable.
+    #[error(transparent)]
+    Store(#[from] OpenError),
+}
+
+/// Loads the master keys: from configuration, else from (a newly created) key file.
+///
+/// # Errors
+/// `Keys`.
+pub fn keyring(config: &Config) -> Result<Keyring, OpenStoreError> {
+    Ok(match &config.master_key {
+        Some(k) => Keyring::from_spec(k.expose())?,
+        None => Keyring::load_or_create(&config.key_path())?,
+    })
+}
+
+/// Opens the configured store: PostgreSQL (as the application role, schema already
+/// migrated) when a database URL is set, else the embedded SQLite (migrated on open).
+///
+/// # Errors
+/// `Keys` or `Store`.
+pub async fn open_app(config: &Config) -> Result<CrmApp, OpenStoreError> {
+    let cipher = RingCipher::new(keyring(config)?);
+    let store = match &config.database_url {
+        Some(url) => {
+            SqlStore::connect_postgres(
+                &PostgresSetup {
+                    url: url.expose().to_owned(),
+                    max_connections: config.max_connections,
+                },
+                cipher,
+            )
+            .await?
+        }
+        None => SqlStore::open_sqlite(&config.sqlite_path(), cipher).await?,
+    };
+    Ok(App::new(store))
+}

@@ -1,0 +1,82 @@
+//! The HTTP endpoint: health routes for now (the REST API mounts here), request ids and
+//! structured logs, and serving with graceful shutdown.
+
+use crate::assemble::CrmApp;
+use crm_ports::store::Health;
+use poem::http::StatusCode;
+use poem::listener::TcpAcceptor;
+use poem::middleware::AddData;
+use poem::web::Data;
+use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, Server, get, handler};
+use std::future::Future;
+use std::time::{Duration, Instant};
+use tracing::Instrument;
+
+/// Liveness: the process answers.
+#[handler]
+fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the store answers.
+#[handler]
+async fn readyz(app: Data<&CrmApp>) -> Response {
+    match app.0.store().ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "store not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response()
+        }
+    }
+}
+
+/// Logs each request with an id, method, path, status and duration (never bodies).
+async fn log_requests<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let id = uuid::Uuid::now_v7();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let start = Instant::now();
+    let span = tracing::info_span!("request", request_id = %id, %method, %path);
+    let res = next.call(req).instrument(span.clone()).await.map(IntoResponse::into_response);
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    let status = match &res {
+        Ok(r) => r.status().as_u16(),
+        Err(e) => e.status().as_u16(),
+    };
+    span.in_scope(|| tracing::info!(status, ms, "handled"));
+    res.map(|mut r| {
+        if let Ok(v) = id.to_string().parse() {
+            r.headers_mut().insert("x-request-id", v);
+        }
+        r
+    })
+}
+
+/// The whole HTTP endpoint over an application.
+pub fn endpoint(app: CrmApp) -> impl Endpoint {
+    Route::new()
+        .at("/healthz", get(healthz))
+        .at("/readyz", get(readyz))
+        .with(AddData::new(app))
+        .around(log_requests)
+}
+
+/// Serves `endpoint` on an already bound listener until `shutdown` resolves; in-flight
+/// requests get up to `grace` to finish.
+///
+/// # Errors
+/// IO errors of the listener.
+pub async fn serve<E>(
+    listener: tokio::net::TcpListener,
+    endpoint: E,
+    shutdown: impl Future<Output = ()>,
+    grace: Duration,
+) -> std::io::Result<()>
+where
+    E: Endpoint + 'static,
+{
+    let acceptor = TcpAcceptor::from_tokio(listener)?;
+    Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(endpoint, shutdown, Some(grace))
+        .await
+}

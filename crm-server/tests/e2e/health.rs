@@ -1,0 +1,34 @@
+//! Health routes, the key file of the data directory, and graceful shutdown.
+
+use crate::support::spawn_app;
+
+#[tokio::test]
+async fn health_and_readiness_answer() {
+    let s = spawn_app().await;
+    s.client.health().await.unwrap();
+    s.client.ready().await.unwrap();
+    let key = s._dir.path().join("master.key");
+    assert!(key.exists(), "the first start creates the master key file");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    assert!(s._dir.path().join("crm.db").exists());
+    let base = s.base.clone();
+    s.stop().await;
+    assert!(
+        crm_sdk::Client::new(&base).unwrap().health().await.is_err(),
+        "stopped server still answers"
+    );
+}
+
+#[tokio::test]
+async fn unknown_route_is_404() {
+    let s = spawn_app().await;
+    match crm_sdk::Client::new(&format!("{}/nope", s.base)).unwrap().health().await {
+        Err(crm_sdk::Error::Status { status, .. }) => assert_eq!(status, 404),
+        other => panic!("{other:?}"),
+    }
+    s.stop().await;
+}

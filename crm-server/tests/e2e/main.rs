@@ -1,0 +1,6 @@
+//! End-to-end tests: a real server on a random loopback port over a fresh data directory,
+//! driven through the SDK.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod health;
+mod support;
