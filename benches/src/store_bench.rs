@@ -1,0 +1,215 @@
+//! Store benchmark: contact writes, reads by id and 50-contact list pages through the
+//! application services, on SQLite and (when `CRM_BENCH_POSTGRES_URL` names a superuser
+//! URL) on PostgreSQL, next to the store's bare round trip (`ping`) measured in the same
+//! run. Prints one table; read results as ratios, this machine is shared and noisy.
+//!
+//! Run: `cargo run --release -p crm-benches --bin store-bench -- [contacts] [reads]`
+
+use crm_crypto::{Keyring, RingCipher};
+use crm_domain::Actor;
+use crm_ports::App;
+use crm_ports::query::{ContactFilter, PageRequest};
+use crm_ports::services::tenants::NewTenant;
+use crm_ports::store::Health;
+use crm_seeds::Generator;
+use crm_store_sql::{PostgresSetup, SqlStore, migrate_postgres};
+use std::error::Error;
+use std::time::{Duration, Instant};
+
+type Bench = App<SqlStore<RingCipher>>;
+
+fn cipher() -> Result<RingCipher, Box<dyn Error>> {
+    Ok(RingCipher::new(Keyring::from_spec(
+        "1:4242424242424242424242424242424242424242424242424242424242424242",
+    )?))
+}
+
+struct Row {
+    backend: &'static str,
+    workload: &'static str,
+    n: usize,
+    samples: Vec<Duration>,
+    wall: Duration,
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+fn print(rows: &mut [Row]) {
+    println!("| backend | workload | n | p50 ms | p95 ms | p99 ms | ops/s |");
+    println!("|---|---|---:|---:|---:|---:|---:|");
+    for r in rows.iter_mut() {
+        r.samples.sort();
+        println!(
+            "| {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.0} |",
+            r.backend,
+            r.workload,
+            r.n,
+            pct(&r.samples, 0.50),
+            pct(&r.samples, 0.95),
+            pct(&r.samples, 0.99),
+            r.n as f64 / r.wall.as_secs_f64()
+        );
+    }
+}
+
+async fn timed<F, Fut, T>(n: usize, mut f: F) -> Result<(Vec<Duration>, Duration), Box<dyn Error>>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<T, Box<dyn Error>>>,
+{
+    let mut samples = Vec::with_capacity(n);
+    let start = Instant::now();
+    for i in 0..n {
+        let t = Instant::now();
+        f(i).await?;
+        samples.push(t.elapsed());
+    }
+    Ok((samples, start.elapsed()))
+}
+
+async fn run(backend: &'static str, app: &Bench, contacts: usize, reads: usize, rows: &mut Vec<Row>) -> Result<(), Box<dyn Error>> {
+    let (tenant, admin) = app
+        .create_tenant(
+            &Actor::Operator,
+            &NewTenant {
+                name: "Banc d'essai".into(),
+                admin_email: format!("bench+{}@exemple.fr", chrono::Utc::now().timestamp_micros()),
+                admin_name: "Bench".into(),
+                ..NewTenant::default()
+            },
+        )
+        .await?;
+    let admin = Actor::User {
+        tenant_id: tenant.id,
+        user_id: admin.id,
+        role: admin.role,
+    };
+    let (samples, wall) = timed(reads, |_| async { app.store().ping().await.map_err(Into::into) }).await?;
+    rows.push(Row {
+        backend,
+        workload: "baseline: store ping (empty transaction)",
+        n: reads,
+        samples,
+        wall,
+    });
+
+    let g = Generator::new(2026);
+    let mut ids = Vec::with_capacity(contacts);
+    let mut samples = Vec::with_capacity(contacts);
+    let start = Instant::now();
+    for (input, _) in g.contacts(contacts as u64, 0) {
+        let t = Instant::now();
+        ids.push(app.create_contact(&admin, &input, None, true).await?.id);
+        samples.push(t.elapsed());
+    }
+    rows.push(Row {
+        backend,
+        workload: "create contact (encrypt, blind index, event)",
+        n: contacts,
+        samples,
+        wall: start.elapsed(),
+    });
+
+    let mut dup = Vec::with_capacity(reads.min(500));
+    let start = Instant::now();
+    for i in 0..reads.min(500) {
+        let (input, _) = g.contact(i as u64 + contacts as u64, 0);
+        let t = Instant::now();
+        let _ = app.create_contact(&admin, &input, None, false).await;
+        dup.push(t.elapsed());
+    }
+    rows.push(Row {
+        backend,
+        workload: "create contact with duplicate check",
+        n: dup.len(),
+        samples: dup,
+        wall: start.elapsed(),
+    });
+
+    let (samples, wall) = timed(reads, |i| {
+        let id = ids[(i * 7919) % ids.len()];
+        let app = app.clone();
+        async move { app.contact(&admin, id).await.map_err(Into::into) }
+    })
+    .await?;
+    rows.push(Row {
+        backend,
+        workload: "get contact by id",
+        n: reads,
+        samples,
+        wall,
+    });
+
+    let pages = (reads / 10).max(10);
+    let mut cursor: Option<String> = None;
+    let (samples, wall) = timed(pages, |_| {
+        let page = PageRequest {
+            limit: Some(50),
+            cursor: cursor.take(),
+            ..PageRequest::default()
+        };
+        let app = app.clone();
+        async move {
+            app.list_contacts(&admin, &ContactFilter::default(), &page)
+                .await
+                .map_err(Into::into)
+        }
+    })
+    .await?;
+    rows.push(Row {
+        backend,
+        workload: "list page of 50 contacts (by name)",
+        n: pages,
+        samples,
+        wall,
+    });
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    let mut args = std::env::args().skip(1);
+    let contacts: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(2000);
+    let reads: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(2000);
+    let mut rows = Vec::new();
+
+    let dir = tempfile::tempdir()?;
+    let sqlite = App::new(SqlStore::open_sqlite(&dir.path().join("bench.db"), cipher()?).await?);
+    run("SQLite", &sqlite, contacts, reads, &mut rows).await?;
+
+    match std::env::var("CRM_BENCH_POSTGRES_URL") {
+        Ok(admin_url) => {
+            let db = format!("crm_bench_{}", chrono::Utc::now().timestamp_micros());
+            let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b).to_owned();
+            let host = base.split_once('@').map_or("127.0.0.1:5432", |(_, h)| h).to_owned();
+            let psql = |sql: &str| std::process::Command::new("psql").arg(&admin_url).arg("-qc").arg(sql).status();
+            psql("DO $$ BEGIN CREATE ROLE crm_bench_owner LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")?;
+            psql("DO $$ BEGIN CREATE ROLE crm_bench_app LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")?;
+            psql(&format!("CREATE DATABASE {db} OWNER crm_bench_owner"))?;
+            migrate_postgres(&format!("postgres://crm_bench_owner@{host}/{db}"), "crm_bench_app").await?;
+            let pg = App::new(
+                SqlStore::connect_postgres(
+                    &PostgresSetup {
+                        url: format!("postgres://crm_bench_app@{host}/{db}"),
+                        max_connections: 8,
+                    },
+                    cipher()?,
+                )
+                .await?,
+            );
+            run("PostgreSQL", &pg, contacts, reads, &mut rows).await?;
+            drop(pg);
+            psql(&format!("DROP DATABASE {db} WITH (FORCE)"))?;
+        }
+        Err(_) => eprintln!("PostgreSQL skipped: set CRM_BENCH_POSTGRES_URL to a superuser URL to include it"),
+    }
+    println!("store benchmark: {contacts} contacts, {reads} reads, sequential calls through the services");
+    print(&mut rows);
+    Ok(())
+}
