@@ -4,7 +4,7 @@
 use crate::SqlStore;
 use crate::db::{Mode, On, Row, Tx};
 use crate::paging;
-use crate::rows::{from_ts, ts, valid, versioned_update};
+use crate::rows::{from_ts, insert_row, ts, update_row, valid, versioned_update};
 use crate::scope::owner_in_scope;
 use chrono::Utc;
 use crm_domain::contact::{Contact, ContactFields, ContactKind};
@@ -150,12 +150,8 @@ impl<C: Cipher> SqlStore<C> {
 
     /// Writes the whole contact over its stored row (guarded by version).
     async fn rewrite_contact(&self, tx: &mut Tx, c: &Contact, expected_version: i64) -> Result<(), StoreError> {
-        let mut stmt = UpdateStatement::new();
-        let mut values = self.contact_values(c)?;
-        values.push(("version", (expected_version + 1).into()));
-        values.push(("updated_at", ts(c.updated_at).into()));
-        stmt.values(values.into_iter().map(|(k, v)| (k, Expr::from(v))));
-        versioned_update(tx, "contacts", c.tenant_id, c.id.as_uuid(), expected_version, true, stmt).await?;
+        let fields = self.contact_values(c)?;
+        update_row(tx, "contacts", c.tenant_id, c.id.as_uuid(), expected_version, fields, c.updated_at).await?;
         self.write_contact_side(tx, c).await
     }
 
@@ -225,18 +221,16 @@ impl<C: Cipher> SqlStore<C> {
 impl<C: Cipher> ContactStore for SqlStore<C> {
     async fn create_contact(&self, c: &Contact, event: &NewEvent) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(c.tenant_id), Mode::Write).await?;
-        let mut values = vec![("tenant_id", Value::from(c.tenant_id.as_uuid())), ("id", c.id.as_uuid().into())];
-        values.extend(self.contact_values(c)?);
-        values.push(("version", c.version.into()));
-        values.push(("created_at", ts(c.created_at).into()));
-        values.push(("updated_at", ts(c.updated_at).into()));
-        let (cols, vals): (Vec<_>, Vec<_>) = values.into_iter().unzip();
-        tx.execute(
-            Query::insert()
-                .into_table("contacts")
-                .columns(cols)
-                .values(vals.into_iter().map(Expr::from))
-                .map_err(ie)?,
+        let fields = self.contact_values(c)?;
+        insert_row(
+            &mut tx,
+            "contacts",
+            c.tenant_id,
+            c.id.as_uuid(),
+            fields,
+            c.version,
+            c.created_at,
+            c.updated_at,
         )
         .await?;
         self.write_contact_side(&mut tx, c).await?;

@@ -3,7 +3,7 @@
 use crate::SqlStore;
 use crate::db::{Mode, On, Row, Tx};
 use crate::paging;
-use crate::rows::{from_ts, ts, valid, versioned_update};
+use crate::rows::{from_ts, insert_row, ts, update_row, valid};
 use crate::scope::owner_in_scope;
 use crm_domain::event::NewEvent;
 use crm_domain::forecast::ForecastItem;
@@ -14,7 +14,7 @@ use crm_domain::{ContactId, OpportunityId, OrganizationId, PipelineId, StageId, 
 use crm_ports::query::{OpportunityFilter, Page, PageRequest, Scope};
 use crm_ports::store::OpportunityStore;
 use crm_ports::{Cipher, StoreError};
-use sea_query::{Expr, ExprTrait, IntoTableRef, Order, Query, SelectStatement, UpdateStatement, Value};
+use sea_query::{Expr, ExprTrait, IntoTableRef, Order, Query, SelectStatement, Value};
 use sqlx::types::Json;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -186,18 +186,15 @@ fn select(scope: Scope, filter: &OpportunityFilter) -> SelectStatement {
 impl<C: Cipher> OpportunityStore for SqlStore<C> {
     async fn create_opportunity(&self, o: &Opportunity, event: &NewEvent) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(o.tenant_id), Mode::Write).await?;
-        let mut vals = vec![("tenant_id", Value::from(o.tenant_id.as_uuid())), ("id", o.id.as_uuid().into())];
-        vals.extend(values(o)?);
-        vals.push(("version", o.version.into()));
-        vals.push(("created_at", ts(o.created_at).into()));
-        vals.push(("updated_at", ts(o.updated_at).into()));
-        let (cols, vs): (Vec<_>, Vec<_>) = vals.into_iter().unzip();
-        tx.execute(
-            Query::insert()
-                .into_table("opportunities")
-                .columns(cols)
-                .values(vs.into_iter().map(Expr::from))
-                .map_err(ie)?,
+        insert_row(
+            &mut tx,
+            "opportunities",
+            o.tenant_id,
+            o.id.as_uuid(),
+            values(o)?,
+            o.version,
+            o.created_at,
+            o.updated_at,
         )
         .await?;
         write_links(&mut tx, o).await?;
@@ -235,12 +232,16 @@ impl<C: Cipher> OpportunityStore for SqlStore<C> {
 
     async fn update_opportunity(&self, o: &Opportunity, expected_version: i64, event: &NewEvent) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(o.tenant_id), Mode::Write).await?;
-        let mut vals = values(o)?;
-        vals.push(("version", (expected_version + 1).into()));
-        vals.push(("updated_at", ts(o.updated_at).into()));
-        let mut stmt = UpdateStatement::new();
-        stmt.values(vals.into_iter().map(|(k, v)| (k, Expr::from(v))));
-        versioned_update(&mut tx, "opportunities", o.tenant_id, o.id.as_uuid(), expected_version, true, stmt).await?;
+        update_row(
+            &mut tx,
+            "opportunities",
+            o.tenant_id,
+            o.id.as_uuid(),
+            expected_version,
+            values(o)?,
+            o.updated_at,
+        )
+        .await?;
         write_links(&mut tx, o).await?;
         self.finish(tx, o.tenant_id, std::slice::from_ref(event)).await
     }

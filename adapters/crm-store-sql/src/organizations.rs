@@ -3,7 +3,7 @@
 use crate::SqlStore;
 use crate::db::{Mode, On, Row};
 use crate::paging;
-use crate::rows::{from_ts, ts, valid, versioned_update};
+use crate::rows::{from_ts, insert_row, update_row, valid};
 use crm_domain::event::NewEvent;
 use crm_domain::organization::{Organization, OrganizationSize, PostalAddress, WebDomain};
 use crm_domain::tenant::CountryCode;
@@ -12,7 +12,7 @@ use crm_domain::{OrganizationId, TenantId};
 use crm_ports::query::{Page, PageRequest};
 use crm_ports::store::OrganizationStore;
 use crm_ports::{Cipher, StoreError};
-use sea_query::{Expr, ExprTrait, Query, UpdateStatement, Value};
+use sea_query::{Expr, ExprTrait, Query, Value};
 use uuid::Uuid;
 
 const COLUMNS: [&str; 15] = [
@@ -104,18 +104,16 @@ impl<C: Cipher> SqlStore<C> {
 impl<C: Cipher> OrganizationStore for SqlStore<C> {
     async fn create_organization(&self, o: &Organization, event: &NewEvent) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(o.tenant_id), Mode::Write).await?;
-        let mut values = vec![("tenant_id", Value::from(o.tenant_id.as_uuid())), ("id", o.id.as_uuid().into())];
-        values.extend(self.organization_values(o)?);
-        values.push(("version", o.version.into()));
-        values.push(("created_at", ts(o.created_at).into()));
-        values.push(("updated_at", ts(o.updated_at).into()));
-        let (cols, vals): (Vec<_>, Vec<_>) = values.into_iter().unzip();
-        tx.execute(
-            Query::insert()
-                .into_table("organizations")
-                .columns(cols)
-                .values(vals.into_iter().map(Expr::from))
-                .map_err(|e| StoreError::Internal(e.to_string()))?,
+        let fields = self.organization_values(o)?;
+        insert_row(
+            &mut tx,
+            "organizations",
+            o.tenant_id,
+            o.id.as_uuid(),
+            fields,
+            o.version,
+            o.created_at,
+            o.updated_at,
         )
         .await?;
         self.finish(tx, o.tenant_id, std::slice::from_ref(event)).await
@@ -155,12 +153,17 @@ impl<C: Cipher> OrganizationStore for SqlStore<C> {
 
     async fn update_organization(&self, o: &Organization, expected_version: i64, event: &NewEvent) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(o.tenant_id), Mode::Write).await?;
-        let mut values = self.organization_values(o)?;
-        values.push(("version", (expected_version + 1).into()));
-        values.push(("updated_at", ts(o.updated_at).into()));
-        let mut stmt = UpdateStatement::new();
-        stmt.values(values.into_iter().map(|(k, v)| (k, Expr::from(v))));
-        versioned_update(&mut tx, "organizations", o.tenant_id, o.id.as_uuid(), expected_version, true, stmt).await?;
+        let fields = self.organization_values(o)?;
+        update_row(
+            &mut tx,
+            "organizations",
+            o.tenant_id,
+            o.id.as_uuid(),
+            expected_version,
+            fields,
+            o.updated_at,
+        )
+        .await?;
         self.finish(tx, o.tenant_id, std::slice::from_ref(event)).await
     }
 }

@@ -1,6 +1,5 @@
 //! Conversions between stored columns and domain values.
 
-use chrono::{DateTime, Utc};
 use crm_ports::StoreError;
 
 /// Microseconds since the epoch, the stored form of every timestamp.
@@ -19,6 +18,7 @@ pub(crate) fn valid<T, E: std::fmt::Display>(column: &str, r: Result<T, E>) -> R
 }
 
 use crate::db::Tx;
+use chrono::{DateTime, Utc};
 use crm_domain::TenantId;
 use sea_query::{Expr, ExprTrait, Query, UpdateStatement};
 use uuid::Uuid;
@@ -56,4 +56,51 @@ pub(crate) async fn versioned_update(
         Some(_) => Err(StoreError::Conflict),
         None => Err(StoreError::NotFound),
     }
+}
+
+/// Inserts one aggregate row: tenant, id, its own columns, then version and timestamps.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn insert_row(
+    tx: &mut Tx,
+    table: &'static str,
+    tenant: TenantId,
+    id: Uuid,
+    fields: Vec<(&'static str, sea_query::Value)>,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut values = vec![("tenant_id", sea_query::Value::from(tenant.as_uuid())), ("id", id.into())];
+    values.extend(fields);
+    values.push(("version", version.into()));
+    values.push(("created_at", ts(created_at).into()));
+    values.push(("updated_at", ts(updated_at).into()));
+    let (cols, vals): (Vec<_>, Vec<_>) = values.into_iter().unzip();
+    let mut q = Query::insert();
+    q.into_table(table)
+        .columns(cols)
+        .values(vals.into_iter().map(Expr::from))
+        .map_err(|e| StoreError::Internal(e.to_string()))?;
+    tx.execute(&q).await.map(drop)
+}
+
+/// Rewrites one live aggregate row's own columns, bumping the version, guarded by the
+/// expected version.
+pub(crate) async fn update_row(
+    tx: &mut Tx,
+    table: &'static str,
+    tenant: TenantId,
+    id: Uuid,
+    expected_version: i64,
+    fields: Vec<(&'static str, sea_query::Value)>,
+    updated_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut stmt = UpdateStatement::new();
+    stmt.values(
+        fields
+            .into_iter()
+            .chain([("version", (expected_version + 1).into()), ("updated_at", ts(updated_at).into())])
+            .map(|(k, v)| (k, Expr::from(v))),
+    );
+    versioned_update(tx, table, tenant, id, expected_version, true, stmt).await
 }
