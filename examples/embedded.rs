@@ -4,7 +4,7 @@
 //! Run: `cargo run -p crm-examples --bin embedded -- /tmp/crm-example`
 
 use chrono::NaiveDate;
-use crm_crypto::{Keyring, RingCipher};
+use crm_crypto::{Argon2Credentials, Keyring, RingCipher};
 use crm_domain::Actor;
 use crm_domain::contact::ContactInput;
 use crm_domain::event::EntityType;
@@ -23,7 +23,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "./crm-example-data".into()));
     let keys = Keyring::load_or_create(&dir.join("master.key"))?;
     let store = SqlStore::open_sqlite(&dir.join("crm.db"), RingCipher::new(keys)).await?;
-    let app = App::new(store);
+    let app = App::new(store, Argon2Credentials::new(2)?);
 
     // The platform operator creates a tenant with its first Admin.
     let (tenant, admin) = app

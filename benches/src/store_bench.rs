@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run --release -p crm-benches --bin store-bench -- [contacts] [reads]`
 
-use crm_crypto::{Keyring, RingCipher};
+use crm_crypto::{Argon2Credentials, Keyring, RingCipher};
 use crm_domain::Actor;
 use crm_ports::App;
 use crm_ports::query::{ContactFilter, PageRequest};
@@ -16,7 +16,7 @@ use crm_store_sql::{PostgresSetup, SqlStore, migrate_postgres};
 use std::error::Error;
 use std::time::{Duration, Instant};
 
-type Bench = App<SqlStore<RingCipher>>;
+type Bench = App<SqlStore<RingCipher>, Argon2Credentials>;
 
 fn cipher() -> Result<RingCipher, Box<dyn Error>> {
     Ok(RingCipher::new(Keyring::from_spec(
@@ -180,7 +180,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let mut rows = Vec::new();
 
     let dir = tempfile::tempdir()?;
-    let sqlite = App::new(SqlStore::open_sqlite(&dir.path().join("bench.db"), cipher()?).await?);
+    let sqlite = App::new(
+        SqlStore::open_sqlite(&dir.path().join("bench.db"), cipher()?).await?,
+        Argon2Credentials::new(2)?,
+    );
     run("SQLite", &sqlite, contacts, reads, &mut rows).await?;
 
     match std::env::var("CRM_BENCH_POSTGRES_URL") {
@@ -202,6 +205,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
                     cipher()?,
                 )
                 .await?,
+                Argon2Credentials::new(2)?,
             );
             run("PostgreSQL", &pg, contacts, reads, &mut rows).await?;
             drop(pg);

@@ -17,6 +17,7 @@ pub mod ids;
 pub mod money;
 pub mod opportunity;
 pub mod organization;
+pub mod password;
 pub mod phone;
 pub mod pipeline;
 pub mod tenant;

@@ -11,37 +11,40 @@ use crm_domain::visibility::{Capability, Owned, allows, read_scope};
 use std::sync::Arc;
 use uuid::Uuid;
 
-/// The CRM's use cases over a store `S`, a clock `C` and an id generator `I`. Cheap to
-/// clone; share one per process.
+/// The CRM's use cases over a store `S`, credentials `K` (password hashing, secrets), a
+/// clock `C` and an id generator `I`. Cheap to clone; share one per process.
 #[derive(Debug)]
-pub struct App<S, C = SystemClock, I = UuidV7> {
+pub struct App<S, K, C = SystemClock, I = UuidV7> {
     pub(crate) store: Arc<S>,
+    pub(crate) creds: Arc<K>,
     pub(crate) clock: C,
     pub(crate) ids: I,
 }
 
-impl<S, C: Clone, I: Clone> Clone for App<S, C, I> {
+impl<S, K, C: Clone, I: Clone> Clone for App<S, K, C, I> {
     fn clone(&self) -> Self {
         Self {
             store: Arc::clone(&self.store),
+            creds: Arc::clone(&self.creds),
             clock: self.clock.clone(),
             ids: self.ids.clone(),
         }
     }
 }
 
-impl<S> App<S> {
-    /// Services on `store` with the system clock and UUIDv7 ids.
-    pub fn new(store: S) -> Self {
-        Self::with_env(store, SystemClock, UuidV7)
+impl<S, K> App<S, K> {
+    /// Services on `store` and `credentials` with the system clock and UUIDv7 ids.
+    pub fn new(store: S, credentials: K) -> Self {
+        Self::with_env(store, credentials, SystemClock, UuidV7)
     }
 }
 
-impl<S, C, I> App<S, C, I> {
+impl<S, K, C, I> App<S, K, C, I> {
     /// Services with a chosen clock and id generator (tests).
-    pub fn with_env(store: S, clock: C, ids: I) -> Self {
+    pub fn with_env(store: S, credentials: K, clock: C, ids: I) -> Self {
         Self {
             store: Arc::new(store),
+            creds: Arc::new(credentials),
             clock,
             ids,
         }
@@ -53,7 +56,7 @@ impl<S, C, I> App<S, C, I> {
     }
 }
 
-impl<S, C: Clock, I: IdGenerator> App<S, C, I> {
+impl<S, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     pub(crate) fn new_id(&self) -> Uuid {
         self.ids.new_uuid()
     }

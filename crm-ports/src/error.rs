@@ -56,6 +56,9 @@ pub enum ServiceError {
     /// Bad input; names every field at fault.
     #[error(transparent)]
     Invalid(#[from] ValidationError),
+    /// Missing, unknown, expired or revoked credentials.
+    #[error("unauthenticated")]
+    Unauthenticated,
     /// No such record, or not visible to the actor (the two are indistinguishable).
     #[error("not found")]
     NotFound,
@@ -102,5 +105,11 @@ impl From<StoreError> for ServiceError {
             StoreError::Unavailable(_) => Self::Unavailable,
             StoreError::Internal(m) => Self::Internal(m),
         }
+    }
+}
+
+impl From<crate::auth::CredentialError> for ServiceError {
+    fn from(e: crate::auth::CredentialError) -> Self {
+        Self::Internal(e.to_string())
     }
 }

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod auth;
 pub mod cipher;
 pub mod env;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod services;
 pub mod store;
 
 pub use app::App;
+pub use auth::{AuthStore, CredentialError, Credentials, Principal, TokenKind, TokenRecord};
 pub use cipher::{Cipher, CipherError};
 pub use env::{Clock, IdGenerator, SystemClock, UuidV7};
 pub use error::{ServiceError, StoreError};

@@ -43,7 +43,13 @@ pub trait TenantStore: Send + Sync {
     /// # Errors
     /// MUST return `Duplicate { field: "admin_email" }` if the email already logs in
     /// somewhere.
-    fn create_tenant(&self, tenant: &Tenant, admin: &User, events: &[NewEvent]) -> impl Future<Output = StoreResult<()>> + Send;
+    fn create_tenant(
+        &self,
+        tenant: &Tenant,
+        admin: &User,
+        admin_password_hash: Option<&str>,
+        events: &[NewEvent],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// A tenant.
     ///
@@ -68,7 +74,7 @@ pub trait UserStore: Send + Sync {
     /// # Errors
     /// `Duplicate { field: "email" }` when the email is taken; `UnknownReference` for a
     /// missing team.
-    fn create_user(&self, user: &User, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+    fn create_user(&self, user: &User, password_hash: Option<&str>, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
     /// A user of the tenant.
     fn user(&self, tenant: TenantId, id: UserId) -> impl Future<Output = StoreResult<User>> + Send;
     /// Every user of the tenant, by name.
@@ -231,7 +237,17 @@ pub trait Health: Send + Sync {
 
 /// Everything a full CRM store offers.
 pub trait Store:
-    TenantStore + UserStore + ContactStore + OrganizationStore + PipelineStore + OpportunityStore + DeletionStore + EventLog + Health + 'static
+    TenantStore
+    + UserStore
+    + ContactStore
+    + OrganizationStore
+    + PipelineStore
+    + OpportunityStore
+    + DeletionStore
+    + EventLog
+    + Health
+    + crate::auth::AuthStore
+    + 'static
 {
 }
 
@@ -245,6 +261,7 @@ impl<T> Store for T where
         + DeletionStore
         + EventLog
         + Health
+        + crate::auth::AuthStore
         + 'static
 {
 }

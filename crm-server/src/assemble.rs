@@ -1,12 +1,12 @@
 //! The composition root: builds the cipher and the store chosen by configuration.
 
 use crate::config::Config;
-use crm_crypto::{KeyError, Keyring, RingCipher};
+use crm_crypto::{Argon2Credentials, KeyError, Keyring, RingCipher};
 use crm_ports::App;
 use crm_store_sql::{OpenError, PostgresSetup, SqlStore};
 
 /// The application as the server runs it.
-pub type CrmApp = App<SqlStore<RingCipher>>;
+pub type CrmApp = App<SqlStore<RingCipher>, Argon2Credentials>;
 
 /// Why the store could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +17,9 @@ pub enum OpenStoreError {
     /// Database unusable.
     #[error(transparent)]
     Store(#[from] OpenError),
+    /// Password hashing unusable.
+    #[error(transparent)]
+    Credentials(#[from] crm_ports::CredentialError),
 }
 
 /// Loads the master keys: from configuration, else from (a newly created) key file.
@@ -50,5 +53,6 @@ pub async fn open_app(config: &Config) -> Result<CrmApp, OpenStoreError> {
         }
         None => SqlStore::open_sqlite(&config.sqlite_path(), cipher).await?,
     };
-    Ok(App::new(store))
+    let hashers = std::thread::available_parallelism().map_or(2, usize::from);
+    Ok(App::new(store, Argon2Credentials::new(hashers)?))
 }

@@ -7,8 +7,10 @@
 //! master key) so that equality lookups survive a rotation of encryption keys.
 #![forbid(unsafe_code)]
 
+mod credentials;
 mod keyring;
 
+pub use credentials::Argon2Credentials;
 pub use keyring::{KeyError, Keyring};
 
 use crm_domain::TenantId;

@@ -166,6 +166,18 @@ impl Tx {
         self.fetch_optional(stmt).await?.ok_or(StoreError::NotFound)
     }
 
+    /// Binds the rest of this transaction to a tenant (after a platform lookup).
+    pub(crate) async fn set_tenant(&mut self, tenant: TenantId) -> Result<(), StoreError> {
+        if let Self::Postgres(tx) = self {
+            sqlx::query("SELECT set_config('app.tenant_id', $1, true), set_config('app.platform', 'off', true)")
+                .bind(tenant.as_uuid().to_string())
+                .execute(&mut **tx)
+                .await
+                .map_err(map_db)?;
+        }
+        Ok(())
+    }
+
     /// Asks PostgreSQL to wake listeners at commit (no-op on SQLite, where the store wakes
     /// in-process readers itself).
     pub(crate) async fn notify(&mut self, tenant: TenantId, seq: i64) -> Result<(), StoreError> {

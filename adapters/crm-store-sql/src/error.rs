@@ -33,7 +33,7 @@ pub(crate) fn map_db(e: sqlx::Error) -> StoreError {
 }
 
 fn unique_field(text: &str) -> &'static str {
-    if text.contains("user_logins") {
+    if text.contains("user_logins") || text.contains("operators") {
         "email"
     } else if text.contains("teams") {
         "name"

@@ -11,13 +11,22 @@ use std::str::FromStr;
 use std::time::Duration;
 
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "init".into(),
-        MigrationType::Simple,
-        include_str!("../migrations/postgres/0001_init.sql").into_sql_str(),
-        false,
-    )])
+    Migrator::with_migrations(vec![
+        Migration::new(
+            1,
+            "init".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0001_init.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            2,
+            "auth".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0002_auth.sql").into_sql_str(),
+            false,
+        ),
+    ])
 }
 
 /// Connection settings for PostgreSQL.

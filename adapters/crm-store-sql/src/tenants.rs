@@ -33,7 +33,13 @@ fn settings_json(s: &TenantSettings) -> Result<serde_json::Value, StoreError> {
 }
 
 impl<C: Cipher> TenantStore for SqlStore<C> {
-    async fn create_tenant(&self, tenant: &Tenant, admin: &User, events: &[NewEvent]) -> Result<(), StoreError> {
+    async fn create_tenant(
+        &self,
+        tenant: &Tenant,
+        admin: &User,
+        admin_password_hash: Option<&str>,
+        events: &[NewEvent],
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(tenant.id), Mode::Write).await?;
         tx.execute(
             Query::insert()
@@ -62,6 +68,9 @@ impl<C: Cipher> TenantStore for SqlStore<C> {
             StoreError::Duplicate { .. } => StoreError::Duplicate { field: "admin_email" },
             other => other,
         })?;
+        if let Some(h) = admin_password_hash {
+            self.write_password(&mut tx, tenant.id, admin.id, h, admin.created_at).await?;
+        }
         self.finish(tx, tenant.id, events).await
     }
 

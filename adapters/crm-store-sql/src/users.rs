@@ -112,9 +112,12 @@ fn team_from_row(row: &Row) -> Result<Team, StoreError> {
 }
 
 impl<C: Cipher> UserStore for SqlStore<C> {
-    async fn create_user(&self, user: &User, event: &NewEvent) -> Result<(), StoreError> {
+    async fn create_user(&self, user: &User, password_hash: Option<&str>, event: &NewEvent) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(user.tenant_id), Mode::Write).await?;
         self.insert_user(&mut tx, user).await?;
+        if let Some(h) = password_hash {
+            self.write_password(&mut tx, user.tenant_id, user.id, h, user.created_at).await?;
+        }
         self.finish(tx, user.tenant_id, std::slice::from_ref(event)).await
     }
 

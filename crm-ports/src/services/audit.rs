@@ -1,6 +1,7 @@
 //! Audit history (by record, by user, by period) and the event feed.
 
 use crate::app::{App, require, scope, tenant_of};
+use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::query::{EventRecord, HistoryQuery};
@@ -12,7 +13,7 @@ use crm_domain::{Actor, ContactId, OpportunityId};
 /// Most events returned by one history call.
 pub const MAX_HISTORY: u32 = 1000;
 
-impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
+impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// The history of one record, newest first. Whoever may see the record may read it.
     ///
     /// # Errors

@@ -2,6 +2,7 @@
 //! restore, merge.
 
 use crate::app::{App, check_version, event, require, scope, tenant_of};
+use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::{DuplicateCandidate, ServiceError, StoreError};
 use crate::query::{ContactFilter, Page, PageRequest};
@@ -21,7 +22,7 @@ fn identity(c: &Contact) -> Identity<'_> {
     }
 }
 
-impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
+impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Checks that `owner` is a user of the tenant the actor may assign records to.
     pub(crate) async fn check_owner(&self, actor: &Actor, tenant: TenantId, owner: UserId) -> Result<(), ServiceError> {
         match self.store.user(tenant, owner).await {

@@ -1,6 +1,7 @@
 //! Forecast of the open opportunities the actor may see.
 
 use crate::app::{App, require, scope};
+use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::query::OpportunityFilter;
@@ -9,7 +10,7 @@ use crm_domain::Actor;
 use crm_domain::forecast::{Bucket, GroupBy, Period, aggregate};
 use crm_domain::visibility::{Capability, Owned};
 
-impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
+impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Weighted value of open opportunities by period of expected close, group and
     /// currency, summed exactly and rounded half-even once per bucket.
     ///

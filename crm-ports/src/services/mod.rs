@@ -1,6 +1,7 @@
 //! Use cases, one file per area. Each is a method of [`App`](crate::App).
 
 pub mod audit;
+pub mod auth;
 pub mod contacts;
 pub mod forecast;
 pub mod opportunities;

@@ -2,6 +2,7 @@
 //! reassign, delete, restore.
 
 use crate::app::{App, check_version, event, require, scope, tenant_of};
+use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::{ServiceError, StoreError};
 use crate::query::{OpportunityFilter, Page, PageRequest};
@@ -13,7 +14,7 @@ use crm_domain::pipeline::Pipeline;
 use crm_domain::visibility::{Capability, Owned};
 use crm_domain::{Actor, OpportunityId, PipelineId, StageId, UserId, ValidationError, ViolationKind};
 
-impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
+impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Every linked contact must be visible to the actor.
     async fn check_links(&self, actor: &Actor, fields: &OpportunityFields) -> Result<(), ServiceError> {
         let sc = scope(actor, Owned::Contact)?;

@@ -1,6 +1,7 @@
 //! Organizations: readable by every role, written by Admins, Managers and Sales.
 
 use crate::app::{App, check_version, event, require, tenant_of};
+use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::query::{Page, PageRequest};
@@ -10,7 +11,7 @@ use crm_domain::organization::{Organization, OrganizationFields, OrganizationInp
 use crm_domain::visibility::Capability;
 use crm_domain::{Actor, OrganizationId};
 
-impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
+impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Creates an organization.
     ///
     /// # Errors

@@ -1,6 +1,7 @@
 //! Pipelines and their stages, configured by Admins and readable by every role.
 
 use crate::app::{App, check_version, event, require, tenant_of};
+use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::store::{Deletable, Store};
@@ -11,7 +12,7 @@ use crm_domain::text::Name;
 use crm_domain::visibility::Capability;
 use crm_domain::{Actor, PipelineId, StageId};
 
-impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
+impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Creates a pipeline (Admin).
     ///
     /// # Errors

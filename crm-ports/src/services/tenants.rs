@@ -1,6 +1,7 @@
 //! Tenants: created by the platform operator with their first Admin; settings by Admins.
 
 use crate::app::{App, check_version, event, require, tenant_of};
+use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::store::Store;
@@ -24,9 +25,11 @@ pub struct NewTenant {
     pub admin_email: String,
     /// Display name of the first Admin.
     pub admin_name: String,
+    /// Password of the first Admin (12 characters or more); none: set later.
+    pub admin_password: Option<String>,
 }
 
-impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
+impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Creates a tenant and its first Admin (operator only).
     ///
     /// # Errors
@@ -63,6 +66,10 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
             created_at: now,
             updated_at: now,
         };
+        let hash = match &input.admin_password {
+            Some(p) => Some(self.hash_new_password(p, "admin_password").await?),
+            None => None,
+        };
         let system = Actor::System { tenant_id: tenant.id };
         let actor_in_tenant = if matches!(actor, Actor::Operator) { system } else { *actor };
         let events = [
@@ -83,7 +90,7 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
                 crate::services::users::user_changes(None, &admin),
             ),
         ];
-        self.store.create_tenant(&tenant, &admin, &events).await?;
+        self.store.create_tenant(&tenant, &admin, hash.as_deref(), &events).await?;
         Ok((tenant, admin))
     }
 

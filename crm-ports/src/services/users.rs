@@ -1,6 +1,7 @@
 //! Users and teams, managed by the tenant's Admins and readable by every role.
 
 use crate::app::{App, check_version, event, require, tenant_of};
+use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::store::Store;
@@ -23,6 +24,8 @@ pub struct NewUser {
     pub role: String,
     /// Team.
     pub team_id: Option<TeamId>,
+    /// Initial password (12 characters or more); none: set later.
+    pub password: Option<String>,
 }
 
 /// Changes to a user; `None` keeps the value.
@@ -69,7 +72,7 @@ fn team_changes(before: Option<&Team>, after: &Team) -> Vec<FieldChange> {
     d.into_changes()
 }
 
-impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
+impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Adds a user (Admin).
     ///
     /// # Errors
@@ -84,6 +87,10 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
         v.finish()?;
         let (Some(email), Some(display_name), Some(role)) = (email, display_name, role) else {
             return Err(ServiceError::Internal("validated input incomplete".into()));
+        };
+        let hash = match &input.password {
+            Some(p) => Some(self.hash_new_password(p, "password").await?),
+            None => None,
         };
         let now = self.clock.now();
         let user = User {
@@ -105,7 +112,7 @@ impl<S: Store, C: Clock, I: IdGenerator> App<S, C, I> {
             None,
             user_changes(None, &user),
         );
-        self.store.create_user(&user, &ev).await?;
+        self.store.create_user(&user, hash.as_deref(), &ev).await?;
         Ok(user)
     }
 

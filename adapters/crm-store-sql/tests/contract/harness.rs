@@ -1,7 +1,7 @@
 //! Test harness: a fresh store per case (a temporary SQLite file, or a shared throwaway
 //! PostgreSQL database where every case works in tenants of its own).
 
-use crm_crypto::{Keyring, RingCipher};
+use crm_crypto::{Argon2Credentials, Keyring, RingCipher};
 use crm_domain::Actor;
 use crm_domain::tenant::Tenant;
 use crm_domain::user::{Role, User};
@@ -17,7 +17,12 @@ use std::str::FromStr;
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
-pub type TestApp = App<SqlStore<RingCipher>>;
+pub type TestApp = App<SqlStore<RingCipher>, Argon2Credentials>;
+
+/// Cheap hashing parameters: tests exercise the flow, not the cost.
+pub fn creds() -> Argon2Credentials {
+    Argon2Credentials::with_params(4, 256, 1).unwrap()
+}
 
 pub const TEST_KEY: &str = "1:5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e";
 
@@ -47,7 +52,7 @@ pub async fn sqlite() -> Harness {
     let path = dir.path().join("crm.db");
     let store = SqlStore::open_sqlite(&path, cipher()).await.unwrap();
     Harness {
-        app: App::new(store),
+        app: App::new(store, creds()),
         raw: Raw::Sqlite { _dir: dir, path },
     }
 }
@@ -128,7 +133,7 @@ pub async fn postgres() -> Option<Harness> {
     .await
     .unwrap();
     Some(Harness {
-        app: App::new(store),
+        app: App::new(store, creds()),
         raw: Raw::Postgres { target },
     })
 }
@@ -168,6 +173,7 @@ impl Harness {
                     display_name: format!("{} {}", role.code(), &Uuid::new_v4().simple().to_string()[..6]),
                     role: role.code().into(),
                     team_id: team,
+                    password: None,
                 },
             )
             .await

@@ -1,0 +1,262 @@
+//! Authentication: login with email and password, sessions and personal API tokens,
+//! logout, password changes, platform operators.
+
+use crate::app::{App, event, tenant_of};
+use crate::auth::{Credentials, Principal, TokenKind, TokenRecord};
+use crate::env::{Clock, IdGenerator};
+use crate::error::{ServiceError, StoreError};
+use crate::store::Store;
+use chrono::{DateTime, Duration, Utc};
+use crm_domain::email::EmailAddress;
+use crm_domain::event::EntityType;
+use crm_domain::password::Password;
+use crm_domain::text::Label;
+use crm_domain::{Actor, UserId, ValidationError, ViolationKind};
+use uuid::Uuid;
+
+/// How long a login session lasts.
+pub const SESSION_HOURS: i64 = 12;
+/// Longest life of a personal API token.
+pub const MAX_TOKEN_DAYS: i64 = 366;
+
+/// A new session: the secrets are shown once.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// Bearer token (also the session cookie's value).
+    pub token: String,
+    /// CSRF token for writes authenticated by the cookie.
+    pub csrf_token: String,
+    /// Expiry.
+    pub expires_at: DateTime<Utc>,
+    /// Who logged in.
+    pub actor: Actor,
+}
+
+/// A request's verified credentials.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    /// Who acts.
+    pub actor: Actor,
+    /// The token used.
+    pub token_id: Uuid,
+    /// Its kind.
+    pub kind: TokenKind,
+    /// Whose it is.
+    pub principal: Principal,
+    csrf_hash: Option<[u8; 32]>,
+}
+
+fn principal_of(actor: &Actor) -> Result<Principal, ServiceError> {
+    match actor {
+        Actor::User { tenant_id, user_id, .. } => Ok(Principal::User {
+            tenant_id: *tenant_id,
+            user_id: *user_id,
+        }),
+        _ => Err(ServiceError::Forbidden),
+    }
+}
+
+impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// Hashes a password that meets the rules.
+    pub(crate) async fn hash_new_password(&self, raw: &str, field: &str) -> Result<String, ServiceError> {
+        let p = Password::parse(raw).map_err(|e| e.at(field))?;
+        Ok(self.creds.hash_password(&p).await?)
+    }
+
+    /// Checks email and password. Unknown email, no password set and wrong password all
+    /// fail alike (`Unauthenticated`) and cost the same hashing time.
+    ///
+    /// # Errors
+    /// `Unauthenticated`.
+    pub async fn login(&self, email: &str, password: &str) -> Result<Session, ServiceError> {
+        let principal = match EmailAddress::parse(email) {
+            Ok(e) => match self.store.find_login(&e).await {
+                Ok(p) => Some(p),
+                Err(StoreError::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            },
+            Err(_) => None,
+        };
+        let hash = match principal {
+            Some(p) => match self.store.password_hash(p).await {
+                Ok(h) => Some(h),
+                Err(StoreError::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            },
+            None => None,
+        };
+        let ok = self.creds.verify_password(password, hash.as_deref()).await?;
+        let (Some(principal), true) = (principal, ok) else {
+            return Err(ServiceError::Unauthenticated);
+        };
+        let token = self.creds.new_secret()?;
+        let csrf_token = self.creds.new_secret()?;
+        let now = self.clock.now();
+        let record = TokenRecord {
+            id: self.new_id(),
+            principal,
+            kind: TokenKind::Session,
+            name: None,
+            csrf_hash: Some(self.creds.secret_hash(&csrf_token)),
+            created_at: now,
+            expires_at: now + Duration::hours(SESSION_HOURS),
+            revoked_at: None,
+        };
+        self.store.insert_token(&record, &self.creds.secret_hash(&token)).await?;
+        let actor = self.authenticate(&token).await?.actor;
+        Ok(Session {
+            token,
+            csrf_token,
+            expires_at: record.expires_at,
+            actor,
+        })
+    }
+
+    /// Verifies a bearer token or session cookie value.
+    ///
+    /// # Errors
+    /// `Unauthenticated` when unknown, expired or revoked.
+    pub async fn authenticate(&self, secret: &str) -> Result<Authenticated, ServiceError> {
+        let found = match self.store.find_token(&self.creds.secret_hash(secret)).await {
+            Ok(f) => f,
+            Err(StoreError::NotFound) => return Err(ServiceError::Unauthenticated),
+            Err(e) => return Err(e.into()),
+        };
+        let r = found.record;
+        if r.revoked_at.is_some() || r.expires_at <= self.clock.now() {
+            return Err(ServiceError::Unauthenticated);
+        }
+        let actor = match (r.principal, found.role) {
+            (Principal::User { tenant_id, user_id }, Some(role)) => Actor::User { tenant_id, user_id, role },
+            (Principal::Operator { .. }, _) => Actor::Operator,
+            (Principal::User { .. }, None) => return Err(ServiceError::Unauthenticated),
+        };
+        Ok(Authenticated {
+            actor,
+            token_id: r.id,
+            kind: r.kind,
+            principal: r.principal,
+            csrf_hash: r.csrf_hash,
+        })
+    }
+
+    /// Whether `presented` is the CSRF token of this session (constant-time compare).
+    pub fn csrf_matches(&self, auth: &Authenticated, presented: &str) -> bool {
+        let Some(expected) = auth.csrf_hash else { return false };
+        let got = self.creds.secret_hash(presented);
+        expected.iter().zip(got.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    }
+
+    /// Ends the session (or revokes the API token) used by the request.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn logout(&self, auth: &Authenticated) -> Result<(), ServiceError> {
+        Ok(self.store.revoke_token(auth.principal, auth.token_id, self.clock.now()).await?)
+    }
+
+    /// Changes the caller's password after checking the current one; ends all their
+    /// sessions (API tokens stay valid).
+    ///
+    /// # Errors
+    /// `Unauthenticated` for a wrong current password, `Invalid` for a new one that breaks
+    /// the rules.
+    pub async fn change_password(&self, actor: &Actor, current: &str, new: &str) -> Result<(), ServiceError> {
+        let principal = principal_of(actor)?;
+        let hash = match self.store.password_hash(principal).await {
+            Ok(h) => Some(h),
+            Err(StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        };
+        if !self.creds.verify_password(current, hash.as_deref()).await? {
+            return Err(ServiceError::Unauthenticated);
+        }
+        let new_hash = self.hash_new_password(new, "new_password").await?;
+        let (Some(user_id), Some(tenant_id)) = (actor.user_id(), actor.tenant_id()) else {
+            return Err(ServiceError::Forbidden);
+        };
+        let ev = event(actor, EntityType::User, user_id.as_uuid(), "password_changed", None, Vec::new());
+        Ok(self
+            .store
+            .set_password(tenant_id, user_id, &new_hash, self.clock.now(), &ev)
+            .await?)
+    }
+
+    /// Sets another user's password (Admin), ending their sessions.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `Invalid`.
+    pub async fn set_user_password(&self, actor: &Actor, user: UserId, password: &str) -> Result<(), ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        self.store.user(tenant_id, user).await?;
+        crate::app::require(actor, crm_domain::visibility::Capability::ManageUsers)?;
+        let hash = self.hash_new_password(password, "password").await?;
+        let ev = event(actor, EntityType::User, user.as_uuid(), "password_set", None, Vec::new());
+        Ok(self.store.set_password(tenant_id, user, &hash, self.clock.now(), &ev).await?)
+    }
+
+    /// Issues a personal API token; the secret is returned once.
+    ///
+    /// # Errors
+    /// `Forbidden` for the operator; `Invalid` name or lifetime.
+    pub async fn create_api_token(&self, actor: &Actor, name: &str, days: i64) -> Result<(TokenRecord, String), ServiceError> {
+        let principal = principal_of(actor)?;
+        let label = Label::parse(name).map_err(|e| e.at("name"))?;
+        if !(1..=MAX_TOKEN_DAYS).contains(&days) {
+            return Err(ValidationError::field(
+                "expires_in_days",
+                if days < 1 {
+                    ViolationKind::TooSmall
+                } else {
+                    ViolationKind::TooLarge
+                },
+            )
+            .into());
+        }
+        let secret = self.creds.new_secret()?;
+        let now = self.clock.now();
+        let record = TokenRecord {
+            id: self.new_id(),
+            principal,
+            kind: TokenKind::Api,
+            name: Some(label.to_string()),
+            csrf_hash: None,
+            created_at: now,
+            expires_at: now + Duration::days(days),
+            revoked_at: None,
+        };
+        self.store.insert_token(&record, &self.creds.secret_hash(&secret)).await?;
+        Ok((record, secret))
+    }
+
+    /// The caller's API tokens (never their secrets).
+    ///
+    /// # Errors
+    /// `Forbidden` for the operator.
+    pub async fn list_api_tokens(&self, actor: &Actor) -> Result<Vec<TokenRecord>, ServiceError> {
+        Ok(self.store.list_tokens(principal_of(actor)?, TokenKind::Api).await?)
+    }
+
+    /// Revokes one of the caller's API tokens.
+    ///
+    /// # Errors
+    /// `NotFound` when it is not theirs.
+    pub async fn revoke_api_token(&self, actor: &Actor, id: Uuid) -> Result<(), ServiceError> {
+        Ok(self.store.revoke_token(principal_of(actor)?, id, self.clock.now()).await?)
+    }
+
+    /// Creates a platform operator (from the command line only: no actor).
+    ///
+    /// # Errors
+    /// `Invalid` (email taken or malformed, password too short).
+    pub async fn bootstrap_operator(&self, email: &str, password: &str) -> Result<Uuid, ServiceError> {
+        let email = EmailAddress::parse(email).map_err(|e| e.at("email"))?;
+        if self.store.find_login(&email).await.is_ok() {
+            return Err(ValidationError::field("email", ViolationKind::Repeated).into());
+        }
+        let hash = self.hash_new_password(password, "password").await?;
+        let id = self.new_id();
+        self.store.create_operator(id, &email, &hash, self.clock.now()).await?;
+        Ok(id)
+    }
+}
