@@ -67,6 +67,10 @@ pub struct FileConfig {
     pub max_connections: Option<u32>,
     /// Log format: `pretty` or `json`.
     pub log_format: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
+    /// Mark the session cookie `Secure` (the server is reached over TLS).
+    pub secure_cookies: Option<bool>,
 }
 
 impl FileConfig {
@@ -104,9 +108,21 @@ pub struct Config {
     pub max_connections: u32,
     /// `pretty` or `json`.
     pub log_format: String,
+    /// Trusted reverse proxies.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Session cookie marked `Secure`.
+    pub secure_cookies: bool,
 }
 
 impl Config {
+    /// The HTTP settings of the API.
+    pub fn http(&self) -> crate::api::auth::HttpSettings {
+        crate::api::auth::HttpSettings {
+            trusted_proxies: self.trusted_proxies.clone(),
+            secure_cookies: self.secure_cookies,
+        }
+    }
+
     /// Default data directory.
     pub const DEFAULT_DATA_DIR: &'static str = "./crm-data";
     /// Default listen address.
@@ -136,6 +152,8 @@ impl Config {
             master_key: over.master_key.or(file.master_key),
             max_connections: over.max_connections.or(file.max_connections).unwrap_or(16),
             log_format: over.log_format.or(file.log_format).unwrap_or_else(|| "pretty".into()),
+            trusted_proxies: over.trusted_proxies.or(file.trusted_proxies).unwrap_or_default(),
+            secure_cookies: over.secure_cookies.or(file.secure_cookies).unwrap_or(false),
         }
     }
 }

@@ -1,11 +1,12 @@
 //! The HTTP endpoint: health routes for now (the REST API mounts here), request ids and
 //! structured logs, and serving with graceful shutdown.
 
+use crate::api::{self, auth::HttpSettings};
 use crate::assemble::CrmApp;
 use crm_ports::store::Health;
 use poem::http::StatusCode;
 use poem::listener::TcpAcceptor;
-use poem::middleware::AddData;
+use poem::middleware::{AddData, CatchPanic};
 use poem::web::Data;
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, Server, get, handler};
 use std::future::Future;
@@ -31,8 +32,9 @@ async fn readyz(app: Data<&CrmApp>) -> Response {
 }
 
 /// Logs each request with an id, method, path, status and duration (never bodies).
-async fn log_requests<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+async fn log_requests<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
     let id = uuid::Uuid::now_v7();
+    req.extensions_mut().insert(api::RequestId(id.to_string()));
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let start = Instant::now();
@@ -52,11 +54,37 @@ async fn log_requests<E: Endpoint>(next: E, req: Request) -> poem::Result<Respon
     })
 }
 
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Refuses bodies over [`MAX_BODY_BYTES`] (413), whether announced by `Content-Length` or
+/// streamed.
+async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
+    match req.header("content-length").map(str::parse::<usize>) {
+        Some(Ok(n)) if n > MAX_BODY_BYTES => return Err(api::problem::ApiError::new(api::problem::Code::PayloadTooLarge).into()),
+        Some(Ok(_)) => {}
+        _ => {
+            let body = req.take_body().into_bytes_limit(MAX_BODY_BYTES).await.map_err(|e| match e {
+                poem::error::ReadBodyError::PayloadTooLarge => api::problem::ApiError::new(api::problem::Code::PayloadTooLarge),
+                _ => api::problem::ApiError::new(api::problem::Code::MalformedRequest),
+            })?;
+            req.set_body(body);
+        }
+    }
+    next.call(req).await.map(IntoResponse::into_response)
+}
+
 /// The whole HTTP endpoint over an application.
-pub fn endpoint(app: CrmApp) -> impl Endpoint {
+pub fn endpoint(app: CrmApp, settings: HttpSettings) -> impl Endpoint {
+    let api = api::service(&app, settings);
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
     Route::new()
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
+        .at("/api/openapi.json", spec)
+        .nest("/api/docs", docs)
+        .nest("/", api.around(limit_body).with(CatchPanic::new()).around(api::problems))
         .with(AddData::new(app))
         .around(log_requests)
 }

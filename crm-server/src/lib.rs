@@ -3,9 +3,12 @@
 //! this; a host application can mount [`http::endpoint`] itself.
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod assemble;
+pub mod cli;
 pub mod config;
 pub mod http;
+pub mod i18n;
 
 pub use assemble::{CrmApp, OpenStoreError, open_app};
 pub use config::{Config, ConfigError, Secret};

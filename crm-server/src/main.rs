@@ -4,7 +4,7 @@
 
 use clap::{Parser, Subcommand};
 use crm_server::config::{Config, FileConfig, Secret};
-use crm_server::{http, open_app};
+use crm_server::{cli, http, open_app};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,12 +38,93 @@ enum Command {
         #[arg(long, env = "CRM_LISTEN")]
         listen: Option<SocketAddr>,
     },
+    /// Platform operators.
+    Operator {
+        #[command(subcommand)]
+        action: OperatorCmd,
+    },
+    /// Tenants (companies using the CRM).
+    Tenant {
+        #[command(subcommand)]
+        action: TenantCmd,
+    },
+    /// Users of a tenant.
+    User {
+        #[command(subcommand)]
+        action: UserCmd,
+    },
+    /// Personal API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenCmd,
+    },
     /// Applies database migrations (PostgreSQL: with the owner role's URL; grants the
     /// application role what it needs).
     Migrate {
         /// The application role that `crm serve` connects as.
         #[arg(long, env = "CRM_APP_ROLE", default_value = "crm_app")]
         app_role: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum OperatorCmd {
+    /// Creates a platform operator (password: CRM_OPERATOR_PASSWORD, standard input or prompt).
+    Create {
+        /// Login email.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TenantCmd {
+    /// Creates a tenant with its first Admin (password: CRM_ADMIN_PASSWORD, standard input or prompt).
+    Create {
+        /// Company name.
+        #[arg(long)]
+        name: String,
+        /// The first Admin's login email.
+        #[arg(long)]
+        admin_email: String,
+        /// The first Admin's display name.
+        #[arg(long, default_value = "Administrateur")]
+        admin_name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCmd {
+    /// Adds a user to a tenant (password: CRM_USER_PASSWORD, standard input or prompt).
+    Create {
+        /// Tenant id.
+        #[arg(long)]
+        tenant: uuid::Uuid,
+        /// Login email.
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// admin, manager, sales, marketing or observer.
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCmd {
+    /// Issues a personal API token for a user; prints the secret once.
+    Create {
+        /// The user's login email.
+        #[arg(long)]
+        email: String,
+        /// What the token is for.
+        #[arg(long)]
+        name: String,
+        /// Lifetime in days.
+        #[arg(long, default_value_t = 90)]
+        days: i64,
     },
 }
 
@@ -67,6 +148,17 @@ fn config(cli: &Cli, listen: Option<SocketAddr>) -> Result<Config, String> {
         master_key: std::env::var("CRM_MASTER_KEY").ok().map(Secret::new),
         max_connections: std::env::var("CRM_MAX_CONNECTIONS").ok().and_then(|v| v.parse().ok()),
         log_format: cli.log_format.clone(),
+        trusted_proxies: match std::env::var("CRM_TRUSTED_PROXIES") {
+            Ok(v) => Some(
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.parse().map_err(|_| format!("CRM_TRUSTED_PROXIES: {s:?} is not an IP address")))
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+            Err(_) => None,
+        },
+        secure_cookies: std::env::var("CRM_SECURE_COOKIES").ok().map(|v| v == "true" || v == "1"),
     };
     Ok(Config::layered(file, over))
 }
@@ -103,6 +195,11 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests");
 }
 
+async fn open_admin(cli: &Cli) -> Result<crm_server::CrmApp, String> {
+    let cfg = config(cli, None)?;
+    open_app(&cfg).await.map_err(|e| e.to_string())
+}
+
 async fn run(cli: Cli) -> Result<(), String> {
     match &cli.command {
         Command::Serve { listen } => {
@@ -116,9 +213,49 @@ async fn run(cli: Cli) -> Result<(), String> {
             let backend = if cfg.database_url.is_some() { "PostgreSQL" } else { "SQLite" };
             tracing::info!(%addr, backend, data_dir = %cfg.data_dir.display(), "CRM listening");
             println!("CRM prêt sur http://{addr} ({backend}, données : {})", cfg.data_dir.display());
-            http::serve(listener, http::endpoint(app), shutdown_signal(), Duration::from_secs(20))
-                .await
-                .map_err(|e| e.to_string())
+            println!("API : http://{addr}/api/v1 — documentation : http://{addr}/api/docs");
+            if let Some(hint) = crm_server::cli::first_start_hint(&app).await {
+                println!("{hint}");
+            }
+            http::serve(
+                listener,
+                http::endpoint(app, cfg.http()),
+                shutdown_signal(),
+                Duration::from_secs(20),
+            )
+            .await
+            .map_err(|e| e.to_string())
+        }
+        Command::Operator { action } => {
+            let app = open_admin(&cli).await?;
+            let OperatorCmd::Create { email } = action;
+            println!("{}", cli::create_operator(&app, email).await?);
+            Ok(())
+        }
+        Command::Tenant { action } => {
+            let app = open_admin(&cli).await?;
+            let TenantCmd::Create {
+                name,
+                admin_email,
+                admin_name,
+            } = action;
+            println!("{}", cli::create_tenant(&app, name, admin_email, admin_name).await?);
+            Ok(())
+        }
+        Command::User { action } => {
+            let app = open_admin(&cli).await?;
+            let UserCmd::Create { tenant, email, name, role } = action;
+            println!(
+                "{}",
+                cli::create_user(&app, crm_domain::TenantId::from_uuid(*tenant), email, name, role).await?
+            );
+            Ok(())
+        }
+        Command::Token { action } => {
+            let app = open_admin(&cli).await?;
+            let TokenCmd::Create { email, name, days } = action;
+            println!("{}", cli::create_token(&app, email, name, *days).await?);
+            Ok(())
         }
         Command::Migrate { app_role } => {
             let cfg = config(&cli, None)?;

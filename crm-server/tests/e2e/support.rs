@@ -36,7 +36,7 @@ pub async fn spawn_app() -> TestServer {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let handle = tokio::spawn(http::serve(
         listener,
-        http::endpoint(app),
+        http::endpoint(app, config.http()),
         async {
             let _ = rx.await;
         },

@@ -1,0 +1,329 @@
+//! `/api/v1/auth`: login (token and session cookie), logout, the current user, password
+//! change, personal API tokens. Login attempts are rate-limited per account and per client
+//! address (a forwarded address is trusted only from configured proxies).
+
+use super::ApiTags;
+use super::problem::{ApiError, ApiResult, Code};
+use super::security::{Auth, SESSION_COOKIE};
+use crate::assemble::CrmApp;
+use chrono::{DateTime, Utc};
+use crm_domain::Actor;
+use crm_ports::TokenRecord;
+use poem::Request;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+/// Login attempts allowed per account in a window.
+pub const MAX_FAILURES_PER_ACCOUNT: u32 = 10;
+/// Login attempts allowed per client address in a window.
+pub const MAX_FAILURES_PER_ADDRESS: u32 = 50;
+/// The window.
+pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// Failed-login counters, per account and per client address, in fixed windows.
+#[derive(Debug, Default)]
+pub struct LoginLimiter {
+    failures: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+impl LoginLimiter {
+    fn blocked_for(&self, key: &str, max: u32) -> Option<u64> {
+        let map = self.failures.lock().ok()?;
+        let (start, n) = map.get(key)?;
+        let elapsed = start.elapsed();
+        (elapsed < WINDOW && *n >= max).then(|| (WINDOW - elapsed).as_secs().max(1))
+    }
+
+    fn fail(&self, key: String) {
+        if let Ok(mut map) = self.failures.lock() {
+            if map.len() > 100_000 {
+                map.retain(|_, (s, _)| s.elapsed() < WINDOW);
+            }
+            let e = map.entry(key).or_insert((Instant::now(), 0));
+            if e.0.elapsed() >= WINDOW {
+                *e = (Instant::now(), 0);
+            }
+            e.1 += 1;
+        }
+    }
+}
+
+/// HTTP settings the auth endpoints need.
+#[derive(Debug, Clone, Default)]
+pub struct HttpSettings {
+    /// Proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Always mark the session cookie `Secure` (served over TLS).
+    pub secure_cookies: bool,
+}
+
+impl HttpSettings {
+    /// The client address: the peer, or the forwarded one when the peer is a trusted proxy.
+    pub fn client_ip(&self, req: &Request) -> Option<IpAddr> {
+        let peer = req.remote_addr().as_socket_addr().map(|a| a.ip());
+        match peer {
+            Some(p) if self.trusted_proxies.contains(&p) => req
+                .header("x-forwarded-for")
+                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.trim().parse().ok())
+                .or(Some(p)),
+            other => other,
+        }
+    }
+
+    fn secure(&self, req: &Request) -> bool {
+        let peer_trusted = req
+            .remote_addr()
+            .as_socket_addr()
+            .is_some_and(|a| self.trusted_proxies.contains(&a.ip()));
+        self.secure_cookies || (peer_trusted && req.header("x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https")))
+    }
+
+    fn cookie(&self, req: &Request, value: &str, max_age: i64) -> String {
+        let secure = if self.secure(req) { "; Secure" } else { "" };
+        format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+    }
+}
+
+/// Email and password.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct LoginBody {
+    /// Login email.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// Who is logged in.
+#[derive(Debug, Clone, Object)]
+pub struct MeDto {
+    /// `user` or `operator`.
+    pub kind: String,
+    /// Tenant (users only).
+    pub tenant_id: Option<Uuid>,
+    /// User id (users only).
+    pub user_id: Option<Uuid>,
+    /// Role: `admin`, `manager`, `sales`, `marketing`, `observer` (users only).
+    pub role: Option<String>,
+}
+
+impl From<&Actor> for MeDto {
+    fn from(a: &Actor) -> Self {
+        match a {
+            Actor::User { tenant_id, user_id, role } => Self {
+                kind: "user".into(),
+                tenant_id: Some(tenant_id.as_uuid()),
+                user_id: Some(user_id.as_uuid()),
+                role: Some(role.code().into()),
+            },
+            _ => Self {
+                kind: a.kind_code().into(),
+                tenant_id: a.tenant_id().map(|t| t.as_uuid()),
+                user_id: None,
+                role: None,
+            },
+        }
+    }
+}
+
+/// A new session.
+#[derive(Debug, Clone, Object)]
+pub struct LoginDto {
+    /// Bearer token (`Authorization: Bearer …`); also set as the `crm_session` cookie.
+    pub token: String,
+    /// Send it in `X-CSRF-Token` with writes authenticated by the cookie.
+    pub csrf_token: String,
+    /// Expiry.
+    pub expires_at: DateTime<Utc>,
+    /// Who logged in.
+    pub me: MeDto,
+}
+
+/// Login result.
+#[derive(ApiResponse)]
+pub enum LoginResponse {
+    /// Logged in.
+    #[oai(status = 200)]
+    Ok(Json<LoginDto>, #[oai(header = "Set-Cookie")] String),
+}
+
+/// Done; the session cookie is cleared.
+#[derive(ApiResponse)]
+pub enum Cleared {
+    /// Done.
+    #[oai(status = 204)]
+    Done(#[oai(header = "Set-Cookie")] String),
+}
+
+/// Current and new password.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct PasswordBody {
+    /// Current password.
+    pub current_password: String,
+    /// New password, 12 characters or more.
+    pub new_password: String,
+}
+
+/// A personal API token to create.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct TokenBody {
+    /// What it is for.
+    pub name: String,
+    /// Lifetime in days, 1 to 366 (default 90).
+    pub expires_in_days: Option<i64>,
+}
+
+/// A personal API token (without its secret).
+#[derive(Debug, Clone, Object)]
+pub struct TokenDto {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Expires.
+    pub expires_at: DateTime<Utc>,
+    /// Revoked, if so.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<&TokenRecord> for TokenDto {
+    fn from(t: &TokenRecord) -> Self {
+        Self {
+            id: t.id,
+            name: t.name.clone().unwrap_or_default(),
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            revoked_at: t.revoked_at,
+        }
+    }
+}
+
+/// A token just created: the secret is shown this once.
+#[derive(Debug, Clone, Object)]
+pub struct NewTokenDto {
+    /// The token.
+    pub token: TokenDto,
+    /// The secret, for `Authorization: Bearer …`. Not retrievable later.
+    pub secret: String,
+}
+
+/// Created token.
+#[derive(ApiResponse)]
+pub enum TokenCreated {
+    /// Created.
+    #[oai(status = 201)]
+    Created(Json<NewTokenDto>),
+}
+
+/// Done.
+#[derive(ApiResponse)]
+pub enum Done {
+    /// Done.
+    #[oai(status = 204)]
+    Done,
+}
+
+pub struct AuthApi {
+    pub app: CrmApp,
+    pub http: HttpSettings,
+    pub limiter: Arc<LoginLimiter>,
+}
+
+#[OpenApi(prefix_path = "/api/v1/auth", tag = "ApiTags::Auth")]
+impl AuthApi {
+    /// Log in with email and password. Returns a bearer token and sets the session cookie.
+    #[oai(path = "/login", method = "post", operation_id = "login")]
+    async fn login(&self, req: &Request, body: Json<LoginBody>) -> ApiResult<LoginResponse> {
+        let account = format!("account:{}", body.0.email.trim().to_lowercase());
+        let address = format!("address:{}", self.http.client_ip(req).map(|i| i.to_string()).unwrap_or_default());
+        for (key, max) in [(&account, MAX_FAILURES_PER_ACCOUNT), (&address, MAX_FAILURES_PER_ADDRESS)] {
+            if let Some(wait) = self.limiter.blocked_for(key, max) {
+                let mut e = ApiError::new(Code::TooManyRequests);
+                e.retry_after = Some(wait);
+                return Err(e);
+            }
+        }
+        match self.app.login(&body.0.email, &body.0.password).await {
+            Ok(s) => {
+                let max_age = (s.expires_at - Utc::now()).num_seconds().max(0);
+                let cookie = self.http.cookie(req, &s.token, max_age);
+                Ok(LoginResponse::Ok(
+                    Json(LoginDto {
+                        token: s.token,
+                        csrf_token: s.csrf_token,
+                        expires_at: s.expires_at,
+                        me: (&s.actor).into(),
+                    }),
+                    cookie,
+                ))
+            }
+            Err(e) => {
+                if matches!(e, crm_ports::ServiceError::Unauthenticated) {
+                    self.limiter.fail(account);
+                    self.limiter.fail(address);
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    /// End the current session (or revoke the API token used).
+    #[oai(path = "/logout", method = "post", operation_id = "logout")]
+    async fn logout(&self, req: &Request, auth: Auth) -> ApiResult<Cleared> {
+        self.app.logout(auth.authenticated()).await?;
+        Ok(Cleared::Done(self.http.cookie(req, "", 0)))
+    }
+
+    /// Who is logged in.
+    #[oai(path = "/me", method = "get", operation_id = "me")]
+    async fn me(&self, auth: Auth) -> Json<MeDto> {
+        Json((&auth.actor()).into())
+    }
+
+    /// Change your password; every session of yours ends (API tokens stay valid).
+    #[oai(path = "/password", method = "post", operation_id = "change_password")]
+    async fn password(&self, req: &Request, auth: Auth, body: Json<PasswordBody>) -> ApiResult<Cleared> {
+        self.app
+            .change_password(&auth.actor(), &body.0.current_password, &body.0.new_password)
+            .await?;
+        Ok(Cleared::Done(self.http.cookie(req, "", 0)))
+    }
+
+    /// Your personal API tokens (never their secrets).
+    #[oai(path = "/tokens", method = "get", operation_id = "list_tokens")]
+    async fn tokens(&self, auth: Auth) -> ApiResult<Json<Vec<TokenDto>>> {
+        let t = self.app.list_api_tokens(&auth.actor()).await?;
+        Ok(Json(t.iter().map(TokenDto::from).collect()))
+    }
+
+    /// Create a personal API token; its secret is shown once.
+    #[oai(path = "/tokens", method = "post", operation_id = "create_token")]
+    async fn create_token(&self, auth: Auth, body: Json<TokenBody>) -> ApiResult<TokenCreated> {
+        let (rec, secret) = self
+            .app
+            .create_api_token(&auth.actor(), &body.0.name, body.0.expires_in_days.unwrap_or(90))
+            .await?;
+        Ok(TokenCreated::Created(Json(NewTokenDto {
+            token: (&rec).into(),
+            secret,
+        })))
+    }
+
+    /// Revoke one of your API tokens.
+    #[oai(path = "/tokens/:id", method = "delete", operation_id = "revoke_token")]
+    async fn revoke_token(&self, auth: Auth, id: Path<Uuid>) -> ApiResult<Done> {
+        self.app.revoke_api_token(&auth.actor(), id.0).await?;
+        Ok(Done::Done)
+    }
+}

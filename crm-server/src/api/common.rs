@@ -1,0 +1,70 @@
+//! Pieces shared by the resources: versions as ETags, `If-Match`, sorting and paging
+//! parameters, timestamps.
+
+use super::problem::{ApiError, ApiResult, Code};
+use chrono::{DateTime, Utc};
+use crm_ports::query::{PageRequest, SortKey};
+use poem_openapi::Enum;
+
+/// The ETag of a version: `"<version>"`.
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// The version named by `If-Match`.
+///
+/// # Errors
+/// 428 when absent, 412 when it names no version.
+pub fn if_match(header: Option<&str>) -> ApiResult<i64> {
+    let Some(raw) = header else {
+        return Err(ApiError::new(Code::PreconditionRequired));
+    };
+    let v = raw.trim();
+    let v = v.strip_prefix("W/").unwrap_or(v);
+    v.trim_matches('"')
+        .parse::<i64>()
+        .map_err(|_| ApiError::new(Code::PreconditionFailed))
+}
+
+/// Sort orders of lists.
+#[derive(Debug, Clone, Copy, Enum, Default)]
+#[oai(rename_all = "snake_case")]
+pub enum Sort {
+    /// By folded name (accents and case ignored).
+    #[default]
+    Name,
+    /// By creation time.
+    CreatedAt,
+    /// By last change.
+    UpdatedAt,
+}
+
+/// Direction.
+#[derive(Debug, Clone, Copy, Enum, Default)]
+#[oai(rename_all = "snake_case")]
+pub enum Order {
+    /// Ascending.
+    #[default]
+    Asc,
+    /// Descending.
+    Desc,
+}
+
+/// A page request from query parameters.
+pub fn page(sort: Option<Sort>, order: Option<Order>, cursor: Option<String>, limit: Option<u32>) -> PageRequest {
+    PageRequest {
+        sort: match sort.unwrap_or_default() {
+            Sort::Name => SortKey::Name,
+            Sort::CreatedAt => SortKey::CreatedAt,
+            Sort::UpdatedAt => SortKey::UpdatedAt,
+        },
+        descending: matches!(order, Some(Order::Desc)),
+        cursor,
+        limit,
+    }
+}
+
+/// A time for the API (RFC 3339, UTC).
+pub fn time(t: DateTime<Utc>) -> DateTime<Utc> {
+    t
+}

@@ -1,0 +1,357 @@
+//! `/api/v1/contacts`: people (prospects, clients, partners), their duplicates, merges and
+//! history.
+
+use super::common::{Order, Sort, etag, if_match, page};
+use super::history::EventDto;
+use super::problem::{ApiError, ApiResult};
+use super::security::Auth;
+use super::{AddressDto, ApiTags, address_in, address_out};
+use crate::assemble::CrmApp;
+use chrono::{DateTime, Utc};
+use crm_domain::contact::{Contact, ContactInput, ContactKind};
+use crm_domain::event::EntityType;
+use crm_domain::text::Tag;
+use crm_domain::{ContactId, OrganizationId, UserId, ViolationKind};
+use crm_ports::query::ContactFilter;
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use uuid::Uuid;
+
+/// A contact as returned by the API.
+#[derive(Debug, Clone, Object)]
+pub struct ContactDto {
+    /// Id.
+    pub id: Uuid,
+    /// `prospect`, `client` or `partner`.
+    pub kind: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Emails, normalised to lower case; the first is the main one.
+    pub emails: Vec<String>,
+    /// Phones in E.164 form (`+33612345678`).
+    pub phones: Vec<String>,
+    /// Organization.
+    pub organization_id: Option<Uuid>,
+    /// Job title.
+    pub job_title: Option<String>,
+    /// Postal address.
+    pub address: AddressDto,
+    /// Tags, lower case.
+    pub tags: Vec<String>,
+    /// Owner (commercial assigné).
+    pub owner_id: Uuid,
+    /// Where the contact came from.
+    pub source: Option<String>,
+    /// Notes.
+    pub notes: Option<String>,
+    /// Lead score.
+    pub score: i32,
+    /// Version, also sent as the `ETag`.
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&Contact> for ContactDto {
+    fn from(c: &Contact) -> Self {
+        let f = &c.fields;
+        Self {
+            id: c.id.as_uuid(),
+            kind: c.kind.code().to_owned(),
+            first_name: f.first_name.to_string(),
+            last_name: f.last_name.to_string(),
+            emails: f.emails.iter().map(|e| e.as_str().to_owned()).collect(),
+            phones: f.phones.iter().map(|p| p.as_str().to_owned()).collect(),
+            organization_id: f.organization_id.map(|o| o.as_uuid()),
+            job_title: f.job_title.as_ref().map(ToString::to_string),
+            address: address_out(&f.address),
+            tags: f.tags.iter().map(|t| t.as_str().to_owned()).collect(),
+            owner_id: c.owner_id.as_uuid(),
+            source: f.source.as_ref().map(ToString::to_string),
+            notes: f.notes.as_ref().map(ToString::to_string),
+            score: c.score,
+            version: c.version,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// A contact to create, or the new editable fields of one (owner, version and tenant are
+/// never taken from the body).
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct ContactWrite {
+    /// `prospect`, `client` or `partner`.
+    pub kind: String,
+    /// First name (1 to 200 characters).
+    pub first_name: String,
+    /// Last name (1 to 200 characters).
+    pub last_name: String,
+    /// Emails (at most 10).
+    #[oai(default)]
+    pub emails: Vec<String>,
+    /// Phones as written; national numbers are read with the tenant's country (at most 10).
+    #[oai(default)]
+    pub phones: Vec<String>,
+    /// Organization.
+    pub organization_id: Option<Uuid>,
+    /// Job title.
+    pub job_title: Option<String>,
+    /// Postal address.
+    pub address: Option<AddressDto>,
+    /// Tags (at most 50).
+    #[oai(default)]
+    pub tags: Vec<String>,
+    /// Source.
+    pub source: Option<String>,
+    /// Notes (at most 10,000 characters).
+    pub notes: Option<String>,
+}
+
+impl ContactWrite {
+    fn input(&self) -> ContactInput {
+        ContactInput {
+            kind: self.kind.clone(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            emails: self.emails.clone(),
+            phones: self.phones.clone(),
+            organization_id: self.organization_id.map(OrganizationId::from_uuid),
+            job_title: self.job_title.clone(),
+            address: self.address.as_ref().map(address_in).unwrap_or_default(),
+            tags: self.tags.clone(),
+            source: self.source.clone(),
+            notes: self.notes.clone(),
+        }
+    }
+}
+
+/// A new owner.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct AssignBody {
+    /// The user who becomes responsible.
+    pub owner_id: Uuid,
+}
+
+/// What to merge into the contact of the path.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct MergeBody {
+    /// The contact that disappears into the kept one.
+    pub merged_id: Uuid,
+    /// Its version (its ETag), as read.
+    pub merged_version: i64,
+}
+
+/// A page of contacts.
+#[derive(Debug, Clone, Object)]
+pub struct ContactPage {
+    /// Contacts in order.
+    pub items: Vec<ContactDto>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A contact with its ETag.
+#[derive(ApiResponse)]
+pub enum ContactResponse {
+    /// The contact.
+    #[oai(status = 200)]
+    Ok(Json<ContactDto>, #[oai(header = "ETag")] String),
+    /// Created.
+    #[oai(status = 201)]
+    Created(Json<ContactDto>, #[oai(header = "ETag")] String, #[oai(header = "Location")] String),
+}
+
+impl ContactResponse {
+    fn ok(c: &Contact) -> Self {
+        Self::Ok(Json(c.into()), etag(c.version))
+    }
+}
+
+/// Done, nothing to return.
+#[derive(ApiResponse)]
+pub enum NoContent {
+    /// Done.
+    #[oai(status = 204)]
+    Done,
+}
+
+pub struct ContactsApi {
+    pub app: CrmApp,
+}
+
+#[OpenApi(prefix_path = "/api/v1/contacts", tag = "ApiTags::Contacts")]
+impl ContactsApi {
+    /// List the contacts you may see.
+    #[oai(path = "/", method = "get", operation_id = "list_contacts")]
+    #[allow(clippy::too_many_arguments)]
+    async fn list(
+        &self,
+        auth: Auth,
+        /// `prospect`, `client` or `partner`.
+        kind: Query<Option<String>>,
+        /// Owner.
+        owner_id: Query<Option<Uuid>>,
+        /// Carries this tag.
+        tag: Query<Option<String>>,
+        /// Belongs to this organization.
+        organization_id: Query<Option<Uuid>>,
+        /// Changed at or after.
+        updated_since: Query<Option<DateTime<Utc>>>,
+        sort: Query<Option<Sort>>,
+        order: Query<Option<Order>>,
+        /// Cursor from the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<Json<ContactPage>> {
+        let filter = ContactFilter {
+            kind: kind
+                .0
+                .as_deref()
+                .map(|k| ContactKind::parse(k).map_err(|e| e.at("kind")))
+                .transpose()?,
+            owner_id: owner_id.0.map(UserId::from_uuid),
+            tag: tag.0.as_deref().map(|t| Tag::parse(t).map_err(|e| e.at("tag"))).transpose()?,
+            organization_id: organization_id.0.map(OrganizationId::from_uuid),
+            updated_since: updated_since.0,
+        };
+        let p = self
+            .app
+            .list_contacts(&auth.actor(), &filter, &page(sort.0, order.0, cursor.0, limit.0))
+            .await?;
+        Ok(Json(ContactPage {
+            items: p.items.iter().map(ContactDto::from).collect(),
+            next_cursor: p.next_cursor,
+        }))
+    }
+
+    /// Create a contact. Likely duplicates in the whole tenant make it fail with 409 and
+    /// the candidates, unless `confirm_duplicates=true`. The owner is the caller.
+    #[oai(path = "/", method = "post", operation_id = "create_contact")]
+    async fn create(&self, auth: Auth, body: Json<ContactWrite>, confirm_duplicates: Query<Option<bool>>) -> ApiResult<ContactResponse> {
+        let c = self
+            .app
+            .create_contact(&auth.actor(), &body.0.input(), None, confirm_duplicates.0.unwrap_or(false))
+            .await?;
+        Ok(ContactResponse::Created(
+            Json((&c).into()),
+            etag(c.version),
+            format!("/api/v1/contacts/{}", c.id),
+        ))
+    }
+
+    /// Read a contact.
+    #[oai(path = "/:id", method = "get", operation_id = "get_contact")]
+    async fn get(&self, auth: Auth, id: Path<Uuid>) -> ApiResult<ContactResponse> {
+        let c = self.app.contact(&auth.actor(), ContactId::from_uuid(id.0)).await?;
+        Ok(ContactResponse::ok(&c))
+    }
+
+    /// Replace a contact's editable fields. `If-Match` must carry the ETag read.
+    #[oai(path = "/:id", method = "put", operation_id = "update_contact")]
+    async fn update(
+        &self,
+        auth: Auth,
+        id: Path<Uuid>,
+        #[oai(name = "If-Match")] if_match_h: Header<Option<String>>,
+        body: Json<ContactWrite>,
+    ) -> ApiResult<ContactResponse> {
+        let v = if_match(if_match_h.0.as_deref())?;
+        let c = self
+            .app
+            .update_contact(&auth.actor(), ContactId::from_uuid(id.0), v, &body.0.input())
+            .await?;
+        Ok(ContactResponse::ok(&c))
+    }
+
+    /// Delete a contact (softly: an Admin can restore it).
+    #[oai(path = "/:id", method = "delete", operation_id = "delete_contact")]
+    async fn delete(
+        &self,
+        auth: Auth,
+        id: Path<Uuid>,
+        #[oai(name = "If-Match")] if_match_h: Header<Option<String>>,
+    ) -> ApiResult<NoContent> {
+        let v = if_match(if_match_h.0.as_deref())?;
+        self.app.delete_contact(&auth.actor(), ContactId::from_uuid(id.0), v).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// Restore a deleted contact (Admin).
+    #[oai(path = "/:id/restore", method = "post", operation_id = "restore_contact")]
+    async fn restore(&self, auth: Auth, id: Path<Uuid>) -> ApiResult<ContactResponse> {
+        let c = self.app.restore_contact(&auth.actor(), ContactId::from_uuid(id.0)).await?;
+        Ok(ContactResponse::ok(&c))
+    }
+
+    /// Give the contact to another owner.
+    #[oai(path = "/:id/assign", method = "post", operation_id = "assign_contact")]
+    async fn assign(
+        &self,
+        auth: Auth,
+        id: Path<Uuid>,
+        #[oai(name = "If-Match")] if_match_h: Header<Option<String>>,
+        body: Json<AssignBody>,
+    ) -> ApiResult<ContactResponse> {
+        let v = if_match(if_match_h.0.as_deref())?;
+        let c = self
+            .app
+            .assign_contact(&auth.actor(), ContactId::from_uuid(id.0), v, UserId::from_uuid(body.0.owner_id))
+            .await?;
+        Ok(ContactResponse::ok(&c))
+    }
+
+    /// Merge another contact into this one: emails, phones and tags are united, empty
+    /// fields filled, opportunities moved, histories kept. `If-Match` is this contact's ETag.
+    #[oai(path = "/:id/merge", method = "post", operation_id = "merge_contacts")]
+    async fn merge(
+        &self,
+        auth: Auth,
+        id: Path<Uuid>,
+        #[oai(name = "If-Match")] if_match_h: Header<Option<String>>,
+        body: Json<MergeBody>,
+    ) -> ApiResult<ContactResponse> {
+        let v = if_match(if_match_h.0.as_deref())?;
+        if body.0.merged_id == id.0 {
+            return Err(ApiError::field("merged_id", ViolationKind::Repeated));
+        }
+        let c = self
+            .app
+            .merge_contacts(
+                &auth.actor(),
+                ContactId::from_uuid(id.0),
+                v,
+                ContactId::from_uuid(body.0.merged_id),
+                body.0.merged_version,
+            )
+            .await?;
+        Ok(ContactResponse::ok(&c))
+    }
+
+    /// The contact's history (its changes and those of contacts merged into it), newest first.
+    #[oai(path = "/:id/history", method = "get", operation_id = "contact_history")]
+    async fn history(
+        &self,
+        auth: Auth,
+        id: Path<Uuid>,
+        /// At most this many events (1 to 1000, default 100).
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<Json<Vec<EventDto>>> {
+        let events = self
+            .app
+            .history_of(&auth.actor(), EntityType::Contact, id.0, limit.0.unwrap_or(100))
+            .await?;
+        Ok(Json(events.iter().map(EventDto::from).collect()))
+    }
+}

@@ -1,0 +1,122 @@
+//! The REST API under `/api/v1`: one file per resource, an OpenAPI document at
+//! `/api/openapi.json`, interactive docs at `/api/docs`, and every error as problem+json.
+
+pub mod auth;
+pub mod common;
+pub mod contacts;
+pub mod history;
+pub mod problem;
+pub mod security;
+
+use crate::assemble::CrmApp;
+use crate::i18n::Lang;
+use crm_domain::organization::{AddressInput, PostalAddress};
+use poem::{Endpoint, IntoResponse, Request, Response};
+use poem_openapi::{Object, OpenApiService, Tags};
+use problem::{ApiError, Code};
+
+/// Groups of operations in the documentation.
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Login, logout, sessions, personal API tokens.
+    Auth,
+    /// Tenants (platform operator) and the current tenant's settings.
+    Tenants,
+    /// Users and teams.
+    Users,
+    /// Contacts.
+    Contacts,
+    /// Organizations.
+    Organizations,
+    /// Pipelines and stages.
+    Pipelines,
+    /// Opportunities.
+    Opportunities,
+    /// Forecast.
+    Forecast,
+    /// Audit history.
+    Audit,
+}
+
+/// A postal address.
+#[derive(Debug, Clone, Object, Default)]
+#[oai(deny_unknown_fields)]
+pub struct AddressDto {
+    /// Street and number.
+    pub street: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// Country, ISO 3166 two letters.
+    pub country: Option<String>,
+}
+
+pub(crate) fn address_in(a: &AddressDto) -> AddressInput {
+    AddressInput {
+        street: a.street.clone(),
+        postal_code: a.postal_code.clone(),
+        city: a.city.clone(),
+        country: a.country.clone(),
+    }
+}
+
+pub(crate) fn address_out(a: &PostalAddress) -> AddressDto {
+    AddressDto {
+        street: a.street.as_ref().map(ToString::to_string),
+        postal_code: a.postal_code.as_ref().map(ToString::to_string),
+        city: a.city.as_ref().map(ToString::to_string),
+        country: a.country.map(|c| c.as_str().to_owned()),
+    }
+}
+
+/// The OpenAPI service with every resource.
+pub fn service(app: &CrmApp, http: auth::HttpSettings) -> OpenApiService<impl poem_openapi::OpenApi, ()> {
+    OpenApiService::new(
+        (
+            auth::AuthApi {
+                app: app.clone(),
+                http,
+                limiter: std::sync::Arc::new(auth::LoginLimiter::default()),
+            },
+            contacts::ContactsApi { app: app.clone() },
+            history::AuditApi { app: app.clone() },
+        ),
+        "CRM API",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description("API REST du CRM multi-entreprise. Les erreurs suivent RFC 9457 (application/problem+json), en français par défaut (Accept-Language: en pour l'anglais).")
+}
+
+/// Request id put in the request's extensions by the logging middleware.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Turns every error below it into a problem+json response in the request's language.
+pub async fn problems<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let lang = Lang::from_accept_language(req.header("accept-language"));
+    let path = req.uri().path().to_owned();
+    let rid = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+    match next.call(req).await {
+        Ok(r) => Ok(r.into_response()),
+        Err(e) => Ok(to_api_error(e).render(lang, &rid, &path)),
+    }
+}
+
+fn to_api_error(e: poem::Error) -> ApiError {
+    if let Some(a) = e.downcast_ref::<ApiError>() {
+        return a.clone();
+    }
+    let status = e.status().as_u16();
+    tracing::debug!(status, error = %e, "request refused by the framework");
+    match status {
+        401 => ApiError::new(Code::Unauthenticated),
+        403 => ApiError::new(Code::Forbidden),
+        404 => ApiError::new(Code::NotFound),
+        405 => ApiError::new(Code::MethodNotAllowed),
+        413 => ApiError::new(Code::PayloadTooLarge),
+        415 => ApiError::new(Code::UnsupportedMediaType),
+        400..=499 => ApiError::new(Code::MalformedRequest),
+        _ => ApiError::internal(e.to_string()),
+    }
+}
