@@ -4,7 +4,7 @@
 use super::problem::{ApiError, ApiResult, Code};
 use chrono::{DateTime, Utc};
 use crm_ports::query::{PageRequest, SortKey};
-use poem_openapi::Enum;
+use poem_openapi::{ApiResponse, Enum};
 
 /// The ETag of a version: `"<version>"`.
 pub fn etag(version: i64) -> String {
@@ -67,4 +67,12 @@ pub fn page(sort: Option<Sort>, order: Option<Order>, cursor: Option<String>, li
 /// A time for the API (RFC 3339, UTC).
 pub fn time(t: DateTime<Utc>) -> DateTime<Utc> {
     t
+}
+
+/// Done, nothing to return.
+#[derive(ApiResponse)]
+pub enum NoContent {
+    /// Done.
+    #[oai(status = 204)]
+    Done,
 }

@@ -1,7 +1,7 @@
 //! `/api/v1/contacts`: people (prospects, clients, partners), their duplicates, merges and
 //! history.
 
-use super::common::{Order, Sort, etag, if_match, page};
+use super::common::{NoContent, Order, Sort, etag, if_match, page};
 use super::history::EventDto;
 use super::problem::{ApiError, ApiResult};
 use super::security::Auth;
@@ -174,14 +174,6 @@ impl ContactResponse {
     fn ok(c: &Contact) -> Self {
         Self::Ok(Json(c.into()), etag(c.version))
     }
-}
-
-/// Done, nothing to return.
-#[derive(ApiResponse)]
-pub enum NoContent {
-    /// Done.
-    #[oai(status = 204)]
-    Done,
 }
 
 pub struct ContactsApi {

@@ -5,8 +5,13 @@ pub mod auth;
 pub mod common;
 pub mod contacts;
 pub mod history;
+pub mod opportunities;
+pub mod organizations;
+pub mod pipelines;
 pub mod problem;
 pub mod security;
+pub mod tenants;
+pub mod users;
 
 use crate::assemble::CrmApp;
 use crate::i18n::Lang;
@@ -79,7 +84,12 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings) -> OpenApiService<impl po
                 http,
                 limiter: std::sync::Arc::new(auth::LoginLimiter::default()),
             },
+            tenants::TenantsApi { app: app.clone() },
+            users::UsersApi { app: app.clone() },
             contacts::ContactsApi { app: app.clone() },
+            organizations::OrganizationsApi { app: app.clone() },
+            pipelines::PipelinesApi { app: app.clone() },
+            opportunities::OpportunitiesApi { app: app.clone() },
             history::AuditApi { app: app.clone() },
         ),
         "CRM API",

@@ -1,0 +1,183 @@
+//! `/api/v1/tenants` (platform operator) and `/api/v1/tenant` (the caller's tenant).
+
+use super::ApiTags;
+use super::common::{etag, if_match};
+use super::problem::ApiResult;
+use super::security::Auth;
+use crate::assemble::CrmApp;
+use chrono::{DateTime, Utc};
+use crm_domain::tenant::{SettingsInput, Tenant};
+use crm_ports::services::tenants::NewTenant;
+use poem_openapi::param::Header;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use uuid::Uuid;
+
+/// Tenant settings.
+#[derive(Debug, Clone, Object, Default)]
+#[oai(deny_unknown_fields)]
+pub struct SettingsDto {
+    /// ISO 3166 country used to read phone numbers (default `FR`).
+    pub country: Option<String>,
+    /// ISO 4217 currency of amounts (default `EUR`).
+    pub currency: Option<String>,
+    /// IANA time zone (default `Europe/Paris`).
+    pub time_zone: Option<String>,
+    /// `fr` (default) or `en`.
+    pub language: Option<String>,
+}
+
+impl SettingsDto {
+    fn input(&self) -> SettingsInput {
+        SettingsInput {
+            country: self.country.clone(),
+            currency: self.currency.clone(),
+            time_zone: self.time_zone.clone(),
+            language: self.language.clone(),
+        }
+    }
+}
+
+/// A tenant.
+#[derive(Debug, Clone, Object)]
+pub struct TenantDto {
+    /// Id.
+    pub id: Uuid,
+    /// Company name.
+    pub name: String,
+    /// Settings.
+    pub settings: SettingsDto,
+    /// Version (ETag).
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&Tenant> for TenantDto {
+    fn from(t: &Tenant) -> Self {
+        Self {
+            id: t.id.as_uuid(),
+            name: t.name.to_string(),
+            settings: SettingsDto {
+                country: Some(t.settings.country.as_str().to_owned()),
+                currency: Some(t.settings.currency.as_str().to_owned()),
+                time_zone: Some(t.settings.time_zone.name().to_owned()),
+                language: Some(t.settings.language.code().to_owned()),
+            },
+            version: t.version,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
+    }
+}
+
+/// A tenant to create with its first Admin.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewTenantBody {
+    /// Company name.
+    pub name: String,
+    /// The first Admin's login email.
+    pub admin_email: String,
+    /// The first Admin's display name.
+    pub admin_name: String,
+    /// The first Admin's password (12 characters or more).
+    pub admin_password: String,
+    /// Settings (French defaults).
+    pub settings: Option<SettingsDto>,
+}
+
+/// A created tenant.
+#[derive(Debug, Clone, Object)]
+pub struct TenantCreatedDto {
+    /// The tenant.
+    pub tenant: TenantDto,
+    /// Its first Admin.
+    pub admin_id: Uuid,
+}
+
+/// New name and settings (absent: unchanged).
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct TenantUpdateBody {
+    /// Company name.
+    pub name: Option<String>,
+    /// Settings to change.
+    pub settings: Option<SettingsDto>,
+}
+
+/// A tenant with its ETag.
+#[derive(ApiResponse)]
+pub enum TenantResponse {
+    /// The tenant.
+    #[oai(status = 200)]
+    Ok(Json<TenantDto>, #[oai(header = "ETag")] String),
+}
+
+/// Created.
+#[derive(ApiResponse)]
+pub enum TenantCreated {
+    /// Created.
+    #[oai(status = 201)]
+    Created(Json<TenantCreatedDto>),
+}
+
+pub struct TenantsApi {
+    pub app: CrmApp,
+}
+
+#[OpenApi(tag = "ApiTags::Tenants")]
+impl TenantsApi {
+    /// Every tenant (platform operator).
+    #[oai(path = "/api/v1/tenants", method = "get", operation_id = "list_tenants")]
+    async fn list(&self, auth: Auth) -> ApiResult<Json<Vec<TenantDto>>> {
+        let t = self.app.list_tenants(&auth.actor()).await?;
+        Ok(Json(t.iter().map(TenantDto::from).collect()))
+    }
+
+    /// Create a tenant with its first Admin (platform operator).
+    #[oai(path = "/api/v1/tenants", method = "post", operation_id = "create_tenant")]
+    async fn create(&self, auth: Auth, body: Json<NewTenantBody>) -> ApiResult<TenantCreated> {
+        let b = body.0;
+        let (t, admin) = self
+            .app
+            .create_tenant(
+                &auth.actor(),
+                &NewTenant {
+                    name: b.name,
+                    settings: b.settings.as_ref().map(SettingsDto::input).unwrap_or_default(),
+                    admin_email: b.admin_email,
+                    admin_name: b.admin_name,
+                    admin_password: Some(b.admin_password),
+                },
+            )
+            .await?;
+        Ok(TenantCreated::Created(Json(TenantCreatedDto {
+            tenant: (&t).into(),
+            admin_id: admin.id.as_uuid(),
+        })))
+    }
+
+    /// Your tenant and its settings.
+    #[oai(path = "/api/v1/tenant", method = "get", operation_id = "get_tenant")]
+    async fn get(&self, auth: Auth) -> ApiResult<TenantResponse> {
+        let t = self.app.tenant(&auth.actor()).await?;
+        Ok(TenantResponse::Ok(Json((&t).into()), etag(t.version)))
+    }
+
+    /// Rename your tenant or change its settings (Admin).
+    #[oai(path = "/api/v1/tenant", method = "put", operation_id = "update_tenant")]
+    async fn update(
+        &self,
+        auth: Auth,
+        #[oai(name = "If-Match")] if_match_h: Header<Option<String>>,
+        body: Json<TenantUpdateBody>,
+    ) -> ApiResult<TenantResponse> {
+        let v = if_match(if_match_h.0.as_deref())?;
+        let settings = body.0.settings.as_ref().map(SettingsDto::input).unwrap_or_default();
+        let t = self.app.update_tenant(&auth.actor(), v, body.0.name.as_deref(), &settings).await?;
+        Ok(TenantResponse::Ok(Json((&t).into()), etag(t.version)))
+    }
+}
