@@ -247,6 +247,7 @@ pub trait Store:
     + EventLog
     + Health
     + crate::auth::AuthStore
+    + IdempotencyStore
     + 'static
 {
 }
@@ -262,6 +263,51 @@ impl<T> Store for T where
         + EventLog
         + Health
         + crate::auth::AuthStore
+        + IdempotencyStore
         + 'static
 {
+}
+
+/// What a request with an idempotency key finds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyBegin {
+    /// First use of the key: the request runs, then its response is recorded.
+    Started,
+    /// The key already served this same request: here is its response.
+    Replay {
+        /// HTTP status.
+        status: u16,
+        /// The recorded response (as the HTTP layer stored it).
+        response: String,
+    },
+    /// The key already served another request.
+    Mismatch,
+    /// The first request with this key has not finished.
+    InProgress,
+}
+
+/// Idempotency keys, kept per tenant and user for 24 hours.
+pub trait IdempotencyStore: Send + Sync {
+    /// Claims `key` for a request (by its hash), or reports what it already holds. Keys
+    /// older than `expires_before` count as unused.
+    fn begin_idempotent(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        key: &str,
+        request_hash: &[u8; 32],
+        now: chrono::DateTime<chrono::Utc>,
+        expires_before: chrono::DateTime<chrono::Utc>,
+    ) -> impl Future<Output = StoreResult<IdempotencyBegin>> + Send;
+    /// Records the response of a started request.
+    fn finish_idempotent(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        key: &str,
+        status: u16,
+        response: &str,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Releases a started key whose request failed on the server side, so a retry runs.
+    fn abandon_idempotent(&self, tenant: TenantId, user: UserId, key: &str) -> impl Future<Output = StoreResult<()>> + Send;
 }

@@ -84,7 +84,13 @@ pub fn endpoint(app: CrmApp, settings: HttpSettings) -> impl Endpoint {
         .at("/readyz", get(readyz))
         .at("/api/openapi.json", spec)
         .nest("/api/docs", docs)
-        .nest("/", api.around(limit_body).with(CatchPanic::new()).around(api::problems))
+        .nest(
+            "/",
+            api.with(CatchPanic::new())
+                .around(api::problems)
+                .around(api::idempotency::idempotency)
+                .around(limit_body),
+        )
         .with(AddData::new(app))
         .around(log_requests)
 }

@@ -15,6 +15,7 @@ mod db;
 mod deletion;
 mod error;
 mod events;
+mod idempotency;
 mod opportunities;
 mod organizations;
 mod paging;

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod common;
 pub mod contacts;
 pub mod history;
+pub mod idempotency;
 pub mod opportunities;
 pub mod organizations;
 pub mod pipelines;

@@ -1,0 +1,142 @@
+//! `Idempotency-Key` on POST: the first request with a key runs and its response is kept
+//! (per tenant and user, 24 hours); a retry with the same key and body gets the same
+//! response without running again; the same key with another body gets 422; a retry while
+//! the first still runs gets 409. Server errors (5xx) release the key.
+
+use super::RequestId;
+use super::problem::{ApiError, Code};
+use super::security::SESSION_COOKIE;
+use crate::assemble::CrmApp;
+use crate::i18n::Lang;
+use chrono::{Duration, Utc};
+use crm_domain::{Actor, ViolationKind};
+use crm_ports::store::{IdempotencyBegin, IdempotencyStore};
+use poem::http::{HeaderValue, Method, StatusCode};
+use poem::{Body, Endpoint, IntoResponse, Request, Response};
+use ring::digest;
+use serde::{Deserialize, Serialize};
+
+/// How long a key is kept.
+pub const KEEP_HOURS: i64 = 24;
+
+#[derive(Serialize, Deserialize)]
+struct Recorded {
+    content_type: Option<String>,
+    etag: Option<String>,
+    location: Option<String>,
+    body: String,
+}
+
+fn secret(req: &Request) -> Option<String> {
+    if let Some(b) = req.header("authorization").and_then(|h| h.strip_prefix("Bearer ")) {
+        return Some(b.trim().to_owned());
+    }
+    req.header("cookie").and_then(|c| {
+        c.split(';')
+            .filter_map(|kv| kv.trim().split_once('='))
+            .find(|(k, _)| *k == SESSION_COOKIE)
+            .map(|(_, v)| v.to_owned())
+    })
+}
+
+fn replay(r: &Recorded, status: u16) -> Response {
+    let mut resp = Response::builder()
+        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
+        .header("idempotent-replayed", "true");
+    if let Some(ct) = &r.content_type {
+        resp = resp.content_type(ct.as_str());
+    }
+    if let Some(e) = &r.etag {
+        resp = resp.header("etag", e.as_str());
+    }
+    if let Some(l) = &r.location {
+        resp = resp.header("location", l.as_str());
+    }
+    resp.body(r.body.clone())
+}
+
+/// The middleware.
+pub async fn idempotency<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
+    let key = match req.header("idempotency-key") {
+        Some(k) if req.method() == Method::POST => k.to_owned(),
+        _ => return next.call(req).await.map(IntoResponse::into_response),
+    };
+    let lang = Lang::from_accept_language(req.header("accept-language"));
+    let path = req.uri().path().to_owned();
+    let rid = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+    let fail = |e: ApiError| Ok(e.render(lang, &rid, &path));
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+        return fail(ApiError::field("Idempotency-Key", ViolationKind::Malformed));
+    }
+    let (Some(app), Some(secret)) = (req.data::<CrmApp>().cloned(), secret(&req)) else {
+        return next.call(req).await.map(IntoResponse::into_response);
+    };
+    let Ok(Actor::User { tenant_id, user_id, .. }) = app.authenticate(&secret).await.map(|a| a.actor) else {
+        // Unauthenticated (the route answers 401) or the operator (no tenant to keep keys in).
+        return next.call(req).await.map(IntoResponse::into_response);
+    };
+    let body = req
+        .take_body()
+        .into_bytes()
+        .await
+        .map_err(|_| ApiError::new(Code::MalformedRequest))?;
+    let mut ctx = digest::Context::new(&digest::SHA256);
+    ctx.update(req.method().as_str().as_bytes());
+    ctx.update(b" ");
+    ctx.update(req.uri().path_and_query().map_or("", |p| p.as_str()).as_bytes());
+    ctx.update(b"\n");
+    ctx.update(&body);
+    let mut hash = [0u8; 32];
+    hash.copy_from_slice(ctx.finish().as_ref());
+    req.set_body(Body::from_bytes(body));
+
+    let store = app.store();
+    let now = Utc::now();
+    match store
+        .begin_idempotent(tenant_id, user_id, &key, &hash, now, now - Duration::hours(KEEP_HOURS))
+        .await
+    {
+        Err(e) => fail(crm_ports::ServiceError::from(e).into()),
+        Ok(IdempotencyBegin::Mismatch) => fail(ApiError::new(Code::IdempotencyKeyReused)),
+        Ok(IdempotencyBegin::InProgress) => fail(ApiError::new(Code::IdempotencyInProgress)),
+        Ok(IdempotencyBegin::Replay { status, response }) => match serde_json::from_str::<Recorded>(&response) {
+            Ok(r) => Ok(replay(&r, status)),
+            Err(e) => fail(ApiError::internal(format!("recorded response unreadable: {e}"))),
+        },
+        Ok(IdempotencyBegin::Started) => {
+            let resp = match next.call(req).await {
+                Ok(r) => r.into_response(),
+                Err(e) => e.into_response(),
+            };
+            let status = resp.status();
+            if status.is_server_error() {
+                let _ = store.abandon_idempotent(tenant_id, user_id, &key).await;
+                return Ok(resp);
+            }
+            let (parts, body) = resp.into_parts();
+            let bytes = body
+                .into_bytes()
+                .await
+                .map_err(|_| ApiError::internal("response body unreadable"))?;
+            let header = |name: &str| {
+                parts
+                    .headers
+                    .get(name)
+                    .and_then(|v: &HeaderValue| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            let recorded = Recorded {
+                content_type: header("content-type"),
+                etag: header("etag"),
+                location: header("location"),
+                body: String::from_utf8_lossy(&bytes).into_owned(),
+            };
+            let text = serde_json::to_string(&recorded).map_err(|e| ApiError::internal(e.to_string()))?;
+            if let Err(e) = store.finish_idempotent(tenant_id, user_id, &key, status.as_u16(), &text).await {
+                tracing::warn!(error = %e, "idempotency key not recorded");
+                let _ = store.abandon_idempotent(tenant_id, user_id, &key).await;
+            }
+            Ok(Response::from_parts(parts, Body::from_bytes(bytes)))
+        }
+    }
+}
