@@ -1,17 +1,122 @@
 //! Typed async Rust client of the CRM REST API.
 //!
-//! At this stage the server exposes its health routes; the client grows with the API and
-//! is what the server's end-to-end tests use, so the two cannot drift apart.
+//! Every route of `/api/v1` has a method; errors come back as [`Error::Api`] carrying the
+//! server's problem document and its stable [`ErrorCode`]. Writes that change an existing
+//! record take the version you read (sent as `If-Match`).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), crm_sdk::Error> {
-//! let client = crm_sdk::Client::new("http://127.0.0.1:8080")?;
-//! client.health().await?;
-//! client.ready().await?;
+//! use crm_sdk::{Client, models::ContactWrite};
+//! let anonymous = Client::new("http://127.0.0.1:8080")?;
+//! let session = anonymous.login("claire@duval.fr", "une longue phrase de passe").await?;
+//! let client = anonymous.with_token(&session.token);
+//! let c = client
+//!     .create_contact(
+//!         &ContactWrite {
+//!             kind: "prospect".into(),
+//!             first_name: "Hélène".into(),
+//!             last_name: "Martin".into(),
+//!             emails: vec!["h.martin@exemple.fr".into()],
+//!             phones: vec!["06 12 34 56 78".into()],
+//!             ..ContactWrite::default()
+//!         },
+//!         false,
+//!     )
+//!     .await?;
+//! assert_eq!(c.phones, ["+33612345678"]);
 //! # Ok(())
 //! # }
 //! ```
 #![forbid(unsafe_code)]
+
+pub mod models;
+mod routes;
+
+pub use routes::{ContactQuery, OpportunityQuery};
+
+use models::Problem;
+use reqwest::{Method, StatusCode, Url};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// The stable error codes of the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// 400.
+    MalformedRequest,
+    /// 422, with the fields at fault.
+    ValidationFailed,
+    /// 401.
+    Unauthenticated,
+    /// 403, cookie writes without the CSRF token.
+    CsrfFailed,
+    /// 403.
+    Forbidden,
+    /// 404 (also another tenant's ids).
+    NotFound,
+    /// 428.
+    PreconditionRequired,
+    /// 412: the version you sent is stale.
+    PreconditionFailed,
+    /// 409, with the candidates.
+    PossibleDuplicates,
+    /// 409.
+    OpportunityClosed,
+    /// 422.
+    StageSkipped,
+    /// 422.
+    AlreadyAtStage,
+    /// 422.
+    NotAtLastStage,
+    /// 409.
+    NotClosed,
+    /// 409.
+    InUse,
+    /// 422.
+    IdempotencyKeyReused,
+    /// 409.
+    IdempotencyInProgress,
+    /// 413.
+    PayloadTooLarge,
+    /// 429.
+    TooManyRequests,
+    /// 503.
+    Unavailable,
+    /// 500.
+    Internal,
+    /// A code this client does not know yet.
+    Other(String),
+}
+
+impl ErrorCode {
+    fn parse(code: &str) -> Self {
+        match code {
+            "malformed_request" => Self::MalformedRequest,
+            "validation_failed" => Self::ValidationFailed,
+            "unauthenticated" => Self::Unauthenticated,
+            "csrf_failed" => Self::CsrfFailed,
+            "forbidden" => Self::Forbidden,
+            "not_found" => Self::NotFound,
+            "precondition_required" => Self::PreconditionRequired,
+            "precondition_failed" => Self::PreconditionFailed,
+            "possible_duplicates" => Self::PossibleDuplicates,
+            "opportunity_closed" => Self::OpportunityClosed,
+            "stage_skipped" => Self::StageSkipped,
+            "already_at_stage" => Self::AlreadyAtStage,
+            "not_at_last_stage" => Self::NotAtLastStage,
+            "not_closed" => Self::NotClosed,
+            "in_use" => Self::InUse,
+            "idempotency_key_reused" => Self::IdempotencyKeyReused,
+            "idempotency_in_progress" => Self::IdempotencyInProgress,
+            "payload_too_large" => Self::PayloadTooLarge,
+            "too_many_requests" => Self::TooManyRequests,
+            "unavailable" => Self::Unavailable,
+            "internal" => Self::Internal,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+}
 
 /// What a call can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -22,7 +127,15 @@ pub enum Error {
     /// The server could not be reached or the answer could not be read.
     #[error("transport error: {0}")]
     Transport(#[from] reqwest::Error),
-    /// The server answered with an error status.
+    /// The server refused: its problem document.
+    #[error("{} ({}): {}", problem.code, problem.status, problem.title)]
+    Api {
+        /// Typed code.
+        code: ErrorCode,
+        /// The whole problem document.
+        problem: Box<Problem>,
+    },
+    /// An error status without a problem document.
     #[error("HTTP {status}: {body}")]
     Status {
         /// Status code.
@@ -32,56 +145,210 @@ pub enum Error {
     },
 }
 
-/// A client of one CRM server.
+impl Error {
+    /// The API error code, if the server answered with a problem.
+    pub fn code(&self) -> Option<&ErrorCode> {
+        match self {
+            Self::Api { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, if the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Api { problem, .. } => Some(problem.status),
+            Self::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// Result of a call.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// A client of one CRM server, anonymous or holding a token.
 #[derive(Debug, Clone)]
 pub struct Client {
-    base: String,
+    base: Url,
     http: reqwest::Client,
+    token: Option<String>,
+    language: Option<String>,
+}
+
+/// A raw answer: status, headers and JSON body (when JSON).
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    /// Status.
+    pub status: u16,
+    /// `ETag`, if any.
+    pub etag: Option<String>,
+    /// Body as JSON (`Null` when empty or not JSON).
+    pub body: Value,
 }
 
 impl Client {
     /// A client for the server at `base_url` (e.g. `http://127.0.0.1:8080`).
     ///
     /// # Errors
-    /// `BaseUrl` unless it starts with `http://` or `https://`.
-    pub fn new(base_url: &str) -> Result<Self, Error> {
-        let base = base_url.trim_end_matches('/').to_owned();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(Error::BaseUrl(base));
+    /// `BaseUrl` unless an http(s) URL.
+    pub fn new(base_url: &str) -> Result<Self> {
+        let base = Url::parse(base_url.trim_end_matches('/')).map_err(|_| Error::BaseUrl(base_url.to_owned()))?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(Error::BaseUrl(base_url.to_owned()));
         }
         Ok(Self {
             base,
             http: reqwest::Client::new(),
+            token: None,
+            language: None,
         })
     }
 
-    async fn get_text(&self, path: &str) -> Result<String, Error> {
-        let res = self.http.get(format!("{}{path}", self.base)).send().await?;
-        let status = res.status();
-        let body = res.text().await?;
-        if status.is_success() {
-            Ok(body)
-        } else {
-            Err(Error::Status {
-                status: status.as_u16(),
-                body,
-            })
+    /// The same client authenticating with a bearer token (session or API token).
+    #[must_use]
+    pub fn with_token(&self, token: &str) -> Self {
+        Self {
+            token: Some(token.to_owned()),
+            ..self.clone()
         }
+    }
+
+    /// The same client asking for messages in a language (`fr`, `en`).
+    #[must_use]
+    pub fn with_language(&self, lang: &str) -> Self {
+        Self {
+            language: Some(lang.to_owned()),
+            ..self.clone()
+        }
+    }
+
+    fn url(&self, path: &str, query: &[(&str, String)]) -> Result<Url> {
+        let mut url = self.base.join(path).map_err(|_| Error::BaseUrl(path.to_owned()))?;
+        if !query.is_empty() {
+            let mut q = url.query_pairs_mut();
+            for (k, v) in query {
+                q.append_pair(k, v);
+            }
+        }
+        Ok(url)
+    }
+
+    fn request(&self, method: Method, url: Url, if_match: Option<i64>) -> reqwest::RequestBuilder {
+        let mut r = self.http.request(method, url);
+        if let Some(t) = &self.token {
+            r = r.bearer_auth(t);
+        }
+        if let Some(l) = &self.language {
+            r = r.header("accept-language", l);
+        }
+        if let Some(v) = if_match {
+            r = r.header("if-match", format!("\"{v}\""));
+        }
+        r
+    }
+
+    async fn check(res: reqwest::Response) -> Result<reqwest::Response> {
+        let status = res.status();
+        if status.is_success() {
+            return Ok(res);
+        }
+        let text = res.text().await?;
+        match serde_json::from_str::<Problem>(&text) {
+            Ok(p) => Err(Error::Api {
+                code: ErrorCode::parse(&p.code),
+                problem: Box::new(p),
+            }),
+            Err(_) => Err(Error::Status {
+                status: status.as_u16(),
+                body: text,
+            }),
+        }
+    }
+
+    pub(crate) async fn send<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&B>,
+        if_match: Option<i64>,
+    ) -> Result<T> {
+        let mut r = self.request(method, self.url(path, query)?, if_match);
+        if let Some(b) = body {
+            r = r.json(b);
+        }
+        let res = Self::check(r.send().await?).await?;
+        Ok(res.json().await?)
+    }
+
+    pub(crate) async fn send_empty<B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+        if_match: Option<i64>,
+    ) -> Result<()> {
+        let mut r = self.request(method, self.url(path, &[])?, if_match);
+        if let Some(b) = body {
+            r = r.json(b);
+        }
+        Self::check(r.send().await?).await.map(drop)
+    }
+
+    /// Any request, for routes this client has no method for yet or for tests: never
+    /// fails on an error status.
+    ///
+    /// # Errors
+    /// `Transport`.
+    pub async fn raw(&self, method: &str, path: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> Result<RawResponse> {
+        let m = Method::from_bytes(method.as_bytes()).map_err(|_| Error::BaseUrl(method.to_owned()))?;
+        let mut r = self.request(m, self.url(path, &[])?, None);
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        if let Some(b) = body {
+            r = r.json(b);
+        }
+        let res = r.send().await?;
+        let status = res.status().as_u16();
+        let etag = res.headers().get("etag").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let text = res.text().await?;
+        Ok(RawResponse {
+            status,
+            etag,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        })
     }
 
     /// `GET /healthz`: the process is alive.
     ///
     /// # Errors
     /// `Transport` or `Status`.
-    pub async fn health(&self) -> Result<(), Error> {
-        self.get_text("/healthz").await.map(drop)
+    pub async fn health(&self) -> Result<()> {
+        let res = self.http.get(self.url("/healthz", &[])?).send().await?;
+        Self::check(res).await.map(drop)
     }
 
     /// `GET /readyz`: the server and its store answer.
     ///
     /// # Errors
     /// `Transport`, or `Status` 503 when the store is unreachable.
-    pub async fn ready(&self) -> Result<(), Error> {
-        self.get_text("/readyz").await.map(drop)
+    pub async fn ready(&self) -> Result<()> {
+        let res = self.http.get(self.url("/readyz", &[])?).send().await?;
+        Self::check(res).await.map(drop)
     }
+
+    /// `GET /api/openapi.json`.
+    ///
+    /// # Errors
+    /// `Transport` or `Status`.
+    pub async fn openapi(&self) -> Result<Value> {
+        self.send::<(), Value>(Method::GET, "/api/openapi.json", &[], None, None).await
+    }
+}
+
+/// Whether an HTTP status means success (for callers matching raw responses).
+pub fn is_success(status: u16) -> bool {
+    StatusCode::from_u16(status).is_ok_and(|s| s.is_success())
 }

@@ -1,0 +1,570 @@
+//! The API's data, as the server sends and receives it (snake_case JSON).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// A postal address.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    /// Street and number.
+    pub street: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// ISO 3166 country.
+    pub country: Option<String>,
+}
+
+/// Who is logged in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    /// `user` or `operator`.
+    pub kind: String,
+    /// Tenant.
+    pub tenant_id: Option<Uuid>,
+    /// User.
+    pub user_id: Option<Uuid>,
+    /// Role.
+    pub role: Option<String>,
+}
+
+/// A session opened by login.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Login {
+    /// Bearer token.
+    pub token: String,
+    /// CSRF token for cookie-authenticated writes.
+    pub csrf_token: String,
+    /// Expiry.
+    pub expires_at: DateTime<Utc>,
+    /// Who.
+    pub me: Me,
+}
+
+/// A personal API token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Token {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Expires.
+    pub expires_at: DateTime<Utc>,
+    /// Revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A token just created, with its secret (shown once).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewToken {
+    /// The token.
+    pub token: Token,
+    /// The secret.
+    pub secret: String,
+}
+
+/// Tenant settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Country.
+    pub country: Option<String>,
+    /// Currency.
+    pub currency: Option<String>,
+    /// Time zone.
+    pub time_zone: Option<String>,
+    /// Language.
+    pub language: Option<String>,
+}
+
+/// A tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tenant {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Settings.
+    pub settings: Settings,
+    /// Version.
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new tenant with its first Admin.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewTenant {
+    /// Name.
+    pub name: String,
+    /// First Admin's email.
+    pub admin_email: String,
+    /// First Admin's name.
+    pub admin_name: String,
+    /// First Admin's password.
+    pub admin_password: String,
+    /// Settings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settings: Option<Settings>,
+}
+
+/// A created tenant.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TenantCreated {
+    /// The tenant.
+    pub tenant: Tenant,
+    /// Its first Admin.
+    pub admin_id: Uuid,
+}
+
+/// A user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// Id.
+    pub id: Uuid,
+    /// Email.
+    pub email: String,
+    /// Name.
+    pub display_name: String,
+    /// Role.
+    pub role: String,
+    /// Team.
+    pub team_id: Option<Uuid>,
+    /// Version.
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A user to add.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewUser {
+    /// Email.
+    pub email: String,
+    /// Name.
+    pub display_name: String,
+    /// Role code.
+    pub role: String,
+    /// Team.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<Uuid>,
+    /// Initial password.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+/// A team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Team {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Manager.
+    pub manager_id: Uuid,
+    /// Territory.
+    pub territory: Option<String>,
+    /// Version.
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A team to add or its new fields.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TeamWrite {
+    /// Name.
+    pub name: String,
+    /// Manager.
+    pub manager_id: Uuid,
+    /// Territory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub territory: Option<String>,
+}
+
+/// A contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    /// Id.
+    pub id: Uuid,
+    /// `prospect`, `client`, `partner`.
+    pub kind: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Emails.
+    pub emails: Vec<String>,
+    /// Phones (E.164).
+    pub phones: Vec<String>,
+    /// Organization.
+    pub organization_id: Option<Uuid>,
+    /// Job title.
+    pub job_title: Option<String>,
+    /// Address.
+    pub address: Address,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Owner.
+    pub owner_id: Uuid,
+    /// Source.
+    pub source: Option<String>,
+    /// Notes.
+    pub notes: Option<String>,
+    /// Score.
+    pub score: i32,
+    /// Version.
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A contact to create, or its new editable fields.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ContactWrite {
+    /// Kind.
+    pub kind: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Emails.
+    pub emails: Vec<String>,
+    /// Phones.
+    pub phones: Vec<String>,
+    /// Organization.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<Uuid>,
+    /// Job title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_title: Option<String>,
+    /// Address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Notes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// A page of results.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Page<T> {
+    /// Items.
+    pub items: Vec<T>,
+    /// Next page's cursor.
+    pub next_cursor: Option<String>,
+}
+
+/// An organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organization {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Web domain.
+    pub domain: Option<String>,
+    /// Industry.
+    pub industry: Option<String>,
+    /// Size code.
+    pub size: Option<String>,
+    /// Address.
+    pub address: Address,
+    /// Version.
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An organization to create or its new fields.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct OrganizationWrite {
+    /// Name.
+    pub name: String,
+    /// Web domain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// Industry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub industry: Option<String>,
+    /// Size code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<String>,
+    /// Address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
+}
+
+/// A stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stage {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Probability, percent.
+    pub probability: i64,
+}
+
+/// A pipeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pipeline {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Stages.
+    pub stages: Vec<Stage>,
+    /// Version.
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A stage as written.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StageWrite {
+    /// Existing stage to keep.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
+    /// Name.
+    pub name: String,
+    /// Probability, percent.
+    pub probability: i64,
+}
+
+/// A pipeline to create or its new name and stages.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PipelineWrite {
+    /// Name.
+    pub name: String,
+    /// Stages.
+    pub stages: Vec<StageWrite>,
+}
+
+/// One entry of an opportunity's stage history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageChange {
+    /// From.
+    pub from: Option<Uuid>,
+    /// To.
+    pub to: Uuid,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub by: Option<Uuid>,
+}
+
+/// An opportunity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Opportunity {
+    /// Id.
+    pub id: Uuid,
+    /// Title.
+    pub title: String,
+    /// Amount, minor units.
+    pub value_minor: i64,
+    /// Currency.
+    pub currency: String,
+    /// Contacts.
+    pub contact_ids: Vec<Uuid>,
+    /// Organization.
+    pub organization_id: Option<Uuid>,
+    /// Pipeline.
+    pub pipeline_id: Uuid,
+    /// Stage.
+    pub stage_id: Uuid,
+    /// Probability, percent.
+    pub probability: i64,
+    /// Set by hand.
+    pub probability_overridden: bool,
+    /// Expected close.
+    pub expected_close: Option<NaiveDate>,
+    /// Owner.
+    pub owner_id: Uuid,
+    /// `open`, `won`, `lost`.
+    pub status: String,
+    /// Loss reason.
+    pub lost_reason: Option<String>,
+    /// Closed.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Stage history.
+    pub stage_history: Vec<StageChange>,
+    /// Version.
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An opportunity to create.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NewOpportunity {
+    /// Pipeline.
+    pub pipeline_id: Uuid,
+    /// Starting stage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage_id: Option<Uuid>,
+    /// Title.
+    pub title: String,
+    /// Amount, minor units.
+    pub value_minor: i64,
+    /// Currency.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Contacts.
+    pub contact_ids: Vec<Uuid>,
+    /// Organization.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<Uuid>,
+    /// Expected close.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_close: Option<NaiveDate>,
+    /// Probability override.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probability: Option<i64>,
+}
+
+/// The editable fields of an opportunity.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct OpportunityWrite {
+    /// Title.
+    pub title: String,
+    /// Amount, minor units.
+    pub value_minor: i64,
+    /// Currency.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Contacts.
+    pub contact_ids: Vec<Uuid>,
+    /// Organization.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<Uuid>,
+    /// Expected close.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_close: Option<NaiveDate>,
+    /// Probability override.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probability: Option<i64>,
+}
+
+/// One forecast line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForecastLine {
+    /// Period start.
+    pub period_start: Option<NaiveDate>,
+    /// `all`, `owner`, `team`, `pipeline`.
+    pub group: String,
+    /// Group id.
+    pub group_id: Option<Uuid>,
+    /// Currency.
+    pub currency: String,
+    /// Count.
+    pub count: i64,
+    /// Total, minor units.
+    pub total_minor: i64,
+    /// Weighted, minor units.
+    pub weighted_minor: i64,
+}
+
+/// One change in an event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// Field.
+    pub field: String,
+    /// Before.
+    pub before: Option<Value>,
+    /// After.
+    pub after: Option<Value>,
+}
+
+/// An event of the audit history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Sequence number.
+    pub seq: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Actor kind.
+    pub actor_kind: String,
+    /// Actor.
+    pub actor_id: Option<Uuid>,
+    /// Entity type.
+    pub entity_type: String,
+    /// Entity.
+    pub entity_id: Uuid,
+    /// Kind.
+    pub kind: String,
+    /// Changes.
+    pub changes: Vec<Change>,
+}
+
+/// A field at fault in a problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldProblem {
+    /// Field path.
+    pub field: String,
+    /// Violation code.
+    pub code: String,
+    /// Message.
+    pub message: String,
+}
+
+/// A possible duplicate in a problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicateProblem {
+    /// Contact, when visible.
+    pub contact_id: Option<Uuid>,
+    /// Name, when visible.
+    pub display_name: Option<String>,
+    /// Reasons.
+    pub reasons: Vec<String>,
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// Type URI.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Title.
+    pub title: String,
+    /// Status.
+    pub status: u16,
+    /// Detail.
+    pub detail: String,
+    /// Stable code.
+    pub code: String,
+    /// Path.
+    pub instance: String,
+    /// Request id.
+    pub request_id: String,
+    /// Fields at fault.
+    #[serde(default)]
+    pub errors: Vec<FieldProblem>,
+    /// Possible duplicates.
+    #[serde(default)]
+    pub duplicates: Vec<DuplicateProblem>,
+}

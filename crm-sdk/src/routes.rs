@@ -1,0 +1,660 @@
+//! One method per API route.
+
+use crate::models::*;
+use crate::{Client, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use reqwest::Method;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// Filters, sort and page of the contact list.
+#[derive(Debug, Clone, Default)]
+pub struct ContactQuery {
+    /// `prospect`, `client`, `partner`.
+    pub kind: Option<String>,
+    /// Owner.
+    pub owner_id: Option<Uuid>,
+    /// Tag.
+    pub tag: Option<String>,
+    /// Organization.
+    pub organization_id: Option<Uuid>,
+    /// `name`, `created_at`, `updated_at`.
+    pub sort: Option<String>,
+    /// `asc`, `desc`.
+    pub order: Option<String>,
+    /// Cursor.
+    pub cursor: Option<String>,
+    /// Page size.
+    pub limit: Option<u32>,
+}
+
+/// Filters, sort and page of the opportunity list.
+#[derive(Debug, Clone, Default)]
+pub struct OpportunityQuery {
+    /// Owner.
+    pub owner_id: Option<Uuid>,
+    /// Pipeline.
+    pub pipeline_id: Option<Uuid>,
+    /// Stage.
+    pub stage_id: Option<Uuid>,
+    /// `open`, `won`, `lost`.
+    pub status: Option<String>,
+    /// Sort.
+    pub sort: Option<String>,
+    /// Order.
+    pub order: Option<String>,
+    /// Cursor.
+    pub cursor: Option<String>,
+    /// Page size.
+    pub limit: Option<u32>,
+}
+
+fn push(q: &mut Vec<(&'static str, String)>, k: &'static str, v: Option<impl ToString>) {
+    if let Some(v) = v {
+        q.push((k, v.to_string()));
+    }
+}
+
+impl Client {
+    // --- auth ---
+
+    /// Logs in; use the returned token with [`Client::with_token`].
+    ///
+    /// # Errors
+    /// `Unauthenticated`, `TooManyRequests`.
+    pub async fn login(&self, email: &str, password: &str) -> Result<Login> {
+        self.send(
+            Method::POST,
+            "/api/v1/auth/login",
+            &[],
+            Some(&json!({"email": email, "password": password})),
+            None,
+        )
+        .await
+    }
+
+    /// Ends the session or revokes the API token used.
+    ///
+    /// # Errors
+    /// `Unauthenticated`.
+    pub async fn logout(&self) -> Result<()> {
+        self.send_empty::<()>(Method::POST, "/api/v1/auth/logout", None, None).await
+    }
+
+    /// Who is logged in.
+    ///
+    /// # Errors
+    /// `Unauthenticated`.
+    pub async fn me(&self) -> Result<Me> {
+        self.send::<(), _>(Method::GET, "/api/v1/auth/me", &[], None, None).await
+    }
+
+    /// Changes the password; every session ends.
+    ///
+    /// # Errors
+    /// `Unauthenticated` (wrong current password), `ValidationFailed`.
+    pub async fn change_password(&self, current: &str, new: &str) -> Result<()> {
+        self.send_empty(
+            Method::POST,
+            "/api/v1/auth/password",
+            Some(&json!({"current_password": current, "new_password": new})),
+            None,
+        )
+        .await
+    }
+
+    /// Your API tokens.
+    ///
+    /// # Errors
+    /// `Unauthenticated`.
+    pub async fn list_tokens(&self) -> Result<Vec<Token>> {
+        self.send::<(), _>(Method::GET, "/api/v1/auth/tokens", &[], None, None).await
+    }
+
+    /// Creates an API token; the secret is returned once.
+    ///
+    /// # Errors
+    /// `ValidationFailed`.
+    pub async fn create_token(&self, name: &str, expires_in_days: i64) -> Result<NewToken> {
+        self.send(
+            Method::POST,
+            "/api/v1/auth/tokens",
+            &[],
+            Some(&json!({"name": name, "expires_in_days": expires_in_days})),
+            None,
+        )
+        .await
+    }
+
+    /// Revokes one of your API tokens.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn revoke_token(&self, id: Uuid) -> Result<()> {
+        self.send_empty::<()>(Method::DELETE, &format!("/api/v1/auth/tokens/{id}"), None, None)
+            .await
+    }
+
+    // --- tenants ---
+
+    /// Every tenant (operator).
+    ///
+    /// # Errors
+    /// `Forbidden`.
+    pub async fn list_tenants(&self) -> Result<Vec<Tenant>> {
+        self.send::<(), _>(Method::GET, "/api/v1/tenants", &[], None, None).await
+    }
+
+    /// Creates a tenant with its first Admin (operator).
+    ///
+    /// # Errors
+    /// `Forbidden`, `ValidationFailed`.
+    pub async fn create_tenant(&self, t: &NewTenant) -> Result<TenantCreated> {
+        self.send(Method::POST, "/api/v1/tenants", &[], Some(t), None).await
+    }
+
+    /// Your tenant.
+    ///
+    /// # Errors
+    /// `Unauthenticated`.
+    pub async fn tenant(&self) -> Result<Tenant> {
+        self.send::<(), _>(Method::GET, "/api/v1/tenant", &[], None, None).await
+    }
+
+    /// Renames your tenant or changes its settings (Admin).
+    ///
+    /// # Errors
+    /// `Forbidden`, `PreconditionFailed`, `ValidationFailed`.
+    pub async fn update_tenant(&self, version: i64, name: Option<&str>, settings: Option<&Settings>) -> Result<Tenant> {
+        self.send(
+            Method::PUT,
+            "/api/v1/tenant",
+            &[],
+            Some(&json!({"name": name, "settings": settings})),
+            Some(version),
+        )
+        .await
+    }
+
+    // --- users and teams ---
+
+    /// Users of your tenant.
+    ///
+    /// # Errors
+    /// `Unauthenticated`.
+    pub async fn list_users(&self) -> Result<Vec<User>> {
+        self.send::<(), _>(Method::GET, "/api/v1/users", &[], None, None).await
+    }
+
+    /// Adds a user (Admin).
+    ///
+    /// # Errors
+    /// `Forbidden`, `ValidationFailed`.
+    pub async fn create_user(&self, u: &NewUser) -> Result<User> {
+        self.send(Method::POST, "/api/v1/users", &[], Some(u), None).await
+    }
+
+    /// A user.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn user(&self, id: Uuid) -> Result<User> {
+        self.send::<(), _>(Method::GET, &format!("/api/v1/users/{id}"), &[], None, None)
+            .await
+    }
+
+    /// Changes a user's name, role or team (Admin). `team_id: Some(None)` leaves the team.
+    ///
+    /// # Errors
+    /// `Forbidden`, `PreconditionFailed`, `ValidationFailed`.
+    pub async fn update_user(
+        &self,
+        id: Uuid,
+        version: i64,
+        display_name: Option<&str>,
+        role: Option<&str>,
+        team_id: Option<Option<Uuid>>,
+    ) -> Result<User> {
+        let mut body = serde_json::Map::new();
+        if let Some(n) = display_name {
+            body.insert("display_name".into(), json!(n));
+        }
+        if let Some(r) = role {
+            body.insert("role".into(), json!(r));
+        }
+        if let Some(t) = team_id {
+            body.insert("team_id".into(), json!(t));
+        }
+        self.send(
+            Method::PATCH,
+            &format!("/api/v1/users/{id}"),
+            &[],
+            Some(&Value::Object(body)),
+            Some(version),
+        )
+        .await
+    }
+
+    /// Sets a user's password (Admin).
+    ///
+    /// # Errors
+    /// `Forbidden`, `ValidationFailed`.
+    pub async fn set_user_password(&self, id: Uuid, password: &str) -> Result<()> {
+        self.send_empty(
+            Method::POST,
+            &format!("/api/v1/users/{id}/password"),
+            Some(&json!({"password": password})),
+            None,
+        )
+        .await
+    }
+
+    /// Teams of your tenant.
+    ///
+    /// # Errors
+    /// `Unauthenticated`.
+    pub async fn list_teams(&self) -> Result<Vec<Team>> {
+        self.send::<(), _>(Method::GET, "/api/v1/teams", &[], None, None).await
+    }
+
+    /// Adds a team (Admin).
+    ///
+    /// # Errors
+    /// `Forbidden`, `ValidationFailed`.
+    pub async fn create_team(&self, t: &TeamWrite) -> Result<Team> {
+        self.send(Method::POST, "/api/v1/teams", &[], Some(t), None).await
+    }
+
+    /// A team.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn team(&self, id: Uuid) -> Result<Team> {
+        self.send::<(), _>(Method::GET, &format!("/api/v1/teams/{id}"), &[], None, None)
+            .await
+    }
+
+    /// Replaces a team's fields (Admin).
+    ///
+    /// # Errors
+    /// `Forbidden`, `PreconditionFailed`, `ValidationFailed`.
+    pub async fn update_team(&self, id: Uuid, version: i64, t: &TeamWrite) -> Result<Team> {
+        self.send(Method::PUT, &format!("/api/v1/teams/{id}"), &[], Some(t), Some(version))
+            .await
+    }
+
+    // --- contacts ---
+
+    /// A page of the contacts you may see.
+    ///
+    /// # Errors
+    /// `ValidationFailed` (bad filter or cursor).
+    pub async fn list_contacts(&self, q: &ContactQuery) -> Result<Page<Contact>> {
+        let mut query = Vec::new();
+        push(&mut query, "kind", q.kind.as_ref());
+        push(&mut query, "owner_id", q.owner_id);
+        push(&mut query, "tag", q.tag.as_ref());
+        push(&mut query, "organization_id", q.organization_id);
+        push(&mut query, "sort", q.sort.as_ref());
+        push(&mut query, "order", q.order.as_ref());
+        push(&mut query, "cursor", q.cursor.as_ref());
+        push(&mut query, "limit", q.limit);
+        self.send::<(), _>(Method::GET, "/api/v1/contacts", &query, None, None).await
+    }
+
+    /// Creates a contact (refused with `PossibleDuplicates` unless `confirm_duplicates`).
+    ///
+    /// # Errors
+    /// `ValidationFailed`, `PossibleDuplicates`, `Forbidden`.
+    pub async fn create_contact(&self, c: &ContactWrite, confirm_duplicates: bool) -> Result<Contact> {
+        let q = [("confirm_duplicates", confirm_duplicates.to_string())];
+        self.send(Method::POST, "/api/v1/contacts", &q, Some(c), None).await
+    }
+
+    /// A contact.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn contact(&self, id: Uuid) -> Result<Contact> {
+        self.send::<(), _>(Method::GET, &format!("/api/v1/contacts/{id}"), &[], None, None)
+            .await
+    }
+
+    /// Replaces a contact's editable fields.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `PreconditionFailed`, `ValidationFailed`.
+    pub async fn update_contact(&self, id: Uuid, version: i64, c: &ContactWrite) -> Result<Contact> {
+        self.send(Method::PUT, &format!("/api/v1/contacts/{id}"), &[], Some(c), Some(version))
+            .await
+    }
+
+    /// Deletes a contact softly.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `PreconditionFailed`.
+    pub async fn delete_contact(&self, id: Uuid, version: i64) -> Result<()> {
+        self.send_empty::<()>(Method::DELETE, &format!("/api/v1/contacts/{id}"), None, Some(version))
+            .await
+    }
+
+    /// Restores a deleted contact (Admin).
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`.
+    pub async fn restore_contact(&self, id: Uuid) -> Result<Contact> {
+        self.send::<(), _>(Method::POST, &format!("/api/v1/contacts/{id}/restore"), &[], None, None)
+            .await
+    }
+
+    /// Gives a contact to another owner.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `PreconditionFailed`.
+    pub async fn assign_contact(&self, id: Uuid, version: i64, owner_id: Uuid) -> Result<Contact> {
+        self.send(
+            Method::POST,
+            &format!("/api/v1/contacts/{id}/assign"),
+            &[],
+            Some(&json!({"owner_id": owner_id})),
+            Some(version),
+        )
+        .await
+    }
+
+    /// Merges `merged_id` into `id`.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `PreconditionFailed`.
+    pub async fn merge_contacts(&self, id: Uuid, version: i64, merged_id: Uuid, merged_version: i64) -> Result<Contact> {
+        let body = json!({"merged_id": merged_id, "merged_version": merged_version});
+        self.send(
+            Method::POST,
+            &format!("/api/v1/contacts/{id}/merge"),
+            &[],
+            Some(&body),
+            Some(version),
+        )
+        .await
+    }
+
+    /// A contact's history, newest first.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn contact_history(&self, id: Uuid) -> Result<Vec<Event>> {
+        self.send::<(), _>(Method::GET, &format!("/api/v1/contacts/{id}/history"), &[], None, None)
+            .await
+    }
+
+    // --- organizations ---
+
+    /// A page of organizations.
+    ///
+    /// # Errors
+    /// `ValidationFailed`.
+    pub async fn list_organizations(&self, cursor: Option<&str>, limit: Option<u32>) -> Result<Page<Organization>> {
+        let mut query = Vec::new();
+        push(&mut query, "cursor", cursor);
+        push(&mut query, "limit", limit);
+        self.send::<(), _>(Method::GET, "/api/v1/organizations", &query, None, None).await
+    }
+
+    /// Creates an organization.
+    ///
+    /// # Errors
+    /// `ValidationFailed`, `Forbidden`.
+    pub async fn create_organization(&self, o: &OrganizationWrite) -> Result<Organization> {
+        self.send(Method::POST, "/api/v1/organizations", &[], Some(o), None).await
+    }
+
+    /// An organization.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn organization(&self, id: Uuid) -> Result<Organization> {
+        self.send::<(), _>(Method::GET, &format!("/api/v1/organizations/{id}"), &[], None, None)
+            .await
+    }
+
+    /// Replaces an organization's fields.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `PreconditionFailed`, `ValidationFailed`.
+    pub async fn update_organization(&self, id: Uuid, version: i64, o: &OrganizationWrite) -> Result<Organization> {
+        self.send(Method::PUT, &format!("/api/v1/organizations/{id}"), &[], Some(o), Some(version))
+            .await
+    }
+
+    /// Deletes an organization softly.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `PreconditionFailed`.
+    pub async fn delete_organization(&self, id: Uuid, version: i64) -> Result<()> {
+        self.send_empty::<()>(Method::DELETE, &format!("/api/v1/organizations/{id}"), None, Some(version))
+            .await
+    }
+
+    /// Restores a deleted organization (Admin).
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`.
+    pub async fn restore_organization(&self, id: Uuid) -> Result<Organization> {
+        self.send::<(), _>(Method::POST, &format!("/api/v1/organizations/{id}/restore"), &[], None, None)
+            .await
+    }
+
+    // --- pipelines ---
+
+    /// Every pipeline.
+    ///
+    /// # Errors
+    /// `Unauthenticated`.
+    pub async fn list_pipelines(&self) -> Result<Vec<Pipeline>> {
+        self.send::<(), _>(Method::GET, "/api/v1/pipelines", &[], None, None).await
+    }
+
+    /// Creates a pipeline (Admin).
+    ///
+    /// # Errors
+    /// `Forbidden`, `ValidationFailed`.
+    pub async fn create_pipeline(&self, p: &PipelineWrite) -> Result<Pipeline> {
+        self.send(Method::POST, "/api/v1/pipelines", &[], Some(p), None).await
+    }
+
+    /// A pipeline.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn pipeline(&self, id: Uuid) -> Result<Pipeline> {
+        self.send::<(), _>(Method::GET, &format!("/api/v1/pipelines/{id}"), &[], None, None)
+            .await
+    }
+
+    /// Renames a pipeline and replaces its stages (Admin).
+    ///
+    /// # Errors
+    /// `Forbidden`, `PreconditionFailed`, `ValidationFailed`, `InUse`.
+    pub async fn update_pipeline(&self, id: Uuid, version: i64, p: &PipelineWrite) -> Result<Pipeline> {
+        self.send(Method::PUT, &format!("/api/v1/pipelines/{id}"), &[], Some(p), Some(version))
+            .await
+    }
+
+    /// Deletes an empty pipeline (Admin).
+    ///
+    /// # Errors
+    /// `Forbidden`, `InUse`.
+    pub async fn delete_pipeline(&self, id: Uuid, version: i64) -> Result<()> {
+        self.send_empty::<()>(Method::DELETE, &format!("/api/v1/pipelines/{id}"), None, Some(version))
+            .await
+    }
+
+    // --- opportunities ---
+
+    /// A page of the opportunities you may see.
+    ///
+    /// # Errors
+    /// `ValidationFailed`.
+    pub async fn list_opportunities(&self, q: &OpportunityQuery) -> Result<Page<Opportunity>> {
+        let mut query = Vec::new();
+        push(&mut query, "owner_id", q.owner_id);
+        push(&mut query, "pipeline_id", q.pipeline_id);
+        push(&mut query, "stage_id", q.stage_id);
+        push(&mut query, "status", q.status.as_ref());
+        push(&mut query, "sort", q.sort.as_ref());
+        push(&mut query, "order", q.order.as_ref());
+        push(&mut query, "cursor", q.cursor.as_ref());
+        push(&mut query, "limit", q.limit);
+        self.send::<(), _>(Method::GET, "/api/v1/opportunities", &query, None, None).await
+    }
+
+    /// Creates an opportunity.
+    ///
+    /// # Errors
+    /// `ValidationFailed`, `Forbidden`.
+    pub async fn create_opportunity(&self, o: &NewOpportunity) -> Result<Opportunity> {
+        self.send(Method::POST, "/api/v1/opportunities", &[], Some(o), None).await
+    }
+
+    /// An opportunity.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn opportunity(&self, id: Uuid) -> Result<Opportunity> {
+        self.send::<(), _>(Method::GET, &format!("/api/v1/opportunities/{id}"), &[], None, None)
+            .await
+    }
+
+    /// Replaces an opportunity's editable fields.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `PreconditionFailed`, `ValidationFailed`, `OpportunityClosed`.
+    pub async fn update_opportunity(&self, id: Uuid, version: i64, o: &OpportunityWrite) -> Result<Opportunity> {
+        self.send(Method::PUT, &format!("/api/v1/opportunities/{id}"), &[], Some(o), Some(version))
+            .await
+    }
+
+    /// Deletes an open opportunity softly.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `PreconditionFailed`, `OpportunityClosed`.
+    pub async fn delete_opportunity(&self, id: Uuid, version: i64) -> Result<()> {
+        self.send_empty::<()>(Method::DELETE, &format!("/api/v1/opportunities/{id}"), None, Some(version))
+            .await
+    }
+
+    /// Restores a deleted opportunity (Admin).
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`.
+    pub async fn restore_opportunity(&self, id: Uuid) -> Result<Opportunity> {
+        self.send::<(), _>(Method::POST, &format!("/api/v1/opportunities/{id}/restore"), &[], None, None)
+            .await
+    }
+
+    /// Moves to a stage.
+    ///
+    /// # Errors
+    /// `StageSkipped`, `AlreadyAtStage`, `OpportunityClosed`, `PreconditionFailed`.
+    pub async fn move_opportunity(&self, id: Uuid, version: i64, stage_id: Uuid) -> Result<Opportunity> {
+        self.send(
+            Method::POST,
+            &format!("/api/v1/opportunities/{id}/move"),
+            &[],
+            Some(&json!({"stage_id": stage_id})),
+            Some(version),
+        )
+        .await
+    }
+
+    /// Closes as won.
+    ///
+    /// # Errors
+    /// `NotAtLastStage`, `OpportunityClosed`, `PreconditionFailed`.
+    pub async fn win_opportunity(&self, id: Uuid, version: i64) -> Result<Opportunity> {
+        self.send::<(), _>(Method::POST, &format!("/api/v1/opportunities/{id}/win"), &[], None, Some(version))
+            .await
+    }
+
+    /// Closes as lost.
+    ///
+    /// # Errors
+    /// `ValidationFailed`, `OpportunityClosed`, `PreconditionFailed`.
+    pub async fn lose_opportunity(&self, id: Uuid, version: i64, reason: &str) -> Result<Opportunity> {
+        self.send(
+            Method::POST,
+            &format!("/api/v1/opportunities/{id}/lose"),
+            &[],
+            Some(&json!({"reason": reason})),
+            Some(version),
+        )
+        .await
+    }
+
+    /// Reopens a closed opportunity (Admin).
+    ///
+    /// # Errors
+    /// `Forbidden`, `NotClosed`, `PreconditionFailed`.
+    pub async fn reopen_opportunity(&self, id: Uuid, version: i64) -> Result<Opportunity> {
+        self.send::<(), _>(
+            Method::POST,
+            &format!("/api/v1/opportunities/{id}/reopen"),
+            &[],
+            None,
+            Some(version),
+        )
+        .await
+    }
+
+    /// Gives an opportunity to another owner.
+    ///
+    /// # Errors
+    /// `Forbidden`, `OpportunityClosed`, `PreconditionFailed`.
+    pub async fn assign_opportunity(&self, id: Uuid, version: i64, owner_id: Uuid) -> Result<Opportunity> {
+        self.send(
+            Method::POST,
+            &format!("/api/v1/opportunities/{id}/assign"),
+            &[],
+            Some(&json!({"owner_id": owner_id})),
+            Some(version),
+        )
+        .await
+    }
+
+    /// An opportunity's history, newest first.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn opportunity_history(&self, id: Uuid) -> Result<Vec<Event>> {
+        self.send::<(), _>(Method::GET, &format!("/api/v1/opportunities/{id}/history"), &[], None, None)
+            .await
+    }
+
+    /// The forecast: `period` is `month` or `quarter`, `group_by` `none`, `owner`, `team` or
+    /// `pipeline`.
+    ///
+    /// # Errors
+    /// `Forbidden`.
+    pub async fn forecast(
+        &self,
+        period: &str,
+        group_by: &str,
+        close_from: Option<NaiveDate>,
+        close_to: Option<NaiveDate>,
+    ) -> Result<Vec<ForecastLine>> {
+        let mut query = vec![("period", period.to_owned()), ("group_by", group_by.to_owned())];
+        push(&mut query, "close_from", close_from);
+        push(&mut query, "close_to", close_to);
+        self.send::<(), _>(Method::GET, "/api/v1/forecast", &query, None, None).await
+    }
+
+    /// The audit history of a period, optionally of one user (Admin, Observer).
+    ///
+    /// # Errors
+    /// `Forbidden`, `ValidationFailed`.
+    pub async fn audit(&self, from: DateTime<Utc>, to: DateTime<Utc>, user_id: Option<Uuid>) -> Result<Vec<Event>> {
+        let mut query = vec![("from", from.to_rfc3339()), ("to", to.to_rfc3339())];
+        push(&mut query, "user_id", user_id);
+        self.send::<(), _>(Method::GET, "/api/v1/audit", &query, None, None).await
+    }
+}
