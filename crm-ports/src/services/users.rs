@@ -73,6 +73,18 @@ fn team_changes(before: Option<&Team>, after: &Team) -> Vec<FieldChange> {
 }
 
 impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// A team id given for a user must be a team of the tenant.
+    async fn check_team(&self, tenant_id: crm_domain::TenantId, team: Option<TeamId>) -> Result<(), ServiceError> {
+        if let Some(t) = team {
+            match self.store.team(tenant_id, t).await {
+                Ok(_) => {}
+                Err(crate::StoreError::NotFound) => return Err(ValidationError::field("team_id", ViolationKind::Unknown).into()),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
     /// Adds a user (Admin).
     ///
     /// # Errors
@@ -88,6 +100,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let (Some(email), Some(display_name), Some(role)) = (email, display_name, role) else {
             return Err(ServiceError::Internal("validated input incomplete".into()));
         };
+        self.check_team(tenant_id, input.team_id).await?;
         let hash = match &input.password {
             Some(p) => Some(self.hash_new_password(p, "password").await?),
             None => None,
@@ -155,6 +168,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         }
         v.finish()?;
         if let Some(t) = patch.team_id {
+            self.check_team(tenant_id, t).await?;
             after.team_id = t;
         }
         after.version = expected_version + 1;

@@ -1,15 +1,26 @@
-//! `spawn_app`: the server on port 0 with a fresh SQLite data directory.
+//! `spawn_app`: the server on port 0 with a fresh SQLite data directory, and fixtures of
+//! tenants with a user per role, each logged in through the SDK.
 
+use crm_domain::Actor;
+use crm_domain::user::Role;
+use crm_ports::services::tenants::NewTenant;
+use crm_ports::services::users::{NewUser, TeamInput};
+use crm_sdk::Client;
 use crm_server::config::{Config, FileConfig};
-use crm_server::{http, open_app};
+use crm_server::{CrmApp, http, open_app};
+use std::collections::HashMap;
 use std::time::Duration;
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "une phrase de passe solide";
 
 pub struct TestServer {
     pub base: String,
-    pub client: crm_sdk::Client,
-    pub _dir: tempfile::TempDir,
+    pub client: Client,
+    pub app: CrmApp,
+    pub dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    pub handle: tokio::task::JoinHandle<std::io::Result<()>>,
+    handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 impl TestServer {
@@ -17,7 +28,9 @@ impl TestServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        self.handle.await.unwrap().unwrap();
+        if let Some(h) = self.handle.take() {
+            h.await.unwrap().unwrap();
+        }
     }
 }
 
@@ -36,17 +49,113 @@ pub async fn spawn_app() -> TestServer {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let handle = tokio::spawn(http::serve(
         listener,
-        http::endpoint(app, config.http()),
+        http::endpoint(app.clone(), config.http()),
         async {
             let _ = rx.await;
         },
         Duration::from_secs(5),
     ));
     TestServer {
-        client: crm_sdk::Client::new(&base).unwrap(),
+        client: Client::new(&base).unwrap(),
         base,
-        _dir: dir,
+        app,
+        dir,
         shutdown: Some(tx),
-        handle,
+        handle: Some(handle),
+    }
+}
+
+/// A tenant with one logged-in client per role: the Sales rep is in a team the Manager
+/// leads.
+pub struct TenantFixture {
+    pub tenant_id: Uuid,
+    pub emails: HashMap<Role, String>,
+    pub users: HashMap<Role, Uuid>,
+    pub clients: HashMap<Role, Client>,
+    pub team_id: Uuid,
+}
+
+impl TenantFixture {
+    pub fn client(&self, role: Role) -> &Client {
+        &self.clients[&role]
+    }
+
+    pub fn user(&self, role: Role) -> Uuid {
+        self.users[&role]
+    }
+}
+
+pub fn unique_email(local: &str) -> String {
+    format!("{local}.{}@exemple.fr", Uuid::new_v4().simple())
+}
+
+pub async fn tenant(s: &TestServer, name: &str) -> TenantFixture {
+    let (t, admin) = s
+        .app
+        .create_tenant(
+            &Actor::Operator,
+            &NewTenant {
+                name: name.into(),
+                admin_email: unique_email("admin"),
+                admin_name: "Admin".into(),
+                admin_password: Some(PASSWORD.into()),
+                ..NewTenant::default()
+            },
+        )
+        .await
+        .unwrap();
+    let admin_actor = Actor::User {
+        tenant_id: t.id,
+        user_id: admin.id,
+        role: Role::Admin,
+    };
+    let mut emails = HashMap::from([(Role::Admin, admin.email.as_str().to_owned())]);
+    let mut users = HashMap::from([(Role::Admin, admin.id.as_uuid())]);
+    let mut team_id = None;
+    for role in [Role::Manager, Role::Sales, Role::Marketing, Role::Observer] {
+        let email = unique_email(role.code());
+        let u = s
+            .app
+            .create_user(
+                &admin_actor,
+                &NewUser {
+                    email: email.clone(),
+                    display_name: format!("{} de {name}", role.code()),
+                    role: role.code().into(),
+                    team_id: if role == Role::Sales { team_id } else { None },
+                    password: Some(PASSWORD.into()),
+                },
+            )
+            .await
+            .unwrap();
+        if role == Role::Manager {
+            let team = s
+                .app
+                .create_team(
+                    &admin_actor,
+                    &TeamInput {
+                        name: "Équipe terrain".into(),
+                        manager_id: u.id,
+                        territory: Some("Sud-Ouest".into()),
+                    },
+                )
+                .await
+                .unwrap();
+            team_id = Some(team.id);
+        }
+        emails.insert(role, email);
+        users.insert(role, u.id.as_uuid());
+    }
+    let mut clients = HashMap::new();
+    for (role, email) in &emails.clone() {
+        let login = s.client.login(email, PASSWORD).await.unwrap();
+        clients.insert(*role, s.client.with_token(&login.token));
+    }
+    TenantFixture {
+        tenant_id: t.id.as_uuid(),
+        emails,
+        users,
+        clients,
+        team_id: team_id.map(|t| t.as_uuid()).unwrap_or_default(),
     }
 }

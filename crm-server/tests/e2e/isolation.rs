@@ -1,0 +1,239 @@
+//! Tenant isolation from the outside: every route listed in `/api/openapi.json` is called
+//! by tenant B with tenant A's ids. Routes with an id in the path answer 404 (the same as a
+//! missing id); routes taking A's ids in the body refuse them as unknown; every other
+//! answer mentions none of A's ids; and A's data and event log are unchanged afterwards.
+//! A route added later without a case here fails the test.
+
+use crate::support::{spawn_app, tenant};
+use crm_domain::user::Role;
+use crm_sdk::models::{ContactWrite, NewOpportunity, OrganizationWrite, PipelineWrite, StageWrite};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+fn stages() -> PipelineWrite {
+    PipelineWrite {
+        name: "Ventes".into(),
+        stages: [("Découverte", 10), ("Proposition", 50), ("Signature", 90)]
+            .into_iter()
+            .map(|(n, p)| StageWrite { id: None, name: n.into(), probability: p })
+            .collect(),
+    }
+}
+
+/// What a route must answer when B uses A's ids.
+enum Expect {
+    /// 404 `not_found`.
+    NotFound,
+    /// 422 naming this field.
+    UnknownField(&'static str),
+    /// Any answer that mentions none of A's ids.
+    Blind,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_keeps_tenants_apart() {
+    let s = spawn_app().await;
+    let a = tenant(&s, "Entreprise A").await;
+    let b = tenant(&s, "Entreprise B").await;
+    let aa = a.client(Role::Admin);
+    let org = aa.create_organization(&OrganizationWrite { name: "Org A".into(), ..OrganizationWrite::default() }).await.unwrap();
+    let org_gone = aa.create_organization(&OrganizationWrite { name: "Org A supprimée".into(), ..OrganizationWrite::default() }).await.unwrap();
+    aa.delete_organization(org_gone.id, 1).await.unwrap();
+    let contact = aa
+        .create_contact(&ContactWrite { kind: "client".into(), first_name: "Alice".into(), last_name: "Aubert".into(), emails: vec!["alice@a.fr".into()], ..ContactWrite::default() }, false)
+        .await
+        .unwrap();
+    let contact_gone = aa
+        .create_contact(&ContactWrite { kind: "client".into(), first_name: "Zed".into(), last_name: "Zorro".into(), ..ContactWrite::default() }, false)
+        .await
+        .unwrap();
+    aa.delete_contact(contact_gone.id, 1).await.unwrap();
+    let pipeline = aa.create_pipeline(&stages()).await.unwrap();
+    let opp = aa
+        .create_opportunity(&NewOpportunity { pipeline_id: pipeline.id, title: "Deal A".into(), value_minor: 100_000, contact_ids: vec![contact.id], ..NewOpportunity::default() })
+        .await
+        .unwrap();
+    let opp_gone = aa.create_opportunity(&NewOpportunity { pipeline_id: pipeline.id, title: "Deal A2".into(), value_minor: 1, ..NewOpportunity::default() }).await.unwrap();
+    aa.delete_opportunity(opp_gone.id, 1).await.unwrap();
+    let token = aa.create_token("intégration A", 30).await.unwrap();
+
+    let a_ids: Vec<String> = [
+        a.tenant_id,
+        a.team_id,
+        org.id,
+        org_gone.id,
+        contact.id,
+        contact_gone.id,
+        pipeline.id,
+        pipeline.stages[1].id,
+        opp.id,
+        opp_gone.id,
+        token.token.id,
+    ]
+    .iter()
+    .chain(a.users.values())
+    .map(ToString::to_string)
+    .collect();
+    let snapshot = |c: &crm_sdk::Client| {
+        let c = c.clone();
+        async move {
+            let from = chrono::Utc::now() - chrono::Duration::hours(1);
+            let to = chrono::Utc::now() + chrono::Duration::hours(1);
+            (
+                c.contact(contact.id).await.unwrap(),
+                c.organization(org.id).await.unwrap(),
+                c.opportunity(opp.id).await.unwrap(),
+                c.pipeline(pipeline.id).await.unwrap(),
+                c.list_users().await.unwrap(),
+                c.list_teams().await.unwrap(),
+                c.audit(from, to, None).await.unwrap().len(),
+                c.list_tokens().await.unwrap(),
+            )
+        }
+    };
+    let before = snapshot(aa).await;
+
+    // Which of A's ids stands for `{id}` in each path, and the case of every route.
+    let id_for = |path: &str| -> Option<String> {
+        let id = if path.starts_with("/api/v1/contacts/{id}/restore") {
+            contact_gone.id
+        } else if path.starts_with("/api/v1/contacts/") {
+            contact.id
+        } else if path.starts_with("/api/v1/organizations/{id}/restore") {
+            org_gone.id
+        } else if path.starts_with("/api/v1/organizations/") {
+            org.id
+        } else if path.starts_with("/api/v1/opportunities/{id}/restore") {
+            opp_gone.id
+        } else if path.starts_with("/api/v1/opportunities/") {
+            opp.id
+        } else if path.starts_with("/api/v1/pipelines/") {
+            pipeline.id
+        } else if path.starts_with("/api/v1/users/") {
+            a.user(Role::Sales)
+        } else if path.starts_with("/api/v1/teams/") {
+            a.team_id
+        } else if path.starts_with("/api/v1/auth/tokens/") {
+            token.token.id
+        } else {
+            return None;
+        };
+        Some(id.to_string())
+    };
+    let contact_body = json!({"kind": "client", "first_name": "Bob", "last_name": "Bernard", "emails": [], "phones": []});
+    let cases: HashMap<&str, (Option<Value>, Expect)> = HashMap::from([
+        ("login", (Some(json!({"email": "alice@a.fr", "password": "nimporte quoi"})), Expect::Blind)),
+        ("logout", (None, Expect::Blind)),
+        ("me", (None, Expect::Blind)),
+        ("change_password", (Some(json!({"current_password": "faux mot de passe", "new_password": "nouveau mot de passe"})), Expect::Blind)),
+        ("list_tokens", (None, Expect::Blind)),
+        ("create_token", (Some(json!({"name": "b"})), Expect::Blind)),
+        ("revoke_token", (None, Expect::NotFound)),
+        ("list_tenants", (None, Expect::Blind)),
+        ("create_tenant", (Some(json!({"name": "x", "admin_email": "x@x.fr", "admin_name": "x", "admin_password": "mot de passe long"})), Expect::Blind)),
+        ("get_tenant", (None, Expect::Blind)),
+        ("update_tenant", (Some(json!({"name": "B renommée"})), Expect::Blind)),
+        ("list_users", (None, Expect::Blind)),
+        ("create_user", (Some(json!({"email": "nouveau.b@b.fr", "display_name": "N", "role": "sales", "team_id": a.team_id})), Expect::UnknownField("team_id"))),
+        ("get_user", (None, Expect::NotFound)),
+        ("update_user", (Some(json!({"role": "observer"})), Expect::NotFound)),
+        ("set_user_password", (Some(json!({"password": "mot de passe imposé"})), Expect::NotFound)),
+        ("list_teams", (None, Expect::Blind)),
+        ("create_team", (Some(json!({"name": "T", "manager_id": a.user(Role::Manager)})), Expect::UnknownField("manager_id"))),
+        ("get_team", (None, Expect::NotFound)),
+        ("update_team", (Some(json!({"name": "T", "manager_id": b.user(Role::Manager)})), Expect::NotFound)),
+        ("list_contacts", (None, Expect::Blind)),
+        ("create_contact", (Some(json!({"kind": "client", "first_name": "Bob", "last_name": "B", "organization_id": org.id})), Expect::UnknownField("organization_id"))),
+        ("get_contact", (None, Expect::NotFound)),
+        ("update_contact", (Some(contact_body.clone()), Expect::NotFound)),
+        ("delete_contact", (None, Expect::NotFound)),
+        ("restore_contact", (None, Expect::NotFound)),
+        ("assign_contact", (Some(json!({"owner_id": b.user(Role::Admin)})), Expect::NotFound)),
+        ("merge_contacts", (Some(json!({"merged_id": contact_gone.id, "merged_version": 2})), Expect::NotFound)),
+        ("contact_history", (None, Expect::NotFound)),
+        ("list_organizations", (None, Expect::Blind)),
+        ("create_organization", (Some(json!({"name": "Org B"})), Expect::Blind)),
+        ("get_organization", (None, Expect::NotFound)),
+        ("update_organization", (Some(json!({"name": "Volée"})), Expect::NotFound)),
+        ("delete_organization", (None, Expect::NotFound)),
+        ("restore_organization", (None, Expect::NotFound)),
+        ("organization_history", (None, Expect::NotFound)),
+        ("list_pipelines", (None, Expect::Blind)),
+        ("create_pipeline", (Some(json!({"name": "P", "stages": [{"name": "S", "probability": 10}]})), Expect::Blind)),
+        ("get_pipeline", (None, Expect::NotFound)),
+        ("update_pipeline", (Some(json!({"name": "P", "stages": [{"name": "S", "probability": 10}]})), Expect::NotFound)),
+        ("delete_pipeline", (None, Expect::NotFound)),
+        ("list_opportunities", (None, Expect::Blind)),
+        ("create_opportunity", (Some(json!({"pipeline_id": pipeline.id, "title": "Vol", "value_minor": 1})), Expect::UnknownField("pipeline_id"))),
+        ("get_opportunity", (None, Expect::NotFound)),
+        ("update_opportunity", (Some(json!({"title": "Vol", "value_minor": 1})), Expect::NotFound)),
+        ("delete_opportunity", (None, Expect::NotFound)),
+        ("restore_opportunity", (None, Expect::NotFound)),
+        ("move_opportunity", (Some(json!({"stage_id": pipeline.stages[1].id})), Expect::NotFound)),
+        ("win_opportunity", (None, Expect::NotFound)),
+        ("lose_opportunity", (Some(json!({"reason": "vol"})), Expect::NotFound)),
+        ("reopen_opportunity", (None, Expect::NotFound)),
+        ("assign_opportunity", (Some(json!({"owner_id": b.user(Role::Admin)})), Expect::NotFound)),
+        ("opportunity_history", (None, Expect::NotFound)),
+        ("forecast", (None, Expect::Blind)),
+        ("audit_history", (None, Expect::Blind)),
+    ]);
+
+    let spec = s.client.openapi().await.unwrap();
+    let paths = spec["paths"].as_object().unwrap();
+    let mut covered = 0;
+    // B's Admin holds every right, so a 404 can only mean "not found", never "not allowed".
+    let bb = b.client(Role::Admin);
+    for (path, methods) in paths {
+        for (method, op) in methods.as_object().unwrap() {
+            let op_id = op["operationId"].as_str().unwrap();
+            let Some((body, expect)) = cases.get(op_id) else {
+                panic!("route {} {path} ({op_id}) has no isolation case: add one", method.to_uppercase());
+            };
+            let mut url = match id_for(path) {
+                Some(id) => path.replace("{id}", &id),
+                None => path.clone(),
+            };
+            if op_id == "audit_history" {
+                url.push_str("?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z");
+            }
+            if op_id == "list_contacts" {
+                url.push_str(&format!("?organization_id={}&owner_id={}", org.id, a.user(Role::Admin)));
+            }
+            if op_id == "list_opportunities" || op_id == "forecast" {
+                url.push_str(&format!("?pipeline_id={}", pipeline.id));
+            }
+            // The logout and password cases would end B's session: give them their own.
+            let client = if matches!(op_id, "logout" | "change_password") {
+                let fresh = s.client.login(&b.emails[&Role::Admin], crate::support::PASSWORD).await.unwrap();
+                s.client.with_token(&fresh.token)
+            } else {
+                bb.clone()
+            };
+            let r = client.raw(&method.to_uppercase(), &url, body.as_ref(), &[("if-match", "\"1\"")]).await.unwrap();
+            // `instance` echoes the path B itself sent; everything else must be A-free.
+            let mut shown = r.body.clone();
+            if let Some(o) = shown.as_object_mut() {
+                o.remove("instance");
+            }
+            let text = shown.to_string();
+            match expect {
+                Expect::NotFound => {
+                    assert_eq!((r.status, r.body["code"].as_str()), (404, Some("not_found")), "{op_id} {url}: {text}");
+                }
+                Expect::UnknownField(f) => {
+                    assert_eq!(r.status, 422, "{op_id}: {text}");
+                    assert!(r.body["errors"].as_array().unwrap().iter().any(|e| e["field"] == *f && e["code"] == "unknown"), "{op_id}: {text}");
+                }
+                Expect::Blind => {}
+            }
+            for id in &a_ids {
+                assert!(!text.contains(id.as_str()), "{op_id} leaked A's id {id}: {text}");
+            }
+            covered += 1;
+        }
+    }
+    assert_eq!(covered, cases.len(), "cases for routes that no longer exist");
+    assert_eq!(snapshot(aa).await, before, "tenant A changed");
+    s.stop().await;
+}
