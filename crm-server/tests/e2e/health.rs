@@ -17,7 +17,10 @@ async fn health_and_readiness_answer() {
     assert!(s.dir.path().join("crm.db").exists());
     let base = s.base.clone();
     s.stop().await;
-    assert!(crm_sdk::Client::new(&base).unwrap().health().await.is_err(), "stopped server still answers");
+    assert!(
+        crm_sdk::Client::new(&base).unwrap().health().await.is_err(),
+        "stopped server still answers"
+    );
 }
 
 #[tokio::test]

@@ -15,7 +15,11 @@ fn stages() -> PipelineWrite {
         name: "Ventes".into(),
         stages: [("Découverte", 10), ("Proposition", 50), ("Signature", 90)]
             .into_iter()
-            .map(|(n, p)| StageWrite { id: None, name: n.into(), probability: p })
+            .map(|(n, p)| StageWrite {
+                id: None,
+                name: n.into(),
+                probability: p,
+            })
             .collect(),
     }
 }
@@ -36,24 +40,67 @@ async fn every_route_keeps_tenants_apart() {
     let a = tenant(&s, "Entreprise A").await;
     let b = tenant(&s, "Entreprise B").await;
     let aa = a.client(Role::Admin);
-    let org = aa.create_organization(&OrganizationWrite { name: "Org A".into(), ..OrganizationWrite::default() }).await.unwrap();
-    let org_gone = aa.create_organization(&OrganizationWrite { name: "Org A supprimée".into(), ..OrganizationWrite::default() }).await.unwrap();
+    let org = aa
+        .create_organization(&OrganizationWrite {
+            name: "Org A".into(),
+            ..OrganizationWrite::default()
+        })
+        .await
+        .unwrap();
+    let org_gone = aa
+        .create_organization(&OrganizationWrite {
+            name: "Org A supprimée".into(),
+            ..OrganizationWrite::default()
+        })
+        .await
+        .unwrap();
     aa.delete_organization(org_gone.id, 1).await.unwrap();
     let contact = aa
-        .create_contact(&ContactWrite { kind: "client".into(), first_name: "Alice".into(), last_name: "Aubert".into(), emails: vec!["alice@a.fr".into()], ..ContactWrite::default() }, false)
+        .create_contact(
+            &ContactWrite {
+                kind: "client".into(),
+                first_name: "Alice".into(),
+                last_name: "Aubert".into(),
+                emails: vec!["alice@a.fr".into()],
+                ..ContactWrite::default()
+            },
+            false,
+        )
         .await
         .unwrap();
     let contact_gone = aa
-        .create_contact(&ContactWrite { kind: "client".into(), first_name: "Zed".into(), last_name: "Zorro".into(), ..ContactWrite::default() }, false)
+        .create_contact(
+            &ContactWrite {
+                kind: "client".into(),
+                first_name: "Zed".into(),
+                last_name: "Zorro".into(),
+                ..ContactWrite::default()
+            },
+            false,
+        )
         .await
         .unwrap();
     aa.delete_contact(contact_gone.id, 1).await.unwrap();
     let pipeline = aa.create_pipeline(&stages()).await.unwrap();
     let opp = aa
-        .create_opportunity(&NewOpportunity { pipeline_id: pipeline.id, title: "Deal A".into(), value_minor: 100_000, contact_ids: vec![contact.id], ..NewOpportunity::default() })
+        .create_opportunity(&NewOpportunity {
+            pipeline_id: pipeline.id,
+            title: "Deal A".into(),
+            value_minor: 100_000,
+            contact_ids: vec![contact.id],
+            ..NewOpportunity::default()
+        })
         .await
         .unwrap();
-    let opp_gone = aa.create_opportunity(&NewOpportunity { pipeline_id: pipeline.id, title: "Deal A2".into(), value_minor: 1, ..NewOpportunity::default() }).await.unwrap();
+    let opp_gone = aa
+        .create_opportunity(&NewOpportunity {
+            pipeline_id: pipeline.id,
+            title: "Deal A2".into(),
+            value_minor: 1,
+            ..NewOpportunity::default()
+        })
+        .await
+        .unwrap();
     aa.delete_opportunity(opp_gone.id, 1).await.unwrap();
     let token = aa.create_token("intégration A", 30).await.unwrap();
 
@@ -122,34 +169,76 @@ async fn every_route_keeps_tenants_apart() {
     };
     let contact_body = json!({"kind": "client", "first_name": "Bob", "last_name": "Bernard", "emails": [], "phones": []});
     let cases: HashMap<&str, (Option<Value>, Expect)> = HashMap::from([
-        ("login", (Some(json!({"email": "alice@a.fr", "password": "nimporte quoi"})), Expect::Blind)),
+        (
+            "login",
+            (Some(json!({"email": "alice@a.fr", "password": "nimporte quoi"})), Expect::Blind),
+        ),
         ("logout", (None, Expect::Blind)),
         ("me", (None, Expect::Blind)),
-        ("change_password", (Some(json!({"current_password": "faux mot de passe", "new_password": "nouveau mot de passe"})), Expect::Blind)),
+        (
+            "change_password",
+            (
+                Some(json!({"current_password": "faux mot de passe", "new_password": "nouveau mot de passe"})),
+                Expect::Blind,
+            ),
+        ),
         ("list_tokens", (None, Expect::Blind)),
         ("create_token", (Some(json!({"name": "b"})), Expect::Blind)),
         ("revoke_token", (None, Expect::NotFound)),
         ("list_tenants", (None, Expect::Blind)),
-        ("create_tenant", (Some(json!({"name": "x", "admin_email": "x@x.fr", "admin_name": "x", "admin_password": "mot de passe long"})), Expect::Blind)),
+        (
+            "create_tenant",
+            (
+                Some(json!({"name": "x", "admin_email": "x@x.fr", "admin_name": "x", "admin_password": "mot de passe long"})),
+                Expect::Blind,
+            ),
+        ),
         ("get_tenant", (None, Expect::Blind)),
         ("update_tenant", (Some(json!({"name": "B renommée"})), Expect::Blind)),
         ("list_users", (None, Expect::Blind)),
-        ("create_user", (Some(json!({"email": "nouveau.b@b.fr", "display_name": "N", "role": "sales", "team_id": a.team_id})), Expect::UnknownField("team_id"))),
+        (
+            "create_user",
+            (
+                Some(json!({"email": "nouveau.b@b.fr", "display_name": "N", "role": "sales", "team_id": a.team_id})),
+                Expect::UnknownField("team_id"),
+            ),
+        ),
         ("get_user", (None, Expect::NotFound)),
         ("update_user", (Some(json!({"role": "observer"})), Expect::NotFound)),
-        ("set_user_password", (Some(json!({"password": "mot de passe imposé"})), Expect::NotFound)),
+        (
+            "set_user_password",
+            (Some(json!({"password": "mot de passe imposé"})), Expect::NotFound),
+        ),
         ("list_teams", (None, Expect::Blind)),
-        ("create_team", (Some(json!({"name": "T", "manager_id": a.user(Role::Manager)})), Expect::UnknownField("manager_id"))),
+        (
+            "create_team",
+            (
+                Some(json!({"name": "T", "manager_id": a.user(Role::Manager)})),
+                Expect::UnknownField("manager_id"),
+            ),
+        ),
         ("get_team", (None, Expect::NotFound)),
-        ("update_team", (Some(json!({"name": "T", "manager_id": b.user(Role::Manager)})), Expect::NotFound)),
+        (
+            "update_team",
+            (Some(json!({"name": "T", "manager_id": b.user(Role::Manager)})), Expect::NotFound),
+        ),
         ("list_contacts", (None, Expect::Blind)),
-        ("create_contact", (Some(json!({"kind": "client", "first_name": "Bob", "last_name": "B", "organization_id": org.id})), Expect::UnknownField("organization_id"))),
+        (
+            "create_contact",
+            (
+                Some(json!({"kind": "client", "first_name": "Bob", "last_name": "B", "organization_id": org.id})),
+                Expect::UnknownField("organization_id"),
+            ),
+        ),
         ("get_contact", (None, Expect::NotFound)),
         ("update_contact", (Some(contact_body.clone()), Expect::NotFound)),
         ("delete_contact", (None, Expect::NotFound)),
         ("restore_contact", (None, Expect::NotFound)),
         ("assign_contact", (Some(json!({"owner_id": b.user(Role::Admin)})), Expect::NotFound)),
-        ("merge_contacts", (Some(json!({"merged_id": contact_gone.id, "merged_version": 2})), Expect::NotFound)),
+        (
+            "merge_contacts",
+            (Some(json!({"merged_id": contact_gone.id, "merged_version": 2})), Expect::NotFound),
+        ),
         ("contact_history", (None, Expect::NotFound)),
         ("list_organizations", (None, Expect::Blind)),
         ("create_organization", (Some(json!({"name": "Org B"})), Expect::Blind)),
@@ -159,21 +248,48 @@ async fn every_route_keeps_tenants_apart() {
         ("restore_organization", (None, Expect::NotFound)),
         ("organization_history", (None, Expect::NotFound)),
         ("list_pipelines", (None, Expect::Blind)),
-        ("create_pipeline", (Some(json!({"name": "P", "stages": [{"name": "S", "probability": 10}]})), Expect::Blind)),
+        (
+            "create_pipeline",
+            (
+                Some(json!({"name": "P", "stages": [{"name": "S", "probability": 10}]})),
+                Expect::Blind,
+            ),
+        ),
         ("get_pipeline", (None, Expect::NotFound)),
-        ("update_pipeline", (Some(json!({"name": "P", "stages": [{"name": "S", "probability": 10}]})), Expect::NotFound)),
+        (
+            "update_pipeline",
+            (
+                Some(json!({"name": "P", "stages": [{"name": "S", "probability": 10}]})),
+                Expect::NotFound,
+            ),
+        ),
         ("delete_pipeline", (None, Expect::NotFound)),
         ("list_opportunities", (None, Expect::Blind)),
-        ("create_opportunity", (Some(json!({"pipeline_id": pipeline.id, "title": "Vol", "value_minor": 1})), Expect::UnknownField("pipeline_id"))),
+        (
+            "create_opportunity",
+            (
+                Some(json!({"pipeline_id": pipeline.id, "title": "Vol", "value_minor": 1})),
+                Expect::UnknownField("pipeline_id"),
+            ),
+        ),
         ("get_opportunity", (None, Expect::NotFound)),
-        ("update_opportunity", (Some(json!({"title": "Vol", "value_minor": 1})), Expect::NotFound)),
+        (
+            "update_opportunity",
+            (Some(json!({"title": "Vol", "value_minor": 1})), Expect::NotFound),
+        ),
         ("delete_opportunity", (None, Expect::NotFound)),
         ("restore_opportunity", (None, Expect::NotFound)),
-        ("move_opportunity", (Some(json!({"stage_id": pipeline.stages[1].id})), Expect::NotFound)),
+        (
+            "move_opportunity",
+            (Some(json!({"stage_id": pipeline.stages[1].id})), Expect::NotFound),
+        ),
         ("win_opportunity", (None, Expect::NotFound)),
         ("lose_opportunity", (Some(json!({"reason": "vol"})), Expect::NotFound)),
         ("reopen_opportunity", (None, Expect::NotFound)),
-        ("assign_opportunity", (Some(json!({"owner_id": b.user(Role::Admin)})), Expect::NotFound)),
+        (
+            "assign_opportunity",
+            (Some(json!({"owner_id": b.user(Role::Admin)})), Expect::NotFound),
+        ),
         ("opportunity_history", (None, Expect::NotFound)),
         ("forecast", (None, Expect::Blind)),
         ("audit_history", (None, Expect::Blind)),
@@ -210,7 +326,10 @@ async fn every_route_keeps_tenants_apart() {
             } else {
                 bb.clone()
             };
-            let r = client.raw(&method.to_uppercase(), &url, body.as_ref(), &[("if-match", "\"1\"")]).await.unwrap();
+            let r = client
+                .raw(&method.to_uppercase(), &url, body.as_ref(), &[("if-match", "\"1\"")])
+                .await
+                .unwrap();
             // `instance` echoes the path B itself sent; everything else must be A-free.
             let mut shown = r.body.clone();
             if let Some(o) = shown.as_object_mut() {
@@ -219,11 +338,22 @@ async fn every_route_keeps_tenants_apart() {
             let text = shown.to_string();
             match expect {
                 Expect::NotFound => {
-                    assert_eq!((r.status, r.body["code"].as_str()), (404, Some("not_found")), "{op_id} {url}: {text}");
+                    assert_eq!(
+                        (r.status, r.body["code"].as_str()),
+                        (404, Some("not_found")),
+                        "{op_id} {url}: {text}"
+                    );
                 }
                 Expect::UnknownField(f) => {
                     assert_eq!(r.status, 422, "{op_id}: {text}");
-                    assert!(r.body["errors"].as_array().unwrap().iter().any(|e| e["field"] == *f && e["code"] == "unknown"), "{op_id}: {text}");
+                    assert!(
+                        r.body["errors"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|e| e["field"] == *f && e["code"] == "unknown"),
+                        "{op_id}: {text}"
+                    );
                 }
                 Expect::Blind => {}
             }

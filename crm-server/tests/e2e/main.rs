@@ -4,4 +4,5 @@
 
 mod health;
 mod isolation;
+mod roles;
 mod support;

@@ -1,0 +1,439 @@
+//! The role matrix, written out by hand: every action, for each of the five roles, on
+//! records owned by a Sales rep of the Manager's team. Each cell runs on fresh records.
+
+use crate::support::{TenantFixture, spawn_app, tenant};
+use crm_domain::contact::ContactInput;
+use crm_domain::opportunity::OpportunityInput;
+use crm_domain::organization::OrganizationInput;
+use crm_domain::pipeline::StageInput;
+use crm_domain::user::Role;
+use crm_domain::{Actor, ContactId, OpportunityId, OrganizationId, TenantId, UserId};
+use crm_server::CrmApp;
+use serde_json::{Value, json};
+
+const ROLES: [Role; 5] = [Role::Admin, Role::Manager, Role::Sales, Role::Marketing, Role::Observer];
+
+/// Expected status for [Admin, Manager, Sales, Marketing, Observer].
+const MATRIX: &[(&str, [u16; 5])] = &[
+    ("list_contacts", [200, 200, 200, 200, 200]),
+    ("create_contact", [201, 201, 201, 403, 403]),
+    ("get_contact", [200, 200, 200, 200, 200]),
+    ("update_contact", [200, 200, 200, 403, 403]),
+    ("delete_contact", [204, 204, 204, 403, 403]),
+    ("restore_contact", [200, 403, 403, 403, 403]),
+    ("assign_contact_to_manager", [200, 200, 403, 403, 403]),
+    ("merge_contacts", [200, 200, 200, 403, 403]),
+    ("contact_history", [200, 200, 200, 200, 200]),
+    ("list_organizations", [200, 200, 200, 200, 200]),
+    ("create_organization", [201, 201, 201, 403, 403]),
+    ("get_organization", [200, 200, 200, 200, 200]),
+    ("update_organization", [200, 200, 200, 403, 403]),
+    ("delete_organization", [204, 204, 204, 403, 403]),
+    ("restore_organization", [200, 403, 403, 403, 403]),
+    ("organization_history", [200, 403, 403, 403, 200]),
+    ("list_pipelines", [200, 200, 200, 200, 200]),
+    ("get_pipeline", [200, 200, 200, 200, 200]),
+    ("create_pipeline", [201, 403, 403, 403, 403]),
+    ("update_pipeline", [200, 403, 403, 403, 403]),
+    ("delete_pipeline", [204, 403, 403, 403, 403]),
+    ("list_opportunities", [200, 200, 200, 200, 200]),
+    ("create_opportunity", [201, 201, 201, 403, 403]),
+    ("get_opportunity", [200, 200, 200, 404, 200]),
+    ("update_opportunity", [200, 200, 200, 404, 403]),
+    ("delete_opportunity", [204, 204, 204, 404, 403]),
+    ("restore_opportunity", [200, 403, 403, 403, 403]),
+    ("move_opportunity", [200, 200, 200, 404, 403]),
+    ("win_opportunity", [200, 200, 200, 404, 403]),
+    ("lose_opportunity", [200, 200, 200, 404, 403]),
+    ("reopen_opportunity", [200, 403, 403, 404, 403]),
+    ("assign_opportunity_to_manager", [200, 200, 403, 404, 403]),
+    ("opportunity_history", [200, 200, 200, 404, 200]),
+    ("forecast", [200, 200, 200, 403, 200]),
+    ("list_users", [200, 200, 200, 200, 200]),
+    ("get_user", [200, 200, 200, 200, 200]),
+    ("create_user", [201, 403, 403, 403, 403]),
+    ("update_user", [200, 403, 403, 403, 403]),
+    ("set_user_password", [204, 403, 403, 403, 403]),
+    ("list_teams", [200, 200, 200, 200, 200]),
+    ("get_team", [200, 200, 200, 200, 200]),
+    ("create_team", [201, 403, 403, 403, 403]),
+    ("update_team", [200, 403, 403, 403, 403]),
+    ("get_tenant", [200, 200, 200, 200, 200]),
+    ("update_tenant", [200, 403, 403, 403, 403]),
+    ("list_tenants", [403, 403, 403, 403, 403]),
+    ("create_tenant", [403, 403, 403, 403, 403]),
+    ("audit_history", [200, 403, 403, 403, 200]),
+    ("me", [200, 200, 200, 200, 200]),
+    ("create_token", [201, 201, 201, 201, 201]),
+    ("list_tokens", [200, 200, 200, 200, 200]),
+];
+
+struct Cell<'a> {
+    app: &'a CrmApp,
+    fx: &'a TenantFixture,
+    system: Actor,
+    sales: UserId,
+    n: usize,
+}
+
+impl Cell<'_> {
+    async fn contact(&self) -> (ContactId, i64) {
+        let c = self
+            .app
+            .create_contact(
+                &self.system,
+                &ContactInput {
+                    kind: "prospect".into(),
+                    first_name: format!("Prénom{}", self.n),
+                    last_name: format!("Nom{}", self.n),
+                    ..ContactInput::default()
+                },
+                Some(self.sales),
+                true,
+            )
+            .await
+            .unwrap();
+        (c.id, c.version)
+    }
+
+    async fn organization(&self) -> OrganizationId {
+        self.app
+            .create_organization(
+                &self.system,
+                &OrganizationInput {
+                    name: format!("Société {}", self.n),
+                    ..OrganizationInput::default()
+                },
+            )
+            .await
+            .unwrap()
+            .id
+    }
+
+    async fn pipeline(&self) -> crm_domain::pipeline::Pipeline {
+        let stages: Vec<StageInput> = [("A", 10), ("B", 50), ("C", 90)]
+            .into_iter()
+            .map(|(n, p)| StageInput {
+                id: None,
+                name: n.into(),
+                probability: p,
+            })
+            .collect();
+        self.app
+            .create_pipeline(&self.system, &format!("Pipeline {}", self.n), &stages)
+            .await
+            .unwrap()
+    }
+
+    async fn opportunity(&self, at_last: bool) -> (OpportunityId, i64, crm_domain::pipeline::Pipeline) {
+        let p = self.pipeline().await;
+        let stage = if at_last { p.stages.last().map(|s| s.id) } else { None };
+        let o = self
+            .app
+            .create_opportunity(
+                &self.system,
+                p.id,
+                stage,
+                &OpportunityInput {
+                    title: format!("Affaire {}", self.n),
+                    value_minor: 10_000,
+                    ..OpportunityInput::default()
+                },
+                Some(self.sales),
+            )
+            .await
+            .unwrap();
+        (o.id, o.version, p)
+    }
+
+    fn manager(&self) -> uuid::Uuid {
+        self.fx.user(Role::Manager)
+    }
+
+    /// (method, path, body, version for If-Match) of an action on fresh records.
+    async fn request(&self, action: &str) -> (&'static str, String, Option<Value>, Option<i64>) {
+        let contact_body = json!({"kind": "client", "first_name": "Nouveau", "last_name": format!("Contact{}", self.n)});
+        match action {
+            "list_contacts" => ("GET", "/api/v1/contacts".into(), None, None),
+            "create_contact" => ("POST", "/api/v1/contacts?confirm_duplicates=true".into(), Some(contact_body), None),
+            "get_contact" => ("GET", format!("/api/v1/contacts/{}", self.contact().await.0), None, None),
+            "update_contact" => {
+                let (id, v) = self.contact().await;
+                ("PUT", format!("/api/v1/contacts/{id}"), Some(contact_body), Some(v))
+            }
+            "delete_contact" => {
+                let (id, v) = self.contact().await;
+                ("DELETE", format!("/api/v1/contacts/{id}"), None, Some(v))
+            }
+            "restore_contact" => {
+                let (id, v) = self.contact().await;
+                self.app.delete_contact(&self.system, id, v).await.unwrap();
+                ("POST", format!("/api/v1/contacts/{id}/restore"), None, None)
+            }
+            "assign_contact_to_manager" => {
+                let (id, v) = self.contact().await;
+                (
+                    "POST",
+                    format!("/api/v1/contacts/{id}/assign"),
+                    Some(json!({"owner_id": self.manager()})),
+                    Some(v),
+                )
+            }
+            "merge_contacts" => {
+                let (keep, v) = self.contact().await;
+                let (gone, gv) = self.contact().await;
+                (
+                    "POST",
+                    format!("/api/v1/contacts/{keep}/merge"),
+                    Some(json!({"merged_id": gone, "merged_version": gv})),
+                    Some(v),
+                )
+            }
+            "contact_history" => ("GET", format!("/api/v1/contacts/{}/history", self.contact().await.0), None, None),
+            "list_organizations" => ("GET", "/api/v1/organizations".into(), None, None),
+            "create_organization" => ("POST", "/api/v1/organizations".into(), Some(json!({"name": "Nouvelle"})), None),
+            "get_organization" => ("GET", format!("/api/v1/organizations/{}", self.organization().await), None, None),
+            "update_organization" => (
+                "PUT",
+                format!("/api/v1/organizations/{}", self.organization().await),
+                Some(json!({"name": "Renommée"})),
+                Some(1),
+            ),
+            "delete_organization" => (
+                "DELETE",
+                format!("/api/v1/organizations/{}", self.organization().await),
+                None,
+                Some(1),
+            ),
+            "restore_organization" => {
+                let id = self.organization().await;
+                self.app.delete_organization(&self.system, id, 1).await.unwrap();
+                ("POST", format!("/api/v1/organizations/{id}/restore"), None, None)
+            }
+            "organization_history" => (
+                "GET",
+                format!("/api/v1/organizations/{}/history", self.organization().await),
+                None,
+                None,
+            ),
+            "list_pipelines" => ("GET", "/api/v1/pipelines".into(), None, None),
+            "get_pipeline" => ("GET", format!("/api/v1/pipelines/{}", self.pipeline().await.id), None, None),
+            "create_pipeline" => (
+                "POST",
+                "/api/v1/pipelines".into(),
+                Some(json!({"name": "Neuf", "stages": [{"name": "S", "probability": 10}]})),
+                None,
+            ),
+            "update_pipeline" => (
+                "PUT",
+                format!("/api/v1/pipelines/{}", self.pipeline().await.id),
+                Some(json!({"name": "Neuf", "stages": [{"name": "S", "probability": 10}]})),
+                Some(1),
+            ),
+            "delete_pipeline" => ("DELETE", format!("/api/v1/pipelines/{}", self.pipeline().await.id), None, Some(1)),
+            "list_opportunities" => ("GET", "/api/v1/opportunities".into(), None, None),
+            "create_opportunity" => {
+                let p = self.pipeline().await;
+                (
+                    "POST",
+                    "/api/v1/opportunities".into(),
+                    Some(json!({"pipeline_id": p.id, "title": "Neuve", "value_minor": 5})),
+                    None,
+                )
+            }
+            "get_opportunity" => (
+                "GET",
+                format!("/api/v1/opportunities/{}", self.opportunity(false).await.0),
+                None,
+                None,
+            ),
+            "update_opportunity" => {
+                let (id, v, _) = self.opportunity(false).await;
+                (
+                    "PUT",
+                    format!("/api/v1/opportunities/{id}"),
+                    Some(json!({"title": "Modifiée", "value_minor": 7})),
+                    Some(v),
+                )
+            }
+            "delete_opportunity" => {
+                let (id, v, _) = self.opportunity(false).await;
+                ("DELETE", format!("/api/v1/opportunities/{id}"), None, Some(v))
+            }
+            "restore_opportunity" => {
+                let (id, v, _) = self.opportunity(false).await;
+                self.app.delete_opportunity(&self.system, id, v).await.unwrap();
+                ("POST", format!("/api/v1/opportunities/{id}/restore"), None, None)
+            }
+            "move_opportunity" => {
+                let (id, v, p) = self.opportunity(false).await;
+                (
+                    "POST",
+                    format!("/api/v1/opportunities/{id}/move"),
+                    Some(json!({"stage_id": p.stages[1].id})),
+                    Some(v),
+                )
+            }
+            "win_opportunity" => {
+                let (id, v, _) = self.opportunity(true).await;
+                ("POST", format!("/api/v1/opportunities/{id}/win"), None, Some(v))
+            }
+            "lose_opportunity" => {
+                let (id, v, _) = self.opportunity(false).await;
+                (
+                    "POST",
+                    format!("/api/v1/opportunities/{id}/lose"),
+                    Some(json!({"reason": "Prix"})),
+                    Some(v),
+                )
+            }
+            "reopen_opportunity" => {
+                let (id, v, _) = self.opportunity(true).await;
+                let won = self.app.win_opportunity(&self.system, id, v).await.unwrap();
+                ("POST", format!("/api/v1/opportunities/{id}/reopen"), None, Some(won.version))
+            }
+            "assign_opportunity_to_manager" => {
+                let (id, v, _) = self.opportunity(false).await;
+                (
+                    "POST",
+                    format!("/api/v1/opportunities/{id}/assign"),
+                    Some(json!({"owner_id": self.manager()})),
+                    Some(v),
+                )
+            }
+            "opportunity_history" => (
+                "GET",
+                format!("/api/v1/opportunities/{}/history", self.opportunity(false).await.0),
+                None,
+                None,
+            ),
+            "forecast" => ("GET", "/api/v1/forecast".into(), None, None),
+            "list_users" => ("GET", "/api/v1/users".into(), None, None),
+            "get_user" => ("GET", format!("/api/v1/users/{}", self.sales), None, None),
+            "create_user" => (
+                "POST",
+                "/api/v1/users".into(),
+                Some(json!({"email": crate::support::unique_email("nouveau"), "display_name": "Nouveau", "role": "sales"})),
+                None,
+            ),
+            "update_user" => {
+                let v = self.app.user(&self.system, self.sales).await.unwrap().version;
+                (
+                    "PATCH",
+                    format!("/api/v1/users/{}", self.sales),
+                    Some(json!({"display_name": format!("Rep {}", self.n)})),
+                    Some(v),
+                )
+            }
+            "set_user_password" => {
+                let u = self
+                    .app
+                    .create_user(
+                        &self.system,
+                        &crm_ports::services::users::NewUser {
+                            email: crate::support::unique_email("cible"),
+                            display_name: "Cible".into(),
+                            role: "sales".into(),
+                            team_id: None,
+                            password: None,
+                        },
+                    )
+                    .await
+                    .unwrap();
+                (
+                    "POST",
+                    format!("/api/v1/users/{}/password", u.id),
+                    Some(json!({"password": crate::support::PASSWORD})),
+                    None,
+                )
+            }
+            "list_teams" => ("GET", "/api/v1/teams".into(), None, None),
+            "get_team" => ("GET", format!("/api/v1/teams/{}", self.fx.team_id), None, None),
+            "create_team" => (
+                "POST",
+                "/api/v1/teams".into(),
+                Some(json!({"name": format!("Équipe {}", self.n), "manager_id": self.manager()})),
+                None,
+            ),
+            "update_team" => {
+                let v = self
+                    .app
+                    .team(&self.system, crm_domain::TeamId::from_uuid(self.fx.team_id))
+                    .await
+                    .unwrap()
+                    .version;
+                (
+                    "PUT",
+                    format!("/api/v1/teams/{}", self.fx.team_id),
+                    Some(json!({"name": "Équipe terrain", "manager_id": self.manager()})),
+                    Some(v),
+                )
+            }
+            "get_tenant" => ("GET", "/api/v1/tenant".into(), None, None),
+            "update_tenant" => {
+                let v = self.app.tenant(&self.system).await.unwrap().version;
+                (
+                    "PUT",
+                    "/api/v1/tenant".into(),
+                    Some(json!({"settings": {"language": "fr"}})),
+                    Some(v),
+                )
+            }
+            "list_tenants" => ("GET", "/api/v1/tenants".into(), None, None),
+            "create_tenant" => (
+                "POST",
+                "/api/v1/tenants".into(),
+                Some(
+                    json!({"name": "X", "admin_email": crate::support::unique_email("x"), "admin_name": "X", "admin_password": crate::support::PASSWORD}),
+                ),
+                None,
+            ),
+            "audit_history" => (
+                "GET",
+                "/api/v1/audit?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z".into(),
+                None,
+                None,
+            ),
+            "me" => ("GET", "/api/v1/auth/me".into(), None, None),
+            "create_token" => ("POST", "/api/v1/auth/tokens".into(), Some(json!({"name": "matrice"})), None),
+            "list_tokens" => ("GET", "/api/v1/auth/tokens".into(), None, None),
+            other => panic!("no request for {other}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn role_matrix() {
+    let s = spawn_app().await;
+    let fx = tenant(&s, "Matrice").await;
+    let tenant_id = TenantId::from_uuid(fx.tenant_id);
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for (action, expected) in MATRIX {
+        for (i, role) in ROLES.iter().enumerate() {
+            n += 1;
+            let cell = Cell {
+                app: &s.app,
+                fx: &fx,
+                system: Actor::System { tenant_id },
+                sales: UserId::from_uuid(fx.user(Role::Sales)),
+                n,
+            };
+            let (method, path, body, version) = cell.request(action).await;
+            let etag = version.map(|v| format!("\"{v}\""));
+            let headers: Vec<(&str, &str)> = etag.iter().map(|e| ("if-match", e.as_str())).collect();
+            let r = fx.client(*role).raw(method, &path, body.as_ref(), &headers).await.unwrap();
+            if r.status != expected[i] {
+                failures.push(format!(
+                    "{action} as {}: expected {}, got {} {}",
+                    role.code(),
+                    expected[i],
+                    r.status,
+                    r.body
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} cells wrong:\n{}", failures.len(), failures.join("\n"));
+    s.stop().await;
+}
