@@ -89,7 +89,8 @@ pub fn endpoint(app: CrmApp, settings: HttpSettings) -> impl Endpoint {
             api.with(CatchPanic::new())
                 .around(api::problems)
                 .around(api::idempotency::idempotency)
-                .around(limit_body),
+                .around(limit_body)
+                .around(api::problems),
         )
         .with(AddData::new(app))
         .around(log_requests)

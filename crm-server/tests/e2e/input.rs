@@ -1,0 +1,319 @@
+//! Bad input from the outside: every case is a 4xx problem+json in the requested language,
+//! never a 5xx, never a partial write. Also versions (`ETag`/`If-Match`), idempotency keys,
+//! CSRF and login rate limits.
+
+use crate::support::{PASSWORD, spawn_app, tenant};
+use crm_domain::user::Role;
+use crm_sdk::ErrorCode;
+use crm_sdk::models::ContactWrite;
+use serde_json::json;
+
+async fn raw_body(
+    base: &str,
+    token: &str,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> (u16, serde_json::Value, String) {
+    let res = reqwest::Client::new()
+        .request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), format!("{base}{path}"))
+        .bearer_auth(token)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let text = res.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or_default(), ct)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_requests_are_4xx_problems_and_write_nothing() {
+    let s = spawn_app().await;
+    let fx = tenant(&s, "Entrées").await;
+    let admin = fx.client(Role::Admin);
+    let token = s.client.login(&fx.emails[&Role::Admin], PASSWORD).await.unwrap().token;
+    let cases: Vec<(&str, &str, &str, Vec<u8>, u16)> = vec![
+        ("POST", "/api/v1/contacts", "application/json", b"{not json".to_vec(), 400),
+        (
+            "POST",
+            "/api/v1/contacts",
+            "application/json",
+            br#"{"kind": 3, "first_name": "A", "last_name": "B"}"#.to_vec(),
+            422,
+        ),
+        (
+            "POST",
+            "/api/v1/contacts",
+            "application/json",
+            br#"{"kind": "client", "first_name": "A", "last_name": "B", "emails": "x@y.fr"}"#.to_vec(),
+            400,
+        ),
+        (
+            "POST",
+            "/api/v1/contacts",
+            "application/json",
+            br#"{"kind": "client", "first_name": "A", "last_name": "B", "owner_id": "x"}"#.to_vec(),
+            400,
+        ),
+        (
+            "POST",
+            "/api/v1/contacts",
+            "application/json",
+            br#"{"kind": "client", "first_name": "A", "last_name": "B", "version": 9}"#.to_vec(),
+            400,
+        ),
+        (
+            "POST",
+            "/api/v1/contacts",
+            "application/json",
+            br#"{"kind": "client", "first_name": "A", "last_name": "B", "tenant_id": "x"}"#.to_vec(),
+            400,
+        ),
+        (
+            "POST",
+            "/api/v1/contacts",
+            "application/json",
+            vec![b'{', b'"', 0xff, 0xfe, b'"', b':', b'1', b'}'],
+            400,
+        ),
+        ("POST", "/api/v1/contacts", "text/plain", b"hello".to_vec(), 415),
+        (
+            "POST",
+            "/api/v1/contacts",
+            "application/json",
+            format!(
+                r#"{{"kind": "client", "first_name": "{}", "last_name": "B"}}"#,
+                "a".repeat(2 * 1024 * 1024)
+            )
+            .into_bytes(),
+            413,
+        ),
+        (
+            "POST",
+            "/api/v1/opportunities",
+            "application/json",
+            br#"{"pipeline_id": "00000000-0000-0000-0000-000000000000", "title": "x", "value_minor": 99999999999999999999}"#.to_vec(),
+            400,
+        ),
+        ("GET", "/api/v1/contacts/pas-un-uuid", "application/json", Vec::new(), 400),
+        ("GET", "/api/v1/contacts?limit=100000", "application/json", Vec::new(), 400),
+        ("GET", "/api/v1/contacts?limit=0", "application/json", Vec::new(), 400),
+        ("GET", "/api/v1/contacts?limit=-5", "application/json", Vec::new(), 400),
+        ("GET", "/api/v1/contacts?cursor=forge", "application/json", Vec::new(), 422),
+        ("GET", "/api/v1/contacts?kind=ami", "application/json", Vec::new(), 422),
+        ("GET", "/api/v1/opportunities?status=maybe", "application/json", Vec::new(), 400),
+        ("DELETE", "/api/v1/contacts", "application/json", Vec::new(), 405),
+    ];
+    for (method, path, ct, body, want) in cases {
+        let (status, problem, content_type) = raw_body(&s.base, &token, method, path, ct, body).await;
+        assert_eq!(status, want, "{method} {path}: {problem}");
+        assert!(
+            content_type.starts_with("application/problem+json"),
+            "{method} {path}: {content_type}"
+        );
+        assert_eq!(problem["status"], want, "{problem}");
+        assert!(problem["title"].as_str().is_some_and(|t| !t.is_empty()));
+        assert!(problem["request_id"].as_str().is_some_and(|t| !t.is_empty()));
+    }
+    let page = admin.list_contacts(&Default::default()).await.unwrap();
+    assert!(page.items.is_empty(), "a refused request wrote something");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validation_names_fields_in_french_or_english() {
+    let s = spawn_app().await;
+    let fx = tenant(&s, "Langues").await;
+    let bad = ContactWrite {
+        kind: "ami".into(),
+        first_name: String::new(),
+        last_name: "x".repeat(10_000),
+        emails: vec!["pas-un-email".into()],
+        phones: vec!["06 12".into()],
+        ..ContactWrite::default()
+    };
+    for (lang, msg) in [("fr", "Champ obligatoire"), ("en", "Required field")] {
+        let err = fx
+            .client(Role::Sales)
+            .with_language(lang)
+            .create_contact(&bad, false)
+            .await
+            .unwrap_err();
+        let crm_sdk::Error::Api { code, problem } = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(code, ErrorCode::ValidationFailed);
+        assert_eq!(problem.status, 422);
+        let fields: Vec<(&str, &str)> = problem.errors.iter().map(|e| (e.field.as_str(), e.code.as_str())).collect();
+        assert_eq!(
+            fields,
+            [
+                ("kind", "unknown"),
+                ("first_name", "required"),
+                ("last_name", "too_long"),
+                ("emails.0", "malformed"),
+                ("phones.0", "malformed")
+            ]
+        );
+        assert_eq!(problem.errors[1].message, msg);
+    }
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn versions_idempotency_csrf_and_rate_limits() {
+    let s = spawn_app().await;
+    let fx = tenant(&s, "Protocole").await;
+    let sales = fx.client(Role::Sales);
+    let c = sales
+        .create_contact(
+            &ContactWrite {
+                kind: "prospect".into(),
+                first_name: "Vera".into(),
+                last_name: "Version".into(),
+                ..ContactWrite::default()
+            },
+            false,
+        )
+        .await
+        .unwrap();
+    // ETag on read; If-Match required (428), stale (412).
+    let r = sales.raw("GET", &format!("/api/v1/contacts/{}", c.id), None, &[]).await.unwrap();
+    assert_eq!(r.etag.as_deref(), Some("\"1\""));
+    let body = json!({"kind": "client", "first_name": "Vera", "last_name": "Version"});
+    let r = sales
+        .raw("PUT", &format!("/api/v1/contacts/{}", c.id), Some(&body), &[])
+        .await
+        .unwrap();
+    assert_eq!((r.status, r.body["code"].as_str()), (428, Some("precondition_required")));
+    let ok = sales
+        .update_contact(
+            c.id,
+            1,
+            &ContactWrite {
+                kind: "client".into(),
+                first_name: "Vera".into(),
+                last_name: "Version".into(),
+                ..ContactWrite::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(ok.version, 2);
+    let stale = sales
+        .update_contact(
+            c.id,
+            1,
+            &ContactWrite {
+                kind: "partner".into(),
+                first_name: "Vera".into(),
+                last_name: "Version".into(),
+                ..ContactWrite::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(stale.code(), Some(&ErrorCode::PreconditionFailed));
+    assert_eq!(sales.contact(c.id).await.unwrap().kind, "client");
+
+    // Idempotency: a retried create never creates twice.
+    let new = json!({"kind": "client", "first_name": "Ida", "last_name": "Potent"});
+    let first = sales
+        .raw("POST", "/api/v1/contacts", Some(&new), &[("idempotency-key", "creation-42")])
+        .await
+        .unwrap();
+    let again = sales
+        .raw("POST", "/api/v1/contacts", Some(&new), &[("idempotency-key", "creation-42")])
+        .await
+        .unwrap();
+    assert_eq!((first.status, again.status), (201, 201));
+    assert_eq!(first.body["id"], again.body["id"]);
+    let other = sales
+        .raw(
+            "POST",
+            "/api/v1/contacts",
+            Some(&json!({"kind": "client", "first_name": "Autre", "last_name": "Corps"})),
+            &[("idempotency-key", "creation-42")],
+        )
+        .await
+        .unwrap();
+    assert_eq!((other.status, other.body["code"].as_str()), (422, Some("idempotency_key_reused")));
+    let mine = sales.list_contacts(&Default::default()).await.unwrap();
+    assert_eq!(mine.items.iter().filter(|c| c.first_name == "Ida").count(), 1);
+    // The same key is another user's own.
+    let manager = fx.client(Role::Manager);
+    let m = manager
+        .raw(
+            "POST",
+            "/api/v1/contacts?confirm_duplicates=true",
+            Some(&new),
+            &[("idempotency-key", "creation-42")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(m.status, 201);
+    assert_ne!(m.body["id"], first.body["id"]);
+
+    // Cookie sessions: reads work, writes need the CSRF token.
+    let http = reqwest::Client::new();
+    let login = http
+        .post(format!("{}/api/v1/auth/login", s.base))
+        .json(&json!({"email": fx.emails[&Role::Sales], "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let session: serde_json::Value = login.json().await.unwrap();
+    let value = cookie.split(';').next().unwrap().to_owned();
+    let read = http
+        .get(format!("{}/api/v1/contacts", s.base))
+        .header("cookie", &value)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 200);
+    let write = http
+        .post(format!("{}/api/v1/contacts", s.base))
+        .header("cookie", &value)
+        .json(&new)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(write.status(), 403);
+    let write = http
+        .post(format!("{}/api/v1/contacts?confirm_duplicates=true", s.base))
+        .header("cookie", &value)
+        .header("x-csrf-token", session["csrf_token"].as_str().unwrap())
+        .json(&new)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(write.status(), 201);
+
+    // Logout ends the session.
+    let t = s.client.login(&fx.emails[&Role::Observer], PASSWORD).await.unwrap().token;
+    let c2 = s.client.with_token(&t);
+    c2.logout().await.unwrap();
+    assert_eq!(c2.me().await.unwrap_err().code(), Some(&ErrorCode::Unauthenticated));
+
+    // Repeated wrong passwords lock the account for a while, whatever the password.
+    let email = &fx.emails[&Role::Marketing];
+    for _ in 0..10 {
+        assert_eq!(
+            s.client.login(email, "mauvais mot de passe").await.unwrap_err().code(),
+            Some(&ErrorCode::Unauthenticated)
+        );
+    }
+    let locked = s.client.login(email, PASSWORD).await.unwrap_err();
+    assert_eq!(locked.code(), Some(&ErrorCode::TooManyRequests));
+    s.stop().await;
+}
