@@ -19,15 +19,23 @@ use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::hkdf;
 use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 const FORMAT: u8 = 1;
 const HEADER: usize = 1 + 4 + NONCE_LEN;
 
-/// The production cipher.
+/// The production cipher. Derived per-tenant keys are cached (bounded), so a page of
+/// records costs one derivation per tenant, not one per field.
 pub struct RingCipher {
     keys: Keyring,
     rng: SystemRandom,
+    aead_cache: RwLock<HashMap<(u32, TenantId), Arc<LessSafeKey>>>,
+    index_cache: RwLock<HashMap<TenantId, hmac::Key>>,
 }
+
+/// Most tenants whose derived keys stay cached.
+const CACHE_LIMIT: usize = 10_000;
 
 impl std::fmt::Debug for RingCipher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -61,14 +69,40 @@ impl RingCipher {
         Self {
             keys,
             rng: SystemRandom::new(),
+            aead_cache: RwLock::new(HashMap::new()),
+            index_cache: RwLock::new(HashMap::new()),
         }
     }
 
-    fn aead_key(&self, key_id: u32, tenant: TenantId) -> Result<LessSafeKey, CipherError> {
+    fn aead_key(&self, key_id: u32, tenant: TenantId) -> Result<Arc<LessSafeKey>, CipherError> {
+        if let Some(k) = self.aead_cache.read().ok().and_then(|c| c.get(&(key_id, tenant)).cloned()) {
+            return Ok(k);
+        }
         let master = self.keys.get(key_id).ok_or(CipherError::UnknownKey(key_id))?;
         let k = derive(master, b"field-encryption", tenant);
         let unbound = UnboundKey::new(&AES_256_GCM, &k).map_err(|_| CipherError::Rejected)?;
-        Ok(LessSafeKey::new(unbound))
+        let key = Arc::new(LessSafeKey::new(unbound));
+        if let Ok(mut c) = self.aead_cache.write() {
+            if c.len() >= CACHE_LIMIT {
+                c.clear();
+            }
+            c.insert((key_id, tenant), Arc::clone(&key));
+        }
+        Ok(key)
+    }
+
+    fn index_key(&self, tenant: TenantId) -> hmac::Key {
+        if let Some(k) = self.index_cache.read().ok().and_then(|c| c.get(&tenant).cloned()) {
+            return k;
+        }
+        let k = hmac::Key::new(hmac::HMAC_SHA256, &derive(self.keys.index_key(), b"blind-index", tenant));
+        if let Ok(mut c) = self.index_cache.write() {
+            if c.len() >= CACHE_LIMIT {
+                c.clear();
+            }
+            c.insert(tenant, k.clone());
+        }
+        k
     }
 }
 
@@ -105,8 +139,7 @@ impl Cipher for RingCipher {
     }
 
     fn blind_index(&self, tenant: TenantId, domain: &str, value: &[u8]) -> [u8; 32] {
-        let k = derive(self.keys.index_key(), b"blind-index", tenant);
-        let key = hmac::Key::new(hmac::HMAC_SHA256, &k);
+        let key = self.index_key(tenant);
         let mut ctx = hmac::Context::with_key(&key);
         ctx.update(domain.as_bytes());
         ctx.update(&[0]);

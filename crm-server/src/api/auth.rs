@@ -103,6 +103,7 @@ pub struct LoginBody {
 
 /// Who is logged in.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MeDto {
     /// `user` or `operator`.
     pub kind: String,
@@ -135,6 +136,7 @@ impl From<&Actor> for MeDto {
 
 /// A new session.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct LoginDto {
     /// Bearer token (`Authorization: Bearer …`); also set as the `crm_session` cookie.
     pub token: String,
@@ -184,6 +186,7 @@ pub struct TokenBody {
 
 /// A personal API token (without its secret).
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TokenDto {
     /// Id.
     pub id: Uuid,
@@ -211,6 +214,7 @@ impl From<&TokenRecord> for TokenDto {
 
 /// A token just created: the secret is shown this once.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NewTokenDto {
     /// The token.
     pub token: TokenDto,

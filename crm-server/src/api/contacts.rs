@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 /// A contact as returned by the API.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ContactDto {
     /// Id.
     pub id: Uuid,
@@ -152,6 +153,7 @@ pub struct MergeBody {
 
 /// A page of contacts.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ContactPage {
     /// Contacts in order.
     pub items: Vec<ContactDto>,

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 /// One field's change.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ChangeDto {
     /// Field.
     pub field: String,
@@ -26,6 +27,7 @@ pub struct ChangeDto {
 
 /// One event of the log.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EventDto {
     /// Per-tenant sequence number.
     pub seq: i64,

@@ -46,7 +46,7 @@ pub enum ApiTags {
 
 /// A postal address.
 #[derive(Debug, Clone, Object, Default)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, skip_serializing_if_is_none)]
 pub struct AddressDto {
     /// Street and number.
     pub street: Option<String>,

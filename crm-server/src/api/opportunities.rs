@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 /// One entry of the stage history.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct StageChangeDto {
     /// Stage left (absent at creation).
     pub from: Option<Uuid>,
@@ -32,6 +33,7 @@ pub struct StageChangeDto {
 
 /// An opportunity.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OpportunityDto {
     /// Id.
     pub id: Uuid,
@@ -197,6 +199,7 @@ pub struct OwnerBody {
 
 /// A page of opportunities.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OpportunityPage {
     /// Opportunities in order (`name` sorts by title).
     pub items: Vec<OpportunityDto>,
@@ -263,6 +266,7 @@ pub enum GroupParam {
 
 /// One forecast line.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ForecastLine {
     /// First day of the period; absent for opportunities without an expected close date.
     pub period_start: Option<NaiveDate>,

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 /// An organization.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OrganizationDto {
     /// Id.
     pub id: Uuid,
@@ -84,6 +85,7 @@ impl OrganizationWrite {
 
 /// A page of organizations.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OrganizationPage {
     /// Organizations in order.
     pub items: Vec<OrganizationDto>,

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 /// A stage.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct StageDto {
     /// Id.
     pub id: Uuid,
@@ -27,6 +28,7 @@ pub struct StageDto {
 
 /// A pipeline.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PipelineDto {
     /// Id.
     pub id: Uuid,

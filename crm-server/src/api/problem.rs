@@ -116,6 +116,7 @@ impl Code {
 
 /// One field at fault.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct FieldProblem {
     /// Dotted path of the field in the request (`emails.1`, `address.country`).
     pub field: String,
@@ -127,6 +128,7 @@ pub struct FieldProblem {
 
 /// A possible duplicate, without details when the caller may not see it.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DuplicateProblem {
     /// The contact, when visible to the caller.
     pub contact_id: Option<uuid::Uuid>,
@@ -138,6 +140,7 @@ pub struct DuplicateProblem {
 
 /// An RFC 9457 problem document.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Problem {
     /// URI reference of the problem type (`/problems/<code>`).
     #[oai(rename = "type")]
@@ -155,11 +158,9 @@ pub struct Problem {
     /// Request id (also in the `X-Request-Id` header), to quote to support.
     pub request_id: String,
     /// Fields at fault (validation errors).
-    #[oai(skip_serializing_if_is_empty)]
-    pub errors: Vec<FieldProblem>,
+    pub errors: Option<Vec<FieldProblem>>,
     /// Possible duplicates (creation of a contact).
-    #[oai(skip_serializing_if_is_empty)]
-    pub duplicates: Vec<DuplicateProblem>,
+    pub duplicates: Option<Vec<DuplicateProblem>>,
 }
 
 /// The error every handler returns.
@@ -213,33 +214,35 @@ impl ApiError {
             code: name.to_owned(),
             instance: instance.to_owned(),
             request_id: request_id.to_owned(),
-            errors: self
-                .fields
-                .iter()
-                .map(|(f, k)| FieldProblem {
-                    field: f.clone(),
-                    code: k.code().to_owned(),
-                    message: lang.t("violation", k.code()),
-                })
-                .collect(),
-            duplicates: self
-                .duplicates
-                .iter()
-                .map(|d| DuplicateProblem {
-                    contact_id: d.contact_id.map(|c| c.as_uuid()),
-                    display_name: d.display_name.clone(),
-                    reasons: d
-                        .reasons
-                        .iter()
-                        .map(|r| match r {
-                            MatchReason::SameEmail => "same_email",
-                            MatchReason::SamePhone => "same_phone",
-                            MatchReason::SimilarName => "similar_name",
-                        })
-                        .map(str::to_owned)
-                        .collect(),
-                })
-                .collect(),
+            errors: (!self.fields.is_empty()).then(|| {
+                self.fields
+                    .iter()
+                    .map(|(f, k)| FieldProblem {
+                        field: f.clone(),
+                        code: k.code().to_owned(),
+                        message: lang.t("violation", k.code()),
+                    })
+                    .collect()
+            }),
+            duplicates: (!self.duplicates.is_empty()).then(|| {
+                self.duplicates
+                    .iter()
+                    .map(|d| DuplicateProblem {
+                        contact_id: d.contact_id.map(|c| c.as_uuid()),
+                        display_name: d.display_name.clone(),
+                        reasons: d
+                            .reasons
+                            .iter()
+                            .map(|r| match r {
+                                MatchReason::SameEmail => "same_email",
+                                MatchReason::SamePhone => "same_phone",
+                                MatchReason::SimilarName => "similar_name",
+                            })
+                            .map(str::to_owned)
+                            .collect(),
+                    })
+                    .collect()
+            }),
         }
     }
 
@@ -338,9 +341,15 @@ enum ProblemResponses {
     /// The If-Match version is stale.
     #[oai(status = 412, content_type = "application/problem+json")]
     PreconditionFailed(Json<Problem>),
+    /// Method not allowed on this path.
+    #[oai(status = 405, content_type = "application/problem+json")]
+    MethodNotAllowed(Json<Problem>),
     /// Body too large.
     #[oai(status = 413, content_type = "application/problem+json")]
     TooLarge(Json<Problem>),
+    /// The body is not JSON.
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
     /// Invalid field values or a refused rule.
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),

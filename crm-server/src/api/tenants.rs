@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 /// Tenant settings.
 #[derive(Debug, Clone, Object, Default)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, skip_serializing_if_is_none)]
 pub struct SettingsDto {
     /// ISO 3166 country used to read phone numbers (default `FR`).
     pub country: Option<String>,
@@ -40,6 +40,7 @@ impl SettingsDto {
 
 /// A tenant.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TenantDto {
     /// Id.
     pub id: Uuid,
@@ -91,6 +92,7 @@ pub struct NewTenantBody {
 
 /// A created tenant.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TenantCreatedDto {
     /// The tenant.
     pub tenant: TenantDto,

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 /// A user.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UserDto {
     /// Id.
     pub id: Uuid,
@@ -89,6 +90,7 @@ pub struct SetPasswordBody {
 
 /// A team.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TeamDto {
     /// Id.
     pub id: Uuid,

@@ -1,0 +1,241 @@
+//! HTTP load benchmark over loopback: `GET /api/v1/contacts/{id}` and a 50-contact list
+//! page, on SQLite and (with `CRM_BENCH_POSTGRES_URL`, a superuser URL) on PostgreSQL,
+//! next to the bare `/healthz` route of the same server measured in the same run. 64
+//! connections by default. Prints one table; read it as ratios to the bare route.
+//!
+//! Run: `cargo run --release -p crm-benches --bin http-bench -- [seconds] [connections] [contacts]`
+
+use crm_crypto::{Argon2Credentials, Keyring, RingCipher};
+use crm_domain::Actor;
+use crm_ports::App;
+use crm_ports::services::tenants::NewTenant;
+use crm_seeds::Generator;
+use crm_server::api::auth::HttpSettings;
+use crm_server::{CrmApp, http};
+use crm_store_sql::{PostgresSetup, SqlStore, migrate_postgres};
+use std::error::Error;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "banc d'essai de charge";
+
+fn cipher() -> Result<RingCipher, Box<dyn Error>> {
+    Ok(RingCipher::new(Keyring::from_spec(
+        "1:4242424242424242424242424242424242424242424242424242424242424242",
+    )?))
+}
+
+struct Served {
+    base: String,
+    token: String,
+    ids: Vec<uuid::Uuid>,
+    stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn serve(app: CrmApp, contacts: u64) -> Result<Served, Box<dyn Error>> {
+    let email = format!("bench+{}@exemple.fr", chrono::Utc::now().timestamp_micros());
+    let (tenant, admin) = app
+        .create_tenant(
+            &Actor::Operator,
+            &NewTenant {
+                name: "Charge".into(),
+                admin_email: email.clone(),
+                admin_name: "Bench".into(),
+                admin_password: Some(PASSWORD.into()),
+                ..NewTenant::default()
+            },
+        )
+        .await?;
+    let actor = Actor::User {
+        tenant_id: tenant.id,
+        user_id: admin.id,
+        role: admin.role,
+    };
+    let g = Generator::new(7);
+    let mut ids = Vec::new();
+    for (input, _) in g.contacts(contacts, 0) {
+        ids.push(app.create_contact(&actor, &input, None, true).await?.id.as_uuid());
+    }
+    let token = app.login(&email, PASSWORD).await?.token;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(http::serve(
+        listener,
+        http::endpoint(app, HttpSettings::default()),
+        async {
+            let _ = rx.await;
+        },
+        Duration::from_secs(2),
+    ));
+    Ok(Served { base, token, ids, stop })
+}
+
+struct Outcome {
+    requests: usize,
+    errors: usize,
+    latencies: Vec<Duration>,
+    wall: Duration,
+}
+
+async fn load(urls: Arc<Vec<String>>, token: Option<String>, connections: usize, seconds: u64) -> Outcome {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(connections)
+        .build()
+        .unwrap_or_default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..connections {
+        let (client, urls, token, stop) = (client.clone(), Arc::clone(&urls), token.clone(), Arc::clone(&stop));
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut errors = 0;
+            let mut i = c * 7919;
+            while !stop.load(Ordering::Relaxed) {
+                let url = &urls[i % urls.len()];
+                i += 1;
+                let mut req = client.get(url);
+                if let Some(t) = &token {
+                    req = req.bearer_auth(t);
+                }
+                let t = Instant::now();
+                match req.send().await {
+                    Ok(r) if r.status().is_success() => {
+                        let _ = r.bytes().await;
+                        lat.push(t.elapsed());
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        if let Ok((l, e)) = t.await {
+            latencies.extend(l);
+            errors += e;
+        }
+    }
+    let wall = start.elapsed();
+    latencies.sort();
+    Outcome {
+        requests: latencies.len(),
+        errors,
+        latencies,
+        wall,
+    }
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0
+}
+
+async fn run(
+    backend: &str,
+    app: CrmApp,
+    contacts: u64,
+    connections: usize,
+    seconds: u64,
+    rows: &mut Vec<String>,
+) -> Result<(), Box<dyn Error>> {
+    let s = serve(app, contacts).await?;
+    let bare = Arc::new(vec![format!("{}/healthz", s.base)]);
+    let by_id = Arc::new(
+        s.ids
+            .iter()
+            .map(|id| format!("{}/api/v1/contacts/{id}", s.base))
+            .collect::<Vec<_>>(),
+    );
+    let list = Arc::new(vec![format!("{}/api/v1/contacts?limit=50", s.base)]);
+    // Warm-up.
+    load(Arc::clone(&by_id), Some(s.token.clone()), connections, 1).await;
+    let mut bare_rps = 0.0;
+    for (name, urls, token) in [
+        ("bare route GET /healthz", bare, None),
+        ("GET /api/v1/contacts/{id}", by_id, Some(s.token.clone())),
+        ("GET /api/v1/contacts?limit=50", list, Some(s.token.clone())),
+    ] {
+        let o = load(urls, token, connections, seconds).await;
+        let rps = o.requests as f64 / o.wall.as_secs_f64();
+        if bare_rps == 0.0 {
+            bare_rps = rps;
+        }
+        rows.push(format!(
+            "| {backend} | {name} | {connections} | {rps:.0} | {:.2} | {:.2} | {:.3} | {} |",
+            pct(&o.latencies, 0.50),
+            pct(&o.latencies, 0.99),
+            rps / bare_rps,
+            o.errors
+        ));
+    }
+    let _ = s.stop.send(());
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    let mut args = std::env::args().skip(1);
+    let seconds: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(10);
+    let connections: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(64);
+    let contacts: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(2000);
+    let mut rows = Vec::new();
+    let dir = tempfile::tempdir()?;
+    let sqlite = App::new(
+        SqlStore::open_sqlite(&dir.path().join("bench.db"), cipher()?).await?,
+        Argon2Credentials::new(2)?,
+    );
+    run("SQLite", sqlite, contacts, connections, seconds, &mut rows).await?;
+    match std::env::var("CRM_BENCH_POSTGRES_URL") {
+        Ok(admin_url) => {
+            let db = format!("crm_httpbench_{}", chrono::Utc::now().timestamp_micros());
+            let host = admin_url
+                .rsplit_once('/')
+                .map_or(admin_url.as_str(), |(b, _)| b)
+                .split_once('@')
+                .map_or("127.0.0.1:5432", |(_, h)| h)
+                .to_owned();
+            let psql = |sql: &str| std::process::Command::new("psql").arg(&admin_url).arg("-qc").arg(sql).status();
+            psql("DO $$ BEGIN CREATE ROLE crm_bench_owner LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")?;
+            psql("DO $$ BEGIN CREATE ROLE crm_bench_app LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")?;
+            psql(&format!("CREATE DATABASE {db} OWNER crm_bench_owner"))?;
+            migrate_postgres(&format!("postgres://crm_bench_owner@{host}/{db}"), "crm_bench_app").await?;
+            let store = SqlStore::connect_postgres(
+                &PostgresSetup {
+                    url: format!("postgres://crm_bench_app@{host}/{db}"),
+                    max_connections: 16,
+                },
+                cipher()?,
+            )
+            .await?;
+            run(
+                "PostgreSQL",
+                App::new(store, Argon2Credentials::new(2)?),
+                contacts,
+                connections,
+                seconds,
+                &mut rows,
+            )
+            .await?;
+            psql(&format!("DROP DATABASE {db} WITH (FORCE)"))?;
+        }
+        Err(_) => eprintln!("PostgreSQL skipped: set CRM_BENCH_POSTGRES_URL to a superuser URL to include it"),
+    }
+    println!(
+        "HTTP over loopback, {seconds} s per workload, {connections} connections, {contacts} contacts; client and server share this machine"
+    );
+    println!("| backend | workload | conns | req/s | p50 ms | p99 ms | ratio to bare | errors |");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    for r in rows {
+        println!("{r}");
+    }
+    Ok(())
+}
