@@ -7,7 +7,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 /// The kinds of entities that appear in the event log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EntityType {
     /// A tenant.
@@ -24,6 +24,8 @@ pub enum EntityType {
     Pipeline,
     /// An opportunity.
     Opportunity,
+    /// An activity.
+    Activity,
 }
 
 impl EntityType {
@@ -37,6 +39,7 @@ impl EntityType {
             Self::Organization => "organization",
             Self::Pipeline => "pipeline",
             Self::Opportunity => "opportunity",
+            Self::Activity => "activity",
         }
     }
 
@@ -50,6 +53,7 @@ impl EntityType {
             Self::Organization,
             Self::Pipeline,
             Self::Opportunity,
+            Self::Activity,
         ]
         .into_iter()
         .find(|e| e.code() == code)

@@ -82,3 +82,7 @@ id_type!(
     /// A potential sale.
     OpportunityId
 );
+id_type!(
+    /// A task, meeting, call, email or note.
+    ActivityId
+);

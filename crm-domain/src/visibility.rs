@@ -83,6 +83,8 @@ pub enum Capability {
     ReadForecast,
     /// Create tenants.
     CreateTenants,
+    /// Log and change activities (tasks, meetings, calls, emails, notes).
+    WriteActivities,
 }
 
 /// Whether the actor has a capability.
@@ -95,7 +97,7 @@ pub fn allows(actor: &Actor, cap: Capability) -> bool {
             Role::Admin => cap != C::CreateTenants,
             Role::Manager | Role::Sales => matches!(
                 cap,
-                C::WriteContacts | C::WriteOrganizations | C::WriteOpportunities | C::ReadForecast
+                C::WriteContacts | C::WriteOrganizations | C::WriteOpportunities | C::ReadForecast | C::WriteActivities
             ),
             Role::Marketing => false,
             Role::Observer => matches!(cap, C::ReadAudit | C::ReadForecast),
