@@ -240,7 +240,10 @@ impl ActivityInput {
             v.push("links", ViolationKind::TooLarge);
         }
         for (i, l) in self.links.iter().enumerate() {
-            if !matches!(l.entity_type, EntityType::Contact | EntityType::Organization | EntityType::Opportunity) {
+            if !matches!(
+                l.entity_type,
+                EntityType::Contact | EntityType::Organization | EntityType::Opportunity
+            ) {
                 v.push(format!("links.{i}.entity_type"), ViolationKind::Unknown);
             }
             if self.links[..i].contains(l) {
@@ -261,14 +264,12 @@ impl ActivityInput {
             v.push("attendee_ids", ViolationKind::TooLarge);
         }
         match kind {
-            ActivityKind::Meeting => {
-                match (self.starts_at, self.ends_at) {
-                    (None, _) => v.push("starts_at", ViolationKind::Required),
-                    (_, None) => v.push("ends_at", ViolationKind::Required),
-                    (Some(s), Some(e)) if e <= s => v.push("ends_at", ViolationKind::TooSmall),
-                    _ => {}
-                }
-            }
+            ActivityKind::Meeting => match (self.starts_at, self.ends_at) {
+                (None, _) => v.push("starts_at", ViolationKind::Required),
+                (_, None) => v.push("ends_at", ViolationKind::Required),
+                (Some(s), Some(e)) if e <= s => v.push("ends_at", ViolationKind::TooSmall),
+                _ => {}
+            },
             ActivityKind::Call => {
                 if self.direction.is_none() {
                     v.push("direction", ViolationKind::Required);
@@ -284,17 +285,20 @@ impl ActivityInput {
             }
         }
         v.finish()?;
-        let (Some(subject), Some(body), Some(priority), Some(place), Some(outcome), Some(direction)) = (subject, body, priority, place, outcome, direction)
+        let (Some(subject), Some(body), Some(priority), Some(place), Some(outcome), Some(direction)) =
+            (subject, body, priority, place, outcome, direction)
         else {
             return Err(ValidationError::field("", ViolationKind::Malformed));
         };
         let mut attendees = self.attendees.clone();
         attendees.sort();
         attendees.dedup();
+        let mut links = self.links.clone();
+        links.sort();
         Ok(ActivityFields {
             subject,
             body,
-            links: self.links.clone(),
+            links,
             assignee_id: self.assignee_id.unwrap_or(default_assignee),
             due_at: self.due_at,
             priority,
@@ -334,7 +338,12 @@ impl Activity {
         d.field("place", b.map(|b| &b.place), &a.place, Sensitivity::Clear);
         d.field("attendee_ids", b.map(|b| &b.attendees), &a.attendees, Sensitivity::Clear);
         d.field("direction", b.map(|b| &b.direction), &a.direction, Sensitivity::Clear);
-        d.field("duration_seconds", b.map(|b| &b.duration_seconds), &a.duration_seconds, Sensitivity::Clear);
+        d.field(
+            "duration_seconds",
+            b.map(|b| &b.duration_seconds),
+            &a.duration_seconds,
+            Sensitivity::Clear,
+        );
         d.field("outcome", b.map(|b| &b.outcome), &a.outcome, Sensitivity::Clear);
         d.field("done_at", before.map(|b| &b.done_at), &after.done_at, Sensitivity::Clear);
         d.into_changes()
@@ -391,7 +400,10 @@ mod tests {
     use chrono::TimeZone as _;
 
     fn link() -> Link {
-        Link { entity_type: EntityType::Contact, entity_id: Uuid::from_u128(1) }
+        Link {
+            entity_type: EntityType::Contact,
+            entity_id: Uuid::from_u128(1),
+        }
     }
 
     fn user() -> UserId {
@@ -400,22 +412,59 @@ mod tests {
 
     #[test]
     fn rules_by_kind() {
-        let base = ActivityInput { subject: "Rappeler".into(), links: vec![link()], ..ActivityInput::default() };
+        let base = ActivityInput {
+            subject: "Rappeler".into(),
+            links: vec![link()],
+            ..ActivityInput::default()
+        };
         assert_eq!(base.parse(ActivityKind::Task, user()).unwrap().assignee_id, user());
-        let e = ActivityInput { links: vec![], ..base.clone() }.parse(ActivityKind::Note, user()).unwrap_err();
+        let e = ActivityInput {
+            links: vec![],
+            ..base.clone()
+        }
+        .parse(ActivityKind::Note, user())
+        .unwrap_err();
         assert_eq!(e.errors()[0].field, "links");
         let e = base.parse(ActivityKind::Meeting, user()).unwrap_err();
         assert_eq!(e.errors()[0].field, "starts_at");
         let t = Utc.with_ymd_and_hms(2026, 5, 4, 10, 0, 0).unwrap();
-        let e = ActivityInput { starts_at: Some(t), ends_at: Some(t), ..base.clone() }.parse(ActivityKind::Meeting, user()).unwrap_err();
-        assert_eq!((e.errors()[0].field.as_str(), e.errors()[0].kind), ("ends_at", ViolationKind::TooSmall));
+        let e = ActivityInput {
+            starts_at: Some(t),
+            ends_at: Some(t),
+            ..base.clone()
+        }
+        .parse(ActivityKind::Meeting, user())
+        .unwrap_err();
+        assert_eq!(
+            (e.errors()[0].field.as_str(), e.errors()[0].kind),
+            ("ends_at", ViolationKind::TooSmall)
+        );
         let e = base.parse(ActivityKind::Call, user()).unwrap_err();
         assert_eq!(e.errors()[0].field, "direction");
-        let e = ActivityInput { direction: Some("outbound".into()), duration_seconds: Some(-3), ..base.clone() }.parse(ActivityKind::Call, user()).unwrap_err();
+        let e = ActivityInput {
+            direction: Some("outbound".into()),
+            duration_seconds: Some(-3),
+            ..base.clone()
+        }
+        .parse(ActivityKind::Call, user())
+        .unwrap_err();
         assert_eq!(e.errors()[0].field, "duration_seconds");
-        let e = ActivityInput { links: vec![link(), link()], ..base.clone() }.parse(ActivityKind::Note, user()).unwrap_err();
+        let e = ActivityInput {
+            links: vec![link(), link()],
+            ..base.clone()
+        }
+        .parse(ActivityKind::Note, user())
+        .unwrap_err();
         assert_eq!(e.errors()[0].field, "links.1");
-        let e = ActivityInput { links: vec![Link { entity_type: EntityType::Tenant, entity_id: Uuid::nil() }], ..base }.parse(ActivityKind::Note, user()).unwrap_err();
+        let e = ActivityInput {
+            links: vec![Link {
+                entity_type: EntityType::Tenant,
+                entity_id: Uuid::nil(),
+            }],
+            ..base
+        }
+        .parse(ActivityKind::Note, user())
+        .unwrap_err();
         assert_eq!(e.errors()[0].field, "links.0.entity_type");
     }
 
@@ -424,9 +473,18 @@ mod tests {
         let paris = TimeZone::PARIS;
         // 23:30 UTC on 4 May is 01:30 on 5 May in Paris.
         let now = Utc.with_ymd_and_hms(2026, 5, 4, 23, 30, 0).unwrap();
-        assert_eq!(todo_bucket(Some(now - chrono::Duration::minutes(1)), now, paris), TodoBucket::Overdue);
-        assert_eq!(todo_bucket(Some(Utc.with_ymd_and_hms(2026, 5, 5, 20, 0, 0).unwrap()), now, paris), TodoBucket::Today);
-        assert_eq!(todo_bucket(Some(Utc.with_ymd_and_hms(2026, 5, 5, 22, 30, 0).unwrap()), now, paris), TodoBucket::Upcoming);
+        assert_eq!(
+            todo_bucket(Some(now - chrono::Duration::minutes(1)), now, paris),
+            TodoBucket::Overdue
+        );
+        assert_eq!(
+            todo_bucket(Some(Utc.with_ymd_and_hms(2026, 5, 5, 20, 0, 0).unwrap()), now, paris),
+            TodoBucket::Today
+        );
+        assert_eq!(
+            todo_bucket(Some(Utc.with_ymd_and_hms(2026, 5, 5, 22, 30, 0).unwrap()), now, paris),
+            TodoBucket::Upcoming
+        );
         assert_eq!(todo_bucket(None, now, paris), TodoBucket::Upcoming);
     }
 }

@@ -107,6 +107,8 @@ pub enum HistoryQuery {
         entity_type: EntityType,
         /// Entity id.
         entity_id: Uuid,
+        /// Only events strictly before this time (paging back through a timeline).
+        before: Option<DateTime<Utc>>,
     },
     /// Every event by one user in a period.
     Actor {
@@ -158,4 +160,29 @@ pub struct EventRecord {
     pub owner_id: Option<Uuid>,
     /// Field changes (sensitive values decrypted).
     pub changes: Vec<RecordedChange>,
+}
+
+/// Which activities an actor sees: those concerning a record in their scopes (every
+/// organization is visible), and those assigned to them.
+#[derive(Debug, Clone, Copy)]
+pub struct ActivityScope {
+    /// Tenant.
+    pub tenant_id: TenantId,
+    /// Visible contacts.
+    pub contacts: RecordScope,
+    /// Visible opportunities.
+    pub opportunities: RecordScope,
+    /// The acting user (sees what is assigned to them).
+    pub user: Option<UserId>,
+}
+
+/// Whose open tasks a to-do list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssigneeScope {
+    /// One user's.
+    User(UserId),
+    /// A manager's and their teams' members'.
+    TeamsLedBy(UserId),
+    /// Everyone's in the tenant.
+    Tenant,
 }

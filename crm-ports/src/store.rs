@@ -34,6 +34,8 @@ pub enum Deletable {
     Opportunity,
     /// A pipeline.
     Pipeline,
+    /// An activity.
+    Activity,
 }
 
 /// Tenants and their settings.
@@ -248,6 +250,7 @@ pub trait Store:
     + Health
     + crate::auth::AuthStore
     + IdempotencyStore
+    + ActivityStore
     + 'static
 {
 }
@@ -264,6 +267,7 @@ impl<T> Store for T where
         + Health
         + crate::auth::AuthStore
         + IdempotencyStore
+        + ActivityStore
         + 'static
 {
 }
@@ -310,4 +314,41 @@ pub trait IdempotencyStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Releases a started key whose request failed on the server side, so a retry runs.
     fn abandon_idempotent(&self, tenant: TenantId, user: UserId, key: &str) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// Activities (tasks, meetings, calls, emails, notes) with the records they concern.
+pub trait ActivityStore: Send + Sync {
+    /// Adds an activity with its links and attendees. A second activity with the same
+    /// `reminder_key` in the tenant is refused with `Duplicate { field: "reminder_key" }`
+    /// and writes nothing.
+    fn create_activity(&self, activity: &crm_domain::activity::Activity, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+    /// An activity inside the scope. `NotFound` otherwise.
+    fn activity(
+        &self,
+        scope: crate::query::ActivityScope,
+        id: crm_domain::ActivityId,
+    ) -> impl Future<Output = StoreResult<crm_domain::activity::Activity>> + Send;
+    /// Replaces an activity. `Conflict` on a stale version.
+    fn update_activity(
+        &self,
+        activity: &crm_domain::activity::Activity,
+        expected_version: i64,
+        event: &NewEvent,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Activities concerning a record, newest first, strictly before `before` when given.
+    /// The caller has checked that the record is visible.
+    fn activities_for(
+        &self,
+        tenant: TenantId,
+        link: crm_domain::activity::Link,
+        before: Option<chrono::DateTime<chrono::Utc>>,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<crm_domain::activity::Activity>>> + Send;
+    /// Open (not done) tasks of the assignees, at most `limit`.
+    fn open_tasks(
+        &self,
+        tenant: TenantId,
+        assignees: crate::query::AssigneeScope,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<crm_domain::activity::Activity>>> + Send;
 }

@@ -18,6 +18,7 @@ fn table(kind: Deletable) -> &'static str {
         Deletable::Organization => "organizations",
         Deletable::Opportunity => "opportunities",
         Deletable::Pipeline => "pipelines",
+        Deletable::Activity => "activities",
     }
 }
 

@@ -35,6 +35,8 @@ pub(crate) fn map_db(e: sqlx::Error) -> StoreError {
 fn unique_field(text: &str) -> &'static str {
     if text.contains("user_logins") || text.contains("operators") {
         "email"
+    } else if text.contains("reminder") {
+        "reminder_key"
     } else if text.contains("teams") {
         "name"
     } else {

@@ -183,7 +183,14 @@ impl<C: Cipher> EventLog for SqlStore<C> {
             .from("events")
             .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()));
         match query {
-            HistoryQuery::Entity { entity_type, entity_id } => {
+            HistoryQuery::Entity {
+                entity_type,
+                entity_id,
+                before,
+            } => {
+                if let Some(b) = before {
+                    q.and_where(Expr::col("at").lt(ts(*b)));
+                }
                 let ids = if *entity_type == EntityType::Contact {
                     self.merged_family(&mut tx, tenant, *entity_id).await?
                 } else {

@@ -26,6 +26,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0002_auth.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            3,
+            "activities".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0003_activities.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -26,6 +26,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0002_auth.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            3,
+            "activities".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0003_activities.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -40,7 +40,11 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             EntityType::Tenant if entity_id != tenant_id.as_uuid() => return Err(ServiceError::NotFound),
             _ => require(actor, Capability::ReadAudit)?,
         }
-        let q = HistoryQuery::Entity { entity_type, entity_id };
+        let q = HistoryQuery::Entity {
+            entity_type,
+            entity_id,
+            before: None,
+        };
         Ok(self.store.history(tenant_id, &q, limit.clamp(1, MAX_HISTORY)).await?)
     }
 

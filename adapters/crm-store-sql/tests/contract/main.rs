@@ -31,6 +31,7 @@ macro_rules! contract {
     };
 }
 
+mod activities;
 mod auth;
 mod contacts;
 mod duplicates;

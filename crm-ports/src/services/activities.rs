@@ -1,0 +1,310 @@
+//! Activities, timelines and to-do lists.
+
+use crate::app::{App, check_version, event, require, scope, tenant_of};
+use crate::auth::Credentials;
+use crate::env::{Clock, IdGenerator};
+use crate::error::{ServiceError, StoreError};
+use crate::query::{ActivityScope, AssigneeScope, EventRecord, HistoryQuery};
+use crate::store::{Deletable, Store};
+use chrono::{DateTime, Utc};
+use crm_domain::activity::{Activity, ActivityFields, ActivityInput, ActivityKind, Link, TodoBucket, sort_todo, todo_bucket};
+use crm_domain::event::EntityType;
+use crm_domain::user::Role;
+use crm_domain::visibility::{Capability, Owned, may_assign_owner, read_scope};
+use crm_domain::{ActivityId, Actor, ContactId, OpportunityId, OrganizationId, ValidationError, ViolationKind};
+
+/// Most entries of one timeline page.
+pub const MAX_TIMELINE: u32 = 200;
+/// Most open tasks in a to-do list.
+pub const MAX_TODO: u32 = 500;
+
+/// One entry of a record's timeline.
+#[derive(Debug, Clone)]
+pub enum TimelineEntry {
+    /// An activity concerning the record.
+    Activity(Box<Activity>),
+    /// A change of the record, from the event log.
+    Event(Box<EventRecord>),
+}
+
+impl TimelineEntry {
+    /// When it happened.
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            Self::Activity(a) => a.occurred_at(),
+            Self::Event(e) => e.at,
+        }
+    }
+}
+
+/// A to-do list: overdue work first.
+#[derive(Debug, Clone, Default)]
+pub struct Todo {
+    /// Past due, oldest first.
+    pub overdue: Vec<Activity>,
+    /// Due today in the tenant's time zone.
+    pub today: Vec<Activity>,
+    /// Later, or without a due time.
+    pub upcoming: Vec<Activity>,
+}
+
+fn activity_scope(actor: &Actor) -> Result<ActivityScope, ServiceError> {
+    Ok(ActivityScope {
+        tenant_id: tenant_of(actor)?,
+        contacts: read_scope(actor, Owned::Contact),
+        opportunities: read_scope(actor, Owned::Opportunity),
+        user: actor.user_id(),
+    })
+}
+
+impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// Fails with `NotFound` unless the actor may see the record.
+    pub(crate) async fn check_record_visible(&self, actor: &Actor, link: Link) -> Result<(), ServiceError> {
+        match link.entity_type {
+            EntityType::Contact => self
+                .store
+                .contact(scope(actor, Owned::Contact)?, ContactId::from_uuid(link.entity_id))
+                .await
+                .map(drop),
+            EntityType::Opportunity => self
+                .store
+                .opportunity(scope(actor, Owned::Opportunity)?, OpportunityId::from_uuid(link.entity_id))
+                .await
+                .map(drop),
+            EntityType::Organization => self
+                .store
+                .organization(tenant_of(actor)?, OrganizationId::from_uuid(link.entity_id))
+                .await
+                .map(drop),
+            _ => Err(StoreError::NotFound),
+        }
+        .map_err(ServiceError::from)
+    }
+
+    async fn check_activity_input(&self, actor: &Actor, fields: &ActivityFields, new_assignee: bool) -> Result<(), ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        for (i, l) in fields.links.iter().enumerate() {
+            match self.check_record_visible(actor, *l).await {
+                Ok(()) => {}
+                Err(ServiceError::NotFound) => {
+                    return Err(ValidationError::field(format!("links.{i}.entity_id"), ViolationKind::Unknown).into());
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        for (i, u) in fields.attendees.iter().enumerate() {
+            match self.store.user(tenant_id, *u).await {
+                Ok(_) => {}
+                Err(StoreError::NotFound) => return Err(ValidationError::field(format!("attendee_ids.{i}"), ViolationKind::Unknown).into()),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if new_assignee {
+            match self.store.user(tenant_id, fields.assignee_id).await {
+                Ok(_) => {}
+                Err(StoreError::NotFound) => return Err(ValidationError::field("assignee_id", ViolationKind::Unknown).into()),
+                Err(e) => return Err(e.into()),
+            }
+            let manager = self.store.team_manager_of(tenant_id, fields.assignee_id).await?;
+            if !may_assign_owner(actor, fields.assignee_id, manager) {
+                return Err(ServiceError::Forbidden);
+            }
+        }
+        Ok(())
+    }
+
+    /// Logs an activity concerning records the actor may see.
+    ///
+    /// # Errors
+    /// `Forbidden`, `Invalid` (kind, fields, a record that is not visible: `links.N.entity_id`).
+    pub async fn create_activity(&self, actor: &Actor, kind: &str, input: &ActivityInput) -> Result<Activity, ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        require(actor, Capability::WriteActivities)?;
+        let kind = ActivityKind::parse(kind).map_err(|e| e.at("kind"))?;
+        let me = actor
+            .user_id()
+            .or(input.assignee_id)
+            .ok_or_else(|| ValidationError::field("assignee_id", ViolationKind::Required))?;
+        let fields = input.parse(kind, me)?;
+        self.check_activity_input(actor, &fields, true).await?;
+        let now = self.clock.now();
+        let a = Activity {
+            id: ActivityId::from_uuid(self.new_id()),
+            tenant_id,
+            kind,
+            created_by: actor.user_id(),
+            fields,
+            done_at: None,
+            system: false,
+            reminder_key: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        let ev = event(
+            actor,
+            EntityType::Activity,
+            a.id.as_uuid(),
+            "created",
+            Some(a.fields.assignee_id.as_uuid()),
+            Activity::changes(None, &a),
+        );
+        self.store.create_activity(&a, &ev).await?;
+        Ok(a)
+    }
+
+    /// An activity the actor may see.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn activity(&self, actor: &Actor, id: ActivityId) -> Result<Activity, ServiceError> {
+        Ok(self.store.activity(activity_scope(actor)?, id).await?)
+    }
+
+    async fn change_activity(
+        &self,
+        actor: &Actor,
+        id: ActivityId,
+        expected_version: i64,
+        kind: &'static str,
+        change: impl FnOnce(&mut Activity) -> Result<(), ServiceError>,
+    ) -> Result<Activity, ServiceError> {
+        let before = self.activity(actor, id).await?;
+        require(actor, Capability::WriteActivities)?;
+        check_version(before.version, expected_version)?;
+        let mut after = before.clone();
+        change(&mut after)?;
+        after.version = expected_version + 1;
+        after.updated_at = self.clock.now();
+        let ev = event(
+            actor,
+            EntityType::Activity,
+            id.as_uuid(),
+            kind,
+            Some(after.fields.assignee_id.as_uuid()),
+            Activity::changes(Some(&before), &after),
+        );
+        self.store.update_activity(&after, expected_version, &ev).await?;
+        Ok(after)
+    }
+
+    /// Replaces an activity's fields (the kind stays).
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `Conflict`, `Invalid`.
+    pub async fn update_activity(
+        &self,
+        actor: &Actor,
+        id: ActivityId,
+        expected_version: i64,
+        input: &ActivityInput,
+    ) -> Result<Activity, ServiceError> {
+        let current = self.activity(actor, id).await?;
+        let fields = input.parse(current.kind, current.fields.assignee_id)?;
+        self.check_activity_input(actor, &fields, fields.assignee_id != current.fields.assignee_id)
+            .await?;
+        self.change_activity(actor, id, expected_version, "updated", |a| {
+            a.fields = fields;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Marks a task done (`done = true`) or open again.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `Conflict`, `Invalid` (`kind` when not a task).
+    pub async fn set_task_done(&self, actor: &Actor, id: ActivityId, expected_version: i64, done: bool) -> Result<Activity, ServiceError> {
+        let now = self.clock.now();
+        self.change_activity(actor, id, expected_version, if done { "completed" } else { "reopened" }, |a| {
+            if a.kind != ActivityKind::Task {
+                return Err(ValidationError::field("kind", ViolationKind::Unknown).into());
+            }
+            a.done_at = done.then_some(now);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Deletes an activity softly.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `Conflict`.
+    pub async fn delete_activity(&self, actor: &Actor, id: ActivityId, expected_version: i64) -> Result<(), ServiceError> {
+        let a = self.activity(actor, id).await?;
+        require(actor, Capability::WriteActivities)?;
+        check_version(a.version, expected_version)?;
+        let ev = event(
+            actor,
+            EntityType::Activity,
+            id.as_uuid(),
+            "deleted",
+            Some(a.fields.assignee_id.as_uuid()),
+            Vec::new(),
+        );
+        Ok(self
+            .store
+            .soft_delete(a.tenant_id, Deletable::Activity, id.as_uuid(), expected_version, &ev)
+            .await?)
+    }
+
+    /// A record's timeline: its activities and its changes, newest first, strictly before
+    /// `before` when given.
+    ///
+    /// # Errors
+    /// `NotFound` when the record is not visible.
+    pub async fn timeline(
+        &self,
+        actor: &Actor,
+        link: Link,
+        before: Option<DateTime<Utc>>,
+        limit: u32,
+    ) -> Result<Vec<TimelineEntry>, ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        self.check_record_visible(actor, link).await?;
+        let limit = limit.clamp(1, MAX_TIMELINE);
+        let activities = self.store.activities_for(tenant_id, link, before, limit).await?;
+        let q = HistoryQuery::Entity {
+            entity_type: link.entity_type,
+            entity_id: link.entity_id,
+            before,
+        };
+        let events = self.store.history(tenant_id, &q, limit).await?;
+        let mut all: Vec<TimelineEntry> = activities
+            .into_iter()
+            .map(|a| TimelineEntry::Activity(Box::new(a)))
+            .chain(events.into_iter().map(|e| TimelineEntry::Event(Box::new(e))))
+            .collect();
+        all.sort_by(|a, b| b.at().cmp(&a.at()));
+        all.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(all)
+    }
+
+    /// The to-do list: the actor's open tasks, or with `team` those of the teams a Manager
+    /// leads (all the tenant's for an Admin).
+    ///
+    /// # Errors
+    /// `Forbidden` for the operator.
+    pub async fn todo(&self, actor: &Actor, team: bool) -> Result<Todo, ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        let me = actor.user_id().ok_or(ServiceError::Forbidden)?;
+        let assignees = match (team, actor) {
+            (true, Actor::User { role: Role::Manager, .. }) => AssigneeScope::TeamsLedBy(me),
+            (true, Actor::User { role: Role::Admin, .. }) => AssigneeScope::Tenant,
+            _ => AssigneeScope::User(me),
+        };
+        let tz = self.store.tenant(tenant_id).await?.settings.time_zone;
+        let mut tasks = self.store.open_tasks(tenant_id, assignees, MAX_TODO).await?;
+        let now = self.clock.now();
+        sort_todo(&mut tasks, now, tz);
+        let mut todo = Todo::default();
+        for t in tasks {
+            match todo_bucket(t.fields.due_at, now, tz) {
+                TodoBucket::Overdue => todo.overdue.push(t),
+                TodoBucket::Today => todo.today.push(t),
+                TodoBucket::Upcoming => todo.upcoming.push(t),
+            }
+        }
+        Ok(todo)
+    }
+}
