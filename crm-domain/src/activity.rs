@@ -270,11 +270,7 @@ impl ActivityInput {
                 (Some(s), Some(e)) if e <= s => v.push("ends_at", ViolationKind::TooSmall),
                 _ => {}
             },
-            ActivityKind::Call => {
-                if self.direction.is_none() {
-                    v.push("direction", ViolationKind::Required);
-                }
-            }
+            ActivityKind::Call if self.direction.is_none() => v.push("direction", ViolationKind::Required),
             _ => {}
         }
         if let Some(d) = self.duration_seconds {
