@@ -275,7 +275,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             .map(|a| TimelineEntry::Activity(Box::new(a)))
             .chain(events.into_iter().map(|e| TimelineEntry::Event(Box::new(e))))
             .collect();
-        all.sort_by(|a, b| b.at().cmp(&a.at()));
+        all.sort_by_key(|e| std::cmp::Reverse(e.at()));
         all.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         Ok(all)
     }
