@@ -657,4 +657,73 @@ impl Client {
         push(&mut query, "user_id", user_id);
         self.send::<(), _>(Method::GET, "/api/v1/audit", &query, None, None).await
     }
+
+    // --- activities ---
+
+    /// Logs an activity (`a.kind` required).
+    ///
+    /// # Errors
+    /// `ValidationFailed`, `Forbidden`.
+    pub async fn create_activity(&self, a: &ActivityWrite) -> Result<Activity> {
+        self.send(Method::POST, "/api/v1/activities", &[], Some(a), None).await
+    }
+
+    /// An activity.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn activity(&self, id: Uuid) -> Result<Activity> {
+        self.send::<(), _>(Method::GET, &format!("/api/v1/activities/{id}"), &[], None, None)
+            .await
+    }
+
+    /// Replaces an activity's fields.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `PreconditionFailed`, `ValidationFailed`.
+    pub async fn update_activity(&self, id: Uuid, version: i64, a: &ActivityWrite) -> Result<Activity> {
+        let body = ActivityWrite { kind: None, ..a.clone() };
+        self.send(Method::PUT, &format!("/api/v1/activities/{id}"), &[], Some(&body), Some(version))
+            .await
+    }
+
+    /// Deletes an activity softly.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `PreconditionFailed`.
+    pub async fn delete_activity(&self, id: Uuid, version: i64) -> Result<()> {
+        self.send_empty::<()>(Method::DELETE, &format!("/api/v1/activities/{id}"), None, Some(version))
+            .await
+    }
+
+    /// Marks a task done (`done`) or open again.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `PreconditionFailed`, `ValidationFailed` (not a task).
+    pub async fn set_task_done(&self, id: Uuid, version: i64, done: bool) -> Result<Activity> {
+        let action = if done { "complete" } else { "reopen" };
+        self.send::<(), _>(Method::POST, &format!("/api/v1/activities/{id}/{action}"), &[], None, Some(version))
+            .await
+    }
+
+    /// Your to-do list (with `team`, your teams' for a Manager, everyone's for an Admin).
+    ///
+    /// # Errors
+    /// `Unauthenticated`.
+    pub async fn todo(&self, team: bool) -> Result<Todo> {
+        self.send::<(), _>(Method::GET, "/api/v1/todo", &[("team", team.to_string())], None, None)
+            .await
+    }
+
+    /// A record's timeline: `entity` is `contacts`, `organizations` or `opportunities`.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn timeline(&self, entity: &str, id: Uuid, before: Option<DateTime<Utc>>, limit: Option<u32>) -> Result<Vec<TimelineEntry>> {
+        let mut query = Vec::new();
+        push(&mut query, "before", before.map(|b| b.to_rfc3339()));
+        push(&mut query, "limit", limit);
+        self.send::<(), _>(Method::GET, &format!("/api/v1/{entity}/{id}/timeline"), &query, None, None)
+            .await
+    }
 }

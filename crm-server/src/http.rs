@@ -56,12 +56,23 @@ async fn log_requests<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Re
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Largest refused body still read to the end before answering 413.
+const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
 
 /// Refuses bodies over [`MAX_BODY_BYTES`] (413), whether announced by `Content-Length` or
 /// streamed.
 async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
     match req.header("content-length").map(str::parse::<usize>) {
-        Some(Ok(n)) if n > MAX_BODY_BYTES => return Err(api::problem::ApiError::new(api::problem::Code::PayloadTooLarge).into()),
+        Some(Ok(n)) if n > MAX_BODY_BYTES => {
+            // Read and drop a moderately large body before answering, so the client gets
+            // the 413 instead of a reset while it is still sending; beyond that, give up.
+            if n <= DRAIN_LIMIT {
+                let mut reader = req.take_body().into_async_read();
+                let mut buf = vec![0u8; 64 * 1024];
+                while matches!(tokio::io::AsyncReadExt::read(&mut reader, &mut buf).await, Ok(k) if k > 0) {}
+            }
+            return Err(api::problem::ApiError::new(api::problem::Code::PayloadTooLarge).into());
+        }
         Some(Ok(_)) => {}
         _ => {
             let body = req.take_body().into_bytes_limit(MAX_BODY_BYTES).await.map_err(|e| match e {

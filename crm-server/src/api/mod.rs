@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`: one file per resource, an OpenAPI document at
 //! `/api/openapi.json`, interactive docs at `/api/docs`, and every error as problem+json.
 
+pub mod activities;
 pub mod auth;
 pub mod common;
 pub mod contacts;
@@ -40,6 +41,8 @@ pub enum ApiTags {
     Opportunities,
     /// Forecast.
     Forecast,
+    /// Activities, timelines, to-do lists.
+    Activities,
     /// Audit history.
     Audit,
 }
@@ -91,6 +94,7 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings) -> OpenApiService<impl po
             organizations::OrganizationsApi { app: app.clone() },
             pipelines::PipelinesApi { app: app.clone() },
             opportunities::OpportunitiesApi { app: app.clone() },
+            activities::ActivitiesApi { app: app.clone() },
             history::AuditApi { app: app.clone() },
         ),
         "CRM API",

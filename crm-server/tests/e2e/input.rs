@@ -317,3 +317,71 @@ async fn versions_idempotency_csrf_and_rate_limits() {
     assert_eq!(locked.code(), Some(&ErrorCode::TooManyRequests));
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn activities_timeline_and_todo_through_the_sdk() {
+    use crm_sdk::models::{ActivityWrite, LinkRef};
+    let s = spawn_app().await;
+    let fx = tenant(&s, "Suivi").await;
+    let rep = fx.client(Role::Sales);
+    let c = rep
+        .create_contact(
+            &ContactWrite {
+                kind: "prospect".into(),
+                first_name: "Tim".into(),
+                last_name: "Line".into(),
+                ..ContactWrite::default()
+            },
+            false,
+        )
+        .await
+        .unwrap();
+    let link = vec![LinkRef {
+        entity_type: "contact".into(),
+        entity_id: c.id,
+    }];
+    let overdue = rep
+        .create_activity(&ActivityWrite {
+            kind: Some("task".into()),
+            subject: "Relancer".into(),
+            links: link.clone(),
+            due_at: Some(chrono::Utc::now() - chrono::Duration::hours(2)),
+            ..ActivityWrite::default()
+        })
+        .await
+        .unwrap();
+    let call = rep
+        .create_activity(&ActivityWrite {
+            kind: Some("call".into()),
+            subject: "Appel de découverte".into(),
+            body: Some("Intéressé, rappeler en janvier".into()),
+            direction: Some("outbound".into()),
+            duration_seconds: Some(420),
+            links: link.clone(),
+            ..ActivityWrite::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(call.body.as_deref(), Some("Intéressé, rappeler en janvier"));
+    let bad = rep
+        .create_activity(&ActivityWrite {
+            kind: Some("call".into()),
+            subject: "x".into(),
+            links: link.clone(),
+            ..ActivityWrite::default()
+        })
+        .await
+        .unwrap_err();
+    let crm_sdk::Error::Api { problem, .. } = bad else { panic!() };
+    assert_eq!(problem.errors[0].field, "direction");
+    let todo = rep.todo(false).await.unwrap();
+    assert_eq!(todo.overdue.iter().map(|a| a.id).collect::<Vec<_>>(), [overdue.id]);
+    let done = rep.set_task_done(overdue.id, overdue.version, true).await.unwrap();
+    assert!(done.done_at.is_some());
+    assert!(rep.todo(false).await.unwrap().overdue.is_empty());
+    let t = rep.timeline("contacts", c.id, None, None).await.unwrap();
+    let kinds: Vec<&str> = t.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["activity", "activity", "event"], "{t:?}");
+    assert_eq!(t[0].activity.as_ref().unwrap().id, call.id);
+    s.stop().await;
+}

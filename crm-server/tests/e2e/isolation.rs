@@ -103,6 +103,17 @@ async fn every_route_keeps_tenants_apart() {
         .unwrap();
     aa.delete_opportunity(opp_gone.id, 1).await.unwrap();
     let token = aa.create_token("intégration A", 30).await.unwrap();
+    let activity = aa
+        .raw(
+            "POST",
+            "/api/v1/activities",
+            Some(&json!({"kind": "task", "subject": "Rappeler Alice", "body": "secret de A", "links": [{"entity_type": "contact", "entity_id": contact.id}]})),
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(activity.status, 201, "{}", activity.body);
+    let activity_id: uuid::Uuid = activity.body["id"].as_str().unwrap().parse().unwrap();
 
     let a_ids: Vec<String> = [
         a.tenant_id,
@@ -116,6 +127,7 @@ async fn every_route_keeps_tenants_apart() {
         opp.id,
         opp_gone.id,
         token.token.id,
+        activity_id,
     ]
     .iter()
     .chain(a.users.values())
@@ -135,6 +147,10 @@ async fn every_route_keeps_tenants_apart() {
                 c.list_teams().await.unwrap(),
                 c.audit(from, to, None).await.unwrap().len(),
                 c.list_tokens().await.unwrap(),
+                c.raw("GET", &format!("/api/v1/activities/{activity_id}"), None, &[])
+                    .await
+                    .unwrap()
+                    .body,
             )
         }
     };
@@ -162,6 +178,8 @@ async fn every_route_keeps_tenants_apart() {
             a.team_id
         } else if path.starts_with("/api/v1/auth/tokens/") {
             token.token.id
+        } else if path.starts_with("/api/v1/activities/") {
+            activity_id
         } else {
             return None;
         };
@@ -292,6 +310,28 @@ async fn every_route_keeps_tenants_apart() {
         ),
         ("opportunity_history", (None, Expect::NotFound)),
         ("forecast", (None, Expect::Blind)),
+        (
+            "create_activity",
+            (
+                Some(json!({"kind": "note", "subject": "x", "links": [{"entity_type": "contact", "entity_id": contact.id}]})),
+                Expect::UnknownField("links.0.entity_id"),
+            ),
+        ),
+        ("get_activity", (None, Expect::NotFound)),
+        (
+            "update_activity",
+            (
+                Some(json!({"subject": "volé", "links": [{"entity_type": "organization", "entity_id": org.id}]})),
+                Expect::NotFound,
+            ),
+        ),
+        ("delete_activity", (None, Expect::NotFound)),
+        ("complete_task", (None, Expect::NotFound)),
+        ("reopen_task", (None, Expect::NotFound)),
+        ("todo", (None, Expect::Blind)),
+        ("contact_timeline", (None, Expect::NotFound)),
+        ("organization_timeline", (None, Expect::NotFound)),
+        ("opportunity_timeline", (None, Expect::NotFound)),
         ("audit_history", (None, Expect::Blind)),
     ]);
 
@@ -315,6 +355,9 @@ async fn every_route_keeps_tenants_apart() {
             }
             if op_id == "list_contacts" {
                 url.push_str(&format!("?organization_id={}&owner_id={}", org.id, a.user(Role::Admin)));
+            }
+            if op_id == "todo" {
+                url.push_str("?team=true");
             }
             if op_id == "list_opportunities" || op_id == "forecast" {
                 url.push_str(&format!("?pipeline_id={}", pipeline.id));

@@ -63,6 +63,16 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("list_tenants", [403, 403, 403, 403, 403]),
     ("create_tenant", [403, 403, 403, 403, 403]),
     ("audit_history", [200, 403, 403, 403, 200]),
+    ("create_activity", [201, 201, 201, 403, 403]),
+    ("get_activity", [200, 200, 200, 200, 200]),
+    ("update_activity", [200, 200, 200, 403, 403]),
+    ("delete_activity", [204, 204, 204, 403, 403]),
+    ("complete_task", [200, 200, 200, 403, 403]),
+    ("reopen_task", [200, 200, 200, 403, 403]),
+    ("todo", [200, 200, 200, 200, 200]),
+    ("contact_timeline", [200, 200, 200, 200, 200]),
+    ("organization_timeline", [200, 200, 200, 200, 200]),
+    ("opportunity_timeline", [200, 200, 200, 404, 200]),
     ("me", [200, 200, 200, 200, 200]),
     ("create_token", [201, 201, 201, 201, 201]),
     ("list_tokens", [200, 200, 200, 200, 200]),
@@ -144,6 +154,41 @@ impl Cell<'_> {
             .await
             .unwrap();
         (o.id, o.version, p)
+    }
+
+    /// A task owned by the Sales rep on their contact.
+    async fn task(&self, done: bool) -> (uuid::Uuid, i64) {
+        let (c, _) = self.contact().await;
+        let sales = Actor::User {
+            tenant_id: self.sales_tenant(),
+            user_id: self.sales,
+            role: Role::Sales,
+        };
+        let a = self
+            .app
+            .create_activity(
+                &sales,
+                "task",
+                &crm_domain::activity::ActivityInput {
+                    subject: format!("Tâche {}", self.n),
+                    links: vec![crm_domain::activity::Link {
+                        entity_type: crm_domain::event::EntityType::Contact,
+                        entity_id: c.as_uuid(),
+                    }],
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        if done {
+            let d = self.app.set_task_done(&sales, a.id, a.version, true).await.unwrap();
+            return (d.id.as_uuid(), d.version);
+        }
+        (a.id.as_uuid(), a.version)
+    }
+
+    fn sales_tenant(&self) -> TenantId {
+        TenantId::from_uuid(self.fx.tenant_id)
     }
 
     fn manager(&self) -> uuid::Uuid {
@@ -391,6 +436,52 @@ impl Cell<'_> {
             "audit_history" => (
                 "GET",
                 "/api/v1/audit?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z".into(),
+                None,
+                None,
+            ),
+            "create_activity" => {
+                let (c, _) = self.contact().await;
+                (
+                    "POST",
+                    "/api/v1/activities".into(),
+                    Some(json!({"kind": "note", "subject": "Note", "links": [{"entity_type": "contact", "entity_id": c}]})),
+                    None,
+                )
+            }
+            "get_activity" => ("GET", format!("/api/v1/activities/{}", self.task(false).await.0), None, None),
+            "update_activity" => {
+                let (id, v) = self.task(false).await;
+                let (c, _) = self.contact().await;
+                (
+                    "PUT",
+                    format!("/api/v1/activities/{id}"),
+                    Some(json!({"subject": "Modifiée", "links": [{"entity_type": "contact", "entity_id": c}]})),
+                    Some(v),
+                )
+            }
+            "delete_activity" => {
+                let (id, v) = self.task(false).await;
+                ("DELETE", format!("/api/v1/activities/{id}"), None, Some(v))
+            }
+            "complete_task" => {
+                let (id, v) = self.task(false).await;
+                ("POST", format!("/api/v1/activities/{id}/complete"), None, Some(v))
+            }
+            "reopen_task" => {
+                let (id, v) = self.task(true).await;
+                ("POST", format!("/api/v1/activities/{id}/reopen"), None, Some(v))
+            }
+            "todo" => ("GET", "/api/v1/todo?team=true".into(), None, None),
+            "contact_timeline" => ("GET", format!("/api/v1/contacts/{}/timeline", self.contact().await.0), None, None),
+            "organization_timeline" => (
+                "GET",
+                format!("/api/v1/organizations/{}/timeline", self.organization().await),
+                None,
+                None,
+            ),
+            "opportunity_timeline" => (
+                "GET",
+                format!("/api/v1/opportunities/{}/timeline", self.opportunity(false).await.0),
                 None,
                 None,
             ),
