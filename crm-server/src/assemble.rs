@@ -53,6 +53,8 @@ pub async fn open_app(config: &Config) -> Result<CrmApp, OpenStoreError> {
         }
         None => SqlStore::open_sqlite(&config.sqlite_path(), cipher).await?,
     };
+    // Several server processes may share PostgreSQL: wake this one's readers on others' writes.
+    let _listener = store.spawn_listener();
     let hashers = std::thread::available_parallelism().map_or(2, usize::from);
     Ok(App::new(store, Argon2Credentials::new(hashers)?))
 }

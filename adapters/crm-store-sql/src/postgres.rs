@@ -147,3 +147,39 @@ mod tests {
         assert!(!valid_role(""));
     }
 }
+
+impl<C: Cipher> SqlStore<C> {
+    /// On PostgreSQL, listens to `NOTIFY crm_events` (sent by every writer, in any process)
+    /// and wakes this process's subscribers; reconnects after a failure. A no-op on SQLite,
+    /// where writers wake subscribers themselves. Readers always catch up from the log, so
+    /// a missed notification only delays them.
+    pub fn spawn_listener(&self) -> Option<tokio::task::JoinHandle<()>> {
+        let crate::db::Pool::Postgres(pool) = &self.pool else { return None };
+        let pool = pool.clone();
+        let wake = self.wake.clone();
+        Some(tokio::spawn(async move {
+            loop {
+                match sqlx::postgres::PgListener::connect_with(&pool).await {
+                    Ok(mut listener) => {
+                        if listener.listen("crm_events").await.is_ok() {
+                            while let Ok(n) = listener.recv().await {
+                                let payload = n.payload();
+                                if let Some((t, seq)) = payload.split_once(':')
+                                    && let (Ok(t), Ok(seq)) = (t.parse::<uuid::Uuid>(), seq.parse::<i64>())
+                                {
+                                    let _ = wake.send(crate::Committed {
+                                        tenant_id: crm_domain::TenantId::from_uuid(t),
+                                        seq,
+                                    });
+                                }
+                            }
+                        }
+                        tracing::warn!("event listener disconnected; reconnecting");
+                    }
+                    Err(e) => tracing::warn!(error = %e, "event listener cannot connect; retrying"),
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }))
+    }
+}

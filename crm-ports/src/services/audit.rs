@@ -68,3 +68,87 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         Ok(self.store.events_after(tenant_id, after, limit.clamp(1, MAX_HISTORY)).await?)
     }
 }
+
+impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// Events after a cursor that the actor may see, oldest first, for the real-time
+    /// stream: changes of contacts and opportunities in their scopes (decided from the
+    /// owner each event carries), of activities they may see, and of everything every role
+    /// reads (organizations, pipelines, users, teams, the tenant). Returns the events and
+    /// the cursor to continue from (past the hidden ones too).
+    ///
+    /// # Errors
+    /// `Forbidden` for the operator.
+    pub async fn visible_events_after(&self, actor: &Actor, after: i64, limit: u32) -> Result<(Vec<EventRecord>, i64), ServiceError> {
+        use crm_domain::visibility::{RecordScope, read_scope};
+        let tenant_id = tenant_of(actor)?;
+        let events = self.store.events_after(tenant_id, after, limit.clamp(1, MAX_HISTORY)).await?;
+        let cursor = events.last().map_or(after, |e| e.seq);
+        let contacts = read_scope(actor, Owned::Contact);
+        let opportunities = read_scope(actor, Owned::Opportunity);
+        let mut managers: std::collections::HashMap<crm_domain::UserId, Option<crm_domain::UserId>> = std::collections::HashMap::new();
+        let mut out = Vec::with_capacity(events.len());
+        for e in events {
+            let owner = e.owner_id.map(crm_domain::UserId::from_uuid);
+            let by_owner = |scope: RecordScope, managers: &std::collections::HashMap<_, Option<crm_domain::UserId>>| match (scope, owner) {
+                (RecordScope::Tenant, _) => Some(true),
+                (RecordScope::Nothing, _) | (_, None) => Some(false),
+                (RecordScope::OwnedBy(_), Some(o)) => Some(scope.admits(o, None)),
+                (RecordScope::TeamsLedBy(_), Some(o)) => managers.get(&o).map(|m| scope.admits(o, *m)),
+            };
+            let visible = match e.entity_type {
+                EntityType::Contact | EntityType::Opportunity => {
+                    let scope = if e.entity_type == EntityType::Contact {
+                        contacts
+                    } else {
+                        opportunities
+                    };
+                    match by_owner(scope, &managers) {
+                        Some(v) => v,
+                        None => {
+                            let o = owner.ok_or(ServiceError::Internal("owner expected".into()))?;
+                            let m = self.store.team_manager_of(tenant_id, o).await?;
+                            managers.insert(o, m);
+                            scope.admits(o, m)
+                        }
+                    }
+                }
+                EntityType::Activity => {
+                    if (contacts == RecordScope::Tenant && opportunities == RecordScope::Tenant)
+                        || (owner.is_some() && owner == actor.user_id())
+                    {
+                        true
+                    } else {
+                        let scope = crate::query::ActivityScope {
+                            tenant_id,
+                            contacts,
+                            opportunities,
+                            user: actor.user_id(),
+                        };
+                        self.store
+                            .activity(scope, crm_domain::ActivityId::from_uuid(e.entity_id))
+                            .await
+                            .is_ok()
+                    }
+                }
+                _ => true,
+            };
+            if visible {
+                out.push(e);
+            }
+        }
+        Ok((out, cursor))
+    }
+
+    /// The newest event number of the actor's tenant (where a new stream starts).
+    ///
+    /// # Errors
+    /// `Forbidden` for the operator.
+    pub async fn latest_event(&self, actor: &Actor) -> Result<i64, ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        let q = HistoryQuery::Period {
+            from: chrono::DateTime::<chrono::Utc>::MIN_UTC,
+            to: chrono::DateTime::<chrono::Utc>::MAX_UTC,
+        };
+        Ok(self.store.history(tenant_id, &q, 1).await?.first().map_or(0, |e| e.seq))
+    }
+}

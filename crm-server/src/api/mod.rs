@@ -12,6 +12,7 @@ pub mod organizations;
 pub mod pipelines;
 pub mod problem;
 pub mod security;
+pub mod stream;
 pub mod tenants;
 pub mod users;
 
@@ -45,6 +46,8 @@ pub enum ApiTags {
     Activities,
     /// Audit history.
     Audit,
+    /// Real-time stream of changes.
+    Realtime,
 }
 
 /// A postal address.
@@ -96,6 +99,7 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings) -> OpenApiService<impl po
             opportunities::OpportunitiesApi { app: app.clone() },
             activities::ActivitiesApi { app: app.clone() },
             history::AuditApi { app: app.clone() },
+            stream::StreamApi { app: app.clone() },
         ),
         "CRM API",
         env!("CARGO_PKG_VERSION"),

@@ -5,5 +5,6 @@
 mod health;
 mod input;
 mod isolation;
+mod realtime;
 mod roles;
 mod support;
