@@ -136,18 +136,6 @@ impl<C: Cipher> SqlStore<C> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::valid_role;
-
-    #[test]
-    fn role_names() {
-        assert!(valid_role("crm_app"));
-        assert!(!valid_role("crm; DROP TABLE x"));
-        assert!(!valid_role(""));
-    }
-}
-
 impl<C: Cipher> SqlStore<C> {
     /// On PostgreSQL, listens to `NOTIFY crm_events` (sent by every writer, in any process)
     /// and wakes this process's subscribers; reconnects after a failure. A no-op on SQLite,
@@ -181,5 +169,17 @@ impl<C: Cipher> SqlStore<C> {
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_role;
+
+    #[test]
+    fn role_names() {
+        assert!(valid_role("crm_app"));
+        assert!(!valid_role("crm; DROP TABLE x"));
+        assert!(!valid_role(""));
     }
 }
