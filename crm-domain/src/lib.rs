@@ -21,6 +21,7 @@ pub mod organization;
 pub mod password;
 pub mod phone;
 pub mod pipeline;
+pub mod reminder;
 pub mod tenant;
 pub mod text;
 pub mod user;

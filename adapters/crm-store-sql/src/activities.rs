@@ -360,3 +360,31 @@ impl<C: Cipher> ActivityStore for SqlStore<C> {
         Ok(all)
     }
 }
+
+impl<C: Cipher> SqlStore<C> {
+    /// Live activities of a kind starting (meetings) or due (open tasks) in `[from, to)`.
+    pub(crate) async fn timed_activities(
+        &self,
+        tenant: TenantId,
+        kind: ActivityKind,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Activity>, StoreError> {
+        let col = if kind == ActivityKind::Task { "due_at" } else { "starts_at" };
+        let mut q = select(tenant);
+        q.and_where(Expr::col(("activities", "kind")).eq(kind.code()))
+            .and_where(Expr::col(("activities", col)).gte(ts(from)))
+            .and_where(Expr::col(("activities", col)).lt(ts(to)))
+            .order_by(("activities", col), Order::Asc)
+            .limit(u64::from(limit));
+        if kind == ActivityKind::Task {
+            q.and_where(Expr::col(("activities", "done_at")).is_null());
+        }
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
+        let rows = tx.fetch_all(&q).await?;
+        let all = self.activities_from_rows(&mut tx, tenant, &rows).await?;
+        tx.commit().await?;
+        Ok(all)
+    }
+}

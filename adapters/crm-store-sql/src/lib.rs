@@ -22,6 +22,7 @@ mod organizations;
 mod paging;
 mod pipelines;
 mod postgres;
+mod reminders;
 mod rows;
 mod scope;
 mod sqlite;

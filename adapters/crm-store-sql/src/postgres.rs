@@ -33,6 +33,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0003_activities.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            4,
+            "reminders".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0004_reminders.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -33,6 +33,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0003_activities.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            4,
+            "reminders".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0004_reminders.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -8,5 +8,6 @@ pub mod forecast;
 pub mod opportunities;
 pub mod organizations;
 pub mod pipelines;
+pub mod reminders;
 pub mod tenants;
 pub mod users;

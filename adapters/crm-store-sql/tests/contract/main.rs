@@ -41,5 +41,6 @@ mod opportunities;
 mod paging;
 mod pipelines;
 mod postgres_walls;
+mod reminders;
 mod storage;
 mod tenancy;
