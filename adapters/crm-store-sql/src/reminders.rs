@@ -139,7 +139,7 @@ impl<C: Cipher> ReminderStore for SqlStore<C> {
 
     async fn quiet_prospects(&self, tenant: TenantId, cutoff: DateTime<Utc>, limit: u32) -> Result<Vec<QuietProspect>, StoreError> {
         let t = tenant.as_uuid();
-        let quiet = Func::coalesce([Expr::col(("a", "occurred_at")).max(), Expr::col(("c", "created_at")).into()]);
+        let quiet = Func::coalesce([Expr::col(("a", "occurred_at")).max(), Expr::col(("c", "created_at"))]);
         let q = Query::select()
             .columns([("c", "id"), ("c", "owner_id"), ("c", "first_name"), ("c", "last_name")])
             .expr_as(quiet.clone(), "quiet_since")
