@@ -209,7 +209,7 @@ async fn rules_are_admin_only_and_versioned(h: &Harness) {
         h.app.update_reminder_rule(&admin, r.id, 1, RuleKind::TaskDue, true).await,
         Err(ServiceError::Conflict)
     ));
-    assert_eq!(h.app.reminder_rules(&admin).await.unwrap(), [r2.clone()]);
+    assert_eq!(h.app.reminder_rules(&admin).await.unwrap(), std::slice::from_ref(&r2));
     let (_, observer) = h.user(&admin, Role::Observer, None).await;
     assert!(matches!(h.app.reminder_rules(&observer).await, Err(ServiceError::Forbidden)));
     h.app.delete_reminder_rule(&admin, r.id, 2).await.unwrap();
