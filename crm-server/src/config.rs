@@ -71,6 +71,8 @@ pub struct FileConfig {
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
     /// Mark the session cookie `Secure` (the server is reached over TLS).
     pub secure_cookies: Option<bool>,
+    /// Seconds between two reminder scans; 0 turns the scheduler off.
+    pub reminder_interval_seconds: Option<u64>,
 }
 
 impl FileConfig {
@@ -112,6 +114,8 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Session cookie marked `Secure`.
     pub secure_cookies: bool,
+    /// Seconds between two reminder scans; 0: no scheduler.
+    pub reminder_interval_seconds: u64,
 }
 
 impl Config {
@@ -154,6 +158,7 @@ impl Config {
             log_format: over.log_format.or(file.log_format).unwrap_or_else(|| "pretty".into()),
             trusted_proxies: over.trusted_proxies.or(file.trusted_proxies).unwrap_or_default(),
             secure_cookies: over.secure_cookies.or(file.secure_cookies).unwrap_or(false),
+            reminder_interval_seconds: over.reminder_interval_seconds.or(file.reminder_interval_seconds).unwrap_or(60),
         }
     }
 }

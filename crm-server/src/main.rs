@@ -159,6 +159,7 @@ fn config(cli: &Cli, listen: Option<SocketAddr>) -> Result<Config, String> {
             Err(_) => None,
         },
         secure_cookies: std::env::var("CRM_SECURE_COOKIES").ok().map(|v| v == "true" || v == "1"),
+        reminder_interval_seconds: std::env::var("CRM_REMINDER_INTERVAL_SECONDS").ok().and_then(|v| v.parse().ok()),
     };
     Ok(Config::layered(file, over))
 }
@@ -216,6 +217,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("API : http://{addr}/api/v1 — documentation : http://{addr}/api/docs");
             if let Some(hint) = crm_server::cli::first_start_hint(&app).await {
                 println!("{hint}");
+            }
+            if cfg.reminder_interval_seconds > 0 {
+                crm_server::scheduler::spawn(app.clone(), Duration::from_secs(cfg.reminder_interval_seconds));
             }
             http::serve(
                 listener,

@@ -11,6 +11,7 @@ pub mod opportunities;
 pub mod organizations;
 pub mod pipelines;
 pub mod problem;
+pub mod reminders;
 pub mod security;
 pub mod stream;
 pub mod tenants;
@@ -100,6 +101,7 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings) -> OpenApiService<impl po
             activities::ActivitiesApi { app: app.clone() },
             history::AuditApi { app: app.clone() },
             stream::StreamApi { app: app.clone() },
+            reminders::RemindersApi { app: app.clone() },
         ),
         "CRM API",
         env!("CARGO_PKG_VERSION"),

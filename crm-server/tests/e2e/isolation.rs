@@ -114,6 +114,24 @@ async fn every_route_keeps_tenants_apart() {
         .unwrap();
     assert_eq!(activity.status, 201, "{}", activity.body);
     let activity_id: uuid::Uuid = activity.body["id"].as_str().unwrap().parse().unwrap();
+    let rule = aa
+        .raw("POST", "/api/v1/reminder-rules", Some(&json!({"kind": "task_due"})), &[])
+        .await
+        .unwrap();
+    let rule_id: uuid::Uuid = rule.body["id"].as_str().unwrap().parse().unwrap();
+    let due = aa
+        .raw(
+            "POST",
+            "/api/v1/activities",
+            Some(&json!({"kind": "task", "subject": "Échue", "due_at": chrono::Utc::now() - chrono::Duration::hours(1), "links": [{"entity_type": "contact", "entity_id": contact.id}]})),
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(due.status, 201);
+    aa.raw("POST", "/api/v1/reminder-rules/run", None, &[]).await.unwrap();
+    let notes = aa.raw("GET", "/api/v1/notifications", None, &[]).await.unwrap();
+    let notification_id: uuid::Uuid = notes.body[0]["id"].as_str().unwrap().parse().unwrap();
 
     let a_ids: Vec<String> = [
         a.tenant_id,
@@ -128,6 +146,8 @@ async fn every_route_keeps_tenants_apart() {
         opp_gone.id,
         token.token.id,
         activity_id,
+        rule_id,
+        notification_id,
     ]
     .iter()
     .chain(a.users.values())
@@ -180,6 +200,10 @@ async fn every_route_keeps_tenants_apart() {
             token.token.id
         } else if path.starts_with("/api/v1/activities/") {
             activity_id
+        } else if path.starts_with("/api/v1/reminder-rules/") {
+            rule_id
+        } else if path.starts_with("/api/v1/notifications/") {
+            notification_id
         } else {
             return None;
         };
@@ -329,6 +353,18 @@ async fn every_route_keeps_tenants_apart() {
         ("complete_task", (None, Expect::NotFound)),
         ("reopen_task", (None, Expect::NotFound)),
         ("todo", (None, Expect::Blind)),
+        ("list_reminder_rules", (None, Expect::Blind)),
+        ("create_reminder_rule", (Some(json!({"kind": "task_due"})), Expect::Blind)),
+        (
+            "update_reminder_rule",
+            (Some(json!({"kind": "no_activity", "days": 3})), Expect::NotFound),
+        ),
+        ("delete_reminder_rule", (None, Expect::NotFound)),
+        ("run_reminders", (None, Expect::Blind)),
+        ("list_notifications", (None, Expect::Blind)),
+        ("read_notification", (None, Expect::NotFound)),
+        ("read_all_notifications", (None, Expect::Blind)),
+        ("event_stream", (None, Expect::Blind)),
         ("contact_timeline", (None, Expect::NotFound)),
         ("organization_timeline", (None, Expect::NotFound)),
         ("opportunity_timeline", (None, Expect::NotFound)),
@@ -369,6 +405,25 @@ async fn every_route_keeps_tenants_apart() {
             } else {
                 bb.clone()
             };
+            if op_id == "event_stream" {
+                // A stream never ends: read B's whole log from the start for a moment.
+                let token = s
+                    .client
+                    .login(&b.emails[&Role::Admin], crate::support::PASSWORD)
+                    .await
+                    .unwrap()
+                    .token;
+                let events = crate::realtime::collect(&s.base, &token, Some(0), 10_000, std::time::Duration::from_millis(800)).await;
+                assert!(!events.is_empty(), "B's stream shows B's own changes");
+                for e in &events {
+                    let text = e.data.to_string();
+                    for id in &a_ids {
+                        assert!(!text.contains(id.as_str()), "the stream leaked A's id {id}: {text}");
+                    }
+                }
+                covered += 1;
+                continue;
+            }
             let r = client
                 .raw(&method.to_uppercase(), &url, body.as_ref(), &[("if-match", "\"1\"")])
                 .await

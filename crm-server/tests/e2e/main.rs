@@ -5,6 +5,6 @@
 mod health;
 mod input;
 mod isolation;
-mod realtime;
+pub mod realtime;
 mod roles;
 mod support;

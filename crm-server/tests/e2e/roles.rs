@@ -73,6 +73,14 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("contact_timeline", [200, 200, 200, 200, 200]),
     ("organization_timeline", [200, 200, 200, 200, 200]),
     ("opportunity_timeline", [200, 200, 200, 404, 200]),
+    ("list_reminder_rules", [200, 403, 403, 403, 403]),
+    ("create_reminder_rule", [201, 403, 403, 403, 403]),
+    ("update_reminder_rule", [200, 403, 403, 403, 403]),
+    ("delete_reminder_rule", [204, 403, 403, 403, 403]),
+    ("run_reminders", [200, 403, 403, 403, 403]),
+    ("list_notifications", [200, 200, 200, 200, 200]),
+    ("read_notification", [204, 204, 204, 204, 204]),
+    ("read_all_notifications", [200, 200, 200, 200, 200]),
     ("me", [200, 200, 200, 200, 200]),
     ("create_token", [201, 201, 201, 201, 201]),
     ("list_tokens", [200, 200, 200, 200, 200]),
@@ -196,7 +204,37 @@ impl Cell<'_> {
     }
 
     /// (method, path, body, version for If-Match) of an action on fresh records.
-    async fn request(&self, action: &str) -> (&'static str, String, Option<Value>, Option<i64>) {
+    async fn rule(&self) -> uuid::Uuid {
+        let admin = Actor::User {
+            tenant_id: self.sales_tenant(),
+            user_id: UserId::from_uuid(self.fx.user(Role::Admin)),
+            role: Role::Admin,
+        };
+        self.app
+            .create_reminder_rule(&admin, crm_domain::reminder::RuleKind::TaskDue, true)
+            .await
+            .unwrap()
+            .id
+    }
+
+    async fn notification_for(&self, role: Role) -> uuid::Uuid {
+        let n = crm_ports::store::Notification {
+            id: uuid::Uuid::now_v7(),
+            user_id: UserId::from_uuid(self.fx.user(role)),
+            kind: "task_due".into(),
+            subject: "Échéance".into(),
+            activity_id: None,
+            reminder_key: format!("matrice:{}", self.n),
+            created_at: chrono::Utc::now(),
+            read_at: None,
+        };
+        crm_ports::store::ReminderStore::create_notification(self.app.store(), self.sales_tenant(), &n)
+            .await
+            .unwrap();
+        n.id
+    }
+
+    async fn request(&self, action: &str, role: Role) -> (&'static str, String, Option<Value>, Option<i64>) {
         let contact_body = json!({"kind": "client", "first_name": "Nouveau", "last_name": format!("Contact{}", self.n)});
         match action {
             "list_contacts" => ("GET", "/api/v1/contacts".into(), None, None),
@@ -485,6 +523,29 @@ impl Cell<'_> {
                 None,
                 None,
             ),
+            "list_reminder_rules" => ("GET", "/api/v1/reminder-rules".into(), None, None),
+            "create_reminder_rule" => (
+                "POST",
+                "/api/v1/reminder-rules".into(),
+                Some(json!({"kind": "no_activity", "days": 7})),
+                None,
+            ),
+            "update_reminder_rule" => (
+                "PUT",
+                format!("/api/v1/reminder-rules/{}", self.rule().await),
+                Some(json!({"kind": "task_due", "enabled": false})),
+                Some(1),
+            ),
+            "delete_reminder_rule" => ("DELETE", format!("/api/v1/reminder-rules/{}", self.rule().await), None, Some(1)),
+            "run_reminders" => ("POST", "/api/v1/reminder-rules/run".into(), None, None),
+            "list_notifications" => ("GET", "/api/v1/notifications?unread=true".into(), None, None),
+            "read_notification" => (
+                "POST",
+                format!("/api/v1/notifications/{}/read", self.notification_for(role).await),
+                None,
+                None,
+            ),
+            "read_all_notifications" => ("POST", "/api/v1/notifications/read-all".into(), None, None),
             "me" => ("GET", "/api/v1/auth/me".into(), None, None),
             "create_token" => ("POST", "/api/v1/auth/tokens".into(), Some(json!({"name": "matrice"})), None),
             "list_tokens" => ("GET", "/api/v1/auth/tokens".into(), None, None),
@@ -510,7 +571,7 @@ async fn role_matrix() {
                 sales: UserId::from_uuid(fx.user(Role::Sales)),
                 n,
             };
-            let (method, path, body, version) = cell.request(action).await;
+            let (method, path, body, version) = cell.request(action, *role).await;
             let etag = version.map(|v| format!("\"{v}\""));
             let headers: Vec<(&str, &str)> = etag.iter().map(|e| ("if-match", e.as_str())).collect();
             let r = fx.client(*role).raw(method, &path, body.as_ref(), &headers).await.unwrap();
