@@ -694,3 +694,48 @@ pub struct Todo {
     /// Later.
     pub upcoming: Vec<Activity>,
 }
+
+/// A notification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    /// Id.
+    pub id: Uuid,
+    /// `meeting_soon`, `task_due`.
+    pub kind: String,
+    /// Subject.
+    pub subject: String,
+    /// Activity concerned.
+    pub activity_id: Option<Uuid>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Read.
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+/// A reminder rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReminderRule {
+    /// Id.
+    pub id: Uuid,
+    /// `no_activity`, `past_expected_close`, `meeting_soon`, `task_due`.
+    pub kind: String,
+    /// Quiet days.
+    pub days: Option<i64>,
+    /// Notice, minutes.
+    pub minutes: Option<i64>,
+    /// Enabled.
+    pub enabled: bool,
+    /// Version.
+    pub version: i64,
+}
+
+/// What a reminder scan did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanReport {
+    /// Tasks created.
+    pub tasks: i64,
+    /// Notifications created.
+    pub notifications: i64,
+    /// Already made earlier.
+    pub already_done: i64,
+}

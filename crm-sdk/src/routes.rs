@@ -726,4 +726,100 @@ impl Client {
         self.send::<(), _>(Method::GET, &format!("/api/v1/{entity}/{id}/timeline"), &query, None, None)
             .await
     }
+
+    // --- reminders and notifications ---
+
+    /// The tenant's reminder rules (Admin).
+    ///
+    /// # Errors
+    /// `Forbidden`.
+    pub async fn reminder_rules(&self) -> Result<Vec<ReminderRule>> {
+        self.send::<(), _>(Method::GET, "/api/v1/reminder-rules", &[], None, None).await
+    }
+
+    /// Adds a rule (Admin): `kind` with `days` (`no_activity`) or `minutes` (`meeting_soon`).
+    ///
+    /// # Errors
+    /// `Forbidden`, `ValidationFailed`.
+    pub async fn create_reminder_rule(&self, kind: &str, days: Option<i64>, minutes: Option<i64>, enabled: bool) -> Result<ReminderRule> {
+        let body = json!({"kind": kind, "days": days, "minutes": minutes, "enabled": enabled});
+        self.send(Method::POST, "/api/v1/reminder-rules", &[], Some(&body), None).await
+    }
+
+    /// Changes a rule (Admin).
+    ///
+    /// # Errors
+    /// `Forbidden`, `NotFound`, `PreconditionFailed`, `ValidationFailed`.
+    pub async fn update_reminder_rule(
+        &self,
+        id: Uuid,
+        version: i64,
+        kind: &str,
+        days: Option<i64>,
+        minutes: Option<i64>,
+        enabled: bool,
+    ) -> Result<ReminderRule> {
+        let body = json!({"kind": kind, "days": days, "minutes": minutes, "enabled": enabled});
+        self.send(
+            Method::PUT,
+            &format!("/api/v1/reminder-rules/{id}"),
+            &[],
+            Some(&body),
+            Some(version),
+        )
+        .await
+    }
+
+    /// Removes a rule (Admin).
+    ///
+    /// # Errors
+    /// `Forbidden`, `NotFound`, `PreconditionFailed`.
+    pub async fn delete_reminder_rule(&self, id: Uuid, version: i64) -> Result<()> {
+        self.send_empty::<()>(Method::DELETE, &format!("/api/v1/reminder-rules/{id}"), None, Some(version))
+            .await
+    }
+
+    /// Applies the rules now (Admin).
+    ///
+    /// # Errors
+    /// `Forbidden`.
+    pub async fn run_reminders(&self) -> Result<ScanReport> {
+        self.send::<(), _>(Method::POST, "/api/v1/reminder-rules/run", &[], None, None)
+            .await
+    }
+
+    /// Your notifications, newest first.
+    ///
+    /// # Errors
+    /// `Unauthenticated`.
+    pub async fn notifications(&self, unread_only: bool) -> Result<Vec<Notification>> {
+        self.send::<(), _>(
+            Method::GET,
+            "/api/v1/notifications",
+            &[("unread", unread_only.to_string())],
+            None,
+            None,
+        )
+        .await
+    }
+
+    /// Marks one notification read.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn read_notification(&self, id: Uuid) -> Result<()> {
+        self.send_empty::<()>(Method::POST, &format!("/api/v1/notifications/{id}/read"), None, None)
+            .await
+    }
+
+    /// Marks all your notifications read; how many changed.
+    ///
+    /// # Errors
+    /// `Unauthenticated`.
+    pub async fn read_all_notifications(&self) -> Result<i64> {
+        let v: Value = self
+            .send::<(), _>(Method::POST, "/api/v1/notifications/read-all", &[], None, None)
+            .await?;
+        Ok(v["count"].as_i64().unwrap_or(0))
+    }
 }

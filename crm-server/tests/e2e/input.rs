@@ -385,3 +385,68 @@ async fn activities_timeline_and_todo_through_the_sdk() {
     assert_eq!(t[0].activity.as_ref().unwrap().id, call.id);
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reminders_and_notifications_through_the_sdk() {
+    use crm_sdk::models::{ActivityWrite, LinkRef};
+    let s = spawn_app().await;
+    let fx = tenant(&s, "Rappels").await;
+    let admin = fx.client(Role::Admin);
+    let rep = fx.client(Role::Sales);
+    let rule = admin.create_reminder_rule("task_due", None, None, true).await.unwrap();
+    assert_eq!(rule.kind, "task_due");
+    assert_eq!(
+        admin
+            .create_reminder_rule("no_activity", None, None, true)
+            .await
+            .unwrap_err()
+            .code(),
+        Some(&ErrorCode::ValidationFailed)
+    );
+    assert_eq!(rep.reminder_rules().await.unwrap_err().code(), Some(&ErrorCode::Forbidden));
+    let c = rep
+        .create_contact(
+            &ContactWrite {
+                kind: "client".into(),
+                first_name: "Dora".into(),
+                last_name: "Due".into(),
+                ..ContactWrite::default()
+            },
+            false,
+        )
+        .await
+        .unwrap();
+    rep.create_activity(&ActivityWrite {
+        kind: Some("task".into()),
+        subject: "Signer le bon de commande".into(),
+        due_at: Some(chrono::Utc::now() - chrono::Duration::minutes(5)),
+        links: vec![LinkRef {
+            entity_type: "contact".into(),
+            entity_id: c.id,
+        }],
+        ..ActivityWrite::default()
+    })
+    .await
+    .unwrap();
+    let first = admin.run_reminders().await.unwrap();
+    let second = admin.run_reminders().await.unwrap();
+    assert_eq!((first.notifications, second.notifications, second.already_done), (1, 0, 1));
+    let notes = rep.notifications(true).await.unwrap();
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0].subject, "Signer le bon de commande");
+    assert_eq!(
+        admin.read_notification(notes[0].id).await.unwrap_err().code(),
+        Some(&ErrorCode::NotFound)
+    );
+    rep.read_notification(notes[0].id).await.unwrap();
+    assert!(rep.notifications(true).await.unwrap().is_empty());
+    assert_eq!(rep.read_all_notifications().await.unwrap(), 0);
+    let r2 = admin
+        .update_reminder_rule(rule.id, rule.version, "meeting_soon", None, Some(15), true)
+        .await
+        .unwrap();
+    assert_eq!(r2.minutes, Some(15));
+    admin.delete_reminder_rule(r2.id, r2.version).await.unwrap();
+    assert!(admin.reminder_rules().await.unwrap().is_empty());
+    s.stop().await;
+}
