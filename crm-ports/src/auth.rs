@@ -59,6 +59,8 @@ pub enum TokenKind {
     Session,
     /// A personal API token for integrations.
     Api,
+    /// The secret of a private calendar feed: grants that feed and nothing else.
+    Calendar,
 }
 
 impl TokenKind {
@@ -67,6 +69,7 @@ impl TokenKind {
         match self {
             Self::Session => "session",
             Self::Api => "api",
+            Self::Calendar => "calendar",
         }
     }
 }

@@ -252,6 +252,7 @@ pub trait Store:
     + IdempotencyStore
     + ActivityStore
     + ReminderStore
+    + CalendarStore
     + 'static
 {
 }
@@ -270,6 +271,7 @@ impl<T> Store for T where
         + IdempotencyStore
         + ActivityStore
         + ReminderStore
+        + CalendarStore
         + 'static
 {
 }
@@ -474,4 +476,18 @@ pub trait ReminderStore: Send + Sync {
         id: Option<Uuid>,
         at: chrono::DateTime<chrono::Utc>,
     ) -> impl Future<Output = StoreResult<u64>> + Send;
+}
+
+/// What a user's calendar feed carries.
+pub trait CalendarStore: Send + Sync {
+    /// Live meetings the user holds or attends starting in `[from, to)`, and the user's
+    /// open tasks with a due time, at most `limit`.
+    fn calendar_items(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<crm_domain::activity::Activity>>> + Send;
 }

@@ -388,3 +388,41 @@ impl<C: Cipher> SqlStore<C> {
         Ok(all)
     }
 }
+
+impl<C: Cipher> crm_ports::store::CalendarStore for SqlStore<C> {
+    async fn calendar_items(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Activity>, StoreError> {
+        let attending = Query::select()
+            .column("activity_id")
+            .from("activity_attendees")
+            .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+            .and_where(Expr::col("user_id").eq(user.as_uuid()))
+            .to_owned();
+        let a = |c: &'static str| Expr::col(("activities", c));
+        let meetings = a("kind")
+            .eq(ActivityKind::Meeting.code())
+            .and(a("starts_at").gte(ts(from)))
+            .and(a("starts_at").lt(ts(to)))
+            .and(a("assignee_id").eq(user.as_uuid()).or(a("id").in_subquery(attending)));
+        let tasks = a("kind")
+            .eq(ActivityKind::Task.code())
+            .and(a("done_at").is_null())
+            .and(a("due_at").is_not_null())
+            .and(a("assignee_id").eq(user.as_uuid()));
+        let mut q = select(tenant);
+        q.and_where(meetings.or(tasks))
+            .order_by(("activities", "occurred_at"), Order::Asc)
+            .limit(u64::from(limit));
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
+        let rows = tx.fetch_all(&q).await?;
+        let all = self.activities_from_rows(&mut tx, tenant, &rows).await?;
+        tx.commit().await?;
+        Ok(all)
+    }
+}

@@ -23,6 +23,7 @@ fn kind(code: &str) -> Result<TokenKind, StoreError> {
     match code {
         "session" => Ok(TokenKind::Session),
         "api" => Ok(TokenKind::Api),
+        "calendar" => Ok(TokenKind::Calendar),
         other => Err(StoreError::Internal(format!("stored token kind is invalid: {other}"))),
     }
 }

@@ -123,7 +123,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             Err(e) => return Err(e.into()),
         };
         let r = found.record;
-        if r.revoked_at.is_some() || r.expires_at <= self.clock.now() {
+        if r.revoked_at.is_some() || r.expires_at <= self.clock.now() || r.kind == TokenKind::Calendar {
             return Err(ServiceError::Unauthenticated);
         }
         let actor = match (r.principal, found.role) {

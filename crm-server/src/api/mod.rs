@@ -3,6 +3,7 @@
 
 pub mod activities;
 pub mod auth;
+pub mod calendar;
 pub mod common;
 pub mod contacts;
 pub mod history;
@@ -102,6 +103,7 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings) -> OpenApiService<impl po
             history::AuditApi { app: app.clone() },
             stream::StreamApi { app: app.clone() },
             reminders::RemindersApi { app: app.clone() },
+            calendar::CalendarApi { app: app.clone() },
         ),
         "CRM API",
         env!("CARGO_PKG_VERSION"),

@@ -132,6 +132,8 @@ async fn every_route_keeps_tenants_apart() {
     aa.raw("POST", "/api/v1/reminder-rules/run", None, &[]).await.unwrap();
     let notes = aa.raw("GET", "/api/v1/notifications", None, &[]).await.unwrap();
     let notification_id: uuid::Uuid = notes.body[0]["id"].as_str().unwrap().parse().unwrap();
+    let feed = aa.raw("POST", "/api/v1/calendar-feeds", None, &[]).await.unwrap();
+    let feed_id: uuid::Uuid = feed.body["feed"]["id"].as_str().unwrap().parse().unwrap();
 
     let a_ids: Vec<String> = [
         a.tenant_id,
@@ -148,6 +150,7 @@ async fn every_route_keeps_tenants_apart() {
         activity_id,
         rule_id,
         notification_id,
+        feed_id,
     ]
     .iter()
     .chain(a.users.values())
@@ -204,6 +207,8 @@ async fn every_route_keeps_tenants_apart() {
             rule_id
         } else if path.starts_with("/api/v1/notifications/") {
             notification_id
+        } else if path.starts_with("/api/v1/calendar-feeds/") {
+            feed_id
         } else {
             return None;
         };
@@ -365,6 +370,10 @@ async fn every_route_keeps_tenants_apart() {
         ("read_notification", (None, Expect::NotFound)),
         ("read_all_notifications", (None, Expect::Blind)),
         ("event_stream", (None, Expect::Blind)),
+        ("create_calendar_feed", (None, Expect::Blind)),
+        ("list_calendar_feeds", (None, Expect::Blind)),
+        ("revoke_calendar_feed", (None, Expect::NotFound)),
+        ("calendar_feed", (None, Expect::NotFound)),
         ("contact_timeline", (None, Expect::NotFound)),
         ("organization_timeline", (None, Expect::NotFound)),
         ("opportunity_timeline", (None, Expect::NotFound)),

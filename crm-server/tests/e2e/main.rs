@@ -2,6 +2,7 @@
 //! driven through the SDK.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod calendar;
 mod health;
 mod input;
 mod isolation;

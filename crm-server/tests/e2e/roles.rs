@@ -81,6 +81,9 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("list_notifications", [200, 200, 200, 200, 200]),
     ("read_notification", [204, 204, 204, 204, 204]),
     ("read_all_notifications", [200, 200, 200, 200, 200]),
+    ("create_calendar_feed", [201, 201, 201, 201, 201]),
+    ("list_calendar_feeds", [200, 200, 200, 200, 200]),
+    ("revoke_calendar_feed", [204, 204, 204, 204, 204]),
     ("me", [200, 200, 200, 200, 200]),
     ("create_token", [201, 201, 201, 201, 201]),
     ("list_tokens", [200, 200, 200, 200, 200]),
@@ -546,6 +549,17 @@ impl Cell<'_> {
                 None,
             ),
             "read_all_notifications" => ("POST", "/api/v1/notifications/read-all".into(), None, None),
+            "create_calendar_feed" => ("POST", "/api/v1/calendar-feeds".into(), None, None),
+            "list_calendar_feeds" => ("GET", "/api/v1/calendar-feeds".into(), None, None),
+            "revoke_calendar_feed" => {
+                let actor = Actor::User {
+                    tenant_id: self.sales_tenant(),
+                    user_id: UserId::from_uuid(self.fx.user(role)),
+                    role,
+                };
+                let (rec, _) = self.app.create_calendar_feed(&actor).await.unwrap();
+                ("DELETE", format!("/api/v1/calendar-feeds/{}", rec.id), None, None)
+            }
             "me" => ("GET", "/api/v1/auth/me".into(), None, None),
             "create_token" => ("POST", "/api/v1/auth/tokens".into(), Some(json!({"name": "matrice"})), None),
             "list_tokens" => ("GET", "/api/v1/auth/tokens".into(), None, None),
