@@ -253,6 +253,7 @@ pub trait Store:
     + ActivityStore
     + ReminderStore
     + CalendarStore
+    + TelephonyStore
     + 'static
 {
 }
@@ -272,6 +273,7 @@ impl<T> Store for T where
         + ActivityStore
         + ReminderStore
         + CalendarStore
+        + TelephonyStore
         + 'static
 {
 }
@@ -490,4 +492,39 @@ pub trait CalendarStore: Send + Sync {
         to: chrono::DateTime<chrono::Utc>,
         limit: u32,
     ) -> impl Future<Output = StoreResult<Vec<crm_domain::activity::Activity>>> + Send;
+}
+
+/// A call record that matched no contact, kept for triage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnmatchedCall {
+    /// Id.
+    pub id: Uuid,
+    /// Calling number as received (personal data).
+    pub caller: String,
+    /// Called number as received (personal data).
+    pub callee: String,
+    /// Start.
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    /// Length, seconds.
+    pub duration_seconds: i64,
+    /// `inbound` or `outbound`.
+    pub direction: String,
+    /// Link to the recording.
+    pub recording_url: Option<String>,
+    /// Received.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Telephony: contacts by phone (blind index) and unmatched calls.
+pub trait TelephonyStore: Send + Sync {
+    /// Live contacts of the whole tenant with this phone number, with their owners.
+    fn contacts_by_phone(
+        &self,
+        tenant: TenantId,
+        phone: &crm_domain::phone::PhoneNumber,
+    ) -> impl Future<Output = StoreResult<Vec<(ContactId, UserId)>>> + Send;
+    /// Keeps a call that matched nobody (its numbers sealed), with its event.
+    fn add_unmatched_call(&self, tenant: TenantId, call: &UnmatchedCall, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Unmatched calls, newest first.
+    fn unmatched_calls(&self, tenant: TenantId, limit: u32) -> impl Future<Output = StoreResult<Vec<UnmatchedCall>>> + Send;
 }

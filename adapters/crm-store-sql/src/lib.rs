@@ -26,6 +26,7 @@ mod reminders;
 mod rows;
 mod scope;
 mod sqlite;
+mod telephony;
 mod tenants;
 mod users;
 

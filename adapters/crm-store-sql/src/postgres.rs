@@ -40,6 +40,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0004_reminders.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            5,
+            "telephony".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0005_telephony.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

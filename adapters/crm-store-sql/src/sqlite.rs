@@ -40,6 +40,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0004_reminders.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            5,
+            "telephony".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0005_telephony.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -10,5 +10,6 @@ pub mod opportunities;
 pub mod organizations;
 pub mod pipelines;
 pub mod reminders;
+pub mod telephony;
 pub mod tenants;
 pub mod users;

@@ -15,6 +15,7 @@ pub mod problem;
 pub mod reminders;
 pub mod security;
 pub mod stream;
+pub mod telephony;
 pub mod tenants;
 pub mod users;
 
@@ -104,6 +105,7 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings) -> OpenApiService<impl po
             stream::StreamApi { app: app.clone() },
             reminders::RemindersApi { app: app.clone() },
             calendar::CalendarApi { app: app.clone() },
+            telephony::TelephonyApi { app: app.clone() },
         ),
         "CRM API",
         env!("CARGO_PKG_VERSION"),

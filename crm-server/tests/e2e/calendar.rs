@@ -132,3 +132,67 @@ for c in cal.walk():
     );
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn telephony_matches_by_phone_or_keeps_for_triage() {
+    use serde_json::json;
+    let s = spawn_app().await;
+    let fx = tenant(&s, "Standard").await;
+    let other = tenant(&s, "Autre standard").await;
+    let rep = fx.client(Role::Sales);
+    let admin = fx.client(Role::Admin);
+    let c = rep
+        .create_contact(
+            &ContactWrite {
+                kind: "client".into(),
+                first_name: "Télé".into(),
+                last_name: "Phone".into(),
+                phones: vec!["06 55 44 33 22".into()],
+                ..ContactWrite::default()
+            },
+            false,
+        )
+        .await
+        .unwrap();
+    let call = |caller: &str, dir: &str| json!({"caller": caller, "callee": "+33 1 00 00 00 00", "started_at": "2026-11-20T09:30:00Z", "duration_seconds": 125, "direction": dir, "recording_url": "https://pbx.exemple.fr/rec/42"});
+    // Written differently, the same number matches.
+    let r = admin
+        .raw("POST", "/api/v1/telephony/calls", Some(&call("+33655443322", "inbound")), &[])
+        .await
+        .unwrap();
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["matched"], true);
+    assert_eq!(r.body["activity"]["assignee_id"], c.owner_id.to_string());
+    let t = rep.timeline("contacts", c.id, None, None).await.unwrap();
+    let logged = t.iter().find_map(|e| e.activity.as_ref()).unwrap();
+    assert_eq!((logged.kind.as_str(), logged.duration_seconds), ("call", Some(125)));
+    // Unknown number: kept for triage, numbers readable by the Admin.
+    let r = admin
+        .raw("POST", "/api/v1/telephony/calls", Some(&call("07 11 22 33 44", "inbound")), &[])
+        .await
+        .unwrap();
+    assert_eq!(r.body["matched"], false);
+    let list = admin.raw("GET", "/api/v1/telephony/unmatched", None, &[]).await.unwrap();
+    assert_eq!(list.body[0]["caller"], "07 11 22 33 44");
+    // Another tenant's integration never matches this tenant's contacts.
+    let r = other
+        .client(Role::Admin)
+        .raw("POST", "/api/v1/telephony/calls", Some(&call("06 55 44 33 22", "inbound")), &[])
+        .await
+        .unwrap();
+    assert_eq!(r.body["matched"], false);
+    // Only Admins push calls; bad records name the field.
+    assert_eq!(
+        rep.raw("POST", "/api/v1/telephony/calls", Some(&call("06 55 44 33 22", "inbound")), &[])
+            .await
+            .unwrap()
+            .status,
+        403
+    );
+    let bad = admin
+        .raw("POST", "/api/v1/telephony/calls", Some(&call("06 55 44 33 22", "sideways")), &[])
+        .await
+        .unwrap();
+    assert_eq!((bad.status, bad.body["errors"][0]["field"].as_str()), (422, Some("direction")));
+    s.stop().await;
+}

@@ -374,6 +374,16 @@ async fn every_route_keeps_tenants_apart() {
         ("list_calendar_feeds", (None, Expect::Blind)),
         ("revoke_calendar_feed", (None, Expect::NotFound)),
         ("calendar_feed", (None, Expect::NotFound)),
+        (
+            "log_call",
+            (
+                Some(
+                    json!({"caller": "0601020304", "callee": "0102030405", "started_at": "2026-11-20T09:30:00Z", "duration_seconds": 5, "direction": "inbound"}),
+                ),
+                Expect::Blind,
+            ),
+        ),
+        ("unmatched_calls", (None, Expect::Blind)),
         ("contact_timeline", (None, Expect::NotFound)),
         ("organization_timeline", (None, Expect::NotFound)),
         ("opportunity_timeline", (None, Expect::NotFound)),

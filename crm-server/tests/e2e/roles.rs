@@ -84,6 +84,8 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("create_calendar_feed", [201, 201, 201, 201, 201]),
     ("list_calendar_feeds", [200, 200, 200, 200, 200]),
     ("revoke_calendar_feed", [204, 204, 204, 204, 204]),
+    ("log_call", [201, 403, 403, 403, 403]),
+    ("unmatched_calls", [200, 403, 403, 403, 403]),
     ("me", [200, 200, 200, 200, 200]),
     ("create_token", [201, 201, 201, 201, 201]),
     ("list_tokens", [200, 200, 200, 200, 200]),
@@ -560,6 +562,15 @@ impl Cell<'_> {
                 let (rec, _) = self.app.create_calendar_feed(&actor).await.unwrap();
                 ("DELETE", format!("/api/v1/calendar-feeds/{}", rec.id), None, None)
             }
+            "log_call" => (
+                "POST",
+                "/api/v1/telephony/calls".into(),
+                Some(
+                    json!({"caller": "0601020304", "callee": "0102030405", "started_at": "2026-11-20T09:30:00Z", "duration_seconds": 5, "direction": "inbound"}),
+                ),
+                None,
+            ),
+            "unmatched_calls" => ("GET", "/api/v1/telephony/unmatched".into(), None, None),
             "me" => ("GET", "/api/v1/auth/me".into(), None, None),
             "create_token" => ("POST", "/api/v1/auth/tokens".into(), Some(json!({"name": "matrice"})), None),
             "list_tokens" => ("GET", "/api/v1/auth/tokens".into(), None, None),
