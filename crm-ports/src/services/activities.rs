@@ -308,3 +308,65 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         Ok(todo)
     }
 }
+
+/// One part of the dashboard.
+#[derive(Debug, Clone)]
+pub struct DashboardSection {
+    /// `overdue`, `today`, `meetings`, `upcoming`.
+    pub name: &'static str,
+    /// Its activities, in order.
+    pub items: Vec<Activity>,
+}
+
+/// The actor's day at a glance, overdue work first.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    /// Sections in display order: overdue tasks, today's tasks, the next seven days'
+    /// meetings, later tasks.
+    pub sections: Vec<DashboardSection>,
+    /// Unread notifications.
+    pub unread_notifications: usize,
+}
+
+impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// The dashboard data: overdue tasks first (oldest first), then today's, then the
+    /// meetings of the next seven days, then later tasks; and the unread notifications.
+    ///
+    /// # Errors
+    /// `Forbidden` for the operator.
+    pub async fn dashboard(&self, actor: &Actor) -> Result<Dashboard, ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        let me = actor.user_id().ok_or(ServiceError::Forbidden)?;
+        let todo = self.todo(actor, false).await?;
+        let now = self.clock.now();
+        let meetings: Vec<Activity> = self
+            .store
+            .calendar_items(tenant_id, me, now, now + chrono::Duration::days(7), 200)
+            .await?
+            .into_iter()
+            .filter(|a| a.kind == ActivityKind::Meeting)
+            .collect();
+        let unread = self.store.notifications(tenant_id, me, true, 500).await?.len();
+        Ok(Dashboard {
+            sections: vec![
+                DashboardSection {
+                    name: "overdue",
+                    items: todo.overdue,
+                },
+                DashboardSection {
+                    name: "today",
+                    items: todo.today,
+                },
+                DashboardSection {
+                    name: "meetings",
+                    items: meetings,
+                },
+                DashboardSection {
+                    name: "upcoming",
+                    items: todo.upcoming,
+                },
+            ],
+            unread_notifications: unread,
+        })
+    }
+}

@@ -470,3 +470,46 @@ impl ActivitiesApi {
         self.timeline_of(&auth, EntityType::Opportunity, id.0, before.0, limit.0).await
     }
 }
+
+/// One part of the dashboard.
+#[derive(Debug, Clone, Object)]
+pub struct DashboardSectionDto {
+    /// `overdue`, `today`, `meetings` or `upcoming`.
+    pub name: String,
+    /// Its activities, in order.
+    pub items: Vec<ActivityDto>,
+}
+
+/// Your day at a glance.
+#[derive(Debug, Clone, Object)]
+pub struct DashboardDto {
+    /// In display order, overdue work first.
+    pub sections: Vec<DashboardSectionDto>,
+    /// Unread notifications.
+    pub unread_notifications: i64,
+}
+
+pub struct DashboardApi {
+    pub app: CrmApp,
+}
+
+#[OpenApi(tag = "ApiTags::Activities")]
+impl DashboardApi {
+    /// Your day at a glance: overdue tasks first (oldest first), today's tasks, the next
+    /// seven days' meetings, later tasks, and the number of unread notifications.
+    #[oai(path = "/api/v1/dashboard", method = "get", operation_id = "dashboard")]
+    async fn dashboard(&self, auth: Auth) -> ApiResult<Json<DashboardDto>> {
+        let d = self.app.dashboard(&auth.actor()).await?;
+        Ok(Json(DashboardDto {
+            sections: d
+                .sections
+                .iter()
+                .map(|s| DashboardSectionDto {
+                    name: s.name.into(),
+                    items: s.items.iter().map(ActivityDto::from).collect(),
+                })
+                .collect(),
+            unread_notifications: i64::try_from(d.unread_notifications).unwrap_or(i64::MAX),
+        }))
+    }
+}

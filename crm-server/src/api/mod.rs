@@ -101,6 +101,7 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings) -> OpenApiService<impl po
             pipelines::PipelinesApi { app: app.clone() },
             opportunities::OpportunitiesApi { app: app.clone() },
             activities::ActivitiesApi { app: app.clone() },
+            activities::DashboardApi { app: app.clone() },
             history::AuditApi { app: app.clone() },
             stream::StreamApi { app: app.clone() },
             reminders::RemindersApi { app: app.clone() },

@@ -23,12 +23,18 @@ use tokio::sync::broadcast::error::RecvError;
 
 /// Longest wait between two looks at the log.
 const POLL: Duration = Duration::from_secs(5);
+/// How often the stream's credential is checked again.
+const RECHECK: Duration = Duration::from_secs(30);
 /// Keep-alive comment interval.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 struct State {
     app: CrmApp,
     actor: Actor,
+    /// The credential the stream was opened with, checked again every [`RECHECK`]: a
+    /// logout, revocation or expiry ends the stream.
+    secret: Option<String>,
+    checked_at: std::time::Instant,
     cursor: i64,
     wake: tokio::sync::broadcast::Receiver<crm_store_sql::Committed>,
     pending: VecDeque<EventDto>,
@@ -37,6 +43,14 @@ struct State {
 async fn next(mut s: State) -> Option<(EventDto, State)> {
     let tenant = s.actor.tenant_id()?;
     loop {
+        if s.checked_at.elapsed() >= RECHECK {
+            if let Some(secret) = &s.secret
+                && s.app.authenticate(secret).await.is_err()
+            {
+                return None;
+            }
+            s.checked_at = std::time::Instant::now();
+        }
         if let Some(e) = s.pending.pop_front() {
             return Some((e, s));
         }
@@ -80,6 +94,7 @@ impl StreamApi {
     #[oai(path = "/api/v1/events", method = "get", operation_id = "event_stream")]
     async fn events(
         &self,
+        req: &poem::Request,
         auth: Auth,
         #[oai(name = "Last-Event-ID")] last_event_id: Header<Option<String>>,
         /// Resume after this sequence number (for clients that cannot send headers).
@@ -95,9 +110,16 @@ impl StreamApi {
             (None, Some(a)) => a.max(0),
             (None, None) => self.app.latest_event(&actor).await?,
         };
+        let secret = req
+            .header("authorization")
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_owned())
+            .or_else(|| req.cookie().get(super::security::SESSION_COOKIE).map(|c| c.value_str().to_owned()));
         let state = State {
             app: self.app.clone(),
             actor,
+            secret,
+            checked_at: std::time::Instant::now(),
             cursor,
             wake: self.app.store().subscribe(),
             pending: VecDeque::new(),

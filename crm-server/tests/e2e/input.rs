@@ -376,6 +376,15 @@ async fn activities_timeline_and_todo_through_the_sdk() {
     assert_eq!(problem.errors[0].field, "direction");
     let todo = rep.todo(false).await.unwrap();
     assert_eq!(todo.overdue.iter().map(|a| a.id).collect::<Vec<_>>(), [overdue.id]);
+    let dash = rep.raw("GET", "/api/v1/dashboard", None, &[]).await.unwrap();
+    let names: Vec<&str> = dash.body["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["overdue", "today", "meetings", "upcoming"]);
+    assert_eq!(dash.body["sections"][0]["items"][0]["id"], overdue.id.to_string());
     let done = rep.set_task_done(overdue.id, overdue.version, true).await.unwrap();
     assert!(done.done_at.is_some());
     assert!(rep.todo(false).await.unwrap().overdue.is_empty());

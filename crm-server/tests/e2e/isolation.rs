@@ -358,6 +358,7 @@ async fn every_route_keeps_tenants_apart() {
         ("complete_task", (None, Expect::NotFound)),
         ("reopen_task", (None, Expect::NotFound)),
         ("todo", (None, Expect::Blind)),
+        ("dashboard", (None, Expect::Blind)),
         ("list_reminder_rules", (None, Expect::Blind)),
         ("create_reminder_rule", (Some(json!({"kind": "task_due"})), Expect::Blind)),
         (

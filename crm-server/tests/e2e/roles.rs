@@ -70,6 +70,7 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("complete_task", [200, 200, 200, 403, 403]),
     ("reopen_task", [200, 200, 200, 403, 403]),
     ("todo", [200, 200, 200, 200, 200]),
+    ("dashboard", [200, 200, 200, 200, 200]),
     ("contact_timeline", [200, 200, 200, 200, 200]),
     ("organization_timeline", [200, 200, 200, 200, 200]),
     ("opportunity_timeline", [200, 200, 200, 404, 200]),
@@ -515,6 +516,7 @@ impl Cell<'_> {
                 ("POST", format!("/api/v1/activities/{id}/reopen"), None, Some(v))
             }
             "todo" => ("GET", "/api/v1/todo?team=true".into(), None, None),
+            "dashboard" => ("GET", "/api/v1/dashboard".into(), None, None),
             "contact_timeline" => ("GET", format!("/api/v1/contacts/{}/timeline", self.contact().await.0), None, None),
             "organization_timeline" => (
                 "GET",
