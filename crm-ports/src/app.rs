@@ -19,6 +19,7 @@ pub struct App<S, K, C = SystemClock, I = UuidV7> {
     pub(crate) creds: Arc<K>,
     pub(crate) clock: C,
     pub(crate) ids: I,
+    pub(crate) auth_cache: Arc<crate::services::auth::AuthCache>,
 }
 
 impl<S, K, C: Clone, I: Clone> Clone for App<S, K, C, I> {
@@ -28,6 +29,7 @@ impl<S, K, C: Clone, I: Clone> Clone for App<S, K, C, I> {
             creds: Arc::clone(&self.creds),
             clock: self.clock.clone(),
             ids: self.ids.clone(),
+            auth_cache: Arc::clone(&self.auth_cache),
         }
     }
 }
@@ -47,6 +49,7 @@ impl<S, K, C, I> App<S, K, C, I> {
             creds: Arc::new(credentials),
             clock,
             ids,
+            auth_cache: Arc::default(),
         }
     }
 

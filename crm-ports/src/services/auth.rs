@@ -32,6 +32,43 @@ pub struct Session {
     pub actor: Actor,
 }
 
+/// How long a verified token is trusted without asking the store again. Logout, password
+/// changes, revocations and role changes made through this process apply at once; made
+/// through another process, within this delay.
+pub const AUTH_CACHE_SECONDS: i64 = 5;
+
+/// Recently verified tokens, by secret hash.
+#[derive(Debug, Default)]
+pub struct AuthCache {
+    entries: std::sync::Mutex<CacheMap>,
+}
+
+type CacheMap = std::collections::HashMap<[u8; 32], (Authenticated, DateTime<Utc>)>;
+
+impl AuthCache {
+    fn get(&self, key: &[u8; 32], now: DateTime<Utc>) -> Option<Authenticated> {
+        let map = self.entries.lock().ok()?;
+        map.get(key).filter(|(_, until)| *until > now).map(|(a, _)| a.clone())
+    }
+
+    fn put(&self, key: [u8; 32], auth: Authenticated, until: DateTime<Utc>) {
+        if let Ok(mut map) = self.entries.lock() {
+            if map.len() >= 10_000 {
+                map.clear();
+            }
+            map.insert(key, (auth, until));
+        }
+    }
+
+    /// Forgets every cached token of a principal (after a logout, a password change, a
+    /// revocation or a role change).
+    pub(crate) fn forget(&self, principal: Principal) {
+        if let Ok(mut map) = self.entries.lock() {
+            map.retain(|_, (a, _)| a.principal != principal);
+        }
+    }
+}
+
 /// A request's verified credentials.
 #[derive(Debug, Clone)]
 pub struct Authenticated {
@@ -117,7 +154,12 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// # Errors
     /// `Unauthenticated` when unknown, expired or revoked.
     pub async fn authenticate(&self, secret: &str) -> Result<Authenticated, ServiceError> {
-        let found = match self.store.find_token(&self.creds.secret_hash(secret)).await {
+        let key = self.creds.secret_hash(secret);
+        let now = self.clock.now();
+        if let Some(a) = self.auth_cache.get(&key, now) {
+            return Ok(a);
+        }
+        let found = match self.store.find_token(&key).await {
             Ok(f) => f,
             Err(StoreError::NotFound) => return Err(ServiceError::Unauthenticated),
             Err(e) => return Err(e.into()),
@@ -131,13 +173,16 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             (Principal::Operator { .. }, _) => Actor::Operator,
             (Principal::User { .. }, None) => return Err(ServiceError::Unauthenticated),
         };
-        Ok(Authenticated {
+        let auth = Authenticated {
             actor,
             token_id: r.id,
             kind: r.kind,
             principal: r.principal,
             csrf_hash: r.csrf_hash,
-        })
+        };
+        let until = (now + Duration::seconds(AUTH_CACHE_SECONDS)).min(r.expires_at);
+        self.auth_cache.put(key, auth.clone(), until);
+        Ok(auth)
     }
 
     /// Whether `presented` is the CSRF token of this session (constant-time compare).
@@ -152,7 +197,9 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// # Errors
     /// Store failures.
     pub async fn logout(&self, auth: &Authenticated) -> Result<(), ServiceError> {
-        Ok(self.store.revoke_token(auth.principal, auth.token_id, self.clock.now()).await?)
+        self.store.revoke_token(auth.principal, auth.token_id, self.clock.now()).await?;
+        self.auth_cache.forget(auth.principal);
+        Ok(())
     }
 
     /// Changes the caller's password after checking the current one; ends all their
@@ -176,10 +223,11 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             return Err(ServiceError::Forbidden);
         };
         let ev = event(actor, EntityType::User, user_id.as_uuid(), "password_changed", None, Vec::new());
-        Ok(self
-            .store
+        self.store
             .set_password(tenant_id, user_id, &new_hash, self.clock.now(), &ev)
-            .await?)
+            .await?;
+        self.auth_cache.forget(Principal::User { tenant_id, user_id });
+        Ok(())
     }
 
     /// Sets another user's password (Admin), ending their sessions.
@@ -192,7 +240,9 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         crate::app::require(actor, crm_domain::visibility::Capability::ManageUsers)?;
         let hash = self.hash_new_password(password, "password").await?;
         let ev = event(actor, EntityType::User, user.as_uuid(), "password_set", None, Vec::new());
-        Ok(self.store.set_password(tenant_id, user, &hash, self.clock.now(), &ev).await?)
+        self.store.set_password(tenant_id, user, &hash, self.clock.now(), &ev).await?;
+        self.auth_cache.forget(Principal::User { tenant_id, user_id: user });
+        Ok(())
     }
 
     /// Issues a personal API token; the secret is returned once.
@@ -242,7 +292,10 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// # Errors
     /// `NotFound` when it is not theirs.
     pub async fn revoke_api_token(&self, actor: &Actor, id: Uuid) -> Result<(), ServiceError> {
-        Ok(self.store.revoke_token(principal_of(actor)?, id, self.clock.now()).await?)
+        let principal = principal_of(actor)?;
+        self.store.revoke_token(principal, id, self.clock.now()).await?;
+        self.auth_cache.forget(principal);
+        Ok(())
     }
 
     /// Creates a platform operator (from the command line only: no actor).

@@ -81,10 +81,11 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         if !mine.iter().any(|t| t.id == id) {
             return Err(ServiceError::NotFound);
         }
-        Ok(self
-            .store
+        self.store
             .revoke_token(Principal::User { tenant_id, user_id }, id, self.clock.now())
-            .await?)
+            .await?;
+        self.auth_cache.forget(Principal::User { tenant_id, user_id });
+        Ok(())
     }
 
     /// The feed a secret opens: the user's meetings (held or attended) and open tasks.

@@ -182,6 +182,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             user_changes(Some(&before), &after),
         );
         self.store.update_user(&after, expected_version, &ev).await?;
+        self.auth_cache.forget(crate::auth::Principal::User { tenant_id, user_id: id });
         Ok(after)
     }
 
