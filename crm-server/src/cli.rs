@@ -142,3 +142,28 @@ pub async fn first_start_hint(app: &CrmApp) -> Option<String> {
             .to_owned()
     })
 }
+
+/// `crm seed demo`, and `crm serve --demo` on an empty installation: loads the
+/// demonstration data set and says how to log in.
+///
+/// # Errors
+/// A message.
+pub async fn load_demo(app: &CrmApp, seed: u64) -> Result<String, String> {
+    let start = std::time::Instant::now();
+    let r = crm_seeds::demo::load(app, seed, crm_seeds::demo::DemoSize::Full)
+        .await
+        .map_err(|e| explain(&e))?;
+    let mut out = format!(
+        "Données de démonstration chargées en {:.1} s : {} entreprises, {} contacts, {} opportunités, {} activités.\nComptes (mot de passe : {}) :\n",
+        start.elapsed().as_secs_f64(),
+        r.tenants,
+        r.contacts,
+        r.opportunities,
+        r.activities,
+        crm_seeds::demo::DEMO_PASSWORD
+    );
+    for l in &r.logins {
+        out.push_str(&format!("  {:<34} {:<10} {}\n", l.company, l.role.code(), l.email));
+    }
+    Ok(out)
+}

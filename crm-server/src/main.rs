@@ -37,6 +37,14 @@ enum Command {
         /// Address to listen on (default 127.0.0.1:8080).
         #[arg(long, env = "CRM_LISTEN")]
         listen: Option<SocketAddr>,
+        /// Load the demonstration data when the installation is empty (never in production).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Demonstration data.
+    Seed {
+        #[command(subcommand)]
+        action: SeedCmd,
     },
     /// Platform operators.
     Operator {
@@ -64,6 +72,16 @@ enum Command {
         /// The application role that `crm serve` connects as.
         #[arg(long, env = "CRM_APP_ROLE", default_value = "crm_app")]
         app_role: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SeedCmd {
+    /// Loads ten demonstration companies through the application services.
+    Demo {
+        /// Seed of the generator (same seed, same data).
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
     },
 }
 
@@ -203,7 +221,7 @@ async fn open_admin(cli: &Cli) -> Result<crm_server::CrmApp, String> {
 
 async fn run(cli: Cli) -> Result<(), String> {
     match &cli.command {
-        Command::Serve { listen } => {
+        Command::Serve { listen, demo } => {
             let cfg = config(&cli, *listen)?;
             init_logs(&cfg.log_format);
             let app = open_app(&cfg).await.map_err(|e| e.to_string())?;
@@ -216,7 +234,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("CRM prêt sur http://{addr} ({backend}, données : {})", cfg.data_dir.display());
             println!("API : http://{addr}/api/v1 — documentation : http://{addr}/api/docs");
             if let Some(hint) = crm_server::cli::first_start_hint(&app).await {
-                println!("{hint}");
+                if *demo {
+                    println!("{}", cli::load_demo(&app, 2026).await?);
+                } else {
+                    println!("{hint}");
+                }
             }
             if cfg.reminder_interval_seconds > 0 {
                 crm_server::scheduler::spawn(app.clone(), Duration::from_secs(cfg.reminder_interval_seconds));
@@ -229,6 +251,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             )
             .await
             .map_err(|e| e.to_string())
+        }
+        Command::Seed { action } => {
+            let app = open_admin(&cli).await?;
+            let SeedCmd::Demo { seed } = action;
+            println!("{}", cli::load_demo(&app, *seed).await?);
+            Ok(())
         }
         Command::Operator { action } => {
             let app = open_admin(&cli).await?;

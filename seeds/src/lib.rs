@@ -6,6 +6,7 @@
 //! French mobile and landline numbers.
 #![forbid(unsafe_code)]
 
+pub mod demo;
 mod names;
 
 use chrono::NaiveDate;

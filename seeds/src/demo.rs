@@ -1,0 +1,439 @@
+//! The demonstration data set: ten French companies of different trades, each with teams,
+//! a user in every role, its own pipeline, organizations, 500 contacts, opportunities spread
+//! over the stages with their histories, activities over the last 18 months and a few
+//! planted duplicates. Loaded through the application services, so every rule applies and
+//! the event log is filled. The plan is deterministic (seeded); ids and times are not.
+
+use crate::Generator;
+use chrono::{Duration, Utc};
+use crm_domain::activity::{ActivityInput, Link};
+use crm_domain::event::EntityType;
+use crm_domain::pipeline::StageInput;
+use crm_domain::user::Role;
+use crm_domain::{Actor, UserId};
+use crm_ports::services::tenants::NewTenant;
+use crm_ports::services::users::{NewUser, TeamInput};
+use crm_ports::store::Store;
+use crm_ports::{App, Clock, Credentials, IdGenerator, ServiceError};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "demo-crm-2026";
+
+/// How much to load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoSize {
+    /// Ten companies, 500 contacts each (the demo).
+    Full,
+    /// Two companies, 60 contacts each (tests).
+    Small,
+}
+
+/// One company of the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompanyPlan {
+    /// Name.
+    pub name: &'static str,
+    /// Web domain of its users' emails.
+    pub domain: &'static str,
+    /// Trade.
+    pub trade: &'static str,
+    /// Pipeline stages with probabilities.
+    pub stages: Vec<(&'static str, i64)>,
+}
+
+/// The companies, in order.
+pub fn companies() -> Vec<CompanyPlan> {
+    let std = |a: &'static str, b: &'static str, c: &'static str, d: &'static str| vec![(a, 10), (b, 30), (c, 60), (d, 85)];
+    vec![
+        CompanyPlan {
+            name: "Fournitures Industrielles Martin",
+            domain: "fim-martin.fr",
+            trade: "Fournitures industrielles",
+            stages: std("Qualification", "Devis", "Négociation", "Bon pour accord"),
+        },
+        CompanyPlan {
+            name: "Duval Informatique",
+            domain: "duval-info.fr",
+            trade: "Services informatiques",
+            stages: std("Découverte", "Maquette", "Proposition", "Contrat"),
+        },
+        CompanyPlan {
+            name: "Immobilière du Rhône",
+            domain: "immo-rhone.fr",
+            trade: "Immobilier",
+            stages: std("Premier contact", "Visite", "Offre", "Compromis"),
+        },
+        CompanyPlan {
+            name: "Lumière Formation",
+            domain: "lumiere-formation.fr",
+            trade: "Formation professionnelle",
+            stages: std("Besoin", "Programme", "Devis", "Convention"),
+        },
+        CompanyPlan {
+            name: "Vins et Domaines Garnier",
+            domain: "garnier-vins.fr",
+            trade: "Négoce de vins",
+            stages: std("Dégustation", "Échantillons", "Tarif", "Commande"),
+        },
+        CompanyPlan {
+            name: "Bâtiment Moreau",
+            domain: "batiment-moreau.fr",
+            trade: "BTP",
+            stages: std("Appel d'offres", "Métré", "Chiffrage", "Ordre de service"),
+        },
+        CompanyPlan {
+            name: "Transports Lefèvre",
+            domain: "transports-lefevre.fr",
+            trade: "Transport et logistique",
+            stages: std("Demande", "Cotation", "Essai", "Contrat cadre"),
+        },
+        CompanyPlan {
+            name: "Saveurs d'Aquitaine",
+            domain: "saveurs-aquitaine.fr",
+            trade: "Agroalimentaire",
+            stages: std("Référencement", "Échantillons", "Négociation", "Accord"),
+        },
+        CompanyPlan {
+            name: "Cabinet Conseil Rousseau",
+            domain: "conseil-rousseau.fr",
+            trade: "Conseil",
+            stages: std("Rencontre", "Diagnostic", "Proposition", "Lettre de mission"),
+        },
+        CompanyPlan {
+            name: "Santé Plus Distribution",
+            domain: "santeplus-distrib.fr",
+            trade: "Santé",
+            stages: std("Prospection", "Présentation", "Essai", "Référencement"),
+        },
+    ]
+}
+
+/// A demo account to print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoLogin {
+    /// Company.
+    pub company: &'static str,
+    /// Role.
+    pub role: Role,
+    /// Login email (password [`DEMO_PASSWORD`]).
+    pub email: String,
+}
+
+/// What was loaded.
+#[derive(Debug, Clone, Default)]
+pub struct DemoReport {
+    /// Companies.
+    pub tenants: usize,
+    /// Contacts (planted duplicates included).
+    pub contacts: usize,
+    /// Opportunities.
+    pub opportunities: usize,
+    /// Activities.
+    pub activities: usize,
+    /// One login per role and company.
+    pub logins: Vec<DemoLogin>,
+}
+
+/// Loads the demo data set.
+///
+/// # Errors
+/// The first service error (a partial load stays: every write is its own transaction).
+pub async fn load<S: Store, K: Credentials, C: Clock, I: IdGenerator>(
+    app: &App<S, K, C, I>,
+    seed: u64,
+    size: DemoSize,
+) -> Result<DemoReport, ServiceError> {
+    let (n_companies, n_contacts, n_orgs, n_deals, n_activities) = match size {
+        DemoSize::Full => (10, 500, 40, 120, 200),
+        DemoSize::Small => (2, 60, 8, 15, 20),
+    };
+    let mut report = DemoReport::default();
+    let today = Utc::now();
+    for (ci, plan) in companies().into_iter().take(n_companies).enumerate() {
+        let g = Generator::new(seed.wrapping_add(ci as u64 * 1_000_003));
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (ci as u64 + 1));
+        let admin_email = format!("admin@{}", plan.domain);
+        let (tenant, admin) = app
+            .create_tenant(
+                &Actor::Operator,
+                &NewTenant {
+                    name: plan.name.into(),
+                    admin_email: admin_email.clone(),
+                    admin_name: "Administratrice".into(),
+                    admin_password: Some(DEMO_PASSWORD.into()),
+                    ..NewTenant::default()
+                },
+            )
+            .await?;
+        report.tenants += 1;
+        let admin_actor = Actor::User {
+            tenant_id: tenant.id,
+            user_id: admin.id,
+            role: Role::Admin,
+        };
+        report.logins.push(DemoLogin {
+            company: plan.name,
+            role: Role::Admin,
+            email: admin_email,
+        });
+        let create_user = |role: Role, local: String, name: String| {
+            let email = format!("{local}@{}", plan.domain);
+            (
+                email.clone(),
+                NewUser {
+                    email,
+                    display_name: name,
+                    role: role.code().into(),
+                    team_id: None,
+                    password: Some(DEMO_PASSWORD.into()),
+                },
+            )
+        };
+        let mut managers = Vec::new();
+        for (i, name) in ["Sophie Bernard", "Marc Lambert"].into_iter().enumerate() {
+            let (email, u) = create_user(Role::Manager, format!("manager{}", i + 1), name.into());
+            managers.push(app.create_user(&admin_actor, &u).await?);
+            if i == 0 {
+                report.logins.push(DemoLogin {
+                    company: plan.name,
+                    role: Role::Manager,
+                    email,
+                });
+            }
+        }
+        let mut teams = Vec::new();
+        for (i, (name, territory)) in [("Équipe Nord", "Nord"), ("Équipe Sud", "Sud")].into_iter().enumerate() {
+            teams.push(
+                app.create_team(
+                    &admin_actor,
+                    &TeamInput {
+                        name: name.into(),
+                        manager_id: managers[i].id,
+                        territory: Some(territory.into()),
+                    },
+                )
+                .await?,
+            );
+        }
+        let mut owners: Vec<UserId> = managers.iter().map(|m| m.id).collect();
+        for (i, name) in ["Julie Petit", "Thomas Girard", "Camille Roux", "Antoine Faure"]
+            .into_iter()
+            .enumerate()
+        {
+            let (email, mut u) = create_user(Role::Sales, format!("commercial{}", i + 1), name.into());
+            u.team_id = Some(teams[i % 2].id);
+            owners.push(app.create_user(&admin_actor, &u).await?.id);
+            if i == 0 {
+                report.logins.push(DemoLogin {
+                    company: plan.name,
+                    role: Role::Sales,
+                    email,
+                });
+            }
+        }
+        for (role, local, name) in [
+            (Role::Marketing, "marketing", "Léa Moreau"),
+            (Role::Observer, "direction", "Paul Mercier"),
+        ] {
+            let (email, u) = create_user(role, local.into(), name.into());
+            app.create_user(&admin_actor, &u).await?;
+            report.logins.push(DemoLogin {
+                company: plan.name,
+                role,
+                email,
+            });
+        }
+        let stages: Vec<StageInput> = plan
+            .stages
+            .iter()
+            .map(|(n, p)| StageInput {
+                id: None,
+                name: (*n).into(),
+                probability: *p,
+            })
+            .collect();
+        let pipeline = app.create_pipeline(&admin_actor, "Ventes", &stages).await?;
+        let mut orgs = Vec::new();
+        for o in g.organizations(n_orgs) {
+            orgs.push(app.create_organization(&admin_actor, &o).await?.id);
+        }
+        let mut contacts = Vec::new();
+        for (i, (mut input, org)) in g.contacts(n_contacts as u64, n_orgs).enumerate() {
+            input.organization_id = org.map(|o| orgs[o as usize]);
+            let owner = owners[i % owners.len()];
+            contacts.push(app.create_contact(&admin_actor, &input, Some(owner), true).await?);
+        }
+        // Planted duplicates: the same email in capitals, the same phone written otherwise,
+        // a first name one letter away.
+        for (k, src) in contacts.iter().take(3).cloned().collect::<Vec<_>>().into_iter().enumerate() {
+            let (mut dup, _) = g.contact(k as u64, 0);
+            dup.first_name = src.fields.first_name.to_string();
+            dup.last_name = src.fields.last_name.to_string();
+            dup.emails = match k {
+                0 => src.fields.emails.iter().map(|e| e.as_str().to_uppercase()).collect(),
+                _ => vec![format!("doublon{k}@{}", plan.domain)],
+            };
+            dup.phones = match (k, src.fields.phones.first()) {
+                (1, Some(p)) => vec![p.as_str().replacen("+33", "0", 1)],
+                _ => Vec::new(),
+            };
+            if k == 2 {
+                dup.first_name.push('e');
+            }
+            contacts.push(app.create_contact(&admin_actor, &dup, Some(src.owner_id), true).await?);
+        }
+        report.contacts += contacts.len();
+        for i in 0..n_deals {
+            let (mut input, steps) = g.opportunity(i, today.date_naive(), pipeline.stages.len());
+            let c = &contacts[(i as usize * 7) % contacts.len()];
+            input.contact_ids = vec![c.id];
+            input.organization_id = c.fields.organization_id;
+            let mut o = app
+                .create_opportunity(&admin_actor, pipeline.id, None, &input, Some(c.owner_id))
+                .await?;
+            for s in 1..=steps {
+                o = app.move_opportunity(&admin_actor, o.id, o.version, pipeline.stages[s].id).await?;
+            }
+            let roll = rng.random_range(0..100);
+            if steps + 1 == pipeline.stages.len() && roll < 60 {
+                app.win_opportunity(&admin_actor, o.id, o.version).await?;
+            } else if roll < 12 {
+                app.lose_opportunity(
+                    &admin_actor,
+                    o.id,
+                    o.version,
+                    ["Prix trop élevé", "Concurrent retenu", "Projet reporté"][roll as usize % 3],
+                )
+                .await?;
+            }
+            report.opportunities += 1;
+        }
+        for i in 0..n_activities {
+            let c = &contacts[rng.random_range(0..contacts.len())];
+            let link = vec![Link {
+                entity_type: EntityType::Contact,
+                entity_id: c.id.as_uuid(),
+            }];
+            let when = today - Duration::minutes(rng.random_range(60..(540 * 24 * 60)));
+            let owner_actor = Actor::User {
+                tenant_id: tenant.id,
+                user_id: admin.id,
+                role: Role::Admin,
+            };
+            let (kind, input) = match i % 5 {
+                0 => (
+                    "call",
+                    ActivityInput {
+                        subject: "Appel de suivi".into(),
+                        direction: Some("outbound".into()),
+                        duration_seconds: Some(rng.random_range(30..1800)),
+                        starts_at: Some(when),
+                        body: Some("Intéressé ; rappeler après le comité.".into()),
+                        links: link,
+                        assignee_id: Some(c.owner_id),
+                        ..ActivityInput::default()
+                    },
+                ),
+                1 => (
+                    "meeting",
+                    ActivityInput {
+                        subject: "Rendez-vous de présentation".into(),
+                        starts_at: Some(when),
+                        ends_at: Some(when + Duration::hours(1)),
+                        place: Some("Chez le client".into()),
+                        links: link,
+                        assignee_id: Some(c.owner_id),
+                        ..ActivityInput::default()
+                    },
+                ),
+                2 => (
+                    "note",
+                    ActivityInput {
+                        subject: "Note".into(),
+                        body: Some("Budget validé, décision au prochain trimestre.".into()),
+                        starts_at: Some(when),
+                        links: link,
+                        assignee_id: Some(c.owner_id),
+                        ..ActivityInput::default()
+                    },
+                ),
+                3 => (
+                    "email",
+                    ActivityInput {
+                        subject: "Envoi de la documentation".into(),
+                        direction: Some("outbound".into()),
+                        starts_at: Some(when),
+                        links: link,
+                        assignee_id: Some(c.owner_id),
+                        ..ActivityInput::default()
+                    },
+                ),
+                _ => {
+                    let due = today + Duration::hours(rng.random_range(-72..240));
+                    (
+                        "task",
+                        ActivityInput {
+                            subject: "Relancer le devis".into(),
+                            due_at: Some(due),
+                            links: link,
+                            assignee_id: Some(c.owner_id),
+                            ..ActivityInput::default()
+                        },
+                    )
+                }
+            };
+            app.create_activity(&owner_actor, kind, &input).await?;
+            report.activities += 1;
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_plan_is_deterministic() {
+        assert_eq!(companies(), companies());
+        assert_eq!(companies().len(), 10);
+        let trades: std::collections::HashSet<_> = companies().iter().map(|c| c.trade).collect();
+        assert_eq!(trades.len(), 10, "ten different trades");
+        let a = Generator::new(2026);
+        let b = Generator::new(2026);
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        for i in 0..500 {
+            assert_eq!(format!("{:?}", a.contact(i, 40)), format!("{:?}", b.contact(i, 40)));
+        }
+        for i in 0..120 {
+            assert_eq!(
+                format!("{:?}", a.opportunity(i, today, 4)),
+                format!("{:?}", b.opportunity(i, today, 4))
+            );
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn loads_through_the_services() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = crm_crypto::Keyring::from_spec("1:0909090909090909090909090909090909090909090909090909090909090909").unwrap();
+        let store = crm_store_sql::SqlStore::open_sqlite(&dir.path().join("demo.db"), crm_crypto::RingCipher::new(keys))
+            .await
+            .unwrap();
+        let app = App::new(store, crm_crypto::Argon2Credentials::with_params(2, 256, 1).unwrap());
+        let r = load(&app, 7, DemoSize::Small).await.unwrap();
+        assert_eq!((r.tenants, r.contacts, r.opportunities, r.activities), (2, 2 * 63, 2 * 15, 2 * 20));
+        assert_eq!(r.logins.len(), 2 * 5);
+        // Every role can log in with the demo password.
+        for l in &r.logins {
+            let s = app.login(&l.email, DEMO_PASSWORD).await.unwrap();
+            match s.actor {
+                Actor::User { role, .. } => assert_eq!(role, l.role),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+}
