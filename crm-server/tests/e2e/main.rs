@@ -9,4 +9,5 @@ mod input;
 mod isolation;
 pub mod realtime;
 mod roles;
+mod scenarios;
 mod support;

@@ -1,0 +1,153 @@
+//! The demonstration scenarios of `docs/scenarios/`, replayed on the demo data set (the
+//! reduced size: two companies).
+
+use crate::support::spawn_app;
+use crm_sdk::models::{ActivityWrite, LinkRef, PipelineWrite, StageWrite};
+use crm_sdk::{ContactQuery, ErrorCode, OpportunityQuery};
+use crm_seeds::demo::{DEMO_PASSWORD, DemoSize, load};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_scenarios_per_role() {
+    let s = spawn_app().await;
+    load(&s.app, 2026, DemoSize::Small).await.unwrap();
+    let login = |email: &'static str| {
+        let client = s.client.clone();
+        async move { client.with_token(&client.login(email, DEMO_PASSWORD).await.unwrap().token) }
+    };
+
+    // Admin: a pipeline, a stage renamed, a reminder rule, all in the audit history.
+    let admin = login("admin@fim-martin.fr").await;
+    let stages = |names: [&str; 4]| PipelineWrite {
+        name: "Grands comptes".into(),
+        stages: names
+            .iter()
+            .zip([10, 35, 60, 90])
+            .map(|(n, p)| StageWrite {
+                id: None,
+                name: (*n).into(),
+                probability: p,
+            })
+            .collect(),
+    };
+    let p = admin
+        .create_pipeline(&stages(["Découverte", "Audit", "Proposition", "Signature"]))
+        .await
+        .unwrap();
+    let mut bad = stages(["A", "B", "C", "D"]);
+    bad.stages[2].probability = 20;
+    assert_eq!(
+        admin.create_pipeline(&bad).await.unwrap_err().code(),
+        Some(&ErrorCode::ValidationFailed)
+    );
+    let mut renamed = stages(["Découverte", "Audit technique", "Proposition", "Signature"]);
+    for (w, s) in renamed.stages.iter_mut().zip(&p.stages) {
+        w.id = Some(s.id);
+    }
+    let p2 = admin.update_pipeline(p.id, p.version, &renamed).await.unwrap();
+    assert_eq!(p2.stages[1].name, "Audit technique");
+    assert_eq!(p2.stages[1].id, p.stages[1].id);
+    admin.create_reminder_rule("no_activity", Some(21), None, true).await.unwrap();
+    let audit = admin
+        .audit(
+            chrono::Utc::now() - chrono::Duration::hours(1),
+            chrono::Utc::now() + chrono::Duration::hours(1),
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(audit.iter().any(|e| e.entity_id == p.id && e.kind == "updated"));
+
+    // Manager: team prospects, an assignment inside the team (and one outside refused), the
+    // forecast by owner, the team's to-do list.
+    let manager = login("manager1@fim-martin.fr").await;
+    let users = manager.list_users().await.unwrap();
+    let id_of = |local: &str| users.iter().find(|u| u.email.starts_with(local)).unwrap().id;
+    let prospects = manager
+        .list_contacts(&ContactQuery {
+            kind: Some("prospect".into()),
+            limit: Some(200),
+            ..ContactQuery::default()
+        })
+        .await
+        .unwrap();
+    assert!(!prospects.items.is_empty());
+    let team = [id_of("manager1"), id_of("commercial1"), id_of("commercial3")];
+    assert!(
+        prospects.items.iter().all(|c| team.contains(&c.owner_id)),
+        "a manager sees only their teams' contacts"
+    );
+    let c = &prospects.items[0];
+    let moved = manager.assign_contact(c.id, c.version, id_of("commercial3")).await.unwrap();
+    assert_eq!(moved.owner_id, id_of("commercial3"));
+    let refused = manager.assign_contact(c.id, moved.version, id_of("commercial2")).await.unwrap_err();
+    assert_eq!(refused.code(), Some(&ErrorCode::Forbidden));
+    let forecast = manager.forecast("quarter", "owner", None, None).await.unwrap();
+    assert!(!forecast.is_empty());
+    assert!(forecast.iter().all(|l| l.group_id.is_some_and(|o| team.contains(&o))));
+    manager.todo(true).await.unwrap();
+
+    // Sales: dashboard overdue first, complete the oldest overdue task, log a call, move a deal.
+    let sales = login("commercial1@fim-martin.fr").await;
+    let dash = sales.raw("GET", "/api/v1/dashboard", None, &[]).await.unwrap();
+    assert_eq!(dash.body["sections"][0]["name"], "overdue");
+    let todo = sales.todo(false).await.unwrap();
+    if let Some(t) = todo.overdue.first() {
+        let done = sales.set_task_done(t.id, t.version, true).await.unwrap();
+        assert!(done.done_at.is_some());
+    }
+    let mine = sales.list_contacts(&ContactQuery::default()).await.unwrap();
+    let contact = &mine.items[0];
+    sales
+        .create_activity(&ActivityWrite {
+            kind: Some("call".into()),
+            subject: "Point sur le devis".into(),
+            direction: Some("outbound".into()),
+            duration_seconds: Some(300),
+            links: vec![LinkRef {
+                entity_type: "contact".into(),
+                entity_id: contact.id,
+            }],
+            ..ActivityWrite::default()
+        })
+        .await
+        .unwrap();
+    let deals = sales
+        .list_opportunities(&OpportunityQuery {
+            status: Some("open".into()),
+            ..OpportunityQuery::default()
+        })
+        .await
+        .unwrap();
+    let pipelines = sales.list_pipelines().await.unwrap();
+    let deal = deals
+        .items
+        .iter()
+        .find(|d| {
+            let st = &pipelines.iter().find(|p| p.id == d.pipeline_id).unwrap().stages;
+            st.iter().position(|s| s.id == d.stage_id).unwrap() + 1 < st.len()
+        })
+        .expect("an open deal that can move forward");
+    let st = &pipelines.iter().find(|p| p.id == deal.pipeline_id).unwrap().stages;
+    let at = st.iter().position(|s| s.id == deal.stage_id).unwrap();
+    if at + 2 < st.len() {
+        let skip = sales.move_opportunity(deal.id, deal.version, st[at + 2].id).await.unwrap_err();
+        assert_eq!(skip.code(), Some(&ErrorCode::StageSkipped));
+    }
+    let moved = sales.move_opportunity(deal.id, deal.version, st[at + 1].id).await.unwrap();
+    assert_eq!(moved.stage_id, st[at + 1].id);
+    let timeline = sales.timeline("opportunities", deal.id, None, None).await.unwrap();
+    assert_eq!(timeline[0].event.as_ref().unwrap().kind, "stage_moved");
+
+    // Marketing: reads every contact, changes none, sees no deal.
+    let marketing = login("marketing@fim-martin.fr").await;
+    let all = marketing
+        .list_contacts(&ContactQuery {
+            limit: Some(200),
+            ..ContactQuery::default()
+        })
+        .await
+        .unwrap();
+    assert!(all.items.len() > prospects.items.len());
+    assert_eq!(marketing.opportunity(deal.id).await.unwrap_err().code(), Some(&ErrorCode::NotFound));
+    s.stop().await;
+}
