@@ -5,26 +5,24 @@
 //!
 //! Run: `cargo run --release -p crm-benches --bin http-bench -- [seconds] [connections] [contacts]`
 
-use crm_crypto::{Argon2Credentials, Keyring, RingCipher};
+#[path = "support.rs"]
+mod support;
+
+use crm_crypto::Argon2Credentials;
 use crm_domain::Actor;
 use crm_ports::App;
 use crm_ports::services::tenants::NewTenant;
 use crm_seeds::Generator;
 use crm_server::api::auth::HttpSettings;
 use crm_server::{CrmApp, http};
-use crm_store_sql::{PostgresSetup, SqlStore, migrate_postgres};
+use crm_store_sql::SqlStore;
 use std::error::Error;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use support::cipher;
 
 const PASSWORD: &str = "banc d'essai de charge";
-
-fn cipher() -> Result<RingCipher, Box<dyn Error>> {
-    Ok(RingCipher::new(Keyring::from_spec(
-        "1:4242424242424242424242424242424242424242424242424242424242424242",
-    )?))
-}
 
 struct Served {
     base: String,
@@ -196,26 +194,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     run("SQLite", sqlite, contacts, connections, seconds, &mut rows).await?;
     match std::env::var("CRM_BENCH_POSTGRES_URL") {
         Ok(admin_url) => {
-            let db = format!("crm_httpbench_{}", chrono::Utc::now().timestamp_micros());
-            let host = admin_url
-                .rsplit_once('/')
-                .map_or(admin_url.as_str(), |(b, _)| b)
-                .split_once('@')
-                .map_or("127.0.0.1:5432", |(_, h)| h)
-                .to_owned();
-            let psql = |sql: &str| std::process::Command::new("psql").arg(&admin_url).arg("-qc").arg(sql).status();
-            psql("DO $$ BEGIN CREATE ROLE crm_bench_owner LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")?;
-            psql("DO $$ BEGIN CREATE ROLE crm_bench_app LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")?;
-            psql(&format!("CREATE DATABASE {db} OWNER crm_bench_owner"))?;
-            migrate_postgres(&format!("postgres://crm_bench_owner@{host}/{db}"), "crm_bench_app").await?;
-            let store = SqlStore::connect_postgres(
-                &PostgresSetup {
-                    url: format!("postgres://crm_bench_app@{host}/{db}"),
-                    max_connections: 16,
-                },
-                cipher()?,
-            )
-            .await?;
+            let (db, store) = support::BenchDb::create(&admin_url, "crm_httpbench").await?;
             run(
                 "PostgreSQL",
                 App::new(store, Argon2Credentials::new(2)?),
@@ -225,7 +204,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
                 &mut rows,
             )
             .await?;
-            psql(&format!("DROP DATABASE {db} WITH (FORCE)"))?;
+            db.drop_now()?;
         }
         Err(_) => eprintln!("PostgreSQL skipped: set CRM_BENCH_POSTGRES_URL to a superuser URL to include it"),
     }

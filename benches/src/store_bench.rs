@@ -5,24 +5,22 @@
 //!
 //! Run: `cargo run --release -p crm-benches --bin store-bench -- [contacts] [reads]`
 
-use crm_crypto::{Argon2Credentials, Keyring, RingCipher};
+#[path = "support.rs"]
+mod support;
+
+use crm_crypto::{Argon2Credentials, RingCipher};
 use crm_domain::Actor;
 use crm_ports::App;
 use crm_ports::query::{ContactFilter, PageRequest};
 use crm_ports::services::tenants::NewTenant;
 use crm_ports::store::Health;
 use crm_seeds::Generator;
-use crm_store_sql::{PostgresSetup, SqlStore, migrate_postgres};
+use crm_store_sql::SqlStore;
 use std::error::Error;
 use std::time::{Duration, Instant};
+use support::cipher;
 
 type Bench = App<SqlStore<RingCipher>, Argon2Credentials>;
-
-fn cipher() -> Result<RingCipher, Box<dyn Error>> {
-    Ok(RingCipher::new(Keyring::from_spec(
-        "1:4242424242424242424242424242424242424242424242424242424242424242",
-    )?))
-}
 
 struct Row {
     backend: &'static str,
@@ -188,28 +186,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     match std::env::var("CRM_BENCH_POSTGRES_URL") {
         Ok(admin_url) => {
-            let db = format!("crm_bench_{}", chrono::Utc::now().timestamp_micros());
-            let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b).to_owned();
-            let host = base.split_once('@').map_or("127.0.0.1:5432", |(_, h)| h).to_owned();
-            let psql = |sql: &str| std::process::Command::new("psql").arg(&admin_url).arg("-qc").arg(sql).status();
-            psql("DO $$ BEGIN CREATE ROLE crm_bench_owner LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")?;
-            psql("DO $$ BEGIN CREATE ROLE crm_bench_app LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")?;
-            psql(&format!("CREATE DATABASE {db} OWNER crm_bench_owner"))?;
-            migrate_postgres(&format!("postgres://crm_bench_owner@{host}/{db}"), "crm_bench_app").await?;
-            let pg = App::new(
-                SqlStore::connect_postgres(
-                    &PostgresSetup {
-                        url: format!("postgres://crm_bench_app@{host}/{db}"),
-                        max_connections: 8,
-                    },
-                    cipher()?,
-                )
-                .await?,
-                Argon2Credentials::new(2)?,
-            );
+            let (db, store) = support::BenchDb::create(&admin_url, "crm_bench").await?;
+            let pg = App::new(store, Argon2Credentials::new(2)?);
             run("PostgreSQL", &pg, contacts, reads, &mut rows).await?;
             drop(pg);
-            psql(&format!("DROP DATABASE {db} WITH (FORCE)"))?;
+            db.drop_now()?;
         }
         Err(_) => eprintln!("PostgreSQL skipped: set CRM_BENCH_POSTGRES_URL to a superuser URL to include it"),
     }

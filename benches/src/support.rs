@@ -1,0 +1,66 @@
+//! Shared by the benchmark programs: the cipher and a throwaway PostgreSQL database (roles,
+//! database, migrations, a store connected as the application role).
+
+use crm_crypto::{Keyring, RingCipher};
+use crm_store_sql::{PostgresSetup, SqlStore, migrate_postgres};
+use std::error::Error;
+
+/// The benchmarks' cipher (a fixed key: nothing here is secret).
+pub fn cipher() -> Result<RingCipher, Box<dyn Error>> {
+    Ok(RingCipher::new(Keyring::from_spec(
+        "1:4242424242424242424242424242424242424242424242424242424242424242",
+    )?))
+}
+
+/// A database created for one run, dropped by [`BenchDb::drop_now`].
+pub struct BenchDb {
+    admin_url: String,
+    name: String,
+}
+
+impl BenchDb {
+    /// Creates the roles and a fresh database from a superuser URL, migrates it and opens a
+    /// store as the application role (with its NOTIFY listener).
+    pub async fn create(admin_url: &str, prefix: &str) -> Result<(Self, SqlStore<RingCipher>), Box<dyn Error>> {
+        let name = format!("{prefix}_{}", chrono::Utc::now().timestamp_micros());
+        let host = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url, |(b, _)| b)
+            .split_once('@')
+            .map_or("127.0.0.1:5432", |(_, h)| h)
+            .to_owned();
+        let db = Self {
+            admin_url: admin_url.to_owned(),
+            name,
+        };
+        db.psql("DO $$ BEGIN CREATE ROLE crm_bench_owner LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")?;
+        db.psql("DO $$ BEGIN CREATE ROLE crm_bench_app LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")?;
+        db.psql(&format!("CREATE DATABASE {} OWNER crm_bench_owner", db.name))?;
+        migrate_postgres(&format!("postgres://crm_bench_owner@{host}/{}", db.name), "crm_bench_app").await?;
+        let store = SqlStore::connect_postgres(
+            &PostgresSetup {
+                url: format!("postgres://crm_bench_app@{host}/{}", db.name),
+                max_connections: 16,
+            },
+            cipher()?,
+        )
+        .await?;
+        let _listener = store.spawn_listener();
+        Ok((db, store))
+    }
+
+    fn psql(&self, sql: &str) -> Result<(), Box<dyn Error>> {
+        let ok = std::process::Command::new("psql")
+            .arg(&self.admin_url)
+            .arg("-qc")
+            .arg(sql)
+            .status()?
+            .success();
+        if ok { Ok(()) } else { Err(format!("psql failed: {sql}").into()) }
+    }
+
+    /// Drops the database.
+    pub fn drop_now(self) -> Result<(), Box<dyn Error>> {
+        self.psql(&format!("DROP DATABASE {} WITH (FORCE)", self.name))
+    }
+}
