@@ -31,8 +31,10 @@
 
 pub mod models;
 mod routes;
+mod stream;
 
 pub use routes::{ContactQuery, OpportunityQuery};
+pub use stream::StreamEvent;
 
 use models::Problem;
 use reqwest::{Method, StatusCode, Url};

@@ -225,3 +225,29 @@ async fn two_server_processes_on_postgres_deliver_each_others_changes() {
     drop(two);
     psql(&format!("DROP DATABASE {db} WITH (FORCE)"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sdk_streams_typed_events() {
+    let s = spawn_app().await;
+    let fx = tenant(&s, "Flux SDK").await;
+    let rep = fx.client(Role::Sales);
+    let mut stream = Box::pin(rep.events(None).await.unwrap());
+    let c = rep.create_contact(&contact("Flux"), false).await.unwrap();
+    let e = tokio::time::timeout(Duration::from_secs(5), stream.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!((e.name.as_str(), e.event.entity_id), ("contact.created", c.id));
+    // Resuming after that event gets the next one only.
+    rep.update_contact(c.id, 1, &contact("Flux-2")).await.unwrap();
+    let mut resumed = Box::pin(rep.events(Some(e.id)).await.unwrap());
+    let next = tokio::time::timeout(Duration::from_secs(5), resumed.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!((next.id, next.name.as_str()), (e.id + 1, "contact.updated"));
+    assert_eq!(s.client.events(None).await.err().and_then(|e| e.status()), Some(401));
+    s.stop().await;
+}
