@@ -73,6 +73,16 @@ pub(crate) fn tenant_of(actor: &Actor) -> Result<TenantId, ServiceError> {
     actor.tenant_id().ok_or(ServiceError::Forbidden)
 }
 
+/// A record named in the input must exist: not found becomes `<field>: unknown`.
+pub(crate) fn known<T>(r: Result<T, crate::error::StoreError>, field: impl Into<String>) -> Result<T, ServiceError> {
+    match r {
+        Err(crate::error::StoreError::NotFound) => {
+            Err(crm_domain::ValidationError::field(field, crm_domain::ViolationKind::Unknown).into())
+        }
+        other => Ok(other?),
+    }
+}
+
 /// Fails with `Forbidden` unless the actor has the capability.
 pub(crate) fn require(actor: &Actor, cap: Capability) -> Result<(), ServiceError> {
     if allows(actor, cap) { Ok(()) } else { Err(ServiceError::Forbidden) }

@@ -1,6 +1,6 @@
 //! Activities, timelines and to-do lists.
 
-use crate::app::{App, check_version, event, require, scope, tenant_of};
+use crate::app::{App, check_version, event, known, require, scope, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::{ServiceError, StoreError};
@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use crm_domain::activity::{Activity, ActivityFields, ActivityInput, ActivityKind, Link, TodoBucket, sort_todo, todo_bucket};
 use crm_domain::event::EntityType;
 use crm_domain::user::Role;
-use crm_domain::visibility::{Capability, Owned, may_assign_owner, read_scope};
+use crm_domain::visibility::{Capability, Owned, read_scope};
 use crm_domain::{ActivityId, Actor, ContactId, OpportunityId, OrganizationId, ValidationError, ViolationKind};
 
 /// Most entries of one timeline page.
@@ -93,22 +93,10 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             }
         }
         for (i, u) in fields.attendees.iter().enumerate() {
-            match self.store.user(tenant_id, *u).await {
-                Ok(_) => {}
-                Err(StoreError::NotFound) => return Err(ValidationError::field(format!("attendee_ids.{i}"), ViolationKind::Unknown).into()),
-                Err(e) => return Err(e.into()),
-            }
+            known(self.store.user(tenant_id, *u).await, format!("attendee_ids.{i}"))?;
         }
         if new_assignee {
-            match self.store.user(tenant_id, fields.assignee_id).await {
-                Ok(_) => {}
-                Err(StoreError::NotFound) => return Err(ValidationError::field("assignee_id", ViolationKind::Unknown).into()),
-                Err(e) => return Err(e.into()),
-            }
-            let manager = self.store.team_manager_of(tenant_id, fields.assignee_id).await?;
-            if !may_assign_owner(actor, fields.assignee_id, manager) {
-                return Err(ServiceError::Forbidden);
-            }
+            self.check_assignee(actor, tenant_id, fields.assignee_id, "assignee_id").await?;
         }
         Ok(())
     }

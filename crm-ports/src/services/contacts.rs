@@ -1,17 +1,17 @@
 //! Contacts: create (with duplicate detection), read, list, edit, reassign, delete,
 //! restore, merge.
 
-use crate::app::{App, check_version, event, require, scope, tenant_of};
+use crate::app::{App, check_version, event, known, require, scope, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
-use crate::error::{DuplicateCandidate, ServiceError, StoreError};
+use crate::error::{DuplicateCandidate, ServiceError};
 use crate::query::{ContactFilter, Page, PageRequest};
 use crate::store::{Deletable, Store};
-use crm_domain::contact::{Contact, ContactFields, ContactInput};
+use crm_domain::contact::{Contact, ContactInput};
 use crm_domain::duplicates::{Identity, match_reasons};
 use crm_domain::event::EntityType;
 use crm_domain::visibility::{Capability, Owned, may_assign_owner, read_scope};
-use crm_domain::{Actor, ContactId, TenantId, UserId, ValidationError, ViolationKind};
+use crm_domain::{Actor, ContactId, OrganizationId, TenantId, UserId, ValidationError, ViolationKind};
 
 fn identity(c: &Contact) -> Identity<'_> {
     Identity {
@@ -23,13 +23,10 @@ fn identity(c: &Contact) -> Identity<'_> {
 }
 
 impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
-    /// Checks that `owner` is a user of the tenant the actor may assign records to.
-    pub(crate) async fn check_owner(&self, actor: &Actor, tenant: TenantId, owner: UserId) -> Result<(), ServiceError> {
-        match self.store.user(tenant, owner).await {
-            Ok(_) => {}
-            Err(StoreError::NotFound) => return Err(ValidationError::field("owner_id", ViolationKind::Unknown).into()),
-            Err(e) => return Err(e.into()),
-        }
+    /// Checks that `owner` (given as `field`) is a user of the tenant the actor may assign
+    /// records to.
+    pub(crate) async fn check_assignee(&self, actor: &Actor, tenant: TenantId, owner: UserId, field: &str) -> Result<(), ServiceError> {
+        known(self.store.user(tenant, owner).await, field)?;
         let manager = self.store.team_manager_of(tenant, owner).await?;
         if may_assign_owner(actor, owner, manager) {
             Ok(())
@@ -38,14 +35,10 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         }
     }
 
-    /// The organization a contact points to must exist in the tenant.
-    async fn check_organization(&self, tenant: TenantId, fields: &ContactFields) -> Result<(), ServiceError> {
-        if let Some(o) = fields.organization_id {
-            match self.store.organization(tenant, o).await {
-                Ok(_) => {}
-                Err(StoreError::NotFound) => return Err(ValidationError::field("organization_id", ViolationKind::Unknown).into()),
-                Err(e) => return Err(e.into()),
-            }
+    /// The organization a record points to must exist in the tenant.
+    pub(crate) async fn check_organization(&self, tenant: TenantId, organization: Option<OrganizationId>) -> Result<(), ServiceError> {
+        if let Some(o) = organization {
+            known(self.store.organization(tenant, o).await, "organization_id")?;
         }
         Ok(())
     }
@@ -74,8 +67,8 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let tenant = self.store.tenant(tenant_id).await?;
         let (kind, fields) = input.parse(tenant.settings.country)?;
         let owner_id = Self::owner_or_self(actor, owner)?;
-        self.check_owner(actor, tenant_id, owner_id).await?;
-        self.check_organization(tenant_id, &fields).await?;
+        self.check_assignee(actor, tenant_id, owner_id, "owner_id").await?;
+        self.check_organization(tenant_id, fields.organization_id).await?;
         let now = self.clock.now();
         let contact = Contact {
             id: ContactId::from_uuid(self.new_id()),
@@ -173,7 +166,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         check_version(before.version, expected_version)?;
         let tenant = self.store.tenant(before.tenant_id).await?;
         let (kind, fields) = input.parse(tenant.settings.country)?;
-        self.check_organization(before.tenant_id, &fields).await?;
+        self.check_organization(before.tenant_id, fields.organization_id).await?;
         let mut after = before.clone();
         after.kind = kind;
         after.fields = fields;
@@ -205,7 +198,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let before = self.contact(actor, id).await?;
         require(actor, Capability::WriteContacts)?;
         check_version(before.version, expected_version)?;
-        self.check_owner(actor, before.tenant_id, owner).await?;
+        self.check_assignee(actor, before.tenant_id, owner, "owner_id").await?;
         let mut after = before.clone();
         after.owner_id = owner;
         after.version = expected_version + 1;

@@ -1,10 +1,10 @@
 //! Opportunities: create, edit, move along the pipeline, win, lose, reopen (Admin),
 //! reassign, delete, restore.
 
-use crate::app::{App, check_version, event, require, scope, tenant_of};
+use crate::app::{App, check_version, event, known, require, scope, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
-use crate::error::{ServiceError, StoreError};
+use crate::error::ServiceError;
 use crate::query::{OpportunityFilter, Page, PageRequest};
 use crate::store::{Deletable, Store};
 use chrono::{DateTime, Utc};
@@ -12,36 +12,20 @@ use crm_domain::event::EntityType;
 use crm_domain::opportunity::{Opportunity, OpportunityFields, OpportunityInput, RuleError};
 use crm_domain::pipeline::Pipeline;
 use crm_domain::visibility::{Capability, Owned};
-use crm_domain::{Actor, OpportunityId, PipelineId, StageId, UserId, ValidationError, ViolationKind};
+use crm_domain::{Actor, OpportunityId, PipelineId, StageId, UserId};
 
 impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Every linked contact must be visible to the actor.
     async fn check_links(&self, actor: &Actor, fields: &OpportunityFields) -> Result<(), ServiceError> {
         let sc = scope(actor, Owned::Contact)?;
         for (i, c) in fields.contact_ids.iter().enumerate() {
-            match self.store.contact(sc, *c).await {
-                Ok(_) => {}
-                Err(StoreError::NotFound) => {
-                    return Err(ValidationError::field(format!("contact_ids.{i}"), ViolationKind::Unknown).into());
-                }
-                Err(e) => return Err(e.into()),
-            }
+            known(self.store.contact(sc, *c).await, format!("contact_ids.{i}"))?;
         }
-        if let Some(o) = fields.organization_id {
-            match self.store.organization(sc.tenant_id, o).await {
-                Ok(_) => {}
-                Err(StoreError::NotFound) => return Err(ValidationError::field("organization_id", ViolationKind::Unknown).into()),
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(())
+        self.check_organization(sc.tenant_id, fields.organization_id).await
     }
 
     async fn pipeline_for_input(&self, actor: &Actor, id: PipelineId) -> Result<Pipeline, ServiceError> {
-        match self.store.pipeline(tenant_of(actor)?, id).await {
-            Err(StoreError::NotFound) => Err(ValidationError::field("pipeline_id", ViolationKind::Unknown).into()),
-            other => Ok(other?),
-        }
+        known(self.store.pipeline(tenant_of(actor)?, id).await, "pipeline_id")
     }
 
     /// Creates an opportunity at `stage` (the pipeline's first when `None`), in the
@@ -63,7 +47,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let (fields, probability) = input.parse(tenant.settings.currency)?;
         let pipeline = self.pipeline_for_input(actor, pipeline_id).await?;
         let owner_id = Self::owner_or_self(actor, owner)?;
-        self.check_owner(actor, tenant_id, owner_id).await?;
+        self.check_assignee(actor, tenant_id, owner_id, "owner_id").await?;
         self.check_links(actor, &fields).await?;
         let opp = Opportunity::open(
             OpportunityId::from_uuid(self.new_id()),
@@ -255,7 +239,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         if current.is_closed() {
             return Err(ServiceError::Rule(RuleError::Closed));
         }
-        self.check_owner(actor, tenant_id, owner).await?;
+        self.check_assignee(actor, tenant_id, owner, "owner_id").await?;
         self.change_opportunity(
             actor,
             id,

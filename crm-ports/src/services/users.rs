@@ -1,6 +1,6 @@
 //! Users and teams, managed by the tenant's Admins and readable by every role.
 
-use crate::app::{App, check_version, event, require, tenant_of};
+use crate::app::{App, check_version, event, known, require, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
@@ -76,11 +76,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// A team id given for a user must be a team of the tenant.
     async fn check_team(&self, tenant_id: crm_domain::TenantId, team: Option<TeamId>) -> Result<(), ServiceError> {
         if let Some(t) = team {
-            match self.store.team(tenant_id, t).await {
-                Ok(_) => {}
-                Err(crate::StoreError::NotFound) => return Err(ValidationError::field("team_id", ViolationKind::Unknown).into()),
-                Err(e) => return Err(e.into()),
-            }
+            known(self.store.team(tenant_id, t).await, "team_id")?;
         }
         Ok(())
     }
