@@ -5,7 +5,7 @@
 
 use super::RequestId;
 use super::problem::{ApiError, Code};
-use super::security::SESSION_COOKIE;
+use super::security::presented_secret;
 use crate::assemble::CrmApp;
 use crate::i18n::Lang;
 use chrono::{Duration, Utc};
@@ -25,18 +25,6 @@ struct Recorded {
     etag: Option<String>,
     location: Option<String>,
     body: String,
-}
-
-fn secret(req: &Request) -> Option<String> {
-    if let Some(b) = req.header("authorization").and_then(|h| h.strip_prefix("Bearer ")) {
-        return Some(b.trim().to_owned());
-    }
-    req.header("cookie").and_then(|c| {
-        c.split(';')
-            .filter_map(|kv| kv.trim().split_once('='))
-            .find(|(k, _)| *k == SESSION_COOKIE)
-            .map(|(_, v)| v.to_owned())
-    })
 }
 
 fn replay(r: &Recorded, status: u16) -> Response {
@@ -68,7 +56,7 @@ pub async fn idempotency<E: Endpoint>(next: E, mut req: Request) -> poem::Result
     if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
         return fail(ApiError::field("Idempotency-Key", ViolationKind::Malformed));
     }
-    let (Some(app), Some(secret)) = (req.data::<CrmApp>().cloned(), secret(&req)) else {
+    let (Some(app), Some(secret)) = (req.data::<CrmApp>().cloned(), presented_secret(&req)) else {
         return next.call(req).await.map(IntoResponse::into_response);
     };
     let Ok(Actor::User { tenant_id, user_id, .. }) = app.authenticate(&secret).await.map(|a| a.actor) else {

@@ -76,3 +76,16 @@ impl Auth {
         matches!(self, Self::Cookie(_))
     }
 }
+
+/// The secret the request presents: the bearer token, else the session cookie.
+pub fn presented_secret(req: &Request) -> Option<String> {
+    if let Some(b) = req.header("authorization").and_then(|h| h.strip_prefix("Bearer ")) {
+        return Some(b.trim().to_owned());
+    }
+    req.header("cookie").and_then(|c| {
+        c.split(';')
+            .filter_map(|kv| kv.trim().split_once('='))
+            .find(|(k, _)| *k == SESSION_COOKIE)
+            .map(|(_, v)| v.to_owned())
+    })
+}

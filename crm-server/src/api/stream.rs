@@ -110,11 +110,7 @@ impl StreamApi {
             (None, Some(a)) => a.max(0),
             (None, None) => self.app.latest_event(&actor).await?,
         };
-        let secret = req
-            .header("authorization")
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(|t| t.trim().to_owned())
-            .or_else(|| req.cookie().get(super::security::SESSION_COOKIE).map(|c| c.value_str().to_owned()));
+        let secret = super::security::presented_secret(req);
         let state = State {
             app: self.app.clone(),
             actor,
