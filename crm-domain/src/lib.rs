@@ -22,6 +22,7 @@ pub mod password;
 pub mod phone;
 pub mod pipeline;
 pub mod reminder;
+pub mod search;
 pub mod tenant;
 pub mod text;
 pub mod user;

@@ -55,6 +55,15 @@ impl PhoneNumber {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The digits of the number as dialled inside its own country ("0612345678" for
+    /// "+33612345678"), when the number's country is known.
+    pub fn national_digits(&self) -> Option<String> {
+        let parsed = phonenumber::parse(None, &self.0).ok()?;
+        let national = parsed.format().mode(phonenumber::Mode::National).to_string();
+        let digits: String = national.chars().filter(char::is_ascii_digit).collect();
+        (!digits.is_empty()).then_some(digits)
+    }
 }
 
 impl fmt::Debug for PhoneNumber {
@@ -92,6 +101,18 @@ mod tests {
         assert_eq!(fr("01-42-68-53-00").unwrap(), "+33142685300");
         assert_eq!(fr("+33 6 12 34 56 78").unwrap(), "+33612345678");
         assert_eq!(fr("0033612345678").unwrap(), "+33612345678");
+    }
+
+    #[test]
+    fn national_digits() {
+        assert_eq!(
+            PhoneNumber::from_e164("+33612345678").unwrap().national_digits().as_deref(),
+            Some("0612345678")
+        );
+        assert_eq!(
+            PhoneNumber::from_e164("+442079460958").unwrap().national_digits().as_deref(),
+            Some("02079460958")
+        );
     }
 
     #[test]

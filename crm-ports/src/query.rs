@@ -79,6 +79,8 @@ pub struct OpportunityFilter {
     pub close_from: Option<NaiveDate>,
     /// Expected close on or before.
     pub close_to: Option<NaiveDate>,
+    /// Organization.
+    pub organization_id: Option<OrganizationId>,
 }
 
 impl OpportunityFilter {

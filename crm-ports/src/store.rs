@@ -254,6 +254,7 @@ pub trait Store:
     + ReminderStore
     + CalendarStore
     + TelephonyStore
+    + SearchHasher
     + 'static
 {
 }
@@ -274,8 +275,16 @@ impl<T> Store for T where
         + ReminderStore
         + CalendarStore
         + TelephonyStore
+        + SearchHasher
         + 'static
 {
+}
+
+/// Keyed hashes of search tokens (email and phone tokens), per tenant: what a search index
+/// holds instead of the personal data itself.
+pub trait SearchHasher: Send + Sync {
+    /// HMAC of `token` under the tenant's key, separated by `domain` (`email`, `phone`).
+    fn search_hash(&self, tenant: TenantId, domain: &str, token: &str) -> [u8; 32];
 }
 
 /// What a request with an idempotency key finds.

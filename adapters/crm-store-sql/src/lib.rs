@@ -120,6 +120,12 @@ impl<C: Cipher> SqlStore<C> {
     }
 }
 
+impl<C: Cipher> crm_ports::store::SearchHasher for SqlStore<C> {
+    fn search_hash(&self, tenant: TenantId, domain: &str, token: &str) -> [u8; 32] {
+        self.cipher.blind_index(tenant, &format!("search-{domain}"), token.as_bytes())
+    }
+}
+
 impl<C: Cipher> Health for SqlStore<C> {
     async fn ping(&self) -> Result<(), StoreError> {
         let tx = self.pool.begin(db::On::Platform, db::Mode::Read).await?;

@@ -180,6 +180,9 @@ fn select(scope: Scope, filter: &OpportunityFilter) -> SelectStatement {
     if let Some(d) = filter.close_to {
         q.and_where(Expr::col((t, "expected_close")).lte(d));
     }
+    if let Some(o) = filter.organization_id {
+        q.and_where(Expr::col((t, "organization_id")).eq(o.as_uuid()));
+    }
     q
 }
 

@@ -10,6 +10,7 @@ pub mod opportunities;
 pub mod organizations;
 pub mod pipelines;
 pub mod reminders;
+pub mod search;
 pub mod telephony;
 pub mod tenants;
 pub mod users;

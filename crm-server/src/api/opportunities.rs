@@ -303,6 +303,7 @@ fn filter(
         }),
         close_from,
         close_to,
+        organization_id: None,
     }
 }
 

@@ -1,0 +1,633 @@
+//! The search port on Tantivy: one on-disk index for every tenant, where each document
+//! carries its tenant, kind and owner as terms, so that every query is filtered by the
+//! actor's tenant and visibility inside the index itself.
+//!
+//! Words are indexed already folded (see [`crm_domain::search`]) with the `raw` tokenizer,
+//! each word also as its leading prefixes (type-ahead is then one exact term lookup);
+//! typos are matched with Levenshtein automata on the whole words. Email and phone tokens
+//! arrive as keyed hashes (16 bytes kept). The cursor of every tenant (the last event
+//! applied) is committed with the documents, in the commit's payload.
+
+use crm_domain::TenantId;
+use crm_domain::search::{MIN_FUZZY_CHARS, word_matches, word_spans};
+use crm_ports::search::{
+    Highlight, IndexChanges, IndexHit, IndexQuery, IndexResults, IndexTerm, OwnerFilter, SearchDoc, SearchEntity, SearchError, SearchIndex,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
+use tantivy::schema::{BytesOptions, DateOptions, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value};
+use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+/// Bumped when the schema or the way documents are built changes: an index of another
+/// version is dropped and rebuilt from the store.
+const LAYOUT_VERSION: u32 = 1;
+/// Longest prefix indexed for type-ahead, in characters.
+const MAX_PREFIX_CHARS: usize = 20;
+/// Bytes of each keyed hash kept in the index.
+const HASH_BYTES: usize = 16;
+/// Writer memory budget.
+const DEFAULT_WRITER_BYTES: usize = 64 * 1024 * 1024;
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    tenant: Field,
+    entity: Field,
+    owner: Field,
+    title: Field,
+    subtitle: Field,
+    texts: Field,
+    primary_words: Field,
+    other_words: Field,
+    primary_prefix: Field,
+    other_prefix: Field,
+    hash: Field,
+    kind: Field,
+    tag: Field,
+    organization: Field,
+    pipeline: Field,
+    stage: Field,
+    status: Field,
+    close: Field,
+    updated: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let words = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("raw")
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let prefixes = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("raw")
+            .set_index_option(IndexRecordOption::Basic)
+            .set_fieldnorms(false),
+    );
+    let date = DateOptions::default().set_indexed().set_fast();
+    let f = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        tenant: b.add_text_field("tenant", STRING),
+        entity: b.add_text_field("entity", STRING | STORED),
+        owner: b.add_text_field("owner", STRING),
+        title: b.add_text_field("title", STORED),
+        subtitle: b.add_text_field("subtitle", STORED),
+        texts: b.add_text_field("texts", STORED),
+        primary_words: b.add_text_field("primary_words", words.clone()),
+        other_words: b.add_text_field("other_words", words),
+        primary_prefix: b.add_text_field("primary_prefix", prefixes.clone()),
+        other_prefix: b.add_text_field("other_prefix", prefixes),
+        hash: b.add_bytes_field("hash", BytesOptions::default().set_indexed()),
+        kind: b.add_text_field("kind", STRING),
+        tag: b.add_text_field("tag", STRING),
+        organization: b.add_text_field("organization", STRING),
+        pipeline: b.add_text_field("pipeline", STRING),
+        stage: b.add_text_field("stage", STRING),
+        status: b.add_text_field("status", STRING),
+        close: b.add_date_field("close", date.clone()),
+        updated: b.add_date_field("updated", date),
+    };
+    (b.build(), f)
+}
+
+/// What the commit payload holds.
+#[derive(Serialize, Deserialize, Default)]
+struct Payload {
+    version: u32,
+    cursors: HashMap<uuid::Uuid, i64>,
+}
+
+/// A stored text, for highlighting.
+#[derive(Serialize, Deserialize)]
+struct StoredText {
+    f: String,
+    t: String,
+}
+
+/// Why the index could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// Another process (a running server) holds the index for writing.
+    #[error("the search index at {0} is held by another process (is the server running?)")]
+    Busy(PathBuf),
+    /// The directory or the index is unusable.
+    #[error("search index at {path}: {message}")]
+    Unusable {
+        /// Directory.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+struct Inner {
+    fields: Fields,
+    writer: Mutex<IndexWriter>,
+    reader: IndexReader,
+    cursors: RwLock<HashMap<TenantId, i64>>,
+}
+
+/// The Tantivy index. Cheap to clone; one per process (it holds the index's write lock).
+#[derive(Clone)]
+pub struct TantivyIndex {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for TantivyIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TantivyIndex").finish_non_exhaustive()
+    }
+}
+
+fn unusable(path: &Path, e: impl std::fmt::Display) -> OpenError {
+    OpenError::Unusable {
+        path: path.to_owned(),
+        message: e.to_string(),
+    }
+}
+
+fn index_error(e: impl std::fmt::Display) -> SearchError {
+    SearchError::Index(e.to_string())
+}
+
+impl TantivyIndex {
+    /// Opens (or creates) the index in `dir`, taking its write lock. An index written by
+    /// another layout version is dropped: the cursors start empty and the indexer rebuilds.
+    ///
+    /// # Errors
+    /// `Busy` when another process holds it; `Unusable` otherwise.
+    pub fn open(dir: &Path) -> Result<Self, OpenError> {
+        Self::open_with_memory(dir, DEFAULT_WRITER_BYTES)
+    }
+
+    /// [`TantivyIndex::open`] with a chosen writer memory budget (bulk loads).
+    ///
+    /// # Errors
+    /// As [`TantivyIndex::open`].
+    pub fn open_with_memory(dir: &Path, writer_bytes: usize) -> Result<Self, OpenError> {
+        let (schema, fields) = schema();
+        std::fs::create_dir_all(dir).map_err(|e| unusable(dir, e))?;
+        let mut index = if dir.join("meta.json").exists() {
+            Index::open_in_dir(dir).map_err(|e| unusable(dir, e))?
+        } else {
+            Index::create_in_dir(dir, schema.clone()).map_err(|e| unusable(dir, e))?
+        };
+        let payload = read_payload(&index);
+        let stale = index.schema() != schema || payload.as_ref().is_some_and(|p| p.version != LAYOUT_VERSION);
+        if stale {
+            tracing::warn!(dir = %dir.display(), "search index of another layout: dropping it, it will be rebuilt from the store");
+            // Make sure nobody holds it before wiping it.
+            drop(writer(&index, writer_bytes, dir)?);
+            drop(index);
+            wipe(dir).map_err(|e| unusable(dir, e))?;
+            index = Index::create_in_dir(dir, schema).map_err(|e| unusable(dir, e))?;
+        }
+        let cursors = if stale {
+            HashMap::new()
+        } else {
+            payload.map(|p| p.cursors).unwrap_or_default()
+        };
+        let writer = writer(&index, writer_bytes, dir)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e| unusable(dir, e))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                fields,
+                writer: Mutex::new(writer),
+                reader,
+                cursors: RwLock::new(cursors.into_iter().map(|(t, s)| (TenantId::from_uuid(t), s)).collect()),
+            }),
+        })
+    }
+
+    /// Documents in the index (all tenants).
+    pub fn num_docs(&self) -> u64 {
+        self.inner.reader.searcher().num_docs()
+    }
+
+    /// Waits for background merges (bulk loads, before measuring size).
+    ///
+    /// # Errors
+    /// `Index`.
+    pub fn merge_all(&self) -> Result<(), SearchError> {
+        let mut w = self
+            .inner
+            .writer
+            .lock()
+            .map_err(|_| SearchError::Index("writer lock poisoned".into()))?;
+        let ids = self
+            .inner
+            .reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .map(|s| s.segment_id())
+            .collect::<Vec<_>>();
+        if ids.len() > 1 {
+            w.merge(&ids).wait().map_err(index_error)?;
+        }
+        w.commit().map_err(index_error)?;
+        drop(w);
+        self.inner.reader.reload().map_err(index_error)
+    }
+}
+
+fn writer(index: &Index, bytes: usize, dir: &Path) -> Result<IndexWriter, OpenError> {
+    index.writer_with_num_threads(1, bytes).map_err(|e| match e {
+        tantivy::TantivyError::LockFailure(..) => OpenError::Busy(dir.to_owned()),
+        other => unusable(dir, other),
+    })
+}
+
+fn read_payload(index: &Index) -> Option<Payload> {
+    let metas = index.load_metas().ok()?;
+    serde_json::from_str(metas.payload.as_deref()?).ok()
+}
+
+/// Removes the index files (not the directory, not foreign files).
+fn wipe(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let ours = name == "meta.json"
+            || name == ".managed.json"
+            || name.ends_with(".idx")
+            || name.ends_with(".pos")
+            || name.ends_with(".term")
+            || name.ends_with(".store")
+            || name.ends_with(".fast")
+            || name.ends_with(".fieldnorm")
+            || name.ends_with(".del");
+        if ours && entry.file_type()?.is_file() {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+fn prefixes(word: &str) -> impl Iterator<Item = &str> {
+    word.char_indices()
+        .skip(1)
+        .map(|(i, _)| &word[..i])
+        .chain(std::iter::once(word))
+        .take(MAX_PREFIX_CHARS)
+}
+
+fn date(d: chrono::DateTime<chrono::Utc>) -> DateTime {
+    DateTime::from_timestamp_micros(d.timestamp_micros())
+}
+
+fn day(d: chrono::NaiveDate) -> DateTime {
+    date(d.and_time(chrono::NaiveTime::MIN).and_utc())
+}
+
+fn to_document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
+    let mut doc = TantivyDocument::new();
+    doc.add_text(f.id, d.id.to_string());
+    doc.add_text(f.tenant, d.tenant_id.to_string());
+    doc.add_text(f.entity, d.entity.code());
+    if let Some(o) = d.owner_id {
+        doc.add_text(f.owner, o.to_string());
+    }
+    doc.add_text(f.title, &d.title);
+    if let Some(s) = &d.subtitle {
+        doc.add_text(f.subtitle, s);
+    }
+    let stored: Vec<StoredText> = d
+        .texts
+        .iter()
+        .map(|t| StoredText {
+            f: t.field.to_owned(),
+            t: t.text.clone(),
+        })
+        .collect();
+    if let Ok(json) = serde_json::to_string(&stored) {
+        doc.add_text(f.texts, json);
+    }
+    for t in &d.texts {
+        let (words, prefix) = if t.primary {
+            (f.primary_words, f.primary_prefix)
+        } else {
+            (f.other_words, f.other_prefix)
+        };
+        for w in word_spans(&t.text) {
+            for p in prefixes(&w.folded) {
+                doc.add_text(prefix, p);
+            }
+            doc.add_text(words, w.folded);
+        }
+    }
+    for h in &d.hashes {
+        doc.add_bytes(f.hash, &h[..HASH_BYTES]);
+    }
+    let x = &d.filters;
+    if let Some(k) = x.kind {
+        doc.add_text(f.kind, k);
+    }
+    for t in &x.tags {
+        doc.add_text(f.tag, t);
+    }
+    for (field, v) in [
+        (f.organization, x.organization_id),
+        (f.pipeline, x.pipeline_id),
+        (f.stage, x.stage_id),
+    ] {
+        if let Some(v) = v {
+            doc.add_text(field, v.to_string());
+        }
+    }
+    if let Some(s) = x.status {
+        doc.add_text(f.status, s);
+    }
+    if let Some(c) = x.expected_close {
+        doc.add_date(f.close, day(c));
+    }
+    if let Some(u) = x.updated_at {
+        doc.add_date(f.updated, date(u));
+    }
+    doc
+}
+
+fn term(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::Basic))
+}
+
+fn scored(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(
+        Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs)),
+        boost,
+    ))
+}
+
+fn filter(q: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
+    (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)))
+}
+
+/// One word: exactly (best), as a prefix, or with one typo; in the name or another text.
+fn word_query(f: &Fields, w: &str) -> Box<dyn Query> {
+    let mut alts: Vec<(Occur, Box<dyn Query>)> = vec![
+        (Occur::Should, scored(f.primary_words, w, 3.0)),
+        (Occur::Should, scored(f.other_words, w, 1.5)),
+        (Occur::Should, Box::new(ConstScoreQuery::new(term(f.primary_prefix, w), 1.0))),
+        (Occur::Should, Box::new(ConstScoreQuery::new(term(f.other_prefix, w), 0.5))),
+    ];
+    if w.chars().count() >= MIN_FUZZY_CHARS {
+        for (field, score) in [(f.primary_words, 0.8), (f.other_words, 0.4)] {
+            let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, w), 1, true);
+            alts.push((Occur::Should, Box::new(ConstScoreQuery::new(Box::new(fuzzy), score))));
+        }
+    }
+    Box::new(BooleanQuery::new(alts))
+}
+
+fn term_query(f: &Fields, t: &IndexTerm) -> Box<dyn Query> {
+    let mut alts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if !t.words.is_empty() {
+        let all: Vec<(Occur, Box<dyn Query>)> = t.words.iter().map(|w| (Occur::Must, word_query(f, w))).collect();
+        alts.push((Occur::Should, Box::new(BooleanQuery::new(all))));
+    }
+    for h in &t.hashes {
+        let q = TermQuery::new(Term::from_field_bytes(f.hash, &h[..HASH_BYTES]), IndexRecordOption::Basic);
+        alts.push((Occur::Should, Box::new(ConstScoreQuery::new(Box::new(q), 4.0))));
+    }
+    Box::new(BooleanQuery::new(alts))
+}
+
+/// The query for one kind of record, or `None` when the actor sees none or a filter rules
+/// the kind out.
+fn entity_query(f: &Fields, q: &IndexQuery, entity: SearchEntity) -> Option<Box<dyn Query>> {
+    let x = &q.filters;
+    let owners = match entity {
+        SearchEntity::Contact => &q.contacts,
+        SearchEntity::Opportunity => &q.opportunities,
+        SearchEntity::Organization => &OwnerFilter::Any,
+    };
+    let contact_only = x.kind.is_some() || x.tag.is_some();
+    let deal_only = x.pipeline_id.is_some() || x.stage_id.is_some() || x.status.is_some() || x.close_from.is_some() || x.close_to.is_some();
+    let excluded = match entity {
+        SearchEntity::Contact => deal_only,
+        SearchEntity::Opportunity => contact_only,
+        SearchEntity::Organization => contact_only || deal_only || x.owner_id.is_some() || x.organization_id.is_some(),
+    };
+    if excluded || *owners == OwnerFilter::Nothing {
+        return None;
+    }
+    let mut must = vec![
+        filter(term(f.tenant, &q.tenant_id.to_string())),
+        filter(term(f.entity, entity.code())),
+    ];
+    if let OwnerFilter::Owners(users) = owners {
+        let terms = users.iter().map(|u| Term::from_field_text(f.owner, &u.to_string()));
+        must.push(filter(Box::new(TermSetQuery::new(terms))));
+    }
+    if let Some(o) = x.owner_id {
+        must.push(filter(term(f.owner, &o.to_string())));
+    }
+    for (field, v) in [(f.kind, x.kind), (f.status, x.status)] {
+        if let Some(v) = v {
+            must.push(filter(term(field, v)));
+        }
+    }
+    if let Some(t) = &x.tag {
+        must.push(filter(term(f.tag, t)));
+    }
+    for (field, v) in [
+        (f.organization, x.organization_id),
+        (f.pipeline, x.pipeline_id),
+        (f.stage, x.stage_id),
+    ] {
+        if let Some(v) = v {
+            must.push(filter(term(field, &v.to_string())));
+        }
+    }
+    if x.close_from.is_some() || x.close_to.is_some() {
+        let lo = x
+            .close_from
+            .map_or(Bound::Unbounded, |d| Bound::Included(Term::from_field_date(f.close, day(d))));
+        let hi = x
+            .close_to
+            .map_or(Bound::Unbounded, |d| Bound::Included(Term::from_field_date(f.close, day(d))));
+        must.push(filter(Box::new(RangeQuery::new(lo, hi))));
+    }
+    if let Some(since) = x.updated_since {
+        let lo = Bound::Included(Term::from_field_date(f.updated, date(since)));
+        must.push(filter(Box::new(RangeQuery::new(lo, Bound::Unbounded))));
+    }
+    for t in &q.terms {
+        must.push((Occur::Must, term_query(f, t)));
+    }
+    Some(Box::new(BooleanQuery::new(must)))
+}
+
+/// The matched words of the stored texts, and whether some term matched none of them
+/// (it matched through a hash).
+fn highlights(stored: &str, terms: &[IndexTerm]) -> (Vec<Highlight>, bool) {
+    let texts: Vec<StoredText> = serde_json::from_str(stored).unwrap_or_default();
+    let spans: Vec<Vec<String>> = texts
+        .iter()
+        .map(|t| word_spans(&t.t).into_iter().map(|s| s.folded).collect())
+        .collect();
+    let by_text = |w: &str| spans.iter().flatten().any(|s| word_matches(w, s));
+    let secret = terms.iter().any(|t| t.words.is_empty() || !t.words.iter().all(|w| by_text(w)));
+    let words: Vec<&str> = terms.iter().flat_map(|t| t.words.iter().map(String::as_str)).collect();
+    let found = texts
+        .into_iter()
+        .filter_map(|t| {
+            let ranges: Vec<(usize, usize)> = word_spans(&t.t)
+                .into_iter()
+                .filter(|s| words.iter().any(|w| word_matches(w, &s.folded)))
+                .map(|s| (s.start, s.end))
+                .collect();
+            (!ranges.is_empty()).then_some(Highlight {
+                field: t.f,
+                text: t.t,
+                ranges,
+            })
+        })
+        .collect();
+    (found, secret)
+}
+
+fn stored_str(doc: &TantivyDocument, field: Field) -> Option<String> {
+    doc.get_first(field).and_then(|v| v.as_str()).map(str::to_owned)
+}
+
+impl Inner {
+    fn apply(&self, changes: IndexChanges) -> Result<(), SearchError> {
+        let f = &self.fields;
+        let mut cursors = self
+            .cursors
+            .read()
+            .map_err(|_| SearchError::Index("cursor lock poisoned".into()))?
+            .clone();
+        let mut w = self.writer.lock().map_err(|_| SearchError::Index("writer lock poisoned".into()))?;
+        for t in &changes.clear_tenants {
+            w.delete_term(Term::from_field_text(f.tenant, &t.to_string()));
+        }
+        for id in &changes.deletes {
+            w.delete_term(Term::from_field_text(f.id, &id.to_string()));
+        }
+        for d in &changes.upserts {
+            w.delete_term(Term::from_field_text(f.id, &d.id.to_string()));
+            if let Err(e) = w.add_document(to_document(f, d)) {
+                let _ = w.rollback();
+                return Err(index_error(e));
+            }
+        }
+        for t in &changes.clear_tenants {
+            cursors.remove(t);
+        }
+        for (t, seq) in &changes.cursors {
+            cursors.insert(*t, *seq);
+        }
+        let payload = Payload {
+            version: LAYOUT_VERSION,
+            cursors: cursors.iter().map(|(t, s)| (t.as_uuid(), *s)).collect(),
+        };
+        let payload = serde_json::to_string(&payload).map_err(index_error)?;
+        let mut prepared = match w.prepare_commit() {
+            Ok(p) => p,
+            Err(e) => {
+                let _ = w.rollback();
+                return Err(index_error(e));
+            }
+        };
+        prepared.set_payload(&payload);
+        if let Err(e) = prepared.commit() {
+            let _ = w.rollback();
+            return Err(index_error(e));
+        }
+        drop(w);
+        self.reader.reload().map_err(index_error)?;
+        *self
+            .cursors
+            .write()
+            .map_err(|_| SearchError::Index("cursor lock poisoned".into()))? = cursors;
+        Ok(())
+    }
+
+    fn search(&self, q: &IndexQuery) -> Result<IndexResults, SearchError> {
+        let f = &self.fields;
+        let searcher = self.reader.searcher();
+        let mut out = IndexResults::default();
+        if q.terms.is_empty() || q.limit == 0 {
+            return Ok(out);
+        }
+        for entity in SearchEntity::ALL {
+            if !q.entities.contains(&entity) {
+                continue;
+            }
+            let Some(query) = entity_query(f, q, entity) else { continue };
+            let top = searcher
+                .search(&query, &TopDocs::with_limit(q.limit).order_by_score())
+                .map_err(index_error)?;
+            let mut hits = Vec::with_capacity(top.len());
+            for (score, addr) in top {
+                let doc: TantivyDocument = searcher.doc(addr).map_err(index_error)?;
+                let Some(id) = stored_str(&doc, f.id).and_then(|s| s.parse().ok()) else {
+                    continue;
+                };
+                let (highlights, matched_secret) = highlights(&stored_str(&doc, f.texts).unwrap_or_default(), &q.terms);
+                hits.push(IndexHit {
+                    entity,
+                    id,
+                    score,
+                    title: stored_str(&doc, f.title).unwrap_or_default(),
+                    subtitle: stored_str(&doc, f.subtitle),
+                    highlights,
+                    matched_secret,
+                });
+            }
+            out.groups.push((entity, hits));
+        }
+        Ok(out)
+    }
+}
+
+impl SearchIndex for TantivyIndex {
+    fn cursors(&self) -> HashMap<TenantId, i64> {
+        self.inner.cursors.read().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    async fn apply(&self, changes: IndexChanges) -> Result<(), SearchError> {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || inner.apply(changes))
+            .await
+            .map_err(index_error)?
+    }
+
+    async fn search(&self, query: IndexQuery) -> Result<IndexResults, SearchError> {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || inner.search(&query))
+            .await
+            .map_err(index_error)?
+    }
+}
+
+impl TantivyIndex {
+    /// [`SearchIndex::search`] on the calling thread (benchmarks of the port itself).
+    ///
+    /// # Errors
+    /// `Index`.
+    pub fn search_now(&self, query: &IndexQuery) -> Result<IndexResults, SearchError> {
+        self.inner.search(query)
+    }
+
+    /// [`SearchIndex::apply`] on the calling thread (bulk loads).
+    ///
+    /// # Errors
+    /// `Index`.
+    pub fn apply_now(&self, changes: IndexChanges) -> Result<(), SearchError> {
+        self.inner.apply(changes)
+    }
+}

@@ -1,0 +1,299 @@
+//! The search port's contract, run on the Tantivy index in a temporary directory: French
+//! folding, type-ahead prefixes, typos, compound names, hashed tokens, tenant and owner
+//! filters inside the index, filters, durable cursors, the write lock.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crm_domain::search::parse_query;
+use crm_domain::{TenantId, UserId};
+use crm_ports::search::{
+    DocFilters, DocText, IndexChanges, IndexQuery, IndexTerm, OwnerFilter, SearchDoc, SearchEntity, SearchFilters, SearchIndex,
+};
+use crm_search_tantivy::{OpenError, TantivyIndex};
+use uuid::Uuid;
+
+fn hash(s: &str) -> [u8; 32] {
+    let mut h = [0u8; 32];
+    for (i, b) in s.bytes().enumerate() {
+        h[i % 32] ^= b.wrapping_mul(31).wrapping_add(i as u8);
+    }
+    h
+}
+
+fn contact(tenant: TenantId, owner: UserId, name: &str, org: Option<&str>) -> SearchDoc {
+    let mut texts = vec![DocText {
+        field: "name",
+        text: name.into(),
+        primary: true,
+    }];
+    if let Some(o) = org {
+        texts.push(DocText {
+            field: "organization",
+            text: o.into(),
+            primary: false,
+        });
+    }
+    SearchDoc {
+        tenant_id: tenant,
+        entity: SearchEntity::Contact,
+        id: Uuid::now_v7(),
+        owner_id: Some(owner),
+        title: name.into(),
+        subtitle: org.map(Into::into),
+        texts,
+        hashes: vec![],
+        filters: DocFilters {
+            kind: Some("prospect"),
+            ..DocFilters::default()
+        },
+    }
+}
+
+fn organization(tenant: TenantId, name: &str) -> SearchDoc {
+    SearchDoc {
+        tenant_id: tenant,
+        entity: SearchEntity::Organization,
+        id: Uuid::now_v7(),
+        owner_id: None,
+        title: name.into(),
+        subtitle: None,
+        texts: vec![DocText {
+            field: "name",
+            text: name.into(),
+            primary: true,
+        }],
+        hashes: vec![],
+        filters: DocFilters::default(),
+    }
+}
+
+fn query(tenant: TenantId, q: &str) -> IndexQuery {
+    IndexQuery {
+        tenant_id: tenant,
+        terms: parse_query(q)
+            .into_iter()
+            .map(|t| IndexTerm {
+                words: t.words,
+                hashes: t.email_probe.iter().chain(t.phone_probe.iter()).map(|p| hash(p)).collect(),
+            })
+            .collect(),
+        entities: SearchEntity::ALL.to_vec(),
+        contacts: OwnerFilter::Any,
+        opportunities: OwnerFilter::Any,
+        filters: SearchFilters::default(),
+        limit: 20,
+    }
+}
+
+fn titles(index: &TantivyIndex, q: &IndexQuery, entity: SearchEntity) -> Vec<String> {
+    let r = index.search_now(q).unwrap();
+    r.groups
+        .into_iter()
+        .filter(|(e, _)| *e == entity)
+        .flat_map(|(_, hits)| hits.into_iter().map(|h| h.title))
+        .collect()
+}
+
+fn contacts(index: &TantivyIndex, tenant: TenantId, q: &str) -> Vec<String> {
+    titles(index, &query(tenant, q), SearchEntity::Contact)
+}
+
+async fn load(index: &TantivyIndex, docs: Vec<SearchDoc>) {
+    index
+        .apply(IndexChanges {
+            upserts: docs,
+            ..IndexChanges::default()
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn french_names_fold_prefix_and_tolerate_typos() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = TantivyIndex::open(dir.path()).unwrap();
+    let t = TenantId::from_uuid(Uuid::now_v7());
+    let u = UserId::from_uuid(Uuid::now_v7());
+    load(
+        &index,
+        vec![
+            contact(t, u, "Hélène Dupont-Lefèvre", Some("Vins de Bourgogne")),
+            contact(t, u, "Jean-Pierre Le Goff", None),
+            contact(t, u, "François Müller", Some("Bâtiment Œuvre")),
+            contact(t, u, "Bertrand Martin", None),
+        ],
+    )
+    .await;
+    assert_eq!(contacts(&index, t, "helene"), ["Hélène Dupont-Lefèvre"]);
+    assert_eq!(contacts(&index, t, "HÉLÈNE"), ["Hélène Dupont-Lefèvre"]);
+    assert_eq!(contacts(&index, t, "hel"), ["Hélène Dupont-Lefèvre"], "type-ahead prefix");
+    assert_eq!(
+        contacts(&index, t, "lefevre"),
+        ["Hélène Dupont-Lefèvre"],
+        "each part of a hyphenated name"
+    );
+    assert_eq!(contacts(&index, t, "dupont lef"), ["Hélène Dupont-Lefèvre"]);
+    assert_eq!(contacts(&index, t, "pierre"), ["Jean-Pierre Le Goff"]);
+    assert_eq!(contacts(&index, t, "goff"), ["Jean-Pierre Le Goff"], "compound name part");
+    assert_eq!(contacts(&index, t, "francois muller"), ["François Müller"]);
+    assert_eq!(
+        contacts(&index, t, "oeuvre"),
+        ["François Müller"],
+        "organization name, ligature folded"
+    );
+    assert_eq!(contacts(&index, t, "bourgogne"), ["Hélène Dupont-Lefèvre"]);
+    assert_eq!(contacts(&index, t, "dupomt"), ["Hélène Dupont-Lefèvre"], "one typo on a long word");
+    assert_eq!(contacts(&index, t, "bertarnd"), ["Bertrand Martin"], "a transposition");
+    assert_eq!(contacts(&index, t, "mortin"), ["Bertrand Martin"], "a substitution");
+    assert!(contacts(&index, t, "dupo martin").is_empty(), "every term must match");
+    assert!(contacts(&index, t, "xyzzy").is_empty());
+    assert!(contacts(&index, t, "bert").contains(&"Bertrand Martin".to_owned()));
+    assert!(contacts(&index, t, "berd").is_empty(), "no typo on short words");
+    let hits = index.search_now(&query(t, "hele lefev")).unwrap();
+    let hit = &hits.groups[0].1[0];
+    let h = &hit.highlights[0];
+    let marked: Vec<&str> = h.ranges.iter().map(|&(a, b)| &h.text[a..b]).collect();
+    assert_eq!(marked, ["Hélène", "Lefèvre"]);
+    assert!(!hit.matched_secret);
+}
+
+#[tokio::test]
+async fn exact_name_ranks_above_prefix_and_typo() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = TantivyIndex::open(dir.path()).unwrap();
+    let t = TenantId::from_uuid(Uuid::now_v7());
+    let u = UserId::from_uuid(Uuid::now_v7());
+    load(
+        &index,
+        vec![
+            contact(t, u, "Paul Martine", None),
+            contact(t, u, "Paul Martin", None),
+            contact(t, u, "Paul Marton", None),
+            contact(t, u, "Zoé Dubois", Some("Martin SA")),
+        ],
+    )
+    .await;
+    let found = contacts(&index, t, "martin");
+    assert_eq!(found[0], "Paul Martin", "{found:?}");
+    assert_eq!(found.len(), 4, "{found:?}");
+}
+
+#[tokio::test]
+async fn hashes_match_exactly_and_report_a_secret_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = TantivyIndex::open(dir.path()).unwrap();
+    let t = TenantId::from_uuid(Uuid::now_v7());
+    let u = UserId::from_uuid(Uuid::now_v7());
+    let mut c = contact(t, u, "Anne Petit", None);
+    c.hashes = vec![hash("anne.petit@exemple.fr"), hash("exemple.fr"), hash("0612345678"), hash("5678")];
+    load(&index, vec![c, contact(t, u, "Anne Grand", None)]).await;
+    assert_eq!(contacts(&index, t, "exemple.fr"), ["Anne Petit"]);
+    assert_eq!(contacts(&index, t, "06 12 34 56 78"), ["Anne Petit"]);
+    assert_eq!(contacts(&index, t, "anne 5678"), ["Anne Petit"]);
+    assert!(contacts(&index, t, "1234").is_empty(), "inner digits are not tokens");
+    let r = index.search_now(&query(t, "anne 5678")).unwrap();
+    assert!(r.groups[0].1[0].matched_secret);
+}
+
+#[tokio::test]
+async fn tenant_and_owner_are_filters_inside_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = TantivyIndex::open(dir.path()).unwrap();
+    let a = TenantId::from_uuid(Uuid::now_v7());
+    let b = TenantId::from_uuid(Uuid::now_v7());
+    let (rep1, rep2, other) = (
+        UserId::from_uuid(Uuid::now_v7()),
+        UserId::from_uuid(Uuid::now_v7()),
+        UserId::from_uuid(Uuid::now_v7()),
+    );
+    load(
+        &index,
+        vec![
+            contact(a, rep1, "Claire Moreau", None),
+            contact(a, rep2, "Claude Moreau", None),
+            contact(b, other, "Claire Moreau", None),
+            organization(a, "Moreau Industrie"),
+            organization(b, "Moreau Logistique"),
+        ],
+    )
+    .await;
+    let mut q = query(a, "moreau");
+    assert_eq!(titles(&index, &q, SearchEntity::Contact).len(), 2);
+    assert_eq!(titles(&index, &q, SearchEntity::Organization), ["Moreau Industrie"]);
+    q.contacts = OwnerFilter::Owners(vec![rep1]);
+    assert_eq!(titles(&index, &q, SearchEntity::Contact), ["Claire Moreau"]);
+    assert_eq!(
+        titles(&index, &q, SearchEntity::Organization),
+        ["Moreau Industrie"],
+        "organizations are visible to all"
+    );
+    q.contacts = OwnerFilter::Nothing;
+    assert!(titles(&index, &q, SearchEntity::Contact).is_empty());
+    q.contacts = OwnerFilter::Any;
+    q.filters.owner_id = Some(rep2);
+    assert_eq!(titles(&index, &q, SearchEntity::Contact), ["Claude Moreau"]);
+    assert!(
+        titles(&index, &q, SearchEntity::Organization).is_empty(),
+        "an owner filter leaves organizations out"
+    );
+    q.filters = SearchFilters {
+        kind: Some("client"),
+        ..SearchFilters::default()
+    };
+    assert!(titles(&index, &q, SearchEntity::Contact).is_empty());
+    let qb = query(b, "claire");
+    assert_eq!(titles(&index, &qb, SearchEntity::Contact), ["Claire Moreau"]);
+    let r = index.search_now(&qb).unwrap();
+    assert!(r.groups.iter().flat_map(|(_, h)| h).all(|h| h.title.contains("Moreau")));
+}
+
+#[tokio::test]
+async fn cursors_survive_a_restart_and_rebuilds_clear_a_tenant() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = TenantId::from_uuid(Uuid::now_v7());
+    let other = TenantId::from_uuid(Uuid::now_v7());
+    let u = UserId::from_uuid(Uuid::now_v7());
+    let gone = contact(t, u, "Marc Blanc", None);
+    let gone_id = gone.id;
+    {
+        let index = TantivyIndex::open(dir.path()).unwrap();
+        assert!(index.cursors().is_empty());
+        assert!(
+            matches!(TantivyIndex::open(dir.path()), Err(OpenError::Busy(_))),
+            "one writer per index"
+        );
+        index
+            .apply(IndexChanges {
+                upserts: vec![gone, contact(t, u, "Marc Noir", None), contact(other, u, "Marc Rouge", None)],
+                cursors: vec![(t, 7), (other, 3)],
+                ..IndexChanges::default()
+            })
+            .await
+            .unwrap();
+        index
+            .apply(IndexChanges {
+                deletes: vec![gone_id],
+                cursors: vec![(t, 9)],
+                ..IndexChanges::default()
+            })
+            .await
+            .unwrap();
+    }
+    let index = TantivyIndex::open(dir.path()).unwrap();
+    assert_eq!(index.cursors().get(&t), Some(&9));
+    assert_eq!(index.cursors().get(&other), Some(&3));
+    assert_eq!(contacts(&index, t, "marc"), ["Marc Noir"]);
+    index
+        .apply(IndexChanges {
+            clear_tenants: vec![t],
+            ..IndexChanges::default()
+        })
+        .await
+        .unwrap();
+    assert!(contacts(&index, t, "marc").is_empty());
+    assert_eq!(
+        index.cursors().get(&t),
+        None,
+        "a cleared tenant has no cursor until its rebuild ends"
+    );
+    assert_eq!(contacts(&index, other, "marc"), ["Marc Rouge"]);
+}

@@ -1,0 +1,584 @@
+//! Search: one query across contacts, organizations and opportunities through the search
+//! index, filtered by the actor's tenant and visibility inside the index; and the indexer,
+//! which keeps the index current from the event log (its cursor is committed with the
+//! index) or rebuilds a tenant's part from the store.
+
+use crate::app::{App, tenant_of};
+use crate::auth::Credentials;
+use crate::env::{Clock, IdGenerator};
+use crate::error::ServiceError;
+use crate::query::{ContactFilter, HistoryQuery, OpportunityFilter, PageRequest, Scope};
+use crate::search::{
+    DocFilters, DocText, Highlight, IndexChanges, IndexQuery, IndexResults, IndexTerm, OwnerFilter, SearchDoc, SearchEntity, SearchError,
+    SearchFilters, SearchIndex,
+};
+use crate::store::{SearchHasher, Store};
+use crm_domain::contact::Contact;
+use crm_domain::error::Validator;
+use crm_domain::event::EntityType;
+use crm_domain::opportunity::Opportunity;
+use crm_domain::organization::Organization;
+use crm_domain::search::{email_tokens, parse_query, phone_tokens};
+use crm_domain::visibility::{Owned, RecordScope, read_scope};
+use crm_domain::{Actor, ContactId, OpportunityId, OrganizationId, TenantId, UserId, ViolationKind};
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+/// Longest query, in characters.
+pub const MAX_QUERY_CHARS: usize = 200;
+/// Most hits per kind.
+pub const MAX_SEARCH_LIMIT: u32 = 50;
+/// Hits per kind when none is asked for.
+pub const DEFAULT_SEARCH_LIMIT: u32 = 10;
+/// Events read per step of a catch-up.
+const EVENTS_PER_STEP: u32 = 500;
+/// Documents per commit of a rebuild.
+const DOCS_PER_COMMIT: usize = 5_000;
+
+/// A search as asked.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    /// What was typed.
+    pub query: String,
+    /// Kinds asked for; all when empty.
+    pub entities: Vec<SearchEntity>,
+    /// List filters.
+    pub filters: SearchFilters,
+    /// Most hits per kind, 1 to [`MAX_SEARCH_LIMIT`].
+    pub limit: Option<u32>,
+}
+
+/// What a catch-up did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IndexReport {
+    /// Events read.
+    pub events: u64,
+    /// Documents written or removed.
+    pub documents: u64,
+    /// Whether the tenant was rebuilt from the store.
+    pub rebuilt: bool,
+}
+
+impl From<SearchError> for ServiceError {
+    fn from(e: SearchError) -> Self {
+        match e {
+            SearchError::Busy => ServiceError::Unavailable,
+            SearchError::Index(m) => ServiceError::Internal(m),
+        }
+    }
+}
+
+/// The email and phone hashes of a contact, as the index holds them.
+fn contact_hashes<H: SearchHasher + ?Sized>(hasher: &H, c: &Contact) -> Vec<[u8; 32]> {
+    let mut out = Vec::new();
+    for e in &c.fields.emails {
+        out.extend(email_tokens(e).iter().map(|t| hasher.search_hash(c.tenant_id, "email", t)));
+    }
+    for p in &c.fields.phones {
+        out.extend(phone_tokens(p).iter().map(|t| hasher.search_hash(c.tenant_id, "phone", t)));
+    }
+    out
+}
+
+/// The index document of a contact.
+pub fn contact_doc<H: SearchHasher + ?Sized>(hasher: &H, c: &Contact, organization: Option<&str>) -> SearchDoc {
+    let f = &c.fields;
+    let name = format!("{} {}", f.first_name.as_str(), f.last_name.as_str());
+    let mut texts = vec![DocText {
+        field: "name",
+        text: name.clone(),
+        primary: true,
+    }];
+    if let Some(o) = organization {
+        texts.push(DocText {
+            field: "organization",
+            text: o.to_owned(),
+            primary: false,
+        });
+    }
+    if let Some(j) = &f.job_title {
+        texts.push(DocText {
+            field: "job_title",
+            text: j.as_str().to_owned(),
+            primary: false,
+        });
+    }
+    texts.extend(f.tags.iter().map(|t| DocText {
+        field: "tag",
+        text: t.as_str().to_owned(),
+        primary: false,
+    }));
+    let subtitle = match (organization, &f.job_title) {
+        (Some(o), Some(j)) => Some(format!("{} · {o}", j.as_str())),
+        (Some(o), None) => Some(o.to_owned()),
+        (None, Some(j)) => Some(j.as_str().to_owned()),
+        (None, None) => None,
+    };
+    SearchDoc {
+        tenant_id: c.tenant_id,
+        entity: SearchEntity::Contact,
+        id: c.id.as_uuid(),
+        owner_id: Some(c.owner_id),
+        title: name,
+        subtitle,
+        texts,
+        hashes: contact_hashes(hasher, c),
+        filters: DocFilters {
+            kind: Some(c.kind.code()),
+            tags: f.tags.iter().map(|t| t.as_str().to_owned()).collect(),
+            organization_id: f.organization_id.map(|o| o.as_uuid()),
+            updated_at: Some(c.updated_at),
+            ..DocFilters::default()
+        },
+    }
+}
+
+/// The index document of an organization.
+pub fn organization_doc(o: &Organization) -> SearchDoc {
+    let mut texts = vec![DocText {
+        field: "name",
+        text: o.name.as_str().to_owned(),
+        primary: true,
+    }];
+    if let Some(d) = &o.domain {
+        texts.push(DocText {
+            field: "domain",
+            text: d.as_str().to_owned(),
+            primary: false,
+        });
+    }
+    if let Some(i) = &o.industry {
+        texts.push(DocText {
+            field: "industry",
+            text: i.as_str().to_owned(),
+            primary: false,
+        });
+    }
+    SearchDoc {
+        tenant_id: o.tenant_id,
+        entity: SearchEntity::Organization,
+        id: o.id.as_uuid(),
+        owner_id: None,
+        title: o.name.as_str().to_owned(),
+        subtitle: o.domain.as_ref().map(|d| d.as_str().to_owned()),
+        texts,
+        hashes: Vec::new(),
+        filters: DocFilters {
+            updated_at: Some(o.updated_at),
+            ..DocFilters::default()
+        },
+    }
+}
+
+/// The index document of an opportunity.
+pub fn opportunity_doc(o: &Opportunity, organization: Option<&str>) -> SearchDoc {
+    let f = &o.fields;
+    let mut texts = vec![DocText {
+        field: "title",
+        text: f.title.as_str().to_owned(),
+        primary: true,
+    }];
+    if let Some(org) = organization {
+        texts.push(DocText {
+            field: "organization",
+            text: org.to_owned(),
+            primary: false,
+        });
+    }
+    SearchDoc {
+        tenant_id: o.tenant_id,
+        entity: SearchEntity::Opportunity,
+        id: o.id.as_uuid(),
+        owner_id: Some(o.owner_id),
+        title: f.title.as_str().to_owned(),
+        subtitle: organization.map(str::to_owned),
+        texts,
+        hashes: Vec::new(),
+        filters: DocFilters {
+            organization_id: f.organization_id.map(|x| x.as_uuid()),
+            pipeline_id: Some(o.pipeline_id.as_uuid()),
+            stage_id: Some(o.stage_id.as_uuid()),
+            status: Some(o.status.code()),
+            expected_close: f.expected_close,
+            updated_at: Some(o.updated_at),
+            ..DocFilters::default()
+        },
+    }
+}
+
+/// Records touched by a run of events.
+#[derive(Default)]
+struct Touched {
+    contacts: HashSet<Uuid>,
+    organizations: HashSet<Uuid>,
+    opportunities: HashSet<Uuid>,
+}
+
+impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// Searches contacts, organizations and opportunities the actor may see.
+    ///
+    /// # Errors
+    /// `Forbidden` for the operator; `Invalid` for a query over [`MAX_QUERY_CHARS`] or a
+    /// limit outside 1..=[`MAX_SEARCH_LIMIT`].
+    pub async fn search<X: SearchIndex>(&self, index: &X, actor: &Actor, req: SearchRequest) -> Result<IndexResults, ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        let mut invalid = Validator::new();
+        if req.query.chars().count() > MAX_QUERY_CHARS {
+            invalid.push("q", ViolationKind::TooLong);
+        }
+        let limit = req.limit.unwrap_or(DEFAULT_SEARCH_LIMIT);
+        if limit == 0 {
+            invalid.push("limit", ViolationKind::TooSmall);
+        } else if limit > MAX_SEARCH_LIMIT {
+            invalid.push("limit", ViolationKind::TooLarge);
+        }
+        invalid.finish()?;
+        let parsed = parse_query(&req.query);
+        let terms: Vec<IndexTerm> = parsed
+            .iter()
+            .map(|t| IndexTerm {
+                words: t.words.clone(),
+                hashes: t
+                    .email_probe
+                    .iter()
+                    .map(|p| self.store.search_hash(tenant_id, "email", p))
+                    .chain(t.phone_probe.iter().map(|p| self.store.search_hash(tenant_id, "phone", p)))
+                    .collect(),
+            })
+            .collect();
+        let query = IndexQuery {
+            tenant_id,
+            terms,
+            entities: if req.entities.is_empty() {
+                SearchEntity::ALL.to_vec()
+            } else {
+                req.entities
+            },
+            contacts: self.owner_filter(tenant_id, read_scope(actor, Owned::Contact)).await?,
+            opportunities: self.owner_filter(tenant_id, read_scope(actor, Owned::Opportunity)).await?,
+            filters: req.filters,
+            limit: limit as usize,
+        };
+        let mut results = index.search(query.clone()).await?;
+        self.secret_snippets(&query, &mut results).await?;
+        Ok(results)
+    }
+
+    /// Whose records of a kind a scope lets through, as owners the index can filter on.
+    async fn owner_filter(&self, tenant: TenantId, scope: RecordScope) -> Result<OwnerFilter, ServiceError> {
+        Ok(match scope {
+            RecordScope::Tenant => OwnerFilter::Any,
+            RecordScope::Nothing => OwnerFilter::Nothing,
+            RecordScope::OwnedBy(u) => OwnerFilter::Owners(vec![u]),
+            RecordScope::TeamsLedBy(m) => {
+                let teams: HashSet<_> = self
+                    .store
+                    .list_teams(tenant)
+                    .await?
+                    .into_iter()
+                    .filter(|t| t.manager_id == m)
+                    .map(|t| t.id)
+                    .collect();
+                let mut owners: Vec<UserId> = self
+                    .store
+                    .list_users(tenant)
+                    .await?
+                    .into_iter()
+                    .filter(|u| u.team_id.is_some_and(|t| teams.contains(&t)))
+                    .map(|u| u.id)
+                    .collect();
+                owners.push(m);
+                OwnerFilter::Owners(owners)
+            }
+        })
+    }
+
+    /// For contacts found through an email or phone token, the snippet comes from the
+    /// decrypted record: the addresses and numbers whose tokens the query hit.
+    async fn secret_snippets(&self, query: &IndexQuery, results: &mut IndexResults) -> Result<(), ServiceError> {
+        let wanted: HashSet<[u8; 32]> = query.terms.iter().flat_map(|t| t.hashes.iter().copied()).collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let scope = Scope {
+            tenant_id: query.tenant_id,
+            records: RecordScope::Tenant,
+        };
+        for (entity, hits) in &mut results.groups {
+            if *entity != SearchEntity::Contact {
+                continue;
+            }
+            for hit in hits.iter_mut().filter(|h| h.matched_secret) {
+                let Ok(c) = self.store.contact(scope, ContactId::from_uuid(hit.id)).await else {
+                    continue;
+                };
+                for e in &c.fields.emails {
+                    if email_tokens(e)
+                        .iter()
+                        .any(|t| wanted.contains(&self.store.search_hash(c.tenant_id, "email", t)))
+                    {
+                        hit.highlights.push(whole("email", e.as_str()));
+                    }
+                }
+                for p in &c.fields.phones {
+                    if phone_tokens(p)
+                        .iter()
+                        .any(|t| wanted.contains(&self.store.search_hash(c.tenant_id, "phone", t)))
+                    {
+                        hit.highlights.push(whole("phone", p.as_str()));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Brings the index up to date with the tenant's event log, from the cursor committed
+    /// with the index; rebuilds the tenant from the store when the index has no cursor for
+    /// it (a new or deleted index).
+    ///
+    /// # Errors
+    /// Store or index failures; the cursor then stays where it was, so nothing is lost.
+    pub async fn index_catch_up<X: SearchIndex>(&self, index: &X, tenant: TenantId) -> Result<IndexReport, ServiceError> {
+        let Some(mut cursor) = index.cursors().get(&tenant).copied() else {
+            return self.index_rebuild(index, tenant).await;
+        };
+        let mut report = IndexReport::default();
+        loop {
+            let events = self.store.events_after(tenant, cursor, EVENTS_PER_STEP).await?;
+            let Some(last) = events.last().map(|e| e.seq) else { break };
+            report.events += events.len() as u64;
+            let mut touched = Touched::default();
+            for e in &events {
+                match e.entity_type {
+                    EntityType::Contact => touched.contacts.insert(e.entity_id),
+                    EntityType::Organization => touched.organizations.insert(e.entity_id),
+                    EntityType::Opportunity => touched.opportunities.insert(e.entity_id),
+                    _ => false,
+                };
+            }
+            let changes = self.changes_for(tenant, touched, last).await?;
+            report.documents += (changes.upserts.len() + changes.deletes.len()) as u64;
+            index.apply(changes).await?;
+            cursor = last;
+        }
+        Ok(report)
+    }
+
+    async fn changes_for(&self, tenant: TenantId, touched: Touched, last: i64) -> Result<IndexChanges, ServiceError> {
+        let scope = Scope {
+            tenant_id: tenant,
+            records: RecordScope::Tenant,
+        };
+        let mut names = OrgNames::default();
+        let mut changes = IndexChanges {
+            cursors: vec![(tenant, last)],
+            ..IndexChanges::default()
+        };
+        let mut contacts = touched.contacts;
+        let mut opportunities = touched.opportunities;
+        for id in touched.organizations {
+            match self.store.organization(tenant, OrganizationId::from_uuid(id)).await {
+                Ok(o) => {
+                    names.0.insert(o.id, Some(o.name.as_str().to_owned()));
+                    changes.upserts.push(organization_doc(&o));
+                    // Its name is in its contacts' and deals' documents.
+                    self.for_each_contact(scope, Some(o.id), |c| {
+                        contacts.insert(c.id.as_uuid());
+                    })
+                    .await?;
+                    self.for_each_opportunity(scope, Some(o.id), |x| {
+                        opportunities.insert(x.id.as_uuid());
+                    })
+                    .await?;
+                }
+                Err(crate::StoreError::NotFound) => {
+                    names.0.insert(OrganizationId::from_uuid(id), None);
+                    changes.deletes.push(id);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        for id in contacts {
+            match self.store.contact(scope, ContactId::from_uuid(id)).await {
+                Ok(c) => {
+                    let org = names.get(self, tenant, c.fields.organization_id).await?;
+                    changes.upserts.push(contact_doc(&*self.store, &c, org.as_deref()));
+                }
+                Err(crate::StoreError::NotFound) => changes.deletes.push(id),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        for id in opportunities {
+            match self.store.opportunity(scope, OpportunityId::from_uuid(id)).await {
+                Ok(o) => {
+                    let org = names.get(self, tenant, o.fields.organization_id).await?;
+                    changes.upserts.push(opportunity_doc(&o, org.as_deref()));
+                }
+                Err(crate::StoreError::NotFound) => changes.deletes.push(id),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(changes)
+    }
+
+    async fn for_each_contact(
+        &self,
+        scope: Scope,
+        organization: Option<OrganizationId>,
+        mut f: impl FnMut(&Contact),
+    ) -> Result<(), ServiceError> {
+        let filter = ContactFilter {
+            organization_id: organization,
+            ..ContactFilter::default()
+        };
+        let mut page = PageRequest {
+            limit: Some(crate::query::MAX_PAGE_SIZE),
+            ..PageRequest::default()
+        };
+        loop {
+            let p = self.store.list_contacts(scope, &filter, &page).await?;
+            p.items.iter().for_each(&mut f);
+            match p.next_cursor {
+                Some(c) => page.cursor = Some(c),
+                None => return Ok(()),
+            }
+        }
+    }
+
+    async fn for_each_opportunity(
+        &self,
+        scope: Scope,
+        organization: Option<OrganizationId>,
+        mut f: impl FnMut(&Opportunity),
+    ) -> Result<(), ServiceError> {
+        let filter = OpportunityFilter {
+            organization_id: organization,
+            ..OpportunityFilter::default()
+        };
+        let mut page = PageRequest {
+            limit: Some(crate::query::MAX_PAGE_SIZE),
+            ..PageRequest::default()
+        };
+        loop {
+            let p = self.store.list_opportunities(scope, &filter, &page).await?;
+            p.items.iter().for_each(&mut f);
+            match p.next_cursor {
+                Some(c) => page.cursor = Some(c),
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// Rebuilds the tenant's part of the index from the store: drops its documents, adds
+    /// every live contact, organization and opportunity, and sets its cursor to the event
+    /// the store was at before reading (later events are applied again by the next
+    /// catch-up, which is harmless).
+    ///
+    /// # Errors
+    /// Store or index failures; a rebuild cut short leaves no cursor and starts again.
+    pub async fn index_rebuild<X: SearchIndex>(&self, index: &X, tenant: TenantId) -> Result<IndexReport, ServiceError> {
+        let q = HistoryQuery::Period {
+            from: chrono::DateTime::<chrono::Utc>::MIN_UTC,
+            to: chrono::DateTime::<chrono::Utc>::MAX_UTC,
+        };
+        let head = self.store.history(tenant, &q, 1).await?.first().map_or(0, |e| e.seq);
+        let scope = Scope {
+            tenant_id: tenant,
+            records: RecordScope::Tenant,
+        };
+        let mut names = OrgNames::default();
+        let mut docs = Vec::new();
+        let mut page = PageRequest {
+            limit: Some(crate::query::MAX_PAGE_SIZE),
+            ..PageRequest::default()
+        };
+        loop {
+            let p = self.store.list_organizations(tenant, &page).await?;
+            for o in &p.items {
+                names.0.insert(o.id, Some(o.name.as_str().to_owned()));
+                docs.push(organization_doc(o));
+            }
+            match p.next_cursor {
+                Some(c) => page.cursor = Some(c),
+                None => break,
+            }
+        }
+        let mut contacts = Vec::new();
+        self.for_each_contact(scope, None, |c| contacts.push(c.clone())).await?;
+        let mut documents = docs.len() as u64 + contacts.len() as u64;
+        for c in &contacts {
+            let org = names.get(self, tenant, c.fields.organization_id).await?;
+            docs.push(contact_doc(&*self.store, c, org.as_deref()));
+        }
+        drop(contacts);
+        let mut deals = Vec::new();
+        self.for_each_opportunity(scope, None, |o| deals.push(o.clone())).await?;
+        documents += deals.len() as u64;
+        for o in &deals {
+            let org = names.get(self, tenant, o.fields.organization_id).await?;
+            docs.push(opportunity_doc(o, org.as_deref()));
+        }
+        let mut first = true;
+        let mut chunks = docs.chunks(DOCS_PER_COMMIT).peekable();
+        if chunks.peek().is_none() {
+            index
+                .apply(IndexChanges {
+                    clear_tenants: vec![tenant],
+                    cursors: vec![(tenant, head)],
+                    ..IndexChanges::default()
+                })
+                .await?;
+        }
+        while let Some(chunk) = chunks.next() {
+            let last = chunks.peek().is_none();
+            index
+                .apply(IndexChanges {
+                    clear_tenants: if first { vec![tenant] } else { Vec::new() },
+                    deletes: Vec::new(),
+                    upserts: chunk.to_vec(),
+                    cursors: if last { vec![(tenant, head)] } else { Vec::new() },
+                })
+                .await?;
+            first = false;
+        }
+        Ok(IndexReport {
+            events: 0,
+            documents,
+            rebuilt: true,
+        })
+    }
+}
+
+/// Organization names met while building documents.
+#[derive(Default)]
+struct OrgNames(HashMap<OrganizationId, Option<String>>);
+
+impl OrgNames {
+    async fn get<S: Store, K: Credentials, C: Clock, I: IdGenerator>(
+        &mut self,
+        app: &App<S, K, C, I>,
+        tenant: TenantId,
+        id: Option<OrganizationId>,
+    ) -> Result<Option<String>, ServiceError> {
+        let Some(id) = id else { return Ok(None) };
+        if let Some(n) = self.0.get(&id) {
+            return Ok(n.clone());
+        }
+        let name = match app.store.organization(tenant, id).await {
+            Ok(o) => Some(o.name.as_str().to_owned()),
+            Err(crate::StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        };
+        self.0.insert(id, name.clone());
+        Ok(name)
+    }
+}
+
+fn whole(field: &str, text: &str) -> Highlight {
+    Highlight {
+        field: field.to_owned(),
+        text: text.to_owned(),
+        ranges: vec![(0, text.len())],
+    }
+}
