@@ -29,6 +29,7 @@ struct Served {
     token: String,
     ids: Vec<uuid::Uuid>,
     stop: tokio::sync::oneshot::Sender<()>,
+    _search_dir: tempfile::TempDir,
 }
 
 async fn serve(app: CrmApp, contacts: u64) -> Result<Served, Box<dyn Error>> {
@@ -56,18 +57,26 @@ async fn serve(app: CrmApp, contacts: u64) -> Result<Served, Box<dyn Error>> {
         ids.push(app.create_contact(&actor, &input, None, true).await?.id.as_uuid());
     }
     let token = app.login(&email, PASSWORD).await?.token;
+    let search_dir = tempfile::tempdir()?;
+    let search = crm_server::search::open(search_dir.path())?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(http::serve(
         listener,
-        http::endpoint(app, HttpSettings::default()),
+        http::endpoint(app, HttpSettings::default(), search),
         async {
             let _ = rx.await;
         },
         Duration::from_secs(2),
     ));
-    Ok(Served { base, token, ids, stop })
+    Ok(Served {
+        base,
+        token,
+        ids,
+        stop,
+        _search_dir: search_dir,
+    })
 }
 
 struct Outcome {

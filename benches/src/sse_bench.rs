@@ -47,12 +47,14 @@ async fn run(backend: &str, app: CrmApp, clients: usize, writes: usize) -> Resul
     )
     .await?;
     let token = app.login(&email, PASSWORD).await?.token;
+    let search_dir = tempfile::tempdir()?;
+    let search = crm_server::search::open(search_dir.path())?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(http::serve(
         listener,
-        http::endpoint(app, HttpSettings::default()),
+        http::endpoint(app, HttpSettings::default(), search),
         async {
             let _ = rx.await;
         },

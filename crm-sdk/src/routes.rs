@@ -822,4 +822,37 @@ impl Client {
             .await?;
         Ok(v["count"].as_i64().unwrap_or(0))
     }
+
+    // --- search ---
+
+    /// Searches the contacts, organizations and opportunities you may see.
+    ///
+    /// # Errors
+    /// `ValidationFailed` (query over 200 characters, bad filter).
+    pub async fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
+        let mut query = vec![("q", q.q.clone())];
+        if !q.types.is_empty() {
+            query.push(("types", q.types.join(",")));
+        }
+        push(&mut query, "owner_id", q.owner_id);
+        push(&mut query, "kind", q.kind.as_ref());
+        push(&mut query, "tag", q.tag.as_ref());
+        push(&mut query, "organization_id", q.organization_id);
+        push(&mut query, "pipeline_id", q.pipeline_id);
+        push(&mut query, "stage_id", q.stage_id);
+        push(&mut query, "status", q.status.as_ref());
+        push(&mut query, "close_from", q.close_from);
+        push(&mut query, "close_to", q.close_to);
+        push(&mut query, "updated_since", q.updated_since.map(|d| d.to_rfc3339()));
+        push(&mut query, "limit", q.limit);
+        self.send::<(), _>(Method::GET, "/api/v1/search", &query, None, None).await
+    }
+
+    /// Rebuilds your company's part of the search index (Admin).
+    ///
+    /// # Errors
+    /// `Forbidden`.
+    pub async fn reindex_search(&self) -> Result<Reindex> {
+        self.send::<(), _>(Method::POST, "/api/v1/search/reindex", &[], None, None).await
+    }
 }

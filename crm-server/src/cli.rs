@@ -167,3 +167,16 @@ pub async fn load_demo(app: &CrmApp, seed: u64) -> Result<String, String> {
     }
     Ok(out)
 }
+
+/// Rebuilds the whole search index from the store.
+///
+/// # Errors
+/// A message for the operator.
+pub async fn reindex(app: &CrmApp, search: &crate::search::SearchHandle) -> Result<String, String> {
+    let started = std::time::Instant::now();
+    let (tenants, documents) = search.rebuild_all(app).await.map_err(|e| explain(&e))?;
+    Ok(format!(
+        "Index de recherche reconstruit : {documents} fiches, {tenants} entreprises, en {:.1} s.",
+        started.elapsed().as_secs_f64()
+    ))
+}

@@ -86,8 +86,8 @@ async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Resp
 }
 
 /// The whole HTTP endpoint over an application.
-pub fn endpoint(app: CrmApp, settings: HttpSettings) -> impl Endpoint {
-    let api = api::service(&app, settings);
+pub fn endpoint(app: CrmApp, settings: HttpSettings, search: crate::search::SearchHandle) -> impl Endpoint {
+    let api = api::service(&app, settings, search);
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     Route::new()

@@ -11,6 +11,7 @@ pub mod http;
 pub mod i18n;
 pub mod ical;
 pub mod scheduler;
+pub mod search;
 
 pub use assemble::{CrmApp, OpenStoreError, open_app};
 pub use config::{Config, ConfigError, Secret};

@@ -66,6 +66,10 @@ enum Command {
         #[command(subcommand)]
         action: TokenCmd,
     },
+    /// Rebuilds the search index of this data directory from the records (the server must
+    /// be stopped; a running server rebuilds a company's part on
+    /// `POST /api/v1/search/reindex`).
+    Reindex,
     /// Applies database migrations (PostgreSQL: with the owner role's URL; grants the
     /// application role what it needs).
     Migrate {
@@ -243,9 +247,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             if cfg.reminder_interval_seconds > 0 {
                 crm_server::scheduler::spawn(app.clone(), Duration::from_secs(cfg.reminder_interval_seconds));
             }
+            let search = crm_server::search::open(&cfg.data_dir).map_err(|e| e.to_string())?;
+            crm_server::search::spawn_indexer(app.clone(), search.clone());
             http::serve(
                 listener,
-                http::endpoint(app, cfg.http()),
+                http::endpoint(app, cfg.http(), search),
                 shutdown_signal(),
                 Duration::from_secs(20),
             )
@@ -287,6 +293,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             let app = open_admin(&cli).await?;
             let TokenCmd::Create { email, name, days } = action;
             println!("{}", cli::create_token(&app, email, name, *days).await?);
+            Ok(())
+        }
+        Command::Reindex => {
+            let app = open_admin(&cli).await?;
+            let cfg = config(&cli, None)?;
+            let search = crm_server::search::open(&cfg.data_dir).map_err(|e| e.to_string())?;
+            println!("{}", cli::reindex(&app, &search).await?);
             Ok(())
         }
         Command::Migrate { app_role } => {

@@ -3,7 +3,7 @@
 //! which keeps the index current from the event log (its cursor is committed with the
 //! index) or rebuilds a tenant's part from the store.
 
-use crate::app::{App, tenant_of};
+use crate::app::{App, require, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
@@ -19,7 +19,7 @@ use crm_domain::event::EntityType;
 use crm_domain::opportunity::Opportunity;
 use crm_domain::organization::Organization;
 use crm_domain::search::{email_tokens, parse_query, phone_tokens};
-use crm_domain::visibility::{Owned, RecordScope, read_scope};
+use crm_domain::visibility::{Capability, Owned, RecordScope, read_scope};
 use crm_domain::{Actor, ContactId, OpportunityId, OrganizationId, TenantId, UserId, ViolationKind};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -259,8 +259,13 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             filters: req.filters,
             limit: limit as usize,
         };
+        // A term that looks like an address or a number may have matched one even when its
+        // words matched a name too ("claire.moreau"): look at the record then.
+        let looks_secret = parsed
+            .iter()
+            .any(|t| t.phone_probe.is_some() || t.email_probe.as_deref().is_some_and(|p| p.contains(['@', '.'])));
         let mut results = index.search(query.clone()).await?;
-        self.secret_snippets(&query, &mut results).await?;
+        self.secret_snippets(&query, looks_secret, &mut results).await?;
         Ok(results)
     }
 
@@ -295,7 +300,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
 
     /// For contacts found through an email or phone token, the snippet comes from the
     /// decrypted record: the addresses and numbers whose tokens the query hit.
-    async fn secret_snippets(&self, query: &IndexQuery, results: &mut IndexResults) -> Result<(), ServiceError> {
+    async fn secret_snippets(&self, query: &IndexQuery, every_hit: bool, results: &mut IndexResults) -> Result<(), ServiceError> {
         let wanted: HashSet<[u8; 32]> = query.terms.iter().flat_map(|t| t.hashes.iter().copied()).collect();
         if wanted.is_empty() {
             return Ok(());
@@ -308,7 +313,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             if *entity != SearchEntity::Contact {
                 continue;
             }
-            for hit in hits.iter_mut().filter(|h| h.matched_secret) {
+            for hit in hits.iter_mut().filter(|h| every_hit || h.matched_secret) {
                 let Ok(c) = self.store.contact(scope, ContactId::from_uuid(hit.id)).await else {
                     continue;
                 };
@@ -468,6 +473,16 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
                 None => return Ok(()),
             }
         }
+    }
+
+    /// Rebuilds the actor's tenant's part of the index (Admin).
+    ///
+    /// # Errors
+    /// `Forbidden` unless the actor manages the tenant; store or index failures.
+    pub async fn reindex<X: SearchIndex>(&self, index: &X, actor: &Actor) -> Result<IndexReport, ServiceError> {
+        let tenant = tenant_of(actor)?;
+        require(actor, Capability::ManageTenant)?;
+        self.index_rebuild(index, tenant).await
     }
 
     /// Rebuilds the tenant's part of the index from the store: drops its documents, adds

@@ -13,6 +13,7 @@ pub mod organizations;
 pub mod pipelines;
 pub mod problem;
 pub mod reminders;
+pub mod search;
 pub mod security;
 pub mod stream;
 pub mod telephony;
@@ -51,6 +52,8 @@ pub enum ApiTags {
     Audit,
     /// Real-time stream of changes.
     Realtime,
+    /// Full-text search.
+    Search,
 }
 
 /// A postal address.
@@ -86,7 +89,11 @@ pub(crate) fn address_out(a: &PostalAddress) -> AddressDto {
 }
 
 /// The OpenAPI service with every resource.
-pub fn service(app: &CrmApp, http: auth::HttpSettings) -> OpenApiService<impl poem_openapi::OpenApi, ()> {
+pub fn service(
+    app: &CrmApp,
+    http: auth::HttpSettings,
+    search: crate::search::SearchHandle,
+) -> OpenApiService<impl poem_openapi::OpenApi, ()> {
     OpenApiService::new(
         (
             auth::AuthApi {
@@ -107,6 +114,7 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings) -> OpenApiService<impl po
             reminders::RemindersApi { app: app.clone() },
             calendar::CalendarApi { app: app.clone() },
             telephony::TelephonyApi { app: app.clone() },
+            search::SearchApi { app: app.clone(), search },
         ),
         "CRM API",
         env!("CARGO_PKG_VERSION"),

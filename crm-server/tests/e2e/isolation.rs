@@ -389,6 +389,8 @@ async fn every_route_keeps_tenants_apart() {
         ("organization_timeline", (None, Expect::NotFound)),
         ("opportunity_timeline", (None, Expect::NotFound)),
         ("audit_history", (None, Expect::Blind)),
+        ("search", (None, Expect::Blind)),
+        ("reindex_search", (None, Expect::Blind)),
     ]);
 
     let spec = s.client.openapi().await.unwrap();
@@ -411,6 +413,10 @@ async fn every_route_keeps_tenants_apart() {
             }
             if op_id == "list_contacts" {
                 url.push_str(&format!("?organization_id={}&owner_id={}", org.id, a.user(Role::Admin)));
+            }
+            if op_id == "search" {
+                // A's records by name, email and organization, and an id of A as text.
+                url.push_str(&format!("?q=Alice&organization_id={}", org.id));
             }
             if op_id == "todo" {
                 url.push_str("?team=true");

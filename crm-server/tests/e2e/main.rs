@@ -10,4 +10,5 @@ mod isolation;
 pub mod realtime;
 mod roles;
 mod scenarios;
+mod search;
 mod support;

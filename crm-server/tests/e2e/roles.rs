@@ -90,6 +90,8 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("me", [200, 200, 200, 200, 200]),
     ("create_token", [201, 201, 201, 201, 201]),
     ("list_tokens", [200, 200, 200, 200, 200]),
+    ("search", [200, 200, 200, 200, 200]),
+    ("reindex_search", [200, 403, 403, 403, 403]),
 ];
 
 struct Cell<'a> {
@@ -576,6 +578,8 @@ impl Cell<'_> {
             "me" => ("GET", "/api/v1/auth/me".into(), None, None),
             "create_token" => ("POST", "/api/v1/auth/tokens".into(), Some(json!({"name": "matrice"})), None),
             "list_tokens" => ("GET", "/api/v1/auth/tokens".into(), None, None),
+            "search" => ("GET", "/api/v1/search?q=nom".into(), None, None),
+            "reindex_search" => ("POST", "/api/v1/search/reindex".into(), None, None),
             other => panic!("no request for {other}"),
         }
     }

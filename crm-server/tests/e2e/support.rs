@@ -21,21 +21,41 @@ pub struct TestServer {
     pub dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    indexer: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl TestServer {
-    pub async fn stop(mut self) {
+    /// Stops the server and hands back its data directory.
+    pub async fn stop_keeping_data(mut self) -> tempfile::TempDir {
+        self.shutdown_now().await;
+        let dir = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self.dir, dir)
+    }
+
+    async fn shutdown_now(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         if let Some(h) = self.handle.take() {
             h.await.unwrap().unwrap();
         }
+        if let Some(i) = self.indexer.take() {
+            i.abort();
+            let _ = i.await;
+        }
+    }
+
+    pub async fn stop(mut self) {
+        self.shutdown_now().await;
     }
 }
 
 pub async fn spawn_app() -> TestServer {
-    let dir = tempfile::tempdir().unwrap();
+    spawn_app_in(tempfile::tempdir().unwrap()).await
+}
+
+/// The server on an existing data directory (restarts).
+pub async fn spawn_app_in(dir: tempfile::TempDir) -> TestServer {
     let config = Config::layered(
         FileConfig::default(),
         FileConfig {
@@ -44,12 +64,14 @@ pub async fn spawn_app() -> TestServer {
         },
     );
     let app = open_app(&config).await.unwrap();
+    let search = crm_server::search::open(&config.data_dir).unwrap();
+    let indexer = crm_server::search::spawn_indexer(app.clone(), search.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel();
     let handle = tokio::spawn(http::serve(
         listener,
-        http::endpoint(app.clone(), config.http()),
+        http::endpoint(app.clone(), config.http(), search),
         async {
             let _ = rx.await;
         },
@@ -62,6 +84,7 @@ pub async fn spawn_app() -> TestServer {
         dir,
         shutdown: Some(tx),
         handle: Some(handle),
+        indexer: Some(indexer),
     }
 }
 

@@ -1,0 +1,231 @@
+//! `/api/v1/search`: one query across the contacts, organizations and opportunities the
+//! caller may see, grouped by kind and ranked, with highlighted snippets; and the rebuild
+//! of the tenant's part of the index.
+
+use super::ApiTags;
+use super::opportunities::StatusParam;
+use super::problem::ApiResult;
+use super::security::Auth;
+use crate::assemble::CrmApp;
+use crate::search::SearchHandle;
+use chrono::{DateTime, NaiveDate, Utc};
+use crm_domain::contact::ContactKind;
+use crm_domain::text::Tag;
+use crm_domain::{UserId, ViolationKind};
+use crm_ports::search::{Highlight, IndexHit, SearchEntity, SearchFilters};
+use crm_ports::services::search::SearchRequest;
+use poem_openapi::param::Query;
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+use uuid::Uuid;
+
+/// A piece of a highlighted text.
+#[derive(Debug, Clone, Object)]
+pub struct SnippetPart {
+    /// Text.
+    pub text: String,
+    /// Whether it matched the query.
+    pub matched: bool,
+}
+
+/// A text of the record that matched, cut into matched and unmatched parts.
+#[derive(Debug, Clone, Object)]
+pub struct SnippetDto {
+    /// `name`, `organization`, `job_title`, `tag`, `domain`, `industry`, `title`, `email`
+    /// or `phone`.
+    pub field: String,
+    /// The text in parts.
+    pub parts: Vec<SnippetPart>,
+}
+
+fn snippet(h: &Highlight) -> SnippetDto {
+    let mut parts = Vec::new();
+    let mut at = 0;
+    for &(a, b) in &h.ranges {
+        let (Some(before), Some(matched)) = (h.text.get(at..a), h.text.get(a..b)) else {
+            continue;
+        };
+        if !before.is_empty() {
+            parts.push(SnippetPart {
+                text: before.to_owned(),
+                matched: false,
+            });
+        }
+        parts.push(SnippetPart {
+            text: matched.to_owned(),
+            matched: true,
+        });
+        at = b;
+    }
+    if let Some(rest) = h.text.get(at..).filter(|r| !r.is_empty()) {
+        parts.push(SnippetPart {
+            text: rest.to_owned(),
+            matched: false,
+        });
+    }
+    SnippetDto {
+        field: h.field.clone(),
+        parts,
+    }
+}
+
+/// A search hit.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SearchHitDto {
+    /// Record id (`/api/v1/contacts/{id}`, `/organizations/{id}` or `/opportunities/{id}`).
+    pub id: Uuid,
+    /// Title: the contact's or organization's name, the deal's title.
+    pub title: String,
+    /// Second line: organization and job title, web domain.
+    pub subtitle: Option<String>,
+    /// Relevance (higher is better), comparable within one group.
+    pub score: f32,
+    /// Matched texts.
+    pub snippets: Vec<SnippetDto>,
+}
+
+impl From<&IndexHit> for SearchHitDto {
+    fn from(h: &IndexHit) -> Self {
+        Self {
+            id: h.id,
+            title: h.title.clone(),
+            subtitle: h.subtitle.clone(),
+            score: h.score,
+            snippets: h.highlights.iter().map(snippet).collect(),
+        }
+    }
+}
+
+/// Hits of one kind, best first.
+#[derive(Debug, Clone, Object)]
+pub struct SearchGroupDto {
+    /// `contact`, `organization` or `opportunity`.
+    #[oai(rename = "type")]
+    pub kind: String,
+    /// Hits.
+    pub hits: Vec<SearchHitDto>,
+}
+
+/// Search results, grouped: contacts, organizations, opportunities.
+#[derive(Debug, Clone, Object)]
+pub struct SearchResultsDto {
+    /// Groups (a kind you may not see, or that a filter rules out, is absent).
+    pub groups: Vec<SearchGroupDto>,
+}
+
+/// What a rebuild did.
+#[derive(Debug, Clone, Object)]
+pub struct ReindexDto {
+    /// Documents written.
+    pub documents: u64,
+}
+
+pub struct SearchApi {
+    pub app: CrmApp,
+    pub search: SearchHandle,
+}
+
+fn parse_types(raw: Option<&str>) -> Result<Vec<SearchEntity>, super::problem::ApiError> {
+    let Some(raw) = raw else { return Ok(Vec::new()) };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| SearchEntity::from_code(s).ok_or_else(|| super::problem::ApiError::field("types", ViolationKind::Malformed)))
+        .collect()
+}
+
+#[OpenApi(prefix_path = "/api/v1/search", tag = "ApiTags::Search")]
+impl SearchApi {
+    /// Search contacts, organizations and opportunities you may see. Words are matched
+    /// without accents or case, as prefixes while typing, with one typo on words of five
+    /// letters or more; an email address, its local part or domain, or a phone number (in
+    /// any written form, or its first or last four digits and more) match exactly.
+    /// Filters are those of the lists; a filter only some kinds have leaves the others out.
+    #[oai(path = "/", method = "get", operation_id = "search")]
+    #[allow(clippy::too_many_arguments)]
+    async fn search(
+        &self,
+        auth: Auth,
+        /// What was typed (up to 200 characters).
+        q: Query<String>,
+        /// Kinds, comma-separated: `contact`, `organization`, `opportunity` (default: all).
+        types: Query<Option<String>>,
+        /// Owner.
+        owner_id: Query<Option<Uuid>>,
+        /// Contact kind: `prospect`, `client` or `partner`.
+        kind: Query<Option<String>>,
+        /// Contact tag.
+        tag: Query<Option<String>>,
+        /// Organization (its contacts and opportunities).
+        organization_id: Query<Option<Uuid>>,
+        /// Pipeline.
+        pipeline_id: Query<Option<Uuid>>,
+        /// Stage.
+        stage_id: Query<Option<Uuid>>,
+        /// Opportunity status.
+        status: Query<Option<StatusParam>>,
+        /// Expected close on or after.
+        close_from: Query<Option<NaiveDate>>,
+        /// Expected close on or before.
+        close_to: Query<Option<NaiveDate>>,
+        /// Changed at or after.
+        updated_since: Query<Option<DateTime<Utc>>>,
+        /// Hits per kind, 1 to 50 (default 10).
+        #[oai(validator(minimum(value = "1"), maximum(value = "50")))]
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<Json<SearchResultsDto>> {
+        let filters = SearchFilters {
+            owner_id: owner_id.0.map(UserId::from_uuid),
+            kind: kind
+                .0
+                .as_deref()
+                .map(|k| ContactKind::parse(k).map(ContactKind::code).map_err(|e| e.at("kind")))
+                .transpose()?,
+            tag: tag
+                .0
+                .as_deref()
+                .map(|t| Tag::parse(t).map(|t| t.as_str().to_owned()).map_err(|e| e.at("tag")))
+                .transpose()?,
+            organization_id: organization_id.0,
+            pipeline_id: pipeline_id.0,
+            stage_id: stage_id.0,
+            status: status.0.map(|s| match s {
+                StatusParam::Open => "open",
+                StatusParam::Won => "won",
+                StatusParam::Lost => "lost",
+            }),
+            close_from: close_from.0,
+            close_to: close_to.0,
+            updated_since: updated_since.0,
+        };
+        let req = SearchRequest {
+            query: q.0,
+            entities: parse_types(types.0.as_deref())?,
+            filters,
+            limit: limit.0,
+        };
+        let results = self.app.search(self.search.index(), &auth.actor(), req).await?;
+        Ok(Json(SearchResultsDto {
+            groups: results
+                .groups
+                .iter()
+                .map(|(e, hits)| SearchGroupDto {
+                    kind: e.code().to_owned(),
+                    hits: hits.iter().map(SearchHitDto::from).collect(),
+                })
+                .collect(),
+        }))
+    }
+
+    /// Rebuild your company's part of the search index from the records (Admin). Searches
+    /// keep working meanwhile; records changed during the rebuild are caught up after it.
+    #[oai(path = "/reindex", method = "post", operation_id = "reindex_search")]
+    async fn reindex(&self, auth: Auth) -> ApiResult<Json<ReindexDto>> {
+        let _maintenance = self.search.maintenance().await;
+        let report = self.app.reindex(self.search.index(), &auth.actor()).await?;
+        Ok(Json(ReindexDto {
+            documents: report.documents,
+        }))
+    }
+}
