@@ -111,6 +111,11 @@ pub trait ContactStore: Send + Sync {
     /// # Errors
     /// `UnknownReference` for a missing organization or owner.
     fn create_contact(&self, contact: &Contact, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Adds contacts of one tenant with their events, all in one transaction (imports).
+    ///
+    /// # Errors
+    /// As [`ContactStore::create_contact`]; nothing is written then.
+    fn create_contacts(&self, contacts: &[Contact], events: &[NewEvent]) -> impl Future<Output = StoreResult<()>> + Send;
     /// A contact inside the scope.
     ///
     /// # Errors

@@ -237,6 +237,32 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
         self.finish(tx, c.tenant_id, std::slice::from_ref(event)).await
     }
 
+    async fn create_contacts(&self, contacts: &[Contact], events: &[NewEvent]) -> Result<(), StoreError> {
+        let Some(tenant) = contacts.first().map(|c| c.tenant_id) else {
+            return Ok(());
+        };
+        if contacts.iter().any(|c| c.tenant_id != tenant) {
+            return Err(StoreError::Internal("contacts of several tenants in one import".into()));
+        }
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
+        for c in contacts {
+            let fields = self.contact_values(c)?;
+            insert_row(
+                &mut tx,
+                "contacts",
+                c.tenant_id,
+                c.id.as_uuid(),
+                fields,
+                c.version,
+                c.created_at,
+                c.updated_at,
+            )
+            .await?;
+            self.write_contact_side(&mut tx, c).await?;
+        }
+        self.finish(tx, tenant, events).await
+    }
+
     async fn contact(&self, scope: Scope, id: ContactId) -> Result<Contact, StoreError> {
         let mut tx = self.pool.begin(On::Tenant(scope.tenant_id), Mode::Read).await?;
         let mut q = select_contacts(scope.tenant_id);
@@ -374,5 +400,36 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
         ]);
         versioned_update(&mut tx, "contacts", t, merged.as_uuid(), merged_version, true, stmt).await?;
         self.finish(tx, t, events).await
+    }
+}
+
+impl<C: Cipher> SqlStore<C> {
+    /// The naive search a CRM without an index runs: contacts of the scope whose folded
+    /// first or last name contains every word (`LIKE '%word%'`), by name. Emails and phones
+    /// cannot be searched this way (they are sealed). The baseline of the search benchmark.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn contacts_name_like(&self, scope: Scope, words: &[String], limit: u32) -> Result<Vec<ContactId>, StoreError> {
+        let t = scope.tenant_id;
+        let mut q = Query::select();
+        q.column(("contacts", "id"))
+            .from("contacts")
+            .and_where(Expr::col(("contacts", "tenant_id")).eq(t.as_uuid()))
+            .and_where(Expr::col(("contacts", "deleted_at")).is_null())
+            .and_where(owner_in_scope(t, scope.records, ("contacts", "owner_id")));
+        for w in words {
+            let pattern = format!("%{}%", w.replace(['%', '_', '\\'], ""));
+            q.and_where(
+                Expr::col(("contacts", "first_fold"))
+                    .like(pattern.as_str())
+                    .or(Expr::col(("contacts", "last_fold")).like(pattern.as_str())),
+            );
+        }
+        q.order_by(("contacts", "name_sort"), sea_query::Order::Asc).limit(u64::from(limit));
+        let mut tx = self.pool.begin(On::Tenant(t), Mode::Read).await?;
+        let rows = tx.fetch_all(&q).await?;
+        tx.commit().await?;
+        rows.iter().map(|r| Ok(ContactId::from_uuid(r.get::<Uuid>("id")?))).collect()
     }
 }

@@ -13,6 +13,9 @@ use crm_domain::event::EntityType;
 use crm_domain::visibility::{Capability, Owned, may_assign_owner, read_scope};
 use crm_domain::{Actor, ContactId, OrganizationId, TenantId, UserId, ValidationError, ViolationKind};
 
+/// Most contacts one import call takes.
+pub const MAX_IMPORT: usize = 1_000;
+
 fn identity(c: &Contact) -> Identity<'_> {
     Identity {
         first_name: c.fields.first_name.as_str(),
@@ -97,6 +100,73 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         );
         self.store.create_contact(&contact, &ev).await?;
         Ok(contact)
+    }
+
+    /// Creates many contacts at once, in one transaction, without looking for duplicates
+    /// (imports of trusted lists, benchmarks): every input is checked first and, if any is
+    /// invalid, nothing is written and every fault is named under `contacts.<index>`.
+    ///
+    /// # Errors
+    /// `Forbidden`, `Invalid` (also over [`MAX_IMPORT`] inputs).
+    pub async fn import_contacts(
+        &self,
+        actor: &Actor,
+        inputs: &[ContactInput],
+        owner: Option<UserId>,
+    ) -> Result<Vec<Contact>, ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        require(actor, Capability::WriteContacts)?;
+        if inputs.len() > MAX_IMPORT {
+            return Err(ValidationError::field("contacts", ViolationKind::TooLarge).into());
+        }
+        let tenant = self.store.tenant(tenant_id).await?;
+        let owner_id = Self::owner_or_self(actor, owner)?;
+        self.check_assignee(actor, tenant_id, owner_id, "owner_id").await?;
+        let mut v = crm_domain::error::Validator::new();
+        let parsed: Vec<_> = inputs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, input)| v.check(&format!("contacts.{i}"), input.parse(tenant.settings.country)))
+            .collect();
+        v.finish()?;
+        let mut orgs = std::collections::HashSet::new();
+        for (_, f) in &parsed {
+            if let Some(o) = f.organization_id
+                && orgs.insert(o)
+            {
+                self.check_organization(tenant_id, Some(o)).await?;
+            }
+        }
+        let now = self.clock.now();
+        let contacts: Vec<Contact> = parsed
+            .into_iter()
+            .map(|(kind, fields)| Contact {
+                id: ContactId::from_uuid(self.new_id()),
+                tenant_id,
+                kind,
+                owner_id,
+                fields,
+                score: 0,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            })
+            .collect();
+        let events: Vec<_> = contacts
+            .iter()
+            .map(|c| {
+                event(
+                    actor,
+                    EntityType::Contact,
+                    c.id.as_uuid(),
+                    "created",
+                    Some(owner_id.as_uuid()),
+                    Contact::changes(None, c),
+                )
+            })
+            .collect();
+        self.store.create_contacts(&contacts, &events).await?;
+        Ok(contacts)
     }
 
     /// Likely duplicates of a contact across the whole tenant.

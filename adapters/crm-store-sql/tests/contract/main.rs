@@ -42,5 +42,6 @@ mod paging;
 mod pipelines;
 mod postgres_walls;
 mod reminders;
+mod search;
 mod storage;
 mod tenancy;
