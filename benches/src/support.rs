@@ -5,11 +5,12 @@ use crm_crypto::{Keyring, RingCipher};
 use crm_store_sql::{PostgresSetup, SqlStore, migrate_postgres};
 use std::error::Error;
 
-/// The benchmarks' cipher (a fixed key: nothing here is secret).
+/// The benchmarks' master key (fixed: nothing here is secret).
+pub const BENCH_MASTER_KEY: &str = "1:4242424242424242424242424242424242424242424242424242424242424242";
+
+/// The benchmarks' cipher.
 pub fn cipher() -> Result<RingCipher, Box<dyn Error>> {
-    Ok(RingCipher::new(Keyring::from_spec(
-        "1:4242424242424242424242424242424242424242424242424242424242424242",
-    )?))
+    Ok(RingCipher::new(Keyring::from_spec(BENCH_MASTER_KEY)?))
 }
 
 /// A database created for one run, dropped by [`BenchDb::drop_now`].
