@@ -16,7 +16,6 @@
 #[allow(dead_code)]
 mod support;
 
-use support::{BENCH_MASTER_KEY, cipher};
 use crm_domain::Actor;
 use crm_domain::search::parse_query;
 use crm_domain::user::Role;
@@ -36,6 +35,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::{BENCH_MASTER_KEY, cipher};
 
 const PASSWORD: &str = "une phrase de passe solide";
 /// Small tenants that get a password (queried over HTTP).
@@ -71,11 +71,16 @@ type BenchApp = App<SqlStore<crm_crypto::RingCipher>, crm_crypto::Argon2Credenti
 async fn generate(app: &BenchApp, contacts: u64, tenants: usize, large: u64) -> Result<Dataset, Box<dyn Error>> {
     let started = Instant::now();
     let g = Generator::new(SEED);
-    let small_each = (contacts - large) / (tenants as u64 - 1).max(1);
+    let smalls = (tenants as u64 - 1).max(1);
+    let (small_each, remainder) = ((contacts - large) / smalls, (contacts - large) % smalls);
     let mut out = Vec::new();
     let mut next_index = 0;
     for i in 0..tenants {
-        let count = if i == 0 { large } else { small_each };
+        let count = if i == 0 {
+            large
+        } else {
+            small_each + u64::from(i as u64 <= remainder)
+        };
         let orgs: u64 = if i == 0 { 1_000 } else { 5 };
         let with_password = i <= HTTP_SMALL_TENANTS;
         let admin_email = format!("admin@entreprise{i}.fr");
@@ -236,7 +241,13 @@ fn admin_of(data: &Dataset, tenant: usize) -> Actor {
     }
 }
 
-async fn via_port(app: &BenchApp, index: &TantivyIndex, data: &Dataset, qs: &[BenchQuery], sales: bool) -> Result<(Vec<Duration>, usize), Box<dyn Error>> {
+async fn via_port(
+    app: &BenchApp,
+    index: &TantivyIndex,
+    data: &Dataset,
+    qs: &[BenchQuery],
+    sales: bool,
+) -> Result<(Vec<Duration>, usize), Box<dyn Error>> {
     let mut lat = Vec::with_capacity(qs.len());
     let mut hits = 0;
     for q in qs {
@@ -334,7 +345,12 @@ fn memory(pid: u32) -> (f64, f64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
-async fn via_http(base: &str, tokens: &[(usize, String)], qs: &[BenchQuery], clients: usize) -> Result<(Vec<Duration>, usize), Box<dyn Error>> {
+async fn via_http(
+    base: &str,
+    tokens: &[(usize, String)],
+    qs: &[BenchQuery],
+    clients: usize,
+) -> Result<(Vec<Duration>, usize), Box<dyn Error>> {
     let http = reqwest::Client::builder().pool_max_idle_per_host(clients).build()?;
     let qs = Arc::new(qs.to_vec());
     let tokens = Arc::new(tokens.to_vec());
@@ -345,17 +361,15 @@ async fn via_http(base: &str, tokens: &[(usize, String)], qs: &[BenchQuery], cli
             let mut lat = Vec::new();
             let mut failures = 0;
             for q in qs.iter().skip(c).step_by(clients) {
-                let Some((_, token)) = tokens.iter().find(|(t, _)| *t == q.tenant) else { continue };
+                let Some((_, token)) = tokens.iter().find(|(t, _)| *t == q.tenant) else {
+                    continue;
+                };
                 let Ok(url) = reqwest::Url::parse_with_params(&format!("{base}/api/v1/search"), [("q", q.text.as_str())]) else {
                     failures += 1;
                     continue;
                 };
                 let started = Instant::now();
-                let r = http
-                    .get(url)
-                    .bearer_auth(token)
-                    .send()
-                    .await;
+                let r = http.get(url).bearer_auth(token).send().await;
                 match r {
                     Ok(r) if r.status().is_success() => {
                         let _ = r.bytes().await;
@@ -558,7 +572,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
         "| load through the services (import, 1,000 per transaction) | {:.0} contacts/s ({:.0} s{}) |",
         data.contacts as f64 / data.load_seconds,
         data.load_seconds,
-        if std::env::var_os("CRM_BENCH_DIR").is_some() { ", maybe an earlier run" } else { "" }
+        if std::env::var_os("CRM_BENCH_DIR").is_some() {
+            ", maybe an earlier run"
+        } else {
+            ""
+        }
     );
     println!(
         "| indexing from the store (read, decrypt, hash, index, commit) | {:.0} documents/s ({documents} in {index_seconds:.0} s) |",

@@ -24,6 +24,8 @@ pub enum ViolationKind {
     NotIncreasing,
     /// The same value appears twice where it must be unique.
     Repeated,
+    /// Not allowed in this place (e.g. a rule on a static segment).
+    NotAllowed,
 }
 
 impl ViolationKind {
@@ -39,6 +41,7 @@ impl ViolationKind {
             Self::CurrencyMismatch => "currency_mismatch",
             Self::NotIncreasing => "not_increasing",
             Self::Repeated => "repeated",
+            Self::NotAllowed => "not_allowed",
         }
     }
 }

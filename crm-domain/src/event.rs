@@ -26,6 +26,8 @@ pub enum EntityType {
     Opportunity,
     /// An activity.
     Activity,
+    /// A segment.
+    Segment,
 }
 
 impl EntityType {
@@ -40,6 +42,7 @@ impl EntityType {
             Self::Pipeline => "pipeline",
             Self::Opportunity => "opportunity",
             Self::Activity => "activity",
+            Self::Segment => "segment",
         }
     }
 
@@ -54,6 +57,7 @@ impl EntityType {
             Self::Pipeline,
             Self::Opportunity,
             Self::Activity,
+            Self::Segment,
         ]
         .into_iter()
         .find(|e| e.code() == code)

@@ -86,3 +86,7 @@ id_type!(
     /// A task, meeting, call, email or note.
     ActivityId
 );
+id_type!(
+    /// A named set of contacts.
+    SegmentId
+);

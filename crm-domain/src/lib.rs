@@ -23,6 +23,7 @@ pub mod phone;
 pub mod pipeline;
 pub mod reminder;
 pub mod search;
+pub mod segment;
 pub mod tenant;
 pub mod text;
 pub mod user;

@@ -85,6 +85,8 @@ pub enum Capability {
     CreateTenants,
     /// Log and change activities (tasks, meetings, calls, emails, notes).
     WriteActivities,
+    /// Create, change and fill segments.
+    ManageSegments,
 }
 
 /// Whether the actor has a capability.
@@ -95,11 +97,15 @@ pub fn allows(actor: &Actor, cap: Capability) -> bool {
         Actor::System { .. } => cap != C::CreateTenants,
         Actor::User { role, .. } => match role {
             Role::Admin => cap != C::CreateTenants,
-            Role::Manager | Role::Sales => matches!(
+            Role::Manager => matches!(
+                cap,
+                C::WriteContacts | C::WriteOrganizations | C::WriteOpportunities | C::ReadForecast | C::WriteActivities | C::ManageSegments
+            ),
+            Role::Sales => matches!(
                 cap,
                 C::WriteContacts | C::WriteOrganizations | C::WriteOpportunities | C::ReadForecast | C::WriteActivities
             ),
-            Role::Marketing => false,
+            Role::Marketing => cap == C::ManageSegments,
             Role::Observer => matches!(cap, C::ReadAudit | C::ReadForecast),
         },
     }

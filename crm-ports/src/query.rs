@@ -62,6 +62,22 @@ pub struct ContactFilter {
     pub organization_id: Option<OrganizationId>,
     /// Changed at or after.
     pub updated_since: Option<DateTime<Utc>>,
+    /// Member of a segment.
+    pub segment: Option<SegmentMembership>,
+}
+
+/// Membership of a segment, as a list filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SegmentMembership {
+    /// Listed in a static segment.
+    Members(crm_domain::SegmentId),
+    /// Matching a dynamic segment's rule, evaluated at `now` (for relative times).
+    Rule {
+        /// The rule.
+        rule: crm_domain::segment::Rule,
+        /// When it is evaluated.
+        now: DateTime<Utc>,
+    },
 }
 
 /// Filters of the opportunity list.

@@ -36,6 +36,8 @@ pub enum Deletable {
     Pipeline,
     /// An activity.
     Activity,
+    /// A segment.
+    Segment,
 }
 
 /// Tenants and their settings.
@@ -260,6 +262,7 @@ pub trait Store:
     + CalendarStore
     + TelephonyStore
     + SearchHasher
+    + SegmentStore
     + 'static
 {
 }
@@ -281,8 +284,51 @@ impl<T> Store for T where
         + CalendarStore
         + TelephonyStore
         + SearchHasher
+        + SegmentStore
         + 'static
 {
+}
+
+/// Segments and the members of static ones.
+pub trait SegmentStore: Send + Sync {
+    /// Adds a segment. `Duplicate { field: "name" }` when a live segment has the same
+    /// (folded) name.
+    fn create_segment(&self, segment: &crm_domain::segment::Segment, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A live segment. `NotFound` otherwise.
+    fn segment(
+        &self,
+        tenant: TenantId,
+        id: crm_domain::SegmentId,
+    ) -> impl Future<Output = StoreResult<crm_domain::segment::Segment>> + Send;
+    /// Every live segment of the tenant, by name.
+    fn list_segments(&self, tenant: TenantId) -> impl Future<Output = StoreResult<Vec<crm_domain::segment::Segment>>> + Send;
+    /// Replaces name and rule. `Conflict` on a stale version, `Duplicate { field: "name" }`.
+    fn update_segment(
+        &self,
+        segment: &crm_domain::segment::Segment,
+        expected_version: i64,
+        event: &NewEvent,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Adds contacts to a static segment (those already in it are skipped); how many were
+    /// added. The event is written only when some were.
+    fn add_members(
+        &self,
+        tenant: TenantId,
+        segment: crm_domain::SegmentId,
+        contacts: &[ContactId],
+        at: chrono::DateTime<chrono::Utc>,
+        event: &NewEvent,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// Removes contacts from a static segment; how many were removed.
+    fn remove_members(
+        &self,
+        tenant: TenantId,
+        segment: crm_domain::SegmentId,
+        contacts: &[ContactId],
+        event: &NewEvent,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// How many contacts inside the scope match the filter.
+    fn count_contacts(&self, scope: Scope, filter: &ContactFilter) -> impl Future<Output = StoreResult<u64>> + Send;
 }
 
 /// Keyed hashes of search tokens (email and phone tokens), per tenant: what a search index

@@ -841,3 +841,50 @@ pub struct Reindex {
     /// Documents written.
     pub documents: u64,
 }
+
+/// A segment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Segment {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// `static` or `dynamic`.
+    pub kind: String,
+    /// The rule of a dynamic segment.
+    pub rule: Option<Value>,
+    /// Contacts you may see in it, now.
+    pub count: u64,
+    /// Who made it.
+    pub created_by: Option<Uuid>,
+    /// Version.
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A segment to create, or its new name and rule.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SegmentWrite {
+    /// Name.
+    pub name: String,
+    /// Rule (dynamic segments only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<Value>,
+}
+
+/// A count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Count {
+    /// How many.
+    pub count: u64,
+}
+
+/// How many records a call changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Changed {
+    /// How many.
+    pub changed: u64,
+}

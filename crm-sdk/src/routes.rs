@@ -18,6 +18,8 @@ pub struct ContactQuery {
     pub tag: Option<String>,
     /// Organization.
     pub organization_id: Option<Uuid>,
+    /// Member of this segment.
+    pub segment_id: Option<Uuid>,
     /// `name`, `created_at`, `updated_at`.
     pub sort: Option<String>,
     /// `asc`, `desc`.
@@ -295,6 +297,7 @@ impl Client {
         push(&mut query, "owner_id", q.owner_id);
         push(&mut query, "tag", q.tag.as_ref());
         push(&mut query, "organization_id", q.organization_id);
+        push(&mut query, "segment_id", q.segment_id);
         push(&mut query, "sort", q.sort.as_ref());
         push(&mut query, "order", q.order.as_ref());
         push(&mut query, "cursor", q.cursor.as_ref());
@@ -854,5 +857,129 @@ impl Client {
     /// `Forbidden`.
     pub async fn reindex_search(&self) -> Result<Reindex> {
         self.send::<(), _>(Method::POST, "/api/v1/search/reindex", &[], None, None).await
+    }
+
+    // --- segments ---
+
+    /// Every segment, with its live count (of the contacts you may see).
+    ///
+    /// # Errors
+    /// `Unauthenticated`.
+    pub async fn list_segments(&self) -> Result<Vec<Segment>> {
+        self.send::<(), _>(Method::GET, "/api/v1/segments", &[], None, None).await
+    }
+
+    /// Creates a segment: a static list (`rule: None`) or a dynamic one.
+    ///
+    /// # Errors
+    /// `ValidationFailed` (the rule's faults under `rule.…`, a taken name), `Forbidden`.
+    pub async fn create_segment(&self, s: &SegmentWrite) -> Result<Segment> {
+        self.send(Method::POST, "/api/v1/segments", &[], Some(s), None).await
+    }
+
+    /// A segment with its live count.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn segment(&self, id: Uuid) -> Result<Segment> {
+        self.send::<(), _>(Method::GET, &format!("/api/v1/segments/{id}"), &[], None, None)
+            .await
+    }
+
+    /// Renames a segment or replaces a dynamic segment's rule.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `PreconditionFailed`, `ValidationFailed`.
+    pub async fn update_segment(&self, id: Uuid, version: i64, s: &SegmentWrite) -> Result<Segment> {
+        self.send(Method::PUT, &format!("/api/v1/segments/{id}"), &[], Some(s), Some(version))
+            .await
+    }
+
+    /// Deletes a segment (its contacts stay).
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `PreconditionFailed`.
+    pub async fn delete_segment(&self, id: Uuid, version: i64) -> Result<()> {
+        self.send_empty::<()>(Method::DELETE, &format!("/api/v1/segments/{id}"), None, Some(version))
+            .await
+    }
+
+    /// How many contacts (you may see) a rule holds, without saving it.
+    ///
+    /// # Errors
+    /// `ValidationFailed`.
+    pub async fn preview_segment(&self, rule: &Value) -> Result<u64> {
+        let r: Count = self
+            .send(Method::POST, "/api/v1/segments/preview", &[], Some(&json!({"rule": rule})), None)
+            .await?;
+        Ok(r.count)
+    }
+
+    /// Adds contacts to a static segment; how many were added.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `ValidationFailed`.
+    pub async fn add_segment_members(&self, id: Uuid, contact_ids: &[Uuid]) -> Result<u64> {
+        let r: Changed = self
+            .send(
+                Method::POST,
+                &format!("/api/v1/segments/{id}/members"),
+                &[],
+                Some(&json!({"contact_ids": contact_ids})),
+                None,
+            )
+            .await?;
+        Ok(r.changed)
+    }
+
+    /// Removes contacts from a static segment; how many were removed.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `ValidationFailed`.
+    pub async fn remove_segment_members(&self, id: Uuid, contact_ids: &[Uuid]) -> Result<u64> {
+        let r: Changed = self
+            .send(
+                Method::POST,
+                &format!("/api/v1/segments/{id}/members/remove"),
+                &[],
+                Some(&json!({"contact_ids": contact_ids})),
+                None,
+            )
+            .await?;
+        Ok(r.changed)
+    }
+
+    /// Adds every contact (you may see) of a list filter to a static segment.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `ValidationFailed`.
+    pub async fn add_segment_members_from_filter(&self, id: Uuid, filter: &Value) -> Result<u64> {
+        let r: Changed = self
+            .send(
+                Method::POST,
+                &format!("/api/v1/segments/{id}/members/from-filter"),
+                &[],
+                Some(filter),
+                None,
+            )
+            .await?;
+        Ok(r.changed)
+    }
+
+    /// Adds the contacts a search finds to a static segment.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `ValidationFailed`.
+    pub async fn add_segment_members_from_search(&self, id: Uuid, q: &str, limit: Option<u32>) -> Result<u64> {
+        let r: Changed = self
+            .send(
+                Method::POST,
+                &format!("/api/v1/segments/{id}/members/from-search"),
+                &[],
+                Some(&json!({"q": q, "limit": limit})),
+                None,
+            )
+            .await?;
+        Ok(r.changed)
     }
 }

@@ -224,16 +224,18 @@ impl TantivyIndex {
             .writer
             .lock()
             .map_err(|_| SearchError::Index("writer lock poisoned".into()))?;
-        let ids = self
-            .inner
-            .reader
-            .searcher()
-            .segment_readers()
-            .iter()
-            .map(|s| s.segment_id())
-            .collect::<Vec<_>>();
-        if ids.len() > 1 {
-            w.merge(&ids).wait().map_err(index_error)?;
+        w.commit().map_err(index_error)?;
+        // Background merges may take some of the segments first: ask again then.
+        for attempt in 0..10 {
+            let ids = w.index().searchable_segment_ids().map_err(index_error)?;
+            if ids.len() <= 1 {
+                break;
+            }
+            match w.merge(&ids).wait() {
+                Ok(_) => break,
+                Err(e) if attempt == 9 => return Err(index_error(e)),
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(200)),
+            }
         }
         w.commit().map_err(index_error)?;
         drop(w);

@@ -19,6 +19,7 @@ fn table(kind: Deletable) -> &'static str {
         Deletable::Opportunity => "opportunities",
         Deletable::Pipeline => "pipelines",
         Deletable::Activity => "activities",
+        Deletable::Segment => "segments",
     }
 }
 

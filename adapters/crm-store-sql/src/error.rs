@@ -37,7 +37,7 @@ fn unique_field(text: &str) -> &'static str {
         "email"
     } else if text.contains("reminder") {
         "reminder_key"
-    } else if text.contains("teams") {
+    } else if text.contains("teams") || text.contains("segments") {
         "name"
     } else {
         "id"

@@ -25,6 +25,7 @@ mod postgres;
 mod reminders;
 mod rows;
 mod scope;
+mod segments;
 mod sqlite;
 mod telephony;
 mod tenants;

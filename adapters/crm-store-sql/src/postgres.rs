@@ -47,6 +47,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0005_telephony.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            6,
+            "segments".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0006_segments.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -47,6 +47,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0005_telephony.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            6,
+            "segments".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0006_segments.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -11,6 +11,7 @@ pub mod organizations;
 pub mod pipelines;
 pub mod reminders;
 pub mod search;
+pub mod segments;
 pub mod telephony;
 pub mod tenants;
 pub mod users;

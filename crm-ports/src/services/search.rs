@@ -221,6 +221,15 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// `Forbidden` for the operator; `Invalid` for a query over [`MAX_QUERY_CHARS`] or a
     /// limit outside 1..=[`MAX_SEARCH_LIMIT`].
     pub async fn search<X: SearchIndex>(&self, index: &X, actor: &Actor, req: SearchRequest) -> Result<IndexResults, ServiceError> {
+        let (query, looks_secret) = self.index_query(actor, req, MAX_SEARCH_LIMIT).await?;
+        let mut results = index.search(query.clone()).await?;
+        self.secret_snippets(&query, looks_secret, &mut results).await?;
+        Ok(results)
+    }
+
+    /// The index query of a search, with a limit of at most `max_limit` per kind; and
+    /// whether a term looks like an address or a number.
+    pub(crate) async fn index_query(&self, actor: &Actor, req: SearchRequest, max_limit: u32) -> Result<(IndexQuery, bool), ServiceError> {
         let tenant_id = tenant_of(actor)?;
         let mut invalid = Validator::new();
         if req.query.chars().count() > MAX_QUERY_CHARS {
@@ -229,7 +238,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let limit = req.limit.unwrap_or(DEFAULT_SEARCH_LIMIT);
         if limit == 0 {
             invalid.push("limit", ViolationKind::TooSmall);
-        } else if limit > MAX_SEARCH_LIMIT {
+        } else if limit > max_limit {
             invalid.push("limit", ViolationKind::TooLarge);
         }
         invalid.finish()?;
@@ -246,6 +255,11 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
                     .collect(),
             })
             .collect();
+        // A term that looks like an address or a number may have matched one even when its
+        // words matched a name too ("claire.moreau"): look at the record then.
+        let looks_secret = parsed
+            .iter()
+            .any(|t| t.phone_probe.is_some() || t.email_probe.as_deref().is_some_and(|p| p.contains(['@', '.'])));
         let query = IndexQuery {
             tenant_id,
             terms,
@@ -259,14 +273,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             filters: req.filters,
             limit: limit as usize,
         };
-        // A term that looks like an address or a number may have matched one even when its
-        // words matched a name too ("claire.moreau"): look at the record then.
-        let looks_secret = parsed
-            .iter()
-            .any(|t| t.phone_probe.is_some() || t.email_probe.as_deref().is_some_and(|p| p.contains(['@', '.'])));
-        let mut results = index.search(query.clone()).await?;
-        self.secret_snippets(&query, looks_secret, &mut results).await?;
-        Ok(results)
+        Ok((query, looks_secret))
     }
 
     /// Whose records of a kind a scope lets through, as owners the index can filter on.

@@ -200,6 +200,8 @@ impl ContactsApi {
         organization_id: Query<Option<Uuid>>,
         /// Changed at or after.
         updated_since: Query<Option<DateTime<Utc>>>,
+        /// Member of this segment (a static list or a dynamic rule, evaluated now).
+        segment_id: Query<Option<Uuid>>,
         sort: Query<Option<Sort>>,
         order: Query<Option<Order>>,
         /// Cursor from the previous page.
@@ -218,6 +220,10 @@ impl ContactsApi {
             tag: tag.0.as_deref().map(|t| Tag::parse(t).map_err(|e| e.at("tag"))).transpose()?,
             organization_id: organization_id.0.map(OrganizationId::from_uuid),
             updated_since: updated_since.0,
+            segment: match segment_id.0 {
+                Some(s) => Some(self.app.segment_filter(&auth.actor(), crm_domain::SegmentId::from_uuid(s)).await?),
+                None => None,
+            },
         };
         let p = self
             .app

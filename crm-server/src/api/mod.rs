@@ -15,6 +15,7 @@ pub mod problem;
 pub mod reminders;
 pub mod search;
 pub mod security;
+pub mod segments;
 pub mod stream;
 pub mod telephony;
 pub mod tenants;
@@ -54,6 +55,8 @@ pub enum ApiTags {
     Realtime,
     /// Full-text search.
     Search,
+    /// Segments: static lists and dynamic rules.
+    Segments,
 }
 
 /// A postal address.
@@ -114,7 +117,11 @@ pub fn service(
             reminders::RemindersApi { app: app.clone() },
             calendar::CalendarApi { app: app.clone() },
             telephony::TelephonyApi { app: app.clone() },
-            search::SearchApi { app: app.clone(), search },
+            search::SearchApi {
+                app: app.clone(),
+                search: search.clone(),
+            },
+            segments::SegmentsApi { app: app.clone(), search },
         ),
         "CRM API",
         env!("CARGO_PKG_VERSION"),

@@ -134,6 +134,22 @@ async fn every_route_keeps_tenants_apart() {
     let notification_id: uuid::Uuid = notes.body[0]["id"].as_str().unwrap().parse().unwrap();
     let feed = aa.raw("POST", "/api/v1/calendar-feeds", None, &[]).await.unwrap();
     let feed_id: uuid::Uuid = feed.body["feed"]["id"].as_str().unwrap().parse().unwrap();
+    let segment = aa
+        .raw("POST", "/api/v1/segments", Some(&json!({"name": "Liste A"})), &[])
+        .await
+        .unwrap();
+    assert_eq!(segment.status, 201, "{}", segment.body);
+    let segment_id: uuid::Uuid = segment.body["id"].as_str().unwrap().parse().unwrap();
+    let added = aa
+        .raw(
+            "POST",
+            &format!("/api/v1/segments/{segment_id}/members"),
+            Some(&json!({"contact_ids": [contact.id]})),
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(added.body["changed"], 1, "{}", added.body);
 
     let a_ids: Vec<String> = [
         a.tenant_id,
@@ -151,6 +167,7 @@ async fn every_route_keeps_tenants_apart() {
         rule_id,
         notification_id,
         feed_id,
+        segment_id,
     ]
     .iter()
     .chain(a.users.values())
@@ -171,6 +188,10 @@ async fn every_route_keeps_tenants_apart() {
                 c.audit(from, to, None).await.unwrap().len(),
                 c.list_tokens().await.unwrap(),
                 c.raw("GET", &format!("/api/v1/activities/{activity_id}"), None, &[])
+                    .await
+                    .unwrap()
+                    .body,
+                c.raw("GET", &format!("/api/v1/segments/{segment_id}"), None, &[])
                     .await
                     .unwrap()
                     .body,
@@ -209,6 +230,8 @@ async fn every_route_keeps_tenants_apart() {
             notification_id
         } else if path.starts_with("/api/v1/calendar-feeds/") {
             feed_id
+        } else if path.starts_with("/api/v1/segments/") {
+            segment_id
         } else {
             return None;
         };
@@ -390,6 +413,34 @@ async fn every_route_keeps_tenants_apart() {
         ("opportunity_timeline", (None, Expect::NotFound)),
         ("audit_history", (None, Expect::Blind)),
         ("search", (None, Expect::Blind)),
+        ("list_segments", (None, Expect::Blind)),
+        (
+            "create_segment",
+            (
+                Some(json!({"name": "Volée", "rule": {"field": "owner_id", "op": "eq", "value": a.user(Role::Admin)}})),
+                Expect::UnknownField("rule"),
+            ),
+        ),
+        (
+            "preview_segment",
+            (
+                Some(json!({"rule": {"field": "organization_id", "op": "eq", "value": org.id}})),
+                Expect::Blind,
+            ),
+        ),
+        ("get_segment", (None, Expect::NotFound)),
+        ("update_segment", (Some(json!({"name": "Volée"})), Expect::NotFound)),
+        ("delete_segment", (None, Expect::NotFound)),
+        (
+            "add_segment_members",
+            (Some(json!({"contact_ids": [contact.id]})), Expect::NotFound),
+        ),
+        (
+            "remove_segment_members",
+            (Some(json!({"contact_ids": [contact.id]})), Expect::NotFound),
+        ),
+        ("add_segment_members_from_filter", (Some(json!({})), Expect::NotFound)),
+        ("add_segment_members_from_search", (Some(json!({"q": "Alice"})), Expect::NotFound)),
         ("reindex_search", (None, Expect::Blind)),
     ]);
 

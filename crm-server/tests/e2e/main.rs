@@ -11,4 +11,5 @@ pub mod realtime;
 mod roles;
 mod scenarios;
 mod search;
+mod segments;
 mod support;

@@ -91,6 +91,16 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("create_token", [201, 201, 201, 201, 201]),
     ("list_tokens", [200, 200, 200, 200, 200]),
     ("search", [200, 200, 200, 200, 200]),
+    ("list_segments", [200, 200, 200, 200, 200]),
+    ("create_segment", [201, 201, 403, 201, 403]),
+    ("get_segment", [200, 200, 200, 200, 200]),
+    ("update_segment", [200, 200, 403, 200, 403]),
+    ("delete_segment", [204, 204, 403, 204, 403]),
+    ("preview_segment", [200, 200, 200, 200, 200]),
+    ("add_segment_members", [200, 200, 403, 200, 403]),
+    ("remove_segment_members", [200, 200, 403, 200, 403]),
+    ("add_segment_members_from_filter", [200, 200, 403, 200, 403]),
+    ("add_segment_members_from_search", [200, 200, 403, 200, 403]),
     ("reindex_search", [200, 403, 403, 403, 403]),
 ];
 
@@ -201,6 +211,21 @@ impl Cell<'_> {
             return (d.id.as_uuid(), d.version);
         }
         (a.id.as_uuid(), a.version)
+    }
+
+    async fn segment(&self) -> (uuid::Uuid, i64) {
+        let s = self
+            .app
+            .create_segment(
+                &self.system,
+                &crm_ports::services::segments::SegmentInput {
+                    name: format!("Liste {}", uuid::Uuid::new_v4()),
+                    rule: None,
+                },
+            )
+            .await
+            .unwrap();
+        (s.id.as_uuid(), s.version)
     }
 
     fn sales_tenant(&self) -> TenantId {
@@ -579,6 +604,68 @@ impl Cell<'_> {
             "create_token" => ("POST", "/api/v1/auth/tokens".into(), Some(json!({"name": "matrice"})), None),
             "list_tokens" => ("GET", "/api/v1/auth/tokens".into(), None, None),
             "search" => ("GET", "/api/v1/search?q=nom".into(), None, None),
+            "list_segments" => ("GET", "/api/v1/segments".into(), None, None),
+            "create_segment" => (
+                "POST",
+                "/api/v1/segments".into(),
+                Some(
+                    json!({"name": format!("Segment {}", uuid::Uuid::new_v4()), "rule": {"field": "kind", "op": "eq", "value": "client"}}),
+                ),
+                None,
+            ),
+            "get_segment" => ("GET", format!("/api/v1/segments/{}", self.segment().await.0), None, None),
+            "update_segment" => {
+                let (id, v) = self.segment().await;
+                (
+                    "PUT",
+                    format!("/api/v1/segments/{id}"),
+                    Some(json!({"name": format!("Renommé {}", uuid::Uuid::new_v4())})),
+                    Some(v),
+                )
+            }
+            "delete_segment" => {
+                let (id, v) = self.segment().await;
+                ("DELETE", format!("/api/v1/segments/{id}"), None, Some(v))
+            }
+            "preview_segment" => (
+                "POST",
+                "/api/v1/segments/preview".into(),
+                Some(json!({"rule": {"field": "tag", "op": "has", "value": "salon"}})),
+                None,
+            ),
+            "add_segment_members" | "remove_segment_members" => {
+                let (id, _) = self.segment().await;
+                let (contact, _) = self.contact().await;
+                let path = if action == "add_segment_members" {
+                    "members"
+                } else {
+                    "members/remove"
+                };
+                (
+                    "POST",
+                    format!("/api/v1/segments/{id}/{path}"),
+                    Some(json!({"contact_ids": [contact]})),
+                    None,
+                )
+            }
+            "add_segment_members_from_filter" => {
+                let (id, _) = self.segment().await;
+                (
+                    "POST",
+                    format!("/api/v1/segments/{id}/members/from-filter"),
+                    Some(json!({"kind": "prospect"})),
+                    None,
+                )
+            }
+            "add_segment_members_from_search" => {
+                let (id, _) = self.segment().await;
+                (
+                    "POST",
+                    format!("/api/v1/segments/{id}/members/from-search"),
+                    Some(json!({"q": "nom"})),
+                    None,
+                )
+            }
             "reindex_search" => ("POST", "/api/v1/search/reindex".into(), None, None),
             other => panic!("no request for {other}"),
         }

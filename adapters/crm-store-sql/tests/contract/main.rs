@@ -43,5 +43,6 @@ mod pipelines;
 mod postgres_walls;
 mod reminders;
 mod search;
+mod segments;
 mod storage;
 mod tenancy;
