@@ -17,6 +17,28 @@ pub enum MatchReason {
     SamePhone,
     /// Similar names.
     SimilarName,
+    /// Similar names in two organizations with the same web domain (two records of one
+    /// company).
+    SameOrganizationDomain,
+}
+
+impl MatchReason {
+    const ALL: [Self; 4] = [Self::SameEmail, Self::SamePhone, Self::SimilarName, Self::SameOrganizationDomain];
+
+    /// Stable code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::SameEmail => "same_email",
+            Self::SamePhone => "same_phone",
+            Self::SimilarName => "similar_name",
+            Self::SameOrganizationDomain => "same_organization_domain",
+        }
+    }
+
+    /// From [`MatchReason::code`].
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
 }
 
 /// What is compared of a contact.
@@ -67,6 +89,120 @@ pub fn match_reasons(a: &Identity<'_>, b: &Identity<'_>) -> Vec<MatchReason> {
 /// candidate of another only if one of these equals the other's folded last name.
 pub fn name_keys(first_name: &str, last_name: &str) -> (String, String) {
     (fold(first_name), fold(last_name))
+}
+
+/// A contact as a duplicate scan sees it: folded names, the key of its organization (its
+/// web domain when it has one, else its id) and its blind indexes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanEntry {
+    /// Contact id.
+    pub id: uuid::Uuid,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Organization id.
+    pub organization_id: Option<uuid::Uuid>,
+    /// Organization web domain.
+    pub organization_domain: Option<String>,
+    /// Blind indexes of its emails and phones, with the reason a shared one gives.
+    pub hashes: Vec<(MatchReason, Vec<u8>)>,
+}
+
+/// Likely duplicates found by a scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundGroup {
+    /// Members, sorted.
+    pub members: Vec<uuid::Uuid>,
+    /// Why, sorted.
+    pub reasons: Vec<MatchReason>,
+}
+
+impl FoundGroup {
+    /// A stable key of the member set (a dismissed group is not proposed again).
+    pub fn key(&self) -> String {
+        self.members.iter().map(uuid::Uuid::to_string).collect::<Vec<_>>().join(",")
+    }
+}
+
+/// Most contacts compared pairwise under one organization key.
+pub const MAX_COMPARED_PER_ORGANIZATION: usize = 2_000;
+
+/// Groups likely duplicates: contacts sharing an email or phone blind index, and contacts
+/// with similar names under one organization (or two organizations with the same web
+/// domain). Groups are the connected sets of those links.
+pub fn group_duplicates(entries: &[ScanEntry]) -> Vec<FoundGroup> {
+    use std::collections::{BTreeSet, HashMap};
+    let mut parent: Vec<usize> = (0..entries.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut edges: Vec<(usize, usize, MatchReason)> = Vec::new();
+    let mut by_hash: HashMap<&[u8], Vec<(usize, MatchReason)>> = HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        for (reason, h) in &e.hashes {
+            by_hash.entry(h.as_slice()).or_default().push((i, *reason));
+        }
+    }
+    for list in by_hash.values() {
+        for w in list.windows(2) {
+            if w[0].0 != w[1].0 {
+                edges.push((w[0].0, w[1].0, w[1].1));
+            }
+        }
+    }
+    let mut by_org: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        let key = match (&e.organization_domain, e.organization_id) {
+            (Some(d), _) => format!("d:{}", d.to_lowercase()),
+            (None, Some(o)) => format!("o:{o}"),
+            (None, None) => continue,
+        };
+        by_org.entry(key).or_default().push(i);
+    }
+    for members in by_org.values() {
+        let members = &members[..members.len().min(MAX_COMPARED_PER_ORGANIZATION)];
+        for (k, &a) in members.iter().enumerate() {
+            for &b in &members[k + 1..] {
+                let (x, y) = (&entries[a], &entries[b]);
+                if names_similar(&x.first_name, &x.last_name, &y.first_name, &y.last_name) {
+                    let reason = if x.organization_id == y.organization_id {
+                        MatchReason::SimilarName
+                    } else {
+                        MatchReason::SameOrganizationDomain
+                    };
+                    edges.push((a, b, reason));
+                }
+            }
+        }
+    }
+    for &(a, b, _) in &edges {
+        let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+        if ra != rb {
+            parent[ra] = rb;
+        }
+    }
+    let mut groups: HashMap<usize, (BTreeSet<uuid::Uuid>, BTreeSet<MatchReason>)> = HashMap::new();
+    for &(a, b, reason) in &edges {
+        let r = root(&mut parent, a);
+        let g = groups.entry(r).or_default();
+        g.0.insert(entries[a].id);
+        g.0.insert(entries[b].id);
+        g.1.insert(reason);
+    }
+    let mut out: Vec<FoundGroup> = groups
+        .into_values()
+        .map(|(m, r)| FoundGroup {
+            members: m.into_iter().collect(),
+            reasons: r.into_iter().collect(),
+        })
+        .collect();
+    out.sort_by(|a, b| a.members.cmp(&b.members));
+    out
 }
 
 #[cfg(test)]
@@ -127,5 +263,50 @@ mod tests {
             let up = f.to_uppercase();
             prop_assert!(names_similar(&f, &l, &up, &l.to_uppercase()));
         }
+    }
+
+    #[test]
+    fn scan_groups_connected_duplicates() {
+        let id = |n: u128| uuid::Uuid::from_u128(n);
+        let entry =
+            |n: u128, first: &str, last: &str, org: Option<u128>, domain: Option<&str>, hashes: Vec<(MatchReason, Vec<u8>)>| ScanEntry {
+                id: id(n),
+                first_name: first.into(),
+                last_name: last.into(),
+                organization_id: org.map(id),
+                organization_domain: domain.map(Into::into),
+                hashes,
+            };
+        let entries = vec![
+            entry(1, "Hélène", "Dupont", Some(100), None, vec![(MatchReason::SameEmail, vec![1])]),
+            entry(2, "Helene", "DUPONT", Some(100), None, vec![]),
+            entry(3, "Marc", "Petit", None, None, vec![(MatchReason::SameEmail, vec![1])]),
+            entry(4, "Jean", "Martin", Some(200), Some("acme.fr"), vec![]),
+            entry(5, "Jan", "Martin", Some(201), Some("ACME.fr"), vec![]),
+            entry(6, "Jean", "Martin", Some(300), None, vec![]),
+            entry(7, "Zoé", "Blanc", None, None, vec![(MatchReason::SamePhone, vec![9])]),
+            entry(8, "Zoe", "Noir", None, None, vec![(MatchReason::SamePhone, vec![9])]),
+            entry(9, "Paul", "Seul", None, None, vec![(MatchReason::SamePhone, vec![5])]),
+        ];
+        let groups = group_duplicates(&entries);
+        assert_eq!(
+            groups,
+            vec![
+                FoundGroup {
+                    members: vec![id(1), id(2), id(3)],
+                    reasons: vec![MatchReason::SameEmail, MatchReason::SimilarName],
+                },
+                FoundGroup {
+                    members: vec![id(4), id(5)],
+                    reasons: vec![MatchReason::SameOrganizationDomain],
+                },
+                FoundGroup {
+                    members: vec![id(7), id(8)],
+                    reasons: vec![MatchReason::SamePhone],
+                },
+            ],
+            "a similar name in another organization (6) is not enough"
+        );
+        assert_eq!(groups[1].key(), format!("{},{}", id(4), id(5)));
     }
 }

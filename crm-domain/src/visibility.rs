@@ -87,6 +87,8 @@ pub enum Capability {
     WriteActivities,
     /// Create, change and fill segments.
     ManageSegments,
+    /// Scan for duplicates and dismiss groups of the review queue.
+    ReviewDuplicates,
 }
 
 /// Whether the actor has a capability.
@@ -99,7 +101,13 @@ pub fn allows(actor: &Actor, cap: Capability) -> bool {
             Role::Admin => cap != C::CreateTenants,
             Role::Manager => matches!(
                 cap,
-                C::WriteContacts | C::WriteOrganizations | C::WriteOpportunities | C::ReadForecast | C::WriteActivities | C::ManageSegments
+                C::WriteContacts
+                    | C::WriteOrganizations
+                    | C::WriteOpportunities
+                    | C::ReadForecast
+                    | C::WriteActivities
+                    | C::ManageSegments
+                    | C::ReviewDuplicates
             ),
             Role::Sales => matches!(
                 cap,

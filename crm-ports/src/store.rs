@@ -140,9 +140,10 @@ pub trait ContactStore: Send + Sync {
         visibility: RecordScope,
         probe: &Contact,
     ) -> impl Future<Output = StoreResult<Vec<CandidateRow>>> + Send;
-    /// Merges: writes the kept contact, moves every opportunity link of `merged` to it,
-    /// marks `merged` deleted and merged into `kept` (so its history follows), in one
-    /// transaction with both events.
+    /// Merges: writes the kept contact, moves every opportunity link, activity link and
+    /// static segment membership of `merged` to it, takes `merged` out of the duplicate
+    /// review queue (closing groups left with one member), marks `merged` deleted and merged
+    /// into `kept` (so its history follows), in one transaction with both events.
     fn merge_contacts(
         &self,
         kept: &Contact,
@@ -263,6 +264,7 @@ pub trait Store:
     + TelephonyStore
     + SearchHasher
     + SegmentStore
+    + DuplicateStore
     + 'static
 {
 }
@@ -285,8 +287,49 @@ impl<T> Store for T where
         + TelephonyStore
         + SearchHasher
         + SegmentStore
+        + DuplicateStore
         + 'static
 {
+}
+
+/// A group of the duplicate review queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateGroupRow {
+    /// Id.
+    pub id: Uuid,
+    /// Live members.
+    pub members: Vec<ContactId>,
+    /// Why they look alike.
+    pub reasons: Vec<crm_domain::duplicates::MatchReason>,
+    /// Found.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The duplicate review queue.
+pub trait DuplicateStore: Send + Sync {
+    /// Every live contact of the tenant as a duplicate scan compares them.
+    fn scan_entries(&self, tenant: TenantId) -> impl Future<Output = StoreResult<Vec<crm_domain::duplicates::ScanEntry>>> + Send;
+    /// Replaces the open groups by `found` (each with its new id), leaving out those whose
+    /// members were dismissed together before; how many are open now. One transaction.
+    fn replace_duplicate_groups(
+        &self,
+        tenant: TenantId,
+        found: &[(Uuid, crm_domain::duplicates::FoundGroup)],
+        at: chrono::DateTime<chrono::Utc>,
+        event: &NewEvent,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// Open groups, oldest first, with their live members (a group left with fewer than two
+    /// is not returned).
+    fn open_duplicate_groups(&self, tenant: TenantId, limit: u32) -> impl Future<Output = StoreResult<Vec<DuplicateGroupRow>>> + Send;
+    /// Closes an open group as dismissed. `NotFound` when there is no open group `id`.
+    fn dismiss_duplicate_group(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        by: Option<UserId>,
+        at: chrono::DateTime<chrono::Utc>,
+        event: &NewEvent,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
 /// Segments and the members of static ones.

@@ -888,3 +888,16 @@ pub struct Changed {
     /// How many.
     pub changed: u64,
 }
+
+/// A group of likely duplicates in the review queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DuplicateGroup {
+    /// Id.
+    pub id: Uuid,
+    /// `same_email`, `same_phone`, `similar_name`, `same_organization_domain`.
+    pub reasons: Vec<String>,
+    /// The contacts you may see.
+    pub contacts: Vec<Contact>,
+    /// Found.
+    pub created_at: DateTime<Utc>,
+}

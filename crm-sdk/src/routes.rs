@@ -982,4 +982,32 @@ impl Client {
             .await?;
         Ok(r.changed)
     }
+
+    // --- duplicate review queue ---
+
+    /// Scans your company's contacts for likely duplicates; how many groups are open.
+    ///
+    /// # Errors
+    /// `Forbidden` (Admin and Manager only).
+    pub async fn scan_duplicates(&self) -> Result<u64> {
+        let r: Value = self.send::<(), _>(Method::POST, "/api/v1/duplicates/scan", &[], None, None).await?;
+        Ok(r["groups"].as_u64().unwrap_or(0))
+    }
+
+    /// The open groups in which you see two contacts or more.
+    ///
+    /// # Errors
+    /// `Forbidden`.
+    pub async fn duplicate_groups(&self) -> Result<Vec<DuplicateGroup>> {
+        self.send::<(), _>(Method::GET, "/api/v1/duplicates", &[], None, None).await
+    }
+
+    /// Dismisses a group (not duplicates).
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`.
+    pub async fn dismiss_duplicates(&self, id: Uuid) -> Result<()> {
+        self.send_empty::<()>(Method::POST, &format!("/api/v1/duplicates/{id}/dismiss"), None, None)
+            .await
+    }
 }

@@ -395,6 +395,30 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
                 .and_where(Expr::col("contact_id").eq(merged.as_uuid())),
         )
         .await?;
+        // Activities, static segments and review groups: the same, keyed by contact.
+        for (table, contact_col, other_cols, kind_filter) in [
+            (
+                "activity_links",
+                "entity_id",
+                &["activity_id", "entity_type"][..],
+                Some(("entity_type", "contact")),
+            ),
+            ("segment_members", "contact_id", &["segment_id"][..], None),
+            ("duplicate_group_members", "contact_id", &["group_id"][..], None),
+        ] {
+            crate::duplicates::move_rows(
+                &mut tx,
+                t,
+                table,
+                contact_col,
+                other_cols,
+                kind_filter,
+                merged.as_uuid(),
+                kept.id.as_uuid(),
+            )
+            .await?;
+        }
+        crate::duplicates::close_settled_groups(&mut tx, t, Utc::now()).await?;
         let mut stmt = UpdateStatement::new();
         stmt.values([
             ("deleted_at", Expr::from(ts(Utc::now()))),

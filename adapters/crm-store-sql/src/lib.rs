@@ -14,6 +14,7 @@ mod contacts;
 mod crypt;
 mod db;
 mod deletion;
+mod duplicates;
 mod error;
 mod events;
 mod idempotency;

@@ -54,6 +54,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0006_segments.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            7,
+            "duplicates".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0007_duplicates.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -54,6 +54,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0006_segments.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            7,
+            "duplicates".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0007_duplicates.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

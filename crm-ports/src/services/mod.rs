@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod contacts;
+pub mod duplicates;
 pub mod forecast;
 pub mod opportunities;
 pub mod organizations;

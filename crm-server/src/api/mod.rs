@@ -6,6 +6,7 @@ pub mod auth;
 pub mod calendar;
 pub mod common;
 pub mod contacts;
+pub mod duplicates;
 pub mod history;
 pub mod idempotency;
 pub mod opportunities;
@@ -113,6 +114,8 @@ pub fn service(
             activities::ActivitiesApi { app: app.clone() },
             activities::DashboardApi { app: app.clone() },
             history::AuditApi { app: app.clone() },
+            // poem-openapi takes tuples of at most 16 APIs: the rest nest here.
+            (
             stream::StreamApi { app: app.clone() },
             reminders::RemindersApi { app: app.clone() },
             calendar::CalendarApi { app: app.clone() },
@@ -122,6 +125,8 @@ pub fn service(
                 search: search.clone(),
             },
             segments::SegmentsApi { app: app.clone(), search },
+            duplicates::DuplicatesApi { app: app.clone() },
+            ),
         ),
         "CRM API",
         env!("CARGO_PKG_VERSION"),

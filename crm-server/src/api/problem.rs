@@ -4,7 +4,6 @@
 //! 5xx bodies say nothing internal; the cause is logged with the request id.
 
 use crate::i18n::Lang;
-use crm_domain::duplicates::MatchReason;
 use crm_domain::opportunity::RuleError;
 use crm_domain::{ValidationError, ViolationKind};
 use crm_ports::ServiceError;
@@ -230,16 +229,7 @@ impl ApiError {
                     .map(|d| DuplicateProblem {
                         contact_id: d.contact_id.map(|c| c.as_uuid()),
                         display_name: d.display_name.clone(),
-                        reasons: d
-                            .reasons
-                            .iter()
-                            .map(|r| match r {
-                                MatchReason::SameEmail => "same_email",
-                                MatchReason::SamePhone => "same_phone",
-                                MatchReason::SimilarName => "similar_name",
-                            })
-                            .map(str::to_owned)
-                            .collect(),
+                        reasons: d.reasons.iter().map(|r| r.code().to_owned()).collect(),
                     })
                     .collect()
             }),

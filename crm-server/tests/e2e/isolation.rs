@@ -151,6 +151,21 @@ async fn every_route_keeps_tenants_apart() {
         .unwrap();
     assert_eq!(added.body["changed"], 1, "{}", added.body);
 
+    let twin = aa
+        .raw(
+            "POST",
+            "/api/v1/contacts?confirm_duplicates=true",
+            Some(&json!({"kind": "client", "first_name": "Alicia", "last_name": "Aubert", "emails": ["alice@a.fr"]})),
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(twin.status, 201, "{}", twin.body);
+    let scan = aa.raw("POST", "/api/v1/duplicates/scan", None, &[]).await.unwrap();
+    assert_eq!(scan.body["groups"], 1, "{}", scan.body);
+    let queue = aa.raw("GET", "/api/v1/duplicates", None, &[]).await.unwrap();
+    let group_id: uuid::Uuid = queue.body[0]["id"].as_str().unwrap().parse().unwrap();
+    let twin_id: uuid::Uuid = twin.body["id"].as_str().unwrap().parse().unwrap();
     let a_ids: Vec<String> = [
         a.tenant_id,
         a.team_id,
@@ -168,6 +183,8 @@ async fn every_route_keeps_tenants_apart() {
         notification_id,
         feed_id,
         segment_id,
+        group_id,
+        twin_id,
     ]
     .iter()
     .chain(a.users.values())
@@ -195,6 +212,7 @@ async fn every_route_keeps_tenants_apart() {
                     .await
                     .unwrap()
                     .body,
+                c.raw("GET", "/api/v1/duplicates", None, &[]).await.unwrap().body,
             )
         }
     };
@@ -232,6 +250,8 @@ async fn every_route_keeps_tenants_apart() {
             feed_id
         } else if path.starts_with("/api/v1/segments/") {
             segment_id
+        } else if path.starts_with("/api/v1/duplicates/") {
+            group_id
         } else {
             return None;
         };
@@ -441,6 +461,9 @@ async fn every_route_keeps_tenants_apart() {
         ),
         ("add_segment_members_from_filter", (Some(json!({})), Expect::NotFound)),
         ("add_segment_members_from_search", (Some(json!({"q": "Alice"})), Expect::NotFound)),
+        ("list_duplicate_groups", (None, Expect::Blind)),
+        ("scan_duplicates", (None, Expect::Blind)),
+        ("dismiss_duplicates", (None, Expect::NotFound)),
         ("reindex_search", (None, Expect::Blind)),
     ]);
 

@@ -101,6 +101,9 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("remove_segment_members", [200, 200, 403, 200, 403]),
     ("add_segment_members_from_filter", [200, 200, 403, 200, 403]),
     ("add_segment_members_from_search", [200, 200, 403, 200, 403]),
+    ("list_duplicate_groups", [200, 200, 200, 403, 403]),
+    ("scan_duplicates", [200, 200, 403, 403, 403]),
+    ("dismiss_duplicates", [204, 204, 403, 403, 403]),
     ("reindex_search", [200, 403, 403, 403, 403]),
 ];
 
@@ -226,6 +229,39 @@ impl Cell<'_> {
             .await
             .unwrap();
         (s.id.as_uuid(), s.version)
+    }
+
+    /// A fresh open group of the review queue: two of the Sales rep's contacts sharing an
+    /// email, then a scan.
+    async fn duplicate_group(&self) -> uuid::Uuid {
+        let email = format!("jumeau.{}@exemple.fr", uuid::Uuid::new_v4().simple());
+        let mut ids = Vec::new();
+        for first in ["Jumeau", "Jumelle"] {
+            let c = self
+                .app
+                .create_contact(
+                    &self.system,
+                    &ContactInput {
+                        kind: "prospect".into(),
+                        first_name: first.into(),
+                        last_name: format!("Double{}", self.n),
+                        emails: vec![email.clone()],
+                        ..ContactInput::default()
+                    },
+                    Some(self.sales),
+                    true,
+                )
+                .await
+                .unwrap();
+            ids.push(c.id);
+        }
+        self.app.scan_duplicates(&self.system).await.unwrap();
+        let groups = self.app.duplicate_groups(&self.system).await.unwrap();
+        groups
+            .iter()
+            .find(|g| g.contacts.iter().any(|c| c.id == ids[0]))
+            .map(|g| g.id)
+            .unwrap()
     }
 
     fn sales_tenant(&self) -> TenantId {
@@ -604,6 +640,14 @@ impl Cell<'_> {
             "create_token" => ("POST", "/api/v1/auth/tokens".into(), Some(json!({"name": "matrice"})), None),
             "list_tokens" => ("GET", "/api/v1/auth/tokens".into(), None, None),
             "search" => ("GET", "/api/v1/search?q=nom".into(), None, None),
+            "list_duplicate_groups" => ("GET", "/api/v1/duplicates".into(), None, None),
+            "scan_duplicates" => ("POST", "/api/v1/duplicates/scan".into(), None, None),
+            "dismiss_duplicates" => (
+                "POST",
+                format!("/api/v1/duplicates/{}/dismiss", self.duplicate_group().await),
+                None,
+                None,
+            ),
             "list_segments" => ("GET", "/api/v1/segments".into(), None, None),
             "create_segment" => (
                 "POST",

@@ -193,3 +193,46 @@ async fn marketing_builds_segments() {
     marketing.delete_segment(list.id, renamed.version).await.unwrap();
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicates_are_reviewed_and_merged_through_the_api() {
+    let s = spawn_app().await;
+    let a = tenant(&s, "Doublons API").await;
+    let manager = a.client(Role::Manager);
+    let sales = a.client(Role::Sales);
+    let mut ids = Vec::new();
+    for (first, email) in [("Hélène", "h.roux@exemple.fr"), ("Helene", "H.Roux@Exemple.fr")] {
+        let c = sales
+            .create_contact(
+                &ContactWrite {
+                    kind: "prospect".into(),
+                    first_name: first.into(),
+                    last_name: "Roux".into(),
+                    emails: vec![email.into()],
+                    ..ContactWrite::default()
+                },
+                true,
+            )
+            .await
+            .unwrap();
+        ids.push(c);
+    }
+    assert_eq!(manager.scan_duplicates().await.unwrap(), 1);
+    let groups = sales.duplicate_groups().await.unwrap();
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0].reasons, ["same_email"]);
+    assert_eq!(
+        groups[0].contacts.iter().map(|c| c.id).collect::<HashSet<_>>(),
+        HashSet::from([ids[0].id, ids[1].id])
+    );
+    // The Sales rep merges (both are theirs); the group leaves the queue.
+    sales
+        .merge_contacts(ids[0].id, ids[0].version, ids[1].id, ids[1].version)
+        .await
+        .unwrap();
+    assert!(manager.duplicate_groups().await.unwrap().is_empty());
+    // The Observer may not read the queue.
+    let r = a.client(Role::Observer).raw("GET", "/api/v1/duplicates", None, &[]).await.unwrap();
+    assert_eq!(r.status, 403);
+    s.stop().await;
+}

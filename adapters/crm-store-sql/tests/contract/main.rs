@@ -42,6 +42,7 @@ mod paging;
 mod pipelines;
 mod postgres_walls;
 mod reminders;
+mod review;
 mod search;
 mod segments;
 mod storage;
