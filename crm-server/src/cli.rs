@@ -154,12 +154,13 @@ pub async fn load_demo(app: &CrmApp, seed: u64) -> Result<String, String> {
         .await
         .map_err(|e| explain(&e))?;
     let mut out = format!(
-        "Données de démonstration chargées en {:.1} s : {} entreprises, {} contacts, {} opportunités, {} activités.\nComptes (mot de passe : {}) :\n",
+        "Données de démonstration chargées en {:.1} s : {} entreprises, {} contacts, {} opportunités, {} activités, {} segments.\nComptes (mot de passe : {}) :\n",
         start.elapsed().as_secs_f64(),
         r.tenants,
         r.contacts,
         r.opportunities,
         r.activities,
+        r.segments,
         crm_seeds::demo::DEMO_PASSWORD
     );
     for l in &r.logins {

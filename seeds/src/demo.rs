@@ -11,6 +11,7 @@ use crm_domain::event::EntityType;
 use crm_domain::pipeline::StageInput;
 use crm_domain::user::Role;
 use crm_domain::{Actor, UserId};
+use crm_ports::services::segments::SegmentInput;
 use crm_ports::services::tenants::NewTenant;
 use crm_ports::services::users::{NewUser, TeamInput};
 use crm_ports::store::Store;
@@ -132,6 +133,8 @@ pub struct DemoReport {
     pub opportunities: usize,
     /// Activities.
     pub activities: usize,
+    /// Segments.
+    pub segments: usize,
     /// One login per role and company.
     pub logins: Vec<DemoLogin>,
 }
@@ -387,6 +390,50 @@ pub async fn load<S: Store, K: Credentials, C: Clock, I: IdGenerator>(
             app.create_activity(&owner_actor, kind, &input).await?;
             report.activities += 1;
         }
+        // Segments: two rules and a list kept by hand.
+        for (name, rule) in [
+            (
+                "Prospects du salon 2026",
+                serde_json::json!({"all": [
+                    {"field": "kind", "op": "eq", "value": "prospect"},
+                    {"field": "tag", "op": "has", "value": "salon-2026"}
+                ]}),
+            ),
+            (
+                "Clients sans activité depuis 90 jours",
+                serde_json::json!({"all": [
+                    {"field": "kind", "op": "eq", "value": "client"},
+                    {"field": "last_activity", "op": "before", "value": {"days_ago": 90}}
+                ]}),
+            ),
+        ] {
+            app.create_segment(
+                &admin_actor,
+                &SegmentInput {
+                    name: name.into(),
+                    rule: Some(rule),
+                },
+            )
+            .await?;
+            report.segments += 1;
+        }
+        let invited = app
+            .create_segment(
+                &admin_actor,
+                &SegmentInput {
+                    name: "Invitations soirée clients".into(),
+                    rule: None,
+                },
+            )
+            .await?;
+        let clients: Vec<_> = contacts
+            .iter()
+            .filter(|c| c.kind == crm_domain::contact::ContactKind::Client)
+            .take(25)
+            .map(|c| c.id)
+            .collect();
+        app.add_segment_members(&admin_actor, invited.id, &clients).await?;
+        report.segments += 1;
     }
     Ok(report)
 }

@@ -5,7 +5,7 @@
 //! Words are indexed already folded (see [`crm_domain::search`]) with the `raw` tokenizer,
 //! each word also as its leading prefixes (type-ahead is then one exact term lookup);
 //! typos are matched with Levenshtein automata on the whole words. Email and phone tokens
-//! arrive as keyed hashes (16 bytes kept). The cursor of every tenant (the last event
+//! arrive as keyed hashes (8 bytes kept). The cursor of every tenant (the last event
 //! applied) is committed with the documents, in the commit's payload.
 
 use crm_domain::TenantId;
@@ -25,11 +25,13 @@ use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDo
 
 /// Bumped when the schema or the way documents are built changes: an index of another
 /// version is dropped and rebuilt from the store.
-const LAYOUT_VERSION: u32 = 1;
+const LAYOUT_VERSION: u32 = 2;
 /// Longest prefix indexed for type-ahead, in characters.
 const MAX_PREFIX_CHARS: usize = 20;
-/// Bytes of each keyed hash kept in the index.
-const HASH_BYTES: usize = 16;
+/// Bytes of each keyed hash kept in the index: 64 bits. Each is a distinct term (a phone
+/// gives some thirty), so this is most of the index's size; a false match needs two tokens
+/// of one tenant to agree on 64 bits of a keyed hash.
+const HASH_BYTES: usize = 8;
 /// Writer memory budget.
 const DEFAULT_WRITER_BYTES: usize = 64 * 1024 * 1024;
 

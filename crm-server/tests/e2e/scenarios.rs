@@ -2,7 +2,7 @@
 //! reduced size: two companies).
 
 use crate::support::spawn_app;
-use crm_sdk::models::{ActivityWrite, LinkRef, PipelineWrite, StageWrite};
+use crm_sdk::models::{ActivityWrite, LinkRef, PipelineWrite, SegmentWrite, StageWrite};
 use crm_sdk::{ContactQuery, ErrorCode, OpportunityQuery};
 use crm_seeds::demo::{DEMO_PASSWORD, DemoSize, load};
 
@@ -56,6 +56,11 @@ async fn demo_scenarios_per_role() {
         .await
         .unwrap();
     assert!(audit.iter().any(|e| e.entity_id == p.id && e.kind == "updated"));
+    // The planted duplicates show up in the review queue after a scan.
+    assert!(admin.scan_duplicates().await.unwrap() >= 3);
+    let queue = admin.duplicate_groups().await.unwrap();
+    assert!(queue.iter().any(|g| g.reasons.contains(&"same_email".to_owned())), "{queue:?}");
+    assert!(queue.iter().any(|g| g.reasons.contains(&"same_phone".to_owned())));
 
     // Manager: team prospects, an assignment inside the team (and one outside refused), the
     // forecast by owner, the team's to-do list.
@@ -149,5 +154,60 @@ async fn demo_scenarios_per_role() {
         .unwrap();
     assert!(all.items.len() > prospects.items.len());
     assert_eq!(marketing.opportunity(deal.id).await.unwrap_err().code(), Some(&ErrorCode::NotFound));
+    // Marketing builds a segment: the demo ones first, then a rule of their own, checked
+    // against the list filter, then a list from a search.
+    let segments = marketing.list_segments().await.unwrap();
+    let salon = segments.iter().find(|s| s.name == "Prospects du salon 2026").expect("demo segment");
+    let tagged = marketing
+        .list_contacts(&ContactQuery {
+            kind: Some("prospect".into()),
+            tag: Some("salon-2026".into()),
+            limit: Some(200),
+            ..ContactQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(salon.count, tagged.items.len() as u64);
+    let rule = serde_json::json!({"all": [
+        {"field": "kind", "op": "in", "value": ["prospect", "client"]},
+        {"field": "tag", "op": "has", "value": "newsletter"}
+    ]});
+    let preview = marketing.preview_segment(&rule).await.unwrap();
+    let newsletter = marketing
+        .create_segment(&SegmentWrite {
+            name: "Abonnés newsletter".into(),
+            rule: Some(rule),
+        })
+        .await
+        .unwrap();
+    assert_eq!(newsletter.count, preview);
+    let members = marketing
+        .list_contacts(&ContactQuery {
+            segment_id: Some(newsletter.id),
+            limit: Some(200),
+            ..ContactQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(members.items.len() as u64, preview);
+    assert!(members.items.iter().all(|c| c.tags.contains(&"newsletter".to_owned()) && c.kind != "partner"));
+    let webinar = marketing
+        .create_segment(&SegmentWrite {
+            name: "Invités webinaire".into(),
+            rule: None,
+        })
+        .await
+        .unwrap();
+    let name = all.items[0].last_name.clone();
+    let mut added = 0;
+    for _ in 0..200 {
+        added = marketing.add_segment_members_from_search(webinar.id, &name, None).await.unwrap();
+        if added > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(added >= 1, "the search finds {name}");
+    assert_eq!(marketing.segment(webinar.id).await.unwrap().count, added);
     s.stop().await;
 }
