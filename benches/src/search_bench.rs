@@ -603,12 +603,15 @@ async fn main() -> Result<(), Box<dyn Error>> {
     drop(server);
     println!("\nThrough HTTP (`crm serve` on the same data, {clients} concurrent clients):\n");
     let mut http_rows = rows.split_off(in_process);
-    http_rows.splice(0..0, rows.iter().filter(|r| r.path.starts_with("search port")).map(|r| Row {
-        workload: r.workload.clone(),
-        path: r.path,
-        latencies: r.latencies.clone(),
-        hits: r.hits,
-    }));
+    http_rows.splice(
+        0..0,
+        rows.iter().filter(|r| r.path.starts_with("search port")).map(|r| Row {
+            workload: r.workload.clone(),
+            path: r.path,
+            latencies: r.latencies.clone(),
+            hits: r.hits,
+        }),
+    );
     print_table(&http_rows);
 
     println!();

@@ -190,7 +190,12 @@ async fn demo_scenarios_per_role() {
         .await
         .unwrap();
     assert_eq!(members.items.len() as u64, preview);
-    assert!(members.items.iter().all(|c| c.tags.contains(&"newsletter".to_owned()) && c.kind != "partner"));
+    assert!(
+        members
+            .items
+            .iter()
+            .all(|c| c.tags.contains(&"newsletter".to_owned()) && c.kind != "partner")
+    );
     let webinar = marketing
         .create_segment(&SegmentWrite {
             name: "Invités webinaire".into(),
