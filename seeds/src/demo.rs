@@ -285,6 +285,8 @@ pub async fn load<S: Store, K: Credentials, C: Clock, I: IdGenerator>(
             if k == 2 {
                 dup.first_name.push('e');
             }
+            // In the same company, as such duplicates usually are.
+            dup.organization_id = src.fields.organization_id;
             contacts.push(app.create_contact(&admin_actor, &dup, Some(src.owner_id), true).await?);
         }
         report.contacts += contacts.len();

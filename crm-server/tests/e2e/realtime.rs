@@ -196,8 +196,11 @@ async fn two_server_processes_on_postgres_deliver_each_others_changes() {
         .unwrap()
         .success();
     assert!(ok);
+    // Each replica has its own data directory (its own search index); they share the
+    // database and the master key.
+    let dir_two = tempfile::tempdir().unwrap();
     let one = start(&app_url, dir.path(), key);
-    let two = start(&app_url, dir.path(), key);
+    let two = start(&app_url, dir_two.path(), key);
     let c1 = crm_sdk::Client::new(&one.base).unwrap();
     let token = c1.login(&email, PASSWORD).await.unwrap().token;
     let writer = c1.with_token(&token);
@@ -221,6 +224,26 @@ async fn two_server_processes_on_postgres_deliver_each_others_changes() {
     writer.update_contact(c.id, 2, &contact("Relayé-3")).await.unwrap();
     let missed = collect(&two.base, &token, Some(got[0].id), 10, Duration::from_millis(1500)).await;
     assert_eq!(missed.iter().map(|e| e.id).collect::<Vec<_>>(), [got[0].id + 1, got[0].id + 2]);
+    // Server two's own search index follows the changes written through server one.
+    let reader = crm_sdk::Client::new(&two.base).unwrap().with_token(&token);
+    let started = std::time::Instant::now();
+    loop {
+        let r = reader
+            .search(&crm_sdk::models::SearchQuery {
+                q: "relaye".into(),
+                ..crm_sdk::models::SearchQuery::default()
+            })
+            .await
+            .unwrap();
+        if r.hits("contact").iter().any(|h| h.id == c.id) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "server two's index never saw the contact: {r:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     drop(one);
     drop(two);
     psql(&format!("DROP DATABASE {db} WITH (FORCE)"));
