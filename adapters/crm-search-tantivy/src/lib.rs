@@ -4,8 +4,6 @@
 //!
 //! Words are indexed already folded (see [`crm_domain::search`]) with the `raw` tokenizer,
 //! each word also as its leading prefixes (type-ahead is then one exact term lookup);
-//! word and prefix terms are scoped by tenant (`<tenant>:<word>`), so that a query walks
-//! only its tenant's postings and ranks with its tenant's statistics;
 //! typos are matched with Levenshtein automata on the whole words. Email and phone tokens
 //! arrive as keyed hashes (8 bytes kept). The cursor of every tenant (the last event
 //! applied) is committed with the documents, in the commit's payload.
@@ -27,7 +25,7 @@ use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDo
 
 /// Bumped when the schema or the way documents are built changes: an index of another
 /// version is dropped and rebuilt from the store.
-const LAYOUT_VERSION: u32 = 3;
+const LAYOUT_VERSION: u32 = 4;
 /// Longest prefix indexed for type-ahead, in characters.
 const MAX_PREFIX_CHARS: usize = 20;
 /// Bytes of each keyed hash kept in the index: 64 bits. Each is a distinct term (a phone
@@ -320,7 +318,6 @@ fn to_document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     if let Ok(json) = serde_json::to_string(&stored) {
         doc.add_text(f.texts, json);
     }
-    let scope = scope_of(d.tenant_id);
     for t in &d.texts {
         let (words, prefix) = if t.primary {
             (f.primary_words, f.primary_prefix)
@@ -329,9 +326,9 @@ fn to_document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
         };
         for w in word_spans(&t.text) {
             for p in prefixes(&w.folded) {
-                doc.add_text(prefix, format!("{scope}{p}"));
+                doc.add_text(prefix, p);
             }
-            doc.add_text(words, format!("{scope}{}", w.folded));
+            doc.add_text(words, w.folded);
         }
     }
     for h in &d.hashes {
@@ -365,11 +362,6 @@ fn to_document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     doc
 }
 
-/// The prefix that scopes word and prefix terms to a tenant.
-fn scope_of(t: TenantId) -> String {
-    format!("{}:", t.as_uuid().simple())
-}
-
 fn term(field: Field, text: &str) -> Box<dyn Query> {
     Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::Basic))
 }
@@ -386,16 +378,14 @@ fn filter(q: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
 }
 
 /// One word: exactly (best), as a prefix, or with one typo; in the name or another text.
-fn word_query(f: &Fields, scope: &str, w: &str) -> Box<dyn Query> {
-    let bare = w;
-    let w = &format!("{scope}{w}");
+fn word_query(f: &Fields, w: &str) -> Box<dyn Query> {
     let mut alts: Vec<(Occur, Box<dyn Query>)> = vec![
         (Occur::Should, scored(f.primary_words, w, 3.0)),
         (Occur::Should, scored(f.other_words, w, 1.5)),
         (Occur::Should, Box::new(ConstScoreQuery::new(term(f.primary_prefix, w), 1.0))),
         (Occur::Should, Box::new(ConstScoreQuery::new(term(f.other_prefix, w), 0.5))),
     ];
-    if bare.chars().count() >= MIN_FUZZY_CHARS {
+    if w.chars().count() >= MIN_FUZZY_CHARS {
         for (field, score) in [(f.primary_words, 0.8), (f.other_words, 0.4)] {
             let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, w), 1, true);
             alts.push((Occur::Should, Box::new(ConstScoreQuery::new(Box::new(fuzzy), score))));
@@ -404,10 +394,10 @@ fn word_query(f: &Fields, scope: &str, w: &str) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(alts))
 }
 
-fn term_query(f: &Fields, scope: &str, t: &IndexTerm) -> Box<dyn Query> {
+fn term_query(f: &Fields, t: &IndexTerm) -> Box<dyn Query> {
     let mut alts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     if !t.words.is_empty() {
-        let all: Vec<(Occur, Box<dyn Query>)> = t.words.iter().map(|w| (Occur::Must, word_query(f, scope, w))).collect();
+        let all: Vec<(Occur, Box<dyn Query>)> = t.words.iter().map(|w| (Occur::Must, word_query(f, w))).collect();
         alts.push((Occur::Should, Box::new(BooleanQuery::new(all))));
     }
     for h in &t.hashes {
@@ -478,7 +468,7 @@ fn entity_query(f: &Fields, q: &IndexQuery, entity: SearchEntity) -> Option<Box<
         must.push(filter(Box::new(RangeQuery::new(lo, Bound::Unbounded))));
     }
     for t in &q.terms {
-        must.push((Occur::Must, term_query(f, &scope_of(q.tenant_id), t)));
+        must.push((Occur::Must, term_query(f, t)));
     }
     Some(Box::new(BooleanQuery::new(must)))
 }
