@@ -133,6 +133,10 @@ struct Inner {
     writer: Mutex<IndexWriter>,
     reader: IndexReader,
     cursors: RwLock<HashMap<TenantId, i64>>,
+    /// Searches running at once: one per core. Searches are short and CPU-bound; run
+    /// first come, first served, a burst finishes in order instead of every search of the
+    /// burst sharing the cores and finishing late.
+    searching: tokio::sync::Semaphore,
 }
 
 /// The Tantivy index. Cheap to clone; one per process (it holds the index's write lock).
@@ -207,6 +211,7 @@ impl TantivyIndex {
                 writer: Mutex::new(writer),
                 reader,
                 cursors: RwLock::new(cursors.into_iter().map(|(t, s)| (TenantId::from_uuid(t), s)).collect()),
+                searching: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from)),
             }),
         })
     }
@@ -611,6 +616,7 @@ impl SearchIndex for TantivyIndex {
     }
 
     async fn search(&self, query: IndexQuery) -> Result<IndexResults, SearchError> {
+        let _turn = self.inner.searching.acquire().await.map_err(index_error)?;
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || inner.search(&query))
             .await
