@@ -134,6 +134,23 @@ impl<C: Cipher> SqlStore<C> {
     }
 
     /// Rewrites the tag rows and blind indexes of a contact.
+    /// Inserts a contact's row, tags and blind indexes.
+    async fn insert_contact(&self, tx: &mut Tx, c: &Contact) -> Result<(), StoreError> {
+        let fields = self.contact_values(c)?;
+        insert_row(
+            tx,
+            "contacts",
+            c.tenant_id,
+            c.id.as_uuid(),
+            fields,
+            c.version,
+            c.created_at,
+            c.updated_at,
+        )
+        .await?;
+        self.write_contact_side(tx, c).await
+    }
+
     async fn write_contact_side(&self, tx: &mut Tx, c: &Contact) -> Result<(), StoreError> {
         let (t, id) = (c.tenant_id.as_uuid(), c.id.as_uuid());
         for table in ["contact_tags", "contact_lookups"] {
@@ -245,19 +262,7 @@ impl<C: Cipher> SqlStore<C> {
 impl<C: Cipher> ContactStore for SqlStore<C> {
     async fn create_contact(&self, c: &Contact, event: &NewEvent) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(c.tenant_id), Mode::Write).await?;
-        let fields = self.contact_values(c)?;
-        insert_row(
-            &mut tx,
-            "contacts",
-            c.tenant_id,
-            c.id.as_uuid(),
-            fields,
-            c.version,
-            c.created_at,
-            c.updated_at,
-        )
-        .await?;
-        self.write_contact_side(&mut tx, c).await?;
+        self.insert_contact(&mut tx, c).await?;
         self.finish(tx, c.tenant_id, std::slice::from_ref(event)).await
     }
 
@@ -270,19 +275,7 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
         }
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
         for c in contacts {
-            let fields = self.contact_values(c)?;
-            insert_row(
-                &mut tx,
-                "contacts",
-                c.tenant_id,
-                c.id.as_uuid(),
-                fields,
-                c.version,
-                c.created_at,
-                c.updated_at,
-            )
-            .await?;
-            self.write_contact_side(&mut tx, c).await?;
+            self.insert_contact(&mut tx, c).await?;
         }
         self.finish(tx, tenant, events).await
     }

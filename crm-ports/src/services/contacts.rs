@@ -46,6 +46,28 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         Ok(())
     }
 
+    /// A new contact, version 1, created now.
+    fn new_contact(
+        &self,
+        tenant_id: TenantId,
+        kind: crm_domain::contact::ContactKind,
+        owner_id: UserId,
+        fields: crm_domain::contact::ContactFields,
+    ) -> Contact {
+        let now = self.clock.now();
+        Contact {
+            id: ContactId::from_uuid(self.new_id()),
+            tenant_id,
+            kind,
+            owner_id,
+            fields,
+            score: 0,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     /// The owner of a new record: the one asked for, else the acting user.
     pub(crate) fn owner_or_self(actor: &Actor, owner: Option<UserId>) -> Result<UserId, ServiceError> {
         owner
@@ -72,18 +94,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let owner_id = Self::owner_or_self(actor, owner)?;
         self.check_assignee(actor, tenant_id, owner_id, "owner_id").await?;
         self.check_organization(tenant_id, fields.organization_id).await?;
-        let now = self.clock.now();
-        let contact = Contact {
-            id: ContactId::from_uuid(self.new_id()),
-            tenant_id,
-            kind,
-            owner_id,
-            fields,
-            score: 0,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
+        let contact = self.new_contact(tenant_id, kind, owner_id, fields);
         if !confirm_duplicates {
             let found = self.find_duplicates(actor, &contact).await?;
             if !found.is_empty() {
@@ -137,20 +148,9 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
                 self.check_organization(tenant_id, Some(o)).await?;
             }
         }
-        let now = self.clock.now();
         let contacts: Vec<Contact> = parsed
             .into_iter()
-            .map(|(kind, fields)| Contact {
-                id: ContactId::from_uuid(self.new_id()),
-                tenant_id,
-                kind,
-                owner_id,
-                fields,
-                score: 0,
-                version: 1,
-                created_at: now,
-                updated_at: now,
-            })
+            .map(|(kind, fields)| self.new_contact(tenant_id, kind, owner_id, fields))
             .collect();
         let events: Vec<_> = contacts
             .iter()
