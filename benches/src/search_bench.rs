@@ -589,8 +589,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
     eprintln!("querying through HTTP with {clients} clients...");
     via_http(&server.base, &tokens, &http_workloads[0].1, clients).await?;
     let mut http_failures = 0;
+    let mut throughput = Vec::new();
     for (name, qs) in &http_workloads {
+        let started = Instant::now();
         let (lat, failures) = via_http(&server.base, &tokens, qs, clients).await?;
+        throughput.push((*name, lat.len() as f64 / started.elapsed().as_secs_f64()));
         http_failures += failures;
         rows.push(Row {
             workload: (*name).to_owned(),
@@ -639,5 +642,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
     println!("| server memory, index open, idle (RSS) | {idle_rss:.0} MiB |");
     println!("| server memory after the HTTP runs (RSS / peak) | {loaded_rss:.0} / {peak:.0} MiB |");
     println!("| HTTP failures | {http_failures} |");
+    for (name, rps) in &throughput {
+        println!("| HTTP throughput, {name} | {rps:.0} requests/s |");
+    }
     Ok(())
 }
