@@ -7,7 +7,7 @@ use crate::app::{App, require, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
-use crate::query::{ContactFilter, HistoryQuery, OpportunityFilter, PageRequest, Scope};
+use crate::query::{ContactFilter, OpportunityFilter, PageRequest, Scope};
 use crate::search::{
     DocFilters, DocText, Highlight, IndexChanges, IndexQuery, IndexResults, IndexTerm, OwnerFilter, SearchDoc, SearchEntity, SearchError,
     SearchFilters, SearchIndex,
@@ -395,7 +395,11 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
                     names.0.insert(o.id, Some(o.name.as_str().to_owned()));
                     changes.upserts.push(organization_doc(&o));
                     // Its name is in its contacts' and deals' documents.
-                    self.for_each_contact(scope, Some(o.id), |c| {
+                    let of_org = ContactFilter {
+                        organization_id: Some(o.id),
+                        ..ContactFilter::default()
+                    };
+                    self.for_each_contact(scope, &of_org, usize::MAX, |c| {
                         contacts.insert(c.id.as_uuid());
                     })
                     .await?;
@@ -434,28 +438,30 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         Ok(changes)
     }
 
-    async fn for_each_contact(
+    /// Calls `f` on every contact of the scope matching the filter, page by page, until
+    /// at least `max` were seen.
+    pub(crate) async fn for_each_contact(
         &self,
         scope: Scope,
-        organization: Option<OrganizationId>,
+        filter: &ContactFilter,
+        max: usize,
         mut f: impl FnMut(&Contact),
     ) -> Result<(), ServiceError> {
-        let filter = ContactFilter {
-            organization_id: organization,
-            ..ContactFilter::default()
-        };
         let mut page = PageRequest {
             limit: Some(crate::query::MAX_PAGE_SIZE),
             ..PageRequest::default()
         };
-        loop {
-            let p = self.store.list_contacts(scope, &filter, &page).await?;
+        let mut seen = 0;
+        while seen < max {
+            let p = self.store.list_contacts(scope, filter, &page).await?;
+            seen += p.items.len();
             p.items.iter().for_each(&mut f);
             match p.next_cursor {
                 Some(c) => page.cursor = Some(c),
-                None => return Ok(()),
+                None => break,
             }
         }
+        Ok(())
     }
 
     async fn for_each_opportunity(
@@ -500,11 +506,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// # Errors
     /// Store or index failures; a rebuild cut short leaves no cursor and starts again.
     pub async fn index_rebuild<X: SearchIndex>(&self, index: &X, tenant: TenantId) -> Result<IndexReport, ServiceError> {
-        let q = HistoryQuery::Period {
-            from: chrono::DateTime::<chrono::Utc>::MIN_UTC,
-            to: chrono::DateTime::<chrono::Utc>::MAX_UTC,
-        };
-        let head = self.store.history(tenant, &q, 1).await?.first().map_or(0, |e| e.seq);
+        let head = self.latest_event(&Actor::System { tenant_id: tenant }).await?;
         let scope = Scope {
             tenant_id: tenant,
             records: RecordScope::Tenant,
@@ -527,7 +529,8 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             }
         }
         let mut contacts = Vec::new();
-        self.for_each_contact(scope, None, |c| contacts.push(c.clone())).await?;
+        self.for_each_contact(scope, &ContactFilter::default(), usize::MAX, |c| contacts.push(c.clone()))
+            .await?;
         let mut documents = docs.len() as u64 + contacts.len() as u64;
         for c in &contacts {
             let org = names.get(self, tenant, c.fields.organization_id).await?;

@@ -7,7 +7,7 @@ use crate::app::{App, check_version, event, known, require, scope, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
-use crate::query::{ContactFilter, PageRequest, SegmentMembership};
+use crate::query::{ContactFilter, SegmentMembership};
 use crate::search::{SearchEntity, SearchIndex};
 use crate::services::search::SearchRequest;
 use crate::store::{Deletable, Store};
@@ -316,18 +316,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let s = self.static_segment(actor, id).await?;
         let sc = scope(actor, Owned::Contact)?;
         let mut ids = Vec::new();
-        let mut page = PageRequest {
-            limit: Some(crate::query::MAX_PAGE_SIZE),
-            ..PageRequest::default()
-        };
-        while ids.len() < MAX_BULK_MEMBERS {
-            let p = self.store.list_contacts(sc, filter, &page).await?;
-            ids.extend(p.items.iter().map(|c| c.id));
-            match p.next_cursor {
-                Some(c) => page.cursor = Some(c),
-                None => break,
-            }
-        }
+        self.for_each_contact(sc, filter, MAX_BULK_MEMBERS, |c| ids.push(c.id)).await?;
         ids.truncate(MAX_BULK_MEMBERS);
         self.add(actor, &s, &ids).await
     }

@@ -76,3 +76,21 @@ pub enum NoContent {
     #[oai(status = 204)]
     Done,
 }
+
+/// A contact kind from a query or body field (`kind: unknown` otherwise).
+///
+/// # Errors
+/// 422 naming `kind`.
+pub fn contact_kind(raw: Option<&str>) -> ApiResult<Option<crm_domain::contact::ContactKind>> {
+    Ok(raw
+        .map(|k| crm_domain::contact::ContactKind::parse(k).map_err(|e| e.at("kind")))
+        .transpose()?)
+}
+
+/// A tag from a query or body field.
+///
+/// # Errors
+/// 422 naming `tag`.
+pub fn contact_tag(raw: Option<&str>) -> ApiResult<Option<crm_domain::text::Tag>> {
+    Ok(raw.map(|t| crm_domain::text::Tag::parse(t).map_err(|e| e.at("tag"))).transpose()?)
+}

@@ -8,9 +8,8 @@ use super::security::Auth;
 use super::{AddressDto, ApiTags, address_in, address_out};
 use crate::assemble::CrmApp;
 use chrono::{DateTime, Utc};
-use crm_domain::contact::{Contact, ContactInput, ContactKind};
+use crm_domain::contact::{Contact, ContactInput};
 use crm_domain::event::EntityType;
-use crm_domain::text::Tag;
 use crm_domain::{ContactId, OrganizationId, UserId, ViolationKind};
 use crm_ports::query::ContactFilter;
 use poem_openapi::param::{Header, Path, Query};
@@ -211,13 +210,9 @@ impl ContactsApi {
         limit: Query<Option<u32>>,
     ) -> ApiResult<Json<ContactPage>> {
         let filter = ContactFilter {
-            kind: kind
-                .0
-                .as_deref()
-                .map(|k| ContactKind::parse(k).map_err(|e| e.at("kind")))
-                .transpose()?,
+            kind: super::common::contact_kind(kind.0.as_deref())?,
             owner_id: owner_id.0.map(UserId::from_uuid),
-            tag: tag.0.as_deref().map(|t| Tag::parse(t).map_err(|e| e.at("tag"))).transpose()?,
+            tag: super::common::contact_tag(tag.0.as_deref())?,
             organization_id: organization_id.0.map(OrganizationId::from_uuid),
             updated_since: updated_since.0,
             segment: match segment_id.0 {

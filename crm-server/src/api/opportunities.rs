@@ -240,6 +240,17 @@ pub enum StatusParam {
     Lost,
 }
 
+impl StatusParam {
+    /// The status code the filters take.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Won => "won",
+            Self::Lost => "lost",
+        }
+    }
+}
+
 /// Forecast period.
 #[derive(Debug, Clone, Copy, Enum)]
 #[oai(rename_all = "snake_case")]
@@ -296,11 +307,7 @@ fn filter(
         owner_id: owner_id.map(UserId::from_uuid),
         pipeline_id: pipeline_id.map(PipelineId::from_uuid),
         stage_id: stage_id.map(StageId::from_uuid),
-        status: status.map(|s| match s {
-            StatusParam::Open => "open",
-            StatusParam::Won => "won",
-            StatusParam::Lost => "lost",
-        }),
+        status: status.map(StatusParam::code),
         close_from,
         close_to,
         organization_id: None,

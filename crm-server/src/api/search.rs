@@ -3,6 +3,7 @@
 //! of the tenant's part of the index.
 
 use super::ApiTags;
+use super::common::{contact_kind, contact_tag};
 use super::opportunities::StatusParam;
 use super::problem::ApiResult;
 use super::security::Auth;
@@ -10,7 +11,6 @@ use crate::assemble::CrmApp;
 use crate::search::SearchHandle;
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_domain::contact::ContactKind;
-use crm_domain::text::Tag;
 use crm_domain::{UserId, ViolationKind};
 use crm_ports::search::{Highlight, IndexHit, SearchEntity, SearchFilters};
 use crm_ports::services::search::SearchRequest;
@@ -177,24 +177,12 @@ impl SearchApi {
     ) -> ApiResult<Json<SearchResultsDto>> {
         let filters = SearchFilters {
             owner_id: owner_id.0.map(UserId::from_uuid),
-            kind: kind
-                .0
-                .as_deref()
-                .map(|k| ContactKind::parse(k).map(ContactKind::code).map_err(|e| e.at("kind")))
-                .transpose()?,
-            tag: tag
-                .0
-                .as_deref()
-                .map(|t| Tag::parse(t).map(|t| t.as_str().to_owned()).map_err(|e| e.at("tag")))
-                .transpose()?,
+            kind: contact_kind(kind.0.as_deref())?.map(ContactKind::code),
+            tag: contact_tag(tag.0.as_deref())?.map(|t| t.as_str().to_owned()),
             organization_id: organization_id.0,
             pipeline_id: pipeline_id.0,
             stage_id: stage_id.0,
-            status: status.0.map(|s| match s {
-                StatusParam::Open => "open",
-                StatusParam::Won => "won",
-                StatusParam::Lost => "lost",
-            }),
+            status: status.0.map(StatusParam::code),
             close_from: close_from.0,
             close_to: close_to.0,
             updated_since: updated_since.0,

@@ -2,7 +2,7 @@
 //! with live counts; members listed through `GET /api/v1/contacts?segment_id=…`.
 
 use super::ApiTags;
-use super::common::{NoContent, etag, if_match};
+use super::common::{NoContent, contact_kind, contact_tag, etag, if_match};
 use super::problem::ApiResult;
 use super::security::Auth;
 use crate::assemble::CrmApp;
@@ -10,7 +10,6 @@ use crate::search::SearchHandle;
 use chrono::{DateTime, Utc};
 use crm_domain::contact::ContactKind;
 use crm_domain::segment::{Definition, Segment};
-use crm_domain::text::Tag;
 use crm_domain::{ContactId, OrganizationId, SegmentId, UserId};
 use crm_ports::query::ContactFilter;
 use crm_ports::search::SearchFilters;
@@ -164,14 +163,6 @@ fn input(w: &SegmentWrite) -> SegmentInput {
     }
 }
 
-fn kind(raw: Option<&str>) -> ApiResult<Option<ContactKind>> {
-    Ok(raw.map(|k| ContactKind::parse(k).map_err(|e| e.at("kind"))).transpose()?)
-}
-
-fn tag(raw: Option<&str>) -> ApiResult<Option<Tag>> {
-    Ok(raw.map(|t| Tag::parse(t).map_err(|e| e.at("tag"))).transpose()?)
-}
-
 #[OpenApi(prefix_path = "/api/v1/segments", tag = "ApiTags::Segments")]
 impl SegmentsApi {
     /// List segments, each with its live count (of the contacts you may see).
@@ -286,9 +277,9 @@ impl SegmentsApi {
             None => None,
         };
         let filter = ContactFilter {
-            kind: kind(f.kind.as_deref())?,
+            kind: contact_kind(f.kind.as_deref())?,
             owner_id: f.owner_id.map(UserId::from_uuid),
-            tag: tag(f.tag.as_deref())?,
+            tag: contact_tag(f.tag.as_deref())?,
             organization_id: f.organization_id.map(OrganizationId::from_uuid),
             updated_since: f.updated_since,
             segment,
@@ -313,9 +304,9 @@ impl SegmentsApi {
             query: w.q,
             entities: Vec::new(),
             filters: SearchFilters {
-                kind: kind(w.kind.as_deref())?.map(ContactKind::code),
+                kind: contact_kind(w.kind.as_deref())?.map(ContactKind::code),
                 owner_id: w.owner_id.map(UserId::from_uuid),
-                tag: tag(w.tag.as_deref())?.map(|t| t.as_str().to_owned()),
+                tag: contact_tag(w.tag.as_deref())?.map(|t| t.as_str().to_owned()),
                 organization_id: w.organization_id,
                 ..SearchFilters::default()
             },
