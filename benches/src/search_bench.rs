@@ -569,6 +569,12 @@ async fn main() -> Result<(), Box<dyn Error>> {
     print_table(&rows);
     let in_process = rows.len();
 
+    // The server must find every tenant's cursor in the index, or it would spend the
+    // HTTP runs rebuilding the index from the store.
+    let known = TantivyIndex::open(&index_dir)?.cursors().len();
+    if known < data.tenants.len() {
+        return Err(format!("the index knows {known} of {} tenants: run without CRM_BENCH_REUSE_INDEX", data.tenants.len()).into());
+    }
     eprintln!("starting crm serve on the data...");
     let server = start_server(&dir)?;
     let sdk = crm_sdk::Client::new(&server.base)?;

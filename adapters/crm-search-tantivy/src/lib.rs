@@ -231,7 +231,10 @@ impl TantivyIndex {
             .writer
             .lock()
             .map_err(|_| SearchError::Index("writer lock poisoned".into()))?;
-        w.commit().map_err(index_error)?;
+        // Every commit carries the cursors: a commit without them would make the next
+        // opening rebuild every tenant.
+        let payload = self.inner.payload()?;
+        commit_with(&mut w, &payload)?;
         // Background merges may take some of the segments first: ask again then.
         for attempt in 0..10 {
             let ids = w.index().searchable_segment_ids().map_err(index_error)?;
@@ -244,10 +247,35 @@ impl TantivyIndex {
                 Err(_) => std::thread::sleep(std::time::Duration::from_millis(200)),
             }
         }
-        w.commit().map_err(index_error)?;
+        commit_with(&mut w, &payload)?;
         drop(w);
         self.inner.reader.reload().map_err(index_error)
     }
+}
+
+/// Commits what the writer holds with `payload`; rolls back on failure.
+fn commit_with(w: &mut IndexWriter, payload: &str) -> Result<(), SearchError> {
+    let mut prepared = match w.prepare_commit() {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = w.rollback();
+            return Err(index_error(e));
+        }
+    };
+    prepared.set_payload(payload);
+    if let Err(e) = prepared.commit() {
+        let _ = w.rollback();
+        return Err(index_error(e));
+    }
+    Ok(())
+}
+
+fn payload_json(cursors: &HashMap<TenantId, i64>) -> Result<String, SearchError> {
+    let payload = Payload {
+        version: LAYOUT_VERSION,
+        cursors: cursors.iter().map(|(t, s)| (t.as_uuid(), *s)).collect(),
+    };
+    serde_json::to_string(&payload).map_err(index_error)
 }
 
 fn writer(index: &Index, bytes: usize, dir: &Path) -> Result<IndexWriter, OpenError> {
@@ -512,6 +540,15 @@ fn stored_str(doc: &TantivyDocument, field: Field) -> Option<String> {
 }
 
 impl Inner {
+    /// The commit payload for the cursors as they stand.
+    fn payload(&self) -> Result<String, SearchError> {
+        let cursors = self
+            .cursors
+            .read()
+            .map_err(|_| SearchError::Index("cursor lock poisoned".into()))?;
+        payload_json(&cursors)
+    }
+
     fn apply(&self, changes: IndexChanges) -> Result<(), SearchError> {
         let f = &self.fields;
         let mut cursors = self
@@ -539,23 +576,7 @@ impl Inner {
         for (t, seq) in &changes.cursors {
             cursors.insert(*t, *seq);
         }
-        let payload = Payload {
-            version: LAYOUT_VERSION,
-            cursors: cursors.iter().map(|(t, s)| (t.as_uuid(), *s)).collect(),
-        };
-        let payload = serde_json::to_string(&payload).map_err(index_error)?;
-        let mut prepared = match w.prepare_commit() {
-            Ok(p) => p,
-            Err(e) => {
-                let _ = w.rollback();
-                return Err(index_error(e));
-            }
-        };
-        prepared.set_payload(&payload);
-        if let Err(e) = prepared.commit() {
-            let _ = w.rollback();
-            return Err(index_error(e));
-        }
+        commit_with(&mut w, &payload_json(&cursors)?)?;
         drop(w);
         self.reader.reload().map_err(index_error)?;
         *self

@@ -297,3 +297,32 @@ async fn cursors_survive_a_restart_and_rebuilds_clear_a_tenant() {
     );
     assert_eq!(contacts(&index, other, "marc"), ["Marc Rouge"]);
 }
+
+#[tokio::test]
+async fn merging_keeps_the_cursors() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = TenantId::from_uuid(Uuid::now_v7());
+    let u = UserId::from_uuid(Uuid::now_v7());
+    {
+        let index = TantivyIndex::open(dir.path()).unwrap();
+        for (i, name) in ["Marc Noir", "Marc Blanc", "Marc Rouge"].into_iter().enumerate() {
+            index
+                .apply(IndexChanges {
+                    upserts: vec![contact(t, u, name, None)],
+                    cursors: vec![(t, i as i64 + 1)],
+                    ..IndexChanges::default()
+                })
+                .await
+                .unwrap();
+        }
+        index.merge_all().unwrap();
+        assert_eq!(index.cursors().get(&t), Some(&3));
+    }
+    let index = TantivyIndex::open(dir.path()).unwrap();
+    assert_eq!(
+        index.cursors().get(&t),
+        Some(&3),
+        "a merge must not lose the cursors (the server would rebuild every tenant)"
+    );
+    assert_eq!(contacts(&index, t, "marc").len(), 3);
+}
