@@ -26,6 +26,7 @@ use crm_ports::query::Scope;
 use crm_ports::services::search::SearchRequest;
 use crm_ports::services::tenants::NewTenant;
 use crm_ports::services::users::NewUser;
+use crm_ports::search::SearchIndex as _;
 use crm_search_tantivy::TantivyIndex;
 use crm_seeds::Generator;
 use crm_store_sql::SqlStore;
