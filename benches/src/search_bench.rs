@@ -11,7 +11,9 @@
 //! cargo build --release -p crm-server --bin crm
 //! cargo run --release -p crm-benches --bin search-bench -- [contacts] [tenants] [large] [queries] [like-queries]
 //! ```
-//! `CRM_BENCH_DIR=/path` keeps the generated data there and reuses it on the next run.
+//! `CRM_BENCH_DIR=/path` keeps the generated data there and reuses it on the next run;
+//! `CRM_BENCH_REUSE_INDEX=1` also reuses its index; `CRM_BENCH_PORT_ONLY=1` stops after
+//! the searches through the port (to compare changes to the index quickly).
 
 #[allow(dead_code)]
 mod support;
@@ -546,6 +548,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
         latencies: lat,
         hits,
     });
+    if std::env::var_os("CRM_BENCH_PORT_ONLY").is_some() {
+        print_table(&rows);
+        return Ok(());
+    }
     eprintln!("querying with SQL LIKE...");
     for (name, qs) in &workloads {
         let (lat, hits) = via_like(&app, &data, &qs[..n_like.min(qs.len())]).await?;

@@ -19,7 +19,7 @@ use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{BytesOptions, DateOptions, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value};
 use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
@@ -410,27 +410,110 @@ fn filter(q: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
     (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)))
 }
 
+/// Any of `terms`, with a constant score (`None` when there is none).
+fn any_of(terms: &[Term], score: f32) -> Option<Box<dyn Query>> {
+    let alts: Vec<(Occur, Box<dyn Query>)> = terms
+        .iter()
+        .map(|t| (Occur::Should, Box::new(TermQuery::new(t.clone(), IndexRecordOption::Basic)) as Box<dyn Query>))
+        .collect();
+    (!alts.is_empty()).then(|| Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(alts)), score)) as Box<dyn Query>)
+}
+
+/// The Levenshtein automaton of a word (one edit, a transposition counting as one), as
+/// the term dictionaries walk it.
+struct Typo(levenshtein_automata::DFA);
+
+impl tantivy_fst::Automaton for Typo {
+    type State = u32;
+
+    fn start(&self) -> u32 {
+        self.0.initial_state()
+    }
+
+    fn is_match(&self, state: &u32) -> bool {
+        matches!(self.0.distance(*state), levenshtein_automata::Distance::Exact(_))
+    }
+
+    fn can_match(&self, state: &u32) -> bool {
+        *state != levenshtein_automata::SINK_STATE
+    }
+
+    fn accept(&self, state: &u32, byte: u8) -> u32 {
+        self.0.transition(*state, byte)
+    }
+}
+
+/// Most words one typo may reach in one field (beyond that, the rarest are dropped).
+const MAX_TYPO_TERMS: usize = 64;
+
+fn typo_builder() -> &'static levenshtein_automata::LevenshteinAutomatonBuilder {
+    static BUILDER: std::sync::OnceLock<levenshtein_automata::LevenshteinAutomatonBuilder> = std::sync::OnceLock::new();
+    BUILDER.get_or_init(|| levenshtein_automata::LevenshteinAutomatonBuilder::new(1, true))
+}
+
+/// The words of `fields` within one typo of `word`, found once per search in the term
+/// dictionaries (tantivy's fuzzy query would walk them, and mark every posting of every
+/// tenant in a bitset, once per kind and field).
+fn typo_terms(searcher: &tantivy::Searcher, fields: [Field; 2], word: &str) -> Result<[Vec<Term>; 2], SearchError> {
+    let automaton = Typo(typo_builder().build_dfa(word));
+    let mut out: [Vec<Term>; 2] = [Vec::new(), Vec::new()];
+    for (field, terms) in fields.into_iter().zip(out.iter_mut()) {
+        let mut found: HashMap<Vec<u8>, u32> = HashMap::new();
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(field).map_err(index_error)?;
+            let mut stream = inverted.terms().search(&automaton).into_stream().map_err(index_error)?;
+            while stream.advance() {
+                *found.entry(stream.key().to_vec()).or_default() += stream.value().doc_freq;
+            }
+        }
+        let mut found: Vec<(Vec<u8>, u32)> = found.into_iter().collect();
+        found.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        found.truncate(MAX_TYPO_TERMS);
+        *terms = found
+            .into_iter()
+            .filter_map(|(k, _)| String::from_utf8(k).ok())
+            .map(|k| Term::from_field_text(field, &k))
+            .collect();
+    }
+    Ok(out)
+}
+
+/// The words within one typo of each query word (of [`MIN_FUZZY_CHARS`] or more), in
+/// the names and in the other texts.
+type Typos = HashMap<String, [Vec<Term>; 2]>;
+
+fn typos(searcher: &tantivy::Searcher, f: &Fields, terms: &[IndexTerm]) -> Result<Typos, SearchError> {
+    let mut out = Typos::new();
+    for w in terms.iter().flat_map(|t| &t.words) {
+        if w.chars().count() >= MIN_FUZZY_CHARS && !out.contains_key(w) {
+            out.insert(w.clone(), typo_terms(searcher, [f.primary_words, f.other_words], w)?);
+        }
+    }
+    Ok(out)
+}
+
 /// One word: exactly (best), as a prefix, or with one typo; in the name or another text.
-fn word_query(f: &Fields, w: &str) -> Box<dyn Query> {
+fn word_query(f: &Fields, w: &str, typos: &Typos) -> Box<dyn Query> {
     let mut alts: Vec<(Occur, Box<dyn Query>)> = vec![
         (Occur::Should, scored(f.primary_words, w, 3.0)),
         (Occur::Should, scored(f.other_words, w, 1.5)),
         (Occur::Should, Box::new(ConstScoreQuery::new(term(f.primary_prefix, w), 1.0))),
         (Occur::Should, Box::new(ConstScoreQuery::new(term(f.other_prefix, w), 0.5))),
     ];
-    if w.chars().count() >= MIN_FUZZY_CHARS {
-        for (field, score) in [(f.primary_words, 0.8), (f.other_words, 0.4)] {
-            let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, w), 1, true);
-            alts.push((Occur::Should, Box::new(ConstScoreQuery::new(Box::new(fuzzy), score))));
+    if let Some([primary, other]) = typos.get(w) {
+        for (terms, score) in [(primary, 0.8), (other, 0.4)] {
+            if let Some(q) = any_of(terms, score) {
+                alts.push((Occur::Should, q));
+            }
         }
     }
     Box::new(BooleanQuery::new(alts))
 }
 
-fn term_query(f: &Fields, t: &IndexTerm) -> Box<dyn Query> {
+fn term_query(f: &Fields, t: &IndexTerm, typos: &Typos) -> Box<dyn Query> {
     let mut alts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     if !t.words.is_empty() {
-        let all: Vec<(Occur, Box<dyn Query>)> = t.words.iter().map(|w| (Occur::Must, word_query(f, w))).collect();
+        let all: Vec<(Occur, Box<dyn Query>)> = t.words.iter().map(|w| (Occur::Must, word_query(f, w, typos))).collect();
         alts.push((Occur::Should, Box::new(BooleanQuery::new(all))));
     }
     for h in &t.hashes {
@@ -442,7 +525,7 @@ fn term_query(f: &Fields, t: &IndexTerm) -> Box<dyn Query> {
 
 /// The query for one kind of record, or `None` when the actor sees none or a filter rules
 /// the kind out.
-fn entity_query(f: &Fields, q: &IndexQuery, entity: SearchEntity) -> Option<Box<dyn Query>> {
+fn entity_query(f: &Fields, q: &IndexQuery, entity: SearchEntity, typos: &Typos) -> Option<Box<dyn Query>> {
     let x = &q.filters;
     let owners = match entity {
         SearchEntity::Contact => &q.contacts,
@@ -464,8 +547,10 @@ fn entity_query(f: &Fields, q: &IndexQuery, entity: SearchEntity) -> Option<Box<
         filter(term(f.entity, entity.code())),
     ];
     if let OwnerFilter::Owners(users) = owners {
-        let terms = users.iter().map(|u| Term::from_field_text(f.owner, &u.to_string()));
-        must.push(filter(Box::new(TermSetQuery::new(terms))));
+        // A union of the owners' postings (a term set query would mark every posting of
+        // every owner in a bitset first).
+        let terms: Vec<Term> = users.iter().map(|u| Term::from_field_text(f.owner, &u.to_string())).collect();
+        must.push((Occur::Must, any_of(&terms, 0.0)?));
     }
     if let Some(o) = x.owner_id {
         must.push(filter(term(f.owner, &o.to_string())));
@@ -501,7 +586,7 @@ fn entity_query(f: &Fields, q: &IndexQuery, entity: SearchEntity) -> Option<Box<
         must.push(filter(Box::new(RangeQuery::new(lo, Bound::Unbounded))));
     }
     for t in &q.terms {
-        must.push((Occur::Must, term_query(f, t)));
+        must.push((Occur::Must, term_query(f, t, typos)));
     }
     Some(Box::new(BooleanQuery::new(must)))
 }
@@ -593,11 +678,12 @@ impl Inner {
         if q.terms.is_empty() || q.limit == 0 {
             return Ok(out);
         }
+        let typos = typos(&searcher, f, &q.terms)?;
         for entity in SearchEntity::ALL {
             if !q.entities.contains(&entity) {
                 continue;
             }
-            let Some(query) = entity_query(f, q, entity) else { continue };
+            let Some(query) = entity_query(f, q, entity, &typos) else { continue };
             let top = searcher
                 .search(&query, &TopDocs::with_limit(q.limit).order_by_score())
                 .map_err(index_error)?;
