@@ -4,7 +4,10 @@
 //!
 //! Words are indexed already folded (see [`crm_domain::search`]) with the `raw` tokenizer,
 //! each word also as its leading prefixes (type-ahead is then one exact term lookup);
-//! typos are matched with Levenshtein automata on the whole words. Email and phone tokens
+//! typos are matched with Levenshtein automata on the whole words. Every word and prefix
+//! term starts with its document's tenant and kind ([`scope_key`]): a search reads only
+//! the postings of the company and kind it looks in (a word common in a large company
+//! costs nothing to a small one), and word frequencies for ranking are the company's own. Email and phone tokens
 //! arrive as keyed hashes (8 bytes kept). The cursor of every tenant (the last event
 //! applied) is committed with the documents, in the commit's payload.
 
@@ -25,7 +28,7 @@ use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDo
 
 /// Bumped when the schema or the way documents are built changes: an index of another
 /// version is dropped and rebuilt from the store.
-const LAYOUT_VERSION: u32 = 4;
+const LAYOUT_VERSION: u32 = 5;
 /// Longest prefix indexed for type-ahead, in characters.
 const MAX_PREFIX_CHARS: usize = 20;
 /// Bytes of each keyed hash kept in the index: 64 bits. Each is a distinct term (a phone
@@ -328,8 +331,19 @@ fn day(d: chrono::NaiveDate) -> DateTime {
     date(d.and_time(chrono::NaiveTime::MIN).and_utc())
 }
 
+/// What every word and prefix term of a document starts with: its tenant and kind.
+fn scope_key(tenant: TenantId, entity: SearchEntity) -> String {
+    let kind = match entity {
+        SearchEntity::Contact => 'c',
+        SearchEntity::Organization => 'o',
+        SearchEntity::Opportunity => 'd',
+    };
+    format!("{}{kind}", tenant.as_uuid().simple())
+}
+
 fn to_document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     let mut doc = TantivyDocument::new();
+    let key = scope_key(d.tenant_id, d.entity);
     doc.add_text(f.id, d.id.to_string());
     doc.add_text(f.tenant, d.tenant_id.to_string());
     doc.add_text(f.entity, d.entity.code());
@@ -359,9 +373,9 @@ fn to_document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
         };
         for w in word_spans(&t.text) {
             for p in prefixes(&w.folded) {
-                doc.add_text(prefix, p);
+                doc.add_text(prefix, format!("{key}{p}"));
             }
-            doc.add_text(words, w.folded);
+            doc.add_text(words, format!("{key}{}", w.folded));
         }
     }
     for h in &d.hashes {
@@ -419,27 +433,63 @@ fn any_of(terms: &[Term], score: f32) -> Option<Box<dyn Query>> {
     (!alts.is_empty()).then(|| Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(alts)), score)) as Box<dyn Query>)
 }
 
-/// The Levenshtein automaton of a word (one edit, a transposition counting as one), as
-/// the term dictionaries walk it.
-struct Typo(levenshtein_automata::DFA);
+/// The terms of one scope ([`scope_key`]) whose word is within one edit of a word (a
+/// transposition counting as one), as the term dictionaries walk them: the scope's bytes
+/// exactly, then the word's Levenshtein automaton.
+struct Typo<'a> {
+    scope: &'a [u8],
+    dfa: levenshtein_automata::DFA,
+}
 
-impl tantivy_fst::Automaton for Typo {
-    type State = u32;
+/// Where a walk of [`Typo`] stands.
+#[derive(Clone, Copy)]
+enum TypoState {
+    /// This many bytes of the scope read.
+    Scope(usize),
+    /// In the word, at this automaton state.
+    Word(u32),
+    /// Off the scope.
+    Out,
+}
 
-    fn start(&self) -> u32 {
-        self.0.initial_state()
+impl tantivy_fst::Automaton for Typo<'_> {
+    type State = TypoState;
+
+    fn start(&self) -> TypoState {
+        if self.scope.is_empty() {
+            TypoState::Word(self.dfa.initial_state())
+        } else {
+            TypoState::Scope(0)
+        }
     }
 
-    fn is_match(&self, state: &u32) -> bool {
-        matches!(self.0.distance(*state), levenshtein_automata::Distance::Exact(_))
+    fn is_match(&self, state: &TypoState) -> bool {
+        match state {
+            TypoState::Word(s) => matches!(self.dfa.distance(*s), levenshtein_automata::Distance::Exact(_)),
+            TypoState::Scope(_) | TypoState::Out => false,
+        }
     }
 
-    fn can_match(&self, state: &u32) -> bool {
-        *state != levenshtein_automata::SINK_STATE
+    fn can_match(&self, state: &TypoState) -> bool {
+        match state {
+            TypoState::Word(s) => *s != levenshtein_automata::SINK_STATE,
+            TypoState::Scope(_) => true,
+            TypoState::Out => false,
+        }
     }
 
-    fn accept(&self, state: &u32, byte: u8) -> u32 {
-        self.0.transition(*state, byte)
+    fn accept(&self, state: &TypoState, byte: u8) -> TypoState {
+        match *state {
+            TypoState::Scope(n) if self.scope.get(n) == Some(&byte) => {
+                if n + 1 == self.scope.len() {
+                    TypoState::Word(self.dfa.initial_state())
+                } else {
+                    TypoState::Scope(n + 1)
+                }
+            }
+            TypoState::Word(s) => TypoState::Word(self.dfa.transition(s, byte)),
+            TypoState::Scope(_) | TypoState::Out => TypoState::Out,
+        }
     }
 }
 
@@ -451,17 +501,20 @@ fn typo_builder() -> &'static levenshtein_automata::LevenshteinAutomatonBuilder 
     BUILDER.get_or_init(|| levenshtein_automata::LevenshteinAutomatonBuilder::new(1, true))
 }
 
-/// The words of `fields` within one typo of `word`, found once per search in the term
-/// dictionaries (tantivy's fuzzy query would walk them, and mark every posting of every
-/// tenant in a bitset, once per kind and field).
-fn typo_terms(searcher: &tantivy::Searcher, fields: [Field; 2], word: &str) -> Result<[Vec<Term>; 2], SearchError> {
-    let automaton = Typo(typo_builder().build_dfa(word));
+/// The words of `fields` in one scope within one typo of `word`, found once per search
+/// and kind in the term dictionaries (tantivy's fuzzy query would mark every posting of
+/// every match in a bitset, once per query).
+fn typo_terms(searcher: &tantivy::Searcher, fields: [Field; 2], scope: &str, word: &str) -> Result<[Vec<Term>; 2], SearchError> {
+    let automaton = Typo {
+        scope: scope.as_bytes(),
+        dfa: typo_builder().build_dfa(word),
+    };
     let mut out: [Vec<Term>; 2] = [Vec::new(), Vec::new()];
     for (field, terms) in fields.into_iter().zip(out.iter_mut()) {
         let mut found: HashMap<Vec<u8>, u32> = HashMap::new();
         for segment in searcher.segment_readers() {
             let inverted = segment.inverted_index(field).map_err(index_error)?;
-            let mut stream = inverted.terms().search(&automaton).into_stream().map_err(index_error)?;
+            let mut stream = inverted.terms().search(&automaton).ge(scope).into_stream().map_err(index_error)?;
             while stream.advance() {
                 *found.entry(stream.key().to_vec()).or_default() += stream.value().doc_freq;
             }
@@ -482,25 +535,26 @@ fn typo_terms(searcher: &tantivy::Searcher, fields: [Field; 2], word: &str) -> R
 /// the names and in the other texts.
 type Typos = HashMap<String, [Vec<Term>; 2]>;
 
-fn typos(searcher: &tantivy::Searcher, f: &Fields, terms: &[IndexTerm]) -> Result<Typos, SearchError> {
+fn typos(searcher: &tantivy::Searcher, f: &Fields, scope: &str, terms: &[IndexTerm]) -> Result<Typos, SearchError> {
     let mut out = Typos::new();
     for w in terms.iter().flat_map(|t| &t.words) {
         if w.chars().count() >= MIN_FUZZY_CHARS && !out.contains_key(w) {
-            out.insert(w.clone(), typo_terms(searcher, [f.primary_words, f.other_words], w)?);
+            out.insert(w.clone(), typo_terms(searcher, [f.primary_words, f.other_words], scope, w)?);
         }
     }
     Ok(out)
 }
 
 /// One word: exactly (best), as a prefix, or with one typo; in the name or another text.
-fn word_query(f: &Fields, w: &str, typos: &Typos) -> Box<dyn Query> {
+fn word_query(f: &Fields, scope: &str, w: &str, typos: &Typos) -> Box<dyn Query> {
+    let w = &format!("{scope}{w}");
     let mut alts: Vec<(Occur, Box<dyn Query>)> = vec![
         (Occur::Should, scored(f.primary_words, w, 3.0)),
         (Occur::Should, scored(f.other_words, w, 1.5)),
         (Occur::Should, Box::new(ConstScoreQuery::new(term(f.primary_prefix, w), 1.0))),
         (Occur::Should, Box::new(ConstScoreQuery::new(term(f.other_prefix, w), 0.5))),
     ];
-    if let Some([primary, other]) = typos.get(w) {
+    if let Some([primary, other]) = w.strip_prefix(scope).and_then(|w| typos.get(w)) {
         for (terms, score) in [(primary, 0.8), (other, 0.4)] {
             if let Some(q) = any_of(terms, score) {
                 alts.push((Occur::Should, q));
@@ -510,10 +564,14 @@ fn word_query(f: &Fields, w: &str, typos: &Typos) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(alts))
 }
 
-fn term_query(f: &Fields, t: &IndexTerm, typos: &Typos) -> Box<dyn Query> {
+fn term_query(f: &Fields, scope: &str, t: &IndexTerm, typos: &Typos) -> Box<dyn Query> {
     let mut alts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     if !t.words.is_empty() {
-        let all: Vec<(Occur, Box<dyn Query>)> = t.words.iter().map(|w| (Occur::Must, word_query(f, w, typos))).collect();
+        let all: Vec<(Occur, Box<dyn Query>)> = t
+            .words
+            .iter()
+            .map(|w| (Occur::Must, word_query(f, scope, w, typos)))
+            .collect();
         alts.push((Occur::Should, Box::new(BooleanQuery::new(all))));
     }
     for h in &t.hashes {
@@ -525,7 +583,7 @@ fn term_query(f: &Fields, t: &IndexTerm, typos: &Typos) -> Box<dyn Query> {
 
 /// The query for one kind of record, or `None` when the actor sees none or a filter rules
 /// the kind out.
-fn entity_query(f: &Fields, q: &IndexQuery, entity: SearchEntity, typos: &Typos) -> Option<Box<dyn Query>> {
+fn entity_query(f: &Fields, q: &IndexQuery, entity: SearchEntity, searcher: &tantivy::Searcher) -> Result<Option<Box<dyn Query>>, SearchError> {
     let x = &q.filters;
     let owners = match entity {
         SearchEntity::Contact => &q.contacts,
@@ -540,7 +598,7 @@ fn entity_query(f: &Fields, q: &IndexQuery, entity: SearchEntity, typos: &Typos)
         SearchEntity::Organization => contact_only || deal_only || x.owner_id.is_some() || x.organization_id.is_some(),
     };
     if excluded || *owners == OwnerFilter::Nothing {
-        return None;
+        return Ok(None);
     }
     let mut must = vec![
         filter(term(f.tenant, &q.tenant_id.to_string())),
@@ -550,7 +608,8 @@ fn entity_query(f: &Fields, q: &IndexQuery, entity: SearchEntity, typos: &Typos)
         // A union of the owners' postings (a term set query would mark every posting of
         // every owner in a bitset first).
         let terms: Vec<Term> = users.iter().map(|u| Term::from_field_text(f.owner, &u.to_string())).collect();
-        must.push((Occur::Must, any_of(&terms, 0.0)?));
+        let Some(owned) = any_of(&terms, 0.0) else { return Ok(None) };
+        must.push((Occur::Must, owned));
     }
     if let Some(o) = x.owner_id {
         must.push(filter(term(f.owner, &o.to_string())));
@@ -585,10 +644,12 @@ fn entity_query(f: &Fields, q: &IndexQuery, entity: SearchEntity, typos: &Typos)
         let lo = Bound::Included(Term::from_field_date(f.updated, date(since)));
         must.push(filter(Box::new(RangeQuery::new(lo, Bound::Unbounded))));
     }
+    let scope = scope_key(q.tenant_id, entity);
+    let typos = typos(searcher, f, &scope, &q.terms)?;
     for t in &q.terms {
-        must.push((Occur::Must, term_query(f, t, typos)));
+        must.push((Occur::Must, term_query(f, &scope, t, &typos)));
     }
-    Some(Box::new(BooleanQuery::new(must)))
+    Ok(Some(Box::new(BooleanQuery::new(must))))
 }
 
 /// The matched words of the stored texts, and whether some term matched none of them
@@ -678,12 +739,11 @@ impl Inner {
         if q.terms.is_empty() || q.limit == 0 {
             return Ok(out);
         }
-        let typos = typos(&searcher, f, &q.terms)?;
         for entity in SearchEntity::ALL {
             if !q.entities.contains(&entity) {
                 continue;
             }
-            let Some(query) = entity_query(f, q, entity, &typos) else { continue };
+            let Some(query) = entity_query(f, q, entity, &searcher)? else { continue };
             let top = searcher
                 .search(&query, &TopDocs::with_limit(q.limit).order_by_score())
                 .map_err(index_error)?;
