@@ -388,7 +388,7 @@ async fn via_http(
     tokens: &[(usize, String)],
     qs: &[BenchQuery],
     clients: usize,
-) -> Result<(Vec<Duration>, usize), Box<dyn Error>> {
+) -> Result<HttpRun, Box<dyn Error>> {
     let http = reqwest::Client::builder().pool_max_idle_per_host(clients).build()?;
     let qs = Arc::new(qs.to_vec());
     let tokens = Arc::new(tokens.to_vec());
@@ -398,6 +398,7 @@ async fn via_http(
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut failures = 0;
+            let mut hits = 0;
             for q in qs.iter().skip(c).step_by(clients) {
                 let Some((_, token)) = tokens.iter().find(|(t, _)| *t == q.tenant) else {
                     continue;
@@ -410,24 +411,47 @@ async fn via_http(
                 let r = http.get(url).bearer_auth(token).send().await;
                 match r {
                     Ok(r) if r.status().is_success() => {
-                        let _ = r.bytes().await;
+                        let body = r.bytes().await;
                         lat.push(started.elapsed());
+                        // Hits, to compare with the port's: a server answering from an
+                        // empty or rebuilding index would look fast.
+                        let found = body
+                            .ok()
+                            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                            .and_then(|v| {
+                                v["groups"]
+                                    .as_array()
+                                    .map(|g| g.iter().filter_map(|g| g["hits"].as_array()).map(Vec::len).sum::<usize>())
+                            });
+                        match found {
+                            Some(n) => hits += n,
+                            None => failures += 1,
+                        }
                     }
                     _ => failures += 1,
                 }
             }
-            (lat, failures)
+            (lat, failures, hits)
         }));
     }
     let mut lat = Vec::new();
     let mut failures = 0;
+    let mut hits = 0;
     for t in tasks {
-        let (l, f) = t.await?;
+        let (l, f, h) = t.await?;
         lat.extend(l);
         failures += f;
+        hits += h;
     }
     lat.sort();
-    Ok((lat, failures))
+    Ok(HttpRun { lat, failures, hits })
+}
+
+/// What a run of HTTP searches gave.
+struct HttpRun {
+    lat: Vec<Duration>,
+    failures: usize,
+    hits: usize,
 }
 
 fn dir_size(dir: &Path) -> u64 {
@@ -605,14 +629,25 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let mut throughput = Vec::new();
     for (name, qs) in &http_workloads {
         let started = Instant::now();
-        let (lat, failures) = via_http(&server.base, &tokens, qs, clients).await?;
-        throughput.push((*name, lat.len() as f64 / started.elapsed().as_secs_f64()));
-        http_failures += failures;
+        let run = via_http(&server.base, &tokens, qs, clients).await?;
+        throughput.push((*name, run.lat.len() as f64 / started.elapsed().as_secs_f64()));
+        http_failures += run.failures;
+        // The large tenant's queries are the port's: the server must find as much.
+        let port = rows.iter().find(|r| r.workload == *name && r.path.starts_with("search port"));
+        if let Some(port) = port.filter(|_| name.ends_with("large tenant") && run.failures == 0) {
+            if port.hits != run.hits {
+                return Err(format!(
+                    "{name}: the server found {} hits, the port {} (is target/release/crm older than the bench?)",
+                    run.hits, port.hits
+                )
+                .into());
+            }
+        }
         rows.push(Row {
             workload: (*name).to_owned(),
             path: "HTTP GET /api/v1/search, 16 clients",
-            latencies: lat,
-            hits: 0,
+            latencies: run.lat,
+            hits: run.hits,
         });
     }
     let (loaded_rss, peak) = memory(server.child.id());
