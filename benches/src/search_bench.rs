@@ -314,11 +314,7 @@ fn print_table(rows: &[Row]) {
             .map_or(f64::NAN, |r| pct(&r.latencies, 0.5))
     };
     for r in rows {
-        let hits = if r.path.starts_with("HTTP") {
-            "—".to_owned()
-        } else {
-            format!("{:.1}", r.hits as f64 / r.latencies.len().max(1) as f64)
-        };
+        let hits = format!("{:.1}", r.hits as f64 / r.latencies.len().max(1) as f64);
         println!(
             "| {} | {} | {} | {hits} | {:.2} | {:.2} | {:.2} | {:.1} |",
             r.workload,

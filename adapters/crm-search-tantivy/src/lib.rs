@@ -28,7 +28,7 @@ use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDo
 
 /// Bumped when the schema or the way documents are built changes: an index of another
 /// version is dropped and rebuilt from the store.
-const LAYOUT_VERSION: u32 = 5;
+const LAYOUT_VERSION: u32 = 6;
 /// Longest prefix indexed for type-ahead, in characters.
 const MAX_PREFIX_CHARS: usize = 20;
 /// Bytes of each keyed hash kept in the index: 64 bits. Each is a distinct term (a phone
@@ -78,7 +78,7 @@ fn schema() -> (Schema, Fields) {
     let date = DateOptions::default().set_indexed().set_fast();
     let f = Fields {
         id: b.add_text_field("id", STRING | STORED),
-        tenant: b.add_text_field("tenant", STRING),
+        tenant: b.add_text_field("tenant", STRING | STORED),
         entity: b.add_text_field("entity", STRING | STORED),
         owner: b.add_text_field("owner", STRING),
         title: b.add_text_field("title", STORED),
@@ -564,7 +564,8 @@ fn word_query(f: &Fields, scope: &str, w: &str, typos: &Typos) -> Box<dyn Query>
     Box::new(BooleanQuery::new(alts))
 }
 
-fn term_query(f: &Fields, scope: &str, t: &IndexTerm, typos: &Typos) -> Box<dyn Query> {
+/// One term of the query: all its words, or one of its hashes (contacts only have them).
+fn term_query(f: &Fields, scope: &str, entity: SearchEntity, t: &IndexTerm, typos: &Typos) -> Box<dyn Query> {
     let mut alts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     if !t.words.is_empty() {
         let all: Vec<(Occur, Box<dyn Query>)> = t
@@ -574,7 +575,7 @@ fn term_query(f: &Fields, scope: &str, t: &IndexTerm, typos: &Typos) -> Box<dyn 
             .collect();
         alts.push((Occur::Should, Box::new(BooleanQuery::new(all))));
     }
-    for h in &t.hashes {
+    for h in t.hashes.iter().filter(|_| entity == SearchEntity::Contact) {
         let q = TermQuery::new(Term::from_field_bytes(f.hash, &h[..HASH_BYTES]), IndexRecordOption::Basic);
         alts.push((Occur::Should, Box::new(ConstScoreQuery::new(Box::new(q), 4.0))));
     }
@@ -600,10 +601,10 @@ fn entity_query(f: &Fields, q: &IndexQuery, entity: SearchEntity, searcher: &tan
     if excluded || *owners == OwnerFilter::Nothing {
         return Ok(None);
     }
-    let mut must = vec![
-        filter(term(f.tenant, &q.tenant_id.to_string())),
-        filter(term(f.entity, entity.code())),
-    ];
+    // Every word and prefix term is scoped by tenant and kind, and the hashes are keyed by
+    // tenant and only contacts have them: the terms themselves filter (a 64-bit collision
+    // of two tenants' hashes is caught on the hits, see `Inner::search`).
+    let mut must = Vec::new();
     if let OwnerFilter::Owners(users) = owners {
         // A union of the owners' postings (a term set query would mark every posting of
         // every owner in a bitset first).
@@ -647,7 +648,7 @@ fn entity_query(f: &Fields, q: &IndexQuery, entity: SearchEntity, searcher: &tan
     let scope = scope_key(q.tenant_id, entity);
     let typos = typos(searcher, f, &scope, &q.terms)?;
     for t in &q.terms {
-        must.push((Occur::Must, term_query(f, &scope, t, &typos)));
+        must.push((Occur::Must, term_query(f, &scope, entity, t, &typos)));
     }
     Ok(Some(Box::new(BooleanQuery::new(must))))
 }
@@ -739,6 +740,7 @@ impl Inner {
         if q.terms.is_empty() || q.limit == 0 {
             return Ok(out);
         }
+        let tenant = q.tenant_id.to_string();
         for entity in SearchEntity::ALL {
             if !q.entities.contains(&entity) {
                 continue;
@@ -750,6 +752,13 @@ impl Inner {
             let mut hits = Vec::with_capacity(top.len());
             for (score, addr) in top {
                 let doc: TantivyDocument = searcher.doc(addr).map_err(index_error)?;
+                // The terms filtered by tenant and kind; the stored values say it again.
+                if stored_str(&doc, f.tenant).as_deref() != Some(tenant.as_str())
+                    || stored_str(&doc, f.entity).as_deref() != Some(entity.code())
+                {
+                    tracing::warn!("search index: a hit of another tenant or kind was dropped (hash collision?)");
+                    continue;
+                }
                 let Some(id) = stored_str(&doc, f.id).and_then(|s| s.parse().ok()) else {
                     continue;
                 };

@@ -326,3 +326,45 @@ async fn merging_keeps_the_cursors() {
     );
     assert_eq!(contacts(&index, t, "marc").len(), 3);
 }
+
+#[tokio::test]
+async fn colliding_hashes_and_words_of_other_tenants_and_kinds_stay_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = TantivyIndex::open(dir.path()).unwrap();
+    let a = TenantId::from_uuid(Uuid::now_v7());
+    let b = TenantId::from_uuid(Uuid::now_v7());
+    let u = UserId::from_uuid(Uuid::now_v7());
+    // The test hash is not keyed by tenant: two tenants' tokens collide, as keyed hashes
+    // would once in 2^64.
+    let mut mine = contact(a, u, "Anne Petit", None);
+    mine.hashes = vec![hash("anne@exemple.fr")];
+    let mut theirs = contact(b, u, "Paul Durand", None);
+    theirs.hashes = vec![hash("anne@exemple.fr")];
+    load(
+        &index,
+        vec![
+            mine,
+            theirs,
+            contact(b, u, "Annie Petitjean", None),
+            organization(b, "Durand Anne SA"),
+        ],
+    )
+    .await;
+    let r = index.search_now(&query(a, "anne@exemple.fr")).unwrap();
+    let all: Vec<&str> = r.groups.iter().flat_map(|(_, h)| h.iter().map(|h| h.title.as_str())).collect();
+    assert_eq!(all, ["Anne Petit"], "one tenant's hash never finds another's record");
+    let r = index.search_now(&query(b, "anne@exemple.fr")).unwrap();
+    assert_eq!(titles(&index, &query(b, "anne@exemple.fr"), SearchEntity::Contact), ["Paul Durand"]);
+    assert!(
+        r.groups.iter().filter(|(e, _)| *e != SearchEntity::Contact).all(|(_, h)| h.is_empty()),
+        "hashes are contacts' only"
+    );
+    // Words, prefixes and typos only reach the tenant's own words.
+    assert_eq!(contacts(&index, a, "petit"), ["Anne Petit"]);
+    assert_eq!(contacts(&index, a, "pet"), ["Anne Petit"]);
+    assert!(contacts(&index, a, "durand").is_empty());
+    assert!(contacts(&index, a, "duran").is_empty());
+    assert!(contacts(&index, a, "durnad").is_empty(), "a typo reaches no other tenant's word");
+    assert_eq!(contacts(&index, b, "durnad"), ["Paul Durand"]);
+    assert_eq!(titles(&index, &query(b, "durand"), SearchEntity::Organization), ["Durand Anne SA"]);
+}
