@@ -25,10 +25,10 @@ use crm_domain::visibility::RecordScope;
 use crm_domain::{OrganizationId, TenantId, UserId};
 use crm_ports::App;
 use crm_ports::query::Scope;
+use crm_ports::search::SearchIndex as _;
 use crm_ports::services::search::SearchRequest;
 use crm_ports::services::tenants::NewTenant;
 use crm_ports::services::users::NewUser;
-use crm_ports::search::SearchIndex as _;
 use crm_search_tantivy::TantivyIndex;
 use crm_seeds::Generator;
 use crm_store_sql::SqlStore;
@@ -379,12 +379,7 @@ fn memory(pid: u32) -> (f64, f64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
-async fn via_http(
-    base: &str,
-    tokens: &[(usize, String)],
-    qs: &[BenchQuery],
-    clients: usize,
-) -> Result<HttpRun, Box<dyn Error>> {
+async fn via_http(base: &str, tokens: &[(usize, String)], qs: &[BenchQuery], clients: usize) -> Result<HttpRun, Box<dyn Error>> {
     let http = reqwest::Client::builder().pool_max_idle_per_host(clients).build()?;
     let qs = Arc::new(qs.to_vec());
     let tokens = Arc::new(tokens.to_vec());
@@ -600,7 +595,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
     // HTTP runs rebuilding the index from the store.
     let known = TantivyIndex::open(&index_dir)?.cursors().len();
     if known < data.tenants.len() {
-        return Err(format!("the index knows {known} of {} tenants: run without CRM_BENCH_REUSE_INDEX", data.tenants.len()).into());
+        return Err(format!(
+            "the index knows {known} of {} tenants: run without CRM_BENCH_REUSE_INDEX",
+            data.tenants.len()
+        )
+        .into());
     }
     eprintln!("starting crm serve on the data...");
     let server = start_server(&dir)?;
@@ -630,14 +629,12 @@ async fn main() -> Result<(), Box<dyn Error>> {
         http_failures += run.failures;
         // The large tenant's queries are the port's: the server must find as much.
         let port = rows.iter().find(|r| r.workload == *name && r.path.starts_with("search port"));
-        if let Some(port) = port.filter(|_| name.ends_with("large tenant") && run.failures == 0) {
-            if port.hits != run.hits {
-                return Err(format!(
-                    "{name}: the server found {} hits, the port {} (is target/release/crm older than the bench?)",
-                    run.hits, port.hits
-                )
-                .into());
-            }
+        if let Some(port) = port.filter(|p| name.ends_with("large tenant") && run.failures == 0 && p.hits != run.hits) {
+            return Err(format!(
+                "{name}: the server found {} hits, the port {} (is target/release/crm older than the bench?)",
+                run.hits, port.hits
+            )
+            .into());
         }
         rows.push(Row {
             workload: (*name).to_owned(),

@@ -428,7 +428,12 @@ fn filter(q: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
 fn any_of(terms: &[Term], score: f32) -> Option<Box<dyn Query>> {
     let alts: Vec<(Occur, Box<dyn Query>)> = terms
         .iter()
-        .map(|t| (Occur::Should, Box::new(TermQuery::new(t.clone(), IndexRecordOption::Basic)) as Box<dyn Query>))
+        .map(|t| {
+            (
+                Occur::Should,
+                Box::new(TermQuery::new(t.clone(), IndexRecordOption::Basic)) as Box<dyn Query>,
+            )
+        })
         .collect();
     (!alts.is_empty()).then(|| Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(alts)), score)) as Box<dyn Query>)
 }
@@ -568,11 +573,7 @@ fn word_query(f: &Fields, scope: &str, w: &str, typos: &Typos) -> Box<dyn Query>
 fn term_query(f: &Fields, scope: &str, entity: SearchEntity, t: &IndexTerm, typos: &Typos) -> Box<dyn Query> {
     let mut alts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     if !t.words.is_empty() {
-        let all: Vec<(Occur, Box<dyn Query>)> = t
-            .words
-            .iter()
-            .map(|w| (Occur::Must, word_query(f, scope, w, typos)))
-            .collect();
+        let all: Vec<(Occur, Box<dyn Query>)> = t.words.iter().map(|w| (Occur::Must, word_query(f, scope, w, typos))).collect();
         alts.push((Occur::Should, Box::new(BooleanQuery::new(all))));
     }
     for h in t.hashes.iter().filter(|_| entity == SearchEntity::Contact) {
@@ -584,7 +585,12 @@ fn term_query(f: &Fields, scope: &str, entity: SearchEntity, t: &IndexTerm, typo
 
 /// The query for one kind of record, or `None` when the actor sees none or a filter rules
 /// the kind out.
-fn entity_query(f: &Fields, q: &IndexQuery, entity: SearchEntity, searcher: &tantivy::Searcher) -> Result<Option<Box<dyn Query>>, SearchError> {
+fn entity_query(
+    f: &Fields,
+    q: &IndexQuery,
+    entity: SearchEntity,
+    searcher: &tantivy::Searcher,
+) -> Result<Option<Box<dyn Query>>, SearchError> {
     let x = &q.filters;
     let owners = match entity {
         SearchEntity::Contact => &q.contacts,
@@ -689,10 +695,7 @@ fn stored_str(doc: &TantivyDocument, field: Field) -> Option<String> {
 impl Inner {
     /// The commit payload for the cursors as they stand.
     fn payload(&self) -> Result<String, SearchError> {
-        let cursors = self
-            .cursors
-            .read()
-            .map_err(|_| SearchError::Index("cursor lock poisoned".into()))?;
+        let cursors = self.cursors.read().map_err(|_| SearchError::Index("cursor lock poisoned".into()))?;
         payload_json(&cursors)
     }
 
@@ -745,7 +748,9 @@ impl Inner {
             if !q.entities.contains(&entity) {
                 continue;
             }
-            let Some(query) = entity_query(f, q, entity, &searcher)? else { continue };
+            let Some(query) = entity_query(f, q, entity, &searcher)? else {
+                continue;
+            };
             let top = searcher
                 .search(&query, &TopDocs::with_limit(q.limit).order_by_score())
                 .map_err(index_error)?;

@@ -356,7 +356,10 @@ async fn colliding_hashes_and_words_of_other_tenants_and_kinds_stay_out() {
     let r = index.search_now(&query(b, "anne@exemple.fr")).unwrap();
     assert_eq!(titles(&index, &query(b, "anne@exemple.fr"), SearchEntity::Contact), ["Paul Durand"]);
     assert!(
-        r.groups.iter().filter(|(e, _)| *e != SearchEntity::Contact).all(|(_, h)| h.is_empty()),
+        r.groups
+            .iter()
+            .filter(|(e, _)| *e != SearchEntity::Contact)
+            .all(|(_, h)| h.is_empty()),
         "hashes are contacts' only"
     );
     // Words, prefixes and typos only reach the tenant's own words.
