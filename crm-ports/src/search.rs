@@ -200,13 +200,25 @@ pub struct IndexResults {
     pub groups: Vec<(SearchEntity, Vec<IndexHit>)>,
 }
 
+/// One commit of a tenant's rebuild. Its documents replace those of the tenant without a
+/// gap: searches keep finding the tenant's records (old or new) while it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RebuildStep {
+    /// The tenant rebuilt.
+    pub tenant_id: TenantId,
+    /// The rebuild (the same on each of its steps); the step's upserts are marked with it.
+    pub id: Uuid,
+    /// Whether this is the last step: the tenant's documents not written by this rebuild
+    /// are then dropped. Before it, the tenant has no cursor (a rebuild cut short starts
+    /// again); `cursors` gives it one with the last step.
+    pub last: bool,
+}
+
 /// Changes to apply in one index commit.
 #[derive(Debug, Clone, Default)]
 pub struct IndexChanges {
-    /// Tenants whose documents are all dropped first, and their cursors with them unless
-    /// `cursors` sets them again (rebuilds: a rebuild cut short leaves no cursor, so it
-    /// starts again).
-    pub clear_tenants: Vec<TenantId>,
+    /// A step of a tenant's rebuild.
+    pub rebuild: Option<RebuildStep>,
     /// Records removed.
     pub deletes: Vec<Uuid>,
     /// Records added or replaced.

@@ -28,7 +28,7 @@ use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDo
 
 /// Bumped when the schema or the way documents are built changes: an index of another
 /// version is dropped and rebuilt from the store.
-const LAYOUT_VERSION: u32 = 6;
+const LAYOUT_VERSION: u32 = 7;
 /// Longest prefix indexed for type-ahead, in characters.
 const MAX_PREFIX_CHARS: usize = 20;
 /// Bytes of each keyed hash kept in the index: 64 bits. Each is a distinct term (a phone
@@ -60,6 +60,8 @@ struct Fields {
     status: Field,
     close: Field,
     updated: Field,
+    /// The rebuild that wrote the document, if one did.
+    build: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -97,6 +99,7 @@ fn schema() -> (Schema, Fields) {
         status: b.add_text_field("status", STRING),
         close: b.add_date_field("close", date.clone()),
         updated: b.add_date_field("updated", date),
+        build: b.add_text_field("build", STRING),
     };
     (b.build(), f)
 }
@@ -707,21 +710,35 @@ impl Inner {
             .map_err(|_| SearchError::Index("cursor lock poisoned".into()))?
             .clone();
         let mut w = self.writer.lock().map_err(|_| SearchError::Index("writer lock poisoned".into()))?;
-        for t in &changes.clear_tenants {
-            w.delete_term(Term::from_field_text(f.tenant, &t.to_string()));
-        }
         for id in &changes.deletes {
             w.delete_term(Term::from_field_text(f.id, &id.to_string()));
         }
+        let build = changes.rebuild.map(|r| r.id.to_string());
         for d in &changes.upserts {
             w.delete_term(Term::from_field_text(f.id, &d.id.to_string()));
-            if let Err(e) = w.add_document(to_document(f, d)) {
+            let mut doc = to_document(f, d);
+            if let Some(b) = &build {
+                doc.add_text(f.build, b);
+            }
+            if let Err(e) = w.add_document(doc) {
                 let _ = w.rollback();
                 return Err(index_error(e));
             }
         }
-        for t in &changes.clear_tenants {
-            cursors.remove(t);
+        if let (Some(r), Some(b)) = (changes.rebuild, &build) {
+            // Until its last step, a rebuild leaves the tenant without a cursor: cut
+            // short, it starts again. The last step drops what it did not write.
+            cursors.remove(&r.tenant_id);
+            if r.last {
+                let stale = BooleanQuery::new(vec![
+                    (Occur::Must, term(f.tenant, &r.tenant_id.to_string())),
+                    (Occur::MustNot, term(f.build, b)),
+                ]);
+                if let Err(e) = w.delete_query(Box::new(stale)) {
+                    let _ = w.rollback();
+                    return Err(index_error(e));
+                }
+            }
         }
         for (t, seq) in &changes.cursors {
             cursors.insert(*t, *seq);

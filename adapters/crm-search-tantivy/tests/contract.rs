@@ -6,7 +6,7 @@
 use crm_domain::search::parse_query;
 use crm_domain::{TenantId, UserId};
 use crm_ports::search::{
-    DocFilters, DocText, IndexChanges, IndexQuery, IndexTerm, OwnerFilter, SearchDoc, SearchEntity, SearchFilters, SearchIndex,
+    DocFilters, DocText, IndexChanges, IndexQuery, IndexTerm, OwnerFilter, RebuildStep, SearchDoc, SearchEntity, SearchFilters, SearchIndex,
 };
 use crm_search_tantivy::{OpenError, TantivyIndex};
 use uuid::Uuid;
@@ -247,7 +247,7 @@ async fn tenant_and_owner_are_filters_inside_the_index() {
 }
 
 #[tokio::test]
-async fn cursors_survive_a_restart_and_rebuilds_clear_a_tenant() {
+async fn cursors_survive_a_restart_and_rebuilds_replace_a_tenant_without_a_gap() {
     let dir = tempfile::tempdir().unwrap();
     let t = TenantId::from_uuid(Uuid::now_v7());
     let other = TenantId::from_uuid(Uuid::now_v7());
@@ -282,20 +282,75 @@ async fn cursors_survive_a_restart_and_rebuilds_clear_a_tenant() {
     assert_eq!(index.cursors().get(&t), Some(&9));
     assert_eq!(index.cursors().get(&other), Some(&3));
     assert_eq!(contacts(&index, t, "marc"), ["Marc Noir"]);
+
+    // A rebuild in two steps: "Marc Noir" is gone from the store, "Marc Vert" is new.
+    let build = Uuid::now_v7();
+    let step = |last| {
+        Some(RebuildStep {
+            tenant_id: t,
+            id: build,
+            last,
+        })
+    };
     index
         .apply(IndexChanges {
-            clear_tenants: vec![t],
+            rebuild: step(false),
+            upserts: vec![contact(t, u, "Marc Vert", None)],
             ..IndexChanges::default()
         })
         .await
         .unwrap();
-    assert!(contacts(&index, t, "marc").is_empty());
+    let mut during = contacts(&index, t, "marc");
+    during.sort();
+    assert_eq!(during, ["Marc Noir", "Marc Vert"], "no gap while a rebuild runs");
     assert_eq!(
         index.cursors().get(&t),
         None,
-        "a cleared tenant has no cursor until its rebuild ends"
+        "a tenant has no cursor until its rebuild ends (cut short, it starts again)"
     );
-    assert_eq!(contacts(&index, other, "marc"), ["Marc Rouge"]);
+    index
+        .apply(IndexChanges {
+            rebuild: step(true),
+            upserts: vec![contact(t, u, "Marc Gris", None)],
+            cursors: vec![(t, 12)],
+            ..IndexChanges::default()
+        })
+        .await
+        .unwrap();
+    let mut after = contacts(&index, t, "marc");
+    after.sort();
+    assert_eq!(
+        after,
+        ["Marc Gris", "Marc Vert"],
+        "the last step drops what the rebuild did not write"
+    );
+    assert_eq!(index.cursors().get(&t), Some(&12));
+    assert_eq!(contacts(&index, other, "marc"), ["Marc Rouge"], "other tenants untouched");
+
+    // A record changed after the rebuild (catch-up) and a second rebuild that has it.
+    let later = contact(t, u, "Marc Blanc", None);
+    index
+        .apply(IndexChanges {
+            upserts: vec![later.clone()],
+            cursors: vec![(t, 13)],
+            ..IndexChanges::default()
+        })
+        .await
+        .unwrap();
+    index
+        .apply(IndexChanges {
+            rebuild: Some(RebuildStep {
+                tenant_id: t,
+                id: Uuid::now_v7(),
+                last: true,
+            }),
+            upserts: vec![later],
+            cursors: vec![(t, 13)],
+            ..IndexChanges::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(contacts(&index, t, "marc"), ["Marc Blanc"]);
 }
 
 #[tokio::test]

@@ -9,8 +9,8 @@ use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::query::{ContactFilter, OpportunityFilter, PageRequest, Scope};
 use crate::search::{
-    DocFilters, DocText, Highlight, IndexChanges, IndexQuery, IndexResults, IndexTerm, OwnerFilter, SearchDoc, SearchEntity, SearchError,
-    SearchFilters, SearchIndex,
+    DocFilters, DocText, Highlight, IndexChanges, IndexQuery, IndexResults, IndexTerm, OwnerFilter, RebuildStep, SearchDoc, SearchEntity,
+    SearchError, SearchFilters, SearchIndex,
 };
 use crate::store::{SearchHasher, Store};
 use crm_domain::contact::Contact;
@@ -544,28 +544,26 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             let org = names.get(self, tenant, o.fields.organization_id).await?;
             docs.push(opportunity_doc(o, org.as_deref()));
         }
-        let mut first = true;
+        let id = self.ids.new_uuid();
         let mut chunks = docs.chunks(DOCS_PER_COMMIT).peekable();
-        if chunks.peek().is_none() {
-            index
-                .apply(IndexChanges {
-                    clear_tenants: vec![tenant],
-                    cursors: vec![(tenant, head)],
-                    ..IndexChanges::default()
-                })
-                .await?;
-        }
-        while let Some(chunk) = chunks.next() {
+        loop {
+            let chunk = chunks.next().unwrap_or_default();
             let last = chunks.peek().is_none();
             index
                 .apply(IndexChanges {
-                    clear_tenants: if first { vec![tenant] } else { Vec::new() },
+                    rebuild: Some(RebuildStep {
+                        tenant_id: tenant,
+                        id,
+                        last,
+                    }),
                     deletes: Vec::new(),
                     upserts: chunk.to_vec(),
                     cursors: if last { vec![(tenant, head)] } else { Vec::new() },
                 })
                 .await?;
-            first = false;
+            if last {
+                break;
+            }
         }
         Ok(IndexReport {
             events: 0,
