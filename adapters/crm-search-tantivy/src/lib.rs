@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{BytesOptions, DateOptions, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value};
-use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{DateTime, DocAddress, DocSet as _, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 /// Bumped when the schema or the way documents are built changes: an index of another
 /// version is dropped and rebuilt from the store.
@@ -562,14 +562,35 @@ fn word_query(f: &Fields, scope: &str, w: &str, typos: &Typos) -> Box<dyn Query>
         (Occur::Should, Box::new(ConstScoreQuery::new(term(f.primary_prefix, w), 1.0))),
         (Occur::Should, Box::new(ConstScoreQuery::new(term(f.other_prefix, w), 0.5))),
     ];
-    if let Some([primary, other]) = w.strip_prefix(scope).and_then(|w| typos.get(w)) {
-        for (terms, score) in [(primary, 0.8), (other, 0.4)] {
-            if let Some(q) = any_of(terms, score) {
-                alts.push((Occur::Should, q));
-            }
-        }
+    if let Some(word) = w.strip_prefix(scope) {
+        alts.extend(typo_alternatives(typos, word));
     }
     Box::new(BooleanQuery::new(alts))
+}
+
+/// The typo words of `word`, in the name and in the other texts.
+fn typo_alternatives(typos: &Typos, word: &str) -> Vec<(Occur, Box<dyn Query>)> {
+    let Some([primary, other]) = typos.get(word) else {
+        return Vec::new();
+    };
+    [(primary, 0.8), (other, 0.4)]
+        .into_iter()
+        .filter_map(|(terms, score)| any_of(terms, score).map(|q| (Occur::Should, q)))
+        .collect()
+}
+
+/// The hashes of a term (contacts only have them).
+fn hash_alternatives(f: &Fields, entity: SearchEntity, hashes: &[[u8; 32]]) -> Vec<(Occur, Box<dyn Query>)> {
+    if entity != SearchEntity::Contact {
+        return Vec::new();
+    }
+    hashes
+        .iter()
+        .map(|h| {
+            let q = TermQuery::new(Term::from_field_bytes(f.hash, &h[..HASH_BYTES]), IndexRecordOption::Basic);
+            (Occur::Should, Box::new(ConstScoreQuery::new(Box::new(q), 4.0)) as Box<dyn Query>)
+        })
+        .collect()
 }
 
 /// One term of the query: all its words, or one of its hashes (contacts only have them).
@@ -579,21 +600,30 @@ fn term_query(f: &Fields, scope: &str, entity: SearchEntity, t: &IndexTerm, typo
         let all: Vec<(Occur, Box<dyn Query>)> = t.words.iter().map(|w| (Occur::Must, word_query(f, scope, w, typos))).collect();
         alts.push((Occur::Should, Box::new(BooleanQuery::new(all))));
     }
-    for h in t.hashes.iter().filter(|_| entity == SearchEntity::Contact) {
-        let q = TermQuery::new(Term::from_field_bytes(f.hash, &h[..HASH_BYTES]), IndexRecordOption::Basic);
-        alts.push((Occur::Should, Box::new(ConstScoreQuery::new(Box::new(q), 4.0))));
-    }
+    alts.extend(hash_alternatives(f, entity, &t.hashes));
     Box::new(BooleanQuery::new(alts))
 }
 
-/// The query for one kind of record, or `None` when the actor sees none or a filter rules
+/// How one kind of record is searched: the filters every clause goes with, the scope of
+/// its terms and the typo words of the query in that scope.
+struct Plan {
+    filters: Vec<(Occur, Box<dyn Query>)>,
+    scope: String,
+    typos: Typos,
+}
+
+impl Plan {
+    /// The filters and `more`.
+    fn with(&self, more: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query> {
+        let mut all: Vec<(Occur, Box<dyn Query>)> = self.filters.iter().map(|(o, q)| (*o, q.box_clone())).collect();
+        all.extend(more);
+        Box::new(BooleanQuery::new(all))
+    }
+}
+
+/// The plan for one kind of record, or `None` when the actor sees none or a filter rules
 /// the kind out.
-fn entity_query(
-    f: &Fields,
-    q: &IndexQuery,
-    entity: SearchEntity,
-    searcher: &tantivy::Searcher,
-) -> Result<Option<Box<dyn Query>>, SearchError> {
+fn entity_plan(f: &Fields, q: &IndexQuery, entity: SearchEntity, searcher: &tantivy::Searcher) -> Result<Option<Plan>, SearchError> {
     let x = &q.filters;
     let owners = match entity {
         SearchEntity::Contact => &q.contacts,
@@ -656,10 +686,127 @@ fn entity_query(
     }
     let scope = scope_key(q.tenant_id, entity);
     let typos = typos(searcher, f, &scope, &q.terms)?;
-    for t in &q.terms {
-        must.push((Occur::Must, term_query(f, &scope, entity, t, &typos)));
+    Ok(Some(Plan {
+        filters: must,
+        scope,
+        typos,
+    }))
+}
+
+/// Score of a match by prefix only: in the name, in another text.
+const NAME_PREFIX: f32 = 1.0;
+const OTHER_PREFIX: f32 = 0.5;
+
+/// The best `limit` documents of one kind.
+///
+/// A query of one word (the common case while typing) is answered in two parts, so that
+/// a short prefix matching thousands of records in a large company does not cost a score
+/// for each: the records matching the word whole, with a typo or by a hash, fully scored;
+/// then, only while those do not fill the page with scores above what a prefix alone
+/// gives, the records matching only by prefix — in the name and another text, in the
+/// name, in another text — the last two in index order, stopping at `limit`. The scores
+/// are those of the whole query. Several words are scored together (their intersection
+/// is small).
+fn top_docs(
+    f: &Fields,
+    q: &IndexQuery,
+    entity: SearchEntity,
+    plan: &Plan,
+    searcher: &tantivy::Searcher,
+) -> Result<Vec<(f32, DocAddress)>, SearchError> {
+    let k = q.limit;
+    let [IndexTerm { words, hashes }] = q.terms.as_slice() else {
+        return scored_top(searcher, &plan.with(all_terms(f, q, entity, plan)), k);
+    };
+    let [w] = words.as_slice() else {
+        return scored_top(searcher, &plan.with(all_terms(f, q, entity, plan)), k);
+    };
+    let scoped = format!("{}{w}", plan.scope);
+    let mut strong: Vec<(Occur, Box<dyn Query>)> = vec![
+        (Occur::Should, scored(f.primary_words, &scoped, 3.0)),
+        (Occur::Should, scored(f.other_words, &scoped, 1.5)),
+    ];
+    strong.extend(typo_alternatives(&plan.typos, w));
+    strong.extend(hash_alternatives(f, entity, hashes));
+    let strong = || -> Box<dyn Query> { Box::new(BooleanQuery::new(strong.iter().map(|(o, q)| (*o, q.box_clone())).collect())) };
+    let name_prefix = || -> Box<dyn Query> { Box::new(ConstScoreQuery::new(term(f.primary_prefix, &scoped), NAME_PREFIX)) };
+    let other_prefix = || -> Box<dyn Query> { Box::new(ConstScoreQuery::new(term(f.other_prefix, &scoped), OTHER_PREFIX)) };
+    let mut top = scored_top(
+        searcher,
+        &plan.with(vec![
+            (Occur::Must, strong()),
+            (Occur::Should, name_prefix()),
+            (Occur::Should, other_prefix()),
+        ]),
+        k,
+    )?;
+    let full = |top: &[(f32, DocAddress)], above: f32| top.iter().filter(|(s, _)| *s >= above).count() >= k;
+    if !full(&top, NAME_PREFIX + OTHER_PREFIX) {
+        // A prefix in the name and in another text: the smaller of the two leads.
+        let both = plan.with(vec![
+            (Occur::Must, name_prefix()),
+            (Occur::Must, other_prefix()),
+            (Occur::MustNot, strong()),
+        ]);
+        top.extend(scored_top(searcher, &both, k)?);
     }
-    Ok(Some(Box::new(BooleanQuery::new(must))))
+    if !full(&top, NAME_PREFIX) {
+        let by_name = plan.with(vec![
+            (Occur::Must, name_prefix()),
+            (Occur::MustNot, other_prefix()),
+            (Occur::MustNot, strong()),
+        ]);
+        top.extend(first_docs(searcher, &by_name, k)?);
+    }
+    if !full(&top, OTHER_PREFIX) {
+        let by_other = plan.with(vec![
+            (Occur::Must, other_prefix()),
+            (Occur::MustNot, name_prefix()),
+            (Occur::MustNot, strong()),
+        ]);
+        top.extend(first_docs(searcher, &by_other, k)?);
+    }
+    // Stable: on equal scores, whole-word matches, then index order.
+    top.sort_by(|a, b| b.0.total_cmp(&a.0));
+    top.truncate(k);
+    Ok(top)
+}
+
+fn scored_top(searcher: &tantivy::Searcher, query: &dyn Query, k: usize) -> Result<Vec<(f32, DocAddress)>, SearchError> {
+    searcher
+        .search(query, &TopDocs::with_limit(k).order_by_score())
+        .map_err(index_error)
+}
+
+/// The first `k` live documents matching `query`, in index order, with their scores.
+fn first_docs(searcher: &tantivy::Searcher, query: &dyn Query, k: usize) -> Result<Vec<(f32, DocAddress)>, SearchError> {
+    let weight = query
+        .weight(tantivy::query::EnableScoring::enabled_from_searcher(searcher))
+        .map_err(index_error)?;
+    let mut out = Vec::new();
+    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        let mut scorer = weight.scorer(segment, 1.0).map_err(index_error)?;
+        let alive = segment.alive_bitset();
+        let mut doc = scorer.doc();
+        while doc != tantivy::TERMINATED && out.len() < k {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                out.push((scorer.score(), DocAddress::new(ord as u32, doc)));
+            }
+            doc = scorer.advance();
+        }
+        if out.len() >= k {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Every term of the query, each a required clause.
+fn all_terms(f: &Fields, q: &IndexQuery, entity: SearchEntity, plan: &Plan) -> Vec<(Occur, Box<dyn Query>)> {
+    q.terms
+        .iter()
+        .map(|t| (Occur::Must, term_query(f, &plan.scope, entity, t, &plan.typos)))
+        .collect()
 }
 
 /// The matched words of the stored texts, and whether some term matched none of them
@@ -765,12 +912,10 @@ impl Inner {
             if !q.entities.contains(&entity) {
                 continue;
             }
-            let Some(query) = entity_query(f, q, entity, &searcher)? else {
+            let Some(plan) = entity_plan(f, q, entity, &searcher)? else {
                 continue;
             };
-            let top = searcher
-                .search(&query, &TopDocs::with_limit(q.limit).order_by_score())
-                .map_err(index_error)?;
+            let top = top_docs(f, q, entity, &plan, &searcher)?;
             let mut hits = Vec::with_capacity(top.len());
             for (score, addr) in top {
                 let doc: TantivyDocument = searcher.doc(addr).map_err(index_error)?;

@@ -426,3 +426,51 @@ async fn colliding_hashes_and_words_of_other_tenants_and_kinds_stay_out() {
     assert_eq!(contacts(&index, b, "durnad"), ["Paul Durand"]);
     assert_eq!(titles(&index, &query(b, "durand"), SearchEntity::Organization), ["Durand Anne SA"]);
 }
+
+#[tokio::test]
+async fn one_word_many_prefix_matches_whole_words_first_then_names_then_other_texts() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = TantivyIndex::open(dir.path()).unwrap();
+    let t = TenantId::from_uuid(Uuid::now_v7());
+    let (u, v) = (UserId::from_uuid(Uuid::now_v7()), UserId::from_uuid(Uuid::now_v7()));
+    // Thirty prefix matches in the names, in index order before the rest.
+    let mut docs: Vec<SearchDoc> = (0..30)
+        .map(|i| contact(t, if i % 3 == 0 { v } else { u }, &format!("Bertrand N{i:02}"), None))
+        .collect();
+    let first_id = docs[0].id;
+    docs.push(contact(t, u, "Zoé Zed", Some("Bergerie du Lac")));
+    docs.push(contact(t, u, "Ber Petit", None));
+    docs.push(contact(t, u, "Alain Bernard", Some("Bernard Frères")));
+    load(&index, docs).await;
+    let mut q = query(t, "ber");
+    q.limit = 5;
+    let top = titles(&index, &q, SearchEntity::Contact);
+    assert_eq!(top[0], "Ber Petit", "the whole word first: {top:?}");
+    assert_eq!(top[1], "Alain Bernard", "then a prefix in the name and in another text: {top:?}");
+    assert!(top[2..].iter().all(|n| n.starts_with("Bertrand")), "{top:?}");
+    q.limit = 50;
+    let all = titles(&index, &q, SearchEntity::Contact);
+    assert_eq!(all.len(), 33);
+    assert_eq!(
+        all.last().map(String::as_str),
+        Some("Zoé Zed"),
+        "a prefix in another text comes last"
+    );
+    // A deleted record is not among the first ones found by prefix.
+    index
+        .apply(IndexChanges {
+            deletes: vec![first_id],
+            ..IndexChanges::default()
+        })
+        .await
+        .unwrap();
+    q.limit = 5;
+    assert!(!titles(&index, &q, SearchEntity::Contact).contains(&"Bertrand N00".to_owned()));
+    q.limit = 50;
+    assert_eq!(titles(&index, &q, SearchEntity::Contact).len(), 32);
+    // The owner filter holds in both parts.
+    q.contacts = OwnerFilter::Owners(vec![v]);
+    let mine = titles(&index, &q, SearchEntity::Contact);
+    assert_eq!(mine.len(), 9, "{mine:?}");
+    assert!(mine.iter().all(|n| n.starts_with("Bertrand")));
+}
