@@ -498,10 +498,11 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         self.index_rebuild(index, tenant).await
     }
 
-    /// Rebuilds the tenant's part of the index from the store: drops its documents, adds
-    /// every live contact, organization and opportunity, and sets its cursor to the event
-    /// the store was at before reading (later events are applied again by the next
-    /// catch-up, which is harmless).
+    /// Rebuilds the tenant's part of the index from the store: writes every live contact,
+    /// organization and opportunity, [`DOCS_PER_COMMIT`] at a time (the earlier documents
+    /// stay searchable meanwhile), drops with the last commit those it did not write, and
+    /// sets the cursor to the event the store was at before reading (later events are
+    /// applied again by the next catch-up, which is harmless).
     ///
     /// # Errors
     /// Store or index failures; a rebuild cut short leaves no cursor and starts again.
@@ -511,65 +512,102 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             tenant_id: tenant,
             records: RecordScope::Tenant,
         };
+        let mut out = RebuildWriter {
+            index,
+            step: RebuildStep {
+                tenant_id: tenant,
+                id: self.ids.new_uuid(),
+                last: false,
+            },
+            pending: Vec::new(),
+            documents: 0,
+        };
         let mut names = OrgNames::default();
-        let mut docs = Vec::new();
-        let mut page = PageRequest {
+        let first_page = PageRequest {
             limit: Some(crate::query::MAX_PAGE_SIZE),
             ..PageRequest::default()
         };
+        let mut page = first_page.clone();
         loop {
             let p = self.store.list_organizations(tenant, &page).await?;
             for o in &p.items {
                 names.0.insert(o.id, Some(o.name.as_str().to_owned()));
-                docs.push(organization_doc(o));
+                out.push(organization_doc(o)).await?;
             }
             match p.next_cursor {
                 Some(c) => page.cursor = Some(c),
                 None => break,
             }
         }
-        let mut contacts = Vec::new();
-        self.for_each_contact(scope, &ContactFilter::default(), usize::MAX, |c| contacts.push(c.clone()))
-            .await?;
-        let mut documents = docs.len() as u64 + contacts.len() as u64;
-        for c in &contacts {
-            let org = names.get(self, tenant, c.fields.organization_id).await?;
-            docs.push(contact_doc(&*self.store, c, org.as_deref()));
-        }
-        drop(contacts);
-        let mut deals = Vec::new();
-        self.for_each_opportunity(scope, None, |o| deals.push(o.clone())).await?;
-        documents += deals.len() as u64;
-        for o in &deals {
-            let org = names.get(self, tenant, o.fields.organization_id).await?;
-            docs.push(opportunity_doc(o, org.as_deref()));
-        }
-        let id = self.ids.new_uuid();
-        let mut chunks = docs.chunks(DOCS_PER_COMMIT).peekable();
+        let mut page = first_page.clone();
         loop {
-            let chunk = chunks.next().unwrap_or_default();
-            let last = chunks.peek().is_none();
-            index
-                .apply(IndexChanges {
-                    rebuild: Some(RebuildStep {
-                        tenant_id: tenant,
-                        id,
-                        last,
-                    }),
-                    deletes: Vec::new(),
-                    upserts: chunk.to_vec(),
-                    cursors: if last { vec![(tenant, head)] } else { Vec::new() },
-                })
-                .await?;
-            if last {
-                break;
+            let p = self.store.list_contacts(scope, &ContactFilter::default(), &page).await?;
+            for c in &p.items {
+                let org = names.get(self, tenant, c.fields.organization_id).await?;
+                out.push(contact_doc(&*self.store, c, org.as_deref())).await?;
+            }
+            match p.next_cursor {
+                Some(c) => page.cursor = Some(c),
+                None => break,
             }
         }
+        let mut page = first_page;
+        loop {
+            let p = self.store.list_opportunities(scope, &OpportunityFilter::default(), &page).await?;
+            for o in &p.items {
+                let org = names.get(self, tenant, o.fields.organization_id).await?;
+                out.push(opportunity_doc(o, org.as_deref())).await?;
+            }
+            match p.next_cursor {
+                Some(c) => page.cursor = Some(c),
+                None => break,
+            }
+        }
+        let documents = out.finish(head).await?;
         Ok(IndexReport {
             events: 0,
             documents,
             rebuilt: true,
         })
+    }
+}
+
+/// The documents of a rebuild, written [`DOCS_PER_COMMIT`] at a time.
+struct RebuildWriter<'a, X> {
+    index: &'a X,
+    step: RebuildStep,
+    pending: Vec<SearchDoc>,
+    documents: u64,
+}
+
+impl<X: SearchIndex> RebuildWriter<'_, X> {
+    async fn push(&mut self, doc: SearchDoc) -> Result<(), ServiceError> {
+        self.pending.push(doc);
+        self.documents += 1;
+        if self.pending.len() >= DOCS_PER_COMMIT {
+            self.write(Vec::new()).await?;
+        }
+        Ok(())
+    }
+
+    async fn write(&mut self, cursors: Vec<(TenantId, i64)>) -> Result<(), ServiceError> {
+        self.index
+            .apply(IndexChanges {
+                rebuild: Some(self.step),
+                deletes: Vec::new(),
+                upserts: std::mem::take(&mut self.pending),
+                cursors,
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// The last step: what is left, the cursor, and the old documents dropped.
+    async fn finish(mut self, head: i64) -> Result<u64, ServiceError> {
+        self.step.last = true;
+        let tenant = self.step.tenant_id;
+        self.write(vec![(tenant, head)]).await?;
+        Ok(self.documents)
     }
 }
 
