@@ -176,6 +176,12 @@ pub async fn load_demo(app: &CrmApp, seed: u64) -> Result<String, String> {
 pub async fn reindex(app: &CrmApp, search: &crate::search::SearchHandle) -> Result<String, String> {
     let started = std::time::Instant::now();
     let (tenants, documents) = search.rebuild_all(app).await.map_err(|e| explain(&e))?;
+    // One segment for the server to search (a rebuild commits every few thousand records).
+    let index = search.index().clone();
+    tokio::task::spawn_blocking(move || index.merge_all())
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
     Ok(format!(
         "Index de recherche reconstruit : {documents} fiches, {tenants} entreprises, en {:.1} s.",
         started.elapsed().as_secs_f64()

@@ -284,11 +284,20 @@ fn payload_json(cursors: &HashMap<TenantId, i64>) -> Result<String, SearchError>
     serde_json::to_string(&payload).map_err(index_error)
 }
 
+/// Segments of one size merged together: fewer than tantivy's eight, because every
+/// search walks each segment (its term dictionaries for typos, its postings for every
+/// term) and a rebuild commits every few thousand documents.
+const SEGMENTS_PER_MERGE: usize = 4;
+
 fn writer(index: &Index, bytes: usize, dir: &Path) -> Result<IndexWriter, OpenError> {
-    index.writer_with_num_threads(1, bytes).map_err(|e| match e {
+    let w = index.writer_with_num_threads(1, bytes).map_err(|e| match e {
         tantivy::TantivyError::LockFailure(..) => OpenError::Busy(dir.to_owned()),
         other => unusable(dir, other),
-    })
+    })?;
+    let mut policy = tantivy::merge_policy::LogMergePolicy::default();
+    policy.set_min_num_segments(SEGMENTS_PER_MERGE);
+    w.set_merge_policy(Box::new(policy));
+    Ok(w)
 }
 
 fn read_payload(index: &Index) -> Option<Payload> {
