@@ -7,8 +7,8 @@
 //! typos are matched with Levenshtein automata on the whole words. Every word and prefix
 //! term starts with its document's tenant and kind ([`scope_key`]): a search reads only
 //! the postings of the company and kind it looks in (a word common in a large company
-//! costs nothing to a small one), and word frequencies for ranking are the company's own. Email and phone tokens
-//! arrive as keyed hashes (8 bytes kept). The cursor of every tenant (the last event
+//! costs nothing to a small one), and word frequencies for ranking are the company's own.
+//! Email and phone tokens arrive as keyed hashes (8 bytes kept). The cursor of every tenant (the last event
 //! applied) is committed with the documents, in the commit's payload.
 
 use crm_domain::TenantId;
@@ -562,30 +562,36 @@ fn typos(searcher: &tantivy::Searcher, f: &Fields, scope: &str, terms: &[IndexTe
     Ok(out)
 }
 
+/// Score of a match by prefix only: in the name, in another text.
+const NAME_PREFIX: f32 = 1.0;
+const OTHER_PREFIX: f32 = 0.5;
+
 /// One word: exactly (best), as a prefix, or with one typo; in the name or another text.
-fn word_query(f: &Fields, scope: &str, w: &str, typos: &Typos) -> Box<dyn Query> {
-    let w = &format!("{scope}{w}");
-    let mut alts: Vec<(Occur, Box<dyn Query>)> = vec![
-        (Occur::Should, scored(f.primary_words, w, 3.0)),
-        (Occur::Should, scored(f.other_words, w, 1.5)),
-        (Occur::Should, Box::new(ConstScoreQuery::new(term(f.primary_prefix, w), 1.0))),
-        (Occur::Should, Box::new(ConstScoreQuery::new(term(f.other_prefix, w), 0.5))),
-    ];
-    if let Some(word) = w.strip_prefix(scope) {
-        alts.extend(typo_alternatives(typos, word));
-    }
+fn word_query(f: &Fields, scope: &str, word: &str, typos: &Typos) -> Box<dyn Query> {
+    let scoped = format!("{scope}{word}");
+    let mut alts = whole_word_alternatives(f, &scoped, word, typos);
+    alts.push((Occur::Should, prefix_query(f.primary_prefix, &scoped, NAME_PREFIX)));
+    alts.push((Occur::Should, prefix_query(f.other_prefix, &scoped, OTHER_PREFIX)));
     Box::new(BooleanQuery::new(alts))
 }
 
-/// The typo words of `word`, in the name and in the other texts.
-fn typo_alternatives(typos: &Typos, word: &str) -> Vec<(Occur, Box<dyn Query>)> {
-    let Some([primary, other]) = typos.get(word) else {
-        return Vec::new();
-    };
-    [(primary, 0.8), (other, 0.4)]
-        .into_iter()
-        .filter_map(|(terms, score)| any_of(terms, score).map(|q| (Occur::Should, q)))
-        .collect()
+/// A word (`scoped` by [`scope_key`]) as a prefix of a word of `field`, at `score`.
+fn prefix_query(field: Field, scoped: &str, score: f32) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(term(field, scoped), score))
+}
+
+/// A word whole, in the name or another text, or with one typo.
+fn whole_word_alternatives(f: &Fields, scoped: &str, word: &str, typos: &Typos) -> Vec<(Occur, Box<dyn Query>)> {
+    let mut alts: Vec<(Occur, Box<dyn Query>)> = vec![
+        (Occur::Should, scored(f.primary_words, scoped, 3.0)),
+        (Occur::Should, scored(f.other_words, scoped, 1.5)),
+    ];
+    if let Some([primary, other]) = typos.get(word) {
+        for (terms, score) in [(primary, 0.8), (other, 0.4)] {
+            alts.extend(any_of(terms, score).map(|q| (Occur::Should, q)));
+        }
+    }
+    alts
 }
 
 /// The hashes of a term (contacts only have them).
@@ -702,10 +708,6 @@ fn entity_plan(f: &Fields, q: &IndexQuery, entity: SearchEntity, searcher: &tant
     }))
 }
 
-/// Score of a match by prefix only: in the name, in another text.
-const NAME_PREFIX: f32 = 1.0;
-const OTHER_PREFIX: f32 = 0.5;
-
 /// The best `limit` documents of one kind.
 ///
 /// A query of one word (the common case while typing) is answered in two parts, so that
@@ -724,22 +726,16 @@ fn top_docs(
     searcher: &tantivy::Searcher,
 ) -> Result<Vec<(f32, DocAddress)>, SearchError> {
     let k = q.limit;
-    let [IndexTerm { words, hashes }] = q.terms.as_slice() else {
-        return scored_top(searcher, &plan.with(all_terms(f, q, entity, plan)), k);
-    };
-    let [w] = words.as_slice() else {
-        return scored_top(searcher, &plan.with(all_terms(f, q, entity, plan)), k);
+    let (w, hashes) = match q.terms.as_slice() {
+        [IndexTerm { words, hashes }] if words.len() == 1 => (&words[0], hashes),
+        _ => return scored_top(searcher, &plan.with(all_terms(f, q, entity, plan)), k),
     };
     let scoped = format!("{}{w}", plan.scope);
-    let mut strong: Vec<(Occur, Box<dyn Query>)> = vec![
-        (Occur::Should, scored(f.primary_words, &scoped, 3.0)),
-        (Occur::Should, scored(f.other_words, &scoped, 1.5)),
-    ];
-    strong.extend(typo_alternatives(&plan.typos, w));
+    let mut strong = whole_word_alternatives(f, &scoped, w, &plan.typos);
     strong.extend(hash_alternatives(f, entity, hashes));
     let strong = || -> Box<dyn Query> { Box::new(BooleanQuery::new(strong.iter().map(|(o, q)| (*o, q.box_clone())).collect())) };
-    let name_prefix = || -> Box<dyn Query> { Box::new(ConstScoreQuery::new(term(f.primary_prefix, &scoped), NAME_PREFIX)) };
-    let other_prefix = || -> Box<dyn Query> { Box::new(ConstScoreQuery::new(term(f.other_prefix, &scoped), OTHER_PREFIX)) };
+    let name_prefix = || prefix_query(f.primary_prefix, &scoped, NAME_PREFIX);
+    let other_prefix = || prefix_query(f.other_prefix, &scoped, OTHER_PREFIX);
     let mut top = scored_top(
         searcher,
         &plan.with(vec![
@@ -881,14 +877,14 @@ impl Inner {
                 return Err(index_error(e));
             }
         }
-        if let (Some(r), Some(b)) = (changes.rebuild, &build) {
+        if let Some(r) = changes.rebuild {
             // Until its last step, a rebuild leaves the tenant without a cursor: cut
             // short, it starts again. The last step drops what it did not write.
             cursors.remove(&r.tenant_id);
             if r.last {
                 let stale = BooleanQuery::new(vec![
                     (Occur::Must, term(f.tenant, &r.tenant_id.to_string())),
-                    (Occur::MustNot, term(f.build, b)),
+                    (Occur::MustNot, term(f.build, &r.id.to_string())),
                 ]);
                 if let Err(e) = w.delete_query(Box::new(stale)) {
                     let _ = w.rollback();

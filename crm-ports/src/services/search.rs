@@ -539,6 +539,9 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
                 None => break,
             }
         }
+        // Paged here rather than through `for_each_contact`: each document is written as it
+        // is built, which needs an await in the callback (an async closure there makes the
+        // API handlers' futures lose `Send`).
         let mut page = first_page.clone();
         loop {
             let p = self.store.list_contacts(scope, &ContactFilter::default(), &page).await?;
