@@ -260,6 +260,11 @@ impl ActivityInput {
             None => Some(None),
             Some(d) => v.check("direction", Direction::parse(d)).map(Some),
         };
+        for (field, t) in [("due_at", self.due_at), ("starts_at", self.starts_at), ("ends_at", self.ends_at)] {
+            if let Some(t) = t {
+                v.check(field, crate::time::check_instant(t));
+            }
+        }
         if self.attendees.len() > MAX_ATTENDEES {
             v.push("attendee_ids", ViolationKind::TooLarge);
         }
@@ -364,8 +369,7 @@ pub fn todo_bucket(due_at: Option<DateTime<Utc>>, now: DateTime<Utc>, tz: TimeZo
     if due < now {
         return TodoBucket::Overdue;
     }
-    let today = now.with_timezone(&tz.tz()).date_naive();
-    if due.with_timezone(&tz.tz()).date_naive() == today {
+    if crate::time::local_day(due, tz.tz()) == crate::time::local_day(now, tz.tz()) {
         TodoBucket::Today
     } else {
         TodoBucket::Upcoming

@@ -26,6 +26,8 @@ pub enum ViolationKind {
     Repeated,
     /// Not allowed in this place (e.g. a rule on a static segment).
     NotAllowed,
+    /// A date or time outside the accepted range (years 1900 to 2200, see [`crate::time`]).
+    OutOfRange,
 }
 
 impl ViolationKind {
@@ -42,6 +44,7 @@ impl ViolationKind {
             Self::NotIncreasing => "not_increasing",
             Self::Repeated => "repeated",
             Self::NotAllowed => "not_allowed",
+            Self::OutOfRange => "out_of_range",
         }
     }
 }

@@ -26,6 +26,7 @@ pub mod search;
 pub mod segment;
 pub mod tenant;
 pub mod text;
+pub mod time;
 pub mod user;
 pub mod visibility;
 

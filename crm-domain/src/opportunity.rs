@@ -141,6 +141,9 @@ impl OpportunityInput {
                 v.push(format!("contact_ids.{i}"), ViolationKind::Repeated);
             }
         }
+        if let Some(d) = self.expected_close {
+            v.check("expected_close", crate::time::check_day(d));
+        }
         let probability = match self.probability {
             None => Some(None),
             Some(p) => v.check("probability", Probability::new(p)).map(Some),

@@ -215,7 +215,7 @@ impl When {
     pub fn at(self, now: DateTime<Utc>) -> DateTime<Utc> {
         match self {
             Self::At(t) => t,
-            Self::DaysAgo(d) => now - Duration::days(i64::from(d)),
+            Self::DaysAgo(d) => crate::time::sub(now, Duration::days(i64::from(d))),
         }
     }
 }
@@ -313,6 +313,9 @@ fn one_value(shape: Shape, field: SegmentField, v: &Value) -> Result<Operand, Vi
                 .map(|t| t.with_timezone(&Utc))
                 .or_else(|_| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc()))
                 .map_err(|_| ViolationKind::Malformed)?;
+            if !crate::time::instant_in_range(t) {
+                return Err(ViolationKind::OutOfRange);
+            }
             Ok(Operand::Time(When::At(t)))
         }
     }

@@ -66,6 +66,16 @@ pub struct ContactFilter {
     pub segment: Option<SegmentMembership>,
 }
 
+impl ContactFilter {
+    /// Checks the dates of the filter against the accepted range.
+    ///
+    /// # Errors
+    /// `out_of_range` on `updated_since`.
+    pub fn check(&self) -> Result<(), crm_domain::ValidationError> {
+        crm_domain::time::check_instants(&[("updated_since", self.updated_since)])
+    }
+}
+
 /// Membership of a segment, as a list filter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SegmentMembership {
@@ -100,6 +110,14 @@ pub struct OpportunityFilter {
 }
 
 impl OpportunityFilter {
+    /// Checks the dates of the filter against the accepted range.
+    ///
+    /// # Errors
+    /// `out_of_range` on `close_from` or `close_to`.
+    pub fn check(&self) -> Result<(), crm_domain::ValidationError> {
+        crm_domain::time::check_days(&[("close_from", self.close_from), ("close_to", self.close_to)])
+    }
+
     /// Status filter from a [`Status`].
     pub fn with_status(mut self, s: &Status) -> Self {
         self.status = Some(s.code());
@@ -144,6 +162,20 @@ pub enum HistoryQuery {
         /// To (exclusive).
         to: DateTime<Utc>,
     },
+}
+
+impl HistoryQuery {
+    /// Checks the dates of the query against the accepted range.
+    ///
+    /// # Errors
+    /// `out_of_range` on `before`, `from` or `to`.
+    pub fn check(&self) -> Result<(), crm_domain::ValidationError> {
+        use crm_domain::time::check_instants;
+        match self {
+            Self::Entity { before, .. } => check_instants(&[("before", *before)]),
+            Self::Actor { from, to, .. } | Self::Period { from, to } => check_instants(&[("from", Some(*from)), ("to", Some(*to))]),
+        }
+    }
 }
 
 /// One change of a recorded event, decrypted for an authorized reader.

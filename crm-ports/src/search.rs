@@ -143,6 +143,17 @@ pub struct SearchFilters {
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+impl SearchFilters {
+    /// Checks the dates of the filters against the accepted range.
+    ///
+    /// # Errors
+    /// `out_of_range` on each date at fault.
+    pub fn check(&self) -> Result<(), crm_domain::ValidationError> {
+        crm_domain::time::check_days(&[("close_from", self.close_from), ("close_to", self.close_to)])?;
+        crm_domain::time::check_instants(&[("updated_since", self.updated_since)])
+    }
+}
+
 /// A query to the index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexQuery {

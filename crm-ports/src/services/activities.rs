@@ -249,6 +249,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         limit: u32,
     ) -> Result<Vec<TimelineEntry>, ServiceError> {
         let tenant_id = tenant_of(actor)?;
+        crm_domain::time::check_instants(&[("before", before)])?;
         self.check_record_visible(actor, link).await?;
         let limit = limit.clamp(1, MAX_TIMELINE);
         let activities = self.store.activities_for(tenant_id, link, before, limit).await?;

@@ -55,6 +55,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     pub async fn history(&self, actor: &Actor, query: &HistoryQuery, limit: u32) -> Result<Vec<EventRecord>, ServiceError> {
         let tenant_id = tenant_of(actor)?;
         require(actor, Capability::ReadAudit)?;
+        query.check()?;
         Ok(self.store.history(tenant_id, query, limit.clamp(1, MAX_HISTORY)).await?)
     }
 

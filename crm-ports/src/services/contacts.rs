@@ -217,7 +217,9 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// # Errors
     /// `Invalid` for a bad cursor or page size.
     pub async fn list_contacts(&self, actor: &Actor, filter: &ContactFilter, page: &PageRequest) -> Result<Page<Contact>, ServiceError> {
-        Ok(self.store.list_contacts(scope(actor, Owned::Contact)?, filter, page).await?)
+        let sc = scope(actor, Owned::Contact)?;
+        filter.check()?;
+        Ok(self.store.list_contacts(sc, filter, page).await?)
     }
 
     /// Replaces a contact's kind and editable fields.

@@ -24,6 +24,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         filter: &OpportunityFilter,
     ) -> Result<Vec<Bucket>, ServiceError> {
         require(actor, Capability::ReadForecast)?;
+        filter.check()?;
         let sc = scope(actor, Owned::Opportunity)?;
         let mut f = filter.clone();
         f.status = Some("open");

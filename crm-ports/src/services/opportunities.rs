@@ -89,10 +89,9 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         filter: &OpportunityFilter,
         page: &PageRequest,
     ) -> Result<Page<Opportunity>, ServiceError> {
-        Ok(self
-            .store
-            .list_opportunities(scope(actor, Owned::Opportunity)?, filter, page)
-            .await?)
+        let sc = scope(actor, Owned::Opportunity)?;
+        filter.check()?;
+        Ok(self.store.list_opportunities(sc, filter, page).await?)
     }
 
     /// Loads, checks rights and version, lets `change` decide, writes with one event.

@@ -241,6 +241,11 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         } else if limit > max_limit {
             invalid.push("limit", ViolationKind::TooLarge);
         }
+        if let Err(e) = req.filters.check() {
+            for f in e.errors() {
+                invalid.push(f.field.clone(), f.kind);
+            }
+        }
         invalid.finish()?;
         let parsed = parse_query(&req.query);
         let terms: Vec<IndexTerm> = parsed

@@ -313,6 +313,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// # Errors
     /// As [`App::add_segment_members`].
     pub async fn add_segment_members_from_filter(&self, actor: &Actor, id: SegmentId, filter: &ContactFilter) -> Result<u64, ServiceError> {
+        filter.check()?;
         let s = self.static_segment(actor, id).await?;
         let sc = scope(actor, Owned::Contact)?;
         let mut ids = Vec::new();

@@ -64,6 +64,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             }
         }
         let recording = v.check("recording_url", Label::parse_optional(input.recording_url.as_deref()));
+        v.check("started_at", crm_domain::time::check_instant(input.started_at));
         v.finish()?;
         let (Some(direction), Some(recording)) = (direction, recording) else {
             return Err(ServiceError::Internal("validated input incomplete".into()));

@@ -34,6 +34,7 @@ macro_rules! contract {
 mod activities;
 mod auth;
 mod contacts;
+mod dates;
 mod duplicates;
 mod events;
 mod harness;
