@@ -4,7 +4,8 @@
 //! planted duplicates. Loaded through the application services, so every rule applies and
 //! the event log is filled. The plan is deterministic (seeded); ids and times are not.
 
-use crate::Generator;
+use crate::trades::{self, Trade};
+use crate::{Generator, pick};
 use chrono::{Duration, Utc};
 use crm_domain::activity::{ActivityInput, Link};
 use crm_domain::event::EntityType;
@@ -38,8 +39,8 @@ pub struct CompanyPlan {
     pub name: &'static str,
     /// Web domain of its users' emails.
     pub domain: &'static str,
-    /// Trade.
-    pub trade: &'static str,
+    /// Trade: what it sells (opportunity titles) and what its activities say.
+    pub trade: &'static Trade,
     /// Pipeline stages with probabilities.
     pub stages: Vec<(&'static str, i64)>,
 }
@@ -51,61 +52,61 @@ pub fn companies() -> Vec<CompanyPlan> {
         CompanyPlan {
             name: "Fournitures Industrielles Martin",
             domain: "fim-martin.fr",
-            trade: "Fournitures industrielles",
+            trade: &trades::INDUSTRIAL_SUPPLIES,
             stages: std("Qualification", "Devis", "Négociation", "Bon pour accord"),
         },
         CompanyPlan {
             name: "Duval Informatique",
             domain: "duval-info.fr",
-            trade: "Services informatiques",
+            trade: &trades::IT_SERVICES,
             stages: std("Découverte", "Maquette", "Proposition", "Contrat"),
         },
         CompanyPlan {
             name: "Immobilière du Rhône",
             domain: "immo-rhone.fr",
-            trade: "Immobilier",
+            trade: &trades::REAL_ESTATE,
             stages: std("Premier contact", "Visite", "Offre", "Compromis"),
         },
         CompanyPlan {
             name: "Lumière Formation",
             domain: "lumiere-formation.fr",
-            trade: "Formation professionnelle",
+            trade: &trades::TRAINING,
             stages: std("Besoin", "Programme", "Devis", "Convention"),
         },
         CompanyPlan {
             name: "Vins et Domaines Garnier",
             domain: "garnier-vins.fr",
-            trade: "Négoce de vins",
+            trade: &trades::WINE,
             stages: std("Dégustation", "Échantillons", "Tarif", "Commande"),
         },
         CompanyPlan {
             name: "Bâtiment Moreau",
             domain: "batiment-moreau.fr",
-            trade: "BTP",
+            trade: &trades::CONSTRUCTION,
             stages: std("Appel d'offres", "Métré", "Chiffrage", "Ordre de service"),
         },
         CompanyPlan {
             name: "Transports Lefèvre",
             domain: "transports-lefevre.fr",
-            trade: "Transport et logistique",
+            trade: &trades::TRANSPORT,
             stages: std("Demande", "Cotation", "Essai", "Contrat cadre"),
         },
         CompanyPlan {
             name: "Saveurs d'Aquitaine",
             domain: "saveurs-aquitaine.fr",
-            trade: "Agroalimentaire",
+            trade: &trades::FOOD,
             stages: std("Référencement", "Échantillons", "Négociation", "Accord"),
         },
         CompanyPlan {
             name: "Cabinet Conseil Rousseau",
             domain: "conseil-rousseau.fr",
-            trade: "Conseil",
+            trade: &trades::CONSULTING,
             stages: std("Rencontre", "Diagnostic", "Proposition", "Lettre de mission"),
         },
         CompanyPlan {
             name: "Santé Plus Distribution",
             domain: "santeplus-distrib.fr",
-            trade: "Santé",
+            trade: &trades::HEALTH,
             stages: std("Prospection", "Présentation", "Essai", "Référencement"),
         },
     ]
@@ -139,6 +140,19 @@ pub struct DemoReport {
     pub logins: Vec<DemoLogin>,
 }
 
+/// The generator of the `company`-th company's organizations, contacts and opportunities.
+fn company_generator(seed: u64, company: usize) -> Generator {
+    Generator::new(seed.wrapping_add(company as u64 * 1_000_003))
+}
+
+/// The generator of the `company`-th company's activity texts (apart from the draws of
+/// the plan, so that these change nothing else).
+fn words_rng(seed: u64, company: usize) -> ChaCha8Rng {
+    let mut r = ChaCha8Rng::seed_from_u64(seed ^ (company as u64 + 1));
+    r.set_stream(1);
+    r
+}
+
 /// Loads the demo data set.
 ///
 /// # Errors
@@ -155,7 +169,8 @@ pub async fn load<S: Store, K: Credentials, C: Clock, I: IdGenerator>(
     let mut report = DemoReport::default();
     let today = Utc::now();
     for (ci, plan) in companies().into_iter().take(n_companies).enumerate() {
-        let g = Generator::new(seed.wrapping_add(ci as u64 * 1_000_003));
+        let g = company_generator(seed, ci);
+        let mut words = words_rng(seed, ci);
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (ci as u64 + 1));
         let admin_email = format!("admin@{}", plan.domain);
         let (tenant, admin) = app
@@ -291,7 +306,7 @@ pub async fn load<S: Store, K: Credentials, C: Clock, I: IdGenerator>(
         }
         report.contacts += contacts.len();
         for i in 0..n_deals {
-            let (mut input, steps) = g.opportunity(i, today.date_naive(), pipeline.stages.len());
+            let (mut input, steps) = g.opportunity(plan.trade, i, today.date_naive(), pipeline.stages.len());
             let c = &contacts[(i as usize * 7) % contacts.len()];
             input.contact_ids = vec![c.id];
             input.organization_id = c.fields.organization_id;
@@ -341,23 +356,26 @@ pub async fn load<S: Store, K: Credentials, C: Clock, I: IdGenerator>(
                         ..ActivityInput::default()
                     },
                 ),
-                1 => (
-                    "meeting",
-                    ActivityInput {
-                        subject: "Rendez-vous de présentation".into(),
-                        starts_at: Some(when),
-                        ends_at: Some(when + Duration::hours(1)),
-                        place: Some("Chez le client".into()),
-                        links: link,
-                        assignee_id: Some(c.owner_id),
-                        ..ActivityInput::default()
-                    },
-                ),
+                1 => {
+                    let (subject, place) = *pick(&mut words, plan.trade.meetings);
+                    (
+                        "meeting",
+                        ActivityInput {
+                            subject: subject.into(),
+                            starts_at: Some(when),
+                            ends_at: Some(when + Duration::hours(1)),
+                            place: Some(place.into()),
+                            links: link,
+                            assignee_id: Some(c.owner_id),
+                            ..ActivityInput::default()
+                        },
+                    )
+                }
                 2 => (
                     "note",
                     ActivityInput {
                         subject: "Note".into(),
-                        body: Some("Budget validé, décision au prochain trimestre.".into()),
+                        body: Some((*pick(&mut words, plan.trade.notes)).into()),
                         starts_at: Some(when),
                         links: link,
                         assignee_id: Some(c.owner_id),
@@ -367,7 +385,7 @@ pub async fn load<S: Store, K: Credentials, C: Clock, I: IdGenerator>(
                 3 => (
                     "email",
                     ActivityInput {
-                        subject: "Envoi de la documentation".into(),
+                        subject: (*pick(&mut words, plan.trade.emails)).into(),
                         direction: Some("outbound".into()),
                         starts_at: Some(when),
                         links: link,
@@ -380,7 +398,7 @@ pub async fn load<S: Store, K: Credentials, C: Clock, I: IdGenerator>(
                     (
                         "task",
                         ActivityInput {
-                            subject: "Relancer le devis".into(),
+                            subject: (*pick(&mut words, plan.trade.tasks)).into(),
                             due_at: Some(due),
                             links: link,
                             assignee_id: Some(c.owner_id),
@@ -449,7 +467,7 @@ mod tests {
     fn the_plan_is_deterministic() {
         assert_eq!(companies(), companies());
         assert_eq!(companies().len(), 10);
-        let trades: std::collections::HashSet<_> = companies().iter().map(|c| c.trade).collect();
+        let trades: std::collections::HashSet<_> = companies().iter().map(|c| c.trade.name).collect();
         assert_eq!(trades.len(), 10, "ten different trades");
         let a = Generator::new(2026);
         let b = Generator::new(2026);
@@ -459,9 +477,57 @@ mod tests {
         }
         for i in 0..120 {
             assert_eq!(
-                format!("{:?}", a.opportunity(i, today, 4)),
-                format!("{:?}", b.opportunity(i, today, 4))
+                format!("{:?}", a.opportunity(&trades::WINE, i, today, 4)),
+                format!("{:?}", b.opportunity(&trades::WINE, i, today, 4))
             );
+        }
+        let texts = |mut r: ChaCha8Rng| (0..50).map(|_| *pick(&mut r, trades::WINE.notes)).collect::<Vec<_>>();
+        assert_eq!(texts(words_rng(2026, 4)), texts(words_rng(2026, 4)));
+    }
+
+    /// The trade whose list holds `title` once its " n° N" is taken off, if exactly one.
+    fn trade_of_title(title: &str) -> Option<&'static str> {
+        let base = title.rsplit_once(" n° ").map_or(title, |(b, _)| b);
+        let mut owners = trades::TRADES.iter().filter(|t| t.deals.contains(&base));
+        match (owners.next(), owners.next()) {
+            (Some(t), None) => Some(t.name),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn every_company_sells_what_its_trade_sells() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let plan = companies();
+        assert_eq!(plan[0].trade.name, "Fournitures industrielles");
+        assert_eq!(plan[4].name, "Vins et Domaines Garnier");
+        assert_eq!(plan[4].trade.name, "Négoce de vins");
+        for seed in [2026, 7] {
+            for (ci, company) in plan.iter().enumerate() {
+                let g = company_generator(seed, ci);
+                for i in 0..120 {
+                    let title = g.opportunity(company.trade, i, today, company.stages.len()).0.title;
+                    assert_eq!(trade_of_title(&title), Some(company.trade.name), "{}: {title:?}", company.name);
+                }
+            }
+        }
+        // The example of the issue: an industrial supplier sold "Commande vins de fête".
+        assert_eq!(trade_of_title("Commande vins de fête n° 3"), Some("Négoce de vins"));
+    }
+
+    #[test]
+    fn no_demo_contact_has_a_job_title_of_the_other_gender() {
+        for seed in [2026, 7] {
+            for ci in 0..companies().len() {
+                let g = company_generator(seed, ci);
+                // The contacts, then the sources of the planted duplicates.
+                let people = (0..500).map(|i| g.contact(i, 40).0).chain((0..3).map(|k| g.contact(k, 0).0));
+                for c in people {
+                    let gender = crate::gender_of(&c.first_name).unwrap();
+                    let title = c.job_title.unwrap();
+                    assert!(crate::tests::agrees(&title, gender), "{} ({gender:?}): {title:?}", c.first_name);
+                }
+            }
         }
     }
 
@@ -476,6 +542,36 @@ mod tests {
         let r = load(&app, 7, DemoSize::Small).await.unwrap();
         assert_eq!((r.tenants, r.contacts, r.opportunities, r.activities), (2, 2 * 63, 2 * 15, 2 * 20));
         assert_eq!(r.logins.len(), 2 * 5);
+        // As loaded: each company's deals are of its trade, job titles agree with first names.
+        let page = crm_ports::query::PageRequest {
+            limit: Some(200),
+            ..Default::default()
+        };
+        for (plan, l) in companies().iter().zip(r.logins.iter().filter(|l| l.role == Role::Admin)) {
+            let admin = app.login(&l.email, DEMO_PASSWORD).await.unwrap().actor;
+            let deals = app
+                .list_opportunities(&admin, &crm_ports::query::OpportunityFilter::default(), &page)
+                .await
+                .unwrap();
+            assert_eq!(deals.items.len(), 15);
+            for d in &deals.items {
+                assert_eq!(trade_of_title(d.fields.title.as_str()), Some(plan.trade.name), "{}", plan.name);
+            }
+            let contacts = app
+                .list_contacts(&admin, &crm_ports::query::ContactFilter::default(), &page)
+                .await
+                .unwrap();
+            assert_eq!(contacts.items.len(), 63);
+            let mut unknown = 0;
+            for c in &contacts.items {
+                let title = c.fields.job_title.as_ref().unwrap().as_str();
+                match crate::gender_of(c.fields.first_name.as_str()) {
+                    Some(g) => assert!(crate::tests::agrees(title, g), "{}: {title:?}", c.fields.first_name.as_str()),
+                    None => unknown += 1, // the planted duplicate whose first name has a letter more
+                }
+            }
+            assert_eq!(unknown, 1);
+        }
         // Every role can log in with the demo password.
         for l in &r.logins {
             let s = app.login(&l.email, DEMO_PASSWORD).await.unwrap();

@@ -8,6 +8,7 @@
 
 pub mod demo;
 mod names;
+pub mod trades;
 
 use chrono::NaiveDate;
 use crm_domain::contact::ContactInput;
@@ -17,7 +18,8 @@ use crm_domain::text::fold;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-pub use names::{CITIES, FIRST_NAMES, LAST_NAMES};
+pub use names::{CITIES, FIRST_NAMES, Gender, JOB_TITLES, LAST_NAMES, gender_of};
+pub use trades::Trade;
 
 /// A seeded generator.
 #[derive(Debug, Clone)]
@@ -118,10 +120,11 @@ impl Generator {
     }
 
     /// The `index`-th contact; `organizations` is how many organizations it may belong
-    /// to (by index), 0 for none.
+    /// to (by index), 0 for none. The job title agrees with the first name's gender.
     pub fn contact(&self, index: u64, organizations: u64) -> (ContactInput, Option<u64>) {
         let mut rng = self.rng(2, index);
-        let first = (*pick(&mut rng, names::FIRST_NAMES)).to_owned();
+        let (first, gender) = *pick(&mut rng, names::FIRST_NAMES);
+        let first = first.to_owned();
         let last = (*pick(&mut rng, names::LAST_NAMES)).to_owned();
         let org = (organizations > 0 && rng.random_bool(0.8)).then(|| rng.random_range(0..organizations));
         let domain = match org {
@@ -141,7 +144,7 @@ impl Generator {
             emails,
             phones,
             organization_id: None,
-            job_title: Some((*pick(&mut rng, names::JOB_TITLES)).to_owned()),
+            job_title: Some(names::job_title(*pick(&mut rng, names::JOB_TITLES), gender).to_owned()),
             address: if rng.random_bool(0.5) {
                 address(&mut rng)
             } else {
@@ -154,11 +157,12 @@ impl Generator {
         (input, org)
     }
 
-    /// The `index`-th opportunity: title, amount (100 € to 250,000 €), expected close
-    /// within 18 months of `today`, and how many stages forward it should go (of `stages`).
-    pub fn opportunity(&self, index: u64, today: NaiveDate, stages: usize) -> (OpportunityInput, usize) {
+    /// The `index`-th opportunity of a company of `trade`: title (one of the trade's,
+    /// numbered), amount (100 € to 250,000 €), expected close within 18 months of `today`,
+    /// and how many stages forward it should go (of `stages`).
+    pub fn opportunity(&self, trade: &Trade, index: u64, today: NaiveDate, stages: usize) -> (OpportunityInput, usize) {
         let mut rng = self.rng(3, index);
-        let title = format!("{} n° {}", pick(&mut rng, names::DEAL_WORDS), index + 1);
+        let title = format!("{} n° {}", pick(&mut rng, trade.deals), index + 1);
         let value = rng.random_range(100_00..=250_000_00_i64);
         let close = today + chrono::Days::new(rng.random_range(0..=540));
         let steps = if stages > 1 { rng.random_range(0..stages) } else { 0 };
@@ -218,9 +222,59 @@ mod tests {
         }
         let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
         for i in 0..300 {
-            let (o, steps) = g.opportunity(i, today, 4);
+            let (o, steps) = g.opportunity(trades::TRADES[i as usize % 10], i, today, 4);
             o.parse(crm_domain::money::Currency::EUR).unwrap();
             assert!(steps < 4);
+        }
+    }
+
+    /// Whether `title` is a form of a job title that agrees with `gender`.
+    pub(crate) fn agrees(title: &str, gender: Gender) -> bool {
+        JOB_TITLES.iter().any(|t| names::job_title(*t, gender) == title)
+    }
+
+    #[test]
+    fn job_titles_have_a_masculine_and_a_feminine_form() {
+        for (m, f) in JOB_TITLES {
+            // A gendered form is never the other gender's form of another title.
+            assert!(m == f || !agrees(m, Gender::Feminine), "{m}");
+            assert!(m == f || !agrees(f, Gender::Masculine), "{f}");
+        }
+        assert!(agrees("Assistante de direction", Gender::Feminine));
+        assert!(!agrees("Assistante de direction", Gender::Masculine));
+        assert!(agrees("Directeur commercial", Gender::Masculine));
+        assert!(agrees("Directrice commerciale", Gender::Feminine));
+        assert!(agrees("Responsable achats", Gender::Masculine) && agrees("Responsable achats", Gender::Feminine));
+        assert_eq!(gender_of("Raphaël"), Some(Gender::Masculine));
+        assert_eq!(gender_of("Hélène"), Some(Gender::Feminine));
+        assert_eq!(gender_of("Personne"), None);
+    }
+
+    #[test]
+    fn job_titles_agree_with_the_first_name() {
+        let g = Generator::new(7);
+        for (c, _) in g.contacts(3000, 50) {
+            let gender = gender_of(&c.first_name).unwrap();
+            let title = c.job_title.unwrap();
+            assert!(
+                agrees(&title, gender),
+                "{} {} is {gender:?} but has the title {title:?}",
+                c.first_name,
+                c.last_name
+            );
+        }
+    }
+
+    #[test]
+    fn opportunity_titles_come_from_the_trade() {
+        let g = Generator::new(7);
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        for trade in trades::TRADES {
+            for i in 0..200 {
+                let title = g.opportunity(trade, i, today, 4).0.title;
+                let base = title.strip_suffix(&format!(" n° {}", i + 1)).unwrap();
+                assert!(trade.deals.contains(&base), "{}: {title:?}", trade.name);
+            }
         }
     }
 }
