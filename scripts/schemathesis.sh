@@ -2,7 +2,8 @@
 # Fuzzes the running API with schemathesis (from PyPI) as a logged-in Admin: no 5xx, and
 # every response must match /api/openapi.json. Usage: scripts/schemathesis.sh [seconds]
 # Further arguments go to schemathesis (e.g. --include-operation-id search).
-# Needs: pip install schemathesis. Starts its own server on a throwaway data directory.
+# Needs: pip install schemathesis. Starts its own server on a throwaway data directory and
+# runs schemathesis from it: nothing is written inside the checkout (besides target/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_BUDGET="${1:-200}"
@@ -20,10 +21,19 @@ TOKEN=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/v1/auth/login" -H 'content-
 # Operations that would end the fuzzer's own session or lock its account are left out:
 # logout, change_password, set_user_password, update_user (role), revoke_token, login;
 # and the event stream, which never ends (covered by the e2e tests).
-schemathesis run "http://127.0.0.1:$PORT/api/openapi.json" --url "http://127.0.0.1:$PORT" \
-    -H "Authorization: Bearer $TOKEN" \
-    --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
-    --exclude-operation-id logout --exclude-operation-id change_password --exclude-operation-id set_user_password \
-    --exclude-operation-id update_user --exclude-operation-id revoke_token --exclude-operation-id login \
-    --exclude-operation-id event_stream \
-    --max-time "$SECONDS_BUDGET" --workers 2 "${@:2}"
+# schemathesis writes its crash cache (.schemathesis/), hypothesis its example database
+# (.hypothesis/) and reports their default directory in the working directory: run from the
+# throwaway directory, so nothing lands in the checkout (all of it goes with $DATA at exit;
+# give absolute paths to --report-dir and the like to keep something).
+mkdir "$DATA/fuzz"
+(
+    cd "$DATA/fuzz"
+    export HYPOTHESIS_STORAGE_DIRECTORY="$DATA/fuzz/.hypothesis"
+    schemathesis run "http://127.0.0.1:$PORT/api/openapi.json" --url "http://127.0.0.1:$PORT" \
+        -H "Authorization: Bearer $TOKEN" \
+        --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
+        --exclude-operation-id logout --exclude-operation-id change_password --exclude-operation-id set_user_password \
+        --exclude-operation-id update_user --exclude-operation-id revoke_token --exclude-operation-id login \
+        --exclude-operation-id event_stream \
+        --max-time "$SECONDS_BUDGET" --workers 2 "${@:2}"
+)
