@@ -104,10 +104,31 @@ pub struct FoundToken {
     pub role: Option<Role>,
 }
 
+/// Attempts counted on one key in the current window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempts {
+    /// Attempts in the window, the one just counted included.
+    pub count: i64,
+    /// When the window started.
+    pub window_start: DateTime<Utc>,
+}
+
 /// Logins, passwords and tokens.
 pub trait AuthStore: Send + Sync {
-    /// Who logs in with this email. `NotFound` for nobody.
-    fn find_login(&self, email: &EmailAddress) -> impl Future<Output = Result<Principal, StoreError>> + Send;
+    /// Who logs in with this email: its user in each tenant (one person may work for
+    /// several companies), then the platform operator with it, if any. Empty for nobody.
+    fn find_logins(&self, email: &EmailAddress) -> impl Future<Output = Result<Vec<Principal>, StoreError>> + Send;
+    /// Counts one attempt on `key` (an email, a client address, a user's password checks)
+    /// in a fixed window that starts at the first attempt and lasts `window`; answers the
+    /// count with this one. Atomic across processes: concurrent calls get distinct counts.
+    fn count_attempt(
+        &self,
+        key: &str,
+        at: DateTime<Utc>,
+        window: chrono::Duration,
+    ) -> impl Future<Output = Result<Attempts, StoreError>> + Send;
+    /// Takes back attempts on `key` after a success: all of them (`all`), or this one.
+    fn release_attempt(&self, key: &str, all: bool) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The password hash of a principal. `NotFound` when none is set.
     fn password_hash(&self, principal: Principal) -> impl Future<Output = Result<String, StoreError>> + Send;
     /// Sets a user's password hash and revokes their sessions, with the event, in one

@@ -50,6 +50,15 @@ pub struct DuplicateCandidate {
     pub reasons: Vec<MatchReason>,
 }
 
+/// A company a person may log in to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantChoice {
+    /// The tenant.
+    pub tenant_id: crm_domain::TenantId,
+    /// Its name.
+    pub name: String,
+}
+
 /// What a service call can report.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -77,6 +86,16 @@ pub enum ServiceError {
     /// The record is still used (e.g. a stage holding opportunities).
     #[error("still in use: {0}")]
     InUse(&'static str),
+    /// Too many login attempts (or current-password checks) in the window: nothing was
+    /// checked; retry after so many seconds.
+    #[error("too many attempts")]
+    TooManyAttempts {
+        /// Seconds until the window ends.
+        retry_after_seconds: u64,
+    },
+    /// The password is right for this email in several companies: say which one.
+    #[error("choose a tenant")]
+    ChooseTenant(Vec<TenantChoice>),
     /// The store cannot be reached.
     #[error("service unavailable")]
     Unavailable,

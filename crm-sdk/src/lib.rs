@@ -83,6 +83,10 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// 429.
     TooManyRequests,
+    /// 409: the email is a user in several companies; the problem lists them.
+    TenantChoiceRequired,
+    /// 414.
+    UriTooLong,
     /// 503.
     Unavailable,
     /// 500.
@@ -113,6 +117,8 @@ impl ErrorCode {
             "idempotency_in_progress" => Self::IdempotencyInProgress,
             "payload_too_large" => Self::PayloadTooLarge,
             "too_many_requests" => Self::TooManyRequests,
+            "tenant_choice_required" => Self::TenantChoiceRequired,
+            "uri_too_long" => Self::UriTooLong,
             "unavailable" => Self::Unavailable,
             "internal" => Self::Internal,
             other => Self::Other(other.to_owned()),

@@ -567,6 +567,18 @@ pub struct Problem {
     /// Possible duplicates.
     #[serde(default)]
     pub duplicates: Vec<DuplicateProblem>,
+    /// Companies to choose from (`tenant_choice_required` at login).
+    #[serde(default)]
+    pub tenants: Vec<TenantChoice>,
+}
+
+/// A company a person may log in to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantChoice {
+    /// Its id, for [`crate::Client::login_to`].
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
 }
 
 /// A record an activity concerns.

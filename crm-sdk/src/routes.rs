@@ -63,13 +63,29 @@ impl Client {
     /// Logs in; use the returned token with [`Client::with_token`].
     ///
     /// # Errors
-    /// `Unauthenticated`, `TooManyRequests`.
+    /// `Unauthenticated`, `TooManyRequests`, `TenantChoiceRequired` (the problem's
+    /// `tenants` lists the companies: then use [`Client::login_to`]).
     pub async fn login(&self, email: &str, password: &str) -> Result<Login> {
         self.send(
             Method::POST,
             "/api/v1/auth/login",
             &[],
             Some(&json!({"email": email, "password": password})),
+            None,
+        )
+        .await
+    }
+
+    /// Logs in to one company, for an email that is a user in several.
+    ///
+    /// # Errors
+    /// `Unauthenticated`, `TooManyRequests`.
+    pub async fn login_to(&self, email: &str, password: &str, tenant_id: Uuid) -> Result<Login> {
+        self.send(
+            Method::POST,
+            "/api/v1/auth/login",
+            &[],
+            Some(&json!({"email": email, "password": password, "tenant_id": tenant_id})),
             None,
         )
         .await

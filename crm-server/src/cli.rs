@@ -5,7 +5,7 @@
 
 use crate::assemble::CrmApp;
 use crm_domain::email::EmailAddress;
-use crm_domain::{Actor, TenantId};
+use crm_domain::{Actor, TenantId, UserId};
 use crm_ports::services::tenants::NewTenant;
 use crm_ports::services::users::NewUser;
 use crm_ports::{AuthStore, Principal, ServiceError};
@@ -107,15 +107,34 @@ pub async fn create_user(app: &CrmApp, tenant: TenantId, email: &str, name: &str
 ///
 /// # Errors
 /// A message.
-pub async fn create_token(app: &CrmApp, email: &str, name: &str, days: i64) -> Result<String, String> {
-    let e = EmailAddress::parse(email).map_err(|_| format!("{email:?} is not an email address"))?;
-    let Principal::User { tenant_id, user_id } = app
+pub async fn create_token(app: &CrmApp, email: &str, name: &str, days: i64, tenant: Option<uuid::Uuid>) -> Result<String, String> {
+    let e = EmailAddress::parse(email).map_err(|_| format!("{email:?} n'est pas une adresse email"))?;
+    let users: Vec<(TenantId, UserId)> = app
         .store()
-        .find_login(&e)
+        .find_logins(&e)
         .await
-        .map_err(|_| format!("no user logs in with {email}"))?
-    else {
-        return Err("operators have no API tokens".into());
+        .map_err(|e| explain(&e.into()))?
+        .into_iter()
+        .filter_map(|p| match p {
+            Principal::User { tenant_id, user_id } => Some((tenant_id, user_id)),
+            Principal::Operator { .. } => None,
+        })
+        .filter(|(t, _)| tenant.is_none_or(|want| t.as_uuid() == want))
+        .collect();
+    let (tenant_id, user_id) = match users.as_slice() {
+        [] => {
+            return Err(format!(
+                "aucun utilisateur ne se connecte avec {email} (les opérateurs n'ont pas de jeton d'API)"
+            ));
+        }
+        [one] => *one,
+        many => {
+            let ids: Vec<String> = many.iter().map(|(t, _)| t.to_string()).collect();
+            return Err(format!(
+                "{email} est utilisateur de plusieurs entreprises ({}) : précisez laquelle avec --tenant ID",
+                ids.join(", ")
+            ));
+        }
     };
     let user = app.user(&Actor::System { tenant_id }, user_id).await.map_err(|e| explain(&e))?;
     let actor = Actor::User {

@@ -147,6 +147,9 @@ enum TokenCmd {
         /// Lifetime in days.
         #[arg(long, default_value_t = 90)]
         days: i64,
+        /// The company, when this email is a user in several.
+        #[arg(long)]
+        tenant: Option<uuid::Uuid>,
     },
 }
 
@@ -291,8 +294,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Token { action } => {
             let app = open_admin(&cli).await?;
-            let TokenCmd::Create { email, name, days } = action;
-            println!("{}", cli::create_token(&app, email, name, *days).await?);
+            let TokenCmd::Create { email, name, days, tenant } = action;
+            println!("{}", cli::create_token(&app, email, name, *days, *tenant).await?);
             Ok(())
         }
         Command::Reindex => {

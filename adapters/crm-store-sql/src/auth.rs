@@ -5,15 +5,18 @@
 use crate::SqlStore;
 use crate::db::{Mode, On, Row};
 use crate::rows::{from_ts, ts};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use crm_domain::email::EmailAddress;
 use crm_domain::event::NewEvent;
 use crm_domain::user::Role;
 use crm_domain::{TenantId, UserId};
-use crm_ports::auth::{FoundToken, TokenKind};
+use crm_ports::auth::{Attempts, FoundToken, TokenKind};
 use crm_ports::{AuthStore, Cipher, Principal, StoreError, TokenRecord};
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use uuid::Uuid;
+
+/// Most tenants one login email is looked up in.
+const MAX_LOGINS_PER_EMAIL: u64 = 50;
 
 fn ie(e: sea_query::error::Error) -> StoreError {
     StoreError::Internal(e.to_string())
@@ -75,38 +78,103 @@ impl<C: Cipher> SqlStore<C> {
 }
 
 impl<C: Cipher> AuthStore for SqlStore<C> {
-    async fn find_login(&self, email: &EmailAddress) -> Result<Principal, StoreError> {
+    async fn find_logins(&self, email: &EmailAddress) -> Result<Vec<Principal>, StoreError> {
         let h = self.login_hash(email.as_str());
         let mut tx = self.pool.begin(On::Platform, Mode::Read).await?;
-        let user = tx
-            .fetch_optional(
+        let users = tx
+            .fetch_all(
                 Query::select()
                     .columns(["tenant_id", "user_id"])
                     .from("user_logins")
-                    .and_where(Expr::col("email_hash").eq(h.clone())),
+                    .and_where(Expr::col("email_hash").eq(h.clone()))
+                    .order_by("tenant_id", Order::Asc)
+                    .limit(MAX_LOGINS_PER_EMAIL),
             )
             .await?;
-        let found = match user {
-            Some(r) => Principal::User {
-                tenant_id: TenantId::from_uuid(r.get("tenant_id")?),
-                user_id: UserId::from_uuid(r.get("user_id")?),
-            },
-            None => {
-                let op = tx
-                    .fetch_one(
-                        Query::select()
-                            .column("id")
-                            .from("operators")
-                            .and_where(Expr::col("email_hash").eq(h)),
-                    )
-                    .await?;
-                Principal::Operator {
-                    operator_id: op.get("id")?,
-                }
-            }
-        };
+        let mut found = users
+            .iter()
+            .map(|r| {
+                Ok(Principal::User {
+                    tenant_id: TenantId::from_uuid(r.get("tenant_id")?),
+                    user_id: UserId::from_uuid(r.get("user_id")?),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let op = tx
+            .fetch_optional(
+                Query::select()
+                    .column("id")
+                    .from("operators")
+                    .and_where(Expr::col("email_hash").eq(h)),
+            )
+            .await?;
+        if let Some(op) = op {
+            found.push(Principal::Operator {
+                operator_id: op.get("id")?,
+            });
+        }
         tx.commit().await?;
         Ok(found)
+    }
+
+    async fn count_attempt(&self, key: &str, at: DateTime<Utc>, window: Duration) -> Result<Attempts, StoreError> {
+        let h = self.attempt_hash(key);
+        let expired = ts(at - window);
+        let mut tx = self.pool.begin(On::Platform, Mode::Write).await?;
+        tx.execute(
+            Query::delete()
+                .from_table("login_attempts")
+                .and_where(Expr::col("window_start").lte(expired)),
+        )
+        .await?;
+        tx.execute(
+            Query::insert()
+                .into_table("login_attempts")
+                .columns(["key_hash", "window_start", "attempts"])
+                .values([h.clone().into(), ts(at).into(), 0i64.into()])
+                .map_err(ie)?
+                .on_conflict(OnConflict::column("key_hash").do_nothing().to_owned()),
+        )
+        .await?;
+        tx.execute(
+            Query::update()
+                .table("login_attempts")
+                .value("attempts", Expr::col("attempts").add(1))
+                .and_where(Expr::col("key_hash").eq(h.clone())),
+        )
+        .await?;
+        let row = tx
+            .fetch_one(
+                Query::select()
+                    .columns(["window_start", "attempts"])
+                    .from("login_attempts")
+                    .and_where(Expr::col("key_hash").eq(h)),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(Attempts {
+            count: row.get("attempts")?,
+            window_start: from_ts(row.get("window_start")?)?,
+        })
+    }
+
+    async fn release_attempt(&self, key: &str, all: bool) -> Result<(), StoreError> {
+        let h = self.attempt_hash(key);
+        let mut tx = self.pool.begin(On::Platform, Mode::Write).await?;
+        if all {
+            tx.execute(Query::delete().from_table("login_attempts").and_where(Expr::col("key_hash").eq(h)))
+                .await?;
+        } else {
+            tx.execute(
+                Query::update()
+                    .table("login_attempts")
+                    .value("attempts", Expr::col("attempts").sub(1))
+                    .and_where(Expr::col("key_hash").eq(h))
+                    .and_where(Expr::col("attempts").gt(0)),
+            )
+            .await?;
+        }
+        tx.commit().await
     }
 
     async fn password_hash(&self, principal: Principal) -> Result<String, StoreError> {

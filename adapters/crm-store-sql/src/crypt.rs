@@ -74,6 +74,13 @@ impl<C: Cipher> SqlStore<C> {
     }
 
     /// The installation-wide index of a login email (the tenant is not known at login).
+    /// The keyed hash under which login attempts on `key` are counted.
+    pub(crate) fn attempt_hash(&self, key: &str) -> Vec<u8> {
+        self.cipher
+            .blind_index(TenantId::from_uuid(Uuid::nil()), "login-attempt", key.as_bytes())
+            .to_vec()
+    }
+
     pub(crate) fn login_hash(&self, email: &str) -> Vec<u8> {
         self.cipher
             .blind_index(TenantId::from_uuid(Uuid::nil()), "login-email", email.as_bytes())

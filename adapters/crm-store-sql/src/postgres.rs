@@ -61,6 +61,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0007_duplicates.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            8,
+            "logins".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0008_logins.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -4,7 +4,7 @@
 use crate::app::{App, event, tenant_of};
 use crate::auth::{Credentials, Principal, TokenKind, TokenRecord};
 use crate::env::{Clock, IdGenerator};
-use crate::error::{ServiceError, StoreError};
+use crate::error::{ServiceError, StoreError, TenantChoice};
 use crate::store::Store;
 use chrono::{DateTime, Duration, Utc};
 use crm_domain::email::EmailAddress;
@@ -13,6 +13,28 @@ use crm_domain::password::Password;
 use crm_domain::text::Label;
 use crm_domain::{Actor, UserId, ValidationError, ViolationKind};
 use uuid::Uuid;
+
+/// Login attempts allowed per email (across tenants) in a window.
+pub const MAX_LOGIN_ATTEMPTS_PER_ACCOUNT: i64 = 10;
+/// Login attempts allowed per client address in a window.
+pub const MAX_LOGIN_ATTEMPTS_PER_ADDRESS: i64 = 50;
+/// Current-password checks allowed per user in a window.
+pub const MAX_PASSWORD_CHECKS: i64 = 10;
+/// The window of those limits, in minutes.
+pub const ATTEMPT_WINDOW_MINUTES: i64 = 15;
+
+/// A login as a client presents it.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginRequest<'a> {
+    /// Login email.
+    pub email: &'a str,
+    /// Password.
+    pub password: &'a str,
+    /// The company, when the person chose one (same email in several companies).
+    pub tenant_id: Option<crm_domain::TenantId>,
+    /// The client's address, counted as well (several accounts tried from one place).
+    pub client: Option<&'a str>,
+}
 
 /// How long a login session lasts.
 pub const SESSION_HOURS: i64 = 12;
@@ -100,32 +122,85 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         Ok(self.creds.hash_password(&p).await?)
     }
 
-    /// Checks email and password. Unknown email, no password set and wrong password all
-    /// fail alike (`Unauthenticated`) and cost the same hashing time.
+    /// Checks email and password (see [`App::login_with`]), from no particular address.
     ///
     /// # Errors
-    /// `Unauthenticated`.
+    /// As [`App::login_with`].
     pub async fn login(&self, email: &str, password: &str) -> Result<Session, ServiceError> {
-        let principal = match EmailAddress::parse(email) {
-            Ok(e) => match self.store.find_login(&e).await {
-                Ok(p) => Some(p),
-                Err(StoreError::NotFound) => None,
-                Err(e) => return Err(e.into()),
-            },
-            Err(_) => None,
+        self.login_with(&LoginRequest {
+            email,
+            password,
+            tenant_id: None,
+            client: None,
+        })
+        .await
+    }
+
+    /// Checks email and password. The attempt is counted (per email, across tenants, and
+    /// per client address) before the password is looked at, so that parallel tries
+    /// cannot pass the limit. Unknown email, no password set and wrong password all fail
+    /// alike (`Unauthenticated`) and cost at least one hash. When the password is right in
+    /// several tenants and none was named, answers the choice (`ChooseTenant`).
+    ///
+    /// # Errors
+    /// `TooManyAttempts`, `Unauthenticated`, `ChooseTenant`.
+    pub async fn login_with(&self, req: &LoginRequest<'_>) -> Result<Session, ServiceError> {
+        let account = format!("account:{}", req.email.trim().to_lowercase());
+        let address = req.client.map(|c| format!("address:{c}"));
+        self.take_attempt(&account, MAX_LOGIN_ATTEMPTS_PER_ACCOUNT).await?;
+        if let Some(a) = &address {
+            self.take_attempt(a, MAX_LOGIN_ATTEMPTS_PER_ADDRESS).await?;
+        }
+        let candidates: Vec<Principal> = match EmailAddress::parse(req.email) {
+            Ok(e) => self.store.find_logins(&e).await?,
+            Err(_) => Vec::new(),
         };
-        let hash = match principal {
-            Some(p) => match self.store.password_hash(p).await {
+        let candidates: Vec<Principal> = candidates
+            .into_iter()
+            .filter(|p| match (p, req.tenant_id) {
+                (_, None) => true,
+                (Principal::User { tenant_id, .. }, Some(t)) => *tenant_id == t,
+                (Principal::Operator { .. }, Some(_)) => false,
+            })
+            .collect();
+        if candidates.is_empty() {
+            self.creds.verify_password(req.password, None).await?;
+        }
+        let mut matched = Vec::new();
+        for p in candidates {
+            let hash = match self.store.password_hash(p).await {
                 Ok(h) => Some(h),
                 Err(StoreError::NotFound) => None,
                 Err(e) => return Err(e.into()),
-            },
-            None => None,
+            };
+            if self.creds.verify_password(req.password, hash.as_deref()).await? {
+                matched.push(p);
+            }
+        }
+        // The operator logs in only when no company user of this email does.
+        if matched.iter().any(|p| matches!(p, Principal::User { .. })) {
+            matched.retain(|p| matches!(p, Principal::User { .. }));
+        }
+        let principal = match matched.as_slice() {
+            [] => return Err(ServiceError::Unauthenticated),
+            [one] => *one,
+            many => {
+                self.release_attempts(&account, address.as_deref()).await?;
+                let mut choices = Vec::with_capacity(many.len());
+                for p in many {
+                    if let Principal::User { tenant_id, .. } = p {
+                        let t = self.store.tenant(*tenant_id).await?;
+                        choices.push(TenantChoice {
+                            tenant_id: *tenant_id,
+                            name: t.name.to_string(),
+                        });
+                    }
+                }
+                choices.sort_by(|a, b| a.name.cmp(&b.name));
+                return Err(ServiceError::ChooseTenant(choices));
+            }
         };
-        let ok = self.creds.verify_password(password, hash.as_deref()).await?;
-        let (Some(principal), true) = (principal, ok) else {
-            return Err(ServiceError::Unauthenticated);
-        };
+        self.release_attempts(&account, address.as_deref()).await?;
         let token = self.creds.new_secret()?;
         let csrf_token = self.creds.new_secret()?;
         let now = self.clock.now();
@@ -147,6 +222,30 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             expires_at: record.expires_at,
             actor,
         })
+    }
+
+    /// Counts an attempt on `key`; refuses it past `max` in the window.
+    async fn take_attempt(&self, key: &str, max: i64) -> Result<(), ServiceError> {
+        let now = self.clock.now();
+        let window = Duration::minutes(ATTEMPT_WINDOW_MINUTES);
+        let a = self.store.count_attempt(key, now, window).await?;
+        if a.count > max {
+            let left = (crm_domain::time::add(a.window_start, window) - now).num_seconds();
+            return Err(ServiceError::TooManyAttempts {
+                retry_after_seconds: u64::try_from(left).unwrap_or(0).max(1),
+            });
+        }
+        Ok(())
+    }
+
+    /// After a right password: the email's failures are forgotten, the address's attempt
+    /// taken back.
+    async fn release_attempts(&self, account: &str, address: Option<&str>) -> Result<(), ServiceError> {
+        self.store.release_attempt(account, true).await?;
+        if let Some(a) = address {
+            self.store.release_attempt(a, false).await?;
+        }
+        Ok(())
     }
 
     /// Verifies a bearer token or session cookie value.
@@ -210,6 +309,11 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// the rules.
     pub async fn change_password(&self, actor: &Actor, current: &str, new: &str) -> Result<(), ServiceError> {
         let principal = principal_of(actor)?;
+        let key = match principal {
+            Principal::User { tenant_id, user_id } => format!("password:{tenant_id}:{user_id}"),
+            Principal::Operator { operator_id } => format!("password:operator:{operator_id}"),
+        };
+        self.take_attempt(&key, MAX_PASSWORD_CHECKS).await?;
         let hash = match self.store.password_hash(principal).await {
             Ok(h) => Some(h),
             Err(StoreError::NotFound) => None,
@@ -218,6 +322,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         if !self.creds.verify_password(current, hash.as_deref()).await? {
             return Err(ServiceError::Unauthenticated);
         }
+        self.store.release_attempt(&key, true).await?;
         let new_hash = self.hash_new_password(new, "new_password").await?;
         let (Some(user_id), Some(tenant_id)) = (actor.user_id(), actor.tenant_id()) else {
             return Err(ServiceError::Forbidden);
@@ -304,7 +409,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// `Invalid` (email taken or malformed, password too short).
     pub async fn bootstrap_operator(&self, email: &str, password: &str) -> Result<Uuid, ServiceError> {
         let email = EmailAddress::parse(email).map_err(|e| e.at("email"))?;
-        if self.store.find_login(&email).await.is_ok() {
+        if !self.store.find_logins(&email).await?.is_empty() {
             return Err(ValidationError::field("email", ViolationKind::Repeated).into());
         }
         let hash = self.hash_new_password(password, "password").await?;

@@ -1,9 +1,10 @@
 //! `/api/v1/auth`: login (token and session cookie), logout, the current user, password
-//! change, personal API tokens. Login attempts are rate-limited per account and per client
-//! address (a forwarded address is trusted only from configured proxies).
+//! change, personal API tokens. Login attempts are counted in the store per email and per
+//! client address before any password is checked (a forwarded address is trusted only
+//! from configured proxies).
 
 use super::ApiTags;
-use super::problem::{ApiError, ApiResult, Code};
+use super::problem::ApiResult;
 use super::security::{Auth, SESSION_COOKIE};
 use crate::assemble::CrmApp;
 use chrono::{DateTime, Utc};
@@ -13,46 +14,8 @@ use poem::Request;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 use uuid::Uuid;
-
-/// Login attempts allowed per account in a window.
-pub const MAX_FAILURES_PER_ACCOUNT: u32 = 10;
-/// Login attempts allowed per client address in a window.
-pub const MAX_FAILURES_PER_ADDRESS: u32 = 50;
-/// The window.
-pub const WINDOW: Duration = Duration::from_secs(15 * 60);
-
-/// Failed-login counters, per account and per client address, in fixed windows.
-#[derive(Debug, Default)]
-pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, (Instant, u32)>>,
-}
-
-impl LoginLimiter {
-    fn blocked_for(&self, key: &str, max: u32) -> Option<u64> {
-        let map = self.failures.lock().ok()?;
-        let (start, n) = map.get(key)?;
-        let elapsed = start.elapsed();
-        (elapsed < WINDOW && *n >= max).then(|| (WINDOW - elapsed).as_secs().max(1))
-    }
-
-    fn fail(&self, key: String) {
-        if let Ok(mut map) = self.failures.lock() {
-            if map.len() > 100_000 {
-                map.retain(|_, (s, _)| s.elapsed() < WINDOW);
-            }
-            let e = map.entry(key).or_insert((Instant::now(), 0));
-            if e.0.elapsed() >= WINDOW {
-                *e = (Instant::now(), 0);
-            }
-            e.1 += 1;
-        }
-    }
-}
 
 /// HTTP settings the auth endpoints need.
 #[derive(Debug, Clone, Default)]
@@ -99,6 +62,9 @@ pub struct LoginBody {
     pub email: String,
     /// Password.
     pub password: String,
+    /// The company to log in to, when this email is a user in several (the answer
+    /// `tenant_choice_required` lists them).
+    pub tenant_id: Option<Uuid>,
 }
 
 /// Who is logged in.
@@ -241,7 +207,6 @@ pub enum Done {
 pub struct AuthApi {
     pub app: CrmApp,
     pub http: HttpSettings,
-    pub limiter: Arc<LoginLimiter>,
 }
 
 #[OpenApi(prefix_path = "/api/v1/auth", tag = "ApiTags::Auth")]
@@ -249,16 +214,14 @@ impl AuthApi {
     /// Log in with email and password. Returns a bearer token and sets the session cookie.
     #[oai(path = "/login", method = "post", operation_id = "login")]
     async fn login(&self, req: &Request, body: Json<LoginBody>) -> ApiResult<LoginResponse> {
-        let account = format!("account:{}", body.0.email.trim().to_lowercase());
-        let address = format!("address:{}", self.http.client_ip(req).map(|i| i.to_string()).unwrap_or_default());
-        for (key, max) in [(&account, MAX_FAILURES_PER_ACCOUNT), (&address, MAX_FAILURES_PER_ADDRESS)] {
-            if let Some(wait) = self.limiter.blocked_for(key, max) {
-                let mut e = ApiError::new(Code::TooManyRequests);
-                e.retry_after = Some(wait);
-                return Err(e);
-            }
-        }
-        match self.app.login(&body.0.email, &body.0.password).await {
+        let client = self.http.client_ip(req).map(|i| i.to_string());
+        let login = crm_ports::services::auth::LoginRequest {
+            email: &body.0.email,
+            password: &body.0.password,
+            tenant_id: body.0.tenant_id.map(crm_domain::TenantId::from_uuid),
+            client: client.as_deref(),
+        };
+        match self.app.login_with(&login).await {
             Ok(s) => {
                 let max_age = (s.expires_at - Utc::now()).num_seconds().max(0);
                 let cookie = self.http.cookie(req, &s.token, max_age);
@@ -272,13 +235,7 @@ impl AuthApi {
                     cookie,
                 ))
             }
-            Err(e) => {
-                if matches!(e, crm_ports::ServiceError::Unauthenticated) {
-                    self.limiter.fail(account);
-                    self.limiter.fail(address);
-                }
-                Err(e.into())
-            }
+            Err(e) => Err(e.into()),
         }
     }
 

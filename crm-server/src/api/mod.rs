@@ -100,11 +100,7 @@ pub fn service(
 ) -> OpenApiService<impl poem_openapi::OpenApi, ()> {
     OpenApiService::new(
         (
-            auth::AuthApi {
-                app: app.clone(),
-                http,
-                limiter: std::sync::Arc::new(auth::LoginLimiter::default()),
-            },
+            auth::AuthApi { app: app.clone(), http },
             tenants::TenantsApi { app: app.clone() },
             users::UsersApi { app: app.clone() },
             contacts::ContactsApi { app: app.clone() },

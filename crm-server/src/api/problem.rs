@@ -7,7 +7,7 @@ use crate::i18n::Lang;
 use crm_domain::opportunity::RuleError;
 use crm_domain::{ValidationError, ViolationKind};
 use crm_ports::ServiceError;
-use crm_ports::error::DuplicateCandidate;
+use crm_ports::error::{DuplicateCandidate, TenantChoice};
 use poem::Response;
 use poem::error::ResponseError;
 use poem::http::StatusCode;
@@ -41,13 +41,15 @@ pub enum Code {
     PayloadTooLarge,
     UnsupportedMediaType,
     TooManyRequests,
+    TenantChoiceRequired,
+    UriTooLong,
     Unavailable,
     Internal,
 }
 
 impl Code {
     /// Every code, for the documentation and the tests.
-    pub const ALL: [Code; 23] = [
+    pub const ALL: [Code; 25] = [
         Code::MalformedRequest,
         Code::ValidationFailed,
         Code::Unauthenticated,
@@ -69,6 +71,8 @@ impl Code {
         Code::PayloadTooLarge,
         Code::UnsupportedMediaType,
         Code::TooManyRequests,
+        Code::TenantChoiceRequired,
+        Code::UriTooLong,
         Code::Unavailable,
         Code::Internal,
     ];
@@ -97,6 +101,8 @@ impl Code {
             Self::PayloadTooLarge => (413, "payload_too_large"),
             Self::UnsupportedMediaType => (415, "unsupported_media_type"),
             Self::TooManyRequests => (429, "too_many_requests"),
+            Self::TenantChoiceRequired => (409, "tenant_choice_required"),
+            Self::UriTooLong => (414, "uri_too_long"),
             Self::Unavailable => (503, "unavailable"),
             Self::Internal => (500, "internal"),
         }
@@ -160,6 +166,18 @@ pub struct Problem {
     pub errors: Option<Vec<FieldProblem>>,
     /// Possible duplicates (creation of a contact).
     pub duplicates: Option<Vec<DuplicateProblem>>,
+    /// The companies to choose from (login with an email used in several): log in again
+    /// with one of their ids in `tenant_id`.
+    pub tenants: Option<Vec<TenantChoiceProblem>>,
+}
+
+/// A company the person may log in to.
+#[derive(Debug, Clone, Object)]
+pub struct TenantChoiceProblem {
+    /// Its id, to send as `tenant_id`.
+    pub id: uuid::Uuid,
+    /// Its name.
+    pub name: String,
 }
 
 /// The error every handler returns.
@@ -168,6 +186,7 @@ pub struct ApiError {
     code: Code,
     fields: Vec<(String, ViolationKind)>,
     duplicates: Vec<DuplicateCandidate>,
+    tenants: Vec<TenantChoice>,
     /// Seconds before a retry makes sense (429).
     pub retry_after: Option<u64>,
     cause: Option<String>,
@@ -180,6 +199,7 @@ impl ApiError {
             code,
             fields: Vec::new(),
             duplicates: Vec::new(),
+            tenants: Vec::new(),
             retry_after: None,
             cause: None,
         }
@@ -230,6 +250,15 @@ impl ApiError {
                         contact_id: d.contact_id.map(|c| c.as_uuid()),
                         display_name: d.display_name.clone(),
                         reasons: d.reasons.iter().map(|r| r.code().to_owned()).collect(),
+                    })
+                    .collect()
+            }),
+            tenants: (!self.tenants.is_empty()).then(|| {
+                self.tenants
+                    .iter()
+                    .map(|t| TenantChoiceProblem {
+                        id: t.tenant_id.as_uuid(),
+                        name: t.name.clone(),
                     })
                     .collect()
             }),
@@ -302,6 +331,16 @@ impl From<ServiceError> for ApiError {
                 e
             }
             ServiceError::InUse(_) => Self::new(Code::InUse),
+            ServiceError::TooManyAttempts { retry_after_seconds } => {
+                let mut e = Self::new(Code::TooManyRequests);
+                e.retry_after = Some(retry_after_seconds);
+                e
+            }
+            ServiceError::ChooseTenant(t) => {
+                let mut e = Self::new(Code::TenantChoiceRequired);
+                e.tenants = t;
+                e
+            }
             ServiceError::Unavailable => Self::new(Code::Unavailable),
             ServiceError::Internal(m) => Self::internal(m),
         }
@@ -331,6 +370,9 @@ enum ProblemResponses {
     /// The If-Match version is stale.
     #[oai(status = 412, content_type = "application/problem+json")]
     PreconditionFailed(Json<Problem>),
+    /// The request line is too long.
+    #[oai(status = 414, content_type = "application/problem+json")]
+    UriTooLong(Json<Problem>),
     /// Method not allowed on this path.
     #[oai(status = 405, content_type = "application/problem+json")]
     MethodNotAllowed(Json<Problem>),

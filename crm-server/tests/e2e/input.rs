@@ -459,3 +459,34 @@ async fn reminders_and_notifications_through_the_sdk() {
     assert!(admin.reminder_rules().await.unwrap().is_empty());
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_wrong_passwords_are_counted_before_they_are_checked() {
+    let s = spawn_app().await;
+    let fx = tenant(&s, "Verrou").await;
+    let email = fx.emails[&Role::Sales].clone();
+    let http = reqwest::Client::new();
+    let url = format!("{}/api/v1/auth/login", s.base);
+    let tries = (0..100).map(|_| {
+        let (http, url, email) = (http.clone(), url.clone(), email.clone());
+        tokio::spawn(async move {
+            http.post(url)
+                .json(&json!({"email": email, "password": "mauvais mot de passe"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    });
+    let statuses: Vec<u16> = futures::future::join_all(tries).await.into_iter().map(Result::unwrap).collect();
+    let evaluated = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((evaluated, refused), (10, 90), "{statuses:?}");
+    // Locked for the window, whatever the password, even after a restart.
+    let dir = s.stop_keeping_data().await;
+    let s = crate::support::spawn_app_in(dir).await;
+    let locked = s.client.login(&email, PASSWORD).await.unwrap_err();
+    assert_eq!(locked.code(), Some(&ErrorCode::TooManyRequests));
+    s.stop().await;
+}

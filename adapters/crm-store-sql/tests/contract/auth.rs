@@ -5,6 +5,7 @@ use crate::harness::{Harness, email};
 use crm_domain::Actor;
 use crm_domain::user::Role;
 use crm_ports::ServiceError;
+use crm_ports::services::auth::LoginRequest;
 use crm_ports::services::tenants::NewTenant;
 use crm_ports::services::users::{NewUser, UserPatch};
 
@@ -170,7 +171,133 @@ async fn operators_log_in_and_create_tenants(h: &Harness) {
     }
 }
 
+async fn parallel_wrong_passwords_are_counted_before_checking(h: &Harness) {
+    let (admin_email, _) = tenant_with_password(h).await;
+    let req = LoginRequest {
+        email: &admin_email,
+        password: "mauvais mot de passe",
+        tenant_id: None,
+        client: Some("203.0.113.7"),
+    };
+    let results = futures::future::join_all((0..100).map(|_| h.app.login_with(&req))).await;
+    let evaluated = results.iter().filter(|r| matches!(r, Err(ServiceError::Unauthenticated))).count();
+    let refused = results
+        .iter()
+        .filter(|r| matches!(r, Err(ServiceError::TooManyAttempts { retry_after_seconds }) if *retry_after_seconds > 0))
+        .count();
+    assert_eq!((evaluated, refused), (10, 90), "at most 10 of 100 parallel attempts are evaluated");
+    // The right password is refused too now, here and in another process (replica,
+    // restart) over the same store: the counters live in the store.
+    let right = LoginRequest { password: PW, ..req };
+    assert!(matches!(h.app.login_with(&right).await, Err(ServiceError::TooManyAttempts { .. })));
+    let other = crm_ports::App::new(h.app.store().clone(), crate::harness::creds());
+    assert!(matches!(other.login_with(&right).await, Err(ServiceError::TooManyAttempts { .. })));
+    // The same email in any letter case is the same account.
+    assert!(matches!(
+        other.login(&admin_email.to_uppercase(), PW).await,
+        Err(ServiceError::TooManyAttempts { .. })
+    ));
+}
+
+async fn current_password_checks_are_throttled(h: &Harness) {
+    let (_, admin) = tenant_with_password(h).await;
+    for _ in 0..10 {
+        assert!(matches!(
+            h.app
+                .change_password(&admin, "mauvais mot de passe", "nouveau mot de passe sûr")
+                .await,
+            Err(ServiceError::Unauthenticated)
+        ));
+    }
+    assert!(matches!(
+        h.app.change_password(&admin, PW, "nouveau mot de passe sûr").await,
+        Err(ServiceError::TooManyAttempts { .. })
+    ));
+}
+
+async fn one_email_in_several_tenants(h: &Harness) {
+    let (consultant, admin_a) = tenant_with_password(h).await;
+    let (tenant_b, admin_b) = h.tenant("Groupe B").await;
+    // Tenant B may give a login to an address that is a login in tenant A: no `repeated`,
+    // nothing learnt about A.
+    let in_b = h
+        .app
+        .create_user(
+            &admin_b,
+            &NewUser {
+                email: consultant.clone(),
+                display_name: "Consultante".into(),
+                role: "manager".into(),
+                team_id: None,
+                password: Some(PW.into()),
+            },
+        )
+        .await
+        .unwrap();
+    // But twice in one tenant stays refused.
+    let again = h
+        .app
+        .create_user(
+            &admin_b,
+            &NewUser {
+                email: consultant.to_uppercase(),
+                display_name: "Doublon".into(),
+                role: "sales".into(),
+                team_id: None,
+                password: None,
+            },
+        )
+        .await;
+    assert!(
+        matches!(again, Err(ServiceError::Invalid(ref e)) if e.errors()[0].field == "email"),
+        "{again:?}"
+    );
+    // Same password in both: the login asks which company.
+    let Err(ServiceError::ChooseTenant(choices)) = h.app.login(&consultant, PW).await else {
+        panic!("expected a choice of tenants");
+    };
+    let ids: Vec<_> = choices.iter().map(|c| c.tenant_id).collect();
+    assert_eq!(choices.len(), 2);
+    assert!(ids.contains(&admin_a.tenant_id().unwrap()) && ids.contains(&tenant_b.id));
+    assert!(choices.iter().any(|c| c.name == "Groupe B"));
+    let s = h
+        .app
+        .login_with(&LoginRequest {
+            email: &consultant,
+            password: PW,
+            tenant_id: Some(tenant_b.id),
+            client: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(s.actor.user_id(), Some(in_b.id));
+    assert_eq!(s.actor.tenant_id(), Some(tenant_b.id));
+    // A wrong tenant id is a wrong login, never a hint.
+    let wrong = h
+        .app
+        .login_with(&LoginRequest {
+            email: &consultant,
+            password: PW,
+            tenant_id: Some(crm_domain::TenantId::from_uuid(uuid::Uuid::new_v4())),
+            client: None,
+        })
+        .await;
+    assert!(matches!(wrong, Err(ServiceError::Unauthenticated)));
+    // Another password in B: each password opens its own company.
+    h.app
+        .set_user_password(&admin_b, in_b.id, "un autre mot de passe long")
+        .await
+        .unwrap();
+    let s = h.app.login(&consultant, "un autre mot de passe long").await.unwrap();
+    assert_eq!(s.actor.tenant_id(), Some(tenant_b.id));
+    let s = h.app.login(&consultant, PW).await.unwrap();
+    assert_eq!(s.actor, admin_a);
+}
+
 contract!(
+    parallel_wrong_passwords_are_counted_before_checking,
+    current_password_checks_are_throttled,
+    one_email_in_several_tenants,
     login_logout_and_wrong_credentials,
     password_change_ends_sessions_not_api_tokens,
     api_tokens_are_personal_and_revocable,
