@@ -38,4 +38,9 @@ pub trait Cipher: Send + Sync + 'static {
     /// A keyed hash (HMAC-SHA256) of `value` for equality lookups, separated by `domain`
     /// ("email", "phone"...). Deterministic for a tenant, unrelated across tenants.
     fn blind_index(&self, tenant: TenantId, domain: &str, value: &[u8]) -> [u8; 32];
+    /// A check value for each master key: its id and a MAC of a fixed constant under it.
+    /// A store records them at first use and refuses to open with keys whose checks
+    /// differ, so a process given another key fails at start instead of writing what
+    /// nobody can read.
+    fn key_checks(&self) -> Vec<(u32, [u8; 32])>;
 }

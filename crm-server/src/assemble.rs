@@ -20,16 +20,27 @@ pub enum OpenStoreError {
     /// Password hashing unusable.
     #[error(transparent)]
     Credentials(#[from] crm_ports::CredentialError),
+    /// A database URL without a master key given explicitly.
+    #[error(
+        "avec --database-url, la clé maîtresse doit être donnée explicitement : exportez CRM_MASTER_KEY=1:<64 chiffres hexadécimaux> \
+         (la même pour chaque réplique et pour les commandes `crm tenant`, `crm user`...) ou mettez `master_key` dans crm.toml ; \
+         aucun fichier master.key n'est créé dans ce cas"
+    )]
+    KeyRequired,
 }
 
-/// Loads the master keys: from configuration, else from (a newly created) key file.
+/// Loads the master keys: from configuration, else (SQLite only) from the data
+/// directory's key file, created on first use. With a database URL the key must be given:
+/// a key file made in whatever directory the command ran in would write records that the
+/// correctly keyed servers cannot read.
 ///
 /// # Errors
-/// `Keys`.
+/// `Keys`, `KeyRequired`.
 pub fn keyring(config: &Config) -> Result<Keyring, OpenStoreError> {
-    Ok(match &config.master_key {
-        Some(k) => Keyring::from_spec(k.expose())?,
-        None => Keyring::load_or_create(&config.key_path())?,
+    Ok(match (&config.master_key, &config.database_url) {
+        (Some(k), _) => Keyring::from_spec(k.expose())?,
+        (None, Some(_)) => return Err(OpenStoreError::KeyRequired),
+        (None, None) => Keyring::load_or_create(&config.key_path())?,
     })
 }
 

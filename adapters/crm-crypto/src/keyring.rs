@@ -94,6 +94,11 @@ impl Keyring {
         self.keys.keys().next_back().copied().unwrap_or(1)
     }
 
+    /// The key ids, lowest first.
+    pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
+        self.keys.keys().copied()
+    }
+
     /// A key by id.
     pub fn get(&self, id: u32) -> Option<&[u8; 32]> {
         self.keys.get(&id)

@@ -138,6 +138,23 @@ impl Cipher for RingCipher {
         Ok(plain.to_vec())
     }
 
+    fn key_checks(&self) -> Vec<(u32, [u8; 32])> {
+        self.keys
+            .ids()
+            .filter_map(|id| {
+                let master = self.keys.get(id)?;
+                let key = hmac::Key::new(
+                    hmac::HMAC_SHA256,
+                    &derive(master, b"key-check", TenantId::from_uuid(uuid::Uuid::nil())),
+                );
+                let tag = hmac::sign(&key, b"crm master key check v1");
+                let mut out = [0u8; 32];
+                out.copy_from_slice(tag.as_ref());
+                Some((id, out))
+            })
+            .collect()
+    }
+
     fn blind_index(&self, tenant: TenantId, domain: &str, value: &[u8]) -> [u8; 32] {
         let key = self.index_key(tenant);
         let mut ctx = hmac::Context::with_key(&key);
@@ -178,6 +195,23 @@ mod tests {
         bad[last] ^= 1;
         assert!(c.decrypt(t(1), b"contacts/emails/x", &bad).is_err(), "tampered");
         assert!(c.decrypt(t(1), b"contacts/emails/x", &ct[..10]).is_err(), "short");
+    }
+
+    #[test]
+    fn key_checks_tell_keys_apart() {
+        let a = cipher().key_checks();
+        assert_eq!(a, cipher().key_checks(), "deterministic");
+        let other = RingCipher::new(Keyring::from_spec("1:0202020202020202020202020202020202020202020202020202020202020202").unwrap());
+        assert_eq!(a.len(), 1);
+        assert_ne!(a[0].1, other.key_checks()[0].1);
+        let two = RingCipher::new(
+            Keyring::from_spec(
+                "1:0101010101010101010101010101010101010101010101010101010101010101,2:0202020202020202020202020202020202020202020202020202020202020202",
+            )
+            .unwrap(),
+        );
+        assert_eq!(two.key_checks()[0], a[0], "a rotation keeps the old key's check");
+        assert_eq!(two.key_checks()[1].0, 2);
     }
 
     #[test]

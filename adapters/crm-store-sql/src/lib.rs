@@ -18,6 +18,7 @@ mod duplicates;
 mod error;
 mod events;
 mod idempotency;
+mod keys;
 mod opportunities;
 mod organizations;
 mod paging;
@@ -59,6 +60,9 @@ pub enum OpenError {
         /// Why it is refused.
         reason: &'static str,
     },
+    /// The master keys given are not those the database was written with.
+    #[error("{0}")]
+    KeyMismatch(String),
 }
 
 /// A committed event: tenant and sequence number, sent to in-process listeners.

@@ -133,7 +133,7 @@ impl<C: Cipher> SqlStore<C> {
         let row = sqlx::query(
             "SELECT current_user::text AS role, r.rolsuper, r.rolbypassrls, \
              (SELECT count(*) FROM pg_tables t WHERE t.tableowner = current_user) AS owned, \
-             to_regclass('public.contacts') IS NOT NULL AS migrated \
+             to_regclass('public.key_checks') IS NOT NULL AS migrated \
              FROM pg_roles r WHERE r.rolname = current_user",
         )
         .fetch_one(&pool)
@@ -164,10 +164,12 @@ impl<C: Cipher> SqlStore<C> {
         }
         if !migrated {
             return Err(OpenError::Migrate(
-                "the schema is missing: run `crm migrate` with the owner role first".into(),
+                "the schema is missing or older than this program: run `crm migrate` with the owner role first".into(),
             ));
         }
-        Ok(Self::from_pool(Pool::Postgres(pool), cipher))
+        let store = Self::from_pool(Pool::Postgres(pool), cipher);
+        store.verify_keys().await?;
+        Ok(store)
     }
 }
 

@@ -75,7 +75,8 @@ impl<C: Cipher> SqlStore<C> {
     /// Opens (creating if needed) the SQLite database at `path` and applies migrations.
     ///
     /// # Errors
-    /// `Connect` or `Migrate`.
+    /// `Connect`, `Migrate`, or `KeyMismatch` when the cipher's keys are not those the
+    /// database was written with.
     pub async fn open_sqlite(path: &Path, cipher: C) -> Result<Self, OpenError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| OpenError::Connect(format!("{}: {e}", dir.display())))?;
@@ -93,6 +94,8 @@ impl<C: Cipher> SqlStore<C> {
             .await
             .map_err(|e| OpenError::Connect(e.to_string()))?;
         migrator().run(&pool).await.map_err(|e| OpenError::Migrate(e.to_string()))?;
-        Ok(Self::from_pool(Pool::Sqlite(pool), cipher))
+        let store = Self::from_pool(Pool::Sqlite(pool), cipher);
+        store.verify_keys().await?;
+        Ok(store)
     }
 }

@@ -63,3 +63,83 @@ async fn command_line_writes_while_the_server_runs() {
     assert!(!refused.status.success());
     s.stop().await;
 }
+
+/// Runs `crm` in `cwd` with the given arguments and environment (no CRM_* inherited).
+fn crm(cwd: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_crm"));
+    c.current_dir(cwd).args(args).env("RUST_LOG", "warn");
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("CRM_")) {
+        c.env_remove(k);
+    }
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+#[test]
+fn a_database_url_needs_the_key_given_explicitly() {
+    let cwd = tempfile::tempdir().unwrap();
+    let out = crm(
+        cwd.path(),
+        &[
+            "tenant",
+            "create",
+            "--database-url",
+            "postgres://crm_app@127.0.0.1:1/crm",
+            "--name",
+            "Sans clé",
+            "--admin-email",
+            "a@exemple.fr",
+        ],
+        &[("CRM_ADMIN_PASSWORD", PASSWORD)],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("CRM_MASTER_KEY"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(cwd.path()).unwrap().count(),
+        0,
+        "no key file, no data directory made"
+    );
+}
+
+#[test]
+fn another_key_is_refused_at_start_with_the_fix() {
+    let cwd = tempfile::tempdir().unwrap();
+    let data = cwd.path().join("data");
+    let data = data.to_str().unwrap();
+    let first = crm(
+        cwd.path(),
+        &[
+            "tenant",
+            "create",
+            "--data-dir",
+            data,
+            "--name",
+            "Clé A",
+            "--admin-email",
+            "a@exemple.fr",
+        ],
+        &[("CRM_ADMIN_PASSWORD", PASSWORD)],
+    );
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let other_key = "1:0707070707070707070707070707070707070707070707070707070707070707";
+    let out = crm(
+        cwd.path(),
+        &[
+            "tenant",
+            "create",
+            "--data-dir",
+            data,
+            "--name",
+            "Clé B",
+            "--admin-email",
+            "b@exemple.fr",
+        ],
+        &[("CRM_ADMIN_PASSWORD", PASSWORD), ("CRM_MASTER_KEY", other_key)],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a tenant was created under another key");
+    assert!(err.contains("clé maîtresse n° 1") && err.contains("CRM_MASTER_KEY"), "{err}");
+}

@@ -38,6 +38,7 @@ mod dates;
 mod duplicates;
 mod events;
 mod harness;
+mod keys;
 mod opportunities;
 mod paging;
 mod pipelines;

@@ -1,0 +1,100 @@
+//! The master keys a database was written with: a check value per key id, recorded at
+//! first open, compared at every open, so that a process given another key (a new
+//! `master.key` made by mistake, a wrong `CRM_MASTER_KEY`) is refused at start with the
+//! fix named, instead of writing what the other processes cannot read.
+
+use crate::db::{Mode, On};
+use crate::rows::ts;
+use crate::{OpenError, SqlStore};
+use crm_ports::Cipher;
+use sea_query::{Expr, OnConflict, Query};
+use std::collections::BTreeMap;
+
+const FIX: &str = "donnez la clé d'origine (CRM_MASTER_KEY, `master_key` dans crm.toml, ou le fichier master.key \
+                   de l'installation) ; pour changer de clé, gardez l'ancienne et ajoutez la nouvelle sous un numéro \
+                   plus grand : CRM_MASTER_KEY=1:<ancienne>,2:<nouvelle>";
+
+fn open_err(e: crm_ports::StoreError) -> OpenError {
+    OpenError::Connect(e.to_string())
+}
+
+/// Compares the given checks with the recorded ones.
+fn compare(given: &[(u32, [u8; 32])], recorded: &BTreeMap<i64, Vec<u8>>) -> Result<(), OpenError> {
+    for (id, mac) in given {
+        if recorded.get(&i64::from(*id)).is_some_and(|m| m.as_slice() != mac.as_slice()) {
+            return Err(OpenError::KeyMismatch(format!(
+                "la clé maîtresse n° {id} n'est pas celle avec laquelle cette base a été écrite : {FIX}"
+            )));
+        }
+    }
+    if !recorded.is_empty() && !given.iter().any(|(id, _)| recorded.contains_key(&i64::from(*id))) {
+        let ids = |it: Vec<String>| it.join(", ");
+        return Err(OpenError::KeyMismatch(format!(
+            "aucune des clés maîtresses données (n° {}) n'a écrit cette base (écrite avec les clés n° {}) : {FIX}",
+            ids(given.iter().map(|(id, _)| id.to_string()).collect()),
+            ids(recorded.keys().map(ToString::to_string).collect()),
+        )));
+    }
+    Ok(())
+}
+
+impl<C: Cipher> SqlStore<C> {
+    async fn recorded_keys(&self) -> Result<BTreeMap<i64, Vec<u8>>, OpenError> {
+        let mut tx = self.pool.begin(On::Platform, Mode::Read).await.map_err(open_err)?;
+        let rows = tx
+            .fetch_all(Query::select().columns(["key_id", "mac"]).from("key_checks"))
+            .await
+            .map_err(open_err)?;
+        tx.commit().await.map_err(open_err)?;
+        rows.iter()
+            .map(|r| Ok((r.get::<i64>("key_id")?, r.get::<Vec<u8>>("mac")?)))
+            .collect::<Result<_, crm_ports::StoreError>>()
+            .map_err(open_err)
+    }
+
+    /// Refuses keys that differ from those the database was written with; records the
+    /// checks of keys it has not seen yet (the first open, a key added by rotation).
+    ///
+    /// # Errors
+    /// `KeyMismatch` naming the key and the fix.
+    pub(crate) async fn verify_keys(&self) -> Result<(), OpenError> {
+        let given = self.cipher.key_checks();
+        let recorded = self.recorded_keys().await?;
+        compare(&given, &recorded)?;
+        let missing: Vec<_> = given.iter().filter(|(id, _)| !recorded.contains_key(&i64::from(*id))).collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let now = ts(chrono::Utc::now());
+        let mut tx = self.pool.begin(On::Platform, Mode::Write).await.map_err(open_err)?;
+        for (id, mac) in missing {
+            let insert = Query::insert()
+                .into_table("key_checks")
+                .columns(["key_id", "mac", "created_at"])
+                .values([Expr::val(i64::from(*id)), mac.to_vec().into(), now.into()])
+                .map_err(|e| OpenError::Connect(e.to_string()))?
+                .on_conflict(OnConflict::column("key_id").do_nothing().to_owned())
+                .to_owned();
+            tx.execute(&insert).await.map_err(open_err)?;
+        }
+        tx.commit().await.map_err(open_err)?;
+        // Another process may have recorded other checks meanwhile.
+        compare(&given, &self.recorded_keys().await?)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compare_refuses_other_keys() {
+        let rec: BTreeMap<i64, Vec<u8>> = [(1, vec![1u8; 32])].into();
+        assert!(compare(&[(1, [1; 32])], &rec).is_ok());
+        assert!(compare(&[(1, [1; 32]), (2, [2; 32])], &rec).is_ok(), "rotation adds a key");
+        assert!(compare(&[(1, [9; 32])], &rec).is_err(), "same id, other key");
+        assert!(compare(&[(2, [2; 32])], &rec).is_err(), "none of the writing keys");
+        assert!(compare(&[(1, [9; 32])], &BTreeMap::new()).is_ok(), "first open");
+    }
+}
