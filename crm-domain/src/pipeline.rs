@@ -11,6 +11,37 @@ use serde::{Deserialize, Serialize};
 /// Most stages in one pipeline.
 pub const MAX_STAGES: usize = 30;
 
+/// Name of the pipeline every new tenant starts with (data of the tenant, which its Admin
+/// renames or edits at will; French, as the product is French-first).
+pub const DEFAULT_PIPELINE_NAME: &str = "Pipeline commercial";
+
+/// Stages of the default pipeline with their probabilities in whole percent, strictly
+/// increasing. The last stays below 100: a win is its own state (closing as won, from the
+/// last stage, sets 100).
+pub const DEFAULT_STAGES: [(&str, i64); 5] = [
+    ("Qualification", 10),
+    ("Découverte", 25),
+    ("Proposition", 50),
+    ("Négociation", 75),
+    ("Signature", 90),
+];
+
+/// The stages of the default pipeline, checked like any caller's, with ids from `new_id`.
+///
+/// # Errors
+/// None in practice ([`DEFAULT_STAGES`] follows the rules; a unit test checks it).
+pub fn default_stages(new_id: impl FnMut() -> StageId) -> Result<Vec<Stage>, ValidationError> {
+    let input: Vec<StageInput> = DEFAULT_STAGES
+        .iter()
+        .map(|(name, probability)| StageInput {
+            id: None,
+            name: (*name).to_owned(),
+            probability: *probability,
+        })
+        .collect();
+    parse_stages(&input, &[], new_id)
+}
+
 /// One step of a pipeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stage {
@@ -173,6 +204,16 @@ pub(crate) mod tests {
             n += 1;
             StageId::from_uuid(Uuid::from_u128(n))
         }
+    }
+
+    #[test]
+    fn default_stages_follow_the_rules() {
+        let s = default_stages(counter()).unwrap();
+        assert_eq!(s.len(), DEFAULT_STAGES.len());
+        assert!(s.windows(2).all(|w| w[0].probability < w[1].probability));
+        assert!(s.iter().all(|st| st.probability < Probability::HUNDRED));
+        assert_eq!(s[0].name.as_str(), "Qualification");
+        assert!(Name::parse(DEFAULT_PIPELINE_NAME).is_ok());
     }
 
     #[test]

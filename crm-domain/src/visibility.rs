@@ -77,8 +77,13 @@ pub enum Capability {
     ManageTenant,
     /// Bring a deleted record back.
     RestoreDeleted,
-    /// Read the whole audit history (by user, by period).
+    /// Read the whole audit history: the company-wide log (by user, by period) and the
+    /// change history of every record (users, teams, the tenant, organizations,
+    /// pipelines). The Admin's alone.
     ReadAudit,
+    /// Read the change history of the contacts and opportunities in their read scope
+    /// (Admin: every one; Manager: those of the teams they lead).
+    ReadRecordHistory,
     /// Read the forecast of the opportunities in scope.
     ReadForecast,
     /// Create tenants.
@@ -108,13 +113,14 @@ pub fn allows(actor: &Actor, cap: Capability) -> bool {
                     | C::WriteActivities
                     | C::ManageSegments
                     | C::ReviewDuplicates
+                    | C::ReadRecordHistory
             ),
             Role::Sales => matches!(
                 cap,
                 C::WriteContacts | C::WriteOrganizations | C::WriteOpportunities | C::ReadForecast | C::WriteActivities
             ),
             Role::Marketing => cap == C::ManageSegments,
-            Role::Observer => matches!(cap, C::ReadAudit | C::ReadForecast),
+            Role::Observer => cap == C::ReadForecast,
         },
     }
 }
@@ -184,10 +190,19 @@ mod tests {
             assert_eq!(allows(&a, C::ReopenOpportunities), r == Role::Admin, "{r:?}");
             assert_eq!(allows(&a, C::ManagePipelines), r == Role::Admin, "{r:?}");
             assert_eq!(allows(&a, C::RestoreDeleted), r == Role::Admin, "{r:?}");
+            // The audit is the Admin's; a Manager reads the history of their teams' records.
+            assert_eq!(allows(&a, C::ReadAudit), r == Role::Admin, "{r:?}");
+            assert_eq!(allows(&a, C::ReadRecordHistory), matches!(r, Role::Admin | Role::Manager), "{r:?}");
             assert!(!allows(&a, C::CreateTenants));
         }
         assert!(allows(&Actor::Operator, C::CreateTenants));
         assert!(!allows(&Actor::Operator, C::WriteContacts));
+        assert!(!allows(&Actor::Operator, C::ReadAudit));
+        let system = Actor::System {
+            tenant_id: TenantId::from_uuid(Uuid::from_u128(1)),
+        };
+        assert!(allows(&system, C::ReadAudit));
+        assert!(allows(&system, C::ReadRecordHistory));
     }
 
     #[test]

@@ -42,7 +42,8 @@ pub enum Deletable {
 
 /// Tenants and their settings.
 pub trait TenantStore: Send + Sync {
-    /// Creates a tenant with its first Admin, in one transaction.
+    /// Creates a tenant with its first Admin and its starting pipelines (stages included),
+    /// in one transaction: nothing is written if any part fails.
     ///
     /// # Errors
     /// MUST return `Duplicate { field: "admin_email" }` if the email already logs in
@@ -52,6 +53,7 @@ pub trait TenantStore: Send + Sync {
         tenant: &Tenant,
         admin: &User,
         admin_password_hash: Option<&str>,
+        pipelines: &[Pipeline],
         events: &[NewEvent],
     ) -> impl Future<Output = StoreResult<()>> + Send;
 

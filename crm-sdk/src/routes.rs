@@ -397,10 +397,10 @@ impl Client {
         .await
     }
 
-    /// A contact's history, newest first.
+    /// A contact's history, newest first (Admin; a Manager for their teams' contacts).
     ///
     /// # Errors
-    /// `NotFound`.
+    /// `Forbidden` for other roles; `NotFound`.
     pub async fn contact_history(&self, id: Uuid) -> Result<Vec<Event>> {
         self.send::<(), _>(Method::GET, &format!("/api/v1/contacts/{id}/history"), &[], None, None)
             .await
@@ -640,10 +640,11 @@ impl Client {
         .await
     }
 
-    /// An opportunity's history, newest first.
+    /// An opportunity's history, newest first (Admin; a Manager for their teams'
+    /// opportunities).
     ///
     /// # Errors
-    /// `NotFound`.
+    /// `Forbidden` for other roles; `NotFound`.
     pub async fn opportunity_history(&self, id: Uuid) -> Result<Vec<Event>> {
         self.send::<(), _>(Method::GET, &format!("/api/v1/opportunities/{id}/history"), &[], None, None)
             .await
@@ -667,7 +668,7 @@ impl Client {
         self.send::<(), _>(Method::GET, "/api/v1/forecast", &query, None, None).await
     }
 
-    /// The audit history of a period, optionally of one user (Admin, Observer).
+    /// The audit history of a period, optionally of one user (Admin only).
     ///
     /// # Errors
     /// `Forbidden`, `ValidationFailed`.

@@ -272,7 +272,18 @@ pub async fn load<S: Store, K: Credentials, C: Clock, I: IdGenerator>(
                 probability: *p,
             })
             .collect();
-        let pipeline = app.create_pipeline(&admin_actor, "Ventes", &stages).await?;
+        // Every new company starts with the default pipeline: the demo company's Admin
+        // makes it their own (name and trade stages), as a real Admin would, rather than
+        // leave an unused second pipeline next to theirs.
+        let default = app
+            .list_pipelines(&admin_actor)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| ServiceError::Internal("a new company starts with its default pipeline".into()))?;
+        let pipeline = app
+            .update_pipeline(&admin_actor, default.id, default.version, "Ventes", &stages)
+            .await?;
         let mut orgs = Vec::new();
         for o in g.organizations(n_orgs) {
             orgs.push(app.create_organization(&admin_actor, &o).await?.id);

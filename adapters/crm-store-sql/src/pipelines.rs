@@ -106,25 +106,31 @@ async fn write_stages(tx: &mut Tx, p: &Pipeline) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Inserts a new pipeline and its stages in the caller's transaction (also used when a
+/// tenant is created with its default pipeline).
+pub(crate) async fn insert_pipeline(tx: &mut Tx, p: &Pipeline) -> Result<(), StoreError> {
+    tx.execute(
+        Query::insert()
+            .into_table("pipelines")
+            .columns(COLUMNS)
+            .values([
+                p.tenant_id.as_uuid().into(),
+                p.id.as_uuid().into(),
+                p.name.as_str().into(),
+                p.version.into(),
+                ts(p.created_at).into(),
+                ts(p.updated_at).into(),
+            ])
+            .map_err(ie)?,
+    )
+    .await?;
+    write_stages(tx, p).await
+}
+
 impl<C: Cipher> PipelineStore for SqlStore<C> {
     async fn create_pipeline(&self, p: &Pipeline, event: &NewEvent) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(p.tenant_id), Mode::Write).await?;
-        tx.execute(
-            Query::insert()
-                .into_table("pipelines")
-                .columns(COLUMNS)
-                .values([
-                    p.tenant_id.as_uuid().into(),
-                    p.id.as_uuid().into(),
-                    p.name.as_str().into(),
-                    p.version.into(),
-                    ts(p.created_at).into(),
-                    ts(p.updated_at).into(),
-                ])
-                .map_err(ie)?,
-        )
-        .await?;
-        write_stages(&mut tx, p).await?;
+        insert_pipeline(&mut tx, p).await?;
         self.finish(tx, p.tenant_id, std::slice::from_ref(event)).await
     }
 

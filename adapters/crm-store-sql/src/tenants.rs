@@ -1,10 +1,12 @@
-//! Tenants: created together with their event counter and first Admin.
+//! Tenants: created together with their event counter, first Admin and default pipeline.
 
 use crate::SqlStore;
 use crate::db::{Mode, On, Row};
+use crate::pipelines::insert_pipeline;
 use crate::rows::{from_ts, ts, valid};
 use crm_domain::TenantId;
 use crm_domain::event::NewEvent;
+use crm_domain::pipeline::Pipeline;
 use crm_domain::tenant::{Tenant, TenantSettings};
 use crm_domain::text::Name;
 use crm_domain::user::User;
@@ -38,6 +40,7 @@ impl<C: Cipher> TenantStore for SqlStore<C> {
         tenant: &Tenant,
         admin: &User,
         admin_password_hash: Option<&str>,
+        pipelines: &[Pipeline],
         events: &[NewEvent],
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(tenant.id), Mode::Write).await?;
@@ -70,6 +73,12 @@ impl<C: Cipher> TenantStore for SqlStore<C> {
         })?;
         if let Some(h) = admin_password_hash {
             self.write_password(&mut tx, tenant.id, admin.id, h, admin.created_at).await?;
+        }
+        for p in pipelines {
+            if p.tenant_id != tenant.id {
+                return Err(StoreError::Internal("pipeline of another tenant".into()));
+            }
+            insert_pipeline(&mut tx, p).await?;
         }
         self.finish(tx, tenant.id, events).await
     }

@@ -8,16 +8,20 @@ use crate::query::{EventRecord, HistoryQuery};
 use crate::store::Store;
 use crm_domain::event::EntityType;
 use crm_domain::visibility::{Capability, Owned};
-use crm_domain::{Actor, ContactId, OpportunityId};
+use crm_domain::{Actor, ContactId, OpportunityId, OrganizationId};
 
 /// Most events returned by one history call.
 pub const MAX_HISTORY: u32 = 1000;
 
 impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
-    /// The history of one record, newest first. Whoever may see the record may read it.
+    /// The history of one record, newest first. The audit is the Admin's: they read every
+    /// record's; a Manager reads that of the contacts and opportunities in their scope
+    /// (those of the teams they lead); every other role is refused, whatever the record.
     ///
     /// # Errors
-    /// `NotFound` when the record is not visible.
+    /// `Forbidden` without the right to read this kind of history (checked first, so a
+    /// refused role learns nothing of the record); `NotFound` when the record is not
+    /// visible (another team's contact for a Manager, another tenant's id).
     pub async fn history_of(
         &self,
         actor: &Actor,
@@ -28,16 +32,27 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let tenant_id = tenant_of(actor)?;
         match entity_type {
             EntityType::Contact => {
+                require(actor, Capability::ReadRecordHistory)?;
                 self.store
                     .contact(scope(actor, Owned::Contact)?, ContactId::from_uuid(entity_id))
                     .await?;
             }
             EntityType::Opportunity => {
+                require(actor, Capability::ReadRecordHistory)?;
                 self.store
                     .opportunity(scope(actor, Owned::Opportunity)?, OpportunityId::from_uuid(entity_id))
                     .await?;
             }
-            EntityType::Tenant if entity_id != tenant_id.as_uuid() => return Err(ServiceError::NotFound),
+            EntityType::Organization => {
+                require(actor, Capability::ReadAudit)?;
+                self.store.organization(tenant_id, OrganizationId::from_uuid(entity_id)).await?;
+            }
+            EntityType::Tenant => {
+                require(actor, Capability::ReadAudit)?;
+                if entity_id != tenant_id.as_uuid() {
+                    return Err(ServiceError::NotFound);
+                }
+            }
             _ => require(actor, Capability::ReadAudit)?,
         }
         let q = HistoryQuery::Entity {
@@ -48,7 +63,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         Ok(self.store.history(tenant_id, &q, limit.clamp(1, MAX_HISTORY)).await?)
     }
 
-    /// History by user or by period, newest first (Admin, Observer).
+    /// The company-wide log: history by user or by period, newest first (Admin only).
     ///
     /// # Errors
     /// `Forbidden`.
@@ -84,11 +99,12 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let tenant_id = tenant_of(actor)?;
         let events = self.store.events_after(tenant_id, after, limit.clamp(1, MAX_HISTORY)).await?;
         let cursor = events.last().map_or(after, |e| e.seq);
+        let audit_reader = crm_domain::visibility::allows(actor, Capability::ReadAudit);
         let contacts = read_scope(actor, Owned::Contact);
         let opportunities = read_scope(actor, Owned::Opportunity);
         let mut managers: std::collections::HashMap<crm_domain::UserId, Option<crm_domain::UserId>> = std::collections::HashMap::new();
         let mut out = Vec::with_capacity(events.len());
-        for e in events {
+        for mut e in events {
             let owner = e.owner_id.map(crm_domain::UserId::from_uuid);
             let by_owner = |scope: RecordScope, managers: &std::collections::HashMap<_, Option<crm_domain::UserId>>| match (scope, owner) {
                 (RecordScope::Tenant, _) => Some(true),
@@ -134,6 +150,11 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
                 _ => true,
             };
             if visible {
+                // Who changed which user, team or company setting (emails, roles) is the
+                // audit's, the Admin's: other roles learn that it changed, not how.
+                if !audit_reader && matches!(e.entity_type, EntityType::User | EntityType::Team | EntityType::Tenant) {
+                    e.changes.clear();
+                }
                 out.push(e);
             }
         }

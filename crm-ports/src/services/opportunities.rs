@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use crm_domain::event::EntityType;
 use crm_domain::opportunity::{Opportunity, OpportunityFields, OpportunityInput, RuleError};
 use crm_domain::pipeline::Pipeline;
-use crm_domain::visibility::{Capability, Owned};
+use crm_domain::visibility::{Capability, Owned, RecordScope};
 use crm_domain::{Actor, OpportunityId, PipelineId, StageId, UserId};
 
 impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
@@ -82,7 +82,9 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// A page of the opportunities the actor may see.
     ///
     /// # Errors
-    /// `Invalid` for a bad cursor.
+    /// `Forbidden` for a role with no access to opportunities at all (Marketing): the
+    /// list is refused rather than always empty (one opportunity asked for by id stays
+    /// `NotFound`, like any record not visible); `Invalid` for a bad cursor.
     pub async fn list_opportunities(
         &self,
         actor: &Actor,
@@ -90,6 +92,9 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         page: &PageRequest,
     ) -> Result<Page<Opportunity>, ServiceError> {
         let sc = scope(actor, Owned::Opportunity)?;
+        if sc.records == RecordScope::Nothing {
+            return Err(ServiceError::Forbidden);
+        }
         filter.check()?;
         Ok(self.store.list_opportunities(sc, filter, page).await?)
     }

@@ -1,4 +1,5 @@
-//! Tenants: created by the platform operator with their first Admin; settings by Admins.
+//! Tenants: created by the platform operator with their first Admin and a default
+//! pipeline, ready to take opportunities; settings by Admins.
 
 use crate::app::{App, check_version, event, require, tenant_of};
 use crate::auth::Credentials;
@@ -8,11 +9,12 @@ use crate::store::Store;
 use crm_domain::email::EmailAddress;
 use crm_domain::error::Validator;
 use crm_domain::event::EntityType;
+use crm_domain::pipeline::{DEFAULT_PIPELINE_NAME, Pipeline, default_stages};
 use crm_domain::tenant::{SettingsInput, Tenant, TenantSettings};
 use crm_domain::text::Name;
 use crm_domain::user::{Role, User};
 use crm_domain::visibility::Capability;
-use crm_domain::{Actor, TenantId, UserId};
+use crm_domain::{Actor, PipelineId, StageId, TenantId, UserId};
 
 /// A new tenant as the operator describes it.
 #[derive(Debug, Clone, Default)]
@@ -30,7 +32,9 @@ pub struct NewTenant {
 }
 
 impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
-    /// Creates a tenant and its first Admin (operator only).
+    /// Creates a tenant, its first Admin and its default pipeline
+    /// ([`DEFAULT_PIPELINE_NAME`] with [`crm_domain::pipeline::DEFAULT_STAGES`], which the
+    /// Admin then edits), all in one transaction (operator only).
     ///
     /// # Errors
     /// `Forbidden` unless the operator; `Invalid` naming each bad field (`admin_email:
@@ -70,6 +74,16 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             Some(p) => Some(self.hash_new_password(p, "admin_password").await?),
             None => None,
         };
+        let pipeline = Pipeline {
+            id: PipelineId::from_uuid(self.new_id()),
+            tenant_id: tenant.id,
+            name: Name::parse(DEFAULT_PIPELINE_NAME).map_err(|e| ServiceError::Internal(format!("default pipeline: {e}")))?,
+            stages: default_stages(|| StageId::from_uuid(self.new_id()))
+                .map_err(|e| ServiceError::Internal(format!("default pipeline: {e}")))?,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
         let system = Actor::System { tenant_id: tenant.id };
         let actor_in_tenant = if matches!(actor, Actor::Operator) { system } else { *actor };
         let events = [
@@ -89,8 +103,18 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
                 None,
                 crate::services::users::user_changes(None, &admin),
             ),
+            event(
+                &actor_in_tenant,
+                EntityType::Pipeline,
+                pipeline.id.as_uuid(),
+                "created",
+                None,
+                Pipeline::changes(None, &pipeline),
+            ),
         ];
-        self.store.create_tenant(&tenant, &admin, hash.as_deref(), &events).await?;
+        self.store
+            .create_tenant(&tenant, &admin, hash.as_deref(), std::slice::from_ref(&pipeline), &events)
+            .await?;
         Ok((tenant, admin))
     }
 
@@ -125,7 +149,6 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let tenant_id = tenant_of(actor)?;
         require(actor, Capability::ManageTenant)?;
         let before = self.store.tenant(tenant_id).await?;
-        check_version(before.version, expected_version)?;
         let mut v = Validator::new();
         let name = match name {
             Some(n) => v.check("name", Name::parse(n)),
@@ -133,6 +156,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         };
         let settings = v.check("settings", before.settings.apply(settings));
         v.finish()?;
+        check_version(before.version, expected_version)?;
         let (Some(name), Some(settings)) = (name, settings) else {
             return Err(ServiceError::Internal("validated input incomplete".into()));
         };

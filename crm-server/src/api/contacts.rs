@@ -333,7 +333,9 @@ impl ContactsApi {
         Ok(ContactResponse::ok(&c))
     }
 
-    /// The contact's history (its changes and those of contacts merged into it), newest first.
+    /// The contact's history (its changes and those of contacts merged into it), newest
+    /// first: the Admin's, and a Manager's for the contacts of their teams; every other role
+    /// gets 403.
     #[oai(path = "/:id/history", method = "get", operation_id = "contact_history")]
     async fn history(
         &self,

@@ -76,8 +76,8 @@ pub struct AuditApi {
 
 #[OpenApi(prefix_path = "/api/v1/audit", tag = "ApiTags::Audit")]
 impl AuditApi {
-    /// Audit history of the tenant (Admin, Observer), newest first: every change in a
-    /// period, optionally by one user.
+    /// Audit history of the tenant (Admin only; every other role gets 403), newest first:
+    /// every change in a period, optionally by one user.
     #[oai(path = "/", method = "get", operation_id = "audit_history")]
     async fn history(
         &self,

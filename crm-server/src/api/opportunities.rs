@@ -320,7 +320,8 @@ pub struct OpportunitiesApi {
 
 #[OpenApi(tag = "ApiTags::Opportunities")]
 impl OpportunitiesApi {
-    /// List the opportunities you may see.
+    /// List the opportunities you may see (403 for a role with no access to opportunities,
+    /// such as Marketing).
     #[oai(path = "/api/v1/opportunities", method = "get", operation_id = "list_opportunities")]
     #[allow(clippy::too_many_arguments)]
     async fn list(
@@ -519,7 +520,8 @@ impl OpportunitiesApi {
         Ok(OpportunityResponse::ok(&o))
     }
 
-    /// The opportunity's history, newest first.
+    /// The opportunity's history, newest first: the Admin's, and a Manager's for the
+    /// opportunities of their teams; every other role gets 403.
     #[oai(path = "/api/v1/opportunities/:id/history", method = "get", operation_id = "opportunity_history")]
     async fn history(
         &self,

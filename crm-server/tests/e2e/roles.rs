@@ -1,5 +1,6 @@
 //! The role matrix, written out by hand: every action, for each of the five roles, on
-//! records owned by a Sales rep of the Manager's team. Each cell runs on fresh records.
+//! records owned by a Sales rep of the Manager's team (the `…_other_team` rows: owned by the
+//! Admin, outside the Manager's teams). Each cell runs on fresh records.
 
 use crate::support::{TenantFixture, spawn_app, tenant};
 use crm_domain::contact::ContactInput;
@@ -23,20 +24,21 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("restore_contact", [200, 403, 403, 403, 403]),
     ("assign_contact_to_manager", [200, 200, 403, 403, 403]),
     ("merge_contacts", [200, 200, 200, 403, 403]),
-    ("contact_history", [200, 200, 200, 200, 200]),
+    ("contact_history", [200, 200, 403, 403, 403]),
+    ("contact_history_other_team", [200, 404, 403, 403, 403]),
     ("list_organizations", [200, 200, 200, 200, 200]),
     ("create_organization", [201, 201, 201, 403, 403]),
     ("get_organization", [200, 200, 200, 200, 200]),
     ("update_organization", [200, 200, 200, 403, 403]),
     ("delete_organization", [204, 204, 204, 403, 403]),
     ("restore_organization", [200, 403, 403, 403, 403]),
-    ("organization_history", [200, 403, 403, 403, 200]),
+    ("organization_history", [200, 403, 403, 403, 403]),
     ("list_pipelines", [200, 200, 200, 200, 200]),
     ("get_pipeline", [200, 200, 200, 200, 200]),
     ("create_pipeline", [201, 403, 403, 403, 403]),
     ("update_pipeline", [200, 403, 403, 403, 403]),
     ("delete_pipeline", [204, 403, 403, 403, 403]),
-    ("list_opportunities", [200, 200, 200, 200, 200]),
+    ("list_opportunities", [200, 200, 200, 403, 200]),
     ("create_opportunity", [201, 201, 201, 403, 403]),
     ("get_opportunity", [200, 200, 200, 404, 200]),
     ("update_opportunity", [200, 200, 200, 404, 403]),
@@ -47,7 +49,8 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("lose_opportunity", [200, 200, 200, 404, 403]),
     ("reopen_opportunity", [200, 403, 403, 404, 403]),
     ("assign_opportunity_to_manager", [200, 200, 403, 404, 403]),
-    ("opportunity_history", [200, 200, 200, 404, 200]),
+    ("opportunity_history", [200, 200, 403, 403, 403]),
+    ("opportunity_history_other_team", [200, 404, 403, 403, 403]),
     ("forecast", [200, 200, 200, 403, 200]),
     ("list_users", [200, 200, 200, 200, 200]),
     ("get_user", [200, 200, 200, 200, 200]),
@@ -62,7 +65,8 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("update_tenant", [200, 403, 403, 403, 403]),
     ("list_tenants", [403, 403, 403, 403, 403]),
     ("create_tenant", [403, 403, 403, 403, 403]),
-    ("audit_history", [200, 403, 403, 403, 200]),
+    ("audit_history", [200, 403, 403, 403, 403]),
+    ("audit_history_by_user", [200, 403, 403, 403, 403]),
     ("create_activity", [201, 201, 201, 403, 403]),
     ("get_activity", [200, 200, 200, 200, 200]),
     ("update_activity", [200, 200, 200, 403, 403]),
@@ -117,6 +121,10 @@ struct Cell<'a> {
 
 impl Cell<'_> {
     async fn contact(&self) -> (ContactId, i64) {
+        self.contact_owned_by(self.sales).await
+    }
+
+    async fn contact_owned_by(&self, owner: UserId) -> (ContactId, i64) {
         let c = self
             .app
             .create_contact(
@@ -127,7 +135,7 @@ impl Cell<'_> {
                     last_name: format!("Nom{}", self.n),
                     ..ContactInput::default()
                 },
-                Some(self.sales),
+                Some(owner),
                 true,
             )
             .await
@@ -165,6 +173,10 @@ impl Cell<'_> {
     }
 
     async fn opportunity(&self, at_last: bool) -> (OpportunityId, i64, crm_domain::pipeline::Pipeline) {
+        self.opportunity_owned_by(at_last, self.sales).await
+    }
+
+    async fn opportunity_owned_by(&self, at_last: bool, owner: UserId) -> (OpportunityId, i64, crm_domain::pipeline::Pipeline) {
         let p = self.pipeline().await;
         let stage = if at_last { p.stages.last().map(|s| s.id) } else { None };
         let o = self
@@ -178,7 +190,7 @@ impl Cell<'_> {
                     value_minor: 10_000,
                     ..OpportunityInput::default()
                 },
-                Some(self.sales),
+                Some(owner),
             )
             .await
             .unwrap();
@@ -272,6 +284,11 @@ impl Cell<'_> {
         self.fx.user(Role::Manager)
     }
 
+    /// The Admin: in no team, so outside the Manager's teams.
+    fn admin(&self) -> UserId {
+        UserId::from_uuid(self.fx.user(Role::Admin))
+    }
+
     /// (method, path, body, version for If-Match) of an action on fresh records.
     async fn rule(&self) -> uuid::Uuid {
         let admin = Actor::User {
@@ -342,6 +359,12 @@ impl Cell<'_> {
                 )
             }
             "contact_history" => ("GET", format!("/api/v1/contacts/{}/history", self.contact().await.0), None, None),
+            "contact_history_other_team" => (
+                "GET",
+                format!("/api/v1/contacts/{}/history", self.contact_owned_by(self.admin()).await.0),
+                None,
+                None,
+            ),
             "list_organizations" => ("GET", "/api/v1/organizations".into(), None, None),
             "create_organization" => ("POST", "/api/v1/organizations".into(), Some(json!({"name": "Nouvelle"})), None),
             "get_organization" => ("GET", format!("/api/v1/organizations/{}", self.organization().await), None, None),
@@ -459,6 +482,15 @@ impl Cell<'_> {
                 None,
                 None,
             ),
+            "opportunity_history_other_team" => (
+                "GET",
+                format!(
+                    "/api/v1/opportunities/{}/history",
+                    self.opportunity_owned_by(false, self.admin()).await.0
+                ),
+                None,
+                None,
+            ),
             "forecast" => ("GET", "/api/v1/forecast".into(), None, None),
             "list_users" => ("GET", "/api/v1/users".into(), None, None),
             "get_user" => ("GET", format!("/api/v1/users/{}", self.sales), None, None),
@@ -543,6 +575,15 @@ impl Cell<'_> {
             "audit_history" => (
                 "GET",
                 "/api/v1/audit?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z".into(),
+                None,
+                None,
+            ),
+            "audit_history_by_user" => (
+                "GET",
+                format!(
+                    "/api/v1/audit?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z&user_id={}",
+                    self.sales
+                ),
                 None,
                 None,
             ),

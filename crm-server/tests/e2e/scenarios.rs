@@ -124,6 +124,12 @@ async fn demo_scenarios_per_role() {
         .await
         .unwrap();
     let pipelines = sales.list_pipelines().await.unwrap();
+    // The demo company made the default pipeline its own ("Ventes"; "Grands comptes" is the
+    // Admin's scenario above): no unused default left next to it.
+    assert_eq!(
+        pipelines.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+        ["Ventes", "Grands comptes"]
+    );
     let deal = deals
         .items
         .iter()

@@ -24,10 +24,18 @@ async fn one_event_per_change_with_contiguous_sequence(h: &Harness) {
     let all = h.app.events_after(&admin, 0, 1000).await.unwrap();
     let seqs: Vec<i64> = all.iter().map(|e| e.seq).collect();
     assert_eq!(seqs, (1..=all.len() as i64).collect::<Vec<_>>());
-    // tenant created, admin created, user created, contact created, contact updated
+    // tenant, admin and default pipeline created (one transaction), user created, contact
+    // created, contact updated
     assert_eq!(
-        all.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
-        ["created", "created", "created", "created", "updated"]
+        all.iter().map(|e| (e.entity_type, e.kind.as_str())).collect::<Vec<_>>(),
+        [
+            (EntityType::Tenant, "created"),
+            (EntityType::User, "created"),
+            (EntityType::Pipeline, "created"),
+            (EntityType::User, "created"),
+            (EntityType::Contact, "created"),
+            (EntityType::Contact, "updated"),
+        ]
     );
     let upd = all.last().unwrap();
     assert_eq!(upd.actor_id, Some(rep_user.id));
@@ -100,11 +108,174 @@ async fn one_event_per_change_with_contiguous_sequence(h: &Harness) {
             .await,
         Err(ServiceError::Forbidden)
     ));
+    // The audit is the Admin's: the rep reads their own contact's history no more.
+    assert!(matches!(
+        h.app.history_of(&rep, EntityType::Contact, c.id.as_uuid(), 10).await,
+        Err(ServiceError::Forbidden)
+    ));
     assert_eq!(
-        h.app.history_of(&rep, EntityType::Contact, c.id.as_uuid(), 10).await.unwrap().len(),
+        h.app
+            .history_of(&admin, EntityType::Contact, c.id.as_uuid(), 10)
+            .await
+            .unwrap()
+            .len(),
         2
     );
     let _ = t;
+}
+
+/// Who reads the audit: the Admin everything; a Manager the history of their teams'
+/// contacts and opportunities only (another team's is not found, the company-wide log and
+/// the users', teams', tenant's and organizations' histories are refused); the Observer,
+/// Sales and Marketing nothing, whatever the record.
+async fn the_audit_is_the_admins_and_a_manager_reads_their_teams(h: &Harness) {
+    use crm_domain::organization::OrganizationInput;
+    let (t, admin) = h.tenant("Audit").await;
+    let (manager_user, manager) = h.user(&admin, Role::Manager, None).await;
+    let team = h.team(&admin, "Nord", manager_user.id).await;
+    let (_, rep) = h.user(&admin, Role::Sales, Some(team)).await;
+    let (other_manager_user, _) = h.user(&admin, Role::Manager, None).await;
+    let other_team = h.team(&admin, "Sud", other_manager_user.id).await;
+    let (other_rep_user, other_rep) = h.user(&admin, Role::Sales, Some(other_team)).await;
+    let (_, observer) = h.user(&admin, Role::Observer, None).await;
+    let (_, marketing) = h.user(&admin, Role::Marketing, None).await;
+
+    let ours = h.app.create_contact(&rep, &input("Inès", "Perrin"), None, false).await.unwrap();
+    let theirs = h
+        .app
+        .create_contact(&other_rep, &input("Hugo", "Lemoine"), None, false)
+        .await
+        .unwrap();
+    let pipelines = h.app.list_pipelines(&admin).await.unwrap();
+    let deal = |title: &str| crm_domain::opportunity::OpportunityInput {
+        title: title.into(),
+        value_minor: 100,
+        ..Default::default()
+    };
+    let our_deal = h
+        .app
+        .create_opportunity(&rep, pipelines[0].id, None, &deal("Nôtre"), None)
+        .await
+        .unwrap();
+    let their_deal = h
+        .app
+        .create_opportunity(&other_rep, pipelines[0].id, None, &deal("Leur"), None)
+        .await
+        .unwrap();
+    let org = h
+        .app
+        .create_organization(
+            &admin,
+            &OrganizationInput {
+                name: "Société auditée".into(),
+                ..OrganizationInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    let period = HistoryQuery::Period {
+        from: Utc::now() - Duration::hours(1),
+        to: Utc::now() + Duration::hours(1),
+    };
+    let by_user = HistoryQuery::Actor {
+        user_id: other_rep_user.id,
+        from: Utc::now() - Duration::hours(1),
+        to: Utc::now() + Duration::hours(1),
+    };
+    let forbidden = |r: Result<Vec<crm_ports::query::EventRecord>, ServiceError>, what: &str| {
+        assert!(matches!(r, Err(ServiceError::Forbidden)), "{what}: {r:?}");
+    };
+
+    // The Manager: their team's contact and opportunity, nothing else.
+    let hist = h
+        .app
+        .history_of(&manager, EntityType::Contact, ours.id.as_uuid(), 10)
+        .await
+        .unwrap();
+    assert_eq!(hist.len(), 1);
+    assert_eq!(hist[0].entity_id, ours.id.as_uuid());
+    let hist = h
+        .app
+        .history_of(&manager, EntityType::Opportunity, our_deal.id.as_uuid(), 10)
+        .await
+        .unwrap();
+    assert_eq!(hist.len(), 1);
+    assert!(matches!(
+        h.app.history_of(&manager, EntityType::Contact, theirs.id.as_uuid(), 10).await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(matches!(
+        h.app
+            .history_of(&manager, EntityType::Opportunity, their_deal.id.as_uuid(), 10)
+            .await,
+        Err(ServiceError::NotFound)
+    ));
+    forbidden(h.app.history(&manager, &period, 10).await, "manager by period");
+    forbidden(h.app.history(&manager, &by_user, 10).await, "manager by user");
+    forbidden(
+        h.app.history_of(&manager, EntityType::User, other_rep_user.id.as_uuid(), 10).await,
+        "manager user history",
+    );
+    forbidden(
+        h.app.history_of(&manager, EntityType::Team, team.as_uuid(), 10).await,
+        "manager team history",
+    );
+    forbidden(
+        h.app.history_of(&manager, EntityType::Tenant, t.id.as_uuid(), 10).await,
+        "manager tenant history",
+    );
+    forbidden(
+        h.app.history_of(&manager, EntityType::Organization, org.id.as_uuid(), 10).await,
+        "manager organization history",
+    );
+    assert!(matches!(h.app.events_after(&manager, 0, 10).await, Err(ServiceError::Forbidden)));
+
+    // Observer, Sales, Marketing: refused everywhere, even on records they see.
+    for (who, a) in [("observer", &observer), ("sales", &rep), ("marketing", &marketing)] {
+        forbidden(h.app.history(a, &period, 10).await, &format!("{who} by period"));
+        forbidden(h.app.history(a, &by_user, 10).await, &format!("{who} by user"));
+        for (kind, id) in [
+            (EntityType::Contact, ours.id.as_uuid()),
+            (EntityType::Opportunity, our_deal.id.as_uuid()),
+            (EntityType::Organization, org.id.as_uuid()),
+            (EntityType::User, other_rep_user.id.as_uuid()),
+            (EntityType::Team, team.as_uuid()),
+            (EntityType::Tenant, t.id.as_uuid()),
+        ] {
+            forbidden(h.app.history_of(a, kind, id, 10).await, &format!("{who} {kind:?} history"));
+        }
+        assert!(matches!(h.app.events_after(a, 0, 10).await, Err(ServiceError::Forbidden)));
+    }
+    // The Observer still reads the records and their timelines (activity feeds).
+    assert_eq!(h.app.contact(&observer, theirs.id).await.unwrap().id, theirs.id);
+    let feed = h
+        .app
+        .timeline(
+            &observer,
+            crm_domain::activity::Link {
+                entity_type: EntityType::Contact,
+                entity_id: theirs.id.as_uuid(),
+            },
+            None,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(feed.len(), 1);
+
+    // The Admin reads everything.
+    assert!(!h.app.history(&admin, &period, 100).await.unwrap().is_empty());
+    assert_eq!(h.app.history(&admin, &by_user, 100).await.unwrap().len(), 2);
+    for (kind, id) in [
+        (EntityType::Contact, theirs.id.as_uuid()),
+        (EntityType::Opportunity, their_deal.id.as_uuid()),
+        (EntityType::Organization, org.id.as_uuid()),
+        (EntityType::User, other_rep_user.id.as_uuid()),
+        (EntityType::Team, other_team.as_uuid()),
+        (EntityType::Tenant, t.id.as_uuid()),
+    ] {
+        assert!(!h.app.history_of(&admin, kind, id, 10).await.unwrap().is_empty(), "admin {kind:?}");
+    }
 }
 
 /// A raw connection that takes the next sequence number and holds its transaction open.
@@ -204,4 +375,30 @@ async fn late_commit_never_makes_a_reader_skip(h: &Harness) {
     assert_eq!(seen.iter().collect::<BTreeSet<_>>().len(), seen.len());
 }
 
-contract!(one_event_per_change_with_contiguous_sequence, late_commit_never_makes_a_reader_skip);
+async fn the_stream_tells_others_that_users_changed_not_how(h: &Harness) {
+    let (_, admin) = h.tenant("Flux SA").await;
+    let (_, observer) = h.user(&admin, Role::Observer, None).await;
+    let (rep, _) = h.user(&admin, Role::Sales, None).await;
+    let user_events = |events: Vec<crm_ports::query::EventRecord>| {
+        events
+            .into_iter()
+            .filter(|e| e.entity_type == EntityType::User && e.entity_id == rep.id.as_uuid())
+            .collect::<Vec<_>>()
+    };
+    let (seen, _) = h.app.visible_events_after(&observer, 0, 1000).await.unwrap();
+    let seen = user_events(seen);
+    assert!(!seen.is_empty(), "the Observer learns that a user was created");
+    assert!(seen.iter().all(|e| e.changes.is_empty()), "but not their email or role: {seen:?}");
+    let (all, _) = h.app.visible_events_after(&admin, 0, 1000).await.unwrap();
+    assert!(
+        user_events(all).iter().any(|e| !e.changes.is_empty()),
+        "the Admin reads the changes"
+    );
+}
+
+contract!(
+    the_stream_tells_others_that_users_changed_not_how,
+    one_event_per_change_with_contiguous_sequence,
+    late_commit_never_makes_a_reader_skip,
+    the_audit_is_the_admins_and_a_manager_reads_their_teams,
+);

@@ -246,15 +246,25 @@ async fn marketing_sees_no_opportunity(h: &Harness) {
     i.contact_ids = vec![c.id];
     let o = h.app.create_opportunity(&admin, p.id, None, &i, None).await.unwrap();
     assert!(matches!(h.app.opportunity(&marketing, o.id).await, Err(ServiceError::NotFound)));
-    assert!(
+    // No access at all: the list is refused rather than always empty.
+    assert!(matches!(
         h.app
             .list_opportunities(&marketing, &OpportunityFilter::default(), &PageRequest::default())
+            .await,
+        Err(ServiceError::Forbidden)
+    ));
+    assert_eq!(h.app.opportunity(&observer, o.id).await.unwrap(), o);
+    assert_eq!(
+        h.app
+            .list_opportunities(&observer, &OpportunityFilter::default(), &PageRequest::default())
             .await
             .unwrap()
             .items
-            .is_empty()
+            .iter()
+            .map(|x| x.id)
+            .collect::<Vec<_>>(),
+        [o.id]
     );
-    assert_eq!(h.app.opportunity(&observer, o.id).await.unwrap(), o);
     assert!(matches!(
         h.app.move_opportunity(&observer, o.id, 1, p.stages[1].id).await,
         Err(ServiceError::Forbidden)

@@ -1,10 +1,12 @@
-//! Pipelines: stage probabilities strictly increase; stages in use cannot be removed.
+//! Pipelines: stage probabilities strictly increase; stages in use cannot be removed; a new
+//! tenant starts with the default pipeline.
 
 use crate::harness::Harness;
 use crate::tenancy::stages;
 use crm_domain::ViolationKind;
+use crm_domain::event::EntityType;
 use crm_domain::opportunity::OpportunityInput;
-use crm_domain::pipeline::StageInput;
+use crm_domain::pipeline::{DEFAULT_PIPELINE_NAME, DEFAULT_STAGES, StageInput};
 use crm_domain::user::Role;
 use crm_ports::ServiceError;
 
@@ -19,7 +21,8 @@ async fn probabilities_must_increase(h: &Harness) {
         }
         other => panic!("{other:?}"),
     }
-    assert!(h.app.list_pipelines(&admin).await.unwrap().is_empty());
+    // Only the default pipeline every new tenant starts with.
+    assert_eq!(h.app.list_pipelines(&admin).await.unwrap().len(), 1);
     let (_, rep) = h.user(&admin, Role::Sales, None).await;
     assert!(matches!(
         h.app.create_pipeline(&rep, "Ventes", &stages()).await,
@@ -91,7 +94,99 @@ async fn rename_reorder_and_remove_stages(h: &Harness) {
     ));
     let empty = h.app.create_pipeline(&admin, "Vide", &stages()).await.unwrap();
     h.app.delete_pipeline(&admin, empty.id, 1).await.unwrap();
-    assert_eq!(h.app.list_pipelines(&admin).await.unwrap().len(), 1);
+    // "Ventes directes" and the default one.
+    assert_eq!(h.app.list_pipelines(&admin).await.unwrap().len(), 2);
 }
 
-contract!(probabilities_must_increase, rename_reorder_and_remove_stages);
+/// A new tenant starts ready: its default pipeline, with French stages whose
+/// probabilities strictly increase, written with the tenant (its event in the same log,
+/// by the system) and usable at once to create, move and win an opportunity.
+async fn a_new_tenant_starts_with_the_default_pipeline(h: &Harness) {
+    let (t, admin) = h.tenant("Prête à vendre").await;
+    let pipelines = h.app.list_pipelines(&admin).await.unwrap();
+    assert_eq!(pipelines.len(), 1);
+    let p = &pipelines[0];
+    assert_eq!(p.name.as_str(), DEFAULT_PIPELINE_NAME);
+    assert_eq!(p.tenant_id, t.id);
+    assert_eq!(p.version, 1);
+    let got: Vec<(&str, i64)> = p
+        .stages
+        .iter()
+        .map(|s| (s.name.as_str(), i64::from(s.probability.percent())))
+        .collect();
+    assert_eq!(got, DEFAULT_STAGES);
+    assert_eq!(
+        got.iter().map(|s| s.0).collect::<Vec<_>>(),
+        ["Qualification", "Découverte", "Proposition", "Négociation", "Signature"]
+    );
+    assert!(got.windows(2).all(|w| w[0].1 < w[1].1) && got.iter().all(|s| s.1 < 100));
+    // Its creation is in the tenant's log, by the system, right after the tenant's own.
+    let log = h.app.events_after(&admin, 0, 100).await.unwrap();
+    let created = log
+        .iter()
+        .find(|e| e.entity_type == EntityType::Pipeline)
+        .expect("pipeline created event");
+    assert_eq!(
+        (created.seq, created.kind.as_str(), created.actor_kind.as_str()),
+        (3, "created", "system")
+    );
+    assert_eq!(created.entity_id, p.id.as_uuid());
+    // A rep sells on it at once: first stage by default, moved along, won from the last.
+    let (_, rep) = h.user(&admin, Role::Sales, None).await;
+    let o = h
+        .app
+        .create_opportunity(
+            &rep,
+            p.id,
+            None,
+            &OpportunityInput {
+                title: "Première affaire".into(),
+                value_minor: 120_000,
+                ..OpportunityInput::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(o.stage_id, p.stages[0].id);
+    assert_eq!(o.probability.percent(), 10);
+    let mut o = o;
+    for s in &p.stages[1..] {
+        o = h.app.move_opportunity(&rep, o.id, o.version, s.id).await.unwrap();
+        assert_eq!(o.probability, s.probability);
+    }
+    let won = h.app.win_opportunity(&rep, o.id, o.version).await.unwrap();
+    assert_eq!(won.probability.percent(), 100);
+    // It is the tenant's own data: the Admin renames and edits it like any other.
+    let renamed = h
+        .app
+        .update_pipeline(
+            &admin,
+            p.id,
+            1,
+            "Ventes",
+            &p.stages
+                .iter()
+                .map(|s| StageInput {
+                    id: Some(s.id),
+                    name: s.name.to_string(),
+                    probability: i64::from(s.probability.percent()),
+                })
+                .collect::<Vec<_>>(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(renamed.name.as_str(), "Ventes");
+    // Each tenant has its own: another new tenant does not see this one's.
+    let (_, other_admin) = h.tenant("Autre").await;
+    let theirs = h.app.list_pipelines(&other_admin).await.unwrap();
+    assert_eq!(theirs.len(), 1);
+    assert_ne!(theirs[0].id, p.id);
+    assert!(matches!(h.app.pipeline(&other_admin, p.id).await, Err(ServiceError::NotFound)));
+}
+
+contract!(
+    probabilities_must_increase,
+    rename_reorder_and_remove_stages,
+    a_new_tenant_starts_with_the_default_pipeline,
+);
