@@ -28,6 +28,10 @@ pub enum ViolationKind {
     NotAllowed,
     /// A date or time outside the accepted range (years 1900 to 2200, see [`crate::time`]).
     OutOfRange,
+    /// A field the input does not have (a typo, or a field of another operation).
+    UnknownField,
+    /// A value of the wrong JSON type (a boolean or a number where text is expected...).
+    WrongType,
 }
 
 impl ViolationKind {
@@ -45,6 +49,8 @@ impl ViolationKind {
             Self::Repeated => "repeated",
             Self::NotAllowed => "not_allowed",
             Self::OutOfRange => "out_of_range",
+            Self::UnknownField => "unknown_field",
+            Self::WrongType => "wrong_type",
         }
     }
 }

@@ -4,7 +4,24 @@ use crate::error::{ValidationError, ViolationKind};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// An ISO 4217 currency code: three upper-case ASCII letters ("EUR").
+/// The circulating currencies of ISO 4217 (list of 2025), sorted: funds, precious metals
+/// and testing codes (`XAU`, `XTS`, `XXX`...) are not money a company sells in.
+const ISO_4217: [[u8; 3]; 159] = [
+    *b"AED", *b"AFN", *b"ALL", *b"AMD", *b"ANG", *b"AOA", *b"ARS", *b"AUD", *b"AWG", *b"AZN", *b"BAM", *b"BBD", *b"BDT", *b"BGN", *b"BHD",
+    *b"BIF", *b"BMD", *b"BND", *b"BOB", *b"BRL", *b"BSD", *b"BTN", *b"BWP", *b"BYN", *b"BZD", *b"CAD", *b"CDF", *b"CHF", *b"CLP", *b"CNY",
+    *b"COP", *b"CRC", *b"CUC", *b"CUP", *b"CVE", *b"CZK", *b"DJF", *b"DKK", *b"DOP", *b"DZD", *b"EGP", *b"ERN", *b"ETB", *b"EUR", *b"FJD",
+    *b"FKP", *b"GBP", *b"GEL", *b"GHS", *b"GIP", *b"GMD", *b"GNF", *b"GTQ", *b"GYD", *b"HKD", *b"HNL", *b"HTG", *b"HUF", *b"IDR", *b"ILS",
+    *b"INR", *b"IQD", *b"IRR", *b"ISK", *b"JMD", *b"JOD", *b"JPY", *b"KES", *b"KGS", *b"KHR", *b"KMF", *b"KPW", *b"KRW", *b"KWD", *b"KYD",
+    *b"KZT", *b"LAK", *b"LBP", *b"LKR", *b"LRD", *b"LSL", *b"LYD", *b"MAD", *b"MDL", *b"MGA", *b"MKD", *b"MMK", *b"MNT", *b"MOP", *b"MRU",
+    *b"MUR", *b"MVR", *b"MWK", *b"MXN", *b"MYR", *b"MZN", *b"NAD", *b"NGN", *b"NIO", *b"NOK", *b"NPR", *b"NZD", *b"OMR", *b"PAB", *b"PEN",
+    *b"PGK", *b"PHP", *b"PKR", *b"PLN", *b"PYG", *b"QAR", *b"RON", *b"RSD", *b"RUB", *b"RWF", *b"SAR", *b"SBD", *b"SCR", *b"SDG", *b"SEK",
+    *b"SGD", *b"SHP", *b"SLE", *b"SLL", *b"SOS", *b"SRD", *b"SSP", *b"STN", *b"SVC", *b"SYP", *b"SZL", *b"THB", *b"TJS", *b"TMT", *b"TND",
+    *b"TOP", *b"TRY", *b"TTD", *b"TWD", *b"TZS", *b"UAH", *b"UGX", *b"USD", *b"UYU", *b"UZS", *b"VED", *b"VES", *b"VND", *b"VUV", *b"WST",
+    *b"XAF", *b"XCD", *b"XCG", *b"XOF", *b"XPF", *b"YER", *b"ZAR", *b"ZMW", *b"ZWG",
+];
+
+/// An ISO 4217 currency code: three upper-case ASCII letters ("EUR"), one of the
+/// circulating currencies.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Currency([u8; 3]);
@@ -16,14 +33,19 @@ impl Currency {
     /// Parses a code, accepting lower case.
     ///
     /// # Errors
-    /// `malformed` unless three ASCII letters.
+    /// `malformed` unless three ASCII letters, `unknown` for a code that is not a
+    /// circulating ISO 4217 currency (`ZZZ`).
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let up = raw.trim().to_ascii_uppercase();
         let bytes = up.as_bytes();
         if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_uppercase) {
             return Err(ValidationError::field("", ViolationKind::Malformed));
         }
-        Ok(Self([bytes[0], bytes[1], bytes[2]]))
+        let code = [bytes[0], bytes[1], bytes[2]];
+        if ISO_4217.binary_search(&code).is_err() {
+            return Err(ValidationError::field("", ViolationKind::Unknown));
+        }
+        Ok(Self(code))
     }
 
     /// The code.
@@ -150,6 +172,11 @@ mod tests {
         assert!(Currency::parse("EURO").is_err());
         assert!(Currency::parse("E1R").is_err());
         assert!(Currency::parse("").is_err());
+        assert_eq!(Currency::parse("ZZZ").unwrap_err().errors()[0].kind, ViolationKind::Unknown);
+        assert!(Currency::parse("XXX").is_err(), "testing code");
+        for c in ["USD", "GBP", "CHF", "JPY", "XOF", "XPF", "MAD"] {
+            assert!(Currency::parse(c).is_ok(), "{c}");
+        }
     }
 
     #[test]

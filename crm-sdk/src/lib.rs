@@ -87,6 +87,8 @@ pub enum ErrorCode {
     TenantChoiceRequired,
     /// 414.
     UriTooLong,
+    /// 431.
+    HeadersTooLarge,
     /// 503.
     Unavailable,
     /// 500.
@@ -119,6 +121,7 @@ impl ErrorCode {
             "too_many_requests" => Self::TooManyRequests,
             "tenant_choice_required" => Self::TenantChoiceRequired,
             "uri_too_long" => Self::UriTooLong,
+            "headers_too_large" => Self::HeadersTooLarge,
             "unavailable" => Self::Unavailable,
             "internal" => Self::Internal,
             other => Self::Other(other.to_owned()),

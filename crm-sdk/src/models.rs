@@ -29,6 +29,15 @@ pub struct Me {
     pub user_id: Option<Uuid>,
     /// Role.
     pub role: Option<String>,
+    /// The user's name (from `me`).
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// The user's login email (from `me`).
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The company's name (from `me`).
+    #[serde(default)]
+    pub tenant_name: Option<String>,
 }
 
 /// A session opened by login.

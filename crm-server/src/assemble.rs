@@ -1,9 +1,11 @@
-//! The composition root: builds the cipher and the store chosen by configuration.
+//! The composition root: builds the cipher and the store chosen by configuration, and keeps
+//! the data directory private to the server's user (directories 0700, files 0600).
 
 use crate::config::Config;
 use crm_crypto::{Argon2Credentials, KeyError, Keyring, RingCipher};
 use crm_ports::App;
 use crm_store_sql::{OpenError, PostgresSetup, SqlStore};
+use std::path::{Path, PathBuf};
 
 /// The application as the server runs it.
 pub type CrmApp = App<SqlStore<RingCipher>, Argon2Credentials>;
@@ -27,6 +29,73 @@ pub enum OpenStoreError {
          aucun fichier master.key n'est créé dans ce cas"
     )]
     KeyRequired,
+    /// The data directory cannot be created.
+    #[error("répertoire de données {0} impossible à créer / data directory cannot be created: {1}")]
+    DataDir(PathBuf, std::io::Error),
+}
+
+/// Creates `dir` (and missing parents) readable by this user only (0700 on Unix), and
+/// takes group and other permissions away from it when it already exists. A directory that
+/// cannot be changed (another owner, a file system without Unix modes) is logged, not
+/// refused.
+///
+/// # Errors
+/// When the directory cannot be created.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        restrict(dir, 0o700);
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir)?;
+    Ok(())
+}
+
+/// Sets the mode of an existing `path` to `mode` when it grants group or other anything;
+/// a missing path is fine, a failure is logged.
+pub(crate) fn restrict(path: &Path, mode: u32) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let current = match std::fs::metadata(path) {
+            Ok(m) => m.permissions().mode(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "cannot read the permissions of a data file");
+                return;
+            }
+        };
+        if current & 0o077 != 0
+            && let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        {
+            tracing::warn!(path = %path.display(), error = %e, "cannot make a data file private to this user");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+}
+
+/// Makes the SQLite database of `db` private: created empty with mode 0600 before SQLite
+/// first opens it (SQLite gives its `-wal` and `-shm` files the database's mode), and every
+/// one of the three narrowed to 0600 (databases made by earlier versions).
+fn private_sqlite(db: &Path, opened: bool) {
+    if !opened {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            // An empty file is an empty database to SQLite; an existing one stays as it is.
+            let _ = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(db);
+        }
+        return;
+    }
+    restrict(db, 0o600);
+    for suffix in ["-wal", "-shm"] {
+        let mut side = db.as_os_str().to_owned();
+        side.push(suffix);
+        restrict(Path::new(&side), 0o600);
+    }
 }
 
 /// Loads the master keys: from configuration, else (SQLite only) from the data
@@ -50,6 +119,11 @@ pub fn keyring(config: &Config) -> Result<Keyring, OpenStoreError> {
 /// # Errors
 /// `Keys` or `Store`.
 pub async fn open_app(config: &Config) -> Result<CrmApp, OpenStoreError> {
+    if config.database_url.is_none() {
+        // The key file and the database go there: private before either is written.
+        private_dir(&config.data_dir).map_err(|e| OpenStoreError::DataDir(config.data_dir.clone(), e))?;
+        private_sqlite(&config.sqlite_path(), false);
+    }
     let cipher = RingCipher::new(keyring(config)?);
     let store = match &config.database_url {
         Some(url) => {
@@ -62,7 +136,11 @@ pub async fn open_app(config: &Config) -> Result<CrmApp, OpenStoreError> {
             )
             .await?
         }
-        None => SqlStore::open_sqlite(&config.sqlite_path(), cipher).await?,
+        None => {
+            let store = SqlStore::open_sqlite(&config.sqlite_path(), cipher).await?;
+            private_sqlite(&config.sqlite_path(), true);
+            store
+        }
     };
     // Several server processes may share PostgreSQL: wake this one's readers on others' writes.
     let _listener = store.spawn_listener();

@@ -1,14 +1,16 @@
 //! The HTTP endpoint: health routes for now (the REST API mounts here), request ids and
-//! structured logs, and serving with graceful shutdown.
+//! structured logs (secrets in paths redacted), security headers on every response, and
+//! serving with graceful shutdown.
 
 use crate::api::{self, auth::HttpSettings};
 use crate::assemble::CrmApp;
 use crm_ports::store::Health;
-use poem::http::StatusCode;
+use poem::http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
+use poem::http::{HeaderValue, StatusCode};
 use poem::listener::TcpAcceptor;
 use poem::middleware::{AddData, CatchPanic};
 use poem::web::Data;
-use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, Server, get, handler};
+use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route, Server, get, handler};
 use std::future::Future;
 use std::time::{Duration, Instant};
 use tracing::Instrument;
@@ -31,12 +33,67 @@ async fn readyz(app: Data<&CrmApp>) -> Response {
     }
 }
 
-/// Logs each request with an id, method, path, status and duration (never bodies).
+/// What stands for a secret in the logs.
+pub const REDACTED: &str = "[redacted]";
+
+/// The request path as it may be logged. Secrets travel in a few paths: the calendar feed
+/// (`/api/v1/calendar/{secret}`: the segment after `calendar`, and anything after it) and
+/// whatever looks like one of this server's secrets (`crm_…`, e.g. a token pasted into a
+/// path); each becomes [`REDACTED`]. Segments are compared percent-decoded and without
+/// case, so an encoded spelling does not slip through. The query is never part of it: no
+/// route takes a secret there today, and queries carry personal data (search words), so
+/// the request log has no query at all rather than a filtered one.
+pub fn loggable_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut secret_follows = false;
+    for (i, segment) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        let folded = percent_decoded_lowercase(segment);
+        if (secret_follows && !segment.is_empty()) || folded.starts_with("crm_") {
+            out.push_str(REDACTED);
+        } else {
+            out.push_str(segment);
+        }
+        secret_follows |= folded == "calendar";
+    }
+    out
+}
+
+/// A path segment percent-decoded (invalid escapes kept as they are) and lowercased.
+fn percent_decoded_lowercase(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(hi), Some(lo)) => {
+                // Two hex digits make one byte: hi * 16 + lo <= 255.
+                out.push(u8::try_from(hi * 16 + lo).unwrap_or(b'%'));
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).to_lowercase()
+}
+
+/// Logs each request with an id, method, path (secrets redacted, see [`loggable_path`]),
+/// status and duration (never bodies, never the query).
 async fn log_requests<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
     let id = uuid::Uuid::now_v7();
     req.extensions_mut().insert(api::RequestId(id.to_string()));
     let method = req.method().clone();
-    let path = req.uri().path().to_owned();
+    let path = loggable_path(req.uri().path());
     let start = Instant::now();
     let span = tracing::info_span!("request", request_id = %id, %method, %path);
     let res = next.call(req).instrument(span.clone()).await.map(IntoResponse::into_response);
@@ -52,6 +109,95 @@ async fn log_requests<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Re
         }
         r
     })
+}
+
+/// The policy of every response but the documentation page: no framing (clickjacking),
+/// which is all an API response needs (OWASP's advice for REST APIs).
+const FRAME_NONE: &str = "frame-ancestors 'none'";
+
+/// Is this path the API documentation (Swagger UI)?
+fn is_docs(path: &str) -> bool {
+    path == "/api/docs" || path.starts_with("/api/docs/")
+}
+
+/// The Content-Security-Policy of a Swagger UI page (poem-openapi's, which inlines its
+/// whole script bundle, its stylesheet and the spec; it loads nothing from elsewhere):
+/// scripts only those inline blocks, by hash, so an injected script cannot run on a page of
+/// the API's origin (which holds the session cookie); inline styles allowed (the UI sets
+/// `style` attributes, and styles cannot run code); images from the page itself and
+/// `data:` (the icons of the stylesheet); requests ("Try it out") to this origin only.
+fn docs_policy(html: &[u8]) -> String {
+    use base64::Engine as _;
+    let mut hashes = String::new();
+    for script in inline_scripts(html) {
+        let digest = ring::digest::digest(&ring::digest::SHA256, script);
+        hashes.push_str(" 'sha256-");
+        hashes.push_str(&base64::engine::general_purpose::STANDARD.encode(digest.as_ref()));
+        hashes.push('\'');
+    }
+    format!(
+        "default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+         font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; {FRAME_NONE}"
+    )
+}
+
+/// The contents of the inline `<script>` blocks of an HTML page (those without `src`), as
+/// the browser hashes them: from after the opening tag to the next `</script`.
+fn inline_scripts(html: &[u8]) -> Vec<&[u8]> {
+    let find = |from: usize, needle: &[u8]| {
+        html.get(from..)?
+            .windows(needle.len())
+            .position(|w| w.eq_ignore_ascii_case(needle))
+            .map(|p| p + from)
+    };
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(open) = find(at, b"<script") {
+        let Some(tag_end) = find(open, b">") else { break };
+        let Some(close) = find(tag_end + 1, b"</script") else { break };
+        let tag = html.get(open..tag_end).unwrap_or_default();
+        if !tag.windows(4).any(|w| w.eq_ignore_ascii_case(b"src=")) {
+            out.push(html.get(tag_end + 1..close).unwrap_or_default());
+        }
+        at = close + 1;
+    }
+    out
+}
+
+/// Security headers on every response, errors included (this is the outermost layer):
+/// - `X-Content-Type-Options: nosniff`: a browser never runs a JSON or text body as
+///   something else;
+/// - `Referrer-Policy: no-referrer`: pages of this server send no `Referer` at all. Nothing
+///   here needs one, and some addresses carry a secret (the calendar feed's), so the
+///   strictest value rather than `strict-origin-when-cross-origin`;
+/// - `X-Frame-Options: DENY` and CSP `frame-ancestors 'none'`: no framing (clickjacking);
+///   the documentation page gets a full policy, see [`docs_policy`].
+async fn security_headers<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let docs = is_docs(req.uri().path());
+    let mut res = match next.call(req).await {
+        Ok(r) => r.into_response(),
+        Err(e) => e.into_response(),
+    };
+    let html = res
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let policy = if docs && html {
+        // The page is built in memory once per process: reading it back costs a copy.
+        let body = res.take_body().into_bytes().await.unwrap_or_default();
+        let policy = docs_policy(&body);
+        res.set_body(Body::from_bytes(body));
+        HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"))
+    } else {
+        HeaderValue::from_static(FRAME_NONE)
+    };
+    let headers = res.headers_mut();
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(CONTENT_SECURITY_POLICY, policy);
+    Ok(res)
 }
 
 /// Largest request body accepted.
@@ -90,6 +236,7 @@ pub fn endpoint(app: CrmApp, settings: HttpSettings, search: crate::search::Sear
     let api = api::service(&app, settings, search);
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
+    let schemas = std::sync::Arc::new(api::schema::BodySchemas::from_spec(&api.spec()));
     Route::new()
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
@@ -100,11 +247,13 @@ pub fn endpoint(app: CrmApp, settings: HttpSettings, search: crate::search::Sear
             api.with(CatchPanic::new())
                 .around(api::problems)
                 .around(api::idempotency::idempotency)
+                .around(move |next, req| api::schema::conform(schemas.clone(), next, req))
                 .around(limit_body)
                 .around(api::problems),
         )
         .with(AddData::new(app))
         .around(log_requests)
+        .around(security_headers)
 }
 
 /// Serves `endpoint` on an already bound listener until `shutdown` resolves; in-flight
@@ -121,8 +270,74 @@ pub async fn serve<E>(
 where
     E: Endpoint + 'static,
 {
-    let acceptor = TcpAcceptor::from_tokio(listener)?;
+    // hyper's own error answers (request line or headers too long) leave as problems too.
+    let acceptor = crate::wire::ProblemAcceptor(TcpAcceptor::from_tokio(listener)?);
     Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(endpoint, shutdown, Some(grace))
         .await
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calendar_feed_secrets_never_reach_the_log() {
+        let secret = "crm_q7Zk3v9YbN2xLw8RtP4sHc6JmD1fGa5E0uIoXeTn";
+        assert_eq!(loggable_path(&format!("/api/v1/calendar/{secret}")), "/api/v1/calendar/[redacted]");
+        // Not a well-formed secret, or followed by more segments: redacted all the same.
+        assert_eq!(loggable_path("/api/v1/calendar/abc"), "/api/v1/calendar/[redacted]");
+        assert_eq!(
+            loggable_path("/api/v1/calendar/abc/x.ics"),
+            "/api/v1/calendar/[redacted]/[redacted]"
+        );
+        assert_eq!(loggable_path("/api/v1/calendar//abc"), "/api/v1/calendar//[redacted]");
+        // Encoded or differently cased spellings.
+        assert_eq!(loggable_path("/api/v1/%63alendar/abc"), "/api/v1/%63alendar/[redacted]");
+        assert_eq!(loggable_path("/api/v1/Calendar/abc"), "/api/v1/Calendar/[redacted]");
+        // Anything shaped like a secret of this server, wherever it is.
+        assert_eq!(loggable_path(&format!("/api/v1/contacts/{secret}")), "/api/v1/contacts/[redacted]");
+        assert_eq!(loggable_path("/api/v1/%43RM_abc"), "/api/v1/[redacted]");
+        for p in [
+            &format!("/api/v1/calendar/{secret}"),
+            &format!("/x/{secret}/y"),
+            "/api/v1/calendar/%63rm_abc",
+        ] {
+            let logged = loggable_path(p);
+            assert!(!logged.contains("crm_") && !logged.contains("abc"), "{p} logged as {logged}");
+        }
+    }
+
+    #[test]
+    fn paths_without_secrets_are_logged_as_they_are() {
+        for p in [
+            "/",
+            "/healthz",
+            "/api/v1/calendar-feeds",
+            "/api/v1/calendar-feeds/0190c2f4-6b1e-7c3a-9d2e-5f4a3b2c1d0e",
+            "/api/v1/calendar",
+            "/api/v1/calendar/",
+            "/api/v1/contacts/0190c2f4-6b1e-7c3a-9d2e-5f4a3b2c1d0e/timeline",
+            "/api/v1/search/",
+            "/api/docs/",
+            "/bad%zz/%",
+        ] {
+            assert_eq!(loggable_path(p), p);
+        }
+    }
+
+    #[test]
+    fn the_docs_policy_allows_exactly_the_inline_scripts() {
+        let html = b"<html><head><style>b{}</style><SCRIPT charset=\"UTF-8\">var a = '<script>';</script>\
+                     <script src=\"/x.js\"></script></head><body><script>\n go()\n</Script></body></html>";
+        let scripts = inline_scripts(html);
+        assert_eq!(scripts, vec![&b"var a = '<script>';"[..], &b"\n go()\n"[..]]);
+        let policy = docs_policy(html);
+        assert_eq!(policy.matches("'sha256-").count(), 2);
+        // printf %s "var a = '<script>';" | openssl dgst -sha256 -binary | base64
+        assert!(policy.contains("'sha256-ZP7XK8kTAxW82j6h/uVp3ksOh4xMFF22Clekqnj+b5o='"), "{policy}");
+        assert!(policy.starts_with("default-src 'self';") && policy.ends_with("frame-ancestors 'none'"));
+        assert!(!policy.contains("script-src 'self' 'unsafe-inline'"));
+    }
 }

@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod ical;
 pub mod scheduler;
 pub mod search;
+pub mod wire;
 
 pub use assemble::{CrmApp, OpenStoreError, open_app};
 pub use config::{Config, ConfigError, Secret};

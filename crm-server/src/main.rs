@@ -325,10 +325,19 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // First of all, before the runtime's threads: every file and directory this process
+    // creates (database, WAL, key file, search index segments) is its user's only (files
+    // 0600, directories 0700). Only the binary does this: a library must not change process
+    // state (`open_app` and `search::open` narrow their own files for hosts embedding them).
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::RWXG | rustix::fs::Mode::RWXO);
     let cli = Cli::parse();
-    match run(cli).await {
+    let result = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime.block_on(run(cli)),
+        Err(e) => Err(format!("tokio runtime: {e}")),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("crm: {e}");

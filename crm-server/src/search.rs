@@ -39,17 +39,30 @@ pub enum OpenSearchError {
     Unusable(String),
 }
 
-/// Opens the index of a data directory (`<data_dir>/search`), taking its write lock.
+/// Opens the index of a data directory (`<data_dir>/search`), taking its write lock. The
+/// data directory and the index's are made private to this user (0700) before the index
+/// writes anything, and the index's files present at open 0600.
 ///
 /// # Errors
 /// `Busy` when another process holds it.
 pub fn open(data_dir: &Path) -> Result<SearchHandle, OpenSearchError> {
     let dir = index_dir(data_dir);
-    match TantivyIndex::open(&dir) {
-        Ok(i) => Ok(SearchHandle::new(i)),
-        Err(crm_search_tantivy::OpenError::Busy(p)) => Err(OpenSearchError::Busy(p)),
-        Err(e) => Err(OpenSearchError::Unusable(e.to_string())),
+    for d in [data_dir, dir.as_path()] {
+        crate::assemble::private_dir(d).map_err(|e| OpenSearchError::Unusable(format!("{}: {e}", d.display())))?;
     }
+    let index = match TantivyIndex::open(&dir) {
+        Ok(i) => i,
+        Err(crm_search_tantivy::OpenError::Busy(p)) => return Err(OpenSearchError::Busy(p)),
+        Err(e) => return Err(OpenSearchError::Unusable(e.to_string())),
+    };
+    // Files of earlier versions, or just made by the index under a lax umask (the `crm`
+    // binary sets 0o077; a host application may not): the directory protects them anyway.
+    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        if entry.file_type().is_ok_and(|t| t.is_file()) {
+            crate::assemble::restrict(&entry.path(), 0o600);
+        }
+    }
+    Ok(SearchHandle::new(index))
 }
 
 /// The process's index and the lock that serializes its maintenance (catch-ups and

@@ -235,10 +235,10 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     ) -> Result<Contact, ServiceError> {
         let before = self.contact(actor, id).await?;
         require(actor, Capability::WriteContacts)?;
-        check_version(before.version, expected_version)?;
         let tenant = self.store.tenant(before.tenant_id).await?;
         let (kind, fields) = input.parse(tenant.settings.country)?;
         self.check_organization(before.tenant_id, fields.organization_id).await?;
+        check_version(before.version, expected_version)?;
         let mut after = before.clone();
         after.kind = kind;
         after.fields = fields;

@@ -74,8 +74,8 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     ) -> Result<Organization, ServiceError> {
         let before = self.organization(actor, id).await?;
         require(actor, Capability::WriteOrganizations)?;
-        check_version(before.version, expected_version)?;
         let f = OrganizationFields::parse(input)?;
+        check_version(before.version, expected_version)?;
         let mut after = before.clone();
         after.apply(f);
         after.version = expected_version + 1;

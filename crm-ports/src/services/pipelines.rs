@@ -81,11 +81,11 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     ) -> Result<Pipeline, ServiceError> {
         let before = self.pipeline(actor, id).await?;
         require(actor, Capability::ManagePipelines)?;
-        check_version(before.version, expected_version)?;
         let mut v = Validator::new();
         let name = v.check("name", Name::parse(name));
         let stages = v.check("", parse_stages(stages, &before.stages, || StageId::from_uuid(self.new_id())));
         v.finish()?;
+        check_version(before.version, expected_version)?;
         let (Some(name), Some(stages)) = (name, stages) else {
             return Err(ServiceError::Internal("validated input incomplete".into()));
         };

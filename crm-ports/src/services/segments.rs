@@ -137,8 +137,8 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     ) -> Result<Segment, ServiceError> {
         let before = self.segment(actor, id).await?;
         require(actor, Capability::ManageSegments)?;
-        check_version(before.version, expected_version)?;
         let (name, rule) = parse_input(input)?;
+        check_version(before.version, expected_version)?;
         let definition = match (&before.definition, rule) {
             (Definition::Static, None) => Definition::Static,
             (Definition::Dynamic(_), Some(r)) => Definition::Dynamic(r),

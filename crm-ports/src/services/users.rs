@@ -149,7 +149,6 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let tenant_id = tenant_of(actor)?;
         let before = self.store.user(tenant_id, id).await?;
         require(actor, Capability::ManageUsers)?;
-        check_version(before.version, expected_version)?;
         let mut after = before.clone();
         let mut v = Validator::new();
         if let Some(n) = &patch.display_name
@@ -163,6 +162,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             after.role = r;
         }
         v.finish()?;
+        check_version(before.version, expected_version)?;
         if let Some(t) = patch.team_id {
             self.check_team(tenant_id, t).await?;
             after.team_id = t;
@@ -240,8 +240,8 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let tenant_id = tenant_of(actor)?;
         let before = self.store.team(tenant_id, id).await?;
         require(actor, Capability::ManageUsers)?;
-        check_version(before.version, expected_version)?;
         let (name, territory) = self.check_team_input(tenant_id, input).await?;
+        check_version(before.version, expected_version)?;
         let mut after = before.clone();
         after.name = name;
         after.territory = territory;

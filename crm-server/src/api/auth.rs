@@ -79,6 +79,12 @@ pub struct MeDto {
     pub user_id: Option<Uuid>,
     /// Role: `admin`, `manager`, `sales`, `marketing`, `observer` (users only).
     pub role: Option<String>,
+    /// The user's name (users only; `GET /auth/me`).
+    pub display_name: Option<String>,
+    /// The user's login email (users only; `GET /auth/me`).
+    pub email: Option<String>,
+    /// The company's name (users only; `GET /auth/me`).
+    pub tenant_name: Option<String>,
 }
 
 impl From<&Actor> for MeDto {
@@ -89,12 +95,18 @@ impl From<&Actor> for MeDto {
                 tenant_id: Some(tenant_id.as_uuid()),
                 user_id: Some(user_id.as_uuid()),
                 role: Some(role.code().into()),
+                display_name: None,
+                email: None,
+                tenant_name: None,
             },
             _ => Self {
                 kind: a.kind_code().into(),
                 tenant_id: a.tenant_id().map(|t| t.as_uuid()),
                 user_id: None,
                 role: None,
+                display_name: None,
+                email: None,
+                tenant_name: None,
             },
         }
     }
@@ -246,10 +258,19 @@ impl AuthApi {
         Ok(Cleared::Done(self.http.cookie(req, "", 0)))
     }
 
-    /// Who is logged in.
+    /// Who is logged in: ids, role, and (users) their name, email and company.
     #[oai(path = "/me", method = "get", operation_id = "me")]
-    async fn me(&self, auth: Auth) -> Json<MeDto> {
-        Json((&auth.actor()).into())
+    async fn me(&self, auth: Auth) -> ApiResult<Json<MeDto>> {
+        let actor = auth.actor();
+        let mut me = MeDto::from(&actor);
+        if let Actor::User { user_id, .. } = actor {
+            let user = self.app.user(&actor, user_id).await?;
+            let tenant = self.app.tenant(&actor).await?;
+            me.display_name = Some(user.display_name.to_string());
+            me.email = Some(user.email.as_str().to_owned());
+            me.tenant_name = Some(tenant.name.to_string());
+        }
+        Ok(Json(me))
     }
 
     /// Change your password; every session of yours ends (API tokens stay valid).

@@ -14,6 +14,7 @@ pub mod organizations;
 pub mod pipelines;
 pub mod problem;
 pub mod reminders;
+pub mod schema;
 pub mod search;
 pub mod security;
 pub mod segments;

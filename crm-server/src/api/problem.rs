@@ -43,13 +43,14 @@ pub enum Code {
     TooManyRequests,
     TenantChoiceRequired,
     UriTooLong,
+    HeadersTooLarge,
     Unavailable,
     Internal,
 }
 
 impl Code {
     /// Every code, for the documentation and the tests.
-    pub const ALL: [Code; 25] = [
+    pub const ALL: [Code; 26] = [
         Code::MalformedRequest,
         Code::ValidationFailed,
         Code::Unauthenticated,
@@ -73,6 +74,7 @@ impl Code {
         Code::TooManyRequests,
         Code::TenantChoiceRequired,
         Code::UriTooLong,
+        Code::HeadersTooLarge,
         Code::Unavailable,
         Code::Internal,
     ];
@@ -103,6 +105,7 @@ impl Code {
             Self::TooManyRequests => (429, "too_many_requests"),
             Self::TenantChoiceRequired => (409, "tenant_choice_required"),
             Self::UriTooLong => (414, "uri_too_long"),
+            Self::HeadersTooLarge => (431, "headers_too_large"),
             Self::Unavailable => (503, "unavailable"),
             Self::Internal => (500, "internal"),
         }
@@ -263,6 +266,11 @@ impl ApiError {
                     .collect()
             }),
         }
+    }
+
+    /// The problem document as JSON text.
+    pub fn render_json(&self, lang: Lang, request_id: &str, instance: &str) -> String {
+        self.problem(lang, request_id, instance).to_json_string()
     }
 
     /// The HTTP response in a language.

@@ -1,5 +1,6 @@
 //! The `crm` command line writes into the SQLite data directory while the server runs
-//! (writes take the lock with `BEGIN IMMEDIATE` and wait with a busy timeout).
+//! (writes take the lock with `BEGIN IMMEDIATE` and wait with a busy timeout); a company
+//! it (or the operator's route) creates starts with its default pipeline.
 
 use crate::support::{PASSWORD, spawn_app, unique_email};
 use std::process::Command;
@@ -55,12 +56,68 @@ async fn command_line_writes_while_the_server_runs() {
     // The running server sees it at once: its Admin logs in through the API.
     let login = s.client.login(&email, PASSWORD).await.unwrap();
     assert_eq!(login.me.role.as_deref(), Some("admin"));
+    // The new company starts ready: its default pipeline takes an opportunity at once.
+    let admin = s.client.with_token(&login.token);
+    let pipelines = admin.list_pipelines().await.unwrap();
+    assert_eq!(pipelines.len(), 1);
+    assert_eq!(pipelines[0].name, crm_domain::pipeline::DEFAULT_PIPELINE_NAME);
+    let stages: Vec<(&str, i64)> = pipelines[0].stages.iter().map(|s| (s.name.as_str(), s.probability)).collect();
+    assert_eq!(stages, crm_domain::pipeline::DEFAULT_STAGES);
+    let deal = admin
+        .create_opportunity(&crm_sdk::models::NewOpportunity {
+            pipeline_id: pipelines[0].id,
+            title: "Première affaire".into(),
+            value_minor: 50_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!((deal.stage_id, deal.probability), (pipelines[0].stages[0].id, 10));
     // A password is never a flag.
     let refused = Command::new(env!("CARGO_BIN_EXE_crm"))
         .args(["tenant", "create", "--name", "X", "--admin-email", "x@x.fr", "--password", "secret"])
         .output()
         .unwrap();
     assert!(!refused.status.success());
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operators_route_creates_a_company_ready_to_sell() {
+    let s = spawn_app().await;
+    let operator_email = unique_email("operateur");
+    s.app.bootstrap_operator(&operator_email, PASSWORD).await.unwrap();
+    let operator = s.client.with_token(&s.client.login(&operator_email, PASSWORD).await.unwrap().token);
+    let admin_email = unique_email("admin");
+    let created = operator
+        .create_tenant(&crm_sdk::models::NewTenant {
+            name: "Prête à vendre".into(),
+            admin_email: admin_email.clone(),
+            admin_name: "Claire Duval".into(),
+            admin_password: PASSWORD.into(),
+            settings: None,
+        })
+        .await
+        .unwrap();
+    let admin = s.client.with_token(&s.client.login(&admin_email, PASSWORD).await.unwrap().token);
+    assert_eq!(admin.tenant().await.unwrap().id, created.tenant.id);
+    let pipelines = admin.list_pipelines().await.unwrap();
+    assert_eq!(pipelines.len(), 1);
+    assert_eq!(pipelines[0].name, "Pipeline commercial");
+    assert_eq!(
+        pipelines[0].stages.iter().map(|s| s.probability).collect::<Vec<_>>(),
+        [10, 25, 50, 75, 90]
+    );
+    let deal = admin
+        .create_opportunity(&crm_sdk::models::NewOpportunity {
+            pipeline_id: pipelines[0].id,
+            title: "Première affaire".into(),
+            value_minor: 50_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(deal.stage_id, pipelines[0].stages[0].id);
     s.stop().await;
 }
 

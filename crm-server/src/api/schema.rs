@@ -1,0 +1,374 @@
+//! The API keeps to its own schema: every JSON request body is checked against the
+//! operation's request schema in the OpenAPI document before the handler (and so before
+//! any precondition) runs, naming each field at fault — an unknown field, a missing one,
+//! a value of the wrong type (the framework alone would read `false` or `12` as the text
+//! `"false"` or `"12"`), an unknown enum value, a malformed uuid or date — as one 422
+//! problem. Query strings must decode to UTF-8, and request lines stay within
+//! [`MAX_URI_BYTES`] (414).
+//!
+//! The checker is ours rather than a JSON-Schema crate's: it reads the small OpenAPI 3.0
+//! dialect poem-openapi writes (`$ref`, `allOf`, `type`, `properties`, `required`,
+//! `items`, `enum`, `format`, length and range bounds) and answers in the API's own
+//! violation codes, which a general validator's error kinds would have to be mapped to.
+
+use super::problem::{ApiError, Code};
+use crm_domain::error::Validator;
+use crm_domain::{ValidationError, ViolationKind};
+use poem::{Endpoint, IntoResponse, Request, Response};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+/// Longest request line (path and query) accepted; longer ones get a 414 problem.
+pub const MAX_URI_BYTES: usize = 16 * 1024;
+/// Deepest nesting the checker follows.
+const MAX_DEPTH: usize = 32;
+
+/// The request body schema of each operation, read from the OpenAPI document.
+#[derive(Debug, Default)]
+pub struct BodySchemas {
+    routes: Vec<Route>,
+    schemas: Map<String, Value>,
+}
+
+#[derive(Debug)]
+struct Route {
+    method: String,
+    segments: Vec<Option<String>>,
+    schema: Value,
+}
+
+impl BodySchemas {
+    /// Reads the operations of an OpenAPI document (as poem-openapi writes it).
+    pub fn from_spec(spec: &str) -> Self {
+        let Ok(doc) = serde_json::from_str::<Value>(spec) else {
+            return Self::default();
+        };
+        let schemas = doc
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let mut routes = Vec::new();
+        for (path, ops) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
+            for (method, op) in ops.as_object().into_iter().flatten() {
+                let Some(content) = op.pointer("/requestBody/content").and_then(Value::as_object) else {
+                    continue;
+                };
+                let Some(schema) = content
+                    .iter()
+                    .find(|(ct, _)| ct.starts_with("application/json"))
+                    .and_then(|(_, c)| c.get("schema"))
+                else {
+                    continue;
+                };
+                let segments = path
+                    .split('/')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| (!s.starts_with('{')).then(|| s.to_owned()))
+                    .collect();
+                routes.push(Route {
+                    method: method.to_ascii_uppercase(),
+                    segments,
+                    schema: schema.clone(),
+                });
+            }
+        }
+        // Literal segments win over parameters (`/contacts/merge` before `/contacts/{id}`).
+        routes.sort_by_key(|r| std::cmp::Reverse(r.segments.iter().filter(|s| s.is_some()).count()));
+        Self { routes, schemas }
+    }
+
+    fn schema_for(&self, method: &str, path: &str) -> Option<&Value> {
+        let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        self.routes
+            .iter()
+            .find(|r| {
+                r.method == method
+                    && r.segments.len() == parts.len()
+                    && r.segments.iter().zip(&parts).all(|(s, p)| s.as_deref().is_none_or(|lit| lit == *p))
+            })
+            .map(|r| &r.schema)
+    }
+
+    /// The fields at fault in `body` for an operation (empty when it conforms or when the
+    /// operation takes no JSON body).
+    pub fn check(&self, method: &str, path: &str, body: &Value) -> Vec<(String, ViolationKind)> {
+        let mut errors = Vec::new();
+        if let Some(schema) = self.schema_for(method, path) {
+            self.walk(schema, body, "", &mut errors, 0);
+        }
+        errors
+    }
+
+    fn resolve<'a>(&'a self, schema: &'a Value) -> &'a Value {
+        match schema.get("$ref").and_then(Value::as_str) {
+            Some(r) => r
+                .strip_prefix("#/components/schemas/")
+                .and_then(|name| self.schemas.get(name))
+                .unwrap_or(&Value::Null),
+            None => schema,
+        }
+    }
+
+    fn walk(&self, schema: &Value, value: &Value, path: &str, errors: &mut Vec<(String, ViolationKind)>, depth: usize) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        let schema = self.resolve(schema);
+        if let Some(all) = schema.get("allOf").and_then(Value::as_array) {
+            for s in all {
+                self.walk(s, value, path, errors, depth + 1);
+            }
+        }
+        let before = errors.len();
+        match schema.get("type").and_then(Value::as_str) {
+            Some("object") => self.object(schema, value, path, errors, depth),
+            Some("array") => match value.as_array() {
+                Some(items) => {
+                    if let Some(item) = schema.get("items") {
+                        for (i, v) in items.iter().enumerate() {
+                            self.walk(item, v, &join(path, &i.to_string()), errors, depth + 1);
+                        }
+                    }
+                    bound(schema, "maxItems", "minItems", items.len(), path, errors);
+                }
+                None => errors.push((path.to_owned(), ViolationKind::WrongType)),
+            },
+            Some("string") => match value.as_str() {
+                Some(s) => {
+                    if !format_ok(schema.get("format").and_then(Value::as_str), s) {
+                        errors.push((path.to_owned(), ViolationKind::Malformed));
+                    }
+                    bound(schema, "maxLength", "minLength", s.chars().count(), path, errors);
+                }
+                None => errors.push((path.to_owned(), ViolationKind::WrongType)),
+            },
+            Some("integer") => match value.as_i64().map(i128::from).or_else(|| value.as_u64().map(i128::from)) {
+                Some(n) => range(schema, n as f64, path, errors),
+                // A whole number beyond 64 bits is a value out of range, not of the wrong type.
+                None => match value.as_f64() {
+                    Some(f) if f.fract() == 0.0 => errors.push((
+                        path.to_owned(),
+                        if f < 0.0 {
+                            ViolationKind::TooSmall
+                        } else {
+                            ViolationKind::TooLarge
+                        },
+                    )),
+                    _ => errors.push((path.to_owned(), ViolationKind::WrongType)),
+                },
+            },
+            Some("number") => match value.as_f64() {
+                Some(n) => range(schema, n, path, errors),
+                None => errors.push((path.to_owned(), ViolationKind::WrongType)),
+            },
+            Some("boolean") if !value.is_boolean() => errors.push((path.to_owned(), ViolationKind::WrongType)),
+            _ => {}
+        }
+        if errors.len() == before
+            && let Some(allowed) = schema.get("enum").and_then(Value::as_array)
+            && !allowed.contains(value)
+        {
+            errors.push((path.to_owned(), ViolationKind::Unknown));
+        }
+    }
+
+    fn object(&self, schema: &Value, value: &Value, path: &str, errors: &mut Vec<(String, ViolationKind)>, depth: usize) {
+        let Some(obj) = value.as_object() else {
+            errors.push((path.to_owned(), ViolationKind::WrongType));
+            return;
+        };
+        let props = schema.get("properties").and_then(Value::as_object);
+        for name in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+            if let Some(name) = name.as_str()
+                && obj.get(name).is_none_or(Value::is_null)
+            {
+                errors.push((join(path, name), ViolationKind::Required));
+            }
+        }
+        let open = schema.get("additionalProperties").is_some_and(|a| a != &Value::Bool(false));
+        for (name, v) in obj {
+            match props.and_then(|p| p.get(name)) {
+                // An absent optional value may be written `null`.
+                Some(_) if v.is_null() => {}
+                Some(s) => self.walk(s, v, &join(path, name), errors, depth + 1),
+                None if props.is_some() && !open => errors.push((join(path, name), ViolationKind::UnknownField)),
+                None => {}
+            }
+        }
+    }
+}
+
+fn join(path: &str, part: &str) -> String {
+    if path.is_empty() {
+        part.to_owned()
+    } else {
+        format!("{path}.{part}")
+    }
+}
+
+fn bound(schema: &Value, max: &str, min: &str, n: usize, path: &str, errors: &mut Vec<(String, ViolationKind)>) {
+    let n = n as u64;
+    if schema.get(max).and_then(Value::as_u64).is_some_and(|m| n > m) {
+        errors.push((path.to_owned(), ViolationKind::TooLong));
+    } else if schema.get(min).and_then(Value::as_u64).is_some_and(|m| n < m) {
+        errors.push((path.to_owned(), ViolationKind::TooSmall));
+    }
+}
+
+fn range(schema: &Value, n: f64, path: &str, errors: &mut Vec<(String, ViolationKind)>) {
+    if schema.get("maximum").and_then(Value::as_f64).is_some_and(|m| n > m) {
+        errors.push((path.to_owned(), ViolationKind::TooLarge));
+    } else if schema.get("minimum").and_then(Value::as_f64).is_some_and(|m| n < m) {
+        errors.push((path.to_owned(), ViolationKind::TooSmall));
+    }
+}
+
+fn format_ok(format: Option<&str>, s: &str) -> bool {
+    match format {
+        Some("uuid") => uuid::Uuid::parse_str(s).is_ok(),
+        Some("date-time") => chrono::DateTime::parse_from_rfc3339(s).is_ok(),
+        Some("date") => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok(),
+        _ => true,
+    }
+}
+
+/// The name of the first query parameter whose value does not decode to UTF-8.
+pub fn bad_query_param(query: &str) -> Option<String> {
+    fn decode(raw: &str) -> Option<Vec<u8>> {
+        let b = raw.as_bytes();
+        let mut out = Vec::with_capacity(b.len());
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'%' => {
+                    let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+                    out.push(u8::from_str_radix(hex, 16).ok()?);
+                    i += 3;
+                }
+                b'+' => {
+                    out.push(b' ');
+                    i += 1;
+                }
+                c => {
+                    out.push(c);
+                    i += 1;
+                }
+            }
+        }
+        Some(out)
+    }
+    query.split('&').filter(|p| !p.is_empty()).find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let key_ok = decode(k).is_some_and(|b| String::from_utf8(b).is_ok());
+        let value_ok = decode(v).is_some_and(|b| String::from_utf8(b).is_ok());
+        (!key_ok || !value_ok).then(|| {
+            decode(k)
+                .and_then(|b| String::from_utf8(b).ok())
+                .unwrap_or_else(|| "query".to_owned())
+        })
+    })
+}
+
+/// Checks request lines, query strings and JSON bodies before anything else reads them.
+pub async fn conform<E: Endpoint>(schemas: Arc<BodySchemas>, next: E, mut req: Request) -> poem::Result<Response> {
+    let uri_len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if uri_len > MAX_URI_BYTES {
+        return Err(ApiError::new(Code::UriTooLong).into());
+    }
+    if let Some(name) = req.uri().query().and_then(bad_query_param) {
+        return Err(ApiError::from(ValidationError::field(name, ViolationKind::Malformed)).into());
+    }
+    let is_json = req
+        .header("content-type")
+        .is_some_and(|c| c.trim_start().to_ascii_lowercase().starts_with("application/json"));
+    if is_json {
+        let bytes = req.take_body().into_bytes().await?;
+        if let Ok(value) = serde_json::from_slice::<Value>(&bytes) {
+            let mut v = Validator::new();
+            for (f, k) in schemas.check(req.method().as_str(), req.uri().path(), &value) {
+                v.push(f, k);
+            }
+            v.finish().map_err(ApiError::from)?;
+        }
+        req.set_body(bytes);
+    }
+    next.call(req).await.map(IntoResponse::into_response)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn schemas() -> BodySchemas {
+        let spec = json!({
+            "paths": {
+                "/api/v1/things/{id}": {"put": {"requestBody": {"content": {"application/json; charset=utf-8": {"schema": {"$ref": "#/components/schemas/Thing"}}}}}},
+                "/api/v1/things/merge": {"put": {"requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"ids": {"type": "array", "items": {"type": "string", "format": "uuid"}}}}}}}}}
+            },
+            "components": {"schemas": {
+                "Thing": {"type": "object", "required": ["name", "n"], "properties": {
+                    "name": {"type": "string", "maxLength": 5},
+                    "n": {"type": "integer", "minimum": 0},
+                    "on": {"type": "boolean"},
+                    "kind": {"type": "string", "enum": ["a", "b"]},
+                    "at": {"type": "string", "format": "date-time"},
+                    "address": {"allOf": [{"$ref": "#/components/schemas/Address"}, {"description": "x"}]},
+                    "rule": {"description": "any JSON"}
+                }},
+                "Address": {"type": "object", "properties": {"city": {"type": "string"}}}
+            }}
+        });
+        BodySchemas::from_spec(&spec.to_string())
+    }
+
+    fn check(path: &str, body: Value) -> Vec<(String, &'static str)> {
+        let mut v: Vec<_> = schemas()
+            .check("PUT", path, &body)
+            .into_iter()
+            .map(|(f, k)| (f, k.code()))
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn names_every_field_at_fault() {
+        assert!(check("/api/v1/things/1", json!({"name": "abc", "n": 1, "rule": {"x": [1]}, "on": null})).is_empty());
+        assert_eq!(
+            check(
+                "/api/v1/things/1",
+                json!({"name": false, "nom": 1, "on": "yes", "kind": "c", "at": "hier", "address": {"ville": "Lyon"}})
+            ),
+            vec![
+                ("address.ville".to_owned(), "unknown_field"),
+                ("at".to_owned(), "malformed"),
+                ("kind".to_owned(), "unknown"),
+                ("n".to_owned(), "required"),
+                ("name".to_owned(), "wrong_type"),
+                ("nom".to_owned(), "unknown_field"),
+                ("on".to_owned(), "wrong_type"),
+            ]
+        );
+        assert_eq!(
+            check("/api/v1/things/1", json!({"name": "abcdef", "n": -1})),
+            vec![("n".to_owned(), "too_small"), ("name".to_owned(), "too_long")]
+        );
+        assert_eq!(
+            check("/api/v1/things/merge", json!({"ids": ["x"]})),
+            vec![("ids.0".to_owned(), "malformed")]
+        );
+        assert!(check("/api/v1/other", json!({"anything": 1})).is_empty());
+        assert_eq!(check("/api/v1/things/1", json!([1])), vec![(String::new(), "wrong_type")]);
+    }
+
+    #[test]
+    fn query_strings_decode_to_utf8() {
+        assert_eq!(bad_query_param("q=%C3%A9t%C3%A9&limit=5"), None);
+        assert_eq!(bad_query_param("q=ok&tag=%FF%FE"), Some("tag".to_owned()));
+        assert_eq!(bad_query_param("q=%E9"), Some("q".to_owned()));
+        assert_eq!(bad_query_param("q=%zz"), Some("q".to_owned()));
+    }
+}
