@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Fuzzes the running API with schemathesis (from PyPI) as a logged-in Admin: no 5xx, and
-# every response must match /api/openapi.json. Usage: scripts/schemathesis.sh [seconds]
+# Fuzzes the running API with schemathesis (from PyPI) as a logged-in Admin: no 5xx, every
+# response must match /api/openapi.json, data that violates the schema must be refused
+# (negative_data_rejection) and every authenticated operation must refuse a request
+# without credentials (ignored_auth). Positive and negative examples, a fixed seed and a
+# stated number of examples per operation (CRM_FUZZ_SEED, CRM_FUZZ_EXAMPLES), so a run can
+# be replayed. Usage: scripts/schemathesis.sh [seconds]
 # Further arguments go to schemathesis (e.g. --include-operation-id search).
 # Needs: pip install schemathesis. Starts its own server on a throwaway data directory and
 # runs schemathesis from it: nothing is written inside the checkout (besides target/).
@@ -31,7 +35,8 @@ mkdir "$DATA/fuzz"
     export HYPOTHESIS_STORAGE_DIRECTORY="$DATA/fuzz/.hypothesis"
     schemathesis run "http://127.0.0.1:$PORT/api/openapi.json" --url "http://127.0.0.1:$PORT" \
         -H "Authorization: Bearer $TOKEN" \
-        --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
+        --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance,negative_data_rejection,ignored_auth \
+        --mode all --seed "${CRM_FUZZ_SEED:-2026}" --max-examples "${CRM_FUZZ_EXAMPLES:-25}" \
         --exclude-operation-id logout --exclude-operation-id change_password --exclude-operation-id set_user_password \
         --exclude-operation-id update_user --exclude-operation-id revoke_token --exclude-operation-id login \
         --exclude-operation-id event_stream \

@@ -188,6 +188,9 @@ pub enum RuleError {
     /// Winning needs the last stage.
     #[error("an opportunity can be won only from the last stage")]
     NotAtLastStage,
+    /// There is no next stage: win or lose it.
+    #[error("the opportunity is at the last stage")]
+    AtLastStage,
     /// Reopening needs a closed opportunity.
     #[error("the opportunity is not closed")]
     NotClosed,
@@ -305,6 +308,17 @@ impl Opportunity {
         self.probability_overridden = false;
         self.updated_at = now;
         Ok(())
+    }
+
+    /// Moves to the next stage of the pipeline.
+    ///
+    /// # Errors
+    /// `Closed`, `AtLastStage` (win or lose it instead).
+    pub fn advance(&mut self, pipeline: &Pipeline, now: DateTime<Utc>, by: Option<UserId>) -> Result<(), RuleError> {
+        self.ensure_open()?;
+        let current = pipeline.position(self.stage_id).unwrap_or(0);
+        let next = pipeline.stages.get(current + 1).ok_or(RuleError::AtLastStage)?.id;
+        self.move_to_stage(pipeline, next, now, by)
     }
 
     /// Closes as won, from the last stage only; probability becomes 100.

@@ -71,6 +71,8 @@ pub enum ErrorCode {
     AlreadyAtStage,
     /// 422.
     NotAtLastStage,
+    /// 422: no next stage (advance).
+    AtLastStage,
     /// 409.
     NotClosed,
     /// 409.
@@ -113,6 +115,7 @@ impl ErrorCode {
             "stage_skipped" => Self::StageSkipped,
             "already_at_stage" => Self::AlreadyAtStage,
             "not_at_last_stage" => Self::NotAtLastStage,
+            "at_last_stage" => Self::AtLastStage,
             "not_closed" => Self::NotClosed,
             "in_use" => Self::InUse,
             "idempotency_key_reused" => Self::IdempotencyKeyReused,

@@ -379,6 +379,15 @@ pub struct StageChange {
     pub from: Option<Uuid>,
     /// To.
     pub to: Uuid,
+    /// Name of the stage left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_name: Option<String>,
+    /// Name of the stage entered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_name: Option<String>,
+    /// Who moved it (name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_name: Option<String>,
     /// When.
     pub at: DateTime<Utc>,
     /// Who.
@@ -404,6 +413,18 @@ pub struct Opportunity {
     pub pipeline_id: Uuid,
     /// Stage.
     pub stage_id: Uuid,
+    /// The stage's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage_name: Option<String>,
+    /// The pipeline's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline_name: Option<String>,
+    /// The owner's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_name: Option<String>,
+    /// The organization's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_name: Option<String>,
     /// Probability, percent.
     pub probability: i64,
     /// Set by hand.
@@ -486,6 +507,9 @@ pub struct ForecastLine {
     pub period_start: Option<NaiveDate>,
     /// `all`, `owner`, `team`, `pipeline`.
     pub group: String,
+    /// The group's name (owner, team or pipeline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
     /// Group id.
     pub group_id: Option<Uuid>,
     /// Currency.
@@ -503,6 +527,12 @@ pub struct ForecastLine {
 pub struct Change {
     /// Field.
     pub field: String,
+    /// For an id field: the name before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_name: Option<String>,
+    /// The name after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_name: Option<String>,
     /// Before.
     pub before: Option<Value>,
     /// After.
@@ -520,6 +550,9 @@ pub struct Event {
     pub actor_kind: String,
     /// Actor.
     pub actor_id: Option<Uuid>,
+    /// The acting user's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_name: Option<String>,
     /// Entity type.
     pub entity_type: String,
     /// Entity.
@@ -597,6 +630,9 @@ pub struct LinkRef {
     pub entity_type: String,
     /// Id.
     pub entity_id: Uuid,
+    /// The record's name (read only; absent when not visible).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// An activity (task, meeting, call, email, note).
@@ -614,6 +650,9 @@ pub struct Activity {
     pub links: Vec<LinkRef>,
     /// Assignee.
     pub assignee_id: Uuid,
+    /// The assignee's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee_name: Option<String>,
     /// Creator.
     pub created_by: Option<Uuid>,
     /// Due (tasks).

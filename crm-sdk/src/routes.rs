@@ -586,6 +586,21 @@ impl Client {
         .await
     }
 
+    /// Moves to the next stage.
+    ///
+    /// # Errors
+    /// `AtLastStage`, `OpportunityClosed`, `PreconditionFailed`.
+    pub async fn advance_opportunity(&self, id: Uuid, version: i64) -> Result<Opportunity> {
+        self.send::<(), _>(
+            Method::POST,
+            &format!("/api/v1/opportunities/{id}/advance"),
+            &[],
+            None,
+            Some(version),
+        )
+        .await
+    }
+
     /// Closes as won.
     ///
     /// # Errors

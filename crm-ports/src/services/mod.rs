@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod contacts;
 pub mod duplicates;
 pub mod forecast;
+pub mod names;
 pub mod opportunities;
 pub mod organizations;
 pub mod pipelines;

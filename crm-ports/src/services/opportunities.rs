@@ -182,6 +182,23 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         .await
     }
 
+    /// Moves to the next stage.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `Conflict`, `Rule(AtLastStage | Closed)`.
+    pub async fn advance_opportunity(&self, actor: &Actor, id: OpportunityId, expected_version: i64) -> Result<Opportunity, ServiceError> {
+        let by = actor.user_id();
+        self.change_opportunity(
+            actor,
+            id,
+            expected_version,
+            Capability::WriteOpportunities,
+            "stage_moved",
+            |o, p, now| o.advance(p, now, by),
+        )
+        .await
+    }
+
     /// Closes as won (from the last stage).
     ///
     /// # Errors

@@ -4,6 +4,7 @@
 use super::ApiTags;
 use super::common::{NoContent, etag, if_match};
 use super::history::EventDto;
+use super::naming::{Namer, name_activity, name_event};
 use super::problem::{ApiError, ApiResult};
 use super::security::Auth;
 use crate::assemble::CrmApp;
@@ -27,6 +28,19 @@ pub struct LinkDto {
     pub entity_id: Uuid,
 }
 
+/// A record an activity concerns, with its name when the reader may see it.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct LinkNamedDto {
+    /// `contact`, `organization` or `opportunity`.
+    pub entity_type: String,
+    /// Its id.
+    pub entity_id: Uuid,
+    /// The contact's name, the organization's name or the opportunity's title (absent
+    /// when the reader may not see the record).
+    pub name: Option<String>,
+}
+
 /// An activity.
 #[derive(Debug, Clone, Object)]
 #[oai(skip_serializing_if_is_none)]
@@ -40,9 +54,11 @@ pub struct ActivityDto {
     /// Body: call notes, email text, note content.
     pub body: Option<String>,
     /// Records concerned.
-    pub links: Vec<LinkDto>,
+    pub links: Vec<LinkNamedDto>,
     /// Who must do it / holds it.
     pub assignee_id: Uuid,
+    /// The assignee's name.
+    pub assignee_name: Option<String>,
     /// Who created it.
     pub created_by: Option<Uuid>,
     /// Due time (tasks).
@@ -86,12 +102,14 @@ impl From<&Activity> for ActivityDto {
             links: f
                 .links
                 .iter()
-                .map(|l| LinkDto {
+                .map(|l| LinkNamedDto {
                     entity_type: l.entity_type.code().into(),
                     entity_id: l.entity_id,
+                    name: None,
                 })
                 .collect(),
             assignee_id: f.assignee_id.as_uuid(),
+            assignee_name: None,
             created_by: a.created_by.map(|u| u.as_uuid()),
             due_at: f.due_at,
             priority: f.priority.code().into(),
@@ -313,8 +331,41 @@ impl ActivitiesApi {
                 limit.unwrap_or(50),
             )
             .await?;
-        Ok(Json(t.iter().map(TimelineEntryDto::from).collect()))
+        let mut entries: Vec<TimelineEntryDto> = t.iter().map(TimelineEntryDto::from).collect();
+        let mut namer = Namer::default();
+        for e in &entries {
+            if let Some(a) = &e.activity {
+                namer.activity(a);
+            }
+            if let Some(ev) = &e.event {
+                namer.event(ev);
+            }
+        }
+        let names = namer.lookup(&self.app, &auth.actor()).await?;
+        for e in &mut entries {
+            if let Some(a) = &mut e.activity {
+                name_activity(a, &names);
+            }
+            if let Some(ev) = &mut e.event {
+                name_event(ev, &names);
+            }
+        }
+        Ok(Json(entries))
     }
+}
+
+/// Activity DTOs with the names of their records and assignees.
+async fn named(app: &CrmApp, actor: &crm_domain::Actor, items: &[Activity]) -> ApiResult<Vec<ActivityDto>> {
+    let mut dtos: Vec<ActivityDto> = items.iter().map(ActivityDto::from).collect();
+    let mut namer = Namer::default();
+    for d in &dtos {
+        namer.activity(d);
+    }
+    let names = namer.lookup(app, actor).await?;
+    for d in &mut dtos {
+        name_activity(d, &names);
+    }
+    Ok(dtos)
 }
 
 #[OpenApi(tag = "ApiTags::Activities")]
@@ -349,9 +400,13 @@ impl ActivitiesApi {
     /// Read an activity.
     #[oai(path = "/api/v1/activities/:id", method = "get", operation_id = "get_activity")]
     async fn get(&self, auth: Auth, id: Path<Uuid>) -> ApiResult<ActivityResponse> {
-        Ok(ActivityResponse::ok(
-            &self.app.activity(&auth.actor(), ActivityId::from_uuid(id.0)).await?,
-        ))
+        let actor = auth.actor();
+        let a = self.app.activity(&actor, ActivityId::from_uuid(id.0)).await?;
+        let dto = named(&self.app, &actor, std::slice::from_ref(&a))
+            .await?
+            .pop()
+            .unwrap_or_else(|| (&a).into());
+        Ok(ActivityResponse::Ok(Json(dto), etag(a.version)))
     }
 
     /// Replace an activity's fields (its kind stays).
@@ -418,7 +473,13 @@ impl ActivitiesApi {
     /// `team=true`, a Manager sees their teams' tasks and an Admin everyone's.
     #[oai(path = "/api/v1/todo", method = "get", operation_id = "todo")]
     async fn todo(&self, auth: Auth, team: Query<Option<bool>>) -> ApiResult<Json<TodoDto>> {
-        Ok(Json((&self.app.todo(&auth.actor(), team.0.unwrap_or(false)).await?).into()))
+        let actor = auth.actor();
+        let t = self.app.todo(&actor, team.0.unwrap_or(false)).await?;
+        Ok(Json(TodoDto {
+            overdue: named(&self.app, &actor, &t.overdue).await?,
+            today: named(&self.app, &actor, &t.today).await?,
+            upcoming: named(&self.app, &actor, &t.upcoming).await?,
+        }))
     }
 
     /// A contact's timeline: activities and changes, newest first.
@@ -499,16 +560,17 @@ impl DashboardApi {
     /// seven days' meetings, later tasks, and the number of unread notifications.
     #[oai(path = "/api/v1/dashboard", method = "get", operation_id = "dashboard")]
     async fn dashboard(&self, auth: Auth) -> ApiResult<Json<DashboardDto>> {
-        let d = self.app.dashboard(&auth.actor()).await?;
+        let actor = auth.actor();
+        let d = self.app.dashboard(&actor).await?;
+        let mut sections = Vec::with_capacity(d.sections.len());
+        for s in &d.sections {
+            sections.push(DashboardSectionDto {
+                name: s.name.into(),
+                items: named(&self.app, &actor, &s.items).await?,
+            });
+        }
         Ok(Json(DashboardDto {
-            sections: d
-                .sections
-                .iter()
-                .map(|s| DashboardSectionDto {
-                    name: s.name.into(),
-                    items: s.items.iter().map(ActivityDto::from).collect(),
-                })
-                .collect(),
+            sections,
             unread_notifications: i64::try_from(d.unread_notifications).unwrap_or(i64::MAX),
         }))
     }

@@ -349,6 +349,6 @@ impl ContactsApi {
             .app
             .history_of(&auth.actor(), EntityType::Contact, id.0, limit.0.unwrap_or(100))
             .await?;
-        Ok(Json(events.iter().map(EventDto::from).collect()))
+        Ok(Json(super::naming::named_events(&self.app, &auth.actor(), &events).await?))
     }
 }

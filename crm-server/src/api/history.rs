@@ -23,6 +23,10 @@ pub struct ChangeDto {
     pub before: Option<serde_json::Value>,
     /// Value after.
     pub after: Option<serde_json::Value>,
+    /// For a field holding an id (a stage, a user, an organization...): the name before.
+    pub before_name: Option<String>,
+    /// The name after.
+    pub after_name: Option<String>,
 }
 
 /// One event of the log.
@@ -37,6 +41,8 @@ pub struct EventDto {
     pub actor_kind: String,
     /// The acting user.
     pub actor_id: Option<Uuid>,
+    /// Their name.
+    pub actor_name: Option<String>,
     /// `contact`, `opportunity`...
     pub entity_type: String,
     /// Which record.
@@ -54,6 +60,7 @@ impl From<&EventRecord> for EventDto {
             at: e.at,
             actor_kind: e.actor_kind.clone(),
             actor_id: e.actor_id.map(|u| u.as_uuid()),
+            actor_name: None,
             entity_type: e.entity_type.code().to_owned(),
             entity_id: e.entity_id,
             kind: e.kind.clone(),
@@ -64,6 +71,8 @@ impl From<&EventRecord> for EventDto {
                     field: c.field.clone(),
                     before: c.before.clone(),
                     after: c.after.clone(),
+                    before_name: None,
+                    after_name: None,
                 })
                 .collect(),
         }
@@ -104,6 +113,6 @@ impl AuditApi {
             None => HistoryQuery::Period { from: from.0, to: to.0 },
         };
         let events = self.app.history(&auth.actor(), &q, limit.0.unwrap_or(100)).await?;
-        Ok(Json(events.iter().map(EventDto::from).collect()))
+        Ok(Json(super::naming::named_events(&self.app, &auth.actor(), &events).await?))
     }
 }

@@ -9,6 +9,7 @@ pub mod contacts;
 pub mod duplicates;
 pub mod history;
 pub mod idempotency;
+pub mod naming;
 pub mod opportunities;
 pub mod organizations;
 pub mod pipelines;

@@ -3,6 +3,7 @@
 use super::ApiTags;
 use super::common::{NoContent, Order, Sort, etag, if_match, page};
 use super::history::EventDto;
+use super::naming::{Namer, name_forecast, name_opportunity};
 use super::problem::{ApiError, ApiResult};
 use super::security::Auth;
 use crate::assemble::CrmApp;
@@ -23,12 +24,18 @@ use uuid::Uuid;
 pub struct StageChangeDto {
     /// Stage left (absent at creation).
     pub from: Option<Uuid>,
+    /// Name of the stage left.
+    pub from_name: Option<String>,
     /// Stage entered.
     pub to: Uuid,
+    /// Name of the stage entered.
+    pub to_name: Option<String>,
     /// When.
     pub at: DateTime<Utc>,
     /// Who.
     pub by: Option<Uuid>,
+    /// Their name.
+    pub by_name: Option<String>,
 }
 
 /// An opportunity.
@@ -47,10 +54,16 @@ pub struct OpportunityDto {
     pub contact_ids: Vec<Uuid>,
     /// Organization.
     pub organization_id: Option<Uuid>,
+    /// The organization's name.
+    pub organization_name: Option<String>,
     /// Pipeline.
     pub pipeline_id: Uuid,
+    /// The pipeline's name.
+    pub pipeline_name: Option<String>,
     /// Current stage.
     pub stage_id: Uuid,
+    /// The stage's name.
+    pub stage_name: Option<String>,
     /// Probability, whole percent.
     pub probability: i64,
     /// Whether the probability was set by hand.
@@ -59,6 +72,8 @@ pub struct OpportunityDto {
     pub expected_close: Option<NaiveDate>,
     /// Owner.
     pub owner_id: Uuid,
+    /// The owner's name.
+    pub owner_name: Option<String>,
     /// `open`, `won` or `lost`.
     pub status: String,
     /// Why it was lost.
@@ -84,12 +99,16 @@ impl From<&Opportunity> for OpportunityDto {
             currency: o.fields.value.currency().as_str().to_owned(),
             contact_ids: o.fields.contact_ids.iter().map(|c| c.as_uuid()).collect(),
             organization_id: o.fields.organization_id.map(|x| x.as_uuid()),
+            organization_name: None,
             pipeline_id: o.pipeline_id.as_uuid(),
+            pipeline_name: None,
             stage_id: o.stage_id.as_uuid(),
+            stage_name: None,
             probability: i64::from(o.probability.percent()),
             probability_overridden: o.probability_overridden,
             expected_close: o.fields.expected_close,
             owner_id: o.owner_id.as_uuid(),
+            owner_name: None,
             status: o.status.code().to_owned(),
             lost_reason: match &o.status {
                 Status::Lost { reason } => Some(reason.to_string()),
@@ -101,9 +120,12 @@ impl From<&Opportunity> for OpportunityDto {
                 .iter()
                 .map(|h| StageChangeDto {
                     from: h.from.map(|s| s.as_uuid()),
+                    from_name: None,
                     to: h.to.as_uuid(),
+                    to_name: None,
                     at: h.at,
                     by: h.by.map(|u| u.as_uuid()),
+                    by_name: None,
                 })
                 .collect(),
             version: o.version,
@@ -285,6 +307,8 @@ pub struct ForecastLine {
     pub group: String,
     /// The owner, team or pipeline (absent for `all`, or for owners in no team).
     pub group_id: Option<Uuid>,
+    /// Its name.
+    pub group_name: Option<String>,
     /// Currency (never mixed).
     pub currency: String,
     /// Number of open opportunities.
@@ -348,7 +372,7 @@ impl OpportunitiesApi {
             .list_opportunities(&auth.actor(), &f, &page(sort.0, order.0, cursor.0, limit.0))
             .await?;
         Ok(Json(OpportunityPage {
-            items: p.items.iter().map(OpportunityDto::from).collect(),
+            items: named(&self.app, &auth.actor(), &p.items).await?,
             next_cursor: p.next_cursor,
         }))
     }
@@ -386,9 +410,13 @@ impl OpportunitiesApi {
     /// Read an opportunity.
     #[oai(path = "/api/v1/opportunities/:id", method = "get", operation_id = "get_opportunity")]
     async fn get(&self, auth: Auth, id: Path<Uuid>) -> ApiResult<OpportunityResponse> {
-        Ok(OpportunityResponse::ok(
-            &self.app.opportunity(&auth.actor(), OpportunityId::from_uuid(id.0)).await?,
-        ))
+        let actor = auth.actor();
+        let o = self.app.opportunity(&actor, OpportunityId::from_uuid(id.0)).await?;
+        let dto = named(&self.app, &actor, std::slice::from_ref(&o))
+            .await?
+            .pop()
+            .unwrap_or_else(|| (&o).into());
+        Ok(OpportunityResponse::Ok(Json(dto), etag(o.version)))
     }
 
     /// Replace the editable fields (refused once won or lost).
@@ -450,6 +478,23 @@ impl OpportunitiesApi {
                 v,
                 StageId::from_uuid(body.0.stage_id),
             )
+            .await?;
+        Ok(OpportunityResponse::ok(&o))
+    }
+
+    /// Move to the next stage of the pipeline (at the last stage: 422 `at_last_stage`, win
+    /// or lose it instead).
+    #[oai(path = "/api/v1/opportunities/:id/advance", method = "post", operation_id = "advance_opportunity")]
+    async fn advance(
+        &self,
+        auth: Auth,
+        id: Path<Uuid>,
+        #[oai(name = "If-Match")] if_match_h: Header<Option<String>>,
+    ) -> ApiResult<OpportunityResponse> {
+        let v = if_match(if_match_h.0.as_deref())?;
+        let o = self
+            .app
+            .advance_opportunity(&auth.actor(), OpportunityId::from_uuid(id.0), v)
             .await?;
         Ok(OpportunityResponse::ok(&o))
     }
@@ -535,7 +580,7 @@ impl OpportunitiesApi {
             .app
             .history_of(&auth.actor(), EntityType::Opportunity, id.0, limit.0.unwrap_or(100))
             .await?;
-        Ok(Json(events.iter().map(EventDto::from).collect()))
+        Ok(Json(super::naming::named_events(&self.app, &auth.actor(), &events).await?))
     }
 
     /// Forecast of the open opportunities you may see: weighted value (amount x
@@ -574,27 +619,49 @@ impl OpportunitiesApi {
         let f = filter(owner_id.0, pipeline_id.0, None, None, close_from.0, close_to.0);
         let buckets = self.app.forecast(&auth.actor(), period, group, &f).await?;
         let clamp = |v: i128| i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX });
-        Ok(Json(
-            buckets
-                .iter()
-                .map(|b| {
-                    let (group, group_id) = match b.group {
-                        GroupKey::All => ("all", None),
-                        GroupKey::Owner(u) => ("owner", Some(u.as_uuid())),
-                        GroupKey::Team(t) => ("team", t.map(|t| t.as_uuid())),
-                        GroupKey::Pipeline(p) => ("pipeline", Some(p.as_uuid())),
-                    };
-                    ForecastLine {
-                        period_start: b.period_start,
-                        group: group.to_owned(),
-                        group_id,
-                        currency: b.currency.as_str().to_owned(),
-                        count: i64::try_from(b.count).unwrap_or(i64::MAX),
-                        total_minor: clamp(b.total_minor),
-                        weighted_minor: clamp(b.weighted_minor),
-                    }
-                })
-                .collect(),
-        ))
+        let mut lines: Vec<ForecastLine> = buckets
+            .iter()
+            .map(|b| {
+                let (group, group_id) = match b.group {
+                    GroupKey::All => ("all", None),
+                    GroupKey::Owner(u) => ("owner", Some(u.as_uuid())),
+                    GroupKey::Team(t) => ("team", t.map(|t| t.as_uuid())),
+                    GroupKey::Pipeline(p) => ("pipeline", Some(p.as_uuid())),
+                };
+                ForecastLine {
+                    group_name: None,
+                    period_start: b.period_start,
+                    group: group.to_owned(),
+                    group_id,
+                    currency: b.currency.as_str().to_owned(),
+                    count: i64::try_from(b.count).unwrap_or(i64::MAX),
+                    total_minor: clamp(b.total_minor),
+                    weighted_minor: clamp(b.weighted_minor),
+                }
+            })
+            .collect();
+        let mut namer = Namer::default();
+        for l in &lines {
+            namer.forecast(l);
+        }
+        let names = namer.lookup(&self.app, &auth.actor()).await?;
+        for l in &mut lines {
+            name_forecast(l, &names);
+        }
+        Ok(Json(lines))
     }
+}
+
+/// Opportunity DTOs with their stage, pipeline, owner and organization names.
+async fn named(app: &CrmApp, actor: &crm_domain::Actor, items: &[Opportunity]) -> ApiResult<Vec<OpportunityDto>> {
+    let mut dtos: Vec<OpportunityDto> = items.iter().map(OpportunityDto::from).collect();
+    let mut namer = Namer::default();
+    for d in &dtos {
+        namer.opportunity(d);
+    }
+    let names = namer.lookup(app, actor).await?;
+    for d in &mut dtos {
+        name_opportunity(d, &names);
+    }
+    Ok(dtos)
 }

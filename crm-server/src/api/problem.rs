@@ -34,6 +34,7 @@ pub enum Code {
     StageSkipped,
     AlreadyAtStage,
     NotAtLastStage,
+    AtLastStage,
     NotClosed,
     InUse,
     IdempotencyKeyReused,
@@ -50,7 +51,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for the documentation and the tests.
-    pub const ALL: [Code; 26] = [
+    pub const ALL: [Code; 27] = [
         Code::MalformedRequest,
         Code::ValidationFailed,
         Code::Unauthenticated,
@@ -65,6 +66,7 @@ impl Code {
         Code::StageSkipped,
         Code::AlreadyAtStage,
         Code::NotAtLastStage,
+        Code::AtLastStage,
         Code::NotClosed,
         Code::InUse,
         Code::IdempotencyKeyReused,
@@ -96,6 +98,7 @@ impl Code {
             Self::StageSkipped => (422, "stage_skipped"),
             Self::AlreadyAtStage => (422, "already_at_stage"),
             Self::NotAtLastStage => (422, "not_at_last_stage"),
+            Self::AtLastStage => (422, "at_last_stage"),
             Self::NotClosed => (409, "not_closed"),
             Self::InUse => (409, "in_use"),
             Self::IdempotencyKeyReused => (422, "idempotency_key_reused"),
@@ -330,6 +333,7 @@ impl From<ServiceError> for ApiError {
                 RuleError::SkipsStage { .. } => Code::StageSkipped,
                 RuleError::SameStage => Code::AlreadyAtStage,
                 RuleError::NotAtLastStage => Code::NotAtLastStage,
+                RuleError::AtLastStage => Code::AtLastStage,
                 RuleError::NotClosed => Code::NotClosed,
                 RuleError::Invalid(v) => return v.into(),
             }),

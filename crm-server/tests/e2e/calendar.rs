@@ -33,6 +33,7 @@ async fn feed_carries_meetings_and_tasks_and_can_be_revoked() {
     let link = vec![LinkRef {
         entity_type: "contact".into(),
         entity_id: c.id,
+        name: None,
     }];
     let start = chrono::Utc::now() + chrono::Duration::days(3);
     rep.create_activity(&ActivityWrite {

@@ -483,6 +483,7 @@ async fn activities_timeline_and_todo_through_the_sdk() {
     let link = vec![LinkRef {
         entity_type: "contact".into(),
         entity_id: c.id,
+        name: None,
     }];
     let overdue = rep
         .create_activity(&ActivityWrite {
@@ -576,6 +577,7 @@ async fn reminders_and_notifications_through_the_sdk() {
         links: vec![LinkRef {
             entity_type: "contact".into(),
             entity_id: c.id,
+            name: None,
         }],
         ..ActivityWrite::default()
     })
@@ -632,5 +634,99 @@ async fn parallel_wrong_passwords_are_counted_before_they_are_checked() {
     let s = crate::support::spawn_app_in(dir).await;
     let locked = s.client.login(&email, PASSWORD).await.unwrap_err();
     assert_eq!(locked.code(), Some(&ErrorCode::TooManyRequests));
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_carry_names_beside_ids_and_deals_advance() {
+    use crm_sdk::models::{ActivityWrite, LinkRef, NewOpportunity};
+    let s = spawn_app().await;
+    let fx = tenant(&s, "Noms").await;
+    let rep = fx.client(Role::Sales);
+    let me = rep.me().await.unwrap();
+    assert_eq!(me.tenant_name.as_deref(), Some("Noms"));
+    assert!(me.display_name.is_some() && me.email.is_some());
+    let c = rep
+        .create_contact(
+            &ContactWrite {
+                kind: "prospect".into(),
+                first_name: "Inès".into(),
+                last_name: "Garnier".into(),
+                ..ContactWrite::default()
+            },
+            false,
+        )
+        .await
+        .unwrap();
+    let p = rep.list_pipelines().await.unwrap().remove(0);
+    let o = rep
+        .create_opportunity(&NewOpportunity {
+            pipeline_id: p.id,
+            title: "Bornes de recharge".into(),
+            value_minor: 1_200_000,
+            contact_ids: vec![c.id],
+            ..NewOpportunity::default()
+        })
+        .await
+        .unwrap();
+    let got = rep.opportunity(o.id).await.unwrap();
+    assert_eq!(got.stage_name.as_deref(), Some(p.stages[0].name.as_str()));
+    assert_eq!(got.pipeline_name.as_deref(), Some(p.name.as_str()));
+    assert_eq!(got.owner_name, me.display_name);
+    // One stage at a time to the last, then no further.
+    let mut cur = got;
+    for stage in &p.stages[1..] {
+        cur = rep.advance_opportunity(cur.id, cur.version).await.unwrap();
+        assert_eq!(cur.stage_id, stage.id);
+    }
+    let err = rep.advance_opportunity(cur.id, cur.version).await.unwrap_err();
+    assert_eq!(err.code(), Some(&ErrorCode::AtLastStage));
+    let listed = rep.list_opportunities(&Default::default()).await.unwrap();
+    let last = p.stages.last().unwrap();
+    let l = listed.items.iter().find(|x| x.id == o.id).unwrap();
+    assert_eq!(l.stage_name.as_deref(), Some(last.name.as_str()));
+    let h = l.stage_history.last().unwrap();
+    assert_eq!(h.to_name.as_deref(), Some(last.name.as_str()));
+    assert_eq!(h.by_name, me.display_name);
+    // A task on the contact and the deal: the to-do list names both.
+    rep.create_activity(&ActivityWrite {
+        kind: Some("task".into()),
+        subject: "Envoyer le devis".into(),
+        links: vec![
+            LinkRef {
+                entity_type: "contact".into(),
+                entity_id: c.id,
+                name: None,
+            },
+            LinkRef {
+                entity_type: "opportunity".into(),
+                entity_id: o.id,
+                name: None,
+            },
+        ],
+        ..ActivityWrite::default()
+    })
+    .await
+    .unwrap();
+    let todo = rep.todo(false).await.unwrap();
+    let task = todo.upcoming.iter().find(|t| t.subject == "Envoyer le devis").unwrap();
+    let mut names: Vec<_> = task.links.iter().filter_map(|l| l.name.clone()).collect();
+    names.sort();
+    assert_eq!(names, ["Bornes de recharge", "Inès Garnier"]);
+    assert_eq!(task.assignee_name, me.display_name);
+    // The deal's timeline names who moved it and the stages.
+    let timeline = rep.timeline("opportunities", o.id, None, None).await.unwrap();
+    let moved = timeline
+        .iter()
+        .filter_map(|e| e.event.as_ref())
+        .find(|e| e.kind == "stage_moved")
+        .unwrap();
+    assert_eq!(moved.actor_name, me.display_name);
+    let change = moved.changes.iter().find(|c| c.field == "stage_id").unwrap();
+    assert!(change.before_name.is_some() && change.after_name.is_some(), "{change:?}");
+    // The forecast by owner names the owner.
+    let forecast = fx.client(Role::Admin).forecast("month", "owner", None, None).await;
+    let lines = forecast.unwrap();
+    assert!(lines.iter().all(|l| l.group_name.is_some()), "{lines:?}");
     s.stop().await;
 }

@@ -373,6 +373,7 @@ async fn every_route_keeps_tenants_apart() {
             "move_opportunity",
             (Some(json!({"stage_id": pipeline.stages[1].id})), Expect::NotFound),
         ),
+        ("advance_opportunity", (None, Expect::NotFound)),
         ("win_opportunity", (None, Expect::NotFound)),
         ("lose_opportunity", (Some(json!({"reason": "vol"})), Expect::NotFound)),
         ("reopen_opportunity", (None, Expect::NotFound)),

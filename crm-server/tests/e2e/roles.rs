@@ -45,6 +45,7 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("delete_opportunity", [204, 204, 204, 404, 403]),
     ("restore_opportunity", [200, 403, 403, 403, 403]),
     ("move_opportunity", [200, 200, 200, 404, 403]),
+    ("advance_opportunity", [200, 200, 200, 404, 403]),
     ("win_opportunity", [200, 200, 200, 404, 403]),
     ("lose_opportunity", [200, 200, 200, 404, 403]),
     ("reopen_opportunity", [200, 403, 403, 404, 403]),
@@ -448,6 +449,10 @@ impl Cell<'_> {
                     Some(json!({"stage_id": p.stages[1].id})),
                     Some(v),
                 )
+            }
+            "advance_opportunity" => {
+                let (id, v, _) = self.opportunity(false).await;
+                ("POST", format!("/api/v1/opportunities/{id}/advance"), None, Some(v))
             }
             "win_opportunity" => {
                 let (id, v, _) = self.opportunity(true).await;

@@ -111,6 +111,7 @@ async fn demo_scenarios_per_role() {
             links: vec![LinkRef {
                 entity_type: "contact".into(),
                 entity_id: contact.id,
+                name: None,
             }],
             ..ActivityWrite::default()
         })
