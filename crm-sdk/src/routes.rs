@@ -586,6 +586,56 @@ impl Client {
         .await
     }
 
+    /// Changes some fields of a contact (JSON Merge Patch: members given replace, `null`
+    /// removes, the address merges).
+    ///
+    /// # Errors
+    /// `ValidationFailed`, `PreconditionFailed`, `NotFound`, `Forbidden`.
+    pub async fn patch_contact(&self, id: Uuid, version: i64, patch: &Value) -> Result<Contact> {
+        self.send(Method::PATCH, &format!("/api/v1/contacts/{id}"), &[], Some(patch), Some(version))
+            .await
+    }
+
+    /// Changes some fields of an organization (JSON Merge Patch).
+    ///
+    /// # Errors
+    /// `ValidationFailed`, `PreconditionFailed`, `NotFound`, `Forbidden`.
+    pub async fn patch_organization(&self, id: Uuid, version: i64, patch: &Value) -> Result<Organization> {
+        self.send(
+            Method::PATCH,
+            &format!("/api/v1/organizations/{id}"),
+            &[],
+            Some(patch),
+            Some(version),
+        )
+        .await
+    }
+
+    /// Changes some fields of an opportunity (JSON Merge Patch; `probability: null` goes
+    /// back to the stage's).
+    ///
+    /// # Errors
+    /// `ValidationFailed`, `PreconditionFailed`, `OpportunityClosed`, `NotFound`.
+    pub async fn patch_opportunity(&self, id: Uuid, version: i64, patch: &Value) -> Result<Opportunity> {
+        self.send(
+            Method::PATCH,
+            &format!("/api/v1/opportunities/{id}"),
+            &[],
+            Some(patch),
+            Some(version),
+        )
+        .await
+    }
+
+    /// Changes some fields of an activity (JSON Merge Patch).
+    ///
+    /// # Errors
+    /// `ValidationFailed`, `PreconditionFailed`, `NotFound`, `Forbidden`.
+    pub async fn patch_activity(&self, id: Uuid, version: i64, patch: &Value) -> Result<Activity> {
+        self.send(Method::PATCH, &format!("/api/v1/activities/{id}"), &[], Some(patch), Some(version))
+            .await
+    }
+
     /// Moves to the next stage.
     ///
     /// # Errors

@@ -210,6 +210,34 @@ fn links(l: &[LinkDto]) -> ApiResult<Vec<Link>> {
         .collect()
 }
 
+impl From<&Activity> for ActivityWrite {
+    fn from(a: &Activity) -> Self {
+        let d = ActivityDto::from(a);
+        Self {
+            subject: d.subject,
+            body: d.body,
+            links: d
+                .links
+                .into_iter()
+                .map(|l| LinkDto {
+                    entity_type: l.entity_type,
+                    entity_id: l.entity_id,
+                })
+                .collect(),
+            assignee_id: Some(d.assignee_id),
+            due_at: d.due_at,
+            priority: Some(d.priority),
+            starts_at: d.starts_at,
+            ends_at: d.ends_at,
+            place: d.place,
+            attendee_ids: d.attendee_ids,
+            direction: d.direction,
+            duration_seconds: d.duration_seconds,
+            outcome: d.outcome,
+        }
+    }
+}
+
 impl ActivityWrite {
     fn input(&self) -> ApiResult<ActivityInput> {
         Ok(ActivityInput {
@@ -426,6 +454,25 @@ impl ActivitiesApi {
                 .update_activity(&auth.actor(), ActivityId::from_uuid(id.0), v, &input)
                 .await?,
         ))
+    }
+
+    /// Change some fields: a JSON Merge Patch (RFC 7396) of the `PUT` body; `If-Match` as
+    /// for `PUT`.
+    #[oai(path = "/api/v1/activities/:id", method = "patch", operation_id = "patch_activity")]
+    async fn patch(
+        &self,
+        auth: Auth,
+        id: Path<Uuid>,
+        #[oai(name = "If-Match")] if_match_h: Header<Option<String>>,
+        body: Json<serde_json::Value>,
+    ) -> ApiResult<ActivityResponse> {
+        let v = if_match(if_match_h.0.as_deref())?;
+        let actor = auth.actor();
+        let id = ActivityId::from_uuid(id.0);
+        let current = self.app.activity(&actor, id).await?;
+        let w = super::patch::patched(&ActivityWrite::from(&current), &body.0)?;
+        let input = w.input()?;
+        Ok(ActivityResponse::ok(&self.app.update_activity(&actor, id, v, &input).await?))
     }
 
     /// Delete an activity (softly).

@@ -114,6 +114,25 @@ pub struct ContactWrite {
     pub notes: Option<String>,
 }
 
+impl From<&Contact> for ContactWrite {
+    fn from(c: &Contact) -> Self {
+        let d = ContactDto::from(c);
+        Self {
+            kind: d.kind,
+            first_name: d.first_name,
+            last_name: d.last_name,
+            emails: d.emails,
+            phones: d.phones,
+            organization_id: d.organization_id,
+            job_title: d.job_title,
+            address: Some(d.address),
+            tags: d.tags,
+            source: d.source,
+            notes: d.notes,
+        }
+    }
+}
+
 impl ContactWrite {
     fn input(&self) -> ContactInput {
         ContactInput {
@@ -267,6 +286,24 @@ impl ContactsApi {
             .update_contact(&auth.actor(), ContactId::from_uuid(id.0), v, &body.0.input())
             .await?;
         Ok(ContactResponse::ok(&c))
+    }
+
+    /// Change some fields: a JSON Merge Patch (RFC 7396) of the `PUT` body — members given
+    /// replace, `null` removes, objects (the address) merge; `If-Match` as for `PUT`.
+    #[oai(path = "/:id", method = "patch", operation_id = "patch_contact")]
+    async fn patch(
+        &self,
+        auth: Auth,
+        id: Path<Uuid>,
+        #[oai(name = "If-Match")] if_match_h: Header<Option<String>>,
+        body: Json<serde_json::Value>,
+    ) -> ApiResult<ContactResponse> {
+        let v = if_match(if_match_h.0.as_deref())?;
+        let actor = auth.actor();
+        let id = ContactId::from_uuid(id.0);
+        let current = self.app.contact(&actor, id).await?;
+        let w = super::patch::patched(&ContactWrite::from(&current), &body.0)?;
+        Ok(ContactResponse::ok(&self.app.update_contact(&actor, id, v, &w.input()).await?))
     }
 
     /// Delete a contact (softly: an Admin can restore it).

@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod naming;
 pub mod opportunities;
 pub mod organizations;
+pub mod patch;
 pub mod pipelines;
 pub mod problem;
 pub mod reminders;

@@ -156,6 +156,20 @@ pub struct OpportunityWrite {
     pub probability: Option<i64>,
 }
 
+impl From<&Opportunity> for OpportunityWrite {
+    fn from(o: &Opportunity) -> Self {
+        Self {
+            title: o.fields.title.to_string(),
+            value_minor: o.fields.value.minor(),
+            currency: Some(o.fields.value.currency().as_str().to_owned()),
+            contact_ids: o.fields.contact_ids.iter().map(|c| c.as_uuid()).collect(),
+            organization_id: o.fields.organization_id.map(|x| x.as_uuid()),
+            expected_close: o.fields.expected_close,
+            probability: o.probability_overridden.then(|| i64::from(o.probability.percent())),
+        }
+    }
+}
+
 impl OpportunityWrite {
     fn input(&self) -> OpportunityInput {
         OpportunityInput {
@@ -434,6 +448,26 @@ impl OpportunitiesApi {
                 .app
                 .update_opportunity(&auth.actor(), OpportunityId::from_uuid(id.0), v, &body.0.input())
                 .await?,
+        ))
+    }
+
+    /// Change some fields: a JSON Merge Patch (RFC 7396) of the `PUT` body (`probability:
+    /// null` goes back to the stage's); `If-Match` as for `PUT`.
+    #[oai(path = "/api/v1/opportunities/:id", method = "patch", operation_id = "patch_opportunity")]
+    async fn patch(
+        &self,
+        auth: Auth,
+        id: Path<Uuid>,
+        #[oai(name = "If-Match")] if_match_h: Header<Option<String>>,
+        body: Json<serde_json::Value>,
+    ) -> ApiResult<OpportunityResponse> {
+        let v = if_match(if_match_h.0.as_deref())?;
+        let actor = auth.actor();
+        let id = OpportunityId::from_uuid(id.0);
+        let current = self.app.opportunity(&actor, id).await?;
+        let w = super::patch::patched(&OpportunityWrite::from(&current), &body.0)?;
+        Ok(OpportunityResponse::ok(
+            &self.app.update_opportunity(&actor, id, v, &w.input()).await?,
         ))
     }
 

@@ -71,6 +71,19 @@ pub struct OrganizationWrite {
     pub address: Option<AddressDto>,
 }
 
+impl From<&Organization> for OrganizationWrite {
+    fn from(o: &Organization) -> Self {
+        let d = OrganizationDto::from(o);
+        Self {
+            name: d.name,
+            domain: d.domain,
+            industry: d.industry,
+            size: d.size,
+            address: Some(d.address),
+        }
+    }
+}
+
 impl OrganizationWrite {
     fn input(&self) -> OrganizationInput {
         OrganizationInput {
@@ -177,6 +190,26 @@ impl OrganizationsApi {
                 .app
                 .update_organization(&auth.actor(), OrganizationId::from_uuid(id.0), v, &body.0.input())
                 .await?,
+        ))
+    }
+
+    /// Change some fields: a JSON Merge Patch (RFC 7396) of the `PUT` body; `If-Match` as
+    /// for `PUT`.
+    #[oai(path = "/:id", method = "patch", operation_id = "patch_organization")]
+    async fn patch(
+        &self,
+        auth: Auth,
+        id: Path<Uuid>,
+        #[oai(name = "If-Match")] if_match_h: Header<Option<String>>,
+        body: Json<serde_json::Value>,
+    ) -> ApiResult<OrganizationResponse> {
+        let v = if_match(if_match_h.0.as_deref())?;
+        let actor = auth.actor();
+        let id = OrganizationId::from_uuid(id.0);
+        let current = self.app.organization(&actor, id).await?;
+        let w = super::patch::patched(&OrganizationWrite::from(&current), &body.0)?;
+        Ok(OrganizationResponse::ok(
+            &self.app.update_organization(&actor, id, v, &w.input()).await?,
         ))
     }
 

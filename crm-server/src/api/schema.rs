@@ -94,8 +94,14 @@ impl BodySchemas {
     /// operation takes no JSON body).
     pub fn check(&self, method: &str, path: &str, body: &Value) -> Vec<(String, ViolationKind)> {
         let mut errors = Vec::new();
-        if let Some(schema) = self.schema_for(method, path) {
-            self.walk(schema, body, "", &mut errors, 0);
+        if method == "PATCH" {
+            // A merge patch: checked against the `PUT` schema of the same path, each member
+            // optional, `null` removing one (refused on a required field).
+            if let Some(schema) = self.schema_for("PUT", path) {
+                self.walk(schema, body, "", &mut errors, 0, true);
+            }
+        } else if let Some(schema) = self.schema_for(method, path) {
+            self.walk(schema, body, "", &mut errors, 0, false);
         }
         errors
     }
@@ -110,24 +116,24 @@ impl BodySchemas {
         }
     }
 
-    fn walk(&self, schema: &Value, value: &Value, path: &str, errors: &mut Vec<(String, ViolationKind)>, depth: usize) {
+    fn walk(&self, schema: &Value, value: &Value, path: &str, errors: &mut Vec<(String, ViolationKind)>, depth: usize, partial: bool) {
         if depth > MAX_DEPTH {
             return;
         }
         let schema = self.resolve(schema);
         if let Some(all) = schema.get("allOf").and_then(Value::as_array) {
             for s in all {
-                self.walk(s, value, path, errors, depth + 1);
+                self.walk(s, value, path, errors, depth + 1, partial);
             }
         }
         let before = errors.len();
         match schema.get("type").and_then(Value::as_str) {
-            Some("object") => self.object(schema, value, path, errors, depth),
+            Some("object") => self.object(schema, value, path, errors, depth, partial),
             Some("array") => match value.as_array() {
                 Some(items) => {
                     if let Some(item) = schema.get("items") {
                         for (i, v) in items.iter().enumerate() {
-                            self.walk(item, v, &join(path, &i.to_string()), errors, depth + 1);
+                            self.walk(item, v, &join(path, &i.to_string()), errors, depth + 1, false);
                         }
                     }
                     bound(schema, "maxItems", "minItems", items.len(), path, errors);
@@ -173,17 +179,22 @@ impl BodySchemas {
         }
     }
 
-    fn object(&self, schema: &Value, value: &Value, path: &str, errors: &mut Vec<(String, ViolationKind)>, depth: usize) {
+    fn object(&self, schema: &Value, value: &Value, path: &str, errors: &mut Vec<(String, ViolationKind)>, depth: usize, partial: bool) {
         let Some(obj) = value.as_object() else {
             errors.push((path.to_owned(), ViolationKind::WrongType));
             return;
         };
         let props = schema.get("properties").and_then(Value::as_object);
         for name in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
-            if let Some(name) = name.as_str()
-                && obj.get(name).is_none_or(Value::is_null)
-            {
-                errors.push((join(path, name), ViolationKind::Required));
+            if let Some(name) = name.as_str() {
+                let missing = if partial {
+                    obj.get(name).is_some_and(Value::is_null)
+                } else {
+                    obj.get(name).is_none_or(Value::is_null)
+                };
+                if missing {
+                    errors.push((join(path, name), ViolationKind::Required));
+                }
             }
         }
         let open = schema.get("additionalProperties").is_some_and(|a| a != &Value::Bool(false));
@@ -191,7 +202,7 @@ impl BodySchemas {
             match props.and_then(|p| p.get(name)) {
                 // An absent optional value may be written `null`.
                 Some(_) if v.is_null() => {}
-                Some(s) => self.walk(s, v, &join(path, name), errors, depth + 1),
+                Some(s) => self.walk(s, v, &join(path, name), errors, depth + 1, partial),
                 None if props.is_some() && !open => errors.push((join(path, name), ViolationKind::UnknownField)),
                 None => {}
             }
@@ -279,9 +290,10 @@ pub async fn conform<E: Endpoint>(schemas: Arc<BodySchemas>, next: E, mut req: R
     if let Some(name) = req.uri().query().and_then(bad_query_param) {
         return Err(ApiError::from(ValidationError::field(name, ViolationKind::Malformed)).into());
     }
-    let is_json = req
-        .header("content-type")
-        .is_some_and(|c| c.trim_start().to_ascii_lowercase().starts_with("application/json"));
+    let is_json = req.header("content-type").is_some_and(|c| {
+        let c = c.trim_start().to_ascii_lowercase();
+        c.starts_with("application/json") || c.starts_with("application/merge-patch+json")
+    });
     if is_json {
         let bytes = req.take_body().into_bytes().await?;
         if let Ok(value) = serde_json::from_slice::<Value>(&bytes) {
@@ -362,6 +374,30 @@ mod tests {
         );
         assert!(check("/api/v1/other", json!({"anything": 1})).is_empty());
         assert_eq!(check("/api/v1/things/1", json!([1])), vec![(String::new(), "wrong_type")]);
+    }
+
+    #[test]
+    fn merge_patches_are_checked_member_by_member() {
+        let s = schemas();
+        let check = |body: Value| {
+            let mut v: Vec<_> = s
+                .check("PATCH", "/api/v1/things/1", &body)
+                .into_iter()
+                .map(|(f, k)| (f, k.code()))
+                .collect();
+            v.sort();
+            v
+        };
+        assert!(check(json!({"on": true})).is_empty(), "required members may be left out");
+        assert!(check(json!({"on": null, "address": {"city": null}})).is_empty(), "null removes");
+        assert_eq!(
+            check(json!({"name": null, "n": "2", "nom": 1})),
+            vec![
+                ("n".to_owned(), "wrong_type"),
+                ("name".to_owned(), "required"),
+                ("nom".to_owned(), "unknown_field")
+            ]
+        );
     }
 
     #[test]

@@ -730,3 +730,136 @@ async fn answers_carry_names_beside_ids_and_deals_advance() {
     assert!(lines.iter().all(|l| l.group_name.is_some()), "{lines:?}");
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partial_updates_with_json_merge_patch() {
+    use crm_sdk::models::NewOpportunity;
+    let s = spawn_app().await;
+    let fx = tenant(&s, "Correctifs").await;
+    let rep = fx.client(Role::Sales);
+    let c = rep
+        .create_contact(
+            &ContactWrite {
+                kind: "prospect".into(),
+                first_name: "Paul".into(),
+                last_name: "Morel".into(),
+                emails: vec!["p.morel@exemple.fr".into()],
+                job_title: Some("Acheteur".into()),
+                address: Some(crm_sdk::models::Address {
+                    street: Some("3 rue des Lilas".into()),
+                    city: Some("Lyon".into()),
+                    ..Default::default()
+                }),
+                ..ContactWrite::default()
+            },
+            false,
+        )
+        .await
+        .unwrap();
+    // Members given replace, `null` removes, the address merges; the rest is kept.
+    let p = rep
+        .patch_contact(
+            c.id,
+            c.version,
+            &json!({"job_title": null, "kind": "client", "address": {"city": "Villeurbanne"}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!((p.kind.as_str(), p.job_title.as_deref()), ("client", None));
+    assert_eq!(p.address.city.as_deref(), Some("Villeurbanne"));
+    assert_eq!(p.address.street.as_deref(), Some("3 rue des Lilas"));
+    assert_eq!(
+        (p.first_name.as_str(), p.emails.as_slice()),
+        ("Paul", ["p.morel@exemple.fr".to_owned()].as_slice())
+    );
+    assert_eq!(p.version, c.version + 1);
+    // The same rules as PUT: a stale version, no If-Match, and bad members.
+    let path = format!("/api/v1/contacts/{}", c.id);
+    let stale = rep
+        .raw("PATCH", &path, Some(&json!({"job_title": "x"})), &[("if-match", "\"1\"")])
+        .await
+        .unwrap();
+    assert_eq!(stale.status, 412);
+    let none = rep.raw("PATCH", &path, Some(&json!({"job_title": "x"})), &[]).await.unwrap();
+    assert_eq!(none.status, 428);
+    let etag = format!("\"{}\"", p.version);
+    for (patch, field, code) in [
+        (json!({"first_name": null}), "first_name", "required"),
+        (json!({"first_name": 12}), "first_name", "wrong_type"),
+        (json!({"notes_": "x"}), "notes_", "unknown_field"),
+        (json!({"address": {"ville": "Lyon"}}), "address.ville", "unknown_field"),
+        (json!({"emails": ["pas une adresse"]}), "emails.0", "malformed"),
+    ] {
+        let r = rep.raw("PATCH", &path, Some(&patch), &[("if-match", &etag)]).await.unwrap();
+        assert_eq!(r.status, 422, "{patch}: {}", r.body);
+        assert!(
+            r.body["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["field"] == field && e["code"] == code),
+            "{patch}: {}",
+            r.body
+        );
+    }
+    // The standard content type is accepted too.
+    let r = reqwest::Client::new()
+        .patch(format!("{}{path}", s.base))
+        .bearer_auth(s.client.login(&fx.emails[&Role::Sales], PASSWORD).await.unwrap().token)
+        .header("if-match", &etag)
+        .header("content-type", "application/merge-patch+json")
+        .body(r#"{"source": "salon"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // Opportunities: a probability override, then back to the stage's with null.
+    let pipeline = rep.list_pipelines().await.unwrap().remove(0);
+    let o = rep
+        .create_opportunity(&NewOpportunity {
+            pipeline_id: pipeline.id,
+            title: "Cuves inox".into(),
+            value_minor: 50_000_00,
+            ..NewOpportunity::default()
+        })
+        .await
+        .unwrap();
+    let o2 = rep.patch_opportunity(o.id, o.version, &json!({"probability": 35})).await.unwrap();
+    assert_eq!((o2.probability, o2.title.as_str(), o2.value_minor), (35, "Cuves inox", 50_000_00));
+    let o3 = rep
+        .patch_opportunity(o.id, o2.version, &json!({"probability": null}))
+        .await
+        .unwrap();
+    assert_eq!(o3.probability, pipeline.stages[0].probability);
+    // Organizations and activities.
+    let org = fx
+        .client(Role::Admin)
+        .create_organization(&crm_sdk::models::OrganizationWrite {
+            name: "Tonnellerie".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let org2 = fx
+        .client(Role::Admin)
+        .patch_organization(org.id, org.version, &json!({"industry": "Bois"}))
+        .await
+        .unwrap();
+    assert_eq!((org2.name.as_str(), org2.industry.as_deref()), ("Tonnellerie", Some("Bois")));
+    let a = rep
+        .create_activity(&crm_sdk::models::ActivityWrite {
+            kind: Some("task".into()),
+            subject: "Relancer".into(),
+            links: vec![crm_sdk::models::LinkRef {
+                entity_type: "contact".into(),
+                entity_id: c.id,
+                name: None,
+            }],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let a2 = rep.patch_activity(a.id, a.version, &json!({"priority": "high"})).await.unwrap();
+    assert_eq!((a2.priority.as_str(), a2.subject.as_str(), a2.links.len()), ("high", "Relancer", 1));
+    s.stop().await;
+}

@@ -20,6 +20,7 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("create_contact", [201, 201, 201, 403, 403]),
     ("get_contact", [200, 200, 200, 200, 200]),
     ("update_contact", [200, 200, 200, 403, 403]),
+    ("patch_contact", [200, 200, 200, 403, 403]),
     ("delete_contact", [204, 204, 204, 403, 403]),
     ("restore_contact", [200, 403, 403, 403, 403]),
     ("assign_contact_to_manager", [200, 200, 403, 403, 403]),
@@ -30,6 +31,7 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("create_organization", [201, 201, 201, 403, 403]),
     ("get_organization", [200, 200, 200, 200, 200]),
     ("update_organization", [200, 200, 200, 403, 403]),
+    ("patch_organization", [200, 200, 200, 403, 403]),
     ("delete_organization", [204, 204, 204, 403, 403]),
     ("restore_organization", [200, 403, 403, 403, 403]),
     ("organization_history", [200, 403, 403, 403, 403]),
@@ -42,6 +44,7 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("create_opportunity", [201, 201, 201, 403, 403]),
     ("get_opportunity", [200, 200, 200, 404, 200]),
     ("update_opportunity", [200, 200, 200, 404, 403]),
+    ("patch_opportunity", [200, 200, 200, 404, 403]),
     ("delete_opportunity", [204, 204, 204, 404, 403]),
     ("restore_opportunity", [200, 403, 403, 403, 403]),
     ("move_opportunity", [200, 200, 200, 404, 403]),
@@ -71,6 +74,7 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("create_activity", [201, 201, 201, 403, 403]),
     ("get_activity", [200, 200, 200, 200, 200]),
     ("update_activity", [200, 200, 200, 403, 403]),
+    ("patch_activity", [200, 200, 200, 403, 403]),
     ("delete_activity", [204, 204, 204, 403, 403]),
     ("complete_task", [200, 200, 200, 403, 403]),
     ("reopen_task", [200, 200, 200, 403, 403]),
@@ -331,6 +335,15 @@ impl Cell<'_> {
                 let (id, v) = self.contact().await;
                 ("PUT", format!("/api/v1/contacts/{id}"), Some(contact_body), Some(v))
             }
+            "patch_contact" => {
+                let (id, v) = self.contact().await;
+                (
+                    "PATCH",
+                    format!("/api/v1/contacts/{id}"),
+                    Some(json!({"job_title": "Acheteuse"})),
+                    Some(v),
+                )
+            }
             "delete_contact" => {
                 let (id, v) = self.contact().await;
                 ("DELETE", format!("/api/v1/contacts/{id}"), None, Some(v))
@@ -373,6 +386,12 @@ impl Cell<'_> {
                 "PUT",
                 format!("/api/v1/organizations/{}", self.organization().await),
                 Some(json!({"name": "Renommée"})),
+                Some(1),
+            ),
+            "patch_organization" => (
+                "PATCH",
+                format!("/api/v1/organizations/{}", self.organization().await),
+                Some(json!({"industry": "Vins"})),
                 Some(1),
             ),
             "delete_organization" => (
@@ -429,6 +448,15 @@ impl Cell<'_> {
                     "PUT",
                     format!("/api/v1/opportunities/{id}"),
                     Some(json!({"title": "Modifiée", "value_minor": 7})),
+                    Some(v),
+                )
+            }
+            "patch_opportunity" => {
+                let (id, v, _) = self.opportunity(false).await;
+                (
+                    "PATCH",
+                    format!("/api/v1/opportunities/{id}"),
+                    Some(json!({"value_minor": 9})),
                     Some(v),
                 )
             }
@@ -609,6 +637,15 @@ impl Cell<'_> {
                     "PUT",
                     format!("/api/v1/activities/{id}"),
                     Some(json!({"subject": "Modifiée", "links": [{"entity_type": "contact", "entity_id": c}]})),
+                    Some(v),
+                )
+            }
+            "patch_activity" => {
+                let (id, v) = self.task(false).await;
+                (
+                    "PATCH",
+                    format!("/api/v1/activities/{id}"),
+                    Some(json!({"priority": "high"})),
                     Some(v),
                 )
             }
