@@ -15,6 +15,7 @@ PORT="${CRM_FUZZ_PORT:-18090}"
 DATA="$(mktemp -d)"
 PASSWORD="mot de passe du fuzzing"
 cargo build --release --bin crm
+target/release/crm --data-dir "$DATA" migrate >/dev/null
 CRM_ADMIN_PASSWORD="$PASSWORD" target/release/crm --data-dir "$DATA" tenant create --name "Fuzz" --admin-email fuzz@exemple.fr >/dev/null
 target/release/crm --data-dir "$DATA" serve --listen "127.0.0.1:$PORT" >"$DATA/server.log" 2>&1 &
 SERVER=$!

@@ -1,6 +1,8 @@
-//! The `crm` command line: `serve`, `migrate`. Configuration layers: defaults <
-//! `crm.toml` (given by `--config`, else in the data directory) < `CRM_*` environment <
-//! flags. Secrets (`CRM_MASTER_KEY`, the database URL) never print.
+//! The `crm` command line: `serve`, `migrate` (the only two that create an installation)
+//! and the administration commands, which refuse a data directory holding none.
+//! Configuration layers: defaults < `crm.toml` (given by `--config`, else in the data
+//! directory) < `CRM_*` environment < flags. Secrets (`CRM_MASTER_KEY`, the database URL)
+//! never print.
 
 use clap::{Parser, Subcommand};
 use crm_server::config::{Config, FileConfig, Secret};
@@ -32,7 +34,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Runs the server.
+    /// Runs the server (creates the installation of the data directory on first start).
     Serve {
         /// Address to listen on (default 127.0.0.1:8080).
         #[arg(long, env = "CRM_LISTEN")]
@@ -71,7 +73,8 @@ enum Command {
     /// `POST /api/v1/search/reindex`).
     Reindex,
     /// Applies database migrations (PostgreSQL: with the owner role's URL; grants the
-    /// application role what it needs).
+    /// application role what it needs). Without a database URL: creates or updates the
+    /// installation of the data directory (SQLite database and master key file), then exits.
     Migrate {
         /// The application role that `crm serve` connects as.
         #[arg(long, env = "CRM_APP_ROLE", default_value = "crm_app")]
@@ -113,6 +116,8 @@ enum TenantCmd {
         #[arg(long, default_value = "Administrateur")]
         admin_name: String,
     },
+    /// Lists the tenants: id, name, number of users, creation date.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -131,6 +136,12 @@ enum UserCmd {
         /// admin, manager, sales, marketing or observer.
         #[arg(long)]
         role: String,
+    },
+    /// Lists a tenant's users: id, email, name, role, team.
+    List {
+        /// Tenant id.
+        #[arg(long)]
+        tenant: uuid::Uuid,
     },
 }
 
@@ -221,9 +232,47 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests");
 }
 
+/// Opens the installation for an administration command; refuses a data directory that
+/// holds none rather than creating it (only `serve` and `migrate` do).
 async fn open_admin(cli: &Cli) -> Result<crm_server::CrmApp, String> {
     let cfg = config(cli, None)?;
+    cli::require_installation(&cfg)?;
     open_app(&cfg).await.map_err(|e| e.to_string())
+}
+
+/// Whether the server at `addr` answers `GET /readyz` with 200 (one plain HTTP/1.1
+/// exchange; an unspecified address is reached on the loopback).
+async fn answers_ready(addr: SocketAddr) -> bool {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let target = match addr.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::from(([127, 0, 0, 1], addr.port())),
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port())),
+        _ => addr,
+    };
+    let exchange = async {
+        let mut stream = tokio::net::TcpStream::connect(target).await?;
+        stream
+            .write_all(format!("GET /readyz HTTP/1.1\r\nHost: {target}\r\nConnection: close\r\n\r\n").as_bytes())
+            .await?;
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head).await?;
+        std::io::Result::Ok(head.starts_with(b"HTTP/1.1 200") || head.starts_with(b"HTTP/1.0 200"))
+    };
+    matches!(tokio::time::timeout(Duration::from_secs(2), exchange).await, Ok(Ok(true)))
+}
+
+/// Waits until the server at `addr` is ready (at most `limit`); whether it became so.
+async fn wait_ready(addr: SocketAddr, limit: Duration) -> bool {
+    let until = tokio::time::Instant::now() + limit;
+    loop {
+        if answers_ready(addr).await {
+            return true;
+        }
+        if tokio::time::Instant::now() >= until {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
@@ -238,28 +287,47 @@ async fn run(cli: Cli) -> Result<(), String> {
             let addr = listener.local_addr().map_err(|e| e.to_string())?;
             let backend = if cfg.database_url.is_some() { "PostgreSQL" } else { "SQLite" };
             tracing::info!(%addr, backend, data_dir = %cfg.data_dir.display(), "CRM listening");
-            println!("CRM prêt sur http://{addr} ({backend}, données : {})", cfg.data_dir.display());
-            println!("API : http://{addr}/api/v1 — documentation : http://{addr}/api/docs");
-            if let Some(hint) = crm_server::cli::first_start_hint(&app).await {
-                if *demo {
-                    println!("{}", cli::load_demo(&app, 2026).await?);
-                } else {
-                    println!("{hint}");
-                }
-            }
+            // What to say once the server answers: the demo's logins, or how to begin.
+            let after_ready = match (crm_server::cli::first_start_hint(&app).await, *demo) {
+                (Some(_), true) => Some(cli::load_demo(&app, 2026).await?),
+                (Some(hint), false) => Some(hint),
+                (None, true) => Some(
+                    "Données de démonstration non chargées : cette installation contient déjà des entreprises \
+                     (`crm tenant list` les montre)."
+                        .to_owned(),
+                ),
+                (None, false) => None,
+            };
             if cfg.reminder_interval_seconds > 0 {
                 crm_server::scheduler::spawn(app.clone(), Duration::from_secs(cfg.reminder_interval_seconds));
             }
             let search = crm_server::search::open(&cfg.data_dir).map_err(|e| e.to_string())?;
             crm_server::search::spawn_indexer(app.clone(), search.clone());
-            http::serve(
+            let server = http::serve(
                 listener,
                 http::endpoint(app, cfg.http(), search),
                 shutdown_signal(),
                 Duration::from_secs(20),
-            )
-            .await
-            .map_err(|e| e.to_string())
+            );
+            tokio::pin!(server);
+            // "Ready" only once the server answers on its own address.
+            let announce = async {
+                let ready = wait_ready(addr, Duration::from_secs(30)).await;
+                tracing::info!(%addr, ready, "CRM ready");
+                if !ready {
+                    eprintln!("crm: le serveur écoute sur http://{addr} mais /readyz ne répond pas encore (la base répond-elle ?)");
+                }
+                println!("CRM prêt sur http://{addr} ({backend}, données : {})", cfg.data_dir.display());
+                println!("API : http://{addr}/api/v1 — documentation : http://{addr}/api/docs");
+                if let Some(text) = &after_ready {
+                    println!("{text}");
+                }
+            };
+            tokio::select! {
+                r = &mut server => return r.map_err(|e| e.to_string()),
+                () = announce => {},
+            }
+            server.await.map_err(|e| e.to_string())
         }
         Command::Seed { action } => {
             let app = open_admin(&cli).await?;
@@ -275,21 +343,26 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Tenant { action } => {
             let app = open_admin(&cli).await?;
-            let TenantCmd::Create {
-                name,
-                admin_email,
-                admin_name,
-            } = action;
-            println!("{}", cli::create_tenant(&app, name, admin_email, admin_name).await?);
+            let out = match action {
+                TenantCmd::Create {
+                    name,
+                    admin_email,
+                    admin_name,
+                } => cli::create_tenant(&app, name, admin_email, admin_name).await?,
+                TenantCmd::List => cli::list_tenants(&app).await?,
+            };
+            println!("{out}");
             Ok(())
         }
         Command::User { action } => {
             let app = open_admin(&cli).await?;
-            let UserCmd::Create { tenant, email, name, role } = action;
-            println!(
-                "{}",
-                cli::create_user(&app, crm_domain::TenantId::from_uuid(*tenant), email, name, role).await?
-            );
+            let out = match action {
+                UserCmd::Create { tenant, email, name, role } => {
+                    cli::create_user(&app, crm_domain::TenantId::from_uuid(*tenant), email, name, role).await?
+                }
+                UserCmd::List { tenant } => cli::list_users(&app, crm_domain::TenantId::from_uuid(*tenant)).await?,
+            };
+            println!("{out}");
             Ok(())
         }
         Command::Token { action } => {
@@ -316,8 +389,18 @@ async fn run(cli: Cli) -> Result<(), String> {
                     println!("Migrations PostgreSQL appliquées ; droits accordés au rôle {app_role}.");
                 }
                 None => {
+                    let created = !cfg.sqlite_path().exists();
                     open_app(&cfg).await.map_err(|e| e.to_string())?;
-                    println!("Base SQLite à jour : {}", cfg.sqlite_path().display());
+                    println!(
+                        "{} : base SQLite {} à jour{}.",
+                        if created { "Installation créée" } else { "Installation à jour" },
+                        cfg.sqlite_path().display(),
+                        if cfg.master_key.is_none() {
+                            format!(", clé maîtresse {}", cfg.key_path().display())
+                        } else {
+                            String::new()
+                        }
+                    );
                 }
             }
             Ok(())

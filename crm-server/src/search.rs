@@ -114,11 +114,26 @@ impl SearchHandle {
     /// # Errors
     /// The first failure.
     pub async fn rebuild_all(&self, app: &CrmApp) -> Result<(usize, u64), crm_ports::ServiceError> {
+        self.rebuild_all_with_progress(app, &|_, _, _| {}).await
+    }
+
+    /// [`Self::rebuild_all`], calling `progress(tenants done, tenants, documents so far)`
+    /// once the tenants are listed and after each one.
+    ///
+    /// # Errors
+    /// The first failure.
+    pub async fn rebuild_all_with_progress(
+        &self,
+        app: &CrmApp,
+        progress: &(dyn Fn(usize, usize, u64) + Sync),
+    ) -> Result<(usize, u64), crm_ports::ServiceError> {
         let _guard = self.maintenance().await;
         let tenants = app.store().list_tenants().await?;
         let mut documents = 0;
-        for t in &tenants {
+        progress(0, tenants.len(), 0);
+        for (i, t) in tenants.iter().enumerate() {
             documents += app.index_rebuild(&self.index, t.id).await?.documents;
+            progress(i + 1, tenants.len(), documents);
         }
         Ok((tenants.len(), documents))
     }

@@ -153,6 +153,17 @@ fn words_rng(seed: u64, company: usize) -> ChaCha8Rng {
     r
 }
 
+/// Where a load stands, for a progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoProgress {
+    /// Companies fully loaded.
+    pub done: usize,
+    /// Companies to load.
+    pub total: usize,
+    /// The company being loaded now; `None` once all are.
+    pub company: Option<&'static str>,
+}
+
 /// Loads the demo data set.
 ///
 /// # Errors
@@ -162,6 +173,20 @@ pub async fn load<S: Store, K: Credentials, C: Clock, I: IdGenerator>(
     seed: u64,
     size: DemoSize,
 ) -> Result<DemoReport, ServiceError> {
+    load_with_progress(app, seed, size, &|_| {}).await
+}
+
+/// Loads the demo data set as [`load`] does, telling `progress` as each company starts and
+/// once when all are loaded.
+///
+/// # Errors
+/// As [`load`].
+pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerator>(
+    app: &App<S, K, C, I>,
+    seed: u64,
+    size: DemoSize,
+    progress: &(dyn Fn(DemoProgress) + Sync),
+) -> Result<DemoReport, ServiceError> {
     let (n_companies, n_contacts, n_orgs, n_deals, n_activities) = match size {
         DemoSize::Full => (10, 500, 40, 120, 200),
         DemoSize::Small => (2, 60, 8, 15, 20),
@@ -169,6 +194,11 @@ pub async fn load<S: Store, K: Credentials, C: Clock, I: IdGenerator>(
     let mut report = DemoReport::default();
     let today = Utc::now();
     for (ci, plan) in companies().into_iter().take(n_companies).enumerate() {
+        progress(DemoProgress {
+            done: ci,
+            total: n_companies,
+            company: Some(plan.name),
+        });
         let g = company_generator(seed, ci);
         let mut words = words_rng(seed, ci);
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (ci as u64 + 1));
@@ -466,6 +496,11 @@ pub async fn load<S: Store, K: Credentials, C: Clock, I: IdGenerator>(
         app.add_segment_members(&admin_actor, invited.id, &clients).await?;
         report.segments += 1;
     }
+    progress(DemoProgress {
+        done: n_companies,
+        total: n_companies,
+        company: None,
+    });
     Ok(report)
 }
 
@@ -550,7 +585,16 @@ mod tests {
             .await
             .unwrap();
         let app = App::new(store, crm_crypto::Argon2Credentials::with_params(2, 256, 1).unwrap());
-        let r = load(&app, 7, DemoSize::Small).await.unwrap();
+        let steps = std::sync::Mutex::new(Vec::new());
+        let r = load_with_progress(&app, 7, DemoSize::Small, &|p| steps.lock().unwrap().push(p))
+            .await
+            .unwrap();
+        let steps = steps.into_inner().unwrap();
+        assert_eq!(
+            steps.iter().map(|p| (p.done, p.total, p.company)).collect::<Vec<_>>(),
+            [(0, 2, Some(companies()[0].name)), (1, 2, Some(companies()[1].name)), (2, 2, None)],
+            "one step per company, then the end"
+        );
         assert_eq!((r.tenants, r.contacts, r.opportunities, r.activities), (2, 2 * 63, 2 * 15, 2 * 20));
         assert_eq!(r.logins.len(), 2 * 5);
         // As loaded: each company's deals are of its trade, job titles agree with first names.

@@ -244,6 +244,44 @@ fn format_ok(format: Option<&str>, s: &str) -> bool {
     }
 }
 
+/// The OpenAPI document as served: an optional member of a body may be sent as `null`
+/// (it reads as absent, and in a merge patch it removes), so every property that is not
+/// required is marked `nullable` — the document then says exactly what the server takes.
+pub fn with_nullable_optionals(spec: &str) -> String {
+    let Ok(mut doc) = serde_json::from_str::<Value>(spec) else {
+        return spec.to_owned();
+    };
+    if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+        for schema in schemas.values_mut() {
+            mark_optionals(schema);
+        }
+    }
+    serde_json::to_string(&doc).unwrap_or_else(|_| spec.to_owned())
+}
+
+fn mark_optionals(schema: &mut Value) {
+    let required: Vec<String> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (name, prop) in props.iter_mut() {
+        if required.contains(name) {
+            continue;
+        }
+        if let Some(obj) = prop.as_object_mut() {
+            if let Some(r) = obj.remove("$ref") {
+                // OpenAPI 3.0 ignores siblings of `$ref`: wrap it.
+                obj.insert("allOf".to_owned(), Value::Array(vec![serde_json::json!({ "$ref": r })]));
+            }
+            obj.insert("nullable".to_owned(), Value::Bool(true));
+        }
+    }
+}
+
 /// The name of the first query parameter whose value does not decode to UTF-8.
 pub fn bad_query_param(query: &str) -> Option<String> {
     fn decode(raw: &str) -> Option<Vec<u8>> {
@@ -398,6 +436,19 @@ mod tests {
                 ("nom".to_owned(), "unknown_field")
             ]
         );
+    }
+
+    #[test]
+    fn optional_members_are_documented_nullable() {
+        let spec = json!({"components": {"schemas": {"T": {"type": "object", "required": ["a"], "properties": {
+            "a": {"type": "string"}, "b": {"type": "string"}, "c": {"$ref": "#/components/schemas/U"}
+        }}}}});
+        let out: Value = serde_json::from_str(&with_nullable_optionals(&spec.to_string())).unwrap();
+        let p = &out["components"]["schemas"]["T"]["properties"];
+        assert_eq!(p["a"].get("nullable"), None);
+        assert_eq!(p["b"]["nullable"], true);
+        assert_eq!(p["c"]["nullable"], true);
+        assert_eq!(p["c"]["allOf"][0]["$ref"], "#/components/schemas/U");
     }
 
     #[test]

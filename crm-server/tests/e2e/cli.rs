@@ -1,6 +1,9 @@
 //! The `crm` command line writes into the SQLite data directory while the server runs
 //! (writes take the lock with `BEGIN IMMEDIATE` and wait with a busy timeout); a company
-//! it (or the operator's route) creates starts with its default pipeline.
+//! it (or the operator's route) creates starts with its default pipeline. Administration
+//! commands refuse a data directory without an installation (only `serve` and `migrate`
+//! create one), say the rule a refused value breaks, list tenants and users, and
+//! `seed demo` refuses an installation that already has companies.
 
 use crate::support::{PASSWORD, spawn_app, unique_email};
 use std::process::Command;
@@ -166,6 +169,8 @@ fn another_key_is_refused_at_start_with_the_fix() {
     let cwd = tempfile::tempdir().unwrap();
     let data = cwd.path().join("data");
     let data = data.to_str().unwrap();
+    let init = crm(cwd.path(), &["migrate", "--data-dir", data], &[]);
+    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
     let first = crm(
         cwd.path(),
         &[
@@ -199,4 +204,378 @@ fn another_key_is_refused_at_start_with_the_fix() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "a tenant was created under another key");
     assert!(err.contains("clé maîtresse n° 1") && err.contains("CRM_MASTER_KEY"), "{err}");
+}
+
+/// Standard error and output of a finished command, for assertion messages.
+fn said(out: &std::process::Output) -> String {
+    format!(
+        "status {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// A fresh installation made by `crm migrate` in a new temporary directory: (cwd, data dir).
+fn installed() -> (tempfile::TempDir, String) {
+    let cwd = tempfile::tempdir().unwrap();
+    let data = cwd.path().join("data").to_str().unwrap().to_owned();
+    let out = crm(cwd.path(), &["migrate", "--data-dir", &data], &[]);
+    assert!(out.status.success(), "{}", said(&out));
+    (cwd, data)
+}
+
+/// Creates a tenant through the command line; its id.
+fn tenant_create(cwd: &std::path::Path, data: &str, name: &str, admin_email: &str) -> String {
+    let out = crm(
+        cwd,
+        &["tenant", "create", "--data-dir", data, "--name", name, "--admin-email", admin_email],
+        &[("CRM_ADMIN_PASSWORD", PASSWORD)],
+    );
+    assert!(out.status.success(), "{}", said(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    stdout
+        .split("tenant ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no tenant id in {stdout:?}"))
+        .to_owned()
+}
+
+#[test]
+fn administration_commands_refuse_a_directory_without_an_installation() {
+    let cwd = tempfile::tempdir().unwrap();
+    let typo = cwd.path().join("crm-dta");
+    let dir = typo.to_str().unwrap();
+    let some_tenant = uuid::Uuid::new_v4().to_string();
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["tenant", "create", "--name", "Faute de frappe", "--admin-email", "a@exemple.fr"],
+        vec!["tenant", "list"],
+        vec![
+            "user",
+            "create",
+            "--tenant",
+            &some_tenant,
+            "--email",
+            "u@exemple.fr",
+            "--name",
+            "U",
+            "--role",
+            "sales",
+        ],
+        vec!["user", "list", "--tenant", &some_tenant],
+        vec!["token", "create", "--email", "u@exemple.fr", "--name", "script"],
+        vec!["operator", "create", "--email", "ops@exemple.fr"],
+        vec!["seed", "demo"],
+        vec!["reindex"],
+    ];
+    let secrets = [
+        ("CRM_ADMIN_PASSWORD", PASSWORD),
+        ("CRM_USER_PASSWORD", PASSWORD),
+        ("CRM_OPERATOR_PASSWORD", PASSWORD),
+    ];
+    for args in &commands {
+        let mut all = args.clone();
+        all.extend(["--data-dir", dir]);
+        let out = crm(cwd.path(), &all, &secrets);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} ran on an empty directory: {}", said(&out));
+        assert!(
+            err.contains("aucune installation du CRM")
+                && err.contains(dir)
+                && err.contains(&format!("crm migrate --data-dir {dir}"))
+                && err.contains(&format!("crm serve --data-dir {dir}")),
+            "{args:?}: {err}"
+        );
+        assert!(!typo.exists(), "{args:?} created {dir}");
+    }
+    // The default data directory (./crm-data) is no exception.
+    let out = crm(cwd.path(), &["tenant", "list"], &[]);
+    assert!(!out.status.success(), "{}", said(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("crm-data"), "{}", said(&out));
+    assert_eq!(std::fs::read_dir(cwd.path()).unwrap().count(), 0, "nothing created");
+    // `crm migrate` creates the installation (database and key), and then they work.
+    let out = crm(cwd.path(), &["migrate", "--data-dir", dir], &[]);
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Installation créée"),
+        "{}",
+        said(&out)
+    );
+    assert!(typo.join("crm.db").is_file() && typo.join("master.key").is_file());
+    let out = crm(cwd.path(), &["migrate", "--data-dir", dir], &[]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Installation à jour"),
+        "{}",
+        said(&out)
+    );
+    let out = crm(cwd.path(), &["tenant", "list", "--data-dir", dir], &[]);
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Aucune entreprise"), "{}", said(&out));
+}
+
+#[test]
+fn refused_values_are_explained_with_their_rule() {
+    let (cwd, data) = installed();
+    let create = |name: &str, email: &str, password: &str| {
+        crm(
+            cwd.path(),
+            &["tenant", "create", "--data-dir", &data, "--name", name, "--admin-email", email],
+            &[("CRM_ADMIN_PASSWORD", password)],
+        )
+    };
+    let refused = |out: &std::process::Output, wants: &[&str]| {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{}", said(out));
+        for w in wants {
+            assert!(err.contains(w), "{w:?} missing from {err}");
+        }
+        assert!(!err.contains("too_small") && !err.contains("(unknown)"), "codes, not rules: {err}");
+    };
+    refused(
+        &create("Court", "court@exemple.fr", "court"),
+        &[
+            "saisie refusée",
+            "admin_password : mot de passe trop court",
+            "au moins 12 caractères",
+        ],
+    );
+    refused(
+        &create("Adresse", "pas-une-adresse", PASSWORD),
+        &["admin_email : adresse email invalide"],
+    );
+    // Every field at fault, each with its rule; generic ones from the API's messages.
+    refused(
+        &create(&"N".repeat(201), "pas-une-adresse", PASSWORD),
+        &["name : trop long : au plus 200 caractères", "admin_email : adresse email invalide"],
+    );
+    let tenant = tenant_create(cwd.path(), &data, "Règles", "regles@exemple.fr");
+    let out = crm(
+        cwd.path(),
+        &["operator", "create", "--data-dir", &data, "--email", "regles@exemple.fr"],
+        &[("CRM_OPERATOR_PASSWORD", PASSWORD)],
+    );
+    refused(&out, &["email : adresse email déjà utilisée"]);
+    let user = |role: &str, email: &str| {
+        crm(
+            cwd.path(),
+            &[
+                "user",
+                "create",
+                "--data-dir",
+                &data,
+                "--tenant",
+                &tenant,
+                "--email",
+                email,
+                "--name",
+                "Paul",
+                "--role",
+                role,
+            ],
+            &[("CRM_USER_PASSWORD", PASSWORD)],
+        )
+    };
+    refused(
+        &user("chef", "paul@exemple.fr"),
+        &["role : rôle inconnu", "admin, manager, sales, marketing, observer"],
+    );
+    let out = crm(
+        cwd.path(),
+        &[
+            "token",
+            "create",
+            "--data-dir",
+            &data,
+            "--email",
+            "regles@exemple.fr",
+            "--name",
+            "script",
+            "--days",
+            "0",
+        ],
+        &[],
+    );
+    refused(&out, &["expires_in_days", "de 1 à 366 jours"]);
+    // An unknown tenant is said as such.
+    let out = crm(
+        cwd.path(),
+        &[
+            "user",
+            "create",
+            "--data-dir",
+            &data,
+            "--tenant",
+            &uuid::Uuid::new_v4().to_string(),
+            "--email",
+            "x@exemple.fr",
+            "--name",
+            "X",
+            "--role",
+            "sales",
+        ],
+        &[("CRM_USER_PASSWORD", PASSWORD)],
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("aucune entreprise n'a l'identifiant"),
+        "{}",
+        said(&out)
+    );
+}
+
+#[test]
+fn tenants_and_users_are_listed_as_tables() {
+    let (cwd, data) = installed();
+    let a = tenant_create(cwd.path(), &data, "Vins Duval", "claire@duval.fr");
+    let b = tenant_create(cwd.path(), &data, "Bâtiment Moreau", "admin@moreau.fr");
+    for (email, name, role) in [
+        ("julie@duval.fr", "Julie Petit", "sales"),
+        ("paul@duval.fr", "Paul Mercier", "observer"),
+    ] {
+        let out = crm(
+            cwd.path(),
+            &[
+                "user",
+                "create",
+                "--data-dir",
+                &data,
+                "--tenant",
+                &a,
+                "--email",
+                email,
+                "--name",
+                name,
+                "--role",
+                role,
+            ],
+            &[("CRM_USER_PASSWORD", PASSWORD)],
+        );
+        assert!(out.status.success(), "{}", said(&out));
+    }
+    let out = crm(cwd.path(), &["tenant", "list", "--data-dir", &data], &[]);
+    assert!(out.status.success(), "{}", said(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let lines: Vec<&str> = stdout.lines().collect();
+    let header: Vec<&str> = lines[0].split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
+    assert_eq!(header, ["ID", "NOM", "UTILISATEURS", "CRÉÉE LE"], "{stdout}");
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let row = |id: &str| {
+        lines
+            .iter()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_else(|| panic!("{id} missing: {stdout}"))
+    };
+    let cells = |l: &str| {
+        l.split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(cells(row(&a)), [a.as_str(), "Vins Duval", "3", today.as_str()], "{stdout}");
+    assert_eq!(cells(row(&b)), [b.as_str(), "Bâtiment Moreau", "1", today.as_str()], "{stdout}");
+    // Columns line up, accents included.
+    let col = |l: &str| l.chars().position(|c| c == 'V' || c == 'B' || c == 'N').unwrap();
+    assert_eq!(col(lines[0]), col(row(&a)));
+    assert_eq!(col(row(&a)), col(row(&b)));
+    assert!(stdout.contains("2 entreprises."), "{stdout}");
+
+    let out = crm(cwd.path(), &["user", "list", "--data-dir", &data, "--tenant", &a], &[]);
+    assert!(out.status.success(), "{}", said(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        stdout.starts_with("Entreprise « Vins Duval »") && stdout.contains("3 utilisateurs"),
+        "{stdout}"
+    );
+    let lines: Vec<Vec<String>> = stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split("  ").map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect())
+        .collect();
+    assert_eq!(lines[0], ["ID", "EMAIL", "NOM", "RÔLE", "ÉQUIPE"], "{stdout}");
+    let people: Vec<[&str; 4]> = lines[1..]
+        .iter()
+        .map(|c| [c[1].as_str(), c[2].as_str(), c[3].as_str(), c[4].as_str()])
+        .collect();
+    assert_eq!(
+        people,
+        [
+            ["claire@duval.fr", "Administrateur", "admin", "—"],
+            ["julie@duval.fr", "Julie Petit", "sales", "—"],
+            ["paul@duval.fr", "Paul Mercier", "observer", "—"],
+        ],
+        "{stdout}"
+    );
+    // Another company's users stay out of the list; an unknown tenant is said as such.
+    assert!(!stdout.contains("moreau"), "{stdout}");
+    let out = crm(
+        cwd.path(),
+        &["user", "list", "--data-dir", &data, "--tenant", &uuid::Uuid::new_v4().to_string()],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("aucune entreprise n'a l'identifiant"),
+        "{}",
+        said(&out)
+    );
+}
+
+#[test]
+fn the_demo_is_refused_on_an_installation_with_companies() {
+    let (cwd, data) = installed();
+    tenant_create(cwd.path(), &data, "Déjà là", "deja@exemple.fr");
+    let out = crm(cwd.path(), &["seed", "demo", "--data-dir", &data], &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{}", said(&out));
+    assert!(
+        err.contains("contient déjà 1 entreprise") && err.contains("rien n'a été chargé") && err.contains("--demo"),
+        "{err}"
+    );
+    // Nothing was loaded: still one company.
+    let out = crm(cwd.path(), &["tenant", "list", "--data-dir", &data], &[]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 entreprise."), "{}", said(&out));
+    // No progress bar in a pipe.
+    assert!(!err.contains("Démonstration ["), "{err}");
+}
+
+/// `crm serve` says it is ready only when it answers: right after the line, `/readyz` is 200.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_says_ready_once_it_answers() {
+    use std::io::BufRead as _;
+    let cwd = tempfile::tempdir().unwrap();
+    let data = cwd.path().join("data");
+    let mut c = Command::new(env!("CARGO_BIN_EXE_crm"));
+    c.current_dir(cwd.path())
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", data.to_str().unwrap()])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("CRM_")) {
+        c.env_remove(k);
+    }
+    /// The server child, stopped however the test ends.
+    struct Server(std::process::Child);
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut server = Server(c.spawn().unwrap());
+    let stdout = server.0.stdout.take().unwrap();
+    let (line, rest) = tokio::task::spawn_blocking(move || {
+        let mut lines = std::io::BufReader::new(stdout).lines().map_while(Result::ok);
+        let ready = lines.by_ref().find(|l| l.contains("prêt")).unwrap();
+        let rest: Vec<String> = lines.take(3).collect();
+        (ready, rest)
+    })
+    .await
+    .unwrap();
+    let base = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_owned();
+    let r = reqwest::get(format!("{base}/readyz")).await.unwrap();
+    assert_eq!(r.status(), 200);
+    // The first start of an empty installation says how to begin, after the ready line.
+    assert!(rest.iter().any(|l| l.contains("Aucun espace")), "{rest:?}");
 }

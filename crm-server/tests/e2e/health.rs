@@ -311,6 +311,10 @@ async fn the_crm_binary_keeps_its_files_private() {
         }
         c
     };
+    // Only `serve` and `migrate` create an installation: `migrate` makes the database and
+    // the key file here, under the same umask.
+    let init = crm(&["migrate"]).output().unwrap();
+    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
     let email = crate::support::unique_email("privee");
     let out = crm(&["tenant", "create", "--name", "Privée", "--admin-email", &email])
         .output()
