@@ -34,7 +34,10 @@ pub struct BodySchemas {
 struct Route {
     method: String,
     segments: Vec<Option<String>>,
-    schema: Value,
+    /// The JSON request body's schema, if the operation takes one.
+    schema: Option<Value>,
+    /// Whether the operation needs credentials.
+    secured: bool,
 }
 
 impl BodySchemas {
@@ -51,16 +54,16 @@ impl BodySchemas {
         let mut routes = Vec::new();
         for (path, ops) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
             for (method, op) in ops.as_object().into_iter().flatten() {
-                let Some(content) = op.pointer("/requestBody/content").and_then(Value::as_object) else {
-                    continue;
-                };
-                let Some(schema) = content
-                    .iter()
-                    .find(|(ct, _)| ct.starts_with("application/json"))
-                    .and_then(|(_, c)| c.get("schema"))
-                else {
-                    continue;
-                };
+                let schema = op
+                    .pointer("/requestBody/content")
+                    .and_then(Value::as_object)
+                    .and_then(|content| {
+                        content
+                            .iter()
+                            .find(|(ct, _)| ct.starts_with("application/json"))
+                            .and_then(|(_, c)| c.get("schema"))
+                    })
+                    .cloned();
                 let segments = path
                     .split('/')
                     .filter(|s| !s.is_empty())
@@ -69,7 +72,8 @@ impl BodySchemas {
                 routes.push(Route {
                     method: method.to_ascii_uppercase(),
                     segments,
-                    schema: schema.clone(),
+                    schema,
+                    secured: op.get("security").is_some(),
                 });
             }
         }
@@ -78,16 +82,22 @@ impl BodySchemas {
         Self { routes, schemas }
     }
 
-    fn schema_for(&self, method: &str, path: &str) -> Option<&Value> {
+    fn route(&self, method: &str, path: &str) -> Option<&Route> {
         let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        self.routes
-            .iter()
-            .find(|r| {
-                r.method == method
-                    && r.segments.len() == parts.len()
-                    && r.segments.iter().zip(&parts).all(|(s, p)| s.as_deref().is_none_or(|lit| lit == *p))
-            })
-            .map(|r| &r.schema)
+        self.routes.iter().find(|r| {
+            r.method == method
+                && r.segments.len() == parts.len()
+                && r.segments.iter().zip(&parts).all(|(s, p)| s.as_deref().is_none_or(|lit| lit == *p))
+        })
+    }
+
+    fn schema_for(&self, method: &str, path: &str) -> Option<&Value> {
+        self.route(method, path).and_then(|r| r.schema.as_ref())
+    }
+
+    /// Whether the operation at `method path` needs credentials.
+    pub fn secured(&self, method: &str, path: &str) -> bool {
+        self.route(method, path).is_some_and(|r| r.secured)
     }
 
     /// The fields at fault in `body` for an operation (empty when it conforms or when the
@@ -327,6 +337,22 @@ pub async fn conform<E: Endpoint>(schemas: Arc<BodySchemas>, next: E, mut req: R
     }
     if let Some(name) = req.uri().query().and_then(bad_query_param) {
         return Err(ApiError::from(ValidationError::field(name, ViolationKind::Malformed)).into());
+    }
+    // Credentials first: a request that cannot authenticate learns nothing about its body.
+    if schemas.secured(req.method().as_str(), req.uri().path()) {
+        let app = req.data::<crate::assemble::CrmApp>().cloned();
+        let known = match (app, super::security::presented_secret(&req)) {
+            (Some(app), Some(secret)) => match app.authenticate(&secret).await {
+                Ok(_) => true,
+                Err(crm_ports::ServiceError::Unauthenticated) => false,
+                Err(e) => return Err(ApiError::from(e).into()),
+            },
+            (None, _) => true,
+            (_, None) => false,
+        };
+        if !known {
+            return Err(ApiError::new(Code::Unauthenticated).into());
+        }
     }
     let is_json = req.header("content-type").is_some_and(|c| {
         let c = c.trim_start().to_ascii_lowercase();

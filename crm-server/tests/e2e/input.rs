@@ -863,3 +863,34 @@ async fn partial_updates_with_json_merge_patch() {
     assert_eq!((a2.priority.as_str(), a2.subject.as_str(), a2.links.len()), ("high", "Relancer", 1));
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_authenticated_operation_documents_401_and_refuses_without_credentials() {
+    let s = spawn_app().await;
+    let doc: serde_json::Value = reqwest::get(format!("{}/api/openapi.json", s.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut checked = 0;
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            if op.get("security").is_none() {
+                continue;
+            }
+            assert!(op["responses"].get("401").is_some(), "{method} {path} does not document 401");
+            let url = format!("{}{}", s.base, path.replace("{id}", &uuid::Uuid::nil().to_string()));
+            let r = reqwest::Client::new()
+                .request(method.to_uppercase().parse().unwrap(), url)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 401, "{method} {path} without credentials");
+            checked += 1;
+        }
+    }
+    assert!(checked > 90, "{checked}");
+    s.stop().await;
+}
