@@ -382,20 +382,6 @@ impl ActivitiesApi {
     }
 }
 
-/// Activity DTOs with the names of their records and assignees.
-async fn named(app: &CrmApp, actor: &crm_domain::Actor, items: &[Activity]) -> ApiResult<Vec<ActivityDto>> {
-    let mut dtos: Vec<ActivityDto> = items.iter().map(ActivityDto::from).collect();
-    let mut namer = Namer::default();
-    for d in &dtos {
-        namer.activity(d);
-    }
-    let names = namer.lookup(app, actor).await?;
-    for d in &mut dtos {
-        name_activity(d, &names);
-    }
-    Ok(dtos)
-}
-
 #[OpenApi(tag = "ApiTags::Activities")]
 impl ActivitiesApi {
     /// Log an activity concerning records you may see.
@@ -430,7 +416,7 @@ impl ActivitiesApi {
     async fn get(&self, auth: Auth, id: Path<Uuid>) -> ApiResult<ActivityResponse> {
         let actor = auth.actor();
         let a = self.app.activity(&actor, ActivityId::from_uuid(id.0)).await?;
-        let dto = named(&self.app, &actor, std::slice::from_ref(&a))
+        let dto = super::naming::named_activities(&self.app, &actor, std::slice::from_ref(&a))
             .await?
             .pop()
             .unwrap_or_else(|| (&a).into());
@@ -523,9 +509,9 @@ impl ActivitiesApi {
         let actor = auth.actor();
         let t = self.app.todo(&actor, team.0.unwrap_or(false)).await?;
         Ok(Json(TodoDto {
-            overdue: named(&self.app, &actor, &t.overdue).await?,
-            today: named(&self.app, &actor, &t.today).await?,
-            upcoming: named(&self.app, &actor, &t.upcoming).await?,
+            overdue: super::naming::named_activities(&self.app, &actor, &t.overdue).await?,
+            today: super::naming::named_activities(&self.app, &actor, &t.today).await?,
+            upcoming: super::naming::named_activities(&self.app, &actor, &t.upcoming).await?,
         }))
     }
 
@@ -613,7 +599,7 @@ impl DashboardApi {
         for s in &d.sections {
             sections.push(DashboardSectionDto {
                 name: s.name.into(),
-                items: named(&self.app, &actor, &s.items).await?,
+                items: super::naming::named_activities(&self.app, &actor, &s.items).await?,
             });
         }
         Ok(Json(DashboardDto {

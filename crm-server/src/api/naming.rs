@@ -36,18 +36,17 @@ pub struct Namer {
 
 impl Namer {
     /// An activity's records and assignee.
-    pub fn activity(&mut self, a: &ActivityDto) -> &mut Self {
+    pub fn activity(&mut self, a: &ActivityDto) {
         for l in &a.links {
             if let Some(t) = EntityType::parse(&l.entity_type) {
                 self.req.record(t, l.entity_id);
             }
         }
         self.req.user(a.assignee_id);
-        self
     }
 
     /// An opportunity's stage, pipeline, owner, organization and stage history.
-    pub fn opportunity(&mut self, o: &OpportunityDto) -> &mut Self {
+    pub fn opportunity(&mut self, o: &OpportunityDto) {
         self.req.pipelines_and_teams = true;
         self.req.user(o.owner_id);
         if let Some(org) = o.organization_id {
@@ -58,11 +57,10 @@ impl Namer {
                 self.req.user(by);
             }
         }
-        self
     }
 
     /// An event's actor and the ids it changed.
-    pub fn event(&mut self, e: &EventDto) -> &mut Self {
+    pub fn event(&mut self, e: &EventDto) {
         if let Some(a) = e.actor_id {
             self.req.user(a);
         }
@@ -79,16 +77,14 @@ impl Namer {
                 }
             }
         }
-        self
     }
 
     /// A forecast line's group.
-    pub fn forecast(&mut self, f: &ForecastLine) -> &mut Self {
+    pub fn forecast(&mut self, f: &ForecastLine) {
         if let Some(id) = f.group_id {
             self.req.pipelines_and_teams = true;
             self.req.user(id);
         }
-        self
     }
 
     /// Looks the names up.
@@ -135,19 +131,50 @@ pub fn name_forecast(f: &mut ForecastLine, n: &Names) {
     f.group_name = f.group_id.and_then(|id| n.get(id));
 }
 
+/// DTOs of `items` with their names: `ask` says what each needs, `fill` writes the names.
+///
+/// # Errors
+/// Store failures.
+pub async fn named<T, D>(app: &CrmApp, actor: &Actor, items: &[T], ask: fn(&mut Namer, &D), fill: fn(&mut D, &Names)) -> ApiResult<Vec<D>>
+where
+    for<'a> D: From<&'a T>,
+{
+    let mut dtos: Vec<D> = items.iter().map(D::from).collect();
+    let mut namer = Namer::default();
+    for d in &dtos {
+        ask(&mut namer, d);
+    }
+    let names = namer.lookup(app, actor).await?;
+    for d in &mut dtos {
+        fill(d, &names);
+    }
+    Ok(dtos)
+}
+
 /// Event DTOs with their actors' names and the names of the ids they changed.
 ///
 /// # Errors
 /// Store failures.
 pub async fn named_events(app: &CrmApp, actor: &Actor, events: &[crm_ports::query::EventRecord]) -> ApiResult<Vec<EventDto>> {
-    let mut dtos: Vec<EventDto> = events.iter().map(EventDto::from).collect();
-    let mut namer = Namer::default();
-    for d in &dtos {
-        namer.event(d);
-    }
-    let names = namer.lookup(app, actor).await?;
-    for d in &mut dtos {
-        name_event(d, &names);
-    }
-    Ok(dtos)
+    named(app, actor, events, Namer::event, name_event).await
+}
+
+/// Activity DTOs with the names of their records and assignees.
+///
+/// # Errors
+/// Store failures.
+pub async fn named_activities(app: &CrmApp, actor: &Actor, items: &[crm_domain::activity::Activity]) -> ApiResult<Vec<ActivityDto>> {
+    named(app, actor, items, Namer::activity, name_activity).await
+}
+
+/// Opportunity DTOs with their stage, pipeline, owner and organization names.
+///
+/// # Errors
+/// Store failures.
+pub async fn named_opportunities(
+    app: &CrmApp,
+    actor: &Actor,
+    items: &[crm_domain::opportunity::Opportunity],
+) -> ApiResult<Vec<OpportunityDto>> {
+    named(app, actor, items, Namer::opportunity, name_opportunity).await
 }

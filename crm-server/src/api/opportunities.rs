@@ -3,7 +3,7 @@
 use super::ApiTags;
 use super::common::{NoContent, Order, Sort, etag, if_match, page};
 use super::history::EventDto;
-use super::naming::{Namer, name_forecast, name_opportunity};
+use super::naming::{Namer, name_forecast};
 use super::problem::{ApiError, ApiResult};
 use super::security::Auth;
 use crate::assemble::CrmApp;
@@ -386,7 +386,7 @@ impl OpportunitiesApi {
             .list_opportunities(&auth.actor(), &f, &page(sort.0, order.0, cursor.0, limit.0))
             .await?;
         Ok(Json(OpportunityPage {
-            items: named(&self.app, &auth.actor(), &p.items).await?,
+            items: super::naming::named_opportunities(&self.app, &auth.actor(), &p.items).await?,
             next_cursor: p.next_cursor,
         }))
     }
@@ -426,7 +426,7 @@ impl OpportunitiesApi {
     async fn get(&self, auth: Auth, id: Path<Uuid>) -> ApiResult<OpportunityResponse> {
         let actor = auth.actor();
         let o = self.app.opportunity(&actor, OpportunityId::from_uuid(id.0)).await?;
-        let dto = named(&self.app, &actor, std::slice::from_ref(&o))
+        let dto = super::naming::named_opportunities(&self.app, &actor, std::slice::from_ref(&o))
             .await?
             .pop()
             .unwrap_or_else(|| (&o).into());
@@ -684,18 +684,4 @@ impl OpportunitiesApi {
         }
         Ok(Json(lines))
     }
-}
-
-/// Opportunity DTOs with their stage, pipeline, owner and organization names.
-async fn named(app: &CrmApp, actor: &crm_domain::Actor, items: &[Opportunity]) -> ApiResult<Vec<OpportunityDto>> {
-    let mut dtos: Vec<OpportunityDto> = items.iter().map(OpportunityDto::from).collect();
-    let mut namer = Namer::default();
-    for d in &dtos {
-        namer.opportunity(d);
-    }
-    let names = namer.lookup(app, actor).await?;
-    for d in &mut dtos {
-        name_opportunity(d, &names);
-    }
-    Ok(dtos)
 }
