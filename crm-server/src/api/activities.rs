@@ -328,12 +328,6 @@ pub enum ActivityResponse {
     ),
 }
 
-impl ActivityResponse {
-    fn ok(a: &Activity) -> Self {
-        Self::Ok(Json(a.into()), etag(a.version))
-    }
-}
-
 pub struct ActivitiesApi {
     pub app: CrmApp,
 }
@@ -382,6 +376,15 @@ impl ActivitiesApi {
     }
 }
 
+impl ActivitiesApi {
+    /// The answer for one record, with its names.
+    async fn respond(&self, auth: &Auth, x: Activity) -> ApiResult<ActivityResponse> {
+        let named = super::naming::named_activities(&self.app, &auth.actor(), std::slice::from_ref(&x)).await?;
+        let body = named.into_iter().next().unwrap_or_else(|| (&x).into());
+        Ok(ActivityResponse::Ok(Json(body), etag(x.version)))
+    }
+}
+
 #[OpenApi(tag = "ApiTags::Activities")]
 impl ActivitiesApi {
     /// Log an activity concerning records you may see.
@@ -414,13 +417,8 @@ impl ActivitiesApi {
     /// Read an activity.
     #[oai(path = "/api/v1/activities/:id", method = "get", operation_id = "get_activity")]
     async fn get(&self, auth: Auth, id: Path<Uuid>) -> ApiResult<ActivityResponse> {
-        let actor = auth.actor();
-        let a = self.app.activity(&actor, ActivityId::from_uuid(id.0)).await?;
-        let dto = super::naming::named_activities(&self.app, &actor, std::slice::from_ref(&a))
-            .await?
-            .pop()
-            .unwrap_or_else(|| (&a).into());
-        Ok(ActivityResponse::Ok(Json(dto), etag(a.version)))
+        let a = self.app.activity(&auth.actor(), ActivityId::from_uuid(id.0)).await?;
+        self.respond(&auth, a).await
     }
 
     /// Replace an activity's fields (its kind stays).
@@ -434,12 +432,13 @@ impl ActivitiesApi {
     ) -> ApiResult<ActivityResponse> {
         let v = if_match(if_match_h.0.as_deref())?;
         let input = body.0.input()?;
-        Ok(ActivityResponse::ok(
-            &self
-                .app
+        self.respond(
+            &auth,
+            self.app
                 .update_activity(&auth.actor(), ActivityId::from_uuid(id.0), v, &input)
                 .await?,
-        ))
+        )
+        .await
     }
 
     /// Change some fields: a JSON Merge Patch (RFC 7396) of the `PUT` body; `If-Match` as
@@ -458,7 +457,7 @@ impl ActivitiesApi {
         let current = self.app.activity(&actor, id).await?;
         let w = super::patch::patched(&ActivityWrite::from(&current), &body.0)?;
         let input = w.input()?;
-        Ok(ActivityResponse::ok(&self.app.update_activity(&actor, id, v, &input).await?))
+        self.respond(&auth, self.app.update_activity(&actor, id, v, &input).await?).await
     }
 
     /// Delete an activity (softly).
@@ -483,9 +482,11 @@ impl ActivitiesApi {
         #[oai(name = "If-Match")] if_match_h: Header<Option<String>>,
     ) -> ApiResult<ActivityResponse> {
         let v = if_match(if_match_h.0.as_deref())?;
-        Ok(ActivityResponse::ok(
-            &self.app.set_task_done(&auth.actor(), ActivityId::from_uuid(id.0), v, true).await?,
-        ))
+        self.respond(
+            &auth,
+            self.app.set_task_done(&auth.actor(), ActivityId::from_uuid(id.0), v, true).await?,
+        )
+        .await
     }
 
     /// Mark a done task open again.
@@ -497,9 +498,11 @@ impl ActivitiesApi {
         #[oai(name = "If-Match")] if_match_h: Header<Option<String>>,
     ) -> ApiResult<ActivityResponse> {
         let v = if_match(if_match_h.0.as_deref())?;
-        Ok(ActivityResponse::ok(
-            &self.app.set_task_done(&auth.actor(), ActivityId::from_uuid(id.0), v, false).await?,
-        ))
+        self.respond(
+            &auth,
+            self.app.set_task_done(&auth.actor(), ActivityId::from_uuid(id.0), v, false).await?,
+        )
+        .await
     }
 
     /// Your to-do list: overdue first (oldest first), then today, then upcoming. With

@@ -258,12 +258,6 @@ pub enum OpportunityResponse {
     ),
 }
 
-impl OpportunityResponse {
-    fn ok(o: &Opportunity) -> Self {
-        Self::Ok(Json(o.into()), etag(o.version))
-    }
-}
-
 /// Status filter.
 #[derive(Debug, Clone, Copy, Enum)]
 #[oai(rename_all = "snake_case")]
@@ -356,6 +350,15 @@ pub struct OpportunitiesApi {
     pub app: CrmApp,
 }
 
+impl OpportunitiesApi {
+    /// The answer for one record, with its names.
+    async fn respond(&self, auth: &Auth, x: Opportunity) -> ApiResult<OpportunityResponse> {
+        let named = super::naming::named_opportunities(&self.app, &auth.actor(), std::slice::from_ref(&x)).await?;
+        let body = named.into_iter().next().unwrap_or_else(|| (&x).into());
+        Ok(OpportunityResponse::Ok(Json(body), etag(x.version)))
+    }
+}
+
 #[OpenApi(tag = "ApiTags::Opportunities")]
 impl OpportunitiesApi {
     /// List the opportunities you may see (403 for a role with no access to opportunities,
@@ -424,13 +427,8 @@ impl OpportunitiesApi {
     /// Read an opportunity.
     #[oai(path = "/api/v1/opportunities/:id", method = "get", operation_id = "get_opportunity")]
     async fn get(&self, auth: Auth, id: Path<Uuid>) -> ApiResult<OpportunityResponse> {
-        let actor = auth.actor();
-        let o = self.app.opportunity(&actor, OpportunityId::from_uuid(id.0)).await?;
-        let dto = super::naming::named_opportunities(&self.app, &actor, std::slice::from_ref(&o))
-            .await?
-            .pop()
-            .unwrap_or_else(|| (&o).into());
-        Ok(OpportunityResponse::Ok(Json(dto), etag(o.version)))
+        let o = self.app.opportunity(&auth.actor(), OpportunityId::from_uuid(id.0)).await?;
+        self.respond(&auth, o).await
     }
 
     /// Replace the editable fields (refused once won or lost).
@@ -443,12 +441,13 @@ impl OpportunitiesApi {
         body: Json<OpportunityWrite>,
     ) -> ApiResult<OpportunityResponse> {
         let v = if_match(if_match_h.0.as_deref())?;
-        Ok(OpportunityResponse::ok(
-            &self
-                .app
+        self.respond(
+            &auth,
+            self.app
                 .update_opportunity(&auth.actor(), OpportunityId::from_uuid(id.0), v, &body.0.input())
                 .await?,
-        ))
+        )
+        .await
     }
 
     /// Change some fields: a JSON Merge Patch (RFC 7396) of the `PUT` body (`probability:
@@ -466,9 +465,8 @@ impl OpportunitiesApi {
         let id = OpportunityId::from_uuid(id.0);
         let current = self.app.opportunity(&actor, id).await?;
         let w = super::patch::patched(&OpportunityWrite::from(&current), &body.0)?;
-        Ok(OpportunityResponse::ok(
-            &self.app.update_opportunity(&actor, id, v, &w.input()).await?,
-        ))
+        self.respond(&auth, self.app.update_opportunity(&actor, id, v, &w.input()).await?)
+            .await
     }
 
     /// Delete an open opportunity (softly).
@@ -489,9 +487,11 @@ impl OpportunitiesApi {
     /// Restore a deleted opportunity (Admin).
     #[oai(path = "/api/v1/opportunities/:id/restore", method = "post", operation_id = "restore_opportunity")]
     async fn restore(&self, auth: Auth, id: Path<Uuid>) -> ApiResult<OpportunityResponse> {
-        Ok(OpportunityResponse::ok(
-            &self.app.restore_opportunity(&auth.actor(), OpportunityId::from_uuid(id.0)).await?,
-        ))
+        self.respond(
+            &auth,
+            self.app.restore_opportunity(&auth.actor(), OpportunityId::from_uuid(id.0)).await?,
+        )
+        .await
     }
 
     /// Move to a stage: the next one, or any earlier one.
@@ -513,7 +513,7 @@ impl OpportunitiesApi {
                 StageId::from_uuid(body.0.stage_id),
             )
             .await?;
-        Ok(OpportunityResponse::ok(&o))
+        self.respond(&auth, o).await
     }
 
     /// Move to the next stage of the pipeline (at the last stage: 422 `at_last_stage`, win
@@ -530,7 +530,7 @@ impl OpportunitiesApi {
             .app
             .advance_opportunity(&auth.actor(), OpportunityId::from_uuid(id.0), v)
             .await?;
-        Ok(OpportunityResponse::ok(&o))
+        self.respond(&auth, o).await
     }
 
     /// Close as won (from the last stage).
@@ -542,9 +542,11 @@ impl OpportunitiesApi {
         #[oai(name = "If-Match")] if_match_h: Header<Option<String>>,
     ) -> ApiResult<OpportunityResponse> {
         let v = if_match(if_match_h.0.as_deref())?;
-        Ok(OpportunityResponse::ok(
-            &self.app.win_opportunity(&auth.actor(), OpportunityId::from_uuid(id.0), v).await?,
-        ))
+        self.respond(
+            &auth,
+            self.app.win_opportunity(&auth.actor(), OpportunityId::from_uuid(id.0), v).await?,
+        )
+        .await
     }
 
     /// Close as lost, with a reason.
@@ -557,12 +559,13 @@ impl OpportunitiesApi {
         body: Json<LoseBody>,
     ) -> ApiResult<OpportunityResponse> {
         let v = if_match(if_match_h.0.as_deref())?;
-        Ok(OpportunityResponse::ok(
-            &self
-                .app
+        self.respond(
+            &auth,
+            self.app
                 .lose_opportunity(&auth.actor(), OpportunityId::from_uuid(id.0), v, &body.0.reason)
                 .await?,
-        ))
+        )
+        .await
     }
 
     /// Reopen a won or lost opportunity (Admin); recorded in its history.
@@ -574,12 +577,13 @@ impl OpportunitiesApi {
         #[oai(name = "If-Match")] if_match_h: Header<Option<String>>,
     ) -> ApiResult<OpportunityResponse> {
         let v = if_match(if_match_h.0.as_deref())?;
-        Ok(OpportunityResponse::ok(
-            &self
-                .app
+        self.respond(
+            &auth,
+            self.app
                 .reopen_opportunity(&auth.actor(), OpportunityId::from_uuid(id.0), v)
                 .await?,
-        ))
+        )
+        .await
     }
 
     /// Give the opportunity to another owner.
@@ -596,7 +600,7 @@ impl OpportunitiesApi {
             .app
             .assign_opportunity(&auth.actor(), OpportunityId::from_uuid(id.0), v, UserId::from_uuid(body.0.owner_id))
             .await?;
-        Ok(OpportunityResponse::ok(&o))
+        self.respond(&auth, o).await
     }
 
     /// The opportunity's history, newest first: the Admin's, and a Manager's for the
