@@ -678,7 +678,11 @@ async fn answers_carry_names_beside_ids_and_deals_advance() {
     for stage in &p.stages[1..] {
         cur = rep.advance_opportunity(cur.id, cur.version).await.unwrap();
         assert_eq!(cur.stage_id, stage.id);
-        assert_eq!(cur.stage_name.as_deref(), Some(stage.name.as_str()), "the answer names the new stage");
+        assert_eq!(
+            cur.stage_name.as_deref(),
+            Some(stage.name.as_str()),
+            "the answer names the new stage"
+        );
     }
     let err = rep.advance_opportunity(cur.id, cur.version).await.unwrap_err();
     assert_eq!(err.code(), Some(&ErrorCode::AtLastStage));
