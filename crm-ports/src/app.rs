@@ -63,6 +63,12 @@ impl<S, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     pub(crate) fn new_id(&self) -> Uuid {
         self.ids.new_uuid()
     }
+
+    /// The time by the application's clock (for adapters around the services, such as
+    /// HTTP middleware, that must agree with them).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
 }
 
 /// The tenant the actor acts in.

@@ -1,14 +1,15 @@
 //! `Idempotency-Key` on POST: the first request with a key runs and its response is kept
 //! (per tenant and user, 24 hours); a retry with the same key and body gets the same
 //! response without running again; the same key with another body gets 422; a retry while
-//! the first still runs gets 409. Server errors (5xx) release the key.
+//! the first still runs gets 409. Server errors (5xx) release the key. The response is kept
+//! byte for byte (base64 in the record), so a replayed file (PDF, XLSX) is the same file.
 
 use super::RequestId;
 use super::problem::{ApiError, Code};
 use super::security::presented_secret;
 use crate::assemble::CrmApp;
 use crate::i18n::Lang;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use crm_domain::{Actor, ViolationKind};
 use crm_ports::store::{IdempotencyBegin, IdempotencyStore};
 use poem::http::{HeaderValue, Method, StatusCode};
@@ -24,10 +25,26 @@ struct Recorded {
     content_type: Option<String>,
     etag: Option<String>,
     location: Option<String>,
-    body: String,
+    /// The body, base64 (standard alphabet, padded).
+    #[serde(default)]
+    body_base64: Option<String>,
+    /// The body as text, in records written before bodies were kept as bytes.
+    #[serde(default)]
+    body: Option<String>,
 }
 
-fn replay(r: &Recorded, status: u16) -> Response {
+impl Recorded {
+    fn bytes(&self) -> Result<Vec<u8>, base64::DecodeError> {
+        use base64::Engine as _;
+        match (&self.body_base64, &self.body) {
+            (Some(b), _) => base64::engine::general_purpose::STANDARD.decode(b),
+            (None, Some(text)) => Ok(text.clone().into_bytes()),
+            (None, None) => Ok(Vec::new()),
+        }
+    }
+}
+
+fn replay(r: &Recorded, status: u16, body: Vec<u8>) -> Response {
     let mut resp = Response::builder()
         .status(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
         .header("idempotent-replayed", "true");
@@ -40,7 +57,7 @@ fn replay(r: &Recorded, status: u16) -> Response {
     if let Some(l) = &r.location {
         resp = resp.header("location", l.as_str());
     }
-    resp.body(r.body.clone())
+    resp.body(body)
 }
 
 /// The middleware.
@@ -79,7 +96,7 @@ pub async fn idempotency<E: Endpoint>(next: E, mut req: Request) -> poem::Result
     req.set_body(Body::from_bytes(body));
 
     let store = app.store();
-    let now = Utc::now();
+    let now = app.now();
     match store
         .begin_idempotent(tenant_id, user_id, &key, &hash, now, now - Duration::hours(KEEP_HOURS))
         .await
@@ -87,10 +104,17 @@ pub async fn idempotency<E: Endpoint>(next: E, mut req: Request) -> poem::Result
         Err(e) => fail(crm_ports::ServiceError::from(e).into()),
         Ok(IdempotencyBegin::Mismatch) => fail(ApiError::new(Code::IdempotencyKeyReused)),
         Ok(IdempotencyBegin::InProgress) => fail(ApiError::new(Code::IdempotencyInProgress)),
-        Ok(IdempotencyBegin::Replay { status, response }) => match serde_json::from_str::<Recorded>(&response) {
-            Ok(r) => Ok(replay(&r, status)),
-            Err(e) => fail(ApiError::internal(format!("recorded response unreadable: {e}"))),
-        },
+        Ok(IdempotencyBegin::Replay { status, response }) => {
+            match serde_json::from_str::<Recorded>(&response)
+                .map_err(|e| e.to_string())
+                .and_then(|r| {
+                    let body = r.bytes().map_err(|e| e.to_string())?;
+                    Ok((r, body))
+                }) {
+                Ok((r, body)) => Ok(replay(&r, status, body)),
+                Err(e) => fail(ApiError::internal(format!("recorded response unreadable: {e}"))),
+            }
+        }
         Ok(IdempotencyBegin::Started) => {
             let resp = match next.call(req).await {
                 Ok(r) => r.into_response(),
@@ -117,7 +141,11 @@ pub async fn idempotency<E: Endpoint>(next: E, mut req: Request) -> poem::Result
                 content_type: header("content-type"),
                 etag: header("etag"),
                 location: header("location"),
-                body: String::from_utf8_lossy(&bytes).into_owned(),
+                body_base64: Some({
+                    use base64::Engine as _;
+                    base64::engine::general_purpose::STANDARD.encode(&bytes)
+                }),
+                body: None,
             };
             let text = serde_json::to_string(&recorded).map_err(|e| ApiError::internal(e.to_string()))?;
             if let Err(e) = store.finish_idempotent(tenant_id, user_id, &key, status.as_u16(), &text).await {
@@ -126,5 +154,32 @@ pub async fn idempotency<E: Endpoint>(next: E, mut req: Request) -> poem::Result
             }
             Ok(Response::from_parts(parts, Body::from_bytes(bytes)))
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_kept_byte_for_byte() {
+        let bytes: Vec<u8> = (0..=255u8).chain([0xff, 0xfe, 0x00]).collect();
+        let r = Recorded {
+            content_type: Some("application/pdf".into()),
+            etag: None,
+            location: None,
+            body_base64: Some({
+                use base64::Engine as _;
+                base64::engine::general_purpose::STANDARD.encode(&bytes)
+            }),
+            body: None,
+        };
+        let back: Recorded = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+        assert_eq!(back.bytes().unwrap(), bytes);
+        // Records written before this change hold text.
+        let old: Recorded =
+            serde_json::from_str(r#"{"content_type": null, "etag": null, "location": null, "body": "{\"id\": 1}"}"#).unwrap();
+        assert_eq!(old.bytes().unwrap(), br#"{"id": 1}"#);
     }
 }
