@@ -5,7 +5,7 @@
 use crate::api::{self, auth::HttpSettings};
 use crate::assemble::CrmApp;
 use crm_ports::store::Health;
-use poem::http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
+use poem::http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use poem::http::{HeaderValue, StatusCode};
 use poem::listener::TcpAcceptor;
 use poem::middleware::{AddData, CatchPanic};
@@ -115,6 +115,15 @@ async fn log_requests<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Re
 /// which is all an API response needs (OWASP's advice for REST APIs).
 const FRAME_NONE: &str = "frame-ancestors 'none'";
 
+/// The headers every answer carries, written by [`security_headers`] and, for the answers
+/// hyper writes itself, by `wire.rs` (the documentation page replaces the policy).
+pub const SECURITY_HEADERS: [(&str, &str); 4] = [
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+    ("x-frame-options", "DENY"),
+    ("content-security-policy", FRAME_NONE),
+];
+
 /// Is this path the API documentation (Swagger UI)?
 fn is_docs(path: &str) -> bool {
     path == "/api/docs" || path.starts_with("/api/docs/")
@@ -172,7 +181,10 @@ fn inline_scripts(html: &[u8]) -> Vec<&[u8]> {
 ///   strictest value rather than `strict-origin-when-cross-origin`;
 /// - `X-Frame-Options: DENY` and CSP `frame-ancestors 'none'`: no framing (clickjacking);
 ///   the documentation page gets a full policy, see [`docs_policy`].
-async fn security_headers<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+///
+/// The documentation page is the same for the life of the endpoint: its policy is computed
+/// from it once, on its first request, and kept in `docs_cache`.
+async fn security_headers<E: Endpoint>(docs_cache: &std::sync::OnceLock<HeaderValue>, next: E, req: Request) -> poem::Result<Response> {
     let docs = is_docs(req.uri().path());
     let mut res = match next.call(req).await {
         Ok(r) => r.into_response(),
@@ -183,20 +195,25 @@ async fn security_headers<E: Endpoint>(next: E, req: Request) -> poem::Result<Re
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    let policy = if docs && html {
-        // The page is built in memory once per process: reading it back costs a copy.
-        let body = res.take_body().into_bytes().await.unwrap_or_default();
-        let policy = docs_policy(&body);
-        res.set_body(Body::from_bytes(body));
-        HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"))
-    } else {
-        HeaderValue::from_static(FRAME_NONE)
+    let docs_policy_value = match docs_cache.get() {
+        Some(p) if docs && html => Some(p.clone()),
+        None if docs && html => {
+            // The page is built in memory once per process: reading it back costs a copy.
+            let body = res.take_body().into_bytes().await.unwrap_or_default();
+            let policy = HeaderValue::from_str(&docs_policy(&body))
+                .unwrap_or(HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"));
+            res.set_body(Body::from_bytes(body));
+            Some(docs_cache.get_or_init(|| policy).clone())
+        }
+        _ => None,
     };
     let headers = res.headers_mut();
-    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(CONTENT_SECURITY_POLICY, policy);
+    for (name, value) in SECURITY_HEADERS {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if let Some(p) = docs_policy_value {
+        headers.insert(CONTENT_SECURITY_POLICY, p);
+    }
     Ok(res)
 }
 
@@ -241,6 +258,7 @@ pub fn endpoint(app: CrmApp, settings: HttpSettings, search: crate::search::Sear
     };
     let docs = api.swagger_ui();
     let schemas = std::sync::Arc::new(api::schema::BodySchemas::from_spec(&api.spec()));
+    let docs_cache = std::sync::Arc::new(std::sync::OnceLock::new());
     Route::new()
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
@@ -257,7 +275,10 @@ pub fn endpoint(app: CrmApp, settings: HttpSettings, search: crate::search::Sear
         )
         .with(AddData::new(app))
         .around(log_requests)
-        .around(security_headers)
+        .around(move |next, req| {
+            let docs_cache = std::sync::Arc::clone(&docs_cache);
+            async move { security_headers(&docs_cache, next, req).await }
+        })
 }
 
 /// Serves `endpoint` on an already bound listener until `shutdown` resolves; in-flight

@@ -68,10 +68,9 @@ fn replacement(buf: &[u8]) -> Option<Vec<u8>> {
     }
     out.push_str("content-type: application/problem+json; charset=utf-8\r\n");
     out.push_str("content-language: fr\r\n");
-    out.push_str("x-content-type-options: nosniff\r\n");
-    out.push_str("x-frame-options: DENY\r\n");
-    out.push_str("content-security-policy: frame-ancestors 'none'\r\n");
-    out.push_str("referrer-policy: no-referrer\r\n");
+    for (name, value) in crate::http::SECURITY_HEADERS {
+        out.push_str(&format!("{name}: {value}\r\n"));
+    }
     out.push_str(&format!("x-request-id: {request_id}\r\ncontent-length: {}\r\n\r\n", body.len()));
     out.push_str(&body);
     Some(out.into_bytes())

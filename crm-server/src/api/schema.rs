@@ -317,15 +317,14 @@ pub fn bad_query_param(query: &str) -> Option<String> {
         }
         Some(out)
     }
+    let text = |raw: &str| decode(raw).and_then(|b| String::from_utf8(b).ok());
     query.split('&').filter(|p| !p.is_empty()).find_map(|pair| {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let key_ok = decode(k).is_some_and(|b| String::from_utf8(b).is_ok());
-        let value_ok = decode(v).is_some_and(|b| String::from_utf8(b).is_ok());
-        (!key_ok || !value_ok).then(|| {
-            decode(k)
-                .and_then(|b| String::from_utf8(b).ok())
-                .unwrap_or_else(|| "query".to_owned())
-        })
+        match (text(k), text(v)) {
+            (Some(_), Some(_)) => None,
+            (Some(name), None) => Some(name),
+            (None, _) => Some("query".to_owned()),
+        }
     })
 }
 
