@@ -14,13 +14,13 @@
 //! ]}
 //! ```
 
-use crate::contact::ContactKind;
 use crate::error::{ValidationError, Validator, ViolationKind};
-use crate::organization::OrganizationSize;
-use crate::text::{Name, Tag, fold};
+use crate::text::Name;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
+
+mod read;
 
 /// Deepest nesting of `all` / `any` / `not`.
 pub const MAX_DEPTH: usize = 6;
@@ -260,185 +260,6 @@ pub enum Rule {
     Condition(Condition),
 }
 
-fn text(v: &Value, field: SegmentField) -> Result<String, ViolationKind> {
-    let s = v.as_str().ok_or(ViolationKind::Malformed)?.trim();
-    if s.is_empty() {
-        return Err(ViolationKind::Required);
-    }
-    if s.chars().count() > MAX_TEXT {
-        return Err(ViolationKind::TooLong);
-    }
-    Ok(if field.folded() { fold(s) } else { s.to_owned() })
-}
-
-fn one_value(shape: Shape, field: SegmentField, v: &Value) -> Result<Operand, ViolationKind> {
-    match shape {
-        Shape::Text => Ok(Operand::Texts(vec![text(v, field)?])),
-        Shape::Kind => {
-            let s = v.as_str().ok_or(ViolationKind::Malformed)?;
-            ContactKind::parse(s).map_err(|_| ViolationKind::Unknown)?;
-            Ok(Operand::Texts(vec![s.trim().to_owned()]))
-        }
-        Shape::Size => {
-            let s = v.as_str().ok_or(ViolationKind::Malformed)?;
-            OrganizationSize::parse(s).map_err(|_| ViolationKind::Unknown)?;
-            Ok(Operand::Texts(vec![s.trim().to_owned()]))
-        }
-        Shape::Tag => {
-            let t = Tag::parse(v.as_str().ok_or(ViolationKind::Malformed)?)
-                .map_err(|e| e.errors().first().map_or(ViolationKind::Malformed, |f| f.kind))?;
-            Ok(Operand::Texts(vec![t.as_str().to_owned()]))
-        }
-        Shape::Id => {
-            let id = v.as_str().and_then(|s| Uuid::parse_str(s).ok()).ok_or(ViolationKind::Malformed)?;
-            Ok(Operand::Ids(vec![id]))
-        }
-        Shape::Int => {
-            let n = v.as_i64().ok_or(ViolationKind::Malformed)?;
-            if !(-1_000_000..=1_000_000).contains(&n) {
-                return Err(ViolationKind::TooLarge);
-            }
-            Ok(Operand::Int(n))
-        }
-        Shape::Time => {
-            if let Some(days) = v.get("days_ago") {
-                let d = days.as_u64().ok_or(ViolationKind::Malformed)?;
-                if d > 36_500 {
-                    return Err(ViolationKind::TooLarge);
-                }
-                return Ok(Operand::Time(When::DaysAgo(u32::try_from(d).map_err(|_| ViolationKind::TooLarge)?)));
-            }
-            let s = v.as_str().ok_or(ViolationKind::Malformed)?;
-            let t = DateTime::parse_from_rfc3339(s)
-                .map(|t| t.with_timezone(&Utc))
-                .or_else(|_| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc()))
-                .map_err(|_| ViolationKind::Malformed)?;
-            if !crate::time::instant_in_range(t) {
-                return Err(ViolationKind::OutOfRange);
-            }
-            Ok(Operand::Time(When::At(t)))
-        }
-    }
-}
-
-fn condition(obj: &serde_json::Map<String, Value>, v: &mut Validator, path: &str) -> Option<Condition> {
-    let field = match obj.get("field").and_then(Value::as_str) {
-        None => {
-            v.push(format!("{path}.field"), ViolationKind::Required);
-            return None;
-        }
-        Some(f) => match SegmentField::parse(f) {
-            Some(f) => f,
-            None => {
-                v.push(format!("{path}.field"), ViolationKind::Unknown);
-                return None;
-            }
-        },
-    };
-    let shape = field.shape();
-    let op = match obj.get("op").and_then(Value::as_str).map(Op::parse) {
-        None => {
-            v.push(format!("{path}.op"), ViolationKind::Required);
-            return None;
-        }
-        Some(Some(op)) if op.allowed(shape) => op,
-        Some(_) => {
-            v.push(format!("{path}.op"), ViolationKind::Unknown);
-            return None;
-        }
-    };
-    if let Some(extra) = obj.keys().find(|k| !matches!(k.as_str(), "field" | "op" | "value")) {
-        v.push(format!("{path}.{extra}"), ViolationKind::Unknown);
-        return None;
-    }
-    let raw = obj.get("value");
-    let value = match (op, raw) {
-        (Op::IsEmpty | Op::IsNotEmpty, None | Some(Value::Null)) => Ok(Operand::Nothing),
-        (Op::IsEmpty | Op::IsNotEmpty, Some(_)) => Err(ViolationKind::Malformed),
-        (_, None | Some(Value::Null)) => Err(ViolationKind::Required),
-        (Op::In, Some(Value::Array(items))) => {
-            if items.is_empty() {
-                Err(ViolationKind::Required)
-            } else if items.len() > MAX_LIST {
-                Err(ViolationKind::TooLarge)
-            } else {
-                let mut texts = Vec::new();
-                let mut ids = Vec::new();
-                let mut bad = None;
-                for (i, item) in items.iter().enumerate() {
-                    match one_value(shape, field, item) {
-                        Ok(Operand::Texts(t)) => texts.extend(t),
-                        Ok(Operand::Ids(t)) => ids.extend(t),
-                        Ok(_) => {}
-                        Err(k) => {
-                            bad.get_or_insert((i, k));
-                        }
-                    }
-                }
-                if let Some((i, k)) = bad {
-                    v.push(format!("{path}.value.{i}"), k);
-                    return None;
-                }
-                Ok(if shape == Shape::Id {
-                    Operand::Ids(ids)
-                } else {
-                    Operand::Texts(texts)
-                })
-            }
-        }
-        (Op::In, Some(_)) => Err(ViolationKind::Malformed),
-        (_, Some(raw)) => one_value(shape, field, raw),
-    };
-    match value {
-        Ok(value) => Some(Condition { field, op, value }),
-        Err(k) => {
-            v.push(format!("{path}.value"), k);
-            None
-        }
-    }
-}
-
-fn rule(value: &Value, v: &mut Validator, path: &str, depth: usize, count: &mut usize) -> Option<Rule> {
-    let Some(obj) = value.as_object() else {
-        v.push(path, ViolationKind::Malformed);
-        return None;
-    };
-    if depth > MAX_DEPTH {
-        v.push(path, ViolationKind::TooLarge);
-        return None;
-    }
-    let group = |key: &str, v: &mut Validator, count: &mut usize| -> Option<Vec<Rule>> {
-        let Some(items) = obj.get(key).and_then(Value::as_array) else {
-            v.push(format!("{path}.{key}"), ViolationKind::Malformed);
-            return None;
-        };
-        let rules: Vec<Option<Rule>> = items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| rule(item, v, &format!("{path}.{key}.{i}"), depth + 1, count))
-            .collect();
-        rules.into_iter().collect()
-    };
-    if obj.len() == 1 && obj.contains_key("all") {
-        return group("all", v, count).map(Rule::All);
-    }
-    if obj.len() == 1 && obj.contains_key("any") {
-        return group("any", v, count).map(Rule::Any);
-    }
-    if obj.len() == 1 && obj.contains_key("not") {
-        return obj
-            .get("not")
-            .and_then(|inner| rule(inner, v, &format!("{path}.not"), depth + 1, count))
-            .map(|r| Rule::Not(Box::new(r)));
-    }
-    *count += 1;
-    if *count > MAX_CONDITIONS {
-        v.push(path, ViolationKind::TooLarge);
-        return None;
-    }
-    condition(obj, v, path).map(Rule::Condition)
-}
-
 impl Rule {
     /// Reads a rule from its JSON form, naming every fault under `path`.
     ///
@@ -448,7 +269,7 @@ impl Rule {
     pub fn parse(value: &Value, path: &str) -> Result<Self, ValidationError> {
         let mut v = Validator::new();
         let mut count = 0;
-        let r = rule(value, &mut v, path, 0, &mut count);
+        let r = read::rule(value, &mut v, path, 0, &mut count);
         v.finish()?;
         r.ok_or_else(|| ValidationError::field(path, ViolationKind::Malformed))
     }
@@ -543,87 +364,4 @@ pub struct Segment {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    fn fields(e: ValidationError) -> Vec<(String, ViolationKind)> {
-        e.errors().iter().map(|f| (f.field.clone(), f.kind)).collect()
-    }
-
-    #[test]
-    fn a_nested_rule_reads_and_writes_back() {
-        let raw = json!({"all": [
-            {"field": "kind", "op": "in", "value": ["prospect", "client"]},
-            {"field": "last_name", "op": "starts_with", "value": "Lefèvre"},
-            {"any": [
-                {"field": "tag", "op": "has", "value": "salon-2026"},
-                {"field": "last_activity", "op": "before", "value": {"days_ago": 90}},
-                {"not": {"field": "organization.size", "op": "is_empty"}}
-            ]},
-            {"field": "score", "op": "gte", "value": 40},
-            {"field": "created_at", "op": "after", "value": "2026-01-01"}
-        ]});
-        let r = Rule::parse(&raw, "rule").unwrap();
-        assert_eq!(r.conditions().len(), 7);
-        let Rule::All(items) = &r else { panic!() };
-        assert_eq!(
-            items[1],
-            Rule::Condition(Condition {
-                field: SegmentField::LastName,
-                op: Op::StartsWith,
-                value: Operand::Texts(vec!["lefevre".into()]),
-            }),
-            "names are compared folded"
-        );
-        assert_eq!(Rule::parse(&r.to_json(), "rule").unwrap(), r);
-    }
-
-    #[test]
-    fn every_fault_is_named_with_its_path() {
-        let raw = json!({"all": [
-            {"field": "couleur", "op": "eq", "value": "bleu"},
-            {"field": "score", "op": "contains", "value": 3},
-            {"field": "kind", "op": "in", "value": ["prospect", "fournisseur"]},
-            {"field": "city", "op": "eq"},
-            {"field": "created_at", "op": "before", "value": "hier"},
-            {"field": "tag", "op": "has", "value": "ok", "extra": 1},
-            {"any": "non"}
-        ]});
-        assert_eq!(
-            fields(Rule::parse(&raw, "rule").unwrap_err()),
-            [
-                ("rule.all.0.field".to_owned(), ViolationKind::Unknown),
-                ("rule.all.1.op".to_owned(), ViolationKind::Unknown),
-                ("rule.all.2.value.1".to_owned(), ViolationKind::Unknown),
-                ("rule.all.3.value".to_owned(), ViolationKind::Required),
-                ("rule.all.4.value".to_owned(), ViolationKind::Malformed),
-                ("rule.all.5.extra".to_owned(), ViolationKind::Unknown),
-                ("rule.all.6.any".to_owned(), ViolationKind::Malformed),
-            ]
-        );
-    }
-
-    #[test]
-    fn size_limits() {
-        let mut deep = json!({"field": "city", "op": "eq", "value": "Lyon"});
-        for _ in 0..=MAX_DEPTH {
-            deep = json!({"not": deep});
-        }
-        assert!(Rule::parse(&deep, "rule").is_err());
-        let many: Vec<Value> = (0..=MAX_CONDITIONS)
-            .map(|_| json!({"field": "city", "op": "eq", "value": "Lyon"}))
-            .collect();
-        assert!(Rule::parse(&json!({"any": many}), "rule").is_err());
-        let long = "x".repeat(MAX_TEXT + 1);
-        assert_eq!(
-            fields(Rule::parse(&json!({"field": "city", "op": "eq", "value": long}), "rule").unwrap_err()),
-            [("rule.value".to_owned(), ViolationKind::TooLong)]
-        );
-    }
-
-    #[test]
-    fn relative_times_resolve_at_evaluation() {
-        let now = DateTime::parse_from_rfc3339("2026-11-29T10:00:00Z").unwrap().with_timezone(&Utc);
-        assert_eq!(When::DaysAgo(2).at(now).to_rfc3339(), "2026-11-27T10:00:00+00:00");
-    }
-}
+mod tests;

@@ -251,13 +251,14 @@ async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Resp
 /// The whole HTTP endpoint over an application.
 pub fn endpoint(app: CrmApp, settings: HttpSettings, search: crate::search::SearchHandle) -> impl Endpoint {
     let api = api::service(&app, settings, search);
-    let spec_json = api::schema::with_nullable_optionals(&api.spec());
+    let spec_text = api.spec();
+    let spec_json = api::schema::with_nullable_optionals(&spec_text);
     let spec = move || {
         let body = spec_json.clone();
         async move { poem::Response::builder().content_type("application/json; charset=utf-8").body(body) }
     };
     let docs = api.swagger_ui();
-    let schemas = std::sync::Arc::new(api::schema::BodySchemas::from_spec(&api.spec()));
+    let schemas = std::sync::Arc::new(api::schema::BodySchemas::from_spec(&spec_text));
     let docs_cache = std::sync::Arc::new(std::sync::OnceLock::new());
     Route::new()
         .at("/healthz", get(healthz))

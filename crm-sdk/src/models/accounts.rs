@@ -1,0 +1,188 @@
+//! Logins, tenants, users and teams.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Who is logged in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    /// `user` or `operator`.
+    pub kind: String,
+    /// Tenant.
+    pub tenant_id: Option<Uuid>,
+    /// User.
+    pub user_id: Option<Uuid>,
+    /// Role.
+    pub role: Option<String>,
+    /// The user's name (from `me`).
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// The user's login email (from `me`).
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The company's name (from `me`).
+    #[serde(default)]
+    pub tenant_name: Option<String>,
+}
+
+/// A session opened by login.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Login {
+    /// Bearer token.
+    pub token: String,
+    /// CSRF token for cookie-authenticated writes.
+    pub csrf_token: String,
+    /// Expiry.
+    pub expires_at: DateTime<Utc>,
+    /// Who.
+    pub me: Me,
+}
+
+/// A personal API token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Token {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Expires.
+    pub expires_at: DateTime<Utc>,
+    /// Revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A token just created, with its secret (shown once).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewToken {
+    /// The token.
+    pub token: Token,
+    /// The secret.
+    pub secret: String,
+}
+
+/// Tenant settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Country.
+    pub country: Option<String>,
+    /// Currency.
+    pub currency: Option<String>,
+    /// Time zone.
+    pub time_zone: Option<String>,
+    /// Language.
+    pub language: Option<String>,
+}
+
+/// A tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tenant {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Settings.
+    pub settings: Settings,
+    /// Version.
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new tenant with its first Admin.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewTenant {
+    /// Name.
+    pub name: String,
+    /// First Admin's email.
+    pub admin_email: String,
+    /// First Admin's name.
+    pub admin_name: String,
+    /// First Admin's password.
+    pub admin_password: String,
+    /// Settings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settings: Option<Settings>,
+}
+
+/// A created tenant.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TenantCreated {
+    /// The tenant.
+    pub tenant: Tenant,
+    /// Its first Admin.
+    pub admin_id: Uuid,
+}
+
+/// A user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// Id.
+    pub id: Uuid,
+    /// Email.
+    pub email: String,
+    /// Name.
+    pub display_name: String,
+    /// Role.
+    pub role: String,
+    /// Team.
+    pub team_id: Option<Uuid>,
+    /// Version.
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A user to add.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewUser {
+    /// Email.
+    pub email: String,
+    /// Name.
+    pub display_name: String,
+    /// Role code.
+    pub role: String,
+    /// Team.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<Uuid>,
+    /// Initial password.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+/// A team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Team {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Manager.
+    pub manager_id: Uuid,
+    /// Territory.
+    pub territory: Option<String>,
+    /// Version.
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A team to add or its new fields.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TeamWrite {
+    /// Name.
+    pub name: String,
+    /// Manager.
+    pub manager_id: Uuid,
+    /// Territory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub territory: Option<String>,
+}

@@ -1,0 +1,16 @@
+//! The API's data, as the server sends and receives it (snake_case JSON), one file per area;
+//! every type is re-exported here.
+
+mod accounts;
+mod activities;
+mod problems;
+mod records;
+mod sales;
+mod search;
+
+pub use accounts::*;
+pub use activities::*;
+pub use problems::*;
+pub use records::*;
+pub use sales::*;
+pub use search::*;

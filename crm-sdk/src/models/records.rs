@@ -1,0 +1,140 @@
+//! Contacts and organizations, the postal address and list pages.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A postal address.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    /// Street and number.
+    pub street: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// ISO 3166 country.
+    pub country: Option<String>,
+}
+
+/// A contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    /// Id.
+    pub id: Uuid,
+    /// `prospect`, `client`, `partner`.
+    pub kind: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Emails.
+    pub emails: Vec<String>,
+    /// Phones (E.164).
+    pub phones: Vec<String>,
+    /// Organization.
+    pub organization_id: Option<Uuid>,
+    /// Job title.
+    pub job_title: Option<String>,
+    /// Address.
+    pub address: Address,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Owner.
+    pub owner_id: Uuid,
+    /// Source.
+    pub source: Option<String>,
+    /// Notes.
+    pub notes: Option<String>,
+    /// Score.
+    pub score: i32,
+    /// Version.
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A contact to create, or its new editable fields.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ContactWrite {
+    /// Kind.
+    pub kind: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Emails.
+    pub emails: Vec<String>,
+    /// Phones.
+    pub phones: Vec<String>,
+    /// Organization.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<Uuid>,
+    /// Job title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_title: Option<String>,
+    /// Address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Notes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// A page of results.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Page<T> {
+    /// Items.
+    pub items: Vec<T>,
+    /// Next page's cursor.
+    pub next_cursor: Option<String>,
+}
+
+/// An organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organization {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Web domain.
+    pub domain: Option<String>,
+    /// Industry.
+    pub industry: Option<String>,
+    /// Size code.
+    pub size: Option<String>,
+    /// Address.
+    pub address: Address,
+    /// Version.
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An organization to create or its new fields.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct OrganizationWrite {
+    /// Name.
+    pub name: String,
+    /// Web domain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// Industry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub industry: Option<String>,
+    /// Size code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<String>,
+    /// Address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
+}
