@@ -64,6 +64,137 @@ impl EntityType {
     }
 }
 
+/// The kinds of change recorded in the log: one catalogue for every writer and reader.
+/// The serialised names ([`EventKind::name`]) are stored and published (API, stream): they
+/// never change; a new kind gets a new name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventKind {
+    /// The entity was created.
+    Created,
+    /// Some of its fields changed.
+    Updated,
+    /// Moved to the bin (soft deletion).
+    Deleted,
+    /// Taken back from the bin.
+    Restored,
+    /// A contact kept by a merge (it received the other's links).
+    Merged,
+    /// A contact merged into another one (and deleted).
+    MergedInto,
+    /// An opportunity moved to another stage.
+    StageMoved,
+    /// An opportunity won.
+    Won,
+    /// An opportunity lost.
+    Lost,
+    /// A closed opportunity or a done task reopened.
+    Reopened,
+    /// An activity marked done.
+    Completed,
+    /// Records given to another owner.
+    OwnerChanged,
+    /// A user changed their password.
+    PasswordChanged,
+    /// A user's password set by an Admin.
+    PasswordSet,
+    /// Contacts added to a static segment.
+    MembersAdded,
+    /// Contacts removed from a static segment.
+    MembersRemoved,
+    /// The tenant's contacts scanned for duplicates.
+    DuplicatesScanned,
+    /// A pair of possible duplicates dismissed.
+    DuplicatesDismissed,
+    /// A call logged that matched no contact.
+    CallUnmatched,
+    /// A reminder rule created.
+    ReminderRuleCreated,
+    /// A reminder rule changed.
+    ReminderRuleUpdated,
+    /// A reminder rule deleted.
+    ReminderRuleDeleted,
+}
+
+impl EventKind {
+    /// Every kind, in catalogue order.
+    pub const ALL: [Self; 22] = [
+        Self::Created,
+        Self::Updated,
+        Self::Deleted,
+        Self::Restored,
+        Self::Merged,
+        Self::MergedInto,
+        Self::StageMoved,
+        Self::Won,
+        Self::Lost,
+        Self::Reopened,
+        Self::Completed,
+        Self::OwnerChanged,
+        Self::PasswordChanged,
+        Self::PasswordSet,
+        Self::MembersAdded,
+        Self::MembersRemoved,
+        Self::DuplicatesScanned,
+        Self::DuplicatesDismissed,
+        Self::CallUnmatched,
+        Self::ReminderRuleCreated,
+        Self::ReminderRuleUpdated,
+        Self::ReminderRuleDeleted,
+    ];
+
+    /// The stable snake_case name, as stored and published.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Updated => "updated",
+            Self::Deleted => "deleted",
+            Self::Restored => "restored",
+            Self::Merged => "merged",
+            Self::MergedInto => "merged_into",
+            Self::StageMoved => "stage_moved",
+            Self::Won => "won",
+            Self::Lost => "lost",
+            Self::Reopened => "reopened",
+            Self::Completed => "completed",
+            Self::OwnerChanged => "owner_changed",
+            Self::PasswordChanged => "password_changed",
+            Self::PasswordSet => "password_set",
+            Self::MembersAdded => "members_added",
+            Self::MembersRemoved => "members_removed",
+            Self::DuplicatesScanned => "duplicates_scanned",
+            Self::DuplicatesDismissed => "duplicates_dismissed",
+            Self::CallUnmatched => "call_unmatched",
+            Self::ReminderRuleCreated => "reminder_rule_created",
+            Self::ReminderRuleUpdated => "reminder_rule_updated",
+            Self::ReminderRuleDeleted => "reminder_rule_deleted",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+impl std::fmt::Display for EventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for EventKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for EventKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Self::parse(&name).ok_or_else(|| serde::de::Error::custom(format!("unknown event kind {name:?}")))
+    }
+}
+
 /// Whether a field holds personal data that must stay encrypted at rest, in the log too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Sensitivity {
@@ -95,8 +226,8 @@ pub struct NewEvent {
     pub entity_type: EntityType,
     /// Which one.
     pub entity_id: Uuid,
-    /// Stable snake_case name of the change (`created`, `updated`, `stage_moved`...).
-    pub kind: &'static str,
+    /// What happened to it.
+    pub kind: EventKind,
     /// The owner of the entity after the change, so readers can filter by visibility.
     pub owner_id: Option<Uuid>,
     /// Field changes.
@@ -154,6 +285,46 @@ mod tests {
         let c = d.into_changes();
         assert_eq!(c.iter().map(|c| c.field).collect::<Vec<_>>(), ["b", "c"]);
         assert_eq!(c[1].sensitivity, Sensitivity::Sensitive);
+    }
+
+    #[test]
+    fn event_kind_names_are_stable_and_unique() {
+        let names: Vec<&str> = EventKind::ALL.iter().map(|k| k.name()).collect();
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len());
+        for k in EventKind::ALL {
+            assert_eq!(EventKind::parse(k.name()), Some(k));
+        }
+        // Names already stored in logs: changing one would orphan them.
+        assert_eq!(
+            names,
+            [
+                "created",
+                "updated",
+                "deleted",
+                "restored",
+                "merged",
+                "merged_into",
+                "stage_moved",
+                "won",
+                "lost",
+                "reopened",
+                "completed",
+                "owner_changed",
+                "password_changed",
+                "password_set",
+                "members_added",
+                "members_removed",
+                "duplicates_scanned",
+                "duplicates_dismissed",
+                "call_unmatched",
+                "reminder_rule_created",
+                "reminder_rule_updated",
+                "reminder_rule_deleted",
+            ]
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::error::ServiceError;
 use crate::query::Scope;
 use crm_domain::Actor;
 use crm_domain::TenantId;
-use crm_domain::event::{EntityType, FieldChange, NewEvent};
+use crm_domain::event::{EntityType, EventKind, FieldChange, NewEvent};
 use crm_domain::visibility::{Capability, Owned, allows, read_scope};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -113,7 +113,7 @@ pub(crate) fn event(
     actor: &Actor,
     entity_type: EntityType,
     entity_id: Uuid,
-    kind: &'static str,
+    kind: EventKind,
     owner_id: Option<Uuid>,
     changes: Vec<FieldChange>,
 ) -> NewEvent {

@@ -13,6 +13,7 @@ pub mod cipher;
 pub mod env;
 pub mod error;
 pub mod query;
+pub mod runtime;
 pub mod search;
 pub mod services;
 pub mod store;

@@ -204,8 +204,8 @@ pub struct EventRecord {
     pub entity_type: EntityType,
     /// Entity id.
     pub entity_id: Uuid,
-    /// Change kind.
-    pub kind: String,
+    /// What happened.
+    pub kind: crm_domain::event::EventKind,
     /// Owner of the entity after the change.
     pub owner_id: Option<Uuid>,
     /// Field changes (sensitive values decrypted).

@@ -22,9 +22,11 @@ use uuid::Uuid;
 
 mod activities;
 mod lists;
+mod runtime;
 
 pub use activities::*;
 pub use lists::*;
+pub use runtime::*;
 
 /// Result of a store call.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -273,6 +275,9 @@ pub trait Store:
     + SearchHasher
     + SegmentStore
     + DuplicateStore
+    + ConsumerStore
+    + JobStore
+    + Wakeups
     + 'static
 {
 }
@@ -296,6 +301,9 @@ impl<T> Store for T where
         + SearchHasher
         + SegmentStore
         + DuplicateStore
+        + ConsumerStore
+        + JobStore
+        + Wakeups
         + 'static
 {
 }

@@ -202,7 +202,8 @@ pub struct RawResponse {
 }
 
 impl Client {
-    /// A client for the server at `base_url` (e.g. `http://127.0.0.1:8080`).
+    /// A client for the server at `base_url` (e.g. `http://127.0.0.1:8080`, or
+    /// `http://host/crm` when a host application mounts it under `/crm`).
     ///
     /// # Errors
     /// `BaseUrl` unless an http(s) URL.
@@ -238,7 +239,9 @@ impl Client {
     }
 
     fn url(&self, path: &str, query: &[(&str, String)]) -> Result<Url> {
-        let mut url = self.base.join(path).map_err(|_| Error::BaseUrl(path.to_owned()))?;
+        // The server may be mounted under a path (`http://host/crm`): paths go after it.
+        let full = format!("{}{path}", self.base.as_str().trim_end_matches('/'));
+        let mut url = Url::parse(&full).map_err(|_| Error::BaseUrl(path.to_owned()))?;
         if !query.is_empty() {
             let mut q = url.query_pairs_mut();
             for (k, v) in query {

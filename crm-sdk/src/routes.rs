@@ -908,6 +908,66 @@ impl Client {
         Ok(v["count"].as_i64().unwrap_or(0))
     }
 
+    // --- background work (Admin) ---
+
+    /// The readers of the event log: cursor, lag, parked events.
+    ///
+    /// # Errors
+    /// `Forbidden` unless Admin.
+    pub async fn consumers(&self) -> Result<Vec<ConsumerStatus>> {
+        self.send::<(), _>(Method::GET, "/api/v1/admin/consumers", &[], None, None).await
+    }
+
+    /// Events parked by a reader after its retries, newest first.
+    ///
+    /// # Errors
+    /// `Forbidden` unless Admin.
+    pub async fn parked_events(&self) -> Result<Vec<ParkedEvent>> {
+        self.send::<(), _>(Method::GET, "/api/v1/admin/parked-events", &[], None, None)
+            .await
+    }
+
+    /// Asks a reader to apply a parked event again.
+    ///
+    /// # Errors
+    /// `NotFound` (no such parked event waiting), `Forbidden`.
+    pub async fn replay_parked_event(&self, consumer: &str, seq: i64) -> Result<()> {
+        self.send_empty::<()>(
+            Method::POST,
+            &format!("/api/v1/admin/parked-events/{}/{seq}/replay", urlencoding_segment(consumer)),
+            None,
+            None,
+        )
+        .await
+    }
+
+    /// Background jobs and timers, newest first (only those of `kind` when given).
+    ///
+    /// # Errors
+    /// `Forbidden` unless Admin.
+    pub async fn jobs(&self, kind: Option<&str>) -> Result<Vec<Job>> {
+        let query: Vec<(&str, String)> = kind.map(|k| ("kind", k.to_owned())).into_iter().collect();
+        self.send::<(), _>(Method::GET, "/api/v1/jobs", &query, None, None).await
+    }
+
+    /// One job: state and progress.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`.
+    pub async fn job(&self, id: Uuid) -> Result<Job> {
+        self.send::<(), _>(Method::GET, &format!("/api/v1/jobs/{id}"), &[], None, None)
+            .await
+    }
+
+    /// Cancels a queued or running job.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`.
+    pub async fn cancel_job(&self, id: Uuid) -> Result<Job> {
+        self.send::<(), _>(Method::POST, &format!("/api/v1/jobs/{id}/cancel"), &[], None, None)
+            .await
+    }
+
     // --- search ---
 
     /// Searches the contacts, organizations and opportunities you may see.
@@ -1092,4 +1152,17 @@ impl Client {
         self.send_empty::<()>(Method::POST, &format!("/api/v1/duplicates/{id}/dismiss"), None, None)
             .await
     }
+}
+
+/// A path segment with the characters that would change the path percent-encoded.
+fn urlencoding_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }

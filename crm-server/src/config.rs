@@ -124,6 +124,7 @@ impl Config {
         crate::api::auth::HttpSettings {
             trusted_proxies: self.trusted_proxies.clone(),
             secure_cookies: self.secure_cookies,
+            base_path: String::new(),
         }
     }
 

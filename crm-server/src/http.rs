@@ -249,8 +249,14 @@ async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Resp
 }
 
 /// The whole HTTP endpoint over an application.
-pub fn endpoint(app: CrmApp, settings: HttpSettings, search: crate::search::SearchHandle) -> impl Endpoint {
-    let api = api::service(&app, settings, search);
+pub fn endpoint(
+    app: CrmApp,
+    settings: HttpSettings,
+    search: crate::search::SearchHandle,
+    consumers: std::sync::Arc<[std::sync::Arc<dyn crm_ports::runtime::consumers::Consumer>]>,
+) -> impl Endpoint {
+    let base_path = settings.base_path.clone();
+    let api = api::service(&app, settings, search, consumers);
     let spec_text = api.spec();
     let spec_json = api::schema::with_nullable_optionals(&spec_text);
     let spec = move || {
@@ -280,6 +286,24 @@ pub fn endpoint(app: CrmApp, settings: HttpSettings, search: crate::search::Sear
             let docs_cache = std::sync::Arc::clone(&docs_cache);
             async move { security_headers(&docs_cache, next, req).await }
         })
+        .around(move |next, req| {
+            let base_path = base_path.clone();
+            async move { under_base_path(&base_path, next, req).await }
+        })
+}
+
+/// Under a host's path prefix, the `Location` of created records carries it (the API
+/// writes paths from its own root).
+async fn under_base_path<E: Endpoint>(base_path: &str, next: E, req: poem::Request) -> poem::Result<poem::Response> {
+    let mut resp = next.call(req).await?.into_response();
+    if !base_path.is_empty()
+        && let Some(location) = resp.headers().get(poem::http::header::LOCATION).and_then(|v| v.to_str().ok())
+        && location.starts_with('/')
+        && let Ok(v) = poem::http::HeaderValue::from_str(&format!("{base_path}{location}"))
+    {
+        resp.headers_mut().insert(poem::http::header::LOCATION, v);
+    }
+    Ok(resp)
 }
 
 /// Serves `endpoint` on an already bound listener until `shutdown` resolves; in-flight

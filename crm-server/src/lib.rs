@@ -1,6 +1,7 @@
 //! The CRM server as a library: configuration, assembly of the adapters, the HTTP endpoint
-//! and serving it on a given listener. The `crm` binary (`main.rs`) is a thin shell over
-//! this; a host application can mount [`http::endpoint`] itself.
+//! and the background workers. [`runtime::Crm`] is the assembled application a host
+//! program mounts (at its root or under a path prefix) and whose workers it runs; the `crm`
+//! binary (`main.rs`) only parses its command line and calls it.
 #![forbid(unsafe_code)]
 
 pub mod api;
@@ -10,9 +11,10 @@ pub mod config;
 pub mod http;
 pub mod i18n;
 pub mod ical;
-pub mod scheduler;
+pub mod runtime;
 pub mod search;
 pub mod wire;
 
 pub use assemble::{CrmApp, OpenStoreError, open_app};
 pub use config::{Config, ConfigError, Secret};
+pub use runtime::{Crm, Workers};

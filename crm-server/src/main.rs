@@ -6,7 +6,7 @@
 
 use clap::{Parser, Subcommand};
 use crm_server::config::{Config, FileConfig, Secret};
-use crm_server::{cli, http, open_app};
+use crm_server::{cli, open_app};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -280,7 +280,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve { listen, demo } => {
             let cfg = config(&cli, *listen)?;
             init_logs(&cfg.log_format);
-            let app = open_app(&cfg).await.map_err(|e| e.to_string())?;
+            let crm = crm_server::runtime::Crm::open(&cfg).await.map_err(|e| e.to_string())?;
+            let app = crm.app().clone();
             let listener = tokio::net::TcpListener::bind(cfg.listen)
                 .await
                 .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
@@ -298,17 +299,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 ),
                 (None, false) => None,
             };
-            if cfg.reminder_interval_seconds > 0 {
-                crm_server::scheduler::spawn(app.clone(), Duration::from_secs(cfg.reminder_interval_seconds));
-            }
-            let search = crm_server::search::open(&cfg.data_dir).map_err(|e| e.to_string())?;
-            crm_server::search::spawn_indexer(app.clone(), search.clone());
-            let server = http::serve(
-                listener,
-                http::endpoint(app, cfg.http(), search),
-                shutdown_signal(),
-                Duration::from_secs(20),
-            );
+            let server = crm.serve(listener, shutdown_signal(), Duration::from_secs(20));
             tokio::pin!(server);
             // "Ready" only once the server answers on its own address.
             let announce = async {

@@ -1,23 +1,20 @@
-//! The search index of this process and its indexer: a task that keeps the index current
-//! from the event log. Writers wake it (in this process directly, from other processes
-//! through PostgreSQL `NOTIFY`); it also sweeps every tenant every [`SWEEP`], so a lost
-//! wake-up only delays a change. Each tenant's cursor is committed with the index, so a
-//! restart continues where the last commit stopped, and a deleted index is rebuilt.
+//! The search index of this process and its indexer, a reader of the event log run by the
+//! runtime (`crm_ports::runtime::consumers`). Each tenant's cursor is committed with the
+//! index, so a restart continues where the last commit stopped, and a deleted index is
+//! rebuilt.
 
 use crate::assemble::CrmApp;
 use crm_domain::TenantId;
-use crm_ports::store::TenantStore as _;
+use crm_domain::event::EntityType;
+use crm_ports::ServiceError;
+use crm_ports::query::EventRecord;
+use crm_ports::runtime::BoxFuture;
+use crm_ports::runtime::consumers::{Consumer, Interest};
+use crm_ports::search::SearchIndex as _;
+use crm_ports::store::{Advance, ConsumerStore as _, TenantStore as _};
 use crm_search_tantivy::TantivyIndex;
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::broadcast::error::{RecvError, TryRecvError};
-
-/// Longest time between two sweeps of every tenant.
-pub const SWEEP: Duration = Duration::from_secs(30);
-/// How long the indexer gathers wake-ups before writing (one commit for a burst).
-const GATHER: Duration = Duration::from_millis(20);
 
 /// The index directory inside a data directory.
 pub fn index_dir(data_dir: &Path) -> PathBuf {
@@ -92,23 +89,6 @@ impl SearchHandle {
         self.maintenance.lock().await
     }
 
-    /// Catches one tenant up; logs failures (the next wake-up or sweep retries).
-    async fn catch_up(&self, app: &CrmApp, tenant: TenantId) -> bool {
-        let _guard = self.maintenance().await;
-        match app.index_catch_up(&self.index, tenant).await {
-            Ok(r) => {
-                if r.rebuilt {
-                    tracing::info!(%tenant, documents = r.documents, "search index: tenant rebuilt from the store");
-                }
-                true
-            }
-            Err(e) => {
-                tracing::warn!(%tenant, error = %e, "search index: catch-up failed; retrying later");
-                false
-            }
-        }
-    }
-
     /// Rebuilds every tenant from the store; returns (tenants, documents).
     ///
     /// # Errors
@@ -137,65 +117,73 @@ impl SearchHandle {
         }
         Ok((tenants.len(), documents))
     }
+}
 
-    async fn sweep(&self, app: &CrmApp) -> bool {
-        match app.store().list_tenants().await {
-            Ok(tenants) => {
-                let mut ok = true;
-                for t in tenants {
-                    ok &= self.catch_up(app, t.id).await;
-                }
-                ok
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "search index: cannot list tenants");
-                false
-            }
-        }
+/// The search indexer as a reader of the event log: its cursor per tenant is committed
+/// with the index (each replica keeps its own index), a tenant the index does not know is
+/// rebuilt from the store first, and each batch is one index commit. Maintenance
+/// (rebuilds asked through the API) and the indexer take turns.
+#[derive(Debug, Clone)]
+pub struct SearchConsumer {
+    app: CrmApp,
+    search: SearchHandle,
+}
+
+/// The indexer's name among the readers of the log.
+pub const INDEXER: &str = "search_indexer";
+
+const INDEXED: &[EntityType] = &[EntityType::Contact, EntityType::Organization, EntityType::Opportunity];
+
+impl SearchConsumer {
+    /// The indexer of `search` over `app`.
+    pub fn new(app: CrmApp, search: SearchHandle) -> Self {
+        Self { app, search }
     }
 }
 
-/// Starts the indexer: a sweep of every tenant now (rebuilding those the index does not
-/// know), then catch-ups on every wake-up and a sweep every [`SWEEP`].
-pub fn spawn_indexer(app: CrmApp, search: SearchHandle) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut wake = app.store().subscribe();
-        let mut sweep_due = !search.sweep(&app).await;
-        let mut last_sweep = tokio::time::Instant::now();
-        loop {
-            let mut dirty: HashSet<TenantId> = HashSet::new();
-            let until = last_sweep + SWEEP;
-            tokio::select! {
-                r = wake.recv() => match r {
-                    Ok(c) => { dirty.insert(c.tenant_id); }
-                    Err(RecvError::Lagged(_)) => sweep_due = true,
-                    Err(RecvError::Closed) => return,
-                },
-                () = tokio::time::sleep_until(until) => sweep_due = true,
+impl Consumer for SearchConsumer {
+    fn name(&self) -> &'static str {
+        INDEXER
+    }
+
+    fn interest(&self) -> Interest {
+        Interest::Entities(INDEXED)
+    }
+
+    fn position(&self, tenant: TenantId) -> BoxFuture<'_, Result<i64, ServiceError>> {
+        Box::pin(async move {
+            if let Some(c) = self.search.index().cursors().get(&tenant) {
+                return Ok(*c);
             }
-            if !dirty.is_empty() {
-                tokio::time::sleep(GATHER).await;
-                loop {
-                    match wake.try_recv() {
-                        Ok(c) => {
-                            dirty.insert(c.tenant_id);
-                        }
-                        Err(TryRecvError::Lagged(_)) => sweep_due = true,
-                        Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+            let _guard = self.search.maintenance().await;
+            if !self.search.index().cursors().contains_key(&tenant) {
+                let r = self.app.index_rebuild(self.search.index(), tenant).await?;
+                tracing::info!(%tenant, documents = r.documents, "search index: tenant rebuilt from the store");
+            }
+            Ok(self.search.index().cursors().get(&tenant).copied().unwrap_or(0))
+        })
+    }
+
+    fn apply<'a>(&'a self, tenant: TenantId, events: &'a [EventRecord], advance: Advance) -> BoxFuture<'a, Result<(), ServiceError>> {
+        Box::pin(async move {
+            let _guard = self.search.maintenance().await;
+            match advance {
+                Advance::To { from, to } => {
+                    // A rebuild may have moved the cursor meanwhile: read again.
+                    if self.search.index().cursors().get(&tenant).copied() != Some(from) {
+                        return Err(ServiceError::Conflict);
                     }
+                    self.app.index_events(self.search.index(), tenant, events, Some(to)).await?;
+                }
+                Advance::Replay { seq } => {
+                    self.app.index_events(self.search.index(), tenant, events, None).await?;
+                    self.app
+                        .store()
+                        .consumer_commit(tenant, INDEXER, Advance::Replay { seq }, &[], self.app.now())
+                        .await?;
                 }
             }
-            if sweep_due {
-                sweep_due = !search.sweep(&app).await;
-                last_sweep = tokio::time::Instant::now();
-                if sweep_due {
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-            } else {
-                for t in dirty {
-                    sweep_due |= !search.catch_up(&app, t).await;
-                }
-            }
-        }
-    })
+            Ok(())
+        })
+    }
 }

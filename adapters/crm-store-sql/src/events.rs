@@ -90,7 +90,7 @@ impl<C: Cipher> SqlStore<C> {
                     ev.actor.user_id().map(|u| u.as_uuid()).into(),
                     ev.entity_type.code().into(),
                     ev.entity_id.into(),
-                    ev.kind.into(),
+                    ev.kind.name().into(),
                     ev.owner_id.into(),
                     Value::Array(changes).into(),
                 ])
@@ -129,7 +129,10 @@ impl<C: Cipher> SqlStore<C> {
             actor_id: row.get::<Option<Uuid>>("actor_id")?.map(UserId::from_uuid),
             entity_type: valid("entity_type", EntityType::parse(&entity_code).ok_or(entity_code))?,
             entity_id,
-            kind: row.get("kind")?,
+            kind: {
+                let kind: String = row.get("kind")?;
+                valid("kind", crm_domain::event::EventKind::parse(&kind).ok_or(kind))?
+            },
             owner_id: row.get("owner_id")?,
             changes: out,
         })

@@ -10,6 +10,7 @@
 
 mod activities;
 mod auth;
+mod consumers;
 mod contacts;
 mod crypt;
 mod db;
@@ -18,6 +19,7 @@ mod duplicates;
 mod error;
 mod events;
 mod idempotency;
+mod jobs;
 mod keys;
 mod opportunities;
 mod organizations;
@@ -39,7 +41,7 @@ pub use postgres::{PostgresSetup, migrate_postgres};
 use crm_domain::TenantId;
 use crm_ports::Cipher;
 use crm_ports::StoreError;
-use crm_ports::store::Health;
+use crm_ports::store::{Health, Wakeups};
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
@@ -66,13 +68,7 @@ pub enum OpenError {
 }
 
 /// A committed event: tenant and sequence number, sent to in-process listeners.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Committed {
-    /// Tenant.
-    pub tenant_id: TenantId,
-    /// Sequence number of the last event of the transaction.
-    pub seq: i64,
-}
+pub use crm_ports::store::Committed;
 
 /// The SQL store, generic over the cipher that protects personal fields.
 pub struct SqlStore<C> {
@@ -123,6 +119,16 @@ impl<C: Cipher> SqlStore<C> {
     pub(crate) fn woke(&self, tenant_id: TenantId, seq: i64) {
         // No listener is fine: readers catch up from the log.
         let _ = self.wake.send(Committed { tenant_id, seq });
+    }
+}
+
+impl<C: Cipher> Wakeups for SqlStore<C> {
+    fn subscribe(&self) -> broadcast::Receiver<Committed> {
+        self.wake.subscribe()
+    }
+
+    fn wake(&self, tenant: TenantId, seq: i64) {
+        self.woke(tenant, seq);
     }
 }
 

@@ -68,6 +68,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0008_logins.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            9,
+            "runtime".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0009_runtime.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -68,6 +68,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0008_logins.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            9,
+            "runtime".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0009_runtime.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -1,5 +1,7 @@
 //! Activities, timelines and to-do lists.
 
+use crm_domain::event::EventKind;
+
 use crate::app::{App, check_version, event, known, require, scope, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
@@ -133,7 +135,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
             EntityType::Activity,
             a.id.as_uuid(),
-            "created",
+            EventKind::Created,
             Some(a.fields.assignee_id.as_uuid()),
             Activity::changes(None, &a),
         );
@@ -154,7 +156,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         actor: &Actor,
         id: ActivityId,
         expected_version: i64,
-        kind: &'static str,
+        kind: EventKind,
         change: impl FnOnce(&mut Activity) -> Result<(), ServiceError>,
     ) -> Result<Activity, ServiceError> {
         let before = self.activity(actor, id).await?;
@@ -191,7 +193,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let fields = input.parse(current.kind, current.fields.assignee_id)?;
         self.check_activity_input(actor, &fields, fields.assignee_id != current.fields.assignee_id)
             .await?;
-        self.change_activity(actor, id, expected_version, "updated", |a| {
+        self.change_activity(actor, id, expected_version, EventKind::Updated, |a| {
             a.fields = fields;
             Ok(())
         })
@@ -204,13 +206,19 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// `NotFound`, `Forbidden`, `Conflict`, `Invalid` (`kind` when not a task).
     pub async fn set_task_done(&self, actor: &Actor, id: ActivityId, expected_version: i64, done: bool) -> Result<Activity, ServiceError> {
         let now = self.clock.now();
-        self.change_activity(actor, id, expected_version, if done { "completed" } else { "reopened" }, |a| {
-            if a.kind != ActivityKind::Task {
-                return Err(ValidationError::field("kind", ViolationKind::Unknown).into());
-            }
-            a.done_at = done.then_some(now);
-            Ok(())
-        })
+        self.change_activity(
+            actor,
+            id,
+            expected_version,
+            if done { EventKind::Completed } else { EventKind::Reopened },
+            |a| {
+                if a.kind != ActivityKind::Task {
+                    return Err(ValidationError::field("kind", ViolationKind::Unknown).into());
+                }
+                a.done_at = done.then_some(now);
+                Ok(())
+            },
+        )
         .await
     }
 
@@ -226,7 +234,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
             EntityType::Activity,
             id.as_uuid(),
-            "deleted",
+            EventKind::Deleted,
             Some(a.fields.assignee_id.as_uuid()),
             Vec::new(),
         );

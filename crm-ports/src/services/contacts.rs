@@ -1,6 +1,8 @@
 //! Contacts: create (with duplicate detection), read, list, edit, reassign, delete,
 //! restore, merge.
 
+use crm_domain::event::EventKind;
+
 use crate::app::{App, check_version, event, known, require, scope, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
@@ -105,7 +107,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
             EntityType::Contact,
             contact.id.as_uuid(),
-            "created",
+            EventKind::Created,
             Some(owner_id.as_uuid()),
             Contact::changes(None, &contact),
         );
@@ -159,7 +161,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
                     actor,
                     EntityType::Contact,
                     c.id.as_uuid(),
-                    "created",
+                    EventKind::Created,
                     Some(owner_id.as_uuid()),
                     Contact::changes(None, c),
                 )
@@ -248,7 +250,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
             EntityType::Contact,
             id.as_uuid(),
-            "updated",
+            EventKind::Updated,
             Some(after.owner_id.as_uuid()),
             Contact::changes(Some(&before), &after),
         );
@@ -279,7 +281,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
             EntityType::Contact,
             id.as_uuid(),
-            "owner_changed",
+            EventKind::OwnerChanged,
             Some(owner.as_uuid()),
             Contact::changes(Some(&before), &after),
         );
@@ -299,7 +301,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
             EntityType::Contact,
             id.as_uuid(),
-            "deleted",
+            EventKind::Deleted,
             Some(c.owner_id.as_uuid()),
             Vec::new(),
         );
@@ -316,7 +318,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     pub async fn restore_contact(&self, actor: &Actor, id: ContactId) -> Result<Contact, ServiceError> {
         let tenant_id = tenant_of(actor)?;
         require(actor, Capability::RestoreDeleted)?;
-        let ev = event(actor, EntityType::Contact, id.as_uuid(), "restored", None, Vec::new());
+        let ev = event(actor, EntityType::Contact, id.as_uuid(), EventKind::Restored, None, Vec::new());
         self.store.restore(tenant_id, Deletable::Contact, id.as_uuid(), &ev).await?;
         self.contact(actor, id).await
     }
@@ -359,7 +361,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
                 actor,
                 EntityType::Contact,
                 merged.as_uuid(),
-                "merged_into",
+                EventKind::MergedInto,
                 Some(other.owner_id.as_uuid()),
                 vec![crm_domain::event::FieldChange {
                     field: "merged_into",
@@ -372,7 +374,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
                 actor,
                 EntityType::Contact,
                 kept.as_uuid(),
-                "merged",
+                EventKind::Merged,
                 Some(after.owner_id.as_uuid()),
                 changes,
             ),

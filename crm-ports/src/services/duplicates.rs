@@ -3,6 +3,8 @@
 //! same web domain) into a review queue; groups are merged (`merge_contacts` moves every
 //! related record and the history to the kept contact) or dismissed.
 
+use crm_domain::event::EventKind;
+
 use crate::app::{App, event, require, scope, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
@@ -48,7 +50,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
             EntityType::Tenant,
             tenant.as_uuid(),
-            "duplicates_scanned",
+            EventKind::DuplicatesScanned,
             None,
             vec![FieldChange {
                 field: "groups_found",
@@ -99,7 +101,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
             EntityType::Tenant,
             tenant.as_uuid(),
-            "duplicates_dismissed",
+            EventKind::DuplicatesDismissed,
             None,
             vec![FieldChange {
                 field: "group_id",

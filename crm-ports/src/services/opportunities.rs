@@ -1,6 +1,8 @@
 //! Opportunities: create, edit, move along the pipeline, win, lose, reopen (Admin),
 //! reassign, delete, restore.
 
+use crm_domain::event::EventKind;
+
 use crate::app::{App, check_version, event, known, require, scope, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
@@ -63,7 +65,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
             EntityType::Opportunity,
             opp.id.as_uuid(),
-            "created",
+            EventKind::Created,
             Some(owner_id.as_uuid()),
             Opportunity::changes(None, &opp),
         );
@@ -106,7 +108,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         id: OpportunityId,
         expected_version: i64,
         cap: Capability,
-        kind: &'static str,
+        kind: EventKind,
         change: impl FnOnce(&mut Opportunity, &Pipeline, DateTime<Utc>) -> Result<(), RuleError>,
     ) -> Result<Opportunity, ServiceError> {
         let before = self.opportunity(actor, id).await?;
@@ -153,7 +155,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             id,
             expected_version,
             Capability::WriteOpportunities,
-            "updated",
+            EventKind::Updated,
             |o, p, now| o.update(p, fields, probability, now),
         )
         .await
@@ -176,7 +178,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             id,
             expected_version,
             Capability::WriteOpportunities,
-            "stage_moved",
+            EventKind::StageMoved,
             |o, p, now| o.move_to_stage(p, stage, now, by),
         )
         .await
@@ -193,7 +195,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             id,
             expected_version,
             Capability::WriteOpportunities,
-            "stage_moved",
+            EventKind::StageMoved,
             |o, p, now| o.advance(p, now, by),
         )
         .await
@@ -204,9 +206,14 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// # Errors
     /// `NotFound`, `Forbidden`, `Conflict`, `Rule(NotAtLastStage | Closed)`.
     pub async fn win_opportunity(&self, actor: &Actor, id: OpportunityId, expected_version: i64) -> Result<Opportunity, ServiceError> {
-        self.change_opportunity(actor, id, expected_version, Capability::WriteOpportunities, "won", |o, p, now| {
-            o.win(p, now)
-        })
+        self.change_opportunity(
+            actor,
+            id,
+            expected_version,
+            Capability::WriteOpportunities,
+            EventKind::Won,
+            |o, p, now| o.win(p, now),
+        )
         .await
     }
 
@@ -221,9 +228,14 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         expected_version: i64,
         reason: &str,
     ) -> Result<Opportunity, ServiceError> {
-        self.change_opportunity(actor, id, expected_version, Capability::WriteOpportunities, "lost", |o, _, now| {
-            o.lose(reason, now)
-        })
+        self.change_opportunity(
+            actor,
+            id,
+            expected_version,
+            Capability::WriteOpportunities,
+            EventKind::Lost,
+            |o, _, now| o.lose(reason, now),
+        )
         .await
     }
 
@@ -237,7 +249,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             id,
             expected_version,
             Capability::ReopenOpportunities,
-            "reopened",
+            EventKind::Reopened,
             |o, p, now| o.reopen(p, now),
         )
         .await
@@ -266,7 +278,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             id,
             expected_version,
             Capability::WriteOpportunities,
-            "owner_changed",
+            EventKind::OwnerChanged,
             |o, _, _| {
                 o.owner_id = owner;
                 Ok(())
@@ -291,7 +303,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
             EntityType::Opportunity,
             id.as_uuid(),
-            "deleted",
+            EventKind::Deleted,
             Some(o.owner_id.as_uuid()),
             Vec::new(),
         );
@@ -308,7 +320,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     pub async fn restore_opportunity(&self, actor: &Actor, id: OpportunityId) -> Result<Opportunity, ServiceError> {
         let tenant_id = tenant_of(actor)?;
         require(actor, Capability::RestoreDeleted)?;
-        let ev = event(actor, EntityType::Opportunity, id.as_uuid(), "restored", None, Vec::new());
+        let ev = event(actor, EntityType::Opportunity, id.as_uuid(), EventKind::Restored, None, Vec::new());
         self.store.restore(tenant_id, Deletable::Opportunity, id.as_uuid(), &ev).await?;
         self.opportunity(actor, id).await
     }

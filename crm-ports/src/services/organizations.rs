@@ -1,5 +1,7 @@
 //! Organizations: readable by every role, written by Admins, Managers and Sales.
 
+use crm_domain::event::EventKind;
+
 use crate::app::{App, check_version, event, require, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
@@ -37,7 +39,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
             EntityType::Organization,
             org.id.as_uuid(),
-            "created",
+            EventKind::Created,
             None,
             Organization::changes(None, &org),
         );
@@ -84,7 +86,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
             EntityType::Organization,
             id.as_uuid(),
-            "updated",
+            EventKind::Updated,
             None,
             Organization::changes(Some(&before), &after),
         );
@@ -100,7 +102,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let o = self.organization(actor, id).await?;
         require(actor, Capability::WriteOrganizations)?;
         check_version(o.version, expected_version)?;
-        let ev = event(actor, EntityType::Organization, id.as_uuid(), "deleted", None, Vec::new());
+        let ev = event(actor, EntityType::Organization, id.as_uuid(), EventKind::Deleted, None, Vec::new());
         Ok(self
             .store
             .soft_delete(o.tenant_id, Deletable::Organization, id.as_uuid(), expected_version, &ev)
@@ -114,7 +116,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     pub async fn restore_organization(&self, actor: &Actor, id: OrganizationId) -> Result<Organization, ServiceError> {
         let tenant_id = tenant_of(actor)?;
         require(actor, Capability::RestoreDeleted)?;
-        let ev = event(actor, EntityType::Organization, id.as_uuid(), "restored", None, Vec::new());
+        let ev = event(actor, EntityType::Organization, id.as_uuid(), EventKind::Restored, None, Vec::new());
         self.store.restore(tenant_id, Deletable::Organization, id.as_uuid(), &ev).await?;
         self.organization(actor, id).await
     }

@@ -1,5 +1,7 @@
 //! Pipelines and their stages, configured by Admins and readable by every role.
 
+use crm_domain::event::EventKind;
+
 use crate::app::{App, check_version, event, require, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
@@ -41,7 +43,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
             EntityType::Pipeline,
             p.id.as_uuid(),
-            "created",
+            EventKind::Created,
             None,
             Pipeline::changes(None, &p),
         );
@@ -102,7 +104,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
             EntityType::Pipeline,
             id.as_uuid(),
-            "updated",
+            EventKind::Updated,
             None,
             Pipeline::changes(Some(&before), &after),
         );
@@ -121,7 +123,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         if self.store.count_in_pipeline(p.tenant_id, id).await? > 0 {
             return Err(ServiceError::InUse("opportunities"));
         }
-        let ev = event(actor, EntityType::Pipeline, id.as_uuid(), "deleted", None, Vec::new());
+        let ev = event(actor, EntityType::Pipeline, id.as_uuid(), EventKind::Deleted, None, Vec::new());
         Ok(self
             .store
             .soft_delete(p.tenant_id, Deletable::Pipeline, id.as_uuid(), expected_version, &ev)

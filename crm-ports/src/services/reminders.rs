@@ -4,6 +4,8 @@
 //! (or notification) and event in one transaction, so a scan interrupted and restarted, or
 //! running in several processes at once, creates each reminder exactly once.
 
+use crm_domain::event::EventKind;
+
 use crate::app::{App, check_version, event, require, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
@@ -70,7 +72,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
             EntityType::Tenant,
             tenant_id.as_uuid(),
-            "reminder_rule_created",
+            EventKind::ReminderRuleCreated,
             None,
             rule_changes(None, &rule),
         );
@@ -111,7 +113,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
             EntityType::Tenant,
             tenant_id.as_uuid(),
-            "reminder_rule_updated",
+            EventKind::ReminderRuleUpdated,
             None,
             rule_changes(Some(&before), &after),
         );
@@ -130,7 +132,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
             EntityType::Tenant,
             tenant_id.as_uuid(),
-            "reminder_rule_deleted",
+            EventKind::ReminderRuleDeleted,
             None,
             Vec::new(),
         );
@@ -180,7 +182,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             &system,
             EntityType::Activity,
             a.id.as_uuid(),
-            "created",
+            EventKind::Created,
             Some(owner.as_uuid()),
             Activity::changes(None, &a),
         );
@@ -325,5 +327,94 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let tenant_id = tenant_of(actor)?;
         let user = actor.user_id().ok_or(ServiceError::Forbidden)?;
         Ok(self.store.mark_read(tenant_id, user, id, self.clock.now()).await?)
+    }
+}
+
+/// The job kind of the reminder scan: one recurring timer per tenant.
+pub const REMINDER_SCAN: &str = "reminders.scan";
+
+/// The reminder scan as a timer: each run applies the tenant's rules and queues the next
+/// run one interval after this one was due (or after now, when the server was down
+/// longer than an interval: a missed run fires once, not once per interval missed).
+pub struct ReminderScan<S, K, C, I> {
+    app: App<S, K, C, I>,
+    interval: std::time::Duration,
+}
+
+impl<S, K, C: Clone, I: Clone> Clone for ReminderScan<S, K, C, I> {
+    fn clone(&self) -> Self {
+        Self {
+            app: self.app.clone(),
+            interval: self.interval,
+        }
+    }
+}
+
+impl<S, K, C: Clone, I: Clone> ReminderScan<S, K, C, I> {
+    /// The scan every `interval`.
+    pub fn new(app: &App<S, K, C, I>, interval: std::time::Duration) -> Self {
+        Self {
+            app: app.clone(),
+            interval,
+        }
+    }
+}
+
+impl<S: Store, K: Credentials, C: Clock + Clone, I: IdGenerator + Clone> ReminderScan<S, K, C, I> {
+    /// Queues the scan of every tenant that has none queued or running (at start, and
+    /// for the tenants created since); how many were queued.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn ensure_timers(&self) -> Result<usize, ServiceError> {
+        let mut queued = 0;
+        for t in self.app.store.list_tenants().await? {
+            let now = self.app.clock.now();
+            if self
+                .app
+                .enqueue_job(t.id, REMINDER_SCAN, serde_json::Value::Null, now, Some(REMINDER_SCAN))
+                .await?
+            {
+                queued += 1;
+            }
+        }
+        Ok(queued)
+    }
+}
+
+impl<S: Store, K: Credentials + 'static, C: Clock + Clone + Send + Sync + 'static, I: IdGenerator + Clone + Send + Sync + 'static>
+    crate::runtime::jobs::JobHandler for ReminderScan<S, K, C, I>
+{
+    fn kind(&self) -> &'static str {
+        REMINDER_SCAN
+    }
+
+    fn run<'a>(
+        &'a self,
+        ctx: &'a crate::runtime::jobs::JobContext,
+    ) -> crate::runtime::BoxFuture<'a, Result<crate::runtime::jobs::JobFinish, ServiceError>> {
+        Box::pin(async move {
+            let job = ctx.job();
+            let r = self.app.run_reminders(job.tenant_id).await?;
+            if r.tasks + r.notifications > 0 {
+                tracing::info!(tenant = %job.tenant_id, tasks = r.tasks, notifications = r.notifications, "reminders created");
+            }
+            let now = self.app.clock.now();
+            let every = chrono::Duration::from_std(self.interval).unwrap_or(chrono::Duration::MAX);
+            let mut due = crm_domain::time::add(job.due_at, every);
+            if due <= now {
+                due = crm_domain::time::add(now, every);
+            }
+            Ok(crate::runtime::jobs::JobFinish {
+                next: Some(crate::store::NewJob {
+                    id: self.app.new_id(),
+                    tenant_id: job.tenant_id,
+                    kind: REMINDER_SCAN.to_owned(),
+                    payload: serde_json::Value::Null,
+                    due_at: due,
+                    key: Some(REMINDER_SCAN.to_owned()),
+                }),
+            })
+        })
     }
 }

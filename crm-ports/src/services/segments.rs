@@ -3,6 +3,8 @@
 //! Managers and Marketing make and fill them. Counts and members are always those of the
 //! reader's scope (a Sales rep sees only their own contacts in any segment).
 
+use crm_domain::event::EventKind;
+
 use crate::app::{App, check_version, event, known, require, scope, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
@@ -95,7 +97,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
             EntityType::Segment,
             s.id.as_uuid(),
-            "created",
+            EventKind::Created,
             None,
             vec![
                 change("name", None, Some(json!(s.name.as_str()))),
@@ -164,7 +166,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
                 Some(definition_json(&after.definition)),
             ));
         }
-        let ev = event(actor, EntityType::Segment, id.as_uuid(), "updated", None, changes);
+        let ev = event(actor, EntityType::Segment, id.as_uuid(), EventKind::Updated, None, changes);
         self.store.update_segment(&after, expected_version, &ev).await.map_err(name_taken)?;
         Ok(after)
     }
@@ -177,7 +179,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let s = self.segment(actor, id).await?;
         require(actor, Capability::ManageSegments)?;
         check_version(s.version, expected_version)?;
-        let ev = event(actor, EntityType::Segment, id.as_uuid(), "deleted", None, Vec::new());
+        let ev = event(actor, EntityType::Segment, id.as_uuid(), EventKind::Deleted, None, Vec::new());
         Ok(self
             .store
             .soft_delete(s.tenant_id, Deletable::Segment, id.as_uuid(), expected_version, &ev)
@@ -249,7 +251,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
                 actor,
                 EntityType::Segment,
                 s.id.as_uuid(),
-                "members_added",
+                EventKind::MembersAdded,
                 None,
                 vec![change(
                     "contact_ids",
@@ -285,7 +287,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
             EntityType::Segment,
             s.id.as_uuid(),
-            "members_removed",
+            EventKind::MembersRemoved,
             None,
             vec![change(
                 "contact_ids",

@@ -1,6 +1,8 @@
 //! Call records from a telephony system: matched to contacts through the phone blind index
 //! and added to their timelines as calls; calls matching nobody are kept for triage.
 
+use crm_domain::event::EventKind;
+
 use crate::app::{App, event, require, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
@@ -92,7 +94,14 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
                 recording_url: recording.map(|r| r.to_string()),
                 created_at: now,
             };
-            let ev = event(&system, EntityType::Tenant, tenant_id.as_uuid(), "call_unmatched", None, Vec::new());
+            let ev = event(
+                &system,
+                EntityType::Tenant,
+                tenant_id.as_uuid(),
+                EventKind::CallUnmatched,
+                None,
+                Vec::new(),
+            );
             self.store.add_unmatched_call(tenant_id, &call, &ev).await?;
             return Ok(CallOutcome::Unmatched(call));
         };
@@ -142,7 +151,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
             EntityType::Activity,
             a.id.as_uuid(),
-            "created",
+            EventKind::Created,
             Some(owner.as_uuid()),
             Activity::changes(None, &a),
         );

@@ -1,6 +1,8 @@
 //! Tenants: created by the platform operator with their first Admin and a default
 //! pipeline, ready to take opportunities; settings by Admins.
 
+use crm_domain::event::EventKind;
+
 use crate::app::{App, check_version, event, require, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
@@ -91,7 +93,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
                 &actor_in_tenant,
                 EntityType::Tenant,
                 tenant.id.as_uuid(),
-                "created",
+                EventKind::Created,
                 None,
                 tenant_changes(None, &tenant),
             ),
@@ -99,7 +101,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
                 &actor_in_tenant,
                 EntityType::User,
                 admin.id.as_uuid(),
-                "created",
+                EventKind::Created,
                 None,
                 crate::services::users::user_changes(None, &admin),
             ),
@@ -107,7 +109,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
                 &actor_in_tenant,
                 EntityType::Pipeline,
                 pipeline.id.as_uuid(),
-                "created",
+                EventKind::Created,
                 None,
                 Pipeline::changes(None, &pipeline),
             ),
@@ -169,7 +171,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
             EntityType::Tenant,
             after.id.as_uuid(),
-            "updated",
+            EventKind::Updated,
             None,
             tenant_changes(Some(&before), &after),
         );

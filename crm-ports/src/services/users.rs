@@ -1,5 +1,7 @@
 //! Users and teams, managed by the tenant's Admins and readable by every role.
 
+use crm_domain::event::EventKind;
+
 use crate::app::{App, check_version, event, known, require, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
@@ -117,7 +119,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
             EntityType::User,
             user.id.as_uuid(),
-            "created",
+            EventKind::Created,
             None,
             user_changes(None, &user),
         );
@@ -173,7 +175,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
             EntityType::User,
             id.as_uuid(),
-            "updated",
+            EventKind::Updated,
             None,
             user_changes(Some(&before), &after),
         );
@@ -224,7 +226,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
             EntityType::Team,
             team.id.as_uuid(),
-            "created",
+            EventKind::Created,
             None,
             team_changes(None, &team),
         );
@@ -252,7 +254,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
             EntityType::Team,
             id.as_uuid(),
-            "updated",
+            EventKind::Updated,
             None,
             team_changes(Some(&before), &after),
         );

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod activities;
+mod background;
 mod problems;
 mod records;
 mod sales;
@@ -10,6 +11,7 @@ mod search;
 
 pub use accounts::*;
 pub use activities::*;
+pub use background::*;
 pub use problems::*;
 pub use records::*;
 pub use sales::*;

@@ -24,6 +24,9 @@ pub struct HttpSettings {
     pub trusted_proxies: Vec<IpAddr>,
     /// Always mark the session cookie `Secure` (served over TLS).
     pub secure_cookies: bool,
+    /// The path prefix the API is mounted under in a host application (`""` at the
+    /// root, else such as `/crm`): cookies, links and `Location` headers carry it.
+    pub base_path: String,
 }
 
 impl HttpSettings {
@@ -50,7 +53,10 @@ impl HttpSettings {
 
     fn cookie(&self, req: &Request, value: &str, max_age: i64) -> String {
         let secure = if self.secure(req) { "; Secure" } else { "" };
-        format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+        format!(
+            "{SESSION_COOKIE}={value}; Path={}/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
+            self.base_path
+        )
     }
 }
 

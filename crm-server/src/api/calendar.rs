@@ -63,6 +63,8 @@ pub enum IcsResponse {
 
 pub struct CalendarApi {
     pub app: CrmApp,
+    /// The prefix the API is mounted under (`""` at the root).
+    pub base_path: String,
 }
 
 #[OpenApi(tag = "ApiTags::Activities")]
@@ -73,7 +75,7 @@ impl CalendarApi {
         let (rec, secret) = self.app.create_calendar_feed(&auth.actor()).await?;
         Ok(FeedCreated::Created(Json(NewFeedDto {
             feed: (&rec).into(),
-            path: format!("/api/v1/calendar/{secret}"),
+            path: format!("{}/api/v1/calendar/{secret}", self.base_path),
         })))
     }
 

@@ -63,7 +63,7 @@ impl From<&EventRecord> for EventDto {
             actor_name: None,
             entity_type: e.entity_type.code().to_owned(),
             entity_id: e.entity_id,
-            kind: e.kind.clone(),
+            kind: e.kind.name().to_owned(),
             changes: e
                 .changes
                 .iter()

@@ -3,6 +3,7 @@
 
 pub mod activities;
 pub mod auth;
+pub mod background;
 pub mod calendar;
 pub mod common;
 pub mod contacts;
@@ -61,6 +62,8 @@ pub enum ApiTags {
     Search,
     /// Segments: static lists and dynamic rules.
     Segments,
+    /// Background work: readers of the event log, jobs and timers.
+    Background,
 }
 
 /// A postal address.
@@ -100,8 +103,10 @@ pub fn service(
     app: &CrmApp,
     http: auth::HttpSettings,
     search: crate::search::SearchHandle,
+    consumers: std::sync::Arc<[std::sync::Arc<dyn crm_ports::runtime::consumers::Consumer>]>,
 ) -> OpenApiService<impl poem_openapi::OpenApi, ()> {
-    OpenApiService::new(
+    let base_path = http.base_path.clone();
+    let service = OpenApiService::new(
         (
             auth::AuthApi { app: app.clone(), http },
             tenants::TenantsApi { app: app.clone() },
@@ -117,7 +122,10 @@ pub fn service(
             (
             stream::StreamApi { app: app.clone() },
             reminders::RemindersApi { app: app.clone() },
-            calendar::CalendarApi { app: app.clone() },
+            calendar::CalendarApi {
+                app: app.clone(),
+                base_path: base_path.clone(),
+            },
             telephony::TelephonyApi { app: app.clone() },
             search::SearchApi {
                 app: app.clone(),
@@ -125,12 +133,18 @@ pub fn service(
             },
             segments::SegmentsApi { app: app.clone(), search },
             duplicates::DuplicatesApi { app: app.clone() },
+            background::BackgroundApi {
+                app: app.clone(),
+                consumers,
+            },
             ),
         ),
         "CRM API",
         env!("CARGO_PKG_VERSION"),
     )
-    .description("API REST du CRM multi-entreprise. Les erreurs suivent RFC 9457 (application/problem+json), en français par défaut (Accept-Language: en pour l'anglais).")
+    .description("API REST du CRM multi-entreprise. Les erreurs suivent RFC 9457 (application/problem+json), en français par défaut (Accept-Language: en pour l'anglais).");
+    // Mounted under a prefix: the docs page sends its requests there.
+    if base_path.is_empty() { service } else { service.server(base_path) }
 }
 
 /// Request id put in the request's extensions by the logging middleware.

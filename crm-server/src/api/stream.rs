@@ -36,7 +36,7 @@ struct State {
     secret: Option<String>,
     checked_at: std::time::Instant,
     cursor: i64,
-    wake: tokio::sync::broadcast::Receiver<crm_store_sql::Committed>,
+    wake: tokio::sync::broadcast::Receiver<crm_ports::store::Committed>,
     pending: VecDeque<EventDto>,
 }
 
@@ -117,7 +117,7 @@ impl StreamApi {
             secret,
             checked_at: std::time::Instant::now(),
             cursor,
-            wake: self.app.store().subscribe(),
+            wake: crm_ports::store::Wakeups::subscribe(self.app.store()),
             pending: VecDeque::new(),
         };
         let stream = futures::stream::unfold(state, next).boxed();

@@ -4,6 +4,7 @@
 
 mod calendar;
 mod cli;
+mod crash;
 mod health;
 mod input;
 mod isolation;

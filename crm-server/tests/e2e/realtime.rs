@@ -145,15 +145,17 @@ fn start(url: &str, dir: &std::path::Path, key: &str) -> Server {
     Server { child, base }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_server_processes_on_postgres_deliver_each_others_changes() {
+/// A fresh PostgreSQL database migrated for the application role: (admin URL, application
+/// URL, database name); `None` (the test is skipped) without `CRM_TEST_POSTGRES_URL`,
+/// which `CI=true` requires.
+pub async fn throwaway_database() -> Option<(String, String, String)> {
     let Ok(admin_url) = std::env::var("CRM_TEST_POSTGRES_URL") else {
         assert!(
             std::env::var("CI").map_or(true, |v| v != "true"),
             "CI=true needs CRM_TEST_POSTGRES_URL"
         );
-        eprintln!("skipped: two processes on PostgreSQL (set CRM_TEST_POSTGRES_URL)");
-        return;
+        eprintln!("skipped: a test on PostgreSQL (set CRM_TEST_POSTGRES_URL)");
+        return None;
     };
     let db = format!("crm_test_e2e_{}", uuid::Uuid::new_v4().simple());
     let host = admin_url
@@ -173,6 +175,18 @@ async fn two_server_processes_on_postgres_deliver_each_others_changes() {
         .await
         .unwrap();
     let app_url = format!("postgres://crm_test_app@{host}/{db}");
+    Some((admin_url, app_url, db))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_server_processes_on_postgres_deliver_each_others_changes() {
+    let Some((admin_url, app_url, db)) = throwaway_database().await else {
+        return;
+    };
+    let psql = |sql: &str| {
+        let ok = Command::new("psql").arg(&admin_url).arg("-qc").arg(sql).status().unwrap().success();
+        assert!(ok, "{sql}");
+    };
     let key = "1:1111111111111111111111111111111111111111111111111111111111111111";
     let dir = tempfile::tempdir().unwrap();
     // The first Admin, created from the command line against the same database.

@@ -7,7 +7,7 @@ use crm_ports::services::tenants::NewTenant;
 use crm_ports::services::users::{NewUser, TeamInput};
 use crm_sdk::Client;
 use crm_server::config::{Config, FileConfig};
-use crm_server::{CrmApp, http, open_app};
+use crm_server::{Crm, CrmApp};
 use std::collections::HashMap;
 use std::time::Duration;
 use uuid::Uuid;
@@ -21,7 +21,6 @@ pub struct TestServer {
     pub dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-    indexer: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl TestServer {
@@ -38,10 +37,6 @@ impl TestServer {
         }
         if let Some(h) = self.handle.take() {
             h.await.unwrap().unwrap();
-        }
-        if let Some(i) = self.indexer.take() {
-            i.abort();
-            let _ = i.await;
         }
     }
 
@@ -63,20 +58,21 @@ pub async fn spawn_app_in(dir: tempfile::TempDir) -> TestServer {
             ..FileConfig::default()
         },
     );
-    let app = open_app(&config).await.unwrap();
-    let search = crm_server::search::open(&config.data_dir).unwrap();
-    let indexer = crm_server::search::spawn_indexer(app.clone(), search.clone());
+    let crm = Crm::open(&config).await.unwrap();
+    let app = crm.app().clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let handle = tokio::spawn(http::serve(
-        listener,
-        http::endpoint(app.clone(), config.http(), search),
-        async {
-            let _ = rx.await;
-        },
-        Duration::from_secs(5),
-    ));
+    let handle = tokio::spawn(async move {
+        crm.serve(
+            listener,
+            async {
+                let _ = rx.await;
+            },
+            Duration::from_secs(5),
+        )
+        .await
+    });
     TestServer {
         client: Client::new(&base).unwrap(),
         base,
@@ -84,7 +80,6 @@ pub async fn spawn_app_in(dir: tempfile::TempDir) -> TestServer {
         dir,
         shutdown: Some(tx),
         handle: Some(handle),
-        indexer: Some(indexer),
     }
 }
 

@@ -45,6 +45,7 @@ mod pipelines;
 mod postgres_walls;
 mod reminders;
 mod review;
+mod runtime;
 mod search;
 mod segments;
 mod storage;

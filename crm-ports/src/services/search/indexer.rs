@@ -40,32 +40,54 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         loop {
             let events = self.store.events_after(tenant, cursor, EVENTS_PER_STEP).await?;
             let Some(last) = events.last().map(|e| e.seq) else { break };
-            report.events += events.len() as u64;
-            let mut touched = Touched::default();
-            for e in &events {
-                match e.entity_type {
-                    EntityType::Contact => touched.contacts.insert(e.entity_id),
-                    EntityType::Organization => touched.organizations.insert(e.entity_id),
-                    EntityType::Opportunity => touched.opportunities.insert(e.entity_id),
-                    _ => false,
-                };
-            }
-            let changes = self.changes_for(tenant, touched, last).await?;
-            report.documents += (changes.upserts.len() + changes.deletes.len()) as u64;
-            index.apply(changes).await?;
+            let r = self.index_events(index, tenant, &events, Some(last)).await?;
+            report.events += r.events;
+            report.documents += r.documents;
             cursor = last;
         }
         Ok(report)
     }
 
-    async fn changes_for(&self, tenant: TenantId, touched: Touched, last: i64) -> Result<IndexChanges, ServiceError> {
+    /// Applies a run of the tenant's events to the index in one commit, with the tenant's
+    /// new cursor when given (`None`: a replay, the cursor stays). The records they touch
+    /// are read again from the store, so applying an event twice is harmless.
+    ///
+    /// # Errors
+    /// Store or index failures; nothing is committed then.
+    pub async fn index_events<X: SearchIndex>(
+        &self,
+        index: &X,
+        tenant: TenantId,
+        events: &[crate::query::EventRecord],
+        cursor: Option<i64>,
+    ) -> Result<IndexReport, ServiceError> {
+        let mut touched = Touched::default();
+        for e in events {
+            match e.entity_type {
+                EntityType::Contact => touched.contacts.insert(e.entity_id),
+                EntityType::Organization => touched.organizations.insert(e.entity_id),
+                EntityType::Opportunity => touched.opportunities.insert(e.entity_id),
+                _ => false,
+            };
+        }
+        let changes = self.changes_for(tenant, touched, cursor).await?;
+        let report = IndexReport {
+            events: events.len() as u64,
+            documents: (changes.upserts.len() + changes.deletes.len()) as u64,
+            ..IndexReport::default()
+        };
+        index.apply(changes).await?;
+        Ok(report)
+    }
+
+    async fn changes_for(&self, tenant: TenantId, touched: Touched, cursor: Option<i64>) -> Result<IndexChanges, ServiceError> {
         let scope = Scope {
             tenant_id: tenant,
             records: RecordScope::Tenant,
         };
         let mut names = OrgNames::default();
         let mut changes = IndexChanges {
-            cursors: vec![(tenant, last)],
+            cursors: cursor.map(|c| (tenant, c)).into_iter().collect(),
             ..IndexChanges::default()
         };
         let mut contacts = touched.contacts;

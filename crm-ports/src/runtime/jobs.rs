@@ -1,0 +1,280 @@
+//! Durable jobs and timers: [`App::run_jobs`] claims due jobs of the kinds it has
+//! handlers for, with a lease it keeps renewing while the handler runs; a handler commits
+//! its steps through [`JobContext::checkpoint`], so a job whose worker died resumes after
+//! its last step once the lease has run out. A timer is a job with a due time; a recurring
+//! one queues its next time in the transaction that finishes it, so it fires once per time
+//! across replicas and restarts.
+
+use super::{BoxFuture, RetryPolicy, Shutdown};
+use crate::app::{App, require, tenant_of};
+use crate::env::{Clock, IdGenerator};
+use crate::error::{ServiceError, StoreError};
+use crate::store::{Job, JobOutcome, JobStore, NewJob, Store};
+use crm_domain::visibility::Capability;
+use crm_domain::{Actor, TenantId};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// What a finished run leaves behind.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JobFinish {
+    /// The next occurrence of a recurring timer, queued as this one finishes.
+    pub next: Option<NewJob>,
+}
+
+/// Runs jobs of one kind.
+pub trait JobHandler: Send + Sync + 'static {
+    /// The kind it runs (stable, stored with each job).
+    fn kind(&self) -> &'static str;
+    /// Runs the job from the step after `ctx.job().step`. Returning an error retries the
+    /// job with backoff (from its last committed step) until the attempts are spent.
+    fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, Result<JobFinish, ServiceError>>;
+}
+
+/// Saves a held job's steps.
+trait Checkpoints: Send + Sync {
+    fn save(&self, step: i64, progress: serde_json::Value) -> BoxFuture<'_, Result<(), StoreError>>;
+}
+
+/// A job in the hands of its handler.
+pub struct JobContext {
+    job: Job,
+    saver: Arc<dyn Checkpoints>,
+    last: Mutex<(i64, serde_json::Value)>,
+}
+
+impl std::fmt::Debug for JobContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobContext").field("job", &self.job).finish_non_exhaustive()
+    }
+}
+
+impl JobContext {
+    /// The job as claimed (its `step` is the last one committed before this run).
+    pub fn job(&self) -> &Job {
+        &self.job
+    }
+
+    /// Commits a step and what to show of it; the lease is extended.
+    ///
+    /// # Errors
+    /// `Conflict` when the job was cancelled or its lease lost: the handler must stop.
+    pub async fn checkpoint(&self, step: i64, progress: serde_json::Value) -> Result<(), ServiceError> {
+        self.saver.save(step, progress.clone()).await?;
+        if let Ok(mut last) = self.last.lock() {
+            *last = (step, progress);
+        }
+        Ok(())
+    }
+
+    fn last(&self) -> (i64, serde_json::Value) {
+        self.last
+            .lock()
+            .map_or_else(|_| (self.job.step, self.job.progress.clone()), |l| l.clone())
+    }
+}
+
+struct StoreCheckpoints<S, C> {
+    store: Arc<S>,
+    clock: C,
+    tenant: TenantId,
+    id: Uuid,
+    worker: Uuid,
+    lease: Duration,
+}
+
+impl<S: JobStore, C: Clock + Send + Sync> Checkpoints for StoreCheckpoints<S, C> {
+    fn save(&self, step: i64, progress: serde_json::Value) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            let now = self.clock.now();
+            let until = crm_domain::time::add(now, chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::MAX));
+            self.store
+                .checkpoint_job(self.tenant, self.id, self.worker, step, &progress, until)
+                .await
+        })
+    }
+}
+
+/// How jobs are run.
+#[derive(Debug, Clone, Copy)]
+pub struct JobOptions {
+    /// This worker's id (one per process and runner).
+    pub worker: Uuid,
+    /// How long a claim holds without renewal; renewed every third of it while running.
+    pub lease: Duration,
+    /// How often the queue is looked at when it had nothing due.
+    pub poll: Duration,
+    /// Retries before a job fails.
+    pub retry: RetryPolicy,
+}
+
+impl JobOptions {
+    /// Defaults for a worker: 30 s lease, 1 s poll, 5 attempts.
+    pub fn new(worker: Uuid) -> Self {
+        Self {
+            worker,
+            lease: Duration::from_secs(30),
+            poll: Duration::from_secs(1),
+            retry: RetryPolicy {
+                attempts: 5,
+                first_backoff: Duration::from_secs(5),
+                max_backoff: Duration::from_secs(600),
+            },
+        }
+    }
+}
+
+fn chrono_of(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+impl<S: Store, K: Send + Sync + 'static, C: Clock + Clone + Send + Sync + 'static, I: IdGenerator + Send + Sync + 'static> App<S, K, C, I> {
+    /// Runs due jobs of the handlers' kinds until `shutdown`, one at a time; a stop lets
+    /// the job in hand finish its step (its lease then lets another worker resume it).
+    pub async fn run_jobs(&self, handlers: Vec<Arc<dyn JobHandler>>, options: JobOptions, mut shutdown: Shutdown) {
+        let by_kind: HashMap<&'static str, Arc<dyn JobHandler>> = handlers.into_iter().map(|h| (h.kind(), h)).collect();
+        let kinds: Vec<&str> = by_kind.keys().copied().collect();
+        loop {
+            if shutdown.is_requested() {
+                return;
+            }
+            let now = self.clock.now();
+            match self
+                .store
+                .claim_job(&kinds, options.worker, now, crm_domain::time::add(now, chrono_of(options.lease)))
+                .await
+            {
+                Ok(Some(job)) => {
+                    if let Some(h) = by_kind.get(job.kind.as_str()) {
+                        self.run_one(Arc::clone(h), job, &options, &mut shutdown).await;
+                    }
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "job queue: cannot claim; retrying"),
+            }
+            tokio::select! {
+                () = shutdown.requested() => return,
+                () = tokio::time::sleep(options.poll) => {}
+            }
+        }
+    }
+
+    async fn run_one(&self, handler: Arc<dyn JobHandler>, job: Job, options: &JobOptions, shutdown: &mut Shutdown) {
+        let (tenant, id, kind, attempts) = (job.tenant_id, job.id, job.kind.clone(), job.attempts);
+        let saver: Arc<dyn Checkpoints> = Arc::new(StoreCheckpoints {
+            store: Arc::clone(&self.store),
+            clock: self.clock.clone(),
+            tenant,
+            id,
+            worker: options.worker,
+            lease: options.lease,
+        });
+        let ctx = JobContext {
+            last: Mutex::new((job.step, job.progress.clone())),
+            job,
+            saver: Arc::clone(&saver),
+        };
+        tracing::debug!(%tenant, %id, kind, attempts, "job started");
+        // Renew the lease while the handler runs; a lost lease or a cancel stops it.
+        let renew = async {
+            let every = options.lease / 3;
+            loop {
+                tokio::time::sleep(every).await;
+                let (step, progress) = ctx.last();
+                if let Err(e) = saver.save(step, progress).await {
+                    return e;
+                }
+            }
+        };
+        let result = tokio::select! {
+            r = handler.run(&ctx) => r,
+            e = renew => Err(e.into()),
+        };
+        let now = self.clock.now();
+        let (outcome, next) = match result {
+            Ok(finish) => (JobOutcome::Done, finish.next),
+            // Cancelled, or another worker holds it now: nothing more to write.
+            Err(ServiceError::Conflict) => {
+                tracing::info!(%tenant, %id, kind, "job stopped: cancelled or taken over");
+                return;
+            }
+            Err(e) if attempts < options.retry.attempts.max(1) => {
+                let at = crm_domain::time::add(now, chrono_of(options.retry.backoff(attempts)));
+                tracing::warn!(%tenant, %id, kind, attempts, error = %e, "job failed; retrying from its last step");
+                (JobOutcome::Retry { at, error: e.to_string() }, None)
+            }
+            Err(e) => {
+                tracing::error!(%tenant, %id, kind, attempts, error = %e, "job failed for good");
+                (JobOutcome::Failed(e.to_string()), None)
+            }
+        };
+        if shutdown.is_requested() && matches!(outcome, JobOutcome::Retry { .. }) {
+            // Leave it to the lease: the next process resumes it.
+            return;
+        }
+        match self
+            .store
+            .finish_job(tenant, id, options.worker, &outcome, next.as_ref(), now)
+            .await
+        {
+            Ok(()) => tracing::debug!(%tenant, %id, kind, "job finished"),
+            Err(e) => tracing::warn!(%tenant, %id, kind, error = %e, "job: cannot record the end; its lease will let it run again"),
+        }
+    }
+
+    /// Queues a job for the system (timers, background work asked by a use case).
+    ///
+    /// # Errors
+    /// Store failures. `Ok(false)` when a live job has its key.
+    pub async fn enqueue_job(
+        &self,
+        tenant: TenantId,
+        kind: &str,
+        payload: serde_json::Value,
+        due_at: chrono::DateTime<chrono::Utc>,
+        key: Option<&str>,
+    ) -> Result<bool, ServiceError> {
+        let job = NewJob {
+            id: self.new_id(),
+            tenant_id: tenant,
+            kind: kind.to_owned(),
+            payload,
+            due_at,
+            key: key.map(str::to_owned),
+        };
+        Ok(self.store.enqueue_job(&job, self.clock.now()).await?)
+    }
+
+    /// The tenant's jobs, newest first (Admin), only those of `kind` when given.
+    ///
+    /// # Errors
+    /// `Forbidden` for other roles.
+    pub async fn jobs(&self, actor: &Actor, kind: Option<&str>, limit: u32) -> Result<Vec<Job>, ServiceError> {
+        let tenant = tenant_of(actor)?;
+        require(actor, Capability::ManageTenant)?;
+        Ok(self.store.jobs(tenant, kind, limit.clamp(1, 500)).await?)
+    }
+
+    /// One job of the tenant (Admin).
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`.
+    pub async fn job(&self, actor: &Actor, id: Uuid) -> Result<Job, ServiceError> {
+        let tenant = tenant_of(actor)?;
+        require(actor, Capability::ManageTenant)?;
+        Ok(self.store.job(tenant, id).await?)
+    }
+
+    /// Cancels a queued or running job (Admin); a running one stops at its next step.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`.
+    pub async fn cancel_job(&self, actor: &Actor, id: Uuid) -> Result<Job, ServiceError> {
+        let tenant = tenant_of(actor)?;
+        require(actor, Capability::ManageTenant)?;
+        Ok(self.store.cancel_job(tenant, id, self.clock.now()).await?)
+    }
+}

@@ -1,0 +1,217 @@
+//! The assembled CRM as a value a program can mount: [`Crm::open`] opens the store and
+//! the search index, [`Crm::endpoint`] is the HTTP endpoint (at the root or under a path
+//! prefix of a host application), [`Crm::start_workers`] starts the background workers
+//! (readers of the event log, jobs and timers) and returns their handles, and
+//! [`Crm::serve`] does all of it on a listener with one graceful shutdown: stop
+//! accepting, drain requests, let the workers finish their batch.
+
+use crate::api::auth::HttpSettings;
+use crate::assemble::CrmApp;
+use crate::config::Config;
+use crate::search::{SearchConsumer, SearchHandle};
+use crm_ports::runtime::consumers::{Consumer, ConsumerOptions, InStore};
+use crm_ports::runtime::jobs::{JobHandler, JobOptions};
+use crm_ports::runtime::{Shutdown, ShutdownTrigger};
+use crm_ports::services::assignments::AssignmentNotices;
+use crm_ports::services::reminders::ReminderScan;
+use poem::Endpoint;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why the CRM could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenCrmError {
+    /// The store.
+    #[error(transparent)]
+    Store(#[from] crate::assemble::OpenStoreError),
+    /// The search index.
+    #[error(transparent)]
+    Search(#[from] crate::search::OpenSearchError),
+}
+
+/// How often every tenant's timers are checked for (tenants created since start).
+const TIMER_CHECK: Duration = Duration::from_secs(60);
+
+/// The assembled CRM: application, search index, readers of the log, settings.
+#[derive(Clone)]
+pub struct Crm {
+    app: CrmApp,
+    search: SearchHandle,
+    consumers: Arc<[Arc<dyn Consumer>]>,
+    http: HttpSettings,
+    reminder_interval: Duration,
+    consumer_options: ConsumerOptions,
+}
+
+impl std::fmt::Debug for Crm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Crm")
+            .field("consumers", &self.consumers.iter().map(|c| c.name()).collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Crm {
+    /// Opens the store and the search index the configuration names (creating an
+    /// installation in an empty data directory).
+    ///
+    /// # Errors
+    /// Store or index unusable (the index is held by another process, for example).
+    pub async fn open(config: &Config) -> Result<Self, OpenCrmError> {
+        let app = crate::assemble::open_app(config).await?;
+        let search = crate::search::open(&config.data_dir)?;
+        Ok(Self::assemble(app, search, config))
+    }
+
+    /// The CRM over an application and index opened by the caller.
+    pub fn assemble(app: CrmApp, search: SearchHandle, config: &Config) -> Self {
+        let consumers: Vec<Arc<dyn Consumer>> = vec![
+            Arc::new(SearchConsumer::new(app.clone(), search.clone())),
+            Arc::new(InStore::new(AssignmentNotices::new(&app), &app)),
+        ];
+        Self {
+            consumers: consumers.into(),
+            search,
+            http: config.http(),
+            reminder_interval: Duration::from_secs(config.reminder_interval_seconds),
+            consumer_options: ConsumerOptions::default(),
+            app,
+        }
+    }
+
+    /// Serves under `base_path` (such as `/crm`) of a host application: cookies, links and
+    /// `Location` headers carry it. The host nests [`Crm::endpoint`] at the same path.
+    #[must_use]
+    pub fn under(mut self, base_path: &str) -> Self {
+        self.http.base_path = base_path.trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// Replaces how the readers of the log are run (tests: quick retries).
+    #[must_use]
+    pub fn with_consumer_options(mut self, options: ConsumerOptions) -> Self {
+        self.consumer_options = options;
+        self
+    }
+
+    /// Adds a reader of the log, run by [`Crm::start_workers`] beside the built-in ones.
+    #[must_use]
+    pub fn with_consumer(mut self, consumer: Arc<dyn Consumer>) -> Self {
+        let mut all = self.consumers.to_vec();
+        all.push(consumer);
+        self.consumers = all.into();
+        self
+    }
+
+    /// The application (use cases).
+    pub fn app(&self) -> &CrmApp {
+        &self.app
+    }
+
+    /// The search index.
+    pub fn search(&self) -> &SearchHandle {
+        &self.search
+    }
+
+    /// The readers of the log.
+    pub fn consumers(&self) -> &[Arc<dyn Consumer>] {
+        &self.consumers
+    }
+
+    /// The HTTP endpoint: health, the API, its OpenAPI document and docs page.
+    pub fn endpoint(&self) -> impl Endpoint + use<> {
+        crate::http::endpoint(
+            self.app.clone(),
+            self.http.clone(),
+            self.search.clone(),
+            Arc::clone(&self.consumers),
+        )
+    }
+
+    /// Starts the background workers: one task per reader of the log, the job runner
+    /// (reminder scans as timers, when the interval is not 0) and the keeper of every
+    /// tenant's timers.
+    pub fn start_workers(&self) -> Workers {
+        let (trigger, shutdown) = Shutdown::new();
+        let mut handles = Vec::new();
+        for c in self.consumers.iter() {
+            let app = self.app.clone();
+            let c = Arc::clone(c);
+            let (options, shutdown) = (self.consumer_options, shutdown.clone());
+            let name = c.name();
+            handles.push((name, tokio::spawn(async move { app.run_consumer(c, options, shutdown).await })));
+        }
+        if !self.reminder_interval.is_zero() {
+            let scan = ReminderScan::new(&self.app, self.reminder_interval);
+            let handlers: Vec<Arc<dyn JobHandler>> = vec![Arc::new(scan.clone())];
+            let app = self.app.clone();
+            let options = JobOptions::new(uuid::Uuid::now_v7());
+            let jobs_shutdown = shutdown.clone();
+            handles.push((
+                "jobs",
+                tokio::spawn(async move { app.run_jobs(handlers, options, jobs_shutdown).await }),
+            ));
+            let mut keeper_shutdown = shutdown;
+            handles.push((
+                "timers",
+                tokio::spawn(async move {
+                    loop {
+                        if let Err(e) = scan.ensure_timers().await {
+                            tracing::warn!(error = %e, "cannot check the tenants' timers; retrying");
+                        }
+                        tokio::select! {
+                            () = keeper_shutdown.requested() => return,
+                            () = tokio::time::sleep(TIMER_CHECK) => {}
+                        }
+                    }
+                }),
+            ));
+        }
+        Workers { trigger, handles }
+    }
+
+    /// Serves on `listener` with the workers until `signal` resolves, then stops
+    /// accepting, gives in-flight requests and workers `grace` to finish.
+    ///
+    /// # Errors
+    /// IO errors of the listener.
+    pub async fn serve(&self, listener: tokio::net::TcpListener, signal: impl Future<Output = ()>, grace: Duration) -> std::io::Result<()> {
+        let workers = self.start_workers();
+        let served = crate::http::serve(listener, self.endpoint(), signal, grace).await;
+        workers.stop(grace).await;
+        served
+    }
+}
+
+/// The running background workers.
+#[derive(Debug)]
+pub struct Workers {
+    trigger: ShutdownTrigger,
+    handles: Vec<(&'static str, tokio::task::JoinHandle<()>)>,
+}
+
+impl Workers {
+    /// The workers' names, in start order.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.handles.iter().map(|(n, _)| *n).collect()
+    }
+
+    /// Asks every worker to stop after the batch or step in hand and waits up to `grace`
+    /// for them; those still running then are aborted (what they did not commit is done
+    /// again by the next process: cursors and leases are durable).
+    pub async fn stop(self, grace: Duration) {
+        self.trigger.trigger();
+        let deadline = tokio::time::Instant::now() + grace;
+        for (name, mut h) in self.handles {
+            match tokio::time::timeout_at(deadline, &mut h).await {
+                Ok(Ok(())) => tracing::debug!(worker = name, "worker stopped"),
+                Ok(Err(e)) => tracing::error!(worker = name, error = %e, "worker ended abnormally"),
+                Err(_) => {
+                    tracing::warn!(worker = name, "worker still busy at the end of the grace period; aborted");
+                    h.abort();
+                }
+            }
+        }
+    }
+}
