@@ -166,6 +166,23 @@ async fn every_route_keeps_tenants_apart() {
     let queue = aa.raw("GET", "/api/v1/duplicates", None, &[]).await.unwrap();
     let group_id: uuid::Uuid = queue.body[0]["id"].as_str().unwrap().parse().unwrap();
     let twin_id: uuid::Uuid = twin.body["id"].as_str().unwrap().parse().unwrap();
+    // A job and a parked event of A, written as A's workers would.
+    let a_tenant = crm_domain::TenantId::from_uuid(a.tenant_id);
+    let job_id = uuid::Uuid::now_v7();
+    let job = crm_ports::store::NewJob {
+        id: job_id,
+        tenant_id: a_tenant,
+        kind: "isolation.idle".into(),
+        payload: json!({}),
+        due_at: chrono::Utc::now() + chrono::Duration::days(365),
+        key: None,
+    };
+    crm_ports::store::JobStore::enqueue_job(s.app.store(), &job, chrono::Utc::now())
+        .await
+        .unwrap();
+    crm_ports::store::ConsumerStore::park_event(s.app.store(), a_tenant, "search_indexer", 1, "isolation", 1, chrono::Utc::now())
+        .await
+        .unwrap();
     let a_ids: Vec<String> = [
         a.tenant_id,
         a.team_id,
@@ -185,6 +202,7 @@ async fn every_route_keeps_tenants_apart() {
         segment_id,
         group_id,
         twin_id,
+        job_id,
     ]
     .iter()
     .chain(a.users.values())
@@ -252,6 +270,8 @@ async fn every_route_keeps_tenants_apart() {
             segment_id
         } else if path.starts_with("/api/v1/duplicates/") {
             group_id
+        } else if path.starts_with("/api/v1/jobs/") {
+            job_id
         } else {
             return None;
         };
@@ -470,6 +490,12 @@ async fn every_route_keeps_tenants_apart() {
         ("scan_duplicates", (None, Expect::Blind)),
         ("dismiss_duplicates", (None, Expect::NotFound)),
         ("reindex_search", (None, Expect::Blind)),
+        ("list_consumers", (None, Expect::Blind)),
+        ("list_parked_events", (None, Expect::Blind)),
+        ("replay_parked_event", (None, Expect::NotFound)),
+        ("list_jobs", (None, Expect::Blind)),
+        ("get_job", (None, Expect::NotFound)),
+        ("cancel_job", (None, Expect::NotFound)),
     ]);
 
     let spec = s.client.openapi().await.unwrap();
@@ -487,6 +513,8 @@ async fn every_route_keeps_tenants_apart() {
                 Some(id) => path.replace("{id}", &id),
                 None => path.clone(),
             };
+            // A's parked event: B has none with that number.
+            url = url.replace("{consumer}", "search_indexer").replace("{seq}", "1");
             if op_id == "audit_history" {
                 url.push_str("?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z");
             }

@@ -114,6 +114,12 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("scan_duplicates", [200, 200, 403, 403, 403]),
     ("dismiss_duplicates", [204, 204, 403, 403, 403]),
     ("reindex_search", [200, 403, 403, 403, 403]),
+    ("list_consumers", [200, 403, 403, 403, 403]),
+    ("list_parked_events", [200, 403, 403, 403, 403]),
+    ("replay_parked_event", [202, 403, 403, 403, 403]),
+    ("list_jobs", [200, 403, 403, 403, 403]),
+    ("get_job", [200, 403, 403, 403, 403]),
+    ("cancel_job", [200, 403, 403, 403, 403]),
 ];
 
 struct Cell<'a> {
@@ -323,6 +329,40 @@ impl Cell<'_> {
             .await
             .unwrap();
         n.id
+    }
+
+    /// A parked event of the tenant (a sequence number of its own per cell).
+    async fn parked(&self) -> i64 {
+        let seq = 1_000_000 + i64::try_from(self.n).unwrap();
+        crm_ports::store::ConsumerStore::park_event(
+            self.app.store(),
+            self.sales_tenant(),
+            "assignment_notifications",
+            seq,
+            "matrice",
+            1,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+        seq
+    }
+
+    /// A job of the tenant no worker runs (due in a year, of a kind without handler).
+    async fn job(&self) -> uuid::Uuid {
+        let id = uuid::Uuid::now_v7();
+        let job = crm_ports::store::NewJob {
+            id,
+            tenant_id: self.sales_tenant(),
+            kind: "matrice.idle".into(),
+            payload: json!({}),
+            due_at: chrono::Utc::now() + chrono::Duration::days(365),
+            key: None,
+        };
+        crm_ports::store::JobStore::enqueue_job(self.app.store(), &job, chrono::Utc::now())
+            .await
+            .unwrap();
+        id
     }
 
     async fn request(&self, action: &str, role: Role) -> (&'static str, String, Option<Value>, Option<i64>) {
@@ -794,6 +834,20 @@ impl Cell<'_> {
                 )
             }
             "reindex_search" => ("POST", "/api/v1/search/reindex".into(), None, None),
+            "list_consumers" => ("GET", "/api/v1/admin/consumers".into(), None, None),
+            "list_parked_events" => ("GET", "/api/v1/admin/parked-events".into(), None, None),
+            "replay_parked_event" => {
+                let seq = self.parked().await;
+                (
+                    "POST",
+                    format!("/api/v1/admin/parked-events/assignment_notifications/{seq}/replay"),
+                    None,
+                    None,
+                )
+            }
+            "list_jobs" => ("GET", "/api/v1/jobs".into(), None, None),
+            "get_job" => ("GET", format!("/api/v1/jobs/{}", self.job().await), None, None),
+            "cancel_job" => ("POST", format!("/api/v1/jobs/{}/cancel", self.job().await), None, None),
             other => panic!("no request for {other}"),
         }
     }

@@ -243,7 +243,7 @@ async fn one_activity_per_reminder_key(h: &Harness) {
         actor: Actor::System { tenant_id: t.id },
         entity_type: EntityType::Activity,
         entity_id: id.as_uuid(),
-        kind: "created",
+        kind: crm_domain::event::EventKind::Created,
         owner_id: None,
         changes: vec![],
     };

@@ -211,7 +211,7 @@ async fn dates_are_checked_everywhere_and_reads_never_fail(h: &Harness) {
             actor: Actor::System { tenant_id: t.id },
             entity_type: EntityType::Activity,
             entity_id: a.id.as_uuid(),
-            kind: "created",
+            kind: crm_domain::event::EventKind::Created,
             owner_id: None,
             changes: vec![],
         };

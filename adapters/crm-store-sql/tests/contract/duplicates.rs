@@ -118,7 +118,7 @@ async fn merge_keeps_both_histories_and_moves_opportunities(h: &Harness) {
     assert!(matches!(h.app.restore_contact(&admin, b.id).await, Err(ServiceError::NotFound)));
     assert_eq!(h.app.opportunity(&admin, opp.id).await.unwrap().fields.contact_ids, [a.id]);
     let history = h.app.history_of(&admin, EntityType::Contact, a.id.as_uuid(), 100).await.unwrap();
-    let kinds: Vec<(uuid::Uuid, &str)> = history.iter().map(|e| (e.entity_id, e.kind.as_str())).collect();
+    let kinds: Vec<(uuid::Uuid, &str)> = history.iter().map(|e| (e.entity_id, e.kind.name())).collect();
     assert!(kinds.contains(&(b.id.as_uuid(), "created")), "{kinds:?}");
     assert!(kinds.contains(&(b.id.as_uuid(), "updated")));
     assert!(kinds.contains(&(b.id.as_uuid(), "merged_into")));

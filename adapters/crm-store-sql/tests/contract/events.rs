@@ -27,7 +27,7 @@ async fn one_event_per_change_with_contiguous_sequence(h: &Harness) {
     // tenant, admin and default pipeline created (one transaction), user created, contact
     // created, contact updated
     assert_eq!(
-        all.iter().map(|e| (e.entity_type, e.kind.as_str())).collect::<Vec<_>>(),
+        all.iter().map(|e| (e.entity_type, e.kind.name())).collect::<Vec<_>>(),
         [
             (EntityType::Tenant, "created"),
             (EntityType::User, "created"),
@@ -297,7 +297,7 @@ async fn begin_slow_append(h: &Harness, tenant: TenantId) -> (Held, i64) {
                 .fetch_one(&mut c)
                 .await
                 .unwrap();
-            sqlx::query("INSERT INTO events (tenant_id, seq, at, actor_kind, entity_type, entity_id, kind, changes) VALUES (?, ?, 0, 'system', 'contact', ?, 'slow', '[]')")
+            sqlx::query("INSERT INTO events (tenant_id, seq, at, actor_kind, entity_type, entity_id, kind, changes) VALUES (?, ?, 0, 'system', 'contact', ?, 'updated', '[]')")
                 .bind(t)
                 .bind(seq)
                 .bind(Uuid::now_v7())
@@ -320,7 +320,7 @@ async fn begin_slow_append(h: &Harness, tenant: TenantId) -> (Held, i64) {
                     .fetch_one(&mut c)
                     .await
                     .unwrap();
-            sqlx::query("INSERT INTO events (tenant_id, seq, at, actor_kind, entity_type, entity_id, kind, changes) VALUES ($1, $2, 0, 'system', 'contact', $3, 'slow', '[]'::jsonb)")
+            sqlx::query("INSERT INTO events (tenant_id, seq, at, actor_kind, entity_type, entity_id, kind, changes) VALUES ($1, $2, 0, 'system', 'contact', $3, 'updated', '[]'::jsonb)")
                 .bind(t)
                 .bind(seq)
                 .bind(Uuid::now_v7())

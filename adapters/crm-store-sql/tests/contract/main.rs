@@ -50,3 +50,4 @@ mod search;
 mod segments;
 mod storage;
 mod tenancy;
+mod workers;

@@ -80,9 +80,9 @@ async fn stage_rules_and_locking(h: &Harness) {
     let reopened = h.app.reopen_opportunity(&admin, o.id, v).await.unwrap();
     assert_eq!(reopened.status, Status::Open);
     let history = h.app.history_of(&admin, EntityType::Opportunity, o.id.as_uuid(), 50).await.unwrap();
-    assert_eq!(history[0].kind, "reopened");
+    assert_eq!(history[0].kind.name(), "reopened");
     assert_eq!(history[0].actor_id, admin.user_id());
-    assert!(history.iter().any(|e| e.kind == "won"));
+    assert!(history.iter().any(|e| e.kind.name() == "won"));
     // Lost needs a reason.
     match h.app.lose_opportunity(&rep, o.id, reopened.version, "  ").await {
         Err(ServiceError::Invalid(e)) => assert_eq!(e.errors()[0].field, "reason"),
@@ -153,7 +153,7 @@ async fn a_failed_write_rolls_back_entirely(h: &Harness) {
         actor: admin,
         entity_type: EntityType::Opportunity,
         entity_id: bad.id.as_uuid(),
-        kind: "created",
+        kind: crm_domain::event::EventKind::Created,
         owner_id: None,
         changes: vec![],
     };

@@ -127,7 +127,7 @@ async fn a_new_tenant_starts_with_the_default_pipeline(h: &Harness) {
         .find(|e| e.entity_type == EntityType::Pipeline)
         .expect("pipeline created event");
     assert_eq!(
-        (created.seq, created.kind.as_str(), created.actor_kind.as_str()),
+        (created.seq, created.kind.name(), created.actor_kind.as_str()),
         (3, "created", "system")
     );
     assert_eq!(created.entity_id, p.id.as_uuid());

@@ -41,7 +41,9 @@ impl StoreConsumer for Echo {
     fn writes<'a>(&'a self, tenant: TenantId, events: &'a [EventRecord]) -> BoxFuture<'a, Result<Vec<ConsumerWrite>, ServiceError>> {
         Box::pin(async move {
             // Other cases' tenants on a shared database: nothing to say.
-            let Some(&admin) = self.admins.get(&tenant) else { return Ok(Vec::new()) };
+            let Some(&admin) = self.admins.get(&tenant) else {
+                return Ok(Vec::new());
+            };
             let mut out = Vec::new();
             for e in events {
                 let all = Scope {
@@ -141,7 +143,10 @@ pub async fn a_poisoned_event_is_parked_and_replayed_once(h: &Harness) {
     let poisoned = parked[0].seq;
     assert_eq!((parked[0].consumer.as_str(), parked[0].attempts), (POISON, 3));
     assert!(parked[0].error.contains("cannot digest"), "{}", parked[0].error);
-    assert!(h.app.parked_events(&admin_b).await.unwrap().is_empty(), "parked events are per tenant");
+    assert!(
+        h.app.parked_events(&admin_b).await.unwrap().is_empty(),
+        "parked events are per tenant"
+    );
     assert_eq!(h.app.consumer_status(&admin_a, &consumers).await.unwrap()[0].parked, 1);
 
     // Only the Admin sees and replays them; another tenant's parked event is not found.
@@ -245,7 +250,10 @@ pub async fn a_job_whose_worker_died_resumes_from_its_last_step(h: &Harness) {
     first.abort();
     let _ = first.await;
     let held = h.app.job(&admin, id).await.unwrap();
-    assert_eq!((held.state, held.attempts, held.progress["done"].as_i64()), (JobState::Running, 1, Some(3)));
+    assert_eq!(
+        (held.state, held.attempts, held.progress["done"].as_i64()),
+        (JobState::Running, 1, Some(3))
+    );
 
     let (t2, s2) = Shutdown::new();
     let app = h.app.clone();
@@ -256,23 +264,36 @@ pub async fn a_job_whose_worker_died_resumes_from_its_last_step(h: &Harness) {
     until(|| async { h.app.job(&admin, id).await.unwrap().state == JobState::Done }).await;
     t2.trigger();
     second.await.unwrap();
-    let runs: Vec<(u32, i64)> = log.lock().unwrap().iter().filter(|(j, ..)| *j == id).map(|&(_, a, s)| (a, s)).collect();
-    assert_eq!(runs, [(1, 1), (1, 2), (1, 3), (2, 4), (2, 5), (2, 6)], "each step once, resumed after step 3");
+    let runs: Vec<(u32, i64)> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(j, ..)| *j == id)
+        .map(|&(_, a, s)| (a, s))
+        .collect();
+    assert_eq!(
+        runs,
+        [(1, 1), (1, 2), (1, 3), (2, 4), (2, 5), (2, 6)],
+        "each step once, resumed after step 3"
+    );
     let done = h.app.job(&admin, id).await.unwrap();
     assert_eq!((done.step, done.attempts), (6, 2));
 }
 
-/// Counts its runs per job; a recurring timer when `every` is set.
+/// Counts its runs per job; a recurring timer when `every` is set. Each case has its
+/// own kind: workers claim across tenants, and cases share a PostgreSQL database.
 struct Count {
+    kind: &'static str,
     runs: Arc<Mutex<Vec<Uuid>>>,
     every: Option<chrono::Duration>,
 }
 
-const COUNT: &str = "test.count";
+const TIMER: &str = "test.timer";
+const PAIR: &str = "test.pair";
 
 impl JobHandler for Count {
     fn kind(&self) -> &'static str {
-        COUNT
+        self.kind
     }
 
     fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, Result<JobFinish, ServiceError>> {
@@ -284,7 +305,7 @@ impl JobHandler for Count {
                 next: self.every.map(|every| NewJob {
                     id: Uuid::now_v7(),
                     tenant_id: job.tenant_id,
-                    kind: COUNT.into(),
+                    kind: self.kind.into(),
                     payload: job.payload.clone(),
                     due_at: job.due_at + every,
                     key: job.key.clone(),
@@ -302,18 +323,22 @@ pub async fn a_timer_due_while_nothing_ran_fires_once(h: &Harness) {
     let timer = NewJob {
         id: first,
         tenant_id: t.id,
-        kind: COUNT.into(),
+        kind: TIMER.into(),
         payload: serde_json::json!({ "tenant": t.id.as_uuid() }),
         due_at: now - chrono::Duration::hours(1),
         key: Some("daily".into()),
     };
     assert!(h.app.store().enqueue_job(&timer, now).await.unwrap());
     // A second timer with the same key is refused while the first is live.
-    let again = NewJob { id: Uuid::now_v7(), ..timer.clone() };
+    let again = NewJob {
+        id: Uuid::now_v7(),
+        ..timer.clone()
+    };
     assert!(!h.app.store().enqueue_job(&again, now).await.unwrap());
 
     let runs = Arc::new(Mutex::new(Vec::new()));
     let handler: Arc<dyn JobHandler> = Arc::new(Count {
+        kind: TIMER,
         runs: Arc::clone(&runs),
         every: Some(chrono::Duration::days(1)),
     });
@@ -325,7 +350,7 @@ pub async fn a_timer_due_while_nothing_ran_fires_once(h: &Harness) {
     trigger.trigger();
     worker.await.unwrap();
     assert_eq!(runs.lock().unwrap().iter().filter(|&&j| j == first).count(), 1);
-    let jobs = h.app.jobs(&admin, Some(COUNT), 10).await.unwrap();
+    let jobs = h.app.jobs(&admin, Some(TIMER), 10).await.unwrap();
     let next: Vec<_> = jobs.iter().filter(|j| j.state == JobState::Queued).collect();
     assert_eq!(next.len(), 1, "the next occurrence is queued once: {jobs:?}");
     assert_eq!(next[0].due_at, timer.due_at + chrono::Duration::days(1));
@@ -355,7 +380,7 @@ pub async fn two_workers_never_run_the_same_job(h: &Harness) {
         let job = NewJob {
             id,
             tenant_id: t.id,
-            kind: COUNT.into(),
+            kind: PAIR.into(),
             payload: serde_json::json!({ "n": i }),
             due_at: now,
             key: None,
@@ -367,15 +392,18 @@ pub async fn two_workers_never_run_the_same_job(h: &Harness) {
     let mut triggers = Vec::new();
     for app in [h.app.clone(), other.clone(), h.app.clone(), other] {
         let handler: Arc<dyn JobHandler> = Arc::new(Count {
+            kind: PAIR,
             runs: Arc::clone(&runs),
             every: None,
         });
         let (trigger, shutdown) = Shutdown::new();
         triggers.push(trigger);
-        workers.push(tokio::spawn(async move { app.run_jobs(vec![handler], job_options(5_000), shutdown).await }));
+        workers.push(tokio::spawn(async move {
+            app.run_jobs(vec![handler], job_options(5_000), shutdown).await
+        }));
     }
     until(|| async {
-        let jobs = h.app.jobs(&admin, Some(COUNT), 500).await.unwrap();
+        let jobs = h.app.jobs(&admin, Some(PAIR), 500).await.unwrap();
         jobs.iter().filter(|j| ids.contains(&j.id) && j.state == JobState::Done).count() == ids.len()
     })
     .await;
@@ -390,7 +418,7 @@ pub async fn two_workers_never_run_the_same_job(h: &Harness) {
     ran.sort();
     ran.dedup();
     assert_eq!(ran.len(), ids.len(), "no job ran twice");
-    for j in h.app.jobs(&admin, Some(COUNT), 500).await.unwrap() {
+    for j in h.app.jobs(&admin, Some(PAIR), 500).await.unwrap() {
         assert_eq!(j.attempts, 1, "{j:?}");
     }
 }
