@@ -362,17 +362,19 @@ impl<S, K, C: Clone, I: Clone> ReminderScan<S, K, C, I> {
 
 impl<S: Store, K: Credentials, C: Clock + Clone, I: IdGenerator + Clone> ReminderScan<S, K, C, I> {
     /// Queues the scan of every tenant that has none queued or running (at start, and
-    /// for the tenants created since); how many were queued.
+    /// for the tenants created since), due one interval from now, as a scheduler started
+    /// now would; how many were queued.
     ///
     /// # Errors
     /// Store failures.
     pub async fn ensure_timers(&self) -> Result<usize, ServiceError> {
         let mut queued = 0;
+        let every = chrono::Duration::from_std(self.interval).unwrap_or(chrono::Duration::MAX);
         for t in self.app.store.list_tenants().await? {
-            let now = self.app.clock.now();
+            let due = crm_domain::time::add(self.app.clock.now(), every);
             if self
                 .app
-                .enqueue_job(t.id, REMINDER_SCAN, serde_json::Value::Null, now, Some(REMINDER_SCAN))
+                .enqueue_job(t.id, REMINDER_SCAN, serde_json::Value::Null, due, Some(REMINDER_SCAN))
                 .await?
             {
                 queued += 1;

@@ -23,6 +23,15 @@ CREATE TABLE parked_events (
 );
 CREATE INDEX parked_events_parked ON parked_events (tenant_id, parked_at);
 
+-- The readers this release adds start at each existing tenant's present: an upgrade does
+-- not notify people of assignments made before it (new tenants start at their beginning).
+-- The migration runs as the tables' owner, whom the forced row-level security of
+-- event_counters would otherwise hold to no tenant.
+ALTER TABLE event_counters NO FORCE ROW LEVEL SECURITY;
+INSERT INTO consumer_cursors (tenant_id, consumer, cursor, updated_at)
+    SELECT tenant_id, 'assignment_notifications', last_seq, 0 FROM event_counters;
+ALTER TABLE event_counters FORCE ROW LEVEL SECURITY;
+
 DO $$
 DECLARE t text;
 BEGIN

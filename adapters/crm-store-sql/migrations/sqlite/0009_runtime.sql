@@ -23,6 +23,11 @@ CREATE TABLE parked_events (
 );
 CREATE INDEX parked_events_parked ON parked_events (tenant_id, parked_at);
 
+-- The readers this release adds start at each existing tenant's present: an upgrade does
+-- not notify people of assignments made before it (new tenants start at their beginning).
+INSERT INTO consumer_cursors (tenant_id, consumer, cursor, updated_at)
+    SELECT tenant_id, 'assignment_notifications', last_seq, 0 FROM event_counters;
+
 -- Jobs and timers, claimed by workers across tenants. Every read made for a tenant
 -- filters by tenant_id in SQL.
 CREATE TABLE jobs (
