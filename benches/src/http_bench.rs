@@ -64,7 +64,7 @@ async fn serve(app: CrmApp, contacts: u64) -> Result<Served, Box<dyn Error>> {
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(http::serve(
         listener,
-        http::endpoint(app, HttpSettings::default(), search, std::sync::Arc::from(Vec::new())),
+        http::endpoint(app, HttpSettings::default(), support::extras(search, search_dir.path())?),
         async {
             let _ = rx.await;
         },

@@ -54,7 +54,7 @@ async fn run(backend: &str, app: CrmApp, clients: usize, writes: usize) -> Resul
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(http::serve(
         listener,
-        http::endpoint(app, HttpSettings::default(), search, std::sync::Arc::from(Vec::new())),
+        http::endpoint(app, HttpSettings::default(), support::extras(search, search_dir.path())?),
         async {
             let _ = rx.await;
         },

@@ -13,6 +13,18 @@ pub fn cipher() -> Result<RingCipher, Box<dyn Error>> {
     Ok(RingCipher::new(Keyring::from_spec(BENCH_MASTER_KEY)?))
 }
 
+/// What the endpoint serves besides the application, with no readers of the log (the
+/// benchmarks measure requests) and files under `dir`.
+#[allow(dead_code)] // not every bench serves HTTP
+pub fn extras(search: crm_server::search::SearchHandle, dir: &std::path::Path) -> Result<crm_server::api::Extras, Box<dyn Error>> {
+    let files = crm_files_disk::DiskFiles::open(&dir.join("files"), std::sync::Arc::new(cipher()?))?;
+    Ok(crm_server::api::Extras {
+        search,
+        consumers: std::sync::Arc::from(Vec::new()),
+        files: std::sync::Arc::new(files),
+    })
+}
+
 /// A database created for one run, dropped by [`BenchDb::drop_now`].
 pub struct BenchDb {
     admin_url: String,

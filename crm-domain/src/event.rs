@@ -28,6 +28,8 @@ pub enum EntityType {
     Activity,
     /// A segment.
     Segment,
+    /// A stored file (an upload, an export).
+    File,
 }
 
 impl EntityType {
@@ -43,6 +45,7 @@ impl EntityType {
             Self::Opportunity => "opportunity",
             Self::Activity => "activity",
             Self::Segment => "segment",
+            Self::File => "file",
         }
     }
 
@@ -58,6 +61,7 @@ impl EntityType {
             Self::Opportunity,
             Self::Activity,
             Self::Segment,
+            Self::File,
         ]
         .into_iter()
         .find(|e| e.code() == code)

@@ -94,6 +94,8 @@ pub enum Capability {
     ManageSegments,
     /// Scan for duplicates and dismiss groups of the review queue.
     ReviewDuplicates,
+    /// Upload files (for imports) and keep their own files; an Admin reads everyone's.
+    UploadFiles,
 }
 
 /// Whether the actor has a capability.
@@ -114,12 +116,13 @@ pub fn allows(actor: &Actor, cap: Capability) -> bool {
                     | C::ManageSegments
                     | C::ReviewDuplicates
                     | C::ReadRecordHistory
+                    | C::UploadFiles
             ),
             Role::Sales => matches!(
                 cap,
-                C::WriteContacts | C::WriteOrganizations | C::WriteOpportunities | C::ReadForecast | C::WriteActivities
+                C::WriteContacts | C::WriteOrganizations | C::WriteOpportunities | C::ReadForecast | C::WriteActivities | C::UploadFiles
             ),
-            Role::Marketing => cap == C::ManageSegments,
+            Role::Marketing => matches!(cap, C::ManageSegments | C::UploadFiles),
             Role::Observer => cap == C::ReadForecast,
         },
     }

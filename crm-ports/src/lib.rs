@@ -12,6 +12,7 @@ pub mod auth;
 pub mod cipher;
 pub mod env;
 pub mod error;
+pub mod files;
 pub mod query;
 pub mod runtime;
 pub mod search;

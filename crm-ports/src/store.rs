@@ -21,10 +21,12 @@ use std::future::Future;
 use uuid::Uuid;
 
 mod activities;
+mod files;
 mod lists;
 mod runtime;
 
 pub use activities::*;
+pub use files::*;
 pub use lists::*;
 pub use runtime::*;
 
@@ -278,6 +280,7 @@ pub trait Store:
     + ConsumerStore
     + JobStore
     + Wakeups
+    + FileRecordStore
     + 'static
 {
 }
@@ -304,6 +307,7 @@ impl<T> Store for T where
         + ConsumerStore
         + JobStore
         + Wakeups
+        + FileRecordStore
         + 'static
 {
 }

@@ -313,6 +313,30 @@ impl Client {
         Self::check(r.send().await?).await.map(drop)
     }
 
+    /// Uploads `content` as a file named `name` (`POST /api/v1/files`, streamed by the
+    /// server to disk).
+    ///
+    /// # Errors
+    /// `PayloadTooLarge` (over the server's limit), `Validation` (`name`), `Forbidden`.
+    pub async fn upload_file(&self, name: &str, content: Vec<u8>) -> Result<models::StoredFile> {
+        let url = self.url("/api/v1/files", &[("name", name.to_owned())])?;
+        let r = self
+            .request(Method::POST, url, None)
+            .header("content-type", "application/octet-stream")
+            .body(content);
+        Ok(Self::check(r.send().await?).await?.json().await?)
+    }
+
+    /// The content of a stored file.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`.
+    pub async fn file_content(&self, id: uuid::Uuid) -> Result<Vec<u8>> {
+        let url = self.url(&format!("/api/v1/files/{id}/content"), &[])?;
+        let res = Self::check(self.request(Method::GET, url, None).send().await?).await?;
+        Ok(res.bytes().await?.to_vec())
+    }
+
     /// Any request, for routes this client has no method for yet or for tests: never
     /// fails on an error status.
     ///

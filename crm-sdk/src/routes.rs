@@ -968,6 +968,32 @@ impl Client {
             .await
     }
 
+    /// Your stored files, newest first (an Admin: the company's).
+    ///
+    /// # Errors
+    /// `Forbidden` (Observer).
+    pub async fn files(&self) -> Result<Vec<StoredFile>> {
+        self.send::<(), _>(Method::GET, "/api/v1/files", &[], None, None).await
+    }
+
+    /// One stored file.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`.
+    pub async fn file(&self, id: Uuid) -> Result<StoredFile> {
+        self.send::<(), _>(Method::GET, &format!("/api/v1/files/{id}"), &[], None, None)
+            .await
+    }
+
+    /// Deletes a stored file.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`.
+    pub async fn delete_file(&self, id: Uuid) -> Result<()> {
+        self.send_empty::<()>(Method::DELETE, &format!("/api/v1/files/{id}"), None, None)
+            .await
+    }
+
     // --- search ---
 
     /// Searches the contacts, organizations and opportunities you may see.

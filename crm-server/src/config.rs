@@ -73,6 +73,8 @@ pub struct FileConfig {
     pub secure_cookies: Option<bool>,
     /// Seconds between two reminder scans; 0 turns the scheduler off.
     pub reminder_interval_seconds: Option<u64>,
+    /// Largest file upload, bytes.
+    pub max_upload_bytes: Option<u64>,
 }
 
 impl FileConfig {
@@ -116,6 +118,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Seconds between two reminder scans; 0: no scheduler.
     pub reminder_interval_seconds: u64,
+    /// Largest file upload, bytes.
+    pub max_upload_bytes: u64,
 }
 
 impl Config {
@@ -125,6 +129,7 @@ impl Config {
             trusted_proxies: self.trusted_proxies.clone(),
             secure_cookies: self.secure_cookies,
             base_path: String::new(),
+            max_upload_bytes: self.max_upload_bytes,
         }
     }
 
@@ -132,6 +137,13 @@ impl Config {
     pub const DEFAULT_DATA_DIR: &'static str = "./crm-data";
     /// Default listen address.
     pub const DEFAULT_LISTEN: &'static str = "127.0.0.1:8080";
+    /// Default largest upload: 64 MiB (a spreadsheet of several hundred thousand rows).
+    pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
+
+    /// Where stored files live (sealed).
+    pub fn files_dir(&self) -> PathBuf {
+        self.data_dir.join("files")
+    }
 
     /// The SQLite database file.
     pub fn sqlite_path(&self) -> PathBuf {
@@ -160,6 +172,10 @@ impl Config {
             trusted_proxies: over.trusted_proxies.or(file.trusted_proxies).unwrap_or_default(),
             secure_cookies: over.secure_cookies.or(file.secure_cookies).unwrap_or(false),
             reminder_interval_seconds: over.reminder_interval_seconds.or(file.reminder_interval_seconds).unwrap_or(60),
+            max_upload_bytes: over
+                .max_upload_bytes
+                .or(file.max_upload_bytes)
+                .unwrap_or(Self::DEFAULT_MAX_UPLOAD_BYTES),
         }
     }
 }

@@ -222,14 +222,17 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Largest refused body still read to the end before answering 413.
 const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
 
-/// Refuses bodies over [`MAX_BODY_BYTES`] (413), whether announced by `Content-Length` or
-/// streamed.
-async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
-    match req.header("content-length").map(str::parse::<usize>) {
-        Some(Ok(n)) if n > MAX_BODY_BYTES => {
+/// Refuses bodies over their route's limit (413), whether announced by `Content-Length`
+/// or streamed: [`MAX_BODY_BYTES`] for every route but file uploads, whose bodies are not
+/// read here but streamed to disk by their handler, which stops at `max_upload`.
+async fn limit_body<E: Endpoint>(max_upload: u64, next: E, mut req: Request) -> poem::Result<Response> {
+    let upload = api::files::is_upload(req.method(), req.uri().path());
+    let limit = if upload { max_upload } else { MAX_BODY_BYTES as u64 };
+    match req.header("content-length").map(str::parse::<u64>) {
+        Some(Ok(n)) if n > limit => {
             // Read and drop a moderately large body before answering, so the client gets
             // the 413 instead of a reset while it is still sending; beyond that, give up.
-            if n <= DRAIN_LIMIT {
+            if n <= DRAIN_LIMIT as u64 {
                 let mut reader = req.take_body().into_async_read();
                 let mut buf = vec![0u8; 64 * 1024];
                 while matches!(tokio::io::AsyncReadExt::read(&mut reader, &mut buf).await, Ok(k) if k > 0) {}
@@ -237,6 +240,7 @@ async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Resp
             return Err(api::problem::ApiError::new(api::problem::Code::PayloadTooLarge).into());
         }
         Some(Ok(_)) => {}
+        _ if upload => {}
         _ => {
             let body = req.take_body().into_bytes_limit(MAX_BODY_BYTES).await.map_err(|e| match e {
                 poem::error::ReadBodyError::PayloadTooLarge => api::problem::ApiError::new(api::problem::Code::PayloadTooLarge),
@@ -249,14 +253,10 @@ async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Resp
 }
 
 /// The whole HTTP endpoint over an application.
-pub fn endpoint(
-    app: CrmApp,
-    settings: HttpSettings,
-    search: crate::search::SearchHandle,
-    consumers: std::sync::Arc<[std::sync::Arc<dyn crm_ports::runtime::consumers::Consumer>]>,
-) -> impl Endpoint {
+pub fn endpoint(app: CrmApp, settings: HttpSettings, extras: api::Extras) -> impl Endpoint {
     let base_path = settings.base_path.clone();
-    let api = api::service(&app, settings, search, consumers);
+    let max_upload = settings.max_upload_bytes;
+    let api = api::service(&app, settings, extras);
     let spec_text = api.spec();
     let spec_json = api::schema::with_nullable_optionals(&spec_text);
     let spec = move || {
@@ -277,7 +277,7 @@ pub fn endpoint(
                 .around(api::problems)
                 .around(api::idempotency::idempotency)
                 .around(move |next, req| api::schema::conform(schemas.clone(), next, req))
-                .around(limit_body)
+                .around(move |next, req| limit_body(max_upload, next, req))
                 .around(api::problems),
         )
         .with(AddData::new(app))

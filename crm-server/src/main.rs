@@ -196,6 +196,7 @@ fn config(cli: &Cli, listen: Option<SocketAddr>) -> Result<Config, String> {
         },
         secure_cookies: std::env::var("CRM_SECURE_COOKIES").ok().map(|v| v == "true" || v == "1"),
         reminder_interval_seconds: std::env::var("CRM_REMINDER_INTERVAL_SECONDS").ok().and_then(|v| v.parse().ok()),
+        max_upload_bytes: std::env::var("CRM_MAX_UPLOAD_BYTES").ok().and_then(|v| v.parse().ok()),
     };
     Ok(Config::layered(file, over))
 }

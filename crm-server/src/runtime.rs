@@ -9,6 +9,7 @@ use crate::api::auth::HttpSettings;
 use crate::assemble::CrmApp;
 use crate::config::Config;
 use crate::search::{SearchConsumer, SearchHandle};
+use crm_ports::files::FileStorage;
 use crm_ports::runtime::consumers::{Consumer, ConsumerOptions, InStore};
 use crm_ports::runtime::jobs::{JobHandler, JobOptions};
 use crm_ports::runtime::{Shutdown, ShutdownTrigger};
@@ -28,6 +29,9 @@ pub enum OpenCrmError {
     /// The search index.
     #[error(transparent)]
     Search(#[from] crate::search::OpenSearchError),
+    /// The directory of stored files.
+    #[error("répertoire des fichiers inutilisable / files directory unusable: {0}")]
+    Files(String),
 }
 
 /// How often every tenant's timers are checked for (tenants created since start).
@@ -38,6 +42,7 @@ const TIMER_CHECK: Duration = Duration::from_secs(60);
 pub struct Crm {
     app: CrmApp,
     search: SearchHandle,
+    files: Arc<dyn FileStorage>,
     consumers: Arc<[Arc<dyn Consumer>]>,
     http: HttpSettings,
     reminder_interval: Duration,
@@ -61,11 +66,14 @@ impl Crm {
     pub async fn open(config: &Config) -> Result<Self, OpenCrmError> {
         let app = crate::assemble::open_app(config).await?;
         let search = crate::search::open(&config.data_dir)?;
-        Ok(Self::assemble(app, search, config))
+        let cipher = crm_crypto::RingCipher::new(crate::assemble::keyring(config)?);
+        let files = crm_files_disk::DiskFiles::open(&config.files_dir(), Arc::new(cipher))
+            .map_err(|e| OpenCrmError::Files(format!("{}: {e}", config.files_dir().display())))?;
+        Ok(Self::assemble(app, search, Arc::new(files), config))
     }
 
-    /// The CRM over an application and index opened by the caller.
-    pub fn assemble(app: CrmApp, search: SearchHandle, config: &Config) -> Self {
+    /// The CRM over an application, index and file storage opened by the caller.
+    pub fn assemble(app: CrmApp, search: SearchHandle, files: Arc<dyn FileStorage>, config: &Config) -> Self {
         let consumers: Vec<Arc<dyn Consumer>> = vec![
             Arc::new(SearchConsumer::new(app.clone(), search.clone())),
             Arc::new(InStore::new(AssignmentNotices::new(&app), &app)),
@@ -73,6 +81,7 @@ impl Crm {
         Self {
             consumers: consumers.into(),
             search,
+            files,
             http: config.http(),
             reminder_interval: Duration::from_secs(config.reminder_interval_seconds),
             consumer_options: ConsumerOptions::default(),
@@ -121,12 +130,17 @@ impl Crm {
 
     /// The HTTP endpoint: health, the API, its OpenAPI document and docs page.
     pub fn endpoint(&self) -> impl Endpoint + use<> {
-        crate::http::endpoint(
-            self.app.clone(),
-            self.http.clone(),
-            self.search.clone(),
-            Arc::clone(&self.consumers),
-        )
+        let extras = crate::api::Extras {
+            search: self.search.clone(),
+            consumers: Arc::clone(&self.consumers),
+            files: Arc::clone(&self.files),
+        };
+        crate::http::endpoint(self.app.clone(), self.http.clone(), extras)
+    }
+
+    /// The file storage.
+    pub fn files(&self) -> &Arc<dyn FileStorage> {
+        &self.files
     }
 
     /// Starts the background workers: one task per reader of the log, the job runner

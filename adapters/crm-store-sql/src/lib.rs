@@ -18,6 +18,7 @@ mod deletion;
 mod duplicates;
 mod error;
 mod events;
+mod files;
 mod idempotency;
 mod jobs;
 mod keys;

@@ -75,6 +75,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0009_runtime.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            10,
+            "files".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0010_files.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -75,6 +75,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0009_runtime.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            10,
+            "files".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0010_files.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

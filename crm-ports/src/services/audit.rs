@@ -147,6 +147,8 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
                             .is_ok()
                     }
                 }
+                // A file is its owner's (and the Admin's): others do not learn of it.
+                EntityType::File => audit_reader || (owner.is_some() && owner == actor.user_id()),
                 _ => true,
             };
             if visible {

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod calendar;
 pub mod contacts;
 pub mod duplicates;
+pub mod files;
 pub mod forecast;
 pub mod names;
 pub mod opportunities;

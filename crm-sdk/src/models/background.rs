@@ -1,4 +1,4 @@
-//! Background work: readers of the event log, parked events, jobs and timers.
+//! Background work: readers of the event log, parked events, jobs and timers; stored files.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -68,4 +68,24 @@ pub struct Job {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+}
+
+/// A stored file (an upload for an import).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredFile {
+    /// Id.
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// Its media type.
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// SHA-256 of the content, hexadecimal.
+    pub sha256: String,
+    /// Who sent it.
+    #[serde(default)]
+    pub created_by: Option<Uuid>,
+    /// When.
+    pub created_at: DateTime<Utc>,
 }

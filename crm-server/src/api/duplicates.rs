@@ -4,7 +4,7 @@
 
 use super::ApiTags;
 use super::common::NoContent;
-use super::contacts::ContactDto;
+use super::dto::contacts::ContactDto;
 use super::problem::ApiResult;
 use super::security::Auth;
 use crate::assemble::CrmApp;

@@ -63,6 +63,10 @@ fn replay(r: &Recorded, status: u16, body: Vec<u8>) -> Response {
 /// The middleware.
 pub async fn idempotency<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
     let key = match req.header("idempotency-key") {
+        // A file upload is streamed to disk, never read whole: not replayable.
+        Some(_) if super::files::is_upload(req.method(), req.uri().path()) => {
+            return next.call(req).await.map(IntoResponse::into_response);
+        }
         Some(k) if req.method() == Method::POST => k.to_owned(),
         _ => return next.call(req).await.map(IntoResponse::into_response),
     };

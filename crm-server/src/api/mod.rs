@@ -7,7 +7,9 @@ pub mod background;
 pub mod calendar;
 pub mod common;
 pub mod contacts;
+pub mod dto;
 pub mod duplicates;
+pub mod files;
 pub mod history;
 pub mod idempotency;
 pub mod naming;
@@ -64,6 +66,20 @@ pub enum ApiTags {
     Segments,
     /// Background work: readers of the event log, jobs and timers.
     Background,
+    /// Files: uploads for imports, and their content.
+    Files,
+}
+
+/// What the API serves besides the application: the search index, the readers of the
+/// log (for their status), the file storage.
+#[derive(Clone)]
+pub struct Extras {
+    /// The process's search index.
+    pub search: crate::search::SearchHandle,
+    /// The readers of the event log.
+    pub consumers: std::sync::Arc<[std::sync::Arc<dyn crm_ports::runtime::consumers::Consumer>]>,
+    /// Where file contents live.
+    pub files: std::sync::Arc<dyn crm_ports::files::FileStorage>,
 }
 
 /// A postal address.
@@ -99,13 +115,10 @@ pub(crate) fn address_out(a: &PostalAddress) -> AddressDto {
 }
 
 /// The OpenAPI service with every resource.
-pub fn service(
-    app: &CrmApp,
-    http: auth::HttpSettings,
-    search: crate::search::SearchHandle,
-    consumers: std::sync::Arc<[std::sync::Arc<dyn crm_ports::runtime::consumers::Consumer>]>,
-) -> OpenApiService<impl poem_openapi::OpenApi, ()> {
+pub fn service(app: &CrmApp, http: auth::HttpSettings, extras: Extras) -> OpenApiService<impl poem_openapi::OpenApi, ()> {
     let base_path = http.base_path.clone();
+    let max_upload = http.max_upload_bytes;
+    let Extras { search, consumers, files } = extras;
     let service = OpenApiService::new(
         (
             auth::AuthApi { app: app.clone(), http },
@@ -136,6 +149,12 @@ pub fn service(
             background::BackgroundApi {
                 app: app.clone(),
                 consumers,
+            },
+            files::FilesApi {
+                app: app.clone(),
+                files,
+                max_upload,
+                base_path: base_path.clone(),
             },
             ),
         ),

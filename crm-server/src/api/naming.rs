@@ -2,9 +2,9 @@
 //! asks the names service once (with the reader's visibility), then fills the `*_name`
 //! fields. An id the reader may not see keeps no name.
 
-use super::activities::ActivityDto;
-use super::history::EventDto;
-use super::opportunities::{ForecastLine, OpportunityDto};
+use super::dto::activities::ActivityDto;
+use super::dto::events::EventDto;
+use super::dto::opportunities::{ForecastLine, OpportunityDto};
 use super::problem::ApiResult;
 use crate::assemble::CrmApp;
 use crm_domain::Actor;

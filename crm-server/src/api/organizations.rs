@@ -1,7 +1,7 @@
 //! `/api/v1/organizations`: the companies contacts belong to, readable by every role.
 
 use super::common::{NoContent, Order, Sort, etag, if_match, page};
-use super::history::EventDto;
+use super::dto::events::EventDto;
 use super::problem::ApiResult;
 use super::security::Auth;
 use super::{AddressDto, ApiTags, address_in, address_out};

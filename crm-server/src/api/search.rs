@@ -4,7 +4,7 @@
 
 use super::ApiTags;
 use super::common::{contact_kind, contact_tag};
-use super::opportunities::StatusParam;
+use super::dto::opportunities::StatusParam;
 use super::problem::ApiResult;
 use super::security::Auth;
 use crate::assemble::CrmApp;

@@ -5,7 +5,7 @@
 //! `NOTIFY`); it also polls every few seconds, so nothing waits on a lost wake-up.
 
 use super::ApiTags;
-use super::history::EventDto;
+use super::dto::events::EventDto;
 use super::problem::{ApiError, ApiResult};
 use super::security::Auth;
 use crate::assemble::CrmApp;

@@ -3,7 +3,7 @@
 //! matching nobody are listed for triage.
 
 use super::ApiTags;
-use super::activities::ActivityDto;
+use super::dto::activities::ActivityDto;
 use super::problem::ApiResult;
 use super::security::Auth;
 use crate::assemble::CrmApp;

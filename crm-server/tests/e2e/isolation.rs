@@ -183,6 +183,7 @@ async fn every_route_keeps_tenants_apart() {
     crm_ports::store::ConsumerStore::park_event(s.app.store(), a_tenant, "search_indexer", 1, "isolation", 1, chrono::Utc::now())
         .await
         .unwrap();
+    let a_file = aa.upload_file("liste A.csv", b"Alice;Aubert\n".to_vec()).await.unwrap();
     let a_ids: Vec<String> = [
         a.tenant_id,
         a.team_id,
@@ -203,6 +204,7 @@ async fn every_route_keeps_tenants_apart() {
         group_id,
         twin_id,
         job_id,
+        a_file.id,
     ]
     .iter()
     .chain(a.users.values())
@@ -272,6 +274,8 @@ async fn every_route_keeps_tenants_apart() {
             group_id
         } else if path.starts_with("/api/v1/jobs/") {
             job_id
+        } else if path.starts_with("/api/v1/files/") {
+            a_file.id
         } else {
             return None;
         };
@@ -496,6 +500,11 @@ async fn every_route_keeps_tenants_apart() {
         ("list_jobs", (None, Expect::Blind)),
         ("get_job", (None, Expect::NotFound)),
         ("cancel_job", (None, Expect::NotFound)),
+        ("upload_file", (None, Expect::Blind)),
+        ("list_files", (None, Expect::Blind)),
+        ("get_file", (None, Expect::NotFound)),
+        ("download_file", (None, Expect::NotFound)),
+        ("delete_file", (None, Expect::NotFound)),
     ]);
 
     let spec = s.client.openapi().await.unwrap();

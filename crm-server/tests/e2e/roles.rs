@@ -120,6 +120,11 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("list_jobs", [200, 403, 403, 403, 403]),
     ("get_job", [200, 403, 403, 403, 403]),
     ("cancel_job", [200, 403, 403, 403, 403]),
+    ("upload_file", [201, 201, 201, 201, 403]),
+    ("list_files", [200, 200, 200, 200, 403]),
+    ("get_file", [200, 404, 200, 404, 403]),
+    ("download_file", [200, 404, 200, 404, 403]),
+    ("delete_file", [204, 404, 204, 404, 403]),
 ];
 
 struct Cell<'a> {
@@ -363,6 +368,16 @@ impl Cell<'_> {
             .await
             .unwrap();
         id
+    }
+
+    /// A file of the Sales rep.
+    async fn file(&self) -> uuid::Uuid {
+        self.fx
+            .client(Role::Sales)
+            .upload_file(&format!("liste{}.csv", self.n), b"Nom\nDupont\n".to_vec())
+            .await
+            .unwrap()
+            .id
     }
 
     async fn request(&self, action: &str, role: Role) -> (&'static str, String, Option<Value>, Option<i64>) {
@@ -846,6 +861,10 @@ impl Cell<'_> {
                 )
             }
             "list_jobs" => ("GET", "/api/v1/jobs".into(), None, None),
+            "list_files" => ("GET", "/api/v1/files".into(), None, None),
+            "get_file" => ("GET", format!("/api/v1/files/{}", self.file().await), None, None),
+            "download_file" => ("GET", format!("/api/v1/files/{}/content", self.file().await), None, None),
+            "delete_file" => ("DELETE", format!("/api/v1/files/{}", self.file().await), None, None),
             "get_job" => ("GET", format!("/api/v1/jobs/{}", self.job().await), None, None),
             "cancel_job" => ("POST", format!("/api/v1/jobs/{}/cancel", self.job().await), None, None),
             other => panic!("no request for {other}"),
@@ -870,6 +889,18 @@ async fn role_matrix() {
                 sales: UserId::from_uuid(fx.user(Role::Sales)),
                 n,
             };
+            if *action == "upload_file" {
+                // The body is the file's bytes, not JSON.
+                let status = match fx.client(*role).upload_file(&format!("matrice{n}.csv"), b"Nom\n".to_vec()).await {
+                    Ok(_) => 201,
+                    Err(crm_sdk::Error::Api { problem, .. }) => problem.status,
+                    Err(e) => panic!("{e}"),
+                };
+                if status != expected[i] {
+                    failures.push(format!("{action} as {}: expected {}, got {status}", role.code(), expected[i]));
+                }
+                continue;
+            }
             let (method, path, body, version) = cell.request(action, *role).await;
             let etag = version.map(|v| format!("\"{v}\""));
             let headers: Vec<(&str, &str)> = etag.iter().map(|e| ("if-match", e.as_str())).collect();

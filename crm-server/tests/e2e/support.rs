@@ -51,8 +51,13 @@ pub async fn spawn_app() -> TestServer {
 
 /// The server on an existing data directory (restarts).
 pub async fn spawn_app_in(dir: tempfile::TempDir) -> TestServer {
+    spawn_app_with(dir, FileConfig::default()).await
+}
+
+/// The server on a data directory with settings of the configuration file.
+pub async fn spawn_app_with(dir: tempfile::TempDir, file: FileConfig) -> TestServer {
     let config = Config::layered(
-        FileConfig::default(),
+        file,
         FileConfig {
             data_dir: Some(dir.path().to_path_buf()),
             ..FileConfig::default()

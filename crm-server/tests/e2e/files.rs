@@ -1,0 +1,179 @@
+//! Files through HTTP: an upload streamed to disk and sealed there, read back byte for
+//! byte; each person's files their own (the Admin sees all); the upload limit enforced
+//! whether the size is announced or not, leaving nothing behind; other bodies still 1 MiB.
+
+use crate::support::{spawn_app, spawn_app_with, tenant};
+use crm_domain::user::Role;
+use crm_sdk::ErrorCode;
+use crm_server::config::FileConfig;
+
+/// A CSV of `rows` French contacts, with a marker that must never be found on disk.
+fn csv(rows: usize) -> Vec<u8> {
+    let mut out = String::from("Prénom;Nom;E-mail;Société\n");
+    for i in 0..rows {
+        out.push_str(&format!("Élodie;MarqueurSecret{i};elodie.{i}@exemple.fr;Vins Duval & Fils\n"));
+    }
+    out.into_bytes()
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, data)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Every regular file under `dir`, recursively.
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_is_sealed_on_disk_and_read_back_exactly() {
+    let s = spawn_app().await;
+    let fx = tenant(&s, "Fichiers").await;
+    let rep = fx.client(Role::Sales);
+    let content = csv(40_000); // ~3 MiB: many chunks
+    let f = rep.upload_file("Contacts été 2026.csv", content.clone()).await.unwrap();
+    assert_eq!(
+        (f.name.as_str(), f.content_type.as_str(), f.size),
+        ("Contacts été 2026.csv", "text/csv", i64::try_from(content.len()).unwrap())
+    );
+    assert_eq!(f.sha256, sha256_hex(&content));
+    assert_eq!(f.created_by, Some(fx.user(Role::Sales)));
+    assert_eq!(rep.file_content(f.id).await.unwrap(), content, "read back byte for byte");
+
+    // On disk: sealed (no clear value of the content, nor the name), in the files directory.
+    let stored = files_under(&s.dir.path().join("files"));
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    let raw = std::fs::read(&stored[0]).unwrap();
+    assert!(raw.len() > content.len());
+    for needle in [&b"MarqueurSecret"[..], b"elodie.", b"Vins Duval"] {
+        assert!(!raw.windows(needle.len()).any(|w| w == needle), "clear text on disk");
+    }
+    // Nor in the database (the name is sealed there).
+    let db = std::fs::read(s.dir.path().join("crm.db")).unwrap();
+    assert!(!db.windows(9).any(|w| w == "Contacts ".as_bytes()));
+
+    // Whose files: the rep's own; the Admin sees every one; the Manager and Marketing not
+    // the rep's; the Observer none.
+    assert_eq!(rep.files().await.unwrap().len(), 1);
+    let admin = fx.client(Role::Admin);
+    assert_eq!(admin.file(f.id).await.unwrap().id, f.id);
+    assert_eq!(admin.file_content(f.id).await.unwrap().len(), content.len());
+    for role in [Role::Manager, Role::Marketing] {
+        let c = fx.client(role);
+        assert_eq!(c.file(f.id).await.unwrap_err().code(), Some(&ErrorCode::NotFound), "{role:?}");
+        assert!(c.files().await.unwrap().is_empty());
+    }
+    let observer = fx.client(Role::Observer);
+    assert_eq!(observer.files().await.unwrap_err().code(), Some(&ErrorCode::Forbidden));
+    assert_eq!(
+        observer.upload_file("x.csv", b"a".to_vec()).await.unwrap_err().code(),
+        Some(&ErrorCode::Forbidden)
+    );
+
+    // A download is the file as sent, named for the browser.
+    let res = reqwest::Client::new()
+        .get(format!("{}/api/v1/files/{}/content", s.base, f.id))
+        .bearer_auth(login_token(&s, &fx, Role::Sales).await)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let disposition = res.headers()["content-disposition"].to_str().unwrap().to_owned();
+    assert!(
+        disposition.contains("filename*=UTF-8''Contacts%20%C3%A9t%C3%A9%202026.csv"),
+        "{disposition}"
+    );
+    assert_eq!(res.headers()["x-content-sha256"], f.sha256.as_str());
+
+    // The upload is in the audit, without its name in clear for other readers.
+    let mut events = Box::pin(admin.events(Some(0)).await.unwrap());
+    let mut seen_file = false;
+    while let Ok(Some(Ok(e))) = tokio::time::timeout(std::time::Duration::from_millis(500), futures::StreamExt::next(&mut events)).await {
+        if e.event.entity_type == "file" {
+            seen_file = true;
+        }
+    }
+    assert!(seen_file, "the Admin's stream shows the upload");
+
+    // Deleted: gone, record and bytes.
+    rep.delete_file(f.id).await.unwrap();
+    assert_eq!(rep.file(f.id).await.unwrap_err().code(), Some(&ErrorCode::NotFound));
+    assert_eq!(rep.file_content(f.id).await.unwrap_err().code(), Some(&ErrorCode::NotFound));
+    assert!(files_under(&s.dir.path().join("files")).is_empty());
+
+    // A bad name names the field.
+    let e = rep.upload_file("  ", b"a".to_vec()).await.unwrap_err();
+    assert_eq!(e.code(), Some(&ErrorCode::ValidationFailed), "{e:?}");
+    s.stop().await;
+}
+
+async fn login_token(s: &crate::support::TestServer, fx: &crate::support::TenantFixture, role: Role) -> String {
+    s.client.login(&fx.emails[&role], crate::support::PASSWORD).await.unwrap().token
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_upload_limit_holds_announced_or_not_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = spawn_app_with(
+        dir,
+        FileConfig {
+            max_upload_bytes: Some(2 * 1024 * 1024),
+            ..FileConfig::default()
+        },
+    )
+    .await;
+    let fx = tenant(&s, "Limites").await;
+    let rep = fx.client(Role::Sales);
+    // Under the limit but over the 1 MiB of other bodies: accepted.
+    let ok = rep.upload_file("moyen.csv", vec![b'a'; 1536 * 1024]).await.unwrap();
+    assert_eq!(ok.size, 1536 * 1024);
+    // Announced over the limit: 413 at once.
+    let e = rep.upload_file("gros.csv", vec![b'b'; 3 * 1024 * 1024]).await.unwrap_err();
+    assert_eq!(e.code(), Some(&ErrorCode::PayloadTooLarge), "{e:?}");
+    // Not announced (chunked), over the limit: 413 once the limit is passed.
+    let token = login_token(&s, &fx, Role::Sales).await;
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..48).map(|_| Ok(vec![b'c'; 64 * 1024])).collect();
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/v1/files?name=flux.csv", s.base))
+        .bearer_auth(&token)
+        .header("content-type", "application/octet-stream")
+        .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "payload_too_large");
+    // Nothing but the accepted file stayed.
+    let stored = files_under(&s.dir.path().join("files"));
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(rep.files().await.unwrap().len(), 1);
+    // Every other route keeps its 1 MiB limit.
+    let big = serde_json::json!({"kind": "prospect", "first_name": "A", "last_name": "x".repeat(1_200_000)});
+    let r = rep.raw("POST", "/api/v1/contacts", Some(&big), &[]).await.unwrap();
+    assert_eq!(r.status, 413);
+    // Unauthenticated uploads are refused before anything is stored.
+    let anon = reqwest::Client::new()
+        .post(format!("{}/api/v1/files?name=a.csv", s.base))
+        .header("content-type", "application/octet-stream")
+        .body(vec![b'a'; 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anon.status(), 401);
+    assert_eq!(files_under(&s.dir.path().join("files")).len(), 1);
+    s.stop().await;
+}
