@@ -11,6 +11,7 @@ pub mod config;
 pub mod http;
 pub mod i18n;
 pub mod ical;
+pub mod launch;
 pub mod runtime;
 pub mod search;
 pub mod wire;
