@@ -2,6 +2,7 @@
 # Heavy proof, run by hand: the peak memory of a release `crm serve` receiving a 60 MiB
 # upload and sending it back, against its idle peak (the upload is streamed to disk).
 # Usage: cargo build --release --bin crm && scripts/upload-memory.sh [path/to/crm]
+set -e
 BIN=${1:-${CARGO_TARGET_DIR:-target}/release/crm}
 D=$(mktemp -d)
 export CRM_ADMIN_PASSWORD="une phrase de passe solide"
