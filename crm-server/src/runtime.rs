@@ -34,8 +34,11 @@ pub enum OpenCrmError {
     Files(String),
 }
 
-/// How often every tenant's timers are checked for (tenants created since start).
+/// How often every tenant's timers are checked for (tenants created since start), and
+/// finished jobs forgotten.
 const TIMER_CHECK: Duration = Duration::from_secs(60);
+/// How long a finished job stays readable (`GET /api/v1/jobs`).
+const JOBS_KEPT: chrono::Duration = chrono::Duration::days(7);
 
 /// The assembled CRM: application, search index, readers of the log, settings.
 #[derive(Clone)]
@@ -156,9 +159,10 @@ impl Crm {
             let name = c.name();
             handles.push((name, tokio::spawn(async move { app.run_consumer(c, options, shutdown).await })));
         }
-        if !self.reminder_interval.is_zero() {
-            let scan = ReminderScan::new(&self.app, self.reminder_interval);
-            let handlers: Vec<Arc<dyn JobHandler>> = vec![Arc::new(scan.clone())];
+        // Timers: the reminder scan of every tenant (unless turned off).
+        let scan = (!self.reminder_interval.is_zero()).then(|| ReminderScan::new(&self.app, self.reminder_interval));
+        let handlers: Vec<Arc<dyn JobHandler>> = scan.iter().map(|s| Arc::new(s.clone()) as Arc<dyn JobHandler>).collect();
+        if !handlers.is_empty() {
             let app = self.app.clone();
             let options = JobOptions::new(uuid::Uuid::now_v7());
             let jobs_shutdown = shutdown.clone();
@@ -166,22 +170,31 @@ impl Crm {
                 "jobs",
                 tokio::spawn(async move { app.run_jobs(handlers, options, jobs_shutdown).await }),
             ));
-            let mut keeper_shutdown = shutdown;
-            handles.push((
-                "timers",
-                tokio::spawn(async move {
-                    loop {
-                        if let Err(e) = scan.ensure_timers().await {
-                            tracing::warn!(error = %e, "cannot check the tenants' timers; retrying");
-                        }
-                        tokio::select! {
-                            () = keeper_shutdown.requested() => return,
-                            () = tokio::time::sleep(TIMER_CHECK) => {}
-                        }
-                    }
-                }),
-            ));
         }
+        // The keeper: every tenant's timers queued, finished jobs forgotten after a while.
+        let mut keeper_shutdown = shutdown;
+        let keeper_app = self.app.clone();
+        handles.push((
+            "keeper",
+            tokio::spawn(async move {
+                loop {
+                    if let Some(scan) = &scan
+                        && let Err(e) = scan.ensure_timers().await
+                    {
+                        tracing::warn!(error = %e, "cannot check the tenants' timers; retrying");
+                    }
+                    match keeper_app.purge_finished_jobs(JOBS_KEPT).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(jobs = n, "finished jobs forgotten"),
+                        Err(e) => tracing::warn!(error = %e, "cannot forget finished jobs; retrying"),
+                    }
+                    tokio::select! {
+                        () = keeper_shutdown.requested() => return,
+                        () = tokio::time::sleep(TIMER_CHECK) => {}
+                    }
+                }
+            }),
+        ));
         Workers { trigger, handles }
     }
 

@@ -306,4 +306,18 @@ impl<C: Cipher> JobStore for SqlStore<C> {
         tx.commit().await?;
         rows.iter().map(job_from_row).collect()
     }
+
+    async fn purge_jobs(&self, finished_before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin(On::Platform, Mode::Write).await?;
+        let n = tx
+            .execute(
+                Query::delete()
+                    .from_table("jobs")
+                    .and_where(Expr::col("state").is_in(["done", "failed", "cancelled"]))
+                    .and_where(Expr::col("updated_at").lt(ts(finished_before))),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
 }

@@ -248,6 +248,15 @@ impl<S: Store, K: Send + Sync + 'static, C: Clock + Clone + Send + Sync + 'stati
         Ok(self.store.enqueue_job(&job, self.clock.now()).await?)
     }
 
+    /// Forgets the jobs finished more than `kept` ago (every tenant's); how many.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn purge_finished_jobs(&self, kept: chrono::Duration) -> Result<u64, ServiceError> {
+        let before = crm_domain::time::sub(self.clock.now(), kept);
+        Ok(self.store.purge_jobs(before).await?)
+    }
+
     /// The tenant's jobs, newest first (Admin), only those of `kind` when given.
     ///
     /// # Errors

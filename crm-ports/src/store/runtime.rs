@@ -265,4 +265,7 @@ pub trait JobStore: Send + Sync {
     fn job(&self, tenant: TenantId, id: Uuid) -> impl Future<Output = StoreResult<Job>> + Send;
     /// The tenant's jobs, newest first, at most `limit`; only those of `kind` when given.
     fn jobs(&self, tenant: TenantId, kind: Option<&str>, limit: u32) -> impl Future<Output = StoreResult<Vec<Job>>> + Send;
+    /// Forgets the jobs of every tenant finished (done, failed or cancelled) before a time;
+    /// how many.
+    fn purge_jobs(&self, finished_before: DateTime<Utc>) -> impl Future<Output = StoreResult<u64>> + Send;
 }

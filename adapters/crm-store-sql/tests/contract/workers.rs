@@ -423,7 +423,50 @@ pub async fn two_workers_never_run_the_same_job(h: &Harness) {
     }
 }
 
+pub async fn finished_jobs_are_forgotten_after_a_while(h: &Harness) {
+    let (t, admin) = h.tenant("Ménage").await;
+    let now = h.app.now();
+    let mut ids = Vec::new();
+    for (i, kind) in ["test.purge.done", "test.purge.live"].into_iter().enumerate() {
+        let id = Uuid::now_v7();
+        ids.push(id);
+        let job = NewJob {
+            id,
+            tenant_id: t.id,
+            kind: kind.into(),
+            payload: serde_json::json!({ "n": i }),
+            due_at: now,
+            key: None,
+        };
+        h.app.store().enqueue_job(&job, now).await.unwrap();
+    }
+    let w = Uuid::now_v7();
+    let done = h
+        .app
+        .store()
+        .claim_job(&["test.purge.done"], w, now, now + chrono::Duration::minutes(1))
+        .await
+        .unwrap()
+        .unwrap();
+    // Finished a month ago (other cases share the database: their jobs finished just now
+    // must stay).
+    let long_ago = now - chrono::Duration::days(30);
+    h.app
+        .store()
+        .finish_job(t.id, done.id, w, &crm_ports::store::JobOutcome::Done, None, long_ago)
+        .await
+        .unwrap();
+    // Kept for two months: nothing forgotten yet.
+    h.app.purge_finished_jobs(chrono::Duration::days(60)).await.unwrap();
+    assert_eq!(h.app.jobs(&admin, None, 10).await.unwrap().len(), 2);
+    // Kept for a week: the finished one is forgotten; a queued job never is.
+    h.app.purge_finished_jobs(chrono::Duration::days(7)).await.unwrap();
+    let left: Vec<Uuid> = h.app.jobs(&admin, None, 10).await.unwrap().iter().map(|j| j.id).collect();
+    assert_eq!(left, [ids[1]]);
+}
+
 contract!(
+    finished_jobs_are_forgotten_after_a_while,
     a_poisoned_event_is_parked_and_replayed_once,
     a_job_whose_worker_died_resumes_from_its_last_step,
     a_timer_due_while_nothing_ran_fires_once,
