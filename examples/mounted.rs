@@ -27,27 +27,6 @@ fn home() -> Html<&'static str> {
     )
 }
 
-async fn stop_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-}
-
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
     let data_dir = std::env::var("CRM_DATA_DIR").unwrap_or_else(|_| "./intranet-data".to_owned());
@@ -87,7 +66,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let workers = crm.start_workers();
     println!("listening on http://{addr}/ (CRM API under http://{addr}/crm/api/v1)");
     let served = poem::Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(host, stop_signal(), Some(Duration::from_secs(10)))
+        .run_with_graceful_shutdown(host, crm_server::launch::shutdown_signal(), Some(Duration::from_secs(10)))
         .await;
     workers.stop(Duration::from_secs(10)).await;
     println!("stopped");

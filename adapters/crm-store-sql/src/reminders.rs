@@ -229,32 +229,7 @@ impl<C: Cipher> ReminderStore for SqlStore<C> {
 
     async fn create_notification(&self, tenant: TenantId, n: &Notification) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
-        tx.execute(
-            Query::insert()
-                .into_table("notifications")
-                .columns([
-                    "tenant_id",
-                    "id",
-                    "user_id",
-                    "kind",
-                    "subject",
-                    "activity_id",
-                    "reminder_key",
-                    "created_at",
-                ])
-                .values([
-                    tenant.as_uuid().into(),
-                    n.id.into(),
-                    n.user_id.as_uuid().into(),
-                    n.kind.clone().into(),
-                    n.subject.clone().into(),
-                    n.activity_id.map(|a| a.as_uuid()).into(),
-                    n.reminder_key.clone().into(),
-                    ts(n.created_at).into(),
-                ])
-                .map_err(ie)?,
-        )
-        .await?;
+        crate::consumers::insert_notification(&mut tx, tenant, n).await?;
         tx.commit().await
     }
 
