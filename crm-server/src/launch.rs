@@ -5,6 +5,7 @@
 use crate::config::Config;
 use crate::runtime::Crm;
 use std::future::Future;
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -40,13 +41,20 @@ pub async fn serve(cfg: &Config, demo: bool, signal: impl Future<Output = ()>) -
         let ready = wait_ready(addr, Duration::from_secs(30)).await;
         tracing::info!(%addr, ready, "CRM ready");
         if !ready {
-            eprintln!("crm: le serveur écoute sur http://{addr} mais /readyz ne répond pas encore (la base répond-elle ?)");
+            let _ = writeln!(
+                std::io::stderr(),
+                "crm: le serveur écoute sur http://{addr} mais /readyz ne répond pas encore (la base répond-elle ?)"
+            );
         }
-        println!("CRM prêt sur http://{addr} ({backend}, données : {})", cfg.data_dir.display());
-        println!("API : http://{addr}/api/v1 — documentation : http://{addr}/api/docs");
+        // Whoever reads the standard output may have gone (`crm serve | head -3`): a closed
+        // pipe must not stop the server, so write errors are ignored (`println!` panics).
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "CRM prêt sur http://{addr} ({backend}, données : {})", cfg.data_dir.display());
+        let _ = writeln!(out, "API : http://{addr}/api/v1 — documentation : http://{addr}/api/docs");
         if let Some(text) = &after_ready {
-            println!("{text}");
+            let _ = writeln!(out, "{text}");
         }
+        let _ = out.flush();
     };
     tokio::select! {
         r = &mut server => return r.map_err(|e| e.to_string()),
