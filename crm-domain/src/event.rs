@@ -224,6 +224,8 @@ pub struct FieldChange {
 /// An event about to be appended, in the same transaction as the change it records.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEvent {
+    /// When, by the application's clock.
+    pub at: chrono::DateTime<chrono::Utc>,
     /// Who did it.
     pub actor: Actor,
     /// What kind of entity changed.

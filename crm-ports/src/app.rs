@@ -69,6 +69,27 @@ impl<S, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
     }
+
+    /// An event of the actor about an entity, dated by the application's clock.
+    pub(crate) fn event(
+        &self,
+        actor: &Actor,
+        entity_type: EntityType,
+        entity_id: Uuid,
+        kind: EventKind,
+        owner_id: Option<Uuid>,
+        changes: Vec<FieldChange>,
+    ) -> NewEvent {
+        NewEvent {
+            at: self.clock.now(),
+            actor: *actor,
+            entity_type,
+            entity_id,
+            kind,
+            owner_id,
+            changes,
+        }
+    }
 }
 
 /// The tenant the actor acts in.
@@ -106,23 +127,4 @@ pub(crate) fn scope(actor: &Actor, kind: Owned) -> Result<Scope, ServiceError> {
 /// again inside its transaction).
 pub(crate) fn check_version(loaded: i64, expected: i64) -> Result<(), ServiceError> {
     if loaded == expected { Ok(()) } else { Err(ServiceError::Conflict) }
-}
-
-/// An event of the actor about an entity.
-pub(crate) fn event(
-    actor: &Actor,
-    entity_type: EntityType,
-    entity_id: Uuid,
-    kind: EventKind,
-    owner_id: Option<Uuid>,
-    changes: Vec<FieldChange>,
-) -> NewEvent {
-    NewEvent {
-        actor: *actor,
-        entity_type,
-        entity_id,
-        kind,
-        owner_id,
-        changes,
-    }
 }

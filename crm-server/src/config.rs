@@ -51,30 +51,148 @@ pub enum ConfigError {
     },
 }
 
-/// The file layer: every key optional.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileConfig {
-    /// Data directory (SQLite database and key file).
-    pub data_dir: Option<PathBuf>,
-    /// PostgreSQL URL of the application role; SQLite in the data directory when absent.
-    pub database_url: Option<Secret>,
-    /// Address to listen on.
-    pub listen: Option<SocketAddr>,
-    /// Master keys (`ID:HEX,...`); the key file of the data directory when absent.
-    pub master_key: Option<Secret>,
-    /// Connections to PostgreSQL.
-    pub max_connections: Option<u32>,
-    /// Log format: `pretty` or `json`.
-    pub log_format: Option<String>,
-    /// Reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
-    pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
-    /// Mark the session cookie `Secure` (the server is reached over TLS).
-    pub secure_cookies: Option<bool>,
-    /// Seconds between two reminder scans; 0 turns the scheduler off.
-    pub reminder_interval_seconds: Option<u64>,
-    /// Largest file upload, bytes.
-    pub max_upload_bytes: Option<u64>,
+/// Every configuration key, declared once: its type, default, environment variable,
+/// flag, the default as the README shows it, and its meaning (the README's configuration
+/// table is checked against this list by a test). A key is one entry here; the file
+/// layer ([`FileConfig`]), the effective configuration ([`Config`]), the environment
+/// layer ([`FileConfig::from_env`]) and the documented list ([`KEYS`]) come from it.
+macro_rules! settings {
+    ($( #[doc = $doc:literal] $name:ident : $ty:ty = $default:expr, env $env:literal, flag $flag:literal, shown $shown:literal; )+) => {
+        /// The file layer (and any layer above it): every key optional.
+        #[derive(Debug, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct FileConfig {
+            $( #[doc = $doc] pub $name: Option<$ty>, )+
+        }
+
+        /// The effective configuration.
+        #[derive(Debug, Clone)]
+        pub struct Config {
+            $( #[doc = $doc] pub $name: $ty, )+
+        }
+
+        impl Config {
+            /// Defaults overlaid with the file layer, then with the higher layers (`over`,
+            /// environment and flags, merged by [`FileConfig::over`]).
+            pub fn layered(file: FileConfig, over: FileConfig) -> Self {
+                Self { $( $name: over.$name.or(file.$name).unwrap_or_else(|| $default), )+ }
+            }
+        }
+
+        impl FileConfig {
+            /// This layer over `lower`: each key from here when set, else from there.
+            #[must_use]
+            pub fn over(self, lower: FileConfig) -> Self {
+                Self { $( $name: self.$name.or(lower.$name), )+ }
+            }
+
+            /// The environment layer, read through `var` (`CRM_*` variables).
+            ///
+            /// # Errors
+            /// The variable and why its value is refused.
+            pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+                Ok(Self {
+                    $( $name: match var($env) {
+                        Some(v) => Some(<$ty as FromEnv>::from_env(&v).map_err(|e| format!("{}: {e}", $env))?),
+                        None => None,
+                    }, )+
+                })
+            }
+        }
+
+        /// The keys, as documented.
+        pub const KEYS: &[Key] = &[ $( Key { file: stringify!($name), env: $env, flag: $flag, default: $shown, meaning: $doc.trim_ascii() }, )+ ];
+    };
+}
+
+/// A configuration key as documented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    /// Its name in `crm.toml`.
+    pub file: &'static str,
+    /// Its environment variable.
+    pub env: &'static str,
+    /// Its command-line flag, `—` when none.
+    pub flag: &'static str,
+    /// Its default, as shown to people.
+    pub default: &'static str,
+    /// What it is for.
+    pub meaning: &'static str,
+}
+
+/// How an environment variable's text becomes a value.
+pub trait FromEnv: Sized {
+    /// Parses `text`.
+    ///
+    /// # Errors
+    /// Why it is refused.
+    fn from_env(text: &str) -> Result<Self, String>;
+}
+
+macro_rules! from_env_by_parse {
+    ($($t:ty),+) => {$(
+        impl FromEnv for $t {
+            fn from_env(text: &str) -> Result<Self, String> {
+                text.trim().parse().map_err(|e| format!("{text:?}: {e}"))
+            }
+        }
+    )+};
+}
+from_env_by_parse!(u32, u64, SocketAddr, PathBuf);
+
+impl FromEnv for String {
+    fn from_env(text: &str) -> Result<Self, String> {
+        Ok(text.to_owned())
+    }
+}
+
+impl FromEnv for bool {
+    fn from_env(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "true" | "1" => Ok(true),
+            "false" | "0" => Ok(false),
+            other => Err(format!("{other:?} is neither true nor false")),
+        }
+    }
+}
+
+impl FromEnv for Option<Secret> {
+    fn from_env(text: &str) -> Result<Self, String> {
+        Ok(Some(Secret::new(text)))
+    }
+}
+
+impl FromEnv for Vec<std::net::IpAddr> {
+    fn from_env(text: &str) -> Result<Self, String> {
+        text.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().map_err(|_| format!("{s:?} is not an IP address")))
+            .collect()
+    }
+}
+
+settings! {
+    /// SQLite database, key file, search index (`search/`, one per server process), stored files (`files/`, sealed; shared storage when several servers share PostgreSQL)
+    data_dir: PathBuf = PathBuf::from(Config::DEFAULT_DATA_DIR), env "CRM_DATA_DIR", flag "`--data-dir`", shown "`./crm-data`";
+    /// PostgreSQL URL: application role for `serve`, owner role for `migrate`
+    database_url: Option<Secret> = None, env "CRM_DATABASE_URL", flag "`--database-url`", shown "none (SQLite)";
+    /// address to listen on
+    listen: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 8080)), env "CRM_LISTEN", flag "`serve --listen`", shown "`127.0.0.1:8080`";
+    /// master keys, `ID:HEX[,ID:HEX]`; the highest id encrypts
+    master_key: Option<Secret> = None, env "CRM_MASTER_KEY", flag "— (never a flag)", shown "`master.key` in the data directory (SQLite only; required with `database_url`)";
+    /// PostgreSQL pool size
+    max_connections: u32 = 16, env "CRM_MAX_CONNECTIONS", flag "—", shown "16";
+    /// `pretty` or `json`
+    log_format: String = "pretty".to_owned(), env "CRM_LOG_FORMAT", flag "`--log-format`", shown "`pretty`";
+    /// proxies whose `X-Forwarded-For`/`-Proto` are believed (comma-separated IPs)
+    trusted_proxies: Vec<std::net::IpAddr> = Vec::new(), env "CRM_TRUSTED_PROXIES", flag "—", shown "none";
+    /// mark the session cookie `Secure` (also automatic behind a trusted TLS proxy)
+    secure_cookies: bool = false, env "CRM_SECURE_COOKIES", flag "—", shown "`false`";
+    /// seconds between two reminder scans (0: off)
+    reminder_interval_seconds: u64 = 60, env "CRM_REMINDER_INTERVAL_SECONDS", flag "—", shown "60";
+    /// largest file upload (`POST /api/v1/files`); every other request body: 1 MiB
+    max_upload_bytes: u64 = Config::DEFAULT_MAX_UPLOAD_BYTES, env "CRM_MAX_UPLOAD_BYTES", flag "—", shown "67108864 (64 MiB)";
 }
 
 impl FileConfig {
@@ -95,31 +213,6 @@ impl FileConfig {
             }),
         }
     }
-}
-
-/// The effective configuration.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// Data directory.
-    pub data_dir: PathBuf,
-    /// PostgreSQL URL; `None` for the embedded SQLite.
-    pub database_url: Option<Secret>,
-    /// Address to listen on.
-    pub listen: SocketAddr,
-    /// Master keys; `None` to use (and create) `master.key` in the data directory.
-    pub master_key: Option<Secret>,
-    /// Connections to PostgreSQL.
-    pub max_connections: u32,
-    /// `pretty` or `json`.
-    pub log_format: String,
-    /// Trusted reverse proxies.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
-    /// Session cookie marked `Secure`.
-    pub secure_cookies: bool,
-    /// Seconds between two reminder scans; 0: no scheduler.
-    pub reminder_interval_seconds: u64,
-    /// Largest file upload, bytes.
-    pub max_upload_bytes: u64,
 }
 
 impl Config {
@@ -154,30 +247,6 @@ impl Config {
     pub fn key_path(&self) -> PathBuf {
         self.data_dir.join("master.key")
     }
-
-    /// Defaults overlaid with the file layer, then with the higher layers (`over`, from
-    /// environment and flags, already merged by the caller).
-    pub fn layered(file: FileConfig, over: FileConfig) -> Self {
-        let default_listen = SocketAddr::from(([127, 0, 0, 1], 8080));
-        Self {
-            data_dir: over
-                .data_dir
-                .or(file.data_dir)
-                .unwrap_or_else(|| PathBuf::from(Self::DEFAULT_DATA_DIR)),
-            database_url: over.database_url.or(file.database_url),
-            listen: over.listen.or(file.listen).unwrap_or(default_listen),
-            master_key: over.master_key.or(file.master_key),
-            max_connections: over.max_connections.or(file.max_connections).unwrap_or(16),
-            log_format: over.log_format.or(file.log_format).unwrap_or_else(|| "pretty".into()),
-            trusted_proxies: over.trusted_proxies.or(file.trusted_proxies).unwrap_or_default(),
-            secure_cookies: over.secure_cookies.or(file.secure_cookies).unwrap_or(false),
-            reminder_interval_seconds: over.reminder_interval_seconds.or(file.reminder_interval_seconds).unwrap_or(60),
-            max_upload_bytes: over
-                .max_upload_bytes
-                .or(file.max_upload_bytes)
-                .unwrap_or(Self::DEFAULT_MAX_UPLOAD_BYTES),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -202,5 +271,85 @@ mod tests {
     #[test]
     fn unknown_keys_are_refused() {
         assert!(toml::from_str::<FileConfig>("lisen = \"x\"").is_err());
+    }
+
+    #[test]
+    fn the_environment_layer_reads_every_key_by_its_variable() {
+        let vars = std::collections::HashMap::from([
+            ("CRM_DATA_DIR", "/srv/crm"),
+            ("CRM_DATABASE_URL", "postgres://app@db/crm"),
+            ("CRM_LISTEN", "0.0.0.0:9090"),
+            ("CRM_MASTER_KEY", "1:ab"),
+            ("CRM_MAX_CONNECTIONS", "32"),
+            ("CRM_LOG_FORMAT", "json"),
+            ("CRM_TRUSTED_PROXIES", "10.0.0.1, 10.0.0.2"),
+            ("CRM_SECURE_COOKIES", "1"),
+            ("CRM_REMINDER_INTERVAL_SECONDS", "0"),
+            ("CRM_MAX_UPLOAD_BYTES", "1024"),
+        ]);
+        assert_eq!(vars.len(), KEYS.len(), "one variable per key");
+        let env = FileConfig::from_env(|k| vars.get(k).map(|v| (*v).to_owned())).unwrap();
+        let c = Config::layered(FileConfig::default(), env);
+        assert_eq!(c.data_dir, PathBuf::from("/srv/crm"));
+        assert_eq!(c.database_url.as_ref().map(Secret::expose), Some("postgres://app@db/crm"));
+        assert_eq!(c.listen.to_string(), "0.0.0.0:9090");
+        assert_eq!(c.master_key.as_ref().map(Secret::expose), Some("1:ab"));
+        assert_eq!((c.max_connections, c.log_format.as_str()), (32, "json"));
+        assert_eq!(c.trusted_proxies.len(), 2);
+        assert!(c.secure_cookies);
+        assert_eq!((c.reminder_interval_seconds, c.max_upload_bytes), (0, 1024));
+        // A value that does not parse names its variable.
+        let bad = FileConfig::from_env(|k| (k == "CRM_MAX_CONNECTIONS").then(|| "beaucoup".to_owned())).unwrap_err();
+        assert!(bad.starts_with("CRM_MAX_CONNECTIONS:"), "{bad}");
+        let bad = FileConfig::from_env(|k| (k == "CRM_TRUSTED_PROXIES").then(|| "10.0.0.1,proxy".to_owned())).unwrap_err();
+        assert!(bad.contains("\"proxy\" is not an IP address"), "{bad}");
+    }
+
+    #[test]
+    fn flags_win_over_the_environment_which_wins_over_the_file() {
+        let file: FileConfig = toml::from_str("max_connections = 4\nlog_format = \"json\"\nsecure_cookies = true").unwrap();
+        let env = FileConfig::from_env(|k| match k {
+            "CRM_MAX_CONNECTIONS" => Some("8".into()),
+            "CRM_LOG_FORMAT" => Some("pretty".into()),
+            _ => None,
+        })
+        .unwrap();
+        let flags = FileConfig {
+            log_format: Some("json".into()),
+            ..FileConfig::default()
+        };
+        let c = Config::layered(file, flags.over(env));
+        assert_eq!((c.max_connections, c.log_format.as_str(), c.secure_cookies), (8, "json", true));
+    }
+
+    /// The README's configuration table and [`KEYS`] say the same, cell for cell.
+    #[test]
+    fn the_readme_documents_every_key_as_declared() {
+        let readme = include_str!("../../README.md");
+        let rows: Vec<Vec<String>> = readme
+            .lines()
+            .skip_while(|l| !l.starts_with("| key (`crm.toml`)"))
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .map(|l| l.trim_matches('|').split(" | ").map(|c| c.trim().to_owned()).collect())
+            .filter(|cells: &Vec<String>| cells[0] != "—")
+            .collect();
+        let documented: Vec<[String; 5]> = rows
+            .iter()
+            .map(|c| [c[0].clone(), c[1].clone(), c[2].clone(), c[3].clone(), c[4..].join(" | ")])
+            .collect();
+        let declared: Vec<[String; 5]> = KEYS
+            .iter()
+            .map(|k| {
+                [
+                    format!("`{}`", k.file),
+                    format!("`{}`", k.env),
+                    k.flag.to_owned(),
+                    k.default.to_owned(),
+                    k.meaning.to_owned(),
+                ]
+            })
+            .collect();
+        assert_eq!(documented, declared, "README.md's configuration table and config.rs disagree");
     }
 }

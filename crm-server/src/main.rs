@@ -17,15 +17,17 @@ struct Cli {
     /// Configuration file (TOML). Default: crm.toml in the data directory, if present.
     #[arg(long, env = "CRM_CONFIG", global = true)]
     config: Option<PathBuf>,
-    /// Data directory: the SQLite database and the master key file live here.
-    #[arg(long, env = "CRM_DATA_DIR", global = true)]
+    /// Data directory: the SQLite database and the master key file live here
+    /// (environment: CRM_DATA_DIR).
+    #[arg(long, global = true)]
     data_dir: Option<PathBuf>,
     /// PostgreSQL URL (application role for `serve`, owner role for `migrate`).
-    /// Without it the embedded SQLite of the data directory is used.
-    #[arg(long, env = "CRM_DATABASE_URL", global = true, hide_env_values = true)]
+    /// Without it the embedded SQLite of the data directory is used (environment:
+    /// CRM_DATABASE_URL).
+    #[arg(long, global = true)]
     database_url: Option<String>,
-    /// Log format: pretty or json.
-    #[arg(long, env = "CRM_LOG_FORMAT", global = true)]
+    /// Log format: pretty or json (environment: CRM_LOG_FORMAT).
+    #[arg(long, global = true)]
     log_format: Option<String>,
     #[command(subcommand)]
     command: Command,
@@ -35,8 +37,8 @@ struct Cli {
 enum Command {
     /// Runs the server (creates the installation of the data directory on first start).
     Serve {
-        /// Address to listen on (default 127.0.0.1:8080).
-        #[arg(long, env = "CRM_LISTEN")]
+        /// Address to listen on (default 127.0.0.1:8080; environment: CRM_LISTEN).
+        #[arg(long)]
         listen: Option<SocketAddr>,
         /// Load the demonstration data when the installation is empty (never in production).
         #[arg(long)]
@@ -164,11 +166,19 @@ enum TokenCmd {
 }
 
 fn config(cli: &Cli, listen: Option<SocketAddr>) -> Result<Config, String> {
-    let data_dir = cli.data_dir.clone();
+    // Flags over the environment; the file (found through them) under both.
+    let flags = FileConfig {
+        data_dir: cli.data_dir.clone(),
+        database_url: cli.database_url.clone().map(|u| Some(Secret::new(u))),
+        listen,
+        log_format: cli.log_format.clone(),
+        ..FileConfig::default()
+    };
+    let over = flags.over(FileConfig::from_env(|name| std::env::var(name).ok())?);
     let (file_path, optional) = match &cli.config {
         Some(p) => (p.clone(), false),
         None => (
-            data_dir
+            over.data_dir
                 .clone()
                 .unwrap_or_else(|| PathBuf::from(Config::DEFAULT_DATA_DIR))
                 .join("crm.toml"),
@@ -176,27 +186,6 @@ fn config(cli: &Cli, listen: Option<SocketAddr>) -> Result<Config, String> {
         ),
     };
     let file = FileConfig::load(&file_path, optional).map_err(|e| e.to_string())?;
-    let over = FileConfig {
-        data_dir,
-        database_url: cli.database_url.clone().map(Secret::new),
-        listen,
-        master_key: std::env::var("CRM_MASTER_KEY").ok().map(Secret::new),
-        max_connections: std::env::var("CRM_MAX_CONNECTIONS").ok().and_then(|v| v.parse().ok()),
-        log_format: cli.log_format.clone(),
-        trusted_proxies: match std::env::var("CRM_TRUSTED_PROXIES") {
-            Ok(v) => Some(
-                v.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(|s| s.parse().map_err(|_| format!("CRM_TRUSTED_PROXIES: {s:?} is not an IP address")))
-                    .collect::<Result<Vec<_>, _>>()?,
-            ),
-            Err(_) => None,
-        },
-        secure_cookies: std::env::var("CRM_SECURE_COOKIES").ok().map(|v| v == "true" || v == "1"),
-        reminder_interval_seconds: std::env::var("CRM_REMINDER_INTERVAL_SECONDS").ok().and_then(|v| v.parse().ok()),
-        max_upload_bytes: std::env::var("CRM_MAX_UPLOAD_BYTES").ok().and_then(|v| v.parse().ok()),
-    };
     Ok(Config::layered(file, over))
 }
 

@@ -6,7 +6,6 @@ use crate::db::{Mode, On, Row, Tx};
 use crate::paging;
 use crate::rows::{from_ts, insert_row, ts, update_row, valid, versioned_update};
 use crate::scope::owner_in_scope;
-use chrono::Utc;
 use crm_domain::contact::{Contact, ContactFields, ContactKind};
 use crm_domain::duplicates::name_keys;
 use crm_domain::email::EmailAddress;
@@ -411,10 +410,15 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
             )
             .await?;
         }
-        crate::duplicates::close_settled_groups(&mut tx, t, Utc::now()).await?;
+        // The merge happens when its events say (the application's clock).
+        let at = events
+            .first()
+            .map(|e| e.at)
+            .ok_or_else(|| StoreError::Internal("a merge without its events".into()))?;
+        crate::duplicates::close_settled_groups(&mut tx, t, at).await?;
         let mut stmt = UpdateStatement::new();
         stmt.values([
-            ("deleted_at", Expr::from(ts(Utc::now()))),
+            ("deleted_at", Expr::from(ts(at))),
             ("merged_into", Expr::from(kept.id.as_uuid())),
             ("version", Expr::from(merged_version + 1)),
         ]);

@@ -4,7 +4,6 @@
 use crate::SqlStore;
 use crate::db::{Mode, On};
 use crate::rows::{ts, versioned_update};
-use chrono::Utc;
 use crm_domain::TenantId;
 use crm_domain::event::NewEvent;
 use crm_ports::store::{Deletable, DeletionStore};
@@ -35,7 +34,7 @@ impl<C: Cipher> DeletionStore for SqlStore<C> {
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
         let mut stmt = UpdateStatement::new();
         stmt.values([
-            ("deleted_at", Expr::from(ts(Utc::now()))),
+            ("deleted_at", Expr::from(ts(event.at))),
             ("version", Expr::from(expected_version + 1)),
         ]);
         versioned_update(&mut tx, table(kind), tenant, id, expected_version, true, stmt).await?;

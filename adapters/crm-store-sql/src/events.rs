@@ -6,7 +6,6 @@ use crate::db::{Mode, On, Row, Tx};
 use crate::rows::{from_ts, ts, valid};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use chrono::Utc;
 use crm_domain::event::{EntityType, NewEvent, Sensitivity};
 use crm_domain::{TenantId, UserId};
 use crm_ports::query::{EventRecord, HistoryQuery, RecordedChange};
@@ -65,7 +64,6 @@ impl<C: Cipher> SqlStore<C> {
             )
             .await?;
         let last: i64 = row.get("last_seq")?;
-        let at = ts(Utc::now());
         let mut insert = Query::insert();
         insert.into_table("events").columns(EVENT_COLUMNS);
         for (i, ev) in events.iter().enumerate() {
@@ -85,7 +83,7 @@ impl<C: Cipher> SqlStore<C> {
                 .values([
                     tenant.as_uuid().into(),
                     seq.into(),
-                    at.into(),
+                    ts(ev.at).into(),
                     ev.actor.kind_code().into(),
                     ev.actor.user_id().map(|u| u.as_uuid()).into(),
                     ev.entity_type.code().into(),

@@ -205,6 +205,7 @@ impl<C: Cipher> JobStore for SqlStore<C> {
         step: i64,
         progress: &serde_json::Value,
         lease_until: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Platform, Mode::Write).await?;
         let mut stmt = UpdateStatement::new();
@@ -212,7 +213,7 @@ impl<C: Cipher> JobStore for SqlStore<C> {
             ("step", Expr::from(step)),
             ("progress", Expr::from(progress.clone())),
             ("lease_until", Expr::from(ts(lease_until))),
-            ("updated_at", Expr::from(ts(Utc::now()))),
+            ("updated_at", Expr::from(ts(now))),
         ]);
         update_held(&mut tx, tenant, id, worker, stmt).await?;
         tx.commit().await

@@ -65,7 +65,8 @@ impl<C: Cipher> SqlStore<C> {
         if missing.is_empty() {
             return Ok(());
         }
-        let now = ts(chrono::Utc::now());
+        // When this key was first seen: installation metadata, before any application clock.
+        let now = ts(crm_ports::Clock::now(&crm_ports::SystemClock));
         let mut tx = self.pool.begin(On::Platform, Mode::Write).await.map_err(open_err)?;
         for (id, mac) in missing {
             let insert = Query::insert()

@@ -91,7 +91,7 @@ impl<S: JobStore, C: Clock + Send + Sync> Checkpoints for StoreCheckpoints<S, C>
             let now = self.clock.now();
             let until = crm_domain::time::add(now, chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::MAX));
             self.store
-                .checkpoint_job(self.tenant, self.id, self.worker, step, &progress, until)
+                .checkpoint_job(self.tenant, self.id, self.worker, step, &progress, until, now)
                 .await
         })
     }

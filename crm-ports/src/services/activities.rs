@@ -2,7 +2,7 @@
 
 use crm_domain::event::EventKind;
 
-use crate::app::{App, check_version, event, known, require, scope, tenant_of};
+use crate::app::{App, check_version, known, require, scope, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::{ServiceError, StoreError};
@@ -131,7 +131,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             created_at: now,
             updated_at: now,
         };
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::Activity,
             a.id.as_uuid(),
@@ -166,7 +166,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         change(&mut after)?;
         after.version = expected_version + 1;
         after.updated_at = self.clock.now();
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::Activity,
             id.as_uuid(),
@@ -230,7 +230,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let a = self.activity(actor, id).await?;
         require(actor, Capability::WriteActivities)?;
         check_version(a.version, expected_version)?;
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::Activity,
             id.as_uuid(),

@@ -3,7 +3,7 @@
 
 use crm_domain::event::EventKind;
 
-use crate::app::{App, event, tenant_of};
+use crate::app::{App, tenant_of};
 use crate::auth::{Credentials, Principal, TokenKind, TokenRecord};
 use crate::env::{Clock, IdGenerator};
 use crate::error::{ServiceError, StoreError, TenantChoice};
@@ -329,7 +329,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let (Some(user_id), Some(tenant_id)) = (actor.user_id(), actor.tenant_id()) else {
             return Err(ServiceError::Forbidden);
         };
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::User,
             user_id.as_uuid(),
@@ -353,7 +353,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         self.store.user(tenant_id, user).await?;
         crate::app::require(actor, crm_domain::visibility::Capability::ManageUsers)?;
         let hash = self.hash_new_password(password, "password").await?;
-        let ev = event(actor, EntityType::User, user.as_uuid(), EventKind::PasswordSet, None, Vec::new());
+        let ev = self.event(actor, EntityType::User, user.as_uuid(), EventKind::PasswordSet, None, Vec::new());
         self.store.set_password(tenant_id, user, &hash, self.clock.now(), &ev).await?;
         self.auth_cache.forget(Principal::User { tenant_id, user_id: user });
         Ok(())

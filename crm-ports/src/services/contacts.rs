@@ -3,7 +3,7 @@
 
 use crm_domain::event::EventKind;
 
-use crate::app::{App, check_version, event, known, require, scope, tenant_of};
+use crate::app::{App, check_version, known, require, scope, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::{DuplicateCandidate, ServiceError};
@@ -103,7 +103,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
                 return Err(ServiceError::PossibleDuplicates(found));
             }
         }
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::Contact,
             contact.id.as_uuid(),
@@ -157,7 +157,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let events: Vec<_> = contacts
             .iter()
             .map(|c| {
-                event(
+                self.event(
                     actor,
                     EntityType::Contact,
                     c.id.as_uuid(),
@@ -246,7 +246,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         after.fields = fields;
         after.version = expected_version + 1;
         after.updated_at = self.clock.now();
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::Contact,
             id.as_uuid(),
@@ -277,7 +277,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         after.owner_id = owner;
         after.version = expected_version + 1;
         after.updated_at = self.clock.now();
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::Contact,
             id.as_uuid(),
@@ -297,7 +297,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let c = self.contact(actor, id).await?;
         require(actor, Capability::WriteContacts)?;
         check_version(c.version, expected_version)?;
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::Contact,
             id.as_uuid(),
@@ -318,7 +318,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     pub async fn restore_contact(&self, actor: &Actor, id: ContactId) -> Result<Contact, ServiceError> {
         let tenant_id = tenant_of(actor)?;
         require(actor, Capability::RestoreDeleted)?;
-        let ev = event(actor, EntityType::Contact, id.as_uuid(), EventKind::Restored, None, Vec::new());
+        let ev = self.event(actor, EntityType::Contact, id.as_uuid(), EventKind::Restored, None, Vec::new());
         self.store.restore(tenant_id, Deletable::Contact, id.as_uuid(), &ev).await?;
         self.contact(actor, id).await
     }
@@ -357,7 +357,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             sensitivity: crm_domain::event::Sensitivity::Clear,
         });
         let events = [
-            event(
+            self.event(
                 actor,
                 EntityType::Contact,
                 merged.as_uuid(),
@@ -370,7 +370,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
                     sensitivity: crm_domain::event::Sensitivity::Clear,
                 }],
             ),
-            event(
+            self.event(
                 actor,
                 EntityType::Contact,
                 kept.as_uuid(),

@@ -5,7 +5,7 @@
 
 use crm_domain::event::EventKind;
 
-use crate::app::{App, event, require, scope, tenant_of};
+use crate::app::{App, require, scope, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
@@ -46,7 +46,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         require(actor, Capability::ReviewDuplicates)?;
         let entries = self.store.scan_entries(tenant).await?;
         let found: Vec<_> = group_duplicates(&entries).into_iter().map(|g| (self.new_id(), g)).collect();
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::Tenant,
             tenant.as_uuid(),
@@ -97,7 +97,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     pub async fn dismiss_duplicates(&self, actor: &Actor, id: Uuid) -> Result<(), ServiceError> {
         let tenant = tenant_of(actor)?;
         require(actor, Capability::ReviewDuplicates)?;
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::Tenant,
             tenant.as_uuid(),

@@ -3,7 +3,7 @@
 //! memory; the store keeps what each file is. A file is its owner's; an Admin sees every
 //! file of the company.
 
-use crate::app::{App, event, require, tenant_of};
+use crate::app::{App, require, tenant_of};
 use crate::env::{Clock, IdGenerator};
 use crate::error::{ServiceError, StoreError};
 use crate::files::{Chunks, FileError, FileStorage, Source};
@@ -99,7 +99,7 @@ impl<S: Store, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
             created_at: self.clock.now(),
             name,
         };
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::File,
             id,
@@ -170,7 +170,7 @@ impl<S: Store, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// `NotFound`, `Forbidden`.
     pub async fn delete_file<F: FileStorage + ?Sized>(&self, actor: &Actor, files: &F, id: Uuid) -> Result<(), ServiceError> {
         let record = self.file(actor, id).await?;
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::File,
             id,

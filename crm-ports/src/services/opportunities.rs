@@ -3,7 +3,7 @@
 
 use crm_domain::event::EventKind;
 
-use crate::app::{App, check_version, event, known, require, scope, tenant_of};
+use crate::app::{App, check_version, known, require, scope, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
@@ -61,7 +61,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             self.clock.now(),
             actor.user_id(),
         )?;
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::Opportunity,
             opp.id.as_uuid(),
@@ -120,7 +120,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         change(&mut after, &pipeline, now)?;
         after.version = expected_version + 1;
         after.updated_at = now;
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::Opportunity,
             id.as_uuid(),
@@ -299,7 +299,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         if o.is_closed() {
             return Err(ServiceError::Rule(RuleError::Closed));
         }
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::Opportunity,
             id.as_uuid(),
@@ -320,7 +320,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     pub async fn restore_opportunity(&self, actor: &Actor, id: OpportunityId) -> Result<Opportunity, ServiceError> {
         let tenant_id = tenant_of(actor)?;
         require(actor, Capability::RestoreDeleted)?;
-        let ev = event(actor, EntityType::Opportunity, id.as_uuid(), EventKind::Restored, None, Vec::new());
+        let ev = self.event(actor, EntityType::Opportunity, id.as_uuid(), EventKind::Restored, None, Vec::new());
         self.store.restore(tenant_id, Deletable::Opportunity, id.as_uuid(), &ev).await?;
         self.opportunity(actor, id).await
     }

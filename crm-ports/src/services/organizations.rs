@@ -2,7 +2,7 @@
 
 use crm_domain::event::EventKind;
 
-use crate::app::{App, check_version, event, require, tenant_of};
+use crate::app::{App, check_version, require, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
@@ -35,7 +35,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             created_at: now,
             updated_at: now,
         };
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::Organization,
             org.id.as_uuid(),
@@ -82,7 +82,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         after.apply(f);
         after.version = expected_version + 1;
         after.updated_at = self.clock.now();
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::Organization,
             id.as_uuid(),
@@ -102,7 +102,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let o = self.organization(actor, id).await?;
         require(actor, Capability::WriteOrganizations)?;
         check_version(o.version, expected_version)?;
-        let ev = event(actor, EntityType::Organization, id.as_uuid(), EventKind::Deleted, None, Vec::new());
+        let ev = self.event(actor, EntityType::Organization, id.as_uuid(), EventKind::Deleted, None, Vec::new());
         Ok(self
             .store
             .soft_delete(o.tenant_id, Deletable::Organization, id.as_uuid(), expected_version, &ev)
@@ -116,7 +116,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     pub async fn restore_organization(&self, actor: &Actor, id: OrganizationId) -> Result<Organization, ServiceError> {
         let tenant_id = tenant_of(actor)?;
         require(actor, Capability::RestoreDeleted)?;
-        let ev = event(actor, EntityType::Organization, id.as_uuid(), EventKind::Restored, None, Vec::new());
+        let ev = self.event(actor, EntityType::Organization, id.as_uuid(), EventKind::Restored, None, Vec::new());
         self.store.restore(tenant_id, Deletable::Organization, id.as_uuid(), &ev).await?;
         self.organization(actor, id).await
     }

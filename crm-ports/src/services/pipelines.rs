@@ -2,7 +2,7 @@
 
 use crm_domain::event::EventKind;
 
-use crate::app::{App, check_version, event, require, tenant_of};
+use crate::app::{App, check_version, require, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
@@ -39,7 +39,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             created_at: now,
             updated_at: now,
         };
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::Pipeline,
             p.id.as_uuid(),
@@ -100,7 +100,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         after.stages = stages;
         after.version = expected_version + 1;
         after.updated_at = self.clock.now();
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::Pipeline,
             id.as_uuid(),
@@ -123,7 +123,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         if self.store.count_in_pipeline(p.tenant_id, id).await? > 0 {
             return Err(ServiceError::InUse("opportunities"));
         }
-        let ev = event(actor, EntityType::Pipeline, id.as_uuid(), EventKind::Deleted, None, Vec::new());
+        let ev = self.event(actor, EntityType::Pipeline, id.as_uuid(), EventKind::Deleted, None, Vec::new());
         Ok(self
             .store
             .soft_delete(p.tenant_id, Deletable::Pipeline, id.as_uuid(), expected_version, &ev)

@@ -6,7 +6,7 @@
 
 use crm_domain::event::EventKind;
 
-use crate::app::{App, check_version, event, require, tenant_of};
+use crate::app::{App, check_version, require, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::{ServiceError, StoreError};
@@ -68,7 +68,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             created_at: now,
             updated_at: now,
         };
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::Tenant,
             tenant_id.as_uuid(),
@@ -109,7 +109,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             updated_at: self.clock.now(),
             ..before.clone()
         };
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::Tenant,
             tenant_id.as_uuid(),
@@ -128,7 +128,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     pub async fn delete_reminder_rule(&self, actor: &Actor, id: Uuid, expected_version: i64) -> Result<(), ServiceError> {
         let tenant_id = tenant_of(actor)?;
         require(actor, Capability::ManageTenant)?;
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::Tenant,
             tenant_id.as_uuid(),
@@ -178,7 +178,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             updated_at: now,
         };
         let system = Actor::System { tenant_id: tenant };
-        let ev = event(
+        let ev = self.event(
             &system,
             EntityType::Activity,
             a.id.as_uuid(),

@@ -5,7 +5,7 @@
 
 use crm_domain::event::EventKind;
 
-use crate::app::{App, check_version, event, known, require, scope, tenant_of};
+use crate::app::{App, check_version, known, require, scope, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
@@ -93,7 +93,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             created_at: now,
             updated_at: now,
         };
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::Segment,
             s.id.as_uuid(),
@@ -166,7 +166,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
                 Some(definition_json(&after.definition)),
             ));
         }
-        let ev = event(actor, EntityType::Segment, id.as_uuid(), EventKind::Updated, None, changes);
+        let ev = self.event(actor, EntityType::Segment, id.as_uuid(), EventKind::Updated, None, changes);
         self.store.update_segment(&after, expected_version, &ev).await.map_err(name_taken)?;
         Ok(after)
     }
@@ -179,7 +179,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let s = self.segment(actor, id).await?;
         require(actor, Capability::ManageSegments)?;
         check_version(s.version, expected_version)?;
-        let ev = event(actor, EntityType::Segment, id.as_uuid(), EventKind::Deleted, None, Vec::new());
+        let ev = self.event(actor, EntityType::Segment, id.as_uuid(), EventKind::Deleted, None, Vec::new());
         Ok(self
             .store
             .soft_delete(s.tenant_id, Deletable::Segment, id.as_uuid(), expected_version, &ev)
@@ -247,7 +247,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     async fn add(&self, actor: &Actor, s: &Segment, ids: &[ContactId]) -> Result<u64, ServiceError> {
         let mut added = 0;
         for chunk in ids.chunks(MAX_MEMBERS_PER_CALL) {
-            let ev = event(
+            let ev = self.event(
                 actor,
                 EntityType::Segment,
                 s.id.as_uuid(),
@@ -283,7 +283,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     pub async fn remove_segment_members(&self, actor: &Actor, id: SegmentId, contacts: &[ContactId]) -> Result<u64, ServiceError> {
         let s = self.static_segment(actor, id).await?;
         self.check_members(actor, contacts).await?;
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::Segment,
             s.id.as_uuid(),

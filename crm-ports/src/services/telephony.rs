@@ -3,7 +3,7 @@
 
 use crm_domain::event::EventKind;
 
-use crate::app::{App, event, require, tenant_of};
+use crate::app::{App, require, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
@@ -94,7 +94,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
                 recording_url: recording.map(|r| r.to_string()),
                 created_at: now,
             };
-            let ev = event(
+            let ev = self.event(
                 &system,
                 EntityType::Tenant,
                 tenant_id.as_uuid(),
@@ -147,7 +147,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             created_at: now,
             updated_at: now,
         };
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::Activity,
             a.id.as_uuid(),

@@ -3,7 +3,7 @@
 
 use crm_domain::event::EventKind;
 
-use crate::app::{App, check_version, event, require, tenant_of};
+use crate::app::{App, check_version, require, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
@@ -89,7 +89,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let system = Actor::System { tenant_id: tenant.id };
         let actor_in_tenant = if matches!(actor, Actor::Operator) { system } else { *actor };
         let events = [
-            event(
+            self.event(
                 &actor_in_tenant,
                 EntityType::Tenant,
                 tenant.id.as_uuid(),
@@ -97,7 +97,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
                 None,
                 tenant_changes(None, &tenant),
             ),
-            event(
+            self.event(
                 &actor_in_tenant,
                 EntityType::User,
                 admin.id.as_uuid(),
@@ -105,7 +105,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
                 None,
                 crate::services::users::user_changes(None, &admin),
             ),
-            event(
+            self.event(
                 &actor_in_tenant,
                 EntityType::Pipeline,
                 pipeline.id.as_uuid(),
@@ -167,7 +167,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         after.settings = settings;
         after.version = expected_version + 1;
         after.updated_at = self.clock.now();
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::Tenant,
             after.id.as_uuid(),

@@ -2,7 +2,7 @@
 
 use crm_domain::event::EventKind;
 
-use crate::app::{App, check_version, event, known, require, tenant_of};
+use crate::app::{App, check_version, known, require, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
@@ -115,7 +115,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             created_at: now,
             updated_at: now,
         };
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::User,
             user.id.as_uuid(),
@@ -171,7 +171,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         }
         after.version = expected_version + 1;
         after.updated_at = self.clock.now();
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::User,
             id.as_uuid(),
@@ -222,7 +222,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             created_at: now,
             updated_at: now,
         };
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::Team,
             team.id.as_uuid(),
@@ -250,7 +250,7 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         after.manager_id = input.manager_id;
         after.version = expected_version + 1;
         after.updated_at = self.clock.now();
-        let ev = event(
+        let ev = self.event(
             actor,
             EntityType::Team,
             id.as_uuid(),

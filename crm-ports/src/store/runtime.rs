@@ -238,6 +238,7 @@ pub trait JobStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<Option<Job>>> + Send;
     /// Records a step of a held job and extends its lease. `Conflict` when the worker no
     /// longer holds it (lease lost, or cancelled): the worker must stop.
+    #[allow(clippy::too_many_arguments)] // a step of a held job: who, which, what, until, now
     fn checkpoint_job(
         &self,
         tenant: TenantId,
@@ -246,6 +247,7 @@ pub trait JobStore: Send + Sync {
         step: i64,
         progress: &serde_json::Value,
         lease_until: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Leaves a held job and, in the same transaction, queues `next` (a recurring timer's
     /// next time). `Conflict` when the worker no longer holds it.

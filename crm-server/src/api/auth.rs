@@ -243,7 +243,7 @@ impl AuthApi {
         };
         match self.app.login_with(&login).await {
             Ok(s) => {
-                let max_age = (s.expires_at - Utc::now()).num_seconds().max(0);
+                let max_age = (s.expires_at - self.app.now()).num_seconds().max(0);
                 let cookie = self.http.cookie(req, &s.token, max_age);
                 Ok(LoginResponse::Ok(
                     Json(LoginDto {

@@ -98,6 +98,6 @@ impl CalendarApi {
     #[oai(path = "/api/v1/calendar/:token", method = "get", operation_id = "calendar_feed")]
     async fn feed(&self, token: Path<String>) -> ApiResult<IcsResponse> {
         let f = self.app.calendar_by_secret(&token.0).await?;
-        Ok(IcsResponse::Ok(PlainText(crate::ical::render("CRM", &f.items, Utc::now()))))
+        Ok(IcsResponse::Ok(PlainText(crate::ical::render("CRM", &f.items, self.app.now()))))
     }
 }

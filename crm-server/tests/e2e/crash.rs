@@ -131,8 +131,8 @@ async fn killed_in_the_middle_then_restarted(dir: &std::path::Path, url: Option<
         FileConfig::default(),
         FileConfig {
             data_dir: Some(dir.to_path_buf()),
-            database_url: url.map(Secret::new),
-            master_key: Some(Secret::new(KEY)),
+            database_url: url.map(|u| Some(Secret::new(u))),
+            master_key: Some(Some(Secret::new(KEY))),
             ..FileConfig::default()
         },
     );

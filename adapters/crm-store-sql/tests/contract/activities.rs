@@ -240,6 +240,7 @@ async fn one_activity_per_reminder_key(h: &Harness) {
     r1.system = true;
     r1.reminder_key = Some(format!("no_activity:{}:{}", c.id, "2026-11"));
     let ev = |id: ActivityId| NewEvent {
+        at: h.app.now(),
         actor: Actor::System { tenant_id: t.id },
         entity_type: EntityType::Activity,
         entity_id: id.as_uuid(),

@@ -208,6 +208,7 @@ async fn dates_are_checked_everywhere_and_reads_never_fail(h: &Harness) {
         a.fields.starts_at = Some(due);
         a.reminder_key = Some(format!("old-{i}"));
         let ev = NewEvent {
+            at: h.app.now(),
             actor: Actor::System { tenant_id: t.id },
             entity_type: EntityType::Activity,
             entity_id: a.id.as_uuid(),

@@ -150,6 +150,7 @@ async fn a_failed_write_rolls_back_entirely(h: &Harness) {
     bad.id = OpportunityId::from_uuid(Uuid::now_v7());
     bad.fields.contact_ids = vec![ContactId::from_uuid(Uuid::now_v7())];
     let ev = NewEvent {
+        at: h.app.now(),
         actor: admin,
         entity_type: EntityType::Opportunity,
         entity_id: bad.id.as_uuid(),

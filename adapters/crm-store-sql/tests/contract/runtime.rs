@@ -409,7 +409,7 @@ async fn a_lost_lease_passes_the_job_on(h: &Harness) {
             .unwrap()
             .is_none()
     );
-    s.checkpoint_job(t.id, job.id, w1, 1, &json!({ "done": 10 }), t0 + Duration::minutes(2))
+    s.checkpoint_job(t.id, job.id, w1, 1, &json!({ "done": 10 }), t0 + Duration::minutes(2), t0)
         .await
         .unwrap();
     let held = s.job(t.id, job.id).await.unwrap();
@@ -435,7 +435,7 @@ async fn a_lost_lease_passes_the_job_on(h: &Harness) {
     assert!(!s.enqueue_job(&new_job(t.id, &k, Some("long"), t1), t1).await.unwrap());
 
     let err = s
-        .checkpoint_job(t.id, job.id, w1, 2, &json!({}), t1 + Duration::minutes(5))
+        .checkpoint_job(t.id, job.id, w1, 2, &json!({}), t1 + Duration::minutes(5), t1)
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict), "{err:?}");
@@ -443,7 +443,7 @@ async fn a_lost_lease_passes_the_job_on(h: &Harness) {
     assert!(matches!(err, StoreError::Conflict), "{err:?}");
     assert_eq!(s.job(t.id, job.id).await.unwrap(), taken, "the old worker changed nothing");
 
-    s.checkpoint_job(t.id, job.id, w2, 2, &json!({ "done": 20 }), t1 + Duration::minutes(2))
+    s.checkpoint_job(t.id, job.id, w2, 2, &json!({ "done": 20 }), t1 + Duration::minutes(2), t1)
         .await
         .unwrap();
     s.finish_job(t.id, job.id, w2, &JobOutcome::Done, None, t1).await.unwrap();
@@ -487,7 +487,7 @@ async fn finishing_retries_fails_and_queues_the_next_time(h: &Harness) {
     // Retry: queued again at the time given, step and error kept, lease let go.
     let t1 = t0 + Duration::hours(1);
     s.claim_job(&[&k], w, t1, t1 + Duration::minutes(1)).await.unwrap().unwrap();
-    s.checkpoint_job(t.id, next.id, w, 3, &json!({ "sent": 3 }), t1 + Duration::minutes(1))
+    s.checkpoint_job(t.id, next.id, w, 3, &json!({ "sent": 3 }), t1 + Duration::minutes(1), t1)
         .await
         .unwrap();
     let again = t1 + Duration::minutes(10);
@@ -569,7 +569,7 @@ async fn cancelling_stops_queued_and_running_jobs(h: &Harness) {
     assert_eq!((c.state, c.lease_owner, c.lease_until), (JobState::Cancelled, None, None));
     // The running one stops at its next step.
     assert!(matches!(
-        s.checkpoint_job(t.id, running.id, w, 1, &json!({}), t1 + Duration::minutes(1))
+        s.checkpoint_job(t.id, running.id, w, 1, &json!({}), t1 + Duration::minutes(1), t1)
             .await,
         Err(StoreError::Conflict)
     ));
@@ -632,7 +632,7 @@ async fn runtime_rows_stay_behind_the_tenant_wall(h: &Harness) {
     let claimed = s.claim_job(&[&k], w, t0, t0 + Duration::minutes(1)).await.unwrap().unwrap();
     assert_eq!((claimed.id, claimed.tenant_id), (job.id, a.id));
     assert!(matches!(
-        s.checkpoint_job(b.id, job.id, w, 1, &json!({}), t0).await,
+        s.checkpoint_job(b.id, job.id, w, 1, &json!({}), t0, t0).await,
         Err(StoreError::Conflict)
     ));
     assert!(matches!(
