@@ -396,7 +396,37 @@ async fn the_stream_tells_others_that_users_changed_not_how(h: &Harness) {
     );
 }
 
+/// A clock stopped at one instant.
+#[derive(Clone)]
+struct Stopped(chrono::DateTime<Utc>);
+
+impl crm_ports::Clock for Stopped {
+    fn now(&self) -> chrono::DateTime<Utc> {
+        self.0
+    }
+}
+
+pub async fn events_and_deletions_are_dated_by_the_applications_clock(h: &Harness) {
+    use chrono::TimeZone as _;
+    let (_, admin) = h.tenant("Horloge").await;
+    let at = Utc.with_ymd_and_hms(2031, 3, 4, 5, 6, 7).unwrap();
+    let app = crm_ports::App::with_env(h.app.store().clone(), crate::harness::creds(), Stopped(at), crm_ports::UuidV7);
+    let c = app.create_contact(&admin, &input("Horace", "Pendule"), None, true).await.unwrap();
+    let c = app.update_contact(&admin, c.id, 1, &input("Horace", "Pendules")).await.unwrap();
+    app.delete_contact(&admin, c.id, c.version).await.unwrap();
+    // The tenant's whole log: its creation (system clock), then the contact's three events.
+    let log = app.events_after(&admin, 0, 100).await.unwrap();
+    let dated: Vec<_> = log
+        .iter()
+        .filter(|e| e.entity_id == c.id.as_uuid())
+        .map(|e| (e.kind.name(), e.at))
+        .collect();
+    assert_eq!(dated, [("created", at), ("updated", at), ("deleted", at)]);
+    assert!(log.iter().filter(|e| e.entity_id != c.id.as_uuid()).all(|e| e.at != at));
+}
+
 contract!(
+    events_and_deletions_are_dated_by_the_applications_clock,
     the_stream_tells_others_that_users_changed_not_how,
     one_event_per_change_with_contiguous_sequence,
     late_commit_never_makes_a_reader_skip,
