@@ -216,16 +216,6 @@ impl FileConfig {
 }
 
 impl Config {
-    /// The HTTP settings of the API.
-    pub fn http(&self) -> crate::api::auth::HttpSettings {
-        crate::api::auth::HttpSettings {
-            trusted_proxies: self.trusted_proxies.clone(),
-            secure_cookies: self.secure_cookies,
-            base_path: String::new(),
-            max_upload_bytes: self.max_upload_bytes,
-        }
-    }
-
     /// Default data directory.
     pub const DEFAULT_DATA_DIR: &'static str = "./crm-data";
     /// Default listen address.

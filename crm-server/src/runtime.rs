@@ -85,7 +85,7 @@ impl Crm {
             consumers: consumers.into(),
             search,
             files,
-            http: config.http(),
+            http: HttpSettings::from_config(config),
             reminder_interval: Duration::from_secs(config.reminder_interval_seconds),
             consumer_options: ConsumerOptions::default(),
             app,

@@ -32,6 +32,16 @@ pub struct HttpSettings {
 }
 
 impl HttpSettings {
+    /// The settings of a configuration, served at the root.
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        Self {
+            trusted_proxies: config.trusted_proxies.clone(),
+            secure_cookies: config.secure_cookies,
+            base_path: String::new(),
+            max_upload_bytes: config.max_upload_bytes,
+        }
+    }
+
     /// The client address: the peer, or the forwarded one when the peer is a trusted proxy.
     pub fn client_ip(&self, req: &Request) -> Option<IpAddr> {
         let peer = req.remote_addr().as_socket_addr().map(|a| a.ip());
