@@ -1,7 +1,7 @@
 //! Authentication ports: password hashing and secret tokens (`Credentials`), and the
 //! stored logins, passwords and tokens (`AuthStore`).
 
-use crate::error::StoreError;
+use crate::error::{ServiceError, StoreError};
 use chrono::{DateTime, Utc};
 use crm_domain::email::EmailAddress;
 use crm_domain::event::NewEvent;
@@ -17,6 +17,12 @@ pub enum CredentialError {
     /// The hasher or the random generator failed.
     #[error("credential backend failure: {0}")]
     Backend(String),
+}
+
+impl From<CredentialError> for ServiceError {
+    fn from(e: CredentialError) -> Self {
+        Self::Internal(e.to_string())
+    }
 }
 
 /// Password hashing (slow, off the async threads, bounded) and secret tokens.

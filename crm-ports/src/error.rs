@@ -126,9 +126,3 @@ impl From<StoreError> for ServiceError {
         }
     }
 }
-
-impl From<crate::auth::CredentialError> for ServiceError {
-    fn from(e: crate::auth::CredentialError) -> Self {
-        Self::Internal(e.to_string())
-    }
-}

@@ -111,19 +111,6 @@ async fn log_requests<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Re
     })
 }
 
-/// The policy of every response but the documentation page: no framing (clickjacking),
-/// which is all an API response needs (OWASP's advice for REST APIs).
-const FRAME_NONE: &str = "frame-ancestors 'none'";
-
-/// The headers every answer carries, written by [`security_headers`] and, for the answers
-/// hyper writes itself, by `wire.rs` (the documentation page replaces the policy).
-pub const SECURITY_HEADERS: [(&str, &str); 4] = [
-    ("x-content-type-options", "nosniff"),
-    ("referrer-policy", "no-referrer"),
-    ("x-frame-options", "DENY"),
-    ("content-security-policy", FRAME_NONE),
-];
-
 /// Is this path the API documentation (Swagger UI)?
 fn is_docs(path: &str) -> bool {
     path == "/api/docs" || path.starts_with("/api/docs/")
@@ -146,7 +133,8 @@ fn docs_policy(html: &[u8]) -> String {
     }
     format!(
         "default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
-         font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; {FRAME_NONE}"
+         font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; {}",
+        crate::wire::FRAME_NONE
     )
 }
 
@@ -208,7 +196,7 @@ async fn security_headers<E: Endpoint>(docs_cache: &std::sync::OnceLock<HeaderVa
         _ => None,
     };
     let headers = res.headers_mut();
-    for (name, value) in SECURITY_HEADERS {
+    for (name, value) in crate::wire::SECURITY_HEADERS {
         headers.insert(name, HeaderValue::from_static(value));
     }
     if let Some(p) = docs_policy_value {

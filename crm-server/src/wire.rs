@@ -15,6 +15,18 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+/// No page of this server may be framed.
+pub const FRAME_NONE: &str = "frame-ancestors 'none'";
+
+/// The headers every answer carries: written by the endpoint (`http.rs`, whose documentation
+/// page replaces the policy) and here on the answers hyper writes itself.
+pub const SECURITY_HEADERS: [(&str, &str); 4] = [
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+    ("x-frame-options", "DENY"),
+    ("content-security-policy", FRAME_NONE),
+];
+
 /// Wraps an acceptor's connections (see the module documentation).
 #[derive(Debug)]
 pub struct ProblemAcceptor<A>(pub A);
@@ -68,7 +80,7 @@ fn replacement(buf: &[u8]) -> Option<Vec<u8>> {
     }
     out.push_str("content-type: application/problem+json; charset=utf-8\r\n");
     out.push_str("content-language: fr\r\n");
-    for (name, value) in crate::http::SECURITY_HEADERS {
+    for (name, value) in SECURITY_HEADERS {
         out.push_str(&format!("{name}: {value}\r\n"));
     }
     out.push_str(&format!("x-request-id: {request_id}\r\ncontent-length: {}\r\n\r\n", body.len()));
