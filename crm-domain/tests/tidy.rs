@@ -77,3 +77,39 @@ fn every_source_file_starts_with_a_module_doc_line() {
         .collect();
     assert!(missing.is_empty(), "files without a `//!` first line: {missing:?}");
 }
+
+/// Most lines a production source file may hold: a longer one is split along its seams.
+const MAX_LINES: usize = 500;
+
+/// Whether `path` is production code: not in a `tests/` directory (integration tests, the
+/// `examples/` crate's included) and not a `tests.rs` file (unit tests moved out of their
+/// module). `target/` is never walked.
+fn is_production(path: &Path) -> bool {
+    let rel = path.strip_prefix(workspace_root()).unwrap_or(path);
+    let in_tests = rel.parent().is_some_and(|dir| dir.components().any(|c| c.as_os_str() == "tests"));
+    !in_tests && rel.file_name().is_some_and(|n| n != "tests.rs")
+}
+
+#[test]
+fn no_production_file_is_over_500_lines() {
+    let mut files = Vec::new();
+    rust_files(&workspace_root(), &mut files);
+    files.retain(|f| is_production(f));
+    assert!(files.len() > 10, "found only {} production files", files.len());
+    let mut over: Vec<(usize, String)> = files
+        .iter()
+        .map(|f| {
+            let lines = fs::read_to_string(f).unwrap_or_default().lines().count();
+            let rel = f.strip_prefix(workspace_root()).unwrap_or(f);
+            (lines, rel.display().to_string())
+        })
+        .filter(|(lines, _)| *lines > MAX_LINES)
+        .collect();
+    over.sort();
+    let list: Vec<String> = over.iter().map(|(lines, f)| format!("{f}: {lines} lines")).collect();
+    assert!(
+        over.is_empty(),
+        "production files over {MAX_LINES} lines (split them along their seams):\n{}",
+        list.join("\n")
+    );
+}

@@ -1,232 +1,25 @@
 //! `/api/v1/activities` (tasks, meetings, calls, emails, notes), `/api/v1/todo` and the
 //! timelines of contacts, organizations and opportunities.
 
+mod bodies;
+
+pub use super::dashboard::{DashboardApi, DashboardDto, DashboardSectionDto};
+pub use bodies::{ActivityResponse, ActivityWrite, LinkDto, NewActivityBody, TimelineEntryDto, TodoDto};
+
 use super::ApiTags;
 use super::common::{NoContent, etag, if_match};
-use super::dto::activities::ActivityDto;
-use super::dto::events::EventDto;
 use super::naming::{Namer, name_activity, name_event};
-use super::problem::{ApiError, ApiResult};
+use super::problem::ApiResult;
 use super::security::Auth;
 use crate::assemble::CrmApp;
 use chrono::{DateTime, Utc};
-use crm_domain::activity::{Activity, ActivityInput, Link};
+use crm_domain::ActivityId;
+use crm_domain::activity::{Activity, Link};
 use crm_domain::event::EntityType;
-use crm_domain::{ActivityId, UserId, ViolationKind};
-use crm_ports::services::activities::{TimelineEntry, Todo};
+use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
-
-/// A record an activity concerns.
-#[derive(Debug, Clone, Object)]
-#[oai(deny_unknown_fields)]
-pub struct LinkDto {
-    /// `contact`, `organization` or `opportunity`.
-    pub entity_type: String,
-    /// Its id.
-    pub entity_id: Uuid,
-}
-
-/// The fields of an activity as written.
-#[derive(Debug, Clone, Object)]
-#[oai(deny_unknown_fields)]
-pub struct ActivityWrite {
-    /// Subject.
-    pub subject: String,
-    /// Body.
-    pub body: Option<String>,
-    /// Records concerned (at least one, visible to you).
-    pub links: Vec<LinkDto>,
-    /// Assignee (default: you).
-    pub assignee_id: Option<Uuid>,
-    /// Due time (tasks).
-    pub due_at: Option<DateTime<Utc>>,
-    /// `low`, `normal` (default) or `high`.
-    pub priority: Option<String>,
-    /// Start of a meeting, or when it happened.
-    pub starts_at: Option<DateTime<Utc>>,
-    /// End of a meeting.
-    pub ends_at: Option<DateTime<Utc>>,
-    /// Place.
-    pub place: Option<String>,
-    /// Attendees.
-    #[oai(default)]
-    pub attendee_ids: Vec<Uuid>,
-    /// `inbound` or `outbound`.
-    pub direction: Option<String>,
-    /// Length of a call, seconds.
-    pub duration_seconds: Option<i64>,
-    /// Outcome of a call.
-    pub outcome: Option<String>,
-}
-
-/// An activity to create.
-#[derive(Debug, Clone, Object)]
-#[oai(deny_unknown_fields)]
-pub struct NewActivityBody {
-    /// `task`, `meeting`, `call`, `email` or `note`.
-    pub kind: String,
-    /// Subject.
-    pub subject: String,
-    /// Body.
-    pub body: Option<String>,
-    /// Records concerned.
-    pub links: Vec<LinkDto>,
-    /// Assignee (default: you).
-    pub assignee_id: Option<Uuid>,
-    /// Due time (tasks).
-    pub due_at: Option<DateTime<Utc>>,
-    /// Priority.
-    pub priority: Option<String>,
-    /// Start / when it happened.
-    pub starts_at: Option<DateTime<Utc>>,
-    /// End (meetings).
-    pub ends_at: Option<DateTime<Utc>>,
-    /// Place.
-    pub place: Option<String>,
-    /// Attendees.
-    #[oai(default)]
-    pub attendee_ids: Vec<Uuid>,
-    /// Direction.
-    pub direction: Option<String>,
-    /// Duration, seconds.
-    pub duration_seconds: Option<i64>,
-    /// Outcome.
-    pub outcome: Option<String>,
-}
-
-fn links(l: &[LinkDto]) -> ApiResult<Vec<Link>> {
-    l.iter()
-        .enumerate()
-        .map(|(i, l)| match EntityType::parse(&l.entity_type) {
-            Some(t @ (EntityType::Contact | EntityType::Organization | EntityType::Opportunity)) => Ok(Link {
-                entity_type: t,
-                entity_id: l.entity_id,
-            }),
-            _ => Err(ApiError::field(&format!("links.{i}.entity_type"), ViolationKind::Unknown)),
-        })
-        .collect()
-}
-
-impl From<&Activity> for ActivityWrite {
-    fn from(a: &Activity) -> Self {
-        let d = ActivityDto::from(a);
-        Self {
-            subject: d.subject,
-            body: d.body,
-            links: d
-                .links
-                .into_iter()
-                .map(|l| LinkDto {
-                    entity_type: l.entity_type,
-                    entity_id: l.entity_id,
-                })
-                .collect(),
-            assignee_id: Some(d.assignee_id),
-            due_at: d.due_at,
-            priority: Some(d.priority),
-            starts_at: d.starts_at,
-            ends_at: d.ends_at,
-            place: d.place,
-            attendee_ids: d.attendee_ids,
-            direction: d.direction,
-            duration_seconds: d.duration_seconds,
-            outcome: d.outcome,
-        }
-    }
-}
-
-impl ActivityWrite {
-    fn input(&self) -> ApiResult<ActivityInput> {
-        Ok(ActivityInput {
-            subject: self.subject.clone(),
-            body: self.body.clone(),
-            links: links(&self.links)?,
-            assignee_id: self.assignee_id.map(UserId::from_uuid),
-            due_at: self.due_at,
-            priority: self.priority.clone(),
-            starts_at: self.starts_at,
-            ends_at: self.ends_at,
-            place: self.place.clone(),
-            attendees: self.attendee_ids.iter().copied().map(UserId::from_uuid).collect(),
-            direction: self.direction.clone(),
-            duration_seconds: self.duration_seconds,
-            outcome: self.outcome.clone(),
-        })
-    }
-}
-
-/// One timeline entry: an activity or a change of the record.
-#[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
-pub struct TimelineEntryDto {
-    /// `activity` or `event`.
-    #[oai(rename = "type")]
-    pub kind: String,
-    /// When.
-    pub at: DateTime<Utc>,
-    /// The activity.
-    pub activity: Option<ActivityDto>,
-    /// The change.
-    pub event: Option<EventDto>,
-}
-
-impl From<&TimelineEntry> for TimelineEntryDto {
-    fn from(e: &TimelineEntry) -> Self {
-        match e {
-            TimelineEntry::Activity(a) => Self {
-                kind: "activity".into(),
-                at: e.at(),
-                activity: Some(a.as_ref().into()),
-                event: None,
-            },
-            TimelineEntry::Event(ev) => Self {
-                kind: "event".into(),
-                at: e.at(),
-                activity: None,
-                event: Some(ev.as_ref().into()),
-            },
-        }
-    }
-}
-
-/// A to-do list.
-#[derive(Debug, Clone, Object)]
-pub struct TodoDto {
-    /// Past due, oldest first.
-    pub overdue: Vec<ActivityDto>,
-    /// Due today (tenant's time zone).
-    pub today: Vec<ActivityDto>,
-    /// Later, or without a due time.
-    pub upcoming: Vec<ActivityDto>,
-}
-
-impl From<&Todo> for TodoDto {
-    fn from(t: &Todo) -> Self {
-        Self {
-            overdue: t.overdue.iter().map(ActivityDto::from).collect(),
-            today: t.today.iter().map(ActivityDto::from).collect(),
-            upcoming: t.upcoming.iter().map(ActivityDto::from).collect(),
-        }
-    }
-}
-
-/// An activity with its ETag.
-#[derive(ApiResponse)]
-pub enum ActivityResponse {
-    /// The activity.
-    #[oai(status = 200)]
-    Ok(Json<ActivityDto>, #[oai(header = "ETag")] String),
-    /// Created.
-    #[oai(status = 201)]
-    Created(
-        Json<ActivityDto>,
-        #[oai(header = "ETag")] String,
-        #[oai(header = "Location")] String,
-    ),
-}
 
 pub struct ActivitiesApi {
     pub app: CrmApp,
@@ -465,49 +258,5 @@ impl ActivitiesApi {
         limit: Query<Option<u32>>,
     ) -> ApiResult<Json<Vec<TimelineEntryDto>>> {
         self.timeline_of(&auth, EntityType::Opportunity, id.0, before.0, limit.0).await
-    }
-}
-
-/// One part of the dashboard.
-#[derive(Debug, Clone, Object)]
-pub struct DashboardSectionDto {
-    /// `overdue`, `today`, `meetings` or `upcoming`.
-    pub name: String,
-    /// Its activities, in order.
-    pub items: Vec<ActivityDto>,
-}
-
-/// Your day at a glance.
-#[derive(Debug, Clone, Object)]
-pub struct DashboardDto {
-    /// In display order, overdue work first.
-    pub sections: Vec<DashboardSectionDto>,
-    /// Unread notifications.
-    pub unread_notifications: i64,
-}
-
-pub struct DashboardApi {
-    pub app: CrmApp,
-}
-
-#[OpenApi(tag = "ApiTags::Activities")]
-impl DashboardApi {
-    /// Your day at a glance: overdue tasks first (oldest first), today's tasks, the next
-    /// seven days' meetings, later tasks, and the number of unread notifications.
-    #[oai(path = "/api/v1/dashboard", method = "get", operation_id = "dashboard")]
-    async fn dashboard(&self, auth: Auth) -> ApiResult<Json<DashboardDto>> {
-        let actor = auth.actor();
-        let d = self.app.dashboard(&actor).await?;
-        let mut sections = Vec::with_capacity(d.sections.len());
-        for s in &d.sections {
-            sections.push(DashboardSectionDto {
-                name: s.name.into(),
-                items: super::naming::named_activities(&self.app, &actor, &s.items).await?,
-            });
-        }
-        Ok(Json(DashboardDto {
-            sections,
-            unread_notifications: i64::try_from(d.unread_notifications).unwrap_or(i64::MAX),
-        }))
     }
 }

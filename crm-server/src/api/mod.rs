@@ -7,6 +7,7 @@ pub mod background;
 pub mod calendar;
 pub mod common;
 pub mod contacts;
+pub mod dashboard;
 pub mod dto;
 pub mod duplicates;
 pub mod files;

@@ -1,0 +1,94 @@
+//! The index's layout: its fields, its version, and what the commit payload and the
+//! stored texts hold.
+
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use tantivy::schema::{BytesOptions, DateOptions, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions};
+
+/// Bumped when the schema or the way documents are built changes: an index of another
+/// version is dropped and rebuilt from the store.
+pub(crate) const LAYOUT_VERSION: u32 = 7;
+/// Bytes of each keyed hash kept in the index: 64 bits. Each is a distinct term (a phone
+/// gives some thirty), so this is most of the index's size; a false match needs two tokens
+/// of one tenant to agree on 64 bits of a keyed hash.
+pub(crate) const HASH_BYTES: usize = 8;
+
+#[derive(Clone, Copy)]
+pub(crate) struct Fields {
+    pub(crate) id: Field,
+    pub(crate) tenant: Field,
+    pub(crate) entity: Field,
+    pub(crate) owner: Field,
+    pub(crate) title: Field,
+    pub(crate) subtitle: Field,
+    pub(crate) texts: Field,
+    pub(crate) primary_words: Field,
+    pub(crate) other_words: Field,
+    pub(crate) primary_prefix: Field,
+    pub(crate) other_prefix: Field,
+    pub(crate) hash: Field,
+    pub(crate) kind: Field,
+    pub(crate) tag: Field,
+    pub(crate) organization: Field,
+    pub(crate) pipeline: Field,
+    pub(crate) stage: Field,
+    pub(crate) status: Field,
+    pub(crate) close: Field,
+    pub(crate) updated: Field,
+    /// The rebuild that wrote the document, if one did.
+    pub(crate) build: Field,
+}
+
+pub(crate) fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let words = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("raw")
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let prefixes = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("raw")
+            .set_index_option(IndexRecordOption::Basic)
+            .set_fieldnorms(false),
+    );
+    let date = DateOptions::default().set_indexed().set_fast();
+    let f = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        tenant: b.add_text_field("tenant", STRING | STORED),
+        entity: b.add_text_field("entity", STRING | STORED),
+        owner: b.add_text_field("owner", STRING),
+        title: b.add_text_field("title", STORED),
+        subtitle: b.add_text_field("subtitle", STORED),
+        texts: b.add_text_field("texts", STORED),
+        primary_words: b.add_text_field("primary_words", words.clone()),
+        other_words: b.add_text_field("other_words", words),
+        primary_prefix: b.add_text_field("primary_prefix", prefixes.clone()),
+        other_prefix: b.add_text_field("other_prefix", prefixes),
+        hash: b.add_bytes_field("hash", BytesOptions::default().set_indexed()),
+        kind: b.add_text_field("kind", STRING),
+        tag: b.add_text_field("tag", STRING),
+        organization: b.add_text_field("organization", STRING),
+        pipeline: b.add_text_field("pipeline", STRING),
+        stage: b.add_text_field("stage", STRING),
+        status: b.add_text_field("status", STRING),
+        close: b.add_date_field("close", date.clone()),
+        updated: b.add_date_field("updated", date),
+        build: b.add_text_field("build", STRING),
+    };
+    (b.build(), f)
+}
+
+/// What the commit payload holds.
+#[derive(Serialize, Deserialize, Default)]
+pub(crate) struct Payload {
+    pub(crate) version: u32,
+    pub(crate) cursors: HashMap<uuid::Uuid, i64>,
+}
+
+/// A stored text, for highlighting.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct StoredText {
+    pub(crate) f: String,
+    pub(crate) t: String,
+}

@@ -1,0 +1,127 @@
+//! Searches over HTTP: a real `crm serve` on the data, its memory, and concurrent
+//! clients.
+
+use crate::dataset::BenchQuery;
+use crate::support::BENCH_MASTER_KEY;
+use std::error::Error;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub(crate) struct Server {
+    pub(crate) child: std::process::Child,
+    pub(crate) base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub(crate) fn start_server(dir: &Path) -> Result<Server, Box<dyn Error>> {
+    let exe = std::env::current_exe()?.with_file_name("crm");
+    if !exe.exists() {
+        return Err(format!("{} is missing: cargo build --release -p crm-server --bin crm", exe.display()).into());
+    }
+    let mut child = std::process::Command::new(exe)
+        .args(["--data-dir", &dir.to_string_lossy(), "serve", "--listen", "127.0.0.1:0"])
+        .env("CRM_MASTER_KEY", BENCH_MASTER_KEY)
+        .env("CRM_REMINDER_INTERVAL_SECONDS", "0")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .spawn()?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let base = loop {
+        let line = lines.next().ok_or("the server stopped before listening")??;
+        if let Some(rest) = line.split("http://").nth(1) {
+            break format!("http://{}", rest.split_whitespace().next().unwrap_or_default());
+        }
+    };
+    // Keep draining its output.
+    std::thread::spawn(move || for _ in lines {});
+    Ok(Server { child, base })
+}
+
+/// VmRSS and VmHWM of a process, in MiB.
+pub(crate) fn memory(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .map_or(f64::NAN, |kib| kib / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+pub(crate) async fn via_http(base: &str, tokens: &[(usize, String)], qs: &[BenchQuery], clients: usize) -> Result<HttpRun, Box<dyn Error>> {
+    let http = reqwest::Client::builder().pool_max_idle_per_host(clients).build()?;
+    let qs = Arc::new(qs.to_vec());
+    let tokens = Arc::new(tokens.to_vec());
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let (http, qs, tokens, base) = (http.clone(), Arc::clone(&qs), Arc::clone(&tokens), base.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut failures = 0;
+            let mut hits = 0;
+            for q in qs.iter().skip(c).step_by(clients) {
+                let Some((_, token)) = tokens.iter().find(|(t, _)| *t == q.tenant) else {
+                    continue;
+                };
+                let Ok(url) = reqwest::Url::parse_with_params(&format!("{base}/api/v1/search"), [("q", q.text.as_str())]) else {
+                    failures += 1;
+                    continue;
+                };
+                let started = Instant::now();
+                let r = http.get(url).bearer_auth(token).send().await;
+                match r {
+                    Ok(r) if r.status().is_success() => {
+                        let body = r.bytes().await;
+                        lat.push(started.elapsed());
+                        // Hits, to compare with the port's: a server answering from an
+                        // empty or rebuilding index would look fast.
+                        let found = body
+                            .ok()
+                            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                            .and_then(|v| {
+                                v["groups"]
+                                    .as_array()
+                                    .map(|g| g.iter().filter_map(|g| g["hits"].as_array()).map(Vec::len).sum::<usize>())
+                            });
+                        match found {
+                            Some(n) => hits += n,
+                            None => failures += 1,
+                        }
+                    }
+                    _ => failures += 1,
+                }
+            }
+            (lat, failures, hits)
+        }));
+    }
+    let mut lat = Vec::new();
+    let mut failures = 0;
+    let mut hits = 0;
+    for t in tasks {
+        let (l, f, h) = t.await?;
+        lat.extend(l);
+        failures += f;
+        hits += h;
+    }
+    lat.sort();
+    Ok(HttpRun { lat, failures, hits })
+}
+
+/// What a run of HTTP searches gave.
+pub(crate) struct HttpRun {
+    pub(crate) lat: Vec<Duration>,
+    pub(crate) failures: usize,
+    pub(crate) hits: usize,
+}

@@ -1,0 +1,104 @@
+//! Routes of logins, sessions, passwords and personal API tokens.
+
+use crate::models::*;
+use crate::{Client, Result};
+use reqwest::Method;
+use serde_json::json;
+use uuid::Uuid;
+
+impl Client {
+    // --- auth ---
+
+    /// Logs in; use the returned token with [`Client::with_token`].
+    ///
+    /// # Errors
+    /// `Unauthenticated`, `TooManyRequests`, `TenantChoiceRequired` (the problem's
+    /// `tenants` lists the companies: then use [`Client::login_to`]).
+    pub async fn login(&self, email: &str, password: &str) -> Result<Login> {
+        self.send(
+            Method::POST,
+            "/api/v1/auth/login",
+            &[],
+            Some(&json!({"email": email, "password": password})),
+            None,
+        )
+        .await
+    }
+
+    /// Logs in to one company, for an email that is a user in several.
+    ///
+    /// # Errors
+    /// `Unauthenticated`, `TooManyRequests`.
+    pub async fn login_to(&self, email: &str, password: &str, tenant_id: Uuid) -> Result<Login> {
+        self.send(
+            Method::POST,
+            "/api/v1/auth/login",
+            &[],
+            Some(&json!({"email": email, "password": password, "tenant_id": tenant_id})),
+            None,
+        )
+        .await
+    }
+
+    /// Ends the session or revokes the API token used.
+    ///
+    /// # Errors
+    /// `Unauthenticated`.
+    pub async fn logout(&self) -> Result<()> {
+        self.send_empty::<()>(Method::POST, "/api/v1/auth/logout", None, None).await
+    }
+
+    /// Who is logged in.
+    ///
+    /// # Errors
+    /// `Unauthenticated`.
+    pub async fn me(&self) -> Result<Me> {
+        self.send::<(), _>(Method::GET, "/api/v1/auth/me", &[], None, None).await
+    }
+
+    /// Changes the password; every session ends.
+    ///
+    /// # Errors
+    /// `Unauthenticated` (wrong current password), `ValidationFailed`.
+    pub async fn change_password(&self, current: &str, new: &str) -> Result<()> {
+        self.send_empty(
+            Method::POST,
+            "/api/v1/auth/password",
+            Some(&json!({"current_password": current, "new_password": new})),
+            None,
+        )
+        .await
+    }
+
+    /// Your API tokens.
+    ///
+    /// # Errors
+    /// `Unauthenticated`.
+    pub async fn list_tokens(&self) -> Result<Vec<Token>> {
+        self.send::<(), _>(Method::GET, "/api/v1/auth/tokens", &[], None, None).await
+    }
+
+    /// Creates an API token; the secret is returned once.
+    ///
+    /// # Errors
+    /// `ValidationFailed`.
+    pub async fn create_token(&self, name: &str, expires_in_days: i64) -> Result<NewToken> {
+        self.send(
+            Method::POST,
+            "/api/v1/auth/tokens",
+            &[],
+            Some(&json!({"name": name, "expires_in_days": expires_in_days})),
+            None,
+        )
+        .await
+    }
+
+    /// Revokes one of your API tokens.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn revoke_token(&self, id: Uuid) -> Result<()> {
+        self.send_empty::<()>(Method::DELETE, &format!("/api/v1/auth/tokens/{id}"), None, None)
+            .await
+    }
+}

@@ -1,0 +1,172 @@
+//! Routes of contacts and organizations.
+
+use super::{ContactQuery, push};
+use crate::models::*;
+use crate::{Client, Result};
+use reqwest::Method;
+use serde_json::json;
+use uuid::Uuid;
+
+impl Client {
+    // --- contacts ---
+
+    /// A page of the contacts you may see.
+    ///
+    /// # Errors
+    /// `ValidationFailed` (bad filter or cursor).
+    pub async fn list_contacts(&self, q: &ContactQuery) -> Result<Page<Contact>> {
+        let mut query = Vec::new();
+        push(&mut query, "kind", q.kind.as_ref());
+        push(&mut query, "owner_id", q.owner_id);
+        push(&mut query, "tag", q.tag.as_ref());
+        push(&mut query, "organization_id", q.organization_id);
+        push(&mut query, "segment_id", q.segment_id);
+        push(&mut query, "sort", q.sort.as_ref());
+        push(&mut query, "order", q.order.as_ref());
+        push(&mut query, "cursor", q.cursor.as_ref());
+        push(&mut query, "limit", q.limit);
+        self.send::<(), _>(Method::GET, "/api/v1/contacts", &query, None, None).await
+    }
+
+    /// Creates a contact (refused with `PossibleDuplicates` unless `confirm_duplicates`).
+    ///
+    /// # Errors
+    /// `ValidationFailed`, `PossibleDuplicates`, `Forbidden`.
+    pub async fn create_contact(&self, c: &ContactWrite, confirm_duplicates: bool) -> Result<Contact> {
+        let q = [("confirm_duplicates", confirm_duplicates.to_string())];
+        self.send(Method::POST, "/api/v1/contacts", &q, Some(c), None).await
+    }
+
+    /// A contact.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn contact(&self, id: Uuid) -> Result<Contact> {
+        self.send::<(), _>(Method::GET, &format!("/api/v1/contacts/{id}"), &[], None, None)
+            .await
+    }
+
+    /// Replaces a contact's editable fields.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `PreconditionFailed`, `ValidationFailed`.
+    pub async fn update_contact(&self, id: Uuid, version: i64, c: &ContactWrite) -> Result<Contact> {
+        self.send(Method::PUT, &format!("/api/v1/contacts/{id}"), &[], Some(c), Some(version))
+            .await
+    }
+
+    /// Deletes a contact softly.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `PreconditionFailed`.
+    pub async fn delete_contact(&self, id: Uuid, version: i64) -> Result<()> {
+        self.send_empty::<()>(Method::DELETE, &format!("/api/v1/contacts/{id}"), None, Some(version))
+            .await
+    }
+
+    /// Restores a deleted contact (Admin).
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`.
+    pub async fn restore_contact(&self, id: Uuid) -> Result<Contact> {
+        self.send::<(), _>(Method::POST, &format!("/api/v1/contacts/{id}/restore"), &[], None, None)
+            .await
+    }
+
+    /// Gives a contact to another owner.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `PreconditionFailed`.
+    pub async fn assign_contact(&self, id: Uuid, version: i64, owner_id: Uuid) -> Result<Contact> {
+        self.send(
+            Method::POST,
+            &format!("/api/v1/contacts/{id}/assign"),
+            &[],
+            Some(&json!({"owner_id": owner_id})),
+            Some(version),
+        )
+        .await
+    }
+
+    /// Merges `merged_id` into `id`.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `PreconditionFailed`.
+    pub async fn merge_contacts(&self, id: Uuid, version: i64, merged_id: Uuid, merged_version: i64) -> Result<Contact> {
+        let body = json!({"merged_id": merged_id, "merged_version": merged_version});
+        self.send(
+            Method::POST,
+            &format!("/api/v1/contacts/{id}/merge"),
+            &[],
+            Some(&body),
+            Some(version),
+        )
+        .await
+    }
+
+    /// A contact's history, newest first (Admin; a Manager for their teams' contacts).
+    ///
+    /// # Errors
+    /// `Forbidden` for other roles; `NotFound`.
+    pub async fn contact_history(&self, id: Uuid) -> Result<Vec<Event>> {
+        self.send::<(), _>(Method::GET, &format!("/api/v1/contacts/{id}/history"), &[], None, None)
+            .await
+    }
+
+    // --- organizations ---
+
+    /// A page of organizations.
+    ///
+    /// # Errors
+    /// `ValidationFailed`.
+    pub async fn list_organizations(&self, cursor: Option<&str>, limit: Option<u32>) -> Result<Page<Organization>> {
+        let mut query = Vec::new();
+        push(&mut query, "cursor", cursor);
+        push(&mut query, "limit", limit);
+        self.send::<(), _>(Method::GET, "/api/v1/organizations", &query, None, None).await
+    }
+
+    /// Creates an organization.
+    ///
+    /// # Errors
+    /// `ValidationFailed`, `Forbidden`.
+    pub async fn create_organization(&self, o: &OrganizationWrite) -> Result<Organization> {
+        self.send(Method::POST, "/api/v1/organizations", &[], Some(o), None).await
+    }
+
+    /// An organization.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn organization(&self, id: Uuid) -> Result<Organization> {
+        self.send::<(), _>(Method::GET, &format!("/api/v1/organizations/{id}"), &[], None, None)
+            .await
+    }
+
+    /// Replaces an organization's fields.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `PreconditionFailed`, `ValidationFailed`.
+    pub async fn update_organization(&self, id: Uuid, version: i64, o: &OrganizationWrite) -> Result<Organization> {
+        self.send(Method::PUT, &format!("/api/v1/organizations/{id}"), &[], Some(o), Some(version))
+            .await
+    }
+
+    /// Deletes an organization softly.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `PreconditionFailed`.
+    pub async fn delete_organization(&self, id: Uuid, version: i64) -> Result<()> {
+        self.send_empty::<()>(Method::DELETE, &format!("/api/v1/organizations/{id}"), None, Some(version))
+            .await
+    }
+
+    /// Restores a deleted organization (Admin).
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`.
+    pub async fn restore_organization(&self, id: Uuid) -> Result<Organization> {
+        self.send::<(), _>(Method::POST, &format!("/api/v1/organizations/{id}/restore"), &[], None, None)
+            .await
+    }
+}

@@ -1,0 +1,358 @@
+//! Loading the demo through the application services, company by company.
+
+use super::plan::{companies, company_generator, words_rng};
+use super::{DEMO_PASSWORD, DemoLogin, DemoProgress, DemoReport, DemoSize};
+use crate::pick;
+use chrono::{Duration, Utc};
+use crm_domain::activity::{ActivityInput, Link};
+use crm_domain::event::EntityType;
+use crm_domain::pipeline::StageInput;
+use crm_domain::user::Role;
+use crm_domain::{Actor, UserId};
+use crm_ports::services::segments::SegmentInput;
+use crm_ports::services::tenants::NewTenant;
+use crm_ports::services::users::{NewUser, TeamInput};
+use crm_ports::store::Store;
+use crm_ports::{App, Clock, Credentials, IdGenerator, ServiceError};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Loads the demo data set.
+///
+/// # Errors
+/// The first service error (a partial load stays: every write is its own transaction).
+pub async fn load<S: Store, K: Credentials, C: Clock, I: IdGenerator>(
+    app: &App<S, K, C, I>,
+    seed: u64,
+    size: DemoSize,
+) -> Result<DemoReport, ServiceError> {
+    load_with_progress(app, seed, size, &|_| {}).await
+}
+
+/// Loads the demo data set as [`load`] does, telling `progress` as each company starts and
+/// once when all are loaded.
+///
+/// # Errors
+/// As [`load`].
+pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerator>(
+    app: &App<S, K, C, I>,
+    seed: u64,
+    size: DemoSize,
+    progress: &(dyn Fn(DemoProgress) + Sync),
+) -> Result<DemoReport, ServiceError> {
+    let (n_companies, n_contacts, n_orgs, n_deals, n_activities) = match size {
+        DemoSize::Full => (10, 500, 40, 120, 200),
+        DemoSize::Small => (2, 60, 8, 15, 20),
+    };
+    let mut report = DemoReport::default();
+    let today = Utc::now();
+    for (ci, plan) in companies().into_iter().take(n_companies).enumerate() {
+        progress(DemoProgress {
+            done: ci,
+            total: n_companies,
+            company: Some(plan.name),
+        });
+        let g = company_generator(seed, ci);
+        let mut words = words_rng(seed, ci);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (ci as u64 + 1));
+        let admin_email = format!("admin@{}", plan.domain);
+        let (tenant, admin) = app
+            .create_tenant(
+                &Actor::Operator,
+                &NewTenant {
+                    name: plan.name.into(),
+                    admin_email: admin_email.clone(),
+                    admin_name: "Administratrice".into(),
+                    admin_password: Some(DEMO_PASSWORD.into()),
+                    ..NewTenant::default()
+                },
+            )
+            .await?;
+        report.tenants += 1;
+        let admin_actor = Actor::User {
+            tenant_id: tenant.id,
+            user_id: admin.id,
+            role: Role::Admin,
+        };
+        report.logins.push(DemoLogin {
+            company: plan.name,
+            role: Role::Admin,
+            email: admin_email,
+        });
+        let create_user = |role: Role, local: String, name: String| {
+            let email = format!("{local}@{}", plan.domain);
+            (
+                email.clone(),
+                NewUser {
+                    email,
+                    display_name: name,
+                    role: role.code().into(),
+                    team_id: None,
+                    password: Some(DEMO_PASSWORD.into()),
+                },
+            )
+        };
+        let mut managers = Vec::new();
+        for (i, name) in ["Sophie Bernard", "Marc Lambert"].into_iter().enumerate() {
+            let (email, u) = create_user(Role::Manager, format!("manager{}", i + 1), name.into());
+            managers.push(app.create_user(&admin_actor, &u).await?);
+            if i == 0 {
+                report.logins.push(DemoLogin {
+                    company: plan.name,
+                    role: Role::Manager,
+                    email,
+                });
+            }
+        }
+        let mut teams = Vec::new();
+        for (i, (name, territory)) in [("Équipe Nord", "Nord"), ("Équipe Sud", "Sud")].into_iter().enumerate() {
+            teams.push(
+                app.create_team(
+                    &admin_actor,
+                    &TeamInput {
+                        name: name.into(),
+                        manager_id: managers[i].id,
+                        territory: Some(territory.into()),
+                    },
+                )
+                .await?,
+            );
+        }
+        let mut owners: Vec<UserId> = managers.iter().map(|m| m.id).collect();
+        for (i, name) in ["Julie Petit", "Thomas Girard", "Camille Roux", "Antoine Faure"]
+            .into_iter()
+            .enumerate()
+        {
+            let (email, mut u) = create_user(Role::Sales, format!("commercial{}", i + 1), name.into());
+            u.team_id = Some(teams[i % 2].id);
+            owners.push(app.create_user(&admin_actor, &u).await?.id);
+            if i == 0 {
+                report.logins.push(DemoLogin {
+                    company: plan.name,
+                    role: Role::Sales,
+                    email,
+                });
+            }
+        }
+        for (role, local, name) in [
+            (Role::Marketing, "marketing", "Léa Moreau"),
+            (Role::Observer, "direction", "Paul Mercier"),
+        ] {
+            let (email, u) = create_user(role, local.into(), name.into());
+            app.create_user(&admin_actor, &u).await?;
+            report.logins.push(DemoLogin {
+                company: plan.name,
+                role,
+                email,
+            });
+        }
+        let stages: Vec<StageInput> = plan
+            .stages
+            .iter()
+            .map(|(n, p)| StageInput {
+                id: None,
+                name: (*n).into(),
+                probability: *p,
+            })
+            .collect();
+        // Every new company starts with the default pipeline: the demo company's Admin
+        // makes it their own (name and trade stages), as a real Admin would, rather than
+        // leave an unused second pipeline next to theirs.
+        let default = app
+            .list_pipelines(&admin_actor)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| ServiceError::Internal("a new company starts with its default pipeline".into()))?;
+        let pipeline = app
+            .update_pipeline(&admin_actor, default.id, default.version, "Ventes", &stages)
+            .await?;
+        let mut orgs = Vec::new();
+        for o in g.organizations(n_orgs) {
+            orgs.push(app.create_organization(&admin_actor, &o).await?.id);
+        }
+        let mut contacts = Vec::new();
+        for (i, (mut input, org)) in g.contacts(n_contacts as u64, n_orgs).enumerate() {
+            input.organization_id = org.map(|o| orgs[o as usize]);
+            let owner = owners[i % owners.len()];
+            contacts.push(app.create_contact(&admin_actor, &input, Some(owner), true).await?);
+        }
+        // Planted duplicates: the same email in capitals, the same phone written otherwise,
+        // a first name one letter away.
+        for (k, src) in contacts.iter().take(3).cloned().collect::<Vec<_>>().into_iter().enumerate() {
+            let (mut dup, _) = g.contact(k as u64, 0);
+            dup.first_name = src.fields.first_name.to_string();
+            dup.last_name = src.fields.last_name.to_string();
+            dup.emails = match k {
+                0 => src.fields.emails.iter().map(|e| e.as_str().to_uppercase()).collect(),
+                _ => vec![format!("doublon{k}@{}", plan.domain)],
+            };
+            dup.phones = match (k, src.fields.phones.first()) {
+                (1, Some(p)) => vec![p.as_str().replacen("+33", "0", 1)],
+                _ => Vec::new(),
+            };
+            if k == 2 {
+                dup.first_name.push('e');
+            }
+            // In the same company, as such duplicates usually are.
+            dup.organization_id = src.fields.organization_id;
+            contacts.push(app.create_contact(&admin_actor, &dup, Some(src.owner_id), true).await?);
+        }
+        report.contacts += contacts.len();
+        for i in 0..n_deals {
+            let (mut input, steps) = g.opportunity(plan.trade, i, today.date_naive(), pipeline.stages.len());
+            let c = &contacts[(i as usize * 7) % contacts.len()];
+            input.contact_ids = vec![c.id];
+            input.organization_id = c.fields.organization_id;
+            let mut o = app
+                .create_opportunity(&admin_actor, pipeline.id, None, &input, Some(c.owner_id))
+                .await?;
+            for s in 1..=steps {
+                o = app.move_opportunity(&admin_actor, o.id, o.version, pipeline.stages[s].id).await?;
+            }
+            let roll = rng.random_range(0..100);
+            if steps + 1 == pipeline.stages.len() && roll < 60 {
+                app.win_opportunity(&admin_actor, o.id, o.version).await?;
+            } else if roll < 12 {
+                app.lose_opportunity(
+                    &admin_actor,
+                    o.id,
+                    o.version,
+                    ["Prix trop élevé", "Concurrent retenu", "Projet reporté"][roll as usize % 3],
+                )
+                .await?;
+            }
+            report.opportunities += 1;
+        }
+        for i in 0..n_activities {
+            let c = &contacts[rng.random_range(0..contacts.len())];
+            let link = vec![Link {
+                entity_type: EntityType::Contact,
+                entity_id: c.id.as_uuid(),
+            }];
+            let when = today - Duration::minutes(rng.random_range(60..(540 * 24 * 60)));
+            let owner_actor = Actor::User {
+                tenant_id: tenant.id,
+                user_id: admin.id,
+                role: Role::Admin,
+            };
+            let (kind, input) = match i % 5 {
+                0 => (
+                    "call",
+                    ActivityInput {
+                        subject: "Appel de suivi".into(),
+                        direction: Some("outbound".into()),
+                        duration_seconds: Some(rng.random_range(30..1800)),
+                        starts_at: Some(when),
+                        body: Some("Intéressé ; rappeler après le comité.".into()),
+                        links: link,
+                        assignee_id: Some(c.owner_id),
+                        ..ActivityInput::default()
+                    },
+                ),
+                1 => {
+                    let (subject, place) = *pick(&mut words, plan.trade.meetings);
+                    (
+                        "meeting",
+                        ActivityInput {
+                            subject: subject.into(),
+                            starts_at: Some(when),
+                            ends_at: Some(when + Duration::hours(1)),
+                            place: Some(place.into()),
+                            links: link,
+                            assignee_id: Some(c.owner_id),
+                            ..ActivityInput::default()
+                        },
+                    )
+                }
+                2 => (
+                    "note",
+                    ActivityInput {
+                        subject: "Note".into(),
+                        body: Some((*pick(&mut words, plan.trade.notes)).into()),
+                        starts_at: Some(when),
+                        links: link,
+                        assignee_id: Some(c.owner_id),
+                        ..ActivityInput::default()
+                    },
+                ),
+                3 => (
+                    "email",
+                    ActivityInput {
+                        subject: (*pick(&mut words, plan.trade.emails)).into(),
+                        direction: Some("outbound".into()),
+                        starts_at: Some(when),
+                        links: link,
+                        assignee_id: Some(c.owner_id),
+                        ..ActivityInput::default()
+                    },
+                ),
+                _ => {
+                    let due = today + Duration::hours(rng.random_range(-72..240));
+                    (
+                        "task",
+                        ActivityInput {
+                            subject: (*pick(&mut words, plan.trade.tasks)).into(),
+                            due_at: Some(due),
+                            links: link,
+                            assignee_id: Some(c.owner_id),
+                            ..ActivityInput::default()
+                        },
+                    )
+                }
+            };
+            app.create_activity(&owner_actor, kind, &input).await?;
+            report.activities += 1;
+        }
+        // Segments: two rules and a list kept by hand.
+        for (name, rule) in [
+            (
+                "Prospects du salon 2026",
+                serde_json::json!({"all": [
+                    {"field": "kind", "op": "eq", "value": "prospect"},
+                    {"field": "tag", "op": "has", "value": "salon-2026"}
+                ]}),
+            ),
+            (
+                "Clients sans activité depuis 90 jours",
+                serde_json::json!({"all": [
+                    {"field": "kind", "op": "eq", "value": "client"},
+                    {"field": "last_activity", "op": "before", "value": {"days_ago": 90}}
+                ]}),
+            ),
+        ] {
+            app.create_segment(
+                &admin_actor,
+                &SegmentInput {
+                    name: name.into(),
+                    rule: Some(rule),
+                },
+            )
+            .await?;
+            report.segments += 1;
+        }
+        let invited = app
+            .create_segment(
+                &admin_actor,
+                &SegmentInput {
+                    name: "Invitations soirée clients".into(),
+                    rule: None,
+                },
+            )
+            .await?;
+        let clients: Vec<_> = contacts
+            .iter()
+            .filter(|c| c.kind == crm_domain::contact::ContactKind::Client)
+            .take(25)
+            .map(|c| c.id)
+            .collect();
+        app.add_segment_members(&admin_actor, invited.id, &clients).await?;
+        report.segments += 1;
+    }
+    progress(DemoProgress {
+        done: n_companies,
+        total: n_companies,
+        company: None,
+    });
+    Ok(report)
+}

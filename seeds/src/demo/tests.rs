@@ -1,0 +1,138 @@
+//! Tests of the demo: its plan is deterministic and true to each trade, and it loads
+//! through the services.
+
+use super::plan::{company_generator, words_rng};
+use super::*;
+use crate::trades;
+use crate::{Generator, pick};
+use crm_domain::Actor;
+use crm_ports::App;
+use rand_chacha::ChaCha8Rng;
+
+#[test]
+fn the_plan_is_deterministic() {
+    assert_eq!(companies(), companies());
+    assert_eq!(companies().len(), 10);
+    let trades: std::collections::HashSet<_> = companies().iter().map(|c| c.trade.name).collect();
+    assert_eq!(trades.len(), 10, "ten different trades");
+    let a = Generator::new(2026);
+    let b = Generator::new(2026);
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+    for i in 0..500 {
+        assert_eq!(format!("{:?}", a.contact(i, 40)), format!("{:?}", b.contact(i, 40)));
+    }
+    for i in 0..120 {
+        assert_eq!(
+            format!("{:?}", a.opportunity(&trades::WINE, i, today, 4)),
+            format!("{:?}", b.opportunity(&trades::WINE, i, today, 4))
+        );
+    }
+    let texts = |mut r: ChaCha8Rng| (0..50).map(|_| *pick(&mut r, trades::WINE.notes)).collect::<Vec<_>>();
+    assert_eq!(texts(words_rng(2026, 4)), texts(words_rng(2026, 4)));
+}
+
+/// The trade whose list holds `title` once its " n° N" is taken off, if exactly one.
+fn trade_of_title(title: &str) -> Option<&'static str> {
+    let base = title.rsplit_once(" n° ").map_or(title, |(b, _)| b);
+    let mut owners = trades::TRADES.iter().filter(|t| t.deals.contains(&base));
+    match (owners.next(), owners.next()) {
+        (Some(t), None) => Some(t.name),
+        _ => None,
+    }
+}
+
+#[test]
+fn every_company_sells_what_its_trade_sells() {
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+    let plan = companies();
+    assert_eq!(plan[0].trade.name, "Fournitures industrielles");
+    assert_eq!(plan[4].name, "Vins et Domaines Garnier");
+    assert_eq!(plan[4].trade.name, "Négoce de vins");
+    for seed in [2026, 7] {
+        for (ci, company) in plan.iter().enumerate() {
+            let g = company_generator(seed, ci);
+            for i in 0..120 {
+                let title = g.opportunity(company.trade, i, today, company.stages.len()).0.title;
+                assert_eq!(trade_of_title(&title), Some(company.trade.name), "{}: {title:?}", company.name);
+            }
+        }
+    }
+    // The example of the issue: an industrial supplier sold "Commande vins de fête".
+    assert_eq!(trade_of_title("Commande vins de fête n° 3"), Some("Négoce de vins"));
+}
+
+#[test]
+fn no_demo_contact_has_a_job_title_of_the_other_gender() {
+    for seed in [2026, 7] {
+        for ci in 0..companies().len() {
+            let g = company_generator(seed, ci);
+            // The contacts, then the sources of the planted duplicates.
+            let people = (0..500).map(|i| g.contact(i, 40).0).chain((0..3).map(|k| g.contact(k, 0).0));
+            for c in people {
+                let gender = crate::gender_of(&c.first_name).unwrap();
+                let title = c.job_title.unwrap();
+                assert!(crate::tests::agrees(&title, gender), "{} ({gender:?}): {title:?}", c.first_name);
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loads_through_the_services() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = crm_crypto::Keyring::from_spec("1:0909090909090909090909090909090909090909090909090909090909090909").unwrap();
+    let store = crm_store_sql::SqlStore::open_sqlite(&dir.path().join("demo.db"), crm_crypto::RingCipher::new(keys))
+        .await
+        .unwrap();
+    let app = App::new(store, crm_crypto::Argon2Credentials::with_params(2, 256, 1).unwrap());
+    let steps = std::sync::Mutex::new(Vec::new());
+    let r = load_with_progress(&app, 7, DemoSize::Small, &|p| steps.lock().unwrap().push(p))
+        .await
+        .unwrap();
+    let steps = steps.into_inner().unwrap();
+    assert_eq!(
+        steps.iter().map(|p| (p.done, p.total, p.company)).collect::<Vec<_>>(),
+        [(0, 2, Some(companies()[0].name)), (1, 2, Some(companies()[1].name)), (2, 2, None)],
+        "one step per company, then the end"
+    );
+    assert_eq!((r.tenants, r.contacts, r.opportunities, r.activities), (2, 2 * 63, 2 * 15, 2 * 20));
+    assert_eq!(r.logins.len(), 2 * 5);
+    // As loaded: each company's deals are of its trade, job titles agree with first names.
+    let page = crm_ports::query::PageRequest {
+        limit: Some(200),
+        ..Default::default()
+    };
+    for (plan, l) in companies().iter().zip(r.logins.iter().filter(|l| l.role == Role::Admin)) {
+        let admin = app.login(&l.email, DEMO_PASSWORD).await.unwrap().actor;
+        let deals = app
+            .list_opportunities(&admin, &crm_ports::query::OpportunityFilter::default(), &page)
+            .await
+            .unwrap();
+        assert_eq!(deals.items.len(), 15);
+        for d in &deals.items {
+            assert_eq!(trade_of_title(d.fields.title.as_str()), Some(plan.trade.name), "{}", plan.name);
+        }
+        let contacts = app
+            .list_contacts(&admin, &crm_ports::query::ContactFilter::default(), &page)
+            .await
+            .unwrap();
+        assert_eq!(contacts.items.len(), 63);
+        let mut unknown = 0;
+        for c in &contacts.items {
+            let title = c.fields.job_title.as_ref().unwrap().as_str();
+            match crate::gender_of(c.fields.first_name.as_str()) {
+                Some(g) => assert!(crate::tests::agrees(title, g), "{}: {title:?}", c.fields.first_name.as_str()),
+                None => unknown += 1, // the planted duplicate whose first name has a letter more
+            }
+        }
+        assert_eq!(unknown, 1);
+    }
+    // Every role can log in with the demo password.
+    for l in &r.logins {
+        let s = app.login(&l.email, DEMO_PASSWORD).await.unwrap();
+        match s.actor {
+            Actor::User { role, .. } => assert_eq!(role, l.role),
+            other => panic!("{other:?}"),
+        }
+    }
+}
