@@ -60,30 +60,6 @@ fn label(l: Option<&Label>) -> Value {
     l.map(|x| x.as_str().to_owned()).into()
 }
 
-/// Narrows a select over `contacts` to the scope and the list filters.
-pub(crate) fn filter_contacts(q: &mut SelectStatement, scope: Scope, filter: &ContactFilter) {
-    let t = scope.tenant_id;
-    q.and_where(owner_in_scope(t, scope.records, ("contacts", "owner_id")));
-    if let Some(k) = filter.kind {
-        q.and_where(Expr::col(("contacts", "kind")).eq(k.code()));
-    }
-    if let Some(o) = filter.owner_id {
-        q.and_where(Expr::col(("contacts", "owner_id")).eq(o.as_uuid()));
-    }
-    if let Some(o) = filter.organization_id {
-        q.and_where(Expr::col(("contacts", "organization_id")).eq(o.as_uuid()));
-    }
-    if let Some(since) = filter.updated_since {
-        q.and_where(Expr::col(("contacts", "updated_at")).gte(ts(since)));
-    }
-    if let Some(tag) = &filter.tag {
-        q.and_where(crate::segments::tagged(t, tag.as_str(), true));
-    }
-    if let Some(m) = &filter.segment {
-        q.cond_where(crate::segments::membership(t, m));
-    }
-}
-
 fn select_contacts(tenant: TenantId) -> SelectStatement {
     let mut q = Query::select();
     q.columns(COLUMNS.map(|c| ("contacts", c)))
@@ -292,7 +268,7 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
     async fn list_contacts(&self, scope: Scope, filter: &ContactFilter, page: &PageRequest) -> Result<Page<Contact>, StoreError> {
         let t = scope.tenant_id;
         let mut q = select_contacts(t);
-        filter_contacts(&mut q, scope, filter);
+        crate::contact_sql::filter_contacts(&mut q, scope, filter);
         let sort_col = paging::sort_column(page.sort, "name_sort");
         let size = paging::apply(&mut q, "contacts", sort_col, page)?;
         let mut tx = self.pool.begin(On::Tenant(t), Mode::Read).await?;

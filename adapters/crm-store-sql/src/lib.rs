@@ -10,7 +10,9 @@
 
 mod activities;
 mod auth;
+pub mod constraints;
 mod consumers;
+mod contact_sql;
 mod contacts;
 mod crypt;
 mod db;
@@ -27,6 +29,7 @@ mod organizations;
 mod paging;
 mod pipelines;
 mod postgres;
+mod raw_sql;
 mod reminders;
 mod rows;
 mod scope;

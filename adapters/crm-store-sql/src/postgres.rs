@@ -82,6 +82,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0010_files.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            11,
+            "constraint_names".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0011_constraint_names.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

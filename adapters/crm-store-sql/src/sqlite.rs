@@ -82,6 +82,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0010_files.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            11,
+            "constraint_names".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0011_constraint_names.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

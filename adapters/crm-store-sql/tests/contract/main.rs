@@ -33,6 +33,7 @@ macro_rules! contract {
 
 mod activities;
 mod auth;
+mod constraints;
 mod contacts;
 mod dates;
 mod duplicates;

@@ -1,0 +1,218 @@
+//! SQL conditions on `contacts`: the list filters of a scope, and segment rules — every
+//! condition a plain comparison on `contacts` or a sub-select (tags, activities,
+//! organizations, members), so that one statement lists or counts a segment on both
+//! backends. Used by contacts and segments alike (neither depends on the other).
+
+use crate::rows::ts;
+use crate::scope::owner_in_scope;
+use chrono::{DateTime, Utc};
+use crm_domain::TenantId;
+use crm_domain::segment::{Op, Operand, Rule, SegmentField};
+use crm_ports::query::{ContactFilter, Scope, SegmentMembership};
+use sea_query::{Cond, Condition, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
+use uuid::Uuid;
+
+/// Narrows a select over `contacts` to the scope and the list filters.
+pub(crate) fn filter_contacts(q: &mut SelectStatement, scope: Scope, filter: &ContactFilter) {
+    let t = scope.tenant_id;
+    q.and_where(owner_in_scope(t, scope.records, ("contacts", "owner_id")));
+    if let Some(k) = filter.kind {
+        q.and_where(Expr::col(("contacts", "kind")).eq(k.code()));
+    }
+    if let Some(o) = filter.owner_id {
+        q.and_where(Expr::col(("contacts", "owner_id")).eq(o.as_uuid()));
+    }
+    if let Some(o) = filter.organization_id {
+        q.and_where(Expr::col(("contacts", "organization_id")).eq(o.as_uuid()));
+    }
+    if let Some(since) = filter.updated_since {
+        q.and_where(Expr::col(("contacts", "updated_at")).gte(ts(since)));
+    }
+    if let Some(tag) = &filter.tag {
+        q.and_where(tagged(t, tag.as_str(), true));
+    }
+    if let Some(m) = &filter.segment {
+        q.cond_where(membership(t, m));
+    }
+}
+
+/// Contacts carrying (or not) a tag.
+pub(crate) fn tagged(t: TenantId, tag: &str, has: bool) -> Expr {
+    let sub = Query::select()
+        .column("contact_id")
+        .from("contact_tags")
+        .and_where(Expr::col("tenant_id").eq(t.as_uuid()))
+        .and_where(Expr::col("tag").eq(tag))
+        .to_owned();
+    if has {
+        Expr::col(("contacts", "id")).in_subquery(sub)
+    } else {
+        Expr::col(("contacts", "id")).not_in_subquery(sub)
+    }
+}
+
+/// Contacts in a segment: listed in a static one, or matching a rule.
+pub(crate) fn membership(t: TenantId, m: &SegmentMembership) -> Condition {
+    match m {
+        SegmentMembership::Members(s) => {
+            let sub = Query::select()
+                .column("contact_id")
+                .from("segment_members")
+                .and_where(Expr::col("tenant_id").eq(t.as_uuid()))
+                .and_where(Expr::col("segment_id").eq(s.as_uuid()))
+                .to_owned();
+            Cond::all().add(Expr::col(("contacts", "id")).in_subquery(sub))
+        }
+        SegmentMembership::Rule { rule, now } => rule_condition(t, rule, *now),
+    }
+}
+
+fn rule_condition(t: TenantId, rule: &Rule, now: DateTime<Utc>) -> Condition {
+    match rule {
+        Rule::All(rules) => rules.iter().fold(Cond::all(), |c, r| c.add(rule_condition(t, r, now))),
+        Rule::Any(rules) => {
+            if rules.is_empty() {
+                // An empty `any` holds for nobody.
+                Cond::all().add(Expr::val(1).eq(0))
+            } else {
+                rules.iter().fold(Cond::any(), |c, r| c.add(rule_condition(t, r, now)))
+            }
+        }
+        Rule::Not(r) => rule_condition(t, r, now).not(),
+        Rule::Condition(c) => Cond::all().add(leaf(t, c.field, c.op, &c.value, now)),
+    }
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+fn texts(v: &Operand) -> Vec<String> {
+    match v {
+        Operand::Texts(t) => t.clone(),
+        _ => Vec::new(),
+    }
+}
+
+fn first_text(v: &Operand) -> String {
+    texts(v).into_iter().next().unwrap_or_default()
+}
+
+fn ids(v: &Operand) -> Vec<Uuid> {
+    match v {
+        Operand::Ids(i) => i.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// A comparison on one text column; `folded` columns hold folded text already (and the
+/// value was folded by the domain), others are compared without case for `contains` and
+/// `starts_with`.
+fn text_expr(col: (&'static str, &'static str), folded: bool, op: Op, v: &Operand) -> Expr {
+    let c = || Expr::col(col);
+    let lowered = || if folded { c() } else { Expr::from(Func::lower(c())) };
+    match op {
+        Op::Eq => c().eq(first_text(v)),
+        Op::Ne => c().is_null().or(c().ne(first_text(v))),
+        Op::In => c().is_in(texts(v)),
+        Op::Contains => lowered().like(LikeExpr::new(format!("%{}%", escape_like(&first_text(v).to_lowercase()))).escape('\\')),
+        Op::StartsWith => lowered().like(LikeExpr::new(format!("{}%", escape_like(&first_text(v).to_lowercase()))).escape('\\')),
+        Op::IsEmpty => c().is_null().or(c().eq("")),
+        Op::IsNotEmpty => c().is_not_null().and(c().ne("")),
+        _ => Expr::val(1).eq(0),
+    }
+}
+
+fn id_expr(col: (&'static str, &'static str), op: Op, v: &Operand) -> Expr {
+    let c = || Expr::col(col);
+    let first = ids(v).first().copied().unwrap_or_else(Uuid::nil);
+    match op {
+        Op::Eq => c().eq(first),
+        Op::Ne => c().is_null().or(c().ne(first)),
+        Op::In => c().is_in(ids(v)),
+        Op::IsEmpty => c().is_null(),
+        Op::IsNotEmpty => c().is_not_null(),
+        _ => Expr::val(1).eq(0),
+    }
+}
+
+fn time_expr(col: (&'static str, &'static str), op: Op, v: &Operand, now: DateTime<Utc>) -> Expr {
+    let Operand::Time(w) = v else { return Expr::val(1).eq(0) };
+    let at = ts(w.at(now));
+    match op {
+        Op::Before => Expr::col(col).lt(at),
+        _ => Expr::col(col).gte(at),
+    }
+}
+
+fn leaf(t: TenantId, field: SegmentField, op: Op, v: &Operand, now: DateTime<Utc>) -> Expr {
+    use SegmentField as F;
+    let contact_text = |col: &'static str| text_expr(("contacts", col), field.folded(), op, v);
+    match field {
+        F::FirstName => contact_text("first_fold"),
+        F::LastName => contact_text("last_fold"),
+        F::JobTitle => contact_text("job_title"),
+        F::Source => contact_text("source"),
+        F::City => contact_text("city"),
+        F::PostalCode => contact_text("postal_code"),
+        F::Country => contact_text("country"),
+        F::Kind => text_expr(("contacts", "kind"), false, op, v),
+        F::Tag => tagged(t, &first_text(v), op == Op::Has),
+        F::OwnerId => id_expr(("contacts", "owner_id"), op, v),
+        F::OrganizationId => id_expr(("contacts", "organization_id"), op, v),
+        F::Score => {
+            let n = match v {
+                Operand::Int(n) => *n,
+                _ => 0,
+            };
+            let c = Expr::col(("contacts", "score"));
+            match op {
+                Op::Gte => c.gte(n),
+                Op::Lte => c.lte(n),
+                _ => c.eq(n),
+            }
+        }
+        F::CreatedAt => time_expr(("contacts", "created_at"), op, v, now),
+        F::UpdatedAt => time_expr(("contacts", "updated_at"), op, v, now),
+        F::LastActivity => {
+            let Operand::Time(w) = v else { return Expr::val(1).eq(0) };
+            let since = Query::select()
+                .column(("l", "entity_id"))
+                .from_as("activity_links", "l")
+                .inner_join(
+                    sea_query::IntoTableRef::into_table_ref("activities").alias("a"),
+                    Expr::col(("a", "tenant_id"))
+                        .equals(("l", "tenant_id"))
+                        .and(Expr::col(("a", "id")).equals(("l", "activity_id"))),
+                )
+                .and_where(Expr::col(("l", "tenant_id")).eq(t.as_uuid()))
+                .and_where(Expr::col(("l", "entity_type")).eq("contact"))
+                .and_where(Expr::col(("a", "deleted_at")).is_null())
+                .and_where(Expr::col(("a", "system")).eq(false))
+                .and_where(Expr::col(("a", "occurred_at")).gte(ts(w.at(now))))
+                .to_owned();
+            if op == Op::Before {
+                Expr::col(("contacts", "id")).not_in_subquery(since)
+            } else {
+                Expr::col(("contacts", "id")).in_subquery(since)
+            }
+        }
+        F::OrganizationName | F::OrganizationIndustry | F::OrganizationDomain | F::OrganizationCity | F::OrganizationSize => {
+            let col = match field {
+                F::OrganizationName => "name_sort",
+                F::OrganizationIndustry => "industry",
+                F::OrganizationDomain => "domain",
+                F::OrganizationCity => "city",
+                _ => "size",
+            };
+            let orgs = Query::select()
+                .column(("o", "id"))
+                .from_as("organizations", "o")
+                .and_where(Expr::col(("o", "tenant_id")).eq(t.as_uuid()))
+                .and_where(Expr::col(("o", "deleted_at")).is_null())
+                .and_where(text_expr(("o", col), field.folded(), op, v))
+                .to_owned();
+            Expr::col(("contacts", "organization_id")).in_subquery(orgs)
+        }
+    }
+}
