@@ -19,7 +19,7 @@ pub struct App<S, K, C = SystemClock, I = UuidV7> {
     pub(crate) creds: Arc<K>,
     pub(crate) clock: C,
     pub(crate) ids: I,
-    pub(crate) auth_cache: Arc<crate::services::auth::AuthCache>,
+    pub(crate) auth_cache: Arc<crate::auth_cache::AuthCache>,
 }
 
 impl<S, K, C: Clone, I: Clone> Clone for App<S, K, C, I> {

@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod auth_cache;
 pub mod cipher;
 pub mod env;
 pub mod error;

@@ -16,7 +16,7 @@ use crate::app::{App, require, tenant_of};
 use crate::env::Clock;
 use crate::error::{ServiceError, StoreError};
 use crate::query::EventRecord;
-use crate::store::{Advance, ConsumerWrite, ParkedEvent, Store};
+use crate::store::{Advance, ConsumerStore, ConsumerWrite, EventLog, ParkedEvent, TenantStore, Wakeups};
 use crm_domain::event::{EntityType, EventKind};
 use crm_domain::visibility::Capability;
 use crm_domain::{Actor, TenantId};
@@ -84,7 +84,7 @@ pub struct InStore<T, S, C> {
     clock: C,
 }
 
-impl<T: StoreConsumer, S: Store, C: Clock> InStore<T, S, C> {
+impl<T: StoreConsumer, S: ConsumerStore, C: Clock> InStore<T, S, C> {
     /// `inner` on the application's store and clock.
     pub fn new<K, I>(inner: T, app: &App<S, K, C, I>) -> Self
     where
@@ -98,7 +98,7 @@ impl<T: StoreConsumer, S: Store, C: Clock> InStore<T, S, C> {
     }
 }
 
-impl<T: StoreConsumer, S: Store, C: Clock + Send + Sync + 'static> Consumer for InStore<T, S, C> {
+impl<T: StoreConsumer, S: ConsumerStore + 'static, C: Clock + Send + Sync + 'static> Consumer for InStore<T, S, C> {
     fn name(&self) -> &'static str {
         self.inner.name()
     }
@@ -176,7 +176,14 @@ pub struct ConsumerStatus {
 /// How many parked events the status and list read at most.
 const PARKED_LIMIT: u32 = 500;
 
-impl<S: Store, K: Send + Sync + 'static, C: Clock + Send + Sync + 'static, I: Send + Sync + 'static> App<S, K, C, I> {
+/// Running consumers: the log, the cursors, the tenants to sweep and the wake-ups.
+impl<
+    S: ConsumerStore + EventLog + TenantStore + Wakeups,
+    K: Send + Sync + 'static,
+    C: Clock + Send + Sync + 'static,
+    I: Send + Sync + 'static,
+> App<S, K, C, I>
+{
     /// Runs a consumer until `shutdown`: every tenant at start and every sweep, a tenant
     /// when its log grows, a failing tenant when its backoff ends. Returns after the batch
     /// in hand once a stop is asked.
@@ -417,7 +424,10 @@ impl<S: Store, K: Send + Sync + 'static, C: Clock + Send + Sync + 'static, I: Se
             }
         }
     }
+}
 
+/// What the Admin sees and asks of the consumers: the log and the cursors.
+impl<S: ConsumerStore + EventLog, K, C: Clock, I> App<S, K, C, I> {
     /// Each consumer's cursor, the tenant's last event, the lag and the parked count
     /// (Admin).
     ///

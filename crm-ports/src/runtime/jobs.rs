@@ -9,7 +9,7 @@ use super::{BoxFuture, RetryPolicy, Shutdown};
 use crate::app::{App, require, tenant_of};
 use crate::env::{Clock, IdGenerator};
 use crate::error::{ServiceError, StoreError};
-use crate::store::{Job, JobOutcome, JobStore, NewJob, Store};
+use crate::store::{Job, JobOutcome, JobStore, NewJob};
 use crm_domain::visibility::Capability;
 use crm_domain::{Actor, TenantId};
 use std::collections::HashMap;
@@ -130,7 +130,10 @@ fn chrono_of(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
 }
 
-impl<S: Store, K: Send + Sync + 'static, C: Clock + Clone + Send + Sync + 'static, I: IdGenerator + Send + Sync + 'static> App<S, K, C, I> {
+/// Running jobs: the queue.
+impl<S: JobStore + 'static, K: Send + Sync + 'static, C: Clock + Clone + Send + Sync + 'static, I: IdGenerator + Send + Sync + 'static>
+    App<S, K, C, I>
+{
     /// Runs due jobs of the handlers' kinds until `shutdown`, one at a time; a stop lets
     /// the job in hand finish its step (its lease then lets another worker resume it).
     pub async fn run_jobs(&self, handlers: Vec<Arc<dyn JobHandler>>, options: JobOptions, mut shutdown: Shutdown) {
@@ -224,7 +227,10 @@ impl<S: Store, K: Send + Sync + 'static, C: Clock + Clone + Send + Sync + 'stati
             Err(e) => tracing::warn!(%tenant, %id, kind, error = %e, "job: cannot record the end; its lease will let it run again"),
         }
     }
+}
 
+/// Queueing and following jobs: the queue.
+impl<S: JobStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Queues a job for the system (timers, background work asked by a use case).
     ///
     /// # Errors

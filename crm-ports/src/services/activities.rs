@@ -3,11 +3,13 @@
 use crm_domain::event::EventKind;
 
 use crate::app::{App, check_version, known, require, scope, tenant_of};
-use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::{ServiceError, StoreError};
 use crate::query::{ActivityScope, AssigneeScope, EventRecord, HistoryQuery};
-use crate::store::{Deletable, Store};
+use crate::store::{
+    ActivityStore, CalendarStore, ContactStore, Deletable, DeletionStore, EventLog, OpportunityStore, OrganizationStore, ReminderStore,
+    TenantStore, UserStore,
+};
 use chrono::{DateTime, Utc};
 use crm_domain::activity::{Activity, ActivityFields, ActivityInput, ActivityKind, Link, TodoBucket, sort_todo, todo_bucket};
 use crm_domain::event::EntityType;
@@ -59,7 +61,8 @@ fn activity_scope(actor: &Actor) -> Result<ActivityScope, ServiceError> {
     })
 }
 
-impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+/// Whether the actor may see a record an activity concerns (also the timelines).
+impl<S: ContactStore + OpportunityStore + OrganizationStore, K, C, I> App<S, K, C, I> {
     /// Fails with `NotFound` unless the actor may see the record.
     pub(crate) async fn check_record_visible(&self, actor: &Actor, link: Link) -> Result<(), ServiceError> {
         match link.entity_type {
@@ -82,7 +85,70 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         }
         .map_err(ServiceError::from)
     }
+}
 
+/// Reading an activity, marking a task done: the activities only.
+impl<S: ActivityStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// An activity the actor may see.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn activity(&self, actor: &Actor, id: ActivityId) -> Result<Activity, ServiceError> {
+        Ok(self.store.activity(activity_scope(actor)?, id).await?)
+    }
+
+    async fn change_activity(
+        &self,
+        actor: &Actor,
+        id: ActivityId,
+        expected_version: i64,
+        kind: EventKind,
+        change: impl FnOnce(&mut Activity) -> Result<(), ServiceError>,
+    ) -> Result<Activity, ServiceError> {
+        let before = self.activity(actor, id).await?;
+        require(actor, Capability::WriteActivities)?;
+        check_version(before.version, expected_version)?;
+        let mut after = before.clone();
+        change(&mut after)?;
+        after.version = expected_version + 1;
+        after.updated_at = self.clock.now();
+        let ev = self.event(
+            actor,
+            EntityType::Activity,
+            id.as_uuid(),
+            kind,
+            Some(after.fields.assignee_id.as_uuid()),
+            Activity::changes(Some(&before), &after),
+        );
+        self.store.update_activity(&after, expected_version, &ev).await?;
+        Ok(after)
+    }
+
+    /// Marks a task done (`done = true`) or open again.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `Conflict`, `Invalid` (`kind` when not a task).
+    pub async fn set_task_done(&self, actor: &Actor, id: ActivityId, expected_version: i64, done: bool) -> Result<Activity, ServiceError> {
+        let now = self.clock.now();
+        self.change_activity(
+            actor,
+            id,
+            expected_version,
+            if done { EventKind::Completed } else { EventKind::Reopened },
+            |a| {
+                if a.kind != ActivityKind::Task {
+                    return Err(ValidationError::field("kind", ViolationKind::Unknown).into());
+                }
+                a.done_at = done.then_some(now);
+                Ok(())
+            },
+        )
+        .await
+    }
+}
+
+/// Logging and editing activities: the records they concern and the people named are checked.
+impl<S: ActivityStore + ContactStore + OpportunityStore + OrganizationStore + UserStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     async fn check_activity_input(&self, actor: &Actor, fields: &ActivityFields, new_assignee: bool) -> Result<(), ServiceError> {
         let tenant_id = tenant_of(actor)?;
         for (i, l) in fields.links.iter().enumerate() {
@@ -143,41 +209,6 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         Ok(a)
     }
 
-    /// An activity the actor may see.
-    ///
-    /// # Errors
-    /// `NotFound`.
-    pub async fn activity(&self, actor: &Actor, id: ActivityId) -> Result<Activity, ServiceError> {
-        Ok(self.store.activity(activity_scope(actor)?, id).await?)
-    }
-
-    async fn change_activity(
-        &self,
-        actor: &Actor,
-        id: ActivityId,
-        expected_version: i64,
-        kind: EventKind,
-        change: impl FnOnce(&mut Activity) -> Result<(), ServiceError>,
-    ) -> Result<Activity, ServiceError> {
-        let before = self.activity(actor, id).await?;
-        require(actor, Capability::WriteActivities)?;
-        check_version(before.version, expected_version)?;
-        let mut after = before.clone();
-        change(&mut after)?;
-        after.version = expected_version + 1;
-        after.updated_at = self.clock.now();
-        let ev = self.event(
-            actor,
-            EntityType::Activity,
-            id.as_uuid(),
-            kind,
-            Some(after.fields.assignee_id.as_uuid()),
-            Activity::changes(Some(&before), &after),
-        );
-        self.store.update_activity(&after, expected_version, &ev).await?;
-        Ok(after)
-    }
-
     /// Replaces an activity's fields (the kind stays).
     ///
     /// # Errors
@@ -199,29 +230,10 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         })
         .await
     }
+}
 
-    /// Marks a task done (`done = true`) or open again.
-    ///
-    /// # Errors
-    /// `NotFound`, `Forbidden`, `Conflict`, `Invalid` (`kind` when not a task).
-    pub async fn set_task_done(&self, actor: &Actor, id: ActivityId, expected_version: i64, done: bool) -> Result<Activity, ServiceError> {
-        let now = self.clock.now();
-        self.change_activity(
-            actor,
-            id,
-            expected_version,
-            if done { EventKind::Completed } else { EventKind::Reopened },
-            |a| {
-                if a.kind != ActivityKind::Task {
-                    return Err(ValidationError::field("kind", ViolationKind::Unknown).into());
-                }
-                a.done_at = done.then_some(now);
-                Ok(())
-            },
-        )
-        .await
-    }
-
+/// Deleting an activity.
+impl<S: ActivityStore + DeletionStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Deletes an activity softly.
     ///
     /// # Errors
@@ -243,7 +255,41 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             .soft_delete(a.tenant_id, Deletable::Activity, id.as_uuid(), expected_version, &ev)
             .await?)
     }
+}
 
+/// To-do lists: the activities and the tenant (its time zone).
+impl<S: ActivityStore + TenantStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// The to-do list: the actor's open tasks, or with `team` those of the teams a Manager
+    /// leads (all the tenant's for an Admin).
+    ///
+    /// # Errors
+    /// `Forbidden` for the operator.
+    pub async fn todo(&self, actor: &Actor, team: bool) -> Result<Todo, ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        let me = actor.user_id().ok_or(ServiceError::Forbidden)?;
+        let assignees = match (team, actor) {
+            (true, Actor::User { role: Role::Manager, .. }) => AssigneeScope::TeamsLedBy(me),
+            (true, Actor::User { role: Role::Admin, .. }) => AssigneeScope::Tenant,
+            _ => AssigneeScope::User(me),
+        };
+        let tz = self.store.tenant(tenant_id).await?.settings.time_zone;
+        let mut tasks = self.store.open_tasks(tenant_id, assignees, MAX_TODO).await?;
+        let now = self.clock.now();
+        sort_todo(&mut tasks, now, tz);
+        let mut todo = Todo::default();
+        for t in tasks {
+            match todo_bucket(t.fields.due_at, now, tz) {
+                TodoBucket::Overdue => todo.overdue.push(t),
+                TodoBucket::Today => todo.today.push(t),
+                TodoBucket::Upcoming => todo.upcoming.push(t),
+            }
+        }
+        Ok(todo)
+    }
+}
+
+/// Timelines: the activities and the event log of a visible record.
+impl<S: ActivityStore + ContactStore + EventLog + OpportunityStore + OrganizationStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// A record's timeline: its activities and its changes, newest first, strictly before
     /// `before` when given.
     ///
@@ -276,34 +322,6 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         all.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         Ok(all)
     }
-
-    /// The to-do list: the actor's open tasks, or with `team` those of the teams a Manager
-    /// leads (all the tenant's for an Admin).
-    ///
-    /// # Errors
-    /// `Forbidden` for the operator.
-    pub async fn todo(&self, actor: &Actor, team: bool) -> Result<Todo, ServiceError> {
-        let tenant_id = tenant_of(actor)?;
-        let me = actor.user_id().ok_or(ServiceError::Forbidden)?;
-        let assignees = match (team, actor) {
-            (true, Actor::User { role: Role::Manager, .. }) => AssigneeScope::TeamsLedBy(me),
-            (true, Actor::User { role: Role::Admin, .. }) => AssigneeScope::Tenant,
-            _ => AssigneeScope::User(me),
-        };
-        let tz = self.store.tenant(tenant_id).await?.settings.time_zone;
-        let mut tasks = self.store.open_tasks(tenant_id, assignees, MAX_TODO).await?;
-        let now = self.clock.now();
-        sort_todo(&mut tasks, now, tz);
-        let mut todo = Todo::default();
-        for t in tasks {
-            match todo_bucket(t.fields.due_at, now, tz) {
-                TodoBucket::Overdue => todo.overdue.push(t),
-                TodoBucket::Today => todo.today.push(t),
-                TodoBucket::Upcoming => todo.upcoming.push(t),
-            }
-        }
-        Ok(todo)
-    }
 }
 
 /// One part of the dashboard.
@@ -325,7 +343,7 @@ pub struct Dashboard {
     pub unread_notifications: usize,
 }
 
-impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+impl<S: ActivityStore + CalendarStore + ReminderStore + TenantStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// The dashboard data: overdue tasks first (oldest first), then today's, then the
     /// meetings of the next seven days, then later tasks; and the unread notifications.
     ///

@@ -4,13 +4,12 @@
 //! event's sequence number).
 
 use crate::app::App;
-use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::{ServiceError, StoreError};
 use crate::query::{ActivityScope, EventRecord, Scope};
 use crate::runtime::BoxFuture;
 use crate::runtime::consumers::{Interest, StoreConsumer};
-use crate::store::{ConsumerWrite, Notification, Store};
+use crate::store::{ActivityStore, ConsumerWrite, ContactStore, Notification, OpportunityStore};
 use crm_domain::event::{EntityType, EventKind};
 use crm_domain::visibility::RecordScope;
 use crm_domain::{ActivityId, ContactId, OpportunityId, TenantId, UserId};
@@ -69,8 +68,12 @@ fn recipient(e: &EventRecord) -> Option<UserId> {
     handed_over.then_some(owner)
 }
 
-impl<S: Store, K: Credentials, C: Clock + Clone + Send + Sync + 'static, I: IdGenerator + Clone + Send + Sync + 'static>
-    AssignmentNotices<S, K, C, I>
+impl<
+    S: ActivityStore + ContactStore + OpportunityStore,
+    K,
+    C: Clock + Clone + Send + Sync + 'static,
+    I: IdGenerator + Clone + Send + Sync + 'static,
+> AssignmentNotices<S, K, C, I>
 {
     /// What to tell about one event, if anything (a record deleted since tells nothing).
     async fn notice(&self, tenant: TenantId, e: &EventRecord) -> Result<Option<Notification>, ServiceError> {
@@ -122,8 +125,12 @@ impl<S: Store, K: Credentials, C: Clock + Clone + Send + Sync + 'static, I: IdGe
     }
 }
 
-impl<S: Store, K: Credentials + 'static, C: Clock + Clone + Send + Sync + 'static, I: IdGenerator + Clone + Send + Sync + 'static>
-    StoreConsumer for AssignmentNotices<S, K, C, I>
+impl<
+    S: ActivityStore + ContactStore + OpportunityStore + 'static,
+    K: Send + Sync + 'static,
+    C: Clock + Clone + Send + Sync + 'static,
+    I: IdGenerator + Clone + Send + Sync + 'static,
+> StoreConsumer for AssignmentNotices<S, K, C, I>
 {
     fn name(&self) -> &'static str {
         ASSIGNMENTS

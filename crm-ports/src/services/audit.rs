@@ -1,11 +1,10 @@
 //! Audit history (by record, by user, by period) and the event feed.
 
 use crate::app::{App, require, scope, tenant_of};
-use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::query::{EventRecord, HistoryQuery};
-use crate::store::Store;
+use crate::store::{ActivityStore, ContactStore, EventLog, OpportunityStore, OrganizationStore, UserStore};
 use crm_domain::event::EntityType;
 use crm_domain::visibility::{Capability, Owned};
 use crm_domain::{Actor, ContactId, OpportunityId, OrganizationId};
@@ -13,7 +12,45 @@ use crm_domain::{Actor, ContactId, OpportunityId, OrganizationId};
 /// Most events returned by one history call.
 pub const MAX_HISTORY: u32 = 1000;
 
-impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+/// Reading the log: the log only.
+impl<S: EventLog, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// The company-wide log: history by user or by period, newest first (Admin only).
+    ///
+    /// # Errors
+    /// `Forbidden`.
+    pub async fn history(&self, actor: &Actor, query: &HistoryQuery, limit: u32) -> Result<Vec<EventRecord>, ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        require(actor, Capability::ReadAudit)?;
+        query.check()?;
+        Ok(self.store.history(tenant_id, query, limit.clamp(1, MAX_HISTORY)).await?)
+    }
+
+    /// Events after a cursor, oldest first, for readers of the log (system or Admin).
+    ///
+    /// # Errors
+    /// `Forbidden`.
+    pub async fn events_after(&self, actor: &Actor, after: i64, limit: u32) -> Result<Vec<EventRecord>, ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        require(actor, Capability::ReadAudit)?;
+        Ok(self.store.events_after(tenant_id, after, limit.clamp(1, MAX_HISTORY)).await?)
+    }
+
+    /// The newest event number of the actor's tenant (where a new stream starts).
+    ///
+    /// # Errors
+    /// `Forbidden` for the operator.
+    pub async fn latest_event(&self, actor: &Actor) -> Result<i64, ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        let q = HistoryQuery::Period {
+            from: chrono::DateTime::<chrono::Utc>::MIN_UTC,
+            to: chrono::DateTime::<chrono::Utc>::MAX_UTC,
+        };
+        Ok(self.store.history(tenant_id, &q, 1).await?.first().map_or(0, |e| e.seq))
+    }
+}
+
+/// A record's history: the record must be visible.
+impl<S: EventLog + ContactStore + OpportunityStore + OrganizationStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// The history of one record, newest first. The audit is the Admin's: they read every
     /// record's; a Manager reads that of the contacts and opportunities in their scope
     /// (those of the teams they lead); every other role is refused, whatever the record.
@@ -62,30 +99,10 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         };
         Ok(self.store.history(tenant_id, &q, limit.clamp(1, MAX_HISTORY)).await?)
     }
-
-    /// The company-wide log: history by user or by period, newest first (Admin only).
-    ///
-    /// # Errors
-    /// `Forbidden`.
-    pub async fn history(&self, actor: &Actor, query: &HistoryQuery, limit: u32) -> Result<Vec<EventRecord>, ServiceError> {
-        let tenant_id = tenant_of(actor)?;
-        require(actor, Capability::ReadAudit)?;
-        query.check()?;
-        Ok(self.store.history(tenant_id, query, limit.clamp(1, MAX_HISTORY)).await?)
-    }
-
-    /// Events after a cursor, oldest first, for readers of the log (system or Admin).
-    ///
-    /// # Errors
-    /// `Forbidden`.
-    pub async fn events_after(&self, actor: &Actor, after: i64, limit: u32) -> Result<Vec<EventRecord>, ServiceError> {
-        let tenant_id = tenant_of(actor)?;
-        require(actor, Capability::ReadAudit)?;
-        Ok(self.store.events_after(tenant_id, after, limit.clamp(1, MAX_HISTORY)).await?)
-    }
 }
 
-impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+/// The feed filtered by visibility: owners' managers and activities are looked up.
+impl<S: EventLog + ActivityStore + UserStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Events after a cursor that the actor may see, oldest first, for the real-time
     /// stream: changes of contacts and opportunities in their scopes (decided from the
     /// owner each event carries), of activities they may see, and of everything every role
@@ -161,18 +178,5 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             }
         }
         Ok((out, cursor))
-    }
-
-    /// The newest event number of the actor's tenant (where a new stream starts).
-    ///
-    /// # Errors
-    /// `Forbidden` for the operator.
-    pub async fn latest_event(&self, actor: &Actor) -> Result<i64, ServiceError> {
-        let tenant_id = tenant_of(actor)?;
-        let q = HistoryQuery::Period {
-            from: chrono::DateTime::<chrono::Utc>::MIN_UTC,
-            to: chrono::DateTime::<chrono::Utc>::MAX_UTC,
-        };
-        Ok(self.store.history(tenant_id, &q, 1).await?.first().map_or(0, |e| e.seq))
     }
 }

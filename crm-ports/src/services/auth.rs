@@ -4,10 +4,10 @@
 use crm_domain::event::EventKind;
 
 use crate::app::{App, tenant_of};
-use crate::auth::{Credentials, Principal, TokenKind, TokenRecord};
+use crate::auth::{AuthStore, Credentials, Principal, TokenKind, TokenRecord};
 use crate::env::{Clock, IdGenerator};
 use crate::error::{ServiceError, StoreError, TenantChoice};
-use crate::store::Store;
+use crate::store::{TenantStore, UserStore};
 use chrono::{DateTime, Duration, Utc};
 use crm_domain::email::EmailAddress;
 use crm_domain::event::EntityType;
@@ -56,56 +56,7 @@ pub struct Session {
     pub actor: Actor,
 }
 
-/// How long a verified token is trusted without asking the store again. Logout, password
-/// changes, revocations and role changes made through this process apply at once; made
-/// through another process, within this delay.
-pub const AUTH_CACHE_SECONDS: i64 = 5;
-
-/// Recently verified tokens, by secret hash.
-#[derive(Debug, Default)]
-pub struct AuthCache {
-    entries: std::sync::Mutex<CacheMap>,
-}
-
-type CacheMap = std::collections::HashMap<[u8; 32], (Authenticated, DateTime<Utc>)>;
-
-impl AuthCache {
-    fn get(&self, key: &[u8; 32], now: DateTime<Utc>) -> Option<Authenticated> {
-        let map = self.entries.lock().ok()?;
-        map.get(key).filter(|(_, until)| *until > now).map(|(a, _)| a.clone())
-    }
-
-    fn put(&self, key: [u8; 32], auth: Authenticated, until: DateTime<Utc>) {
-        if let Ok(mut map) = self.entries.lock() {
-            if map.len() >= 10_000 {
-                map.clear();
-            }
-            map.insert(key, (auth, until));
-        }
-    }
-
-    /// Forgets every cached token of a principal (after a logout, a password change, a
-    /// revocation or a role change).
-    pub(crate) fn forget(&self, principal: Principal) {
-        if let Ok(mut map) = self.entries.lock() {
-            map.retain(|_, (a, _)| a.principal != principal);
-        }
-    }
-}
-
-/// A request's verified credentials.
-#[derive(Debug, Clone)]
-pub struct Authenticated {
-    /// Who acts.
-    pub actor: Actor,
-    /// The token used.
-    pub token_id: Uuid,
-    /// Its kind.
-    pub kind: TokenKind,
-    /// Whose it is.
-    pub principal: Principal,
-    csrf_hash: Option<[u8; 32]>,
-}
+pub use crate::auth_cache::{AUTH_CACHE_SECONDS, AuthCache, Authenticated};
 
 fn principal_of(actor: &Actor) -> Result<Principal, ServiceError> {
     match actor {
@@ -117,13 +68,24 @@ fn principal_of(actor: &Actor) -> Result<Principal, ServiceError> {
     }
 }
 
-impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+/// Password rules, hashing and the CSRF check: no store at all.
+impl<S, K: Credentials, C, I> App<S, K, C, I> {
     /// Hashes a password that meets the rules.
     pub(crate) async fn hash_new_password(&self, raw: &str, field: &str) -> Result<String, ServiceError> {
         let p = Password::parse(raw).map_err(|e| e.at(field))?;
         Ok(self.creds.hash_password(&p).await?)
     }
 
+    /// Whether `presented` is the CSRF token of this session (constant-time compare).
+    pub fn csrf_matches(&self, auth: &Authenticated, presented: &str) -> bool {
+        let Some(expected) = auth.csrf_hash else { return false };
+        let got = self.creds.secret_hash(presented);
+        expected.iter().zip(got.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    }
+}
+
+/// Logging in: the logins and the tenant names offered when several match.
+impl<S: AuthStore + TenantStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Checks email and password (see [`App::login_with`]), from no particular address.
     ///
     /// # Errors
@@ -225,7 +187,10 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             actor,
         })
     }
+}
 
+/// Sessions, passwords and tokens: the logins only.
+impl<S: AuthStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Counts an attempt on `key`; refuses it past `max` in the window.
     async fn take_attempt(&self, key: &str, max: i64) -> Result<(), ServiceError> {
         let now = self.clock.now();
@@ -286,13 +251,6 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         Ok(auth)
     }
 
-    /// Whether `presented` is the CSRF token of this session (constant-time compare).
-    pub fn csrf_matches(&self, auth: &Authenticated, presented: &str) -> bool {
-        let Some(expected) = auth.csrf_hash else { return false };
-        let got = self.creds.secret_hash(presented);
-        expected.iter().zip(got.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
-    }
-
     /// Ends the session (or revokes the API token) used by the request.
     ///
     /// # Errors
@@ -341,21 +299,6 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             .set_password(tenant_id, user_id, &new_hash, self.clock.now(), &ev)
             .await?;
         self.auth_cache.forget(Principal::User { tenant_id, user_id });
-        Ok(())
-    }
-
-    /// Sets another user's password (Admin), ending their sessions.
-    ///
-    /// # Errors
-    /// `NotFound`, `Forbidden`, `Invalid`.
-    pub async fn set_user_password(&self, actor: &Actor, user: UserId, password: &str) -> Result<(), ServiceError> {
-        let tenant_id = tenant_of(actor)?;
-        self.store.user(tenant_id, user).await?;
-        crate::app::require(actor, crm_domain::visibility::Capability::ManageUsers)?;
-        let hash = self.hash_new_password(password, "password").await?;
-        let ev = self.event(actor, EntityType::User, user.as_uuid(), EventKind::PasswordSet, None, Vec::new());
-        self.store.set_password(tenant_id, user, &hash, self.clock.now(), &ev).await?;
-        self.auth_cache.forget(Principal::User { tenant_id, user_id: user });
         Ok(())
     }
 
@@ -425,5 +368,23 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let id = self.new_id();
         self.store.create_operator(id, &email, &hash, self.clock.now()).await?;
         Ok(id)
+    }
+}
+
+/// Another user's password: the logins and the users.
+impl<S: AuthStore + UserStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// Sets another user's password (Admin), ending their sessions.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `Invalid`.
+    pub async fn set_user_password(&self, actor: &Actor, user: UserId, password: &str) -> Result<(), ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        self.store.user(tenant_id, user).await?;
+        crate::app::require(actor, crm_domain::visibility::Capability::ManageUsers)?;
+        let hash = self.hash_new_password(password, "password").await?;
+        let ev = self.event(actor, EntityType::User, user.as_uuid(), EventKind::PasswordSet, None, Vec::new());
+        self.store.set_password(tenant_id, user, &hash, self.clock.now(), &ev).await?;
+        self.auth_cache.forget(Principal::User { tenant_id, user_id: user });
+        Ok(())
     }
 }

@@ -2,10 +2,10 @@
 //! open tasks, for calendar clients that cannot log in.
 
 use crate::app::{App, tenant_of};
-use crate::auth::{Credentials, Principal, TokenKind, TokenRecord};
+use crate::auth::{AuthStore, Credentials, Principal, TokenKind, TokenRecord};
 use crate::env::{Clock, IdGenerator};
 use crate::error::{ServiceError, StoreError};
-use crate::store::Store;
+use crate::store::CalendarStore;
 use chrono::Duration;
 use crm_domain::activity::Activity;
 use crm_domain::{Actor, TenantId};
@@ -27,7 +27,8 @@ pub struct CalendarFeed {
     pub items: Vec<Activity>,
 }
 
-impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+/// Issuing and revoking feeds: the tokens only.
+impl<S: AuthStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Creates a private feed for the caller; the secret (the URL's last part) is shown once.
     ///
     /// # Errors
@@ -87,7 +88,10 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         self.auth_cache.forget(Principal::User { tenant_id, user_id });
         Ok(())
     }
+}
 
+/// Reading a feed: its token and the calendar.
+impl<S: CalendarStore + AuthStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// The feed a secret opens: the user's meetings (held or attended) and open tasks.
     ///
     /// # Errors

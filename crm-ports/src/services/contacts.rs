@@ -4,11 +4,10 @@
 use crm_domain::event::EventKind;
 
 use crate::app::{App, check_version, known, require, scope, tenant_of};
-use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::{DuplicateCandidate, ServiceError};
 use crate::query::{ContactFilter, Page, PageRequest};
-use crate::store::{Deletable, Store};
+use crate::store::{ContactStore, Deletable, DeletionStore, OrganizationStore, TenantStore, UserStore};
 use crm_domain::contact::{Contact, ContactInput};
 use crm_domain::duplicates::{Identity, match_reasons};
 use crm_domain::event::EntityType;
@@ -27,7 +26,9 @@ fn identity(c: &Contact) -> Identity<'_> {
     }
 }
 
-impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+/// Checks the record use cases share (contacts, opportunities, activities): each asks
+/// only for the port it reads.
+impl<S: UserStore, K, C, I> App<S, K, C, I> {
     /// Checks that `owner` (given as `field`) is a user of the tenant the actor may assign
     /// records to.
     pub(crate) async fn check_assignee(&self, actor: &Actor, tenant: TenantId, owner: UserId, field: &str) -> Result<(), ServiceError> {
@@ -39,7 +40,9 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             Err(ServiceError::Forbidden)
         }
     }
+}
 
+impl<S: OrganizationStore, K, C, I> App<S, K, C, I> {
     /// The organization a record points to must exist in the tenant.
     pub(crate) async fn check_organization(&self, tenant: TenantId, organization: Option<OrganizationId>) -> Result<(), ServiceError> {
         if let Some(o) = organization {
@@ -47,7 +50,137 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         }
         Ok(())
     }
+}
 
+impl<S, K, C, I> App<S, K, C, I> {
+    /// The owner of a new record: the one asked for, else the acting user.
+    pub(crate) fn owner_or_self(actor: &Actor, owner: Option<UserId>) -> Result<UserId, ServiceError> {
+        owner
+            .or_else(|| actor.user_id())
+            .ok_or_else(|| ValidationError::field("owner_id", ViolationKind::Required).into())
+    }
+}
+
+/// Reading contacts, finding and merging duplicates: the contacts only.
+impl<S: ContactStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// A contact the actor may see.
+    ///
+    /// # Errors
+    /// `NotFound` when missing, deleted, of another tenant or out of scope.
+    pub async fn contact(&self, actor: &Actor, id: ContactId) -> Result<Contact, ServiceError> {
+        Ok(self.store.contact(scope(actor, Owned::Contact)?, id).await?)
+    }
+
+    /// A page of the contacts the actor may see.
+    ///
+    /// # Errors
+    /// `Invalid` for a bad cursor or page size.
+    pub async fn list_contacts(&self, actor: &Actor, filter: &ContactFilter, page: &PageRequest) -> Result<Page<Contact>, ServiceError> {
+        let sc = scope(actor, Owned::Contact)?;
+        filter.check()?;
+        Ok(self.store.list_contacts(sc, filter, page).await?)
+    }
+
+    /// Likely duplicates of a contact across the whole tenant.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn find_duplicates(&self, actor: &Actor, probe: &Contact) -> Result<Vec<DuplicateCandidate>, ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        let rows = self
+            .store
+            .duplicate_candidates(tenant_id, read_scope(actor, Owned::Contact), probe)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter(|r| r.contact.id != probe.id)
+            .filter_map(|r| {
+                let reasons = match_reasons(&identity(probe), &identity(&r.contact));
+                if reasons.is_empty() {
+                    return None;
+                }
+                Some(if r.visible {
+                    DuplicateCandidate {
+                        contact_id: Some(r.contact.id),
+                        display_name: Some(format!("{} {}", r.contact.fields.first_name, r.contact.fields.last_name)),
+                        reasons,
+                    }
+                } else {
+                    DuplicateCandidate {
+                        contact_id: None,
+                        display_name: None,
+                        reasons,
+                    }
+                })
+            })
+            .collect())
+    }
+
+    /// Merges `merged` into `kept`: emails, phones and tags are united, empty fields filled,
+    /// opportunities moved; `merged` disappears and its history follows `kept`.
+    ///
+    /// # Errors
+    /// `NotFound` (either not visible), `Forbidden`, `Conflict`, `Invalid` when both ids are
+    /// the same.
+    pub async fn merge_contacts(
+        &self,
+        actor: &Actor,
+        kept: ContactId,
+        kept_version: i64,
+        merged: ContactId,
+        merged_version: i64,
+    ) -> Result<Contact, ServiceError> {
+        if kept == merged {
+            return Err(ValidationError::field("merged_id", ViolationKind::Repeated).into());
+        }
+        let before = self.contact(actor, kept).await?;
+        let other = self.contact(actor, merged).await?;
+        require(actor, Capability::WriteContacts)?;
+        check_version(before.version, kept_version)?;
+        check_version(other.version, merged_version)?;
+        let mut after = before.clone();
+        after.absorb(&other);
+        after.version = kept_version + 1;
+        after.updated_at = self.clock.now();
+        let mut changes = Contact::changes(Some(&before), &after);
+        changes.push(crm_domain::event::FieldChange {
+            field: "merged_from",
+            before: None,
+            after: Some(serde_json::Value::String(merged.to_string())),
+            sensitivity: crm_domain::event::Sensitivity::Clear,
+        });
+        let events = [
+            self.event(
+                actor,
+                EntityType::Contact,
+                merged.as_uuid(),
+                EventKind::MergedInto,
+                Some(other.owner_id.as_uuid()),
+                vec![crm_domain::event::FieldChange {
+                    field: "merged_into",
+                    before: None,
+                    after: Some(serde_json::Value::String(kept.to_string())),
+                    sensitivity: crm_domain::event::Sensitivity::Clear,
+                }],
+            ),
+            self.event(
+                actor,
+                EntityType::Contact,
+                kept.as_uuid(),
+                EventKind::Merged,
+                Some(after.owner_id.as_uuid()),
+                changes,
+            ),
+        ];
+        self.store
+            .merge_contacts(&after, kept_version, merged, merged_version, &events)
+            .await?;
+        Ok(after)
+    }
+}
+
+/// Creating and changing contacts: the owner, organization and tenant settings are checked.
+impl<S: ContactStore + OrganizationStore + TenantStore + UserStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// A new contact, version 1, created now.
     fn new_contact(
         &self,
@@ -68,13 +201,6 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             created_at: now,
             updated_at: now,
         }
-    }
-
-    /// The owner of a new record: the one asked for, else the acting user.
-    pub(crate) fn owner_or_self(actor: &Actor, owner: Option<UserId>) -> Result<UserId, ServiceError> {
-        owner
-            .or_else(|| actor.user_id())
-            .ok_or_else(|| ValidationError::field("owner_id", ViolationKind::Required).into())
     }
 
     /// Creates a contact. Unless `confirm_duplicates`, refuses with the likely duplicates
@@ -171,59 +297,6 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         Ok(contacts)
     }
 
-    /// Likely duplicates of a contact across the whole tenant.
-    ///
-    /// # Errors
-    /// Store failures.
-    pub async fn find_duplicates(&self, actor: &Actor, probe: &Contact) -> Result<Vec<DuplicateCandidate>, ServiceError> {
-        let tenant_id = tenant_of(actor)?;
-        let rows = self
-            .store
-            .duplicate_candidates(tenant_id, read_scope(actor, Owned::Contact), probe)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .filter(|r| r.contact.id != probe.id)
-            .filter_map(|r| {
-                let reasons = match_reasons(&identity(probe), &identity(&r.contact));
-                if reasons.is_empty() {
-                    return None;
-                }
-                Some(if r.visible {
-                    DuplicateCandidate {
-                        contact_id: Some(r.contact.id),
-                        display_name: Some(format!("{} {}", r.contact.fields.first_name, r.contact.fields.last_name)),
-                        reasons,
-                    }
-                } else {
-                    DuplicateCandidate {
-                        contact_id: None,
-                        display_name: None,
-                        reasons,
-                    }
-                })
-            })
-            .collect())
-    }
-
-    /// A contact the actor may see.
-    ///
-    /// # Errors
-    /// `NotFound` when missing, deleted, of another tenant or out of scope.
-    pub async fn contact(&self, actor: &Actor, id: ContactId) -> Result<Contact, ServiceError> {
-        Ok(self.store.contact(scope(actor, Owned::Contact)?, id).await?)
-    }
-
-    /// A page of the contacts the actor may see.
-    ///
-    /// # Errors
-    /// `Invalid` for a bad cursor or page size.
-    pub async fn list_contacts(&self, actor: &Actor, filter: &ContactFilter, page: &PageRequest) -> Result<Page<Contact>, ServiceError> {
-        let sc = scope(actor, Owned::Contact)?;
-        filter.check()?;
-        Ok(self.store.list_contacts(sc, filter, page).await?)
-    }
-
     /// Replaces a contact's kind and editable fields.
     ///
     /// # Errors
@@ -288,7 +361,10 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         self.store.update_contact(&after, expected_version, &ev).await?;
         Ok(after)
     }
+}
 
+/// Deleting and restoring contacts.
+impl<S: ContactStore + DeletionStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Deletes a contact softly; it disappears from every read.
     ///
     /// # Errors
@@ -321,67 +397,5 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let ev = self.event(actor, EntityType::Contact, id.as_uuid(), EventKind::Restored, None, Vec::new());
         self.store.restore(tenant_id, Deletable::Contact, id.as_uuid(), &ev).await?;
         self.contact(actor, id).await
-    }
-
-    /// Merges `merged` into `kept`: emails, phones and tags are united, empty fields filled,
-    /// opportunities moved; `merged` disappears and its history follows `kept`.
-    ///
-    /// # Errors
-    /// `NotFound` (either not visible), `Forbidden`, `Conflict`, `Invalid` when both ids are
-    /// the same.
-    pub async fn merge_contacts(
-        &self,
-        actor: &Actor,
-        kept: ContactId,
-        kept_version: i64,
-        merged: ContactId,
-        merged_version: i64,
-    ) -> Result<Contact, ServiceError> {
-        if kept == merged {
-            return Err(ValidationError::field("merged_id", ViolationKind::Repeated).into());
-        }
-        let before = self.contact(actor, kept).await?;
-        let other = self.contact(actor, merged).await?;
-        require(actor, Capability::WriteContacts)?;
-        check_version(before.version, kept_version)?;
-        check_version(other.version, merged_version)?;
-        let mut after = before.clone();
-        after.absorb(&other);
-        after.version = kept_version + 1;
-        after.updated_at = self.clock.now();
-        let mut changes = Contact::changes(Some(&before), &after);
-        changes.push(crm_domain::event::FieldChange {
-            field: "merged_from",
-            before: None,
-            after: Some(serde_json::Value::String(merged.to_string())),
-            sensitivity: crm_domain::event::Sensitivity::Clear,
-        });
-        let events = [
-            self.event(
-                actor,
-                EntityType::Contact,
-                merged.as_uuid(),
-                EventKind::MergedInto,
-                Some(other.owner_id.as_uuid()),
-                vec![crm_domain::event::FieldChange {
-                    field: "merged_into",
-                    before: None,
-                    after: Some(serde_json::Value::String(kept.to_string())),
-                    sensitivity: crm_domain::event::Sensitivity::Clear,
-                }],
-            ),
-            self.event(
-                actor,
-                EntityType::Contact,
-                kept.as_uuid(),
-                EventKind::Merged,
-                Some(after.owner_id.as_uuid()),
-                changes,
-            ),
-        ];
-        self.store
-            .merge_contacts(&after, kept_version, merged, merged_version, &events)
-            .await?;
-        Ok(after)
     }
 }

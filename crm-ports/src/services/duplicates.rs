@@ -6,10 +6,9 @@
 use crm_domain::event::EventKind;
 
 use crate::app::{App, require, scope, tenant_of};
-use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
-use crate::store::Store;
+use crate::store::{ContactStore, DuplicateStore};
 use crm_domain::Actor;
 use crm_domain::contact::Contact;
 use crm_domain::duplicates::{MatchReason, group_duplicates};
@@ -34,7 +33,8 @@ pub struct DuplicateGroupView {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
-impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+/// Scanning and dismissing: the review queue only.
+impl<S: DuplicateStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Scans every contact of the tenant and replaces the open review queue with what it
     /// finds (groups dismissed before are not proposed again). Returns how many groups are
     /// open. Admins and Managers.
@@ -62,6 +62,35 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         Ok(self.store.replace_duplicate_groups(tenant, &found, self.clock.now(), &ev).await?)
     }
 
+    /// Dismisses a group: they are not duplicates. Admins and Managers.
+    ///
+    /// # Errors
+    /// `Forbidden`, `NotFound` (no open group with this id in the tenant).
+    pub async fn dismiss_duplicates(&self, actor: &Actor, id: Uuid) -> Result<(), ServiceError> {
+        let tenant = tenant_of(actor)?;
+        require(actor, Capability::ReviewDuplicates)?;
+        let ev = self.event(
+            actor,
+            EntityType::Tenant,
+            tenant.as_uuid(),
+            EventKind::DuplicatesDismissed,
+            None,
+            vec![FieldChange {
+                field: "group_id",
+                before: None,
+                after: Some(json!(id)),
+                sensitivity: Sensitivity::Clear,
+            }],
+        );
+        Ok(self
+            .store
+            .dismiss_duplicate_group(tenant, id, actor.user_id(), self.clock.now(), &ev)
+            .await?)
+    }
+}
+
+/// Reviewing: the queue and the contacts the actor may see.
+impl<S: DuplicateStore + ContactStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// The open groups in which the reader sees two contacts or more (only those shown).
     ///
     /// # Errors
@@ -88,31 +117,5 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             }
         }
         Ok(out)
-    }
-
-    /// Dismisses a group: they are not duplicates. Admins and Managers.
-    ///
-    /// # Errors
-    /// `Forbidden`, `NotFound` (no open group with this id in the tenant).
-    pub async fn dismiss_duplicates(&self, actor: &Actor, id: Uuid) -> Result<(), ServiceError> {
-        let tenant = tenant_of(actor)?;
-        require(actor, Capability::ReviewDuplicates)?;
-        let ev = self.event(
-            actor,
-            EntityType::Tenant,
-            tenant.as_uuid(),
-            EventKind::DuplicatesDismissed,
-            None,
-            vec![FieldChange {
-                field: "group_id",
-                before: None,
-                after: Some(json!(id)),
-                sensitivity: Sensitivity::Clear,
-            }],
-        );
-        Ok(self
-            .store
-            .dismiss_duplicate_group(tenant, id, actor.user_id(), self.clock.now(), &ev)
-            .await?)
     }
 }

@@ -7,7 +7,7 @@ use crate::app::{App, require, tenant_of};
 use crate::env::{Clock, IdGenerator};
 use crate::error::{ServiceError, StoreError};
 use crate::files::{Chunks, FileError, FileStorage, Source};
-use crate::store::{FileRecord, Store};
+use crate::store::{FileRecord, FileRecordStore};
 use crm_domain::event::{EntityType, EventKind, FieldChange, Sensitivity};
 use crm_domain::user::Role;
 use crm_domain::visibility::Capability;
@@ -70,7 +70,7 @@ fn owner_filter(actor: &Actor) -> Option<UserId> {
     }
 }
 
-impl<S: Store, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+impl<S: FileRecordStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Stores an uploaded file: its bytes streamed to `files` (at most `max` bytes), then
     /// its record with an event. A failure leaves neither.
     ///

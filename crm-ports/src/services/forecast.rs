@@ -1,16 +1,15 @@
 //! Forecast of the open opportunities the actor may see.
 
 use crate::app::{App, require, scope};
-use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::query::OpportunityFilter;
-use crate::store::Store;
+use crate::store::OpportunityStore;
 use crm_domain::Actor;
 use crm_domain::forecast::{Bucket, GroupBy, Period, aggregate};
 use crm_domain::visibility::{Capability, Owned};
 
-impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+impl<S: OpportunityStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Weighted value of open opportunities by period of expected close, group and
     /// currency, summed exactly and rounded half-even once per bucket.
     ///

@@ -3,10 +3,9 @@
 //! ids at once with the actor's visibility — a record the actor may not see gets no name.
 
 use crate::app::{App, tenant_of};
-use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
-use crate::store::Store;
+use crate::store::{ContactStore, OpportunityStore, OrganizationStore, PipelineStore, UserStore};
 use crm_domain::event::EntityType;
 use crm_domain::{Actor, ContactId, OpportunityId, OrganizationId};
 use std::collections::{HashMap, HashSet};
@@ -59,7 +58,7 @@ fn visible<T>(r: Result<T, ServiceError>) -> Result<Option<T>, ServiceError> {
     }
 }
 
-impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+impl<S: ContactStore + OpportunityStore + OrganizationStore + PipelineStore + UserStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// The names of the requested ids that the actor may see.
     ///
     /// # Errors

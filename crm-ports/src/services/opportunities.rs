@@ -4,11 +4,10 @@
 use crm_domain::event::EventKind;
 
 use crate::app::{App, check_version, known, require, scope, tenant_of};
-use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::query::{OpportunityFilter, Page, PageRequest};
-use crate::store::{Deletable, Store};
+use crate::store::{ContactStore, Deletable, DeletionStore, OpportunityStore, OrganizationStore, PipelineStore, TenantStore, UserStore};
 use chrono::{DateTime, Utc};
 use crm_domain::event::EntityType;
 use crm_domain::opportunity::{Opportunity, OpportunityFields, OpportunityInput, RuleError};
@@ -16,7 +15,42 @@ use crm_domain::pipeline::Pipeline;
 use crm_domain::visibility::{Capability, Owned, RecordScope};
 use crm_domain::{Actor, OpportunityId, PipelineId, StageId, UserId};
 
-impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+/// Reading opportunities: the opportunities only.
+impl<S: OpportunityStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// An opportunity the actor may see.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn opportunity(&self, actor: &Actor, id: OpportunityId) -> Result<Opportunity, ServiceError> {
+        Ok(self.store.opportunity(scope(actor, Owned::Opportunity)?, id).await?)
+    }
+
+    /// A page of the opportunities the actor may see.
+    ///
+    /// # Errors
+    /// `Forbidden` for a role with no access to opportunities at all (Marketing): the
+    /// list is refused rather than always empty (one opportunity asked for by id stays
+    /// `NotFound`, like any record not visible); `Invalid` for a bad cursor.
+    pub async fn list_opportunities(
+        &self,
+        actor: &Actor,
+        filter: &OpportunityFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Opportunity>, ServiceError> {
+        let sc = scope(actor, Owned::Opportunity)?;
+        if sc.records == RecordScope::Nothing {
+            return Err(ServiceError::Forbidden);
+        }
+        filter.check()?;
+        Ok(self.store.list_opportunities(sc, filter, page).await?)
+    }
+}
+
+/// Creating and editing opportunities: the owner, contacts, organization, pipeline and
+/// tenant settings are checked.
+impl<S: OpportunityStore + ContactStore + OrganizationStore + PipelineStore + TenantStore + UserStore, K, C: Clock, I: IdGenerator>
+    App<S, K, C, I>
+{
     /// Every linked contact must be visible to the actor.
     async fn check_links(&self, actor: &Actor, fields: &OpportunityFields) -> Result<(), ServiceError> {
         let sc = scope(actor, Owned::Contact)?;
@@ -24,10 +58,6 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             known(self.store.contact(sc, *c).await, format!("contact_ids.{i}"))?;
         }
         self.check_organization(sc.tenant_id, fields.organization_id).await
-    }
-
-    async fn pipeline_for_input(&self, actor: &Actor, id: PipelineId) -> Result<Pipeline, ServiceError> {
-        known(self.store.pipeline(tenant_of(actor)?, id).await, "pipeline_id")
     }
 
     /// Creates an opportunity at `stage` (the pipeline's first when `None`), in the
@@ -73,32 +103,72 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         Ok(opp)
     }
 
-    /// An opportunity the actor may see.
+    /// Replaces the editable fields (currency fixed at creation) and the probability
+    /// override (`None` in the input: back to the stage's).
     ///
     /// # Errors
-    /// `NotFound`.
-    pub async fn opportunity(&self, actor: &Actor, id: OpportunityId) -> Result<Opportunity, ServiceError> {
-        Ok(self.store.opportunity(scope(actor, Owned::Opportunity)?, id).await?)
-    }
-
-    /// A page of the opportunities the actor may see.
-    ///
-    /// # Errors
-    /// `Forbidden` for a role with no access to opportunities at all (Marketing): the
-    /// list is refused rather than always empty (one opportunity asked for by id stays
-    /// `NotFound`, like any record not visible); `Invalid` for a bad cursor.
-    pub async fn list_opportunities(
+    /// `NotFound`, `Forbidden`, `Conflict`, `Invalid`, `Rule(Closed)`.
+    pub async fn update_opportunity(
         &self,
         actor: &Actor,
-        filter: &OpportunityFilter,
-        page: &PageRequest,
-    ) -> Result<Page<Opportunity>, ServiceError> {
-        let sc = scope(actor, Owned::Opportunity)?;
-        if sc.records == RecordScope::Nothing {
-            return Err(ServiceError::Forbidden);
+        id: OpportunityId,
+        expected_version: i64,
+        input: &OpportunityInput,
+    ) -> Result<Opportunity, ServiceError> {
+        let current = self.opportunity(actor, id).await?;
+        let (fields, probability) = input.parse(current.fields.value.currency())?;
+        if current.is_closed() {
+            return Err(ServiceError::Rule(RuleError::Closed));
         }
-        filter.check()?;
-        Ok(self.store.list_opportunities(sc, filter, page).await?)
+        self.check_links(actor, &fields).await?;
+        self.change_opportunity(
+            actor,
+            id,
+            expected_version,
+            Capability::WriteOpportunities,
+            EventKind::Updated,
+            |o, p, now| o.update(p, fields, probability, now),
+        )
+        .await
+    }
+
+    /// Gives an opportunity to another owner (refused when closed).
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `Conflict`, `Rule(Closed)`.
+    pub async fn assign_opportunity(
+        &self,
+        actor: &Actor,
+        id: OpportunityId,
+        expected_version: i64,
+        owner: UserId,
+    ) -> Result<Opportunity, ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        let current = self.opportunity(actor, id).await?;
+        require(actor, Capability::WriteOpportunities)?;
+        if current.is_closed() {
+            return Err(ServiceError::Rule(RuleError::Closed));
+        }
+        self.check_assignee(actor, tenant_id, owner, "owner_id").await?;
+        self.change_opportunity(
+            actor,
+            id,
+            expected_version,
+            Capability::WriteOpportunities,
+            EventKind::OwnerChanged,
+            |o, _, _| {
+                o.owner_id = owner;
+                Ok(())
+            },
+        )
+        .await
+    }
+}
+
+/// Moving opportunities through their pipeline: the opportunities and the pipelines.
+impl<S: OpportunityStore + PipelineStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    async fn pipeline_for_input(&self, actor: &Actor, id: PipelineId) -> Result<Pipeline, ServiceError> {
+        known(self.store.pipeline(tenant_of(actor)?, id).await, "pipeline_id")
     }
 
     /// Loads, checks rights and version, lets `change` decide, writes with one event.
@@ -130,35 +200,6 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         );
         self.store.update_opportunity(&after, expected_version, &ev).await?;
         Ok(after)
-    }
-
-    /// Replaces the editable fields (currency fixed at creation) and the probability
-    /// override (`None` in the input: back to the stage's).
-    ///
-    /// # Errors
-    /// `NotFound`, `Forbidden`, `Conflict`, `Invalid`, `Rule(Closed)`.
-    pub async fn update_opportunity(
-        &self,
-        actor: &Actor,
-        id: OpportunityId,
-        expected_version: i64,
-        input: &OpportunityInput,
-    ) -> Result<Opportunity, ServiceError> {
-        let current = self.opportunity(actor, id).await?;
-        let (fields, probability) = input.parse(current.fields.value.currency())?;
-        if current.is_closed() {
-            return Err(ServiceError::Rule(RuleError::Closed));
-        }
-        self.check_links(actor, &fields).await?;
-        self.change_opportunity(
-            actor,
-            id,
-            expected_version,
-            Capability::WriteOpportunities,
-            EventKind::Updated,
-            |o, p, now| o.update(p, fields, probability, now),
-        )
-        .await
     }
 
     /// Moves to a stage: one forward at a time, back freely.
@@ -254,39 +295,10 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         )
         .await
     }
+}
 
-    /// Gives an opportunity to another owner (refused when closed).
-    ///
-    /// # Errors
-    /// `NotFound`, `Forbidden`, `Conflict`, `Rule(Closed)`.
-    pub async fn assign_opportunity(
-        &self,
-        actor: &Actor,
-        id: OpportunityId,
-        expected_version: i64,
-        owner: UserId,
-    ) -> Result<Opportunity, ServiceError> {
-        let tenant_id = tenant_of(actor)?;
-        let current = self.opportunity(actor, id).await?;
-        require(actor, Capability::WriteOpportunities)?;
-        if current.is_closed() {
-            return Err(ServiceError::Rule(RuleError::Closed));
-        }
-        self.check_assignee(actor, tenant_id, owner, "owner_id").await?;
-        self.change_opportunity(
-            actor,
-            id,
-            expected_version,
-            Capability::WriteOpportunities,
-            EventKind::OwnerChanged,
-            |o, _, _| {
-                o.owner_id = owner;
-                Ok(())
-            },
-        )
-        .await
-    }
-
+/// Deleting and restoring opportunities.
+impl<S: OpportunityStore + DeletionStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Deletes an opportunity softly (refused when closed: closed deals are kept as they
     /// are; an Admin reopens first).
     ///

@@ -3,17 +3,33 @@
 use crm_domain::event::EventKind;
 
 use crate::app::{App, check_version, require, tenant_of};
-use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::query::{Page, PageRequest};
-use crate::store::{Deletable, Store};
+use crate::store::{Deletable, DeletionStore, OrganizationStore};
 use crm_domain::event::EntityType;
 use crm_domain::organization::{Organization, OrganizationFields, OrganizationInput};
 use crm_domain::visibility::Capability;
 use crm_domain::{Actor, OrganizationId};
 
-impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+/// Reading and changing organizations: the organizations only.
+impl<S: OrganizationStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// An organization of the actor's tenant.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn organization(&self, actor: &Actor, id: OrganizationId) -> Result<Organization, ServiceError> {
+        Ok(self.store.organization(tenant_of(actor)?, id).await?)
+    }
+
+    /// A page of organizations.
+    ///
+    /// # Errors
+    /// `Invalid` for a bad cursor.
+    pub async fn list_organizations(&self, actor: &Actor, page: &PageRequest) -> Result<Page<Organization>, ServiceError> {
+        Ok(self.store.list_organizations(tenant_of(actor)?, page).await?)
+    }
+
     /// Creates an organization.
     ///
     /// # Errors
@@ -47,22 +63,6 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         Ok(org)
     }
 
-    /// An organization of the actor's tenant.
-    ///
-    /// # Errors
-    /// `NotFound`.
-    pub async fn organization(&self, actor: &Actor, id: OrganizationId) -> Result<Organization, ServiceError> {
-        Ok(self.store.organization(tenant_of(actor)?, id).await?)
-    }
-
-    /// A page of organizations.
-    ///
-    /// # Errors
-    /// `Invalid` for a bad cursor.
-    pub async fn list_organizations(&self, actor: &Actor, page: &PageRequest) -> Result<Page<Organization>, ServiceError> {
-        Ok(self.store.list_organizations(tenant_of(actor)?, page).await?)
-    }
-
     /// Replaces an organization's fields.
     ///
     /// # Errors
@@ -93,7 +93,10 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         self.store.update_organization(&after, expected_version, &ev).await?;
         Ok(after)
     }
+}
 
+/// Deleting and restoring organizations.
+impl<S: OrganizationStore + DeletionStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Deletes an organization softly.
     ///
     /// # Errors

@@ -3,10 +3,9 @@
 use crm_domain::event::EventKind;
 
 use crate::app::{App, check_version, require, tenant_of};
-use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
-use crate::store::{Deletable, Store};
+use crate::store::{Deletable, DeletionStore, PipelineStore};
 use crm_domain::error::Validator;
 use crm_domain::event::EntityType;
 use crm_domain::pipeline::{Pipeline, StageInput, parse_stages};
@@ -14,7 +13,8 @@ use crm_domain::text::Name;
 use crm_domain::visibility::Capability;
 use crm_domain::{Actor, PipelineId, StageId};
 
-impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+/// Reading and changing pipelines: the pipelines only.
+impl<S: PipelineStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Creates a pipeline (Admin).
     ///
     /// # Errors
@@ -111,7 +111,10 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         self.store.update_pipeline(&after, expected_version, &ev).await?;
         Ok(after)
     }
+}
 
+/// Deleting a pipeline.
+impl<S: PipelineStore + DeletionStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Deletes a pipeline that holds no opportunity (Admin).
     ///
     /// # Errors

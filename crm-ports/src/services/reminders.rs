@@ -7,10 +7,9 @@
 use crm_domain::event::EventKind;
 
 use crate::app::{App, check_version, require, tenant_of};
-use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::{ServiceError, StoreError};
-use crate::store::{Notification, Store};
+use crate::store::{ActivityStore, JobStore, Notification, ReminderStore, TenantStore};
 use chrono::Duration;
 use crm_domain::activity::{Activity, ActivityFields, ActivityKind, Link, Priority};
 use crm_domain::event::{Diff, EntityType, Sensitivity};
@@ -41,7 +40,8 @@ fn rule_changes(before: Option<&ReminderRule>, after: &ReminderRule) -> Vec<crm_
     d.into_changes()
 }
 
-impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+/// Rules and notifications: the reminder port only.
+impl<S: ReminderStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// The tenant's reminder rules (Admin).
     ///
     /// # Errors
@@ -139,6 +139,29 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         Ok(self.store.delete_rule(tenant_id, id, expected_version, &ev).await?)
     }
 
+    /// The caller's notifications, newest first.
+    ///
+    /// # Errors
+    /// `Forbidden` for the operator.
+    pub async fn notifications(&self, actor: &Actor, unread_only: bool, limit: u32) -> Result<Vec<Notification>, ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        let user = actor.user_id().ok_or(ServiceError::Forbidden)?;
+        Ok(self.store.notifications(tenant_id, user, unread_only, limit.clamp(1, 500)).await?)
+    }
+
+    /// Marks one of the caller's notifications read (`None`: all of them).
+    ///
+    /// # Errors
+    /// `NotFound` when it is not theirs.
+    pub async fn mark_notifications_read(&self, actor: &Actor, id: Option<Uuid>) -> Result<u64, ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        let user = actor.user_id().ok_or(ServiceError::Forbidden)?;
+        Ok(self.store.mark_read(tenant_id, user, id, self.clock.now()).await?)
+    }
+}
+
+/// The scan: the rules, what they watch, the tenant (its time zone) and the tasks made.
+impl<S: ReminderStore + ActivityStore + TenantStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     async fn reminder_task(
         &self,
         tenant: TenantId,
@@ -308,26 +331,6 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         require(actor, Capability::ManageTenant)?;
         self.run_reminders(tenant_id).await
     }
-
-    /// The caller's notifications, newest first.
-    ///
-    /// # Errors
-    /// `Forbidden` for the operator.
-    pub async fn notifications(&self, actor: &Actor, unread_only: bool, limit: u32) -> Result<Vec<Notification>, ServiceError> {
-        let tenant_id = tenant_of(actor)?;
-        let user = actor.user_id().ok_or(ServiceError::Forbidden)?;
-        Ok(self.store.notifications(tenant_id, user, unread_only, limit.clamp(1, 500)).await?)
-    }
-
-    /// Marks one of the caller's notifications read (`None`: all of them).
-    ///
-    /// # Errors
-    /// `NotFound` when it is not theirs.
-    pub async fn mark_notifications_read(&self, actor: &Actor, id: Option<Uuid>) -> Result<u64, ServiceError> {
-        let tenant_id = tenant_of(actor)?;
-        let user = actor.user_id().ok_or(ServiceError::Forbidden)?;
-        Ok(self.store.mark_read(tenant_id, user, id, self.clock.now()).await?)
-    }
 }
 
 /// The job kind of the reminder scan: one recurring timer per tenant.
@@ -360,7 +363,7 @@ impl<S, K, C: Clone, I: Clone> ReminderScan<S, K, C, I> {
     }
 }
 
-impl<S: Store, K: Credentials, C: Clock + Clone, I: IdGenerator + Clone> ReminderScan<S, K, C, I> {
+impl<S: JobStore + TenantStore, K, C: Clock + Clone, I: IdGenerator + Clone> ReminderScan<S, K, C, I> {
     /// Queues the scan of every tenant that has none queued or running (at start, and
     /// for the tenants created since), due one interval from now, as a scheduler started
     /// now would; how many were queued.
@@ -384,8 +387,12 @@ impl<S: Store, K: Credentials, C: Clock + Clone, I: IdGenerator + Clone> Reminde
     }
 }
 
-impl<S: Store, K: Credentials + 'static, C: Clock + Clone + Send + Sync + 'static, I: IdGenerator + Clone + Send + Sync + 'static>
-    crate::runtime::jobs::JobHandler for ReminderScan<S, K, C, I>
+impl<
+    S: ActivityStore + ReminderStore + TenantStore + 'static,
+    K: Send + Sync + 'static,
+    C: Clock + Clone + Send + Sync + 'static,
+    I: IdGenerator + Clone + Send + Sync + 'static,
+> crate::runtime::jobs::JobHandler for ReminderScan<S, K, C, I>
 {
     fn kind(&self) -> &'static str {
         REMINDER_SCAN

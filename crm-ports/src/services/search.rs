@@ -4,12 +4,11 @@
 //! index) or rebuilds a tenant's part from the store.
 
 use crate::app::{App, tenant_of};
-use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::query::Scope;
 use crate::search::{Highlight, IndexQuery, IndexResults, IndexTerm, OwnerFilter, SearchEntity, SearchError, SearchFilters, SearchIndex};
-use crate::store::Store;
+use crate::store::{ContactStore, SearchHasher, UserStore};
 use crm_domain::error::Validator;
 use crm_domain::search::{email_tokens, parse_query, phone_tokens};
 use crm_domain::visibility::{Owned, RecordScope, read_scope};
@@ -65,7 +64,9 @@ impl From<SearchError> for ServiceError {
     }
 }
 
-impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+/// Searching: the query (search hashes, the owners a scope admits) and the snippets of
+/// contacts found by an email or phone.
+impl<S: SearchHasher + ContactStore + UserStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Searches contacts, organizations and opportunities the actor may see.
     ///
     /// # Errors
@@ -78,6 +79,49 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         Ok(results)
     }
 
+    /// For contacts found through an email or phone token, the snippet comes from the
+    /// decrypted record: the addresses and numbers whose tokens the query hit.
+    async fn secret_snippets(&self, query: &IndexQuery, every_hit: bool, results: &mut IndexResults) -> Result<(), ServiceError> {
+        let wanted: HashSet<[u8; 32]> = query.terms.iter().flat_map(|t| t.hashes.iter().copied()).collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let scope = Scope {
+            tenant_id: query.tenant_id,
+            records: RecordScope::Tenant,
+        };
+        for (entity, hits) in &mut results.groups {
+            if *entity != SearchEntity::Contact {
+                continue;
+            }
+            for hit in hits.iter_mut().filter(|h| every_hit || h.matched_secret) {
+                let Ok(c) = self.store.contact(scope, ContactId::from_uuid(hit.id)).await else {
+                    continue;
+                };
+                for e in &c.fields.emails {
+                    if email_tokens(e)
+                        .iter()
+                        .any(|t| wanted.contains(&self.store.search_hash(c.tenant_id, "email", t)))
+                    {
+                        hit.highlights.push(whole("email", e.as_str()));
+                    }
+                }
+                for p in &c.fields.phones {
+                    if phone_tokens(p)
+                        .iter()
+                        .any(|t| wanted.contains(&self.store.search_hash(c.tenant_id, "phone", t)))
+                    {
+                        hit.highlights.push(whole("phone", p.as_str()));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The index query of a search: search hashes and the owners a scope admits.
+impl<S: SearchHasher + UserStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// The index query of a search, with a limit of at most `max_limit` per kind; and
     /// whether a term looks like an address or a number.
     pub(crate) async fn index_query(&self, actor: &Actor, req: SearchRequest, max_limit: u32) -> Result<(IndexQuery, bool), ServiceError> {
@@ -159,46 +203,6 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
                 OwnerFilter::Owners(owners)
             }
         })
-    }
-
-    /// For contacts found through an email or phone token, the snippet comes from the
-    /// decrypted record: the addresses and numbers whose tokens the query hit.
-    async fn secret_snippets(&self, query: &IndexQuery, every_hit: bool, results: &mut IndexResults) -> Result<(), ServiceError> {
-        let wanted: HashSet<[u8; 32]> = query.terms.iter().flat_map(|t| t.hashes.iter().copied()).collect();
-        if wanted.is_empty() {
-            return Ok(());
-        }
-        let scope = Scope {
-            tenant_id: query.tenant_id,
-            records: RecordScope::Tenant,
-        };
-        for (entity, hits) in &mut results.groups {
-            if *entity != SearchEntity::Contact {
-                continue;
-            }
-            for hit in hits.iter_mut().filter(|h| every_hit || h.matched_secret) {
-                let Ok(c) = self.store.contact(scope, ContactId::from_uuid(hit.id)).await else {
-                    continue;
-                };
-                for e in &c.fields.emails {
-                    if email_tokens(e)
-                        .iter()
-                        .any(|t| wanted.contains(&self.store.search_hash(c.tenant_id, "email", t)))
-                    {
-                        hit.highlights.push(whole("email", e.as_str()));
-                    }
-                }
-                for p in &c.fields.phones {
-                    if phone_tokens(p)
-                        .iter()
-                        .any(|t| wanted.contains(&self.store.search_hash(c.tenant_id, "phone", t)))
-                    {
-                        hit.highlights.push(whole("phone", p.as_str()));
-                    }
-                }
-            }
-        }
-        Ok(())
     }
 }
 

@@ -6,13 +6,12 @@
 use crm_domain::event::EventKind;
 
 use crate::app::{App, check_version, known, require, scope, tenant_of};
-use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::query::{ContactFilter, SegmentMembership};
 use crate::search::{SearchEntity, SearchIndex};
 use crate::services::search::SearchRequest;
-use crate::store::{Deletable, Store};
+use crate::store::{ContactStore, Deletable, DeletionStore, SearchHasher, SegmentStore, UserStore};
 use crm_domain::event::{EntityType, FieldChange, Sensitivity};
 use crm_domain::segment::{Definition, Rule, Segment};
 use crm_domain::text::Name;
@@ -63,52 +62,8 @@ fn definition_json(d: &Definition) -> Value {
     }
 }
 
-impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
-    /// Users named in a rule must be users of the tenant.
-    async fn check_rule_users(&self, actor: &Actor, rule: Option<&Rule>) -> Result<(), ServiceError> {
-        let tenant = tenant_of(actor)?;
-        for id in rule.map(Rule::owner_ids).unwrap_or_default() {
-            known(self.store.user(tenant, UserId::from_uuid(id)).await, "rule")?;
-        }
-        Ok(())
-    }
-
-    /// Creates a segment: static without a rule, dynamic with one.
-    ///
-    /// # Errors
-    /// `Forbidden`, `Invalid` (name taken: `name: repeated`).
-    pub async fn create_segment(&self, actor: &Actor, input: &SegmentInput) -> Result<Segment, ServiceError> {
-        let tenant_id = tenant_of(actor)?;
-        require(actor, Capability::ManageSegments)?;
-        let (name, rule) = parse_input(input)?;
-        self.check_rule_users(actor, rule.as_ref()).await?;
-        let now = self.clock.now();
-        let s = Segment {
-            id: SegmentId::from_uuid(self.new_id()),
-            tenant_id,
-            name,
-            definition: rule.map_or(Definition::Static, Definition::Dynamic),
-            created_by: actor.user_id(),
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
-        let ev = self.event(
-            actor,
-            EntityType::Segment,
-            s.id.as_uuid(),
-            EventKind::Created,
-            None,
-            vec![
-                change("name", None, Some(json!(s.name.as_str()))),
-                change("kind", None, Some(json!(s.definition.code()))),
-                change("rule", None, Some(definition_json(&s.definition))),
-            ],
-        );
-        self.store.create_segment(&s, &ev).await.map_err(name_taken)?;
-        Ok(s)
-    }
-
+/// Reading segments and counting their members: the segments only.
+impl<S: SegmentStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// A segment (every role reads segments).
     ///
     /// # Errors
@@ -123,67 +78,6 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// `Forbidden` for the operator.
     pub async fn list_segments(&self, actor: &Actor) -> Result<Vec<Segment>, ServiceError> {
         Ok(self.store.list_segments(tenant_of(actor)?).await?)
-    }
-
-    /// Renames a segment and, for a dynamic one, replaces its rule. A static segment stays
-    /// static and a dynamic one dynamic (`rule: not_allowed` / `rule: required`).
-    ///
-    /// # Errors
-    /// `NotFound`, `Forbidden`, `Conflict`, `Invalid`.
-    pub async fn update_segment(
-        &self,
-        actor: &Actor,
-        id: SegmentId,
-        expected_version: i64,
-        input: &SegmentInput,
-    ) -> Result<Segment, ServiceError> {
-        let before = self.segment(actor, id).await?;
-        require(actor, Capability::ManageSegments)?;
-        let (name, rule) = parse_input(input)?;
-        check_version(before.version, expected_version)?;
-        let definition = match (&before.definition, rule) {
-            (Definition::Static, None) => Definition::Static,
-            (Definition::Dynamic(_), Some(r)) => Definition::Dynamic(r),
-            (Definition::Static, Some(_)) => return Err(ValidationError::field("rule", ViolationKind::NotAllowed).into()),
-            (Definition::Dynamic(_), None) => return Err(ValidationError::field("rule", ViolationKind::Required).into()),
-        };
-        if let Definition::Dynamic(r) = &definition {
-            self.check_rule_users(actor, Some(r)).await?;
-        }
-        let mut after = before.clone();
-        after.name = name;
-        after.definition = definition;
-        after.version = expected_version + 1;
-        after.updated_at = self.clock.now();
-        let mut changes = Vec::new();
-        if after.name != before.name {
-            changes.push(change("name", Some(json!(before.name.as_str())), Some(json!(after.name.as_str()))));
-        }
-        if after.definition != before.definition {
-            changes.push(change(
-                "rule",
-                Some(definition_json(&before.definition)),
-                Some(definition_json(&after.definition)),
-            ));
-        }
-        let ev = self.event(actor, EntityType::Segment, id.as_uuid(), EventKind::Updated, None, changes);
-        self.store.update_segment(&after, expected_version, &ev).await.map_err(name_taken)?;
-        Ok(after)
-    }
-
-    /// Deletes a segment softly (its contacts stay).
-    ///
-    /// # Errors
-    /// `NotFound`, `Forbidden`, `Conflict`.
-    pub async fn delete_segment(&self, actor: &Actor, id: SegmentId, expected_version: i64) -> Result<(), ServiceError> {
-        let s = self.segment(actor, id).await?;
-        require(actor, Capability::ManageSegments)?;
-        check_version(s.version, expected_version)?;
-        let ev = self.event(actor, EntityType::Segment, id.as_uuid(), EventKind::Deleted, None, Vec::new());
-        Ok(self
-            .store
-            .soft_delete(s.tenant_id, Deletable::Segment, id.as_uuid(), expected_version, &ev)
-            .await?)
     }
 
     /// The list filter for "member of this segment", its rule evaluated now.
@@ -263,7 +157,119 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         }
         Ok(added)
     }
+}
 
+/// Defining segments: the users a rule names are checked.
+impl<S: SegmentStore + DeletionStore + UserStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// Users named in a rule must be users of the tenant.
+    async fn check_rule_users(&self, actor: &Actor, rule: Option<&Rule>) -> Result<(), ServiceError> {
+        let tenant = tenant_of(actor)?;
+        for id in rule.map(Rule::owner_ids).unwrap_or_default() {
+            known(self.store.user(tenant, UserId::from_uuid(id)).await, "rule")?;
+        }
+        Ok(())
+    }
+
+    /// Creates a segment: static without a rule, dynamic with one.
+    ///
+    /// # Errors
+    /// `Forbidden`, `Invalid` (name taken: `name: repeated`).
+    pub async fn create_segment(&self, actor: &Actor, input: &SegmentInput) -> Result<Segment, ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        require(actor, Capability::ManageSegments)?;
+        let (name, rule) = parse_input(input)?;
+        self.check_rule_users(actor, rule.as_ref()).await?;
+        let now = self.clock.now();
+        let s = Segment {
+            id: SegmentId::from_uuid(self.new_id()),
+            tenant_id,
+            name,
+            definition: rule.map_or(Definition::Static, Definition::Dynamic),
+            created_by: actor.user_id(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        let ev = self.event(
+            actor,
+            EntityType::Segment,
+            s.id.as_uuid(),
+            EventKind::Created,
+            None,
+            vec![
+                change("name", None, Some(json!(s.name.as_str()))),
+                change("kind", None, Some(json!(s.definition.code()))),
+                change("rule", None, Some(definition_json(&s.definition))),
+            ],
+        );
+        self.store.create_segment(&s, &ev).await.map_err(name_taken)?;
+        Ok(s)
+    }
+
+    /// Renames a segment and, for a dynamic one, replaces its rule. A static segment stays
+    /// static and a dynamic one dynamic (`rule: not_allowed` / `rule: required`).
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `Conflict`, `Invalid`.
+    pub async fn update_segment(
+        &self,
+        actor: &Actor,
+        id: SegmentId,
+        expected_version: i64,
+        input: &SegmentInput,
+    ) -> Result<Segment, ServiceError> {
+        let before = self.segment(actor, id).await?;
+        require(actor, Capability::ManageSegments)?;
+        let (name, rule) = parse_input(input)?;
+        check_version(before.version, expected_version)?;
+        let definition = match (&before.definition, rule) {
+            (Definition::Static, None) => Definition::Static,
+            (Definition::Dynamic(_), Some(r)) => Definition::Dynamic(r),
+            (Definition::Static, Some(_)) => return Err(ValidationError::field("rule", ViolationKind::NotAllowed).into()),
+            (Definition::Dynamic(_), None) => return Err(ValidationError::field("rule", ViolationKind::Required).into()),
+        };
+        if let Definition::Dynamic(r) = &definition {
+            self.check_rule_users(actor, Some(r)).await?;
+        }
+        let mut after = before.clone();
+        after.name = name;
+        after.definition = definition;
+        after.version = expected_version + 1;
+        after.updated_at = self.clock.now();
+        let mut changes = Vec::new();
+        if after.name != before.name {
+            changes.push(change("name", Some(json!(before.name.as_str())), Some(json!(after.name.as_str()))));
+        }
+        if after.definition != before.definition {
+            changes.push(change(
+                "rule",
+                Some(definition_json(&before.definition)),
+                Some(definition_json(&after.definition)),
+            ));
+        }
+        let ev = self.event(actor, EntityType::Segment, id.as_uuid(), EventKind::Updated, None, changes);
+        self.store.update_segment(&after, expected_version, &ev).await.map_err(name_taken)?;
+        Ok(after)
+    }
+
+    /// Deletes a segment softly (its contacts stay).
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `Conflict`.
+    pub async fn delete_segment(&self, actor: &Actor, id: SegmentId, expected_version: i64) -> Result<(), ServiceError> {
+        let s = self.segment(actor, id).await?;
+        require(actor, Capability::ManageSegments)?;
+        check_version(s.version, expected_version)?;
+        let ev = self.event(actor, EntityType::Segment, id.as_uuid(), EventKind::Deleted, None, Vec::new());
+        Ok(self
+            .store
+            .soft_delete(s.tenant_id, Deletable::Segment, id.as_uuid(), expected_version, &ev)
+            .await?)
+    }
+}
+
+/// Adding and removing members: the contacts must be visible.
+impl<S: SegmentStore + ContactStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Adds contacts (visible to the actor) to a static segment; those already in it are
     /// skipped. Returns how many were added.
     ///
@@ -323,7 +329,10 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         ids.truncate(MAX_BULK_MEMBERS);
         self.add(actor, &s, &ids).await
     }
+}
 
+/// Adding the contacts a search finds: the search hashes and the users (teams' members).
+impl<S: SegmentStore + SearchHasher + UserStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Adds to a static segment the contacts a search finds (the best
     /// `limit`, at most 1,000). Returns how many were added.
     ///

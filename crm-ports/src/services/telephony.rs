@@ -4,10 +4,9 @@
 use crm_domain::event::EventKind;
 
 use crate::app::{App, require, tenant_of};
-use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
-use crate::store::{Store, UnmatchedCall};
+use crate::store::{ActivityStore, TelephonyStore, TenantStore, UnmatchedCall};
 use chrono::{DateTime, Utc};
 use crm_domain::activity::{Activity, ActivityFields, ActivityKind, Direction, Link, MAX_CALL_SECONDS, Priority};
 use crm_domain::error::Validator;
@@ -43,7 +42,8 @@ pub enum CallOutcome {
     Unmatched(UnmatchedCall),
 }
 
-impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+/// Logging a call: the contacts by phone, the tenant (its country) and the call activity.
+impl<S: TelephonyStore + ActivityStore + TenantStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Logs a call record (Admin or system integration token).
     ///
     /// # Errors
@@ -158,7 +158,10 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         self.store.create_activity(&a, &ev).await?;
         Ok(CallOutcome::Matched(Box::new(a)))
     }
+}
 
+/// Unmatched calls: the telephony port only.
+impl<S: TelephonyStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Calls that matched no contact, newest first (Admin).
     ///
     /// # Errors

@@ -7,7 +7,7 @@ use crate::app::{App, check_version, require, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
-use crate::store::Store;
+use crate::store::TenantStore;
 use crm_domain::email::EmailAddress;
 use crm_domain::error::Validator;
 use crm_domain::event::EntityType;
@@ -33,7 +33,8 @@ pub struct NewTenant {
     pub admin_password: Option<String>,
 }
 
-impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+/// Creating a tenant also hashes its first Admin's password.
+impl<S: TenantStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Creates a tenant, its first Admin and its default pipeline
     /// ([`DEFAULT_PIPELINE_NAME`] with [`crm_domain::pipeline::DEFAULT_STAGES`], which the
     /// Admin then edits), all in one transaction (operator only).
@@ -119,7 +120,10 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             .await?;
         Ok((tenant, admin))
     }
+}
 
+/// Reading and changing tenants: the tenants only.
+impl<S: TenantStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Every tenant (operator only).
     ///
     /// # Errors

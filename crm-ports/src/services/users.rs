@@ -6,7 +6,7 @@ use crate::app::{App, check_version, known, require, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
-use crate::store::Store;
+use crate::store::UserStore;
 use crm_domain::email::EmailAddress;
 use crm_domain::error::{Validator, ViolationKind};
 use crm_domain::event::{Diff, EntityType, FieldChange, Sensitivity};
@@ -74,57 +74,14 @@ fn team_changes(before: Option<&Team>, after: &Team) -> Vec<FieldChange> {
     d.into_changes()
 }
 
-impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+/// Users and teams: the users' port only.
+impl<S: UserStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// A team id given for a user must be a team of the tenant.
     async fn check_team(&self, tenant_id: crm_domain::TenantId, team: Option<TeamId>) -> Result<(), ServiceError> {
         if let Some(t) = team {
             known(self.store.team(tenant_id, t).await, "team_id")?;
         }
         Ok(())
-    }
-
-    /// Adds a user (Admin).
-    ///
-    /// # Errors
-    /// `Forbidden`; `Invalid` (`email: repeated` when the email already logs in).
-    pub async fn create_user(&self, actor: &Actor, input: &NewUser) -> Result<User, ServiceError> {
-        let tenant_id = tenant_of(actor)?;
-        require(actor, Capability::ManageUsers)?;
-        let mut v = Validator::new();
-        let email = v.check("email", EmailAddress::parse(&input.email));
-        let display_name = v.check("display_name", Name::parse(&input.display_name));
-        let role = v.check("role", Role::parse(&input.role));
-        v.finish()?;
-        let (Some(email), Some(display_name), Some(role)) = (email, display_name, role) else {
-            return Err(ServiceError::Internal("validated input incomplete".into()));
-        };
-        self.check_team(tenant_id, input.team_id).await?;
-        let hash = match &input.password {
-            Some(p) => Some(self.hash_new_password(p, "password").await?),
-            None => None,
-        };
-        let now = self.clock.now();
-        let user = User {
-            id: UserId::from_uuid(self.new_id()),
-            tenant_id,
-            email,
-            display_name,
-            role,
-            team_id: input.team_id,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
-        let ev = self.event(
-            actor,
-            EntityType::User,
-            user.id.as_uuid(),
-            EventKind::Created,
-            None,
-            user_changes(None, &user),
-        );
-        self.store.create_user(&user, hash.as_deref(), &ev).await?;
-        Ok(user)
     }
 
     /// A user of the actor's tenant.
@@ -276,5 +233,52 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// `Forbidden` for the operator.
     pub async fn list_teams(&self, actor: &Actor) -> Result<Vec<Team>, ServiceError> {
         Ok(self.store.list_teams(tenant_of(actor)?).await?)
+    }
+}
+
+/// Adding a user also hashes their first password.
+impl<S: UserStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// Adds a user (Admin).
+    ///
+    /// # Errors
+    /// `Forbidden`; `Invalid` (`email: repeated` when the email already logs in).
+    pub async fn create_user(&self, actor: &Actor, input: &NewUser) -> Result<User, ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        require(actor, Capability::ManageUsers)?;
+        let mut v = Validator::new();
+        let email = v.check("email", EmailAddress::parse(&input.email));
+        let display_name = v.check("display_name", Name::parse(&input.display_name));
+        let role = v.check("role", Role::parse(&input.role));
+        v.finish()?;
+        let (Some(email), Some(display_name), Some(role)) = (email, display_name, role) else {
+            return Err(ServiceError::Internal("validated input incomplete".into()));
+        };
+        self.check_team(tenant_id, input.team_id).await?;
+        let hash = match &input.password {
+            Some(p) => Some(self.hash_new_password(p, "password").await?),
+            None => None,
+        };
+        let now = self.clock.now();
+        let user = User {
+            id: UserId::from_uuid(self.new_id()),
+            tenant_id,
+            email,
+            display_name,
+            role,
+            team_id: input.team_id,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        let ev = self.event(
+            actor,
+            EntityType::User,
+            user.id.as_uuid(),
+            EventKind::Created,
+            None,
+            user_changes(None, &user),
+        );
+        self.store.create_user(&user, hash.as_deref(), &ev).await?;
+        Ok(user)
     }
 }

@@ -3,7 +3,7 @@
 use super::plan::{companies, company_generator, words_rng};
 use super::{DEMO_PASSWORD, DemoLogin, DemoProgress, DemoReport, DemoSize};
 use crate::pick;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use crm_domain::activity::{ActivityInput, Link};
 use crm_domain::event::EntityType;
 use crm_domain::pipeline::StageInput;
@@ -45,7 +45,7 @@ pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerat
         DemoSize::Small => (2, 60, 8, 15, 20),
     };
     let mut report = DemoReport::default();
-    let today = Utc::now();
+    let today = app.now();
     for (ci, plan) in companies().into_iter().take(n_companies).enumerate() {
         progress(DemoProgress {
             done: ci,

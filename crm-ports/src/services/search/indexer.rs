@@ -3,12 +3,11 @@
 
 use super::{DOCS_PER_COMMIT, EVENTS_PER_STEP, IndexReport, contact_doc, opportunity_doc, organization_doc};
 use crate::app::{App, require, tenant_of};
-use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::query::{ContactFilter, OpportunityFilter, PageRequest, Scope};
 use crate::search::{IndexChanges, RebuildStep, SearchDoc, SearchIndex};
-use crate::store::Store;
+use crate::store::{ContactStore, EventLog, OpportunityStore, OrganizationStore, SearchHasher};
 use crm_domain::contact::Contact;
 use crm_domain::event::EntityType;
 use crm_domain::opportunity::Opportunity;
@@ -25,7 +24,8 @@ struct Touched {
     opportunities: HashSet<Uuid>,
 }
 
-impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+/// Keeping the index: the log, and the records (and search hashes) the documents are made of.
+impl<S: EventLog + ContactStore + OpportunityStore + OrganizationStore + SearchHasher, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Brings the index up to date with the tenant's event log, from the cursor committed
     /// with the index; rebuilds the tenant from the store when the index has no cursor for
     /// it (a new or deleted index).
@@ -141,32 +141,6 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         Ok(changes)
     }
 
-    /// Calls `f` on every contact of the scope matching the filter, page by page, until
-    /// at least `max` were seen.
-    pub(crate) async fn for_each_contact(
-        &self,
-        scope: Scope,
-        filter: &ContactFilter,
-        max: usize,
-        mut f: impl FnMut(&Contact),
-    ) -> Result<(), ServiceError> {
-        let mut page = PageRequest {
-            limit: Some(crate::query::MAX_PAGE_SIZE),
-            ..PageRequest::default()
-        };
-        let mut seen = 0;
-        while seen < max {
-            let p = self.store.list_contacts(scope, filter, &page).await?;
-            seen += p.items.len();
-            p.items.iter().for_each(&mut f);
-            match p.next_cursor {
-                Some(c) => page.cursor = Some(c),
-                None => break,
-            }
-        }
-        Ok(())
-    }
-
     async fn for_each_opportunity(
         &self,
         scope: Scope,
@@ -278,6 +252,35 @@ impl<S: Store, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     }
 }
 
+/// Paging through contacts (also for segments): the contacts only.
+impl<S: ContactStore, K, C, I> App<S, K, C, I> {
+    /// Calls `f` on every contact of the scope matching the filter, page by page, until
+    /// at least `max` were seen.
+    pub(crate) async fn for_each_contact(
+        &self,
+        scope: Scope,
+        filter: &ContactFilter,
+        max: usize,
+        mut f: impl FnMut(&Contact),
+    ) -> Result<(), ServiceError> {
+        let mut page = PageRequest {
+            limit: Some(crate::query::MAX_PAGE_SIZE),
+            ..PageRequest::default()
+        };
+        let mut seen = 0;
+        while seen < max {
+            let p = self.store.list_contacts(scope, filter, &page).await?;
+            seen += p.items.len();
+            p.items.iter().for_each(&mut f);
+            match p.next_cursor {
+                Some(c) => page.cursor = Some(c),
+                None => break,
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The documents of a rebuild, written [`DOCS_PER_COMMIT`] at a time.
 struct RebuildWriter<'a, X> {
     index: &'a X,
@@ -322,7 +325,7 @@ impl<X: SearchIndex> RebuildWriter<'_, X> {
 struct OrgNames(HashMap<OrganizationId, Option<String>>);
 
 impl OrgNames {
-    async fn get<S: Store, K: Credentials, C: Clock, I: IdGenerator>(
+    async fn get<S: OrganizationStore, K, C, I>(
         &mut self,
         app: &App<S, K, C, I>,
         tenant: TenantId,
