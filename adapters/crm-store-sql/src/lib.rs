@@ -29,6 +29,7 @@ mod organizations;
 mod paging;
 mod pipelines;
 mod postgres;
+#[cfg(feature = "test-sql")]
 mod raw_sql;
 mod reminders;
 mod rows;
