@@ -4,6 +4,18 @@
 //! server's problem document and its stable [`ErrorCode`]. Writes that change an existing
 //! record take the version you read (sent as `If-Match`).
 //!
+//! The client is written by hand, and kept in step with the server by tests rather than
+//! generated. [`OPERATIONS`] names every operation of the served OpenAPI document
+//! (`/api/openapi.json`: `operationId`, method, path) with the methods that send it, and
+//! [`UNDOCUMENTED`] the few routes outside it (probes, the document); this crate's test
+//! reads its own sources and fails when a method sends a route the table lacks or an entry
+//! is not sent by the methods it names. The server's end-to-end test `sdk_drift` fetches
+//! the document and fails when its operations differ from the table, when a schema a
+//! response carries has no model here, and when a sample of a schema (every member filled)
+//! does not read into its model or comes back with members missing or added, or a sample
+//! of its required members alone does not read. A new route or response member thus breaks
+//! the build until the SDK follows it.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), crm_sdk::Error> {
 //! use crm_sdk::{Client, models::ContactWrite};
@@ -30,9 +42,11 @@
 #![forbid(unsafe_code)]
 
 pub mod models;
+mod operations;
 mod routes;
 mod stream;
 
+pub use operations::{OPERATIONS, Operation, UNDOCUMENTED, normalize_path};
 pub use routes::{ContactQuery, OpportunityQuery};
 pub use stream::StreamEvent;
 
@@ -367,7 +381,7 @@ impl Client {
     /// # Errors
     /// `Transport` or `Status`.
     pub async fn health(&self) -> Result<()> {
-        let res = self.http.get(self.url("/healthz", &[])?).send().await?;
+        let res = self.http.request(Method::GET, self.url("/healthz", &[])?).send().await?;
         Self::check(res).await.map(drop)
     }
 
@@ -376,7 +390,7 @@ impl Client {
     /// # Errors
     /// `Transport`, or `Status` 503 when the store is unreachable.
     pub async fn ready(&self) -> Result<()> {
-        let res = self.http.get(self.url("/readyz", &[])?).send().await?;
+        let res = self.http.request(Method::GET, self.url("/readyz", &[])?).send().await?;
         Self::check(res).await.map(drop)
     }
 

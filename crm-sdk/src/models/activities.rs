@@ -181,3 +181,97 @@ pub struct ScanReport {
     /// Already made earlier.
     pub already_done: i64,
 }
+
+/// Your day at a glance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dashboard {
+    /// In display order, overdue work first.
+    pub sections: Vec<DashboardSection>,
+    /// Unread notifications.
+    pub unread_notifications: i64,
+}
+
+/// One part of the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardSection {
+    /// `overdue`, `today`, `meetings` or `upcoming`.
+    pub name: String,
+    /// Its activities, in order.
+    pub items: Vec<Activity>,
+}
+
+/// A private calendar feed (without its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarFeed {
+    /// Id.
+    pub id: Uuid,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Revoked, if so.
+    #[serde(default)]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A calendar feed just created, with its private address (shown once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewCalendarFeed {
+    /// The feed.
+    pub feed: CalendarFeed,
+    /// Its path on the server, `…/api/v1/calendar/<secret>`: anyone holding it reads your
+    /// calendar (give the last segment to [`crate::Client::calendar_feed`]).
+    pub path: String,
+}
+
+/// A call record, as a telephony system pushes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallRecord {
+    /// Calling number, as the telephony system writes it.
+    pub caller: String,
+    /// Called number.
+    pub callee: String,
+    /// Start of the call.
+    pub started_at: DateTime<Utc>,
+    /// Length in seconds.
+    pub duration_seconds: i64,
+    /// `inbound` or `outbound`.
+    pub direction: String,
+    /// Link to the recording.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recording_url: Option<String>,
+}
+
+/// A call that matched no contact, kept for triage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnmatchedCall {
+    /// Id.
+    pub id: Uuid,
+    /// Calling number.
+    pub caller: String,
+    /// Called number.
+    pub callee: String,
+    /// Start.
+    pub started_at: DateTime<Utc>,
+    /// Length, seconds.
+    pub duration_seconds: i64,
+    /// `inbound` or `outbound`.
+    pub direction: String,
+    /// Recording.
+    #[serde(default)]
+    pub recording_url: Option<String>,
+    /// Received.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Where a logged call went: a contact's timeline (`activity`) or the triage list
+/// (`unmatched`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallLogged {
+    /// Whether a contact matched.
+    pub matched: bool,
+    /// The call added to the matching contacts' timelines.
+    #[serde(default)]
+    pub activity: Option<Activity>,
+    /// The call kept for triage.
+    #[serde(default)]
+    pub unmatched: Option<UnmatchedCall>,
+}

@@ -155,6 +155,13 @@ pub struct Changed {
     pub changed: u64,
 }
 
+/// What a scan for duplicates found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicateScan {
+    /// Open groups after the scan.
+    pub groups: u64,
+}
+
 /// A group of likely duplicates in the review queue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DuplicateGroup {

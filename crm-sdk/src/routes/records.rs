@@ -169,4 +169,13 @@ impl Client {
         self.send::<(), _>(Method::POST, &format!("/api/v1/organizations/{id}/restore"), &[], None, None)
             .await
     }
+
+    /// An organization's history, newest first (Admin).
+    ///
+    /// # Errors
+    /// `Forbidden` for other roles; `NotFound`.
+    pub async fn organization_history(&self, id: Uuid) -> Result<Vec<Event>> {
+        self.send::<(), _>(Method::GET, &format!("/api/v1/organizations/{id}/history"), &[], None, None)
+            .await
+    }
 }

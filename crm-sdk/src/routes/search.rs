@@ -172,8 +172,8 @@ impl Client {
     /// # Errors
     /// `Forbidden` (Admin and Manager only).
     pub async fn scan_duplicates(&self) -> Result<u64> {
-        let r: Value = self.send::<(), _>(Method::POST, "/api/v1/duplicates/scan", &[], None, None).await?;
-        Ok(r["groups"].as_u64().unwrap_or(0))
+        let r: DuplicateScan = self.send::<(), _>(Method::POST, "/api/v1/duplicates/scan", &[], None, None).await?;
+        Ok(r.groups)
     }
 
     /// The open groups in which you see two contacts or more.

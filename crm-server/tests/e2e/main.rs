@@ -12,6 +12,7 @@ mod isolation;
 pub mod realtime;
 mod roles;
 mod scenarios;
+mod sdk_drift;
 mod search;
 mod segments;
 mod support;

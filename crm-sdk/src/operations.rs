@@ -1,0 +1,303 @@
+//! The operations of the API and the [`Client`](crate::Client) methods that call them.
+//!
+//! [`OPERATIONS`] names every operation of the served OpenAPI document
+//! (`/api/openapi.json`): its `operationId`, method and path, and the methods sending it.
+//! Two tests hold it true: this crate's own (every route the sources send is in the
+//! table, every entry is sent by the methods it names) and the server's end-to-end
+//! `sdk_drift` test (the table is exactly the document's operations, and every response
+//! schema matches its model here).
+
+/// One operation of the API and the methods of [`Client`](crate::Client) that send it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operation {
+    /// Its `operationId` in the document (for [`UNDOCUMENTED`], a name).
+    pub id: &'static str,
+    /// The HTTP method, upper case.
+    pub method: &'static str,
+    /// The path template, parameters named as in the document (`/api/v1/contacts/{id}`).
+    pub path: &'static str,
+    /// The methods of [`Client`](crate::Client) that send it.
+    pub sdk: &'static [&'static str],
+}
+
+impl Operation {
+    /// The path with every parameter written `{}`, the same for two templates of one route
+    /// whatever their parameters are called.
+    pub fn route(&self) -> String {
+        normalize_path(self.path)
+    }
+}
+
+/// `path` with each `{parameter}` written `{}`: `/api/v1/admin/parked-events/{consumer}/{seq}`
+/// becomes `/api/v1/admin/parked-events/{}/{}`.
+pub fn normalize_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut in_param = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                in_param = true;
+                out.push_str("{}");
+            }
+            '}' => in_param = false,
+            c if !in_param => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+const fn op(id: &'static str, method: &'static str, path: &'static str, sdk: &'static [&'static str]) -> Operation {
+    Operation { id, method, path, sdk }
+}
+
+/// Every operation of `/api/openapi.json`, by tag, with the methods that send it.
+pub const OPERATIONS: &[Operation] = &[
+    // Activities
+    op("create_activity", "POST", "/api/v1/activities", &["create_activity"]),
+    op("delete_activity", "DELETE", "/api/v1/activities/{id}", &["delete_activity"]),
+    op("get_activity", "GET", "/api/v1/activities/{id}", &["activity"]),
+    op("patch_activity", "PATCH", "/api/v1/activities/{id}", &["patch_activity"]),
+    op("update_activity", "PUT", "/api/v1/activities/{id}", &["update_activity"]),
+    op("complete_task", "POST", "/api/v1/activities/{id}/complete", &["complete_task"]),
+    op("reopen_task", "POST", "/api/v1/activities/{id}/reopen", &["reopen_task"]),
+    op("list_calendar_feeds", "GET", "/api/v1/calendar-feeds", &["calendar_feeds"]),
+    op("create_calendar_feed", "POST", "/api/v1/calendar-feeds", &["create_calendar_feed"]),
+    op(
+        "revoke_calendar_feed",
+        "DELETE",
+        "/api/v1/calendar-feeds/{id}",
+        &["revoke_calendar_feed"],
+    ),
+    op("calendar_feed", "GET", "/api/v1/calendar/{token}", &["calendar_feed"]),
+    op("contact_timeline", "GET", "/api/v1/contacts/{id}/timeline", &["contact_timeline"]),
+    op("dashboard", "GET", "/api/v1/dashboard", &["dashboard"]),
+    op("list_notifications", "GET", "/api/v1/notifications", &["notifications"]),
+    op(
+        "read_all_notifications",
+        "POST",
+        "/api/v1/notifications/read-all",
+        &["read_all_notifications"],
+    ),
+    op(
+        "read_notification",
+        "POST",
+        "/api/v1/notifications/{id}/read",
+        &["read_notification"],
+    ),
+    op(
+        "opportunity_timeline",
+        "GET",
+        "/api/v1/opportunities/{id}/timeline",
+        &["opportunity_timeline"],
+    ),
+    op(
+        "organization_timeline",
+        "GET",
+        "/api/v1/organizations/{id}/timeline",
+        &["organization_timeline"],
+    ),
+    op("list_reminder_rules", "GET", "/api/v1/reminder-rules", &["reminder_rules"]),
+    op("create_reminder_rule", "POST", "/api/v1/reminder-rules", &["create_reminder_rule"]),
+    op("run_reminders", "POST", "/api/v1/reminder-rules/run", &["run_reminders"]),
+    op(
+        "delete_reminder_rule",
+        "DELETE",
+        "/api/v1/reminder-rules/{id}",
+        &["delete_reminder_rule"],
+    ),
+    op(
+        "update_reminder_rule",
+        "PUT",
+        "/api/v1/reminder-rules/{id}",
+        &["update_reminder_rule"],
+    ),
+    op("log_call", "POST", "/api/v1/telephony/calls", &["log_call"]),
+    op("unmatched_calls", "GET", "/api/v1/telephony/unmatched", &["unmatched_calls"]),
+    op("todo", "GET", "/api/v1/todo", &["todo"]),
+    // Audit
+    op("audit_history", "GET", "/api/v1/audit", &["audit"]),
+    // Auth
+    op("login", "POST", "/api/v1/auth/login", &["login", "login_to"]),
+    op("logout", "POST", "/api/v1/auth/logout", &["logout"]),
+    op("me", "GET", "/api/v1/auth/me", &["me"]),
+    op("change_password", "POST", "/api/v1/auth/password", &["change_password"]),
+    op("list_tokens", "GET", "/api/v1/auth/tokens", &["list_tokens"]),
+    op("create_token", "POST", "/api/v1/auth/tokens", &["create_token"]),
+    op("revoke_token", "DELETE", "/api/v1/auth/tokens/{id}", &["revoke_token"]),
+    // Background
+    op("list_consumers", "GET", "/api/v1/admin/consumers", &["consumers"]),
+    op("list_parked_events", "GET", "/api/v1/admin/parked-events", &["parked_events"]),
+    op(
+        "replay_parked_event",
+        "POST",
+        "/api/v1/admin/parked-events/{consumer}/{seq}/replay",
+        &["replay_parked_event"],
+    ),
+    op("list_jobs", "GET", "/api/v1/jobs", &["jobs"]),
+    op("get_job", "GET", "/api/v1/jobs/{id}", &["job"]),
+    op("cancel_job", "POST", "/api/v1/jobs/{id}/cancel", &["cancel_job"]),
+    // Contacts
+    op("list_contacts", "GET", "/api/v1/contacts", &["list_contacts"]),
+    op("create_contact", "POST", "/api/v1/contacts", &["create_contact"]),
+    op("delete_contact", "DELETE", "/api/v1/contacts/{id}", &["delete_contact"]),
+    op("get_contact", "GET", "/api/v1/contacts/{id}", &["contact"]),
+    op("patch_contact", "PATCH", "/api/v1/contacts/{id}", &["patch_contact"]),
+    op("update_contact", "PUT", "/api/v1/contacts/{id}", &["update_contact"]),
+    op("assign_contact", "POST", "/api/v1/contacts/{id}/assign", &["assign_contact"]),
+    op("contact_history", "GET", "/api/v1/contacts/{id}/history", &["contact_history"]),
+    op("merge_contacts", "POST", "/api/v1/contacts/{id}/merge", &["merge_contacts"]),
+    op("restore_contact", "POST", "/api/v1/contacts/{id}/restore", &["restore_contact"]),
+    op("list_duplicate_groups", "GET", "/api/v1/duplicates", &["duplicate_groups"]),
+    op("scan_duplicates", "POST", "/api/v1/duplicates/scan", &["scan_duplicates"]),
+    op(
+        "dismiss_duplicates",
+        "POST",
+        "/api/v1/duplicates/{id}/dismiss",
+        &["dismiss_duplicates"],
+    ),
+    // Files
+    op("list_files", "GET", "/api/v1/files", &["files"]),
+    op("upload_file", "POST", "/api/v1/files", &["upload_file"]),
+    op("delete_file", "DELETE", "/api/v1/files/{id}", &["delete_file"]),
+    op("get_file", "GET", "/api/v1/files/{id}", &["file"]),
+    op("download_file", "GET", "/api/v1/files/{id}/content", &["file_content"]),
+    // Opportunities
+    op("forecast", "GET", "/api/v1/forecast", &["forecast"]),
+    op("list_opportunities", "GET", "/api/v1/opportunities", &["list_opportunities"]),
+    op("create_opportunity", "POST", "/api/v1/opportunities", &["create_opportunity"]),
+    op(
+        "delete_opportunity",
+        "DELETE",
+        "/api/v1/opportunities/{id}",
+        &["delete_opportunity"],
+    ),
+    op("get_opportunity", "GET", "/api/v1/opportunities/{id}", &["opportunity"]),
+    op("patch_opportunity", "PATCH", "/api/v1/opportunities/{id}", &["patch_opportunity"]),
+    op("update_opportunity", "PUT", "/api/v1/opportunities/{id}", &["update_opportunity"]),
+    op(
+        "advance_opportunity",
+        "POST",
+        "/api/v1/opportunities/{id}/advance",
+        &["advance_opportunity"],
+    ),
+    op(
+        "assign_opportunity",
+        "POST",
+        "/api/v1/opportunities/{id}/assign",
+        &["assign_opportunity"],
+    ),
+    op(
+        "opportunity_history",
+        "GET",
+        "/api/v1/opportunities/{id}/history",
+        &["opportunity_history"],
+    ),
+    op("lose_opportunity", "POST", "/api/v1/opportunities/{id}/lose", &["lose_opportunity"]),
+    op("move_opportunity", "POST", "/api/v1/opportunities/{id}/move", &["move_opportunity"]),
+    op(
+        "reopen_opportunity",
+        "POST",
+        "/api/v1/opportunities/{id}/reopen",
+        &["reopen_opportunity"],
+    ),
+    op(
+        "restore_opportunity",
+        "POST",
+        "/api/v1/opportunities/{id}/restore",
+        &["restore_opportunity"],
+    ),
+    op("win_opportunity", "POST", "/api/v1/opportunities/{id}/win", &["win_opportunity"]),
+    // Organizations
+    op("list_organizations", "GET", "/api/v1/organizations", &["list_organizations"]),
+    op("create_organization", "POST", "/api/v1/organizations", &["create_organization"]),
+    op(
+        "delete_organization",
+        "DELETE",
+        "/api/v1/organizations/{id}",
+        &["delete_organization"],
+    ),
+    op("get_organization", "GET", "/api/v1/organizations/{id}", &["organization"]),
+    op("patch_organization", "PATCH", "/api/v1/organizations/{id}", &["patch_organization"]),
+    op("update_organization", "PUT", "/api/v1/organizations/{id}", &["update_organization"]),
+    op(
+        "organization_history",
+        "GET",
+        "/api/v1/organizations/{id}/history",
+        &["organization_history"],
+    ),
+    op(
+        "restore_organization",
+        "POST",
+        "/api/v1/organizations/{id}/restore",
+        &["restore_organization"],
+    ),
+    // Pipelines
+    op("list_pipelines", "GET", "/api/v1/pipelines", &["list_pipelines"]),
+    op("create_pipeline", "POST", "/api/v1/pipelines", &["create_pipeline"]),
+    op("delete_pipeline", "DELETE", "/api/v1/pipelines/{id}", &["delete_pipeline"]),
+    op("get_pipeline", "GET", "/api/v1/pipelines/{id}", &["pipeline"]),
+    op("update_pipeline", "PUT", "/api/v1/pipelines/{id}", &["update_pipeline"]),
+    // Realtime
+    op("event_stream", "GET", "/api/v1/events", &["events"]),
+    // Search
+    op("search", "GET", "/api/v1/search", &["search"]),
+    op("reindex_search", "POST", "/api/v1/search/reindex", &["reindex_search"]),
+    // Segments
+    op("list_segments", "GET", "/api/v1/segments", &["list_segments"]),
+    op("create_segment", "POST", "/api/v1/segments", &["create_segment"]),
+    op("preview_segment", "POST", "/api/v1/segments/preview", &["preview_segment"]),
+    op("delete_segment", "DELETE", "/api/v1/segments/{id}", &["delete_segment"]),
+    op("get_segment", "GET", "/api/v1/segments/{id}", &["segment"]),
+    op("update_segment", "PUT", "/api/v1/segments/{id}", &["update_segment"]),
+    op(
+        "add_segment_members",
+        "POST",
+        "/api/v1/segments/{id}/members",
+        &["add_segment_members"],
+    ),
+    op(
+        "add_segment_members_from_filter",
+        "POST",
+        "/api/v1/segments/{id}/members/from-filter",
+        &["add_segment_members_from_filter"],
+    ),
+    op(
+        "add_segment_members_from_search",
+        "POST",
+        "/api/v1/segments/{id}/members/from-search",
+        &["add_segment_members_from_search"],
+    ),
+    op(
+        "remove_segment_members",
+        "POST",
+        "/api/v1/segments/{id}/members/remove",
+        &["remove_segment_members"],
+    ),
+    // Tenants
+    op("get_tenant", "GET", "/api/v1/tenant", &["tenant"]),
+    op("update_tenant", "PUT", "/api/v1/tenant", &["update_tenant"]),
+    op("list_tenants", "GET", "/api/v1/tenants", &["list_tenants"]),
+    op("create_tenant", "POST", "/api/v1/tenants", &["create_tenant"]),
+    // Users
+    op("list_teams", "GET", "/api/v1/teams", &["list_teams"]),
+    op("create_team", "POST", "/api/v1/teams", &["create_team"]),
+    op("get_team", "GET", "/api/v1/teams/{id}", &["team"]),
+    op("update_team", "PUT", "/api/v1/teams/{id}", &["update_team"]),
+    op("list_users", "GET", "/api/v1/users", &["list_users"]),
+    op("create_user", "POST", "/api/v1/users", &["create_user"]),
+    op("get_user", "GET", "/api/v1/users/{id}", &["user"]),
+    op("update_user", "PATCH", "/api/v1/users/{id}", &["update_user"]),
+    op("set_user_password", "POST", "/api/v1/users/{id}/password", &["set_user_password"]),
+];
+
+/// Routes the client calls that are not operations of the document: the probes and the
+/// document itself.
+pub const UNDOCUMENTED: &[Operation] = &[
+    op("health", "GET", "/healthz", &["health"]),
+    op("ready", "GET", "/readyz", &["ready"]),
+    op("openapi", "GET", "/api/openapi.json", &["openapi"]),
+];
+
+#[cfg(test)]
+mod tests;
