@@ -16,6 +16,30 @@ pub enum CipherError {
     Random,
 }
 
+/// A person's data key (crypto-shredding): 32 random bytes that seal what the event log
+/// keeps of one person, stored only wrapped by the tenant key. Destroying the wrapped copy
+/// makes every copy sealed under it unreadable at once. Never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DataKey([u8; 32]);
+
+impl DataKey {
+    /// A key from its bytes (as unwrapped from storage).
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    /// Its bytes, to be wrapped for storage.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DataKey(<redacted>)")
+    }
+}
+
 /// Encrypts personal fields at rest and computes blind indexes for equality lookups.
 ///
 /// Implementations derive a separate key per tenant, so a ciphertext or index of one tenant
@@ -34,6 +58,24 @@ pub trait Cipher: Send + Sync + 'static {
     /// # Errors
     /// `UnknownKey` or `Rejected`.
     fn decrypt(&self, tenant: TenantId, context: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, CipherError>;
+
+    /// A new random data key (for one person).
+    ///
+    /// # Errors
+    /// `Random` when the system random generator fails.
+    fn new_data_key(&self) -> Result<DataKey, CipherError>;
+
+    /// Encrypts under a data key, bound to `context` like [`Cipher::encrypt`].
+    ///
+    /// # Errors
+    /// `Random`.
+    fn encrypt_with(&self, key: &DataKey, context: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CipherError>;
+
+    /// Decrypts what [`Cipher::encrypt_with`] produced with the same key and context.
+    ///
+    /// # Errors
+    /// `Rejected`.
+    fn decrypt_with(&self, key: &DataKey, context: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, CipherError>;
 
     /// A keyed hash (HMAC-SHA256) of `value` for equality lookups, separated by `domain`
     /// ("email", "phone"...). Deterministic for a tenant, unrelated across tenants.

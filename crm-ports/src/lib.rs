@@ -22,6 +22,6 @@ pub mod store;
 
 pub use app::App;
 pub use auth::{AuthStore, CredentialError, Credentials, Principal, TokenKind, TokenRecord};
-pub use cipher::{Cipher, CipherError};
+pub use cipher::{Cipher, CipherError, DataKey};
 pub use env::{Clock, IdGenerator, SystemClock, UuidV7};
 pub use error::{ServiceError, StoreError};

@@ -210,6 +210,9 @@ pub struct EventRecord {
     pub owner_id: Option<Uuid>,
     /// Field changes (sensitive values decrypted).
     pub changes: Vec<RecordedChange>,
+    /// The values of this event belonged to a person whose data was erased: they read as
+    /// nothing ("données effacées" on screen).
+    pub erased: bool,
 }
 
 /// Which activities an actor sees: those concerning a record in their scopes (every

@@ -21,11 +21,13 @@ use std::future::Future;
 use uuid::Uuid;
 
 mod activities;
+mod erasure;
 mod files;
 mod lists;
 mod runtime;
 
 pub use activities::*;
+pub use erasure::*;
 pub use files::*;
 pub use lists::*;
 pub use runtime::*;
@@ -296,4 +298,5 @@ store_sum! {
         JobStore,
         Wakeups,
         FileRecordStore,
+        PersonKeyStore,
 }

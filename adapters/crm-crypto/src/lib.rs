@@ -14,7 +14,7 @@ pub use credentials::Argon2Credentials;
 pub use keyring::{KeyError, Keyring};
 
 use crm_domain::TenantId;
-use crm_ports::{Cipher, CipherError};
+use crm_ports::{Cipher, CipherError, DataKey};
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::hkdf;
 use ring::hmac;
@@ -23,6 +23,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 const FORMAT: u8 = 1;
+/// First byte of what a data key seals (no key id: the key is the person's, not a master).
+const DATA_KEY_FORMAT: u8 = 2;
 const HEADER: usize = 1 + 4 + NONCE_LEN;
 
 /// The production cipher. Derived per-tenant keys are cached (bounded), so a page of
@@ -123,6 +125,42 @@ impl Cipher for RingCipher {
         Ok(out)
     }
 
+    fn new_data_key(&self) -> Result<DataKey, CipherError> {
+        let mut k = [0u8; 32];
+        self.rng.fill(&mut k).map_err(|_| CipherError::Random)?;
+        Ok(DataKey::from_bytes(k))
+    }
+
+    fn encrypt_with(&self, key: &DataKey, context: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CipherError> {
+        let unbound = UnboundKey::new(&AES_256_GCM, key.as_bytes()).map_err(|_| CipherError::Rejected)?;
+        let key = LessSafeKey::new(unbound);
+        let mut nonce = [0u8; NONCE_LEN];
+        self.rng.fill(&mut nonce).map_err(|_| CipherError::Random)?;
+        let mut out = Vec::with_capacity(1 + NONCE_LEN + plaintext.len() + AES_256_GCM.tag_len());
+        out.push(DATA_KEY_FORMAT);
+        out.extend_from_slice(&nonce);
+        let mut body = plaintext.to_vec();
+        key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(context), &mut body)
+            .map_err(|_| CipherError::Rejected)?;
+        out.extend_from_slice(&body);
+        Ok(out)
+    }
+
+    fn decrypt_with(&self, key: &DataKey, context: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, CipherError> {
+        if ciphertext.len() < 1 + NONCE_LEN + AES_256_GCM.tag_len() || ciphertext[0] != DATA_KEY_FORMAT {
+            return Err(CipherError::Rejected);
+        }
+        let unbound = UnboundKey::new(&AES_256_GCM, key.as_bytes()).map_err(|_| CipherError::Rejected)?;
+        let key = LessSafeKey::new(unbound);
+        let mut nonce = [0u8; NONCE_LEN];
+        nonce.copy_from_slice(&ciphertext[1..=NONCE_LEN]);
+        let mut body = ciphertext[1 + NONCE_LEN..].to_vec();
+        let plain = key
+            .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(context), &mut body)
+            .map_err(|_| CipherError::Rejected)?;
+        Ok(plain.to_vec())
+    }
+
     fn decrypt(&self, tenant: TenantId, context: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, CipherError> {
         if ciphertext.len() < HEADER + AES_256_GCM.tag_len() || ciphertext[0] != FORMAT {
             return Err(CipherError::Rejected);
@@ -195,6 +233,24 @@ mod tests {
         bad[last] ^= 1;
         assert!(c.decrypt(t(1), b"contacts/emails/x", &bad).is_err(), "tampered");
         assert!(c.decrypt(t(1), b"contacts/emails/x", &ct[..10]).is_err(), "short");
+    }
+
+    #[test]
+    fn data_keys_seal_for_their_holder_only() {
+        let c = cipher();
+        let k = c.new_data_key().unwrap();
+        let other = c.new_data_key().unwrap();
+        assert_ne!(k, other);
+        assert_eq!(format!("{k:?}"), "DataKey(<redacted>)");
+        let ct = c.encrypt_with(&k, b"events/last_name/x", b"Dupont").unwrap();
+        assert!(!ct.windows(6).any(|w| w == b"Dupont"));
+        assert_eq!(c.decrypt_with(&k, b"events/last_name/x", &ct).unwrap(), b"Dupont");
+        assert!(c.decrypt_with(&other, b"events/last_name/x", &ct).is_err(), "another person's key");
+        assert!(c.decrypt_with(&k, b"events/last_name/y", &ct).is_err(), "another context");
+        // Not a tenant-key ciphertext, nor the reverse.
+        assert!(c.decrypt(t(1), b"events/last_name/x", &ct).is_err());
+        let tenant_ct = c.encrypt(t(1), b"x", b"y").unwrap();
+        assert!(c.decrypt_with(&k, b"x", &tenant_ct).is_err());
     }
 
     #[test]

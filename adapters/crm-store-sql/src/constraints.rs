@@ -155,6 +155,7 @@ pub const CONSTRAINTS: &[Constraint] = &[
     tenant("parked_events_tenant_id_fkey", "parked_events"),
     tenant("jobs_tenant_id_fkey", "jobs"),
     tenant("files_tenant_id_fkey", "files"),
+    tenant("person_keys_tenant_id_fkey", "person_keys"),
     // References between records.
     fk("users_team_fk", "users", &["tenant_id", "team_id"], "teams", "team_id"),
     fk("teams_manager_fk", "teams", &["tenant_id", "manager_id"], "users", "manager_id"),

@@ -3,6 +3,7 @@
 
 use crate::SqlStore;
 use crate::db::{Mode, On, Row, Tx};
+use crate::person_keys::PersonKeys;
 use crate::rows::{from_ts, ts, valid};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -10,11 +11,20 @@ use crm_domain::event::{EntityType, NewEvent, Sensitivity};
 use crm_domain::{TenantId, UserId};
 use crm_ports::query::{EventRecord, HistoryQuery, RecordedChange};
 use crm_ports::store::EventLog;
-use crm_ports::{Cipher, StoreError};
+use crm_ports::{Cipher, DataKey, StoreError};
 use sea_query::{Expr, ExprTrait, Order, Query};
 use serde_json::{Value, json};
 use sqlx::types::Json;
 use uuid::Uuid;
+
+/// Whose events carry a person's values, sealed under their own key (crypto-shredding).
+fn is_personal(entity: EntityType) -> bool {
+    entity == EntityType::Contact
+}
+
+fn personal_aad(tenant: TenantId, entity: Uuid, field: &str) -> Vec<u8> {
+    format!("crm/{}/events/{field}/{entity}", tenant.as_uuid()).into_bytes()
+}
 
 const EVENT_COLUMNS: [&str; 10] = [
     "tenant_id",
@@ -40,15 +50,62 @@ impl<C: Cipher> SqlStore<C> {
         }
     }
 
-    fn open_change_value(&self, tenant: TenantId, entity: Uuid, field: &str, v: &Value) -> Result<Option<Value>, StoreError> {
+    /// Seals a contact's value under their data key (`None`: they were erased, nothing
+    /// of the value is kept).
+    fn seal_personal_value(
+        &self,
+        key: Option<&DataKey>,
+        tenant: TenantId,
+        entity: Uuid,
+        field: &str,
+        v: Option<&Value>,
+    ) -> Result<Value, StoreError> {
+        match (v, key) {
+            (None, _) => Ok(Value::Null),
+            (Some(_), None) => Ok(json!({ "erased": true })),
+            (Some(v), Some(key)) => {
+                let plain = serde_json::to_vec(v).map_err(|e| StoreError::Internal(format!("event value: {e}")))?;
+                let sealed = self
+                    .cipher
+                    .encrypt_with(key, &personal_aad(tenant, entity, field), &plain)
+                    .map_err(|e| StoreError::Internal(format!("event value: {e}")))?;
+                Ok(json!({ "pk": B64.encode(sealed) }))
+            }
+        }
+    }
+
+    /// A stored value, opened: the outer `None` when it was a person's and their key is
+    /// gone (erased); `Some(None)` when there was no value.
+    fn open_change_value(
+        &self,
+        keys: &PersonKeys,
+        tenant: TenantId,
+        entity: Uuid,
+        field: &str,
+        v: &Value,
+    ) -> Result<Option<Option<Value>>, StoreError> {
         if v.is_null() {
+            return Ok(Some(None));
+        }
+        if v.get("erased").is_some_and(|e| e == &Value::Bool(true)) && v.as_object().is_some_and(|o| o.len() == 1) {
             return Ok(None);
+        }
+        if let Some(pk) = v.get("pk").and_then(Value::as_str) {
+            let Some(Some(key)) = keys.get(&entity) else { return Ok(None) };
+            let bytes = B64.decode(pk).map_err(|e| StoreError::Internal(format!("event value: {e}")))?;
+            let plain = self
+                .cipher
+                .decrypt_with(key, &personal_aad(tenant, entity, field), &bytes)
+                .map_err(|e| StoreError::Internal(format!("event value: {e}")))?;
+            return serde_json::from_slice(&plain)
+                .map(|v| Some(Some(v)))
+                .map_err(|e| StoreError::Internal(format!("event value: {e}")));
         }
         if let Some(enc) = v.get("enc").and_then(Value::as_str) {
             let bytes = B64.decode(enc).map_err(|e| StoreError::Internal(format!("event value: {e}")))?;
-            return self.open(tenant, "events", field, entity, &bytes).map(Some);
+            return self.open(tenant, "events", field, entity, &bytes).map(|v| Some(Some(v)));
         }
-        Ok(Some(v.clone()))
+        Ok(Some(Some(v.clone())))
     }
 
     /// Appends events with consecutive sequence numbers; returns the last one.
@@ -64,15 +121,29 @@ impl<C: Cipher> SqlStore<C> {
             )
             .await?;
         let last: i64 = row.get("last_seq")?;
+        // What the log keeps of a contact is sealed under their own key.
+        let mut keys = PersonKeys::new();
+        for ev in events.iter().filter(|e| is_personal(e.entity_type) && !e.changes.is_empty()) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = keys.entry(ev.entity_id) {
+                slot.insert(self.person_key_for_write(tx, tenant, ev.entity_id, ev.at).await?);
+            }
+        }
         let mut insert = Query::insert();
         insert.into_table("events").columns(EVENT_COLUMNS);
         for (i, ev) in events.iter().enumerate() {
             let seq = last - n + 1 + i as i64;
             let mut changes = Vec::with_capacity(ev.changes.len());
             for c in &ev.changes {
-                let (before, after) = match c.sensitivity {
-                    Sensitivity::Clear => (c.before.clone().unwrap_or(Value::Null), c.after.clone().unwrap_or(Value::Null)),
-                    Sensitivity::Sensitive => (
+                let (before, after) = match (is_personal(ev.entity_type), c.sensitivity) {
+                    (true, _) => {
+                        let key = keys.get(&ev.entity_id).and_then(Option::as_ref);
+                        (
+                            self.seal_personal_value(key, tenant, ev.entity_id, c.field, c.before.as_ref())?,
+                            self.seal_personal_value(key, tenant, ev.entity_id, c.field, c.after.as_ref())?,
+                        )
+                    }
+                    (false, Sensitivity::Clear) => (c.before.clone().unwrap_or(Value::Null), c.after.clone().unwrap_or(Value::Null)),
+                    (false, Sensitivity::Sensitive) => (
                         self.seal_change_value(tenant, ev.entity_id, c.field, c.before.as_ref())?,
                         self.seal_change_value(tenant, ev.entity_id, c.field, c.after.as_ref())?,
                     ),
@@ -109,16 +180,36 @@ impl<C: Cipher> SqlStore<C> {
         Ok(())
     }
 
-    fn event_from_row(&self, tenant: TenantId, row: &Row) -> Result<EventRecord, StoreError> {
+    /// The keys of the people whose events are among `rows`.
+    async fn keys_for_rows(&self, tx: &mut Tx, tenant: TenantId, rows: &[Row]) -> Result<PersonKeys, StoreError> {
+        let mut people = Vec::new();
+        for r in rows {
+            let code: String = r.get("entity_type")?;
+            if EntityType::parse(&code).is_some_and(is_personal) {
+                people.push(r.get::<Uuid>("entity_id")?);
+            }
+        }
+        people.sort_unstable();
+        people.dedup();
+        self.person_keys(tx, tenant, &people).await
+    }
+
+    fn event_from_row(&self, tenant: TenantId, row: &Row, keys: &PersonKeys) -> Result<EventRecord, StoreError> {
         let entity_id: Uuid = row.get("entity_id")?;
         let entity_code: String = row.get("entity_type")?;
         let Json(changes): Json<Value> = row.get("changes")?;
         let mut out = Vec::new();
+        let mut erased = false;
         for c in changes.as_array().map(Vec::as_slice).unwrap_or_default() {
             let field = c.get("field").and_then(Value::as_str).unwrap_or_default().to_owned();
-            let before = self.open_change_value(tenant, entity_id, &field, c.get("before").unwrap_or(&Value::Null))?;
-            let after = self.open_change_value(tenant, entity_id, &field, c.get("after").unwrap_or(&Value::Null))?;
-            out.push(RecordedChange { field, before, after });
+            let before = self.open_change_value(keys, tenant, entity_id, &field, c.get("before").unwrap_or(&Value::Null))?;
+            let after = self.open_change_value(keys, tenant, entity_id, &field, c.get("after").unwrap_or(&Value::Null))?;
+            erased |= before.is_none() || after.is_none();
+            out.push(RecordedChange {
+                field,
+                before: before.flatten(),
+                after: after.flatten(),
+            });
         }
         Ok(EventRecord {
             seq: row.get("seq")?,
@@ -133,6 +224,7 @@ impl<C: Cipher> SqlStore<C> {
             },
             owner_id: row.get("owner_id")?,
             changes: out,
+            erased,
         })
     }
 
@@ -173,8 +265,9 @@ impl<C: Cipher> EventLog for SqlStore<C> {
                     .limit(u64::from(limit)),
             )
             .await?;
+        let keys = self.keys_for_rows(&mut tx, tenant, &rows).await?;
         tx.commit().await?;
-        rows.iter().map(|r| self.event_from_row(tenant, r)).collect()
+        rows.iter().map(|r| self.event_from_row(tenant, r, &keys)).collect()
     }
 
     async fn history(&self, tenant: TenantId, query: &HistoryQuery, limit: u32) -> Result<Vec<EventRecord>, StoreError> {
@@ -211,7 +304,8 @@ impl<C: Cipher> EventLog for SqlStore<C> {
         }
         q.order_by("seq", Order::Desc).limit(u64::from(limit));
         let rows = tx.fetch_all(&q).await?;
+        let keys = self.keys_for_rows(&mut tx, tenant, &rows).await?;
         tx.commit().await?;
-        rows.iter().map(|r| self.event_from_row(tenant, r)).collect()
+        rows.iter().map(|r| self.event_from_row(tenant, r, &keys)).collect()
     }
 }

@@ -27,6 +27,7 @@ mod keys;
 mod opportunities;
 mod organizations;
 mod paging;
+mod person_keys;
 mod pipelines;
 mod postgres;
 #[cfg(feature = "test-sql")]

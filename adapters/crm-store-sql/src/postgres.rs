@@ -89,6 +89,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0011_constraint_names.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            12,
+            "person_keys".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0012_person_keys.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

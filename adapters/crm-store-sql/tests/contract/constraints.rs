@@ -157,6 +157,7 @@ const EXPECTED: &[(&str, Outcome, &str)] = &[
     ("parked_events_tenant_id_fkey", Ref, "tenant_id"),
     ("jobs_tenant_id_fkey", Ref, "tenant_id"),
     ("files_tenant_id_fkey", Ref, "tenant_id"),
+    ("person_keys_tenant_id_fkey", Ref, "tenant_id"),
     ("users_team_fk", Ref, "team_id"),
     ("teams_manager_fk", Ref, "manager_id"),
     ("contacts_organization_fk", Ref, "organization_id"),
@@ -519,6 +520,19 @@ async fn every_constraint_reports_its_field(h: &Harness) {
             format!(
                 "INSERT INTO event_counters (tenant_id, last_seq) VALUES ({}, 0)",
                 lit.id(ghost.as_uuid())
+            ),
+        )
+        .await,
+    );
+    // A person's key is written by the store itself with the person's first event: raw.
+    seen.check(
+        "person_keys_tenant_id_fkey",
+        raw(
+            Some(ghost),
+            format!(
+                "INSERT INTO person_keys (tenant_id, person_id, wrapped, created_at) VALUES ({}, {}, NULL, 0)",
+                lit.id(ghost.as_uuid()),
+                lit.id(new())
             ),
         )
         .await,

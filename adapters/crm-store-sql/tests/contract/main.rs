@@ -37,6 +37,7 @@ mod constraints;
 mod contacts;
 mod dates;
 mod duplicates;
+mod erasure;
 mod events;
 mod harness;
 mod keys;

@@ -1,0 +1,126 @@
+//! People's data keys (crypto-shredding): a contact's key is made, wrapped by the tenant
+//! key, with the first event that carries their values; everything the log keeps of them
+//! is sealed under it; erasing them empties the wrapped copy, and every sealed value of
+//! theirs, in every event, can no longer be opened.
+
+use crate::SqlStore;
+use crate::db::{Mode, On, Tx};
+use crate::rows::ts;
+use chrono::{DateTime, Utc};
+use crm_domain::TenantId;
+use crm_ports::store::PersonKeyStore;
+use crm_ports::{Cipher, DataKey, StoreError};
+use sea_query::{Expr, ExprTrait, OnConflict, Query};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Keys by person: `None` when erased.
+pub(crate) type PersonKeys = HashMap<Uuid, Option<DataKey>>;
+
+fn aad(tenant: TenantId, person: Uuid) -> Vec<u8> {
+    format!("crm/{}/person_keys/key/{person}", tenant.as_uuid()).into_bytes()
+}
+
+impl<C: Cipher> SqlStore<C> {
+    fn unwrap_key(&self, tenant: TenantId, person: Uuid, wrapped: &[u8]) -> Result<DataKey, StoreError> {
+        let bytes = self
+            .cipher
+            .decrypt(tenant, &aad(tenant, person), wrapped)
+            .map_err(|e| StoreError::Internal(format!("person key: {e}")))?;
+        let bytes: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| StoreError::Internal("person key of the wrong length".into()))?;
+        Ok(DataKey::from_bytes(bytes))
+    }
+
+    /// The keys of these people, as stored (absent: never made; `None`: erased).
+    pub(crate) async fn person_keys(&self, tx: &mut Tx, tenant: TenantId, people: &[Uuid]) -> Result<PersonKeys, StoreError> {
+        let mut out = PersonKeys::new();
+        if people.is_empty() {
+            return Ok(out);
+        }
+        let rows = tx
+            .fetch_all(
+                Query::select()
+                    .columns(["person_id", "wrapped"])
+                    .from("person_keys")
+                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                    .and_where(Expr::col("person_id").is_in(people.iter().copied())),
+            )
+            .await?;
+        for r in rows {
+            let person: Uuid = r.get("person_id")?;
+            let key = match r.get::<Option<Vec<u8>>>("wrapped")? {
+                Some(w) => Some(self.unwrap_key(tenant, person, &w)?),
+                None => None,
+            };
+            out.insert(person, key);
+        }
+        Ok(out)
+    }
+
+    /// The key to seal a person's values with, made (and stored, wrapped) if they have
+    /// none yet; `None` when they were erased.
+    pub(crate) async fn person_key_for_write(
+        &self,
+        tx: &mut Tx,
+        tenant: TenantId,
+        person: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<Option<DataKey>, StoreError> {
+        if let Some(k) = self.person_keys(tx, tenant, &[person]).await?.remove(&person) {
+            return Ok(k);
+        }
+        let key = self
+            .cipher
+            .new_data_key()
+            .map_err(|e| StoreError::Internal(format!("person key: {e}")))?;
+        let wrapped = self
+            .cipher
+            .encrypt(tenant, &aad(tenant, person), key.as_bytes())
+            .map_err(|e| StoreError::Internal(format!("person key: {e}")))?;
+        tx.execute(
+            Query::insert()
+                .into_table("person_keys")
+                .columns(["tenant_id", "person_id", "wrapped", "created_at"])
+                .values([tenant.as_uuid().into(), person.into(), wrapped.into(), ts(at).into()])
+                .map_err(|e| StoreError::Internal(e.to_string()))?
+                .on_conflict(OnConflict::columns(["tenant_id", "person_id"]).do_nothing().to_owned()),
+        )
+        .await?;
+        // Another transaction may have made one first: that one counts.
+        Ok(self
+            .person_keys(tx, tenant, &[person])
+            .await?
+            .remove(&person)
+            .flatten()
+            .or(Some(key)))
+    }
+}
+
+impl<C: Cipher> PersonKeyStore for SqlStore<C> {
+    async fn erase_person_key(&self, tenant: TenantId, person: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
+        tx.execute(
+            Query::insert()
+                .into_table("person_keys")
+                .columns(["tenant_id", "person_id", "wrapped", "created_at", "destroyed_at"])
+                .values([
+                    tenant.as_uuid().into(),
+                    person.into(),
+                    Option::<Vec<u8>>::None.into(),
+                    ts(at).into(),
+                    ts(at).into(),
+                ])
+                .map_err(|e| StoreError::Internal(e.to_string()))?
+                .on_conflict(
+                    OnConflict::columns(["tenant_id", "person_id"])
+                        .value("wrapped", Option::<Vec<u8>>::None)
+                        .value("destroyed_at", ts(at))
+                        .to_owned(),
+                ),
+        )
+        .await?;
+        tx.commit().await
+    }
+}

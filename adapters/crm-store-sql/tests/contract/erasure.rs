@@ -1,0 +1,120 @@
+//! Crypto-shredding of the event log: what the log keeps of a contact (names included) is
+//! sealed under that person's own key; once the key is destroyed, every event of theirs
+//! reads back `erased` with no value, while other people's events are untouched.
+
+use crate::contacts::input;
+use crate::harness::{Harness, Raw};
+use crm_domain::event::EntityType;
+use crm_ports::store::PersonKeyStore as _;
+use sqlx::{Connection, Row};
+use uuid::Uuid;
+
+/// The stored `changes` of one entity's events, as text.
+async fn stored_changes(h: &Harness, entity: Uuid) -> String {
+    const PG: &str = "SELECT CAST(changes AS TEXT) AS c FROM events WHERE entity_id = $1 ORDER BY seq";
+    const LITE: &str = "SELECT CAST(changes AS TEXT) AS c FROM events WHERE entity_id = ? ORDER BY seq";
+    let rows: Vec<String> = match &h.raw {
+        Raw::Sqlite { path, .. } => {
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .unwrap();
+            sqlx::query(LITE)
+                .bind(entity)
+                .fetch_all(&mut c)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<String, _>("c"))
+                .collect()
+        }
+        Raw::Postgres { target } => {
+            let mut c = sqlx::PgConnection::connect(&target.admin_url).await.unwrap();
+            sqlx::query(PG)
+                .bind(entity)
+                .fetch_all(&mut c)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<String, _>("c"))
+                .collect()
+        }
+    };
+    rows.join("\n")
+}
+
+pub async fn an_erased_persons_events_cannot_be_opened(h: &Harness) {
+    let (_, admin) = h.tenant("Effacement").await;
+    let gone = h
+        .app
+        .create_contact(&admin, &input("Gaspard", "Oubliable"), None, true)
+        .await
+        .unwrap();
+    let gone = h
+        .app
+        .update_contact(&admin, gone.id, 1, &input("Gaspard", "Oubliable-Martin"))
+        .await
+        .unwrap();
+    let kept = h.app.create_contact(&admin, &input("Gaëlle", "Gardée"), None, true).await.unwrap();
+
+    // Readable through the store; in the log itself, no clear value of the person (names
+    // included): everything is sealed under their key.
+    let log = h.app.events_after(&admin, 0, 100).await.unwrap();
+    let of = |id: Uuid| {
+        log.iter()
+            .filter(move |e| e.entity_type == EntityType::Contact && e.entity_id == id)
+    };
+    assert_eq!(of(gone.id.as_uuid()).count(), 2);
+    assert!(of(gone.id.as_uuid()).all(|e| !e.erased));
+    assert!(
+        of(gone.id.as_uuid())
+            .flat_map(|e| e.changes.iter())
+            .any(|c| c.after.as_ref().is_some_and(|v| v.to_string().contains("Oubliable-Martin"))),
+        "the values open while the key lives"
+    );
+    let stored = stored_changes(h, gone.id.as_uuid()).await;
+    assert!(stored.contains("\"pk\""), "{stored}");
+    for clear in ["Gaspard", "Oubliable", "gaspard.oubliable"] {
+        assert!(!stored.contains(clear), "{clear} in clear in the log: {stored}");
+    }
+
+    // Erased: every event of theirs reads as nothing; the other person's do not change.
+    h.app
+        .store()
+        .erase_person_key(admin.tenant_id().unwrap(), gone.id.as_uuid(), h.app.now())
+        .await
+        .unwrap();
+    let log = h.app.events_after(&admin, 0, 100).await.unwrap();
+    let of = |id: Uuid| {
+        log.iter()
+            .filter(move |e| e.entity_type == EntityType::Contact && e.entity_id == id)
+    };
+    assert_eq!(of(gone.id.as_uuid()).count(), 2, "the events stay, as facts");
+    for e in of(gone.id.as_uuid()) {
+        assert!(e.erased, "{e:?}");
+        assert!(e.changes.iter().all(|c| c.before.is_none() && c.after.is_none()), "{e:?}");
+        assert!(!e.changes.is_empty(), "which fields changed stays known");
+    }
+    let k: Vec<_> = of(kept.id.as_uuid()).collect();
+    assert_eq!(k.len(), 1);
+    assert!(!k[0].erased);
+    assert!(
+        k[0].changes
+            .iter()
+            .any(|c| c.after.as_ref().is_some_and(|v| v.to_string().contains("Gardée")))
+    );
+    // Erasing twice is fine; what is written of them afterwards is not kept either.
+    h.app
+        .store()
+        .erase_person_key(admin.tenant_id().unwrap(), gone.id.as_uuid(), h.app.now())
+        .await
+        .unwrap();
+    h.app
+        .update_contact(&admin, gone.id, gone.version, &input("Gaspard", "Revenant"))
+        .await
+        .unwrap();
+    let last = h.app.events_after(&admin, 0, 100).await.unwrap().into_iter().last().unwrap();
+    assert!(last.erased && last.changes.iter().all(|c| c.after.is_none()), "{last:?}");
+    assert!(!stored_changes(h, gone.id.as_uuid()).await.contains("Revenant"));
+}
+
+contract!(an_erased_persons_events_cannot_be_opened);
