@@ -79,22 +79,21 @@ impl<C: Cipher> SqlStore<C> {
             .cipher
             .encrypt(tenant, &aad(tenant, person), key.as_bytes())
             .map_err(|e| StoreError::Internal(format!("person key: {e}")))?;
-        tx.execute(
-            Query::insert()
-                .into_table("person_keys")
-                .columns(["tenant_id", "person_id", "wrapped", "created_at"])
-                .values([tenant.as_uuid().into(), person.into(), wrapped.into(), ts(at).into()])
-                .map_err(|e| StoreError::Internal(e.to_string()))?
-                .on_conflict(OnConflict::columns(["tenant_id", "person_id"]).do_nothing().to_owned()),
-        )
-        .await?;
-        // Another transaction may have made one first: that one counts.
-        Ok(self
-            .person_keys(tx, tenant, &[person])
-            .await?
-            .remove(&person)
-            .flatten()
-            .or(Some(key)))
+        let inserted = tx
+            .execute(
+                Query::insert()
+                    .into_table("person_keys")
+                    .columns(["tenant_id", "person_id", "wrapped", "created_at"])
+                    .values([tenant.as_uuid().into(), person.into(), wrapped.into(), ts(at).into()])
+                    .map_err(|e| StoreError::Internal(e.to_string()))?
+                    .on_conflict(OnConflict::columns(["tenant_id", "person_id"]).do_nothing().to_owned()),
+            )
+            .await?;
+        if inserted == 1 {
+            return Ok(Some(key));
+        }
+        // Another transaction made one first: that one counts.
+        Ok(self.person_keys(tx, tenant, &[person]).await?.remove(&person).flatten())
     }
 }
 
