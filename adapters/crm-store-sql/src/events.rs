@@ -125,7 +125,8 @@ impl<C: Cipher> SqlStore<C> {
         let mut keys = PersonKeys::new();
         for ev in events.iter().filter(|e| is_personal(e.entity_type) && !e.changes.is_empty()) {
             if let std::collections::hash_map::Entry::Vacant(slot) = keys.entry(ev.entity_id) {
-                slot.insert(self.person_key_for_write(tx, tenant, ev.entity_id, ev.at).await?);
+                let fresh = ev.kind == crm_domain::event::EventKind::Created;
+                slot.insert(self.person_key_for_write(tx, tenant, ev.entity_id, ev.at, fresh).await?);
             }
         }
         let mut insert = Query::insert();

@@ -60,15 +60,17 @@ impl<C: Cipher> SqlStore<C> {
     }
 
     /// The key to seal a person's values with, made (and stored, wrapped) if they have
-    /// none yet; `None` when they were erased.
+    /// none yet; `None` when they were erased. `fresh`: the person is being created.
     pub(crate) async fn person_key_for_write(
         &self,
         tx: &mut Tx,
         tenant: TenantId,
         person: Uuid,
         at: DateTime<Utc>,
+        fresh: bool,
     ) -> Result<Option<DataKey>, StoreError> {
-        if let Some(k) = self.person_keys(tx, tenant, &[person]).await?.remove(&person) {
+        // A person met for the first time (their creation) has no key yet: no need to look.
+        if !fresh && let Some(k) = self.person_keys(tx, tenant, &[person]).await?.remove(&person) {
             return Ok(k);
         }
         let key = self
