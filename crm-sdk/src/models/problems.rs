@@ -44,6 +44,9 @@ pub struct Event {
     pub kind: String,
     /// Changes.
     pub changes: Vec<Change>,
+    /// The values belonged to a person whose data was erased (they read as nothing).
+    #[serde(default)]
+    pub erased: bool,
 }
 
 /// A field at fault in a problem.

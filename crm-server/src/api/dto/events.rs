@@ -44,6 +44,9 @@ pub struct EventDto {
     pub kind: String,
     /// Field changes.
     pub changes: Vec<ChangeDto>,
+    /// The values belonged to a person whose data was erased: which fields changed stays
+    /// known, their values are gone ("données effacées").
+    pub erased: bool,
 }
 
 impl From<&EventRecord> for EventDto {
@@ -68,6 +71,7 @@ impl From<&EventRecord> for EventDto {
                     after_name: None,
                 })
                 .collect(),
+            erased: e.erased,
         }
     }
 }
