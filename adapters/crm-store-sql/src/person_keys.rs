@@ -97,11 +97,8 @@ impl<C: Cipher> SqlStore<C> {
         // Another transaction made one first: that one counts.
         Ok(self.person_keys(tx, tenant, &[person]).await?.remove(&person).flatten())
     }
-}
 
-impl<C: Cipher> PersonKeyStore for SqlStore<C> {
-    async fn erase_person_key(&self, tenant: TenantId, person: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
+    async fn destroy_person_key(&self, tx: &mut Tx, tenant: TenantId, person: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
         tx.execute(
             Query::insert()
                 .into_table("person_keys")
@@ -122,6 +119,73 @@ impl<C: Cipher> PersonKeyStore for SqlStore<C> {
                 ),
         )
         .await?;
+        Ok(())
+    }
+
+    /// SQLite: copies the write-ahead log into the database and truncates it, so pages
+    /// written before an erasure stay nowhere (with `secure_delete`, freed space in the
+    /// database is overwritten). PostgreSQL: nothing to do here.
+    async fn truncate_wal(&self) -> Result<(), StoreError> {
+        if let crate::db::Pool::Sqlite(pool) = &self.pool {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(pool)
+                .await
+                .map_err(crate::error::map_db)?;
+        }
+        Ok(())
+    }
+}
+
+impl<C: Cipher> PersonKeyStore for SqlStore<C> {
+    async fn erase_person_key(&self, tenant: TenantId, person: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
+        self.destroy_person_key(&mut tx, tenant, person, at).await?;
         tx.commit().await
+    }
+
+    async fn erase_person(&self, tenant: TenantId, person: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
+        let empty = self.seal(tenant, "contacts", "emails", person, &Vec::<String>::new())?;
+        let no_phones = self.seal(tenant, "contacts", "phones", person, &Vec::<String>::new())?;
+        let n = tx
+            .execute(
+                Query::update()
+                    .table("contacts")
+                    .values([
+                        ("first_name", Expr::val("")),
+                        ("last_name", Expr::val("")),
+                        ("first_fold", Expr::val("")),
+                        ("last_fold", Expr::val("")),
+                        ("name_sort", Expr::val("")),
+                        ("emails_ct", Expr::val(empty)),
+                        ("phones_ct", Expr::val(no_phones)),
+                        ("job_title", Expr::val(Option::<String>::None)),
+                        ("street_ct", Expr::val(Option::<Vec<u8>>::None)),
+                        ("postal_code", Expr::val(Option::<String>::None)),
+                        ("city", Expr::val(Option::<String>::None)),
+                        ("source", Expr::val(Option::<String>::None)),
+                        ("notes_ct", Expr::val(Option::<Vec<u8>>::None)),
+                        ("tags", Expr::val(serde_json::json!([]))),
+                        ("deleted_at", Expr::val(ts(at))),
+                    ])
+                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                    .and_where(Expr::col("id").eq(person)),
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        for table in ["contact_tags", "contact_lookups"] {
+            tx.execute(
+                Query::delete()
+                    .from_table(table)
+                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                    .and_where(Expr::col("contact_id").eq(person)),
+            )
+            .await?;
+        }
+        self.destroy_person_key(&mut tx, tenant, person, at).await?;
+        tx.commit().await?;
+        self.truncate_wal().await
     }
 }

@@ -115,6 +115,9 @@ impl<C: Cipher> SqlStore<C> {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
+            // What is deleted or rewritten is overwritten on disk, not left in free pages
+            // (an erased person must not survive in the file).
+            .pragma("secure_delete", "ON")
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)

@@ -117,4 +117,74 @@ pub async fn an_erased_persons_events_cannot_be_opened(h: &Harness) {
     assert!(!stored_changes(h, gone.id.as_uuid()).await.contains("Revenant"));
 }
 
-contract!(an_erased_persons_events_cannot_be_opened);
+/// Everything the store keeps on disk: the SQLite files, or a PostgreSQL data dump.
+fn on_disk(h: &Harness) -> Vec<u8> {
+    match &h.raw {
+        Raw::Sqlite { path, .. } => {
+            let mut all = Vec::new();
+            for e in std::fs::read_dir(path.parent().unwrap()).unwrap() {
+                all.extend(std::fs::read(e.unwrap().path()).unwrap_or_default());
+            }
+            all
+        }
+        Raw::Postgres { target } => {
+            let out = std::process::Command::new("pg_dump")
+                .arg("--data-only")
+                .arg(&target.admin_url)
+                .output()
+                .expect("pg_dump must be installed to run this case");
+            assert!(out.status.success(), "pg_dump failed: {}", String::from_utf8_lossy(&out.stderr));
+            out.stdout
+        }
+    }
+}
+
+fn holds(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+pub async fn an_erased_person_leaves_no_clear_value_on_disk(h: &Harness) {
+    let (_, admin) = h.tenant("Effacement disque").await;
+    let marker = format!("Qzx{}", &Uuid::new_v4().simple().to_string()[..10]);
+    let mut i = input("Prudence", &marker);
+    i.notes = Some(format!("notes {marker}"));
+    i.job_title = Some(format!("Directrice {marker}"));
+    let c = h.app.create_contact(&admin, &i, None, true).await.unwrap();
+    i.source = Some(format!("Salon {marker}"));
+    let c = h.app.update_contact(&admin, c.id, c.version, &i).await.unwrap();
+    let kept = h.app.create_contact(&admin, &input("Gardien", "Témoin"), None, true).await.unwrap();
+    let needles = [marker.clone(), marker.to_lowercase()];
+    let before = on_disk(h);
+    assert!(
+        needles.iter().any(|n| holds(&before, n)),
+        "the scan must find the person before the erasure, or it proves nothing"
+    );
+
+    h.app
+        .store()
+        .erase_person(admin.tenant_id().unwrap(), c.id.as_uuid(), h.app.now())
+        .await
+        .unwrap();
+    let after = on_disk(h);
+    for n in &needles {
+        assert!(!holds(&after, n), "{n} still on disk after the erasure");
+    }
+    // Gone from every read; the other contact untouched; their events unreadable.
+    assert!(h.app.contact(&admin, c.id).await.is_err());
+    assert_eq!(h.app.contact(&admin, kept.id).await.unwrap().fields.last_name.as_str(), "Témoin");
+    let log = h.app.events_after(&admin, 0, 100).await.unwrap();
+    assert!(log.iter().filter(|e| e.entity_id == c.id.as_uuid()).all(|e| e.erased));
+    // A person the tenant does not have is not found.
+    assert!(matches!(
+        h.app
+            .store()
+            .erase_person(admin.tenant_id().unwrap(), Uuid::new_v4(), h.app.now())
+            .await,
+        Err(crm_ports::StoreError::NotFound)
+    ));
+}
+
+contract!(
+    an_erased_persons_events_cannot_be_opened,
+    an_erased_person_leaves_no_clear_value_on_disk
+);
