@@ -257,4 +257,8 @@ pub trait SearchIndex: Send + Sync + 'static {
     fn apply(&self, changes: IndexChanges) -> impl Future<Output = Result<(), SearchError>> + Send;
     /// Runs a query.
     fn search(&self, query: IndexQuery) -> impl Future<Output = Result<IndexResults, SearchError>> + Send;
+    /// Rewrites the index without its deleted documents and removes the files that held
+    /// them (after an erasure: a deleted document otherwise stays in its segment until a
+    /// merge happens to take it).
+    fn purge(&self) -> impl Future<Output = Result<(), SearchError>> + Send;
 }

@@ -190,6 +190,39 @@ impl SearchIndex for TantivyIndex {
             .await
             .map_err(index_error)?
     }
+
+    async fn purge(&self) -> Result<(), SearchError> {
+        let index = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut w = index
+                .inner
+                .writer
+                .lock()
+                .map_err(|_| SearchError::Index("writer lock poisoned".into()))?;
+            let payload = index.inner.payload()?;
+            commit_with(&mut w, &payload)?;
+            // Every segment rewritten into one without the deleted documents (even a single
+            // segment: its deleted documents stay in it until rewritten), then the old files
+            // gone. Background merges may take some of the segments first: ask again then.
+            for attempt in 0..10 {
+                let ids = w.index().searchable_segment_ids().map_err(index_error)?;
+                if ids.is_empty() {
+                    break;
+                }
+                match w.merge(&ids).wait() {
+                    Ok(_) => break,
+                    Err(e) if attempt == 9 => return Err(index_error(e)),
+                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(200)),
+                }
+            }
+            commit_with(&mut w, &payload)?;
+            index.inner.reader.reload().map_err(index_error)?;
+            w.garbage_collect_files().wait().map_err(index_error)?;
+            Ok(())
+        })
+        .await
+        .map_err(index_error)?
+    }
 }
 
 impl TantivyIndex {

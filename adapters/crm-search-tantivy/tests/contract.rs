@@ -474,3 +474,53 @@ async fn one_word_many_prefix_matches_whole_words_first_then_names_then_other_te
     assert_eq!(mine.len(), 9, "{mine:?}");
     assert!(mine.iter().all(|n| n.starts_with("Bertrand")));
 }
+
+/// Every byte of the index's files.
+fn index_bytes(dir: &std::path::Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.path().is_file() {
+            all.extend(std::fs::read(e.path()).unwrap_or_default());
+        }
+    }
+    all
+}
+
+#[tokio::test]
+async fn a_deleted_document_is_gone_from_the_files_after_a_purge() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = TantivyIndex::open(dir.path()).unwrap();
+    let t = TenantId::from_uuid(Uuid::now_v7());
+    let owner = UserId::from_uuid(Uuid::now_v7());
+    let marker = format!("Qzx{}", &Uuid::new_v4().simple().to_string()[..10]);
+    let gone = contact(t, owner, &format!("Prudence {marker}"), Some("Vins Duval"));
+    let kept = contact(t, owner, "Gardien Témoin", None);
+    let gone_id = gone.id;
+    load(&index, vec![gone, kept]).await;
+    // Other commits after it, as in a live index: several segments.
+    for i in 0..3 {
+        load(&index, vec![contact(t, owner, &format!("Autre {i}"), None)]).await;
+    }
+    let holds = |b: &[u8]| b.windows(marker.len()).any(|w| w == marker.as_bytes());
+    assert!(
+        holds(&index_bytes(dir.path())),
+        "the scan must find the document first, or it proves nothing"
+    );
+    index
+        .apply(IndexChanges {
+            deletes: vec![gone_id],
+            ..IndexChanges::default()
+        })
+        .await
+        .unwrap();
+    assert!(contacts(&index, t, &marker.to_lowercase()).is_empty());
+    index.purge().await.unwrap();
+    let holding: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| std::fs::read(e.path()).is_ok_and(|b| holds(&b)))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(holding.is_empty(), "{marker} still in the index files after the purge: {holding:?}");
+    assert_eq!(contacts(&index, t, "temoin"), ["Gardien Témoin"]);
+}
