@@ -50,6 +50,8 @@ pub(crate) async fn insert_notification(tx: &mut Tx, tenant: TenantId, n: &Notif
                 "kind",
                 "subject",
                 "activity_id",
+                "entity_type",
+                "entity_id",
                 "reminder_key",
                 "created_at",
             ])
@@ -60,6 +62,8 @@ pub(crate) async fn insert_notification(tx: &mut Tx, tenant: TenantId, n: &Notif
                 n.kind.clone().into(),
                 n.subject.clone().into(),
                 n.activity_id.map(|a| a.as_uuid()).into(),
+                n.link.map(|l| l.entity_type.code().to_owned()).into(),
+                n.link.map(|l| l.entity_id).into(),
                 n.reminder_key.clone().into(),
                 ts(n.created_at).into(),
             ])

@@ -37,6 +37,13 @@ fn notification_from_row(r: &Row) -> Result<Notification, StoreError> {
         kind: r.get("kind")?,
         subject: r.get("subject")?,
         activity_id: r.get::<Option<Uuid>>("activity_id")?.map(ActivityId::from_uuid),
+        link: match (r.get::<Option<String>>("entity_type")?, r.get::<Option<Uuid>>("entity_id")?) {
+            (Some(t), Some(id)) => Some(crm_domain::activity::Link {
+                entity_type: crate::rows::valid("entity_type", crm_domain::event::EntityType::parse(&t).ok_or(t))?,
+                entity_id: id,
+            }),
+            _ => None,
+        },
         reminder_key: r.get("reminder_key")?,
         created_at: from_ts(r.get("created_at")?)?,
         read_at: r.get::<Option<i64>>("read_at")?.map(from_ts).transpose()?,
@@ -241,6 +248,8 @@ impl<C: Cipher> ReminderStore for SqlStore<C> {
             "kind",
             "subject",
             "activity_id",
+            "entity_type",
+            "entity_id",
             "reminder_key",
             "created_at",
             "read_at",

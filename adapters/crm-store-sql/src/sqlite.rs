@@ -96,6 +96,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0012_person_keys.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            13,
+            "notification_links".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0013_notification_links.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

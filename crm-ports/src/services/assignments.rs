@@ -84,10 +84,12 @@ impl<
         };
         let store = &self.app.store;
         let found = match e.entity_type {
-            EntityType::Contact => store.contact(all, ContactId::from_uuid(e.entity_id)).await.map(|c| {
-                let name = format!("{} {}", c.fields.first_name.as_str(), c.fields.last_name.as_str());
-                (kinds::CONTACT, name.trim().to_owned(), None)
-            }),
+            // A person's name is not copied: the notification links to them, the interface
+            // names them (and an erased person leaves nothing here).
+            EntityType::Contact => store
+                .contact(all, ContactId::from_uuid(e.entity_id))
+                .await
+                .map(|_| (kinds::CONTACT, String::new(), None)),
             EntityType::Opportunity => store
                 .opportunity(all, OpportunityId::from_uuid(e.entity_id))
                 .await
@@ -118,6 +120,10 @@ impl<
             kind: kind.to_owned(),
             subject,
             activity_id,
+            link: Some(crm_domain::activity::Link {
+                entity_type: e.entity_type,
+                entity_id: e.entity_id,
+            }),
             reminder_key: format!("assigned:{}", e.seq),
             created_at: e.at,
             read_at: None,

@@ -232,6 +232,7 @@ impl<S: ReminderStore + ActivityStore + TenantStore, K, C: Clock, I: IdGenerator
             kind: kind.to_owned(),
             subject: a.fields.subject.to_string(),
             activity_id: Some(a.id),
+            link: None,
             reminder_key: key,
             created_at: self.clock.now(),
             read_at: None,

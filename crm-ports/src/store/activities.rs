@@ -57,6 +57,9 @@ pub struct Notification {
     pub subject: String,
     /// The activity it is about.
     pub activity_id: Option<crm_domain::ActivityId>,
+    /// The record it is about (a contact, an opportunity...), named by the interface:
+    /// nothing of a person is copied into a notification.
+    pub link: Option<crm_domain::activity::Link>,
     /// The reminder occurrence that created it (unique in the tenant).
     pub reminder_key: String,
     /// Created.

@@ -148,6 +148,12 @@ pub struct Notification {
     pub subject: String,
     /// Activity concerned.
     pub activity_id: Option<Uuid>,
+    /// The kind of record it is about (`contact`, `opportunity`, `activity`).
+    #[serde(default)]
+    pub entity_type: Option<String>,
+    /// The record it is about.
+    #[serde(default)]
+    pub entity_id: Option<Uuid>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Read.

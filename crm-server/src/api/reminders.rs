@@ -88,6 +88,12 @@ pub struct NotificationDto {
     pub subject: String,
     /// The activity concerned.
     pub activity_id: Option<Uuid>,
+    /// The kind of record it is about (`contact`, `opportunity`, `activity`), with
+    /// `entity_id`: the interface names and opens it (a contact's name is not copied into
+    /// the notification; `subject` is empty then).
+    pub entity_type: Option<String>,
+    /// The record it is about.
+    pub entity_id: Option<Uuid>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Read, if so.
@@ -101,6 +107,8 @@ impl From<&Notification> for NotificationDto {
             kind: n.kind.clone(),
             subject: n.subject.clone(),
             activity_id: n.activity_id.map(|a| a.as_uuid()),
+            entity_type: n.link.map(|l| l.entity_type.code().to_owned()),
+            entity_id: n.link.map(|l| l.entity_id),
             created_at: n.created_at,
             read_at: n.read_at,
         }

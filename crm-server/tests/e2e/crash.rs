@@ -178,7 +178,15 @@ async fn killed_in_the_middle_then_restarted(dir: &std::path::Path, url: Option<
     // One notification per contact: reading them all marks exactly that many.
     let rep = logged_in(&second.base, &rep_email).await;
     let latest = rep.notifications(false).await.unwrap();
-    assert!(latest.iter().all(|n| n.kind == "contact_assigned"), "{:?}", latest.first());
+    // Each links to its contact; no name of a person is copied into a notification.
+    assert!(
+        latest.iter().all(|n| n.kind == "contact_assigned"
+            && n.subject.is_empty()
+            && n.entity_type.as_deref() == Some("contact")
+            && n.entity_id.is_some()),
+        "{:?}",
+        latest.first()
+    );
     assert_eq!(rep.read_all_notifications().await.unwrap(), i64::try_from(CONTACTS).unwrap());
     assert_eq!(rep.read_all_notifications().await.unwrap(), 0);
     eprintln!(

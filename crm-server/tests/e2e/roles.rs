@@ -326,6 +326,7 @@ impl Cell<'_> {
             kind: "task_due".into(),
             subject: "Échéance".into(),
             activity_id: None,
+            link: None,
             reminder_key: format!("matrice:{}", self.n),
             created_at: chrono::Utc::now(),
             read_at: None,

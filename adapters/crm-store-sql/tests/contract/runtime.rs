@@ -42,6 +42,7 @@ fn notification(user: UserId, key: &str) -> Notification {
         kind: "task_due".into(),
         subject: "Rappeler".into(),
         activity_id: None,
+        link: None,
         reminder_key: key.into(),
         created_at: now(),
         read_at: None,

@@ -61,6 +61,7 @@ impl StoreConsumer for Echo {
                     kind: "echo".into(),
                     subject: name,
                     activity_id: None,
+                    link: None,
                     reminder_key: format!("echo:{}", e.seq),
                     created_at: e.at,
                     read_at: None,
