@@ -8,6 +8,7 @@ mod records;
 mod sales;
 mod search;
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 /// Filters, sort and page of the contact list.
@@ -23,6 +24,8 @@ pub struct ContactQuery {
     pub organization_id: Option<Uuid>,
     /// Member of this segment.
     pub segment_id: Option<Uuid>,
+    /// Changed at or after this time (for synchronising a copy).
+    pub updated_since: Option<DateTime<Utc>>,
     /// `name`, `created_at`, `updated_at`.
     pub sort: Option<String>,
     /// `asc`, `desc`.

@@ -21,6 +21,7 @@ impl Client {
         push(&mut query, "tag", q.tag.as_ref());
         push(&mut query, "organization_id", q.organization_id);
         push(&mut query, "segment_id", q.segment_id);
+        push(&mut query, "updated_since", q.updated_since.map(|t| t.to_rfc3339()));
         push(&mut query, "sort", q.sort.as_ref());
         push(&mut query, "order", q.order.as_ref());
         push(&mut query, "cursor", q.cursor.as_ref());

@@ -899,3 +899,33 @@ async fn every_authenticated_operation_documents_401_and_refuses_without_credent
     assert!(checked > 90, "{checked}");
     s.stop().await;
 }
+
+/// `updated_since` through the SDK: a copy kept in step asks only for what changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_contact_list_gives_what_changed_since_a_time() {
+    let s = spawn_app().await;
+    let fx = tenant(&s, "Synchronisation").await;
+    let rep = fx.client(Role::Sales);
+    let write = |last: &str| ContactWrite {
+        kind: "prospect".into(),
+        first_name: "Sam".into(),
+        last_name: last.into(),
+        ..ContactWrite::default()
+    };
+    let old = rep.create_contact(&write("Ancien"), true).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let since = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let new = rep.create_contact(&write("Nouveau"), true).await.unwrap();
+    let page = rep
+        .list_contacts(&crm_sdk::ContactQuery {
+            updated_since: Some(since),
+            ..crm_sdk::ContactQuery::default()
+        })
+        .await
+        .unwrap();
+    let ids: Vec<_> = page.items.iter().map(|c| c.id).collect();
+    assert_eq!(ids, [new.id]);
+    assert!(!ids.contains(&old.id));
+    s.stop().await;
+}
