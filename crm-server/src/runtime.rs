@@ -49,7 +49,6 @@ pub struct Crm {
     consumers: Arc<[Arc<dyn Consumer>]>,
     http: HttpSettings,
     reminder_interval: Duration,
-    consumer_options: ConsumerOptions,
 }
 
 impl std::fmt::Debug for Crm {
@@ -87,7 +86,6 @@ impl Crm {
             files,
             http: HttpSettings::from_config(config),
             reminder_interval: Duration::from_secs(config.reminder_interval_seconds),
-            consumer_options: ConsumerOptions::default(),
             app,
         }
     }
@@ -97,13 +95,6 @@ impl Crm {
     #[must_use]
     pub fn under(mut self, base_path: &str) -> Self {
         self.http.base_path = base_path.trim_end_matches('/').to_owned();
-        self
-    }
-
-    /// Replaces how the readers of the log are run (tests: quick retries).
-    #[must_use]
-    pub fn with_consumer_options(mut self, options: ConsumerOptions) -> Self {
-        self.consumer_options = options;
         self
     }
 
@@ -155,7 +146,7 @@ impl Crm {
         for c in self.consumers.iter() {
             let app = self.app.clone();
             let c = Arc::clone(c);
-            let (options, shutdown) = (self.consumer_options, shutdown.clone());
+            let (options, shutdown) = (ConsumerOptions::default(), shutdown.clone());
             let name = c.name();
             handles.push((name, tokio::spawn(async move { app.run_consumer(c, options, shutdown).await })));
         }
@@ -219,11 +210,6 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// The workers' names, in start order.
-    pub fn names(&self) -> Vec<&'static str> {
-        self.handles.iter().map(|(n, _)| *n).collect()
-    }
-
     /// Asks every worker to stop after the batch or step in hand and waits up to `grace`
     /// for them; those still running then are aborted (what they did not commit is done
     /// again by the next process: cursors and leases are durable).

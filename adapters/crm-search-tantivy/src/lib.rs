@@ -144,6 +144,13 @@ impl TantivyIndex {
     /// # Errors
     /// `Index`.
     pub fn merge_all(&self) -> Result<(), SearchError> {
+        self.merge_segments(false, false)
+    }
+
+    /// Commits, merges the searchable segments into one (a lone segment too when
+    /// `rewrite_lone`: only a rewrite drops its deleted documents), commits again and
+    /// reloads the reader; then removes the files no segment uses when `collect_garbage`.
+    fn merge_segments(&self, rewrite_lone: bool, collect_garbage: bool) -> Result<(), SearchError> {
         let mut w = self
             .inner
             .writer
@@ -153,10 +160,11 @@ impl TantivyIndex {
         // opening rebuild every tenant.
         let payload = self.inner.payload()?;
         commit_with(&mut w, &payload)?;
+        let fewest = if rewrite_lone { 1 } else { 2 };
         // Background merges may take some of the segments first: ask again then.
         for attempt in 0..10 {
             let ids = w.index().searchable_segment_ids().map_err(index_error)?;
-            if ids.len() <= 1 {
+            if ids.len() < fewest {
                 break;
             }
             match w.merge(&ids).wait() {
@@ -166,8 +174,11 @@ impl TantivyIndex {
             }
         }
         commit_with(&mut w, &payload)?;
-        drop(w);
-        self.inner.reader.reload().map_err(index_error)
+        self.inner.reader.reload().map_err(index_error)?;
+        if collect_garbage {
+            w.garbage_collect_files().wait().map_err(index_error)?;
+        }
+        Ok(())
     }
 }
 
@@ -192,36 +203,11 @@ impl SearchIndex for TantivyIndex {
     }
 
     async fn purge(&self) -> Result<(), SearchError> {
+        // Every segment rewritten without its deleted documents, then the old files gone.
         let index = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut w = index
-                .inner
-                .writer
-                .lock()
-                .map_err(|_| SearchError::Index("writer lock poisoned".into()))?;
-            let payload = index.inner.payload()?;
-            commit_with(&mut w, &payload)?;
-            // Every segment rewritten into one without the deleted documents (even a single
-            // segment: its deleted documents stay in it until rewritten), then the old files
-            // gone. Background merges may take some of the segments first: ask again then.
-            for attempt in 0..10 {
-                let ids = w.index().searchable_segment_ids().map_err(index_error)?;
-                if ids.is_empty() {
-                    break;
-                }
-                match w.merge(&ids).wait() {
-                    Ok(_) => break,
-                    Err(e) if attempt == 9 => return Err(index_error(e)),
-                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(200)),
-                }
-            }
-            commit_with(&mut w, &payload)?;
-            index.inner.reader.reload().map_err(index_error)?;
-            w.garbage_collect_files().wait().map_err(index_error)?;
-            Ok(())
-        })
-        .await
-        .map_err(index_error)?
+        tokio::task::spawn_blocking(move || index.merge_segments(true, true))
+            .await
+            .map_err(index_error)?
     }
 }
 

@@ -7,7 +7,7 @@ use crate::jobs::insert_job;
 use crate::rows::{from_ts, ts};
 use chrono::{DateTime, Utc};
 use crm_domain::TenantId;
-use crm_ports::store::{Advance, ConsumerStore, ConsumerWrite, Notification, ParkedEvent};
+use crm_ports::store::{Advance, ConsumerStore, ConsumerWrite, ParkedEvent};
 use crm_ports::{Cipher, StoreError};
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 
@@ -35,42 +35,6 @@ fn parked_from_row(r: &Row) -> Result<ParkedEvent, StoreError> {
         replay_requested_at: r.get::<Option<i64>>("replay_requested_at")?.map(from_ts).transpose()?,
         replayed_at: r.get::<Option<i64>>("replayed_at")?.map(from_ts).transpose()?,
     })
-}
-
-/// Inserts a notification inside an open transaction: what `create_notification` writes.
-/// A reminder key already used in the tenant is a `Duplicate { field: "reminder_key" }`.
-pub(crate) async fn insert_notification(tx: &mut Tx, tenant: TenantId, n: &Notification) -> Result<(), StoreError> {
-    tx.execute(
-        Query::insert()
-            .into_table("notifications")
-            .columns([
-                "tenant_id",
-                "id",
-                "user_id",
-                "kind",
-                "subject",
-                "activity_id",
-                "entity_type",
-                "entity_id",
-                "reminder_key",
-                "created_at",
-            ])
-            .values([
-                tenant.as_uuid().into(),
-                n.id.into(),
-                n.user_id.as_uuid().into(),
-                n.kind.clone().into(),
-                n.subject.clone().into(),
-                n.activity_id.map(|a| a.as_uuid()).into(),
-                n.link.map(|l| l.entity_type.code().to_owned()).into(),
-                n.link.map(|l| l.entity_id).into(),
-                n.reminder_key.clone().into(),
-                ts(n.created_at).into(),
-            ])
-            .map_err(ie)?,
-    )
-    .await
-    .map(drop)
 }
 
 /// Moves a cursor from `from` to `to`, or fails with `Conflict` (nothing written) when it
@@ -168,7 +132,7 @@ impl<C: Cipher> ConsumerStore for SqlStore<C> {
         }
         for w in writes {
             match w {
-                ConsumerWrite::Notify(n) => insert_notification(&mut tx, tenant, n).await?,
+                ConsumerWrite::Notify(n) => crate::reminders::insert_notification(&mut tx, tenant, n).await?,
                 ConsumerWrite::Enqueue(job) => {
                     if job.tenant_id != tenant {
                         return Err(StoreError::Internal("job of another tenant".into()));

@@ -1,7 +1,7 @@
 //! Reminder rules, the records they watch, and notifications (unique per reminder key).
 
 use crate::SqlStore;
-use crate::db::{Mode, On, Row};
+use crate::db::{Mode, On, Row, Tx};
 use crate::rows::{from_ts, ts};
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_domain::activity::{Activity, ActivityKind};
@@ -28,6 +28,44 @@ fn rule_from_row(r: &Row) -> Result<ReminderRule, StoreError> {
         created_at: from_ts(r.get("created_at")?)?,
         updated_at: from_ts(r.get("updated_at")?)?,
     })
+}
+
+/// The columns of a notification a writer gives (the tenant aside; `read_at` comes later).
+const NOTIFICATION_FIELDS: [&str; 9] = [
+    "id",
+    "user_id",
+    "kind",
+    "subject",
+    "activity_id",
+    "entity_type",
+    "entity_id",
+    "reminder_key",
+    "created_at",
+];
+
+/// Inserts a notification inside an open transaction: what `create_notification` writes.
+/// A reminder key already used in the tenant is a `Duplicate { field: "reminder_key" }`.
+pub(crate) async fn insert_notification(tx: &mut Tx, tenant: TenantId, n: &Notification) -> Result<(), StoreError> {
+    tx.execute(
+        Query::insert()
+            .into_table("notifications")
+            .columns(std::iter::once("tenant_id").chain(NOTIFICATION_FIELDS))
+            .values([
+                tenant.as_uuid().into(),
+                n.id.into(),
+                n.user_id.as_uuid().into(),
+                n.kind.clone().into(),
+                n.subject.clone().into(),
+                n.activity_id.map(|a| a.as_uuid()).into(),
+                n.link.map(|l| l.entity_type.code().to_owned()).into(),
+                n.link.map(|l| l.entity_id).into(),
+                n.reminder_key.clone().into(),
+                ts(n.created_at).into(),
+            ])
+            .map_err(ie)?,
+    )
+    .await
+    .map(drop)
 }
 
 fn notification_from_row(r: &Row) -> Result<Notification, StoreError> {
@@ -236,30 +274,19 @@ impl<C: Cipher> ReminderStore for SqlStore<C> {
 
     async fn create_notification(&self, tenant: TenantId, n: &Notification) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
-        crate::consumers::insert_notification(&mut tx, tenant, n).await?;
+        insert_notification(&mut tx, tenant, n).await?;
         tx.commit().await
     }
 
     async fn notifications(&self, tenant: TenantId, user: UserId, unread_only: bool, limit: u32) -> Result<Vec<Notification>, StoreError> {
         let mut q = Query::select();
-        q.columns([
-            "id",
-            "user_id",
-            "kind",
-            "subject",
-            "activity_id",
-            "entity_type",
-            "entity_id",
-            "reminder_key",
-            "created_at",
-            "read_at",
-        ])
-        .from("notifications")
-        .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-        .and_where(Expr::col("user_id").eq(user.as_uuid()))
-        .order_by("created_at", Order::Desc)
-        .order_by("id", Order::Desc)
-        .limit(u64::from(limit));
+        q.columns(NOTIFICATION_FIELDS.into_iter().chain(std::iter::once("read_at")))
+            .from("notifications")
+            .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+            .and_where(Expr::col("user_id").eq(user.as_uuid()))
+            .order_by("created_at", Order::Desc)
+            .order_by("id", Order::Desc)
+            .limit(u64::from(limit));
         if unread_only {
             q.and_where(Expr::col("read_at").is_null());
         }

@@ -427,7 +427,7 @@ impl<
 }
 
 /// What the Admin sees and asks of the consumers: the log and the cursors.
-impl<S: ConsumerStore + EventLog, K, C: Clock, I> App<S, K, C, I> {
+impl<S: ConsumerStore + EventLog, K, C: Clock, I: crate::env::IdGenerator> App<S, K, C, I> {
     /// Each consumer's cursor, the tenant's last event, the lag and the parked count
     /// (Admin).
     ///
@@ -436,7 +436,7 @@ impl<S: ConsumerStore + EventLog, K, C: Clock, I> App<S, K, C, I> {
     pub async fn consumer_status(&self, actor: &Actor, consumers: &[Arc<dyn Consumer>]) -> Result<Vec<ConsumerStatus>, ServiceError> {
         let tenant = tenant_of(actor)?;
         require(actor, Capability::ManageTenant)?;
-        let latest = self.latest_seq(tenant).await?;
+        let latest = self.latest_event(actor).await?;
         let parked = self.store.parked_events(tenant, PARKED_LIMIT).await?;
         let mut out = Vec::with_capacity(consumers.len());
         for c in consumers {
@@ -475,13 +475,5 @@ impl<S: ConsumerStore + EventLog, K, C: Clock, I> App<S, K, C, I> {
             Err(StoreError::Conflict) => Err(ServiceError::NotFound),
             other => Ok(other?),
         }
-    }
-
-    async fn latest_seq(&self, tenant: TenantId) -> Result<i64, ServiceError> {
-        let q = crate::query::HistoryQuery::Period {
-            from: chrono::DateTime::<chrono::Utc>::MIN_UTC,
-            to: chrono::DateTime::<chrono::Utc>::MAX_UTC,
-        };
-        Ok(self.store.history(tenant, &q, 1).await?.first().map_or(0, |e| e.seq))
     }
 }
