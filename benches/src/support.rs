@@ -49,7 +49,12 @@ impl BenchDb {
         db.psql("DO $$ BEGIN CREATE ROLE crm_bench_owner LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")?;
         db.psql("DO $$ BEGIN CREATE ROLE crm_bench_app LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")?;
         db.psql(&format!("CREATE DATABASE {} OWNER crm_bench_owner", db.name))?;
-        migrate_postgres(&format!("postgres://crm_bench_owner@{host}/{}", db.name), "crm_bench_app").await?;
+        migrate_postgres(
+            &format!("postgres://crm_bench_owner@{host}/{}", db.name),
+            "crm_bench_app",
+            cipher()?,
+        )
+        .await?;
         let store = SqlStore::connect_postgres(
             &PostgresSetup {
                 url: format!("postgres://crm_bench_app@{host}/{}", db.name),

@@ -85,4 +85,20 @@ pub trait Cipher: Send + Sync + 'static {
     /// differ, so a process given another key fails at start instead of writing what
     /// nobody can read.
     fn key_checks(&self) -> Vec<(u32, [u8; 32])>;
+
+    /// The root of the blind-index keys, sealed under the master key `key_id`, for the
+    /// store to keep (one copy per master key). Blind indexes derive from this root, not
+    /// from a master key, so lookups and suppression hashes survive a rotation of master
+    /// keys, the retirement of the oldest one included.
+    ///
+    /// # Errors
+    /// `UnknownKey` (no such master key) or `Random`.
+    fn seal_index_root(&self, key_id: u32) -> Result<Vec<u8>, CipherError>;
+
+    /// Adopts the stored index root (a copy [`Cipher::seal_index_root`] produced, in this
+    /// process or another).
+    ///
+    /// # Errors
+    /// `UnknownKey` (its master key is not given) or `Rejected`.
+    fn adopt_index_root(&self, sealed: &[u8]) -> Result<(), CipherError>;
 }

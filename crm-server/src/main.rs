@@ -268,10 +268,14 @@ async fn run(cli: Cli) -> Result<(), String> {
             init_logs(&cfg.log_format);
             match &cfg.database_url {
                 Some(url) => {
-                    crm_store_sql::migrate_postgres(url.expose(), app_role)
+                    let cipher = crm_crypto::RingCipher::new(crm_server::assemble::keyring(&cfg).map_err(|e| e.to_string())?);
+                    let sealed = crm_store_sql::migrate_postgres(url.expose(), app_role, cipher)
                         .await
                         .map_err(|e| e.to_string())?;
-                    println!("Migrations PostgreSQL appliquées ; droits accordés au rôle {app_role}.");
+                    println!(
+                        "Migrations PostgreSQL appliquées ; droits accordés au rôle {app_role} ; \
+                         {sealed} événements de contacts scellés sous la clé de leur personne."
+                    );
                 }
                 None => {
                     let created = !cfg.sqlite_path().exists();

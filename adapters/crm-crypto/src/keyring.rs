@@ -24,7 +24,8 @@ pub enum KeyError {
     Random,
 }
 
-/// Master keys by id. The highest id encrypts; the lowest derives blind indexes.
+/// Master keys by id. The highest id encrypts. The lowest is the blind-index root of a new
+/// installation, which then keeps that root sealed in its store (see `Cipher::seal_index_root`).
 #[derive(Clone)]
 pub struct Keyring {
     keys: BTreeMap<u32, [u8; 32]>,
@@ -104,8 +105,8 @@ impl Keyring {
         self.keys.get(&id)
     }
 
-    /// The key blind indexes derive from.
-    pub fn index_key(&self) -> &[u8; 32] {
+    /// The blind-index root of an installation that has none stored yet.
+    pub fn initial_index_root(&self) -> &[u8; 32] {
         static ZERO: [u8; 32] = [0; 32];
         self.keys.values().next().unwrap_or(&ZERO)
     }

@@ -3,8 +3,10 @@
 //!
 //! Ciphertext layout: `0x01 | key id (u32, big endian) | nonce (12 bytes) | ciphertext+tag`.
 //! The key id lets keys rotate: new writes use the current key, old ciphertexts keep
-//! decrypting with the key they name. Blind indexes always use the *index* key (the oldest
-//! master key) so that equality lookups survive a rotation of encryption keys.
+//! decrypting with the key they name. Blind indexes derive from an *index root*: the oldest
+//! master key of a new installation, then kept by the store sealed under the current master
+//! key, so that equality lookups survive a rotation of master keys, the retirement of the
+//! oldest one included.
 #![forbid(unsafe_code)]
 
 mod credentials;
@@ -34,7 +36,11 @@ pub struct RingCipher {
     rng: SystemRandom,
     aead_cache: RwLock<HashMap<(u32, TenantId), Arc<LessSafeKey>>>,
     index_cache: RwLock<HashMap<TenantId, hmac::Key>>,
+    index_root: RwLock<[u8; 32]>,
 }
+
+/// What the sealed index root is bound to.
+const INDEX_ROOT_AAD: &[u8] = b"crm/installation_keys/blind-index-root";
 
 /// Most tenants whose derived keys stay cached.
 const CACHE_LIMIT: usize = 10_000;
@@ -65,14 +71,21 @@ fn derive(master: &[u8; 32], purpose: &[u8], tenant: TenantId) -> [u8; 32] {
     out
 }
 
+/// The pseudo-tenant of installation-wide secrets (key checks, the index root).
+fn installation() -> TenantId {
+    TenantId::from_uuid(uuid::Uuid::nil())
+}
+
 impl RingCipher {
     /// A cipher over these master keys.
     pub fn new(keys: Keyring) -> Self {
+        let index_root = RwLock::new(*keys.initial_index_root());
         Self {
             keys,
             rng: SystemRandom::new(),
             aead_cache: RwLock::new(HashMap::new()),
             index_cache: RwLock::new(HashMap::new()),
+            index_root,
         }
     }
 
@@ -93,24 +106,9 @@ impl RingCipher {
         Ok(key)
     }
 
-    fn index_key(&self, tenant: TenantId) -> hmac::Key {
-        if let Some(k) = self.index_cache.read().ok().and_then(|c| c.get(&tenant).cloned()) {
-            return k;
-        }
-        let k = hmac::Key::new(hmac::HMAC_SHA256, &derive(self.keys.index_key(), b"blind-index", tenant));
-        if let Ok(mut c) = self.index_cache.write() {
-            if c.len() >= CACHE_LIMIT {
-                c.clear();
-            }
-            c.insert(tenant, k.clone());
-        }
-        k
-    }
-}
-
-impl Cipher for RingCipher {
-    fn encrypt(&self, tenant: TenantId, context: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CipherError> {
-        let key_id = self.keys.current_id();
+    /// Encrypts under the master key `key_id` (the current one, or a given one when the
+    /// index root is sealed under each key).
+    fn encrypt_under(&self, key_id: u32, tenant: TenantId, context: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CipherError> {
         let key = self.aead_key(key_id, tenant)?;
         let mut nonce = [0u8; NONCE_LEN];
         self.rng.fill(&mut nonce).map_err(|_| CipherError::Random)?;
@@ -123,6 +121,27 @@ impl Cipher for RingCipher {
             .map_err(|_| CipherError::Rejected)?;
         out.extend_from_slice(&body);
         Ok(out)
+    }
+
+    fn index_key(&self, tenant: TenantId) -> hmac::Key {
+        if let Some(k) = self.index_cache.read().ok().and_then(|c| c.get(&tenant).cloned()) {
+            return k;
+        }
+        let root = self.index_root.read().map_or([0; 32], |r| *r);
+        let k = hmac::Key::new(hmac::HMAC_SHA256, &derive(&root, b"blind-index", tenant));
+        if let Ok(mut c) = self.index_cache.write() {
+            if c.len() >= CACHE_LIMIT {
+                c.clear();
+            }
+            c.insert(tenant, k.clone());
+        }
+        k
+    }
+}
+
+impl Cipher for RingCipher {
+    fn encrypt(&self, tenant: TenantId, context: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CipherError> {
+        self.encrypt_under(self.keys.current_id(), tenant, context, plaintext)
     }
 
     fn new_data_key(&self) -> Result<DataKey, CipherError> {
@@ -181,16 +200,30 @@ impl Cipher for RingCipher {
             .ids()
             .filter_map(|id| {
                 let master = self.keys.get(id)?;
-                let key = hmac::Key::new(
-                    hmac::HMAC_SHA256,
-                    &derive(master, b"key-check", TenantId::from_uuid(uuid::Uuid::nil())),
-                );
+                let key = hmac::Key::new(hmac::HMAC_SHA256, &derive(master, b"key-check", installation()));
                 let tag = hmac::sign(&key, b"crm master key check v1");
                 let mut out = [0u8; 32];
                 out.copy_from_slice(tag.as_ref());
                 Some((id, out))
             })
             .collect()
+    }
+
+    fn seal_index_root(&self, key_id: u32) -> Result<Vec<u8>, CipherError> {
+        let root = self.index_root.read().map_err(|_| CipherError::Rejected)?;
+        self.encrypt_under(key_id, installation(), INDEX_ROOT_AAD, root.as_slice())
+    }
+
+    fn adopt_index_root(&self, sealed: &[u8]) -> Result<(), CipherError> {
+        let bytes: [u8; 32] = self
+            .decrypt(installation(), INDEX_ROOT_AAD, sealed)?
+            .try_into()
+            .map_err(|_| CipherError::Rejected)?;
+        *self.index_root.write().map_err(|_| CipherError::Rejected)? = bytes;
+        if let Ok(mut c) = self.index_cache.write() {
+            c.clear();
+        }
+        Ok(())
     }
 
     fn blind_index(&self, tenant: TenantId, domain: &str, value: &[u8]) -> [u8; 32] {
@@ -301,5 +334,32 @@ mod tests {
         assert_eq!(&new_ct[1..5], &2u32.to_be_bytes());
         assert_eq!(rotated.blind_index(t(1), "email", b"x"), idx);
         assert!(matches!(old.decrypt(t(1), b"c", &new_ct), Err(CipherError::UnknownKey(2))));
+    }
+
+    #[test]
+    fn the_index_root_outlives_the_master_key_it_was_sealed_under() {
+        let one = cipher();
+        let idx = one.blind_index(t(1), "email", b"x");
+        let sealed_by_one = one.seal_index_root(1).unwrap();
+        assert!(matches!(one.seal_index_root(2), Err(CipherError::UnknownKey(2))));
+        // Rotation: key 2 added; the process adopts the root and seals a copy under key 2.
+        let both = RingCipher::new(
+            Keyring::from_spec(
+                "1:0101010101010101010101010101010101010101010101010101010101010101,2:0202020202020202020202020202020202020202020202020202020202020202",
+            )
+            .unwrap(),
+        );
+        both.adopt_index_root(&sealed_by_one).unwrap();
+        let sealed_by_two = both.seal_index_root(2).unwrap();
+        assert_eq!(&sealed_by_two[1..5], &2u32.to_be_bytes());
+        // Key 1 retired: without the stored root, indexes would change; with it, they do not.
+        let two = RingCipher::new(Keyring::from_spec("2:0202020202020202020202020202020202020202020202020202020202020202").unwrap());
+        assert_ne!(two.blind_index(t(1), "email", b"x"), idx);
+        two.adopt_index_root(&sealed_by_two).unwrap();
+        assert_eq!(two.blind_index(t(1), "email", b"x"), idx);
+        assert!(matches!(two.adopt_index_root(&sealed_by_one), Err(CipherError::UnknownKey(1))));
+        let mut tampered = sealed_by_two.clone();
+        tampered[10] ^= 1;
+        assert!(two.adopt_index_root(&tampered).is_err());
     }
 }

@@ -117,6 +117,17 @@ impl Tx {
         }
     }
 
+    /// Runs a schema statement of this crate's own making (lifting and restoring the log's
+    /// guard in a data migration), never text from outside.
+    pub(crate) async fn execute_schema_change(&mut self, sql: String) -> Result<(), StoreError> {
+        let sql = AssertSqlSafe(sql);
+        match self {
+            Self::Sqlite(tx) => sqlx::query(sql).execute(&mut **tx).await.map(drop),
+            Self::Postgres(tx) => sqlx::query(sql).execute(&mut **tx).await.map(drop),
+        }
+        .map_err(map_db)
+    }
+
     /// Runs a query, returns every row.
     pub(crate) async fn fetch_all<S: SqlxBinder>(&mut self, stmt: &S) -> Result<Vec<Row>, StoreError> {
         match self {

@@ -52,7 +52,7 @@ impl<C: Cipher> SqlStore<C> {
 
     /// Seals a contact's value under their data key (`None`: they were erased, nothing
     /// of the value is kept).
-    fn seal_personal_value(
+    pub(crate) fn seal_personal_value(
         &self,
         key: Option<&DataKey>,
         tenant: TenantId,

@@ -7,7 +7,7 @@ use crate::db::{Mode, On};
 use crate::rows::ts;
 use crate::{OpenError, SqlStore};
 use crm_ports::Cipher;
-use sea_query::{Expr, OnConflict, Query};
+use sea_query::{Expr, ExprTrait, OnConflict, Query};
 use std::collections::BTreeMap;
 
 const FIX: &str = "donnez la clé d'origine (CRM_MASTER_KEY, `master_key` dans crm.toml, ou le fichier master.key \
@@ -82,7 +82,83 @@ impl<C: Cipher> SqlStore<C> {
         // Another process may have recorded other checks meanwhile.
         compare(&given, &self.recorded_keys().await?)
     }
+
+    /// The stored copies of the blind-index root, by master key id.
+    async fn index_root_copies(&self) -> Result<BTreeMap<i64, Vec<u8>>, OpenError> {
+        let mut tx = self.pool.begin(On::Platform, Mode::Read).await.map_err(open_err)?;
+        let rows = tx
+            .fetch_all(
+                Query::select()
+                    .columns(["key_id", "sealed"])
+                    .from("installation_keys")
+                    .and_where(Expr::col("name").eq(INDEX_ROOT)),
+            )
+            .await
+            .map_err(open_err)?;
+        tx.commit().await.map_err(open_err)?;
+        rows.iter()
+            .map(|r| Ok((r.get::<i64>("key_id")?, r.get::<Vec<u8>>("sealed")?)))
+            .collect::<Result<_, crm_ports::StoreError>>()
+            .map_err(open_err)
+    }
+
+    /// Stores a copy of the cipher's index root under each of these master keys (a copy
+    /// already there stays: the first process to store one wins).
+    async fn store_index_root(&self, key_ids: &[u32]) -> Result<(), OpenError> {
+        let now = ts(crm_ports::Clock::now(&crm_ports::SystemClock));
+        let mut tx = self.pool.begin(On::Platform, Mode::Write).await.map_err(open_err)?;
+        for id in key_ids {
+            let sealed = self
+                .cipher
+                .seal_index_root(*id)
+                .map_err(|e| OpenError::Connect(format!("index root: {e}")))?;
+            let insert = Query::insert()
+                .into_table("installation_keys")
+                .columns(["name", "key_id", "sealed", "created_at"])
+                .values([INDEX_ROOT.into(), i64::from(*id).into(), sealed.into(), now.into()])
+                .map_err(|e| OpenError::Connect(e.to_string()))?
+                .on_conflict(OnConflict::columns(["name", "key_id"]).do_nothing().to_owned())
+                .to_owned();
+            tx.execute(&insert).await.map_err(open_err)?;
+        }
+        tx.commit().await.map_err(open_err)
+    }
+
+    /// Gives the cipher the installation's blind-index root: a stored copy under one of
+    /// its master keys; at the first open, the cipher's initial root, stored now. Then
+    /// adds a copy under each given key that has none (a key added by rotation), so that
+    /// the older keys can later be retired without changing any blind index.
+    ///
+    /// # Errors
+    /// `KeyMismatch` when no stored copy opens with the given keys.
+    pub(crate) async fn load_index_root(&self) -> Result<(), OpenError> {
+        let given: Vec<u32> = self.cipher.key_checks().iter().map(|(id, _)| *id).collect();
+        let mut copies = self.index_root_copies().await?;
+        if copies.is_empty() {
+            let newest = given.iter().max().copied().unwrap_or(1);
+            self.store_index_root(&[newest]).await?;
+            copies = self.index_root_copies().await?;
+        }
+        let opened = given.iter().rev().find_map(|id| copies.get(&i64::from(*id))).ok_or_else(|| {
+            OpenError::KeyMismatch(format!(
+                "aucune des clés maîtresses données n'ouvre la racine des index aveugles : {FIX}"
+            ))
+        })?;
+        self.cipher.adopt_index_root(opened).map_err(|e| {
+            OpenError::KeyMismatch(format!(
+                "la racine des index aveugles ne s'ouvre pas avec les clés données ({e}) : {FIX}"
+            ))
+        })?;
+        let missing: Vec<u32> = given.into_iter().filter(|id| !copies.contains_key(&i64::from(*id))).collect();
+        if !missing.is_empty() {
+            self.store_index_root(&missing).await?;
+        }
+        Ok(())
+    }
 }
+
+/// The name of the blind-index root in `installation_keys`.
+const INDEX_ROOT: &str = "blind-index-root";
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -33,6 +33,7 @@ mod postgres;
 #[cfg(feature = "test-sql")]
 mod raw_sql;
 mod reminders;
+mod reseal;
 mod rows;
 mod scope;
 mod segments;

@@ -103,6 +103,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0013_notification_links.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            14,
+            "installation".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0014_installation.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 
@@ -119,12 +126,14 @@ fn valid_role(name: &str) -> bool {
     !name.is_empty() && name.len() <= 63 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Applies migrations with the owner role's URL and grants the application role what it
-/// needs: read and write on tenant tables, but only `SELECT` and `INSERT` on the event log.
+/// Applies migrations with the owner role's URL, grants the application role what it
+/// needs (read and write on tenant tables, but only `SELECT` and `INSERT` on the event log),
+/// then runs the data migrations that need the master keys; returns how many events they
+/// rewrote.
 ///
 /// # Errors
-/// `Connect`, `Migrate`.
-pub async fn migrate_postgres(owner_url: &str, app_role: &str) -> Result<(), OpenError> {
+/// `Connect`, `Migrate`, `KeyMismatch`.
+pub async fn migrate_postgres<C: Cipher>(owner_url: &str, app_role: &str, cipher: C) -> Result<u64, OpenError> {
     if !valid_role(app_role) {
         return Err(OpenError::Migrate(format!("invalid application role name {app_role:?}")));
     }
@@ -147,8 +156,15 @@ pub async fn migrate_postgres(owner_url: &str, app_role: &str) -> Result<(), Ope
             .await
             .map_err(|e| OpenError::Migrate(e.to_string()))?;
     }
+    let store = SqlStore::from_pool(Pool::Postgres(pool.clone()), cipher);
+    store.verify_keys().await?;
+    store.load_index_root().await?;
+    let sealed = store
+        .seal_old_person_events()
+        .await
+        .map_err(|e| OpenError::Migrate(format!("{}: {e}", crate::reseal::PERSON_EVENTS_SEALED)))?;
     pool.close().await;
-    Ok(())
+    Ok(sealed)
 }
 
 impl<C: Cipher> SqlStore<C> {
@@ -168,7 +184,7 @@ impl<C: Cipher> SqlStore<C> {
         let row = sqlx::query(
             "SELECT current_user::text AS role, r.rolsuper, r.rolbypassrls, \
              (SELECT count(*) FROM pg_tables t WHERE t.tableowner = current_user) AS owned, \
-             to_regclass('public.key_checks') IS NOT NULL AS migrated \
+             to_regclass('public.data_migrations') IS NOT NULL AS migrated \
              FROM pg_roles r WHERE r.rolname = current_user",
         )
         .fetch_one(&pool)
@@ -204,6 +220,16 @@ impl<C: Cipher> SqlStore<C> {
         }
         let store = Self::from_pool(Pool::Postgres(pool), cipher);
         store.verify_keys().await?;
+        store.load_index_root().await?;
+        let sealed = store
+            .data_migration_done(crate::reseal::PERSON_EVENTS_SEALED)
+            .await
+            .map_err(|e| OpenError::Connect(e.to_string()))?;
+        if !sealed {
+            return Err(OpenError::Migrate(
+                "the data migrations have not run: run `crm migrate` with the owner role and the master key".into(),
+            ));
+        }
         Ok(store)
     }
 }

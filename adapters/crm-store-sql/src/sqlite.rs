@@ -103,6 +103,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0013_notification_links.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            14,
+            "installation".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0014_installation.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 
@@ -134,6 +141,14 @@ impl<C: Cipher> SqlStore<C> {
         migrator().run(&pool).await.map_err(|e| OpenError::Migrate(e.to_string()))?;
         let store = Self::from_pool(Pool::Sqlite(pool), cipher);
         store.verify_keys().await?;
+        store.load_index_root().await?;
+        let sealed = store
+            .seal_old_person_events()
+            .await
+            .map_err(|e| OpenError::Migrate(format!("{}: {e}", crate::reseal::PERSON_EVENTS_SEALED)))?;
+        if sealed > 0 {
+            tracing::info!(events = sealed, "old contact events sealed under their person's key");
+        }
         Ok(store)
     }
 }

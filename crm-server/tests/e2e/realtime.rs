@@ -171,12 +171,16 @@ pub async fn throwaway_database() -> Option<(String, String, String)> {
     psql("DO $$ BEGIN CREATE ROLE crm_test_owner LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
     psql("DO $$ BEGIN CREATE ROLE crm_test_app LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
     psql(&format!("CREATE DATABASE {db} OWNER crm_test_owner"));
-    crm_store_sql::migrate_postgres(&format!("postgres://crm_test_owner@{host}/{db}"), "crm_test_app")
+    let cipher = crm_crypto::RingCipher::new(crm_crypto::Keyring::from_spec(KEY).unwrap());
+    crm_store_sql::migrate_postgres(&format!("postgres://crm_test_owner@{host}/{db}"), "crm_test_app", cipher)
         .await
         .unwrap();
     let app_url = format!("postgres://crm_test_app@{host}/{db}");
     Some((admin_url, app_url, db))
 }
+
+/// The master key of the throwaway installation (migrated with it, served with it).
+const KEY: &str = "1:1111111111111111111111111111111111111111111111111111111111111111";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_server_processes_on_postgres_deliver_each_others_changes() {
@@ -187,7 +191,7 @@ async fn two_server_processes_on_postgres_deliver_each_others_changes() {
         let ok = Command::new("psql").arg(&admin_url).arg("-qc").arg(sql).status().unwrap().success();
         assert!(ok, "{sql}");
     };
-    let key = "1:1111111111111111111111111111111111111111111111111111111111111111";
+    let key = KEY;
     let dir = tempfile::tempdir().unwrap();
     // The first Admin, created from the command line against the same database.
     let email = unique_email("admin");

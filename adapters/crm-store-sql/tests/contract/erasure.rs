@@ -10,7 +10,7 @@ use sqlx::{Connection, Row};
 use uuid::Uuid;
 
 /// The stored `changes` of one entity's events, as text.
-async fn stored_changes(h: &Harness, entity: Uuid) -> String {
+pub async fn stored_changes(h: &Harness, entity: Uuid) -> String {
     const PG: &str = "SELECT CAST(changes AS TEXT) AS c FROM events WHERE entity_id = $1 ORDER BY seq";
     const LITE: &str = "SELECT CAST(changes AS TEXT) AS c FROM events WHERE entity_id = ? ORDER BY seq";
     let rows: Vec<String> = match &h.raw {

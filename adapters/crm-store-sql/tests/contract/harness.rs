@@ -91,7 +91,9 @@ async fn setup_postgres(admin_url: &str) -> Result<PgTarget, String> {
     let port = opts.get_port();
     let owner_url = format!("postgres://crm_test_owner@{host}:{port}/{database}");
     let app_url = format!("postgres://crm_test_app@{host}:{port}/{database}");
-    migrate_postgres(&owner_url, "crm_test_app").await.map_err(|e| e.to_string())?;
+    migrate_postgres(&owner_url, "crm_test_app", cipher())
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(PgTarget {
         admin_url: format!("postgres://{}@{host}:{port}/{database}", opts.get_username()),
         app_url,

@@ -52,3 +52,56 @@ async fn postgres_refuses_another_key() {
     assert!(m.contains("CRM_MASTER_KEY"), "{m}");
     refused(SqlStore::connect_postgres(&setup, cipher("5:0707070707070707070707070707070707070707070707070707070707070707")).await);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blind_indexes_survive_the_retirement_of_the_first_key() {
+    use crate::harness::{Harness, Raw, creds};
+    use sqlx::{Connection, Row};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crm.db");
+    let open = |spec: String| {
+        let path = path.clone();
+        async move {
+            Harness {
+                app: crm_ports::App::new(SqlStore::open_sqlite(&path, cipher(&spec)).await.unwrap(), creds()),
+                raw: Raw::Sqlite {
+                    _dir: tempfile::tempdir().unwrap(),
+                    path,
+                },
+            }
+        }
+    };
+    // The installation starts with key 1 (its blind-index root comes from it); key 2 is
+    // added, and the tenant's records are written under key 2.
+    drop(open(TEST_KEY.to_owned()).await);
+    let h = open(rotated()).await;
+    let (_, admin) = h.tenant("Rotation").await;
+    let mut first = crate::contacts::input("Rose", "Rotation");
+    first.emails = vec!["rose@rotation.fr".into()];
+    h.app.create_contact(&admin, &first, None, true).await.unwrap();
+    drop(h);
+    // Key 1 retired: a contact with the same email gets the same blind index, so lookups
+    // and duplicate checks still meet (derived from key 2 instead, they would not).
+    let h = open("2:0808080808080808080808080808080808080808080808080808080808080808".into()).await;
+    let mut second = crate::contacts::input("Rosa", "Rotation");
+    second.emails = vec!["rose@rotation.fr".into()];
+    h.app.create_contact(&admin, &second, None, true).await.unwrap();
+    drop(h);
+    let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let row = sqlx::query("SELECT count(*) AS n, count(DISTINCT hash) AS d FROM contact_lookups WHERE field = 'email' AND tenant_id = ?1")
+        .bind(admin.tenant_id().unwrap().as_uuid())
+        .fetch_one(&mut c)
+        .await
+        .unwrap();
+    assert_eq!((row.get::<i64, _>("n"), row.get::<i64, _>("d")), (2, 1));
+    let copies: Vec<i64> = sqlx::query("SELECT key_id FROM installation_keys WHERE name = 'blind-index-root' ORDER BY key_id")
+        .fetch_all(&mut c)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get("key_id"))
+        .collect();
+    assert_eq!(copies, [1, 2], "a copy under each key the installation was given");
+}

@@ -46,6 +46,7 @@ mod paging;
 mod pipelines;
 mod postgres_walls;
 mod reminders;
+mod reseal;
 mod review;
 mod runtime;
 mod search;
