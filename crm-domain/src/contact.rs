@@ -22,6 +22,8 @@ pub enum ContactKind {
     Client,
     /// Works with the tenant.
     Partner,
+    /// Was a client; no open or won deal for the company's set time.
+    FormerClient,
 }
 
 impl ContactKind {
@@ -31,6 +33,7 @@ impl ContactKind {
             Self::Prospect => "prospect",
             Self::Client => "client",
             Self::Partner => "partner",
+            Self::FormerClient => "former_client",
         }
     }
 
@@ -39,7 +42,7 @@ impl ContactKind {
     /// # Errors
     /// `unknown` otherwise.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        [Self::Prospect, Self::Client, Self::Partner]
+        [Self::Prospect, Self::Client, Self::Partner, Self::FormerClient]
             .into_iter()
             .find(|k| k.code() == raw.trim())
             .ok_or_else(|| ValidationError::field("", ViolationKind::Unknown))
@@ -60,10 +63,12 @@ pub struct Contact {
     pub id: ContactId,
     /// Tenant.
     pub tenant_id: TenantId,
-    /// Prospect, client or partner.
+    /// Prospect, client, partner or former client.
     pub kind: ContactKind,
-    /// The user responsible for the contact.
+    /// The user responsible for the contact (for a pooled lead, who brought it in).
     pub owner_id: UserId,
+    /// Its qualification, when it came in as a lead (or was made one).
+    pub lead: Option<crate::lead::Lead>,
     /// Editable fields.
     pub fields: ContactFields,
     /// Lead score (computed; 0 until scoring exists).
@@ -238,6 +243,12 @@ impl Contact {
         d.field("tags", b.map(|b| &b.tags), &a.tags, Sensitivity::Clear);
         d.field("source", b.map(|b| &b.source), &a.source, Sensitivity::Clear);
         d.field("notes", b.map(|b| &b.notes), &a.notes, Sensitivity::Sensitive);
+        let lead = |c: &Self| c.lead.as_ref().map(|l| l.status);
+        d.field("lead.status", before.map(lead).as_ref(), &lead(after), Sensitivity::Clear);
+        let reason = |c: &Self| c.lead.as_ref().and_then(|l| l.reason.clone());
+        d.field("lead.reason", before.map(reason).as_ref(), &reason(after), Sensitivity::Clear);
+        let pooled = |c: &Self| c.lead.as_ref().map(|l| l.pooled);
+        d.field("lead.pooled", before.map(pooled).as_ref(), &pooled(after), Sensitivity::Clear);
         d.into_changes()
     }
 

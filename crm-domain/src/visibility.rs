@@ -96,6 +96,9 @@ pub enum Capability {
     ReviewDuplicates,
     /// Upload files (for imports) and keep their own files; an Admin reads everyone's.
     UploadFiles,
+    /// Bring leads in, qualify or disqualify them, edit the leads still in the pool and
+    /// hand them over to sales reps; set the company's disqualification reasons (Admin).
+    QualifyLeads,
 }
 
 /// Whether the actor has a capability.
@@ -117,12 +120,13 @@ pub fn allows(actor: &Actor, cap: Capability) -> bool {
                     | C::ReviewDuplicates
                     | C::ReadRecordHistory
                     | C::UploadFiles
+                    | C::QualifyLeads
             ),
             Role::Sales => matches!(
                 cap,
                 C::WriteContacts | C::WriteOrganizations | C::WriteOpportunities | C::ReadForecast | C::WriteActivities | C::UploadFiles
             ),
-            Role::Marketing => matches!(cap, C::ManageSegments | C::UploadFiles),
+            Role::Marketing => matches!(cap, C::ManageSegments | C::UploadFiles | C::QualifyLeads),
             Role::Observer => cap == C::ReadForecast,
         },
     }
@@ -141,6 +145,31 @@ pub fn may_assign_owner(actor: &Actor, owner: UserId, owner_team_manager: Option
             Role::Marketing | Role::Observer => false,
         },
     }
+}
+
+/// Whether the actor may edit a contact in their read scope: those who write contacts,
+/// and those who qualify leads while the contact is a lead still in the pool.
+pub fn may_edit_contact(actor: &Actor, pooled_lead: bool) -> bool {
+    allows(actor, Capability::WriteContacts) || (pooled_lead && allows(actor, Capability::QualifyLeads))
+}
+
+/// Whether the actor may hand a pooled lead over to `owner` (whose role is `owner_role`
+/// and whose team's manager is `owner_team_manager`): Marketing to any sales rep or
+/// manager; the others as they assign any record.
+pub fn may_hand_over_lead(actor: &Actor, owner: UserId, owner_role: Role, owner_team_manager: Option<UserId>) -> bool {
+    match actor {
+        Actor::User {
+            role: Role::Marketing, ..
+        } => matches!(owner_role, Role::Sales | Role::Manager),
+        _ => allows(actor, Capability::QualifyLeads) && may_assign_owner(actor, owner, owner_team_manager),
+    }
+}
+
+/// Whether a contact is in scope, given its owner, the manager of the owner's team and
+/// whether it is a lead in the pool (seen by Managers too, never by a sales rep). The
+/// same decision the store makes in SQL.
+pub fn contact_in_scope(scope: RecordScope, owner: UserId, owner_team_manager: Option<UserId>, pooled_lead: bool) -> bool {
+    scope.admits(owner, owner_team_manager) || (pooled_lead && matches!(scope, RecordScope::TeamsLedBy(_)))
 }
 
 #[cfg(test)]
@@ -180,6 +209,37 @@ mod tests {
         assert!(RecordScope::OwnedBy(m).admits(m, None));
         assert!(!RecordScope::OwnedBy(m).admits(uid(8), Some(m)));
         assert!(!RecordScope::Nothing.admits(m, None));
+    }
+
+    #[test]
+    fn leads_rights() {
+        let (admin, manager, sales, marketing, observer) = (
+            user(Role::Admin, 1),
+            user(Role::Manager, 2),
+            user(Role::Sales, 3),
+            user(Role::Marketing, 4),
+            user(Role::Observer, 5),
+        );
+        for (a, q) in [(&admin, true), (&manager, true), (&sales, false), (&marketing, true), (&observer, false)] {
+            assert_eq!(allows(a, Capability::QualifyLeads), q, "{a:?}");
+        }
+        // Marketing edits pooled leads only; sales reps and managers every contact in scope.
+        assert!(may_edit_contact(&marketing, true));
+        assert!(!may_edit_contact(&marketing, false));
+        assert!(may_edit_contact(&sales, false));
+        assert!(!may_edit_contact(&observer, true));
+        // Hand-over: Marketing to sales reps and managers; a manager within the team; a
+        // sales rep never.
+        assert!(may_hand_over_lead(&marketing, uid(3), Role::Sales, None));
+        assert!(!may_hand_over_lead(&marketing, uid(1), Role::Admin, None));
+        assert!(may_hand_over_lead(&manager, uid(3), Role::Sales, Some(uid(2))));
+        assert!(!may_hand_over_lead(&manager, uid(3), Role::Sales, Some(uid(9))));
+        assert!(!may_hand_over_lead(&sales, uid(3), Role::Sales, None));
+        assert!(may_hand_over_lead(&admin, uid(3), Role::Sales, None));
+        // The pool: Managers see it, a sales rep never.
+        assert!(contact_in_scope(RecordScope::TeamsLedBy(uid(2)), uid(4), None, true));
+        assert!(!contact_in_scope(RecordScope::TeamsLedBy(uid(2)), uid(4), None, false));
+        assert!(!contact_in_scope(RecordScope::OwnedBy(uid(3)), uid(4), None, true));
     }
 
     #[test]
