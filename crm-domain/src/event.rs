@@ -117,11 +117,18 @@ pub enum EventKind {
     ReminderRuleUpdated,
     /// A reminder rule deleted.
     ReminderRuleDeleted,
+    /// A lead's qualification changed (status, reason).
+    LeadStatusChanged,
+    /// A contact moved in the customer cycle (prospect to client, client to former
+    /// client), by a won deal, by hand or by the company's rule.
+    Converted,
+    /// The company's list of disqualification reasons replaced.
+    LeadReasonsChanged,
 }
 
 impl EventKind {
     /// Every kind, in catalogue order.
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 25] = [
         Self::Created,
         Self::Updated,
         Self::Deleted,
@@ -144,6 +151,9 @@ impl EventKind {
         Self::ReminderRuleCreated,
         Self::ReminderRuleUpdated,
         Self::ReminderRuleDeleted,
+        Self::LeadStatusChanged,
+        Self::Converted,
+        Self::LeadReasonsChanged,
     ];
 
     /// The stable snake_case name, as stored and published.
@@ -171,6 +181,9 @@ impl EventKind {
             Self::ReminderRuleCreated => "reminder_rule_created",
             Self::ReminderRuleUpdated => "reminder_rule_updated",
             Self::ReminderRuleDeleted => "reminder_rule_deleted",
+            Self::LeadStatusChanged => "lead_status_changed",
+            Self::Converted => "converted",
+            Self::LeadReasonsChanged => "lead_reasons_changed",
         }
     }
 
@@ -329,6 +342,9 @@ mod tests {
                 "reminder_rule_created",
                 "reminder_rule_updated",
                 "reminder_rule_deleted",
+                "lead_status_changed",
+                "converted",
+                "lead_reasons_changed",
             ]
         );
     }

@@ -57,7 +57,10 @@ impl LeadStatus {
         use LeadStatus::{Disqualified, New, Qualified, Working};
         matches!(
             (self, to),
-            (New, Working | Qualified | Disqualified) | (Working, Qualified | Disqualified) | (Qualified, Working | Disqualified) | (Disqualified, Working)
+            (New, Working | Qualified | Disqualified)
+                | (Working, Qualified | Disqualified)
+                | (Qualified, Working | Disqualified)
+                | (Disqualified, Working)
         )
     }
 }
@@ -106,7 +109,9 @@ impl LeadReason {
         for (i, r) in list.iter().enumerate() {
             let code = r.code.trim();
             let code_ok = (1..=40).contains(&code.len())
-                && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+                && code
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
             if !code_ok {
                 v.push(&format!("reasons.{i}.code"), ViolationKind::Malformed);
             } else if !seen.insert(code.to_owned()) {
@@ -196,9 +201,7 @@ impl Lead {
             (_, Some(_)) => return Err(ValidationError::field("reason", ViolationKind::NotAllowed)),
             (_, None) => None,
         };
-        let qualified_at = current
-            .and_then(|c| c.qualified_at)
-            .or((to == LeadStatus::Qualified).then_some(at));
+        let qualified_at = current.and_then(|c| c.qualified_at).or((to == LeadStatus::Qualified).then_some(at));
         Ok(Self {
             status: to,
             reason,
@@ -338,11 +341,36 @@ mod tests {
         assert_eq!(fault(r), ("reason".into(), ViolationKind::Required));
         let r = Lead::moved(ContactKind::Prospect, Some(&new), Disqualified, Some("  "), &reasons(), None, at(1));
         assert_eq!(fault(r), ("reason".into(), ViolationKind::Required));
-        let r = Lead::moved(ContactKind::Prospect, Some(&new), Disqualified, Some("trop_cher"), &reasons(), None, at(1));
+        let r = Lead::moved(
+            ContactKind::Prospect,
+            Some(&new),
+            Disqualified,
+            Some("trop_cher"),
+            &reasons(),
+            None,
+            at(1),
+        );
         assert_eq!(fault(r), ("reason".into(), ViolationKind::Unknown));
-        let r = Lead::moved(ContactKind::Prospect, Some(&new), Working, Some("no_budget"), &reasons(), None, at(1));
+        let r = Lead::moved(
+            ContactKind::Prospect,
+            Some(&new),
+            Working,
+            Some("no_budget"),
+            &reasons(),
+            None,
+            at(1),
+        );
         assert_eq!(fault(r), ("reason".into(), ViolationKind::NotAllowed));
-        let d = Lead::moved(ContactKind::Prospect, Some(&new), Disqualified, Some("no_need"), &reasons(), None, at(1)).unwrap();
+        let d = Lead::moved(
+            ContactKind::Prospect,
+            Some(&new),
+            Disqualified,
+            Some("no_need"),
+            &reasons(),
+            None,
+            at(1),
+        )
+        .unwrap();
         assert_eq!(d.reason.as_deref(), Some("no_need"));
         assert!(d.pooled, "still in the pool");
         // Back to work: the reason goes.
@@ -353,7 +381,16 @@ mod tests {
     #[test]
     fn first_qualification_is_kept_and_who_when_recorded() {
         let by = UserId::from_uuid(Uuid::from_u128(9));
-        let q = Lead::moved(ContactKind::Prospect, Some(&lead(Working)), Qualified, None, &reasons(), Some(by), at(5)).unwrap();
+        let q = Lead::moved(
+            ContactKind::Prospect,
+            Some(&lead(Working)),
+            Qualified,
+            None,
+            &reasons(),
+            Some(by),
+            at(5),
+        )
+        .unwrap();
         assert_eq!((q.changed_by, q.changed_at, q.qualified_at), (Some(by), at(5), Some(at(5))));
         let w = Lead::moved(ContactKind::Prospect, Some(&q), Working, None, &reasons(), None, at(6)).unwrap();
         let q2 = Lead::moved(ContactKind::Prospect, Some(&w), Qualified, None, &reasons(), None, at(7)).unwrap();

@@ -158,9 +158,7 @@ pub fn may_edit_contact(actor: &Actor, pooled_lead: bool) -> bool {
 /// manager; the others as they assign any record.
 pub fn may_hand_over_lead(actor: &Actor, owner: UserId, owner_role: Role, owner_team_manager: Option<UserId>) -> bool {
     match actor {
-        Actor::User {
-            role: Role::Marketing, ..
-        } => matches!(owner_role, Role::Sales | Role::Manager),
+        Actor::User { role: Role::Marketing, .. } => matches!(owner_role, Role::Sales | Role::Manager),
         _ => allows(actor, Capability::QualifyLeads) && may_assign_owner(actor, owner, owner_team_manager),
     }
 }
@@ -220,7 +218,13 @@ mod tests {
             user(Role::Marketing, 4),
             user(Role::Observer, 5),
         );
-        for (a, q) in [(&admin, true), (&manager, true), (&sales, false), (&marketing, true), (&observer, false)] {
+        for (a, q) in [
+            (&admin, true),
+            (&manager, true),
+            (&sales, false),
+            (&marketing, true),
+            (&observer, false),
+        ] {
             assert_eq!(allows(a, Capability::QualifyLeads), q, "{a:?}");
         }
         // Marketing edits pooled leads only; sales reps and managers every contact in scope.

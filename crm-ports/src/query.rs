@@ -64,6 +64,10 @@ pub struct ContactFilter {
     pub updated_since: Option<DateTime<Utc>>,
     /// Member of a segment.
     pub segment: Option<SegmentMembership>,
+    /// Leads in this status.
+    pub lead_status: Option<crm_domain::lead::LeadStatus>,
+    /// Leads waiting in the pool (`true`) or handed over / not leads (`false`).
+    pub pooled: Option<bool>,
 }
 
 impl ContactFilter {

@@ -23,12 +23,14 @@ use uuid::Uuid;
 mod activities;
 mod erasure;
 mod files;
+mod leads;
 mod lists;
 mod runtime;
 
 pub use activities::*;
 pub use erasure::*;
 pub use files::*;
+pub use leads::*;
 pub use lists::*;
 pub use runtime::*;
 
@@ -299,4 +301,5 @@ store_sum! {
         Wakeups,
         FileRecordStore,
         PersonKeyStore,
+        LeadStore,
 }

@@ -79,6 +79,7 @@ impl Crm {
         let consumers: Vec<Arc<dyn Consumer>> = vec![
             Arc::new(SearchConsumer::new(app.clone(), search.clone())),
             Arc::new(InStore::new(AssignmentNotices::new(&app), &app)),
+            Arc::new(crm_ports::services::conversions::ClientConversions::new(&app)),
         ];
         Self {
             consumers: consumers.into(),

@@ -4,7 +4,7 @@
 use crate::SqlStore;
 use crate::db::{Mode, On, Row, Tx};
 use crate::rows::{from_ts, insert_row, ts, update_row, valid};
-use crate::scope::owner_in_scope;
+use crate::scope::{contact_in_scope, owner_in_scope};
 use chrono::{DateTime, Utc};
 use crm_domain::activity::{Activity, ActivityFields, ActivityKind, Direction, Link, Priority};
 use crm_domain::event::{EntityType, NewEvent};
@@ -64,7 +64,11 @@ fn visible_ids(table: &'static str, tenant: TenantId, scope: RecordScope) -> Sel
         .from(table)
         .and_where(Expr::col((table, "tenant_id")).eq(tenant.as_uuid()))
         .and_where(Expr::col((table, "deleted_at")).is_null())
-        .and_where(owner_in_scope(tenant, scope, (table, "owner_id")))
+        .and_where(if table == "contacts" {
+            contact_in_scope(tenant, scope)
+        } else {
+            owner_in_scope(tenant, scope, (table, "owner_id"))
+        })
         .to_owned()
 }
 

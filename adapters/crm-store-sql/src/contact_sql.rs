@@ -4,7 +4,7 @@
 //! backends. Used by contacts and segments alike (neither depends on the other).
 
 use crate::rows::ts;
-use crate::scope::owner_in_scope;
+use crate::scope::contact_in_scope;
 use chrono::{DateTime, Utc};
 use crm_domain::TenantId;
 use crm_domain::segment::{Op, Operand, Rule, SegmentField};
@@ -15,7 +15,7 @@ use uuid::Uuid;
 /// Narrows a select over `contacts` to the scope and the list filters.
 pub(crate) fn filter_contacts(q: &mut SelectStatement, scope: Scope, filter: &ContactFilter) {
     let t = scope.tenant_id;
-    q.and_where(owner_in_scope(t, scope.records, ("contacts", "owner_id")));
+    q.and_where(contact_in_scope(t, scope.records));
     if let Some(k) = filter.kind {
         q.and_where(Expr::col(("contacts", "kind")).eq(k.code()));
     }
@@ -27,6 +27,12 @@ pub(crate) fn filter_contacts(q: &mut SelectStatement, scope: Scope, filter: &Co
     }
     if let Some(since) = filter.updated_since {
         q.and_where(Expr::col(("contacts", "updated_at")).gte(ts(since)));
+    }
+    if let Some(s) = filter.lead_status {
+        q.and_where(Expr::col(("contacts", "lead_status")).eq(s.code()));
+    }
+    if let Some(p) = filter.pooled {
+        q.and_where(Expr::col(("contacts", "lead_pooled")).eq(p));
     }
     if let Some(tag) = &filter.tag {
         q.and_where(tagged(t, tag.as_str(), true));

@@ -5,11 +5,12 @@ use crate::SqlStore;
 use crate::db::{Mode, On, Row, Tx};
 use crate::paging;
 use crate::rows::{from_ts, insert_row, ts, update_row, valid, versioned_update};
-use crate::scope::owner_in_scope;
+use crate::scope::contact_in_scope;
 use crm_domain::contact::{Contact, ContactFields, ContactKind};
 use crm_domain::duplicates::name_keys;
 use crm_domain::email::EmailAddress;
 use crm_domain::event::NewEvent;
+use crm_domain::lead::{Lead, LeadStatus};
 use crm_domain::organization::PostalAddress;
 use crm_domain::phone::PhoneNumber;
 use crm_domain::tenant::CountryCode;
@@ -23,7 +24,7 @@ use sea_query::{Expr, ExprTrait, Query, SelectStatement, UpdateStatement, Value}
 use sqlx::types::Json;
 use uuid::Uuid;
 
-pub(crate) const COLUMNS: [&str; 26] = [
+pub(crate) const COLUMNS: [&str; 32] = [
     "tenant_id",
     "id",
     "kind",
@@ -45,6 +46,12 @@ pub(crate) const COLUMNS: [&str; 26] = [
     "source",
     "notes_ct",
     "score",
+    "lead_status",
+    "lead_reason",
+    "lead_pooled",
+    "lead_changed_by",
+    "lead_changed_at",
+    "lead_qualified_at",
     "merged_into",
     "version",
     "created_at",
@@ -58,6 +65,21 @@ fn ie(e: sea_query::error::Error) -> StoreError {
 
 fn label(l: Option<&Label>) -> Value {
     l.map(|x| x.as_str().to_owned()).into()
+}
+
+/// A contact's qualification as stored (none when `lead_status` is NULL).
+fn lead_from_row(row: &Row) -> Result<Option<Lead>, StoreError> {
+    let Some(status) = row.get::<Option<String>>("lead_status")? else {
+        return Ok(None);
+    };
+    Ok(Some(Lead {
+        status: valid("lead_status", LeadStatus::parse(&status))?,
+        reason: row.get("lead_reason")?,
+        pooled: row.get("lead_pooled")?,
+        changed_by: row.get::<Option<Uuid>>("lead_changed_by")?.map(UserId::from_uuid),
+        changed_at: from_ts(row.get::<Option<i64>>("lead_changed_at")?.unwrap_or_default())?,
+        qualified_at: row.get::<Option<i64>>("lead_qualified_at")?.map(from_ts).transpose()?,
+    }))
 }
 
 fn select_contacts(tenant: TenantId) -> SelectStatement {
@@ -105,6 +127,15 @@ impl<C: Cipher> SqlStore<C> {
                     .into(),
             ),
             ("score", i64::from(c.score).into()),
+            ("lead_status", c.lead.as_ref().map(|l| l.status.code()).into()),
+            ("lead_reason", c.lead.as_ref().and_then(|l| l.reason.clone()).into()),
+            ("lead_pooled", c.lead.as_ref().is_some_and(|l| l.pooled).into()),
+            (
+                "lead_changed_by",
+                c.lead.as_ref().and_then(|l| l.changed_by).map(|u| u.as_uuid()).into(),
+            ),
+            ("lead_changed_at", c.lead.as_ref().map(|l| ts(l.changed_at)).into()),
+            ("lead_qualified_at", c.lead.as_ref().and_then(|l| l.qualified_at).map(ts).into()),
         ])
     }
 
@@ -225,6 +256,7 @@ impl<C: Cipher> SqlStore<C> {
             tenant_id,
             kind: valid("kind", ContactKind::parse(&row.get::<String>("kind")?))?,
             owner_id: UserId::from_uuid(row.get("owner_id")?),
+            lead: lead_from_row(row)?,
             fields,
             score: i32::try_from(row.get::<i64>("score")?).unwrap_or(0),
             version: row.get("version")?,
@@ -259,7 +291,7 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
         let mut tx = self.pool.begin(On::Tenant(scope.tenant_id), Mode::Read).await?;
         let mut q = select_contacts(scope.tenant_id);
         q.and_where(Expr::col(("contacts", "id")).eq(id.as_uuid()))
-            .and_where(owner_in_scope(scope.tenant_id, scope.records, ("contacts", "owner_id")));
+            .and_where(contact_in_scope(scope.tenant_id, scope.records));
         let row = tx.fetch_one(&q).await?;
         tx.commit().await?;
         self.contact_from_row(&row)
@@ -313,9 +345,7 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
             any = any.or(Expr::col(("contacts", "id")).in_subquery(by_hash));
         }
         let mut q = select_contacts(tenant);
-        q.expr_as(owner_in_scope(tenant, visibility, ("contacts", "owner_id")), "visible")
-            .and_where(any)
-            .limit(500);
+        q.expr_as(contact_in_scope(tenant, visibility), "visible").and_where(any).limit(500);
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
         let rows = tx.fetch_all(&q).await?;
         tx.commit().await?;
@@ -417,7 +447,7 @@ impl<C: Cipher> SqlStore<C> {
             .from("contacts")
             .and_where(Expr::col(("contacts", "tenant_id")).eq(t.as_uuid()))
             .and_where(Expr::col(("contacts", "deleted_at")).is_null())
-            .and_where(owner_in_scope(t, scope.records, ("contacts", "owner_id")));
+            .and_where(contact_in_scope(t, scope.records));
         for w in words {
             let pattern = format!("%{}%", w.replace(['%', '_', '\\'], ""));
             q.and_where(

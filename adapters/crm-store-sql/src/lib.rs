@@ -24,6 +24,7 @@ mod files;
 mod idempotency;
 mod jobs;
 mod keys;
+mod leads;
 mod opportunities;
 mod organizations;
 mod paging;

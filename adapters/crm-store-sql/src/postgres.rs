@@ -110,6 +110,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0014_installation.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            15,
+            "leads".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0015_leads.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

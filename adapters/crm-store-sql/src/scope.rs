@@ -27,3 +27,13 @@ pub(crate) fn owner_in_scope(tenant: TenantId, scope: RecordScope, owner: (&'sta
         }
     }
 }
+
+/// A contact in scope: its owner in scope, or, for a Manager, a lead waiting in the pool
+/// (never for a sales rep).
+pub(crate) fn contact_in_scope(tenant: TenantId, scope: RecordScope) -> Expr {
+    let owned = owner_in_scope(tenant, scope, ("contacts", "owner_id"));
+    match scope {
+        RecordScope::TeamsLedBy(_) => owned.or(Expr::col(("contacts", "lead_pooled")).eq(true)),
+        _ => owned,
+    }
+}

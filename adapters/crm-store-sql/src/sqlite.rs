@@ -110,6 +110,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0014_installation.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            15,
+            "leads".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0015_leads.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

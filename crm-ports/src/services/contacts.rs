@@ -11,7 +11,7 @@ use crate::store::{ContactStore, Deletable, DeletionStore, OrganizationStore, Te
 use crm_domain::contact::{Contact, ContactInput};
 use crm_domain::duplicates::{Identity, match_reasons};
 use crm_domain::event::EntityType;
-use crm_domain::visibility::{Capability, Owned, may_assign_owner, read_scope};
+use crm_domain::visibility::{Capability, Owned, may_assign_owner, may_edit_contact, read_scope};
 use crm_domain::{Actor, ContactId, OrganizationId, TenantId, UserId, ValidationError, ViolationKind};
 
 /// Most contacts one import call takes.
@@ -182,7 +182,7 @@ impl<S: ContactStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
 /// Creating and changing contacts: the owner, organization and tenant settings are checked.
 impl<S: ContactStore + OrganizationStore + TenantStore + UserStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// A new contact, version 1, created now.
-    fn new_contact(
+    pub(crate) fn new_contact(
         &self,
         tenant_id: TenantId,
         kind: crm_domain::contact::ContactKind,
@@ -195,6 +195,7 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore, K, C: Clock,
             tenant_id,
             kind,
             owner_id,
+            lead: None,
             fields,
             score: 0,
             version: 1,
@@ -309,9 +310,16 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore, K, C: Clock,
         input: &ContactInput,
     ) -> Result<Contact, ServiceError> {
         let before = self.contact(actor, id).await?;
-        require(actor, Capability::WriteContacts)?;
+        let pooled = before.lead.as_ref().is_some_and(|l| l.pooled);
+        if !may_edit_contact(actor, pooled) {
+            return Err(ServiceError::Forbidden);
+        }
         let tenant = self.store.tenant(before.tenant_id).await?;
         let (kind, fields) = input.parse(tenant.settings.country)?;
+        if pooled && kind != crm_domain::contact::ContactKind::Prospect {
+            // A lead in the pool stays a prospect until it is handed over.
+            return Err(ValidationError::field("kind", ViolationKind::NotAllowed).into());
+        }
         self.check_organization(before.tenant_id, fields.organization_id).await?;
         check_version(before.version, expected_version)?;
         let mut after = before.clone();
@@ -344,6 +352,10 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore, K, C: Clock,
     ) -> Result<Contact, ServiceError> {
         let before = self.contact(actor, id).await?;
         require(actor, Capability::WriteContacts)?;
+        if before.lead.as_ref().is_some_and(|l| l.pooled) {
+            // A lead in the pool goes to a sales rep by its hand-over (once qualified).
+            return Err(ValidationError::field("owner_id", ViolationKind::NotAllowed).into());
+        }
         check_version(before.version, expected_version)?;
         self.check_assignee(actor, before.tenant_id, owner, "owner_id").await?;
         let mut after = before.clone();

@@ -77,6 +77,16 @@ pub enum NoContent {
     Done,
 }
 
+/// A lead status filter, its fault named `lead_status`.
+///
+/// # Errors
+/// `lead_status: unknown`.
+pub fn lead_status(raw: Option<&str>) -> ApiResult<Option<crm_domain::lead::LeadStatus>> {
+    Ok(raw
+        .map(|s| crm_domain::lead::LeadStatus::parse(s).map_err(|e| e.at("lead_status")))
+        .transpose()?)
+}
+
 /// A contact kind from a query or body field (`kind: unknown` otherwise).
 ///
 /// # Errors

@@ -70,7 +70,7 @@ impl From<&Contact> for ContactWrite {
 }
 
 impl ContactWrite {
-    fn input(&self) -> ContactInput {
+    pub(crate) fn input(&self) -> ContactInput {
         ContactInput {
             kind: self.kind.clone(),
             first_name: self.first_name.clone(),
@@ -127,7 +127,7 @@ pub enum ContactResponse {
 }
 
 impl ContactResponse {
-    fn ok(c: &Contact) -> Self {
+    pub(crate) fn ok(c: &Contact) -> Self {
         Self::Ok(Json(c.into()), etag(c.version))
     }
 }
@@ -144,7 +144,7 @@ impl ContactsApi {
     async fn list(
         &self,
         auth: Auth,
-        /// `prospect`, `client` or `partner`.
+        /// `prospect`, `client`, `partner` or `former_client`.
         kind: Query<Option<String>>,
         /// Owner.
         owner_id: Query<Option<Uuid>>,
@@ -156,6 +156,10 @@ impl ContactsApi {
         updated_since: Query<Option<DateTime<Utc>>>,
         /// Member of this segment (a static list or a dynamic rule, evaluated now).
         segment_id: Query<Option<Uuid>>,
+        /// Leads in this status: `new`, `working`, `qualified`, `disqualified`.
+        lead_status: Query<Option<String>>,
+        /// `true`: leads waiting in the pool; `false`: every other contact.
+        pooled: Query<Option<bool>>,
         sort: Query<Option<Sort>>,
         order: Query<Option<Order>>,
         /// Cursor from the previous page.
@@ -174,6 +178,8 @@ impl ContactsApi {
                 Some(s) => Some(self.app.segment_filter(&auth.actor(), crm_domain::SegmentId::from_uuid(s)).await?),
                 None => None,
             },
+            lead_status: super::common::lead_status(lead_status.0.as_deref())?,
+            pooled: pooled.0,
         };
         let p = self
             .app

@@ -13,6 +13,7 @@ pub mod duplicates;
 pub mod files;
 pub mod history;
 pub mod idempotency;
+pub mod leads;
 pub mod naming;
 pub mod opportunities;
 pub mod organizations;
@@ -47,6 +48,8 @@ pub enum ApiTags {
     Users,
     /// Contacts.
     Contacts,
+    /// Leads and the customer cycle: qualification, hand-over, conversion, funnel.
+    Leads,
     /// Organizations.
     Organizations,
     /// Pipelines and stages.
@@ -126,6 +129,7 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings, extras: Extras) -> OpenAp
             tenants::TenantsApi { app: app.clone() },
             users::UsersApi { app: app.clone() },
             contacts::ContactsApi { app: app.clone() },
+            leads::LeadsApi { app: app.clone() },
             organizations::OrganizationsApi { app: app.clone() },
             pipelines::PipelinesApi { app: app.clone() },
             opportunities::OpportunitiesApi { app: app.clone() },

@@ -55,7 +55,7 @@ impl From<&Opportunity> for OpportunityWrite {
 }
 
 impl OpportunityWrite {
-    fn input(&self) -> OpportunityInput {
+    pub(crate) fn input(&self) -> OpportunityInput {
         OpportunityInput {
             title: self.title.clone(),
             value_minor: self.value_minor,

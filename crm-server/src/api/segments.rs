@@ -108,7 +108,7 @@ pub struct ChangedDto {
 #[derive(Debug, Clone, Object, Default)]
 #[oai(deny_unknown_fields)]
 pub struct FilterWrite {
-    /// `prospect`, `client` or `partner`.
+    /// `prospect`, `client`, `partner` or `former_client`.
     pub kind: Option<String>,
     /// Owner.
     pub owner_id: Option<Uuid>,
@@ -120,6 +120,10 @@ pub struct FilterWrite {
     pub updated_since: Option<DateTime<Utc>>,
     /// Member of this (other) segment.
     pub segment_id: Option<Uuid>,
+    /// Leads in this status: `new`, `working`, `qualified`, `disqualified`.
+    pub lead_status: Option<String>,
+    /// `true`: leads waiting in the pool; `false`: every other contact.
+    pub pooled: Option<bool>,
 }
 
 /// A search whose contacts are added to a static segment.
@@ -130,7 +134,7 @@ pub struct SearchWrite {
     pub q: String,
     /// The best this many (1 to 1,000, default 1,000).
     pub limit: Option<u32>,
-    /// `prospect`, `client` or `partner`.
+    /// `prospect`, `client`, `partner` or `former_client`.
     pub kind: Option<String>,
     /// Owner.
     pub owner_id: Option<Uuid>,
@@ -283,6 +287,8 @@ impl SegmentsApi {
             organization_id: f.organization_id.map(OrganizationId::from_uuid),
             updated_since: f.updated_since,
             segment,
+            lead_status: super::common::lead_status(f.lead_status.as_deref())?,
+            pooled: f.pooled,
         };
         let changed = self
             .app

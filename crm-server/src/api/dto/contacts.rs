@@ -3,8 +3,40 @@
 use crate::api::{AddressDto, address_out};
 use chrono::{DateTime, Utc};
 use crm_domain::contact::Contact;
+use crm_domain::lead::Lead;
 use poem_openapi::Object;
 use uuid::Uuid;
+
+/// A prospect's qualification as a lead.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct LeadDto {
+    /// `new`, `working`, `qualified` or `disqualified`.
+    pub status: String,
+    /// Why it was disqualified: a code of the company's list (see `/api/v1/lead-reasons`).
+    pub reason: Option<String>,
+    /// Waiting in the pool for a sales rep (its owner is who brought it in).
+    pub pooled: bool,
+    /// Who set the status last (absent: the system).
+    pub changed_by: Option<Uuid>,
+    /// When.
+    pub changed_at: DateTime<Utc>,
+    /// When it was first qualified.
+    pub qualified_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Lead> for LeadDto {
+    fn from(l: &Lead) -> Self {
+        Self {
+            status: l.status.code().to_owned(),
+            reason: l.reason.clone(),
+            pooled: l.pooled,
+            changed_by: l.changed_by.map(|u| u.as_uuid()),
+            changed_at: l.changed_at,
+            qualified_at: l.qualified_at,
+        }
+    }
+}
 
 /// A contact as returned by the API.
 #[derive(Debug, Clone, Object)]
@@ -12,7 +44,7 @@ use uuid::Uuid;
 pub struct ContactDto {
     /// Id.
     pub id: Uuid,
-    /// `prospect`, `client` or `partner`.
+    /// `prospect`, `client`, `partner` or `former_client`.
     pub kind: String,
     /// First name.
     pub first_name: String,
@@ -38,6 +70,8 @@ pub struct ContactDto {
     pub notes: Option<String>,
     /// Lead score.
     pub score: i32,
+    /// Its qualification as a lead, when it came in as one (or was made one).
+    pub lead: Option<LeadDto>,
     /// Version, also sent as the `ETag`.
     pub version: i64,
     /// Created.
@@ -64,6 +98,7 @@ impl From<&Contact> for ContactDto {
             source: f.source.as_ref().map(ToString::to_string),
             notes: f.notes.as_ref().map(ToString::to_string),
             score: c.score,
+            lead: c.lead.as_ref().map(LeadDto::from),
             version: c.version,
             created_at: c.created_at,
             updated_at: c.updated_at,

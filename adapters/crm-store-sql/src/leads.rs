@@ -1,0 +1,150 @@
+//! Leads: the company's disqualification reasons (a column of the tenant), the teams'
+//! round-robins (a column of the team, moved by compare-and-set), and what became of the
+//! leads that came in over a period.
+
+use crate::SqlStore;
+use crate::db::{Mode, On};
+use crate::rows::{from_ts, ts};
+use chrono::{DateTime, Utc};
+use crm_domain::event::NewEvent;
+use crm_domain::lead::{LeadReason, next_in_rotation};
+use crm_domain::opportunity::Status;
+use crm_domain::{TeamId, TenantId, UserId};
+use crm_ports::store::{LeadOutcome, LeadStore};
+use crm_ports::{Cipher, StoreError};
+use sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use sqlx::types::Json;
+use uuid::Uuid;
+
+/// Attempts at moving a round-robin before giving up (each lost only to another mover).
+const ROTATION_ATTEMPTS: usize = 20;
+
+impl<C: Cipher> LeadStore for SqlStore<C> {
+    async fn lead_reasons(&self, tenant: TenantId) -> Result<Option<Vec<LeadReason>>, StoreError> {
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
+        let row = tx
+            .fetch_one(
+                Query::select()
+                    .column("lead_reasons")
+                    .from("tenants")
+                    .and_where(Expr::col("id").eq(tenant.as_uuid())),
+            )
+            .await?;
+        tx.commit().await?;
+        let Some(Json(list)) = row.get::<Option<Json<Vec<LeadReason>>>>("lead_reasons")? else {
+            return Ok(None);
+        };
+        Ok(Some(list))
+    }
+
+    async fn set_lead_reasons(&self, tenant: TenantId, reasons: &[LeadReason], event: &NewEvent) -> Result<(), StoreError> {
+        let json = serde_json::to_value(reasons).map_err(|e| StoreError::Internal(format!("lead reasons: {e}")))?;
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
+        let n = tx
+            .execute(
+                Query::update()
+                    .table("tenants")
+                    .value("lead_reasons", json)
+                    .and_where(Expr::col("id").eq(tenant.as_uuid())),
+            )
+            .await?;
+        if n != 1 {
+            return Err(StoreError::NotFound);
+        }
+        self.finish(tx, tenant, std::slice::from_ref(event)).await
+    }
+
+    async fn advance_lead_rotation(&self, tenant: TenantId, team: TeamId, reps: &[UserId]) -> Result<Option<UserId>, StoreError> {
+        for _ in 0..ROTATION_ATTEMPTS {
+            let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
+            let row = tx
+                .fetch_one(
+                    Query::select()
+                        .column("lead_rotation_last")
+                        .from("teams")
+                        .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                        .and_where(Expr::col("id").eq(team.as_uuid())),
+                )
+                .await?;
+            let last = row.get::<Option<Uuid>>("lead_rotation_last")?.map(UserId::from_uuid);
+            let Some(next) = next_in_rotation(reps, last) else {
+                tx.commit().await?;
+                return Ok(None);
+            };
+            let unchanged = match last {
+                Some(l) => Expr::col("lead_rotation_last").eq(l.as_uuid()),
+                None => Expr::col("lead_rotation_last").is_null(),
+            };
+            let n = tx
+                .execute(
+                    Query::update()
+                        .table("teams")
+                        .value("lead_rotation_last", next.as_uuid())
+                        .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                        .and_where(Expr::col("id").eq(team.as_uuid()))
+                        .and_where(unchanged),
+                )
+                .await?;
+            tx.commit().await?;
+            if n == 1 {
+                return Ok(Some(next));
+            }
+        }
+        Err(StoreError::Conflict)
+    }
+
+    async fn lead_outcomes(&self, tenant: TenantId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<LeadOutcome>, StoreError> {
+        let t = tenant.as_uuid();
+        let deals = |won: bool| {
+            let mut q = Query::select();
+            q.expr(Expr::val(1))
+                .from("opportunity_contacts")
+                .inner_join(
+                    "opportunities",
+                    Expr::col(("opportunities", "tenant_id"))
+                        .equals(("opportunity_contacts", "tenant_id"))
+                        .and(Expr::col(("opportunities", "id")).equals(("opportunity_contacts", "opportunity_id"))),
+                )
+                .and_where(Expr::col(("opportunity_contacts", "tenant_id")).eq(t))
+                .and_where(Expr::col(("opportunity_contacts", "contact_id")).equals(("contacts", "id")))
+                .and_where(Expr::col(("opportunities", "deleted_at")).is_null());
+            if won {
+                q.and_where(Expr::col(("opportunities", "status")).eq(Status::Won.code()));
+            }
+            Expr::exists(q.to_owned())
+        };
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
+        let rows = tx
+            .fetch_all(
+                Query::select()
+                    .columns([
+                        ("contacts", "created_at"),
+                        ("contacts", "source"),
+                        ("contacts", "lead_qualified_at"),
+                    ])
+                    .expr_as(deals(false), Alias::new("with_opportunity"))
+                    .expr_as(deals(true), Alias::new("won"))
+                    .from("contacts")
+                    .and_where(Expr::col(("contacts", "tenant_id")).eq(t))
+                    .and_where(Expr::col(("contacts", "deleted_at")).is_null())
+                    .and_where(Expr::col(("contacts", "merged_into")).is_null())
+                    .and_where(Expr::col(("contacts", "lead_status")).is_not_null())
+                    .and_where(Expr::col(("contacts", "created_at")).gte(ts(from)))
+                    .and_where(Expr::col(("contacts", "created_at")).lt(ts(to)))
+                    .order_by(("contacts", "created_at"), Order::Asc),
+            )
+            .await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| {
+                Ok(LeadOutcome {
+                    came_in: from_ts(r.get("created_at")?)?,
+                    source: r.get("source")?,
+                    qualified: r.get::<Option<i64>>("lead_qualified_at")?.is_some(),
+                    with_opportunity: r.get("with_opportunity")?,
+                    won: r.get("won")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,52 @@
+//! Store port of leads: the company's disqualification reasons, the teams' round-robins,
+//! and the funnel from lead to sale.
+
+use super::StoreResult;
+use chrono::{DateTime, Utc};
+use crm_domain::event::NewEvent;
+use crm_domain::lead::LeadReason;
+use crm_domain::{TeamId, TenantId, UserId};
+use std::future::Future;
+
+/// What became of one lead (for the funnel).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeadOutcome {
+    /// When it came in (the contact's creation).
+    pub came_in: DateTime<Utc>,
+    /// Its source, as given.
+    pub source: Option<String>,
+    /// Qualified at some point.
+    pub qualified: bool,
+    /// With at least one opportunity.
+    pub with_opportunity: bool,
+    /// With at least one won opportunity.
+    pub won: bool,
+}
+
+/// Leads' company settings and round-robins.
+pub trait LeadStore: Send + Sync {
+    /// The company's disqualification reasons (`None`: never set, the built-in list).
+    fn lead_reasons(&self, tenant: TenantId) -> impl Future<Output = StoreResult<Option<Vec<LeadReason>>>> + Send;
+
+    /// Replaces the company's disqualification reasons, with its event.
+    fn set_lead_reasons(&self, tenant: TenantId, reasons: &[LeadReason], event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Moves a team's round-robin to the rep after its last one among `reps` (see
+    /// `crm_domain::lead::next_in_rotation`) and returns it; `None` when `reps` is empty.
+    /// Two callers at once never get the same turn.
+    fn advance_lead_rotation(
+        &self,
+        tenant: TenantId,
+        team: TeamId,
+        reps: &[UserId],
+    ) -> impl Future<Output = StoreResult<Option<UserId>>> + Send;
+
+    /// What became of the leads that came in from `from` (inclusive) to `to` (exclusive),
+    /// deleted ones excluded, merged ones counted once (in the contact kept).
+    fn lead_outcomes(
+        &self,
+        tenant: TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<LeadOutcome>>> + Send;
+}

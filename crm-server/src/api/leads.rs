@@ -1,0 +1,290 @@
+//! Leads and the customer cycle: `/api/v1/leads` (bring leads in), the qualification,
+//! hand-over and conversion of a contact (`/api/v1/contacts/{id}/…`), the company's
+//! disqualification reasons and the funnel from lead to sale.
+
+use super::ApiTags;
+use super::common::{etag, if_match};
+use super::contacts::{ContactResponse, ContactWrite};
+use super::dto::contacts::ContactDto;
+use super::opportunities::{OpportunityResponse, OpportunityWrite};
+use super::problem::{ApiError, ApiResult};
+use super::security::Auth;
+use crate::assemble::CrmApp;
+use chrono::{DateTime, NaiveDate, Utc};
+use crm_domain::lead::{LeadReason, LeadStatus};
+use crm_domain::{ContactId, OrganizationId, PipelineId, TeamId, UserId, ViolationKind};
+use crm_ports::services::leads::{FunnelLine, HandOver};
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+use uuid::Uuid;
+
+/// Leads to bring in at once.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct LeadsBody {
+    /// The leads (prospects), at most 1,000.
+    pub leads: Vec<ContactWrite>,
+}
+
+/// A lead's new qualification.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct LeadStatusBody {
+    /// `new`, `working`, `qualified` or `disqualified`.
+    pub status: String,
+    /// To disqualify: a code of the company's list (`/api/v1/lead-reasons`).
+    pub reason: Option<String>,
+}
+
+/// To whom a lead of the pool goes: a user, or the next sales rep of a team's round-robin.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct HandOverBody {
+    /// This sales rep (or manager).
+    pub owner_id: Option<Uuid>,
+    /// The next sales rep of this team, in turn.
+    pub team_id: Option<Uuid>,
+}
+
+/// Why a prospect becomes a client by hand.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct ConvertBody {
+    /// The reason (1 to 200 characters), kept in the history.
+    pub reason: String,
+}
+
+/// The first opportunity of a qualified lead.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct LeadOpportunityBody {
+    /// Pipeline (the opportunity starts at its first stage).
+    pub pipeline_id: Uuid,
+    /// Title.
+    pub title: String,
+    /// Amount in minor units (cents).
+    pub value_minor: i64,
+    /// ISO 4217 currency (default: the company's).
+    pub currency: Option<String>,
+    /// Expected close date.
+    pub expected_close: Option<NaiveDate>,
+    /// Organization (default: the lead's).
+    pub organization_id: Option<Uuid>,
+}
+
+/// A disqualification reason of the company's list.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields, skip_serializing_if_is_none)]
+pub struct LeadReasonDto {
+    /// Stable code (`a-z`, `0-9`, `_`, `-`): built in (`no_budget`, `no_need`,
+    /// `unreachable`, `competitor`, `not_a_fit`, translated by the interface) or the
+    /// company's own.
+    pub code: String,
+    /// What people read; required for a code that is not built in.
+    pub label: Option<String>,
+}
+
+/// The company's list of disqualification reasons.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct LeadReasonsBody {
+    /// The reasons, in the order offered (at most 50).
+    pub reasons: Vec<LeadReasonDto>,
+}
+
+/// One line of the funnel from lead to sale.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct FunnelLineDto {
+    /// The month the leads came in (`YYYY-MM`, company time zone).
+    pub period: String,
+    /// Their source (absent: not given).
+    pub source: Option<String>,
+    /// Leads that came in.
+    pub leads: u64,
+    /// Of them, qualified at some point.
+    pub qualified: u64,
+    /// Of them, with an opportunity.
+    pub with_opportunity: u64,
+    /// Of them, with a won opportunity.
+    pub won: u64,
+}
+
+impl From<FunnelLine> for FunnelLineDto {
+    fn from(l: FunnelLine) -> Self {
+        Self {
+            period: l.period,
+            source: l.source,
+            leads: l.leads,
+            qualified: l.qualified,
+            with_opportunity: l.with_opportunity,
+            won: l.won,
+        }
+    }
+}
+
+fn reasons_out(list: Vec<LeadReason>) -> Vec<LeadReasonDto> {
+    list.into_iter()
+        .map(|r| LeadReasonDto {
+            code: r.code,
+            label: r.label,
+        })
+        .collect()
+}
+
+pub struct LeadsApi {
+    pub app: CrmApp,
+}
+
+#[OpenApi(tag = "ApiTags::Leads")]
+impl LeadsApi {
+    /// Bring a lead in: a prospect waiting in the pool for a sales rep, owned by you until
+    /// it is handed over (Marketing, Manager, Admin). Likely duplicates make it fail with
+    /// 409 and the candidates, unless `confirm_duplicates=true`.
+    #[oai(path = "/api/v1/leads", method = "post", operation_id = "create_lead")]
+    async fn create(&self, auth: Auth, body: Json<ContactWrite>, confirm_duplicates: Query<Option<bool>>) -> ApiResult<ContactResponse> {
+        let c = self
+            .app
+            .create_lead(&auth.actor(), &body.0.input(), confirm_duplicates.0.unwrap_or(false))
+            .await?;
+        Ok(ContactResponse::Created(
+            Json((&c).into()),
+            etag(c.version),
+            format!("/api/v1/contacts/{}", c.id),
+        ))
+    }
+
+    /// Bring many leads in at once (at most 1,000), all or nothing: any fault names its
+    /// lead as `leads.<index>.<field>`. No duplicate check.
+    #[oai(path = "/api/v1/leads/bulk", method = "post", operation_id = "import_leads")]
+    async fn bulk(&self, auth: Auth, body: Json<LeadsBody>) -> ApiResult<Json<Vec<ContactDto>>> {
+        let inputs: Vec<_> = body.0.leads.iter().map(ContactWrite::input).collect();
+        let created = self.app.import_leads(&auth.actor(), &inputs).await?;
+        Ok(Json(created.iter().map(ContactDto::from).collect()))
+    }
+
+    /// Move a lead's qualification (`If-Match`: the contact's ETag). Marketing qualifies the
+    /// leads of the pool; Managers and Admins any prospect they see.
+    #[oai(path = "/api/v1/contacts/:id/lead-status", method = "post", operation_id = "set_lead_status")]
+    async fn set_status(
+        &self,
+        auth: Auth,
+        id: Path<Uuid>,
+        #[oai(name = "If-Match")] if_match_h: Header<Option<String>>,
+        body: Json<LeadStatusBody>,
+    ) -> ApiResult<ContactResponse> {
+        let v = if_match(if_match_h.0.as_deref())?;
+        let status = LeadStatus::parse(&body.0.status).map_err(|e| e.at("status"))?;
+        let c = self
+            .app
+            .set_lead_status(&auth.actor(), ContactId::from_uuid(id.0), v, status, body.0.reason.as_deref())
+            .await?;
+        Ok(ContactResponse::ok(&c))
+    }
+
+    /// Hand a qualified lead of the pool over to a sales rep (`owner_id`) or to the next
+    /// rep of a team's round-robin (`team_id`); the rep is notified.
+    #[oai(path = "/api/v1/contacts/:id/hand-over", method = "post", operation_id = "hand_over_lead")]
+    async fn hand_over(
+        &self,
+        auth: Auth,
+        id: Path<Uuid>,
+        #[oai(name = "If-Match")] if_match_h: Header<Option<String>>,
+        body: Json<HandOverBody>,
+    ) -> ApiResult<ContactResponse> {
+        let v = if_match(if_match_h.0.as_deref())?;
+        let to = match (body.0.owner_id, body.0.team_id) {
+            (Some(u), None) => HandOver::To(UserId::from_uuid(u)),
+            (None, Some(t)) => HandOver::RoundRobin(TeamId::from_uuid(t)),
+            (Some(_), Some(_)) => return Err(ApiError::field("team_id", ViolationKind::NotAllowed)),
+            (None, None) => return Err(ApiError::field("owner_id", ViolationKind::Required)),
+        };
+        let c = self.app.hand_over_lead(&auth.actor(), ContactId::from_uuid(id.0), v, to).await?;
+        Ok(ContactResponse::ok(&c))
+    }
+
+    /// Convert a prospect (or a former client) into a client by hand, for a reason kept in
+    /// its history. A won deal converts its contacts by itself.
+    #[oai(path = "/api/v1/contacts/:id/convert", method = "post", operation_id = "convert_to_client")]
+    async fn convert(
+        &self,
+        auth: Auth,
+        id: Path<Uuid>,
+        #[oai(name = "If-Match")] if_match_h: Header<Option<String>>,
+        body: Json<ConvertBody>,
+    ) -> ApiResult<ContactResponse> {
+        let v = if_match(if_match_h.0.as_deref())?;
+        let c = self
+            .app
+            .convert_to_client(&auth.actor(), ContactId::from_uuid(id.0), v, &body.0.reason)
+            .await?;
+        Ok(ContactResponse::ok(&c))
+    }
+
+    /// Open the first opportunity of a qualified lead (handed over), in one step: at the
+    /// pipeline's first stage, owned by the lead's owner, with the lead as its contact.
+    #[oai(
+        path = "/api/v1/contacts/:id/lead-opportunity",
+        method = "post",
+        operation_id = "open_lead_opportunity"
+    )]
+    async fn open_opportunity(&self, auth: Auth, id: Path<Uuid>, body: Json<LeadOpportunityBody>) -> ApiResult<OpportunityResponse> {
+        let b = body.0;
+        let w = OpportunityWrite {
+            title: b.title,
+            value_minor: b.value_minor,
+            currency: b.currency,
+            contact_ids: Vec::new(),
+            organization_id: b.organization_id,
+            expected_close: b.expected_close,
+            probability: None,
+        };
+        let mut input = w.input();
+        input.organization_id = b.organization_id.map(OrganizationId::from_uuid);
+        let o = self
+            .app
+            .open_lead_opportunity(
+                &auth.actor(),
+                ContactId::from_uuid(id.0),
+                PipelineId::from_uuid(b.pipeline_id),
+                &input,
+            )
+            .await?;
+        Ok(OpportunityResponse::Created(
+            Json((&o).into()),
+            etag(o.version),
+            format!("/api/v1/opportunities/{}", o.id),
+        ))
+    }
+
+    /// The company's disqualification reasons (the built-in list until an Admin sets one).
+    #[oai(path = "/api/v1/lead-reasons", method = "get", operation_id = "lead_reasons")]
+    async fn reasons(&self, auth: Auth) -> ApiResult<Json<Vec<LeadReasonDto>>> {
+        Ok(Json(reasons_out(self.app.lead_reasons(&auth.actor()).await?)))
+    }
+
+    /// Replace the company's disqualification reasons (Admin).
+    #[oai(path = "/api/v1/lead-reasons", method = "put", operation_id = "set_lead_reasons")]
+    async fn set_reasons(&self, auth: Auth, body: Json<LeadReasonsBody>) -> ApiResult<Json<Vec<LeadReasonDto>>> {
+        let list: Vec<LeadReason> = body
+            .0
+            .reasons
+            .into_iter()
+            .map(|r| LeadReason {
+                code: r.code,
+                label: r.label,
+            })
+            .collect();
+        Ok(Json(reasons_out(self.app.set_lead_reasons(&auth.actor(), &list).await?)))
+    }
+
+    /// The funnel from lead to sale over `[from, to)`: for the leads that came in each month
+    /// (company time zone), by source, how many were qualified, got an opportunity, were
+    /// won. Company-wide counts (Admin, Manager, Marketing, Observer).
+    #[oai(path = "/api/v1/reports/lead-funnel", method = "get", operation_id = "lead_funnel")]
+    async fn funnel(&self, auth: Auth, from: Query<DateTime<Utc>>, to: Query<DateTime<Utc>>) -> ApiResult<Json<Vec<FunnelLineDto>>> {
+        let lines = self.app.lead_funnel(&auth.actor(), from.0, to.0).await?;
+        Ok(Json(lines.into_iter().map(FunnelLineDto::from).collect()))
+    }
+}
