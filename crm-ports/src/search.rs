@@ -71,6 +71,15 @@ pub struct DocFilters {
     pub expected_close: Option<chrono::NaiveDate>,
     /// Last change.
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// A lead waiting in the pool: indexed under [`pool_owner`] too, so that a Manager's
+    /// search finds it (never a sales rep's).
+    pub pooled: bool,
+}
+
+/// The owner a lead waiting in the pool is also indexed under (the nil id: no user has
+/// it), and that a Manager's owner filter on contacts includes.
+pub fn pool_owner() -> UserId {
+    UserId::from_uuid(Uuid::nil())
 }
 
 /// One record as the index holds it.

@@ -45,6 +45,9 @@ pub(crate) fn to_document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     if let Some(o) = d.owner_id {
         doc.add_text(f.owner, o.to_string());
     }
+    if d.filters.pooled {
+        doc.add_text(f.owner, crm_ports::search::pool_owner().to_string());
+    }
     doc.add_text(f.title, &d.title);
     if let Some(s) = &d.subtitle {
         doc.add_text(f.subtitle, s);

@@ -13,7 +13,7 @@ use crm_domain::lead::{Lead, LeadReason, LeadStatus, check_conversion, territory
 use crm_domain::opportunity::{Opportunity, OpportunityInput};
 use crm_domain::text::Label;
 use crm_domain::user::Role;
-use crm_domain::visibility::{Capability, may_hand_over_lead};
+use crm_domain::visibility::{Capability, Owned, RecordScope, may_hand_over_lead, read_scope};
 use crm_domain::{Actor, ContactId, PipelineId, TeamId, UserId, ValidationError, ViolationKind};
 use serde_json::Value;
 
@@ -350,9 +350,10 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + LeadStore, 
         to: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<FunnelLine>, ServiceError> {
         let tenant_id = tenant_of(actor)?;
-        if !crm_domain::visibility::allows(actor, Capability::QualifyLeads)
-            && !crm_domain::visibility::allows(actor, Capability::ReadForecast)
-        {
+        // Those who qualify leads, and those who see every contact (the Observer); a sales
+        // rep's view stays their own records.
+        let whole_company = read_scope(actor, Owned::Contact) == RecordScope::Tenant;
+        if !crm_domain::visibility::allows(actor, Capability::QualifyLeads) && !whole_company {
             return Err(ServiceError::Forbidden);
         }
         crm_domain::time::check_instants(&[("from", Some(from)), ("to", Some(to))])?;

@@ -168,8 +168,10 @@ impl<S: SearchHasher + UserStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
             } else {
                 req.entities
             },
-            contacts: self.owner_filter(tenant_id, read_scope(actor, Owned::Contact)).await?,
-            opportunities: self.owner_filter(tenant_id, read_scope(actor, Owned::Opportunity)).await?,
+            contacts: self.owner_filter(tenant_id, read_scope(actor, Owned::Contact), Owned::Contact).await?,
+            opportunities: self
+                .owner_filter(tenant_id, read_scope(actor, Owned::Opportunity), Owned::Opportunity)
+                .await?,
             filters: req.filters,
             limit: limit as usize,
         };
@@ -177,7 +179,7 @@ impl<S: SearchHasher + UserStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     }
 
     /// Whose records of a kind a scope lets through, as owners the index can filter on.
-    async fn owner_filter(&self, tenant: TenantId, scope: RecordScope) -> Result<OwnerFilter, ServiceError> {
+    async fn owner_filter(&self, tenant: TenantId, scope: RecordScope, kind: Owned) -> Result<OwnerFilter, ServiceError> {
         Ok(match scope {
             RecordScope::Tenant => OwnerFilter::Any,
             RecordScope::Nothing => OwnerFilter::Nothing,
@@ -200,6 +202,10 @@ impl<S: SearchHasher + UserStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
                     .map(|u| u.id)
                     .collect();
                 owners.push(m);
+                if kind == Owned::Contact {
+                    // A Manager also sees the leads waiting in the pool.
+                    owners.push(crate::search::pool_owner());
+                }
                 OwnerFilter::Owners(owners)
             }
         })

@@ -41,6 +41,7 @@ mod erasure;
 mod events;
 mod harness;
 mod keys;
+mod leads;
 mod opportunities;
 mod paging;
 mod pipelines;

@@ -68,6 +68,7 @@ pub fn contact_doc<H: SearchHasher + ?Sized>(hasher: &H, c: &Contact, organizati
             tags: f.tags.iter().map(|t| t.as_str().to_owned()).collect(),
             organization_id: f.organization_id.map(|o| o.as_uuid()),
             updated_at: Some(c.updated_at),
+            pooled: c.lead.as_ref().is_some_and(|l| l.pooled),
             ..DocFilters::default()
         },
     }

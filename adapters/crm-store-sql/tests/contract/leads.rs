@@ -1,0 +1,360 @@
+//! Leads and the customer cycle on both backends: Marketing brings leads in (one or in
+//! bulk) into the pool, which a Manager sees and a sales rep never does; qualification
+//! rules; hand-over by hand and by round-robin; the company's reasons; conversion by hand;
+//! the funnel's outcomes; list filters.
+
+use crate::contacts::input;
+use crate::harness::Harness;
+use crm_domain::ViolationKind;
+use crm_domain::lead::{LeadReason, LeadStatus};
+use crm_domain::opportunity::OpportunityInput;
+use crm_domain::user::Role;
+use crm_ports::ServiceError;
+use crm_ports::query::{ContactFilter, PageRequest};
+use crm_ports::services::leads::HandOver;
+
+fn fault(e: ServiceError) -> (String, ViolationKind) {
+    match e {
+        ServiceError::Invalid(v) => (v.errors()[0].field.clone(), v.errors()[0].kind),
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
+pub async fn the_lead_cycle(h: &Harness) {
+    let (_, admin) = h.tenant("Pistes").await;
+    let (manager, manager_a) = h.user(&admin, Role::Manager, None).await;
+    let team = h.team(&admin, "Équipe Pistes", manager.id).await;
+    let (rep1, rep1_a) = h.user(&admin, Role::Sales, Some(team)).await;
+    let (rep2, rep2_a) = h.user(&admin, Role::Sales, Some(team)).await;
+    let (_, outsider_mgr) = h.user(&admin, Role::Manager, None).await;
+    let (marketer, mkt) = h.user(&admin, Role::Marketing, None).await;
+
+    // Marketing brings a lead in: a prospect in the pool, owned by the marketer.
+    let lead = h.app.create_lead(&mkt, &input("Léa", "Piste"), false).await.unwrap();
+    let l = lead.lead.clone().unwrap();
+    assert_eq!((l.status, l.pooled, lead.owner_id), (LeadStatus::New, true, marketer.id));
+    // Not a prospect: refused. A sales rep cannot bring leads in.
+    let mut client = input("Cli", "Ent");
+    client.kind = "client".into();
+    assert_eq!(
+        fault(h.app.create_lead(&mkt, &client, true).await.unwrap_err()),
+        ("kind".into(), ViolationKind::NotAllowed)
+    );
+    assert!(matches!(
+        h.app.create_lead(&rep1_a, &input("Non", "Rep"), true).await,
+        Err(ServiceError::Forbidden)
+    ));
+    // Marketing still cannot create ordinary contacts.
+    assert!(matches!(
+        h.app.create_contact(&mkt, &input("Non", "Mkt"), None, true).await,
+        Err(ServiceError::Forbidden)
+    ));
+
+    // The pool: a Manager sees it (even one leading no team of the lead's owner), a sales
+    // rep never; lists filter by pool and status.
+    for who in [&manager_a, &outsider_mgr, &admin, &mkt] {
+        assert!(h.app.contact(who, lead.id).await.is_ok());
+    }
+    assert!(matches!(h.app.contact(&rep1_a, lead.id).await, Err(ServiceError::NotFound)));
+    let pooled = ContactFilter {
+        pooled: Some(true),
+        ..ContactFilter::default()
+    };
+    let page = PageRequest::default();
+    assert_eq!(h.app.list_contacts(&manager_a, &pooled, &page).await.unwrap().items.len(), 1);
+    assert!(h.app.list_contacts(&rep1_a, &pooled, &page).await.unwrap().items.is_empty());
+    let new = ContactFilter {
+        lead_status: Some(LeadStatus::New),
+        ..ContactFilter::default()
+    };
+    assert_eq!(h.app.list_contacts(&admin, &new, &page).await.unwrap().items.len(), 1);
+
+    // Marketing edits the pooled lead, but may not make it a client while in the pool.
+    let mut edit = input("Léa", "Piste-Durand");
+    let lead = h.app.update_contact(&mkt, lead.id, lead.version, &edit).await.unwrap();
+    edit.kind = "client".into();
+    assert_eq!(
+        fault(h.app.update_contact(&mkt, lead.id, lead.version, &edit).await.unwrap_err()),
+        ("kind".into(), ViolationKind::NotAllowed)
+    );
+
+    // Qualification: disqualify needs a reason of the list; then back to work, qualified.
+    assert_eq!(
+        fault(
+            h.app
+                .set_lead_status(&mkt, lead.id, lead.version, LeadStatus::Disqualified, None)
+                .await
+                .unwrap_err()
+        ),
+        ("reason".into(), ViolationKind::Required)
+    );
+    assert!(matches!(
+        h.app
+            .set_lead_status(&mkt, lead.id, lead.version + 7, LeadStatus::Working, None)
+            .await,
+        Err(ServiceError::Conflict)
+    ));
+    let lead = h
+        .app
+        .set_lead_status(&mkt, lead.id, lead.version, LeadStatus::Disqualified, Some("no_budget"))
+        .await
+        .unwrap();
+    assert_eq!(lead.lead.as_ref().unwrap().reason.as_deref(), Some("no_budget"));
+    assert_eq!(
+        fault(
+            h.app
+                .set_lead_status(&mkt, lead.id, lead.version, LeadStatus::New, None)
+                .await
+                .unwrap_err()
+        ),
+        ("status".into(), ViolationKind::NotAllowed)
+    );
+    // Not qualified yet: no hand-over.
+    assert_eq!(
+        fault(
+            h.app
+                .hand_over_lead(&mkt, lead.id, lead.version, HandOver::To(rep1.id))
+                .await
+                .unwrap_err()
+        ),
+        ("status".into(), ViolationKind::NotAllowed)
+    );
+    let lead = h
+        .app
+        .set_lead_status(&mkt, lead.id, lead.version, LeadStatus::Working, None)
+        .await
+        .unwrap();
+    let lead = h
+        .app
+        .set_lead_status(&mkt, lead.id, lead.version, LeadStatus::Qualified, None)
+        .await
+        .unwrap();
+    let q = lead.lead.clone().unwrap();
+    assert_eq!(
+        (q.status, q.reason.as_deref(), q.changed_by),
+        (LeadStatus::Qualified, None, Some(marketer.id))
+    );
+    assert!(q.qualified_at.is_some());
+    // The generic reassignment refuses a pooled lead: it goes by its hand-over.
+    assert_eq!(
+        fault(h.app.assign_contact(&admin, lead.id, lead.version, rep1.id).await.unwrap_err()),
+        ("owner_id".into(), ViolationKind::NotAllowed)
+    );
+
+    // Hand-over by round-robin: the team's reps in turn.
+    let lead = h
+        .app
+        .hand_over_lead(&mkt, lead.id, lead.version, HandOver::RoundRobin(team))
+        .await
+        .unwrap();
+    let first = lead.owner_id;
+    assert!(first == rep1.id || first == rep2.id);
+    assert!(!lead.lead.as_ref().unwrap().pooled);
+    let (rep_of, other_of) = if first == rep1.id { (&rep1_a, &rep2_a) } else { (&rep2_a, &rep1_a) };
+    assert!(h.app.contact(rep_of, lead.id).await.is_ok(), "the rep sees it now");
+    assert!(matches!(h.app.contact(other_of, lead.id).await, Err(ServiceError::NotFound)));
+    // Handed over: Marketing no longer edits it, and it cannot be handed over twice.
+    assert!(matches!(
+        h.app.update_contact(&mkt, lead.id, lead.version, &input("Léa", "X")).await,
+        Err(ServiceError::Forbidden)
+    ));
+    assert!(matches!(
+        h.app.set_lead_status(&mkt, lead.id, lead.version, LeadStatus::Working, None).await,
+        Err(ServiceError::Forbidden)
+    ));
+    assert_eq!(
+        fault(
+            h.app
+                .hand_over_lead(&admin, lead.id, lead.version, HandOver::To(rep1.id))
+                .await
+                .unwrap_err()
+        ),
+        ("owner_id".into(), ViolationKind::NotAllowed)
+    );
+    let mut second = h.app.create_lead(&mkt, &input("Marc", "Suivant"), true).await.unwrap();
+    second = h
+        .app
+        .set_lead_status(&mkt, second.id, second.version, LeadStatus::Qualified, None)
+        .await
+        .unwrap();
+    let second = h
+        .app
+        .hand_over_lead(&mkt, second.id, second.version, HandOver::RoundRobin(team))
+        .await
+        .unwrap();
+    assert_ne!(second.owner_id, first, "the other rep's turn");
+    // A team without sales reps: refused; a rep outside the Manager's teams: forbidden.
+    let empty = h.team(&admin, "Équipe vide", manager.id).await;
+    let mut third = h.app.create_lead(&mkt, &input("Zoé", "Troisième"), true).await.unwrap();
+    third = h
+        .app
+        .set_lead_status(&admin, third.id, third.version, LeadStatus::Qualified, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        fault(
+            h.app
+                .hand_over_lead(&mkt, third.id, third.version, HandOver::RoundRobin(empty))
+                .await
+                .unwrap_err()
+        ),
+        ("team_id".into(), ViolationKind::NotAllowed)
+    );
+    let (loner, _) = h.user(&admin, Role::Sales, None).await;
+    assert!(matches!(
+        h.app
+            .hand_over_lead(&manager_a, third.id, third.version, HandOver::To(loner.id))
+            .await,
+        Err(ServiceError::Forbidden)
+    ));
+
+    // The first opportunity in one step, then conversion by hand.
+    let pipeline = h.app.list_pipelines(&admin).await.unwrap().remove(0);
+    let opp = h
+        .app
+        .open_lead_opportunity(
+            rep_of,
+            lead.id,
+            pipeline.id,
+            &OpportunityInput {
+                title: "Première affaire".into(),
+                value_minor: 5_000_00,
+                ..OpportunityInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((opp.owner_id, opp.fields.contact_ids.clone()), (first, vec![lead.id]));
+    assert_eq!(opp.stage_id, pipeline.stages[0].id);
+    assert_eq!(
+        fault(h.app.convert_to_client(rep_of, lead.id, lead.version, " ").await.unwrap_err()),
+        ("reason".into(), ViolationKind::Required)
+    );
+    let lead = h
+        .app
+        .convert_to_client(rep_of, lead.id, lead.version, "Bon de commande signé")
+        .await
+        .unwrap();
+    assert_eq!(lead.kind, crm_domain::contact::ContactKind::Client);
+    assert_eq!(
+        fault(h.app.convert_to_client(rep_of, lead.id, lead.version, "Encore").await.unwrap_err()),
+        ("kind".into(), ViolationKind::NotAllowed)
+    );
+    assert!(matches!(
+        h.app.convert_to_client(&mkt, second.id, second.version, "x").await,
+        Err(ServiceError::Forbidden)
+    ));
+
+    // The log tells each step.
+    let kinds: Vec<_> = h
+        .app
+        .events_after(&admin, 0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.entity_id == lead.id.as_uuid())
+        .map(|e| e.kind.name())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "created",
+            "updated",
+            "lead_status_changed",
+            "lead_status_changed",
+            "lead_status_changed",
+            "owner_changed",
+            "converted"
+        ]
+    );
+
+    // The funnel's outcomes: three leads came in, two qualified and handed over, one with
+    // an opportunity, none won yet.
+    let now = h.app.now();
+    let lines = h
+        .app
+        .lead_funnel(&admin, now - chrono::Duration::days(1), now + chrono::Duration::days(1))
+        .await
+        .unwrap();
+    let total = |f: fn(&crm_ports::services::leads::FunnelLine) -> u64| lines.iter().map(f).sum::<u64>();
+    assert_eq!(
+        (
+            total(|l| l.leads),
+            total(|l| l.qualified),
+            total(|l| l.with_opportunity),
+            total(|l| l.won)
+        ),
+        (3, 3, 1, 0)
+    );
+    assert!(matches!(
+        h.app.lead_funnel(&rep1_a, now - chrono::Duration::days(1), now).await,
+        Err(ServiceError::Forbidden)
+    ));
+}
+
+pub async fn bulk_leads_and_reasons(h: &Harness) {
+    let (_, admin) = h.tenant("Pistes en masse").await;
+    let (_, mkt) = h.user(&admin, Role::Marketing, None).await;
+    // All or nothing, every fault named.
+    let mut bad = input("", "Sans prénom");
+    bad.emails = vec!["pas-un-email".into()];
+    let e = h
+        .app
+        .import_leads(&mkt, &[input("Ana", "Un"), bad, input("Bob", "Trois")])
+        .await
+        .unwrap_err();
+    let ServiceError::Invalid(v) = e else { panic!("{e:?}") };
+    let fields: Vec<_> = v.errors().iter().map(|f| f.field.as_str()).collect();
+    assert!(
+        fields.contains(&"leads.1.first_name") && fields.contains(&"leads.1.emails.0"),
+        "{fields:?}"
+    );
+    let page = PageRequest::default();
+    assert!(
+        h.app
+            .list_contacts(&admin, &ContactFilter::default(), &page)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    let made = h.app.import_leads(&mkt, &[input("Ana", "Un"), input("Bob", "Deux")]).await.unwrap();
+    assert!(
+        made.iter()
+            .all(|c| c.lead.as_ref().is_some_and(|l| l.pooled && l.status == LeadStatus::New))
+    );
+
+    // Reasons: the built-in list until the Admin sets one; only the Admin.
+    assert_eq!(h.app.lead_reasons(&mkt).await.unwrap(), LeadReason::built_in());
+    let list = vec![
+        LeadReason {
+            code: "no_budget".into(),
+            label: None,
+        },
+        LeadReason {
+            code: "salon-rate".into(),
+            label: Some("Rencontré au salon, hors cible".into()),
+        },
+    ];
+    assert!(matches!(h.app.set_lead_reasons(&mkt, &list).await, Err(ServiceError::Forbidden)));
+    h.app.set_lead_reasons(&admin, &list).await.unwrap();
+    assert_eq!(h.app.lead_reasons(&mkt).await.unwrap(), list);
+    let c = &made[0];
+    assert_eq!(
+        fault(
+            h.app
+                .set_lead_status(&mkt, c.id, c.version, LeadStatus::Disqualified, Some("no_need"))
+                .await
+                .unwrap_err()
+        ),
+        ("reason".into(), ViolationKind::Unknown)
+    );
+    let c = h
+        .app
+        .set_lead_status(&mkt, c.id, c.version, LeadStatus::Disqualified, Some("salon-rate"))
+        .await
+        .unwrap();
+    assert_eq!(c.lead.unwrap().reason.as_deref(), Some("salon-rate"));
+}
+
+contract!(the_lead_cycle, bulk_leads_and_reasons);
