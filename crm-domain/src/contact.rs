@@ -69,6 +69,9 @@ pub struct Contact {
     pub owner_id: UserId,
     /// Its qualification, when it came in as a lead (or was made one).
     pub lead: Option<crate::lead::Lead>,
+    /// Since when it is a client (`None` unless a client): the start of the time after
+    /// which a client without deals becomes a former client.
+    pub client_since: Option<DateTime<Utc>>,
     /// Editable fields.
     pub fields: ContactFields,
     /// Lead score (computed; 0 until scoring exists).
@@ -198,6 +201,16 @@ impl ContactInput {
 }
 
 impl Contact {
+    /// Changes its kind at `at`, keeping when it became a client.
+    pub fn set_kind(&mut self, kind: ContactKind, at: DateTime<Utc>) {
+        self.client_since = match (kind, self.client_since) {
+            (ContactKind::Client, Some(since)) if self.kind == ContactKind::Client => Some(since),
+            (ContactKind::Client, _) => Some(at),
+            _ => None,
+        };
+        self.kind = kind;
+    }
+
     /// Sort key: folded last name then first name.
     pub fn sort_key(&self) -> String {
         person_sort_key(&self.fields.first_name, &self.fields.last_name)
@@ -353,5 +366,45 @@ mod tests {
         let mut i = input();
         i.emails = (0..11).map(|n| format!("a{n}@exemple.fr")).collect();
         assert_eq!(i.parse(CountryCode::FR).unwrap_err().errors()[0].field, "emails");
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod kind_tests {
+    use super::*;
+
+    #[test]
+    fn client_since_follows_the_kind() {
+        let at = |n: i64| DateTime::from_timestamp(1_700_000_000 + n, 0).unwrap();
+        let mut c = Contact {
+            id: ContactId::from_uuid(uuid::Uuid::nil()),
+            tenant_id: TenantId::from_uuid(uuid::Uuid::nil()),
+            kind: ContactKind::Prospect,
+            owner_id: UserId::from_uuid(uuid::Uuid::nil()),
+            lead: None,
+            client_since: None,
+            fields: ContactInput {
+                kind: "prospect".into(),
+                first_name: "A".into(),
+                last_name: "B".into(),
+                ..ContactInput::default()
+            }
+            .parse(CountryCode::FR)
+            .unwrap()
+            .1,
+            score: 0,
+            version: 1,
+            created_at: at(0),
+            updated_at: at(0),
+        };
+        c.set_kind(ContactKind::Client, at(1));
+        assert_eq!(c.client_since, Some(at(1)));
+        c.set_kind(ContactKind::Client, at(2));
+        assert_eq!(c.client_since, Some(at(1)), "stays a client since then");
+        c.set_kind(ContactKind::FormerClient, at(3));
+        assert_eq!(c.client_since, None);
+        c.set_kind(ContactKind::Client, at(4));
+        assert_eq!(c.client_since, Some(at(4)));
     }
 }

@@ -122,8 +122,9 @@ pub enum EventKind {
     /// A contact moved in the customer cycle (prospect to client, client to former
     /// client), by a won deal, by hand or by the company's rule.
     Converted,
-    /// The company's list of disqualification reasons replaced.
-    LeadReasonsChanged,
+    /// The company's settings of the customer cycle changed (disqualification reasons,
+    /// the former-client rule).
+    LeadSettingsChanged,
 }
 
 impl EventKind {
@@ -153,7 +154,7 @@ impl EventKind {
         Self::ReminderRuleDeleted,
         Self::LeadStatusChanged,
         Self::Converted,
-        Self::LeadReasonsChanged,
+        Self::LeadSettingsChanged,
     ];
 
     /// The stable snake_case name, as stored and published.
@@ -183,7 +184,7 @@ impl EventKind {
             Self::ReminderRuleDeleted => "reminder_rule_deleted",
             Self::LeadStatusChanged => "lead_status_changed",
             Self::Converted => "converted",
-            Self::LeadReasonsChanged => "lead_reasons_changed",
+            Self::LeadSettingsChanged => "lead_settings_changed",
         }
     }
 
@@ -344,7 +345,7 @@ mod tests {
                 "reminder_rule_deleted",
                 "lead_status_changed",
                 "converted",
-                "lead_reasons_changed",
+                "lead_settings_changed",
             ]
         );
     }

@@ -133,6 +133,50 @@ impl LeadReason {
     }
 }
 
+/// Most months of the former-client rule (ten years).
+pub const MAX_FORMER_CLIENT_MONTHS: u16 = 120;
+
+/// The company's settings of the customer cycle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeadSettings {
+    /// The disqualification reasons offered.
+    pub reasons: Vec<LeadReason>,
+    /// A client with no open deal and no deal won for this many months becomes a former
+    /// client (`None`: never).
+    pub former_client_after_months: Option<u16>,
+}
+
+impl Default for LeadSettings {
+    fn default() -> Self {
+        Self {
+            reasons: LeadReason::built_in(),
+            former_client_after_months: None,
+        }
+    }
+}
+
+impl LeadSettings {
+    /// Checks the settings: the list (see [`LeadReason::check_list`]) and the months (1 to
+    /// [`MAX_FORMER_CLIENT_MONTHS`], `former_client_after_months`).
+    ///
+    /// # Errors
+    /// Every fault.
+    pub fn check(&self) -> Result<Self, ValidationError> {
+        let mut v = crate::error::Validator::new();
+        let reasons = v.check("", LeadReason::check_list(&self.reasons));
+        if let Some(m) = self.former_client_after_months
+            && !(1..=MAX_FORMER_CLIENT_MONTHS).contains(&m)
+        {
+            v.push("former_client_after_months", ViolationKind::OutOfRange);
+        }
+        v.finish()?;
+        Ok(Self {
+            reasons: reasons.unwrap_or_default(),
+            former_client_after_months: self.former_client_after_months,
+        })
+    }
+}
+
 /// A prospect's qualification as a lead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lead {
@@ -454,6 +498,26 @@ mod tests {
                 ("reasons.3.label", ViolationKind::TooLong),
             ]
         );
+    }
+
+    #[test]
+    fn settings() {
+        assert_eq!(LeadSettings::default().check().unwrap(), LeadSettings::default());
+        let bad = LeadSettings {
+            reasons: vec![LeadReason {
+                code: "x y".into(),
+                label: Some("X".into()),
+            }],
+            former_client_after_months: Some(0),
+        };
+        let e = bad.check().unwrap_err();
+        let got: Vec<_> = e.errors().iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(got, ["reasons.0.code", "former_client_after_months"]);
+        let ok = LeadSettings {
+            former_client_after_months: Some(MAX_FORMER_CLIENT_MONTHS),
+            ..LeadSettings::default()
+        };
+        assert!(ok.check().is_ok());
     }
 
     #[test]

@@ -14,6 +14,7 @@ use crm_ports::runtime::consumers::{Consumer, ConsumerOptions, InStore};
 use crm_ports::runtime::jobs::{JobHandler, JobOptions};
 use crm_ports::runtime::{Shutdown, ShutdownTrigger};
 use crm_ports::services::assignments::AssignmentNotices;
+use crm_ports::services::former_clients::FormerClientScan;
 use crm_ports::services::reminders::ReminderScan;
 use poem::Endpoint;
 use std::future::Future;
@@ -139,8 +140,8 @@ impl Crm {
     }
 
     /// Starts the background workers: one task per reader of the log, the job runner
-    /// (reminder scans as timers, when the interval is not 0) and the keeper of every
-    /// tenant's timers.
+    /// (reminder scans as timers, when the interval is not 0; the daily former-client
+    /// rule) and the keeper of every tenant's timers.
     pub fn start_workers(&self) -> Workers {
         let (trigger, shutdown) = Shutdown::new();
         let mut handles = Vec::new();
@@ -153,7 +154,9 @@ impl Crm {
         }
         // Timers: the reminder scan of every tenant (unless turned off).
         let scan = (!self.reminder_interval.is_zero()).then(|| ReminderScan::new(&self.app, self.reminder_interval));
-        let handlers: Vec<Arc<dyn JobHandler>> = scan.iter().map(|s| Arc::new(s.clone()) as Arc<dyn JobHandler>).collect();
+        let former_clients = FormerClientScan::new(&self.app);
+        let mut handlers: Vec<Arc<dyn JobHandler>> = scan.iter().map(|s| Arc::new(s.clone()) as Arc<dyn JobHandler>).collect();
+        handlers.push(Arc::new(former_clients.clone()));
         if !handlers.is_empty() {
             let app = self.app.clone();
             let options = JobOptions::new(uuid::Uuid::now_v7());
@@ -173,6 +176,9 @@ impl Crm {
                     if let Some(scan) = &scan
                         && let Err(e) = scan.ensure_timers().await
                     {
+                        tracing::warn!(error = %e, "cannot check the tenants' timers; retrying");
+                    }
+                    if let Err(e) = former_clients.ensure_timers().await {
                         tracing::warn!(error = %e, "cannot check the tenants' timers; retrying");
                     }
                     match keeper_app.purge_finished_jobs(JOBS_KEPT).await {

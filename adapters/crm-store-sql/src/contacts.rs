@@ -24,7 +24,7 @@ use sea_query::{Expr, ExprTrait, Query, SelectStatement, UpdateStatement, Value}
 use sqlx::types::Json;
 use uuid::Uuid;
 
-pub(crate) const COLUMNS: [&str; 32] = [
+pub(crate) const COLUMNS: [&str; 33] = [
     "tenant_id",
     "id",
     "kind",
@@ -52,6 +52,7 @@ pub(crate) const COLUMNS: [&str; 32] = [
     "lead_changed_by",
     "lead_changed_at",
     "lead_qualified_at",
+    "client_since",
     "merged_into",
     "version",
     "created_at",
@@ -136,6 +137,7 @@ impl<C: Cipher> SqlStore<C> {
             ),
             ("lead_changed_at", c.lead.as_ref().map(|l| ts(l.changed_at)).into()),
             ("lead_qualified_at", c.lead.as_ref().and_then(|l| l.qualified_at).map(ts).into()),
+            ("client_since", c.client_since.map(ts).into()),
         ])
     }
 
@@ -257,6 +259,7 @@ impl<C: Cipher> SqlStore<C> {
             kind: valid("kind", ContactKind::parse(&row.get::<String>("kind")?))?,
             owner_id: UserId::from_uuid(row.get("owner_id")?),
             lead: lead_from_row(row)?,
+            client_since: row.get::<Option<i64>>("client_since")?.map(from_ts).transpose()?,
             fields,
             score: i32::try_from(row.get::<i64>("score")?).unwrap_or(0),
             version: row.get("version")?,

@@ -4,12 +4,13 @@
 
 use crate::SqlStore;
 use crate::db::{Mode, On};
-use crate::rows::{from_ts, ts};
+use crate::rows::{from_ts, ts, valid};
 use chrono::{DateTime, Utc};
+use crm_domain::contact::ContactKind;
 use crm_domain::event::NewEvent;
-use crm_domain::lead::{LeadReason, next_in_rotation};
+use crm_domain::lead::{LeadReason, LeadSettings, next_in_rotation};
 use crm_domain::opportunity::Status;
-use crm_domain::{TeamId, TenantId, UserId};
+use crm_domain::{ContactId, TeamId, TenantId, UserId};
 use crm_ports::store::{LeadOutcome, LeadStore};
 use crm_ports::{Cipher, StoreError};
 use sea_query::{Alias, Expr, ExprTrait, Order, Query};
@@ -20,31 +21,39 @@ use uuid::Uuid;
 const ROTATION_ATTEMPTS: usize = 20;
 
 impl<C: Cipher> LeadStore for SqlStore<C> {
-    async fn lead_reasons(&self, tenant: TenantId) -> Result<Option<Vec<LeadReason>>, StoreError> {
+    async fn lead_settings(&self, tenant: TenantId) -> Result<LeadSettings, StoreError> {
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
         let row = tx
             .fetch_one(
                 Query::select()
-                    .column("lead_reasons")
+                    .columns(["lead_reasons", "former_client_after_months"])
                     .from("tenants")
                     .and_where(Expr::col("id").eq(tenant.as_uuid())),
             )
             .await?;
         tx.commit().await?;
-        let Some(Json(list)) = row.get::<Option<Json<Vec<LeadReason>>>>("lead_reasons")? else {
-            return Ok(None);
-        };
-        Ok(Some(list))
+        let reasons = row
+            .get::<Option<Json<Vec<LeadReason>>>>("lead_reasons")?
+            .map_or_else(LeadReason::built_in, |Json(list)| list);
+        let months = row
+            .get::<Option<i64>>("former_client_after_months")?
+            .map(|m| valid("former_client_after_months", u16::try_from(m)))
+            .transpose()?;
+        Ok(LeadSettings {
+            reasons,
+            former_client_after_months: months,
+        })
     }
 
-    async fn set_lead_reasons(&self, tenant: TenantId, reasons: &[LeadReason], event: &NewEvent) -> Result<(), StoreError> {
-        let json = serde_json::to_value(reasons).map_err(|e| StoreError::Internal(format!("lead reasons: {e}")))?;
+    async fn set_lead_settings(&self, tenant: TenantId, settings: &LeadSettings, event: &NewEvent) -> Result<(), StoreError> {
+        let json = serde_json::to_value(&settings.reasons).map_err(|e| StoreError::Internal(format!("lead reasons: {e}")))?;
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
         let n = tx
             .execute(
                 Query::update()
                     .table("tenants")
                     .value("lead_reasons", json)
+                    .value("former_client_after_months", settings.former_client_after_months.map(i64::from))
                     .and_where(Expr::col("id").eq(tenant.as_uuid())),
             )
             .await?;
@@ -52,6 +61,47 @@ impl<C: Cipher> LeadStore for SqlStore<C> {
             return Err(StoreError::NotFound);
         }
         self.finish(tx, tenant, std::slice::from_ref(event)).await
+    }
+
+    async fn stale_clients(&self, tenant: TenantId, cutoff: DateTime<Utc>, limit: u32) -> Result<Vec<ContactId>, StoreError> {
+        let t = tenant.as_uuid();
+        let deal = |status: Status, since: Option<DateTime<Utc>>| {
+            let mut q = Query::select();
+            q.expr(Expr::val(1))
+                .from("opportunity_contacts")
+                .inner_join(
+                    "opportunities",
+                    Expr::col(("opportunities", "tenant_id"))
+                        .equals(("opportunity_contacts", "tenant_id"))
+                        .and(Expr::col(("opportunities", "id")).equals(("opportunity_contacts", "opportunity_id"))),
+                )
+                .and_where(Expr::col(("opportunity_contacts", "tenant_id")).eq(t))
+                .and_where(Expr::col(("opportunity_contacts", "contact_id")).equals(("contacts", "id")))
+                .and_where(Expr::col(("opportunities", "deleted_at")).is_null())
+                .and_where(Expr::col(("opportunities", "status")).eq(status.code()));
+            if let Some(s) = since {
+                q.and_where(Expr::col(("opportunities", "closed_at")).gte(ts(s)));
+            }
+            Expr::exists(q.to_owned())
+        };
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
+        let rows = tx
+            .fetch_all(
+                Query::select()
+                    .column(("contacts", "id"))
+                    .from("contacts")
+                    .and_where(Expr::col(("contacts", "tenant_id")).eq(t))
+                    .and_where(Expr::col(("contacts", "deleted_at")).is_null())
+                    .and_where(Expr::col(("contacts", "kind")).eq(ContactKind::Client.code()))
+                    .and_where(Expr::col(("contacts", "client_since")).lt(ts(cutoff)))
+                    .and_where(deal(Status::Open, None).not())
+                    .and_where(deal(Status::Won, Some(cutoff)).not())
+                    .order_by(("contacts", "client_since"), Order::Asc)
+                    .limit(u64::from(limit)),
+            )
+            .await?;
+        tx.commit().await?;
+        rows.iter().map(|r| Ok(ContactId::from_uuid(r.get("id")?))).collect()
     }
 
     async fn advance_lead_rotation(&self, tenant: TenantId, team: TeamId, reps: &[UserId]) -> Result<Option<UserId>, StoreError> {

@@ -196,6 +196,7 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore, K, C: Clock,
             kind,
             owner_id,
             lead: None,
+            client_since: (kind == crm_domain::contact::ContactKind::Client).then_some(now),
             fields,
             score: 0,
             version: 1,
@@ -323,7 +324,7 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore, K, C: Clock,
         self.check_organization(before.tenant_id, fields.organization_id).await?;
         check_version(before.version, expected_version)?;
         let mut after = before.clone();
-        after.kind = kind;
+        after.set_kind(kind, self.clock.now());
         after.fields = fields;
         after.version = expected_version + 1;
         after.updated_at = self.clock.now();

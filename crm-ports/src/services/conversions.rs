@@ -59,7 +59,7 @@ impl<S: ContactStore + OpportunityStore, K, C: Clock, I: IdGenerator> ClientConv
                 continue;
             }
             let mut after = before.clone();
-            after.kind = ContactKind::Client;
+            after.set_kind(ContactKind::Client, self.app.now());
             after.version = before.version + 1;
             after.updated_at = self.app.now();
             let mut changes = crm_domain::contact::Contact::changes(Some(&before), &after);

@@ -9,7 +9,7 @@ use crate::error::ServiceError;
 use crate::store::{ContactStore, LeadStore, OpportunityStore, OrganizationStore, PipelineStore, TenantStore, UserStore};
 use crm_domain::contact::{Contact, ContactInput, ContactKind};
 use crm_domain::event::{EntityType, EventKind, FieldChange, Sensitivity};
-use crm_domain::lead::{Lead, LeadReason, LeadStatus, check_conversion, territory_owner};
+use crm_domain::lead::{Lead, LeadSettings, LeadStatus, check_conversion, territory_owner};
 use crm_domain::opportunity::{Opportunity, OpportunityInput};
 use crm_domain::text::Label;
 use crm_domain::user::Role;
@@ -55,41 +55,43 @@ fn clear(field: &'static str, after: Value) -> FieldChange {
 
 /// Bringing leads in and qualifying them: contacts, the company's settings and users.
 impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + LeadStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
-    /// The company's disqualification reasons (the built-in list until an Admin sets one).
+    /// The company's settings of the customer cycle: its disqualification reasons (the
+    /// built-in list until an Admin sets one) and the former-client rule.
     ///
     /// # Errors
     /// `Forbidden` for the operator.
-    pub async fn lead_reasons(&self, actor: &Actor) -> Result<Vec<LeadReason>, ServiceError> {
-        let tenant = tenant_of(actor)?;
-        Ok(self.store.lead_reasons(tenant).await?.unwrap_or_else(LeadReason::built_in))
+    pub async fn lead_settings(&self, actor: &Actor) -> Result<LeadSettings, ServiceError> {
+        Ok(self.store.lead_settings(tenant_of(actor)?).await?)
     }
 
-    /// Replaces the company's disqualification reasons (Admin). Leads disqualified for a
-    /// reason that leaves the list keep it.
+    /// Replaces the company's settings of the customer cycle (Admin). Leads disqualified
+    /// for a reason that leaves the list keep it.
     ///
     /// # Errors
-    /// `Forbidden`, `Invalid` (`reasons.<i>.code` / `.label`).
-    pub async fn set_lead_reasons(&self, actor: &Actor, reasons: &[LeadReason]) -> Result<Vec<LeadReason>, ServiceError> {
+    /// `Forbidden`, `Invalid` (`reasons.<i>.code` / `.label`, `former_client_after_months`).
+    pub async fn set_lead_settings(&self, actor: &Actor, settings: &LeadSettings) -> Result<LeadSettings, ServiceError> {
         let tenant = tenant_of(actor)?;
         require(actor, Capability::ManageTenant)?;
-        let list = LeadReason::check_list(reasons)?;
-        let before = self.store.lead_reasons(tenant).await?;
+        let settings = settings.check()?;
+        let before = self.store.lead_settings(tenant).await?;
+        let json =
+            |s: &LeadSettings| serde_json::json!({ "reasons": s.reasons, "former_client_after_months": s.former_client_after_months });
         let change = FieldChange {
-            field: "lead_reasons",
-            before: before.map(|b| serde_json::to_value(b).unwrap_or(Value::Null)),
-            after: Some(serde_json::to_value(&list).unwrap_or(Value::Null)),
+            field: "lead_settings",
+            before: Some(json(&before)),
+            after: Some(json(&settings)),
             sensitivity: Sensitivity::Clear,
         };
         let ev = self.event(
             actor,
             EntityType::Tenant,
             tenant.as_uuid(),
-            EventKind::LeadReasonsChanged,
+            EventKind::LeadSettingsChanged,
             None,
             vec![change],
         );
-        self.store.set_lead_reasons(tenant, &list, &ev).await?;
-        Ok(list)
+        self.store.set_lead_settings(tenant, &settings, &ev).await?;
+        Ok(settings)
     }
 
     /// Brings a lead in: a new prospect in the pool, owned by who brought it until it is
@@ -212,9 +214,17 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + LeadStore, 
             return Err(ServiceError::Forbidden);
         }
         check_version(before.version, expected_version)?;
-        let reasons = self.lead_reasons(actor).await?;
+        let settings = self.lead_settings(actor).await?;
         let now = self.clock.now();
-        let lead = Lead::moved(before.kind, before.lead.as_ref(), status, reason, &reasons, actor.user_id(), now)?;
+        let lead = Lead::moved(
+            before.kind,
+            before.lead.as_ref(),
+            status,
+            reason,
+            &settings.reasons,
+            actor.user_id(),
+            now,
+        )?;
         let mut after = before.clone();
         after.lead = Some(lead);
         after.version = expected_version + 1;
@@ -320,7 +330,7 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + LeadStore, 
         v.finish()?;
         let reason = reason.ok_or_else(|| ValidationError::field("reason", ViolationKind::Required))?;
         let mut after = before.clone();
-        after.kind = ContactKind::Client;
+        after.set_kind(ContactKind::Client, self.clock.now());
         after.version = expected_version + 1;
         after.updated_at = self.clock.now();
         let mut changes = Contact::changes(Some(&before), &after);

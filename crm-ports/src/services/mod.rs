@@ -10,6 +10,7 @@ pub mod conversions;
 pub mod duplicates;
 pub mod files;
 pub mod forecast;
+pub mod former_clients;
 pub mod leads;
 pub mod names;
 pub mod opportunities;

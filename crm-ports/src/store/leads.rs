@@ -4,7 +4,7 @@
 use super::StoreResult;
 use chrono::{DateTime, Utc};
 use crm_domain::event::NewEvent;
-use crm_domain::lead::LeadReason;
+use crm_domain::lead::LeadSettings;
 use crm_domain::{TeamId, TenantId, UserId};
 use std::future::Future;
 
@@ -25,11 +25,20 @@ pub struct LeadOutcome {
 
 /// Leads' company settings and round-robins.
 pub trait LeadStore: Send + Sync {
-    /// The company's disqualification reasons (`None`: never set, the built-in list).
-    fn lead_reasons(&self, tenant: TenantId) -> impl Future<Output = StoreResult<Option<Vec<LeadReason>>>> + Send;
+    /// The company's settings of the customer cycle (the defaults until set).
+    fn lead_settings(&self, tenant: TenantId) -> impl Future<Output = StoreResult<LeadSettings>> + Send;
 
-    /// Replaces the company's disqualification reasons, with its event.
-    fn set_lead_reasons(&self, tenant: TenantId, reasons: &[LeadReason], event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Replaces the company's settings of the customer cycle, with its event.
+    fn set_lead_settings(&self, tenant: TenantId, settings: &LeadSettings, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Clients (not deleted) that have been clients since before `cutoff`, with no open
+    /// opportunity and none won at or after `cutoff`: at most `limit`, oldest first.
+    fn stale_clients(
+        &self,
+        tenant: TenantId,
+        cutoff: DateTime<Utc>,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<crm_domain::ContactId>>> + Send;
 
     /// Moves a team's round-robin to the rep after its last one among `reps` (see
     /// `crm_domain::lead::next_in_rotation`) and returns it; `None` when `reps` is empty.

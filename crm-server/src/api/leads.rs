@@ -11,7 +11,7 @@ use super::problem::{ApiError, ApiResult};
 use super::security::Auth;
 use crate::assemble::CrmApp;
 use chrono::{DateTime, NaiveDate, Utc};
-use crm_domain::lead::{LeadReason, LeadStatus};
+use crm_domain::lead::{LeadReason, LeadSettings, LeadStatus};
 use crm_domain::{ContactId, OrganizationId, PipelineId, TeamId, UserId, ViolationKind};
 use crm_ports::services::leads::{FunnelLine, HandOver};
 use poem_openapi::param::{Header, Path, Query};
@@ -85,12 +85,38 @@ pub struct LeadReasonDto {
     pub label: Option<String>,
 }
 
-/// The company's list of disqualification reasons.
+/// The company's settings of the customer cycle.
 #[derive(Debug, Clone, Object)]
-#[oai(deny_unknown_fields)]
-pub struct LeadReasonsBody {
-    /// The reasons, in the order offered (at most 50).
+#[oai(deny_unknown_fields, skip_serializing_if_is_none)]
+pub struct LeadSettingsDto {
+    /// The disqualification reasons, in the order offered (at most 50).
     pub reasons: Vec<LeadReasonDto>,
+    /// A client with no open deal and no deal won for this many months (1 to 120) becomes
+    /// a former client, checked daily; absent: never.
+    pub former_client_after_months: Option<u16>,
+}
+
+impl From<LeadSettings> for LeadSettingsDto {
+    fn from(s: LeadSettings) -> Self {
+        Self {
+            reasons: s
+                .reasons
+                .into_iter()
+                .map(|r| LeadReasonDto {
+                    code: r.code,
+                    label: r.label,
+                })
+                .collect(),
+            former_client_after_months: s.former_client_after_months,
+        }
+    }
+}
+
+/// How many clients became former clients.
+#[derive(Debug, Clone, Object)]
+pub struct FormerClientsDto {
+    /// Clients that became former clients.
+    pub changed: u64,
 }
 
 /// One line of the funnel from lead to sale.
@@ -122,15 +148,6 @@ impl From<FunnelLine> for FunnelLineDto {
             won: l.won,
         }
     }
-}
-
-fn reasons_out(list: Vec<LeadReason>) -> Vec<LeadReasonDto> {
-    list.into_iter()
-        .map(|r| LeadReasonDto {
-            code: r.code,
-            label: r.label,
-        })
-        .collect()
 }
 
 pub struct LeadsApi {
@@ -258,25 +275,41 @@ impl LeadsApi {
         ))
     }
 
-    /// The company's disqualification reasons (the built-in list until an Admin sets one).
-    #[oai(path = "/api/v1/lead-reasons", method = "get", operation_id = "lead_reasons")]
-    async fn reasons(&self, auth: Auth) -> ApiResult<Json<Vec<LeadReasonDto>>> {
-        Ok(Json(reasons_out(self.app.lead_reasons(&auth.actor()).await?)))
+    /// The company's settings of the customer cycle: disqualification reasons (the
+    /// built-in list until an Admin sets one) and the former-client rule.
+    #[oai(path = "/api/v1/lead-settings", method = "get", operation_id = "lead_settings")]
+    async fn settings(&self, auth: Auth) -> ApiResult<Json<LeadSettingsDto>> {
+        Ok(Json(self.app.lead_settings(&auth.actor()).await?.into()))
     }
 
-    /// Replace the company's disqualification reasons (Admin).
-    #[oai(path = "/api/v1/lead-reasons", method = "put", operation_id = "set_lead_reasons")]
-    async fn set_reasons(&self, auth: Auth, body: Json<LeadReasonsBody>) -> ApiResult<Json<Vec<LeadReasonDto>>> {
-        let list: Vec<LeadReason> = body
-            .0
-            .reasons
-            .into_iter()
-            .map(|r| LeadReason {
-                code: r.code,
-                label: r.label,
-            })
-            .collect();
-        Ok(Json(reasons_out(self.app.set_lead_reasons(&auth.actor(), &list).await?)))
+    /// Replace the company's settings of the customer cycle (Admin).
+    #[oai(path = "/api/v1/lead-settings", method = "put", operation_id = "set_lead_settings")]
+    async fn set_settings(&self, auth: Auth, body: Json<LeadSettingsDto>) -> ApiResult<Json<LeadSettingsDto>> {
+        let b = body.0;
+        let settings = LeadSettings {
+            reasons: b
+                .reasons
+                .into_iter()
+                .map(|r| LeadReason {
+                    code: r.code,
+                    label: r.label,
+                })
+                .collect(),
+            former_client_after_months: b.former_client_after_months,
+        };
+        Ok(Json(self.app.set_lead_settings(&auth.actor(), &settings).await?.into()))
+    }
+
+    /// Apply the former-client rule now (Admin; it also runs daily by itself).
+    #[oai(
+        path = "/api/v1/lead-settings/former-clients",
+        method = "post",
+        operation_id = "run_former_client_rule"
+    )]
+    async fn run_former_clients(&self, auth: Auth) -> ApiResult<Json<FormerClientsDto>> {
+        Ok(Json(FormerClientsDto {
+            changed: self.app.run_former_client_rule(&auth.actor()).await?,
+        }))
     }
 
     /// The funnel from lead to sale over `[from, to)`: for the leads that came in each month

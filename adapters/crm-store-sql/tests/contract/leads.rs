@@ -6,12 +6,13 @@
 use crate::contacts::input;
 use crate::harness::Harness;
 use crm_domain::ViolationKind;
-use crm_domain::lead::{LeadReason, LeadStatus};
+use crm_domain::lead::{LeadReason, LeadSettings, LeadStatus};
 use crm_domain::opportunity::OpportunityInput;
 use crm_domain::user::Role;
 use crm_ports::ServiceError;
 use crm_ports::query::{ContactFilter, PageRequest};
 use crm_ports::services::leads::HandOver;
+use crm_ports::store::LeadStore as _;
 
 fn fault(e: ServiceError) -> (String, ViolationKind) {
     match e {
@@ -324,21 +325,36 @@ pub async fn bulk_leads_and_reasons(h: &Harness) {
             .all(|c| c.lead.as_ref().is_some_and(|l| l.pooled && l.status == LeadStatus::New))
     );
 
-    // Reasons: the built-in list until the Admin sets one; only the Admin.
-    assert_eq!(h.app.lead_reasons(&mkt).await.unwrap(), LeadReason::built_in());
-    let list = vec![
-        LeadReason {
-            code: "no_budget".into(),
-            label: None,
-        },
-        LeadReason {
-            code: "salon-rate".into(),
-            label: Some("Rencontré au salon, hors cible".into()),
-        },
-    ];
-    assert!(matches!(h.app.set_lead_reasons(&mkt, &list).await, Err(ServiceError::Forbidden)));
-    h.app.set_lead_reasons(&admin, &list).await.unwrap();
-    assert_eq!(h.app.lead_reasons(&mkt).await.unwrap(), list);
+    // Settings: the built-in reasons and no former-client rule until the Admin sets them;
+    // only the Admin.
+    assert_eq!(h.app.lead_settings(&mkt).await.unwrap(), LeadSettings::default());
+    let settings = LeadSettings {
+        reasons: vec![
+            LeadReason {
+                code: "no_budget".into(),
+                label: None,
+            },
+            LeadReason {
+                code: "salon-rate".into(),
+                label: Some("Rencontré au salon, hors cible".into()),
+            },
+        ],
+        former_client_after_months: Some(18),
+    };
+    assert!(matches!(
+        h.app.set_lead_settings(&mkt, &settings).await,
+        Err(ServiceError::Forbidden)
+    ));
+    let bad = LeadSettings {
+        former_client_after_months: Some(0),
+        ..settings.clone()
+    };
+    assert_eq!(
+        fault(h.app.set_lead_settings(&admin, &bad).await.unwrap_err()),
+        ("former_client_after_months".into(), ViolationKind::OutOfRange)
+    );
+    h.app.set_lead_settings(&admin, &settings).await.unwrap();
+    assert_eq!(h.app.lead_settings(&mkt).await.unwrap(), settings);
     let c = &made[0];
     assert_eq!(
         fault(
@@ -357,4 +373,81 @@ pub async fn bulk_leads_and_reasons(h: &Harness) {
     assert_eq!(c.lead.unwrap().reason.as_deref(), Some("salon-rate"));
 }
 
-contract!(the_lead_cycle, bulk_leads_and_reasons);
+/// A client with no deal for the company's months becomes a former client; one with an
+/// open deal or a recent win stays; the rule is off until set.
+pub async fn the_former_client_rule(h: &Harness) {
+    let (tenant, admin) = h.tenant("Anciens clients").await;
+    let tid = tenant.id;
+    let mut client = input("Vieux", "Client");
+    client.kind = "client".into();
+    let stale = h.app.create_contact(&admin, &client, None, true).await.unwrap();
+    let busy = h
+        .app
+        .create_contact(&admin, &input("Affaire", "Ouverte"), None, true)
+        .await
+        .unwrap();
+    let busy = h.app.convert_to_client(&admin, busy.id, busy.version, "Commande").await.unwrap();
+    let pipeline = h.app.list_pipelines(&admin).await.unwrap().remove(0);
+    h.app
+        .create_opportunity(
+            &admin,
+            pipeline.id,
+            None,
+            &OpportunityInput {
+                title: "Renouvellement".into(),
+                value_minor: 1_000_00,
+                contact_ids: vec![busy.id],
+                ..OpportunityInput::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(stale.client_since.is_some() && busy.client_since.is_some());
+    // Off by default.
+    assert_eq!(h.app.apply_former_client_rule(tid).await.unwrap(), 0);
+    // On, but both became clients just now: too early for either.
+    let settings = LeadSettings {
+        former_client_after_months: Some(1),
+        ..LeadSettings::default()
+    };
+    h.app.set_lead_settings(&admin, &settings).await.unwrap();
+    assert_eq!(h.app.apply_former_client_rule(tid).await.unwrap(), 0);
+    // Two months later: the client without deals becomes a former client, with an event
+    // naming the rule; the one with an open deal stays.
+    let later = crate::reminders::process_at(h, h.app.now() + chrono::Duration::days(62));
+    let found = h
+        .app
+        .store()
+        .stale_clients(tid, later.now() - chrono::Duration::days(31), 50)
+        .await
+        .unwrap();
+    assert_eq!(found, vec![stale.id]);
+    assert_eq!(later.apply_former_client_rule(tid).await.unwrap(), 1);
+    assert_eq!(later.apply_former_client_rule(tid).await.unwrap(), 0, "done once");
+    let gone = h.app.contact(&admin, stale.id).await.unwrap();
+    assert_eq!(
+        (gone.kind, gone.client_since),
+        (crm_domain::contact::ContactKind::FormerClient, None)
+    );
+    assert_eq!(
+        h.app.contact(&admin, busy.id).await.unwrap().kind,
+        crm_domain::contact::ContactKind::Client
+    );
+    let last = h.app.events_after(&admin, 0, 1000).await.unwrap().into_iter().last().unwrap();
+    assert_eq!((last.entity_id, last.kind.name()), (stale.id.as_uuid(), "converted"));
+    assert!(last.changes.iter().any(|c| c.field == "former_client_after_months"));
+    // A former client who buys again is a client again, by hand too.
+    let back = h
+        .app
+        .convert_to_client(&admin, gone.id, gone.version, "Nouvelle commande")
+        .await
+        .unwrap();
+    assert!(back.client_since.is_some());
+    // An Admin may run the rule at once; nobody else.
+    let (_, rep) = h.user(&admin, crm_domain::user::Role::Sales, None).await;
+    assert!(matches!(h.app.run_former_client_rule(&rep).await, Err(ServiceError::Forbidden)));
+    assert_eq!(h.app.run_former_client_rule(&admin).await.unwrap(), 0);
+}
+
+contract!(the_lead_cycle, bulk_leads_and_reasons, the_former_client_rule);

@@ -14,7 +14,7 @@ use crm_ports::store::ActivityStore;
 use crm_ports::{App, Clock, ServiceError, UuidV7};
 
 #[derive(Clone, Copy)]
-struct At(DateTime<Utc>);
+pub struct At(DateTime<Utc>);
 
 impl Clock for At {
     fn now(&self) -> DateTime<Utc> {
@@ -23,7 +23,7 @@ impl Clock for At {
 }
 
 /// Another "process" over the same database, living at another time.
-fn process_at(
+pub fn process_at(
     h: &Harness,
     t: DateTime<Utc>,
 ) -> App<crm_store_sql::SqlStore<crm_crypto::RingCipher>, crm_crypto::Argon2Credentials, At, UuidV7> {
