@@ -74,6 +74,8 @@ pub enum SegmentField {
     OrganizationCity,
     /// Organization's size band.
     OrganizationSize,
+    /// A lead's status (`new`, `working`, `qualified`, `disqualified`; empty: not a lead).
+    LeadStatus,
 }
 
 /// The kind of values a field takes, which decides its operators.
@@ -82,13 +84,14 @@ enum Shape {
     Text,
     Kind,
     Size,
+    Lead,
     Tag,
     Id,
     Int,
     Time,
 }
 
-const FIELDS: [(SegmentField, &str, Shape); 20] = [
+const FIELDS: [(SegmentField, &str, Shape); 21] = [
     (SegmentField::FirstName, "first_name", Shape::Text),
     (SegmentField::LastName, "last_name", Shape::Text),
     (SegmentField::JobTitle, "job_title", Shape::Text),
@@ -109,6 +112,7 @@ const FIELDS: [(SegmentField, &str, Shape); 20] = [
     (SegmentField::OrganizationDomain, "organization.domain", Shape::Text),
     (SegmentField::OrganizationCity, "organization.city", Shape::Text),
     (SegmentField::OrganizationSize, "organization.size", Shape::Size),
+    (SegmentField::LeadStatus, "lead_status", Shape::Lead),
 ];
 
 impl SegmentField {
@@ -192,7 +196,9 @@ impl Op {
         use Op::*;
         match shape {
             Shape::Text => matches!(self, Eq | Ne | In | Contains | StartsWith | IsEmpty | IsNotEmpty),
-            Shape::Kind | Shape::Size => matches!(self, Eq | Ne | In) || (shape == Shape::Size && matches!(self, IsEmpty | IsNotEmpty)),
+            Shape::Kind | Shape::Size | Shape::Lead => {
+                matches!(self, Eq | Ne | In) || (shape != Shape::Kind && matches!(self, IsEmpty | IsNotEmpty))
+            }
             Shape::Tag => matches!(self, Has | HasNot),
             Shape::Id => matches!(self, Eq | Ne | In | IsEmpty | IsNotEmpty),
             Shape::Int => matches!(self, Eq | Gte | Lte),

@@ -163,6 +163,7 @@ fn leaf(t: TenantId, field: SegmentField, op: Op, v: &Operand, now: DateTime<Utc
         F::PostalCode => contact_text("postal_code"),
         F::Country => contact_text("country"),
         F::Kind => text_expr(("contacts", "kind"), false, op, v),
+        F::LeadStatus => text_expr(("contacts", "lead_status"), false, op, v),
         F::Tag => tagged(t, &first_text(v), op == Op::Has),
         F::OwnerId => id_expr(("contacts", "owner_id"), op, v),
         F::OrganizationId => id_expr(("contacts", "organization_id"), op, v),

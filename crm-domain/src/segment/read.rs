@@ -33,6 +33,11 @@ fn one_value(shape: Shape, field: SegmentField, v: &Value) -> Result<Operand, Vi
             OrganizationSize::parse(s).map_err(|_| ViolationKind::Unknown)?;
             Ok(Operand::Texts(vec![s.trim().to_owned()]))
         }
+        Shape::Lead => {
+            let s = v.as_str().ok_or(ViolationKind::Malformed)?;
+            crate::lead::LeadStatus::parse(s).map_err(|_| ViolationKind::Unknown)?;
+            Ok(Operand::Texts(vec![s.trim().to_owned()]))
+        }
         Shape::Tag => {
             let t = Tag::parse(v.as_str().ok_or(ViolationKind::Malformed)?)
                 .map_err(|e| e.errors().first().map_or(ViolationKind::Malformed, |f| f.kind))?;

@@ -136,6 +136,24 @@ pub async fn the_lead_cycle(h: &Harness) {
         (LeadStatus::Qualified, None, Some(marketer.id))
     );
     assert!(q.qualified_at.is_some());
+    // Segments select leads by status.
+    let qualified = h
+        .app
+        .create_segment(
+            &mkt,
+            &crm_ports::services::segments::SegmentInput {
+                name: "Pistes qualifiées".into(),
+                rule: Some(serde_json::json!({"field": "lead_status", "op": "eq", "value": "qualified"})),
+            },
+        )
+        .await
+        .unwrap();
+    let in_segment = ContactFilter {
+        segment: Some(h.app.membership(&qualified)),
+        ..ContactFilter::default()
+    };
+    let found = h.app.list_contacts(&mkt, &in_segment, &page).await.unwrap().items;
+    assert_eq!(found.iter().map(|c| c.id).collect::<Vec<_>>(), vec![lead.id]);
     // The generic reassignment refuses a pooled lead: it goes by its hand-over.
     assert_eq!(
         fault(h.app.assign_contact(&admin, lead.id, lead.version, rep1.id).await.unwrap_err()),

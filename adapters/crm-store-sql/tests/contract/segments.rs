@@ -145,6 +145,8 @@ async fn rules_select_the_right_contacts(h: &Harness) {
             json!({"any": [{"field": "city", "op": "eq", "value": "Lyon"}, {"field": "source", "op": "eq", "value": "Site web"}]}),
             vec![helene.id, zoe.id],
         ),
+        (json!({"field": "lead_status", "op": "is_empty"}), all.iter().copied().collect()),
+        (json!({"field": "lead_status", "op": "eq", "value": "qualified"}), vec![]),
         (json!({"all": []}), all.iter().copied().collect()),
         (json!({"any": []}), vec![]),
     ];
