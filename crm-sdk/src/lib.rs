@@ -11,10 +11,13 @@
 //! reads its own sources and fails when a method sends a route the table lacks or an entry
 //! is not sent by the methods it names. The server's end-to-end test `sdk_drift` fetches
 //! the document and fails when its operations differ from the table, when a schema a
-//! response carries has no model here, and when a sample of a schema (every member filled)
-//! does not read into its model or comes back with members missing or added, or a sample
-//! of its required members alone does not read. A new route or response member thus breaks
-//! the build until the SDK follows it.
+//! response or request carries has no type here (or no written reason to have none), and
+//! when a sample of a schema (every member filled) does not read into its type or comes
+//! back with members missing or added, or a sample of its required members alone does not
+//! read. It also calls every method with every argument set against a recorder and fails
+//! when the query parameters sent for an operation are not exactly the document's, or when
+//! a body sent has a member its schema lacks or leaves one out. A new route, parameter or
+//! member thus breaks the build until the SDK follows it.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), crm_sdk::Error> {
@@ -47,7 +50,7 @@ mod routes;
 mod stream;
 
 pub use operations::{OPERATIONS, Operation, UNDOCUMENTED, normalize_path};
-pub use routes::{ContactQuery, OpportunityQuery};
+pub use routes::{ContactQuery, ForecastQuery, OpportunityQuery, OrganizationQuery};
 pub use stream::StreamEvent;
 
 use models::Problem;

@@ -4,8 +4,9 @@
 //! (`/api/openapi.json`): its `operationId`, method and path, and the methods sending it.
 //! Two tests hold it true: this crate's own (every route the sources send is in the
 //! table, every entry is sent by the methods it names) and the server's end-to-end
-//! `sdk_drift` test (the table is exactly the document's operations, and every response
-//! schema matches its model here).
+//! `sdk_drift` test (the table is exactly the document's operations, every response and
+//! request schema matches its type here, and what each method sends, query and body, is
+//! what the document takes).
 
 /// One operation of the API and the methods of [`Client`](crate::Client) that send it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +73,7 @@ pub const OPERATIONS: &[Operation] = &[
     op("calendar_feed", "GET", "/api/v1/calendar/{token}", &["calendar_feed"]),
     op("contact_timeline", "GET", "/api/v1/contacts/{id}/timeline", &["contact_timeline"]),
     op("dashboard", "GET", "/api/v1/dashboard", &["dashboard"]),
-    op("list_notifications", "GET", "/api/v1/notifications", &["notifications"]),
+    op("list_notifications", "GET", "/api/v1/notifications", &["notifications_with"]),
     op(
         "read_all_notifications",
         "POST",
@@ -116,7 +117,7 @@ pub const OPERATIONS: &[Operation] = &[
     op("unmatched_calls", "GET", "/api/v1/telephony/unmatched", &["unmatched_calls"]),
     op("todo", "GET", "/api/v1/todo", &["todo"]),
     // Audit
-    op("audit_history", "GET", "/api/v1/audit", &["audit"]),
+    op("audit_history", "GET", "/api/v1/audit", &["audit_with"]),
     // Auth
     op("login", "POST", "/api/v1/auth/login", &["login", "login_to"]),
     op("logout", "POST", "/api/v1/auth/logout", &["logout"]),
@@ -134,7 +135,7 @@ pub const OPERATIONS: &[Operation] = &[
         "/api/v1/admin/parked-events/{consumer}/{seq}/replay",
         &["replay_parked_event"],
     ),
-    op("list_jobs", "GET", "/api/v1/jobs", &["jobs"]),
+    op("list_jobs", "GET", "/api/v1/jobs", &["jobs_with"]),
     op("get_job", "GET", "/api/v1/jobs/{id}", &["job"]),
     op("cancel_job", "POST", "/api/v1/jobs/{id}/cancel", &["cancel_job"]),
     // Contacts
@@ -145,7 +146,7 @@ pub const OPERATIONS: &[Operation] = &[
     op("patch_contact", "PATCH", "/api/v1/contacts/{id}", &["patch_contact"]),
     op("update_contact", "PUT", "/api/v1/contacts/{id}", &["update_contact"]),
     op("assign_contact", "POST", "/api/v1/contacts/{id}/assign", &["assign_contact"]),
-    op("contact_history", "GET", "/api/v1/contacts/{id}/history", &["contact_history"]),
+    op("contact_history", "GET", "/api/v1/contacts/{id}/history", &["contact_history_with"]),
     op("merge_contacts", "POST", "/api/v1/contacts/{id}/merge", &["merge_contacts"]),
     op("restore_contact", "POST", "/api/v1/contacts/{id}/restore", &["restore_contact"]),
     op("list_duplicate_groups", "GET", "/api/v1/duplicates", &["duplicate_groups"]),
@@ -157,13 +158,13 @@ pub const OPERATIONS: &[Operation] = &[
         &["dismiss_duplicates"],
     ),
     // Files
-    op("list_files", "GET", "/api/v1/files", &["files"]),
+    op("list_files", "GET", "/api/v1/files", &["files_with"]),
     op("upload_file", "POST", "/api/v1/files", &["upload_file"]),
     op("delete_file", "DELETE", "/api/v1/files/{id}", &["delete_file"]),
     op("get_file", "GET", "/api/v1/files/{id}", &["file"]),
     op("download_file", "GET", "/api/v1/files/{id}/content", &["file_content"]),
     // Opportunities
-    op("forecast", "GET", "/api/v1/forecast", &["forecast"]),
+    op("forecast", "GET", "/api/v1/forecast", &["forecast_with"]),
     op("list_opportunities", "GET", "/api/v1/opportunities", &["list_opportunities"]),
     op("create_opportunity", "POST", "/api/v1/opportunities", &["create_opportunity"]),
     op(
@@ -191,7 +192,7 @@ pub const OPERATIONS: &[Operation] = &[
         "opportunity_history",
         "GET",
         "/api/v1/opportunities/{id}/history",
-        &["opportunity_history"],
+        &["opportunity_history_with"],
     ),
     op("lose_opportunity", "POST", "/api/v1/opportunities/{id}/lose", &["lose_opportunity"]),
     op("move_opportunity", "POST", "/api/v1/opportunities/{id}/move", &["move_opportunity"]),
@@ -209,7 +210,7 @@ pub const OPERATIONS: &[Operation] = &[
     ),
     op("win_opportunity", "POST", "/api/v1/opportunities/{id}/win", &["win_opportunity"]),
     // Organizations
-    op("list_organizations", "GET", "/api/v1/organizations", &["list_organizations"]),
+    op("list_organizations", "GET", "/api/v1/organizations", &["list_organizations_with"]),
     op("create_organization", "POST", "/api/v1/organizations", &["create_organization"]),
     op(
         "delete_organization",
@@ -224,7 +225,7 @@ pub const OPERATIONS: &[Operation] = &[
         "organization_history",
         "GET",
         "/api/v1/organizations/{id}/history",
-        &["organization_history"],
+        &["organization_history_with"],
     ),
     op(
         "restore_organization",
@@ -266,7 +267,7 @@ pub const OPERATIONS: &[Operation] = &[
         "add_segment_members_from_search",
         "POST",
         "/api/v1/segments/{id}/members/from-search",
-        &["add_segment_members_from_search"],
+        &["add_segment_members_from_search_with"],
     ),
     op(
         "remove_segment_members",

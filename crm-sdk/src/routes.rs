@@ -8,7 +8,7 @@ mod records;
 mod sales;
 mod search;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 /// Filters, sort and page of the contact list.
@@ -47,6 +47,10 @@ pub struct OpportunityQuery {
     pub stage_id: Option<Uuid>,
     /// `open`, `won`, `lost`.
     pub status: Option<String>,
+    /// Expected close on or after.
+    pub close_from: Option<NaiveDate>,
+    /// Expected close on or before.
+    pub close_to: Option<NaiveDate>,
     /// Sort.
     pub sort: Option<String>,
     /// Order.
@@ -55,6 +59,36 @@ pub struct OpportunityQuery {
     pub cursor: Option<String>,
     /// Page size.
     pub limit: Option<u32>,
+}
+
+/// Sort and page of the organization list.
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationQuery {
+    /// `name`, `created_at`, `updated_at`.
+    pub sort: Option<String>,
+    /// `asc`, `desc`.
+    pub order: Option<String>,
+    /// Cursor.
+    pub cursor: Option<String>,
+    /// Page size.
+    pub limit: Option<u32>,
+}
+
+/// Period, grouping and filters of the forecast.
+#[derive(Debug, Clone, Default)]
+pub struct ForecastQuery {
+    /// `month` (the server's default) or `quarter`.
+    pub period: Option<String>,
+    /// `none` (the server's default), `owner`, `team` or `pipeline`.
+    pub group_by: Option<String>,
+    /// Owner.
+    pub owner_id: Option<Uuid>,
+    /// Pipeline.
+    pub pipeline_id: Option<Uuid>,
+    /// Expected close on or after.
+    pub close_from: Option<NaiveDate>,
+    /// Expected close on or before.
+    pub close_to: Option<NaiveDate>,
 }
 
 fn push(q: &mut Vec<(&'static str, String)>, k: &'static str, v: Option<impl ToString>) {

@@ -100,6 +100,7 @@ pub struct ActivityWrite {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub place: Option<String>,
     /// Attendees.
+    #[serde(default)]
     pub attendee_ids: Vec<Uuid>,
     /// Direction.
     #[serde(skip_serializing_if = "Option::is_none")]

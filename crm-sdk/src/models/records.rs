@@ -66,8 +66,10 @@ pub struct ContactWrite {
     /// Last name.
     pub last_name: String,
     /// Emails.
+    #[serde(default)]
     pub emails: Vec<String>,
     /// Phones.
+    #[serde(default)]
     pub phones: Vec<String>,
     /// Organization.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -79,6 +81,7 @@ pub struct ContactWrite {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// Tags.
+    #[serde(default)]
     pub tags: Vec<String>,
     /// Source.
     #[serde(skip_serializing_if = "Option::is_none")]

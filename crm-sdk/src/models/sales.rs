@@ -146,6 +146,7 @@ pub struct NewOpportunity {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// Contacts.
+    #[serde(default)]
     pub contact_ids: Vec<Uuid>,
     /// Organization.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -169,6 +170,7 @@ pub struct OpportunityWrite {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// Contacts.
+    #[serde(default)]
     pub contact_ids: Vec<Uuid>,
     /// Organization.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -16,7 +16,8 @@ impl Client {
     /// # Errors
     /// `ValidationFailed`, `Forbidden`.
     pub async fn create_activity(&self, a: &ActivityWrite) -> Result<Activity> {
-        self.send(Method::POST, "/api/v1/activities", &[], Some(a), None).await
+        self.send(Method::POST, "/api/v1/activities", &[], Some(&activity_body(a, true)), None)
+            .await
     }
 
     /// An activity.
@@ -33,7 +34,7 @@ impl Client {
     /// # Errors
     /// `NotFound`, `Forbidden`, `PreconditionFailed`, `ValidationFailed`.
     pub async fn update_activity(&self, id: Uuid, version: i64, a: &ActivityWrite) -> Result<Activity> {
-        let body = ActivityWrite { kind: None, ..a.clone() };
+        let body = activity_body(a, false);
         self.send(Method::PUT, &format!("/api/v1/activities/{id}"), &[], Some(&body), Some(version))
             .await
     }
@@ -223,14 +224,17 @@ impl Client {
     /// # Errors
     /// `Unauthenticated`.
     pub async fn notifications(&self, unread_only: bool) -> Result<Vec<Notification>> {
-        self.send::<(), _>(
-            Method::GET,
-            "/api/v1/notifications",
-            &[("unread", unread_only.to_string())],
-            None,
-            None,
-        )
-        .await
+        self.notifications_with(unread_only, None).await
+    }
+
+    /// Your notifications, newest first, at most `limit`.
+    ///
+    /// # Errors
+    /// `Unauthenticated`, `ValidationFailed` (`limit`).
+    pub async fn notifications_with(&self, unread_only: bool, limit: Option<u32>) -> Result<Vec<Notification>> {
+        let mut query = vec![("unread", unread_only.to_string())];
+        push(&mut query, "limit", limit);
+        self.send::<(), _>(Method::GET, "/api/v1/notifications", &query, None, None).await
     }
 
     /// Marks one notification read.
@@ -313,6 +317,16 @@ impl Client {
         push(&mut query, "limit", limit);
         self.send::<(), _>(Method::GET, "/api/v1/telephony/unmatched", &query, None, None)
             .await
+    }
+}
+
+/// An activity as the server takes it: `kind` on creation only, and links without the
+/// records' names (read only, refused in a write), so that links read back can be sent.
+fn activity_body(a: &ActivityWrite, creation: bool) -> ActivityWrite {
+    ActivityWrite {
+        kind: a.kind.clone().filter(|_| creation),
+        links: a.links.iter().map(|l| LinkRef { name: None, ..l.clone() }).collect(),
+        ..a.clone()
     }
 }
 

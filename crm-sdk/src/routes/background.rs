@@ -1,7 +1,7 @@
 //! Routes of background work (Admin): readers of the event log, parked events, jobs and
 //! stored files.
 
-use super::urlencoding_segment;
+use super::{push, urlencoding_segment};
 use crate::models::*;
 use crate::{Client, Result};
 use reqwest::Method;
@@ -46,7 +46,17 @@ impl Client {
     /// # Errors
     /// `Forbidden` unless Admin.
     pub async fn jobs(&self, kind: Option<&str>) -> Result<Vec<Job>> {
-        let query: Vec<(&str, String)> = kind.map(|k| ("kind", k.to_owned())).into_iter().collect();
+        self.jobs_with(kind, None).await
+    }
+
+    /// Background jobs and timers, newest first, at most `limit` (1 to 500, default 100).
+    ///
+    /// # Errors
+    /// `Forbidden` unless Admin, `ValidationFailed` (`limit`).
+    pub async fn jobs_with(&self, kind: Option<&str>, limit: Option<u32>) -> Result<Vec<Job>> {
+        let mut query = Vec::new();
+        push(&mut query, "kind", kind);
+        push(&mut query, "limit", limit);
         self.send::<(), _>(Method::GET, "/api/v1/jobs", &query, None, None).await
     }
 
@@ -73,7 +83,17 @@ impl Client {
     /// # Errors
     /// `Forbidden` (Observer).
     pub async fn files(&self) -> Result<Vec<StoredFile>> {
-        self.send::<(), _>(Method::GET, "/api/v1/files", &[], None, None).await
+        self.files_with(None).await
+    }
+
+    /// Your stored files, newest first, at most `limit` (1 to 500, default 100).
+    ///
+    /// # Errors
+    /// `Forbidden` (Observer), `ValidationFailed` (`limit`).
+    pub async fn files_with(&self, limit: Option<u32>) -> Result<Vec<StoredFile>> {
+        let mut query = Vec::new();
+        push(&mut query, "limit", limit);
+        self.send::<(), _>(Method::GET, "/api/v1/files", &query, None, None).await
     }
 
     /// One stored file.

@@ -1,6 +1,6 @@
 //! Routes of contacts and organizations.
 
-use super::{ContactQuery, push};
+use super::{ContactQuery, OrganizationQuery, push};
 use crate::models::*;
 use crate::{Client, Result};
 use reqwest::Method;
@@ -110,7 +110,17 @@ impl Client {
     /// # Errors
     /// `Forbidden` for other roles; `NotFound`.
     pub async fn contact_history(&self, id: Uuid) -> Result<Vec<Event>> {
-        self.send::<(), _>(Method::GET, &format!("/api/v1/contacts/{id}/history"), &[], None, None)
+        self.contact_history_with(id, None).await
+    }
+
+    /// A contact's history, newest first, at most `limit` events (1 to 1000, default 100).
+    ///
+    /// # Errors
+    /// `Forbidden` for other roles; `NotFound`, `ValidationFailed` (`limit`).
+    pub async fn contact_history_with(&self, id: Uuid, limit: Option<u32>) -> Result<Vec<Event>> {
+        let mut query = Vec::new();
+        push(&mut query, "limit", limit);
+        self.send::<(), _>(Method::GET, &format!("/api/v1/contacts/{id}/history"), &query, None, None)
             .await
     }
 
@@ -121,9 +131,24 @@ impl Client {
     /// # Errors
     /// `ValidationFailed`.
     pub async fn list_organizations(&self, cursor: Option<&str>, limit: Option<u32>) -> Result<Page<Organization>> {
+        self.list_organizations_with(&OrganizationQuery {
+            cursor: cursor.map(str::to_owned),
+            limit,
+            ..OrganizationQuery::default()
+        })
+        .await
+    }
+
+    /// A page of organizations, sorted.
+    ///
+    /// # Errors
+    /// `ValidationFailed`.
+    pub async fn list_organizations_with(&self, q: &OrganizationQuery) -> Result<Page<Organization>> {
         let mut query = Vec::new();
-        push(&mut query, "cursor", cursor);
-        push(&mut query, "limit", limit);
+        push(&mut query, "sort", q.sort.as_ref());
+        push(&mut query, "order", q.order.as_ref());
+        push(&mut query, "cursor", q.cursor.as_ref());
+        push(&mut query, "limit", q.limit);
         self.send::<(), _>(Method::GET, "/api/v1/organizations", &query, None, None).await
     }
 
@@ -176,7 +201,18 @@ impl Client {
     /// # Errors
     /// `Forbidden` for other roles; `NotFound`.
     pub async fn organization_history(&self, id: Uuid) -> Result<Vec<Event>> {
-        self.send::<(), _>(Method::GET, &format!("/api/v1/organizations/{id}/history"), &[], None, None)
+        self.organization_history_with(id, None).await
+    }
+
+    /// An organization's history, newest first, at most `limit` events (1 to 1000, default
+    /// 100).
+    ///
+    /// # Errors
+    /// `Forbidden` for other roles; `NotFound`, `ValidationFailed` (`limit`).
+    pub async fn organization_history_with(&self, id: Uuid, limit: Option<u32>) -> Result<Vec<Event>> {
+        let mut query = Vec::new();
+        push(&mut query, "limit", limit);
+        self.send::<(), _>(Method::GET, &format!("/api/v1/organizations/{id}/history"), &query, None, None)
             .await
     }
 }

@@ -1,7 +1,7 @@
 //! Routes of pipelines and opportunities (with the merge patches of every record, the
 //! forecast and the audit history).
 
-use super::{OpportunityQuery, push};
+use super::{ForecastQuery, OpportunityQuery, push};
 use crate::models::*;
 use crate::{Client, Result};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -67,6 +67,8 @@ impl Client {
         push(&mut query, "pipeline_id", q.pipeline_id);
         push(&mut query, "stage_id", q.stage_id);
         push(&mut query, "status", q.status.as_ref());
+        push(&mut query, "close_from", q.close_from);
+        push(&mut query, "close_to", q.close_to);
         push(&mut query, "sort", q.sort.as_ref());
         push(&mut query, "order", q.order.as_ref());
         push(&mut query, "cursor", q.cursor.as_ref());
@@ -258,7 +260,17 @@ impl Client {
     /// # Errors
     /// `Forbidden` for other roles; `NotFound`.
     pub async fn opportunity_history(&self, id: Uuid) -> Result<Vec<Event>> {
-        self.send::<(), _>(Method::GET, &format!("/api/v1/opportunities/{id}/history"), &[], None, None)
+        self.opportunity_history_with(id, None).await
+    }
+
+    /// An opportunity's history, newest first, at most `limit` events (1 to 1000, default 100).
+    ///
+    /// # Errors
+    /// `Forbidden` for other roles; `NotFound`, `ValidationFailed` (`limit`).
+    pub async fn opportunity_history_with(&self, id: Uuid, limit: Option<u32>) -> Result<Vec<Event>> {
+        let mut query = Vec::new();
+        push(&mut query, "limit", limit);
+        self.send::<(), _>(Method::GET, &format!("/api/v1/opportunities/{id}/history"), &query, None, None)
             .await
     }
 
@@ -274,9 +286,28 @@ impl Client {
         close_from: Option<NaiveDate>,
         close_to: Option<NaiveDate>,
     ) -> Result<Vec<ForecastLine>> {
-        let mut query = vec![("period", period.to_owned()), ("group_by", group_by.to_owned())];
-        push(&mut query, "close_from", close_from);
-        push(&mut query, "close_to", close_to);
+        self.forecast_with(&ForecastQuery {
+            period: Some(period.to_owned()),
+            group_by: Some(group_by.to_owned()),
+            close_from,
+            close_to,
+            ..ForecastQuery::default()
+        })
+        .await
+    }
+
+    /// The forecast, with every filter of the route (of one owner, of one pipeline).
+    ///
+    /// # Errors
+    /// `Forbidden`, `ValidationFailed`.
+    pub async fn forecast_with(&self, q: &ForecastQuery) -> Result<Vec<ForecastLine>> {
+        let mut query = Vec::new();
+        push(&mut query, "period", q.period.as_ref());
+        push(&mut query, "group_by", q.group_by.as_ref());
+        push(&mut query, "owner_id", q.owner_id);
+        push(&mut query, "pipeline_id", q.pipeline_id);
+        push(&mut query, "close_from", q.close_from);
+        push(&mut query, "close_to", q.close_to);
         self.send::<(), _>(Method::GET, "/api/v1/forecast", &query, None, None).await
     }
 
@@ -285,8 +316,23 @@ impl Client {
     /// # Errors
     /// `Forbidden`, `ValidationFailed`.
     pub async fn audit(&self, from: DateTime<Utc>, to: DateTime<Utc>, user_id: Option<Uuid>) -> Result<Vec<Event>> {
+        self.audit_with(from, to, user_id, None).await
+    }
+
+    /// The audit history of a period, at most `limit` events (1 to 1000, default 100).
+    ///
+    /// # Errors
+    /// `Forbidden`, `ValidationFailed`.
+    pub async fn audit_with(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        user_id: Option<Uuid>,
+        limit: Option<u32>,
+    ) -> Result<Vec<Event>> {
         let mut query = vec![("from", from.to_rfc3339()), ("to", to.to_rfc3339())];
         push(&mut query, "user_id", user_id);
+        push(&mut query, "limit", limit);
         self.send::<(), _>(Method::GET, "/api/v1/audit", &query, None, None).await
     }
 }

@@ -153,12 +153,25 @@ impl Client {
     /// # Errors
     /// `NotFound`, `Forbidden`, `ValidationFailed`.
     pub async fn add_segment_members_from_search(&self, id: Uuid, q: &str, limit: Option<u32>) -> Result<u64> {
+        let search = SegmentSearch {
+            q: q.to_owned(),
+            limit,
+            ..SegmentSearch::default()
+        };
+        self.add_segment_members_from_search_with(id, &search).await
+    }
+
+    /// Adds the contacts a search finds, narrowed by list filters, to a static segment.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `ValidationFailed`.
+    pub async fn add_segment_members_from_search_with(&self, id: Uuid, search: &SegmentSearch) -> Result<u64> {
         let r: Changed = self
             .send(
                 Method::POST,
                 &format!("/api/v1/segments/{id}/members/from-search"),
                 &[],
-                Some(&json!({"q": q, "limit": limit})),
+                Some(search),
                 None,
             )
             .await?;

@@ -3,12 +3,20 @@
 //!   `crm_sdk::OPERATIONS` (whose own test checks each is sent by the SDK methods it names,
 //!   and that the SDK sends nothing else), and the few routes the SDK calls outside the
 //!   document (`crm_sdk::UNDOCUMENTED`) answer;
-//! - schemas: every schema a response of the document carries is paired with the SDK model
-//!   that reads it (or allowed, with a reason, to be read as raw JSON); a sample of each
-//!   schema, every property filled, reads into its model and writes back with the same
-//!   members at every depth, and a sample with only the required properties reads too.
+//! - what it reads: every schema a response of the document carries is paired with the SDK
+//!   model that reads it (or allowed, with a reason, to be read as raw JSON); a sample of
+//!   each schema, every property filled, reads into its model and writes back with the same
+//!   members at every depth, and a sample with only the required properties reads too;
+//! - what it sends: every request body schema is paired the same way with the SDK type that
+//!   writes it (or allowed, with a reason, to have none: built by its method from the
+//!   arguments, the caller's own JSON, not JSON); and, in [`sends`], every method of
+//!   `OPERATIONS` is called with every argument set against a recorder: the query parameters
+//!   sent for each operation are exactly the document's, and the body members sent, at every
+//!   depth, are all in its schema and (but for the caller's own JSON) cover it.
 //!
 //! The methods added so that every operation has one are also called once for real.
+
+mod sends;
 
 use crate::support::{spawn_app, tenant};
 use crm_domain::user::Role;
@@ -92,6 +100,63 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
 /// `progress` or a segment's `rule`, are `Value` fields of their models and are still
 /// checked as members). An entry must name a response schema that has no pair.
 const RAW: &[(&str, &str)] = &[];
+
+/// Document request body schema => the SDK type the SDK writes it with. Each is also sent,
+/// every field set, in [`sends`]: what it writes must be in the schema.
+fn request_pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
+    pairs! {
+        "NewTenantBody" => NewTenant,
+        "NewUserBody" => NewUser,
+        "TeamBody" => TeamWrite,
+        "ContactWrite" => ContactWrite,
+        "OrganizationWrite" => OrganizationWrite,
+        "PipelineWrite" => PipelineWrite,
+        "NewOpportunityBody" => NewOpportunity,
+        "OpportunityWrite" => OpportunityWrite,
+        // `update_activity` leaves `kind` out (the document's `ActivityWrite` has none).
+        "NewActivityBody" => ActivityWrite,
+        "ActivityWrite" => ActivityWrite,
+        "CallBody" => CallRecord,
+        "SegmentWrite" => SegmentWrite,
+        "SearchWrite" => SegmentSearch,
+    }
+}
+
+/// Why a body has no SDK type: built by its method from the arguments (`json!`), which
+/// [`sends`] checks member by member as sent, every argument set.
+const INLINE: &str = "built by its method from the arguments";
+
+/// Why a `PATCH` body has no SDK type.
+const PATCH: &str = "a JSON Merge Patch the caller writes, a `Value` (any JSON in the document)";
+
+/// Request bodies written without an SDK type, each with its reason: [`INLINE`], or the
+/// caller's own JSON or bytes (then not checked). A body with no named schema, or not JSON,
+/// is named `<operationId> body`. An entry must name a request body that has no pair.
+const UNTYPED: &[(&str, &str)] = &[
+    ("LoginBody", INLINE),
+    ("PasswordBody", INLINE),
+    ("TokenBody", INLINE),
+    ("TenantUpdateBody", INLINE),
+    ("UserPatchBody", INLINE),
+    ("SetPasswordBody", INLINE),
+    ("AssignBody", INLINE),
+    ("MergeBody", INLINE),
+    ("OwnerBody", INLINE),
+    ("MoveBody", INLINE),
+    ("LoseBody", INLINE),
+    ("RuleBody", INLINE),
+    ("RulePreview", INLINE),
+    ("MembersWrite", INLINE),
+    (
+        "FilterWrite",
+        "the caller's list filter, a `Value` (`add_segment_members_from_filter`)",
+    ),
+    ("patch_contact body", PATCH),
+    ("patch_organization body", PATCH),
+    ("patch_opportunity body", PATCH),
+    ("patch_activity body", PATCH),
+    ("upload_file body", "the file's bytes (`application/octet-stream`), not JSON"),
+];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sdk_calls_every_operation_of_the_document_and_no_other() {
@@ -185,25 +250,102 @@ async fn every_response_schema_reads_into_its_sdk_model() {
         }
     }
 
-    for (name, model, read) in &pairs {
-        let Some(schema) = schemas.get(*name) else { continue };
-        let full = sample(schemas, schema, true, 0);
-        match read(&full) {
-            Ok(back) => diff(&format!("{name} -> {model}: "), &full, &back, &mut faults),
-            Err(e) => faults.push(format!("{name} -> {model}: the full sample {e}\n    {full}")),
-        }
-        let minimal = sample(schemas, schema, false, 0);
-        if let Err(e) = read(&minimal) {
-            faults.push(format!(
-                "{name} -> {model}: a sample of the required members only {e} (the server may leave the others out)\n    {minimal}"
-            ));
-        }
-    }
+    round_trips(schemas, &pairs, "the server may leave the others out", &mut faults);
     assert!(
         faults.is_empty(),
         "SDK models and document schemas disagree:\n  {}",
         faults.join("\n  ")
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_request_schema_reads_into_the_sdk_type_that_writes_it() {
+    let s = spawn_app().await;
+    let spec = s.client.openapi().await.unwrap();
+    s.stop().await;
+    let schemas = spec["components"]["schemas"].as_object().unwrap();
+    let pairs = request_pairs();
+    let bodies = request_bodies(&spec);
+
+    let paired: BTreeSet<&str> = pairs.iter().map(|p| p.0).collect();
+    let untyped: BTreeSet<&str> = UNTYPED.iter().map(|u| u.0).collect();
+    assert_eq!(untyped.len(), UNTYPED.len(), "a body listed twice in UNTYPED");
+    let mut faults = Vec::new();
+    for (name, ops) in &bodies {
+        if !paired.contains(name.as_str()) && !untyped.contains(name.as_str()) {
+            let ops: Vec<&String> = ops.keys().collect();
+            faults.push(format!(
+                "request body {name} (of {ops:?}) is paired with no SDK type: add its pair here, or an UNTYPED entry with the reason"
+            ));
+        }
+    }
+    for (name, model, _) in &pairs {
+        if !bodies.contains_key(*name) {
+            faults.push(format!("{name} (paired with {model}) is no request body of the document"));
+        }
+    }
+    for name in &untyped {
+        if !bodies.contains_key(*name) || paired.contains(name) {
+            faults.push(format!("{name} is allowed untyped but is no unpaired request body"));
+        }
+    }
+    round_trips(schemas, &pairs, "the client may leave the others out", &mut faults);
+    assert!(
+        faults.is_empty(),
+        "SDK request types and document schemas disagree:\n  {}",
+        faults.join("\n  ")
+    );
+}
+
+/// A sample of each paired schema, every property filled, reads into its SDK type and
+/// writes back with the same members at every depth; one of its required properties only
+/// reads too (`why`: the others may be left out).
+fn round_trips(schemas: &Map<String, Value>, pairs: &[(&str, &str, RoundTrip)], why: &str, faults: &mut Vec<String>) {
+    for (name, model, read) in pairs {
+        let Some(schema) = schemas.get(*name) else { continue };
+        let full = sample(schemas, schema, true, 0);
+        match read(&full) {
+            Ok(back) => diff(&format!("{name} -> {model}: "), &full, &back, faults),
+            Err(e) => faults.push(format!("{name} -> {model}: the full sample {e}\n    {full}")),
+        }
+        let minimal = sample(schemas, schema, false, 0);
+        if let Err(e) = read(&minimal) {
+            faults.push(format!(
+                "{name} -> {model}: a sample of the required members only {e} ({why})\n    {minimal}"
+            ));
+        }
+    }
+}
+
+/// The request bodies of the document by schema name (`<operationId> body` when the body
+/// has no named schema or is not JSON), each with the operations taking it and its schema
+/// there.
+fn request_bodies(spec: &Value) -> BTreeMap<String, BTreeMap<String, Value>> {
+    let mut out: BTreeMap<String, BTreeMap<String, Value>> = BTreeMap::new();
+    for methods in spec["paths"].as_object().unwrap().values() {
+        for op in methods.as_object().unwrap().values() {
+            let id = op["operationId"].as_str().unwrap();
+            for (media, content) in op["requestBody"]["content"].as_object().into_iter().flatten() {
+                let name = body_name(id, media, &content["schema"]);
+                out.entry(name).or_default().insert(id.to_owned(), content["schema"].clone());
+            }
+        }
+    }
+    out
+}
+
+/// The name of a request body: its schema's, or `<operationId> body` when it has no named
+/// schema or is not JSON.
+fn body_name(id: &str, media: &str, schema: &Value) -> String {
+    match &top_refs(schema)[..] {
+        [name] if is_json(media) => name.clone(),
+        _ => format!("{id} body"),
+    }
+}
+
+/// Whether a media type is JSON (`application/json; charset=utf-8` is).
+fn is_json(media: &str) -> bool {
+    media.split(';').next().is_some_and(|m| m.trim() == "application/json")
 }
 
 /// The methods added so that every operation has one, against the real server (the
@@ -232,10 +374,11 @@ async fn the_methods_of_every_operation_answer() {
         .create_activity(&ActivityWrite {
             kind: Some("task".into()),
             subject: "Rappeler".into(),
+            // As read back from an activity: the record's name is not sent.
             links: vec![LinkRef {
                 entity_type: "contact".into(),
                 entity_id: c.id,
-                name: None,
+                name: Some("Inès Dérive".into()),
             }],
             due_at: Some(chrono::Utc::now() - chrono::Duration::days(1)),
             ..ActivityWrite::default()
