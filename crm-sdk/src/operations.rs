@@ -157,6 +157,27 @@ pub const OPERATIONS: &[Operation] = &[
         "/api/v1/duplicates/{id}/dismiss",
         &["dismiss_duplicates"],
     ),
+    // Leads
+    op("create_lead", "POST", "/api/v1/leads", &["create_lead"]),
+    op("import_leads", "POST", "/api/v1/leads/bulk", &["import_leads"]),
+    op("set_lead_status", "POST", "/api/v1/contacts/{id}/lead-status", &["set_lead_status"]),
+    op("hand_over_lead", "POST", "/api/v1/contacts/{id}/hand-over", &["hand_over_lead"]),
+    op("convert_to_client", "POST", "/api/v1/contacts/{id}/convert", &["convert_to_client"]),
+    op(
+        "open_lead_opportunity",
+        "POST",
+        "/api/v1/contacts/{id}/lead-opportunity",
+        &["open_lead_opportunity"],
+    ),
+    op("lead_settings", "GET", "/api/v1/lead-settings", &["lead_settings"]),
+    op("set_lead_settings", "PUT", "/api/v1/lead-settings", &["set_lead_settings"]),
+    op(
+        "run_former_client_rule",
+        "POST",
+        "/api/v1/lead-settings/former-clients",
+        &["run_former_client_rule"],
+    ),
+    op("lead_funnel", "GET", "/api/v1/reports/lead-funnel", &["lead_funnel"]),
     // Files
     op("list_files", "GET", "/api/v1/files", &["files_with"]),
     op("upload_file", "POST", "/api/v1/files", &["upload_file"]),

@@ -4,6 +4,7 @@ mod accounts;
 mod activities;
 mod auth;
 mod background;
+mod leads;
 mod records;
 mod sales;
 mod search;
@@ -26,6 +27,10 @@ pub struct ContactQuery {
     pub segment_id: Option<Uuid>,
     /// Changed at or after this time (for synchronising a copy).
     pub updated_since: Option<DateTime<Utc>>,
+    /// Leads in this status: `new`, `working`, `qualified`, `disqualified`.
+    pub lead_status: Option<String>,
+    /// `Some(true)`: the leads waiting in the pool; `Some(false)`: every other contact.
+    pub pooled: Option<bool>,
     /// `name`, `created_at`, `updated_at`.
     pub sort: Option<String>,
     /// `asc`, `desc`.

@@ -4,6 +4,7 @@
 mod accounts;
 mod activities;
 mod background;
+mod leads;
 mod problems;
 mod records;
 mod sales;
@@ -12,6 +13,7 @@ mod search;
 pub use accounts::*;
 pub use activities::*;
 pub use background::*;
+pub use leads::*;
 pub use problems::*;
 pub use records::*;
 pub use sales::*;

@@ -22,7 +22,7 @@ pub struct Address {
 pub struct Contact {
     /// Id.
     pub id: Uuid,
-    /// `prospect`, `client`, `partner`.
+    /// `prospect`, `client`, `partner`, `former_client`.
     pub kind: String,
     /// First name.
     pub first_name: String,
@@ -48,6 +48,8 @@ pub struct Contact {
     pub notes: Option<String>,
     /// Score.
     pub score: i32,
+    /// Its qualification, when it came in as a lead (or was made one).
+    pub lead: Option<super::Lead>,
     /// Version.
     pub version: i64,
     /// Created.

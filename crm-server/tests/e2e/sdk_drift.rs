@@ -59,6 +59,11 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "OrganizationDto" => Organization,
         "OrganizationPage" => Page<Organization>,
         "EventDto" => Event,
+        // Leads and the customer cycle.
+        "LeadDto" => Lead,
+        "LeadSettingsDto" => LeadSettings,
+        "FunnelLineDto" => FunnelLine,
+        "FormerClientsDto" => Changed,
         // Sales.
         "PipelineDto" => Pipeline,
         "OpportunityDto" => Opportunity,
@@ -119,6 +124,12 @@ fn request_pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "CallBody" => CallRecord,
         "SegmentWrite" => SegmentWrite,
         "SearchWrite" => SegmentSearch,
+        "LeadsBody" => NewLeads,
+        "LeadStatusBody" => LeadStatusWrite,
+        "HandOverBody" => HandOver,
+        "ConvertBody" => Conversion,
+        "LeadOpportunityBody" => LeadOpportunity,
+        "LeadSettingsDto" => LeadSettings,
     }
 }
 

@@ -272,6 +272,17 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         assign_contact(ID, 1, ID);
         merge_contacts(ID, 1, ID, 2);
         contact_history_with(ID, Some(10));
+        // Leads and the customer cycle.
+        create_lead(&contact(), true);
+        import_leads(&NewLeads { leads: vec![contact()] });
+        set_lead_status(ID, 1, &LeadStatusWrite { status: "disqualified".into(), reason: Some("no_budget".into()) });
+        hand_over_lead(ID, 1, &HandOver { owner_id: Some(ID), team_id: Some(ID) });
+        convert_to_client(ID, 1, "Bon de commande");
+        open_lead_opportunity(ID, &lead_opportunity());
+        lead_settings();
+        set_lead_settings(&lead_settings());
+        run_former_client_rule();
+        lead_funnel(now, now);
         list_organizations_with(&organization_query());
         create_organization(&organization());
         organization(ID);
@@ -441,10 +452,33 @@ fn contact_query(now: DateTime<Utc>) -> ContactQuery {
         organization_id: Some(ID),
         segment_id: Some(ID),
         updated_since: Some(now),
+        lead_status: Some("qualified".into()),
+        pooled: Some(true),
         sort: Some("name".into()),
         order: Some("asc".into()),
         cursor: Some("curseur".into()),
         limit: Some(10),
+    }
+}
+
+fn lead_opportunity() -> LeadOpportunity {
+    LeadOpportunity {
+        pipeline_id: ID,
+        title: "Première affaire".into(),
+        value_minor: 1_000_00,
+        currency: Some("EUR".into()),
+        expected_close: Some(NaiveDate::from_ymd_opt(2027, 3, 31).unwrap()),
+        organization_id: Some(ID),
+    }
+}
+
+fn lead_settings() -> LeadSettings {
+    LeadSettings {
+        reasons: vec![LeadReason {
+            code: "salon".into(),
+            label: Some("Rencontré au salon".into()),
+        }],
+        former_client_after_months: Some(18),
     }
 }
 
