@@ -9,6 +9,7 @@ mod files;
 mod health;
 mod input;
 mod isolation;
+mod leads;
 pub mod realtime;
 mod roles;
 mod scenarios;

@@ -1,0 +1,199 @@
+//! The customer cycle through the SDK against the running server: Marketing brings a lead
+//! in and qualifies it, hands it over to a sales rep of the team (round-robin), who is
+//! notified and opens its first opportunity; the deal is won and the contact becomes a
+//! client by itself (a reader of the log), each step on the timeline and in the log. A
+//! sales rep never sees a lead of the pool; the funnel counts it all.
+
+use crate::support::{spawn_app, tenant};
+use crm_domain::user::Role;
+use crm_sdk::models::{ContactWrite, HandOver, LeadOpportunity, LeadStatusWrite, NewLeads};
+use crm_sdk::{ContactQuery, ErrorCode};
+use std::time::Duration;
+
+fn lead(first: &str, last: &str) -> ContactWrite {
+    ContactWrite {
+        kind: "prospect".into(),
+        first_name: first.into(),
+        last_name: last.into(),
+        emails: vec![format!("{}.{}@pistes.fr", first.to_lowercase(), last.to_lowercase())],
+        source: Some("Salon Vinexpo".into()),
+        ..ContactWrite::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lead_becomes_a_client() {
+    let s = spawn_app().await;
+    let fx = tenant(&s, "Cycle client").await;
+    let (marketing, manager, sales, admin) = (
+        fx.client(Role::Marketing),
+        fx.client(Role::Manager),
+        fx.client(Role::Sales),
+        fx.client(Role::Admin),
+    );
+    let started = chrono::Utc::now() - chrono::Duration::minutes(1);
+
+    // Marketing brings a lead in: in the pool, owned by Marketing; the rep does not see it.
+    let c = marketing.create_lead(&lead("Louise", "Vigneron"), false).await.unwrap();
+    let l = c.lead.clone().unwrap();
+    assert_eq!((l.status.as_str(), l.pooled, c.owner_id), ("new", true, fx.user(Role::Marketing)));
+    assert_eq!(sales.contact(c.id).await.unwrap_err().code(), Some(&ErrorCode::NotFound));
+    let pool = ContactQuery {
+        pooled: Some(true),
+        ..ContactQuery::default()
+    };
+    assert!(sales.list_contacts(&pool).await.unwrap().items.is_empty());
+    assert_eq!(
+        manager.list_contacts(&pool).await.unwrap().items.len(),
+        1,
+        "the manager sees the pool"
+    );
+    // The rep cannot bring leads in; Marketing still cannot create ordinary contacts.
+    assert_eq!(
+        sales.create_lead(&lead("Non", "Commercial"), true).await.unwrap_err().code(),
+        Some(&ErrorCode::Forbidden)
+    );
+    assert_eq!(
+        marketing.create_contact(&lead("Non", "Marketing"), true).await.unwrap_err().code(),
+        Some(&ErrorCode::Forbidden)
+    );
+
+    // Qualification, with the rules' errors naming their field.
+    let bad = marketing
+        .set_lead_status(
+            c.id,
+            c.version,
+            &LeadStatusWrite {
+                status: "disqualified".into(),
+                reason: Some("trop_cher".into()),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), Some(&ErrorCode::ValidationFailed));
+    assert!(format!("{bad:?}").contains("reason"), "{bad:?}");
+    let status = |s: &str| LeadStatusWrite {
+        status: s.into(),
+        reason: None,
+    };
+    let c = marketing.set_lead_status(c.id, c.version, &status("working")).await.unwrap();
+    let c = marketing.set_lead_status(c.id, c.version, &status("qualified")).await.unwrap();
+
+    // Hand-over by the team's round-robin: the fixture's team has one rep.
+    let to_team = HandOver {
+        owner_id: None,
+        team_id: Some(fx.team_id),
+    };
+    let c = marketing.hand_over_lead(c.id, c.version, &to_team).await.unwrap();
+    assert_eq!(c.owner_id, fx.user(Role::Sales));
+    assert!(!c.lead.as_ref().unwrap().pooled);
+    assert_eq!(sales.contact(c.id).await.unwrap().id, c.id, "the rep sees it now");
+    // Marketing no longer edits it.
+    assert_eq!(
+        marketing
+            .update_contact(c.id, c.version, &lead("Louise", "Autre"))
+            .await
+            .unwrap_err()
+            .code(),
+        Some(&ErrorCode::Forbidden)
+    );
+    // The rep is told (a reader of the log writes the notification).
+    let mut told = false;
+    for _ in 0..100 {
+        let n = sales.notifications(true).await.unwrap();
+        if n.iter().any(|n| n.kind == "contact_assigned" && n.entity_id == Some(c.id)) {
+            told = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(told, "the rep was not notified of the lead");
+
+    // The first opportunity in one step, at the pipeline's first stage.
+    let pipeline = admin.list_pipelines().await.unwrap().remove(0);
+    let o = sales
+        .open_lead_opportunity(
+            c.id,
+            &LeadOpportunity {
+                pipeline_id: pipeline.id,
+                title: "Cave connectée".into(),
+                value_minor: 18_000_00,
+                ..LeadOpportunity::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (o.stage_id, o.owner_id, o.contact_ids.clone()),
+        (pipeline.stages[0].id, fx.user(Role::Sales), vec![c.id])
+    );
+
+    // Won: the contact becomes a client by itself, the event naming the deal.
+    let mut o = o;
+    while o.stage_id != pipeline.stages.last().unwrap().id {
+        o = sales.advance_opportunity(o.id, o.version).await.unwrap();
+    }
+    sales.win_opportunity(o.id, o.version).await.unwrap();
+    let mut client = None;
+    for _ in 0..100 {
+        let now = sales.contact(c.id).await.unwrap();
+        if now.kind == "client" {
+            client = Some(now);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(client.is_some(), "the won deal did not make its contact a client");
+
+    // Each step on the timeline and in the log.
+    let timeline = sales.contact_timeline(c.id, None, Some(100)).await.unwrap();
+    let kinds: Vec<&str> = timeline
+        .iter()
+        .rev()
+        .filter_map(|e| e.event.as_ref().map(|e| e.kind.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "created",
+            "lead_status_changed",
+            "lead_status_changed",
+            "owner_changed",
+            "converted"
+        ],
+        "{timeline:?}"
+    );
+    let history = admin.contact_history(c.id).await.unwrap();
+    let converted = history.iter().find(|e| e.kind == "converted").unwrap();
+    assert!(
+        converted
+            .changes
+            .iter()
+            .any(|ch| ch.field == "opportunity_id" && ch.after == Some(serde_json::json!(o.id.to_string()))),
+        "{converted:?}"
+    );
+
+    // In bulk too; and the funnel counts the leads of the period.
+    let more = marketing
+        .import_leads(&NewLeads {
+            leads: vec![lead("Anne", "Un"), lead("Bruno", "Deux")],
+        })
+        .await
+        .unwrap();
+    assert_eq!(more.len(), 2);
+    let funnel = marketing
+        .lead_funnel(started, chrono::Utc::now() + chrono::Duration::minutes(1))
+        .await
+        .unwrap();
+    let sum = |f: fn(&crm_sdk::models::FunnelLine) -> u64| funnel.iter().map(f).sum::<u64>();
+    assert_eq!(
+        (sum(|l| l.leads), sum(|l| l.qualified), sum(|l| l.with_opportunity), sum(|l| l.won)),
+        (3, 1, 1, 1)
+    );
+    assert!(funnel.iter().all(|l| l.source.as_deref() == Some("Salon Vinexpo")));
+    assert_eq!(
+        sales.lead_funnel(started, chrono::Utc::now()).await.unwrap_err().code(),
+        Some(&ErrorCode::Forbidden)
+    );
+    s.stop().await;
+}
