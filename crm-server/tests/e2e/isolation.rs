@@ -410,6 +410,41 @@ async fn every_route_keeps_tenants_apart() {
         ),
         ("opportunity_history", (None, Expect::NotFound)),
         ("forecast", (None, Expect::Blind)),
+        // Leads: A's organization in a new lead is unknown to B; A's contacts are not found.
+        (
+            "create_lead",
+            (
+                Some(json!({"kind": "prospect", "first_name": "Bob", "last_name": "Piste", "organization_id": org.id})),
+                Expect::UnknownField("organization_id"),
+            ),
+        ),
+        (
+            "import_leads",
+            (
+                Some(json!({"leads": [{"kind": "prospect", "first_name": "Bob", "last_name": "Lot", "organization_id": org.id}]})),
+                Expect::UnknownField("organization_id"),
+            ),
+        ),
+        ("set_lead_status", (Some(json!({"status": "working"})), Expect::NotFound)),
+        ("hand_over_lead", (Some(json!({"owner_id": b.user(Role::Sales)})), Expect::NotFound)),
+        ("convert_to_client", (Some(json!({"reason": "volé"})), Expect::NotFound)),
+        (
+            "open_lead_opportunity",
+            (
+                Some(json!({"pipeline_id": pipeline.id, "title": "Volée", "value_minor": 100})),
+                Expect::NotFound,
+            ),
+        ),
+        ("lead_settings", (None, Expect::Blind)),
+        (
+            "set_lead_settings",
+            (
+                Some(json!({"reasons": [{"code": "no_budget"}], "former_client_after_months": 24})),
+                Expect::Blind,
+            ),
+        ),
+        ("run_former_client_rule", (None, Expect::Blind)),
+        ("lead_funnel", (None, Expect::Blind)),
         (
             "create_activity",
             (
@@ -524,7 +559,7 @@ async fn every_route_keeps_tenants_apart() {
             };
             // A's parked event: B has none with that number.
             url = url.replace("{consumer}", "search_indexer").replace("{seq}", "1");
-            if op_id == "audit_history" {
+            if op_id == "audit_history" || op_id == "lead_funnel" {
                 url.push_str("?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z");
             }
             if op_id == "list_contacts" {

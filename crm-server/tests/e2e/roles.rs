@@ -56,6 +56,21 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("opportunity_history", [200, 200, 403, 403, 403]),
     ("opportunity_history_other_team", [200, 404, 403, 403, 403]),
     ("forecast", [200, 200, 200, 403, 200]),
+    // Leads: Marketing, Managers and Admins bring them in and qualify them; a lead in the
+    // pool is not found by a sales rep; Marketing acts on the pool only.
+    ("create_lead", [201, 201, 403, 201, 403]),
+    ("import_leads", [200, 200, 403, 200, 403]),
+    ("set_lead_status_pooled", [200, 200, 404, 200, 403]),
+    ("set_lead_status_assigned", [200, 200, 403, 403, 403]),
+    ("update_pooled_lead", [200, 200, 404, 200, 403]),
+    ("hand_over_lead", [200, 200, 404, 200, 403]),
+    ("hand_over_lead_round_robin", [200, 200, 404, 200, 403]),
+    ("convert_to_client", [200, 200, 200, 403, 403]),
+    ("open_lead_opportunity", [201, 201, 201, 403, 403]),
+    ("lead_settings", [200, 200, 200, 200, 200]),
+    ("set_lead_settings", [200, 403, 403, 403, 403]),
+    ("run_former_client_rule", [200, 403, 403, 403, 403]),
+    ("lead_funnel", [200, 200, 403, 200, 200]),
     ("list_users", [200, 200, 200, 200, 200]),
     ("get_user", [200, 200, 200, 200, 200]),
     ("create_user", [201, 403, 403, 403, 403]),
@@ -154,6 +169,42 @@ impl Cell<'_> {
                 Some(owner),
                 true,
             )
+            .await
+            .unwrap();
+        (c.id, c.version)
+    }
+
+    /// A lead Marketing brought in, waiting in the pool (qualified if asked).
+    async fn pooled_lead(&self, qualified: bool) -> (ContactId, i64) {
+        let marketing = Actor::User {
+            tenant_id: self.sales_tenant(),
+            user_id: UserId::from_uuid(self.fx.user(Role::Marketing)),
+            role: Role::Marketing,
+        };
+        let input = ContactInput {
+            kind: "prospect".into(),
+            first_name: format!("Piste{}", self.n),
+            last_name: format!("Entrante{}", self.n),
+            ..ContactInput::default()
+        };
+        let c = self.app.create_lead(&marketing, &input, true).await.unwrap();
+        if !qualified {
+            return (c.id, c.version);
+        }
+        let c = self
+            .app
+            .set_lead_status(&self.system, c.id, c.version, crm_domain::lead::LeadStatus::Qualified, None)
+            .await
+            .unwrap();
+        (c.id, c.version)
+    }
+
+    /// A qualified lead handed over to the Sales rep.
+    async fn handed_lead(&self) -> (ContactId, i64) {
+        let (id, v) = self.pooled_lead(true).await;
+        let c = self
+            .app
+            .hand_over_lead(&self.system, id, v, crm_ports::services::leads::HandOver::To(self.sales))
             .await
             .unwrap();
         (c.id, c.version)
@@ -383,6 +434,7 @@ impl Cell<'_> {
 
     async fn request(&self, action: &str, role: Role) -> (&'static str, String, Option<Value>, Option<i64>) {
         let contact_body = json!({"kind": "client", "first_name": "Nouveau", "last_name": format!("Contact{}", self.n)});
+        let lead_body = json!({"kind": "prospect", "first_name": "Nouvelle", "last_name": format!("Piste{}", self.n)});
         match action {
             "list_contacts" => ("GET", "/api/v1/contacts".into(), None, None),
             "create_contact" => ("POST", "/api/v1/contacts?confirm_duplicates=true".into(), Some(contact_body), None),
@@ -861,6 +913,81 @@ impl Cell<'_> {
                     None,
                 )
             }
+            "create_lead" => ("POST", "/api/v1/leads?confirm_duplicates=true".into(), Some(lead_body), None),
+            "import_leads" => ("POST", "/api/v1/leads/bulk".into(), Some(json!({"leads": [lead_body]})), None),
+            "set_lead_status_pooled" => {
+                let (id, v) = self.pooled_lead(false).await;
+                (
+                    "POST",
+                    format!("/api/v1/contacts/{id}/lead-status"),
+                    Some(json!({"status": "working"})),
+                    Some(v),
+                )
+            }
+            "set_lead_status_assigned" => {
+                let (id, v) = self.contact().await;
+                (
+                    "POST",
+                    format!("/api/v1/contacts/{id}/lead-status"),
+                    Some(json!({"status": "qualified"})),
+                    Some(v),
+                )
+            }
+            "update_pooled_lead" => {
+                let (id, v) = self.pooled_lead(false).await;
+                ("PUT", format!("/api/v1/contacts/{id}"), Some(lead_body), Some(v))
+            }
+            "hand_over_lead" => {
+                let (id, v) = self.pooled_lead(true).await;
+                (
+                    "POST",
+                    format!("/api/v1/contacts/{id}/hand-over"),
+                    Some(json!({"owner_id": self.sales})),
+                    Some(v),
+                )
+            }
+            "hand_over_lead_round_robin" => {
+                let (id, v) = self.pooled_lead(true).await;
+                (
+                    "POST",
+                    format!("/api/v1/contacts/{id}/hand-over"),
+                    Some(json!({"team_id": self.fx.team_id})),
+                    Some(v),
+                )
+            }
+            "convert_to_client" => {
+                let (id, v) = self.contact().await;
+                (
+                    "POST",
+                    format!("/api/v1/contacts/{id}/convert"),
+                    Some(json!({"reason": "Commande signée"})),
+                    Some(v),
+                )
+            }
+            "open_lead_opportunity" => {
+                let (id, _) = self.handed_lead().await;
+                let pipeline = self.pipeline().await;
+                (
+                    "POST",
+                    format!("/api/v1/contacts/{id}/lead-opportunity"),
+                    Some(json!({"pipeline_id": pipeline.id, "title": format!("Affaire{}", self.n), "value_minor": 1000})),
+                    None,
+                )
+            }
+            "lead_settings" => ("GET", "/api/v1/lead-settings".into(), None, None),
+            "set_lead_settings" => (
+                "PUT",
+                "/api/v1/lead-settings".into(),
+                Some(json!({"reasons": [{"code": "no_budget"}, {"code": "salon", "label": "Salon"}], "former_client_after_months": 24})),
+                None,
+            ),
+            "run_former_client_rule" => ("POST", "/api/v1/lead-settings/former-clients".into(), None, None),
+            "lead_funnel" => (
+                "GET",
+                "/api/v1/reports/lead-funnel?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z".into(),
+                None,
+                None,
+            ),
             "list_jobs" => ("GET", "/api/v1/jobs".into(), None, None),
             "list_files" => ("GET", "/api/v1/files".into(), None, None),
             "get_file" => ("GET", format!("/api/v1/files/{}", self.file().await), None, None),
