@@ -53,6 +53,21 @@ impl<S, K, C, I> App<S, K, C, I> {
         }
     }
 
+    /// The same application (store, credentials, caches) under another clock: to load data
+    /// dated in the past (the demo's 18 months) or to test what time changes.
+    pub fn with_clock<C2>(&self, clock: C2) -> App<S, K, C2, I>
+    where
+        I: Clone,
+    {
+        App {
+            store: Arc::clone(&self.store),
+            creds: Arc::clone(&self.creds),
+            clock,
+            ids: self.ids.clone(),
+            auth_cache: Arc::clone(&self.auth_cache),
+        }
+    }
+
     /// The store, for readiness checks and embedding code that needs adapter extras.
     pub fn store(&self) -> &S {
         &self.store

@@ -26,6 +26,16 @@ impl Clock for SystemClock {
     }
 }
 
+/// A clock stopped at one instant: for data dated in the past (the demo) and tests.
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0.trunc_subsecs(6)
+    }
+}
+
 /// UUIDv7 ids.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct UuidV7;

@@ -23,5 +23,5 @@ pub mod store;
 pub use app::App;
 pub use auth::{AuthStore, CredentialError, Credentials, Principal, TokenKind, TokenRecord};
 pub use cipher::{Cipher, CipherError, DataKey};
-pub use env::{Clock, IdGenerator, SystemClock, UuidV7};
+pub use env::{Clock, FixedClock, IdGenerator, SystemClock, UuidV7};
 pub use error::{ServiceError, StoreError};

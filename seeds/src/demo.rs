@@ -1,9 +1,11 @@
 //! The demonstration data set: ten French companies of different trades, each with teams,
-//! a user in every role, its own pipeline, organizations, 500 contacts, opportunities spread
-//! over the stages with their histories, activities over the last 18 months and a few
-//! planted duplicates. Loaded through the application services, so every rule applies and
+//! a user in every role, its own pipeline, organizations, 500 contacts, leads over the last
+//! 18 months in every status (some handed over, turned into deals and won), opportunities
+//! spread over the stages with their histories, activities over the last 18 months and a
+//! few planted duplicates. Loaded through the application services, so every rule applies and
 //! the event log is filled. The plan is deterministic (seeded); ids and times are not.
 
+mod leads;
 mod loading;
 mod plan;
 #[cfg(test)]
@@ -43,8 +45,10 @@ pub struct DemoLogin {
 pub struct DemoReport {
     /// Companies.
     pub tenants: usize,
-    /// Contacts (planted duplicates included).
+    /// Contacts (planted duplicates included; leads apart).
     pub contacts: usize,
+    /// Leads brought in by Marketing over 18 months, in every status.
+    pub leads: usize,
     /// Opportunities.
     pub opportunities: usize,
     /// Activities.

@@ -168,7 +168,9 @@ impl<S: SearchHasher + UserStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
             } else {
                 req.entities
             },
-            contacts: self.owner_filter(tenant_id, read_scope(actor, Owned::Contact), Owned::Contact).await?,
+            contacts: self
+                .owner_filter(tenant_id, read_scope(actor, Owned::Contact), Owned::Contact)
+                .await?,
             opportunities: self
                 .owner_filter(tenant_id, read_scope(actor, Owned::Opportunity), Owned::Opportunity)
                 .await?,

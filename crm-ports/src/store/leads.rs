@@ -29,7 +29,12 @@ pub trait LeadStore: Send + Sync {
     fn lead_settings(&self, tenant: TenantId) -> impl Future<Output = StoreResult<LeadSettings>> + Send;
 
     /// Replaces the company's settings of the customer cycle, with its event.
-    fn set_lead_settings(&self, tenant: TenantId, settings: &LeadSettings, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+    fn set_lead_settings(
+        &self,
+        tenant: TenantId,
+        settings: &LeadSettings,
+        event: &NewEvent,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// Clients (not deleted) that have been clients since before `cutoff`, with no open
     /// opportunity and none won at or after `cutoff`: at most `limit`, oldest first.

@@ -21,7 +21,7 @@ use rand_chacha::ChaCha8Rng;
 ///
 /// # Errors
 /// The first service error (a partial load stays: every write is its own transaction).
-pub async fn load<S: Store, K: Credentials, C: Clock, I: IdGenerator>(
+pub async fn load<S: Store, K: Credentials, C: Clock, I: IdGenerator + Clone>(
     app: &App<S, K, C, I>,
     seed: u64,
     size: DemoSize,
@@ -34,15 +34,15 @@ pub async fn load<S: Store, K: Credentials, C: Clock, I: IdGenerator>(
 ///
 /// # Errors
 /// As [`load`].
-pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerator>(
+pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerator + Clone>(
     app: &App<S, K, C, I>,
     seed: u64,
     size: DemoSize,
     progress: &(dyn Fn(DemoProgress) + Sync),
 ) -> Result<DemoReport, ServiceError> {
-    let (n_companies, n_contacts, n_orgs, n_deals, n_activities) = match size {
-        DemoSize::Full => (10, 500, 40, 120, 200),
-        DemoSize::Small => (2, 60, 8, 15, 20),
+    let (n_companies, n_contacts, n_orgs, n_deals, n_activities, n_leads) = match size {
+        DemoSize::Full => (10, 500, 40, 120, 200, 60),
+        DemoSize::Small => (2, 60, 8, 15, 20, 20),
     };
     let mut report = DemoReport::default();
     let today = app.now();
@@ -134,12 +134,20 @@ pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerat
                 });
             }
         }
+        let mut marketing = admin_actor;
         for (role, local, name) in [
             (Role::Marketing, "marketing", "Léa Moreau"),
             (Role::Observer, "direction", "Paul Mercier"),
         ] {
             let (email, u) = create_user(role, local.into(), name.into());
-            app.create_user(&admin_actor, &u).await?;
+            let user = app.create_user(&admin_actor, &u).await?;
+            if role == Role::Marketing {
+                marketing = Actor::User {
+                    tenant_id: tenant.id,
+                    user_id: user.id,
+                    role,
+                };
+            }
             report.logins.push(DemoLogin {
                 company: plan.name,
                 role,
@@ -199,6 +207,21 @@ pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerat
             contacts.push(app.create_contact(&admin_actor, &dup, Some(src.owner_id), true).await?);
         }
         report.contacts += contacts.len();
+        let team_ids: Vec<_> = teams.iter().map(|t| t.id).collect();
+        report.leads += super::leads::load_leads(
+            app,
+            &g,
+            &super::leads::LeadPlan {
+                marketing,
+                admin: admin_actor,
+                teams: &team_ids,
+                pipeline: &pipeline,
+                trade: plan.trade,
+                organizations: &orgs,
+                count: n_leads,
+            },
+        )
+        .await?;
         for i in 0..n_deals {
             let (mut input, steps) = g.opportunity(plan.trade, i, today.date_naive(), pipeline.stages.len());
             let c = &contacts[(i as usize * 7) % contacts.len()];

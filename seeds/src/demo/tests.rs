@@ -108,7 +108,8 @@ async fn loads_through_the_services() {
             .list_opportunities(&admin, &crm_ports::query::OpportunityFilter::default(), &page)
             .await
             .unwrap();
-        assert_eq!(deals.items.len(), 15);
+        // 15 deals, and 4 opened from leads (2 of them won).
+        assert_eq!(deals.items.len(), 19);
         for d in &deals.items {
             assert_eq!(trade_of_title(d.fields.title.as_str()), Some(plan.trade.name), "{}", plan.name);
         }
@@ -116,7 +117,22 @@ async fn loads_through_the_services() {
             .list_contacts(&admin, &crm_ports::query::ContactFilter::default(), &page)
             .await
             .unwrap();
-        assert_eq!(contacts.items.len(), 63);
+        assert_eq!(contacts.items.len(), 83, "63 contacts and 20 leads");
+        // Leads in every status, some still in the pool, over the months.
+        let leads: Vec<_> = contacts.items.iter().filter_map(|c| c.lead.as_ref().map(|l| (c, l))).collect();
+        assert_eq!(leads.len(), 20);
+        for s in crm_domain::lead::LeadStatus::ALL {
+            assert!(leads.iter().any(|(_, l)| l.status == s), "{s:?}");
+        }
+        assert!(leads.iter().any(|(_, l)| l.pooled) && leads.iter().any(|(_, l)| !l.pooled));
+        let months: std::collections::BTreeSet<_> = leads.iter().map(|(c, _)| c.created_at.format("%Y-%m").to_string()).collect();
+        assert!(months.len() >= 12, "leads over the months: {months:?}");
+        let funnel = app
+            .lead_funnel(&admin, app.now() - chrono::Duration::days(600), app.now())
+            .await
+            .unwrap();
+        let won: u64 = funnel.iter().map(|l| l.won).sum();
+        assert_eq!(won, 2);
         let mut unknown = 0;
         for c in &contacts.items {
             let title = c.fields.job_title.as_ref().unwrap().as_str();
