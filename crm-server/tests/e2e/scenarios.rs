@@ -2,7 +2,7 @@
 //! reduced size: two companies).
 
 use crate::support::spawn_app;
-use crm_sdk::models::{ActivityWrite, LinkRef, PipelineWrite, SegmentWrite, StageWrite};
+use crm_sdk::models::{ActivityWrite, HandOver, LeadOpportunity, LeadStatusWrite, LinkRef, PipelineWrite, SegmentWrite, StageWrite};
 use crm_sdk::{ContactQuery, ErrorCode, OpportunityQuery};
 use crm_seeds::demo::{DEMO_PASSWORD, DemoSize, load};
 
@@ -77,11 +77,13 @@ async fn demo_scenarios_per_role() {
         .unwrap();
     assert!(!prospects.items.is_empty());
     let team = [id_of("manager1"), id_of("commercial1"), id_of("commercial3")];
+    let pooled = |c: &crm_sdk::models::Contact| c.lead.as_ref().is_some_and(|l| l.pooled);
     assert!(
-        prospects.items.iter().all(|c| team.contains(&c.owner_id)),
-        "a manager sees only their teams' contacts"
+        prospects.items.iter().all(|c| team.contains(&c.owner_id) || pooled(c)),
+        "a manager sees only their teams' contacts, and the leads waiting in the pool"
     );
-    let c = &prospects.items[0];
+    assert!(prospects.items.iter().any(pooled), "the demo has leads in the pool");
+    let c = prospects.items.iter().find(|c| !pooled(c)).unwrap();
     let moved = manager.assign_contact(c.id, c.version, id_of("commercial3")).await.unwrap();
     assert_eq!(moved.owner_id, id_of("commercial3"));
     let refused = manager.assign_contact(c.id, moved.version, id_of("commercial2")).await.unwrap_err();
@@ -221,5 +223,141 @@ async fn demo_scenarios_per_role() {
     }
     assert!(added >= 1, "the search finds {name}");
     assert_eq!(marketing.segment(webinar.id).await.unwrap().count, added);
+
+    // Marketing brings a lead in, qualifies it, hands it over to the Nord team in turn;
+    // another is disqualified; the funnel of the last 18 months.
+    let lead = marketing
+        .create_lead(
+            &crm_sdk::models::ContactWrite {
+                kind: "prospect".into(),
+                first_name: "Louise".into(),
+                last_name: "Vigneron".into(),
+                emails: vec!["louise@vigneron.fr".into()],
+                source: Some("Salon professionnel".into()),
+                ..crm_sdk::models::ContactWrite::default()
+            },
+            true,
+        )
+        .await
+        .unwrap();
+    let pool = ContactQuery {
+        pooled: Some(true),
+        limit: Some(200),
+        ..ContactQuery::default()
+    };
+    assert!(marketing.list_contacts(&pool).await.unwrap().items.iter().any(|c| c.id == lead.id));
+    assert!(sales.list_contacts(&pool).await.unwrap().items.is_empty(), "no rep sees the pool");
+    let status = |s: &str, reason: Option<&str>| LeadStatusWrite {
+        status: s.into(),
+        reason: reason.map(str::to_owned),
+    };
+    let lead = marketing
+        .set_lead_status(lead.id, lead.version, &status("working", None))
+        .await
+        .unwrap();
+    let lead = marketing
+        .set_lead_status(lead.id, lead.version, &status("qualified", None))
+        .await
+        .unwrap();
+    let other = marketing
+        .list_contacts(&ContactQuery {
+            lead_status: Some("new".into()),
+            ..pool.clone()
+        })
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    let other = marketing
+        .set_lead_status(other.id, other.version, &status("disqualified", Some("no_budget")))
+        .await
+        .unwrap();
+    assert_eq!(other.lead.unwrap().reason.as_deref(), Some("no_budget"));
+    let teams = marketing.list_teams().await.unwrap();
+    let nord = teams.iter().find(|t| t.name == "Équipe Nord").unwrap();
+    let handed = marketing
+        .hand_over_lead(
+            lead.id,
+            lead.version,
+            &HandOver {
+                owner_id: None,
+                team_id: Some(nord.id),
+            },
+        )
+        .await
+        .unwrap();
+    assert!([id_of("commercial1"), id_of("commercial3")].contains(&handed.owner_id));
+    assert!(!handed.lead.as_ref().unwrap().pooled);
+    let funnel = marketing
+        .lead_funnel(
+            chrono::Utc::now() - chrono::Duration::days(550),
+            chrono::Utc::now() + chrono::Duration::days(1),
+        )
+        .await
+        .unwrap();
+    assert!(funnel.len() >= 12, "18 months of leads, by month and source");
+    assert!(funnel.iter().map(|l| l.won).sum::<u64>() >= 1);
+
+    // The rep who received it opens its first deal, wins it: the lead becomes a client.
+    let rep = if handed.owner_id == id_of("commercial1") {
+        sales.clone()
+    } else {
+        login("commercial3@fim-martin.fr").await
+    };
+    let told = rep.notifications(true).await.unwrap();
+    let pipeline = pipelines.iter().find(|p| p.name == "Ventes").unwrap();
+    let mut deal = rep
+        .open_lead_opportunity(
+            handed.id,
+            &LeadOpportunity {
+                pipeline_id: pipeline.id,
+                title: "Première commande".into(),
+                value_minor: 450_000,
+                ..LeadOpportunity::default()
+            },
+        )
+        .await
+        .unwrap();
+    while deal.stage_id != pipeline.stages.last().unwrap().id {
+        deal = rep.advance_opportunity(deal.id, deal.version).await.unwrap();
+    }
+    rep.win_opportunity(deal.id, deal.version).await.unwrap();
+    let mut kind = String::new();
+    for _ in 0..200 {
+        kind = rep.contact(handed.id).await.unwrap().kind;
+        if kind == "client" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(kind, "client");
+    let steps: Vec<String> = rep
+        .contact_timeline(handed.id, None, None)
+        .await
+        .unwrap()
+        .iter()
+        .rev()
+        .filter_map(|e| e.event.as_ref().map(|e| e.kind.clone()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "created",
+            "lead_status_changed",
+            "lead_status_changed",
+            "owner_changed",
+            "converted"
+        ]
+    );
+    assert!(
+        told.iter().any(|n| n.kind == "contact_assigned" && n.entity_id == Some(handed.id))
+            || rep
+                .notifications(false)
+                .await
+                .unwrap()
+                .iter()
+                .any(|n| n.entity_id == Some(handed.id)),
+        "the rep was told"
+    );
     s.stop().await;
 }
