@@ -107,7 +107,12 @@ mod tests {
         use crm_domain::contact::ContactKind;
         use crm_domain::lead::{BUILT_IN_REASONS, LeadStatus};
         let has = |section: &str, key: &str| FR.get(section).is_some_and(|s| s.contains_key(key));
-        for k in [ContactKind::Prospect, ContactKind::Client, ContactKind::Partner, ContactKind::FormerClient] {
+        for k in [
+            ContactKind::Prospect,
+            ContactKind::Client,
+            ContactKind::Partner,
+            ContactKind::FormerClient,
+        ] {
             assert!(has("contact_kind", k.code()), "{}", k.code());
         }
         for s in LeadStatus::ALL {
