@@ -113,14 +113,14 @@ impl LeadReason {
                     .bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
             if !code_ok {
-                v.push(&format!("reasons.{i}.code"), ViolationKind::Malformed);
+                v.push(format!("reasons.{i}.code"), ViolationKind::Malformed);
             } else if !seen.insert(code.to_owned()) {
-                v.push(&format!("reasons.{i}.code"), ViolationKind::Repeated);
+                v.push(format!("reasons.{i}.code"), ViolationKind::Repeated);
             }
             let label = r.label.as_deref().map(str::trim).filter(|l| !l.is_empty());
             match label {
-                None if !BUILT_IN_REASONS.contains(&code) => v.push(&format!("reasons.{i}.label"), ViolationKind::Required),
-                Some(l) if l.chars().count() > 100 => v.push(&format!("reasons.{i}.label"), ViolationKind::TooLong),
+                None if !BUILT_IN_REASONS.contains(&code) => v.push(format!("reasons.{i}.label"), ViolationKind::Required),
+                Some(l) if l.chars().count() > 100 => v.push(format!("reasons.{i}.label"), ViolationKind::TooLong),
                 _ => {}
             }
             out.push(Self {
