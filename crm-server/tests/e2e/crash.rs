@@ -203,7 +203,7 @@ async fn a_killed_server_skips_nothing_and_repeats_nothing_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_server_skips_nothing_and_repeats_nothing_on_postgres() {
-    let Some((admin_url, app_url, db)) = crate::realtime::throwaway_database().await else {
+    let Some((admin_url, app_url, db)) = crate::realtime::throwaway_database(KEY).await else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -145,10 +145,10 @@ fn start(url: &str, dir: &std::path::Path, key: &str) -> Server {
     Server { child, base }
 }
 
-/// A fresh PostgreSQL database migrated for the application role: (admin URL, application
+/// A fresh PostgreSQL database migrated (with the master `key`) for the application role: (admin URL, application
 /// URL, database name); `None` (the test is skipped) without `CRM_TEST_POSTGRES_URL`,
 /// which `CI=true` requires.
-pub async fn throwaway_database() -> Option<(String, String, String)> {
+pub async fn throwaway_database(key: &str) -> Option<(String, String, String)> {
     let Ok(admin_url) = std::env::var("CRM_TEST_POSTGRES_URL") else {
         assert!(
             std::env::var("CI").map_or(true, |v| v != "true"),
@@ -171,7 +171,7 @@ pub async fn throwaway_database() -> Option<(String, String, String)> {
     psql("DO $$ BEGIN CREATE ROLE crm_test_owner LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
     psql("DO $$ BEGIN CREATE ROLE crm_test_app LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
     psql(&format!("CREATE DATABASE {db} OWNER crm_test_owner"));
-    let cipher = crm_crypto::RingCipher::new(crm_crypto::Keyring::from_spec(KEY).unwrap());
+    let cipher = crm_crypto::RingCipher::new(crm_crypto::Keyring::from_spec(key).unwrap());
     crm_store_sql::migrate_postgres(&format!("postgres://crm_test_owner@{host}/{db}"), "crm_test_app", cipher)
         .await
         .unwrap();
@@ -184,7 +184,7 @@ const KEY: &str = "1:11111111111111111111111111111111111111111111111111111111111
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_server_processes_on_postgres_deliver_each_others_changes() {
-    let Some((admin_url, app_url, db)) = throwaway_database().await else {
+    let Some((admin_url, app_url, db)) = throwaway_database(KEY).await else {
         return;
     };
     let psql = |sql: &str| {
