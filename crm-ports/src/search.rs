@@ -57,6 +57,8 @@ pub struct DocText {
 pub struct DocFilters {
     /// Contact kind code.
     pub kind: Option<&'static str>,
+    /// A lead's status code (contacts that are leads).
+    pub lead_status: Option<&'static str>,
     /// Tags.
     pub tags: Vec<String>,
     /// Organization.
@@ -134,6 +136,8 @@ pub struct SearchFilters {
     pub owner_id: Option<UserId>,
     /// Contact kind code.
     pub kind: Option<&'static str>,
+    /// A lead's status code.
+    pub lead_status: Option<&'static str>,
     /// Tag (exact).
     pub tag: Option<String>,
     /// Organization (contacts and opportunities of it).

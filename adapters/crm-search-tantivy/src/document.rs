@@ -83,6 +83,9 @@ pub(crate) fn to_document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     if let Some(k) = x.kind {
         doc.add_text(f.kind, k);
     }
+    if let Some(s) = x.lead_status {
+        doc.add_text(f.lead_status, s);
+    }
     for t in &x.tags {
         doc.add_text(f.tag, t);
     }

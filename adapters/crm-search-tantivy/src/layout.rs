@@ -7,7 +7,7 @@ use tantivy::schema::{BytesOptions, DateOptions, Field, IndexRecordOption, STORE
 
 /// Bumped when the schema or the way documents are built changes: an index of another
 /// version is dropped and rebuilt from the store.
-pub(crate) const LAYOUT_VERSION: u32 = 7;
+pub(crate) const LAYOUT_VERSION: u32 = 8;
 /// Bytes of each keyed hash kept in the index: 64 bits. Each is a distinct term (a phone
 /// gives some thirty), so this is most of the index's size; a false match needs two tokens
 /// of one tenant to agree on 64 bits of a keyed hash.
@@ -28,6 +28,7 @@ pub(crate) struct Fields {
     pub(crate) other_prefix: Field,
     pub(crate) hash: Field,
     pub(crate) kind: Field,
+    pub(crate) lead_status: Field,
     pub(crate) tag: Field,
     pub(crate) organization: Field,
     pub(crate) pipeline: Field,
@@ -67,6 +68,7 @@ pub(crate) fn schema() -> (Schema, Fields) {
         other_prefix: b.add_text_field("other_prefix", prefixes),
         hash: b.add_bytes_field("hash", BytesOptions::default().set_indexed()),
         kind: b.add_text_field("kind", STRING),
+        lead_status: b.add_text_field("lead_status", STRING),
         tag: b.add_text_field("tag", STRING),
         organization: b.add_text_field("organization", STRING),
         pipeline: b.add_text_field("pipeline", STRING),

@@ -127,7 +127,7 @@ pub(crate) fn entity_plan(
         SearchEntity::Opportunity => &q.opportunities,
         SearchEntity::Organization => &OwnerFilter::Any,
     };
-    let contact_only = x.kind.is_some() || x.tag.is_some();
+    let contact_only = x.kind.is_some() || x.tag.is_some() || x.lead_status.is_some();
     let deal_only = x.pipeline_id.is_some() || x.stage_id.is_some() || x.status.is_some() || x.close_from.is_some() || x.close_to.is_some();
     let excluded = match entity {
         SearchEntity::Contact => deal_only,
@@ -151,7 +151,7 @@ pub(crate) fn entity_plan(
     if let Some(o) = x.owner_id {
         must.push(filter(term(f.owner, &o.to_string())));
     }
-    for (field, v) in [(f.kind, x.kind), (f.status, x.status)] {
+    for (field, v) in [(f.kind, x.kind), (f.lead_status, x.lead_status), (f.status, x.status)] {
         if let Some(v) = v {
             must.push(filter(term(field, v)));
         }

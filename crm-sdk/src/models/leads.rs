@@ -101,7 +101,7 @@ pub struct LeadSettings {
 }
 
 /// One line of the funnel from lead to sale.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunnelLine {
     /// The month the leads came in (`YYYY-MM`, company time zone).
     pub period: String,
@@ -115,4 +115,10 @@ pub struct FunnelLine {
     pub with_opportunity: u64,
     /// Of them, with a won opportunity.
     pub won: u64,
+    /// Leads to qualified, between 0 and 1 (`None`: no lead).
+    pub qualified_rate: Option<f64>,
+    /// Qualified to opportunity.
+    pub opportunity_rate: Option<f64>,
+    /// Opportunity to won.
+    pub won_rate: Option<f64>,
 }

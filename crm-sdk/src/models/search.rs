@@ -17,6 +17,8 @@ pub struct SearchQuery {
     pub owner_id: Option<Uuid>,
     /// Contact kind.
     pub kind: Option<String>,
+    /// Leads in this status.
+    pub lead_status: Option<String>,
     /// Contact tag.
     pub tag: Option<String>,
     /// Organization.

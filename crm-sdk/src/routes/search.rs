@@ -21,6 +21,7 @@ impl Client {
         }
         push(&mut query, "owner_id", q.owner_id);
         push(&mut query, "kind", q.kind.as_ref());
+        push(&mut query, "lead_status", q.lead_status.as_ref());
         push(&mut query, "tag", q.tag.as_ref());
         push(&mut query, "organization_id", q.organization_id);
         push(&mut query, "pipeline_id", q.pipeline_id);

@@ -135,11 +135,27 @@ pub struct FunnelLineDto {
     pub with_opportunity: u64,
     /// Of them, with a won opportunity.
     pub won: u64,
+    /// Conversion from one step to the next, between 0 and 1 (4 decimals; absent when the
+    /// step before counts none): leads to qualified.
+    pub qualified_rate: Option<f64>,
+    /// Qualified to opportunity.
+    pub opportunity_rate: Option<f64>,
+    /// Opportunity to won.
+    pub won_rate: Option<f64>,
+}
+
+/// `part / whole`, to 4 decimals; `None` when `whole` is 0.
+fn rate(part: u64, whole: u64) -> Option<f64> {
+    #[allow(clippy::cast_precision_loss)] // counts of leads stay far below 2^52
+    (whole > 0).then(|| (part as f64 / whole as f64 * 10_000.0).round() / 10_000.0)
 }
 
 impl From<FunnelLine> for FunnelLineDto {
     fn from(l: FunnelLine) -> Self {
         Self {
+            qualified_rate: rate(l.qualified, l.leads),
+            opportunity_rate: rate(l.with_opportunity, l.qualified),
+            won_rate: rate(l.won, l.with_opportunity),
             period: l.period,
             source: l.source,
             leads: l.leads,

@@ -153,8 +153,10 @@ impl SearchApi {
         types: Query<Option<String>>,
         /// Owner.
         owner_id: Query<Option<Uuid>>,
-        /// Contact kind: `prospect`, `client` or `partner`.
+        /// Contact kind: `prospect`, `client`, `partner` or `former_client`.
         kind: Query<Option<String>>,
+        /// Leads in this status: `new`, `working`, `qualified`, `disqualified`.
+        lead_status: Query<Option<String>>,
         /// Contact tag.
         tag: Query<Option<String>>,
         /// Organization (its contacts and opportunities).
@@ -178,6 +180,7 @@ impl SearchApi {
         let filters = SearchFilters {
             owner_id: owner_id.0.map(UserId::from_uuid),
             kind: contact_kind(kind.0.as_deref())?.map(ContactKind::code),
+            lead_status: super::common::lead_status(lead_status.0.as_deref())?.map(crm_domain::lead::LeadStatus::code),
             tag: contact_tag(tag.0.as_deref())?.map(|t| t.as_str().to_owned()),
             organization_id: organization_id.0,
             pipeline_id: pipeline_id.0,

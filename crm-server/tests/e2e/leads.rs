@@ -79,6 +79,34 @@ async fn a_lead_becomes_a_client() {
     let c = marketing.set_lead_status(c.id, c.version, &status("working")).await.unwrap();
     let c = marketing.set_lead_status(c.id, c.version, &status("qualified")).await.unwrap();
 
+    // Search by lead status: the manager finds the lead of the pool, the rep does not.
+    let by_status = crm_sdk::models::SearchQuery {
+        q: "Vigneron".into(),
+        lead_status: Some("qualified".into()),
+        ..crm_sdk::models::SearchQuery::default()
+    };
+    let mut found = false;
+    for _ in 0..100 {
+        let r = manager.search(&by_status).await.unwrap();
+        if r.groups.iter().flat_map(|g| &g.hits).any(|h| h.id == c.id) {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(found, "the manager finds the qualified lead of the pool");
+    let r = sales.search(&by_status).await.unwrap();
+    assert!(
+        r.groups.iter().flat_map(|g| &g.hits).all(|h| h.id != c.id),
+        "a rep never finds a pooled lead"
+    );
+    let new_only = crm_sdk::models::SearchQuery {
+        lead_status: Some("new".into()),
+        ..by_status.clone()
+    };
+    let r = manager.search(&new_only).await.unwrap();
+    assert!(r.groups.iter().flat_map(|g| &g.hits).all(|h| h.id != c.id), "the filter filters");
+
     // Hand-over by the team's round-robin: the fixture's team has one rep.
     let to_team = HandOver {
         owner_id: None,
@@ -191,6 +219,11 @@ async fn a_lead_becomes_a_client() {
         (3, 1, 1, 1)
     );
     assert!(funnel.iter().all(|l| l.source.as_deref() == Some("Salon Vinexpo")));
+    let line = &funnel[0];
+    assert_eq!(
+        (line.qualified_rate, line.opportunity_rate, line.won_rate),
+        (Some(0.3333), Some(1.0), Some(1.0))
+    );
     assert_eq!(
         sales.lead_funnel(started, chrono::Utc::now()).await.unwrap_err().code(),
         Some(&ErrorCode::Forbidden)

@@ -65,6 +65,7 @@ pub fn contact_doc<H: SearchHasher + ?Sized>(hasher: &H, c: &Contact, organizati
         hashes: contact_hashes(hasher, c),
         filters: DocFilters {
             kind: Some(c.kind.code()),
+            lead_status: c.lead.as_ref().map(|l| l.status.code()),
             tags: f.tags.iter().map(|t| t.as_str().to_owned()).collect(),
             organization_id: f.organization_id.map(|o| o.as_uuid()),
             updated_at: Some(c.updated_at),

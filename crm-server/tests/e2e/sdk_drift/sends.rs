@@ -606,6 +606,7 @@ fn search_query(now: DateTime<Utc>) -> SearchQuery {
         types: vec!["contact".into()],
         owner_id: Some(ID),
         kind: Some("prospect".into()),
+        lead_status: Some("qualified".into()),
         tag: Some("salon".into()),
         organization_id: Some(ID),
         pipeline_id: Some(ID),
