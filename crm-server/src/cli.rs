@@ -390,10 +390,11 @@ pub async fn load_demo(app: &CrmApp, seed: u64) -> Result<String, String> {
     bar.finish_and_clear();
     let r = loaded.map_err(|e| explain(&e))?;
     let mut out = format!(
-        "Données de démonstration chargées en {:.1} s : {} entreprises, {} contacts, {} opportunités, {} activités, {} segments.\nComptes (mot de passe : {}) :\n",
+        "Données de démonstration chargées en {:.1} s : {} entreprises, {} contacts, {} pistes, {} opportunités, {} activités, {} segments.\nComptes (mot de passe : {}) :\n",
         start.elapsed().as_secs_f64(),
         r.tenants,
         r.contacts,
+        r.leads,
         r.opportunities,
         r.activities,
         r.segments,

@@ -49,7 +49,7 @@ pub struct DemoReport {
     pub contacts: usize,
     /// Leads brought in by Marketing over 18 months, in every status.
     pub leads: usize,
-    /// Opportunities.
+    /// Opportunities (those opened from leads included).
     pub opportunities: usize,
     /// Activities.
     pub activities: usize,

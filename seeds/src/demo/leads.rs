@@ -35,7 +35,7 @@ pub(super) struct LeadPlan<'a> {
     pub count: u64,
 }
 
-/// Loads a company's leads; how many came in.
+/// Loads a company's leads; (leads brought in, opportunities opened from them).
 ///
 /// # Errors
 /// The first service error.
@@ -43,8 +43,9 @@ pub(super) async fn load_leads<S: Store, K: Credentials, C: Clock, I: IdGenerato
     app: &App<S, K, C, I>,
     g: &Generator,
     plan: &LeadPlan<'_>,
-) -> Result<usize, ServiceError> {
+) -> Result<(usize, usize), ServiceError> {
     let today = app.now();
+    let mut opened = 0;
     let at = |when: DateTime<Utc>| app.with_clock(FixedClock(when.min(today)));
     let organizations = plan.organizations.len() as u64;
     for i in 0..plan.count {
@@ -104,6 +105,7 @@ pub(super) async fn load_leads<S: Store, K: Credentials, C: Clock, I: IdGenerato
                 },
             )
             .await?;
+        opened += 1;
         if fate < 16 {
             continue;
         }
@@ -113,5 +115,5 @@ pub(super) async fn load_leads<S: Store, K: Credentials, C: Clock, I: IdGenerato
         }
         step(40).win_opportunity(&plan.admin, o.id, o.version).await?;
     }
-    Ok(usize::try_from(plan.count).unwrap_or(usize::MAX))
+    Ok((usize::try_from(plan.count).unwrap_or(usize::MAX), opened))
 }

@@ -208,7 +208,7 @@ pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerat
         }
         report.contacts += contacts.len();
         let team_ids: Vec<_> = teams.iter().map(|t| t.id).collect();
-        report.leads += super::leads::load_leads(
+        let (leads, opened) = super::leads::load_leads(
             app,
             &g,
             &super::leads::LeadPlan {
@@ -222,6 +222,8 @@ pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerat
             },
         )
         .await?;
+        report.leads += leads;
+        report.opportunities += opened;
         for i in 0..n_deals {
             let (mut input, steps) = g.opportunity(plan.trade, i, today.date_naive(), pipeline.stages.len());
             let c = &contacts[(i as usize * 7) % contacts.len()];

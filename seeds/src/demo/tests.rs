@@ -95,7 +95,10 @@ async fn loads_through_the_services() {
         [(0, 2, Some(companies()[0].name)), (1, 2, Some(companies()[1].name)), (2, 2, None)],
         "one step per company, then the end"
     );
-    assert_eq!((r.tenants, r.contacts, r.opportunities, r.activities), (2, 2 * 63, 2 * 15, 2 * 20));
+    assert_eq!(
+        (r.tenants, r.contacts, r.leads, r.opportunities, r.activities),
+        (2, 2 * 63, 2 * 20, 2 * (15 + 4), 2 * 20)
+    );
     assert_eq!(r.logins.len(), 2 * 5);
     // As loaded: each company's deals are of its trade, job titles agree with first names.
     let page = crm_ports::query::PageRequest {
