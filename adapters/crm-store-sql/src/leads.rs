@@ -20,6 +20,30 @@ use uuid::Uuid;
 /// Attempts at moving a round-robin before giving up (each lost only to another mover).
 const ROTATION_ATTEMPTS: usize = 20;
 
+/// Whether the contact of the outer select (`contacts`) has an opportunity (not deleted)
+/// of `status` (any when `None`), closed at or after `closed_since` when given.
+fn has_deal(tenant: Uuid, status: Option<Status>, closed_since: Option<DateTime<Utc>>) -> Expr {
+    let mut q = Query::select();
+    q.expr(Expr::val(1))
+        .from("opportunity_contacts")
+        .inner_join(
+            "opportunities",
+            Expr::col(("opportunities", "tenant_id"))
+                .equals(("opportunity_contacts", "tenant_id"))
+                .and(Expr::col(("opportunities", "id")).equals(("opportunity_contacts", "opportunity_id"))),
+        )
+        .and_where(Expr::col(("opportunity_contacts", "tenant_id")).eq(tenant))
+        .and_where(Expr::col(("opportunity_contacts", "contact_id")).equals(("contacts", "id")))
+        .and_where(Expr::col(("opportunities", "deleted_at")).is_null());
+    if let Some(s) = status {
+        q.and_where(Expr::col(("opportunities", "status")).eq(s.code()));
+    }
+    if let Some(since) = closed_since {
+        q.and_where(Expr::col(("opportunities", "closed_at")).gte(ts(since)));
+    }
+    Expr::exists(q.to_owned())
+}
+
 impl<C: Cipher> LeadStore for SqlStore<C> {
     async fn lead_settings(&self, tenant: TenantId) -> Result<LeadSettings, StoreError> {
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
@@ -65,25 +89,6 @@ impl<C: Cipher> LeadStore for SqlStore<C> {
 
     async fn stale_clients(&self, tenant: TenantId, cutoff: DateTime<Utc>, limit: u32) -> Result<Vec<ContactId>, StoreError> {
         let t = tenant.as_uuid();
-        let deal = |status: Status, since: Option<DateTime<Utc>>| {
-            let mut q = Query::select();
-            q.expr(Expr::val(1))
-                .from("opportunity_contacts")
-                .inner_join(
-                    "opportunities",
-                    Expr::col(("opportunities", "tenant_id"))
-                        .equals(("opportunity_contacts", "tenant_id"))
-                        .and(Expr::col(("opportunities", "id")).equals(("opportunity_contacts", "opportunity_id"))),
-                )
-                .and_where(Expr::col(("opportunity_contacts", "tenant_id")).eq(t))
-                .and_where(Expr::col(("opportunity_contacts", "contact_id")).equals(("contacts", "id")))
-                .and_where(Expr::col(("opportunities", "deleted_at")).is_null())
-                .and_where(Expr::col(("opportunities", "status")).eq(status.code()));
-            if let Some(s) = since {
-                q.and_where(Expr::col(("opportunities", "closed_at")).gte(ts(s)));
-            }
-            Expr::exists(q.to_owned())
-        };
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
         let rows = tx
             .fetch_all(
@@ -94,8 +99,8 @@ impl<C: Cipher> LeadStore for SqlStore<C> {
                     .and_where(Expr::col(("contacts", "deleted_at")).is_null())
                     .and_where(Expr::col(("contacts", "kind")).eq(ContactKind::Client.code()))
                     .and_where(Expr::col(("contacts", "client_since")).lt(ts(cutoff)))
-                    .and_where(deal(Status::Open, None).not())
-                    .and_where(deal(Status::Won, Some(cutoff)).not())
+                    .and_where(has_deal(t, Some(Status::Open), None).not())
+                    .and_where(has_deal(t, Some(Status::Won), Some(cutoff)).not())
                     .order_by(("contacts", "client_since"), Order::Asc)
                     .limit(u64::from(limit)),
             )
@@ -145,24 +150,6 @@ impl<C: Cipher> LeadStore for SqlStore<C> {
 
     async fn lead_outcomes(&self, tenant: TenantId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<LeadOutcome>, StoreError> {
         let t = tenant.as_uuid();
-        let deals = |won: bool| {
-            let mut q = Query::select();
-            q.expr(Expr::val(1))
-                .from("opportunity_contacts")
-                .inner_join(
-                    "opportunities",
-                    Expr::col(("opportunities", "tenant_id"))
-                        .equals(("opportunity_contacts", "tenant_id"))
-                        .and(Expr::col(("opportunities", "id")).equals(("opportunity_contacts", "opportunity_id"))),
-                )
-                .and_where(Expr::col(("opportunity_contacts", "tenant_id")).eq(t))
-                .and_where(Expr::col(("opportunity_contacts", "contact_id")).equals(("contacts", "id")))
-                .and_where(Expr::col(("opportunities", "deleted_at")).is_null());
-            if won {
-                q.and_where(Expr::col(("opportunities", "status")).eq(Status::Won.code()));
-            }
-            Expr::exists(q.to_owned())
-        };
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
         let rows = tx
             .fetch_all(
@@ -172,8 +159,8 @@ impl<C: Cipher> LeadStore for SqlStore<C> {
                         ("contacts", "source"),
                         ("contacts", "lead_qualified_at"),
                     ])
-                    .expr_as(deals(false), Alias::new("with_opportunity"))
-                    .expr_as(deals(true), Alias::new("won"))
+                    .expr_as(has_deal(t, None, None), Alias::new("with_opportunity"))
+                    .expr_as(has_deal(t, Some(Status::Won), None), Alias::new("won"))
                     .from("contacts")
                     .and_where(Expr::col(("contacts", "tenant_id")).eq(t))
                     .and_where(Expr::col(("contacts", "deleted_at")).is_null())

@@ -229,6 +229,49 @@ impl<S: JobStore + 'static, K: Send + Sync + 'static, C: Clock + Clone + Send + 
     }
 }
 
+/// Timers: the next occurrence of one that ran.
+impl<S, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// The next occurrence of a timer job that just ran: `every` after it was due, or after
+    /// now when it ran late (a stopped server does not replay the missed ones).
+    pub fn next_timer(&self, job: &Job, every: chrono::Duration) -> JobFinish {
+        let now = self.clock.now();
+        let mut due = crm_domain::time::add(job.due_at, every);
+        if due <= now {
+            due = crm_domain::time::add(now, every);
+        }
+        JobFinish {
+            next: Some(NewJob {
+                id: self.new_id(),
+                tenant_id: job.tenant_id,
+                kind: job.kind.clone(),
+                payload: serde_json::Value::Null,
+                due_at: due,
+                key: Some(job.kind.clone()),
+            }),
+        }
+    }
+}
+
+/// Timers: a job of a kind per tenant, keyed by its kind, queued again when it finishes.
+impl<S: JobStore + crate::store::TenantStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// Queues the timer `kind` of every tenant that has none queued or running (at start,
+    /// and for the tenants created since), due `every` from now, as a scheduler started now
+    /// would; how many were queued.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn ensure_timers(&self, kind: &str, every: chrono::Duration) -> Result<usize, ServiceError> {
+        let mut queued = 0;
+        for t in self.store.list_tenants().await? {
+            let due = crm_domain::time::add(self.clock.now(), every);
+            if self.enqueue_job(t.id, kind, serde_json::Value::Null, due, Some(kind)).await? {
+                queued += 1;
+            }
+        }
+        Ok(queued)
+    }
+}
+
 /// Queueing and following jobs: the queue.
 impl<S: JobStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Queues a job for the system (timers, background work asked by a use case).

@@ -118,18 +118,7 @@ impl<S: JobStore + TenantStore, K, C: Clock + Clone, I: IdGenerator + Clone> For
     /// # Errors
     /// Store failures.
     pub async fn ensure_timers(&self) -> Result<usize, ServiceError> {
-        let mut queued = 0;
-        for t in self.app.store.list_tenants().await? {
-            let due = crm_domain::time::add(self.app.now(), EVERY);
-            if self
-                .app
-                .enqueue_job(t.id, FORMER_CLIENT_SCAN, serde_json::Value::Null, due, Some(FORMER_CLIENT_SCAN))
-                .await?
-            {
-                queued += 1;
-            }
-        }
-        Ok(queued)
+        self.app.ensure_timers(FORMER_CLIENT_SCAN, EVERY).await
     }
 }
 
@@ -154,21 +143,7 @@ impl<
             if n > 0 {
                 tracing::info!(tenant = %job.tenant_id, clients = n, "clients became former clients");
             }
-            let now = self.app.now();
-            let mut due = crm_domain::time::add(job.due_at, EVERY);
-            if due <= now {
-                due = crm_domain::time::add(now, EVERY);
-            }
-            Ok(crate::runtime::jobs::JobFinish {
-                next: Some(crate::store::NewJob {
-                    id: self.app.new_id(),
-                    tenant_id: job.tenant_id,
-                    kind: FORMER_CLIENT_SCAN.to_owned(),
-                    payload: serde_json::Value::Null,
-                    due_at: due,
-                    key: Some(FORMER_CLIENT_SCAN.to_owned()),
-                }),
-            })
+            Ok(self.app.next_timer(job, EVERY))
         })
     }
 }

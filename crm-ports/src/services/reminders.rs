@@ -372,19 +372,8 @@ impl<S: JobStore + TenantStore, K, C: Clock + Clone, I: IdGenerator + Clone> Rem
     /// # Errors
     /// Store failures.
     pub async fn ensure_timers(&self) -> Result<usize, ServiceError> {
-        let mut queued = 0;
         let every = chrono::Duration::from_std(self.interval).unwrap_or(chrono::Duration::MAX);
-        for t in self.app.store.list_tenants().await? {
-            let due = crm_domain::time::add(self.app.clock.now(), every);
-            if self
-                .app
-                .enqueue_job(t.id, REMINDER_SCAN, serde_json::Value::Null, due, Some(REMINDER_SCAN))
-                .await?
-            {
-                queued += 1;
-            }
-        }
-        Ok(queued)
+        self.app.ensure_timers(REMINDER_SCAN, every).await
     }
 }
 
@@ -409,22 +398,8 @@ impl<
             if r.tasks + r.notifications > 0 {
                 tracing::info!(tenant = %job.tenant_id, tasks = r.tasks, notifications = r.notifications, "reminders created");
             }
-            let now = self.app.clock.now();
             let every = chrono::Duration::from_std(self.interval).unwrap_or(chrono::Duration::MAX);
-            let mut due = crm_domain::time::add(job.due_at, every);
-            if due <= now {
-                due = crm_domain::time::add(now, every);
-            }
-            Ok(crate::runtime::jobs::JobFinish {
-                next: Some(crate::store::NewJob {
-                    id: self.app.new_id(),
-                    tenant_id: job.tenant_id,
-                    kind: REMINDER_SCAN.to_owned(),
-                    payload: serde_json::Value::Null,
-                    due_at: due,
-                    key: Some(REMINDER_SCAN.to_owned()),
-                }),
-            })
+            Ok(self.app.next_timer(job, every))
         })
     }
 }
