@@ -197,6 +197,10 @@ async fn security_headers<E: Endpoint>(docs_cache: &std::sync::OnceLock<HeaderVa
     };
     let headers = res.headers_mut();
     for (name, value) in crate::wire::SECURITY_HEADERS {
+        // The web interface's pages carry their own, stricter policy.
+        if name == CONTENT_SECURITY_POLICY.as_str() && headers.contains_key(CONTENT_SECURITY_POLICY) {
+            continue;
+        }
         headers.insert(name, HeaderValue::from_static(value));
     }
     if let Some(p) = docs_policy_value {
@@ -244,6 +248,8 @@ async fn limit_body<E: Endpoint>(max_upload: u64, next: E, mut req: Request) -> 
 pub fn endpoint(app: CrmApp, settings: HttpSettings, extras: api::Extras) -> impl Endpoint {
     let base_path = settings.base_path.clone();
     let max_upload = settings.max_upload_bytes;
+    let secure_cookies = settings.secure_cookies;
+    let search_index = extras.search.index().clone();
     let api = api::service(&app, settings, extras);
     let spec_text = api.spec();
     let spec_json = api::schema::with_nullable_optionals(&spec_text);
@@ -254,7 +260,12 @@ pub fn endpoint(app: CrmApp, settings: HttpSettings, extras: api::Extras) -> imp
     let docs = api.swagger_ui();
     let schemas = std::sync::Arc::new(api::schema::BodySchemas::from_spec(&spec_text));
     let docs_cache = std::sync::Arc::new(std::sync::OnceLock::new());
-    Route::new()
+    let web = crm_web::WebSettings {
+        base_path: base_path.clone(),
+        secure_cookies,
+    };
+    let search = std::sync::Arc::new(search_index);
+    crm_web::mount(Route::new(), app.clone(), search, web)
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .at("/api/openapi.json", get(poem::endpoint::make(move |_| spec())))

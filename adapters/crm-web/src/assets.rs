@@ -1,0 +1,74 @@
+//! The interface's static files, embedded in the binary and served under names that carry
+//! a hash of their content (`app-3f2a…e1.js`), with a year-long immutable cache: a new
+//! binary changes the names of what changed, nothing else is fetched again.
+
+use poem::http::StatusCode;
+use poem::{Request, Response};
+use std::sync::LazyLock;
+
+/// One embedded file.
+pub struct Asset {
+    /// Its name as linked (`app-<hash>.js`).
+    pub name: String,
+    content_type: &'static str,
+    bytes: &'static [u8],
+}
+
+fn hashed(stem: &str, ext: &str, bytes: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
+    format!("{stem}-{}.{ext}", &hex::encode(digest.as_ref())[..12])
+}
+
+/// The files, by role.
+pub struct Assets {
+    /// htmx (vendored, see `assets/VENDORED.md`).
+    pub htmx: Asset,
+    /// Our script (search palette, CSRF header, menu).
+    pub app_js: Asset,
+    /// Our style sheet.
+    pub app_css: Asset,
+}
+
+/// The embedded files.
+pub static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
+    let asset = |stem: &str, ext: &str, content_type: &'static str, bytes: &'static [u8]| Asset {
+        name: hashed(stem, ext, bytes),
+        content_type,
+        bytes,
+    };
+    Assets {
+        htmx: asset(
+            "htmx-2.0.11",
+            "js",
+            "text/javascript; charset=utf-8",
+            include_bytes!("../assets/vendor/htmx-2.0.11.min.js"),
+        ),
+        app_js: asset("app", "js", "text/javascript; charset=utf-8", include_bytes!("../assets/app.js")),
+        app_css: asset("app", "css", "text/css; charset=utf-8", include_bytes!("../assets/app.css")),
+    }
+});
+
+/// `GET /assets/<name>`: the file, or 404 for any other name.
+pub fn serve(req: &Request) -> Response {
+    let name = req.raw_path_param("name").unwrap_or_default();
+    let a = &*ASSETS;
+    match [&a.htmx, &a.app_js, &a.app_css].into_iter().find(|x| x.name == name) {
+        Some(x) => Response::builder()
+            .content_type(x.content_type)
+            .header("cache-control", "public, max-age=31536000, immutable")
+            .body(x.bytes),
+        None => Response::builder().status(StatusCode::NOT_FOUND).finish(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_carry_the_content_hash() {
+        assert!(ASSETS.app_js.name.starts_with("app-") && ASSETS.app_js.name.ends_with(".js"));
+        assert_ne!(hashed("a", "js", b"1"), hashed("a", "js", b"2"));
+        assert_eq!(hashed("a", "js", b"1"), hashed("a", "js", b"1"));
+    }
+}

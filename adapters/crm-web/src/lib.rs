@@ -1,0 +1,80 @@
+//! The CRM's web interface: a driving adapter beside the REST API. Pages are rendered on the
+//! server from templates checked at compile time (askama) and made interactive by htmx and
+//! one small script of ours; every page calls the use cases of `crm-ports` exactly as the
+//! API does (no SQL, no rule, no visibility decision here). French by default, English when
+//! the browser prefers it; every text in `i18n/`. Mounted by `crm-server` at the root, the
+//! API staying under `/api`; it works under a host's path prefix too.
+#![forbid(unsafe_code)]
+
+mod assets;
+mod i18n;
+mod pages;
+mod session;
+mod view;
+
+pub use i18n::Lang;
+pub use view::CSP;
+
+use crm_ports::search::SearchIndex;
+use crm_ports::store::Store;
+use crm_ports::{App, Clock, Credentials, IdGenerator};
+use poem::endpoint::make;
+use poem::{Route, get};
+use std::sync::Arc;
+
+/// How the interface is served.
+#[derive(Debug, Clone, Default)]
+pub struct WebSettings {
+    /// The path prefix it is mounted under (`""` at the root, else such as `/crm`): links,
+    /// forms, redirects and cookies carry it.
+    pub base_path: String,
+    /// Mark cookies `Secure` (served over TLS).
+    pub secure_cookies: bool,
+}
+
+/// What the pages run on.
+pub struct Web<S, K, C, I, X> {
+    app: App<S, K, C, I>,
+    search: Arc<X>,
+    settings: WebSettings,
+}
+
+/// Adds the interface's routes to `route` (the server's, which also holds the API).
+pub fn mount<S, K, C, I, X>(route: Route, app: App<S, K, C, I>, search: Arc<X>, settings: WebSettings) -> Route
+where
+    S: Store,
+    K: Credentials + 'static,
+    C: Clock + Clone,
+    I: IdGenerator + Clone,
+    X: SearchIndex + Send + Sync + 'static,
+{
+    let web = Arc::new(Web { app, search, settings });
+    macro_rules! page {
+        ($f:path) => {{
+            let web = Arc::clone(&web);
+            make(move |req| {
+                let web = Arc::clone(&web);
+                async move { Ok::<_, poem::Error>($f(&web, req).await) }
+            })
+        }};
+    }
+    route
+        .at("/", get(page!(pages::auth::home)))
+        .at("/login", get(page!(pages::auth::login_form)).post(page!(pages::auth::login)))
+        .at("/logout", poem::post(page!(pages::auth::logout)))
+        .at(
+            "/assets/:name",
+            get(make(|req| async move { Ok::<_, poem::Error>(assets::serve(&req)) })),
+        )
+        .at("/contacts", get(page!(pages::contacts::list)).post(page!(pages::contacts::create)))
+        .at("/contacts/new", get(page!(pages::contacts::new_form)))
+        .at(
+            "/contacts/:id",
+            get(page!(pages::contact::show)).post(page!(pages::contact::update)),
+        )
+        .at("/contacts/:id/edit", get(page!(pages::contact::edit_form)))
+        .at("/contacts/:id/details", get(page!(pages::contact::details)))
+        .at("/organizations", get(page!(pages::organizations::list)))
+        .at("/organizations/:id", get(page!(pages::organizations::show)))
+        .at("/search", get(page!(pages::search::results)))
+}

@@ -1,0 +1,155 @@
+//! Signing in and out. The login form sets the API's session cookie and the page's CSRF
+//! cookie; an address that is a user of several companies is asked which one.
+
+use super::{Form, csrf_ok, signed_in};
+use crate::Web;
+use crate::session::{current, set_cookies};
+use crate::view::{Page, render, see_other};
+use askama::Template;
+use crm_domain::TenantId;
+use crm_ports::services::auth::LoginRequest;
+use crm_ports::store::Store;
+use crm_ports::{Clock, Credentials, IdGenerator, ServiceError};
+use poem::http::StatusCode;
+use poem::{Request, Response};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    page: Page,
+    message: Option<&'static str>,
+    email: String,
+    next: String,
+    companies: Vec<(String, String)>,
+}
+
+/// Where to go after login: a path of the interface, never another site.
+fn safe_next(next: Option<String>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        _ => "/contacts".to_owned(),
+    }
+}
+
+/// `GET /`: the contacts when signed in, else the login page.
+pub(crate) async fn home<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, req: Request) -> Response {
+    let base = &web.settings.base_path;
+    match current(&web.app, &req).await {
+        Some(_) => see_other(&req, base, "/contacts"),
+        None => see_other(&req, base, "/login"),
+    }
+}
+
+/// `GET /login`.
+pub(crate) async fn login_form<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, req: Request) -> Response {
+    let q = Form::query(&req);
+    let page = Page::new(&req, &web.settings.base_path, "login");
+    let message = q.get("expired").map(|_| "login.expired");
+    render(
+        StatusCode::OK,
+        &LoginPage {
+            page,
+            message,
+            email: String::new(),
+            next: safe_next(q.get("next")),
+            companies: Vec::new(),
+        },
+    )
+}
+
+/// `POST /login`.
+pub(crate) async fn login<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, mut req: Request) -> Response {
+    let form = Form::body(&mut req).await;
+    let page = Page::new(&req, &web.settings.base_path, "login");
+    let email = form.text("email");
+    let password = form.0.get("password").cloned().unwrap_or_default();
+    let tenant_id = form
+        .get("tenant_id")
+        .and_then(|t| uuid::Uuid::parse_str(&t).ok())
+        .map(TenantId::from_uuid);
+    let client = req.remote_addr().as_socket_addr().map(|a| a.ip().to_string());
+    let outcome = web
+        .app
+        .login_with(&LoginRequest {
+            email: &email,
+            password: &password,
+            tenant_id,
+            client: client.as_deref(),
+        })
+        .await;
+    let next = safe_next(form.get("next"));
+    let again = |message: Option<&'static str>, companies: Vec<(String, String)>, status: StatusCode| {
+        render(
+            status,
+            &LoginPage {
+                page: page.clone(),
+                message,
+                email: email.clone(),
+                next: next.clone(),
+                companies,
+            },
+        )
+    };
+    match outcome {
+        Ok(s) => {
+            let max_age = (s.expires_at - web.app.now()).num_seconds().max(0);
+            let [session, csrf] = set_cookies(
+                &web.settings.base_path,
+                web.settings.secure_cookies,
+                &s.token,
+                &s.csrf_token,
+                max_age,
+            );
+            let mut resp = see_other(&req, &web.settings.base_path, &next);
+            resp.headers_mut().append(
+                "set-cookie",
+                session.parse().unwrap_or_else(|_| poem::http::HeaderValue::from_static("")),
+            );
+            resp.headers_mut().append(
+                "set-cookie",
+                csrf.parse().unwrap_or_else(|_| poem::http::HeaderValue::from_static("")),
+            );
+            resp
+        }
+        Err(ServiceError::ChooseTenant(choices)) => again(
+            None,
+            choices.into_iter().map(|c| (c.tenant_id.to_string(), c.name)).collect(),
+            StatusCode::OK,
+        ),
+        Err(ServiceError::TooManyAttempts { .. }) => again(Some("login.too_many"), Vec::new(), StatusCode::TOO_MANY_REQUESTS),
+        Err(_) => again(Some("login.failed"), Vec::new(), StatusCode::UNAUTHORIZED),
+    }
+}
+
+/// `POST /logout`: ends the session (with its CSRF token), clears the cookies.
+pub(crate) async fn logout<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, mut req: Request) -> Response {
+    let form = Form::body(&mut req).await;
+    let base = web.settings.base_path.clone();
+    if let Ok((auth, _)) = signed_in(web, &req, "logout").await
+        && csrf_ok(&web.app, &auth, &req, &form)
+    {
+        let _ = web.app.logout(&auth).await;
+    }
+    let [session, csrf] = set_cookies(&base, web.settings.secure_cookies, "", "", 0);
+    let mut resp = see_other(&req, &base, "/login");
+    for c in [session, csrf] {
+        if let Ok(v) = c.parse() {
+            resp.headers_mut().append("set-cookie", v);
+        }
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/contacts/1".into())), "/contacts/1");
+        assert_eq!(safe_next(Some("//evil.example".into())), "/contacts");
+        assert_eq!(safe_next(Some("https://evil.example".into())), "/contacts");
+        assert_eq!(safe_next(Some("/\\evil".into())), "/contacts");
+        assert_eq!(safe_next(None), "/contacts");
+    }
+}

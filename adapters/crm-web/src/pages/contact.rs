@@ -1,0 +1,301 @@
+//! A contact's page: its details, edited in place (the form swapped in by htmx, saved
+//! with the version read; a newer version is a conflict, shown), and its timeline.
+
+use super::contacts::{Faults, FormView, full_name, input_of};
+use super::{Form, csrf_ok, signed_in};
+use crate::Web;
+use crate::i18n::Lang;
+use crate::view::{Page, error_page, render, see_other};
+use askama::Template;
+use crm_domain::ContactId;
+use crm_domain::activity::Link;
+use crm_domain::contact::Contact;
+use crm_domain::event::EntityType;
+use crm_ports::services::activities::TimelineEntry;
+use crm_ports::services::names::NameRequest;
+use crm_ports::store::Store;
+use crm_ports::{Clock, Credentials, IdGenerator, ServiceError};
+use poem::http::StatusCode;
+use poem::{Request, Response};
+use uuid::Uuid;
+
+/// A contact as shown.
+pub(crate) struct View {
+    id: Uuid,
+    name: String,
+    kind: String,
+    lead: Option<String>,
+    job_title: String,
+    organization: Option<(Uuid, String)>,
+    emails: Vec<String>,
+    phones: Vec<String>,
+    owner: String,
+    tags: Vec<String>,
+    city: String,
+    score: i32,
+}
+
+/// One line of a timeline.
+pub(crate) struct Moment {
+    pub(crate) when: String,
+    pub(crate) what: String,
+    pub(crate) detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "contact.html")]
+struct ContactPage {
+    page: Page,
+    c: View,
+    editable: bool,
+    timeline: Vec<Moment>,
+}
+
+#[derive(Template)]
+#[template(path = "contact_details.html")]
+struct DetailsFragment {
+    page: Page,
+    c: View,
+    editable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "contact_edit.html")]
+struct EditFragment {
+    page: Page,
+    id: Uuid,
+    version: i64,
+    form: FormView,
+    faults: Faults,
+    conflict: bool,
+}
+
+async fn view_of<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
+    web: &Web<S, K, C, I, X>,
+    actor: &crm_domain::Actor,
+    lang: Lang,
+    c: &Contact,
+) -> View {
+    let mut names = NameRequest::default();
+    names.user(c.owner_id.as_uuid());
+    if let Some(o) = c.fields.organization_id {
+        names.record(EntityType::Organization, o.as_uuid());
+    }
+    let names = web.app.names(actor, &names).await.ok();
+    let name_of = |id: Uuid| names.as_ref().and_then(|n| n.get(id));
+    View {
+        id: c.id.as_uuid(),
+        name: full_name(c),
+        kind: lang.t(&format!("contact_kind.{}", c.kind.code())),
+        lead: c.lead.as_ref().map(|l| lang.t(&format!("lead_status.{}", l.status.code()))),
+        job_title: c.fields.job_title.as_ref().map(ToString::to_string).unwrap_or_default(),
+        organization: c
+            .fields
+            .organization_id
+            .map(|o| (o.as_uuid(), name_of(o.as_uuid()).unwrap_or_default())),
+        emails: c.fields.emails.iter().map(|e| e.as_str().to_owned()).collect(),
+        phones: c.fields.phones.iter().map(|p| p.as_str().to_owned()).collect(),
+        owner: name_of(c.owner_id.as_uuid()).unwrap_or_default(),
+        tags: c.fields.tags.iter().map(|t| t.as_str().to_owned()).collect(),
+        city: c.fields.address.city.as_ref().map(ToString::to_string).unwrap_or_default(),
+        score: c.score,
+    }
+}
+
+/// The lines of a record's timeline, in the reader's language and the company's time zone.
+pub(crate) async fn moments<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
+    web: &Web<S, K, C, I, X>,
+    actor: &crm_domain::Actor,
+    lang: Lang,
+    link: Link,
+) -> Result<Vec<Moment>, ServiceError> {
+    let tz = web
+        .app
+        .tenant(actor)
+        .await
+        .map(|t| t.settings.time_zone.tz())
+        .unwrap_or(chrono_tz::Europe::Paris);
+    let entries = web.app.timeline(actor, link, None, 50).await?;
+    Ok(entries
+        .iter()
+        .map(|e| match e {
+            TimelineEntry::Activity(a) => Moment {
+                when: lang.date_time(a.occurred_at(), tz),
+                what: format!("{} · {}", lang.t("timeline.activity"), a.fields.subject),
+                detail: String::new(),
+            },
+            TimelineEntry::Event(ev) => {
+                let key = format!("timeline.{}", ev.kind.name());
+                let label = lang.t(&key);
+                Moment {
+                    when: lang.date_time(ev.at, tz),
+                    what: if label == key { lang.t("timeline.other") } else { label },
+                    detail: if ev.erased {
+                        lang.t("timeline.erased")
+                    } else {
+                        ev.changes
+                            .iter()
+                            .filter_map(|c| {
+                                let key = format!("field_name.{}", c.field);
+                                let label = lang.t(&key);
+                                (label != key).then_some(label)
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    },
+                }
+            }
+        })
+        .collect())
+}
+
+fn id_of(req: &Request) -> Option<ContactId> {
+    req.raw_path_param("id")
+        .and_then(|i| Uuid::parse_str(i).ok())
+        .map(ContactId::from_uuid)
+}
+
+fn editable(actor: &crm_domain::Actor, c: &Contact) -> bool {
+    crm_domain::visibility::may_edit_contact(actor, c.lead.as_ref().is_some_and(|l| l.pooled))
+}
+
+/// `GET /contacts/{id}`.
+pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, req: Request) -> Response {
+    let (auth, page) = match signed_in(web, &req, "contacts").await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Some(id) = id_of(&req) else {
+        return error_page(page, &ServiceError::NotFound);
+    };
+    let actor = auth.actor;
+    let c = match web.app.contact(&actor, id).await {
+        Ok(c) => c,
+        Err(e) => return error_page(page, &e),
+    };
+    let link = Link {
+        entity_type: EntityType::Contact,
+        entity_id: id.as_uuid(),
+    };
+    let timeline = moments(web, &actor, page.lang, link).await.unwrap_or_default();
+    let view = view_of(web, &actor, page.lang, &c).await;
+    render(
+        StatusCode::OK,
+        &ContactPage {
+            editable: editable(&actor, &c),
+            page,
+            c: view,
+            timeline,
+        },
+    )
+}
+
+/// `GET /contacts/{id}/details`: the details fragment (after a cancelled edit).
+pub(crate) async fn details<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, req: Request) -> Response {
+    let (auth, page) = match signed_in(web, &req, "contacts").await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Some(id) = id_of(&req) else {
+        return error_page(page, &ServiceError::NotFound);
+    };
+    match web.app.contact(&auth.actor, id).await {
+        Ok(c) => {
+            let view = view_of(web, &auth.actor, page.lang, &c).await;
+            render(
+                StatusCode::OK,
+                &DetailsFragment {
+                    editable: editable(&auth.actor, &c),
+                    page,
+                    c: view,
+                },
+            )
+        }
+        Err(e) => error_page(page, &e),
+    }
+}
+
+/// `GET /contacts/{id}/edit`: the details as a form, in place.
+pub(crate) async fn edit_form<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, req: Request) -> Response {
+    let (auth, page) = match signed_in(web, &req, "contacts").await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Some(id) = id_of(&req) else {
+        return error_page(page, &ServiceError::NotFound);
+    };
+    match web.app.contact(&auth.actor, id).await {
+        Ok(c) => render(
+            StatusCode::OK,
+            &EditFragment {
+                id: c.id.as_uuid(),
+                version: c.version,
+                form: FormView::of(page.lang, &c),
+                faults: Faults::default(),
+                conflict: false,
+                page,
+            },
+        ),
+        Err(e) => error_page(page, &e),
+    }
+}
+
+/// `POST /contacts/{id}`: saves the edited details; the details again, or the form with its
+/// faults, or a conflict when someone saved meanwhile.
+pub(crate) async fn update<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, mut req: Request) -> Response {
+    let form = Form::body(&mut req).await;
+    let (auth, page) = match signed_in(web, &req, "contacts").await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&web.app, &auth, &req, &form) {
+        return error_page(page, &ServiceError::Forbidden);
+    }
+    let Some(id) = id_of(&req) else {
+        return error_page(page, &ServiceError::NotFound);
+    };
+    let actor = auth.actor;
+    let current = match web.app.contact(&actor, id).await {
+        Ok(c) => c,
+        Err(e) => return error_page(page, &e),
+    };
+    let version = form.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(current.version);
+    let input = input_of(&form, Some(&current));
+    let lang = page.lang;
+    let fragment = |faults: Faults, conflict: bool, page: Page| {
+        render(
+            if conflict {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            },
+            &EditFragment {
+                id: id.as_uuid(),
+                version,
+                form: FormView::new(lang, &input.kind, &form),
+                faults,
+                conflict,
+                page,
+            },
+        )
+    };
+    match web.app.update_contact(&actor, id, version, &input).await {
+        Ok(c) => {
+            if req.header("hx-request").is_none() {
+                return see_other(&req, &web.settings.base_path, &format!("/contacts/{}", c.id));
+            }
+            let view = view_of(web, &actor, lang, &c).await;
+            render(
+                StatusCode::OK,
+                &DetailsFragment {
+                    editable: editable(&actor, &c),
+                    page,
+                    c: view,
+                },
+            )
+        }
+        Err(ServiceError::Invalid(v)) => fragment(Faults::from_error(lang, &v), false, page),
+        Err(ServiceError::Conflict) => fragment(Faults::default(), true, page),
+        Err(e) => error_page(page, &e),
+    }
+}

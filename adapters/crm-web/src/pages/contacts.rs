@@ -1,0 +1,349 @@
+//! Contacts: the list (filters, pages), creation with the duplicate warning, the contact's
+//! page with its details edited in place and its timeline.
+
+use super::{Form, csrf_ok, encode, signed_in};
+use crate::Web;
+use crate::i18n::Lang;
+use crate::view::{Page, error_page, fault_text, render, see_other};
+use askama::Template;
+use crm_domain::UserId;
+use crm_domain::contact::{Contact, ContactInput, ContactKind};
+use crm_domain::event::EntityType;
+use crm_ports::query::{ContactFilter, PageRequest};
+use crm_ports::services::names::NameRequest;
+use crm_ports::store::Store;
+use crm_ports::{Clock, Credentials, IdGenerator, ServiceError};
+use poem::http::StatusCode;
+use poem::{Request, Response};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+const KINDS: [ContactKind; 4] = [
+    ContactKind::Prospect,
+    ContactKind::Client,
+    ContactKind::Partner,
+    ContactKind::FormerClient,
+];
+
+/// The fields at fault, with their message.
+#[derive(Debug, Default)]
+pub(crate) struct Faults(HashMap<String, String>);
+
+impl Faults {
+    pub(crate) fn from_error(lang: Lang, e: &crm_domain::ValidationError) -> Self {
+        let mut out = HashMap::new();
+        for f in e.errors() {
+            // `emails.0` is the email field of the form.
+            let field = f.field.split('.').next().unwrap_or_default().to_owned();
+            out.entry(field).or_insert_with(|| fault_text(lang, f.kind));
+        }
+        Self(out)
+    }
+
+    /// The message of a field ("" when fine).
+    pub(crate) fn of(&self, field: &str) -> String {
+        self.0.get(field).cloned().unwrap_or_default()
+    }
+
+    /// Whether nothing is at fault.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The values of the contact form.
+pub(crate) struct FormView {
+    pub(crate) kinds: Vec<(String, String, bool)>,
+    pub(crate) first_name: String,
+    pub(crate) last_name: String,
+    pub(crate) email: String,
+    pub(crate) phone: String,
+    pub(crate) job_title: String,
+}
+
+impl FormView {
+    pub(crate) fn new(lang: Lang, kind: &str, f: &Form) -> Self {
+        Self {
+            kinds: kinds(lang, kind),
+            first_name: f.text("first_name"),
+            last_name: f.text("last_name"),
+            email: f.text("email"),
+            phone: f.text("phone"),
+            job_title: f.text("job_title"),
+        }
+    }
+
+    pub(crate) fn of(lang: Lang, c: &Contact) -> Self {
+        Self {
+            kinds: kinds(lang, c.kind.code()),
+            first_name: c.fields.first_name.to_string(),
+            last_name: c.fields.last_name.to_string(),
+            email: c.fields.emails.first().map(|e| e.as_str().to_owned()).unwrap_or_default(),
+            phone: c.fields.phones.first().map(|p| p.as_str().to_owned()).unwrap_or_default(),
+            job_title: c.fields.job_title.as_ref().map(ToString::to_string).unwrap_or_default(),
+        }
+    }
+}
+
+pub(crate) fn kinds(lang: Lang, selected: &str) -> Vec<(String, String, bool)> {
+    KINDS
+        .iter()
+        .map(|k| {
+            (
+                k.code().to_owned(),
+                lang.t(&format!("contact_kind.{}", k.code())),
+                k.code() == selected,
+            )
+        })
+        .collect()
+}
+
+/// The input of a form: over `base` (the contact as stored), the first email and phone
+/// replaced by the form's (the others kept).
+pub(crate) fn input_of(form: &Form, base: Option<&Contact>) -> ContactInput {
+    let mut input = base.map(input_from).unwrap_or_default();
+    input.kind = form.get("kind").unwrap_or_else(|| "prospect".to_owned());
+    input.first_name = form.text("first_name");
+    input.last_name = form.text("last_name");
+    input.job_title = form.get("job_title");
+    let replace_first = |list: &mut Vec<String>, v: Option<String>| match (v, list.is_empty()) {
+        (Some(v), true) => list.push(v),
+        (Some(v), false) => list[0] = v,
+        (None, false) => {
+            list.remove(0);
+        }
+        (None, true) => {}
+    };
+    replace_first(&mut input.emails, form.get("email"));
+    replace_first(&mut input.phones, form.get("phone"));
+    input
+}
+
+fn input_from(c: &Contact) -> ContactInput {
+    let f = &c.fields;
+    let label = |l: &Option<crm_domain::text::Label>| l.as_ref().map(ToString::to_string);
+    ContactInput {
+        kind: c.kind.code().to_owned(),
+        first_name: f.first_name.to_string(),
+        last_name: f.last_name.to_string(),
+        emails: f.emails.iter().map(|e| e.as_str().to_owned()).collect(),
+        phones: f.phones.iter().map(|p| p.as_str().to_owned()).collect(),
+        organization_id: f.organization_id,
+        job_title: label(&f.job_title),
+        address: crm_domain::organization::AddressInput {
+            street: f.address.street.as_ref().map(ToString::to_string),
+            postal_code: label(&f.address.postal_code),
+            city: label(&f.address.city),
+            country: f.address.country.map(|c| c.as_str().to_owned()),
+        },
+        tags: f.tags.iter().map(|t| t.as_str().to_owned()).collect(),
+        source: label(&f.source),
+        notes: f.notes.as_ref().map(ToString::to_string),
+    }
+}
+
+pub(crate) fn full_name(c: &Contact) -> String {
+    format!("{} {}", c.fields.first_name, c.fields.last_name)
+}
+
+// --- the list ---
+
+struct Row {
+    id: Uuid,
+    name: String,
+    kind: String,
+    organization: String,
+    email: String,
+    owner: String,
+    pooled: bool,
+}
+
+#[derive(Template)]
+#[template(path = "contacts.html")]
+struct ListPage {
+    page: Page,
+    kinds: Vec<(String, String, bool)>,
+    owners: Vec<(String, String, bool)>,
+    tag: String,
+    rows: Vec<Row>,
+    has_previous: bool,
+    first_query: String,
+    next_query: Option<String>,
+}
+
+/// `GET /contacts`.
+pub(crate) async fn list<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, req: Request) -> Response {
+    let (auth, page) = match signed_in(web, &req, "contacts").await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let actor = auth.actor;
+    let q = Form::query(&req);
+    let lang = page.lang;
+    let kind = q.get("kind").and_then(|k| ContactKind::parse(&k).ok());
+    let owner = q.get("owner_id").and_then(|o| Uuid::parse_str(&o).ok());
+    let tag = q.get("tag").and_then(|t| crm_domain::text::Tag::parse(&t).ok());
+    let filter = ContactFilter {
+        kind,
+        owner_id: owner.map(UserId::from_uuid),
+        tag: tag.clone(),
+        ..ContactFilter::default()
+    };
+    let cursor = q.get("cursor");
+    let request = PageRequest {
+        cursor: cursor.clone(),
+        limit: Some(50),
+        ..PageRequest::default()
+    };
+    let (contacts, users) = match (
+        web.app.list_contacts(&actor, &filter, &request).await,
+        web.app.list_users(&actor).await,
+    ) {
+        (Ok(c), Ok(u)) => (c, u),
+        (Err(e), _) | (_, Err(e)) => return error_page(page, &e),
+    };
+    let mut names = NameRequest::default();
+    for c in &contacts.items {
+        if let Some(o) = c.fields.organization_id {
+            names.record(EntityType::Organization, o.as_uuid());
+        }
+    }
+    let names = web.app.names(&actor, &names).await.ok();
+    let user_name: HashMap<Uuid, String> = users.iter().map(|u| (u.id.as_uuid(), u.display_name.to_string())).collect();
+    let rows = contacts
+        .items
+        .iter()
+        .map(|c| Row {
+            id: c.id.as_uuid(),
+            name: full_name(c),
+            kind: lang.t(&format!("contact_kind.{}", c.kind.code())),
+            organization: c
+                .fields
+                .organization_id
+                .and_then(|o| names.as_ref().and_then(|n| n.get(o.as_uuid())))
+                .unwrap_or_default(),
+            email: c.fields.emails.first().map(|e| e.as_str().to_owned()).unwrap_or_default(),
+            owner: user_name.get(&c.owner_id.as_uuid()).cloned().unwrap_or_default(),
+            pooled: c.lead.as_ref().is_some_and(|l| l.pooled),
+        })
+        .collect();
+    let mut filters = Vec::new();
+    if let Some(k) = kind {
+        filters.push(format!("kind={}", k.code()));
+    }
+    if let Some(o) = owner {
+        filters.push(format!("owner_id={o}"));
+    }
+    if let Some(t) = &tag {
+        filters.push(format!("tag={}", encode(t.as_str())));
+    }
+    let first_query = filters.join("&");
+    let next_query = contacts.next_cursor.map(|c| {
+        let mut q = filters.clone();
+        q.push(format!("cursor={}", encode(&c)));
+        q.join("&")
+    });
+    let selected_kind = kind.map(ContactKind::code).unwrap_or_default();
+    render(
+        StatusCode::OK,
+        &ListPage {
+            kinds: kinds(lang, selected_kind),
+            owners: users
+                .iter()
+                .map(|u| (u.id.to_string(), u.display_name.to_string(), owner == Some(u.id.as_uuid())))
+                .collect(),
+            tag: tag.map(|t| t.as_str().to_owned()).unwrap_or_default(),
+            rows,
+            has_previous: cursor.is_some(),
+            first_query,
+            next_query,
+            page,
+        },
+    )
+}
+
+// --- creation ---
+
+struct Duplicate {
+    id: Option<Uuid>,
+    name: String,
+    reasons: String,
+}
+
+#[derive(Template)]
+#[template(path = "contact_new.html")]
+struct NewPage {
+    page: Page,
+    form: FormView,
+    faults: Faults,
+    duplicates: Vec<Duplicate>,
+}
+
+/// `GET /contacts/new`.
+pub(crate) async fn new_form<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, req: Request) -> Response {
+    let (_, page) = match signed_in(web, &req, "contacts").await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let form = FormView::new(page.lang, "prospect", &Form::default());
+    render(
+        StatusCode::OK,
+        &NewPage {
+            page,
+            form,
+            faults: Faults::default(),
+            duplicates: Vec::new(),
+        },
+    )
+}
+
+/// `POST /contacts`: creates, or shows the faults, or the likely duplicates with a button to
+/// create anyway.
+pub(crate) async fn create<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, mut req: Request) -> Response {
+    let form = Form::body(&mut req).await;
+    let (auth, page) = match signed_in(web, &req, "contacts").await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&web.app, &auth, &req, &form) {
+        return error_page(page, &ServiceError::Forbidden);
+    }
+    let lang = page.lang;
+    let confirm = form.get("confirm_duplicates").as_deref() == Some("true");
+    let input = input_of(&form, None);
+    let view = FormView::new(lang, &input.kind, &form);
+    match web.app.create_contact(&auth.actor, &input, None, confirm).await {
+        Ok(c) => see_other(&req, &web.settings.base_path, &format!("/contacts/{}", c.id)),
+        Err(ServiceError::Invalid(v)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &NewPage {
+                faults: Faults::from_error(lang, &v),
+                page,
+                form: view,
+                duplicates: Vec::new(),
+            },
+        ),
+        Err(ServiceError::PossibleDuplicates(found)) => render(
+            StatusCode::CONFLICT,
+            &NewPage {
+                duplicates: found
+                    .into_iter()
+                    .map(|d| Duplicate {
+                        id: d.contact_id.map(|c| c.as_uuid()),
+                        name: d.display_name.unwrap_or_default(),
+                        reasons: d
+                            .reasons
+                            .iter()
+                            .map(|r| lang.t(&format!("duplicate.{}", r.code())))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    })
+                    .collect(),
+                page,
+                form: view,
+                faults: Faults::default(),
+            },
+        ),
+        Err(e) => error_page(page, &e),
+    }
+}

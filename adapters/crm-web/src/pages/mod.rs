@@ -1,0 +1,156 @@
+//! The pages, one file per area, and what they share: who is signed in (else the login
+//! page, coming back after), the CSRF check of writes, form bodies and query strings.
+
+pub mod auth;
+pub mod contact;
+pub mod contacts;
+pub mod organizations;
+pub mod search;
+
+use crate::Web;
+use crate::view::{Page, see_other};
+use crm_ports::services::auth::Authenticated;
+use crm_ports::store::Store;
+use crm_ports::{Clock, Credentials, IdGenerator};
+use poem::{Request, Response};
+use std::collections::HashMap;
+
+/// The signed-in person and the shell of their page; else the answer that sends them to
+/// the login page (and back here after).
+pub(crate) async fn signed_in<S, K, C, I, X>(
+    web: &Web<S, K, C, I, X>,
+    req: &Request,
+    section: &'static str,
+) -> Result<(Authenticated, Page), Response>
+where
+    S: Store,
+    K: Credentials,
+    C: Clock,
+    I: IdGenerator,
+{
+    let base = &web.settings.base_path;
+    let Some(auth) = crate::session::current(&web.app, req).await else {
+        let here = req.uri().path_and_query().map_or("/", |p| p.as_str());
+        let here = here.strip_prefix(base.as_str()).unwrap_or(here);
+        return Err(see_other(req, base, &format!("/login?next={}", encode(here))));
+    };
+    let mut page = Page::new(req, base, section);
+    if let Some(user) = auth.actor.user_id()
+        && let Ok(u) = web.app.user(&auth.actor, user).await
+    {
+        page.user = Some(u.display_name.to_string());
+    }
+    if page.user.is_none() {
+        page.user = Some(String::new());
+    }
+    Ok((auth, page))
+}
+
+/// Whether a write carries the session's CSRF token (form field `csrf`, or the
+/// `X-CSRF-Token` header of htmx requests).
+pub(crate) fn csrf_ok<S, K, C, I>(app: &crm_ports::App<S, K, C, I>, auth: &Authenticated, req: &Request, form: &Form) -> bool
+where
+    K: Credentials,
+{
+    let presented = req
+        .header(crate::session::CSRF_HEADER)
+        .map(str::to_owned)
+        .or_else(|| form.get("csrf"))
+        .unwrap_or_default();
+    !presented.is_empty() && app.csrf_matches(auth, &presented)
+}
+
+/// Largest form body read.
+pub(crate) const MAX_FORM_BYTES: usize = 1024 * 1024;
+
+/// A form body or a query string, decoded.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Form(HashMap<String, String>);
+
+impl Form {
+    /// Parses `a=1&b=x+y`.
+    pub(crate) fn parse(text: &str) -> Self {
+        Self(
+            text.split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                    (decode(k), decode(v))
+                })
+                .collect(),
+        )
+    }
+
+    /// The request's query string.
+    pub(crate) fn query(req: &Request) -> Self {
+        Self::parse(req.uri().query().unwrap_or_default())
+    }
+
+    /// The request's body, read up to [`MAX_FORM_BYTES`] (a larger one reads as empty, so
+    /// the write it carried fails its CSRF check and nothing is written).
+    pub(crate) async fn body(req: &mut Request) -> Self {
+        let bytes = req.take_body().into_bytes_limit(MAX_FORM_BYTES).await.unwrap_or_default();
+        Self::parse(&String::from_utf8_lossy(&bytes))
+    }
+
+    /// A value, trimmed; `None` when absent or empty.
+    pub(crate) fn get(&self, key: &str) -> Option<String> {
+        self.0.get(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    }
+
+    /// A value or the empty string.
+    pub(crate) fn text(&self, key: &str) -> String {
+        self.get(key).unwrap_or_default()
+    }
+}
+
+fn decode(s: &str) -> String {
+    let hex = |b: u8| char::from(b).to_digit(16).and_then(|d| u8::try_from(d).ok());
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Percent-encodes a value for a query string.
+pub(crate) fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_decode() {
+        let f = Form::parse("email=marie%40exemple.fr&name=Jos%C3%A9+Martin&empty=&x");
+        assert_eq!(f.get("email").as_deref(), Some("marie@exemple.fr"));
+        assert_eq!(f.get("name").as_deref(), Some("José Martin"));
+        assert_eq!(f.get("empty"), None);
+        assert_eq!(f.get("x"), None);
+        assert_eq!(Form::parse("a=%zz%4").text("a"), "%zz%4");
+        assert_eq!(encode("/contacts?kind=a b"), "/contacts%3Fkind%3Da%20b");
+    }
+}

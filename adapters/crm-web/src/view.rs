@@ -1,0 +1,137 @@
+//! What every page shares: the shell's context (language, base path, CSRF token, the
+//! signed-in person, the asset names), HTML responses with the interface's
+//! Content-Security-Policy, redirects, and the error pages.
+
+use crate::assets::ASSETS;
+use crate::i18n::Lang;
+use askama::Template;
+use poem::http::StatusCode;
+use poem::{Request, Response};
+
+/// The interface's policy: scripts, styles and connections of this origin only; nothing
+/// inline, no `eval`, no frames.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                       connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+                       base-uri 'none'; object-src 'none'";
+
+/// The shell of a page.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Language.
+    pub lang: Lang,
+    /// The path prefix the interface is mounted under (`""` at the root).
+    pub base: String,
+    /// The CSRF token to send back with writes.
+    pub csrf: String,
+    /// The signed-in person's name (`None` on the login page).
+    pub user: Option<String>,
+    /// The section of the navigation this page belongs to.
+    pub section: &'static str,
+}
+
+impl Page {
+    /// A page of the request.
+    pub fn new(req: &Request, base: &str, section: &'static str) -> Self {
+        Self {
+            lang: Lang::from_accept_language(req.header("accept-language")),
+            base: base.to_owned(),
+            csrf: crate::session::csrf(req),
+            user: None,
+            section,
+        }
+    }
+
+    /// The text of a key.
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+
+    /// A path of the interface, with the base path.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// An embedded file's address.
+    pub fn asset(&self, which: &str) -> String {
+        let a = &*ASSETS;
+        let name = match which {
+            "htmx" => &a.htmx.name,
+            "css" => &a.app_css.name,
+            _ => &a.app_js.name,
+        };
+        format!("{}/assets/{name}", self.base)
+    }
+
+    /// `aria-current` of a navigation link.
+    pub fn current(&self, section: &str) -> &'static str {
+        if self.section == section { "page" } else { "false" }
+    }
+}
+
+/// An HTML answer with the interface's policy.
+pub fn html(status: StatusCode, body: String) -> Response {
+    Response::builder()
+        .status(status)
+        .content_type("text/html; charset=utf-8")
+        .header("content-security-policy", CSP)
+        .header("cache-control", "no-store")
+        .body(body)
+}
+
+/// Renders a template (a template that cannot render is an internal error, logged).
+pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
+    match t.render() {
+        Ok(body) => html(status, body),
+        Err(e) => {
+            tracing::error!(error = %e, "a page did not render");
+            html(StatusCode::INTERNAL_SERVER_ERROR, String::from("<!doctype html><title>500</title>"))
+        }
+    }
+}
+
+/// A redirect after a form (303: the browser follows with `GET`). `to` is a path of the
+/// interface without its base path; htmx requests are told through `HX-Redirect`.
+pub fn see_other(req: &Request, base: &str, to: &str) -> Response {
+    let target = format!("{base}{to}");
+    if req.header("hx-request").is_some() {
+        return Response::builder().status(StatusCode::OK).header("hx-redirect", target).finish();
+    }
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header("location", target)
+        .finish()
+}
+
+/// The error page.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    /// The shell.
+    pub page: Page,
+    /// Title key.
+    pub title: &'static str,
+    /// Message key.
+    pub message: &'static str,
+}
+
+/// The page of a service error that is not about the input: not found (404), forbidden
+/// (403), anything else (500, logged).
+pub fn error_page(page: Page, e: &crm_ports::ServiceError) -> Response {
+    use crm_ports::ServiceError as E;
+    let (status, title, message) = match e {
+        E::NotFound => (StatusCode::NOT_FOUND, "errors.not_found_title", "errors.not_found"),
+        E::Forbidden => (StatusCode::FORBIDDEN, "errors.forbidden_title", "errors.forbidden"),
+        other => {
+            tracing::error!(error = %other, "a page failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "errors.failed_title", "errors.failed")
+        }
+    };
+    render(status, &ErrorPage { page, title, message })
+}
+
+/// The message of a field's fault.
+pub fn fault_text(lang: Lang, kind: crm_domain::ViolationKind) -> String {
+    let key = format!("field.{}", kind.code());
+    let text = lang.t(&key);
+    if text == key { lang.t("field.other") } else { text }
+}
