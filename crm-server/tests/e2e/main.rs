@@ -17,3 +17,4 @@ mod sdk_drift;
 mod search;
 mod segments;
 mod support;
+mod web;

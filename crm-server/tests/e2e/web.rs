@@ -1,0 +1,251 @@
+//! The web interface over HTTP, without a browser (the browser suite under `tests/browser/`
+//! drives it in Chromium): login and its cookies, the strict policy on pages, CSRF on every
+//! write, the duplicate warning, user text escaped, a sales rep's walls, the palette's
+//! results, redirects to the login page and back.
+
+use crate::support::{PASSWORD, spawn_app, tenant};
+use crm_domain::user::Role;
+use crm_sdk::models::ContactWrite;
+
+/// A browser without JavaScript: follows nothing, keeps the cookies it is given.
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    cookies: Vec<(String, String)>,
+}
+
+struct Page {
+    status: u16,
+    location: Option<String>,
+    csp: Option<String>,
+    body: String,
+}
+
+impl Browser {
+    fn new(base: &str) -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: base.to_owned(),
+            cookies: Vec::new(),
+        }
+    }
+
+    fn cookie(&self, name: &str) -> String {
+        self.cookies
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
+        let jar: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let r = req.header("cookie", jar.join("; ")).send().await.unwrap();
+        for c in r.headers().get_all("set-cookie") {
+            let c = c.to_str().unwrap();
+            let (kv, _) = c.split_once(';').unwrap_or((c, ""));
+            let (k, v) = kv.split_once('=').unwrap();
+            self.cookies.retain(|(n, _)| n != k);
+            if !v.is_empty() {
+                self.cookies.push((k.to_owned(), v.to_owned()));
+            }
+        }
+        let header = |n: &str| r.headers().get(n).map(|v| v.to_str().unwrap().to_owned());
+        Page {
+            status: r.status().as_u16(),
+            location: header("location"),
+            csp: header("content-security-policy"),
+            body: r.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let req = self.http.get(format!("{}{path}", self.base));
+        self.send(req).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let body: Vec<String> = form.iter().map(|(k, v)| format!("{k}={}", enc(v))).collect();
+        let req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.join("&"));
+        self.send(req).await
+    }
+
+    async fn login(&mut self, email: &str) {
+        let p = self
+            .post("/login", &[("email", email), ("password", PASSWORD), ("next", "/contacts")])
+            .await;
+        assert_eq!((p.status, p.location.as_deref()), (303, Some("/contacts")), "{}", p.body);
+    }
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_interface_serves_a_sales_team() {
+    let s = spawn_app().await;
+    let fx = tenant(&s, "Interface web").await;
+    let mut admin = Browser::new(&s.base);
+
+    // Signed out: a page sends to the login page, and back after.
+    let p = admin.get("/contacts?kind=client").await;
+    assert_eq!(
+        (p.status, p.location.as_deref()),
+        (303, Some("/login?next=/contacts%3Fkind%3Dclient"))
+    );
+    let p = admin.get("/login").await;
+    assert_eq!(p.status, 200);
+    let csp = p.csp.unwrap();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe"), "{csp}");
+    assert!(p.body.contains("id=\"login\"") && p.body.contains("Connexion"));
+    // A wrong password says so, in French; no cookie is given.
+    let p = admin
+        .post("/login", &[("email", &fx.emails[&Role::Admin]), ("password", "faux")])
+        .await;
+    assert_eq!(p.status, 401);
+    assert!(p.body.contains("role=\"alert\"") && p.body.contains("incorrect"), "{}", p.body);
+    assert!(admin.cookie("crm_session").is_empty());
+    // A login sends to a page of this site only.
+    let p = admin
+        .post(
+            "/login",
+            &[
+                ("email", &fx.emails[&Role::Admin]),
+                ("password", PASSWORD),
+                ("next", "//ailleurs.example"),
+            ],
+        )
+        .await;
+    assert_eq!(p.location.as_deref(), Some("/contacts"));
+    assert!(!admin.cookie("crm_session").is_empty() && !admin.cookie("crm_csrf").is_empty());
+
+    // Creating a contact: without the CSRF token nothing is written; with it, created.
+    let form = |csrf: String| {
+        vec![
+            ("csrf".to_owned(), csrf),
+            ("kind".to_owned(), "prospect".to_owned()),
+            ("first_name".to_owned(), "Hélène".to_owned()),
+            ("last_name".to_owned(), "Lefebvre".to_owned()),
+            ("email".to_owned(), "helene@lefebvre.fr".to_owned()),
+        ]
+    };
+    let no_token = form(String::new());
+    let no_token: Vec<(&str, &str)> = no_token.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(admin.post("/contacts", &no_token).await.status, 403);
+    let csrf = admin.cookie("crm_csrf");
+    let good = form(csrf.clone());
+    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let p = admin.post("/contacts", &good).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let page = p.location.unwrap();
+    assert!(page.starts_with("/contacts/"));
+    // The same again: the duplicate warning, with a link to the likely duplicate.
+    let p = admin.post("/contacts", &good).await;
+    assert_eq!(p.status, 409);
+    assert!(
+        p.body.contains("id=\"duplicates\"") && p.body.contains(&format!("href=\"{page}\"")),
+        "{}",
+        p.body
+    );
+    // A field at fault is named next to its input.
+    let mut bad = good.clone();
+    bad.retain(|(k, _)| *k != "first_name");
+    let p = admin.post("/contacts", &bad).await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains("Champ obligatoire"), "{}", p.body);
+
+    // The contact's page; user text is escaped.
+    let p = admin.get(&page).await;
+    assert!(p.body.contains("<h1>Hélène Lefebvre</h1>") && p.body.contains("id=\"timeline\""));
+    let xss = s
+        .client
+        .with_token(&s.client.login(&fx.emails[&Role::Admin], PASSWORD).await.unwrap().token)
+        .create_contact(
+            &ContactWrite {
+                kind: "prospect".into(),
+                first_name: "<img src=x onerror=alert(1)>".into(),
+                last_name: "<script>alert(2)</script>".into(),
+                ..ContactWrite::default()
+            },
+            true,
+        )
+        .await
+        .unwrap();
+    let p = admin.get(&format!("/contacts/{}", xss.id)).await;
+    assert!(
+        !p.body.contains("<img src=x") && !p.body.contains("<script>alert"),
+        "user text must be escaped"
+    );
+    assert!(
+        p.body.contains("&#60;img src=x onerror=alert(1)&#62;") || p.body.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "{}",
+        p.body
+    );
+
+    // Edit in place (as htmx sends it): the details come back with the new value; a stale
+    // version is a conflict, shown in the form.
+    let id = page.trim_start_matches("/contacts/");
+    let edit = [
+        ("csrf", csrf.as_str()),
+        ("version", "1"),
+        ("kind", "prospect"),
+        ("first_name", "Hélène"),
+        ("last_name", "Lefebvre-Martin"),
+        ("email", "helene@lefebvre.fr"),
+    ];
+    let p = admin.post(&format!("/contacts/{id}"), &edit).await;
+    assert_eq!(p.status, 303);
+    assert!(admin.get(&page).await.body.contains("Lefebvre-Martin"));
+    let p = admin.post(&format!("/contacts/{id}"), &edit).await;
+    assert_eq!(p.status, 409);
+    assert!(p.body.contains("modifié entre-temps"), "{}", p.body);
+
+    // A sales rep: another's contact does not exist for them; their own does.
+    let mut rep = Browser::new(&s.base);
+    rep.login(&fx.emails[&Role::Sales]).await;
+    assert_eq!(rep.get(&page).await.status, 404);
+    let list = rep.get("/contacts").await.body;
+    assert!(!list.contains("Lefebvre"), "a rep never sees another's contact, even listed");
+
+    // The palette finds the contact (the index is filled by a reader of the log).
+    let mut found = false;
+    for _ in 0..100 {
+        if admin.get("/search?q=lefebvre").await.body.contains("search-hit") {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(found, "the palette finds the contact");
+    assert!(!rep.get("/search?q=lefebvre").await.body.contains("search-hit"));
+
+    // The assets are served under their hashed names, cached for a year.
+    let shell = admin.get("/contacts").await.body;
+    let css = shell.split("href=\"/assets/").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let r = reqwest::get(format!("{}/assets/{css}", s.base)).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    assert_eq!(reqwest::get(format!("{}/assets/nope.js", s.base)).await.unwrap().status(), 404);
+
+    // Logout ends the session.
+    let p = admin.post("/logout", &[("csrf", csrf.as_str())]).await;
+    assert_eq!(p.location.as_deref(), Some("/login"));
+    assert_eq!(admin.get("/contacts").await.status, 303);
+    s.stop().await;
+}
