@@ -292,12 +292,13 @@ pub fn endpoint(app: CrmApp, settings: HttpSettings, extras: api::Extras) -> imp
 }
 
 /// Under a host's path prefix, the `Location` of created records carries it (the API
-/// writes paths from its own root).
+/// writes paths from its own root; the web interface's redirects already carry it).
 async fn under_base_path<E: Endpoint>(base_path: &str, next: E, req: poem::Request) -> poem::Result<poem::Response> {
     let mut resp = next.call(req).await?.into_response();
     if !base_path.is_empty()
         && let Some(location) = resp.headers().get(poem::http::header::LOCATION).and_then(|v| v.to_str().ok())
         && location.starts_with('/')
+        && !location.starts_with(&format!("{base_path}/"))
         && let Ok(v) = poem::http::HeaderValue::from_str(&format!("{base_path}{location}"))
     {
         resp.headers_mut().insert(poem::http::header::LOCATION, v);

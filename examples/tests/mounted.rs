@@ -115,6 +115,20 @@ async fn the_crm_serves_its_api_under_the_hosts_prefix() {
     let consumers = admin.consumers().await.unwrap();
     assert!(consumers.iter().any(|c| c.name == "search_indexer"));
 
+    // The web interface under the prefix: its links, forms, redirects and cookies carry it.
+    let login = http.get(format!("{host}/crm/login")).send().await.unwrap();
+    assert_eq!(login.status(), 200);
+    let page = login.text().await.unwrap();
+    assert!(
+        page.contains("action=\"/crm/login\"") && page.contains("href=\"/crm/assets/"),
+        "{page}"
+    );
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let signed_out = no_redirects.get(format!("{host}/crm/contacts")).send().await.unwrap();
+    assert_eq!(signed_out.headers()["location"], "/crm/login?next=/contacts");
     // A graceful stop: the example exits by itself, successfully.
     let pid = child.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
