@@ -49,6 +49,8 @@ struct ContactPage {
     c: View,
     editable: bool,
     timeline: Vec<Moment>,
+    /// Never on the whole page (its `h1` is the name already).
+    renamed: bool,
 }
 
 #[derive(Template)]
@@ -57,6 +59,8 @@ struct DetailsFragment {
     page: Page,
     c: View,
     editable: bool,
+    /// After a save: the page's `h1` is replaced too (out of band).
+    renamed: bool,
 }
 
 #[derive(Template)]
@@ -186,6 +190,7 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
             page,
             c: view,
             timeline,
+            renamed: false,
         },
     )
 }
@@ -208,6 +213,7 @@ pub(crate) async fn details<S: Store, K: Credentials, C: Clock, I: IdGenerator, 
                     editable: editable(&auth.actor, &c),
                     page,
                     c: view,
+                    renamed: false,
                 },
             )
         }
@@ -291,6 +297,7 @@ pub(crate) async fn update<S: Store, K: Credentials, C: Clock, I: IdGenerator, X
                     editable: editable(&actor, &c),
                     page,
                     c: view,
+                    renamed: true,
                 },
             )
         }

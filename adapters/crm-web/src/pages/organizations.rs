@@ -126,7 +126,10 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
                 name: o.name.to_string(),
                 industry: o.industry.as_ref().map(ToString::to_string).unwrap_or_default(),
                 domain: o.domain.as_ref().map(|d| d.as_str().to_owned()).unwrap_or_default(),
-                size: o.size.map(|s| s.code().to_owned()).unwrap_or_default(),
+                size: o
+                    .size
+                    .map(|s| page.lang.t(&format!("organization_size.{}", s.code())))
+                    .unwrap_or_default(),
                 city: o.address.city.as_ref().map(ToString::to_string).unwrap_or_default(),
             },
             contacts: contacts
