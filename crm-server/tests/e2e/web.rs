@@ -172,7 +172,11 @@ async fn the_interface_serves_a_sales_team() {
 
     // The contact's page; user text is escaped.
     let p = admin.get(&page).await;
-    assert!(p.body.contains(">Hélène Lefebvre</h1>") && p.body.contains("id=\"timeline\""), "{}", p.body);
+    assert!(
+        p.body.contains(">Hélène Lefebvre</h1>") && p.body.contains("id=\"timeline\""),
+        "{}",
+        p.body
+    );
     let xss = s
         .client
         .with_token(&s.client.login(&fx.emails[&Role::Admin], PASSWORD).await.unwrap().token)
