@@ -68,6 +68,7 @@ where
         )
         .at("/contacts", get(page!(pages::contacts::list)).post(page!(pages::contacts::create)))
         .at("/contacts/new", get(page!(pages::contacts::new_form)))
+        .at("/contacts/bulk", poem::post(page!(pages::contacts::bulk)))
         .at(
             "/contacts/:id",
             get(page!(pages::contact::show)).post(page!(pages::contact::update)),

@@ -220,6 +220,59 @@ async fn the_interface_serves_a_sales_team() {
     assert_eq!(p.status, 409);
     assert!(p.body.contains("modifié entre-temps"), "{}", p.body);
 
+    // Bulk actions from the list: a tag on the ticked contacts, then a static list; the
+    // list says what changed.
+    let xss_id = xss.id.to_string();
+    let p = admin
+        .post(
+            "/contacts/bulk",
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "tag"),
+                ("tag", "salon-2027"),
+                ("ids", id),
+                ("ids", xss_id.as_str()),
+                ("back", "sort=name"),
+            ],
+        )
+        .await;
+    assert_eq!(p.location.as_deref(), Some("/contacts?sort=name&changed=2&refused=0"));
+    let tagged = admin.get("/contacts?tag=salon-2027").await.body;
+    assert!(
+        tagged.contains("Lefebvre-Martin") && (tagged.contains("&lt;img") || tagged.contains("&#60;img")),
+        "{tagged}"
+    );
+    let back = admin.get("/contacts?sort=name&changed=2&refused=0").await.body;
+    assert!(back.contains("2 contacts modifiés") && !back.contains("refusés"), "{back}");
+    let api = s
+        .client
+        .with_token(&s.client.login(&fx.emails[&Role::Admin], PASSWORD).await.unwrap().token);
+    let list = api
+        .create_segment(&crm_sdk::models::SegmentWrite {
+            name: "Invités".into(),
+            rule: None,
+        })
+        .await
+        .unwrap();
+    let list_id = list.id.to_string();
+    let p = admin
+        .post(
+            "/contacts/bulk",
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "list"),
+                ("list_id", list_id.as_str()),
+                ("ids", id),
+            ],
+        )
+        .await;
+    assert_eq!(p.location.as_deref(), Some("/contacts?changed=1&refused=0"));
+    let members = admin.get(&format!("/contacts?segment_id={list_id}")).await.body;
+    assert!(members.contains("Lefebvre-Martin") && !members.contains("onerror"), "{members}");
+    // Without the token, nothing.
+    let p = admin.post("/contacts/bulk", &[("action", "tag"), ("tag", "x"), ("ids", id)]).await;
+    assert_eq!(p.status, 403);
+
     // A sales rep: another's contact does not exist for them; their own does.
     let mut rep = Browser::new(&s.base);
     rep.login(&fx.emails[&Role::Sales]).await;

@@ -6,10 +6,10 @@ use crate::Web;
 use crate::i18n::Lang;
 use crate::view::{Page, error_page, fault_text, render, see_other};
 use askama::Template;
-use crm_domain::UserId;
 use crm_domain::contact::{Contact, ContactInput, ContactKind};
 use crm_domain::event::EntityType;
-use crm_ports::query::{ContactFilter, PageRequest};
+use crm_domain::{ContactId, UserId};
+use crm_ports::query::{ContactFilter, PageRequest, SortKey};
 use crm_ports::services::names::NameRequest;
 use crm_ports::store::Store;
 use crm_ports::{Clock, Credentials, IdGenerator, ServiceError};
@@ -164,6 +164,14 @@ struct ListPage {
     page: Page,
     kinds: Vec<(String, String, bool)>,
     owners: Vec<(String, String, bool)>,
+    segments: Vec<(String, String, bool)>,
+    lists: Vec<(String, String)>,
+    sorts: Vec<(String, String, bool)>,
+    organization: Option<(String, String)>,
+    /// The query of the filters alone (for the bulk form's way back).
+    filters_query: String,
+    /// What the last bulk action did: (changed, refused).
+    done: Option<(String, String)>,
     tag: String,
     rows: Vec<Row>,
     has_previous: bool,
@@ -183,17 +191,36 @@ pub(crate) async fn list<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     let kind = q.get("kind").and_then(|k| ContactKind::parse(&k).ok());
     let owner = q.get("owner_id").and_then(|o| Uuid::parse_str(&o).ok());
     let tag = q.get("tag").and_then(|t| crm_domain::text::Tag::parse(&t).ok());
+    let organization = q.get("organization_id").and_then(|o| Uuid::parse_str(&o).ok());
+    let segment = q.get("segment_id").and_then(|o| Uuid::parse_str(&o).ok());
+    let sort = q.get("sort").unwrap_or_else(|| "name".to_owned());
+    let (sort_key, descending) = match sort.as_str() {
+        "created_desc" => (SortKey::CreatedAt, true),
+        "updated_desc" => (SortKey::UpdatedAt, true),
+        _ => (SortKey::Name, false),
+    };
+    let segments = web.app.list_segments(&actor).await.unwrap_or_default();
+    let membership = match segment {
+        Some(s) => match web.app.segment_filter(&actor, crm_domain::SegmentId::from_uuid(s)).await {
+            Ok(m) => Some(m),
+            Err(e) => return error_page(page, &e),
+        },
+        None => None,
+    };
     let filter = ContactFilter {
         kind,
         owner_id: owner.map(UserId::from_uuid),
         tag: tag.clone(),
+        organization_id: organization.map(crm_domain::OrganizationId::from_uuid),
+        segment: membership,
         ..ContactFilter::default()
     };
     let cursor = q.get("cursor");
     let request = PageRequest {
+        sort: sort_key,
+        descending,
         cursor: cursor.clone(),
         limit: Some(50),
-        ..PageRequest::default()
     };
     let (contacts, users) = match (
         web.app.list_contacts(&actor, &filter, &request).await,
@@ -207,6 +234,9 @@ pub(crate) async fn list<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         if let Some(o) = c.fields.organization_id {
             names.record(EntityType::Organization, o.as_uuid());
         }
+    }
+    if let Some(o) = organization {
+        names.record(EntityType::Organization, o);
     }
     let names = web.app.names(&actor, &names).await.ok();
     let user_name: HashMap<Uuid, String> = users.iter().map(|u| (u.id.as_uuid(), u.display_name.to_string())).collect();
@@ -237,6 +267,15 @@ pub(crate) async fn list<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     if let Some(t) = &tag {
         filters.push(format!("tag={}", encode(t.as_str())));
     }
+    if let Some(o) = organization {
+        filters.push(format!("organization_id={o}"));
+    }
+    if let Some(s) = segment {
+        filters.push(format!("segment_id={s}"));
+    }
+    if sort != "name" {
+        filters.push(format!("sort={}", encode(&sort)));
+    }
     let first_query = filters.join("&");
     let next_query = contacts.next_cursor.map(|c| {
         let mut q = filters.clone();
@@ -244,6 +283,10 @@ pub(crate) async fn list<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         q.join("&")
     });
     let selected_kind = kind.map(ContactKind::code).unwrap_or_default();
+    let sorts = ["name", "created_desc", "updated_desc"]
+        .into_iter()
+        .map(|s| (s.to_owned(), lang.t(&format!("contacts.sort_{s}")), s == sort))
+        .collect();
     render(
         StatusCode::OK,
         &ListPage {
@@ -252,6 +295,19 @@ pub(crate) async fn list<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
                 .iter()
                 .map(|u| (u.id.to_string(), u.display_name.to_string(), owner == Some(u.id.as_uuid())))
                 .collect(),
+            segments: segments
+                .iter()
+                .map(|s| (s.id.to_string(), s.name.to_string(), segment == Some(s.id.as_uuid())))
+                .collect(),
+            lists: segments
+                .iter()
+                .filter(|s| matches!(s.definition, crm_domain::segment::Definition::Static))
+                .map(|s| (s.id.to_string(), s.name.to_string()))
+                .collect(),
+            sorts,
+            organization: organization.map(|o| (o.to_string(), names.as_ref().and_then(|n| n.get(o)).unwrap_or_default())),
+            filters_query: first_query.clone(),
+            done: q.get("changed").map(|c| (c, q.get("refused").unwrap_or_else(|| "0".to_owned()))),
             tag: tag.map(|t| t.as_str().to_owned()).unwrap_or_default(),
             rows,
             has_previous: cursor.is_some(),
@@ -259,6 +315,79 @@ pub(crate) async fn list<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
             next_query,
             page,
         },
+    )
+}
+
+/// `POST /contacts/bulk`: one action on the contacts ticked in the list — give them to an
+/// owner, add a tag, add them to a static list — each under the same rules as one by one;
+/// back to the list with how many changed and how many were refused.
+pub(crate) async fn bulk<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, mut req: Request) -> Response {
+    let form = Form::body(&mut req).await;
+    let (auth, page) = match signed_in(web, &req, "contacts").await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&web.app, &auth, &req, &form) {
+        return error_page(page, &ServiceError::Forbidden);
+    }
+    let actor = auth.actor;
+    let ids: Vec<ContactId> = form
+        .all("ids")
+        .iter()
+        .filter_map(|i| Uuid::parse_str(i).ok())
+        .map(ContactId::from_uuid)
+        .take(200)
+        .collect();
+    let (mut changed, mut refused) = (0_u64, 0_u64);
+    match form.get("action").as_deref() {
+        Some("list") => match form.get("list_id").and_then(|s| Uuid::parse_str(&s).ok()) {
+            Some(list) => match web
+                .app
+                .add_segment_members(&actor, crm_domain::SegmentId::from_uuid(list), &ids)
+                .await
+            {
+                Ok(n) => changed = n,
+                Err(_) => refused = ids.len() as u64,
+            },
+            None => refused = ids.len() as u64,
+        },
+        Some(action @ ("assign" | "tag")) => {
+            let owner = form.get("owner_id").and_then(|o| Uuid::parse_str(&o).ok()).map(UserId::from_uuid);
+            let tag = form.get("tag");
+            for id in &ids {
+                let done = match web.app.contact(&actor, *id).await {
+                    Ok(c) => match (action, owner, &tag) {
+                        ("assign", Some(o), _) => web.app.assign_contact(&actor, c.id, c.version, o).await.is_ok(),
+                        ("tag", _, Some(t)) => {
+                            let mut input = input_from(&c);
+                            input.tags.push(t.clone());
+                            web.app.update_contact(&actor, c.id, c.version, &input).await.is_ok()
+                        }
+                        _ => false,
+                    },
+                    Err(_) => false,
+                };
+                if done {
+                    changed += 1;
+                } else {
+                    refused += 1;
+                }
+            }
+        }
+        _ => refused = ids.len() as u64,
+    }
+    // The list's own filters only (their values were encoded by the list).
+    let back: String = form
+        .get("back")
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '=' | '&' | '%' | '_' | '.' | '-'))
+        .collect();
+    let sep = if back.is_empty() { "" } else { "&" };
+    see_other(
+        &req,
+        &web.settings.base_path,
+        &format!("/contacts?{back}{sep}changed={changed}&refused={refused}"),
     )
 }
 

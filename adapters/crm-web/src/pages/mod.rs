@@ -65,20 +65,25 @@ pub(crate) const MAX_FORM_BYTES: usize = 1024 * 1024;
 
 /// A form body or a query string, decoded.
 #[derive(Debug, Default, Clone)]
-pub(crate) struct Form(HashMap<String, String>);
+pub(crate) struct Form(HashMap<String, String>, Vec<(String, String)>);
 
 impl Form {
     /// Parses `a=1&b=x+y`.
     pub(crate) fn parse(text: &str) -> Self {
-        Self(
-            text.split('&')
-                .filter(|p| !p.is_empty())
-                .map(|p| {
-                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                    (decode(k), decode(v))
-                })
-                .collect(),
-        )
+        let pairs: Vec<(String, String)> = text
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (decode(k), decode(v))
+            })
+            .collect();
+        Self(pairs.iter().cloned().collect(), pairs)
+    }
+
+    /// Every value of a repeated key (checkboxes), in order.
+    pub(crate) fn all(&self, key: &str) -> Vec<String> {
+        self.1.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
     }
 
     /// The request's query string.
@@ -151,6 +156,7 @@ mod tests {
         assert_eq!(f.get("empty"), None);
         assert_eq!(f.get("x"), None);
         assert_eq!(Form::parse("a=%zz%4").text("a"), "%zz%4");
+        assert_eq!(Form::parse("ids=1&x=2&ids=3").all("ids"), ["1", "3"]);
         assert_eq!(encode("/contacts?kind=a b"), "/contacts%3Fkind%3Da%20b");
     }
 }

@@ -78,6 +78,7 @@ struct View {
 #[template(path = "organization.html")]
 struct OrganizationPage {
     page: Page,
+    id: Uuid,
     o: View,
     contacts: Vec<(Uuid, String, String)>,
     timeline: Vec<Moment>,
@@ -122,6 +123,7 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     render(
         StatusCode::OK,
         &OrganizationPage {
+            id,
             o: View {
                 name: o.name.to_string(),
                 industry: o.industry.as_ref().map(ToString::to_string).unwrap_or_default(),
