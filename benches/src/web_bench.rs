@@ -1,0 +1,195 @@
+//! The web interface's pages on the demo data: the time the server takes to answer each
+//! page (one request at a time over loopback, so the figure is the server's work plus a
+//! loopback round trip), p50 and p99 per page, and the bytes of a first visit (the login
+//! page, then the contacts list with its script, htmx and style sheet). Prints tables.
+//!
+//! Run: `cargo run --release -p crm-benches --bin web-bench -- [requests per page] [full|small]`
+
+#[path = "support.rs"]
+#[allow(dead_code)] // the PostgreSQL helpers: this bench runs on SQLite only
+mod support;
+
+use crm_crypto::Argon2Credentials;
+use crm_ports::App;
+use crm_seeds::demo::{DEMO_PASSWORD, DemoSize};
+use crm_server::api::auth::HttpSettings;
+use crm_server::http;
+use crm_store_sql::SqlStore;
+use std::error::Error;
+use std::time::{Duration, Instant};
+use support::cipher;
+
+const ADMIN: &str = "admin@fim-martin.fr";
+const SALES: &str = "commercial1@fim-martin.fr";
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+/// A browser without script: keeps the session cookies it is given.
+struct Visitor {
+    http: reqwest::Client,
+    base: String,
+    cookies: String,
+}
+
+impl Visitor {
+    async fn login(base: &str, email: &str) -> Result<Self, Box<dyn Error>> {
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+        let r = http
+            .post(format!("{base}/login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "email={}&password={}",
+                email.replace('@', "%40"),
+                DEMO_PASSWORD.replace('-', "%2D")
+            ))
+            .send()
+            .await?;
+        let cookies: Vec<String> = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|c| c.to_str().ok()?.split(';').next().map(str::to_owned))
+            .collect();
+        if cookies.len() != 2 {
+            return Err(format!("login as {email} failed: {}", r.status()).into());
+        }
+        Ok(Self {
+            http,
+            base: base.to_owned(),
+            cookies: cookies.join("; "),
+        })
+    }
+
+    async fn get(&self, path: &str) -> Result<(u16, Vec<u8>), Box<dyn Error>> {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &self.cookies)
+            .send()
+            .await?;
+        let status = r.status().as_u16();
+        Ok((status, r.bytes().await?.to_vec()))
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let n: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(200);
+    let size = if args.get(2).is_some_and(|a| a == "small") {
+        DemoSize::Small
+    } else {
+        DemoSize::Full
+    };
+    let dir = tempfile::tempdir()?;
+    let store = SqlStore::open_sqlite(&dir.path().join("crm.db"), cipher()?).await?;
+    let app = App::new(store, Argon2Credentials::new(2)?);
+    let started = Instant::now();
+    crm_seeds::demo::load(&app, 2026, size).await?;
+    eprintln!("demo loaded in {:.1} s", started.elapsed().as_secs_f64());
+    let search = crm_server::search::open(dir.path())?;
+    let extras = support::extras(search.clone(), dir.path())?;
+    // The index catches up with the demo before the searches are timed.
+    let app_for_index = app.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(http::serve(
+        listener,
+        http::endpoint(app, HttpSettings::default(), extras),
+        async {
+            let _ = rx.await;
+        },
+        Duration::from_secs(2),
+    ));
+    for t in crm_ports::store::TenantStore::list_tenants(app_for_index.store()).await? {
+        app_for_index.index_rebuild(search.index(), t.id).await?;
+    }
+
+    // The first visit: the login page, then the list with its assets, as a browser would.
+    let (_, login_page) = Visitor::login(&base, ADMIN).await?.get("/login").await?;
+    let admin = Visitor::login(&base, ADMIN).await?;
+    let (_, list) = admin.get("/contacts").await?;
+    let list_text = String::from_utf8_lossy(&list).into_owned();
+    let mut assets = Vec::new();
+    for piece in list_text.split("/assets/").skip(1) {
+        let name = piece.split('"').next().unwrap_or_default().to_owned();
+        let (_, bytes) = admin.get(&format!("/assets/{name}")).await?;
+        assets.push((name, bytes.len()));
+    }
+
+    // A contact and an organization the admin and the rep see.
+    let sales = Visitor::login(&base, SALES).await?;
+    let (_, rep_list) = sales.get("/contacts").await?;
+    let rep_text = String::from_utf8_lossy(&rep_list).into_owned();
+    let contact = rep_text
+        .split("data-id=\"")
+        .nth(1)
+        .and_then(|p| p.split('"').next())
+        .ok_or("no contact in the rep's list")?
+        .to_owned();
+    let (_, orgs) = admin.get("/organizations").await?;
+    let orgs = String::from_utf8_lossy(&orgs).into_owned();
+    let organization = orgs
+        .split("data-id=\"")
+        .nth(1)
+        .and_then(|p| p.split('"').next())
+        .ok_or("no organization")?
+        .to_owned();
+
+    let pages: Vec<(&str, &Visitor, String)> = vec![
+        ("login page", &admin, "/login".to_owned()),
+        ("contacts list (admin: every contact)", &admin, "/contacts".to_owned()),
+        ("contacts list, filtered by type", &admin, "/contacts?kind=client".to_owned()),
+        ("contacts list (sales rep)", &sales, "/contacts".to_owned()),
+        ("contact page", &admin, format!("/contacts/{contact}")),
+        ("contact edit form (fragment)", &admin, format!("/contacts/{contact}/edit")),
+        ("new contact form", &admin, "/contacts/new".to_owned()),
+        ("organizations list", &admin, "/organizations".to_owned()),
+        ("organization page", &admin, format!("/organizations/{organization}")),
+        ("search palette, 'martin'", &admin, "/search?q=martin".to_owned()),
+        ("search palette, typo 'lefevbre'", &admin, "/search?q=lefevbre".to_owned()),
+    ];
+    println!("Web pages on the demo data ({size:?}, SQLite), {n} requests per page, one at a time over loopback");
+    println!("| page | p50 ms | p99 ms | bytes | status |");
+    println!("|---|---:|---:|---:|---:|");
+    for (name, who, path) in &pages {
+        let mut lat = Vec::with_capacity(n);
+        let mut last = (0, 0);
+        for _ in 0..n {
+            let t = Instant::now();
+            let (status, body) = who.get(path).await?;
+            lat.push(t.elapsed());
+            last = (status, body.len());
+        }
+        lat.sort_unstable();
+        println!(
+            "| {name} | {:.2} | {:.2} | {} | {} |",
+            percentile(&lat, 0.5),
+            percentile(&lat, 0.99),
+            last.1,
+            last.0
+        );
+    }
+    println!();
+    println!("First visit (login page, then the contacts list and its assets), uncompressed bytes");
+    println!("| resource | bytes |");
+    println!("|---|---:|");
+    println!("| login page | {} |", login_page.len());
+    println!("| contacts list | {} |", list.len());
+    let mut total = login_page.len() + list.len();
+    for (name, len) in &assets {
+        println!("| {name} | {len} |");
+        total += len;
+    }
+    println!("| **total** | **{total}** |");
+    let _ = stop.send(());
+    Ok(())
+}
