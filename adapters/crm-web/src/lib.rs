@@ -74,6 +74,7 @@ where
             get(page!(pages::contact::show)).post(page!(pages::contact::update)),
         )
         .at("/contacts/:id/edit", get(page!(pages::contact::edit_form)))
+        .at("/contacts/:id/activities", poem::post(page!(pages::contact::log_activity)))
         .at("/contacts/:id/details", get(page!(pages::contact::details)))
         .at("/organizations", get(page!(pages::organizations::list)))
         .at("/organizations/:id", get(page!(pages::organizations::show)))

@@ -220,6 +220,31 @@ async fn the_interface_serves_a_sales_team() {
     assert_eq!(p.status, 409);
     assert!(p.body.contains("modifié entre-temps"), "{}", p.body);
 
+    // An activity logged from the page lands on its timeline; a fault is shown with what
+    // was typed.
+    let log = format!("/contacts/{id}/activities");
+    let p = admin
+        .post(
+            &log,
+            &[
+                ("csrf", csrf.as_str()),
+                ("kind", "task"),
+                ("subject", "Rappeler pour le devis"),
+                ("when", "2026-12-03T10:00"),
+            ],
+        )
+        .await;
+    assert_eq!(p.location.as_deref(), Some(page.as_str()));
+    assert!(admin.get(&page).await.body.contains("Tâche · Rappeler pour le devis"));
+    let p = admin
+        .post(
+            &log,
+            &[("csrf", csrf.as_str()), ("kind", "note"), ("subject", ""), ("body", "texte gardé")],
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains("role=\"alert\"") && p.body.contains("texte gardé"), "{}", p.body);
+
     // Bulk actions from the list: a tag on the ticked contacts, then a static list; the
     // list says what changed.
     let xss_id = xss.id.to_string();

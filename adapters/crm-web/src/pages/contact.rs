@@ -49,6 +49,10 @@ struct ContactPage {
     c: View,
     editable: bool,
     timeline: Vec<Moment>,
+    /// Whether the reader may log activities (Admin, Manager, Sales).
+    can_log: bool,
+    activity: ActivityForm,
+    activity_faults: Faults,
     /// Never on the whole page (its `h1` is the name already).
     renamed: bool,
 }
@@ -125,7 +129,7 @@ pub(crate) async fn moments<S: Store, K: Credentials, C: Clock, I: IdGenerator, 
         .map(|e| match e {
             TimelineEntry::Activity(a) => Moment {
                 when: lang.date_time(a.occurred_at(), tz),
-                what: format!("{} · {}", lang.t("timeline.activity"), a.fields.subject),
+                what: format!("{} · {}", lang.t(&format!("activity_kind.{}", a.kind.code())), a.fields.subject),
                 detail: String::new(),
             },
             TimelineEntry::Event(ev) => {
@@ -163,6 +167,41 @@ fn editable(actor: &crm_domain::Actor, c: &Contact) -> bool {
     crm_domain::visibility::may_edit_contact(actor, c.lead.as_ref().is_some_and(|l| l.pooled))
 }
 
+/// The whole page of a contact, with the activity form as given (after a refused one).
+async fn whole_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
+    web: &Web<S, K, C, I, X>,
+    actor: &crm_domain::Actor,
+    page: Page,
+    id: ContactId,
+    activity: ActivityForm,
+    activity_faults: Faults,
+    status: StatusCode,
+) -> Response {
+    let c = match web.app.contact(actor, id).await {
+        Ok(c) => c,
+        Err(e) => return error_page(page, &e),
+    };
+    let link = Link {
+        entity_type: EntityType::Contact,
+        entity_id: id.as_uuid(),
+    };
+    let timeline = moments(web, actor, page.lang, link).await.unwrap_or_default();
+    let view = view_of(web, actor, page.lang, &c).await;
+    render(
+        status,
+        &ContactPage {
+            editable: editable(actor, &c),
+            can_log: crm_domain::visibility::allows(actor, crm_domain::visibility::Capability::WriteActivities),
+            page,
+            c: view,
+            timeline,
+            renamed: false,
+            activity,
+            activity_faults,
+        },
+    )
+}
+
 /// `GET /contacts/{id}`.
 pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, req: Request) -> Response {
     let (auth, page) = match signed_in(web, &req, "contacts").await {
@@ -172,27 +211,98 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     let Some(id) = id_of(&req) else {
         return error_page(page, &ServiceError::NotFound);
     };
-    let actor = auth.actor;
-    let c = match web.app.contact(&actor, id).await {
-        Ok(c) => c,
-        Err(e) => return error_page(page, &e),
+    let form = ActivityForm::new(page.lang, &Form::default());
+    whole_page(web, &auth.actor, page, id, form, Faults::default(), StatusCode::OK).await
+}
+
+/// The activity form's values.
+pub(crate) struct ActivityForm {
+    kinds: Vec<(String, String, bool)>,
+    subject: String,
+    body: String,
+    when: String,
+}
+
+const ACTIVITY_KINDS: [&str; 4] = ["note", "call", "task", "meeting"];
+
+impl ActivityForm {
+    fn new(lang: Lang, f: &Form) -> Self {
+        let kind = f.get("kind").unwrap_or_else(|| "note".to_owned());
+        Self {
+            kinds: ACTIVITY_KINDS
+                .iter()
+                .map(|k| ((*k).to_owned(), lang.t(&format!("activity_kind.{k}")), *k == kind))
+                .collect(),
+            subject: f.text("subject"),
+            body: f.text("body"),
+            when: f.text("when"),
+        }
+    }
+}
+
+/// `POST /contacts/{id}/activities`: logs a note, a call, a task or a meeting about the
+/// contact (the date read in the company's time zone); back to the page, whose timeline
+/// shows it, or the page with the form's faults and what was typed.
+pub(crate) async fn log_activity<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
+    web: &Web<S, K, C, I, X>,
+    mut req: Request,
+) -> Response {
+    let form = Form::body(&mut req).await;
+    let (auth, page) = match signed_in(web, &req, "contacts").await {
+        Ok(x) => x,
+        Err(r) => return r,
     };
+    if !csrf_ok(&web.app, &auth, &req, &form) {
+        return error_page(page, &ServiceError::Forbidden);
+    }
+    let Some(id) = id_of(&req) else {
+        return error_page(page, &ServiceError::NotFound);
+    };
+    let actor = auth.actor;
+    let tz = web
+        .app
+        .tenant(&actor)
+        .await
+        .map(|t| t.settings.time_zone.tz())
+        .unwrap_or(chrono_tz::Europe::Paris);
+    let kind = form.get("kind").unwrap_or_else(|| "note".to_owned());
+    let when = form
+        .get("when")
+        .and_then(|w| chrono::NaiveDateTime::parse_from_str(&w, "%Y-%m-%dT%H:%M").ok())
+        .and_then(|w| w.and_local_timezone(tz).earliest())
+        .map(|w| w.with_timezone(&chrono::Utc));
     let link = Link {
         entity_type: EntityType::Contact,
         entity_id: id.as_uuid(),
     };
-    let timeline = moments(web, &actor, page.lang, link).await.unwrap_or_default();
-    let view = view_of(web, &actor, page.lang, &c).await;
-    render(
-        StatusCode::OK,
-        &ContactPage {
-            editable: editable(&actor, &c),
-            page,
-            c: view,
-            timeline,
-            renamed: false,
-        },
-    )
+    let mut input = crm_domain::activity::ActivityInput {
+        subject: form.text("subject"),
+        body: form.get("body"),
+        links: vec![link],
+        assignee_id: actor.user_id(),
+        ..crm_domain::activity::ActivityInput::default()
+    };
+    match kind.as_str() {
+        "task" => input.due_at = when,
+        "meeting" => {
+            input.starts_at = when;
+            input.ends_at = when.map(|w| w + chrono::Duration::hours(1));
+        }
+        "call" => {
+            input.direction = Some("outbound".to_owned());
+            input.starts_at = when;
+        }
+        _ => input.starts_at = when,
+    }
+    match web.app.create_activity(&actor, &kind, &input).await {
+        Ok(_) => see_other(&req, &web.settings.base_path, &format!("/contacts/{id}")),
+        Err(ServiceError::Invalid(v)) => {
+            let faults = Faults::from_error(page.lang, &v);
+            let activity = ActivityForm::new(page.lang, &form);
+            whole_page(web, &actor, page, id, activity, faults, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => error_page(page, &e),
+    }
 }
 
 /// `GET /contacts/{id}/details`: the details fragment (after a cancelled edit).
