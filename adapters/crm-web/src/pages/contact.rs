@@ -2,7 +2,7 @@
 //! with the version read; a newer version is a conflict, shown), and its timeline.
 
 use super::contacts::{Faults, FormView, full_name, input_of};
-use super::{Form, csrf_ok, signed_in};
+use super::{Form, signed_in, signed_write};
 use crate::Web;
 use crate::i18n::Lang;
 use crate::view::{Page, error_page, render, see_other};
@@ -248,13 +248,10 @@ pub(crate) async fn log_activity<S: Store, K: Credentials, C: Clock, I: IdGenera
     mut req: Request,
 ) -> Response {
     let form = Form::body(&mut req).await;
-    let (auth, page) = match signed_in(web, &req, "contacts").await {
+    let (auth, page) = match signed_write(web, &req, &form, "contacts").await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if !csrf_ok(&web.app, &auth, &req, &form) {
-        return error_page(page, &ServiceError::Forbidden);
-    }
     let Some(id) = id_of(&req) else {
         return error_page(page, &ServiceError::NotFound);
     };
@@ -360,13 +357,10 @@ pub(crate) async fn edit_form<S: Store, K: Credentials, C: Clock, I: IdGenerator
 /// faults, or a conflict when someone saved meanwhile.
 pub(crate) async fn update<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, mut req: Request) -> Response {
     let form = Form::body(&mut req).await;
-    let (auth, page) = match signed_in(web, &req, "contacts").await {
+    let (auth, page) = match signed_write(web, &req, &form, "contacts").await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if !csrf_ok(&web.app, &auth, &req, &form) {
-        return error_page(page, &ServiceError::Forbidden);
-    }
     let Some(id) = id_of(&req) else {
         return error_page(page, &ServiceError::NotFound);
     };

@@ -1,7 +1,7 @@
 //! Contacts: the list (filters, pages), creation with the duplicate warning, the contact's
 //! page with its details edited in place and its timeline.
 
-use super::{Form, csrf_ok, encode, signed_in};
+use super::{Form, encode, signed_in, signed_write};
 use crate::Web;
 use crate::i18n::Lang;
 use crate::view::{Page, error_page, fault_text, render, see_other};
@@ -323,13 +323,10 @@ pub(crate) async fn list<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
 /// back to the list with how many changed and how many were refused.
 pub(crate) async fn bulk<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, mut req: Request) -> Response {
     let form = Form::body(&mut req).await;
-    let (auth, page) = match signed_in(web, &req, "contacts").await {
+    let (auth, _) = match signed_write(web, &req, &form, "contacts").await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if !csrf_ok(&web.app, &auth, &req, &form) {
-        return error_page(page, &ServiceError::Forbidden);
-    }
     let actor = auth.actor;
     let ids: Vec<ContactId> = form
         .all("ids")
@@ -430,13 +427,10 @@ pub(crate) async fn new_form<S: Store, K: Credentials, C: Clock, I: IdGenerator,
 /// create anyway.
 pub(crate) async fn create<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, mut req: Request) -> Response {
     let form = Form::body(&mut req).await;
-    let (auth, page) = match signed_in(web, &req, "contacts").await {
+    let (auth, page) = match signed_write(web, &req, &form, "contacts").await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if !csrf_ok(&web.app, &auth, &req, &form) {
-        return error_page(page, &ServiceError::Forbidden);
-    }
     let lang = page.lang;
     let confirm = form.get("confirm_duplicates").as_deref() == Some("true");
     let input = input_of(&form, None);

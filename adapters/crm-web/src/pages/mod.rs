@@ -46,6 +46,28 @@ where
     Ok((auth, page))
 }
 
+/// The signed-in person of a write that carries their CSRF token; else the answer (the
+/// login page, or "forbidden" without the token: nothing is written).
+pub(crate) async fn signed_write<S, K, C, I, X>(
+    web: &Web<S, K, C, I, X>,
+    req: &Request,
+    form: &Form,
+    section: &'static str,
+) -> Result<(Authenticated, Page), Response>
+where
+    S: Store,
+    K: Credentials,
+    C: Clock,
+    I: IdGenerator,
+{
+    let (auth, page) = signed_in(web, req, section).await?;
+    if csrf_ok(&web.app, &auth, req, form) {
+        Ok((auth, page))
+    } else {
+        Err(crate::view::error_page(page, &crm_ports::ServiceError::Forbidden))
+    }
+}
+
 /// Whether a write carries the session's CSRF token (form field `csrf`, or the
 /// `X-CSRF-Token` header of htmx requests).
 pub(crate) fn csrf_ok<S, K, C, I>(app: &crm_ports::App<S, K, C, I>, auth: &Authenticated, req: &Request, form: &Form) -> bool
