@@ -79,4 +79,7 @@ where
         .at("/organizations", get(page!(pages::organizations::list)))
         .at("/organizations/:id", get(page!(pages::organizations::show)))
         .at("/search", get(page!(pages::search::results)))
+        .at("/account", get(page!(pages::account::show)))
+        .at("/account/password", poem::post(page!(pages::account::password)))
+        .at("/account/calendar-feed", poem::post(page!(pages::account::calendar_feed)))
 }

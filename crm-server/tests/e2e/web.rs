@@ -325,6 +325,58 @@ async fn the_interface_serves_a_sales_team() {
     assert!(r.headers()["cache-control"].to_str().unwrap().contains("immutable"));
     assert_eq!(reqwest::get(format!("{}/assets/nope.js", s.base)).await.unwrap().status(), 404);
 
+    // My account: the calendar feed's address shown once; the password changed with the
+    // current one (a wrong one refused), every session ending.
+    let rep_csrf = rep.cookie("crm_csrf");
+    let account = rep.get("/account").await;
+    assert!(
+        account.body.contains(&fx.emails[&Role::Sales]) && account.body.contains("Commercial"),
+        "{}",
+        account.body
+    );
+    let p = rep.post("/account/calendar-feed", &[("csrf", rep_csrf.as_str())]).await;
+    assert!(
+        p.body.contains("id=\"feed-url\"") && p.body.contains("/api/v1/calendar/"),
+        "{}",
+        p.body
+    );
+    let feed = p
+        .body
+        .split("<code id=\"feed-url\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    let ics = reqwest::get(feed.replace("http://localhost", &s.base)).await.unwrap();
+    assert_eq!(ics.status(), 200, "the feed's address works");
+    assert!(!rep.get("/account").await.body.contains("feed-url"), "shown once");
+    let p = rep
+        .post(
+            "/account/password",
+            &[
+                ("csrf", rep_csrf.as_str()),
+                ("current_password", "pas le bon"),
+                ("new_password", "une toute nouvelle phrase"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 403);
+    assert!(p.body.contains("actuel est incorrect"), "{}", p.body);
+    let p = rep
+        .post(
+            "/account/password",
+            &[
+                ("csrf", rep_csrf.as_str()),
+                ("current_password", PASSWORD),
+                ("new_password", "une toute nouvelle phrase"),
+            ],
+        )
+        .await;
+    assert_eq!(p.location.as_deref(), Some("/login?changed=1"));
+    assert_eq!(rep.get("/contacts").await.status, 303, "the session ended");
+
     // Logout ends the session.
     let p = admin.post("/logout", &[("csrf", csrf.as_str())]).await;
     assert_eq!(p.location.as_deref(), Some("/login"));

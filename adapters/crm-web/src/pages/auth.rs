@@ -18,6 +18,8 @@ use poem::{Request, Response};
 struct LoginPage {
     page: Page,
     message: Option<&'static str>,
+    /// After a password change.
+    changed: bool,
     email: String,
     next: String,
     companies: Vec<(String, String)>,
@@ -48,6 +50,7 @@ pub(crate) async fn login_form<S: Store, K: Credentials, C: Clock, I: IdGenerato
     render(
         StatusCode::OK,
         &LoginPage {
+            changed: q.get("changed").is_some(),
             page,
             message,
             email: String::new(),
@@ -83,6 +86,7 @@ pub(crate) async fn login<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>
             status,
             &LoginPage {
                 page: page.clone(),
+                changed: false,
                 message,
                 email: email.clone(),
                 next: next.clone(),

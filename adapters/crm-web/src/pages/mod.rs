@@ -1,6 +1,7 @@
 //! The pages, one file per area, and what they share: who is signed in (else the login
 //! page, coming back after), the CSRF check of writes, form bodies and query strings.
 
+pub mod account;
 pub mod auth;
 pub mod contact;
 pub mod contacts;
