@@ -61,6 +61,7 @@ const SCREENS = [
   },
   { name: 'organizations', needs: ['login', 'organizations'], path: () => '/organizations', ready: 'table#organizations' },
   { name: 'organization-page', needs: ['login', 'organizations'], path: () => `/organizations/${data.org.id}`, ready: 'h1' },
+  { name: 'account', needs: ['login'], path: () => '/account', ready: 'form#password-form' },
   {
     name: 'search-open',
     needs: ['login', 'search', 'search-a11y'],
