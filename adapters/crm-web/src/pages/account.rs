@@ -36,12 +36,7 @@ async fn account_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         Ok(u) => u,
         Err(e) => return error_page(page, &e),
     };
-    let tz = web
-        .app
-        .tenant(actor)
-        .await
-        .map(|t| t.settings.time_zone.tz())
-        .unwrap_or(chrono_tz::Europe::Paris);
+    let tz = super::company_tz(web, actor).await;
     let feeds = web
         .app
         .calendar_feeds(actor)
@@ -85,8 +80,8 @@ pub(crate) async fn password<S: Store, K: Credentials, C: Clock, I: IdGenerator,
         Ok(x) => x,
         Err(r) => return r,
     };
-    let current = form.0.get("current_password").cloned().unwrap_or_default();
-    let new = form.0.get("new_password").cloned().unwrap_or_default();
+    let current = form.raw("current_password").unwrap_or_default().to_owned();
+    let new = form.raw("new_password").unwrap_or_default().to_owned();
     match web.app.change_password(&auth.actor, &current, &new).await {
         Ok(()) => see_other(&req, &web.settings.base_path, "/login?changed=1"),
         Err(ServiceError::Invalid(_)) => {

@@ -1,7 +1,7 @@
 //! Signing in and out. The login form sets the API's session cookie and the page's CSRF
 //! cookie; an address that is a user of several companies is asked which one.
 
-use super::{Form, csrf_ok, signed_in};
+use super::{Form, csrf_ok, session_of};
 use crate::Web;
 use crate::session::{current, set_cookies};
 use crate::view::{Page, render, see_other};
@@ -65,7 +65,7 @@ pub(crate) async fn login<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>
     let form = Form::body(&mut req).await;
     let page = Page::new(&req, &web.settings.base_path, "login");
     let email = form.text("email");
-    let password = form.0.get("password").cloned().unwrap_or_default();
+    let password = form.raw("password").unwrap_or_default().to_owned();
     let tenant_id = form
         .get("tenant_id")
         .and_then(|t| uuid::Uuid::parse_str(&t).ok())
@@ -129,7 +129,7 @@ pub(crate) async fn login<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>
 pub(crate) async fn logout<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, mut req: Request) -> Response {
     let form = Form::body(&mut req).await;
     let base = web.settings.base_path.clone();
-    if let Ok((auth, _)) = signed_in(web, &req, "logout").await
+    if let Ok((auth, _)) = session_of(web, &req, "logout").await
         && csrf_ok(&web.app, &auth, &req, &form)
     {
         let _ = web.app.logout(&auth).await;

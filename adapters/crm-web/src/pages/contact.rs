@@ -2,7 +2,7 @@
 //! with the version read; a newer version is a conflict, shown), and its timeline.
 
 use super::contacts::{Faults, FormView, full_name, input_of};
-use super::{Form, signed_in, signed_write};
+use super::{Form, session_of, signed_in, signed_write};
 use crate::Web;
 use crate::i18n::Lang;
 use crate::view::{Page, error_page, render, see_other};
@@ -117,12 +117,7 @@ pub(crate) async fn moments<S: Store, K: Credentials, C: Clock, I: IdGenerator, 
     lang: Lang,
     link: Link,
 ) -> Result<Vec<Moment>, ServiceError> {
-    let tz = web
-        .app
-        .tenant(actor)
-        .await
-        .map(|t| t.settings.time_zone.tz())
-        .unwrap_or(chrono_tz::Europe::Paris);
+    let tz = super::company_tz(web, actor).await;
     let entries = web.app.timeline(actor, link, None, 50).await?;
     Ok(entries
         .iter()
@@ -256,12 +251,7 @@ pub(crate) async fn log_activity<S: Store, K: Credentials, C: Clock, I: IdGenera
         return error_page(page, &ServiceError::NotFound);
     };
     let actor = auth.actor;
-    let tz = web
-        .app
-        .tenant(&actor)
-        .await
-        .map(|t| t.settings.time_zone.tz())
-        .unwrap_or(chrono_tz::Europe::Paris);
+    let tz = super::company_tz(web, &actor).await;
     let kind = form.get("kind").unwrap_or_else(|| "note".to_owned());
     let when = form
         .get("when")
@@ -302,55 +292,56 @@ pub(crate) async fn log_activity<S: Store, K: Credentials, C: Clock, I: IdGenera
     }
 }
 
+/// The contact of the path, for a fragment (no shell); else the answer.
+async fn contact_of<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
+    web: &Web<S, K, C, I, X>,
+    req: &Request,
+) -> Result<(crm_domain::Actor, Page, Contact), Response> {
+    let (auth, page) = session_of(web, req, "contacts").await?;
+    let Some(id) = id_of(req) else {
+        return Err(error_page(page, &ServiceError::NotFound));
+    };
+    match web.app.contact(&auth.actor, id).await {
+        Ok(c) => Ok((auth.actor, page, c)),
+        Err(e) => Err(error_page(page, &e)),
+    }
+}
+
 /// `GET /contacts/{id}/details`: the details fragment (after a cancelled edit).
 pub(crate) async fn details<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, req: Request) -> Response {
-    let (auth, page) = match signed_in(web, &req, "contacts").await {
+    let (actor, page, c) = match contact_of(web, &req).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let Some(id) = id_of(&req) else {
-        return error_page(page, &ServiceError::NotFound);
-    };
-    match web.app.contact(&auth.actor, id).await {
-        Ok(c) => {
-            let view = view_of(web, &auth.actor, page.lang, &c).await;
-            render(
-                StatusCode::OK,
-                &DetailsFragment {
-                    editable: editable(&auth.actor, &c),
-                    page,
-                    c: view,
-                    renamed: false,
-                },
-            )
-        }
-        Err(e) => error_page(page, &e),
-    }
+    let view = view_of(web, &actor, page.lang, &c).await;
+    render(
+        StatusCode::OK,
+        &DetailsFragment {
+            editable: editable(&actor, &c),
+            page,
+            c: view,
+            renamed: false,
+        },
+    )
 }
 
 /// `GET /contacts/{id}/edit`: the details as a form, in place.
 pub(crate) async fn edit_form<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, req: Request) -> Response {
-    let (auth, page) = match signed_in(web, &req, "contacts").await {
+    let (_, page, c) = match contact_of(web, &req).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let Some(id) = id_of(&req) else {
-        return error_page(page, &ServiceError::NotFound);
-    };
-    match web.app.contact(&auth.actor, id).await {
-        Ok(c) => render(
-            StatusCode::OK,
-            &EditFragment {
-                id: c.id.as_uuid(),
-                version: c.version,
-                form: FormView::of(page.lang, &c),
-                faults: Faults::default(),
-                conflict: false,
-                page,
-            },
-        ),
-        Err(e) => error_page(page, &e),
-    }
+    render(
+        StatusCode::OK,
+        &EditFragment {
+            id: c.id.as_uuid(),
+            version: c.version,
+            form: FormView::of(page.lang, &c),
+            faults: Faults::default(),
+            conflict: false,
+            page,
+        },
+    )
 }
 
 /// `POST /contacts/{id}`: saves the edited details; the details again, or the form with its

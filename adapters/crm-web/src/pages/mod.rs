@@ -14,11 +14,10 @@ use crm_ports::services::auth::Authenticated;
 use crm_ports::store::Store;
 use crm_ports::{Clock, Credentials, IdGenerator};
 use poem::{Request, Response};
-use std::collections::HashMap;
 
-/// The signed-in person and the shell of their page; else the answer that sends them to
-/// the login page (and back here after).
-pub(crate) async fn signed_in<S, K, C, I, X>(
+/// The signed-in person and the page's context, without the shell's name (fragments);
+/// else the answer that sends them to the login page (and back here after).
+pub(crate) async fn session_of<S, K, C, I, X>(
     web: &Web<S, K, C, I, X>,
     req: &Request,
     section: &'static str,
@@ -35,16 +34,42 @@ where
         let here = here.strip_prefix(base.as_str()).unwrap_or(here);
         return Err(see_other(req, base, &format!("/login?next={}", encode(here))));
     };
-    let mut page = Page::new(req, base, section);
-    if let Some(user) = auth.actor.user_id()
-        && let Ok(u) = web.app.user(&auth.actor, user).await
-    {
-        page.user = Some(u.display_name.to_string());
-    }
-    if page.user.is_none() {
-        page.user = Some(String::new());
-    }
+    Ok((auth, Page::new(req, base, section)))
+}
+
+/// As [`session_of`], with the signed-in person's name for the shell of a whole page.
+pub(crate) async fn signed_in<S, K, C, I, X>(
+    web: &Web<S, K, C, I, X>,
+    req: &Request,
+    section: &'static str,
+) -> Result<(Authenticated, Page), Response>
+where
+    S: Store,
+    K: Credentials,
+    C: Clock,
+    I: IdGenerator,
+{
+    let (auth, mut page) = session_of(web, req, section).await?;
+    let name = match auth.actor.user_id() {
+        Some(user) => web.app.user(&auth.actor, user).await.ok().map(|u| u.display_name.to_string()),
+        None => None,
+    };
+    page.user = Some(name.unwrap_or_default());
     Ok((auth, page))
+}
+
+/// The company's time zone (Paris when it cannot be read).
+pub(crate) async fn company_tz<S, K, C, I, X>(web: &Web<S, K, C, I, X>, actor: &crm_domain::Actor) -> chrono_tz::Tz
+where
+    S: Store,
+    K: Credentials,
+    C: Clock,
+    I: IdGenerator,
+{
+    web.app
+        .tenant(actor)
+        .await
+        .map_or(chrono_tz::Europe::Paris, |t| t.settings.time_zone.tz())
 }
 
 /// The signed-in person of a write that carries their CSRF token; else the answer (the
@@ -88,25 +113,25 @@ pub(crate) const MAX_FORM_BYTES: usize = 1024 * 1024;
 
 /// A form body or a query string, decoded.
 #[derive(Debug, Default, Clone)]
-pub(crate) struct Form(HashMap<String, String>, Vec<(String, String)>);
+pub(crate) struct Form(Vec<(String, String)>);
 
 impl Form {
     /// Parses `a=1&b=x+y`.
     pub(crate) fn parse(text: &str) -> Self {
-        let pairs: Vec<(String, String)> = text
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (decode(k), decode(v))
-            })
-            .collect();
-        Self(pairs.iter().cloned().collect(), pairs)
+        Self(
+            text.split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                    (decode(k), decode(v))
+                })
+                .collect(),
+        )
     }
 
     /// Every value of a repeated key (checkboxes), in order.
     pub(crate) fn all(&self, key: &str) -> Vec<String> {
-        self.1.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
+        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
     }
 
     /// The request's query string.
@@ -121,9 +146,14 @@ impl Form {
         Self::parse(&String::from_utf8_lossy(&bytes))
     }
 
+    /// A value as sent (the last one of a repeated key).
+    pub(crate) fn raw(&self, key: &str) -> Option<&str> {
+        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
     /// A value, trimmed; `None` when absent or empty.
     pub(crate) fn get(&self, key: &str) -> Option<String> {
-        self.0.get(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+        self.raw(key).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
     }
 
     /// A value or the empty string.

@@ -1,7 +1,7 @@
 //! The search palette's results (Ctrl/Cmd+K): a fragment of hits grouped by kind, the
 //! matched words marked, each a link to its page.
 
-use super::{Form, signed_in};
+use super::{Form, session_of};
 use crate::Web;
 use crate::view::{Page, render};
 use askama::Template;
@@ -62,7 +62,7 @@ pub(crate) async fn results<S: Store, K: Credentials, C: Clock, I: IdGenerator, 
     web: &Web<S, K, C, I, X>,
     req: Request,
 ) -> Response {
-    let (auth, page) = match signed_in(web, &req, "search").await {
+    let (auth, page) = match session_of(web, &req, "search").await {
         Ok(x) => x,
         Err(r) => return r,
     };
