@@ -1,7 +1,7 @@
 //! Forecast: weighted value = value x probability, summed exactly per bucket (period of
 //! expected close, group, currency) and rounded half-even once per bucket.
 
-use crate::ids::{PipelineId, TeamId, UserId};
+use crate::ids::{PipelineId, StageId, TeamId, UserId};
 use crate::money::{Currency, Probability};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -48,6 +48,8 @@ pub struct ForecastItem {
     pub team_id: Option<TeamId>,
     /// Pipeline.
     pub pipeline_id: PipelineId,
+    /// Current stage.
+    pub stage_id: StageId,
 }
 
 /// The key of a bucket.
@@ -137,6 +139,43 @@ pub fn aggregate<I: IntoIterator<Item = ForecastItem>>(items: I, period: Period,
         .collect()
 }
 
+/// The open value at one stage of a board, in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageTotal {
+    /// Stage.
+    pub stage_id: StageId,
+    /// Currency (amounts are never summed across currencies).
+    pub currency: Currency,
+    /// Number of opportunities.
+    pub count: u64,
+    /// Sum of values, minor units.
+    pub total_minor: i128,
+    /// Sum of value x probability, minor units, rounded half-even once.
+    pub weighted_minor: i128,
+}
+
+/// Totals per stage and currency (a board's column heads), ordered by stage id then
+/// currency; the weighted sum is exact and rounded once per stage and currency, as in
+/// [`aggregate`].
+pub fn totals_by_stage<I: IntoIterator<Item = ForecastItem>>(items: I) -> Vec<StageTotal> {
+    let mut acc: BTreeMap<(StageId, Currency), (u64, i128, i128)> = BTreeMap::new();
+    for it in items {
+        let e = acc.entry((it.stage_id, it.currency)).or_insert((0, 0, 0));
+        e.0 += 1;
+        e.1 += i128::from(it.value_minor);
+        e.2 += i128::from(it.value_minor) * i128::from(it.probability.percent());
+    }
+    acc.into_iter()
+        .map(|((stage_id, currency), (count, total, weighted))| StageTotal {
+            stage_id,
+            currency,
+            count,
+            total_minor: total,
+            weighted_minor: div100_half_even(weighted),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -153,7 +192,22 @@ mod tests {
             owner_id: UserId::from_uuid(Uuid::from_u128(owner)),
             team_id: None,
             pipeline_id: PipelineId::from_uuid(Uuid::from_u128(9)),
+            stage_id: StageId::from_uuid(Uuid::from_u128(1)),
         }
+    }
+
+    #[test]
+    fn stage_totals_split_stages_and_currencies_and_round_once() {
+        let mut second = item(100_00, 40, None, 1);
+        second.stage_id = StageId::from_uuid(Uuid::from_u128(2));
+        let mut usd = item(5_00, 10, None, 1);
+        usd.currency = Currency::parse("USD").unwrap();
+        let t = totals_by_stage(vec![item(1, 50, None, 1), item(1, 50, None, 2), item(1, 50, None, 3), second, usd]);
+        assert_eq!(t.len(), 3);
+        assert_eq!((t[0].count, t[0].total_minor, t[0].weighted_minor), (3, 3, 2));
+        assert_eq!(t[0].currency, Currency::EUR);
+        assert_eq!((t[1].currency.as_str(), t[1].weighted_minor), ("USD", 50));
+        assert_eq!((t[2].count, t[2].weighted_minor), (1, 40_00));
     }
 
     #[test]

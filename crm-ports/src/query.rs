@@ -6,7 +6,7 @@ use crm_domain::event::EntityType;
 use crm_domain::opportunity::Status;
 use crm_domain::text::Tag;
 use crm_domain::visibility::RecordScope;
-use crm_domain::{OrganizationId, PipelineId, StageId, TenantId, UserId};
+use crm_domain::{ContactId, OrganizationId, PipelineId, StageId, TeamId, TenantId, UserId};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -111,6 +111,10 @@ pub struct OpportunityFilter {
     pub close_to: Option<NaiveDate>,
     /// Organization.
     pub organization_id: Option<OrganizationId>,
+    /// A linked contact.
+    pub contact_id: Option<ContactId>,
+    /// The owner's team.
+    pub team_id: Option<TeamId>,
 }
 
 impl OpportunityFilter {

@@ -183,6 +183,30 @@ fn select(scope: Scope, filter: &OpportunityFilter) -> SelectStatement {
     if let Some(o) = filter.organization_id {
         q.and_where(Expr::col((t, "organization_id")).eq(o.as_uuid()));
     }
+    if let Some(c) = filter.contact_id {
+        q.and_where(
+            Expr::col((t, "id")).in_subquery(
+                Query::select()
+                    .column("opportunity_id")
+                    .from("opportunity_contacts")
+                    .and_where(Expr::col("tenant_id").eq(scope.tenant_id.as_uuid()))
+                    .and_where(Expr::col("contact_id").eq(c.as_uuid()))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(team) = filter.team_id {
+        q.and_where(
+            Expr::col((t, "owner_id")).in_subquery(
+                Query::select()
+                    .column("id")
+                    .from("users")
+                    .and_where(Expr::col("tenant_id").eq(scope.tenant_id.as_uuid()))
+                    .and_where(Expr::col("team_id").eq(team.as_uuid()))
+                    .to_owned(),
+            ),
+        );
+    }
     q
 }
 
@@ -270,6 +294,7 @@ impl<C: Cipher> OpportunityStore for SqlStore<C> {
                     owner_id: UserId::from_uuid(r.get("owner_id")?),
                     team_id: r.get::<Option<Uuid>>("team_id")?.map(TeamId::from_uuid),
                     pipeline_id: PipelineId::from_uuid(r.get("pipeline_id")?),
+                    stage_id: StageId::from_uuid(r.get("stage_id")?),
                 })
             })
             .collect()

@@ -147,7 +147,7 @@ fn filter(
         status: status.map(StatusParam::code),
         close_from,
         close_to,
-        organization_id: None,
+        ..OpportunityFilter::default()
     }
 }
 

@@ -13,6 +13,7 @@ use crm_domain::visibility::RecordScope;
 use crm_domain::{Actor, ContactId, OpportunityId, ViolationKind};
 use crm_ports::ServiceError;
 use crm_ports::query::{OpportunityFilter, PageRequest, Scope};
+use crm_ports::services::board::BoardColumn;
 use crm_ports::store::OpportunityStore;
 use uuid::Uuid;
 
@@ -272,7 +273,80 @@ async fn marketing_sees_no_opportunity(h: &Harness) {
     ));
 }
 
+/// The board: columns in the pipeline's order, totals over every open deal of a stage
+/// (not only the cards shown), within visibility; the contact and team filters.
+async fn board_and_filters(h: &Harness) {
+    use crm_ports::services::board::BoardFilter;
+    let (_, admin) = h.tenant("Tableau").await;
+    let (mgr_user, manager) = h.user(&admin, Role::Manager, None).await;
+    let team = h.team(&admin, "Nord", mgr_user.id).await;
+    let (_, rep1) = h.user(&admin, Role::Sales, Some(team)).await;
+    let (_, rep2) = h.user(&admin, Role::Sales, None).await;
+    let p = h.app.create_pipeline(&admin, "Ventes", &stages()).await.unwrap();
+    let c = h.app.create_contact(&rep1, &input("Lina", "Roux"), None, false).await.unwrap();
+    for v in [1, 1, 1] {
+        let mut i = deal("petit", v);
+        i.contact_ids = vec![c.id];
+        h.app.create_opportunity(&rep1, p.id, None, &i, None).await.unwrap();
+    }
+    h.app
+        .create_opportunity(&rep1, p.id, Some(p.stages[1].id), &deal("moyen", 100_000), None)
+        .await
+        .unwrap();
+    h.app
+        .create_opportunity(&rep2, p.id, None, &deal("autre", 50_000), None)
+        .await
+        .unwrap();
+    let lost = h.app.create_opportunity(&rep2, p.id, None, &deal("perdu", 7), None).await.unwrap();
+    h.app.lose_opportunity(&rep2, lost.id, 1, "non").await.unwrap();
+
+    let of_p = BoardFilter {
+        pipeline_id: Some(p.id),
+        ..BoardFilter::default()
+    };
+    let b = h.app.board(&admin, &of_p, 2).await.unwrap();
+    assert_eq!(b.pipeline.id, p.id);
+    assert!(b.pipelines.len() >= 2, "the tenant's default pipeline and this one");
+    assert_eq!(b.columns.len(), p.stages.len());
+    let first = &b.columns[0];
+    assert_eq!((first.count(), first.cards.len(), first.more), (4, 2, true));
+    // Three deals of 0.01 at 10 % and one of 500.00 at 10 %: 50.0015, rounded once.
+    assert_eq!(first.totals[0].total_minor, 50_003);
+    assert_eq!(first.totals[0].weighted_minor, 5_000);
+    assert_eq!((b.columns[1].count(), b.columns[1].totals[0].weighted_minor), (1, 40_000));
+    assert!(b.columns[2..].iter().all(|c| c.count() == 0 && c.cards.is_empty()));
+
+    let mine = h.app.board(&rep2, &of_p, 10).await.unwrap();
+    assert_eq!(mine.columns.iter().map(BoardColumn::count).sum::<u64>(), 1);
+    let team_board = BoardFilter {
+        team_id: Some(team),
+        ..of_p.clone()
+    };
+    let t = h.app.board(&admin, &team_board, 10).await.unwrap();
+    assert_eq!(t.columns.iter().map(BoardColumn::count).sum::<u64>(), 4);
+    let managed = h.app.board(&manager, &of_p, 10).await.unwrap();
+    assert_eq!(managed.columns.iter().map(BoardColumn::count).sum::<u64>(), 4);
+
+    let of_contact = OpportunityFilter {
+        contact_id: Some(c.id),
+        ..OpportunityFilter::default()
+    };
+    let linked = h
+        .app
+        .list_opportunities(&admin, &of_contact, &PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(linked.items.len(), 3);
+    assert!(linked.items.iter().all(|o| o.fields.contact_ids == [c.id]));
+    let (_, marketing) = h.user(&admin, Role::Marketing, None).await;
+    assert!(matches!(
+        h.app.board(&marketing, &BoardFilter::default(), 10).await,
+        Err(ServiceError::Forbidden)
+    ));
+}
+
 contract!(
+    board_and_filters,
     stage_rules_and_locking,
     bad_values_and_currency,
     a_failed_write_rolls_back_entirely,
