@@ -30,6 +30,8 @@ for (const width of h.WIDTHS) {
 
       await h.withPage(browser, width, 'contacts', async (page) => {
         await h.login(page, server.base, server.accounts.sales);
+        await h.revealNav(page);
+        await page.click('nav#main-nav a[href$="/contacts"]');
         await h.expectPresent(page, 'table#contacts', 'the contacts list');
         const ids = await page.locator('table#contacts tbody tr[data-id]').evaluateAll((rows) => rows.map((r) => r.dataset.id));
         assert.ok(ids.includes(a.id) && ids.includes(b.id), `rows ${ids} hold ${a.id} and ${b.id}`);
@@ -69,6 +71,7 @@ for (const width of h.WIDTHS) {
 
       await h.withPage(browser, width, 'contact-new', async (page) => {
         await h.login(page, server.base, server.accounts.sales);
+        await page.goto(`${server.base}/contacts`);
         await page.click('a#new-contact');
         await page.waitForURL(/\/contacts\/new$/);
         await page.locator('form#contact-form').waitFor();

@@ -378,7 +378,7 @@ export async function expectShell(page) {
   await expectPresent(page, 'form#logout', 'the shell');
 }
 
-/** Fills the login form and waits for the application shell on /contacts. */
+/** Fills the login form and waits for the application shell on the dashboard. */
 export async function login(page, base, account, { tenantName } = {}) {
   await page.goto(`${base}/login`);
   await expectPresent(page, 'form#login', 'the login page');
@@ -393,7 +393,7 @@ export async function login(page, base, account, { tenantName } = {}) {
     if ((await page.inputValue('input#password')) === '') await page.fill('input#password', account.password);
     await page.click('form#login button[type=submit]');
   }
-  await page.waitForURL(/\/contacts(\?[^/]*)?$/);
+  await page.waitForURL(/\/dashboard(\?[^/]*)?$/);
   await expectShell(page);
 }
 

@@ -44,7 +44,7 @@ for (const width of h.WIDTHS) {
         await page.fill('input#email', account.email);
         await page.fill('input#password', account.password);
         await page.click('form#login button[type=submit]');
-        await page.waitForURL(/\/contacts(\?[^/]*)?$/);
+        await page.waitForURL(/\/dashboard(\?[^/]*)?$/);
         await h.expectShell(page);
         await h.checkScreen(page, 'login-done', { allowConsole: REFUSED });
       });

@@ -20,7 +20,15 @@ before(async () => {
     job_title: 'Responsable export',
   });
   await h.waitForSearch(api, 'charpentier', (hits) => hits.some((x) => x.id === contact.id));
-  data = { org, contact };
+  const [pipeline] = await api.get('/api/v1/pipelines');
+  const opportunity = await api.post('/api/v1/opportunities', {
+    pipeline_id: pipeline.id,
+    title: 'Rayonnages chai',
+    value_minor: 1_850_000,
+    contact_ids: [contact.id],
+    organization_id: org.id,
+  });
+  data = { org, contact, opportunity };
 });
 after(async () => {
   await browser?.close();
@@ -62,6 +70,11 @@ const SCREENS = [
   { name: 'organizations', needs: ['login', 'organizations'], path: () => '/organizations', ready: 'table#organizations' },
   { name: 'organization-page', needs: ['login', 'organizations'], path: () => `/organizations/${data.org.id}`, ready: 'h1' },
   { name: 'account', needs: ['login'], path: () => '/account', ready: 'form#password-form' },
+  { name: 'dashboard', needs: ['login'], path: () => '/dashboard', ready: '#dashboard' },
+  { name: 'todo', needs: ['login'], path: () => '/todo', ready: '#todo-lists' },
+  { name: 'pipeline', needs: ['login'], path: () => '/pipeline', ready: '#board' },
+  { name: 'opportunity-page', needs: ['login'], path: () => `/opportunities/${data.opportunity.id}`, ready: '#opportunity-details' },
+  { name: 'notifications', needs: ['login'], path: () => '/notifications', ready: '#notification-list' },
   {
     name: 'search-open',
     needs: ['login', 'search', 'search-a11y'],

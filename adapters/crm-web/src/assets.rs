@@ -23,7 +23,9 @@ fn hashed(stem: &str, ext: &str, bytes: &[u8]) -> String {
 pub struct Assets {
     /// htmx (vendored, see `assets/VENDORED.md`).
     pub htmx: Asset,
-    /// Our script (search palette, CSRF header, menu).
+    /// SortableJS (vendored), for the board's drag and drop.
+    pub sortable: Asset,
+    /// Our script (search palette, CSRF header, menu, board, live updates).
     pub app_js: Asset,
     /// Our style sheet.
     pub app_css: Asset,
@@ -43,6 +45,12 @@ pub static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
             "text/javascript; charset=utf-8",
             include_bytes!("../assets/vendor/htmx-2.0.11.min.js"),
         ),
+        sortable: asset(
+            "sortable-1.15.7",
+            "js",
+            "text/javascript; charset=utf-8",
+            include_bytes!("../assets/vendor/sortable-1.15.7.min.js"),
+        ),
         app_js: asset("app", "js", "text/javascript; charset=utf-8", include_bytes!("../assets/app.js")),
         app_css: asset("app", "css", "text/css; charset=utf-8", include_bytes!("../assets/app.css")),
     }
@@ -52,7 +60,7 @@ pub static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
 pub fn serve(req: &Request) -> Response {
     let name = req.raw_path_param("name").unwrap_or_default();
     let a = &*ASSETS;
-    match [&a.htmx, &a.app_js, &a.app_css].into_iter().find(|x| x.name == name) {
+    match [&a.htmx, &a.sortable, &a.app_js, &a.app_css].into_iter().find(|x| x.name == name) {
         Some(x) => Response::builder()
             .content_type(x.content_type)
             .header("cache-control", "public, max-age=31536000, immutable")

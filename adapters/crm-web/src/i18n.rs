@@ -77,6 +77,54 @@ impl Lang {
         format!("{} {} {}", d.day(), self.t(&format!("month.{}", d.month())), d.year())
     }
 
+    /// An amount in minor units (cents), as people write it: `1 234,50 €` / `€1,234.50`;
+    /// whole amounts without their cents (`12 500 €`). Other currencies keep their code
+    /// (`1 234 CHF`).
+    pub fn money(self, minor: i128, currency: &str) -> String {
+        let negative = minor < 0;
+        let minor = minor.unsigned_abs();
+        let (units, cents) = (minor / 100, minor % 100);
+        let digits = units.to_string();
+        let sep = match self {
+            Self::Fr => '\u{202f}',
+            Self::En => ',',
+        };
+        let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, d) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(sep);
+            }
+            grouped.push(d);
+        }
+        if cents != 0 {
+            grouped.push(if self == Self::Fr { ',' } else { '.' });
+            grouped.push_str(&format!("{cents:02}"));
+        }
+        let sign = if negative { "-" } else { "" };
+        let symbol = match currency {
+            "EUR" => Some("€"),
+            "USD" => Some("$"),
+            "GBP" => Some("£"),
+            _ => None,
+        };
+        match (self, symbol) {
+            (Self::Fr, Some(s)) => format!("{sign}{grouped}\u{a0}{s}"),
+            (Self::En, Some(s)) => format!("{sign}{s}{grouped}"),
+            (_, None) => format!("{sign}{grouped}\u{a0}{currency}"),
+        }
+    }
+
+    /// A day of the week and date: `lundi 3 mars` (the year when not `this_year`).
+    pub fn day(self, d: chrono::NaiveDate, this_year: i32) -> String {
+        use chrono::Datelike;
+        let weekday = self.t(&format!("weekday.{}", d.weekday().num_days_from_monday()));
+        let mut out = format!("{weekday} {} {}", d.day(), self.t(&format!("month.{}", d.month())));
+        if d.year() != this_year {
+            out.push_str(&format!(" {}", d.year()));
+        }
+        out
+    }
+
     /// A date and time in a time zone: `3 mars 2026, 14:05`.
     pub fn date_time(self, at: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> String {
         let local = at.with_timezone(&tz);
@@ -144,5 +192,17 @@ mod tests {
         let d = chrono::NaiveDate::from_ymd_opt(2026, 3, 3).unwrap();
         assert_eq!(Lang::Fr.date(d), "3 mars 2026");
         assert_eq!(Lang::En.date(d), "3 March 2026");
+        assert_eq!(Lang::Fr.day(d, 2026), "mardi 3 mars");
+        assert_eq!(Lang::En.day(d, 2025), "Tuesday 3 March 2026");
+    }
+
+    #[test]
+    fn money_as_people_write_it() {
+        assert_eq!(Lang::Fr.money(123_450, "EUR"), "1\u{202f}234,50\u{a0}€");
+        assert_eq!(Lang::Fr.money(1_250_000, "EUR"), "12\u{202f}500\u{a0}€");
+        assert_eq!(Lang::En.money(123_450, "EUR"), "€1,234.50");
+        assert_eq!(Lang::Fr.money(5, "CHF"), "0,05\u{a0}CHF");
+        assert_eq!(Lang::En.money(100_000_000, "USD"), "$1,000,000");
+        assert_eq!(Lang::Fr.money(-99_900, "EUR"), "-999\u{a0}€");
     }
 }

@@ -27,6 +27,10 @@ pub struct Page {
     pub user: Option<String>,
     /// The section of the navigation this page belongs to.
     pub section: &'static str,
+    /// Unread notifications (the bell), on whole pages.
+    pub unread: usize,
+    /// The signed-in user's id (the live updates skip the echo of their own changes).
+    pub user_id: String,
 }
 
 impl Page {
@@ -38,6 +42,8 @@ impl Page {
             csrf: crate::session::csrf(req),
             user: None,
             section,
+            unread: 0,
+            user_id: String::new(),
         }
     }
 
@@ -57,6 +63,7 @@ impl Page {
         let name = match which {
             "htmx" => &a.htmx.name,
             "css" => &a.app_css.name,
+            "sortable" => &a.sortable.name,
             _ => &a.app_js.name,
         };
         format!("{}/assets/{name}", self.base)

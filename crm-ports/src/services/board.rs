@@ -58,7 +58,8 @@ pub struct Board {
 
 impl<S: OpportunityStore + PipelineStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// The board of a pipeline: its open opportunities the actor may see, by stage, at most
-    /// `per_column` cards per column (most recently changed first).
+    /// `per_column` cards per column (most recently changed first; none with 0, for the
+    /// totals alone).
     ///
     /// # Errors
     /// `Forbidden` for a role that sees no opportunity (Marketing, the operator);
@@ -93,7 +94,7 @@ impl<S: OpportunityStore + PipelineStore, K, C: Clock, I: IdGenerator> App<S, K,
         for stage in &pipeline.stages {
             let stage_totals: Vec<StageTotal> = totals.iter().filter(|t| t.stage_id == stage.id).cloned().collect();
             let count: u64 = stage_totals.iter().map(|t| t.count).sum();
-            let cards = if count == 0 {
+            let cards = if count == 0 || per_column == 0 {
                 Vec::new()
             } else {
                 let f = OpportunityFilter {

@@ -13,6 +13,7 @@ pub mod files;
 pub mod forecast;
 pub mod former_clients;
 pub mod leads;
+pub mod live;
 pub mod names;
 pub mod opportunities;
 pub mod organizations;

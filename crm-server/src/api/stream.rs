@@ -2,14 +2,16 @@
 //! caller may see, read from the event log. The event id is the tenant's sequence number;
 //! a client that reconnects with `Last-Event-ID` gets exactly what it missed. Writers wake
 //! the stream (in this process directly, from other processes through PostgreSQL
-//! `NOTIFY`); it also polls every few seconds, so nothing waits on a lost wake-up.
+//! `NOTIFY`); it also polls every few seconds, so nothing waits on a lost wake-up (the
+//! feed itself is `crm_ports::services::live`).
 
 use super::ApiTags;
 use super::dto::events::EventDto;
 use super::problem::{ApiError, ApiResult};
 use super::security::Auth;
 use crate::assemble::CrmApp;
-use crm_domain::{Actor, ViolationKind};
+use crm_domain::ViolationKind;
+use crm_ports::services::live::LiveFeed;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use poem::web::sse::Event;
@@ -17,70 +19,10 @@ use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Query};
 use poem_openapi::payload::EventStream;
 use poem_openapi::types::ToJSON;
-use std::collections::VecDeque;
 use std::time::Duration;
-use tokio::sync::broadcast::error::RecvError;
 
-/// Longest wait between two looks at the log.
-const POLL: Duration = Duration::from_secs(5);
-/// How often the stream's credential is checked again.
-const RECHECK: Duration = Duration::from_secs(30);
 /// Keep-alive comment interval.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
-
-struct State {
-    app: CrmApp,
-    actor: Actor,
-    /// The credential the stream was opened with, checked again every [`RECHECK`]: a
-    /// logout, revocation or expiry ends the stream.
-    secret: Option<String>,
-    checked_at: std::time::Instant,
-    cursor: i64,
-    wake: tokio::sync::broadcast::Receiver<crm_ports::store::Committed>,
-    pending: VecDeque<EventDto>,
-}
-
-async fn next(mut s: State) -> Option<(EventDto, State)> {
-    let tenant = s.actor.tenant_id()?;
-    loop {
-        if s.checked_at.elapsed() >= RECHECK {
-            if let Some(secret) = &s.secret
-                && s.app.authenticate(secret).await.is_err()
-            {
-                return None;
-            }
-            s.checked_at = std::time::Instant::now();
-        }
-        if let Some(e) = s.pending.pop_front() {
-            return Some((e, s));
-        }
-        match s.app.visible_events_after(&s.actor, s.cursor, 200).await {
-            Ok((events, cursor)) => {
-                let advanced = cursor != s.cursor;
-                s.cursor = cursor;
-                s.pending.extend(events.iter().map(EventDto::from));
-                if advanced {
-                    continue;
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "event stream ends");
-                return None;
-            }
-        }
-        let _ = tokio::time::timeout(POLL, async {
-            loop {
-                match s.wake.recv().await {
-                    Ok(c) if c.tenant_id == tenant => break,
-                    Ok(_) => {}
-                    Err(RecvError::Lagged(_)) => break,
-                    Err(RecvError::Closed) => std::future::pending::<()>().await,
-                }
-            }
-        })
-        .await;
-    }
-}
 
 pub struct StreamApi {
     pub app: CrmApp,
@@ -111,16 +53,8 @@ impl StreamApi {
             (None, None) => self.app.latest_event(&actor).await?,
         };
         let secret = super::security::presented_secret(req);
-        let state = State {
-            app: self.app.clone(),
-            actor,
-            secret,
-            checked_at: std::time::Instant::now(),
-            cursor,
-            wake: crm_ports::store::Wakeups::subscribe(self.app.store()),
-            pending: VecDeque::new(),
-        };
-        let stream = futures::stream::unfold(state, next).boxed();
+        let feed = LiveFeed::new(&self.app, actor, secret, cursor);
+        let stream = futures::stream::unfold(feed, |mut f| async move { f.next().await.map(|e| (EventDto::from(&e), f)) }).boxed();
         Ok(EventStream::new(stream).keep_alive(KEEP_ALIVE).to_event(|e| {
             Event::message(e.to_json_string())
                 .id(e.seq.to_string())

@@ -132,7 +132,7 @@ async fn the_interface_serves_a_sales_team() {
             ],
         )
         .await;
-    assert_eq!(p.location.as_deref(), Some("/contacts"));
+    assert_eq!(p.location.as_deref(), Some("/dashboard"));
     assert!(!admin.cookie("crm_session").is_empty() && !admin.cookie("crm_csrf").is_empty());
 
     // Creating a contact: without the CSRF token nothing is written; with it, created.
@@ -381,5 +381,110 @@ async fn the_interface_serves_a_sales_team() {
     let p = admin.post("/logout", &[("csrf", csrf.as_str())]).await;
     assert_eq!(p.location.as_deref(), Some("/login"));
     assert_eq!(admin.get("/contacts").await.status, 303);
+    s.stop().await;
+}
+
+/// The board, an opportunity's page and the to-do list over HTTP: the rules refuse a
+/// skipped stage with their message (the card stays), CSRF on every move, user text
+/// escaped, a rep's walls (another rep's deal is absent, even from the counts, and its
+/// page and moves are 404), Marketing kept off the board.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_board_keeps_the_rules_and_the_walls() {
+    use crm_sdk::models::NewOpportunity;
+    let s = spawn_app().await;
+    let fx = tenant(&s, "Tableau web").await;
+    let admin_api = fx.client(Role::Admin);
+    let pipeline = admin_api.list_pipelines().await.unwrap().remove(0);
+    let deal = |title: &str, owner_api: &crm_sdk::Client| {
+        let o = NewOpportunity {
+            pipeline_id: pipeline.id,
+            title: title.to_owned(),
+            value_minor: 1_234_550,
+            ..NewOpportunity::default()
+        };
+        let api = owner_api.clone();
+        async move { api.create_opportunity(&o).await.unwrap() }
+    };
+    let xss = deal("<img src=x onerror=alert(1)>", fx.client(Role::Sales)).await;
+    let other = deal("Affaire d'un autre", admin_api).await;
+
+    let mut rep = Browser::new(&s.base);
+    rep.login(&fx.emails[&Role::Sales]).await;
+    let board = rep.get(&format!("/pipeline?pipeline={}", pipeline.id)).await;
+    assert_eq!(board.status, 200);
+    assert!(
+        board.body.contains("&#60;img src=x") && !board.body.contains("<img src=x"),
+        "{}",
+        board.body
+    );
+    assert!(board.body.contains("12\u{202f}345,50\u{a0}€"), "money as written in French");
+    assert!(!board.body.contains("Affaire d"), "another's deal is not on a rep's board");
+    assert!(board.body.contains("1 affaire<"), "nor in its counts: {}", board.body);
+    assert_eq!(rep.get(&format!("/opportunities/{}", other.id)).await.status, 404);
+    let csrf = rep.cookie("crm_csrf");
+    let stage = |i: usize| pipeline.stages[i].id.to_string();
+    let p = rep
+        .post(
+            &format!("/opportunities/{}/move", other.id),
+            &[("csrf", csrf.as_str()), ("version", "1"), ("stage", stage(1).as_str())],
+        )
+        .await;
+    assert_eq!(p.status, 404, "a rep cannot move another's deal");
+    // Without the token, nothing moves.
+    let p = rep
+        .post(
+            &format!("/opportunities/{}/move", xss.id),
+            &[("version", "1"), ("stage", stage(1).as_str())],
+        )
+        .await;
+    assert_eq!(p.status, 403);
+    // A skipped stage: refused with the rule's message, in French; the deal stays.
+    let p = rep
+        .post(
+            &format!("/opportunities/{}/move", xss.id),
+            &[
+                ("csrf", csrf.as_str()),
+                ("version", "1"),
+                ("stage", stage(2).as_str()),
+                ("from", "board"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 200);
+    assert!(
+        p.body.contains("role=\"alert\"") && p.body.contains("une étape à la fois"),
+        "{}",
+        p.body
+    );
+    assert_eq!(admin_api.opportunity(xss.id).await.unwrap().stage_id, pipeline.stages[0].id);
+    // The next one: moved; from the deal's page, back to it.
+    let p = rep
+        .post(
+            &format!("/opportunities/{}/move", xss.id),
+            &[("csrf", csrf.as_str()), ("version", "1"), ("stage", stage(1).as_str())],
+        )
+        .await;
+    assert_eq!(p.location, Some(format!("/opportunities/{}", xss.id)));
+    let page = rep.get(&format!("/opportunities/{}", xss.id)).await.body;
+    assert!(page.contains(pipeline.stages[1].name.as_str()) && !page.contains("<img src=x"));
+    // A stale version is a conflict, said so.
+    let p = rep
+        .post(
+            &format!("/opportunities/{}/move", xss.id),
+            &[("csrf", csrf.as_str()), ("version", "1"), ("stage", stage(2).as_str())],
+        )
+        .await;
+    assert_eq!(p.status, 409);
+    assert!(p.body.contains("modifié cette affaire entre-temps"), "{}", p.body);
+
+    // Marketing has no board; the dashboard and the to-do list are everyone's.
+    let mut marketing = Browser::new(&s.base);
+    marketing.login(&fx.emails[&Role::Marketing]).await;
+    assert_eq!(marketing.get("/pipeline").await.status, 403);
+    let day = marketing.get("/dashboard").await;
+    assert_eq!(day.status, 200);
+    assert!(!day.body.contains("Mes affaires en cours"));
+    assert_eq!(marketing.get("/todo").await.status, 200);
+    assert_eq!(rep.get("/dashboard").await.status, 200);
     s.stop().await;
 }

@@ -29,15 +29,15 @@ struct LoginPage {
 fn safe_next(next: Option<String>) -> String {
     match next {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
-        _ => "/contacts".to_owned(),
+        _ => "/dashboard".to_owned(),
     }
 }
 
-/// `GET /`: the contacts when signed in, else the login page.
+/// `GET /`: the dashboard when signed in, else the login page.
 pub(crate) async fn home<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, req: Request) -> Response {
     let base = &web.settings.base_path;
     match current(&web.app, &req).await {
-        Some(_) => see_other(&req, base, "/contacts"),
+        Some(_) => see_other(&req, base, "/dashboard"),
         None => see_other(&req, base, "/login"),
     }
 }

@@ -1,6 +1,7 @@
 //! A contact's page: its details, edited in place (the form swapped in by htmx, saved
 //! with the version read; a newer version is a conflict, shown), and its timeline.
 
+use super::activity::ActivityForm;
 use super::contacts::{Faults, FormView, full_name, input_of};
 use super::{Form, session_of, signed_in, signed_write};
 use crate::Web;
@@ -53,6 +54,8 @@ struct ContactPage {
     can_log: bool,
     activity: ActivityForm,
     activity_faults: Faults,
+    /// Where the activity form posts.
+    activity_action: String,
     /// Never on the whole page (its `h1` is the name already).
     renamed: bool,
 }
@@ -191,6 +194,7 @@ async fn whole_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
             c: view,
             timeline,
             renamed: false,
+            activity_action: format!("/contacts/{id}/activities"),
             activity,
             activity_faults,
         },
@@ -210,34 +214,9 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     whole_page(web, &auth.actor, page, id, form, Faults::default(), StatusCode::OK).await
 }
 
-/// The activity form's values.
-pub(crate) struct ActivityForm {
-    kinds: Vec<(String, String, bool)>,
-    subject: String,
-    body: String,
-    when: String,
-}
-
-const ACTIVITY_KINDS: [&str; 4] = ["note", "call", "task", "meeting"];
-
-impl ActivityForm {
-    fn new(lang: Lang, f: &Form) -> Self {
-        let kind = f.get("kind").unwrap_or_else(|| "note".to_owned());
-        Self {
-            kinds: ACTIVITY_KINDS
-                .iter()
-                .map(|k| ((*k).to_owned(), lang.t(&format!("activity_kind.{k}")), *k == kind))
-                .collect(),
-            subject: f.text("subject"),
-            body: f.text("body"),
-            when: f.text("when"),
-        }
-    }
-}
-
 /// `POST /contacts/{id}/activities`: logs a note, a call, a task or a meeting about the
-/// contact (the date read in the company's time zone); back to the page, whose timeline
-/// shows it, or the page with the form's faults and what was typed.
+/// contact; back to the page, whose timeline shows it, or the page with the form's faults
+/// and what was typed.
 pub(crate) async fn log_activity<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     web: &Web<S, K, C, I, X>,
     mut req: Request,
@@ -251,38 +230,8 @@ pub(crate) async fn log_activity<S: Store, K: Credentials, C: Clock, I: IdGenera
         return error_page(page, &ServiceError::NotFound);
     };
     let actor = auth.actor;
-    let tz = super::company_tz(web, &actor).await;
-    let kind = form.get("kind").unwrap_or_else(|| "note".to_owned());
-    let when = form
-        .get("when")
-        .and_then(|w| chrono::NaiveDateTime::parse_from_str(&w, "%Y-%m-%dT%H:%M").ok())
-        .and_then(|w| w.and_local_timezone(tz).earliest())
-        .map(|w| w.with_timezone(&chrono::Utc));
-    let link = Link {
-        entity_type: EntityType::Contact,
-        entity_id: id.as_uuid(),
-    };
-    let mut input = crm_domain::activity::ActivityInput {
-        subject: form.text("subject"),
-        body: form.get("body"),
-        links: vec![link],
-        assignee_id: actor.user_id(),
-        ..crm_domain::activity::ActivityInput::default()
-    };
-    match kind.as_str() {
-        "task" => input.due_at = when,
-        "meeting" => {
-            input.starts_at = when;
-            input.ends_at = when.map(|w| w + chrono::Duration::hours(1));
-        }
-        "call" => {
-            input.direction = Some("outbound".to_owned());
-            input.starts_at = when;
-        }
-        _ => input.starts_at = when,
-    }
-    match web.app.create_activity(&actor, &kind, &input).await {
-        Ok(_) => see_other(&req, &web.settings.base_path, &format!("/contacts/{id}")),
+    match super::activity::log(web, &actor, EntityType::Contact, id.as_uuid(), &form).await {
+        Ok(()) => see_other(&req, &web.settings.base_path, &format!("/contacts/{id}")),
         Err(ServiceError::Invalid(v)) => {
             let faults = Faults::from_error(page.lang, &v);
             let activity = ActivityForm::new(page.lang, &form);

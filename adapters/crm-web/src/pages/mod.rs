@@ -2,11 +2,16 @@
 //! page, coming back after), the CSRF check of writes, form bodies and query strings.
 
 pub mod account;
+pub mod activity;
 pub mod auth;
 pub mod contact;
 pub mod contacts;
+pub mod live;
+pub mod opportunity;
 pub mod organizations;
+pub mod pipeline;
 pub mod search;
+pub mod todo;
 
 use crate::Web;
 use crate::view::{Page, see_other};
@@ -55,7 +60,26 @@ where
         None => None,
     };
     page.user = Some(name.unwrap_or_default());
+    page.unread = unread(web, &auth.actor).await;
+    page.user_id = auth.actor.user_id().map(|u| u.to_string()).unwrap_or_default();
     Ok((auth, page))
+}
+
+/// Most unread notifications counted for the bell (`99+` beyond).
+const UNREAD_SHOWN: u32 = 100;
+
+/// The bell's count: the reader's unread notifications, up to [`UNREAD_SHOWN`].
+pub(crate) async fn unread<S, K, C, I, X>(web: &Web<S, K, C, I, X>, actor: &crm_domain::Actor) -> usize
+where
+    S: Store,
+    K: Credentials,
+    C: Clock,
+    I: IdGenerator,
+{
+    if actor.user_id().is_none() {
+        return 0;
+    }
+    web.app.notifications(actor, true, UNREAD_SHOWN).await.map_or(0, |n| n.len())
 }
 
 /// The company's time zone (Paris when it cannot be read).
