@@ -151,6 +151,14 @@ for (const width of h.WIDTHS) {
         assert.match(await text(page.locator('#opportunity-details')), new RegExp(`Odile Garnier${tag}`));
         assert.match(await text(page.locator('#opportunity-details')), /lundi 1 mars 2027/);
         await h.checkScreen(page, 'opportunity');
+        // The palette finds the deal (Ctrl+K, a few letters, Enter).
+        await h.waitForSearch(api, 'chai neuf', (hits) => hits.some((x) => x.id === o.id));
+        await page.keyboard.press('Control+k');
+        await page.locator('dialog#search input#search-input').fill('chai neuf');
+        await page.locator(`dialog#search a.search-hit[href$="/opportunities/${o.id}"]`).waitFor();
+        await page.goto(`${server.base}/contacts/${c.id}`);
+        assert.match(await text(page.locator('#deals-section')), new RegExp(`Chai neuf ${tag}`));
+        await page.goto(`${server.base}/opportunities/${o.id}`);
         await page.locator('#opportunity-details button.primary').click();
         await page.waitForURL(new RegExp(`/opportunities/${o.id}$`));
         assert.match(await text(page.locator('#opp-stage')), new RegExp(pipeline.stages[1].name));
@@ -184,6 +192,39 @@ for (const width of h.WIDTHS) {
         );
         assert.equal(await watcher.evaluate(() => window.__notReloaded), true, 'the page was not reloaded');
         await h.checkScreen(watcher, 'board-live');
+      });
+    });
+
+    it("a contact changed elsewhere updates its open page; a form being typed in is left alone", async () => {
+      const api = await h.apiLogin(server.base, server.accounts.admin);
+      const c = await h.createContact(api, { first_name: 'Rémi', last_name: `Vidal${tag}`, job_title: 'Caviste' });
+      const patch = async (fields) => {
+        const current = await api.request('GET', `/api/v1/contacts/${c.id}`);
+        const r = await fetch(`${server.base}/api/v1/contacts/${c.id}`, {
+          method: 'PATCH',
+          headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json', 'if-match': current.headers.get('etag') },
+          body: JSON.stringify(fields),
+        });
+        assert.equal(r.status, 200, await r.text());
+      };
+      await h.withPage(browser, width, 'contact-live', async (page) => {
+        await h.login(page, server.base, server.accounts.admin);
+        await page.goto(`${server.base}/contacts/${c.id}`);
+        await page.evaluate(() => {
+          window.__notReloaded = true;
+        });
+        await patch({ job_title: 'Chef de cave' });
+        await page.waitForFunction(() => document.querySelector('#details')?.innerText.includes('Chef de cave'), null, { timeout: 15_000 });
+        assert.equal(await page.evaluate(() => window.__notReloaded), true, 'no reload');
+
+        // Editing: what is typed stays; the page says the contact changed meanwhile.
+        await page.click('button#edit');
+        await page.locator('form#contact-form').waitFor();
+        await page.locator('form#contact-form input[name="job_title"]').fill('Maître de chai');
+        await patch({ job_title: 'Sommelier' });
+        await page.locator('#details .live-note').waitFor({ timeout: 15_000 });
+        assert.equal(await page.locator('form#contact-form input[name="job_title"]').inputValue(), 'Maître de chai');
+        await h.checkScreen(page, 'contact-live');
       });
     });
 

@@ -56,6 +56,8 @@ struct ContactPage {
     activity_faults: Faults,
     /// Where the activity form posts.
     activity_action: String,
+    /// The contact's deals (`None` for a role that sees none).
+    deals: Option<Vec<super::opportunity::DealLine>>,
     /// Never on the whole page (its `h1` is the name already).
     renamed: bool,
 }
@@ -185,9 +187,15 @@ async fn whole_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     };
     let timeline = moments(web, actor, page.lang, link).await.unwrap_or_default();
     let view = view_of(web, actor, page.lang, &c).await;
+    let filter = crm_ports::query::OpportunityFilter {
+        contact_id: Some(id),
+        ..crm_ports::query::OpportunityFilter::default()
+    };
+    let deals = super::opportunity::deals(web, actor, page.lang, &filter).await;
     render(
         status,
         &ContactPage {
+            deals,
             editable: editable(actor, &c),
             can_log: crm_domain::visibility::allows(actor, crm_domain::visibility::Capability::WriteActivities),
             page,

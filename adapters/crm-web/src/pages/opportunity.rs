@@ -181,6 +181,48 @@ async fn page_with<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     )
 }
 
+/// A deal as listed on a contact's or an organization's page.
+pub(crate) struct DealLine {
+    pub(crate) id: Uuid,
+    pub(crate) title: String,
+    pub(crate) value: String,
+    pub(crate) stage: String,
+    pub(crate) status: String,
+}
+
+/// The deals of a filter the actor may see (most recently changed first, up to 50);
+/// `None` for a role that sees no deal (the section is left out).
+pub(crate) async fn deals<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
+    web: &Web<S, K, C, I, X>,
+    actor: &crm_domain::Actor,
+    lang: crate::i18n::Lang,
+    filter: &crm_ports::query::OpportunityFilter,
+) -> Option<Vec<DealLine>> {
+    let page = crm_ports::query::PageRequest {
+        sort: crm_ports::query::SortKey::UpdatedAt,
+        descending: true,
+        cursor: None,
+        limit: Some(50),
+    };
+    let list = web.app.list_opportunities(actor, filter, &page).await.ok()?.items;
+    let names = NameRequest {
+        pipelines_and_teams: true,
+        ..NameRequest::default()
+    };
+    let names = web.app.names(actor, &names).await.unwrap_or_default();
+    Some(
+        list.iter()
+            .map(|o| DealLine {
+                id: o.id.as_uuid(),
+                title: o.fields.title.to_string(),
+                value: lang.money(i128::from(o.fields.value.minor()), o.fields.value.currency().as_str()),
+                stage: names.get(o.stage_id.as_uuid()).unwrap_or_default(),
+                status: lang.t(&format!("opportunity_status.{}", o.status.code())),
+            })
+            .collect(),
+    )
+}
+
 fn id_of(req: &Request) -> Option<OpportunityId> {
     req.raw_path_param("id")
         .and_then(|i| Uuid::parse_str(i).ok())

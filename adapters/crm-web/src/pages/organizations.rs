@@ -82,6 +82,7 @@ struct OrganizationPage {
     o: View,
     contacts: Vec<(Uuid, String, String)>,
     timeline: Vec<Moment>,
+    deals: Option<Vec<super::opportunity::DealLine>>,
 }
 
 /// `GET /organizations/{id}`.
@@ -120,6 +121,11 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         entity_id: id,
     };
     let timeline = moments(web, &actor, page.lang, link).await.unwrap_or_default();
+    let filter = crm_ports::query::OpportunityFilter {
+        organization_id: Some(o.id),
+        ..crm_ports::query::OpportunityFilter::default()
+    };
+    let deals = super::opportunity::deals(web, &actor, page.lang, &filter).await;
     render(
         StatusCode::OK,
         &OrganizationPage {
@@ -145,6 +151,7 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
                 })
                 .collect(),
             timeline,
+            deals,
             page,
         },
     )

@@ -56,8 +56,7 @@ fn pieces(title: &str, highlights: &[Highlight]) -> Vec<(String, bool)> {
     out
 }
 
-/// `GET /search?q=…`: the fragment of hits (contacts and organizations; opportunities
-/// join when their page exists).
+/// `GET /search?q=…`: the fragment of hits (contacts, organizations, opportunities).
 pub(crate) async fn results<S: Store, K: Credentials, C: Clock, I: IdGenerator, X: SearchIndex>(
     web: &Web<S, K, C, I, X>,
     req: Request,
@@ -71,7 +70,7 @@ pub(crate) async fn results<S: Store, K: Credentials, C: Clock, I: IdGenerator, 
     if !query.is_empty() {
         let request = SearchRequest {
             query: query.clone(),
-            entities: vec![SearchEntity::Contact, SearchEntity::Organization],
+            entities: vec![SearchEntity::Contact, SearchEntity::Organization, SearchEntity::Opportunity],
             filters: SearchFilters::default(),
             limit: Some(8),
         };
@@ -80,7 +79,7 @@ pub(crate) async fn results<S: Store, K: Credentials, C: Clock, I: IdGenerator, 
                 let (label, path) = match entity {
                     SearchEntity::Contact => ("search.contact", "/contacts/"),
                     SearchEntity::Organization => ("search.organization", "/organizations/"),
-                    SearchEntity::Opportunity => continue,
+                    SearchEntity::Opportunity => ("search.opportunity", "/opportunities/"),
                 };
                 if hits.is_empty() {
                     continue;
