@@ -1,7 +1,8 @@
 //! The web interface's pages on the demo data: the time the server takes to answer each
 //! page (one request at a time over loopback, so the figure is the server's work plus a
 //! loopback round trip), p50 and p99 per page, and the bytes of a first visit (the login
-//! page, then the contacts list with its script, htmx and style sheet). Prints tables.
+//! page, then the dashboard and the board with their scripts, htmx, SortableJS and the
+//! style sheet), as sent (gzip, as a browser asks) and uncompressed. Prints tables.
 //!
 //! Run: `cargo run --release -p crm-benches --bin web-bench -- [requests per page] [full|small]`
 
@@ -68,10 +69,16 @@ impl Visitor {
     }
 
     async fn get(&self, path: &str) -> Result<(u16, Vec<u8>), Box<dyn Error>> {
+        self.get_as(path, "identity").await
+    }
+
+    /// The body as sent for an `Accept-Encoding` (this client decodes nothing).
+    async fn get_as(&self, path: &str, encoding: &str) -> Result<(u16, Vec<u8>), Box<dyn Error>> {
         let r = self
             .http
             .get(format!("{}{path}", self.base))
             .header("cookie", &self.cookies)
+            .header("accept-encoding", encoding)
             .send()
             .await?;
         let status = r.status().as_u16();
@@ -113,16 +120,24 @@ async fn main() -> Result<(), Box<dyn Error>> {
         app_for_index.index_rebuild(search.index(), t.id).await?;
     }
 
-    // The first visit: the login page, then the list with its assets, as a browser would.
-    let (_, login_page) = Visitor::login(&base, ADMIN).await?.get("/login").await?;
+    // The first visit: the login page, the dashboard it leads to, then the board, with
+    // every asset they link (each fetched once), as sent with gzip and uncompressed.
     let admin = Visitor::login(&base, ADMIN).await?;
-    let (_, list) = admin.get("/contacts").await?;
-    let list_text = String::from_utf8_lossy(&list).into_owned();
-    let mut assets = Vec::new();
-    for piece in list_text.split("/assets/").skip(1) {
-        let name = piece.split('"').next().unwrap_or_default().to_owned();
-        let (_, bytes) = admin.get(&format!("/assets/{name}")).await?;
-        assets.push((name, bytes.len()));
+    let mut first_visit: Vec<(String, usize, usize)> = Vec::new();
+    for path in ["/login", "/dashboard", "/pipeline"] {
+        let (_, plain) = admin.get(path).await?;
+        let (_, sent) = admin.get_as(path, "gzip").await?;
+        first_visit.push((path.to_owned(), sent.len(), plain.len()));
+        let text = String::from_utf8_lossy(&plain).into_owned();
+        for piece in text.split("/assets/").skip(1) {
+            let name = format!("/assets/{}", piece.split('"').next().unwrap_or_default());
+            if first_visit.iter().any(|(n, _, _)| *n == name) {
+                continue;
+            }
+            let (_, plain) = admin.get(&name).await?;
+            let (_, sent) = admin.get_as(&name, "gzip").await?;
+            first_visit.push((name, sent.len(), plain.len()));
+        }
     }
 
     // A contact and an organization the admin and the rep see.
@@ -134,6 +149,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .nth(1)
         .and_then(|p| p.split('"').next())
         .ok_or("no contact in the rep's list")?
+        .to_owned();
+    let (_, board) = admin.get("/pipeline").await?;
+    let board = String::from_utf8_lossy(&board).into_owned();
+    let opportunity = board
+        .split("id=\"deal-")
+        .nth(1)
+        .and_then(|p| p.split('"').next())
+        .ok_or("no deal on the board")?
         .to_owned();
     let (_, orgs) = admin.get("/organizations").await?;
     let orgs = String::from_utf8_lossy(&orgs).into_owned();
@@ -156,6 +179,15 @@ async fn main() -> Result<(), Box<dyn Error>> {
         ("organization page", &admin, format!("/organizations/{organization}")),
         ("search palette, 'martin'", &admin, "/search?q=martin".to_owned()),
         ("search palette, typo 'lefevbre'", &admin, "/search?q=lefevbre".to_owned()),
+        ("dashboard (sales rep)", &sales, "/dashboard".to_owned()),
+        ("dashboard (admin)", &admin, "/dashboard".to_owned()),
+        ("to-do list (sales rep)", &sales, "/todo".to_owned()),
+        ("to-do list, the team's (admin)", &admin, "/todo?team=1".to_owned()),
+        ("pipeline board (admin: every deal)", &admin, "/pipeline".to_owned()),
+        ("pipeline board (sales rep)", &sales, "/pipeline".to_owned()),
+        ("board region alone (live refresh)", &admin, "/pipeline/board".to_owned()),
+        ("opportunity page", &admin, format!("/opportunities/{opportunity}")),
+        ("notifications", &sales, "/notifications".to_owned()),
     ];
     println!("Web pages on the demo data ({size:?}, SQLite), {n} requests per page, one at a time over loopback");
     println!("| page | p50 ms | p99 ms | bytes | status |");
@@ -179,17 +211,20 @@ async fn main() -> Result<(), Box<dyn Error>> {
         );
     }
     println!();
-    println!("First visit (login page, then the contacts list and its assets), uncompressed bytes");
-    println!("| resource | bytes |");
-    println!("|---|---:|");
-    println!("| login page | {} |", login_page.len());
-    println!("| contacts list | {} |", list.len());
-    let mut total = login_page.len() + list.len();
-    for (name, len) in &assets {
-        println!("| {name} | {len} |");
-        total += len;
+    println!("First visit (login page, dashboard, board, and the assets they link), bytes");
+    println!("| resource | sent (gzip) | uncompressed |");
+    println!("|---|---:|---:|");
+    let (mut sent_total, mut plain_total, mut code_sent) = (0, 0, 0);
+    for (name, sent, plain) in &first_visit {
+        println!("| {name} | {sent} | {plain} |");
+        sent_total += sent;
+        plain_total += plain;
+        if name.ends_with(".js") || name.ends_with(".css") {
+            code_sent += sent;
+        }
     }
-    println!("| **total** | **{total}** |");
+    println!("| **total** | **{sent_total}** | **{plain_total}** |");
+    println!("| JavaScript and CSS, as sent | {code_sent} | |");
     let _ = stop.send(());
     Ok(())
 }

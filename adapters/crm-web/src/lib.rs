@@ -19,7 +19,8 @@ use crm_ports::search::SearchIndex;
 use crm_ports::store::Store;
 use crm_ports::{App, Clock, Credentials, IdGenerator};
 use poem::endpoint::make;
-use poem::{Route, get};
+use poem::middleware::Compression;
+use poem::{EndpointExt, Route, get};
 use std::sync::Arc;
 
 /// How the interface is served.
@@ -49,7 +50,9 @@ where
     X: SearchIndex + Send + Sync + 'static,
 {
     let web = Arc::new(Web { app, search, settings });
-    macro_rules! page {
+    // Pages and fragments are compressed when the browser accepts it (the event stream is
+    // not: it is written as it happens).
+    macro_rules! raw {
         ($f:path) => {{
             let web = Arc::clone(&web);
             make(move |req| {
@@ -58,13 +61,18 @@ where
             })
         }};
     }
+    macro_rules! page {
+        ($f:path) => {
+            raw!($f).with(Compression::new())
+        };
+    }
     route
         .at("/", get(page!(pages::auth::home)))
         .at("/login", get(page!(pages::auth::login_form)).post(page!(pages::auth::login)))
         .at("/logout", poem::post(page!(pages::auth::logout)))
         .at(
             "/assets/:name",
-            get(make(|req| async move { Ok::<_, poem::Error>(assets::serve(&req)) })),
+            get(make(|req| async move { Ok::<_, poem::Error>(assets::serve(&req)) }).with(Compression::new())),
         )
         .at("/contacts", get(page!(pages::contacts::list)).post(page!(pages::contacts::create)))
         .at("/contacts/new", get(page!(pages::contacts::new_form)))
@@ -76,7 +84,7 @@ where
         .at("/contacts/:id/edit", get(page!(pages::contact::edit_form)))
         .at("/contacts/:id/activities", poem::post(page!(pages::contact::log_activity)))
         .at("/contacts/:id/details", get(page!(pages::contact::details)))
-        .at("/live", get(page!(pages::live::live)))
+        .at("/live", get(raw!(pages::live::live)))
         .at("/dashboard", get(page!(pages::todo::dashboard)))
         .at("/todo", get(page!(pages::todo::todo)))
         .at("/activities/:id/done", poem::post(page!(pages::todo::done)))
