@@ -151,9 +151,9 @@ mod tests {
     #[test]
     fn next_stays_on_this_site() {
         assert_eq!(safe_next(Some("/contacts/1".into())), "/contacts/1");
-        assert_eq!(safe_next(Some("//evil.example".into())), "/contacts");
-        assert_eq!(safe_next(Some("https://evil.example".into())), "/contacts");
-        assert_eq!(safe_next(Some("/\\evil".into())), "/contacts");
-        assert_eq!(safe_next(None), "/contacts");
+        assert_eq!(safe_next(Some("//evil.example".into())), "/dashboard");
+        assert_eq!(safe_next(Some("https://evil.example".into())), "/dashboard");
+        assert_eq!(safe_next(Some("/\\evil".into())), "/dashboard");
+        assert_eq!(safe_next(None), "/dashboard");
     }
 }
