@@ -120,9 +120,9 @@ pub(crate) async fn moments<S: Store, K: Credentials, C: Clock, I: IdGenerator, 
     web: &Web<S, K, C, I, X>,
     actor: &crm_domain::Actor,
     lang: Lang,
+    tz: chrono_tz::Tz,
     link: Link,
 ) -> Result<Vec<Moment>, ServiceError> {
-    let tz = super::company_tz(web, actor).await;
     let entries = web.app.timeline(actor, link, None, 50).await?;
     Ok(entries
         .iter()
@@ -158,9 +158,7 @@ pub(crate) async fn moments<S: Store, K: Credentials, C: Clock, I: IdGenerator, 
 }
 
 fn id_of(req: &Request) -> Option<ContactId> {
-    req.raw_path_param("id")
-        .and_then(|i| Uuid::parse_str(i).ok())
-        .map(ContactId::from_uuid)
+    super::path_id(req).map(ContactId::from_uuid)
 }
 
 fn editable(actor: &crm_domain::Actor, c: &Contact) -> bool {
@@ -185,7 +183,8 @@ async fn whole_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         entity_type: EntityType::Contact,
         entity_id: id.as_uuid(),
     };
-    let timeline = moments(web, actor, page.lang, link).await.unwrap_or_default();
+    let tz = super::company_tz(web, actor).await;
+    let timeline = moments(web, actor, page.lang, tz, link).await.unwrap_or_default();
     let view = view_of(web, actor, page.lang, &c).await;
     let filter = crm_ports::query::OpportunityFilter {
         contact_id: Some(id),

@@ -96,6 +96,17 @@ where
         .map_or(chrono_tz::Europe::Paris, |t| t.settings.time_zone.tz())
 }
 
+/// The id of the request's path (`…/{id}`), when it is a UUID.
+pub(crate) fn path_id(req: &Request) -> Option<uuid::Uuid> {
+    req.raw_path_param("id").and_then(|i| uuid::Uuid::parse_str(i).ok())
+}
+
+/// This year in the company's time zone, by the application's clock (dates of this year
+/// are written without it).
+pub(crate) fn this_year<S, K, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, tz: chrono_tz::Tz) -> i32 {
+    chrono::Datelike::year(&web.app.now().with_timezone(&tz).date_naive())
+}
+
 /// The signed-in person of a write that carries their CSRF token; else the answer (the
 /// login page, or "forbidden" without the token: nothing is written).
 pub(crate) async fn signed_write<S, K, C, I, X>(

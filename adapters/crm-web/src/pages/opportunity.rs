@@ -64,10 +64,10 @@ async fn view_of<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     web: &Web<S, K, C, I, X>,
     actor: &crm_domain::Actor,
     page: &Page,
+    tz: chrono_tz::Tz,
     o: &Opportunity,
 ) -> View {
     let lang = page.lang;
-    let tz = super::company_tz(web, actor).await;
     let mut names = NameRequest {
         pipelines_and_teams: true,
         ..NameRequest::default()
@@ -93,7 +93,7 @@ async fn view_of<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     });
     let currency = o.fields.value.currency();
     let minor = i128::from(o.fields.value.minor());
-    let today_year = chrono::Datelike::year(&chrono::Utc::now().with_timezone(&tz).date_naive());
+    let today_year = super::this_year(web, tz);
     View {
         id: o.id.as_uuid(),
         version: o.version,
@@ -163,8 +163,9 @@ async fn page_with<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         entity_type: EntityType::Opportunity,
         entity_id: id.as_uuid(),
     };
-    let timeline = moments(web, actor, page.lang, link).await.unwrap_or_default();
-    let view = view_of(web, actor, &page, &o).await;
+    let tz = super::company_tz(web, actor).await;
+    let timeline = moments(web, actor, page.lang, tz, link).await.unwrap_or_default();
+    let view = view_of(web, actor, &page, tz, &o).await;
     render(
         status,
         &OpportunityPage {
@@ -224,9 +225,7 @@ pub(crate) async fn deals<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>
 }
 
 fn id_of(req: &Request) -> Option<OpportunityId> {
-    req.raw_path_param("id")
-        .and_then(|i| Uuid::parse_str(i).ok())
-        .map(OpportunityId::from_uuid)
+    super::path_id(req).map(OpportunityId::from_uuid)
 }
 
 /// `GET /opportunities/{id}`.

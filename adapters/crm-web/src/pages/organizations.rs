@@ -91,7 +91,7 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let Some(id) = req.raw_path_param("id").and_then(|i| Uuid::parse_str(i).ok()) else {
+    let Some(id) = super::path_id(&req) else {
         return error_page(page, &ServiceError::NotFound);
     };
     let actor = auth.actor;
@@ -120,7 +120,8 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         entity_type: EntityType::Organization,
         entity_id: id,
     };
-    let timeline = moments(web, &actor, page.lang, link).await.unwrap_or_default();
+    let tz = super::company_tz(web, &actor).await;
+    let timeline = moments(web, &actor, page.lang, tz, link).await.unwrap_or_default();
     let filter = crm_ports::query::OpportunityFilter {
         organization_id: Some(o.id),
         ..crm_ports::query::OpportunityFilter::default()

@@ -9,6 +9,7 @@ use crate::i18n::Lang;
 use crate::view::{Page, error_page, render, see_other};
 use askama::Template;
 use crm_domain::event::EntityType;
+use crm_domain::forecast::StageTotal;
 use crm_domain::opportunity::RuleError;
 use crm_domain::visibility::{Capability, allows};
 use crm_domain::{OpportunityId, PipelineId, StageId, TeamId, UserId};
@@ -49,6 +50,19 @@ pub(crate) struct Column {
     totals: Vec<(String, String)>,
     cards: Vec<Card>,
     more: bool,
+}
+
+/// A stage's totals as written, per currency: (total, weighted total).
+pub(crate) fn totals_text(lang: Lang, totals: &[StageTotal]) -> Vec<(String, String)> {
+    totals
+        .iter()
+        .map(|t| {
+            (
+                lang.money(t.total_minor, t.currency.as_str()),
+                lang.money(t.weighted_minor, t.currency.as_str()),
+            )
+        })
+        .collect()
 }
 
 /// The board's region (refreshed alone after a move, and live).
@@ -118,7 +132,7 @@ async fn fragment<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     };
     let lang = page.lang;
     let tz = super::company_tz(web, actor).await;
-    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let year = super::this_year(web, tz);
     let mut names = NameRequest::default();
     for card in board.columns.iter().flat_map(|c| &c.cards) {
         names.user(card.owner_id.as_uuid());
@@ -143,16 +157,7 @@ async fn fragment<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
                 name: col.stage.name.to_string(),
                 probability: col.stage.probability.percent(),
                 count: col.count(),
-                totals: col
-                    .totals
-                    .iter()
-                    .map(|t| {
-                        (
-                            lang.money(t.total_minor, t.currency.as_str()),
-                            lang.money(t.weighted_minor, t.currency.as_str()),
-                        )
-                    })
-                    .collect(),
+                totals: totals_text(lang, &col.totals),
                 cards: col
                     .cards
                     .iter()
@@ -163,11 +168,7 @@ async fn fragment<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
                         value: lang.money(i128::from(o.fields.value.minor()), o.fields.value.currency().as_str()),
                         organization: o.fields.organization_id.and_then(|id| names.get(id.as_uuid())).unwrap_or_default(),
                         owner: names.get(o.owner_id.as_uuid()).unwrap_or_default(),
-                        close: o
-                            .fields
-                            .expected_close
-                            .map(|d| lang.day(d, chrono::Datelike::year(&today)))
-                            .unwrap_or_default(),
+                        close: o.fields.expected_close.map(|d| lang.day(d, year)).unwrap_or_default(),
                         back: back.clone(),
                         next: next.clone(),
                         last: next.is_none(),
@@ -301,11 +302,7 @@ async fn change<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web
         Ok(x) => x,
         Err(r) => return r,
     };
-    let Some(id) = req
-        .raw_path_param("id")
-        .and_then(|i| Uuid::parse_str(i).ok())
-        .map(OpportunityId::from_uuid)
-    else {
+    let Some(id) = super::path_id(&req).map(OpportunityId::from_uuid) else {
         return error_page(page, &ServiceError::NotFound);
     };
     let actor = auth.actor;
@@ -339,17 +336,10 @@ async fn change<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web
         return error_page(page, e);
     }
     if form.get("from").as_deref() == Some("board") {
-        let status = if outcome.is_ok() { StatusCode::OK } else { StatusCode::CONFLICT };
+        // htmx swaps 2xx answers only: a refusal is sent as 200 with the board that puts
+        // the card back and says why (the message is an alert).
         return match fragment(web, &actor, page, &filter_of_current_page(&req), message).await {
-            Ok((f, _)) => {
-                // htmx swaps 2xx answers only: a refusal is sent as 200 with the board
-                // that puts the card back and says why.
-                let mut r = render(StatusCode::OK, &f);
-                if status != StatusCode::OK {
-                    r.headers_mut().insert("x-crm-refused", poem::http::HeaderValue::from_static("1"));
-                }
-                r
-            }
+            Ok((f, _)) => render(StatusCode::OK, &f),
             Err((page, e)) => error_page(page, &e),
         };
     }

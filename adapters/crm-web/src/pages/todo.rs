@@ -9,7 +9,7 @@ use askama::Template;
 use crm_domain::activity::{Activity, Link};
 use crm_domain::event::EntityType;
 use crm_domain::user::Role;
-use crm_domain::{ActivityId, Actor, UserId};
+use crm_domain::{ActivityId, Actor};
 use crm_ports::services::board::BoardFilter;
 use crm_ports::services::names::{NameRequest, Names};
 use crm_ports::store::Store;
@@ -118,7 +118,7 @@ pub(crate) async fn todo<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         Err(e) => return error_page(page, &e),
     };
     let tz = super::company_tz(web, &actor).await;
-    let year = chrono::Datelike::year(&chrono::Utc::now().with_timezone(&tz).date_naive());
+    let year = super::this_year(web, tz);
     let all: Vec<&Activity> = todo.overdue.iter().chain(&todo.today).chain(&todo.upcoming).collect();
     let names = names_of(web, &actor, &all).await;
     let lang = page.lang;
@@ -145,11 +145,7 @@ pub(crate) async fn done<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let Some(id) = req
-        .raw_path_param("id")
-        .and_then(|i| Uuid::parse_str(i).ok())
-        .map(ActivityId::from_uuid)
-    else {
+    let Some(id) = super::path_id(&req).map(ActivityId::from_uuid) else {
         return error_page(page, &ServiceError::NotFound);
     };
     let version = form.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
@@ -182,11 +178,11 @@ async fn notices<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     web: &Web<S, K, C, I, X>,
     actor: &Actor,
     lang: Lang,
+    tz: chrono_tz::Tz,
     unread_only: bool,
     limit: u32,
 ) -> Vec<Notice> {
     let list = web.app.notifications(actor, unread_only, limit).await.unwrap_or_default();
-    let tz = super::company_tz(web, actor).await;
     let mut names = NameRequest::default();
     for n in &list {
         if let Some(l) = &n.link {
@@ -235,7 +231,7 @@ pub(crate) async fn dashboard<S: Store, K: Credentials, C: Clock, I: IdGenerator
     };
     let lang = page.lang;
     let tz = super::company_tz(web, &actor).await;
-    let year = chrono::Datelike::year(&chrono::Utc::now().with_timezone(&tz).date_naive());
+    let year = super::this_year(web, tz);
     let all: Vec<&Activity> = d.sections.iter().flat_map(|s| &s.items).collect();
     let names = names_of(web, &actor, &all).await;
     let sections = d
@@ -257,7 +253,7 @@ pub(crate) async fn dashboard<S: Store, K: Credentials, C: Clock, I: IdGenerator
         for p in pipelines.iter().take(5) {
             let filter = BoardFilter {
                 pipeline_id: Some(p.id),
-                owner_id: actor.user_id().map(|u| UserId::from_uuid(u.as_uuid())),
+                owner_id: actor.user_id(),
                 team_id: None,
             };
             let Ok(b) = web.app.board(&actor, &filter, 0).await else { break };
@@ -271,22 +267,13 @@ pub(crate) async fn dashboard<S: Store, K: Credentials, C: Clock, I: IdGenerator
                 .map(|c| StageLine {
                     name: c.stage.name.to_string(),
                     count: c.count(),
-                    totals: c
-                        .totals
-                        .iter()
-                        .map(|t| {
-                            (
-                                lang.money(t.total_minor, t.currency.as_str()),
-                                lang.money(t.weighted_minor, t.currency.as_str()),
-                            )
-                        })
-                        .collect(),
+                    totals: super::pipeline::totals_text(lang, &c.totals),
                 })
                 .collect();
             deals.push((p.name.to_string(), lines));
         }
     }
-    let notices = notices(web, &actor, lang, true, 5).await;
+    let notices = notices(web, &actor, lang, tz, true, 5).await;
     render(
         StatusCode::OK,
         &DashboardPage {
@@ -315,7 +302,8 @@ pub(crate) async fn notifications<S: Store, K: Credentials, C: Clock, I: IdGener
         Ok(x) => x,
         Err(r) => return r,
     };
-    let notices = notices(web, &auth.actor, page.lang, false, 100).await;
+    let tz = super::company_tz(web, &auth.actor).await;
+    let notices = notices(web, &auth.actor, page.lang, tz, false, 100).await;
     render(StatusCode::OK, &NotificationsPage { page, notices })
 }
 
