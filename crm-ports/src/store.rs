@@ -21,6 +21,7 @@ use std::future::Future;
 use uuid::Uuid;
 
 mod activities;
+mod drafts;
 mod erasure;
 mod files;
 mod leads;
@@ -28,6 +29,7 @@ mod lists;
 mod runtime;
 
 pub use activities::*;
+pub use drafts::*;
 pub use erasure::*;
 pub use files::*;
 pub use leads::*;
@@ -302,4 +304,5 @@ store_sum! {
         FileRecordStore,
         PersonKeyStore,
         LeadStore,
+        DraftStore,
 }

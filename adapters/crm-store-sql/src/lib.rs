@@ -17,6 +17,7 @@ mod contacts;
 mod crypt;
 mod db;
 mod deletion;
+mod drafts;
 mod duplicates;
 mod error;
 mod events;

@@ -1,7 +1,7 @@
 //! People's data keys (crypto-shredding): a contact's key is made, wrapped by the tenant
 //! key, with the first event that carries their values; everything the log keeps of them
 //! is sealed under it; erasing them empties the wrapped copy, and every sealed value of
-//! theirs, in every event, can no longer be opened.
+//! theirs, in every event, can no longer be opened; the drafts about them are deleted.
 
 use crate::SqlStore;
 use crate::db::{Mode, On, Tx};
@@ -184,6 +184,14 @@ impl<C: Cipher> PersonKeyStore for SqlStore<C> {
             )
             .await?;
         }
+        // Drafts of forms about them, whoever typed them.
+        tx.execute(
+            Query::delete()
+                .from_table("drafts")
+                .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                .and_where(Expr::col("record_id").eq(person)),
+        )
+        .await?;
         self.destroy_person_key(&mut tx, tenant, person, at).await?;
         tx.commit().await?;
         self.truncate_wal().await

@@ -117,6 +117,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0015_leads.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            16,
+            "drafts".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0016_drafts.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

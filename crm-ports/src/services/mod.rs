@@ -8,6 +8,7 @@ pub mod board;
 pub mod calendar;
 pub mod contacts;
 pub mod conversions;
+pub mod drafts;
 pub mod duplicates;
 pub mod files;
 pub mod forecast;

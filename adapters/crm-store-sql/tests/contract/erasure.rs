@@ -118,7 +118,7 @@ pub async fn an_erased_persons_events_cannot_be_opened(h: &Harness) {
 }
 
 /// Everything the store keeps on disk: the SQLite files, or a PostgreSQL data dump.
-fn on_disk(h: &Harness) -> Vec<u8> {
+pub fn on_disk(h: &Harness) -> Vec<u8> {
     match &h.raw {
         Raw::Sqlite { path, .. } => {
             let mut all = Vec::new();
@@ -139,7 +139,7 @@ fn on_disk(h: &Harness) -> Vec<u8> {
     }
 }
 
-fn holds(hay: &[u8], needle: &str) -> bool {
+pub fn holds(hay: &[u8], needle: &str) -> bool {
     hay.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
 

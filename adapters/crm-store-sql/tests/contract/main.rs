@@ -36,6 +36,7 @@ mod auth;
 mod constraints;
 mod contacts;
 mod dates;
+mod drafts;
 mod duplicates;
 mod erasure;
 mod events;
