@@ -141,7 +141,8 @@ impl Crm {
 
     /// Starts the background workers: one task per reader of the log, the job runner
     /// (reminder scans as timers, when the interval is not 0; the daily former-client
-    /// rule) and the keeper of every tenant's timers.
+    /// rule) and the keeper of every tenant's timers (which also forgets finished jobs and expired
+    /// drafts).
     pub fn start_workers(&self) -> Workers {
         let (trigger, shutdown) = Shutdown::new();
         let mut handles = Vec::new();
@@ -185,6 +186,11 @@ impl Crm {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(jobs = n, "finished jobs forgotten"),
                         Err(e) => tracing::warn!(error = %e, "cannot forget finished jobs; retrying"),
+                    }
+                    match keeper_app.purge_expired_drafts().await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(drafts = n, "expired drafts forgotten"),
+                        Err(e) => tracing::warn!(error = %e, "cannot forget expired drafts; retrying"),
                     }
                     tokio::select! {
                         () = keeper_shutdown.requested() => return,

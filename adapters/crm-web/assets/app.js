@@ -1,6 +1,7 @@
 // The CRM's own script: the CSRF header on htmx requests, the search palette (Ctrl/Cmd+K,
-// arrows, Enter), the menu button on narrow screens, the board's drag and drop, and the
-// live updates (the server's event stream refreshes what shows a changed record). No inline script anywhere: the
+// arrows, Enter), the menu button on narrow screens, the board's drag and drop, the
+// live updates (the server's event stream refreshes what shows a changed record), the
+// drafts of forms kept on the server while typing, and logging in again in a dialog. No inline script anywhere: the
 // page's Content-Security-Policy allows only files of this origin.
 "use strict";
 
@@ -163,7 +164,7 @@
     const a = document.activeElement;
     if (dragging && el.querySelector("ol.cards")) return true;
     if (a && a !== document.body && el.contains(a) && a.matches("input, textarea, select")) return true;
-    return el.querySelector("form.editing, details[open], input[type=checkbox]:checked") !== null;
+    return el.querySelector("form.editing, form.dirty, details[open], input[type=checkbox]:checked") !== null;
   }
 
   function refresh() {
@@ -196,10 +197,12 @@
     window.htmx.trigger(document.body, "crm:changed");
   }
 
+  let source = null;
   function connect() {
     const meta = document.querySelector('meta[name="crm-live"]');
     if (!meta || !window.EventSource) return;
-    const source = new EventSource(meta.getAttribute("content"));
+    if (source && source.readyState !== 2) return;
+    source = new EventSource(meta.getAttribute("content"));
     source.onmessage = (e) => {
       const [key, by] = String(e.data).split(" ");
       if (by === me() && Date.now() - lastWrite < 3000) return;
@@ -208,9 +211,281 @@
     };
   }
 
+  // --- drafts (autosave) ---
+  // A form marked data-draft="<name>" (data-record: the record it is about; data-version:
+  // the version it was opened at) is kept on the server while it is typed in, 800 ms after
+  // the last keystroke, and offered back when it shows again (after a reload, on another
+  // device, after logging in again). Nothing is kept in the browser's storage. A button
+  // marked data-draft-opener opens such a form: a draft of it is offered beside it.
+  const base = () => {
+    const f = document.getElementById("relogin-form");
+    return f ? f.getAttribute("action").replace(/\/login$/, "") : "";
+  };
+  const SKIPPED = new Set(["csrf", "version", "form", "record", "base_version"]);
+  const keepTimers = new WeakMap();
+  const restoreNext = new Map();
+
+  function typedFields(form) {
+    const out = [];
+    for (const el of form.elements) {
+      if (!el.name || el.disabled || SKIPPED.has(el.name)) continue;
+      if (["password", "file", "hidden", "submit", "button"].includes(el.type)) continue;
+      if ((el.type === "checkbox" || el.type === "radio") && !el.checked) continue;
+      out.push([el.name, el.value]);
+    }
+    return out;
+  }
+
+  function keyOf(name, record) {
+    const p = new URLSearchParams({ form: name });
+    if (record) p.set("record", record);
+    return p;
+  }
+
+  function post(path, body) {
+    return fetch(base() + path, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf(), "Content-Type": "application/x-www-form-urlencoded" },
+      body,
+    }).catch(() => null);
+  }
+
+  // Keeps the form's draft; the answer's status (0 when the server cannot be reached).
+  async function keep(form) {
+    if (form.dataset.submitting) return 0;
+    const body = keyOf(form.dataset.draft, form.dataset.record);
+    if (form.dataset.version) body.set("base_version", form.dataset.version);
+    for (const [k, v] of typedFields(form)) body.append(k, v);
+    const r = await post("/drafts", body);
+    if (r && r.status === 401) needLogin(() => keep(form));
+    if (r && r.ok) form.dataset.kept = String(Date.now());
+    return r ? r.status : 0;
+  }
+
+  document.addEventListener("input", (e) => {
+    const t = e.target;
+    const form = t && t.form;
+    if (!form || !form.dataset.draft || t.type === "password") return;
+    form.classList.add("dirty");
+    window.clearTimeout(keepTimers.get(form));
+    keepTimers.set(form, window.setTimeout(() => keep(form), 800));
+  });
+
+  // A form of the page's own (not htmx) is kept once more before it leaves: a session
+  // that ended is found here, and logging in again in the dialog sends it on.
+  document.addEventListener(
+    "submit",
+    (e) => {
+      const form = e.target;
+      if (!(form instanceof HTMLFormElement) || !form.dataset.draft) return;
+      window.clearTimeout(keepTimers.get(form));
+      if (form.hasAttribute("hx-post")) {
+        form.dataset.submitting = "1";
+        return;
+      }
+      if (form.dataset.checked) return;
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      const submitter = e.submitter;
+      const send = () => {
+        form.dataset.checked = "1";
+        form.dataset.submitting = "1";
+        form.querySelectorAll('input[name="csrf"]').forEach((i) => (i.value = csrf()));
+        form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
+      };
+      keep(form).then((status) => {
+        if (status === 401) {
+          afterLogin.pop();
+          needLogin(send);
+        } else {
+          send();
+        }
+      });
+    },
+    true,
+  );
+
+  async function fetchDraft(name, record) {
+    const r = await fetch(base() + "/drafts?" + keyOf(name, record), { credentials: "same-origin" }).catch(() => null);
+    if (!r || r.status !== 200) return null;
+    return r.json();
+  }
+
+  function differs(form, fields) {
+    return Object.entries(fields).some(([k, v]) => {
+      const el = form.elements.namedItem(k);
+      return el && "value" in el && el.value !== v;
+    });
+  }
+
+  function fill(form, draft) {
+    for (const [k, v] of Object.entries(draft.fields)) {
+      const el = form.elements.namedItem(k);
+      if (el && "value" in el && !["password", "hidden", "file"].includes(el.type)) el.value = v;
+    }
+    // Saved over the version the draft was typed on: a change made since is a conflict,
+    // shown, never overwritten unseen.
+    const version = form.elements.namedItem("version");
+    if (version && draft.base_version !== null && draft.base_version !== undefined) {
+      version.value = String(draft.base_version);
+    }
+    form.classList.add("dirty");
+    const done = document.getElementById("draft-restored");
+    if (done) {
+      const note = done.cloneNode(true);
+      note.removeAttribute("id");
+      note.hidden = false;
+      note.classList.add("draft-note");
+      form.prepend(note);
+    }
+  }
+
+  function showOffer(anchor, draft, edit, onRestore, onDiscard) {
+    const tpl = document.getElementById("draft-offer");
+    if (!tpl || anchor.parentElement.querySelector(":scope > .draft-offer")) return;
+    const box = tpl.content.firstElementChild.cloneNode(true);
+    const when = box.querySelector(".draft-when");
+    when.textContent = edit ? when.dataset.edit : when.dataset.new;
+    box.querySelector(".draft-saved").textContent = draft.saved;
+    box.querySelector(".draft-restore").addEventListener("click", () => {
+      box.remove();
+      onRestore();
+    });
+    box.querySelector(".draft-discard").addEventListener("click", () => {
+      box.remove();
+      onDiscard();
+    });
+    anchor.insertAdjacentElement(edit ? "afterend" : "beforebegin", box);
+  }
+
+  async function offer(form) {
+    const id = form.dataset.draft + " " + (form.dataset.record || "");
+    if (restoreNext.has(id)) {
+      fill(form, restoreNext.get(id));
+      restoreNext.delete(id);
+      return;
+    }
+    const draft = await fetchDraft(form.dataset.draft, form.dataset.record);
+    if (!draft || !differs(form, draft.fields)) return;
+    showOffer(
+      form,
+      draft,
+      false,
+      () => fill(form, draft),
+      () => post("/drafts/discard", keyOf(form.dataset.draft, form.dataset.record)),
+    );
+  }
+
+  async function offerOpener(button) {
+    const name = button.dataset.draftOpener;
+    const record = button.dataset.record;
+    const draft = await fetchDraft(name, record);
+    if (!draft) return;
+    showOffer(
+      button,
+      draft,
+      true,
+      () => {
+        restoreNext.set(name + " " + (record || ""), draft);
+        button.click();
+      },
+      () => post("/drafts/discard", keyOf(name, record)),
+    );
+  }
+
+  function initDrafts(root) {
+    if (!root.querySelectorAll) return;
+    const forms = Array.from(root.querySelectorAll("form[data-draft]"));
+    if (root.matches && root.matches("form[data-draft]")) forms.push(root);
+    forms.forEach(offer);
+    root.querySelectorAll("[data-draft-opener]").forEach(offerOpener);
+  }
+
+  // A conflict: a stored value taken back into the form, field by field.
+  document.addEventListener("click", (e) => {
+    const b = e.target instanceof Element ? e.target.closest("[data-take]") : null;
+    if (!b) return;
+    const form = b.closest("section, main").querySelector("form[data-draft]");
+    const el = form && form.elements.namedItem(b.dataset.take);
+    if (!el) return;
+    el.value = b.dataset.value;
+    el.dispatchEvent(new Event("input", { bubbles: true }));
+    b.disabled = true;
+  });
+
+  // --- a session that ended: logging in again in a dialog, the page kept ---
+  const afterLogin = [];
+  function needLogin(retry) {
+    if (retry) afterLogin.push(retry);
+    const d = document.getElementById("relogin");
+    if (!d) {
+      window.location.reload();
+      return;
+    }
+    if (!d.open) {
+      d.showModal();
+      document.getElementById("relogin-password").focus();
+    }
+  }
+
+  const cookie = (name) => {
+    const hit = document.cookie.split(";").map((c) => c.trim().split("=")).find(([k]) => k === name);
+    return hit ? hit.slice(1).join("=") : "";
+  };
+
+  document.addEventListener("submit", async (e) => {
+    const f = e.target;
+    if (!(f instanceof HTMLFormElement) || f.id !== "relogin-form") return;
+    e.preventDefault();
+    const r = await fetch(f.action, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CRM-Relogin": "1", "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(new FormData(f)),
+    }).catch(() => null);
+    document.getElementById("relogin-failed").hidden = !(r && r.status === 401);
+    document.getElementById("relogin-many").hidden = !(r && r.status === 429);
+    if (!r || r.status !== 204) return;
+    const who = r.headers.get("x-crm-user");
+    if (who && who !== me()) {
+      window.location.reload();
+      return;
+    }
+    const token = cookie("crm_csrf");
+    document.querySelector('meta[name="csrf-token"]').setAttribute("content", token);
+    document.querySelectorAll('input[name="csrf"]').forEach((i) => (i.value = token));
+    f.elements.namedItem("password").value = "";
+    document.getElementById("relogin").close();
+    connect();
+    afterLogin.splice(0).forEach((job) => job());
+  });
+
+  // An htmx request met an ended session: the dialog, then the same action again.
+  document.addEventListener("htmx:afterRequest", (e) => {
+    const elt = e.detail.elt;
+    const xhr = e.detail.xhr;
+    if (elt instanceof HTMLFormElement) delete elt.dataset.submitting;
+    if (!xhr || xhr.status !== 401) return;
+    const verb = (e.detail.requestConfig && e.detail.requestConfig.verb) || "get";
+    if (elt instanceof HTMLFormElement) {
+      needLogin(() => elt.requestSubmit());
+    } else if (verb !== "get" || elt.matches("button, a")) {
+      needLogin(() => elt.click());
+    } else {
+      needLogin(null);
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", () => {
-    if (window.htmx) window.htmx.onLoad(initBoard);
+    if (window.htmx) {
+      window.htmx.onLoad(initBoard);
+      window.htmx.onLoad((el) => {
+        if (el !== document.body) initDrafts(el);
+      });
+    }
     initBoard(document);
+    initDrafts(document);
     connect();
   });
 })();

@@ -85,6 +85,8 @@ where
         .at("/contacts/:id/activities", poem::post(page!(pages::contact::log_activity)))
         .at("/contacts/:id/details", get(page!(pages::contact::details)))
         .at("/live", get(raw!(pages::live::live)))
+        .at("/drafts", get(page!(pages::drafts::show)).post(page!(pages::drafts::save)))
+        .at("/drafts/discard", poem::post(page!(pages::drafts::discard)))
         .at("/dashboard", get(page!(pages::todo::dashboard)))
         .at("/todo", get(page!(pages::todo::todo)))
         .at("/activities/:id/done", poem::post(page!(pages::todo::done)))

@@ -31,6 +31,10 @@ pub struct Page {
     pub unread: usize,
     /// The signed-in user's id (the live updates skip the echo of their own changes).
     pub user_id: String,
+    /// The signed-in user's address and company (logging in again in a dialog).
+    pub email: String,
+    /// See `email`.
+    pub tenant_id: String,
 }
 
 impl Page {
@@ -44,6 +48,8 @@ impl Page {
             section,
             unread: 0,
             user_id: String::new(),
+            email: String::new(),
+            tenant_id: String::new(),
         }
     }
 

@@ -36,7 +36,8 @@ impl ActivityForm {
     }
 }
 
-/// Logs the activity of `form` about a record, assigned to the actor.
+/// Logs the activity of `form` about a record, assigned to the actor (the form's draft
+/// forgotten).
 ///
 /// # Errors
 /// The use case's: `Invalid` with the fields at fault, `NotFound`, `Forbidden`.
@@ -73,5 +74,19 @@ pub(crate) async fn log<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         }
         _ => input.starts_at = when,
     }
-    web.app.create_activity(actor, &kind, &input).await.map(|_| ())
+    web.app.create_activity(actor, &kind, &input).await?;
+    if let Some(form) = draft_form(entity_type) {
+        super::drafts::forget(web, actor, form, Some(entity_id)).await;
+    }
+    Ok(())
+}
+
+/// The draft's name of the activity form on a record's page.
+pub(crate) fn draft_form(entity_type: EntityType) -> Option<&'static str> {
+    match entity_type {
+        EntityType::Contact => Some("contact_activity"),
+        EntityType::Opportunity => Some("opportunity_activity"),
+        EntityType::Organization => Some("organization_activity"),
+        _ => None,
+    }
 }

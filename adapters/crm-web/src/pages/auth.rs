@@ -94,6 +94,15 @@ pub(crate) async fn login<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>
             },
         )
     };
+    if req.header("x-crm-relogin").is_some()
+        && let Err(e) = &outcome
+    {
+        let code = match e {
+            ServiceError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            _ => StatusCode::UNAUTHORIZED,
+        };
+        return Response::builder().status(code).header("cache-control", "no-store").finish();
+    }
     match outcome {
         Ok(s) => {
             let max_age = (s.expires_at - web.app.now()).num_seconds().max(0);
@@ -104,7 +113,16 @@ pub(crate) async fn login<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>
                 &s.csrf_token,
                 max_age,
             );
-            let mut resp = see_other(&req, &web.settings.base_path, &next);
+            // The dialog of a page whose session ended: no page, the cookies and who it is.
+            let mut resp = if req.header("x-crm-relogin").is_some() {
+                Response::builder()
+                    .status(StatusCode::NO_CONTENT)
+                    .header("x-crm-user", s.actor.user_id().map(|u| u.to_string()).unwrap_or_default())
+                    .header("cache-control", "no-store")
+                    .finish()
+            } else {
+                see_other(&req, &web.settings.base_path, &next)
+            };
             resp.headers_mut().append(
                 "set-cookie",
                 session.parse().unwrap_or_else(|_| poem::http::HeaderValue::from_static("")),

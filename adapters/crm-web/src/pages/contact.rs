@@ -56,6 +56,8 @@ struct ContactPage {
     activity_faults: Faults,
     /// Where the activity form posts.
     activity_action: String,
+    /// The activity form's draft: its name and record.
+    activity_draft: (&'static str, String),
     /// The contact's deals (`None` for a role that sees none).
     deals: Option<Vec<super::opportunity::DealLine>>,
     /// Never on the whole page (its `h1` is the name already).
@@ -81,6 +83,8 @@ struct EditFragment {
     form: FormView,
     faults: Faults,
     conflict: bool,
+    /// After a conflict: where what was typed and what is stored differ.
+    differences: Vec<super::contacts::Difference>,
 }
 
 async fn view_of<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
@@ -202,6 +206,7 @@ async fn whole_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
             timeline,
             renamed: false,
             activity_action: format!("/contacts/{id}/activities"),
+            activity_draft: ("contact_activity", id.to_string()),
             activity,
             activity_faults,
         },
@@ -295,6 +300,7 @@ pub(crate) async fn edit_form<S: Store, K: Credentials, C: Clock, I: IdGenerator
             form: FormView::of(page.lang, &c),
             faults: Faults::default(),
             conflict: false,
+            differences: Vec::new(),
             page,
         },
     )
@@ -319,25 +325,24 @@ pub(crate) async fn update<S: Store, K: Credentials, C: Clock, I: IdGenerator, X
     let version = form.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(current.version);
     let input = input_of(&form, Some(&current));
     let lang = page.lang;
-    let fragment = |faults: Faults, conflict: bool, page: Page| {
+    let typed = FormView::new(lang, &input.kind, &form);
+    let fragment = |faults: Faults, page: Page, typed: FormView| {
         render(
-            if conflict {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            },
+            StatusCode::UNPROCESSABLE_ENTITY,
             &EditFragment {
                 id: id.as_uuid(),
                 version,
-                form: FormView::new(lang, &input.kind, &form),
+                form: typed,
                 faults,
-                conflict,
+                conflict: false,
+                differences: Vec::new(),
                 page,
             },
         )
     };
     match web.app.update_contact(&actor, id, version, &input).await {
         Ok(c) => {
+            super::drafts::forget(web, &actor, "contact", Some(c.id.as_uuid())).await;
             if req.header("hx-request").is_none() {
                 return see_other(&req, &web.settings.base_path, &format!("/contacts/{}", c.id));
             }
@@ -352,8 +357,27 @@ pub(crate) async fn update<S: Store, K: Credentials, C: Clock, I: IdGenerator, X
                 },
             )
         }
-        Err(ServiceError::Invalid(v)) => fragment(Faults::from_error(lang, &v), false, page),
-        Err(ServiceError::Conflict) => fragment(Faults::default(), true, page),
+        Err(ServiceError::Invalid(v)) => fragment(Faults::from_error(lang, &v), page, typed),
+        // Saved meanwhile by someone else: what was typed stays in the form, now over the
+        // newer version, with both values of every field where they differ.
+        Err(ServiceError::Conflict) => {
+            let stored = match web.app.contact(&actor, id).await {
+                Ok(c) => c,
+                Err(e) => return error_page(page, &e),
+            };
+            render(
+                StatusCode::CONFLICT,
+                &EditFragment {
+                    id: id.as_uuid(),
+                    version: stored.version,
+                    differences: typed.differences(&FormView::of(lang, &stored), lang),
+                    form: typed,
+                    faults: Faults::default(),
+                    conflict: true,
+                    page,
+                },
+            )
+        }
         Err(e) => error_page(page, &e),
     }
 }

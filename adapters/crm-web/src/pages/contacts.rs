@@ -85,6 +85,57 @@ impl FormView {
     }
 }
 
+/// A field where what was typed and what is stored differ (a save that met a newer
+/// version): both shown, the stored one ready to be taken back into the form.
+pub(crate) struct Difference {
+    /// The input's name (and id).
+    pub(crate) field: &'static str,
+    /// Its label.
+    pub(crate) label: String,
+    /// What was typed, as shown.
+    pub(crate) mine: String,
+    /// What is stored, as shown.
+    pub(crate) theirs: String,
+    /// What is stored, as the input's value.
+    pub(crate) theirs_value: String,
+}
+
+impl FormView {
+    /// The kind selected: its code and its name.
+    fn kind(&self) -> (String, String) {
+        self.kinds
+            .iter()
+            .find(|k| k.2)
+            .map(|k| (k.0.clone(), k.1.clone()))
+            .unwrap_or_default()
+    }
+
+    /// The fields where this form (as typed) and `stored` differ, in the form's order.
+    pub(crate) fn differences(&self, stored: &FormView, lang: Lang) -> Vec<Difference> {
+        let ((my_kind, my_kind_name), (kind, kind_name)) = (self.kind(), stored.kind());
+        let text =
+            |field: &'static str, mine: &str, theirs: &str| (field, mine.to_owned(), mine.to_owned(), theirs.to_owned(), theirs.to_owned());
+        [
+            ("kind", my_kind, my_kind_name, kind, kind_name),
+            text("job_title", &self.job_title, &stored.job_title),
+            text("first_name", &self.first_name, &stored.first_name),
+            text("last_name", &self.last_name, &stored.last_name),
+            text("email", &self.email, &stored.email),
+            text("phone", &self.phone, &stored.phone),
+        ]
+        .into_iter()
+        .filter(|(_, mine, _, theirs, _)| mine != theirs)
+        .map(|(field, _, mine, theirs_value, theirs)| Difference {
+            field,
+            label: lang.t(&format!("contacts.{field}")),
+            mine,
+            theirs,
+            theirs_value,
+        })
+        .collect()
+    }
+}
+
 pub(crate) fn kinds(lang: Lang, selected: &str) -> Vec<(String, String, bool)> {
     KINDS
         .iter()
@@ -436,7 +487,10 @@ pub(crate) async fn create<S: Store, K: Credentials, C: Clock, I: IdGenerator, X
     let input = input_of(&form, None);
     let view = FormView::new(lang, &input.kind, &form);
     match web.app.create_contact(&auth.actor, &input, None, confirm).await {
-        Ok(c) => see_other(&req, &web.settings.base_path, &format!("/contacts/{}", c.id)),
+        Ok(c) => {
+            super::drafts::forget(web, &auth.actor, "contact_new", None).await;
+            see_other(&req, &web.settings.base_path, &format!("/contacts/{}", c.id))
+        }
         Err(ServiceError::Invalid(v)) => render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &NewPage {

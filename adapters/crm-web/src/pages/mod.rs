@@ -6,6 +6,7 @@ pub mod activity;
 pub mod auth;
 pub mod contact;
 pub mod contacts;
+pub mod drafts;
 pub mod live;
 pub mod opportunity;
 pub mod organizations;
@@ -35,11 +36,26 @@ where
 {
     let base = &web.settings.base_path;
     let Some(auth) = crate::session::current(&web.app, req).await else {
+        // A request of the page's script: the page keeps what is typed and asks for the
+        // password in a dialog, instead of leaving for the login page.
+        if req.header("hx-request").is_some() {
+            return Err(login_required());
+        }
         let here = req.uri().path_and_query().map_or("/", |p| p.as_str());
         let here = here.strip_prefix(base.as_str()).unwrap_or(here);
         return Err(see_other(req, base, &format!("/login?next={}", encode(here))));
     };
     Ok((auth, Page::new(req, base, section)))
+}
+
+/// The answer to a request of the page's script without a session: 401, and a header
+/// saying that logging in again is what it takes.
+pub(crate) fn login_required() -> Response {
+    Response::builder()
+        .status(poem::http::StatusCode::UNAUTHORIZED)
+        .header("x-crm-login", "required")
+        .header("cache-control", "no-store")
+        .finish()
 }
 
 /// As [`session_of`], with the signed-in person's name for the shell of a whole page.
@@ -55,11 +71,13 @@ where
     I: IdGenerator,
 {
     let (auth, mut page) = session_of(web, req, section).await?;
-    let name = match auth.actor.user_id() {
-        Some(user) => web.app.user(&auth.actor, user).await.ok().map(|u| u.display_name.to_string()),
+    let user = match auth.actor.user_id() {
+        Some(user) => web.app.user(&auth.actor, user).await.ok(),
         None => None,
     };
-    page.user = Some(name.unwrap_or_default());
+    page.user = Some(user.as_ref().map(|u| u.display_name.to_string()).unwrap_or_default());
+    page.email = user.map(|u| u.email.as_str().to_owned()).unwrap_or_default();
+    page.tenant_id = auth.actor.tenant_id().map(|t| t.to_string()).unwrap_or_default();
     page.unread = unread(web, &auth.actor).await;
     page.user_id = auth.actor.user_id().map(|u| u.to_string()).unwrap_or_default();
     Ok((auth, page))
@@ -179,6 +197,11 @@ impl Form {
     pub(crate) async fn body(req: &mut Request) -> Self {
         let bytes = req.take_body().into_bytes_limit(MAX_FORM_BYTES).await.unwrap_or_default();
         Self::parse(&String::from_utf8_lossy(&bytes))
+    }
+
+    /// Every pair, in order.
+    pub(crate) fn pairs(&self) -> &[(String, String)] {
+        &self.0
     }
 
     /// A value as sent (the last one of a repeated key).

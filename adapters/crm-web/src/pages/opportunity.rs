@@ -57,6 +57,8 @@ struct OpportunityPage {
     activity: ActivityForm,
     activity_faults: Faults,
     activity_action: String,
+    /// The activity form's draft: its name and record.
+    activity_draft: (&'static str, String),
     timeline: Vec<Moment>,
 }
 
@@ -172,6 +174,7 @@ async fn page_with<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
             can_move: allows(actor, Capability::WriteOpportunities),
             can_log: allows(actor, Capability::WriteActivities),
             activity_action: format!("/opportunities/{id}/activities"),
+            activity_draft: ("opportunity_activity", id.to_string()),
             o: view,
             message,
             activity,
