@@ -218,7 +218,9 @@ async fn the_interface_serves_a_sales_team() {
     assert!(admin.get(&page).await.body.contains("Lefebvre-Martin"));
     let p = admin.post(&format!("/contacts/{id}"), &edit).await;
     assert_eq!(p.status, 409);
-    assert!(p.body.contains("modifié entre-temps"), "{}", p.body);
+    assert!(p.body.contains("pendant que vous le modifiiez"), "{}", p.body);
+    // What was typed stays, now over the newer version: saving it again goes through.
+    assert!(p.body.contains(r#"name="version" value="2""#), "{}", p.body);
 
     // An activity logged from the page lands on its timeline; a fault is shown with what
     // was typed.
@@ -487,4 +489,128 @@ async fn the_board_keeps_the_rules_and_the_walls() {
     assert_eq!(marketing.get("/todo").await.status, 200);
     assert_eq!(rep.get("/dashboard").await.status, 200);
     s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drafts_are_the_writers_own_and_walled() {
+    let s = spawn_app().await;
+    let fx = tenant(&s, "Brouillons web").await;
+    let other = tenant(&s, "Brouillons voisins").await;
+    let contact = |first: &str| ContactWrite {
+        kind: "prospect".into(),
+        first_name: first.into(),
+        last_name: "Brouillon".into(),
+        ..ContactWrite::default()
+    };
+    let admins = fx.client(Role::Admin).create_contact(&contact("Admin"), true).await.unwrap();
+    let reps = fx.client(Role::Sales).create_contact(&contact("Rep"), true).await.unwrap();
+    let theirs = other.client(Role::Admin).create_contact(&contact("Voisin"), true).await.unwrap();
+
+    let mut rep = Browser::new(&s.base);
+    // Without a session: 401 (the page asks for the password in a dialog), never a redirect.
+    let p = rep.post("/drafts", &[("form", "contact_new"), ("first_name", "x")]).await;
+    assert_eq!(p.status, 401);
+    assert_eq!(rep.get("/drafts?form=contact_new").await.status, 401);
+    // An htmx request without a session is told the same, not sent to the login page.
+    let req = rep.http.get(format!("{}/contacts", s.base)).header("hx-request", "true");
+    assert_eq!(rep.send(req).await.status, 401);
+
+    rep.login(&fx.emails[&Role::Sales]).await;
+    let csrf = rep.cookie("crm_csrf");
+    let record = reps.id.to_string();
+    // Without the CSRF token nothing is kept.
+    let p = rep
+        .post("/drafts", &[("form", "contact"), ("record", &record), ("job_title", "x")])
+        .await;
+    assert_eq!(p.status, 403);
+    assert_eq!(rep.get(&format!("/drafts?form=contact&record={record}")).await.status, 204);
+    // Kept, read back as JSON (the password and the plumbing never kept).
+    let p = rep
+        .post(
+            "/drafts",
+            &[
+                ("csrf", &csrf),
+                ("form", "contact"),
+                ("record", &record),
+                ("base_version", "1"),
+                ("job_title", "Chargée d'affaires <b>"),
+                ("password", "secret"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 204, "{}", p.body);
+    let p = rep.get(&format!("/drafts?form=contact&record={record}")).await;
+    assert_eq!(p.status, 200);
+    let d: serde_json::Value = serde_json::from_str(&p.body).unwrap();
+    assert_eq!(d["fields"], serde_json::json!({ "job_title": "Chargée d'affaires <b>" }));
+    assert_eq!(d["base_version"], 1);
+    assert!(d["saved"].as_str().unwrap().contains(' '), "a date in words: {d}");
+    // Walls: another rep's contact, another tenant's: 404; an unknown form: 422.
+    for id in [admins.id, theirs.id] {
+        let p = rep
+            .post(
+                "/drafts",
+                &[
+                    ("csrf", &csrf),
+                    ("form", "contact"),
+                    ("record", &id.to_string()),
+                    ("job_title", "x"),
+                ],
+            )
+            .await;
+        assert_eq!(p.status, 404);
+        assert_eq!(rep.get(&format!("/drafts?form=contact&record={id}")).await.status, 404);
+    }
+    assert_eq!(rep.post("/drafts", &[("csrf", &csrf), ("form", "account")]).await.status, 422);
+    // Another person of the same company does not see it.
+    let mut admin = Browser::new(&s.base);
+    admin.login(&fx.emails[&Role::Admin]).await;
+    assert_eq!(admin.get(&format!("/drafts?form=contact&record={record}")).await.status, 204);
+    // Saving the form forgets its draft.
+    let p = rep
+        .post(
+            &format!("/contacts/{record}"),
+            &[
+                ("csrf", &csrf),
+                ("version", "1"),
+                ("kind", "prospect"),
+                ("first_name", "Rep"),
+                ("last_name", "Brouillon"),
+                ("job_title", "Chargée d'affaires"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    assert_eq!(rep.get(&format!("/drafts?form=contact&record={record}")).await.status, 204);
+    // Set aside on request.
+    rep.post("/drafts", &[("csrf", &csrf), ("form", "contact_new"), ("first_name", "Zoé")])
+        .await;
+    assert_eq!(rep.get("/drafts?form=contact_new").await.status, 200);
+    assert_eq!(
+        rep.post("/drafts/discard", &[("csrf", &csrf), ("form", "contact_new")])
+            .await
+            .status,
+        204
+    );
+    assert_eq!(rep.get("/drafts?form=contact_new").await.status, 204);
+
+    // Logging in again from the dialog: no page, the cookies and who it is.
+    let mut again = Browser::new(&s.base);
+    let body = format!("email={}&password={}", enc(&fx.emails[&Role::Sales]), enc(PASSWORD));
+    let req = again
+        .http
+        .post(format!("{}/login", s.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-crm-relogin", "1")
+        .body(body);
+    let r = again.send(req).await;
+    assert_eq!(r.status, 204);
+    assert!(!again.cookie("crm_session").is_empty() && !again.cookie("crm_csrf").is_empty());
+    let req = again
+        .http
+        .post(format!("{}/login", s.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-crm-relogin", "1")
+        .body(format!("email={}&password=faux", enc(&fx.emails[&Role::Sales])));
+    assert_eq!(again.send(req).await.status, 401);
 }
