@@ -65,6 +65,8 @@ pub struct User {
     pub role: Role,
     /// The team the user belongs to, at most one.
     pub team_id: Option<TeamId>,
+    /// The interface language the person chose (`None`: their browser's).
+    pub language: Option<crate::tenant::Language>,
     /// Optimistic-concurrency version.
     pub version: i64,
     /// Creation time.

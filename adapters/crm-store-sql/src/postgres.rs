@@ -124,6 +124,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0016_drafts.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            17,
+            "user_language".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0017_user_language.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -124,6 +124,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0016_drafts.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            17,
+            "user_language".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0017_user_language.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

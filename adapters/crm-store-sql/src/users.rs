@@ -6,6 +6,7 @@ use crate::db::{Mode, On, Row, Tx};
 use crate::rows::{from_ts, ts, valid, versioned_update};
 use crm_domain::email::EmailAddress;
 use crm_domain::event::NewEvent;
+use crm_domain::tenant::Language;
 use crm_domain::text::{Label, Name, fold};
 use crm_domain::user::{Role, Team, User};
 use crm_domain::{TeamId, TenantId, UserId};
@@ -14,7 +15,7 @@ use crm_ports::{Cipher, StoreError};
 use sea_query::{Expr, ExprTrait, IntoTableRef, Order, Query};
 use uuid::Uuid;
 
-const USER_COLUMNS: [&str; 11] = [
+const USER_COLUMNS: [&str; 12] = [
     "tenant_id",
     "id",
     "email_ct",
@@ -23,6 +24,7 @@ const USER_COLUMNS: [&str; 11] = [
     "name_sort",
     "role",
     "team_id",
+    "language",
     "version",
     "created_at",
     "updated_at",
@@ -67,6 +69,7 @@ impl<C: Cipher> SqlStore<C> {
                     fold(u.display_name.as_str()).into(),
                     u.role.code().into(),
                     u.team_id.map(|x| x.as_uuid()).into(),
+                    u.language.map(|l| l.code()).into(),
                     u.version.into(),
                     ts(u.created_at).into(),
                     ts(u.updated_at).into(),
@@ -88,6 +91,10 @@ impl<C: Cipher> SqlStore<C> {
             display_name: valid("display_name", Name::parse(&row.get::<String>("display_name")?))?,
             role: valid("role", Role::parse(&row.get::<String>("role")?))?,
             team_id: row.get::<Option<Uuid>>("team_id")?.map(TeamId::from_uuid),
+            language: row
+                .get::<Option<String>>("language")?
+                .map(|l| valid("language", Language::parse(&l)))
+                .transpose()?,
             version: row.get("version")?,
             created_at: from_ts(row.get("created_at")?)?,
             updated_at: from_ts(row.get("updated_at")?)?,
@@ -160,6 +167,7 @@ impl<C: Cipher> UserStore for SqlStore<C> {
             ("name_sort", fold(user.display_name.as_str()).into()),
             ("role", user.role.code().into()),
             ("team_id", user.team_id.map(|x| x.as_uuid()).into()),
+            ("language", user.language.map(|l| l.code()).into()),
             ("version", (expected_version + 1).into()),
             ("updated_at", ts(user.updated_at).into()),
         ]);

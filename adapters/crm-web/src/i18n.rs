@@ -35,6 +35,16 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// The language of a request: the person's choice (the language cookie), else their
+    /// browser's.
+    pub fn of_request(req: &poem::Request) -> Self {
+        match crate::session::cookie(req, crate::session::LANG_COOKIE) {
+            Some("en") => Self::En,
+            Some("fr") => Self::Fr,
+            _ => Self::from_accept_language(req.header("accept-language")),
+        }
+    }
+
     /// From `Accept-Language`: English only when preferred over French.
     pub fn from_accept_language(header: Option<&str>) -> Self {
         let Some(h) = header else { return Self::Fr };

@@ -106,4 +106,7 @@ where
         .at("/account", get(page!(pages::account::show)))
         .at("/account/password", poem::post(page!(pages::account::password)))
         .at("/account/calendar-feed", poem::post(page!(pages::account::calendar_feed)))
+        .at("/account/language", poem::post(page!(pages::account::language)))
+        .at("/account/tokens", poem::post(page!(pages::account::new_token)))
+        .at("/account/tokens/:id/revoke", poem::post(page!(pages::account::revoke_token)))
 }

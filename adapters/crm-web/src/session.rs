@@ -10,6 +10,8 @@ use poem::Request;
 pub const SESSION_COOKIE: &str = "crm_session";
 /// The cookie carrying the CSRF token to the page.
 pub const CSRF_COOKIE: &str = "crm_csrf";
+/// The cookie of the interface language the person chose (set at login and when changed).
+pub const LANG_COOKIE: &str = "crm_lang";
 /// The header htmx requests carry it in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -33,6 +35,16 @@ pub fn set_cookies(base: &str, secure: bool, token: &str, csrf: &str, max_age: i
         format!("{SESSION_COOKIE}={token}; Path={base}/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"),
         format!("{CSRF_COOKIE}={csrf}; Path={base}/; SameSite=Strict; Max-Age={max_age}{secure}"),
     ]
+}
+
+/// The `Set-Cookie` value of the language cookie (removed when the person chose none: the
+/// browser's language applies).
+pub fn lang_cookie(base: &str, secure: bool, language: Option<crm_domain::tenant::Language>) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    match language {
+        Some(l) => format!("{LANG_COOKIE}={}; Path={base}/; SameSite=Lax; Max-Age=31536000{secure}", l.code()),
+        None => format!("{LANG_COOKIE}=; Path={base}/; SameSite=Lax; Max-Age=0{secure}"),
+    }
 }
 
 /// The authenticated session of the request, if any.

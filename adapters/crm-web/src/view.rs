@@ -41,7 +41,7 @@ impl Page {
     /// A page of the request.
     pub fn new(req: &Request, base: &str, section: &'static str) -> Self {
         Self {
-            lang: Lang::from_accept_language(req.header("accept-language")),
+            lang: Lang::of_request(req),
             base: base.to_owned(),
             csrf: crate::session::csrf(req),
             user: None,

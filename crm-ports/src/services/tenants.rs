@@ -69,6 +69,7 @@ impl<S: TenantStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             display_name: admin_name,
             role: Role::Admin,
             team_id: None,
+            language: None,
             version: 1,
             created_at: now,
             updated_at: now,

@@ -63,6 +63,7 @@ pub(crate) fn user_changes(before: Option<&User>, after: &User) -> Vec<FieldChan
     );
     d.field("role", before.map(|b| &b.role), &after.role, Sensitivity::Clear);
     d.field("team_id", before.map(|b| &b.team_id), &after.team_id, Sensitivity::Clear);
+    d.field("language", before.map(|b| &b.language), &after.language, Sensitivity::Clear);
     d.into_changes()
 }
 
@@ -138,6 +139,38 @@ impl<S: UserStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
         );
         self.store.update_user(&after, expected_version, &ev).await?;
         self.auth_cache.forget(crate::auth::Principal::User { tenant_id, user_id: id });
+        Ok(after)
+    }
+
+    /// Sets the interface language the actor chose for themselves (`None`: their
+    /// browser's); the user as saved.
+    ///
+    /// # Errors
+    /// `Invalid` (a language other than `fr` and `en`), `Forbidden` for anyone but a user.
+    pub async fn set_my_language(&self, actor: &Actor, language: Option<&str>) -> Result<User, ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        let id = actor.user_id().ok_or(ServiceError::Forbidden)?;
+        let language = match language {
+            Some(l) => Some(crm_domain::tenant::Language::parse(l).map_err(|e| ServiceError::Invalid(e.at("language")))?),
+            None => None,
+        };
+        let before = self.store.user(tenant_id, id).await?;
+        if before.language == language {
+            return Ok(before);
+        }
+        let mut after = before.clone();
+        after.language = language;
+        after.version = before.version + 1;
+        after.updated_at = self.clock.now();
+        let ev = self.event(
+            actor,
+            EntityType::User,
+            id.as_uuid(),
+            EventKind::Updated,
+            None,
+            user_changes(Some(&before), &after),
+        );
+        self.store.update_user(&after, before.version, &ev).await?;
         Ok(after)
     }
 
@@ -266,6 +299,7 @@ impl<S: UserStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             display_name,
             role,
             team_id: input.team_id,
+            language: None,
             version: 1,
             created_at: now,
             updated_at: now,

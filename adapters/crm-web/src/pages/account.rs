@@ -1,6 +1,7 @@
-//! My account: who I am, my password, the address of my calendar feed.
+//! My account: who I am, my language, my password, my personal API tokens, the address of
+//! my calendar feed.
 
-use super::{Form, signed_in, signed_write};
+use super::{Form, path_id, signed_in, signed_write};
 use crate::Web;
 use crate::view::{Page, error_page, render, see_other};
 use askama::Template;
@@ -9,6 +10,17 @@ use crm_ports::{Clock, Credentials, IdGenerator, ServiceError};
 use poem::http::StatusCode;
 use poem::{Request, Response};
 
+/// Lifetimes offered for a new API token, in days.
+const TOKEN_DAYS: [i64; 3] = [30, 90, 365];
+
+/// A personal API token as listed (never its secret).
+struct TokenLine {
+    id: String,
+    name: String,
+    created: String,
+    expires: String,
+}
+
 #[derive(Template)]
 #[template(path = "account.html")]
 struct AccountPage {
@@ -16,17 +28,31 @@ struct AccountPage {
     name: String,
     email: String,
     role: String,
-    password_message: Option<&'static str>,
+    /// The language chosen (`""`: the browser's).
+    language: &'static str,
+    /// A message of the page (a change done, a refusal), and whether it is a refusal.
+    message: Option<(&'static str, bool)>,
     new_feed: Option<String>,
     feeds: Vec<String>,
+    tokens: Vec<TokenLine>,
+    /// A new token's secret, shown once.
+    new_token: Option<String>,
+    token_days: [i64; 3],
+}
+
+/// What the page shows besides the account: a message, a secret shown once.
+#[derive(Default)]
+struct Extra {
+    message: Option<(&'static str, bool)>,
+    new_feed: Option<String>,
+    new_token: Option<String>,
 }
 
 async fn account_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     web: &Web<S, K, C, I, X>,
     actor: &crm_domain::Actor,
     page: Page,
-    password_message: Option<&'static str>,
-    new_feed: Option<String>,
+    extra: Extra,
     status: StatusCode,
 ) -> Response {
     let Some(user_id) = actor.user_id() else {
@@ -37,23 +63,43 @@ async fn account_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         Err(e) => return error_page(page, &e),
     };
     let tz = super::company_tz(web, actor).await;
+    let lang = page.lang;
     let feeds = web
         .app
         .calendar_feeds(actor)
         .await
         .unwrap_or_default()
         .iter()
-        .map(|f| page.lang.date_time(f.created_at, tz))
+        .map(|f| lang.date_time(f.created_at, tz))
+        .collect();
+    let now = web.app.now();
+    let tokens = web
+        .app
+        .list_api_tokens(actor)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| t.revoked_at.is_none() && t.expires_at > now)
+        .map(|t| TokenLine {
+            id: t.id.to_string(),
+            name: t.name.unwrap_or_default(),
+            created: lang.date_time(t.created_at, tz),
+            expires: lang.date(t.expires_at.with_timezone(&tz).date_naive()),
+        })
         .collect();
     render(
         status,
         &AccountPage {
             name: user.display_name.to_string(),
             email: user.email.as_str().to_owned(),
-            role: page.lang.t(&format!("role.{}", user.role.code())),
-            password_message,
-            new_feed,
+            role: lang.t(&format!("role.{}", user.role.code())),
+            language: user.language.map_or("", |l| l.code()),
+            message: extra.message,
+            new_feed: extra.new_feed,
             feeds,
+            tokens,
+            new_token: extra.new_token,
+            token_days: TOKEN_DAYS,
             page,
         },
     )
@@ -65,8 +111,22 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let done = Form::query(&req).get("done").map(|_| "account.changed");
-    account_page(web, &auth.actor, page, done, None, StatusCode::OK).await
+    let message = match Form::query(&req).get("done").as_deref() {
+        Some("language") => Some(("account.language_changed", false)),
+        Some("revoked") => Some(("account.token_revoked", false)),
+        _ => None,
+    };
+    account_page(
+        web,
+        &auth.actor,
+        page,
+        Extra {
+            message,
+            ..Extra::default()
+        },
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// `POST /account/password`: changes the password (the current one checked, attempts
@@ -82,25 +142,98 @@ pub(crate) async fn password<S: Store, K: Credentials, C: Clock, I: IdGenerator,
     };
     let current = form.raw("current_password").unwrap_or_default().to_owned();
     let new = form.raw("new_password").unwrap_or_default().to_owned();
-    match web.app.change_password(&auth.actor, &current, &new).await {
-        Ok(()) => see_other(&req, &web.settings.base_path, "/login?changed=1"),
+    let (message, status) = match web.app.change_password(&auth.actor, &current, &new).await {
+        Ok(()) => return see_other(&req, &web.settings.base_path, "/login?changed=1"),
+        Err(ServiceError::Invalid(_)) => ("account.too_weak", StatusCode::UNPROCESSABLE_ENTITY),
+        Err(ServiceError::TooManyAttempts { .. }) => ("login.too_many", StatusCode::TOO_MANY_REQUESTS),
+        Err(ServiceError::Unauthenticated | ServiceError::Forbidden) => ("account.wrong_current", StatusCode::FORBIDDEN),
+        Err(e) => return error_page(page, &e),
+    };
+    let extra = Extra {
+        message: Some((message, true)),
+        ..Extra::default()
+    };
+    account_page(web, &auth.actor, page, extra, status).await
+}
+
+/// `POST /account/language`: the interface language the person chose (`""`: their
+/// browser's), kept on their account and in the page's language cookie.
+pub(crate) async fn language<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
+    web: &Web<S, K, C, I, X>,
+    mut req: Request,
+) -> Response {
+    let form = Form::body(&mut req).await;
+    let (auth, page) = match signed_write(web, &req, &form, "account").await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let chosen = form.get("language");
+    match web.app.set_my_language(&auth.actor, chosen.as_deref()).await {
+        Ok(user) => {
+            let mut resp = see_other(&req, &web.settings.base_path, "/account?done=language");
+            let cookie = crate::session::lang_cookie(&web.settings.base_path, web.settings.secure_cookies, user.language);
+            if let Ok(v) = cookie.parse() {
+                resp.headers_mut().append("set-cookie", v);
+            }
+            resp
+        }
         Err(ServiceError::Invalid(_)) => {
-            account_page(
-                web,
-                &auth.actor,
-                page,
-                Some("account.too_weak"),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let extra = Extra {
+                message: Some(("account.language_unknown", true)),
+                ..Extra::default()
+            };
+            account_page(web, &auth.actor, page, extra, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(ServiceError::TooManyAttempts { .. }) => {
-            account_page(web, &auth.actor, page, Some("login.too_many"), None, StatusCode::TOO_MANY_REQUESTS).await
+        Err(e) => error_page(page, &e),
+    }
+}
+
+/// `POST /account/tokens`: a new personal API token, its secret shown once.
+pub(crate) async fn new_token<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
+    web: &Web<S, K, C, I, X>,
+    mut req: Request,
+) -> Response {
+    let form = Form::body(&mut req).await;
+    let (auth, page) = match signed_write(web, &req, &form, "account").await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let days = form.get("days").and_then(|d| d.parse::<i64>().ok()).unwrap_or(TOKEN_DAYS[1]);
+    let name = form.text("name");
+    match web.app.create_api_token(&auth.actor, &name, days).await {
+        Ok((_, secret)) => {
+            let extra = Extra {
+                new_token: Some(secret),
+                ..Extra::default()
+            };
+            account_page(web, &auth.actor, page, extra, StatusCode::OK).await
         }
-        Err(ServiceError::Unauthenticated | ServiceError::Forbidden) => {
-            account_page(web, &auth.actor, page, Some("account.wrong_current"), None, StatusCode::FORBIDDEN).await
+        Err(ServiceError::Invalid(_)) => {
+            let extra = Extra {
+                message: Some(("account.token_invalid", true)),
+                ..Extra::default()
+            };
+            account_page(web, &auth.actor, page, extra, StatusCode::UNPROCESSABLE_ENTITY).await
         }
+        Err(e) => error_page(page, &e),
+    }
+}
+
+/// `POST /account/tokens/{id}/revoke`: one of the person's tokens stops working at once.
+pub(crate) async fn revoke_token<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
+    web: &Web<S, K, C, I, X>,
+    mut req: Request,
+) -> Response {
+    let form = Form::body(&mut req).await;
+    let (auth, page) = match signed_write(web, &req, &form, "account").await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Some(id) = path_id(&req) else {
+        return error_page(page, &ServiceError::NotFound);
+    };
+    match web.app.revoke_api_token(&auth.actor, id).await {
+        Ok(()) => see_other(&req, &web.settings.base_path, "/account?done=revoked"),
         Err(e) => error_page(page, &e),
     }
 }
@@ -120,7 +253,11 @@ pub(crate) async fn calendar_feed<S: Store, K: Credentials, C: Clock, I: IdGener
             let scheme = if web.settings.secure_cookies { "https" } else { "http" };
             let host = req.header("host").unwrap_or("localhost");
             let url = format!("{scheme}://{host}{}/api/v1/calendar/{secret}", web.settings.base_path);
-            account_page(web, &auth.actor, page, None, Some(url), StatusCode::OK).await
+            let extra = Extra {
+                new_feed: Some(url),
+                ..Extra::default()
+            };
+            account_page(web, &auth.actor, page, extra, StatusCode::OK).await
         }
         Err(e) => error_page(page, &e),
     }

@@ -3,7 +3,7 @@
 
 use super::{Form, csrf_ok, session_of};
 use crate::Web;
-use crate::session::{current, set_cookies};
+use crate::session::{current, lang_cookie, set_cookies};
 use crate::view::{Page, render, see_other};
 use askama::Template;
 use crm_domain::TenantId;
@@ -131,6 +131,13 @@ pub(crate) async fn login<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>
                 "set-cookie",
                 csrf.parse().unwrap_or_else(|_| poem::http::HeaderValue::from_static("")),
             );
+            // The language the person chose, on every device they log in from.
+            if let Some(user) = s.actor.user_id()
+                && let Ok(u) = web.app.user(&s.actor, user).await
+                && let Ok(v) = lang_cookie(&web.settings.base_path, web.settings.secure_cookies, u.language).parse()
+            {
+                resp.headers_mut().append("set-cookie", v);
+            }
             resp
         }
         Err(ServiceError::ChooseTenant(choices)) => again(
