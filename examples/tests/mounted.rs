@@ -129,6 +129,75 @@ async fn the_crm_serves_its_api_under_the_hosts_prefix() {
         .unwrap();
     let signed_out = no_redirects.get(format!("{host}/crm/contacts")).send().await.unwrap();
     assert_eq!(signed_out.headers()["location"], "/crm/login?next=/contacts");
+    // Signed in through the login form: cookies under the prefix, the live stream and the
+    // drafts at the prefixed addresses the page names.
+    let signed_in = no_redirects
+        .post(format!("{host}/crm/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "email={}&password={}",
+            EMAIL.replace('@', "%40"),
+            PASSWORD.replace(' ', "+")
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.headers()["location"], "/crm/dashboard");
+    let cookies: Vec<String> = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().to_owned())
+        .collect();
+    assert!(cookies.iter().all(|c| c.contains("Path=/crm/")), "{cookies:?}");
+    let jar: Vec<&str> = cookies.iter().filter_map(|c| c.split(';').next()).collect();
+    let jar = jar.join("; ");
+    let csrf = jar.split("; ").find_map(|c| c.strip_prefix("crm_csrf=")).unwrap().to_owned();
+    let dashboard = http
+        .get(format!("{host}/crm/dashboard"))
+        .header("cookie", &jar)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(dashboard.contains(r#"name="crm-live" content="/crm/live""#), "{dashboard}");
+    assert!(dashboard.contains(r#"action="/crm/login""#), "the dialog logs in under the prefix");
+    let mut live = http.get(format!("{host}/crm/live")).header("cookie", &jar).send().await.unwrap();
+    assert_eq!(live.status(), 200);
+    let draft = http
+        .post(format!("{host}/crm/drafts"))
+        .header("cookie", &jar)
+        .header("x-csrf-token", &csrf)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("form=contact_new&first_name=Brouillon")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(draft.status(), 204);
+    let changed = http
+        .post(format!("{host}/crm/api/v1/contacts"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"first_name": "Noé", "last_name": "En-Direct", "kind": "prospect"}))
+        .send()
+        .await
+        .unwrap();
+    let changed_id = changed.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !seen.contains(&format!("contact:{changed_id}")) {
+        let chunk = tokio::time::timeout_at(deadline, live.chunk())
+            .await
+            .expect("the live stream names the new contact")
+            .unwrap()
+            .expect("the stream goes on");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    drop(live);
     // A graceful stop: the example exits by itself, successfully.
     let pid = child.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());

@@ -97,6 +97,19 @@
     }
   });
 
+  // --- the contacts' bulk actions: shown once a row is ticked, with how many ---
+  function syncBulk() {
+    const bar = document.getElementById("bulk");
+    if (!bar) return;
+    const n = document.querySelectorAll('input[type=checkbox][form="bulk"]:checked').length;
+    bar.hidden = n === 0;
+    const count = document.getElementById("bulk-count");
+    if (count) count.textContent = n === 0 ? "" : `${n} ${n === 1 ? count.dataset.one : count.dataset.many}`;
+  }
+  document.addEventListener("change", (e) => {
+    if (e.target instanceof HTMLInputElement && e.target.getAttribute("form") === "bulk") syncBulk();
+  });
+
   // --- the board: drag a card to another column (touch too) ---
   let dragging = false;
   function initBoard(root) {
@@ -486,6 +499,7 @@
     }
     initBoard(document);
     initDrafts(document);
+    syncBulk();
     connect();
   });
 })();

@@ -488,6 +488,21 @@ async fn the_board_keeps_the_rules_and_the_walls() {
     assert!(!day.body.contains("Mes affaires en cours"));
     assert_eq!(marketing.get("/todo").await.status, 200);
     assert_eq!(rep.get("/dashboard").await.status, 200);
+
+    // Past 30 cards in a column, "more" shows 30 more.
+    for i in 0..31 {
+        deal(&format!("Affaire en nombre {i:02}"), admin_api).await;
+    }
+    let mut admin = Browser::new(&s.base);
+    admin.login(&fx.emails[&Role::Admin]).await;
+    let first = admin.get(&format!("/pipeline?pipeline={}", pipeline.id)).await.body;
+    let more = format!("/pipeline?pipeline={}&#38;cards=60", pipeline.id);
+    assert!(first.contains(&more), "a link to more cards: {first}");
+    let shown = |body: &str| (0..31).filter(|i| body.contains(&format!("Affaire en nombre {i:02}"))).count();
+    assert!(shown(&first) <= 30, "30 cards a column at first");
+    let all = admin.get(&more.replace("&#38;", "&")).await.body;
+    assert_eq!(shown(&all), 31);
+    assert!(!all.contains("cards=90"), "no more to show");
     s.stop().await;
 }
 

@@ -84,7 +84,7 @@ struct EditFragment {
     faults: Faults,
     conflict: bool,
     /// After a conflict: where what was typed and what is stored differ.
-    differences: Vec<super::contacts::Difference>,
+    differences: Vec<super::contact_form::Difference>,
 }
 
 async fn view_of<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(

@@ -5,6 +5,7 @@ pub mod account;
 pub mod activity;
 pub mod auth;
 pub mod contact;
+pub mod contact_form;
 pub mod contacts;
 pub mod drafts;
 pub mod live;

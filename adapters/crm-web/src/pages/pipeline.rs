@@ -23,6 +23,8 @@ use uuid::Uuid;
 
 /// Cards shown per column.
 const PER_COLUMN: u32 = 30;
+/// Most cards per column a board shows ("more" adds [`PER_COLUMN`] each time).
+const MAX_PER_COLUMN: u32 = 300;
 
 /// A card.
 pub(crate) struct Card {
@@ -73,6 +75,8 @@ pub(crate) struct BoardFragment {
     columns: Vec<Column>,
     /// The query that shows this board again (its filters).
     query: String,
+    /// The query that shows more cards per column (when a column has more).
+    more_query: String,
     /// After a move: the message and whether it is a refusal.
     message: Option<(String, bool)>,
     can_move: bool,
@@ -102,8 +106,18 @@ fn filter_of(q: &Form) -> BoardFilter {
     }
 }
 
-fn query_of(f: &BoardFilter, pipeline: Uuid) -> String {
+/// Cards per column asked by a query (`cards`), within bounds.
+fn cards_of(q: &Form) -> u32 {
+    q.get("cards")
+        .and_then(|n| n.parse::<u32>().ok())
+        .map_or(PER_COLUMN, |n| n.clamp(PER_COLUMN, MAX_PER_COLUMN))
+}
+
+fn query_of(f: &BoardFilter, pipeline: Uuid, cards: u32) -> String {
     let mut q = format!("pipeline={pipeline}");
+    if cards != PER_COLUMN {
+        q.push_str(&format!("&cards={cards}"));
+    }
     if let Some(o) = f.owner_id {
         q.push_str(&format!("&owner={o}"));
     }
@@ -113,10 +127,10 @@ fn query_of(f: &BoardFilter, pipeline: Uuid) -> String {
     q
 }
 
-/// The board's filters of an htmx request: those of the page it was made from.
-fn filter_of_current_page(req: &Request) -> BoardFilter {
+/// The query of the page an htmx request was made from (the board's filters).
+fn current_page_query(req: &Request) -> Form {
     let url = req.header("hx-current-url").unwrap_or_default();
-    filter_of(&Form::parse(url.split_once('?').map_or("", |(_, q)| q)))
+    Form::parse(url.split_once('?').map_or("", |(_, q)| q))
 }
 
 async fn fragment<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
@@ -124,9 +138,10 @@ async fn fragment<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     actor: &crm_domain::Actor,
     page: Page,
     filter: &BoardFilter,
+    cards: u32,
     message: Option<(String, bool)>,
 ) -> Result<(BoardFragment, Board), (Page, ServiceError)> {
-    let board = match web.app.board(actor, filter, PER_COLUMN).await {
+    let board = match web.app.board(actor, filter, cards).await {
         Ok(b) => b,
         Err(e) => return Err((page, e)),
     };
@@ -178,13 +193,15 @@ async fn fragment<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
             }
         })
         .collect();
-    let query = query_of(filter, board.pipeline.id.as_uuid());
+    let query = query_of(filter, board.pipeline.id.as_uuid(), cards);
+    let more_query = query_of(filter, board.pipeline.id.as_uuid(), (cards + PER_COLUMN).min(MAX_PER_COLUMN));
     Ok((
         BoardFragment {
             can_move: allows(actor, Capability::WriteOpportunities),
             page,
             columns,
             query,
+            more_query,
             message,
         },
         board,
@@ -198,8 +215,9 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         Err(r) => return r,
     };
     let actor = auth.actor;
-    let filter = filter_of(&Form::query(&req));
-    let (board, b) = match fragment(web, &actor, page.clone(), &filter, None).await {
+    let q = Form::query(&req);
+    let filter = filter_of(&q);
+    let (board, b) = match fragment(web, &actor, page.clone(), &filter, cards_of(&q), None).await {
         Ok(x) => x,
         Err((page, e)) => return error_page(page, &e),
     };
@@ -249,7 +267,8 @@ pub(crate) async fn region<S: Store, K: Credentials, C: Clock, I: IdGenerator, X
         Ok(x) => x,
         Err(r) => return r,
     };
-    match fragment(web, &auth.actor, page, &filter_of(&Form::query(&req)), None).await {
+    let q = Form::query(&req);
+    match fragment(web, &auth.actor, page, &filter_of(&q), cards_of(&q), None).await {
         Ok((f, _)) => render(StatusCode::OK, &f),
         Err((page, e)) => error_page(page, &e),
     }
@@ -338,7 +357,8 @@ async fn change<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web
     if form.get("from").as_deref() == Some("board") {
         // htmx swaps 2xx answers only: a refusal is sent as 200 with the board that puts
         // the card back and says why (the message is an alert).
-        return match fragment(web, &actor, page, &filter_of_current_page(&req), message).await {
+        let q = current_page_query(&req);
+        return match fragment(web, &actor, page, &filter_of(&q), cards_of(&q), message).await {
             Ok((f, _)) => render(StatusCode::OK, &f),
             Err((page, e)) => error_page(page, &e),
         };
