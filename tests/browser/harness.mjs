@@ -401,6 +401,11 @@ function widthOf(page) {
   return page.viewportSize()?.width ?? 0;
 }
 
+/** Waits until the page follows the live changes (its event stream is open). */
+export async function waitForLive(page) {
+  await page.locator('html[data-live="on"]').waitFor({ state: 'attached' });
+}
+
 /** A full-page PNG: target/browser-screenshots/<name>-<width>.png; its path. */
 export async function screenshot(page, name) {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });

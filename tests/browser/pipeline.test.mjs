@@ -176,6 +176,7 @@ for (const width of h.WIDTHS) {
         await watcher.evaluate(() => {
           window.__notReloaded = true;
         });
+        await h.waitForLive(watcher);
         await h.withPage(browser, width, 'board-live-mover', async (mover) => {
           await h.login(mover, server.base, server.accounts.admin);
           await mover.goto(`${server.base}/pipeline?pipeline=${pipeline.id}`);
@@ -213,6 +214,7 @@ for (const width of h.WIDTHS) {
         await page.evaluate(() => {
           window.__notReloaded = true;
         });
+        await h.waitForLive(page);
         await patch({ job_title: 'Chef de cave' });
         await page.waitForFunction(() => document.querySelector('#details')?.innerText.includes('Chef de cave'), null, { timeout: 15_000 });
         assert.equal(await page.evaluate(() => window.__notReloaded), true, 'no reload');

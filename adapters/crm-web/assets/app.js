@@ -216,6 +216,9 @@
     if (!meta || !window.EventSource) return;
     if (source && source.readyState !== 2) return;
     source = new EventSource(meta.getAttribute("content"));
+    // Whether the page follows the changes now (tests wait for it before changing things).
+    source.onopen = () => (document.documentElement.dataset.live = "on");
+    source.onerror = () => (document.documentElement.dataset.live = "off");
     source.onmessage = (e) => {
       const [key, by] = String(e.data).split(" ");
       if (by === me() && Date.now() - lastWrite < 3000) return;
