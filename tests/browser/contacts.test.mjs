@@ -151,6 +151,32 @@ for (const width of h.WIDTHS) {
       });
     });
 
+    it('shows the bulk actions once contacts are ticked, and tags them all', async () => {
+      const api = await h.apiLogin(server.base, server.accounts.sales);
+      const a = await h.createContact(api, { first_name: 'Agathe', last_name: `Lot${tag}` });
+      const b = await h.createContact(api, { first_name: 'Bastien', last_name: `Lot${tag}` });
+      const label = `salon-${width}`;
+
+      await h.withPage(browser, width, 'contacts-bulk', async (page) => {
+        await h.login(page, server.base, server.accounts.sales);
+        await page.goto(`${server.base}/contacts`);
+        const bar = page.locator('form#bulk');
+        assert.equal(await bar.isVisible(), false, 'no bulk actions before a row is ticked');
+        for (const c of [a, b]) await page.check(`#pick-${c.id}`);
+        await bar.waitFor({ state: 'visible' });
+        assert.equal(await text(page.locator('#bulk-count')), '2 contacts cochés');
+        await page.selectOption('select#bulk-action', 'tag');
+        await page.fill('input#bulk-tag', label);
+        await h.checkScreen(page, 'contacts-bulk');
+        await bar.locator('button[type=submit]').click();
+        await page.waitForURL(/\/contacts\?/);
+        assert.match(await text(page.locator('[role=status]').first()), /2 contacts modifiés/);
+        for (const c of [a, b]) assert.ok((await api.get(`/api/v1/contacts/${c.id}`)).tags.includes(label), `${c.id} tagged`);
+        await page.uncheck(`#pick-${a.id}`).catch(() => {});
+        h.assertNoViolations(page);
+      });
+    });
+
     it('shows a name written as HTML as text', { todo: h.waitingFor('login', 'contacts') }, async () => {
       const api = await h.apiLogin(server.base, server.accounts.sales);
       // "<first> <last>" is the full name the h1 shows: together they are the payload.
