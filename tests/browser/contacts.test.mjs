@@ -151,6 +151,31 @@ for (const width of h.WIDTHS) {
       });
     });
 
+    it('warns of a likely duplicate on a contact\'s page, and merges it there', async () => {
+      const api = await h.apiLogin(server.base, server.accounts.sales);
+      const email = `doublon.${width}@exemple.fr`;
+      const kept = await h.createContact(api, { first_name: 'Mathilde', last_name: `Fusion${tag}`, emails: [email] });
+      const twin = await h.createContact(api, { first_name: 'Mathilde', last_name: `Fusion${tag}`, emails: [email], phones: ['06 11 22 33 44'] });
+
+      await h.withPage(browser, width, 'contact-merge', async (page) => {
+        await h.login(page, server.base, server.accounts.sales);
+        await page.goto(`${server.base}/contacts/${kept.id}`);
+        const warning = page.locator('section#duplicates');
+        assert.match(await text(warning), /même e-mail/);
+        const line = warning.locator('li').filter({ has: page.locator(`a[href$="/contacts/${twin.id}"]`) });
+        await line.locator('summary').click();
+        await h.checkScreen(page, 'contact-merge');
+        await line.locator('button[type=submit]').click();
+        await page.waitForURL(new RegExp(`/contacts/${kept.id}\\?merged=1$`));
+        assert.match(await text(page.locator('[role=status]').first()), /Fiches fusionnées/);
+        assert.equal(await page.locator(`section#duplicates a[href$="/contacts/${twin.id}"]`).count(), 0, 'the merged record is no longer a duplicate');
+        const merged = await api.get(`/api/v1/contacts/${kept.id}`);
+        assert.ok(merged.phones.length === 1, `the other's phone joined: ${JSON.stringify(merged.phones)}`);
+        assert.equal((await api.request('GET', `/api/v1/contacts/${twin.id}`)).status, 404);
+        h.assertNoViolations(page);
+      });
+    });
+
     it('shows the bulk actions once contacts are ticked, and tags them all', async () => {
       const api = await h.apiLogin(server.base, server.accounts.sales);
       const a = await h.createContact(api, { first_name: 'Agathe', last_name: `Lot${tag}` });

@@ -84,6 +84,7 @@ where
         .at("/contacts/:id/edit", get(page!(pages::contact::edit_form)))
         .at("/contacts/:id/activities", poem::post(page!(pages::contact::log_activity)))
         .at("/contacts/:id/details", get(page!(pages::contact::details)))
+        .at("/contacts/:id/merge", poem::post(page!(pages::merge::merge)))
         .at("/live", get(raw!(pages::live::live)))
         .at("/drafts", get(page!(pages::drafts::show)).post(page!(pages::drafts::save)))
         .at("/drafts/discard", poem::post(page!(pages::drafts::discard)))

@@ -34,6 +34,7 @@ pub(crate) struct View {
     tags: Vec<String>,
     city: String,
     score: i32,
+    version: i64,
 }
 
 /// One line of a timeline.
@@ -62,6 +63,10 @@ struct ContactPage {
     deals: Option<Vec<super::opportunity::DealLine>>,
     /// Never on the whole page (its `h1` is the name already).
     renamed: bool,
+    /// Likely duplicates the reader may merge into this contact.
+    duplicates: Vec<super::merge::Candidate>,
+    /// After a merge: its message, and whether it is a refusal.
+    merge_message: Option<(&'static str, bool)>,
 }
 
 #[derive(Template)]
@@ -116,6 +121,7 @@ async fn view_of<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         tags: c.fields.tags.iter().map(|t| t.as_str().to_owned()).collect(),
         city: c.fields.address.city.as_ref().map(ToString::to_string).unwrap_or_default(),
         score: c.score,
+        version: c.version,
     }
 }
 
@@ -175,8 +181,8 @@ async fn whole_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     actor: &crm_domain::Actor,
     page: Page,
     id: ContactId,
-    activity: ActivityForm,
-    activity_faults: Faults,
+    (activity, activity_faults): (ActivityForm, Faults),
+    merge_message: Option<(&'static str, bool)>,
     status: StatusCode,
 ) -> Response {
     let c = match web.app.contact(actor, id).await {
@@ -195,11 +201,15 @@ async fn whole_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         ..crm_ports::query::OpportunityFilter::default()
     };
     let deals = super::opportunity::deals(web, actor, page.lang, &filter).await;
+    let editable = editable(actor, &c);
+    let duplicates = super::merge::candidates(web, actor, page.lang, &c, editable).await;
     render(
         status,
         &ContactPage {
             deals,
-            editable: editable(actor, &c),
+            duplicates,
+            merge_message,
+            editable,
             can_log: crm_domain::visibility::allows(actor, crm_domain::visibility::Capability::WriteActivities),
             page,
             c: view,
@@ -223,7 +233,12 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         return error_page(page, &ServiceError::NotFound);
     };
     let form = ActivityForm::new(page.lang, &Form::default());
-    whole_page(web, &auth.actor, page, id, form, Faults::default(), StatusCode::OK).await
+    let merged = match Form::query(&req).get("merged").as_deref() {
+        Some("1") => Some(("merge.done", false)),
+        Some("conflict") => Some(("merge.conflict", true)),
+        _ => None,
+    };
+    whole_page(web, &auth.actor, page, id, (form, Faults::default()), merged, StatusCode::OK).await
 }
 
 /// `POST /contacts/{id}/activities`: logs a note, a call, a task or a meeting about the
@@ -247,7 +262,7 @@ pub(crate) async fn log_activity<S: Store, K: Credentials, C: Clock, I: IdGenera
         Err(ServiceError::Invalid(v)) => {
             let faults = Faults::from_error(page.lang, &v);
             let activity = ActivityForm::new(page.lang, &form);
-            whole_page(web, &actor, page, id, activity, faults, StatusCode::UNPROCESSABLE_ENTITY).await
+            whole_page(web, &actor, page, id, (activity, faults), None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => error_page(page, &e),
     }

@@ -9,6 +9,7 @@ pub mod contact_form;
 pub mod contacts;
 pub mod drafts;
 pub mod live;
+pub mod merge;
 pub mod opportunity;
 pub mod organizations;
 pub mod pipeline;
