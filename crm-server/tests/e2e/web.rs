@@ -577,6 +577,23 @@ async fn drafts_are_the_writers_own_and_walled() {
         assert_eq!(rep.get(&format!("/drafts?form=contact&record={id}")).await.status, 404);
     }
     assert_eq!(rep.post("/drafts", &[("csrf", &csrf), ("form", "account")]).await.status, 422);
+    // Merging: another rep's contact or another tenant's is not found, either way round.
+    for id in [admins.id, theirs.id] {
+        let into_mine = rep
+            .post(
+                &format!("/contacts/{record}/merge"),
+                &[("csrf", &csrf), ("version", "1"), ("merged_id", &id.to_string())],
+            )
+            .await;
+        assert_eq!(into_mine.status, 404);
+        let into_theirs = rep
+            .post(
+                &format!("/contacts/{id}/merge"),
+                &[("csrf", &csrf), ("version", "1"), ("merged_id", &record)],
+            )
+            .await;
+        assert_eq!(into_theirs.status, 404);
+    }
     // Another person of the same company does not see it.
     let mut admin = Browser::new(&s.base);
     admin.login(&fx.emails[&Role::Admin]).await;
