@@ -176,6 +176,25 @@ for (const width of h.WIDTHS) {
       });
     });
 
+    it('pages a long timeline back, older lines below', async () => {
+      const api = await h.apiLogin(server.base, server.accounts.sales);
+      const c = await h.createContact(api, { first_name: 'Léon', last_name: `Historique${tag}` });
+      for (let i = 0; i < 55; i++) {
+        await api.post('/api/v1/activities', { kind: 'note', subject: `Note ${i}`, links: [{ entity_type: 'contact', entity_id: c.id }] });
+      }
+      await h.withPage(browser, width, 'contact-timeline', async (page) => {
+        await h.login(page, server.base, server.accounts.sales);
+        await page.goto(`${server.base}/contacts/${c.id}`);
+        const lines = page.locator('ol#timeline > li');
+        assert.equal(await lines.count(), 50);
+        await page.click('#timeline-older a');
+        await page.locator('#timeline-older').waitFor({ state: 'detached' });
+        assert.equal(await lines.count(), 56, 'the 5 older notes and the creation, below');
+        assert.match(await text(lines.last()), /Création/);
+        h.assertNoViolations(page);
+      });
+    });
+
     it('shows the bulk actions once contacts are ticked, and tags them all', async () => {
       const api = await h.apiLogin(server.base, server.accounts.sales);
       const a = await h.createContact(api, { first_name: 'Agathe', last_name: `Lot${tag}` });

@@ -86,6 +86,7 @@ where
         .at("/contacts/:id/details", get(page!(pages::contact::details)))
         .at("/contacts/:id/merge", poem::post(page!(pages::merge::merge)))
         .at("/live", get(raw!(pages::live::live)))
+        .at("/timeline/:kind/:id", get(page!(pages::timeline::older)))
         .at("/drafts", get(page!(pages::drafts::show)).post(page!(pages::drafts::save)))
         .at("/drafts/discard", poem::post(page!(pages::drafts::discard)))
         .at("/dashboard", get(page!(pages::todo::dashboard)))

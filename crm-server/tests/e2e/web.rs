@@ -646,3 +646,59 @@ async fn drafts_are_the_writers_own_and_walled() {
         .body(format!("email={}&password=faux", enc(&fx.emails[&Role::Sales])));
     assert_eq!(again.send(req).await.status, 401);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timeline_pages_back_within_the_walls() {
+    use crm_sdk::models::{ActivityWrite, LinkRef};
+    let s = spawn_app().await;
+    let fx = tenant(&s, "Historique web").await;
+    let other = tenant(&s, "Historique voisin").await;
+    let api = fx.client(Role::Sales);
+    let c = api
+        .create_contact(
+            &ContactWrite {
+                kind: "prospect".into(),
+                first_name: "Long".into(),
+                last_name: "Historique".into(),
+                ..ContactWrite::default()
+            },
+            true,
+        )
+        .await
+        .unwrap();
+    for i in 0..55 {
+        let note = ActivityWrite {
+            kind: Some("note".into()),
+            subject: format!("Note numéro {i:02}"),
+            links: vec![LinkRef {
+                entity_type: "contact".into(),
+                entity_id: c.id,
+                name: None,
+            }],
+            ..ActivityWrite::default()
+        };
+        api.create_activity(&note).await.unwrap();
+    }
+    let mut rep = Browser::new(&s.base);
+    rep.login(&fx.emails[&Role::Sales]).await;
+    let page = rep.get(&format!("/contacts/{}", c.id)).await.body;
+    let seen = |body: &str| (0..55).filter(|i| body.contains(&format!("Note numéro {i:02}"))).count();
+    assert_eq!(seen(&page), 50, "the 50 newest lines at first");
+    let start = page.find("id=\"timeline-older\"").expect("a link to older lines");
+    let href = &page[start..];
+    let href = &href[href.find("href=\"").unwrap() + 6..];
+    let href = href[..href.find('"').unwrap()].replace("&#38;", "&");
+    assert!(href.starts_with(&format!("/timeline/contact/{}?before=", c.id)), "{href}");
+    let older = rep.get(&href).await;
+    assert_eq!(older.status, 200);
+    assert!(older.body.contains(r#"hx-swap-oob="beforeend:#timeline""#), "{}", older.body);
+    assert_eq!(seen(&older.body), 5, "the rest: {}", older.body);
+    assert!(older.body.contains("Création"), "down to the contact's creation");
+    assert!(!older.body.contains("timeline-older"), "nothing older left");
+    // Another company's reader finds nothing there; a kind without a timeline, nothing.
+    let mut stranger = Browser::new(&s.base);
+    stranger.login(&other.emails[&Role::Admin]).await;
+    assert_eq!(stranger.get(&href).await.status, 404);
+    assert_eq!(rep.get("/timeline/task/00000000-0000-0000-0000-000000000000").await.status, 404);
+    s.stop().await;
+}

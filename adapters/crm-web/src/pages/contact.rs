@@ -12,7 +12,6 @@ use crm_domain::ContactId;
 use crm_domain::activity::Link;
 use crm_domain::contact::Contact;
 use crm_domain::event::EntityType;
-use crm_ports::services::activities::TimelineEntry;
 use crm_ports::services::names::NameRequest;
 use crm_ports::store::Store;
 use crm_ports::{Clock, Credentials, IdGenerator, ServiceError};
@@ -37,20 +36,13 @@ pub(crate) struct View {
     version: i64,
 }
 
-/// One line of a timeline.
-pub(crate) struct Moment {
-    pub(crate) when: String,
-    pub(crate) what: String,
-    pub(crate) detail: String,
-}
-
 #[derive(Template)]
 #[template(path = "contact.html")]
 struct ContactPage {
     page: Page,
     c: View,
     editable: bool,
-    timeline: Vec<Moment>,
+    timeline: super::timeline::Timeline,
     /// Whether the reader may log activities (Admin, Manager, Sales).
     can_log: bool,
     activity: ActivityForm,
@@ -125,48 +117,6 @@ async fn view_of<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     }
 }
 
-/// The lines of a record's timeline, in the reader's language and the company's time zone.
-pub(crate) async fn moments<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
-    web: &Web<S, K, C, I, X>,
-    actor: &crm_domain::Actor,
-    lang: Lang,
-    tz: chrono_tz::Tz,
-    link: Link,
-) -> Result<Vec<Moment>, ServiceError> {
-    let entries = web.app.timeline(actor, link, None, 50).await?;
-    Ok(entries
-        .iter()
-        .map(|e| match e {
-            TimelineEntry::Activity(a) => Moment {
-                when: lang.date_time(a.occurred_at(), tz),
-                what: format!("{} · {}", lang.t(&format!("activity_kind.{}", a.kind.code())), a.fields.subject),
-                detail: String::new(),
-            },
-            TimelineEntry::Event(ev) => {
-                let key = format!("timeline.{}", ev.kind.name());
-                let label = lang.t(&key);
-                Moment {
-                    when: lang.date_time(ev.at, tz),
-                    what: if label == key { lang.t("timeline.other") } else { label },
-                    detail: if ev.erased {
-                        lang.t("timeline.erased")
-                    } else {
-                        ev.changes
-                            .iter()
-                            .filter_map(|c| {
-                                let key = format!("field_name.{}", c.field);
-                                let label = lang.t(&key);
-                                (label != key).then_some(label)
-                            })
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    },
-                }
-            }
-        })
-        .collect())
-}
-
 fn id_of(req: &Request) -> Option<ContactId> {
     super::path_id(req).map(ContactId::from_uuid)
 }
@@ -194,7 +144,7 @@ async fn whole_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         entity_id: id.as_uuid(),
     };
     let tz = super::company_tz(web, actor).await;
-    let timeline = moments(web, actor, page.lang, tz, link).await.unwrap_or_default();
+    let timeline = super::timeline::first_page(web, actor, page.lang, tz, link).await;
     let view = view_of(web, actor, page.lang, &c).await;
     let filter = crm_ports::query::OpportunityFilter {
         contact_id: Some(id),

@@ -14,6 +14,7 @@ pub mod opportunity;
 pub mod organizations;
 pub mod pipeline;
 pub mod search;
+pub mod timeline;
 pub mod todo;
 
 use crate::Web;

@@ -3,7 +3,6 @@
 //! with a reason), the activities logged about it and its timeline.
 
 use super::activity::ActivityForm;
-use super::contact::{Moment, moments};
 use super::contacts::Faults;
 use super::{Form, signed_in, signed_write};
 use crate::Web;
@@ -59,7 +58,7 @@ struct OpportunityPage {
     activity_action: String,
     /// The activity form's draft: its name and record.
     activity_draft: (&'static str, String),
-    timeline: Vec<Moment>,
+    timeline: super::timeline::Timeline,
 }
 
 async fn view_of<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
@@ -166,7 +165,7 @@ async fn page_with<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         entity_id: id.as_uuid(),
     };
     let tz = super::company_tz(web, actor).await;
-    let timeline = moments(web, actor, page.lang, tz, link).await.unwrap_or_default();
+    let timeline = super::timeline::first_page(web, actor, page.lang, tz, link).await;
     let view = view_of(web, actor, &page, tz, &o).await;
     render(
         status,

@@ -1,6 +1,5 @@
 //! Organizations: the list and an organization's page (its contacts, its timeline).
 
-use super::contact::{Moment, moments};
 use super::{Form, signed_in};
 use crate::Web;
 use crate::view::{Page, error_page, render};
@@ -81,7 +80,7 @@ struct OrganizationPage {
     id: Uuid,
     o: View,
     contacts: Vec<(Uuid, String, String)>,
-    timeline: Vec<Moment>,
+    timeline: super::timeline::Timeline,
     deals: Option<Vec<super::opportunity::DealLine>>,
 }
 
@@ -121,7 +120,7 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         entity_id: id,
     };
     let tz = super::company_tz(web, &actor).await;
-    let timeline = moments(web, &actor, page.lang, tz, link).await.unwrap_or_default();
+    let timeline = super::timeline::first_page(web, &actor, page.lang, tz, link).await;
     let filter = crm_ports::query::OpportunityFilter {
         organization_id: Some(o.id),
         ..crm_ports::query::OpportunityFilter::default()
