@@ -188,6 +188,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
         ("board region alone (live refresh)", &admin, "/pipeline/board".to_owned()),
         ("opportunity page", &admin, format!("/opportunities/{opportunity}")),
         ("notifications", &sales, "/notifications".to_owned()),
+        ("my account", &sales, "/account".to_owned()),
+        ("a draft read back (none kept)", &admin, format!("/drafts?form=contact&record={contact}")),
+        ("older timeline lines", &admin, format!("/timeline/contact/{contact}?before=2100-01-01T00:00:00Z")),
     ];
     println!("Web pages on the demo data ({size:?}, SQLite), {n} requests per page, one at a time over loopback");
     println!("| page | p50 ms | p99 ms | bytes | status |");
