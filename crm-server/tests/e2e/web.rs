@@ -689,6 +689,8 @@ async fn a_timeline_pages_back_within_the_walls() {
     let href = &href[href.find("href=\"").unwrap() + 6..];
     let href = href[..href.find('"').unwrap()].replace("&#38;", "&");
     assert!(href.starts_with(&format!("/timeline/contact/{}?before=", c.id)), "{href}");
+    let far = rep.get(&format!("/timeline/contact/{}?before=2100-01-01T00:00:00Z", c.id)).await;
+    assert_eq!(seen(&far.body), 50, "from a date to come, the newest: {}", far.body);
     let older = rep.get(&href).await;
     assert_eq!(older.status, 200);
     assert!(older.body.contains(r#"hx-swap-oob="beforeend:#timeline""#), "{}", older.body);

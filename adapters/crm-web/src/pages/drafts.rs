@@ -57,6 +57,24 @@ where
     crate::session::current(&web.app, req).await.ok_or_else(super::login_required)
 }
 
+/// A write of the page's script: the signed-in person and the form, once its CSRF token
+/// is checked; else 401 or 403.
+async fn write_of<S, K, C, I, X>(web: &Web<S, K, C, I, X>, req: &mut Request) -> Result<(Authenticated, Form), Response>
+where
+    S: Store,
+    K: Credentials,
+    C: Clock,
+    I: IdGenerator,
+{
+    let form = Form::body(req).await;
+    let auth = session(web, req).await?;
+    if csrf_ok(&web.app, &auth, req, &form) {
+        Ok((auth, form))
+    } else {
+        Err(status(StatusCode::FORBIDDEN))
+    }
+}
+
 /// The draft named by a form or a query: its form and record.
 fn key_of(f: &Form) -> (String, Option<Uuid>) {
     (f.text("form"), f.get("record").and_then(|r| Uuid::parse_str(&r).ok()))
@@ -65,14 +83,10 @@ fn key_of(f: &Form) -> (String, Option<Uuid>) {
 /// `POST /drafts`: keeps what is typed (`form`, `record`, `base_version`, then the form's
 /// own fields); 204.
 pub(crate) async fn save<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, mut req: Request) -> Response {
-    let form = Form::body(&mut req).await;
-    let auth = match session(web, &req).await {
-        Ok(a) => a,
+    let (auth, form) = match write_of(web, &mut req).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    if !csrf_ok(&web.app, &auth, &req, &form) {
-        return status(StatusCode::FORBIDDEN);
-    }
     let (name, record) = key_of(&form);
     let base = form.get("base_version").and_then(|v| v.parse::<i64>().ok());
     let fields: BTreeMap<String, String> = form
@@ -116,14 +130,10 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
 
 /// `POST /drafts/discard`: sets the draft aside; 204.
 pub(crate) async fn discard<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, mut req: Request) -> Response {
-    let form = Form::body(&mut req).await;
-    let auth = match session(web, &req).await {
-        Ok(a) => a,
+    let (auth, form) = match write_of(web, &mut req).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    if !csrf_ok(&web.app, &auth, &req, &form) {
-        return status(StatusCode::FORBIDDEN);
-    }
     let (name, record) = key_of(&form);
     match web.app.discard_draft(&auth.actor, &name, record).await {
         Ok(()) => status(StatusCode::NO_CONTENT),
