@@ -209,7 +209,9 @@ for (const width of h.WIDTHS) {
         for (const c of [a, b]) await page.check(`#pick-${c.id}`);
         await bar.waitFor({ state: 'visible' });
         assert.equal(await text(page.locator('#bulk-count')), '2 contacts cochés');
+        assert.equal(await page.locator('input#bulk-tag').isVisible(), false, 'the fields of the chosen action only');
         await page.selectOption('select#bulk-action', 'tag');
+        assert.equal(await page.locator('select#bulk-owner').isVisible(), false);
         await page.fill('input#bulk-tag', label);
         await h.checkScreen(page, 'contacts-bulk');
         await bar.locator('button[type=submit]').click();

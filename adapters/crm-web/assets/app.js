@@ -105,9 +105,13 @@
     bar.hidden = n === 0;
     const count = document.getElementById("bulk-count");
     if (count) count.textContent = n === 0 ? "" : `${n} ${n === 1 ? count.dataset.one : count.dataset.many}`;
+    // Only the field the chosen action needs.
+    const action = document.getElementById("bulk-action");
+    bar.querySelectorAll("[data-for]").forEach((l) => (l.hidden = action && l.dataset.for !== action.value));
   }
   document.addEventListener("change", (e) => {
-    if (e.target instanceof HTMLInputElement && e.target.getAttribute("form") === "bulk") syncBulk();
+    const t = e.target;
+    if ((t instanceof HTMLInputElement && t.getAttribute("form") === "bulk") || (t instanceof Element && t.id === "bulk-action")) syncBulk();
   });
 
   // --- the board: drag a card to another column (touch too) ---
