@@ -15,6 +15,7 @@ pub mod error;
 pub mod event;
 pub mod forecast;
 pub mod ids;
+pub mod import;
 pub mod lead;
 pub mod money;
 pub mod opportunity;

@@ -1,0 +1,442 @@
+//! Reading the files people have: which field a column holds, guessed from its header in
+//! French or English (and the column names of common CRM exports), and the values as a
+//! French spreadsheet writes them (dates `31/12/2025`, amounts `1 234,50`).
+
+use crate::text::fold;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// A field a column of an imported file may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportField {
+    /// The person's id in the file's system (upsert key).
+    ExternalId,
+    /// First name.
+    FirstName,
+    /// Last name.
+    LastName,
+    /// First and last name in one column.
+    FullName,
+    /// Email address.
+    Email,
+    /// Phone number.
+    Phone,
+    /// Job title.
+    JobTitle,
+    /// Organization (by name).
+    Organization,
+    /// The organization's web site or domain.
+    Website,
+    /// Street address.
+    Street,
+    /// Postal code.
+    PostalCode,
+    /// City.
+    City,
+    /// Country.
+    Country,
+    /// Tags, separated by commas or semicolons.
+    Tags,
+    /// Where the contact comes from.
+    Source,
+    /// Free notes.
+    Notes,
+    /// Contact kind (prospect, client...).
+    Kind,
+}
+
+impl ImportField {
+    /// Every field, in the order a mapping screen lists them.
+    pub const ALL: [ImportField; 17] = [
+        Self::ExternalId,
+        Self::FirstName,
+        Self::LastName,
+        Self::FullName,
+        Self::Email,
+        Self::Phone,
+        Self::JobTitle,
+        Self::Organization,
+        Self::Website,
+        Self::Street,
+        Self::PostalCode,
+        Self::City,
+        Self::Country,
+        Self::Tags,
+        Self::Source,
+        Self::Notes,
+        Self::Kind,
+    ];
+
+    /// Stable code (API, saved mappings, translation keys).
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::ExternalId => "external_id",
+            Self::FirstName => "first_name",
+            Self::LastName => "last_name",
+            Self::FullName => "full_name",
+            Self::Email => "email",
+            Self::Phone => "phone",
+            Self::JobTitle => "job_title",
+            Self::Organization => "organization",
+            Self::Website => "website",
+            Self::Street => "street",
+            Self::PostalCode => "postal_code",
+            Self::City => "city",
+            Self::Country => "country",
+            Self::Tags => "tags",
+            Self::Source => "source",
+            Self::Notes => "notes",
+            Self::Kind => "kind",
+        }
+    }
+
+    /// The field of a code.
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.code() == code)
+    }
+}
+
+/// Headers by field, folded (lower case, no accents, spaces single): French first, then
+/// English, then the names common CRM exports use (HubSpot, Pipedrive, Salesforce,
+/// Zoho, Odoo, EspoCRM, Twenty...).
+const HEADERS: [(ImportField, &[&str]); 17] = [
+    (
+        ImportField::ExternalId,
+        &[
+            "id externe",
+            "identifiant externe",
+            "reference",
+            "ref",
+            "external id",
+            "record id",
+            "contact id",
+            "id",
+        ],
+    ),
+    (
+        ImportField::FirstName,
+        &[
+            "prenom",
+            "first name",
+            "firstname",
+            "given name",
+            "person - first name",
+            "name first",
+        ],
+    ),
+    (
+        ImportField::LastName,
+        &[
+            "nom",
+            "nom de famille",
+            "last name",
+            "lastname",
+            "surname",
+            "family name",
+            "person - last name",
+            "name last",
+        ],
+    ),
+    (
+        ImportField::FullName,
+        &[
+            "nom complet",
+            "prenom nom",
+            "nom et prenom",
+            "full name",
+            "name",
+            "contact name",
+            "person - name",
+            "contact",
+        ],
+    ),
+    (
+        ImportField::Email,
+        &[
+            "e-mail",
+            "email",
+            "courriel",
+            "adresse e-mail",
+            "adresse email",
+            "mail",
+            "e-mail address",
+            "email address",
+            "person - email",
+            "work email",
+            "primary email",
+        ],
+    ),
+    (
+        ImportField::Phone,
+        &[
+            "telephone",
+            "tel",
+            "tel.",
+            "portable",
+            "mobile",
+            "telephone mobile",
+            "telephone fixe",
+            "numero de telephone",
+            "phone",
+            "phone number",
+            "mobile phone",
+            "business phone",
+            "person - phone",
+            "work phone",
+        ],
+    ),
+    (
+        ImportField::JobTitle,
+        &[
+            "poste",
+            "fonction",
+            "titre",
+            "intitule de poste",
+            "job title",
+            "title",
+            "position",
+            "job position",
+            "person - job title",
+        ],
+    ),
+    (
+        ImportField::Organization,
+        &[
+            "societe",
+            "entreprise",
+            "organisation",
+            "raison sociale",
+            "nom de la societe",
+            "compte",
+            "company",
+            "company name",
+            "organization",
+            "organisation - name",
+            "organization - name",
+            "account name",
+            "account",
+        ],
+    ),
+    (
+        ImportField::Website,
+        &[
+            "site web",
+            "site internet",
+            "site",
+            "domaine",
+            "website",
+            "web site",
+            "domain",
+            "company domain name",
+        ],
+    ),
+    (
+        ImportField::Street,
+        &[
+            "adresse",
+            "rue",
+            "adresse postale",
+            "street",
+            "address",
+            "street address",
+            "mailing street",
+        ],
+    ),
+    (
+        ImportField::PostalCode,
+        &[
+            "code postal",
+            "cp",
+            "postal code",
+            "zip",
+            "zip code",
+            "postcode",
+            "mailing zip/postal code",
+        ],
+    ),
+    (ImportField::City, &["ville", "commune", "city", "town", "mailing city"]),
+    (ImportField::Country, &["pays", "country", "country/region", "mailing country"]),
+    (
+        ImportField::Tags,
+        &["etiquettes", "etiquette", "mots-cles", "tags", "labels", "label"],
+    ),
+    (
+        ImportField::Source,
+        &["source", "origine", "provenance", "lead source", "original source"],
+    ),
+    (
+        ImportField::Notes,
+        &[
+            "notes",
+            "note",
+            "commentaire",
+            "commentaires",
+            "remarques",
+            "description",
+            "comments",
+        ],
+    ),
+    (
+        ImportField::Kind,
+        &["type", "statut", "type de contact", "lifecycle stage", "contact type", "status"],
+    ),
+];
+
+/// The field a header names, if it is one we know.
+pub fn guess_field(header: &str) -> Option<ImportField> {
+    let h = fold(header.trim_matches(|c: char| c == '"' || c == '\u{feff}' || c.is_whitespace()));
+    let h = h.trim_end_matches([':', '*']).trim();
+    HEADERS.iter().find(|(_, names)| names.contains(&h)).map(|(field, _)| *field)
+}
+
+/// The fields of a file's headers, in order: each guessed once at most (a second column
+/// naming a field already taken is left unmapped, for the person to choose).
+pub fn guess_mapping(headers: &[String]) -> Vec<Option<ImportField>> {
+    let mut taken = Vec::new();
+    headers
+        .iter()
+        .map(|h| {
+            let f = guess_field(h).filter(|f| !taken.contains(f))?;
+            taken.push(f);
+            Some(f)
+        })
+        .collect()
+}
+
+/// A date as spreadsheets and people write it: `31/12/2025`, `31-12-2025`, `31.12.2025`,
+/// `31/12/25` (20xx), or ISO `2025-12-31` (a time after the date is ignored).
+pub fn parse_date(raw: &str) -> Option<NaiveDate> {
+    let s = raw.trim();
+    let day_part = s.split([' ', 'T']).next().unwrap_or(s);
+    if let Ok(d) = NaiveDate::parse_from_str(day_part, "%Y-%m-%d") {
+        return Some(d);
+    }
+    let parts: Vec<&str> = day_part.split(['/', '-', '.']).collect();
+    let [d, m, y] = parts.as_slice() else { return None };
+    let (d, m) = (d.parse::<u32>().ok()?, m.parse::<u32>().ok()?);
+    let y = match y.len() {
+        2 => 2000 + y.parse::<i32>().ok()?,
+        4 => y.parse::<i32>().ok()?,
+        _ => return None,
+    };
+    NaiveDate::from_ymd_opt(y, m, d)
+}
+
+/// An amount in minor units (cents) as written in France or in English: `1 234,50`,
+/// `1234,5`, `1.234,50`, `1,234.50`, `1234.50`, `-12`, with a currency sign or code
+/// around it ignored. `None` when it is not an amount or has more than two decimals.
+pub fn parse_amount_minor(raw: &str) -> Option<i64> {
+    let kept: String = raw.chars().filter(|c| c.is_ascii_digit() || matches!(c, ',' | '.' | '-')).collect();
+    if kept.is_empty() || !kept.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    // Whatever letters there were, the rest must be a number (no "12abc34").
+    let letters = raw.chars().filter(|c| c.is_alphabetic()).count();
+    if letters > 3 {
+        return None;
+    }
+    let negative = kept.starts_with('-');
+    let body = kept.trim_start_matches('-');
+    if body.contains('-') {
+        return None;
+    }
+    // The last separator is the decimal one when two or fewer digits follow it, or when
+    // both kinds appear; otherwise (e.g. `1.234`, `12,345`) it groups thousands.
+    let last = body.rfind([',', '.']);
+    let (int_part, frac_part) = match last {
+        Some(i) => {
+            let frac = &body[i + 1..];
+            let both = body.contains(',') && body.contains('.');
+            if frac.len() <= 2 || both { (&body[..i], frac) } else { (body, "") }
+        }
+        None => (body, ""),
+    };
+    if frac_part.len() > 2 || frac_part.contains([',', '.']) {
+        return None;
+    }
+    // Thousands groups: three digits after each separator (`1.234.567`, not `1,2`).
+    let groups: Vec<&str> = int_part.split([',', '.']).collect();
+    if groups.len() > 1 && (groups[0].is_empty() || groups[0].len() > 3 || groups[1..].iter().any(|g| g.len() != 3)) {
+        return None;
+    }
+    let digits: String = int_part.chars().filter(char::is_ascii_digit).collect();
+    let units: i64 = if digits.is_empty() { 0 } else { digits.parse().ok()? };
+    let cents: i64 = match frac_part.len() {
+        0 => 0,
+        1 => frac_part.parse::<i64>().ok()? * 10,
+        _ => frac_part.parse().ok()?,
+    };
+    let minor = units.checked_mul(100)?.checked_add(cents)?;
+    Some(if negative { -minor } else { minor })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn french_and_english_headers_and_other_crms_exports() {
+        let h = |s: &str| guess_field(s);
+        assert_eq!(h("Prénom"), Some(ImportField::FirstName));
+        assert_eq!(h("  NOM "), Some(ImportField::LastName));
+        assert_eq!(h("E-mail"), Some(ImportField::Email));
+        assert_eq!(h("Adresse e-mail :"), Some(ImportField::Email));
+        assert_eq!(h("Téléphone"), Some(ImportField::Phone));
+        assert_eq!(h("Société"), Some(ImportField::Organization));
+        assert_eq!(h("Poste"), Some(ImportField::JobTitle));
+        assert_eq!(h("Code postal"), Some(ImportField::PostalCode));
+        assert_eq!(h("\u{feff}First Name"), Some(ImportField::FirstName));
+        assert_eq!(h("Person - Email"), Some(ImportField::Email));
+        assert_eq!(h("Company Name"), Some(ImportField::Organization));
+        assert_eq!(h("Mailing City"), Some(ImportField::City));
+        assert_eq!(h("Étiquettes"), Some(ImportField::Tags));
+        assert_eq!(h("Chiffre d'affaires"), None);
+        let m = guess_mapping(&["Nom".into(), "Prénom".into(), "Mobile".into(), "Téléphone".into(), "Divers".into()]);
+        assert_eq!(
+            m,
+            [
+                Some(ImportField::LastName),
+                Some(ImportField::FirstName),
+                Some(ImportField::Phone),
+                None,
+                None
+            ]
+        );
+        for f in ImportField::ALL {
+            assert_eq!(ImportField::parse(f.code()), Some(f));
+        }
+    }
+
+    #[test]
+    fn dates_as_people_write_them() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(parse_date("31/12/2025"), d(2025, 12, 31));
+        assert_eq!(parse_date("03/04/2025"), d(2025, 4, 3), "day first, as in France");
+        assert_eq!(parse_date("3.4.25"), d(2025, 4, 3));
+        assert_eq!(parse_date("2025-12-31"), d(2025, 12, 31));
+        assert_eq!(parse_date("2025-12-31T10:00:00Z"), d(2025, 12, 31));
+        assert_eq!(parse_date("31/12/2025 14:30"), d(2025, 12, 31));
+        assert_eq!(parse_date("31/02/2025"), None);
+        assert_eq!(parse_date("demain"), None);
+        assert_eq!(parse_date(""), None);
+    }
+
+    #[test]
+    fn amounts_in_french_and_english() {
+        assert_eq!(parse_amount_minor("1 234,50"), Some(123_450));
+        assert_eq!(parse_amount_minor("1\u{202f}234,5 €"), Some(123_450));
+        assert_eq!(parse_amount_minor("1.234,50"), Some(123_450));
+        assert_eq!(parse_amount_minor("1,234.50"), Some(123_450));
+        assert_eq!(parse_amount_minor("1234.50 EUR"), Some(123_450));
+        assert_eq!(parse_amount_minor("12 500"), Some(1_250_000));
+        assert_eq!(parse_amount_minor("1.234"), Some(123_400), "a thousands point");
+        assert_eq!(parse_amount_minor("-12"), Some(-1_200));
+        assert_eq!(parse_amount_minor("0,5"), Some(50));
+        assert_eq!(parse_amount_minor("12,345,678.9"), Some(1_234_567_890));
+        assert_eq!(parse_amount_minor("1,2,3"), None);
+        assert_eq!(parse_amount_minor("abc"), None);
+        assert_eq!(parse_amount_minor("beaucoup 12"), None);
+        assert_eq!(parse_amount_minor("99999999999999999999"), None);
+    }
+}
