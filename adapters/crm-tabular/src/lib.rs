@@ -1,4 +1,6 @@
-//! Reading the tables people have. A CSV file as it comes: UTF-8 with or without a byte
+//! Reading the tables people have. An XLSX workbook's first sheet (`xlsx.rs`: dates as
+//! dates, numbers as numbers; the archive's declared sizes checked before anything is
+//! unpacked). A CSV file as it comes: UTF-8 with or without a byte
 //! order mark, Windows-1252 or Latin-1 (French Excel's "CSV"), UTF-16 (Excel's "Unicode
 //! text"); comma, semicolon, tab or pipe separators, found by looking at the first lines;
 //! quoted fields with separators and line breaks inside. Limits are checked before
@@ -7,6 +9,9 @@
 
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, WINDOWS_1252};
 use std::borrow::Cow;
+
+mod xlsx;
+pub use xlsx::read_xlsx;
 
 /// What a file may hold at most.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,16 +24,19 @@ pub struct Limits {
     pub max_columns: usize,
     /// Characters of a cell.
     pub max_cell_chars: usize,
+    /// Bytes of a workbook once unpacked (its parts' declared sizes, summed).
+    pub max_unpacked_bytes: u64,
 }
 
 impl Default for Limits {
-    /// 64 MiB, 1,000,000 rows, 200 columns, 10,000 characters a cell.
+    /// 64 MiB, 1,000,000 rows, 200 columns, 10,000 characters a cell, 1 GiB unpacked.
     fn default() -> Self {
         Self {
             max_bytes: 64 * 1024 * 1024,
             max_rows: 1_000_000,
             max_columns: 200,
             max_cell_chars: 10_000,
+            max_unpacked_bytes: 1024 * 1024 * 1024,
         }
     }
 }
@@ -44,6 +52,8 @@ pub enum TextEncoding {
     Utf16,
     /// Windows-1252 (and so Latin-1): French Excel's plain "CSV".
     Windows1252,
+    /// A workbook (XLSX): no text encoding to guess.
+    Workbook,
 }
 
 /// The dialect found.
@@ -51,7 +61,7 @@ pub enum TextEncoding {
 pub struct Dialect {
     /// Encoding.
     pub encoding: TextEncoding,
-    /// Separator: `,`, `;`, tab or `|`.
+    /// Separator: `,`, `;`, tab or `|` (0 for a workbook).
     pub separator: u8,
 }
 
@@ -100,6 +110,18 @@ pub enum ReadError {
         line: u64,
         /// The limit.
         max: usize,
+    },
+    /// An archive that would unpack to more than allowed (a "zip bomb").
+    #[error("the workbook would unpack to more than {max} bytes")]
+    TooLargeUnpacked {
+        /// The limit.
+        max: u64,
+    },
+    /// Not a workbook, or one that cannot be read.
+    #[error("the workbook cannot be read: {reason}")]
+    NotAWorkbook {
+        /// What the reader says.
+        reason: String,
     },
     /// Not CSV (a quote never closed, for example).
     #[error("line {line} cannot be read: {reason}")]
@@ -231,30 +253,40 @@ pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Table, ReadError> {
             reason: e.to_string(),
         })?;
         let at = line_at(record.position());
-        if n >= limits.max_rows {
-            return Err(ReadError::TooManyRows { max: limits.max_rows });
-        }
-        if record.len() > limits.max_columns {
-            return Err(ReadError::TooManyColumns {
-                line: at,
-                max: limits.max_columns,
-            });
-        }
-        if record.iter().any(|c| c.chars().count() > limits.max_cell_chars) {
-            return Err(ReadError::CellTooLong {
-                line: at,
-                max: limits.max_cell_chars,
-            });
-        }
-        let cells: Vec<String> = record.iter().map(|c| c.trim().to_owned()).collect();
-        if headers.is_none() {
-            headers = Some(cells);
-        } else if cells.iter().any(|c| !c.is_empty()) {
-            rows.push((at, cells));
-        }
+        check_row(limits, n, at, record.len(), record.iter())?;
+        push_row(&mut headers, &mut rows, at, record.iter().map(|c| c.trim().to_owned()).collect());
     }
     let headers = headers.ok_or(ReadError::Empty)?;
     Ok(Table { dialect, headers, rows })
+}
+
+/// A row (the `n`th, 0-based, at line `at`) checked against the limits.
+fn check_row<'a>(limits: &Limits, n: usize, at: u64, width: usize, mut cells: impl Iterator<Item = &'a str>) -> Result<(), ReadError> {
+    if n >= limits.max_rows {
+        return Err(ReadError::TooManyRows { max: limits.max_rows });
+    }
+    if width > limits.max_columns {
+        return Err(ReadError::TooManyColumns {
+            line: at,
+            max: limits.max_columns,
+        });
+    }
+    if cells.any(|c| c.chars().count() > limits.max_cell_chars) {
+        return Err(ReadError::CellTooLong {
+            line: at,
+            max: limits.max_cell_chars,
+        });
+    }
+    Ok(())
+}
+
+/// The first row read becomes the headers; later ones are kept unless blank.
+fn push_row(headers: &mut Option<Vec<String>>, rows: &mut Vec<(u64, Vec<String>)>, at: u64, cells: Vec<String>) {
+    if headers.is_none() {
+        *headers = Some(cells);
+    } else if cells.iter().any(|c| !c.is_empty()) {
+        rows.push((at, cells));
+    }
 }
 
 #[cfg(test)]
@@ -340,6 +372,7 @@ mod tests {
             max_rows: 3,
             max_columns: 3,
             max_cell_chars: 5,
+            max_unpacked_bytes: 1000,
         };
         assert_eq!(read_csv(&[b'a'; 101], &small), Err(ReadError::TooLarge { max: 100 }));
         assert_eq!(read_csv(b"a\nb\nc\nd\n", &small), Err(ReadError::TooManyRows { max: 3 }));
