@@ -304,6 +304,73 @@ pub fn guess_mapping(headers: &[String]) -> Vec<Option<ImportField>> {
         .collect()
 }
 
+/// A row of a file read as a contact: the input (checked later, as any contact's), and
+/// the organization named (by name and web site), which the import matches or creates.
+#[derive(Debug, Clone, Default)]
+pub struct ContactRow {
+    /// The contact's input.
+    pub input: crate::contact::ContactInput,
+    /// The organization's name, if the row gives one.
+    pub organization: Option<String>,
+    /// The organization's web site, if the row gives one.
+    pub website: Option<String>,
+    /// The person's id in the file's system.
+    pub external_id: Option<String>,
+}
+
+/// The kind of a contact as files write it (French or English); prospect when unknown.
+fn kind_code(raw: &str) -> &'static str {
+    match fold(raw).as_str() {
+        "client" | "clients" | "customer" | "cliente" => "client",
+        "partenaire" | "partner" => "partner",
+        "ancien client" | "ancienne cliente" | "former client" | "former customer" => "former_client",
+        _ => "prospect",
+    }
+}
+
+/// Reads a row with a mapping (one field, or none, per column): empty cells are absent,
+/// a full name is cut before its last word, tags are split on commas and semicolons,
+/// several emails or phones in one cell likewise.
+pub fn contact_row(cells: &[String], mapping: &[Option<ImportField>]) -> ContactRow {
+    let mut row = ContactRow::default();
+    row.input.kind = "prospect".to_owned();
+    let some = |c: &str| (!c.trim().is_empty()).then(|| c.trim().to_owned());
+    let split = |c: &str| -> Vec<String> { c.split([',', ';']).filter_map(|p| some(p)).collect() };
+    for (cell, field) in cells.iter().zip(mapping) {
+        let (Some(field), Some(value)) = (field, some(cell)) else {
+            continue;
+        };
+        let i = &mut row.input;
+        match field {
+            ImportField::ExternalId => row.external_id = Some(value),
+            ImportField::FirstName => i.first_name = value,
+            ImportField::LastName => i.last_name = value,
+            ImportField::FullName => match value.rsplit_once(' ') {
+                Some((first, last)) if i.first_name.is_empty() && i.last_name.is_empty() => {
+                    i.first_name = first.trim().to_owned();
+                    i.last_name = last.trim().to_owned();
+                }
+                _ if i.last_name.is_empty() => i.last_name = value,
+                _ => {}
+            },
+            ImportField::Email => i.emails.extend(split(&value)),
+            ImportField::Phone => i.phones.extend(split(&value)),
+            ImportField::JobTitle => i.job_title = Some(value),
+            ImportField::Organization => row.organization = Some(value),
+            ImportField::Website => row.website = Some(value),
+            ImportField::Street => i.address.street = Some(value),
+            ImportField::PostalCode => i.address.postal_code = Some(value),
+            ImportField::City => i.address.city = Some(value),
+            ImportField::Country => i.address.country = Some(value),
+            ImportField::Tags => i.tags.extend(split(&value)),
+            ImportField::Source => i.source = Some(value),
+            ImportField::Notes => i.notes = Some(value),
+            ImportField::Kind => i.kind = kind_code(&value).to_owned(),
+        }
+    }
+    row
+}
+
 /// A date as spreadsheets and people write it: `31/12/2025`, `31-12-2025`, `31.12.2025`,
 /// `31/12/25` (20xx), or ISO `2025-12-31` (a time after the date is ignored).
 pub fn parse_date(raw: &str) -> Option<NaiveDate> {
@@ -372,71 +439,4 @@ pub fn parse_amount_minor(raw: &str) -> Option<i64> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn french_and_english_headers_and_other_crms_exports() {
-        let h = |s: &str| guess_field(s);
-        assert_eq!(h("Prénom"), Some(ImportField::FirstName));
-        assert_eq!(h("  NOM "), Some(ImportField::LastName));
-        assert_eq!(h("E-mail"), Some(ImportField::Email));
-        assert_eq!(h("Adresse e-mail :"), Some(ImportField::Email));
-        assert_eq!(h("Téléphone"), Some(ImportField::Phone));
-        assert_eq!(h("Société"), Some(ImportField::Organization));
-        assert_eq!(h("Poste"), Some(ImportField::JobTitle));
-        assert_eq!(h("Code postal"), Some(ImportField::PostalCode));
-        assert_eq!(h("\u{feff}First Name"), Some(ImportField::FirstName));
-        assert_eq!(h("Person - Email"), Some(ImportField::Email));
-        assert_eq!(h("Company Name"), Some(ImportField::Organization));
-        assert_eq!(h("Mailing City"), Some(ImportField::City));
-        assert_eq!(h("Étiquettes"), Some(ImportField::Tags));
-        assert_eq!(h("Chiffre d'affaires"), None);
-        let m = guess_mapping(&["Nom".into(), "Prénom".into(), "Mobile".into(), "Téléphone".into(), "Divers".into()]);
-        assert_eq!(
-            m,
-            [
-                Some(ImportField::LastName),
-                Some(ImportField::FirstName),
-                Some(ImportField::Phone),
-                None,
-                None
-            ]
-        );
-        for f in ImportField::ALL {
-            assert_eq!(ImportField::parse(f.code()), Some(f));
-        }
-    }
-
-    #[test]
-    fn dates_as_people_write_them() {
-        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
-        assert_eq!(parse_date("31/12/2025"), d(2025, 12, 31));
-        assert_eq!(parse_date("03/04/2025"), d(2025, 4, 3), "day first, as in France");
-        assert_eq!(parse_date("3.4.25"), d(2025, 4, 3));
-        assert_eq!(parse_date("2025-12-31"), d(2025, 12, 31));
-        assert_eq!(parse_date("2025-12-31T10:00:00Z"), d(2025, 12, 31));
-        assert_eq!(parse_date("31/12/2025 14:30"), d(2025, 12, 31));
-        assert_eq!(parse_date("31/02/2025"), None);
-        assert_eq!(parse_date("demain"), None);
-        assert_eq!(parse_date(""), None);
-    }
-
-    #[test]
-    fn amounts_in_french_and_english() {
-        assert_eq!(parse_amount_minor("1 234,50"), Some(123_450));
-        assert_eq!(parse_amount_minor("1\u{202f}234,5 €"), Some(123_450));
-        assert_eq!(parse_amount_minor("1.234,50"), Some(123_450));
-        assert_eq!(parse_amount_minor("1,234.50"), Some(123_450));
-        assert_eq!(parse_amount_minor("1234.50 EUR"), Some(123_450));
-        assert_eq!(parse_amount_minor("12 500"), Some(1_250_000));
-        assert_eq!(parse_amount_minor("1.234"), Some(123_400), "a thousands point");
-        assert_eq!(parse_amount_minor("-12"), Some(-1_200));
-        assert_eq!(parse_amount_minor("0,5"), Some(50));
-        assert_eq!(parse_amount_minor("12,345,678.9"), Some(1_234_567_890));
-        assert_eq!(parse_amount_minor("1,2,3"), None);
-        assert_eq!(parse_amount_minor("abc"), None);
-        assert_eq!(parse_amount_minor("beaucoup 12"), None);
-        assert_eq!(parse_amount_minor("99999999999999999999"), None);
-    }
-}
+mod tests;
