@@ -13,6 +13,7 @@ pub mod duplicates;
 pub mod files;
 pub mod forecast;
 pub mod former_clients;
+pub mod import;
 pub mod leads;
 pub mod live;
 pub mod names;

@@ -41,6 +41,7 @@ mod duplicates;
 mod erasure;
 mod events;
 mod harness;
+mod import;
 mod keys;
 mod leads;
 mod opportunities;
