@@ -335,7 +335,7 @@ pub fn contact_row(cells: &[String], mapping: &[Option<ImportField>]) -> Contact
     let mut row = ContactRow::default();
     row.input.kind = "prospect".to_owned();
     let some = |c: &str| (!c.trim().is_empty()).then(|| c.trim().to_owned());
-    let split = |c: &str| -> Vec<String> { c.split([',', ';']).filter_map(|p| some(p)).collect() };
+    let split = |c: &str| -> Vec<String> { c.split([',', ';']).filter_map(&some).collect() };
     for (cell, field) in cells.iter().zip(mapping) {
         let (Some(field), Some(value)) = (field, some(cell)) else {
             continue;
