@@ -7,6 +7,7 @@
 pub mod api;
 pub mod assemble;
 pub mod cli;
+pub mod cli_import;
 pub mod config;
 pub mod http;
 pub mod i18n;

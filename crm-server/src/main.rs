@@ -69,6 +69,11 @@ enum Command {
         #[command(subcommand)]
         action: TokenCmd,
     },
+    /// Imports into a tenant (the dry run so far).
+    Import {
+        #[command(subcommand)]
+        action: ImportCmd,
+    },
     /// Rebuilds the search index of this data directory from the records (the server must
     /// be stopped; a running server rebuilds a company's part on
     /// `POST /api/v1/search/reindex`).
@@ -80,6 +85,25 @@ enum Command {
         /// The application role that `crm serve` connects as.
         #[arg(long, env = "CRM_APP_ROLE", default_value = "crm_app")]
         app_role: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCmd {
+    /// What importing a file of contacts (CSV or XLSX) would do, row by row; nothing is
+    /// written.
+    Plan {
+        /// The tenant's id.
+        #[arg(long)]
+        tenant: uuid::Uuid,
+        /// What finds the contact a row updates: email or phone.
+        #[arg(long, default_value = "email")]
+        key: String,
+        /// Create the rows that only look like an existing contact (a close name).
+        #[arg(long)]
+        create_possible_duplicates: bool,
+        /// The file.
+        file: std::path::PathBuf,
     },
 }
 
@@ -254,6 +278,21 @@ async fn run(cli: Cli) -> Result<(), String> {
             let app = open_admin(&cli).await?;
             let TokenCmd::Create { email, name, days, tenant } = action;
             println!("{}", cli::create_token(&app, email, name, *days, *tenant).await?);
+            Ok(())
+        }
+        Command::Import { action } => {
+            let app = open_admin(&cli).await?;
+            let ImportCmd::Plan {
+                tenant,
+                key,
+                create_possible_duplicates,
+                file,
+            } = action;
+            let tenant = crm_domain::TenantId::from_uuid(*tenant);
+            println!(
+                "{}",
+                crm_server::cli_import::plan(&app, tenant, file, key, *create_possible_duplicates).await?
+            );
             Ok(())
         }
         Command::Reindex => {

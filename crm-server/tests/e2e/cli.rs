@@ -579,3 +579,38 @@ async fn serve_says_ready_once_it_answers() {
     // The first start of an empty installation says how to begin, after the ready line.
     assert!(rest.iter().any(|l| l.contains("Aucun espace")), "{rest:?}");
 }
+
+#[test]
+fn an_import_dry_run_reads_french_excels_csv_and_writes_nothing() {
+    let (cwd, data) = installed();
+    let tenant = tenant_create(cwd.path(), &data, "Import en ligne de commande", "admin@import.example");
+    // As French Excel saves it: Windows-1252, semicolons, CRLF.
+    let file = cwd.path().join("contacts.csv");
+    std::fs::write(
+        &file,
+        b"Pr\xe9nom;Nom;E-mail;Soci\xe9t\xe9\r\nH\xe9l\xe8ne;Lef\xe8vre;helene@creme.fr;Cr\xe8me\r\nPaul;Neuf;HELENE@creme.fr;\r\nIna;Valide;pas-une-adresse;\r\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let plan = |extra: &[&str]| {
+        let mut args = vec!["import", "plan", "--data-dir", &data, "--tenant", &tenant];
+        args.extend_from_slice(extra);
+        crm(cwd.path(), &args, &[])
+    };
+    let out = plan(&[path]);
+    assert!(out.status.success(), "{}", said(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("CSV Windows-1252, séparateur point-virgule"), "{text}");
+    assert!(text.contains("Prénom") && text.contains("→ first_name"), "{text}");
+    assert!(text.contains("ligne      2 : création"), "{text}");
+    assert!(text.contains("ligne      3 : ignorée — même clé que la ligne 2"), "{text}");
+    assert!(text.contains("ligne      4 : ignorée — saisie refusée : emails.0"), "{text}");
+    assert!(text.contains("À créer : 1, à mettre à jour : 0, ignorées : 2."), "{text}");
+    // Nothing written: the same dry run says the same.
+    assert_eq!(plan(&[path]).stdout, out.stdout);
+    // An unknown key, a missing file: said so, and a failure.
+    let out = plan(&["--key", "fax", path]);
+    assert!(!out.status.success() && said(&out).contains("clé inconnue"), "{}", said(&out));
+    let out = plan(&["absent.csv"]);
+    assert!(!out.status.success() && said(&out).contains("absent.csv"), "{}", said(&out));
+}
