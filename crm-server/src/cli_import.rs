@@ -8,7 +8,7 @@ use crate::cli::explain;
 use crm_domain::import::guess_mapping;
 use crm_domain::{Actor, TenantId};
 use crm_ports::services::import::{ImportOptions, RowAction, RowNote, UpsertKey};
-use crm_tabular::{Limits, Table, TextEncoding, read_csv, read_xlsx};
+use crm_tabular::{CsvFlavour, Limits, Table, TextEncoding, read_csv, read_xlsx, write_csv};
 use std::path::Path;
 
 /// The file read as a table (XLSX by its name, else CSV).
@@ -62,12 +62,30 @@ fn note_text(note: &RowNote) -> String {
     }
 }
 
+/// The rows left out, as a CSV French Excel opens: each row as it was in the file, then
+/// its line and the reason.
+fn write_report(path: &Path, table: &Table, left_out: &[(u64, String)]) -> Result<(), String> {
+    let mut headers = table.headers.clone();
+    headers.extend(["Ligne".to_owned(), "Raison".to_owned()]);
+    let rows: Vec<Vec<String>> = left_out
+        .iter()
+        .filter_map(|(line, why)| {
+            let (_, cells) = table.rows.iter().find(|(l, _)| l == line)?;
+            let mut row = cells.clone();
+            row.extend([line.to_string(), why.clone()]);
+            Some(row)
+        })
+        .collect();
+    let bytes = write_csv(&headers, &rows, CsvFlavour::FrenchExcel).map_err(|e| e.to_string())?;
+    std::fs::write(path, bytes).map_err(|e| format!("{} : {e}", path.display()))
+}
+
 /// The dry run of importing `file`'s contacts into `tenant`, keyed by `key` (`email` or
-/// `phone`), as text for the operator.
+/// `phone`), as text for the operator; the rows left out written to `report` when given.
 ///
 /// # Errors
 /// A message for the operator (unreadable file, unknown key, refused input).
-pub async fn plan(app: &CrmApp, tenant: TenantId, file: &Path, key: &str, anyway: bool) -> Result<String, String> {
+pub async fn plan(app: &CrmApp, tenant: TenantId, file: &Path, key: &str, anyway: bool, report: Option<&Path>) -> Result<String, String> {
     let key = UpsertKey::parse(key).ok_or_else(|| format!("clé inconnue « {key} » : email ou phone"))?;
     let table = read(file)?;
     let mapping = guess_mapping(&table.headers);
@@ -90,6 +108,7 @@ pub async fn plan(app: &CrmApp, tenant: TenantId, file: &Path, key: &str, anyway
         out.push_str(&format!("  {h:<30} → {}\n", f.map_or("(ignorée)", |f| f.code())));
     }
     let (mut created, mut updated, mut skipped) = (0, 0, 0);
+    let mut left_out = Vec::new();
     for p in &plans {
         let what = match &p.action {
             RowAction::Create => {
@@ -106,10 +125,17 @@ pub async fn plan(app: &CrmApp, tenant: TenantId, file: &Path, key: &str, anyway
             }
         };
         let why = p.note.as_ref().map(|n| format!(" — {}", note_text(n))).unwrap_or_default();
+        if p.action == RowAction::Skip {
+            left_out.push((p.line, why.trim_start_matches(" — ").to_owned()));
+        }
         out.push_str(&format!("ligne {:>6} : {what}{why}\n", p.line));
     }
     out.push_str(&format!(
         "À blanc, rien n'est écrit. À créer : {created}, à mettre à jour : {updated}, ignorées : {skipped}."
     ));
+    if let Some(path) = report {
+        write_report(path, &table, &left_out)?;
+        out.push_str(&format!("\nLignes ignorées et leur raison : {}", path.display()));
+    }
     Ok(out)
 }

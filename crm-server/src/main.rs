@@ -102,6 +102,10 @@ enum ImportCmd {
         /// Create the rows that only look like an existing contact (a close name).
         #[arg(long)]
         create_possible_duplicates: bool,
+        /// Writes the rows left out, each with its line and reason, to this CSV file
+        /// (as French Excel opens it).
+        #[arg(long)]
+        report: Option<std::path::PathBuf>,
         /// The file.
         file: std::path::PathBuf,
     },
@@ -286,13 +290,13 @@ async fn run(cli: Cli) -> Result<(), String> {
                 tenant,
                 key,
                 create_possible_duplicates,
+                report,
                 file,
             } = action;
             let tenant = crm_domain::TenantId::from_uuid(*tenant);
-            println!(
-                "{}",
-                crm_server::cli_import::plan(&app, tenant, file, key, *create_possible_duplicates).await?
-            );
+            let anyway = *create_possible_duplicates;
+            let out = crm_server::cli_import::plan(&app, tenant, file, key, anyway, report.as_deref()).await?;
+            println!("{out}");
             Ok(())
         }
         Command::Reindex => {

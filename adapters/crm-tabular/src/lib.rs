@@ -5,12 +5,15 @@
 //! text"); comma, semicolon, tab or pipe separators, found by looking at the first lines;
 //! quoted fields with separators and line breaks inside. Limits are checked before
 //! anything is allocated for the content: a file too large, too many rows or columns, a
-//! cell too long is refused with the reason, never read in part.
+//! cell too long is refused with the reason, never read in part. And the way back: a
+//! table written as CSV (`write.rs`), plain or as French Excel opens it.
 
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, WINDOWS_1252};
 use std::borrow::Cow;
 
+mod write;
 mod xlsx;
+pub use write::{CsvFlavour, write_csv};
 pub use xlsx::read_xlsx;
 
 /// What a file may hold at most.

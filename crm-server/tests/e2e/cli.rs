@@ -608,6 +608,20 @@ fn an_import_dry_run_reads_french_excels_csv_and_writes_nothing() {
     assert!(text.contains("À créer : 1, à mettre à jour : 0, ignorées : 2."), "{text}");
     // Nothing written: the same dry run says the same.
     assert_eq!(plan(&[path]).stdout, out.stdout);
+    // The rows left out, with their line and reason, in a file French Excel opens.
+    let report = cwd.path().join("ignorees.csv");
+    let out = plan(&["--report", report.to_str().unwrap(), path]);
+    assert!(out.status.success(), "{}", said(&out));
+    let written = std::fs::read(&report).unwrap();
+    assert!(
+        written.starts_with("\u{feff}Prénom;Nom;E-mail;Société;Ligne;Raison\r\n".as_bytes()),
+        "{}",
+        String::from_utf8_lossy(&written)
+    );
+    let text = String::from_utf8_lossy(&written);
+    assert!(text.contains("Paul;Neuf;HELENE@creme.fr;;3;même clé que la ligne 2\r\n"), "{text}");
+    assert!(text.contains("Ina;Valide;pas-une-adresse;;4;saisie refusée : emails.0"), "{text}");
+    assert!(!text.contains("Hélène;Lef"), "a row imported is not in the report: {text}");
     // An unknown key, a missing file: said so, and a failure.
     let out = plan(&["--key", "fax", path]);
     assert!(!out.status.success() && said(&out).contains("clé inconnue"), "{}", said(&out));
