@@ -64,19 +64,10 @@ fn note_text(note: &RowNote) -> String {
 
 /// The rows left out, as a CSV French Excel opens: each row as it was in the file, then
 /// its line and the reason.
-fn write_report(path: &Path, table: &Table, left_out: &[(u64, String)]) -> Result<(), String> {
-    let mut headers = table.headers.clone();
+fn write_report(path: &Path, headers: &[String], left_out: Vec<Vec<String>>) -> Result<(), String> {
+    let mut headers = headers.to_vec();
     headers.extend(["Ligne".to_owned(), "Raison".to_owned()]);
-    let rows: Vec<Vec<String>> = left_out
-        .iter()
-        .filter_map(|(line, why)| {
-            let (_, cells) = table.rows.iter().find(|(l, _)| l == line)?;
-            let mut row = cells.clone();
-            row.extend([line.to_string(), why.clone()]);
-            Some(row)
-        })
-        .collect();
-    let bytes = write_csv(&headers, &rows, CsvFlavour::FrenchExcel).map_err(|e| e.to_string())?;
+    let bytes = write_csv(&headers, &left_out, CsvFlavour::FrenchExcel).map_err(|e| e.to_string())?;
     std::fs::write(path, bytes).map_err(|e| format!("{} : {e}", path.display()))
 }
 
@@ -109,7 +100,8 @@ pub async fn plan(app: &CrmApp, tenant: TenantId, file: &Path, key: &str, anyway
     }
     let (mut created, mut updated, mut skipped) = (0, 0, 0);
     let mut left_out = Vec::new();
-    for p in &plans {
+    // One plan per row, in the file's order.
+    for (p, (_, cells)) in plans.iter().zip(&table.rows) {
         let what = match &p.action {
             RowAction::Create => {
                 created += 1;
@@ -126,7 +118,9 @@ pub async fn plan(app: &CrmApp, tenant: TenantId, file: &Path, key: &str, anyway
         };
         let why = p.note.as_ref().map(|n| format!(" — {}", note_text(n))).unwrap_or_default();
         if p.action == RowAction::Skip {
-            left_out.push((p.line, why.trim_start_matches(" — ").to_owned()));
+            let mut row = cells.clone();
+            row.extend([p.line.to_string(), why.trim_start_matches(" — ").to_owned()]);
+            left_out.push(row);
         }
         out.push_str(&format!("ligne {:>6} : {what}{why}\n", p.line));
     }
@@ -134,7 +128,7 @@ pub async fn plan(app: &CrmApp, tenant: TenantId, file: &Path, key: &str, anyway
         "À blanc, rien n'est écrit. À créer : {created}, à mettre à jour : {updated}, ignorées : {skipped}."
     ));
     if let Some(path) = report {
-        write_report(path, &table, &left_out)?;
+        write_report(path, &table.headers, left_out)?;
         out.push_str(&format!("\nLignes ignorées et leur raison : {}", path.display()));
     }
     Ok(out)

@@ -272,13 +272,14 @@
   }
 
   // Keeps the form's draft; the answer's status (0 when the server cannot be reached).
-  async function keep(form) {
+  // A session that ended asks for the password, then does `again` (keeping it again).
+  async function keep(form, again = () => keep(form)) {
     if (form.dataset.submitting) return 0;
     const body = keyOf(form.dataset.draft, form.dataset.record);
     if (form.dataset.version) body.set("base_version", form.dataset.version);
     for (const [k, v] of typedFields(form)) body.append(k, v);
     const r = await post("/drafts", body);
-    if (r && r.status === 401) needLogin(() => keep(form));
+    if (r && r.status === 401) needLogin(again);
     if (r && r.ok) form.dataset.kept = String(Date.now());
     return r ? r.status : 0;
   }
@@ -314,13 +315,9 @@
         form.querySelectorAll('input[name="csrf"]').forEach((i) => (i.value = csrf()));
         form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
       };
-      keep(form).then((status) => {
-        if (status === 401) {
-          afterLogin.pop();
-          needLogin(send);
-        } else {
-          send();
-        }
+      // Sent now, or once logged in again when the session has ended.
+      keep(form, send).then((status) => {
+        if (status !== 401) send();
       });
     },
     true,

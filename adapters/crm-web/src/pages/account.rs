@@ -48,6 +48,16 @@ struct Extra {
     new_token: Option<String>,
 }
 
+impl Extra {
+    /// A refusal's message (its key).
+    fn refused(key: &'static str) -> Self {
+        Self {
+            message: Some((key, true)),
+            ..Self::default()
+        }
+    }
+}
+
 async fn account_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     web: &Web<S, K, C, I, X>,
     actor: &crm_domain::Actor,
@@ -149,10 +159,7 @@ pub(crate) async fn password<S: Store, K: Credentials, C: Clock, I: IdGenerator,
         Err(ServiceError::Unauthenticated | ServiceError::Forbidden) => ("account.wrong_current", StatusCode::FORBIDDEN),
         Err(e) => return error_page(page, &e),
     };
-    let extra = Extra {
-        message: Some((message, true)),
-        ..Extra::default()
-    };
+    let extra = Extra::refused(message);
     account_page(web, &auth.actor, page, extra, status).await
 }
 
@@ -178,10 +185,7 @@ pub(crate) async fn language<S: Store, K: Credentials, C: Clock, I: IdGenerator,
             resp
         }
         Err(ServiceError::Invalid(_)) => {
-            let extra = Extra {
-                message: Some(("account.language_unknown", true)),
-                ..Extra::default()
-            };
+            let extra = Extra::refused("account.language_unknown");
             account_page(web, &auth.actor, page, extra, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => error_page(page, &e),
@@ -209,10 +213,7 @@ pub(crate) async fn new_token<S: Store, K: Credentials, C: Clock, I: IdGenerator
             account_page(web, &auth.actor, page, extra, StatusCode::OK).await
         }
         Err(ServiceError::Invalid(_)) => {
-            let extra = Extra {
-                message: Some(("account.token_invalid", true)),
-                ..Extra::default()
-            };
+            let extra = Extra::refused("account.token_invalid");
             account_page(web, &auth.actor, page, extra, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => error_page(page, &e),
