@@ -53,6 +53,27 @@ impl ViolationKind {
             Self::WrongType => "wrong_type",
         }
     }
+
+    /// The kind of a code.
+    pub fn parse(code: &str) -> Option<Self> {
+        [
+            Self::Required,
+            Self::TooLong,
+            Self::Malformed,
+            Self::TooSmall,
+            Self::TooLarge,
+            Self::Unknown,
+            Self::CurrencyMismatch,
+            Self::NotIncreasing,
+            Self::Repeated,
+            Self::NotAllowed,
+            Self::OutOfRange,
+            Self::UnknownField,
+            Self::WrongType,
+        ]
+        .into_iter()
+        .find(|k| k.code() == code)
+    }
 }
 
 /// One field at fault.

@@ -316,6 +316,9 @@ pub struct ContactRow {
     pub website: Option<String>,
     /// The person's id in the file's system.
     pub external_id: Option<String>,
+    /// Whether the row says the contact's kind (else a new contact is a prospect and an
+    /// existing one keeps its kind).
+    pub kind_given: bool,
 }
 
 /// The kind of a contact as files write it (French or English); prospect when unknown.
@@ -365,7 +368,10 @@ pub fn contact_row(cells: &[String], mapping: &[Option<ImportField>]) -> Contact
             ImportField::Tags => i.tags.extend(split(&value)),
             ImportField::Source => i.source = Some(value),
             ImportField::Notes => i.notes = Some(value),
-            ImportField::Kind => i.kind = kind_code(&value).to_owned(),
+            ImportField::Kind => {
+                i.kind = kind_code(&value).to_owned();
+                row.kind_given = true;
+            }
         }
     }
     row
@@ -437,6 +443,9 @@ pub fn parse_amount_minor(raw: &str) -> Option<i64> {
     let minor = units.checked_mul(100)?.checked_add(cents)?;
     Some(if negative { -minor } else { minor })
 }
+
+mod merge;
+pub use merge::update_from_row;
 
 #[cfg(test)]
 mod tests;

@@ -19,6 +19,7 @@ pub mod runtime;
 pub mod search;
 pub mod services;
 pub mod store;
+pub mod tables;
 
 pub use app::App;
 pub use auth::{AuthStore, CredentialError, Credentials, Principal, TokenKind, TokenRecord};

@@ -24,6 +24,7 @@ mod activities;
 mod drafts;
 mod erasure;
 mod files;
+mod imports;
 mod leads;
 mod lists;
 mod runtime;
@@ -32,6 +33,7 @@ pub use activities::*;
 pub use drafts::*;
 pub use erasure::*;
 pub use files::*;
+pub use imports::*;
 pub use leads::*;
 pub use lists::*;
 pub use runtime::*;
@@ -305,4 +307,5 @@ store_sum! {
         PersonKeyStore,
         LeadStore,
         DraftStore,
+        ImportStore,
 }

@@ -130,7 +130,7 @@ fn explain_in_tenant(e: &ServiceError, tenant: TenantId) -> String {
 }
 
 /// A progress bar of `len` steps drawn on standard error, hidden when it is not a terminal.
-fn progress_bar(len: u64, template: &str) -> ProgressBar {
+pub(crate) fn progress_bar(len: u64, template: &str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }

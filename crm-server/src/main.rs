@@ -69,7 +69,7 @@ enum Command {
         #[command(subcommand)]
         action: TokenCmd,
     },
-    /// Imports into a tenant (the dry run so far).
+    /// Imports contacts into a tenant: the dry run, the import, its resumption.
     Import {
         #[command(subcommand)]
         action: ImportCmd,
@@ -108,6 +108,43 @@ enum ImportCmd {
         report: Option<std::path::PathBuf>,
         /// The file.
         file: std::path::PathBuf,
+    },
+    /// Imports a file of contacts (CSV or XLSX): stored, then imported as a background
+    /// job this command works on until it is done, with a progress bar.
+    Run {
+        /// The tenant's id.
+        #[arg(long)]
+        tenant: uuid::Uuid,
+        /// What finds the contact a row updates: email or phone.
+        #[arg(long, default_value = "email")]
+        key: String,
+        /// Create the rows that only look like an existing contact (a close name).
+        #[arg(long)]
+        create_possible_duplicates: bool,
+        /// Import nothing when one row is at fault.
+        #[arg(long)]
+        all_or_nothing: bool,
+        /// Email of the user who gets the new contacts (default: the first Admin).
+        #[arg(long)]
+        owner: Option<String>,
+        /// Writes the rows left out or to check, each with its line and reason, to this
+        /// CSV file (as French Excel opens it).
+        #[arg(long)]
+        report: Option<std::path::PathBuf>,
+        /// The file.
+        file: std::path::PathBuf,
+    },
+    /// Takes an import up again (after a crash: from its last piece written) and works on
+    /// it until it is done.
+    Resume {
+        /// The tenant's id.
+        #[arg(long)]
+        tenant: uuid::Uuid,
+        /// Writes the report of the rows left out or to check to this CSV file.
+        #[arg(long)]
+        report: Option<std::path::PathBuf>,
+        /// The import's id (printed by `crm import run`).
+        job: uuid::Uuid,
     },
 }
 
@@ -235,6 +272,15 @@ async fn open_admin(cli: &Cli) -> Result<crm_server::CrmApp, String> {
     open_app(&cfg).await.map_err(|e| e.to_string())
 }
 
+/// The file storage of the installation (its data directory, sealed by its keys).
+fn open_files(cli: &Cli) -> Result<std::sync::Arc<dyn crm_ports::files::FileStorage>, String> {
+    let cfg = config(cli, None)?;
+    let cipher = crm_crypto::RingCipher::new(crm_server::assemble::keyring(&cfg).map_err(|e| e.to_string())?);
+    let files = crm_files_disk::DiskFiles::open(&cfg.files_dir(), std::sync::Arc::new(cipher))
+        .map_err(|e| format!("{} : {e}", cfg.files_dir().display()))?;
+    Ok(std::sync::Arc::new(files))
+}
+
 async fn run(cli: Cli) -> Result<(), String> {
     match &cli.command {
         Command::Serve { listen, demo } => {
@@ -286,16 +332,43 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Import { action } => {
             let app = open_admin(&cli).await?;
-            let ImportCmd::Plan {
-                tenant,
-                key,
-                create_possible_duplicates,
-                report,
-                file,
-            } = action;
-            let tenant = crm_domain::TenantId::from_uuid(*tenant);
-            let anyway = *create_possible_duplicates;
-            let out = crm_server::cli_import::plan(&app, tenant, file, key, anyway, report.as_deref()).await?;
+            let out = match action {
+                ImportCmd::Plan {
+                    tenant,
+                    key,
+                    create_possible_duplicates,
+                    report,
+                    file,
+                } => {
+                    let tenant = crm_domain::TenantId::from_uuid(*tenant);
+                    let anyway = *create_possible_duplicates;
+                    crm_server::cli_import::plan(&app, tenant, file, key, anyway, report.as_deref()).await?
+                }
+                ImportCmd::Run {
+                    tenant,
+                    key,
+                    create_possible_duplicates,
+                    all_or_nothing,
+                    owner,
+                    report,
+                    file,
+                } => {
+                    let args = crm_server::cli_import::RunArgs {
+                        key: key.clone(),
+                        create_possible_duplicates: *create_possible_duplicates,
+                        all_or_nothing: *all_or_nothing,
+                        owner: owner.clone(),
+                        report: report.clone(),
+                    };
+                    let files = open_files(&cli)?;
+                    crm_server::cli_import::run(&app, files, crm_domain::TenantId::from_uuid(*tenant), file, &args).await?
+                }
+                ImportCmd::Resume { tenant, report, job } => {
+                    let files = open_files(&cli)?;
+                    let tenant = crm_domain::TenantId::from_uuid(*tenant);
+                    crm_server::cli_import::follow(&app, files, tenant, *job, report.as_deref()).await?
+                }
+            };
             println!("{out}");
             Ok(())
         }

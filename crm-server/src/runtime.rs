@@ -15,6 +15,7 @@ use crm_ports::runtime::jobs::{JobHandler, JobOptions};
 use crm_ports::runtime::{Shutdown, ShutdownTrigger};
 use crm_ports::services::assignments::AssignmentNotices;
 use crm_ports::services::former_clients::FormerClientScan;
+use crm_ports::services::import::ContactImport;
 use crm_ports::services::reminders::ReminderScan;
 use poem::Endpoint;
 use std::future::Future;
@@ -141,7 +142,7 @@ impl Crm {
 
     /// Starts the background workers: one task per reader of the log, the job runner
     /// (reminder scans as timers, when the interval is not 0; the daily former-client
-    /// rule) and the keeper of every tenant's timers (which also forgets finished jobs and expired
+    /// rule; imports) and the keeper of every tenant's timers (which also forgets finished jobs and expired
     /// drafts).
     pub fn start_workers(&self) -> Workers {
         let (trigger, shutdown) = Shutdown::new();
@@ -158,6 +159,11 @@ impl Crm {
         let former_clients = FormerClientScan::new(&self.app);
         let mut handlers: Vec<Arc<dyn JobHandler>> = scan.iter().map(|s| Arc::new(s.clone()) as Arc<dyn JobHandler>).collect();
         handlers.push(Arc::new(former_clients.clone()));
+        handlers.push(Arc::new(ContactImport::new(
+            &self.app,
+            Arc::clone(&self.files),
+            Arc::new(crm_tabular::Tables::default()),
+        )));
         if !handlers.is_empty() {
             let app = self.app.clone();
             let options = JobOptions::new(uuid::Uuid::now_v7());

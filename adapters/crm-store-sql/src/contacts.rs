@@ -143,7 +143,7 @@ impl<C: Cipher> SqlStore<C> {
 
     /// Rewrites the tag rows and blind indexes of a contact.
     /// Inserts a contact's row, tags and blind indexes.
-    async fn insert_contact(&self, tx: &mut Tx, c: &Contact) -> Result<(), StoreError> {
+    pub(crate) async fn insert_contact(&self, tx: &mut Tx, c: &Contact) -> Result<(), StoreError> {
         let fields = self.contact_values(c)?;
         insert_row(
             tx,
@@ -198,7 +198,7 @@ impl<C: Cipher> SqlStore<C> {
     }
 
     /// Writes the whole contact over its stored row (guarded by version).
-    async fn rewrite_contact(&self, tx: &mut Tx, c: &Contact, expected_version: i64) -> Result<(), StoreError> {
+    pub(crate) async fn rewrite_contact(&self, tx: &mut Tx, c: &Contact, expected_version: i64) -> Result<(), StoreError> {
         let fields = self.contact_values(c)?;
         update_row(tx, "contacts", c.tenant_id, c.id.as_uuid(), expected_version, fields, c.updated_at).await?;
         self.write_contact_side(tx, c).await

@@ -107,7 +107,13 @@ pub(crate) async fn insert_job(tx: &mut Tx, job: &NewJob, now: DateTime<Utc>) ->
 
 /// An update of a job the worker holds (running, leased to it); `Conflict` when it no
 /// longer does.
-async fn update_held(tx: &mut Tx, tenant: TenantId, id: Uuid, worker: Uuid, mut stmt: UpdateStatement) -> Result<(), StoreError> {
+pub(crate) async fn update_held(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: Uuid,
+    worker: Uuid,
+    mut stmt: UpdateStatement,
+) -> Result<(), StoreError> {
     stmt.table("jobs")
         .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
         .and_where(Expr::col("id").eq(id))

@@ -23,6 +23,7 @@ mod error;
 mod events;
 mod files;
 mod idempotency;
+mod imports;
 mod jobs;
 mod keys;
 mod leads;

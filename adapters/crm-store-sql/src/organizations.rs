@@ -34,7 +34,7 @@ const COLUMNS: [&str; 15] = [
 ];
 
 impl<C: Cipher> SqlStore<C> {
-    fn organization_values(&self, o: &Organization) -> Result<Vec<(&'static str, Value)>, StoreError> {
+    pub(crate) fn organization_values(&self, o: &Organization) -> Result<Vec<(&'static str, Value)>, StoreError> {
         let text = |l: Option<&Label>| -> Value { l.map(|x| x.as_str().to_owned()).into() };
         Ok(vec![
             ("name", o.name.as_str().into()),

@@ -11,8 +11,10 @@
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, WINDOWS_1252};
 use std::borrow::Cow;
 
+mod reader;
 mod write;
 mod xlsx;
+pub use reader::Tables;
 pub use write::{CsvFlavour, write_csv};
 pub use xlsx::read_xlsx;
 

@@ -9,7 +9,7 @@ use super::{BoxFuture, RetryPolicy, Shutdown};
 use crate::app::{App, require, tenant_of};
 use crate::env::{Clock, IdGenerator};
 use crate::error::{ServiceError, StoreError};
-use crate::store::{Job, JobOutcome, JobStore, NewJob};
+use crate::store::{HeldStep, Job, JobOutcome, JobStore, NewJob};
 use crm_domain::visibility::Capability;
 use crm_domain::{Actor, TenantId};
 use std::collections::HashMap;
@@ -43,6 +43,8 @@ pub struct JobContext {
     job: Job,
     saver: Arc<dyn Checkpoints>,
     last: Mutex<(i64, serde_json::Value)>,
+    worker: Uuid,
+    lease: Duration,
 }
 
 impl std::fmt::Debug for JobContext {
@@ -67,6 +69,26 @@ impl JobContext {
             *last = (step, progress);
         }
         Ok(())
+    }
+
+    /// A step to commit with the handler's own writes, in their transaction (see
+    /// [`crate::store::ImportStore`]); once committed, say so with [`Self::committed`].
+    pub fn held_step(&self, step: i64, progress: serde_json::Value, now: chrono::DateTime<chrono::Utc>) -> HeldStep {
+        HeldStep {
+            job: self.job.id,
+            worker: self.worker,
+            step,
+            progress,
+            lease_until: crm_domain::time::add(now, chrono_of(self.lease)),
+            now,
+        }
+    }
+
+    /// A step the handler committed with its writes (the lease renewal repeats it).
+    pub fn committed(&self, step: i64, progress: serde_json::Value) {
+        if let Ok(mut last) = self.last.lock() {
+            *last = (step, progress);
+        }
     }
 
     fn last(&self) -> (i64, serde_json::Value) {
@@ -179,6 +201,8 @@ impl<S: JobStore + 'static, K: Send + Sync + 'static, C: Clock + Clone + Send + 
             last: Mutex::new((job.step, job.progress.clone())),
             job,
             saver: Arc::clone(&saver),
+            worker: options.worker,
+            lease: options.lease,
         };
         tracing::debug!(%tenant, %id, kind, attempts, "job started");
         // Renew the lease while the handler runs; a lost lease or a cancel stops it.

@@ -1,24 +1,30 @@
-//! Importing contacts, the dry run: what each row of a file would do — create a contact,
-//! update the one its key (email or phone) finds, or be left out and why — with the same
-//! checks and duplicate rules as a contact created by hand, and nothing written. The file
-//! is read by an adapter (`crm-tabular`); its columns are mapped to fields by the person
-//! (guessed by `crm_domain::import`).
+//! Importing contacts: the dry run (what each row of a file would do — create a contact,
+//! update or leave unchanged the one its key, email or phone, finds, or be left out and
+//! why) and the import itself, a background job (`run.rs`) writing piece by piece with its
+//! step. The same checks and duplicate rules as a contact created by hand (`plan.rs`). The
+//! file is read by an adapter (the [`crate::tables::TableReader`] port); its columns are
+//! mapped to fields by the person (guessed by `crm_domain::import`).
 
-use crate::app::{App, require, tenant_of};
+use crate::app::App;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::store::{ContactStore, OrganizationStore, TenantStore, UserStore};
 use crm_domain::duplicates::MatchReason;
-use crm_domain::import::{ImportField, contact_row};
-use crm_domain::visibility::Capability;
+use crm_domain::import::ImportField;
 use crm_domain::{Actor, ContactId, UserId, ValidationError, ViolationKind};
-use std::collections::HashMap;
+use serde::{Deserialize, Serialize};
+
+mod plan;
+mod run;
+
+pub use run::*;
 
 /// Most rows one dry run looks at.
 pub const MAX_PLAN_ROWS: usize = 5_000;
 
 /// What finds the contact a row updates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum UpsertKey {
     /// The first email of the row.
     Email,
@@ -42,13 +48,32 @@ impl UpsertKey {
 }
 
 /// How to import.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportOptions {
     /// What finds the contact a row updates.
     pub key: UpsertKey,
     /// Whether a row that only looks like an existing contact (a close name) is created
     /// anyway (else it is left out, as the creation form warns).
     pub create_possible_duplicates: bool,
+    /// Whether one row left out stops the whole import before anything is written (else
+    /// the rows left out are reported and the others imported).
+    #[serde(default)]
+    pub all_or_nothing: bool,
+    /// The owner of the new contacts (default: the importer; Marketing's are in the pool).
+    #[serde(default)]
+    pub owner: Option<UserId>,
+}
+
+impl ImportOptions {
+    /// Upsert by `key`, leave possible duplicates out, skip bad rows, own what is created.
+    pub const fn by(key: UpsertKey) -> Self {
+        Self {
+            key,
+            create_possible_duplicates: false,
+            all_or_nothing: false,
+            owner: None,
+        }
+    }
 }
 
 /// What a row would do.
@@ -58,12 +83,15 @@ pub enum RowAction {
     Create,
     /// This contact, updated.
     Update(ContactId),
+    /// This contact, which already has everything the row says.
+    Unchanged(ContactId),
     /// Nothing (see the note).
     Skip,
 }
 
 /// Why a row is left out, or what to know about it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "StoredNote", try_from = "StoredNote")]
 pub enum RowNote {
     /// Its values are refused: the fields at fault.
     Invalid(ValidationError),
@@ -73,8 +101,70 @@ pub enum RowNote {
     Ambiguous,
     /// Its key finds a contact the importer may not see.
     NotVisible,
+    /// Its key finds a contact the importer may not change (Marketing: one out of the pool).
+    NotEditable,
     /// It looks like existing contacts for these reasons (a close name...).
     PossibleDuplicate(Vec<MatchReason>),
+    /// (Imported) the organization it names is unknown and the importer may not create it,
+    /// or its name is not valid: the contact has none.
+    UnknownOrganization,
+}
+
+/// A note as kept with a job's progress.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+enum StoredNote {
+    Invalid { fields: Vec<(String, String)> },
+    RepeatedInFile { line: u64 },
+    Ambiguous,
+    NotVisible,
+    NotEditable,
+    PossibleDuplicate { reasons: Vec<MatchReason> },
+    UnknownOrganization,
+}
+
+impl From<RowNote> for StoredNote {
+    fn from(n: RowNote) -> Self {
+        match n {
+            RowNote::Invalid(v) => Self::Invalid {
+                fields: v.errors().iter().map(|e| (e.field.clone(), e.kind.code().to_owned())).collect(),
+            },
+            RowNote::RepeatedInFile(line) => Self::RepeatedInFile { line },
+            RowNote::Ambiguous => Self::Ambiguous,
+            RowNote::NotVisible => Self::NotVisible,
+            RowNote::NotEditable => Self::NotEditable,
+            RowNote::PossibleDuplicate(reasons) => Self::PossibleDuplicate { reasons },
+            RowNote::UnknownOrganization => Self::UnknownOrganization,
+        }
+    }
+}
+
+impl TryFrom<StoredNote> for RowNote {
+    type Error = String;
+
+    fn try_from(n: StoredNote) -> Result<Self, String> {
+        Ok(match n {
+            StoredNote::Invalid { fields } => {
+                let mut v = crm_domain::error::Validator::new();
+                for (field, code) in fields {
+                    v.push(
+                        field,
+                        ViolationKind::parse(&code).ok_or_else(|| format!("unknown violation {code}"))?,
+                    );
+                }
+                match v.finish() {
+                    Err(e) => Self::Invalid(e),
+                    Ok(()) => Self::Invalid(ValidationError::field("", ViolationKind::Malformed)),
+                }
+            }
+            StoredNote::RepeatedInFile { line } => Self::RepeatedInFile(line),
+            StoredNote::Ambiguous => Self::Ambiguous,
+            StoredNote::NotVisible => Self::NotVisible,
+            StoredNote::NotEditable => Self::NotEditable,
+            StoredNote::PossibleDuplicate { reasons } => Self::PossibleDuplicate(reasons),
+            StoredNote::UnknownOrganization => Self::UnknownOrganization,
+        })
+    }
 }
 
 /// The dry run of one row.
@@ -84,7 +174,7 @@ pub struct RowPlan {
     pub line: u64,
     /// What it would do.
     pub action: RowAction,
-    /// Why, when it is left out.
+    /// Why, when it is left out (or what to know about it).
     pub note: Option<RowNote>,
 }
 
@@ -103,8 +193,9 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore, K, C: Clock,
     /// column), what it would do. Nothing is written.
     ///
     /// # Errors
-    /// `Forbidden` (a role that may not write contacts), `Invalid` (more than
-    /// [`MAX_PLAN_ROWS`] rows), store failures.
+    /// `Forbidden` (a role that may neither write contacts nor bring leads in), `Invalid`
+    /// (more than [`MAX_PLAN_ROWS`] rows, an owner the actor may not give contacts to),
+    /// store failures.
     pub async fn plan_contact_import(
         &self,
         actor: &Actor,
@@ -112,67 +203,11 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore, K, C: Clock,
         mapping: &[Option<ImportField>],
         options: &ImportOptions,
     ) -> Result<Vec<RowPlan>, ServiceError> {
-        let tenant_id = tenant_of(actor)?;
-        require(actor, Capability::WriteContacts)?;
+        plan::require_import(actor)?;
         if rows.len() > MAX_PLAN_ROWS {
             return Err(ValidationError::field("rows", ViolationKind::TooLarge).into());
         }
-        let country = self.store.tenant(tenant_id).await?.settings.country;
-        let owner = actor.user_id().unwrap_or_else(|| UserId::from_uuid(uuid::Uuid::nil()));
-        let wanted = match options.key {
-            UpsertKey::Email => MatchReason::SameEmail,
-            UpsertKey::Phone => MatchReason::SamePhone,
-        };
-        let mut first_line_of: HashMap<String, u64> = HashMap::new();
-        let mut plans = Vec::with_capacity(rows.len());
-        for (line, cells) in rows {
-            let line = *line;
-            let row = contact_row(cells, mapping);
-            let (kind, fields) = match row.input.parse(country) {
-                Ok(x) => x,
-                Err(v) => {
-                    plans.push(RowPlan::skip(line, RowNote::Invalid(v)));
-                    continue;
-                }
-            };
-            let key = match options.key {
-                UpsertKey::Email => fields.emails.first().map(|e| e.as_str().to_owned()),
-                UpsertKey::Phone => fields.phones.first().map(|p| p.as_str().to_owned()),
-            };
-            if let Some(k) = &key {
-                if let Some(first) = first_line_of.get(k) {
-                    plans.push(RowPlan::skip(line, RowNote::RepeatedInFile(*first)));
-                    continue;
-                }
-                first_line_of.insert(k.clone(), line);
-            }
-            let probe = self.new_contact(tenant_id, kind, owner, fields);
-            let found = self.find_duplicates(actor, &probe).await?;
-            let by_key: Vec<_> = found.iter().filter(|d| key.is_some() && d.reasons.contains(&wanted)).collect();
-            let plan = if by_key.iter().any(|d| d.contact_id.is_none()) {
-                RowPlan::skip(line, RowNote::NotVisible)
-            } else if by_key.len() > 1 {
-                RowPlan::skip(line, RowNote::Ambiguous)
-            } else if let Some(id) = by_key.first().and_then(|d| d.contact_id) {
-                RowPlan {
-                    line,
-                    action: RowAction::Update(id),
-                    note: None,
-                }
-            } else if !found.is_empty() && !options.create_possible_duplicates {
-                let mut reasons: Vec<MatchReason> = found.iter().flat_map(|d| d.reasons.iter().copied()).collect();
-                reasons.sort();
-                reasons.dedup();
-                RowPlan::skip(line, RowNote::PossibleDuplicate(reasons))
-            } else {
-                RowPlan {
-                    line,
-                    action: RowAction::Create,
-                    note: None,
-                }
-            };
-            plans.push(plan);
-        }
-        Ok(plans)
+        let mut planner = self.planner(actor, mapping, options).await?;
+        Ok(self.plan_rows(&mut planner, rows).await?.into_iter().map(|p| p.plan).collect())
     }
 }

@@ -605,7 +605,10 @@ fn an_import_dry_run_reads_french_excels_csv_and_writes_nothing() {
     assert!(text.contains("ligne      2 : création"), "{text}");
     assert!(text.contains("ligne      3 : ignorée — même clé que la ligne 2"), "{text}");
     assert!(text.contains("ligne      4 : ignorée — saisie refusée : emails.0"), "{text}");
-    assert!(text.contains("À créer : 1, à mettre à jour : 0, ignorées : 2."), "{text}");
+    assert!(
+        text.contains("À créer : 1, à mettre à jour : 0, déjà à jour : 0, ignorées : 2."),
+        "{text}"
+    );
     // Nothing written: the same dry run says the same.
     assert_eq!(plan(&[path]).stdout, out.stdout);
     // The rows left out, with their line and reason, in a file French Excel opens.
@@ -627,4 +630,80 @@ fn an_import_dry_run_reads_french_excels_csv_and_writes_nothing() {
     assert!(!out.status.success() && said(&out).contains("clé inconnue"), "{}", said(&out));
     let out = plan(&["absent.csv"]);
     assert!(!out.status.success() && said(&out).contains("absent.csv"), "{}", said(&out));
+}
+
+/// `kill -9` in the middle of an import, then `crm import resume`: every row exactly once
+/// (the release-mode script `scripts/import-kill.sh` does the same with 100,000 rows).
+#[test]
+fn an_import_killed_mid_way_resumes_and_writes_every_row_once() {
+    use std::io::BufRead;
+    let (cwd, data) = installed();
+    let tenant = tenant_create(cwd.path(), &data, "Import interrompu", "admin@kill.example");
+    let rows = 2_000;
+    let mut text = String::from("Prénom;Nom;E-mail;Société\r\n");
+    for i in 0..rows {
+        text.push_str(&format!("Prénom{i};Nom{i};p{i}@kill.example;Société {}\r\n", i % 20));
+    }
+    let file = cwd.path().join("gros.csv");
+    std::fs::write(&file, text).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crm"))
+        .current_dir(cwd.path())
+        .args(["import", "run", "--data-dir", &data, "--tenant", &tenant, file.to_str().unwrap()])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    let job = first
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_else(|| panic!("no import id in {first:?}"))
+        .to_owned();
+    // Killed once at least one piece is written and before the last.
+    let err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut killed_at = None;
+    for line in err.lines() {
+        let line = line.unwrap();
+        if let Some(done) = line.strip_prefix("progression : ").and_then(|p| p.split('/').next()) {
+            let done: u64 = done.parse().unwrap();
+            if done > 0 {
+                child.kill().unwrap();
+                killed_at = Some(done);
+                break;
+            }
+        }
+    }
+    child.wait().unwrap();
+    let killed_at = killed_at.expect("the import showed no progress before it ended");
+    assert!(killed_at < rows, "killed after the end ({killed_at})");
+    // Resumed once the dead worker's lease has run out.
+    let out = crm(
+        cwd.path(),
+        &["import", "resume", "--data-dir", &data, "--tenant", &tenant, &job],
+        &[],
+    );
+    assert!(out.status.success(), "{}", said(&out));
+    let said_out = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said_out.contains(&format!(
+            "terminé : {rows} lignes ; créés : {rows}, mis à jour : 0, déjà à jour : 0, ignorées : 0, sociétés créées : 20."
+        )),
+        "{said_out}"
+    );
+    // Every row is there once: the dry run of the same file finds each, with nothing new.
+    let out = crm(
+        cwd.path(),
+        &["import", "plan", "--data-dir", &data, "--tenant", &tenant, file.to_str().unwrap()],
+        &[],
+    );
+    assert!(out.status.success(), "{}", said(&out));
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        plan.contains(&format!("À créer : 0, à mettre à jour : 0, déjà à jour : {rows}, ignorées : 0.")),
+        "{}",
+        plan.lines().last().unwrap_or_default()
+    );
 }

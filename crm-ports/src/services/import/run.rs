@@ -1,0 +1,447 @@
+//! The import itself, a background job: the file (stored, sealed) read again by each run,
+//! its rows planned and written piece by piece, each piece in one transaction with the
+//! job's step and counts — a job resumed after a crash starts after the last piece
+//! written, so every row is imported exactly once. Bad rows are left out and reported (or,
+//! all or nothing, stop the import before anything is written).
+
+use super::plan::{RowWrite, require_import};
+use super::{ImportOptions, RowAction, RowNote};
+use crate::app::{App, tenant_of};
+use crate::env::{Clock, IdGenerator};
+use crate::error::{ServiceError, StoreError};
+use crate::files::FileStorage;
+use crate::runtime::BoxFuture;
+use crate::runtime::jobs::{JobContext, JobFinish, JobHandler};
+use crate::store::{
+    ContactStore, FileRecordStore, ImportPiece, ImportStore, Job, JobStore, NewJob, OrganizationStore, TenantStore, UserStore,
+};
+use crate::tables::{TableReader, TableRows};
+use crm_domain::contact::Contact;
+use crm_domain::event::{EntityType, EventKind};
+use crm_domain::import::ImportField;
+use crm_domain::organization::Organization;
+use crm_domain::visibility::Capability;
+use crm_domain::{Actor, TenantId, UserId, ValidationError, ViolationKind};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The job kind of a contacts import.
+pub const IMPORT_CONTACTS: &str = "import.contacts";
+/// Rows written per transaction.
+const PIECE: usize = 500;
+/// Rows of the report kept with a job (the counts are always whole).
+pub const MAX_REPORT_ROWS: usize = 10_000;
+/// Largest file imported.
+pub const MAX_IMPORT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// What an import job was asked (ids and settings, no personal data).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportSpec {
+    /// The uploaded file.
+    pub file_id: Uuid,
+    /// Who imports (the system when none).
+    pub user_id: Option<UserId>,
+    /// The field of each column.
+    pub mapping: Vec<Option<ImportField>>,
+    /// How.
+    pub options: ImportOptions,
+}
+
+/// A row the report names: left out, or imported with something to know.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotedRow {
+    /// Its line in the file.
+    pub line: u64,
+    /// Whether it was imported all the same.
+    pub imported: bool,
+    /// Why.
+    pub note: RowNote,
+}
+
+/// Where an import stands (kept with its job, committed with each piece).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportProgress {
+    /// Rows in the file.
+    pub total: u64,
+    /// Rows done.
+    pub done: u64,
+    /// Contacts created.
+    pub created: u64,
+    /// Contacts updated.
+    pub updated: u64,
+    /// Rows whose contact already had everything.
+    pub unchanged: u64,
+    /// Rows left out.
+    pub skipped: u64,
+    /// Organizations created.
+    pub organizations: u64,
+    /// All or nothing, and rows at fault: nothing was written.
+    #[serde(default)]
+    pub refused: bool,
+    /// The rows to report (the first [`MAX_REPORT_ROWS`]).
+    #[serde(default)]
+    pub noted: Vec<NotedRow>,
+}
+
+impl ImportProgress {
+    fn note(&mut self, line: u64, imported: bool, note: Option<&RowNote>) {
+        if let Some(note) = note
+            && self.noted.len() < MAX_REPORT_ROWS
+        {
+            self.noted.push(NotedRow {
+                line,
+                imported,
+                note: note.clone(),
+            });
+        }
+    }
+}
+
+/// An import job as its reader sees it.
+#[derive(Debug, Clone)]
+pub struct ImportJob {
+    /// The job (state, error, dates).
+    pub job: Job,
+    /// What was asked.
+    pub spec: ImportSpec,
+    /// Where it stands.
+    pub progress: ImportProgress,
+}
+
+impl ImportJob {
+    fn of(job: Job) -> Result<Self, ServiceError> {
+        let spec: ImportSpec =
+            serde_json::from_value(job.payload.clone()).map_err(|e| ServiceError::Internal(format!("import job: {e}")))?;
+        let progress: ImportProgress = if job.progress.is_null() {
+            ImportProgress::default()
+        } else {
+            serde_json::from_value(job.progress.clone()).map_err(|e| ServiceError::Internal(format!("import progress: {e}")))?
+        };
+        Ok(Self { job, spec, progress })
+    }
+}
+
+/// A row of an import's report: the row as it was in the file, and why it is named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportRow {
+    /// The row's cells.
+    pub cells: Vec<String>,
+    /// What the import says of it.
+    pub noted: NotedRow,
+}
+
+/// Starting and following imports.
+impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + FileRecordStore + JobStore, K, C: Clock, I: IdGenerator>
+    App<S, K, C, I>
+{
+    /// Starts importing the contacts of an uploaded file (one of the actor's) in the
+    /// background; the job to follow.
+    ///
+    /// # Errors
+    /// `Forbidden`, `NotFound` (the file), `Invalid` (a mapping without columns, a file too
+    /// large, an owner the actor may not give contacts to), `Conflict` (this file is
+    /// already being imported).
+    pub async fn start_contact_import(
+        &self,
+        actor: &Actor,
+        file_id: Uuid,
+        mapping: &[Option<ImportField>],
+        options: &ImportOptions,
+    ) -> Result<ImportJob, ServiceError> {
+        let tenant = tenant_of(actor)?;
+        require_import(actor)?;
+        let file = self.file(actor, file_id).await?;
+        if file.size > MAX_IMPORT_BYTES {
+            return Err(ValidationError::field("file", ViolationKind::TooLarge).into());
+        }
+        if mapping.iter().all(Option::is_none) {
+            return Err(ValidationError::field("mapping", ViolationKind::Required).into());
+        }
+        // The owner and rights, checked now rather than by the job.
+        self.planner(actor, mapping, options).await?;
+        let spec = ImportSpec {
+            file_id,
+            user_id: actor.user_id(),
+            mapping: mapping.to_vec(),
+            options: *options,
+        };
+        let job = NewJob {
+            id: self.new_id(),
+            tenant_id: tenant,
+            kind: IMPORT_CONTACTS.to_owned(),
+            payload: serde_json::to_value(&spec).map_err(|e| ServiceError::Internal(e.to_string()))?,
+            due_at: self.clock.now(),
+            key: Some(format!("import:{file_id}")),
+        };
+        if !self.store.enqueue_job(&job, self.clock.now()).await? {
+            return Err(ServiceError::Conflict);
+        }
+        ImportJob::of(self.store.job(tenant, job.id).await?)
+    }
+
+    /// An import job the actor started (an Admin: any of the company's).
+    ///
+    /// # Errors
+    /// `NotFound` (also another's import, or another kind of job).
+    pub async fn import_job(&self, actor: &Actor, id: Uuid) -> Result<ImportJob, ServiceError> {
+        let tenant = tenant_of(actor)?;
+        let job = self.store.job(tenant, id).await?;
+        if job.kind != IMPORT_CONTACTS {
+            return Err(ServiceError::NotFound);
+        }
+        let import = ImportJob::of(job)?;
+        if crm_domain::visibility::allows(actor, Capability::ManageTenant) || import.spec.user_id == actor.user_id() {
+            Ok(import)
+        } else {
+            Err(ServiceError::NotFound)
+        }
+    }
+
+    /// The imports the actor started (an Admin: the company's), newest first.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn import_jobs(&self, actor: &Actor, limit: u32) -> Result<Vec<ImportJob>, ServiceError> {
+        let tenant = tenant_of(actor)?;
+        require_import(actor)?;
+        let admin = crm_domain::visibility::allows(actor, Capability::ManageTenant);
+        let mut out = Vec::new();
+        for job in self.store.jobs(tenant, Some(IMPORT_CONTACTS), 500).await? {
+            let import = ImportJob::of(job)?;
+            if admin || import.spec.user_id == actor.user_id() {
+                out.push(import);
+            }
+            if out.len() >= limit.clamp(1, 500) as usize {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// An import's report: the file's headers, and each row it names as it was in the file.
+    ///
+    /// # Errors
+    /// `NotFound`, `Invalid` (the file is gone or unreadable).
+    pub async fn import_report<F: FileStorage + ?Sized, T: TableReader + ?Sized>(
+        &self,
+        actor: &Actor,
+        files: &F,
+        tables: &T,
+        id: Uuid,
+    ) -> Result<(Vec<String>, Vec<ReportRow>), ServiceError> {
+        let import = self.import_job(actor, id).await?;
+        let table = read_file(&*self.store, files, tables, import.job.tenant_id, import.spec.file_id).await?;
+        let by_line: std::collections::HashMap<u64, &Vec<String>> = table.rows.iter().map(|(l, c)| (*l, c)).collect();
+        let rows = import
+            .progress
+            .noted
+            .into_iter()
+            .map(|noted| ReportRow {
+                cells: by_line.get(&noted.line).map(|c| (*c).clone()).unwrap_or_default(),
+                noted,
+            })
+            .collect();
+        Ok((table.headers, rows))
+    }
+}
+
+/// The file of an import read as a table.
+async fn read_file<S: FileRecordStore, F: FileStorage + ?Sized, T: TableReader + ?Sized>(
+    store: &S,
+    files: &F,
+    tables: &T,
+    tenant: TenantId,
+    id: Uuid,
+) -> Result<TableRows, ServiceError> {
+    let record = store.file(tenant, id, None).await.map_err(|e| match e {
+        StoreError::NotFound => ValidationError::field("file_id", ViolationKind::Unknown).into(),
+        other => ServiceError::from(other),
+    })?;
+    if record.size > MAX_IMPORT_BYTES {
+        return Err(ValidationError::field("file", ViolationKind::TooLarge).into());
+    }
+    let mut chunks = files.read(tenant, id).await.map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let mut bytes = Vec::with_capacity(usize::try_from(record.size).unwrap_or(0));
+    while let Some(chunk) = std::future::poll_fn(|cx| futures_core::Stream::poll_next(chunks.as_mut(), cx)).await {
+        bytes.extend(chunk.map_err(|e| ServiceError::Internal(e.to_string()))?);
+    }
+    tables
+        .read_table(&record.name, &bytes)
+        .map_err(|_| ValidationError::field("file", ViolationKind::Malformed).into())
+}
+
+/// Runs contacts imports.
+pub struct ContactImport<S, K, C, I> {
+    app: App<S, K, C, I>,
+    files: Arc<dyn FileStorage>,
+    tables: Arc<dyn TableReader>,
+}
+
+impl<S, K, C: Clone, I: Clone> ContactImport<S, K, C, I> {
+    /// The handler, reading files from `files` with `tables`.
+    pub fn new(app: &App<S, K, C, I>, files: Arc<dyn FileStorage>, tables: Arc<dyn TableReader>) -> Self {
+        Self {
+            app: app.clone(),
+            files,
+            tables,
+        }
+    }
+}
+
+impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + FileRecordStore + JobStore + ImportStore, K, C: Clock, I: IdGenerator>
+    ContactImport<S, K, C, I>
+{
+    async fn run_import(&self, ctx: &JobContext) -> Result<(), ServiceError> {
+        let app = &self.app;
+        let job = ctx.job();
+        let tenant = job.tenant_id;
+        let import = ImportJob::of(job.clone())?;
+        let spec = &import.spec;
+        // The importer as they are now (a changed role counts).
+        let actor = match spec.user_id {
+            Some(u) => {
+                let user = app.store.user(tenant, u).await?;
+                Actor::User {
+                    tenant_id: tenant,
+                    user_id: u,
+                    role: user.role,
+                }
+            }
+            None => Actor::System { tenant_id: tenant },
+        };
+        let table = read_file(&*app.store, &*self.files, &*self.tables, tenant, spec.file_id).await?;
+        let total = table.rows.len();
+        let start = usize::try_from(job.step).unwrap_or(0).min(total);
+        let mut progress = if start == 0 {
+            ImportProgress {
+                total: total as u64,
+                ..ImportProgress::default()
+            }
+        } else {
+            import.progress
+        };
+        if spec.options.all_or_nothing && start == 0 {
+            let mut check = app.planner(&actor, &spec.mapping, &spec.options).await?;
+            let mut faults = ImportProgress {
+                total: total as u64,
+                refused: true,
+                ..ImportProgress::default()
+            };
+            for piece in table.rows.chunks(PIECE) {
+                for p in app.plan_rows(&mut check, piece).await? {
+                    if p.plan.action == RowAction::Skip {
+                        faults.skipped += 1;
+                        faults.note(p.plan.line, false, p.plan.note.as_ref());
+                    }
+                }
+            }
+            if faults.skipped > 0 {
+                return ctx.checkpoint(0, to_json(&faults)?).await;
+            }
+        }
+        let mut planner = app.planner(&actor, &spec.mapping, &spec.options).await?;
+        planner.skip_rows(&table.rows[..start]);
+        let mut at = start;
+        while at < total {
+            let end = (at + PIECE).min(total);
+            let planned = app.plan_rows(&mut planner, &table.rows[at..end]).await?;
+            let organizations = planner.take_new_organizations();
+            let mut next = progress.clone();
+            let (mut created, mut updated, mut events) = (Vec::new(), Vec::new(), Vec::new());
+            for o in &organizations {
+                events.push(app.event(
+                    &actor,
+                    EntityType::Organization,
+                    o.id.as_uuid(),
+                    EventKind::Created,
+                    None,
+                    Organization::changes(None, o),
+                ));
+            }
+            next.organizations += organizations.len() as u64;
+            for p in planned {
+                let imported = p.plan.action != RowAction::Skip;
+                next.note(p.plan.line, imported, p.plan.note.as_ref());
+                match (p.plan.action, p.write) {
+                    (RowAction::Skip, _) => next.skipped += 1,
+                    (RowAction::Unchanged(_), _) => next.unchanged += 1,
+                    (_, Some(RowWrite::Create(c))) => {
+                        next.created += 1;
+                        let owner = Some(c.owner_id.as_uuid());
+                        events.push(app.event(
+                            &actor,
+                            EntityType::Contact,
+                            c.id.as_uuid(),
+                            EventKind::Created,
+                            owner,
+                            Contact::changes(None, &c),
+                        ));
+                        created.push(c);
+                    }
+                    (_, Some(RowWrite::Update { before, after })) => {
+                        next.updated += 1;
+                        let owner = Some(after.owner_id.as_uuid());
+                        events.push(app.event(
+                            &actor,
+                            EntityType::Contact,
+                            after.id.as_uuid(),
+                            EventKind::Updated,
+                            owner,
+                            Contact::changes(Some(before.as_ref()), &after),
+                        ));
+                        updated.push((after, before.version));
+                    }
+                    (_, None) => {}
+                }
+            }
+            next.done = end as u64;
+            let piece = ImportPiece {
+                organizations: &organizations,
+                created: &created,
+                updated: &updated,
+                events: &events,
+            };
+            let json = to_json(&next)?;
+            let step = ctx.held_step(end as i64, json.clone(), app.clock.now());
+            match app.store.write_import_piece(tenant, &piece, &step).await {
+                Ok(()) => ctx.committed(end as i64, json),
+                Err(StoreError::Conflict) => {
+                    // Cancelled or taken over (the checkpoint says so), or a contact changed
+                    // since it was read: run again from the last piece written.
+                    ctx.checkpoint(at as i64, to_json(&progress)?).await?;
+                    return Err(ServiceError::Internal(
+                        "a contact changed while imported; the piece is planned again".into(),
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            }
+            progress = next;
+            at = end;
+        }
+        Ok(())
+    }
+}
+
+fn to_json(p: &ImportProgress) -> Result<serde_json::Value, ServiceError> {
+    serde_json::to_value(p).map_err(|e| ServiceError::Internal(e.to_string()))
+}
+
+impl<
+    S: ContactStore + OrganizationStore + TenantStore + UserStore + FileRecordStore + JobStore + ImportStore + 'static,
+    K: Send + Sync + 'static,
+    C: Clock + Clone + Send + Sync + 'static,
+    I: IdGenerator + Clone + Send + Sync + 'static,
+> JobHandler for ContactImport<S, K, C, I>
+{
+    fn kind(&self) -> &'static str {
+        IMPORT_CONTACTS
+    }
+
+    fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, Result<JobFinish, ServiceError>> {
+        Box::pin(async move {
+            self.run_import(ctx).await?;
+            Ok(JobFinish::default())
+        })
+    }
+}
