@@ -184,6 +184,21 @@ pub const OPERATIONS: &[Operation] = &[
     op("delete_file", "DELETE", "/api/v1/files/{id}", &["delete_file"]),
     op("get_file", "GET", "/api/v1/files/{id}", &["file"]),
     op("download_file", "GET", "/api/v1/files/{id}/content", &["file_content"]),
+    op("list_imports", "GET", "/api/v1/imports", &["imports"]),
+    op(
+        "start_contact_import",
+        "POST",
+        "/api/v1/imports/contacts",
+        &["start_contact_import"],
+    ),
+    op(
+        "preview_contact_import",
+        "POST",
+        "/api/v1/imports/contacts/preview",
+        &["preview_contact_import"],
+    ),
+    op("get_import", "GET", "/api/v1/imports/{id}", &["import"]),
+    op("import_report", "GET", "/api/v1/imports/{id}/report", &["import_report"]),
     // Opportunities
     op("forecast", "GET", "/api/v1/forecast", &["forecast_with"]),
     op("list_opportunities", "GET", "/api/v1/opportunities", &["list_opportunities"]),

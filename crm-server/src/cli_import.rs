@@ -7,6 +7,7 @@
 
 use crate::assemble::CrmApp;
 use crate::cli::{explain, progress_bar};
+use crate::i18n::Lang;
 use crm_domain::import::guess_mapping;
 use crm_domain::user::Role;
 use crm_domain::{Actor, TenantId, UserId};
@@ -62,25 +63,14 @@ fn encoding_name(t: &Table) -> String {
 }
 
 fn note_text(note: &RowNote) -> String {
-    match note {
-        RowNote::Invalid(v) => explain(&crm_ports::ServiceError::Invalid(v.clone())).replace("\n  ", " "),
-        RowNote::RepeatedInFile(line) => format!("même clé que la ligne {line}"),
-        RowNote::Ambiguous => "la clé désigne plusieurs contacts".to_owned(),
-        RowNote::NotVisible => "la clé désigne un contact hors de votre périmètre".to_owned(),
-        RowNote::NotEditable => "la clé désigne un contact que vous ne pouvez pas modifier".to_owned(),
-        RowNote::PossibleDuplicate(reasons) => {
-            let r: Vec<&str> = reasons.iter().map(|r| r.code()).collect();
-            format!("doublon possible ({})", r.join(", "))
-        }
-        RowNote::UnknownOrganization => "société inconnue, non créée : contact importé sans société".to_owned(),
-    }
+    crate::import_text::reason(Lang::Fr, note)
 }
 
 /// The rows left out, as a CSV French Excel opens: each row as it was in the file, then
 /// its line and the reason.
 fn write_report(path: &Path, headers: &[String], left_out: Vec<Vec<String>>) -> Result<(), String> {
     let mut headers = headers.to_vec();
-    headers.extend(["Ligne".to_owned(), "Raison".to_owned()]);
+    headers.extend([Lang::Fr.t("import", "line"), Lang::Fr.t("import", "reason")]);
     let bytes = write_csv(&headers, &left_out, CsvFlavour::FrenchExcel).map_err(|e| e.to_string())?;
     std::fs::write(path, bytes).map_err(|e| format!("{} : {e}", path.display()))
 }

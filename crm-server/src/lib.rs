@@ -12,6 +12,7 @@ pub mod config;
 pub mod http;
 pub mod i18n;
 pub mod ical;
+pub mod import_text;
 pub mod launch;
 pub mod runtime;
 pub mod search;

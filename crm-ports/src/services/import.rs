@@ -211,3 +211,56 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore, K, C: Clock,
         Ok(self.plan_rows(&mut planner, rows).await?.into_iter().map(|p| p.plan).collect())
     }
 }
+
+/// The dry run of an uploaded file: its headers, the mapping used, and the plan of its
+/// first [`MAX_PLAN_ROWS`] rows with their cells.
+#[derive(Debug, Clone)]
+pub struct ImportPreview {
+    /// The header row.
+    pub headers: Vec<String>,
+    /// The field of each column (the one asked, else guessed from the headers).
+    pub mapping: Vec<Option<ImportField>>,
+    /// Rows in the file.
+    pub total: u64,
+    /// The first rows, each with its plan.
+    pub rows: Vec<(Vec<String>, RowPlan)>,
+}
+
+impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::store::FileRecordStore, K, C: Clock, I: IdGenerator>
+    App<S, K, C, I>
+{
+    /// The dry run of one of the actor's uploaded files, with `mapping` (guessed from the
+    /// headers when `None`). Nothing is written.
+    ///
+    /// # Errors
+    /// `Forbidden`, `NotFound` (the file), `Invalid` (`file`: not a table we can read).
+    pub async fn preview_contact_import<F: crate::files::FileStorage + ?Sized, T: crate::tables::TableReader + ?Sized>(
+        &self,
+        actor: &Actor,
+        files: &F,
+        tables: &T,
+        file_id: uuid::Uuid,
+        mapping: Option<&[Option<ImportField>]>,
+        options: &ImportOptions,
+    ) -> Result<ImportPreview, ServiceError> {
+        plan::require_import(actor)?;
+        let file = self.file(actor, file_id).await?;
+        let table = run::read_file(&*self.store, files, tables, file.tenant_id, file.id).await?;
+        let mapping = match mapping {
+            Some(m) => {
+                let mut m = m.to_vec();
+                m.resize(table.headers.len(), None);
+                m
+            }
+            None => crm_domain::import::guess_mapping(&table.headers),
+        };
+        let first = &table.rows[..table.rows.len().min(MAX_PLAN_ROWS)];
+        let plans = self.plan_contact_import(actor, first, &mapping, options).await?;
+        Ok(ImportPreview {
+            total: table.rows.len() as u64,
+            rows: first.iter().map(|(_, cells)| cells.clone()).zip(plans).collect(),
+            headers: table.headers,
+            mapping,
+        })
+    }
+}

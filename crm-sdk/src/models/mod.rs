@@ -4,6 +4,7 @@
 mod accounts;
 mod activities;
 mod background;
+mod imports;
 mod leads;
 mod problems;
 mod records;
@@ -13,6 +14,7 @@ mod search;
 pub use accounts::*;
 pub use activities::*;
 pub use background::*;
+pub use imports::*;
 pub use leads::*;
 pub use problems::*;
 pub use records::*;

@@ -13,6 +13,7 @@ pub mod duplicates;
 pub mod files;
 pub mod history;
 pub mod idempotency;
+pub mod imports;
 pub mod leads;
 pub mod naming;
 pub mod opportunities;
@@ -157,8 +158,13 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings, extras: Extras) -> OpenAp
             },
             files::FilesApi {
                 app: app.clone(),
-                files,
+                files: files.clone(),
                 max_upload,
+                base_path: base_path.clone(),
+            },
+            imports::ImportsApi {
+                app: app.clone(),
+                files,
                 base_path: base_path.clone(),
             },
             ),

@@ -603,8 +603,8 @@ fn an_import_dry_run_reads_french_excels_csv_and_writes_nothing() {
     assert!(text.contains("CSV Windows-1252, séparateur point-virgule"), "{text}");
     assert!(text.contains("Prénom") && text.contains("→ first_name"), "{text}");
     assert!(text.contains("ligne      2 : création"), "{text}");
-    assert!(text.contains("ligne      3 : ignorée — même clé que la ligne 2"), "{text}");
-    assert!(text.contains("ligne      4 : ignorée — saisie refusée : emails.0"), "{text}");
+    assert!(text.contains("ligne      3 : ignorée — Même clé que la ligne 2"), "{text}");
+    assert!(text.contains("ligne      4 : ignorée — Valeur refusée : emails.0"), "{text}");
     assert!(
         text.contains("À créer : 1, à mettre à jour : 0, déjà à jour : 0, ignorées : 2."),
         "{text}"
@@ -622,8 +622,8 @@ fn an_import_dry_run_reads_french_excels_csv_and_writes_nothing() {
         String::from_utf8_lossy(&written)
     );
     let text = String::from_utf8_lossy(&written);
-    assert!(text.contains("Paul;Neuf;HELENE@creme.fr;;3;même clé que la ligne 2\r\n"), "{text}");
-    assert!(text.contains("Ina;Valide;pas-une-adresse;;4;saisie refusée : emails.0"), "{text}");
+    assert!(text.contains("Paul;Neuf;HELENE@creme.fr;;3;Même clé que la ligne 2\r\n"), "{text}");
+    assert!(text.contains("Ina;Valide;pas-une-adresse;;4;Valeur refusée : emails.0"), "{text}");
     assert!(!text.contains("Hélène;Lef"), "a row imported is not in the report: {text}");
     // An unknown key, a missing file: said so, and a failure.
     let out = plan(&["--key", "fax", path]);

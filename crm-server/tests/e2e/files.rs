@@ -177,3 +177,78 @@ async fn the_upload_limit_holds_announced_or_not_and_leaves_nothing() {
     assert_eq!(files_under(&s.dir.path().join("files")).len(), 1);
     s.stop().await;
 }
+
+/// An import through HTTP, as an integrator drives it: upload, dry run, import in the
+/// background, its state, the report of the rows left out (in the language asked).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_is_previewed_imported_in_the_background_and_reported() {
+    let s = spawn_app().await;
+    let fx = tenant(&s, "Import par l'API").await;
+    let admin = fx.client(Role::Admin);
+    let mut bytes = csv(300);
+    bytes.extend_from_slice("Sans;Adresse;pas-une-adresse;\n".as_bytes());
+    let file = admin.upload_file("contacts.csv", bytes).await.unwrap();
+    let request = crm_sdk::models::ImportRequest {
+        file_id: file.id,
+        ..Default::default()
+    };
+    let preview = admin.preview_contact_import(&request).await.unwrap();
+    assert_eq!(
+        preview.mapping[..3],
+        [Some("first_name".into()), Some("last_name".into()), Some("email".into())]
+    );
+    assert_eq!((preview.total, preview.counts.create, preview.counts.skip), (301, 300, 1));
+    let bad = &preview.rows[300];
+    assert_eq!((bad.line, bad.action.as_str()), (302, "skip"));
+    let note = bad.note.as_ref().unwrap();
+    assert_eq!(
+        (note.code.as_str(), note.fields.as_deref()),
+        ("invalid", Some(&["emails.0".to_owned()][..]))
+    );
+    assert!(note.text.starts_with("Valeur refusée"), "{}", note.text);
+    // A mapping naming an unknown field: refused, the column named.
+    let wrong = crm_sdk::models::ImportRequest {
+        mapping: Some(vec![Some("prenom".into())]),
+        ..request.clone()
+    };
+    match admin.preview_contact_import(&wrong).await {
+        Err(crm_sdk::Error::Api { problem, .. }) => {
+            assert_eq!(problem.status, 422);
+            assert!(problem.errors.iter().any(|e| e.field == "mapping.0"), "{problem:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let started = admin.start_contact_import(&request).await.unwrap();
+    assert_eq!(started.state, "queued");
+    let done = loop {
+        let i = admin.import(started.id).await.unwrap();
+        if i.state == "done" || i.state == "failed" {
+            break i;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        (done.state.as_str(), done.created, done.skipped, done.organizations),
+        ("done", 300, 1, 1)
+    );
+    assert_eq!(admin.imports(None).await.unwrap()[0].id, started.id);
+    let report = admin.import_report(started.id).await.unwrap();
+    let text = String::from_utf8(report).unwrap();
+    assert!(text.starts_with("\u{feff}Prénom;Nom;E-mail;Société;Ligne;Raison"), "{text}");
+    assert!(
+        text.contains("Sans;Adresse;pas-une-adresse;;302;Valeur refusée : emails.0"),
+        "{text}"
+    );
+    // In English when asked.
+    let en = admin
+        .raw(
+            "GET",
+            &format!("/api/v1/imports/{}/report", started.id),
+            None,
+            &[("accept-language", "en")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(en.status, 200);
+    s.stop().await;
+}

@@ -184,6 +184,14 @@ async fn every_route_keeps_tenants_apart() {
         .await
         .unwrap();
     let a_file = aa.upload_file("liste A.csv", b"Alice;Aubert\n".to_vec()).await.unwrap();
+    let a_import = aa
+        .start_contact_import(&crm_sdk::models::ImportRequest {
+            file_id: a_file.id,
+            mapping: Some(vec![Some("first_name".into()), Some("last_name".into())]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     let a_ids: Vec<String> = [
         a.tenant_id,
         a.team_id,
@@ -205,6 +213,7 @@ async fn every_route_keeps_tenants_apart() {
         twin_id,
         job_id,
         a_file.id,
+        a_import.id,
     ]
     .iter()
     .chain(a.users.values())
@@ -276,6 +285,8 @@ async fn every_route_keeps_tenants_apart() {
             job_id
         } else if path.starts_with("/api/v1/files/") {
             a_file.id
+        } else if path.starts_with("/api/v1/imports/{id}") {
+            a_import.id
         } else {
             return None;
         };
@@ -540,6 +551,17 @@ async fn every_route_keeps_tenants_apart() {
         ("get_file", (None, Expect::NotFound)),
         ("download_file", (None, Expect::NotFound)),
         ("delete_file", (None, Expect::NotFound)),
+        ("preview_contact_import", (Some(json!({"file_id": a_file.id})), Expect::NotFound)),
+        (
+            "start_contact_import",
+            (
+                Some(json!({"file_id": a_file.id, "mapping": ["first_name", "last_name"]})),
+                Expect::NotFound,
+            ),
+        ),
+        ("list_imports", (None, Expect::Blind)),
+        ("get_import", (None, Expect::NotFound)),
+        ("import_report", (None, Expect::NotFound)),
     ]);
 
     let spec = s.client.openapi().await.unwrap();

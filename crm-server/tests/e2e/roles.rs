@@ -140,6 +140,11 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("get_file", [200, 404, 200, 404, 403]),
     ("download_file", [200, 404, 200, 404, 403]),
     ("delete_file", [204, 404, 204, 404, 403]),
+    ("preview_contact_import", [200, 200, 200, 200, 403]),
+    ("start_contact_import", [202, 202, 202, 202, 403]),
+    ("list_imports", [200, 200, 200, 200, 403]),
+    ("get_import", [200, 404, 200, 404, 404]),
+    ("import_report", [200, 404, 200, 404, 404]),
 ];
 
 struct Cell<'a> {
@@ -430,6 +435,28 @@ impl Cell<'_> {
             .await
             .unwrap()
             .id
+    }
+
+    /// A file of `role` to import (the Sales rep's for an Observer, who may not upload).
+    async fn import_file(&self, role: Role) -> uuid::Uuid {
+        let by = if role == Role::Observer { Role::Sales } else { role };
+        let csv = format!("Prénom;Nom;E-mail\nImport;Matrice{};import{}@matrice.fr\n", self.n, self.n);
+        self.fx
+            .client(by)
+            .upload_file(&format!("import{}.csv", self.n), csv.into_bytes())
+            .await
+            .unwrap()
+            .id
+    }
+
+    /// An import started by the Sales rep.
+    async fn import(&self) -> uuid::Uuid {
+        let file = self.import_file(Role::Sales).await;
+        let request = crm_sdk::models::ImportRequest {
+            file_id: file,
+            ..Default::default()
+        };
+        self.fx.client(Role::Sales).start_contact_import(&request).await.unwrap().id
     }
 
     async fn request(&self, action: &str, role: Role) -> (&'static str, String, Option<Value>, Option<i64>) {
@@ -995,6 +1022,21 @@ impl Cell<'_> {
             "delete_file" => ("DELETE", format!("/api/v1/files/{}", self.file().await), None, None),
             "get_job" => ("GET", format!("/api/v1/jobs/{}", self.job().await), None, None),
             "cancel_job" => ("POST", format!("/api/v1/jobs/{}/cancel", self.job().await), None, None),
+            "preview_contact_import" => (
+                "POST",
+                "/api/v1/imports/contacts/preview".into(),
+                Some(json!({"file_id": self.import_file(role).await})),
+                None,
+            ),
+            "start_contact_import" => (
+                "POST",
+                "/api/v1/imports/contacts".into(),
+                Some(json!({"file_id": self.import_file(role).await})),
+                None,
+            ),
+            "list_imports" => ("GET", "/api/v1/imports".into(), None, None),
+            "get_import" => ("GET", format!("/api/v1/imports/{}", self.import().await), None, None),
+            "import_report" => ("GET", format!("/api/v1/imports/{}/report", self.import().await), None, None),
             other => panic!("no request for {other}"),
         }
     }

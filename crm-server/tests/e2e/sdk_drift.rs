@@ -95,6 +95,11 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "ParkedEventDto" => ParkedEvent,
         "JobDto" => Job,
         "FileDto" => StoredFile,
+        "ImportDto" => Import,
+        "ImportPreviewDto" => ImportPreview,
+        "PreviewRowDto" => PreviewRow,
+        "RowNoteDto" => RowNote,
+        "PreviewCountsDto" => PreviewCounts,
         // Every error.
         "Problem" => Problem,
     }
@@ -130,6 +135,7 @@ fn request_pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "ConvertBody" => Conversion,
         "LeadOpportunityBody" => LeadOpportunity,
         "LeadSettingsDto" => LeadSettings,
+        "ImportRequestDto" => ImportRequest,
     }
 }
 

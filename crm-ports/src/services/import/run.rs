@@ -247,7 +247,7 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + FileRecordS
 }
 
 /// The file of an import read as a table.
-async fn read_file<S: FileRecordStore, F: FileStorage + ?Sized, T: TableReader + ?Sized>(
+pub(super) async fn read_file<S: FileRecordStore, F: FileStorage + ?Sized, T: TableReader + ?Sized>(
     store: &S,
     files: &F,
     tables: &T,

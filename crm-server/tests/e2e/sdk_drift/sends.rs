@@ -368,6 +368,11 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         file(ID);
         file_content(ID);
         delete_file(ID);
+        imports(Some(10));
+        preview_contact_import(&import_request());
+        start_contact_import(&import_request());
+        import(ID);
+        import_report(ID);
         events(Some(7));
     }
     out
@@ -377,6 +382,17 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
 
 /// Any id.
 const ID: Uuid = Uuid::from_u128(0x0192_a3b4_c5d6_7e8f_9a0b_1c2d_3e4f_5a6b);
+
+fn import_request() -> ImportRequest {
+    ImportRequest {
+        file_id: ID,
+        mapping: Some(vec![Some("email".into()), None]),
+        key: Some("email".into()),
+        create_possible_duplicates: Some(true),
+        all_or_nothing: Some(true),
+        owner_id: Some(ID),
+    }
+}
 
 fn date() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 3, 4).unwrap()

@@ -1,0 +1,125 @@
+//! Imports of contacts from an uploaded file: the request, the dry run, the import's state.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// How to import an uploaded file (`file_id` from [`crate::Client::upload_file`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRequest {
+    /// The uploaded file (CSV or XLSX).
+    pub file_id: Uuid,
+    /// The field of each column (`first_name`, `email`..., `None` to ignore it); guessed
+    /// from the headers when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<Vec<Option<String>>>,
+    /// What finds the contact a row updates: `email` (default) or `phone`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Create the rows that only look like an existing contact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_possible_duplicates: Option<bool>,
+    /// Import nothing when one row is at fault.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all_or_nothing: Option<bool>,
+    /// Who gets the new contacts (default: the caller).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<Uuid>,
+}
+
+/// What the import says of a row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowNote {
+    /// `invalid`, `repeated_in_file`, `ambiguous`, `not_visible`, `not_editable`,
+    /// `possible_duplicate`, `unknown_organization`.
+    pub code: String,
+    /// In the language asked.
+    pub text: String,
+    /// The fields at fault (`invalid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<String>>,
+}
+
+/// One row of a dry run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewRow {
+    /// Its line in the file.
+    pub line: i64,
+    /// `create`, `update`, `unchanged` or `skip`.
+    pub action: String,
+    /// The contact it updates or matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<Uuid>,
+    /// Why it is left out, or what to check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<RowNote>,
+    /// Its cells.
+    pub cells: Vec<String>,
+}
+
+/// Rows of a dry run, counted by what they would do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewCounts {
+    /// New contacts.
+    pub create: i64,
+    /// Contacts updated.
+    pub update: i64,
+    /// Contacts already up to date.
+    pub unchanged: i64,
+    /// Rows left out.
+    pub skip: i64,
+}
+
+/// The dry run of a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportPreview {
+    /// The header row.
+    pub headers: Vec<String>,
+    /// The field of each column.
+    pub mapping: Vec<Option<String>>,
+    /// Rows in the file.
+    pub total: i64,
+    /// The first rows (at most 5,000).
+    pub rows: Vec<PreviewRow>,
+    /// Those rows, counted.
+    pub counts: PreviewCounts,
+}
+
+/// An import and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Import {
+    /// Id.
+    pub id: Uuid,
+    /// `queued`, `running`, `done`, `failed` or `cancelled`.
+    pub state: String,
+    /// The file imported.
+    pub file_id: Uuid,
+    /// Who imports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<Uuid>,
+    /// Rows in the file.
+    pub total: i64,
+    /// Rows done.
+    pub done: i64,
+    /// Contacts created.
+    pub created: i64,
+    /// Contacts updated.
+    pub updated: i64,
+    /// Rows already up to date.
+    pub unchanged: i64,
+    /// Rows left out.
+    pub skipped: i64,
+    /// Organizations created.
+    pub organizations: i64,
+    /// All or nothing, and rows at fault: nothing written.
+    pub refused: bool,
+    /// Rows in the report.
+    pub report_rows: i64,
+    /// The job's last error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Asked at.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}

@@ -1,0 +1,59 @@
+//! Routes of imports: the dry run of an uploaded file, the import in the background, its
+//! state and report.
+
+use super::push;
+use crate::models::*;
+use crate::{Client, Result};
+use reqwest::Method;
+use uuid::Uuid;
+
+impl Client {
+    /// The dry run of importing an uploaded file's contacts: what each of its first 5,000
+    /// rows would do. Nothing is written.
+    ///
+    /// # Errors
+    /// `NotFound` (the file), `ValidationFailed` (`key`, `mapping.<i>`, `file`), `Forbidden`.
+    pub async fn preview_contact_import(&self, request: &ImportRequest) -> Result<ImportPreview> {
+        self.send(Method::POST, "/api/v1/imports/contacts/preview", &[], Some(request), None)
+            .await
+    }
+
+    /// Starts importing an uploaded file's contacts in the background.
+    ///
+    /// # Errors
+    /// `NotFound` (the file), `ValidationFailed`, `Conflict` (the file is being imported),
+    /// `Forbidden`.
+    pub async fn start_contact_import(&self, request: &ImportRequest) -> Result<Import> {
+        self.send(Method::POST, "/api/v1/imports/contacts", &[], Some(request), None).await
+    }
+
+    /// Your imports, newest first (an Admin: the company's), at most `limit` (1 to 500).
+    ///
+    /// # Errors
+    /// `Forbidden`.
+    pub async fn imports(&self, limit: Option<u32>) -> Result<Vec<Import>> {
+        let mut query = Vec::new();
+        push(&mut query, "limit", limit);
+        self.send::<(), _>(Method::GET, "/api/v1/imports", &query, None, None).await
+    }
+
+    /// One import and where it stands.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn import(&self, id: Uuid) -> Result<Import> {
+        self.send::<(), _>(Method::GET, &format!("/api/v1/imports/{id}"), &[], None, None)
+            .await
+    }
+
+    /// The report of an import: a CSV (UTF-8 with BOM, semicolons) of the rows left out
+    /// or to check, each with its line and reason.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn import_report(&self, id: Uuid) -> Result<Vec<u8>> {
+        let url = self.url(&format!("/api/v1/imports/{id}/report"), &[])?;
+        let res = Self::check(self.request(Method::GET, url, None).send().await?).await?;
+        Ok(res.bytes().await?.to_vec())
+    }
+}
