@@ -240,10 +240,7 @@ impl Planner {
     ) -> Option<(crm_domain::import::ContactRow, ContactKind, ContactFields, Option<String>)> {
         let row = contact_row(cells, &self.mapping);
         let (kind, fields) = row.input.parse(self.country).ok()?;
-        let key = match self.options.key {
-            UpsertKey::Email => fields.emails.first().map(|e| e.as_str().to_owned()),
-            UpsertKey::Phone => fields.phones.first().map(|p| p.as_str().to_owned()),
-        };
+        let key = self.key_of(&fields);
         if let Some(k) = &key {
             if self.seen.contains_key(k) {
                 return None;
@@ -257,11 +254,15 @@ impl Planner {
     fn first_line(&self, cells: &[String]) -> Option<u64> {
         let row = contact_row(cells, &self.mapping);
         let (_, fields) = row.input.parse(self.country).ok()?;
-        let key = match self.options.key {
+        self.seen.get(&self.key_of(&fields)?).copied()
+    }
+
+    /// A row's key: its first email or phone, as written once checked.
+    fn key_of(&self, fields: &ContactFields) -> Option<String> {
+        match self.options.key {
             UpsertKey::Email => fields.emails.first().map(|e| e.as_str().to_owned()),
             UpsertKey::Phone => fields.phones.first().map(|p| p.as_str().to_owned()),
-        }?;
-        self.seen.get(&key).copied()
+        }
     }
 
     /// Marks the keys of rows already imported (a job resumed) as seen.

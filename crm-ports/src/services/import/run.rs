@@ -360,6 +360,17 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + FileRecordS
                 ));
             }
             next.organizations += organizations.len() as u64;
+            let contact_event = |kind, before: Option<&Contact>, after: &Contact| {
+                let changes = Contact::changes(before, after);
+                app.event(
+                    &actor,
+                    EntityType::Contact,
+                    after.id.as_uuid(),
+                    kind,
+                    Some(after.owner_id.as_uuid()),
+                    changes,
+                )
+            };
             for p in planned {
                 let imported = p.plan.action != RowAction::Skip;
                 next.note(p.plan.line, imported, p.plan.note.as_ref());
@@ -368,28 +379,12 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + FileRecordS
                     (RowAction::Unchanged(_), _) => next.unchanged += 1,
                     (_, Some(RowWrite::Create(c))) => {
                         next.created += 1;
-                        let owner = Some(c.owner_id.as_uuid());
-                        events.push(app.event(
-                            &actor,
-                            EntityType::Contact,
-                            c.id.as_uuid(),
-                            EventKind::Created,
-                            owner,
-                            Contact::changes(None, &c),
-                        ));
+                        events.push(contact_event(EventKind::Created, None, &c));
                         created.push(c);
                     }
                     (_, Some(RowWrite::Update { before, after })) => {
                         next.updated += 1;
-                        let owner = Some(after.owner_id.as_uuid());
-                        events.push(app.event(
-                            &actor,
-                            EntityType::Contact,
-                            after.id.as_uuid(),
-                            EventKind::Updated,
-                            owner,
-                            Contact::changes(Some(before.as_ref()), &after),
-                        ));
+                        events.push(contact_event(EventKind::Updated, Some(before.as_ref()), &after));
                         updated.push((after, before.version));
                     }
                     (_, None) => {}
