@@ -17,7 +17,7 @@ use crm_ports::runtime::jobs::JobOptions;
 use crm_ports::services::import::{ContactImport, ImportOptions, MAX_IMPORT_BYTES, RowAction, RowNote, UpsertKey};
 use crm_ports::store::JobState;
 use crm_ports::tables::TableReader;
-use crm_tabular::{CsvFlavour, Limits, Table, Tables, TextEncoding, read_csv, read_xlsx, write_csv};
+use crm_tabular::{Limits, Table, Tables, TextEncoding, read_csv, read_xlsx};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -62,16 +62,10 @@ fn encoding_name(t: &Table) -> String {
     }
 }
 
-fn note_text(note: &RowNote) -> String {
-    crate::import_text::reason(Lang::Fr, note)
-}
-
-/// The rows left out, as a CSV French Excel opens: each row as it was in the file, then
+/// The rows reported, as a CSV French Excel opens: each row as it was in the file, then
 /// its line and the reason.
-fn write_report(path: &Path, headers: &[String], left_out: Vec<Vec<String>>) -> Result<(), String> {
-    let mut headers = headers.to_vec();
-    headers.extend([Lang::Fr.t("import", "line"), Lang::Fr.t("import", "reason")]);
-    let bytes = write_csv(&headers, &left_out, CsvFlavour::FrenchExcel).map_err(|e| e.to_string())?;
+fn write_report(path: &Path, headers: &[String], rows: Vec<(Vec<String>, u64, RowNote)>) -> Result<(), String> {
+    let bytes = crate::import_text::report_csv(Lang::Fr, headers, rows)?;
     std::fs::write(path, bytes).map_err(|e| format!("{} : {e}", path.display()))
 }
 
@@ -125,11 +119,13 @@ pub async fn plan(app: &CrmApp, tenant: TenantId, file: &Path, key: &str, anyway
                 "ignorée".to_owned()
             }
         };
-        let why = p.note.as_ref().map(|n| format!(" — {}", note_text(n))).unwrap_or_default();
-        if p.action == RowAction::Skip {
-            let mut row = cells.clone();
-            row.extend([p.line.to_string(), why.trim_start_matches(" — ").to_owned()]);
-            left_out.push(row);
+        let why = p
+            .note
+            .as_ref()
+            .map(|n| format!(" — {}", crate::import_text::reason(Lang::Fr, n)))
+            .unwrap_or_default();
+        if let (RowAction::Skip, Some(note)) = (&p.action, &p.note) {
+            left_out.push((cells.clone(), p.line, note.clone()));
         }
         out.push_str(&format!("ligne {:>6} : {what}{why}\n", p.line));
     }
@@ -276,16 +272,8 @@ pub async fn follow(
     };
     if let Some(path) = report {
         let (headers, rows) = app.import_report(&actor, &*files, &*tables, id).await.map_err(|e| explain(&e))?;
-        let lines: Vec<Vec<String>> = rows
-            .into_iter()
-            .map(|r| {
-                let mut cells = r.cells;
-                cells.resize(headers.len(), String::new());
-                cells.extend([r.noted.line.to_string(), note_text(&r.noted.note)]);
-                cells
-            })
-            .collect();
-        write_report(path, &headers, lines)?;
+        let rows = rows.into_iter().map(|r| (r.cells, r.noted.line, r.noted.note)).collect();
+        write_report(path, &headers, rows)?;
         out.push_str(&format!("\nLignes ignorées ou à revoir et leur raison : {}", path.display()));
     }
     Ok(out)

@@ -4,6 +4,7 @@
 
 use crate::i18n::Lang;
 use crm_ports::services::import::RowNote;
+use crm_tabular::{CsvFlavour, write_csv};
 
 /// The reason, in one line: "Valeur refusée : emails.0 (Format invalide)".
 pub fn reason(lang: Lang, note: &RowNote) -> String {
@@ -27,6 +28,25 @@ pub fn reason(lang: Lang, note: &RowNote) -> String {
         }
         RowNote::UnknownOrganization => t("unknown_organization"),
     }
+}
+
+/// A report as a CSV French Excel opens (UTF-8 with BOM, semicolons): each row as it was
+/// in the file (padded to the headers), then its line and the reason in `lang`.
+///
+/// # Errors
+/// The CSV writer's, as text.
+pub fn report_csv(lang: Lang, headers: &[String], rows: impl IntoIterator<Item = (Vec<String>, u64, RowNote)>) -> Result<Vec<u8>, String> {
+    let mut all = headers.to_vec();
+    all.extend([lang.t("import", "line"), lang.t("import", "reason")]);
+    let lines: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|(mut cells, line, note)| {
+            cells.resize(headers.len(), String::new());
+            cells.extend([line.to_string(), reason(lang, &note)]);
+            cells
+        })
+        .collect();
+    write_csv(&all, &lines, CsvFlavour::FrenchExcel).map_err(|e| e.to_string())
 }
 
 /// A note's stable code (the API's `note.code`).

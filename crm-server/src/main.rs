@@ -88,51 +88,45 @@ enum Command {
     },
 }
 
+/// A file to import into a tenant, and how.
+#[derive(Debug, clap::Args)]
+struct ImportFileArgs {
+    /// The tenant's id.
+    #[arg(long)]
+    tenant: uuid::Uuid,
+    /// What finds the contact a row updates: email or phone.
+    #[arg(long, default_value = "email")]
+    key: String,
+    /// Create the rows that only look like an existing contact (a close name).
+    #[arg(long)]
+    create_possible_duplicates: bool,
+    /// Writes the rows left out (or to check), each with its line and reason, to this CSV
+    /// file (as French Excel opens it).
+    #[arg(long)]
+    report: Option<std::path::PathBuf>,
+    /// The file.
+    file: std::path::PathBuf,
+}
+
 #[derive(Debug, Subcommand)]
 enum ImportCmd {
     /// What importing a file of contacts (CSV or XLSX) would do, row by row; nothing is
     /// written.
     Plan {
-        /// The tenant's id.
-        #[arg(long)]
-        tenant: uuid::Uuid,
-        /// What finds the contact a row updates: email or phone.
-        #[arg(long, default_value = "email")]
-        key: String,
-        /// Create the rows that only look like an existing contact (a close name).
-        #[arg(long)]
-        create_possible_duplicates: bool,
-        /// Writes the rows left out, each with its line and reason, to this CSV file
-        /// (as French Excel opens it).
-        #[arg(long)]
-        report: Option<std::path::PathBuf>,
-        /// The file.
-        file: std::path::PathBuf,
+        #[command(flatten)]
+        file: ImportFileArgs,
     },
     /// Imports a file of contacts (CSV or XLSX): stored, then imported as a background
     /// job this command works on until it is done, with a progress bar.
     Run {
-        /// The tenant's id.
-        #[arg(long)]
-        tenant: uuid::Uuid,
-        /// What finds the contact a row updates: email or phone.
-        #[arg(long, default_value = "email")]
-        key: String,
-        /// Create the rows that only look like an existing contact (a close name).
-        #[arg(long)]
-        create_possible_duplicates: bool,
+        #[command(flatten)]
+        file: ImportFileArgs,
         /// Import nothing when one row is at fault.
         #[arg(long)]
         all_or_nothing: bool,
         /// Email of the user who gets the new contacts (default: the first Admin).
         #[arg(long)]
         owner: Option<String>,
-        /// Writes the rows left out or to check, each with its line and reason, to this
-        /// CSV file (as French Excel opens it).
-        #[arg(long)]
-        report: Option<std::path::PathBuf>,
-        /// The file.
-        file: std::path::PathBuf,
     },
     /// Takes an import up again (after a crash: from its last piece written) and works on
     /// it until it is done.
@@ -333,35 +327,26 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Import { action } => {
             let app = open_admin(&cli).await?;
             let out = match action {
-                ImportCmd::Plan {
-                    tenant,
-                    key,
-                    create_possible_duplicates,
-                    report,
-                    file,
-                } => {
-                    let tenant = crm_domain::TenantId::from_uuid(*tenant);
-                    let anyway = *create_possible_duplicates;
-                    crm_server::cli_import::plan(&app, tenant, file, key, anyway, report.as_deref()).await?
+                ImportCmd::Plan { file: f } => {
+                    let tenant = crm_domain::TenantId::from_uuid(f.tenant);
+                    let anyway = f.create_possible_duplicates;
+                    crm_server::cli_import::plan(&app, tenant, &f.file, &f.key, anyway, f.report.as_deref()).await?
                 }
                 ImportCmd::Run {
-                    tenant,
-                    key,
-                    create_possible_duplicates,
+                    file: f,
                     all_or_nothing,
                     owner,
-                    report,
-                    file,
                 } => {
                     let args = crm_server::cli_import::RunArgs {
-                        key: key.clone(),
-                        create_possible_duplicates: *create_possible_duplicates,
+                        key: f.key.clone(),
+                        create_possible_duplicates: f.create_possible_duplicates,
                         all_or_nothing: *all_or_nothing,
                         owner: owner.clone(),
-                        report: report.clone(),
+                        report: f.report.clone(),
                     };
                     let files = open_files(&cli)?;
-                    crm_server::cli_import::run(&app, files, crm_domain::TenantId::from_uuid(*tenant), file, &args).await?
+                    let tenant = crm_domain::TenantId::from_uuid(f.tenant);
+                    crm_server::cli_import::run(&app, files, tenant, &f.file, &args).await?
                 }
                 ImportCmd::Resume { tenant, report, job } => {
                     let files = open_files(&cli)?;

@@ -4,7 +4,7 @@
 use crate::SqlStore;
 use crate::db::{Mode, On};
 use crate::jobs::update_held;
-use crate::rows::{insert_row, ts};
+use crate::rows::ts;
 use crm_domain::TenantId;
 use crm_ports::store::{HeldStep, ImportPiece, ImportStore};
 use crm_ports::{Cipher, StoreError};
@@ -29,18 +29,7 @@ impl<C: Cipher> ImportStore for SqlStore<C> {
         // The job first: a piece for a job no longer held writes nothing.
         update_held(&mut tx, tenant, step.job, step.worker, held).await?;
         for o in piece.organizations {
-            let fields = self.organization_values(o)?;
-            insert_row(
-                &mut tx,
-                "organizations",
-                tenant,
-                o.id.as_uuid(),
-                fields,
-                o.version,
-                o.created_at,
-                o.updated_at,
-            )
-            .await?;
+            self.insert_organization(&mut tx, o).await?;
         }
         for c in piece.created {
             self.insert_contact(&mut tx, c).await?;

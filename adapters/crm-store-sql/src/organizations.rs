@@ -1,7 +1,7 @@
 //! Organizations: readable by every role of the tenant; the street is sealed.
 
 use crate::SqlStore;
-use crate::db::{Mode, On, Row};
+use crate::db::{Mode, On, Row, Tx};
 use crate::paging;
 use crate::rows::{from_ts, insert_row, update_row, valid};
 use crm_domain::event::NewEvent;
@@ -34,7 +34,23 @@ const COLUMNS: [&str; 15] = [
 ];
 
 impl<C: Cipher> SqlStore<C> {
-    pub(crate) fn organization_values(&self, o: &Organization) -> Result<Vec<(&'static str, Value)>, StoreError> {
+    /// Inserts an organization's row.
+    pub(crate) async fn insert_organization(&self, tx: &mut Tx, o: &Organization) -> Result<(), StoreError> {
+        let fields = self.organization_values(o)?;
+        insert_row(
+            tx,
+            "organizations",
+            o.tenant_id,
+            o.id.as_uuid(),
+            fields,
+            o.version,
+            o.created_at,
+            o.updated_at,
+        )
+        .await
+    }
+
+    fn organization_values(&self, o: &Organization) -> Result<Vec<(&'static str, Value)>, StoreError> {
         let text = |l: Option<&Label>| -> Value { l.map(|x| x.as_str().to_owned()).into() };
         Ok(vec![
             ("name", o.name.as_str().into()),
@@ -104,18 +120,7 @@ impl<C: Cipher> SqlStore<C> {
 impl<C: Cipher> OrganizationStore for SqlStore<C> {
     async fn create_organization(&self, o: &Organization, event: &NewEvent) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(o.tenant_id), Mode::Write).await?;
-        let fields = self.organization_values(o)?;
-        insert_row(
-            &mut tx,
-            "organizations",
-            o.tenant_id,
-            o.id.as_uuid(),
-            fields,
-            o.version,
-            o.created_at,
-            o.updated_at,
-        )
-        .await?;
+        self.insert_organization(&mut tx, o).await?;
         self.finish(tx, o.tenant_id, std::slice::from_ref(event)).await
     }
 

@@ -41,7 +41,7 @@ pub fn update_from_row(existing: &Contact, kind: Option<ContactKind>, incoming: 
     if let Some(k) = kind {
         after.set_kind(k, at);
     }
-    if after.kind == existing.kind && same(&after.fields, &existing.fields) {
+    if after.kind == existing.kind && after.fields == existing.fields {
         return None;
     }
     after.version = existing.version + 1;
@@ -53,10 +53,6 @@ fn replace<T: Clone>(kept: &mut Option<T>, given: &Option<T>) {
     if given.is_some() {
         kept.clone_from(given);
     }
-}
-
-fn same(a: &ContactFields, b: &ContactFields) -> bool {
-    a == b
 }
 
 #[cfg(test)]

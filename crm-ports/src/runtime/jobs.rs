@@ -65,9 +65,7 @@ impl JobContext {
     /// `Conflict` when the job was cancelled or its lease lost: the handler must stop.
     pub async fn checkpoint(&self, step: i64, progress: serde_json::Value) -> Result<(), ServiceError> {
         self.saver.save(step, progress.clone()).await?;
-        if let Ok(mut last) = self.last.lock() {
-            *last = (step, progress);
-        }
+        self.committed(step, progress);
         Ok(())
     }
 

@@ -229,6 +229,24 @@ pub struct ImportPreview {
 impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::store::FileRecordStore, K, C: Clock, I: IdGenerator>
     App<S, K, C, I>
 {
+    /// One of the actor's uploaded files read as a table, to import (its headers give the
+    /// mapping to propose).
+    ///
+    /// # Errors
+    /// `Forbidden`, `NotFound` (the file), `Invalid` (`file`: too large, or not a table we
+    /// can read).
+    pub async fn import_table<F: crate::files::FileStorage + ?Sized, T: crate::tables::TableReader + ?Sized>(
+        &self,
+        actor: &Actor,
+        files: &F,
+        tables: &T,
+        file_id: uuid::Uuid,
+    ) -> Result<crate::tables::TableRows, ServiceError> {
+        plan::require_import(actor)?;
+        let file = self.file(actor, file_id).await?;
+        run::read_table(files, tables, &file).await
+    }
+
     /// The dry run of one of the actor's uploaded files, with `mapping` (guessed from the
     /// headers when `None`). Nothing is written.
     ///
@@ -243,9 +261,7 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::stor
         mapping: Option<&[Option<ImportField>]>,
         options: &ImportOptions,
     ) -> Result<ImportPreview, ServiceError> {
-        plan::require_import(actor)?;
-        let file = self.file(actor, file_id).await?;
-        let table = run::read_file(&*self.store, files, tables, file.tenant_id, file.id).await?;
+        let table = self.import_table(actor, files, tables, file_id).await?;
         let mapping = match mapping {
             Some(m) => {
                 let mut m = m.to_vec();

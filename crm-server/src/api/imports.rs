@@ -10,12 +10,12 @@ use crate::assemble::CrmApp;
 use crate::i18n::Lang;
 use crate::import_text;
 use chrono::{DateTime, Utc};
-use crm_domain::import::ImportField;
+use crm_domain::import::{ImportField, guess_mapping};
 use crm_domain::{UserId, ViolationKind};
+use crm_ports::ServiceError;
 use crm_ports::files::FileStorage;
 use crm_ports::services::import::{ImportJob, ImportOptions, RowAction, RowNote, UpsertKey};
-use crm_ports::{ServiceError, tables::TableReader};
-use crm_tabular::{CsvFlavour, Tables, write_csv};
+use crm_tabular::Tables;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiResponse, Object, OpenApi};
@@ -315,11 +315,11 @@ impl ImportsApi {
         let mapping = match mapping {
             Some(m) => m,
             None => {
-                let tables = Tables::default();
-                self.app
-                    .preview_contact_import(&actor, &*self.files, &tables, body.0.file_id, None, &options)
-                    .await?
-                    .mapping
+                let table = self
+                    .app
+                    .import_table(&actor, &*self.files, &Tables::default(), body.0.file_id)
+                    .await?;
+                guess_mapping(&table.headers)
             }
         };
         let job = self.app.start_contact_import(&actor, body.0.file_id, &mapping, &options).await?;
@@ -359,20 +359,12 @@ impl ImportsApi {
         #[oai(name = "Accept-Language")] accept_language: Header<Option<String>>,
     ) -> ApiResult<Report> {
         let lang = Lang::from_accept_language(accept_language.0.as_deref());
-        let tables: &dyn TableReader = &Tables::default();
-        let (mut headers, rows) = self.app.import_report(&auth.actor(), &*self.files, tables, id.0).await?;
-        let width = headers.len();
-        headers.extend([lang.t("import", "line"), lang.t("import", "reason")]);
-        let lines: Vec<Vec<String>> = rows
-            .into_iter()
-            .map(|r| {
-                let mut cells = r.cells;
-                cells.resize(width, String::new());
-                cells.extend([r.noted.line.to_string(), import_text::reason(lang, &r.noted.note)]);
-                cells
-            })
-            .collect();
-        let bytes = write_csv(&headers, &lines, CsvFlavour::FrenchExcel).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let (headers, rows) = self
+            .app
+            .import_report(&auth.actor(), &*self.files, &Tables::default(), id.0)
+            .await?;
+        let rows = rows.into_iter().map(|r| (r.cells, r.noted.line, r.noted.note));
+        let bytes = import_text::report_csv(lang, &headers, rows).map_err(ServiceError::Internal)?;
         Ok(Report::Ok(
             Binary(bytes),
             format!("attachment; filename=\"import-{}-rapport.csv\"", id.0),

@@ -11,7 +11,7 @@ use crate::query::{PageRequest, Scope};
 use crate::store::{ContactStore, OrganizationStore, TenantStore, UserStore};
 use crm_domain::contact::{Contact, ContactFields, ContactKind};
 use crm_domain::duplicates::MatchReason;
-use crm_domain::import::{ImportField, contact_row, update_from_row};
+use crm_domain::import::{ContactRow, ImportField, contact_row, update_from_row};
 use crm_domain::lead::Lead;
 use crm_domain::organization::{Organization, PostalAddress, WebDomain};
 use crm_domain::tenant::CountryCode;
@@ -83,6 +83,26 @@ pub(crate) fn require_import(actor: &Actor) -> Result<(), ServiceError> {
 }
 
 impl<S: ContactStore + OrganizationStore + TenantStore + UserStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// The owner of the contacts the actor's import creates (the one asked, if the actor
+    /// may give contacts to them, else the actor; Marketing's are its own, in the pool).
+    ///
+    /// # Errors
+    /// `Forbidden` (a role that may not import, an owner the actor may not give contacts
+    /// to), `Invalid` (`owner_id`: unknown, or none for the system).
+    pub(crate) async fn import_owner(&self, actor: &Actor, options: &ImportOptions) -> Result<UserId, ServiceError> {
+        let tenant = tenant_of(actor)?;
+        require_import(actor)?;
+        let leads_only = !allows(actor, Capability::WriteContacts);
+        match (options.owner, actor.user_id()) {
+            (Some(o), _) if !leads_only => {
+                self.check_assignee(actor, tenant, o, "owner_id").await?;
+                Ok(o)
+            }
+            (_, Some(me)) => Ok(me),
+            (_, None) => Err(ValidationError::field("owner_id", ViolationKind::Required).into()),
+        }
+    }
+
     /// A planner for the actor's import (rights and owner checked, organizations loaded).
     pub(crate) async fn planner(
         &self,
@@ -90,17 +110,8 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore, K, C: Clock,
         mapping: &[Option<ImportField>],
         options: &ImportOptions,
     ) -> Result<Planner, ServiceError> {
+        let owner = self.import_owner(actor, options).await?;
         let tenant = tenant_of(actor)?;
-        require_import(actor)?;
-        let leads_only = !allows(actor, Capability::WriteContacts);
-        let owner = match (options.owner, actor.user_id()) {
-            (Some(o), _) if !leads_only => {
-                self.check_assignee(actor, tenant, o, "owner_id").await?;
-                o
-            }
-            (_, Some(me)) => me,
-            (_, None) => return Err(ValidationError::field("owner_id", ViolationKind::Required).into()),
-        };
         let country = self.store.tenant(tenant).await?.settings.country;
         let mut organizations = OrgIndex::default();
         let mut page = PageRequest {
@@ -124,7 +135,7 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore, K, C: Clock,
             mapping: mapping.to_vec(),
             options: *options,
             owner,
-            leads_only,
+            leads_only: !allows(actor, Capability::WriteContacts),
             may_create_organizations: allows(actor, Capability::WriteOrganizations),
             organizations,
             new_organizations: Vec::new(),
@@ -146,19 +157,20 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore, K, C: Clock,
             plan: RowPlan::skip(line, note),
             write: None,
         };
-        let Some((row, kind, mut fields, key)) = p.read(line, cells) else {
-            let row = contact_row(cells, &p.mapping);
-            let note = match row.input.parse(p.country) {
-                Err(v) => RowNote::Invalid(v),
-                Ok(_) => RowNote::RepeatedInFile(p.first_line(cells).unwrap_or(line)),
-            };
-            return Ok(skip(note));
+        let (row, kind, mut fields, has_key) = match p.read(line, cells) {
+            Ok(read) => read,
+            Err(note) => return Ok(skip(note)),
         };
         if p.leads_only && kind != ContactKind::Prospect {
             return Ok(skip(RowNote::Invalid(ValidationError::field("kind", ViolationKind::NotAllowed))));
         }
         let mut note = None;
-        match p.organization(row.organization.as_deref(), row.website.as_deref(), self.new_id(), self.clock.now()) {
+        match p.organization(
+            row.organization.as_deref(),
+            row.website.as_deref(),
+            || self.new_id(),
+            self.clock.now(),
+        ) {
             Ok(o) => fields.organization_id = o,
             Err(n) => note = Some(n),
         }
@@ -168,7 +180,7 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore, K, C: Clock,
             UpsertKey::Email => MatchReason::SameEmail,
             UpsertKey::Phone => MatchReason::SamePhone,
         };
-        let by_key: Vec<_> = found.iter().filter(|d| key.is_some() && d.reasons.contains(&wanted)).collect();
+        let by_key: Vec<_> = found.iter().filter(|d| has_key && d.reasons.contains(&wanted)).collect();
         if by_key.iter().any(|d| d.contact_id.is_none()) {
             return Ok(skip(RowNote::NotVisible));
         }
@@ -231,38 +243,23 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore, K, C: Clock,
 }
 
 impl Planner {
-    /// The row read, when it is valid and its key (if any) was not seen before; its key is
-    /// then seen.
-    fn read(
-        &mut self,
-        line: u64,
-        cells: &[String],
-    ) -> Option<(crm_domain::import::ContactRow, ContactKind, ContactFields, Option<String>)> {
+    /// The row read and whether it has a key, when it is valid and its key was not seen
+    /// before (the key is then seen); else why it is left out.
+    fn read(&mut self, line: u64, cells: &[String]) -> Result<(ContactRow, ContactKind, ContactFields, bool), RowNote> {
         let row = contact_row(cells, &self.mapping);
-        let (kind, fields) = row.input.parse(self.country).ok()?;
-        let key = self.key_of(&fields);
-        if let Some(k) = &key {
-            if self.seen.contains_key(k) {
-                return None;
-            }
-            self.seen.insert(k.clone(), line);
-        }
-        Some((row, kind, fields, key))
-    }
-
-    /// The line that first had this row's key.
-    fn first_line(&self, cells: &[String]) -> Option<u64> {
-        let row = contact_row(cells, &self.mapping);
-        let (_, fields) = row.input.parse(self.country).ok()?;
-        self.seen.get(&self.key_of(&fields)?).copied()
-    }
-
-    /// A row's key: its first email or phone, as written once checked.
-    fn key_of(&self, fields: &ContactFields) -> Option<String> {
-        match self.options.key {
+        let (kind, fields) = row.input.parse(self.country).map_err(RowNote::Invalid)?;
+        let key = match self.options.key {
             UpsertKey::Email => fields.emails.first().map(|e| e.as_str().to_owned()),
             UpsertKey::Phone => fields.phones.first().map(|p| p.as_str().to_owned()),
+        };
+        let has_key = key.is_some();
+        if let Some(k) = key {
+            if let Some(first) = self.seen.get(&k) {
+                return Err(RowNote::RepeatedInFile(*first));
+            }
+            self.seen.insert(k, line);
         }
+        Ok((row, kind, fields, has_key))
     }
 
     /// Marks the keys of rows already imported (a job resumed) as seen.
@@ -278,12 +275,12 @@ impl Planner {
     }
 
     /// The organization a row names: found by web domain, then by name; else made (when
-    /// the importer may) with `id` at `now`.
+    /// the importer may) with a new id at `now`.
     fn organization(
         &mut self,
         name: Option<&str>,
         website: Option<&str>,
-        id: uuid::Uuid,
+        new_id: impl FnOnce() -> uuid::Uuid,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<OrganizationId>, RowNote> {
         let domain = website.and_then(|w| WebDomain::parse(w).ok());
@@ -307,7 +304,7 @@ impl Planner {
             return Err(RowNote::UnknownOrganization);
         }
         let org = Organization {
-            id: OrganizationId::from_uuid(id),
+            id: OrganizationId::from_uuid(new_id()),
             tenant_id: self.tenant,
             name,
             domain,

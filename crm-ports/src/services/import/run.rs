@@ -13,7 +13,7 @@ use crate::files::FileStorage;
 use crate::runtime::BoxFuture;
 use crate::runtime::jobs::{JobContext, JobFinish, JobHandler};
 use crate::store::{
-    ContactStore, FileRecordStore, ImportPiece, ImportStore, Job, JobStore, NewJob, OrganizationStore, TenantStore, UserStore,
+    ContactStore, FileRecord, FileRecordStore, ImportPiece, ImportStore, Job, JobStore, NewJob, OrganizationStore, TenantStore, UserStore,
 };
 use crate::tables::{TableReader, TableRows};
 use crm_domain::contact::Contact;
@@ -159,7 +159,7 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + FileRecordS
             return Err(ValidationError::field("mapping", ViolationKind::Required).into());
         }
         // The owner and rights, checked now rather than by the job.
-        self.planner(actor, mapping, options).await?;
+        self.import_owner(actor, options).await?;
         let spec = ImportSpec {
             file_id,
             user_id: actor.user_id(),
@@ -258,10 +258,22 @@ pub(super) async fn read_file<S: FileRecordStore, F: FileStorage + ?Sized, T: Ta
         StoreError::NotFound => ValidationError::field("file_id", ViolationKind::Unknown).into(),
         other => ServiceError::from(other),
     })?;
+    read_table(files, tables, &record).await
+}
+
+/// A stored file read as a table.
+pub(super) async fn read_table<F: FileStorage + ?Sized, T: TableReader + ?Sized>(
+    files: &F,
+    tables: &T,
+    record: &FileRecord,
+) -> Result<TableRows, ServiceError> {
     if record.size > MAX_IMPORT_BYTES {
         return Err(ValidationError::field("file", ViolationKind::TooLarge).into());
     }
-    let mut chunks = files.read(tenant, id).await.map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let mut chunks = files
+        .read(record.tenant_id, record.id)
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
     let mut bytes = Vec::with_capacity(usize::try_from(record.size).unwrap_or(0));
     while let Some(chunk) = std::future::poll_fn(|cx| futures_core::Stream::poll_next(chunks.as_mut(), cx)).await {
         bytes.extend(chunk.map_err(|e| ServiceError::Internal(e.to_string()))?);
