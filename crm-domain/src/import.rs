@@ -326,7 +326,7 @@ fn kind_code(raw: &str) -> &'static str {
     match fold(raw).as_str() {
         "client" | "clients" | "customer" | "cliente" => "client",
         "partenaire" | "partner" => "partner",
-        "ancien client" | "ancienne cliente" | "former client" | "former customer" => "former_client",
+        "ancien client" | "ancienne cliente" | "former client" | "former customer" | "former_client" => "former_client",
         _ => "prospect",
     }
 }

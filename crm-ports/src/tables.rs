@@ -24,3 +24,39 @@ pub trait TableReader: Send + Sync + 'static {
     /// A file that is not a table, or over the reader's limits.
     fn read_table(&self, name: &str, bytes: &[u8]) -> Result<TableRows, TableError>;
 }
+
+/// A cell of an exported table, typed so a workbook shows dates as dates and amounts as
+/// numbers (a CSV writes them as text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    /// Nothing.
+    Empty,
+    /// Text.
+    Text(String),
+    /// A whole number.
+    Integer(i64),
+    /// An amount in minor units (cents) of a currency (ISO 4217 code).
+    Money {
+        /// Minor units.
+        minor: i64,
+        /// Currency code.
+        currency: String,
+    },
+    /// A day.
+    Date(chrono::NaiveDate),
+    /// An instant.
+    Instant(chrono::DateTime<chrono::Utc>),
+}
+
+impl Cell {
+    /// Text, or nothing when empty.
+    pub fn text(s: impl Into<String>) -> Self {
+        let s = s.into();
+        if s.is_empty() { Self::Empty } else { Self::Text(s) }
+    }
+
+    /// Text of an optional value.
+    pub fn opt(s: Option<impl ToString>) -> Self {
+        s.map_or(Self::Empty, |s| Self::text(s.to_string()))
+    }
+}

@@ -199,6 +199,7 @@ pub const OPERATIONS: &[Operation] = &[
     ),
     op("get_import", "GET", "/api/v1/imports/{id}", &["import"]),
     op("import_report", "GET", "/api/v1/imports/{id}/report", &["import_report"]),
+    op("export_contacts", "GET", "/api/v1/exports/contacts", &["export_contacts"]),
     // Opportunities
     op("forecast", "GET", "/api/v1/forecast", &["forecast_with"]),
     op("list_opportunities", "GET", "/api/v1/opportunities", &["list_opportunities"]),

@@ -7,8 +7,10 @@
 pub mod api;
 pub mod assemble;
 pub mod cli;
+pub mod cli_export;
 pub mod cli_import;
 pub mod config;
+pub mod export;
 pub mod http;
 pub mod i18n;
 pub mod ical;

@@ -74,6 +74,11 @@ enum Command {
         #[command(subcommand)]
         action: ImportCmd,
     },
+    /// Exports a tenant's contacts to a file (CSV, CSV for French Excel, or XLSX).
+    Export {
+        #[command(subcommand)]
+        action: ExportCmd,
+    },
     /// Rebuilds the search index of this data directory from the records (the server must
     /// be stopped; a running server rebuilds a company's part on
     /// `POST /api/v1/search/reindex`).
@@ -139,6 +144,32 @@ enum ImportCmd {
         report: Option<std::path::PathBuf>,
         /// The import's id (printed by `crm import run`).
         job: uuid::Uuid,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportCmd {
+    /// The tenant's contacts (all, or of a kind, or carrying a tag), oldest first, with
+    /// the columns an import reads back.
+    Contacts {
+        /// The tenant's id.
+        #[arg(long)]
+        tenant: uuid::Uuid,
+        /// csv (UTF-8, commas), excel_csv (as French Excel opens it) or xlsx; default:
+        /// xlsx for a .xlsx file, else excel_csv.
+        #[arg(long)]
+        format: Option<String>,
+        /// Only this kind: prospect, client, partner or former_client.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Only contacts carrying this tag.
+        #[arg(long)]
+        tag: Option<String>,
+        /// Language of the headers and kinds: fr or en.
+        #[arg(long, default_value = "fr")]
+        lang: String,
+        /// The file to write.
+        out: std::path::PathBuf,
     },
 }
 
@@ -355,6 +386,26 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
             };
             println!("{out}");
+            Ok(())
+        }
+        Command::Export { action } => {
+            let app = open_admin(&cli).await?;
+            let ExportCmd::Contacts {
+                tenant,
+                format,
+                kind,
+                tag,
+                lang,
+                out,
+            } = action;
+            let args = crm_server::cli_export::ExportArgs {
+                format: format.clone(),
+                kind: kind.clone(),
+                tag: tag.clone(),
+                lang: lang.clone(),
+            };
+            let tenant = crm_domain::TenantId::from_uuid(*tenant);
+            println!("{}", crm_server::cli_export::contacts(&app, tenant, out, &args).await?);
             Ok(())
         }
         Command::Reindex => {

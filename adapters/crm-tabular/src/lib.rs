@@ -11,9 +11,11 @@
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, WINDOWS_1252};
 use std::borrow::Cow;
 
+mod export;
 mod reader;
 mod write;
 mod xlsx;
+pub use export::{CsvExport, EXCEL_MAX_ROWS, XlsxExport};
 pub use reader::Tables;
 pub use write::{CsvFlavour, write_csv};
 pub use xlsx::read_xlsx;

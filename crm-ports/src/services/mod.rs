@@ -10,6 +10,7 @@ pub mod contacts;
 pub mod conversions;
 pub mod drafts;
 pub mod duplicates;
+pub mod export;
 pub mod files;
 pub mod forecast;
 pub mod former_clients;

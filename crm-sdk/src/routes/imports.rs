@@ -3,7 +3,7 @@
 
 use super::push;
 use crate::models::*;
-use crate::{Client, Result};
+use crate::{Client, ContactQuery, Result};
 use reqwest::Method;
 use uuid::Uuid;
 
@@ -53,6 +53,27 @@ impl Client {
     /// `NotFound`.
     pub async fn import_report(&self, id: Uuid) -> Result<Vec<u8>> {
         let url = self.url(&format!("/api/v1/imports/{id}/report"), &[])?;
+        let res = Self::check(self.request(Method::GET, url, None).send().await?).await?;
+        Ok(res.bytes().await?.to_vec())
+    }
+
+    /// The contacts you may see that pass the filters of `q` (its sort, cursor and limit
+    /// are not used) as a file: `format` is `csv`, `excel_csv` or `xlsx`. The whole file
+    /// is read into memory: for very large exports, stream the route yourself.
+    ///
+    /// # Errors
+    /// `ValidationFailed` (`format`, a filter), `Forbidden`.
+    pub async fn export_contacts(&self, format: &str, q: &ContactQuery) -> Result<Vec<u8>> {
+        let mut query = vec![("format", format.to_owned())];
+        push(&mut query, "kind", q.kind.as_ref());
+        push(&mut query, "owner_id", q.owner_id);
+        push(&mut query, "tag", q.tag.as_ref());
+        push(&mut query, "organization_id", q.organization_id);
+        push(&mut query, "segment_id", q.segment_id);
+        push(&mut query, "updated_since", q.updated_since.map(|t| t.to_rfc3339()));
+        push(&mut query, "lead_status", q.lead_status.as_ref());
+        push(&mut query, "pooled", q.pooled);
+        let url = self.url("/api/v1/exports/contacts", &query)?;
         let res = Self::check(self.request(Method::GET, url, None).send().await?).await?;
         Ok(res.bytes().await?.to_vec())
     }

@@ -136,6 +136,37 @@ pub struct ContactsApi {
     pub app: CrmApp,
 }
 
+/// The filters of a contact list as the query gives them.
+pub(crate) struct ContactFilterQuery {
+    pub kind: Option<String>,
+    pub owner_id: Option<Uuid>,
+    pub tag: Option<String>,
+    pub organization_id: Option<Uuid>,
+    pub updated_since: Option<DateTime<Utc>>,
+    pub segment_id: Option<Uuid>,
+    pub lead_status: Option<String>,
+    pub pooled: Option<bool>,
+}
+
+impl ContactFilterQuery {
+    /// The filter, checked (a segment the actor may not read is refused).
+    pub(crate) async fn filter(self, app: &CrmApp, actor: &crm_domain::Actor) -> Result<ContactFilter, ApiError> {
+        Ok(ContactFilter {
+            kind: super::common::contact_kind(self.kind.as_deref())?,
+            owner_id: self.owner_id.map(UserId::from_uuid),
+            tag: super::common::contact_tag(self.tag.as_deref())?,
+            organization_id: self.organization_id.map(OrganizationId::from_uuid),
+            updated_since: self.updated_since,
+            segment: match self.segment_id {
+                Some(s) => Some(app.segment_filter(actor, crm_domain::SegmentId::from_uuid(s)).await?),
+                None => None,
+            },
+            lead_status: super::common::lead_status(self.lead_status.as_deref())?,
+            pooled: self.pooled,
+        })
+    }
+}
+
 #[OpenApi(prefix_path = "/api/v1/contacts", tag = "ApiTags::Contacts")]
 impl ContactsApi {
     /// List the contacts you may see.
@@ -168,19 +199,18 @@ impl ContactsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
     ) -> ApiResult<Json<ContactPage>> {
-        let filter = ContactFilter {
-            kind: super::common::contact_kind(kind.0.as_deref())?,
-            owner_id: owner_id.0.map(UserId::from_uuid),
-            tag: super::common::contact_tag(tag.0.as_deref())?,
-            organization_id: organization_id.0.map(OrganizationId::from_uuid),
+        let filter = ContactFilterQuery {
+            kind: kind.0,
+            owner_id: owner_id.0,
+            tag: tag.0,
+            organization_id: organization_id.0,
             updated_since: updated_since.0,
-            segment: match segment_id.0 {
-                Some(s) => Some(self.app.segment_filter(&auth.actor(), crm_domain::SegmentId::from_uuid(s)).await?),
-                None => None,
-            },
-            lead_status: super::common::lead_status(lead_status.0.as_deref())?,
+            segment_id: segment_id.0,
+            lead_status: lead_status.0,
             pooled: pooled.0,
-        };
+        }
+        .filter(&self.app, &auth.actor())
+        .await?;
         let p = self
             .app
             .list_contacts(&auth.actor(), &filter, &page(sort.0, order.0, cursor.0, limit.0))

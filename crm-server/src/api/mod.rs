@@ -10,6 +10,7 @@ pub mod contacts;
 pub mod dashboard;
 pub mod dto;
 pub mod duplicates;
+pub mod exports;
 pub mod files;
 pub mod history;
 pub mod idempotency;
@@ -167,6 +168,7 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings, extras: Extras) -> OpenAp
                 files,
                 base_path: base_path.clone(),
             },
+            exports::ExportsApi { app: app.clone() },
             ),
         ),
         "CRM API",

@@ -5,6 +5,7 @@
 mod calendar;
 mod cli;
 mod crash;
+mod exports;
 mod files;
 mod health;
 mod input;

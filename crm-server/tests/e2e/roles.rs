@@ -145,6 +145,7 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("list_imports", [200, 200, 200, 200, 403]),
     ("get_import", [200, 404, 200, 404, 404]),
     ("import_report", [200, 404, 200, 404, 404]),
+    ("export_contacts", [200, 200, 200, 200, 200]),
 ];
 
 struct Cell<'a> {
@@ -1037,6 +1038,7 @@ impl Cell<'_> {
             "list_imports" => ("GET", "/api/v1/imports".into(), None, None),
             "get_import" => ("GET", format!("/api/v1/imports/{}", self.import().await), None, None),
             "import_report" => ("GET", format!("/api/v1/imports/{}/report", self.import().await), None, None),
+            "export_contacts" => ("GET", "/api/v1/exports/contacts?format=xlsx".into(), None, None),
             other => panic!("no request for {other}"),
         }
     }

@@ -373,6 +373,7 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         start_contact_import(&import_request());
         import(ID);
         import_report(ID);
+        export_contacts("csv", &contact_query(now));
         events(Some(7));
     }
     out

@@ -1,0 +1,185 @@
+//! Exports as the API and `crm export` give them: the contacts a list shows, written as
+//! CSV (UTF-8, or as French Excel opens it) or XLSX piece by piece into a channel whose
+//! other end is an HTTP body or a file. Headers and kinds are in the reader's language and
+//! are those an import reads back.
+
+use crate::assemble::CrmApp;
+use crate::i18n::Lang;
+use crm_domain::Actor;
+use crm_domain::contact::ContactKind;
+use crm_ports::ServiceError;
+use crm_ports::query::ContactFilter;
+use crm_ports::services::export::{CONTACT_COLUMNS, ContactExport};
+use crm_tabular::{CsvExport, CsvFlavour, XlsxExport};
+use std::io::Write;
+use tokio::sync::mpsc::Sender;
+
+/// Bytes of the file, or why it stopped.
+pub type Chunk = Result<Vec<u8>, String>;
+
+/// How many chunks wait between the writer and the reader (each a page of rows, or 64 KiB
+/// of workbook): the export holds no more than this.
+pub const CHANNEL_DEPTH: usize = 8;
+
+/// The format of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// CSV, UTF-8, commas.
+    Csv,
+    /// CSV as French Excel opens it: UTF-8 with BOM, semicolons, CRLF.
+    ExcelCsv,
+    /// Excel workbook.
+    Xlsx,
+}
+
+impl ExportFormat {
+    /// The format of a code: `csv`, `excel_csv` (or `excel`), `xlsx`.
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "csv" => Some(Self::Csv),
+            "excel_csv" | "excel" => Some(Self::ExcelCsv),
+            "xlsx" => Some(Self::Xlsx),
+            _ => None,
+        }
+    }
+
+    /// File extension.
+    pub const fn extension(self) -> &'static str {
+        match self {
+            Self::Csv | Self::ExcelCsv => "csv",
+            Self::Xlsx => "xlsx",
+        }
+    }
+}
+
+/// The headers of a contact export in `lang`.
+pub fn contact_headers(lang: Lang) -> Vec<String> {
+    CONTACT_COLUMNS.iter().map(|c| lang.t("export", c)).collect()
+}
+
+/// The kind of a contact as a file says it in `lang` (what an import reads back).
+pub fn kind_label(lang: Lang) -> Box<dyn Fn(ContactKind) -> String + Send + Sync> {
+    let labels: Vec<(ContactKind, String)> = [
+        ContactKind::Prospect,
+        ContactKind::Client,
+        ContactKind::Partner,
+        ContactKind::FormerClient,
+    ]
+    .into_iter()
+    .map(|k| (k, lang.t("export", &format!("kind_{}", k.code()))))
+    .collect();
+    Box::new(move |k| {
+        labels
+            .iter()
+            .find(|(kind, _)| *kind == k)
+            .map_or_else(|| k.code().to_owned(), |(_, l)| l.clone())
+    })
+}
+
+/// Starts a contact export (checks the filter and the actor's rights, so that a refusal
+/// comes before any byte).
+///
+/// # Errors
+/// As [`CrmApp::contact_export`].
+pub async fn start(app: &CrmApp, actor: &Actor, filter: ContactFilter, lang: Lang) -> Result<ContactExport, ServiceError> {
+    app.contact_export(actor, filter, kind_label(lang)).await
+}
+
+/// Writes every row of `export` in `format` into `tx`, then ends; a failure is sent as
+/// the last chunk. Returns the rows written.
+pub async fn write(
+    app: CrmApp,
+    actor: Actor,
+    mut export: ContactExport,
+    format: ExportFormat,
+    headers: Vec<String>,
+    tx: Sender<Chunk>,
+) -> u64 {
+    let result = match format {
+        ExportFormat::Csv | ExportFormat::ExcelCsv => {
+            let flavour = if format == ExportFormat::Csv {
+                CsvFlavour::Plain
+            } else {
+                CsvFlavour::FrenchExcel
+            };
+            write_csv(&app, &actor, &mut export, flavour, &headers, &tx).await
+        }
+        ExportFormat::Xlsx => write_xlsx(&app, &actor, &mut export, &headers, &tx).await,
+    };
+    if let Err(e) = result {
+        tracing::warn!(error = %e, rows = export.rows, "export stopped");
+        let _ = tx.send(Err(e)).await;
+    }
+    export.rows
+}
+
+async fn write_csv(
+    app: &CrmApp,
+    actor: &Actor,
+    export: &mut ContactExport,
+    flavour: CsvFlavour,
+    headers: &[String],
+    tx: &Sender<Chunk>,
+) -> Result<(), String> {
+    let mut csv = CsvExport::new(flavour, headers).map_err(|e| e.to_string())?;
+    send(tx, csv.take()).await?;
+    while let Some(rows) = app.next_contact_rows(actor, export).await.map_err(|e| e.to_string())? {
+        csv.push(&rows).map_err(|e| e.to_string())?;
+        send(tx, csv.take()).await?;
+    }
+    Ok(())
+}
+
+async fn write_xlsx(app: &CrmApp, actor: &Actor, export: &mut ContactExport, headers: &[String], tx: &Sender<Chunk>) -> Result<(), String> {
+    let mut book = XlsxExport::new(headers).map_err(|e| e.to_string())?;
+    while let Some(rows) = app.next_contact_rows(actor, export).await.map_err(|e| e.to_string())? {
+        book.push(&rows).map_err(|e| e.to_string())?;
+    }
+    let out = ChannelWriter {
+        tx: tx.clone(),
+        buffer: Vec::with_capacity(CHUNK),
+    };
+    tokio::task::spawn_blocking(move || {
+        let mut out = out;
+        book.finish(&mut out).map_err(|e| e.to_string())?;
+        out.flush().map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
+async fn send(tx: &Sender<Chunk>, bytes: Vec<u8>) -> Result<(), String> {
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    tx.send(Ok(bytes)).await.map_err(|_| "the reader went away".to_owned())
+}
+
+/// Size of the pieces a workbook is sent in.
+const CHUNK: usize = 64 * 1024;
+
+/// Hands a workbook being written to the channel in pieces (on a blocking thread).
+struct ChannelWriter {
+    tx: Sender<Chunk>,
+    buffer: Vec<u8>,
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(buf);
+        if self.buffer.len() >= CHUNK {
+            self.flush()?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let piece = std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK));
+        self.tx
+            .blocking_send(Ok(piece))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the reader went away"))
+    }
+}
