@@ -250,6 +250,11 @@ pub fn endpoint(app: CrmApp, settings: HttpSettings, extras: api::Extras) -> imp
     let max_upload = settings.max_upload_bytes;
     let secure_cookies = settings.secure_cookies;
     let search_index = extras.search.index().clone();
+    let uploads = crm_web::Uploads {
+        files: extras.files.clone(),
+        tables: std::sync::Arc::new(crm_tabular::Tables::default()),
+        max_upload,
+    };
     let api = api::service(&app, settings, extras);
     let spec_text = api.spec();
     let spec_json = api::schema::with_nullable_optionals(&spec_text);
@@ -265,7 +270,7 @@ pub fn endpoint(app: CrmApp, settings: HttpSettings, extras: api::Extras) -> imp
         secure_cookies,
     };
     let search = std::sync::Arc::new(search_index);
-    crm_web::mount(Route::new(), app.clone(), search, web)
+    crm_web::mount(Route::new(), app.clone(), search, web, uploads)
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .at("/api/openapi.json", get(poem::endpoint::make(move |_| spec())))

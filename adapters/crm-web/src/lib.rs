@@ -15,8 +15,10 @@ mod view;
 pub use i18n::Lang;
 pub use view::CSP;
 
+use crm_ports::files::FileStorage;
 use crm_ports::search::SearchIndex;
 use crm_ports::store::Store;
+use crm_ports::tables::TableReader;
 use crm_ports::{App, Clock, Credentials, IdGenerator};
 use poem::endpoint::make;
 use poem::middleware::Compression;
@@ -33,15 +35,27 @@ pub struct WebSettings {
     pub secure_cookies: bool,
 }
 
+/// Where uploaded files go and how tables are read from them (the import wizard).
+#[derive(Clone)]
+pub struct Uploads {
+    /// The file store.
+    pub files: Arc<dyn FileStorage>,
+    /// The reader of CSV and XLSX files.
+    pub tables: Arc<dyn TableReader>,
+    /// Largest upload, in bytes.
+    pub max_upload: u64,
+}
+
 /// What the pages run on.
 pub struct Web<S, K, C, I, X> {
     app: App<S, K, C, I>,
     search: Arc<X>,
     settings: WebSettings,
+    uploads: Uploads,
 }
 
 /// Adds the interface's routes to `route` (the server's, which also holds the API).
-pub fn mount<S, K, C, I, X>(route: Route, app: App<S, K, C, I>, search: Arc<X>, settings: WebSettings) -> Route
+pub fn mount<S, K, C, I, X>(route: Route, app: App<S, K, C, I>, search: Arc<X>, settings: WebSettings, uploads: Uploads) -> Route
 where
     S: Store,
     K: Credentials + 'static,
@@ -49,7 +63,12 @@ where
     I: IdGenerator + Clone,
     X: SearchIndex + Send + Sync + 'static,
 {
-    let web = Arc::new(Web { app, search, settings });
+    let web = Arc::new(Web {
+        app,
+        search,
+        settings,
+        uploads,
+    });
     // Pages and fragments are compressed when the browser accepts it (the event stream is
     // not: it is written as it happens).
     macro_rules! raw {
@@ -85,6 +104,12 @@ where
         .at("/contacts/:id/activities", poem::post(page!(pages::contact::log_activity)))
         .at("/contacts/:id/details", get(page!(pages::contact::details)))
         .at("/contacts/:id/merge", poem::post(page!(pages::merge::merge)))
+        .at("/imports", get(page!(pages::imports::list)).post(page!(pages::imports::upload)))
+        .at("/imports/new", get(page!(pages::import_plan::new_plan)))
+        .at("/imports/check", poem::post(page!(pages::import_plan::check)))
+        .at("/imports/start", poem::post(page!(pages::imports::start)))
+        .at("/imports/:id", get(page!(pages::imports::show)))
+        .at("/imports/:id/progress", get(page!(pages::imports::progress)))
         .at("/live", get(raw!(pages::live::live)))
         .at("/timeline/:kind/:id", get(page!(pages::timeline::older)))
         .at("/drafts", get(page!(pages::drafts::show)).post(page!(pages::drafts::save)))

@@ -43,6 +43,8 @@ struct ListPage {
     organization: Option<(String, String)>,
     /// The query of the filters alone (for the bulk form's way back).
     filters_query: String,
+    /// The reader may import (the wizard's link).
+    can_import: bool,
     /// What the last bulk action did: (changed, refused).
     done: Option<(String, String)>,
     tag: String,
@@ -180,6 +182,8 @@ pub(crate) async fn list<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
             sorts,
             organization: organization.map(|o| (o.to_string(), names.as_ref().and_then(|n| n.get(o)).unwrap_or_default())),
             filters_query: first_query.clone(),
+            can_import: crm_domain::visibility::allows(&actor, crm_domain::visibility::Capability::WriteContacts)
+                || crm_domain::visibility::allows(&actor, crm_domain::visibility::Capability::QualifyLeads),
             done: q.get("changed").map(|c| (c, q.get("refused").unwrap_or_else(|| "0".to_owned()))),
             tag: tag.map(|t| t.as_str().to_owned()).unwrap_or_default(),
             rows,

@@ -8,6 +8,8 @@ pub mod contact;
 pub mod contact_form;
 pub mod contacts;
 pub mod drafts;
+pub mod import_plan;
+pub mod imports;
 pub mod live;
 pub mod merge;
 pub mod opportunity;
