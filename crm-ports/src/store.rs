@@ -160,6 +160,14 @@ pub trait ContactStore: Send + Sync {
         visibility: RecordScope,
         probe: &Contact,
     ) -> impl Future<Output = StoreResult<Vec<CandidateRow>>> + Send;
+    /// [`ContactStore::duplicate_candidates`] of several probes at once (a piece of an
+    /// import), in the probes' order.
+    fn duplicate_candidates_many(
+        &self,
+        tenant: TenantId,
+        visibility: RecordScope,
+        probes: &[&Contact],
+    ) -> impl Future<Output = StoreResult<Vec<Vec<CandidateRow>>>> + Send;
     /// Merges: writes the kept contact, moves every opportunity link, activity link and
     /// static segment membership of `merged` to it, takes `merged` out of the duplicate
     /// review queue (closing groups left with one member), marks `merged` deleted and merged

@@ -83,7 +83,7 @@ fn lead_from_row(row: &Row) -> Result<Option<Lead>, StoreError> {
     }))
 }
 
-fn select_contacts(tenant: TenantId) -> SelectStatement {
+pub(crate) fn select_contacts(tenant: TenantId) -> SelectStatement {
     let mut q = Query::select();
     q.columns(COLUMNS.map(|c| ("contacts", c)))
         .from("contacts")
@@ -326,40 +326,16 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
         visibility: RecordScope,
         probe: &Contact,
     ) -> Result<Vec<CandidateRow>, StoreError> {
-        let t = tenant.as_uuid();
-        let mut hashes: Vec<Vec<u8>> = Vec::new();
-        for e in &probe.fields.emails {
-            hashes.push(self.blind(tenant, "email", e.as_str()));
-        }
-        for p in &probe.fields.phones {
-            hashes.push(self.blind(tenant, "phone", p.as_str()));
-        }
-        let (first, last) = name_keys(probe.fields.first_name.as_str(), probe.fields.last_name.as_str());
-        let mut any = Expr::col(("contacts", "last_fold"))
-            .is_in([last.clone(), first])
-            .or(Expr::col(("contacts", "first_fold")).eq(last));
-        if !hashes.is_empty() {
-            let by_hash = Query::select()
-                .column("contact_id")
-                .from("contact_lookups")
-                .and_where(Expr::col("tenant_id").eq(t))
-                .and_where(Expr::col("hash").is_in(hashes))
-                .to_owned();
-            any = any.or(Expr::col(("contacts", "id")).in_subquery(by_hash));
-        }
-        let mut q = select_contacts(tenant);
-        q.expr_as(contact_in_scope(tenant, visibility), "visible").and_where(any).limit(500);
-        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
-        let rows = tx.fetch_all(&q).await?;
-        tx.commit().await?;
-        rows.iter()
-            .map(|r| {
-                Ok(CandidateRow {
-                    contact: self.contact_from_row(r)?,
-                    visible: r.get::<bool>("visible")?,
-                })
-            })
-            .collect()
+        Ok(self.candidates_of(tenant, visibility, &[probe]).await?.pop().unwrap_or_default())
+    }
+
+    async fn duplicate_candidates_many(
+        &self,
+        tenant: TenantId,
+        visibility: RecordScope,
+        probes: &[&Contact],
+    ) -> Result<Vec<Vec<CandidateRow>>, StoreError> {
+        self.candidates_of(tenant, visibility, probes).await
     }
 
     async fn merge_contacts(

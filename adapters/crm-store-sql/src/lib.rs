@@ -10,6 +10,7 @@
 
 mod activities;
 mod auth;
+mod candidates;
 pub mod constraints;
 mod consumers;
 mod contact_sql;

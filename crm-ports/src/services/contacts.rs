@@ -17,7 +17,7 @@ use crm_domain::{Actor, ContactId, OrganizationId, TenantId, UserId, ValidationE
 /// Most contacts one import call takes.
 pub const MAX_IMPORT: usize = 1_000;
 
-fn identity(c: &Contact) -> Identity<'_> {
+pub(crate) fn identity(c: &Contact) -> Identity<'_> {
     Identity {
         first_name: c.fields.first_name.as_str(),
         last_name: c.fields.last_name.as_str(),

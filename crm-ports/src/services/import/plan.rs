@@ -7,10 +7,11 @@ use super::{ImportOptions, RowAction, RowNote, RowPlan, UpsertKey};
 use crate::app::{App, require, tenant_of};
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
-use crate::query::{PageRequest, Scope};
-use crate::store::{ContactStore, OrganizationStore, TenantStore, UserStore};
+use crate::query::PageRequest;
+use crate::services::contacts::identity;
+use crate::store::{CandidateRow, ContactStore, OrganizationStore, TenantStore, UserStore};
 use crm_domain::contact::{Contact, ContactFields, ContactKind};
-use crm_domain::duplicates::MatchReason;
+use crm_domain::duplicates::{MatchReason, match_reasons};
 use crm_domain::import::{ContactRow, ImportField, contact_row, update_from_row};
 use crm_domain::lead::Lead;
 use crm_domain::organization::{Organization, PostalAddress, WebDomain};
@@ -145,24 +146,40 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore, K, C: Clock,
 
     /// Plans `rows` (after those already planned).
     pub(crate) async fn plan_rows(&self, p: &mut Planner, rows: &[(u64, Vec<String>)]) -> Result<Vec<Planned>, ServiceError> {
-        let mut out = Vec::with_capacity(rows.len());
+        // Read every row first (keys seen, organizations matched or made, in file order),
+        // then look the duplicates of the whole piece up at once.
+        let mut prepared: Vec<Result<Prepared, Planned>> = Vec::with_capacity(rows.len());
         for (line, cells) in rows {
-            out.push(self.plan_row(p, *line, cells).await?);
+            prepared.push(self.prepare(p, *line, cells));
+        }
+        let probes: Vec<&Contact> = prepared.iter().filter_map(|r| r.as_ref().ok().map(|x| &x.probe)).collect();
+        let mut candidates = self
+            .store
+            .duplicate_candidates_many(p.tenant, read_scope(&p.actor, Owned::Contact), &probes)
+            .await?
+            .into_iter();
+        let mut out = Vec::with_capacity(rows.len());
+        for r in prepared {
+            out.push(match r {
+                Ok(x) => {
+                    let found = candidates.next().unwrap_or_default();
+                    Self::decide(p, x, found, self.clock.now())
+                }
+                Err(skipped) => skipped,
+            });
         }
         Ok(out)
     }
 
-    async fn plan_row(&self, p: &mut Planner, line: u64, cells: &[String]) -> Result<Planned, ServiceError> {
+    /// A row read as a contact to make (its probe), or left out already.
+    fn prepare(&self, p: &mut Planner, line: u64, cells: &[String]) -> Result<Prepared, Planned> {
         let skip = |note| Planned {
             plan: RowPlan::skip(line, note),
             write: None,
         };
-        let (row, kind, mut fields, has_key) = match p.read(line, cells) {
-            Ok(read) => read,
-            Err(note) => return Ok(skip(note)),
-        };
+        let (row, kind, mut fields, has_key) = p.read(line, cells).map_err(skip)?;
         if p.leads_only && kind != ContactKind::Prospect {
-            return Ok(skip(RowNote::Invalid(ValidationError::field("kind", ViolationKind::NotAllowed))));
+            return Err(skip(RowNote::Invalid(ValidationError::field("kind", ViolationKind::NotAllowed))));
         }
         let mut note = None;
         match p.organization(
@@ -174,31 +191,60 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore, K, C: Clock,
             Ok(o) => fields.organization_id = o,
             Err(n) => note = Some(n),
         }
-        let probe = self.new_contact(p.tenant, kind, p.owner, fields);
-        let found = self.find_duplicates(&p.actor, &probe).await?;
+        Ok(Prepared {
+            line,
+            kind,
+            kind_given: row.kind_given,
+            has_key,
+            note,
+            probe: self.new_contact(p.tenant, kind, p.owner, fields),
+        })
+    }
+
+    /// What a row does, given the contacts that look like it (the rules of a contact
+    /// created by hand: its key finds the one it updates; a close one stops it unless asked).
+    fn decide(p: &Planner, x: Prepared, candidates: Vec<CandidateRow>, now: chrono::DateTime<chrono::Utc>) -> Planned {
+        let Prepared {
+            line,
+            kind,
+            kind_given,
+            has_key,
+            note,
+            probe,
+        } = x;
+        let skip = |note| Planned {
+            plan: RowPlan::skip(line, note),
+            write: None,
+        };
+        let found: Vec<(CandidateRow, Vec<MatchReason>)> = candidates
+            .into_iter()
+            .filter(|r| r.contact.id != probe.id)
+            .filter_map(|r| {
+                let reasons = match_reasons(&identity(&probe), &identity(&r.contact));
+                (!reasons.is_empty()).then_some((r, reasons))
+            })
+            .collect();
         let wanted = match p.options.key {
             UpsertKey::Email => MatchReason::SameEmail,
             UpsertKey::Phone => MatchReason::SamePhone,
         };
-        let by_key: Vec<_> = found.iter().filter(|d| has_key && d.reasons.contains(&wanted)).collect();
-        if by_key.iter().any(|d| d.contact_id.is_none()) {
-            return Ok(skip(RowNote::NotVisible));
+        let by_key: Vec<&(CandidateRow, Vec<MatchReason>)> =
+            found.iter().filter(|(_, reasons)| has_key && reasons.contains(&wanted)).collect();
+        if by_key.iter().any(|(r, _)| !r.visible) {
+            return skip(RowNote::NotVisible);
         }
         if by_key.len() > 1 {
-            return Ok(skip(RowNote::Ambiguous));
+            return skip(RowNote::Ambiguous);
         }
-        if let Some(id) = by_key.first().and_then(|d| d.contact_id) {
-            let scope = Scope {
-                tenant_id: p.tenant,
-                records: read_scope(&p.actor, Owned::Contact),
-            };
-            let before = self.store.contact(scope, id).await?;
+        if let Some((r, _)) = by_key.first() {
+            let before = r.contact.clone();
+            let id = before.id;
             let pooled = before.lead.as_ref().is_some_and(|l| l.pooled);
-            if !may_edit_contact(&p.actor, pooled) || (pooled && kind != ContactKind::Prospect && row.kind_given) {
-                return Ok(skip(RowNote::NotEditable));
+            if !may_edit_contact(&p.actor, pooled) || (pooled && kind != ContactKind::Prospect && kind_given) {
+                return skip(RowNote::NotEditable);
             }
-            let given_kind = row.kind_given.then_some(kind);
-            let planned = match update_from_row(&before, given_kind, &probe.fields, self.clock.now()) {
+            let given_kind = kind_given.then_some(kind);
+            return match update_from_row(&before, given_kind, &probe.fields, now) {
                 Some(after) => Planned {
                     plan: RowPlan {
                         line,
@@ -219,27 +265,36 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore, K, C: Clock,
                     write: None,
                 },
             };
-            return Ok(planned);
         }
         if !found.is_empty() && !p.options.create_possible_duplicates {
-            let mut reasons: Vec<MatchReason> = found.iter().flat_map(|d| d.reasons.iter().copied()).collect();
+            let mut reasons: Vec<MatchReason> = found.iter().flat_map(|(_, r)| r.iter().copied()).collect();
             reasons.sort();
             reasons.dedup();
-            return Ok(skip(RowNote::PossibleDuplicate(reasons)));
+            return skip(RowNote::PossibleDuplicate(reasons));
         }
         let mut contact = probe;
         if p.leads_only {
             contact.lead = Some(Lead::incoming(Some(p.owner), contact.created_at));
         }
-        Ok(Planned {
+        Planned {
             plan: RowPlan {
                 line,
                 action: RowAction::Create,
                 note,
             },
             write: Some(RowWrite::Create(contact)),
-        })
+        }
     }
+}
+
+/// A row read, its contact made but not yet compared with the company's.
+pub(crate) struct Prepared {
+    line: u64,
+    kind: ContactKind,
+    kind_given: bool,
+    has_key: bool,
+    note: Option<RowNote>,
+    probe: Contact,
 }
 
 impl Planner {

@@ -1,0 +1,153 @@
+//! Likely duplicates of contacts being made, for one contact or a piece of an import at
+//! once, in three queries whatever the number of probes: the contacts sharing one of their
+//! blind indexes, the name keys of the contacts whose names could be similar (read without
+//! decrypting anything), then only the contacts that match, decrypted once each. A common
+//! last name no longer means decrypting hundreds of contacts per probe.
+
+use crate::SqlStore;
+use crate::contacts::select_contacts;
+use crate::db::{Mode, On};
+use crate::scope::contact_in_scope;
+use crm_domain::TenantId;
+use crm_domain::contact::Contact;
+use crm_domain::duplicates::{name_keys, names_similar};
+use crm_domain::visibility::RecordScope;
+use crm_ports::store::CandidateRow;
+use crm_ports::{Cipher, StoreError};
+use sea_query::{Expr, ExprTrait, Query};
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+/// Most values in one `IN` list.
+const CHUNK: usize = 900;
+/// Most candidates kept for one probe.
+const MAX_PER_PROBE: usize = 500;
+
+impl<C: Cipher> SqlStore<C> {
+    /// For each probe, in order: the contacts of the tenant (all scopes, not deleted) that
+    /// share one of its blind indexes or whose names are similar to its own, each marked
+    /// visible or not for `visibility`; at most 500 a probe.
+    pub(crate) async fn candidates_of(
+        &self,
+        tenant: TenantId,
+        visibility: RecordScope,
+        probes: &[&Contact],
+    ) -> Result<Vec<Vec<CandidateRow>>, StoreError> {
+        let t = tenant.as_uuid();
+        let hashes: Vec<Vec<Vec<u8>>> = probes
+            .iter()
+            .map(|p| {
+                let f = &p.fields;
+                f.emails
+                    .iter()
+                    .map(|e| self.blind(tenant, "email", e.as_str()))
+                    .chain(f.phones.iter().map(|n| self.blind(tenant, "phone", n.as_str())))
+                    .collect()
+            })
+            .collect();
+        let keys: Vec<(String, String)> = probes
+            .iter()
+            .map(|p| name_keys(p.fields.first_name.as_str(), p.fields.last_name.as_str()))
+            .collect();
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
+
+        // Who holds each hash.
+        let all_hashes: Vec<Vec<u8>> = hashes.iter().flatten().cloned().collect::<HashSet<_>>().into_iter().collect();
+        let mut by_hash: HashMap<Vec<u8>, Vec<Uuid>> = HashMap::new();
+        for chunk in all_hashes.chunks(CHUNK) {
+            let q = Query::select()
+                .columns(["contact_id", "hash"])
+                .from("contact_lookups")
+                .and_where(Expr::col("tenant_id").eq(t))
+                .and_where(Expr::col("hash").is_in(chunk.to_vec()))
+                .to_owned();
+            for r in tx.fetch_all(&q).await? {
+                by_hash
+                    .entry(r.get::<Vec<u8>>("hash")?)
+                    .or_default()
+                    .push(r.get::<Uuid>("contact_id")?);
+            }
+        }
+
+        // The name keys of the contacts whose folded last name is one of the probes' first
+        // or last names, or whose folded first name is one of their last names (read
+        // without decrypting anything).
+        let set = |v: Vec<&String>| -> Vec<String> {
+            v.into_iter()
+                .filter(|s| !s.is_empty())
+                .cloned()
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .collect()
+        };
+        let lasts = set(keys.iter().map(|(_, l)| l).collect());
+        let any = set(keys.iter().flat_map(|(f, l)| [f, l]).collect());
+        let mut named: Vec<(Uuid, String, String)> = Vec::new();
+        let mut seen_named = HashSet::new();
+        for (column, values) in [("last_fold", &any), ("first_fold", &lasts)] {
+            for chunk in values.chunks(CHUNK) {
+                let q = Query::select()
+                    .columns([("contacts", "id"), ("contacts", "first_fold"), ("contacts", "last_fold")])
+                    .from("contacts")
+                    .and_where(Expr::col(("contacts", "tenant_id")).eq(t))
+                    .and_where(Expr::col(("contacts", "deleted_at")).is_null())
+                    .and_where(Expr::col(("contacts", column)).is_in(chunk.to_vec()))
+                    .to_owned();
+                for r in tx.fetch_all(&q).await? {
+                    let id: Uuid = r.get("id")?;
+                    if seen_named.insert(id) {
+                        named.push((id, r.get("first_fold")?, r.get("last_fold")?));
+                    }
+                }
+            }
+        }
+        let mut by_last: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_first: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, (_, first, last)) in named.iter().enumerate() {
+            by_last.entry(last.as_str()).or_default().push(i);
+            by_first.entry(first.as_str()).or_default().push(i);
+        }
+
+        // Each probe's candidates, by id.
+        let mut wanted: Vec<Vec<Uuid>> = Vec::with_capacity(probes.len());
+        for (i, (first, last)) in keys.iter().enumerate() {
+            let mut ids: Vec<Uuid> = hashes[i].iter().filter_map(|h| by_hash.get(h)).flatten().copied().collect();
+            let near = [by_last.get(last.as_str()), by_last.get(first.as_str()), by_first.get(last.as_str())]
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|&j| &named[j])
+                .filter(|(_, f, l)| names_similar(first, last, f, l))
+                .map(|(id, _, _)| *id);
+            ids.extend(near);
+            let mut seen = HashSet::new();
+            ids.retain(|id| seen.insert(*id));
+            ids.truncate(MAX_PER_PROBE);
+            wanted.push(ids);
+        }
+
+        // Those contacts, read and decrypted once each.
+        let all: Vec<Uuid> = wanted.iter().flatten().copied().collect::<HashSet<_>>().into_iter().collect();
+        let mut found: HashMap<Uuid, CandidateRow> = HashMap::with_capacity(all.len());
+        for chunk in all.chunks(CHUNK) {
+            let mut q = select_contacts(tenant);
+            q.expr_as(contact_in_scope(tenant, visibility), "visible")
+                .and_where(Expr::col(("contacts", "id")).is_in(chunk.to_vec()));
+            for r in tx.fetch_all(&q).await? {
+                let contact = self.contact_from_row(&r)?;
+                found.insert(
+                    contact.id.as_uuid(),
+                    CandidateRow {
+                        contact,
+                        visible: r.get::<bool>("visible")?,
+                    },
+                );
+            }
+        }
+        tx.commit().await?;
+        Ok(wanted
+            .into_iter()
+            .map(|ids| ids.iter().filter_map(|id| found.get(id).cloned()).collect())
+            .collect())
+    }
+}
