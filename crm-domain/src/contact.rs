@@ -105,6 +105,8 @@ pub struct ContactFields {
     pub tags: BTreeSet<Tag>,
     /// Where the contact came from (trade show, website...).
     pub source: Option<Label>,
+    /// Its id in another system (unique in the company).
+    pub external_id: Option<crate::text::ExternalId>,
     /// Free notes (personal data).
     pub notes: Option<LongText>,
 }
@@ -132,6 +134,8 @@ pub struct ContactInput {
     pub tags: Vec<String>,
     /// Source.
     pub source: Option<String>,
+    /// Id in another system.
+    pub external_id: Option<String>,
     /// Notes.
     pub notes: Option<String>,
 }
@@ -178,9 +182,19 @@ impl ContactInput {
         let tags = parse_list(&mut v, "tags", &self.tags, MAX_TAGS, Tag::parse);
         let source = v.check("source", Label::parse_optional(self.source.as_deref()));
         let notes = v.check("notes", LongText::parse_optional(self.notes.as_deref()));
+        let external_id = v.check("external_id", crate::text::ExternalId::parse_optional(self.external_id.as_deref()));
         v.finish()?;
-        match (kind, first_name, last_name, job_title, address, source, notes) {
-            (Some(kind), Some(first_name), Some(last_name), Some(job_title), Some(address), Some(source), Some(notes)) => Ok((
+        match (kind, first_name, last_name, job_title, address, source, notes, external_id) {
+            (
+                Some(kind),
+                Some(first_name),
+                Some(last_name),
+                Some(job_title),
+                Some(address),
+                Some(source),
+                Some(notes),
+                Some(external_id),
+            ) => Ok((
                 kind,
                 ContactFields {
                     first_name,
@@ -193,6 +207,7 @@ impl ContactInput {
                     tags: tags.into_iter().collect(),
                     source,
                     notes,
+                    external_id,
                 },
             )),
             _ => Err(ValidationError::field("", ViolationKind::Malformed)),
@@ -256,6 +271,7 @@ impl Contact {
         d.field("tags", b.map(|b| &b.tags), &a.tags, Sensitivity::Clear);
         d.field("source", b.map(|b| &b.source), &a.source, Sensitivity::Clear);
         d.field("notes", b.map(|b| &b.notes), &a.notes, Sensitivity::Sensitive);
+        d.field("external_id", b.map(|b| &b.external_id), &a.external_id, Sensitivity::Clear);
         let lead = |c: &Self| c.lead.as_ref().map(|l| l.status);
         d.field("lead.status", before.map(lead).as_ref(), &lead(after), Sensitivity::Clear);
         let reason = |c: &Self| c.lead.as_ref().and_then(|l| l.reason.clone());

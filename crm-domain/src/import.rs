@@ -314,8 +314,6 @@ pub struct ContactRow {
     pub organization: Option<String>,
     /// The organization's web site, if the row gives one.
     pub website: Option<String>,
-    /// The person's id in the file's system.
-    pub external_id: Option<String>,
     /// Whether the row says the contact's kind (else a new contact is a prospect and an
     /// existing one keeps its kind).
     pub kind_given: bool,
@@ -345,7 +343,7 @@ pub fn contact_row(cells: &[String], mapping: &[Option<ImportField>]) -> Contact
         };
         let i = &mut row.input;
         match field {
-            ImportField::ExternalId => row.external_id = Some(value),
+            ImportField::ExternalId => i.external_id = Some(value),
             ImportField::FirstName => i.first_name = value,
             ImportField::LastName => i.last_name = value,
             ImportField::FullName => match value.rsplit_once(' ') {

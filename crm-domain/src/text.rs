@@ -118,6 +118,12 @@ text_type!(
     LongText,
     10_000
 );
+text_type!(
+    /// The id of a record in another system (a file's or an integration's key, unique in
+    /// its company): 1 to 100 characters.
+    ExternalId,
+    100
+);
 
 /// A tag: a label folded to lower case for stable filtering ("VIP" and "vip" are one tag).
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -152,8 +152,8 @@ pub trait ContactStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<Page<Contact>>> + Send;
     /// Replaces a contact. `Conflict` on a stale version.
     fn update_contact(&self, contact: &Contact, expected_version: i64, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Contacts of the whole tenant (all scopes) sharing an email or phone blind index, or
-    /// whose folded names could be similar, each marked visible or not for `visibility`.
+    /// Contacts of the whole tenant (all scopes) with the probe's external id, sharing an
+    /// email or phone blind index, or whose folded names could be similar, each marked visible or not for `visibility`.
     fn duplicate_candidates(
         &self,
         tenant: TenantId,

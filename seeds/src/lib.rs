@@ -153,6 +153,7 @@ impl Generator {
             tags: tags.into_iter().collect(),
             source: Some((*pick(&mut rng, names::SOURCES)).to_owned()),
             notes: rng.random_bool(0.3).then(|| "Rappeler après la réunion budgétaire.".to_owned()),
+            external_id: None,
         };
         (input, org)
     }

@@ -127,8 +127,8 @@ for (const width of h.WIDTHS) {
         const [download] = await Promise.all([page.waitForEvent('download'), page.click('a#export-excel')]);
         assert.match(download.suggestedFilename(), /^contacts-\d{4}-\d{2}-\d{2}\.csv$/);
         const text = readFileSync(await download.path(), 'utf8');
-        assert.ok(text.startsWith('\ufeffIdentifiant CRM;Type;Prénom;Nom;E-mail;'), text.slice(0, 120));
-        assert.match(text, new RegExp(`;Client;Lucie;Exportée ${tag};lucie\\.${w}@exemple\\.fr;`));
+        assert.ok(text.startsWith('\ufeffIdentifiant CRM;Id externe;Type;Prénom;Nom;E-mail;'), text.slice(0, 120));
+        assert.match(text, new RegExp(`;;Client;Lucie;Exportée ${tag};lucie\\.${w}@exemple\\.fr;`));
         assert.ok(!/;Prospect;/.test(text), 'the list filter (clients) holds');
       });
     });

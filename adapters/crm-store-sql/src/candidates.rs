@@ -25,7 +25,8 @@ const MAX_PER_PROBE: usize = 500;
 
 impl<C: Cipher> SqlStore<C> {
     /// For each probe, in order: the contacts of the tenant (all scopes, not deleted) that
-    /// share one of its blind indexes or whose names are similar to its own, each marked
+    /// have its external id, share one of its blind indexes or whose names are similar to
+    /// its own, each marked
     /// visible or not for `visibility`; at most 500 a probe.
     pub(crate) async fn candidates_of(
         &self,
@@ -66,6 +67,27 @@ impl<C: Cipher> SqlStore<C> {
                     .entry(r.get::<Vec<u8>>("hash")?)
                     .or_default()
                     .push(r.get::<Uuid>("contact_id")?);
+            }
+        }
+
+        // Who holds each external id.
+        let externals: Vec<String> = probes
+            .iter()
+            .filter_map(|p| p.fields.external_id.as_ref().map(|x| x.as_str().to_owned()))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let mut by_external: HashMap<String, Uuid> = HashMap::new();
+        for chunk in externals.chunks(CHUNK) {
+            let q = Query::select()
+                .columns(["id", "external_id"])
+                .from("contacts")
+                .and_where(Expr::col("tenant_id").eq(t))
+                .and_where(Expr::col("deleted_at").is_null())
+                .and_where(Expr::col("external_id").is_in(chunk.to_vec()))
+                .to_owned();
+            for r in tx.fetch_all(&q).await? {
+                by_external.insert(r.get("external_id")?, r.get("id")?);
             }
         }
 
@@ -111,7 +133,9 @@ impl<C: Cipher> SqlStore<C> {
         // Each probe's candidates, by id.
         let mut wanted: Vec<Vec<Uuid>> = Vec::with_capacity(probes.len());
         for (i, (first, last)) in keys.iter().enumerate() {
-            let mut ids: Vec<Uuid> = hashes[i].iter().filter_map(|h| by_hash.get(h)).flatten().copied().collect();
+            let external = probes[i].fields.external_id.as_ref().and_then(|x| by_external.get(x.as_str()));
+            let mut ids: Vec<Uuid> = external.into_iter().copied().collect();
+            ids.extend(hashes[i].iter().filter_map(|h| by_hash.get(h)).flatten().copied());
             let near = [by_last.get(last.as_str()), by_last.get(first.as_str()), by_first.get(last.as_str())]
                 .into_iter()
                 .flatten()

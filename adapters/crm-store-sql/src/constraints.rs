@@ -108,7 +108,7 @@ const fn tenant(name: &'static str, table: &'static str) -> Constraint {
 }
 
 /// Every unique constraint, unique index and foreign key of the schema (migrations 0001 to
-/// 0010, both backends), and the primary keys a caller's own value can collide with.
+/// 0018, both backends), and the primary keys a caller's own value can collide with.
 pub const CONSTRAINTS: &[Constraint] = &[
     // Unique values.
     pk("user_logins_pkey", "user_logins", &["email_hash", "tenant_id"], "email"),
@@ -134,6 +134,7 @@ pub const CONSTRAINTS: &[Constraint] = &[
     ),
     unique("segments_name", "segments", &["tenant_id", "name_sort"], "name"),
     unique("jobs_live_key", "jobs", &["tenant_id", "key"], "key"),
+    unique("contacts_external_id", "contacts", &["tenant_id", "external_id"], "external_id"),
     // References to the tenant: a write for a tenant that does not exist.
     tenant("event_counters_tenant_id_fkey", "event_counters"),
     tenant("users_tenant_id_fkey", "users"),

@@ -14,7 +14,7 @@ use crm_domain::lead::{Lead, LeadStatus};
 use crm_domain::organization::PostalAddress;
 use crm_domain::phone::PhoneNumber;
 use crm_domain::tenant::CountryCode;
-use crm_domain::text::{Label, LongText, Name, Tag};
+use crm_domain::text::{ExternalId, Label, LongText, Name, Tag};
 use crm_domain::visibility::RecordScope;
 use crm_domain::{ContactId, OrganizationId, TenantId, UserId};
 use crm_ports::query::{ContactFilter, Page, PageRequest, Scope};
@@ -24,7 +24,7 @@ use sea_query::{Expr, ExprTrait, Query, SelectStatement, UpdateStatement, Value}
 use sqlx::types::Json;
 use uuid::Uuid;
 
-pub(crate) const COLUMNS: [&str; 33] = [
+pub(crate) const COLUMNS: [&str; 34] = [
     "tenant_id",
     "id",
     "kind",
@@ -45,6 +45,7 @@ pub(crate) const COLUMNS: [&str; 33] = [
     "owner_id",
     "source",
     "notes_ct",
+    "external_id",
     "score",
     "lead_status",
     "lead_reason",
@@ -127,6 +128,7 @@ impl<C: Cipher> SqlStore<C> {
                 self.seal_opt(t, "contacts", "notes", id, f.notes.as_ref().map(LongText::as_str))?
                     .into(),
             ),
+            ("external_id", f.external_id.as_ref().map(|x| x.as_str().to_owned()).into()),
             ("score", i64::from(c.score).into()),
             ("lead_status", c.lead.as_ref().map(|l| l.status.code()).into()),
             ("lead_reason", c.lead.as_ref().and_then(|l| l.reason.clone()).into()),
@@ -252,6 +254,10 @@ impl<C: Cipher> SqlStore<C> {
             tags: tags.iter().map(|t| valid("tags", Tag::parse(t))).collect::<Result<_, _>>()?,
             source: opt_label("source")?,
             notes: valid("notes", LongText::parse_optional(notes.as_deref()))?,
+            external_id: valid(
+                "external_id",
+                ExternalId::parse_optional(row.get::<Option<String>>("external_id")?.as_deref()),
+            )?,
         };
         Ok(Contact {
             id: ContactId::from_uuid(id),

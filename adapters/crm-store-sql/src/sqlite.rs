@@ -131,6 +131,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0017_user_language.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            18,
+            "external_ids".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0018_external_ids.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

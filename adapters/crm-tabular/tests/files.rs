@@ -78,3 +78,24 @@ fn what_is_not_a_workbook_says_so() {
     };
     assert_eq!(read_xlsx(&[0; 11], &limits), Err(ReadError::TooLarge { max: 10 }));
 }
+
+/// A sheet claiming cells far away (the last row, the last column): only the cells that
+/// hold something are kept, so it costs nothing; a column past the limit is refused.
+#[test]
+fn far_away_cells_cost_nothing() {
+    let book = |far_col: u16| {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "Nom").unwrap();
+        ws.write_string(1, 0, "Zoé").unwrap();
+        ws.write_string(1_048_575, far_col, "loin").unwrap();
+        wb.save_to_buffer().unwrap()
+    };
+    let t = read_xlsx(&book(0), &Limits::default()).unwrap();
+    assert_eq!(t.headers, ["Nom"]);
+    assert_eq!(t.rows, [(2, vec!["Zoé".to_owned()]), (1_048_576, vec!["loin".to_owned()])]);
+    match read_xlsx(&book(16_383), &Limits::default()) {
+        Err(ReadError::TooManyColumns { line, max }) => assert_eq!((line, max), (1_048_576, 200)),
+        other => panic!("{other:?}"),
+    }
+}

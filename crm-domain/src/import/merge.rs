@@ -33,6 +33,7 @@ pub fn update_from_row(existing: &Contact, kind: Option<ContactKind>, incoming: 
     replace(&mut f.job_title, &incoming.job_title);
     replace(&mut f.source, &incoming.source);
     replace(&mut f.notes, &incoming.notes);
+    replace(&mut f.external_id, &incoming.external_id);
     let (a, i) = (&mut f.address, &incoming.address);
     replace(&mut a.street, &i.street);
     replace(&mut a.postal_code, &i.postal_code);

@@ -15,8 +15,9 @@ use crm_domain::{Actor, OrganizationId, UserId};
 use std::collections::HashMap;
 
 /// The columns of a contact export, by code (the headers are their translations).
-pub const CONTACT_COLUMNS: [&str; 19] = [
+pub const CONTACT_COLUMNS: [&str; 20] = [
     "id",
+    "external_id",
     "kind",
     "first_name",
     "last_name",
@@ -70,6 +71,7 @@ impl ContactExport {
         let org = f.organization_id.and_then(|id| self.organizations.get(&id));
         vec![
             Cell::Text(c.id.to_string()),
+            Cell::opt(f.external_id.as_ref().map(|x| x.as_str())),
             Cell::Text((self.kind_label)(c.kind)),
             Cell::text(f.first_name.as_str()),
             Cell::text(f.last_name.as_str()),

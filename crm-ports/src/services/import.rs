@@ -30,6 +30,8 @@ pub enum UpsertKey {
     Email,
     /// The first phone of the row.
     Phone,
+    /// The row's external id (the contact's id in the file's system).
+    ExternalId,
 }
 
 impl UpsertKey {
@@ -38,12 +40,13 @@ impl UpsertKey {
         match self {
             Self::Email => "email",
             Self::Phone => "phone",
+            Self::ExternalId => "external_id",
         }
     }
 
     /// The key of a code.
     pub fn parse(code: &str) -> Option<Self> {
-        [Self::Email, Self::Phone].into_iter().find(|k| k.code() == code)
+        [Self::Email, Self::Phone, Self::ExternalId].into_iter().find(|k| k.code() == code)
     }
 }
 

@@ -46,6 +46,9 @@ pub struct Contact {
     pub source: Option<String>,
     /// Notes.
     pub notes: Option<String>,
+    /// Its id in another system.
+    #[serde(default)]
+    pub external_id: Option<String>,
     /// Score.
     pub score: i32,
     /// Its qualification, when it came in as a lead (or was made one).
@@ -91,6 +94,9 @@ pub struct ContactWrite {
     /// Notes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// Its id in another system (unique in the company).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
 }
 
 /// A page of results.

@@ -48,6 +48,9 @@ pub struct ContactWrite {
     pub source: Option<String>,
     /// Notes (at most 10,000 characters).
     pub notes: Option<String>,
+    /// Its id in another system (1 to 100 characters, unique in the company: 422 on
+    /// `external_id` when another contact has it).
+    pub external_id: Option<String>,
 }
 
 impl From<&Contact> for ContactWrite {
@@ -65,6 +68,7 @@ impl From<&Contact> for ContactWrite {
             tags: d.tags,
             source: d.source,
             notes: d.notes,
+            external_id: d.external_id,
         }
     }
 }
@@ -83,6 +87,7 @@ impl ContactWrite {
             tags: self.tags.clone(),
             source: self.source.clone(),
             notes: self.notes.clone(),
+            external_id: self.external_id.clone(),
         }
     }
 }

@@ -53,6 +53,7 @@ async fn contacts(fx: &TenantFixture) -> (Uuid, i64) {
                 tags: vec!["salon 2026".into(), "vip".into()],
                 source: Some("Salon".into()),
                 notes: Some("Rappeler ; lundi\n« urgent »".into()),
+                external_id: Some("ERP-0042".into()),
             },
             true,
         )
@@ -101,17 +102,17 @@ async fn an_export_imported_back_changes_nothing() {
     let excel = admin.export_contacts("excel_csv", &all).await.unwrap();
     let text = String::from_utf8(excel.clone()).unwrap();
     assert!(
-        text.starts_with("\u{feff}Identifiant CRM;Type;Prénom;Nom;E-mail;Téléphone;Poste;Société;Site web;Adresse;"),
+        text.starts_with("\u{feff}Identifiant CRM;Id externe;Type;Prénom;Nom;E-mail;Téléphone;Poste;Société;Site web;Adresse;"),
         "{}",
         &text[..200]
     );
     assert!(
-        text.contains(";Client;Anaïs;Le Gall-Bréhat;anais@atelier-lumiere.fr, anais.perso@exemple.fr;+33612345678, +33140000000;Directrice, achats;Atelier Lumière;atelier-lumiere.fr;12, rue de la Paix;75002;Paris;FR;salon 2026, vip;Salon;\"Rappeler ; lundi\n« urgent »\";"),
+        text.contains(";ERP-0042;Client;Anaïs;Le Gall-Bréhat;anais@atelier-lumiere.fr, anais.perso@exemple.fr;+33612345678, +33140000000;Directrice, achats;Atelier Lumière;atelier-lumiere.fr;12, rue de la Paix;75002;Paris;FR;salon 2026, vip;Salon;\"Rappeler ; lundi\n« urgent »\";"),
         "{text}"
     );
     assert!(text.contains("\r\n"), "CRLF for Excel");
     let plain = admin.export_contacts("csv", &all).await.unwrap();
-    assert!(plain.starts_with(b"Identifiant CRM,Type,"), "no BOM, commas");
+    assert!(plain.starts_with(b"Identifiant CRM,Id externe,Type,"), "no BOM, commas");
     assert_eq!(csv_rows(&plain), total + 1, "one line break inside the notes");
     let xlsx = admin.export_contacts("xlsx", &all).await.unwrap();
     assert!(xlsx.starts_with(b"PK"), "a zip archive");
@@ -176,7 +177,7 @@ async fn an_export_keeps_to_the_filters_and_to_what_the_caller_sees() {
         .unwrap();
     let text = String::from_utf8(rep).unwrap();
     assert_eq!(text.lines().count(), 2, "{text}");
-    assert!(text.contains(",Partenaire,Paul,Martin,paul.martin@exemple.fr,"), "{text}");
+    assert!(text.contains(",,Partenaire,Paul,Martin,paul.martin@exemple.fr,"), "{text}");
     // In English when asked; a format we do not write is refused, the field named.
     let partners = ContactQuery {
         kind: Some("partner".into()),
@@ -184,7 +185,7 @@ async fn an_export_keeps_to_the_filters_and_to_what_the_caller_sees() {
     };
     let en = admin.with_language("en").export_contacts("csv", &partners).await.unwrap();
     let en = String::from_utf8(en).unwrap();
-    assert!(en.starts_with("CRM id,Type,First name,Last name,Email,"), "{en}");
+    assert!(en.starts_with("CRM id,External id,Type,First name,Last name,Email,"), "{en}");
     assert!(en.contains(",Partner,Paul,"), "{en}");
     match admin.export_contacts("pdf", &ContactQuery::default()).await {
         Err(crm_sdk::Error::Api { problem, .. }) => {

@@ -138,6 +138,7 @@ const EXPECTED: &[(&str, Outcome, &str)] = &[
     ("notifications_reminder_unique", Dup, "reminder_key"),
     ("segments_name", Dup, "name"),
     ("jobs_live_key", Dup, "key"),
+    ("contacts_external_id", Dup, "external_id"),
     ("event_counters_tenant_id_fkey", Ref, "tenant_id"),
     ("users_tenant_id_fkey", Ref, "tenant_id"),
     ("teams_tenant_id_fkey", Ref, "tenant_id"),
@@ -578,6 +579,15 @@ async fn every_constraint_reports_its_field(h: &Harness) {
     c.owner_id = UserId::from_uuid(new());
     seen.check(
         "contacts_owner_fk",
+        s.create_contact(&c, &ev(EntityType::Contact, c.id.as_uuid())).await,
+    );
+    let mut c = contact.clone();
+    c.id = ContactId::from_uuid(new());
+    c.fields.external_id = Some(crm_domain::text::ExternalId::parse("ERP-1").unwrap());
+    s.create_contact(&c, &ev(EntityType::Contact, c.id.as_uuid())).await.unwrap();
+    c.id = ContactId::from_uuid(new());
+    seen.check(
+        "contacts_external_id",
         s.create_contact(&c, &ev(EntityType::Contact, c.id.as_uuid())).await,
     );
     let opp_with = |change: &dyn Fn(&mut crm_domain::opportunity::Opportunity)| {

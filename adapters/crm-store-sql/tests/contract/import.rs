@@ -382,10 +382,66 @@ pub async fn an_import_piece_is_written_whole_with_its_step_or_not_at_all(h: &Ha
     assert_eq!((held.step, held.progress.clone()), (1, serde_json::json!({ "done": 1 })));
 }
 
+/// The external id: unique in the company among the contacts not deleted (the field named
+/// when it is taken), an import key of its own, and never given twice by an import keyed
+/// otherwise (a row that would is left out, as is its repeat in the file).
+pub async fn an_external_id_is_unique_and_an_import_key(h: &Harness) {
+    let (_, admin) = h.tenant("Identifiants externes").await;
+    let mut a = input("Agathe", "Externe");
+    a.emails = vec!["agathe@erp.fr".into()];
+    a.external_id = Some(" ERP-1 ".into());
+    let a = h.app.create_contact(&admin, &a, None, true).await.unwrap();
+    assert_eq!(a.fields.external_id.as_ref().map(|x| x.as_str()), Some("ERP-1"), "trimmed");
+    let mut b = input("Bruno", "Autre");
+    b.external_id = Some("ERP-1".into());
+    match h.app.create_contact(&admin, &b, None, true).await {
+        Err(ServiceError::Invalid(v)) => assert!(v.errors().iter().any(|e| e.field == "external_id"), "{v:?}"),
+        other => panic!("{other:?}"),
+    }
+    let mut c = input("Chloé", "Partie");
+    c.external_id = Some("ERP-2".into());
+    let c = h.app.create_contact(&admin, &c, None, true).await.unwrap();
+    h.app.delete_contact(&admin, c.id, c.version).await.unwrap();
+    b.external_id = Some("ERP-2".into());
+    h.app.create_contact(&admin, &b, None, true).await.unwrap();
+
+    let mapping = guess_mapping(&["Id externe".into(), "Prénom".into(), "Nom".into(), "E-mail".into()]);
+    let file = rows(&[
+        &["ERP-1", "Agathe", "Externe", "agathe.nouvelle@erp.fr"],
+        &["ERP-9", "Nina", "Neuve", "nina@erp.fr"],
+        &["ERP-9", "Nino", "Double", "nino@erp.fr"],
+    ]);
+    let by_external = ImportOptions::by(UpsertKey::ExternalId);
+    let plan = h.app.plan_contact_import(&admin, &file, &mapping, &by_external).await.unwrap();
+    assert_eq!(plan[0].action, RowAction::Update(a.id), "found by its external id, not its email");
+    assert_eq!(plan[1].action, RowAction::Create);
+    assert_eq!(plan[2].note, Some(RowNote::RepeatedInFile(3)));
+    // Keyed by email: a new person with a taken external id is left out, and so is the
+    // second row of the file giving the same one.
+    let file = rows(&[
+        &["ERP-1", "Zoé", "Intruse", "zoe@ailleurs.fr"],
+        &["ERP-7", "Yves", "Premier", "yves@ailleurs.fr"],
+        &["ERP-7", "Yann", "Second", "yann@ailleurs.fr"],
+    ]);
+    let by_email = ImportOptions::by(UpsertKey::Email);
+    let plan = h.app.plan_contact_import(&admin, &file, &mapping, &by_email).await.unwrap();
+    assert!(
+        matches!(&plan[0].note, Some(RowNote::Invalid(v)) if v.errors().iter().any(|e| e.field == "external_id")),
+        "{:?}",
+        plan[0]
+    );
+    assert_eq!(plan[1].action, RowAction::Create);
+    assert_eq!(plan[2].note, Some(RowNote::RepeatedInFile(3)));
+    let own = rows(&[&["ERP-1", "Agathe", "Externe", "agathe@erp.fr"]]);
+    let plan = h.app.plan_contact_import(&admin, &own, &mapping, &by_email).await.unwrap();
+    assert_eq!(plan[0].action, RowAction::Unchanged(a.id), "her own external id, her own email");
+}
+
 contract!(
     an_import_dry_run_says_what_each_row_would_do,
     an_import_job_writes_each_row_once_and_matches_organizations,
     a_resumed_import_starts_after_its_last_piece,
     marketing_imports_leads_into_the_pool,
     an_import_piece_is_written_whole_with_its_step_or_not_at_all,
+    an_external_id_is_unique_and_an_import_key,
 );

@@ -181,6 +181,7 @@ pub(crate) fn input_from(c: &Contact) -> ContactInput {
         tags: f.tags.iter().map(|t| t.as_str().to_owned()).collect(),
         source: label(&f.source),
         notes: f.notes.as_ref().map(ToString::to_string),
+        external_id: f.external_id.as_ref().map(ToString::to_string),
     }
 }
 

@@ -148,7 +148,7 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore, K, C: Clock,
     pub(crate) async fn plan_rows(&self, p: &mut Planner, rows: &[(u64, Vec<String>)]) -> Result<Vec<Planned>, ServiceError> {
         // Read every row first (keys seen, organizations matched or made, in file order),
         // then look the duplicates of the whole piece up at once.
-        let mut prepared: Vec<Result<Prepared, Planned>> = Vec::with_capacity(rows.len());
+        let mut prepared: Vec<Result<Prepared, RowPlan>> = Vec::with_capacity(rows.len());
         for (line, cells) in rows {
             prepared.push(self.prepare(p, *line, cells));
         }
@@ -165,18 +165,15 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore, K, C: Clock,
                     let found = candidates.next().unwrap_or_default();
                     Self::decide(p, x, found, self.clock.now())
                 }
-                Err(skipped) => skipped,
+                Err(plan) => Planned { plan, write: None },
             });
         }
         Ok(out)
     }
 
     /// A row read as a contact to make (its probe), or left out already.
-    fn prepare(&self, p: &mut Planner, line: u64, cells: &[String]) -> Result<Prepared, Planned> {
-        let skip = |note| Planned {
-            plan: RowPlan::skip(line, note),
-            write: None,
-        };
+    fn prepare(&self, p: &mut Planner, line: u64, cells: &[String]) -> Result<Prepared, RowPlan> {
+        let skip = |note| RowPlan::skip(line, note);
         let (row, kind, mut fields, has_key) = p.read(line, cells).map_err(skip)?;
         if p.leads_only && kind != ContactKind::Prospect {
             return Err(skip(RowNote::Invalid(ValidationError::field("kind", ViolationKind::NotAllowed))));
@@ -216,25 +213,44 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore, K, C: Clock,
             plan: RowPlan::skip(line, note),
             write: None,
         };
-        let found: Vec<(CandidateRow, Vec<MatchReason>)> = candidates
-            .into_iter()
-            .filter(|r| r.contact.id != probe.id)
-            .filter_map(|r| {
-                let reasons = match_reasons(&identity(&probe), &identity(&r.contact));
-                (!reasons.is_empty()).then_some((r, reasons))
-            })
-            .collect();
-        let wanted = match p.options.key {
-            UpsertKey::Email => MatchReason::SameEmail,
-            UpsertKey::Phone => MatchReason::SamePhone,
+        let all = candidates.into_iter().filter(|r| r.contact.id != probe.id).map(|r| {
+            let reasons = match_reasons(&identity(&probe), &identity(&r.contact));
+            (r, reasons)
+        });
+        // The contact already holding the row's external id, if any: the one a row keyed by
+        // external id updates; with another key, a row that would give it to a second
+        // contact is refused (the external id is unique in the company).
+        let holds_external = |c: &Contact| c.fields.external_id.is_some() && c.fields.external_id == probe.fields.external_id;
+        let mut found: Vec<(CandidateRow, Vec<MatchReason>)> = Vec::new();
+        let mut by_external: Vec<(CandidateRow, Vec<MatchReason>)> = Vec::new();
+        for (r, reasons) in all {
+            if holds_external(&r.contact) {
+                by_external.push((r, reasons));
+            } else if !reasons.is_empty() {
+                found.push((r, reasons));
+            }
+        }
+        let by_key: Vec<&(CandidateRow, Vec<MatchReason>)> = match p.options.key {
+            UpsertKey::ExternalId => by_external.iter().filter(|_| has_key).collect(),
+            UpsertKey::Email | UpsertKey::Phone => {
+                let wanted = if p.options.key == UpsertKey::Email {
+                    MatchReason::SameEmail
+                } else {
+                    MatchReason::SamePhone
+                };
+                found.extend(by_external.iter().filter(|(_, reasons)| !reasons.is_empty()).cloned());
+                found.iter().filter(|(_, reasons)| has_key && reasons.contains(&wanted)).collect()
+            }
         };
-        let by_key: Vec<&(CandidateRow, Vec<MatchReason>)> =
-            found.iter().filter(|(_, reasons)| has_key && reasons.contains(&wanted)).collect();
         if by_key.iter().any(|(r, _)| !r.visible) {
             return skip(RowNote::NotVisible);
         }
         if by_key.len() > 1 {
             return skip(RowNote::Ambiguous);
+        }
+        let target = by_key.first().map(|(r, _)| r.contact.id);
+        if by_external.iter().any(|(r, _)| Some(r.contact.id) != target) {
+            return skip(RowNote::Invalid(ValidationError::field("external_id", ViolationKind::Repeated)));
         }
         if let Some((r, _)) = by_key.first() {
             let before = r.contact.clone();
@@ -306,12 +322,20 @@ impl Planner {
         let key = match self.options.key {
             UpsertKey::Email => fields.emails.first().map(|e| e.as_str().to_owned()),
             UpsertKey::Phone => fields.phones.first().map(|p| p.as_str().to_owned()),
+            UpsertKey::ExternalId => fields.external_id.as_ref().map(|x| x.as_str().to_owned()),
         };
         let has_key = key.is_some();
-        if let Some(k) = key {
-            if let Some(first) = self.seen.get(&k) {
+        // An external id is unique: one given twice in the file is refused the second time
+        // whatever the key (marked apart from the keys, which are emails and phones).
+        let external = (self.options.key != UpsertKey::ExternalId)
+            .then(|| fields.external_id.as_ref().map(|x| format!("\u{1f}{}", x.as_str())))
+            .flatten();
+        for k in [&key, &external].into_iter().flatten() {
+            if let Some(first) = self.seen.get(k) {
                 return Err(RowNote::RepeatedInFile(*first));
             }
+        }
+        for k in [key, external].into_iter().flatten() {
             self.seen.insert(k, line);
         }
         Ok((row, kind, fields, has_key))

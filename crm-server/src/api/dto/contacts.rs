@@ -68,6 +68,8 @@ pub struct ContactDto {
     pub source: Option<String>,
     /// Notes.
     pub notes: Option<String>,
+    /// Its id in another system (unique in the company).
+    pub external_id: Option<String>,
     /// Lead score.
     pub score: i32,
     /// Its qualification as a lead, when it came in as one (or was made one).
@@ -97,6 +99,7 @@ impl From<&Contact> for ContactDto {
             owner_id: c.owner_id.as_uuid(),
             source: f.source.as_ref().map(ToString::to_string),
             notes: f.notes.as_ref().map(ToString::to_string),
+            external_id: f.external_id.as_ref().map(ToString::to_string),
             score: c.score,
             lead: c.lead.as_ref().map(LeadDto::from),
             version: c.version,

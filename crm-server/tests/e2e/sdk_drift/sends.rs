@@ -458,6 +458,7 @@ fn contact() -> ContactWrite {
         tags: vec!["salon".into()],
         source: Some("web".into()),
         notes: Some("Rappeler".into()),
+        external_id: Some("ERP-0042".into()),
     }
 }
 
