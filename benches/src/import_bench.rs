@@ -72,13 +72,14 @@ fn write_file(path: &Path, rows: impl Iterator<Item = (usize, bool)>) -> Result<
     Ok(())
 }
 
-/// Peak resident memory of this process since the last reset, in MiB.
-fn peak_mib() -> f64 {
+/// A memory figure of this process from `/proc/self/status` (`VmHWM`: peak resident
+/// memory since the last reset; `VmRSS`: resident now), in MiB.
+fn status_mib(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1).and_then(|k| k.parse::<f64>().ok()))
         })
         .map_or(0.0, |kib| kib / 1024.0)
@@ -94,7 +95,8 @@ struct Row {
     phase: String,
     rows: usize,
     time: Duration,
-    peak: Option<f64>,
+    /// Resident memory before, and its peak during (exports).
+    peak: Option<(f64, f64)>,
     note: String,
 }
 
@@ -169,6 +171,7 @@ async fn run(
             lang: "fr".into(),
         };
         reset_peak();
+        let before = status_mib("VmRSS:");
         let t = Instant::now();
         let said = crm_server::cli_export::contacts(app, tenant, &path, &export).await?;
         out.push(Row {
@@ -176,7 +179,7 @@ async fn run(
             phase: format!("export {to} as {format}"),
             rows: to,
             time: t.elapsed(),
-            peak: Some(peak_mib()),
+            peak: Some((before, status_mib("VmHWM:"))),
             note: said,
         });
     }
@@ -184,7 +187,7 @@ async fn run(
 }
 
 fn print(rows: &[Row]) {
-    println!("| backend | phase | rows | seconds | rows/s | peak RSS MiB | result |");
+    println!("| backend | phase | rows | seconds | rows/s | RSS before → peak MiB | result |");
     println!("|---|---|---:|---:|---:|---:|---|");
     for r in rows {
         println!(
@@ -194,7 +197,7 @@ fn print(rows: &[Row]) {
             r.rows,
             r.time.as_secs_f64(),
             r.rows as f64 / r.time.as_secs_f64(),
-            r.peak.map_or_else(|| "—".to_owned(), |p| format!("{p:.0}")),
+            r.peak.map_or_else(|| "—".to_owned(), |(b, p)| format!("{b:.0} → {p:.0}")),
             r.note
         );
     }

@@ -30,6 +30,8 @@ pub enum EntityType {
     Segment,
     /// A stored file (an upload, an export).
     File,
+    /// An entry of the suppression list.
+    Suppression,
 }
 
 impl EntityType {
@@ -46,6 +48,7 @@ impl EntityType {
             Self::Activity => "activity",
             Self::Segment => "segment",
             Self::File => "file",
+            Self::Suppression => "suppression",
         }
     }
 
@@ -62,6 +65,7 @@ impl EntityType {
             Self::Activity,
             Self::Segment,
             Self::File,
+            Self::Suppression,
         ]
         .into_iter()
         .find(|e| e.code() == code)

@@ -26,6 +26,7 @@ pub mod pipeline;
 pub mod reminder;
 pub mod search;
 pub mod segment;
+pub mod suppression;
 pub mod tenant;
 pub mod text;
 pub mod time;

@@ -28,6 +28,7 @@ mod imports;
 mod leads;
 mod lists;
 mod runtime;
+mod suppressions;
 
 pub use activities::*;
 pub use drafts::*;
@@ -37,6 +38,7 @@ pub use imports::*;
 pub use leads::*;
 pub use lists::*;
 pub use runtime::*;
+pub use suppressions::*;
 
 /// Result of a store call.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -316,4 +318,5 @@ store_sum! {
         LeadStore,
         DraftStore,
         ImportStore,
+        SuppressionStore,
 }

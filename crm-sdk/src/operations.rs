@@ -200,6 +200,9 @@ pub const OPERATIONS: &[Operation] = &[
     op("get_import", "GET", "/api/v1/imports/{id}", &["import"]),
     op("import_report", "GET", "/api/v1/imports/{id}/report", &["import_report"]),
     op("export_contacts", "GET", "/api/v1/exports/contacts", &["export_contacts"]),
+    op("list_suppressions", "GET", "/api/v1/suppressions", &["suppressions"]),
+    op("add_suppression", "POST", "/api/v1/suppressions", &["add_suppression"]),
+    op("remove_suppression", "DELETE", "/api/v1/suppressions/{id}", &["remove_suppression"]),
     // Opportunities
     op("forecast", "GET", "/api/v1/forecast", &["forecast_with"]),
     op("list_opportunities", "GET", "/api/v1/opportunities", &["list_opportunities"]),

@@ -75,7 +75,7 @@ fn write_report(path: &Path, headers: &[String], rows: Vec<(Vec<String>, u64, Ro
 /// # Errors
 /// A message for the operator (unreadable file, unknown key, refused input).
 pub async fn plan(app: &CrmApp, tenant: TenantId, file: &Path, key: &str, anyway: bool, report: Option<&Path>) -> Result<String, String> {
-    let key = UpsertKey::parse(key).ok_or_else(|| format!("clé inconnue « {key} » : email ou phone"))?;
+    let key = UpsertKey::parse(key).ok_or_else(|| format!("clé inconnue « {key} » : email, phone ou external_id"))?;
     let table = read(file)?;
     let mapping = guess_mapping(&table.headers);
     let actor = Actor::System { tenant_id: tenant };
@@ -174,7 +174,7 @@ pub struct RunArgs {
 /// # Errors
 /// A message for the operator.
 pub async fn run(app: &CrmApp, files: Arc<dyn FileStorage>, tenant: TenantId, file: &Path, args: &RunArgs) -> Result<String, String> {
-    let key = UpsertKey::parse(&args.key).ok_or_else(|| format!("clé inconnue « {} » : email ou phone", args.key))?;
+    let key = UpsertKey::parse(&args.key).ok_or_else(|| format!("clé inconnue « {} » : email, phone ou external_id", args.key))?;
     let table = read(file)?;
     let mapping = guess_mapping(&table.headers);
     let actor = Actor::System { tenant_id: tenant };

@@ -27,6 +27,7 @@ pub fn reason(lang: Lang, note: &RowNote) -> String {
             format!("{} ({})", t("possible_duplicate"), r.join(", "))
         }
         RowNote::UnknownOrganization => t("unknown_organization"),
+        RowNote::Suppressed => t("suppressed"),
     }
 }
 
@@ -58,6 +59,7 @@ pub const fn code(note: &RowNote) -> &'static str {
         RowNote::NotVisible => "not_visible",
         RowNote::NotEditable => "not_editable",
         RowNote::PossibleDuplicate(_) => "possible_duplicate",
+        RowNote::Suppressed => "suppressed",
         RowNote::UnknownOrganization => "unknown_organization",
     }
 }

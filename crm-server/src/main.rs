@@ -99,7 +99,7 @@ struct ImportFileArgs {
     /// The tenant's id.
     #[arg(long)]
     tenant: uuid::Uuid,
-    /// What finds the contact a row updates: email or phone.
+    /// What finds the contact a row updates: email, phone or external_id.
     #[arg(long, default_value = "email")]
     key: String,
     /// Create the rows that only look like an existing contact (a close name).

@@ -108,7 +108,7 @@ const fn tenant(name: &'static str, table: &'static str) -> Constraint {
 }
 
 /// Every unique constraint, unique index and foreign key of the schema (migrations 0001 to
-/// 0018, both backends), and the primary keys a caller's own value can collide with.
+/// 0019, both backends), and the primary keys a caller's own value can collide with.
 pub const CONSTRAINTS: &[Constraint] = &[
     // Unique values.
     pk("user_logins_pkey", "user_logins", &["email_hash", "tenant_id"], "email"),
@@ -135,6 +135,7 @@ pub const CONSTRAINTS: &[Constraint] = &[
     unique("segments_name", "segments", &["tenant_id", "name_sort"], "name"),
     unique("jobs_live_key", "jobs", &["tenant_id", "key"], "key"),
     unique("contacts_external_id", "contacts", &["tenant_id", "external_id"], "external_id"),
+    unique("suppressions_value", "suppressions", &["tenant_id", "channel", "hash"], "value"),
     // References to the tenant: a write for a tenant that does not exist.
     tenant("event_counters_tenant_id_fkey", "event_counters"),
     tenant("users_tenant_id_fkey", "users"),
@@ -157,6 +158,7 @@ pub const CONSTRAINTS: &[Constraint] = &[
     tenant("jobs_tenant_id_fkey", "jobs"),
     tenant("files_tenant_id_fkey", "files"),
     tenant("person_keys_tenant_id_fkey", "person_keys"),
+    tenant("suppressions_tenant_id_fkey", "suppressions"),
     // References between records.
     fk("users_team_fk", "users", &["tenant_id", "team_id"], "teams", "team_id"),
     fk("teams_manager_fk", "teams", &["tenant_id", "manager_id"], "users", "manager_id"),

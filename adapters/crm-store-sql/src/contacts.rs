@@ -95,7 +95,7 @@ pub(crate) fn select_contacts(tenant: TenantId) -> SelectStatement {
 
 impl<C: Cipher> SqlStore<C> {
     /// The stored values of every column but `tenant_id`, `id`, versions and times.
-    fn contact_values(&self, c: &Contact) -> Result<Vec<(&'static str, Value)>, StoreError> {
+    pub(crate) fn contact_values(&self, c: &Contact) -> Result<Vec<(&'static str, Value)>, StoreError> {
         let (t, id, f) = (c.tenant_id, c.id.as_uuid(), &c.fields);
         let (first_fold, last_fold) = name_keys(f.first_name.as_str(), f.last_name.as_str());
         let emails: Vec<&str> = f.emails.iter().map(EmailAddress::as_str).collect();

@@ -122,13 +122,23 @@ impl<C: Cipher> SqlStore<C> {
             .await?;
         let last: i64 = row.get("last_seq")?;
         // What the log keeps of a contact is sealed under their own key.
-        let mut keys = PersonKeys::new();
+        let mut people: Vec<(Uuid, bool)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for ev in events.iter().filter(|e| is_personal(e.entity_type) && !e.changes.is_empty()) {
-            if let std::collections::hash_map::Entry::Vacant(slot) = keys.entry(ev.entity_id) {
-                let fresh = ev.kind == crm_domain::event::EventKind::Created;
-                slot.insert(self.person_key_for_write(tx, tenant, ev.entity_id, ev.at, fresh).await?);
+            if seen.insert(ev.entity_id) {
+                people.push((ev.entity_id, ev.kind == crm_domain::event::EventKind::Created));
             }
         }
+        let at = events.first().map_or_else(chrono::Utc::now, |e| e.at);
+        let keys = match people.as_slice() {
+            [] => PersonKeys::new(),
+            [(person, fresh)] => {
+                let mut one = PersonKeys::new();
+                one.insert(*person, self.person_key_for_write(tx, tenant, *person, at, *fresh).await?);
+                one
+            }
+            many => self.person_keys_for_write(tx, tenant, many, at).await?,
+        };
         let mut insert = Query::insert();
         insert.into_table("events").columns(EVENT_COLUMNS);
         for (i, ev) in events.iter().enumerate() {

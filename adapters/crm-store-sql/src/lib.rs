@@ -42,6 +42,7 @@ mod rows;
 mod scope;
 mod segments;
 mod sqlite;
+mod suppressions;
 mod telephony;
 mod tenants;
 mod users;

@@ -59,6 +59,53 @@ impl<C: Cipher> SqlStore<C> {
         Ok(out)
     }
 
+    /// The keys to seal the values of several people with, as [`Self::person_key_for_write`]
+    /// gives them one by one, in three statements at most whatever their number: those
+    /// being created (`fresh`) get new keys at once, the others' are read and the missing
+    /// made.
+    pub(crate) async fn person_keys_for_write(
+        &self,
+        tx: &mut Tx,
+        tenant: TenantId,
+        people: &[(Uuid, bool)],
+        at: DateTime<Utc>,
+    ) -> Result<PersonKeys, StoreError> {
+        let known: Vec<Uuid> = people.iter().filter(|(_, fresh)| !fresh).map(|(p, _)| *p).collect();
+        let mut out = self.person_keys(tx, tenant, &known).await?;
+        let missing: Vec<Uuid> = people.iter().map(|(p, _)| *p).filter(|p| !out.contains_key(p)).collect();
+        if missing.is_empty() {
+            return Ok(out);
+        }
+        let mut insert = Query::insert();
+        insert
+            .into_table("person_keys")
+            .columns(["tenant_id", "person_id", "wrapped", "created_at"]);
+        let mut made = PersonKeys::new();
+        for person in &missing {
+            let key = self
+                .cipher
+                .new_data_key()
+                .map_err(|e| StoreError::Internal(format!("person key: {e}")))?;
+            let wrapped = self
+                .cipher
+                .encrypt(tenant, &aad(tenant, *person), key.as_bytes())
+                .map_err(|e| StoreError::Internal(format!("person key: {e}")))?;
+            insert
+                .values([tenant.as_uuid().into(), (*person).into(), wrapped.into(), ts(at).into()])
+                .map_err(|e| StoreError::Internal(e.to_string()))?;
+            made.insert(*person, Some(key));
+        }
+        insert.on_conflict(OnConflict::columns(["tenant_id", "person_id"]).do_nothing().to_owned());
+        let inserted = tx.execute(&insert).await?;
+        if usize::try_from(inserted).ok() == Some(missing.len()) {
+            out.extend(made);
+        } else {
+            // Other transactions made some first: theirs count.
+            out.extend(self.person_keys(tx, tenant, &missing).await?);
+        }
+        Ok(out)
+    }
+
     /// The key to seal a person's values with, made (and stored, wrapped) if they have
     /// none yet; `None` when they were erased. `fresh`: the person is being created.
     pub(crate) async fn person_key_for_write(

@@ -138,6 +138,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0018_external_ids.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            19,
+            "suppressions".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0019_suppressions.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -111,6 +111,9 @@ pub enum RowNote {
     /// (Imported) the organization it names is unknown and the importer may not create it,
     /// or its name is not valid: the contact has none.
     UnknownOrganization,
+    /// One of its emails or phones is on the suppression list (the person unsubscribed or
+    /// was erased): never brought back as reachable.
+    Suppressed,
 }
 
 /// A note as kept with a job's progress.
@@ -124,6 +127,7 @@ enum StoredNote {
     NotEditable,
     PossibleDuplicate { reasons: Vec<MatchReason> },
     UnknownOrganization,
+    Suppressed,
 }
 
 impl From<RowNote> for StoredNote {
@@ -138,6 +142,7 @@ impl From<RowNote> for StoredNote {
             RowNote::NotEditable => Self::NotEditable,
             RowNote::PossibleDuplicate(reasons) => Self::PossibleDuplicate { reasons },
             RowNote::UnknownOrganization => Self::UnknownOrganization,
+            RowNote::Suppressed => Self::Suppressed,
         }
     }
 }
@@ -166,6 +171,7 @@ impl TryFrom<StoredNote> for RowNote {
             StoredNote::NotEditable => Self::NotEditable,
             StoredNote::PossibleDuplicate { reasons } => Self::PossibleDuplicate(reasons),
             StoredNote::UnknownOrganization => Self::UnknownOrganization,
+            StoredNote::Suppressed => Self::Suppressed,
         })
     }
 }
@@ -191,7 +197,9 @@ impl RowPlan {
     }
 }
 
-impl<S: ContactStore + OrganizationStore + TenantStore + UserStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::store::SuppressionStore, K, C: Clock, I: IdGenerator>
+    App<S, K, C, I>
+{
     /// The dry run of a contacts import: for each row (its line and cells, mapped column by
     /// column), what it would do. Nothing is written.
     ///
@@ -229,8 +237,12 @@ pub struct ImportPreview {
     pub rows: Vec<(Vec<String>, RowPlan)>,
 }
 
-impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::store::FileRecordStore, K, C: Clock, I: IdGenerator>
-    App<S, K, C, I>
+impl<
+    S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::store::SuppressionStore + crate::store::FileRecordStore,
+    K,
+    C: Clock,
+    I: IdGenerator,
+> App<S, K, C, I>
 {
     /// One of the actor's uploaded files read as a table, to import (its headers give the
     /// mapping to propose).

@@ -24,6 +24,7 @@ pub mod pipelines;
 pub mod reminders;
 pub mod search;
 pub mod segments;
+pub mod suppressions;
 pub mod telephony;
 pub mod tenants;
 pub mod users;

@@ -123,3 +123,41 @@ pub struct Import {
     /// Last change.
     pub updated_at: DateTime<Utc>,
 }
+
+/// An entry of the suppression list (the value itself is not kept).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppression {
+    /// Id.
+    pub id: Uuid,
+    /// `email` or `phone`.
+    pub channel: String,
+    /// `unsubscribed`, `erased`, `bounced` or `manual`.
+    pub reason: String,
+    /// A note.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// The first characters of the value's keyed hash.
+    pub fingerprint: String,
+    /// Who put it there (none: the system).
+    #[serde(default)]
+    pub created_by: Option<Uuid>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A value to put on the suppression list: an email or a phone (not both).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuppressionWrite {
+    /// An email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// A phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// `unsubscribed`, `erased`, `bounced` or `manual` (default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// A note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}

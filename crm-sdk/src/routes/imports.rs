@@ -77,4 +77,34 @@ impl Client {
         let res = Self::check(self.request(Method::GET, url, None).send().await?).await?;
         Ok(res.bytes().await?.to_vec())
     }
+
+    /// The suppression list, newest first (Admin); with `email` or `phone`, only that
+    /// value's entry (empty: it is not on the list).
+    ///
+    /// # Errors
+    /// `Forbidden`, `ValidationFailed` (`email`, `phone`).
+    pub async fn suppressions(&self, email: Option<&str>, phone: Option<&str>, limit: Option<u32>) -> Result<Vec<Suppression>> {
+        let mut query = Vec::new();
+        push(&mut query, "email", email);
+        push(&mut query, "phone", phone);
+        push(&mut query, "limit", limit);
+        self.send::<(), _>(Method::GET, "/api/v1/suppressions", &query, None, None).await
+    }
+
+    /// Puts an email or a phone on the suppression list (Admin).
+    ///
+    /// # Errors
+    /// `Forbidden`, `ValidationFailed` (`email`/`phone`: malformed, or already there).
+    pub async fn add_suppression(&self, entry: &SuppressionWrite) -> Result<Suppression> {
+        self.send(Method::POST, "/api/v1/suppressions", &[], Some(entry), None).await
+    }
+
+    /// Takes an entry off the suppression list (Admin).
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`.
+    pub async fn remove_suppression(&self, id: Uuid) -> Result<()> {
+        self.send_empty::<()>(Method::DELETE, &format!("/api/v1/suppressions/{id}"), None, None)
+            .await
+    }
 }

@@ -31,7 +31,7 @@ pub struct ImportRequestDto {
     /// The field of each column, in order (`first_name`, `email`... or null to ignore
     /// it); guessed from the headers when absent.
     pub mapping: Option<Vec<Option<String>>>,
-    /// What finds the contact a row updates: `email` (default) or `phone`.
+    /// What finds the contact a row updates: `email` (default), `phone` or `external_id`.
     pub key: Option<String>,
     /// Create the rows that only look like an existing contact (a close name). Default false.
     pub create_possible_duplicates: Option<bool>,

@@ -28,6 +28,7 @@ pub mod search;
 pub mod security;
 pub mod segments;
 pub mod stream;
+pub mod suppressions;
 pub mod telephony;
 pub mod tenants;
 pub mod users;
@@ -169,6 +170,7 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings, extras: Extras) -> OpenAp
                 base_path: base_path.clone(),
             },
             exports::ExportsApi { app: app.clone() },
+            suppressions::SuppressionsApi { app: app.clone() },
             ),
         ),
         "CRM API",

@@ -192,6 +192,13 @@ async fn every_route_keeps_tenants_apart() {
         })
         .await
         .unwrap();
+    let a_suppression = aa
+        .add_suppression(&crm_sdk::models::SuppressionWrite {
+            email: Some("ne-plus-ecrire@a.fr".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     let a_ids: Vec<String> = [
         a.tenant_id,
         a.team_id,
@@ -214,6 +221,7 @@ async fn every_route_keeps_tenants_apart() {
         job_id,
         a_file.id,
         a_import.id,
+        a_suppression.id,
     ]
     .iter()
     .chain(a.users.values())
@@ -287,6 +295,8 @@ async fn every_route_keeps_tenants_apart() {
             a_file.id
         } else if path.starts_with("/api/v1/imports/{id}") {
             a_import.id
+        } else if path.starts_with("/api/v1/suppressions/") {
+            a_suppression.id
         } else {
             return None;
         };
@@ -563,6 +573,9 @@ async fn every_route_keeps_tenants_apart() {
         ("get_import", (None, Expect::NotFound)),
         ("import_report", (None, Expect::NotFound)),
         ("export_contacts", (None, Expect::Blind)),
+        ("list_suppressions", (None, Expect::Blind)),
+        ("add_suppression", (Some(json!({"email": "stop@b.fr"})), Expect::Blind)),
+        ("remove_suppression", (None, Expect::NotFound)),
     ]);
 
     let spec = s.client.openapi().await.unwrap();

@@ -146,6 +146,9 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("get_import", [200, 404, 200, 404, 404]),
     ("import_report", [200, 404, 200, 404, 404]),
     ("export_contacts", [200, 200, 200, 200, 200]),
+    ("list_suppressions", [200, 403, 403, 403, 403]),
+    ("add_suppression", [201, 403, 403, 403, 403]),
+    ("remove_suppression", [204, 403, 403, 403, 403]),
 ];
 
 struct Cell<'a> {
@@ -445,6 +448,19 @@ impl Cell<'_> {
         self.fx
             .client(by)
             .upload_file(&format!("import{}.csv", self.n), csv.into_bytes())
+            .await
+            .unwrap()
+            .id
+    }
+
+    /// An entry of the suppression list (put there by the Admin).
+    async fn suppression(&self) -> uuid::Uuid {
+        self.fx
+            .client(Role::Admin)
+            .add_suppression(&crm_sdk::models::SuppressionWrite {
+                email: Some(format!("stop{}@matrice.fr", self.n)),
+                ..Default::default()
+            })
             .await
             .unwrap()
             .id
@@ -1039,6 +1055,14 @@ impl Cell<'_> {
             "get_import" => ("GET", format!("/api/v1/imports/{}", self.import().await), None, None),
             "import_report" => ("GET", format!("/api/v1/imports/{}/report", self.import().await), None, None),
             "export_contacts" => ("GET", "/api/v1/exports/contacts?format=xlsx".into(), None, None),
+            "list_suppressions" => ("GET", "/api/v1/suppressions".into(), None, None),
+            "add_suppression" => (
+                "POST",
+                "/api/v1/suppressions".into(),
+                Some(json!({"email": format!("ajout{}@matrice.fr", self.n), "reason": "unsubscribed"})),
+                None,
+            ),
+            "remove_suppression" => ("DELETE", format!("/api/v1/suppressions/{}", self.suppression().await), None, None),
             other => panic!("no request for {other}"),
         }
     }

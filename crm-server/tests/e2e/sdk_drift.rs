@@ -96,6 +96,7 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "JobDto" => Job,
         "FileDto" => StoredFile,
         "ImportDto" => Import,
+        "SuppressionDto" => Suppression,
         "ImportPreviewDto" => ImportPreview,
         "PreviewRowDto" => PreviewRow,
         "RowNoteDto" => RowNote,
@@ -136,6 +137,7 @@ fn request_pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "LeadOpportunityBody" => LeadOpportunity,
         "LeadSettingsDto" => LeadSettings,
         "ImportRequestDto" => ImportRequest,
+        "SuppressionWrite" => SuppressionWrite,
     }
 }
 

@@ -139,6 +139,7 @@ const EXPECTED: &[(&str, Outcome, &str)] = &[
     ("segments_name", Dup, "name"),
     ("jobs_live_key", Dup, "key"),
     ("contacts_external_id", Dup, "external_id"),
+    ("suppressions_value", Dup, "value"),
     ("event_counters_tenant_id_fkey", Ref, "tenant_id"),
     ("users_tenant_id_fkey", Ref, "tenant_id"),
     ("teams_tenant_id_fkey", Ref, "tenant_id"),
@@ -160,6 +161,7 @@ const EXPECTED: &[(&str, Outcome, &str)] = &[
     ("jobs_tenant_id_fkey", Ref, "tenant_id"),
     ("files_tenant_id_fkey", Ref, "tenant_id"),
     ("person_keys_tenant_id_fkey", Ref, "tenant_id"),
+    ("suppressions_tenant_id_fkey", Ref, "tenant_id"),
     ("users_team_fk", Ref, "team_id"),
     ("teams_manager_fk", Ref, "manager_id"),
     ("contacts_organization_fk", Ref, "organization_id"),
@@ -363,6 +365,17 @@ async fn every_constraint_reports_its_field(h: &Harness) {
         )
         .await,
     );
+    // A value already on the suppression list: the store names the channel; raw here.
+    let listed = |id: Uuid| {
+        format!(
+            "INSERT INTO suppressions (tenant_id, id, channel, hash, reason, created_at) VALUES ({}, {}, 'email', {}, 'manual', 0)",
+            lit.id(tid.as_uuid()),
+            lit.id(id),
+            lit.bytes(&[9; 32])
+        )
+    };
+    raw(Some(tid), listed(new())).await.unwrap();
+    seen.check("suppressions_value", raw(Some(tid), listed(new())).await);
     assert_eq!(
         s.begin_idempotent(tid, admin_id, "clé-1", &[7; 32], now(), now() - Duration::days(1))
             .await
@@ -513,6 +526,20 @@ async fn every_constraint_reports_its_field(h: &Harness) {
         created_at: now(),
     };
     seen.check("files_tenant_id_fkey", s.create_file(&file, &gev(EntityType::File, file.id)).await);
+    let entry = crm_domain::suppression::Suppression {
+        id: new(),
+        tenant_id: ghost,
+        channel: crm_domain::suppression::Channel::Email,
+        reason: crm_domain::suppression::SuppressionReason::Manual,
+        note: None,
+        fingerprint: String::new(),
+        created_by: None,
+        created_at: now(),
+    };
+    seen.check(
+        "suppressions_tenant_id_fkey",
+        crm_ports::store::SuppressionStore::add_suppression(s, &entry, "x@y.fr", &gev(EntityType::Suppression, entry.id)).await,
+    );
     // The event counter and the log are written by every port after the record itself,
     // and only for a tenant whose counter exists: raw.
     seen.check(

@@ -437,6 +437,67 @@ pub async fn an_external_id_is_unique_and_an_import_key(h: &Harness) {
     assert_eq!(plan[0].action, RowAction::Unchanged(a.id), "her own external id, her own email");
 }
 
+/// The suppression list: the Admin's alone, values kept as keyed hashes (looked up, never
+/// read back), each value once; an import leaves out every row carrying a listed email or
+/// phone, however written, and takes it back once the entry is removed.
+pub async fn an_import_never_brings_back_a_suppressed_person(h: &Harness) {
+    use crm_domain::suppression::{Channel, SuppressionInput, SuppressionReason};
+    let (_, admin) = h.tenant("Liste d'exclusion").await;
+    let (_, rep) = h.user(&admin, Role::Sales, None).await;
+    let stop = |email: &str| SuppressionInput {
+        email: Some(email.into()),
+        reason: Some("unsubscribed".into()),
+        ..SuppressionInput::default()
+    };
+    assert!(matches!(
+        h.app.add_suppression(&rep, &stop("x@y.fr")).await,
+        Err(ServiceError::Forbidden)
+    ));
+    assert!(matches!(h.app.suppressions(&rep, None, 10).await, Err(ServiceError::Forbidden)));
+    let entry = h.app.add_suppression(&admin, &stop("Zoe@Desinscrite.fr")).await.unwrap();
+    assert_eq!((entry.channel, entry.reason), (Channel::Email, SuppressionReason::Unsubscribed));
+    assert_eq!(entry.fingerprint.len(), 12);
+    let phone = SuppressionInput {
+        phone: Some("06 99 88 77 66".into()),
+        reason: Some("erased".into()),
+        ..SuppressionInput::default()
+    };
+    h.app.add_suppression(&admin, &phone).await.unwrap();
+    match h.app.add_suppression(&admin, &stop("zoe@desinscrite.fr")).await {
+        Err(ServiceError::Invalid(v)) => assert!(v.errors().iter().any(|e| e.field == "email"), "{v:?}"),
+        other => panic!("already there: {other:?}"),
+    }
+    assert_eq!(h.app.suppressions(&admin, None, 10).await.unwrap().len(), 2);
+    let found = h.app.suppressions(&admin, Some(&stop("ZOE@desinscrite.fr")), 10).await.unwrap();
+    assert_eq!(found.iter().map(|e| e.id).collect::<Vec<_>>(), [entry.id]);
+    assert!(
+        h.app
+            .suppressions(&admin, Some(&stop("autre@desinscrite.fr")), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let mapping = guess_mapping(&["Prénom".into(), "Nom".into(), "E-mail".into(), "Téléphone".into()]);
+    let file = rows(&[
+        &["Zoé", "Partie", "zoe@desinscrite.fr", ""],
+        &["Effacé", "Numéro", "efface@ailleurs.fr", "+33 6 99 88 77 66"],
+        &["Libre", "Toujours", "libre@ailleurs.fr", ""],
+    ]);
+    let options = ImportOptions::by(UpsertKey::Email);
+    let plan = h.app.plan_contact_import(&admin, &file, &mapping, &options).await.unwrap();
+    assert_eq!(plan[0].note, Some(RowNote::Suppressed));
+    assert_eq!(plan[1].note, Some(RowNote::Suppressed), "the phone, written otherwise");
+    assert_eq!(plan[2].action, RowAction::Create);
+    h.app.remove_suppression(&admin, entry.id).await.unwrap();
+    assert!(matches!(
+        h.app.remove_suppression(&admin, entry.id).await,
+        Err(ServiceError::NotFound)
+    ));
+    let plan = h.app.plan_contact_import(&admin, &file, &mapping, &options).await.unwrap();
+    assert_eq!(plan[0].action, RowAction::Create, "off the list, importable again");
+}
+
 contract!(
     an_import_dry_run_says_what_each_row_would_do,
     an_import_job_writes_each_row_once_and_matches_organizations,
@@ -444,4 +505,5 @@ contract!(
     marketing_imports_leads_into_the_pool,
     an_import_piece_is_written_whole_with_its_step_or_not_at_all,
     an_external_id_is_unique_and_an_import_key,
+    an_import_never_brings_back_a_suppressed_person,
 );

@@ -62,6 +62,7 @@ pub(crate) fn note_text(lang: Lang, note: &RowNote) -> String {
             format!("{} ({})", t("possible_duplicate"), r.join(", "))
         }
         RowNote::UnknownOrganization => t("unknown_organization"),
+        RowNote::Suppressed => t("suppressed"),
     }
 }
 

@@ -15,6 +15,7 @@ use crm_domain::duplicates::{MatchReason, match_reasons};
 use crm_domain::import::{ContactRow, ImportField, contact_row, update_from_row};
 use crm_domain::lead::Lead;
 use crm_domain::organization::{Organization, PostalAddress, WebDomain};
+use crm_domain::suppression::Channel;
 use crm_domain::tenant::CountryCode;
 use crm_domain::text::{Name, fold};
 use crm_domain::visibility::{Capability, Owned, allows, may_edit_contact, read_scope};
@@ -83,7 +84,9 @@ pub(crate) fn require_import(actor: &Actor) -> Result<(), ServiceError> {
     }
 }
 
-impl<S: ContactStore + OrganizationStore + TenantStore + UserStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::store::SuppressionStore, K, C: Clock, I: IdGenerator>
+    App<S, K, C, I>
+{
     /// The owner of the contacts the actor's import creates (the one asked, if the actor
     /// may give contacts to them, else the actor; Marketing's are its own, in the pool).
     ///
@@ -151,6 +154,31 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore, K, C: Clock,
         let mut prepared: Vec<Result<Prepared, RowPlan>> = Vec::with_capacity(rows.len());
         for (line, cells) in rows {
             prepared.push(self.prepare(p, *line, cells));
+        }
+        // Nobody on the suppression list comes back as reachable.
+        let mut values: Vec<(Channel, &str)> = Vec::new();
+        let mut owners: Vec<usize> = Vec::new();
+        for (i, r) in prepared.iter().enumerate() {
+            if let Ok(x) = r {
+                let f = &x.probe.fields;
+                for e in &f.emails {
+                    values.push((Channel::Email, e.as_str()));
+                    owners.push(i);
+                }
+                for ph in &f.phones {
+                    values.push((Channel::Phone, ph.as_str()));
+                    owners.push(i);
+                }
+            }
+        }
+        let on_list = self.store.suppressed(p.tenant, &values).await?;
+        let mut suppressed_rows: Vec<usize> = owners.iter().zip(on_list).filter(|(_, s)| *s).map(|(i, _)| *i).collect();
+        suppressed_rows.dedup();
+        for i in suppressed_rows {
+            if let Some(Ok(x)) = prepared.get(i) {
+                let line = x.line;
+                prepared[i] = Err(RowPlan::skip(line, RowNote::Suppressed));
+            }
         }
         let probes: Vec<&Contact> = prepared.iter().filter_map(|r| r.as_ref().ok().map(|x| &x.probe)).collect();
         let mut candidates = self

@@ -132,8 +132,12 @@ pub struct ReportRow {
 }
 
 /// Starting and following imports.
-impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + FileRecordStore + JobStore, K, C: Clock, I: IdGenerator>
-    App<S, K, C, I>
+impl<
+    S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::store::SuppressionStore + FileRecordStore + JobStore,
+    K,
+    C: Clock,
+    I: IdGenerator,
+> App<S, K, C, I>
 {
     /// Starts importing the contacts of an uploaded file (one of the actor's) in the
     /// background; the job to follow.
@@ -301,8 +305,12 @@ impl<S, K, C: Clone, I: Clone> ContactImport<S, K, C, I> {
     }
 }
 
-impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + FileRecordStore + JobStore + ImportStore, K, C: Clock, I: IdGenerator>
-    ContactImport<S, K, C, I>
+impl<
+    S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::store::SuppressionStore + FileRecordStore + JobStore + ImportStore,
+    K,
+    C: Clock,
+    I: IdGenerator,
+> ContactImport<S, K, C, I>
 {
     async fn run_import(&self, ctx: &JobContext) -> Result<(), ServiceError> {
         let app = &self.app;
@@ -435,7 +443,15 @@ fn to_json(p: &ImportProgress) -> Result<serde_json::Value, ServiceError> {
 }
 
 impl<
-    S: ContactStore + OrganizationStore + TenantStore + UserStore + FileRecordStore + JobStore + ImportStore + 'static,
+    S: ContactStore
+        + OrganizationStore
+        + TenantStore
+        + UserStore
+        + crate::store::SuppressionStore
+        + FileRecordStore
+        + JobStore
+        + ImportStore
+        + 'static,
     K: Send + Sync + 'static,
     C: Clock + Clone + Send + Sync + 'static,
     I: IdGenerator + Clone + Send + Sync + 'static,

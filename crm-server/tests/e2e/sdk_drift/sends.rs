@@ -374,6 +374,14 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         import(ID);
         import_report(ID);
         export_contacts("csv", &contact_query(now));
+        suppressions(Some("stop@exemple.fr"), Some("0612345678"), Some(10));
+        add_suppression(&SuppressionWrite {
+            email: Some("stop@exemple.fr".into()),
+            phone: Some("0612345678".into()),
+            reason: Some("unsubscribed".into()),
+            note: Some("demande par téléphone".into()),
+        });
+        remove_suppression(ID);
         events(Some(7));
     }
     out
