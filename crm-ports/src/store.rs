@@ -128,6 +128,15 @@ pub struct CandidateRow {
     pub visible: bool,
 }
 
+/// The candidates of one probe of an import.
+#[derive(Debug, Clone, Default)]
+pub struct ProbeCandidates {
+    /// Contacts sharing its external id, an email or a phone.
+    pub rows: Vec<CandidateRow>,
+    /// Contacts whose names are similar to its own, and nothing else.
+    pub similar: Vec<ContactId>,
+}
+
 /// Contacts.
 pub trait ContactStore: Send + Sync {
     /// Adds a contact with its blind indexes.
@@ -162,14 +171,17 @@ pub trait ContactStore: Send + Sync {
         visibility: RecordScope,
         probe: &Contact,
     ) -> impl Future<Output = StoreResult<Vec<CandidateRow>>> + Send;
-    /// [`ContactStore::duplicate_candidates`] of several probes at once (a piece of an
-    /// import), in the probes' order.
+    /// The candidates of several probes at once (a piece of an import), in the probes'
+    /// order: the contacts sharing their external id or a blind index, read whole; with
+    /// `names`, the ids of those whose names are similar (and nothing else in common),
+    /// read without decrypting anything.
     fn duplicate_candidates_many(
         &self,
         tenant: TenantId,
         visibility: RecordScope,
         probes: &[&Contact],
-    ) -> impl Future<Output = StoreResult<Vec<Vec<CandidateRow>>>> + Send;
+        names: bool,
+    ) -> impl Future<Output = StoreResult<Vec<ProbeCandidates>>> + Send;
     /// Merges: writes the kept contact, moves every opportunity link, activity link and
     /// static segment membership of `merged` to it, takes `merged` out of the duplicate
     /// review queue (closing groups left with one member), marks `merged` deleted and merged

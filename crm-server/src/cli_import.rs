@@ -8,7 +8,6 @@
 use crate::assemble::CrmApp;
 use crate::cli::{explain, progress_bar};
 use crate::i18n::Lang;
-use crm_domain::import::guess_mapping;
 use crm_domain::user::Role;
 use crm_domain::{Actor, TenantId, UserId};
 use crm_ports::files::FileStorage;
@@ -77,8 +76,8 @@ fn write_report(path: &Path, headers: &[String], rows: Vec<(Vec<String>, u64, Ro
 pub async fn plan(app: &CrmApp, tenant: TenantId, file: &Path, key: &str, anyway: bool, report: Option<&Path>) -> Result<String, String> {
     let key = UpsertKey::parse(key).ok_or_else(|| format!("clé inconnue « {key} » : email, phone ou external_id"))?;
     let table = read(file)?;
-    let mapping = guess_mapping(&table.headers);
     let actor = Actor::System { tenant_id: tenant };
+    let (mapping, _) = app.mapping_for(&actor, &table.headers).await.map_err(|e| explain(&e))?;
     let options = ImportOptions {
         create_possible_duplicates: anyway,
         owner: Some(default_owner(app, tenant).await?),
@@ -176,8 +175,8 @@ pub struct RunArgs {
 pub async fn run(app: &CrmApp, files: Arc<dyn FileStorage>, tenant: TenantId, file: &Path, args: &RunArgs) -> Result<String, String> {
     let key = UpsertKey::parse(&args.key).ok_or_else(|| format!("clé inconnue « {} » : email, phone ou external_id", args.key))?;
     let table = read(file)?;
-    let mapping = guess_mapping(&table.headers);
     let actor = Actor::System { tenant_id: tenant };
+    let (mapping, _) = app.mapping_for(&actor, &table.headers).await.map_err(|e| explain(&e))?;
     let owner = match &args.owner {
         None => default_owner(app, tenant).await?,
         Some(email) => {

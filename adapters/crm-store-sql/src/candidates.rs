@@ -8,15 +8,26 @@ use crate::SqlStore;
 use crate::contacts::select_contacts;
 use crate::db::{Mode, On};
 use crate::scope::contact_in_scope;
-use crm_domain::TenantId;
 use crm_domain::contact::Contact;
 use crm_domain::duplicates::{name_keys, names_similar};
 use crm_domain::visibility::RecordScope;
-use crm_ports::store::CandidateRow;
+use crm_domain::{ContactId, TenantId};
+use crm_ports::store::{CandidateRow, ProbeCandidates};
 use crm_ports::{Cipher, StoreError};
 use sea_query::{Expr, ExprTrait, Query};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
+
+/// What is done of the contacts whose names only are similar to a probe's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Names {
+    /// Read whole with the others (a contact made by hand: the form shows them).
+    Decrypted,
+    /// Only their ids (an import: a close name is a reason, nothing more is needed).
+    IdsOnly,
+    /// Not looked for (an import that creates close names anyway).
+    Skip,
+}
 
 /// Most values in one `IN` list.
 const CHUNK: usize = 900;
@@ -33,16 +44,17 @@ impl<C: Cipher> SqlStore<C> {
         tenant: TenantId,
         visibility: RecordScope,
         probes: &[&Contact],
-    ) -> Result<Vec<Vec<CandidateRow>>, StoreError> {
+        names: Names,
+    ) -> Result<Vec<ProbeCandidates>, StoreError> {
         let t = tenant.as_uuid();
-        let hashes: Vec<Vec<Vec<u8>>> = probes
+        let hashes: Vec<Vec<(&str, Vec<u8>)>> = probes
             .iter()
             .map(|p| {
                 let f = &p.fields;
                 f.emails
                     .iter()
-                    .map(|e| self.blind(tenant, "email", e.as_str()))
-                    .chain(f.phones.iter().map(|n| self.blind(tenant, "phone", n.as_str())))
+                    .map(|e| ("email", self.blind(tenant, "email", e.as_str())))
+                    .chain(f.phones.iter().map(|n| ("phone", self.blind(tenant, "phone", n.as_str()))))
                     .collect()
             })
             .collect();
@@ -52,21 +64,31 @@ impl<C: Cipher> SqlStore<C> {
             .collect();
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
 
-        // Who holds each hash.
-        let all_hashes: Vec<Vec<u8>> = hashes.iter().flatten().cloned().collect::<HashSet<_>>().into_iter().collect();
+        // Who holds each hash (by field and hash: the lookups' key, so each is one seek).
         let mut by_hash: HashMap<Vec<u8>, Vec<Uuid>> = HashMap::new();
-        for chunk in all_hashes.chunks(CHUNK) {
-            let q = Query::select()
-                .columns(["contact_id", "hash"])
-                .from("contact_lookups")
-                .and_where(Expr::col("tenant_id").eq(t))
-                .and_where(Expr::col("hash").is_in(chunk.to_vec()))
-                .to_owned();
-            for r in tx.fetch_all(&q).await? {
-                by_hash
-                    .entry(r.get::<Vec<u8>>("hash")?)
-                    .or_default()
-                    .push(r.get::<Uuid>("contact_id")?);
+        for field in ["email", "phone"] {
+            let of_field: Vec<Vec<u8>> = hashes
+                .iter()
+                .flatten()
+                .filter(|(f, _)| *f == field)
+                .map(|(_, h)| h.clone())
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .collect();
+            for chunk in of_field.chunks(CHUNK) {
+                let q = Query::select()
+                    .columns(["contact_id", "hash"])
+                    .from("contact_lookups")
+                    .and_where(Expr::col("tenant_id").eq(t))
+                    .and_where(Expr::col("field").eq(field))
+                    .and_where(Expr::col("hash").is_in(chunk.to_vec()))
+                    .to_owned();
+                for r in tx.fetch_all(&q).await? {
+                    by_hash
+                        .entry(r.get::<Vec<u8>>("hash")?)
+                        .or_default()
+                        .push(r.get::<Uuid>("contact_id")?);
+                }
             }
         }
 
@@ -102,8 +124,14 @@ impl<C: Cipher> SqlStore<C> {
                 .into_iter()
                 .collect()
         };
-        let lasts = set(keys.iter().map(|(_, l)| l).collect());
-        let any = set(keys.iter().flat_map(|(f, l)| [f, l]).collect());
+        let (lasts, any) = if names == Names::Skip {
+            (Vec::new(), Vec::new())
+        } else {
+            (
+                set(keys.iter().map(|(_, l)| l).collect()),
+                set(keys.iter().flat_map(|(f, l)| [f, l]).collect()),
+            )
+        };
         let mut named: Vec<(Uuid, String, String)> = Vec::new();
         let mut seen_named = HashSet::new();
         for (column, values) in [("last_fold", &any), ("first_fold", &lasts)] {
@@ -130,12 +158,14 @@ impl<C: Cipher> SqlStore<C> {
             by_first.entry(first.as_str()).or_default().push(i);
         }
 
-        // Each probe's candidates, by id.
+        // Each probe's candidates, by id (those that only have a similar name apart, when
+        // they are not to be read whole).
         let mut wanted: Vec<Vec<Uuid>> = Vec::with_capacity(probes.len());
+        let mut similar: Vec<Vec<Uuid>> = Vec::with_capacity(probes.len());
         for (i, (first, last)) in keys.iter().enumerate() {
             let external = probes[i].fields.external_id.as_ref().and_then(|x| by_external.get(x.as_str()));
             let mut ids: Vec<Uuid> = external.into_iter().copied().collect();
-            ids.extend(hashes[i].iter().filter_map(|h| by_hash.get(h)).flatten().copied());
+            ids.extend(hashes[i].iter().filter_map(|(_, h)| by_hash.get(h)).flatten().copied());
             let near = [by_last.get(last.as_str()), by_last.get(first.as_str()), by_first.get(last.as_str())]
                 .into_iter()
                 .flatten()
@@ -143,11 +173,16 @@ impl<C: Cipher> SqlStore<C> {
                 .map(|&j| &named[j])
                 .filter(|(_, f, l)| names_similar(first, last, f, l))
                 .map(|(id, _, _)| *id);
-            ids.extend(near);
             let mut seen = HashSet::new();
             ids.retain(|id| seen.insert(*id));
+            let mut near: Vec<Uuid> = near.filter(|id| seen.insert(*id)).collect();
+            if names == Names::Decrypted {
+                ids.append(&mut near);
+            }
             ids.truncate(MAX_PER_PROBE);
+            near.truncate(MAX_PER_PROBE);
             wanted.push(ids);
+            similar.push(near);
         }
 
         // Those contacts, read and decrypted once each.
@@ -171,7 +206,11 @@ impl<C: Cipher> SqlStore<C> {
         tx.commit().await?;
         Ok(wanted
             .into_iter()
-            .map(|ids| ids.iter().filter_map(|id| found.get(id).cloned()).collect())
+            .zip(similar)
+            .map(|(ids, near)| ProbeCandidates {
+                rows: ids.iter().filter_map(|id| found.get(id).cloned()).collect(),
+                similar: near.into_iter().map(ContactId::from_uuid).collect(),
+            })
             .collect())
     }
 }

@@ -18,7 +18,7 @@ use crm_domain::text::{ExternalId, Label, LongText, Name, Tag};
 use crm_domain::visibility::RecordScope;
 use crm_domain::{ContactId, OrganizationId, TenantId, UserId};
 use crm_ports::query::{ContactFilter, Page, PageRequest, Scope};
-use crm_ports::store::{CandidateRow, ContactStore};
+use crm_ports::store::{CandidateRow, ContactStore, ProbeCandidates};
 use crm_ports::{Cipher, StoreError};
 use sea_query::{Expr, ExprTrait, Query, SelectStatement, UpdateStatement, Value};
 use sqlx::types::Json;
@@ -332,7 +332,10 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
         visibility: RecordScope,
         probe: &Contact,
     ) -> Result<Vec<CandidateRow>, StoreError> {
-        Ok(self.candidates_of(tenant, visibility, &[probe]).await?.pop().unwrap_or_default())
+        let found = self
+            .candidates_of(tenant, visibility, &[probe], crate::candidates::Names::Decrypted)
+            .await?;
+        Ok(found.into_iter().next().map(|c| c.rows).unwrap_or_default())
     }
 
     async fn duplicate_candidates_many(
@@ -340,8 +343,14 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
         tenant: TenantId,
         visibility: RecordScope,
         probes: &[&Contact],
-    ) -> Result<Vec<Vec<CandidateRow>>, StoreError> {
-        self.candidates_of(tenant, visibility, probes).await
+        names: bool,
+    ) -> Result<Vec<ProbeCandidates>, StoreError> {
+        let names = if names {
+            crate::candidates::Names::IdsOnly
+        } else {
+            crate::candidates::Names::Skip
+        };
+        self.candidates_of(tenant, visibility, probes, names).await
     }
 
     async fn merge_contacts(

@@ -167,6 +167,11 @@ impl<C: Cipher> SqlStore<C> {
             // What is deleted or rewritten is overwritten on disk, not left in free pages
             // (an erased person must not survive in the file).
             .pragma("secure_delete", "ON")
+            // Each connection keeps 16 MiB of pages (2 MiB by default), and reads the file
+            // through the system's page cache (mapped) rather than a copy per read: large
+            // imports and lists stop paying a system call a page.
+            .pragma("cache_size", "-16384")
+            .pragma("mmap_size", "268435456")
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)

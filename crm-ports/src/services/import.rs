@@ -229,8 +229,11 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::stor
 pub struct ImportPreview {
     /// The header row.
     pub headers: Vec<String>,
-    /// The field of each column (the one asked, else guessed from the headers).
+    /// The field of each column (the one asked, else that of the company's last import of
+    /// a file with the same headers, else guessed from the headers).
     pub mapping: Vec<Option<ImportField>>,
+    /// When the mapping is an earlier import's: when that import was started.
+    pub mapping_from: Option<chrono::DateTime<chrono::Utc>>,
     /// Rows in the file.
     pub total: u64,
     /// The first rows, each with its plan.
@@ -238,7 +241,13 @@ pub struct ImportPreview {
 }
 
 impl<
-    S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::store::SuppressionStore + crate::store::FileRecordStore,
+    S: ContactStore
+        + OrganizationStore
+        + TenantStore
+        + UserStore
+        + crate::store::SuppressionStore
+        + crate::store::FileRecordStore
+        + crate::store::JobStore,
     K,
     C: Clock,
     I: IdGenerator,
@@ -277,13 +286,13 @@ impl<
         options: &ImportOptions,
     ) -> Result<ImportPreview, ServiceError> {
         let table = self.import_table(actor, files, tables, file_id).await?;
-        let mapping = match mapping {
+        let (mapping, mapping_from) = match mapping {
             Some(m) => {
                 let mut m = m.to_vec();
                 m.resize(table.headers.len(), None);
-                m
+                (m, None)
             }
-            None => crm_domain::import::guess_mapping(&table.headers),
+            None => self.mapping_for(actor, &table.headers).await?,
         };
         let first = &table.rows[..table.rows.len().min(MAX_PLAN_ROWS)];
         let plans = self.plan_contact_import(actor, first, &mapping, options).await?;
@@ -292,6 +301,37 @@ impl<
             rows: first.iter().map(|(_, cells)| cells.clone()).zip(plans).collect(),
             headers: table.headers,
             mapping,
+            mapping_from,
         })
+    }
+
+    /// The mapping to propose for a file with these headers: that of the company's last
+    /// import of a file with the same headers (their case and accents aside), with when it
+    /// was started; else the one guessed from the headers.
+    ///
+    /// # Errors
+    /// `Forbidden`; store failures.
+    pub async fn mapping_for(
+        &self,
+        actor: &Actor,
+        headers: &[String],
+    ) -> Result<(Vec<Option<ImportField>>, Option<chrono::DateTime<chrono::Utc>>), ServiceError> {
+        plan::require_import(actor)?;
+        let tenant = crate::app::tenant_of(actor)?;
+        let folded: Vec<String> = headers.iter().map(|h| crm_domain::text::fold(h.trim())).collect();
+        for job in self.store.jobs(tenant, Some(IMPORT_CONTACTS), 500).await? {
+            let Ok(import) = ImportJob::of(job) else { continue };
+            let same = import.progress.headers.len() == folded.len()
+                && import
+                    .progress
+                    .headers
+                    .iter()
+                    .zip(&folded)
+                    .all(|(h, f)| crm_domain::text::fold(h.trim()) == *f);
+            if same && import.spec.mapping.len() == headers.len() {
+                return Ok((import.spec.mapping, Some(import.job.created_at)));
+            }
+        }
+        Ok((crm_domain::import::guess_mapping(headers), None))
     }
 }

@@ -77,6 +77,10 @@ pub struct ImportPreview {
     pub headers: Vec<String>,
     /// The field of each column.
     pub mapping: Vec<Option<String>>,
+    /// When the mapping is that of an earlier import of a file with the same headers: when
+    /// that import was started.
+    #[serde(default)]
+    pub mapping_from: Option<DateTime<Utc>>,
     /// Rows in the file.
     pub total: i64,
     /// The first rows (at most 5,000).

@@ -10,7 +10,7 @@ use crate::assemble::CrmApp;
 use crate::i18n::Lang;
 use crate::import_text;
 use chrono::{DateTime, Utc};
-use crm_domain::import::{ImportField, guess_mapping};
+use crm_domain::import::ImportField;
 use crm_domain::{UserId, ViolationKind};
 use crm_ports::ServiceError;
 use crm_ports::files::FileStorage;
@@ -90,6 +90,9 @@ pub struct ImportPreviewDto {
     pub headers: Vec<String>,
     /// The field of each column (null: ignored).
     pub mapping: Vec<Option<String>>,
+    /// When the mapping was not given: the start of the company's earlier import of a file
+    /// with the same headers whose mapping it is (absent: guessed from the headers).
+    pub mapping_from: Option<DateTime<Utc>>,
     /// Rows in the file.
     pub total: i64,
     /// The first rows (at most 5,000), each with what it would do.
@@ -299,6 +302,7 @@ impl ImportsApi {
         Ok(Json(ImportPreviewDto {
             headers: p.headers,
             mapping: p.mapping.iter().map(|f| f.map(|f| f.code().to_owned())).collect(),
+            mapping_from: p.mapping_from,
             total: n(p.total),
             rows,
             counts,
@@ -319,7 +323,7 @@ impl ImportsApi {
                     .app
                     .import_table(&actor, &*self.files, &Tables::default(), body.0.file_id)
                     .await?;
-                guess_mapping(&table.headers)
+                self.app.mapping_for(&actor, &table.headers).await?.0
             }
         };
         let job = self.app.start_contact_import(&actor, body.0.file_id, &mapping, &options).await?;

@@ -196,3 +196,67 @@ async fn an_export_keeps_to_the_filters_and_to_what_the_caller_sees() {
     }
     s.stop().await;
 }
+
+/// The mapping chosen for a file is proposed again for the next file with the same
+/// headers (their case and accents aside), in the whole company; another file gets the
+/// guess.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mapping_is_kept_for_the_next_file_with_the_same_headers() {
+    let s = spawn_app().await;
+    let fx = tenant(&s, "Correspondances").await;
+    let admin = fx.client(Role::Admin);
+    let file = admin
+        .upload_file("salon.csv", "Prénom;Nom;Métier\nZoé;Aubert;Caviste\n".as_bytes().to_vec())
+        .await
+        .unwrap();
+    let mapping = Some(vec![Some("first_name".into()), Some("last_name".into()), Some("job_title".into())]);
+    let first = admin
+        .preview_contact_import(&ImportRequest {
+            file_id: file.id,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.mapping[2].clone(), first.mapping_from),
+        (None, None),
+        "guessed: Métier unknown"
+    );
+    let started = admin
+        .start_contact_import(&ImportRequest {
+            file_id: file.id,
+            mapping: mapping.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    wait(admin, started.id).await;
+    // Next month's file, from a rep: same headers written otherwise.
+    let rep = fx.client(Role::Sales);
+    let next = rep
+        .upload_file("salon-2.csv", "PRENOM;nom;metier\nLéo;Brun;Sommelier\n".as_bytes().to_vec())
+        .await
+        .unwrap();
+    let p = rep
+        .preview_contact_import(&ImportRequest {
+            file_id: next.id,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(p.mapping, mapping.unwrap());
+    assert!(p.mapping_from.is_some());
+    let other = rep
+        .upload_file("autre.csv", "Prénom;Nom;Métier;Ville\nA;B;C;D\n".as_bytes().to_vec())
+        .await
+        .unwrap();
+    let p = rep
+        .preview_contact_import(&ImportRequest {
+            file_id: other.id,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!((p.mapping[2].clone(), p.mapping_from), (None, None));
+    s.stop().await;
+}

@@ -8,7 +8,7 @@ use crate::Web;
 use crate::i18n::Lang;
 use crate::view::{Page, error_page, render};
 use askama::Template;
-use crm_domain::import::{ImportField, guess_mapping};
+use crm_domain::import::ImportField;
 use crm_ports::ServiceError;
 use crm_ports::services::import::{ImportOptions, RowAction, UpsertKey};
 use crm_ports::store::Store;
@@ -64,6 +64,8 @@ struct PlanPage {
     all_or_nothing: bool,
     checked: Option<Checked>,
     error: Option<String>,
+    /// The date of the earlier import whose mapping is proposed.
+    saved_from: Option<String>,
 }
 
 /// The mapping and options of the wizard's form.
@@ -122,10 +124,18 @@ async fn plan_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         Err(ServiceError::Invalid(_)) => return render_unreadable(page, file_id, file.name),
         Err(e) => return error_page(page, &e),
     };
-    let (mapping, options) = match form {
-        Some(f) => read_form(f, table.headers.len()),
-        None => (guess_mapping(&table.headers), ImportOptions::by(UpsertKey::Email)),
+    let (mapping, options, saved_from) = match form {
+        Some(f) => {
+            let (m, o) = read_form(f, table.headers.len());
+            (m, o, None)
+        }
+        None => match web.app.mapping_for(actor, &table.headers).await {
+            Ok((m, from)) => (m, ImportOptions::by(UpsertKey::Email), from),
+            Err(e) => return error_page(page, &e),
+        },
     };
+    let tz = super::company_tz(web, actor).await;
+    let saved_from = saved_from.map(|t| t.with_timezone(&tz).format("%d/%m/%Y").to_string());
     let preview = web
         .app
         .preview_contact_import(actor, u.files.as_ref(), u.tables.as_ref(), file_id, Some(&mapping), &options)
@@ -178,6 +188,7 @@ async fn plan_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
             all_or_nothing: options.all_or_nothing,
             checked,
             error,
+            saved_from,
             page,
         },
     )
@@ -198,6 +209,7 @@ fn render_unreadable(page: Page, file_id: Uuid, file_name: String) -> Response {
             all_or_nothing: false,
             checked: None,
             error,
+            saved_from: None,
         },
     )
 }

@@ -9,7 +9,7 @@ use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::query::PageRequest;
 use crate::services::contacts::identity;
-use crate::store::{CandidateRow, ContactStore, OrganizationStore, TenantStore, UserStore};
+use crate::store::{CandidateRow, ContactStore, OrganizationStore, ProbeCandidates, TenantStore, UserStore};
 use crm_domain::contact::{Contact, ContactFields, ContactKind};
 use crm_domain::duplicates::{MatchReason, match_reasons};
 use crm_domain::import::{ContactRow, ImportField, contact_row, update_from_row};
@@ -183,7 +183,12 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::stor
         let probes: Vec<&Contact> = prepared.iter().filter_map(|r| r.as_ref().ok().map(|x| &x.probe)).collect();
         let mut candidates = self
             .store
-            .duplicate_candidates_many(p.tenant, read_scope(&p.actor, Owned::Contact), &probes)
+            .duplicate_candidates_many(
+                p.tenant,
+                read_scope(&p.actor, Owned::Contact),
+                &probes,
+                !p.options.create_possible_duplicates,
+            )
             .await?
             .into_iter();
         let mut out = Vec::with_capacity(rows.len());
@@ -228,7 +233,7 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::stor
 
     /// What a row does, given the contacts that look like it (the rules of a contact
     /// created by hand: its key finds the one it updates; a close one stops it unless asked).
-    fn decide(p: &Planner, x: Prepared, candidates: Vec<CandidateRow>, now: chrono::DateTime<chrono::Utc>) -> Planned {
+    fn decide(p: &Planner, x: Prepared, candidates: ProbeCandidates, now: chrono::DateTime<chrono::Utc>) -> Planned {
         let Prepared {
             line,
             kind,
@@ -241,7 +246,8 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::stor
             plan: RowPlan::skip(line, note),
             write: None,
         };
-        let all = candidates.into_iter().filter(|r| r.contact.id != probe.id).map(|r| {
+        let similar_only = !candidates.similar.is_empty();
+        let all = candidates.rows.into_iter().filter(|r| r.contact.id != probe.id).map(|r| {
             let reasons = match_reasons(&identity(&probe), &identity(&r.contact));
             (r, reasons)
         });
@@ -310,8 +316,11 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::stor
                 },
             };
         }
-        if !found.is_empty() && !p.options.create_possible_duplicates {
+        if (!found.is_empty() || similar_only) && !p.options.create_possible_duplicates {
             let mut reasons: Vec<MatchReason> = found.iter().flat_map(|(_, r)| r.iter().copied()).collect();
+            if similar_only {
+                reasons.push(MatchReason::SimilarName);
+            }
             reasons.sort();
             reasons.dedup();
             return skip(RowNote::PossibleDuplicate(reasons));

@@ -82,6 +82,9 @@ pub struct ImportProgress {
     /// The rows to report (the first [`MAX_REPORT_ROWS`]).
     #[serde(default)]
     pub noted: Vec<NotedRow>,
+    /// The file's headers (the next file with the same ones gets this import's mapping).
+    #[serde(default)]
+    pub headers: Vec<String>,
 }
 
 impl ImportProgress {
@@ -110,7 +113,7 @@ pub struct ImportJob {
 }
 
 impl ImportJob {
-    fn of(job: Job) -> Result<Self, ServiceError> {
+    pub(crate) fn of(job: Job) -> Result<Self, ServiceError> {
         let spec: ImportSpec =
             serde_json::from_value(job.payload.clone()).map_err(|e| ServiceError::Internal(format!("import job: {e}")))?;
         let progress: ImportProgress = if job.progress.is_null() {
@@ -336,6 +339,7 @@ impl<
         let mut progress = if start == 0 {
             ImportProgress {
                 total: total as u64,
+                headers: table.headers.clone(),
                 ..ImportProgress::default()
             }
         } else {
@@ -346,6 +350,7 @@ impl<
             let mut faults = ImportProgress {
                 total: total as u64,
                 refused: true,
+                headers: table.headers.clone(),
                 ..ImportProgress::default()
             };
             for piece in table.rows.chunks(PIECE) {
