@@ -209,7 +209,7 @@ async fn a_mapping_is_kept_for_the_next_file_with_the_same_headers() {
         .upload_file("salon.csv", "Prénom;Nom;Métier\nZoé;Aubert;Caviste\n".as_bytes().to_vec())
         .await
         .unwrap();
-    let mapping = Some(vec![Some("first_name".into()), Some("last_name".into()), Some("job_title".into())]);
+    let fields: Vec<Option<String>> = vec![Some("first_name".into()), Some("last_name".into()), Some("job_title".into())];
     let first = admin
         .preview_contact_import(&ImportRequest {
             file_id: file.id,
@@ -225,7 +225,7 @@ async fn a_mapping_is_kept_for_the_next_file_with_the_same_headers() {
     let started = admin
         .start_contact_import(&ImportRequest {
             file_id: file.id,
-            mapping: mapping.clone(),
+            mapping: Some(fields.clone()),
             ..Default::default()
         })
         .await
@@ -244,7 +244,7 @@ async fn a_mapping_is_kept_for_the_next_file_with_the_same_headers() {
         })
         .await
         .unwrap();
-    assert_eq!(p.mapping, mapping.unwrap());
+    assert_eq!(p.mapping, fields);
     assert!(p.mapping_from.is_some());
     let other = rep
         .upload_file("autre.csv", "Prénom;Nom;Métier;Ville\nA;B;C;D\n".as_bytes().to_vec())
