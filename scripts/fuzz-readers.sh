@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes the readers of the files people send (CSV in every dialect, XLSX) with cargo-fuzz
+# Fuzzes the readers of the files people send (CSV in every dialect, XLSX, vCards) with cargo-fuzz
 # (libFuzzer, nightly toolchain): not run by CI, run by hand before a release.
 #
 #   scripts/fuzz-readers.sh [SECONDS per target, default 60] [targets…]
@@ -16,19 +16,21 @@ cd "$repo"
 secs="${1:-60}"
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -eq 0 ]] && targets=(read_csv read_xlsx)
+[[ ${#targets[@]} -eq 0 ]] && targets=(read_csv read_xlsx read_vcards)
 
 rustup toolchain list | grep -q '^nightly' || { echo "fuzz: the nightly toolchain is needed (rustup toolchain install nightly)" >&2; exit 2; }
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 
 corpus="fuzz/corpus"
-mkdir -p "$corpus/read_csv" "$corpus/read_xlsx"
+mkdir -p "$corpus/read_csv" "$corpus/read_xlsx" "$corpus/read_vcards"
 cp adapters/crm-tabular/tests/fixtures/*.xlsx "$corpus/read_xlsx/" 2>/dev/null || true
 printf '\xef\xbb\xbfPr\xc3\xa9nom;Nom;E-mail;Soci\xc3\xa9t\xc3\xa9\r\nZo\xc3\xa9;Aubert;zoe@exemple.fr;"Cave ""Aubert""\r\net fils"\r\n' > "$corpus/read_csv/excel-utf8.csv"
 printf 'Pr\xe9nom;Nom;Montant\r\nH\xe9l\xe8ne;Lef\xe8vre;1 234,50\r\n' > "$corpus/read_csv/excel-1252.csv"
 printf 'First Name,Last Name,Email,Company\n"Doe, Jr",John,john@example.com,ACME\n' > "$corpus/read_csv/crm-export.csv"
 printf 'nom\tville\ttel\nDupont\tLyon\t06 12 34 56 78\n' > "$corpus/read_csv/tabs.tsv"
 
+printf 'BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=ISO-8859-1;ENCODING=QUOTED-PRINTABLE:Lef=E8vre;H=E9l=E8ne\r\nTEL;CELL:06 12 34 56 78\r\nNOTE;ENCODING=QUOTED-PRINTABLE:a=\r\nb\r\nEND:VCARD\r\n' > "$corpus/read_vcards/android-2.1.vcf"
+printf 'BEGIN:VCARD\nVERSION:4.0\nN:Brun;L\xc3\xa9o;;;\nADR:;;12\\, rue;Paris;;75002;FR\nTITLE:long\n e\nEND:VCARD\n' > "$corpus/read_vcards/rfc6350.vcf"
 export CARGO_TARGET_DIR="${CRM_FUZZ_TARGET_DIR:-/var/tmp/crm-fuzz-target}"
 summary=()
 status=0

@@ -32,8 +32,9 @@ pub struct ExportArgs {
 /// A message for the operator (unknown format or kind, unwritable file, store failure).
 pub async fn contacts(app: &CrmApp, tenant: TenantId, out: &Path, args: &ExportArgs) -> Result<String, String> {
     let format = match &args.format {
-        Some(f) => ExportFormat::parse(f).ok_or_else(|| format!("format inconnu « {f} » : csv, excel_csv ou xlsx"))?,
+        Some(f) => ExportFormat::parse(f).ok_or_else(|| format!("format inconnu « {f} » : csv, excel_csv, xlsx ou vcf"))?,
         None if out.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) => ExportFormat::Xlsx,
+        None if out.extension().is_some_and(|e| e.eq_ignore_ascii_case("vcf")) => ExportFormat::Vcard,
         None => ExportFormat::ExcelCsv,
     };
     let lang = if args.lang == "en" { Lang::En } else { Lang::Fr };

@@ -16,7 +16,7 @@ use crm_ports::runtime::jobs::JobOptions;
 use crm_ports::services::import::{ContactImport, ImportOptions, MAX_IMPORT_BYTES, RowAction, RowNote, UpsertKey};
 use crm_ports::store::JobState;
 use crm_ports::tables::TableReader;
-use crm_tabular::{Limits, Table, Tables, TextEncoding, read_csv, read_xlsx};
+use crm_tabular::{Limits, Table, Tables, TextEncoding, is_vcard, read_csv, read_vcards, read_xlsx};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -35,11 +35,12 @@ fn read(file: &Path) -> Result<Table, String> {
         ));
     }
     let bytes = std::fs::read(file).map_err(|e| format!("{} : {e}", file.display()))?;
-    let xlsx = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
-    let table = if xlsx {
-        read_xlsx(&bytes, &limits)
-    } else {
-        read_csv(&bytes, &limits)
+    let ext = file.extension().map(|e| e.to_ascii_lowercase());
+    let table = match ext.as_ref().and_then(|e| e.to_str()) {
+        Some("xlsx") => read_xlsx(&bytes, &limits),
+        Some("vcf" | "vcard") => read_vcards(&bytes, &limits),
+        _ if is_vcard(&bytes) => read_vcards(&bytes, &limits),
+        _ => read_csv(&bytes, &limits),
     };
     table.map_err(|e| format!("{} : {e}", file.display()))
 }
@@ -54,6 +55,7 @@ fn encoding_name(t: &Table) -> String {
     };
     match t.dialect.encoding {
         TextEncoding::Workbook => "classeur XLSX (première feuille)".to_owned(),
+        TextEncoding::Vcard => "fiches vCard".to_owned(),
         TextEncoding::Utf8 => format!("CSV UTF-8, séparateur {sep}"),
         TextEncoding::Utf8Bom => format!("CSV UTF-8 avec BOM, séparateur {sep}"),
         TextEncoding::Utf16 => format!("texte UTF-16, séparateur {sep}"),

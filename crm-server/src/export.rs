@@ -10,7 +10,7 @@ use crm_domain::contact::ContactKind;
 use crm_ports::ServiceError;
 use crm_ports::query::ContactFilter;
 use crm_ports::services::export::{CONTACT_COLUMNS, ContactExport};
-use crm_tabular::{CsvExport, CsvFlavour, XlsxExport};
+use crm_tabular::{CsvExport, CsvFlavour, VcardExport, XlsxExport};
 use std::io::Write;
 use tokio::sync::mpsc::Sender;
 
@@ -30,15 +30,18 @@ pub enum ExportFormat {
     ExcelCsv,
     /// Excel workbook.
     Xlsx,
+    /// vCard 4.0 (address books, phones).
+    Vcard,
 }
 
 impl ExportFormat {
-    /// The format of a code: `csv`, `excel_csv` (or `excel`), `xlsx`.
+    /// The format of a code: `csv`, `excel_csv` (or `excel`), `xlsx`, `vcf` (or `vcard`).
     pub fn parse(code: &str) -> Option<Self> {
         match code {
             "csv" => Some(Self::Csv),
             "excel_csv" | "excel" => Some(Self::ExcelCsv),
             "xlsx" => Some(Self::Xlsx),
+            "vcf" | "vcard" => Some(Self::Vcard),
             _ => None,
         }
     }
@@ -48,6 +51,7 @@ impl ExportFormat {
         match self {
             Self::Csv | Self::ExcelCsv => "csv",
             Self::Xlsx => "xlsx",
+            Self::Vcard => "vcf",
         }
     }
 }
@@ -105,6 +109,7 @@ pub async fn write(
             write_csv(&app, &actor, &mut export, flavour, &headers, &tx).await
         }
         ExportFormat::Xlsx => write_xlsx(&app, &actor, &mut export, &headers, &tx).await,
+        ExportFormat::Vcard => write_vcards(&app, &actor, &mut export, &tx).await,
     };
     if let Err(e) = result {
         tracing::warn!(error = %e, rows = export.rows, "export stopped");
@@ -126,6 +131,15 @@ async fn write_csv(
     while let Some(rows) = app.next_contact_rows(actor, export).await.map_err(|e| e.to_string())? {
         csv.push(&rows).map_err(|e| e.to_string())?;
         send(tx, csv.take()).await?;
+    }
+    Ok(())
+}
+
+async fn write_vcards(app: &CrmApp, actor: &Actor, export: &mut ContactExport, tx: &Sender<Chunk>) -> Result<(), String> {
+    let mut cards = VcardExport::new(&CONTACT_COLUMNS);
+    while let Some(rows) = app.next_contact_rows(actor, export).await.map_err(|e| e.to_string())? {
+        cards.push(&rows);
+        send(tx, cards.take()).await?;
     }
     Ok(())
 }

@@ -155,8 +155,8 @@ enum ExportCmd {
         /// The tenant's id.
         #[arg(long)]
         tenant: uuid::Uuid,
-        /// csv (UTF-8, commas), excel_csv (as French Excel opens it) or xlsx; default:
-        /// xlsx for a .xlsx file, else excel_csv.
+        /// csv (UTF-8, commas), excel_csv (as French Excel opens it), xlsx or vcf (vCard
+        /// 4.0); default: from the file's extension (.xlsx, .vcf), else excel_csv.
         #[arg(long)]
         format: Option<String>,
         /// Only this kind: prospect, client, partner or former_client.

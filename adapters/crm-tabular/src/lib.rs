@@ -13,10 +13,12 @@ use std::borrow::Cow;
 
 mod export;
 mod reader;
+mod vcard;
 mod write;
 mod xlsx;
 pub use export::{CsvExport, EXCEL_MAX_ROWS, XlsxExport};
 pub use reader::Tables;
+pub use vcard::{VcardExport, is_vcard, read_vcards};
 pub use write::{CsvFlavour, write_csv};
 pub use xlsx::read_xlsx;
 
@@ -61,6 +63,8 @@ pub enum TextEncoding {
     Windows1252,
     /// A workbook (XLSX): no text encoding to guess.
     Workbook,
+    /// vCards (each value in the charset it names; UTF-8, else Windows-1252).
+    Vcard,
 }
 
 /// The dialect found.

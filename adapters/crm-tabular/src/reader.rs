@@ -1,7 +1,7 @@
-//! The table port of the use cases: a file read as XLSX when its name says so, else as
-//! CSV, within limits.
+//! The table port of the use cases: a file read as XLSX or vCards when its name says so
+//! (or, for vCards, its first line), else as CSV, within limits.
 
-use crate::{Limits, read_csv, read_xlsx};
+use crate::{Limits, is_vcard, read_csv, read_vcards, read_xlsx};
 use crm_ports::tables::{TableError, TableReader, TableRows};
 
 /// Reads CSV and XLSX files within `limits`.
@@ -13,13 +13,12 @@ pub struct Tables {
 
 impl TableReader for Tables {
     fn read_table(&self, name: &str, bytes: &[u8]) -> Result<TableRows, TableError> {
-        let xlsx = std::path::Path::new(name)
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
-        let table = if xlsx {
-            read_xlsx(bytes, &self.limits)
-        } else {
-            read_csv(bytes, &self.limits)
+        let ext = std::path::Path::new(name).extension().map(|e| e.to_ascii_lowercase());
+        let table = match ext.as_ref().and_then(|e| e.to_str()) {
+            Some("xlsx") => read_xlsx(bytes, &self.limits),
+            Some("vcf" | "vcard") => read_vcards(bytes, &self.limits),
+            _ if is_vcard(bytes) => read_vcards(bytes, &self.limits),
+            _ => read_csv(bytes, &self.limits),
         };
         let t = table.map_err(|e| TableError(e.to_string()))?;
         Ok(TableRows {

@@ -27,6 +27,9 @@ pub enum ExportFile {
     /// Excel workbook (a new sheet every 1,048,575 rows).
     #[oai(status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")]
     Xlsx(Binary<Body>, #[oai(header = "Content-Disposition")] String),
+    /// vCard 4.0, a card a contact.
+    #[oai(status = 200, content_type = "text/vcard; charset=utf-8")]
+    Vcard(Binary<Body>, #[oai(header = "Content-Disposition")] String),
 }
 
 pub struct ExportsApi {
@@ -37,7 +40,7 @@ pub struct ExportsApi {
 impl ExportsApi {
     /// The contacts you may see that pass the filters (those of the contact list), oldest
     /// first, as a file: `format=csv` (UTF-8, commas), `excel_csv` (as French Excel opens
-    /// it) or `xlsx` (dates as dates). Headers and kinds in your language; importing the
+    /// it), `xlsx` (dates as dates) or `vcf` (vCard 4.0, for address books and phones). Headers and kinds in your language; importing the
     /// file back changes nothing. Streamed: a large export starts at once and holds no
     /// more than a few pages in memory.
     #[oai(path = "/api/v1/exports/contacts", method = "get", operation_id = "export_contacts")]
@@ -45,7 +48,7 @@ impl ExportsApi {
     async fn contacts(
         &self,
         auth: Auth,
-        /// `csv` (default), `excel_csv` or `xlsx`.
+        /// `csv` (default), `excel_csv`, `xlsx` or `vcf` (vCard 4.0).
         format: Query<Option<String>>,
         /// `prospect`, `client`, `partner` or `former_client`.
         kind: Query<Option<String>>,
@@ -104,6 +107,7 @@ impl ExportsApi {
         );
         Ok(match format {
             ExportFormat::Xlsx => ExportFile::Xlsx(body, name),
+            ExportFormat::Vcard => ExportFile::Vcard(body, name),
             ExportFormat::Csv | ExportFormat::ExcelCsv => ExportFile::Csv(body, name),
         })
     }

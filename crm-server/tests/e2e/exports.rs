@@ -116,8 +116,13 @@ async fn an_export_imported_back_changes_nothing() {
     assert_eq!(csv_rows(&plain), total + 1, "one line break inside the notes");
     let xlsx = admin.export_contacts("xlsx", &all).await.unwrap();
     assert!(xlsx.starts_with(b"PK"), "a zip archive");
+    let vcf = admin.export_contacts("vcf", &all).await.unwrap();
+    let cards = String::from_utf8(vcf.clone()).unwrap();
+    assert_eq!(cards.matches("BEGIN:VCARD\r\nVERSION:4.0\r\n").count(), total, "a card a contact");
+    assert!(cards.contains("N:Le Gall-Bréhat;Anaïs;;;\r\n"), "{cards}");
+    assert!(cards.contains("TEL;VALUE=uri:tel:+33612345678\r\n"), "{cards}");
 
-    for (name, bytes) in [("a.csv", excel), ("b.csv", plain), ("c.xlsx", xlsx)] {
+    for (name, bytes) in [("a.csv", excel), ("b.csv", plain), ("c.xlsx", xlsx), ("d.vcf", vcf)] {
         let file = admin.upload_file(name, bytes).await.unwrap();
         let request = ImportRequest {
             file_id: file.id,
