@@ -1,15 +1,14 @@
-//! Exports as the API and `crm export` give them: the contacts a list shows, written as
-//! CSV (UTF-8, or as French Excel opens it) or XLSX piece by piece into a channel whose
-//! other end is an HTTP body or a file. Headers and kinds are in the reader's language and
-//! are those an import reads back.
+//! Exports as the API and `crm export` give them: the contacts a list shows, the
+//! organizations, opportunities and activities, written as CSV (UTF-8, or as French Excel
+//! opens it), XLSX or vCards piece by piece into a channel whose other end is an HTTP body
+//! or a file. Headers and codes are in the reader's language, those an import reads back.
 
 use crate::assemble::CrmApp;
 use crate::i18n::Lang;
 use crm_domain::Actor;
-use crm_domain::contact::ContactKind;
 use crm_ports::ServiceError;
-use crm_ports::query::ContactFilter;
-use crm_ports::services::export::{CONTACT_COLUMNS, ContactExport};
+use crm_ports::query::{ContactFilter, OpportunityFilter};
+use crm_ports::services::export::{CONTACT_COLUMNS, Export, ExportKind, Labels};
 use crm_tabular::{CsvExport, CsvFlavour, VcardExport, XlsxExport};
 use std::io::Write;
 use tokio::sync::mpsc::Sender;
@@ -56,28 +55,15 @@ impl ExportFormat {
     }
 }
 
-/// The headers of a contact export in `lang`.
-pub fn contact_headers(lang: Lang) -> Vec<String> {
-    CONTACT_COLUMNS.iter().map(|c| lang.t("export", c)).collect()
+/// The headers of an export in `lang`.
+pub fn headers(kind: ExportKind, lang: Lang) -> Vec<String> {
+    kind.columns().iter().map(|c| lang.t("export", c)).collect()
 }
 
-/// The kind of a contact as a file says it in `lang` (what an import reads back).
-pub fn kind_label(lang: Lang) -> Box<dyn Fn(ContactKind) -> String + Send + Sync> {
-    let labels: Vec<(ContactKind, String)> = [
-        ContactKind::Prospect,
-        ContactKind::Client,
-        ContactKind::Partner,
-        ContactKind::FormerClient,
-    ]
-    .into_iter()
-    .map(|k| (k, lang.t("export", &format!("kind_{}", k.code()))))
-    .collect();
-    Box::new(move |k| {
-        labels
-            .iter()
-            .find(|(kind, _)| *kind == k)
-            .map_or_else(|| k.code().to_owned(), |(_, l)| l.clone())
-    })
+/// Codes (kinds, statuses, priorities...) as a file says them in `lang` (what an import
+/// reads back).
+pub fn labels(lang: Lang) -> Labels {
+    Box::new(move |code| lang.t("export", code))
 }
 
 /// Starts a contact export (checks the filter and the actor's rights, so that a refusal
@@ -85,20 +71,28 @@ pub fn kind_label(lang: Lang) -> Box<dyn Fn(ContactKind) -> String + Send + Sync
 ///
 /// # Errors
 /// As [`CrmApp::contact_export`].
-pub async fn start(app: &CrmApp, actor: &Actor, filter: ContactFilter, lang: Lang) -> Result<ContactExport, ServiceError> {
-    app.contact_export(actor, filter, kind_label(lang)).await
+pub async fn start(app: &CrmApp, actor: &Actor, filter: ContactFilter, lang: Lang) -> Result<Export, ServiceError> {
+    app.contact_export(actor, filter, labels(lang)).await
+}
+
+/// Starts an export of organizations, opportunities (those passing `filter`) or
+/// activities.
+///
+/// # Errors
+/// As [`CrmApp::record_export`].
+pub async fn start_records(
+    app: &CrmApp,
+    actor: &Actor,
+    kind: ExportKind,
+    filter: OpportunityFilter,
+    lang: Lang,
+) -> Result<Export, ServiceError> {
+    app.record_export(actor, kind, filter, labels(lang)).await
 }
 
 /// Writes every row of `export` in `format` into `tx`, then ends; a failure is sent as
 /// the last chunk. Returns the rows written.
-pub async fn write(
-    app: CrmApp,
-    actor: Actor,
-    mut export: ContactExport,
-    format: ExportFormat,
-    headers: Vec<String>,
-    tx: Sender<Chunk>,
-) -> u64 {
+pub async fn write(app: CrmApp, actor: Actor, mut export: Export, format: ExportFormat, headers: Vec<String>, tx: Sender<Chunk>) -> u64 {
     let result = match format {
         ExportFormat::Csv | ExportFormat::ExcelCsv => {
             let flavour = if format == ExportFormat::Csv {
@@ -121,32 +115,32 @@ pub async fn write(
 async fn write_csv(
     app: &CrmApp,
     actor: &Actor,
-    export: &mut ContactExport,
+    export: &mut Export,
     flavour: CsvFlavour,
     headers: &[String],
     tx: &Sender<Chunk>,
 ) -> Result<(), String> {
     let mut csv = CsvExport::new(flavour, headers).map_err(|e| e.to_string())?;
     send(tx, csv.take()).await?;
-    while let Some(rows) = app.next_contact_rows(actor, export).await.map_err(|e| e.to_string())? {
+    while let Some(rows) = app.next_export_rows(actor, export).await.map_err(|e| e.to_string())? {
         csv.push(&rows).map_err(|e| e.to_string())?;
         send(tx, csv.take()).await?;
     }
     Ok(())
 }
 
-async fn write_vcards(app: &CrmApp, actor: &Actor, export: &mut ContactExport, tx: &Sender<Chunk>) -> Result<(), String> {
+async fn write_vcards(app: &CrmApp, actor: &Actor, export: &mut Export, tx: &Sender<Chunk>) -> Result<(), String> {
     let mut cards = VcardExport::new(&CONTACT_COLUMNS);
-    while let Some(rows) = app.next_contact_rows(actor, export).await.map_err(|e| e.to_string())? {
+    while let Some(rows) = app.next_export_rows(actor, export).await.map_err(|e| e.to_string())? {
         cards.push(&rows);
         send(tx, cards.take()).await?;
     }
     Ok(())
 }
 
-async fn write_xlsx(app: &CrmApp, actor: &Actor, export: &mut ContactExport, headers: &[String], tx: &Sender<Chunk>) -> Result<(), String> {
+async fn write_xlsx(app: &CrmApp, actor: &Actor, export: &mut Export, headers: &[String], tx: &Sender<Chunk>) -> Result<(), String> {
     let mut book = XlsxExport::new(headers).map_err(|e| e.to_string())?;
-    while let Some(rows) = app.next_contact_rows(actor, export).await.map_err(|e| e.to_string())? {
+    while let Some(rows) = app.next_export_rows(actor, export).await.map_err(|e| e.to_string())? {
         book.push(&rows).map_err(|e| e.to_string())?;
     }
     let out = ChannelWriter {

@@ -74,7 +74,8 @@ enum Command {
         #[command(subcommand)]
         action: ImportCmd,
     },
-    /// Exports a tenant's contacts to a file (CSV, CSV for French Excel, or XLSX).
+    /// Exports a tenant's contacts, organizations, opportunities or activities to a file
+    /// (CSV, CSV for French Excel, XLSX; vCards for contacts).
     Export {
         #[command(subcommand)]
         action: ExportCmd,
@@ -171,6 +172,12 @@ enum ExportCmd {
         /// The file to write.
         out: std::path::PathBuf,
     },
+    /// Every organization of the tenant, oldest first.
+    Organizations(crm_server::cli_export::RecordArgs),
+    /// Every opportunity of the tenant, amounts with their currency.
+    Opportunities(crm_server::cli_export::RecordArgs),
+    /// Every activity of the tenant, with the records it concerns.
+    Activities(crm_server::cli_export::RecordArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -390,22 +397,30 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Export { action } => {
             let app = open_admin(&cli).await?;
-            let ExportCmd::Contacts {
-                tenant,
-                format,
-                kind,
-                tag,
-                lang,
-                out,
-            } = action;
-            let args = crm_server::cli_export::ExportArgs {
-                format: format.clone(),
-                kind: kind.clone(),
-                tag: tag.clone(),
-                lang: lang.clone(),
+            use crm_ports::services::export::ExportKind;
+            let out = match action {
+                ExportCmd::Contacts {
+                    tenant,
+                    format,
+                    kind,
+                    tag,
+                    lang,
+                    out,
+                } => {
+                    let args = crm_server::cli_export::ExportArgs {
+                        format: format.clone(),
+                        kind: kind.clone(),
+                        tag: tag.clone(),
+                        lang: lang.clone(),
+                    };
+                    let tenant = crm_domain::TenantId::from_uuid(*tenant);
+                    crm_server::cli_export::contacts(&app, tenant, out, &args).await?
+                }
+                ExportCmd::Organizations(a) => crm_server::cli_export::records(&app, ExportKind::Organizations, a).await?,
+                ExportCmd::Opportunities(a) => crm_server::cli_export::records(&app, ExportKind::Opportunities, a).await?,
+                ExportCmd::Activities(a) => crm_server::cli_export::records(&app, ExportKind::Activities, a).await?,
             };
-            let tenant = crm_domain::TenantId::from_uuid(*tenant);
-            println!("{}", crm_server::cli_export::contacts(&app, tenant, out, &args).await?);
+            println!("{out}");
             Ok(())
         }
         Command::Reindex => {

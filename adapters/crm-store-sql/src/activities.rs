@@ -11,7 +11,7 @@ use crm_domain::event::{EntityType, NewEvent};
 use crm_domain::text::{Label, LongText};
 use crm_domain::visibility::RecordScope;
 use crm_domain::{ActivityId, TenantId, UserId};
-use crm_ports::query::{ActivityScope, AssigneeScope};
+use crm_ports::query::{ActivityScope, AssigneeScope, Page, PageRequest};
 use crm_ports::store::ActivityStore;
 use crm_ports::{Cipher, StoreError};
 use sea_query::{Expr, ExprTrait, IntoTableRef, Order, Query, SelectStatement, Value};
@@ -343,6 +343,19 @@ impl<C: Cipher> ActivityStore for SqlStore<C> {
         let all = self.activities_from_rows(&mut tx, tenant, &rows).await?;
         tx.commit().await?;
         Ok(all)
+    }
+
+    async fn list_activities(&self, scope: ActivityScope, page: &PageRequest) -> Result<Page<Activity>, StoreError> {
+        let mut q = select(scope.tenant_id);
+        q.and_where(visible(scope));
+        let sort_col = crate::paging::sort_column(page.sort, "created_at");
+        let size = crate::paging::apply(&mut q, "activities", sort_col, page)?;
+        let mut tx = self.pool.begin(On::Tenant(scope.tenant_id), Mode::Read).await?;
+        let mut rows = tx.fetch_all(&q).await?;
+        let next_cursor = crate::paging::next_cursor(&mut rows, size, sort_col)?;
+        let items = self.activities_from_rows(&mut tx, scope.tenant_id, &rows).await?;
+        tx.commit().await?;
+        Ok(Page { items, next_cursor })
     }
 
     async fn open_tasks(&self, tenant: TenantId, assignees: AssigneeScope, limit: u32) -> Result<Vec<Activity>, StoreError> {

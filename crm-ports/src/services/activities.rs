@@ -52,7 +52,7 @@ pub struct Todo {
     pub upcoming: Vec<Activity>,
 }
 
-fn activity_scope(actor: &Actor) -> Result<ActivityScope, ServiceError> {
+pub(crate) fn activity_scope(actor: &Actor) -> Result<ActivityScope, ServiceError> {
     Ok(ActivityScope {
         tenant_id: tenant_of(actor)?,
         contacts: read_scope(actor, Owned::Contact),

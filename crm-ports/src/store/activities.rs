@@ -35,6 +35,13 @@ pub trait ActivityStore: Send + Sync {
         before: Option<chrono::DateTime<chrono::Utc>>,
         limit: u32,
     ) -> impl Future<Output = StoreResult<Vec<crm_domain::activity::Activity>>> + Send;
+    /// A page of the activities inside the scope (sorted by creation or change; by name
+    /// means by creation).
+    fn list_activities(
+        &self,
+        scope: crate::query::ActivityScope,
+        page: &crate::query::PageRequest,
+    ) -> impl Future<Output = StoreResult<crate::query::Page<crm_domain::activity::Activity>>> + Send;
     /// Open (not done) tasks of the assignees, at most `limit`.
     fn open_tasks(
         &self,

@@ -3,7 +3,7 @@
 
 use super::push;
 use crate::models::*;
-use crate::{Client, ContactQuery, Result};
+use crate::{Client, ContactQuery, OpportunityQuery, Result};
 use reqwest::Method;
 use uuid::Uuid;
 
@@ -74,6 +74,48 @@ impl Client {
         push(&mut query, "lead_status", q.lead_status.as_ref());
         push(&mut query, "pooled", q.pooled);
         let url = self.url("/api/v1/exports/contacts", &query)?;
+        let res = Self::check(self.request(Method::GET, url, None).send().await?).await?;
+        Ok(res.bytes().await?.to_vec())
+    }
+
+    /// Every organization, oldest first, as a file: `format` is `csv`, `excel_csv` or
+    /// `xlsx`.
+    ///
+    /// # Errors
+    /// `ValidationFailed` (`format`).
+    pub async fn export_organizations(&self, format: &str) -> Result<Vec<u8>> {
+        self.download("/api/v1/exports/organizations", vec![("format", format.to_owned())])
+            .await
+    }
+
+    /// The opportunities you may see that pass the filters of `q` (its sort, cursor and
+    /// limit are not used) as a file: `format` is `csv`, `excel_csv` or `xlsx`.
+    ///
+    /// # Errors
+    /// `ValidationFailed` (`format`, a filter), `Forbidden` (Marketing).
+    pub async fn export_opportunities(&self, format: &str, q: &OpportunityQuery) -> Result<Vec<u8>> {
+        let mut query = vec![("format", format.to_owned())];
+        push(&mut query, "owner_id", q.owner_id);
+        push(&mut query, "pipeline_id", q.pipeline_id);
+        push(&mut query, "stage_id", q.stage_id);
+        push(&mut query, "status", q.status.as_ref());
+        push(&mut query, "close_from", q.close_from);
+        push(&mut query, "close_to", q.close_to);
+        self.download("/api/v1/exports/opportunities", query).await
+    }
+
+    /// The activities you may see, oldest first, as a file: `format` is `csv`,
+    /// `excel_csv` or `xlsx`.
+    ///
+    /// # Errors
+    /// `ValidationFailed` (`format`).
+    pub async fn export_activities(&self, format: &str) -> Result<Vec<u8>> {
+        self.download("/api/v1/exports/activities", vec![("format", format.to_owned())])
+            .await
+    }
+
+    async fn download(&self, path: &str, query: Vec<(&str, String)>) -> Result<Vec<u8>> {
+        let url = self.url(path, &query)?;
         let res = Self::check(self.request(Method::GET, url, None).send().await?).await?;
         Ok(res.bytes().await?.to_vec())
     }

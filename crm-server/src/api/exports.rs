@@ -1,17 +1,21 @@
 //! `/api/v1/exports`: the contacts a list shows (the same filters, segment and your
-//! visibility) as a file, streamed while it is written: CSV, CSV for French Excel, or an
-//! Excel workbook. Its columns are those an import reads back.
+//! visibility), the organizations, the opportunities and the activities you may see, as a
+//! file streamed while it is written: CSV, CSV for French Excel, an Excel workbook, or
+//! vCards for contacts. The contacts' columns are those an import reads back.
 
 use super::ApiTags;
 use super::contacts::ContactFilterQuery;
 use super::problem::ApiResult;
 use super::security::Auth;
 use crate::assemble::CrmApp;
-use crate::export::{CHANNEL_DEPTH, ExportFormat, contact_headers};
+use crate::export::{CHANNEL_DEPTH, ExportFormat, headers};
 use crate::i18n::Lang;
 use chrono::{DateTime, Utc};
+use crm_domain::Actor;
 use crm_domain::ViolationKind;
 use crm_ports::ServiceError;
+use crm_ports::query::OpportunityFilter;
+use crm_ports::services::export::{Export, ExportKind};
 use futures::StreamExt;
 use poem::Body;
 use poem_openapi::param::{Header, Query};
@@ -69,11 +73,7 @@ impl ExportsApi {
         #[oai(name = "Accept-Language")] accept_language: Header<Option<String>>,
     ) -> ApiResult<ExportFile> {
         let lang = Lang::from_accept_language(accept_language.0.as_deref());
-        let format = match format.0.as_deref() {
-            None => ExportFormat::Csv,
-            Some(f) => ExportFormat::parse(f)
-                .ok_or_else(|| ServiceError::from(crm_domain::ValidationError::field("format", ViolationKind::Unknown)))?,
-        };
+        let format = parse_format(format.0.as_deref(), true)?;
         let actor = auth.actor();
         let filter = ContactFilterQuery {
             kind: kind.0,
@@ -88,27 +88,142 @@ impl ExportsApi {
         .filter(&self.app, &actor)
         .await?;
         let export = crate::export::start(&self.app, &actor, filter, lang).await?;
+        Ok(self.file(actor, export, format, lang))
+    }
+
+    /// Every organization, oldest first, as a file: `format=csv` (default), `excel_csv`
+    /// or `xlsx`. Every role sees every organization.
+    #[oai(
+        path = "/api/v1/exports/organizations",
+        method = "get",
+        operation_id = "export_organizations",
+        tag = "ApiTags::Organizations"
+    )]
+    async fn organizations(
+        &self,
+        auth: Auth,
+        /// `csv` (default), `excel_csv` or `xlsx`.
+        format: Query<Option<String>>,
+        #[oai(name = "Accept-Language")] accept_language: Header<Option<String>>,
+    ) -> ApiResult<ExportFile> {
+        self.records(
+            auth,
+            ExportKind::Organizations,
+            format.0,
+            OpportunityFilter::default(),
+            accept_language.0,
+        )
+        .await
+    }
+
+    /// The opportunities you may see that pass the filters (those of the list), oldest
+    /// first, as a file: amounts as numbers with their currency, dates as dates in a
+    /// workbook. 403 for a role that sees no opportunity (Marketing).
+    #[oai(
+        path = "/api/v1/exports/opportunities",
+        method = "get",
+        operation_id = "export_opportunities",
+        tag = "ApiTags::Opportunities"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    async fn opportunities(
+        &self,
+        auth: Auth,
+        /// `csv` (default), `excel_csv` or `xlsx`.
+        format: Query<Option<String>>,
+        owner_id: Query<Option<Uuid>>,
+        pipeline_id: Query<Option<Uuid>>,
+        stage_id: Query<Option<Uuid>>,
+        /// `open`, `won` or `lost`.
+        status: Query<Option<super::dto::opportunities::StatusParam>>,
+        /// Expected close on or after.
+        close_from: Query<Option<chrono::NaiveDate>>,
+        /// Expected close on or before.
+        close_to: Query<Option<chrono::NaiveDate>>,
+        #[oai(name = "Accept-Language")] accept_language: Header<Option<String>>,
+    ) -> ApiResult<ExportFile> {
+        let filter = super::opportunities::filter(owner_id.0, pipeline_id.0, stage_id.0, status.0, close_from.0, close_to.0);
+        self.records(auth, ExportKind::Opportunities, format.0, filter, accept_language.0)
+            .await
+    }
+
+    /// The activities you may see (those concerning a contact or opportunity you see,
+    /// every organization's, and those assigned to you), oldest first, as a file. Each
+    /// row names what it concerns and gives its links as `contact:<id>`.
+    #[oai(
+        path = "/api/v1/exports/activities",
+        method = "get",
+        operation_id = "export_activities",
+        tag = "ApiTags::Activities"
+    )]
+    async fn activities(
+        &self,
+        auth: Auth,
+        /// `csv` (default), `excel_csv` or `xlsx`.
+        format: Query<Option<String>>,
+        #[oai(name = "Accept-Language")] accept_language: Header<Option<String>>,
+    ) -> ApiResult<ExportFile> {
+        self.records(
+            auth,
+            ExportKind::Activities,
+            format.0,
+            OpportunityFilter::default(),
+            accept_language.0,
+        )
+        .await
+    }
+}
+
+impl ExportsApi {
+    async fn records(
+        &self,
+        auth: Auth,
+        kind: ExportKind,
+        format: Option<String>,
+        filter: OpportunityFilter,
+        accept_language: Option<String>,
+    ) -> ApiResult<ExportFile> {
+        let lang = Lang::from_accept_language(accept_language.as_deref());
+        let format = parse_format(format.as_deref(), false)?;
+        let actor = auth.actor();
+        let export = crate::export::start_records(&self.app, &actor, kind, filter, lang).await?;
+        Ok(self.file(actor, export, format, lang))
+    }
+
+    /// The file of an export started, written while it is sent.
+    fn file(&self, actor: Actor, export: Export, format: ExportFormat, lang: Lang) -> ExportFile {
+        let kind = export.kind();
         let (tx, mut rx) = tokio::sync::mpsc::channel(CHANNEL_DEPTH);
         tokio::spawn(crate::export::write(
             self.app.clone(),
             actor,
             export,
             format,
-            contact_headers(lang),
+            headers(kind, lang),
             tx,
         ));
         let stream = futures::stream::poll_fn(move |cx| rx.poll_recv(cx)).map(|chunk| chunk.map_err(std::io::Error::other));
         let body = Binary(Body::from_bytes_stream(stream));
         let name = format!(
             "attachment; filename=\"{}-{}.{}\"",
-            lang.t("export", "file_contacts"),
+            lang.t("export", &format!("file_{}", kind.code())),
             Utc::now().format("%Y-%m-%d"),
             format.extension()
         );
-        Ok(match format {
+        match format {
             ExportFormat::Xlsx => ExportFile::Xlsx(body, name),
             ExportFormat::Vcard => ExportFile::Vcard(body, name),
             ExportFormat::Csv | ExportFormat::ExcelCsv => ExportFile::Csv(body, name),
-        })
+        }
+    }
+}
+
+/// The format asked for (CSV by default); vCards only for contacts.
+fn parse_format(code: Option<&str>, vcards: bool) -> Result<ExportFormat, ServiceError> {
+    match code {
+        None => Ok(ExportFormat::Csv),
+        Some(f) => ExportFormat::parse(f)
+            .filter(|f| vcards || *f != ExportFormat::Vcard)
+            .ok_or_else(|| ServiceError::from(crm_domain::ValidationError::field("format", ViolationKind::Unknown))),
     }
 }

@@ -132,7 +132,7 @@ pub enum OpportunityResponse {
     ),
 }
 
-fn filter(
+pub(super) fn filter(
     owner_id: Option<Uuid>,
     pipeline_id: Option<Uuid>,
     stage_id: Option<Uuid>,

@@ -12,6 +12,7 @@ mod input;
 mod isolation;
 mod leads;
 pub mod realtime;
+mod record_exports;
 mod roles;
 mod scenarios;
 mod sdk_drift;

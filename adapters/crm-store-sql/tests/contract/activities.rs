@@ -264,7 +264,62 @@ async fn one_activity_per_reminder_key(h: &Harness) {
     assert_eq!(h.app.activity(&admin, r1.id).await.unwrap(), r1);
 }
 
+/// An export of activities reads them page by page (200 a page), oldest first, each
+/// actor's within what they see: their records' and those assigned to them.
+async fn exported_page_by_page_within_the_scope(h: &Harness) {
+    use crm_ports::query::OpportunityFilter;
+    use crm_ports::services::export::ExportKind;
+    let (_, admin) = h.tenant("Export d'activités").await;
+    let (_, rep1) = h.user(&admin, Role::Sales, None).await;
+    let (rep2_user, rep2) = h.user(&admin, Role::Sales, None).await;
+    let c1 = h.app.create_contact(&rep1, &input("Inès", "Garnier"), None, false).await.unwrap();
+    let c2 = h.app.create_contact(&admin, &input("Paul", "Martin"), None, false).await.unwrap();
+    let note = |subject: String, link: Uuid| ActivityInput {
+        subject,
+        links: vec![on(EntityType::Contact, link)],
+        ..ActivityInput::default()
+    };
+    for i in 0..203 {
+        h.app
+            .create_activity(&rep1, "note", &note(format!("Note {i}"), c1.id.as_uuid()))
+            .await
+            .unwrap();
+    }
+    h.app
+        .create_activity(&admin, "note", &note("Note de l'admin".into(), c2.id.as_uuid()))
+        .await
+        .unwrap();
+    let mut task = note("Envoyer le devis".into(), c2.id.as_uuid());
+    task.assignee_id = Some(rep2_user.id);
+    h.app.create_activity(&admin, "task", &task).await.unwrap();
+    let subjects = |actor: Actor| async move {
+        let labels: crm_ports::services::export::Labels = Box::new(|code| code.to_owned());
+        let mut export = h
+            .app
+            .record_export(&actor, ExportKind::Activities, OpportunityFilter::default(), labels)
+            .await
+            .unwrap();
+        let (mut out, mut pages) = (Vec::new(), 0);
+        while let Some(rows) = h.app.next_export_rows(&actor, &mut export).await.unwrap() {
+            pages += 1;
+            out.extend(rows.into_iter().map(|r| match &r[2] {
+                crm_ports::tables::Cell::Text(s) => s.clone(),
+                other => panic!("{other:?}"),
+            }));
+        }
+        (out, pages)
+    };
+    let (all, pages) = subjects(admin).await;
+    assert_eq!((all.len(), pages), (205, 2));
+    assert_eq!((all[0].as_str(), all[204].as_str()), ("Note 0", "Envoyer le devis"), "oldest first");
+    let (mine, _) = subjects(rep1).await;
+    assert_eq!(mine.len(), 203, "rep1: their contact's, not the admin's");
+    let (assigned, _) = subjects(rep2).await;
+    assert_eq!(assigned, vec!["Envoyer le devis".to_owned()], "rep2: what is assigned to them");
+}
+
 contract!(
+    exported_page_by_page_within_the_scope,
     visible_through_records_or_assignment,
     timeline_merges_activities_and_changes_newest_first,
     todo_lists_overdue_first,

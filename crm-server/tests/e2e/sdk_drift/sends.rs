@@ -374,6 +374,9 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         import(ID);
         import_report(ID);
         export_contacts("csv", &contact_query(now));
+        export_organizations("xlsx");
+        export_opportunities("excel_csv", &opportunity_query());
+        export_activities("csv");
         suppressions(Some("stop@exemple.fr"), Some("0612345678"), Some(10));
         add_suppression(&SuppressionWrite {
             email: Some("stop@exemple.fr".into()),
