@@ -213,6 +213,7 @@ pub const OPERATIONS: &[Operation] = &[
         &["export_opportunities"],
     ),
     op("export_activities", "GET", "/api/v1/exports/activities", &["export_activities"]),
+    op("export_company", "GET", "/api/v1/exports/company", &["export_company"]),
     op("list_suppressions", "GET", "/api/v1/suppressions", &["suppressions"]),
     op("add_suppression", "POST", "/api/v1/suppressions", &["add_suppression"]),
     op("remove_suppression", "DELETE", "/api/v1/suppressions/{id}", &["remove_suppression"]),

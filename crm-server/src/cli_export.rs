@@ -122,6 +122,140 @@ async fn write_file(app: &CrmApp, actor: Actor, export: Export, format: ExportFo
     Ok(format!("{rows} {what} exportés dans {} ({bytes} octets)", out.display()))
 }
 
+/// `crm export …`.
+#[derive(Debug, clap::Subcommand)]
+pub enum ExportCmd {
+    /// The tenant's contacts (all, or of a kind, or carrying a tag), oldest first, with
+    /// the columns an import reads back.
+    Contacts {
+        /// The tenant's id.
+        #[arg(long)]
+        tenant: uuid::Uuid,
+        /// csv (UTF-8, commas), excel_csv (as French Excel opens it), xlsx or vcf (vCard
+        /// 4.0); default: from the file's extension (.xlsx, .vcf), else excel_csv.
+        #[arg(long)]
+        format: Option<String>,
+        /// Only this kind: prospect, client, partner or former_client.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Only contacts carrying this tag.
+        #[arg(long)]
+        tag: Option<String>,
+        /// Language of the headers and kinds: fr or en.
+        #[arg(long, default_value = "fr")]
+        lang: String,
+        /// The file to write.
+        out: std::path::PathBuf,
+    },
+    /// Every organization of the tenant, oldest first.
+    Organizations(RecordArgs),
+    /// Every opportunity of the tenant, amounts with their currency.
+    Opportunities(RecordArgs),
+    /// Every activity of the tenant, with the records it concerns.
+    Activities(RecordArgs),
+    /// The whole company (a ZIP: a CSV per kind of record, pipelines, users, the event
+    /// log as JSON Lines, the counts), to keep or to bring into another company with
+    /// `crm import company`.
+    Company {
+        /// The tenant's id.
+        #[arg(long)]
+        tenant: uuid::Uuid,
+        /// Language of the headers and codes: fr or en.
+        #[arg(long, default_value = "fr")]
+        lang: String,
+        /// The archive to write (.zip).
+        out: std::path::PathBuf,
+    },
+}
+
+/// Runs an export command; says what was written.
+///
+/// # Errors
+/// A message for the operator.
+pub async fn run(app: &CrmApp, cmd: &ExportCmd) -> Result<String, String> {
+    match cmd {
+        ExportCmd::Contacts {
+            tenant,
+            format,
+            kind,
+            tag,
+            lang,
+            out,
+        } => {
+            let args = ExportArgs {
+                format: format.clone(),
+                kind: kind.clone(),
+                tag: tag.clone(),
+                lang: lang.clone(),
+            };
+            contacts(app, TenantId::from_uuid(*tenant), out, &args).await
+        }
+        ExportCmd::Organizations(a) => records(app, ExportKind::Organizations, a).await,
+        ExportCmd::Opportunities(a) => records(app, ExportKind::Opportunities, a).await,
+        ExportCmd::Activities(a) => records(app, ExportKind::Activities, a).await,
+        ExportCmd::Company { tenant, lang, out } => company(app, TenantId::from_uuid(*tenant), lang_of(lang), out).await,
+    }
+}
+
+/// Writes a company's archive to `out`; says the counts.
+///
+/// # Errors
+/// A message for the operator.
+pub async fn company(app: &CrmApp, tenant: TenantId, lang: Lang, out: &Path) -> Result<String, String> {
+    let actor = Actor::System { tenant_id: tenant };
+    crate::company::check(app, &actor).await.map_err(|e| explain(&e))?;
+    let mut file = std::io::BufWriter::new(std::fs::File::create(out).map_err(|e| format!("{} : {e}", out.display()))?);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(CHANNEL_DEPTH);
+    let writer = tokio::spawn(crate::company::write(app.clone(), actor, lang, tx));
+    let spinner = spinner();
+    let mut bytes: u64 = 0;
+    while let Some(chunk) = rx.recv().await {
+        let chunk = chunk?;
+        file.write_all(&chunk).map_err(|e| format!("{} : {e}", out.display()))?;
+        bytes += chunk.len() as u64;
+        spinner.set_position(bytes);
+    }
+    file.flush().map_err(|e| format!("{} : {e}", out.display()))?;
+    spinner.finish_and_clear();
+    let counts = writer.await.map_err(|e| e.to_string())?;
+    let n = |k: &str| counts.get(k).copied().unwrap_or(0);
+    Ok(format!(
+        "entreprise exportée dans {} ({bytes} octets) : {} sociétés, {} contacts, {} opportunités, {} activités, {} pipelines, {} utilisateurs, {} événements",
+        out.display(),
+        n("organizations"),
+        n("contacts"),
+        n("opportunities"),
+        n("activities"),
+        n("pipelines"),
+        n("users"),
+        n("events")
+    ))
+}
+
+/// Brings a company's archive into the (empty) company `tenant`; says the counts and the
+/// rows refused.
+///
+/// # Errors
+/// A message for the operator.
+pub async fn restore(app: &CrmApp, tenant: TenantId, file: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("{} : {e}", file.display()))?;
+    let actor = Actor::System { tenant_id: tenant };
+    let r = crate::company::restore(app, &actor, &bytes).await?;
+    let mut out = format!(
+        "{} sociétés, {} contacts, {} opportunités, {} activités importés ; {} pipelines créés ; {} lignes refusées",
+        r.organizations,
+        r.contacts,
+        r.opportunities,
+        r.activities,
+        r.pipelines,
+        r.refused.len()
+    );
+    for (name, line, e) in r.refused.iter().take(20) {
+        out.push_str(&format!("\n  {name}, ligne {line} : {}", explain(e)));
+    }
+    Ok(out)
+}
+
 /// Bytes written so far, on standard error when it is a terminal.
 fn spinner() -> ProgressBar {
     if !std::io::stderr().is_terminal() {

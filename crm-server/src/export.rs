@@ -166,10 +166,21 @@ async fn send(tx: &Sender<Chunk>, bytes: Vec<u8>) -> Result<(), String> {
 /// Size of the pieces a workbook is sent in.
 const CHUNK: usize = 64 * 1024;
 
-/// Hands a workbook being written to the channel in pieces (on a blocking thread).
-struct ChannelWriter {
+/// Hands a workbook or an archive being written to the channel in pieces (on a blocking
+/// thread).
+pub(crate) struct ChannelWriter {
     tx: Sender<Chunk>,
     buffer: Vec<u8>,
+}
+
+impl ChannelWriter {
+    /// Writes into `tx`.
+    pub(crate) fn new(tx: Sender<Chunk>) -> Self {
+        Self {
+            tx,
+            buffer: Vec::with_capacity(CHUNK),
+        }
+    }
 }
 
 impl Write for ChannelWriter {

@@ -58,6 +58,11 @@ impl Lang {
         }
     }
 
+    /// The keys of a section (the same in every language).
+    pub fn keys(self, section: &str) -> Vec<String> {
+        FR.get(section).map(|s| s.keys().cloned().collect()).unwrap_or_default()
+    }
+
     /// The message `section.key` in this language (French, then the key, as fallbacks).
     pub fn t(self, section: &str, key: &str) -> String {
         let cat = match self {

@@ -9,6 +9,7 @@ pub mod assemble;
 pub mod cli;
 pub mod cli_export;
 pub mod cli_import;
+pub mod company;
 pub mod config;
 pub mod export;
 pub mod http;

@@ -78,7 +78,7 @@ enum Command {
     /// (CSV, CSV for French Excel, XLSX; vCards for contacts).
     Export {
         #[command(subcommand)]
-        action: ExportCmd,
+        action: crm_server::cli_export::ExportCmd,
     },
     /// Rebuilds the search index of this data directory from the records (the server must
     /// be stopped; a running server rebuilds a company's part on
@@ -134,6 +134,15 @@ enum ImportCmd {
         #[arg(long)]
         owner: Option<String>,
     },
+    /// Brings a company's full export (`crm export company`) into an empty company: the
+    /// same organizations, contacts, opportunities and activities, linked as they were.
+    Company {
+        /// The tenant's id (a company with no record yet).
+        #[arg(long)]
+        tenant: uuid::Uuid,
+        /// The archive (.zip).
+        file: std::path::PathBuf,
+    },
     /// Takes an import up again (after a crash: from its last piece written) and works on
     /// it until it is done.
     Resume {
@@ -146,38 +155,6 @@ enum ImportCmd {
         /// The import's id (printed by `crm import run`).
         job: uuid::Uuid,
     },
-}
-
-#[derive(Debug, Subcommand)]
-enum ExportCmd {
-    /// The tenant's contacts (all, or of a kind, or carrying a tag), oldest first, with
-    /// the columns an import reads back.
-    Contacts {
-        /// The tenant's id.
-        #[arg(long)]
-        tenant: uuid::Uuid,
-        /// csv (UTF-8, commas), excel_csv (as French Excel opens it), xlsx or vcf (vCard
-        /// 4.0); default: from the file's extension (.xlsx, .vcf), else excel_csv.
-        #[arg(long)]
-        format: Option<String>,
-        /// Only this kind: prospect, client, partner or former_client.
-        #[arg(long)]
-        kind: Option<String>,
-        /// Only contacts carrying this tag.
-        #[arg(long)]
-        tag: Option<String>,
-        /// Language of the headers and kinds: fr or en.
-        #[arg(long, default_value = "fr")]
-        lang: String,
-        /// The file to write.
-        out: std::path::PathBuf,
-    },
-    /// Every organization of the tenant, oldest first.
-    Organizations(crm_server::cli_export::RecordArgs),
-    /// Every opportunity of the tenant, amounts with their currency.
-    Opportunities(crm_server::cli_export::RecordArgs),
-    /// Every activity of the tenant, with the records it concerns.
-    Activities(crm_server::cli_export::RecordArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -386,6 +363,9 @@ async fn run(cli: Cli) -> Result<(), String> {
                     let tenant = crm_domain::TenantId::from_uuid(f.tenant);
                     crm_server::cli_import::run(&app, files, tenant, &f.file, &args).await?
                 }
+                ImportCmd::Company { tenant, file } => {
+                    crm_server::cli_export::restore(&app, crm_domain::TenantId::from_uuid(*tenant), file).await?
+                }
                 ImportCmd::Resume { tenant, report, job } => {
                     let files = open_files(&cli)?;
                     let tenant = crm_domain::TenantId::from_uuid(*tenant);
@@ -397,30 +377,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Export { action } => {
             let app = open_admin(&cli).await?;
-            use crm_ports::services::export::ExportKind;
-            let out = match action {
-                ExportCmd::Contacts {
-                    tenant,
-                    format,
-                    kind,
-                    tag,
-                    lang,
-                    out,
-                } => {
-                    let args = crm_server::cli_export::ExportArgs {
-                        format: format.clone(),
-                        kind: kind.clone(),
-                        tag: tag.clone(),
-                        lang: lang.clone(),
-                    };
-                    let tenant = crm_domain::TenantId::from_uuid(*tenant);
-                    crm_server::cli_export::contacts(&app, tenant, out, &args).await?
-                }
-                ExportCmd::Organizations(a) => crm_server::cli_export::records(&app, ExportKind::Organizations, a).await?,
-                ExportCmd::Opportunities(a) => crm_server::cli_export::records(&app, ExportKind::Opportunities, a).await?,
-                ExportCmd::Activities(a) => crm_server::cli_export::records(&app, ExportKind::Activities, a).await?,
-            };
-            println!("{out}");
+            println!("{}", crm_server::cli_export::run(&app, action).await?);
             Ok(())
         }
         Command::Reindex => {

@@ -11,11 +11,13 @@
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, WINDOWS_1252};
 use std::borrow::Cow;
 
+mod archive;
 mod export;
 mod reader;
 mod vcard;
 mod write;
 mod xlsx;
+pub use archive::{ZipStream, read_archive};
 pub use export::{CsvExport, EXCEL_MAX_ROWS, XlsxExport};
 pub use reader::Tables;
 pub use vcard::{VcardExport, is_vcard, read_vcards};

@@ -22,6 +22,7 @@ pub mod opportunities;
 pub mod organizations;
 pub mod pipelines;
 pub mod reminders;
+pub mod restore;
 pub mod search;
 pub mod segments;
 pub mod suppressions;

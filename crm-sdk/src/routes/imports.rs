@@ -114,6 +114,15 @@ impl Client {
             .await
     }
 
+    /// The whole company as a ZIP archive (Admin): a CSV per kind of record, the
+    /// pipelines, the users, the event log as JSON Lines and the counts.
+    ///
+    /// # Errors
+    /// `Forbidden`.
+    pub async fn export_company(&self) -> Result<Vec<u8>> {
+        self.download("/api/v1/exports/company", Vec::new()).await
+    }
+
     async fn download(&self, path: &str, query: Vec<(&str, String)>) -> Result<Vec<u8>> {
         let url = self.url(path, &query)?;
         let res = Self::check(self.request(Method::GET, url, None).send().await?).await?;

@@ -31,6 +31,9 @@ pub enum ExportFile {
     /// Excel workbook (a new sheet every 1,048,575 rows).
     #[oai(status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")]
     Xlsx(Binary<Body>, #[oai(header = "Content-Disposition")] String),
+    /// A ZIP archive (a company's full export).
+    #[oai(status = 200, content_type = "application/zip")]
+    Zip(Binary<Body>, #[oai(header = "Content-Disposition")] String),
     /// vCard 4.0, a card a contact.
     #[oai(status = 200, content_type = "text/vcard; charset=utf-8")]
     Vcard(Binary<Body>, #[oai(header = "Content-Disposition")] String),
@@ -171,6 +174,32 @@ impl ExportsApi {
             accept_language.0,
         )
         .await
+    }
+
+    /// The whole company (Admin), at any time: a ZIP archive with one UTF-8 CSV per kind
+    /// of record (`organizations.csv`, `contacts.csv`, `opportunities.csv`,
+    /// `activities.csv`, `pipelines.csv`, `users.csv`), the event log as JSON Lines
+    /// (`events.jsonl`) and `manifest.json` with the counts. Written while it is sent.
+    /// `crm import company` brings it into an empty company with the same counts.
+    #[oai(
+        path = "/api/v1/exports/company",
+        method = "get",
+        operation_id = "export_company",
+        tag = "ApiTags::Tenants"
+    )]
+    async fn company(&self, auth: Auth, #[oai(name = "Accept-Language")] accept_language: Header<Option<String>>) -> ApiResult<ExportFile> {
+        let lang = Lang::from_accept_language(accept_language.0.as_deref());
+        let actor = auth.actor();
+        crate::company::check(&self.app, &actor).await?;
+        let (tx, mut rx) = tokio::sync::mpsc::channel(CHANNEL_DEPTH);
+        tokio::spawn(crate::company::write(self.app.clone(), actor, lang, tx));
+        let stream = futures::stream::poll_fn(move |cx| rx.poll_recv(cx)).map(|chunk| chunk.map_err(std::io::Error::other));
+        let name = format!(
+            "attachment; filename=\"{}-{}.zip\"",
+            lang.t("export", "file_company"),
+            Utc::now().format("%Y-%m-%d")
+        );
+        Ok(ExportFile::Zip(Binary(Body::from_bytes_stream(stream)), name))
     }
 }
 

@@ -576,6 +576,7 @@ async fn every_route_keeps_tenants_apart() {
         ("export_organizations", (None, Expect::Blind)),
         ("export_opportunities", (None, Expect::Blind)),
         ("export_activities", (None, Expect::Blind)),
+        ("export_company", (None, Expect::Blind)),
         ("list_suppressions", (None, Expect::Blind)),
         ("add_suppression", (Some(json!({"email": "stop@b.fr"})), Expect::Blind)),
         ("remove_suppression", (None, Expect::NotFound)),

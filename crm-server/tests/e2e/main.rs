@@ -4,6 +4,7 @@
 
 mod calendar;
 mod cli;
+mod company;
 mod crash;
 mod exports;
 mod files;

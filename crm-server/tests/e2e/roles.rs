@@ -149,6 +149,7 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("export_organizations", [200, 200, 200, 200, 200]),
     ("export_opportunities", [200, 200, 200, 403, 200]),
     ("export_activities", [200, 200, 200, 200, 200]),
+    ("export_company", [200, 403, 403, 403, 403]),
     ("list_suppressions", [200, 403, 403, 403, 403]),
     ("add_suppression", [201, 403, 403, 403, 403]),
     ("remove_suppression", [204, 403, 403, 403, 403]),
@@ -1061,6 +1062,7 @@ impl Cell<'_> {
             "export_organizations" => ("GET", "/api/v1/exports/organizations?format=xlsx".into(), None, None),
             "export_opportunities" => ("GET", "/api/v1/exports/opportunities?format=excel_csv".into(), None, None),
             "export_activities" => ("GET", "/api/v1/exports/activities".into(), None, None),
+            "export_company" => ("GET", "/api/v1/exports/company".into(), None, None),
             "list_suppressions" => ("GET", "/api/v1/suppressions".into(), None, None),
             "add_suppression" => (
                 "POST",

@@ -377,6 +377,7 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         export_organizations("xlsx");
         export_opportunities("excel_csv", &opportunity_query());
         export_activities("csv");
+        export_company();
         suppressions(Some("stop@exemple.fr"), Some("0612345678"), Some(10));
         add_suppression(&SuppressionWrite {
             email: Some("stop@exemple.fr".into()),
