@@ -162,6 +162,9 @@ pub struct Organization {
     pub size: Option<OrganizationSize>,
     /// Address.
     pub address: PostalAddress,
+    /// Its id in another system (a file's or an integration's key), unique in the
+    /// company.
+    pub external_id: Option<crate::text::ExternalId>,
     /// Optimistic-concurrency version.
     pub version: i64,
     /// Creation time.
@@ -183,6 +186,8 @@ pub struct OrganizationInput {
     pub size: Option<String>,
     /// Address.
     pub address: AddressInput,
+    /// Its id in another system.
+    pub external_id: Option<String>,
 }
 
 /// The checked fields of an organization.
@@ -198,6 +203,8 @@ pub struct OrganizationFields {
     pub size: Option<OrganizationSize>,
     /// Address.
     pub address: PostalAddress,
+    /// Its id in another system.
+    pub external_id: Option<crate::text::ExternalId>,
 }
 
 impl OrganizationFields {
@@ -218,14 +225,16 @@ impl OrganizationFields {
             Some(s) => v.check("size", OrganizationSize::parse(s)).map(Some),
         };
         let address = v.check("address", PostalAddress::parse(&input.address));
+        let external_id = v.check("external_id", crate::text::ExternalId::parse_optional(input.external_id.as_deref()));
         v.finish()?;
-        match (name, domain, industry, size, address) {
-            (Some(name), Some(domain), Some(industry), Some(size), Some(address)) => Ok(Self {
+        match (name, domain, industry, size, address, external_id) {
+            (Some(name), Some(domain), Some(industry), Some(size), Some(address), Some(external_id)) => Ok(Self {
                 name,
                 domain,
                 industry,
                 size,
                 address,
+                external_id,
             }),
             _ => Err(ValidationError::field("", ViolationKind::Malformed)),
         }
@@ -246,6 +255,12 @@ impl Organization {
         d.field("industry", before.map(|b| &b.industry), &after.industry, Sensitivity::Clear);
         d.field("size", before.map(|b| &b.size), &after.size, Sensitivity::Clear);
         PostalAddress::diff(before.map(|b| &b.address), &after.address, &mut d);
+        d.field(
+            "external_id",
+            before.map(|b| &b.external_id),
+            &after.external_id,
+            Sensitivity::Clear,
+        );
         d.into_changes()
     }
 
@@ -256,6 +271,7 @@ impl Organization {
         self.industry = fields.industry;
         self.size = fields.size;
         self.address = fields.address;
+        self.external_id = fields.external_id;
     }
 }
 

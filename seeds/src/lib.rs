@@ -116,6 +116,7 @@ impl Generator {
             size: Some((*pick(&mut rng, &["micro", "small", "medium", "intermediate", "large"])).to_owned()),
             address: address(&mut rng),
             name,
+            external_id: None,
         }
     }
 

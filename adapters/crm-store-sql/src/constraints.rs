@@ -135,6 +135,12 @@ pub const CONSTRAINTS: &[Constraint] = &[
     unique("segments_name", "segments", &["tenant_id", "name_sort"], "name"),
     unique("jobs_live_key", "jobs", &["tenant_id", "key"], "key"),
     unique("contacts_external_id", "contacts", &["tenant_id", "external_id"], "external_id"),
+    unique(
+        "organizations_external_id",
+        "organizations",
+        &["tenant_id", "external_id"],
+        "external_id",
+    ),
     unique("suppressions_value", "suppressions", &["tenant_id", "channel", "hash"], "value"),
     // References to the tenant: a write for a tenant that does not exist.
     tenant("event_counters_tenant_id_fkey", "event_counters"),

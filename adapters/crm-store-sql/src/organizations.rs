@@ -15,7 +15,7 @@ use crm_ports::{Cipher, StoreError};
 use sea_query::{Expr, ExprTrait, Query, Value};
 use uuid::Uuid;
 
-const COLUMNS: [&str; 15] = [
+const COLUMNS: [&str; 16] = [
     "tenant_id",
     "id",
     "name",
@@ -27,6 +27,7 @@ const COLUMNS: [&str; 15] = [
     "postal_code",
     "city",
     "country",
+    "external_id",
     "version",
     "created_at",
     "updated_at",
@@ -72,6 +73,7 @@ impl<C: Cipher> SqlStore<C> {
             ("postal_code", text(o.address.postal_code.as_ref())),
             ("city", text(o.address.city.as_ref())),
             ("country", o.address.country.map(|c| c.as_str().to_owned()).into()),
+            ("external_id", o.external_id.as_ref().map(|x| x.as_str().to_owned()).into()),
         ])
     }
 
@@ -110,6 +112,10 @@ impl<C: Cipher> SqlStore<C> {
                     .map(|c| valid("country", CountryCode::parse(&c)))
                     .transpose()?,
             },
+            external_id: valid(
+                "external_id",
+                crm_domain::text::ExternalId::parse_optional(row.get::<Option<String>>("external_id")?.as_deref()),
+            )?,
             version: row.get("version")?,
             created_at: from_ts(row.get("created_at")?)?,
             updated_at: from_ts(row.get("updated_at")?)?,

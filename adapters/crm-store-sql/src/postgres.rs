@@ -145,6 +145,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0019_suppressions.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            20,
+            "organization_external_ids".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0020_organization_external_ids.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -145,6 +145,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0019_suppressions.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            20,
+            "organization_external_ids".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0020_organization_external_ids.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -47,6 +47,7 @@ impl<S: OrganizationStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
             industry: f.industry,
             size: f.size,
             address: f.address,
+            external_id: f.external_id,
             version: 1,
             created_at: now,
             updated_at: now,

@@ -228,6 +228,7 @@ impl<S: Store, K: crate::auth::Credentials, C: Clock, I: IdGenerator> App<S, K, 
                 industry: owned(row, "industry"),
                 size: owned(row, "size"),
                 address: address(row),
+                external_id: owned(row, "external_id"),
             };
             match self.create_organization(actor, &input).await {
                 Ok(o) => {

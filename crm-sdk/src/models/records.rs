@@ -123,6 +123,9 @@ pub struct Organization {
     pub size: Option<String>,
     /// Address.
     pub address: Address,
+    /// Its id in another system.
+    #[serde(default)]
+    pub external_id: Option<String>,
     /// Version.
     pub version: i64,
     /// Created.
@@ -148,4 +151,7 @@ pub struct OrganizationWrite {
     /// Address.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
+    /// Its id in another system (unique in the company).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
 }

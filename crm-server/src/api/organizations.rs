@@ -31,6 +31,8 @@ pub struct OrganizationDto {
     pub size: Option<String>,
     /// Address.
     pub address: AddressDto,
+    /// Its id in another system (an ERP, a file), unique in the company.
+    pub external_id: Option<String>,
     /// Version (ETag).
     pub version: i64,
     /// Created.
@@ -48,6 +50,7 @@ impl From<&Organization> for OrganizationDto {
             industry: o.industry.as_ref().map(ToString::to_string),
             size: o.size.map(|s| s.code().to_owned()),
             address: address_out(&o.address),
+            external_id: o.external_id.as_ref().map(ToString::to_string),
             version: o.version,
             created_at: o.created_at,
             updated_at: o.updated_at,
@@ -69,6 +72,10 @@ pub struct OrganizationWrite {
     pub size: Option<String>,
     /// Address.
     pub address: Option<AddressDto>,
+    /// Its id in another system (an ERP, a file): at most 100 characters, unique in the
+    /// company (409 on `external_id` when another organization has it). An import finds
+    /// the organization by it.
+    pub external_id: Option<String>,
 }
 
 impl From<&Organization> for OrganizationWrite {
@@ -80,6 +87,7 @@ impl From<&Organization> for OrganizationWrite {
             industry: d.industry,
             size: d.size,
             address: Some(d.address),
+            external_id: d.external_id,
         }
     }
 }
@@ -92,6 +100,7 @@ impl OrganizationWrite {
             industry: self.industry.clone(),
             size: self.size.clone(),
             address: self.address.as_ref().map(address_in).unwrap_or_default(),
+            external_id: self.external_id.clone(),
         }
     }
 }

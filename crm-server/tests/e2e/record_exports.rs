@@ -27,6 +27,7 @@ async fn organizations_opportunities_and_activities_export_within_what_each_sees
             domain: Some("brasserie-du-port.fr".into()),
             industry: Some("Agroalimentaire".into()),
             size: Some("small".into()),
+            external_id: Some("ERP-77".into()),
             ..OrganizationWrite::default()
         })
         .await
@@ -91,13 +92,13 @@ async fn organizations_opportunities_and_activities_export_within_what_each_sees
     let orgs = String::from_utf8(admin.export_organizations("excel_csv").await.unwrap()).unwrap();
     assert!(
         orgs.starts_with(
-            "\u{feff}Identifiant CRM;Nom;Site web;Secteur;Taille;Adresse;Code postal;Ville;Pays;Créé le;Modifié le;Version\r\n"
+            "\u{feff}Identifiant CRM;Id externe;Nom;Site web;Secteur;Taille;Adresse;Code postal;Ville;Pays;Créé le;Modifié le;Version\r\n"
         ),
         "{orgs}"
     );
     assert!(
         orgs.contains(&format!(
-            "{};\"Brasserie du Port; Lorient\";brasserie-du-port.fr;Agroalimentaire;Petite (10 à 49);",
+            "{};ERP-77;\"Brasserie du Port; Lorient\";brasserie-du-port.fr;Agroalimentaire;Petite (10 à 49);",
             org.id
         )),
         "{orgs}"

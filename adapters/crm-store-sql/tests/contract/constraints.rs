@@ -139,6 +139,7 @@ const EXPECTED: &[(&str, Outcome, &str)] = &[
     ("segments_name", Dup, "name"),
     ("jobs_live_key", Dup, "key"),
     ("contacts_external_id", Dup, "external_id"),
+    ("organizations_external_id", Dup, "external_id"),
     ("suppressions_value", Dup, "value"),
     ("event_counters_tenant_id_fkey", Ref, "tenant_id"),
     ("users_tenant_id_fkey", Ref, "tenant_id"),
@@ -616,6 +617,17 @@ async fn every_constraint_reports_its_field(h: &Harness) {
     seen.check(
         "contacts_external_id",
         s.create_contact(&c, &ev(EntityType::Contact, c.id.as_uuid())).await,
+    );
+    let mut o = org.clone();
+    o.id = OrganizationId::from_uuid(new());
+    o.external_id = Some(crm_domain::text::ExternalId::parse("ERP-ORG-1").unwrap());
+    s.create_organization(&o, &ev(EntityType::Organization, o.id.as_uuid()))
+        .await
+        .unwrap();
+    o.id = OrganizationId::from_uuid(new());
+    seen.check(
+        "organizations_external_id",
+        s.create_organization(&o, &ev(EntityType::Organization, o.id.as_uuid())).await,
     );
     let opp_with = |change: &dyn Fn(&mut crm_domain::opportunity::Opportunity)| {
         let mut o = opp.clone();

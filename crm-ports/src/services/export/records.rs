@@ -19,8 +19,9 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 /// The columns of an organization export.
-pub const ORGANIZATION_COLUMNS: [&str; 12] = [
+pub const ORGANIZATION_COLUMNS: [&str; 13] = [
     "id",
+    "external_id",
     "name",
     "website",
     "industry",
@@ -106,6 +107,7 @@ pub(super) fn organization_row(o: &Organization, labels: &Labels) -> Vec<Cell> {
     let a = &o.address;
     vec![
         Cell::Text(o.id.to_string()),
+        Cell::opt(o.external_id.as_ref().map(|x| x.as_str())),
         Cell::text(o.name.as_str()),
         Cell::opt(o.domain.as_ref().map(|d| d.as_str())),
         Cell::opt(o.industry.as_ref().map(|i| i.as_str())),

@@ -427,6 +427,7 @@ impl Planner {
             industry: None,
             size: None,
             address: PostalAddress::default(),
+            external_id: None,
             version: 1,
             created_at: now,
             updated_at: now,

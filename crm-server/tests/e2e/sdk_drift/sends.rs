@@ -528,6 +528,7 @@ fn organization() -> OrganizationWrite {
         industry: Some("Conseil".into()),
         size: Some("small".into()),
         address: Some(address()),
+        external_id: Some("ERP-ORG-9".into()),
     }
 }
 
