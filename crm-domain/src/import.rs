@@ -44,11 +44,38 @@ pub enum ImportField {
     Notes,
     /// Contact kind (prospect, client...).
     Kind,
+    /// An organization's industry (organization imports).
+    Industry,
+    /// An organization's size: a band, or a headcount (organization imports).
+    Size,
 }
 
 impl ImportField {
-    /// Every field, in the order a mapping screen lists them.
-    pub const ALL: [ImportField; 17] = [
+    /// Every field.
+    pub const ALL: [ImportField; 19] = [
+        Self::ExternalId,
+        Self::FirstName,
+        Self::LastName,
+        Self::FullName,
+        Self::Email,
+        Self::Phone,
+        Self::JobTitle,
+        Self::Organization,
+        Self::Website,
+        Self::Street,
+        Self::PostalCode,
+        Self::City,
+        Self::Country,
+        Self::Tags,
+        Self::Source,
+        Self::Notes,
+        Self::Kind,
+        Self::Industry,
+        Self::Size,
+    ];
+
+    /// The fields of a contact, in the order a mapping screen lists them.
+    pub const CONTACT: [ImportField; 17] = [
         Self::ExternalId,
         Self::FirstName,
         Self::LastName,
@@ -88,6 +115,8 @@ impl ImportField {
             Self::Source => "source",
             Self::Notes => "notes",
             Self::Kind => "kind",
+            Self::Industry => "industry",
+            Self::Size => "size",
         }
     }
 
@@ -370,6 +399,8 @@ pub fn contact_row(cells: &[String], mapping: &[Option<ImportField>]) -> Contact
                 i.kind = kind_code(&value).to_owned();
                 row.kind_given = true;
             }
+            // An organization's own fields: read by organization imports only.
+            ImportField::Industry | ImportField::Size => {}
         }
     }
     row
@@ -443,7 +474,10 @@ pub fn parse_amount_minor(raw: &str) -> Option<i64> {
 }
 
 mod merge;
+mod organizations;
+
 pub use merge::update_from_row;
+pub use organizations::{ORGANIZATION_FIELDS, guess_organization_mapping, organization_row, size_code};
 
 #[cfg(test)]
 mod tests;

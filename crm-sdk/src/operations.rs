@@ -197,6 +197,18 @@ pub const OPERATIONS: &[Operation] = &[
         "/api/v1/imports/contacts/preview",
         &["preview_contact_import"],
     ),
+    op(
+        "preview_organization_import",
+        "POST",
+        "/api/v1/imports/organizations/preview",
+        &["preview_organization_import"],
+    ),
+    op(
+        "start_organization_import",
+        "POST",
+        "/api/v1/imports/organizations",
+        &["start_organization_import"],
+    ),
     op("get_import", "GET", "/api/v1/imports/{id}", &["import"]),
     op("import_report", "GET", "/api/v1/imports/{id}/report", &["import_report"]),
     op("export_contacts", "GET", "/api/v1/exports/contacts", &["export_contacts"]),

@@ -144,7 +144,7 @@ async fn produce(app: &CrmApp, actor: &Actor, lang: Lang, ops: &Sender<Op>, coun
     let manifest = serde_json::json!({
         "format": "crm-company-export",
         "version": 1,
-        "exported_at": chrono::Utc::now().to_rfc3339(),
+        "exported_at": app.now().to_rfc3339(),
         "language": lang.code(),
         "counts": counts,
     });

@@ -164,6 +164,11 @@ impl Crm {
             Arc::clone(&self.files),
             Arc::new(crm_tabular::Tables::default()),
         )));
+        handlers.push(Arc::new(ContactImport::organizations(
+            &self.app,
+            Arc::clone(&self.files),
+            Arc::new(crm_tabular::Tables::default()),
+        )));
         if !handlers.is_empty() {
             let app = self.app.clone();
             let options = JobOptions::new(uuid::Uuid::now_v7());

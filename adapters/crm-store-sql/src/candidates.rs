@@ -5,7 +5,7 @@
 //! last name no longer means decrypting hundreds of contacts per probe.
 
 use crate::SqlStore;
-use crate::contacts::select_contacts;
+use crate::contact_sql::select_contacts;
 use crate::db::{Mode, On};
 use crate::scope::contact_in_scope;
 use crm_domain::contact::Contact;

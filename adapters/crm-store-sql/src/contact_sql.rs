@@ -223,3 +223,50 @@ fn leaf(t: TenantId, field: SegmentField, op: Op, v: &Operand, now: DateTime<Utc
         }
     }
 }
+
+pub(crate) const COLUMNS: [&str; 34] = [
+    "tenant_id",
+    "id",
+    "kind",
+    "first_name",
+    "last_name",
+    "first_fold",
+    "last_fold",
+    "name_sort",
+    "emails_ct",
+    "phones_ct",
+    "organization_id",
+    "job_title",
+    "street_ct",
+    "postal_code",
+    "city",
+    "country",
+    "tags",
+    "owner_id",
+    "source",
+    "notes_ct",
+    "external_id",
+    "score",
+    "lead_status",
+    "lead_reason",
+    "lead_pooled",
+    "lead_changed_by",
+    "lead_changed_at",
+    "lead_qualified_at",
+    "client_since",
+    "merged_into",
+    "version",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+];
+
+/// Live contacts of a tenant, every column.
+pub(crate) fn select_contacts(tenant: TenantId) -> SelectStatement {
+    let mut q = Query::select();
+    q.columns(COLUMNS.map(|c| ("contacts", c)))
+        .from("contacts")
+        .and_where(Expr::col(("contacts", "tenant_id")).eq(tenant.as_uuid()))
+        .and_where(Expr::col(("contacts", "deleted_at")).is_null());
+    q
+}

@@ -20,46 +20,11 @@ use crm_domain::{ContactId, OrganizationId, TenantId, UserId};
 use crm_ports::query::{ContactFilter, Page, PageRequest, Scope};
 use crm_ports::store::{CandidateRow, ContactStore, ProbeCandidates};
 use crm_ports::{Cipher, StoreError};
-use sea_query::{Expr, ExprTrait, Query, SelectStatement, UpdateStatement, Value};
+use sea_query::{Expr, ExprTrait, Query, UpdateStatement, Value};
 use sqlx::types::Json;
 use uuid::Uuid;
 
-pub(crate) const COLUMNS: [&str; 34] = [
-    "tenant_id",
-    "id",
-    "kind",
-    "first_name",
-    "last_name",
-    "first_fold",
-    "last_fold",
-    "name_sort",
-    "emails_ct",
-    "phones_ct",
-    "organization_id",
-    "job_title",
-    "street_ct",
-    "postal_code",
-    "city",
-    "country",
-    "tags",
-    "owner_id",
-    "source",
-    "notes_ct",
-    "external_id",
-    "score",
-    "lead_status",
-    "lead_reason",
-    "lead_pooled",
-    "lead_changed_by",
-    "lead_changed_at",
-    "lead_qualified_at",
-    "client_since",
-    "merged_into",
-    "version",
-    "created_at",
-    "updated_at",
-    "deleted_at",
-];
+use crate::contact_sql::select_contacts;
 
 fn ie(e: sea_query::error::Error) -> StoreError {
     StoreError::Internal(e.to_string())
@@ -82,15 +47,6 @@ fn lead_from_row(row: &Row) -> Result<Option<Lead>, StoreError> {
         changed_at: from_ts(row.get::<Option<i64>>("lead_changed_at")?.unwrap_or_default())?,
         qualified_at: row.get::<Option<i64>>("lead_qualified_at")?.map(from_ts).transpose()?,
     }))
-}
-
-pub(crate) fn select_contacts(tenant: TenantId) -> SelectStatement {
-    let mut q = Query::select();
-    q.columns(COLUMNS.map(|c| ("contacts", c)))
-        .from("contacts")
-        .and_where(Expr::col(("contacts", "tenant_id")).eq(tenant.as_uuid()))
-        .and_where(Expr::col(("contacts", "deleted_at")).is_null());
-    q
 }
 
 impl<C: Cipher> SqlStore<C> {

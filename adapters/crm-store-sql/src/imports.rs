@@ -19,7 +19,8 @@ impl<C: Cipher> ImportStore for SqlStore<C> {
     async fn write_import_piece(&self, tenant: TenantId, piece: &ImportPiece<'_>, step: &HeldStep) -> Result<(), StoreError> {
         let foreign = piece.organizations.iter().any(|o| o.tenant_id != tenant)
             || piece.created.iter().any(|c| c.tenant_id != tenant)
-            || piece.updated.iter().any(|(c, _)| c.tenant_id != tenant);
+            || piece.updated.iter().any(|(c, _)| c.tenant_id != tenant)
+            || piece.updated_organizations.iter().any(|(o, _)| o.tenant_id != tenant);
         if foreign {
             return Err(StoreError::Internal("records of another tenant in an import".into()));
         }
@@ -35,6 +36,9 @@ impl<C: Cipher> ImportStore for SqlStore<C> {
         update_held(&mut tx, tenant, step.job, step.worker, held).await?;
         for o in piece.organizations {
             self.insert_organization(&mut tx, o).await?;
+        }
+        for (o, version) in piece.updated_organizations {
+            self.rewrite_organization(&mut tx, o, *version).await?;
         }
         self.insert_new_contacts(&mut tx, piece.created).await?;
         self.rewrite_contacts(&mut tx, piece.updated).await?;

@@ -51,6 +51,21 @@ impl<C: Cipher> SqlStore<C> {
         .await
     }
 
+    /// Rewrites an organization's row, guarded by the version it was read at.
+    pub(crate) async fn rewrite_organization(&self, tx: &mut Tx, o: &Organization, expected_version: i64) -> Result<(), StoreError> {
+        let fields = self.organization_values(o)?;
+        update_row(
+            tx,
+            "organizations",
+            o.tenant_id,
+            o.id.as_uuid(),
+            expected_version,
+            fields,
+            o.updated_at,
+        )
+        .await
+    }
+
     fn organization_values(&self, o: &Organization) -> Result<Vec<(&'static str, Value)>, StoreError> {
         let text = |l: Option<&Label>| -> Value { l.map(|x| x.as_str().to_owned()).into() };
         Ok(vec![
@@ -164,17 +179,7 @@ impl<C: Cipher> OrganizationStore for SqlStore<C> {
 
     async fn update_organization(&self, o: &Organization, expected_version: i64, event: &NewEvent) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(o.tenant_id), Mode::Write).await?;
-        let fields = self.organization_values(o)?;
-        update_row(
-            &mut tx,
-            "organizations",
-            o.tenant_id,
-            o.id.as_uuid(),
-            expected_version,
-            fields,
-            o.updated_at,
-        )
-        .await?;
+        self.rewrite_organization(&mut tx, o, expected_version).await?;
         self.finish(tx, o.tenant_id, std::slice::from_ref(event)).await
     }
 }

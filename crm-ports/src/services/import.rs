@@ -11,18 +11,51 @@ use crate::error::ServiceError;
 use crate::store::{ContactStore, OrganizationStore, TenantStore, UserStore};
 use crm_domain::duplicates::MatchReason;
 use crm_domain::import::ImportField;
-use crm_domain::{Actor, ContactId, UserId, ValidationError, ViolationKind};
+use crm_domain::{Actor, UserId, ValidationError, ViolationKind};
 use serde::{Deserialize, Serialize};
 
+mod organizations;
 mod plan;
+mod progress;
 mod run;
 
+pub use progress::*;
 pub use run::*;
 
 /// Most rows one dry run looks at.
 pub const MAX_PLAN_ROWS: usize = 5_000;
 
-/// What finds the contact a row updates.
+/// What a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportEntity {
+    /// Contacts (and the organizations they name).
+    #[default]
+    Contacts,
+    /// Organizations.
+    Organizations,
+}
+
+impl ImportEntity {
+    /// Stable code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Contacts => "contacts",
+            Self::Organizations => "organizations",
+        }
+    }
+
+    /// The kind of its jobs.
+    pub const fn job_kind(self) -> &'static str {
+        match self {
+            Self::Contacts => progress::IMPORT_CONTACTS,
+            Self::Organizations => progress::IMPORT_ORGANIZATIONS,
+        }
+    }
+}
+
+/// What finds the record a row updates (an organization: its external id, else its web
+/// domain then its name, whatever the key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UpsertKey {
@@ -82,12 +115,12 @@ impl ImportOptions {
 /// What a row would do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RowAction {
-    /// A new contact.
+    /// A new record.
     Create,
-    /// This contact, updated.
-    Update(ContactId),
-    /// This contact, which already has everything the row says.
-    Unchanged(ContactId),
+    /// This record (a contact, or an organization), updated.
+    Update(uuid::Uuid),
+    /// This record, which already has everything the row says.
+    Unchanged(uuid::Uuid),
     /// Nothing (see the note).
     Skip,
 }
@@ -305,9 +338,9 @@ impl<
         })
     }
 
-    /// The mapping to propose for a file with these headers: that of the company's last
-    /// import of a file with the same headers (their case and accents aside), with when it
-    /// was started; else the one guessed from the headers.
+    /// The mapping to propose for a file of contacts with these headers: that of the
+    /// company's last import of a file with the same headers (their case and accents
+    /// aside), with when it was started; else the one guessed from the headers.
     ///
     /// # Errors
     /// `Forbidden`; store failures.
@@ -316,10 +349,24 @@ impl<
         actor: &Actor,
         headers: &[String],
     ) -> Result<(Vec<Option<ImportField>>, Option<chrono::DateTime<chrono::Utc>>), ServiceError> {
+        self.mapping_for_entity(actor, ImportEntity::Contacts, headers).await
+    }
+
+    /// The mapping to propose for a file of `entity` with these headers (as
+    /// [`App::mapping_for`]).
+    ///
+    /// # Errors
+    /// `Forbidden`; store failures.
+    pub async fn mapping_for_entity(
+        &self,
+        actor: &Actor,
+        entity: ImportEntity,
+        headers: &[String],
+    ) -> Result<(Vec<Option<ImportField>>, Option<chrono::DateTime<chrono::Utc>>), ServiceError> {
         plan::require_import(actor)?;
         let tenant = crate::app::tenant_of(actor)?;
         let folded: Vec<String> = headers.iter().map(|h| crm_domain::text::fold(h.trim())).collect();
-        for job in self.store.jobs(tenant, Some(IMPORT_CONTACTS), 500).await? {
+        for job in self.store.jobs(tenant, Some(entity.job_kind()), 500).await? {
             let Ok(import) = ImportJob::of(job) else { continue };
             let same = import.progress.headers.len() == folded.len()
                 && import
@@ -332,6 +379,10 @@ impl<
                 return Ok((import.spec.mapping, Some(import.job.created_at)));
             }
         }
-        Ok((crm_domain::import::guess_mapping(headers), None))
+        let guessed = match entity {
+            ImportEntity::Contacts => crm_domain::import::guess_mapping(headers),
+            ImportEntity::Organizations => crm_domain::import::guess_organization_mapping(headers),
+        };
+        Ok((guessed, None))
     }
 }

@@ -16,6 +16,9 @@ use uuid::Uuid;
 pub struct ImportPiece<'a> {
     /// New organizations (named by rows and not found).
     pub organizations: &'a [Organization],
+    /// Changed organizations (an import of organizations), each with the version it was
+    /// read at.
+    pub updated_organizations: &'a [(Organization, i64)],
     /// New contacts.
     pub created: &'a [Contact],
     /// Changed contacts, each with the version it was read at.

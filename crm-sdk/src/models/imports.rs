@@ -50,6 +50,9 @@ pub struct PreviewRow {
     /// The contact it updates or matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<Uuid>,
+    /// In an import of organizations: the organization it updates or matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<Uuid>,
     /// Why it is left out, or what to check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<RowNote>,
@@ -94,6 +97,8 @@ pub struct ImportPreview {
 pub struct Import {
     /// Id.
     pub id: Uuid,
+    /// `contacts` or `organizations`.
+    pub entity: String,
     /// `queued`, `running`, `done`, `failed` or `cancelled`.
     pub state: String,
     /// The file imported.

@@ -27,6 +27,26 @@ impl Client {
         self.send(Method::POST, "/api/v1/imports/contacts", &[], Some(request), None).await
     }
 
+    /// The dry run of importing an uploaded file of organizations: what each of its first
+    /// 5,000 rows would do (found by external id, web domain or name). Nothing is written.
+    ///
+    /// # Errors
+    /// `NotFound` (the file), `ValidationFailed` (`file`, `mapping`), `Forbidden`.
+    pub async fn preview_organization_import(&self, request: &ImportRequest) -> Result<ImportPreview> {
+        self.send(Method::POST, "/api/v1/imports/organizations/preview", &[], Some(request), None)
+            .await
+    }
+
+    /// Starts importing an uploaded file of organizations in the background.
+    ///
+    /// # Errors
+    /// `NotFound` (the file), `ValidationFailed`, `Conflict` (the file is being imported),
+    /// `Forbidden`.
+    pub async fn start_organization_import(&self, request: &ImportRequest) -> Result<Import> {
+        self.send(Method::POST, "/api/v1/imports/organizations", &[], Some(request), None)
+            .await
+    }
+
     /// Your imports, newest first (an Admin: the company's), at most `limit` (1 to 500).
     ///
     /// # Errors

@@ -197,7 +197,7 @@ impl ExportsApi {
         let name = format!(
             "attachment; filename=\"{}-{}.zip\"",
             lang.t("export", "file_company"),
-            Utc::now().format("%Y-%m-%d")
+            self.app.now().format("%Y-%m-%d")
         );
         Ok(ExportFile::Zip(Binary(Body::from_bytes_stream(stream)), name))
     }
@@ -236,7 +236,7 @@ impl ExportsApi {
         let name = format!(
             "attachment; filename=\"{}-{}.{}\"",
             lang.t("export", &format!("file_{}", kind.code())),
-            Utc::now().format("%Y-%m-%d"),
+            self.app.now().format("%Y-%m-%d"),
             format.extension()
         );
         match format {

@@ -14,7 +14,7 @@ use crm_domain::import::ImportField;
 use crm_domain::{UserId, ViolationKind};
 use crm_ports::ServiceError;
 use crm_ports::files::FileStorage;
-use crm_ports::services::import::{ImportJob, ImportOptions, RowAction, RowNote, UpsertKey};
+use crm_ports::services::import::{ImportEntity, ImportJob, ImportOptions, RowAction, RowNote, UpsertKey};
 use crm_tabular::Tables;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::{Binary, Json};
@@ -64,6 +64,8 @@ pub struct PreviewRowDto {
     pub action: String,
     /// The contact it updates (or already matches).
     pub contact_id: Option<Uuid>,
+    /// In an import of organizations: the organization it updates (or already matches).
+    pub organization_id: Option<Uuid>,
     /// Why it is left out, or what to check.
     pub note: Option<RowNoteDto>,
     /// Its cells, as read.
@@ -107,6 +109,9 @@ pub struct ImportPreviewDto {
 pub struct ImportDto {
     /// Id.
     pub id: Uuid,
+    /// What the file holds: `contacts` or `organizations` (then `created`, `updated` and
+    /// `unchanged` count organizations).
+    pub entity: String,
     /// `queued`, `running`, `done`, `failed` or `cancelled`.
     pub state: String,
     /// The file imported.
@@ -148,6 +153,7 @@ impl From<&ImportJob> for ImportDto {
         let p = &j.progress;
         Self {
             id: j.job.id,
+            entity: j.spec.entity.code().to_owned(),
             state: j.job.state.name().to_owned(),
             file_id: j.spec.file_id,
             user_id: j.spec.user_id.map(|u| u.as_uuid()),
@@ -231,11 +237,84 @@ pub enum Report {
     Ok(Binary<Vec<u8>>, #[oai(header = "Content-Disposition")] String),
 }
 
+/// A dry run as the API gives it.
+fn preview_dto(lang: Lang, p: crm_ports::services::import::ImportPreview, entity: ImportEntity) -> ImportPreviewDto {
+    let mut counts = PreviewCountsDto {
+        create: 0,
+        update: 0,
+        unchanged: 0,
+        skip: 0,
+    };
+    let rows = p
+        .rows
+        .into_iter()
+        .map(|(cells, plan)| {
+            let (action, id) = match plan.action {
+                RowAction::Create => {
+                    counts.create += 1;
+                    ("create", None)
+                }
+                RowAction::Update(id) => {
+                    counts.update += 1;
+                    ("update", Some(id))
+                }
+                RowAction::Unchanged(id) => {
+                    counts.unchanged += 1;
+                    ("unchanged", Some(id))
+                }
+                RowAction::Skip => {
+                    counts.skip += 1;
+                    ("skip", None)
+                }
+            };
+            let organizations = entity == ImportEntity::Organizations;
+            PreviewRowDto {
+                line: n(plan.line),
+                action: action.to_owned(),
+                contact_id: id.filter(|_| !organizations),
+                organization_id: id.filter(|_| organizations),
+                note: plan.note.as_ref().map(|note| note_dto(lang, note)),
+                cells,
+            }
+        })
+        .collect();
+    ImportPreviewDto {
+        headers: p.headers,
+        mapping: p.mapping.iter().map(|f| f.map(|f| f.code().to_owned())).collect(),
+        mapping_from: p.mapping_from,
+        total: n(p.total),
+        rows,
+        counts,
+    }
+}
+
 pub struct ImportsApi {
     pub app: CrmApp,
     pub files: Arc<dyn FileStorage>,
     /// The prefix the API is mounted under (`""` at the root).
     pub base_path: String,
+}
+
+impl ImportsApi {
+    async fn start_entity(&self, auth: Auth, body: ImportRequestDto, entity: ImportEntity) -> ApiResult<Started> {
+        let (mapping, options) = read_request(&body)?;
+        let actor = auth.actor();
+        let mapping = match mapping {
+            Some(m) => m,
+            None => {
+                let table = self
+                    .app
+                    .import_table(&actor, &*self.files, &Tables::default(), body.file_id)
+                    .await?;
+                self.app.mapping_for_entity(&actor, entity, &table.headers).await?.0
+            }
+        };
+        let job = self.app.start_import(&actor, entity, body.file_id, &mapping, &options).await?;
+        Ok(Started::Accepted(
+            Json(ImportDto::from(&job)),
+            format!("{}/api/v1/imports/{}", self.base_path, job.job.id),
+        ))
+    }
 }
 
 #[OpenApi(tag = "ApiTags::Files")]
@@ -262,51 +341,7 @@ impl ImportsApi {
             .app
             .preview_contact_import(&auth.actor(), &*self.files, &tables, body.0.file_id, mapping.as_deref(), &options)
             .await?;
-        let mut counts = PreviewCountsDto {
-            create: 0,
-            update: 0,
-            unchanged: 0,
-            skip: 0,
-        };
-        let rows = p
-            .rows
-            .into_iter()
-            .map(|(cells, plan)| {
-                let (action, contact_id) = match plan.action {
-                    RowAction::Create => {
-                        counts.create += 1;
-                        ("create", None)
-                    }
-                    RowAction::Update(id) => {
-                        counts.update += 1;
-                        ("update", Some(id.as_uuid()))
-                    }
-                    RowAction::Unchanged(id) => {
-                        counts.unchanged += 1;
-                        ("unchanged", Some(id.as_uuid()))
-                    }
-                    RowAction::Skip => {
-                        counts.skip += 1;
-                        ("skip", None)
-                    }
-                };
-                PreviewRowDto {
-                    line: n(plan.line),
-                    action: action.to_owned(),
-                    contact_id,
-                    note: plan.note.as_ref().map(|note| note_dto(lang, note)),
-                    cells,
-                }
-            })
-            .collect();
-        Ok(Json(ImportPreviewDto {
-            headers: p.headers,
-            mapping: p.mapping.iter().map(|f| f.map(|f| f.code().to_owned())).collect(),
-            mapping_from: p.mapping_from,
-            total: n(p.total),
-            rows,
-            counts,
-        }))
+        Ok(Json(preview_dto(lang, p, ImportEntity::Contacts)))
     }
 
     /// Imports an uploaded file's contacts in the background: rows written by pieces of
@@ -314,23 +349,52 @@ impl ImportsApi {
     /// once). 409 while the same file is being imported.
     #[oai(path = "/api/v1/imports/contacts", method = "post", operation_id = "start_contact_import")]
     async fn start(&self, auth: Auth, body: Json<ImportRequestDto>) -> ApiResult<Started> {
+        self.start_entity(auth, body.0, ImportEntity::Contacts).await
+    }
+
+    /// The dry run of importing an uploaded file of organizations: the mapping (that of
+    /// the company's last import of a file with the same headers, else guessed: "Raison
+    /// sociale", "Site web", "Secteur", "Effectif"...) and, for each of its first 5,000
+    /// rows, whether it would create an organization, update one (found by its external
+    /// id, else its web domain, else its name), leave it unchanged, or be left out, and
+    /// why. With `key=external_id`, only the external id finds one. Nothing is written.
+    #[oai(
+        path = "/api/v1/imports/organizations/preview",
+        method = "post",
+        operation_id = "preview_organization_import"
+    )]
+    async fn preview_organizations(
+        &self,
+        auth: Auth,
+        body: Json<ImportRequestDto>,
+        #[oai(name = "Accept-Language")] accept_language: Header<Option<String>>,
+    ) -> ApiResult<Json<ImportPreviewDto>> {
+        let lang = Lang::from_accept_language(accept_language.0.as_deref());
         let (mapping, options) = read_request(&body.0)?;
-        let actor = auth.actor();
-        let mapping = match mapping {
-            Some(m) => m,
-            None => {
-                let table = self
-                    .app
-                    .import_table(&actor, &*self.files, &Tables::default(), body.0.file_id)
-                    .await?;
-                self.app.mapping_for(&actor, &table.headers).await?.0
-            }
-        };
-        let job = self.app.start_contact_import(&actor, body.0.file_id, &mapping, &options).await?;
-        Ok(Started::Accepted(
-            Json(ImportDto::from(&job)),
-            format!("{}/api/v1/imports/{}", self.base_path, job.job.id),
-        ))
+        let p = self
+            .app
+            .preview_organization_import(
+                &auth.actor(),
+                &*self.files,
+                &Tables::default(),
+                body.0.file_id,
+                mapping.as_deref(),
+                &options,
+            )
+            .await?;
+        Ok(Json(preview_dto(lang, p, ImportEntity::Organizations)))
+    }
+
+    /// Imports an uploaded file of organizations in the background, as contacts are
+    /// (pieces of 500, a crash resumes after the last one); follow it with the imports'
+    /// routes. For those who write organizations.
+    #[oai(
+        path = "/api/v1/imports/organizations",
+        method = "post",
+        operation_id = "start_organization_import"
+    )]
+    async fn start_organizations(&self, auth: Auth, body: Json<ImportRequestDto>) -> ApiResult<Started> {
+        self.start_entity(auth, body.0, ImportEntity::Organizations).await
     }
 
     /// Your imports, newest first (an Admin: the company's).

@@ -569,6 +569,14 @@ async fn every_route_keeps_tenants_apart() {
                 Expect::NotFound,
             ),
         ),
+        (
+            "preview_organization_import",
+            (Some(json!({"file_id": a_file.id})), Expect::NotFound),
+        ),
+        (
+            "start_organization_import",
+            (Some(json!({"file_id": a_file.id, "mapping": ["organization"]})), Expect::NotFound),
+        ),
         ("list_imports", (None, Expect::Blind)),
         ("get_import", (None, Expect::NotFound)),
         ("import_report", (None, Expect::NotFound)),

@@ -12,6 +12,7 @@ mod health;
 mod input;
 mod isolation;
 mod leads;
+mod org_imports;
 pub mod realtime;
 mod record_exports;
 mod roles;

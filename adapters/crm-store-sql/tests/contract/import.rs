@@ -56,7 +56,7 @@ pub async fn an_import_dry_run_says_what_each_row_would_do(h: &Harness) {
     let action = |p: &RowPlan| (p.line, p.action.clone());
     assert_eq!(
         action(&plan[0]),
-        (2, RowAction::Update(known.id)),
+        (2, RowAction::Update(known.id.as_uuid())),
         "the email finds her, whatever its case"
     );
     assert_eq!(action(&plan[1]), (3, RowAction::Create));
@@ -89,7 +89,11 @@ pub async fn an_import_dry_run_says_what_each_row_would_do(h: &Harness) {
         .plan_contact_import(&admin, &rows(&[&["Connu", "Tél", "+33 6 12 34 56 78"]]), &mapping, &by_phone)
         .await
         .unwrap();
-    assert_eq!(plan[0].action, RowAction::Unchanged(called.id), "found, and nothing new to write");
+    assert_eq!(
+        plan[0].action,
+        RowAction::Unchanged(called.id.as_uuid()),
+        "found, and nothing new to write"
+    );
 
     // Nothing was written; a role that may not write contacts may not plan an import.
     let all = h
@@ -211,7 +215,15 @@ pub async fn an_import_job_writes_each_row_once_and_matches_organizations(h: &Ha
     let RowAction::Unchanged(by_site) = again[1101].action else {
         panic!("{:?}", again[1101])
     };
-    assert_eq!(h.app.contact(&admin, by_site).await.unwrap().fields.organization_id, Some(creme.id));
+    assert_eq!(
+        h.app
+            .contact(&admin, crm_domain::ContactId::from_uuid(by_site))
+            .await
+            .unwrap()
+            .fields
+            .organization_id,
+        Some(creme.id)
+    );
     // The report: the row as it was, with its reason.
     let (headers, report) = h.app.import_report(&admin, &*files, &Tables::default(), job.job.id).await.unwrap();
     assert_eq!(headers.len(), 6);
@@ -350,6 +362,7 @@ pub async fn an_import_piece_is_written_whole_with_its_step_or_not_at_all(h: &Ha
     let created = [new.clone()];
     let stale = [(changed.clone(), existing.version + 7)];
     let piece = ImportPiece {
+        updated_organizations: &[],
         organizations: &[],
         created: &created,
         updated: &stale,
@@ -413,7 +426,11 @@ pub async fn an_external_id_is_unique_and_an_import_key(h: &Harness) {
     ]);
     let by_external = ImportOptions::by(UpsertKey::ExternalId);
     let plan = h.app.plan_contact_import(&admin, &file, &mapping, &by_external).await.unwrap();
-    assert_eq!(plan[0].action, RowAction::Update(a.id), "found by its external id, not its email");
+    assert_eq!(
+        plan[0].action,
+        RowAction::Update(a.id.as_uuid()),
+        "found by its external id, not its email"
+    );
     assert_eq!(plan[1].action, RowAction::Create);
     assert_eq!(plan[2].note, Some(RowNote::RepeatedInFile(3)));
     // Keyed by email: a new person with a taken external id is left out, and so is the
@@ -434,7 +451,11 @@ pub async fn an_external_id_is_unique_and_an_import_key(h: &Harness) {
     assert_eq!(plan[2].note, Some(RowNote::RepeatedInFile(3)));
     let own = rows(&[&["ERP-1", "Agathe", "Externe", "agathe@erp.fr"]]);
     let plan = h.app.plan_contact_import(&admin, &own, &mapping, &by_email).await.unwrap();
-    assert_eq!(plan[0].action, RowAction::Unchanged(a.id), "her own external id, her own email");
+    assert_eq!(
+        plan[0].action,
+        RowAction::Unchanged(a.id.as_uuid()),
+        "her own external id, her own email"
+    );
 }
 
 /// The suppression list: the Admin's alone, values kept as keyed hashes (looked up, never

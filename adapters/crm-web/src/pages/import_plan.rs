@@ -172,7 +172,7 @@ async fn plan_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
                 .unwrap_or_default(),
         })
         .collect();
-    let fields = ImportField::ALL
+    let fields = ImportField::CONTACT
         .iter()
         .map(|f| (f.code().to_owned(), lang.t(&format!("import_field.{}", f.code()))))
         .collect();

@@ -298,7 +298,7 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::stor
                 Some(after) => Planned {
                     plan: RowPlan {
                         line,
-                        action: RowAction::Update(id),
+                        action: RowAction::Update(id.as_uuid()),
                         note,
                     },
                     write: Some(RowWrite::Update {
@@ -309,7 +309,7 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::stor
                 None => Planned {
                     plan: RowPlan {
                         line,
-                        action: RowAction::Unchanged(id),
+                        action: RowAction::Unchanged(id.as_uuid()),
                         note,
                     },
                     write: None,

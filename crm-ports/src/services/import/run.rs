@@ -5,7 +5,10 @@
 //! all or nothing, stop the import before anything is written).
 
 use super::plan::{RowWrite, require_import};
-use super::{ImportOptions, RowAction, RowNote};
+use super::progress::{
+    IMPORT_CONTACTS, IMPORT_ORGANIZATIONS, ImportJob, ImportProgress, ImportSpec, MAX_IMPORT_BYTES, NotedRow, PIECE, to_json,
+};
+use super::{ImportOptions, RowAction};
 use crate::app::{App, tenant_of};
 use crate::env::{Clock, IdGenerator};
 use crate::error::{ServiceError, StoreError};
@@ -13,7 +16,7 @@ use crate::files::FileStorage;
 use crate::runtime::BoxFuture;
 use crate::runtime::jobs::{JobContext, JobFinish, JobHandler};
 use crate::store::{
-    ContactStore, FileRecord, FileRecordStore, ImportPiece, ImportStore, Job, JobStore, NewJob, OrganizationStore, TenantStore, UserStore,
+    ContactStore, FileRecord, FileRecordStore, ImportPiece, ImportStore, JobStore, NewJob, OrganizationStore, TenantStore, UserStore,
 };
 use crate::tables::{TableReader, TableRows};
 use crm_domain::contact::Contact;
@@ -21,109 +24,9 @@ use crm_domain::event::{EntityType, EventKind};
 use crm_domain::import::ImportField;
 use crm_domain::organization::Organization;
 use crm_domain::visibility::Capability;
-use crm_domain::{Actor, TenantId, UserId, ValidationError, ViolationKind};
-use serde::{Deserialize, Serialize};
+use crm_domain::{Actor, TenantId, ValidationError, ViolationKind};
 use std::sync::Arc;
 use uuid::Uuid;
-
-/// The job kind of a contacts import.
-pub const IMPORT_CONTACTS: &str = "import.contacts";
-/// Rows written per transaction.
-const PIECE: usize = 500;
-/// Rows of the report kept with a job (the counts are always whole).
-pub const MAX_REPORT_ROWS: usize = 10_000;
-/// Largest file imported.
-pub const MAX_IMPORT_BYTES: u64 = 64 * 1024 * 1024;
-
-/// What an import job was asked (ids and settings, no personal data).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImportSpec {
-    /// The uploaded file.
-    pub file_id: Uuid,
-    /// Who imports (the system when none).
-    pub user_id: Option<UserId>,
-    /// The field of each column.
-    pub mapping: Vec<Option<ImportField>>,
-    /// How.
-    pub options: ImportOptions,
-}
-
-/// A row the report names: left out, or imported with something to know.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NotedRow {
-    /// Its line in the file.
-    pub line: u64,
-    /// Whether it was imported all the same.
-    pub imported: bool,
-    /// Why.
-    pub note: RowNote,
-}
-
-/// Where an import stands (kept with its job, committed with each piece).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImportProgress {
-    /// Rows in the file.
-    pub total: u64,
-    /// Rows done.
-    pub done: u64,
-    /// Contacts created.
-    pub created: u64,
-    /// Contacts updated.
-    pub updated: u64,
-    /// Rows whose contact already had everything.
-    pub unchanged: u64,
-    /// Rows left out.
-    pub skipped: u64,
-    /// Organizations created.
-    pub organizations: u64,
-    /// All or nothing, and rows at fault: nothing was written.
-    #[serde(default)]
-    pub refused: bool,
-    /// The rows to report (the first [`MAX_REPORT_ROWS`]).
-    #[serde(default)]
-    pub noted: Vec<NotedRow>,
-    /// The file's headers (the next file with the same ones gets this import's mapping).
-    #[serde(default)]
-    pub headers: Vec<String>,
-}
-
-impl ImportProgress {
-    fn note(&mut self, line: u64, imported: bool, note: Option<&RowNote>) {
-        if let Some(note) = note
-            && self.noted.len() < MAX_REPORT_ROWS
-        {
-            self.noted.push(NotedRow {
-                line,
-                imported,
-                note: note.clone(),
-            });
-        }
-    }
-}
-
-/// An import job as its reader sees it.
-#[derive(Debug, Clone)]
-pub struct ImportJob {
-    /// The job (state, error, dates).
-    pub job: Job,
-    /// What was asked.
-    pub spec: ImportSpec,
-    /// Where it stands.
-    pub progress: ImportProgress,
-}
-
-impl ImportJob {
-    pub(crate) fn of(job: Job) -> Result<Self, ServiceError> {
-        let spec: ImportSpec =
-            serde_json::from_value(job.payload.clone()).map_err(|e| ServiceError::Internal(format!("import job: {e}")))?;
-        let progress: ImportProgress = if job.progress.is_null() {
-            ImportProgress::default()
-        } else {
-            serde_json::from_value(job.progress.clone()).map_err(|e| ServiceError::Internal(format!("import progress: {e}")))?
-        };
-        Ok(Self { job, spec, progress })
-    }
-}
 
 /// A row of an import's report: the row as it was in the file, and why it is named.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,8 +59,29 @@ impl<
         mapping: &[Option<ImportField>],
         options: &ImportOptions,
     ) -> Result<ImportJob, ServiceError> {
+        self.start_import(actor, super::ImportEntity::Contacts, file_id, mapping, options)
+            .await
+    }
+
+    /// Starts importing the records of an uploaded file (one of the actor's) in the
+    /// background; the job to follow.
+    ///
+    /// # Errors
+    /// As [`App::start_contact_import`]; for organizations, `Forbidden` without the right
+    /// to write them, `Invalid` on `mapping` without a column of names or external ids.
+    pub async fn start_import(
+        &self,
+        actor: &Actor,
+        entity: super::ImportEntity,
+        file_id: Uuid,
+        mapping: &[Option<ImportField>],
+        options: &ImportOptions,
+    ) -> Result<ImportJob, ServiceError> {
         let tenant = tenant_of(actor)?;
-        require_import(actor)?;
+        match entity {
+            super::ImportEntity::Contacts => require_import(actor)?,
+            super::ImportEntity::Organizations => super::organizations::require_organization_import(actor, mapping, options)?,
+        }
         let file = self.file(actor, file_id).await?;
         if file.size > MAX_IMPORT_BYTES {
             return Err(ValidationError::field("file", ViolationKind::TooLarge).into());
@@ -165,18 +89,21 @@ impl<
         if mapping.iter().all(Option::is_none) {
             return Err(ValidationError::field("mapping", ViolationKind::Required).into());
         }
-        // The owner and rights, checked now rather than by the job.
-        self.import_owner(actor, options).await?;
+        if entity == super::ImportEntity::Contacts {
+            // The owner and rights, checked now rather than by the job.
+            self.import_owner(actor, options).await?;
+        }
         let spec = ImportSpec {
             file_id,
             user_id: actor.user_id(),
             mapping: mapping.to_vec(),
             options: *options,
+            entity,
         };
         let job = NewJob {
             id: self.new_id(),
             tenant_id: tenant,
-            kind: IMPORT_CONTACTS.to_owned(),
+            kind: entity.job_kind().to_owned(),
             payload: serde_json::to_value(&spec).map_err(|e| ServiceError::Internal(e.to_string()))?,
             due_at: self.clock.now(),
             key: Some(format!("import:{file_id}")),
@@ -194,7 +121,7 @@ impl<
     pub async fn import_job(&self, actor: &Actor, id: Uuid) -> Result<ImportJob, ServiceError> {
         let tenant = tenant_of(actor)?;
         let job = self.store.job(tenant, id).await?;
-        if job.kind != IMPORT_CONTACTS {
+        if job.kind != IMPORT_CONTACTS && job.kind != IMPORT_ORGANIZATIONS {
             return Err(ServiceError::NotFound);
         }
         let import = ImportJob::of(job)?;
@@ -214,15 +141,16 @@ impl<
         require_import(actor)?;
         let admin = crm_domain::visibility::allows(actor, Capability::ManageTenant);
         let mut out = Vec::new();
-        for job in self.store.jobs(tenant, Some(IMPORT_CONTACTS), 500).await? {
-            let import = ImportJob::of(job)?;
-            if admin || import.spec.user_id == actor.user_id() {
-                out.push(import);
-            }
-            if out.len() >= limit.clamp(1, 500) as usize {
-                break;
+        for kind in [IMPORT_CONTACTS, IMPORT_ORGANIZATIONS] {
+            for job in self.store.jobs(tenant, Some(kind), 500).await? {
+                let import = ImportJob::of(job)?;
+                if admin || import.spec.user_id == actor.user_id() {
+                    out.push(import);
+                }
             }
         }
+        out.sort_by(|a, b| b.job.created_at.cmp(&a.job.created_at).then(b.job.id.cmp(&a.job.id)));
+        out.truncate(limit.clamp(1, 500) as usize);
         Ok(out)
     }
 
@@ -290,20 +218,30 @@ pub(super) async fn read_table<F: FileStorage + ?Sized, T: TableReader + ?Sized>
         .map_err(|_| ValidationError::field("file", ViolationKind::Malformed).into())
 }
 
-/// Runs contacts imports.
+/// Runs imports (of contacts, or of organizations: one handler a job kind).
 pub struct ContactImport<S, K, C, I> {
     app: App<S, K, C, I>,
     files: Arc<dyn FileStorage>,
     tables: Arc<dyn TableReader>,
+    kind: &'static str,
 }
 
 impl<S, K, C: Clone, I: Clone> ContactImport<S, K, C, I> {
-    /// The handler, reading files from `files` with `tables`.
+    /// The handler of contacts imports, reading files from `files` with `tables`.
     pub fn new(app: &App<S, K, C, I>, files: Arc<dyn FileStorage>, tables: Arc<dyn TableReader>) -> Self {
         Self {
             app: app.clone(),
             files,
             tables,
+            kind: IMPORT_CONTACTS,
+        }
+    }
+
+    /// The handler of organizations imports.
+    pub fn organizations(app: &App<S, K, C, I>, files: Arc<dyn FileStorage>, tables: Arc<dyn TableReader>) -> Self {
+        Self {
+            kind: IMPORT_ORGANIZATIONS,
+            ..Self::new(app, files, tables)
         }
     }
 }
@@ -334,6 +272,9 @@ impl<
             None => Actor::System { tenant_id: tenant },
         };
         let table = read_file(&*app.store, &*self.files, &*self.tables, tenant, spec.file_id).await?;
+        if spec.entity == super::ImportEntity::Organizations {
+            return super::organizations::run(app, ctx, &actor, &import, &table).await;
+        }
         let total = table.rows.len();
         let start = usize::try_from(job.step).unwrap_or(0).min(total);
         let mut progress = if start == 0 {
@@ -418,6 +359,7 @@ impl<
             next.done = end as u64;
             let piece = ImportPiece {
                 organizations: &organizations,
+                updated_organizations: &[],
                 created: &created,
                 updated: &updated,
                 events: &events,
@@ -443,10 +385,6 @@ impl<
     }
 }
 
-fn to_json(p: &ImportProgress) -> Result<serde_json::Value, ServiceError> {
-    serde_json::to_value(p).map_err(|e| ServiceError::Internal(e.to_string()))
-}
-
 impl<
     S: ContactStore
         + OrganizationStore
@@ -463,7 +401,7 @@ impl<
 > JobHandler for ContactImport<S, K, C, I>
 {
     fn kind(&self) -> &'static str {
-        IMPORT_CONTACTS
+        self.kind
     }
 
     fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, Result<JobFinish, ServiceError>> {

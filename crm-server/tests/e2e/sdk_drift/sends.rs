@@ -371,6 +371,8 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         imports(Some(10));
         preview_contact_import(&import_request());
         start_contact_import(&import_request());
+        preview_organization_import(&import_request());
+        start_organization_import(&import_request());
         import(ID);
         import_report(ID);
         export_contacts("csv", &contact_query(now));

@@ -1,0 +1,156 @@
+//! Importing organizations through HTTP: a French Excel file with its headers guessed,
+//! each row found by external id, web domain or name and updated (empty cells keep the
+//! value) or created, the bad rows reported; the same file again changes nothing, nor does
+//! an export of the organizations imported back.
+
+use crate::support::{spawn_app, tenant};
+use crm_domain::user::Role;
+use crm_sdk::Client;
+use crm_sdk::models::{ImportRequest, OrganizationWrite};
+use uuid::Uuid;
+
+async fn wait(client: &Client, id: Uuid) -> crm_sdk::models::Import {
+    loop {
+        let i = client.import(id).await.unwrap();
+        if i.state == "done" || i.state == "failed" {
+            return i;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// A CSV as French Excel saves it: Windows-1252 (here Latin-1 letters only), semicolons,
+/// CRLF.
+fn excel(text: &str) -> Vec<u8> {
+    text.replace('\n', "\r\n")
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organizations_are_found_by_external_id_domain_or_name_and_updated_or_created() {
+    let s = spawn_app().await;
+    let fx = tenant(&s, "Import de sociétés").await;
+    let admin = fx.client(Role::Admin);
+    let cave = admin
+        .create_organization(&OrganizationWrite {
+            name: "Cave Aubert".into(),
+            domain: Some("cave-aubert.fr".into()),
+            ..OrganizationWrite::default()
+        })
+        .await
+        .unwrap();
+    let port = admin
+        .create_organization(&OrganizationWrite {
+            name: "Brasserie du Port".into(),
+            external_id: Some("ERP-2".into()),
+            ..OrganizationWrite::default()
+        })
+        .await
+        .unwrap();
+    let file = admin
+        .upload_file(
+            "societes.csv",
+            excel(
+                "Raison sociale;Site web;Secteur d'activité;Effectif;Code postal;Ville;Id externe\n\
+                 CAVE AUBERT;www.cave-aubert.fr;Vins;12;33000;Bordeaux;ERP-1\n\
+                 Le Port;;Brasserie;;;Lorient;ERP-2\n\
+                 Domaine Neuf;domaine-neuf.fr;Vins;250 à 499;;;ERP-3\n\
+                 domaine neuf;;;;;;\n\
+                 ;;;;;Paris;\n\
+                 Atelier Sans Taille;;;beaucoup;;;\n",
+            ),
+        )
+        .await
+        .unwrap();
+    let request = ImportRequest {
+        file_id: file.id,
+        ..Default::default()
+    };
+    let p = admin.preview_organization_import(&request).await.unwrap();
+    assert_eq!(
+        p.mapping,
+        ["organization", "website", "industry", "size", "postal_code", "city", "external_id"].map(|f| Some(f.to_owned()))
+    );
+    let actions: Vec<(&str, Option<Uuid>)> = p.rows.iter().map(|r| (r.action.as_str(), r.organization_id)).collect();
+    assert_eq!(
+        actions,
+        [
+            ("update", Some(cave.id)),
+            ("update", Some(port.id)),
+            ("create", None),
+            ("skip", None),
+            ("skip", None),
+            ("skip", None)
+        ]
+    );
+    let notes: Vec<String> = p.rows[3..].iter().map(|r| r.note.as_ref().unwrap().code.clone()).collect();
+    assert_eq!(notes, ["repeated_in_file", "invalid", "invalid"]);
+    assert_eq!(p.rows[5].note.as_ref().unwrap().fields.as_deref(), Some(&["size".to_owned()][..]));
+    match fx.client(Role::Marketing).preview_organization_import(&request).await {
+        Err(crm_sdk::Error::Api { problem, .. }) => assert!(problem.status == 403 || problem.status == 404, "{problem:?}"),
+        other => panic!("Marketing writes no organization: {other:?}"),
+    }
+
+    let done = wait(admin, admin.start_organization_import(&request).await.unwrap().id).await;
+    assert_eq!(
+        (
+            done.entity.as_str(),
+            done.state.as_str(),
+            done.created,
+            done.updated,
+            done.unchanged,
+            done.skipped
+        ),
+        ("organizations", "done", 1, 2, 0, 3)
+    );
+    let report = String::from_utf8(admin.import_report(done.id).await.unwrap()).unwrap();
+    assert!(report.contains("Atelier Sans Taille"), "{report}");
+    let got = admin.organization(cave.id).await.unwrap();
+    assert_eq!(
+        (
+            got.name.as_str(),
+            got.industry.as_deref(),
+            got.size.as_deref(),
+            got.address.city.as_deref(),
+            got.external_id.as_deref()
+        ),
+        ("CAVE AUBERT", Some("Vins"), Some("small"), Some("Bordeaux"), Some("ERP-1"))
+    );
+    let got = admin.organization(port.id).await.unwrap();
+    assert_eq!((got.name.as_str(), got.address.city.as_deref()), ("Le Port", Some("Lorient")));
+    let all = admin.list_organizations(None, None).await.unwrap().items;
+    assert_eq!(all.len(), 3);
+    let neuf = all.iter().find(|o| o.external_id.as_deref() == Some("ERP-3")).unwrap();
+    assert_eq!(
+        (neuf.domain.as_deref(), neuf.size.as_deref()),
+        (Some("domaine-neuf.fr"), Some("intermediate"))
+    );
+
+    // The same file again: nothing to write.
+    let again = admin
+        .upload_file("societes-bis.csv", admin.file_content(file.id).await.unwrap())
+        .await
+        .unwrap();
+    let request = ImportRequest {
+        file_id: again.id,
+        ..Default::default()
+    };
+    let p = admin.preview_organization_import(&request).await.unwrap();
+    assert!(p.mapping_from.is_some(), "the mapping of the first import is proposed again");
+    assert_eq!((p.counts.create, p.counts.update, p.counts.unchanged, p.counts.skip), (0, 0, 3, 3));
+
+    // The organizations exported, imported back: unchanged, every one, by its external id.
+    let export = admin.export_organizations("excel_csv").await.unwrap();
+    let back = admin.upload_file("export.csv", export).await.unwrap();
+    let request = ImportRequest {
+        file_id: back.id,
+        key: Some("external_id".into()),
+        ..Default::default()
+    };
+    let p = admin.preview_organization_import(&request).await.unwrap();
+    let odd: Vec<_> = p.rows.iter().filter(|r| r.action != "unchanged").collect();
+    assert_eq!(p.counts.unchanged, 3, "{:?} {odd:?}", p.mapping);
+    s.stop().await;
+}
