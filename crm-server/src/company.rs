@@ -46,9 +46,10 @@ pub async fn check(app: &CrmApp, actor: &Actor) -> Result<(), ServiceError> {
 /// the counts written.
 pub async fn write(app: CrmApp, actor: Actor, lang: Lang, tx: Sender<Chunk>) -> HashMap<&'static str, u64> {
     let (ops, rx) = tokio::sync::mpsc::channel(crate::export::CHANNEL_DEPTH);
+    let at = app.now().naive_utc();
     let zipper = tokio::task::spawn_blocking({
         let tx = tx.clone();
-        move || zip_into(rx, tx)
+        move || zip_into(rx, tx, at)
     });
     let mut counts = HashMap::new();
     let produced = produce(&app, &actor, lang, &ops, &mut counts).await;
@@ -61,8 +62,8 @@ pub async fn write(app: CrmApp, actor: Actor, lang: Lang, tx: Sender<Chunk>) -> 
     counts
 }
 
-fn zip_into(mut rx: Receiver<Op>, tx: Sender<Chunk>) -> Result<(), String> {
-    let mut zip = ZipStream::new(crate::export::ChannelWriter::new(tx));
+fn zip_into(mut rx: Receiver<Op>, tx: Sender<Chunk>, at: chrono::NaiveDateTime) -> Result<(), String> {
+    let mut zip = ZipStream::new(crate::export::ChannelWriter::new(tx), at);
     while let Some(op) = rx.blocking_recv() {
         match op {
             Op::Start(name) => zip.start(&name),

@@ -14,6 +14,7 @@ const MAX_FILES: usize = 64;
 /// An archive being written file after file into `W`.
 pub struct ZipStream<W: Write> {
     zip: ZipWriter<StreamWriter<W>>,
+    modified: Option<zip::DateTime>,
 }
 
 impl<W: Write> std::fmt::Debug for ZipStream<W> {
@@ -23,10 +24,17 @@ impl<W: Write> std::fmt::Debug for ZipStream<W> {
 }
 
 impl<W: Write> ZipStream<W> {
-    /// An empty archive written into `out`.
-    pub fn new(out: W) -> Self {
+    /// An empty archive written into `out`, its files dated `at` (as the archive format
+    /// keeps it, without a time zone; none outside 1980-2107).
+    pub fn new(out: W, at: chrono::NaiveDateTime) -> Self {
+        use chrono::{Datelike, Timelike};
+        let n = |x: u32| u8::try_from(x).unwrap_or(0);
+        let modified = u16::try_from(at.year()).ok().and_then(|y| {
+            zip::DateTime::from_date_and_time(y, n(at.month()), n(at.day()), n(at.hour()), n(at.minute()), n(at.second())).ok()
+        });
         Self {
             zip: ZipWriter::new_stream(out),
+            modified,
         }
     }
 
@@ -35,9 +43,12 @@ impl<W: Write> ZipStream<W> {
     /// # Errors
     /// Writing failed.
     pub fn start(&mut self, name: &str) -> std::io::Result<()> {
-        let options = SimpleFileOptions::default()
+        let mut options = SimpleFileOptions::default()
             .compression_method(CompressionMethod::Deflated)
             .large_file(true);
+        if let Some(at) = self.modified {
+            options = options.last_modified_time(at);
+        }
         self.zip.start_file(name, options).map_err(std::io::Error::other)
     }
 
@@ -114,7 +125,8 @@ mod tests {
 
     #[test]
     fn a_streamed_archive_reads_back() {
-        let mut z = ZipStream::new(Vec::new());
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap().and_hms_opt(9, 30, 0).unwrap();
+        let mut z = ZipStream::new(Vec::new(), at);
         z.start("contacts.csv").unwrap();
         z.write(b"a,b\n").unwrap();
         z.write(b"1,2\n").unwrap();
@@ -133,7 +145,7 @@ mod tests {
 
     #[test]
     fn a_file_unpacking_past_the_limits_is_refused() {
-        let mut z = ZipStream::new(Vec::new());
+        let mut z = ZipStream::new(Vec::new(), chrono::NaiveDateTime::default());
         z.start("big.csv").unwrap();
         z.write(&vec![b'a'; 100_000]).unwrap();
         let bytes = z.finish().unwrap();
