@@ -110,6 +110,11 @@ where
         .at("/imports/start", poem::post(page!(pages::imports::start)))
         .at("/imports/:id", get(page!(pages::imports::show)))
         .at("/imports/:id/progress", get(page!(pages::imports::progress)))
+        .at(
+            "/suppressions",
+            get(page!(pages::suppressions::list)).post(page!(pages::suppressions::add)),
+        )
+        .at("/suppressions/:id/remove", poem::post(page!(pages::suppressions::remove)))
         .at("/live", get(raw!(pages::live::live)))
         .at("/timeline/:kind/:id", get(page!(pages::timeline::older)))
         .at("/drafts", get(page!(pages::drafts::show)).post(page!(pages::drafts::save)))

@@ -104,7 +104,7 @@ impl Client {
     /// # Errors
     /// `ValidationFailed` (`format`).
     pub async fn export_organizations(&self, format: &str) -> Result<Vec<u8>> {
-        self.download("/api/v1/exports/organizations", vec![("format", format.to_owned())])
+        self.download(Method::GET, "/api/v1/exports/organizations", vec![("format", format.to_owned())])
             .await
     }
 
@@ -121,7 +121,7 @@ impl Client {
         push(&mut query, "status", q.status.as_ref());
         push(&mut query, "close_from", q.close_from);
         push(&mut query, "close_to", q.close_to);
-        self.download("/api/v1/exports/opportunities", query).await
+        self.download(Method::GET, "/api/v1/exports/opportunities", query).await
     }
 
     /// The activities you may see, oldest first, as a file: `format` is `csv`,
@@ -130,7 +130,7 @@ impl Client {
     /// # Errors
     /// `ValidationFailed` (`format`).
     pub async fn export_activities(&self, format: &str) -> Result<Vec<u8>> {
-        self.download("/api/v1/exports/activities", vec![("format", format.to_owned())])
+        self.download(Method::GET, "/api/v1/exports/activities", vec![("format", format.to_owned())])
             .await
     }
 
@@ -140,12 +140,12 @@ impl Client {
     /// # Errors
     /// `Forbidden`.
     pub async fn export_company(&self) -> Result<Vec<u8>> {
-        self.download("/api/v1/exports/company", Vec::new()).await
+        self.download(Method::GET, "/api/v1/exports/company", Vec::new()).await
     }
 
-    async fn download(&self, path: &str, query: Vec<(&str, String)>) -> Result<Vec<u8>> {
+    async fn download(&self, method: Method, path: &str, query: Vec<(&str, String)>) -> Result<Vec<u8>> {
         let url = self.url(path, &query)?;
-        let res = Self::check(self.request(Method::GET, url, None).send().await?).await?;
+        let res = Self::check(self.request(method, url, None).send().await?).await?;
         Ok(res.bytes().await?.to_vec())
     }
 

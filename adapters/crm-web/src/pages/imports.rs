@@ -33,6 +33,8 @@ struct ListPage {
     page: Page,
     imports: Vec<ImportLine>,
     error: Option<String>,
+    /// Whether the reader keeps the suppression list (the Admin).
+    admin: bool,
 }
 
 /// The text of a row's note.
@@ -112,7 +114,11 @@ async fn list_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     };
     let tz = super::company_tz(web, actor).await;
     let mut imports = Vec::with_capacity(jobs.len());
-    for j in &jobs {
+    // The wizard imports contacts; organizations are imported through the API for now.
+    for j in jobs
+        .iter()
+        .filter(|j| j.spec.entity == crm_ports::services::import::ImportEntity::Contacts)
+    {
         let file = web
             .app
             .file(actor, j.spec.file_id)
@@ -126,7 +132,16 @@ async fn list_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
             summary: summary(page.lang, &j.progress),
         });
     }
-    render(StatusCode::OK, &ListPage { page, imports, error })
+    let admin = crm_domain::visibility::allows(actor, crm_domain::visibility::Capability::ManageTenant);
+    render(
+        StatusCode::OK,
+        &ListPage {
+            page,
+            imports,
+            error,
+            admin,
+        },
+    )
 }
 
 /// `POST /imports` (multipart: `csrf` first, then `file`): stores the file, then shows its

@@ -16,6 +16,7 @@ pub mod opportunity;
 pub mod organizations;
 pub mod pipeline;
 pub mod search;
+pub mod suppressions;
 pub mod timeline;
 pub mod todo;
 

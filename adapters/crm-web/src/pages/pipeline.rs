@@ -92,6 +92,8 @@ struct BoardPage {
     teams: Vec<(Uuid, String, bool)>,
     /// Whether the reader sees others' deals (the owner and team filters).
     sees_others: bool,
+    /// The filters of the opportunities' export: this pipeline, this owner.
+    export_query: String,
 }
 
 fn uuid_of(q: &Form, key: &str) -> Option<Uuid> {
@@ -244,9 +246,14 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     } else {
         (Vec::new(), Vec::new())
     };
+    let mut export_query = format!("pipeline_id={}", b.pipeline.id);
+    if let Some(o) = filter.owner_id {
+        export_query.push_str(&format!("&owner_id={o}"));
+    }
     render(
         StatusCode::OK,
         &BoardPage {
+            export_query,
             pipelines: b
                 .pipelines
                 .iter()
