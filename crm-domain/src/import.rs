@@ -48,11 +48,33 @@ pub enum ImportField {
     Industry,
     /// An organization's size: a band, or a headcount (organization imports).
     Size,
+    /// The record's id in this CRM (an export read back: opportunity imports).
+    RecordId,
+    /// An opportunity's title.
+    Title,
+    /// An opportunity's amount.
+    Amount,
+    /// An opportunity's currency (ISO code).
+    Currency,
+    /// An opportunity's pipeline (by name).
+    Pipeline,
+    /// An opportunity's stage (by name).
+    Stage,
+    /// An opportunity's status: open, won or lost.
+    Status,
+    /// An opportunity's probability, in percent.
+    Probability,
+    /// An opportunity's expected close date.
+    ExpectedClose,
+    /// The owner (a user's email).
+    Owner,
+    /// Why an opportunity was lost.
+    LostReason,
 }
 
 impl ImportField {
     /// Every field.
-    pub const ALL: [ImportField; 19] = [
+    pub const ALL: [ImportField; 30] = [
         Self::ExternalId,
         Self::FirstName,
         Self::LastName,
@@ -72,6 +94,17 @@ impl ImportField {
         Self::Kind,
         Self::Industry,
         Self::Size,
+        Self::RecordId,
+        Self::Title,
+        Self::Amount,
+        Self::Currency,
+        Self::Pipeline,
+        Self::Stage,
+        Self::Status,
+        Self::Probability,
+        Self::ExpectedClose,
+        Self::Owner,
+        Self::LostReason,
     ];
 
     /// The fields of a contact, in the order a mapping screen lists them.
@@ -117,6 +150,17 @@ impl ImportField {
             Self::Kind => "kind",
             Self::Industry => "industry",
             Self::Size => "size",
+            Self::RecordId => "id",
+            Self::Title => "title",
+            Self::Amount => "amount",
+            Self::Currency => "currency",
+            Self::Pipeline => "pipeline",
+            Self::Stage => "stage",
+            Self::Status => "status",
+            Self::Probability => "probability",
+            Self::ExpectedClose => "expected_close",
+            Self::Owner => "owner",
+            Self::LostReason => "lost_reason",
         }
     }
 
@@ -124,213 +168,6 @@ impl ImportField {
     pub fn parse(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|f| f.code() == code)
     }
-}
-
-/// Headers by field, folded (lower case, no accents, spaces single): French first, then
-/// English, then the names common CRM exports use (HubSpot, Pipedrive, Salesforce,
-/// Zoho, Odoo, EspoCRM, Twenty...).
-const HEADERS: [(ImportField, &[&str]); 17] = [
-    (
-        ImportField::ExternalId,
-        &[
-            "id externe",
-            "identifiant externe",
-            "reference",
-            "ref",
-            "external id",
-            "record id",
-            "contact id",
-            "id",
-        ],
-    ),
-    (
-        ImportField::FirstName,
-        &[
-            "prenom",
-            "first name",
-            "firstname",
-            "given name",
-            "person - first name",
-            "name first",
-        ],
-    ),
-    (
-        ImportField::LastName,
-        &[
-            "nom",
-            "nom de famille",
-            "last name",
-            "lastname",
-            "surname",
-            "family name",
-            "person - last name",
-            "name last",
-        ],
-    ),
-    (
-        ImportField::FullName,
-        &[
-            "nom complet",
-            "prenom nom",
-            "nom et prenom",
-            "full name",
-            "name",
-            "contact name",
-            "person - name",
-            "contact",
-        ],
-    ),
-    (
-        ImportField::Email,
-        &[
-            "e-mail",
-            "email",
-            "courriel",
-            "adresse e-mail",
-            "adresse email",
-            "mail",
-            "e-mail address",
-            "email address",
-            "person - email",
-            "work email",
-            "primary email",
-        ],
-    ),
-    (
-        ImportField::Phone,
-        &[
-            "telephone",
-            "tel",
-            "tel.",
-            "portable",
-            "mobile",
-            "telephone mobile",
-            "telephone fixe",
-            "numero de telephone",
-            "phone",
-            "phone number",
-            "mobile phone",
-            "business phone",
-            "person - phone",
-            "work phone",
-        ],
-    ),
-    (
-        ImportField::JobTitle,
-        &[
-            "poste",
-            "fonction",
-            "titre",
-            "intitule de poste",
-            "job title",
-            "title",
-            "position",
-            "job position",
-            "person - job title",
-        ],
-    ),
-    (
-        ImportField::Organization,
-        &[
-            "societe",
-            "entreprise",
-            "organisation",
-            "raison sociale",
-            "nom de la societe",
-            "compte",
-            "company",
-            "company name",
-            "organization",
-            "organisation - name",
-            "organization - name",
-            "account name",
-            "account",
-        ],
-    ),
-    (
-        ImportField::Website,
-        &[
-            "site web",
-            "site internet",
-            "site",
-            "domaine",
-            "website",
-            "web site",
-            "domain",
-            "company domain name",
-        ],
-    ),
-    (
-        ImportField::Street,
-        &[
-            "adresse",
-            "rue",
-            "adresse postale",
-            "street",
-            "address",
-            "street address",
-            "mailing street",
-        ],
-    ),
-    (
-        ImportField::PostalCode,
-        &[
-            "code postal",
-            "cp",
-            "postal code",
-            "zip",
-            "zip code",
-            "postcode",
-            "mailing zip/postal code",
-        ],
-    ),
-    (ImportField::City, &["ville", "commune", "city", "town", "mailing city"]),
-    (ImportField::Country, &["pays", "country", "country/region", "mailing country"]),
-    (
-        ImportField::Tags,
-        &["etiquettes", "etiquette", "mots-cles", "tags", "labels", "label"],
-    ),
-    (
-        ImportField::Source,
-        &["source", "origine", "provenance", "lead source", "original source"],
-    ),
-    (
-        ImportField::Notes,
-        &[
-            "notes",
-            "note",
-            "commentaire",
-            "commentaires",
-            "remarques",
-            "description",
-            "comments",
-        ],
-    ),
-    (
-        ImportField::Kind,
-        &["type", "statut", "type de contact", "lifecycle stage", "contact type", "status"],
-    ),
-];
-
-/// The field a header names, if it is one we know.
-pub fn guess_field(header: &str) -> Option<ImportField> {
-    let h = fold(header.trim_matches(|c: char| c == '"' || c == '\u{feff}' || c.is_whitespace()));
-    let h = h.trim_end_matches([':', '*']).trim();
-    HEADERS.iter().find(|(_, names)| names.contains(&h)).map(|(field, _)| *field)
-}
-
-/// The fields of a file's headers, in order: each guessed once at most (a second column
-/// naming a field already taken is left unmapped, for the person to choose).
-pub fn guess_mapping(headers: &[String]) -> Vec<Option<ImportField>> {
-    let mut taken = Vec::new();
-    headers
-        .iter()
-        .map(|h| {
-            let f = guess_field(h).filter(|f| !taken.contains(f))?;
-            taken.push(f);
-            Some(f)
-        })
-        .collect()
 }
 
 /// A row of a file read as a contact: the input (checked later, as any contact's), and
@@ -399,8 +236,20 @@ pub fn contact_row(cells: &[String], mapping: &[Option<ImportField>]) -> Contact
                 i.kind = kind_code(&value).to_owned();
                 row.kind_given = true;
             }
-            // An organization's own fields: read by organization imports only.
-            ImportField::Industry | ImportField::Size => {}
+            // The fields of organizations and opportunities: read by their imports only.
+            ImportField::Industry
+            | ImportField::Size
+            | ImportField::RecordId
+            | ImportField::Title
+            | ImportField::Amount
+            | ImportField::Currency
+            | ImportField::Pipeline
+            | ImportField::Stage
+            | ImportField::Status
+            | ImportField::Probability
+            | ImportField::ExpectedClose
+            | ImportField::Owner
+            | ImportField::LostReason => {}
         }
     }
     row
@@ -473,10 +322,14 @@ pub fn parse_amount_minor(raw: &str) -> Option<i64> {
     Some(if negative { -minor } else { minor })
 }
 
+mod headers;
 mod merge;
+mod opportunities;
 mod organizations;
 
+pub use headers::{guess_field, guess_mapping};
 pub use merge::update_from_row;
+pub use opportunities::{OPPORTUNITY_FIELDS, OpportunityRow, guess_opportunity_mapping, opportunity_row, status_code};
 pub use organizations::{ORGANIZATION_FIELDS, guess_organization_mapping, organization_row, size_code};
 
 #[cfg(test)]

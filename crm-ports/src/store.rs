@@ -182,6 +182,13 @@ pub trait ContactStore: Send + Sync {
         probes: &[&Contact],
         names: bool,
     ) -> impl Future<Output = StoreResult<Vec<ProbeCandidates>>> + Send;
+    /// Live contacts of the whole tenant with this email (blind index), with their
+    /// owners, the last changed first. The caller checks what the actor may see.
+    fn contacts_by_email(
+        &self,
+        tenant: TenantId,
+        email: &crm_domain::email::EmailAddress,
+    ) -> impl Future<Output = StoreResult<Vec<(ContactId, UserId)>>> + Send;
     /// Merges: writes the kept contact, moves every opportunity link, activity link and
     /// static segment membership of `merged` to it, takes `merged` out of the duplicate
     /// review queue (closing groups left with one member), marks `merged` deleted and merged

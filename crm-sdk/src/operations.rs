@@ -209,6 +209,18 @@ pub const OPERATIONS: &[Operation] = &[
         "/api/v1/imports/organizations",
         &["start_organization_import"],
     ),
+    op(
+        "preview_opportunity_import",
+        "POST",
+        "/api/v1/imports/opportunities/preview",
+        &["preview_opportunity_import"],
+    ),
+    op(
+        "start_opportunity_import",
+        "POST",
+        "/api/v1/imports/opportunities",
+        &["start_opportunity_import"],
+    ),
     op("get_import", "GET", "/api/v1/imports/{id}", &["import"]),
     op("import_report", "GET", "/api/v1/imports/{id}/report", &["import_report"]),
     op("export_contacts", "GET", "/api/v1/exports/contacts", &["export_contacts"]),

@@ -169,6 +169,11 @@ impl Crm {
             Arc::clone(&self.files),
             Arc::new(crm_tabular::Tables::default()),
         )));
+        handlers.push(Arc::new(ContactImport::opportunities(
+            &self.app,
+            Arc::clone(&self.files),
+            Arc::new(crm_tabular::Tables::default()),
+        )));
         if !handlers.is_empty() {
             let app = self.app.clone();
             let options = JobOptions::new(uuid::Uuid::now_v7());

@@ -282,6 +282,10 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
         self.finish(tx, c.tenant_id, std::slice::from_ref(event)).await
     }
 
+    async fn contacts_by_email(&self, tenant: TenantId, email: &EmailAddress) -> Result<Vec<(ContactId, UserId)>, StoreError> {
+        self.contacts_by_lookup(tenant, "email", email.as_str()).await
+    }
+
     async fn duplicate_candidates(
         &self,
         tenant: TenantId,

@@ -20,7 +20,8 @@ impl<C: Cipher> ImportStore for SqlStore<C> {
         let foreign = piece.organizations.iter().any(|o| o.tenant_id != tenant)
             || piece.created.iter().any(|c| c.tenant_id != tenant)
             || piece.updated.iter().any(|(c, _)| c.tenant_id != tenant)
-            || piece.updated_organizations.iter().any(|(o, _)| o.tenant_id != tenant);
+            || piece.updated_organizations.iter().any(|(o, _)| o.tenant_id != tenant)
+            || piece.opportunities.iter().any(|o| o.tenant_id != tenant);
         if foreign {
             return Err(StoreError::Internal("records of another tenant in an import".into()));
         }
@@ -41,6 +42,9 @@ impl<C: Cipher> ImportStore for SqlStore<C> {
             self.rewrite_organization(&mut tx, o, *version).await?;
         }
         self.insert_new_contacts(&mut tx, piece.created).await?;
+        for o in piece.opportunities {
+            crate::opportunities::insert_opportunity(&mut tx, o).await?;
+        }
         self.rewrite_contacts(&mut tx, piece.updated).await?;
         self.finish(tx, tenant, piece.events).await
     }

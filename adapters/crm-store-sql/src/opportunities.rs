@@ -210,21 +210,26 @@ fn select(scope: Scope, filter: &OpportunityFilter) -> SelectStatement {
     q
 }
 
+/// Inserts an opportunity's row and its links.
+pub(crate) async fn insert_opportunity(tx: &mut Tx, o: &Opportunity) -> Result<(), StoreError> {
+    insert_row(
+        tx,
+        "opportunities",
+        o.tenant_id,
+        o.id.as_uuid(),
+        values(o)?,
+        o.version,
+        o.created_at,
+        o.updated_at,
+    )
+    .await?;
+    write_links(tx, o).await
+}
+
 impl<C: Cipher> OpportunityStore for SqlStore<C> {
     async fn create_opportunity(&self, o: &Opportunity, event: &NewEvent) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(o.tenant_id), Mode::Write).await?;
-        insert_row(
-            &mut tx,
-            "opportunities",
-            o.tenant_id,
-            o.id.as_uuid(),
-            values(o)?,
-            o.version,
-            o.created_at,
-            o.updated_at,
-        )
-        .await?;
-        write_links(&mut tx, o).await?;
+        insert_opportunity(&mut tx, o).await?;
         self.finish(tx, o.tenant_id, std::slice::from_ref(event)).await
     }
 

@@ -14,30 +14,7 @@ use uuid::Uuid;
 
 impl<C: Cipher> TelephonyStore for SqlStore<C> {
     async fn contacts_by_phone(&self, tenant: TenantId, phone: &PhoneNumber) -> Result<Vec<(ContactId, UserId)>, StoreError> {
-        let h = self.blind(tenant, "phone", phone.as_str());
-        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
-        let rows = tx
-            .fetch_all(
-                Query::select()
-                    .columns([("c", "id"), ("c", "owner_id")])
-                    .from_as("contact_lookups", "l")
-                    .inner_join(
-                        "contacts".into_table_ref().alias("c"),
-                        Expr::col(("c", "tenant_id"))
-                            .equals(("l", "tenant_id"))
-                            .and(Expr::col(("c", "id")).equals(("l", "contact_id"))),
-                    )
-                    .and_where(Expr::col(("l", "tenant_id")).eq(tenant.as_uuid()))
-                    .and_where(Expr::col(("l", "field")).eq("phone"))
-                    .and_where(Expr::col(("l", "hash")).eq(h))
-                    .and_where(Expr::col(("c", "deleted_at")).is_null())
-                    .order_by(("c", "updated_at"), Order::Desc),
-            )
-            .await?;
-        tx.commit().await?;
-        rows.iter()
-            .map(|r| Ok((ContactId::from_uuid(r.get("id")?), UserId::from_uuid(r.get("owner_id")?))))
-            .collect()
+        self.contacts_by_lookup(tenant, "phone", phone.as_str()).await
     }
 
     async fn add_unmatched_call(&self, tenant: TenantId, call: &UnmatchedCall, event: &NewEvent) -> Result<(), StoreError> {
@@ -111,6 +88,42 @@ impl<C: Cipher> TelephonyStore for SqlStore<C> {
                     created_at: from_ts(r.get("created_at")?)?,
                 })
             })
+            .collect()
+    }
+}
+
+impl<C: Cipher> SqlStore<C> {
+    /// Live contacts of the whole tenant whose blind index of `field` (`email`, `phone`)
+    /// holds `value` (its normal form), with their owners, the last changed first.
+    pub(crate) async fn contacts_by_lookup(
+        &self,
+        tenant: TenantId,
+        field: &'static str,
+        value: &str,
+    ) -> Result<Vec<(ContactId, UserId)>, StoreError> {
+        let h = self.blind(tenant, field, value);
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
+        let rows = tx
+            .fetch_all(
+                Query::select()
+                    .columns([("c", "id"), ("c", "owner_id")])
+                    .from_as("contact_lookups", "l")
+                    .inner_join(
+                        "contacts".into_table_ref().alias("c"),
+                        Expr::col(("c", "tenant_id"))
+                            .equals(("l", "tenant_id"))
+                            .and(Expr::col(("c", "id")).equals(("l", "contact_id"))),
+                    )
+                    .and_where(Expr::col(("l", "tenant_id")).eq(tenant.as_uuid()))
+                    .and_where(Expr::col(("l", "field")).eq(field))
+                    .and_where(Expr::col(("l", "hash")).eq(h))
+                    .and_where(Expr::col(("c", "deleted_at")).is_null())
+                    .order_by(("c", "updated_at"), Order::Desc),
+            )
+            .await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| Ok((ContactId::from_uuid(r.get("id")?), UserId::from_uuid(r.get("owner_id")?))))
             .collect()
     }
 }

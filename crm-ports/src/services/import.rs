@@ -14,6 +14,7 @@ use crm_domain::import::ImportField;
 use crm_domain::{Actor, UserId, ValidationError, ViolationKind};
 use serde::{Deserialize, Serialize};
 
+mod opportunities;
 mod organizations;
 mod plan;
 mod progress;
@@ -34,6 +35,8 @@ pub enum ImportEntity {
     Contacts,
     /// Organizations.
     Organizations,
+    /// Opportunities.
+    Opportunities,
 }
 
 impl ImportEntity {
@@ -42,6 +45,7 @@ impl ImportEntity {
         match self {
             Self::Contacts => "contacts",
             Self::Organizations => "organizations",
+            Self::Opportunities => "opportunities",
         }
     }
 
@@ -50,6 +54,7 @@ impl ImportEntity {
         match self {
             Self::Contacts => progress::IMPORT_CONTACTS,
             Self::Organizations => progress::IMPORT_ORGANIZATIONS,
+            Self::Opportunities => progress::IMPORT_OPPORTUNITIES,
         }
     }
 }
@@ -382,6 +387,7 @@ impl<
         let guessed = match entity {
             ImportEntity::Contacts => crm_domain::import::guess_mapping(headers),
             ImportEntity::Organizations => crm_domain::import::guess_organization_mapping(headers),
+            ImportEntity::Opportunities => crm_domain::import::guess_opportunity_mapping(headers),
         };
         Ok((guessed, None))
     }

@@ -19,6 +19,8 @@ pub struct ImportPiece<'a> {
     /// Changed organizations (an import of organizations), each with the version it was
     /// read at.
     pub updated_organizations: &'a [(Organization, i64)],
+    /// New opportunities (an import of opportunities), with their links.
+    pub opportunities: &'a [crm_domain::opportunity::Opportunity],
     /// New contacts.
     pub created: &'a [Contact],
     /// Changed contacts, each with the version it was read at.

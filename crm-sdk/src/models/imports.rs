@@ -53,6 +53,9 @@ pub struct PreviewRow {
     /// In an import of organizations: the organization it updates or matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<Uuid>,
+    /// In an import of opportunities: the opportunity it matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opportunity_id: Option<Uuid>,
     /// Why it is left out, or what to check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<RowNote>,
@@ -97,7 +100,7 @@ pub struct ImportPreview {
 pub struct Import {
     /// Id.
     pub id: Uuid,
-    /// `contacts` or `organizations`.
+    /// `contacts`, `organizations` or `opportunities`.
     pub entity: String,
     /// `queued`, `running`, `done`, `failed` or `cancelled`.
     pub state: String,

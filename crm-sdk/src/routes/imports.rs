@@ -47,6 +47,26 @@ impl Client {
             .await
     }
 
+    /// The dry run of importing an uploaded file of opportunities: what each of its first
+    /// 5,000 rows would do. Nothing is written.
+    ///
+    /// # Errors
+    /// `NotFound` (the file), `ValidationFailed` (`file`, `mapping`), `Forbidden`.
+    pub async fn preview_opportunity_import(&self, request: &ImportRequest) -> Result<ImportPreview> {
+        self.send(Method::POST, "/api/v1/imports/opportunities/preview", &[], Some(request), None)
+            .await
+    }
+
+    /// Starts importing an uploaded file of opportunities in the background.
+    ///
+    /// # Errors
+    /// `NotFound` (the file), `ValidationFailed`, `Conflict` (the file is being imported),
+    /// `Forbidden`.
+    pub async fn start_opportunity_import(&self, request: &ImportRequest) -> Result<Import> {
+        self.send(Method::POST, "/api/v1/imports/opportunities", &[], Some(request), None)
+            .await
+    }
+
     /// Your imports, newest first (an Admin: the company's), at most `limit` (1 to 500).
     ///
     /// # Errors

@@ -66,6 +66,8 @@ pub struct PreviewRowDto {
     pub contact_id: Option<Uuid>,
     /// In an import of organizations: the organization it updates (or already matches).
     pub organization_id: Option<Uuid>,
+    /// In an import of opportunities: the opportunity it already matches.
+    pub opportunity_id: Option<Uuid>,
     /// Why it is left out, or what to check.
     pub note: Option<RowNoteDto>,
     /// Its cells, as read.
@@ -267,12 +269,12 @@ fn preview_dto(lang: Lang, p: crm_ports::services::import::ImportPreview, entity
                     ("skip", None)
                 }
             };
-            let organizations = entity == ImportEntity::Organizations;
             PreviewRowDto {
                 line: n(plan.line),
                 action: action.to_owned(),
-                contact_id: id.filter(|_| !organizations),
-                organization_id: id.filter(|_| organizations),
+                contact_id: id.filter(|_| entity == ImportEntity::Contacts),
+                organization_id: id.filter(|_| entity == ImportEntity::Organizations),
+                opportunity_id: id.filter(|_| entity == ImportEntity::Opportunities),
                 note: plan.note.as_ref().map(|note| note_dto(lang, note)),
                 cells,
             }
@@ -395,6 +397,42 @@ impl ImportsApi {
     )]
     async fn start_organizations(&self, auth: Auth, body: Json<ImportRequestDto>) -> ApiResult<Started> {
         self.start_entity(auth, body.0, ImportEntity::Organizations).await
+    }
+
+    /// The dry run of importing an uploaded file of opportunities (deals of another CRM,
+    /// a spreadsheet): the mapping (the company's last one for the same headers, else
+    /// guessed: "Intitulé", "Montant", "Étape", "Statut", "Clôture prévue",
+    /// "Propriétaire"…) and, for each of its first 5,000 rows, whether it would open an
+    /// opportunity (at its pipeline and stage found by name, won or lost when it says so,
+    /// linked to its organization by name and its contacts by email), find one already
+    /// there (its CRM id, or the same title at the same organization: left as it is), or
+    /// be left out, and why. Nothing is written.
+    #[oai(
+        path = "/api/v1/imports/opportunities/preview",
+        method = "post",
+        operation_id = "preview_opportunity_import"
+    )]
+    async fn preview_opportunities(
+        &self,
+        auth: Auth,
+        body: Json<ImportRequestDto>,
+        #[oai(name = "Accept-Language")] accept_language: Header<Option<String>>,
+    ) -> ApiResult<Json<ImportPreviewDto>> {
+        let lang = Lang::from_accept_language(accept_language.0.as_deref());
+        let (mapping, _) = read_request(&body.0)?;
+        let p = self
+            .app
+            .preview_opportunity_import(&auth.actor(), &*self.files, &Tables::default(), body.0.file_id, mapping.as_deref())
+            .await?;
+        Ok(Json(preview_dto(lang, p, ImportEntity::Opportunities)))
+    }
+
+    /// Imports an uploaded file of opportunities in the background (pieces of 500, a
+    /// crash resumes after the last one); follow it with the imports' routes. For those
+    /// who write opportunities.
+    #[oai(path = "/api/v1/imports/opportunities", method = "post", operation_id = "start_opportunity_import")]
+    async fn start_opportunities(&self, auth: Auth, body: Json<ImportRequestDto>) -> ApiResult<Started> {
+        self.start_entity(auth, body.0, ImportEntity::Opportunities).await
     }
 
     /// Your imports, newest first (an Admin: the company's).

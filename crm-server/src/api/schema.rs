@@ -142,7 +142,11 @@ impl BodySchemas {
             Some("array") => match value.as_array() {
                 Some(items) => {
                     if let Some(item) = schema.get("items") {
-                        for (i, v) in items.iter().enumerate() {
+                        // A null item is let through: the document does not tell a list of
+                        // optional values (an import's mapping, `null` for a column left
+                        // out) from a list of values, and the handler's own reading
+                        // refuses a null where none may be.
+                        for (i, v) in items.iter().enumerate().filter(|(_, v)| !v.is_null()) {
                             self.walk(item, v, &join(path, &i.to_string()), errors, depth + 1, false);
                         }
                     }

@@ -577,6 +577,14 @@ async fn every_route_keeps_tenants_apart() {
             "start_organization_import",
             (Some(json!({"file_id": a_file.id, "mapping": ["organization"]})), Expect::NotFound),
         ),
+        (
+            "preview_opportunity_import",
+            (Some(json!({"file_id": a_file.id})), Expect::NotFound),
+        ),
+        (
+            "start_opportunity_import",
+            (Some(json!({"file_id": a_file.id, "mapping": ["title"]})), Expect::NotFound),
+        ),
         ("list_imports", (None, Expect::Blind)),
         ("get_import", (None, Expect::NotFound)),
         ("import_report", (None, Expect::NotFound)),

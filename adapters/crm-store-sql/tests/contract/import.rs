@@ -112,7 +112,7 @@ pub async fn an_import_dry_run_says_what_each_row_would_do(h: &Harness) {
 // ---- The import job ----------------------------------------------------------------------
 
 /// One files directory for every case (a worker of one case may claim another's job).
-fn files() -> Arc<dyn FileStorage> {
+pub(crate) fn files() -> Arc<dyn FileStorage> {
     let dir = std::env::temp_dir().join(format!("crm-contract-import-files-{}", std::process::id()));
     Arc::new(DiskFiles::open(&dir, Arc::new(crate::harness::cipher())).unwrap())
 }
@@ -121,7 +121,7 @@ fn csv(lines: &[String]) -> Vec<u8> {
     lines.join("\r\n").into_bytes()
 }
 
-async fn upload(h: &Harness, files: &Arc<dyn FileStorage>, actor: &Actor, bytes: &[u8]) -> Uuid {
+pub(crate) async fn upload(h: &Harness, files: &Arc<dyn FileStorage>, actor: &Actor, bytes: &[u8]) -> Uuid {
     h.app
         .upload_file(actor, &**files, "contacts.csv", Box::pin(bytes), 10_000_000)
         .await
@@ -363,6 +363,7 @@ pub async fn an_import_piece_is_written_whole_with_its_step_or_not_at_all(h: &Ha
     let stale = [(changed.clone(), existing.version + 7)];
     let piece = ImportPiece {
         updated_organizations: &[],
+        opportunities: &[],
         organizations: &[],
         created: &created,
         updated: &stale,

@@ -48,6 +48,7 @@ mod opportunities;
 mod paging;
 mod pipelines;
 mod postgres_walls;
+mod record_imports;
 mod reminders;
 mod reseal;
 mod review;

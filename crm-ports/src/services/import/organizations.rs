@@ -412,6 +412,7 @@ where
         let piece = ImportPiece {
             organizations: &created,
             updated_organizations: &updated,
+            opportunities: &[],
             created: &[],
             updated: &[],
             events: &events,

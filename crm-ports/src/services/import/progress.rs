@@ -14,6 +14,8 @@ use uuid::Uuid;
 pub const IMPORT_CONTACTS: &str = "import.contacts";
 /// The job kind of an organizations import.
 pub const IMPORT_ORGANIZATIONS: &str = "import.organizations";
+/// The job kind of an opportunities import.
+pub const IMPORT_OPPORTUNITIES: &str = "import.opportunities";
 /// Rows written per transaction.
 pub(super) const PIECE: usize = 500;
 /// Rows of the report kept with a job (the counts are always whole).
@@ -116,4 +118,34 @@ impl ImportJob {
 
 pub(super) fn to_json(p: &ImportProgress) -> Result<serde_json::Value, ServiceError> {
     serde_json::to_value(p).map_err(|e| ServiceError::Internal(e.to_string()))
+}
+
+/// The ports an opportunities import reads and writes (every full store has them).
+pub trait OpportunityImportStore:
+    crate::store::ContactStore
+    + crate::store::OrganizationStore
+    + crate::store::OpportunityStore
+    + crate::store::PipelineStore
+    + crate::store::TenantStore
+    + crate::store::UserStore
+    + crate::store::FileRecordStore
+    + crate::store::JobStore
+    + crate::store::ImportStore
+    + crate::store::SuppressionStore
+{
+}
+
+impl<
+    T: crate::store::ContactStore
+        + crate::store::OrganizationStore
+        + crate::store::OpportunityStore
+        + crate::store::PipelineStore
+        + crate::store::TenantStore
+        + crate::store::UserStore
+        + crate::store::FileRecordStore
+        + crate::store::JobStore
+        + crate::store::ImportStore
+        + crate::store::SuppressionStore,
+> OpportunityImportStore for T
+{
 }

@@ -6,7 +6,8 @@
 
 use super::plan::{RowWrite, require_import};
 use super::progress::{
-    IMPORT_CONTACTS, IMPORT_ORGANIZATIONS, ImportJob, ImportProgress, ImportSpec, MAX_IMPORT_BYTES, NotedRow, PIECE, to_json,
+    IMPORT_CONTACTS, IMPORT_OPPORTUNITIES, IMPORT_ORGANIZATIONS, ImportJob, ImportProgress, ImportSpec, MAX_IMPORT_BYTES, NotedRow, PIECE,
+    to_json,
 };
 use super::{ImportOptions, RowAction};
 use crate::app::{App, tenant_of};
@@ -81,6 +82,7 @@ impl<
         match entity {
             super::ImportEntity::Contacts => require_import(actor)?,
             super::ImportEntity::Organizations => super::organizations::require_organization_import(actor, mapping, options)?,
+            super::ImportEntity::Opportunities => super::opportunities::require_opportunity_import(actor, mapping)?,
         }
         let file = self.file(actor, file_id).await?;
         if file.size > MAX_IMPORT_BYTES {
@@ -121,7 +123,7 @@ impl<
     pub async fn import_job(&self, actor: &Actor, id: Uuid) -> Result<ImportJob, ServiceError> {
         let tenant = tenant_of(actor)?;
         let job = self.store.job(tenant, id).await?;
-        if job.kind != IMPORT_CONTACTS && job.kind != IMPORT_ORGANIZATIONS {
+        if ![IMPORT_CONTACTS, IMPORT_ORGANIZATIONS, IMPORT_OPPORTUNITIES].contains(&job.kind.as_str()) {
             return Err(ServiceError::NotFound);
         }
         let import = ImportJob::of(job)?;
@@ -141,7 +143,7 @@ impl<
         require_import(actor)?;
         let admin = crm_domain::visibility::allows(actor, Capability::ManageTenant);
         let mut out = Vec::new();
-        for kind in [IMPORT_CONTACTS, IMPORT_ORGANIZATIONS] {
+        for kind in [IMPORT_CONTACTS, IMPORT_ORGANIZATIONS, IMPORT_OPPORTUNITIES] {
             for job in self.store.jobs(tenant, Some(kind), 500).await? {
                 let import = ImportJob::of(job)?;
                 if admin || import.spec.user_id == actor.user_id() {
@@ -237,6 +239,14 @@ impl<S, K, C: Clone, I: Clone> ContactImport<S, K, C, I> {
         }
     }
 
+    /// The handler of opportunities imports.
+    pub fn opportunities(app: &App<S, K, C, I>, files: Arc<dyn FileStorage>, tables: Arc<dyn TableReader>) -> Self {
+        Self {
+            kind: IMPORT_OPPORTUNITIES,
+            ..Self::new(app, files, tables)
+        }
+    }
+
     /// The handler of organizations imports.
     pub fn organizations(app: &App<S, K, C, I>, files: Arc<dyn FileStorage>, tables: Arc<dyn TableReader>) -> Self {
         Self {
@@ -247,7 +257,16 @@ impl<S, K, C: Clone, I: Clone> ContactImport<S, K, C, I> {
 }
 
 impl<
-    S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::store::SuppressionStore + FileRecordStore + JobStore + ImportStore,
+    S: ContactStore
+        + OrganizationStore
+        + crate::store::OpportunityStore
+        + crate::store::PipelineStore
+        + TenantStore
+        + UserStore
+        + crate::store::SuppressionStore
+        + FileRecordStore
+        + JobStore
+        + ImportStore,
     K,
     C: Clock,
     I: IdGenerator,
@@ -272,8 +291,10 @@ impl<
             None => Actor::System { tenant_id: tenant },
         };
         let table = read_file(&*app.store, &*self.files, &*self.tables, tenant, spec.file_id).await?;
-        if spec.entity == super::ImportEntity::Organizations {
-            return super::organizations::run(app, ctx, &actor, &import, &table).await;
+        match spec.entity {
+            super::ImportEntity::Organizations => return super::organizations::run(app, ctx, &actor, &import, &table).await,
+            super::ImportEntity::Opportunities => return super::opportunities::run(app, ctx, &actor, &import, &table).await,
+            super::ImportEntity::Contacts => {}
         }
         let total = table.rows.len();
         let start = usize::try_from(job.step).unwrap_or(0).min(total);
@@ -360,6 +381,7 @@ impl<
             let piece = ImportPiece {
                 organizations: &organizations,
                 updated_organizations: &[],
+                opportunities: &[],
                 created: &created,
                 updated: &updated,
                 events: &events,
@@ -394,6 +416,8 @@ impl<
         + FileRecordStore
         + JobStore
         + ImportStore
+        + crate::store::OpportunityStore
+        + crate::store::PipelineStore
         + 'static,
     K: Send + Sync + 'static,
     C: Clock + Clone + Send + Sync + 'static,

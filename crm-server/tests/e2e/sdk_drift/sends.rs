@@ -373,6 +373,8 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         start_contact_import(&import_request());
         preview_organization_import(&import_request());
         start_organization_import(&import_request());
+        preview_opportunity_import(&import_request());
+        start_opportunity_import(&import_request());
         import(ID);
         import_report(ID);
         export_contacts("csv", &contact_query(now));
