@@ -65,7 +65,7 @@ for (const width of h.WIDTHS) {
 
         await page.setInputFiles('input#import-file', path);
         await page.click('form#import-upload button[type=submit]');
-        await page.waitForURL(/\/imports\/new\?file=[0-9a-f-]{36}$/);
+        await page.waitForURL(/\/imports\/new\?file=[0-9a-f-]{36}&entity=contacts$/);
         // Guessed from the headers; the unknown ones left out.
         assert.equal(await page.inputValue('select#col-0'), 'first_name');
         assert.equal(await page.inputValue('select#col-2'), 'email');
@@ -132,6 +132,51 @@ for (const width of h.WIDTHS) {
         assert.ok(text.startsWith('\ufeffIdentifiant CRM;Id externe;Type;Prénom;Nom;E-mail;'), text.slice(0, 120));
         assert.match(text, new RegExp(`;;Client;Lucie;Exportée ${tag};lucie\\.${w}@exemple\\.fr;`));
         assert.ok(!/;Prospect;/.test(text), 'the list filter (clients) holds');
+      });
+    });
+  });
+}
+
+for (const width of h.WIDTHS) {
+  const tag = h.widthTag(width);
+  const w = String(width);
+
+  describe(`import of organizations at ${width} px`, () => {
+    it('imports a file of organizations through the wizard', async () => {
+      const path = join(dir, `societes-${w}.csv`);
+      writeFileSync(
+        path,
+        frenchCsv([
+          `Raison sociale;Site web;Effectif;Ville;Code ${tag}`,
+          `Cave Bordelaise ${tag};cave-bordelaise-${w}.fr;12;Bordeaux;A`,
+          `Domaine Neuf ${tag};domaine-neuf-${w}.fr;250 à 499;Beaune;B`,
+          `;;;Paris;C`,
+        ]),
+      );
+      await h.withPage(browser, width, 'imports-organizations', async (page) => {
+        await h.login(page, server.base, server.accounts.admin);
+        await page.goto(`${server.base}/imports`);
+        await page.selectOption('select#import-entity-choice', 'organizations');
+        await page.setInputFiles('input#import-file', path);
+        await page.click('form#import-upload button[type=submit]');
+        await page.waitForURL(/\/imports\/new\?file=[0-9a-f-]{36}&entity=organizations$/);
+        assert.match(await page.locator('#import-entity').innerText(), /Des sociétés/);
+        assert.equal(await page.inputValue('select#col-0'), 'organization');
+        assert.equal(await page.inputValue('select#col-1'), 'website');
+        assert.equal(await page.inputValue('select#col-2'), 'size');
+        assert.equal(await page.inputValue('select#col-3'), 'city');
+        assert.equal(await page.locator('input#import-anyway').count(), 0, 'no close-name option for organizations');
+        const counts = await page.locator('#dry-run-counts').innerText();
+        assert.match(counts, /2\s+à créer/);
+        assert.match(counts, /1\s+ignorées/);
+        await h.checkScreen(page, 'import-organizations-plan');
+        await page.click('button#import-start');
+        await page.waitForURL(/\/imports\/[0-9a-f-]{36}$/);
+        await page.locator('#import-state', { hasText: 'Terminé' }).waitFor();
+        assert.match(await page.locator('#import-counts').innerText(), /2\s+créés/);
+        await page.click('a:has-text("Voir les sociétés")');
+        await page.waitForURL(/\/organizations$/);
+        assert.match(await page.locator('table#organizations').innerText(), new RegExp(`Domaine Neuf ${tag}`));
       });
     });
   });

@@ -49,6 +49,13 @@ impl ImportEntity {
         }
     }
 
+    /// The entity of a code.
+    pub fn parse(code: &str) -> Option<Self> {
+        [Self::Contacts, Self::Organizations, Self::Opportunities]
+            .into_iter()
+            .find(|e| e.code() == code)
+    }
+
     /// The kind of its jobs.
     pub const fn job_kind(self) -> &'static str {
         match self {

@@ -10,7 +10,7 @@ use crate::view::{Page, error_page, render};
 use askama::Template;
 use crm_domain::import::ImportField;
 use crm_ports::ServiceError;
-use crm_ports::services::import::{ImportOptions, RowAction, UpsertKey};
+use crm_ports::services::import::{ImportEntity, ImportOptions, RowAction, UpsertKey};
 use crm_ports::store::Store;
 use crm_ports::{Clock, Credentials, IdGenerator};
 use poem::http::StatusCode;
@@ -55,6 +55,10 @@ struct Checked {
 #[template(path = "import_plan.html")]
 struct PlanPage {
     page: Page,
+    /// What the file holds (`contacts`, `organizations`, `opportunities`).
+    entity: &'static str,
+    /// What the file holds, in words.
+    entity_text: String,
     file_id: Uuid,
     file_name: String,
     columns: Vec<Column>,
@@ -82,16 +86,33 @@ pub(crate) fn read_form(form: &Form, columns: usize) -> (Vec<Option<ImportField>
     (mapping, options)
 }
 
-/// `GET /imports/new?file=…`: the guessed mapping and its dry run.
+/// What the wizard's file holds (`entity` of its query or form; contacts by default).
+pub(crate) fn entity_of(form: &Form) -> ImportEntity {
+    form.get("entity")
+        .and_then(|e| ImportEntity::parse(&e))
+        .unwrap_or(ImportEntity::Contacts)
+}
+
+/// The fields a file of `entity` may hold, in the order the mapping lists them.
+fn fields_of(entity: ImportEntity) -> &'static [ImportField] {
+    match entity {
+        ImportEntity::Contacts => &ImportField::CONTACT,
+        ImportEntity::Organizations => &crm_domain::import::ORGANIZATION_FIELDS,
+        ImportEntity::Opportunities => &crm_domain::import::OPPORTUNITY_FIELDS,
+    }
+}
+
+/// `GET /imports/new?file=…&entity=…`: the guessed mapping and its dry run.
 pub(crate) async fn new_plan<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, req: Request) -> Response {
     let (auth, page) = match signed_in(web, &req, "contacts").await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let Some(file_id) = Form::query(&req).get("file").and_then(|f| Uuid::parse_str(&f).ok()) else {
+    let query = Form::query(&req);
+    let Some(file_id) = query.get("file").and_then(|f| Uuid::parse_str(&f).ok()) else {
         return error_page(page, &ServiceError::NotFound);
     };
-    plan_page(web, &auth.actor, page, file_id, None).await
+    plan_page(web, &auth.actor, page, file_id, entity_of(&query), None).await
 }
 
 /// `POST /imports/check`: the dry run of the mapping chosen.
@@ -104,7 +125,7 @@ pub(crate) async fn check<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>
     let Some(file_id) = form.get("file").and_then(|f| Uuid::parse_str(&f).ok()) else {
         return error_page(page, &ServiceError::NotFound);
     };
-    plan_page(web, &auth.actor, page, file_id, Some(&form)).await
+    plan_page(web, &auth.actor, page, file_id, entity_of(&form), Some(&form)).await
 }
 
 async fn plan_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
@@ -112,6 +133,7 @@ async fn plan_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     actor: &crm_domain::Actor,
     page: Page,
     file_id: Uuid,
+    entity: ImportEntity,
     form: Option<&Form>,
 ) -> Response {
     let u = &web.uploads;
@@ -121,7 +143,7 @@ async fn plan_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     };
     let table = match web.app.import_table(actor, u.files.as_ref(), u.tables.as_ref(), file_id).await {
         Ok(t) => t,
-        Err(ServiceError::Invalid(_)) => return render_unreadable(page, file_id, file.name),
+        Err(ServiceError::Invalid(_)) => return render_unreadable(page, entity, file_id, file.name),
         Err(e) => return error_page(page, &e),
     };
     let (mapping, options, saved_from) = match form {
@@ -129,17 +151,31 @@ async fn plan_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
             let (m, o) = read_form(f, table.headers.len());
             (m, o, None)
         }
-        None => match web.app.mapping_for(actor, &table.headers).await {
+        None => match web.app.mapping_for_entity(actor, entity, &table.headers).await {
             Ok((m, from)) => (m, ImportOptions::by(UpsertKey::Email), from),
             Err(e) => return error_page(page, &e),
         },
     };
     let tz = super::company_tz(web, actor).await;
     let saved_from = saved_from.map(|t| t.with_timezone(&tz).format("%d/%m/%Y").to_string());
-    let preview = web
-        .app
-        .preview_contact_import(actor, u.files.as_ref(), u.tables.as_ref(), file_id, Some(&mapping), &options)
-        .await;
+    let (files, tables) = (u.files.as_ref(), u.tables.as_ref());
+    let preview = match entity {
+        ImportEntity::Contacts => {
+            web.app
+                .preview_contact_import(actor, files, tables, file_id, Some(&mapping), &options)
+                .await
+        }
+        ImportEntity::Organizations => {
+            web.app
+                .preview_organization_import(actor, files, tables, file_id, Some(&mapping), &options)
+                .await
+        }
+        ImportEntity::Opportunities => {
+            web.app
+                .preview_opportunity_import(actor, files, tables, file_id, Some(&mapping))
+                .await
+        }
+    };
     let lang = page.lang;
     let (checked, error) = match preview {
         Ok(p) => (Some(checked(lang, p)), None),
@@ -172,13 +208,15 @@ async fn plan_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
                 .unwrap_or_default(),
         })
         .collect();
-    let fields = ImportField::CONTACT
+    let fields = fields_of(entity)
         .iter()
         .map(|f| (f.code().to_owned(), lang.t(&format!("import_field.{}", f.code()))))
         .collect();
     render(
         StatusCode::OK,
         &PlanPage {
+            entity: entity.code(),
+            entity_text: page.t(&format!("imports.entity_{}", entity.code())),
             file_id,
             file_name: file.name,
             columns,
@@ -194,12 +232,14 @@ async fn plan_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     )
 }
 
-fn render_unreadable(page: Page, file_id: Uuid, file_name: String) -> Response {
+fn render_unreadable(page: Page, entity: ImportEntity, file_id: Uuid, file_name: String) -> Response {
     let error = Some(page.t("imports.unreadable"));
     render(
         StatusCode::UNPROCESSABLE_ENTITY,
         &PlanPage {
+            entity_text: page.t(&format!("imports.entity_{}", entity.code())),
             page,
+            entity: entity.code(),
             file_id,
             file_name,
             columns: Vec::new(),

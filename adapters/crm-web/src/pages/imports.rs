@@ -10,7 +10,7 @@ use crate::i18n::Lang;
 use crate::view::{Page, error_page, fault_text, render, see_other};
 use askama::Template;
 use crm_ports::ServiceError;
-use crm_ports::services::import::{ImportJob, RowNote};
+use crm_ports::services::import::{ImportEntity, ImportJob, RowNote};
 use crm_ports::store::{JobState, Store};
 use crm_ports::{Clock, Credentials, IdGenerator};
 use poem::http::StatusCode;
@@ -129,7 +129,11 @@ async fn list_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
             file,
             when: j.job.created_at.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string(),
             state: state_text(page.lang, j),
-            summary: summary(page.lang, &j.progress),
+            summary: format!(
+                "{} : {}",
+                page.t(&format!("imports.entity_{}", j.spec.entity.code())),
+                summary(page.lang, &j.progress)
+            ),
         });
     }
     let admin = crm_domain::visibility::allows(actor, crm_domain::visibility::Capability::ManageTenant);
@@ -158,9 +162,13 @@ pub(crate) async fn upload<S: Store, K: Credentials, C: Clock, I: IdGenerator, X
         Err(_) => return see_other(&parts, &base, "/imports?error=no_file"),
     };
     let mut csrf = Form::default();
+    let mut entity = ImportEntity::Contacts;
     while let Ok(Some(field)) = multipart.next_field().await {
         match field.name() {
             Some("csrf") => csrf = Form(vec![("csrf".to_owned(), field.text().await.unwrap_or_default())]),
+            Some("entity") => {
+                entity = ImportEntity::parse(&field.text().await.unwrap_or_default()).unwrap_or(ImportEntity::Contacts);
+            }
             Some("file") => {
                 if !csrf_ok(&web.app, &auth, &parts, &csrf) {
                     return error_page(page, &ServiceError::Forbidden);
@@ -176,7 +184,7 @@ pub(crate) async fn upload<S: Store, K: Credentials, C: Clock, I: IdGenerator, X
                     .upload_file(&auth.actor, u.files.as_ref(), &name, source, u.max_upload)
                     .await
                 {
-                    Ok(f) => see_other(&parts, &base, &format!("/imports/new?file={}", f.id)),
+                    Ok(f) => see_other(&parts, &base, &format!("/imports/new?file={}&entity={}", f.id, entity.code())),
                     Err(ServiceError::Invalid(v)) => {
                         let large = v.errors().iter().any(|e| e.kind == crm_domain::ViolationKind::TooLarge);
                         see_other(
@@ -206,7 +214,8 @@ pub(crate) async fn start<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>
     };
     let columns = form.pairs().iter().filter(|(k, _)| k.starts_with("col_")).count();
     let (mapping, options) = super::import_plan::read_form(&form, columns);
-    match web.app.start_contact_import(&auth.actor, file_id, &mapping, &options).await {
+    let entity = super::import_plan::entity_of(&form);
+    match web.app.start_import(&auth.actor, entity, file_id, &mapping, &options).await {
         Ok(job) => see_other(&req, &web.settings.base_path, &format!("/imports/{}", job.job.id)),
         Err(ServiceError::Conflict) => {
             let error = Some(page.t("imports.already_running"));
@@ -219,6 +228,8 @@ pub(crate) async fn start<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>
 /// What the progress of an import shows.
 struct Progress {
     id: Uuid,
+    /// What the file holds.
+    entity: &'static str,
     running: bool,
     state: String,
     done: u64,
@@ -240,6 +251,7 @@ impl Progress {
         let running = matches!(import.job.state, JobState::Queued | JobState::Running);
         Self {
             id: import.job.id,
+            entity: import.spec.entity.code(),
             running,
             state: state_text(lang, import),
             done: p.done,
