@@ -25,6 +25,10 @@ for (const width of h.WIDTHS) {
       await h.withPage(browser, width, 'suppressions', async (page) => {
         await h.login(page, server.base, server.accounts.admin);
         await page.goto(`${server.base}/imports`);
+        // The whole company, downloaded as one archive.
+        const [zip] = await Promise.all([page.waitForEvent('download'), page.click('a#company-export')]);
+        assert.match(zip.suggestedFilename(), /^entreprise-\d{4}-\d{2}-\d{2}\.zip$/);
+        assert.equal(readFileSync(await zip.path()).subarray(0, 2).toString(), 'PK');
         await page.click('a#suppressions-link');
         await page.waitForURL(/\/suppressions$/);
         await h.expectPresent(page, 'form#add-form', 'the form to add a value');
@@ -66,6 +70,7 @@ for (const width of h.WIDTHS) {
         await h.login(page, server.base, server.accounts.sales);
         await page.goto(`${server.base}/imports`);
         assert.equal(await page.locator('a#suppressions-link').count(), 0, 'no link for a sales rep');
+        assert.equal(await page.locator('a#company-export').count(), 0, 'nor the company export');
         const res = await page.goto(`${server.base}/suppressions`);
         assert.equal(res.status(), 403);
       });
