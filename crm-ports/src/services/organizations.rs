@@ -30,6 +30,26 @@ impl<S: OrganizationStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
         Ok(self.store.list_organizations(tenant_of(actor)?, page).await?)
     }
 
+    /// Every organization of a tenant, read page by page (the largest pages).
+    ///
+    /// # Errors
+    /// Store failures.
+    pub(crate) async fn all_organizations(&self, tenant: crm_domain::TenantId) -> Result<Vec<Organization>, ServiceError> {
+        let mut out = Vec::new();
+        let mut page = PageRequest {
+            limit: Some(crate::query::MAX_PAGE_SIZE),
+            ..PageRequest::default()
+        };
+        loop {
+            let p = self.store.list_organizations(tenant, &page).await?;
+            out.extend(p.items);
+            match p.next_cursor {
+                Some(c) => page.cursor = Some(c),
+                None => return Ok(out),
+            }
+        }
+    }
+
     /// Creates an organization.
     ///
     /// # Errors

@@ -7,7 +7,7 @@
 
 use crate::app::{App, scope, tenant_of};
 use crate::error::ServiceError;
-use crate::query::{ContactFilter, MAX_PAGE_SIZE, OpportunityFilter, PageRequest};
+use crate::query::{ContactFilter, OpportunityFilter, PageRequest};
 use crate::store::{ActivityStore, ContactStore, OpportunityStore, OrganizationStore, PipelineStore, UserStore};
 use crate::tables::Cell;
 use crm_domain::contact::Contact;
@@ -181,19 +181,8 @@ where
         filter.check()?;
         let tenant = tenant_of(actor)?;
         let mut organizations = HashMap::new();
-        let mut page = PageRequest {
-            limit: Some(MAX_PAGE_SIZE),
-            ..PageRequest::default()
-        };
-        loop {
-            let p = self.store.list_organizations(tenant, &page).await?;
-            for o in p.items {
-                organizations.insert(o.id, (o.name.as_str().to_owned(), o.domain.map(|d| d.as_str().to_owned())));
-            }
-            match p.next_cursor {
-                Some(c) => page.cursor = Some(c),
-                None => break,
-            }
+        for o in self.all_organizations(tenant).await? {
+            organizations.insert(o.id, (o.name.as_str().to_owned(), o.domain.map(|d| d.as_str().to_owned())));
         }
         let owners = self
             .store

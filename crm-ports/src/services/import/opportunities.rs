@@ -84,19 +84,8 @@ impl<S: OpportunityImportStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
             by_key: HashMap::new(),
             seen: HashMap::new(),
         };
-        let mut page = PageRequest {
-            limit: Some(crate::query::MAX_PAGE_SIZE),
-            ..PageRequest::default()
-        };
-        loop {
-            let p = self.store.list_organizations(tenant, &page).await?;
-            for o in p.items {
-                planner.organizations.entry(fold(o.name.as_str())).or_insert(o.id);
-            }
-            match p.next_cursor {
-                Some(c) => page.cursor = Some(c),
-                None => break,
-            }
+        for o in self.all_organizations(tenant).await? {
+            planner.organizations.entry(fold(o.name.as_str())).or_insert(o.id);
         }
         let mut page = PageRequest {
             limit: Some(crate::query::MAX_PAGE_SIZE),

@@ -9,7 +9,6 @@ use super::{ImportOptions, ImportPreview, MAX_PLAN_ROWS, RowAction, RowNote, Row
 use crate::app::{App, require, tenant_of};
 use crate::env::{Clock, IdGenerator};
 use crate::error::{ServiceError, StoreError};
-use crate::query::PageRequest;
 use crate::runtime::jobs::JobContext;
 use crate::store::{FileRecordStore, ImportPiece, ImportStore, JobStore, OrganizationStore};
 use crate::tables::TableRows;
@@ -241,19 +240,8 @@ impl<S: OrganizationStore + crate::store::ContactStore, K, C: Clock, I: IdGenera
             by_name: HashMap::new(),
             seen: HashMap::new(),
         };
-        let mut page = PageRequest {
-            limit: Some(crate::query::MAX_PAGE_SIZE),
-            ..PageRequest::default()
-        };
-        loop {
-            let p = self.store.list_organizations(tenant, &page).await?;
-            for o in p.items {
-                planner.add(o);
-            }
-            match p.next_cursor {
-                Some(c) => page.cursor = Some(c),
-                None => break,
-            }
+        for o in self.all_organizations(tenant).await? {
+            planner.add(o);
         }
         Ok(planner)
     }

@@ -7,7 +7,6 @@ use super::{ImportOptions, RowAction, RowNote, RowPlan, UpsertKey};
 use crate::app::{App, require, tenant_of};
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
-use crate::query::PageRequest;
 use crate::services::contacts::identity;
 use crate::store::{CandidateRow, ContactStore, OrganizationStore, ProbeCandidates, TenantStore, UserStore};
 use crm_domain::contact::{Contact, ContactFields, ContactKind};
@@ -118,19 +117,8 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::stor
         let tenant = tenant_of(actor)?;
         let country = self.store.tenant(tenant).await?.settings.country;
         let mut organizations = OrgIndex::default();
-        let mut page = PageRequest {
-            limit: Some(crate::query::MAX_PAGE_SIZE),
-            ..PageRequest::default()
-        };
-        loop {
-            let p = self.store.list_organizations(tenant, &page).await?;
-            for o in &p.items {
-                organizations.add(o);
-            }
-            match p.next_cursor {
-                Some(c) => page.cursor = Some(c),
-                None => break,
-            }
+        for o in &self.all_organizations(tenant).await? {
+            organizations.add(o);
         }
         Ok(Planner {
             actor: *actor,
