@@ -32,6 +32,12 @@ pub enum ViolationKind {
     UnknownField,
     /// A value of the wrong JSON type (a boolean or a number where text is expected...).
     WrongType,
+    /// Text that does not parse in its language (an email template); the error's `line`
+    /// says where.
+    Syntax,
+    /// A name the text uses that is not known (a template's variable); the error's `value`
+    /// names it and its `line` says where.
+    UnknownVariable,
 }
 
 impl ViolationKind {
@@ -51,6 +57,8 @@ impl ViolationKind {
             Self::OutOfRange => "out_of_range",
             Self::UnknownField => "unknown_field",
             Self::WrongType => "wrong_type",
+            Self::Syntax => "syntax",
+            Self::UnknownVariable => "unknown_variable",
         }
     }
 
@@ -70,6 +78,8 @@ impl ViolationKind {
             Self::OutOfRange,
             Self::UnknownField,
             Self::WrongType,
+            Self::Syntax,
+            Self::UnknownVariable,
         ]
         .into_iter()
         .find(|k| k.code() == code)
@@ -83,6 +93,10 @@ pub struct FieldError {
     pub field: String,
     /// What is wrong with it.
     pub kind: ViolationKind,
+    /// The line of a text field where the fault is (1 = the first), when it has one.
+    pub line: Option<u32>,
+    /// The part of the value at fault (an unknown variable's name), when it helps.
+    pub value: Option<String>,
 }
 
 /// One or more fields at fault. Never empty.
@@ -95,8 +109,32 @@ impl ValidationError {
     /// A single field at fault.
     pub fn field(field: impl Into<String>, kind: ViolationKind) -> Self {
         Self {
-            errors: vec![FieldError { field: field.into(), kind }],
+            errors: vec![FieldError {
+                field: field.into(),
+                kind,
+                line: None,
+                value: None,
+            }],
         }
+    }
+
+    /// A fault at a line of a text field, naming what is at fault when `value` is given.
+    pub fn at_line(field: impl Into<String>, kind: ViolationKind, line: Option<u32>, value: Option<String>) -> Self {
+        Self {
+            errors: vec![FieldError {
+                field: field.into(),
+                kind,
+                line,
+                value,
+            }],
+        }
+    }
+
+    /// Both errors' fields, this one's first.
+    #[must_use]
+    pub fn join(mut self, other: ValidationError) -> Self {
+        self.errors.extend(other.errors);
+        self
     }
 
     /// The fields at fault, in the order found.
@@ -153,7 +191,12 @@ impl Validator {
 
     /// Records one error.
     pub fn push(&mut self, field: impl Into<String>, kind: ViolationKind) {
-        self.errors.push(FieldError { field: field.into(), kind });
+        self.errors.push(FieldError {
+            field: field.into(),
+            kind,
+            line: None,
+            value: None,
+        });
     }
 
     /// `Ok(())` when nothing was recorded.

@@ -90,3 +90,11 @@ id_type!(
     /// A named set of contacts.
     SegmentId
 );
+id_type!(
+    /// A company's reusable email.
+    TemplateId
+);
+id_type!(
+    /// One email to one recipient, from its queueing to its delivery.
+    EmailId
+);

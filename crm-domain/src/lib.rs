@@ -27,6 +27,7 @@ pub mod reminder;
 pub mod search;
 pub mod segment;
 pub mod suppression;
+pub mod template;
 pub mod tenant;
 pub mod text;
 pub mod time;

@@ -135,6 +135,10 @@ pub struct FieldProblem {
     pub code: String,
     /// Message in the request's language.
     pub message: String,
+    /// The line of a text field where the fault is (a template's), 1 for the first.
+    pub line: Option<u32>,
+    /// What is at fault in the value (an unknown variable's name).
+    pub value: Option<String>,
 }
 
 /// A possible duplicate, without details when the caller may not see it.
@@ -190,7 +194,7 @@ pub struct TenantChoiceProblem {
 #[derive(Debug, Clone)]
 pub struct ApiError {
     code: Code,
-    fields: Vec<(String, ViolationKind)>,
+    fields: Vec<crm_domain::error::FieldError>,
     duplicates: Vec<DuplicateCandidate>,
     tenants: Vec<TenantChoice>,
     /// Seconds before a retry makes sense (429).
@@ -242,10 +246,12 @@ impl ApiError {
             errors: (!self.fields.is_empty()).then(|| {
                 self.fields
                     .iter()
-                    .map(|(f, k)| FieldProblem {
-                        field: f.clone(),
-                        code: k.code().to_owned(),
-                        message: lang.t("violation", k.code()),
+                    .map(|f| FieldProblem {
+                        field: f.field.clone(),
+                        code: f.kind.code().to_owned(),
+                        message: lang.t("violation", f.kind.code()),
+                        line: f.line,
+                        value: f.value.clone(),
                     })
                     .collect()
             }),
@@ -315,7 +321,7 @@ impl ResponseError for ApiError {
 impl From<ValidationError> for ApiError {
     fn from(v: ValidationError) -> Self {
         let mut e = Self::new(Code::ValidationFailed);
-        e.fields = v.errors().iter().map(|f| (f.field.clone(), f.kind)).collect();
+        e.fields = v.errors().to_vec();
         e
     }
 }
