@@ -32,6 +32,10 @@ pub enum EntityType {
     File,
     /// An entry of the suppression list.
     Suppression,
+    /// An email template.
+    Template,
+    /// One email to one recipient (its queueing, its delivery).
+    Email,
 }
 
 impl EntityType {
@@ -49,6 +53,8 @@ impl EntityType {
             Self::Segment => "segment",
             Self::File => "file",
             Self::Suppression => "suppression",
+            Self::Template => "template",
+            Self::Email => "email",
         }
     }
 
@@ -66,6 +72,8 @@ impl EntityType {
             Self::Segment,
             Self::File,
             Self::Suppression,
+            Self::Template,
+            Self::Email,
         ]
         .into_iter()
         .find(|e| e.code() == code)
@@ -129,11 +137,16 @@ pub enum EventKind {
     /// The company's settings of the customer cycle changed (disqualification reasons,
     /// the former-client rule).
     LeadSettingsChanged,
+    /// An email accepted by the relay (or written by the embedded mailer).
+    Sent,
+    /// An email given up: refused for good by the relay, or still failing after every
+    /// attempt.
+    SendFailed,
 }
 
 impl EventKind {
     /// Every kind, in catalogue order.
-    pub const ALL: [Self; 25] = [
+    pub const ALL: [Self; 27] = [
         Self::Created,
         Self::Updated,
         Self::Deleted,
@@ -159,6 +172,8 @@ impl EventKind {
         Self::LeadStatusChanged,
         Self::Converted,
         Self::LeadSettingsChanged,
+        Self::Sent,
+        Self::SendFailed,
     ];
 
     /// The stable snake_case name, as stored and published.
@@ -189,6 +204,8 @@ impl EventKind {
             Self::LeadStatusChanged => "lead_status_changed",
             Self::Converted => "converted",
             Self::LeadSettingsChanged => "lead_settings_changed",
+            Self::Sent => "sent",
+            Self::SendFailed => "send_failed",
         }
     }
 

@@ -194,3 +194,41 @@ mod tests {
         assert_eq!(Probability::new(55).unwrap().percent(), 55);
     }
 }
+
+/// An amount in minor units (cents), as people write it: `1 234,50 €` / `€1,234.50`;
+/// whole amounts without their cents (`12 500 €`). Other currencies keep their code
+/// (`1 234 CHF`).
+pub fn written(minor: i128, currency: &str, language: crate::tenant::Language) -> String {
+    use crate::tenant::Language;
+    let negative = minor < 0;
+    let minor = minor.unsigned_abs();
+    let (units, cents) = (minor / 100, minor % 100);
+    let digits = units.to_string();
+    let sep = match language {
+        Language::Fr => '\u{202f}',
+        Language::En => ',',
+    };
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(sep);
+        }
+        grouped.push(d);
+    }
+    if cents != 0 {
+        grouped.push(if language == Language::Fr { ',' } else { '.' });
+        grouped.push_str(&format!("{cents:02}"));
+    }
+    let sign = if negative { "-" } else { "" };
+    let symbol = match currency {
+        "EUR" => Some("€"),
+        "USD" => Some("$"),
+        "GBP" => Some("£"),
+        _ => None,
+    };
+    match (language, symbol) {
+        (Language::Fr, Some(s)) => format!("{sign}{grouped}\u{a0}{s}"),
+        (Language::En, Some(s)) => format!("{sign}{s}{grouped}"),
+        (_, None) => format!("{sign}{grouped}\u{a0}{currency}"),
+    }
+}

@@ -99,6 +99,10 @@ pub enum Capability {
     /// Bring leads in, qualify or disqualify them, edit the leads still in the pool and
     /// hand them over to sales reps; set the company's disqualification reasons (Admin).
     QualifyLeads,
+    /// Write, change and delete the company's email templates (every sender reads them).
+    ManageTemplates,
+    /// Write an email to a contact in their read scope (it is queued, sent and archived).
+    SendEmail,
 }
 
 /// Whether the actor has a capability.
@@ -121,12 +125,23 @@ pub fn allows(actor: &Actor, cap: Capability) -> bool {
                     | C::ReadRecordHistory
                     | C::UploadFiles
                     | C::QualifyLeads
+                    | C::ManageTemplates
+                    | C::SendEmail
             ),
             Role::Sales => matches!(
                 cap,
-                C::WriteContacts | C::WriteOrganizations | C::WriteOpportunities | C::ReadForecast | C::WriteActivities | C::UploadFiles
+                C::WriteContacts
+                    | C::WriteOrganizations
+                    | C::WriteOpportunities
+                    | C::ReadForecast
+                    | C::WriteActivities
+                    | C::UploadFiles
+                    | C::SendEmail
             ),
-            Role::Marketing => matches!(cap, C::ManageSegments | C::UploadFiles | C::QualifyLeads),
+            Role::Marketing => matches!(
+                cap,
+                C::ManageSegments | C::UploadFiles | C::QualifyLeads | C::ManageTemplates | C::SendEmail
+            ),
             Role::Observer => cap == C::ReadForecast,
         },
     }

@@ -14,6 +14,7 @@ pub mod cipher;
 pub mod env;
 pub mod error;
 pub mod files;
+pub mod mail;
 pub mod query;
 pub mod runtime;
 pub mod search;

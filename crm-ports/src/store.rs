@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 mod activities;
 mod drafts;
+mod email;
 mod erasure;
 mod files;
 mod imports;
@@ -32,6 +33,7 @@ mod suppressions;
 
 pub use activities::*;
 pub use drafts::*;
+pub use email::*;
 pub use erasure::*;
 pub use files::*;
 pub use imports::*;
@@ -338,4 +340,5 @@ store_sum! {
         DraftStore,
         ImportStore,
         SuppressionStore,
+        EmailStore,
 }

@@ -135,6 +135,13 @@ impl<C: Cipher> SqlStore<C> {
         ])
     }
 
+    /// Inserts an activity with its links and attendees (in the caller's transaction).
+    pub(crate) async fn insert_activity(&self, tx: &mut Tx, a: &Activity) -> Result<(), StoreError> {
+        let fields = self.activity_values(a)?;
+        insert_row(tx, "activities", a.tenant_id, a.id.as_uuid(), fields, a.version, a.created_at, a.updated_at).await?;
+        self.write_activity_side(tx, a).await
+    }
+
     async fn write_activity_side(&self, tx: &mut Tx, a: &Activity) -> Result<(), StoreError> {
         let (t, id) = (a.tenant_id.as_uuid(), a.id.as_uuid());
         for table in ["activity_links", "activity_attendees"] {
@@ -270,19 +277,7 @@ impl<C: Cipher> SqlStore<C> {
 impl<C: Cipher> ActivityStore for SqlStore<C> {
     async fn create_activity(&self, a: &Activity, event: &NewEvent) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(a.tenant_id), Mode::Write).await?;
-        let fields = self.activity_values(a)?;
-        insert_row(
-            &mut tx,
-            "activities",
-            a.tenant_id,
-            a.id.as_uuid(),
-            fields,
-            a.version,
-            a.created_at,
-            a.updated_at,
-        )
-        .await?;
-        self.write_activity_side(&mut tx, a).await?;
+        self.insert_activity(&mut tx, a).await?;
         self.finish(tx, a.tenant_id, std::slice::from_ref(event)).await
     }
 

@@ -142,6 +142,8 @@ pub const CONSTRAINTS: &[Constraint] = &[
         "external_id",
     ),
     unique("suppressions_value", "suppressions", &["tenant_id", "channel", "hash"], "value"),
+    unique("email_templates_name", "email_templates", &["tenant_id", "name_key"], "name"),
+    unique("email_messages_message_id", "email_messages", &["tenant_id", "message_id"], "message_id"),
     // References to the tenant: a write for a tenant that does not exist.
     tenant("event_counters_tenant_id_fkey", "event_counters"),
     tenant("users_tenant_id_fkey", "users"),
@@ -165,6 +167,8 @@ pub const CONSTRAINTS: &[Constraint] = &[
     tenant("files_tenant_id_fkey", "files"),
     tenant("person_keys_tenant_id_fkey", "person_keys"),
     tenant("suppressions_tenant_id_fkey", "suppressions"),
+    tenant("email_templates_tenant_id_fkey", "email_templates"),
+    tenant("email_messages_tenant_id_fkey", "email_messages"),
     // References between records.
     fk("users_team_fk", "users", &["tenant_id", "team_id"], "teams", "team_id"),
     fk("teams_manager_fk", "teams", &["tenant_id", "manager_id"], "users", "manager_id"),

@@ -20,6 +20,7 @@ mod db;
 mod deletion;
 mod drafts;
 mod duplicates;
+mod email;
 mod error;
 mod events;
 mod files;

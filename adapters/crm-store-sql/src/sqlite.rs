@@ -152,6 +152,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0020_organization_external_ids.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            21,
+            "email".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0021_email.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

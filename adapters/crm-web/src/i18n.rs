@@ -91,37 +91,14 @@ impl Lang {
     /// whole amounts without their cents (`12 500 €`). Other currencies keep their code
     /// (`1 234 CHF`).
     pub fn money(self, minor: i128, currency: &str) -> String {
-        let negative = minor < 0;
-        let minor = minor.unsigned_abs();
-        let (units, cents) = (minor / 100, minor % 100);
-        let digits = units.to_string();
-        let sep = match self {
-            Self::Fr => '\u{202f}',
-            Self::En => ',',
-        };
-        let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
-        for (i, d) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                grouped.push(sep);
-            }
-            grouped.push(d);
-        }
-        if cents != 0 {
-            grouped.push(if self == Self::Fr { ',' } else { '.' });
-            grouped.push_str(&format!("{cents:02}"));
-        }
-        let sign = if negative { "-" } else { "" };
-        let symbol = match currency {
-            "EUR" => Some("€"),
-            "USD" => Some("$"),
-            "GBP" => Some("£"),
-            _ => None,
-        };
-        match (self, symbol) {
-            (Self::Fr, Some(s)) => format!("{sign}{grouped}\u{a0}{s}"),
-            (Self::En, Some(s)) => format!("{sign}{s}{grouped}"),
-            (_, None) => format!("{sign}{grouped}\u{a0}{currency}"),
-        }
+        crm_domain::money::written(
+            minor,
+            currency,
+            match self {
+                Self::Fr => crm_domain::tenant::Language::Fr,
+                Self::En => crm_domain::tenant::Language::En,
+            },
+        )
     }
 
     /// A day of the week and date: `lundi 3 mars` (the year when not `this_year`).

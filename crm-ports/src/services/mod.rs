@@ -10,6 +10,7 @@ pub mod contacts;
 pub mod conversions;
 pub mod drafts;
 pub mod duplicates;
+pub mod email;
 pub mod export;
 pub mod files;
 pub mod forecast;

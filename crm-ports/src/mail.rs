@@ -1,0 +1,58 @@
+//! The mail port: a message handed to a relay (SMTP) or written where the embedded default
+//! keeps it (`.eml` files). The use cases build the message — its Message-ID fixed when it
+//! was queued, its parts, its headers — and the adapter only carries it.
+
+use crate::runtime::BoxFuture;
+use chrono::{DateTime, Utc};
+use crm_domain::TenantId;
+
+/// A name and an address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mailbox {
+    /// Display name (may be empty).
+    pub name: String,
+    /// The address.
+    pub address: String,
+}
+
+/// One message to one recipient, ready to go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingMessage {
+    /// The Message-ID without its angle brackets (`<id>@<domain>`), fixed at queueing: the
+    /// same on every attempt.
+    pub message_id: String,
+    /// Date header.
+    pub date: DateTime<Utc>,
+    /// From.
+    pub from: Mailbox,
+    /// To.
+    pub to: Mailbox,
+    /// Reply-To (the sender's own address when From is the company's).
+    pub reply_to: Option<Mailbox>,
+    /// Subject, one line.
+    pub subject: String,
+    /// The plain-text part.
+    pub text: String,
+    /// The HTML part, when there is one.
+    pub html: Option<String>,
+    /// The one-click unsubscribe URL (`List-Unsubscribe` and `List-Unsubscribe-Post`,
+    /// RFC 8058), for mass sends.
+    pub unsubscribe: Option<String>,
+}
+
+/// Why a message did not go.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MailError {
+    /// Worth trying again later (relay unreachable, 4xx).
+    #[error("temporary failure: {0}")]
+    Transient(String),
+    /// Refused for good (5xx: no such mailbox, rejected); the address bounces.
+    #[error("permanent failure: {0}")]
+    Permanent(String),
+}
+
+/// Hands messages over.
+pub trait Mailer: Send + Sync + 'static {
+    /// Sends `message` for `tenant`. `Ok` once the relay accepted it.
+    fn send<'a>(&'a self, tenant: TenantId, message: &'a OutgoingMessage) -> BoxFuture<'a, Result<(), MailError>>;
+}

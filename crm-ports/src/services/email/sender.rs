@@ -1,0 +1,189 @@
+//! The job that hands one queued message to the mailer: each attempt is recorded before
+//! the hand-over (so an attempt cut by a crash is counted as a possible second copy, with
+//! the same Message-ID), a temporary failure is retried with backoff by the job runtime
+//! until the attempts are spent, a permanent refusal marks the message bounced and puts
+//! the address on the suppression list.
+
+use crate::app::App;
+use crate::env::{Clock, IdGenerator};
+use crate::error::{ServiceError, StoreError};
+use crate::mail::{MailError, Mailer, OutgoingMessage};
+use crate::runtime::BoxFuture;
+use crate::runtime::jobs::{JobContext, JobFinish, JobHandler};
+use crate::store::{EmailOutcome, EmailStore, SuppressionStore};
+use crm_domain::event::{EntityType, EventKind, FieldChange, Sensitivity};
+use crm_domain::suppression::{Channel, Suppression, SuppressionReason};
+use crm_domain::{Actor, EmailId, TenantId};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// The job kind that sends one message.
+pub const EMAIL_SEND: &str = "email.send";
+
+/// A send job's payload: the message's id (never its content).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub(crate) struct SendPayload {
+    pub(crate) email_id: EmailId,
+}
+
+/// Sends queued messages through a [`Mailer`].
+pub struct EmailSender<S, K, C, I> {
+    app: App<S, K, C, I>,
+    mailer: Arc<dyn Mailer>,
+    attempts: u32,
+}
+
+impl<S, K, C: Clone, I: Clone> EmailSender<S, K, C, I> {
+    /// The sender, giving a message up after `attempts` temporary failures (the job
+    /// runner's retry policy must allow at least as many).
+    pub fn new(app: &App<S, K, C, I>, mailer: Arc<dyn Mailer>, attempts: u32) -> Self {
+        Self {
+            app: app.clone(),
+            mailer,
+            attempts: attempts.max(1),
+        }
+    }
+}
+
+impl<S: EmailStore + SuppressionStore, K, C: Clock, I: IdGenerator> EmailSender<S, K, C, I> {
+    async fn end(&self, tenant: TenantId, id: EmailId, outcome: EmailOutcome, kind: Option<EventKind>) -> Result<(), ServiceError> {
+        let app = &self.app;
+        let event = kind.map(|kind| {
+            let mut changes = vec![FieldChange {
+                field: "state",
+                before: None,
+                after: Some(Value::from(match &outcome {
+                    EmailOutcome::Sent => "sent",
+                    EmailOutcome::Bounced(_) => "bounced",
+                    EmailOutcome::Failed(_) | EmailOutcome::Retry(_) => "failed",
+                })),
+                sensitivity: Sensitivity::Clear,
+            }];
+            if let EmailOutcome::Failed(e) | EmailOutcome::Bounced(e) = &outcome {
+                changes.push(FieldChange {
+                    field: "error",
+                    before: None,
+                    after: Some(Value::from(e.as_str())),
+                    sensitivity: Sensitivity::Clear,
+                });
+            }
+            app.event(
+                &Actor::System { tenant_id: tenant },
+                EntityType::Email,
+                id.as_uuid(),
+                kind,
+                None,
+                changes,
+            )
+        });
+        app.store
+            .end_email_attempt(tenant, id, &outcome, app.clock.now(), event.as_ref())
+            .await?;
+        Ok(())
+    }
+
+    /// The address refused for good goes on the suppression list (already there: fine).
+    async fn suppress(&self, tenant: TenantId, address: &str) -> Result<(), ServiceError> {
+        let app = &self.app;
+        let entry = Suppression {
+            id: app.new_id(),
+            tenant_id: tenant,
+            channel: Channel::Email,
+            reason: SuppressionReason::Bounced,
+            note: None,
+            fingerprint: String::new(),
+            created_by: None,
+            created_at: app.clock.now(),
+        };
+        let ev = app.event(
+            &Actor::System { tenant_id: tenant },
+            EntityType::Suppression,
+            entry.id,
+            EventKind::Created,
+            None,
+            vec![FieldChange {
+                field: "reason",
+                before: None,
+                after: Some(Value::from(SuppressionReason::Bounced.code())),
+                sensitivity: Sensitivity::Clear,
+            }],
+        );
+        match app.store.add_suppression(&entry, address, &ev).await {
+            Ok(()) | Err(StoreError::Duplicate { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// One attempt at one message.
+    ///
+    /// # Errors
+    /// A temporary failure with attempts left (the job runtime retries it), or a store
+    /// failure.
+    pub async fn send_one(&self, tenant: TenantId, id: EmailId) -> Result<(), ServiceError> {
+        let now = self.app.clock.now();
+        let m = self.app.store.begin_email_attempt(tenant, id, now).await?;
+        if m.state.is_final() {
+            return Ok(());
+        }
+        if m.resends > 0 {
+            tracing::warn!(%tenant, email = %id.as_uuid(), attempts = m.attempts, resends = m.resends,
+                "email: an earlier attempt ended without a record; the same message (same Message-ID) may reach its recipient twice");
+        }
+        let Some(content) = m.content else {
+            return self
+                .end(tenant, id, EmailOutcome::Failed("recipient erased".into()), Some(EventKind::SendFailed))
+                .await;
+        };
+        let to = content.to.address.clone();
+        let message = OutgoingMessage {
+            message_id: m.message_id,
+            date: m.queued_at,
+            from: content.from,
+            to: content.to,
+            reply_to: content.reply_to,
+            subject: content.subject,
+            text: content.text,
+            html: content.html,
+            unsubscribe: None,
+        };
+        match self.mailer.send(tenant, &message).await {
+            Ok(()) => self.end(tenant, id, EmailOutcome::Sent, Some(EventKind::Sent)).await,
+            Err(MailError::Permanent(e)) => {
+                tracing::info!(%tenant, email = %id.as_uuid(), error = %e, "email refused for good; the address bounces");
+                self.end(tenant, id, EmailOutcome::Bounced(e), Some(EventKind::SendFailed)).await?;
+                self.suppress(tenant, &to).await
+            }
+            Err(MailError::Transient(e)) if u32::try_from(m.attempts).unwrap_or(u32::MAX) >= self.attempts => {
+                tracing::warn!(%tenant, email = %id.as_uuid(), attempts = m.attempts, error = %e, "email given up");
+                self.end(tenant, id, EmailOutcome::Failed(e), Some(EventKind::SendFailed)).await
+            }
+            Err(MailError::Transient(e)) => {
+                self.end(tenant, id, EmailOutcome::Retry(e.clone()), None).await?;
+                Err(ServiceError::Internal(format!("email not sent yet: {e}")))
+            }
+        }
+    }
+}
+
+impl<
+    S: EmailStore + SuppressionStore + 'static,
+    K: Send + Sync + 'static,
+    C: Clock + Send + Sync + 'static,
+    I: IdGenerator + Send + Sync + 'static,
+> JobHandler for EmailSender<S, K, C, I>
+{
+    fn kind(&self) -> &'static str {
+        EMAIL_SEND
+    }
+
+    fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, Result<JobFinish, ServiceError>> {
+        Box::pin(async move {
+            let job = ctx.job();
+            let p: SendPayload =
+                serde_json::from_value(job.payload.clone()).map_err(|e| ServiceError::Internal(format!("email job: {e}")))?;
+            self.send_one(job.tenant_id, p.email_id).await?;
+            Ok(JobFinish::default())
+        })
+    }
+}
