@@ -303,9 +303,14 @@ fn known(variable: &str) -> bool {
 /// `syntax` or `unknown_variable`, with the line (and the variable's name).
 pub fn check_source(source: &str) -> Result<(), ValidationError> {
     let env = environment();
-    let template = env
-        .template_from_str(source)
-        .map_err(|e| ValidationError::at_line("", ViolationKind::Syntax, line_of(&e), Some(e.detail().unwrap_or_default().to_owned())))?;
+    let template = env.template_from_str(source).map_err(|e| {
+        ValidationError::at_line(
+            "",
+            ViolationKind::Syntax,
+            line_of(&e),
+            Some(e.detail().unwrap_or_default().to_owned()),
+        )
+    })?;
     let mut unknown: Vec<String> = template.undeclared_variables(true).into_iter().filter(|v| !known(v)).collect();
     unknown.sort();
     if let Some(name) = unknown.into_iter().next() {
@@ -404,8 +409,7 @@ mod tests {
             name: String::new(),
             variants: vec![variant("", "{{ x }}"), variant("ok", "ok")],
         };
-        let codes: Vec<(String, ViolationKind)> =
-            t.check().unwrap_err().errors().iter().map(|f| (f.field.clone(), f.kind)).collect();
+        let codes: Vec<(String, ViolationKind)> = t.check().unwrap_err().errors().iter().map(|f| (f.field.clone(), f.kind)).collect();
         assert_eq!(
             codes,
             [

@@ -30,7 +30,13 @@ impl EmlMailer {
 fn file_name(message_id: &str) -> String {
     let safe: String = message_id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '@') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '@') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("{safe}.eml")
 }

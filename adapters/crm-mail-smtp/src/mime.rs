@@ -6,10 +6,7 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{MultiPart, SinglePart};
 
 fn mailbox(m: &Mailbox, field: &str) -> Result<lettre::message::Mailbox, MailError> {
-    let address = m
-        .address
-        .parse()
-        .map_err(|e| MailError::Permanent(format!("{field}: {e}")))?;
+    let address = m.address.parse().map_err(|e| MailError::Permanent(format!("{field}: {e}")))?;
     let name = Some(m.name.trim().to_owned()).filter(|n| !n.is_empty());
     Ok(lettre::message::Mailbox::new(name, address))
 }
@@ -30,7 +27,10 @@ pub fn build(m: &OutgoingMessage) -> Result<Message, MailError> {
     }
     if let Some(url) = &m.unsubscribe {
         b = b
-            .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("List-Unsubscribe"), format!("<{url}>")))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{url}>"),
+            ))
             .raw_header(HeaderValue::new(
                 HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
                 "List-Unsubscribe=One-Click".to_owned(),

@@ -31,7 +31,9 @@ fn message(to: &str, unsubscribe: bool) -> OutgoingMessage {
         }),
         subject: "Votre devis — été 2027".into(),
         text: "Bonjour Léa,\n\nVoici le lien : https://exemple.com/devis\n".into(),
-        html: Some("<p>Bonjour Léa,</p>\n<p>Voici le lien : <a href=\"https://exemple.com/devis\">https://exemple.com/devis</a></p>\n".into()),
+        html: Some(
+            "<p>Bonjour Léa,</p>\n<p>Voici le lien : <a href=\"https://exemple.com/devis\">https://exemple.com/devis</a></p>\n".into(),
+        ),
         unsubscribe: unsubscribe.then(|| "https://crm.exemple.com/u/abc".to_owned()),
     }
 }
@@ -51,7 +53,10 @@ async fn the_relay_receives_the_message_whole() {
     assert_eq!(got.len(), 1);
     let raw = &got[0];
     assert!(raw.contains(&format!("Message-ID: <{}>", m.message_id)), "{raw}");
-    assert!(raw.contains("From: \"Paul Durand\" <ventes@exemple.com>") || raw.contains("From: Paul Durand <ventes@exemple.com>"), "{raw}");
+    assert!(
+        raw.contains("From: \"Paul Durand\" <ventes@exemple.com>") || raw.contains("From: Paul Durand <ventes@exemple.com>"),
+        "{raw}"
+    );
     assert!(raw.contains("Reply-To:"), "{raw}");
     assert!(raw.contains("To: =?utf-8?b?TMOpYSBNYXJ0aW4=?= <lea@client.fr>"), "{raw}");
     let subject = raw.lines().find(|l| l.starts_with("Subject: ")).unwrap();

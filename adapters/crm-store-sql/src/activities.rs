@@ -138,7 +138,17 @@ impl<C: Cipher> SqlStore<C> {
     /// Inserts an activity with its links and attendees (in the caller's transaction).
     pub(crate) async fn insert_activity(&self, tx: &mut Tx, a: &Activity) -> Result<(), StoreError> {
         let fields = self.activity_values(a)?;
-        insert_row(tx, "activities", a.tenant_id, a.id.as_uuid(), fields, a.version, a.created_at, a.updated_at).await?;
+        insert_row(
+            tx,
+            "activities",
+            a.tenant_id,
+            a.id.as_uuid(),
+            fields,
+            a.version,
+            a.created_at,
+            a.updated_at,
+        )
+        .await?;
         self.write_activity_side(tx, a).await
     }
 

@@ -143,7 +143,12 @@ pub const CONSTRAINTS: &[Constraint] = &[
     ),
     unique("suppressions_value", "suppressions", &["tenant_id", "channel", "hash"], "value"),
     unique("email_templates_name", "email_templates", &["tenant_id", "name_key"], "name"),
-    unique("email_messages_message_id", "email_messages", &["tenant_id", "message_id"], "message_id"),
+    unique(
+        "email_messages_message_id",
+        "email_messages",
+        &["tenant_id", "message_id"],
+        "message_id",
+    ),
     // References to the tenant: a write for a tenant that does not exist.
     tenant("event_counters_tenant_id_fkey", "event_counters"),
     tenant("users_tenant_id_fkey", "users"),

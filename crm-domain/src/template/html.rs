@@ -89,7 +89,11 @@ fn escape(s: &str, out: &mut String) {
 pub fn text_to_html(text: &str, href: impl Fn(&str) -> String) -> String {
     let normalized = text.replace("\r\n", "\n");
     let mut out = String::new();
-    for para in normalized.split("\n\n").map(|p| p.trim_matches('\n')).filter(|p| !p.trim().is_empty()) {
+    for para in normalized
+        .split("\n\n")
+        .map(|p| p.trim_matches('\n'))
+        .filter(|p| !p.trim().is_empty())
+    {
         out.push_str("<p>");
         for (i, line) in para.split('\n').enumerate() {
             if i > 0 {
@@ -126,7 +130,9 @@ mod tests {
 
     #[test]
     fn html_escapes_and_keeps_the_shape() {
-        let h = text_to_html("Bonjour <Léa> & co,\nligne 2\n\nVoir https://x.fr/a?b=1&c=2.", |l| format!("{l}#t"));
+        let h = text_to_html("Bonjour <Léa> & co,\nligne 2\n\nVoir https://x.fr/a?b=1&c=2.", |l| {
+            format!("{l}#t")
+        });
         assert_eq!(
             h,
             "<p>Bonjour &lt;Léa&gt; &amp; co,<br>\nligne 2</p>\n<p>Voir <a href=\"https://x.fr/a?b=1&amp;c=2#t\">https://x.fr/a?b=1&amp;c=2</a>.</p>\n"

@@ -23,12 +23,7 @@ fn template_changes(before: Option<&EmailTemplate>, after: &EmailTemplate) -> Ve
     d.field("name", before.map(|b| &b.name), &after.name, Sensitivity::Clear);
     let langs = |t: &EmailTemplate| t.variants.iter().map(|v| v.language.code()).collect::<Vec<_>>();
     d.field("languages", before.map(langs).as_ref(), &langs(after), Sensitivity::Clear);
-    let texts = |t: &EmailTemplate| {
-        t.variants
-            .iter()
-            .map(|v| format!("{}\n{}", v.subject, v.body))
-            .collect::<Vec<_>>()
-    };
+    let texts = |t: &EmailTemplate| t.variants.iter().map(|v| format!("{}\n{}", v.subject, v.body)).collect::<Vec<_>>();
     d.field("texts", before.map(texts).as_ref(), &texts(after), Sensitivity::Clear);
     d.into_changes()
 }

@@ -160,7 +160,12 @@ pub trait EmailStore: Send + Sync {
     /// Begins an attempt: a message not yet final becomes `Sending`, its attempts counted
     /// (and its resends, when the last attempt never said how it ended); the message as it
     /// is now (a final one unchanged).
-    fn begin_email_attempt(&self, tenant: TenantId, id: EmailId, at: DateTime<Utc>) -> impl Future<Output = StoreResult<EmailMessage>> + Send;
+    fn begin_email_attempt(
+        &self,
+        tenant: TenantId,
+        id: EmailId,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<EmailMessage>> + Send;
     /// Records how the attempt ended, with its event when given.
     fn end_email_attempt(
         &self,

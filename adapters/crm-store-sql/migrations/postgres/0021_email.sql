@@ -13,6 +13,8 @@ CREATE TABLE email_templates (
     version         BIGINT NOT NULL,
     created_at      BIGINT NOT NULL,
     updated_at      BIGINT NOT NULL,
+    -- Never set (a template is deleted outright); kept for the store's guarded update.
+    deleted_at      BIGINT,
     PRIMARY KEY (tenant_id, id)
 );
 CREATE UNIQUE INDEX email_templates_name ON email_templates (tenant_id, name_key);
@@ -28,8 +30,8 @@ CREATE TABLE email_messages (
     sender_id       UUID,
     content         BYTEA NOT NULL,
     state           TEXT NOT NULL,
-    attempts        INTEGER NOT NULL DEFAULT 0,
-    resends         INTEGER NOT NULL DEFAULT 0,
+    attempts        BIGINT NOT NULL DEFAULT 0,
+    resends         BIGINT NOT NULL DEFAULT 0,
     last_error      TEXT,
     queued_at       BIGINT NOT NULL,
     sent_at         BIGINT,

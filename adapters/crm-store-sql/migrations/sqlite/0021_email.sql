@@ -13,6 +13,8 @@ CREATE TABLE email_templates (
     version         INTEGER NOT NULL,
     created_at      INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL,
+    -- Never set (a template is deleted outright); kept for the store's guarded update.
+    deleted_at      INTEGER,
     PRIMARY KEY (tenant_id, id)
 );
 CREATE UNIQUE INDEX email_templates_name ON email_templates (tenant_id, name_key);

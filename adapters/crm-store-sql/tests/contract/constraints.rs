@@ -20,9 +20,9 @@ use crm_domain::{ActivityId, Actor, ContactId, OpportunityId, OrganizationId, Pi
 use crm_ports::services::segments::SegmentInput;
 use crm_ports::services::users::TeamInput;
 use crm_ports::store::{
-    ActivityStore, Advance, ConsumerStore, ContactStore, DuplicateStore, FileRecord, FileRecordStore, IdempotencyBegin, IdempotencyStore,
-    JobStore, NewJob, Notification, OpportunityStore, OrganizationStore, PipelineStore, ReminderStore, SegmentStore, TelephonyStore,
-    UnmatchedCall, UserStore,
+    ActivityStore, Advance, ConsumerStore, ContactStore, DuplicateStore, EmailStore, FileRecord, FileRecordStore, IdempotencyBegin,
+    IdempotencyStore, JobStore, NewJob, Notification, OpportunityStore, OrganizationStore, PipelineStore, ReminderStore, SegmentStore,
+    TelephonyStore, UnmatchedCall, UserStore,
 };
 use crm_ports::{AuthStore, Principal, StoreError, TokenKind, TokenRecord};
 use crm_store_sql::Backend;
@@ -141,6 +141,8 @@ const EXPECTED: &[(&str, Outcome, &str)] = &[
     ("contacts_external_id", Dup, "external_id"),
     ("organizations_external_id", Dup, "external_id"),
     ("suppressions_value", Dup, "value"),
+    ("email_templates_name", Dup, "name"),
+    ("email_messages_message_id", Dup, "message_id"),
     ("event_counters_tenant_id_fkey", Ref, "tenant_id"),
     ("users_tenant_id_fkey", Ref, "tenant_id"),
     ("teams_tenant_id_fkey", Ref, "tenant_id"),
@@ -163,6 +165,8 @@ const EXPECTED: &[(&str, Outcome, &str)] = &[
     ("files_tenant_id_fkey", Ref, "tenant_id"),
     ("person_keys_tenant_id_fkey", Ref, "tenant_id"),
     ("suppressions_tenant_id_fkey", Ref, "tenant_id"),
+    ("email_templates_tenant_id_fkey", Ref, "tenant_id"),
+    ("email_messages_tenant_id_fkey", Ref, "tenant_id"),
     ("users_team_fk", Ref, "team_id"),
     ("teams_manager_fk", Ref, "manager_id"),
     ("contacts_organization_fk", Ref, "organization_id"),
@@ -377,6 +381,39 @@ async fn every_constraint_reports_its_field(h: &Harness) {
     };
     raw(Some(tid), listed(new())).await.unwrap();
     seen.check("suppressions_value", raw(Some(tid), listed(new())).await);
+    // A template's name, whatever its case.
+    let tpl = |tenant: TenantId, name: &str| crm_domain::template::EmailTemplate {
+        id: crm_domain::TemplateId::from_uuid(new()),
+        tenant_id: tenant,
+        name: name.into(),
+        variants: vec![],
+        created_by: None,
+        version: 1,
+        created_at: now(),
+        updated_at: now(),
+    };
+    let first = tpl(tid, "Relance");
+    s.create_template(&first, &ev(EntityType::Template, first.id.as_uuid()))
+        .await
+        .unwrap();
+    let second = tpl(tid, "RELANCE");
+    seen.check(
+        "email_templates_name",
+        s.create_template(&second, &ev(EntityType::Template, second.id.as_uuid())).await,
+    );
+    // A Message-ID is made from the message's id by the use case: raw.
+    let message = |tenant: TenantId, id: Uuid| {
+        format!(
+            "INSERT INTO email_messages (tenant_id, id, message_id, contact_id, content, state, attempts, resends, queued_at, updated_at) \
+             VALUES ({}, {}, 'same@crm.test', {}, {}, 'queued', 0, 0, 0, 0)",
+            lit.id(tenant.as_uuid()),
+            lit.id(id),
+            lit.id(new()),
+            lit.bytes(&[1; 8])
+        )
+    };
+    raw(Some(tid), message(tid, new())).await.unwrap();
+    seen.check("email_messages_message_id", raw(Some(tid), message(tid, new())).await);
     assert_eq!(
         s.begin_idempotent(tid, admin_id, "clé-1", &[7; 32], now(), now() - Duration::days(1))
             .await
@@ -541,6 +578,13 @@ async fn every_constraint_reports_its_field(h: &Harness) {
         "suppressions_tenant_id_fkey",
         crm_ports::store::SuppressionStore::add_suppression(s, &entry, "x@y.fr", &gev(EntityType::Suppression, entry.id)).await,
     );
+    let ghost_template = tpl(ghost, "Fantôme");
+    seen.check(
+        "email_templates_tenant_id_fkey",
+        s.create_template(&ghost_template, &gev(EntityType::Template, ghost_template.id.as_uuid()))
+            .await,
+    );
+    seen.check("email_messages_tenant_id_fkey", raw(Some(ghost), message(ghost, new())).await);
     // The event counter and the log are written by every port after the record itself,
     // and only for a tenant whose counter exists: raw.
     seen.check(

@@ -38,6 +38,7 @@ mod contacts;
 mod dates;
 mod drafts;
 mod duplicates;
+mod email;
 mod erasure;
 mod events;
 mod harness;

@@ -15,6 +15,7 @@ use crate::store::{
 };
 use crm_domain::activity::{Activity, ActivityInput, ActivityKind, Link};
 use crm_domain::contact::Contact;
+use crm_domain::email::EmailAddress;
 use crm_domain::event::{EntityType, EventKind, FieldChange, Sensitivity};
 use crm_domain::opportunity::Opportunity;
 use crm_domain::suppression::Channel;
@@ -22,7 +23,6 @@ use crm_domain::template::{self, RenderContext, Rendered, TemplateVariant};
 use crm_domain::tenant::Language;
 use crm_domain::text::Label;
 use crm_domain::user::User;
-use crm_domain::email::EmailAddress;
 use crm_domain::visibility::{Capability, Owned};
 use crm_domain::{ActivityId, Actor, ContactId, EmailId, OpportunityId, TemplateId, ValidationError, ViolationKind};
 use serde_json::Value;
@@ -162,7 +162,10 @@ impl<
             return Err(ValidationError::field("to", ViolationKind::NotAllowed).into());
         }
         let opportunity = match input.opportunity_id {
-            Some(id) => Some(known(self.store.opportunity(scope(actor, Owned::Opportunity)?, id).await, "opportunity_id")?),
+            Some(id) => Some(known(
+                self.store.opportunity(scope(actor, Owned::Opportunity)?, id).await,
+                "opportunity_id",
+            )?),
             None => None,
         };
         let company = self.store.tenant(tenant).await?;
@@ -197,7 +200,15 @@ impl<
             None => None,
         };
         let ctx = self
-            .render_context(tenant, &contact, &to, opportunity.as_ref(), sender.as_ref(), &company_name, language)
+            .render_context(
+                tenant,
+                &contact,
+                &to,
+                opportunity.as_ref(),
+                sender.as_ref(),
+                &company_name,
+                language,
+            )
             .await?;
         let Rendered { subject, text } = template::render(&variant, &ctx)?;
         let sender_box = sender.as_ref().map(|u| Mailbox {
@@ -266,11 +277,8 @@ impl<
         }
         if let Some(o) = opportunity {
             ctx.opportunity.title = o.fields.title.as_str().to_owned();
-            ctx.opportunity.amount = crm_domain::money::written(
-                i128::from(o.fields.value.minor()),
-                o.fields.value.currency().as_str(),
-                language,
-            );
+            ctx.opportunity.amount =
+                crm_domain::money::written(i128::from(o.fields.value.minor()), o.fields.value.currency().as_str(), language);
             ctx.opportunity.expected_close = o
                 .fields
                 .expected_close

@@ -132,7 +132,12 @@ impl<S: EmailStore + SuppressionStore, K, C: Clock, I: IdGenerator> EmailSender<
         }
         let Some(content) = m.content else {
             return self
-                .end(tenant, id, EmailOutcome::Failed("recipient erased".into()), Some(EventKind::SendFailed))
+                .end(
+                    tenant,
+                    id,
+                    EmailOutcome::Failed("recipient erased".into()),
+                    Some(EventKind::SendFailed),
+                )
                 .await;
         };
         let to = content.to.address.clone();
