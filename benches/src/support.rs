@@ -22,6 +22,7 @@ pub fn extras(search: crm_server::search::SearchHandle, dir: &std::path::Path) -
         search,
         consumers: std::sync::Arc::from(Vec::new()),
         files: std::sync::Arc::new(files),
+        mail: crm_ports::services::email::MailSettings::default(),
     })
 }
 

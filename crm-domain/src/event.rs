@@ -367,6 +367,8 @@ mod tests {
                 "lead_status_changed",
                 "converted",
                 "lead_settings_changed",
+                "sent",
+                "send_failed",
             ]
         );
     }

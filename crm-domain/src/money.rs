@@ -161,40 +161,6 @@ impl From<Probability> for i64 {
     }
 }
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn currency_parsing() {
-        assert_eq!(Currency::parse("eur").unwrap(), Currency::EUR);
-        assert!(Currency::parse("EURO").is_err());
-        assert!(Currency::parse("E1R").is_err());
-        assert!(Currency::parse("").is_err());
-        assert_eq!(Currency::parse("ZZZ").unwrap_err().errors()[0].kind, ViolationKind::Unknown);
-        assert!(Currency::parse("XXX").is_err(), "testing code");
-        for c in ["USD", "GBP", "CHF", "JPY", "XOF", "XPF", "MAD"] {
-            assert!(Currency::parse(c).is_ok(), "{c}");
-        }
-    }
-
-    #[test]
-    fn money_bounds() {
-        assert!(Money::new(-1, Currency::EUR).is_err());
-        assert!(Money::new(Money::MAX_MINOR + 1, Currency::EUR).is_err());
-        assert!(Money::new(i64::MAX, Currency::EUR).is_err());
-        assert_eq!(Money::new(0, Currency::EUR).unwrap().minor(), 0);
-    }
-
-    #[test]
-    fn probability_bounds() {
-        assert!(Probability::new(-1).is_err());
-        assert!(Probability::new(101).is_err());
-        assert_eq!(Probability::new(55).unwrap().percent(), 55);
-    }
-}
-
 /// An amount in minor units (cents), as people write it: `1 234,50 €` / `€1,234.50`;
 /// whole amounts without their cents (`12 500 €`). Other currencies keep their code
 /// (`1 234 CHF`).
@@ -230,5 +196,39 @@ pub fn written(minor: i128, currency: &str, language: crate::tenant::Language) -
         (Language::Fr, Some(s)) => format!("{sign}{grouped}\u{a0}{s}"),
         (Language::En, Some(s)) => format!("{sign}{s}{grouped}"),
         (_, None) => format!("{sign}{grouped}\u{a0}{currency}"),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn currency_parsing() {
+        assert_eq!(Currency::parse("eur").unwrap(), Currency::EUR);
+        assert!(Currency::parse("EURO").is_err());
+        assert!(Currency::parse("E1R").is_err());
+        assert!(Currency::parse("").is_err());
+        assert_eq!(Currency::parse("ZZZ").unwrap_err().errors()[0].kind, ViolationKind::Unknown);
+        assert!(Currency::parse("XXX").is_err(), "testing code");
+        for c in ["USD", "GBP", "CHF", "JPY", "XOF", "XPF", "MAD"] {
+            assert!(Currency::parse(c).is_ok(), "{c}");
+        }
+    }
+
+    #[test]
+    fn money_bounds() {
+        assert!(Money::new(-1, Currency::EUR).is_err());
+        assert!(Money::new(Money::MAX_MINOR + 1, Currency::EUR).is_err());
+        assert!(Money::new(i64::MAX, Currency::EUR).is_err());
+        assert_eq!(Money::new(0, Currency::EUR).unwrap().minor(), 0);
+    }
+
+    #[test]
+    fn probability_bounds() {
+        assert!(Probability::new(-1).is_err());
+        assert!(Probability::new(101).is_err());
+        assert_eq!(Probability::new(55).unwrap().percent(), 55);
     }
 }

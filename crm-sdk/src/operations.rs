@@ -241,6 +241,37 @@ pub const OPERATIONS: &[Operation] = &[
     op("list_suppressions", "GET", "/api/v1/suppressions", &["suppressions"]),
     op("add_suppression", "POST", "/api/v1/suppressions", &["add_suppression"]),
     op("remove_suppression", "DELETE", "/api/v1/suppressions/{id}", &["remove_suppression"]),
+    // Email
+    op("list_email_templates", "GET", "/api/v1/email-templates", &["email_templates"]),
+    op(
+        "create_email_template",
+        "POST",
+        "/api/v1/email-templates",
+        &["create_email_template"],
+    ),
+    op("get_email_template", "GET", "/api/v1/email-templates/{id}", &["email_template"]),
+    op(
+        "update_email_template",
+        "PUT",
+        "/api/v1/email-templates/{id}",
+        &["update_email_template"],
+    ),
+    op(
+        "delete_email_template",
+        "DELETE",
+        "/api/v1/email-templates/{id}",
+        &["delete_email_template"],
+    ),
+    op(
+        "preview_email_template",
+        "POST",
+        "/api/v1/email-templates/{id}/preview",
+        &["preview_email_template"],
+    ),
+    op("preview_email", "POST", "/api/v1/emails/preview", &["preview_email"]),
+    op("send_email", "POST", "/api/v1/emails", &["send_email"]),
+    op("list_emails", "GET", "/api/v1/emails", &["emails_to"]),
+    op("get_email", "GET", "/api/v1/emails/{id}", &["email"]),
     // Opportunities
     op("forecast", "GET", "/api/v1/forecast", &["forecast_with"]),
     op("list_opportunities", "GET", "/api/v1/opportunities", &["list_opportunities"]),

@@ -156,6 +156,12 @@ impl FromEnv for bool {
     }
 }
 
+impl FromEnv for Option<String> {
+    fn from_env(text: &str) -> Result<Self, String> {
+        Ok(Some(text.to_owned()).filter(|t| !t.trim().is_empty()))
+    }
+}
+
 impl FromEnv for Option<Secret> {
     fn from_env(text: &str) -> Result<Self, String> {
         Ok(Some(Secret::new(text)))
@@ -193,6 +199,12 @@ settings! {
     reminder_interval_seconds: u64 = 60, env "CRM_REMINDER_INTERVAL_SECONDS", flag "—", shown "60";
     /// largest file upload (`POST /api/v1/files`); every other request body: 1 MiB
     max_upload_bytes: u64 = Config::DEFAULT_MAX_UPLOAD_BYTES, env "CRM_MAX_UPLOAD_BYTES", flag "—", shown "67108864 (64 MiB)";
+    /// SMTP relay for outgoing email: `smtp://host:25`, `smtp://user:password@host:587?tls=required` (STARTTLS) or `smtps://host:465`; DKIM signing is the relay's
+    smtp_url: Option<Secret> = None, env "CRM_SMTP_URL", flag "—", shown "none: each message written as an `.eml` file under `mail/` in the data directory";
+    /// the From address of every email (the sender's name beside it, their own address as Reply-To)
+    mail_from: Option<String> = None, env "CRM_MAIL_FROM", flag "—", shown "none: the sender's own address";
+    /// attempts at an email before it is given up (temporary failures, retried with backoff)
+    mail_attempts: u32 = 8, env "CRM_MAIL_ATTEMPTS", flag "—", shown "8";
 }
 
 impl FileConfig {
@@ -231,6 +243,11 @@ impl Config {
     /// The SQLite database file.
     pub fn sqlite_path(&self) -> PathBuf {
         self.data_dir.join("crm.db")
+    }
+
+    /// Where the embedded mailer writes messages (no SMTP relay configured).
+    pub fn mail_dir(&self) -> PathBuf {
+        self.data_dir.join("mail")
     }
 
     /// The master key file.
@@ -276,6 +293,9 @@ mod tests {
             ("CRM_SECURE_COOKIES", "1"),
             ("CRM_REMINDER_INTERVAL_SECONDS", "0"),
             ("CRM_MAX_UPLOAD_BYTES", "1024"),
+            ("CRM_SMTP_URL", "smtp://relais:25"),
+            ("CRM_MAIL_FROM", "ventes@exemple.com"),
+            ("CRM_MAIL_ATTEMPTS", "3"),
         ]);
         assert_eq!(vars.len(), KEYS.len(), "one variable per key");
         let env = FileConfig::from_env(|k| vars.get(k).map(|v| (*v).to_owned())).unwrap();
@@ -288,6 +308,8 @@ mod tests {
         assert_eq!(c.trusted_proxies.len(), 2);
         assert!(c.secure_cookies);
         assert_eq!((c.reminder_interval_seconds, c.max_upload_bytes), (0, 1024));
+        assert_eq!(c.smtp_url.as_ref().map(Secret::expose), Some("smtp://relais:25"));
+        assert_eq!((c.mail_from.as_deref(), c.mail_attempts), (Some("ventes@exemple.com"), 3));
         // A value that does not parse names its variable.
         let bad = FileConfig::from_env(|k| (k == "CRM_MAX_CONNECTIONS").then(|| "beaucoup".to_owned())).unwrap_err();
         assert!(bad.starts_with("CRM_MAX_CONNECTIONS:"), "{bad}");

@@ -17,6 +17,7 @@ pub mod i18n;
 pub mod ical;
 pub mod import_text;
 pub mod launch;
+pub mod mail;
 pub mod runtime;
 pub mod search;
 pub mod wire;

@@ -34,6 +34,9 @@ pub enum OpenCrmError {
     /// The directory of stored files.
     #[error("répertoire des fichiers inutilisable / files directory unusable: {0}")]
     Files(String),
+    /// The SMTP relay's URL.
+    #[error("relais SMTP inutilisable / SMTP relay unusable: {0}")]
+    Mail(String),
 }
 
 /// How often every tenant's timers are checked for (tenants created since start), and
@@ -51,6 +54,7 @@ pub struct Crm {
     consumers: Arc<[Arc<dyn Consumer>]>,
     http: HttpSettings,
     reminder_interval: Duration,
+    mail: crate::mail::Mail,
 }
 
 impl std::fmt::Debug for Crm {
@@ -68,6 +72,7 @@ impl Crm {
     /// # Errors
     /// Store or index unusable (the index is held by another process, for example).
     pub async fn open(config: &Config) -> Result<Self, OpenCrmError> {
+        crate::mail::Mail::check(config).map_err(OpenCrmError::Mail)?;
         let app = crate::assemble::open_app(config).await?;
         let search = crate::search::open(&config.data_dir)?;
         let cipher = crm_crypto::RingCipher::new(crate::assemble::keyring(config)?);
@@ -89,8 +94,22 @@ impl Crm {
             files,
             http: HttpSettings::from_config(config),
             reminder_interval: Duration::from_secs(config.reminder_interval_seconds),
+            mail: crate::mail::Mail::from_config(config),
             app,
         }
+    }
+
+    /// Sends email through `mailer` instead of the one the configuration names (an
+    /// embedding program's own, a test's).
+    #[must_use]
+    pub fn with_mailer(mut self, mailer: Arc<dyn crm_ports::mail::Mailer>) -> Self {
+        self.mail.mailer = mailer;
+        self
+    }
+
+    /// How email is written and sent.
+    pub fn mail(&self) -> &crate::mail::Mail {
+        &self.mail
     }
 
     /// Serves under `base_path` (such as `/crm`) of a host application: cookies, links and
@@ -131,6 +150,7 @@ impl Crm {
             search: self.search.clone(),
             consumers: Arc::clone(&self.consumers),
             files: Arc::clone(&self.files),
+            mail: self.mail.settings.clone(),
         };
         crate::http::endpoint(self.app.clone(), self.http.clone(), extras)
     }
@@ -181,6 +201,16 @@ impl Crm {
             handles.push((
                 "jobs",
                 tokio::spawn(async move { app.run_jobs(handlers, options, jobs_shutdown).await }),
+            ));
+        }
+        // Email: its own runner, so that a long import never holds a message back.
+        {
+            let app = self.app.clone();
+            let (handler, options) = self.mail.sender(&self.app);
+            let mail_shutdown = shutdown.clone();
+            handles.push((
+                "email",
+                tokio::spawn(async move { app.run_jobs(vec![handler], options, mail_shutdown).await }),
             ));
         }
         // The keeper: every tenant's timers queued, finished jobs forgotten after a while.

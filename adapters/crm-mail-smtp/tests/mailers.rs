@@ -1,5 +1,6 @@
 //! Both mailers against the real thing: a real SMTP server on loopback (aiosmtpd, see
 //! `scripts/smtp-sink.py`) and real files.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{TimeZone, Utc};
 use crm_domain::TenantId;

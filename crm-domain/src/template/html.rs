@@ -118,6 +118,7 @@ pub fn text_to_html(text: &str, href: impl Fn(&str) -> String) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

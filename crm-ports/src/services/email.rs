@@ -127,11 +127,12 @@ impl<S: EmailStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Deletes a template (what was sent from it stays as sent).
     ///
     /// # Errors
-    /// `NotFound`, `Forbidden`.
-    pub async fn delete_email_template(&self, actor: &Actor, id: TemplateId) -> Result<(), ServiceError> {
+    /// `NotFound`, `Forbidden`, `Conflict` (stale version).
+    pub async fn delete_email_template(&self, actor: &Actor, id: TemplateId, expected_version: i64) -> Result<(), ServiceError> {
         let tenant = tenant_of(actor)?;
         require(actor, Capability::ManageTemplates)?;
         let before = self.store.template(tenant, id).await?;
+        check_version(before.version, expected_version)?;
         let ev = self.event(actor, EntityType::Template, id.as_uuid(), EventKind::Deleted, None, Vec::new());
         self.store.delete_template(tenant, before.id, &ev).await?;
         Ok(())

@@ -4,6 +4,7 @@
 mod accounts;
 mod activities;
 mod background;
+mod email;
 mod imports;
 mod leads;
 mod problems;
@@ -14,6 +15,7 @@ mod search;
 pub use accounts::*;
 pub use activities::*;
 pub use background::*;
+pub use email::*;
 pub use imports::*;
 pub use leads::*;
 pub use problems::*;

@@ -58,6 +58,12 @@ pub struct FieldProblem {
     pub code: String,
     /// Message.
     pub message: String,
+    /// The line of a text field where the fault is (a template's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// What is at fault in the value (an unknown variable's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 /// A possible duplicate in a problem.

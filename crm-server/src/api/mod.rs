@@ -10,6 +10,7 @@ pub mod contacts;
 pub mod dashboard;
 pub mod dto;
 pub mod duplicates;
+pub mod email;
 pub mod exports;
 pub mod files;
 pub mod history;
@@ -75,6 +76,8 @@ pub enum ApiTags {
     Background,
     /// Files: uploads for imports, and their content.
     Files,
+    /// Email: templates, writing to a contact, the messages and their delivery.
+    Email,
 }
 
 /// What the API serves besides the application: the search index, the readers of the
@@ -87,6 +90,8 @@ pub struct Extras {
     pub consumers: std::sync::Arc<[std::sync::Arc<dyn crm_ports::runtime::consumers::Consumer>]>,
     /// Where file contents live.
     pub files: std::sync::Arc<dyn crm_ports::files::FileStorage>,
+    /// How email is written.
+    pub mail: crm_ports::services::email::MailSettings,
 }
 
 /// A postal address.
@@ -125,7 +130,12 @@ pub(crate) fn address_out(a: &PostalAddress) -> AddressDto {
 pub fn service(app: &CrmApp, http: auth::HttpSettings, extras: Extras) -> OpenApiService<impl poem_openapi::OpenApi, ()> {
     let base_path = http.base_path.clone();
     let max_upload = http.max_upload_bytes;
-    let Extras { search, consumers, files } = extras;
+    let Extras {
+        search,
+        consumers,
+        files,
+        mail,
+    } = extras;
     let service = OpenApiService::new(
         (
             auth::AuthApi { app: app.clone(), http },
@@ -171,6 +181,7 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings, extras: Extras) -> OpenAp
             },
             exports::ExportsApi { app: app.clone() },
             suppressions::SuppressionsApi { app: app.clone() },
+            email::EmailApi { app: app.clone(), mail },
             ),
         ),
         "CRM API",

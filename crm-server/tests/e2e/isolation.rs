@@ -199,6 +199,33 @@ async fn every_route_keeps_tenants_apart() {
         })
         .await
         .unwrap();
+    let a_template = aa
+        .create_email_template(&crm_sdk::models::TemplateWrite {
+            name: "Relance A".into(),
+            variants: vec![crm_sdk::models::TemplateVariant {
+                language: "fr".into(),
+                subject: "Bonjour {{ contact.first_name }}".into(),
+                body: "Secret de A".into(),
+            }],
+        })
+        .await
+        .unwrap();
+    let a_email = aa
+        .send_email(&crm_sdk::models::EmailWrite {
+            contact_id: Some(contact.id),
+            template_id: Some(a_template.id),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    // Sent before the snapshot (its event is A's too).
+    for _ in 0..200 {
+        if aa.email(a_email.id).await.unwrap().state == "sent" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(aa.email(a_email.id).await.unwrap().state, "sent");
     let a_ids: Vec<String> = [
         a.tenant_id,
         a.team_id,
@@ -222,6 +249,8 @@ async fn every_route_keeps_tenants_apart() {
         a_file.id,
         a_import.id,
         a_suppression.id,
+        a_template.id,
+        a_email.id,
     ]
     .iter()
     .chain(a.users.values())
@@ -297,6 +326,10 @@ async fn every_route_keeps_tenants_apart() {
             a_import.id
         } else if path.starts_with("/api/v1/suppressions/") {
             a_suppression.id
+        } else if path.starts_with("/api/v1/email-templates/") {
+            a_template.id
+        } else if path.starts_with("/api/v1/emails/{id}") {
+            a_email.id
         } else {
             return None;
         };
@@ -596,6 +629,43 @@ async fn every_route_keeps_tenants_apart() {
         ("list_suppressions", (None, Expect::Blind)),
         ("add_suppression", (Some(json!({"email": "stop@b.fr"})), Expect::Blind)),
         ("remove_suppression", (None, Expect::NotFound)),
+        ("list_email_templates", (None, Expect::Blind)),
+        (
+            "create_email_template",
+            (
+                Some(json!({"name": "Relance A", "variants": [{"language": "fr", "subject": "Objet", "body": "Corps"}]})),
+                Expect::Blind,
+            ),
+        ),
+        ("get_email_template", (None, Expect::NotFound)),
+        (
+            "update_email_template",
+            (
+                Some(json!({"name": "Pris", "variants": [{"language": "fr", "subject": "Objet", "body": "Corps"}]})),
+                Expect::NotFound,
+            ),
+        ),
+        ("delete_email_template", (None, Expect::NotFound)),
+        (
+            "preview_email_template",
+            (Some(json!({"contact_id": contact.id})), Expect::NotFound),
+        ),
+        (
+            "preview_email",
+            (
+                Some(json!({"contact_id": contact.id, "subject": "Objet", "body": "Corps"})),
+                Expect::UnknownField("contact_id"),
+            ),
+        ),
+        (
+            "send_email",
+            (
+                Some(json!({"contact_id": contact.id, "subject": "Objet", "body": "Corps"})),
+                Expect::UnknownField("contact_id"),
+            ),
+        ),
+        ("list_emails", (None, Expect::NotFound)),
+        ("get_email", (None, Expect::NotFound)),
     ]);
 
     let spec = s.client.openapi().await.unwrap();
@@ -624,6 +694,9 @@ async fn every_route_keeps_tenants_apart() {
             if op_id == "search" {
                 // A's records by name, email and organization, and an id of A as text.
                 url.push_str(&format!("?q=Alice&organization_id={}", org.id));
+            }
+            if op_id == "list_emails" {
+                url.push_str(&format!("?contact_id={}", contact.id));
             }
             if op_id == "todo" {
                 url.push_str("?team=true");

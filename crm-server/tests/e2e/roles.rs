@@ -157,7 +157,30 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("list_suppressions", [200, 403, 403, 403, 403]),
     ("add_suppression", [201, 403, 403, 403, 403]),
     ("remove_suppression", [204, 403, 403, 403, 403]),
+    // Email: templates written by the Admin, Managers and Marketing, read by every sender;
+    // email written to the contacts one sees; the Observer does neither.
+    ("list_email_templates", [200, 200, 200, 200, 403]),
+    ("create_email_template", [201, 201, 403, 201, 403]),
+    ("get_email_template", [200, 200, 200, 200, 403]),
+    ("update_email_template", [200, 200, 403, 200, 403]),
+    ("delete_email_template", [204, 204, 403, 204, 403]),
+    ("preview_email_template", [200, 200, 200, 200, 403]),
+    ("preview_email", [200, 200, 200, 200, 403]),
+    ("send_email", [202, 202, 202, 202, 403]),
+    ("list_emails", [200, 200, 200, 200, 403]),
+    ("get_email", [200, 200, 200, 200, 403]),
 ];
+
+fn template_body(n: usize) -> crm_sdk::models::TemplateWrite {
+    crm_sdk::models::TemplateWrite {
+        name: format!("Modèle {n}"),
+        variants: vec![crm_sdk::models::TemplateVariant {
+            language: "fr".into(),
+            subject: "Bonjour {{ contact.first_name }}".into(),
+            body: "À bientôt,\n{{ sender.name }}".into(),
+        }],
+    }
+}
 
 struct Cell<'a> {
     app: &'a CrmApp,
@@ -467,6 +490,53 @@ impl Cell<'_> {
             .client(Role::Admin)
             .add_suppression(&crm_sdk::models::SuppressionWrite {
                 email: Some(format!("stop{}@matrice.fr", self.n)),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .id
+    }
+
+    /// A contact of the Sales rep with an email address.
+    async fn reachable_contact(&self) -> ContactId {
+        self.app
+            .create_contact(
+                &self.system,
+                &ContactInput {
+                    kind: "prospect".into(),
+                    first_name: format!("Joignable{}", self.n),
+                    last_name: format!("Nom{}", self.n),
+                    emails: vec![format!("joignable{}@matrice.fr", self.n)],
+                    ..ContactInput::default()
+                },
+                Some(self.sales),
+                true,
+            )
+            .await
+            .unwrap()
+            .id
+    }
+
+    /// A template written by the Admin: (id, version).
+    async fn template(&self) -> (uuid::Uuid, i64) {
+        let t = self
+            .fx
+            .client(Role::Admin)
+            .create_email_template(&template_body(self.n))
+            .await
+            .unwrap();
+        (t.id, t.version)
+    }
+
+    /// An email the Admin wrote to the Sales rep's contact.
+    async fn email(&self) -> uuid::Uuid {
+        let contact = self.reachable_contact().await;
+        self.fx
+            .client(Role::Admin)
+            .send_email(&crm_sdk::models::EmailWrite {
+                contact_id: Some(contact.as_uuid()),
+                subject: Some("Objet".into()),
+                body: Some("Corps".into()),
                 ..Default::default()
             })
             .await
@@ -1099,6 +1169,58 @@ impl Cell<'_> {
                 None,
             ),
             "remove_suppression" => ("DELETE", format!("/api/v1/suppressions/{}", self.suppression().await), None, None),
+            "list_email_templates" => ("GET", "/api/v1/email-templates".into(), None, None),
+            "create_email_template" => (
+                "POST",
+                "/api/v1/email-templates".into(),
+                Some(serde_json::to_value(template_body(self.n + 100_000)).unwrap()),
+                None,
+            ),
+            "get_email_template" => ("GET", format!("/api/v1/email-templates/{}", self.template().await.0), None, None),
+            "update_email_template" => {
+                let (id, v) = self.template().await;
+                (
+                    "PUT",
+                    format!("/api/v1/email-templates/{id}"),
+                    Some(serde_json::to_value(template_body(self.n + 200_000)).unwrap()),
+                    Some(v),
+                )
+            }
+            "delete_email_template" => {
+                let (id, v) = self.template().await;
+                ("DELETE", format!("/api/v1/email-templates/{id}"), None, Some(v))
+            }
+            "preview_email_template" => {
+                let (id, _) = self.template().await;
+                let contact = self.reachable_contact().await;
+                (
+                    "POST",
+                    format!("/api/v1/email-templates/{id}/preview"),
+                    Some(json!({"contact_id": contact})),
+                    None,
+                )
+            }
+            "preview_email" | "send_email" => {
+                let contact = self.reachable_contact().await;
+                let path = if action == "send_email" {
+                    "/api/v1/emails"
+                } else {
+                    "/api/v1/emails/preview"
+                };
+                (
+                    "POST",
+                    path.into(),
+                    Some(json!({"contact_id": contact, "subject": "Objet {{ contact.first_name }}", "body": "Bonjour"})),
+                    None,
+                )
+            }
+            "list_emails" => (
+                "GET",
+                format!("/api/v1/emails?contact_id={}", self.reachable_contact().await),
+                None,
+                None,
+            ),
+            "get_email" => ("GET", format!("/api/v1/emails/{}", self.email().await), None, None),
             other => panic!("no request for {other}"),
         }
     }

@@ -101,6 +101,12 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "PreviewRowDto" => PreviewRow,
         "RowNoteDto" => RowNote,
         "PreviewCountsDto" => PreviewCounts,
+        // Email.
+        "EmailTemplateDto" => EmailTemplate,
+        "TemplateVariantDto" => TemplateVariant,
+        "EmailPreviewDto" => EmailPreview,
+        "MailboxDto" => MailboxInfo,
+        "EmailDto" => Email,
         // Every error.
         "Problem" => Problem,
     }
@@ -138,6 +144,9 @@ fn request_pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "LeadSettingsDto" => LeadSettings,
         "ImportRequestDto" => ImportRequest,
         "SuppressionWrite" => SuppressionWrite,
+        "EmailTemplateWrite" => TemplateWrite,
+        "TemplatePreviewWrite" => TemplatePreviewWrite,
+        "EmailWrite" => EmailWrite,
     }
 }
 

@@ -105,10 +105,14 @@ pub async fn templates_are_checked_named_once_and_walled(h: &Harness) {
         Err(ServiceError::NotFound)
     ));
     assert!(matches!(
-        h.app.delete_email_template(&stranger, t.id).await,
+        h.app.delete_email_template(&stranger, t.id, changed.version).await,
         Err(ServiceError::NotFound)
     ));
-    h.app.delete_email_template(&admin, t.id).await.unwrap();
+    assert!(matches!(
+        h.app.delete_email_template(&admin, t.id, t.version).await,
+        Err(ServiceError::Conflict)
+    ));
+    h.app.delete_email_template(&admin, t.id, changed.version).await.unwrap();
     assert!(matches!(h.app.email_template(&admin, t.id).await, Err(ServiceError::NotFound)));
 }
 

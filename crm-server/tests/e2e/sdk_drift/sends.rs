@@ -390,12 +390,49 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
             note: Some("demande par téléphone".into()),
         });
         remove_suppression(ID);
+        email_templates();
+        create_email_template(&template());
+        email_template(ID);
+        update_email_template(ID, 1, &template());
+        delete_email_template(ID, 1);
+        preview_email_template(ID, &TemplatePreviewWrite {
+            contact_id: ID,
+            opportunity_id: Some(ID),
+            language: Some("fr".into()),
+        });
+        preview_email(&email());
+        send_email(&email());
+        emails_to(ID, Some(20));
+        email(ID);
         events(Some(7));
     }
     out
 }
 
 // The arguments: every field set, written out without `..`.
+
+fn template() -> TemplateWrite {
+    TemplateWrite {
+        name: "Relance".into(),
+        variants: vec![TemplateVariant {
+            language: "fr".into(),
+            subject: "Bonjour {{ contact.first_name }}".into(),
+            body: "Corps".into(),
+        }],
+    }
+}
+
+fn email() -> EmailWrite {
+    EmailWrite {
+        contact_id: Some(ID),
+        to: Some("lea@exemple.fr".into()),
+        opportunity_id: Some(ID),
+        template_id: Some(ID),
+        language: Some("fr".into()),
+        subject: Some("Objet".into()),
+        body: Some("Corps".into()),
+    }
+}
 
 /// Any id.
 const ID: Uuid = Uuid::from_u128(0x0192_a3b4_c5d6_7e8f_9a0b_1c2d_3e4f_5a6b);
