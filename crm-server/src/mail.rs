@@ -80,7 +80,7 @@ impl Mail {
             },
             retry: RetryPolicy {
                 attempts: config.mail_attempts.max(1),
-                first_backoff: Duration::from_secs(10),
+                first_backoff: Duration::from_secs(config.mail_retry_seconds.max(1)),
                 max_backoff: Duration::from_secs(30 * 60),
             },
         }

@@ -6,6 +6,7 @@ mod calendar;
 mod cli;
 mod company;
 mod crash;
+mod email;
 mod exports;
 mod files;
 mod health;
