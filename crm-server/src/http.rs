@@ -255,6 +255,7 @@ pub fn endpoint(app: CrmApp, settings: HttpSettings, extras: api::Extras) -> imp
         tables: std::sync::Arc::new(crm_tabular::Tables::default()),
         max_upload,
     };
+    let mail_settings = extras.mail.clone();
     let api = api::service(&app, settings, extras);
     let spec_text = api.spec();
     let spec_json = api::schema::with_nullable_optionals(&spec_text);
@@ -268,6 +269,7 @@ pub fn endpoint(app: CrmApp, settings: HttpSettings, extras: api::Extras) -> imp
     let web = crm_web::WebSettings {
         base_path: base_path.clone(),
         secure_cookies,
+        mail: mail_settings,
     };
     let search = std::sync::Arc::new(search_index);
     crm_web::mount(Route::new(), app.clone(), search, web, uploads)

@@ -33,6 +33,8 @@ pub struct WebSettings {
     pub base_path: String,
     /// Mark cookies `Secure` (served over TLS).
     pub secure_cookies: bool,
+    /// How email is written (From, Message-IDs).
+    pub mail: crm_ports::services::email::MailSettings,
 }
 
 /// Where uploaded files go and how tables are read from them (the import wizard).
@@ -104,6 +106,22 @@ where
         .at("/contacts/:id/activities", poem::post(page!(pages::contact::log_activity)))
         .at("/contacts/:id/details", get(page!(pages::contact::details)))
         .at("/contacts/:id/merge", poem::post(page!(pages::merge::merge)))
+        .at(
+            "/contacts/:id/email",
+            get(page!(pages::email::compose)).post(page!(pages::email::send)),
+        )
+        .at("/contacts/:id/email/preview", poem::post(page!(pages::email::preview)))
+        .at(
+            "/email-templates",
+            get(page!(pages::templates::list)).post(page!(pages::templates::create)),
+        )
+        .at("/email-templates/new", get(page!(pages::templates::new_form)))
+        .at("/email-templates/preview", poem::post(page!(pages::templates::sample)))
+        .at(
+            "/email-templates/:id",
+            get(page!(pages::templates::edit_form)).post(page!(pages::templates::update)),
+        )
+        .at("/email-templates/:id/delete", poem::post(page!(pages::templates::delete)))
         .at("/imports", get(page!(pages::imports::list)).post(page!(pages::imports::upload)))
         .at("/imports/new", get(page!(pages::import_plan::new_plan)))
         .at("/imports/check", poem::post(page!(pages::import_plan::check)))

@@ -35,6 +35,8 @@ pub struct Page {
     pub email: String,
     /// See `email`.
     pub tenant_id: String,
+    /// Whether the reader writes the company's email templates (the menu shows them).
+    pub templates: bool,
 }
 
 impl Page {
@@ -50,6 +52,7 @@ impl Page {
             user_id: String::new(),
             email: String::new(),
             tenant_id: String::new(),
+            templates: false,
         }
     }
 

@@ -14,7 +14,8 @@ use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::store::EmailStore;
 use crm_domain::event::{Diff, EntityType, EventKind, FieldChange, Sensitivity};
-use crm_domain::template::{EmailTemplate, TemplateInput};
+use crm_domain::template::{self, EmailTemplate, RenderContext, Rendered, TemplateInput};
+use crm_domain::tenant::Language;
 use crm_domain::visibility::{Capability, allows};
 use crm_domain::{Actor, TemplateId};
 
@@ -57,6 +58,23 @@ impl<S: EmailStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
         let tenant = tenant_of(actor)?;
         require_read(actor)?;
         Ok(self.store.template(tenant, id).await?)
+    }
+
+    /// A template as typed, checked and rendered with sample values (a made-up contact,
+    /// deal and sender): what its author sees before saving it.
+    ///
+    /// # Errors
+    /// `Forbidden`; `Invalid` as [`Self::create_email_template`].
+    pub async fn sample_email_template(&self, actor: &Actor, input: TemplateInput) -> Result<Vec<(Language, Rendered)>, ServiceError> {
+        tenant_of(actor)?;
+        require_read(actor)?;
+        let checked = input.check()?;
+        let sample = RenderContext::sample();
+        checked
+            .variants
+            .iter()
+            .map(|v| Ok((v.language, template::render(v, &sample)?)))
+            .collect()
     }
 
     /// Writes a template: every variant checked (syntax, variables, a trial rendering).

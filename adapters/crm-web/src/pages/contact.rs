@@ -59,6 +59,10 @@ struct ContactPage {
     duplicates: Vec<super::merge::Candidate>,
     /// After a merge: its message, and whether it is a refusal.
     merge_message: Option<(&'static str, bool)>,
+    /// Whether the reader may write an email to the contact (and it has an address).
+    can_email: bool,
+    /// After an email was queued: the message's key.
+    notice: Option<&'static str>,
 }
 
 #[derive(Template)]
@@ -133,7 +137,7 @@ async fn whole_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     id: ContactId,
     (activity, activity_faults): (ActivityForm, Faults),
     merge_message: Option<(&'static str, bool)>,
-    status: StatusCode,
+    (notice, status): (Option<&'static str>, StatusCode),
 ) -> Response {
     let c = match web.app.contact(actor, id).await {
         Ok(c) => c,
@@ -153,9 +157,12 @@ async fn whole_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     let deals = super::opportunity::deals(web, actor, page.lang, &filter).await;
     let editable = editable(actor, &c);
     let duplicates = super::merge::candidates(web, actor, page.lang, &c, editable).await;
+    let can_email = crm_domain::visibility::allows(actor, crm_domain::visibility::Capability::SendEmail) && !c.fields.emails.is_empty();
     render(
         status,
         &ContactPage {
+            can_email,
+            notice,
             deals,
             duplicates,
             merge_message,
@@ -188,7 +195,17 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         Some("conflict") => Some(("merge.conflict", true)),
         _ => None,
     };
-    whole_page(web, &auth.actor, page, id, (form, Faults::default()), merged, StatusCode::OK).await
+    let notice = Form::query(&req).get("emailed").map(|_| "email.queued");
+    whole_page(
+        web,
+        &auth.actor,
+        page,
+        id,
+        (form, Faults::default()),
+        merged,
+        (notice, StatusCode::OK),
+    )
+    .await
 }
 
 /// `POST /contacts/{id}/activities`: logs a note, a call, a task or a meeting about the
@@ -212,7 +229,16 @@ pub(crate) async fn log_activity<S: Store, K: Credentials, C: Clock, I: IdGenera
         Err(ServiceError::Invalid(v)) => {
             let faults = Faults::from_error(page.lang, &v);
             let activity = ActivityForm::new(page.lang, &form);
-            whole_page(web, &actor, page, id, (activity, faults), None, StatusCode::UNPROCESSABLE_ENTITY).await
+            whole_page(
+                web,
+                &actor,
+                page,
+                id,
+                (activity, faults),
+                None,
+                (None, StatusCode::UNPROCESSABLE_ENTITY),
+            )
+            .await
         }
         Err(e) => error_page(page, &e),
     }

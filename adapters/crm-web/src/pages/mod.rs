@@ -8,6 +8,7 @@ pub mod contact;
 pub mod contact_form;
 pub mod contacts;
 pub mod drafts;
+pub mod email;
 pub mod import_plan;
 pub mod imports;
 pub mod live;
@@ -17,6 +18,7 @@ pub mod organizations;
 pub mod pipeline;
 pub mod search;
 pub mod suppressions;
+pub mod templates;
 pub mod timeline;
 pub mod todo;
 
@@ -86,6 +88,7 @@ where
     page.tenant_id = auth.actor.tenant_id().map(|t| t.to_string()).unwrap_or_default();
     page.unread = unread(web, &auth.actor).await;
     page.user_id = auth.actor.user_id().map(|u| u.to_string()).unwrap_or_default();
+    page.templates = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ManageTemplates);
     Ok((auth, page))
 }
 
