@@ -142,11 +142,17 @@ pub enum EventKind {
     /// An email given up: refused for good by the relay, or still failing after every
     /// attempt.
     SendFailed,
+    /// A contact opened an email (the first time a person did, not a machine).
+    EmailOpened,
+    /// A contact followed a link of an email.
+    EmailClicked,
+    /// A contact asked for no more email (the address is on the suppression list).
+    Unsubscribed,
 }
 
 impl EventKind {
     /// Every kind, in catalogue order.
-    pub const ALL: [Self; 27] = [
+    pub const ALL: [Self; 30] = [
         Self::Created,
         Self::Updated,
         Self::Deleted,
@@ -174,6 +180,9 @@ impl EventKind {
         Self::LeadSettingsChanged,
         Self::Sent,
         Self::SendFailed,
+        Self::EmailOpened,
+        Self::EmailClicked,
+        Self::Unsubscribed,
     ];
 
     /// The stable snake_case name, as stored and published.
@@ -206,6 +215,9 @@ impl EventKind {
             Self::LeadSettingsChanged => "lead_settings_changed",
             Self::Sent => "sent",
             Self::SendFailed => "send_failed",
+            Self::EmailOpened => "email_opened",
+            Self::EmailClicked => "email_clicked",
+            Self::Unsubscribed => "unsubscribed",
         }
     }
 
@@ -369,6 +381,9 @@ mod tests {
                 "lead_settings_changed",
                 "sent",
                 "send_failed",
+                "email_opened",
+                "email_clicked",
+                "unsubscribed",
             ]
         );
     }

@@ -31,6 +31,7 @@ pub mod template;
 pub mod tenant;
 pub mod text;
 pub mod time;
+pub mod tracking;
 pub mod user;
 pub mod visibility;
 

@@ -5,7 +5,7 @@
 
 mod html;
 
-pub use html::{links, rewrite_links, text_to_html};
+pub use html::{escape_html, links, rewrite_links, text_to_html};
 
 use crate::error::{ValidationError, Validator, ViolationKind};
 use crate::ids::{TemplateId, TenantId, UserId};

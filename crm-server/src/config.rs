@@ -205,6 +205,8 @@ settings! {
     mail_from: Option<String> = None, env "CRM_MAIL_FROM", flag "—", shown "none: the sender's own address";
     /// attempts at an email before it is given up (temporary failures, retried with backoff)
     mail_attempts: u32 = 8, env "CRM_MAIL_ATTEMPTS", flag "—", shown "8";
+    /// the address people reach this server at (`https://crm.exemple.fr`): email links back to it (open pixel, tracked links, one-click unsubscribe)
+    public_url: Option<String> = None, env "CRM_PUBLIC_URL", flag "—", shown "none: email carries no tracking nor unsubscribe link";
     /// seconds before the second attempt at an email; each wait doubles, up to 30 minutes
     mail_retry_seconds: u64 = 10, env "CRM_MAIL_RETRY_SECONDS", flag "—", shown "10";
 }
@@ -299,6 +301,7 @@ mod tests {
             ("CRM_MAIL_FROM", "ventes@exemple.com"),
             ("CRM_MAIL_ATTEMPTS", "3"),
             ("CRM_MAIL_RETRY_SECONDS", "2"),
+            ("CRM_PUBLIC_URL", "https://crm.exemple.fr"),
         ]);
         assert_eq!(vars.len(), KEYS.len(), "one variable per key");
         let env = FileConfig::from_env(|k| vars.get(k).map(|v| (*v).to_owned())).unwrap();
@@ -314,6 +317,7 @@ mod tests {
         assert_eq!(c.smtp_url.as_ref().map(Secret::expose), Some("smtp://relais:25"));
         assert_eq!((c.mail_from.as_deref(), c.mail_attempts), (Some("ventes@exemple.com"), 3));
         assert_eq!(c.mail_retry_seconds, 2);
+        assert_eq!(c.public_url.as_deref(), Some("https://crm.exemple.fr"));
         // A value that does not parse names its variable.
         let bad = FileConfig::from_env(|k| (k == "CRM_MAX_CONNECTIONS").then(|| "beaucoup".to_owned())).unwrap_err();
         assert!(bad.starts_with("CRM_MAX_CONNECTIONS:"), "{bad}");

@@ -4,6 +4,8 @@
 
 use crate::assemble::CrmApp;
 use crate::config::Config;
+use crate::i18n::Lang;
+use crm_domain::tenant::Language;
 use crm_mail_smtp::{EmlMailer, SmtpMailer};
 use crm_ports::mail::{MailError, Mailer, OutgoingMessage};
 use crm_ports::runtime::BoxFuture;
@@ -77,6 +79,11 @@ impl Mail {
             settings: MailSettings {
                 from: config.mail_from.clone(),
                 domain,
+                public_url: config.public_url.as_deref().map(|u| u.trim_end_matches('/').to_owned()),
+                footers: [(Language::Fr, Lang::Fr), (Language::En, Lang::En)]
+                    .into_iter()
+                    .map(|(l, lang)| (l, lang.t("email", "unsubscribe")))
+                    .collect(),
             },
             retry: RetryPolicy {
                 attempts: config.mail_attempts.max(1),

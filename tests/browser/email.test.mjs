@@ -80,6 +80,25 @@ for (const width of h.WIDTHS) {
       assert.equal(state, 'sent');
     });
 
+    it('the recipient unsubscribes from the link of the message', async () => {
+      const api = await h.apiLogin(server.base, server.accounts.admin);
+      const c = await h.createContact(api, { first_name: 'Ulysse', last_name: `Partant ${w}`, emails: [`ulysse.${w}@client.fr`] });
+      const sent = await api.post('/api/v1/emails', { contact_id: c.id, subject: 'Nouveautés', body: 'Bonjour,\n\nNos nouveautés : https://exemple.com/nouveautes' });
+      const link = sent.text.match(/https:\/\/crm\.exemple\.test\/u\/[A-Za-z0-9_-]+/)?.[0];
+      assert.ok(link, sent.text);
+      await h.withPage(browser, width, 'unsubscribe', async (page) => {
+        await page.goto(link.replace(h.PUBLIC_URL, server.base));
+        assert.match(await page.locator('h1').innerText(), /Désinscription/);
+        assert.match(await page.locator('.card').innerText(), new RegExp(`u\\*\\*\\*@client\\.fr`));
+        await h.checkScreen(page, 'unsubscribe');
+        await page.click('form#unsubscribe button');
+        assert.match(await page.locator('#unsubscribed').innerText(), /C'est fait/);
+        await h.checkScreen(page, 'unsubscribed');
+      });
+      const listed = await api.get(`/api/v1/suppressions?email=ulysse.${w}@client.fr`);
+      assert.equal(listed[0]?.reason, 'unsubscribed');
+    });
+
     it('an observer has neither the menu nor the composer', async () => {
       const api = await h.apiLogin(server.base, server.accounts.admin);
       const c = await h.createContact(api, { first_name: 'Olga', last_name: `Vue ${w}`, emails: [`olga.${w}@client.fr`] });

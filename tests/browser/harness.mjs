@@ -18,6 +18,8 @@ export const SCREENSHOT_DIR = process.env.CRM_SCREENSHOT_DIR || join(REPO, 'targ
 
 /** The two widths every test runs at: a desktop and a phone. */
 export const WIDTHS = [1440, 375];
+/** The public address the server writes into email links (`CRM_PUBLIC_URL`). */
+export const PUBLIC_URL = 'https://crm.exemple.test';
 
 /** How long an action or an assertion waits for the page (the server is local). */
 const ACTION_TIMEOUT_MS = 5_000;
@@ -100,7 +102,8 @@ export async function startServer() {
 
   const child = spawn(bin, ['serve', '--data-dir', data, '--listen', '127.0.0.1:0'], {
     cwd: dir,
-    env: childEnv(),
+    // Email links back to this address (the tests read them from the messages).
+    env: childEnv({ CRM_PUBLIC_URL: PUBLIC_URL }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

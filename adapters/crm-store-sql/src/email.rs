@@ -13,9 +13,9 @@ use crm_domain::template::{EmailTemplate, TemplateVariant};
 use crm_domain::text::fold;
 use crm_domain::{ActivityId, ContactId, EmailId, OpportunityId, TemplateId, TenantId, UserId};
 use crm_ports::mail::Mailbox;
-use crm_ports::store::{EmailContent, EmailMessage, EmailOutcome, EmailQueue, EmailState, EmailStore};
+use crm_ports::store::{EmailContent, EmailMessage, EmailOutcome, EmailQueue, EmailState, EmailStats, EmailStore, Engagement};
 use crm_ports::{Cipher, StoreError};
-use sea_query::{Expr, ExprTrait, Order, Query};
+use sea_query::{Expr, ExprTrait, Func, Order, Query};
 use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -62,9 +62,11 @@ struct StoredContent {
     subject: String,
     text: String,
     html: Option<String>,
+    #[serde(default)]
+    unsubscribe: Option<String>,
 }
 
-const MESSAGE_COLUMNS: [&str; 16] = [
+const MESSAGE_COLUMNS: [&str; 22] = [
     "tenant_id",
     "id",
     "message_id",
@@ -81,7 +83,16 @@ const MESSAGE_COLUMNS: [&str; 16] = [
     "queued_at",
     "sent_at",
     "updated_at",
+    "opened_at",
+    "opens",
+    "machine_opens",
+    "clicked_at",
+    "clicks",
+    "unsubscribed_at",
 ];
+
+/// The columns a new message is written with (its engagement starts empty).
+const QUEUED_COLUMNS: usize = 16;
 
 fn template_from_row(r: &Row) -> Result<EmailTemplate, StoreError> {
     let Json(variants): Json<Vec<TemplateVariant>> = r.get("variants")?;
@@ -118,6 +129,7 @@ impl<C: Cipher> SqlStore<C> {
             subject: c.subject.clone(),
             text: c.text.clone(),
             html: c.html.clone(),
+            unsubscribe: c.unsubscribe.clone(),
         };
         let plain = serde_json::to_vec(&stored).map_err(|e| StoreError::Internal(format!("email content: {e}")))?;
         self.cipher
@@ -150,6 +162,7 @@ impl<C: Cipher> SqlStore<C> {
                             subject: c.subject,
                             text: c.text,
                             html: c.html,
+                            unsubscribe: c.unsubscribe,
                         })
                     }
                     _ => None,
@@ -171,6 +184,14 @@ impl<C: Cipher> SqlStore<C> {
                     last_error: r.get("last_error")?,
                     queued_at: from_ts(r.get("queued_at")?)?,
                     sent_at: r.get::<Option<i64>>("sent_at")?.map(from_ts).transpose()?,
+                    stats: EmailStats {
+                        opened_at: r.get::<Option<i64>>("opened_at")?.map(from_ts).transpose()?,
+                        opens: r.get("opens")?,
+                        machine_opens: r.get("machine_opens")?,
+                        clicked_at: r.get::<Option<i64>>("clicked_at")?.map(from_ts).transpose()?,
+                        clicks: r.get("clicks")?,
+                        unsubscribed_at: r.get::<Option<i64>>("unsubscribed_at")?.map(from_ts).transpose()?,
+                    },
                 })
             })
             .collect()
@@ -282,7 +303,9 @@ impl<C: Cipher> EmailStore for SqlStore<C> {
         }
         if !queue.emails.is_empty() {
             let mut insert = Query::insert();
-            insert.into_table("email_messages").columns(MESSAGE_COLUMNS);
+            insert
+                .into_table("email_messages")
+                .columns(MESSAGE_COLUMNS[..QUEUED_COLUMNS].iter().copied());
             for e in queue.emails {
                 let (Some(content), Some(Some(key))) = (&e.content, keys.get(&e.contact_id.as_uuid())) else {
                     return Err(StoreError::Internal("an email without content, or to an erased person".into()));
@@ -372,6 +395,41 @@ impl<C: Cipher> EmailStore for SqlStore<C> {
         if let Some(s) = sent_at {
             values.push(("sent_at", s.into()));
         }
+        let n = tx
+            .execute(
+                Query::update()
+                    .table("email_messages")
+                    .values(values)
+                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                    .and_where(Expr::col("id").eq(id.as_uuid())),
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        match event {
+            Some(e) => self.finish(tx, tenant, std::slice::from_ref(e)).await,
+            None => tx.commit().await,
+        }
+    }
+
+    async fn record_engagement(
+        &self,
+        tenant: TenantId,
+        id: EmailId,
+        what: Engagement,
+        at: DateTime<Utc>,
+        event: Option<&NewEvent>,
+    ) -> Result<(), StoreError> {
+        let first = |col: &'static str| -> (&'static str, Expr) { (col, Func::coalesce([Expr::col(col), Expr::val(ts(at))]).into()) };
+        let plus = |col: &'static str| (col, Expr::col(col).add(1));
+        let values: Vec<(&str, Expr)> = match what {
+            Engagement::Open { machine: true } => vec![plus("machine_opens")],
+            Engagement::Open { machine: false } => vec![plus("opens"), first("opened_at")],
+            Engagement::Click => vec![plus("clicks"), first("clicked_at")],
+            Engagement::Unsubscribe => vec![first("unsubscribed_at")],
+        };
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
         let n = tx
             .execute(
                 Query::update()

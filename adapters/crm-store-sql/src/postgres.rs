@@ -159,6 +159,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0021_email.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            22,
+            "email_tracking".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0022_email_tracking.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -122,6 +122,9 @@ where
             get(page!(pages::templates::edit_form)).post(page!(pages::templates::update)),
         )
         .at("/email-templates/:id/delete", poem::post(page!(pages::templates::delete)))
+        .at("/t/o/:token", get(raw!(pages::tracking::open)))
+        .at("/t/c/:token", get(raw!(pages::tracking::click)))
+        .at("/u/:token", get(page!(pages::tracking::ask)).post(page!(pages::tracking::confirm)))
         .at("/imports", get(page!(pages::imports::list)).post(page!(pages::imports::upload)))
         .at("/imports/new", get(page!(pages::import_plan::new_plan)))
         .at("/imports/check", poem::post(page!(pages::import_plan::check)))

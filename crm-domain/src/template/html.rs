@@ -84,6 +84,13 @@ fn escape(s: &str, out: &mut String) {
     }
 }
 
+/// `s` as HTML text (`&`, `<`, `>` and quotes escaped).
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    escape(s, &mut out);
+    out
+}
+
 /// The HTML of a plain-text body: paragraphs (`<p>`) at blank lines, `<br>` at line
 /// breaks, links as anchors whose target is `href(link)` and whose text is the link.
 pub fn text_to_html(text: &str, href: impl Fn(&str) -> String) -> String {

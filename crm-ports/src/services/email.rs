@@ -4,10 +4,13 @@
 //! (`email/sender.rs`).
 
 mod compose;
+mod context;
 mod sender;
+mod tracking;
 
 pub use compose::{ComposeEmail, MailSettings, Preview};
 pub use sender::{EMAIL_SEND, EmailSender};
+pub use tracking::{LinkKind, Unsubscription};
 
 use crate::app::{App, check_version, require, tenant_of};
 use crate::env::{Clock, IdGenerator};

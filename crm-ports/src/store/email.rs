@@ -68,6 +68,8 @@ pub struct EmailContent {
     pub text: String,
     /// HTML.
     pub html: Option<String>,
+    /// Its one-click unsubscribe URL (RFC 8058 headers), when it has one.
+    pub unsubscribe: Option<String>,
 }
 
 /// One message to one recipient.
@@ -105,6 +107,39 @@ pub struct EmailMessage {
     pub queued_at: DateTime<Utc>,
     /// When the relay accepted it.
     pub sent_at: Option<DateTime<Utc>>,
+    /// What its recipient did with it.
+    pub stats: EmailStats,
+}
+
+/// What a recipient did with a message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EmailStats {
+    /// A person's first open.
+    pub opened_at: Option<DateTime<Utc>>,
+    /// Opens by a person.
+    pub opens: i64,
+    /// Opens by machines (proxies, scanners), not counted as a person's.
+    pub machine_opens: i64,
+    /// The first click on one of its links.
+    pub clicked_at: Option<DateTime<Utc>>,
+    /// Clicks.
+    pub clicks: i64,
+    /// When the recipient unsubscribed through its link.
+    pub unsubscribed_at: Option<DateTime<Utc>>,
+}
+
+/// Something a recipient did with a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engagement {
+    /// Its image was fetched, by a person or a machine.
+    Open {
+        /// A machine's fetch.
+        machine: bool,
+    },
+    /// One of its links followed.
+    Click,
+    /// Its unsubscribe link used.
+    Unsubscribe,
 }
 
 /// What one transaction queues.
@@ -172,6 +207,16 @@ pub trait EmailStore: Send + Sync {
         tenant: TenantId,
         id: EmailId,
         outcome: &EmailOutcome,
+        at: DateTime<Utc>,
+        event: Option<&NewEvent>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Records what a recipient did, with its event when given. `NotFound` for a message
+    /// the tenant does not have.
+    fn record_engagement(
+        &self,
+        tenant: TenantId,
+        id: EmailId,
+        what: Engagement,
         at: DateTime<Utc>,
         event: Option<&NewEvent>,
     ) -> impl Future<Output = StoreResult<()>> + Send;

@@ -145,6 +145,21 @@ pub struct Email {
     /// Accepted by the relay.
     #[serde(default)]
     pub sent_at: Option<DateTime<Utc>>,
+    /// A person's first open.
+    #[serde(default)]
+    pub opened_at: Option<DateTime<Utc>>,
+    /// Opens by a person.
+    pub opens: i64,
+    /// Opens by machines (proxies, scanners).
+    pub machine_opens: i64,
+    /// The first click.
+    #[serde(default)]
+    pub clicked_at: Option<DateTime<Utc>>,
+    /// Clicks.
+    pub clicks: i64,
+    /// When its recipient unsubscribed through its link.
+    #[serde(default)]
+    pub unsubscribed_at: Option<DateTime<Utc>>,
     /// Its recipient was erased: no content left.
     pub erased: bool,
     /// From.

@@ -228,6 +228,19 @@ pub struct EmailDto {
     pub queued_at: DateTime<Utc>,
     /// Accepted by the relay.
     pub sent_at: Option<DateTime<Utc>>,
+    /// A person's first open.
+    pub opened_at: Option<DateTime<Utc>>,
+    /// Opens by a person.
+    pub opens: i64,
+    /// Opens by machines (mail proxies fetching images at delivery, scanners), not counted
+    /// as a person's.
+    pub machine_opens: i64,
+    /// The first click on one of its links.
+    pub clicked_at: Option<DateTime<Utc>>,
+    /// Clicks.
+    pub clicks: i64,
+    /// When its recipient unsubscribed through its link.
+    pub unsubscribed_at: Option<DateTime<Utc>>,
     /// Whether its content can still be read (not once the recipient was erased).
     pub erased: bool,
     /// From.
@@ -260,6 +273,12 @@ fn email_dto(m: &EmailMessage) -> EmailDto {
         last_error: m.last_error.clone(),
         queued_at: m.queued_at,
         sent_at: m.sent_at,
+        opened_at: m.stats.opened_at,
+        opens: m.stats.opens,
+        machine_opens: m.stats.machine_opens,
+        clicked_at: m.stats.clicked_at,
+        clicks: m.stats.clicks,
+        unsubscribed_at: m.stats.unsubscribed_at,
         erased: c.is_none(),
         from: c.map(|c| (&c.from).into()),
         to: c.map(|c| (&c.to).into()),

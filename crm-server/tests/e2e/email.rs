@@ -171,3 +171,125 @@ async fn email_reaches_a_real_relay_waits_out_its_absence_and_bounces() {
     assert_eq!(sink.messages().unwrap().len(), 2);
     s.stop().await;
 }
+
+/// A MIME part's quoted-printable text read back (soft line breaks joined, `=3D` as `=`),
+/// and folded headers unfolded: enough to find the links of a message.
+fn readable(raw: &str) -> String {
+    raw.replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=")
+        .replace("\r\n ", " ")
+        .replace("\r\n\t", " ")
+}
+
+/// The first link of `raw` starting with `prefix` (a token runs to the first character
+/// outside base64url).
+fn link_of(raw: &str, prefix: &str) -> String {
+    let at = raw.find(prefix).unwrap_or_else(|| panic!("no {prefix} link in:\n{raw}"));
+    let rest = &raw[at + prefix.len()..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .unwrap_or(rest.len());
+    format!("{prefix}{}", &rest[..end])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_back_record_opens_and_clicks_and_unsubscribe_in_one_click() {
+    let mail_dir = tempfile::tempdir().unwrap();
+    let sink = SmtpSink::start(root(), mail_dir.path()).unwrap();
+    let public = "https://crm.exemple.test";
+    let s = spawn_app_with(
+        tempfile::tempdir().unwrap(),
+        FileConfig {
+            smtp_url: Some(Some(Secret::new(sink.url()))),
+            mail_from: Some(Some("ventes@exemple.com".into())),
+            public_url: Some(Some(public.into())),
+            ..FileConfig::default()
+        },
+    )
+    .await;
+    let t = tenant(&s, "Courriel suivi").await;
+    let admin = t.client(Role::Admin);
+    let lea = contact(admin, "Lea", "lea.suivi@client.fr").await;
+    let queued = admin
+        .send_email(&EmailWrite {
+            contact_id: Some(lea),
+            subject: Some("Notre offre".into()),
+            body: Some("Bonjour {{ contact.first_name }},\n\nL'offre : https://exemple.com/offre?ref=42".into()),
+            ..EmailWrite::default()
+        })
+        .await
+        .unwrap();
+    let sent = wait_for(admin, queued.id, "sent", Duration::from_secs(20)).await;
+    assert_eq!(sent.state, "sent");
+    let raw = readable(&sink.messages().unwrap()[0]);
+    // The RFC 8058 headers, and the links back in the message.
+    let unsubscribe = link_of(&raw, &format!("{public}/u/"));
+    assert!(raw.contains(&format!("List-Unsubscribe: <{unsubscribe}>")), "{raw}");
+    assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"), "{raw}");
+    let click = link_of(&raw, &format!("{public}/t/c/"));
+    let pixel = link_of(&raw, &format!("{public}/t/o/"));
+    assert!(raw.contains("Pour ne plus recevoir nos e-mails"), "{raw}");
+    // The text part keeps the link itself.
+    assert!(raw.contains("L'offre : https://exemple.com/offre?ref=42"), "{raw}");
+
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let local = |url: &str| url.replacen(public, &s.base, 1);
+    let browser = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+    // An open at delivery is a machine's (a proxy fetching images): counted apart.
+    let r = http.get(local(&pixel)).header("user-agent", browser).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/gif");
+    // A click leads to the message's own link, and is counted.
+    let r = http.get(local(&click)).header("user-agent", browser).send().await.unwrap();
+    assert_eq!(r.status(), 302);
+    assert_eq!(r.headers()["location"], "https://exemple.com/offre?ref=42");
+    // A token altered by one character leads nowhere.
+    let mut forged = local(&click);
+    let last = forged.pop().unwrap();
+    forged.push(if last == 'A' { 'B' } else { 'A' });
+    assert_eq!(http.get(&forged).send().await.unwrap().status(), 404);
+    let timeline = admin.timeline("contacts", lea, None, None).await.unwrap();
+    assert!(
+        timeline
+            .iter()
+            .any(|e| e.event.as_ref().is_some_and(|ev| ev.kind == "email_clicked")),
+        "{timeline:?}"
+    );
+
+    // The page asks first; the mail client's one-click POST unsubscribes at once.
+    let page = http.get(local(&unsubscribe)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("l***@client.fr") && page.contains("Me désinscrire"), "{page}");
+    let r = http
+        .post(local(&unsubscribe))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let listed = admin.suppressions(Some("lea.suivi@client.fr"), None, None).await.unwrap();
+    assert_eq!((listed.len(), listed[0].reason.as_str()), (1, "unsubscribed"));
+    // Twice changes nothing.
+    assert_eq!(http.post(local(&unsubscribe)).send().await.unwrap().status(), 200);
+    assert_eq!(admin.suppressions(Some("lea.suivi@client.fr"), None, None).await.unwrap().len(), 1);
+
+    let after = admin.email(queued.id).await.unwrap();
+    assert_eq!((after.machine_opens, after.opens, after.clicks), (1, 0, 1), "{after:?}");
+    assert!(after.unsubscribed_at.is_some());
+    // Never written to again.
+    let refused = admin
+        .send_email(&EmailWrite {
+            contact_id: Some(lea),
+            subject: Some("Encore".into()),
+            body: Some("Encore".into()),
+            ..EmailWrite::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(format!("{refused:?}").contains("not_allowed"), "{refused:?}");
+    s.stop().await;
+}

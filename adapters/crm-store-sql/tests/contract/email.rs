@@ -145,6 +145,7 @@ pub async fn an_email_is_queued_sealed_archived_and_sent_once(h: &Harness) {
     let settings = MailSettings {
         from: Some("ventes@exemple.com".into()),
         domain: "crm.test".into(),
+        ..MailSettings::default()
     };
     let compose = ComposeEmail {
         contact_id: Some(c.id),
@@ -316,7 +317,109 @@ pub async fn failures_are_retried_given_up_or_bounced(h: &Harness) {
     ));
 }
 
+/// The token of the first link of `html` that starts with `prefix`.
+fn token_after(html: &str, prefix: &str) -> String {
+    let at = html.find(prefix).unwrap_or_else(|| panic!("no {prefix} in {html}")) + prefix.len();
+    html[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+pub async fn opens_clicks_and_unsubscribes_are_recorded_once(h: &Harness) {
+    let (tenant, admin) = h.tenant("Suivi").await;
+    let c = h.app.create_contact(&admin, &input("Suivie", "Lecture"), None, true).await.unwrap();
+    let settings = MailSettings {
+        public_url: Some("https://crm.test".into()),
+        footers: vec![(Language::Fr, "Pour ne plus recevoir nos e-mails :".into())],
+        ..MailSettings::default()
+    };
+    let m = h
+        .app
+        .send_email(
+            &admin,
+            &ComposeEmail {
+                contact_id: Some(c.id),
+                subject: Some("Offre".into()),
+                body: Some("Voir https://exemple.com/a puis https://exemple.com/b".into()),
+                ..ComposeEmail::default()
+            },
+            &settings,
+        )
+        .await
+        .unwrap();
+    let content = m.content.clone().unwrap();
+    let html = content.html.clone().unwrap();
+    let unsubscribe = content.unsubscribe.clone().unwrap();
+    assert!(
+        content
+            .text
+            .ends_with(&format!("Pour ne plus recevoir nos e-mails : {unsubscribe}\n")),
+        "{}",
+        content.text
+    );
+    assert!(!html.contains("href=\"https://exemple.com/"), "every link goes through us: {html}");
+    let pixel = token_after(&html, "https://crm.test/t/o/");
+    let first = token_after(&html, "https://crm.test/t/c/");
+    let second = token_after(&html[html.find(&first).unwrap() + first.len()..], "https://crm.test/t/c/");
+    let unsubscribe = token_after(&unsubscribe, "https://crm.test/u/");
+    let firefox = Some("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0");
+
+    // Opens: a person's counted (the first one on the timeline), a machine's apart.
+    h.app.email_opened(&pixel, firefox).await.unwrap();
+    h.app.email_opened(&pixel, firefox).await.unwrap();
+    h.app.email_opened(&pixel, Some("YahooMailProxy")).await.unwrap();
+    // Clicks lead to the message's own links only.
+    assert_eq!(h.app.email_clicked(&second, firefox).await.unwrap(), "https://exemple.com/b");
+    assert_eq!(h.app.email_clicked(&first, firefox).await.unwrap(), "https://exemple.com/a");
+    for wrong in [pixel.as_str(), unsubscribe.as_str(), "AAAA", ""] {
+        assert!(
+            matches!(h.app.email_clicked(wrong, firefox).await, Err(ServiceError::NotFound)),
+            "{wrong}"
+        );
+    }
+    assert!(matches!(h.app.email_opened(&first, firefox).await, Err(ServiceError::NotFound)));
+    // Unsubscribed once, whatever the number of requests.
+    let asked = h.app.unsubscription(&unsubscribe).await.unwrap();
+    assert!(!asked.done && asked.address.ends_with("@exemple.fr") && asked.address.contains("***"));
+    assert!(h.app.unsubscribe(&unsubscribe).await.unwrap().done);
+    assert!(h.app.unsubscribe(&unsubscribe).await.unwrap().done);
+
+    let after = h.app.email(&admin, m.id).await.unwrap();
+    assert_eq!((after.stats.opens, after.stats.machine_opens, after.stats.clicks), (2, 1, 2));
+    assert!(after.stats.opened_at.is_some() && after.stats.clicked_at.is_some() && after.stats.unsubscribed_at.is_some());
+    let log = h
+        .app
+        .store()
+        .history(
+            tenant.id,
+            &HistoryQuery::Entity {
+                entity_type: EntityType::Contact,
+                entity_id: c.id.as_uuid(),
+                before: None,
+            },
+            50,
+        )
+        .await
+        .unwrap();
+    let count = |k: EventKind| log.iter().filter(|e| e.kind == k).count();
+    assert_eq!(
+        (
+            count(EventKind::EmailOpened),
+            count(EventKind::EmailClicked),
+            count(EventKind::Unsubscribed)
+        ),
+        (1, 2, 1)
+    );
+    let listed = h.app.suppressions(&admin, None, 10).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    // Erased: the links lead nowhere.
+    h.app.store().erase_person(tenant.id, c.id.as_uuid(), h.app.now()).await.unwrap();
+    assert!(matches!(h.app.email_clicked(&first, firefox).await, Err(ServiceError::NotFound)));
+}
+
 contract!(
+    opens_clicks_and_unsubscribes_are_recorded_once,
     templates_are_checked_named_once_and_walled,
     an_email_is_queued_sealed_archived_and_sent_once,
     failures_are_retried_given_up_or_bounced,

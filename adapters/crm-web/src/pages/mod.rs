@@ -21,6 +21,7 @@ pub mod suppressions;
 pub mod templates;
 pub mod timeline;
 pub mod todo;
+pub mod tracking;
 
 use crate::Web;
 use crate::view::{Page, see_other};

@@ -5,13 +5,14 @@
 //! that sends it, in one transaction.
 
 use super::sender::{EMAIL_SEND, SendPayload};
+use super::tracking::LinkKind;
 use crate::app::{App, require, scope, tenant_of};
 use crate::env::{Clock, IdGenerator};
 use crate::error::{ServiceError, StoreError};
 use crate::mail::Mailbox;
 use crate::store::{
     ContactStore, EmailContent, EmailMessage, EmailQueue, EmailState, EmailStore, NewJob, OpportunityStore, OrganizationStore,
-    PipelineStore, SuppressionStore, TenantStore, UserStore,
+    PipelineStore, SearchHasher, SuppressionStore, TenantStore, UserStore,
 };
 use crm_domain::activity::{Activity, ActivityInput, ActivityKind, Link};
 use crm_domain::contact::Contact;
@@ -19,7 +20,7 @@ use crm_domain::email::EmailAddress;
 use crm_domain::event::{EntityType, EventKind, FieldChange, Sensitivity};
 use crm_domain::opportunity::Opportunity;
 use crm_domain::suppression::Channel;
-use crm_domain::template::{self, RenderContext, Rendered, TemplateVariant};
+use crm_domain::template::{self, Rendered, TemplateVariant};
 use crm_domain::tenant::Language;
 use crm_domain::text::Label;
 use crm_domain::user::User;
@@ -35,6 +36,12 @@ pub struct MailSettings {
     pub from: Option<String>,
     /// The right-hand part of Message-IDs (`<id@domain>`).
     pub domain: String,
+    /// The address the recipients' links lead to (`https://crm.exemple.fr`): with it,
+    /// every email carries an open pixel, its links as tracked redirects and an
+    /// unsubscribe link (a footer and the RFC 8058 headers); without it, none of these.
+    pub public_url: Option<String>,
+    /// The unsubscribe footer's words per language, before the link.
+    pub footers: Vec<(Language, String)>,
 }
 
 impl Default for MailSettings {
@@ -42,7 +49,19 @@ impl Default for MailSettings {
         Self {
             from: None,
             domain: "crm.localhost".into(),
+            public_url: None,
+            footers: Vec::new(),
         }
+    }
+}
+
+impl MailSettings {
+    fn footer(&self, language: Language) -> &str {
+        self.footers
+            .iter()
+            .find(|(l, _)| *l == language)
+            .or_else(|| self.footers.first())
+            .map_or("", |(_, f)| f.as_str())
     }
 }
 
@@ -82,8 +101,16 @@ pub struct Preview {
     pub html: String,
 }
 
+/// A message with its links back to us.
+struct Tracked {
+    text: String,
+    html: String,
+    unsubscribe: String,
+}
+
 /// An email ready to be queued.
 struct Prepared {
+    language: Language,
     contact: Contact,
     opportunity: Option<Opportunity>,
     template_id: Option<TemplateId>,
@@ -123,7 +150,15 @@ fn clear(field: &'static str, v: Value) -> FieldChange {
 
 /// Writing one email.
 impl<
-    S: ContactStore + OrganizationStore + OpportunityStore + PipelineStore + UserStore + TenantStore + SuppressionStore + EmailStore,
+    S: ContactStore
+        + OrganizationStore
+        + OpportunityStore
+        + PipelineStore
+        + UserStore
+        + TenantStore
+        + SuppressionStore
+        + EmailStore
+        + SearchHasher,
     K,
     C: Clock,
     I: IdGenerator,
@@ -228,6 +263,7 @@ impl<
         };
         let html = template::text_to_html(&text, str::to_owned);
         Ok(Prepared {
+            language,
             preview: Preview {
                 to: to.as_str().to_owned(),
                 from,
@@ -241,68 +277,6 @@ impl<
             template_id: from_template.map(|t| t.id),
             sender,
         })
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn render_context(
-        &self,
-        tenant: crm_domain::TenantId,
-        contact: &Contact,
-        to: &EmailAddress,
-        opportunity: Option<&Opportunity>,
-        sender: Option<&User>,
-        company: &str,
-        language: Language,
-    ) -> Result<RenderContext, ServiceError> {
-        let mut ctx = RenderContext::default();
-        let f = &contact.fields;
-        let opt = |l: Option<&Label>| l.map(|x| x.as_str().to_owned()).unwrap_or_default();
-        ctx.contact.first_name = f.first_name.as_str().to_owned();
-        ctx.contact.last_name = f.last_name.as_str().to_owned();
-        ctx.contact.full_name = format!("{} {}", f.first_name.as_str(), f.last_name.as_str()).trim().to_owned();
-        ctx.contact.email = to.as_str().to_owned();
-        ctx.contact.phone = f.phones.first().map(|p| p.as_str().to_owned()).unwrap_or_default();
-        ctx.contact.job_title = opt(f.job_title.as_ref());
-        ctx.contact.city = opt(f.address.city.as_ref());
-        ctx.contact.tags = f.tags.iter().map(|t| t.as_str().to_owned()).collect();
-        if let Some(org) = f.organization_id {
-            match self.store.organization(tenant, org).await {
-                Ok(o) => {
-                    ctx.organization.name = o.name.as_str().to_owned();
-                    ctx.organization.website = o.domain.map(|d| format!("https://{}", d.as_str())).unwrap_or_default();
-                }
-                Err(StoreError::NotFound) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        if let Some(o) = opportunity {
-            ctx.opportunity.title = o.fields.title.as_str().to_owned();
-            ctx.opportunity.amount =
-                crm_domain::money::written(i128::from(o.fields.value.minor()), o.fields.value.currency().as_str(), language);
-            ctx.opportunity.expected_close = o
-                .fields
-                .expected_close
-                .map(|d| match language {
-                    Language::Fr => d.format("%d/%m/%Y").to_string(),
-                    Language::En => d.format("%Y-%m-%d").to_string(),
-                })
-                .unwrap_or_default();
-            if let Ok(p) = self.store.pipeline(tenant, o.pipeline_id).await {
-                ctx.opportunity.stage = p
-                    .stages
-                    .iter()
-                    .find(|s| s.id == o.stage_id)
-                    .map(|s| s.name.as_str().to_owned())
-                    .unwrap_or_default();
-            }
-        }
-        if let Some(u) = sender {
-            ctx.sender.name = u.display_name.as_str().to_owned();
-            ctx.sender.email = u.email.as_str().to_owned();
-            ctx.sender.signature = u.display_name.as_str().to_owned();
-        }
-        ctx.company.name = company.to_owned();
-        Ok(ctx)
     }
 
     /// What an email would be, rendered for its recipient, without sending it.
@@ -338,6 +312,10 @@ impl<
             });
         }
         let assignee = p.sender.as_ref().map_or(p.contact.owner_id, |u| u.id);
+        let tracked = settings
+            .public_url
+            .as_deref()
+            .map(|base| self.tracked(tenant, id, base, settings.footer(p.language), &p.preview.text));
         let fields = ActivityInput {
             subject: label(&p.preview.subject),
             links,
@@ -378,8 +356,9 @@ impl<
                 },
                 reply_to: p.preview.reply_to,
                 subject: p.preview.subject,
-                text: p.preview.text,
-                html: Some(p.preview.html),
+                text: tracked.as_ref().map_or(p.preview.text, |t| t.text.clone()),
+                html: Some(tracked.as_ref().map_or(p.preview.html, |t| t.html.clone())),
+                unsubscribe: tracked.map(|t| t.unsubscribe),
             }),
             state: EmailState::Queued,
             attempts: 0,
@@ -387,6 +366,7 @@ impl<
             last_error: None,
             queued_at: now,
             sent_at: None,
+            stats: crate::store::EmailStats::default(),
         };
         let mut changes = vec![
             clear("contact_id", Value::from(email.contact_id.as_uuid().to_string())),
@@ -437,6 +417,28 @@ impl<
             )
             .await?;
         Ok(email)
+    }
+
+    /// A message's text and HTML with the links back to us: its links as redirects and an
+    /// open pixel in the HTML, an unsubscribe footer in both.
+    fn tracked(&self, tenant: crm_domain::TenantId, email: EmailId, base: &str, footer: &str, text: &str) -> Tracked {
+        let link = |kind| super::tracking::url(&*self.store, base, &super::tracking::Token { tenant, email, kind });
+        let links = template::links(text);
+        let unsubscribe = link(LinkKind::Unsubscribe);
+        let mut html = template::text_to_html(text, |l| {
+            let n = links.iter().position(|x| *x == l).and_then(|n| u16::try_from(n).ok());
+            n.map_or_else(|| l.to_owned(), |n| link(LinkKind::Click(n)))
+        });
+        html.push_str(&format!(
+            "<p style=\"color:#667085;font-size:12px\">{} <a href=\"{unsubscribe}\">{unsubscribe}</a></p>\n<img src=\"{}\" width=\"1\" height=\"1\" alt=\"\">\n",
+            template::escape_html(footer),
+            link(LinkKind::Open)
+        ));
+        Tracked {
+            text: format!("{}\n\n-- \n{footer} {unsubscribe}\n", text.trim_end()),
+            html,
+            unsubscribe,
+        }
     }
 
     /// One email, when its recipient is visible to the actor.

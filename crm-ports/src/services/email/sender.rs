@@ -150,7 +150,7 @@ impl<S: EmailStore + SuppressionStore, K, C: Clock, I: IdGenerator> EmailSender<
             subject: content.subject,
             text: content.text,
             html: content.html,
-            unsubscribe: None,
+            unsubscribe: content.unsubscribe,
         };
         match self.mailer.send(tenant, &message).await {
             Ok(()) => self.end(tenant, id, EmailOutcome::Sent, Some(EventKind::Sent)).await,
