@@ -197,6 +197,34 @@ impl<C: Cipher> SqlStore<C> {
             .collect()
     }
 
+    /// Sets columns of one message, with its event when given. `NotFound` when the tenant
+    /// has no such message.
+    async fn update_message(
+        &self,
+        tenant: TenantId,
+        id: EmailId,
+        values: Vec<(&'static str, Expr)>,
+        event: Option<&NewEvent>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
+        let n = tx
+            .execute(
+                Query::update()
+                    .table("email_messages")
+                    .values(values)
+                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                    .and_where(Expr::col("id").eq(id.as_uuid())),
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        match event {
+            Some(e) => self.finish(tx, tenant, std::slice::from_ref(e)).await,
+            None => tx.commit().await,
+        }
+    }
+
     async fn message_in(&self, tx: &mut Tx, tenant: TenantId, id: EmailId) -> Result<EmailMessage, StoreError> {
         let row = tx
             .fetch_one(
@@ -387,7 +415,6 @@ impl<C: Cipher> EmailStore for SqlStore<C> {
             EmailOutcome::Failed(e) => (EmailState::Failed, Some(e.clone()), None),
             EmailOutcome::Bounced(e) => (EmailState::Bounced, Some(e.clone()), None),
         };
-        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
         let mut values: Vec<(&str, Expr)> = vec![("state", state.code().into()), ("updated_at", ts(at).into())];
         if let Some(e) = error {
             values.push(("last_error", e.chars().take(1000).collect::<String>().into()));
@@ -395,22 +422,7 @@ impl<C: Cipher> EmailStore for SqlStore<C> {
         if let Some(s) = sent_at {
             values.push(("sent_at", s.into()));
         }
-        let n = tx
-            .execute(
-                Query::update()
-                    .table("email_messages")
-                    .values(values)
-                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                    .and_where(Expr::col("id").eq(id.as_uuid())),
-            )
-            .await?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        match event {
-            Some(e) => self.finish(tx, tenant, std::slice::from_ref(e)).await,
-            None => tx.commit().await,
-        }
+        self.update_message(tenant, id, values, event).await
     }
 
     async fn record_engagement(
@@ -429,23 +441,7 @@ impl<C: Cipher> EmailStore for SqlStore<C> {
             Engagement::Click => vec![plus("clicks"), first("clicked_at")],
             Engagement::Unsubscribe => vec![first("unsubscribed_at")],
         };
-        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
-        let n = tx
-            .execute(
-                Query::update()
-                    .table("email_messages")
-                    .values(values)
-                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                    .and_where(Expr::col("id").eq(id.as_uuid())),
-            )
-            .await?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        match event {
-            Some(e) => self.finish(tx, tenant, std::slice::from_ref(e)).await,
-            None => tx.commit().await,
-        }
+        self.update_message(tenant, id, values, event).await
     }
 
     async fn emails_to(&self, tenant: TenantId, contact: ContactId, limit: u32) -> Result<Vec<EmailMessage>, StoreError> {

@@ -92,6 +92,11 @@ fn input_of(form: &Form) -> TemplateInput {
     }
 }
 
+/// The template's version the form was opened at.
+fn version_of(form: &Form) -> i64 {
+    form.get("version").and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
 /// The faults by the form's field (`fr_body`, `name`...).
 fn faults_of(lang: Lang, form: &Form, e: &ValidationError) -> HashMap<String, String> {
     let sent = sent_languages(form);
@@ -204,7 +209,7 @@ pub(crate) async fn edit_form<S: Store, K: Credentials, C: Clock, I: IdGenerator
 /// The form again, refused: its faults beside their fields.
 fn refused(page: Page, form: &Form, e: &ValidationError) -> Response {
     let faults = faults_of(page.lang, form, e);
-    let version = form.get("version").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let version = version_of(form);
     let mut p = form_page(page, form.get("id"), version, form);
     p.faults = faults;
     render(StatusCode::UNPROCESSABLE_ENTITY, &p)
@@ -220,7 +225,7 @@ pub(crate) async fn sample<S: Store, K: Credentials, C: Clock, I: IdGenerator, X
     };
     match web.app.sample_email_template(&auth.actor, input_of(&form)).await {
         Ok(samples) => {
-            let version = form.get("version").and_then(|v| v.parse().ok()).unwrap_or(0);
+            let version = version_of(&form);
             let mut p = form_page(page, form.get("id"), version, &form);
             for (language, rendered) in samples {
                 if let Some(v) = p.variants.iter_mut().find(|v| v.code == language.code()) {
@@ -258,7 +263,7 @@ pub(crate) async fn update<S: Store, K: Credentials, C: Clock, I: IdGenerator, X
     let Some(id) = path_id(&req).map(TemplateId::from_uuid) else {
         return error_page(page, &ServiceError::NotFound);
     };
-    let version = form.get("version").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let version = version_of(&form);
     match web.app.update_email_template(&auth.actor, id, version, input_of(&form)).await {
         Ok(_) => see_other(&req, &web.settings.base_path, "/email-templates?done=saved"),
         Err(ServiceError::Invalid(e)) => refused(page, &form, &e),
@@ -281,7 +286,7 @@ pub(crate) async fn delete<S: Store, K: Credentials, C: Clock, I: IdGenerator, X
     let Some(id) = path_id(&req).map(TemplateId::from_uuid) else {
         return error_page(page, &ServiceError::NotFound);
     };
-    let version = form.get("version").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let version = version_of(&form);
     match web.app.delete_email_template(&auth.actor, id, version).await {
         Ok(()) => see_other(&req, &web.settings.base_path, "/email-templates?done=deleted"),
         Err(e) => error_page(page, &e),
