@@ -148,11 +148,13 @@ pub enum EventKind {
     EmailClicked,
     /// A contact asked for no more email (the address is on the suppression list).
     Unsubscribed,
+    /// A contact replied to an email.
+    EmailReplied,
 }
 
 impl EventKind {
     /// Every kind, in catalogue order.
-    pub const ALL: [Self; 30] = [
+    pub const ALL: [Self; 31] = [
         Self::Created,
         Self::Updated,
         Self::Deleted,
@@ -183,6 +185,7 @@ impl EventKind {
         Self::EmailOpened,
         Self::EmailClicked,
         Self::Unsubscribed,
+        Self::EmailReplied,
     ];
 
     /// The stable snake_case name, as stored and published.
@@ -218,6 +221,7 @@ impl EventKind {
             Self::EmailOpened => "email_opened",
             Self::EmailClicked => "email_clicked",
             Self::Unsubscribed => "unsubscribed",
+            Self::EmailReplied => "email_replied",
         }
     }
 
@@ -384,6 +388,7 @@ mod tests {
                 "email_opened",
                 "email_clicked",
                 "unsubscribed",
+                "email_replied",
             ]
         );
     }

@@ -56,3 +56,34 @@ pub trait Mailer: Send + Sync + 'static {
     /// Sends `message` for `tenant`. `Ok` once the relay accepted it.
     fn send<'a>(&'a self, tenant: TenantId, message: &'a OutgoingMessage) -> BoxFuture<'a, Result<(), MailError>>;
 }
+
+/// A message received (a reply), as read from its MIME text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InboundMessage {
+    /// Its own Message-ID (without angle brackets).
+    pub message_id: Option<String>,
+    /// The Message-IDs it answers (`In-Reply-To`, then `References`, newest first).
+    pub answers: Vec<String>,
+    /// The sender's address.
+    pub from: Option<String>,
+    /// Subject.
+    pub subject: String,
+    /// Its text (the plain part, else the HTML part's text).
+    pub text: String,
+    /// When it was written.
+    pub date: Option<DateTime<Utc>>,
+}
+
+/// A MIME text that cannot be read as a message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unreadable message: {0}")]
+pub struct UnreadableMessage(pub String);
+
+/// Reads received messages.
+pub trait MailReader: Send + Sync + 'static {
+    /// The message of a raw MIME text.
+    ///
+    /// # Errors
+    /// Not a message.
+    fn read(&self, raw: &[u8]) -> Result<InboundMessage, UnreadableMessage>;
+}

@@ -272,6 +272,13 @@ pub const OPERATIONS: &[Operation] = &[
     op("send_email", "POST", "/api/v1/emails", &["send_email"]),
     op("list_emails", "GET", "/api/v1/emails", &["emails_to"]),
     op("get_email", "GET", "/api/v1/emails/{id}", &["email"]),
+    op(
+        "new_inbound_secret",
+        "POST",
+        "/api/v1/inbound-email/secret",
+        &["new_inbound_secret"],
+    ),
+    op("receive_email", "POST", "/api/v1/inbound-email", &["receive_email"]),
     // Opportunities
     op("forecast", "GET", "/api/v1/forecast", &["forecast_with"]),
     op("list_opportunities", "GET", "/api/v1/opportunities", &["list_opportunities"]),

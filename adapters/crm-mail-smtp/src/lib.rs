@@ -8,9 +8,11 @@
 //! them, is the relay's job).
 
 mod eml;
+mod inbound;
 pub mod mime;
 pub mod sink;
 mod smtp;
 
 pub use eml::EmlMailer;
+pub use inbound::MimeReader;
 pub use smtp::{SmtpMailer, SmtpSetupError};

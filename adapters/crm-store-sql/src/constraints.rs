@@ -174,6 +174,7 @@ pub const CONSTRAINTS: &[Constraint] = &[
     tenant("suppressions_tenant_id_fkey", "suppressions"),
     tenant("email_templates_tenant_id_fkey", "email_templates"),
     tenant("email_messages_tenant_id_fkey", "email_messages"),
+    tenant("inbound_secrets_tenant_id_fkey", "inbound_secrets"),
     // References between records.
     fk("users_team_fk", "users", &["tenant_id", "team_id"], "teams", "team_id"),
     fk("teams_manager_fk", "teams", &["tenant_id", "manager_id"], "users", "manager_id"),

@@ -4,242 +4,22 @@
 //! transaction; attempts and outcomes recorded on the row.
 
 use crate::SqlStore;
-use crate::db::{Mode, On, Row, Tx};
+use crate::db::{Mode, On};
+use crate::email_rows::{MESSAGE_COLUMNS, QUEUED_COLUMNS, template_from_row, template_values};
 use crate::jobs::insert_job;
-use crate::rows::{from_ts, insert_row, ts, update_row};
+use crate::rows::{insert_row, ts, update_row};
 use chrono::{DateTime, Utc};
+use crm_domain::activity::Activity;
 use crm_domain::event::NewEvent;
-use crm_domain::template::{EmailTemplate, TemplateVariant};
-use crm_domain::text::fold;
-use crm_domain::{ActivityId, ContactId, EmailId, OpportunityId, TemplateId, TenantId, UserId};
-use crm_ports::mail::Mailbox;
-use crm_ports::store::{EmailContent, EmailMessage, EmailOutcome, EmailQueue, EmailState, EmailStats, EmailStore, Engagement};
+use crm_domain::template::EmailTemplate;
+use crm_domain::{ContactId, EmailId, TemplateId, TenantId, UserId};
+use crm_ports::store::{EmailMessage, EmailOutcome, EmailQueue, EmailState, EmailStore, Engagement};
 use crm_ports::{Cipher, StoreError};
-use sea_query::{Expr, ExprTrait, Func, Order, Query};
-use serde::{Deserialize, Serialize};
-use sqlx::types::Json;
+use sea_query::{Expr, ExprTrait, Func, OnConflict, Order, Query};
 use uuid::Uuid;
 
 fn ie(e: sea_query::error::Error) -> StoreError {
     StoreError::Internal(e.to_string())
-}
-
-/// The seal's context of a message's content.
-fn content_aad(tenant: TenantId, id: EmailId) -> Vec<u8> {
-    format!("crm/{}/email_messages/content/{}", tenant.as_uuid(), id.as_uuid()).into_bytes()
-}
-
-#[derive(Serialize, Deserialize)]
-struct StoredBox {
-    name: String,
-    address: String,
-}
-
-impl From<&Mailbox> for StoredBox {
-    fn from(m: &Mailbox) -> Self {
-        Self {
-            name: m.name.clone(),
-            address: m.address.clone(),
-        }
-    }
-}
-
-impl From<StoredBox> for Mailbox {
-    fn from(m: StoredBox) -> Self {
-        Self {
-            name: m.name,
-            address: m.address,
-        }
-    }
-}
-
-/// What is sealed of a message.
-#[derive(Serialize, Deserialize)]
-struct StoredContent {
-    from: StoredBox,
-    to: StoredBox,
-    reply_to: Option<StoredBox>,
-    subject: String,
-    text: String,
-    html: Option<String>,
-    #[serde(default)]
-    unsubscribe: Option<String>,
-}
-
-const MESSAGE_COLUMNS: [&str; 22] = [
-    "tenant_id",
-    "id",
-    "message_id",
-    "contact_id",
-    "opportunity_id",
-    "activity_id",
-    "template_id",
-    "sender_id",
-    "content",
-    "state",
-    "attempts",
-    "resends",
-    "last_error",
-    "queued_at",
-    "sent_at",
-    "updated_at",
-    "opened_at",
-    "opens",
-    "machine_opens",
-    "clicked_at",
-    "clicks",
-    "unsubscribed_at",
-];
-
-/// The columns a new message is written with (its engagement starts empty).
-const QUEUED_COLUMNS: usize = 16;
-
-fn template_from_row(r: &Row) -> Result<EmailTemplate, StoreError> {
-    let Json(variants): Json<Vec<TemplateVariant>> = r.get("variants")?;
-    Ok(EmailTemplate {
-        id: TemplateId::from_uuid(r.get("id")?),
-        tenant_id: TenantId::from_uuid(r.get("tenant_id")?),
-        name: r.get("name")?,
-        variants,
-        created_by: r.get::<Option<Uuid>>("created_by")?.map(UserId::from_uuid),
-        version: r.get("version")?,
-        created_at: from_ts(r.get("created_at")?)?,
-        updated_at: from_ts(r.get("updated_at")?)?,
-    })
-}
-
-fn template_values(t: &EmailTemplate) -> Vec<(&'static str, sea_query::Value)> {
-    vec![
-        ("name", t.name.clone().into()),
-        ("name_key", fold(&t.name).into()),
-        (
-            "variants",
-            serde_json::to_value(&t.variants).unwrap_or(serde_json::Value::Null).into(),
-        ),
-        ("created_by", t.created_by.map(|u| u.as_uuid()).into()),
-    ]
-}
-
-impl<C: Cipher> SqlStore<C> {
-    fn seal_content(&self, key: &crm_ports::DataKey, e: &EmailMessage, c: &EmailContent) -> Result<Vec<u8>, StoreError> {
-        let stored = StoredContent {
-            from: (&c.from).into(),
-            to: (&c.to).into(),
-            reply_to: c.reply_to.as_ref().map(Into::into),
-            subject: c.subject.clone(),
-            text: c.text.clone(),
-            html: c.html.clone(),
-            unsubscribe: c.unsubscribe.clone(),
-        };
-        let plain = serde_json::to_vec(&stored).map_err(|e| StoreError::Internal(format!("email content: {e}")))?;
-        self.cipher
-            .encrypt_with(key, &content_aad(e.tenant_id, e.id), &plain)
-            .map_err(|e| StoreError::Internal(format!("email content: {e}")))
-    }
-
-    async fn messages_from_rows(&self, tx: &mut Tx, tenant: TenantId, rows: &[Row]) -> Result<Vec<EmailMessage>, StoreError> {
-        let mut people: Vec<Uuid> = rows.iter().map(|r| r.get::<Uuid>("contact_id")).collect::<Result<_, _>>()?;
-        people.sort_unstable();
-        people.dedup();
-        let keys = self.person_keys(tx, tenant, &people).await?;
-        rows.iter()
-            .map(|r| {
-                let id = EmailId::from_uuid(r.get("id")?);
-                let contact: Uuid = r.get("contact_id")?;
-                let sealed: Vec<u8> = r.get("content")?;
-                let content = match keys.get(&contact) {
-                    Some(Some(key)) => {
-                        let plain = self
-                            .cipher
-                            .decrypt_with(key, &content_aad(tenant, id), &sealed)
-                            .map_err(|e| StoreError::Internal(format!("email content: {e}")))?;
-                        let c: StoredContent =
-                            serde_json::from_slice(&plain).map_err(|e| StoreError::Internal(format!("email content: {e}")))?;
-                        Some(EmailContent {
-                            from: c.from.into(),
-                            to: c.to.into(),
-                            reply_to: c.reply_to.map(Into::into),
-                            subject: c.subject,
-                            text: c.text,
-                            html: c.html,
-                            unsubscribe: c.unsubscribe,
-                        })
-                    }
-                    _ => None,
-                };
-                let state: String = r.get("state")?;
-                Ok(EmailMessage {
-                    id,
-                    tenant_id: tenant,
-                    message_id: r.get("message_id")?,
-                    contact_id: ContactId::from_uuid(contact),
-                    opportunity_id: r.get::<Option<Uuid>>("opportunity_id")?.map(OpportunityId::from_uuid),
-                    activity_id: r.get::<Option<Uuid>>("activity_id")?.map(ActivityId::from_uuid),
-                    template_id: r.get::<Option<Uuid>>("template_id")?.map(TemplateId::from_uuid),
-                    sender_id: r.get::<Option<Uuid>>("sender_id")?.map(UserId::from_uuid),
-                    content,
-                    state: EmailState::parse(&state).ok_or_else(|| StoreError::Internal(format!("email state {state}")))?,
-                    attempts: i32::try_from(r.get::<i64>("attempts")?).unwrap_or(i32::MAX),
-                    resends: i32::try_from(r.get::<i64>("resends")?).unwrap_or(i32::MAX),
-                    last_error: r.get("last_error")?,
-                    queued_at: from_ts(r.get("queued_at")?)?,
-                    sent_at: r.get::<Option<i64>>("sent_at")?.map(from_ts).transpose()?,
-                    stats: EmailStats {
-                        opened_at: r.get::<Option<i64>>("opened_at")?.map(from_ts).transpose()?,
-                        opens: r.get("opens")?,
-                        machine_opens: r.get("machine_opens")?,
-                        clicked_at: r.get::<Option<i64>>("clicked_at")?.map(from_ts).transpose()?,
-                        clicks: r.get("clicks")?,
-                        unsubscribed_at: r.get::<Option<i64>>("unsubscribed_at")?.map(from_ts).transpose()?,
-                    },
-                })
-            })
-            .collect()
-    }
-
-    /// Sets columns of one message, with its event when given. `NotFound` when the tenant
-    /// has no such message.
-    async fn update_message(
-        &self,
-        tenant: TenantId,
-        id: EmailId,
-        values: Vec<(&'static str, Expr)>,
-        event: Option<&NewEvent>,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
-        let n = tx
-            .execute(
-                Query::update()
-                    .table("email_messages")
-                    .values(values)
-                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                    .and_where(Expr::col("id").eq(id.as_uuid())),
-            )
-            .await?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        match event {
-            Some(e) => self.finish(tx, tenant, std::slice::from_ref(e)).await,
-            None => tx.commit().await,
-        }
-    }
-
-    async fn message_in(&self, tx: &mut Tx, tenant: TenantId, id: EmailId) -> Result<EmailMessage, StoreError> {
-        let row = tx
-            .fetch_one(
-                Query::select()
-                    .columns(MESSAGE_COLUMNS)
-                    .from("email_messages")
-                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                    .and_where(Expr::col("id").eq(id.as_uuid())),
-            )
-            .await?;
-        self.messages_from_rows(tx, tenant, std::slice::from_ref(&row))
-            .await?
-            .pop()
-            .ok_or(StoreError::NotFound)
-    }
 }
 
 impl<C: Cipher> EmailStore for SqlStore<C> {
@@ -442,6 +222,108 @@ impl<C: Cipher> EmailStore for SqlStore<C> {
             Engagement::Unsubscribe => vec![first("unsubscribed_at")],
         };
         self.update_message(tenant, id, values, event).await
+    }
+
+    async fn email_answered(&self, tenant: TenantId, message_ids: &[String]) -> Result<Option<EmailMessage>, StoreError> {
+        if message_ids.is_empty() {
+            return Ok(None);
+        }
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
+        let row = tx
+            .fetch_optional(
+                Query::select()
+                    .columns(MESSAGE_COLUMNS)
+                    .from("email_messages")
+                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                    .and_where(Expr::col("message_id").is_in(message_ids.iter().cloned()))
+                    .order_by("queued_at", Order::Desc)
+                    .limit(1),
+            )
+            .await?;
+        let out = match row {
+            Some(r) => self.messages_from_rows(&mut tx, tenant, std::slice::from_ref(&r)).await?.pop(),
+            None => None,
+        };
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn file_reply(
+        &self,
+        tenant: TenantId,
+        activity: &Activity,
+        answers: Option<EmailId>,
+        events: &[NewEvent],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
+        self.insert_activity(&mut tx, activity).await?;
+        if let Some(id) = answers {
+            tx.execute(
+                Query::update()
+                    .table("email_messages")
+                    .values([
+                        ("replies", Expr::col("replies").add(1)),
+                        (
+                            "replied_at",
+                            Func::coalesce([Expr::col("replied_at"), Expr::val(ts(activity.created_at))]).into(),
+                        ),
+                    ])
+                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                    .and_where(Expr::col("id").eq(id.as_uuid())),
+            )
+            .await?;
+        }
+        self.finish(tx, tenant, events).await
+    }
+
+    async fn set_inbound_secret(
+        &self,
+        tenant: TenantId,
+        hash: &[u8; 32],
+        by: Option<UserId>,
+        at: DateTime<Utc>,
+        event: &NewEvent,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
+        tx.execute(
+            Query::insert()
+                .into_table("inbound_secrets")
+                .columns(["tenant_id", "secret_hash", "created_by", "created_at"])
+                .values([
+                    tenant.as_uuid().into(),
+                    hash.to_vec().into(),
+                    by.map(|u| u.as_uuid()).into(),
+                    ts(at).into(),
+                ])
+                .map_err(ie)?
+                .on_conflict(
+                    OnConflict::column("tenant_id")
+                        .update_columns(["secret_hash", "created_by", "created_at"])
+                        .to_owned(),
+                ),
+        )
+        .await?;
+        self.finish(tx, tenant, std::slice::from_ref(event)).await
+    }
+
+    async fn inbound_secret(&self, tenant: TenantId) -> Result<Option<[u8; 32]>, StoreError> {
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
+        let row = tx
+            .fetch_optional(
+                Query::select()
+                    .column("secret_hash")
+                    .from("inbound_secrets")
+                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid())),
+            )
+            .await?;
+        tx.commit().await?;
+        match row {
+            Some(r) => {
+                let bytes: Vec<u8> = r.get("secret_hash")?;
+                Ok(bytes.try_into().ok())
+            }
+            None => Ok(None),
+        }
     }
 
     async fn emails_to(&self, tenant: TenantId, contact: ContactId, limit: u32) -> Result<Vec<EmailMessage>, StoreError> {

@@ -21,6 +21,7 @@ mod deletion;
 mod drafts;
 mod duplicates;
 mod email;
+mod email_rows;
 mod error;
 mod events;
 mod files;

@@ -166,6 +166,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0022_email_tracking.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            23,
+            "email_replies".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0023_email_replies.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -166,6 +166,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0022_email_tracking.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            23,
+            "email_replies".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0023_email_replies.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -5,10 +5,12 @@
 
 mod compose;
 mod context;
+mod inbound;
 mod sender;
 mod tracking;
 
 pub use compose::{ComposeEmail, MailSettings, Preview};
+pub use inbound::Filed;
 pub use sender::{EMAIL_SEND, EmailSender};
 pub use tracking::{LinkKind, Unsubscription};
 

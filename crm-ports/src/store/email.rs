@@ -126,6 +126,10 @@ pub struct EmailStats {
     pub clicks: i64,
     /// When the recipient unsubscribed through its link.
     pub unsubscribed_at: Option<DateTime<Utc>>,
+    /// The first reply received.
+    pub replied_at: Option<DateTime<Utc>>,
+    /// Replies received.
+    pub replies: i64,
 }
 
 /// Something a recipient did with a message.
@@ -220,6 +224,28 @@ pub trait EmailStore: Send + Sync {
         at: DateTime<Utc>,
         event: Option<&NewEvent>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Ours among messages named by their Message-IDs (the newest when several).
+    fn email_answered(&self, tenant: TenantId, message_ids: &[String]) -> impl Future<Output = StoreResult<Option<EmailMessage>>> + Send;
+    /// Files a received reply: its activity on the timelines and, when it answers one of
+    /// ours, that message's reply counted, with the events, in one transaction.
+    fn file_reply(
+        &self,
+        tenant: TenantId,
+        activity: &Activity,
+        answers: Option<EmailId>,
+        events: &[NewEvent],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Sets the company's inbound secret (its SHA-256), replacing the previous one.
+    fn set_inbound_secret(
+        &self,
+        tenant: TenantId,
+        hash: &[u8; 32],
+        by: Option<UserId>,
+        at: DateTime<Utc>,
+        event: &NewEvent,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The company's inbound secret's hash, if it has one.
+    fn inbound_secret(&self, tenant: TenantId) -> impl Future<Output = StoreResult<Option<[u8; 32]>>> + Send;
     /// The messages to a contact, newest first, at most `limit`.
     fn emails_to(&self, tenant: TenantId, contact: ContactId, limit: u32) -> impl Future<Output = StoreResult<Vec<EmailMessage>>> + Send;
 }

@@ -160,6 +160,11 @@ pub struct Email {
     /// When its recipient unsubscribed through its link.
     #[serde(default)]
     pub unsubscribed_at: Option<DateTime<Utc>>,
+    /// The first reply received.
+    #[serde(default)]
+    pub replied_at: Option<DateTime<Utc>>,
+    /// Replies received.
+    pub replies: i64,
     /// Its recipient was erased: no content left.
     pub erased: bool,
     /// From.
@@ -180,4 +185,27 @@ pub struct Email {
     /// HTML.
     #[serde(default)]
     pub html: Option<String>,
+}
+
+/// The company's new inbound secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboundSecret {
+    /// The secret, shown once.
+    pub secret: String,
+}
+
+/// Where a received message was filed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Filed {
+    /// Whether it concerns a known contact.
+    pub filed: bool,
+    /// The contact.
+    #[serde(default)]
+    pub contact_id: Option<Uuid>,
+    /// Its activity.
+    #[serde(default)]
+    pub activity_id: Option<Uuid>,
+    /// Our email it answers.
+    #[serde(default)]
+    pub answers: Option<Uuid>,
 }

@@ -89,6 +89,31 @@ impl Client {
         self.send::<(), _>(Method::GET, "/api/v1/emails", &query, None, None).await
     }
 
+    /// A new inbound secret for the company (Admin), shown this once.
+    ///
+    /// # Errors
+    /// `Forbidden`.
+    pub async fn new_inbound_secret(&self) -> Result<InboundSecret> {
+        self.send::<(), _>(Method::POST, "/api/v1/inbound-email/secret", &[], None, None)
+            .await
+    }
+
+    /// Posts a received message (raw MIME) with the company's inbound secret (not this
+    /// client's token): where it was filed.
+    ///
+    /// # Errors
+    /// `Unauthenticated` (the secret), `ValidationFailed` (`message`).
+    pub async fn receive_email(&self, secret: &str, raw: Vec<u8>) -> Result<Filed> {
+        let url = self.url("/api/v1/inbound-email", &[])?;
+        let r = self
+            .http
+            .request(Method::POST, url)
+            .bearer_auth(secret)
+            .header("content-type", "application/octet-stream")
+            .body(raw);
+        Ok(Self::check(r.send().await?).await?.json().await?)
+    }
+
     /// One email with its content and delivery state.
     ///
     /// # Errors

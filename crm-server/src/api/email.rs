@@ -241,6 +241,10 @@ pub struct EmailDto {
     pub clicks: i64,
     /// When its recipient unsubscribed through its link.
     pub unsubscribed_at: Option<DateTime<Utc>>,
+    /// The first reply received.
+    pub replied_at: Option<DateTime<Utc>>,
+    /// Replies received.
+    pub replies: i64,
     /// Whether its content can still be read (not once the recipient was erased).
     pub erased: bool,
     /// From.
@@ -279,6 +283,8 @@ fn email_dto(m: &EmailMessage) -> EmailDto {
         clicked_at: m.stats.clicked_at,
         clicks: m.stats.clicks,
         unsubscribed_at: m.stats.unsubscribed_at,
+        replied_at: m.stats.replied_at,
+        replies: m.stats.replies,
         erased: c.is_none(),
         from: c.map(|c| (&c.from).into()),
         to: c.map(|c| (&c.to).into()),

@@ -16,6 +16,7 @@ pub mod files;
 pub mod history;
 pub mod idempotency;
 pub mod imports;
+pub mod inbound;
 pub mod leads;
 pub mod naming;
 pub mod opportunities;
@@ -182,6 +183,7 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings, extras: Extras) -> OpenAp
             exports::ExportsApi { app: app.clone() },
             suppressions::SuppressionsApi { app: app.clone() },
             email::EmailApi { app: app.clone(), mail },
+            inbound::InboundApi { app: app.clone() },
             ),
         ),
         "CRM API",

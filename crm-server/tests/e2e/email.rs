@@ -293,3 +293,92 @@ async fn links_back_record_opens_and_clicks_and_unsubscribe_in_one_click() {
     assert!(format!("{refused:?}").contains("not_allowed"), "{refused:?}");
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_posted_with_the_inbound_secret_lands_on_the_right_timeline() {
+    let s = crate::support::spawn_app().await;
+    let t = tenant(&s, "Réponses").await;
+    let other = tenant(&s, "Réponses ailleurs").await;
+    let admin = t.client(Role::Admin);
+    let lea = contact(admin, "Lea", "lea.reponse@client.fr").await;
+    let marc = contact(admin, "Marc", "marc.reponse@client.fr").await;
+    let sent = admin
+        .send_email(&EmailWrite {
+            contact_id: Some(lea),
+            subject: Some("Notre offre".into()),
+            body: Some("Bonjour".into()),
+            ..EmailWrite::default()
+        })
+        .await
+        .unwrap();
+    let secret = admin.new_inbound_secret().await.unwrap().secret;
+    assert!(secret.starts_with("crmin_"));
+    // Only the Admin makes one.
+    assert!(t.client(Role::Sales).new_inbound_secret().await.is_err());
+
+    // A reply naming our message, even sent from another address, is Lea's.
+    let reply = format!(
+        "From: Assistante <assistante@client.fr>\r\nTo: ventes@exemple.com\r\nSubject: Re: Notre offre\r\nMessage-ID: <r1@client.fr>\r\nIn-Reply-To: <{}>\r\nDate: Tue, 01 Dec 2026 10:00:00 +0100\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nLea est d'accord, envoyez le contrat.\r\n",
+        sent.message_id
+    );
+    let filed = s.client.receive_email(&secret, reply.into_bytes()).await.unwrap();
+    assert!(filed.filed);
+    assert_eq!((filed.contact_id, filed.answers), (Some(lea), Some(sent.id)));
+    let timeline = admin.timeline("contacts", lea, None, None).await.unwrap();
+    let activity = timeline
+        .iter()
+        .filter_map(|e| e.activity.as_ref())
+        .find(|a| Some(a.id) == filed.activity_id)
+        .expect("the reply on Lea's timeline");
+    assert_eq!((activity.kind.as_str(), activity.subject.as_str()), ("email", "Re: Notre offre"));
+    assert_eq!(activity.body.as_deref(), Some("Lea est d'accord, envoyez le contrat."));
+    assert!(
+        timeline
+            .iter()
+            .any(|e| e.event.as_ref().is_some_and(|ev| ev.kind == "email_replied"))
+    );
+    let counted = admin.email(sent.id).await.unwrap();
+    assert_eq!(counted.replies, 1);
+    assert!(counted.replied_at.is_some());
+
+    // Without a thread, the sender's address finds the contact (posted as a mail server's
+    // pipe does, `message/rfc822`).
+    let direct = "From: marc.reponse@client.fr\r\nSubject: Question\r\n\r\nAvez-vous un tarif ?\r\n";
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/inbound-email", s.base))
+        .bearer_auth(&secret)
+        .header("content-type", "message/rfc822")
+        .body(direct)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let filed: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(filed["contact_id"], serde_json::json!(marc));
+    assert!(filed.get("answers").is_none_or(serde_json::Value::is_null));
+    // From nobody known: accepted, filed nowhere.
+    let stranger = "From: inconnu@ailleurs.fr\r\nSubject: Bonjour\r\n\r\nQui êtes-vous ?\r\n";
+    let filed = s.client.receive_email(&secret, stranger.as_bytes().to_vec()).await.unwrap();
+    assert!(!filed.filed && filed.contact_id.is_none());
+
+    // A wrong or replaced secret, or another company's, files nothing here.
+    for bad in [format!("{secret}x"), "crmin_nope".to_owned(), String::new()] {
+        assert!(s.client.receive_email(&bad, direct.as_bytes().to_vec()).await.is_err(), "{bad}");
+    }
+    let theirs = other.client(Role::Admin).new_inbound_secret().await.unwrap().secret;
+    let filed = s.client.receive_email(&theirs, direct.as_bytes().to_vec()).await.unwrap();
+    assert!(!filed.filed, "Marc is not the other company's contact");
+    let renewed = admin.new_inbound_secret().await.unwrap().secret;
+    assert!(
+        s.client.receive_email(&secret, direct.as_bytes().to_vec()).await.is_err(),
+        "the old secret"
+    );
+    assert!(s.client.receive_email(&renewed, direct.as_bytes().to_vec()).await.unwrap().filed);
+    // Not a message: 422.
+    let err = s.client.receive_email(&renewed, b"\x00\x01".to_vec()).await.unwrap_err();
+    assert!(
+        format!("{err:?}").contains("422") || format!("{err:?}").contains("validation"),
+        "{err:?}"
+    );
+    s.stop().await;
+}

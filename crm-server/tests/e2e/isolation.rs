@@ -666,6 +666,9 @@ async fn every_route_keeps_tenants_apart() {
         ),
         ("list_emails", (None, Expect::NotFound)),
         ("get_email", (None, Expect::NotFound)),
+        ("new_inbound_secret", (None, Expect::Blind)),
+        // B's bearer is no inbound secret: refused, whatever the body.
+        ("receive_email", (None, Expect::Blind)),
     ]);
 
     let spec = s.client.openapi().await.unwrap();

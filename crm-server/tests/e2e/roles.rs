@@ -169,6 +169,7 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("send_email", [202, 202, 202, 202, 403]),
     ("list_emails", [200, 200, 200, 200, 403]),
     ("get_email", [200, 200, 200, 200, 403]),
+    ("new_inbound_secret", [201, 403, 403, 403, 403]),
 ];
 
 fn template_body(n: usize) -> crm_sdk::models::TemplateWrite {
@@ -1221,6 +1222,7 @@ impl Cell<'_> {
                 None,
             ),
             "get_email" => ("GET", format!("/api/v1/emails/{}", self.email().await), None, None),
+            "new_inbound_secret" => ("POST", "/api/v1/inbound-email/secret".into(), None, None),
             other => panic!("no request for {other}"),
         }
     }

@@ -107,6 +107,8 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "EmailPreviewDto" => EmailPreview,
         "MailboxDto" => MailboxInfo,
         "EmailDto" => Email,
+        "InboundSecretDto" => InboundSecret,
+        "FiledDto" => Filed,
         // Every error.
         "Problem" => Problem,
     }
@@ -184,6 +186,7 @@ const UNTYPED: &[(&str, &str)] = &[
     ("patch_opportunity body", PATCH),
     ("patch_activity body", PATCH),
     ("upload_file body", "the file's bytes (`application/octet-stream`), not JSON"),
+    ("receive_email body", "the raw message (MIME bytes), not JSON"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

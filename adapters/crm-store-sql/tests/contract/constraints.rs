@@ -167,6 +167,7 @@ const EXPECTED: &[(&str, Outcome, &str)] = &[
     ("suppressions_tenant_id_fkey", Ref, "tenant_id"),
     ("email_templates_tenant_id_fkey", Ref, "tenant_id"),
     ("email_messages_tenant_id_fkey", Ref, "tenant_id"),
+    ("inbound_secrets_tenant_id_fkey", Ref, "tenant_id"),
     ("users_team_fk", Ref, "team_id"),
     ("teams_manager_fk", Ref, "manager_id"),
     ("contacts_organization_fk", Ref, "organization_id"),
@@ -585,6 +586,11 @@ async fn every_constraint_reports_its_field(h: &Harness) {
             .await,
     );
     seen.check("email_messages_tenant_id_fkey", raw(Some(ghost), message(ghost, new())).await);
+    seen.check(
+        "inbound_secrets_tenant_id_fkey",
+        s.set_inbound_secret(ghost, &[7; 32], None, now(), &gev(EntityType::Tenant, ghost.as_uuid()))
+            .await,
+    );
     // The event counter and the log are written by every port after the record itself,
     // and only for a tenant whose counter exists: raw.
     seen.check(

@@ -404,6 +404,8 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         send_email(&email());
         emails_to(ID, Some(20));
         email(ID);
+        new_inbound_secret();
+        receive_email("crmin_secret", b"From: lea@client.fr\r\n\r\nOui".to_vec());
         events(Some(7));
     }
     out
