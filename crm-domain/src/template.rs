@@ -350,9 +350,13 @@ pub fn render(variant: &TemplateVariant, ctx: &RenderContext) -> Result<Rendered
     })
 }
 
-/// A subject on one line: line breaks and runs of spaces become one space.
+/// A subject on one line: line breaks, tabs and runs of spaces become one space (the
+/// no-break spaces of amounts and names stay).
 pub fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    s.split(['\r', '\n', '\t', ' '])
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -441,6 +445,7 @@ mod tests {
         ctx.opportunity.title = "Parc 2027".into();
         let r = render(&v, &ctx).unwrap();
         assert_eq!(r.subject, "Votre devis Parc 2027");
+        assert_eq!(one_line("12\u{202f}500\u{a0}€ \t\r\n  net"), "12\u{202f}500\u{a0}€ net");
         assert_eq!(r.text, "Bonjour Léa");
     }
 

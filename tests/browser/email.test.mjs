@@ -78,6 +78,29 @@ for (const width of h.WIDTHS) {
         if (state !== 'sent') await new Promise((ok) => setTimeout(ok, 100));
       }
       assert.equal(state, 'sent');
+
+      // From a deal's page, to one of its contacts: the email is on the deal's timeline.
+      const [pipeline] = await api.get('/api/v1/pipelines');
+      const deal = await api.post('/api/v1/opportunities', {
+        pipeline_id: pipeline.id,
+        title: `Renouvellement ${w}`,
+        value_minor: 1250000,
+        contact_ids: [c.id],
+      });
+      await h.withPage(browser, width, 'email-from-deal', async (page) => {
+        await h.login(page, server.base, server.accounts.sales);
+        await page.goto(`${server.base}/opportunities/${deal.id}`);
+        await page.click('a.write-email');
+        await page.waitForURL(new RegExp(`/contacts/${c.id}/email\\?opportunity=${deal.id}`));
+        await page.fill('input#email-subject', 'Votre renouvellement : {{ opportunity.amount }}');
+        await page.fill('textarea#email-body', 'Bonjour {{ contact.first_name }},\n\nVoici notre proposition.');
+        await page.click('form#email-form button[formaction]');
+        assert.equal(await page.locator('#preview-subject').innerText(), 'Votre renouvellement : 12\u202f500\u00a0€');
+        await page.click('form#email-form button.primary');
+        await page.waitForURL(new RegExp(`/opportunities/${deal.id}\\?emailed=1$`));
+        assert.match(await page.locator('#timeline').innerText(), /Votre renouvellement/);
+        await h.checkScreen(page, 'email-from-deal');
+      });
     });
 
     it('the recipient unsubscribes from the link of the message', async () => {

@@ -48,6 +48,8 @@ fn faults_of(lang: Lang, e: &ValidationError) -> HashMap<String, String> {
 /// The composer's values.
 struct Composer {
     contact_id: String,
+    /// The deal the email is about (written from its page).
+    opportunity_id: String,
     contact_name: String,
     addresses: Vec<(String, bool)>,
     templates: Vec<(String, String, bool)>,
@@ -83,10 +85,13 @@ fn input_of(id: ContactId, form: &Form) -> ComposeEmail {
         contact_id: Some(id),
         to: form.get("to"),
         template_id: form.get("template").and_then(|t| t.parse().ok()).map(TemplateId::from_uuid),
+        opportunity_id: form
+            .get("opportunity")
+            .and_then(|o| o.parse().ok())
+            .map(crm_domain::OpportunityId::from_uuid),
         language: language_of(form),
         subject: form.get("subject"),
         body: form.raw("body").map(|b| b.trim_end().to_owned()).filter(|b| !b.trim().is_empty()),
-        ..ComposeEmail::default()
     }
 }
 
@@ -133,6 +138,7 @@ async fn composer_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         .collect();
     let c = Composer {
         contact_id: id.to_string(),
+        opportunity_id: form.text("opportunity"),
         contact_name: super::contacts::full_name(&contact),
         addresses,
         templates: templates
@@ -196,7 +202,13 @@ pub(crate) async fn send<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         return error_page(page, &ServiceError::NotFound);
     };
     match web.app.send_email(&auth.actor, &input_of(id, &form), &web.settings.mail).await {
-        Ok(_) => see_other(&req, &web.settings.base_path, &format!("/contacts/{id}?emailed=1")),
+        Ok(m) => {
+            let back = match m.opportunity_id {
+                Some(o) => format!("/opportunities/{o}?emailed=1"),
+                None => format!("/contacts/{id}?emailed=1"),
+            };
+            see_other(&req, &web.settings.base_path, &back)
+        }
         Err(ServiceError::Invalid(e)) => {
             let faults = faults_of(page.lang, &e);
             composer_page(web, &auth.actor, page, id, &form, (faults, None), StatusCode::UNPROCESSABLE_ENTITY).await

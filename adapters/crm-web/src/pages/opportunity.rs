@@ -53,6 +53,8 @@ struct OpportunityPage {
     message: Option<(String, bool)>,
     can_move: bool,
     can_log: bool,
+    /// Whether the reader may write to the deal's contacts.
+    can_email: bool,
     activity: ActivityForm,
     activity_faults: Faults,
     activity_action: String,
@@ -172,6 +174,7 @@ async fn page_with<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         &OpportunityPage {
             can_move: allows(actor, Capability::WriteOpportunities),
             can_log: allows(actor, Capability::WriteActivities),
+            can_email: allows(actor, Capability::SendEmail),
             activity_action: format!("/opportunities/{id}/activities"),
             activity_draft: ("opportunity_activity", id.to_string()),
             o: view,
@@ -239,7 +242,8 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     let Some(id) = id_of(&req) else {
         return error_page(page, &ServiceError::NotFound);
     };
-    whole_page(web, &auth.actor, page, id, None, StatusCode::OK).await
+    let message = Form::query(&req).get("emailed").map(|_| (page.t("email.queued"), false));
+    whole_page(web, &auth.actor, page, id, message, StatusCode::OK).await
 }
 
 /// `POST /opportunities/{id}/activities`: logs an activity about the deal.
