@@ -27,11 +27,13 @@ pub fn extras(search: crm_server::search::SearchHandle, dir: &std::path::Path) -
 }
 
 /// A database created for one run, dropped by [`BenchDb::drop_now`].
+#[allow(dead_code)] // not every bench runs on PostgreSQL
 pub struct BenchDb {
     admin_url: String,
     name: String,
 }
 
+#[allow(dead_code)] // not every bench runs on PostgreSQL
 impl BenchDb {
     /// Creates the roles and a fresh database from a superuser URL, migrates it and opens a
     /// store as the application role (with its NOTIFY listener).
