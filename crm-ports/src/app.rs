@@ -125,6 +125,26 @@ pub(crate) fn known<T>(r: Result<T, crate::error::StoreError>, field: impl Into<
     }
 }
 
+/// A field given a value, kept in clear in the log (ids, codes, states).
+pub(crate) fn added(field: &'static str, after: serde_json::Value) -> crm_domain::event::FieldChange {
+    crm_domain::event::FieldChange {
+        field,
+        before: None,
+        after: Some(after),
+        sensitivity: crm_domain::event::Sensitivity::Clear,
+    }
+}
+
+/// A text cut to at most `max` characters, an ellipsis marking the cut.
+pub(crate) fn cut(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 /// Fails with `Forbidden` unless the actor has the capability.
 pub(crate) fn require(actor: &Actor, cap: Capability) -> Result<(), ServiceError> {
     if allows(actor, cap) { Ok(()) } else { Err(ServiceError::Forbidden) }

@@ -3,7 +3,7 @@
 //! qualified lead into its first opportunity, converting a prospect into a client, the
 //! company's disqualification reasons and the funnel from lead to sale.
 
-use crate::app::{App, check_version, known, require, tenant_of};
+use crate::app::{App, added as clear, check_version, known, require, tenant_of};
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::store::{ContactStore, LeadStore, OpportunityStore, OrganizationStore, PipelineStore, TenantStore, UserStore};
@@ -42,15 +42,6 @@ pub struct FunnelLine {
     pub with_opportunity: u64,
     /// Of them, with a won opportunity.
     pub won: u64,
-}
-
-fn clear(field: &'static str, after: Value) -> FieldChange {
-    FieldChange {
-        field,
-        before: None,
-        after: Some(after),
-        sensitivity: Sensitivity::Clear,
-    }
 }
 
 /// Bringing leads in and qualifying them: contacts, the company's settings and users.

@@ -97,3 +97,40 @@ impl<S: SuppressionStore + TenantStore, K, C: Clock, I: IdGenerator> App<S, K, C
         Ok(self.store.remove_suppression(tenant, id, &ev).await?)
     }
 }
+
+/// The list fed by the system (a bounce, an unsubscribe).
+impl<S: SuppressionStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// Puts an email address on the list for `reason`; already there is fine.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub(crate) async fn suppress_email(
+        &self,
+        tenant: crm_domain::TenantId,
+        address: &str,
+        reason: crm_domain::suppression::SuppressionReason,
+    ) -> Result<(), ServiceError> {
+        let entry = Suppression {
+            id: self.new_id(),
+            tenant_id: tenant,
+            channel: crm_domain::suppression::Channel::Email,
+            reason,
+            note: None,
+            fingerprint: String::new(),
+            created_by: None,
+            created_at: self.clock.now(),
+        };
+        let ev = self.event(
+            &Actor::System { tenant_id: tenant },
+            EntityType::Suppression,
+            entry.id,
+            EventKind::Created,
+            None,
+            changes(&entry),
+        );
+        match self.store.add_suppression(&entry, address, &ev).await {
+            Ok(()) | Err(crate::error::StoreError::Duplicate { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

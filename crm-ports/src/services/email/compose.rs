@@ -6,9 +6,9 @@
 
 use super::sender::{EMAIL_SEND, SendPayload};
 use super::tracking::LinkKind;
-use crate::app::{App, require, scope, tenant_of};
+use crate::app::{App, added as clear, cut, known, require, scope, tenant_of};
 use crate::env::{Clock, IdGenerator};
-use crate::error::{ServiceError, StoreError};
+use crate::error::ServiceError;
 use crate::mail::Mailbox;
 use crate::store::{
     ContactStore, EmailContent, EmailMessage, EmailQueue, EmailState, EmailStore, NewJob, OpportunityStore, OrganizationStore,
@@ -17,7 +17,7 @@ use crate::store::{
 use crm_domain::activity::{Activity, ActivityInput, ActivityKind, Link};
 use crm_domain::contact::Contact;
 use crm_domain::email::EmailAddress;
-use crm_domain::event::{EntityType, EventKind, FieldChange, Sensitivity};
+use crm_domain::event::{EntityType, EventKind};
 use crm_domain::opportunity::Opportunity;
 use crm_domain::suppression::Channel;
 use crm_domain::template::{self, Rendered, TemplateVariant};
@@ -120,32 +120,6 @@ struct Prepared {
 
 fn unknown(field: &str) -> ServiceError {
     ValidationError::field(field, ViolationKind::Unknown).into()
-}
-
-/// `NotFound` of a referenced record as the field at fault.
-fn known<T>(r: Result<T, StoreError>, field: &str) -> Result<T, ServiceError> {
-    match r {
-        Err(StoreError::NotFound) => Err(unknown(field)),
-        other => Ok(other?),
-    }
-}
-
-fn label(subject: &str) -> String {
-    if subject.chars().count() <= Label::MAX_CHARS {
-        return subject.to_owned();
-    }
-    let mut s: String = subject.chars().take(Label::MAX_CHARS - 1).collect();
-    s.push('…');
-    s
-}
-
-fn clear(field: &'static str, v: Value) -> FieldChange {
-    FieldChange {
-        field,
-        before: None,
-        after: Some(v),
-        sensitivity: Sensitivity::Clear,
-    }
 }
 
 /// Writing one email.
@@ -317,7 +291,7 @@ impl<
             .as_deref()
             .map(|base| self.tracked(tenant, id, base, settings.footer(p.language), &p.preview.text));
         let fields = ActivityInput {
-            subject: label(&p.preview.subject),
+            subject: cut(&p.preview.subject, Label::MAX_CHARS),
             links,
             starts_at: Some(now),
             direction: Some("outbound".into()),

@@ -6,7 +6,7 @@
 //! nowhere.
 
 use crate::Credentials;
-use crate::app::{App, require, tenant_of};
+use crate::app::{App, added, cut, require, tenant_of};
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::error::ServiceError as E;
@@ -15,7 +15,7 @@ use crate::query::Scope;
 use crate::store::{ContactStore, EmailStore};
 use crm_domain::activity::{Activity, ActivityInput, ActivityKind, Link};
 use crm_domain::email::EmailAddress;
-use crm_domain::event::{EntityType, EventKind, FieldChange, Sensitivity};
+use crm_domain::event::{EntityType, EventKind};
 use crm_domain::text::{Label, LongText};
 use crm_domain::visibility::{Capability, RecordScope};
 use crm_domain::{ActivityId, Actor, ContactId, EmailId, TenantId, ValidationError, ViolationKind};
@@ -36,16 +36,6 @@ pub struct Filed {
     pub answers: Option<EmailId>,
 }
 
-/// A text cut to at most `max` characters.
-fn cut(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_owned();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
 /// Receiving replies.
 impl<S: EmailStore + ContactStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// A new inbound secret for the company (Admin), shown this once; the previous one
@@ -64,12 +54,7 @@ impl<S: EmailStore + ContactStore, K: Credentials, C: Clock, I: IdGenerator> App
             tenant.as_uuid(),
             EventKind::Updated,
             None,
-            vec![FieldChange {
-                field: "inbound_secret",
-                before: None,
-                after: Some(Value::from("renewed")),
-                sensitivity: Sensitivity::Clear,
-            }],
+            vec![added("inbound_secret", Value::from("renewed"))],
         );
         self.store
             .set_inbound_secret(tenant, &self.creds.secret_hash(&token), actor.user_id(), self.clock.now(), &ev)
@@ -178,12 +163,7 @@ impl<S: EmailStore + ContactStore, K: Credentials, C: Clock, I: IdGenerator> App
                 contact_id.as_uuid(),
                 EventKind::EmailReplied,
                 None,
-                vec![FieldChange {
-                    field: "email_id",
-                    before: None,
-                    after: Some(Value::from(e.id.as_uuid().to_string())),
-                    sensitivity: Sensitivity::Clear,
-                }],
+                vec![added("email_id", Value::from(e.id.as_uuid().to_string()))],
             ));
         }
         self.store

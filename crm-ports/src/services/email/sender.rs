@@ -4,15 +4,15 @@
 //! until the attempts are spent, a permanent refusal marks the message bounced and puts
 //! the address on the suppression list.
 
-use crate::app::App;
+use crate::app::{App, added};
 use crate::env::{Clock, IdGenerator};
-use crate::error::{ServiceError, StoreError};
+use crate::error::ServiceError;
 use crate::mail::{MailError, Mailer, OutgoingMessage};
 use crate::runtime::BoxFuture;
 use crate::runtime::jobs::{JobContext, JobFinish, JobHandler};
 use crate::store::{EmailOutcome, EmailStore, SuppressionStore};
-use crm_domain::event::{EntityType, EventKind, FieldChange, Sensitivity};
-use crm_domain::suppression::{Channel, Suppression, SuppressionReason};
+use crm_domain::event::{EntityType, EventKind};
+use crm_domain::suppression::SuppressionReason;
 use crm_domain::{Actor, EmailId, TenantId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -50,23 +50,16 @@ impl<S: EmailStore + SuppressionStore, K, C: Clock, I: IdGenerator> EmailSender<
     async fn end(&self, tenant: TenantId, id: EmailId, outcome: EmailOutcome, kind: Option<EventKind>) -> Result<(), ServiceError> {
         let app = &self.app;
         let event = kind.map(|kind| {
-            let mut changes = vec![FieldChange {
-                field: "state",
-                before: None,
-                after: Some(Value::from(match &outcome {
+            let mut changes = vec![added(
+                "state",
+                Value::from(match &outcome {
                     EmailOutcome::Sent => "sent",
                     EmailOutcome::Bounced(_) => "bounced",
                     EmailOutcome::Failed(_) | EmailOutcome::Retry(_) => "failed",
-                })),
-                sensitivity: Sensitivity::Clear,
-            }];
+                }),
+            )];
             if let EmailOutcome::Failed(e) | EmailOutcome::Bounced(e) = &outcome {
-                changes.push(FieldChange {
-                    field: "error",
-                    before: None,
-                    after: Some(Value::from(e.as_str())),
-                    sensitivity: Sensitivity::Clear,
-                });
+                changes.push(added("error", Value::from(e.as_str())));
             }
             app.event(
                 &Actor::System { tenant_id: tenant },
@@ -81,38 +74,6 @@ impl<S: EmailStore + SuppressionStore, K, C: Clock, I: IdGenerator> EmailSender<
             .end_email_attempt(tenant, id, &outcome, app.clock.now(), event.as_ref())
             .await?;
         Ok(())
-    }
-
-    /// The address refused for good goes on the suppression list (already there: fine).
-    async fn suppress(&self, tenant: TenantId, address: &str) -> Result<(), ServiceError> {
-        let app = &self.app;
-        let entry = Suppression {
-            id: app.new_id(),
-            tenant_id: tenant,
-            channel: Channel::Email,
-            reason: SuppressionReason::Bounced,
-            note: None,
-            fingerprint: String::new(),
-            created_by: None,
-            created_at: app.clock.now(),
-        };
-        let ev = app.event(
-            &Actor::System { tenant_id: tenant },
-            EntityType::Suppression,
-            entry.id,
-            EventKind::Created,
-            None,
-            vec![FieldChange {
-                field: "reason",
-                before: None,
-                after: Some(Value::from(SuppressionReason::Bounced.code())),
-                sensitivity: Sensitivity::Clear,
-            }],
-        );
-        match app.store.add_suppression(&entry, address, &ev).await {
-            Ok(()) | Err(StoreError::Duplicate { .. }) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
     }
 
     /// One attempt at one message.
@@ -157,7 +118,7 @@ impl<S: EmailStore + SuppressionStore, K, C: Clock, I: IdGenerator> EmailSender<
             Err(MailError::Permanent(e)) => {
                 tracing::info!(%tenant, email = %id.as_uuid(), error = %e, "email refused for good; the address bounces");
                 self.end(tenant, id, EmailOutcome::Bounced(e), Some(EventKind::SendFailed)).await?;
-                self.suppress(tenant, &to).await
+                self.app.suppress_email(tenant, &to, SuppressionReason::Bounced).await
             }
             Err(MailError::Transient(e)) if u32::try_from(m.attempts).unwrap_or(u32::MAX) >= self.attempts => {
                 tracing::warn!(%tenant, email = %id.as_uuid(), attempts = m.attempts, error = %e, "email given up");

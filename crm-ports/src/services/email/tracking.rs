@@ -5,14 +5,14 @@
 //! refused, and a click can only lead to a link the message itself holds (no open
 //! redirect).
 
-use crate::app::App;
+use crate::app::{App, added};
 use crate::env::{Clock, IdGenerator};
-use crate::error::{ServiceError, StoreError};
+use crate::error::ServiceError;
 use crate::store::{EmailMessage, EmailStore, Engagement, SearchHasher, SuppressionStore};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use crm_domain::event::{EntityType, EventKind, FieldChange, Sensitivity};
-use crm_domain::suppression::{Channel, Suppression, SuppressionReason};
+use crm_domain::event::{EntityType, EventKind, FieldChange};
+use crm_domain::suppression::SuppressionReason;
 use crm_domain::{Actor, EmailId, TenantId};
 use serde_json::Value;
 use uuid::Uuid;
@@ -115,15 +115,6 @@ pub struct Unsubscription {
     pub done: bool,
 }
 
-fn change(field: &'static str, v: Value) -> FieldChange {
-    FieldChange {
-        field,
-        before: None,
-        after: Some(v),
-        sensitivity: Sensitivity::Clear,
-    }
-}
-
 /// Following an email's links (no login: the token is the credential).
 impl<S: EmailStore + SearchHasher + SuppressionStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     async fn message_of(&self, token: &str, kind: fn(LinkKind) -> bool) -> Result<(Token, EmailMessage), ServiceError> {
@@ -136,7 +127,7 @@ impl<S: EmailStore + SearchHasher + SuppressionStore, K, C: Clock, I: IdGenerato
     }
 
     fn contact_event(&self, m: &EmailMessage, kind: EventKind, mut changes: Vec<FieldChange>) -> crm_domain::event::NewEvent {
-        changes.insert(0, change("email_id", Value::from(m.id.as_uuid().to_string())));
+        changes.insert(0, added("email_id", Value::from(m.id.as_uuid().to_string())));
         self.event(
             &Actor::System { tenant_id: m.tenant_id },
             EntityType::Contact,
@@ -180,7 +171,7 @@ impl<S: EmailStore + SearchHasher + SuppressionStore, K, C: Clock, I: IdGenerato
             .ok_or(ServiceError::NotFound)?;
         let now = self.clock.now();
         if !crm_domain::tracking::machine(user_agent, None) {
-            let event = self.contact_event(&m, EventKind::EmailClicked, vec![change("url", Value::from(target.as_str()))]);
+            let event = self.contact_event(&m, EventKind::EmailClicked, vec![added("url", Value::from(target.as_str()))]);
             self.store
                 .record_engagement(t.tenant, t.email, Engagement::Click, now, Some(&event))
                 .await?;
@@ -213,28 +204,8 @@ impl<S: EmailStore + SearchHasher + SuppressionStore, K, C: Clock, I: IdGenerato
         let (t, m) = self.message_of(token, |k| k == LinkKind::Unsubscribe).await?;
         let now = self.clock.now();
         if let Some(c) = &m.content {
-            let entry = Suppression {
-                id: self.new_id(),
-                tenant_id: t.tenant,
-                channel: Channel::Email,
-                reason: SuppressionReason::Unsubscribed,
-                note: None,
-                fingerprint: String::new(),
-                created_by: None,
-                created_at: now,
-            };
-            let ev = self.event(
-                &Actor::System { tenant_id: t.tenant },
-                EntityType::Suppression,
-                entry.id,
-                EventKind::Created,
-                None,
-                vec![change("reason", Value::from(SuppressionReason::Unsubscribed.code()))],
-            );
-            match self.store.add_suppression(&entry, &c.to.address, &ev).await {
-                Ok(()) | Err(StoreError::Duplicate { .. }) => {}
-                Err(e) => return Err(e.into()),
-            }
+            self.suppress_email(t.tenant, &c.to.address, SuppressionReason::Unsubscribed)
+                .await?;
         }
         if m.stats.unsubscribed_at.is_none() {
             let event = self.contact_event(&m, EventKind::Unsubscribed, Vec::new());
