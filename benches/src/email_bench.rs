@@ -79,6 +79,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         domain: "exemple.com".into(),
         public_url: Some("https://crm.exemple.fr".into()),
         footers: Vec::new(),
+        ..MailSettings::default()
     };
     let t = Instant::now();
     for c in &contacts {

@@ -36,6 +36,8 @@ pub enum EntityType {
     Template,
     /// One email to one recipient (its queueing, its delivery).
     Email,
+    /// A campaign.
+    Campaign,
 }
 
 impl EntityType {
@@ -55,6 +57,7 @@ impl EntityType {
             Self::Suppression => "suppression",
             Self::Template => "template",
             Self::Email => "email",
+            Self::Campaign => "campaign",
         }
     }
 
@@ -74,6 +77,7 @@ impl EntityType {
             Self::Suppression,
             Self::Template,
             Self::Email,
+            Self::Campaign,
         ]
         .into_iter()
         .find(|e| e.code() == code)
@@ -150,11 +154,13 @@ pub enum EventKind {
     Unsubscribed,
     /// A contact replied to an email.
     EmailReplied,
+    /// A campaign scheduled, started, paused, resumed, sent or cancelled.
+    CampaignStatusChanged,
 }
 
 impl EventKind {
     /// Every kind, in catalogue order.
-    pub const ALL: [Self; 31] = [
+    pub const ALL: [Self; 32] = [
         Self::Created,
         Self::Updated,
         Self::Deleted,
@@ -186,6 +192,7 @@ impl EventKind {
         Self::EmailClicked,
         Self::Unsubscribed,
         Self::EmailReplied,
+        Self::CampaignStatusChanged,
     ];
 
     /// The stable snake_case name, as stored and published.
@@ -222,6 +229,7 @@ impl EventKind {
             Self::EmailClicked => "email_clicked",
             Self::Unsubscribed => "unsubscribed",
             Self::EmailReplied => "email_replied",
+            Self::CampaignStatusChanged => "campaign_status_changed",
         }
     }
 
@@ -389,6 +397,7 @@ mod tests {
                 "email_clicked",
                 "unsubscribed",
                 "email_replied",
+                "campaign_status_changed",
             ]
         );
     }

@@ -98,3 +98,7 @@ id_type!(
     /// One email to one recipient, from its queueing to its delivery.
     EmailId
 );
+id_type!(
+    /// One template sent to the members of a segment.
+    CampaignId
+);

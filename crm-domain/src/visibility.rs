@@ -103,6 +103,9 @@ pub enum Capability {
     ManageTemplates,
     /// Write an email to a contact in their read scope (it is queued, sent and archived).
     SendEmail,
+    /// Write, schedule, start, pause and cancel the company's campaigns and read their
+    /// statistics; a campaign reaches the segment's members in its writer's read scope.
+    RunCampaigns,
 }
 
 /// Whether the actor has a capability.
@@ -127,6 +130,7 @@ pub fn allows(actor: &Actor, cap: Capability) -> bool {
                     | C::QualifyLeads
                     | C::ManageTemplates
                     | C::SendEmail
+                    | C::RunCampaigns
             ),
             Role::Sales => matches!(
                 cap,
@@ -140,7 +144,7 @@ pub fn allows(actor: &Actor, cap: Capability) -> bool {
             ),
             Role::Marketing => matches!(
                 cap,
-                C::ManageSegments | C::UploadFiles | C::QualifyLeads | C::ManageTemplates | C::SendEmail
+                C::ManageSegments | C::UploadFiles | C::QualifyLeads | C::ManageTemplates | C::SendEmail | C::RunCampaigns
             ),
             Role::Observer => cap == C::ReadForecast,
         },

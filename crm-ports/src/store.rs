@@ -21,6 +21,7 @@ use std::future::Future;
 use uuid::Uuid;
 
 mod activities;
+mod campaigns;
 mod drafts;
 mod email;
 mod erasure;
@@ -32,6 +33,7 @@ mod runtime;
 mod suppressions;
 
 pub use activities::*;
+pub use campaigns::*;
 pub use drafts::*;
 pub use email::*;
 pub use erasure::*;
@@ -341,4 +343,5 @@ store_sum! {
         ImportStore,
         SuppressionStore,
         EmailStore,
+        CampaignStore,
 }

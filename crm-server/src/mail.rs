@@ -11,7 +11,7 @@ use crm_ports::mail::{MailError, Mailer, OutgoingMessage};
 use crm_ports::runtime::BoxFuture;
 use crm_ports::runtime::RetryPolicy;
 use crm_ports::runtime::jobs::{JobHandler, JobOptions};
-use crm_ports::services::email::{EmailSender, MailSettings};
+use crm_ports::services::email::{CampaignRunner, EmailSender, MailSettings};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -84,6 +84,7 @@ impl Mail {
                     .into_iter()
                     .map(|(l, lang)| (l, lang.t("email", "unsubscribe")))
                     .collect(),
+                campaign_rate: config.campaign_rate.max(1),
             },
             retry: RetryPolicy {
                 attempts: config.mail_attempts.max(1),
@@ -93,8 +94,8 @@ impl Mail {
         }
     }
 
-    /// The send jobs' handler and its runner's options.
-    pub fn sender(&self, app: &CrmApp) -> (Arc<dyn JobHandler>, JobOptions) {
+    /// The send jobs' and the campaigns' handlers and their runner's options.
+    pub fn sender(&self, app: &CrmApp) -> (Vec<Arc<dyn JobHandler>>, JobOptions) {
         let mut options = JobOptions::new(uuid::Uuid::now_v7());
         options.poll = Duration::from_millis(500);
         // The job outlives the message's own attempts by a margin: the handler gives the
@@ -104,7 +105,10 @@ impl Mail {
             ..self.retry
         };
         (
-            Arc::new(EmailSender::new(app, Arc::clone(&self.mailer), self.retry.attempts)),
+            vec![
+                Arc::new(EmailSender::new(app, Arc::clone(&self.mailer), self.retry.attempts)),
+                Arc::new(CampaignRunner::new(app, self.settings.clone(), Arc::clone(&self.mailer))),
+            ],
             options,
         )
     }

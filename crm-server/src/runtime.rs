@@ -210,7 +210,7 @@ impl Crm {
             let mail_shutdown = shutdown.clone();
             handles.push((
                 "email",
-                tokio::spawn(async move { app.run_jobs(vec![handler], options, mail_shutdown).await }),
+                tokio::spawn(async move { app.run_jobs(handler, options, mail_shutdown).await }),
             ));
         }
         // The keeper: every tenant's timers queued, finished jobs forgotten after a while.

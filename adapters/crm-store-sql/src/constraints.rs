@@ -149,6 +149,12 @@ pub const CONSTRAINTS: &[Constraint] = &[
         &["tenant_id", "message_id"],
         "message_id",
     ),
+    unique(
+        "email_messages_campaign_contact",
+        "email_messages",
+        &["tenant_id", "campaign_id", "contact_id"],
+        "contact_id",
+    ),
     // References to the tenant: a write for a tenant that does not exist.
     tenant("event_counters_tenant_id_fkey", "event_counters"),
     tenant("users_tenant_id_fkey", "users"),
@@ -175,6 +181,7 @@ pub const CONSTRAINTS: &[Constraint] = &[
     tenant("email_templates_tenant_id_fkey", "email_templates"),
     tenant("email_messages_tenant_id_fkey", "email_messages"),
     tenant("inbound_secrets_tenant_id_fkey", "inbound_secrets"),
+    tenant("campaigns_tenant_id_fkey", "campaigns"),
     // References between records.
     fk("users_team_fk", "users", &["tenant_id", "team_id"], "teams", "team_id"),
     fk("teams_manager_fk", "teams", &["tenant_id", "manager_id"], "users", "manager_id"),

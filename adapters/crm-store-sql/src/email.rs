@@ -4,7 +4,7 @@
 //! transaction; attempts and outcomes recorded on the row.
 
 use crate::SqlStore;
-use crate::db::{Mode, On};
+use crate::db::{Mode, On, Tx};
 use crate::email_rows::{MESSAGE_COLUMNS, QUEUED_COLUMNS, template_from_row, template_values};
 use crate::jobs::insert_job;
 use crate::rows::{insert_row, ts, update_row};
@@ -103,48 +103,7 @@ impl<C: Cipher> EmailStore for SqlStore<C> {
 
     async fn queue_emails(&self, tenant: TenantId, queue: &EmailQueue<'_>) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
-        let now = queue.at;
-        let people: Vec<(Uuid, bool)> = queue.emails.iter().map(|e| (e.contact_id.as_uuid(), false)).collect();
-        let keys = self.person_keys_for_write(&mut tx, tenant, &people, now).await?;
-        for a in queue.activities {
-            self.insert_activity(&mut tx, a).await?;
-        }
-        if !queue.emails.is_empty() {
-            let mut insert = Query::insert();
-            insert
-                .into_table("email_messages")
-                .columns(MESSAGE_COLUMNS[..QUEUED_COLUMNS].iter().copied());
-            for e in queue.emails {
-                let (Some(content), Some(Some(key))) = (&e.content, keys.get(&e.contact_id.as_uuid())) else {
-                    return Err(StoreError::Internal("an email without content, or to an erased person".into()));
-                };
-                let sealed = self.seal_content(key, e, content)?;
-                insert
-                    .values([
-                        tenant.as_uuid().into(),
-                        e.id.as_uuid().into(),
-                        e.message_id.clone().into(),
-                        e.contact_id.as_uuid().into(),
-                        e.opportunity_id.map(|o| o.as_uuid()).into(),
-                        e.activity_id.map(|a| a.as_uuid()).into(),
-                        e.template_id.map(|t| t.as_uuid()).into(),
-                        e.sender_id.map(|u| u.as_uuid()).into(),
-                        sealed.into(),
-                        e.state.code().into(),
-                        i64::from(e.attempts).into(),
-                        i64::from(e.resends).into(),
-                        e.last_error.clone().into(),
-                        ts(e.queued_at).into(),
-                        e.sent_at.map(ts).into(),
-                        ts(e.queued_at).into(),
-                    ])
-                    .map_err(ie)?;
-            }
-            tx.execute(&insert).await?;
-        }
-        for j in queue.jobs {
-            insert_job(&mut tx, j, now).await?;
-        }
+        self.queue_in(&mut tx, tenant, queue).await?;
         self.finish(tx, tenant, queue.events).await
     }
 
@@ -158,7 +117,22 @@ impl<C: Cipher> EmailStore for SqlStore<C> {
     async fn begin_email_attempt(&self, tenant: TenantId, id: EmailId, at: DateTime<Utc>) -> Result<EmailMessage, StoreError> {
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
         let current = self.message_in(&mut tx, tenant, id).await?;
-        if current.state.is_final() {
+        let held = match current.campaign_id {
+            // A campaign's message waits while its campaign is not sending (paused).
+            Some(c) => tx
+                .fetch_optional(
+                    Query::select()
+                        .column("status")
+                        .from("campaigns")
+                        .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                        .and_where(Expr::col("id").eq(c.as_uuid()))
+                        .and_where(Expr::col("status").eq("sending")),
+                )
+                .await?
+                .is_none(),
+            None => false,
+        };
+        if current.state.is_final() || (held && current.state == EmailState::Queued) {
             tx.commit().await?;
             return Ok(current);
         }
@@ -343,5 +317,55 @@ impl<C: Cipher> EmailStore for SqlStore<C> {
         let out = self.messages_from_rows(&mut tx, tenant, &rows).await?;
         tx.commit().await?;
         Ok(out)
+    }
+}
+
+impl<C: Cipher> SqlStore<C> {
+    /// Writes queued messages with their archives and jobs (the caller writes the events).
+    pub(crate) async fn queue_in(&self, tx: &mut Tx, tenant: TenantId, queue: &EmailQueue<'_>) -> Result<(), StoreError> {
+        let now = queue.at;
+        let people: Vec<(Uuid, bool)> = queue.emails.iter().map(|e| (e.contact_id.as_uuid(), false)).collect();
+        let keys = self.person_keys_for_write(tx, tenant, &people, now).await?;
+        for a in queue.activities {
+            self.insert_activity(tx, a).await?;
+        }
+        if !queue.emails.is_empty() {
+            let mut insert = Query::insert();
+            insert
+                .into_table("email_messages")
+                .columns(MESSAGE_COLUMNS[..QUEUED_COLUMNS].iter().copied());
+            for e in queue.emails {
+                let (Some(content), Some(Some(key))) = (&e.content, keys.get(&e.contact_id.as_uuid())) else {
+                    return Err(StoreError::Internal("an email without content, or to an erased person".into()));
+                };
+                let sealed = self.seal_content(key, e, content)?;
+                insert
+                    .values([
+                        tenant.as_uuid().into(),
+                        e.id.as_uuid().into(),
+                        e.message_id.clone().into(),
+                        e.contact_id.as_uuid().into(),
+                        e.opportunity_id.map(|o| o.as_uuid()).into(),
+                        e.activity_id.map(|a| a.as_uuid()).into(),
+                        e.template_id.map(|t| t.as_uuid()).into(),
+                        e.sender_id.map(|u| u.as_uuid()).into(),
+                        sealed.into(),
+                        e.state.code().into(),
+                        i64::from(e.attempts).into(),
+                        i64::from(e.resends).into(),
+                        e.last_error.clone().into(),
+                        ts(e.queued_at).into(),
+                        e.sent_at.map(ts).into(),
+                        ts(e.queued_at).into(),
+                        e.campaign_id.map(|c| c.as_uuid()).into(),
+                    ])
+                    .map_err(ie)?;
+            }
+            tx.execute(&insert).await?;
+        }
+        for j in queue.jobs {
+            insert_job(tx, j, now).await?;
+        }
+        Ok(())
     }
 }

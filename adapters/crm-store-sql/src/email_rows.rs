@@ -8,7 +8,7 @@ use crate::rows::from_ts;
 use crm_domain::event::NewEvent;
 use crm_domain::template::{EmailTemplate, TemplateVariant};
 use crm_domain::text::fold;
-use crm_domain::{ActivityId, ContactId, EmailId, OpportunityId, TemplateId, TenantId, UserId};
+use crm_domain::{ActivityId, CampaignId, ContactId, EmailId, OpportunityId, TemplateId, TenantId, UserId};
 use crm_ports::mail::Mailbox;
 use crm_ports::store::{EmailContent, EmailMessage, EmailState, EmailStats};
 use crm_ports::{Cipher, StoreError};
@@ -59,7 +59,7 @@ pub(crate) struct StoredContent {
     pub(crate) unsubscribe: Option<String>,
 }
 
-pub(crate) const MESSAGE_COLUMNS: [&str; 24] = [
+pub(crate) const MESSAGE_COLUMNS: [&str; 25] = [
     "tenant_id",
     "id",
     "message_id",
@@ -76,6 +76,7 @@ pub(crate) const MESSAGE_COLUMNS: [&str; 24] = [
     "queued_at",
     "sent_at",
     "updated_at",
+    "campaign_id",
     "opened_at",
     "opens",
     "machine_opens",
@@ -87,7 +88,7 @@ pub(crate) const MESSAGE_COLUMNS: [&str; 24] = [
 ];
 
 /// The columns a new message is written with (its engagement starts empty).
-pub(crate) const QUEUED_COLUMNS: usize = 16;
+pub(crate) const QUEUED_COLUMNS: usize = 17;
 
 pub(crate) fn template_from_row(r: &Row) -> Result<EmailTemplate, StoreError> {
     let Json(variants): Json<Vec<TemplateVariant>> = r.get("variants")?;
@@ -172,6 +173,7 @@ impl<C: Cipher> SqlStore<C> {
                     activity_id: r.get::<Option<Uuid>>("activity_id")?.map(ActivityId::from_uuid),
                     template_id: r.get::<Option<Uuid>>("template_id")?.map(TemplateId::from_uuid),
                     sender_id: r.get::<Option<Uuid>>("sender_id")?.map(UserId::from_uuid),
+                    campaign_id: r.get::<Option<Uuid>>("campaign_id")?.map(CampaignId::from_uuid),
                     content,
                     state: EmailState::parse(&state).ok_or_else(|| StoreError::Internal(format!("email state {state}")))?,
                     attempts: i32::try_from(r.get::<i64>("attempts")?).unwrap_or(i32::MAX),

@@ -173,6 +173,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0023_email_replies.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            24,
+            "campaigns".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0024_campaigns.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

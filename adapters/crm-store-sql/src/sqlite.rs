@@ -173,6 +173,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0023_email_replies.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            24,
+            "campaigns".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0024_campaigns.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -3,12 +3,14 @@
 //! (`email/compose.rs`), and the job that hands each message to the mailer
 //! (`email/sender.rs`).
 
+mod campaign;
 mod compose;
 mod context;
 mod inbound;
 mod sender;
 mod tracking;
 
+pub use campaign::CampaignRunner;
 pub use compose::{ComposeEmail, MailSettings, Preview};
 pub use inbound::Filed;
 pub use sender::{EMAIL_SEND, EmailSender};

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod board;
 pub mod calendar;
+pub mod campaigns;
 pub mod contacts;
 pub mod conversions;
 pub mod drafts;

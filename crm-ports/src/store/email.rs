@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crm_domain::activity::Activity;
 use crm_domain::event::NewEvent;
 use crm_domain::template::EmailTemplate;
-use crm_domain::{ActivityId, ContactId, EmailId, OpportunityId, TemplateId, TenantId, UserId};
+use crm_domain::{ActivityId, CampaignId, ContactId, EmailId, OpportunityId, TemplateId, TenantId, UserId};
 use std::future::Future;
 
 /// Where a message is.
@@ -26,6 +26,8 @@ pub enum EmailState {
     Failed,
     /// Refused for good by the relay: the address bounces.
     Bounced,
+    /// Never sent: its campaign was cancelled first.
+    Cancelled,
 }
 
 impl EmailState {
@@ -37,19 +39,20 @@ impl EmailState {
             Self::Sent => "sent",
             Self::Failed => "failed",
             Self::Bounced => "bounced",
+            Self::Cancelled => "cancelled",
         }
     }
 
     /// The state of a code.
     pub fn parse(code: &str) -> Option<Self> {
-        [Self::Queued, Self::Sending, Self::Sent, Self::Failed, Self::Bounced]
+        [Self::Queued, Self::Sending, Self::Sent, Self::Failed, Self::Bounced, Self::Cancelled]
             .into_iter()
             .find(|s| s.code() == code)
     }
 
     /// Whether nothing more will happen to it.
     pub const fn is_final(self) -> bool {
-        matches!(self, Self::Sent | Self::Failed | Self::Bounced)
+        matches!(self, Self::Sent | Self::Failed | Self::Bounced | Self::Cancelled)
     }
 }
 
@@ -91,6 +94,8 @@ pub struct EmailMessage {
     pub template_id: Option<TemplateId>,
     /// Who sent it (`None`: the system).
     pub sender_id: Option<UserId>,
+    /// The campaign it belongs to.
+    pub campaign_id: Option<CampaignId>,
     /// What it says; `None` once the recipient was erased.
     pub content: Option<EmailContent>,
     /// Where it is.
@@ -198,7 +203,8 @@ pub trait EmailStore: Send + Sync {
     fn email(&self, tenant: TenantId, id: EmailId) -> impl Future<Output = StoreResult<EmailMessage>> + Send;
     /// Begins an attempt: a message not yet final becomes `Sending`, its attempts counted
     /// (and its resends, when the last attempt never said how it ended); the message as it
-    /// is now (a final one unchanged).
+    /// is now (a final one unchanged, and a queued one unchanged while its campaign is not
+    /// sending: held by a pause).
     fn begin_email_attempt(
         &self,
         tenant: TenantId,

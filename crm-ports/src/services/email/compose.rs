@@ -5,7 +5,6 @@
 //! that sends it, in one transaction.
 
 use super::sender::{EMAIL_SEND, SendPayload};
-use super::tracking::LinkKind;
 use crate::app::{App, added as clear, cut, known, require, scope, tenant_of};
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
@@ -25,7 +24,7 @@ use crm_domain::tenant::Language;
 use crm_domain::text::Label;
 use crm_domain::user::User;
 use crm_domain::visibility::{Capability, Owned};
-use crm_domain::{ActivityId, Actor, ContactId, EmailId, OpportunityId, TemplateId, ValidationError, ViolationKind};
+use crm_domain::{ActivityId, Actor, CampaignId, ContactId, EmailId, OpportunityId, TemplateId, ValidationError, ViolationKind};
 use serde_json::Value;
 
 /// How this installation writes its messages.
@@ -42,6 +41,9 @@ pub struct MailSettings {
     pub public_url: Option<String>,
     /// The unsubscribe footer's words per language, before the link.
     pub footers: Vec<(Language, String)>,
+    /// The pace of a company's campaigns, in messages per minute (all its sending
+    /// campaigns together); single emails are not held by it.
+    pub campaign_rate: u32,
 }
 
 impl Default for MailSettings {
@@ -51,12 +53,13 @@ impl Default for MailSettings {
             domain: "crm.localhost".into(),
             public_url: None,
             footers: Vec::new(),
+            campaign_rate: 600,
         }
     }
 }
 
 impl MailSettings {
-    fn footer(&self, language: Language) -> &str {
+    pub(crate) fn footer(&self, language: Language) -> &str {
         self.footers
             .iter()
             .find(|(l, _)| *l == language)
@@ -101,21 +104,57 @@ pub struct Preview {
     pub html: String,
 }
 
-/// A message with its links back to us.
-struct Tracked {
-    text: String,
-    html: String,
-    unsubscribe: String,
+/// Who a message goes to.
+pub(crate) struct Recipient {
+    pub(crate) contact: Contact,
+    pub(crate) to: EmailAddress,
+    pub(crate) opportunity: Option<Opportunity>,
+}
+
+/// Who writes a message, and in which words.
+pub(crate) struct Origin {
+    pub(crate) sender: Option<User>,
+    pub(crate) company_name: String,
+    pub(crate) language: Language,
+    pub(crate) template_id: Option<TemplateId>,
+}
+
+/// A message as it is queued.
+pub(crate) struct Queued {
+    pub(crate) email: EmailMessage,
+    pub(crate) activity: Activity,
+    pub(crate) events: [crm_domain::event::NewEvent; 2],
+    pub(crate) job: NewJob,
 }
 
 /// An email ready to be queued.
-struct Prepared {
+pub(crate) struct Prepared {
     language: Language,
     contact: Contact,
     opportunity: Option<Opportunity>,
     template_id: Option<TemplateId>,
-    preview: Preview,
+    pub(crate) preview: Preview,
     sender: Option<User>,
+}
+
+/// The From and Reply-To of a message: the company's address with the sender's name and
+/// their own address as Reply-To, else the sender's own address.
+pub(crate) fn mailboxes(settings: &MailSettings, sender: Option<&User>, company_name: &str) -> Result<(Mailbox, Option<Mailbox>), ServiceError> {
+    let sender_box = sender.map(|u| Mailbox {
+        name: u.display_name.as_str().to_owned(),
+        address: u.email.as_str().to_owned(),
+    });
+    Ok(match (&settings.from, sender_box) {
+        (Some(company_from), s) => (
+            Mailbox {
+                name: s.as_ref().map_or_else(|| company_name.to_owned(), |s| s.name.clone()),
+                address: company_from.clone(),
+            },
+            s,
+        ),
+        (None, Some(s)) => (s, None),
+        (None, None) => return Err(ValidationError::field("from", ViolationKind::Required).into()),
+    })
 }
 
 fn unknown(field: &str) -> ServiceError {
@@ -208,6 +247,36 @@ impl<
             Some(u) => Some(self.store.user(tenant, u).await?),
             None => None,
         };
+        let who = Recipient {
+            contact,
+            to,
+            opportunity,
+        };
+        let from = Origin {
+            sender,
+            company_name,
+            language,
+            template_id: from_template.map(|t| t.id),
+        };
+        self.compose_for(tenant, who, &variant, from, settings).await
+    }
+
+    /// A message rendered for one recipient.
+    pub(crate) async fn compose_for(
+        &self,
+        tenant: crm_domain::TenantId,
+        who: Recipient,
+        variant: &TemplateVariant,
+        origin: Origin,
+        settings: &MailSettings,
+    ) -> Result<Prepared, ServiceError> {
+        let Recipient { contact, to, opportunity } = who;
+        let Origin {
+            sender,
+            company_name,
+            language,
+            template_id,
+        } = origin;
         let ctx = self
             .render_context(
                 tenant,
@@ -219,22 +288,8 @@ impl<
                 language,
             )
             .await?;
-        let Rendered { subject, text } = template::render(&variant, &ctx)?;
-        let sender_box = sender.as_ref().map(|u| Mailbox {
-            name: u.display_name.as_str().to_owned(),
-            address: u.email.as_str().to_owned(),
-        });
-        let (from, reply_to) = match (&settings.from, sender_box) {
-            (Some(company_from), s) => (
-                Mailbox {
-                    name: s.as_ref().map_or_else(|| company_name.clone(), |s| s.name.clone()),
-                    address: company_from.clone(),
-                },
-                s,
-            ),
-            (None, Some(s)) => (s, None),
-            (None, None) => return Err(ValidationError::field("from", ViolationKind::Required).into()),
-        };
+        let Rendered { subject, text } = template::render(variant, &ctx)?;
+        let (from, reply_to) = mailboxes(settings, sender.as_ref(), &company_name)?;
         let html = template::text_to_html(&text, str::to_owned);
         Ok(Prepared {
             language,
@@ -248,7 +303,7 @@ impl<
             },
             contact,
             opportunity,
-            template_id: from_template.map(|t| t.id),
+            template_id,
             sender,
         })
     }
@@ -274,6 +329,33 @@ impl<
         let tenant = tenant_of(actor)?;
         let p = self.prepare_email(actor, input, settings).await?;
         let now = self.clock.now();
+        let q = self.queued(actor, p, settings, None, now)?;
+        self.store
+            .queue_emails(
+                tenant,
+                &EmailQueue {
+                    at: now,
+                    emails: std::slice::from_ref(&q.email),
+                    activities: std::slice::from_ref(&q.activity),
+                    events: &q.events,
+                    jobs: std::slice::from_ref(&q.job),
+                },
+            )
+            .await?;
+        Ok(q.email)
+    }
+
+    /// A prepared message as it is queued: the message, its archive, their events and its
+    /// send job (due at `due_at`).
+    pub(crate) fn queued(
+        &self,
+        actor: &Actor,
+        p: Prepared,
+        settings: &MailSettings,
+        campaign: Option<(CampaignId, chrono::DateTime<chrono::Utc>)>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Queued, ServiceError> {
+        let tenant = tenant_of(actor)?;
         let id = EmailId::from_uuid(self.new_id());
         let mut links = vec![Link {
             entity_type: EntityType::Contact,
@@ -289,7 +371,7 @@ impl<
         let tracked = settings
             .public_url
             .as_deref()
-            .map(|base| self.tracked(tenant, id, base, settings.footer(p.language), &p.preview.text));
+            .map(|base| super::tracking::tracked(&*self.store, tenant, id, base, settings.footer(p.language), &p.preview.text));
         let fields = ActivityInput {
             subject: cut(&p.preview.subject, Label::MAX_CHARS),
             links,
@@ -320,6 +402,7 @@ impl<
             activity_id: Some(activity.id),
             template_id: p.template_id,
             sender_id: actor.user_id(),
+            campaign_id: campaign.map(|(c, _)| c),
             content: Some(EmailContent {
                 from: p.preview.from,
                 to: Mailbox {
@@ -352,6 +435,9 @@ impl<
         if let Some(t) = email.template_id {
             changes.push(clear("template_id", Value::from(t.as_uuid().to_string())));
         }
+        if let Some(c) = email.campaign_id {
+            changes.push(clear("campaign_id", Value::from(c.as_uuid().to_string())));
+        }
         let events = [
             self.event(
                 actor,
@@ -375,44 +461,15 @@ impl<
             tenant_id: tenant,
             kind: EMAIL_SEND.to_owned(),
             payload: serde_json::to_value(SendPayload { email_id: id }).map_err(|e| ServiceError::Internal(e.to_string()))?,
-            due_at: now,
+            due_at: campaign.map_or(now, |(_, due)| due),
             key: Some(format!("email:{}", id.as_uuid())),
         };
-        self.store
-            .queue_emails(
-                tenant,
-                &EmailQueue {
-                    at: now,
-                    emails: std::slice::from_ref(&email),
-                    activities: std::slice::from_ref(&activity),
-                    events: &events,
-                    jobs: std::slice::from_ref(&job),
-                },
-            )
-            .await?;
-        Ok(email)
-    }
-
-    /// A message's text and HTML with the links back to us: its links as redirects and an
-    /// open pixel in the HTML, an unsubscribe footer in both.
-    fn tracked(&self, tenant: crm_domain::TenantId, email: EmailId, base: &str, footer: &str, text: &str) -> Tracked {
-        let link = |kind| super::tracking::url(&*self.store, base, &super::tracking::Token { tenant, email, kind });
-        let links = template::links(text);
-        let unsubscribe = link(LinkKind::Unsubscribe);
-        let mut html = template::text_to_html(text, |l| {
-            let n = links.iter().position(|x| *x == l).and_then(|n| u16::try_from(n).ok());
-            n.map_or_else(|| l.to_owned(), |n| link(LinkKind::Click(n)))
-        });
-        html.push_str(&format!(
-            "<p style=\"color:#667085;font-size:12px\">{} <a href=\"{unsubscribe}\">{unsubscribe}</a></p>\n<img src=\"{}\" width=\"1\" height=\"1\" alt=\"\">\n",
-            template::escape_html(footer),
-            link(LinkKind::Open)
-        ));
-        Tracked {
-            text: format!("{}\n\n-- \n{footer} {unsubscribe}\n", text.trim_end()),
-            html,
-            unsubscribe,
-        }
+        Ok(Queued {
+            email,
+            activity,
+            events,
+            job,
+        })
     }
 
     /// One email, when its recipient is visible to the actor.

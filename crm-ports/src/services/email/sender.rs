@@ -10,7 +10,7 @@ use crate::error::ServiceError;
 use crate::mail::{MailError, Mailer, OutgoingMessage};
 use crate::runtime::BoxFuture;
 use crate::runtime::jobs::{JobContext, JobFinish, JobHandler};
-use crate::store::{EmailOutcome, EmailStore, SuppressionStore};
+use crate::store::{CampaignStore, EmailOutcome, EmailState, EmailStore, SuppressionStore};
 use crm_domain::event::{EntityType, EventKind};
 use crm_domain::suppression::SuppressionReason;
 use crm_domain::{Actor, EmailId, TenantId};
@@ -46,7 +46,7 @@ impl<S, K, C: Clone, I: Clone> EmailSender<S, K, C, I> {
     }
 }
 
-impl<S: EmailStore + SuppressionStore, K, C: Clock, I: IdGenerator> EmailSender<S, K, C, I> {
+impl<S: EmailStore + SuppressionStore + CampaignStore, K, C: Clock, I: IdGenerator> EmailSender<S, K, C, I> {
     async fn end(&self, tenant: TenantId, id: EmailId, outcome: EmailOutcome, kind: Option<EventKind>) -> Result<(), ServiceError> {
         let app = &self.app;
         let event = kind.map(|kind| {
@@ -84,9 +84,18 @@ impl<S: EmailStore + SuppressionStore, K, C: Clock, I: IdGenerator> EmailSender<
     pub async fn send_one(&self, tenant: TenantId, id: EmailId) -> Result<(), ServiceError> {
         let now = self.app.clock.now();
         let m = self.app.store.begin_email_attempt(tenant, id, now).await?;
-        if m.state.is_final() {
-            return Ok(());
+        if m.state != EmailState::Sending {
+            return Ok(()); // done already, or held by its paused campaign
         }
+        let campaign = m.campaign_id;
+        let result = self.attempt(tenant, id, m).await;
+        if let Some(c) = campaign {
+            self.app.finish_if_done(tenant, c).await?;
+        }
+        result
+    }
+
+    async fn attempt(&self, tenant: TenantId, id: EmailId, m: crate::store::EmailMessage) -> Result<(), ServiceError> {
         if m.resends > 0 {
             tracing::warn!(%tenant, email = %id.as_uuid(), attempts = m.attempts, resends = m.resends,
                 "email: an earlier attempt ended without a record; the same message (same Message-ID) may reach its recipient twice");
@@ -133,7 +142,7 @@ impl<S: EmailStore + SuppressionStore, K, C: Clock, I: IdGenerator> EmailSender<
 }
 
 impl<
-    S: EmailStore + SuppressionStore + 'static,
+    S: EmailStore + SuppressionStore + CampaignStore + 'static,
     K: Send + Sync + 'static,
     C: Clock + Send + Sync + 'static,
     I: IdGenerator + Send + Sync + 'static,
