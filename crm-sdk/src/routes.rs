@@ -4,6 +4,7 @@ mod accounts;
 mod activities;
 mod auth;
 mod background;
+mod campaigns;
 mod email;
 mod imports;
 mod leads;

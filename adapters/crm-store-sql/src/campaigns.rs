@@ -105,7 +105,14 @@ impl<C: Cipher> CampaignStore for SqlStore<C> {
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
         let [t, c] = of_campaign(tenant, id);
         let sent = tx
-            .fetch_optional(Query::select().column("id").from("email_messages").and_where(t).and_where(c).limit(1))
+            .fetch_optional(
+                Query::select()
+                    .column("id")
+                    .from("email_messages")
+                    .and_where(t)
+                    .and_where(c)
+                    .limit(1),
+            )
             .await?;
         if sent.is_some() {
             return Err(StoreError::Conflict);

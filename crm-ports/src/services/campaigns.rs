@@ -61,7 +61,7 @@ pub(crate) fn campaign_job<C: Clock, I: IdGenerator>(
             at,
             test_to: None,
         })
-            .map_err(|e| ServiceError::Internal(e.to_string()))?,
+        .map_err(|e| ServiceError::Internal(e.to_string()))?,
         due_at: due,
         key: Some(match at {
             Some(t) => format!("campaign:{}:{}", c.id.as_uuid(), t.timestamp_micros()),

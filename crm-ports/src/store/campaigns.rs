@@ -77,7 +77,12 @@ pub trait CampaignStore: Send + Sync {
     /// Queues a page of a campaign's messages (as [`super::EmailStore::queue_emails`]),
     /// counts its skipped members and moves its next slot, all or nothing. `Conflict`
     /// (nothing written) when the campaign is no longer sending or paused.
-    fn queue_campaign_page(&self, tenant: TenantId, id: CampaignId, page: &CampaignPage<'_>) -> impl Future<Output = StoreResult<()>> + Send;
+    fn queue_campaign_page(
+        &self,
+        tenant: TenantId,
+        id: CampaignId,
+        page: &CampaignPage<'_>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Notes that every recipient has their message queued (no version change).
     fn campaign_filled(&self, tenant: TenantId, id: CampaignId, at: DateTime<Utc>) -> impl Future<Output = StoreResult<()>> + Send;
     /// Marks a sending campaign sent, with its event, when it is filled and none of its

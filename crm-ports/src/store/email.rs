@@ -45,9 +45,16 @@ impl EmailState {
 
     /// The state of a code.
     pub fn parse(code: &str) -> Option<Self> {
-        [Self::Queued, Self::Sending, Self::Sent, Self::Failed, Self::Bounced, Self::Cancelled]
-            .into_iter()
-            .find(|s| s.code() == code)
+        [
+            Self::Queued,
+            Self::Sending,
+            Self::Sent,
+            Self::Failed,
+            Self::Bounced,
+            Self::Cancelled,
+        ]
+        .into_iter()
+        .find(|s| s.code() == code)
     }
 
     /// Whether nothing more will happen to it.

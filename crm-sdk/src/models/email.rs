@@ -131,7 +131,10 @@ pub struct Email {
     /// Who wrote it.
     #[serde(default)]
     pub sender_id: Option<Uuid>,
-    /// `queued`, `sending`, `sent`, `failed` or `bounced`.
+    /// The campaign it belongs to.
+    #[serde(default)]
+    pub campaign_id: Option<Uuid>,
+    /// `queued`, `sending`, `sent`, `failed`, `bounced` or `cancelled`.
     pub state: String,
     /// Attempts made.
     pub attempts: i32,

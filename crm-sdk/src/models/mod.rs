@@ -4,6 +4,7 @@
 mod accounts;
 mod activities;
 mod background;
+mod campaigns;
 mod email;
 mod imports;
 mod leads;
@@ -15,6 +16,7 @@ mod search;
 pub use accounts::*;
 pub use activities::*;
 pub use background::*;
+pub use campaigns::*;
 pub use email::*;
 pub use imports::*;
 pub use leads::*;

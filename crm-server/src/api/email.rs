@@ -215,7 +215,10 @@ pub struct EmailDto {
     pub template_id: Option<Uuid>,
     /// Who wrote it (none: the system).
     pub sender_id: Option<Uuid>,
-    /// `queued`, `sending`, `sent`, `failed` or `bounced`.
+    /// The campaign it belongs to.
+    pub campaign_id: Option<Uuid>,
+    /// `queued`, `sending`, `sent`, `failed`, `bounced` or `cancelled` (its campaign was
+    /// cancelled first).
     pub state: String,
     /// Attempts made.
     pub attempts: i32,
@@ -271,6 +274,7 @@ fn email_dto(m: &EmailMessage) -> EmailDto {
         activity_id: m.activity_id.map(|a| a.as_uuid()),
         template_id: m.template_id.map(|t| t.as_uuid()),
         sender_id: m.sender_id.map(|u| u.as_uuid()),
+        campaign_id: m.campaign_id.map(|c| c.as_uuid()),
         state: m.state.code().to_owned(),
         attempts: m.attempts,
         resends: m.resends,

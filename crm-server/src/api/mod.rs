@@ -5,6 +5,7 @@ pub mod activities;
 pub mod auth;
 pub mod background;
 pub mod calendar;
+pub mod campaigns;
 pub mod common;
 pub mod contacts;
 pub mod dashboard;
@@ -182,6 +183,10 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings, extras: Extras) -> OpenAp
             },
             exports::ExportsApi { app: app.clone() },
             suppressions::SuppressionsApi { app: app.clone() },
+            campaigns::CampaignsApi {
+                app: app.clone(),
+                mail: mail.clone(),
+            },
             email::EmailApi { app: app.clone(), mail },
             inbound::InboundApi { app: app.clone() },
             ),

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::time::Duration;
 use uuid::Uuid;
 
-fn root() -> &'static Path {
+pub(crate) fn root() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
 
@@ -28,7 +28,7 @@ async fn wait_for(client: &crm_sdk::Client, id: Uuid, state: &str, within: Durat
     }
 }
 
-async fn contact(client: &crm_sdk::Client, first: &str, email: &str) -> Uuid {
+pub(crate) async fn contact(client: &crm_sdk::Client, first: &str, email: &str) -> Uuid {
     client
         .create_contact(
             &ContactWrite {
@@ -174,7 +174,7 @@ async fn email_reaches_a_real_relay_waits_out_its_absence_and_bounces() {
 
 /// A MIME part's quoted-printable text read back (soft line breaks joined, `=3D` as `=`),
 /// and folded headers unfolded: enough to find the links of a message.
-fn readable(raw: &str) -> String {
+pub(crate) fn readable(raw: &str) -> String {
     raw.replace("=\r\n", "")
         .replace("=\n", "")
         .replace("=3D", "=")
@@ -184,7 +184,7 @@ fn readable(raw: &str) -> String {
 
 /// The first link of `raw` starting with `prefix` (a token runs to the first character
 /// outside base64url).
-fn link_of(raw: &str, prefix: &str) -> String {
+pub(crate) fn link_of(raw: &str, prefix: &str) -> String {
     let at = raw.find(prefix).unwrap_or_else(|| panic!("no {prefix} link in:\n{raw}"));
     let rest = &raw[at + prefix.len()..];
     let end = rest

@@ -226,6 +226,15 @@ async fn every_route_keeps_tenants_apart() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(aa.email(a_email.id).await.unwrap().state, "sent");
+    let a_campaign = aa
+        .create_campaign(&crm_sdk::models::CampaignWrite {
+            name: "Campagne A".into(),
+            segment_id: Some(segment_id),
+            template_id: Some(a_template.id),
+            language: None,
+        })
+        .await
+        .unwrap();
     let a_ids: Vec<String> = [
         a.tenant_id,
         a.team_id,
@@ -330,6 +339,8 @@ async fn every_route_keeps_tenants_apart() {
             a_template.id
         } else if path.starts_with("/api/v1/emails/{id}") {
             a_email.id
+        } else if path.starts_with("/api/v1/campaigns/") {
+            a_campaign.id
         } else {
             return None;
         };
@@ -669,6 +680,20 @@ async fn every_route_keeps_tenants_apart() {
         ("new_inbound_secret", (None, Expect::Blind)),
         // B's bearer is no inbound secret: refused, whatever the body.
         ("receive_email", (None, Expect::Blind)),
+        ("list_campaigns", (None, Expect::Blind)),
+        (
+            "create_campaign",
+            (
+                Some(json!({"name": "Prise", "segment_id": segment_id, "template_id": a_template.id})),
+                Expect::UnknownField("segment_id"),
+            ),
+        ),
+        ("get_campaign", (None, Expect::NotFound)),
+        ("update_campaign", (Some(json!({"name": "Prise"})), Expect::NotFound)),
+        ("delete_campaign", (None, Expect::NotFound)),
+        ("move_campaign", (Some(json!({"action": "pause"})), Expect::NotFound)),
+        ("test_campaign", (None, Expect::NotFound)),
+        ("list_campaign_recipients", (None, Expect::NotFound)),
     ]);
 
     let spec = s.client.openapi().await.unwrap();

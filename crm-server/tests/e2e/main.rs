@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod calendar;
+mod campaigns;
 mod cli;
 mod company;
 mod crash;

@@ -170,6 +170,15 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("list_emails", [200, 200, 200, 200, 403]),
     ("get_email", [200, 200, 200, 200, 403]),
     ("new_inbound_secret", [201, 403, 403, 403, 403]),
+    // Campaigns: run by the Admin, Managers and Marketing.
+    ("list_campaigns", [200, 200, 403, 200, 403]),
+    ("create_campaign", [201, 201, 403, 201, 403]),
+    ("get_campaign", [200, 200, 403, 200, 403]),
+    ("update_campaign", [200, 200, 403, 200, 403]),
+    ("delete_campaign", [204, 204, 403, 204, 403]),
+    ("move_campaign", [200, 200, 403, 200, 403]),
+    ("test_campaign", [202, 202, 403, 202, 403]),
+    ("list_campaign_recipients", [200, 200, 403, 200, 403]),
 ];
 
 fn template_body(n: usize) -> crm_sdk::models::TemplateWrite {
@@ -527,6 +536,38 @@ impl Cell<'_> {
             .await
             .unwrap();
         (t.id, t.version)
+    }
+
+    /// A template of a fresh name: its id.
+    async fn fresh_template(&self) -> uuid::Uuid {
+        let mut body = template_body(self.n);
+        body.name = format!("Modèle {}", uuid::Uuid::new_v4());
+        self.fx.client(Role::Admin).create_email_template(&body).await.unwrap().id
+    }
+
+    /// A campaign's body: a fresh segment and template.
+    async fn campaign_body(&self) -> serde_json::Value {
+        json!({
+            "name": format!("Campagne {}", uuid::Uuid::new_v4()),
+            "segment_id": self.segment().await.0,
+            "template_id": self.fresh_template().await,
+        })
+    }
+
+    /// A draft campaign written by the Admin: (id, version).
+    async fn campaign(&self) -> (uuid::Uuid, i64) {
+        let c = self
+            .fx
+            .client(Role::Admin)
+            .create_campaign(&crm_sdk::models::CampaignWrite {
+                name: format!("Campagne {}", uuid::Uuid::new_v4()),
+                segment_id: Some(self.segment().await.0),
+                template_id: Some(self.fresh_template().await),
+                language: None,
+            })
+            .await
+            .unwrap();
+        (c.id, c.version)
     }
 
     /// An email the Admin wrote to the Sales rep's contact.
@@ -1223,6 +1264,33 @@ impl Cell<'_> {
             ),
             "get_email" => ("GET", format!("/api/v1/emails/{}", self.email().await), None, None),
             "new_inbound_secret" => ("POST", "/api/v1/inbound-email/secret".into(), None, None),
+            "list_campaigns" => ("GET", "/api/v1/campaigns".into(), None, None),
+            "create_campaign" => ("POST", "/api/v1/campaigns".into(), Some(self.campaign_body().await), None),
+            "get_campaign" => ("GET", format!("/api/v1/campaigns/{}", self.campaign().await.0), None, None),
+            "update_campaign" => {
+                let (id, v) = self.campaign().await;
+                ("PUT", format!("/api/v1/campaigns/{id}"), Some(self.campaign_body().await), Some(v))
+            }
+            "delete_campaign" => {
+                let (id, v) = self.campaign().await;
+                ("DELETE", format!("/api/v1/campaigns/{id}"), None, Some(v))
+            }
+            "move_campaign" => {
+                let (id, v) = self.campaign().await;
+                (
+                    "POST",
+                    format!("/api/v1/campaigns/{id}/status"),
+                    Some(json!({"action": "cancel"})),
+                    Some(v),
+                )
+            }
+            "test_campaign" => ("POST", format!("/api/v1/campaigns/{}/test", self.campaign().await.0), None, None),
+            "list_campaign_recipients" => (
+                "GET",
+                format!("/api/v1/campaigns/{}/recipients", self.campaign().await.0),
+                None,
+                None,
+            ),
             other => panic!("no request for {other}"),
         }
     }

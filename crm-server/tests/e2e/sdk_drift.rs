@@ -109,6 +109,9 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "EmailDto" => Email,
         "InboundSecretDto" => InboundSecret,
         "FiledDto" => Filed,
+        "CampaignDto" => Campaign,
+        "CampaignStatsDto" => CampaignStats,
+        "CampaignRecipientDto" => CampaignRecipient,
         // Every error.
         "Problem" => Problem,
     }
@@ -149,6 +152,8 @@ fn request_pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "EmailTemplateWrite" => TemplateWrite,
         "TemplatePreviewWrite" => TemplatePreviewWrite,
         "EmailWrite" => EmailWrite,
+        "CampaignWrite" => CampaignWrite,
+        "CampaignMove" => CampaignMove,
     }
 }
 

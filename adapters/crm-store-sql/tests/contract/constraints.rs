@@ -143,6 +143,7 @@ const EXPECTED: &[(&str, Outcome, &str)] = &[
     ("suppressions_value", Dup, "value"),
     ("email_templates_name", Dup, "name"),
     ("email_messages_message_id", Dup, "message_id"),
+    ("email_messages_campaign_contact", Dup, "contact_id"),
     ("event_counters_tenant_id_fkey", Ref, "tenant_id"),
     ("users_tenant_id_fkey", Ref, "tenant_id"),
     ("teams_tenant_id_fkey", Ref, "tenant_id"),
@@ -168,6 +169,7 @@ const EXPECTED: &[(&str, Outcome, &str)] = &[
     ("email_templates_tenant_id_fkey", Ref, "tenant_id"),
     ("email_messages_tenant_id_fkey", Ref, "tenant_id"),
     ("inbound_secrets_tenant_id_fkey", Ref, "tenant_id"),
+    ("campaigns_tenant_id_fkey", Ref, "tenant_id"),
     ("users_team_fk", Ref, "team_id"),
     ("teams_manager_fk", Ref, "manager_id"),
     ("contacts_organization_fk", Ref, "organization_id"),
@@ -415,6 +417,22 @@ async fn every_constraint_reports_its_field(h: &Harness) {
     };
     raw(Some(tid), message(tid, new())).await.unwrap();
     seen.check("email_messages_message_id", raw(Some(tid), message(tid, new())).await);
+    // One message a contact in a campaign: the use case looks first, the index holds.
+    let (campaign_ref, member) = (new(), new());
+    let in_campaign = |id: Uuid| {
+        format!(
+            "INSERT INTO email_messages (tenant_id, id, message_id, contact_id, content, state, attempts, resends, queued_at, updated_at, campaign_id) \
+             VALUES ({}, {}, '{}@crm.test', {}, {}, 'queued', 0, 0, 0, 0, {})",
+            lit.id(tid.as_uuid()),
+            lit.id(id),
+            id,
+            lit.id(member),
+            lit.bytes(&[1; 8]),
+            lit.id(campaign_ref)
+        )
+    };
+    raw(Some(tid), in_campaign(new())).await.unwrap();
+    seen.check("email_messages_campaign_contact", raw(Some(tid), in_campaign(new())).await);
     assert_eq!(
         s.begin_idempotent(tid, admin_id, "clé-1", &[7; 32], now(), now() - Duration::days(1))
             .await
@@ -586,6 +604,28 @@ async fn every_constraint_reports_its_field(h: &Harness) {
             .await,
     );
     seen.check("email_messages_tenant_id_fkey", raw(Some(ghost), message(ghost, new())).await);
+    let ghost_campaign = crm_domain::campaign::Campaign {
+        id: crm_domain::CampaignId::from_uuid(new()),
+        tenant_id: ghost,
+        name: "Fantôme".into(),
+        segment_id: crm_domain::SegmentId::from_uuid(new()),
+        template_id: crm_domain::TemplateId::from_uuid(new()),
+        language: None,
+        status: crm_domain::campaign::CampaignStatus::Draft,
+        scheduled_at: None,
+        created_by: None,
+        started_at: None,
+        filled_at: None,
+        finished_at: None,
+        skipped: 0,
+        version: 1,
+        created_at: now(),
+        updated_at: now(),
+    };
+    seen.check(
+        "campaigns_tenant_id_fkey",
+        crm_ports::store::CampaignStore::create_campaign(s, &ghost_campaign, &gev(EntityType::Campaign, ghost_campaign.id.as_uuid())).await,
+    );
     seen.check(
         "inbound_secrets_tenant_id_fkey",
         s.set_inbound_secret(ghost, &[7; 32], None, now(), &gev(EntityType::Tenant, ghost.as_uuid()))

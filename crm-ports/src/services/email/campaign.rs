@@ -35,7 +35,10 @@ const PAGE: u32 = 100;
 /// The due time of the `n`-th message from `slot` at `rate` messages a minute.
 fn due(slot: DateTime<Utc>, rate: u32, n: usize) -> DateTime<Utc> {
     let gap = 60_000_000 / i64::from(rate.max(1));
-    crm_domain::time::add(slot, chrono::Duration::microseconds(gap.saturating_mul(i64::try_from(n).unwrap_or(i64::MAX))))
+    crm_domain::time::add(
+        slot,
+        chrono::Duration::microseconds(gap.saturating_mul(i64::try_from(n).unwrap_or(i64::MAX))),
+    )
 }
 
 /// Runs campaigns: the `campaign.send` jobs.
@@ -123,7 +126,12 @@ impl<S: CampaignStore + EmailStore, K, C: Clock, I: IdGenerator> App<S, K, C, I>
     }
 
     /// The send jobs of a resumed campaign's held messages, due at the company's pace.
-    pub(crate) async fn resumed_jobs(&self, c: &Campaign, settings: &MailSettings, now: DateTime<Utc>) -> Result<Vec<NewJob>, ServiceError> {
+    pub(crate) async fn resumed_jobs(
+        &self,
+        c: &Campaign,
+        settings: &MailSettings,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<NewJob>, ServiceError> {
         let held = self.store.held_campaign_emails(c.tenant_id, c.id).await?;
         let slot = self.store.send_slot(c.tenant_id).await?.map_or(now, |s| s.max(now));
         held.into_iter()
@@ -137,7 +145,8 @@ impl<S: CampaignStore + EmailStore, K, C: Clock, I: IdGenerator> App<S, K, C, I>
             id: self.new_id(),
             tenant_id: tenant,
             kind: super::EMAIL_SEND.to_owned(),
-            payload: serde_json::to_value(super::sender::SendPayload { email_id: id }).map_err(|e| ServiceError::Internal(e.to_string()))?,
+            payload: serde_json::to_value(super::sender::SendPayload { email_id: id })
+                .map_err(|e| ServiceError::Internal(e.to_string()))?,
             due_at,
             key: Some(format!("email:{}", id.as_uuid())),
         })
@@ -302,7 +311,10 @@ impl<
         let (actor, sender) = writer(&*self.store, c).await?;
         let company = self.store.tenant(tenant).await?;
         let language = c.language.unwrap_or(company.settings.language);
-        let parts = match (self.store.segment(tenant, c.segment_id).await, self.store.template(tenant, c.template_id).await) {
+        let parts = match (
+            self.store.segment(tenant, c.segment_id).await,
+            self.store.template(tenant, c.template_id).await,
+        ) {
             (Ok(s), Ok(t)) => t.variant(language).cloned().map(|v| (s, v)),
             (Err(StoreError::NotFound), _) | (_, Err(StoreError::NotFound)) => None,
             (Err(e), _) | (_, Err(e)) => return Err(e.into()),
@@ -401,8 +413,11 @@ impl<
             }
             step += 1;
             cursor = page.next_cursor;
-            ctx.checkpoint(step, serde_json::json!({ "cursor": cursor, "queued": emails.len(), "skipped": skipped }))
-                .await?;
+            ctx.checkpoint(
+                step,
+                serde_json::json!({ "cursor": cursor, "queued": emails.len(), "skipped": skipped }),
+            )
+            .await?;
             if cursor.is_none() {
                 break;
             }
@@ -436,8 +451,8 @@ impl<
 
     fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, Result<JobFinish, ServiceError>> {
         Box::pin(async move {
-            let p: CampaignPayload = serde_json::from_value(ctx.job().payload.clone())
-                .map_err(|e| ServiceError::Internal(format!("campaign job: {e}")))?;
+            let p: CampaignPayload =
+                serde_json::from_value(ctx.job().payload.clone()).map_err(|e| ServiceError::Internal(format!("campaign job: {e}")))?;
             match p.test_to {
                 Some(u) => self.send_test(ctx.job().tenant_id, p, u).await?,
                 None => self.app.run_campaign(ctx, p, &self.settings).await?,

@@ -139,7 +139,11 @@ pub(crate) struct Prepared {
 
 /// The From and Reply-To of a message: the company's address with the sender's name and
 /// their own address as Reply-To, else the sender's own address.
-pub(crate) fn mailboxes(settings: &MailSettings, sender: Option<&User>, company_name: &str) -> Result<(Mailbox, Option<Mailbox>), ServiceError> {
+pub(crate) fn mailboxes(
+    settings: &MailSettings,
+    sender: Option<&User>,
+    company_name: &str,
+) -> Result<(Mailbox, Option<Mailbox>), ServiceError> {
     let sender_box = sender.map(|u| Mailbox {
         name: u.display_name.as_str().to_owned(),
         address: u.email.as_str().to_owned(),
@@ -247,11 +251,7 @@ impl<
             Some(u) => Some(self.store.user(tenant, u).await?),
             None => None,
         };
-        let who = Recipient {
-            contact,
-            to,
-            opportunity,
-        };
+        let who = Recipient { contact, to, opportunity };
         let from = Origin {
             sender,
             company_name,

@@ -224,6 +224,35 @@ impl<S: EmailStore + SearchHasher + SuppressionStore, K, C: Clock, I: IdGenerato
     }
 }
 
+/// A message with its links back to us.
+pub(crate) struct Tracked {
+    pub(crate) text: String,
+    pub(crate) html: String,
+    pub(crate) unsubscribe: String,
+}
+
+/// A message's text and HTML with the links back to us: its links as redirects and an
+/// open pixel in the HTML, an unsubscribe footer in both.
+pub(crate) fn tracked<H: SearchHasher>(hasher: &H, tenant: TenantId, email: EmailId, base: &str, footer: &str, text: &str) -> Tracked {
+    let link = |kind| url(hasher, base, &Token { tenant, email, kind });
+    let links = template::links(text);
+    let unsubscribe = link(LinkKind::Unsubscribe);
+    let mut html = template::text_to_html(text, |l| {
+        let n = links.iter().position(|x| *x == l).and_then(|n| u16::try_from(n).ok());
+        n.map_or_else(|| l.to_owned(), |n| link(LinkKind::Click(n)))
+    });
+    html.push_str(&format!(
+        "<p style=\"color:#667085;font-size:12px\">{} <a href=\"{unsubscribe}\">{unsubscribe}</a></p>\n<img src=\"{}\" width=\"1\" height=\"1\" alt=\"\">\n",
+        template::escape_html(footer),
+        link(LinkKind::Open)
+    ));
+    Tracked {
+        text: format!("{}\n\n-- \n{footer} {unsubscribe}\n", text.trim_end()),
+        html,
+        unsubscribe,
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -258,34 +287,5 @@ mod tests {
         assert_eq!(decode(&Hasher, &B64.encode(&bytes)), None);
         assert_eq!(decode(&Hasher, "pas un jeton"), None);
         assert!(url(&Hasher, "https://crm.exemple.fr/", &t).starts_with("https://crm.exemple.fr/t/c/"));
-    }
-}
-
-/// A message with its links back to us.
-pub(crate) struct Tracked {
-    pub(crate) text: String,
-    pub(crate) html: String,
-    pub(crate) unsubscribe: String,
-}
-
-/// A message's text and HTML with the links back to us: its links as redirects and an
-/// open pixel in the HTML, an unsubscribe footer in both.
-pub(crate) fn tracked<H: SearchHasher>(hasher: &H, tenant: TenantId, email: EmailId, base: &str, footer: &str, text: &str) -> Tracked {
-    let link = |kind| url(hasher, base, &Token { tenant, email, kind });
-    let links = template::links(text);
-    let unsubscribe = link(LinkKind::Unsubscribe);
-    let mut html = template::text_to_html(text, |l| {
-        let n = links.iter().position(|x| *x == l).and_then(|n| u16::try_from(n).ok());
-        n.map_or_else(|| l.to_owned(), |n| link(LinkKind::Click(n)))
-    });
-    html.push_str(&format!(
-        "<p style=\"color:#667085;font-size:12px\">{} <a href=\"{unsubscribe}\">{unsubscribe}</a></p>\n<img src=\"{}\" width=\"1\" height=\"1\" alt=\"\">\n",
-        template::escape_html(footer),
-        link(LinkKind::Open)
-    ));
-    Tracked {
-        text: format!("{}\n\n-- \n{footer} {unsubscribe}\n", text.trim_end()),
-        html,
-        unsubscribe,
     }
 }

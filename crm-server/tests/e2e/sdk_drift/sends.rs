@@ -406,12 +406,32 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         email(ID);
         new_inbound_secret();
         receive_email("crmin_secret", b"From: lea@client.fr\r\n\r\nOui".to_vec());
+        campaigns();
+        create_campaign(&campaign());
+        campaign(ID);
+        update_campaign(ID, 1, &campaign());
+        delete_campaign(ID, 1);
+        move_campaign(ID, 1, &CampaignMove {
+            action: "schedule".into(),
+            at: Some(now),
+        });
+        test_campaign(ID);
+        campaign_recipients(ID, Some(ID), Some(20));
         events(Some(7));
     }
     out
 }
 
 // The arguments: every field set, written out without `..`.
+
+fn campaign() -> CampaignWrite {
+    CampaignWrite {
+        name: "Lancement".into(),
+        segment_id: Some(ID),
+        template_id: Some(ID),
+        language: Some("fr".into()),
+    }
+}
 
 fn template() -> TemplateWrite {
     TemplateWrite {
