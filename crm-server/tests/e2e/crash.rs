@@ -4,6 +4,7 @@
 //! contact an Admin creates for a Sales rep gives the rep one notification, written in the
 //! transaction that moves the reader's cursor.
 
+use crate::crash_support::{KEY, logged_in, start_with};
 use crate::support::{PASSWORD, unique_email};
 use crm_domain::Actor;
 use crm_domain::contact::ContactInput;
@@ -11,54 +12,12 @@ use crm_domain::user::Role;
 use crm_ports::services::tenants::NewTenant;
 use crm_ports::services::users::NewUser;
 use crm_server::config::{Config, FileConfig, Secret};
-use std::io::BufRead as _;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Contacts written while no server runs (in transactions of [`CHUNK`]).
 const CONTACTS: usize = 4_000;
 const CHUNK: usize = 1_000;
-const KEY: &str = "1:2222222222222222222222222222222222222222222222222222222222222222";
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(dir: &std::path::Path, url: Option<&str>) -> Server {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_crm"));
-    c.args(["--data-dir", dir.to_str().unwrap(), "serve", "--listen", "127.0.0.1:0"])
-        .env("CRM_MASTER_KEY", KEY)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("CRM_")) {
-        c.env_remove(k);
-    }
-    c.env("CRM_MASTER_KEY", KEY);
-    if let Some(u) = url {
-        c.args(["--database-url", u]);
-    }
-    let mut child = c.spawn().unwrap();
-    let out = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut lines = out.lines();
-    let base = loop {
-        let line = lines.next().expect("the server printed its address").unwrap();
-        if line.contains("prêt") {
-            break line.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_owned();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
-    Server { child, base }
-}
-
 /// Writes the tenant, its rep and the contacts through the library, no server running;
 /// (admin email, rep email).
 async fn prepare(config: &Config) -> (String, String) {
@@ -120,12 +79,6 @@ async fn assignments(admin: &crm_sdk::Client) -> crm_sdk::models::ConsumerStatus
         .unwrap()
 }
 
-async fn logged_in(base: &str, email: &str) -> crm_sdk::Client {
-    let c = crm_sdk::Client::new(base).unwrap();
-    let token = c.login(email, PASSWORD).await.unwrap().token;
-    c.with_token(&token)
-}
-
 async fn killed_in_the_middle_then_restarted(dir: &std::path::Path, url: Option<&str>) {
     let config = Config::layered(
         FileConfig::default(),
@@ -139,7 +92,7 @@ async fn killed_in_the_middle_then_restarted(dir: &std::path::Path, url: Option<
     let (admin_email, rep_email) = prepare(&config).await;
 
     // First server: killed once the reader has committed part of its catch-up.
-    let first = start(dir, url);
+    let first = start_with(dir, url, &[]);
     let admin = logged_in(&first.base, &admin_email).await;
     let started = Instant::now();
     let seen = loop {
@@ -162,7 +115,7 @@ async fn killed_in_the_middle_then_restarted(dir: &std::path::Path, url: Option<
     );
 
     // Second server: catches up from the committed cursor.
-    let second = start(dir, url);
+    let second = start_with(dir, url, &[]);
     let admin = logged_in(&second.base, &admin_email).await;
     let started = Instant::now();
     let done = loop {

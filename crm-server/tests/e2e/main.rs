@@ -3,10 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod calendar;
+mod campaign_crash;
 mod campaigns;
 mod cli;
 mod company;
 mod crash;
+mod crash_support;
 mod email;
 mod exports;
 mod files;
