@@ -122,6 +122,19 @@ where
             get(page!(pages::templates::edit_form)).post(page!(pages::templates::update)),
         )
         .at("/email-templates/:id/delete", poem::post(page!(pages::templates::delete)))
+        .at(
+            "/campaigns",
+            get(page!(pages::campaigns::list)).post(page!(pages::campaigns::create)),
+        )
+        .at("/campaigns/new", get(page!(pages::campaigns::new_form)))
+        .at(
+            "/campaigns/:id",
+            get(page!(pages::campaigns::show)).post(page!(pages::campaigns::update)),
+        )
+        .at("/campaigns/:id/stats", get(page!(pages::campaigns::stats)))
+        .at("/campaigns/:id/status", poem::post(page!(pages::campaigns::move_to)))
+        .at("/campaigns/:id/test", poem::post(page!(pages::campaigns::test)))
+        .at("/campaigns/:id/delete", poem::post(page!(pages::campaigns::delete)))
         .at("/t/o/:token", get(raw!(pages::tracking::open)))
         .at("/t/c/:token", get(raw!(pages::tracking::click)))
         .at("/u/:token", get(page!(pages::tracking::ask)).post(page!(pages::tracking::confirm)))

@@ -37,6 +37,10 @@ pub struct Page {
     pub tenant_id: String,
     /// Whether the reader writes the company's email templates (the menu shows them).
     pub templates: bool,
+    /// Whether the reader runs the company's campaigns (the menu shows them).
+    pub campaigns: bool,
+    /// Whether the reader is the company's Admin (links to the Admin's pages).
+    pub admin: bool,
 }
 
 impl Page {
@@ -53,6 +57,8 @@ impl Page {
             email: String::new(),
             tenant_id: String::new(),
             templates: false,
+            campaigns: false,
+            admin: false,
         }
     }
 

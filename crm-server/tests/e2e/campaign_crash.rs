@@ -240,8 +240,9 @@ async fn killed_and_relay_down(dir: &std::path::Path, url: Option<&str>) {
     let resent_down = exactly_one_each(&sink, "Offre Kx2", n);
     assert_eq!(resent_down, 0, "no copy without a kill");
     eprintln!(
-        "campaign of {n}: killed after {} sent ({at_kill} at the relay), {resent} re-sent copies (same Message-ID) after the restart, \
+        "{}: campaign of {n}: killed after {} sent ({at_kill} at the relay), {resent} re-sent copies (same Message-ID) after the restart, \
          all delivered in {killed_run:.1?}; relay down {} queued: all delivered once in {:.1?} ({} attempts on the first)",
+        url.map_or("SQLite", |_| "PostgreSQL"),
         seen.stats.map_or(0, |s| s.sent),
         waiting.stats.map_or(0, |s| s.queued),
         started.elapsed(),

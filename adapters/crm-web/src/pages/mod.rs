@@ -4,6 +4,7 @@
 pub mod account;
 pub mod activity;
 pub mod auth;
+pub mod campaigns;
 pub mod contact;
 pub mod contact_form;
 pub mod contacts;
@@ -90,6 +91,8 @@ where
     page.unread = unread(web, &auth.actor).await;
     page.user_id = auth.actor.user_id().map(|u| u.to_string()).unwrap_or_default();
     page.templates = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ManageTemplates);
+    page.campaigns = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::RunCampaigns);
+    page.admin = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ManageTenant);
     Ok((auth, page))
 }
 
