@@ -129,12 +129,12 @@ where
         .at("/campaigns/new", get(page!(pages::campaigns::new_form)))
         .at(
             "/campaigns/:id",
-            get(page!(pages::campaigns::show)).post(page!(pages::campaigns::update)),
+            get(page!(pages::campaigns::show)).post(page!(pages::campaign_moves::update)),
         )
         .at("/campaigns/:id/stats", get(page!(pages::campaigns::stats)))
-        .at("/campaigns/:id/status", poem::post(page!(pages::campaigns::move_to)))
-        .at("/campaigns/:id/test", poem::post(page!(pages::campaigns::test)))
-        .at("/campaigns/:id/delete", poem::post(page!(pages::campaigns::delete)))
+        .at("/campaigns/:id/status", poem::post(page!(pages::campaign_moves::move_to)))
+        .at("/campaigns/:id/test", poem::post(page!(pages::campaign_moves::test)))
+        .at("/campaigns/:id/delete", poem::post(page!(pages::campaign_moves::delete)))
         .at("/t/o/:token", get(raw!(pages::tracking::open)))
         .at("/t/c/:token", get(raw!(pages::tracking::click)))
         .at("/u/:token", get(page!(pages::tracking::ask)).post(page!(pages::tracking::confirm)))

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod activity;
 pub mod auth;
+pub mod campaign_moves;
 pub mod campaigns;
 pub mod contact;
 pub mod contact_form;
