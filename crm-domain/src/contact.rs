@@ -109,6 +109,11 @@ pub struct ContactFields {
     pub external_id: Option<crate::text::ExternalId>,
     /// Free notes (personal data).
     pub notes: Option<LongText>,
+    /// Asked for no marketing email: campaigns leave them out (one-to-one email stays
+    /// possible).
+    pub email_opt_out: bool,
+    /// Asked for no marketing calls.
+    pub phone_opt_out: bool,
 }
 
 /// A contact as given by a caller, for creation or full replacement of the editable fields.
@@ -136,6 +141,10 @@ pub struct ContactInput {
     pub source: Option<String>,
     /// Id in another system.
     pub external_id: Option<String>,
+    /// No marketing email.
+    pub email_opt_out: bool,
+    /// No marketing calls.
+    pub phone_opt_out: bool,
     /// Notes.
     pub notes: Option<String>,
 }
@@ -208,6 +217,8 @@ impl ContactInput {
                     source,
                     notes,
                     external_id,
+                    email_opt_out: self.email_opt_out,
+                    phone_opt_out: self.phone_opt_out,
                 },
             )),
             _ => Err(ValidationError::field("", ViolationKind::Malformed)),
@@ -272,6 +283,8 @@ impl Contact {
         d.field("source", b.map(|b| &b.source), &a.source, Sensitivity::Clear);
         d.field("notes", b.map(|b| &b.notes), &a.notes, Sensitivity::Sensitive);
         d.field("external_id", b.map(|b| &b.external_id), &a.external_id, Sensitivity::Clear);
+        d.field("email_opt_out", b.map(|b| &b.email_opt_out), &a.email_opt_out, Sensitivity::Clear);
+        d.field("phone_opt_out", b.map(|b| &b.phone_opt_out), &a.phone_opt_out, Sensitivity::Clear);
         let lead = |c: &Self| c.lead.as_ref().map(|l| l.status);
         d.field("lead.status", before.map(lead).as_ref(), &lead(after), Sensitivity::Clear);
         let reason = |c: &Self| c.lead.as_ref().and_then(|l| l.reason.clone());
@@ -310,6 +323,9 @@ impl Contact {
         if f.source.is_none() {
             f.source.clone_from(&o.source);
         }
+        // An opt-out of either record holds for the merged one.
+        f.email_opt_out |= o.email_opt_out;
+        f.phone_opt_out |= o.phone_opt_out;
         let addr = &mut f.address;
         if addr.street.is_none() && addr.city.is_none() && addr.postal_code.is_none() {
             addr.clone_from(&o.address);

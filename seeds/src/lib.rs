@@ -155,6 +155,10 @@ impl Generator {
             source: Some((*pick(&mut rng, names::SOURCES)).to_owned()),
             notes: rng.random_bool(0.3).then(|| "Rappeler après la réunion budgétaire.".to_owned()),
             external_id: None,
+            // A few asked for no marketing email or calls (by position: the draws above
+            // stay as they were).
+            email_opt_out: index % 37 == 36,
+            phone_opt_out: index % 53 == 52,
         };
         (input, org)
     }

@@ -224,7 +224,7 @@ fn leaf(t: TenantId, field: SegmentField, op: Op, v: &Operand, now: DateTime<Utc
     }
 }
 
-pub(crate) const COLUMNS: [&str; 34] = [
+pub(crate) const COLUMNS: [&str; 36] = [
     "tenant_id",
     "id",
     "kind",
@@ -246,6 +246,8 @@ pub(crate) const COLUMNS: [&str; 34] = [
     "source",
     "notes_ct",
     "external_id",
+    "email_opt_out",
+    "phone_opt_out",
     "score",
     "lead_status",
     "lead_reason",

@@ -85,6 +85,8 @@ impl<C: Cipher> SqlStore<C> {
                     .into(),
             ),
             ("external_id", f.external_id.as_ref().map(|x| x.as_str().to_owned()).into()),
+            ("email_opt_out", f.email_opt_out.into()),
+            ("phone_opt_out", f.phone_opt_out.into()),
             ("score", i64::from(c.score).into()),
             ("lead_status", c.lead.as_ref().map(|l| l.status.code()).into()),
             ("lead_reason", c.lead.as_ref().and_then(|l| l.reason.clone()).into()),
@@ -214,6 +216,8 @@ impl<C: Cipher> SqlStore<C> {
                 "external_id",
                 ExternalId::parse_optional(row.get::<Option<String>>("external_id")?.as_deref()),
             )?,
+            email_opt_out: row.get("email_opt_out")?,
+            phone_opt_out: row.get("phone_opt_out")?,
         };
         Ok(Contact {
             id: ContactId::from_uuid(id),

@@ -180,6 +180,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0024_campaigns.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            25,
+            "contact_opt_outs".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0025_contact_opt_outs.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

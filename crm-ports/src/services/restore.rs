@@ -62,6 +62,11 @@ fn cell<'a>(row: &'a HashMap<String, String>, code: &str) -> Option<&'a str> {
     row.get(code).map(|s| s.trim()).filter(|s| !s.is_empty())
 }
 
+/// A yes/no cell, written in French or English.
+fn flag(row: &HashMap<String, String>, code: &str) -> bool {
+    cell(row, code).is_some_and(|v| matches!(v.to_lowercase().as_str(), "oui" | "yes" | "true" | "1"))
+}
+
 fn owned(row: &HashMap<String, String>, code: &str) -> Option<String> {
     cell(row, code).map(str::to_owned)
 }
@@ -197,6 +202,8 @@ impl<S: Store, K: crate::auth::Credentials, C: Clock, I: IdGenerator> App<S, K, 
                 source: owned(row, "source"),
                 external_id: owned(row, "external_id"),
                 notes: owned(row, "notes"),
+                email_opt_out: flag(row, "email_opt_out"),
+                phone_opt_out: flag(row, "phone_opt_out"),
             };
             let owner = ids.user(row, "owner").or(fallback);
             match self.create_contact(actor, &input, owner, true).await {

@@ -49,6 +49,12 @@ pub struct Contact {
     /// Its id in another system.
     #[serde(default)]
     pub external_id: Option<String>,
+    /// Asked for no marketing email.
+    #[serde(default)]
+    pub email_opt_out: bool,
+    /// Asked for no marketing calls.
+    #[serde(default)]
+    pub phone_opt_out: bool,
     /// Score.
     pub score: i32,
     /// Its qualification, when it came in as a lead (or was made one).
@@ -97,6 +103,12 @@ pub struct ContactWrite {
     /// Its id in another system (unique in the company).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
+    /// No marketing email (campaigns leave the contact out); `false` when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_opt_out: Option<bool>,
+    /// No marketing calls; `false` when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_opt_out: Option<bool>,
 }
 
 /// A page of results.

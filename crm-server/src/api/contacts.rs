@@ -51,6 +51,10 @@ pub struct ContactWrite {
     /// Its id in another system (1 to 100 characters, unique in the company: 422 on
     /// `external_id` when another contact has it).
     pub external_id: Option<String>,
+    /// Asked for no marketing email: campaigns leave the contact out (default `false`).
+    pub email_opt_out: Option<bool>,
+    /// Asked for no marketing calls (default `false`).
+    pub phone_opt_out: Option<bool>,
 }
 
 impl From<&Contact> for ContactWrite {
@@ -69,6 +73,8 @@ impl From<&Contact> for ContactWrite {
             source: d.source,
             notes: d.notes,
             external_id: d.external_id,
+            email_opt_out: Some(d.email_opt_out),
+            phone_opt_out: Some(d.phone_opt_out),
         }
     }
 }
@@ -88,6 +94,8 @@ impl ContactWrite {
             source: self.source.clone(),
             notes: self.notes.clone(),
             external_id: self.external_id.clone(),
+            email_opt_out: self.email_opt_out.unwrap_or(false),
+            phone_opt_out: self.phone_opt_out.unwrap_or(false),
         }
     }
 }

@@ -54,6 +54,8 @@ async fn contacts(fx: &TenantFixture) -> (Uuid, i64) {
                 source: Some("Salon".into()),
                 notes: Some("Rappeler ; lundi\n« urgent »".into()),
                 external_id: Some("ERP-0042".into()),
+                email_opt_out: Some(true),
+                phone_opt_out: Some(false),
             },
             true,
         )

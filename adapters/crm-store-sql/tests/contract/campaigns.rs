@@ -1,5 +1,5 @@
 //! Campaigns in the store, run by the real job runtime: each member with an address gets
-//! one message (those without, or suppressed, are skipped), the campaign is sent once
+//! one message (those without, opted out or suppressed, are skipped), the campaign is sent once
 //! nothing waits; a paused campaign's messages wait, a cancelled one's never go and leave
 //! the timelines; campaigns are walled per company and moved only as their life allows.
 
@@ -92,6 +92,9 @@ pub async fn a_campaign_reaches_each_member_once_pauses_and_cancels(h: &Harness)
     let mut silent = input("Sans", "Adresse");
     silent.emails.clear();
     members.push(h.app.create_contact(&admin, &silent, None, true).await.unwrap().id);
+    let mut declined = input("Pas", "Demande");
+    declined.email_opt_out = true;
+    members.push(h.app.create_contact(&admin, &declined, None, true).await.unwrap().id);
     let mut stop = input("Plus", "Jamais");
     stop.emails = vec!["stop@client.fr".into()];
     members.push(h.app.create_contact(&admin, &stop, None, true).await.unwrap().id);
@@ -168,7 +171,8 @@ pub async fn a_campaign_reaches_each_member_once_pauses_and_cancels(h: &Harness)
     let sent = h.app.campaign(&marketing, first.id).await.unwrap();
     let stats = h.app.campaign_stats(&marketing, first.id).await.unwrap();
     assert_eq!(sent.status, CampaignStatus::Sent, "{stats:?}");
-    assert_eq!((stats.recipients, stats.sent, sent.skipped), (5, 5, 2), "{stats:?}");
+    // Left out: no address, opted out of marketing email, on the suppression list.
+    assert_eq!((stats.recipients, stats.sent, sent.skipped), (5, 5, 3), "{stats:?}");
     let got = outbox.0.lock().unwrap().clone();
     let ids: BTreeSet<_> = got.iter().map(|m| m.message_id.clone()).collect();
     let to: BTreeSet<_> = got.iter().map(|m| m.to.address.clone()).collect();

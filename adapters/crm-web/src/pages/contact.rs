@@ -34,6 +34,8 @@ pub(crate) struct View {
     city: String,
     score: i32,
     version: i64,
+    /// The channels the contact asked not to be solicited on, as shown.
+    opt_outs: Vec<String>,
 }
 
 #[derive(Template)]
@@ -118,6 +120,14 @@ async fn view_of<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         city: c.fields.address.city.as_ref().map(ToString::to_string).unwrap_or_default(),
         score: c.score,
         version: c.version,
+        opt_outs: [
+            (c.fields.email_opt_out, "contacts.opted_out_email"),
+            (c.fields.phone_opt_out, "contacts.opted_out_phone"),
+        ]
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, key)| lang.t(key))
+        .collect(),
     }
 }
 

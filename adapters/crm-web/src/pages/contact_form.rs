@@ -49,6 +49,8 @@ pub(crate) struct FormView {
     pub(crate) email: String,
     pub(crate) phone: String,
     pub(crate) job_title: String,
+    pub(crate) email_opt_out: bool,
+    pub(crate) phone_opt_out: bool,
 }
 
 impl FormView {
@@ -60,6 +62,8 @@ impl FormView {
             email: f.text("email"),
             phone: f.text("phone"),
             job_title: f.text("job_title"),
+            email_opt_out: f.get("email_opt_out").is_some(),
+            phone_opt_out: f.get("phone_opt_out").is_some(),
         }
     }
 
@@ -71,6 +75,8 @@ impl FormView {
             email: c.fields.emails.first().map(|e| e.as_str().to_owned()).unwrap_or_default(),
             phone: c.fields.phones.first().map(|p| p.as_str().to_owned()).unwrap_or_default(),
             job_title: c.fields.job_title.as_ref().map(ToString::to_string).unwrap_or_default(),
+            email_opt_out: c.fields.email_opt_out,
+            phone_opt_out: c.fields.phone_opt_out,
         }
     }
 }
@@ -157,6 +163,11 @@ pub(crate) fn input_of(form: &Form, base: Option<&Contact>) -> ContactInput {
     };
     replace_first(&mut input.emails, form.get("email"));
     replace_first(&mut input.phones, form.get("phone"));
+    // The boxes, when the form showed them (an unticked box sends nothing).
+    if form.get("opt_outs").is_some() {
+        input.email_opt_out = form.get("email_opt_out").is_some();
+        input.phone_opt_out = form.get("phone_opt_out").is_some();
+    }
     input
 }
 
@@ -182,6 +193,8 @@ pub(crate) fn input_from(c: &Contact) -> ContactInput {
         source: label(&f.source),
         notes: f.notes.as_ref().map(ToString::to_string),
         external_id: f.external_id.as_ref().map(ToString::to_string),
+        email_opt_out: f.email_opt_out,
+        phone_opt_out: f.phone_opt_out,
     }
 }
 

@@ -350,8 +350,8 @@ impl<
             let mut reachable = Vec::new();
             for m in page.items.into_iter().filter(|m| !done.contains(&m.id)) {
                 match m.fields.emails.first().cloned() {
-                    Some(to) => reachable.push((m, to)),
-                    None => skipped += 1,
+                    Some(to) if !m.fields.email_opt_out => reachable.push((m, to)),
+                    _ => skipped += 1,
                 }
             }
             let values: Vec<_> = reachable.iter().map(|(_, to)| (Channel::Email, to.as_str())).collect();

@@ -21,7 +21,7 @@ pub use records::{ACTIVITY_COLUMNS, OPPORTUNITY_COLUMNS, ORGANIZATION_COLUMNS};
 use records::{Lookup, Source, first_page};
 
 /// The columns of a contact export, by code (the headers are their translations).
-pub const CONTACT_COLUMNS: [&str; 20] = [
+pub const CONTACT_COLUMNS: [&str; 22] = [
     "id",
     "external_id",
     "kind",
@@ -39,6 +39,8 @@ pub const CONTACT_COLUMNS: [&str; 20] = [
     "tags",
     "source",
     "notes",
+    "email_opt_out",
+    "phone_opt_out",
     "owner",
     "created_at",
     "updated_at",
@@ -158,6 +160,8 @@ fn contact_row(
         join(f.tags.iter().map(|t| t.as_str()).collect()),
         Cell::opt(f.source.as_ref().map(|s| s.as_str())),
         Cell::opt(f.notes.as_ref().map(|s| s.as_str())),
+        Cell::Text(labels(if f.email_opt_out { "yes" } else { "no" })),
+        Cell::Text(labels(if f.phone_opt_out { "yes" } else { "no" })),
         Cell::opt(owners.get(&c.owner_id)),
         Cell::Instant(c.created_at),
         Cell::Instant(c.updated_at),

@@ -70,6 +70,10 @@ pub struct ContactDto {
     pub notes: Option<String>,
     /// Its id in another system (unique in the company).
     pub external_id: Option<String>,
+    /// Asked for no marketing email (campaigns leave them out).
+    pub email_opt_out: bool,
+    /// Asked for no marketing calls.
+    pub phone_opt_out: bool,
     /// Lead score.
     pub score: i32,
     /// Its qualification as a lead, when it came in as one (or was made one).
@@ -100,6 +104,8 @@ impl From<&Contact> for ContactDto {
             source: f.source.as_ref().map(ToString::to_string),
             notes: f.notes.as_ref().map(ToString::to_string),
             external_id: f.external_id.as_ref().map(ToString::to_string),
+            email_opt_out: f.email_opt_out,
+            phone_opt_out: f.phone_opt_out,
             score: c.score,
             lead: c.lead.as_ref().map(LeadDto::from),
             version: c.version,

@@ -534,6 +534,8 @@ fn contact() -> ContactWrite {
         source: Some("web".into()),
         notes: Some("Rappeler".into()),
         external_id: Some("ERP-0042".into()),
+        email_opt_out: Some(true),
+        phone_opt_out: Some(false),
     }
 }
 

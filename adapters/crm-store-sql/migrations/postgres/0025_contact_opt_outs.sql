@@ -1,0 +1,5 @@
+-- A contact's opt-outs, per channel: no marketing email (campaigns leave them out; a
+-- one-to-one email stays possible), no marketing calls. The GDPR work extends these into
+-- consent records with their legal basis and proof.
+ALTER TABLE contacts ADD COLUMN email_opt_out BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE contacts ADD COLUMN phone_opt_out BOOLEAN NOT NULL DEFAULT FALSE;
