@@ -211,6 +211,8 @@ settings! {
     mail_retry_seconds: u64 = 10, env "CRM_MAIL_RETRY_SECONDS", flag "—", shown "10";
     /// the pace of a company's campaigns, in messages per minute (all its sending campaigns together; single emails are not held by it)
     campaign_rate: u32 = 600, env "CRM_CAMPAIGN_RATE", flag "—", shown "600";
+    /// messages handed to the relay at once (1 to 32; the relay's connections are pooled)
+    mail_workers: u32 = 4, env "CRM_MAIL_WORKERS", flag "—", shown "4";
 }
 
 impl FileConfig {
@@ -304,6 +306,7 @@ mod tests {
             ("CRM_MAIL_ATTEMPTS", "3"),
             ("CRM_MAIL_RETRY_SECONDS", "2"),
             ("CRM_CAMPAIGN_RATE", "120"),
+            ("CRM_MAIL_WORKERS", "2"),
             ("CRM_PUBLIC_URL", "https://crm.exemple.fr"),
         ]);
         assert_eq!(vars.len(), KEYS.len(), "one variable per key");
@@ -320,7 +323,7 @@ mod tests {
         assert_eq!(c.smtp_url.as_ref().map(Secret::expose), Some("smtp://relais:25"));
         assert_eq!((c.mail_from.as_deref(), c.mail_attempts), (Some("ventes@exemple.com"), 3));
         assert_eq!(c.mail_retry_seconds, 2);
-        assert_eq!(c.campaign_rate, 120);
+        assert_eq!((c.campaign_rate, c.mail_workers), (120, 2));
         assert_eq!(c.public_url.as_deref(), Some("https://crm.exemple.fr"));
         // A value that does not parse names its variable.
         let bad = FileConfig::from_env(|k| (k == "CRM_MAX_CONNECTIONS").then(|| "beaucoup".to_owned())).unwrap_err();

@@ -27,6 +27,8 @@ pub struct Mail {
     pub settings: MailSettings,
     /// Attempts at a message before it is given up, and the waits between them.
     pub retry: RetryPolicy,
+    /// Send jobs run at once.
+    pub workers: usize,
 }
 
 impl std::fmt::Debug for Mail {
@@ -91,6 +93,7 @@ impl Mail {
                 first_backoff: Duration::from_secs(config.mail_retry_seconds.max(1)),
                 max_backoff: Duration::from_secs(30 * 60),
             },
+            workers: usize::try_from(config.mail_workers.clamp(1, 32)).unwrap_or(1),
         }
     }
 

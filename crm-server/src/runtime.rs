@@ -203,8 +203,10 @@ impl Crm {
                 tokio::spawn(async move { app.run_jobs(handlers, options, jobs_shutdown).await }),
             ));
         }
-        // Email: its own runner, so that a long import never holds a message back.
-        {
+        // Email: its own runners, so that a long import never holds a message back; several,
+        // so that a slow relay's answer does not hold the next message (the relay's
+        // connections are pooled).
+        for _ in 0..self.mail.workers {
             let app = self.app.clone();
             let (handler, options) = self.mail.sender(&self.app);
             let mail_shutdown = shutdown.clone();
