@@ -72,6 +72,30 @@ pub struct InboundMessage {
     pub text: String,
     /// When it was written.
     pub date: Option<DateTime<Utc>>,
+    /// What it reports, when it is a delivery status notification (RFC 3464: a relay
+    /// telling that a message could not be delivered) rather than a person's message.
+    pub delivery: Option<DeliveryReport>,
+}
+
+/// A delivery status notification (RFC 3464).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    /// The Message-ID of the message it reports on (without angle brackets), when given.
+    pub original: Option<String>,
+    /// The recipients whose delivery failed for good (`Action: failed`), each with its
+    /// status (`5.1.1`) and what the relay said.
+    pub failed: Vec<FailedRecipient>,
+}
+
+/// A recipient a delivery report says failed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FailedRecipient {
+    /// The address (`Final-Recipient`, else `Original-Recipient`).
+    pub address: String,
+    /// `Status` (`5.1.1`).
+    pub status: String,
+    /// `Diagnostic-Code`, when given.
+    pub diagnostic: Option<String>,
 }
 
 /// A MIME text that cannot be read as a message.

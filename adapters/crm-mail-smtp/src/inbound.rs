@@ -1,9 +1,11 @@
 //! Reading a received message (a reply, as a mail server's pipe or an inbound service posts
-//! it) with mail-parser: its Message-ID, what it answers, its sender, subject, text and date.
+//! it) with mail-parser: its Message-ID, what it answers, its sender, subject, text and date;
+//! and, for a delivery status notification (RFC 3464, `multipart/report;
+//! report-type=delivery-status`), the recipients that failed and the message it reports on.
 
 use chrono::{DateTime, Utc};
-use crm_ports::mail::{InboundMessage, MailReader, UnreadableMessage};
-use mail_parser::{HeaderValue, MessageParser};
+use crm_ports::mail::{DeliveryReport, FailedRecipient, InboundMessage, MailReader, UnreadableMessage};
+use mail_parser::{HeaderValue, Message, MessageParser, MimeHeaders};
 
 /// Reads MIME messages.
 #[derive(Debug, Clone, Copy, Default)]
@@ -15,6 +17,86 @@ fn ids(v: &HeaderValue<'_>) -> Vec<String> {
         HeaderValue::TextList(l) => l.iter().map(|t| t.trim_matches(['<', '>', ' ']).to_owned()).collect(),
         _ => Vec::new(),
     }
+}
+
+/// The fields of a `message/delivery-status` body: one group per message then per
+/// recipient, separated by blank lines; the failed recipients.
+fn failed_recipients(body: &str) -> Vec<FailedRecipient> {
+    let mut out = Vec::new();
+    for group in body.replace("\r\n", "\n").split("\n\n") {
+        let mut fields: Vec<(String, String)> = Vec::new();
+        for line in group.lines() {
+            if line.starts_with([' ', '\t']) {
+                if let Some((_, v)) = fields.last_mut() {
+                    v.push(' ');
+                    v.push_str(line.trim());
+                }
+            } else if let Some((k, v)) = line.split_once(':') {
+                fields.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+            }
+        }
+        let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        // `rfc822; lea@client.fr` — the address after the type.
+        let address = get("final-recipient")
+            .or_else(|| get("original-recipient"))
+            .map(|v| v.rsplit_once(';').map_or(v, |(_, a)| a).trim().trim_matches(['<', '>']).to_owned());
+        let status = get("status").unwrap_or_default().to_owned();
+        let failed = get("action").is_some_and(|a| a.eq_ignore_ascii_case("failed")) || status.starts_with('5');
+        if let (Some(address), true) = (address, failed)
+            && !address.is_empty()
+        {
+            out.push(FailedRecipient {
+                address,
+                status,
+                diagnostic: get("diagnostic-code").map(str::to_owned),
+            });
+        }
+    }
+    out
+}
+
+/// The report a `multipart/report; report-type=delivery-status` message carries.
+fn delivery_report(m: &Message<'_>) -> Option<DeliveryReport> {
+    let ct = m.content_type()?;
+    let report = ct.ctype().eq_ignore_ascii_case("multipart")
+        && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+        && ct
+            .attribute("report-type")
+            .is_none_or(|t| t.eq_ignore_ascii_case("delivery-status"));
+    if !report {
+        return None;
+    }
+    let mut out = DeliveryReport::default();
+    for part in &m.parts {
+        let Some(ct) = part.content_type() else { continue };
+        let (kind, sub) = (
+            ct.ctype().to_ascii_lowercase(),
+            ct.subtype().unwrap_or_default().to_ascii_lowercase(),
+        );
+        match (kind.as_str(), sub.as_str()) {
+            ("message", "delivery-status" | "global-delivery-status") => {
+                out.failed.extend(failed_recipients(&String::from_utf8_lossy(part.contents())));
+            }
+            ("text" | "message", "rfc822-headers") => {
+                let headers = String::from_utf8_lossy(part.contents()).into_owned();
+                out.original = out.original.or_else(|| {
+                    headers.lines().find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.trim()
+                            .eq_ignore_ascii_case("message-id")
+                            .then(|| v.trim().trim_matches(['<', '>']).to_owned())
+                    })
+                });
+            }
+            ("message", "rfc822" | "global") => {
+                out.original = out
+                    .original
+                    .or_else(|| part.message().and_then(|o| o.message_id()).map(str::to_owned));
+            }
+            _ => {}
+        }
+    }
+    Some(out)
 }
 
 impl MailReader for MimeReader {
@@ -46,6 +128,7 @@ impl MailReader for MimeReader {
             subject: m.subject().unwrap_or_default().to_owned(),
             text,
             date: m.date().and_then(|d| DateTime::<Utc>::from_timestamp(d.to_timestamp(), 0)),
+            delivery: delivery_report(&m),
         })
     }
 }
@@ -66,5 +149,34 @@ mod tests {
         assert!(m.text.starts_with("Oui, merci"));
         assert_eq!(m.date.unwrap().to_rfc3339(), "2026-12-01T09:00:00+00:00");
         assert!(MimeReader.read(b"pas un message").is_err());
+        assert_eq!(m.delivery, None);
+    }
+
+    #[test]
+    fn a_delivery_report_names_the_failed_recipient_and_the_message() {
+        let raw = "From: MAILER-DAEMON@relais.exemple.com\r\nTo: ventes@exemple.com\r\nSubject: Undelivered Mail Returned to Sender\r\n\
+Message-ID: <dsn1@relais.exemple.com>\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"b1\"\r\n\r\n\
+--b1\r\nContent-Type: text/plain\r\n\r\nThe mail system could not deliver your message.\r\n\
+--b1\r\nContent-Type: message/delivery-status\r\n\r\n\
+Reporting-MTA: dns; relais.exemple.com\r\n\r\n\
+Final-Recipient: rfc822; Inconnu@Client.fr\r\nAction: failed\r\nStatus: 5.1.1\r\n\
+Diagnostic-Code: smtp; 550 5.1.1 <inconnu@client.fr>:\r\n  user unknown\r\n\r\n\
+Final-Recipient: rfc822; lent@client.fr\r\nAction: delayed\r\nStatus: 4.4.1\r\n\
+--b1\r\nContent-Type: text/rfc822-headers\r\n\r\n\
+From: ventes@exemple.com\r\nMessage-ID: <0193abcd@exemple.com>\r\nSubject: Nos nouveautes\r\n\
+--b1--\r\n";
+        let m = MimeReader.read(raw.as_bytes()).unwrap();
+        let d = m.delivery.unwrap();
+        assert_eq!(d.original.as_deref(), Some("0193abcd@exemple.com"));
+        assert_eq!(d.failed.len(), 1, "{d:?}");
+        assert_eq!(
+            (d.failed[0].address.as_str(), d.failed[0].status.as_str()),
+            ("Inconnu@Client.fr", "5.1.1")
+        );
+        assert_eq!(
+            d.failed[0].diagnostic.as_deref(),
+            Some("smtp; 550 5.1.1 <inconnu@client.fr>: user unknown")
+        );
     }
 }

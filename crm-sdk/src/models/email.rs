@@ -208,7 +208,10 @@ pub struct Filed {
     /// Its activity.
     #[serde(default)]
     pub activity_id: Option<Uuid>,
-    /// Our email it answers.
+    /// Our email it answers (or a delivery report reports on).
     #[serde(default)]
     pub answers: Option<Uuid>,
+    /// For a delivery report: the failed addresses, now on the suppression list.
+    #[serde(default)]
+    pub bounced: i64,
 }

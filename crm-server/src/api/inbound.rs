@@ -30,8 +30,10 @@ pub struct FiledDto {
     pub contact_id: Option<Uuid>,
     /// Its activity on the timelines.
     pub activity_id: Option<Uuid>,
-    /// Our email it answers.
+    /// Our email it answers (or a delivery report reports on: now `bounced`).
     pub answers: Option<Uuid>,
+    /// For a delivery report (RFC 3464): the failed addresses, now on the suppression list.
+    pub bounced: i64,
 }
 
 impl From<&Filed> for FiledDto {
@@ -41,6 +43,7 @@ impl From<&Filed> for FiledDto {
             contact_id: f.contact_id.map(|c| c.as_uuid()),
             activity_id: f.activity_id.map(|a| a.as_uuid()),
             answers: f.answers.map(|e| e.as_uuid()),
+            bounced: i64::try_from(f.bounced).unwrap_or(i64::MAX),
         }
     }
 }

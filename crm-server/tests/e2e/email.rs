@@ -374,6 +374,31 @@ async fn a_reply_posted_with_the_inbound_secret_lands_on_the_right_timeline() {
         "the old secret"
     );
     assert!(s.client.receive_email(&renewed, direct.as_bytes().to_vec()).await.unwrap().filed);
+    // A delivery report (RFC 3464) for Lea's message: her address bounces, the message is
+    // marked bounced, and nothing lands on her timeline as a reply.
+    let before = admin.timeline("contacts", lea, None, None).await.unwrap().len();
+    let dsn = format!(
+        "From: MAILER-DAEMON@relais.exemple.com\r\nTo: ventes@exemple.com\r\nSubject: Undelivered Mail Returned to Sender\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b1\"\r\n\r\n\
+         --b1\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n\
+         --b1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; relais.exemple.com\r\n\r\n\
+         Final-Recipient: rfc822; lea.reponse@client.fr\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 user unknown\r\n\r\n\
+         --b1\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <{}>\r\nSubject: Notre offre\r\n\
+         --b1--\r\n",
+        sent.message_id
+    );
+    let filed = s.client.receive_email(&renewed, dsn.into_bytes()).await.unwrap();
+    assert_eq!((filed.bounced, filed.answers, filed.activity_id), (1, Some(sent.id), None));
+    let bounced = admin.email(sent.id).await.unwrap();
+    assert_eq!(bounced.state, "bounced");
+    assert!(bounced.last_error.as_deref().is_some_and(|e| e.starts_with("5.1.1")), "{bounced:?}");
+    let listed = admin.suppressions(Some("lea.reponse@client.fr"), None, None).await.unwrap();
+    assert_eq!(listed.first().map(|e| e.reason.as_str()), Some("bounced"));
+    let after = admin.timeline("contacts", lea, None, None).await.unwrap();
+    assert!(
+        after.iter().take(after.len() - before).all(|e| e.activity.is_none()),
+        "no activity for a delivery report"
+    );
     // Not a message: 422.
     let err = s.client.receive_email(&renewed, b"\x00\x01".to_vec()).await.unwrap_err();
     assert!(

@@ -3,19 +3,22 @@
 //! concerns — the one its `In-Reply-To`/`References` name among our messages, else the
 //! contact of its sender's address (through the blind index) — and counted as a reply to
 //! the message it answers (engagement). A message from nobody known is accepted, filed
-//! nowhere.
+//! nowhere. A delivery status notification (RFC 3464) is no reply: the recipients it says
+//! failed go on the suppression list (a bounce), and the message it reports on is marked
+//! bounced.
 
 use crate::Credentials;
 use crate::app::{App, added, cut, require, tenant_of};
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::error::ServiceError as E;
-use crate::mail::MailReader;
+use crate::mail::{DeliveryReport, MailReader};
 use crate::query::Scope;
-use crate::store::{ContactStore, EmailStore};
+use crate::store::{ContactStore, EmailOutcome, EmailStore, SuppressionStore};
 use crm_domain::activity::{Activity, ActivityInput, ActivityKind, Link};
 use crm_domain::email::EmailAddress;
 use crm_domain::event::{EntityType, EventKind};
+use crm_domain::suppression::SuppressionReason;
 use crm_domain::text::{Label, LongText};
 use crm_domain::visibility::{Capability, RecordScope};
 use crm_domain::{ActivityId, Actor, ContactId, EmailId, TenantId, ValidationError, ViolationKind};
@@ -32,12 +35,14 @@ pub struct Filed {
     pub contact_id: Option<ContactId>,
     /// Its activity on the timelines.
     pub activity_id: Option<ActivityId>,
-    /// Our message it answers.
+    /// Our message it answers (or, for a delivery report, reports on).
     pub answers: Option<EmailId>,
+    /// The addresses a delivery report said failed, now on the suppression list.
+    pub bounced: usize,
 }
 
 /// Receiving replies.
-impl<S: EmailStore + ContactStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+impl<S: EmailStore + ContactStore + SuppressionStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// A new inbound secret for the company (Admin), shown this once; the previous one
     /// stops working.
     ///
@@ -77,6 +82,44 @@ impl<S: EmailStore + ContactStore, K: Credentials, C: Clock, I: IdGenerator> App
         Ok(tenant)
     }
 
+    /// A delivery report: its failed recipients suppressed, the message it reports on
+    /// marked bounced (with the status and the relay's words).
+    async fn file_delivery_report(&self, tenant: TenantId, report: &DeliveryReport) -> Result<Filed, ServiceError> {
+        let ours = match &report.original {
+            Some(id) => self.store.email_answered(tenant, std::slice::from_ref(id)).await?,
+            None => None,
+        };
+        for f in &report.failed {
+            self.suppress_email(tenant, &f.address.to_lowercase(), SuppressionReason::Bounced)
+                .await?;
+        }
+        if let (Some(e), Some(first)) = (&ours, report.failed.first()) {
+            let why = format!(
+                "{} (delivery report){}",
+                first.status,
+                first.diagnostic.as_deref().map(|d| format!(": {d}")).unwrap_or_default()
+            );
+            let event = self.event(
+                &Actor::System { tenant_id: tenant },
+                EntityType::Email,
+                e.id.as_uuid(),
+                EventKind::SendFailed,
+                None,
+                vec![added("state", Value::from("bounced")), added("error", Value::from(why.as_str()))],
+            );
+            self.store
+                .end_email_attempt(tenant, e.id, &EmailOutcome::Bounced(why), self.clock.now(), Some(&event))
+                .await?;
+        }
+        tracing::info!(%tenant, failed = report.failed.len(), "delivery report filed");
+        Ok(Filed {
+            contact_id: ours.as_ref().map(|e| e.contact_id),
+            activity_id: None,
+            answers: ours.map(|e| e.id),
+            bounced: report.failed.len(),
+        })
+    }
+
     /// Files a received message (its raw MIME text) for the company whose inbound secret
     /// is presented.
     ///
@@ -87,6 +130,9 @@ impl<S: EmailStore + ContactStore, K: Credentials, C: Clock, I: IdGenerator> App
         let m = reader
             .read(raw)
             .map_err(|_| ValidationError::field("message", ViolationKind::Malformed))?;
+        if let Some(report) = &m.delivery {
+            return self.file_delivery_report(tenant, report).await;
+        }
         let ours = self.store.email_answered(tenant, &m.answers).await?;
         let contact_id = match &ours {
             Some(e) => Some(e.contact_id),
@@ -173,6 +219,7 @@ impl<S: EmailStore + ContactStore, K: Credentials, C: Clock, I: IdGenerator> App
             contact_id: Some(contact_id),
             activity_id: Some(activity.id),
             answers: ours.map(|e| e.id),
+            bounced: 0,
         })
     }
 }
