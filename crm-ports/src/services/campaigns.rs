@@ -254,6 +254,8 @@ impl<S: CampaignStore + SegmentStore + EmailStore, K, C: Clock, I: IdGenerator> 
         match action {
             CampaignAction::Schedule => {
                 let at = at.ok_or_else(|| ValidationError::field("at", ViolationKind::Required))?;
+                // Kept to the microsecond, as stored: the job compares it with the row.
+                let at = DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at);
                 if at <= now {
                     return Err(ValidationError::field("at", ViolationKind::TooSmall).into());
                 }

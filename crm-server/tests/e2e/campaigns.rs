@@ -2,7 +2,8 @@
 //! segment gets exactly one message (one Message-ID each), those without an address are
 //! skipped, a one-click unsubscribe keeps the address out of the next campaign, a pause
 //! holds what was not sent and a resume sends it, a cancel leaves what was not sent
-//! unsent and off the timelines; a campaign refuses to start without the public address.
+//! unsent and off the timelines, a scheduled one starts on its own at its time; a campaign
+//! refuses to start without the public address.
 
 use super::email::{contact, link_of, readable, root};
 use crate::support::{spawn_app_with, tenant};
@@ -248,6 +249,33 @@ async fn a_campaign_reaches_each_member_once_and_pauses_resumes_and_cancels() {
         .await
         .unwrap_err();
     assert!(format!("{refused:?}").contains("not_allowed"), "{refused:?}");
+
+    // Scheduled a few seconds ahead: it starts on its own at its time, and goes out.
+    let fourth = marketing.create_campaign(&write("Salon — programmée")).await.unwrap();
+    let at = chrono::Utc::now() + chrono::Duration::seconds(3);
+    let scheduled = marketing
+        .move_campaign(
+            fourth.id,
+            fourth.version,
+            &CampaignMove {
+                action: "schedule".into(),
+                at: Some(at),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((scheduled.status.as_str(), scheduled.scheduled_at.is_some()), ("scheduled", true));
+    assert_eq!(
+        marketing.campaign(fourth.id).await.unwrap().status,
+        "scheduled",
+        "not before its time"
+    );
+    let done = wait_until(marketing, fourth.id, Duration::from_secs(60), |c| c.status == "sent").await;
+    assert_eq!(done.status, "sent", "{done:?}");
+    assert!(
+        done.started_at.is_some_and(|t| t >= at - chrono::Duration::milliseconds(1)),
+        "{done:?}"
+    );
     s.stop().await;
 }
 

@@ -275,7 +275,8 @@ impl<
             other => other?,
         };
         if let Some(at) = p.at {
-            if c.status != CampaignStatus::Scheduled || c.scheduled_at != Some(at) {
+            let same = |t: DateTime<Utc>| t.timestamp_micros() == at.timestamp_micros();
+            if c.status != CampaignStatus::Scheduled || !c.scheduled_at.is_some_and(same) {
                 return Ok(()); // moved, unscheduled or cancelled since
             }
             let now = self.clock.now();
