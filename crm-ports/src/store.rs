@@ -344,4 +344,5 @@ store_sum! {
         SuppressionStore,
         EmailStore,
         CampaignStore,
+        MailRelayStore,
 }

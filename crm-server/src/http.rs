@@ -270,6 +270,7 @@ pub fn endpoint(app: CrmApp, settings: HttpSettings, extras: api::Extras) -> imp
         base_path: base_path.clone(),
         secure_cookies,
         mail: mail_settings,
+        relay_check: crm_web::RelayCheck(std::sync::Arc::new(api::mail_relay::usable)),
     };
     let search = std::sync::Arc::new(search_index);
     crm_web::mount(Route::new(), app.clone(), search, web, uploads)

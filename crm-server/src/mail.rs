@@ -37,6 +37,42 @@ impl std::fmt::Debug for Mail {
     }
 }
 
+/// Hands each message to its company's own relay when it set one (its URL read at each
+/// send, so a change holds at once; one pooled transport per URL), else to the
+/// installation's mailer.
+struct RelayRouter {
+    app: CrmApp,
+    default: Arc<dyn Mailer>,
+    relays: std::sync::Mutex<std::collections::HashMap<String, Arc<SmtpMailer>>>,
+}
+
+impl RelayRouter {
+    fn relay(&self, url: &str) -> Result<Arc<SmtpMailer>, MailError> {
+        let mut relays = self
+            .relays
+            .lock()
+            .map_err(|_| MailError::Transient("relay cache poisoned".into()))?;
+        if let Some(m) = relays.get(url) {
+            return Ok(Arc::clone(m));
+        }
+        let m = Arc::new(SmtpMailer::new(url, SMTP_TIMEOUT).map_err(|e| MailError::Transient(format!("the company's relay: {e}")))?);
+        relays.insert(url.to_owned(), Arc::clone(&m));
+        Ok(m)
+    }
+}
+
+impl Mailer for RelayRouter {
+    fn send<'a>(&'a self, tenant: crm_domain::TenantId, message: &'a OutgoingMessage) -> BoxFuture<'a, Result<(), MailError>> {
+        Box::pin(async move {
+            match self.app.relay_url(tenant).await {
+                Ok(Some(url)) => self.relay(&url)?.send(tenant, message).await,
+                Ok(None) => self.default.send(tenant, message).await,
+                Err(e) => Err(MailError::Transient(format!("the company's relay cannot be read: {e}"))),
+            }
+        })
+    }
+}
+
 /// A relay that cannot be used: every attempt fails for now (messages wait, queued).
 struct Unusable(String);
 
@@ -107,10 +143,15 @@ impl Mail {
             attempts: self.retry.attempts.saturating_add(2),
             ..self.retry
         };
+        let router: Arc<dyn Mailer> = Arc::new(RelayRouter {
+            app: app.clone(),
+            default: Arc::clone(&self.mailer),
+            relays: std::sync::Mutex::default(),
+        });
         (
             vec![
-                Arc::new(EmailSender::new(app, Arc::clone(&self.mailer), self.retry.attempts)),
-                Arc::new(CampaignRunner::new(app, self.settings.clone(), Arc::clone(&self.mailer))),
+                Arc::new(EmailSender::new(app, Arc::clone(&router), self.retry.attempts)),
+                Arc::new(CampaignRunner::new(app, self.settings.clone(), router)),
             ],
             options,
         )

@@ -79,12 +79,34 @@ for (const width of h.WIDTHS) {
       });
     });
 
+    it("the Admin sets the company's own relay; its password is never shown again", async () => {
+      await h.withPage(browser, width, 'mail-relay', async (page) => {
+        await h.login(page, server.base, server.accounts.admin);
+        await page.goto(`${server.base}/campaigns`);
+        await page.click('a#relay-link');
+        await page.waitForURL(/\/settings\/email$/);
+        assert.match(await page.locator('#relay-none').innerText(), /Aucun relais propre/);
+        await page.fill('input#relay-url', `smtp://ventes:Secret-${w}@relais.exemple.fr:587?tls=required`);
+        await page.fill('input#relay-from', `contact.${w}@exemple.fr`);
+        await page.click('form#relay-form button.primary');
+        await page.waitForURL(/\?done=saved$/);
+        const shown = await page.locator('#relay-current').innerText();
+        assert.match(shown, /ventes:\*\*\*@relais\.exemple\.fr:587/);
+        assert.doesNotMatch(await page.content(), new RegExp(`Secret-${w}`));
+        await h.checkScreen(page, 'mail-relay');
+        await page.click('button#relay-remove');
+        await page.waitForURL(/\?done=removed$/);
+        assert.match(await page.locator('#relay-none').innerText(), /Aucun relais propre/);
+      });
+    });
+
     it('a sales rep has neither the menu nor the pages', async () => {
       await h.withPage(browser, width, 'campaigns-sales', async (page) => {
         await h.login(page, server.base, server.accounts.sales);
         assert.equal(await page.locator('nav#main-nav a[href$="/campaigns"]').count(), 0);
         const res = await page.goto(`${server.base}/campaigns`);
         assert.equal(res.status(), 403);
+        assert.equal((await page.goto(`${server.base}/settings/email`)).status(), 403);
       });
     });
   });

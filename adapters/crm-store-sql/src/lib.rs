@@ -31,6 +31,7 @@ mod imports;
 mod jobs;
 mod keys;
 mod leads;
+mod mail_relays;
 mod opportunities;
 mod organizations;
 mod paging;

@@ -187,6 +187,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0025_contact_opt_outs.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            26,
+            "mail_relays".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0026_mail_relays.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -187,6 +187,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0025_contact_opt_outs.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            26,
+            "mail_relays".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0026_mail_relays.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

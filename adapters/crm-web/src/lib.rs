@@ -35,6 +35,24 @@ pub struct WebSettings {
     pub secure_cookies: bool,
     /// How email is written (From, Message-IDs).
     pub mail: crm_ports::services::email::MailSettings,
+    /// Whether the mailer can use a relay URL (a company's own relay).
+    pub relay_check: RelayCheck,
+}
+
+/// Whether the mailer can use a relay URL (by default, any the use case accepts).
+#[derive(Clone)]
+pub struct RelayCheck(pub Arc<dyn Fn(&str) -> bool + Send + Sync>);
+
+impl Default for RelayCheck {
+    fn default() -> Self {
+        Self(Arc::new(|_| true))
+    }
+}
+
+impl std::fmt::Debug for RelayCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RelayCheck")
+    }
 }
 
 /// Where uploaded files go and how tables are read from them (the import wizard).
@@ -135,6 +153,11 @@ where
         .at("/campaigns/:id/status", poem::post(page!(pages::campaign_moves::move_to)))
         .at("/campaigns/:id/test", poem::post(page!(pages::campaign_moves::test)))
         .at("/campaigns/:id/delete", poem::post(page!(pages::campaign_moves::delete)))
+        .at(
+            "/settings/email",
+            get(page!(pages::mail_relay::show)).post(page!(pages::mail_relay::save)),
+        )
+        .at("/settings/email/remove", poem::post(page!(pages::mail_relay::remove)))
         .at("/t/o/:token", get(raw!(pages::tracking::open)))
         .at("/t/c/:token", get(raw!(pages::tracking::click)))
         .at("/u/:token", get(page!(pages::tracking::ask)).post(page!(pages::tracking::confirm)))

@@ -309,6 +309,7 @@ impl<S: CampaignStore + SegmentStore + EmailStore, K, C: Clock, I: IdGenerator> 
             + crate::store::UserStore
             + crate::store::TenantStore
             + crate::store::SuppressionStore
+            + crate::store::MailRelayStore
             + crate::store::SearchHasher
             + crate::store::JobStore,
     {

@@ -7,12 +7,14 @@ mod campaign;
 mod compose;
 mod context;
 mod inbound;
+mod relay;
 mod sender;
 mod tracking;
 
 pub use campaign::CampaignRunner;
 pub use compose::{ComposeEmail, MailSettings, Preview};
 pub use inbound::Filed;
+pub use relay::{MailRelayInput, MailRelayView, masked};
 pub use sender::{EMAIL_SEND, EmailSender};
 pub use tracking::{LinkKind, Unsubscription};
 

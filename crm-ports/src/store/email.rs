@@ -262,3 +262,34 @@ pub trait EmailStore: Send + Sync {
     /// The messages to a contact, newest first, at most `limit`.
     fn emails_to(&self, tenant: TenantId, contact: ContactId, limit: u32) -> impl Future<Output = StoreResult<Vec<EmailMessage>>> + Send;
 }
+
+/// A company's own SMTP relay, as stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MailRelay {
+    /// The relay's URL, user and password included (`smtp://user:pass@host:587?tls=required`).
+    pub url: String,
+    /// The From address of the company's messages (`None`: the installation's).
+    pub from: Option<String>,
+    /// Who set it.
+    pub updated_by: Option<UserId>,
+    /// When.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for MailRelay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailRelay")
+            .field("from", &self.from)
+            .field("updated_at", &self.updated_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The companies' own relays (the URL sealed under the company's key).
+pub trait MailRelayStore: Send + Sync {
+    /// Sets (`Some`) or removes (`None`) the company's relay, with its event.
+    fn set_mail_relay(&self, tenant: TenantId, relay: Option<&MailRelay>, event: &NewEvent)
+    -> impl Future<Output = StoreResult<()>> + Send;
+    /// The company's relay, if it has one.
+    fn mail_relay(&self, tenant: TenantId) -> impl Future<Output = StoreResult<Option<MailRelay>>> + Send;
+}

@@ -215,3 +215,34 @@ pub struct Filed {
     #[serde(default)]
     pub bounced: i64,
 }
+
+/// The company's own SMTP relay, its password masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailRelay {
+    /// The URL, its password masked.
+    pub url: String,
+    /// The From address of the company's messages.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Who set it.
+    #[serde(default)]
+    pub updated_by: Option<Uuid>,
+    /// When.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The company's own SMTP relay as written.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailRelayWrite {
+    /// `smtp://…` or `smtps://…`, user and password included.
+    pub url: String,
+    /// The From address of the company's messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+}
+
+impl std::fmt::Debug for MailRelayWrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailRelayWrite").field("from", &self.from).finish_non_exhaustive()
+    }
+}

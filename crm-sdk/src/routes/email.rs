@@ -122,4 +122,28 @@ impl Client {
         self.send::<(), _>(Method::GET, &format!("/api/v1/emails/{id}"), &[], None, None)
             .await
     }
+
+    /// The company's own SMTP relay, its password masked (Admin).
+    ///
+    /// # Errors
+    /// `NotFound` (none: the installation's is used), `Forbidden`.
+    pub async fn mail_relay(&self) -> Result<MailRelay> {
+        self.send::<(), _>(Method::GET, "/api/v1/mail-relay", &[], None, None).await
+    }
+
+    /// Sets the company's own SMTP relay (Admin).
+    ///
+    /// # Errors
+    /// `ValidationFailed` (`url`, `from`), `Forbidden`.
+    pub async fn set_mail_relay(&self, relay: &MailRelayWrite) -> Result<MailRelay> {
+        self.send(Method::PUT, "/api/v1/mail-relay", &[], Some(relay), None).await
+    }
+
+    /// Removes the company's own SMTP relay (Admin).
+    ///
+    /// # Errors
+    /// `Forbidden`.
+    pub async fn remove_mail_relay(&self) -> Result<()> {
+        self.send_empty::<()>(Method::DELETE, "/api/v1/mail-relay", None, None).await
+    }
 }

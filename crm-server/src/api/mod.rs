@@ -19,6 +19,7 @@ pub mod idempotency;
 pub mod imports;
 pub mod inbound;
 pub mod leads;
+pub mod mail_relay;
 pub mod naming;
 pub mod opportunities;
 pub mod organizations;
@@ -189,6 +190,7 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings, extras: Extras) -> OpenAp
             },
             email::EmailApi { app: app.clone(), mail },
             inbound::InboundApi { app: app.clone() },
+            mail_relay::MailRelayApi { app: app.clone() },
             ),
         ),
         "CRM API",

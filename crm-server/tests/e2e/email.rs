@@ -407,3 +407,93 @@ async fn a_reply_posted_with_the_inbound_secret_lands_on_the_right_timeline() {
     );
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_company_with_its_own_relay_sends_through_it_with_its_from() {
+    let (dir1, dir2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let installation = SmtpSink::start(root(), dir1.path()).unwrap();
+    let own = SmtpSink::start(root(), dir2.path()).unwrap();
+    let s = spawn_app_with(
+        tempfile::tempdir().unwrap(),
+        FileConfig {
+            smtp_url: Some(Some(Secret::new(installation.url()))),
+            mail_from: Some(Some("ventes@installation.fr".into())),
+            ..FileConfig::default()
+        },
+    )
+    .await;
+    let t = tenant(&s, "Relais propre").await;
+    let other = tenant(&s, "Relais commun").await;
+    let admin = t.client(Role::Admin);
+    // Only the Admin; a URL that is no relay is refused.
+    assert!(t.client(Role::Manager).mail_relay().await.is_err());
+    assert!(admin.mail_relay().await.is_err(), "none yet: 404");
+    let bad = admin
+        .set_mail_relay(&crm_sdk::models::MailRelayWrite {
+            url: "http://relais.fr".into(),
+            from: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(format!("{bad:?}").contains("url"), "{bad:?}");
+    // With a user and password: read back masked.
+    let with_password = own.url().replacen("smtp://", "smtp://ventes:s3cr3t-relais@", 1);
+    let set = admin
+        .set_mail_relay(&crm_sdk::models::MailRelayWrite {
+            url: with_password,
+            from: Some("contact@relais-propre.fr".into()),
+        })
+        .await
+        .unwrap();
+    assert!(set.url.contains("ventes:***@") && !set.url.contains("s3cr3t"), "{}", set.url);
+    // The test relay takes no login: the one used has none.
+    admin
+        .set_mail_relay(&crm_sdk::models::MailRelayWrite {
+            url: own.url(),
+            from: Some("contact@relais-propre.fr".into()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(admin.mail_relay().await.unwrap().from.as_deref(), Some("contact@relais-propre.fr"));
+
+    // Its messages go through its relay, from its address; the other company's through
+    // the installation's.
+    let lea = contact(admin, "Lea", "lea.relais@client.fr").await;
+    let mine = admin
+        .send_email(&EmailWrite {
+            contact_id: Some(lea),
+            subject: Some("Par notre relais".into()),
+            body: Some("Bonjour".into()),
+            ..EmailWrite::default()
+        })
+        .await
+        .unwrap();
+    assert!(mine.message_id.ends_with("@relais-propre.fr"), "{}", mine.message_id);
+    let other_admin = other.client(Role::Admin);
+    let marc = contact(other_admin, "Marc", "marc.relais@client.fr").await;
+    let theirs = other_admin
+        .send_email(&EmailWrite {
+            contact_id: Some(marc),
+            subject: Some("Par le relais commun".into()),
+            body: Some("Bonjour".into()),
+            ..EmailWrite::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(wait_for(admin, mine.id, "sent", Duration::from_secs(20)).await.state, "sent");
+    assert_eq!(
+        wait_for(other_admin, theirs.id, "sent", Duration::from_secs(20)).await.state,
+        "sent"
+    );
+    let got = own.messages().unwrap();
+    assert_eq!(got.len(), 1);
+    assert!(got[0].contains("Subject: Par notre relais"), "{}", got[0]);
+    assert!(got[0].contains("contact@relais-propre.fr>"), "{}", got[0]);
+    let common = installation.messages().unwrap();
+    assert_eq!(common.len(), 1);
+    assert!(common[0].contains("Subject: Par le relais commun"));
+    // Removed: back to the installation's.
+    admin.remove_mail_relay().await.unwrap();
+    assert!(admin.mail_relay().await.is_err());
+    s.stop().await;
+}

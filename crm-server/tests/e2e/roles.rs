@@ -170,6 +170,10 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("list_emails", [200, 200, 200, 200, 403]),
     ("get_email", [200, 200, 200, 200, 403]),
     ("new_inbound_secret", [201, 403, 403, 403, 403]),
+    // The company's own relay: the Admin's.
+    ("get_mail_relay", [200, 403, 403, 403, 403]),
+    ("set_mail_relay", [200, 403, 403, 403, 403]),
+    ("remove_mail_relay", [204, 403, 403, 403, 403]),
     // Campaigns: run by the Admin, Managers and Marketing.
     ("list_campaigns", [200, 200, 403, 200, 403]),
     ("create_campaign", [201, 201, 403, 201, 403]),
@@ -1264,6 +1268,28 @@ impl Cell<'_> {
             ),
             "get_email" => ("GET", format!("/api/v1/emails/{}", self.email().await), None, None),
             "new_inbound_secret" => ("POST", "/api/v1/inbound-email/secret".into(), None, None),
+            "get_mail_relay" => {
+                // One set first, so that the Admin reads it (none would be a 404).
+                self.app
+                    .set_mail_relay(
+                        &self.system,
+                        &crm_ports::services::email::MailRelayInput {
+                            url: "smtp://relais.matrice.fr:25".into(),
+                            from: None,
+                        },
+                        &|_| true,
+                    )
+                    .await
+                    .unwrap();
+                ("GET", "/api/v1/mail-relay".into(), None, None)
+            }
+            "set_mail_relay" => (
+                "PUT",
+                "/api/v1/mail-relay".into(),
+                Some(json!({"url": "smtp://ventes:secret@relais.matrice.fr:587", "from": "ventes@matrice.fr"})),
+                None,
+            ),
+            "remove_mail_relay" => ("DELETE", "/api/v1/mail-relay".into(), None, None),
             "list_campaigns" => ("GET", "/api/v1/campaigns".into(), None, None),
             "create_campaign" => ("POST", "/api/v1/campaigns".into(), Some(self.campaign_body().await), None),
             "get_campaign" => ("GET", format!("/api/v1/campaigns/{}", self.campaign().await.0), None, None),

@@ -112,6 +112,7 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "CampaignDto" => Campaign,
         "CampaignStatsDto" => CampaignStats,
         "CampaignRecipientDto" => CampaignRecipient,
+        "MailRelayDto" => MailRelay,
         // Every error.
         "Problem" => Problem,
     }
@@ -154,6 +155,7 @@ fn request_pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "EmailWrite" => EmailWrite,
         "CampaignWrite" => CampaignWrite,
         "CampaignMove" => CampaignMove,
+        "MailRelayWrite" => MailRelayWrite,
     }
 }
 

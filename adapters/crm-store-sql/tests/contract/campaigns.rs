@@ -236,4 +236,59 @@ pub async fn a_campaign_reaches_each_member_once_pauses_and_cancels(h: &Harness)
     ));
 }
 
-contract!(a_campaign_reaches_each_member_once_pauses_and_cancels);
+pub async fn a_company_relay_is_sealed_masked_and_walled(h: &Harness) {
+    let (_, admin) = h.tenant("Relais").await;
+    let (_, manager) = h.user(&admin, Role::Manager, None).await;
+    let (_, stranger) = h.tenant("Relais ailleurs").await;
+    let secret = format!("Pw{}", &Uuid::new_v4().simple().to_string()[..12]);
+    let input = crm_ports::services::email::MailRelayInput {
+        url: format!("smtp://ventes:{secret}@relais.exemple.fr:587?tls=required"),
+        from: Some("Ventes@Exemple.fr".into()),
+    };
+    assert!(matches!(
+        h.app.set_mail_relay(&manager, &input, &|_| true).await,
+        Err(ServiceError::Forbidden)
+    ));
+    let shown = h.app.set_mail_relay(&admin, &input, &|_| true).await.unwrap();
+    assert_eq!(shown.url, "smtp://ventes:***@relais.exemple.fr:587?tls=required");
+    assert_eq!(shown.from.as_deref(), Some("ventes@exemple.fr"));
+    assert!(
+        !crate::erasure::holds(&crate::erasure::on_disk(h), &secret),
+        "the relay's password is on disk in clear"
+    );
+    let tenant = match admin {
+        Actor::User { tenant_id, .. } => tenant_id,
+        _ => unreachable!(),
+    };
+    assert_eq!(h.app.relay_url(tenant).await.unwrap(), Some(input.url.clone()));
+    assert!(
+        h.app.mail_relay(&stranger).await.unwrap().is_none(),
+        "another company's relay is not theirs"
+    );
+    // What the mailer cannot use is refused, at its field.
+    for bad in ["http://relais", "smtp://", "relais:25"] {
+        let e = h
+            .app
+            .set_mail_relay(
+                &admin,
+                &crm_ports::services::email::MailRelayInput {
+                    url: bad.into(),
+                    from: None,
+                },
+                &|_| true,
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, ServiceError::Invalid(v) if v.errors()[0].field == "url"),
+            "{bad}: {e:?}"
+        );
+    }
+    h.app.remove_mail_relay(&admin).await.unwrap();
+    assert!(h.app.mail_relay(&admin).await.unwrap().is_none());
+}
+
+contract!(
+    a_campaign_reaches_each_member_once_pauses_and_cancels,
+    a_company_relay_is_sealed_masked_and_walled,
+);

@@ -170,6 +170,7 @@ const EXPECTED: &[(&str, Outcome, &str)] = &[
     ("email_messages_tenant_id_fkey", Ref, "tenant_id"),
     ("inbound_secrets_tenant_id_fkey", Ref, "tenant_id"),
     ("campaigns_tenant_id_fkey", Ref, "tenant_id"),
+    ("mail_relays_tenant_id_fkey", Ref, "tenant_id"),
     ("users_team_fk", Ref, "team_id"),
     ("teams_manager_fk", Ref, "manager_id"),
     ("contacts_organization_fk", Ref, "organization_id"),
@@ -625,6 +626,16 @@ async fn every_constraint_reports_its_field(h: &Harness) {
     seen.check(
         "campaigns_tenant_id_fkey",
         crm_ports::store::CampaignStore::create_campaign(s, &ghost_campaign, &gev(EntityType::Campaign, ghost_campaign.id.as_uuid())).await,
+    );
+    let relay = crm_ports::store::MailRelay {
+        url: "smtp://relais:25".into(),
+        from: None,
+        updated_by: None,
+        updated_at: now(),
+    };
+    seen.check(
+        "mail_relays_tenant_id_fkey",
+        crm_ports::store::MailRelayStore::set_mail_relay(s, ghost, Some(&relay), &gev(EntityType::Tenant, ghost.as_uuid())).await,
     );
     seen.check(
         "inbound_secrets_tenant_id_fkey",

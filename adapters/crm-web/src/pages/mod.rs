@@ -14,6 +14,7 @@ pub mod email;
 pub mod import_plan;
 pub mod imports;
 pub mod live;
+pub mod mail_relay;
 pub mod merge;
 pub mod opportunity;
 pub mod organizations;

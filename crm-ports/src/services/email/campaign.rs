@@ -16,8 +16,8 @@ use crate::runtime::BoxFuture;
 use crate::runtime::jobs::{JobContext, JobFinish, JobHandler};
 use crate::services::campaigns::{CAMPAIGN_SEND, CampaignPayload, campaign_changes};
 use crate::store::{
-    CampaignPage, CampaignStore, ContactStore, EmailQueue, EmailStore, NewJob, OpportunityStore, OrganizationStore, PipelineStore,
-    SearchHasher, SegmentStore, SuppressionStore, TenantStore, UserStore,
+    CampaignPage, CampaignStore, ContactStore, EmailQueue, EmailStore, MailRelayStore, NewJob, OpportunityStore, OrganizationStore,
+    PipelineStore, SearchHasher, SegmentStore, SuppressionStore, TenantStore, UserStore,
 };
 use chrono::{DateTime, Utc};
 use crm_domain::campaign::{Campaign, CampaignStatus};
@@ -72,6 +72,7 @@ impl<S, K, C, I> CampaignRunner<S, K, C, I> {
             + UserStore
             + TenantStore
             + SuppressionStore
+            + MailRelayStore
             + SearchHasher,
         C: Clock,
         I: IdGenerator,
@@ -183,6 +184,7 @@ impl<
         + UserStore
         + TenantStore
         + SuppressionStore
+        + MailRelayStore
         + SearchHasher,
     K,
     C: Clock,
@@ -193,6 +195,7 @@ impl<
     /// [`App::campaign_test_message`]).
     pub(crate) async fn test_message(&self, actor: &Actor, c: &Campaign, settings: &MailSettings) -> Result<OutgoingMessage, ServiceError> {
         let tenant = tenant_of(actor)?;
+        let settings = &self.settings_for(tenant, settings).await?;
         let me = match actor.user_id() {
             Some(u) => self.store.user(tenant, u).await?,
             None => return Err(crm_domain::ValidationError::field("from", crm_domain::ViolationKind::Required).into()),
@@ -309,6 +312,7 @@ impl<
     /// was cancelled meanwhile.
     async fn fill(&self, ctx: &JobContext, c: &Campaign, settings: &MailSettings) -> Result<bool, ServiceError> {
         let tenant = c.tenant_id;
+        let settings = &self.settings_for(tenant, settings).await?;
         let (actor, sender) = writer(&*self.store, c).await?;
         let company = self.store.tenant(tenant).await?;
         let language = c.language.unwrap_or(company.settings.language);
@@ -439,6 +443,7 @@ impl<
         + UserStore
         + TenantStore
         + SuppressionStore
+        + MailRelayStore
         + SearchHasher
         + 'static,
     K: Send + Sync + 'static,

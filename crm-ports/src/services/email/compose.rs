@@ -10,8 +10,8 @@ use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::mail::Mailbox;
 use crate::store::{
-    ContactStore, EmailContent, EmailMessage, EmailQueue, EmailState, EmailStore, NewJob, OpportunityStore, OrganizationStore,
-    PipelineStore, SearchHasher, SuppressionStore, TenantStore, UserStore,
+    ContactStore, EmailContent, EmailMessage, EmailQueue, EmailState, EmailStore, MailRelayStore, NewJob, OpportunityStore,
+    OrganizationStore, PipelineStore, SearchHasher, SuppressionStore, TenantStore, UserStore,
 };
 use crm_domain::activity::{Activity, ActivityInput, ActivityKind, Link};
 use crm_domain::contact::Contact;
@@ -175,6 +175,7 @@ impl<
         + TenantStore
         + SuppressionStore
         + EmailStore
+        + MailRelayStore
         + SearchHasher,
     K,
     C: Clock,
@@ -313,7 +314,8 @@ impl<
     /// # Errors
     /// As [`Self::send_email`].
     pub async fn preview_email(&self, actor: &Actor, input: &ComposeEmail, settings: &MailSettings) -> Result<Preview, ServiceError> {
-        Ok(self.prepare_email(actor, input, settings).await?.preview)
+        let settings = self.settings_for(tenant_of(actor)?, settings).await?;
+        Ok(self.prepare_email(actor, input, &settings).await?.preview)
     }
 
     /// Writes an email to a contact the actor sees: queued with its archive on the
@@ -327,6 +329,7 @@ impl<
     /// without a company address).
     pub async fn send_email(&self, actor: &Actor, input: &ComposeEmail, settings: &MailSettings) -> Result<EmailMessage, ServiceError> {
         let tenant = tenant_of(actor)?;
+        let settings = &self.settings_for(tenant, settings).await?;
         let p = self.prepare_email(actor, input, settings).await?;
         let now = self.clock.now();
         let q = self.queued(actor, p, settings, None, now)?;

@@ -406,6 +406,12 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         email(ID);
         new_inbound_secret();
         receive_email("crmin_secret", b"From: lea@client.fr\r\n\r\nOui".to_vec());
+        mail_relay();
+        set_mail_relay(&MailRelayWrite {
+            url: "smtp://ventes:secret@relais.exemple.fr:587?tls=required".into(),
+            from: Some("ventes@exemple.fr".into()),
+        });
+        remove_mail_relay();
         campaigns();
         create_campaign(&campaign());
         campaign(ID);
