@@ -11,7 +11,7 @@ mod relay;
 mod sender;
 mod tracking;
 
-pub use campaign::CampaignRunner;
+pub use campaign::{CampaignPorts, CampaignRunner};
 pub use compose::{ComposeEmail, MailSettings, Preview};
 pub use inbound::Filed;
 pub use relay::{MailRelayInput, MailRelayView, masked};

@@ -29,6 +29,40 @@ use crm_domain::{Actor, CampaignId, EmailId, TenantId};
 use std::collections::HashSet;
 use std::sync::Arc;
 
+/// The ports a campaign's run reads and writes.
+pub trait CampaignPorts:
+    CampaignStore
+    + EmailStore
+    + SegmentStore
+    + ContactStore
+    + OrganizationStore
+    + OpportunityStore
+    + PipelineStore
+    + UserStore
+    + TenantStore
+    + SuppressionStore
+    + MailRelayStore
+    + SearchHasher
+{
+}
+
+impl<
+    T: CampaignStore
+        + EmailStore
+        + SegmentStore
+        + ContactStore
+        + OrganizationStore
+        + OpportunityStore
+        + PipelineStore
+        + UserStore
+        + TenantStore
+        + SuppressionStore
+        + MailRelayStore
+        + SearchHasher,
+> CampaignPorts for T
+{
+}
+
 /// Members read and queued per transaction.
 const PAGE: u32 = 100;
 
@@ -62,18 +96,7 @@ impl<S, K, C: Clone, I: Clone> CampaignRunner<S, K, C, I> {
 impl<S, K, C, I> CampaignRunner<S, K, C, I> {
     async fn send_test(&self, tenant: TenantId, p: CampaignPayload, to: crm_domain::UserId) -> Result<(), ServiceError>
     where
-        S: CampaignStore
-            + EmailStore
-            + SegmentStore
-            + ContactStore
-            + OrganizationStore
-            + OpportunityStore
-            + PipelineStore
-            + UserStore
-            + TenantStore
-            + SuppressionStore
-            + MailRelayStore
-            + SearchHasher,
+        S: CampaignPorts,
         C: Clock,
         I: IdGenerator,
     {
@@ -173,24 +196,7 @@ async fn writer<S: UserStore>(store: &S, c: &Campaign) -> Result<(Actor, Option<
     })
 }
 
-impl<
-    S: CampaignStore
-        + EmailStore
-        + SegmentStore
-        + ContactStore
-        + OrganizationStore
-        + OpportunityStore
-        + PipelineStore
-        + UserStore
-        + TenantStore
-        + SuppressionStore
-        + MailRelayStore
-        + SearchHasher,
-    K,
-    C: Clock,
-    I: IdGenerator,
-> App<S, K, C, I>
-{
+impl<S: CampaignPorts, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// The test message of a campaign, to the actor (see
     /// [`App::campaign_test_message`]).
     pub(crate) async fn test_message(&self, actor: &Actor, c: &Campaign, settings: &MailSettings) -> Result<OutgoingMessage, ServiceError> {
@@ -432,24 +438,8 @@ impl<
     }
 }
 
-impl<
-    S: CampaignStore
-        + EmailStore
-        + SegmentStore
-        + ContactStore
-        + OrganizationStore
-        + OpportunityStore
-        + PipelineStore
-        + UserStore
-        + TenantStore
-        + SuppressionStore
-        + MailRelayStore
-        + SearchHasher
-        + 'static,
-    K: Send + Sync + 'static,
-    C: Clock + Send + Sync + 'static,
-    I: IdGenerator + Send + Sync + 'static,
-> JobHandler for CampaignRunner<S, K, C, I>
+impl<S: CampaignPorts + 'static, K: Send + Sync + 'static, C: Clock + Send + Sync + 'static, I: IdGenerator + Send + Sync + 'static>
+    JobHandler for CampaignRunner<S, K, C, I>
 {
     fn kind(&self) -> &'static str {
         CAMPAIGN_SEND
