@@ -176,7 +176,13 @@ impl<C: Cipher> EmailStore for SqlStore<C> {
         if let Some(s) = sent_at {
             values.push(("sent_at", s.into()));
         }
-        self.update_message(tenant, id, values, event).await
+        // A bounce may come after the relay took the message (a delivery report); any other
+        // outcome is the attempt's own.
+        let from: &[EmailState] = match outcome {
+            EmailOutcome::Bounced(_) => &[EmailState::Sending, EmailState::Sent],
+            _ => &[EmailState::Sending],
+        };
+        self.update_message(tenant, id, values, event, Some(from)).await
     }
 
     async fn record_engagement(
@@ -195,7 +201,7 @@ impl<C: Cipher> EmailStore for SqlStore<C> {
             Engagement::Click => vec![plus("clicks"), first("clicked_at")],
             Engagement::Unsubscribe => vec![first("unsubscribed_at")],
         };
-        self.update_message(tenant, id, values, event).await
+        self.update_message(tenant, id, values, event, None).await
     }
 
     async fn email_answered(&self, tenant: TenantId, message_ids: &[String]) -> Result<Option<EmailMessage>, StoreError> {

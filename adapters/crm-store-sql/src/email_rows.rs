@@ -197,24 +197,30 @@ impl<C: Cipher> SqlStore<C> {
     }
 
     /// Sets columns of one message, with its event when given. `NotFound` when the tenant
-    /// has no such message.
+    /// has no such message; with `from`, only a message in one of those states changes (an
+    /// attempt's outcome never overwrites what a delivery report or a cancel decided
+    /// meanwhile), another is left as it is.
     pub(crate) async fn update_message(
         &self,
         tenant: TenantId,
         id: EmailId,
         values: Vec<(&'static str, Expr)>,
         event: Option<&NewEvent>,
+        from: Option<&[EmailState]>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
-        let n = tx
-            .execute(
-                Query::update()
-                    .table("email_messages")
-                    .values(values)
-                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                    .and_where(Expr::col("id").eq(id.as_uuid())),
-            )
-            .await?;
+        let mut q = Query::update();
+        q.table("email_messages")
+            .values(values)
+            .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+            .and_where(Expr::col("id").eq(id.as_uuid()));
+        if let Some(states) = from {
+            q.and_where(Expr::col("state").is_in(states.iter().map(|s| s.code())));
+        }
+        let n = tx.execute(&q).await?;
+        if n == 0 && from.is_some() {
+            return tx.commit().await;
+        }
         if n == 0 {
             return Err(StoreError::NotFound);
         }

@@ -218,7 +218,8 @@ pub trait EmailStore: Send + Sync {
         id: EmailId,
         at: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<EmailMessage>> + Send;
-    /// Records how the attempt ended, with its event when given.
+    /// Records how the attempt ended, with its event when given — on a message still
+    /// `sending` (a bounce also on one `sent`: a delivery report); another is left as it is.
     fn end_email_attempt(
         &self,
         tenant: TenantId,

@@ -374,8 +374,9 @@ async fn a_reply_posted_with_the_inbound_secret_lands_on_the_right_timeline() {
         "the old secret"
     );
     assert!(s.client.receive_email(&renewed, direct.as_bytes().to_vec()).await.unwrap().filed);
-    // A delivery report (RFC 3464) for Lea's message: her address bounces, the message is
-    // marked bounced, and nothing lands on her timeline as a reply.
+    // A delivery report (RFC 3464) for Lea's message, once the relay took it: her address
+    // bounces, the message is marked bounced, and nothing lands on her timeline as a reply.
+    assert_eq!(wait_for(admin, sent.id, "sent", Duration::from_secs(20)).await.state, "sent");
     let before = admin.timeline("contacts", lea, None, None).await.unwrap().len();
     let dsn = format!(
         "From: MAILER-DAEMON@relais.exemple.com\r\nTo: ventes@exemple.com\r\nSubject: Undelivered Mail Returned to Sender\r\n\
