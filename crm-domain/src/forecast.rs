@@ -94,19 +94,7 @@ pub fn period_start(d: NaiveDate, period: Period) -> NaiveDate {
 /// Divides by 100 rounding half to even (banker's rounding), for non-negative and negative
 /// numerators alike.
 pub fn div100_half_even(n: i128) -> i128 {
-    let q = n.div_euclid(100);
-    let r = n.rem_euclid(100);
-    match r.cmp(&50) {
-        std::cmp::Ordering::Less => q,
-        std::cmp::Ordering::Greater => q + 1,
-        std::cmp::Ordering::Equal => {
-            if q % 2 == 0 {
-                q
-            } else {
-                q + 1
-            }
-        }
-    }
+    crate::report::div_half_even(n, 100).unwrap_or(0)
 }
 
 /// Aggregates items into buckets, ordered by period (undated last), group, currency.

@@ -25,6 +25,7 @@ pub mod password;
 pub mod phone;
 pub mod pipeline;
 pub mod reminder;
+pub mod report;
 pub mod search;
 pub mod segment;
 pub mod suppression;

@@ -1,0 +1,186 @@
+//! The sales figures of a period from the deals as they are: won and lost in the period
+//! (by their close time, read in the company's time zone), the win rate, the average deal
+//! won, the sales cycle (creation to win), the deals created; and the pipeline open now,
+//! its value and weighted value. Money is summed per currency, never converted; averages
+//! and weighted values are rounded once, half to even, to the minor unit.
+
+use super::{ReportPeriod, average_minor, div_half_even, median, permille};
+use crate::money::Currency;
+use chrono::{DateTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Where a deal is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum DealState {
+    /// In progress.
+    Open,
+    /// Won.
+    Won,
+    /// Lost.
+    Lost,
+}
+
+/// A deal as the figures read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DealFact {
+    /// Where it is.
+    pub state: DealState,
+    /// Its amount, minor units.
+    pub value_minor: i64,
+    /// Its currency.
+    pub currency: Currency,
+    /// Its probability, percent (open deals' weighted value).
+    pub probability: u8,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it was won or lost.
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// Amounts of one currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Amounts {
+    /// The currency.
+    pub currency: Currency,
+    /// How many deals.
+    pub count: u64,
+    /// Their total, minor units.
+    pub total_minor: i128,
+    /// Their average (won deals) or weighted total (open deals), minor units, half to even.
+    pub derived_minor: i128,
+}
+
+/// The figures of one period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesFigures {
+    /// The period.
+    pub period: ReportPeriod,
+    /// Won in the period, per currency, with the average deal (`derived_minor`).
+    pub won: Vec<Amounts>,
+    /// Deals won in the period.
+    pub won_count: u64,
+    /// Deals lost in the period.
+    pub lost_count: u64,
+    /// Won among those closed in the period, in tenths of a percent.
+    pub win_rate_permille: Option<i64>,
+    /// The median time from creation to win of the deals won in the period, seconds.
+    pub median_cycle_seconds: Option<i64>,
+    /// Deals created in the period.
+    pub created_count: u64,
+}
+
+/// Sums per currency; `derive` turns (total, count, probability-weighted hundredths) into
+/// the derived figure.
+fn per_currency<'a>(deals: impl Iterator<Item = &'a DealFact>, derive: fn(i128, u64, i128) -> i128) -> Vec<Amounts> {
+    let mut acc: BTreeMap<Currency, (u64, i128, i128)> = BTreeMap::new();
+    for d in deals {
+        let e = acc.entry(d.currency).or_insert((0, 0, 0));
+        e.0 += 1;
+        e.1 += i128::from(d.value_minor);
+        e.2 += i128::from(d.value_minor) * i128::from(d.probability);
+    }
+    acc.into_iter()
+        .map(|(currency, (count, total, weighted))| Amounts {
+            currency,
+            count,
+            total_minor: total,
+            derived_minor: derive(total, count, weighted),
+        })
+        .collect()
+}
+
+/// The figures of `period` read in `tz`.
+pub fn sales_figures<Tz: TimeZone>(deals: &[DealFact], period: ReportPeriod, tz: &Tz) -> SalesFigures {
+    let (start, end) = period.bounds(tz);
+    let within = |t: Option<DateTime<Utc>>| t.is_some_and(|t| start <= t && t < end);
+    let won: Vec<&DealFact> = deals.iter().filter(|d| d.state == DealState::Won && within(d.closed_at)).collect();
+    let lost_count = deals.iter().filter(|d| d.state == DealState::Lost && within(d.closed_at)).count() as u64;
+    let won_count = won.len() as u64;
+    let mut cycles: Vec<i64> = won
+        .iter()
+        .filter_map(|d| d.closed_at.map(|c| (c - d.created_at).num_seconds()))
+        .collect();
+    SalesFigures {
+        period,
+        won: per_currency(won.iter().copied(), |total, count, _| average_minor(total, count).unwrap_or(0)),
+        won_count,
+        lost_count,
+        win_rate_permille: permille(won_count, won_count + lost_count),
+        median_cycle_seconds: median(&mut cycles),
+        created_count: deals.iter().filter(|d| within(Some(d.created_at))).count() as u64,
+    }
+}
+
+/// The open pipeline per currency: its total and weighted value (value × probability,
+/// summed exactly, rounded once).
+pub fn open_pipeline(deals: &[DealFact]) -> Vec<Amounts> {
+    per_currency(deals.iter().filter(|d| d.state == DealState::Open), |_, _, weighted| {
+        div_half_even(weighted, 100).unwrap_or(0)
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::report::PeriodKind;
+    use chrono::NaiveDate;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn deal(state: DealState, value_minor: i64, currency: &str, probability: u8, created: &str, closed: Option<&str>) -> DealFact {
+        DealFact {
+            state,
+            value_minor,
+            currency: Currency::parse(currency).unwrap(),
+            probability,
+            created_at: t(created),
+            closed_at: closed.map(t),
+        }
+    }
+
+    #[test]
+    fn a_month_of_sales_to_the_cent_in_paris_time() {
+        use DealState::{Lost, Open, Won};
+        let deals = [
+            // Won in March (Paris): 1,000.00 € and 2,500.01 €, and 300.00 $.
+            deal(Won, 100_000, "EUR", 100, "2026-01-10T09:00:00Z", Some("2026-03-02T10:00:00Z")),
+            deal(Won, 250_001, "EUR", 100, "2026-03-01T09:00:00Z", Some("2026-03-31T21:30:00Z")),
+            deal(Won, 30_000, "USD", 100, "2026-02-20T09:00:00Z", Some("2026-03-15T12:00:00Z")),
+            // Won at 00:30 on April 1st in Paris: April's, not March's.
+            deal(Won, 999_999, "EUR", 100, "2026-03-05T09:00:00Z", Some("2026-03-31T22:30:00Z")),
+            // Lost in March; lost in February.
+            deal(Lost, 50_000, "EUR", 0, "2026-02-01T09:00:00Z", Some("2026-03-20T09:00:00Z")),
+            deal(Lost, 50_000, "EUR", 0, "2026-01-01T09:00:00Z", Some("2026-02-20T09:00:00Z")),
+            // Open: 10,000.00 € at 30 % and 333.33 € at 50 %.
+            deal(Open, 1_000_000, "EUR", 30, "2026-03-10T09:00:00Z", None),
+            deal(Open, 33_333, "EUR", 50, "2026-02-10T09:00:00Z", None),
+        ];
+        let march = ReportPeriod::containing(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(), PeriodKind::Month);
+        let f = sales_figures(&deals, march, &chrono_tz::Europe::Paris);
+        assert_eq!((f.won_count, f.lost_count), (3, 1));
+        // 3 won of 4 closed: 75.0 %.
+        assert_eq!(f.win_rate_permille, Some(750));
+        let eur = f.won.iter().find(|a| a.currency.as_str() == "EUR").unwrap();
+        // 3,500.01 € over 2 deals: 1,750.005 € → 1,750.00 € (half to even).
+        assert_eq!((eur.count, eur.total_minor, eur.derived_minor), (2, 350_001, 175_000));
+        let usd = f.won.iter().find(|a| a.currency.as_str() == "USD").unwrap();
+        assert_eq!((usd.count, usd.total_minor), (1, 30_000));
+        // Cycles: 51 days 1 h, 30 days 12 h 30 min, 23 days 3 h → the middle one.
+        assert_eq!(f.median_cycle_seconds, Some(30 * 86_400 + 12 * 3600 + 1800));
+        // Created in March (Paris): the 2nd, the 4th (March 5) and the first open one.
+        assert_eq!(f.created_count, 3);
+        // April holds the deal won at 00:30 Paris time on the 1st; February, the other lost one.
+        assert_eq!(sales_figures(&deals, march.previous(), &chrono_tz::Europe::Paris).lost_count, 1);
+        let next = ReportPeriod::containing(NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(), PeriodKind::Month);
+        assert_eq!(sales_figures(&deals, next, &chrono_tz::Europe::Paris).won_count, 1);
+        // The open pipeline: 10,333.33 €, weighted 3,000.00 + 166.665 → 3,166.66 € (half to even
+        // on the exact sum, rounded once).
+        let open = open_pipeline(&deals);
+        assert_eq!(open.len(), 1);
+        assert_eq!((open[0].count, open[0].total_minor, open[0].derived_minor), (2, 1_033_333, 316_666));
+    }
+}
