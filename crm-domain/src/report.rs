@@ -17,6 +17,48 @@ use crate::error::{ValidationError, ViolationKind};
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
+/// Whose deals a report counts, as asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportScope {
+    /// The reader's own.
+    Mine,
+    /// Those of the teams the reader leads (and the reader's).
+    Team,
+    /// Everything the reader may see.
+    Company,
+}
+
+impl ReportScope {
+    /// Stable code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Mine => "mine",
+            Self::Team => "team",
+            Self::Company => "company",
+        }
+    }
+
+    /// The scope of a code.
+    pub fn parse(code: &str) -> Option<Self> {
+        [Self::Mine, Self::Team, Self::Company].into_iter().find(|s| s.code() == code)
+    }
+
+    /// The records counted: what is asked, never beyond what the reader `me` may read
+    /// (`read`): a sales rep's "team" or "company" is their own deals.
+    pub fn narrow(self, read: crate::visibility::RecordScope, me: crate::ids::UserId) -> crate::visibility::RecordScope {
+        use crate::visibility::RecordScope as R;
+        match (read, self) {
+            (R::Nothing, _) => R::Nothing,
+            (_, Self::Mine) => R::OwnedBy(me),
+            (R::OwnedBy(u), _) => R::OwnedBy(u),
+            (R::TeamsLedBy(m), _) => R::TeamsLedBy(m),
+            (R::Tenant, Self::Team) => R::TeamsLedBy(me),
+            (R::Tenant, Self::Company) => R::Tenant,
+        }
+    }
+}
+
 /// The longest custom period, in days (ten years).
 pub const MAX_DAYS: u64 = 3_660;
 
@@ -250,6 +292,24 @@ mod tests {
         let day = ReportPeriod::custom(d(2026, 10, 25), d(2026, 10, 25)).unwrap();
         let (s, e) = day.bounds(&paris);
         assert_eq!((e - s).num_hours(), 25);
+    }
+
+    #[test]
+    fn a_report_never_counts_beyond_what_its_reader_sees() {
+        use crate::visibility::RecordScope as R;
+        let me = crate::ids::UserId::from_uuid(uuid::Uuid::from_u128(7));
+        let other = crate::ids::UserId::from_uuid(uuid::Uuid::from_u128(8));
+        assert_eq!(ReportScope::Company.narrow(R::OwnedBy(me), me), R::OwnedBy(me));
+        assert_eq!(ReportScope::Team.narrow(R::OwnedBy(me), me), R::OwnedBy(me));
+        assert_eq!(ReportScope::Company.narrow(R::TeamsLedBy(me), me), R::TeamsLedBy(me));
+        assert_eq!(ReportScope::Mine.narrow(R::TeamsLedBy(me), me), R::OwnedBy(me));
+        assert_eq!(ReportScope::Team.narrow(R::Tenant, me), R::TeamsLedBy(me));
+        assert_eq!(ReportScope::Company.narrow(R::Tenant, me), R::Tenant);
+        assert_eq!(ReportScope::Mine.narrow(R::Nothing, me), R::Nothing);
+        assert_ne!(ReportScope::Mine.narrow(R::Tenant, me), R::OwnedBy(other));
+        for s in [ReportScope::Mine, ReportScope::Team, ReportScope::Company] {
+            assert_eq!(ReportScope::parse(s.code()), Some(s));
+        }
     }
 
     #[test]

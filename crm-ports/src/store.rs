@@ -29,6 +29,7 @@ mod files;
 mod imports;
 mod leads;
 mod lists;
+mod reports;
 mod runtime;
 mod suppressions;
 
@@ -41,6 +42,7 @@ pub use files::*;
 pub use imports::*;
 pub use leads::*;
 pub use lists::*;
+pub use reports::*;
 pub use runtime::*;
 pub use suppressions::*;
 
@@ -345,4 +347,5 @@ store_sum! {
         EmailStore,
         CampaignStore,
         MailRelayStore,
+        ReportStore,
 }

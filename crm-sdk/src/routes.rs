@@ -9,6 +9,7 @@ mod email;
 mod imports;
 mod leads;
 mod records;
+mod reports;
 mod sales;
 mod search;
 

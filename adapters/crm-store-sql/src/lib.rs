@@ -41,6 +41,7 @@ mod postgres;
 #[cfg(feature = "test-sql")]
 mod raw_sql;
 mod reminders;
+mod reports;
 mod reseal;
 mod rows;
 mod scope;

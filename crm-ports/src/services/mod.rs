@@ -24,6 +24,7 @@ pub mod opportunities;
 pub mod organizations;
 pub mod pipelines;
 pub mod reminders;
+pub mod reports;
 pub mod restore;
 pub mod search;
 pub mod segments;

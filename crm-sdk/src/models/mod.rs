@@ -10,6 +10,7 @@ mod imports;
 mod leads;
 mod problems;
 mod records;
+mod reports;
 mod sales;
 mod search;
 
@@ -22,5 +23,6 @@ pub use imports::*;
 pub use leads::*;
 pub use problems::*;
 pub use records::*;
+pub use reports::*;
 pub use sales::*;
 pub use search::*;

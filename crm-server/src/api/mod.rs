@@ -27,6 +27,7 @@ pub mod patch;
 pub mod pipelines;
 pub mod problem;
 pub mod reminders;
+pub mod reports;
 pub mod schema;
 pub mod search;
 pub mod security;
@@ -81,6 +82,8 @@ pub enum ApiTags {
     Files,
     /// Email: templates, writing to a contact, the messages and their delivery.
     Email,
+    /// Reports: sales by period, the pipeline.
+    Reports,
 }
 
 /// What the API serves besides the application: the search index, the readers of the
@@ -189,8 +192,11 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings, extras: Extras) -> OpenAp
                 mail: mail.clone(),
             },
             email::EmailApi { app: app.clone(), mail },
-            inbound::InboundApi { app: app.clone() },
-            mail_relay::MailRelayApi { app: app.clone() },
+            (
+                inbound::InboundApi { app: app.clone() },
+                mail_relay::MailRelayApi { app: app.clone() },
+                reports::ReportsApi { app: app.clone() },
+            ),
             ),
         ),
         "CRM API",

@@ -113,6 +113,11 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "CampaignStatsDto" => CampaignStats,
         "CampaignRecipientDto" => CampaignRecipient,
         "MailRelayDto" => MailRelay,
+        "SalesReportDto" => SalesReport,
+        "SalesFiguresDto" => SalesFigures,
+        "ReportPeriodDto" => ReportPeriod,
+        "WonAmountsDto" => WonAmounts,
+        "OpenAmountsDto" => OpenAmounts,
         // Every error.
         "Problem" => Problem,
     }

@@ -406,6 +406,13 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         email(ID);
         new_inbound_secret();
         receive_email("crmin_secret", b"From: lea@client.fr\r\n\r\nOui".to_vec());
+        sales_report(&SalesQuery {
+            scope: Some("team".into()),
+            period: Some("custom".into()),
+            date: Some(now.date_naive()),
+            first: Some(now.date_naive()),
+            last: Some(now.date_naive()),
+        });
         mail_relay();
         set_mail_relay(&MailRelayWrite {
             url: "smtp://ventes:secret@relais.exemple.fr:587?tls=required".into(),

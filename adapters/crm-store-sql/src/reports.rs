@@ -1,0 +1,57 @@
+//! Reports: the live deals of a scope as lean facts — a projection of the opportunity rows
+//! (no title, no contact), filtered by the owner's visibility in SQL.
+
+use crate::SqlStore;
+use crate::db::{Mode, On};
+use crate::rows::from_ts;
+use crate::scope::owner_in_scope;
+use crm_domain::money::Currency;
+use crm_domain::report::{DealFact, DealState};
+use crm_ports::query::Scope;
+use crm_ports::store::ReportStore;
+use crm_ports::{Cipher, StoreError};
+use sea_query::{Expr, ExprTrait, Query};
+
+impl<C: Cipher> ReportStore for SqlStore<C> {
+    async fn deal_facts(&self, scope: Scope) -> Result<Vec<DealFact>, StoreError> {
+        let tenant = scope.tenant_id;
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
+        let rows = tx
+            .fetch_all(
+                Query::select()
+                    .columns([
+                        ("opportunities", "status"),
+                        ("opportunities", "value_minor"),
+                        ("opportunities", "currency"),
+                        ("opportunities", "probability"),
+                        ("opportunities", "created_at"),
+                        ("opportunities", "closed_at"),
+                    ])
+                    .from("opportunities")
+                    .and_where(Expr::col(("opportunities", "tenant_id")).eq(tenant.as_uuid()))
+                    .and_where(Expr::col(("opportunities", "deleted_at")).is_null())
+                    .and_where(owner_in_scope(tenant, scope.records, ("opportunities", "owner_id"))),
+            )
+            .await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| {
+                let state = match r.get::<String>("status")?.as_str() {
+                    "won" => DealState::Won,
+                    "lost" => DealState::Lost,
+                    _ => DealState::Open,
+                };
+                let currency: String = r.get("currency")?;
+                Ok(DealFact {
+                    state,
+                    value_minor: r.get("value_minor")?,
+                    currency: Currency::parse(&currency)
+                        .map_err(|_| StoreError::Internal(format!("opportunities: bad currency {currency}")))?,
+                    probability: u8::try_from(r.get::<i64>("probability")?).unwrap_or(0),
+                    created_at: from_ts(r.get("created_at")?)?,
+                    closed_at: r.get::<Option<i64>>("closed_at")?.map(from_ts).transpose()?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,160 @@
+//! Reports through the store: the sales of a month counted in Paris time on deals created,
+//! won and lost at known instants (money to the cent, half-to-even averages, a deal won at
+//! 00:30 on the 1st belonging to the new month), the month before beside it, the open
+//! pipeline weighted; a sales rep's report holds none of another rep's deals.
+
+use crate::harness::Harness;
+use crate::tenancy::stages;
+use chrono::{DateTime, NaiveDate, Utc};
+use crm_domain::Actor;
+use crm_domain::opportunity::OpportunityInput;
+use crm_domain::report::{PeriodKind, ReportPeriod, ReportScope};
+use crm_domain::user::Role;
+use crm_ports::{FixedClock, ServiceError};
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+/// A deal of `owner` created at `created`, then won (`Some(true)`) or lost at `closed`.
+async fn deal(
+    h: &Harness,
+    admin: &Actor,
+    owner: &Actor,
+    value: i64,
+    probability: Option<i64>,
+    created: &str,
+    closed: Option<(bool, &str)>,
+) {
+    let pipeline = h.app.list_pipelines(admin).await.unwrap().remove(0);
+    let at = h.app.with_clock(FixedClock(t(created)));
+    let input = OpportunityInput {
+        title: format!("Affaire {value}"),
+        value_minor: value,
+        probability,
+        ..OpportunityInput::default()
+    };
+    // A deal to win is created at the last stage (winning is only from there).
+    let stage = closed.filter(|(won, _)| *won).and(pipeline.stages.last().map(|s| s.id));
+    let o = at
+        .create_opportunity(owner, pipeline.id, stage, &input, owner.user_id())
+        .await
+        .unwrap();
+    if let Some((won, when)) = closed {
+        let then = h.app.with_clock(FixedClock(t(when)));
+        if won {
+            then.win_opportunity(owner, o.id, o.version).await.unwrap();
+        } else {
+            then.lose_opportunity(owner, o.id, o.version, "Budget").await.unwrap();
+        }
+    }
+}
+
+pub async fn a_month_of_sales_is_counted_to_the_cent_in_paris_time(h: &Harness) {
+    let (_, admin) = h.tenant("Rapports").await;
+    h.app.create_pipeline(&admin, "Ventes", &stages()).await.unwrap();
+    let (_, ana) = h.user(&admin, Role::Sales, None).await;
+    let (_, bob) = h.user(&admin, Role::Sales, None).await;
+    let (_, marketing) = h.user(&admin, Role::Marketing, None).await;
+    // Ana: two won in March (1,000.00 € and 2,500.01 €), one open 10,000.00 € at 30 %.
+    deal(
+        h,
+        &admin,
+        &ana,
+        100_000,
+        None,
+        "2026-01-10T09:00:00Z",
+        Some((true, "2026-03-02T10:00:00Z")),
+    )
+    .await;
+    deal(
+        h,
+        &admin,
+        &ana,
+        250_001,
+        None,
+        "2026-03-01T09:00:00Z",
+        Some((true, "2026-03-31T21:30:00Z")),
+    )
+    .await;
+    deal(h, &admin, &ana, 1_000_000, Some(30), "2026-03-10T09:00:00Z", None).await;
+    // Bob: won at 00:30 on April 1st in Paris (22:30 UTC on March 31st), lost one in March,
+    // one in February.
+    deal(
+        h,
+        &admin,
+        &bob,
+        999_999,
+        None,
+        "2026-03-05T09:00:00Z",
+        Some((true, "2026-03-31T22:30:00Z")),
+    )
+    .await;
+    deal(
+        h,
+        &admin,
+        &bob,
+        50_000,
+        None,
+        "2026-02-01T09:00:00Z",
+        Some((false, "2026-03-20T09:00:00Z")),
+    )
+    .await;
+    deal(
+        h,
+        &admin,
+        &bob,
+        50_000,
+        None,
+        "2026-01-01T09:00:00Z",
+        Some((false, "2026-02-20T09:00:00Z")),
+    )
+    .await;
+
+    let march = ReportPeriod::containing(NaiveDate::from_ymd_opt(2026, 3, 17).unwrap(), PeriodKind::Month);
+    let company = h.app.sales_report(&admin, ReportScope::Company, march).await.unwrap();
+    assert_eq!(company.time_zone, "Europe/Paris");
+    assert_eq!(company.bounds[0].0.to_rfc3339(), "2026-02-28T23:00:00+00:00");
+    assert_eq!(company.bounds[0].1.to_rfc3339(), "2026-03-31T22:00:00+00:00");
+    let c = &company.current;
+    assert_eq!((c.won_count, c.lost_count, c.created_count), (2, 1, 3));
+    // 2 won of 3 closed: 66.7 %.
+    assert_eq!(c.win_rate_permille, Some(667));
+    // 3,500.01 € over 2 deals: 1,750.005 € → 1,750.00 € (half to even).
+    assert_eq!(
+        (c.won[0].currency.as_str(), c.won[0].total_minor, c.won[0].derived_minor),
+        ("EUR", 350_001, 175_000)
+    );
+    // Cycles: 51 days 1 h and 30 days 12 h 30: the mean of the two.
+    assert_eq!(
+        c.median_cycle_seconds,
+        Some((51 * 86_400 + 3600 + 30 * 86_400 + 12 * 3600 + 1800) / 2)
+    );
+    // February: one lost, nothing won.
+    assert_eq!((company.previous.won_count, company.previous.lost_count), (0, 1));
+    // Open now: 10,000.00 €, weighted 3,000.00 €.
+    assert_eq!((company.open[0].total_minor, company.open[0].derived_minor), (1_000_000, 300_000));
+    // April holds Bob's deal won at 00:30 Paris time on the 1st.
+    let april = ReportPeriod::containing(NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(), PeriodKind::Month);
+    let next = h.app.sales_report(&admin, ReportScope::Company, april).await.unwrap();
+    assert_eq!((next.current.won_count, next.current.won[0].total_minor), (1, 999_999));
+
+    // Ana's report, whatever she asks for, holds her deals only.
+    for scope in [ReportScope::Mine, ReportScope::Team, ReportScope::Company] {
+        let mine = h.app.sales_report(&ana, scope, march).await.unwrap();
+        assert_eq!((mine.current.won_count, mine.current.lost_count), (2, 0), "{scope:?}");
+        assert_eq!(mine.current.win_rate_permille, Some(1000));
+        let theirs = h.app.sales_report(&bob, scope, april).await.unwrap();
+        assert_eq!(theirs.current.won_count, 1);
+        assert!(theirs.open.is_empty(), "Bob sees none of Ana's open deals");
+    }
+    // The Admin's own deals: none.
+    let own = h.app.sales_report(&admin, ReportScope::Mine, march).await.unwrap();
+    assert_eq!((own.current.won_count, own.current.lost_count), (0, 0));
+    assert!(matches!(
+        h.app.sales_report(&marketing, ReportScope::Company, march).await,
+        Err(ServiceError::Forbidden)
+    ));
+}
+
+contract!(a_month_of_sales_is_counted_to_the_cent_in_paris_time);

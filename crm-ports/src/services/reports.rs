@@ -1,0 +1,95 @@
+//! Reports (issue 18, first slice): the sales figures of a period beside the period before,
+//! and the open pipeline, over the deals the reader may see — mine, my team's or the
+//! company's, never beyond the reader's visibility — counted in the company's time zone.
+
+use crate::app::{App, require, tenant_of};
+use crate::env::{Clock, IdGenerator};
+use crate::error::ServiceError;
+use crate::query::Scope;
+use crate::store::{ReportStore, TenantStore};
+use chrono::NaiveDate;
+use crm_domain::Actor;
+use crm_domain::report::{Amounts, PeriodKind, ReportPeriod, ReportScope, SalesFigures, open_pipeline, sales_figures};
+use crm_domain::visibility::{Capability, Owned, RecordScope, read_scope};
+
+/// The sales of a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SalesReport {
+    /// Whose deals.
+    pub scope: ReportScope,
+    /// The company's time zone the periods are read in.
+    pub time_zone: String,
+    /// The period asked.
+    pub current: SalesFigures,
+    /// The period before.
+    pub previous: SalesFigures,
+    /// The instants each runs over (`current`, `previous`), the end excluded.
+    pub bounds: [(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>); 2],
+    /// The pipeline open now, per currency (total and weighted).
+    pub open: Vec<Amounts>,
+}
+
+/// Reading reports.
+impl<S: ReportStore + TenantStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// Today in the company's calendar.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn company_today(&self, actor: &Actor) -> Result<NaiveDate, ServiceError> {
+        let tz = self.store.tenant(tenant_of(actor)?).await?.settings.time_zone.tz();
+        Ok(self.clock.now().with_timezone(&tz).date_naive())
+    }
+
+    /// The sales figures of `period` and the one before, and the open pipeline, over the
+    /// reader's deals of `scope` (Admin, Manager, Sales rep, Observer).
+    ///
+    /// # Errors
+    /// `Forbidden` for Marketing.
+    pub async fn sales_report(&self, actor: &Actor, scope: ReportScope, period: ReportPeriod) -> Result<SalesReport, ServiceError> {
+        let tenant = tenant_of(actor)?;
+        require(actor, Capability::ReadForecast)?;
+        let tz = self.store.tenant(tenant).await?.settings.time_zone.tz();
+        let read = read_scope(actor, Owned::Opportunity);
+        let records = match actor.user_id() {
+            Some(me) => scope.narrow(read, me),
+            None if scope == ReportScope::Company => read,
+            None => RecordScope::Nothing,
+        };
+        let facts = self
+            .store
+            .deal_facts(Scope {
+                tenant_id: tenant,
+                records,
+            })
+            .await?;
+        Ok(SalesReport {
+            scope,
+            time_zone: tz.name().to_owned(),
+            current: sales_figures(&facts, period, &tz),
+            bounds: [period.bounds(&tz), period.previous().bounds(&tz)],
+            previous: sales_figures(&facts, period.previous(), &tz),
+            open: open_pipeline(&facts),
+        })
+    }
+}
+
+/// The period a request names: `kind` with a day in it (default: today), or a custom range.
+///
+/// # Errors
+/// `first`/`last` required for a custom period, `last` before `first` or too long.
+pub fn period_of(
+    kind: PeriodKind,
+    day: Option<NaiveDate>,
+    first: Option<NaiveDate>,
+    last: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<ReportPeriod, ServiceError> {
+    match kind {
+        PeriodKind::Custom => match (first, last) {
+            (Some(f), Some(l)) => Ok(ReportPeriod::custom(f, l)?),
+            (None, _) => Err(crm_domain::ValidationError::field("first", crm_domain::ViolationKind::Required).into()),
+            (_, None) => Err(crm_domain::ValidationError::field("last", crm_domain::ViolationKind::Required).into()),
+        },
+        kind => Ok(ReportPeriod::containing(day.unwrap_or(today), kind)),
+    }
+}

@@ -1,0 +1,96 @@
+//! Reports: the sales of a period beside the period before, and the open pipeline.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A period of the company's calendar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportPeriod {
+    /// `month`, `quarter`, `year` or `custom`.
+    pub kind: String,
+    /// First day.
+    pub first: NaiveDate,
+    /// Last day (included).
+    pub last: NaiveDate,
+    /// Its first instant.
+    pub starts_at: DateTime<Utc>,
+    /// The instant after it.
+    pub ends_at: DateTime<Utc>,
+}
+
+/// Deals won in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WonAmounts {
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Deals.
+    pub count: i64,
+    /// Total, minor units.
+    pub total_minor: i64,
+    /// Average deal, minor units (half to even).
+    pub average_minor: i64,
+}
+
+/// The open pipeline in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenAmounts {
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Deals.
+    pub count: i64,
+    /// Total, minor units.
+    pub total_minor: i64,
+    /// Weighted total, minor units.
+    pub weighted_minor: i64,
+}
+
+/// The sales figures of one period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesFigures {
+    /// The period.
+    pub period: ReportPeriod,
+    /// Won, per currency.
+    pub won: Vec<WonAmounts>,
+    /// Deals won.
+    pub won_count: i64,
+    /// Deals lost.
+    pub lost_count: i64,
+    /// Win rate, tenths of a percent.
+    #[serde(default)]
+    pub win_rate_permille: Option<i64>,
+    /// Median creation-to-win time, seconds.
+    #[serde(default)]
+    pub median_cycle_seconds: Option<i64>,
+    /// Deals created.
+    pub created_count: i64,
+}
+
+/// The sales of a period, the period before, and the open pipeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesReport {
+    /// `mine`, `team` or `company`.
+    pub scope: String,
+    /// The company's time zone.
+    pub time_zone: String,
+    /// The period asked.
+    pub current: SalesFigures,
+    /// The period before.
+    pub previous: SalesFigures,
+    /// The open pipeline.
+    pub open: Vec<OpenAmounts>,
+}
+
+/// Which sales report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SalesQuery {
+    /// `mine`, `team` or `company`.
+    pub scope: Option<String>,
+    /// `month`, `quarter`, `year` or `custom`.
+    pub period: Option<String>,
+    /// A day in the period.
+    pub date: Option<NaiveDate>,
+    /// A custom period's first day.
+    pub first: Option<NaiveDate>,
+    /// A custom period's last day.
+    pub last: Option<NaiveDate>,
+}

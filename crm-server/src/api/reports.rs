@@ -1,0 +1,182 @@
+//! `/api/v1/reports`: the sales figures of a period beside the period before, and the open
+//! pipeline, over the reader's deals (mine, my team's, the company's — never beyond what
+//! the reader sees), counted in the company's time zone.
+
+use super::ApiTags;
+use super::problem::{ApiError, ApiResult};
+use super::security::Auth;
+use crate::assemble::CrmApp;
+use chrono::{DateTime, NaiveDate, Utc};
+use crm_domain::report::{Amounts, PeriodKind, ReportScope, SalesFigures};
+use crm_domain::{ValidationError, ViolationKind};
+use crm_ports::services::reports::{SalesReport, period_of};
+use poem_openapi::param::Query;
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+
+/// A period of the company's calendar.
+#[derive(Debug, Clone, Object)]
+pub struct ReportPeriodDto {
+    /// `month`, `quarter`, `year` or `custom`.
+    pub kind: String,
+    /// Its first day.
+    pub first: NaiveDate,
+    /// Its last day (included).
+    pub last: NaiveDate,
+    /// Its first instant (the start of its first day in the company's time zone).
+    pub starts_at: DateTime<Utc>,
+    /// The instant after it (the start of the day after its last), excluded.
+    pub ends_at: DateTime<Utc>,
+}
+
+/// Deals won in one currency.
+#[derive(Debug, Clone, Object)]
+pub struct WonAmountsDto {
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Deals.
+    pub count: i64,
+    /// Their total, minor units (cents).
+    pub total_minor: i64,
+    /// The average deal, minor units, rounded half to even.
+    pub average_minor: i64,
+}
+
+/// The open pipeline in one currency.
+#[derive(Debug, Clone, Object)]
+pub struct OpenAmountsDto {
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Deals.
+    pub count: i64,
+    /// Their total, minor units.
+    pub total_minor: i64,
+    /// Σ value × probability, minor units, rounded half to even once.
+    pub weighted_minor: i64,
+}
+
+/// The sales figures of one period.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SalesFiguresDto {
+    /// The period.
+    pub period: ReportPeriodDto,
+    /// Won in the period (by close time), per currency.
+    pub won: Vec<WonAmountsDto>,
+    /// Deals won.
+    pub won_count: i64,
+    /// Deals lost.
+    pub lost_count: i64,
+    /// Won among those closed in the period, in tenths of a percent (`625` = 62.5 %).
+    pub win_rate_permille: Option<i64>,
+    /// The median time from creation to win of the deals won, in seconds.
+    pub median_cycle_seconds: Option<i64>,
+    /// Deals created in the period.
+    pub created_count: i64,
+}
+
+/// The sales of a period, the period before, and the open pipeline.
+#[derive(Debug, Clone, Object)]
+pub struct SalesReportDto {
+    /// `mine`, `team` or `company`.
+    pub scope: String,
+    /// The company's time zone the periods are read in.
+    pub time_zone: String,
+    /// The period asked.
+    pub current: SalesFiguresDto,
+    /// The period before.
+    pub previous: SalesFiguresDto,
+    /// The pipeline open now, per currency.
+    pub open: Vec<OpenAmountsDto>,
+}
+
+fn n(v: impl TryInto<i64>) -> i64 {
+    v.try_into().unwrap_or(i64::MAX)
+}
+
+fn figures(f: &SalesFigures, (starts_at, ends_at): (DateTime<Utc>, DateTime<Utc>)) -> SalesFiguresDto {
+    SalesFiguresDto {
+        period: ReportPeriodDto {
+            kind: f.period.kind.code().to_owned(),
+            first: f.period.first,
+            last: f.period.last,
+            starts_at,
+            ends_at,
+        },
+        won: f
+            .won
+            .iter()
+            .map(|a| WonAmountsDto {
+                currency: a.currency.as_str().to_owned(),
+                count: n(a.count),
+                total_minor: n(a.total_minor),
+                average_minor: n(a.derived_minor),
+            })
+            .collect(),
+        won_count: n(f.won_count),
+        lost_count: n(f.lost_count),
+        win_rate_permille: f.win_rate_permille,
+        median_cycle_seconds: f.median_cycle_seconds,
+        created_count: n(f.created_count),
+    }
+}
+
+fn open(a: &Amounts) -> OpenAmountsDto {
+    OpenAmountsDto {
+        currency: a.currency.as_str().to_owned(),
+        count: n(a.count),
+        total_minor: n(a.total_minor),
+        weighted_minor: n(a.derived_minor),
+    }
+}
+
+fn report_dto(r: &SalesReport) -> SalesReportDto {
+    SalesReportDto {
+        scope: r.scope.code().to_owned(),
+        time_zone: r.time_zone.clone(),
+        current: figures(&r.current, r.bounds[0]),
+        previous: figures(&r.previous, r.bounds[1]),
+        open: r.open.iter().map(open).collect(),
+    }
+}
+
+pub struct ReportsApi {
+    pub app: CrmApp,
+}
+
+#[OpenApi(tag = "ApiTags::Reports")]
+impl ReportsApi {
+    /// The sales of a period beside the period before, and the open pipeline (Admin,
+    /// Manager, Sales rep, Observer): `scope` `mine`, `team` or `company` (default: all
+    /// the reader sees; never beyond it); `period` `month` (default), `quarter` or `year`
+    /// holding `date` (default: today), or `custom` from `first` to `last`.
+    #[oai(path = "/api/v1/reports/sales", method = "get", operation_id = "sales_report")]
+    async fn sales(
+        &self,
+        auth: Auth,
+        /// `mine`, `team` or `company`.
+        scope: Query<Option<String>>,
+        /// `month`, `quarter`, `year` or `custom`.
+        period: Query<Option<String>>,
+        /// A day in the period (`2026-03-17`).
+        date: Query<Option<NaiveDate>>,
+        /// A custom period's first day.
+        first: Query<Option<NaiveDate>>,
+        /// A custom period's last day (included).
+        last: Query<Option<NaiveDate>>,
+    ) -> ApiResult<Json<SalesReportDto>> {
+        let actor = auth.actor();
+        let scope = match scope.0.as_deref() {
+            None => ReportScope::Company,
+            Some(s) => ReportScope::parse(s).ok_or_else(|| ApiError::from(ValidationError::field("scope", ViolationKind::Unknown)))?,
+        };
+        let kind = match period.0.as_deref() {
+            None => PeriodKind::Month,
+            Some(p) => PeriodKind::parse(p).ok_or_else(|| ApiError::from(ValidationError::field("period", ViolationKind::Unknown)))?,
+        };
+        let today = self.app.company_today(&actor).await?;
+        let period = period_of(kind, date.0, first.0, last.0, today)?;
+        let report = self.app.sales_report(&actor, scope, period).await?;
+        Ok(Json(report_dto(&report)))
+    }
+}
