@@ -283,6 +283,7 @@ pub const OPERATIONS: &[Operation] = &[
     op("set_mail_relay", "PUT", "/api/v1/mail-relay", &["set_mail_relay"]),
     op("remove_mail_relay", "DELETE", "/api/v1/mail-relay", &["remove_mail_relay"]),
     op("sales_report", "GET", "/api/v1/reports/sales", &["sales_report"]),
+    op("funnel_report", "GET", "/api/v1/reports/funnel", &["funnel_report"]),
     op("list_campaigns", "GET", "/api/v1/campaigns", &["campaigns"]),
     op("create_campaign", "POST", "/api/v1/campaigns", &["create_campaign"]),
     op("get_campaign", "GET", "/api/v1/campaigns/{id}", &["campaign"]),

@@ -4,13 +4,18 @@
 use crate::SqlStore;
 use crate::db::{Mode, On};
 use crate::rows::from_ts;
+use crate::rows::ts;
 use crate::scope::owner_in_scope;
+use chrono::{DateTime, Utc};
+use crm_domain::PipelineId;
 use crm_domain::money::Currency;
+use crm_domain::opportunity::StageChange;
 use crm_domain::report::{DealFact, DealState};
 use crm_ports::query::Scope;
-use crm_ports::store::ReportStore;
+use crm_ports::store::{FunnelFact, ReportStore};
 use crm_ports::{Cipher, StoreError};
 use sea_query::{Expr, ExprTrait, Query};
+use sqlx::types::Json;
 
 impl<C: Cipher> ReportStore for SqlStore<C> {
     async fn deal_facts(&self, scope: Scope) -> Result<Vec<DealFact>, StoreError> {
@@ -49,6 +54,43 @@ impl<C: Cipher> ReportStore for SqlStore<C> {
                         .map_err(|_| StoreError::Internal(format!("opportunities: bad currency {currency}")))?,
                     probability: u8::try_from(r.get::<i64>("probability")?).unwrap_or(0),
                     created_at: from_ts(r.get("created_at")?)?,
+                    closed_at: r.get::<Option<i64>>("closed_at")?.map(from_ts).transpose()?,
+                })
+            })
+            .collect()
+    }
+
+    async fn funnel_facts(
+        &self,
+        scope: Scope,
+        pipeline: PipelineId,
+        created: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    ) -> Result<Vec<FunnelFact>, StoreError> {
+        let tenant = scope.tenant_id;
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
+        let mut q = Query::select();
+        q.columns([
+            ("opportunities", "status"),
+            ("opportunities", "closed_at"),
+            ("opportunities", "stage_history"),
+        ])
+        .from("opportunities")
+        .and_where(Expr::col(("opportunities", "tenant_id")).eq(tenant.as_uuid()))
+        .and_where(Expr::col(("opportunities", "pipeline_id")).eq(pipeline.as_uuid()))
+        .and_where(Expr::col(("opportunities", "deleted_at")).is_null())
+        .and_where(owner_in_scope(tenant, scope.records, ("opportunities", "owner_id")));
+        if let Some((from, to)) = created {
+            q.and_where(Expr::col(("opportunities", "created_at")).gte(ts(from)))
+                .and_where(Expr::col(("opportunities", "created_at")).lt(ts(to)));
+        }
+        let rows = tx.fetch_all(&q).await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| {
+                let Json(history): Json<Vec<StageChange>> = r.get("stage_history")?;
+                Ok(FunnelFact {
+                    history,
+                    won: r.get::<String>("status")? == "won",
                     closed_at: r.get::<Option<i64>>("closed_at")?.map(from_ts).transpose()?,
                 })
             })

@@ -6,10 +6,12 @@ use crate::app::{App, require, tenant_of};
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::query::Scope;
-use crate::store::{ReportStore, TenantStore};
+use crate::store::{PipelineStore, ReportStore, TenantStore};
 use chrono::NaiveDate;
 use crm_domain::Actor;
+use crm_domain::PipelineId;
 use crm_domain::report::{Amounts, PeriodKind, ReportPeriod, ReportScope, SalesFigures, open_pipeline, sales_figures};
+use crm_domain::report::{FunnelDeal, FunnelStep, funnel};
 use crm_domain::visibility::{Capability, Owned, RecordScope, read_scope};
 
 /// The sales of a period.
@@ -29,8 +31,85 @@ pub struct SalesReport {
     pub open: Vec<Amounts>,
 }
 
+/// The conversion funnel of a pipeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunnelReport {
+    /// Whose deals.
+    pub scope: ReportScope,
+    /// The pipeline.
+    pub pipeline_id: PipelineId,
+    /// The deals counted: those created in this period (all when `None`).
+    pub period: Option<ReportPeriod>,
+    /// One step per stage in order (with its name), then the deals won (no stage).
+    pub steps: Vec<(FunnelStep, Option<String>)>,
+}
+
 /// Reading reports.
-impl<S: ReportStore + TenantStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+impl<S: ReportStore + TenantStore + PipelineStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// The funnel of a pipeline over the reader's deals of `scope` created in `period`
+    /// (all when `None`).
+    ///
+    /// # Errors
+    /// `Forbidden` for Marketing; `pipeline_id: unknown`.
+    pub async fn funnel_report(
+        &self,
+        actor: &Actor,
+        scope: ReportScope,
+        pipeline_id: PipelineId,
+        period: Option<ReportPeriod>,
+    ) -> Result<FunnelReport, ServiceError> {
+        let tenant = tenant_of(actor)?;
+        require(actor, Capability::ReadForecast)?;
+        let pipeline = crate::app::known(self.store.pipeline(tenant, pipeline_id).await, "pipeline_id")?;
+        let tz = self.store.tenant(tenant).await?.settings.time_zone.tz();
+        let records = self.report_records(actor, scope);
+        let facts = self
+            .store
+            .funnel_facts(
+                Scope {
+                    tenant_id: tenant,
+                    records,
+                },
+                pipeline_id,
+                period.map(|p| p.bounds(&tz)),
+            )
+            .await?;
+        let stages: Vec<_> = pipeline.stages.iter().map(|s| s.id).collect();
+        let steps = funnel(
+            &stages,
+            facts.iter().map(|f| FunnelDeal {
+                history: &f.history,
+                won: f.won,
+                closed_at: f.closed_at,
+            }),
+        );
+        Ok(FunnelReport {
+            scope,
+            pipeline_id,
+            period,
+            steps: steps
+                .into_iter()
+                .map(|s| {
+                    let name = s
+                        .stage_id
+                        .and_then(|id| pipeline.stages.iter().find(|x| x.id == id))
+                        .map(|x| x.name.as_str().to_owned());
+                    (s, name)
+                })
+                .collect(),
+        })
+    }
+
+    /// What a report counts: the asked scope within the reader's visibility.
+    fn report_records(&self, actor: &Actor, scope: ReportScope) -> RecordScope {
+        let read = read_scope(actor, Owned::Opportunity);
+        match actor.user_id() {
+            Some(me) => scope.narrow(read, me),
+            None if scope == ReportScope::Company => read,
+            None => RecordScope::Nothing,
+        }
+    }
+
     /// Today in the company's calendar.
     ///
     /// # Errors
@@ -49,12 +128,7 @@ impl<S: ReportStore + TenantStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> 
         let tenant = tenant_of(actor)?;
         require(actor, Capability::ReadForecast)?;
         let tz = self.store.tenant(tenant).await?.settings.time_zone.tz();
-        let read = read_scope(actor, Owned::Opportunity);
-        let records = match actor.user_id() {
-            Some(me) => scope.narrow(read, me),
-            None if scope == ReportScope::Company => read,
-            None => RecordScope::Nothing,
-        };
+        let records = self.report_records(actor, scope);
         let facts = self
             .store
             .deal_facts(Scope {

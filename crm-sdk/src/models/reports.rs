@@ -94,3 +94,60 @@ pub struct SalesQuery {
     /// A custom period's last day.
     pub last: Option<NaiveDate>,
 }
+
+/// One step of a funnel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunnelStep {
+    /// The stage (none: the deals won).
+    #[serde(default)]
+    pub stage_id: Option<uuid::Uuid>,
+    /// Its name.
+    #[serde(default)]
+    pub stage_name: Option<String>,
+    /// Deals that entered it.
+    pub entered: i64,
+    /// Deals that reached it or beyond.
+    pub reached: i64,
+    /// Conversion to the next step, tenths of a percent.
+    #[serde(default)]
+    pub conversion_permille: Option<i64>,
+    /// Deals that stopped here.
+    pub dropped: i64,
+    /// Median time in the stage, seconds.
+    #[serde(default)]
+    pub median_seconds: Option<i64>,
+}
+
+/// The conversion funnel of a pipeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunnelReport {
+    /// `mine`, `team` or `company`.
+    pub scope: String,
+    /// The pipeline.
+    pub pipeline_id: uuid::Uuid,
+    /// First day of the creation period (none: all deals).
+    #[serde(default)]
+    pub first: Option<NaiveDate>,
+    /// Its last day.
+    #[serde(default)]
+    pub last: Option<NaiveDate>,
+    /// The stages in order, then the deals won.
+    pub steps: Vec<FunnelStep>,
+}
+
+/// Which funnel.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FunnelQuery {
+    /// The pipeline.
+    pub pipeline_id: Option<uuid::Uuid>,
+    /// `mine`, `team` or `company`.
+    pub scope: Option<String>,
+    /// `month`, `quarter`, `year` or `custom` (none: every deal).
+    pub period: Option<String>,
+    /// A day in the period.
+    pub date: Option<NaiveDate>,
+    /// A custom period's first day.
+    pub first: Option<NaiveDate>,
+    /// A custom period's last day.
+    pub last: Option<NaiveDate>,
+}

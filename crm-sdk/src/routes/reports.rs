@@ -19,4 +19,20 @@ impl Client {
         push(&mut query, "last", q.last);
         self.send::<(), _>(Method::GET, "/api/v1/reports/sales", &query, None, None).await
     }
+
+    /// The conversion funnel of a pipeline.
+    ///
+    /// # Errors
+    /// `Forbidden` (Marketing), `ValidationFailed` (`pipeline_id` required or unknown,
+    /// `scope`, `period`).
+    pub async fn funnel_report(&self, q: &FunnelQuery) -> Result<FunnelReport> {
+        let mut query = Vec::new();
+        push(&mut query, "pipeline_id", q.pipeline_id);
+        push(&mut query, "scope", q.scope.as_deref());
+        push(&mut query, "period", q.period.as_deref());
+        push(&mut query, "date", q.date);
+        push(&mut query, "first", q.first);
+        push(&mut query, "last", q.last);
+        self.send::<(), _>(Method::GET, "/api/v1/reports/funnel", &query, None, None).await
+    }
 }

@@ -9,10 +9,11 @@ use crate::assemble::CrmApp;
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_domain::report::{Amounts, PeriodKind, ReportScope, SalesFigures};
 use crm_domain::{ValidationError, ViolationKind};
-use crm_ports::services::reports::{SalesReport, period_of};
+use crm_ports::services::reports::{FunnelReport, SalesReport, period_of};
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
+use uuid::Uuid;
 
 /// A period of the company's calendar.
 #[derive(Debug, Clone, Object)]
@@ -140,6 +141,76 @@ fn report_dto(r: &SalesReport) -> SalesReportDto {
     }
 }
 
+/// One step of a funnel.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct FunnelStepDto {
+    /// The stage (none: the last step, the deals won).
+    pub stage_id: Option<Uuid>,
+    /// Its name.
+    pub stage_name: Option<String>,
+    /// Deals that entered the stage (once each).
+    pub entered: i64,
+    /// Deals that reached it or a later step.
+    pub reached: i64,
+    /// Share of those that reached the next step, in tenths of a percent.
+    pub conversion_permille: Option<i64>,
+    /// Deals that reached this step and not the next.
+    pub dropped: i64,
+    /// The median time spent in the stage, seconds (stays that ended).
+    pub median_seconds: Option<i64>,
+}
+
+/// The conversion funnel of a pipeline.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct FunnelReportDto {
+    /// `mine`, `team` or `company`.
+    pub scope: String,
+    /// The pipeline.
+    pub pipeline_id: Uuid,
+    /// The first day of the period the deals were created in (none: all deals).
+    pub first: Option<NaiveDate>,
+    /// Its last day.
+    pub last: Option<NaiveDate>,
+    /// The stages in order, then the deals won.
+    pub steps: Vec<FunnelStepDto>,
+}
+
+fn funnel_dto(r: &FunnelReport) -> FunnelReportDto {
+    FunnelReportDto {
+        scope: r.scope.code().to_owned(),
+        pipeline_id: r.pipeline_id.as_uuid(),
+        first: r.period.map(|p| p.first),
+        last: r.period.map(|p| p.last),
+        steps: r
+            .steps
+            .iter()
+            .map(|(s, name)| FunnelStepDto {
+                stage_id: s.stage_id.map(|id| id.as_uuid()),
+                stage_name: name.clone(),
+                entered: n(s.entered),
+                reached: n(s.reached),
+                conversion_permille: s.conversion_permille,
+                dropped: n(s.dropped),
+                median_seconds: s.median_seconds,
+            })
+            .collect(),
+    }
+}
+
+fn scope_of(raw: Option<&str>) -> Result<ReportScope, ApiError> {
+    match raw {
+        None => Ok(ReportScope::Company),
+        Some(s) => ReportScope::parse(s).ok_or_else(|| ApiError::from(ValidationError::field("scope", ViolationKind::Unknown))),
+    }
+}
+
+fn kind_of(raw: Option<&str>) -> Result<Option<PeriodKind>, ApiError> {
+    raw.map(|p| PeriodKind::parse(p).ok_or_else(|| ApiError::from(ValidationError::field("period", ViolationKind::Unknown))))
+        .transpose()
+}
+
 pub struct ReportsApi {
     pub app: CrmApp,
 }
@@ -166,17 +237,49 @@ impl ReportsApi {
         last: Query<Option<NaiveDate>>,
     ) -> ApiResult<Json<SalesReportDto>> {
         let actor = auth.actor();
-        let scope = match scope.0.as_deref() {
-            None => ReportScope::Company,
-            Some(s) => ReportScope::parse(s).ok_or_else(|| ApiError::from(ValidationError::field("scope", ViolationKind::Unknown)))?,
-        };
-        let kind = match period.0.as_deref() {
-            None => PeriodKind::Month,
-            Some(p) => PeriodKind::parse(p).ok_or_else(|| ApiError::from(ValidationError::field("period", ViolationKind::Unknown)))?,
-        };
+        let scope = scope_of(scope.0.as_deref())?;
+        let kind = kind_of(period.0.as_deref())?.unwrap_or(PeriodKind::Month);
         let today = self.app.company_today(&actor).await?;
         let period = period_of(kind, date.0, first.0, last.0, today)?;
         let report = self.app.sales_report(&actor, scope, period).await?;
         Ok(Json(report_dto(&report)))
+    }
+
+    /// The conversion funnel of a pipeline from its deals' stage histories: per stage,
+    /// deals entered and reached, conversion to the next step, drop-off, median time in the
+    /// stage; then the deals won. Over the reader's deals of `scope` created in the period
+    /// when one is given (`period`, `date`, `first`, `last` as for the sales), else all.
+    #[oai(path = "/api/v1/reports/funnel", method = "get", operation_id = "funnel_report")]
+    #[allow(clippy::too_many_arguments)] // the query's parameters, as documented
+    async fn funnel(
+        &self,
+        auth: Auth,
+        /// The pipeline.
+        pipeline_id: Query<Option<Uuid>>,
+        /// `mine`, `team` or `company`.
+        scope: Query<Option<String>>,
+        /// `month`, `quarter`, `year` or `custom` (none: every deal).
+        period: Query<Option<String>>,
+        /// A day in the period.
+        date: Query<Option<NaiveDate>>,
+        /// A custom period's first day.
+        first: Query<Option<NaiveDate>>,
+        /// A custom period's last day (included).
+        last: Query<Option<NaiveDate>>,
+    ) -> ApiResult<Json<FunnelReportDto>> {
+        let actor = auth.actor();
+        let pipeline = pipeline_id
+            .0
+            .ok_or_else(|| ApiError::from(ValidationError::field("pipeline_id", ViolationKind::Required)))?;
+        let scope = scope_of(scope.0.as_deref())?;
+        let period = match kind_of(period.0.as_deref())? {
+            Some(kind) => Some(period_of(kind, date.0, first.0, last.0, self.app.company_today(&actor).await?)?),
+            None => None,
+        };
+        let report = self
+            .app
+            .funnel_report(&actor, scope, crm_domain::PipelineId::from_uuid(pipeline), period)
+            .await?;
+        Ok(Json(funnel_dto(&report)))
     }
 }

@@ -681,6 +681,7 @@ async fn every_route_keeps_tenants_apart() {
         // B's bearer is no inbound secret: refused, whatever the body.
         ("receive_email", (None, Expect::Blind)),
         ("sales_report", (None, Expect::Blind)),
+        ("funnel_report", (None, Expect::Blind)),
         ("get_mail_relay", (None, Expect::Blind)),
         (
             "set_mail_relay",

@@ -172,6 +172,7 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("new_inbound_secret", [201, 403, 403, 403, 403]),
     // Reports: whoever reads the forecast (each within their own visibility).
     ("sales_report", [200, 200, 200, 403, 200]),
+    ("funnel_report", [200, 200, 200, 403, 200]),
     // The company's own relay: the Admin's.
     ("get_mail_relay", [200, 403, 403, 403, 403]),
     ("set_mail_relay", [200, 403, 403, 403, 403]),
@@ -1271,6 +1272,12 @@ impl Cell<'_> {
             "get_email" => ("GET", format!("/api/v1/emails/{}", self.email().await), None, None),
             "new_inbound_secret" => ("POST", "/api/v1/inbound-email/secret".into(), None, None),
             "sales_report" => ("GET", "/api/v1/reports/sales?scope=team&period=quarter".into(), None, None),
+            "funnel_report" => (
+                "GET",
+                format!("/api/v1/reports/funnel?pipeline_id={}&period=year", self.pipeline().await.id),
+                None,
+                None,
+            ),
             "get_mail_relay" => {
                 // One set first, so that the Admin reads it (none would be a 404).
                 self.app

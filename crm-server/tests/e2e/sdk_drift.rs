@@ -118,6 +118,8 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "ReportPeriodDto" => ReportPeriod,
         "WonAmountsDto" => WonAmounts,
         "OpenAmountsDto" => OpenAmounts,
+        "FunnelReportDto" => FunnelReport,
+        "FunnelStepDto" => FunnelStep,
         // Every error.
         "Problem" => Problem,
     }

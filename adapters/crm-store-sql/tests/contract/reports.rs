@@ -1,7 +1,8 @@
 //! Reports through the store: the sales of a month counted in Paris time on deals created,
 //! won and lost at known instants (money to the cent, half-to-even averages, a deal won at
 //! 00:30 on the 1st belonging to the new month), the month before beside it, the open
-//! pipeline weighted; a sales rep's report holds none of another rep's deals.
+//! pipeline weighted, the funnel of the pipeline; a sales rep's report holds none of
+//! another rep's deals.
 
 use crate::harness::Harness;
 use crate::tenancy::stages;
@@ -154,6 +155,43 @@ pub async fn a_month_of_sales_is_counted_to_the_cent_in_paris_time(h: &Harness) 
     assert!(matches!(
         h.app.sales_report(&marketing, ReportScope::Company, march).await,
         Err(ServiceError::Forbidden)
+    ));
+
+    // The funnel: the three won deals were created at the last stage, the other three at
+    // the first; the two lost stayed 47 and 50 days in it.
+    let pipeline = h.app.list_pipelines(&admin).await.unwrap().remove(0);
+    let f = h.app.funnel_report(&admin, ReportScope::Company, pipeline.id, None).await.unwrap();
+    let steps: Vec<_> = f.steps.iter().map(|(s, _)| s).collect();
+    let n = pipeline.stages.len();
+    assert_eq!(steps.len(), n + 1);
+    let at_ends = |first: u64, middle: u64, last: u64, won: u64| {
+        let mut v = vec![first];
+        v.extend(std::iter::repeat_n(middle, n - 2));
+        v.extend([last, won]);
+        v
+    };
+    assert_eq!(steps.iter().map(|s| s.entered).collect::<Vec<_>>(), at_ends(3, 0, 3, 3));
+    assert_eq!(steps.iter().map(|s| s.reached).collect::<Vec<_>>(), at_ends(6, 3, 3, 3));
+    assert_eq!(steps.iter().map(|s| s.dropped).collect::<Vec<_>>(), at_ends(3, 0, 0, 0));
+    assert_eq!(steps[0].conversion_permille, Some(500));
+    assert_eq!(steps[0].median_seconds, Some(97 * 86_400 / 2));
+    assert_eq!(steps[n - 1].median_seconds, Some(30 * 86_400 + 12 * 3600 + 1800));
+    assert_eq!(f.steps[0].1.as_deref(), Some(pipeline.stages[0].name.as_str()));
+    assert_eq!(f.steps[n].1, None);
+    // Ana's funnel: her deals only; March's deals: the three created in March.
+    let mine = h.app.funnel_report(&ana, ReportScope::Company, pipeline.id, None).await.unwrap();
+    assert_eq!(mine.steps.iter().map(|(s, _)| s.entered).collect::<Vec<_>>(), at_ends(1, 0, 2, 2));
+    let cohort = h
+        .app
+        .funnel_report(&admin, ReportScope::Company, pipeline.id, Some(march))
+        .await
+        .unwrap();
+    assert_eq!(cohort.steps[0].0.reached, 3);
+    // Another company's pipeline is unknown here.
+    let (_, stranger) = h.tenant("Rapports ailleurs").await;
+    assert!(matches!(
+        h.app.funnel_report(&stranger, ReportScope::Company, pipeline.id, None).await,
+        Err(ServiceError::Invalid(_))
     ));
 }
 

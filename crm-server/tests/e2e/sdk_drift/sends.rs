@@ -413,6 +413,14 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
             first: Some(now.date_naive()),
             last: Some(now.date_naive()),
         });
+        funnel_report(&FunnelQuery {
+            pipeline_id: Some(ID),
+            scope: Some("mine".into()),
+            period: Some("custom".into()),
+            date: Some(now.date_naive()),
+            first: Some(now.date_naive()),
+            last: Some(now.date_naive()),
+        });
         mail_relay();
         set_mail_relay(&MailRelayWrite {
             url: "smtp://ventes:secret@relais.exemple.fr:587?tls=required".into(),
