@@ -145,6 +145,7 @@ where
             get(page!(pages::campaigns::list)).post(page!(pages::campaigns::create)),
         )
         .at("/campaigns/new", get(page!(pages::campaigns::new_form)))
+        .at("/reports", get(page!(pages::reports::show)))
         .at(
             "/campaigns/:id",
             get(page!(pages::campaigns::show)).post(page!(pages::campaign_moves::update)),

@@ -41,6 +41,8 @@ pub struct Page {
     pub campaigns: bool,
     /// Whether the reader is the company's Admin (links to the Admin's pages).
     pub admin: bool,
+    /// Whether the reader reads reports (the menu shows them).
+    pub reports: bool,
 }
 
 impl Page {
@@ -59,6 +61,7 @@ impl Page {
             templates: false,
             campaigns: false,
             admin: false,
+            reports: false,
         }
     }
 

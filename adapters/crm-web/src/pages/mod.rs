@@ -19,6 +19,7 @@ pub mod merge;
 pub mod opportunity;
 pub mod organizations;
 pub mod pipeline;
+pub mod reports;
 pub mod search;
 pub mod suppressions;
 pub mod templates;
@@ -95,6 +96,7 @@ where
     page.templates = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ManageTemplates);
     page.campaigns = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::RunCampaigns);
     page.admin = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ManageTenant);
+    page.reports = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ReadForecast);
     Ok((auth, page))
 }
 

@@ -1,0 +1,193 @@
+//! Reports (Admin, Manager, Sales rep, Observer): the sales of a month, quarter or year
+//! beside the period before — won, lost, win rate, average deal, sales cycle, deals
+//! created — the open pipeline, and a pipeline's funnel drawn as bars (SVG made here, no
+//! script), over mine, my team's or the company's deals, never beyond what the reader sees.
+
+use super::{Form, signed_in};
+use crate::Web;
+use crate::i18n::Lang;
+use crate::view::{Page, error_page, render};
+use askama::Template;
+use chrono::NaiveDate;
+use crm_domain::PipelineId;
+use crm_domain::report::{Amounts, PeriodKind, ReportScope, SalesFigures};
+use crm_ports::services::reports::period_of;
+use crm_ports::store::Store;
+use crm_ports::{Clock, Credentials, IdGenerator};
+use poem::http::StatusCode;
+use poem::{Request, Response};
+
+/// One figure with the period before.
+struct Figure {
+    key: &'static str,
+    label: String,
+    now: String,
+    before: String,
+}
+
+/// One funnel step as drawn.
+struct Step {
+    name: String,
+    reached: u64,
+    entered: u64,
+    conversion: String,
+    median: String,
+    /// Its bar's width, in hundredths of the widest.
+    width: u64,
+    /// Its bar's top in the drawing.
+    y: u64,
+}
+
+#[derive(Template)]
+#[template(path = "reports.html")]
+struct ReportsPage {
+    page: Page,
+    scope: &'static str,
+    kind: &'static str,
+    date: String,
+    period: String,
+    previous: String,
+    figures: Vec<Figure>,
+    open: Vec<(String, String)>,
+    pipelines: Vec<(String, String, bool)>,
+    steps: Vec<Step>,
+    /// The funnel drawing's height.
+    height: u64,
+}
+
+fn money_list(lang: Lang, amounts: &[Amounts], derived: bool) -> String {
+    if amounts.is_empty() {
+        return lang.money(0, "EUR");
+    }
+    amounts
+        .iter()
+        .map(|a| lang.money(if derived { a.derived_minor } else { a.total_minor }, a.currency.as_str()))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+fn percent(lang: Lang, permille: Option<i64>) -> String {
+    permille.map_or_else(
+        || "—".to_owned(),
+        |p| {
+            let sep = if lang == Lang::Fr { "," } else { "." };
+            format!("{}{sep}{} %", p / 10, p % 10)
+        },
+    )
+}
+
+fn days(lang: Lang, seconds: Option<i64>) -> String {
+    seconds.map_or_else(
+        || "—".to_owned(),
+        |s| {
+            let tenths = (s * 10 + 43_200) / 86_400;
+            let sep = if lang == Lang::Fr { "," } else { "." };
+            format!("{}{sep}{} {}", tenths / 10, tenths % 10, lang.t("reports.days"))
+        },
+    )
+}
+
+fn figures(lang: Lang, now: &SalesFigures, before: &SalesFigures) -> Vec<Figure> {
+    let row = |key: &'static str, f: &dyn Fn(&SalesFigures) -> String| Figure {
+        key,
+        label: lang.t(&format!("reports.{key}")),
+        now: f(now),
+        before: f(before),
+    };
+    vec![
+        row("won", &|s| format!("{} · {}", s.won_count, money_list(lang, &s.won, false))),
+        row("lost", &|s| s.lost_count.to_string()),
+        row("win_rate", &|s| percent(lang, s.win_rate_permille)),
+        row("average", &|s| money_list(lang, &s.won, true)),
+        row("cycle", &|s| days(lang, s.median_cycle_seconds)),
+        row("created", &|s| s.created_count.to_string()),
+    ]
+}
+
+/// `GET /reports?scope=&period=&date=&pipeline=`.
+pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, req: Request) -> Response {
+    let (auth, page) = match signed_in(web, &req, "reports").await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let q = Form::query(&req);
+    let scope = q.get("scope").and_then(|s| ReportScope::parse(&s)).unwrap_or(ReportScope::Company);
+    let kind = q
+        .get("period")
+        .and_then(|p| PeriodKind::parse(&p))
+        .filter(|k| *k != PeriodKind::Custom)
+        .unwrap_or(PeriodKind::Month);
+    let day = q.get("date").and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+    let lang = page.lang;
+    let result = async {
+        let today = web.app.company_today(&auth.actor).await?;
+        let period = period_of(kind, day, None, None, today)?;
+        let sales = web.app.sales_report(&auth.actor, scope, period).await?;
+        let pipelines = web.app.list_pipelines(&auth.actor).await?;
+        let chosen = q
+            .get("pipeline")
+            .and_then(|p| uuid::Uuid::parse_str(&p).ok())
+            .map(PipelineId::from_uuid)
+            .filter(|p| pipelines.iter().any(|x| x.id == *p))
+            .or_else(|| pipelines.first().map(|p| p.id));
+        let funnel = match chosen {
+            Some(p) => Some(web.app.funnel_report(&auth.actor, scope, p, Some(period)).await?),
+            None => None,
+        };
+        Ok::<_, crm_ports::ServiceError>((period, sales, pipelines, chosen, funnel))
+    }
+    .await;
+    let (period, sales, pipelines, chosen, funnel) = match result {
+        Ok(x) => x,
+        Err(e) => return error_page(page, &e),
+    };
+    let widest = funnel
+        .as_ref()
+        .and_then(|f| f.steps.iter().map(|(s, _)| s.reached).max())
+        .unwrap_or(0)
+        .max(1);
+    let steps: Vec<Step> = funnel
+        .map(|f| {
+            f.steps
+                .iter()
+                .enumerate()
+                .map(|(i, (s, name))| Step {
+                    name: name.clone().unwrap_or_else(|| lang.t("reports.won_step")),
+                    reached: s.reached,
+                    entered: s.entered,
+                    conversion: percent(lang, s.conversion_permille),
+                    median: days(lang, s.median_seconds),
+                    width: s.reached * 100 / widest,
+                    y: u64::try_from(i).unwrap_or(0) * 36,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let previous = period.previous();
+    let p = ReportsPage {
+        scope: scope.code(),
+        kind: kind.code(),
+        date: period.first.format("%Y-%m-%d").to_string(),
+        period: format!("{} – {}", lang.date(period.first), lang.date(period.last)),
+        previous: format!("{} – {}", lang.date(previous.first), lang.date(previous.last)),
+        figures: figures(lang, &sales.current, &sales.previous),
+        open: sales
+            .open
+            .iter()
+            .map(|a| {
+                (
+                    lang.money(a.total_minor, a.currency.as_str()),
+                    lang.money(a.derived_minor, a.currency.as_str()),
+                )
+            })
+            .collect(),
+        pipelines: pipelines
+            .iter()
+            .map(|p| (p.id.to_string(), p.name.as_str().to_owned(), Some(p.id) == chosen))
+            .collect(),
+        height: u64::try_from(steps.len()).unwrap_or(0) * 36,
+        steps,
+        page,
+    };
+    render(StatusCode::OK, &p)
+}
