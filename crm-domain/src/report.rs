@@ -11,7 +11,7 @@ mod funnel;
 mod sales;
 
 pub use funnel::{FunnelDeal, FunnelStep, funnel};
-pub use sales::{Amounts, DealFact, DealState, SalesFigures, open_pipeline, sales_figures};
+pub use sales::{Amounts, DealFact, DealState, OwnerSales, SalesFigures, open_pipeline, sales_by_owner, sales_figures};
 
 use crate::error::{ValidationError, ViolationKind};
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, TimeZone, Utc};

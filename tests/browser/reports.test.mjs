@@ -41,6 +41,7 @@ for (const width of h.WIDTHS) {
         assert.match(wonRow, /€/);
         assert.match(await page.locator('#sales-figures tr[data-figure=win_rate] td.now').innerText(), /%|—/);
         assert.ok((await page.locator('#open-pipeline').innerText()).includes('pondéré'));
+        assert.match(await page.locator('table#sales-by-rep').innerText(), /Claire Duval|Admin/);
         assert.ok(await page.locator('svg#funnel-chart rect').count() > 1);
         assert.match(await page.locator('table#funnel').innerText(), /Gagnées/);
         await h.checkScreen(page, 'reports');

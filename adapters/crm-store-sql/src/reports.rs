@@ -31,6 +31,7 @@ impl<C: Cipher> ReportStore for SqlStore<C> {
                         ("opportunities", "probability"),
                         ("opportunities", "created_at"),
                         ("opportunities", "closed_at"),
+                        ("opportunities", "owner_id"),
                     ])
                     .from("opportunities")
                     .and_where(Expr::col(("opportunities", "tenant_id")).eq(tenant.as_uuid()))
@@ -55,6 +56,7 @@ impl<C: Cipher> ReportStore for SqlStore<C> {
                     probability: u8::try_from(r.get::<i64>("probability")?).unwrap_or(0),
                     created_at: from_ts(r.get("created_at")?)?,
                     closed_at: r.get::<Option<i64>>("closed_at")?.map(from_ts).transpose()?,
+                    owner_id: crm_domain::UserId::from_uuid(r.get("owner_id")?),
                 })
             })
             .collect()

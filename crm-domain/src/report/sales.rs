@@ -5,6 +5,7 @@
 //! and weighted values are rounded once, half to even, to the minor unit.
 
 use super::{ReportPeriod, average_minor, div_half_even, median, permille};
+use crate::ids::UserId;
 use crate::money::Currency;
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
@@ -36,6 +37,23 @@ pub struct DealFact {
     pub created_at: DateTime<Utc>,
     /// When it was won or lost.
     pub closed_at: Option<DateTime<Utc>>,
+    /// Who is responsible for it.
+    pub owner_id: UserId,
+}
+
+/// The sales of one owner in a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerSales {
+    /// The owner.
+    pub owner_id: UserId,
+    /// Won in the period, per currency (with the average deal).
+    pub won: Vec<Amounts>,
+    /// Deals won.
+    pub won_count: u64,
+    /// Deals lost.
+    pub lost_count: u64,
+    /// Won among closed, in tenths of a percent.
+    pub win_rate_permille: Option<i64>,
 }
 
 /// Amounts of one currency.
@@ -112,6 +130,28 @@ pub fn sales_figures<Tz: TimeZone>(deals: &[DealFact], period: ReportPeriod, tz:
     }
 }
 
+/// The sales of `period` per owner who closed a deal in it, by owner id.
+pub fn sales_by_owner<Tz: TimeZone>(deals: &[DealFact], period: ReportPeriod, tz: &Tz) -> Vec<OwnerSales> {
+    let mut owners: BTreeMap<UserId, Vec<DealFact>> = BTreeMap::new();
+    for d in deals {
+        owners.entry(d.owner_id).or_default().push(*d);
+    }
+    owners
+        .into_iter()
+        .map(|(owner_id, theirs)| {
+            let f = sales_figures(&theirs, period, tz);
+            OwnerSales {
+                owner_id,
+                won: f.won,
+                won_count: f.won_count,
+                lost_count: f.lost_count,
+                win_rate_permille: f.win_rate_permille,
+            }
+        })
+        .filter(|o| o.won_count + o.lost_count > 0)
+        .collect()
+}
+
 /// The open pipeline per currency: its total and weighted value (value × probability,
 /// summed exactly, rounded once).
 pub fn open_pipeline(deals: &[DealFact]) -> Vec<Amounts> {
@@ -139,6 +179,7 @@ mod tests {
             probability,
             created_at: t(created),
             closed_at: closed.map(t),
+            owner_id: UserId::from_uuid(uuid::Uuid::from_u128(u128::from(probability) % 2)),
         }
     }
 
@@ -182,5 +223,10 @@ mod tests {
         let open = open_pipeline(&deals);
         assert_eq!(open.len(), 1);
         assert_eq!((open[0].count, open[0].total_minor, open[0].derived_minor), (2, 1_033_333, 316_666));
+        // Per owner: one owner here (the test's deals all have an even probability); the
+        // open deals close nothing, so only this owner's closings count.
+        let by = sales_by_owner(&deals, march, &chrono_tz::Europe::Paris);
+        assert_eq!(by.len(), 1);
+        assert_eq!((by[0].won_count, by[0].lost_count, by[0].win_rate_permille), (3, 1, Some(750)));
     }
 }

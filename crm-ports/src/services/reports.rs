@@ -10,7 +10,9 @@ use crate::store::{PipelineStore, ReportStore, TenantStore};
 use chrono::NaiveDate;
 use crm_domain::Actor;
 use crm_domain::PipelineId;
-use crm_domain::report::{Amounts, PeriodKind, ReportPeriod, ReportScope, SalesFigures, open_pipeline, sales_figures};
+use crm_domain::report::{
+    Amounts, OwnerSales, PeriodKind, ReportPeriod, ReportScope, SalesFigures, open_pipeline, sales_by_owner, sales_figures,
+};
 use crm_domain::report::{FunnelDeal, FunnelStep, funnel};
 use crm_domain::visibility::{Capability, Owned, RecordScope, read_scope};
 
@@ -29,6 +31,8 @@ pub struct SalesReport {
     pub bounds: [(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>); 2],
     /// The pipeline open now, per currency (total and weighted).
     pub open: Vec<Amounts>,
+    /// The period asked, per owner who closed a deal in it.
+    pub by_owner: Vec<OwnerSales>,
 }
 
 /// The conversion funnel of a pipeline.
@@ -143,6 +147,7 @@ impl<S: ReportStore + TenantStore + PipelineStore, K, C: Clock, I: IdGenerator> 
             bounds: [period.bounds(&tz), period.previous().bounds(&tz)],
             previous: sales_figures(&facts, period.previous(), &tz),
             open: open_pipeline(&facts),
+            by_owner: sales_by_owner(&facts, period, &tz),
         })
     }
 }

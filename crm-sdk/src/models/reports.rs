@@ -78,6 +78,25 @@ pub struct SalesReport {
     pub previous: SalesFigures,
     /// The open pipeline.
     pub open: Vec<OpenAmounts>,
+    /// The period asked, per sales rep who won or lost a deal in it.
+    #[serde(default)]
+    pub by_rep: Vec<RepSales>,
+}
+
+/// One sales rep's sales in the period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepSales {
+    /// The owner.
+    pub owner_id: uuid::Uuid,
+    /// Won, per currency.
+    pub won: Vec<WonAmounts>,
+    /// Deals won.
+    pub won_count: i64,
+    /// Deals lost.
+    pub lost_count: i64,
+    /// Win rate, tenths of a percent.
+    #[serde(default)]
+    pub win_rate_permille: Option<i64>,
 }
 
 /// Which sales report.

@@ -76,6 +76,22 @@ pub struct SalesFiguresDto {
     pub created_count: i64,
 }
 
+/// One sales rep's sales in the period.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct RepSalesDto {
+    /// The owner.
+    pub owner_id: Uuid,
+    /// Won, per currency.
+    pub won: Vec<WonAmountsDto>,
+    /// Deals won.
+    pub won_count: i64,
+    /// Deals lost.
+    pub lost_count: i64,
+    /// Win rate, tenths of a percent.
+    pub win_rate_permille: Option<i64>,
+}
+
 /// The sales of a period, the period before, and the open pipeline.
 #[derive(Debug, Clone, Object)]
 pub struct SalesReportDto {
@@ -89,6 +105,8 @@ pub struct SalesReportDto {
     pub previous: SalesFiguresDto,
     /// The pipeline open now, per currency.
     pub open: Vec<OpenAmountsDto>,
+    /// The period asked, per owner who won or lost a deal in it.
+    pub by_rep: Vec<RepSalesDto>,
 }
 
 fn n(v: impl TryInto<i64>) -> i64 {
@@ -104,21 +122,21 @@ fn figures(f: &SalesFigures, (starts_at, ends_at): (DateTime<Utc>, DateTime<Utc>
             starts_at,
             ends_at,
         },
-        won: f
-            .won
-            .iter()
-            .map(|a| WonAmountsDto {
-                currency: a.currency.as_str().to_owned(),
-                count: n(a.count),
-                total_minor: n(a.total_minor),
-                average_minor: n(a.derived_minor),
-            })
-            .collect(),
+        won: f.won.iter().map(won_amounts).collect(),
         won_count: n(f.won_count),
         lost_count: n(f.lost_count),
         win_rate_permille: f.win_rate_permille,
         median_cycle_seconds: f.median_cycle_seconds,
         created_count: n(f.created_count),
+    }
+}
+
+fn won_amounts(a: &Amounts) -> WonAmountsDto {
+    WonAmountsDto {
+        currency: a.currency.as_str().to_owned(),
+        count: n(a.count),
+        total_minor: n(a.total_minor),
+        average_minor: n(a.derived_minor),
     }
 }
 
@@ -138,6 +156,17 @@ fn report_dto(r: &SalesReport) -> SalesReportDto {
         current: figures(&r.current, r.bounds[0]),
         previous: figures(&r.previous, r.bounds[1]),
         open: r.open.iter().map(open).collect(),
+        by_rep: r
+            .by_owner
+            .iter()
+            .map(|o| RepSalesDto {
+                owner_id: o.owner_id.as_uuid(),
+                won: o.won.iter().map(won_amounts).collect(),
+                won_count: n(o.won_count),
+                lost_count: n(o.lost_count),
+                win_rate_permille: o.win_rate_permille,
+            })
+            .collect(),
     }
 }
 

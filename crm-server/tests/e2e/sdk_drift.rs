@@ -118,6 +118,7 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "ReportPeriodDto" => ReportPeriod,
         "WonAmountsDto" => WonAmounts,
         "OpenAmountsDto" => OpenAmounts,
+        "RepSalesDto" => RepSales,
         "FunnelReportDto" => FunnelReport,
         "FunnelStepDto" => FunnelStep,
         // Every error.

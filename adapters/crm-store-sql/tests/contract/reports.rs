@@ -133,6 +133,15 @@ pub async fn a_month_of_sales_is_counted_to_the_cent_in_paris_time(h: &Harness) 
     );
     // February: one lost, nothing won.
     assert_eq!((company.previous.won_count, company.previous.lost_count), (0, 1));
+    // Per rep: Ana won 2, Bob lost 1 (his win is April's).
+    let ana_id = ana.user_id().unwrap();
+    let by: Vec<_> = company
+        .by_owner
+        .iter()
+        .map(|o| (o.owner_id == ana_id, o.won_count, o.lost_count))
+        .collect();
+    assert_eq!(by.len(), 2, "{by:?}");
+    assert!(by.contains(&(true, 2, 0)) && by.contains(&(false, 0, 1)), "{by:?}");
     // Open now: 10,000.00 €, weighted 3,000.00 €.
     assert_eq!((company.open[0].total_minor, company.open[0].derived_minor), (1_000_000, 300_000));
     // April holds Bob's deal won at 00:30 Paris time on the 1st.

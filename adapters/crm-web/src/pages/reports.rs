@@ -49,6 +49,8 @@ struct ReportsPage {
     previous: String,
     figures: Vec<Figure>,
     open: Vec<(String, String)>,
+    /// Per sales rep: name, won, lost, win rate.
+    reps: Vec<(String, String, u64, String)>,
     pipelines: Vec<(String, String, bool)>,
     steps: Vec<Step>,
     /// The funnel drawing's height.
@@ -163,6 +165,23 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
                 .collect()
         })
         .unwrap_or_default();
+    let mut names = crm_ports::services::names::NameRequest::default();
+    for o in &sales.by_owner {
+        names.user(o.owner_id.as_uuid());
+    }
+    let names = web.app.names(&auth.actor, &names).await.ok();
+    let reps = sales
+        .by_owner
+        .iter()
+        .map(|o| {
+            (
+                names.as_ref().and_then(|n| n.get(o.owner_id.as_uuid())).unwrap_or_default(),
+                format!("{} · {}", o.won_count, money_list(lang, &o.won, false)),
+                o.lost_count,
+                percent(lang, o.win_rate_permille),
+            )
+        })
+        .collect();
     let previous = period.previous();
     let p = ReportsPage {
         scope: scope.code(),
@@ -181,6 +200,7 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
                 )
             })
             .collect(),
+        reps,
         pipelines: pipelines
             .iter()
             .map(|p| (p.id.to_string(), p.name.as_str().to_owned(), Some(p.id) == chosen))
