@@ -163,3 +163,27 @@ pub(crate) fn scope(actor: &Actor, kind: Owned) -> Result<Scope, ServiceError> {
 pub(crate) fn check_version(loaded: i64, expected: i64) -> Result<(), ServiceError> {
     if loaded == expected { Ok(()) } else { Err(ServiceError::Conflict) }
 }
+
+/// `user` acting in `tenant` as they are now (a changed role counts), with their record;
+/// the system when there is no user (background work started on someone's behalf).
+///
+/// # Errors
+/// `NotFound` for a user the tenant no longer has; store failures.
+pub(crate) async fn acting<S: crate::store::UserStore>(
+    store: &S,
+    tenant: TenantId,
+    user: Option<crm_domain::UserId>,
+) -> Result<(Actor, Option<crm_domain::user::User>), ServiceError> {
+    Ok(match user {
+        Some(u) => {
+            let record = store.user(tenant, u).await?;
+            let actor = Actor::User {
+                tenant_id: tenant,
+                user_id: u,
+                role: record.role,
+            };
+            (actor, Some(record))
+        }
+        None => (Actor::System { tenant_id: tenant }, None),
+    })
+}

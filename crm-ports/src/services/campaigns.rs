@@ -45,29 +45,36 @@ pub(crate) fn campaign_changes(before: Option<&Campaign>, after: &Campaign) -> V
     d.into_changes()
 }
 
-/// The job that runs a campaign from `due`.
+/// The job that runs `payload` from `due`: a campaign's run (one live per campaign and
+/// start time) or a test (any number).
 pub(crate) fn campaign_job<C: Clock, I: IdGenerator>(
     app: &App<impl Sized, impl Sized, C, I>,
-    c: &Campaign,
-    at: Option<DateTime<Utc>>,
+    tenant: crm_domain::TenantId,
+    payload: CampaignPayload,
     due: DateTime<Utc>,
 ) -> Result<NewJob, ServiceError> {
+    let id = payload.campaign_id.as_uuid();
     Ok(NewJob {
         id: app.new_id(),
-        tenant_id: c.tenant_id,
+        tenant_id: tenant,
         kind: CAMPAIGN_SEND.to_owned(),
-        payload: serde_json::to_value(CampaignPayload {
-            campaign_id: c.id,
-            at,
-            test_to: None,
-        })
-        .map_err(|e| ServiceError::Internal(e.to_string()))?,
+        payload: serde_json::to_value(payload).map_err(|e| ServiceError::Internal(e.to_string()))?,
         due_at: due,
-        key: Some(match at {
-            Some(t) => format!("campaign:{}:{}", c.id.as_uuid(), t.timestamp_micros()),
-            None => format!("campaign:{}", c.id.as_uuid()),
-        }),
+        key: match (payload.test_to, payload.at) {
+            (Some(_), _) => None,
+            (None, Some(t)) => Some(format!("campaign:{id}:{}", t.timestamp_micros())),
+            (None, None) => Some(format!("campaign:{id}")),
+        },
     })
+}
+
+/// A campaign's run (at its start time `at`, or started by hand).
+fn run_payload(c: &Campaign, at: Option<DateTime<Utc>>) -> CampaignPayload {
+    CampaignPayload {
+        campaign_id: c.id,
+        at,
+        test_to: None,
+    }
 }
 
 /// Writing and running campaigns.
@@ -260,17 +267,17 @@ impl<S: CampaignStore + SegmentStore + EmailStore, K, C: Clock, I: IdGenerator> 
                     return Err(ValidationError::field("at", ViolationKind::TooSmall).into());
                 }
                 after.scheduled_at = Some(at);
-                jobs.push(campaign_job(self, &after, Some(at), at)?);
+                jobs.push(campaign_job(self, after.tenant_id, run_payload(&after, Some(at)), at)?);
             }
             CampaignAction::Unschedule => after.scheduled_at = None,
             CampaignAction::Start => {
                 after.started_at = Some(now);
-                jobs.push(campaign_job(self, &after, None, now)?);
+                jobs.push(campaign_job(self, after.tenant_id, run_payload(&after, None), now)?);
             }
             CampaignAction::Resume => {
                 jobs = self.resumed_jobs(&after, settings, now).await?;
                 if after.filled_at.is_none() {
-                    jobs.push(campaign_job(self, &after, None, now)?);
+                    jobs.push(campaign_job(self, after.tenant_id, run_payload(&after, None), now)?);
                 }
             }
             CampaignAction::Cancel => after.finished_at = Some(now),
@@ -316,19 +323,12 @@ impl<S: CampaignStore + SegmentStore + EmailStore, K, C: Clock, I: IdGenerator> 
         let c = self.campaign(actor, id).await?;
         self.test_message(actor, &c, settings).await?;
         let now = self.clock.now();
-        let job = NewJob {
-            id: self.new_id(),
-            tenant_id: c.tenant_id,
-            kind: CAMPAIGN_SEND.to_owned(),
-            payload: serde_json::to_value(CampaignPayload {
-                campaign_id: c.id,
-                at: None,
-                test_to: actor.user_id(),
-            })
-            .map_err(|e| ServiceError::Internal(e.to_string()))?,
-            due_at: now,
-            key: None,
+        let test = CampaignPayload {
+            campaign_id: c.id,
+            at: None,
+            test_to: actor.user_id(),
         };
+        let job = campaign_job(self, c.tenant_id, test, now)?;
         self.store.enqueue_job(&job, now).await?;
         Ok(())
     }

@@ -14,7 +14,7 @@ mod tracking;
 pub use campaign::{CampaignPorts, CampaignRunner};
 pub use compose::{ComposeEmail, MailSettings, Preview};
 pub use inbound::Filed;
-pub use relay::{MailRelayInput, MailRelayView, masked};
+pub use relay::{MailRelayInput, MailRelayView};
 pub use sender::{EMAIL_SEND, EmailSender};
 pub use tracking::{LinkKind, Unsubscription};
 

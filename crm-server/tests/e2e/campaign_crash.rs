@@ -7,7 +7,7 @@
 //! CI runs it with 200 recipients; `CRM_CAMPAIGN_CRASH_N=1000` runs the figure.
 
 use crate::crash_support::{KEY, Server, logged_in, start_with};
-use crate::email::{readable, root};
+use crate::email::{readable, recipient_and_id, root};
 use crate::support::{PASSWORD, unique_email};
 use crm_domain::Actor;
 use crm_domain::contact::ContactInput;
@@ -115,14 +115,8 @@ fn by_recipient(sink: &SmtpSink, marker: &str) -> (BTreeMap<String, BTreeMap<Str
         if !raw.contains(marker) {
             continue;
         }
-        let header = |name: &str| {
-            raw.lines()
-                .find_map(|l| l.strip_prefix(name).map(str::trim).map(str::to_owned))
-                .unwrap_or_default()
-        };
-        let to = header("To:");
-        let address = to.rsplit_once('<').map_or(to.clone(), |(_, a)| a.trim_end_matches('>').to_owned());
-        *out.entry(address).or_default().entry(header("Message-ID:")).or_default() += 1;
+        let (address, message_id) = recipient_and_id(&raw);
+        *out.entry(address).or_default().entry(message_id).or_default() += 1;
         copies += 1;
     }
     (out, copies)

@@ -5,7 +5,7 @@
 //! unsent and off the timelines, a scheduled one starts on its own at its time; a campaign
 //! refuses to start without the public address.
 
-use super::email::{contact, link_of, readable, root};
+use super::email::{contact, link_of, readable, recipient_and_id, root};
 use crate::support::{spawn_app_with, tenant};
 use crm_domain::user::Role;
 use crm_mail_smtp::sink::SmtpSink;
@@ -49,14 +49,8 @@ fn delivered(sink: &SmtpSink, marker: &str) -> BTreeMap<String, Vec<String>> {
         if !raw.contains(marker) {
             continue;
         }
-        let header = |name: &str| {
-            raw.lines()
-                .find_map(|l| l.strip_prefix(name).map(str::trim).map(str::to_owned))
-                .unwrap_or_default()
-        };
-        let to = header("To:");
-        let address = to.rsplit_once('<').map_or(to.clone(), |(_, a)| a.trim_end_matches('>').to_owned());
-        out.entry(address).or_default().push(header("Message-ID:"));
+        let (address, message_id) = recipient_and_id(&raw);
+        out.entry(address).or_default().push(message_id);
     }
     out
 }

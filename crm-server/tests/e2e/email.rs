@@ -182,6 +182,18 @@ pub(crate) fn readable(raw: &str) -> String {
         .replace("\r\n\t", " ")
 }
 
+/// The address a received message went to (its `To:`) and its Message-ID.
+pub(crate) fn recipient_and_id(raw: &str) -> (String, String) {
+    let header = |name: &str| {
+        raw.lines()
+            .find_map(|l| l.strip_prefix(name).map(str::trim).map(str::to_owned))
+            .unwrap_or_default()
+    };
+    let to = header("To:");
+    let address = to.rsplit_once('<').map_or(to.clone(), |(_, a)| a.trim_end_matches('>').to_owned());
+    (address, header("Message-ID:"))
+}
+
 /// The first link of `raw` starting with `prefix` (a token runs to the first character
 /// outside base64url).
 pub(crate) fn link_of(raw: &str, prefix: &str) -> String {

@@ -15,15 +15,25 @@ use poem::Request;
 use poem::Response;
 use poem::http::StatusCode;
 
+/// A write to the campaign of the path: its form, the signed-in writer (CSRF checked), the
+/// page and the campaign's id; else the answer.
+async fn write_of<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
+    web: &Web<S, K, C, I, X>,
+    req: &mut Request,
+) -> Result<(Form, crm_ports::services::auth::Authenticated, Page, CampaignId), Response> {
+    let form = Form::body(req).await;
+    let (auth, page) = signed_write(web, req, &form, "campaigns").await?;
+    match path_id(req).map(CampaignId::from_uuid) {
+        Some(id) => Ok((form, auth, page, id)),
+        None => Err(error_page(page, &ServiceError::NotFound)),
+    }
+}
+
 /// `POST /campaigns/{id}`: a draft's fields saved.
 pub(crate) async fn update<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, mut req: Request) -> Response {
-    let form = Form::body(&mut req).await;
-    let (auth, page) = match signed_write(web, &req, &form, "campaigns").await {
+    let (form, auth, page, id) = match write_of(web, &mut req).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let Some(id) = path_id(&req).map(CampaignId::from_uuid) else {
-        return error_page(page, &ServiceError::NotFound);
     };
     let version = form.get("version").and_then(|v| v.parse().ok()).unwrap_or(0);
     match web.app.update_campaign(&auth.actor, id, version, input_of(&form)).await {
@@ -72,13 +82,9 @@ fn local_time(raw: &str, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
 
 /// `POST /campaigns/{id}/status`: a move (`action`), with `at` to schedule.
 pub(crate) async fn move_to<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, mut req: Request) -> Response {
-    let form = Form::body(&mut req).await;
-    let (auth, page) = match signed_write(web, &req, &form, "campaigns").await {
+    let (form, auth, page, id) = match write_of(web, &mut req).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let Some(id) = path_id(&req).map(CampaignId::from_uuid) else {
-        return error_page(page, &ServiceError::NotFound);
     };
     let action = match form.get("action").as_deref() {
         Some("schedule") => CampaignAction::Schedule,
@@ -101,13 +107,9 @@ pub(crate) async fn move_to<S: Store, K: Credentials, C: Clock, I: IdGenerator, 
 
 /// `POST /campaigns/{id}/test`: a test to oneself.
 pub(crate) async fn test<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, mut req: Request) -> Response {
-    let form = Form::body(&mut req).await;
-    let (auth, page) = match signed_write(web, &req, &form, "campaigns").await {
+    let (_, auth, page, id) = match write_of(web, &mut req).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let Some(id) = path_id(&req).map(CampaignId::from_uuid) else {
-        return error_page(page, &ServiceError::NotFound);
     };
     match web.app.send_campaign_test(&auth.actor, id, &web.settings.mail).await {
         Ok(()) => see_other(&req, &web.settings.base_path, &format!("/campaigns/{id}?done=tested")),
@@ -117,13 +119,9 @@ pub(crate) async fn test<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
 
 /// `POST /campaigns/{id}/delete`: a draft deleted.
 pub(crate) async fn delete<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, mut req: Request) -> Response {
-    let form = Form::body(&mut req).await;
-    let (auth, page) = match signed_write(web, &req, &form, "campaigns").await {
+    let (form, auth, page, id) = match write_of(web, &mut req).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let Some(id) = path_id(&req).map(CampaignId::from_uuid) else {
-        return error_page(page, &ServiceError::NotFound);
     };
     let version = form.get("version").and_then(|v| v.parse().ok()).unwrap_or(0);
     match web.app.delete_campaign(&auth.actor, id, version).await {

@@ -25,7 +25,7 @@ use crm_domain::event::{EntityType, EventKind};
 use crm_domain::suppression::Channel;
 use crm_domain::template::{self, RenderContext};
 use crm_domain::visibility::Owned;
-use crm_domain::{Actor, CampaignId, EmailId, TenantId};
+use crm_domain::{Actor, CampaignId, TenantId};
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -100,12 +100,7 @@ impl<S, K, C, I> CampaignRunner<S, K, C, I> {
         C: Clock,
         I: IdGenerator,
     {
-        let user = self.app.store.user(tenant, to).await?;
-        let actor = Actor::User {
-            tenant_id: tenant,
-            user_id: to,
-            role: user.role,
-        };
+        let (actor, _) = crate::app::acting(&*self.app.store, tenant, Some(to)).await?;
         let c = match self.app.store.campaign(tenant, p.campaign_id).await {
             Err(StoreError::NotFound) => return Ok(()),
             other => other?,
@@ -160,40 +155,9 @@ impl<S: CampaignStore + EmailStore, K, C: Clock, I: IdGenerator> App<S, K, C, I>
         let slot = self.store.send_slot(c.tenant_id).await?.map_or(now, |s| s.max(now));
         held.into_iter()
             .enumerate()
-            .map(|(n, id)| self.send_job(c.tenant_id, id, due(slot, settings.campaign_rate, n)))
+            .map(|(n, id)| super::sender::send_job(self.new_id(), c.tenant_id, id, due(slot, settings.campaign_rate, n)))
             .collect()
     }
-
-    fn send_job(&self, tenant: TenantId, id: EmailId, due_at: DateTime<Utc>) -> Result<NewJob, ServiceError> {
-        Ok(NewJob {
-            id: self.new_id(),
-            tenant_id: tenant,
-            kind: super::EMAIL_SEND.to_owned(),
-            payload: serde_json::to_value(super::sender::SendPayload { email_id: id })
-                .map_err(|e| ServiceError::Internal(e.to_string()))?,
-            due_at,
-            key: Some(format!("email:{}", id.as_uuid())),
-        })
-    }
-}
-
-/// The campaign's writer as they are now (a changed role counts), or the system.
-async fn writer<S: UserStore>(store: &S, c: &Campaign) -> Result<(Actor, Option<crm_domain::user::User>), ServiceError> {
-    let tenant = c.tenant_id;
-    Ok(match c.created_by {
-        Some(u) => {
-            let user = store.user(tenant, u).await?;
-            (
-                Actor::User {
-                    tenant_id: tenant,
-                    user_id: u,
-                    role: user.role,
-                },
-                Some(user),
-            )
-        }
-        None => (Actor::System { tenant_id: tenant }, None),
-    })
 }
 
 impl<S: CampaignPorts, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
@@ -319,7 +283,8 @@ impl<S: CampaignPorts, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     async fn fill(&self, ctx: &JobContext, c: &Campaign, settings: &MailSettings) -> Result<bool, ServiceError> {
         let tenant = c.tenant_id;
         let settings = &self.settings_for(tenant, settings).await?;
-        let (actor, sender) = writer(&*self.store, c).await?;
+        // The campaign's writer as they are now: their read scope, their name as sender.
+        let (actor, sender) = crate::app::acting(&*self.store, tenant, c.created_by).await?;
         let company = self.store.tenant(tenant).await?;
         let language = c.language.unwrap_or(company.settings.language);
         let parts = match (

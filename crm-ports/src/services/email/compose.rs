@@ -4,7 +4,7 @@
 //! archive activity on the contact's and the deal's timelines, their events and the job
 //! that sends it, in one transaction.
 
-use super::sender::{EMAIL_SEND, SendPayload};
+use super::sender::send_job;
 use crate::app::{App, added as clear, cut, known, require, scope, tenant_of};
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
@@ -459,14 +459,7 @@ impl<
                 changes,
             ),
         ];
-        let job = NewJob {
-            id: self.new_id(),
-            tenant_id: tenant,
-            kind: EMAIL_SEND.to_owned(),
-            payload: serde_json::to_value(SendPayload { email_id: id }).map_err(|e| ServiceError::Internal(e.to_string()))?,
-            due_at: campaign.map_or(now, |(_, due)| due),
-            key: Some(format!("email:{}", id.as_uuid())),
-        };
+        let job = send_job(self.new_id(), tenant, id, campaign.map_or(now, |(_, due)| due))?;
         Ok(Queued {
             email,
             activity,

@@ -47,7 +47,7 @@ pub struct MailRelayView {
 }
 
 /// The URL with its password (between the user's `:` and the `@`) masked.
-pub fn masked(url: &str) -> String {
+pub(crate) fn masked(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };

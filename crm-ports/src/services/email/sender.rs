@@ -27,6 +27,26 @@ pub(crate) struct SendPayload {
     pub(crate) email_id: EmailId,
 }
 
+/// The job that sends message `email` from `due_at` (one live job per message: its key).
+///
+/// # Errors
+/// `Internal` when the payload cannot be written.
+pub(crate) fn send_job(
+    id: uuid::Uuid,
+    tenant: TenantId,
+    email: EmailId,
+    due_at: chrono::DateTime<chrono::Utc>,
+) -> Result<crate::store::NewJob, ServiceError> {
+    Ok(crate::store::NewJob {
+        id,
+        tenant_id: tenant,
+        kind: EMAIL_SEND.to_owned(),
+        payload: serde_json::to_value(SendPayload { email_id: email }).map_err(|e| ServiceError::Internal(e.to_string()))?,
+        due_at,
+        key: Some(format!("email:{}", email.as_uuid())),
+    })
+}
+
 /// Sends queued messages through a [`Mailer`].
 pub struct EmailSender<S, K, C, I> {
     app: App<S, K, C, I>,

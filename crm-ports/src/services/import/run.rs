@@ -279,17 +279,7 @@ impl<
         let import = ImportJob::of(job.clone())?;
         let spec = &import.spec;
         // The importer as they are now (a changed role counts).
-        let actor = match spec.user_id {
-            Some(u) => {
-                let user = app.store.user(tenant, u).await?;
-                Actor::User {
-                    tenant_id: tenant,
-                    user_id: u,
-                    role: user.role,
-                }
-            }
-            None => Actor::System { tenant_id: tenant },
-        };
+        let (actor, _) = crate::app::acting(&*app.store, tenant, spec.user_id).await?;
         let table = read_file(&*app.store, &*self.files, &*self.tables, tenant, spec.file_id).await?;
         match spec.entity {
             super::ImportEntity::Organizations => return super::organizations::run(app, ctx, &actor, &import, &table).await,
