@@ -156,11 +156,13 @@ pub enum EventKind {
     EmailReplied,
     /// A campaign scheduled, started, paused, resumed, sent or cancelled.
     CampaignStatusChanged,
+    /// A team's forecast validated (submitted) for a period by its Manager.
+    ForecastSubmitted,
 }
 
 impl EventKind {
     /// Every kind, in catalogue order.
-    pub const ALL: [Self; 32] = [
+    pub const ALL: [Self; 33] = [
         Self::Created,
         Self::Updated,
         Self::Deleted,
@@ -193,6 +195,7 @@ impl EventKind {
         Self::Unsubscribed,
         Self::EmailReplied,
         Self::CampaignStatusChanged,
+        Self::ForecastSubmitted,
     ];
 
     /// The stable snake_case name, as stored and published.
@@ -230,6 +233,7 @@ impl EventKind {
             Self::Unsubscribed => "unsubscribed",
             Self::EmailReplied => "email_replied",
             Self::CampaignStatusChanged => "campaign_status_changed",
+            Self::ForecastSubmitted => "forecast_submitted",
         }
     }
 
@@ -398,6 +402,7 @@ mod tests {
                 "unsubscribed",
                 "email_replied",
                 "campaign_status_changed",
+                "forecast_submitted",
             ]
         );
     }

@@ -102,3 +102,7 @@ id_type!(
     /// One template sent to the members of a segment.
     CampaignId
 );
+id_type!(
+    /// One submission of a team's forecast for a period.
+    SubmissionId
+);

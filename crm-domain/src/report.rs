@@ -9,6 +9,7 @@
 
 mod funnel;
 mod sales;
+pub mod submission;
 
 pub use funnel::{FunnelDeal, FunnelStep, funnel};
 pub use sales::{Amounts, DealFact, DealState, OwnerSales, SalesFigures, open_pipeline, sales_by_owner, sales_figures};

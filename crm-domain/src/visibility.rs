@@ -106,6 +106,12 @@ pub enum Capability {
     /// Write, schedule, start, pause and cancel the company's campaigns and read their
     /// statistics; a campaign reaches the segment's members in its writer's read scope.
     RunCampaigns,
+    /// Validate (submit) the forecast of a team they lead for a month or a quarter (an
+    /// Admin: any team's).
+    SubmitForecast,
+    /// Read the submitted forecasts of teams and how they compared with what was won (a
+    /// Manager: the teams they lead; an Admin and an Observer: every team's).
+    ReadTeamForecasts,
 }
 
 /// Whether the actor has a capability.
@@ -131,6 +137,8 @@ pub fn allows(actor: &Actor, cap: Capability) -> bool {
                     | C::ManageTemplates
                     | C::SendEmail
                     | C::RunCampaigns
+                    | C::SubmitForecast
+                    | C::ReadTeamForecasts
             ),
             Role::Sales => matches!(
                 cap,
@@ -146,7 +154,7 @@ pub fn allows(actor: &Actor, cap: Capability) -> bool {
                 cap,
                 C::ManageSegments | C::UploadFiles | C::QualifyLeads | C::ManageTemplates | C::SendEmail | C::RunCampaigns
             ),
-            Role::Observer => cap == C::ReadForecast,
+            Role::Observer => matches!(cap, C::ReadForecast | C::ReadTeamForecasts),
         },
     }
 }

@@ -183,6 +183,7 @@ pub const CONSTRAINTS: &[Constraint] = &[
     tenant("inbound_secrets_tenant_id_fkey", "inbound_secrets"),
     tenant("campaigns_tenant_id_fkey", "campaigns"),
     tenant("mail_relays_tenant_id_fkey", "mail_relays"),
+    tenant("forecast_submissions_tenant_id_fkey", "forecast_submissions"),
     // References between records.
     fk("users_team_fk", "users", &["tenant_id", "team_id"], "teams", "team_id"),
     fk("teams_manager_fk", "teams", &["tenant_id", "manager_id"], "users", "manager_id"),

@@ -26,6 +26,7 @@ mod email_rows;
 mod error;
 mod events;
 mod files;
+mod forecasts;
 mod idempotency;
 mod imports;
 mod jobs;

@@ -194,6 +194,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0026_mail_relays.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            27,
+            "forecast_submissions".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0027_forecast_submissions.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -194,6 +194,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0026_mail_relays.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            27,
+            "forecast_submissions".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0027_forecast_submissions.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

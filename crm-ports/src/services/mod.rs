@@ -29,6 +29,7 @@ pub mod restore;
 pub mod search;
 pub mod segments;
 pub mod suppressions;
+pub mod team_forecast;
 pub mod telephony;
 pub mod tenants;
 pub mod users;

@@ -171,6 +171,7 @@ const EXPECTED: &[(&str, Outcome, &str)] = &[
     ("inbound_secrets_tenant_id_fkey", Ref, "tenant_id"),
     ("campaigns_tenant_id_fkey", Ref, "tenant_id"),
     ("mail_relays_tenant_id_fkey", Ref, "tenant_id"),
+    ("forecast_submissions_tenant_id_fkey", Ref, "tenant_id"),
     ("users_team_fk", Ref, "team_id"),
     ("teams_manager_fk", Ref, "manager_id"),
     ("contacts_organization_fk", Ref, "organization_id"),
@@ -633,6 +634,20 @@ async fn every_constraint_reports_its_field(h: &Harness) {
         updated_by: None,
         updated_at: now(),
     };
+    let submission = crm_domain::report::submission::Submission {
+        id: crm_domain::SubmissionId::from_uuid(new()),
+        tenant_id: ghost,
+        team_id: crm_domain::TeamId::from_uuid(new()),
+        period: crm_domain::report::ReportPeriod::containing(now().date_naive(), crm_domain::report::PeriodKind::Month),
+        submitted_by: crm_domain::UserId::from_uuid(new()),
+        submitted_at: now(),
+        comment: None,
+        lines: Vec::new(),
+    };
+    seen.check(
+        "forecast_submissions_tenant_id_fkey",
+        crm_ports::store::ForecastStore::submit_forecast(s, &submission, &gev(EntityType::Team, submission.team_id.as_uuid())).await,
+    );
     seen.check(
         "mail_relays_tenant_id_fkey",
         crm_ports::store::MailRelayStore::set_mail_relay(s, ghost, Some(&relay), &gev(EntityType::Tenant, ghost.as_uuid())).await,

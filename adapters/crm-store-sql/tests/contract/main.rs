@@ -59,5 +59,6 @@ mod runtime;
 mod search;
 mod segments;
 mod storage;
+mod team_forecast;
 mod tenancy;
 mod workers;
