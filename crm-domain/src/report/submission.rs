@@ -129,7 +129,9 @@ pub fn lines(
     adjustments: &[Adjustment],
 ) -> Result<Vec<SubmissionLine>, ValidationError> {
     check_period(period)?;
-    let mut acc: BTreeMap<(UserId, Currency), (u64, i128, i128, Option<i128>)> = BTreeMap::new();
+    // (rep, currency) -> (deals, total, value × percent, the Manager's figure)
+    type Sums = (u64, i128, i128, Option<i128>);
+    let mut acc: BTreeMap<(UserId, Currency), Sums> = BTreeMap::new();
     for it in items {
         let due = it.expected_close.is_some_and(|d| period.first <= d && d <= period.last);
         if !due || !members.contains(&it.owner_id) {

@@ -114,6 +114,14 @@ impl<S: ReportStore + TenantStore + PipelineStore, K, C: Clock, I: IdGenerator> 
         }
     }
 
+    /// The company's time zone.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn company_time_zone(&self, actor: &Actor) -> Result<crm_domain::tenant::TimeZone, ServiceError> {
+        Ok(self.store.tenant(tenant_of(actor)?).await?.settings.time_zone)
+    }
+
     /// Today in the company's calendar.
     ///
     /// # Errors

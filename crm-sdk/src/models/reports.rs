@@ -170,3 +170,139 @@ pub struct FunnelQuery {
     /// A custom period's last day.
     pub last: Option<NaiveDate>,
 }
+
+/// One rep's forecast in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamForecastLine {
+    /// The rep.
+    pub owner_id: uuid::Uuid,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Open deals due in the period.
+    pub count: i64,
+    /// Their total, minor units.
+    pub total_minor: i64,
+    /// Their weighted value, minor units.
+    pub weighted_minor: i64,
+    /// The Manager's figure, minor units.
+    pub adjusted_minor: i64,
+}
+
+/// A team's forecast totals in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamForecastTotal {
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Open deals due in the period.
+    pub count: i64,
+    /// Their total, minor units.
+    pub total_minor: i64,
+    /// Their weighted value, minor units.
+    pub weighted_minor: i64,
+    /// The Manager's figure, minor units.
+    pub adjusted_minor: i64,
+}
+
+/// A submitted (validated) team forecast, as submitted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForecastSubmission {
+    /// Id.
+    pub id: uuid::Uuid,
+    /// The team.
+    pub team_id: uuid::Uuid,
+    /// The month or quarter.
+    pub period: ReportPeriod,
+    /// Who submitted it.
+    pub submitted_by: uuid::Uuid,
+    /// When.
+    pub submitted_at: DateTime<Utc>,
+    /// The Manager's comment.
+    #[serde(default)]
+    pub comment: Option<String>,
+    /// Per rep and currency.
+    pub lines: Vec<TeamForecastLine>,
+    /// Per currency.
+    pub totals: Vec<TeamForecastTotal>,
+}
+
+/// A past period's forecast against what was won, in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForecastAccuracy {
+    /// The period.
+    pub period: ReportPeriod,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// The weighted pipeline submitted (none: nothing was submitted).
+    #[serde(default)]
+    pub weighted_minor: Option<i64>,
+    /// The Manager's figure submitted.
+    #[serde(default)]
+    pub adjusted_minor: Option<i64>,
+    /// Won in the period by the team's reps.
+    pub won_minor: i64,
+    /// Won over the Manager's figure, tenths of a percent.
+    #[serde(default)]
+    pub attainment_permille: Option<i64>,
+}
+
+/// A team's forecast for a month or a quarter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamForecast {
+    /// The team.
+    pub team_id: uuid::Uuid,
+    /// Its name.
+    pub team_name: String,
+    /// Its Manager.
+    pub manager_id: uuid::Uuid,
+    /// The period.
+    pub period: ReportPeriod,
+    /// Its reps' open deals due in it now.
+    pub lines: Vec<TeamForecastLine>,
+    /// Per currency.
+    pub totals: Vec<TeamForecastTotal>,
+    /// The latest submission for the period.
+    #[serde(default)]
+    pub submitted: Option<ForecastSubmission>,
+    /// The six periods before, newest first.
+    #[serde(default)]
+    pub history: Vec<ForecastAccuracy>,
+}
+
+/// A Manager's own figure for one rep and currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdjustmentWrite {
+    /// The rep.
+    pub owner_id: uuid::Uuid,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// The figure, minor units.
+    pub amount_minor: i64,
+}
+
+/// A validation of a team's forecast.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmissionWrite {
+    /// `month` (default) or `quarter`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
+    /// A day in the period (default: today).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<NaiveDate>,
+    /// The Manager's figures.
+    #[serde(default)]
+    pub adjustments: Vec<AdjustmentWrite>,
+    /// The Manager's comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// Which forecasts: a team's, a period's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TeamForecastQuery {
+    /// One team's (the list only).
+    pub team_id: Option<uuid::Uuid>,
+    /// `month` or `quarter`.
+    pub period: Option<String>,
+    /// A day in the period.
+    pub date: Option<NaiveDate>,
+}

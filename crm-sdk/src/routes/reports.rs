@@ -35,4 +35,56 @@ impl Client {
         push(&mut query, "last", q.last);
         self.send::<(), _>(Method::GET, "/api/v1/reports/funnel", &query, None, None).await
     }
+
+    /// A team's forecast for a month or a quarter: the live figures, the latest
+    /// submission, the six periods before against what was won.
+    ///
+    /// # Errors
+    /// `NotFound` (a team the reader does not lead), `Forbidden` (Sales rep, Marketing),
+    /// `ValidationFailed` (`period`).
+    pub async fn team_forecast(&self, team_id: uuid::Uuid, q: &TeamForecastQuery) -> Result<TeamForecast> {
+        let mut query = Vec::new();
+        push(&mut query, "period", q.period.as_deref());
+        push(&mut query, "date", q.date);
+        self.send::<(), _>(Method::GET, &format!("/api/v1/forecast/teams/{team_id}"), &query, None, None)
+            .await
+    }
+
+    /// Validates (submits) a team's forecast.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `ValidationFailed` (`period`, `date`,
+    /// `adjustments[i].owner_id`, `adjustments[i].amount_minor`, `comment`).
+    pub async fn submit_forecast(&self, team_id: uuid::Uuid, s: &SubmissionWrite) -> Result<ForecastSubmission> {
+        self.send(
+            Method::POST,
+            &format!("/api/v1/forecast/teams/{team_id}/submissions"),
+            &[],
+            Some(s),
+            None,
+        )
+        .await
+    }
+
+    /// Submitted forecasts of the teams the reader sees, newest first.
+    ///
+    /// # Errors
+    /// `Forbidden` (Sales rep, Marketing), `NotFound` (`team_id` of a team not led).
+    pub async fn forecast_submissions(&self, q: &TeamForecastQuery) -> Result<Vec<ForecastSubmission>> {
+        let mut query = Vec::new();
+        push(&mut query, "team_id", q.team_id);
+        push(&mut query, "period", q.period.as_deref());
+        push(&mut query, "date", q.date);
+        self.send::<(), _>(Method::GET, "/api/v1/forecast/submissions", &query, None, None)
+            .await
+    }
+
+    /// One submitted forecast.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn forecast_submission(&self, id: uuid::Uuid) -> Result<ForecastSubmission> {
+        self.send::<(), _>(Method::GET, &format!("/api/v1/forecast/submissions/{id}"), &[], None, None)
+            .await
+    }
 }

@@ -34,6 +34,7 @@ pub mod security;
 pub mod segments;
 pub mod stream;
 pub mod suppressions;
+pub mod team_forecast;
 pub mod telephony;
 pub mod tenants;
 pub mod users;
@@ -196,6 +197,7 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings, extras: Extras) -> OpenAp
                 inbound::InboundApi { app: app.clone() },
                 mail_relay::MailRelayApi { app: app.clone() },
                 reports::ReportsApi { app: app.clone() },
+                team_forecast::TeamForecastApi { app: app.clone() },
             ),
             ),
         ),

@@ -7,7 +7,7 @@ use super::problem::{ApiError, ApiResult};
 use super::security::Auth;
 use crate::assemble::CrmApp;
 use chrono::{DateTime, NaiveDate, Utc};
-use crm_domain::report::{Amounts, PeriodKind, ReportScope, SalesFigures};
+use crm_domain::report::{Amounts, PeriodKind, ReportPeriod, ReportScope, SalesFigures};
 use crm_domain::{ValidationError, ViolationKind};
 use crm_ports::services::reports::{FunnelReport, SalesReport, period_of};
 use poem_openapi::param::Query;
@@ -111,6 +111,18 @@ pub struct SalesReportDto {
 
 fn n(v: impl TryInto<i64>) -> i64 {
     v.try_into().unwrap_or(i64::MAX)
+}
+
+/// A period with the instants it runs over in `tz`.
+pub(crate) fn period_dto<Tz: chrono::TimeZone>(p: &ReportPeriod, tz: &Tz) -> ReportPeriodDto {
+    let (starts_at, ends_at) = p.bounds(tz);
+    ReportPeriodDto {
+        kind: p.kind.code().to_owned(),
+        first: p.first,
+        last: p.last,
+        starts_at,
+        ends_at,
+    }
 }
 
 fn figures(f: &SalesFigures, (starts_at, ends_at): (DateTime<Utc>, DateTime<Utc>)) -> SalesFiguresDto {

@@ -226,6 +226,10 @@ async fn every_route_keeps_tenants_apart() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(aa.email(a_email.id).await.unwrap().state, "sent");
+    let a_submission = aa
+        .submit_forecast(a.team_id, &crm_sdk::models::SubmissionWrite::default())
+        .await
+        .unwrap();
     let a_campaign = aa
         .create_campaign(&crm_sdk::models::CampaignWrite {
             name: "Campagne A".into(),
@@ -341,6 +345,10 @@ async fn every_route_keeps_tenants_apart() {
             a_email.id
         } else if path.starts_with("/api/v1/campaigns/") {
             a_campaign.id
+        } else if path.starts_with("/api/v1/forecast/teams/") {
+            a.team_id
+        } else if path.starts_with("/api/v1/forecast/submissions/") {
+            a_submission.id
         } else {
             return None;
         };
@@ -681,6 +689,10 @@ async fn every_route_keeps_tenants_apart() {
         // B's bearer is no inbound secret: refused, whatever the body.
         ("receive_email", (None, Expect::Blind)),
         ("sales_report", (None, Expect::Blind)),
+        ("team_forecast", (None, Expect::NotFound)),
+        ("submit_forecast", (Some(json!({"comment": "Prise"})), Expect::NotFound)),
+        ("list_forecast_submissions", (None, Expect::Blind)),
+        ("get_forecast_submission", (None, Expect::NotFound)),
         ("funnel_report", (None, Expect::Blind)),
         ("get_mail_relay", (None, Expect::Blind)),
         (

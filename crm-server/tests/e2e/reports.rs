@@ -72,3 +72,67 @@ async fn a_sales_reps_report_holds_only_their_deals() {
     assert!(t.client(Role::Marketing).sales_report(&month).await.is_err());
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_manager_validates_the_team_forecast_through_the_api() {
+    use crm_sdk::ErrorCode;
+    use crm_sdk::models::{AdjustmentWrite, SubmissionWrite, TeamForecastQuery};
+    let s = spawn_app().await;
+    let t = tenant(&s, "Prévisions API").await;
+    let (admin, manager, rep) = (t.client(Role::Admin), t.client(Role::Manager), t.client(Role::Sales));
+    let pipeline = admin.list_pipelines().await.unwrap().remove(0);
+    let today = chrono::Utc::now().date_naive();
+    // 1,000.01 € at 50 % due in two days: weighs 500.005 € → 500.00 € (half to even); the
+    // quarter asked is the one holding that day.
+    rep.create_opportunity(&NewOpportunity {
+        pipeline_id: pipeline.id,
+        title: "Prévue".into(),
+        value_minor: 1_000_01,
+        probability: Some(50),
+        expected_close: Some(today + chrono::Days::new(2)),
+        ..NewOpportunity::default()
+    })
+    .await
+    .unwrap();
+    let q = TeamForecastQuery {
+        team_id: None,
+        period: Some("quarter".into()),
+        date: Some(today + chrono::Days::new(2)),
+    };
+    let live = manager.team_forecast(t.team_id, &q).await.unwrap();
+    assert_eq!(live.lines.len(), 1, "{live:?}");
+    assert_eq!(
+        (live.lines[0].owner_id, live.lines[0].weighted_minor),
+        (t.user(Role::Sales), 500_00)
+    );
+    let body = SubmissionWrite {
+        period: q.period.clone(),
+        date: q.date,
+        adjustments: vec![AdjustmentWrite {
+            owner_id: t.user(Role::Sales),
+            currency: "EUR".into(),
+            amount_minor: 800_00,
+        }],
+        comment: Some("Signature attendue".into()),
+    };
+    let sub = manager.submit_forecast(t.team_id, &body).await.unwrap();
+    assert_eq!((sub.totals[0].weighted_minor, sub.totals[0].adjusted_minor), (500_00, 800_00));
+    assert_eq!(admin.forecast_submission(sub.id).await.unwrap(), sub);
+    let listed = admin.forecast_submissions(&TeamForecastQuery::default()).await.unwrap();
+    assert_eq!(listed.iter().map(|s| s.id).collect::<Vec<_>>(), vec![sub.id]);
+    // Someone outside the team, a negative figure: 422 naming the field.
+    let mut bad = body.clone();
+    bad.adjustments[0].owner_id = t.user(Role::Observer);
+    let e = manager.submit_forecast(t.team_id, &bad).await.unwrap_err();
+    assert_eq!(e.code(), Some(&ErrorCode::ValidationFailed));
+    assert!(format!("{e:?}").contains("adjustments[0].owner_id"), "{e:?}");
+    bad.adjustments[0].owner_id = t.user(Role::Sales);
+    bad.adjustments[0].amount_minor = -1;
+    let e = manager.submit_forecast(t.team_id, &bad).await.unwrap_err();
+    assert!(format!("{e:?}").contains("adjustments[0].amount_minor"), "{e:?}");
+    // The rep does not validate nor read the team's forecast.
+    assert_eq!(
+        rep.team_forecast(t.team_id, &q).await.unwrap_err().code(),
+        Some(&ErrorCode::Forbidden)
+    );
+}

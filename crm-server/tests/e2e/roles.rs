@@ -172,6 +172,11 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("new_inbound_secret", [201, 403, 403, 403, 403]),
     // Reports: whoever reads the forecast (each within their own visibility).
     ("sales_report", [200, 200, 200, 403, 200]),
+    // A team's forecast: the Admin and the team's Manager validate it; the Observer reads.
+    ("team_forecast", [200, 200, 403, 403, 200]),
+    ("submit_forecast", [201, 201, 403, 403, 403]),
+    ("list_forecast_submissions", [200, 200, 403, 403, 200]),
+    ("get_forecast_submission", [200, 200, 403, 403, 200]),
     ("funnel_report", [200, 200, 200, 403, 200]),
     // The company's own relay: the Admin's.
     ("get_mail_relay", [200, 403, 403, 403, 403]),
@@ -562,6 +567,16 @@ impl Cell<'_> {
     }
 
     /// A draft campaign written by the Admin: (id, version).
+    /// A forecast of the team the Admin submitted.
+    async fn submission(&self) -> uuid::Uuid {
+        self.fx
+            .client(Role::Admin)
+            .submit_forecast(self.fx.team_id, &crm_sdk::models::SubmissionWrite::default())
+            .await
+            .unwrap()
+            .id
+    }
+
     async fn campaign(&self) -> (uuid::Uuid, i64) {
         let c = self
             .fx
@@ -1272,6 +1287,25 @@ impl Cell<'_> {
             "get_email" => ("GET", format!("/api/v1/emails/{}", self.email().await), None, None),
             "new_inbound_secret" => ("POST", "/api/v1/inbound-email/secret".into(), None, None),
             "sales_report" => ("GET", "/api/v1/reports/sales?scope=team&period=quarter".into(), None, None),
+            "team_forecast" => (
+                "GET",
+                format!("/api/v1/forecast/teams/{}?period=quarter", self.fx.team_id),
+                None,
+                None,
+            ),
+            "submit_forecast" => (
+                "POST",
+                format!("/api/v1/forecast/teams/{}/submissions", self.fx.team_id),
+                Some(json!({"comment": "Validée"})),
+                None,
+            ),
+            "list_forecast_submissions" => ("GET", "/api/v1/forecast/submissions".into(), None, None),
+            "get_forecast_submission" => (
+                "GET",
+                format!("/api/v1/forecast/submissions/{}", self.submission().await),
+                None,
+                None,
+            ),
             "funnel_report" => (
                 "GET",
                 format!("/api/v1/reports/funnel?pipeline_id={}&period=year", self.pipeline().await.id),

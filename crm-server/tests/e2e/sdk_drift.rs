@@ -118,6 +118,11 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "ReportPeriodDto" => ReportPeriod,
         "WonAmountsDto" => WonAmounts,
         "OpenAmountsDto" => OpenAmounts,
+        "TeamForecastDto" => TeamForecast,
+        "SubmissionDto" => ForecastSubmission,
+        "TeamForecastLineDto" => TeamForecastLine,
+        "TeamForecastTotalDto" => TeamForecastTotal,
+        "AccuracyDto" => ForecastAccuracy,
         "RepSalesDto" => RepSales,
         "FunnelReportDto" => FunnelReport,
         "FunnelStepDto" => FunnelStep,
@@ -164,6 +169,7 @@ fn request_pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "CampaignWrite" => CampaignWrite,
         "CampaignMove" => CampaignMove,
         "MailRelayWrite" => MailRelayWrite,
+        "SubmissionWrite" => SubmissionWrite,
     }
 }
 

@@ -421,6 +421,33 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
             first: Some(now.date_naive()),
             last: Some(now.date_naive()),
         });
+        team_forecast(
+            ID,
+            &TeamForecastQuery {
+                team_id: None,
+                period: Some("quarter".into()),
+                date: Some(now.date_naive()),
+            },
+        );
+        submit_forecast(
+            ID,
+            &SubmissionWrite {
+                period: Some("month".into()),
+                date: Some(now.date_naive()),
+                adjustments: vec![AdjustmentWrite {
+                    owner_id: ID,
+                    currency: "EUR".into(),
+                    amount_minor: 150_000,
+                }],
+                comment: Some("Prudent".into()),
+            },
+        );
+        forecast_submissions(&TeamForecastQuery {
+            team_id: Some(ID),
+            period: Some("month".into()),
+            date: Some(now.date_naive()),
+        });
+        forecast_submission(ID);
         mail_relay();
         set_mail_relay(&MailRelayWrite {
             url: "smtp://ventes:secret@relais.exemple.fr:587?tls=required".into(),
