@@ -348,4 +348,5 @@ store_sum! {
         CampaignStore,
         MailRelayStore,
         ReportStore,
+        ForecastStore,
 }

@@ -146,6 +146,7 @@ where
         )
         .at("/campaigns/new", get(page!(pages::campaigns::new_form)))
         .at("/reports", get(page!(pages::reports::show)))
+        .at("/forecast", get(page!(pages::forecast::show)).post(page!(pages::forecast::submit)))
         .at(
             "/campaigns/:id",
             get(page!(pages::campaigns::show)).post(page!(pages::campaign_moves::update)),

@@ -43,6 +43,8 @@ pub struct Page {
     pub admin: bool,
     /// Whether the reader reads reports (the menu shows them).
     pub reports: bool,
+    /// Whether the reader reads teams' forecasts (the menu shows them).
+    pub forecasts: bool,
 }
 
 impl Page {
@@ -62,6 +64,7 @@ impl Page {
             campaigns: false,
             admin: false,
             reports: false,
+            forecasts: false,
         }
     }
 

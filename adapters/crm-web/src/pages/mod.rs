@@ -11,6 +11,7 @@ pub mod contact_form;
 pub mod contacts;
 pub mod drafts;
 pub mod email;
+pub mod forecast;
 pub mod import_plan;
 pub mod imports;
 pub mod live;
@@ -97,6 +98,7 @@ where
     page.campaigns = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::RunCampaigns);
     page.admin = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ManageTenant);
     page.reports = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ReadForecast);
+    page.forecasts = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ReadTeamForecasts);
     Ok((auth, page))
 }
 
