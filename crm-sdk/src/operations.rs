@@ -303,6 +303,7 @@ pub const OPERATIONS: &[Operation] = &[
         &["forecast_submission"],
     ),
     op("funnel_report", "GET", "/api/v1/reports/funnel", &["funnel_report"]),
+    op("export_report", "POST", "/api/v1/reports/exports", &["export_report"]),
     op("list_campaigns", "GET", "/api/v1/campaigns", &["campaigns"]),
     op("create_campaign", "POST", "/api/v1/campaigns", &["create_campaign"]),
     op("get_campaign", "GET", "/api/v1/campaigns/{id}", &["campaign"]),

@@ -9,6 +9,7 @@
 mod assets;
 mod i18n;
 mod pages;
+pub mod report_export;
 mod session;
 mod view;
 
@@ -146,6 +147,7 @@ where
         )
         .at("/campaigns/new", get(page!(pages::campaigns::new_form)))
         .at("/reports", get(page!(pages::reports::show)))
+        .at("/reports/export", get(page!(pages::reports::export)))
         .at("/forecast", get(page!(pages::forecast::show)).post(page!(pages::forecast::submit)))
         .at(
             "/campaigns/:id",

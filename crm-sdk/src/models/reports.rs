@@ -306,3 +306,22 @@ pub struct TeamForecastQuery {
     /// A day in the period.
     pub date: Option<NaiveDate>,
 }
+
+/// Which report to write as a file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportExportWrite {
+    /// `pdf`, `xlsx` or `csv`.
+    pub format: String,
+    /// `mine`, `team` or `company` (default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// `month` (default), `quarter` or `year`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
+    /// A day in the period (default: today).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<NaiveDate>,
+    /// The pipeline of the funnel (default: the first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline_id: Option<uuid::Uuid>,
+}

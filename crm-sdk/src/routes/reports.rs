@@ -87,4 +87,18 @@ impl Client {
         self.send::<(), _>(Method::GET, &format!("/api/v1/forecast/submissions/{id}"), &[], None, None)
             .await
     }
+
+    /// The sales report as a file (PDF, Excel workbook or CSV), in the client's language.
+    /// With an `idempotency_key`, a retry gets the same bytes.
+    ///
+    /// # Errors
+    /// `Forbidden` (Marketing), `ValidationFailed` (`format`, `scope`, `period`).
+    pub async fn export_report(&self, r: &ReportExportWrite, idempotency_key: Option<&str>) -> Result<Vec<u8>> {
+        let mut req = self.request(Method::POST, self.url("/api/v1/reports/exports", &[])?, None).json(r);
+        if let Some(k) = idempotency_key {
+            req = req.header("idempotency-key", k);
+        }
+        let res = Self::check(req.send().await?).await?;
+        Ok(res.bytes().await?.to_vec())
+    }
 }

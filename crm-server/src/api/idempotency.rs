@@ -25,6 +25,9 @@ struct Recorded {
     content_type: Option<String>,
     etag: Option<String>,
     location: Option<String>,
+    /// A file's name (`Content-Disposition`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    content_disposition: Option<String>,
     /// The body, base64 (standard alphabet, padded).
     #[serde(default)]
     body_base64: Option<String>,
@@ -56,6 +59,9 @@ fn replay(r: &Recorded, status: u16, body: Vec<u8>) -> Response {
     }
     if let Some(l) = &r.location {
         resp = resp.header("location", l.as_str());
+    }
+    if let Some(d) = &r.content_disposition {
+        resp = resp.header("content-disposition", d.as_str());
     }
     resp.body(body)
 }
@@ -145,6 +151,7 @@ pub async fn idempotency<E: Endpoint>(next: E, mut req: Request) -> poem::Result
                 content_type: header("content-type"),
                 etag: header("etag"),
                 location: header("location"),
+                content_disposition: header("content-disposition"),
                 body_base64: Some({
                     use base64::Engine as _;
                     base64::engine::general_purpose::STANDARD.encode(&bytes)
@@ -173,6 +180,7 @@ mod tests {
             content_type: Some("application/pdf".into()),
             etag: None,
             location: None,
+            content_disposition: Some("attachment; filename=\"rapport.pdf\"".into()),
             body_base64: Some({
                 use base64::Engine as _;
                 base64::engine::general_purpose::STANDARD.encode(&bytes)

@@ -689,6 +689,7 @@ async fn every_route_keeps_tenants_apart() {
         // B's bearer is no inbound secret: refused, whatever the body.
         ("receive_email", (None, Expect::Blind)),
         ("sales_report", (None, Expect::Blind)),
+        ("export_report", (Some(json!({"format": "csv"})), Expect::Blind)),
         ("team_forecast", (None, Expect::NotFound)),
         ("submit_forecast", (Some(json!({"comment": "Prise"})), Expect::NotFound)),
         ("list_forecast_submissions", (None, Expect::Blind)),

@@ -19,6 +19,7 @@ mod leads;
 mod org_imports;
 pub mod realtime;
 mod record_exports;
+mod report_files;
 mod reports;
 mod roles;
 mod scenarios;

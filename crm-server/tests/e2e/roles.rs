@@ -172,6 +172,7 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("new_inbound_secret", [201, 403, 403, 403, 403]),
     // Reports: whoever reads the forecast (each within their own visibility).
     ("sales_report", [200, 200, 200, 403, 200]),
+    ("export_report", [200, 200, 200, 403, 200]),
     // A team's forecast: the Admin and the team's Manager validate it; the Observer reads.
     ("team_forecast", [200, 200, 403, 403, 200]),
     ("submit_forecast", [201, 201, 403, 403, 403]),
@@ -1287,6 +1288,12 @@ impl Cell<'_> {
             "get_email" => ("GET", format!("/api/v1/emails/{}", self.email().await), None, None),
             "new_inbound_secret" => ("POST", "/api/v1/inbound-email/secret".into(), None, None),
             "sales_report" => ("GET", "/api/v1/reports/sales?scope=team&period=quarter".into(), None, None),
+            "export_report" => (
+                "POST",
+                "/api/v1/reports/exports".into(),
+                Some(json!({"format": "csv", "scope": "team"})),
+                None,
+            ),
             "team_forecast" => (
                 "GET",
                 format!("/api/v1/forecast/teams/{}?period=quarter", self.fx.team_id),

@@ -170,6 +170,7 @@ fn request_pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "CampaignMove" => CampaignMove,
         "MailRelayWrite" => MailRelayWrite,
         "SubmissionWrite" => SubmissionWrite,
+        "ReportExportWrite" => ReportExportWrite,
     }
 }
 

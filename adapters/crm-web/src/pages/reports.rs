@@ -6,6 +6,7 @@
 use super::{Form, signed_in};
 use crate::Web;
 use crate::i18n::Lang;
+use crate::report_export::{ReportFormat, days, percent};
 use crate::view::{Page, error_page, render};
 use askama::Template;
 use chrono::NaiveDate;
@@ -55,6 +56,8 @@ struct ReportsPage {
     steps: Vec<Step>,
     /// The funnel drawing's height.
     height: u64,
+    /// The query of the report shown, for its download links.
+    query: String,
 }
 
 fn money_list(lang: Lang, amounts: &[Amounts], derived: bool) -> String {
@@ -66,27 +69,6 @@ fn money_list(lang: Lang, amounts: &[Amounts], derived: bool) -> String {
         .map(|a| lang.money(if derived { a.derived_minor } else { a.total_minor }, a.currency.as_str()))
         .collect::<Vec<_>>()
         .join(" · ")
-}
-
-fn percent(lang: Lang, permille: Option<i64>) -> String {
-    permille.map_or_else(
-        || "—".to_owned(),
-        |p| {
-            let sep = if lang == Lang::Fr { "," } else { "." };
-            format!("{}{sep}{} %", p / 10, p % 10)
-        },
-    )
-}
-
-fn days(lang: Lang, seconds: Option<i64>) -> String {
-    seconds.map_or_else(
-        || "—".to_owned(),
-        |s| {
-            let tenths = (s * 10 + 43_200) / 86_400;
-            let sep = if lang == Lang::Fr { "," } else { "." };
-            format!("{}{sep}{} {}", tenths / 10, tenths % 10, lang.t("reports.days"))
-        },
-    )
 }
 
 fn figures(lang: Lang, now: &SalesFigures, before: &SalesFigures) -> Vec<Figure> {
@@ -113,23 +95,14 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         Err(r) => return r,
     };
     let q = Form::query(&req);
-    let scope = q.get("scope").and_then(|s| ReportScope::parse(&s)).unwrap_or(ReportScope::Company);
-    let kind = q
-        .get("period")
-        .and_then(|p| PeriodKind::parse(&p))
-        .filter(|k| *k != PeriodKind::Custom)
-        .unwrap_or(PeriodKind::Month);
-    let day = q.get("date").and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+    let (scope, kind, day, asked_pipeline) = asked(&q);
     let lang = page.lang;
     let result = async {
         let today = web.app.company_today(&auth.actor).await?;
         let period = period_of(kind, day, None, None, today)?;
         let sales = web.app.sales_report(&auth.actor, scope, period).await?;
         let pipelines = web.app.list_pipelines(&auth.actor).await?;
-        let chosen = q
-            .get("pipeline")
-            .and_then(|p| uuid::Uuid::parse_str(&p).ok())
-            .map(PipelineId::from_uuid)
+        let chosen = asked_pipeline
             .filter(|p| pipelines.iter().any(|x| x.id == *p))
             .or_else(|| pipelines.first().map(|p| p.id));
         let funnel = match chosen {
@@ -207,7 +180,66 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
             .collect(),
         height: u64::try_from(steps.len()).unwrap_or(0) * 36,
         steps,
+        query: format!(
+            "scope={}&period={}&date={}{}",
+            scope.code(),
+            kind.code(),
+            period.first.format("%Y-%m-%d"),
+            chosen.map(|p| format!("&pipeline={p}")).unwrap_or_default()
+        ),
         page,
     };
     render(StatusCode::OK, &p)
+}
+
+/// What a report page or file asks for: `scope`, `period` (month, quarter, year), `date`,
+/// `pipeline`.
+fn asked(q: &Form) -> (ReportScope, PeriodKind, Option<NaiveDate>, Option<PipelineId>) {
+    let scope = q.get("scope").and_then(|s| ReportScope::parse(&s)).unwrap_or(ReportScope::Company);
+    let kind = q
+        .get("period")
+        .and_then(|p| PeriodKind::parse(&p))
+        .filter(|k| *k != PeriodKind::Custom)
+        .unwrap_or(PeriodKind::Month);
+    let day = q.get("date").and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+    let pipeline = q
+        .get("pipeline")
+        .and_then(|p| uuid::Uuid::parse_str(&p).ok())
+        .map(PipelineId::from_uuid);
+    (scope, kind, day, pipeline)
+}
+
+/// `GET /reports/export?format=pdf|xlsx|csv&scope=&period=&date=&pipeline=`: the report
+/// shown, as a file.
+pub(crate) async fn export<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, req: Request) -> Response {
+    let (auth, page) = match signed_in(web, &req, "reports").await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let q = Form::query(&req);
+    let Some(format) = q.get("format").and_then(|f| ReportFormat::parse(&f)) else {
+        return error_page(page, &crm_ports::ServiceError::NotFound);
+    };
+    let (scope, kind, day, pipeline) = asked(&q);
+    let lang = page.lang;
+    let result = async {
+        let today = web.app.company_today(&auth.actor).await?;
+        let period = period_of(kind, day, None, None, today)?;
+        let g = crate::report_export::gather(&web.app, &auth.actor, scope, period, pipeline).await?;
+        Ok::<_, crm_ports::ServiceError>((period, g))
+    }
+    .await;
+    let (period, g) = match result {
+        Ok(x) => x,
+        Err(e) => return error_page(page, &e),
+    };
+    let doc = crate::report_export::document(lang, &g);
+    match crate::report_export::render(&doc, format, &period) {
+        Ok((bytes, name)) => Response::builder()
+            .content_type(format.content_type())
+            .header("content-disposition", format!("attachment; filename=\"{name}\""))
+            .header("cache-control", "no-store")
+            .body(bytes),
+        Err(e) => error_page(page, &crm_ports::ServiceError::Internal(e.to_string())),
+    }
 }

@@ -448,6 +448,16 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
             date: Some(now.date_naive()),
         });
         forecast_submission(ID);
+        export_report(
+            &ReportExportWrite {
+                format: "xlsx".into(),
+                scope: Some("team".into()),
+                period: Some("quarter".into()),
+                date: Some(now.date_naive()),
+                pipeline_id: Some(ID),
+            },
+            Some("cle-export-1"),
+        );
         mail_relay();
         set_mail_relay(&MailRelayWrite {
             url: "smtp://ventes:secret@relais.exemple.fr:587?tls=required".into(),
