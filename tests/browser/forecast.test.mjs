@@ -1,8 +1,12 @@
-// Forecasts in the browser: the Manager opens the team's forecast for the month (the reps'
-// open deals due in it, weighted), types their own figure for one rep, comments and
-// validates; the page shows the validation; the Admin sees every team's validated
-// forecast; the Observer reads without a form; a sales rep has neither menu nor page.
+// Forecasts in the browser: the Manager opens the team's dashboard, then the team's
+// forecast for the month (the reps' open deals due in it, weighted), types their own
+// figure for one rep, comments and validates; the page shows the validation; the Manager
+// downloads the team's report as a PDF and as a workbook (read back by pdftotext when it
+// is there); the Admin sees every team's validated forecast; the Observer reads without a
+// form; a sales rep has neither menu nor page.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as h from './harness.mjs';
 
@@ -65,6 +69,30 @@ for (const width of h.WIDTHS) {
         // The figure typed is what the form shows now.
         assert.equal(await page.locator('#forecast-lines tbody tr', { hasText: 'Sophie Martin' }).locator('input.amount').inputValue(), '6000,00');
         await h.checkScreen(page, 'forecast-submitted');
+        // The team's dashboard, exported as a PDF and as a workbook.
+        await h.revealNav(page);
+        await page.click('nav#main-nav a[href$="/reports"]');
+        await page.waitForURL(/\/reports$/);
+        await page.selectOption('select#report-scope', 'team');
+        await page.click('form#report-filters button.primary');
+        await page.waitForURL(/scope=team/);
+        await h.checkScreen(page, 'reports-team');
+        for (const [id, magic] of [['export-pdf', '%PDF-'], ['export-xlsx', 'PK']]) {
+          const [download] = await Promise.all([page.waitForEvent('download'), page.click(`#${id}`)]);
+          const file = await download.path();
+          assert.equal(readFileSync(file).subarray(0, magic.length).toString('latin1'), magic, id);
+          assert.match(download.suggestedFilename(), /^rapport-ventes-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.(pdf|xlsx)$/);
+          if (id === 'export-pdf') {
+            let text = '';
+            try {
+              text = execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' });
+            } catch {
+              // poppler is not installed here (.ci/run installs it): the file's start was checked
+            }
+            if (text) assert.match(text, /Rapport des ventes[\s\S]*Mon équipe/);
+          }
+        }
+        await page.goto(`${server.base}/forecast`);
         // An unreadable figure is refused with its value.
         await page.locator('#forecast-lines tbody tr', { hasText: 'Sophie Martin' }).locator('input.amount').fill('beaucoup');
         await page.click('#forecast-submit');
