@@ -185,7 +185,7 @@ fn amount_of(list: &[Amounts], currency: &str, derived: bool) -> Option<i128> {
         .map(|a| if derived { a.derived_minor } else { a.total_minor })
 }
 
-fn figures_table(lang: Lang, now: &SalesFigures, before: &SalesFigures) -> Table {
+fn figures_table(lang: Lang, now: &SalesFigures, before: &SalesFigures, activity: &crm_ports::store::ActivityFacts) -> Table {
     let t = |k: &str| lang.t(k);
     let mut rows = vec![vec![Cell::Text(t("reports.won")), count(now.won_count), count(before.won_count)]];
     let cur = currencies(&now.won, &before.won);
@@ -215,6 +215,18 @@ fn figures_table(lang: Lang, now: &SalesFigures, before: &SalesFigures) -> Table
         Cell::Text(t("reports.created")),
         count(now.created_count),
         count(before.created_count),
+    ]);
+    let [done_now, done_before] = activity.done_total();
+    rows.push(vec![Cell::Text(t("reports.activities_done")), count(done_now), count(done_before)]);
+    rows.push(vec![
+        Cell::Text(t("reports.overdue_tasks")),
+        count(activity.overdue_tasks[0]),
+        count(activity.overdue_tasks[1]),
+    ]);
+    rows.push(vec![
+        Cell::Text(t("reports.new_leads")),
+        count(activity.new_leads[0]),
+        count(activity.new_leads[1]),
     ]);
     Table {
         title: t("report_file.figures"),
@@ -247,7 +259,7 @@ pub fn document(lang: Lang, g: &Gathered) -> Document {
     let s = &g.sales;
     let period = s.current.period;
     let mut tables = vec![
-        figures_table(lang, &s.current, &s.previous),
+        figures_table(lang, &s.current, &s.previous, &s.activity),
         won_table(lang, &s.current, &s.previous),
         Table {
             title: t("reports.open"),

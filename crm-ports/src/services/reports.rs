@@ -6,7 +6,7 @@ use crate::app::{App, require, tenant_of};
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::query::Scope;
-use crate::store::{PipelineStore, ReportStore, TenantStore};
+use crate::store::{ActivityFacts, PipelineStore, ReportStore, TenantStore};
 use chrono::NaiveDate;
 use crm_domain::Actor;
 use crm_domain::PipelineId;
@@ -33,6 +33,9 @@ pub struct SalesReport {
     pub open: Vec<Amounts>,
     /// The period asked, per owner who closed a deal in it.
     pub by_owner: Vec<OwnerSales>,
+    /// What the people of the scope did: activities done, tasks overdue, new prospects
+    /// (`[current, previous]`).
+    pub activity: ActivityFacts,
 }
 
 /// The conversion funnel of a pipeline.
@@ -148,7 +151,20 @@ impl<S: ReportStore + TenantStore + PipelineStore, K, C: Clock, I: IdGenerator> 
                 records,
             })
             .await?;
+        let now = self.clock.now();
+        let activity = self
+            .store
+            .activity_facts(
+                Scope {
+                    tenant_id: tenant,
+                    records,
+                },
+                [period.bounds(&tz), period.previous().bounds(&tz)],
+                now,
+            )
+            .await?;
         Ok(SalesReport {
+            activity,
             scope,
             time_zone: tz.name().to_owned(),
             current: sales_figures(&facts, period, &tz),

@@ -17,6 +17,16 @@ use std::future::Future;
 pub trait ReportStore: Send + Sync {
     /// The live deals of the scope, as facts.
     fn deal_facts(&self, scope: Scope) -> impl Future<Output = StoreResult<Vec<DealFact>>> + Send;
+    /// What the people of the scope did in two periods (`[from, to)` each; the current
+    /// one first): activities done by kind, tasks overdue (now, and at the end of the
+    /// period before), prospects created — counted in SQL, by the activity's assignee and
+    /// the contact's owner.
+    fn activity_facts(
+        &self,
+        scope: Scope,
+        periods: [(DateTime<Utc>, DateTime<Utc>); 2],
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<ActivityFacts>> + Send;
     /// The live deals of a pipeline in the scope, created in `[from, to)` when given, with
     /// their stage histories.
     fn funnel_facts(
@@ -25,6 +35,25 @@ pub trait ReportStore: Send + Sync {
         pipeline: PipelineId,
         created: Option<(DateTime<Utc>, DateTime<Utc>)>,
     ) -> impl Future<Output = StoreResult<Vec<FunnelFact>>> + Send;
+}
+
+/// What the people of a scope did in a period and the one before (`[current, previous]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActivityFacts {
+    /// Activities done, per kind code: tasks completed in the period; calls, meetings,
+    /// emails and notes that took place in it.
+    pub done: Vec<(String, [u64; 2])>,
+    /// Tasks overdue now, and at the end of the period before.
+    pub overdue_tasks: [u64; 2],
+    /// Prospects created.
+    pub new_leads: [u64; 2],
+}
+
+impl ActivityFacts {
+    /// Activities done, every kind.
+    pub fn done_total(&self) -> [u64; 2] {
+        self.done.iter().fold([0, 0], |a, (_, d)| [a[0] + d[0], a[1] + d[1]])
+    }
 }
 
 /// A deal as the funnel reads it (owned).

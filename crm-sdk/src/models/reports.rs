@@ -81,6 +81,39 @@ pub struct SalesReport {
     /// The period asked, per sales rep who won or lost a deal in it.
     #[serde(default)]
     pub by_rep: Vec<RepSales>,
+    /// Activities done, tasks overdue, prospects created.
+    pub activity: ActivityFigures,
+}
+
+/// Activities of one kind done in the period and the one before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityDone {
+    /// The kind.
+    pub kind: String,
+    /// In the period.
+    pub current: i64,
+    /// In the period before.
+    pub previous: i64,
+}
+
+/// What the people of a report's scope did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityFigures {
+    /// Per kind.
+    #[serde(default)]
+    pub done: Vec<ActivityDone>,
+    /// Every kind, in the period.
+    pub done_current: i64,
+    /// Every kind, in the period before.
+    pub done_previous: i64,
+    /// Tasks overdue now.
+    pub overdue_tasks_now: i64,
+    /// Tasks overdue at the end of the period before.
+    pub overdue_tasks_previous: i64,
+    /// Prospects created in the period.
+    pub new_leads_current: i64,
+    /// Prospects created in the period before.
+    pub new_leads_previous: i64,
 }
 
 /// One sales rep's sales in the period.

@@ -92,6 +92,36 @@ pub struct RepSalesDto {
     pub win_rate_permille: Option<i64>,
 }
 
+/// Activities of one kind done in the period and the one before.
+#[derive(Debug, Clone, Object)]
+pub struct ActivityDoneDto {
+    /// `task`, `call`, `meeting`, `email` or `note`.
+    pub kind: String,
+    /// Done in the period.
+    pub current: i64,
+    /// Done in the period before.
+    pub previous: i64,
+}
+
+/// What the people of the scope did.
+#[derive(Debug, Clone, Object)]
+pub struct ActivityFiguresDto {
+    /// Per kind: tasks completed; calls, meetings, emails and notes that took place.
+    pub done: Vec<ActivityDoneDto>,
+    /// Every kind, in the period.
+    pub done_current: i64,
+    /// Every kind, in the period before.
+    pub done_previous: i64,
+    /// Tasks overdue now.
+    pub overdue_tasks_now: i64,
+    /// Tasks overdue at the end of the period before.
+    pub overdue_tasks_previous: i64,
+    /// Prospects created in the period.
+    pub new_leads_current: i64,
+    /// Prospects created in the period before.
+    pub new_leads_previous: i64,
+}
+
 /// The sales of a period, the period before, and the open pipeline.
 #[derive(Debug, Clone, Object)]
 pub struct SalesReportDto {
@@ -107,6 +137,8 @@ pub struct SalesReportDto {
     pub open: Vec<OpenAmountsDto>,
     /// The period asked, per owner who won or lost a deal in it.
     pub by_rep: Vec<RepSalesDto>,
+    /// Activities done, tasks overdue, prospects created.
+    pub activity: ActivityFiguresDto,
 }
 
 fn n(v: impl TryInto<i64>) -> i64 {
@@ -168,6 +200,27 @@ fn report_dto(r: &SalesReport) -> SalesReportDto {
         current: figures(&r.current, r.bounds[0]),
         previous: figures(&r.previous, r.bounds[1]),
         open: r.open.iter().map(open).collect(),
+        activity: {
+            let a = &r.activity;
+            let [done_current, done_previous] = a.done_total();
+            ActivityFiguresDto {
+                done: a
+                    .done
+                    .iter()
+                    .map(|(kind, [c, p])| ActivityDoneDto {
+                        kind: kind.clone(),
+                        current: n(*c),
+                        previous: n(*p),
+                    })
+                    .collect(),
+                done_current: n(done_current),
+                done_previous: n(done_previous),
+                overdue_tasks_now: n(a.overdue_tasks[0]),
+                overdue_tasks_previous: n(a.overdue_tasks[1]),
+                new_leads_current: n(a.new_leads[0]),
+                new_leads_previous: n(a.new_leads[1]),
+            }
+        },
         by_rep: r
             .by_owner
             .iter()

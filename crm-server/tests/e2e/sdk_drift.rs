@@ -119,6 +119,8 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "WonAmountsDto" => WonAmounts,
         "OpenAmountsDto" => OpenAmounts,
         "TeamForecastDto" => TeamForecast,
+        "ActivityFiguresDto" => ActivityFigures,
+        "ActivityDoneDto" => ActivityDone,
         "SubmissionDto" => ForecastSubmission,
         "TeamForecastLineDto" => TeamForecastLine,
         "TeamForecastTotalDto" => TeamForecastTotal,

@@ -204,4 +204,94 @@ pub async fn a_month_of_sales_is_counted_to_the_cent_in_paris_time(h: &Harness) 
     ));
 }
 
-contract!(a_month_of_sales_is_counted_to_the_cent_in_paris_time);
+pub async fn the_work_of_a_period_is_counted_by_its_people(h: &Harness) {
+    use crm_domain::activity::ActivityInput;
+    let (_, admin) = h.tenant("Activités").await;
+    let (_, ana) = h.user(&admin, Role::Sales, None).await;
+    let (_, bob) = h.user(&admin, Role::Sales, None).await;
+    let at = |when: &str| h.app.with_clock(FixedClock(t(when)));
+    let lea = at("2026-03-02T09:00:00Z")
+        .create_contact(&ana, &crate::contacts::input("Léa", "Mars"), None, true)
+        .await
+        .unwrap();
+    let bobs = at("2026-03-02T09:00:00Z")
+        .create_contact(&bob, &crate::contacts::input("Bob", "Prospect"), None, true)
+        .await
+        .unwrap();
+    at("2026-02-02T09:00:00Z")
+        .create_contact(&ana, &crate::contacts::input("Léo", "Février"), None, true)
+        .await
+        .unwrap();
+    let link = |id: crm_domain::ContactId| {
+        vec![crm_domain::activity::Link {
+            entity_type: crm_domain::event::EntityType::Contact,
+            entity_id: id.as_uuid(),
+        }]
+    };
+    let task = |subject: &str, due: &str, on: crm_domain::ContactId| ActivityInput {
+        subject: subject.into(),
+        due_at: Some(t(due)),
+        links: link(on),
+        ..ActivityInput::default()
+    };
+    let timed = |subject: &str, start: &str| ActivityInput {
+        subject: subject.into(),
+        starts_at: Some(t(start)),
+        ends_at: Some(t(start) + chrono::Duration::minutes(30)),
+        links: link(lea.id),
+        ..ActivityInput::default()
+    };
+    // Ana, in Paris time: a task due on March 10th done on the 5th; one due on February
+    // 20th never done; one due on March 20th done on April 2nd; a call on March 3rd; a
+    // meeting planned for March 30th (after "now"); a prospect in March, one in February.
+    let done_early = at("2026-03-01T09:00:00Z")
+        .create_activity(&ana, "task", &task("Relancer", "2026-03-10T09:00:00Z", lea.id))
+        .await
+        .unwrap();
+    at("2026-03-05T09:00:00Z")
+        .set_task_done(&ana, done_early.id, done_early.version, true)
+        .await
+        .unwrap();
+    at("2026-02-01T09:00:00Z")
+        .create_activity(&ana, "task", &task("Devis", "2026-02-20T09:00:00Z", lea.id))
+        .await
+        .unwrap();
+    let late = at("2026-03-01T09:00:00Z")
+        .create_activity(&ana, "task", &task("Contrat", "2026-03-20T09:00:00Z", lea.id))
+        .await
+        .unwrap();
+    at("2026-04-02T09:00:00Z")
+        .set_task_done(&ana, late.id, late.version, true)
+        .await
+        .unwrap();
+    let call = ActivityInput {
+        direction: Some("outbound".into()),
+        ..timed("Appel", "2026-03-03T09:00:00Z")
+    };
+    at("2026-03-03T09:00:00Z").create_activity(&ana, "call", &call).await.unwrap();
+    at("2026-03-03T09:00:00Z")
+        .create_activity(&ana, "meeting", &timed("Rendez-vous", "2026-03-30T09:00:00Z"))
+        .await
+        .unwrap();
+    // Bob: a task overdue and a prospect, none of which is Ana's.
+    at("2026-03-01T09:00:00Z")
+        .create_activity(&bob, "task", &task("Bob", "2026-03-02T09:00:00Z", bobs.id))
+        .await
+        .unwrap();
+
+    let march = ReportPeriod::containing(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(), PeriodKind::Month);
+    let now = at("2026-03-25T10:00:00Z");
+    let mine = now.sales_report(&ana, ReportScope::Company, march).await.unwrap().activity;
+    assert_eq!(mine.done, vec![("call".to_owned(), [1, 0]), ("task".to_owned(), [1, 0])]);
+    assert_eq!(mine.done_total(), [2, 0]);
+    // Overdue now: "Devis" and "Contrat"; at the end of February: "Devis".
+    assert_eq!(mine.overdue_tasks, [2, 1]);
+    assert_eq!(mine.new_leads, [1, 1]);
+    let all = now.sales_report(&admin, ReportScope::Company, march).await.unwrap().activity;
+    assert_eq!((all.overdue_tasks, all.new_leads), ([3, 1], [2, 1]));
+}
+
+contract!(
+    a_month_of_sales_is_counted_to_the_cent_in_paris_time,
+    the_work_of_a_period_is_counted_by_its_people
+);

@@ -155,6 +155,21 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
             )
         })
         .collect();
+    let mut figures = figures(lang, &sales.current, &sales.previous);
+    let a = &sales.activity;
+    let [done_now, done_before] = a.done_total();
+    for (key, now, before) in [
+        ("activities_done", done_now, done_before),
+        ("overdue_tasks", a.overdue_tasks[0], a.overdue_tasks[1]),
+        ("new_leads", a.new_leads[0], a.new_leads[1]),
+    ] {
+        figures.push(Figure {
+            key,
+            label: lang.t(&format!("reports.{key}")),
+            now: now.to_string(),
+            before: before.to_string(),
+        });
+    }
     let previous = period.previous();
     let p = ReportsPage {
         scope: scope.code(),
@@ -162,7 +177,7 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         date: period.first.format("%Y-%m-%d").to_string(),
         period: format!("{} – {}", lang.date(period.first), lang.date(period.last)),
         previous: format!("{} – {}", lang.date(previous.first), lang.date(previous.last)),
-        figures: figures(lang, &sales.current, &sales.previous),
+        figures,
         open: sales
             .open
             .iter()
