@@ -1,0 +1,284 @@
+//! Reports at scale: one company with (by default) 300,000 contacts and 100,000
+//! opportunities spread over 18 months — a third open at any stage, a third won, a third
+//! lost — owned by 20 sales reps (10 of them in a team), then the reads a dashboard makes,
+//! timed through the use cases: the company's sales of the month with the month before,
+//! the work figures and the open pipeline (Admin), a rep's own, the funnel of the pipeline
+//! (every deal, and those created in a quarter), a team's forecast with its six months
+//! before. Prints p50/p95/p99 against the 200 ms aim.
+//!
+//! ```text
+//! cargo run --release -p crm-benches --bin report-bench -- [contacts] [opportunities] [runs]
+//! ```
+//! SQLite by default; `CRM_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres`
+//! runs the same on a fresh PostgreSQL database as well.
+
+#[allow(dead_code)]
+mod support;
+
+use chrono::{DateTime, Duration as Days, NaiveDate, Utc};
+use crm_domain::opportunity::OpportunityInput;
+use crm_domain::report::{PeriodKind, ReportPeriod, ReportScope};
+use crm_domain::user::Role;
+use crm_domain::{Actor, UserId};
+use crm_ports::services::tenants::NewTenant;
+use crm_ports::services::users::{NewUser, TeamInput};
+use crm_ports::{App, FixedClock};
+use crm_seeds::Generator;
+use crm_store_sql::SqlStore;
+use std::error::Error;
+use std::time::{Duration, Instant};
+use support::{BenchDb, cipher};
+
+type BenchApp = App<SqlStore<crm_crypto::RingCipher>, crm_crypto::Argon2Credentials>;
+
+const REPS: usize = 20;
+const TEAM: usize = 10;
+
+/// A small deterministic generator (xorshift), enough to spread deals.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+struct Company {
+    admin: Actor,
+    rep: Actor,
+    manager: Actor,
+    team: crm_domain::TeamId,
+    pipeline: crm_domain::PipelineId,
+}
+
+async fn load(app: &BenchApp, contacts: u64, deals: u64, now: DateTime<Utc>) -> Result<Company, Box<dyn Error>> {
+    let started = Instant::now();
+    let (t, admin_user) = app
+        .create_tenant(
+            &Actor::Operator,
+            &NewTenant {
+                name: "Grande Entreprise".into(),
+                admin_email: "admin@grande.fr".into(),
+                admin_name: "Admin".into(),
+                ..NewTenant::default()
+            },
+        )
+        .await?;
+    let admin = Actor::User {
+        tenant_id: t.id,
+        user_id: admin_user.id,
+        role: Role::Admin,
+    };
+    let mgr = app
+        .create_user(
+            &admin,
+            &NewUser {
+                email: "manager@grande.fr".into(),
+                display_name: "Manager".into(),
+                role: "manager".into(),
+                team_id: None,
+                password: None,
+            },
+        )
+        .await?;
+    let team = app
+        .create_team(
+            &admin,
+            &TeamInput {
+                name: "Nord".into(),
+                manager_id: mgr.id,
+                territory: None,
+            },
+        )
+        .await?
+        .id;
+    let mut reps: Vec<UserId> = Vec::new();
+    for r in 0..REPS {
+        let u = app
+            .create_user(
+                &admin,
+                &NewUser {
+                    email: format!("commercial{r}@grande.fr"),
+                    display_name: format!("Commercial {r}"),
+                    role: "sales".into(),
+                    team_id: (r < TEAM).then_some(team),
+                    password: None,
+                },
+            )
+            .await?;
+        reps.push(u.id);
+    }
+    let g = Generator::new(7);
+    let mut org_ids = Vec::new();
+    for o in 0..100 {
+        org_ids.push(app.create_organization(&admin, &g.organization(o)).await?.id);
+    }
+    let mut done = 0;
+    while done < contacts {
+        let n = 1_000.min(contacts - done);
+        let inputs: Vec<_> = (0..n)
+            .map(|k| {
+                let (mut input, org) = g.contact(done + k, 100);
+                input.organization_id = org.and_then(|o| org_ids.get(usize::try_from(o).unwrap_or(0)).copied());
+                input
+            })
+            .collect();
+        let owner = reps[usize::try_from(done / 1_000).unwrap_or(0) % REPS];
+        app.import_contacts(&admin, &inputs, Some(owner)).await?;
+        done += n;
+    }
+    eprintln!("  {contacts} contacts in {:.0} s", started.elapsed().as_secs_f64());
+    let pipeline = app.list_pipelines(&admin).await?.remove(0);
+    let stages: Vec<_> = pipeline.stages.iter().map(|s| s.id).collect();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for i in 0..deals {
+        let owner = reps[usize::try_from(rng.below(REPS as u64)).unwrap_or(0)];
+        let created = now - Days::minutes(i64::try_from(rng.below(540 * 24 * 60)).unwrap_or(0));
+        let fate = rng.below(3);
+        let stage = if fate == 1 {
+            stages.last().copied()
+        } else {
+            stages.get(usize::try_from(rng.below(stages.len() as u64)).unwrap_or(0)).copied()
+        };
+        let close = created.date_naive() + Days::days(i64::try_from(rng.below(120)).unwrap_or(0));
+        let input = OpportunityInput {
+            title: format!("Affaire {i}"),
+            value_minor: i64::try_from(1_000_00 + rng.below(50_000_00)).unwrap_or(0),
+            expected_close: Some(close),
+            ..OpportunityInput::default()
+        };
+        let o = app
+            .with_clock(FixedClock(created))
+            .create_opportunity(&admin, pipeline.id, stage, &input, Some(owner))
+            .await?;
+        if fate > 0 {
+            let closed = (created + Days::minutes(i64::try_from(rng.below(90 * 24 * 60)).unwrap_or(0))).min(now);
+            let at = app.with_clock(FixedClock(closed));
+            if fate == 1 {
+                at.win_opportunity(&admin, o.id, o.version).await?;
+            } else {
+                at.lose_opportunity(&admin, o.id, o.version, "Budget").await?;
+            }
+        }
+        if (i + 1) % 20_000 == 0 {
+            eprintln!("  {} opportunities in {:.0} s", i + 1, started.elapsed().as_secs_f64());
+        }
+    }
+    Ok(Company {
+        admin,
+        rep: Actor::User {
+            tenant_id: t.id,
+            user_id: reps[0],
+            role: Role::Sales,
+        },
+        manager: Actor::User {
+            tenant_id: t.id,
+            user_id: mgr.id,
+            role: Role::Manager,
+        },
+        team,
+        pipeline: pipeline.id,
+    })
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+async fn time<F, Fut, T>(runs: usize, mut f: F) -> Result<Vec<Duration>, Box<dyn Error>>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, crm_ports::ServiceError>>,
+{
+    f().await?; // warm
+    let mut out = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        f().await?;
+        out.push(t.elapsed());
+    }
+    out.sort();
+    Ok(out)
+}
+
+async fn measure(backend: &str, app: &BenchApp, c: &Company, runs: usize, today: NaiveDate) -> Result<(), Box<dyn Error>> {
+    let month = ReportPeriod::containing(today, PeriodKind::Month);
+    let quarter = ReportPeriod::containing(today, PeriodKind::Quarter).previous();
+    let rows = vec![
+        (
+            "dashboard: company, month (Admin)",
+            time(runs, || app.sales_report(&c.admin, ReportScope::Company, month)).await?,
+        ),
+        (
+            "dashboard: a rep's own, month",
+            time(runs, || app.sales_report(&c.rep, ReportScope::Mine, month)).await?,
+        ),
+        (
+            "dashboard: team, month (Manager)",
+            time(runs, || app.sales_report(&c.manager, ReportScope::Team, month)).await?,
+        ),
+        (
+            "funnel: every deal (Admin)",
+            time(runs, || app.funnel_report(&c.admin, ReportScope::Company, c.pipeline, None)).await?,
+        ),
+        (
+            "funnel: deals created last quarter",
+            time(runs, || {
+                app.funnel_report(&c.admin, ReportScope::Company, c.pipeline, Some(quarter))
+            })
+            .await?,
+        ),
+        (
+            "team forecast, month + 6 before",
+            time(runs, || app.team_forecast(&c.manager, c.team, month)).await?,
+        ),
+    ];
+    for (name, d) in rows {
+        let p99 = pct(&d, 0.99);
+        println!(
+            "| {backend} | {name} | {} | {:.1} | {:.1} | {p99:.1} | {} |",
+            d.len(),
+            pct(&d, 0.5),
+            pct(&d, 0.95),
+            if p99 < 200.0 { "yes" } else { "no" }
+        );
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    let mut args = std::env::args().skip(1);
+    let contacts: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(300_000);
+    let deals: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(100_000);
+    let runs: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(30);
+    let now = Utc::now();
+    let today = now.date_naive();
+    println!("report-bench: {contacts} contacts, {deals} opportunities, {runs} runs per read\n");
+    println!("| backend | read | runs | p50 ms | p95 ms | p99 ms | p99 < 200 ms |");
+    println!("|---|---|---:|---:|---:|---:|---|");
+    let dir = tempfile::tempdir()?;
+    let store = SqlStore::open_sqlite(&dir.path().join("crm.db"), cipher()?).await?;
+    let app: BenchApp = App::new(store, crm_crypto::Argon2Credentials::new(2)?);
+    eprintln!("loading SQLite...");
+    let c = load(&app, contacts, deals, now).await?;
+    measure("SQLite", &app, &c, runs, today).await?;
+    if let Ok(url) = std::env::var("CRM_BENCH_POSTGRES_URL") {
+        let (db, store) = BenchDb::create(&url, "crm_report_bench").await?;
+        let app: BenchApp = App::new(store, crm_crypto::Argon2Credentials::new(2)?);
+        eprintln!("loading PostgreSQL...");
+        let c = load(&app, contacts, deals, now).await?;
+        measure("PostgreSQL", &app, &c, runs, today).await?;
+        db.drop_now()?;
+    }
+    Ok(())
+}
