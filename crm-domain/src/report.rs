@@ -12,7 +12,9 @@ mod sales;
 pub mod submission;
 
 pub use funnel::{FunnelDeal, FunnelStep, funnel};
-pub use sales::{Amounts, DealFact, DealState, OwnerSales, SalesFigures, open_pipeline, sales_by_owner, sales_figures};
+pub use sales::{
+    Amounts, DealFact, DealState, OwnerSales, SalesFigures, TeamSales, open_pipeline, sales_by_owner, sales_by_team, sales_figures,
+};
 
 use crate::error::{ValidationError, ViolationKind};
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, TimeZone, Utc};

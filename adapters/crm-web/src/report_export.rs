@@ -312,6 +312,34 @@ pub fn document(lang: Lang, g: &Gathered) -> Document {
         ],
         rows: reps,
     });
+    let mut teams = Vec::new();
+    for (team, name) in &s.by_team {
+        let name = name.clone().unwrap_or_else(|| t("report_file.no_team"));
+        let won: Vec<(&str, i128)> = team.won.iter().map(|a| (a.currency.as_str(), a.total_minor)).collect();
+        let lines = if won.is_empty() { vec![("", 0)] } else { won };
+        for (c, total) in lines {
+            teams.push(vec![
+                Cell::Text(name.clone()),
+                Cell::Text(c.to_owned()),
+                count(team.won_count),
+                if c.is_empty() { Cell::Empty } else { money(lang, total, c) },
+                count(team.lost_count),
+                share(lang, team.win_rate_permille),
+            ]);
+        }
+    }
+    tables.push(Table {
+        title: t("reports.by_team"),
+        columns: vec![
+            t("forecast.team"),
+            t("report_file.currency"),
+            t("reports.won"),
+            t("report_file.won_amount"),
+            t("reports.lost"),
+            t("reports.win_rate"),
+        ],
+        rows: teams,
+    });
     let mut charts = vec![
         Chart {
             title: t("report_file.won_by_currency"),
@@ -354,7 +382,7 @@ pub fn document(lang: Lang, g: &Gathered) -> Document {
         });
         charts.push(Chart {
             title: t("report_file.funnel_chart"),
-            table: 4,
+            table: 5,
             labels: 0,
             series: vec![1],
         });

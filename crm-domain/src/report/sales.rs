@@ -5,7 +5,7 @@
 //! and weighted values are rounded once, half to even, to the minor unit.
 
 use super::{ReportPeriod, average_minor, div_half_even, median, permille};
-use crate::ids::UserId;
+use crate::ids::{TeamId, UserId};
 use crate::money::Currency;
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
@@ -152,6 +152,50 @@ pub fn sales_by_owner<Tz: TimeZone>(deals: &[DealFact], period: ReportPeriod, tz
         .collect()
 }
 
+/// The sales of one team in a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamSales {
+    /// The team (`None`: owners in no team).
+    pub team_id: Option<TeamId>,
+    /// Won in the period, per currency (with the average deal).
+    pub won: Vec<Amounts>,
+    /// Deals won.
+    pub won_count: u64,
+    /// Deals lost.
+    pub lost_count: u64,
+    /// Won among closed, in tenths of a percent.
+    pub win_rate_permille: Option<i64>,
+}
+
+/// The sales of `period` per team of the deals' owners (`team_of`: the owner's team now),
+/// teams that closed nothing left out; the owners in no team last.
+pub fn sales_by_team<Tz: TimeZone>(
+    deals: &[DealFact],
+    period: ReportPeriod,
+    tz: &Tz,
+    team_of: impl Fn(UserId) -> Option<TeamId>,
+) -> Vec<TeamSales> {
+    let mut teams: BTreeMap<(bool, Option<TeamId>), Vec<DealFact>> = BTreeMap::new();
+    for d in deals {
+        let team = team_of(d.owner_id);
+        teams.entry((team.is_none(), team)).or_default().push(*d);
+    }
+    teams
+        .into_iter()
+        .map(|((_, team_id), theirs)| {
+            let f = sales_figures(&theirs, period, tz);
+            TeamSales {
+                team_id,
+                won: f.won,
+                won_count: f.won_count,
+                lost_count: f.lost_count,
+                win_rate_permille: f.win_rate_permille,
+            }
+        })
+        .filter(|t| t.won_count + t.lost_count > 0)
+        .collect()
+}
+
 /// The open pipeline per currency: its total and weighted value (value × probability,
 /// summed exactly, rounded once).
 pub fn open_pipeline(deals: &[DealFact]) -> Vec<Amounts> {
@@ -228,5 +272,14 @@ mod tests {
         let by = sales_by_owner(&deals, march, &chrono_tz::Europe::Paris);
         assert_eq!(by.len(), 1);
         assert_eq!((by[0].won_count, by[0].lost_count, by[0].win_rate_permille), (3, 1, Some(750)));
+        // Per team: that owner's team, then nobody's for none.
+        let team = TeamId::from_uuid(uuid::Uuid::from_u128(5));
+        let teams = sales_by_team(&deals, march, &chrono_tz::Europe::Paris, |_| Some(team));
+        assert_eq!(teams.len(), 1);
+        assert_eq!((teams[0].team_id, teams[0].won_count, teams[0].lost_count), (Some(team), 3, 1));
+        let split = sales_by_team(&deals, march, &chrono_tz::Europe::Paris, |o| {
+            (o.as_uuid().as_u128() == 0).then_some(team)
+        });
+        assert_eq!(split.iter().map(|t| t.team_id).collect::<Vec<_>>(), vec![Some(team)]);
     }
 }

@@ -6,12 +6,13 @@ use crate::app::{App, require, tenant_of};
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::query::Scope;
-use crate::store::{ActivityFacts, PipelineStore, ReportStore, TenantStore};
+use crate::store::{ActivityFacts, PipelineStore, ReportStore, TenantStore, UserStore};
 use chrono::NaiveDate;
 use crm_domain::Actor;
 use crm_domain::PipelineId;
 use crm_domain::report::{
-    Amounts, OwnerSales, PeriodKind, ReportPeriod, ReportScope, SalesFigures, open_pipeline, sales_by_owner, sales_figures,
+    Amounts, OwnerSales, PeriodKind, ReportPeriod, ReportScope, SalesFigures, TeamSales, open_pipeline, sales_by_owner, sales_by_team,
+    sales_figures,
 };
 use crm_domain::report::{FunnelDeal, FunnelStep, funnel};
 use crm_domain::visibility::{Capability, Owned, RecordScope, read_scope};
@@ -33,6 +34,9 @@ pub struct SalesReport {
     pub open: Vec<Amounts>,
     /// The period asked, per owner who closed a deal in it.
     pub by_owner: Vec<OwnerSales>,
+    /// The period asked, per team of the owners (now) that closed a deal in it, with the
+    /// team's name.
+    pub by_team: Vec<(TeamSales, Option<String>)>,
     /// What the people of the scope did: activities done, tasks overdue, new prospects
     /// (`[current, previous]`).
     pub activity: ActivityFacts,
@@ -52,7 +56,7 @@ pub struct FunnelReport {
 }
 
 /// Reading reports.
-impl<S: ReportStore + TenantStore + PipelineStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+impl<S: ReportStore + TenantStore + PipelineStore + UserStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// The funnel of a pipeline over the reader's deals of `scope` created in `period`
     /// (all when `None`).
     ///
@@ -163,7 +167,21 @@ impl<S: ReportStore + TenantStore + PipelineStore, K, C: Clock, I: IdGenerator> 
                 now,
             )
             .await?;
+        let users = self.store.list_users(tenant).await?;
+        let teams = self.store.list_teams(tenant).await?;
+        let team_of = |u: crm_domain::UserId| users.iter().find(|x| x.id == u).and_then(|x| x.team_id);
+        let by_team = sales_by_team(&facts, period, &tz, team_of)
+            .into_iter()
+            .map(|t| {
+                let name = t
+                    .team_id
+                    .and_then(|id| teams.iter().find(|x| x.id == id))
+                    .map(|x| x.name.as_str().to_owned());
+                (t, name)
+            })
+            .collect();
         Ok(SalesReport {
+            by_team,
             activity,
             scope,
             time_zone: tz.name().to_owned(),

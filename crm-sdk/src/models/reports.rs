@@ -81,8 +81,31 @@ pub struct SalesReport {
     /// The period asked, per sales rep who won or lost a deal in it.
     #[serde(default)]
     pub by_rep: Vec<RepSales>,
+    /// The period asked, per team that won or lost a deal in it.
+    #[serde(default)]
+    pub by_team: Vec<TeamSales>,
     /// Activities done, tasks overdue, prospects created.
     pub activity: ActivityFigures,
+}
+
+/// One team's sales in the period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamSales {
+    /// The team (none: owners in no team).
+    #[serde(default)]
+    pub team_id: Option<uuid::Uuid>,
+    /// Its name.
+    #[serde(default)]
+    pub team_name: Option<String>,
+    /// Won, per currency.
+    pub won: Vec<WonAmounts>,
+    /// Deals won.
+    pub won_count: i64,
+    /// Deals lost.
+    pub lost_count: i64,
+    /// Win rate, tenths of a percent.
+    #[serde(default)]
+    pub win_rate_permille: Option<i64>,
 }
 
 /// Activities of one kind done in the period and the one before.

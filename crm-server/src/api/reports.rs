@@ -92,6 +92,24 @@ pub struct RepSalesDto {
     pub win_rate_permille: Option<i64>,
 }
 
+/// One team's sales in the period.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct TeamSalesDto {
+    /// The team (absent: owners in no team).
+    pub team_id: Option<Uuid>,
+    /// Its name.
+    pub team_name: Option<String>,
+    /// Won, per currency.
+    pub won: Vec<WonAmountsDto>,
+    /// Deals won.
+    pub won_count: i64,
+    /// Deals lost.
+    pub lost_count: i64,
+    /// Win rate, tenths of a percent.
+    pub win_rate_permille: Option<i64>,
+}
+
 /// Activities of one kind done in the period and the one before.
 #[derive(Debug, Clone, Object)]
 pub struct ActivityDoneDto {
@@ -137,6 +155,8 @@ pub struct SalesReportDto {
     pub open: Vec<OpenAmountsDto>,
     /// The period asked, per owner who won or lost a deal in it.
     pub by_rep: Vec<RepSalesDto>,
+    /// The period asked, per team (of the owners now) that won or lost a deal in it.
+    pub by_team: Vec<TeamSalesDto>,
     /// Activities done, tasks overdue, prospects created.
     pub activity: ActivityFiguresDto,
 }
@@ -200,6 +220,18 @@ fn report_dto(r: &SalesReport) -> SalesReportDto {
         current: figures(&r.current, r.bounds[0]),
         previous: figures(&r.previous, r.bounds[1]),
         open: r.open.iter().map(open).collect(),
+        by_team: r
+            .by_team
+            .iter()
+            .map(|(t, name)| TeamSalesDto {
+                team_id: t.team_id.map(|id| id.as_uuid()),
+                team_name: name.clone(),
+                won: t.won.iter().map(won_amounts).collect(),
+                won_count: n(t.won_count),
+                lost_count: n(t.lost_count),
+                win_rate_permille: t.win_rate_permille,
+            })
+            .collect(),
         activity: {
             let a = &r.activity;
             let [done_current, done_previous] = a.done_total();

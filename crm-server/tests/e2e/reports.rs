@@ -36,6 +36,10 @@ async fn a_sales_reps_report_holds_only_their_deals() {
     assert_eq!(mine.current.period.kind, "month");
     let company = admin.sales_report(&month).await.unwrap();
     assert_eq!(company.current.won_count, 1);
+    // By team: the rep's team (led by the Manager) won it.
+    assert_eq!(company.by_team.len(), 1, "{:?}", company.by_team);
+    assert_eq!((company.by_team[0].team_id, company.by_team[0].won_count), (Some(t.team_id), 1));
+    assert!(company.by_team[0].team_name.is_some());
     // Another rep: none of it, whatever they ask for.
     let email = crate::support::unique_email("autre");
     admin

@@ -121,6 +121,7 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "TeamForecastDto" => TeamForecast,
         "ActivityFiguresDto" => ActivityFigures,
         "ActivityDoneDto" => ActivityDone,
+        "TeamSalesDto" => TeamSales,
         "SubmissionDto" => ForecastSubmission,
         "TeamForecastLineDto" => TeamForecastLine,
         "TeamForecastTotalDto" => TeamForecastTotal,

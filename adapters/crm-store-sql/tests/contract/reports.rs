@@ -142,6 +142,13 @@ pub async fn a_month_of_sales_is_counted_to_the_cent_in_paris_time(h: &Harness) 
         .collect();
     assert_eq!(by.len(), 2, "{by:?}");
     assert!(by.contains(&(true, 2, 0)) && by.contains(&(false, 0, 1)), "{by:?}");
+    // Per team: neither is in a team — one line for the owners in no team.
+    let teams: Vec<_> = company
+        .by_team
+        .iter()
+        .map(|(t, name)| (t.team_id, name.clone(), t.won_count, t.lost_count))
+        .collect();
+    assert_eq!(teams, vec![(None, None, 2, 1)]);
     // Open now: 10,000.00 €, weighted 3,000.00 €.
     assert_eq!((company.open[0].total_minor, company.open[0].derived_minor), (1_000_000, 300_000));
     // April holds Bob's deal won at 00:30 Paris time on the 1st.

@@ -52,6 +52,8 @@ struct ReportsPage {
     open: Vec<(String, String)>,
     /// Per sales rep: name, won, lost, win rate.
     reps: Vec<(String, String, u64, String)>,
+    /// Per team: name, won, lost, win rate.
+    teams: Vec<(String, String, u64, String)>,
     pipelines: Vec<(String, String, bool)>,
     steps: Vec<Step>,
     /// The funnel drawing's height.
@@ -189,6 +191,18 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
             })
             .collect(),
         reps,
+        teams: sales
+            .by_team
+            .iter()
+            .map(|(t, name)| {
+                (
+                    name.clone().unwrap_or_else(|| lang.t("report_file.no_team")),
+                    format!("{} · {}", t.won_count, money_list(lang, &t.won, false)),
+                    t.lost_count,
+                    percent(lang, t.win_rate_permille),
+                )
+            })
+            .collect(),
         pipelines: pipelines
             .iter()
             .map(|p| (p.id.to_string(), p.name.as_str().to_owned(), Some(p.id) == chosen))
