@@ -38,6 +38,19 @@ pub struct OutgoingMessage {
     /// The one-click unsubscribe URL (`List-Unsubscribe` and `List-Unsubscribe-Post`,
     /// RFC 8058), for mass sends.
     pub unsubscribe: Option<String>,
+    /// Files attached (a scheduled report).
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file attached to a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// Its file name.
+    pub name: String,
+    /// Its media type.
+    pub content_type: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
 }
 
 /// Why a message did not go.

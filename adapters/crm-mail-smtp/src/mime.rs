@@ -2,6 +2,7 @@
 
 use crm_ports::mail::{MailError, Mailbox, OutgoingMessage};
 use lettre::Message;
+use lettre::message::header::ContentType;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{MultiPart, SinglePart};
 
@@ -36,9 +37,20 @@ pub fn build(m: &OutgoingMessage) -> Result<Message, MailError> {
                 "List-Unsubscribe=One-Click".to_owned(),
             ));
     }
-    let built = match &m.html {
-        Some(html) => b.multipart(MultiPart::alternative_plain_html(m.text.clone(), html.clone())),
-        None => b.singlepart(SinglePart::plain(m.text.clone())),
+    let built = match (&m.html, m.attachments.is_empty()) {
+        (Some(html), true) => b.multipart(MultiPart::alternative_plain_html(m.text.clone(), html.clone())),
+        (None, true) => b.singlepart(SinglePart::plain(m.text.clone())),
+        (html, false) => {
+            let mut mixed = match html {
+                Some(h) => MultiPart::mixed().multipart(MultiPart::alternative_plain_html(m.text.clone(), h.clone())),
+                None => MultiPart::mixed().singlepart(SinglePart::plain(m.text.clone())),
+            };
+            for a in &m.attachments {
+                let ct = ContentType::parse(&a.content_type).map_err(|e| MailError::Permanent(format!("attachment: {e}")))?;
+                mixed = mixed.singlepart(lettre::message::Attachment::new(a.name.clone()).body(a.bytes.clone(), ct));
+            }
+            b.multipart(mixed)
+        }
     };
     built.map_err(|e| MailError::Permanent(format!("message: {e}")))
 }

@@ -36,6 +36,7 @@ fn message(to: &str, unsubscribe: bool) -> OutgoingMessage {
             "<p>Bonjour Léa,</p>\n<p>Voici le lien : <a href=\"https://exemple.com/devis\">https://exemple.com/devis</a></p>\n".into(),
         ),
         unsubscribe: unsubscribe.then(|| "https://crm.exemple.com/u/abc".to_owned()),
+        attachments: Vec::new(),
     }
 }
 
@@ -99,4 +100,34 @@ async fn the_embedded_mailer_writes_one_file_per_message() {
     assert!(!raw.contains("List-Unsubscribe"));
     let bad = message("pas une adresse", false);
     assert!(matches!(mailer.send(t, &bad).await, Err(MailError::Permanent(_))));
+}
+
+#[tokio::test]
+async fn a_file_travels_attached_to_its_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = SmtpSink::start(root(), dir.path()).unwrap();
+    let mailer = SmtpMailer::new(&sink.url(), Duration::from_secs(10)).unwrap();
+    let mut m = message("lea@client.fr", false);
+    let pdf = b"%PDF-1.7 rapport\x00\xff".to_vec();
+    m.attachments.push(crm_ports::mail::Attachment {
+        name: "rapport-ventes-2026-11.pdf".into(),
+        content_type: "application/pdf".into(),
+        bytes: pdf.clone(),
+    });
+    mailer.send(tenant(), &m).await.unwrap();
+    let raw = &sink.messages().unwrap()[0];
+    assert!(raw.contains("multipart/mixed") && raw.contains("multipart/alternative"), "{raw}");
+    assert!(raw.contains("Content-Type: application/pdf"), "{raw}");
+    assert!(raw.contains("filename=\"rapport-ventes-2026-11.pdf\""), "{raw}");
+    // The file's bytes, base64 in the message, come back whole.
+    use base64::Engine as _;
+    let start = raw.find("Content-Type: application/pdf").unwrap();
+    let body: String = raw[start..]
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .take_while(|l| !l.starts_with("--"))
+        .collect();
+    assert_eq!(base64::engine::general_purpose::STANDARD.decode(body.trim()).unwrap(), pdf);
 }

@@ -236,6 +236,7 @@ impl<S: CampaignPorts, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
             text,
             html: Some(html),
             unsubscribe: None,
+            attachments: Vec::new(),
         })
     }
 

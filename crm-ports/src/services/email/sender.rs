@@ -141,6 +141,7 @@ impl<S: EmailStore + SuppressionStore + CampaignStore, K, C: Clock, I: IdGenerat
             text: content.text,
             html: content.html,
             unsubscribe: content.unsubscribe,
+            attachments: Vec::new(),
         };
         match self.mailer.send(tenant, &message).await {
             Ok(()) => self.end(tenant, id, EmailOutcome::Sent, Some(EventKind::Sent)).await,
