@@ -18,6 +18,7 @@ pub mod ical;
 pub mod import_text;
 pub mod launch;
 pub mod mail;
+pub mod report_mail;
 pub mod runtime;
 pub mod search;
 pub mod wire;

@@ -151,7 +151,8 @@ impl Mail {
         (
             vec![
                 Arc::new(EmailSender::new(app, Arc::clone(&router), self.retry.attempts)),
-                Arc::new(CampaignRunner::new(app, self.settings.clone(), router)),
+                Arc::new(CampaignRunner::new(app, self.settings.clone(), Arc::clone(&router))),
+                Arc::new(crate::report_mail::ReportMailer::new(app, router, self.settings.clone())),
             ],
             options,
         )

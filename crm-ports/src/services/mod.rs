@@ -24,6 +24,7 @@ pub mod opportunities;
 pub mod organizations;
 pub mod pipelines;
 pub mod reminders;
+pub mod report_mail;
 pub mod reports;
 pub mod restore;
 pub mod search;

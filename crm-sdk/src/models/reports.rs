@@ -381,3 +381,34 @@ pub struct ReportExportWrite {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline_id: Option<uuid::Uuid>,
 }
+
+/// A scheduled report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportSubscription {
+    /// Id.
+    pub id: uuid::Uuid,
+    /// `weekly` or `monthly`.
+    pub frequency: String,
+    /// `pdf` or `xlsx`.
+    pub format: String,
+    /// `mine`, `team` or `company`.
+    pub scope: String,
+    /// When it goes next.
+    pub next_at: DateTime<Utc>,
+}
+
+/// A report to receive by email.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportSubscriptionWrite {
+    /// `weekly` or `monthly`.
+    pub frequency: String,
+    /// `pdf` (default) or `xlsx`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// `mine`, `team` or `company` (default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Also send one now.
+    #[serde(default)]
+    pub send_now: bool,
+}

@@ -101,4 +101,30 @@ impl Client {
         let res = Self::check(req.send().await?).await?;
         Ok(res.bytes().await?.to_vec())
     }
+
+    /// The reports I receive by email.
+    ///
+    /// # Errors
+    /// `Forbidden` (Marketing).
+    pub async fn report_subscriptions(&self) -> Result<Vec<ReportSubscription>> {
+        self.send::<(), _>(Method::GET, "/api/v1/reports/subscriptions", &[], None, None)
+            .await
+    }
+
+    /// Receive the sales report by email every week or month.
+    ///
+    /// # Errors
+    /// `Forbidden`, `ValidationFailed` (`frequency`, `format`, `scope`).
+    pub async fn subscribe_report(&self, s: &ReportSubscriptionWrite) -> Result<ReportSubscription> {
+        self.send(Method::POST, "/api/v1/reports/subscriptions", &[], Some(s), None).await
+    }
+
+    /// Stop receiving a report.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn unsubscribe_report(&self, id: uuid::Uuid) -> Result<()> {
+        self.send_empty::<()>(Method::DELETE, &format!("/api/v1/reports/subscriptions/{id}"), None, None)
+            .await
+    }
 }

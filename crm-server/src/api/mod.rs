@@ -27,6 +27,7 @@ pub mod patch;
 pub mod pipelines;
 pub mod problem;
 pub mod reminders;
+pub mod report_subscriptions;
 pub mod reports;
 pub mod schema;
 pub mod search;
@@ -198,6 +199,7 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings, extras: Extras) -> OpenAp
                 mail_relay::MailRelayApi { app: app.clone() },
                 reports::ReportsApi { app: app.clone() },
                 team_forecast::TeamForecastApi { app: app.clone() },
+                report_subscriptions::ReportSubscriptionsApi { app: app.clone() },
             ),
             ),
         ),

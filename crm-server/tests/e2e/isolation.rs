@@ -226,6 +226,13 @@ async fn every_route_keeps_tenants_apart() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(aa.email(a_email.id).await.unwrap().state, "sent");
+    let a_subscription = aa
+        .subscribe_report(&crm_sdk::models::ReportSubscriptionWrite {
+            frequency: "monthly".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     let a_submission = aa
         .submit_forecast(a.team_id, &crm_sdk::models::SubmissionWrite::default())
         .await
@@ -349,6 +356,8 @@ async fn every_route_keeps_tenants_apart() {
             a.team_id
         } else if path.starts_with("/api/v1/forecast/submissions/") {
             a_submission.id
+        } else if path.starts_with("/api/v1/reports/subscriptions/") {
+            a_subscription.id
         } else {
             return None;
         };
@@ -690,6 +699,9 @@ async fn every_route_keeps_tenants_apart() {
         ("receive_email", (None, Expect::Blind)),
         ("sales_report", (None, Expect::Blind)),
         ("export_report", (Some(json!({"format": "csv"})), Expect::Blind)),
+        ("list_report_subscriptions", (None, Expect::Blind)),
+        ("subscribe_report", (Some(json!({"frequency": "weekly"})), Expect::Blind)),
+        ("unsubscribe_report", (None, Expect::NotFound)),
         ("team_forecast", (None, Expect::NotFound)),
         ("submit_forecast", (Some(json!({"comment": "Prise"})), Expect::NotFound)),
         ("list_forecast_submissions", (None, Expect::Blind)),

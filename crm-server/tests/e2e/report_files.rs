@@ -160,3 +160,71 @@ print(json.dumps(out, default=str))
     assert!(format!("{e:?}").contains("format"), "{e:?}");
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscribed_report_arrives_by_email_with_its_file() {
+    use crm_sdk::models::ReportSubscriptionWrite;
+    use crm_server::config::{FileConfig, Secret};
+    let mail_dir = tempfile::tempdir().unwrap();
+    let sink = crm_mail_smtp::sink::SmtpSink::start(crate::email::root(), mail_dir.path()).unwrap();
+    let s = crate::support::spawn_app_with(
+        tempfile::tempdir().unwrap(),
+        FileConfig {
+            smtp_url: Some(Some(Secret::new(sink.url()))),
+            mail_from: Some(Some("rapports@exemple.com".into())),
+            ..FileConfig::default()
+        },
+    )
+    .await;
+    let t = tenant(&s, "Rapports courriel").await;
+    let manager = t.client(Role::Manager);
+    let sub = manager
+        .subscribe_report(&ReportSubscriptionWrite {
+            frequency: "weekly".into(),
+            format: Some("pdf".into()),
+            scope: Some("team".into()),
+            send_now: true,
+        })
+        .await
+        .unwrap();
+    // Next Monday at 07:00 in Paris (05:00 or 06:00 UTC).
+    use chrono::{Datelike, Timelike};
+    let paris = sub.next_at.with_timezone(&crm_domain::tenant::TimeZone::PARIS.tz());
+    assert_eq!(
+        (paris.weekday(), paris.hour(), paris.minute()),
+        (chrono::Weekday::Mon, 7, 0),
+        "{sub:?}"
+    );
+    assert_eq!(manager.report_subscriptions().await.unwrap(), vec![sub.clone()]);
+    // The same frequency twice: refused with its field.
+    let again = manager
+        .subscribe_report(&ReportSubscriptionWrite {
+            frequency: "weekly".into(),
+            ..ReportSubscriptionWrite::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(format!("{again:?}").contains("frequency"), "{again:?}");
+    // The one sent now arrives with the PDF attached.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let raw = loop {
+        if let Some(m) = sink.messages().unwrap().into_iter().next() {
+            break m;
+        }
+        assert!(std::time::Instant::now() < deadline, "no report mailed");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert!(
+        raw.contains(&format!("To: {}", t.emails[&Role::Manager])) || raw.contains(&t.emails[&Role::Manager]),
+        "{raw}"
+    );
+    assert!(raw.contains("rapports@exemple.com"), "{raw}");
+    assert!(raw.contains("Content-Type: application/pdf"), "{raw}");
+    assert!(raw.contains("rapport-ventes-2"), "{raw}");
+    // Another user cannot end it; its owner can.
+    let other = t.client(Role::Admin).unsubscribe_report(sub.id).await.unwrap_err();
+    assert_eq!(other.code(), Some(&crm_sdk::ErrorCode::NotFound));
+    manager.unsubscribe_report(sub.id).await.unwrap();
+    assert!(manager.report_subscriptions().await.unwrap().is_empty());
+    s.stop().await;
+}

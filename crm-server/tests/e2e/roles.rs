@@ -173,6 +173,10 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     // Reports: whoever reads the forecast (each within their own visibility).
     ("sales_report", [200, 200, 200, 403, 200]),
     ("export_report", [200, 200, 200, 403, 200]),
+    // Scheduled reports: one's own, for whoever reads reports.
+    ("list_report_subscriptions", [200, 200, 200, 403, 200]),
+    ("subscribe_report", [201, 201, 201, 403, 201]),
+    ("unsubscribe_report", [204, 204, 204, 403, 204]),
     // A team's forecast: the Admin and the team's Manager validate it; the Observer reads.
     ("team_forecast", [200, 200, 403, 403, 200]),
     ("submit_forecast", [201, 201, 403, 403, 403]),
@@ -1294,6 +1298,27 @@ impl Cell<'_> {
                 Some(json!({"format": "csv", "scope": "team"})),
                 None,
             ),
+            "list_report_subscriptions" => ("GET", "/api/v1/reports/subscriptions".into(), None, None),
+            "subscribe_report" => (
+                "POST",
+                "/api/v1/reports/subscriptions".into(),
+                Some(json!({"frequency": "monthly"})),
+                None,
+            ),
+            "unsubscribe_report" => {
+                // Each role ends a subscription of their own (Marketing may have none: 403).
+                let own = crm_sdk::models::ReportSubscriptionWrite {
+                    frequency: "weekly".into(),
+                    ..Default::default()
+                };
+                let id = self
+                    .fx
+                    .client(role)
+                    .subscribe_report(&own)
+                    .await
+                    .map_or_else(|_| uuid::Uuid::now_v7(), |s| s.id);
+                ("DELETE", format!("/api/v1/reports/subscriptions/{id}"), None, None)
+            }
             "team_forecast" => (
                 "GET",
                 format!("/api/v1/forecast/teams/{}?period=quarter", self.fx.team_id),

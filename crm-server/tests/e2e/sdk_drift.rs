@@ -122,6 +122,7 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "ActivityFiguresDto" => ActivityFigures,
         "ActivityDoneDto" => ActivityDone,
         "TeamSalesDto" => TeamSales,
+        "ReportSubscriptionDto" => ReportSubscription,
         "SubmissionDto" => ForecastSubmission,
         "TeamForecastLineDto" => TeamForecastLine,
         "TeamForecastTotalDto" => TeamForecastTotal,
@@ -174,6 +175,7 @@ fn request_pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "MailRelayWrite" => MailRelayWrite,
         "SubmissionWrite" => SubmissionWrite,
         "ReportExportWrite" => ReportExportWrite,
+        "ReportSubscriptionWrite" => ReportSubscriptionWrite,
     }
 }
 

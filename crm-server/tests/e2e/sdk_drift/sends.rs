@@ -448,6 +448,14 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
             date: Some(now.date_naive()),
         });
         forecast_submission(ID);
+        report_subscriptions();
+        subscribe_report(&ReportSubscriptionWrite {
+            frequency: "weekly".into(),
+            format: Some("xlsx".into()),
+            scope: Some("mine".into()),
+            send_now: true,
+        });
+        unsubscribe_report(ID);
         export_report(
             &ReportExportWrite {
                 format: "xlsx".into(),
