@@ -45,6 +45,17 @@ for (const width of h.WIDTHS) {
         assert.ok(await page.locator('svg#funnel-chart rect').count() > 1);
         assert.match(await page.locator('table#funnel').innerText(), /Gagnées/);
         await h.checkScreen(page, 'reports');
+        // Receive it by email every week, and one now; then stop it.
+        await page.selectOption('select#mail-frequency', 'weekly');
+        await page.check('#report-subscribe input[name=send_now]');
+        await page.click('#mail-subscribe');
+        await page.waitForURL(/done=subscribed/);
+        assert.match(await page.locator('#reports-status').innerText(), /vous recevrez ce rapport/);
+        assert.match(await page.locator('#report-subscriptions').innerText(), /Chaque semaine · PDF · Tout ce que je vois — prochain envoi le lundi|Chaque semaine · PDF · Tout ce que je vois — prochain envoi le \d+/);
+        await h.checkScreen(page, 'reports-subscribed');
+        await page.click('#report-subscriptions button');
+        await page.waitForURL(/done=unsubscribed/);
+        assert.equal(await page.locator('#report-subscriptions').count(), 0);
         // Another period through the filters.
         await page.selectOption('select#report-period', 'year');
         await page.click('form#report-filters button.primary');

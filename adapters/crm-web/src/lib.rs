@@ -148,6 +148,11 @@ where
         .at("/campaigns/new", get(page!(pages::campaigns::new_form)))
         .at("/reports", get(page!(pages::reports::show)))
         .at("/reports/export", get(page!(pages::reports::export)))
+        .at("/reports/subscriptions", poem::post(page!(pages::report_mail::subscribe)))
+        .at(
+            "/reports/subscriptions/:id/delete",
+            poem::post(page!(pages::report_mail::unsubscribe)),
+        )
         .at("/forecast", get(page!(pages::forecast::show)).post(page!(pages::forecast::submit)))
         .at(
             "/campaigns/:id",

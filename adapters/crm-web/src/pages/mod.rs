@@ -20,6 +20,7 @@ pub mod merge;
 pub mod opportunity;
 pub mod organizations;
 pub mod pipeline;
+pub mod report_mail;
 pub mod reports;
 pub mod search;
 pub mod suppressions;

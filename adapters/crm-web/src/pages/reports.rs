@@ -60,6 +60,11 @@ struct ReportsPage {
     height: u64,
     /// The query of the report shown, for its download links.
     query: String,
+    /// The reports the reader receives by email: id, what, when next.
+    subscriptions: Vec<(String, String, String)>,
+    /// What was just done, or refused.
+    message: Option<String>,
+    alert: Option<String>,
 }
 
 fn money_list(lang: Lang, amounts: &[Amounts], derived: bool) -> String {
@@ -172,6 +177,28 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
             before: before.to_string(),
         });
     }
+    let tz = super::company_tz(web, &auth.actor).await;
+    let subscriptions = web
+        .app
+        .report_subscriptions(&auth.actor)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|s| {
+            (
+                s.id.to_string(),
+                format!(
+                    "{} · {} · {}",
+                    lang.t(&format!("report_mail.{}", s.mail.frequency.code())),
+                    lang.t(&format!("report_file.{}", s.mail.format)),
+                    lang.t(&format!("reports.scope_{}", s.mail.scope.code()))
+                ),
+                lang.date_time(s.next_at, tz),
+            )
+        })
+        .collect();
+    let message = q.get("done").map(|d| lang.t(&format!("report_mail.done_{d}")));
+    let alert = q.get("refused");
     let previous = period.previous();
     let p = ReportsPage {
         scope: scope.code(),
@@ -216,6 +243,9 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
             period.first.format("%Y-%m-%d"),
             chosen.map(|p| format!("&pipeline={p}")).unwrap_or_default()
         ),
+        subscriptions,
+        message,
+        alert,
         page,
     };
     render(StatusCode::OK, &p)
