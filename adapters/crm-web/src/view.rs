@@ -158,6 +158,24 @@ pub fn error_page(page: Page, e: &crm_ports::ServiceError) -> Response {
 }
 
 /// The message of a field's fault.
+/// The reasons of a refusal, one sentence per field: the page's own (`{section}.fault_{field}`,
+/// the field's last part) where it has one, else the field and the generic text of its fault.
+pub(crate) fn faults_text(lang: Lang, section: &str, v: &crm_domain::ValidationError) -> String {
+    v.errors()
+        .iter()
+        .map(|f| {
+            let key = format!("{section}.fault_{}", f.field.rsplit('.').next().unwrap_or_default());
+            let t = lang.t(&key);
+            if t == key {
+                format!("{} : {}", f.field, fault_text(lang, f.kind))
+            } else {
+                t
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 pub fn fault_text(lang: Lang, kind: crm_domain::ViolationKind) -> String {
     let key = format!("field.{}", kind.code());
     let text = lang.t(&key);

@@ -7,7 +7,8 @@
 use super::{Form, signed_in, signed_write};
 use crate::Web;
 use crate::i18n::Lang;
-use crate::view::{Page, error_page, fault_text, render, see_other};
+use crate::report_export::percent;
+use crate::view::{Page, error_page, faults_text, render, see_other};
 use askama::Template;
 use chrono::NaiveDate;
 use crm_domain::TeamId;
@@ -74,16 +75,6 @@ fn typed(lang: Lang, minor: i128) -> String {
     let sign = if minor < 0 { "-" } else { "" };
     let m = minor.unsigned_abs();
     format!("{sign}{}{sep}{:02}", m / 100, m % 100)
-}
-
-fn percent(lang: Lang, permille: Option<i64>) -> String {
-    permille.map_or_else(
-        || "—".to_owned(),
-        |p| {
-            let sep = if lang == Lang::Fr { "," } else { "." };
-            format!("{}{sep}{} %", p / 10, p % 10)
-        },
-    )
 }
 
 fn period_label(lang: Lang, p: &ReportPeriod) -> String {
@@ -393,20 +384,7 @@ pub(crate) async fn submit<S: Store, K: Credentials, C: Clock, I: IdGenerator, X
             ),
         ),
         Err(ServiceError::Invalid(v)) => {
-            let alert = v
-                .errors()
-                .iter()
-                .map(|f| {
-                    let key = format!("forecast.fault_{}", f.field.split('.').next_back().unwrap_or_default());
-                    let t = lang.t(&key);
-                    if t == key {
-                        format!("{} : {}", f.field, fault_text(lang, f.kind))
-                    } else {
-                        t
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(" ");
+            let alert = faults_text(lang, "forecast", &v);
             page_of(web, &auth.actor, page, &a, None, Some(alert), StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => error_page(page, &e),

@@ -3,7 +3,7 @@
 
 use super::{Form, path_id, signed_write};
 use crate::Web;
-use crate::view::{error_page, fault_text, see_other};
+use crate::view::{error_page, faults_text, see_other};
 use crm_domain::report::ReportScope;
 use crm_ports::services::report_mail::Frequency;
 use crm_ports::store::Store;
@@ -37,21 +37,7 @@ pub(crate) async fn subscribe<S: Store, K: Credentials, C: Clock, I: IdGenerator
             &format!("/reports?scope={}&done=subscribed", scope.code()),
         ),
         Err(ServiceError::Invalid(v)) => {
-            let lang = page.lang;
-            let why = v
-                .errors()
-                .iter()
-                .map(|f| {
-                    let key = format!("report_mail.fault_{}", f.field);
-                    let t = lang.t(&key);
-                    if t == key {
-                        format!("{} : {}", f.field, fault_text(lang, f.kind))
-                    } else {
-                        t
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(" ");
+            let why = faults_text(page.lang, "report_mail", &v);
             see_other(
                 &req,
                 &web.settings.base_path,
