@@ -253,6 +253,26 @@ fn won_table(lang: Lang, now: &SalesFigures, before: &SalesFigures) -> Table {
     }
 }
 
+/// The rows of one rep's or team's closings: one per currency won (one without an amount
+/// when nothing was won).
+fn closed_rows(lang: Lang, name: &str, won: &[Amounts], won_count: u64, lost_count: u64, rate: Option<i64>) -> Vec<Vec<Cell>> {
+    let amounts: Vec<(&str, i128)> = won.iter().map(|a| (a.currency.as_str(), a.total_minor)).collect();
+    let lines = if amounts.is_empty() { vec![("", 0)] } else { amounts };
+    lines
+        .into_iter()
+        .map(|(c, total)| {
+            vec![
+                Cell::Text(name.to_owned()),
+                Cell::Text(c.to_owned()),
+                count(won_count),
+                if c.is_empty() { Cell::Empty } else { money(lang, total, c) },
+                count(lost_count),
+                share(lang, rate),
+            ]
+        })
+        .collect()
+}
+
 /// The report as a document.
 pub fn document(lang: Lang, g: &Gathered) -> Document {
     let t = |k: &str| lang.t(k);
@@ -284,22 +304,14 @@ pub fn document(lang: Lang, g: &Gathered) -> Document {
                 .collect(),
         },
     ];
-    let mut reps = Vec::new();
-    for o in &s.by_owner {
-        let name = g.names.get(&o.owner_id.as_uuid()).cloned().unwrap_or_default();
-        let won: Vec<(&str, i128)> = o.won.iter().map(|a| (a.currency.as_str(), a.total_minor)).collect();
-        let lines = if won.is_empty() { vec![("", 0)] } else { won };
-        for (c, total) in lines {
-            reps.push(vec![
-                Cell::Text(name.clone()),
-                Cell::Text(c.to_owned()),
-                count(o.won_count),
-                if c.is_empty() { Cell::Empty } else { money(lang, total, c) },
-                count(o.lost_count),
-                share(lang, o.win_rate_permille),
-            ]);
-        }
-    }
+    let reps = s
+        .by_owner
+        .iter()
+        .flat_map(|o| {
+            let name = g.names.get(&o.owner_id.as_uuid()).cloned().unwrap_or_default();
+            closed_rows(lang, &name, &o.won, o.won_count, o.lost_count, o.win_rate_permille)
+        })
+        .collect();
     tables.push(Table {
         title: t("reports.by_rep"),
         columns: vec![
@@ -312,22 +324,14 @@ pub fn document(lang: Lang, g: &Gathered) -> Document {
         ],
         rows: reps,
     });
-    let mut teams = Vec::new();
-    for (team, name) in &s.by_team {
-        let name = name.clone().unwrap_or_else(|| t("report_file.no_team"));
-        let won: Vec<(&str, i128)> = team.won.iter().map(|a| (a.currency.as_str(), a.total_minor)).collect();
-        let lines = if won.is_empty() { vec![("", 0)] } else { won };
-        for (c, total) in lines {
-            teams.push(vec![
-                Cell::Text(name.clone()),
-                Cell::Text(c.to_owned()),
-                count(team.won_count),
-                if c.is_empty() { Cell::Empty } else { money(lang, total, c) },
-                count(team.lost_count),
-                share(lang, team.win_rate_permille),
-            ]);
-        }
-    }
+    let teams = s
+        .by_team
+        .iter()
+        .flat_map(|(team, name)| {
+            let name = name.clone().unwrap_or_else(|| t("report_file.no_team"));
+            closed_rows(lang, &name, &team.won, team.won_count, team.lost_count, team.win_rate_permille)
+        })
+        .collect();
     tables.push(Table {
         title: t("reports.by_team"),
         columns: vec![

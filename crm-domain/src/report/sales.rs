@@ -130,25 +130,36 @@ pub fn sales_figures<Tz: TimeZone>(deals: &[DealFact], period: ReportPeriod, tz:
     }
 }
 
+/// The figures of `period` per group of deals (`key`), in key order, the groups that
+/// closed nothing left out.
+fn closed_by<K: Ord, Tz: TimeZone>(
+    deals: &[DealFact],
+    period: ReportPeriod,
+    tz: &Tz,
+    key: impl Fn(&DealFact) -> K,
+) -> Vec<(K, SalesFigures)> {
+    let mut groups: BTreeMap<K, Vec<DealFact>> = BTreeMap::new();
+    for d in deals {
+        groups.entry(key(d)).or_default().push(*d);
+    }
+    groups
+        .into_iter()
+        .map(|(k, theirs)| (k, sales_figures(&theirs, period, tz)))
+        .filter(|(_, f)| f.won_count + f.lost_count > 0)
+        .collect()
+}
+
 /// The sales of `period` per owner who closed a deal in it, by owner id.
 pub fn sales_by_owner<Tz: TimeZone>(deals: &[DealFact], period: ReportPeriod, tz: &Tz) -> Vec<OwnerSales> {
-    let mut owners: BTreeMap<UserId, Vec<DealFact>> = BTreeMap::new();
-    for d in deals {
-        owners.entry(d.owner_id).or_default().push(*d);
-    }
-    owners
+    closed_by(deals, period, tz, |d| d.owner_id)
         .into_iter()
-        .map(|(owner_id, theirs)| {
-            let f = sales_figures(&theirs, period, tz);
-            OwnerSales {
-                owner_id,
-                won: f.won,
-                won_count: f.won_count,
-                lost_count: f.lost_count,
-                win_rate_permille: f.win_rate_permille,
-            }
+        .map(|(owner_id, f)| OwnerSales {
+            owner_id,
+            won: f.won,
+            won_count: f.won_count,
+            lost_count: f.lost_count,
+            win_rate_permille: f.win_rate_permille,
         })
-        .filter(|o| o.won_count + o.lost_count > 0)
         .collect()
 }
 
@@ -175,25 +186,19 @@ pub fn sales_by_team<Tz: TimeZone>(
     tz: &Tz,
     team_of: impl Fn(UserId) -> Option<TeamId>,
 ) -> Vec<TeamSales> {
-    let mut teams: BTreeMap<(bool, Option<TeamId>), Vec<DealFact>> = BTreeMap::new();
-    for d in deals {
+    closed_by(deals, period, tz, |d| {
         let team = team_of(d.owner_id);
-        teams.entry((team.is_none(), team)).or_default().push(*d);
-    }
-    teams
-        .into_iter()
-        .map(|((_, team_id), theirs)| {
-            let f = sales_figures(&theirs, period, tz);
-            TeamSales {
-                team_id,
-                won: f.won,
-                won_count: f.won_count,
-                lost_count: f.lost_count,
-                win_rate_permille: f.win_rate_permille,
-            }
-        })
-        .filter(|t| t.won_count + t.lost_count > 0)
-        .collect()
+        (team.is_none(), team)
+    })
+    .into_iter()
+    .map(|((_, team_id), f)| TeamSales {
+        team_id,
+        won: f.won,
+        won_count: f.won_count,
+        lost_count: f.lost_count,
+        win_rate_permille: f.win_rate_permille,
+    })
+    .collect()
 }
 
 /// The open pipeline per currency: its total and weighted value (value × probability,

@@ -107,11 +107,11 @@ where
     async fn team_lines(
         &self,
         team: &Team,
+        members: &[UserId],
         period: &ReportPeriod,
         adjustments: &[Adjustment],
     ) -> Result<Vec<SubmissionLine>, ServiceError> {
         check_period(period)?;
-        let members = self.members(team).await?;
         let filter = OpportunityFilter {
             status: Some("open"),
             team_id: Some(team.id),
@@ -124,7 +124,7 @@ where
             records: RecordScope::Tenant,
         };
         let items = self.store.forecast_items(scope, &filter).await?;
-        Ok(lines(&items, &members, period, adjustments)?)
+        Ok(lines(&items, members, period, adjustments)?)
     }
 
     /// A team's forecast for a month or a quarter: the live figures, the latest
@@ -135,7 +135,8 @@ where
     /// read; `kind: not_allowed` for a year or a custom range.
     pub async fn team_forecast(&self, actor: &Actor, team_id: TeamId, period: ReportPeriod) -> Result<TeamForecast, ServiceError> {
         let team = self.forecast_team(actor, team_id, false).await?;
-        let lines = self.team_lines(&team, &period, &[]).await?;
+        let members = self.members(&team).await?;
+        let lines = self.team_lines(&team, &members, &period, &[]).await?;
         let mut periods = vec![period];
         for _ in 0..PAST_PERIODS {
             let before = periods.last().map_or(period, ReportPeriod::previous);
@@ -157,7 +158,6 @@ where
         let submitted = latest(&period).cloned();
         let past = &periods[1..];
         let tz = self.store.tenant(team.tenant_id).await?.settings.time_zone.tz();
-        let members = self.members(&team).await?;
         let facts = self
             .store
             .deal_facts(Scope {
@@ -205,7 +205,8 @@ where
             return Err(ValidationError::field("day", ViolationKind::TooSmall).into());
         }
         let comment = comment(input.comment.as_deref())?;
-        let lines = self.team_lines(&team, &period, &input.adjustments).await?;
+        let members = self.members(&team).await?;
+        let lines = self.team_lines(&team, &members, &period, &input.adjustments).await?;
         let s = Submission {
             id: SubmissionId::from_uuid(self.new_id()),
             tenant_id: team.tenant_id,
