@@ -10,12 +10,15 @@
 //! cargo run --release -p crm-benches --bin report-bench -- [contacts] [opportunities] [runs]
 //! ```
 //! SQLite by default; `CRM_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres`
-//! runs the same on a fresh PostgreSQL database as well.
+//! runs the same on a fresh PostgreSQL database as well. `REPORT_BENCH_KEEP=<dir>` keeps the
+//! loaded data sets (the SQLite file in that directory, a PostgreSQL database named after
+//! the sizes) and reuses them on the next run, after the store's new migrations;
+//! `REPORT_BENCH_FRESH=1` loads them again.
 
 #[allow(dead_code)]
 mod support;
 
-use chrono::{DateTime, Duration as Days, NaiveDate, Utc};
+use chrono::{DateTime, Duration as Days, Utc};
 use crm_domain::opportunity::OpportunityInput;
 use crm_domain::report::{PeriodKind, ReportPeriod, ReportScope};
 use crm_domain::user::Role;
@@ -50,12 +53,50 @@ impl Rng {
     }
 }
 
+/// The loaded company: what the reads need, kept beside a kept data set.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Company {
-    admin: Actor,
-    rep: Actor,
-    manager: Actor,
+    tenant: crm_domain::TenantId,
+    admin: UserId,
+    rep: UserId,
+    manager: UserId,
     team: crm_domain::TeamId,
     pipeline: crm_domain::PipelineId,
+    /// The instant the deals were spread back from.
+    now: DateTime<Utc>,
+}
+
+impl Company {
+    fn actor(&self, user_id: UserId, role: Role) -> Actor {
+        Actor::User {
+            tenant_id: self.tenant,
+            user_id,
+            role,
+        }
+    }
+}
+
+/// The company of a kept data set (`keep`: its description, written after a load), or a
+/// new one loaded now.
+async fn company(
+    app: &BenchApp,
+    contacts: u64,
+    deals: u64,
+    keep: Option<std::path::PathBuf>,
+    fresh: bool,
+) -> Result<Company, Box<dyn Error>> {
+    if let Some(path) = &keep
+        && !fresh
+        && path.exists()
+    {
+        eprintln!("  reusing the data set described in {}", path.display());
+        return Ok(serde_json::from_slice(&std::fs::read(path)?)?);
+    }
+    let c = load(app, contacts, deals, Utc::now()).await?;
+    if let Some(path) = keep {
+        std::fs::write(path, serde_json::to_vec(&c)?)?;
+    }
+    Ok(c)
 }
 
 async fn load(app: &BenchApp, contacts: u64, deals: u64, now: DateTime<Utc>) -> Result<Company, Box<dyn Error>> {
@@ -172,19 +213,13 @@ async fn load(app: &BenchApp, contacts: u64, deals: u64, now: DateTime<Utc>) -> 
         }
     }
     Ok(Company {
-        admin,
-        rep: Actor::User {
-            tenant_id: t.id,
-            user_id: reps[0],
-            role: Role::Sales,
-        },
-        manager: Actor::User {
-            tenant_id: t.id,
-            user_id: mgr.id,
-            role: Role::Manager,
-        },
+        tenant: t.id,
+        admin: admin_user.id,
+        rep: reps[0],
+        manager: mgr.id,
         team,
         pipeline: pipeline.id,
+        now,
     })
 }
 
@@ -210,36 +245,40 @@ where
     Ok(out)
 }
 
-async fn measure(backend: &str, app: &BenchApp, c: &Company, runs: usize, today: NaiveDate) -> Result<(), Box<dyn Error>> {
+async fn measure(backend: &str, app: &BenchApp, c: &Company, runs: usize) -> Result<(), Box<dyn Error>> {
+    let today = c.now.date_naive();
+    let (admin, rep, manager) = (
+        c.actor(c.admin, Role::Admin),
+        c.actor(c.rep, Role::Sales),
+        c.actor(c.manager, Role::Manager),
+    );
+    let app = app.with_clock(FixedClock(c.now));
     let month = ReportPeriod::containing(today, PeriodKind::Month);
     let quarter = ReportPeriod::containing(today, PeriodKind::Quarter).previous();
     let rows = vec![
         (
             "dashboard: company, month (Admin)",
-            time(runs, || app.sales_report(&c.admin, ReportScope::Company, month)).await?,
+            time(runs, || app.sales_report(&admin, ReportScope::Company, month)).await?,
         ),
         (
             "dashboard: a rep's own, month",
-            time(runs, || app.sales_report(&c.rep, ReportScope::Mine, month)).await?,
+            time(runs, || app.sales_report(&rep, ReportScope::Mine, month)).await?,
         ),
         (
             "dashboard: team, month (Manager)",
-            time(runs, || app.sales_report(&c.manager, ReportScope::Team, month)).await?,
+            time(runs, || app.sales_report(&manager, ReportScope::Team, month)).await?,
         ),
         (
             "funnel: every deal (Admin)",
-            time(runs, || app.funnel_report(&c.admin, ReportScope::Company, c.pipeline, None)).await?,
+            time(runs, || app.funnel_report(&admin, ReportScope::Company, c.pipeline, None)).await?,
         ),
         (
             "funnel: deals created last quarter",
-            time(runs, || {
-                app.funnel_report(&c.admin, ReportScope::Company, c.pipeline, Some(quarter))
-            })
-            .await?,
+            time(runs, || app.funnel_report(&admin, ReportScope::Company, c.pipeline, Some(quarter))).await?,
         ),
         (
             "team forecast, month + 6 before",
-            time(runs, || app.team_forecast(&c.manager, c.team, month)).await?,
+            time(runs, || app.team_forecast(&manager, c.team, month)).await?,
         ),
     ];
     for (name, d) in rows {
@@ -261,24 +300,46 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let contacts: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(300_000);
     let deals: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(100_000);
     let runs: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(30);
-    let now = Utc::now();
-    let today = now.date_naive();
+    // REPORT_BENCH_KEEP=<dir>: the data sets are kept there (SQLite) and in a database of
+    // that name (PostgreSQL) and reused by the next run; REPORT_BENCH_FRESH=1 reloads them.
+    let keep = std::env::var_os("REPORT_BENCH_KEEP").map(std::path::PathBuf::from);
+    let fresh = std::env::var_os("REPORT_BENCH_FRESH").is_some();
     println!("report-bench: {contacts} contacts, {deals} opportunities, {runs} runs per read\n");
     println!("| backend | read | runs | p50 ms | p95 ms | p99 ms | p99 < 200 ms |");
     println!("|---|---|---:|---:|---:|---:|---|");
-    let dir = tempfile::tempdir()?;
-    let store = SqlStore::open_sqlite(&dir.path().join("crm.db"), cipher()?).await?;
+    let temp = tempfile::tempdir()?;
+    let dir = keep.clone().unwrap_or_else(|| temp.path().to_owned());
+    std::fs::create_dir_all(&dir)?;
+    if fresh {
+        let _ = std::fs::remove_file(dir.join(format!("crm_{contacts}_{deals}.db")));
+    }
+    let store = SqlStore::open_sqlite(&dir.join(format!("crm_{contacts}_{deals}.db")), cipher()?).await?;
     let app: BenchApp = App::new(store, crm_crypto::Argon2Credentials::new(2)?);
-    eprintln!("loading SQLite...");
-    let c = load(&app, contacts, deals, now).await?;
-    measure("SQLite", &app, &c, runs, today).await?;
+    eprintln!("SQLite...");
+    let c = company(
+        &app,
+        contacts,
+        deals,
+        keep.as_ref().map(|k| k.join(format!("sqlite_{contacts}_{deals}.json"))),
+        fresh,
+    )
+    .await?;
+    measure("SQLite", &app, &c, runs).await?;
     if let Ok(url) = std::env::var("CRM_BENCH_POSTGRES_URL") {
-        let (db, store) = BenchDb::create(&url, "crm_report_bench").await?;
+        let (db, store, created) = if keep.is_some() {
+            BenchDb::open(&url, &format!("crm_report_bench_{contacts}_{deals}")).await?
+        } else {
+            let (db, store) = BenchDb::create(&url, "crm_report_bench").await?;
+            (db, store, true)
+        };
         let app: BenchApp = App::new(store, crm_crypto::Argon2Credentials::new(2)?);
-        eprintln!("loading PostgreSQL...");
-        let c = load(&app, contacts, deals, now).await?;
-        measure("PostgreSQL", &app, &c, runs, today).await?;
-        db.drop_now()?;
+        eprintln!("PostgreSQL...");
+        let described = keep.as_ref().map(|k| k.join(format!("postgres_{contacts}_{deals}.json")));
+        let c = company(&app, contacts, deals, described, fresh || created).await?;
+        measure("PostgreSQL", &app, &c, runs).await?;
+        if keep.is_none() {
+            db.drop_now()?;
+        }
     }
     Ok(())
 }

@@ -39,6 +39,14 @@ impl BenchDb {
     /// store as the application role (with its NOTIFY listener).
     pub async fn create(admin_url: &str, prefix: &str) -> Result<(Self, SqlStore<RingCipher>), Box<dyn Error>> {
         let name = format!("{prefix}_{}", chrono::Utc::now().timestamp_micros());
+        let (db, store, _) = Self::open(admin_url, &name).await?;
+        Ok((db, store))
+    }
+
+    /// Opens the database `name`, creating it when absent (`true` when it was), migrates
+    /// it and opens a store as the application role: a data set kept between runs.
+    pub async fn open(admin_url: &str, name: &str) -> Result<(Self, SqlStore<RingCipher>, bool), Box<dyn Error>> {
+        let name = name.to_owned();
         let host = admin_url
             .rsplit_once('/')
             .map_or(admin_url, |(b, _)| b)
@@ -51,7 +59,17 @@ impl BenchDb {
         };
         db.psql("DO $$ BEGIN CREATE ROLE crm_bench_owner LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")?;
         db.psql("DO $$ BEGIN CREATE ROLE crm_bench_app LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")?;
-        db.psql(&format!("CREATE DATABASE {} OWNER crm_bench_owner", db.name))?;
+        let exists = std::process::Command::new("psql")
+            .arg(admin_url)
+            .arg("-tAc")
+            .arg(format!("SELECT 1 FROM pg_database WHERE datname = '{}'", db.name))
+            .output()?
+            .stdout
+            .starts_with(b"1");
+        if !exists {
+            db.psql(&format!("CREATE DATABASE {} OWNER crm_bench_owner", db.name))?;
+        }
+        let created = !exists;
         migrate_postgres(
             &format!("postgres://crm_bench_owner@{host}/{}", db.name),
             "crm_bench_app",
@@ -67,7 +85,7 @@ impl BenchDb {
         )
         .await?;
         let _listener = store.spawn_listener();
-        Ok((db, store))
+        Ok((db, store, created))
     }
 
     fn psql(&self, sql: &str) -> Result<(), Box<dyn Error>> {

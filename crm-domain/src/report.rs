@@ -11,9 +11,10 @@ mod funnel;
 mod sales;
 pub mod submission;
 
-pub use funnel::{FunnelDeal, FunnelStep, funnel};
+pub use funnel::{FunnelDeal, FunnelStep, FunnelTotals, funnel};
 pub use sales::{
-    Amounts, DealFact, DealState, OwnerSales, SalesFigures, TeamSales, open_pipeline, sales_by_owner, sales_by_team, sales_figures,
+    Amounts, ClosedGroup, DealFact, DealState, OpenGroup, OwnerSales, PeriodTotals, SalesFigures, TeamSales, open_amounts, open_groups,
+    open_pipeline, sales_by_owner, sales_by_team, sales_figures,
 };
 
 use crate::error::{ValidationError, ViolationKind};

@@ -252,6 +252,13 @@ pub const CONSTRAINTS: &[Constraint] = &[
         "opportunity_id",
     ),
     fk(
+        "opportunity_stays_tenant_id_opportunity_id_fkey",
+        "opportunity_stays",
+        &["tenant_id", "opportunity_id"],
+        "opportunities",
+        "opportunity_id",
+    ),
+    fk(
         "opportunity_contacts_contact_fk",
         "opportunity_contacts",
         &["tenant_id", "contact_id"],

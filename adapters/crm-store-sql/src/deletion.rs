@@ -38,6 +38,9 @@ impl<C: Cipher> DeletionStore for SqlStore<C> {
             ("version", Expr::from(expected_version + 1)),
         ]);
         versioned_update(&mut tx, table(kind), tenant, id, expected_version, true, stmt).await?;
+        if kind == Deletable::Opportunity {
+            crate::funnel::set_live(&mut tx, tenant, id, false).await?;
+        }
         self.finish(tx, tenant, std::slice::from_ref(event)).await
     }
 
@@ -58,6 +61,9 @@ impl<C: Cipher> DeletionStore for SqlStore<C> {
         }
         if tx.execute(&stmt).await? != 1 {
             return Err(StoreError::NotFound);
+        }
+        if kind == Deletable::Opportunity {
+            crate::funnel::set_live(&mut tx, tenant, id, true).await?;
         }
         self.finish(tx, tenant, std::slice::from_ref(event)).await
     }

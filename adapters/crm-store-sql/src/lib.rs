@@ -27,6 +27,7 @@ mod error;
 mod events;
 mod files;
 mod forecasts;
+mod funnel;
 mod idempotency;
 mod imports;
 mod jobs;

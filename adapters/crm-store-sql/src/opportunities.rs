@@ -223,7 +223,8 @@ pub(crate) async fn insert_opportunity(tx: &mut Tx, o: &Opportunity) -> Result<(
         o.updated_at,
     )
     .await?;
-    write_links(tx, o).await
+    write_links(tx, o).await?;
+    crate::funnel::write_stays(tx, o).await
 }
 
 impl<C: Cipher> OpportunityStore for SqlStore<C> {
@@ -275,6 +276,7 @@ impl<C: Cipher> OpportunityStore for SqlStore<C> {
         )
         .await?;
         write_links(&mut tx, o).await?;
+        crate::funnel::write_stays(&mut tx, o).await?;
         self.finish(tx, o.tenant_id, std::slice::from_ref(event)).await
     }
 

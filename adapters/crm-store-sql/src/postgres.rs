@@ -201,6 +201,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0027_forecast_submissions.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            28,
+            "opportunity_stays".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0028_opportunity_stays.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

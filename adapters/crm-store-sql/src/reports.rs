@@ -1,5 +1,6 @@
-//! Reports: the live deals of a scope as lean facts — a projection of the opportunity rows
-//! (no title, no contact), filtered by the owner's visibility in SQL.
+//! Reports: the totals a report is made of, counted in SQL over the live deals of a scope
+//! (the owner's visibility in SQL) — grouped sums, never the deals themselves; the funnel
+//! in `funnel.rs`.
 
 use crate::SqlStore;
 use crate::db::{Mode, On};
@@ -7,15 +8,13 @@ use crate::rows::from_ts;
 use crate::rows::ts;
 use crate::scope::owner_in_scope;
 use chrono::{DateTime, Utc};
-use crm_domain::PipelineId;
 use crm_domain::money::Currency;
-use crm_domain::opportunity::StageChange;
-use crm_domain::report::{DealFact, DealState};
+use crm_domain::report::{ClosedGroup, FunnelTotals, OpenGroup, PeriodTotals};
+use crm_domain::{PipelineId, StageId, UserId};
 use crm_ports::query::Scope;
-use crm_ports::store::{ActivityFacts, FunnelFact, ReportStore};
+use crm_ports::store::{ActivityFacts, ReportStore};
 use crm_ports::{Cipher, StoreError};
 use sea_query::{Expr, ExprTrait, Query};
-use sqlx::types::Json;
 
 impl<C: Cipher> ReportStore for SqlStore<C> {
     async fn activity_facts(
@@ -71,6 +70,8 @@ impl<C: Cipher> ReportStore for SqlStore<C> {
                     .and_where(Expr::col(("contacts", "tenant_id")).eq(tenant.as_uuid()))
                     .and_where(Expr::col(("contacts", "deleted_at")).is_null())
                     .and_where(Expr::col(("contacts", "kind")).eq("prospect"))
+                    .and_where(Expr::col(("contacts", "created_at")).gte(Ord::min(s0, s1)))
+                    .and_where(Expr::col(("contacts", "created_at")).lt(Ord::max(e0, e1)))
                     .and_where(owner_in_scope(tenant, scope.records, ("contacts", "owner_id"))),
             )
             .await?;
@@ -92,84 +93,138 @@ impl<C: Cipher> ReportStore for SqlStore<C> {
         Ok(facts)
     }
 
-    async fn deal_facts(&self, scope: Scope) -> Result<Vec<DealFact>, StoreError> {
+    async fn period_totals(&self, scope: Scope, (from, to): (DateTime<Utc>, DateTime<Utc>)) -> Result<PeriodTotals, StoreError> {
+        let tenant = scope.tenant_id;
+        let live = || {
+            let mut q = Query::select();
+            q.from("opportunities")
+                .and_where(Expr::col(("opportunities", "tenant_id")).eq(tenant.as_uuid()))
+                .and_where(Expr::col(("opportunities", "deleted_at")).is_null())
+                .and_where(owner_in_scope(tenant, scope.records, ("opportunities", "owner_id")));
+            q
+        };
+        let closed_within = |q: &mut sea_query::SelectStatement| {
+            q.and_where(Expr::col(("opportunities", "closed_at")).gte(ts(from)))
+                .and_where(Expr::col(("opportunities", "closed_at")).lt(ts(to)));
+        };
+        let mut closed = live();
+        closed_within(&mut closed);
+        closed
+            .columns([
+                ("opportunities", "owner_id"),
+                ("opportunities", "status"),
+                ("opportunities", "currency"),
+            ])
+            .expr_as(Expr::col(("opportunities", "id")).count(), "n")
+            .expr_as(Expr::cust(SUM_HIGH), "high")
+            .expr_as(Expr::cust(SUM_LOW), "low")
+            .and_where(Expr::col(("opportunities", "status")).is_in(["won", "lost"]))
+            .group_by_col(("opportunities", "owner_id"))
+            .group_by_col(("opportunities", "status"))
+            .group_by_col(("opportunities", "currency"));
+        let mut won = live();
+        closed_within(&mut won);
+        won.columns([("opportunities", "created_at"), ("opportunities", "closed_at")])
+            .and_where(Expr::col(("opportunities", "status")).eq("won"));
+        let mut created = live();
+        created
+            .expr_as(Expr::col(("opportunities", "id")).count(), "n")
+            .and_where(Expr::col(("opportunities", "created_at")).gte(ts(from)))
+            .and_where(Expr::col(("opportunities", "created_at")).lt(ts(to)));
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
+        let groups = tx.fetch_all(&closed).await?;
+        let won = tx.fetch_all(&won).await?;
+        let created = tx.fetch_one(&created).await?;
+        tx.commit().await?;
+        let mut totals = PeriodTotals {
+            closed: groups
+                .iter()
+                .map(|r| {
+                    Ok(ClosedGroup {
+                        owner_id: UserId::from_uuid(r.get("owner_id")?),
+                        won: r.get::<String>("status")? == "won",
+                        currency: currency(r)?,
+                        count: count(r.get("n")?),
+                        total_minor: total(r)?,
+                    })
+                })
+                .collect::<Result<_, StoreError>>()?,
+            cycles: won
+                .iter()
+                .map(|r| {
+                    let (created, closed) = (from_ts(r.get("created_at")?)?, r.get::<Option<i64>>("closed_at")?);
+                    Ok(closed.map(from_ts).transpose()?.map(|c| (c - created).num_seconds()))
+                })
+                .filter_map(Result::transpose)
+                .collect::<Result<_, StoreError>>()?,
+            created: count(created.get("n")?),
+        };
+        totals.closed.sort();
+        Ok(totals)
+    }
+
+    async fn open_totals(&self, scope: Scope) -> Result<Vec<OpenGroup>, StoreError> {
         let tenant = scope.tenant_id;
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
         let rows = tx
             .fetch_all(
                 Query::select()
-                    .columns([
-                        ("opportunities", "status"),
-                        ("opportunities", "value_minor"),
-                        ("opportunities", "currency"),
-                        ("opportunities", "probability"),
-                        ("opportunities", "created_at"),
-                        ("opportunities", "closed_at"),
-                        ("opportunities", "owner_id"),
-                    ])
+                    .columns([("opportunities", "currency"), ("opportunities", "probability")])
+                    .expr_as(Expr::col(("opportunities", "id")).count(), "n")
+                    .expr_as(Expr::cust(SUM_HIGH), "high")
+                    .expr_as(Expr::cust(SUM_LOW), "low")
                     .from("opportunities")
                     .and_where(Expr::col(("opportunities", "tenant_id")).eq(tenant.as_uuid()))
+                    .and_where(Expr::col(("opportunities", "status")).eq("open"))
                     .and_where(Expr::col(("opportunities", "deleted_at")).is_null())
-                    .and_where(owner_in_scope(tenant, scope.records, ("opportunities", "owner_id"))),
+                    .and_where(owner_in_scope(tenant, scope.records, ("opportunities", "owner_id")))
+                    .group_by_col(("opportunities", "currency"))
+                    .group_by_col(("opportunities", "probability")),
             )
             .await?;
         tx.commit().await?;
-        rows.iter()
+        let mut groups = rows
+            .iter()
             .map(|r| {
-                let state = match r.get::<String>("status")?.as_str() {
-                    "won" => DealState::Won,
-                    "lost" => DealState::Lost,
-                    _ => DealState::Open,
-                };
-                let currency: String = r.get("currency")?;
-                Ok(DealFact {
-                    state,
-                    value_minor: r.get("value_minor")?,
-                    currency: Currency::parse(&currency)
-                        .map_err(|_| StoreError::Internal(format!("opportunities: bad currency {currency}")))?,
+                Ok(OpenGroup {
+                    currency: currency(r)?,
                     probability: u8::try_from(r.get::<i64>("probability")?).unwrap_or(0),
-                    created_at: from_ts(r.get("created_at")?)?,
-                    closed_at: r.get::<Option<i64>>("closed_at")?.map(from_ts).transpose()?,
-                    owner_id: crm_domain::UserId::from_uuid(r.get("owner_id")?),
+                    count: count(r.get("n")?),
+                    total_minor: total(r)?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        groups.sort();
+        Ok(groups)
     }
 
-    async fn funnel_facts(
+    async fn funnel_totals(
         &self,
         scope: Scope,
         pipeline: PipelineId,
+        stages: &[StageId],
         created: Option<(DateTime<Utc>, DateTime<Utc>)>,
-    ) -> Result<Vec<FunnelFact>, StoreError> {
-        let tenant = scope.tenant_id;
-        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
-        let mut q = Query::select();
-        q.columns([
-            ("opportunities", "status"),
-            ("opportunities", "closed_at"),
-            ("opportunities", "stage_history"),
-        ])
-        .from("opportunities")
-        .and_where(Expr::col(("opportunities", "tenant_id")).eq(tenant.as_uuid()))
-        .and_where(Expr::col(("opportunities", "pipeline_id")).eq(pipeline.as_uuid()))
-        .and_where(Expr::col(("opportunities", "deleted_at")).is_null())
-        .and_where(owner_in_scope(tenant, scope.records, ("opportunities", "owner_id")));
-        if let Some((from, to)) = created {
-            q.and_where(Expr::col(("opportunities", "created_at")).gte(ts(from)))
-                .and_where(Expr::col(("opportunities", "created_at")).lt(ts(to)));
-        }
-        let rows = tx.fetch_all(&q).await?;
-        tx.commit().await?;
-        rows.iter()
-            .map(|r| {
-                let Json(history): Json<Vec<StageChange>> = r.get("stage_history")?;
-                Ok(FunnelFact {
-                    history,
-                    won: r.get::<String>("status")? == "won",
-                    closed_at: r.get::<Option<i64>>("closed_at")?.map(from_ts).transpose()?,
-                })
-            })
-            .collect()
+    ) -> Result<FunnelTotals, StoreError> {
+        crate::funnel::totals(self, scope, pipeline, stages, created).await
     }
+}
+
+/// The sum of `value_minor` in two parts: SQLite's `SUM` fails past 2^63, which a
+/// tenant's deals could reach (each up to `Money::MAX_MINOR`, 10^15); neither part can
+/// (10^9 and 10^6 at most per deal), and they are joined exactly in `i128` ([`total`]).
+const SUM_HIGH: &str = "CAST(SUM(opportunities.value_minor / 1000000) AS BIGINT)";
+const SUM_LOW: &str = "CAST(SUM(opportunities.value_minor % 1000000) AS BIGINT)";
+
+/// The total of a row's two-part sum.
+fn total(r: &crate::db::Row) -> Result<i128, StoreError> {
+    Ok(i128::from(r.get::<i64>("high")?) * 1_000_000 + i128::from(r.get::<i64>("low")?))
+}
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+fn currency(r: &crate::db::Row) -> Result<Currency, StoreError> {
+    let code: String = r.get("currency")?;
+    Currency::parse(&code).map_err(|_| StoreError::Internal(format!("opportunities: bad currency {code}")))
 }

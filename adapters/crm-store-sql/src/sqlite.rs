@@ -201,6 +201,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0027_forecast_submissions.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            28,
+            "opportunity_stays".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0028_opportunity_stays.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -39,58 +39,94 @@ pub struct FunnelStep {
     pub median_seconds: Option<i64>,
 }
 
-/// The funnel of deals over `stages`, in the pipeline's order; stages a deal entered that
-/// are not listed (another pipeline's) are ignored.
+/// What a funnel is made of, as the store counts it in SQL, for stages `0..n` in the
+/// pipeline's order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FunnelTotals {
+    /// Per stage, the deals that entered it (once each, however often).
+    pub entered: Vec<u64>,
+    /// Per step `0..=n` (`n`: won), the deals whose furthest step it is.
+    pub furthest: Vec<u64>,
+    /// Per stage, the median stay that ended, seconds (truncated stays, [`median`]).
+    pub median_seconds: Vec<Option<i64>>,
+}
+
+impl FunnelTotals {
+    /// The reference count, from the deals' histories; stages a deal entered that are not
+    /// listed (another pipeline's) are ignored.
+    pub fn of<'a>(stages: &[StageId], deals: impl IntoIterator<Item = FunnelDeal<'a>>) -> Self {
+        let n = stages.len();
+        let mut entered = vec![0u64; n];
+        let mut furthest = vec![0u64; n + 1];
+        let mut stays: Vec<Vec<i64>> = vec![Vec::new(); n];
+        for deal in deals {
+            let mut seen = vec![false; n];
+            let mut top: Option<usize> = None;
+            for (k, change) in deal.history.iter().enumerate() {
+                let Some(i) = stages.iter().position(|s| *s == change.to) else {
+                    continue;
+                };
+                if !seen[i] {
+                    seen[i] = true;
+                    entered[i] += 1;
+                }
+                top = Some(top.map_or(i, |t| t.max(i)));
+                let left = deal.history.get(k + 1).map(|next| next.at).or(deal.closed_at);
+                if let Some(left) = left
+                    && left >= change.at
+                {
+                    stays[i].push((left - change.at).num_seconds());
+                }
+            }
+            let step = if deal.won { Some(n) } else { top };
+            if let Some(step) = step {
+                furthest[step] += 1;
+            }
+        }
+        Self {
+            entered,
+            furthest,
+            median_seconds: stays.iter_mut().map(|s| median(s)).collect(),
+        }
+    }
+
+    /// The steps: one per stage of `stages`, then the deals won.
+    pub fn steps(&self, stages: &[StageId]) -> Vec<FunnelStep> {
+        let n = stages.len();
+        // reached[i] = deals whose furthest step is i or beyond.
+        let mut reached = vec![0u64; n + 1];
+        let mut acc = 0;
+        for i in (0..=n).rev() {
+            acc += self.furthest.get(i).copied().unwrap_or(0);
+            reached[i] = acc;
+        }
+        (0..=n)
+            .map(|i| {
+                let next = reached.get(i + 1).copied();
+                FunnelStep {
+                    stage_id: stages.get(i).copied(),
+                    entered: if i < n {
+                        self.entered.get(i).copied().unwrap_or(0)
+                    } else {
+                        reached[n]
+                    },
+                    reached: reached[i],
+                    conversion_permille: next.and_then(|x| permille(x, reached[i])),
+                    dropped: next.map_or(0, |x| reached[i] - x),
+                    median_seconds: if i < n {
+                        self.median_seconds.get(i).copied().flatten()
+                    } else {
+                        None
+                    },
+                }
+            })
+            .collect()
+    }
+}
+
+/// The funnel of deals over `stages`, in the pipeline's order (the reference).
 pub fn funnel<'a>(stages: &[StageId], deals: impl IntoIterator<Item = FunnelDeal<'a>>) -> Vec<FunnelStep> {
-    let n = stages.len();
-    let mut entered = vec![0u64; n];
-    // reached_at_least[i]: deals whose furthest step is at least i (n = won).
-    let mut furthest = vec![0u64; n + 1];
-    let mut stays: Vec<Vec<i64>> = vec![Vec::new(); n];
-    for deal in deals {
-        let mut seen = vec![false; n];
-        let mut top: Option<usize> = None;
-        for (k, change) in deal.history.iter().enumerate() {
-            let Some(i) = stages.iter().position(|s| *s == change.to) else {
-                continue;
-            };
-            if !seen[i] {
-                seen[i] = true;
-                entered[i] += 1;
-            }
-            top = Some(top.map_or(i, |t| t.max(i)));
-            let left = deal.history.get(k + 1).map(|next| next.at).or(deal.closed_at);
-            if let Some(left) = left
-                && left >= change.at
-            {
-                stays[i].push((left - change.at).num_seconds());
-            }
-        }
-        let step = if deal.won { Some(n) } else { top };
-        if let Some(step) = step {
-            furthest[step] += 1;
-        }
-    }
-    // reached[i] = deals whose furthest step is i or beyond.
-    let mut reached = vec![0u64; n + 1];
-    let mut acc = 0;
-    for i in (0..=n).rev() {
-        acc += furthest[i];
-        reached[i] = acc;
-    }
-    (0..=n)
-        .map(|i| {
-            let next = reached.get(i + 1).copied();
-            FunnelStep {
-                stage_id: stages.get(i).copied(),
-                entered: if i < n { entered[i] } else { reached[n] },
-                reached: reached[i],
-                conversion_permille: next.and_then(|x| permille(x, reached[i])),
-                dropped: next.map_or(0, |x| reached[i] - x),
-                median_seconds: stays.get_mut(i).and_then(|s| median(s)),
-            }
-        })
-        .collect()
+    FunnelTotals::of(stages, deals).steps(stages)
 }
 
 #[cfg(test)]

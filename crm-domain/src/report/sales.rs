@@ -3,6 +3,10 @@
 //! won, the sales cycle (creation to win), the deals created; and the pipeline open now,
 //! its value and weighted value. Money is summed per currency, never converted; averages
 //! and weighted values are rounded once, half to even, to the minor unit.
+//!
+//! The figures are made from totals ([`PeriodTotals`], [`OpenGroup`]) that the store counts
+//! in SQL; [`PeriodTotals::of`] and [`open_groups`] count the same from the deals themselves,
+//! the reference the store is checked against.
 
 use super::{ReportPeriod, average_minor, div_half_even, median, permille};
 use crate::ids::{TeamId, UserId};
@@ -88,79 +92,221 @@ pub struct SalesFigures {
     pub created_count: u64,
 }
 
-/// Sums per currency; `derive` turns (total, count, probability-weighted hundredths) into
-/// the derived figure.
-fn per_currency<'a>(deals: impl Iterator<Item = &'a DealFact>, derive: fn(i128, u64, i128) -> i128) -> Vec<Amounts> {
-    let mut acc: BTreeMap<Currency, (u64, i128, i128)> = BTreeMap::new();
-    for d in deals {
-        let e = acc.entry(d.currency).or_insert((0, 0, 0));
-        e.0 += 1;
-        e.1 += i128::from(d.value_minor);
-        e.2 += i128::from(d.value_minor) * i128::from(d.probability);
+/// Deals closed in a period, per owner, outcome and currency: what the store counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ClosedGroup {
+    /// Who was responsible.
+    pub owner_id: UserId,
+    /// Won (`false`: lost).
+    pub won: bool,
+    /// The currency.
+    pub currency: Currency,
+    /// How many deals.
+    pub count: u64,
+    /// Their total, minor units.
+    pub total_minor: i128,
+}
+
+/// What the figures of one period are made of, as the store counts them in SQL: the deals
+/// closed in it (grouped), the sales cycles of those won, the deals created.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PeriodTotals {
+    /// Closed in the period, in (owner, outcome, currency) order.
+    pub closed: Vec<ClosedGroup>,
+    /// Creation to win of each deal won in the period, seconds (truncated), any order.
+    pub cycles: Vec<i64>,
+    /// Deals created in the period.
+    pub created: u64,
+}
+
+/// Open deals of one currency and probability: what the store counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OpenGroup {
+    /// The currency.
+    pub currency: Currency,
+    /// The probability, percent.
+    pub probability: u8,
+    /// How many deals.
+    pub count: u64,
+    /// Their total, minor units.
+    pub total_minor: i128,
+}
+
+/// Sums per currency of (count, total) pairs.
+fn per_currency(parts: impl Iterator<Item = (Currency, u64, i128)>) -> BTreeMap<Currency, (u64, i128)> {
+    let mut acc: BTreeMap<Currency, (u64, i128)> = BTreeMap::new();
+    for (currency, count, total) in parts {
+        let e = acc.entry(currency).or_insert((0, 0));
+        e.0 += count;
+        e.1 += total;
     }
-    acc.into_iter()
-        .map(|(currency, (count, total, weighted))| Amounts {
+    acc
+}
+
+/// Won per currency with the average deal, from closed groups.
+fn won_amounts<'a>(groups: impl Iterator<Item = &'a ClosedGroup>) -> Vec<Amounts> {
+    per_currency(groups.filter(|g| g.won).map(|g| (g.currency, g.count, g.total_minor)))
+        .into_iter()
+        .map(|(currency, (count, total))| Amounts {
             currency,
             count,
             total_minor: total,
-            derived_minor: derive(total, count, weighted),
+            derived_minor: average_minor(total, count).unwrap_or(0),
         })
         .collect()
 }
 
-/// The figures of `period` read in `tz`.
+/// Won and lost counts of closed groups.
+fn outcomes<'a>(groups: impl Iterator<Item = &'a ClosedGroup>) -> (u64, u64) {
+    groups.fold((0, 0), |(w, l), g| if g.won { (w + g.count, l) } else { (w, l + g.count) })
+}
+
+impl PeriodTotals {
+    /// The reference count, from the deals themselves, over `[start, end)`.
+    pub fn of(deals: &[DealFact], (start, end): (DateTime<Utc>, DateTime<Utc>)) -> Self {
+        let within = |t: DateTime<Utc>| start <= t && t < end;
+        let mut groups: BTreeMap<(UserId, bool, Currency), (u64, i128)> = BTreeMap::new();
+        let mut cycles = Vec::new();
+        for d in deals {
+            let Some(closed) = d.closed_at.filter(|c| within(*c)) else {
+                continue;
+            };
+            let won = match d.state {
+                DealState::Won => true,
+                DealState::Lost => false,
+                DealState::Open => continue,
+            };
+            let e = groups.entry((d.owner_id, won, d.currency)).or_insert((0, 0));
+            e.0 += 1;
+            e.1 += i128::from(d.value_minor);
+            if won {
+                cycles.push((closed - d.created_at).num_seconds());
+            }
+        }
+        Self {
+            closed: groups
+                .into_iter()
+                .map(|((owner_id, won, currency), (count, total_minor))| ClosedGroup {
+                    owner_id,
+                    won,
+                    currency,
+                    count,
+                    total_minor,
+                })
+                .collect(),
+            cycles,
+            created: deals.iter().filter(|d| within(d.created_at)).count() as u64,
+        }
+    }
+
+    /// The figures of `period`, which these totals count.
+    pub fn figures(&self, period: ReportPeriod) -> SalesFigures {
+        let (won_count, lost_count) = outcomes(self.closed.iter());
+        let mut cycles = self.cycles.clone();
+        SalesFigures {
+            period,
+            won: won_amounts(self.closed.iter()),
+            won_count,
+            lost_count,
+            win_rate_permille: permille(won_count, won_count + lost_count),
+            median_cycle_seconds: median(&mut cycles),
+            created_count: self.created,
+        }
+    }
+
+    /// The closings per group of owners (`key`), in key order.
+    fn closed_by<K: Ord>(&self, key: impl Fn(UserId) -> K) -> Vec<(K, Vec<Amounts>, u64, u64)> {
+        let mut by: BTreeMap<K, Vec<&ClosedGroup>> = BTreeMap::new();
+        for g in &self.closed {
+            by.entry(key(g.owner_id)).or_default().push(g);
+        }
+        by.into_iter()
+            .map(|(k, groups)| {
+                let (won, lost) = outcomes(groups.iter().copied());
+                (k, won_amounts(groups.into_iter()), won, lost)
+            })
+            .collect()
+    }
+
+    /// The sales per owner who closed a deal, by owner id.
+    pub fn by_owner(&self) -> Vec<OwnerSales> {
+        self.closed_by(|o| o)
+            .into_iter()
+            .map(|(owner_id, won, won_count, lost_count)| OwnerSales {
+                owner_id,
+                won,
+                won_count,
+                lost_count,
+                win_rate_permille: permille(won_count, won_count + lost_count),
+            })
+            .collect()
+    }
+
+    /// The sales per team of the owners (`team_of`: the owner's team now), teams that
+    /// closed nothing left out; the owners in no team last.
+    pub fn by_team(&self, team_of: impl Fn(UserId) -> Option<TeamId>) -> Vec<TeamSales> {
+        self.closed_by(|o| {
+            let team = team_of(o);
+            (team.is_none(), team)
+        })
+        .into_iter()
+        .map(|((_, team_id), won, won_count, lost_count)| TeamSales {
+            team_id,
+            won,
+            won_count,
+            lost_count,
+            win_rate_permille: permille(won_count, won_count + lost_count),
+        })
+        .collect()
+    }
+}
+
+/// The reference count of the open deals, per currency and probability.
+pub fn open_groups(deals: &[DealFact]) -> Vec<OpenGroup> {
+    let mut acc: BTreeMap<(Currency, u8), (u64, i128)> = BTreeMap::new();
+    for d in deals.iter().filter(|d| d.state == DealState::Open) {
+        let e = acc.entry((d.currency, d.probability)).or_insert((0, 0));
+        e.0 += 1;
+        e.1 += i128::from(d.value_minor);
+    }
+    acc.into_iter()
+        .map(|((currency, probability), (count, total_minor))| OpenGroup {
+            currency,
+            probability,
+            count,
+            total_minor,
+        })
+        .collect()
+}
+
+/// The open pipeline per currency: its total and weighted value (value × probability,
+/// summed exactly, rounded once).
+pub fn open_amounts(groups: &[OpenGroup]) -> Vec<Amounts> {
+    let mut acc: BTreeMap<Currency, (u64, i128, i128)> = BTreeMap::new();
+    for g in groups {
+        let e = acc.entry(g.currency).or_insert((0, 0, 0));
+        e.0 += g.count;
+        e.1 += g.total_minor;
+        e.2 += g.total_minor * i128::from(g.probability);
+    }
+    acc.into_iter()
+        .map(|(currency, (count, total_minor, weighted))| Amounts {
+            currency,
+            count,
+            total_minor,
+            derived_minor: div_half_even(weighted, 100).unwrap_or(0),
+        })
+        .collect()
+}
+
+/// The figures of `period` read in `tz`, from the deals themselves (the reference).
 pub fn sales_figures<Tz: TimeZone>(deals: &[DealFact], period: ReportPeriod, tz: &Tz) -> SalesFigures {
-    let (start, end) = period.bounds(tz);
-    let within = |t: Option<DateTime<Utc>>| t.is_some_and(|t| start <= t && t < end);
-    let won: Vec<&DealFact> = deals.iter().filter(|d| d.state == DealState::Won && within(d.closed_at)).collect();
-    let lost_count = deals.iter().filter(|d| d.state == DealState::Lost && within(d.closed_at)).count() as u64;
-    let won_count = won.len() as u64;
-    let mut cycles: Vec<i64> = won
-        .iter()
-        .filter_map(|d| d.closed_at.map(|c| (c - d.created_at).num_seconds()))
-        .collect();
-    SalesFigures {
-        period,
-        won: per_currency(won.iter().copied(), |total, count, _| average_minor(total, count).unwrap_or(0)),
-        won_count,
-        lost_count,
-        win_rate_permille: permille(won_count, won_count + lost_count),
-        median_cycle_seconds: median(&mut cycles),
-        created_count: deals.iter().filter(|d| within(Some(d.created_at))).count() as u64,
-    }
+    PeriodTotals::of(deals, period.bounds(tz)).figures(period)
 }
 
-/// The figures of `period` per group of deals (`key`), in key order, the groups that
-/// closed nothing left out.
-fn closed_by<K: Ord, Tz: TimeZone>(
-    deals: &[DealFact],
-    period: ReportPeriod,
-    tz: &Tz,
-    key: impl Fn(&DealFact) -> K,
-) -> Vec<(K, SalesFigures)> {
-    let mut groups: BTreeMap<K, Vec<DealFact>> = BTreeMap::new();
-    for d in deals {
-        groups.entry(key(d)).or_default().push(*d);
-    }
-    groups
-        .into_iter()
-        .map(|(k, theirs)| (k, sales_figures(&theirs, period, tz)))
-        .filter(|(_, f)| f.won_count + f.lost_count > 0)
-        .collect()
-}
-
-/// The sales of `period` per owner who closed a deal in it, by owner id.
+/// The sales of `period` per owner who closed a deal in it, by owner id (the reference).
 pub fn sales_by_owner<Tz: TimeZone>(deals: &[DealFact], period: ReportPeriod, tz: &Tz) -> Vec<OwnerSales> {
-    closed_by(deals, period, tz, |d| d.owner_id)
-        .into_iter()
-        .map(|(owner_id, f)| OwnerSales {
-            owner_id,
-            won: f.won,
-            won_count: f.won_count,
-            lost_count: f.lost_count,
-            win_rate_permille: f.win_rate_permille,
-        })
-        .collect()
+    PeriodTotals::of(deals, period.bounds(tz)).by_owner()
 }
 
 /// The sales of one team in a period.
@@ -178,35 +324,19 @@ pub struct TeamSales {
     pub win_rate_permille: Option<i64>,
 }
 
-/// The sales of `period` per team of the deals' owners (`team_of`: the owner's team now),
-/// teams that closed nothing left out; the owners in no team last.
+/// The sales of `period` per team of the deals' owners (the reference).
 pub fn sales_by_team<Tz: TimeZone>(
     deals: &[DealFact],
     period: ReportPeriod,
     tz: &Tz,
     team_of: impl Fn(UserId) -> Option<TeamId>,
 ) -> Vec<TeamSales> {
-    closed_by(deals, period, tz, |d| {
-        let team = team_of(d.owner_id);
-        (team.is_none(), team)
-    })
-    .into_iter()
-    .map(|((_, team_id), f)| TeamSales {
-        team_id,
-        won: f.won,
-        won_count: f.won_count,
-        lost_count: f.lost_count,
-        win_rate_permille: f.win_rate_permille,
-    })
-    .collect()
+    PeriodTotals::of(deals, period.bounds(tz)).by_team(team_of)
 }
 
-/// The open pipeline per currency: its total and weighted value (value × probability,
-/// summed exactly, rounded once).
+/// The open pipeline per currency (the reference).
 pub fn open_pipeline(deals: &[DealFact]) -> Vec<Amounts> {
-    per_currency(deals.iter().filter(|d| d.state == DealState::Open), |_, _, weighted| {
-        div_half_even(weighted, 100).unwrap_or(0)
-    })
+    open_amounts(&open_groups(deals))
 }
 
 #[cfg(test)]

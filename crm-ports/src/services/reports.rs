@@ -10,11 +10,8 @@ use crate::store::{ActivityFacts, PipelineStore, ReportStore, TenantStore, UserS
 use chrono::NaiveDate;
 use crm_domain::Actor;
 use crm_domain::PipelineId;
-use crm_domain::report::{
-    Amounts, OwnerSales, PeriodKind, ReportPeriod, ReportScope, SalesFigures, TeamSales, open_pipeline, sales_by_owner, sales_by_team,
-    sales_figures,
-};
-use crm_domain::report::{FunnelDeal, FunnelStep, funnel};
+use crm_domain::report::FunnelStep;
+use crm_domain::report::{Amounts, OwnerSales, PeriodKind, ReportPeriod, ReportScope, SalesFigures, TeamSales, open_amounts};
 use crm_domain::visibility::{Capability, Owned, RecordScope, read_scope};
 
 /// The sales of a period.
@@ -74,26 +71,20 @@ impl<S: ReportStore + TenantStore + PipelineStore + UserStore, K, C: Clock, I: I
         let pipeline = crate::app::known(self.store.pipeline(tenant, pipeline_id).await, "pipeline_id")?;
         let tz = self.store.tenant(tenant).await?.settings.time_zone.tz();
         let records = self.report_records(actor, scope);
-        let facts = self
+        let stages: Vec<_> = pipeline.stages.iter().map(|s| s.id).collect();
+        let steps = self
             .store
-            .funnel_facts(
+            .funnel_totals(
                 Scope {
                     tenant_id: tenant,
                     records,
                 },
                 pipeline_id,
+                &stages,
                 period.map(|p| p.bounds(&tz)),
             )
-            .await?;
-        let stages: Vec<_> = pipeline.stages.iter().map(|s| s.id).collect();
-        let steps = funnel(
-            &stages,
-            facts.iter().map(|f| FunnelDeal {
-                history: &f.history,
-                won: f.won,
-                closed_at: f.closed_at,
-            }),
-        );
+            .await?
+            .steps(&stages);
         Ok(FunnelReport {
             scope,
             pipeline_id,
@@ -148,29 +139,21 @@ impl<S: ReportStore + TenantStore + PipelineStore + UserStore, K, C: Clock, I: I
         require(actor, Capability::ReadForecast)?;
         let tz = self.store.tenant(tenant).await?.settings.time_zone.tz();
         let records = self.report_records(actor, scope);
-        let facts = self
-            .store
-            .deal_facts(Scope {
-                tenant_id: tenant,
-                records,
-            })
-            .await?;
+        let within = Scope {
+            tenant_id: tenant,
+            records,
+        };
+        let bounds = [period.bounds(&tz), period.previous().bounds(&tz)];
+        let current = self.store.period_totals(within, bounds[0]).await?;
+        let previous = self.store.period_totals(within, bounds[1]).await?;
+        let open = self.store.open_totals(within).await?;
         let now = self.clock.now();
-        let activity = self
-            .store
-            .activity_facts(
-                Scope {
-                    tenant_id: tenant,
-                    records,
-                },
-                [period.bounds(&tz), period.previous().bounds(&tz)],
-                now,
-            )
-            .await?;
+        let activity = self.store.activity_facts(within, bounds, now).await?;
         let users = self.store.list_users(tenant).await?;
         let teams = self.store.list_teams(tenant).await?;
         let team_of = |u: crm_domain::UserId| users.iter().find(|x| x.id == u).and_then(|x| x.team_id);
-        let by_team = sales_by_team(&facts, period, &tz, team_of)
+        let by_team = current
+            .by_team(team_of)
             .into_iter()
             .map(|t| {
                 let name = t
@@ -185,11 +168,11 @@ impl<S: ReportStore + TenantStore + PipelineStore + UserStore, K, C: Clock, I: I
             activity,
             scope,
             time_zone: tz.name().to_owned(),
-            current: sales_figures(&facts, period, &tz),
-            bounds: [period.bounds(&tz), period.previous().bounds(&tz)],
-            previous: sales_figures(&facts, period.previous(), &tz),
-            open: open_pipeline(&facts),
-            by_owner: sales_by_owner(&facts, period, &tz),
+            by_owner: current.by_owner(),
+            current: current.figures(period),
+            bounds,
+            previous: previous.figures(period.previous()),
+            open: open_amounts(&open),
         })
     }
 }

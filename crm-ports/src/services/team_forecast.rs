@@ -9,8 +9,8 @@ use crate::error::ServiceError;
 use crate::query::{OpportunityFilter, Scope};
 use crate::store::{ForecastStore, OpportunityStore, ReportStore, SubmissionFilter, TenantStore, UserStore};
 use crm_domain::event::{EntityType, EventKind};
+use crm_domain::report::ReportPeriod;
 use crm_domain::report::submission::{Accuracy, Adjustment, Submission, SubmissionLine, accuracy, check_period, comment, lines};
-use crm_domain::report::{DealState, ReportPeriod};
 use crm_domain::user::{Role, Team};
 use crm_domain::visibility::{Capability, RecordScope};
 use crm_domain::{Actor, SubmissionId, TeamId, UserId, ValidationError, ViolationKind};
@@ -158,18 +158,15 @@ where
         let submitted = latest(&period).cloned();
         let past = &periods[1..];
         let tz = self.store.tenant(team.tenant_id).await?.settings.time_zone.tz();
-        let facts = self
-            .store
-            .deal_facts(Scope {
-                tenant_id: team.tenant_id,
-                records: RecordScope::TeamsLedBy(team.manager_id),
-            })
-            .await?;
+        let within = Scope {
+            tenant_id: team.tenant_id,
+            records: RecordScope::TeamsLedBy(team.manager_id),
+        };
         let mut won: BTreeMap<(usize, crm_domain::money::Currency), i128> = BTreeMap::new();
-        for f in facts.iter().filter(|f| f.state == DealState::Won && members.contains(&f.owner_id)) {
-            let Some(at) = f.closed_at else { continue };
-            if let Some(i) = past.iter().position(|p| p.contains(at, &tz)) {
-                *won.entry((i, f.currency)).or_insert(0) += i128::from(f.value_minor);
+        for (i, p) in past.iter().enumerate() {
+            let totals = self.store.period_totals(within, p.bounds(&tz)).await?;
+            for g in totals.closed.iter().filter(|g| g.won && members.contains(&g.owner_id)) {
+                *won.entry((i, g.currency)).or_insert(0) += g.total_minor;
             }
         }
         let subs: Vec<Option<&Submission>> = past.iter().map(latest).collect();

@@ -1,22 +1,24 @@
-//! Store port of reports: the deals a report reads, as lean facts (state, amount,
-//! currency, probability, creation and close times), within a visibility scope; and the
-//! teams' submitted forecasts.
+//! Store port of reports: the totals a report is made of, counted in SQL within a
+//! visibility scope; and the teams' submitted forecasts.
 
 use super::StoreResult;
 use crate::query::Scope;
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_domain::event::NewEvent;
-use crm_domain::opportunity::StageChange;
-use crm_domain::report::DealFact;
 use crm_domain::report::PeriodKind;
 use crm_domain::report::submission::Submission;
-use crm_domain::{PipelineId, SubmissionId, TeamId, TenantId};
+use crm_domain::report::{FunnelTotals, OpenGroup, PeriodTotals};
+use crm_domain::{PipelineId, StageId, SubmissionId, TeamId, TenantId};
 use std::future::Future;
 
-/// What reports read.
+/// What reports read: totals counted in SQL (a report never loads the deals themselves).
 pub trait ReportStore: Send + Sync {
-    /// The live deals of the scope, as facts.
-    fn deal_facts(&self, scope: Scope) -> impl Future<Output = StoreResult<Vec<DealFact>>> + Send;
+    /// The live deals of the scope closed in `[from, to)` (grouped), the sales cycles of
+    /// those won, and the deals created in it.
+    fn period_totals(&self, scope: Scope, bounds: (DateTime<Utc>, DateTime<Utc>))
+    -> impl Future<Output = StoreResult<PeriodTotals>> + Send;
+    /// The live open deals of the scope, per currency and probability, in that order.
+    fn open_totals(&self, scope: Scope) -> impl Future<Output = StoreResult<Vec<OpenGroup>>> + Send;
     /// What the people of the scope did in two periods (`[from, to)` each; the current
     /// one first): activities done by kind, tasks overdue (now, and at the end of the
     /// period before), prospects created — counted in SQL, by the activity's assignee and
@@ -27,14 +29,15 @@ pub trait ReportStore: Send + Sync {
         periods: [(DateTime<Utc>, DateTime<Utc>); 2],
         now: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<ActivityFacts>> + Send;
-    /// The live deals of a pipeline in the scope, created in `[from, to)` when given, with
-    /// their stage histories.
-    fn funnel_facts(
+    /// The funnel of the live deals of a pipeline in the scope, created in `[from, to)`
+    /// when given, over its `stages` in order.
+    fn funnel_totals(
         &self,
         scope: Scope,
         pipeline: PipelineId,
+        stages: &[StageId],
         created: Option<(DateTime<Utc>, DateTime<Utc>)>,
-    ) -> impl Future<Output = StoreResult<Vec<FunnelFact>>> + Send;
+    ) -> impl Future<Output = StoreResult<FunnelTotals>> + Send;
 }
 
 /// What the people of a scope did in a period and the one before (`[current, previous]`).
@@ -54,17 +57,6 @@ impl ActivityFacts {
     pub fn done_total(&self) -> [u64; 2] {
         self.done.iter().fold([0, 0], |a, (_, d)| [a[0] + d[0], a[1] + d[1]])
     }
-}
-
-/// A deal as the funnel reads it (owned).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FunnelFact {
-    /// Every stage it entered, oldest first.
-    pub history: Vec<StageChange>,
-    /// Whether it was won.
-    pub won: bool,
-    /// When it was won or lost.
-    pub closed_at: Option<DateTime<Utc>>,
 }
 
 /// Which submitted forecasts to read.

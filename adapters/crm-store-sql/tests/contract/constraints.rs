@@ -185,6 +185,7 @@ const EXPECTED: &[(&str, Outcome, &str)] = &[
     ("opportunities_organization_fk", Ref, "organization_id"),
     ("opportunity_contacts_tenant_id_opportunity_id_fkey", Ref, "opportunity_id"),
     ("opportunity_contacts_contact_fk", Ref, "contact_ids"),
+    ("opportunity_stays_tenant_id_opportunity_id_fkey", Ref, "opportunity_id"),
     ("credentials_tenant_id_user_id_fkey", Ref, "user_id"),
     ("tokens_tenant_id_user_id_fkey", Ref, "user_id"),
     ("operator_tokens_operator_id_fkey", Ref, "operator_id"),
@@ -880,6 +881,17 @@ async fn every_constraint_reports_its_field(h: &Harness) {
             "opportunity_contacts_tenant_id_opportunity_id_fkey",
             format!(
                 "INSERT INTO opportunity_contacts (tenant_id, opportunity_id, contact_id, position) VALUES ({t_}, {}, {c_}, 0)",
+                lit.id(new())
+            ),
+        ),
+        (
+            "opportunity_stays_tenant_id_opportunity_id_fkey",
+            format!(
+                "INSERT INTO opportunity_stays (tenant_id, opportunity_id, seq, pipeline_id, stage_id, entered_at, owner_id, created_at, won, live) \
+                 VALUES ({t_}, {}, 0, {}, {}, 0, {}, 0, 0, 1)",
+                lit.id(new()),
+                lit.id(new()),
+                lit.id(new()),
                 lit.id(new())
             ),
         ),

@@ -52,6 +52,7 @@ mod pipelines;
 mod postgres_walls;
 mod record_imports;
 mod reminders;
+mod report_totals;
 mod reports;
 mod reseal;
 mod review;
