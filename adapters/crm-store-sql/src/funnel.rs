@@ -13,7 +13,7 @@ use crm_domain::report::{FunnelTotals, median};
 use crm_domain::{PipelineId, StageId, TenantId};
 use crm_ports::query::Scope;
 use crm_ports::{Cipher, StoreError};
-use sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -21,6 +21,40 @@ const T: &str = "opportunity_stays";
 
 fn ie(e: sea_query::error::Error) -> StoreError {
     StoreError::Internal(e.to_string())
+}
+
+/// The stage ids of a pipeline in its order.
+pub(crate) async fn stage_order(tx: &mut Tx, tenant: Uuid, pipeline: Uuid) -> Result<Vec<Uuid>, StoreError> {
+    let rows = tx
+        .fetch_all(
+            Query::select()
+                .column("id")
+                .from("stages")
+                .and_where(Expr::col("tenant_id").eq(tenant))
+                .and_where(Expr::col("pipeline_id").eq(pipeline))
+                .order_by("position", Order::Asc),
+        )
+        .await?;
+    rows.iter().map(|r| r.get("id")).collect()
+}
+
+/// Per entry of a history: whether it is the first into its stage, and which entry holds
+/// the deal's furthest step — a won deal's first; else the first entry into its furthest
+/// stage of `order` (none when it entered none of them).
+fn flags(o: &Opportunity, order: &[Uuid]) -> (Vec<bool>, Option<usize>) {
+    let h = &o.stage_history;
+    let first: Vec<bool> = h.iter().enumerate().map(|(k, c)| !h[..k].iter().any(|e| e.to == c.to)).collect();
+    if o.status == Status::Won {
+        return (first, (!h.is_empty()).then_some(0));
+    }
+    let top = h
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| first[*k])
+        .filter_map(|(k, c)| order.iter().position(|s| *s == c.to.as_uuid()).map(|p| (p, k)))
+        .max()
+        .map(|(_, k)| k);
+    (first, top)
 }
 
 /// Rewrites the stays of `o` (a live deal) from its stage history: each entry's stay ends
@@ -37,6 +71,8 @@ pub(crate) async fn write_stays(tx: &mut Tx, o: &Opportunity) -> Result<(), Stor
     if o.stage_history.is_empty() {
         return Ok(());
     }
+    let order = stage_order(tx, t, o.pipeline_id.as_uuid()).await?;
+    let (first, top) = flags(o, &order);
     let won = i64::from(o.status == Status::Won);
     let mut q = Query::insert();
     q.into_table(T).columns([
@@ -46,7 +82,9 @@ pub(crate) async fn write_stays(tx: &mut Tx, o: &Opportunity) -> Result<(), Stor
         "pipeline_id",
         "stage_id",
         "entered_at",
-        "left_at",
+        "stay_seconds",
+        "first_entry",
+        "furthest",
         "owner_id",
         "created_at",
         "won",
@@ -54,6 +92,10 @@ pub(crate) async fn write_stays(tx: &mut Tx, o: &Opportunity) -> Result<(), Stor
     ]);
     for (k, change) in o.stage_history.iter().enumerate() {
         let left = o.stage_history.get(k + 1).map(|next| next.at).or(o.closed_at);
+        let stay = left
+            .map(ts)
+            .filter(|l| *l >= ts(change.at))
+            .map(|l| (l - ts(change.at)) / 1_000_000);
         q.values([
             t.into(),
             id.into(),
@@ -61,7 +103,9 @@ pub(crate) async fn write_stays(tx: &mut Tx, o: &Opportunity) -> Result<(), Stor
             o.pipeline_id.as_uuid().into(),
             change.to.as_uuid().into(),
             ts(change.at).into(),
-            left.map(ts).into(),
+            stay.into(),
+            i64::from(first[k]).into(),
+            i64::from(top == Some(k)).into(),
             o.owner_id.as_uuid().into(),
             ts(o.created_at).into(),
             won.into(),
@@ -70,6 +114,50 @@ pub(crate) async fn write_stays(tx: &mut Tx, o: &Opportunity) -> Result<(), Stor
         .map_err(ie)?;
     }
     tx.execute(&q).await?;
+    Ok(())
+}
+
+/// After a pipeline's stages changed order (or some were added or removed): the furthest
+/// stage of each of its deals not won, by the new order, found in SQL.
+pub(crate) async fn reorder(tx: &mut Tx, tenant: TenantId, pipeline: PipelineId) -> Result<(), StoreError> {
+    let (t, p) = (tenant.as_uuid(), pipeline.as_uuid());
+    tx.execute(
+        Query::update()
+            .table(T)
+            .value("furthest", 0i64)
+            .and_where(Expr::col("tenant_id").eq(t))
+            .and_where(Expr::col("pipeline_id").eq(p))
+            .and_where(Expr::col("won").eq(0))
+            .and_where(Expr::col("furthest").eq(1)),
+    )
+    .await?;
+    // The first entry into the stage of the highest position the deal entered.
+    let top = Query::select()
+        .column(("x", "stage_id"))
+        .from_as(T, "x")
+        .inner_join(
+            sea_query::TableRef::Table("stages".into(), Some("st".into())),
+            Expr::col(("st", "tenant_id"))
+                .equals(("x", "tenant_id"))
+                .and(Expr::col(("st", "id")).equals(("x", "stage_id")))
+                .and(Expr::col(("st", "pipeline_id")).equals(("x", "pipeline_id"))),
+        )
+        .and_where(Expr::col(("x", "tenant_id")).equals((T, "tenant_id")))
+        .and_where(Expr::col(("x", "opportunity_id")).equals((T, "opportunity_id")))
+        .order_by(("st", "position"), Order::Desc)
+        .limit(1)
+        .to_owned();
+    tx.execute(
+        Query::update()
+            .table(T)
+            .value("furthest", 1i64)
+            .and_where(Expr::col((T, "tenant_id")).eq(t))
+            .and_where(Expr::col((T, "pipeline_id")).eq(p))
+            .and_where(Expr::col((T, "won")).eq(0))
+            .and_where(Expr::col((T, "first_entry")).eq(1))
+            .and_where(Expr::col((T, "stage_id")).in_subquery(top)),
+    )
+    .await?;
     Ok(())
 }
 
@@ -103,9 +191,9 @@ fn stays(scope: Scope, pipeline: PipelineId, created: Option<(DateTime<Utc>, Dat
     q
 }
 
-/// The funnel over `stages` (in order): per deal, its furthest step (the won ones at the
-/// end) and the stages it entered, summed per furthest step; then, per stage, the middle
-/// one or two of its ended stays (in whole seconds), found by a window over the stays.
+/// The funnel over `stages` (in order), from the funnel index alone: per stage, the deals
+/// that entered it, the deals whose furthest step it is (and, over every stage, the won
+/// ones), the ended stays; then per stage the middle one or two stays, by their rank.
 pub(crate) async fn totals<C: Cipher>(
     store: &SqlStore<C>,
     scope: Scope,
@@ -114,76 +202,58 @@ pub(crate) async fn totals<C: Cipher>(
     created: Option<(DateTime<Utc>, DateTime<Utc>)>,
 ) -> Result<FunnelTotals, StoreError> {
     let n = stages.len();
-    let stage = || Expr::col((T, "stage_id"));
-    // The furthest listed stage a deal entered (NULL for none), or `n` when won.
-    let mut furthest = Expr::case(Expr::col((T, "won")).max().eq(1), i64::try_from(n).unwrap_or(i64::MAX));
-    if let Some((first, rest)) = stages.split_first() {
-        let mut position = Expr::case(stage().eq(first.as_uuid()), 0i64);
-        for (i, s) in rest.iter().enumerate() {
-            position = position.case(stage().eq(s.as_uuid()), i64::try_from(i + 1).unwrap_or(i64::MAX));
-        }
-        furthest = furthest.finally(Expr::expr(position).max());
-    }
-    let mut per_deal = stays(scope, pipeline, created);
-    per_deal.expr_as(furthest, "f").group_by_col((T, "opportunity_id"));
-    let mut per_step = Query::select();
-    per_step.column("f").expr_as(Expr::cust("COUNT(*)"), "n");
-    for (i, s) in stages.iter().enumerate() {
-        per_deal.expr_as(Expr::case(stage().eq(s.as_uuid()), 1i64).finally(0i64).max(), format!("e{i}"));
-        per_step.expr_as(Expr::cust(format!("CAST(SUM(e{i}) AS BIGINT)")), format!("e{i}"));
-    }
-    per_step.from_subquery(per_deal, "d").group_by_col("f");
-
-    let mut ended = stays(scope, pipeline, created);
-    ended
+    let mut per_stage = stays(scope, pipeline, created);
+    per_stage
         .column((T, "stage_id"))
-        .expr_as(
-            Expr::cust("(opportunity_stays.left_at - opportunity_stays.entered_at) / 1000000"),
-            "dur",
-        )
-        .and_where(Expr::col((T, "left_at")).is_not_null())
-        .and_where(Expr::cust("opportunity_stays.left_at >= opportunity_stays.entered_at"))
-        .and_where(stage().is_in(stages.iter().map(|s| s.as_uuid())));
-    let ranked = Query::select()
-        .columns(["stage_id", "dur"])
-        .expr_as(Expr::cust("ROW_NUMBER() OVER (PARTITION BY stage_id ORDER BY dur)"), "rn")
-        .expr_as(Expr::cust("COUNT(*) OVER (PARTITION BY stage_id)"), "cnt")
-        .from_subquery(ended, "s")
-        .to_owned();
-    let middle = Query::select()
-        .columns(["stage_id", "dur"])
-        .from_subquery(ranked, "r")
-        .and_where(Expr::cust("rn = (cnt + 1) / 2 OR rn = (cnt + 2) / 2"))
-        .to_owned();
-
+        .expr_as(Expr::cust(sum("first_entry = 1")), "entered")
+        .expr_as(Expr::cust(sum("furthest = 1 AND won = 0")), "top")
+        .expr_as(Expr::cust(sum("furthest = 1 AND won = 1")), "won")
+        .expr_as(Expr::cust(sum("stay_seconds IS NOT NULL")), "ended")
+        .group_by_col((T, "stage_id"));
     let mut tx = store.pool.begin(On::Tenant(scope.tenant_id), Mode::Read).await?;
-    let steps = tx.fetch_all(&per_step).await?;
-    let middles = tx.fetch_all(&middle).await?;
-    tx.commit().await?;
-
+    let rows = tx.fetch_all(&per_stage).await?;
     let mut out = FunnelTotals {
         entered: vec![0; n],
         furthest: vec![0; n + 1],
         median_seconds: vec![None; n],
     };
     let count = |v: i64| u64::try_from(v).unwrap_or(0);
-    for r in &steps {
-        let deals = count(r.get("n")?);
-        if let Some(f) = r.get::<Option<i64>>("f")?.and_then(|f| usize::try_from(f).ok())
-            && let Some(slot) = out.furthest.get_mut(f)
-        {
-            *slot += deals;
+    let mut ended: HashMap<Uuid, u64> = HashMap::new();
+    for r in &rows {
+        let stage: Uuid = r.get("stage_id")?;
+        out.furthest[n] += count(r.get("won")?);
+        if let Some(i) = stages.iter().position(|s| s.as_uuid() == stage) {
+            out.entered[i] = count(r.get("entered")?);
+            out.furthest[i] = count(r.get("top")?);
+            ended.insert(stage, count(r.get("ended")?));
         }
-        for (i, e) in out.entered.iter_mut().enumerate() {
-            *e += count(r.get::<Option<i64>>(&format!("e{i}"))?.unwrap_or(0));
-        }
-    }
-    let mut by_stage: HashMap<Uuid, Vec<i64>> = HashMap::new();
-    for r in &middles {
-        by_stage.entry(r.get("stage_id")?).or_default().push(r.get("dur")?);
     }
     for (i, s) in stages.iter().enumerate() {
-        out.median_seconds[i] = by_stage.get_mut(&s.as_uuid()).and_then(|v| median(v));
+        let Some(&k) = ended.get(&s.as_uuid()).filter(|k| **k > 0) else {
+            continue;
+        };
+        // The middle stay, or the two around the middle.
+        let mut middle = stays(scope, pipeline, created);
+        middle
+            .column((T, "stay_seconds"))
+            .and_where(Expr::col((T, "stage_id")).eq(s.as_uuid()))
+            .and_where(Expr::col((T, "stay_seconds")).is_not_null())
+            .order_by((T, "stay_seconds"), Order::Asc)
+            .limit(2 - k % 2)
+            .offset((k - 1) / 2);
+        let mut values: Vec<i64> = tx
+            .fetch_all(&middle)
+            .await?
+            .iter()
+            .map(|r| r.get("stay_seconds"))
+            .collect::<Result<_, _>>()?;
+        out.median_seconds[i] = median(&mut values);
     }
+    tx.commit().await?;
     Ok(out)
+}
+
+/// `SUM` of the rows meeting `cond`, as a 64-bit integer on both backends.
+fn sum(cond: &str) -> String {
+    format!("CAST(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) AS BIGINT)")
 }

@@ -179,7 +179,12 @@ impl<C: Cipher> PipelineStore for SqlStore<C> {
             ("updated_at", Expr::from(ts(p.updated_at))),
         ]);
         versioned_update(&mut tx, "pipelines", p.tenant_id, p.id.as_uuid(), expected_version, true, stmt).await?;
+        let before = crate::funnel::stage_order(&mut tx, p.tenant_id.as_uuid(), p.id.as_uuid()).await?;
         write_stages(&mut tx, p).await?;
+        if !before.iter().copied().eq(p.stages.iter().map(|s| s.id.as_uuid())) {
+            // The deals' furthest stages follow the new order.
+            crate::funnel::reorder(&mut tx, p.tenant_id, p.id).await?;
+        }
         self.finish(tx, p.tenant_id, std::slice::from_ref(event)).await
     }
 

@@ -3,18 +3,17 @@
 //! in `funnel.rs`.
 
 use crate::SqlStore;
-use crate::db::{Mode, On};
-use crate::rows::from_ts;
+use crate::db::{Mode, On, Tx};
 use crate::rows::ts;
 use crate::scope::owner_in_scope;
 use chrono::{DateTime, Utc};
 use crm_domain::money::Currency;
-use crm_domain::report::{ClosedGroup, FunnelTotals, OpenGroup, PeriodTotals};
+use crm_domain::report::{ClosedGroup, FunnelTotals, OpenGroup, PeriodTotals, median};
 use crm_domain::{PipelineId, StageId, UserId};
 use crm_ports::query::Scope;
 use crm_ports::store::{ActivityFacts, ReportStore};
 use crm_ports::{Cipher, StoreError};
-use sea_query::{Expr, ExprTrait, Query};
+use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 
 impl<C: Cipher> ReportStore for SqlStore<C> {
     async fn activity_facts(
@@ -95,72 +94,44 @@ impl<C: Cipher> ReportStore for SqlStore<C> {
 
     async fn period_totals(&self, scope: Scope, (from, to): (DateTime<Utc>, DateTime<Utc>)) -> Result<PeriodTotals, StoreError> {
         let tenant = scope.tenant_id;
-        let live = || {
-            let mut q = Query::select();
-            q.from("opportunities")
-                .and_where(Expr::col(("opportunities", "tenant_id")).eq(tenant.as_uuid()))
-                .and_where(Expr::col(("opportunities", "deleted_at")).is_null())
-                .and_where(owner_in_scope(tenant, scope.records, ("opportunities", "owner_id")));
-            q
-        };
-        let closed_within = |q: &mut sea_query::SelectStatement| {
-            q.and_where(Expr::col(("opportunities", "closed_at")).gte(ts(from)))
-                .and_where(Expr::col(("opportunities", "closed_at")).lt(ts(to)));
-        };
-        let mut closed = live();
-        closed_within(&mut closed);
-        closed
-            .columns([
-                ("opportunities", "owner_id"),
-                ("opportunities", "status"),
-                ("opportunities", "currency"),
-            ])
-            .expr_as(Expr::col(("opportunities", "id")).count(), "n")
-            .expr_as(Expr::cust(SUM_HIGH), "high")
-            .expr_as(Expr::cust(SUM_LOW), "low")
-            .and_where(Expr::col(("opportunities", "status")).is_in(["won", "lost"]))
-            .group_by_col(("opportunities", "owner_id"))
-            .group_by_col(("opportunities", "status"))
-            .group_by_col(("opportunities", "currency"));
-        let mut won = live();
-        closed_within(&mut won);
-        won.columns([("opportunities", "created_at"), ("opportunities", "closed_at")])
-            .and_where(Expr::col(("opportunities", "status")).eq("won"));
-        let mut created = live();
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
+        let closed = closed_groups(&mut tx, scope, &[(from, to)]).await?.pop().unwrap_or_default();
+        let won: u64 = closed.iter().filter(|g| g.won).map(|g| g.count).sum();
+        // The middle one or two sales cycles (microseconds: their order is that of the
+        // whole seconds they are truncated to).
+        let mut middle = live(scope);
+        middle
+            .expr_as(Expr::cust(CYCLE), "cycle")
+            .and_where(Expr::col(("opportunities", "closed_at")).gte(ts(from)))
+            .and_where(Expr::col(("opportunities", "closed_at")).lt(ts(to)))
+            .and_where(Expr::col(("opportunities", "status")).eq("won"))
+            .order_by_expr(Expr::cust(CYCLE), Order::Asc)
+            .limit(2 - won % 2)
+            .offset(won.saturating_sub(1) / 2);
+        let cycles = if won > 0 { tx.fetch_all(&middle).await? } else { Vec::new() };
+        let mut created = live(scope);
         created
-            .expr_as(Expr::col(("opportunities", "id")).count(), "n")
+            .expr_as(Expr::cust("COUNT(*)"), "n")
             .and_where(Expr::col(("opportunities", "created_at")).gte(ts(from)))
             .and_where(Expr::col(("opportunities", "created_at")).lt(ts(to)));
-        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
-        let groups = tx.fetch_all(&closed).await?;
-        let won = tx.fetch_all(&won).await?;
         let created = tx.fetch_one(&created).await?;
         tx.commit().await?;
-        let mut totals = PeriodTotals {
-            closed: groups
-                .iter()
-                .map(|r| {
-                    Ok(ClosedGroup {
-                        owner_id: UserId::from_uuid(r.get("owner_id")?),
-                        won: r.get::<String>("status")? == "won",
-                        currency: currency(r)?,
-                        count: count(r.get("n")?),
-                        total_minor: total(r)?,
-                    })
-                })
-                .collect::<Result<_, StoreError>>()?,
-            cycles: won
-                .iter()
-                .map(|r| {
-                    let (created, closed) = (from_ts(r.get("created_at")?)?, r.get::<Option<i64>>("closed_at")?);
-                    Ok(closed.map(from_ts).transpose()?.map(|c| (c - created).num_seconds()))
-                })
-                .filter_map(Result::transpose)
-                .collect::<Result<_, StoreError>>()?,
+        let mut cycles = cycles
+            .iter()
+            .map(|r| Ok(r.get::<i64>("cycle")? / 1_000_000))
+            .collect::<Result<Vec<i64>, StoreError>>()?;
+        Ok(PeriodTotals {
+            closed,
+            median_cycle_seconds: median(&mut cycles),
             created: count(created.get("n")?),
-        };
-        totals.closed.sort();
-        Ok(totals)
+        })
+    }
+
+    async fn closed_totals(&self, scope: Scope, periods: &[(DateTime<Utc>, DateTime<Utc>)]) -> Result<Vec<Vec<ClosedGroup>>, StoreError> {
+        let mut tx = self.pool.begin(On::Tenant(scope.tenant_id), Mode::Read).await?;
+        let out = closed_groups(&mut tx, scope, periods).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     async fn open_totals(&self, scope: Scope) -> Result<Vec<OpenGroup>, StoreError> {
@@ -170,7 +141,7 @@ impl<C: Cipher> ReportStore for SqlStore<C> {
             .fetch_all(
                 Query::select()
                     .columns([("opportunities", "currency"), ("opportunities", "probability")])
-                    .expr_as(Expr::col(("opportunities", "id")).count(), "n")
+                    .expr_as(Expr::cust("COUNT(*)"), "n")
                     .expr_as(Expr::cust(SUM_HIGH), "high")
                     .expr_as(Expr::cust(SUM_LOW), "low")
                     .from("opportunities")
@@ -207,6 +178,74 @@ impl<C: Cipher> ReportStore for SqlStore<C> {
     ) -> Result<FunnelTotals, StoreError> {
         crate::funnel::totals(self, scope, pipeline, stages, created).await
     }
+}
+
+/// The live deals of the scope.
+fn live(scope: Scope) -> SelectStatement {
+    let tenant = scope.tenant_id;
+    let mut q = Query::select();
+    q.from("opportunities")
+        .and_where(Expr::col(("opportunities", "tenant_id")).eq(tenant.as_uuid()))
+        .and_where(Expr::col(("opportunities", "deleted_at")).is_null())
+        .and_where(owner_in_scope(tenant, scope.records, ("opportunities", "owner_id")));
+    q
+}
+
+/// A won deal's sales cycle, microseconds.
+const CYCLE: &str = "opportunities.closed_at - opportunities.created_at";
+
+/// The live deals of the scope closed in each period, grouped by owner, outcome and
+/// currency: one pass over the closings of the whole span, each row put in its period.
+async fn closed_groups(tx: &mut Tx, scope: Scope, periods: &[(DateTime<Utc>, DateTime<Utc>)]) -> Result<Vec<Vec<ClosedGroup>>, StoreError> {
+    let mut out = vec![Vec::new(); periods.len()];
+    let (Some(first), Some(last)) = (periods.iter().map(|p| p.0).min(), periods.iter().map(|p| p.1).max()) else {
+        return Ok(out);
+    };
+    let closed_at = || Expr::col(("opportunities", "closed_at"));
+    let mut bucket = Expr::case(closed_at().gte(ts(periods[0].0)).and(closed_at().lt(ts(periods[0].1))), 0i64);
+    for (i, (from, to)) in periods.iter().enumerate().skip(1) {
+        bucket = bucket.case(
+            closed_at().gte(ts(*from)).and(closed_at().lt(ts(*to))),
+            i64::try_from(i).unwrap_or(i64::MAX),
+        );
+    }
+    let mut q = live(scope);
+    q.expr_as(bucket, "bucket")
+        .columns([
+            ("opportunities", "owner_id"),
+            ("opportunities", "status"),
+            ("opportunities", "currency"),
+        ])
+        .expr_as(Expr::cust("COUNT(*)"), "n")
+        .expr_as(Expr::cust(SUM_HIGH), "high")
+        .expr_as(Expr::cust(SUM_LOW), "low")
+        .and_where(closed_at().gte(ts(first)))
+        .and_where(closed_at().lt(ts(last)))
+        .and_where(Expr::col(("opportunities", "status")).is_in(["won", "lost"]))
+        .group_by_col("bucket")
+        .group_by_col(("opportunities", "owner_id"))
+        .group_by_col(("opportunities", "status"))
+        .group_by_col(("opportunities", "currency"));
+    for r in tx.fetch_all(&q).await? {
+        let Some(list) = r
+            .get::<Option<i64>>("bucket")?
+            .and_then(|b| usize::try_from(b).ok())
+            .and_then(|b| out.get_mut(b))
+        else {
+            continue;
+        };
+        list.push(ClosedGroup {
+            owner_id: UserId::from_uuid(r.get("owner_id")?),
+            won: r.get::<String>("status")? == "won",
+            currency: currency(&r)?,
+            count: count(r.get("n")?),
+            total_minor: total(&r)?,
+        });
+    }
+    for list in &mut out {
+        list.sort();
+    }
+    Ok(out)
 }
 
 /// The sum of `value_minor` in two parts: SQLite's `SUM` fails past 2^63, which a

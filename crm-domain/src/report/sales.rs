@@ -113,8 +113,9 @@ pub struct ClosedGroup {
 pub struct PeriodTotals {
     /// Closed in the period, in (owner, outcome, currency) order.
     pub closed: Vec<ClosedGroup>,
-    /// Creation to win of each deal won in the period, seconds (truncated), any order.
-    pub cycles: Vec<i64>,
+    /// The median time from creation to win of the deals won in the period, seconds (each
+    /// deal's truncated, then [`median`]).
+    pub median_cycle_seconds: Option<i64>,
     /// Deals created in the period.
     pub created: u64,
 }
@@ -184,6 +185,7 @@ impl PeriodTotals {
             }
         }
         Self {
+            median_cycle_seconds: median(&mut cycles),
             closed: groups
                 .into_iter()
                 .map(|((owner_id, won, currency), (count, total_minor))| ClosedGroup {
@@ -194,7 +196,6 @@ impl PeriodTotals {
                     total_minor,
                 })
                 .collect(),
-            cycles,
             created: deals.iter().filter(|d| within(d.created_at)).count() as u64,
         }
     }
@@ -202,14 +203,13 @@ impl PeriodTotals {
     /// The figures of `period`, which these totals count.
     pub fn figures(&self, period: ReportPeriod) -> SalesFigures {
         let (won_count, lost_count) = outcomes(self.closed.iter());
-        let mut cycles = self.cycles.clone();
         SalesFigures {
             period,
             won: won_amounts(self.closed.iter()),
             won_count,
             lost_count,
             win_rate_permille: permille(won_count, won_count + lost_count),
-            median_cycle_seconds: median(&mut cycles),
+            median_cycle_seconds: self.median_cycle_seconds,
             created_count: self.created,
         }
     }

@@ -163,9 +163,9 @@ where
             records: RecordScope::TeamsLedBy(team.manager_id),
         };
         let mut won: BTreeMap<(usize, crm_domain::money::Currency), i128> = BTreeMap::new();
-        for (i, p) in past.iter().enumerate() {
-            let totals = self.store.period_totals(within, p.bounds(&tz)).await?;
-            for g in totals.closed.iter().filter(|g| g.won && members.contains(&g.owner_id)) {
+        let bounds: Vec<_> = past.iter().map(|p| p.bounds(&tz)).collect();
+        for (i, groups) in self.store.closed_totals(within, &bounds).await?.iter().enumerate() {
+            for g in groups.iter().filter(|g| g.won && members.contains(&g.owner_id)) {
                 *won.entry((i, g.currency)).or_insert(0) += g.total_minor;
             }
         }

@@ -7,16 +7,23 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crm_domain::event::NewEvent;
 use crm_domain::report::PeriodKind;
 use crm_domain::report::submission::Submission;
-use crm_domain::report::{FunnelTotals, OpenGroup, PeriodTotals};
+use crm_domain::report::{ClosedGroup, FunnelTotals, OpenGroup, PeriodTotals};
 use crm_domain::{PipelineId, StageId, SubmissionId, TeamId, TenantId};
 use std::future::Future;
 
 /// What reports read: totals counted in SQL (a report never loads the deals themselves).
 pub trait ReportStore: Send + Sync {
-    /// The live deals of the scope closed in `[from, to)` (grouped), the sales cycles of
-    /// those won, and the deals created in it.
+    /// The live deals of the scope closed in `[from, to)` (grouped), the median sales
+    /// cycle of those won, and the deals created in it.
     fn period_totals(&self, scope: Scope, bounds: (DateTime<Utc>, DateTime<Utc>))
     -> impl Future<Output = StoreResult<PeriodTotals>> + Send;
+    /// The live deals of the scope closed in each of `periods` (`[from, to)`, not
+    /// overlapping), grouped: one list per period, in order.
+    fn closed_totals(
+        &self,
+        scope: Scope,
+        periods: &[(DateTime<Utc>, DateTime<Utc>)],
+    ) -> impl Future<Output = StoreResult<Vec<Vec<ClosedGroup>>>> + Send;
     /// The live open deals of the scope, per currency and probability, in that order.
     fn open_totals(&self, scope: Scope) -> impl Future<Output = StoreResult<Vec<OpenGroup>>> + Send;
     /// What the people of the scope did in two periods (`[from, to)` each; the current

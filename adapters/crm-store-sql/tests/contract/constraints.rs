@@ -887,8 +887,8 @@ async fn every_constraint_reports_its_field(h: &Harness) {
         (
             "opportunity_stays_tenant_id_opportunity_id_fkey",
             format!(
-                "INSERT INTO opportunity_stays (tenant_id, opportunity_id, seq, pipeline_id, stage_id, entered_at, owner_id, created_at, won, live) \
-                 VALUES ({t_}, {}, 0, {}, {}, 0, {}, 0, 0, 1)",
+                "INSERT INTO opportunity_stays (tenant_id, opportunity_id, seq, pipeline_id, stage_id, entered_at, first_entry, furthest, owner_id, created_at, won, live) \
+                 VALUES ({t_}, {}, 0, {}, {}, 0, 1, 1, {}, 0, 0, 1)",
                 lit.id(new()),
                 lit.id(new()),
                 lit.id(new()),
