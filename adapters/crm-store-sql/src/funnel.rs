@@ -5,6 +5,7 @@
 
 use crate::SqlStore;
 use crate::db::{Mode, On, Tx};
+use crate::reports::{count, middle_of};
 use crate::rows::ts;
 use crate::scope::owner_in_scope;
 use chrono::{DateTime, Utc};
@@ -14,7 +15,6 @@ use crm_domain::{PipelineId, StageId, TenantId};
 use crm_ports::query::Scope;
 use crm_ports::{Cipher, StoreError};
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
-use std::collections::HashMap;
 use uuid::Uuid;
 
 const T: &str = "opportunity_stays";
@@ -217,30 +217,28 @@ pub(crate) async fn totals<C: Cipher>(
         furthest: vec![0; n + 1],
         median_seconds: vec![None; n],
     };
-    let count = |v: i64| u64::try_from(v).unwrap_or(0);
-    let mut ended: HashMap<Uuid, u64> = HashMap::new();
+    let mut ended = vec![0u64; n];
     for r in &rows {
         let stage: Uuid = r.get("stage_id")?;
         out.furthest[n] += count(r.get("won")?);
         if let Some(i) = stages.iter().position(|s| s.as_uuid() == stage) {
             out.entered[i] = count(r.get("entered")?);
             out.furthest[i] = count(r.get("top")?);
-            ended.insert(stage, count(r.get("ended")?));
+            ended[i] = count(r.get("ended")?);
         }
     }
-    for (i, s) in stages.iter().enumerate() {
-        let Some(&k) = ended.get(&s.as_uuid()).filter(|k| **k > 0) else {
+    for (i, (s, &k)) in stages.iter().zip(&ended).enumerate() {
+        if k == 0 {
             continue;
-        };
+        }
         // The middle stay, or the two around the middle.
         let mut middle = stays(scope, pipeline, created);
         middle
             .column((T, "stay_seconds"))
             .and_where(Expr::col((T, "stage_id")).eq(s.as_uuid()))
             .and_where(Expr::col((T, "stay_seconds")).is_not_null())
-            .order_by((T, "stay_seconds"), Order::Asc)
-            .limit(2 - k % 2)
-            .offset((k - 1) / 2);
+            .order_by((T, "stay_seconds"), Order::Asc);
+        middle_of(&mut middle, k);
         let mut values: Vec<i64> = tx
             .fetch_all(&middle)
             .await?

@@ -105,9 +105,8 @@ impl<C: Cipher> ReportStore for SqlStore<C> {
             .and_where(Expr::col(("opportunities", "closed_at")).gte(ts(from)))
             .and_where(Expr::col(("opportunities", "closed_at")).lt(ts(to)))
             .and_where(Expr::col(("opportunities", "status")).eq("won"))
-            .order_by_expr(Expr::cust(CYCLE), Order::Asc)
-            .limit(2 - won % 2)
-            .offset(won.saturating_sub(1) / 2);
+            .order_by_expr(Expr::cust(CYCLE), Order::Asc);
+        middle_of(&mut middle, won);
         let cycles = if won > 0 { tx.fetch_all(&middle).await? } else { Vec::new() };
         let mut created = live(scope);
         created
@@ -135,24 +134,16 @@ impl<C: Cipher> ReportStore for SqlStore<C> {
     }
 
     async fn open_totals(&self, scope: Scope) -> Result<Vec<OpenGroup>, StoreError> {
-        let tenant = scope.tenant_id;
-        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
-        let rows = tx
-            .fetch_all(
-                Query::select()
-                    .columns([("opportunities", "currency"), ("opportunities", "probability")])
-                    .expr_as(Expr::cust("COUNT(*)"), "n")
-                    .expr_as(Expr::cust(SUM_HIGH), "high")
-                    .expr_as(Expr::cust(SUM_LOW), "low")
-                    .from("opportunities")
-                    .and_where(Expr::col(("opportunities", "tenant_id")).eq(tenant.as_uuid()))
-                    .and_where(Expr::col(("opportunities", "status")).eq("open"))
-                    .and_where(Expr::col(("opportunities", "deleted_at")).is_null())
-                    .and_where(owner_in_scope(tenant, scope.records, ("opportunities", "owner_id")))
-                    .group_by_col(("opportunities", "currency"))
-                    .group_by_col(("opportunities", "probability")),
-            )
-            .await?;
+        let mut q = live(scope);
+        q.columns([("opportunities", "currency"), ("opportunities", "probability")])
+            .expr_as(Expr::cust("COUNT(*)"), "n")
+            .expr_as(Expr::cust(SUM_HIGH), "high")
+            .expr_as(Expr::cust(SUM_LOW), "low")
+            .and_where(Expr::col(("opportunities", "status")).eq("open"))
+            .group_by_col(("opportunities", "currency"))
+            .group_by_col(("opportunities", "probability"));
+        let mut tx = self.pool.begin(On::Tenant(scope.tenant_id), Mode::Read).await?;
+        let rows = tx.fetch_all(&q).await?;
         tx.commit().await?;
         let mut groups = rows
             .iter()
@@ -259,7 +250,14 @@ fn total(r: &crate::db::Row) -> Result<i128, StoreError> {
     Ok(i128::from(r.get::<i64>("high")?) * 1_000_000 + i128::from(r.get::<i64>("low")?))
 }
 
-fn count(n: i64) -> u64 {
+/// Keeps, of `n` rows in order, the middle one (`n` odd) or the two around the middle:
+/// what a median needs.
+pub(crate) fn middle_of(q: &mut SelectStatement, n: u64) {
+    q.limit(2 - n % 2).offset(n.saturating_sub(1) / 2);
+}
+
+/// A SQL count as a number of rows.
+pub(crate) fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
