@@ -5,8 +5,7 @@
 
 use crate::SqlStore;
 use crate::db::{Mode, On, Tx};
-use crate::reports::{count, middle_of};
-use crate::rows::ts;
+use crate::rows::{count, middle_of, ts};
 use crate::scope::owner_in_scope;
 use chrono::{DateTime, Utc};
 use crm_domain::opportunity::{Opportunity, Status};

@@ -4,7 +4,7 @@
 
 use crate::SqlStore;
 use crate::db::{Mode, On, Tx};
-use crate::rows::ts;
+use crate::rows::{count, middle_of, ts};
 use crate::scope::owner_in_scope;
 use chrono::{DateTime, Utc};
 use crm_domain::money::Currency;
@@ -248,17 +248,6 @@ const SUM_LOW: &str = "CAST(SUM(opportunities.value_minor % 1000000) AS BIGINT)"
 /// The total of a row's two-part sum.
 fn total(r: &crate::db::Row) -> Result<i128, StoreError> {
     Ok(i128::from(r.get::<i64>("high")?) * 1_000_000 + i128::from(r.get::<i64>("low")?))
-}
-
-/// Keeps, of `n` rows in order, the middle one (`n` odd) or the two around the middle:
-/// what a median needs.
-pub(crate) fn middle_of(q: &mut SelectStatement, n: u64) {
-    q.limit(2 - n % 2).offset(n.saturating_sub(1) / 2);
-}
-
-/// A SQL count as a number of rows.
-pub(crate) fn count(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
 }
 
 fn currency(r: &crate::db::Row) -> Result<Currency, StoreError> {

@@ -104,3 +104,14 @@ pub(crate) async fn update_row(
     );
     versioned_update(tx, table, tenant, id, expected_version, true, stmt).await
 }
+
+/// Keeps, of `n` rows in order, the middle one (`n` odd) or the two around the middle:
+/// what a median needs.
+pub(crate) fn middle_of(q: &mut sea_query::SelectStatement, n: u64) {
+    q.limit(2 - n % 2).offset(n.saturating_sub(1) / 2);
+}
+
+/// A SQL count as a number of rows.
+pub(crate) fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
