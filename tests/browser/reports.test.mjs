@@ -1,5 +1,6 @@
-// Reports in the browser: the Admin wins a deal, then reads the month's sales (won, win
-// rate, average deal) beside the month before, the open pipeline and the funnel; a sales
+// Reports in the browser: the Admin wins a deal and makes a call, then reads the month's
+// sales (won, win rate, average deal) beside the month before, the activity per person and
+// team, the open pipeline and the funnel; a sales
 // rep's report holds none of the Admin's deals; Marketing has neither the menu nor the page.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -31,6 +32,9 @@ for (const width of h.WIDTHS) {
       });
       assert.equal(won.status, 200);
       await api.post('/api/v1/opportunities', { pipeline_id: pipeline.id, title: `Audit ${w}`, value_minor: 400000 });
+      // A call just made: the Admin's activity, in the per-person table.
+      const c = await h.createContact(api, { first_name: 'Paul', last_name: `Appel${w}` });
+      await api.post('/api/v1/activities', { kind: 'call', direction: 'outbound', subject: 'Premier appel', starts_at: new Date(Date.now() - 5000).toISOString(), links: [{ entity_type: 'contact', entity_id: c.id }] });
       await h.withPage(browser, width, 'reports', async (page) => {
         await h.login(page, server.base, server.accounts.admin);
         await h.revealNav(page);
@@ -42,6 +46,10 @@ for (const width of h.WIDTHS) {
         assert.match(await page.locator('#sales-figures tr[data-figure=win_rate] td.now').innerText(), /%|—/);
         assert.ok((await page.locator('#open-pipeline').innerText()).includes('pondéré'));
         assert.match(await page.locator('table#sales-by-rep').innerText(), /Claire Duval|Admin/);
+        const activity = await page.locator('table#activity-by-rep').innerText();
+        assert.match(activity, /Appels/);
+        assert.match(activity, /Claire Duval|Admin/);
+        assert.match(await page.locator('table#activity-by-team').innerText(), /Activités réalisées/);
         assert.ok(await page.locator('svg#funnel-chart rect').count() > 1);
         assert.match(await page.locator('table#funnel').innerText(), /Gagnées/);
         await h.checkScreen(page, 'reports');

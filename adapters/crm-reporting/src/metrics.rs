@@ -89,9 +89,42 @@ pub fn fit(text: &str, size: f32, bold: bool, max: f32) -> String {
     out
 }
 
+/// `text` in at most `lines` lines of at most `max` points each, cut between words (the
+/// last line takes the rest, cut with an ellipsis when it still does not fit).
+pub fn wrap(text: &str, size: f32, bold: bool, max: f32, lines: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match out.last_mut() {
+            Some(last) if width(&format!("{last} {word}"), size, bold) <= max => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => out.push(word.to_owned()),
+        }
+    }
+    let lines = lines.max(1);
+    if out.len() > lines {
+        let rest = out.split_off(lines - 1).join(" ");
+        out.push(rest);
+    }
+    out.into_iter().map(|l| fit(&l, size, bold, max)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_headings_wrap_between_words() {
+        let two = wrap("Nouveaux prospects", 8.5, true, 50.0, 2);
+        assert_eq!(two, vec!["Nouveaux".to_owned(), "prospects".to_owned()]);
+        assert_eq!(wrap("Appels", 8.5, true, 50.0, 2), vec!["Appels".to_owned()]);
+        // More words than lines: the last line takes the rest, cut.
+        let cut = wrap("Tâches en retard depuis longtemps", 8.5, true, 50.0, 2);
+        assert_eq!(cut.len(), 2);
+        assert!(cut[1].ends_with('…'), "{cut:?}");
+        assert!(cut.iter().all(|l| width(l, 8.5, true) <= 50.0), "{cut:?}");
+    }
 
     #[test]
     fn widths_add_up_and_long_labels_are_cut() {

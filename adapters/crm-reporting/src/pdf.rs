@@ -5,7 +5,7 @@
 //! headings repeated; figures are aligned right. Each chart is drawn as horizontal bars
 //! (one or two series, with a legend) with the value at the end of each bar.
 
-use crate::metrics::{fit, width};
+use crate::metrics::{fit, width, wrap};
 use crate::{Chart, Document, Table};
 use printpdf::{
     BuiltinFont, Color, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Rect, Rgb,
@@ -146,19 +146,40 @@ fn columns(t: &Table) -> Vec<(f32, f32)> {
         .collect()
 }
 
+/// The height of a heading's second line.
+const LINE: f32 = 10.0;
+
+/// The height of `n` heading lines past the first.
+fn more_lines(n: usize) -> f32 {
+    f32::from(u8::try_from(n).unwrap_or(u8::MAX)) * LINE
+}
+
 fn heading_row(p: &mut Pages, t: &Table, cols: &[(f32, f32)]) {
-    p.rect(MARGIN, p.y - ROW + 3.0, PAGE_W - 2.0 * MARGIN, ROW, rgb(0.93, 0.95, 0.97));
+    // A long heading takes two lines rather than being cut.
+    let labels: Vec<Vec<String>> = t
+        .columns
+        .iter()
+        .zip(cols)
+        .map(|(c, (l, r))| wrap(c, SIZE, true, r - l - 6.0, 2))
+        .collect();
+    let lines = labels.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    let height = ROW + more_lines(lines - 1);
+    p.rect(MARGIN, p.y - height + 3.0, PAGE_W - 2.0 * MARGIN, height, rgb(0.93, 0.95, 0.97));
     // A heading sits where its column's cells do: right above figures, left above text.
     let figure = |i: usize| t.rows.first().and_then(|r| r.get(i)).map_or(i > 0, crate::Cell::is_figure);
-    for (i, (c, (l, r))) in t.columns.iter().zip(cols).enumerate() {
-        let label = fit(c, SIZE, true, r - l - 6.0);
-        if !figure(i) {
-            p.text(l + 3.0, p.y - ROW + 7.0, &label, SIZE, true, ink());
-        } else {
-            p.text_right(r - 3.0, p.y - ROW + 7.0, &label, SIZE, true, ink());
+    for (i, (label, (l, r))) in labels.iter().zip(cols).enumerate() {
+        // Its lines end on the row's baseline.
+        let first = p.y - height + 7.0 + more_lines(label.len().max(1) - 1);
+        for (k, line) in label.iter().enumerate() {
+            let y = first - more_lines(k);
+            if !figure(i) {
+                p.text(l + 3.0, y, line, SIZE, true, ink());
+            } else {
+                p.text_right(r - 3.0, y, line, SIZE, true, ink());
+            }
         }
     }
-    p.y -= ROW;
+    p.y -= height;
 }
 
 fn table(p: &mut Pages, t: &Table) {

@@ -11,9 +11,10 @@ use crm_domain::money::Currency;
 use crm_domain::report::{ClosedGroup, FunnelTotals, OpenGroup, PeriodTotals, median};
 use crm_domain::{PipelineId, StageId, UserId};
 use crm_ports::query::Scope;
-use crm_ports::store::{ActivityFacts, ReportStore};
+use crm_ports::store::{ActivityCounts, ActivityFacts, ReportStore};
 use crm_ports::{Cipher, StoreError};
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use std::collections::BTreeMap;
 
 impl<C: Cipher> ReportStore for SqlStore<C> {
     async fn activity_facts(
@@ -43,7 +44,7 @@ impl<C: Cipher> ReportStore for SqlStore<C> {
         let rows = tx
             .fetch_all(
                 Query::select()
-                    .column(("activities", "kind"))
+                    .columns([("activities", "assignee_id"), ("activities", "kind")])
                     .expr_as(within(s0, e0), "done_now")
                     .expr_as(within(s1, e1), "done_before")
                     .expr_as(overdue(now), "overdue_now")
@@ -52,6 +53,7 @@ impl<C: Cipher> ReportStore for SqlStore<C> {
                     .and_where(Expr::col(("activities", "tenant_id")).eq(tenant.as_uuid()))
                     .and_where(Expr::col(("activities", "deleted_at")).is_null())
                     .and_where(owner_in_scope(tenant, scope.records, ("activities", "assignee_id")))
+                    .group_by_col(("activities", "assignee_id"))
                     .group_by_col(("activities", "kind")),
             )
             .await?;
@@ -60,9 +62,10 @@ impl<C: Cipher> ReportStore for SqlStore<C> {
                 "COALESCE(SUM(CASE WHEN created_at >= {s} AND created_at < {e} THEN 1 ELSE 0 END), 0)"
             ))
         };
-        let row = tx
-            .fetch_one(
+        let leads = tx
+            .fetch_all(
                 Query::select()
+                    .column(("contacts", "owner_id"))
                     .expr_as(leads(s0, e0), "leads_now")
                     .expr_as(leads(s1, e1), "leads_before")
                     .from("contacts")
@@ -71,24 +74,34 @@ impl<C: Cipher> ReportStore for SqlStore<C> {
                     .and_where(Expr::col(("contacts", "kind")).eq("prospect"))
                     .and_where(Expr::col(("contacts", "created_at")).gte(Ord::min(s0, s1)))
                     .and_where(Expr::col(("contacts", "created_at")).lt(Ord::max(e0, e1)))
-                    .and_where(owner_in_scope(tenant, scope.records, ("contacts", "owner_id"))),
+                    .and_where(owner_in_scope(tenant, scope.records, ("contacts", "owner_id")))
+                    .group_by_col(("contacts", "owner_id")),
             )
             .await?;
         tx.commit().await?;
         let n = |v: i64| u64::try_from(v).unwrap_or(0);
-        let mut facts = ActivityFacts {
-            new_leads: [n(row.get("leads_now")?), n(row.get("leads_before")?)],
-            ..ActivityFacts::default()
-        };
+        let mut people: BTreeMap<UserId, ActivityCounts> = BTreeMap::new();
         for r in &rows {
-            facts.overdue_tasks[0] += n(r.get("overdue_now")?);
-            facts.overdue_tasks[1] += n(r.get("overdue_before")?);
+            let counts = people.entry(UserId::from_uuid(r.get("assignee_id")?)).or_default();
+            counts.overdue_tasks[0] += n(r.get("overdue_now")?);
+            counts.overdue_tasks[1] += n(r.get("overdue_before")?);
             let done = [n(r.get("done_now")?), n(r.get("done_before")?)];
             if done != [0, 0] {
-                facts.done.push((r.get("kind")?, done));
+                counts.done.push((r.get("kind")?, done));
             }
         }
-        facts.done.sort();
+        for r in &leads {
+            let counts = people.entry(UserId::from_uuid(r.get("owner_id")?)).or_default();
+            counts.new_leads = [n(r.get("leads_now")?), n(r.get("leads_before")?)];
+        }
+        let mut facts = ActivityFacts::default();
+        for (user, mut counts) in people {
+            counts.done.sort();
+            if !counts.is_empty() {
+                facts.total.add(&counts);
+                facts.by_person.push((user, counts));
+            }
+        }
         Ok(facts)
     }
 

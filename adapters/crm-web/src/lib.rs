@@ -9,6 +9,7 @@
 mod assets;
 mod i18n;
 mod pages;
+mod report_activity;
 pub mod report_export;
 mod session;
 mod view;

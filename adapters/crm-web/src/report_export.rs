@@ -5,11 +5,12 @@
 //! converted. The web page's download links and the API's export route both use it.
 
 use crate::Lang;
+use crate::report_activity::{activity_table, count, people_of};
 use chrono::{DateTime, Utc};
 use crm_domain::report::{Amounts, ReportPeriod, ReportScope, SalesFigures};
 use crm_domain::{Actor, PipelineId};
 use crm_ports::services::reports::{FunnelReport, SalesReport};
-use crm_ports::store::Store;
+use crm_ports::store::{ActivityCounts, Store};
 use crm_ports::{App, Clock, IdGenerator, ServiceError};
 use crm_reporting::{Cell, Chart, Document, Table};
 
@@ -93,16 +94,13 @@ pub async fn gather<S: Store, K, C: Clock, I: IdGenerator>(
         Some(p) => Some(app.funnel_report(actor, scope, p.id, Some(period)).await?),
         None => None,
     };
+    let people = people_of(&sales);
     let mut ask = crm_ports::services::names::NameRequest::default();
-    for o in &sales.by_owner {
-        ask.user(o.owner_id.as_uuid());
+    for id in &people {
+        ask.user(*id);
     }
     let found = app.names(actor, &ask).await?;
-    let names = sales
-        .by_owner
-        .iter()
-        .map(|o| (o.owner_id.as_uuid(), found.get(o.owner_id.as_uuid()).unwrap_or_default()))
-        .collect();
+    let names = people.iter().map(|id| (*id, found.get(*id).unwrap_or_default())).collect();
     let tenant = app.tenant(actor).await?;
     Ok(Gathered {
         sales,
@@ -164,10 +162,6 @@ fn money(lang: Lang, minor: i128, currency: &str) -> Cell {
     }
 }
 
-fn count(n: u64) -> Cell {
-    Cell::Count(i64::try_from(n).unwrap_or(i64::MAX))
-}
-
 /// The currencies of two periods' amounts, in order.
 fn currencies(a: &[Amounts], b: &[Amounts]) -> Vec<String> {
     let mut c: Vec<String> = a.iter().chain(b).map(|x| x.currency.as_str().to_owned()).collect();
@@ -185,7 +179,7 @@ fn amount_of(list: &[Amounts], currency: &str, derived: bool) -> Option<i128> {
         .map(|a| if derived { a.derived_minor } else { a.total_minor })
 }
 
-fn figures_table(lang: Lang, now: &SalesFigures, before: &SalesFigures, activity: &crm_ports::store::ActivityFacts) -> Table {
+fn figures_table(lang: Lang, now: &SalesFigures, before: &SalesFigures, activity: &ActivityCounts) -> Table {
     let t = |k: &str| lang.t(k);
     let mut rows = vec![vec![Cell::Text(t("reports.won")), count(now.won_count), count(before.won_count)]];
     let cur = currencies(&now.won, &before.won);
@@ -279,7 +273,7 @@ pub fn document(lang: Lang, g: &Gathered) -> Document {
     let s = &g.sales;
     let period = s.current.period;
     let mut tables = vec![
-        figures_table(lang, &s.current, &s.previous, &s.activity),
+        figures_table(lang, &s.current, &s.previous, &s.activity.total),
         won_table(lang, &s.current, &s.previous),
         Table {
             title: t("reports.open"),
@@ -386,11 +380,24 @@ pub fn document(lang: Lang, g: &Gathered) -> Document {
         });
         charts.push(Chart {
             title: t("report_file.funnel_chart"),
-            table: 5,
+            table: tables.len().saturating_sub(1),
             labels: 0,
             series: vec![1],
         });
     }
+    let people = s
+        .activity
+        .by_person
+        .iter()
+        .map(|(u, a)| (g.names.get(&u.as_uuid()).cloned().unwrap_or_default(), a))
+        .collect();
+    tables.push(activity_table(lang, "reports.activity_by_rep", "reports.rep", people));
+    let teams = s
+        .activity_by_team
+        .iter()
+        .map(|(_, name, a)| (name.clone().unwrap_or_else(|| t("report_file.no_team")), a))
+        .collect();
+    tables.push(activity_table(lang, "reports.activity_by_team", "forecast.team", teams));
     let previous = period.previous();
     let local = g.at.with_timezone(&g.tz);
     Document {

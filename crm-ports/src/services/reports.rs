@@ -6,13 +6,13 @@ use crate::app::{App, require, tenant_of};
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::query::Scope;
-use crate::store::{ActivityFacts, PipelineStore, ReportStore, TenantStore, UserStore};
+use crate::store::{ActivityCounts, ActivityFacts, PipelineStore, ReportStore, TenantStore, UserStore};
 use chrono::NaiveDate;
 use crm_domain::Actor;
-use crm_domain::PipelineId;
 use crm_domain::report::FunnelStep;
 use crm_domain::report::{Amounts, OwnerSales, PeriodKind, ReportPeriod, ReportScope, SalesFigures, TeamSales, open_amounts};
 use crm_domain::visibility::{Capability, Owned, RecordScope, read_scope};
+use crm_domain::{PipelineId, TeamId};
 
 /// The sales of a period.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,8 +35,11 @@ pub struct SalesReport {
     /// team's name.
     pub by_team: Vec<(TeamSales, Option<String>)>,
     /// What the people of the scope did: activities done, tasks overdue, new prospects
-    /// (`[current, previous]`).
+    /// (`[current, previous]`), in all and per person.
     pub activity: ActivityFacts,
+    /// The same per team of the people (now), with the team's name; the people in no team
+    /// last.
+    pub activity_by_team: Vec<(Option<TeamId>, Option<String>, ActivityCounts)>,
 }
 
 /// The conversion funnel of a pipeline.
@@ -152,19 +155,26 @@ impl<S: ReportStore + TenantStore + PipelineStore + UserStore, K, C: Clock, I: I
         let users = self.store.list_users(tenant).await?;
         let teams = self.store.list_teams(tenant).await?;
         let team_of = |u: crm_domain::UserId| users.iter().find(|x| x.id == u).and_then(|x| x.team_id);
+        let team_name = |team: Option<TeamId>| {
+            team.and_then(|id| teams.iter().find(|x| x.id == id))
+                .map(|x| x.name.as_str().to_owned())
+        };
         let by_team = current
             .by_team(team_of)
             .into_iter()
             .map(|t| {
-                let name = t
-                    .team_id
-                    .and_then(|id| teams.iter().find(|x| x.id == id))
-                    .map(|x| x.name.as_str().to_owned());
+                let name = team_name(t.team_id);
                 (t, name)
             })
             .collect();
+        let activity_by_team = activity
+            .by_team(team_of)
+            .into_iter()
+            .map(|(team, counts)| (team, team_name(team), counts))
+            .collect();
         Ok(SalesReport {
             by_team,
+            activity_by_team,
             activity,
             scope,
             time_zone: tz.name().to_owned(),

@@ -8,7 +8,7 @@ use crm_domain::event::NewEvent;
 use crm_domain::report::PeriodKind;
 use crm_domain::report::submission::Submission;
 use crm_domain::report::{ClosedGroup, FunnelTotals, OpenGroup, PeriodTotals};
-use crm_domain::{PipelineId, StageId, SubmissionId, TeamId, TenantId};
+use crm_domain::{PipelineId, StageId, SubmissionId, TeamId, TenantId, UserId};
 use std::future::Future;
 
 /// What reports read: totals counted in SQL (a report never loads the deals themselves).
@@ -47,9 +47,9 @@ pub trait ReportStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<FunnelTotals>> + Send;
 }
 
-/// What the people of a scope did in a period and the one before (`[current, previous]`).
+/// What people did in a period and the one before (`[current, previous]`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ActivityFacts {
+pub struct ActivityCounts {
     /// Activities done, per kind code: tasks completed in the period; calls, meetings,
     /// emails and notes that took place in it.
     pub done: Vec<(String, [u64; 2])>,
@@ -59,10 +59,58 @@ pub struct ActivityFacts {
     pub new_leads: [u64; 2],
 }
 
-impl ActivityFacts {
+impl ActivityCounts {
     /// Activities done, every kind.
     pub fn done_total(&self) -> [u64; 2] {
         self.done.iter().fold([0, 0], |a, (_, d)| [a[0] + d[0], a[1] + d[1]])
+    }
+
+    /// Activities of `kind` done.
+    pub fn done_of(&self, kind: &str) -> [u64; 2] {
+        self.done.iter().find(|(k, _)| k == kind).map_or([0, 0], |(_, d)| *d)
+    }
+
+    /// Whether nothing at all was counted.
+    pub fn is_empty(&self) -> bool {
+        self.done_total() == [0, 0] && self.overdue_tasks == [0, 0] && self.new_leads == [0, 0]
+    }
+
+    /// Adds `other`'s counts to these (kinds kept in order).
+    pub fn add(&mut self, other: &Self) {
+        for (kind, d) in &other.done {
+            match self.done.iter_mut().find(|(k, _)| k == kind) {
+                Some((_, mine)) => *mine = [mine[0] + d[0], mine[1] + d[1]],
+                None => self.done.push((kind.clone(), *d)),
+            }
+        }
+        self.done.sort();
+        for i in 0..2 {
+            self.overdue_tasks[i] += other.overdue_tasks[i];
+            self.new_leads[i] += other.new_leads[i];
+        }
+    }
+}
+
+/// What the people of a scope did in a period and the one before: in all, and per person
+/// (activities by their assignee, prospects by their owner).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActivityFacts {
+    /// Everyone's.
+    pub total: ActivityCounts,
+    /// Per person who did, was late with or created anything, by id.
+    pub by_person: Vec<(UserId, ActivityCounts)>,
+}
+
+impl ActivityFacts {
+    /// The facts of the people's teams (`team_of`: a person's team now), the people in no
+    /// team last.
+    pub fn by_team(&self, team_of: impl Fn(UserId) -> Option<TeamId>) -> Vec<(Option<TeamId>, ActivityCounts)> {
+        let mut acc: std::collections::BTreeMap<(bool, Option<TeamId>), ActivityCounts> = std::collections::BTreeMap::new();
+        for (user, counts) in &self.by_person {
+            let team = team_of(*user);
+            acc.entry((team.is_none(), team)).or_default().add(counts);
+        }
+        acc.into_iter().map(|((_, team), counts)| (team, counts)).collect()
     }
 }
 

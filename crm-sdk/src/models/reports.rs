@@ -86,6 +86,34 @@ pub struct SalesReport {
     pub by_team: Vec<TeamSales>,
     /// Activities done, tasks overdue, prospects created.
     pub activity: ActivityFigures,
+    /// The same per person (activities by assignee, prospects by owner).
+    #[serde(default)]
+    pub activity_by_rep: Vec<RepActivity>,
+    /// The same per team of the people; the people in no team last.
+    #[serde(default)]
+    pub activity_by_team: Vec<TeamActivity>,
+}
+
+/// What one person did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepActivity {
+    /// The person.
+    pub user_id: uuid::Uuid,
+    /// Activities done, tasks overdue, prospects created.
+    pub activity: ActivityFigures,
+}
+
+/// What the people of one team did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamActivity {
+    /// The team (none: people in no team).
+    #[serde(default)]
+    pub team_id: Option<uuid::Uuid>,
+    /// Its name.
+    #[serde(default)]
+    pub team_name: Option<String>,
+    /// Activities done, tasks overdue, prospects created.
+    pub activity: ActivityFigures,
 }
 
 /// One team's sales in the period.

@@ -2,10 +2,13 @@
 //! pipeline, over the reader's deals (mine, my team's, the company's — never beyond what
 //! the reader sees), counted in the company's time zone.
 
+mod activity;
+
 use super::ApiTags;
 use super::problem::{ApiError, ApiResult};
 use super::security::Auth;
 use crate::assemble::CrmApp;
+use activity::{ActivityFiguresDto, RepActivityDto, TeamActivityDto, activity_dto};
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_domain::report::{Amounts, PeriodKind, ReportPeriod, ReportScope, SalesFigures};
 use crm_domain::{ValidationError, ViolationKind};
@@ -110,36 +113,6 @@ pub struct TeamSalesDto {
     pub win_rate_permille: Option<i64>,
 }
 
-/// Activities of one kind done in the period and the one before.
-#[derive(Debug, Clone, Object)]
-pub struct ActivityDoneDto {
-    /// `task`, `call`, `meeting`, `email` or `note`.
-    pub kind: String,
-    /// Done in the period.
-    pub current: i64,
-    /// Done in the period before.
-    pub previous: i64,
-}
-
-/// What the people of the scope did.
-#[derive(Debug, Clone, Object)]
-pub struct ActivityFiguresDto {
-    /// Per kind: tasks completed; calls, meetings, emails and notes that took place.
-    pub done: Vec<ActivityDoneDto>,
-    /// Every kind, in the period.
-    pub done_current: i64,
-    /// Every kind, in the period before.
-    pub done_previous: i64,
-    /// Tasks overdue now.
-    pub overdue_tasks_now: i64,
-    /// Tasks overdue at the end of the period before.
-    pub overdue_tasks_previous: i64,
-    /// Prospects created in the period.
-    pub new_leads_current: i64,
-    /// Prospects created in the period before.
-    pub new_leads_previous: i64,
-}
-
 /// The sales of a period, the period before, and the open pipeline.
 #[derive(Debug, Clone, Object)]
 pub struct SalesReportDto {
@@ -159,6 +132,11 @@ pub struct SalesReportDto {
     pub by_team: Vec<TeamSalesDto>,
     /// Activities done, tasks overdue, prospects created.
     pub activity: ActivityFiguresDto,
+    /// The same per person (activities by their assignee, prospects by their owner), for
+    /// those who did, were late with or created anything.
+    pub activity_by_rep: Vec<RepActivityDto>,
+    /// The same per team of the people (now); the people in no team last.
+    pub activity_by_team: Vec<TeamActivityDto>,
 }
 
 fn n(v: impl TryInto<i64>) -> i64 {
@@ -232,27 +210,25 @@ fn report_dto(r: &SalesReport) -> SalesReportDto {
                 win_rate_permille: t.win_rate_permille,
             })
             .collect(),
-        activity: {
-            let a = &r.activity;
-            let [done_current, done_previous] = a.done_total();
-            ActivityFiguresDto {
-                done: a
-                    .done
-                    .iter()
-                    .map(|(kind, [c, p])| ActivityDoneDto {
-                        kind: kind.clone(),
-                        current: n(*c),
-                        previous: n(*p),
-                    })
-                    .collect(),
-                done_current: n(done_current),
-                done_previous: n(done_previous),
-                overdue_tasks_now: n(a.overdue_tasks[0]),
-                overdue_tasks_previous: n(a.overdue_tasks[1]),
-                new_leads_current: n(a.new_leads[0]),
-                new_leads_previous: n(a.new_leads[1]),
-            }
-        },
+        activity: activity_dto(&r.activity.total),
+        activity_by_rep: r
+            .activity
+            .by_person
+            .iter()
+            .map(|(user, a)| RepActivityDto {
+                user_id: user.as_uuid(),
+                activity: activity_dto(a),
+            })
+            .collect(),
+        activity_by_team: r
+            .activity_by_team
+            .iter()
+            .map(|(team, name, a)| TeamActivityDto {
+                team_id: team.map(|id| id.as_uuid()),
+                team_name: name.clone(),
+                activity: activity_dto(a),
+            })
+            .collect(),
         by_rep: r
             .by_owner
             .iter()

@@ -3,7 +3,7 @@
 
 use crate::support::{spawn_app, tenant};
 use crm_domain::user::Role;
-use crm_sdk::models::{NewOpportunity, SalesQuery};
+use crm_sdk::models::{ActivityWrite, ContactWrite, LinkRef, NewOpportunity, SalesQuery};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sales_reps_report_holds_only_their_deals() {
@@ -34,8 +34,44 @@ async fn a_sales_reps_report_holds_only_their_deals() {
     );
     assert_eq!(mine.current.win_rate_permille, Some(1000));
     assert_eq!(mine.current.period.kind, "month");
+    // The rep calls a new prospect: their activity, and their team's.
+    let prospect = rep
+        .create_contact(
+            &ContactWrite {
+                kind: "prospect".into(),
+                first_name: "Paul".into(),
+                last_name: "Appel".into(),
+                ..ContactWrite::default()
+            },
+            false,
+        )
+        .await
+        .unwrap();
+    rep.create_activity(&ActivityWrite {
+        kind: Some("call".into()),
+        direction: Some("outbound".into()),
+        subject: "Premier appel".into(),
+        starts_at: Some(chrono::Utc::now() - chrono::Duration::seconds(5)),
+        links: vec![LinkRef {
+            entity_type: "contact".into(),
+            entity_id: prospect.id,
+            name: None,
+        }],
+        ..ActivityWrite::default()
+    })
+    .await
+    .unwrap();
     let company = admin.sales_report(&month).await.unwrap();
     assert_eq!(company.current.won_count, 1);
+    // (current + previous: robust to a month that turns between the call and the read)
+    let both = |a: &crm_sdk::models::ActivityFigures| (a.done_current + a.done_previous, a.new_leads_current + a.new_leads_previous);
+    assert_eq!(company.activity_by_rep.len(), 1, "{:?}", company.activity_by_rep);
+    assert_eq!(company.activity_by_rep[0].user_id, t.user(Role::Sales));
+    assert_eq!(both(&company.activity_by_rep[0].activity), (1, 1));
+    assert_eq!(company.activity_by_rep[0].activity.done[0].kind, "call");
+    assert_eq!(company.activity_by_team.len(), 1, "{:?}", company.activity_by_team);
+    assert_eq!(company.activity_by_team[0].team_id, Some(t.team_id));
+    assert_eq!(both(&company.activity_by_team[0].activity), (1, 1));
     // By team: the rep's team (led by the Manager) won it.
     assert_eq!(company.by_team.len(), 1, "{:?}", company.by_team);
     assert_eq!((company.by_team[0].team_id, company.by_team[0].won_count), (Some(t.team_id), 1));
@@ -63,6 +99,8 @@ async fn a_sales_reps_report_holds_only_their_deals() {
             .await
             .unwrap();
         assert_eq!((theirs.current.won_count, theirs.current.created_count), (0, 0), "{scope}");
+        assert!(theirs.activity_by_rep.is_empty() && theirs.activity_by_team.is_empty(), "{scope}");
+        assert_eq!(theirs.activity.done_current + theirs.activity.done_previous, 0, "{scope}");
     }
     // Bad input: its field.
     let e = admin

@@ -11,6 +11,7 @@ use crm_domain::Actor;
 use crm_domain::opportunity::OpportunityInput;
 use crm_domain::report::{PeriodKind, ReportPeriod, ReportScope};
 use crm_domain::user::Role;
+use crm_ports::store::ActivityCounts;
 use crm_ports::{FixedClock, ServiceError};
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -214,8 +215,10 @@ pub async fn a_month_of_sales_is_counted_to_the_cent_in_paris_time(h: &Harness) 
 pub async fn the_work_of_a_period_is_counted_by_its_people(h: &Harness) {
     use crm_domain::activity::ActivityInput;
     let (_, admin) = h.tenant("Activités").await;
-    let (_, ana) = h.user(&admin, Role::Sales, None).await;
-    let (_, bob) = h.user(&admin, Role::Sales, None).await;
+    let (ana_user, ana) = h.user(&admin, Role::Sales, None).await;
+    let (boss_user, boss) = h.user(&admin, Role::Manager, None).await;
+    let nord = h.team(&admin, "Nord", boss_user.id).await;
+    let (bob_user, bob) = h.user(&admin, Role::Sales, Some(nord)).await;
     let at = |when: &str| h.app.with_clock(FixedClock(t(when)));
     let lea = at("2026-03-02T09:00:00Z")
         .create_contact(&ana, &crate::contacts::input("Léa", "Mars"), None, true)
@@ -288,14 +291,39 @@ pub async fn the_work_of_a_period_is_counted_by_its_people(h: &Harness) {
 
     let march = ReportPeriod::containing(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(), PeriodKind::Month);
     let now = at("2026-03-25T10:00:00Z");
-    let mine = now.sales_report(&ana, ReportScope::Company, march).await.unwrap().activity;
+    let report = now.sales_report(&ana, ReportScope::Company, march).await.unwrap();
+    let mine = &report.activity.total;
     assert_eq!(mine.done, vec![("call".to_owned(), [1, 0]), ("task".to_owned(), [1, 0])]);
     assert_eq!(mine.done_total(), [2, 0]);
     // Overdue now: "Devis" and "Contrat"; at the end of February: "Devis".
     assert_eq!(mine.overdue_tasks, [2, 1]);
     assert_eq!(mine.new_leads, [1, 1]);
-    let all = now.sales_report(&admin, ReportScope::Company, march).await.unwrap().activity;
-    assert_eq!((all.overdue_tasks, all.new_leads), ([3, 1], [2, 1]));
+    // A sales rep's report names no one else.
+    assert_eq!(report.activity.by_person, vec![(ana_user.id, mine.clone())]);
+    assert_eq!(report.activity_by_team, vec![(None, None, mine.clone())]);
+    let all = now.sales_report(&admin, ReportScope::Company, march).await.unwrap();
+    assert_eq!((all.activity.total.overdue_tasks, all.activity.total.new_leads), ([3, 1], [2, 1]));
+    // Per person: Ana's work as above; Bob's task late since March 2nd (not yet at the end
+    // of February) and his prospect. Per team: Bob's Nord, then Ana in no team.
+    let bobs_counts = ActivityCounts {
+        done: Vec::new(),
+        overdue_tasks: [1, 0],
+        new_leads: [1, 0],
+    };
+    let mut people = all.activity.by_person.clone();
+    people.sort_by_key(|(u, _)| *u != ana_user.id);
+    assert_eq!(people, vec![(ana_user.id, mine.clone()), (bob_user.id, bobs_counts.clone())]);
+    assert_eq!(
+        all.activity_by_team,
+        vec![
+            (Some(nord), Some("Nord".to_owned()), bobs_counts.clone()),
+            (None, None, mine.clone())
+        ]
+    );
+    // The team's Manager sees the team's people only.
+    let team = now.sales_report(&boss, ReportScope::Team, march).await.unwrap();
+    assert_eq!(team.activity.by_person, vec![(bob_user.id, bobs_counts.clone())]);
+    assert_eq!(team.activity.total, bobs_counts);
 }
 
 contract!(

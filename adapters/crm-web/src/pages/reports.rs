@@ -6,6 +6,7 @@
 use super::{Form, signed_in};
 use crate::Web;
 use crate::i18n::Lang;
+use crate::report_activity::{ACTIVITY_COLUMNS, activity_cells, people_of};
 use crate::report_export::{ReportFormat, days, percent};
 use crate::view::{Page, error_page, render};
 use askama::Template;
@@ -39,6 +40,16 @@ struct Step {
     y: u64,
 }
 
+/// An activity table as shown.
+struct ActivityTable {
+    id: &'static str,
+    title: &'static str,
+    /// The label key of the name column.
+    first: &'static str,
+    /// Name and this period's counts.
+    rows: Vec<(String, [u64; 7])>,
+}
+
 #[derive(Template)]
 #[template(path = "reports.html")]
 struct ReportsPage {
@@ -54,6 +65,10 @@ struct ReportsPage {
     reps: Vec<(String, String, u64, String)>,
     /// Per team: name, won, lost, win rate.
     teams: Vec<(String, String, u64, String)>,
+    /// The activity tables' column labels (after the name).
+    activity_columns: Vec<String>,
+    /// Per person, then per team.
+    activity_tables: [ActivityTable; 2],
     pipelines: Vec<(String, String, bool)>,
     steps: Vec<Step>,
     /// The funnel drawing's height.
@@ -146,24 +161,36 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         })
         .unwrap_or_default();
     let mut names = crm_ports::services::names::NameRequest::default();
-    for o in &sales.by_owner {
-        names.user(o.owner_id.as_uuid());
+    for id in people_of(&sales) {
+        names.user(id);
     }
     let names = web.app.names(&auth.actor, &names).await.ok();
+    let name_of = |id: uuid::Uuid| names.as_ref().and_then(|n| n.get(id)).unwrap_or_default();
     let reps = sales
         .by_owner
         .iter()
         .map(|o| {
             (
-                names.as_ref().and_then(|n| n.get(o.owner_id.as_uuid())).unwrap_or_default(),
+                name_of(o.owner_id.as_uuid()),
                 format!("{} · {}", o.won_count, money_list(lang, &o.won, false)),
                 o.lost_count,
                 percent(lang, o.win_rate_permille),
             )
         })
         .collect();
+    let activity_people = sales
+        .activity
+        .by_person
+        .iter()
+        .map(|(u, a)| (name_of(u.as_uuid()), activity_cells(a)))
+        .collect();
+    let activity_teams = sales
+        .activity_by_team
+        .iter()
+        .map(|(_, name, a)| (name.clone().unwrap_or_else(|| lang.t("report_file.no_team")), activity_cells(a)))
+        .collect();
     let mut figures = figures(lang, &sales.current, &sales.previous);
-    let a = &sales.activity;
+    let a = &sales.activity.total;
     let [done_now, done_before] = a.done_total();
     for (key, now, before) in [
         ("activities_done", done_now, done_before),
@@ -218,6 +245,21 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
             })
             .collect(),
         reps,
+        activity_columns: ACTIVITY_COLUMNS.iter().map(|k| lang.t(k)).collect(),
+        activity_tables: [
+            ActivityTable {
+                id: "activity-by-rep",
+                title: "reports.activity_by_rep",
+                first: "reports.rep",
+                rows: activity_people,
+            },
+            ActivityTable {
+                id: "activity-by-team",
+                title: "reports.activity_by_team",
+                first: "forecast.team",
+                rows: activity_teams,
+            },
+        ],
         teams: sales
             .by_team
             .iter()
