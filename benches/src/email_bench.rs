@@ -53,6 +53,7 @@ async fn run_until(
             attempts: 5,
             first_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(5),
+            jitter: false,
         };
         let app = app.clone();
         let (h, s) = (handlers(), shutdown.clone());

@@ -23,6 +23,11 @@ pub fn extras(search: crm_server::search::SearchHandle, dir: &std::path::Path) -
         consumers: std::sync::Arc::from(Vec::new()),
         files: std::sync::Arc::new(files),
         mail: crm_ports::services::email::MailSettings::default(),
+        webhooks: crm_server::webhooks::Webhooks::from_config(&crm_server::config::Config::layered(
+            crm_server::config::FileConfig::default(),
+            crm_server::config::FileConfig::default(),
+        ))
+        .transport,
     })
 }
 

@@ -38,6 +38,8 @@ pub enum EntityType {
     Email,
     /// A campaign.
     Campaign,
+    /// A webhook subscription.
+    Webhook,
 }
 
 impl EntityType {
@@ -58,6 +60,7 @@ impl EntityType {
             Self::Template => "template",
             Self::Email => "email",
             Self::Campaign => "campaign",
+            Self::Webhook => "webhook",
         }
     }
 
@@ -78,6 +81,7 @@ impl EntityType {
             Self::Template,
             Self::Email,
             Self::Campaign,
+            Self::Webhook,
         ]
         .into_iter()
         .find(|e| e.code() == code)

@@ -36,6 +36,7 @@ pub mod time;
 pub mod tracking;
 pub mod user;
 pub mod visibility;
+pub mod webhook;
 
 pub use actor::Actor;
 pub use error::{FieldError, ValidationError, ViolationKind};

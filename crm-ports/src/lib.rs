@@ -21,6 +21,7 @@ pub mod search;
 pub mod services;
 pub mod store;
 pub mod tables;
+pub mod webhook;
 
 pub use app::App;
 pub use auth::{AuthStore, CredentialError, Credentials, Principal, TokenKind, TokenRecord};

@@ -195,6 +195,10 @@ pub struct RecordedChange {
     pub before: Option<Value>,
     /// After.
     pub after: Option<Value>,
+    /// Whether the log keeps its values sealed (a sensitive field, a person's data): they
+    /// leave the CRM only to those who asked for them (a webhook subscription that
+    /// includes personal data).
+    pub sealed: bool,
 }
 
 /// An event as read back from the log.

@@ -32,6 +32,7 @@ mod lists;
 mod reports;
 mod runtime;
 mod suppressions;
+mod webhooks;
 
 pub use activities::*;
 pub use campaigns::*;
@@ -45,6 +46,7 @@ pub use lists::*;
 pub use reports::*;
 pub use runtime::*;
 pub use suppressions::*;
+pub use webhooks::*;
 
 /// Result of a store call.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -348,5 +350,6 @@ store_sum! {
         CampaignStore,
         MailRelayStore,
         ReportStore,
+        WebhookStore,
         ForecastStore,
 }

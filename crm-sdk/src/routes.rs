@@ -12,6 +12,7 @@ mod records;
 mod reports;
 mod sales;
 mod search;
+mod webhooks;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
@@ -117,4 +118,15 @@ fn urlencoding_segment(s: &str) -> String {
         }
     }
     out
+}
+
+/// Which webhook deliveries to list.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryQuery {
+    /// Of this subscription.
+    pub webhook_id: Option<Uuid>,
+    /// `pending`, `delivered` or `dead` (the dead letters).
+    pub state: Option<String>,
+    /// At most (100 by default, 500 at most).
+    pub limit: Option<u32>,
 }

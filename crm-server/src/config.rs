@@ -213,6 +213,16 @@ settings! {
     campaign_rate: u32 = 600, env "CRM_CAMPAIGN_RATE", flag "—", shown "600";
     /// messages handed to the relay at once (1 to 32; the relay's connections are pooled)
     mail_workers: u32 = 4, env "CRM_MAIL_WORKERS", flag "—", shown "4";
+    /// deliver webhooks to private, loopback and link-local addresses too (a receiver on the company's own network; off: refused, against request forgery)
+    webhook_allow_private: bool = false, env "CRM_WEBHOOK_ALLOW_PRIVATE", flag "—", shown "`false`";
+    /// seconds a receiver has to answer one webhook delivery
+    webhook_timeout_seconds: u64 = 10, env "CRM_WEBHOOK_TIMEOUT_SECONDS", flag "—", shown "10";
+    /// attempts at a webhook delivery before it is dead (19: about three days with the waits below)
+    webhook_attempts: u32 = 19, env "CRM_WEBHOOK_ATTEMPTS", flag "—", shown "19";
+    /// seconds before the second attempt at a delivery; each wait doubles, up to 8 hours, each spread between half and all of it
+    webhook_retry_seconds: u64 = 30, env "CRM_WEBHOOK_RETRY_SECONDS", flag "—", shown "30";
+    /// deliveries sent at once (1 to 32: a slow receiver holds one of them)
+    webhook_workers: u32 = 4, env "CRM_WEBHOOK_WORKERS", flag "—", shown "4";
 }
 
 impl FileConfig {
@@ -308,6 +318,11 @@ mod tests {
             ("CRM_CAMPAIGN_RATE", "120"),
             ("CRM_MAIL_WORKERS", "2"),
             ("CRM_PUBLIC_URL", "https://crm.exemple.fr"),
+            ("CRM_WEBHOOK_ALLOW_PRIVATE", "true"),
+            ("CRM_WEBHOOK_TIMEOUT_SECONDS", "3"),
+            ("CRM_WEBHOOK_ATTEMPTS", "5"),
+            ("CRM_WEBHOOK_RETRY_SECONDS", "7"),
+            ("CRM_WEBHOOK_WORKERS", "6"),
         ]);
         assert_eq!(vars.len(), KEYS.len(), "one variable per key");
         let env = FileConfig::from_env(|k| vars.get(k).map(|v| (*v).to_owned())).unwrap();
@@ -318,6 +333,11 @@ mod tests {
         assert_eq!(c.master_key.as_ref().map(Secret::expose), Some("1:ab"));
         assert_eq!((c.max_connections, c.log_format.as_str()), (32, "json"));
         assert_eq!(c.trusted_proxies.len(), 2);
+        assert!(c.webhook_allow_private);
+        assert_eq!(
+            (c.webhook_timeout_seconds, c.webhook_attempts, c.webhook_retry_seconds, c.webhook_workers),
+            (3, 5, 7, 6)
+        );
         assert!(c.secure_cookies);
         assert_eq!((c.reminder_interval_seconds, c.max_upload_bytes), (0, 1024));
         assert_eq!(c.smtp_url.as_ref().map(Secret::expose), Some("smtp://relais:25"));

@@ -21,6 +21,7 @@ pub mod mail;
 pub mod report_mail;
 pub mod runtime;
 pub mod search;
+pub mod webhooks;
 pub mod wire;
 
 pub use assemble::{CrmApp, OpenStoreError, open_app};

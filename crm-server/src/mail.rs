@@ -128,6 +128,7 @@ impl Mail {
                 attempts: config.mail_attempts.max(1),
                 first_backoff: Duration::from_secs(config.mail_retry_seconds.max(1)),
                 max_backoff: Duration::from_secs(30 * 60),
+                jitter: false,
             },
             workers: usize::try_from(config.mail_workers.clamp(1, 32)).unwrap_or(1),
         }

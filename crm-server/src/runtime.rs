@@ -55,6 +55,7 @@ pub struct Crm {
     http: HttpSettings,
     reminder_interval: Duration,
     mail: crate::mail::Mail,
+    webhooks: crate::webhooks::Webhooks,
 }
 
 impl std::fmt::Debug for Crm {
@@ -87,6 +88,7 @@ impl Crm {
             Arc::new(SearchConsumer::new(app.clone(), search.clone())),
             Arc::new(InStore::new(AssignmentNotices::new(&app), &app)),
             Arc::new(crm_ports::services::conversions::ClientConversions::new(&app)),
+            Arc::new(InStore::new(crm_ports::services::webhooks::fanout::WebhookFanout::new(&app), &app)),
         ];
         Self {
             consumers: consumers.into(),
@@ -95,8 +97,17 @@ impl Crm {
             http: HttpSettings::from_config(config),
             reminder_interval: Duration::from_secs(config.reminder_interval_seconds),
             mail: crate::mail::Mail::from_config(config),
+            webhooks: crate::webhooks::Webhooks::from_config(config),
             app,
         }
+    }
+
+    /// Sends webhooks through `transport` instead of the configured one (an embedding
+    /// program's own, a test's).
+    #[must_use]
+    pub fn with_webhook_transport(mut self, transport: Arc<dyn crm_ports::webhook::WebhookTransport>) -> Self {
+        self.webhooks = self.webhooks.with_transport(transport);
+        self
     }
 
     /// Sends email through `mailer` instead of the one the configuration names (an
@@ -151,6 +162,7 @@ impl Crm {
             consumers: Arc::clone(&self.consumers),
             files: Arc::clone(&self.files),
             mail: self.mail.settings.clone(),
+            webhooks: Arc::clone(&self.webhooks.transport),
         };
         crate::http::endpoint(self.app.clone(), self.http.clone(), extras)
     }
@@ -213,6 +225,17 @@ impl Crm {
             handles.push((
                 "email",
                 tokio::spawn(async move { app.run_jobs(handler, options, mail_shutdown).await }),
+            ));
+        }
+        // Webhooks: their own runners, so that a slow receiver holds neither email nor
+        // imports, nor more than one delivery.
+        for _ in 0..self.webhooks.workers {
+            let app = self.app.clone();
+            let (handler, options) = self.webhooks.sender(&self.app);
+            let hooks_shutdown = shutdown.clone();
+            handles.push((
+                "webhooks",
+                tokio::spawn(async move { app.run_jobs(handler, options, hooks_shutdown).await }),
             ));
         }
         // The keeper: every tenant's timers queued, finished jobs forgotten after a while.

@@ -184,7 +184,24 @@ pub const CONSTRAINTS: &[Constraint] = &[
     tenant("campaigns_tenant_id_fkey", "campaigns"),
     tenant("mail_relays_tenant_id_fkey", "mail_relays"),
     tenant("forecast_submissions_tenant_id_fkey", "forecast_submissions"),
+    tenant("webhooks_tenant_id_fkey", "webhooks"),
+    tenant("webhook_deliveries_tenant_id_fkey", "webhook_deliveries"),
+    tenant("webhook_attempts_tenant_id_fkey", "webhook_attempts"),
     // References between records.
+    fk(
+        "webhook_deliveries_webhook_fk",
+        "webhook_deliveries",
+        &["tenant_id", "webhook_id"],
+        "webhooks",
+        "webhook_id",
+    ),
+    fk(
+        "webhook_attempts_delivery_fk",
+        "webhook_attempts",
+        &["tenant_id", "delivery_id"],
+        "webhook_deliveries",
+        "delivery_id",
+    ),
     fk("users_team_fk", "users", &["tenant_id", "team_id"], "teams", "team_id"),
     fk("teams_manager_fk", "teams", &["tenant_id", "manager_id"], "users", "manager_id"),
     fk(

@@ -216,7 +216,10 @@ impl<C: Cipher> SqlStore<C> {
             let before = self.open_change_value(keys, tenant, entity_id, &field, c.get("before").unwrap_or(&Value::Null))?;
             let after = self.open_change_value(keys, tenant, entity_id, &field, c.get("after").unwrap_or(&Value::Null))?;
             erased |= before.is_none() || after.is_none();
+            let sealed =
+                |v: Option<&Value>| v.is_some_and(|v| v.get("enc").is_some() || v.get("pk").is_some() || v.get("erased").is_some());
             out.push(RecordedChange {
+                sealed: sealed(c.get("before")) || sealed(c.get("after")),
                 field,
                 before: before.flatten(),
                 after: after.flatten(),

@@ -53,6 +53,7 @@ mod suppressions;
 mod telephony;
 mod tenants;
 mod users;
+mod webhooks;
 
 pub use db::Backend;
 pub use postgres::{PostgresSetup, migrate_postgres};

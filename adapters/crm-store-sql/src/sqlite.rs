@@ -208,6 +208,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0028_opportunity_stays.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            29,
+            "webhooks".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0029_webhooks.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -141,6 +141,7 @@ impl JobOptions {
                 attempts: 5,
                 first_backoff: Duration::from_secs(5),
                 max_backoff: Duration::from_secs(600),
+                jitter: false,
             },
         }
     }
@@ -227,7 +228,7 @@ impl<S: JobStore + 'static, K: Send + Sync + 'static, C: Clock + Clone + Send + 
                 return;
             }
             Err(e) if attempts < options.retry.attempts.max(1) => {
-                let at = crm_domain::time::add(now, chrono_of(options.retry.backoff(attempts)));
+                let at = crm_domain::time::add(now, chrono_of(options.retry.wait(attempts, id)));
                 tracing::warn!(%tenant, %id, kind, attempts, error = %e, "job failed; retrying from its last step");
                 (JobOutcome::Retry { at, error: e.to_string() }, None)
             }

@@ -62,6 +62,9 @@ pub struct RetryPolicy {
     pub first_backoff: Duration,
     /// Longest wait.
     pub max_backoff: Duration,
+    /// Whether each wait is spread between half of it and all of it (so that the retries
+    /// of many failures at once do not all come back together).
+    pub jitter: bool,
 }
 
 impl Default for RetryPolicy {
@@ -70,6 +73,7 @@ impl Default for RetryPolicy {
             attempts: 5,
             first_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(300),
+            jitter: false,
         }
     }
 }
@@ -81,6 +85,24 @@ impl RetryPolicy {
             .first_backoff
             .saturating_mul(1u32.checked_shl(failures.saturating_sub(1).min(20)).unwrap_or(u32::MAX));
         doubled.min(self.max_backoff)
+    }
+
+    /// The wait after `failures` failures of the work `seed` names: [`Self::backoff`], or
+    /// with jitter a share of it between half and all, the same for the same seed and
+    /// failures (so that whoever records the next time computes the one the runner uses).
+    pub fn wait(&self, failures: u32, seed: uuid::Uuid) -> Duration {
+        let full = self.backoff(failures);
+        if !self.jitter {
+            return full;
+        }
+        // FNV-1a over the seed and the count: a stable spread, not a secret.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in seed.as_bytes().iter().chain(failures.to_le_bytes().iter()) {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        let share = 500 + h % 501;
+        full.saturating_mul(u32::try_from(share).unwrap_or(1000)) / 1000
     }
 }
 
@@ -94,10 +116,31 @@ mod tests {
             attempts: 3,
             first_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(1),
+            jitter: false,
         };
         let waits: Vec<u128> = (1..=6).map(|n| p.backoff(n).as_millis()).collect();
         assert_eq!(waits, [100, 200, 400, 800, 1000, 1000]);
         assert_eq!(p.backoff(u32::MAX), Duration::from_secs(1));
+        assert_eq!(p.wait(3, uuid::Uuid::nil()), Duration::from_millis(400));
+    }
+
+    #[test]
+    fn jitter_spreads_each_wait_between_half_and_all_of_it() {
+        let p = RetryPolicy {
+            attempts: 3,
+            first_backoff: Duration::from_secs(10),
+            max_backoff: Duration::from_secs(3600),
+            jitter: true,
+        };
+        let waits: Vec<Duration> = (0..200u128).map(|i| p.wait(2, uuid::Uuid::from_u128(i))).collect();
+        assert!(
+            waits.iter().all(|w| *w >= Duration::from_secs(10) && *w <= Duration::from_secs(20)),
+            "{waits:?}"
+        );
+        let distinct: std::collections::HashSet<_> = waits.iter().collect();
+        assert!(distinct.len() > 100, "spread: {}", distinct.len());
+        // The same seed and count: the same wait.
+        assert_eq!(p.wait(2, uuid::Uuid::from_u128(7)), p.wait(2, uuid::Uuid::from_u128(7)));
     }
 
     #[tokio::test]

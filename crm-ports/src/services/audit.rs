@@ -166,6 +166,8 @@ impl<S: EventLog + ActivityStore + UserStore, K, C: Clock, I: IdGenerator> App<S
                 }
                 // A file is its owner's (and the Admin's): others do not learn of it.
                 EntityType::File => audit_reader || (owner.is_some() && owner == actor.user_id()),
+                // Webhook subscriptions are the Admin's.
+                EntityType::Webhook => audit_reader,
                 _ => true,
             };
             if visible {

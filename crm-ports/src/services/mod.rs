@@ -34,3 +34,4 @@ pub mod team_forecast;
 pub mod telephony;
 pub mod tenants;
 pub mod users;
+pub mod webhooks;

@@ -13,6 +13,7 @@ mod records;
 mod reports;
 mod sales;
 mod search;
+mod webhooks;
 
 pub use accounts::*;
 pub use activities::*;
@@ -26,3 +27,4 @@ pub use records::*;
 pub use reports::*;
 pub use sales::*;
 pub use search::*;
+pub use webhooks::*;

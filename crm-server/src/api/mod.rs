@@ -39,6 +39,7 @@ pub mod team_forecast;
 pub mod telephony;
 pub mod tenants;
 pub mod users;
+pub mod webhooks;
 
 use crate::assemble::CrmApp;
 use crate::i18n::Lang;
@@ -86,6 +87,8 @@ pub enum ApiTags {
     Email,
     /// Reports: sales by period, the pipeline.
     Reports,
+    /// Webhooks: subscriptions, the delivery log, replays.
+    Webhooks,
 }
 
 /// What the API serves besides the application: the search index, the readers of the
@@ -100,6 +103,8 @@ pub struct Extras {
     pub files: std::sync::Arc<dyn crm_ports::files::FileStorage>,
     /// How email is written.
     pub mail: crm_ports::services::email::MailSettings,
+    /// How webhooks are sent (their addresses are checked with it).
+    pub webhooks: std::sync::Arc<dyn crm_ports::webhook::WebhookTransport>,
 }
 
 /// A postal address.
@@ -143,6 +148,7 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings, extras: Extras) -> OpenAp
         consumers,
         files,
         mail,
+        webhooks,
     } = extras;
     let service = OpenApiService::new(
         (
@@ -200,6 +206,10 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings, extras: Extras) -> OpenAp
                 reports::ReportsApi { app: app.clone() },
                 team_forecast::TeamForecastApi { app: app.clone() },
                 report_subscriptions::ReportSubscriptionsApi { app: app.clone() },
+                webhooks::WebhooksApi {
+                    app: app.clone(),
+                    transport: webhooks,
+                },
             ),
             ),
         ),

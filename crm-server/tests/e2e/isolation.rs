@@ -237,6 +237,38 @@ async fn every_route_keeps_tenants_apart() {
         .submit_forecast(a.team_id, &crm_sdk::models::SubmissionWrite::default())
         .await
         .unwrap();
+    // A paused subscription (nothing is sent) and a dead delivery of it.
+    let a_webhook = aa
+        .create_webhook(&crm_sdk::models::WebhookWrite {
+            url: "https://93.184.216.34/a".into(),
+            events: vec!["*".into()],
+            active: Some(false),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let a_delivery = uuid::Uuid::now_v7();
+    crm_ports::store::WebhookStore::record_attempt(
+        s.app.store(),
+        crm_domain::TenantId::from_uuid(a.tenant_id),
+        &crm_ports::store::AttemptRecord {
+            delivery_id: a_delivery,
+            webhook_id: a_webhook.id,
+            event_seq: 1,
+            event_type: "contact.created".into(),
+            attempt: crm_ports::store::DeliveryAttempt {
+                number: 0,
+                at: chrono::Utc::now(),
+                status: Some(500),
+                millis: 3,
+                error: Some("HTTP 500".into()),
+            },
+            state: crm_domain::webhook::DeliveryState::Dead,
+            next_at: None,
+        },
+    )
+    .await
+    .unwrap();
     let a_campaign = aa
         .create_campaign(&crm_sdk::models::CampaignWrite {
             name: "Campagne A".into(),
@@ -271,6 +303,8 @@ async fn every_route_keeps_tenants_apart() {
         a_suppression.id,
         a_template.id,
         a_email.id,
+        a_webhook.id,
+        a_delivery,
     ]
     .iter()
     .chain(a.users.values())
@@ -358,6 +392,10 @@ async fn every_route_keeps_tenants_apart() {
             a_submission.id
         } else if path.starts_with("/api/v1/reports/subscriptions/") {
             a_subscription.id
+        } else if path.starts_with("/api/v1/webhooks/deliveries/") {
+            a_delivery
+        } else if path.starts_with("/api/v1/webhooks/") {
+            a_webhook.id
         } else {
             return None;
         };
@@ -713,6 +751,27 @@ async fn every_route_keeps_tenants_apart() {
             (Some(json!({"url": "smtp://b:secret@relais.b.fr:25"})), Expect::Blind),
         ),
         ("remove_mail_relay", (None, Expect::Blind)),
+        ("list_webhooks", (None, Expect::Blind)),
+        (
+            "create_webhook",
+            (
+                Some(json!({"url": "https://93.184.216.34/b", "events": ["*"], "active": false})),
+                Expect::Blind,
+            ),
+        ),
+        ("get_webhook", (None, Expect::NotFound)),
+        (
+            "update_webhook",
+            (
+                Some(json!({"url": "https://93.184.216.34/b", "events": ["*"], "active": false})),
+                Expect::NotFound,
+            ),
+        ),
+        ("delete_webhook", (None, Expect::NotFound)),
+        ("renew_webhook_secret", (None, Expect::NotFound)),
+        ("list_webhook_deliveries", (None, Expect::Blind)),
+        ("get_webhook_delivery", (None, Expect::NotFound)),
+        ("replay_webhook_delivery", (None, Expect::NotFound)),
         ("list_campaigns", (None, Expect::Blind)),
         (
             "create_campaign",

@@ -28,3 +28,4 @@ mod search;
 mod segments;
 mod support;
 mod web;
+mod webhooks;

@@ -187,6 +187,16 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("get_mail_relay", [200, 403, 403, 403, 403]),
     ("set_mail_relay", [200, 403, 403, 403, 403]),
     ("remove_mail_relay", [204, 403, 403, 403, 403]),
+    // Webhooks: the Admin's.
+    ("list_webhooks", [200, 403, 403, 403, 403]),
+    ("create_webhook", [201, 403, 403, 403, 403]),
+    ("get_webhook", [200, 403, 403, 403, 403]),
+    ("update_webhook", [200, 403, 403, 403, 403]),
+    ("delete_webhook", [204, 403, 403, 403, 403]),
+    ("renew_webhook_secret", [200, 403, 403, 403, 403]),
+    ("list_webhook_deliveries", [200, 403, 403, 403, 403]),
+    ("get_webhook_delivery", [200, 403, 403, 403, 403]),
+    ("replay_webhook_delivery", [202, 403, 403, 403, 403]),
     // Campaigns: run by the Admin, Managers and Marketing.
     ("list_campaigns", [200, 200, 403, 200, 403]),
     ("create_campaign", [201, 201, 403, 201, 403]),
@@ -206,6 +216,16 @@ fn template_body(n: usize) -> crm_sdk::models::TemplateWrite {
             subject: "Bonjour {{ contact.first_name }}".into(),
             body: "À bientôt,\n{{ sender.name }}".into(),
         }],
+    }
+}
+
+/// A paused subscription to a public address (nothing is sent).
+fn hook_body(n: usize) -> crm_sdk::models::WebhookWrite {
+    crm_sdk::models::WebhookWrite {
+        url: format!("https://93.184.216.34/crm/{n}"),
+        events: vec!["*".into()],
+        active: Some(false),
+        ..Default::default()
     }
 }
 
@@ -573,6 +593,37 @@ impl Cell<'_> {
 
     /// A draft campaign written by the Admin: (id, version).
     /// A forecast of the team the Admin submitted.
+    /// A paused subscription (nothing is sent to it).
+    async fn webhook(&self) -> (uuid::Uuid, i64) {
+        let w = self.fx.client(Role::Admin).create_webhook(&hook_body(self.n)).await.unwrap();
+        (w.id, w.version)
+    }
+
+    /// A dead delivery of a fresh subscription.
+    async fn dead_delivery(&self) -> uuid::Uuid {
+        let (webhook_id, _) = self.webhook().await;
+        let id = uuid::Uuid::now_v7();
+        let record = crm_ports::store::AttemptRecord {
+            delivery_id: id,
+            webhook_id,
+            event_seq: 1,
+            event_type: "contact.created".into(),
+            attempt: crm_ports::store::DeliveryAttempt {
+                number: 0,
+                at: chrono::Utc::now(),
+                status: Some(500),
+                millis: 12,
+                error: Some("HTTP 500".into()),
+            },
+            state: crm_domain::webhook::DeliveryState::Dead,
+            next_at: None,
+        };
+        crm_ports::store::WebhookStore::record_attempt(self.app.store(), TenantId::from_uuid(self.fx.tenant_id), &record)
+            .await
+            .unwrap();
+        id
+    }
+
     async fn submission(&self) -> uuid::Uuid {
         self.fx
             .client(Role::Admin)
@@ -1296,6 +1347,41 @@ impl Cell<'_> {
                 "POST",
                 "/api/v1/reports/exports".into(),
                 Some(json!({"format": "csv", "scope": "team"})),
+                None,
+            ),
+            "list_webhooks" => ("GET", "/api/v1/webhooks".into(), None, None),
+            "create_webhook" => (
+                "POST",
+                "/api/v1/webhooks".into(),
+                Some(serde_json::to_value(hook_body(self.n)).unwrap()),
+                None,
+            ),
+            "get_webhook" => ("GET", format!("/api/v1/webhooks/{}", self.webhook().await.0), None, None),
+            "update_webhook" => {
+                let (id, v) = self.webhook().await;
+                (
+                    "PUT",
+                    format!("/api/v1/webhooks/{id}"),
+                    Some(serde_json::to_value(hook_body(self.n)).unwrap()),
+                    Some(v),
+                )
+            }
+            "delete_webhook" => ("DELETE", format!("/api/v1/webhooks/{}", self.webhook().await.0), None, None),
+            "renew_webhook_secret" => {
+                let (id, v) = self.webhook().await;
+                ("POST", format!("/api/v1/webhooks/{id}/secret"), None, Some(v))
+            }
+            "list_webhook_deliveries" => ("GET", "/api/v1/webhooks/deliveries?state=dead".into(), None, None),
+            "get_webhook_delivery" => (
+                "GET",
+                format!("/api/v1/webhooks/deliveries/{}", self.dead_delivery().await),
+                None,
+                None,
+            ),
+            "replay_webhook_delivery" => (
+                "POST",
+                format!("/api/v1/webhooks/deliveries/{}/replay", self.dead_delivery().await),
+                None,
                 None,
             ),
             "list_report_subscriptions" => ("GET", "/api/v1/reports/subscriptions".into(), None, None),

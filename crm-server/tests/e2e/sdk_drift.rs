@@ -122,6 +122,11 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "ActivityFiguresDto" => ActivityFigures,
         "ActivityDoneDto" => ActivityDone,
         "TeamSalesDto" => TeamSales,
+        "RepActivityDto" => RepActivity,
+        "WebhookDto" => Webhook,
+        "DeliveryDto" => WebhookDelivery,
+        "DeliveryAttemptDto" => DeliveryAttempt,
+        "TeamActivityDto" => TeamActivity,
         "ReportSubscriptionDto" => ReportSubscription,
         "SubmissionDto" => ForecastSubmission,
         "TeamForecastLineDto" => TeamForecastLine,
@@ -176,6 +181,7 @@ fn request_pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "SubmissionWrite" => SubmissionWrite,
         "ReportExportWrite" => ReportExportWrite,
         "ReportSubscriptionWrite" => ReportSubscriptionWrite,
+        "WebhookWrite" => WebhookWrite,
     }
 }
 

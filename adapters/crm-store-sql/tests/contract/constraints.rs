@@ -172,6 +172,11 @@ const EXPECTED: &[(&str, Outcome, &str)] = &[
     ("campaigns_tenant_id_fkey", Ref, "tenant_id"),
     ("mail_relays_tenant_id_fkey", Ref, "tenant_id"),
     ("forecast_submissions_tenant_id_fkey", Ref, "tenant_id"),
+    ("webhooks_tenant_id_fkey", Ref, "tenant_id"),
+    ("webhook_deliveries_tenant_id_fkey", Ref, "tenant_id"),
+    ("webhook_attempts_tenant_id_fkey", Ref, "tenant_id"),
+    ("webhook_deliveries_webhook_fk", Ref, "webhook_id"),
+    ("webhook_attempts_delivery_fk", Ref, "delivery_id"),
     ("users_team_fk", Ref, "team_id"),
     ("teams_manager_fk", Ref, "manager_id"),
     ("contacts_organization_fk", Ref, "organization_id"),
@@ -671,6 +676,53 @@ async fn every_constraint_reports_its_field(h: &Harness) {
         )
         .await,
     );
+    let hook = crm_domain::webhook::Webhook {
+        id: new(),
+        tenant_id: ghost,
+        spec: crm_domain::webhook::WebhookInput {
+            url: "https://exemple.fr/h".into(),
+            events: vec!["*".into()],
+            active: true,
+            ..crm_domain::webhook::WebhookInput::default()
+        }
+        .validate()
+        .unwrap(),
+        created_by: None,
+        version: 1,
+        created_at: now(),
+        updated_at: now(),
+    };
+    seen.check(
+        "webhooks_tenant_id_fkey",
+        crm_ports::store::WebhookStore::create_webhook(s, &hook, "whsec_x", &gev(EntityType::Webhook, hook.id)).await,
+    );
+    // The delivery log is written by the store itself with each attempt: raw.
+    seen.check(
+        "webhook_deliveries_tenant_id_fkey",
+        raw(
+            Some(ghost),
+            format!(
+                "INSERT INTO webhook_deliveries (tenant_id, id, webhook_id, event_seq, event_type, state, attempts, created_at) \
+                 VALUES ({}, {}, {}, 1, 'contact.created', 'pending', 0, 0)",
+                lit.id(ghost.as_uuid()),
+                lit.id(new()),
+                lit.id(new())
+            ),
+        )
+        .await,
+    );
+    seen.check(
+        "webhook_attempts_tenant_id_fkey",
+        raw(
+            Some(ghost),
+            format!(
+                "INSERT INTO webhook_attempts (tenant_id, delivery_id, number, at, millis) VALUES ({}, {}, 1, 0, 0)",
+                lit.id(ghost.as_uuid()),
+                lit.id(new())
+            ),
+        )
+        .await,
+    );
     // A person's key is written by the store itself with the person's first event: raw.
     seen.check(
         "person_keys_tenant_id_fkey",
@@ -908,6 +960,22 @@ async fn every_constraint_reports_its_field(h: &Harness) {
                 "INSERT INTO activity_attendees (tenant_id, activity_id, user_id) VALUES ({t_}, {}, {})",
                 lit.id(new()),
                 lit.id(admin_id.as_uuid())
+            ),
+        ),
+        (
+            "webhook_deliveries_webhook_fk",
+            format!(
+                "INSERT INTO webhook_deliveries (tenant_id, id, webhook_id, event_seq, event_type, state, attempts, created_at) \
+                 VALUES ({t_}, {}, {}, 1, 'contact.created', 'pending', 0, 0)",
+                lit.id(new()),
+                lit.id(new())
+            ),
+        ),
+        (
+            "webhook_attempts_delivery_fk",
+            format!(
+                "INSERT INTO webhook_attempts (tenant_id, delivery_id, number, at, millis) VALUES ({t_}, {}, 1, 0, 0)",
+                lit.id(new())
             ),
         ),
         (

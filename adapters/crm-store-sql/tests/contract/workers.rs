@@ -81,6 +81,7 @@ fn quick() -> ConsumerOptions {
             attempts: 3,
             first_backoff: Duration::from_millis(10),
             max_backoff: Duration::from_millis(50),
+            jitter: false,
         },
     }
 }

@@ -13,7 +13,7 @@ use super::{INLINE, UNTYPED, body_name, is_json, resolve};
 use crate::support::spawn_app;
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_sdk::models::*;
-use crm_sdk::{Client, ContactQuery, ForecastQuery, OPERATIONS, OpportunityQuery, OrganizationQuery};
+use crm_sdk::{Client, ContactQuery, DeliveryQuery, ForecastQuery, OPERATIONS, OpportunityQuery, OrganizationQuery};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -456,6 +456,19 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
             send_now: true,
         });
         unsubscribe_report(ID);
+        webhooks();
+        create_webhook(&webhook());
+        webhook(ID);
+        update_webhook(ID, 1, &webhook());
+        delete_webhook(ID);
+        renew_webhook_secret(ID, 1);
+        webhook_deliveries(&DeliveryQuery {
+            webhook_id: Some(ID),
+            state: Some("dead".into()),
+            limit: Some(50),
+        });
+        webhook_delivery(ID);
+        replay_webhook_delivery(ID);
         export_report(
             &ReportExportWrite {
                 format: "xlsx".into(),
@@ -489,6 +502,16 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
 }
 
 // The arguments: every field set, written out without `..`.
+
+fn webhook() -> WebhookWrite {
+    WebhookWrite {
+        url: "https://hooks.exemple.fr/crm".into(),
+        description: Some("ERP".into()),
+        events: vec!["opportunity.won".into()],
+        include_personal: true,
+        active: Some(true),
+    }
+}
 
 fn campaign() -> CampaignWrite {
     CampaignWrite {
