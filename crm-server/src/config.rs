@@ -335,7 +335,12 @@ mod tests {
         assert_eq!(c.trusted_proxies.len(), 2);
         assert!(c.webhook_allow_private);
         assert_eq!(
-            (c.webhook_timeout_seconds, c.webhook_attempts, c.webhook_retry_seconds, c.webhook_workers),
+            (
+                c.webhook_timeout_seconds,
+                c.webhook_attempts,
+                c.webhook_retry_seconds,
+                c.webhook_workers
+            ),
             (3, 5, 7, 6)
         );
         assert!(c.secure_cookies);

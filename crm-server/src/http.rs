@@ -256,6 +256,7 @@ pub fn endpoint(app: CrmApp, settings: HttpSettings, extras: api::Extras) -> imp
         max_upload,
     };
     let mail_settings = extras.mail.clone();
+    let webhooks = std::sync::Arc::clone(&extras.webhooks);
     let api = api::service(&app, settings, extras);
     let spec_text = api.spec();
     let spec_json = api::schema::with_nullable_optionals(&spec_text);
@@ -271,6 +272,7 @@ pub fn endpoint(app: CrmApp, settings: HttpSettings, extras: api::Extras) -> imp
         secure_cookies,
         mail: mail_settings,
         relay_check: crm_web::RelayCheck(std::sync::Arc::new(api::mail_relay::usable)),
+        webhooks: Some(crm_web::WebhookCheck(webhooks)),
     };
     let search = std::sync::Arc::new(search_index);
     crm_web::mount(Route::new(), app.clone(), search, web, uploads)

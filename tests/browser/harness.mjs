@@ -77,7 +77,7 @@ process.on('exit', () => {
  * per role, a second company "Maison Seconde" sharing one email (`multi`), and `crm serve`
  * on a random loopback port. Returns { base, tenantId, accounts, multi, stop() }.
  */
-export async function startServer() {
+export async function startServer(extraEnv = {}) {
   const bin = crmBin();
   const dir = mkdtempSync(join(tmpdir(), 'crm-browser-'));
   const data = join(dir, 'data');
@@ -103,7 +103,7 @@ export async function startServer() {
   const child = spawn(bin, ['serve', '--data-dir', data, '--listen', '127.0.0.1:0'], {
     cwd: dir,
     // Email links back to this address (the tests read them from the messages).
-    env: childEnv({ CRM_PUBLIC_URL: PUBLIC_URL }),
+    env: childEnv({ CRM_PUBLIC_URL: PUBLIC_URL, ...extraEnv }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

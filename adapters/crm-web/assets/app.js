@@ -15,6 +15,11 @@
     e.detail.headers["X-CSRF-Token"] = csrf();
   });
 
+  // A page that answers a form with something shown once (a secret) names the address it
+  // stands for: reloading it then reads that page instead of posting the form again.
+  const replaced = document.getElementById("replace-url");
+  if (replaced && replaced.dataset.url) history.replaceState(null, "", replaced.dataset.url);
+
   // --- search palette ---
   const dialog = () => document.getElementById("search");
   const input = () => document.getElementById("search-input");

@@ -39,6 +39,19 @@ pub struct WebSettings {
     pub mail: crm_ports::services::email::MailSettings,
     /// Whether the mailer can use a relay URL (a company's own relay).
     pub relay_check: RelayCheck,
+    /// How webhooks are sent: a subscription's address is checked with it (none: not
+    /// checked here, only when sending).
+    pub webhooks: Option<WebhookCheck>,
+}
+
+/// The webhook transport, for checking the addresses of subscriptions.
+#[derive(Clone)]
+pub struct WebhookCheck(pub Arc<dyn crm_ports::webhook::WebhookTransport>);
+
+impl std::fmt::Debug for WebhookCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WebhookCheck")
+    }
 }
 
 /// Whether the mailer can use a relay URL (by default, any the use case accepts).
@@ -168,6 +181,18 @@ where
             get(page!(pages::mail_relay::show)).post(page!(pages::mail_relay::save)),
         )
         .at("/settings/email/remove", poem::post(page!(pages::mail_relay::remove)))
+        .at(
+            "/settings/webhooks",
+            get(page!(pages::webhooks::show)).post(page!(pages::webhooks::create)),
+        )
+        .at("/settings/webhooks/:id/toggle", poem::post(page!(pages::webhooks::toggle)))
+        .at("/settings/webhooks/:id/secret", poem::post(page!(pages::webhooks::renew)))
+        .at("/settings/webhooks/:id/delete", poem::post(page!(pages::webhooks::delete)))
+        .at("/settings/webhooks/deliveries/:id", get(page!(pages::webhooks::delivery)))
+        .at(
+            "/settings/webhooks/deliveries/:id/replay",
+            poem::post(page!(pages::webhooks::replay)),
+        )
         .at("/t/o/:token", get(raw!(pages::tracking::open)))
         .at("/t/c/:token", get(raw!(pages::tracking::click)))
         .at("/u/:token", get(page!(pages::tracking::ask)).post(page!(pages::tracking::confirm)))

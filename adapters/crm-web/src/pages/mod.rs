@@ -28,6 +28,7 @@ pub mod templates;
 pub mod timeline;
 pub mod todo;
 pub mod tracking;
+pub mod webhooks;
 
 use crate::Web;
 use crate::view::{Page, see_other};
