@@ -2,7 +2,7 @@
 //! JSON), the delivery log and its attempts.
 
 use crate::SqlStore;
-use crate::db::{Mode, On, Row};
+use crate::db::{Mode, On, Row, Tx};
 use crate::jobs::insert_job;
 use crate::rows::{from_ts, ts};
 use chrono::{DateTime, Utc};
@@ -93,6 +93,20 @@ fn read_delivery(r: &Row) -> Result<Delivery, StoreError> {
     })
 }
 
+/// Whether the company has a row of that id in `table`.
+async fn has_row(tx: &mut Tx, table: &'static str, tenant: TenantId, id: Uuid) -> Result<bool, StoreError> {
+    Ok(tx
+        .fetch_optional(
+            Query::select()
+                .column("id")
+                .from(table)
+                .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                .and_where(Expr::col("id").eq(id)),
+        )
+        .await?
+        .is_some())
+}
+
 fn events_json(spec: &WebhookSpec) -> Result<String, StoreError> {
     serde_json::to_string(&spec.events.iter().map(EventPattern::as_str).collect::<Vec<_>>()).map_err(ie)
 }
@@ -145,20 +159,8 @@ impl<C: Cipher> WebhookStore for SqlStore<C> {
             q.value("secret_sealed", self.seal(tenant, "webhooks", "secret", w.id, s)?);
         }
         if tx.execute(&q).await? == 0 {
-            let exists = tx
-                .fetch_optional(
-                    Query::select()
-                        .column("id")
-                        .from("webhooks")
-                        .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                        .and_where(Expr::col("id").eq(w.id)),
-                )
-                .await?;
-            return Err(if exists.is_some() {
-                StoreError::Conflict
-            } else {
-                StoreError::NotFound
-            });
+            let exists = has_row(&mut tx, "webhooks", tenant, w.id).await?;
+            return Err(if exists { StoreError::Conflict } else { StoreError::NotFound });
         }
         self.finish(tx, tenant, std::slice::from_ref(event)).await
     }
@@ -346,16 +348,7 @@ impl<C: Cipher> WebhookStore for SqlStore<C> {
 
     async fn delivery_attempts(&self, tenant: TenantId, id: Uuid) -> Result<Vec<DeliveryAttempt>, StoreError> {
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
-        let found = tx
-            .fetch_optional(
-                Query::select()
-                    .column("id")
-                    .from("webhook_deliveries")
-                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                    .and_where(Expr::col("id").eq(id)),
-            )
-            .await?;
-        if found.is_none() {
+        if !has_row(&mut tx, "webhook_deliveries", tenant, id).await? {
             return Err(StoreError::NotFound);
         }
         let rows = tx
@@ -396,20 +389,8 @@ impl<C: Cipher> WebhookStore for SqlStore<C> {
             )
             .await?;
         if n == 0 {
-            let exists = tx
-                .fetch_optional(
-                    Query::select()
-                        .column("id")
-                        .from("webhook_deliveries")
-                        .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                        .and_where(Expr::col("id").eq(id)),
-                )
-                .await?;
-            return Err(if exists.is_some() {
-                StoreError::Conflict
-            } else {
-                StoreError::NotFound
-            });
+            let exists = has_row(&mut tx, "webhook_deliveries", tenant, id).await?;
+            return Err(if exists { StoreError::Conflict } else { StoreError::NotFound });
         }
         if !insert_job(&mut tx, job, now).await? {
             return Err(StoreError::Conflict);

@@ -62,4 +62,5 @@ mod segments;
 mod storage;
 mod team_forecast;
 mod tenancy;
+mod webhooks;
 mod workers;
