@@ -40,6 +40,8 @@ pub enum EntityType {
     Campaign,
     /// A webhook subscription.
     Webhook,
+    /// A lead scoring rule.
+    ScoringRule,
 }
 
 impl EntityType {
@@ -61,6 +63,7 @@ impl EntityType {
             Self::Email => "email",
             Self::Campaign => "campaign",
             Self::Webhook => "webhook",
+            Self::ScoringRule => "scoring_rule",
         }
     }
 
@@ -82,6 +85,7 @@ impl EntityType {
             Self::Email,
             Self::Campaign,
             Self::Webhook,
+            Self::ScoringRule,
         ]
         .into_iter()
         .find(|e| e.code() == code)

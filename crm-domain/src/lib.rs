@@ -26,6 +26,7 @@ pub mod phone;
 pub mod pipeline;
 pub mod reminder;
 pub mod report;
+pub mod scoring;
 pub mod search;
 pub mod segment;
 pub mod suppression;

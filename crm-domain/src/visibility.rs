@@ -112,6 +112,9 @@ pub enum Capability {
     /// Read the submitted forecasts of teams and how they compared with what was won (a
     /// Manager: the teams they lead; an Admin and an Observer: every team's).
     ReadTeamForecasts,
+    /// Write, change and delete the company's lead scoring rules (everyone who sees a
+    /// contact reads its score).
+    ManageScoring,
 }
 
 /// Whether the actor has a capability.
@@ -152,7 +155,13 @@ pub fn allows(actor: &Actor, cap: Capability) -> bool {
             ),
             Role::Marketing => matches!(
                 cap,
-                C::ManageSegments | C::UploadFiles | C::QualifyLeads | C::ManageTemplates | C::SendEmail | C::RunCampaigns
+                C::ManageSegments
+                    | C::UploadFiles
+                    | C::QualifyLeads
+                    | C::ManageTemplates
+                    | C::SendEmail
+                    | C::RunCampaigns
+                    | C::ManageScoring
             ),
             Role::Observer => matches!(cap, C::ReadForecast | C::ReadTeamForecasts),
         },

@@ -31,6 +31,7 @@ mod leads;
 mod lists;
 mod reports;
 mod runtime;
+mod scoring;
 mod suppressions;
 mod webhooks;
 
@@ -45,6 +46,7 @@ pub use leads::*;
 pub use lists::*;
 pub use reports::*;
 pub use runtime::*;
+pub use scoring::*;
 pub use suppressions::*;
 pub use webhooks::*;
 
@@ -351,5 +353,6 @@ store_sum! {
         MailRelayStore,
         ReportStore,
         WebhookStore,
+        ScoringStore,
         ForecastStore,
 }

@@ -243,6 +243,12 @@ pub const OPERATIONS: &[Operation] = &[
     op("get_user", "GET", "/api/v1/users/{id}", &["user"]),
     op("update_user", "PATCH", "/api/v1/users/{id}", &["update_user"]),
     op("set_user_password", "POST", "/api/v1/users/{id}/password", &["set_user_password"]),
+    // Scoring (tagged Contacts in the document)
+    op("contact_score", "GET", "/api/v1/contacts/{id}/score", &["contact_score"]),
+    op("list_scoring_rules", "GET", "/api/v1/scoring/rules", &["scoring_rules"]),
+    op("create_scoring_rule", "POST", "/api/v1/scoring/rules", &["create_scoring_rule"]),
+    op("delete_scoring_rule", "DELETE", "/api/v1/scoring/rules/{id}", &["delete_scoring_rule"]),
+    op("update_scoring_rule", "PUT", "/api/v1/scoring/rules/{id}", &["update_scoring_rule"]),
     // Webhooks
     op("list_webhooks", "GET", "/api/v1/webhooks", &["webhooks"]),
     op("create_webhook", "POST", "/api/v1/webhooks", &["create_webhook"]),

@@ -11,6 +11,7 @@ mod leads;
 mod records;
 mod reports;
 mod sales;
+mod scoring;
 mod search;
 mod webhooks;
 

@@ -17,6 +17,7 @@ use crm_ports::services::assignments::AssignmentNotices;
 use crm_ports::services::former_clients::FormerClientScan;
 use crm_ports::services::import::ContactImport;
 use crm_ports::services::reminders::ReminderScan;
+use crm_ports::services::scoring::rescore::Rescorer;
 use poem::Endpoint;
 use std::future::Future;
 use std::sync::Arc;
@@ -89,6 +90,7 @@ impl Crm {
             Arc::new(InStore::new(AssignmentNotices::new(&app), &app)),
             Arc::new(crm_ports::services::conversions::ClientConversions::new(&app)),
             Arc::new(InStore::new(crm_ports::services::webhooks::fanout::WebhookFanout::new(&app), &app)),
+            Arc::new(InStore::new(crm_ports::services::scoring::keeper::ScoreKeeper::new(&app), &app)),
         ];
         Self {
             consumers: consumers.into(),
@@ -189,8 +191,11 @@ impl Crm {
         // Timers: the reminder scan of every tenant (unless turned off).
         let scan = (!self.reminder_interval.is_zero()).then(|| ReminderScan::new(&self.app, self.reminder_interval));
         let former_clients = FormerClientScan::new(&self.app);
+        let daily_scores = Rescorer::daily(&self.app);
         let mut handlers: Vec<Arc<dyn JobHandler>> = scan.iter().map(|s| Arc::new(s.clone()) as Arc<dyn JobHandler>).collect();
         handlers.push(Arc::new(former_clients.clone()));
+        handlers.push(Arc::new(daily_scores.clone()));
+        handlers.push(Arc::new(Rescorer::on_demand(&self.app)));
         handlers.push(Arc::new(ContactImport::new(
             &self.app,
             Arc::clone(&self.files),
@@ -251,6 +256,9 @@ impl Crm {
                         tracing::warn!(error = %e, "cannot check the tenants' timers; retrying");
                     }
                     if let Err(e) = former_clients.ensure_timers().await {
+                        tracing::warn!(error = %e, "cannot check the tenants' timers; retrying");
+                    }
+                    if let Err(e) = daily_scores.ensure_timers().await {
                         tracing::warn!(error = %e, "cannot check the tenants' timers; retrying");
                     }
                     match keeper_app.purge_finished_jobs(JOBS_KEPT).await {

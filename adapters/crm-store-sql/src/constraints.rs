@@ -187,7 +187,22 @@ pub const CONSTRAINTS: &[Constraint] = &[
     tenant("webhooks_tenant_id_fkey", "webhooks"),
     tenant("webhook_deliveries_tenant_id_fkey", "webhook_deliveries"),
     tenant("webhook_attempts_tenant_id_fkey", "webhook_attempts"),
+    tenant("scoring_rules_tenant_id_fkey", "scoring_rules"),
     // References between records.
+    fk(
+        "contact_scores_contact_fk",
+        "contact_scores",
+        &["tenant_id", "contact_id"],
+        "contacts",
+        "contact_id",
+    ),
+    fk(
+        "score_history_contact_fk",
+        "score_history",
+        &["tenant_id", "contact_id"],
+        "contacts",
+        "contact_id",
+    ),
     fk(
         "webhook_deliveries_webhook_fk",
         "webhook_deliveries",

@@ -172,7 +172,7 @@ fn leaf(t: TenantId, field: SegmentField, op: Op, v: &Operand, now: DateTime<Utc
                 Operand::Int(n) => *n,
                 _ => 0,
             };
-            let c = Expr::col(("contacts", "score"));
+            let c = current_score();
             match op {
                 Op::Gte => c.gte(n),
                 Op::Lte => c.lte(n),
@@ -263,10 +263,20 @@ pub(crate) const COLUMNS: [&str; 36] = [
     "deleted_at",
 ];
 
-/// Live contacts of a tenant, every column.
+/// A contact's score: kept apart from its row (`contact_scores`, 0 until first computed),
+/// so that a new score never changes the contact's version.
+pub(crate) fn current_score() -> Expr {
+    Expr::cust(
+        "COALESCE((SELECT cs.score FROM contact_scores cs \
+         WHERE cs.tenant_id = contacts.tenant_id AND cs.contact_id = contacts.id), 0)",
+    )
+}
+
+/// Live contacts of a tenant, every column (the score read from the scores).
 pub(crate) fn select_contacts(tenant: TenantId) -> SelectStatement {
     let mut q = Query::select();
-    q.columns(COLUMNS.map(|c| ("contacts", c)))
+    q.columns(COLUMNS.iter().filter(|c| **c != "score").map(|c| ("contacts", *c)))
+        .expr_as(current_score(), "score")
         .from("contacts")
         .and_where(Expr::col(("contacts", "tenant_id")).eq(tenant.as_uuid()))
         .and_where(Expr::col(("contacts", "deleted_at")).is_null());

@@ -47,6 +47,7 @@ mod reports;
 mod reseal;
 mod rows;
 mod scope;
+mod scoring;
 mod segments;
 mod sqlite;
 mod suppressions;

@@ -215,6 +215,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0029_webhooks.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            30,
+            "scoring".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0030_scoring.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -215,6 +215,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0029_webhooks.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            30,
+            "scoring".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0030_scoring.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

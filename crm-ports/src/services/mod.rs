@@ -27,6 +27,7 @@ pub mod reminders;
 pub mod report_mail;
 pub mod reports;
 pub mod restore;
+pub mod scoring;
 pub mod search;
 pub mod segments;
 pub mod suppressions;

@@ -53,6 +53,8 @@ pub enum ConsumerWrite {
     Notify(Notification),
     /// A job or timer (a live job with the same key makes this one a no-op).
     Enqueue(NewJob),
+    /// Contacts' scores (see [`super::ScoringStore::save_scores`]).
+    Scores(Vec<super::ContactScore>),
 }
 
 /// An event a consumer gave up on, kept for its Admin with the error.

@@ -12,6 +12,7 @@ mod problems;
 mod records;
 mod reports;
 mod sales;
+mod scoring;
 mod search;
 mod webhooks;
 
@@ -26,5 +27,6 @@ pub use problems::*;
 pub use records::*;
 pub use reports::*;
 pub use sales::*;
+pub use scoring::*;
 pub use search::*;
 pub use webhooks::*;

@@ -30,6 +30,7 @@ pub mod reminders;
 pub mod report_subscriptions;
 pub mod reports;
 pub mod schema;
+pub mod scoring;
 pub mod search;
 pub mod security;
 pub mod segments;
@@ -210,6 +211,7 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings, extras: Extras) -> OpenAp
                     app: app.clone(),
                     transport: webhooks,
                 },
+                scoring::ScoringApi { app: app.clone() },
             ),
             ),
         ),

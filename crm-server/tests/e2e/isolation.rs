@@ -237,6 +237,15 @@ async fn every_route_keeps_tenants_apart() {
         .submit_forecast(a.team_id, &crm_sdk::models::SubmissionWrite::default())
         .await
         .unwrap();
+    let a_rule = aa
+        .create_scoring_rule(&crm_sdk::models::ScoringRuleWrite {
+            name: "Règle de A".into(),
+            signal: json!({"kind": "tag", "tag": "vip"}),
+            points: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     // A paused subscription (nothing is sent) and a dead delivery of it.
     let a_webhook = aa
         .create_webhook(&crm_sdk::models::WebhookWrite {
@@ -305,6 +314,7 @@ async fn every_route_keeps_tenants_apart() {
         a_email.id,
         a_webhook.id,
         a_delivery,
+        a_rule.id,
     ]
     .iter()
     .chain(a.users.values())
@@ -392,6 +402,8 @@ async fn every_route_keeps_tenants_apart() {
             a_submission.id
         } else if path.starts_with("/api/v1/reports/subscriptions/") {
             a_subscription.id
+        } else if path.starts_with("/api/v1/scoring/rules/") {
+            a_rule.id
         } else if path.starts_with("/api/v1/webhooks/deliveries/") {
             a_delivery
         } else if path.starts_with("/api/v1/webhooks/") {
@@ -751,6 +763,23 @@ async fn every_route_keeps_tenants_apart() {
             (Some(json!({"url": "smtp://b:secret@relais.b.fr:25"})), Expect::Blind),
         ),
         ("remove_mail_relay", (None, Expect::Blind)),
+        ("list_scoring_rules", (None, Expect::Blind)),
+        (
+            "create_scoring_rule",
+            (
+                Some(json!({"name": "Prise", "signal": {"kind": "tag", "tag": "vip"}, "points": 5})),
+                Expect::Blind,
+            ),
+        ),
+        (
+            "update_scoring_rule",
+            (
+                Some(json!({"name": "Prise", "signal": {"kind": "tag", "tag": "vip"}, "points": 5})),
+                Expect::NotFound,
+            ),
+        ),
+        ("delete_scoring_rule", (None, Expect::NotFound)),
+        ("contact_score", (None, Expect::NotFound)),
         ("list_webhooks", (None, Expect::Blind)),
         (
             "create_webhook",

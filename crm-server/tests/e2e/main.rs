@@ -23,6 +23,7 @@ mod report_files;
 mod reports;
 mod roles;
 mod scenarios;
+mod scoring;
 mod sdk_drift;
 mod search;
 mod segments;

@@ -187,6 +187,13 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("get_mail_relay", [200, 403, 403, 403, 403]),
     ("set_mail_relay", [200, 403, 403, 403, 403]),
     ("remove_mail_relay", [204, 403, 403, 403, 403]),
+    // Lead scoring: the Admin and Marketing write the rules; whoever sees a contact reads
+    // its score.
+    ("list_scoring_rules", [200, 403, 403, 200, 403]),
+    ("create_scoring_rule", [201, 403, 403, 201, 403]),
+    ("update_scoring_rule", [200, 403, 403, 200, 403]),
+    ("delete_scoring_rule", [204, 403, 403, 204, 403]),
+    ("contact_score", [200, 200, 200, 200, 200]),
     // Webhooks: the Admin's.
     ("list_webhooks", [200, 403, 403, 403, 403]),
     ("create_webhook", [201, 403, 403, 403, 403]),
@@ -217,6 +224,11 @@ fn template_body(n: usize) -> crm_sdk::models::TemplateWrite {
             body: "À bientôt,\n{{ sender.name }}".into(),
         }],
     }
+}
+
+/// A rule: a point per email opened.
+fn scoring_body() -> Value {
+    json!({"name": "Ouvreur", "signal": {"kind": "engagement", "engagement": "email_opened"}, "points": 1, "half_life_days": 30})
 }
 
 /// A paused subscription to a public address (nothing is sent).
@@ -593,6 +605,17 @@ impl Cell<'_> {
 
     /// A draft campaign written by the Admin: (id, version).
     /// A forecast of the team the Admin submitted.
+    /// A fresh scoring rule.
+    async fn scoring_rule(&self) -> (uuid::Uuid, i64) {
+        let r = self
+            .fx
+            .client(Role::Admin)
+            .create_scoring_rule(&serde_json::from_value(scoring_body()).unwrap())
+            .await
+            .unwrap();
+        (r.id, r.version)
+    }
+
     /// A paused subscription (nothing is sent to it).
     async fn webhook(&self) -> (uuid::Uuid, i64) {
         let w = self.fx.client(Role::Admin).create_webhook(&hook_body(self.n)).await.unwrap();
@@ -1349,6 +1372,19 @@ impl Cell<'_> {
                 Some(json!({"format": "csv", "scope": "team"})),
                 None,
             ),
+            "list_scoring_rules" => ("GET", "/api/v1/scoring/rules".into(), None, None),
+            "create_scoring_rule" => ("POST", "/api/v1/scoring/rules".into(), Some(scoring_body()), None),
+            "update_scoring_rule" => {
+                let (id, v) = self.scoring_rule().await;
+                ("PUT", format!("/api/v1/scoring/rules/{id}"), Some(scoring_body()), Some(v))
+            }
+            "delete_scoring_rule" => (
+                "DELETE",
+                format!("/api/v1/scoring/rules/{}", self.scoring_rule().await.0),
+                None,
+                None,
+            ),
+            "contact_score" => ("GET", format!("/api/v1/contacts/{}/score", self.contact().await.0), None, None),
             "list_webhooks" => ("GET", "/api/v1/webhooks".into(), None, None),
             "create_webhook" => (
                 "POST",

@@ -124,6 +124,10 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "TeamSalesDto" => TeamSales,
         "RepActivityDto" => RepActivity,
         "WebhookDto" => Webhook,
+        "ScoringRuleDto" => ScoringRule,
+        "ContactScoreDto" => ContactScore,
+        "ScoreLineDto" => ScoreLine,
+        "ScorePointDto" => ScorePoint,
         "DeliveryDto" => WebhookDelivery,
         "DeliveryAttemptDto" => DeliveryAttempt,
         "TeamActivityDto" => TeamActivity,
@@ -182,6 +186,7 @@ fn request_pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "ReportExportWrite" => ReportExportWrite,
         "ReportSubscriptionWrite" => ReportSubscriptionWrite,
         "WebhookWrite" => WebhookWrite,
+        "ScoringRuleWrite" => ScoringRuleWrite,
     }
 }
 

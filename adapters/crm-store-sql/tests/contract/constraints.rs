@@ -177,6 +177,9 @@ const EXPECTED: &[(&str, Outcome, &str)] = &[
     ("webhook_attempts_tenant_id_fkey", Ref, "tenant_id"),
     ("webhook_deliveries_webhook_fk", Ref, "webhook_id"),
     ("webhook_attempts_delivery_fk", Ref, "delivery_id"),
+    ("scoring_rules_tenant_id_fkey", Ref, "tenant_id"),
+    ("contact_scores_contact_fk", Ref, "contact_id"),
+    ("score_history_contact_fk", Ref, "contact_id"),
     ("users_team_fk", Ref, "team_id"),
     ("teams_manager_fk", Ref, "manager_id"),
     ("contacts_organization_fk", Ref, "organization_id"),
@@ -696,6 +699,29 @@ async fn every_constraint_reports_its_field(h: &Harness) {
         "webhooks_tenant_id_fkey",
         crm_ports::store::WebhookStore::create_webhook(s, &hook, "whsec_x", &gev(EntityType::Webhook, hook.id)).await,
     );
+    let scoring_rule = crm_domain::scoring::ScoringRule {
+        id: new(),
+        tenant_id: ghost,
+        spec: crm_domain::scoring::ScoringRuleInput {
+            name: "Ouvreur".into(),
+            signal: crm_domain::scoring::Signal::Engagement {
+                engagement: crm_domain::scoring::Engagement::EmailOpened,
+            },
+            points: 5,
+            half_life_days: Some(30),
+            active: true,
+        }
+        .validate()
+        .unwrap(),
+        updated_by: None,
+        version: 1,
+        created_at: now(),
+        updated_at: now(),
+    };
+    seen.check(
+        "scoring_rules_tenant_id_fkey",
+        crm_ports::store::ScoringStore::create_scoring_rule(s, &scoring_rule, &gev(EntityType::ScoringRule, scoring_rule.id)).await,
+    );
     // The delivery log is written by the store itself with each attempt: raw.
     seen.check(
         "webhook_deliveries_tenant_id_fkey",
@@ -960,6 +986,20 @@ async fn every_constraint_reports_its_field(h: &Harness) {
                 "INSERT INTO activity_attendees (tenant_id, activity_id, user_id) VALUES ({t_}, {}, {})",
                 lit.id(new()),
                 lit.id(admin_id.as_uuid())
+            ),
+        ),
+        (
+            "contact_scores_contact_fk",
+            format!(
+                "INSERT INTO contact_scores (tenant_id, contact_id, score, breakdown, computed_at) VALUES ({t_}, {}, 1, '{{}}', 0)",
+                lit.id(new())
+            ),
+        ),
+        (
+            "score_history_contact_fk",
+            format!(
+                "INSERT INTO score_history (tenant_id, contact_id, at, score) VALUES ({t_}, {}, 0, 1)",
+                lit.id(new())
             ),
         ),
         (

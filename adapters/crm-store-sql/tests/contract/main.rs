@@ -57,6 +57,7 @@ mod reports;
 mod reseal;
 mod review;
 mod runtime;
+mod scoring;
 mod search;
 mod segments;
 mod storage;

@@ -456,6 +456,11 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
             send_now: true,
         });
         unsubscribe_report(ID);
+        scoring_rules();
+        create_scoring_rule(&scoring_rule());
+        update_scoring_rule(ID, 1, &scoring_rule());
+        delete_scoring_rule(ID);
+        contact_score(ID);
         webhooks();
         create_webhook(&webhook());
         webhook(ID);
@@ -502,6 +507,16 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
 }
 
 // The arguments: every field set, written out without `..`.
+
+fn scoring_rule() -> ScoringRuleWrite {
+    ScoringRuleWrite {
+        name: "Ouvreur".into(),
+        signal: json!({"kind": "engagement", "engagement": "email_opened"}),
+        points: 5,
+        half_life_days: Some(30),
+        active: Some(true),
+    }
+}
 
 fn webhook() -> WebhookWrite {
     WebhookWrite {

@@ -1,0 +1,169 @@
+//! Lead scoring in the store: the facts a score is made of read from the real rows (the
+//! contact's profile and company, calls and meetings that took place — not those to come,
+//! nor deleted contacts), scores kept apart from the contact (its version untouched) with a
+//! history point per change, read back by the contact and by a segment's `score` rule.
+
+use crate::contacts::input;
+use crate::harness::Harness;
+use crm_domain::activity::{ActivityInput, Link};
+use crm_domain::event::EntityType;
+use crm_domain::organization::{OrganizationInput, OrganizationSize};
+use crm_domain::scoring::{Breakdown, Engagement};
+use crm_ports::store::{ContactScore, ScoringStore as _};
+
+fn at(score: i32, secs: i64) -> ContactScore {
+    ContactScore {
+        contact_id: crm_domain::ContactId::from_uuid(uuid::Uuid::nil()),
+        breakdown: Breakdown { score, lines: Vec::new() },
+        computed_at: chrono::DateTime::from_timestamp(1_780_000_000 + secs, 0).unwrap(),
+    }
+}
+
+pub async fn facts_come_from_the_rows_and_scores_stay_apart(h: &Harness) {
+    let (t, admin) = h.tenant("Notes").await;
+    let org = h
+        .app
+        .create_organization(
+            &admin,
+            &OrganizationInput {
+                name: "Domaine Rivière".into(),
+                industry: Some("Vins".into()),
+                size: Some("small".into()),
+                ..OrganizationInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    let c = h
+        .app
+        .create_contact(
+            &admin,
+            &crm_domain::contact::ContactInput {
+                organization_id: Some(org.id),
+                job_title: Some("Directeur commercial".into()),
+                source: Some("Salon".into()),
+                tags: vec!["VIP".into()],
+                ..input("Léa", "Notée")
+            },
+            None,
+            true,
+        )
+        .await
+        .unwrap();
+    let gone = h.app.create_contact(&admin, &input("Jean", "Parti"), None, true).await.unwrap();
+    h.app.delete_contact(&admin, gone.id, gone.version).await.unwrap();
+    let now = chrono::Utc::now();
+    let link = vec![Link {
+        entity_type: EntityType::Contact,
+        entity_id: c.id.as_uuid(),
+    }];
+    let timed = |subject: &str, start: chrono::DateTime<chrono::Utc>| ActivityInput {
+        subject: subject.into(),
+        starts_at: Some(start),
+        ends_at: Some(start + chrono::Duration::minutes(30)),
+        direction: Some("outbound".into()),
+        links: link.clone(),
+        ..ActivityInput::default()
+    };
+    let call_at = now - chrono::Duration::hours(2);
+    h.app.create_activity(&admin, "call", &timed("Appel", call_at)).await.unwrap();
+    let met_at = now - chrono::Duration::days(3);
+    h.app
+        .create_activity(
+            &admin,
+            "meeting",
+            &ActivityInput {
+                direction: None,
+                ..timed("Visite", met_at)
+            },
+        )
+        .await
+        .unwrap();
+    // A meeting to come: not held yet.
+    h.app
+        .create_activity(
+            &admin,
+            "meeting",
+            &ActivityInput {
+                direction: None,
+                ..timed("Dégustation", now + chrono::Duration::days(2))
+            },
+        )
+        .await
+        .unwrap();
+    let store = h.app.store();
+    let facts = store.scoring_facts(t.id, &[c.id, gone.id], now).await.unwrap();
+    assert_eq!(facts.len(), 1, "the deleted contact is left out: {facts:?}");
+    let (id, f) = &facts[0];
+    assert_eq!(*id, c.id);
+    assert_eq!(f.job_title.as_deref(), Some("Directeur commercial"));
+    assert_eq!(
+        (f.industry.as_deref(), f.size, f.source.as_deref()),
+        (Some("Vins"), Some(OrganizationSize::Small), Some("Salon"))
+    );
+    assert_eq!(f.tags, ["vip"]);
+    let micros = |t: chrono::DateTime<chrono::Utc>| t.timestamp_micros();
+    let mut got: Vec<(Engagement, i64)> = f.engagements.iter().map(|(e, t)| (*e, micros(*t))).collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [(Engagement::MeetingHeld, micros(met_at)), (Engagement::CallMade, micros(call_at))]
+    );
+
+    // Scores: a first 0 is no history; each change is a point; the same score again is not.
+    let one = |s: i32, secs: i64| ContactScore {
+        contact_id: c.id,
+        ..at(s, secs)
+    };
+    let before = h.app.contact(&admin, c.id).await.unwrap();
+    store.save_scores(t.id, &[one(0, 0)]).await.unwrap();
+    store.save_scores(t.id, &[one(12, 10)]).await.unwrap();
+    store.save_scores(t.id, &[one(12, 20)]).await.unwrap();
+    store.save_scores(t.id, &[one(7, 30)]).await.unwrap();
+    let history: Vec<i32> = store.score_history(t.id, c.id, 10).await.unwrap().iter().map(|p| p.1).collect();
+    assert_eq!(history, [7, 12]);
+    assert_eq!(store.contact_score(t.id, c.id).await.unwrap().unwrap().breakdown.score, 7);
+    let after = h.app.contact(&admin, c.id).await.unwrap();
+    assert_eq!(
+        (after.score, after.version, after.updated_at),
+        (7, before.version, before.updated_at)
+    );
+    // Another company reads none of it.
+    let (other, _) = h.tenant("Autre note").await;
+    assert_eq!(store.contact_score(other.id, c.id).await.unwrap(), None);
+    assert!(store.score_history(other.id, c.id, 10).await.unwrap().is_empty());
+    // A segment's score rule reads the score.
+    let high = h
+        .app
+        .create_segment(
+            &admin,
+            &crm_ports::services::segments::SegmentInput {
+                name: "Chauds".into(),
+                rule: Some(serde_json::json!({"field": "score", "op": "gte", "value": 5})),
+            },
+        )
+        .await
+        .unwrap();
+    let members = h
+        .app
+        .list_contacts(
+            &admin,
+            &crm_ports::query::ContactFilter {
+                segment: Some(h.app.segment_filter(&admin, high.id).await.unwrap()),
+                ..crm_ports::query::ContactFilter::default()
+            },
+            &crm_ports::query::PageRequest::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(members.items.iter().map(|m| m.id).collect::<Vec<_>>(), [c.id]);
+    assert_eq!(
+        h.app
+            .preview_segment(&admin, &serde_json::json!({"field": "score", "op": "gte", "value": 8}))
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+contract!(facts_come_from_the_rows_and_scores_stay_apart);

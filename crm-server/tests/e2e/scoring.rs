@@ -1,0 +1,136 @@
+//! Lead scoring through the API: rules written by the Admin, a contact scored from its
+//! profile as soon as it is created, a call logged adding its points, every line explained,
+//! the history kept, the contact's version never touched by a score, and a rule changed or
+//! deleted scoring everyone again.
+
+use crate::support::{spawn_app, tenant};
+use crm_domain::user::Role;
+use crm_sdk::models::{ActivityWrite, ContactWrite, LinkRef, ScoringRuleWrite};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+async fn score_reaches(c: &crm_sdk::Client, id: uuid::Uuid, want: i32) -> crm_sdk::models::ContactScore {
+    let started = Instant::now();
+    loop {
+        let s = c.contact_score(id).await.unwrap();
+        if s.score == want {
+            return s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "score {} never became {want}: {s:?}",
+            s.score
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scores_follow_the_profile_the_engagements_and_the_rules() {
+    let s = spawn_app().await;
+    let t = tenant(&s, "Notation").await;
+    let admin = t.client(Role::Admin);
+    let rep = t.client(Role::Sales);
+    let title = admin
+        .create_scoring_rule(&ScoringRuleWrite {
+            name: "Décideur".into(),
+            signal: json!({"kind": "job_title", "words": ["Directeur", "DG"]}),
+            points: 20,
+            ..ScoringRuleWrite::default()
+        })
+        .await
+        .unwrap();
+    admin
+        .create_scoring_rule(&ScoringRuleWrite {
+            name: "Froid".into(),
+            signal: json!({"kind": "tag", "tag": "froid"}),
+            points: -5,
+            ..ScoringRuleWrite::default()
+        })
+        .await
+        .unwrap();
+    admin
+        .create_scoring_rule(&ScoringRuleWrite {
+            name: "Appel".into(),
+            signal: json!({"kind": "engagement", "engagement": "call_made"}),
+            points: 10,
+            half_life_days: Some(30),
+            ..ScoringRuleWrite::default()
+        })
+        .await
+        .unwrap();
+    // A profile rule with a half-life: refused with its field.
+    let e = admin
+        .create_scoring_rule(&ScoringRuleWrite {
+            name: "Mauvaise".into(),
+            signal: json!({"kind": "tag", "tag": "x"}),
+            points: 5,
+            half_life_days: Some(3),
+            ..ScoringRuleWrite::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(format!("{e:?}").contains("half_life_days"), "{e:?}");
+    // Scored from its profile as soon as it is created: 20 − 5.
+    let c = rep
+        .create_contact(
+            &ContactWrite {
+                kind: "prospect".into(),
+                first_name: "Paul".into(),
+                last_name: "Noté".into(),
+                job_title: Some("Directeur des achats".into()),
+                tags: vec!["Froid".into()],
+                ..ContactWrite::default()
+            },
+            true,
+        )
+        .await
+        .unwrap();
+    let first = score_reaches(rep, c.id, 15).await;
+    assert_eq!(first.lines.len(), 2, "{first:?}");
+    assert!(first.lines.iter().all(|l| l.at.is_none()));
+    // A call: ten more points, its line dated.
+    rep.create_activity(&ActivityWrite {
+        kind: Some("call".into()),
+        direction: Some("outbound".into()),
+        subject: "Premier appel".into(),
+        starts_at: Some(chrono::Utc::now() - chrono::Duration::minutes(1)),
+        links: vec![LinkRef {
+            entity_type: "contact".into(),
+            entity_id: c.id,
+            name: None,
+        }],
+        ..ActivityWrite::default()
+    })
+    .await
+    .unwrap();
+    let scored = score_reaches(rep, c.id, 25).await;
+    let call = scored.lines.iter().find(|l| l.rule == "Appel").unwrap();
+    assert!(call.at.is_some() && (call.points - 10.0).abs() < 0.01, "{call:?}");
+    assert_eq!(scored.history.iter().map(|p| p.score).collect::<Vec<_>>(), [25, 15]);
+    // The contact shows it; its version is the creation's.
+    let read = rep.contact(c.id).await.unwrap();
+    assert_eq!((read.score, read.version), (25, c.version));
+    // A rule changed, then deleted: everyone scored again.
+    let changed = admin
+        .update_scoring_rule(
+            title.id,
+            title.version,
+            &ScoringRuleWrite {
+                name: "Décideur".into(),
+                signal: json!({"kind": "job_title", "words": ["directeur"]}),
+                points: 30,
+                ..ScoringRuleWrite::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(changed.version, 2);
+    score_reaches(rep, c.id, 35).await;
+    admin.delete_scoring_rule(title.id).await.unwrap();
+    score_reaches(rep, c.id, 5).await;
+    // Rules are the Admin's and Marketing's.
+    assert!(rep.scoring_rules().await.is_err());
+    assert_eq!(t.client(Role::Marketing).scoring_rules().await.unwrap().len(), 2);
+    s.stop().await;
+}
