@@ -33,6 +33,8 @@ pub(crate) struct View {
     tags: Vec<String>,
     city: String,
     score: i32,
+    /// The score's lines: rule, points as written, when (an engagement's date).
+    score_lines: Vec<(String, String, String)>,
     version: i64,
     /// The channels the contact asked not to be solicited on, as shown.
     opt_outs: Vec<String>,
@@ -103,7 +105,28 @@ async fn view_of<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     }
     let names = web.app.names(actor, &names).await.ok();
     let name_of = |id: Uuid| names.as_ref().and_then(|n| n.get(id));
+    let tz = super::company_tz(web, actor).await;
+    let score_lines = web
+        .app
+        .contact_score(actor, c.id)
+        .await
+        .map(|v| {
+            v.current
+                .breakdown
+                .lines
+                .iter()
+                .map(|l| {
+                    (
+                        l.rule.clone(),
+                        points(l.hundredths),
+                        l.at.map(|t| lang.date_time(t, tz)).unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     View {
+        score_lines,
         id: c.id.as_uuid(),
         name: full_name(c),
         kind: lang.t(&format!("contact_kind.{}", c.kind.code())),
@@ -128,6 +151,18 @@ async fn view_of<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         .filter(|(on, _)| *on)
         .map(|(_, key)| lang.t(key))
         .collect(),
+    }
+}
+
+/// Points in hundredths as written: a sign, a decimal comma, no useless zeros (`+12,5`).
+fn points(hundredths: i64) -> String {
+    let sign = if hundredths < 0 { "−" } else { "+" };
+    let a = hundredths.unsigned_abs();
+    let (whole, frac) = (a / 100, a % 100);
+    match frac {
+        0 => format!("{sign}{whole}"),
+        f if f % 10 == 0 => format!("{sign}{whole},{}", f / 10),
+        f => format!("{sign}{whole},{f:02}"),
     }
 }
 

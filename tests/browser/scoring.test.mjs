@@ -1,0 +1,52 @@
+// Lead scoring in the browser: the Admin writes two rules (by the API: the rule editor is
+// not there yet), a sales rep's contact matches both, and its page shows the score and,
+// opened, every line that made it.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as h from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await h.startServer();
+  browser = await h.launchBrowser();
+  const admin = await h.apiLogin(server.base, server.accounts.admin);
+  await admin.post('/api/v1/scoring/rules', { name: 'Client important', signal: { kind: 'tag', tag: 'vip' }, points: 15 });
+  await admin.post('/api/v1/scoring/rules', { name: 'Décideur', signal: { kind: 'job_title', words: ['directeur'] }, points: 10 });
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+for (const width of h.WIDTHS) {
+  describe(`scoring at ${width} px`, () => {
+    it("a contact's page shows its score and how it is made", async () => {
+      const api = await h.apiLogin(server.base, server.accounts.sales);
+      const c = await api.post('/api/v1/contacts?confirm_duplicates=true', {
+        kind: 'prospect',
+        first_name: 'Hugo',
+        last_name: `Noté${width}`,
+        emails: [],
+        phones: [],
+        job_title: 'Directeur technique',
+        tags: ['VIP'],
+      });
+      const end = Date.now() + 30_000;
+      while ((await api.get(`/api/v1/contacts/${c.id}/score`)).score !== 25) {
+        assert.ok(Date.now() < end, 'the score never reached 25');
+        await new Promise((ok) => setTimeout(ok, 200));
+      }
+      await h.withPage(browser, width, 'contact-score', async (page) => {
+        await h.login(page, server.base, server.accounts.sales);
+        await page.goto(`${server.base}/contacts/${c.id}`);
+        assert.equal((await page.locator('#contact-score').innerText()).trim(), '25');
+        await page.click('#score-details summary');
+        const lines = await page.locator('#score-details .score-lines').innerText();
+        assert.match(lines, /\+15 Client important/);
+        assert.match(lines, /\+10 Décideur/);
+        await h.checkScreen(page, 'contact-score');
+      });
+    });
+  });
+}
