@@ -182,6 +182,13 @@ where
         )
         .at("/settings/email/remove", poem::post(page!(pages::mail_relay::remove)))
         .at(
+            "/settings/scoring",
+            get(page!(pages::scoring::show)).post(page!(pages::scoring::create)),
+        )
+        .at("/settings/scoring/preview", poem::post(page!(pages::scoring::preview_fragment)))
+        .at("/settings/scoring/:id/toggle", poem::post(page!(pages::scoring::toggle)))
+        .at("/settings/scoring/:id/delete", poem::post(page!(pages::scoring::delete)))
+        .at(
             "/settings/webhooks",
             get(page!(pages::webhooks::show)).post(page!(pages::webhooks::create)),
         )

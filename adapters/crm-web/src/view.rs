@@ -45,6 +45,8 @@ pub struct Page {
     pub reports: bool,
     /// Whether the reader reads teams' forecasts (the menu shows them).
     pub forecasts: bool,
+    /// Whether the reader writes the lead scoring rules (the menu shows them).
+    pub scoring: bool,
 }
 
 impl Page {
@@ -65,6 +67,7 @@ impl Page {
             admin: false,
             reports: false,
             forecasts: false,
+            scoring: false,
         }
     }
 

@@ -20,6 +20,35 @@ use uuid::Uuid;
 /// How many history points a contact's score shows.
 pub const HISTORY: u32 = 100;
 
+/// Contacts a preview scores (the company's first, in creation order).
+pub const PREVIEW_SAMPLE: u32 = 2_000;
+
+/// The score bands of a distribution: each band's lowest score (the first takes every
+/// score up to 0, the last every score from 100).
+pub const BANDS: [i32; 6] = [i32::MIN, 1, 10, 25, 50, 100];
+
+/// How scores spread over [`BANDS`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Distribution {
+    /// Contacts scored.
+    pub contacts: u64,
+    /// Contacts per band, in [`BANDS`] order.
+    pub bands: [u64; 6],
+}
+
+impl Distribution {
+    /// The spread of `scores`.
+    pub fn of(scores: impl IntoIterator<Item = i32>) -> Self {
+        let mut d = Self::default();
+        for s in scores {
+            let band = BANDS.iter().rposition(|low| s >= *low).unwrap_or(0);
+            d.bands[band] += 1;
+            d.contacts += 1;
+        }
+        d
+    }
+}
+
 /// A contact's score as shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScoreView {
@@ -162,6 +191,40 @@ impl<S: ScoringStore + ContactStore, K, C: Clock, I: IdGenerator> App<S, K, C, I
         Ok(ScoreView { current, history })
     }
 
+    /// How the scores of the company's first contacts ([`PREVIEW_SAMPLE`]) spread under its
+    /// rules, and under its rules with `draft` added (Admin, Marketing).
+    ///
+    /// # Errors
+    /// `Forbidden`; `Invalid` (the draft's fields).
+    pub async fn score_preview(
+        &self,
+        actor: &Actor,
+        draft: Option<&ScoringRuleInput>,
+    ) -> Result<(Distribution, Option<Distribution>), ServiceError> {
+        let tenant = tenant_of(actor)?;
+        require(actor, Capability::ManageScoring)?;
+        let draft = draft.map(ScoringRuleInput::validate).transpose()?;
+        let rules = self.store.scoring_rules(tenant).await?;
+        let now = self.clock.now();
+        let ids = self.store.contact_ids_after(tenant, None, PREVIEW_SAMPLE).await?;
+        let facts = self.store.scoring_facts(tenant, &ids, now).await?;
+        let current = Distribution::of(facts.iter().map(|(_, f)| crm_domain::scoring::score(&rules, f, now).score));
+        let with = draft.map(|spec| {
+            let mut all = rules.clone();
+            all.push(ScoringRule {
+                id: Uuid::nil(),
+                tenant_id: tenant,
+                spec,
+                updated_by: None,
+                version: 0,
+                created_at: now,
+                updated_at: now,
+            });
+            Distribution::of(facts.iter().map(|(_, f)| crm_domain::scoring::score(&all, f, now).score))
+        });
+        Ok((current, with))
+    }
+
     /// The scores of `contacts` now, under the company's rules (what the reader of the log
     /// and the rescoring job write).
     ///
@@ -179,5 +242,17 @@ impl<S: ScoringStore + ContactStore, K, C: Clock, I: IdGenerator> App<S, K, C, I
                 computed_at: now,
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores_fall_in_their_bands() {
+        let d = Distribution::of([-20, 0, 1, 9, 10, 24, 25, 49, 50, 99, 100, 1_000]);
+        assert_eq!(d.contacts, 12);
+        assert_eq!(d.bands, [2, 2, 2, 2, 2, 2]);
     }
 }

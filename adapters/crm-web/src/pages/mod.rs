@@ -22,6 +22,7 @@ pub mod organizations;
 pub mod pipeline;
 pub mod report_mail;
 pub mod reports;
+pub mod scoring;
 pub mod search;
 pub mod suppressions;
 pub mod templates;
@@ -101,6 +102,7 @@ where
     page.admin = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ManageTenant);
     page.reports = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ReadForecast);
     page.forecasts = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ReadTeamForecasts);
+    page.scoring = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ManageScoring);
     Ok((auth, page))
 }
 
