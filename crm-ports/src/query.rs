@@ -68,6 +68,8 @@ pub struct ContactFilter {
     pub lead_status: Option<crm_domain::lead::LeadStatus>,
     /// Leads waiting in the pool (`true`) or handed over / not leads (`false`).
     pub pooled: Option<bool>,
+    /// A score of at least this.
+    pub min_score: Option<i32>,
 }
 
 impl ContactFilter {

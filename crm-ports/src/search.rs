@@ -154,6 +154,9 @@ pub struct SearchFilters {
     pub close_to: Option<chrono::NaiveDate>,
     /// Changed at or after.
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Contacts with a lead score of at least this (applied by the use case, not the
+    /// index: scores change without the contact changing).
+    pub min_score: Option<i32>,
 }
 
 impl SearchFilters {

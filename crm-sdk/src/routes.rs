@@ -37,6 +37,8 @@ pub struct ContactQuery {
     pub lead_status: Option<String>,
     /// `Some(true)`: the leads waiting in the pool; `Some(false)`: every other contact.
     pub pooled: Option<bool>,
+    /// A lead score of at least this.
+    pub min_score: Option<i32>,
     /// `name`, `created_at`, `updated_at`.
     pub sort: Option<String>,
     /// `asc`, `desc`.

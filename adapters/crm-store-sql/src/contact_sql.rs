@@ -40,6 +40,9 @@ pub(crate) fn filter_contacts(q: &mut SelectStatement, scope: Scope, filter: &Co
     if let Some(m) = &filter.segment {
         q.cond_where(membership(t, m));
     }
+    if let Some(n) = filter.min_score {
+        q.and_where(current_score().gte(n));
+    }
 }
 
 /// Contacts carrying (or not) a tag.

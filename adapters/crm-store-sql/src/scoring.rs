@@ -392,6 +392,31 @@ impl<C: Cipher> ScoringStore for SqlStore<C> {
             .collect()
     }
 
+    async fn scores_of(&self, tenant: TenantId, contacts: &[ContactId]) -> Result<Vec<(ContactId, i32)>, StoreError> {
+        if contacts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
+        let rows = tx
+            .fetch_all(
+                Query::select()
+                    .columns(["contact_id", "score"])
+                    .from("contact_scores")
+                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                    .and_where(Expr::col("contact_id").is_in(contacts.iter().map(ContactId::as_uuid))),
+            )
+            .await?;
+        tx.commit().await?;
+        let found: HashMap<Uuid, i32> = rows
+            .iter()
+            .map(|r| Ok((r.get::<Uuid>("contact_id")?, i32::try_from(r.get::<i64>("score")?).unwrap_or(0))))
+            .collect::<Result<_, StoreError>>()?;
+        Ok(contacts
+            .iter()
+            .map(|c| (*c, found.get(&c.as_uuid()).copied().unwrap_or(0)))
+            .collect())
+    }
+
     async fn contact_ids_after(&self, tenant: TenantId, after: Option<ContactId>, limit: u32) -> Result<Vec<ContactId>, StoreError> {
         let mut q = Query::select();
         q.column("id")

@@ -66,15 +66,32 @@ impl From<SearchError> for ServiceError {
 
 /// Searching: the query (search hashes, the owners a scope admits) and the snippets of
 /// contacts found by an email or phone.
-impl<S: SearchHasher + ContactStore + UserStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
-    /// Searches contacts, organizations and opportunities the actor may see.
+impl<S: SearchHasher + ContactStore + UserStore + crate::store::ScoringStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// Searches contacts, organizations and opportunities the actor may see. A minimum
+    /// score (a filter of contacts only) is applied to the index's best hits, read as many
+    /// as a search may give, then cut to the limit asked.
     ///
     /// # Errors
     /// `Forbidden` for the operator; `Invalid` for a query over [`MAX_QUERY_CHARS`] or a
     /// limit outside 1..=[`MAX_SEARCH_LIMIT`].
     pub async fn search<X: SearchIndex>(&self, index: &X, actor: &Actor, req: SearchRequest) -> Result<IndexResults, ServiceError> {
-        let (query, looks_secret) = self.index_query(actor, req, MAX_SEARCH_LIMIT).await?;
+        let (mut query, looks_secret) = self.index_query(actor, req, MAX_SEARCH_LIMIT).await?;
+        let wanted = query.limit;
+        let min_score = query.filters.min_score;
+        if min_score.is_some() {
+            query.entities.retain(|e| *e == SearchEntity::Contact);
+            query.limit = MAX_SEARCH_LIMIT as usize;
+        }
         let mut results = index.search(query.clone()).await?;
+        if let Some(min) = min_score {
+            for (_, hits) in &mut results.groups {
+                let ids: Vec<ContactId> = hits.iter().map(|h| ContactId::from_uuid(h.id)).collect();
+                let scores: std::collections::HashMap<ContactId, i32> =
+                    self.store.scores_of(query.tenant_id, &ids).await?.into_iter().collect();
+                hits.retain(|h| scores.get(&ContactId::from_uuid(h.id)).copied().unwrap_or(0) >= min);
+                hits.truncate(wanted);
+            }
+        }
         self.secret_snippets(&query, looks_secret, &mut results).await?;
         Ok(results)
     }

@@ -56,6 +56,8 @@ pub trait ScoringStore: Send + Sync {
         contact: ContactId,
         limit: u32,
     ) -> impl Future<Output = StoreResult<Vec<(DateTime<Utc>, i32)>>> + Send;
+    /// The scores of these contacts (0 for those never scored).
+    fn scores_of(&self, tenant: TenantId, contacts: &[ContactId]) -> impl Future<Output = StoreResult<Vec<(ContactId, i32)>>> + Send;
     /// The live contacts of a company after `after` in id order, at most `limit` (to score
     /// them all again, page by page).
     fn contact_ids_after(

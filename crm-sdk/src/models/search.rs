@@ -35,6 +35,8 @@ pub struct SearchQuery {
     pub close_to: Option<NaiveDate>,
     /// Changed at or after.
     pub updated_since: Option<DateTime<Utc>>,
+    /// Contacts with a lead score of at least this.
+    pub min_score: Option<i32>,
     /// Hits per kind (1 to 50).
     pub limit: Option<u32>,
 }

@@ -113,6 +113,7 @@ impl Client {
         push(&mut query, "updated_since", q.updated_since.map(|t| t.to_rfc3339()));
         push(&mut query, "lead_status", q.lead_status.as_ref());
         push(&mut query, "pooled", q.pooled);
+        push(&mut query, "min_score", q.min_score);
         let url = self.url("/api/v1/exports/contacts", &query)?;
         let res = Self::check(self.request(Method::GET, url, None).send().await?).await?;
         Ok(res.bytes().await?.to_vec())

@@ -24,6 +24,7 @@ impl Client {
         push(&mut query, "updated_since", q.updated_since.map(|t| t.to_rfc3339()));
         push(&mut query, "lead_status", q.lead_status.as_ref());
         push(&mut query, "pooled", q.pooled);
+        push(&mut query, "min_score", q.min_score);
         push(&mut query, "sort", q.sort.as_ref());
         push(&mut query, "order", q.order.as_ref());
         push(&mut query, "cursor", q.cursor.as_ref());

@@ -30,6 +30,7 @@ impl Client {
         push(&mut query, "close_from", q.close_from);
         push(&mut query, "close_to", q.close_to);
         push(&mut query, "updated_since", q.updated_since.map(|d| d.to_rfc3339()));
+        push(&mut query, "min_score", q.min_score);
         push(&mut query, "limit", q.limit);
         self.send::<(), _>(Method::GET, "/api/v1/search", &query, None, None).await
     }

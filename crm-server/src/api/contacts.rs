@@ -159,6 +159,7 @@ pub(crate) struct ContactFilterQuery {
     pub segment_id: Option<Uuid>,
     pub lead_status: Option<String>,
     pub pooled: Option<bool>,
+    pub min_score: Option<i32>,
 }
 
 impl ContactFilterQuery {
@@ -176,6 +177,7 @@ impl ContactFilterQuery {
             },
             lead_status: super::common::lead_status(self.lead_status.as_deref())?,
             pooled: self.pooled,
+            min_score: self.min_score,
         })
     }
 }
@@ -204,6 +206,8 @@ impl ContactsApi {
         lead_status: Query<Option<String>>,
         /// `true`: leads waiting in the pool; `false`: every other contact.
         pooled: Query<Option<bool>>,
+        /// A lead score of at least this.
+        min_score: Query<Option<i32>>,
         sort: Query<Option<Sort>>,
         order: Query<Option<Order>>,
         /// Cursor from the previous page.
@@ -221,6 +225,7 @@ impl ContactsApi {
             segment_id: segment_id.0,
             lead_status: lead_status.0,
             pooled: pooled.0,
+            min_score: min_score.0,
         }
         .filter(&self.app, &auth.actor())
         .await?;

@@ -73,6 +73,8 @@ impl ExportsApi {
         lead_status: Query<Option<String>>,
         /// `true`: leads waiting in the pool; `false`: every other contact.
         pooled: Query<Option<bool>>,
+        /// A lead score of at least this.
+        min_score: Query<Option<i32>>,
         #[oai(name = "Accept-Language")] accept_language: Header<Option<String>>,
     ) -> ApiResult<ExportFile> {
         let lang = Lang::from_accept_language(accept_language.0.as_deref());
@@ -87,6 +89,7 @@ impl ExportsApi {
             segment_id: segment_id.0,
             lead_status: lead_status.0,
             pooled: pooled.0,
+            min_score: min_score.0,
         }
         .filter(&self.app, &actor)
         .await?;

@@ -173,6 +173,8 @@ impl SearchApi {
         close_to: Query<Option<NaiveDate>>,
         /// Changed at or after.
         updated_since: Query<Option<DateTime<Utc>>>,
+        /// Contacts with a lead score of at least this (contacts only).
+        min_score: Query<Option<i32>>,
         /// Hits per kind, 1 to 50 (default 10).
         #[oai(validator(minimum(value = "1"), maximum(value = "50")))]
         limit: Query<Option<u32>>,
@@ -189,6 +191,7 @@ impl SearchApi {
             close_from: close_from.0,
             close_to: close_to.0,
             updated_since: updated_since.0,
+            min_score: min_score.0,
         };
         let req = SearchRequest {
             query: q.0,

@@ -289,6 +289,7 @@ impl SegmentsApi {
             segment,
             lead_status: super::common::lead_status(f.lead_status.as_deref())?,
             pooled: f.pooled,
+            min_score: None,
         };
         let changed = self
             .app

@@ -111,6 +111,27 @@ async fn scores_follow_the_profile_the_engagements_and_the_rules() {
     // The contact shows it; its version is the creation's.
     let read = rep.contact(c.id).await.unwrap();
     assert_eq!((read.score, read.version), (25, c.version));
+    // A list and a search filter.
+    let at_least = |n: i32| crm_sdk::ContactQuery {
+        min_score: Some(n),
+        ..crm_sdk::ContactQuery::default()
+    };
+    let ids = |p: crm_sdk::models::Page<crm_sdk::models::Contact>| p.items.iter().map(|c| c.id).collect::<Vec<_>>();
+    assert_eq!(ids(rep.list_contacts(&at_least(20)).await.unwrap()), [c.id]);
+    assert!(ids(rep.list_contacts(&at_least(26)).await.unwrap()).is_empty());
+    let search = |n: Option<i32>| crm_sdk::models::SearchQuery {
+        q: "Noté".into(),
+        min_score: n,
+        ..crm_sdk::models::SearchQuery::default()
+    };
+    let started = Instant::now();
+    while rep.search(&search(None)).await.unwrap().groups.iter().all(|g| g.hits.is_empty()) {
+        assert!(started.elapsed() < Duration::from_secs(30), "never indexed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let found = |r: crm_sdk::models::SearchResults| r.groups.iter().flat_map(|g| g.hits.iter().map(|h| h.id)).collect::<Vec<_>>();
+    assert_eq!(found(rep.search(&search(Some(20))).await.unwrap()), [c.id]);
+    assert!(found(rep.search(&search(Some(26))).await.unwrap()).is_empty());
     // A rule changed, then deleted: everyone scored again.
     let changed = admin
         .update_scoring_rule(

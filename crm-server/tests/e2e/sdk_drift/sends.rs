@@ -653,6 +653,7 @@ fn contact_query(now: DateTime<Utc>) -> ContactQuery {
         updated_since: Some(now),
         lead_status: Some("qualified".into()),
         pooled: Some(true),
+        min_score: Some(20),
         sort: Some("name".into()),
         order: Some("asc".into()),
         cursor: Some("curseur".into()),
@@ -815,6 +816,7 @@ fn search_query(now: DateTime<Utc>) -> SearchQuery {
         close_from: Some(date()),
         close_to: Some(date()),
         updated_since: Some(now),
+        min_score: Some(20),
         limit: Some(10),
     }
 }
