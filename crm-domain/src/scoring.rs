@@ -8,6 +8,8 @@
 //! `points × 100 × 0.5^(age / half-life)`, rounded to the nearest hundredth; the score is
 //! the sum of the lines, rounded to the nearest whole point (halves away from zero).
 
+pub mod learned;
+
 use crate::error::{ValidationError, Validator, ViolationKind};
 use crate::organization::OrganizationSize;
 use crate::text::{Label, fold};
