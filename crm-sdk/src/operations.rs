@@ -245,6 +245,8 @@ pub const OPERATIONS: &[Operation] = &[
     op("set_user_password", "POST", "/api/v1/users/{id}/password", &["set_user_password"]),
     // Scoring (tagged Contacts in the document)
     op("contact_score", "GET", "/api/v1/contacts/{id}/score", &["contact_score"]),
+    op("get_scoring_model", "GET", "/api/v1/scoring/model", &["scoring_model"]),
+    op("train_scoring_model", "POST", "/api/v1/scoring/model", &["train_scoring_model"]),
     op("list_scoring_rules", "GET", "/api/v1/scoring/rules", &["scoring_rules"]),
     op("create_scoring_rule", "POST", "/api/v1/scoring/rules", &["create_scoring_rule"]),
     op("delete_scoring_rule", "DELETE", "/api/v1/scoring/rules/{id}", &["delete_scoring_rule"]),

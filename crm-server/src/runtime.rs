@@ -192,9 +192,11 @@ impl Crm {
         let scan = (!self.reminder_interval.is_zero()).then(|| ReminderScan::new(&self.app, self.reminder_interval));
         let former_clients = FormerClientScan::new(&self.app);
         let daily_scores = Rescorer::daily(&self.app);
+        let weekly_training = crm_ports::services::scoring::model::WeeklyTraining::new(&self.app);
         let mut handlers: Vec<Arc<dyn JobHandler>> = scan.iter().map(|s| Arc::new(s.clone()) as Arc<dyn JobHandler>).collect();
         handlers.push(Arc::new(former_clients.clone()));
         handlers.push(Arc::new(daily_scores.clone()));
+        handlers.push(Arc::new(weekly_training.clone()));
         handlers.push(Arc::new(Rescorer::on_demand(&self.app)));
         handlers.push(Arc::new(ContactImport::new(
             &self.app,
@@ -259,6 +261,9 @@ impl Crm {
                         tracing::warn!(error = %e, "cannot check the tenants' timers; retrying");
                     }
                     if let Err(e) = daily_scores.ensure_timers().await {
+                        tracing::warn!(error = %e, "cannot check the tenants' timers; retrying");
+                    }
+                    if let Err(e) = weekly_training.ensure_timers().await {
                         tracing::warn!(error = %e, "cannot check the tenants' timers; retrying");
                     }
                     match keeper_app.purge_finished_jobs(JOBS_KEPT).await {

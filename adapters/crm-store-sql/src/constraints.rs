@@ -188,6 +188,7 @@ pub const CONSTRAINTS: &[Constraint] = &[
     tenant("webhook_deliveries_tenant_id_fkey", "webhook_deliveries"),
     tenant("webhook_attempts_tenant_id_fkey", "webhook_attempts"),
     tenant("scoring_rules_tenant_id_fkey", "scoring_rules"),
+    tenant("scoring_models_tenant_id_fkey", "scoring_models"),
     // References between records.
     fk(
         "contact_scores_contact_fk",

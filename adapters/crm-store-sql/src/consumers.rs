@@ -139,7 +139,7 @@ impl<C: Cipher> ConsumerStore for SqlStore<C> {
                     }
                     insert_job(&mut tx, job, now).await?;
                 }
-                ConsumerWrite::Scores(scores) => crate::scoring::write_scores(&mut tx, tenant, scores).await?,
+                ConsumerWrite::Scores(scores) => crate::scoring_rows::write_scores(&mut tx, tenant, scores).await?,
             }
         }
         tx.commit().await

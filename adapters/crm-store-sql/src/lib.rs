@@ -48,6 +48,7 @@ mod reseal;
 mod rows;
 mod scope;
 mod scoring;
+mod scoring_rows;
 mod segments;
 mod sqlite;
 mod suppressions;

@@ -3,18 +3,17 @@
 //! calls and meetings that took place), and the scores with their history.
 
 use crate::SqlStore;
-use crate::db::{Mode, On, Row, Tx};
+use crate::db::{Mode, On, Row};
 use crate::rows::{from_ts, ts};
 use chrono::{DateTime, Utc};
 use crm_domain::event::NewEvent;
-use crm_domain::organization::OrganizationSize;
-use crm_domain::scoring::{Breakdown, ContactFacts, Engagement, RuleSpec, ScoringRule, Signal};
+use crm_domain::scoring::learned::Training;
+use crm_domain::scoring::{Breakdown, ContactFacts, RuleSpec, ScoringRule, Signal};
 use crm_domain::text::Label;
 use crm_domain::{ContactId, TenantId, UserId};
 use crm_ports::store::{ContactScore, ScoringStore};
 use crm_ports::{Cipher, StoreError};
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
-use sqlx::types::Json;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -73,72 +72,6 @@ fn rule_values(rule: &ScoringRule) -> Result<Vec<sea_query::Expr>, StoreError> {
         ts(rule.created_at).into(),
         ts(rule.updated_at).into(),
     ])
-}
-
-/// Keeps scores inside an open transaction (the scoring reader's, with its cursor): each
-/// upserted, a history point where the score changed.
-pub(crate) async fn write_scores(tx: &mut Tx, tenant: TenantId, scores: &[ContactScore]) -> Result<(), StoreError> {
-    if scores.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<Uuid> = scores.iter().map(|s| s.contact_id.as_uuid()).collect();
-    let before: HashMap<Uuid, i64> = tx
-        .fetch_all(
-            Query::select()
-                .columns(["contact_id", "score"])
-                .from("contact_scores")
-                .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                .and_where(Expr::col("contact_id").is_in(ids)),
-        )
-        .await?
-        .iter()
-        .map(|r| Ok((r.get::<Uuid>("contact_id")?, r.get::<i64>("score")?)))
-        .collect::<Result<_, StoreError>>()?;
-    let mut upsert = Query::insert();
-    upsert
-        .into_table("contact_scores")
-        .columns(["tenant_id", "contact_id", "score", "breakdown", "computed_at"]);
-    let mut history = Query::insert();
-    history
-        .into_table("score_history")
-        .columns(["tenant_id", "contact_id", "at", "score"]);
-    let mut changed = 0;
-    for s in scores {
-        let score = i64::from(s.breakdown.score);
-        upsert
-            .values([
-                tenant.as_uuid().into(),
-                s.contact_id.as_uuid().into(),
-                score.into(),
-                serde_json::to_string(&s.breakdown).map_err(ie)?.into(),
-                ts(s.computed_at).into(),
-            ])
-            .map_err(ie)?;
-        let was = before.get(&s.contact_id.as_uuid()).copied();
-        // A first score of 0 is no change worth a point in the history.
-        if was.unwrap_or(0) != score {
-            changed += 1;
-            history
-                .values([
-                    tenant.as_uuid().into(),
-                    s.contact_id.as_uuid().into(),
-                    ts(s.computed_at).into(),
-                    score.into(),
-                ])
-                .map_err(ie)?;
-        }
-    }
-    upsert.on_conflict(
-        OnConflict::columns(["tenant_id", "contact_id"])
-            .update_columns(["score", "breakdown", "computed_at"])
-            .to_owned(),
-    );
-    tx.execute(&upsert).await?;
-    if changed > 0 {
-        history.on_conflict(OnConflict::columns(["tenant_id", "contact_id", "at"]).do_nothing().to_owned());
-        tx.execute(&history).await?;
-    }
-    Ok(())
 }
 
 impl<C: Cipher> ScoringStore for SqlStore<C> {
@@ -229,126 +162,15 @@ impl<C: Cipher> ScoringStore for SqlStore<C> {
         contacts: &[ContactId],
         now: DateTime<Utc>,
     ) -> Result<Vec<(ContactId, ContactFacts)>, StoreError> {
-        if contacts.is_empty() {
-            return Ok(Vec::new());
-        }
-        let ids: Vec<Uuid> = contacts.iter().map(ContactId::as_uuid).collect();
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
-        let people = tx
-            .fetch_all(
-                Query::select()
-                    .columns([
-                        ("contacts", "id"),
-                        ("contacts", "job_title"),
-                        ("contacts", "source"),
-                        ("contacts", "tags"),
-                    ])
-                    .columns([("organizations", "industry"), ("organizations", "size")])
-                    .from("contacts")
-                    .left_join(
-                        "organizations",
-                        Expr::col(("organizations", "tenant_id"))
-                            .equals(("contacts", "tenant_id"))
-                            .and(Expr::col(("organizations", "id")).equals(("contacts", "organization_id"))),
-                    )
-                    .and_where(Expr::col(("contacts", "tenant_id")).eq(tenant.as_uuid()))
-                    .and_where(Expr::col(("contacts", "id")).is_in(ids.clone()))
-                    .and_where(Expr::col(("contacts", "deleted_at")).is_null()),
-            )
-            .await?;
-        let emails = tx
-            .fetch_all(
-                Query::select()
-                    .columns(["contact_id", "opened_at", "clicked_at", "replied_at"])
-                    .from("email_messages")
-                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                    .and_where(Expr::col("contact_id").is_in(ids.clone()))
-                    .and_where(
-                        Expr::col("opened_at")
-                            .is_not_null()
-                            .or(Expr::col("clicked_at").is_not_null())
-                            .or(Expr::col("replied_at").is_not_null()),
-                    ),
-            )
-            .await?;
-        let met = tx
-            .fetch_all(
-                Query::select()
-                    .column(("activity_links", "entity_id"))
-                    .columns([("activities", "kind"), ("activities", "occurred_at")])
-                    .from("activity_links")
-                    .inner_join(
-                        "activities",
-                        Expr::col(("activities", "tenant_id"))
-                            .equals(("activity_links", "tenant_id"))
-                            .and(Expr::col(("activities", "id")).equals(("activity_links", "activity_id"))),
-                    )
-                    .and_where(Expr::col(("activity_links", "tenant_id")).eq(tenant.as_uuid()))
-                    .and_where(Expr::col(("activity_links", "entity_type")).eq("contact"))
-                    .and_where(Expr::col(("activity_links", "entity_id")).is_in(ids))
-                    .and_where(Expr::col(("activities", "kind")).is_in(["meeting", "call"]))
-                    .and_where(Expr::col(("activities", "deleted_at")).is_null())
-                    .and_where(Expr::col(("activities", "occurred_at")).lte(ts(now))),
-            )
-            .await?;
+        let out = crate::scoring_rows::facts(&mut tx, tenant, contacts, now).await?;
         tx.commit().await?;
-        let mut out: HashMap<Uuid, ContactFacts> = HashMap::new();
-        for r in &people {
-            let Json(tags): Json<Vec<String>> = r.get("tags")?;
-            out.insert(
-                r.get("id")?,
-                ContactFacts {
-                    job_title: r.get("job_title")?,
-                    source: r.get("source")?,
-                    tags,
-                    industry: r.get("industry")?,
-                    size: r.get::<Option<String>>("size")?.and_then(|s| OrganizationSize::parse(&s).ok()),
-                    engagements: Vec::new(),
-                },
-            );
-        }
-        for r in &emails {
-            let Some(f) = out.get_mut(&r.get::<Uuid>("contact_id")?) else {
-                continue;
-            };
-            for (col, e) in [
-                ("opened_at", Engagement::EmailOpened),
-                ("clicked_at", Engagement::EmailClicked),
-                ("replied_at", Engagement::EmailReplied),
-            ] {
-                if let Some(at) = r.get::<Option<i64>>(col)? {
-                    let at = from_ts(at)?;
-                    if at <= now {
-                        f.engagements.push((e, at));
-                    }
-                }
-            }
-        }
-        for r in &met {
-            let Some(f) = out.get_mut(&r.get::<Uuid>("entity_id")?) else {
-                continue;
-            };
-            let e = if r.get::<String>("kind")? == "meeting" {
-                Engagement::MeetingHeld
-            } else {
-                Engagement::CallMade
-            };
-            f.engagements.push((e, from_ts(r.get("occurred_at")?)?));
-        }
-        let mut list: Vec<(ContactId, ContactFacts)> = out
-            .into_iter()
-            .map(|(id, mut f)| {
-                f.engagements.sort();
-                (ContactId::from_uuid(id), f)
-            })
-            .collect();
-        list.sort_by_key(|(id, _)| *id);
-        Ok(list)
+        Ok(out)
     }
 
     async fn save_scores(&self, tenant: TenantId, scores: &[ContactScore]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
-        write_scores(&mut tx, tenant, scores).await?;
+        crate::scoring_rows::write_scores(&mut tx, tenant, scores).await?;
         tx.commit().await
     }
 
@@ -390,6 +212,89 @@ impl<C: Cipher> ScoringStore for SqlStore<C> {
         rows.iter()
             .map(|r| Ok((from_ts(r.get("at")?)?, i32::try_from(r.get::<i64>("score")?).unwrap_or(0))))
             .collect()
+    }
+
+    async fn scoring_examples(&self, tenant: TenantId) -> Result<Vec<(ContactId, bool, DateTime<Utc>)>, StoreError> {
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
+        let rows = tx
+            .fetch_all(
+                Query::select()
+                    .column(("opportunity_contacts", "contact_id"))
+                    .columns([("opportunities", "status"), ("opportunities", "closed_at")])
+                    .from("opportunity_contacts")
+                    .inner_join(
+                        "opportunities",
+                        Expr::col(("opportunities", "tenant_id"))
+                            .equals(("opportunity_contacts", "tenant_id"))
+                            .and(Expr::col(("opportunities", "id")).equals(("opportunity_contacts", "opportunity_id"))),
+                    )
+                    .inner_join(
+                        "contacts",
+                        Expr::col(("contacts", "tenant_id"))
+                            .equals(("opportunity_contacts", "tenant_id"))
+                            .and(Expr::col(("contacts", "id")).equals(("opportunity_contacts", "contact_id"))),
+                    )
+                    .and_where(Expr::col(("opportunity_contacts", "tenant_id")).eq(tenant.as_uuid()))
+                    .and_where(Expr::col(("opportunities", "status")).is_in(["won", "lost"]))
+                    .and_where(Expr::col(("opportunities", "deleted_at")).is_null())
+                    .and_where(Expr::col(("opportunities", "closed_at")).is_not_null())
+                    .and_where(Expr::col(("contacts", "deleted_at")).is_null()),
+            )
+            .await?;
+        tx.commit().await?;
+        // Per contact: (won, when) — the first win, else the last loss.
+        let mut out: std::collections::BTreeMap<Uuid, (bool, DateTime<Utc>)> = std::collections::BTreeMap::new();
+        for r in &rows {
+            let id: Uuid = r.get("contact_id")?;
+            let won = r.get::<String>("status")? == "won";
+            let at = from_ts(r.get("closed_at")?)?;
+            let e = out.entry(id).or_insert((won, at));
+            *e = match (*e, won) {
+                ((true, t), true) => (true, Ord::min(t, at)),
+                ((true, t), false) => (true, t),
+                ((false, _), true) => (true, at),
+                ((false, t), false) => (false, Ord::max(t, at)),
+            };
+        }
+        Ok(out.into_iter().map(|(id, (won, at))| (ContactId::from_uuid(id), won, at)).collect())
+    }
+
+    async fn save_scoring_model(&self, tenant: TenantId, trained_at: DateTime<Utc>, training: &Training) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
+        tx.execute(
+            Query::insert()
+                .into_table("scoring_models")
+                .columns(["tenant_id", "trained_at", "training"])
+                .values([
+                    tenant.as_uuid().into(),
+                    ts(trained_at).into(),
+                    serde_json::to_string(training).map_err(ie)?.into(),
+                ])
+                .map_err(ie)?
+                .on_conflict(
+                    OnConflict::column("tenant_id")
+                        .update_columns(["trained_at", "training"])
+                        .to_owned(),
+                ),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    async fn scoring_model(&self, tenant: TenantId) -> Result<Option<(DateTime<Utc>, Training)>, StoreError> {
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
+        let row = tx
+            .fetch_optional(
+                Query::select()
+                    .columns(["trained_at", "training"])
+                    .from("scoring_models")
+                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid())),
+            )
+            .await?;
+        tx.commit().await?;
+        let Some(r) = row else { return Ok(None) };
+        let training: Training = serde_json::from_str(&r.get::<String>("training")?).map_err(|_| bad("training"))?;
+        Ok(Some((from_ts(r.get("trained_at")?)?, training)))
     }
 
     async fn scores_of(&self, tenant: TenantId, contacts: &[ContactId]) -> Result<Vec<(ContactId, i32)>, StoreError> {

@@ -222,6 +222,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0030_scoring.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            31,
+            "scoring_models".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0031_scoring_models.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

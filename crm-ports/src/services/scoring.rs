@@ -5,6 +5,7 @@
 //! so does a daily timer, as engagements fade and meetings planned take place ([`rescore`]).
 
 pub mod keeper;
+pub mod model;
 pub mod rescore;
 
 use crate::app::{App, require, tenant_of};

@@ -6,6 +6,7 @@
 use super::StoreResult;
 use chrono::{DateTime, Utc};
 use crm_domain::event::NewEvent;
+use crm_domain::scoring::learned::Training;
 use crm_domain::scoring::{Breakdown, ContactFacts, ScoringRule};
 use crm_domain::{ContactId, TenantId};
 use std::future::Future;
@@ -56,6 +57,18 @@ pub trait ScoringStore: Send + Sync {
         contact: ContactId,
         limit: u32,
     ) -> impl Future<Output = StoreResult<Vec<(DateTime<Utc>, i32)>>> + Send;
+    /// The history a model learns from: each live contact linked to a live deal won or lost,
+    /// whether one was won, and when (the first win, else the last loss).
+    fn scoring_examples(&self, tenant: TenantId) -> impl Future<Output = StoreResult<Vec<(ContactId, bool, DateTime<Utc>)>>> + Send;
+    /// Keeps a company's latest training.
+    fn save_scoring_model(
+        &self,
+        tenant: TenantId,
+        trained_at: DateTime<Utc>,
+        training: &Training,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A company's latest training, if any.
+    fn scoring_model(&self, tenant: TenantId) -> impl Future<Output = StoreResult<Option<(DateTime<Utc>, Training)>>> + Send;
     /// The scores of these contacts (0 for those never scored).
     fn scores_of(&self, tenant: TenantId, contacts: &[ContactId]) -> impl Future<Output = StoreResult<Vec<(ContactId, i32)>>> + Send;
     /// The live contacts of a company after `after` in id order, at most `limit` (to score

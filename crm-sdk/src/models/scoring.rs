@@ -80,3 +80,44 @@ pub struct ContactScore {
     /// The changes, newest first.
     pub history: Vec<ScorePoint>,
 }
+
+/// One factor of the learned model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Factor {
+    /// What the model reads.
+    pub feature: String,
+    /// How it weighs (`strong_up` … `strong_down`).
+    pub effect: String,
+}
+
+/// The company's learned model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoringModel {
+    /// `none`, `too_few` or `trained`.
+    pub state: String,
+    /// When trained.
+    #[serde(default)]
+    pub trained_at: Option<DateTime<Utc>>,
+    /// Contacts of the history.
+    #[serde(default)]
+    pub examples: Option<i64>,
+    /// Won among them.
+    #[serde(default)]
+    pub won: Option<i64>,
+    /// Trained on.
+    #[serde(default)]
+    pub trained_on: Option<i64>,
+    /// Kept aside.
+    #[serde(default)]
+    pub held_out: Option<i64>,
+    /// AUC, thousandths.
+    #[serde(default)]
+    pub auc_permille: Option<i64>,
+    /// The rules' AUC, thousandths.
+    #[serde(default)]
+    pub rules_auc_permille: Option<i64>,
+    /// Better than the rules.
+    pub beats_rules: bool,
+    /// Factors, the strongest first.
+    pub factors: Vec<Factor>,
+}

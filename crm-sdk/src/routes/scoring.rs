@@ -40,6 +40,22 @@ impl Client {
             .await
     }
 
+    /// The company's learned model (its latest training).
+    ///
+    /// # Errors
+    /// `Forbidden`.
+    pub async fn scoring_model(&self) -> Result<ScoringModel> {
+        self.send::<(), _>(Method::GET, "/api/v1/scoring/model", &[], None, None).await
+    }
+
+    /// Trains the learned model now.
+    ///
+    /// # Errors
+    /// `Forbidden`.
+    pub async fn train_scoring_model(&self) -> Result<ScoringModel> {
+        self.send::<(), _>(Method::POST, "/api/v1/scoring/model", &[], None, None).await
+    }
+
     /// A contact's score with its lines and history.
     ///
     /// # Errors

@@ -95,6 +95,94 @@ pub struct ContactScoreDto {
     pub history: Vec<ScorePointDto>,
 }
 
+/// One factor of the learned model.
+#[derive(Debug, Clone, Object)]
+pub struct FactorDto {
+    /// What the model reads: `email_opened`, `email_clicked`, `email_replied`,
+    /// `meeting_held`, `call_made` (counts), `has_job_title`, `has_source`, `tags`,
+    /// `size_micro`, `size_small`, `size_medium`, `size_large`.
+    pub feature: String,
+    /// How it weighs: `strong_up`, `up`, `weak`, `down`, `strong_down`.
+    pub effect: String,
+}
+
+/// The company's learned model: its latest training.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct ScoringModelDto {
+    /// `none` (never trained), `too_few` (too little history: the rules stay in charge) or
+    /// `trained`.
+    pub state: String,
+    /// When.
+    pub trained_at: Option<DateTime<Utc>>,
+    /// Contacts of the history (won or lost deals).
+    pub examples: Option<i64>,
+    /// Won among them (`too_few`).
+    pub won: Option<i64>,
+    /// Trained on (`trained`).
+    pub trained_on: Option<i64>,
+    /// Kept aside to judge it (`trained`).
+    pub held_out: Option<i64>,
+    /// Its AUC on those, thousandths (500: a coin toss).
+    pub auc_permille: Option<i64>,
+    /// The rules' AUC on the same, thousandths.
+    pub rules_auc_permille: Option<i64>,
+    /// Whether it does better than the rules there.
+    pub beats_rules: bool,
+    /// Its factors, the strongest first.
+    pub factors: Vec<FactorDto>,
+}
+
+fn model_dto(m: Option<(DateTime<Utc>, crm_domain::scoring::learned::Training)>) -> ScoringModelDto {
+    use crm_domain::scoring::learned::{Training, explain};
+    let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
+    let mut dto = ScoringModelDto {
+        state: "none".into(),
+        trained_at: None,
+        examples: None,
+        won: None,
+        trained_on: None,
+        held_out: None,
+        auc_permille: None,
+        rules_auc_permille: None,
+        beats_rules: false,
+        factors: Vec::new(),
+    };
+    if let Some((at, t)) = m {
+        dto.trained_at = Some(at);
+        dto.beats_rules = t.beats_rules();
+        match t {
+            Training::TooFew { examples, won } => {
+                dto.state = "too_few".into();
+                dto.examples = Some(n(examples));
+                dto.won = Some(n(won));
+            }
+            Training::Trained {
+                model,
+                trained_on,
+                held_out,
+                auc_permille,
+                rules_auc_permille,
+            } => {
+                dto.state = "trained".into();
+                dto.examples = Some(n(trained_on + held_out));
+                dto.trained_on = Some(n(trained_on));
+                dto.held_out = Some(n(held_out));
+                dto.auc_permille = Some(i64::from(auc_permille));
+                dto.rules_auc_permille = Some(i64::from(rules_auc_permille));
+                dto.factors = explain(&model)
+                    .into_iter()
+                    .map(|(feature, effect)| FactorDto {
+                        feature: feature.to_owned(),
+                        effect: effect.to_owned(),
+                    })
+                    .collect();
+            }
+        }
+    }
+    dto
+}
+
 #[derive(ApiResponse)]
 pub enum RuleResponse {
     /// The rule.
@@ -170,6 +258,20 @@ impl ScoringApi {
     async fn delete(&self, auth: Auth, id: Path<Uuid>) -> ApiResult<NoContent> {
         self.app.delete_scoring_rule(&auth.actor(), id.0).await?;
         Ok(NoContent::Done)
+    }
+
+    /// The company's learned model: its latest training, its AUC beside the rules', its
+    /// factors (Admin, Marketing).
+    #[oai(path = "/api/v1/scoring/model", method = "get", operation_id = "get_scoring_model")]
+    async fn model(&self, auth: Auth) -> ApiResult<Json<ScoringModelDto>> {
+        Ok(Json(model_dto(self.app.scoring_model(&auth.actor()).await?)))
+    }
+
+    /// Train the learned model now on the company's won and lost history (Admin,
+    /// Marketing); it is also trained every week.
+    #[oai(path = "/api/v1/scoring/model", method = "post", operation_id = "train_scoring_model")]
+    async fn train(&self, auth: Auth) -> ApiResult<Json<ScoringModelDto>> {
+        Ok(Json(model_dto(Some(self.app.train_scoring_model(&auth.actor()).await?))))
     }
 
     /// A contact's score, every line that made it, and its history (whoever sees the

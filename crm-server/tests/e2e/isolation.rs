@@ -764,6 +764,8 @@ async fn every_route_keeps_tenants_apart() {
         ),
         ("remove_mail_relay", (None, Expect::Blind)),
         ("list_scoring_rules", (None, Expect::Blind)),
+        ("get_scoring_model", (None, Expect::Blind)),
+        ("train_scoring_model", (None, Expect::Blind)),
         (
             "create_scoring_rule",
             (

@@ -194,6 +194,8 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("update_scoring_rule", [200, 403, 403, 200, 403]),
     ("delete_scoring_rule", [204, 403, 403, 204, 403]),
     ("contact_score", [200, 200, 200, 200, 200]),
+    ("get_scoring_model", [200, 403, 403, 200, 403]),
+    ("train_scoring_model", [200, 403, 403, 200, 403]),
     // Webhooks: the Admin's.
     ("list_webhooks", [200, 403, 403, 403, 403]),
     ("create_webhook", [201, 403, 403, 403, 403]),
@@ -1373,6 +1375,8 @@ impl Cell<'_> {
                 None,
             ),
             "list_scoring_rules" => ("GET", "/api/v1/scoring/rules".into(), None, None),
+            "get_scoring_model" => ("GET", "/api/v1/scoring/model".into(), None, None),
+            "train_scoring_model" => ("POST", "/api/v1/scoring/model".into(), None, None),
             "create_scoring_rule" => ("POST", "/api/v1/scoring/rules".into(), Some(scoring_body()), None),
             "update_scoring_rule" => {
                 let (id, v) = self.scoring_rule().await;

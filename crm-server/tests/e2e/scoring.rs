@@ -155,3 +155,80 @@ async fn scores_follow_the_profile_the_engagements_and_the_rules() {
     assert_eq!(t.client(Role::Marketing).scoring_rules().await.unwrap().len(), 2);
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_learned_model_is_judged_on_history_kept_aside() {
+    let s = spawn_app().await;
+    let t = tenant(&s, "Modèle").await;
+    let admin = t.client(Role::Admin);
+    // No history: the rules stay in charge, and the model says so.
+    assert_eq!(admin.scoring_model().await.unwrap().state, "none");
+    let none = admin.train_scoring_model().await.unwrap();
+    assert_eq!((none.state.as_str(), none.examples), ("too_few", Some(0)));
+    // 64 contacts with a deal each: those met twice before were won, the others lost.
+    let pipeline = admin.list_pipelines().await.unwrap().remove(0);
+    let last = pipeline.stages.last().unwrap().id;
+    for i in 0..64 {
+        let met = i % 2 == 0;
+        let c = admin
+            .create_contact(
+                &ContactWrite {
+                    kind: "prospect".into(),
+                    first_name: "Histo".into(),
+                    last_name: format!("Rique{i}"),
+                    ..ContactWrite::default()
+                },
+                true,
+            )
+            .await
+            .unwrap();
+        if met {
+            for d in [3, 2] {
+                admin
+                    .create_activity(&ActivityWrite {
+                        kind: Some("meeting".into()),
+                        subject: "Visite".into(),
+                        starts_at: Some(chrono::Utc::now() - chrono::Duration::days(d)),
+                        ends_at: Some(chrono::Utc::now() - chrono::Duration::days(d) + chrono::Duration::hours(1)),
+                        links: vec![LinkRef {
+                            entity_type: "contact".into(),
+                            entity_id: c.id,
+                            name: None,
+                        }],
+                        ..ActivityWrite::default()
+                    })
+                    .await
+                    .unwrap();
+            }
+        }
+        let o = admin
+            .create_opportunity(&crm_sdk::models::NewOpportunity {
+                pipeline_id: pipeline.id,
+                title: format!("Affaire {i}"),
+                stage_id: Some(last),
+                value_minor: 1_000_00,
+                contact_ids: vec![c.id],
+                ..crm_sdk::models::NewOpportunity::default()
+            })
+            .await
+            .unwrap();
+        if met {
+            admin.win_opportunity(o.id, o.version).await.unwrap();
+        } else {
+            admin.lose_opportunity(o.id, o.version, "Prix").await.unwrap();
+        }
+    }
+    let m = admin.train_scoring_model().await.unwrap();
+    assert_eq!((m.state.as_str(), m.examples), ("trained", Some(64)), "{m:?}");
+    assert_eq!(m.trained_on.unwrap() + m.held_out.unwrap(), 64);
+    // No rule: the rules' AUC is a coin toss; the model sees the meetings.
+    assert_eq!(m.rules_auc_permille, Some(500));
+    assert!(m.auc_permille.unwrap() > 900 && m.beats_rules, "{m:?}");
+    assert_eq!(
+        (m.factors[0].feature.as_str(), m.factors[0].effect.as_str()),
+        ("meeting_held", "strong_up")
+    );
+    assert_eq!(admin.scoring_model().await.unwrap(), m);
+    assert!(t.client(Role::Sales).train_scoring_model().await.is_err());
+    s.stop().await;
+}

@@ -128,6 +128,8 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "ContactScoreDto" => ContactScore,
         "ScoreLineDto" => ScoreLine,
         "ScorePointDto" => ScorePoint,
+        "ScoringModelDto" => ScoringModel,
+        "FactorDto" => Factor,
         "DeliveryDto" => WebhookDelivery,
         "DeliveryAttemptDto" => DeliveryAttempt,
         "TeamActivityDto" => TeamActivity,

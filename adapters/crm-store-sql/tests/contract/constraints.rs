@@ -178,6 +178,7 @@ const EXPECTED: &[(&str, Outcome, &str)] = &[
     ("webhook_deliveries_webhook_fk", Ref, "webhook_id"),
     ("webhook_attempts_delivery_fk", Ref, "delivery_id"),
     ("scoring_rules_tenant_id_fkey", Ref, "tenant_id"),
+    ("scoring_models_tenant_id_fkey", Ref, "tenant_id"),
     ("contact_scores_contact_fk", Ref, "contact_id"),
     ("score_history_contact_fk", Ref, "contact_id"),
     ("users_team_fk", Ref, "team_id"),
@@ -721,6 +722,16 @@ async fn every_constraint_reports_its_field(h: &Harness) {
     seen.check(
         "scoring_rules_tenant_id_fkey",
         crm_ports::store::ScoringStore::create_scoring_rule(s, &scoring_rule, &gev(EntityType::ScoringRule, scoring_rule.id)).await,
+    );
+    seen.check(
+        "scoring_models_tenant_id_fkey",
+        crm_ports::store::ScoringStore::save_scoring_model(
+            s,
+            ghost,
+            now(),
+            &crm_domain::scoring::learned::Training::TooFew { examples: 0, won: 0 },
+        )
+        .await,
     );
     // The delivery log is written by the store itself with each attempt: raw.
     seen.check(

@@ -166,4 +166,75 @@ pub async fn facts_come_from_the_rows_and_scores_stay_apart(h: &Harness) {
     );
 }
 
-contract!(facts_come_from_the_rows_and_scores_stay_apart);
+pub async fn the_history_and_the_model_are_the_companys_own(h: &Harness) {
+    use crm_domain::opportunity::OpportunityInput;
+    use crm_domain::scoring::learned::Training;
+    let (t, admin) = h.tenant("Historique").await;
+    let pipeline = h.app.create_pipeline(&admin, "Ventes", &crate::tenancy::stages()).await.unwrap();
+    let last = pipeline.stages.last().unwrap().id;
+    let deal = |c: crm_domain::ContactId, title: &str| OpportunityInput {
+        title: title.into(),
+        value_minor: 100_00,
+        contact_ids: vec![c],
+        ..OpportunityInput::default()
+    };
+    let won = h.app.create_contact(&admin, &input("Gagné", "Client"), None, true).await.unwrap();
+    let lost = h.app.create_contact(&admin, &input("Perdu", "Prospect"), None, true).await.unwrap();
+    let open = h
+        .app
+        .create_contact(&admin, &input("Ouvert", "Prospect"), None, true)
+        .await
+        .unwrap();
+    let w = h
+        .app
+        .create_opportunity(&admin, pipeline.id, Some(last), &deal(won.id, "A"), None)
+        .await
+        .unwrap();
+    h.app.win_opportunity(&admin, w.id, w.version).await.unwrap();
+    // Lost once, then won: it counts as won.
+    let l1 = h
+        .app
+        .create_opportunity(&admin, pipeline.id, None, &deal(won.id, "B"), None)
+        .await
+        .unwrap();
+    h.app.lose_opportunity(&admin, l1.id, l1.version, "Prix").await.unwrap();
+    let l2 = h
+        .app
+        .create_opportunity(&admin, pipeline.id, None, &deal(lost.id, "C"), None)
+        .await
+        .unwrap();
+    h.app.lose_opportunity(&admin, l2.id, l2.version, "Prix").await.unwrap();
+    h.app
+        .create_opportunity(&admin, pipeline.id, None, &deal(open.id, "D"), None)
+        .await
+        .unwrap();
+    let store = h.app.store();
+    let mut got: Vec<(crm_domain::ContactId, bool)> = store
+        .scoring_examples(t.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(c, w, _)| (c, w))
+        .collect();
+    got.sort();
+    let mut want = vec![(won.id, true), (lost.id, false)];
+    want.sort();
+    assert_eq!(got, want, "open deals are no history");
+    // The model kept, then replaced; another company has none.
+    let at = chrono::DateTime::from_timestamp(1_780_000_000, 0).unwrap();
+    assert_eq!(store.scoring_model(t.id).await.unwrap(), None);
+    let few = Training::TooFew { examples: 2, won: 1 };
+    store.save_scoring_model(t.id, at, &few).await.unwrap();
+    let later = at + chrono::Duration::days(7);
+    let fewer = Training::TooFew { examples: 3, won: 1 };
+    store.save_scoring_model(t.id, later, &fewer).await.unwrap();
+    assert_eq!(store.scoring_model(t.id).await.unwrap(), Some((later, fewer)));
+    let (other, _) = h.tenant("Sans modèle").await;
+    assert_eq!(store.scoring_model(other.id).await.unwrap(), None);
+    assert!(store.scoring_examples(other.id).await.unwrap().is_empty());
+}
+
+contract!(
+    facts_come_from_the_rows_and_scores_stay_apart,
+    the_history_and_the_model_are_the_companys_own
+);

@@ -461,6 +461,8 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         update_scoring_rule(ID, 1, &scoring_rule());
         delete_scoring_rule(ID);
         contact_score(ID);
+        scoring_model();
+        train_scoring_model();
         webhooks();
         create_webhook(&webhook());
         webhook(ID);

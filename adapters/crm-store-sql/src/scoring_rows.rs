@@ -1,0 +1,209 @@
+//! The rows of lead scoring shared by the store's methods and the readers of the log that
+//! write in their own transactions: the facts a score is made of, and the scores kept.
+
+use crate::db::Tx;
+use crate::rows::{from_ts, ts};
+use chrono::{DateTime, Utc};
+use crm_domain::organization::OrganizationSize;
+use crm_domain::scoring::{ContactFacts, Engagement};
+use crm_domain::{ContactId, TenantId};
+use crm_ports::StoreError;
+use crm_ports::store::ContactScore;
+use sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sqlx::types::Json;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+fn ie(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Internal(e.to_string())
+}
+
+/// What the scores of `contacts` are made of, read in `tx` (live contacts only): their
+/// profile and company, the first opens, clicks and replies of their emails, their calls
+/// and meetings that took place up to `now`.
+pub(crate) async fn facts(
+    tx: &mut Tx,
+    tenant: TenantId,
+    contacts: &[ContactId],
+    now: DateTime<Utc>,
+) -> Result<Vec<(ContactId, ContactFacts)>, StoreError> {
+    if contacts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = contacts.iter().map(ContactId::as_uuid).collect();
+    let people = tx
+        .fetch_all(
+            Query::select()
+                .columns([
+                    ("contacts", "id"),
+                    ("contacts", "job_title"),
+                    ("contacts", "source"),
+                    ("contacts", "tags"),
+                ])
+                .columns([("organizations", "industry"), ("organizations", "size")])
+                .from("contacts")
+                .left_join(
+                    "organizations",
+                    Expr::col(("organizations", "tenant_id"))
+                        .equals(("contacts", "tenant_id"))
+                        .and(Expr::col(("organizations", "id")).equals(("contacts", "organization_id"))),
+                )
+                .and_where(Expr::col(("contacts", "tenant_id")).eq(tenant.as_uuid()))
+                .and_where(Expr::col(("contacts", "id")).is_in(ids.clone()))
+                .and_where(Expr::col(("contacts", "deleted_at")).is_null()),
+        )
+        .await?;
+    let emails = tx
+        .fetch_all(
+            Query::select()
+                .columns(["contact_id", "opened_at", "clicked_at", "replied_at"])
+                .from("email_messages")
+                .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                .and_where(Expr::col("contact_id").is_in(ids.clone()))
+                .and_where(
+                    Expr::col("opened_at")
+                        .is_not_null()
+                        .or(Expr::col("clicked_at").is_not_null())
+                        .or(Expr::col("replied_at").is_not_null()),
+                ),
+        )
+        .await?;
+    let met = tx
+        .fetch_all(
+            Query::select()
+                .column(("activity_links", "entity_id"))
+                .columns([("activities", "kind"), ("activities", "occurred_at")])
+                .from("activity_links")
+                .inner_join(
+                    "activities",
+                    Expr::col(("activities", "tenant_id"))
+                        .equals(("activity_links", "tenant_id"))
+                        .and(Expr::col(("activities", "id")).equals(("activity_links", "activity_id"))),
+                )
+                .and_where(Expr::col(("activity_links", "tenant_id")).eq(tenant.as_uuid()))
+                .and_where(Expr::col(("activity_links", "entity_type")).eq("contact"))
+                .and_where(Expr::col(("activity_links", "entity_id")).is_in(ids))
+                .and_where(Expr::col(("activities", "kind")).is_in(["meeting", "call"]))
+                .and_where(Expr::col(("activities", "deleted_at")).is_null())
+                .and_where(Expr::col(("activities", "occurred_at")).lte(ts(now))),
+        )
+        .await?;
+    let mut out: HashMap<Uuid, ContactFacts> = HashMap::new();
+    for r in &people {
+        let Json(tags): Json<Vec<String>> = r.get("tags")?;
+        out.insert(
+            r.get("id")?,
+            ContactFacts {
+                job_title: r.get("job_title")?,
+                source: r.get("source")?,
+                tags,
+                industry: r.get("industry")?,
+                size: r.get::<Option<String>>("size")?.and_then(|s| OrganizationSize::parse(&s).ok()),
+                engagements: Vec::new(),
+            },
+        );
+    }
+    for r in &emails {
+        let Some(f) = out.get_mut(&r.get::<Uuid>("contact_id")?) else {
+            continue;
+        };
+        for (col, e) in [
+            ("opened_at", Engagement::EmailOpened),
+            ("clicked_at", Engagement::EmailClicked),
+            ("replied_at", Engagement::EmailReplied),
+        ] {
+            if let Some(at) = r.get::<Option<i64>>(col)? {
+                let at = from_ts(at)?;
+                if at <= now {
+                    f.engagements.push((e, at));
+                }
+            }
+        }
+    }
+    for r in &met {
+        let Some(f) = out.get_mut(&r.get::<Uuid>("entity_id")?) else {
+            continue;
+        };
+        let e = if r.get::<String>("kind")? == "meeting" {
+            Engagement::MeetingHeld
+        } else {
+            Engagement::CallMade
+        };
+        f.engagements.push((e, from_ts(r.get("occurred_at")?)?));
+    }
+    let mut list: Vec<(ContactId, ContactFacts)> = out
+        .into_iter()
+        .map(|(id, mut f)| {
+            f.engagements.sort();
+            (ContactId::from_uuid(id), f)
+        })
+        .collect();
+    list.sort_by_key(|(id, _)| *id);
+    Ok(list)
+}
+
+/// Keeps scores inside an open transaction (the scoring reader's, with its cursor): each
+/// upserted, a history point where the score changed.
+pub(crate) async fn write_scores(tx: &mut Tx, tenant: TenantId, scores: &[ContactScore]) -> Result<(), StoreError> {
+    if scores.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = scores.iter().map(|s| s.contact_id.as_uuid()).collect();
+    let before: HashMap<Uuid, i64> = tx
+        .fetch_all(
+            Query::select()
+                .columns(["contact_id", "score"])
+                .from("contact_scores")
+                .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                .and_where(Expr::col("contact_id").is_in(ids)),
+        )
+        .await?
+        .iter()
+        .map(|r| Ok((r.get::<Uuid>("contact_id")?, r.get::<i64>("score")?)))
+        .collect::<Result<_, StoreError>>()?;
+    let mut upsert = Query::insert();
+    upsert
+        .into_table("contact_scores")
+        .columns(["tenant_id", "contact_id", "score", "breakdown", "computed_at"]);
+    let mut history = Query::insert();
+    history
+        .into_table("score_history")
+        .columns(["tenant_id", "contact_id", "at", "score"]);
+    let mut changed = 0;
+    for s in scores {
+        let score = i64::from(s.breakdown.score);
+        upsert
+            .values([
+                tenant.as_uuid().into(),
+                s.contact_id.as_uuid().into(),
+                score.into(),
+                serde_json::to_string(&s.breakdown).map_err(ie)?.into(),
+                ts(s.computed_at).into(),
+            ])
+            .map_err(ie)?;
+        let was = before.get(&s.contact_id.as_uuid()).copied();
+        // A first score of 0 is no change worth a point in the history.
+        if was.unwrap_or(0) != score {
+            changed += 1;
+            history
+                .values([
+                    tenant.as_uuid().into(),
+                    s.contact_id.as_uuid().into(),
+                    ts(s.computed_at).into(),
+                    score.into(),
+                ])
+                .map_err(ie)?;
+        }
+    }
+    upsert.on_conflict(
+        OnConflict::columns(["tenant_id", "contact_id"])
+            .update_columns(["score", "breakdown", "computed_at"])
+            .to_owned(),
+    );
+    tx.execute(&upsert).await?;
+    if changed > 0 {
+        history.on_conflict(OnConflict::columns(["tenant_id", "contact_id", "at"]).do_nothing().to_owned());
+        tx.execute(&history).await?;
+    }
+    Ok(())
+}
