@@ -73,6 +73,10 @@ for (const width of h.WIDTHS) {
         await row.locator('.rule-toggle').click();
         await page.waitForURL(/done=changed/);
         assert.match(await page.locator(`#scoring-rules tr:has-text("Chaud ${width}")`).innerText(), /Désactivée/);
+        // The learned model: too little history here, and it says so.
+        await page.click('#model-train');
+        await page.waitForURL(/done=trained/);
+        assert.match(await page.locator('#model-state').innerText(), /trop peu d'historique/);
       });
       await h.withPage(browser, width, 'scoring-sales', async (page) => {
         await h.login(page, server.base, server.accounts.sales);

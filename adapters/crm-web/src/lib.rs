@@ -186,6 +186,7 @@ where
             get(page!(pages::scoring::show)).post(page!(pages::scoring::create)),
         )
         .at("/settings/scoring/preview", poem::post(page!(pages::scoring::preview_fragment)))
+        .at("/settings/scoring/model", poem::post(page!(pages::scoring::train)))
         .at("/settings/scoring/:id/toggle", poem::post(page!(pages::scoring::toggle)))
         .at("/settings/scoring/:id/delete", poem::post(page!(pages::scoring::delete)))
         .at(

@@ -43,6 +43,72 @@ struct Bar {
     width: u64,
 }
 
+/// The learned model, in words.
+#[derive(Default)]
+struct ModelView {
+    /// What it is (never trained, too little history, trained on when).
+    state: String,
+    /// Its judgement beside the rules', when trained.
+    verdict: Option<String>,
+    /// Factor and effect, the strongest first.
+    factors: Vec<(String, String)>,
+}
+
+fn model_view(
+    page: &Page,
+    m: Option<&(chrono::DateTime<chrono::Utc>, crm_domain::scoring::learned::Training)>,
+    tz: chrono_tz::Tz,
+) -> ModelView {
+    use crm_domain::scoring::learned::{MIN_EACH, MIN_EXAMPLES, Training, explain};
+    let Some((at, t)) = m else {
+        return ModelView {
+            state: page.t("scoring.model_none"),
+            ..ModelView::default()
+        };
+    };
+    let when = page.lang.date_time(*at, tz);
+    let pct = |p: u32| format!("{},{}", p / 10, p % 10);
+    match t {
+        Training::TooFew { examples, won } => ModelView {
+            state: page
+                .t("scoring.model_too_few")
+                .replace("{when}", &when)
+                .replace("{examples}", &examples.to_string())
+                .replace("{won}", &won.to_string())
+                .replace("{min}", &MIN_EXAMPLES.to_string())
+                .replace("{each}", &MIN_EACH.to_string()),
+            ..ModelView::default()
+        },
+        Training::Trained {
+            model,
+            trained_on,
+            held_out,
+            auc_permille,
+            rules_auc_permille,
+        } => ModelView {
+            state: page
+                .t("scoring.model_trained")
+                .replace("{when}", &when)
+                .replace("{trained}", &trained_on.to_string())
+                .replace("{held}", &held_out.to_string()),
+            verdict: Some(
+                page.t(if t.beats_rules() {
+                    "scoring.model_better"
+                } else {
+                    "scoring.model_not_better"
+                })
+                .replace("{auc}", &pct(*auc_permille))
+                .replace("{rules}", &pct(*rules_auc_permille)),
+            ),
+            factors: explain(model)
+                .into_iter()
+                .filter(|(_, e)| *e != "weak")
+                .map(|(f, e)| (page.t(&format!("scoring.feature_{f}")), page.t(&format!("scoring.effect_{e}"))))
+                .collect(),
+        },
+    }
+}
+
 /// The form as typed.
 #[derive(Default)]
 struct Typed {
@@ -66,6 +132,8 @@ struct ScoringPage {
     engagements: Vec<(&'static str, String)>,
     faults: Vec<(String, String)>,
     message: Option<String>,
+    /// The learned model as said: its state line, its AUC line, its factors.
+    model: ModelView,
     /// The spread now (the same parts as [`Preview`], for its template included).
     contacts: u64,
     now: Vec<Bar>,
@@ -205,10 +273,12 @@ async fn page_of<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     let read = async {
         let rules = web.app.scoring_rules(actor).await?;
         let (now, _) = web.app.score_preview(actor, None).await?;
-        Ok::<_, ServiceError>((rules, now))
+        let model = web.app.scoring_model(actor).await?;
+        Ok::<_, ServiceError>((rules, now, model))
     }
     .await;
-    let (rules, now) = match read {
+    let tz = super::company_tz(web, actor).await;
+    let (rules, now, model) = match read {
         Ok(x) => x,
         Err(e) => return error_page(page, &e),
     };
@@ -226,6 +296,7 @@ async fn page_of<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
             .collect(),
         faults,
         message,
+        model: model_view(&page, model.as_ref(), tz),
         contacts: now.contacts,
         now: bars(&page, &now, now.bands.iter().copied().max().unwrap_or(0)),
         with: None,
@@ -318,6 +389,19 @@ pub(crate) async fn toggle<S: Store, K: Credentials, C: Clock, I: IdGenerator, X
     match changed {
         Ok(_) => see_other(&req, &web.settings.base_path, "/settings/scoring?done=changed"),
         Err(ServiceError::Conflict) => see_other(&req, &web.settings.base_path, "/settings/scoring?done=stale"),
+        Err(e) => error_page(page, &e),
+    }
+}
+
+/// `POST /settings/scoring/model`: the learned model trained now.
+pub(crate) async fn train<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, mut req: Request) -> Response {
+    let form = Form::body(&mut req).await;
+    let (auth, page) = match signed_write(web, &req, &form, "scoring").await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    match web.app.train_scoring_model(&auth.actor).await {
+        Ok(_) => see_other(&req, &web.settings.base_path, "/settings/scoring?done=trained"),
         Err(e) => error_page(page, &e),
     }
 }
