@@ -150,9 +150,64 @@ async fn scores_follow_the_profile_the_engagements_and_the_rules() {
     score_reaches(rep, c.id, 35).await;
     admin.delete_scoring_rule(title.id).await.unwrap();
     score_reaches(rep, c.id, 5).await;
+    // A company changing industry rescores its contacts at once.
+    let org = rep
+        .create_organization(&crm_sdk::models::OrganizationWrite {
+            name: "Cave Martin".into(),
+            industry: Some("Négoce".into()),
+            ..crm_sdk::models::OrganizationWrite::default()
+        })
+        .await
+        .unwrap();
+    let c2 = rep
+        .create_contact(
+            &ContactWrite {
+                kind: "prospect".into(),
+                first_name: "Marc".into(),
+                last_name: "Caviste".into(),
+                organization_id: Some(org.id),
+                ..ContactWrite::default()
+            },
+            true,
+        )
+        .await
+        .unwrap();
+    let before = admin.jobs(Some("scoring.rescore")).await.unwrap().len();
+    admin
+        .create_scoring_rule(&ScoringRuleWrite {
+            name: "Viticulture".into(),
+            signal: json!({"kind": "industry", "values": ["Vins"]}),
+            points: 7,
+            ..ScoringRuleWrite::default()
+        })
+        .await
+        .unwrap();
+    // (the rescoring the new rule queued is over: only the company's change can move it now)
+    let started = Instant::now();
+    loop {
+        let jobs = admin.jobs(Some("scoring.rescore")).await.unwrap();
+        if jobs.len() > before && jobs.iter().all(|j| j.state == "done") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "{jobs:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(rep.contact_score(c2.id).await.unwrap().score, 0);
+    rep.update_organization(
+        org.id,
+        org.version,
+        &crm_sdk::models::OrganizationWrite {
+            name: "Cave Martin".into(),
+            industry: Some("Vins".into()),
+            ..crm_sdk::models::OrganizationWrite::default()
+        },
+    )
+    .await
+    .unwrap();
+    score_reaches(rep, c2.id, 7).await;
     // Rules are the Admin's and Marketing's.
     assert!(rep.scoring_rules().await.is_err());
-    assert_eq!(t.client(Role::Marketing).scoring_rules().await.unwrap().len(), 2);
+    assert_eq!(t.client(Role::Marketing).scoring_rules().await.unwrap().len(), 3);
     s.stop().await;
 }
 

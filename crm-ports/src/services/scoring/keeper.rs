@@ -1,26 +1,32 @@
 //! The scores follow the log: a reader of the event log that, for each batch, finds the
 //! contacts whose score may have changed — the contact changed (an email to them opened,
 //! clicked or answered is an event of the contact), an activity linked to them logged,
-//! changed or moved — scores them again and writes the scores in the transaction that moves
-//! its cursor. A change of the rules queues the company's full rescoring instead.
+//! changed or moved, their company changed (its industry or size) — scores them again and
+//! writes the scores in the transaction that moves its cursor. A change of the rules queues
+//! the company's full rescoring instead.
 
 use super::rescore::{ON_DEMAND, RescoreJob};
 use crate::app::App;
 use crate::env::{Clock, IdGenerator};
 use crate::error::{ServiceError, StoreError};
-use crate::query::{ActivityScope, EventRecord};
+use crate::query::{ActivityScope, ContactFilter, EventRecord, PageRequest, Scope};
 use crate::runtime::BoxFuture;
 use crate::runtime::consumers::{Interest, StoreConsumer};
 use crate::store::{ActivityStore, ConsumerWrite, ContactStore, NewJob, ScoringStore};
 use crm_domain::event::EntityType;
 use crm_domain::visibility::RecordScope;
-use crm_domain::{ActivityId, ContactId, TenantId};
+use crm_domain::{ActivityId, ContactId, OrganizationId, TenantId};
 use std::collections::BTreeSet;
 
 /// The consumer's name (its cursors and parked events are kept under it).
 pub const SCORING: &str = "scoring";
 
-const ENTITIES: &[EntityType] = &[EntityType::Contact, EntityType::Activity, EntityType::ScoringRule];
+const ENTITIES: &[EntityType] = &[
+    EntityType::Contact,
+    EntityType::Activity,
+    EntityType::Organization,
+    EntityType::ScoringRule,
+];
 
 /// The score keeper (run it wrapped in [`InStore`](crate::runtime::consumers::InStore)).
 pub struct ScoreKeeper<S, K, C, I> {
@@ -59,6 +65,37 @@ impl<
     I: IdGenerator + Clone + Send + Sync + 'static,
 > ScoreKeeper<S, K, C, I>
 {
+    /// The live contacts of an organization, page by page.
+    async fn organization_contacts(
+        &self,
+        tenant: TenantId,
+        org: OrganizationId,
+        into: &mut BTreeSet<ContactId>,
+    ) -> Result<(), ServiceError> {
+        let scope = Scope {
+            tenant_id: tenant,
+            records: RecordScope::Tenant,
+        };
+        let filter = ContactFilter {
+            organization_id: Some(org),
+            ..ContactFilter::default()
+        };
+        let mut cursor = None;
+        loop {
+            let page = PageRequest {
+                cursor,
+                limit: Some(crate::query::MAX_PAGE_SIZE),
+                ..PageRequest::default()
+            };
+            let found = self.app.store.list_contacts(scope, &filter, &page).await?;
+            into.extend(found.items.iter().map(|c| c.id));
+            match found.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => return Ok(()),
+            }
+        }
+    }
+
     /// The contacts an activity concerns now (none when it is gone).
     async fn activity_contacts(&self, tenant: TenantId, id: ActivityId, into: &mut BTreeSet<ContactId>) -> Result<(), ServiceError> {
         let scope = ActivityScope {
@@ -118,6 +155,10 @@ impl<
                     }
                     EntityType::Contact => {
                         contacts.insert(ContactId::from_uuid(e.entity_id));
+                    }
+                    EntityType::Organization if e.changes.iter().any(|c| c.field == "industry" || c.field == "size") => {
+                        self.organization_contacts(tenant, OrganizationId::from_uuid(e.entity_id), &mut contacts)
+                            .await?;
                     }
                     EntityType::Activity => {
                         linked_contacts(e, &mut contacts);
