@@ -4,7 +4,7 @@
 
 use crate::SqlStore;
 use crate::db::{Mode, On, Row};
-use crate::rows::{from_ts, ts};
+use crate::rows::{from_ts, ts, versioned_update};
 use chrono::{DateTime, Utc};
 use crm_domain::event::NewEvent;
 use crm_domain::scoring::learned::Training;
@@ -91,36 +91,16 @@ impl<C: Cipher> ScoringStore for SqlStore<C> {
     async fn update_scoring_rule(&self, rule: &ScoringRule, expected_version: i64, event: &NewEvent) -> Result<(), StoreError> {
         let tenant = rule.tenant_id;
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
-        let n = tx
-            .execute(
-                Query::update()
-                    .table("scoring_rules")
-                    .value("name", rule.spec.name.as_str())
-                    .value("signal", serde_json::to_string(&rule.spec.signal).map_err(ie)?)
-                    .value("points", i64::from(rule.spec.points))
-                    .value("half_life_days", rule.spec.half_life_days.map(i64::from))
-                    .value("active", rule.spec.active)
-                    .value("updated_by", rule.updated_by.map(|u| u.as_uuid()))
-                    .value("version", rule.version)
-                    .value("updated_at", ts(rule.updated_at))
-                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                    .and_where(Expr::col("id").eq(rule.id))
-                    .and_where(Expr::col("version").eq(expected_version)),
-            )
-            .await?;
-        if n == 0 {
-            let exists = tx
-                .fetch_optional(
-                    Query::select()
-                        .column("id")
-                        .from("scoring_rules")
-                        .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                        .and_where(Expr::col("id").eq(rule.id)),
-                )
-                .await?
-                .is_some();
-            return Err(if exists { StoreError::Conflict } else { StoreError::NotFound });
-        }
+        let mut q = Query::update();
+        q.value("name", rule.spec.name.as_str())
+            .value("signal", serde_json::to_string(&rule.spec.signal).map_err(ie)?)
+            .value("points", i64::from(rule.spec.points))
+            .value("half_life_days", rule.spec.half_life_days.map(i64::from))
+            .value("active", rule.spec.active)
+            .value("updated_by", rule.updated_by.map(|u| u.as_uuid()))
+            .value("version", rule.version)
+            .value("updated_at", ts(rule.updated_at));
+        versioned_update(&mut tx, "scoring_rules", tenant, rule.id, expected_version, false, q).await?;
         self.finish(tx, tenant, std::slice::from_ref(event)).await
     }
 

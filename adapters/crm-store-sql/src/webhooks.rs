@@ -4,7 +4,7 @@
 use crate::SqlStore;
 use crate::db::{Mode, On, Row, Tx};
 use crate::jobs::insert_job;
-use crate::rows::{from_ts, ts};
+use crate::rows::{from_ts, ts, versioned_update};
 use chrono::{DateTime, Utc};
 use crm_domain::event::NewEvent;
 use crm_domain::webhook::{DeliveryState, EventPattern, Webhook, WebhookSpec, WebhookUrl};
@@ -144,24 +144,17 @@ impl<C: Cipher> WebhookStore for SqlStore<C> {
         let tenant = w.tenant_id;
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
         let mut q = Query::update();
-        q.table("webhooks")
-            .value("url", w.spec.url.as_str())
+        q.value("url", w.spec.url.as_str())
             .value("description", w.spec.description.as_ref().map(|d| d.as_str().to_owned()))
             .value("events", events_json(&w.spec)?)
             .value("include_personal", w.spec.include_personal)
             .value("active", w.spec.active)
             .value("version", w.version)
-            .value("updated_at", ts(w.updated_at))
-            .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-            .and_where(Expr::col("id").eq(w.id))
-            .and_where(Expr::col("version").eq(expected_version));
+            .value("updated_at", ts(w.updated_at));
         if let Some(s) = secret {
             q.value("secret_sealed", self.seal(tenant, "webhooks", "secret", w.id, s)?);
         }
-        if tx.execute(&q).await? == 0 {
-            let exists = has_row(&mut tx, "webhooks", tenant, w.id).await?;
-            return Err(if exists { StoreError::Conflict } else { StoreError::NotFound });
-        }
+        versioned_update(&mut tx, "webhooks", tenant, w.id, expected_version, false, q).await?;
         self.finish(tx, tenant, std::slice::from_ref(event)).await
     }
 
