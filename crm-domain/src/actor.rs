@@ -23,13 +23,33 @@ pub enum Actor {
         /// The tenant acted for.
         tenant_id: TenantId,
     },
+    /// An automation rule acting on one tenant (with Admin rights, like the system); its
+    /// changes are logged with the rule and their depth in a chain of automations, so a
+    /// rule whose actions trigger rules again stops at a limit.
+    Automation {
+        /// The tenant acted for.
+        tenant_id: TenantId,
+        /// The rule.
+        rule_id: uuid::Uuid,
+        /// How many automation runs led to this one (1: started by a person's change).
+        depth: u8,
+    },
+}
+
+/// What an automation's change records of its cause: the rule and its depth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cause {
+    /// The rule that acted.
+    pub rule_id: uuid::Uuid,
+    /// Its run's depth in a chain of automations.
+    pub depth: u8,
 }
 
 impl Actor {
     /// The tenant acted in, if any (the operator has none).
     pub const fn tenant_id(&self) -> Option<TenantId> {
         match self {
-            Self::User { tenant_id, .. } | Self::System { tenant_id } => Some(*tenant_id),
+            Self::User { tenant_id, .. } | Self::System { tenant_id } | Self::Automation { tenant_id, .. } => Some(*tenant_id),
             Self::Operator => None,
         }
     }
@@ -48,6 +68,18 @@ impl Actor {
             Self::User { .. } => "user",
             Self::Operator => "operator",
             Self::System { .. } => "system",
+            Self::Automation { .. } => "automation",
+        }
+    }
+
+    /// The automation rule acting, and its depth, if an automation.
+    pub const fn cause(&self) -> Option<Cause> {
+        match self {
+            Self::Automation { rule_id, depth, .. } => Some(Cause {
+                rule_id: *rule_id,
+                depth: *depth,
+            }),
+            _ => None,
         }
     }
 }

@@ -42,6 +42,8 @@ pub enum EntityType {
     Webhook,
     /// A lead scoring rule.
     ScoringRule,
+    /// An automation rule.
+    AutomationRule,
 }
 
 impl EntityType {
@@ -64,6 +66,7 @@ impl EntityType {
             Self::Campaign => "campaign",
             Self::Webhook => "webhook",
             Self::ScoringRule => "scoring_rule",
+            Self::AutomationRule => "automation_rule",
         }
     }
 
@@ -86,6 +89,7 @@ impl EntityType {
             Self::Campaign,
             Self::Webhook,
             Self::ScoringRule,
+            Self::AutomationRule,
         ]
         .into_iter()
         .find(|e| e.code() == code)
@@ -166,11 +170,13 @@ pub enum EventKind {
     CampaignStatusChanged,
     /// A team's forecast validated (submitted) for a period by its Manager.
     ForecastSubmitted,
+    /// A contact's lead score changed (kept by the scoring reader of the log).
+    ScoreChanged,
 }
 
 impl EventKind {
     /// Every kind, in catalogue order.
-    pub const ALL: [Self; 33] = [
+    pub const ALL: [Self; 34] = [
         Self::Created,
         Self::Updated,
         Self::Deleted,
@@ -204,6 +210,7 @@ impl EventKind {
         Self::EmailReplied,
         Self::CampaignStatusChanged,
         Self::ForecastSubmitted,
+        Self::ScoreChanged,
     ];
 
     /// The stable snake_case name, as stored and published.
@@ -242,6 +249,7 @@ impl EventKind {
             Self::EmailReplied => "email_replied",
             Self::CampaignStatusChanged => "campaign_status_changed",
             Self::ForecastSubmitted => "forecast_submitted",
+            Self::ScoreChanged => "score_changed",
         }
     }
 

@@ -8,6 +8,7 @@
 
 pub mod activity;
 pub mod actor;
+pub mod automation;
 pub mod campaign;
 pub mod contact;
 pub mod duplicates;

@@ -47,7 +47,7 @@ pub enum Owned {
 pub fn read_scope(actor: &Actor, kind: Owned) -> RecordScope {
     match actor {
         Actor::Operator => RecordScope::Nothing,
-        Actor::System { .. } => RecordScope::Tenant,
+        Actor::System { .. } | Actor::Automation { .. } => RecordScope::Tenant,
         Actor::User { user_id, role, .. } => match (role, kind) {
             (Role::Admin | Role::Observer, _) => RecordScope::Tenant,
             (Role::Marketing, Owned::Contact) => RecordScope::Tenant,
@@ -115,6 +115,8 @@ pub enum Capability {
     /// Write, change and delete the company's lead scoring rules (everyone who sees a
     /// contact reads its score).
     ManageScoring,
+    /// Write, change, delete and try the company's automation rules, and read their runs.
+    ManageAutomations,
 }
 
 /// Whether the actor has a capability.
@@ -122,7 +124,7 @@ pub fn allows(actor: &Actor, cap: Capability) -> bool {
     use Capability as C;
     match actor {
         Actor::Operator => cap == C::CreateTenants,
-        Actor::System { .. } => cap != C::CreateTenants,
+        Actor::System { .. } | Actor::Automation { .. } => cap != C::CreateTenants,
         Actor::User { role, .. } => match role {
             Role::Admin => cap != C::CreateTenants,
             Role::Manager => matches!(
@@ -162,6 +164,7 @@ pub fn allows(actor: &Actor, cap: Capability) -> bool {
                     | C::SendEmail
                     | C::RunCampaigns
                     | C::ManageScoring
+                    | C::ManageAutomations
             ),
             Role::Observer => matches!(cap, C::ReadForecast | C::ReadTeamForecasts),
         },
@@ -173,7 +176,7 @@ pub fn allows(actor: &Actor, cap: Capability) -> bool {
 pub fn may_assign_owner(actor: &Actor, owner: UserId, owner_team_manager: Option<UserId>) -> bool {
     match actor {
         Actor::Operator => false,
-        Actor::System { .. } => true,
+        Actor::System { .. } | Actor::Automation { .. } => true,
         Actor::User { user_id, role, .. } => match role {
             Role::Admin => true,
             Role::Manager => owner == *user_id || owner_team_manager == Some(*user_id),

@@ -68,6 +68,21 @@ impl<S, K, C, I> App<S, K, C, I> {
         }
     }
 
+    /// The same application under another id generator: an automation's step gives what
+    /// it creates ids derived from the run, so a step done again finds its own work.
+    pub fn with_ids<I2>(&self, ids: I2) -> App<S, K, C, I2>
+    where
+        C: Clone,
+    {
+        App {
+            store: Arc::clone(&self.store),
+            creds: Arc::clone(&self.creds),
+            clock: self.clock.clone(),
+            ids,
+            auth_cache: Arc::clone(&self.auth_cache),
+        }
+    }
+
     /// The store, for readiness checks and embedding code that needs adapter extras.
     pub fn store(&self) -> &S {
         &self.store

@@ -70,6 +70,8 @@ pub struct ContactFilter {
     pub pooled: Option<bool>,
     /// A score of at least this.
     pub min_score: Option<i32>,
+    /// Only these contacts.
+    pub ids: Option<Vec<ContactId>>,
 }
 
 impl ContactFilter {
@@ -227,6 +229,9 @@ pub struct EventRecord {
     /// The values of this event belonged to a person whose data was erased: they read as
     /// nothing ("données effacées" on screen).
     pub erased: bool,
+    /// The automation rule that made the change, and its depth (see
+    /// [`crm_domain::Actor::Automation`]).
+    pub cause: Option<crm_domain::actor::Cause>,
 }
 
 /// Which activities an actor sees: those concerning a record in their scopes (every

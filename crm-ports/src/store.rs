@@ -21,6 +21,7 @@ use std::future::Future;
 use uuid::Uuid;
 
 mod activities;
+mod automation;
 mod campaigns;
 mod drafts;
 mod email;
@@ -36,6 +37,7 @@ mod suppressions;
 mod webhooks;
 
 pub use activities::*;
+pub use automation::*;
 pub use campaigns::*;
 pub use drafts::*;
 pub use email::*;
@@ -355,4 +357,5 @@ store_sum! {
         WebhookStore,
         ScoringStore,
         ForecastStore,
+        AutomationStore,
 }

@@ -251,6 +251,14 @@ pub const OPERATIONS: &[Operation] = &[
     op("create_scoring_rule", "POST", "/api/v1/scoring/rules", &["create_scoring_rule"]),
     op("delete_scoring_rule", "DELETE", "/api/v1/scoring/rules/{id}", &["delete_scoring_rule"]),
     op("update_scoring_rule", "PUT", "/api/v1/scoring/rules/{id}", &["update_scoring_rule"]),
+    // Automation
+    op("list_automations", "GET", "/api/v1/automations", &["automations"]),
+    op("create_automation", "POST", "/api/v1/automations", &["create_automation"]),
+    op("dry_run_automation", "POST", "/api/v1/automations/dry-run", &["dry_run_automation"]),
+    op("delete_automation", "DELETE", "/api/v1/automations/{id}", &["delete_automation"]),
+    op("get_automation", "GET", "/api/v1/automations/{id}", &["automation"]),
+    op("update_automation", "PUT", "/api/v1/automations/{id}", &["update_automation"]),
+    op("list_automation_runs", "GET", "/api/v1/automations/{id}/runs", &["automation_runs"]),
     // Webhooks
     op("list_webhooks", "GET", "/api/v1/webhooks", &["webhooks"]),
     op("create_webhook", "POST", "/api/v1/webhooks", &["create_webhook"]),

@@ -3,6 +3,7 @@
 mod accounts;
 mod activities;
 mod auth;
+mod automations;
 mod background;
 mod campaigns;
 mod email;

@@ -91,6 +91,10 @@ impl Crm {
             Arc::new(crm_ports::services::conversions::ClientConversions::new(&app)),
             Arc::new(InStore::new(crm_ports::services::webhooks::fanout::WebhookFanout::new(&app), &app)),
             Arc::new(InStore::new(crm_ports::services::scoring::keeper::ScoreKeeper::new(&app), &app)),
+            Arc::new(InStore::new(
+                crm_ports::services::automation::engine::AutomationEngine::new(&app),
+                &app,
+            )),
         ];
         Self {
             consumers: consumers.into(),
@@ -193,11 +197,17 @@ impl Crm {
         let former_clients = FormerClientScan::new(&self.app);
         let daily_scores = Rescorer::daily(&self.app);
         let weekly_training = crm_ports::services::scoring::model::WeeklyTraining::new(&self.app);
+        let date_rules = crm_ports::services::automation::dates::DateRules::new(&self.app);
         let mut handlers: Vec<Arc<dyn JobHandler>> = scan.iter().map(|s| Arc::new(s.clone()) as Arc<dyn JobHandler>).collect();
         handlers.push(Arc::new(former_clients.clone()));
         handlers.push(Arc::new(daily_scores.clone()));
         handlers.push(Arc::new(weekly_training.clone()));
         handlers.push(Arc::new(Rescorer::on_demand(&self.app)));
+        handlers.push(Arc::new(date_rules.clone()));
+        handlers.push(Arc::new(crm_ports::services::automation::act::AutomationRunner::new(
+            &self.app,
+            self.mail.settings.clone(),
+        )));
         handlers.push(Arc::new(ContactImport::new(
             &self.app,
             Arc::clone(&self.files),
@@ -264,6 +274,9 @@ impl Crm {
                         tracing::warn!(error = %e, "cannot check the tenants' timers; retrying");
                     }
                     if let Err(e) = weekly_training.ensure_timers().await {
+                        tracing::warn!(error = %e, "cannot check the tenants' timers; retrying");
+                    }
+                    if let Err(e) = date_rules.ensure_timers().await {
                         tracing::warn!(error = %e, "cannot check the tenants' timers; retrying");
                     }
                     match keeper_app.purge_finished_jobs(JOBS_KEPT).await {

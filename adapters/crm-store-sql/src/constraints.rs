@@ -119,6 +119,12 @@ pub const CONSTRAINTS: &[Constraint] = &[
         "idempotency_key",
     ),
     unique("teams_name_unique", "teams", &["tenant_id", "name_fold"], "name"),
+    unique(
+        "automation_runs_trigger",
+        "automation_runs",
+        &["tenant_id", "rule_id", "trigger_key"],
+        "trigger_key",
+    ),
     unique("operators_email_hash_key", "operators", &["email_hash"], "email"),
     unique(
         "activities_reminder_unique",
@@ -189,6 +195,8 @@ pub const CONSTRAINTS: &[Constraint] = &[
     tenant("webhook_attempts_tenant_id_fkey", "webhook_attempts"),
     tenant("scoring_rules_tenant_id_fkey", "scoring_rules"),
     tenant("scoring_models_tenant_id_fkey", "scoring_models"),
+    tenant("automation_rules_tenant_id_fkey", "automation_rules"),
+    tenant("automation_runs_tenant_id_fkey", "automation_runs"),
     // References between records.
     fk(
         "contact_scores_contact_fk",
@@ -203,6 +211,13 @@ pub const CONSTRAINTS: &[Constraint] = &[
         &["tenant_id", "contact_id"],
         "contacts",
         "contact_id",
+    ),
+    fk(
+        "automation_runs_rule_fk",
+        "automation_runs",
+        &["tenant_id", "rule_id"],
+        "automation_rules",
+        "rule_id",
     ),
     fk(
         "webhook_deliveries_webhook_fk",

@@ -130,6 +130,7 @@ impl<C: Cipher> ConsumerStore for SqlStore<C> {
                 }
             }
         }
+        let mut logged = None;
         for w in writes {
             match w {
                 ConsumerWrite::Notify(n) => crate::reminders::insert_notification(&mut tx, tenant, n).await?,
@@ -139,10 +140,24 @@ impl<C: Cipher> ConsumerStore for SqlStore<C> {
                     }
                     insert_job(&mut tx, job, now).await?;
                 }
-                ConsumerWrite::Scores(scores) => crate::scoring_rows::write_scores(&mut tx, tenant, scores).await?,
+                ConsumerWrite::Scores(scores) => {
+                    if let Some(seq) = self.keep_scores(&mut tx, tenant, scores).await? {
+                        logged = Some(seq);
+                    }
+                }
+                ConsumerWrite::Runs(starts) => {
+                    crate::automation::start_runs(&mut tx, tenant, starts, now).await?;
+                }
             }
         }
-        tx.commit().await
+        if let Some(seq) = logged {
+            tx.notify(tenant, seq).await?;
+        }
+        tx.commit().await?;
+        if let Some(seq) = logged {
+            self.woke(tenant, seq);
+        }
+        Ok(())
     }
 
     async fn park_event(

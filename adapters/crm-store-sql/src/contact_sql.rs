@@ -43,6 +43,9 @@ pub(crate) fn filter_contacts(q: &mut SelectStatement, scope: Scope, filter: &Co
     if let Some(n) = filter.min_score {
         q.and_where(current_score().gte(n));
     }
+    if let Some(ids) = &filter.ids {
+        q.and_where(Expr::col(("contacts", "id")).is_in(ids.iter().map(|c| c.as_uuid())));
+    }
 }
 
 /// Contacts carrying (or not) a tag.

@@ -26,7 +26,7 @@ fn personal_aad(tenant: TenantId, entity: Uuid, field: &str) -> Vec<u8> {
     format!("crm/{}/events/{field}/{entity}", tenant.as_uuid()).into_bytes()
 }
 
-const EVENT_COLUMNS: [&str; 10] = [
+const EVENT_COLUMNS: [&str; 12] = [
     "tenant_id",
     "seq",
     "at",
@@ -37,6 +37,8 @@ const EVENT_COLUMNS: [&str; 10] = [
     "kind",
     "owner_id",
     "changes",
+    "cause_rule",
+    "cause_depth",
 ];
 
 impl<C: Cipher> SqlStore<C> {
@@ -173,6 +175,8 @@ impl<C: Cipher> SqlStore<C> {
                     ev.kind.name().into(),
                     ev.owner_id.into(),
                     Value::Array(changes).into(),
+                    ev.actor.cause().map(|c| c.rule_id).into(),
+                    ev.actor.cause().map_or(0, |c| i64::from(c.depth)).into(),
                 ])
                 .map_err(|e| StoreError::Internal(e.to_string()))?;
         }
@@ -239,6 +243,13 @@ impl<C: Cipher> SqlStore<C> {
             owner_id: row.get("owner_id")?,
             changes: out,
             erased,
+            cause: match row.get::<Option<Uuid>>("cause_rule")? {
+                Some(rule_id) => Some(crm_domain::actor::Cause {
+                    rule_id,
+                    depth: u8::try_from(row.get::<i64>("cause_depth")?).unwrap_or(u8::MAX),
+                }),
+                None => None,
+            },
         })
     }
 

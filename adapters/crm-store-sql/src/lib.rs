@@ -10,6 +10,7 @@
 
 mod activities;
 mod auth;
+mod automation;
 mod campaigns;
 mod candidates;
 pub mod constraints;

@@ -229,6 +229,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0031_scoring_models.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            32,
+            "automation".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0032_automation.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -150,8 +150,15 @@ impl<C: Cipher> ScoringStore for SqlStore<C> {
 
     async fn save_scores(&self, tenant: TenantId, scores: &[ContactScore]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
-        crate::scoring_rows::write_scores(&mut tx, tenant, scores).await?;
-        tx.commit().await
+        let seq = self.keep_scores(&mut tx, tenant, scores).await?;
+        if let Some(seq) = seq {
+            tx.notify(tenant, seq).await?;
+        }
+        tx.commit().await?;
+        if let Some(seq) = seq {
+            self.woke(tenant, seq);
+        }
+        Ok(())
     }
 
     async fn contact_score(&self, tenant: TenantId, contact: ContactId) -> Result<Option<ContactScore>, StoreError> {

@@ -143,10 +143,11 @@ pub(crate) async fn facts(
 }
 
 /// Keeps scores inside an open transaction (the scoring reader's, with its cursor): each
-/// upserted, a history point where the score changed.
-pub(crate) async fn write_scores(tx: &mut Tx, tenant: TenantId, scores: &[ContactScore]) -> Result<(), StoreError> {
+/// upserted, a history point where the score changed. Returns the changes (contact, score
+/// before, score after).
+pub(crate) async fn write_scores(tx: &mut Tx, tenant: TenantId, scores: &[ContactScore]) -> Result<Vec<(Uuid, i64, i64)>, StoreError> {
     if scores.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let ids: Vec<Uuid> = scores.iter().map(|s| s.contact_id.as_uuid()).collect();
     let before: HashMap<Uuid, i64> = tx
@@ -169,7 +170,7 @@ pub(crate) async fn write_scores(tx: &mut Tx, tenant: TenantId, scores: &[Contac
     history
         .into_table("score_history")
         .columns(["tenant_id", "contact_id", "at", "score"]);
-    let mut changed = 0;
+    let mut changed = Vec::new();
     for s in scores {
         let score = i64::from(s.breakdown.score);
         upsert
@@ -184,7 +185,7 @@ pub(crate) async fn write_scores(tx: &mut Tx, tenant: TenantId, scores: &[Contac
         let was = before.get(&s.contact_id.as_uuid()).copied();
         // A first score of 0 is no change worth a point in the history.
         if was.unwrap_or(0) != score {
-            changed += 1;
+            changed.push((s.contact_id.as_uuid(), was.unwrap_or(0), score));
             history
                 .values([
                     tenant.as_uuid().into(),
@@ -201,9 +202,59 @@ pub(crate) async fn write_scores(tx: &mut Tx, tenant: TenantId, scores: &[Contac
             .to_owned(),
     );
     tx.execute(&upsert).await?;
-    if changed > 0 {
+    if !changed.is_empty() {
         history.on_conflict(OnConflict::columns(["tenant_id", "contact_id", "at"]).do_nothing().to_owned());
         tx.execute(&history).await?;
     }
-    Ok(())
+    Ok(changed)
+}
+
+impl<C: crm_ports::Cipher> crate::SqlStore<C> {
+    /// Keeps scores ([`write_scores`]) and logs each change as the contact's
+    /// `score_changed` event, by the system, in the same transaction; the last event's
+    /// sequence number, if any.
+    pub(crate) async fn keep_scores(&self, tx: &mut Tx, tenant: TenantId, scores: &[ContactScore]) -> Result<Option<i64>, StoreError> {
+        let changed = write_scores(tx, tenant, scores).await?;
+        let Some(at) = scores.first().map(|s| s.computed_at) else {
+            return Ok(None);
+        };
+        if changed.is_empty() {
+            return Ok(None);
+        }
+        let ids: Vec<Uuid> = changed.iter().map(|c| c.0).collect();
+        let owners: HashMap<Uuid, Uuid> = tx
+            .fetch_all(
+                Query::select()
+                    .columns(["id", "owner_id"])
+                    .from("contacts")
+                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                    .and_where(Expr::col("id").is_in(ids)),
+            )
+            .await?
+            .iter()
+            .map(|r| Ok((r.get::<Uuid>("id")?, r.get::<Uuid>("owner_id")?)))
+            .collect::<Result<_, StoreError>>()?;
+        let events: Vec<crm_domain::event::NewEvent> = changed
+            .iter()
+            .filter(|c| owners.contains_key(&c.0))
+            .map(|(id, before, after)| crm_domain::event::NewEvent {
+                at,
+                actor: crm_domain::Actor::System { tenant_id: tenant },
+                entity_type: crm_domain::event::EntityType::Contact,
+                entity_id: *id,
+                kind: crm_domain::event::EventKind::ScoreChanged,
+                owner_id: owners.get(id).copied(),
+                changes: vec![crm_domain::event::FieldChange {
+                    field: "score",
+                    before: Some(serde_json::Value::from(*before)),
+                    after: Some(serde_json::Value::from(*after)),
+                    sensitivity: crm_domain::event::Sensitivity::Clear,
+                }],
+            })
+            .collect();
+        if events.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(self.append(tx, tenant, &events).await?))
+    }
 }

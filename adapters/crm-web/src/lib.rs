@@ -190,6 +190,17 @@ where
         .at("/settings/scoring/:id/toggle", poem::post(page!(pages::scoring::toggle)))
         .at("/settings/scoring/:id/delete", poem::post(page!(pages::scoring::delete)))
         .at(
+            "/settings/automations",
+            get(page!(pages::automations::show)).post(page!(pages::automations::save)),
+        )
+        .at("/settings/automations/dry-run", poem::post(page!(pages::automations::dry_run)))
+        .at(
+            "/settings/automations/:id",
+            get(page!(pages::automations::runs)).post(page!(pages::automations::save)),
+        )
+        .at("/settings/automations/:id/toggle", poem::post(page!(pages::automations::toggle)))
+        .at("/settings/automations/:id/delete", poem::post(page!(pages::automations::delete)))
+        .at(
             "/settings/webhooks",
             get(page!(pages::webhooks::show)).post(page!(pages::webhooks::create)),
         )

@@ -47,6 +47,8 @@ pub struct Page {
     pub forecasts: bool,
     /// Whether the reader writes the lead scoring rules (the menu shows them).
     pub scoring: bool,
+    /// Whether the reader writes the automation rules (the menu shows them).
+    pub automations: bool,
 }
 
 impl Page {
@@ -68,6 +70,7 @@ impl Page {
             reports: false,
             forecasts: false,
             scoring: false,
+            automations: false,
         }
     }
 

@@ -4,6 +4,7 @@ pub mod activities;
 pub mod assignments;
 pub mod audit;
 pub mod auth;
+pub mod automation;
 pub mod board;
 pub mod calendar;
 pub mod campaigns;

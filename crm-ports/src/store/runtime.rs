@@ -55,6 +55,9 @@ pub enum ConsumerWrite {
     Enqueue(NewJob),
     /// Contacts' scores (see [`super::ScoringStore::save_scores`]).
     Scores(Vec<super::ContactScore>),
+    /// Automation runs started by the events (see
+    /// [`super::AutomationStore::start_automation_runs`]).
+    Runs(Vec<super::RunStart>),
 }
 
 /// An event a consumer gave up on, kept for its Admin with the error.

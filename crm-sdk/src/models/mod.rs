@@ -3,6 +3,7 @@
 
 mod accounts;
 mod activities;
+mod automations;
 mod background;
 mod campaigns;
 mod email;
@@ -18,6 +19,7 @@ mod webhooks;
 
 pub use accounts::*;
 pub use activities::*;
+pub use automations::*;
 pub use background::*;
 pub use campaigns::*;
 pub use email::*;

@@ -178,6 +178,7 @@ impl ContactFilterQuery {
             lead_status: super::common::lead_status(self.lead_status.as_deref())?,
             pooled: self.pooled,
             min_score: self.min_score,
+            ids: None,
         })
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod activities;
 pub mod auth;
+pub mod automations;
 pub mod background;
 pub mod calendar;
 pub mod campaigns;
@@ -90,6 +91,8 @@ pub enum ApiTags {
     Reports,
     /// Webhooks: subscriptions, the delivery log, replays.
     Webhooks,
+    /// Automation: rules, their run log, dry runs.
+    Automations,
 }
 
 /// What the API serves besides the application: the search index, the readers of the
@@ -212,6 +215,7 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings, extras: Extras) -> OpenAp
                     transport: webhooks,
                 },
                 scoring::ScoringApi { app: app.clone() },
+                automations::AutomationsApi { app: app.clone() },
             ),
             ),
         ),

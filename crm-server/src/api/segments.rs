@@ -290,6 +290,7 @@ impl SegmentsApi {
             lead_status: super::common::lead_status(f.lead_status.as_deref())?,
             pooled: f.pooled,
             min_score: None,
+            ids: None,
         };
         let changed = self
             .app

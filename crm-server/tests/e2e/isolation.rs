@@ -246,6 +246,17 @@ async fn every_route_keeps_tenants_apart() {
         })
         .await
         .unwrap();
+    // A paused automation rule sending A's template.
+    let a_automation = aa
+        .create_automation(&crm_sdk::models::AutomationWrite {
+            name: "Automatisme de A".into(),
+            active: Some(false),
+            trigger: json!({"type": "email_opened"}),
+            actions: vec![json!({"type": "send_email", "template_id": a_template.id})],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     // A paused subscription (nothing is sent) and a dead delivery of it.
     let a_webhook = aa
         .create_webhook(&crm_sdk::models::WebhookWrite {
@@ -315,6 +326,7 @@ async fn every_route_keeps_tenants_apart() {
         a_webhook.id,
         a_delivery,
         a_rule.id,
+        a_automation.id,
     ]
     .iter()
     .chain(a.users.values())
@@ -404,6 +416,8 @@ async fn every_route_keeps_tenants_apart() {
             a_subscription.id
         } else if path.starts_with("/api/v1/scoring/rules/") {
             a_rule.id
+        } else if path.starts_with("/api/v1/automations/") && path != "/api/v1/automations/dry-run" {
+            a_automation.id
         } else if path.starts_with("/api/v1/webhooks/deliveries/") {
             a_delivery
         } else if path.starts_with("/api/v1/webhooks/") {
@@ -782,6 +796,33 @@ async fn every_route_keeps_tenants_apart() {
         ),
         ("delete_scoring_rule", (None, Expect::NotFound)),
         ("contact_score", (None, Expect::NotFound)),
+        ("list_automations", (None, Expect::Blind)),
+        (
+            "create_automation",
+            (
+                Some(json!({"name": "Prise", "trigger": {"type": "email_opened"},
+                            "actions": [{"type": "send_email", "template_id": a_template.id}]})),
+                Expect::UnknownField("actions.0.template_id"),
+            ),
+        ),
+        (
+            "dry_run_automation",
+            (
+                Some(json!({"name": "Prise", "trigger": {"type": "email_opened"},
+                            "actions": [{"type": "add_to_list", "segment_id": segment_id}]})),
+                Expect::UnknownField("actions.0.segment_id"),
+            ),
+        ),
+        ("get_automation", (None, Expect::NotFound)),
+        (
+            "update_automation",
+            (
+                Some(json!({"name": "Prise", "trigger": {"type": "email_opened"}, "actions": [{"type": "add_tag", "tag": "x"}]})),
+                Expect::NotFound,
+            ),
+        ),
+        ("delete_automation", (None, Expect::NotFound)),
+        ("list_automation_runs", (None, Expect::NotFound)),
         ("list_webhooks", (None, Expect::Blind)),
         (
             "create_webhook",

@@ -2,6 +2,7 @@
 //! driven through the SDK.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod automation;
 mod calendar;
 mod campaign_crash;
 mod campaigns;

@@ -196,6 +196,14 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("contact_score", [200, 200, 200, 200, 200]),
     ("get_scoring_model", [200, 403, 403, 200, 403]),
     ("train_scoring_model", [200, 403, 403, 200, 403]),
+    // Automation: the Admin's and Marketing's.
+    ("list_automations", [200, 403, 403, 200, 403]),
+    ("create_automation", [201, 403, 403, 201, 403]),
+    ("dry_run_automation", [200, 403, 403, 200, 403]),
+    ("get_automation", [200, 403, 403, 200, 403]),
+    ("update_automation", [200, 403, 403, 200, 403]),
+    ("delete_automation", [204, 403, 403, 204, 403]),
+    ("list_automation_runs", [200, 403, 403, 200, 403]),
     // Webhooks: the Admin's.
     ("list_webhooks", [200, 403, 403, 403, 403]),
     ("create_webhook", [201, 403, 403, 403, 403]),
@@ -231,6 +239,12 @@ fn template_body(n: usize) -> crm_sdk::models::TemplateWrite {
 /// A rule: a point per email opened.
 fn scoring_body() -> Value {
     json!({"name": "Ouvreur", "signal": {"kind": "engagement", "engagement": "email_opened"}, "points": 1, "half_life_days": 30})
+}
+
+/// A paused rule: tag the contacts created.
+fn automation_body() -> Value {
+    json!({"name": "Nouveaux", "active": false, "trigger": {"type": "record_created", "entity": "contact"},
+           "actions": [{"type": "add_tag", "tag": "nouveau"}]})
 }
 
 /// A paused subscription to a public address (nothing is sent).
@@ -613,6 +627,17 @@ impl Cell<'_> {
             .fx
             .client(Role::Admin)
             .create_scoring_rule(&serde_json::from_value(scoring_body()).unwrap())
+            .await
+            .unwrap();
+        (r.id, r.version)
+    }
+
+    /// A fresh (paused) automation rule.
+    async fn automation(&self) -> (uuid::Uuid, i64) {
+        let r = self
+            .fx
+            .client(Role::Admin)
+            .create_automation(&serde_json::from_value(automation_body()).unwrap())
             .await
             .unwrap();
         (r.id, r.version)
@@ -1389,6 +1414,16 @@ impl Cell<'_> {
                 None,
             ),
             "contact_score" => ("GET", format!("/api/v1/contacts/{}/score", self.contact().await.0), None, None),
+            "list_automations" => ("GET", "/api/v1/automations".into(), None, None),
+            "create_automation" => ("POST", "/api/v1/automations".into(), Some(automation_body()), None),
+            "dry_run_automation" => ("POST", "/api/v1/automations/dry-run".into(), Some(automation_body()), None),
+            "get_automation" => ("GET", format!("/api/v1/automations/{}", self.automation().await.0), None, None),
+            "update_automation" => {
+                let (id, v) = self.automation().await;
+                ("PUT", format!("/api/v1/automations/{id}"), Some(automation_body()), Some(v))
+            }
+            "delete_automation" => ("DELETE", format!("/api/v1/automations/{}", self.automation().await.0), None, None),
+            "list_automation_runs" => ("GET", format!("/api/v1/automations/{}/runs", self.automation().await.0), None, None),
             "list_webhooks" => ("GET", "/api/v1/webhooks".into(), None, None),
             "create_webhook" => (
                 "POST",

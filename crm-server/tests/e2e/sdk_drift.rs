@@ -124,6 +124,10 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "TeamSalesDto" => TeamSales,
         "RepActivityDto" => RepActivity,
         "WebhookDto" => Webhook,
+        "AutomationDto" => Automation,
+        "AutomationRunDto" => AutomationRun,
+        "RunStepDto" => AutomationRunStep,
+        "DryRunDto" => AutomationDryRun,
         "ScoringRuleDto" => ScoringRule,
         "ContactScoreDto" => ContactScore,
         "ScoreLineDto" => ScoreLine,
@@ -189,6 +193,7 @@ fn request_pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "ReportSubscriptionWrite" => ReportSubscriptionWrite,
         "WebhookWrite" => WebhookWrite,
         "ScoringRuleWrite" => ScoringRuleWrite,
+        "AutomationWrite" => AutomationWrite,
     }
 }
 

@@ -177,6 +177,10 @@ const EXPECTED: &[(&str, Outcome, &str)] = &[
     ("webhook_attempts_tenant_id_fkey", Ref, "tenant_id"),
     ("webhook_deliveries_webhook_fk", Ref, "webhook_id"),
     ("webhook_attempts_delivery_fk", Ref, "delivery_id"),
+    ("automation_rules_tenant_id_fkey", Ref, "tenant_id"),
+    ("automation_runs_tenant_id_fkey", Ref, "tenant_id"),
+    ("automation_runs_rule_fk", Ref, "rule_id"),
+    ("automation_runs_trigger", Dup, "trigger_key"),
     ("scoring_rules_tenant_id_fkey", Ref, "tenant_id"),
     ("scoring_models_tenant_id_fkey", Ref, "tenant_id"),
     ("contact_scores_contact_fk", Ref, "contact_id"),
@@ -445,6 +449,33 @@ async fn every_constraint_reports_its_field(h: &Harness) {
     };
     raw(Some(tid), in_campaign(new())).await.unwrap();
     seen.check("email_messages_campaign_contact", raw(Some(tid), in_campaign(new())).await);
+    // Automation: a rule, and two runs of it for the same trigger.
+    let auto_rule = |tenant: TenantId, id: Uuid| {
+        format!(
+            "INSERT INTO automation_rules (tenant_id, id, name, active, trigger_spec, actions, version, created_at, updated_at) \
+             VALUES ({}, {}, 'R', TRUE, '{{}}', '[]', 1, 0, 0)",
+            lit.id(tenant.as_uuid()),
+            lit.id(id)
+        )
+    };
+    let auto_run = |tenant: TenantId, rule: Uuid| {
+        format!(
+            "INSERT INTO automation_runs (tenant_id, id, rule_id, trigger_key, entity_type, entity_id, depth, state, steps, next_step, created_at, updated_at) \
+             VALUES ({}, {}, {}, 'event:1', 'contact', {}, 1, 'skipped', '[]', 0, 0, 0)",
+            lit.id(tenant.as_uuid()),
+            lit.id(new()),
+            lit.id(rule),
+            lit.id(new())
+        )
+    };
+    let nobody = TenantId::from_uuid(new());
+    seen.check("automation_rules_tenant_id_fkey", raw(Some(nobody), auto_rule(nobody, new())).await);
+    seen.check("automation_runs_tenant_id_fkey", raw(Some(nobody), auto_run(nobody, new())).await);
+    seen.check("automation_runs_rule_fk", raw(Some(tid), auto_run(tid, new())).await);
+    let rule_id = new();
+    raw(Some(tid), auto_rule(tid, rule_id)).await.unwrap();
+    raw(Some(tid), auto_run(tid, rule_id)).await.unwrap();
+    seen.check("automation_runs_trigger", raw(Some(tid), auto_run(tid, rule_id)).await);
     assert_eq!(
         s.begin_idempotent(tid, admin_id, "clé-1", &[7; 32], now(), now() - Duration::days(1))
             .await

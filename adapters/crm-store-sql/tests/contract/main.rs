@@ -33,6 +33,7 @@ macro_rules! contract {
 
 mod activities;
 mod auth;
+mod automation;
 mod campaigns;
 mod constraints;
 mod contacts;

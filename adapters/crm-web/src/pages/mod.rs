@@ -4,6 +4,8 @@
 pub mod account;
 pub mod activity;
 pub mod auth;
+pub mod automation_form;
+pub mod automations;
 pub mod campaign_moves;
 pub mod campaigns;
 pub mod contact;
@@ -103,6 +105,7 @@ where
     page.reports = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ReadForecast);
     page.forecasts = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ReadTeamForecasts);
     page.scoring = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ManageScoring);
+    page.automations = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ManageAutomations);
     Ok((auth, page))
 }
 

@@ -153,7 +153,8 @@ impl<
                         };
                         out.push(ConsumerWrite::Enqueue(job));
                     }
-                    EntityType::Contact => {
+                    // Its own score changes ask for nothing new.
+                    EntityType::Contact if e.kind != crm_domain::event::EventKind::ScoreChanged => {
                         contacts.insert(ContactId::from_uuid(e.entity_id));
                     }
                     EntityType::Organization if e.changes.iter().any(|c| c.field == "industry" || c.field == "size") => {

@@ -463,6 +463,13 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         contact_score(ID);
         scoring_model();
         train_scoring_model();
+        automations();
+        create_automation(&automation());
+        dry_run_automation(&automation());
+        automation(ID);
+        update_automation(ID, 1, &automation());
+        delete_automation(ID);
+        automation_runs(ID, Some("done"), Some(50));
         webhooks();
         create_webhook(&webhook());
         webhook(ID);
@@ -517,6 +524,16 @@ fn scoring_rule() -> ScoringRuleWrite {
         points: 5,
         half_life_days: Some(30),
         active: Some(true),
+    }
+}
+
+fn automation() -> AutomationWrite {
+    AutomationWrite {
+        name: "Relance".into(),
+        active: Some(true),
+        trigger: json!({"type": "email_opened"}),
+        conditions: Some(json!({"field": "kind", "op": "eq", "value": "prospect"})),
+        actions: vec![json!({"type": "add_tag", "tag": "chaud"})],
     }
 }
 
