@@ -419,6 +419,7 @@ mod tests {
                 "email_replied",
                 "campaign_status_changed",
                 "forecast_submitted",
+                "score_changed",
             ]
         );
     }

@@ -33,7 +33,7 @@ async function until(what, check, timeout = 30_000) {
 for (const width of h.WIDTHS) {
   describe(`automations at ${width} px`, () => {
     it('Marketing composes, tries and saves a rule, then reads its run log', async () => {
-      const api = await h.apiLogin(server.base, server.accounts.marketing);
+      const api = await h.apiLogin(server.base, server.accounts.sales);
       const tag = `bienvenue-${width}`;
       await h.withPage(browser, width, 'automations', async (page) => {
         await h.login(page, server.base, server.accounts.marketing);
@@ -90,7 +90,7 @@ for (const width of h.WIDTHS) {
         assert.match(await page.locator('tr.run-skipped').innerText(), /ne remplit pas les conditions/);
         await h.checkScreen(page, 'automation-log', { allowConsole: REFUSED });
         // Only the skipped ones.
-        await page.click('nav.filters a[href$="state=skipped"]');
+        await page.click('nav.run-filter a[href$="state=skipped"]');
         await page.waitForURL(/state=skipped/);
         assert.equal(await page.locator('table.automation-runs tbody tr').count(), 1);
         // Paused from the list.

@@ -5,7 +5,8 @@
 //! table of [`crate::constraints`]; a constraint the table does not know is a store
 //! failure, never a field guessed from the error text.
 
-use crate::constraints::{self, SQLITE_FK_PREFIX, UNNAMED_REFERENCE};
+use crate::constraints::UNNAMED_REFERENCE;
+use crate::constraints::violations::{self as constraints, SQLITE_FK_PREFIX};
 use crm_ports::StoreError;
 
 /// Maps a sqlx error with no more specific context.

@@ -188,7 +188,6 @@ pub async fn one_run_per_change_and_each_action_once(h: &Harness) {
     assert_eq!(skipped[0].reason.as_deref(), Some("conditions_not_met"));
     let tasks = |h: &Harness| {
         let app = h.app.clone();
-        let admin = admin;
         async move {
             let todo = app.todo(&admin, false).await.unwrap();
             todo.overdue

@@ -89,6 +89,8 @@ struct RunsPage {
     actions: Vec<String>,
     runs: Vec<RunLine>,
     states: Vec<(&'static str, String, bool)>,
+    /// No state chosen: every run shown.
+    state_all: bool,
 }
 
 async fn names_of<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
@@ -157,7 +159,27 @@ fn form_view(
     }
 }
 
-fn run_line(page: &Page, r: &AutomationRun, tz: chrono_tz::Tz) -> RunLine {
+/// The names of the records of some runs, as the reader may see them.
+async fn record_names<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
+    web: &Web<S, K, C, I, X>,
+    actor: &crm_domain::Actor,
+    runs: &[AutomationRun],
+) -> crm_ports::services::names::Names {
+    let mut req = crm_ports::services::names::NameRequest::default();
+    for r in runs {
+        if matches!(
+            r.entity_type,
+            crm_domain::event::EntityType::Contact
+                | crm_domain::event::EntityType::Opportunity
+                | crm_domain::event::EntityType::Organization
+        ) {
+            req.record(r.entity_type, r.entity_id);
+        }
+    }
+    web.app.names(actor, &req).await.unwrap_or_default()
+}
+
+fn run_line(page: &Page, r: &AutomationRun, tz: chrono_tz::Tz, names: &crm_ports::services::names::Names) -> RunLine {
     let link = match r.entity_type {
         crm_domain::event::EntityType::Contact => Some(format!("/contacts/{}", r.entity_id)),
         crm_domain::event::EntityType::Opportunity => Some(format!("/opportunities/{}", r.entity_id)),
@@ -166,7 +188,13 @@ fn run_line(page: &Page, r: &AutomationRun, tz: chrono_tz::Tz) -> RunLine {
     };
     RunLine {
         at: page.lang.date_time(r.created_at, tz),
-        record: page.t(&format!("automations.subject_{}", r.entity_type.code())),
+        record: {
+            let kind = page.t(&format!("automations.subject_{}", r.entity_type.code()));
+            match names.get(r.entity_id) {
+                Some(n) => format!("{n} ({kind})"),
+                None => kind,
+            }
+        },
         link: link.map(|l| page.url(&l)),
         state: page.t(&format!("automations.state_{}", r.state.name())),
         state_code: r.state.name(),
@@ -176,8 +204,7 @@ fn run_line(page: &Page, r: &AutomationRun, tz: chrono_tz::Tz) -> RunLine {
             .iter()
             .map(|s| {
                 let mut line = format!(
-                    "{}. {} — {}",
-                    s.index + 1,
+                    "{} — {}",
                     page.t(&format!("automations.action_{}", s.action)),
                     page.t(&format!("automations.outcome_{}", s.outcome))
                 );
@@ -349,7 +376,7 @@ pub(crate) async fn dry_run<S: Store, K: Credentials, C: Clock, I: IdGenerator, 
     let tz = super::company_tz(web, &auth.actor).await;
     let view = match web.app.dry_run_automation(&auth.actor, &input).await {
         Ok(d) => DryRunView {
-            dry: Some(dry_lines(&page, &d, tz)),
+            dry: Some(dry_lines(&page, &d, tz, &record_names(web, &auth.actor, &d.samples).await)),
             faults: Vec::new(),
             page,
         },
@@ -363,7 +390,7 @@ pub(crate) async fn dry_run<S: Store, K: Credentials, C: Clock, I: IdGenerator, 
     render(StatusCode::OK, &view)
 }
 
-fn dry_lines(page: &Page, d: &DryRun, tz: chrono_tz::Tz) -> DryRunLines {
+fn dry_lines(page: &Page, d: &DryRun, tz: chrono_tz::Tz, names: &crm_ports::services::names::Names) -> DryRunLines {
     DryRunLines {
         summary: page
             .t("automations.dry_summary")
@@ -375,7 +402,7 @@ fn dry_lines(page: &Page, d: &DryRun, tz: chrono_tz::Tz) -> DryRunLines {
             .iter()
             .map(|(why, n)| format!("{n} — {}", reason_text(page, why)))
             .collect(),
-        samples: d.samples.iter().map(|r| run_line(page, r, tz)).collect(),
+        samples: d.samples.iter().map(|r| run_line(page, r, tz, names)).collect(),
         truncated: d.truncated,
     }
 }
@@ -402,16 +429,18 @@ pub(crate) async fn runs<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     };
     let tz = super::company_tz(web, &auth.actor).await;
     let (names, _) = names_of(web, &auth.actor).await;
+    let records = record_names(web, &auth.actor, &runs).await;
     let p = RunsPage {
         id: rule.id.to_string(),
         name: rule.spec.name.as_str().to_owned(),
         trigger: trigger_words(&page, &rule.spec.trigger, &names),
         actions: rule.spec.actions.iter().map(|a| action_words(&page, a, &names)).collect(),
-        runs: runs.iter().map(|r| run_line(&page, r, tz)).collect(),
+        runs: runs.iter().map(|r| run_line(&page, r, tz, &records)).collect(),
         states: RunState::ALL
             .iter()
             .map(|s| (s.name(), page.t(&format!("automations.state_{}", s.name())), state == Some(*s)))
             .collect(),
+        state_all: state.is_none(),
         page,
     };
     render(StatusCode::OK, &p)

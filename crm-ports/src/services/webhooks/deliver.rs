@@ -204,6 +204,7 @@ mod tests {
                 },
             ],
             erased: false,
+            cause: None,
         }
     }
 
