@@ -84,6 +84,20 @@ pub(crate) async fn insert_row(
     tx.execute(&q).await.map(drop)
 }
 
+/// Deletes one row of the company for good (`NotFound` when it has none of that id); rows
+/// referring to it by a cascading key go with it.
+pub(crate) async fn delete_row(tx: &mut Tx, table: &'static str, tenant: TenantId, id: Uuid) -> Result<(), StoreError> {
+    let n = tx
+        .execute(
+            Query::delete()
+                .from_table(table)
+                .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                .and_where(Expr::col("id").eq(id)),
+        )
+        .await?;
+    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
 /// Rewrites one live aggregate row's own columns, bumping the version, guarded by the
 /// expected version.
 pub(crate) async fn update_row(

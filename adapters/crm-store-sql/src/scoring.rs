@@ -106,17 +106,7 @@ impl<C: Cipher> ScoringStore for SqlStore<C> {
 
     async fn delete_scoring_rule(&self, tenant: TenantId, id: Uuid, event: &NewEvent) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
-        let n = tx
-            .execute(
-                Query::delete()
-                    .from_table("scoring_rules")
-                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                    .and_where(Expr::col("id").eq(id)),
-            )
-            .await?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
+        crate::rows::delete_row(&mut tx, "scoring_rules", tenant, id).await?;
         self.finish(tx, tenant, std::slice::from_ref(event)).await
     }
 

@@ -204,4 +204,18 @@ impl<C: Cipher> SegmentStore for SqlStore<C> {
         let n: i64 = row.get("n")?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
+
+    async fn matching_contact_ids(&self, scope: Scope, filter: &ContactFilter, limit: u32) -> Result<Vec<ContactId>, StoreError> {
+        let mut q = Query::select();
+        q.column(("contacts", "id"))
+            .from("contacts")
+            .and_where(Expr::col(("contacts", "tenant_id")).eq(scope.tenant_id.as_uuid()))
+            .and_where(Expr::col(("contacts", "deleted_at")).is_null())
+            .limit(u64::from(limit));
+        crate::contact_sql::filter_contacts(&mut q, scope, filter);
+        let mut tx = self.pool.begin(On::Tenant(scope.tenant_id), Mode::Read).await?;
+        let rows = tx.fetch_all(&q).await?;
+        tx.commit().await?;
+        rows.iter().map(|r| Ok(ContactId::from_uuid(r.get("id")?))).collect()
+    }
 }

@@ -160,17 +160,7 @@ impl<C: Cipher> WebhookStore for SqlStore<C> {
 
     async fn delete_webhook(&self, tenant: TenantId, id: Uuid, event: &NewEvent) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
-        let n = tx
-            .execute(
-                Query::delete()
-                    .from_table("webhooks")
-                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                    .and_where(Expr::col("id").eq(id)),
-            )
-            .await?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
+        crate::rows::delete_row(&mut tx, "webhooks", tenant, id).await?;
         self.finish(tx, tenant, std::slice::from_ref(event)).await
     }
 

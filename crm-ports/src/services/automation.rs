@@ -13,8 +13,8 @@ use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::query::HistoryQuery;
 use crate::store::{
-    ActivityStore, AutomationRun, AutomationStore, ContactStore, EmailStore, EventLog, OpportunityStore, PipelineStore, RunCount,
-    SegmentStore, TenantStore, UserStore, WebhookStore,
+    ActivityStore, AutomationRun, AutomationStore, EmailStore, EventLog, OpportunityStore, PipelineStore, RunCount, SegmentStore,
+    TenantStore, UserStore, WebhookStore,
 };
 use crm_domain::automation::{Action, AutomationInput, AutomationRule, AutomationSpec, RunState, Trigger};
 use crm_domain::event::{Diff, EntityType, EventKind, FieldChange, Sensitivity};
@@ -261,7 +261,6 @@ impl<
         + WebhookStore
         + PipelineStore
         + EventLog
-        + ContactStore
         + OpportunityStore
         + ActivityStore
         + TenantStore,

@@ -88,6 +88,14 @@ pub trait SegmentStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<u64>> + Send;
     /// How many contacts inside the scope match the filter.
     fn count_contacts(&self, scope: Scope, filter: &ContactFilter) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// The ids of the contacts inside the scope that match the filter, at most `limit`
+    /// (nothing of them opened: what a condition needs).
+    fn matching_contact_ids(
+        &self,
+        scope: Scope,
+        filter: &ContactFilter,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<ContactId>>> + Send;
 }
 
 /// Keyed hashes of search tokens (email and phone tokens), per tenant: what a search index

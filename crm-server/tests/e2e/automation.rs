@@ -3,13 +3,10 @@
 //! that outlives the process (the time is moved on while the server is down); a rule whose
 //! action triggers it again stops at the loop limit, the stop logged with its reason.
 
-use crate::crash_support::{KEY, logged_in, start_with};
+use crate::crash_support::{installation, logged_in, start_with};
 use crate::support::{PASSWORD, spawn_app, tenant, unique_email};
-use crm_domain::Actor;
 use crm_domain::user::Role;
-use crm_ports::services::tenants::NewTenant;
 use crm_sdk::models::{AutomationRun, AutomationWrite, ContactWrite, NewUser};
-use crm_server::config::{Config, FileConfig, Secret};
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -40,31 +37,7 @@ async fn runs(c: &crm_sdk::Client, rule: uuid::Uuid) -> Vec<AutomationRun> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rule_fires_once_per_change_across_a_kill_and_its_wait_outlives_the_process() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let config = Config::layered(
-        FileConfig::default(),
-        FileConfig {
-            data_dir: Some(data.clone()),
-            master_key: Some(Some(Secret::new(KEY))),
-            ..FileConfig::default()
-        },
-    );
-    let admin_email = unique_email("admin");
-    {
-        let app = crm_server::open_app(&config).await.unwrap();
-        app.create_tenant(
-            &Actor::Operator,
-            &NewTenant {
-                name: "Automatismes".into(),
-                admin_email: admin_email.clone(),
-                admin_name: "Admin".into(),
-                admin_password: Some(PASSWORD.into()),
-                ..NewTenant::default()
-            },
-        )
-        .await
-        .unwrap();
-    }
+    let (data, admin_email) = installation(dir.path(), "Automatismes").await;
     let env = [("CRM_REMINDER_INTERVAL_SECONDS", "0".to_owned())];
     let first = start_with(&data, None, &env);
     let admin = logged_in(&first.base, &admin_email).await;

@@ -55,3 +55,33 @@ pub async fn logged_in(base: &str, email: &str) -> crm_sdk::Client {
     let token = c.login(email, PASSWORD).await.unwrap().token;
     c.with_token(&token)
 }
+
+/// A data directory under `dir` holding an installation with one company, `name`, whose
+/// Admin has the test password: (the data directory, the Admin's email).
+pub async fn installation(dir: &std::path::Path, name: &str) -> (std::path::PathBuf, String) {
+    use crm_server::config::{Config, FileConfig, Secret};
+    let data = dir.join("data");
+    let config = Config::layered(
+        FileConfig::default(),
+        FileConfig {
+            data_dir: Some(data.clone()),
+            master_key: Some(Some(Secret::new(KEY))),
+            ..FileConfig::default()
+        },
+    );
+    let admin_email = crate::support::unique_email("admin");
+    let app = crm_server::open_app(&config).await.unwrap();
+    app.create_tenant(
+        &crm_domain::Actor::Operator,
+        &crm_ports::services::tenants::NewTenant {
+            name: name.into(),
+            admin_email: admin_email.clone(),
+            admin_name: "Admin".into(),
+            admin_password: Some(PASSWORD.into()),
+            ..crm_ports::services::tenants::NewTenant::default()
+        },
+    )
+    .await
+    .unwrap();
+    (data, admin_email)
+}

@@ -4,14 +4,12 @@
 //! deduplication, no personal value in the bodies; a dead delivery replayed; `crm serve`
 //! killed with deliveries in flight, restarted — nothing lost.
 
-use crate::crash_support::{KEY, logged_in, start_with};
-use crate::support::{PASSWORD, spawn_app_with, tenant, unique_email};
-use crm_domain::Actor;
+use crate::crash_support::{installation, logged_in, start_with};
+use crate::support::{spawn_app_with, tenant};
 use crm_domain::user::Role;
-use crm_ports::services::tenants::NewTenant;
 use crm_sdk::DeliveryQuery;
 use crm_sdk::models::{ContactWrite, WebhookWrite};
-use crm_server::config::{Config, FileConfig, Secret};
+use crm_server::config::FileConfig;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::{Child, Command};
@@ -283,31 +281,7 @@ async fn a_dead_delivery_is_replayed_and_arrives() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_killed_mid_delivery_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let config = Config::layered(
-        FileConfig::default(),
-        FileConfig {
-            data_dir: Some(data.clone()),
-            master_key: Some(Some(Secret::new(KEY))),
-            ..FileConfig::default()
-        },
-    );
-    let admin_email = unique_email("admin");
-    {
-        let app = crm_server::open_app(&config).await.unwrap();
-        app.create_tenant(
-            &Actor::Operator,
-            &NewTenant {
-                name: "Livraisons".into(),
-                admin_email: admin_email.clone(),
-                admin_name: "Admin".into(),
-                admin_password: Some(PASSWORD.into()),
-                ..NewTenant::default()
-            },
-        )
-        .await
-        .unwrap();
-    }
+    let (data, admin_email) = installation(dir.path(), "Livraisons").await;
     let env = [
         ("CRM_WEBHOOK_ALLOW_PRIVATE", "true".to_owned()),
         ("CRM_WEBHOOK_RETRY_SECONDS", "1".to_owned()),

@@ -220,6 +220,9 @@ fn run_line(page: &Page, r: &AutomationRun, tz: chrono_tz::Tz, names: &crm_ports
 
 /// A reason code in words (the code itself when the catalogue has none).
 fn reason_text(page: &Page, code: &str) -> String {
+    if let Some(detail) = code.strip_prefix("error:") {
+        return format!("{} ({detail})", page.t("automations.reason_error"));
+    }
     let key = format!("automations.reason_{}", code.replace([':', '.'], "_"));
     let t = page.t(&key);
     if t == key { code.to_owned() } else { t }

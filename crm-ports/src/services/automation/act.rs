@@ -115,7 +115,10 @@ impl<S: Store, K: Send + Sync + 'static, C: Clock + Clone + Send + Sync + 'stati
             }
             run.resume_at = None;
             run.next_step = step + 1;
-            self.save(run, RunState::Running, None).await?;
+            // After the last action the end is saved at once (one write less per run).
+            if (run.next_step as usize) < rule.spec.actions.len() {
+                self.save(run, RunState::Running, None).await?;
+            }
         }
         if run.steps.iter().any(|s| s.outcome == "failed") {
             self.save(run, RunState::Failed, Some("action_failed")).await?;
@@ -156,7 +159,22 @@ impl<S: Store, K: Send + Sync + 'static, C: Clock + Clone + Send + Sync + 'stati
                 Err(StoreError::NotFound) => return Ok(JobFinish { next: None }),
                 Err(e) => return Err(e.into()),
             };
-            self.go_on(&mut run).await
+            match self.go_on(&mut run).await {
+                Ok(finish) => Ok(finish),
+                Err(e) => {
+                    // The log shows why the run is held; the job tries again with backoff.
+                    run.reason = Some(crate::app::cut(&format!("error:{e}"), 200));
+                    run.updated_at = self.app.clock.now();
+                    if let Err(saved) = self.app.store.save_automation_run(&run).await {
+                        tracing::warn!(run = %run.id, error = %saved, "cannot record an automation run's error");
+                    }
+                    // A conflict would read as the job cancelled: it is a retry here.
+                    Err(match e {
+                        ServiceError::Conflict => ServiceError::Internal("a record changed meanwhile".into()),
+                        other => other,
+                    })
+                }
+            }
         })
     }
 }

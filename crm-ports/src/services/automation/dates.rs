@@ -10,7 +10,7 @@ use crate::error::ServiceError;
 use crate::query::{OpportunityFilter, PageRequest, Scope};
 use crate::runtime::BoxFuture;
 use crate::runtime::jobs::{JobContext, JobFinish, JobHandler};
-use crate::store::{ActivityStore, AutomationStore, ContactStore, JobStore, OpportunityStore, RunStart, TenantStore};
+use crate::store::{ActivityStore, AutomationStore, JobStore, OpportunityStore, RunStart, SegmentStore, TenantStore};
 use chrono::{DateTime, Utc};
 use crm_domain::TenantId;
 use crm_domain::automation::{AutomationRule, Trigger};
@@ -22,7 +22,7 @@ pub const DATES: &str = "automation.dates";
 
 const EVERY: chrono::Duration = chrono::Duration::hours(1);
 
-impl<S: AutomationStore + ContactStore + OpportunityStore + ActivityStore + TenantStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+impl<S: AutomationStore + SegmentStore + OpportunityStore + ActivityStore + TenantStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// The runs a date rule starts on `day` (the company's date at that instant): one per
     /// open opportunity expected to close `-days` days later.
     pub(crate) async fn date_starts(
@@ -124,7 +124,7 @@ impl<S: JobStore + TenantStore, K, C: Clock + Clone, I: IdGenerator + Clone> Dat
 }
 
 impl<
-    S: AutomationStore + ContactStore + OpportunityStore + ActivityStore + TenantStore + 'static,
+    S: AutomationStore + SegmentStore + OpportunityStore + ActivityStore + TenantStore + 'static,
     K: Send + Sync + 'static,
     C: Clock + Clone + Send + Sync + 'static,
     I: IdGenerator + Clone + Send + Sync + 'static,

@@ -7,10 +7,10 @@
 use crate::app::App;
 use crate::env::{Clock, IdGenerator};
 use crate::error::{ServiceError, StoreError};
-use crate::query::{ActivityScope, ContactFilter, EventRecord, PageRequest, Scope, SegmentMembership};
+use crate::query::{ActivityScope, ContactFilter, EventRecord, Scope, SegmentMembership};
 use crate::runtime::BoxFuture;
 use crate::runtime::consumers::{Interest, StoreConsumer};
-use crate::store::{ActivityStore, AutomationRun, AutomationStore, ConsumerWrite, ContactStore, NewJob, OpportunityStore, RunStart};
+use crate::store::{ActivityStore, AutomationRun, AutomationStore, ConsumerWrite, NewJob, OpportunityStore, RunStart, SegmentStore};
 use chrono::{DateTime, Utc};
 use crm_domain::automation::{AutomationRule, Change, MAX_LOOP_DEPTH, RunState, Trigger, derived_id};
 use crm_domain::event::EntityType;
@@ -24,6 +24,9 @@ use uuid::Uuid;
 pub const AUTOMATION: &str = "automation";
 /// The kind of the jobs that do a run's actions.
 pub const RUN_KIND: &str = "automation.run";
+
+/// Contacts whose conditions one query checks.
+const CONDITION_CHUNK: u32 = 1_000;
 
 const ENTITIES: &[EntityType] = &[
     EntityType::Contact,
@@ -81,7 +84,7 @@ fn contact_in_changes(e: &EventRecord) -> Option<ContactId> {
     }
 }
 
-impl<S: AutomationStore + ContactStore + OpportunityStore + ActivityStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+impl<S: AutomationStore + SegmentStore + OpportunityStore + ActivityStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// The contact a change concerns: the contact itself, an opportunity's first contact,
     /// an activity's first linked contact (as the record is now when the change does not
     /// say); none for organizations.
@@ -135,17 +138,14 @@ impl<S: AutomationStore + ContactStore + OpportunityStore + ActivityStore, K, C:
             tenant_id: tenant,
             records: RecordScope::Tenant,
         };
-        for chunk in ids.chunks(crate::query::MAX_PAGE_SIZE as usize) {
+        // Large chunks: each query evaluates the rule's subqueries (tags, activities) once.
+        for chunk in ids.chunks(CONDITION_CHUNK as usize) {
             let filter = ContactFilter {
                 ids: Some(chunk.to_vec()),
                 segment: Some(SegmentMembership::Rule { rule: rule.clone(), now }),
                 ..ContactFilter::default()
             };
-            let page = PageRequest {
-                limit: Some(crate::query::MAX_PAGE_SIZE),
-                ..PageRequest::default()
-            };
-            out.extend(self.store.list_contacts(scope, &filter, &page).await?.items.iter().map(|c| c.id));
+            out.extend(self.store.matching_contact_ids(scope, &filter, CONDITION_CHUNK).await?);
         }
         Ok(out)
     }
@@ -282,7 +282,7 @@ impl<S, K, C: Clone, I: Clone> AutomationEngine<S, K, C, I> {
 }
 
 impl<
-    S: AutomationStore + ContactStore + OpportunityStore + ActivityStore + 'static,
+    S: AutomationStore + SegmentStore + OpportunityStore + ActivityStore + 'static,
     K: Send + Sync + 'static,
     C: Clock + Clone + Send + Sync + 'static,
     I: IdGenerator + Clone + Send + Sync + 'static,

@@ -147,7 +147,9 @@ impl<S: Store, K: Send + Sync + 'static, C: Clock + Clone, I: IdGenerator> App<S
         );
         match self.store.update_contact(&after, before.version, &ev).await {
             Ok(()) => Ok(done(after.id.to_string())),
-            // Changed by someone meanwhile: the job tries the step again on the new version.
+            // Changed by someone meanwhile: the job tries the step again on the new version
+            // (a conflict would read as the job cancelled).
+            Err(StoreError::Conflict) => Err(ServiceError::Internal("the contact changed meanwhile".into())),
             Err(e) => Err(e.into()),
         }
     }
