@@ -281,16 +281,17 @@ impl<
         let spec = input.validate()?;
         self.check_references(actor, &spec).await?;
         let now = self.clock.now();
+        let from = crm_domain::time::sub(now, chrono::Duration::days(DRY_RUN_DAYS));
+        // As if written at the window's start: a rule starts on the changes after it.
         let rule = AutomationRule {
             id: Uuid::nil(),
             tenant_id: tenant,
             spec,
             created_by: actor.user_id(),
             version: 1,
-            created_at: now,
-            updated_at: now,
+            created_at: from,
+            updated_at: from,
         };
-        let from = crm_domain::time::sub(now, chrono::Duration::days(DRY_RUN_DAYS));
         let starts = if let Trigger::DateReached { days } = rule.spec.trigger {
             let mut out = Vec::new();
             for back in 0..DRY_RUN_DAYS {

@@ -175,6 +175,25 @@ pub async fn one_run_per_change_and_each_action_once(h: &Harness) {
         )
         .await
         .unwrap();
+    // Tried on the last 30 days: the five contacts' creations, the client's kept out by
+    // the condition; nothing written.
+    let dry = h
+        .app
+        .dry_run_automation(
+            &admin,
+            &AutomationInput {
+                conditions: Some(json!({"field": "kind", "op": "eq", "value": "prospect"})),
+                ..rule(
+                    json!({"type": "record_created", "entity": "contact"}),
+                    vec![json!({"type": "add_tag", "tag": "essai"})],
+                )
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((dry.matched, dry.started), (5, 4), "{dry:?}");
+    assert_eq!(dry.skipped, vec![("conditions_not_met".to_owned(), 1)]);
+    assert!(h.app.automation_runs(&admin, r.id, None, 50).await.unwrap().is_empty());
     let settled = async || {
         let runs = h.app.automation_runs(&admin, r.id, None, 50).await.unwrap();
         runs.len() == 4 && runs.iter().all(|r| matches!(r.state, RunState::Done | RunState::Skipped))
