@@ -30,6 +30,17 @@ fn contact(kind: &str, n: usize) -> ContactWrite {
     }
 }
 
+/// The actions a run did, each done — or found done already: a step the kill cut after its
+/// work and before the run's record is done again and meets its own work (the tag there:
+/// `no_change`; the task found by its id: `done`).
+fn actions(r: &AutomationRun) -> Vec<&str> {
+    for s in &r.steps {
+        let again = s.outcome == "skipped" && s.detail.as_deref() == Some("no_change");
+        assert!(s.outcome == "done" || again, "{r:?}");
+    }
+    r.steps.iter().map(|s| s.action.as_str()).collect()
+}
+
 async fn runs(c: &crm_sdk::Client, rule: uuid::Uuid) -> Vec<AutomationRun> {
     c.automation_runs(rule, None, Some(500)).await.unwrap()
 }
@@ -94,8 +105,7 @@ async fn a_rule_fires_once_per_change_across_a_kill_and_its_wait_outlives_the_pr
         } else {
             assert_eq!(r.state, "waiting", "{r:?}");
             assert!(r.resume_at.is_some());
-            let steps: Vec<(&str, &str)> = r.steps.iter().map(|s| (s.action.as_str(), s.outcome.as_str())).collect();
-            assert_eq!(steps, [("add_tag", "done"), ("create_task", "done")], "{r:?}");
+            assert_eq!(actions(r), ["add_tag", "create_task"], "{r:?}");
         }
     }
     // Each action done once: one tag, one task per prospect, none for clients.
@@ -142,12 +152,7 @@ async fn a_rule_fires_once_per_change_across_a_kill_and_its_wait_outlives_the_pr
     })
     .await;
     for r in runs(&admin, rule.id).await.iter().filter(|r| r.state == "done") {
-        let steps: Vec<(&str, &str)> = r.steps.iter().map(|s| (s.action.as_str(), s.outcome.as_str())).collect();
-        assert_eq!(
-            steps,
-            [("add_tag", "done"), ("create_task", "done"), ("wait", "done"), ("notify", "done")],
-            "{r:?}"
-        );
+        assert_eq!(actions(r), ["add_tag", "create_task", "wait", "notify"], "{r:?}");
     }
     let notes = admin.notifications(false).await.unwrap();
     let ours = notes.iter().filter(|n| n.subject.contains("Un jour après")).count();
