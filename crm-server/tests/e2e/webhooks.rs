@@ -169,6 +169,11 @@ async fn a_receiver_down_for_a_while_gets_every_change_once_signed() {
     let log = dir.path().join("received.jsonl");
     let _up = receiver(dir.path(), &secret, port, &log, 0.0);
     wait_for("five deliveries", Duration::from_secs(60), async || kept(&log).len() == 5).await;
+    // The receiver logs before it answers; the CRM records the answer just after.
+    wait_for("five recorded as delivered", Duration::from_secs(30), async || {
+        admin.webhook_deliveries(&q).await.unwrap().iter().all(|d| d.state == "delivered")
+    })
+    .await;
     let deliveries = admin.webhook_deliveries(&q).await.unwrap();
     assert!(
         deliveries.iter().all(|d| d.state == "delivered" && d.attempts >= 2),
@@ -323,16 +328,14 @@ async fn a_server_killed_mid_delivery_loses_nothing() {
         kept(&log).len() == 8
     })
     .await;
-    let all = admin.webhook_deliveries(&DeliveryQuery::default()).await.unwrap();
+    // The receiver logs before it answers; the CRM records the answer (and a delivery's row,
+    // made by its first attempt) just after.
     wait_for("all recorded as delivered", Duration::from_secs(30), async || {
-        admin
-            .webhook_deliveries(&DeliveryQuery::default())
-            .await
-            .unwrap()
-            .iter()
-            .all(|d| d.state == "delivered")
+        let all = admin.webhook_deliveries(&DeliveryQuery::default()).await.unwrap();
+        all.len() == 8 && all.iter().all(|d| d.state == "delivered")
     })
     .await;
+    let all = admin.webhook_deliveries(&DeliveryQuery::default()).await.unwrap();
     let ids: BTreeSet<String> = all.iter().map(|d| d.event_id.clone()).collect();
     assert_eq!(ids, kept(&log).into_keys().collect::<BTreeSet<_>>());
     assert_eq!(ids.len(), 8);
