@@ -136,11 +136,8 @@ async fn only(app: &BenchApp, admin: &Actor, active: &[&str]) -> Result<(), Box<
         let on = active.contains(&r.spec.name.as_str());
         if on != r.spec.active {
             let input = AutomationInput {
-                name: r.spec.name.as_str().to_owned(),
                 active: on,
-                trigger: serde_json::to_value(&r.spec.trigger)?,
-                conditions: r.spec.conditions.as_ref().map(crm_domain::segment::Rule::to_json),
-                actions: r.spec.actions.iter().map(serde_json::to_value).collect::<Result<_, _>>()?,
+                ..r.spec.input()
             };
             app.update_automation(admin, r.id, r.version, &input).await?;
         }

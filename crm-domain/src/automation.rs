@@ -330,6 +330,23 @@ impl AutomationInput {
     }
 }
 
+impl AutomationSpec {
+    /// The rule as written again (to change one part of it and check it anew).
+    pub fn input(&self) -> AutomationInput {
+        AutomationInput {
+            name: self.name.as_str().to_owned(),
+            active: self.active,
+            trigger: serde_json::to_value(&self.trigger).unwrap_or(Value::Null),
+            conditions: self.conditions.as_ref().map(Rule::to_json),
+            actions: self
+                .actions
+                .iter()
+                .map(|a| serde_json::to_value(a).unwrap_or(Value::Null))
+                .collect(),
+        }
+    }
+}
+
 /// A rule as kept.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AutomationRule {

@@ -172,11 +172,13 @@ pub enum EventKind {
     ForecastSubmitted,
     /// A contact's lead score changed (kept by the scoring reader of the log).
     ScoreChanged,
+    /// A one-time link to choose a password issued for a user (an invitation, a reset).
+    AccessLinkIssued,
 }
 
 impl EventKind {
     /// Every kind, in catalogue order.
-    pub const ALL: [Self; 34] = [
+    pub const ALL: [Self; 35] = [
         Self::Created,
         Self::Updated,
         Self::Deleted,
@@ -211,6 +213,7 @@ impl EventKind {
         Self::CampaignStatusChanged,
         Self::ForecastSubmitted,
         Self::ScoreChanged,
+        Self::AccessLinkIssued,
     ];
 
     /// The stable snake_case name, as stored and published.
@@ -250,6 +253,7 @@ impl EventKind {
             Self::CampaignStatusChanged => "campaign_status_changed",
             Self::ForecastSubmitted => "forecast_submitted",
             Self::ScoreChanged => "score_changed",
+            Self::AccessLinkIssued => "access_link_issued",
         }
     }
 
@@ -420,6 +424,7 @@ mod tests {
                 "campaign_status_changed",
                 "forecast_submitted",
                 "score_changed",
+                "access_link_issued",
             ]
         );
     }

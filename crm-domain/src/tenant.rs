@@ -142,6 +142,92 @@ impl Language {
     }
 }
 
+/// The days of the week a company works, kept as the ISO codes `mon` … `sun`.
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "Vec<String>", into = "Vec<String>")]
+pub struct WorkingDays(u8);
+
+/// The weekdays' codes, Monday first.
+pub const WEEKDAY_CODES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+impl Default for WorkingDays {
+    fn default() -> Self {
+        Self(0b001_1111)
+    }
+}
+
+impl WorkingDays {
+    /// Reads a list of codes (any order, repeats ignored).
+    ///
+    /// # Errors
+    /// `unknown` for a code that is not a weekday, `required` for none.
+    pub fn parse<S: AsRef<str>>(codes: &[S]) -> Result<Self, ValidationError> {
+        let mut bits = 0u8;
+        for c in codes {
+            let c = c.as_ref().trim().to_ascii_lowercase();
+            let i = WEEKDAY_CODES
+                .iter()
+                .position(|w| *w == c)
+                .ok_or_else(|| ValidationError::field("", ViolationKind::Unknown))?;
+            bits |= 1 << i;
+        }
+        if bits == 0 {
+            return Err(ValidationError::field("", ViolationKind::Required));
+        }
+        Ok(Self(bits))
+    }
+
+    /// Whether the company works on this day.
+    pub fn works_on(self, day: chrono::Weekday) -> bool {
+        self.0 & (1 << day.num_days_from_monday()) != 0
+    }
+
+    /// The codes of the working days, Monday first.
+    pub fn codes(self) -> Vec<&'static str> {
+        WEEKDAY_CODES
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.0 & (1 << i) != 0)
+            .map(|(_, c)| *c)
+            .collect()
+    }
+
+    /// The first working day on or after `date` (the date itself when none is set, which
+    /// `parse` forbids).
+    pub fn on_or_after(self, date: chrono::NaiveDate) -> chrono::NaiveDate {
+        let mut d = date;
+        for _ in 0..7 {
+            if self.works_on(chrono::Datelike::weekday(&d)) {
+                return d;
+            }
+            match d.succ_opt() {
+                Some(n) => d = n,
+                None => return date,
+            }
+        }
+        date
+    }
+}
+
+impl fmt::Debug for WorkingDays {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.codes().join(","))
+    }
+}
+
+impl TryFrom<Vec<String>> for WorkingDays {
+    type Error = ValidationError;
+    fn try_from(v: Vec<String>) -> Result<Self, Self::Error> {
+        Self::parse(&v)
+    }
+}
+
+impl From<WorkingDays> for Vec<String> {
+    fn from(w: WorkingDays) -> Vec<String> {
+        w.codes().into_iter().map(str::to_owned).collect()
+    }
+}
+
 /// Per-tenant settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TenantSettings {
@@ -153,6 +239,9 @@ pub struct TenantSettings {
     pub time_zone: TimeZone,
     /// Default interface language.
     pub language: Language,
+    /// The days the company works (Monday to Friday unless set).
+    #[serde(default)]
+    pub working_days: WorkingDays,
 }
 
 impl Default for TenantSettings {
@@ -162,6 +251,7 @@ impl Default for TenantSettings {
             currency: Currency::EUR,
             time_zone: TimeZone::PARIS,
             language: Language::Fr,
+            working_days: WorkingDays::default(),
         }
     }
 }
@@ -177,9 +267,28 @@ pub struct SettingsInput {
     pub time_zone: Option<String>,
     /// Language code.
     pub language: Option<String>,
+    /// Working days (`mon` … `sun`), at least one.
+    pub working_days: Option<Vec<String>>,
 }
 
 impl TenantSettings {
+    /// The same time of day, in the company's zone, on the first working day on or after
+    /// the day of `at` (a time a daylight-saving change skips moves an hour on).
+    pub fn on_working_day(&self, at: DateTime<Utc>) -> DateTime<Utc> {
+        use chrono::TimeZone as _;
+        let tz = self.time_zone.tz();
+        let local = at.with_timezone(&tz).naive_local();
+        let day = self.working_days.on_or_after(local.date());
+        if day == local.date() {
+            return at;
+        }
+        let moved = day.and_time(local.time());
+        tz.from_local_datetime(&moved)
+            .earliest()
+            .or_else(|| tz.from_local_datetime(&(moved + chrono::Duration::hours(1))).earliest())
+            .map_or(at, |t| t.with_timezone(&Utc))
+    }
+
     /// Applies an input over these settings.
     ///
     /// # Errors
@@ -206,6 +315,11 @@ impl TenantSettings {
             && let Some(l) = v.check("language", Language::parse(l))
         {
             out.language = l;
+        }
+        if let Some(d) = &input.working_days
+            && let Some(d) = v.check("working_days", WorkingDays::parse(d))
+        {
+            out.working_days = d;
         }
         v.finish()?;
         Ok(out)
@@ -251,10 +365,11 @@ mod tests {
                 currency: Some("EURO".into()),
                 time_zone: Some("Mars/Olympus".into()),
                 language: Some("de".into()),
+                working_days: Some(vec!["lun".into()]),
             })
             .unwrap_err();
         let fields: Vec<_> = err.errors().iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["country", "currency", "time_zone", "language"]);
+        assert_eq!(fields, ["country", "currency", "time_zone", "language", "working_days"]);
     }
 
     #[test]
@@ -269,5 +384,39 @@ mod tests {
         assert_eq!(s.country.as_str(), "BE");
         assert_eq!(s.time_zone.name(), "Europe/Brussels");
         assert_eq!(s.currency, Currency::EUR);
+    }
+
+    #[test]
+    fn working_days_read_and_skip() {
+        assert_eq!(TenantSettings::default().working_days.codes(), ["mon", "tue", "wed", "thu", "fri"]);
+        let w = WorkingDays::parse(&["SAT", "tue", "tue"]).unwrap();
+        assert_eq!(w.codes(), ["tue", "sat"]);
+        assert!(WorkingDays::parse::<&str>(&[]).is_err());
+        // 2026-12-05 is a Saturday: Monday to Friday moves it to Monday the 7th.
+        let sat = chrono::NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        assert_eq!(
+            WorkingDays::default().on_or_after(sat),
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap()
+        );
+        assert_eq!(w.on_or_after(sat), sat);
+        // Settings saved before working days existed read as Monday to Friday.
+        let old: TenantSettings =
+            serde_json::from_str(r#"{"country":"FR","currency":"EUR","time_zone":"Europe/Paris","language":"fr"}"#).unwrap();
+        assert_eq!(old.working_days, WorkingDays::default());
+        let json = serde_json::to_string(&TenantSettings::default()).unwrap();
+        assert!(json.contains(r#""working_days":["mon","tue","wed","thu","fri"]"#), "{json}");
+    }
+
+    #[test]
+    fn due_dates_fall_on_working_days() {
+        let s = TenantSettings::default();
+        // Saturday 5 December 2026, 10:00 in Paris (09:00 UTC) → Monday 7, 10:00 in Paris.
+        let sat = "2026-12-05T09:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(s.on_working_day(sat), "2026-12-07T09:00:00Z".parse::<DateTime<Utc>>().unwrap());
+        let fri = "2026-12-04T09:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(s.on_working_day(fri), fri);
+        // Saturday 23:30 UTC is already Sunday in Paris: still Monday, 00:30 in Paris.
+        let late = "2026-12-05T23:30:00Z".parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(s.on_working_day(late), "2026-12-06T23:30:00Z".parse::<DateTime<Utc>>().unwrap());
     }
 }

@@ -67,12 +67,22 @@ pub struct User {
     pub team_id: Option<TeamId>,
     /// The interface language the person chose (`None`: their browser's).
     pub language: Option<crate::tenant::Language>,
+    /// When an Admin deactivated the user: they cannot log in, their sessions and tokens
+    /// are revoked, they are given no new work; their records stay theirs.
+    pub deactivated_at: Option<DateTime<Utc>>,
     /// Optimistic-concurrency version.
     pub version: i64,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+}
+
+impl User {
+    /// Whether the user may log in and be given work.
+    pub fn is_active(&self) -> bool {
+        self.deactivated_at.is_none()
+    }
 }
 
 /// A group of users with a manager and an optional territory. A manager may lead several.

@@ -67,6 +67,9 @@ pub enum TokenKind {
     Api,
     /// The secret of a private calendar feed: grants that feed and nothing else.
     Calendar,
+    /// A one-time link to choose a password (an invitation, a reset): grants that and
+    /// nothing else.
+    Access,
 }
 
 impl TokenKind {
@@ -76,6 +79,7 @@ impl TokenKind {
             Self::Session => "session",
             Self::Api => "api",
             Self::Calendar => "calendar",
+            Self::Access => "access",
         }
     }
 }
@@ -156,6 +160,26 @@ pub trait AuthStore: Send + Sync {
     fn list_tokens(&self, principal: Principal, kind: TokenKind) -> impl Future<Output = Result<Vec<TokenRecord>, StoreError>> + Send;
     /// Revokes one token of a principal. `NotFound` if it is not theirs.
     fn revoke_token(&self, principal: Principal, token_id: Uuid, at: DateTime<Utc>) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Issues a user's link to choose a password: their earlier links end, the new one is
+    /// stored under the hash of its secret, with the event, in one transaction.
+    fn issue_access_token(
+        &self,
+        token: &TokenRecord,
+        secret_hash: &[u8; 32],
+        event: &NewEvent,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Uses a link to choose a password, once: the link ends (`NotFound` when it already
+    /// ended, expired at `at`, or its user is deactivated), the password is set and the
+    /// user's sessions end, with the event, in one transaction.
+    fn redeem_access_token(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        token_id: Uuid,
+        hash: &str,
+        at: DateTime<Utc>,
+        event: &NewEvent,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Adds a platform operator. `Duplicate { field: "email" }` when taken.
     fn create_operator(
         &self,

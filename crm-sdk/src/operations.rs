@@ -243,6 +243,10 @@ pub const OPERATIONS: &[Operation] = &[
     op("get_user", "GET", "/api/v1/users/{id}", &["user"]),
     op("update_user", "PATCH", "/api/v1/users/{id}", &["update_user"]),
     op("set_user_password", "POST", "/api/v1/users/{id}/password", &["set_user_password"]),
+    op("deactivate_user", "POST", "/api/v1/users/{id}/deactivate", &["deactivate_user"]),
+    op("reactivate_user", "POST", "/api/v1/users/{id}/reactivate", &["reactivate_user"]),
+    op("issue_access_link", "POST", "/api/v1/users/{id}/access-link", &["issue_access_link"]),
+    op("redeem_access_link", "POST", "/api/v1/auth/access-link", &["redeem_access_link"]),
     // Scoring (tagged Contacts in the document)
     op("contact_score", "GET", "/api/v1/contacts/{id}/score", &["contact_score"]),
     op("get_scoring_model", "GET", "/api/v1/scoring/model", &["scoring_model"]),

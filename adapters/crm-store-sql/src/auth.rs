@@ -27,6 +27,7 @@ fn kind(code: &str) -> Result<TokenKind, StoreError> {
         "session" => Ok(TokenKind::Session),
         "api" => Ok(TokenKind::Api),
         "calendar" => Ok(TokenKind::Calendar),
+        "access" => Ok(TokenKind::Access),
         other => Err(StoreError::Internal(format!("stored token kind is invalid: {other}"))),
     }
 }
@@ -71,6 +72,44 @@ impl<C: Cipher> SqlStore<C> {
                         .update_columns(["password_hash", "changed_at"])
                         .to_owned(),
                 ),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Writes a token and its lookup row inside an open transaction.
+    async fn write_token(&self, tx: &mut crate::db::Tx, t: &TokenRecord, secret_hash: &[u8; 32]) -> Result<(), StoreError> {
+        let (tenant, principal_id, table) = match t.principal {
+            Principal::User { tenant_id, user_id } => (Some(tenant_id.as_uuid()), user_id.as_uuid(), "tokens"),
+            Principal::Operator { operator_id } => (None, operator_id, "operator_tokens"),
+        };
+        let mut cols = vec!["id", "kind", "name", "csrf_hash", "created_at", "expires_at"];
+        let mut vals: Vec<Expr> = vec![
+            t.id.into(),
+            t.kind.code().into(),
+            t.name.clone().into(),
+            t.csrf_hash.map(|h| h.to_vec()).into(),
+            ts(t.created_at).into(),
+            ts(t.expires_at).into(),
+        ];
+        match tenant {
+            Some(tid) => {
+                cols.extend(["tenant_id", "user_id"]);
+                vals.extend([tid.into(), principal_id.into()]);
+            }
+            None => {
+                cols.push("operator_id");
+                vals.push(principal_id.into());
+            }
+        }
+        tx.execute(Query::insert().into_table(table).columns(cols).values(vals).map_err(ie)?)
+            .await?;
+        tx.execute(
+            Query::insert()
+                .into_table("token_lookups")
+                .columns(["token_hash", "tenant_id", "principal_id", "token_id"])
+                .values([secret_hash.to_vec().into(), tenant.into(), principal_id.into(), t.id.into()])
+                .map_err(ie)?,
         )
         .await
         .map(drop)
@@ -179,13 +218,21 @@ impl<C: Cipher> AuthStore for SqlStore<C> {
 
     async fn password_hash(&self, principal: Principal) -> Result<String, StoreError> {
         let (mut tx, q) = match principal {
+            // A deactivated user has no password that opens anything.
             Principal::User { tenant_id, user_id } => (
                 self.pool.begin(On::Tenant(tenant_id), Mode::Read).await?,
                 Query::select()
-                    .column("password_hash")
+                    .column(("credentials", "password_hash"))
                     .from("credentials")
-                    .and_where(Expr::col("tenant_id").eq(tenant_id.as_uuid()))
-                    .and_where(Expr::col("user_id").eq(user_id.as_uuid()))
+                    .inner_join(
+                        "users",
+                        Expr::col(("users", "tenant_id"))
+                            .equals(("credentials", "tenant_id"))
+                            .and(Expr::col(("users", "id")).equals(("credentials", "user_id"))),
+                    )
+                    .and_where(Expr::col(("credentials", "tenant_id")).eq(tenant_id.as_uuid()))
+                    .and_where(Expr::col(("credentials", "user_id")).eq(user_id.as_uuid()))
+                    .and_where(Expr::col(("users", "deactivated_at")).is_null())
                     .to_owned(),
             ),
             Principal::Operator { operator_id } => (
@@ -225,41 +272,83 @@ impl<C: Cipher> AuthStore for SqlStore<C> {
         self.finish(tx, tenant, std::slice::from_ref(event)).await
     }
 
-    async fn insert_token(&self, t: &TokenRecord, secret_hash: &[u8; 32]) -> Result<(), StoreError> {
-        let (on, tenant, principal_id, table) = match t.principal {
-            Principal::User { tenant_id, user_id } => (On::Tenant(tenant_id), Some(tenant_id.as_uuid()), user_id.as_uuid(), "tokens"),
-            Principal::Operator { operator_id } => (On::Platform, None, operator_id, "operator_tokens"),
+    async fn issue_access_token(&self, t: &TokenRecord, secret_hash: &[u8; 32], event: &NewEvent) -> Result<(), StoreError> {
+        let Principal::User { tenant_id, user_id } = t.principal else {
+            return Err(StoreError::Internal("an access link is a user's".into()));
         };
-        let mut tx = self.pool.begin(on, Mode::Write).await?;
-        let mut cols = vec!["id", "kind", "name", "csrf_hash", "created_at", "expires_at"];
-        let mut vals: Vec<Expr> = vec![
-            t.id.into(),
-            t.kind.code().into(),
-            t.name.clone().into(),
-            t.csrf_hash.map(|h| h.to_vec()).into(),
-            ts(t.created_at).into(),
-            ts(t.expires_at).into(),
-        ];
-        match tenant {
-            Some(tid) => {
-                cols.extend(["tenant_id", "user_id"]);
-                vals.extend([tid.into(), principal_id.into()]);
-            }
-            None => {
-                cols.push("operator_id");
-                vals.push(principal_id.into());
-            }
-        }
-        tx.execute(Query::insert().into_table(table).columns(cols).values(vals).map_err(ie)?)
-            .await?;
+        let mut tx = self.pool.begin(On::Tenant(tenant_id), Mode::Write).await?;
         tx.execute(
-            Query::insert()
-                .into_table("token_lookups")
-                .columns(["token_hash", "tenant_id", "principal_id", "token_id"])
-                .values([secret_hash.to_vec().into(), tenant.into(), principal_id.into(), t.id.into()])
-                .map_err(ie)?,
+            Query::update()
+                .table("tokens")
+                .value("revoked_at", ts(t.created_at))
+                .and_where(Expr::col("tenant_id").eq(tenant_id.as_uuid()))
+                .and_where(Expr::col("user_id").eq(user_id.as_uuid()))
+                .and_where(Expr::col("kind").eq(TokenKind::Access.code()))
+                .and_where(Expr::col("revoked_at").is_null()),
         )
         .await?;
+        self.write_token(&mut tx, t, secret_hash).await?;
+        self.finish(tx, tenant_id, std::slice::from_ref(event)).await
+    }
+
+    async fn redeem_access_token(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        token_id: Uuid,
+        hash: &str,
+        at: DateTime<Utc>,
+        event: &NewEvent,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
+        let active = tx
+            .fetch_optional(
+                Query::select()
+                    .column("id")
+                    .from("users")
+                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                    .and_where(Expr::col("id").eq(user.as_uuid()))
+                    .and_where(Expr::col("deactivated_at").is_null()),
+            )
+            .await?;
+        // The link ends here, once: of two uses at the same time, one finds it ended.
+        let ended = tx
+            .execute(
+                Query::update()
+                    .table("tokens")
+                    .value("revoked_at", ts(at))
+                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                    .and_where(Expr::col("user_id").eq(user.as_uuid()))
+                    .and_where(Expr::col("id").eq(token_id))
+                    .and_where(Expr::col("kind").eq(TokenKind::Access.code()))
+                    .and_where(Expr::col("revoked_at").is_null())
+                    .and_where(Expr::col("expires_at").gt(ts(at))),
+            )
+            .await?;
+        if active.is_none() || ended != 1 {
+            return Err(StoreError::NotFound);
+        }
+        self.write_password(&mut tx, tenant, user, hash, at).await?;
+        tx.execute(
+            Query::update()
+                .table("tokens")
+                .value("revoked_at", ts(at))
+                .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                .and_where(Expr::col("user_id").eq(user.as_uuid()))
+                .and_where(Expr::col("kind").eq(TokenKind::Session.code()))
+                .and_where(Expr::col("revoked_at").is_null()),
+        )
+        .await?;
+        self.finish(tx, tenant, std::slice::from_ref(event)).await
+    }
+
+    async fn insert_token(&self, t: &TokenRecord, secret_hash: &[u8; 32]) -> Result<(), StoreError> {
+        let on = match t.principal {
+            Principal::User { tenant_id, .. } => On::Tenant(tenant_id),
+            Principal::Operator { .. } => On::Platform,
+        };
+        let mut tx = self.pool.begin(on, Mode::Write).await?;
+        self.write_token(&mut tx, t, secret_hash).await?;
         tx.commit().await
     }
 
@@ -290,7 +379,8 @@ impl<C: Cipher> AuthStore for SqlStore<C> {
                             .and(Expr::col(("users", "id")).equals(("tokens", "user_id"))),
                     )
                     .and_where(Expr::col(("tokens", "tenant_id")).eq(t))
-                    .and_where(Expr::col(("tokens", "id")).eq(token_id));
+                    .and_where(Expr::col(("tokens", "id")).eq(token_id))
+                    .and_where(Expr::col(("users", "deactivated_at")).is_null());
                 let row = tx.fetch_one(&q).await?;
                 let principal = Principal::User {
                     tenant_id: tenant,

@@ -236,6 +236,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0032_automation.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            33,
+            "user deactivation".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0033_user_deactivation.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -236,6 +236,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0032_automation.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            33,
+            "user deactivation".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0033_user_deactivation.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -15,7 +15,7 @@ use crm_ports::{Cipher, StoreError};
 use sea_query::{Expr, ExprTrait, IntoTableRef, Order, Query};
 use uuid::Uuid;
 
-const USER_COLUMNS: [&str; 12] = [
+const USER_COLUMNS: [&str; 13] = [
     "tenant_id",
     "id",
     "email_ct",
@@ -25,6 +25,7 @@ const USER_COLUMNS: [&str; 12] = [
     "role",
     "team_id",
     "language",
+    "deactivated_at",
     "version",
     "created_at",
     "updated_at",
@@ -70,6 +71,7 @@ impl<C: Cipher> SqlStore<C> {
                     u.role.code().into(),
                     u.team_id.map(|x| x.as_uuid()).into(),
                     u.language.map(|l| l.code()).into(),
+                    u.deactivated_at.map(ts).into(),
                     u.version.into(),
                     ts(u.created_at).into(),
                     ts(u.updated_at).into(),
@@ -95,6 +97,7 @@ impl<C: Cipher> SqlStore<C> {
                 .get::<Option<String>>("language")?
                 .map(|l| valid("language", Language::parse(&l)))
                 .transpose()?,
+            deactivated_at: row.get::<Option<i64>>("deactivated_at")?.map(from_ts).transpose()?,
             version: row.get("version")?,
             created_at: from_ts(row.get("created_at")?)?,
             updated_at: from_ts(row.get("updated_at")?)?,
@@ -168,10 +171,24 @@ impl<C: Cipher> UserStore for SqlStore<C> {
             ("role", user.role.code().into()),
             ("team_id", user.team_id.map(|x| x.as_uuid()).into()),
             ("language", user.language.map(|l| l.code()).into()),
+            ("deactivated_at", user.deactivated_at.map(ts).into()),
             ("version", (expected_version + 1).into()),
             ("updated_at", ts(user.updated_at).into()),
         ]);
         versioned_update(&mut tx, "users", user.tenant_id, user.id.as_uuid(), expected_version, false, stmt).await?;
+        if let Some(at) = user.deactivated_at {
+            // Every way in ends with the deactivation: sessions, API tokens, calendar feeds
+            // and links to choose a password.
+            tx.execute(
+                Query::update()
+                    .table("tokens")
+                    .value("revoked_at", ts(at))
+                    .and_where(Expr::col("tenant_id").eq(user.tenant_id.as_uuid()))
+                    .and_where(Expr::col("user_id").eq(user.id.as_uuid()))
+                    .and_where(Expr::col("revoked_at").is_null()),
+            )
+            .await?;
+        }
         self.finish(tx, user.tenant_id, std::slice::from_ref(event)).await
     }
 

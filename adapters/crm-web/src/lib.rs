@@ -177,6 +177,24 @@ where
         .at("/campaigns/:id/test", poem::post(page!(pages::campaign_moves::test)))
         .at("/campaigns/:id/delete", poem::post(page!(pages::campaign_moves::delete)))
         .at(
+            "/access/:secret",
+            get(page!(pages::access::form)).post(page!(pages::access::choose)),
+        )
+        .at(
+            "/settings/company",
+            get(page!(pages::company::show)).post(page!(pages::company::save)),
+        )
+        .at(
+            "/settings/users",
+            get(page!(pages::people::show)).post(page!(pages::people::invite)),
+        )
+        .at("/settings/users/:id", poem::post(page!(pages::people::update)))
+        .at("/settings/users/:id/deactivate", poem::post(page!(pages::people::set_active)))
+        .at("/settings/users/:id/reactivate", poem::post(page!(pages::people::set_active)))
+        .at("/settings/users/:id/access-link", poem::post(page!(pages::people::access_link)))
+        .at("/settings/teams", poem::post(page!(pages::people::save_team)))
+        .at("/settings/teams/:id", poem::post(page!(pages::people::save_team)))
+        .at(
             "/settings/email",
             get(page!(pages::mail_relay::show)).post(page!(pages::mail_relay::save)),
         )

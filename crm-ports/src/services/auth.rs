@@ -231,7 +231,7 @@ impl<S: AuthStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             Err(e) => return Err(e.into()),
         };
         let r = found.record;
-        if r.revoked_at.is_some() || r.expires_at <= self.clock.now() || r.kind == TokenKind::Calendar {
+        if r.revoked_at.is_some() || r.expires_at <= self.clock.now() || matches!(r.kind, TokenKind::Calendar | TokenKind::Access) {
             return Err(ServiceError::Unauthenticated);
         }
         let actor = match (r.principal, found.role) {

@@ -293,10 +293,11 @@ impl<
             updated_at: from,
         };
         let starts = if let Trigger::DateReached { days } = rule.spec.trigger {
+            let zone = self.store.tenant(tenant).await?.settings.time_zone;
             let mut out = Vec::new();
             for back in 0..DRY_RUN_DAYS {
                 let day = crm_domain::time::sub(now, chrono::Duration::days(back));
-                out.extend(self.date_starts(tenant, &rule, days, day).await?);
+                out.extend(self.date_starts(tenant, zone, &rule, days, day).await?);
             }
             (u64::try_from(DRY_RUN_DAYS).unwrap_or(0), out, false)
         } else {

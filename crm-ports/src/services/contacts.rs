@@ -30,9 +30,11 @@ pub(crate) fn identity(c: &Contact) -> Identity<'_> {
 /// only for the port it reads.
 impl<S: UserStore, K, C, I> App<S, K, C, I> {
     /// Checks that `owner` (given as `field`) is a user of the tenant the actor may assign
-    /// records to.
+    /// records to; a deactivated user is given no new work (`not_allowed`).
     pub(crate) async fn check_assignee(&self, actor: &Actor, tenant: TenantId, owner: UserId, field: &str) -> Result<(), ServiceError> {
-        known(self.store.user(tenant, owner).await, field)?;
+        if !known(self.store.user(tenant, owner).await, field)?.is_active() {
+            return Err(crm_domain::ValidationError::field(field, crm_domain::ViolationKind::NotAllowed).into());
+        }
         let manager = self.store.team_manager_of(tenant, owner).await?;
         if may_assign_owner(actor, owner, manager) {
             Ok(())

@@ -46,6 +46,29 @@ pub struct FunnelLine {
 
 /// Bringing leads in and qualifying them: contacts, the company's settings and users.
 impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + LeadStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// The owner a team gives a contact: the territory's, else the team's next sales rep in
+    /// turn (the turn advances); `None` when the team has no sales rep. Used by the hand-over
+    /// of a lead and by automation.
+    pub(crate) async fn team_owner(
+        &self,
+        tenant: crm_domain::TenantId,
+        team: TeamId,
+        postal: Option<&str>,
+    ) -> Result<Option<UserId>, ServiceError> {
+        if let Some(u) = territory_owner(postal, None) {
+            return Ok(Some(u));
+        }
+        let reps: Vec<UserId> = self
+            .store
+            .list_users(tenant)
+            .await?
+            .into_iter()
+            .filter(|u| u.team_id == Some(team) && u.role == Role::Sales && u.is_active())
+            .map(|u| u.id)
+            .collect();
+        Ok(self.store.advance_lead_rotation(tenant, team, &reps).await?)
+    }
+
     /// The company's settings of the customer cycle: its disqualification reasons (the
     /// built-in list until an Admin sets one) and the former-client rule.
     ///
@@ -254,23 +277,9 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + LeadStore, 
             HandOver::RoundRobin(team) => {
                 known(self.store.team(tenant, team).await, "team_id")?;
                 let postal = before.fields.address.postal_code.as_ref().map(Label::as_str);
-                match territory_owner(postal, None) {
-                    Some(u) => u,
-                    None => {
-                        let reps: Vec<UserId> = self
-                            .store
-                            .list_users(tenant)
-                            .await?
-                            .into_iter()
-                            .filter(|u| u.team_id == Some(team) && u.role == Role::Sales)
-                            .map(|u| u.id)
-                            .collect();
-                        self.store
-                            .advance_lead_rotation(tenant, team, &reps)
-                            .await?
-                            .ok_or_else(|| ValidationError::field("team_id", ViolationKind::NotAllowed))?
-                    }
-                }
+                self.team_owner(tenant, team, postal)
+                    .await?
+                    .ok_or_else(|| ValidationError::field("team_id", ViolationKind::NotAllowed))?
             }
         };
         let user = known(self.store.user(tenant, owner).await, "owner_id")?;

@@ -1,5 +1,6 @@
 //! Use cases, one file per area. Each is a method of [`App`](crate::App).
 
+pub mod access;
 pub mod activities;
 pub mod assignments;
 pub mod audit;

@@ -70,6 +70,7 @@ impl<S: TenantStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             role: Role::Admin,
             team_id: None,
             language: None,
+            deactivated_at: None,
             version: 1,
             created_at: now,
             updated_at: now,

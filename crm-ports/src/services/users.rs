@@ -64,6 +64,12 @@ pub(crate) fn user_changes(before: Option<&User>, after: &User) -> Vec<FieldChan
     d.field("role", before.map(|b| &b.role), &after.role, Sensitivity::Clear);
     d.field("team_id", before.map(|b| &b.team_id), &after.team_id, Sensitivity::Clear);
     d.field("language", before.map(|b| &b.language), &after.language, Sensitivity::Clear);
+    d.field(
+        "deactivated_at",
+        before.map(|b| &b.deactivated_at),
+        &after.deactivated_at,
+        Sensitivity::Clear,
+    );
     d.into_changes()
 }
 
@@ -300,6 +306,7 @@ impl<S: UserStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             role,
             team_id: input.team_id,
             language: None,
+            deactivated_at: None,
             version: 1,
             created_at: now,
             updated_at: now,

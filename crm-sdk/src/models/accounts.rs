@@ -74,6 +74,9 @@ pub struct Settings {
     pub time_zone: Option<String>,
     /// Language.
     pub language: Option<String>,
+    /// Working days (`mon` … `sun`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_days: Option<Vec<String>>,
 }
 
 /// A tenant.
@@ -131,12 +134,35 @@ pub struct User {
     pub role: String,
     /// Team.
     pub team_id: Option<Uuid>,
+    /// Whether the user may log in.
+    #[serde(default = "yes")]
+    pub active: bool,
+    /// When an Admin deactivated the user.
+    #[serde(default)]
+    pub deactivated_at: Option<DateTime<Utc>>,
     /// Version.
     pub version: i64,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Changed.
     pub updated_at: DateTime<Utc>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A one-time link with which a user chooses their password (shown once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessLink {
+    /// The user it lets in.
+    pub user_id: Uuid,
+    /// The secret.
+    pub secret: String,
+    /// The web page to open on the server: `/access/<secret>`.
+    pub path: String,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
 }
 
 /// A user to add.

@@ -121,6 +121,34 @@ impl Client {
         .await
     }
 
+    /// Deactivates a user (Admin): no more login, their sessions and tokens end.
+    ///
+    /// # Errors
+    /// `Forbidden`, `NotFound`, `Conflict`, `ValidationFailed` (yourself).
+    pub async fn deactivate_user(&self, id: Uuid, version: i64) -> Result<User> {
+        self.send::<(), _>(Method::POST, &format!("/api/v1/users/{id}/deactivate"), &[], None, Some(version))
+            .await
+    }
+
+    /// Lets a deactivated user log in again (Admin).
+    ///
+    /// # Errors
+    /// `Forbidden`, `NotFound`, `Conflict`.
+    pub async fn reactivate_user(&self, id: Uuid, version: i64) -> Result<User> {
+        self.send::<(), _>(Method::POST, &format!("/api/v1/users/{id}/reactivate"), &[], None, Some(version))
+            .await
+    }
+
+    /// Issues a one-time link with which an active user chooses their password (Admin):
+    /// an invitation or a reset; their earlier links end.
+    ///
+    /// # Errors
+    /// `Forbidden`, `NotFound`, `ValidationFailed` (a deactivated user).
+    pub async fn issue_access_link(&self, id: Uuid) -> Result<AccessLink> {
+        self.send::<(), _>(Method::POST, &format!("/api/v1/users/{id}/access-link"), &[], None, None)
+            .await
+    }
+
     /// Teams of your tenant.
     ///
     /// # Errors

@@ -25,6 +25,20 @@ impl Client {
         .await
     }
 
+    /// Chooses a password with a one-time link's secret (no login needed); then log in.
+    ///
+    /// # Errors
+    /// `NotFound` (unknown, used, replaced or expired link), `ValidationFailed` (password).
+    pub async fn redeem_access_link(&self, secret: &str, password: &str) -> Result<()> {
+        self.send_empty(
+            Method::POST,
+            "/api/v1/auth/access-link",
+            Some(&json!({"secret": secret, "password": password})),
+            None,
+        )
+        .await
+    }
+
     /// Logs in to one company, for an email that is a user in several.
     ///
     /// # Errors

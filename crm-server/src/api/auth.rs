@@ -227,6 +227,16 @@ pub enum TokenCreated {
 }
 
 /// Done.
+/// A one-time link's secret and the password chosen with it.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct RedeemBody {
+    /// The secret (the last part of the link).
+    pub secret: String,
+    /// The password (12 characters or more).
+    pub password: String,
+}
+
 #[derive(ApiResponse)]
 pub enum Done {
     /// Done.
@@ -267,6 +277,14 @@ impl AuthApi {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Choose your password with the one-time link an Admin gave you; then log in. The
+    /// link ends once used; an unknown, used, replaced or expired link is a 404.
+    #[oai(path = "/access-link", method = "post", operation_id = "redeem_access_link")]
+    async fn redeem_access_link(&self, body: Json<RedeemBody>) -> ApiResult<Done> {
+        self.app.redeem_access_link(&body.0.secret, &body.0.password).await?;
+        Ok(Done::Done)
     }
 
     /// End the current session (or revoke the API token used).

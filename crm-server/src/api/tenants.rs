@@ -25,6 +25,8 @@ pub struct SettingsDto {
     pub time_zone: Option<String>,
     /// `fr` (default) or `en`.
     pub language: Option<String>,
+    /// Working days, `mon` … `sun` (default Monday to Friday).
+    pub working_days: Option<Vec<String>>,
 }
 
 impl SettingsDto {
@@ -34,6 +36,7 @@ impl SettingsDto {
             currency: self.currency.clone(),
             time_zone: self.time_zone.clone(),
             language: self.language.clone(),
+            working_days: self.working_days.clone(),
         }
     }
 }
@@ -66,6 +69,7 @@ impl From<&Tenant> for TenantDto {
                 currency: Some(t.settings.currency.as_str().to_owned()),
                 time_zone: Some(t.settings.time_zone.name().to_owned()),
                 language: Some(t.settings.language.code().to_owned()),
+                working_days: Some(t.settings.working_days.into()),
             },
             version: t.version,
             created_at: t.created_at,

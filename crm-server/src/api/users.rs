@@ -29,6 +29,10 @@ pub struct UserDto {
     pub role: String,
     /// Team.
     pub team_id: Option<Uuid>,
+    /// Whether the user may log in (false once deactivated).
+    pub active: bool,
+    /// When an Admin deactivated the user.
+    pub deactivated_at: Option<DateTime<Utc>>,
     /// Version (ETag).
     pub version: i64,
     /// Created.
@@ -45,6 +49,8 @@ impl From<&User> for UserDto {
             display_name: u.display_name.to_string(),
             role: u.role.code().to_owned(),
             team_id: u.team_id.map(|t| t.as_uuid()),
+            active: u.is_active(),
+            deactivated_at: u.deactivated_at,
             version: u.version,
             created_at: u.created_at,
             updated_at: u.updated_at,
@@ -86,6 +92,19 @@ pub struct UserPatchBody {
 pub struct SetPasswordBody {
     /// 12 characters or more.
     pub password: String,
+}
+
+/// A link with which a user chooses their password, shown once.
+#[derive(Debug, Clone, Object)]
+pub struct AccessLinkDto {
+    /// The user it lets in.
+    pub user_id: Uuid,
+    /// The secret.
+    pub secret: String,
+    /// The web page to open (add the server's address): `/access/<secret>`.
+    pub path: String,
+    /// When it stops working (7 days on).
+    pub expires_at: DateTime<Utc>,
 }
 
 /// A team.
@@ -236,6 +255,46 @@ impl UsersApi {
             .set_user_password(&auth.actor(), UserId::from_uuid(id.0), &body.0.password)
             .await?;
         Ok(NoContent::Done)
+    }
+
+    /// Deactivate a user (Admin): they can no longer log in, their sessions, API tokens,
+    /// calendar feeds and links end, they are given no new work; their records stay theirs.
+    #[oai(path = "/api/v1/users/:id/deactivate", method = "post", operation_id = "deactivate_user")]
+    async fn deactivate(
+        &self,
+        auth: Auth,
+        id: Path<Uuid>,
+        #[oai(name = "If-Match")] if_match_h: Header<Option<String>>,
+    ) -> ApiResult<UserResponse> {
+        let v = if_match(if_match_h.0.as_deref())?;
+        let u = self.app.deactivate_user(&auth.actor(), UserId::from_uuid(id.0), v).await?;
+        Ok(UserResponse::Ok(Json((&u).into()), etag(u.version)))
+    }
+
+    /// Let a deactivated user log in again (Admin).
+    #[oai(path = "/api/v1/users/:id/reactivate", method = "post", operation_id = "reactivate_user")]
+    async fn reactivate(
+        &self,
+        auth: Auth,
+        id: Path<Uuid>,
+        #[oai(name = "If-Match")] if_match_h: Header<Option<String>>,
+    ) -> ApiResult<UserResponse> {
+        let v = if_match(if_match_h.0.as_deref())?;
+        let u = self.app.reactivate_user(&auth.actor(), UserId::from_uuid(id.0), v).await?;
+        Ok(UserResponse::Ok(Json((&u).into()), etag(u.version)))
+    }
+
+    /// Issue a one-time link with which an active user chooses their password (Admin): an
+    /// invitation or a reset. Their earlier links end; the secret is shown once.
+    #[oai(path = "/api/v1/users/:id/access-link", method = "post", operation_id = "issue_access_link")]
+    async fn access_link(&self, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<AccessLinkDto>> {
+        let l = self.app.issue_access_link(&auth.actor(), UserId::from_uuid(id.0)).await?;
+        Ok(Json(AccessLinkDto {
+            user_id: l.user_id.as_uuid(),
+            path: format!("/access/{}", l.secret),
+            secret: l.secret,
+            expires_at: l.expires_at,
+        }))
     }
 
     /// Teams of your tenant.

@@ -469,6 +469,16 @@ async fn every_route_keeps_tenants_apart() {
             "set_user_password",
             (Some(json!({"password": "mot de passe imposé"})), Expect::NotFound),
         ),
+        ("deactivate_user", (None, Expect::NotFound)),
+        ("reactivate_user", (None, Expect::NotFound)),
+        ("issue_access_link", (None, Expect::NotFound)),
+        (
+            "redeem_access_link",
+            (
+                Some(json!({"secret": "crm_inconnu", "password": "mot de passe choisi"})),
+                Expect::NotFound,
+            ),
+        ),
         ("list_teams", (None, Expect::Blind)),
         (
             "create_team",

@@ -76,6 +76,9 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("create_user", [201, 403, 403, 403, 403]),
     ("update_user", [200, 403, 403, 403, 403]),
     ("set_user_password", [204, 403, 403, 403, 403]),
+    ("deactivate_user", [200, 403, 403, 403, 403]),
+    ("reactivate_user", [200, 403, 403, 403, 403]),
+    ("issue_access_link", [200, 403, 403, 403, 403]),
     ("list_teams", [200, 200, 200, 200, 200]),
     ("get_team", [200, 200, 200, 200, 200]),
     ("create_team", [201, 403, 403, 403, 403]),
@@ -963,6 +966,31 @@ impl Cell<'_> {
                     Some(json!({"password": crate::support::PASSWORD})),
                     None,
                 )
+            }
+            "deactivate_user" | "reactivate_user" | "issue_access_link" => {
+                let mut u = self
+                    .app
+                    .create_user(
+                        &self.system,
+                        &crm_ports::services::users::NewUser {
+                            email: crate::support::unique_email("cible"),
+                            display_name: "Cible".into(),
+                            role: "sales".into(),
+                            team_id: None,
+                            password: None,
+                        },
+                    )
+                    .await
+                    .unwrap();
+                if action == "reactivate_user" {
+                    u = self.app.deactivate_user(&self.system, u.id, u.version).await.unwrap();
+                }
+                let (path, version) = match action {
+                    "deactivate_user" => ("deactivate", Some(u.version)),
+                    "reactivate_user" => ("reactivate", Some(u.version)),
+                    _ => ("access-link", None),
+                };
+                ("POST", format!("/api/v1/users/{}/{path}", u.id), None, version)
             }
             "list_teams" => ("GET", "/api/v1/teams".into(), None, None),
             "get_team" => ("GET", format!("/api/v1/teams/{}", self.fx.team_id), None, None),

@@ -52,6 +52,7 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "TenantDto" => Tenant,
         "TenantCreatedDto" => TenantCreated,
         "UserDto" => User,
+        "AccessLinkDto" => AccessLink,
         "TeamDto" => Team,
         // Records.
         "ContactDto" => Contact,
@@ -214,6 +215,7 @@ const UNTYPED: &[(&str, &str)] = &[
     ("TenantUpdateBody", INLINE),
     ("UserPatchBody", INLINE),
     ("SetPasswordBody", INLINE),
+    ("RedeemBody", INLINE),
     ("AssignBody", INLINE),
     ("MergeBody", INLINE),
     ("OwnerBody", INLINE),

@@ -31,6 +31,7 @@ macro_rules! contract {
     };
 }
 
+mod access;
 mod activities;
 mod auth;
 mod automation;

@@ -7,7 +7,7 @@ use crate::session::{current, lang_cookie, set_cookies};
 use crate::view::{Page, render, see_other};
 use askama::Template;
 use crm_domain::TenantId;
-use crm_ports::services::auth::LoginRequest;
+use crm_ports::services::auth::{LoginRequest, Session};
 use crm_ports::store::Store;
 use crm_ports::{Clock, Credentials, IdGenerator, ServiceError};
 use poem::http::StatusCode;
@@ -105,16 +105,8 @@ pub(crate) async fn login<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>
     }
     match outcome {
         Ok(s) => {
-            let max_age = (s.expires_at - web.app.now()).num_seconds().max(0);
-            let [session, csrf] = set_cookies(
-                &web.settings.base_path,
-                web.settings.secure_cookies,
-                &s.token,
-                &s.csrf_token,
-                max_age,
-            );
             // The dialog of a page whose session ended: no page, the cookies and who it is.
-            let mut resp = if req.header("x-crm-relogin").is_some() {
+            let resp = if req.header("x-crm-relogin").is_some() {
                 Response::builder()
                     .status(StatusCode::NO_CONTENT)
                     .header("x-crm-user", s.actor.user_id().map(|u| u.to_string()).unwrap_or_default())
@@ -123,22 +115,7 @@ pub(crate) async fn login<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>
             } else {
                 see_other(&req, &web.settings.base_path, &next)
             };
-            resp.headers_mut().append(
-                "set-cookie",
-                session.parse().unwrap_or_else(|_| poem::http::HeaderValue::from_static("")),
-            );
-            resp.headers_mut().append(
-                "set-cookie",
-                csrf.parse().unwrap_or_else(|_| poem::http::HeaderValue::from_static("")),
-            );
-            // The language the person chose, on every device they log in from.
-            if let Some(user) = s.actor.user_id()
-                && let Ok(u) = web.app.user(&s.actor, user).await
-                && let Ok(v) = lang_cookie(&web.settings.base_path, web.settings.secure_cookies, u.language).parse()
-            {
-                resp.headers_mut().append("set-cookie", v);
-            }
-            resp
+            with_session(web, &s, resp).await
         }
         Err(ServiceError::ChooseTenant(choices)) => again(
             None,
@@ -148,6 +125,34 @@ pub(crate) async fn login<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>
         Err(ServiceError::TooManyAttempts { .. }) => again(Some("login.too_many"), Vec::new(), StatusCode::TOO_MANY_REQUESTS),
         Err(_) => again(Some("login.failed"), Vec::new(), StatusCode::UNAUTHORIZED),
     }
+}
+
+/// `resp` with the cookies of a session just opened: the session's, the page's CSRF token,
+/// and the language the person chose (on every device they log in from).
+pub(crate) async fn with_session<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
+    web: &Web<S, K, C, I, X>,
+    s: &Session,
+    mut resp: Response,
+) -> Response {
+    let max_age = (s.expires_at - web.app.now()).num_seconds().max(0);
+    let [session, csrf] = set_cookies(
+        &web.settings.base_path,
+        web.settings.secure_cookies,
+        &s.token,
+        &s.csrf_token,
+        max_age,
+    );
+    for c in [session, csrf] {
+        resp.headers_mut()
+            .append("set-cookie", c.parse().unwrap_or_else(|_| poem::http::HeaderValue::from_static("")));
+    }
+    if let Some(user) = s.actor.user_id()
+        && let Ok(u) = web.app.user(&s.actor, user).await
+        && let Ok(v) = lang_cookie(&web.settings.base_path, web.settings.secure_cookies, u.language).parse()
+    {
+        resp.headers_mut().append("set-cookie", v);
+    }
+    resp
 }
 
 /// `POST /logout`: ends the session (with its CSRF token), clears the cookies.

@@ -463,11 +463,8 @@ pub(crate) async fn toggle<S: Store, K: Credentials, C: Clock, I: IdGenerator, X
     let changed = async {
         let r = web.app.automation(&auth.actor, id).await?;
         let input = crm_domain::automation::AutomationInput {
-            name: r.spec.name.as_str().to_owned(),
             active: !r.spec.active,
-            trigger: serde_json::to_value(&r.spec.trigger).unwrap_or_default(),
-            conditions: r.spec.conditions.as_ref().map(crm_domain::segment::Rule::to_json),
-            actions: r.spec.actions.iter().map(|a| serde_json::to_value(a).unwrap_or_default()).collect(),
+            ..r.spec.input()
         };
         web.app.update_automation(&auth.actor, id, version, &input).await
     }

@@ -1,6 +1,7 @@
 //! The pages, one file per area, and what they share: who is signed in (else the login
 //! page, coming back after), the CSRF check of writes, form bodies and query strings.
 
+pub mod access;
 pub mod account;
 pub mod activity;
 pub mod auth;
@@ -8,6 +9,7 @@ pub mod automation_form;
 pub mod automations;
 pub mod campaign_moves;
 pub mod campaigns;
+pub mod company;
 pub mod contact;
 pub mod contact_form;
 pub mod contacts;
@@ -21,6 +23,7 @@ pub mod mail_relay;
 pub mod merge;
 pub mod opportunity;
 pub mod organizations;
+pub mod people;
 pub mod pipeline;
 pub mod report_mail;
 pub mod reports;

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use crm_domain::TenantId;
 use crm_domain::automation::{AutomationRule, Trigger};
 use crm_domain::event::EntityType;
+use crm_domain::tenant::TimeZone;
 use crm_domain::visibility::RecordScope;
 
 /// The timer's kind.
@@ -23,17 +24,17 @@ pub const DATES: &str = "automation.dates";
 const EVERY: chrono::Duration = chrono::Duration::hours(1);
 
 impl<S: AutomationStore + SegmentStore + OpportunityStore + ActivityStore + TenantStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
-    /// The runs a date rule starts on `day` (the company's date at that instant): one per
-    /// open opportunity expected to close `-days` days later.
+    /// The runs a date rule starts on `day` (the company's date at that instant, in its
+    /// `zone`): one per open opportunity expected to close `-days` days later.
     pub(crate) async fn date_starts(
         &self,
         tenant: TenantId,
+        zone: TimeZone,
         rule: &AutomationRule,
         days: i32,
         day: DateTime<Utc>,
     ) -> Result<Vec<RunStart>, ServiceError> {
-        let zone = self.store.tenant(tenant).await?.settings.time_zone.tz();
-        let today = day.with_timezone(&zone).date_naive();
+        let today = day.with_timezone(&zone.tz()).date_naive();
         let Some(close) = today.checked_sub_signed(chrono::Duration::days(i64::from(days))) else {
             return Ok(Vec::new());
         };
@@ -83,9 +84,14 @@ impl<S: AutomationStore + SegmentStore + OpportunityStore + ActivityStore + Tena
     pub async fn start_date_rules(&self, tenant: TenantId) -> Result<u64, ServiceError> {
         let now = self.clock.now();
         let mut started = 0;
+        let mut zone = None;
         for rule in self.store.automations(tenant).await?.iter().filter(|r| r.spec.active) {
             if let Trigger::DateReached { days } = rule.spec.trigger {
-                let starts = self.date_starts(tenant, rule, days, now).await?;
+                let z = match zone {
+                    Some(z) => z,
+                    None => *zone.insert(self.store.tenant(tenant).await?.settings.time_zone),
+                };
+                let starts = self.date_starts(tenant, z, rule, days, now).await?;
                 if !starts.is_empty() {
                     started += self.store.start_automation_runs(tenant, &starts).await?;
                 }

@@ -93,9 +93,11 @@ impl<S: AutomationStore + SegmentStore + OpportunityStore + ActivityStore, K, C:
             tenant_id: tenant,
             records: RecordScope::Tenant,
         };
+        if let Some(c) = contact_in_changes(e) {
+            return Ok(Some(c));
+        }
         let found = match e.entity_type {
             EntityType::Contact => return Ok(Some(ContactId::from_uuid(e.entity_id))),
-            EntityType::Opportunity | EntityType::Activity if contact_in_changes(e).is_some() => return Ok(contact_in_changes(e)),
             EntityType::Opportunity => self
                 .store
                 .opportunity(all, OpportunityId::from_uuid(e.entity_id))

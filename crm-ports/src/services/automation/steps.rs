@@ -16,9 +16,7 @@ use crm_domain::activity::{ActivityInput, Link};
 use crm_domain::automation::{Action, ContactField, derived_id};
 use crm_domain::contact::{Contact, ContactKind};
 use crm_domain::event::{EntityType, EventKind};
-use crm_domain::lead::territory_owner;
 use crm_domain::text::{Label, Tag};
-use crm_domain::user::Role;
 use crm_domain::visibility::RecordScope;
 use crm_domain::{ActivityId, Actor, ContactId, EmailId, OpportunityId, SegmentId, TeamId, TemplateId, UserId};
 use std::sync::Arc;
@@ -234,10 +232,11 @@ impl<S: Store, K: Send + Sync + 'static, C: Clock + Clone, I: IdGenerator> App<S
                     subject: title.clone(),
                     links,
                     assignee_id: Some(assignee),
-                    due_at: Some(crm_domain::time::add(
+                    // On the company's working days (a task due on a Saturday falls on Monday).
+                    due_at: Some(self.store.tenant(tenant).await?.settings.on_working_day(crm_domain::time::add(
                         self.clock.now(),
                         chrono::Duration::days(i64::from(*due_in_days)),
-                    )),
+                    ))),
                     ..ActivityInput::default()
                 };
                 match self.with_ids(ids).create_activity(actor, "task", &input).await {
@@ -248,26 +247,13 @@ impl<S: Store, K: Send + Sync + 'static, C: Clock + Clone, I: IdGenerator> App<S
             }
             Action::AssignOwner { team_id } => {
                 let Some(c) = contact else { return Ok(skipped("no_contact")) };
-                let team = TeamId::from_uuid(*team_id);
-                let postal = c.fields.address.postal_code.as_ref().map(Label::as_str);
-                let owner = match territory_owner(postal, None) {
-                    Some(u) => Some(u),
-                    None => {
-                        let reps: Vec<UserId> = self
-                            .store
-                            .list_users(tenant)
-                            .await?
-                            .into_iter()
-                            .filter(|u| u.team_id == Some(team) && u.role == Role::Sales)
-                            .map(|u| u.id)
-                            .collect();
-                        self.store.advance_lead_rotation(tenant, team, &reps).await?
-                    }
-                };
-                let Some(owner) = owner else { return Ok(skipped("no_sales_rep")) };
                 if c.lead.as_ref().is_some_and(|l| l.pooled) {
                     return Ok(skipped("lead_in_pool"));
                 }
+                let postal = c.fields.address.postal_code.as_ref().map(Label::as_str);
+                let Some(owner) = self.team_owner(tenant, TeamId::from_uuid(*team_id), postal).await? else {
+                    return Ok(skipped("no_sales_rep"));
+                };
                 self.edit_contact(actor, c, |after| after.owner_id = owner).await
             }
             Action::AddTag { tag } => {

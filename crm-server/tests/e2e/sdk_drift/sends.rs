@@ -257,6 +257,10 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         user(ID);
         update_user(ID, 1, Some("Claire Duval"), Some("manager"), Some(Some(ID)));
         set_user_password(ID, "une phrase de passe");
+        deactivate_user(ID, 1);
+        reactivate_user(ID, 2);
+        issue_access_link(ID);
+        redeem_access_link("crm_secret", "une phrase de passe");
         list_teams();
         create_team(&team());
         team(ID);
@@ -603,6 +607,7 @@ fn settings() -> Settings {
         currency: Some("EUR".into()),
         time_zone: Some("Europe/Paris".into()),
         language: Some("fr".into()),
+        working_days: Some(vec!["mon".into(), "tue".into()]),
     }
 }
 
