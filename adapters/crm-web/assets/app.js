@@ -163,6 +163,78 @@
     }
   });
 
+  // --- pipelines' stages: reorder (dragged, or with the arrow buttons), add, remove, and
+  // the probabilities checked as they are typed (strictly increasing, 0 to 100) ---
+  function checkStages(form) {
+    const out = form.querySelector(".stage-check");
+    let prev = null;
+    let fault = "";
+    form.querySelectorAll(".stage-row").forEach((row) => {
+      const name = row.querySelector('input[name="stage_name"]');
+      const p = row.querySelector(".stage-probability");
+      p.removeAttribute("aria-invalid");
+      if (!name.value.trim() || p.value === "") return;
+      const v = Number(p.value);
+      let bad = "";
+      if (!Number.isInteger(v) || v < 0 || v > 100) bad = form.dataset.outOfRange;
+      else if (prev !== null && v <= prev) bad = form.dataset.notIncreasing.replace("{stage}", name.value.trim()).replace("{previous}", String(prev));
+      if (bad) {
+        p.setAttribute("aria-invalid", "true");
+        fault = fault || bad;
+      }
+      if (!bad || prev === null || v > prev) prev = Number.isInteger(v) ? v : prev;
+    });
+    if (out) out.textContent = fault;
+    return fault === "";
+  }
+  function initStages(root) {
+    if (!root.querySelectorAll) return;
+    root.querySelectorAll("form.stages-form").forEach((form) => {
+      if (form.dataset.ready) return;
+      form.dataset.ready = "1";
+      const list = form.querySelector("ol.stage-rows");
+      const blank = list.lastElementChild ? list.lastElementChild.cloneNode(true) : null;
+      if (blank) blank.classList.remove("stage-blank");
+      // The empty row kept for typing without the script: « Ajouter une étape » does it here.
+      const spare = list.querySelector(".stage-blank");
+      if (spare) spare.remove();
+      if (window.Sortable) {
+        window.Sortable.create(list, {
+          handle: ".drag-handle",
+          forceFallback: true,
+          animation: 150,
+          onEnd: () => checkStages(form),
+        });
+      }
+      form.addEventListener("click", (e) => {
+        const b = e.target instanceof Element ? e.target.closest("button") : null;
+        if (!b) return;
+        const row = b.closest(".stage-row");
+        if (b.classList.contains("stage-up") && row && row.previousElementSibling) {
+          list.insertBefore(row, row.previousElementSibling);
+          b.focus();
+        } else if (b.classList.contains("stage-down") && row && row.nextElementSibling) {
+          list.insertBefore(row.nextElementSibling, row);
+          b.focus();
+        } else if (b.classList.contains("stage-remove") && row) {
+          const next = row.nextElementSibling || row.previousElementSibling;
+          row.remove();
+          if (next) next.querySelector("input[name=stage_name]").focus();
+        } else if (b.classList.contains("stage-add") && blank) {
+          const fresh = blank.cloneNode(true);
+          fresh.querySelectorAll("input").forEach((i) => (i.value = ""));
+          list.appendChild(fresh);
+          fresh.querySelector("input[name=stage_name]").focus();
+        } else {
+          return;
+        }
+        checkStages(form);
+      });
+      form.addEventListener("input", () => checkStages(form));
+      checkStages(form);
+    });
+  }
+
   // --- live updates ---
   // Parts of a page say what they show: data-live="contact:<id> activity" (a record, or
   // any record of a kind). When the stream names one, the part is fetched again: from
@@ -507,6 +579,7 @@
       });
     }
     initBoard(document);
+    initStages(document);
     initDrafts(document);
     syncBulk();
     connect();

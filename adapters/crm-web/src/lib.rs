@@ -185,6 +185,15 @@ where
             get(page!(pages::company::show)).post(page!(pages::company::save)),
         )
         .at(
+            "/settings/pipelines",
+            get(page!(pages::pipeline_settings::show)).post(page!(pages::pipeline_settings::save)),
+        )
+        .at("/settings/pipelines/:id", poem::post(page!(pages::pipeline_settings::save)))
+        .at(
+            "/settings/pipelines/:id/delete",
+            poem::post(page!(pages::pipeline_settings::delete)),
+        )
+        .at(
             "/settings/users",
             get(page!(pages::people::show)).post(page!(pages::people::invite)),
         )

@@ -25,6 +25,7 @@ pub mod opportunity;
 pub mod organizations;
 pub mod people;
 pub mod pipeline;
+pub mod pipeline_settings;
 pub mod report_mail;
 pub mod reports;
 pub mod scoring;
