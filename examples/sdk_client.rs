@@ -29,6 +29,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
                     probability,
                 })
                 .collect(),
+            moves: Vec::new(),
         })
         .await?;
 

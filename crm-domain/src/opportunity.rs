@@ -310,6 +310,31 @@ impl Opportunity {
         Ok(())
     }
 
+    /// Moves an open deal out of a stage its pipeline is losing, to a kept stage chosen by
+    /// the Admin (any stage: the move is the pipeline's, not the deal's progress). The
+    /// probability becomes the new stage's unless it was set by hand.
+    ///
+    /// # Errors
+    /// `Closed`, `stage_id: unknown` for a stage not in `pipeline` (as it will be).
+    pub fn relocate(&mut self, pipeline: &Pipeline, to: StageId, now: DateTime<Utc>, by: Option<UserId>) -> Result<(), RuleError> {
+        self.ensure_open()?;
+        let target = pipeline
+            .position(to)
+            .ok_or_else(|| ValidationError::field("stage_id", ViolationKind::Unknown))?;
+        self.stage_history.push(StageChange {
+            from: Some(self.stage_id),
+            to,
+            at: now,
+            by,
+        });
+        self.stage_id = to;
+        if !self.probability_overridden {
+            self.probability = pipeline.stages[target].probability;
+        }
+        self.updated_at = now;
+        Ok(())
+    }
+
     /// Moves to the next stage of the pipeline.
     ///
     /// # Errors
@@ -359,6 +384,18 @@ impl Opportunity {
     pub fn reopen(&mut self, pipeline: &Pipeline, now: DateTime<Utc>) -> Result<(), RuleError> {
         if !self.is_closed() {
             return Err(RuleError::NotClosed);
+        }
+        // A deal closed in a stage since archived opens again in the first stage.
+        if pipeline.position(self.stage_id).is_none()
+            && let Some(first) = pipeline.first_stage()
+        {
+            self.stage_history.push(StageChange {
+                from: Some(self.stage_id),
+                to: first.id,
+                at: now,
+                by: None,
+            });
+            self.stage_id = first.id;
         }
         self.status = Status::Open;
         self.closed_at = None;

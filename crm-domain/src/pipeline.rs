@@ -64,12 +64,24 @@ pub struct Pipeline {
     pub name: Name,
     /// Stages in order; never empty; probabilities strictly increase.
     pub stages: Vec<Stage>,
+    /// Stages taken out of the pipeline that closed deals still name (their history and
+    /// reports keep them); no open deal is in one, and none is offered to move to.
+    pub archived: Vec<Stage>,
     /// Optimistic-concurrency version.
     pub version: i64,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+}
+
+/// Where the open deals of a stage taken out of a pipeline go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageMove {
+    /// The stage taken out.
+    pub from: StageId,
+    /// A stage kept in the pipeline.
+    pub to: StageId,
 }
 
 /// A stage as given by a caller. `id` names an existing stage to keep; `None` adds one.
@@ -146,9 +158,9 @@ impl Pipeline {
         self.stages.iter().position(|s| s.id == stage)
     }
 
-    /// A stage of this pipeline.
+    /// A stage of this pipeline, archived ones included (the name of a closed deal's stage).
     pub fn stage(&self, stage: StageId) -> Option<&Stage> {
-        self.stages.iter().find(|s| s.id == stage)
+        self.stages.iter().chain(&self.archived).find(|s| s.id == stage)
     }
 
     /// The first stage.
@@ -159,6 +171,33 @@ impl Pipeline {
     /// Whether the stage is the last one (the only one a deal can be won from).
     pub fn is_last(&self, stage: StageId) -> bool {
         self.stages.last().is_some_and(|s| s.id == stage)
+    }
+
+    /// Where each removed stage's open deals go, checked: every removed stage that holds
+    /// open deals (`open_in`) needs a destination among the kept stages.
+    ///
+    /// # Errors
+    /// `moves.<i>.to: unknown` for a destination that is not a kept stage,
+    /// `moves.<i>.from: unknown` for a stage that is not removed, `stages: not_allowed`
+    /// naming no destination for a removed stage with open deals (the caller says which).
+    pub fn check_moves(&self, next: &[Stage], moves: &[StageMove], open_in: &[StageId]) -> Result<(), ValidationError> {
+        let removed = self.removed_stages(next);
+        let mut v = Validator::new();
+        for (i, m) in moves.iter().enumerate() {
+            if !removed.contains(&m.from) {
+                v.push(format!("moves.{i}.from"), ViolationKind::Unknown);
+            }
+            if !next.iter().any(|s| s.id == m.to) {
+                v.push(format!("moves.{i}.to"), ViolationKind::Unknown);
+            }
+        }
+        for r in removed.iter().filter(|r| open_in.contains(r)) {
+            if !moves.iter().any(|m| m.from == *r) {
+                v.push("stages", ViolationKind::NotAllowed);
+                break;
+            }
+        }
+        v.finish()
     }
 
     /// Ids of stages present in `self` but not in `next` (removed by an update).
@@ -175,6 +214,7 @@ impl Pipeline {
         let mut d = Diff::new();
         d.field("name", before.map(|b| &b.name), &after.name, Sensitivity::Clear);
         d.field("stages", before.map(|b| &b.stages), &after.stages, Sensitivity::Clear);
+        d.field("archived_stages", before.map(|b| &b.archived), &after.archived, Sensitivity::Clear);
         d.into_changes()
     }
 }
@@ -253,5 +293,44 @@ pub(crate) mod tests {
             let ok = probs.windows(2).all(|w| w[0] < w[1]);
             prop_assert_eq!(parse_stages(&stages(&probs), &[], counter()).is_ok(), ok);
         }
+    }
+
+    #[test]
+    fn removed_stages_with_open_deals_need_a_kept_destination() {
+        let ids: Vec<StageId> = (1..=3).map(|i| StageId::from_uuid(Uuid::from_u128(i))).collect();
+        let stage = |i: usize, p: i64| Stage {
+            id: ids[i],
+            name: Label::parse(&format!("É{i}")).unwrap(),
+            probability: Probability::new(p).unwrap(),
+        };
+        let now = chrono::Utc::now();
+        let before = Pipeline {
+            id: PipelineId::from_uuid(Uuid::from_u128(9)),
+            tenant_id: TenantId::from_uuid(Uuid::from_u128(8)),
+            name: Name::parse("P").unwrap(),
+            stages: vec![stage(0, 10), stage(1, 50), stage(2, 80)],
+            archived: Vec::new(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        let next = vec![stage(0, 10), stage(2, 80)];
+        // Nothing open in the removed stage: no move needed.
+        assert!(before.check_moves(&next, &[], &[]).is_ok());
+        // Open deals there: a destination is required, and must be kept.
+        let e = before.check_moves(&next, &[], &[ids[1]]).unwrap_err();
+        assert_eq!(e.errors()[0].field, "stages");
+        let to_removed = [StageMove { from: ids[1], to: ids[1] }];
+        assert_eq!(
+            before.check_moves(&next, &to_removed, &[ids[1]]).unwrap_err().errors()[0].field,
+            "moves.0.to"
+        );
+        let from_kept = [StageMove { from: ids[0], to: ids[2] }];
+        assert_eq!(
+            before.check_moves(&next, &from_kept, &[]).unwrap_err().errors()[0].field,
+            "moves.0.from"
+        );
+        let good = [StageMove { from: ids[1], to: ids[2] }];
+        assert!(before.check_moves(&next, &good, &[ids[1]]).is_ok());
     }
 }

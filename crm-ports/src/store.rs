@@ -240,10 +240,19 @@ pub trait PipelineStore: Send + Sync {
     fn pipeline(&self, tenant: TenantId, id: PipelineId) -> impl Future<Output = StoreResult<Pipeline>> + Send;
     /// Every pipeline of the tenant.
     fn list_pipelines(&self, tenant: TenantId) -> impl Future<Output = StoreResult<Vec<Pipeline>>> + Send;
-    /// Replaces name and stages (kept stages by id, removed ones deleted). `Conflict` on a
-    /// stale version.
-    fn update_pipeline(&self, pipeline: &Pipeline, expected_version: i64, event: &NewEvent)
-    -> impl Future<Output = StoreResult<()>> + Send;
+    /// Replaces name and stages (kept stages by id, `archived` ones marked, the others
+    /// deleted) with the open deals moved out of the removed stages (`moved`, each at its
+    /// version minus one), and the events, in one transaction. `Conflict` on a stale
+    /// version of the pipeline or of a deal.
+    fn update_pipeline(
+        &self,
+        pipeline: &Pipeline,
+        expected_version: i64,
+        events: &[NewEvent],
+        moved: &[Opportunity],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The live open opportunities in these stages, every owner's.
+    fn open_in_stages(&self, tenant: TenantId, stages: &[StageId]) -> impl Future<Output = StoreResult<Vec<Opportunity>>> + Send;
     /// How many live opportunities sit in these stages.
     fn count_in_stages(&self, tenant: TenantId, stages: &[StageId]) -> impl Future<Output = StoreResult<u64>> + Send;
     /// How many live opportunities the pipeline holds.

@@ -1,7 +1,8 @@
 // Pipelines and stages in the browser: the Admin creates a pipeline with three stages, is
 // told as they type — and refused when they save anyway — that a probability decreases,
 // reorders the stages (with the arrow buttons, the keyboard's way, and by dragging the
-// handle) and finds the order kept; a sales rep has neither the menu nor the page.
+// handle) and finds the order kept; takes a stage out, choosing where its open deal goes
+// (its lost deal keeps it, archived); a sales rep has neither the menu nor the page.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as h from './harness.mjs';
@@ -111,6 +112,35 @@ for (const width of h.WIDTHS) {
           created.stages.map((s) => s.id).sort(),
         );
         await h.checkScreen(page, 'stages', { allowConsole: REFUSED });
+
+        // A stage taken out with deals: its open deal goes where the Admin says, its lost
+        // deal keeps it (archived, still named).
+        const offre = saved.stages.find((s) => s.name === 'Offre');
+        const demo = saved.stages.find((s) => s.name === 'Démonstration');
+        const deal = (title) => api.post('/api/v1/opportunities', { pipeline_id: created.id, stage_id: offre.id, title, value_minor: 100_000 });
+        const open = await deal(`Ouverte ${width}`);
+        const lost = await deal(`Perdue ${width}`);
+        const r = await fetch(`${server.base}/api/v1/opportunities/${lost.id}/lose`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json', 'if-match': `"${lost.version}"` },
+          body: JSON.stringify({ reason: 'prix' }),
+        });
+        assert.equal(r.status, 200);
+        await page.goto(`${server.base}/settings/pipelines`);
+        const again = page.locator(`#pipeline-${created.id}`);
+        await again.locator('.stage-row:has(input[value="Offre"]) .stage-remove').click();
+        await again.locator('.stages-save').click();
+        assert.match(await page.locator(`#pipeline-${created.id} .stages-fault`).innerText(), /affaires en cours/);
+        await h.checkScreen(page, 'stages-move', { allowConsole: REFUSED });
+        await page.locator(`#pipeline-${created.id} select[name=move_to]`).selectOption({ label: 'Démonstration' });
+        await page.locator(`#pipeline-${created.id} .stages-save`).click();
+        await page.waitForURL(/done=saved/);
+        assert.match(await page.locator(`#pipeline-${created.id} .stages-archived`).innerText(), /Offre/);
+        assert.deepEqual(await names(page.locator(`#pipeline-${created.id}`)), ['Premier contact', 'Démonstration']);
+        assert.equal((await api.get(`/api/v1/opportunities/${open.id}`)).stage_id, demo.id);
+        assert.equal((await api.get(`/api/v1/opportunities/${lost.id}`)).stage_id, offre.id);
+        const archived = (await api.get(`/api/v1/pipelines/${created.id}`)).archived_stages;
+        assert.deepEqual(archived.map((s) => s.name), ['Offre']);
       });
     });
 

@@ -31,6 +31,7 @@ pub(crate) async fn stage_order(tx: &mut Tx, tenant: Uuid, pipeline: Uuid) -> Re
                 .from("stages")
                 .and_where(Expr::col("tenant_id").eq(tenant))
                 .and_where(Expr::col("pipeline_id").eq(pipeline))
+                .and_where(Expr::col("archived_at").is_null())
                 .order_by("position", Order::Asc),
         )
         .await?;
@@ -139,7 +140,8 @@ pub(crate) async fn reorder(tx: &mut Tx, tenant: TenantId, pipeline: PipelineId)
             Expr::col(("st", "tenant_id"))
                 .equals(("x", "tenant_id"))
                 .and(Expr::col(("st", "id")).equals(("x", "stage_id")))
-                .and(Expr::col(("st", "pipeline_id")).equals(("x", "pipeline_id"))),
+                .and(Expr::col(("st", "pipeline_id")).equals(("x", "pipeline_id")))
+                .and(Expr::col(("st", "archived_at")).is_null()),
         )
         .and_where(Expr::col(("x", "tenant_id")).equals((T, "tenant_id")))
         .and_where(Expr::col(("x", "opportunity_id")).equals((T, "opportunity_id")))

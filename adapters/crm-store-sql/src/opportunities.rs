@@ -227,6 +227,41 @@ pub(crate) async fn insert_opportunity(tx: &mut Tx, o: &Opportunity) -> Result<(
     crate::funnel::write_stays(tx, o).await
 }
 
+/// Writes a changed opportunity in the caller's transaction: the row (compare-and-set on
+/// its version), its contacts and its stays in the funnel's projection.
+pub(crate) async fn rewrite(tx: &mut Tx, o: &Opportunity, expected_version: i64) -> Result<(), StoreError> {
+    update_row(
+        tx,
+        "opportunities",
+        o.tenant_id,
+        o.id.as_uuid(),
+        expected_version,
+        values(o)?,
+        o.updated_at,
+    )
+    .await?;
+    write_links(tx, o).await?;
+    crate::funnel::write_stays(tx, o).await
+}
+
+impl<C: Cipher> SqlStore<C> {
+    /// The live opportunities of a tenant that meet `cond` (every owner's).
+    pub(crate) async fn opportunities_where(&self, tenant: TenantId, cond: Expr) -> Result<Vec<Opportunity>, StoreError> {
+        let scope = Scope {
+            tenant_id: tenant,
+            records: crm_domain::visibility::RecordScope::Tenant,
+        };
+        let mut q = select(scope, &OpportunityFilter::default());
+        q.and_where(cond);
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
+        let rows = tx.fetch_all(&q).await?;
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.get("id")).collect::<Result<_, _>>()?;
+        let mut links = load_links(&mut tx, tenant, &ids).await?;
+        tx.commit().await?;
+        rows.iter().map(|r| from_row(r, &mut links)).collect()
+    }
+}
+
 impl<C: Cipher> OpportunityStore for SqlStore<C> {
     async fn create_opportunity(&self, o: &Opportunity, event: &NewEvent) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(o.tenant_id), Mode::Write).await?;
@@ -265,18 +300,7 @@ impl<C: Cipher> OpportunityStore for SqlStore<C> {
 
     async fn update_opportunity(&self, o: &Opportunity, expected_version: i64, event: &NewEvent) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(o.tenant_id), Mode::Write).await?;
-        update_row(
-            &mut tx,
-            "opportunities",
-            o.tenant_id,
-            o.id.as_uuid(),
-            expected_version,
-            values(o)?,
-            o.updated_at,
-        )
-        .await?;
-        write_links(&mut tx, o).await?;
-        crate::funnel::write_stays(&mut tx, o).await?;
+        rewrite(&mut tx, o, expected_version).await?;
         self.finish(tx, o.tenant_id, std::slice::from_ref(event)).await
     }
 

@@ -5,6 +5,7 @@ use crate::db::{Mode, On, Row, Tx};
 use crate::rows::{from_ts, ts, valid, versioned_update};
 use crm_domain::event::NewEvent;
 use crm_domain::money::Probability;
+use crm_domain::opportunity::Opportunity;
 use crm_domain::pipeline::{Pipeline, Stage};
 use crm_domain::text::{Label, Name};
 use crm_domain::{PipelineId, StageId, TenantId};
@@ -20,11 +21,14 @@ fn ie(e: sea_query::error::Error) -> StoreError {
     StoreError::Internal(e.to_string())
 }
 
-async fn load_stages(tx: &mut Tx, tenant: TenantId, pipelines: &[Uuid]) -> Result<HashMap<Uuid, Vec<Stage>>, StoreError> {
+/// Each pipeline's stages: in order, then the archived ones.
+type StageLists = HashMap<Uuid, (Vec<Stage>, Vec<Stage>)>;
+
+async fn load_stages(tx: &mut Tx, tenant: TenantId, pipelines: &[Uuid]) -> Result<StageLists, StoreError> {
     let rows = tx
         .fetch_all(
             Query::select()
-                .columns(["pipeline_id", "id", "name", "probability"])
+                .columns(["pipeline_id", "id", "name", "probability", "archived_at"])
                 .from("stages")
                 .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
                 .and_where(Expr::col("pipeline_id").is_in(pipelines.to_vec()))
@@ -32,35 +36,44 @@ async fn load_stages(tx: &mut Tx, tenant: TenantId, pipelines: &[Uuid]) -> Resul
                 .order_by("position", Order::Asc),
         )
         .await?;
-    let mut out: HashMap<Uuid, Vec<Stage>> = HashMap::new();
+    let mut out: StageLists = HashMap::new();
     for r in rows {
-        out.entry(r.get("pipeline_id")?).or_default().push(Stage {
+        let stage = Stage {
             id: StageId::from_uuid(r.get("id")?),
             name: valid("stage name", Label::parse(&r.get::<String>("name")?))?,
             probability: valid("probability", Probability::new(r.get("probability")?))?,
-        });
+        };
+        let lists = out.entry(r.get("pipeline_id")?).or_default();
+        if r.get::<Option<i64>>("archived_at")?.is_some() {
+            lists.1.push(stage);
+        } else {
+            lists.0.push(stage);
+        }
     }
     Ok(out)
 }
 
-fn pipeline_from_row(row: &Row, stages: &mut HashMap<Uuid, Vec<Stage>>) -> Result<Pipeline, StoreError> {
+fn pipeline_from_row(row: &Row, stages: &mut StageLists) -> Result<Pipeline, StoreError> {
     let id: Uuid = row.get("id")?;
+    let (stages, archived) = stages.remove(&id).unwrap_or_default();
     Ok(Pipeline {
         id: PipelineId::from_uuid(id),
         tenant_id: TenantId::from_uuid(row.get("tenant_id")?),
         name: valid("name", Name::parse(&row.get::<String>("name")?))?,
-        stages: stages.remove(&id).unwrap_or_default(),
+        stages,
+        archived,
         version: row.get("version")?,
         created_at: from_ts(row.get("created_at")?)?,
         updated_at: from_ts(row.get("updated_at")?)?,
     })
 }
 
-/// Writes the stage rows of a pipeline: updates kept ones, inserts new ones, deletes the
-/// others (the caller made sure no opportunity sits in them).
+/// Writes the stage rows of a pipeline: updates kept ones (the archived ones marked, with a
+/// position before the others, so that no funnel counts them), inserts new ones, deletes
+/// the others (the caller made sure no opportunity sits in them).
 async fn write_stages(tx: &mut Tx, p: &Pipeline) -> Result<(), StoreError> {
     let (t, pid) = (p.tenant_id.as_uuid(), p.id.as_uuid());
-    let keep: Vec<Uuid> = p.stages.iter().map(|s| s.id.as_uuid()).collect();
+    let keep: Vec<Uuid> = p.stages.iter().chain(&p.archived).map(|s| s.id.as_uuid()).collect();
     tx.execute(
         Query::delete()
             .from_table("stages")
@@ -69,8 +82,19 @@ async fn write_stages(tx: &mut Tx, p: &Pipeline) -> Result<(), StoreError> {
             .and_where(Expr::col("id").is_not_in(keep)),
     )
     .await?;
-    for (pos, s) in p.stages.iter().enumerate() {
-        let pos = i64::try_from(pos).unwrap_or(i64::MAX);
+    let at = ts(p.updated_at);
+    let rows = p
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (i64::try_from(i).unwrap_or(i64::MAX), s, None))
+        .chain(p.archived.iter().map(|s| (-1, s, Some(at))));
+    for (pos, s, archived) in rows {
+        let archived_at = match archived {
+            // Kept as first archived.
+            Some(at) => Expr::cust_with_exprs("COALESCE(archived_at, $1)", [Expr::val(at)]),
+            None => Expr::val(Option::<i64>::None),
+        };
         let updated = tx
             .execute(
                 Query::update()
@@ -79,6 +103,7 @@ async fn write_stages(tx: &mut Tx, p: &Pipeline) -> Result<(), StoreError> {
                         ("position", Expr::from(pos)),
                         ("name", Expr::from(s.name.as_str())),
                         ("probability", Expr::from(i64::from(s.probability.percent()))),
+                        ("archived_at", archived_at),
                     ])
                     .and_where(Expr::col("tenant_id").eq(t))
                     .and_where(Expr::col("pipeline_id").eq(pid))
@@ -89,7 +114,7 @@ async fn write_stages(tx: &mut Tx, p: &Pipeline) -> Result<(), StoreError> {
             tx.execute(
                 Query::insert()
                     .into_table("stages")
-                    .columns(["tenant_id", "id", "pipeline_id", "position", "name", "probability"])
+                    .columns(["tenant_id", "id", "pipeline_id", "position", "name", "probability", "archived_at"])
                     .values([
                         t.into(),
                         s.id.as_uuid().into(),
@@ -97,6 +122,7 @@ async fn write_stages(tx: &mut Tx, p: &Pipeline) -> Result<(), StoreError> {
                         pos.into(),
                         s.name.as_str().into(),
                         i64::from(s.probability.percent()).into(),
+                        archived.into(),
                     ])
                     .map_err(ie)?,
             )
@@ -170,7 +196,13 @@ impl<C: Cipher> PipelineStore for SqlStore<C> {
         rows.iter().map(|r| pipeline_from_row(r, &mut stages)).collect()
     }
 
-    async fn update_pipeline(&self, p: &Pipeline, expected_version: i64, event: &NewEvent) -> Result<(), StoreError> {
+    async fn update_pipeline(
+        &self,
+        p: &Pipeline,
+        expected_version: i64,
+        events: &[NewEvent],
+        moved: &[Opportunity],
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(p.tenant_id), Mode::Write).await?;
         let mut stmt = UpdateStatement::new();
         stmt.values([
@@ -179,13 +211,28 @@ impl<C: Cipher> PipelineStore for SqlStore<C> {
             ("updated_at", Expr::from(ts(p.updated_at))),
         ]);
         versioned_update(&mut tx, "pipelines", p.tenant_id, p.id.as_uuid(), expected_version, true, stmt).await?;
+        // The open deals of the stages taken out go first (their stage rows stay, archived,
+        // or go once nothing names them).
+        for o in moved {
+            crate::opportunities::rewrite(&mut tx, o, o.version - 1).await?;
+        }
         let before = crate::funnel::stage_order(&mut tx, p.tenant_id.as_uuid(), p.id.as_uuid()).await?;
         write_stages(&mut tx, p).await?;
         if !before.iter().copied().eq(p.stages.iter().map(|s| s.id.as_uuid())) {
             // The deals' furthest stages follow the new order.
             crate::funnel::reorder(&mut tx, p.tenant_id, p.id).await?;
         }
-        self.finish(tx, p.tenant_id, std::slice::from_ref(event)).await
+        self.finish(tx, p.tenant_id, events).await
+    }
+
+    async fn open_in_stages(&self, tenant: TenantId, stages: &[StageId]) -> Result<Vec<Opportunity>, StoreError> {
+        self.opportunities_where(
+            tenant,
+            Expr::col("stage_id")
+                .is_in(stages.iter().map(|s| s.as_uuid()).collect::<Vec<_>>())
+                .and(Expr::col("status").eq("open")),
+        )
+        .await
     }
 
     async fn count_in_stages(&self, tenant: TenantId, stages: &[StageId]) -> Result<u64, StoreError> {

@@ -243,6 +243,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0033_user_deactivation.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            34,
+            "stage archive".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0034_stage_archive.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -15,6 +15,7 @@ fn pipeline(n: usize) -> Pipeline {
         tenant_id: TenantId::from_uuid(Uuid::from_u128(2)),
         name: Name::parse("Ventes").unwrap(),
         stages: parse_stages(&stages(&probs), &[], counter()).unwrap(),
+        archived: Vec::new(),
         version: 1,
         created_at: now,
         updated_at: now,

@@ -8,7 +8,8 @@ use crate::error::ServiceError;
 use crate::store::{Deletable, DeletionStore, PipelineStore};
 use crm_domain::error::Validator;
 use crm_domain::event::EntityType;
-use crm_domain::pipeline::{Pipeline, StageInput, parse_stages};
+use crm_domain::opportunity::Opportunity;
+use crm_domain::pipeline::{Pipeline, StageInput, StageMove, parse_stages};
 use crm_domain::text::Name;
 use crm_domain::visibility::Capability;
 use crm_domain::{Actor, PipelineId, StageId};
@@ -35,6 +36,7 @@ impl<S: PipelineStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
             tenant_id,
             name,
             stages,
+            archived: Vec::new(),
             version: 1,
             created_at: now,
             updated_at: now,
@@ -68,11 +70,14 @@ impl<S: PipelineStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     }
 
     /// Renames a pipeline and replaces its stages: stages given with their id are kept
-    /// (renamed, re-weighted, reordered); a stage that still holds opportunities cannot be
-    /// removed.
+    /// (renamed, re-weighted, reordered). A stage left out that holds open deals needs a
+    /// destination in `moves`: its open deals go there (each a `stage_moved` event, by the
+    /// actor); a stage left out that closed deals still name is archived (their history
+    /// keeps it), else deleted. All in one transaction.
     ///
     /// # Errors
-    /// `NotFound`, `Forbidden`, `Conflict`, `Invalid`, `InUse("stages")`.
+    /// `NotFound`, `Forbidden`, `Conflict`, `Invalid` (`stages: not_allowed` for open deals
+    /// without a destination, `moves.<i>.to: unknown`).
     pub async fn update_pipeline(
         &self,
         actor: &Actor,
@@ -80,6 +85,7 @@ impl<S: PipelineStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
         expected_version: i64,
         name: &str,
         stages: &[StageInput],
+        moves: &[StageMove],
     ) -> Result<Pipeline, ServiceError> {
         let before = self.pipeline(actor, id).await?;
         require(actor, Capability::ManagePipelines)?;
@@ -92,23 +98,64 @@ impl<S: PipelineStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
             return Err(ServiceError::Internal("validated input incomplete".into()));
         };
         let removed = before.removed_stages(&stages);
-        if !removed.is_empty() && self.store.count_in_stages(before.tenant_id, &removed).await? > 0 {
-            return Err(ServiceError::InUse("stages"));
-        }
+        let open = if removed.is_empty() {
+            Vec::new()
+        } else {
+            self.store.open_in_stages(before.tenant_id, &removed).await?
+        };
+        let open_in: Vec<StageId> = open.iter().map(|o| o.stage_id).collect();
+        before.check_moves(&stages, moves, &open_in)?;
+        let now = self.clock.now();
         let mut after = before.clone();
         after.name = name;
         after.stages = stages;
+        // What closed (or deleted) deals still name is archived; the rest goes.
+        let mut archived = Vec::new();
+        for r in &removed {
+            let held = self.store.count_in_stages(before.tenant_id, std::slice::from_ref(r)).await?;
+            let moving = u64::try_from(open_in.iter().filter(|s| *s == r).count()).unwrap_or(u64::MAX);
+            if held > moving
+                && let Some(s) = before.stage(*r)
+            {
+                archived.push(s.clone());
+            }
+        }
+        after.archived = before
+            .archived
+            .iter()
+            .filter(|a| !after.stages.iter().any(|s| s.id == a.id))
+            .cloned()
+            .chain(archived)
+            .collect();
         after.version = expected_version + 1;
-        after.updated_at = self.clock.now();
-        let ev = self.event(
+        after.updated_at = now;
+        let mut events = vec![self.event(
             actor,
             EntityType::Pipeline,
             id.as_uuid(),
             EventKind::Updated,
             None,
             Pipeline::changes(Some(&before), &after),
-        );
-        self.store.update_pipeline(&after, expected_version, &ev).await?;
+        )];
+        let mut moved = Vec::with_capacity(open.len());
+        for o in open {
+            let Some(to) = moves.iter().find(|m| m.from == o.stage_id).map(|m| m.to) else {
+                continue;
+            };
+            let mut m = o.clone();
+            m.relocate(&after, to, now, actor.user_id())?;
+            m.version = o.version + 1;
+            events.push(self.event(
+                actor,
+                EntityType::Opportunity,
+                m.id.as_uuid(),
+                EventKind::StageMoved,
+                Some(m.owner_id.as_uuid()),
+                Opportunity::changes(Some(&o), &m),
+            ));
+            moved.push(m);
+        }
+        self.store.update_pipeline(&after, expected_version, &events, &moved).await?;
         Ok(after)
     }
 }

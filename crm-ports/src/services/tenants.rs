@@ -85,6 +85,7 @@ impl<S: TenantStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             name: Name::parse(DEFAULT_PIPELINE_NAME).map_err(|e| ServiceError::Internal(format!("default pipeline: {e}")))?,
             stages: default_stages(|| StageId::from_uuid(self.new_id()))
                 .map_err(|e| ServiceError::Internal(format!("default pipeline: {e}")))?,
+            archived: Vec::new(),
             version: 1,
             created_at: now,
             updated_at: now,

@@ -24,6 +24,9 @@ pub struct Pipeline {
     pub name: String,
     /// Stages.
     pub stages: Vec<Stage>,
+    /// Stages taken out that closed deals still name.
+    #[serde(default)]
+    pub archived_stages: Vec<Stage>,
     /// Version.
     pub version: i64,
     /// Created.
@@ -51,6 +54,18 @@ pub struct PipelineWrite {
     pub name: String,
     /// Stages.
     pub stages: Vec<StageWrite>,
+    /// On an update: where the open deals of each stage left out go.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moves: Vec<StageMove>,
+}
+
+/// Where the open deals of a stage left out go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageMove {
+    /// The stage left out.
+    pub from: Uuid,
+    /// A stage kept.
+    pub to: Uuid,
 }
 
 /// One entry of an opportunity's stage history.

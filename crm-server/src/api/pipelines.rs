@@ -7,7 +7,7 @@ use super::problem::ApiResult;
 use super::security::Auth;
 use crate::assemble::CrmApp;
 use chrono::{DateTime, Utc};
-use crm_domain::pipeline::{Pipeline, StageInput};
+use crm_domain::pipeline::{Pipeline, StageInput, StageMove};
 use crm_domain::{PipelineId, StageId};
 use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::Json;
@@ -36,6 +36,8 @@ pub struct PipelineDto {
     pub name: String,
     /// Stages in order.
     pub stages: Vec<StageDto>,
+    /// Stages taken out that closed deals still name (on no board; no deal moves to one).
+    pub archived_stages: Vec<StageDto>,
     /// Version (ETag).
     pub version: i64,
     /// Created.
@@ -44,20 +46,21 @@ pub struct PipelineDto {
     pub updated_at: DateTime<Utc>,
 }
 
+fn stage(s: &crm_domain::pipeline::Stage) -> StageDto {
+    StageDto {
+        id: s.id.as_uuid(),
+        name: s.name.to_string(),
+        probability: i64::from(s.probability.percent()),
+    }
+}
+
 impl From<&Pipeline> for PipelineDto {
     fn from(p: &Pipeline) -> Self {
         Self {
             id: p.id.as_uuid(),
             name: p.name.to_string(),
-            stages: p
-                .stages
-                .iter()
-                .map(|s| StageDto {
-                    id: s.id.as_uuid(),
-                    name: s.name.to_string(),
-                    probability: i64::from(s.probability.percent()),
-                })
-                .collect(),
+            stages: p.stages.iter().map(stage).collect(),
+            archived_stages: p.archived.iter().map(stage).collect(),
             version: p.version,
             created_at: p.created_at,
             updated_at: p.updated_at,
@@ -85,6 +88,19 @@ pub struct PipelineWrite {
     pub name: String,
     /// Stages in order (1 to 30).
     pub stages: Vec<StageWrite>,
+    /// On an update: where the open deals of each stage left out go (required for a stage
+    /// that holds open deals; the stage is then archived if closed deals name it).
+    pub moves: Option<Vec<StageMoveWrite>>,
+}
+
+/// Where the open deals of a stage left out go.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct StageMoveWrite {
+    /// The stage left out.
+    pub from: Uuid,
+    /// A stage kept.
+    pub to: Uuid,
 }
 
 impl PipelineWrite {
@@ -95,6 +111,17 @@ impl PipelineWrite {
                 id: s.id.map(StageId::from_uuid),
                 name: s.name.clone(),
                 probability: s.probability,
+            })
+            .collect()
+    }
+
+    fn moves(&self) -> Vec<StageMove> {
+        self.moves
+            .iter()
+            .flatten()
+            .map(|m| StageMove {
+                from: StageId::from_uuid(m.from),
+                to: StageId::from_uuid(m.to),
             })
             .collect()
     }
@@ -144,8 +171,8 @@ impl PipelinesApi {
         Ok(PipelineResponse::Ok(Json((&p).into()), etag(p.version)))
     }
 
-    /// Rename a pipeline and replace its stages (Admin); a stage holding opportunities
-    /// cannot be removed.
+    /// Rename a pipeline and replace its stages (Admin). A stage left out that holds open
+    /// deals needs a destination in `moves`; one that closed deals still name is archived.
     #[oai(path = "/:id", method = "put", operation_id = "update_pipeline")]
     async fn update(
         &self,
@@ -157,7 +184,14 @@ impl PipelinesApi {
         let v = if_match(if_match_h.0.as_deref())?;
         let p = self
             .app
-            .update_pipeline(&auth.actor(), PipelineId::from_uuid(id.0), v, &body.0.name, &body.0.stages())
+            .update_pipeline(
+                &auth.actor(),
+                PipelineId::from_uuid(id.0),
+                v,
+                &body.0.name,
+                &body.0.stages(),
+                &body.0.moves(),
+            )
             .await?;
         Ok(PipelineResponse::Ok(Json((&p).into()), etag(p.version)))
     }

@@ -79,6 +79,7 @@ async fn a_company_exported_and_brought_into_an_empty_one_gives_the_same_counts(
                     probability: 60,
                 },
             ],
+            moves: Vec::new(),
         })
         .await
         .unwrap();

@@ -21,6 +21,7 @@ fn stages() -> PipelineWrite {
                 probability: p,
             })
             .collect(),
+        moves: Vec::new(),
     }
 }
 

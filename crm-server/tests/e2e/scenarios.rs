@@ -28,6 +28,7 @@ async fn demo_scenarios_per_role() {
                 probability: p,
             })
             .collect(),
+        moves: Vec::new(),
     };
     let p = admin
         .create_pipeline(&stages(["Découverte", "Audit", "Proposition", "Signature"]))

@@ -173,7 +173,7 @@ pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerat
             .next()
             .ok_or_else(|| ServiceError::Internal("a new company starts with its default pipeline".into()))?;
         let pipeline = app
-            .update_pipeline(&admin_actor, default.id, default.version, "Ventes", &stages)
+            .update_pipeline(&admin_actor, default.id, default.version, "Ventes", &stages, &[])
             .await?;
         let mut orgs = Vec::new();
         for o in g.organizations(n_orgs) {

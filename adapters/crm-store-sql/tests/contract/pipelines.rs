@@ -6,7 +6,7 @@ use crate::tenancy::stages;
 use crm_domain::ViolationKind;
 use crm_domain::event::EntityType;
 use crm_domain::opportunity::OpportunityInput;
-use crm_domain::pipeline::{DEFAULT_PIPELINE_NAME, DEFAULT_STAGES, StageInput};
+use crm_domain::pipeline::{DEFAULT_PIPELINE_NAME, DEFAULT_STAGES, StageInput, StageMove};
 use crm_domain::user::Role;
 use crm_ports::ServiceError;
 
@@ -50,7 +50,7 @@ async fn rename_reorder_and_remove_stages(h: &Harness) {
         .await
         .unwrap();
     assert_eq!(opp.probability.percent(), 40);
-    // Removing the stage that holds the opportunity is refused.
+    // Removing the stage that holds an open opportunity, saying not where it goes, is refused.
     let without: Vec<StageInput> = p
         .stages
         .iter()
@@ -61,10 +61,10 @@ async fn rename_reorder_and_remove_stages(h: &Harness) {
             probability: i64::from(s.probability.percent()),
         })
         .collect();
-    assert!(matches!(
-        h.app.update_pipeline(&admin, p.id, 1, "Ventes", &without).await,
-        Err(ServiceError::InUse("stages"))
-    ));
+    match h.app.update_pipeline(&admin, p.id, 1, "Ventes", &without, &[]).await {
+        Err(ServiceError::Invalid(e)) => assert_eq!(e.errors()[0].field, "stages"),
+        other => panic!("{other:?}"),
+    }
     // Removing an empty one, renaming and adding one works.
     let mut next: Vec<StageInput> = p
         .stages
@@ -82,7 +82,7 @@ async fn rename_reorder_and_remove_stages(h: &Harness) {
         name: "Commande".into(),
         probability: 95,
     });
-    let p2 = h.app.update_pipeline(&admin, p.id, 1, "Ventes directes", &next).await.unwrap();
+    let p2 = h.app.update_pipeline(&admin, p.id, 1, "Ventes directes", &next, &[]).await.unwrap();
     let back = h.app.pipeline(&admin, p.id).await.unwrap();
     assert_eq!(back, p2);
     assert_eq!(back.stages.len(), 4);
@@ -173,6 +173,7 @@ async fn a_new_tenant_starts_with_the_default_pipeline(h: &Harness) {
                     probability: i64::from(s.probability.percent()),
                 })
                 .collect::<Vec<_>>(),
+            &[],
         )
         .await
         .unwrap();
@@ -185,7 +186,121 @@ async fn a_new_tenant_starts_with_the_default_pipeline(h: &Harness) {
     assert!(matches!(h.app.pipeline(&other_admin, p.id).await, Err(ServiceError::NotFound)));
 }
 
+/// A stage taken out with open deals: they go where the Admin says (the move in their
+/// history), the lost deal keeps the stage, now archived, and opens again in the first
+/// stage; a stage only closed deals name needs no destination; an empty one goes.
+async fn stages_taken_out_move_their_open_deals_and_archive(h: &Harness) {
+    let (_, admin) = h.tenant("Pipeline Archive").await;
+    let p = h.app.create_pipeline(&admin, "Ventes", &stages()).await.unwrap();
+    let [qualif, proposal, nego, signing] = [0, 1, 2, 3].map(|i| p.stages[i].id);
+    let deal = |title: &str, stage| {
+        let input = OpportunityInput {
+            title: title.into(),
+            value_minor: 1000,
+            ..OpportunityInput::default()
+        };
+        let app = h.app.clone();
+        let (admin, p) = (admin, p.id);
+        async move { app.create_opportunity(&admin, p, Some(stage), &input, None).await.unwrap() }
+    };
+    let open1 = deal("Ouverte 1", proposal).await;
+    let open2 = deal("Ouverte 2", proposal).await;
+    let lost = deal("Perdue", proposal).await;
+    let lost = h.app.lose_opportunity(&admin, lost.id, lost.version, "prix").await.unwrap();
+    let keep = |ids: &[crm_domain::StageId]| -> Vec<StageInput> {
+        p.stages
+            .iter()
+            .filter(|s| ids.contains(&s.id))
+            .map(|s| StageInput {
+                id: Some(s.id),
+                name: s.name.to_string(),
+                probability: i64::from(s.probability.percent()),
+            })
+            .collect()
+    };
+    let without_proposal = keep(&[qualif, nego, signing]);
+    // A destination that is not a kept stage is refused, naming the move.
+    let to_itself = [StageMove {
+        from: proposal,
+        to: proposal,
+    }];
+    match h
+        .app
+        .update_pipeline(&admin, p.id, 1, "Ventes", &without_proposal, &to_itself)
+        .await
+    {
+        Err(ServiceError::Invalid(e)) => assert_eq!(e.errors()[0].field, "moves.0.to"),
+        other => panic!("{other:?}"),
+    }
+    let to_nego = [StageMove { from: proposal, to: nego }];
+    let p2 = h
+        .app
+        .update_pipeline(&admin, p.id, 1, "Ventes", &without_proposal, &to_nego)
+        .await
+        .unwrap();
+    assert_eq!(p2.stages.iter().map(|s| s.id).collect::<Vec<_>>(), [qualif, nego, signing]);
+    assert_eq!(p2.archived.iter().map(|s| s.id).collect::<Vec<_>>(), [proposal]);
+    assert_eq!(h.app.pipeline(&admin, p.id).await.unwrap(), p2);
+    for o in [&open1, &open2] {
+        let moved = h.app.opportunity(&admin, o.id).await.unwrap();
+        assert_eq!(moved.stage_id, nego);
+        assert_eq!(moved.probability.percent(), 70);
+        assert_eq!(moved.version, o.version + 1);
+        let last = moved.stage_history.last().unwrap();
+        assert_eq!((last.from, last.to), (Some(proposal), nego));
+    }
+    let history = h
+        .app
+        .history_of(&admin, EntityType::Opportunity, open1.id.as_uuid(), 50)
+        .await
+        .unwrap();
+    assert!(history.iter().any(|e| e.kind == crm_domain::event::EventKind::StageMoved));
+    // The lost deal keeps its stage, which still has its name; reopened, it starts over.
+    let still = h.app.opportunity(&admin, lost.id).await.unwrap();
+    assert_eq!(still.stage_id, proposal);
+    assert_eq!(p2.stage(proposal).unwrap().name.as_str(), "Proposition");
+    let reopened = h.app.reopen_opportunity(&admin, lost.id, still.version).await.unwrap();
+    assert_eq!(reopened.stage_id, qualif);
+    // Deals cannot be moved to the archived stage.
+    assert!(h.app.move_opportunity(&admin, open1.id, open1.version + 1, proposal).await.is_err());
+    // A stage only a closed deal names: archived without a destination; an empty one goes.
+    let lost2 = deal("Perdue 2", signing).await;
+    h.app.lose_opportunity(&admin, lost2.id, lost2.version, "prix").await.unwrap();
+    let p3 = h
+        .app
+        .update_pipeline(&admin, p.id, 2, "Ventes", &keep(&[qualif, nego]), &[])
+        .await
+        .unwrap();
+    assert_eq!(p3.archived.iter().map(|s| s.id).collect::<Vec<_>>(), [proposal, signing]);
+    let p4 = h.app.update_pipeline(&admin, p.id, 3, "Ventes", &keep(&[nego]), &[]).await;
+    // Qualification holds the reopened deal (open): it needs a destination.
+    assert!(matches!(p4, Err(ServiceError::Invalid(_))));
+    let empty = h.app.create_pipeline(&admin, "Vide", &stages()).await.unwrap();
+    let e2 = h
+        .app
+        .update_pipeline(
+            &admin,
+            empty.id,
+            1,
+            "Vide",
+            &stages()[..2]
+                .iter()
+                .enumerate()
+                .map(|(i, s)| StageInput {
+                    id: Some(empty.stages[i].id),
+                    ..s.clone()
+                })
+                .collect::<Vec<_>>(),
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(e2.archived.is_empty());
+    assert_eq!(e2.stages.len(), 2);
+}
+
 contract!(
+    stages_taken_out_move_their_open_deals_and_archive,
     probabilities_must_increase,
     rename_reorder_and_remove_stages,
     a_new_tenant_starts_with_the_default_pipeline,

@@ -221,7 +221,7 @@ pub async fn the_store_counts_what_the_reference_counts(h: &Harness) {
         })
         .collect();
     h.app
-        .update_pipeline(&admin, pipeline.id, pipeline.version, "Ventes", &inputs)
+        .update_pipeline(&admin, pipeline.id, pipeline.version, "Ventes", &inputs, &[])
         .await
         .unwrap();
     let ids: Vec<_> = order.iter().map(|s| s.id).collect();

@@ -153,7 +153,7 @@ async fn another_tenants_ids_are_not_found_and_untouched(h: &Harness) {
     nf(h.app.delete_organization(&b, org.id, 1).await, "delete org");
     nf(h.app.pipeline(&b, p.id).await.map(drop), "pipeline");
     nf(
-        h.app.update_pipeline(&b, p.id, 1, "X", &stages()).await.map(drop),
+        h.app.update_pipeline(&b, p.id, 1, "X", &stages(), &[]).await.map(drop),
         "update pipeline",
     );
     nf(h.app.delete_pipeline(&b, p.id, 1).await, "delete pipeline");

@@ -7,7 +7,7 @@ use super::{Form, path_id, signed_in, signed_write};
 use crate::Web;
 use crate::view::{Page, error_page, fault_text, render, see_other};
 use askama::Template;
-use crm_domain::pipeline::{Pipeline, StageInput};
+use crm_domain::pipeline::{Pipeline, StageInput, StageMove};
 use crm_domain::visibility::{Capability, allows};
 use crm_domain::{Actor, PipelineId, StageId};
 use crm_ports::store::Store;
@@ -29,6 +29,9 @@ pub(crate) const EMPTY_ROW: &Row = &Row {
     probability: String::new(),
 };
 
+/// A stage taken out with open deals: its id, its name, the kept stages (id, name, chosen).
+type MoveChoice = (String, String, Vec<(String, String, bool)>);
+
 /// One pipeline's form.
 struct Editor {
     /// Empty for the new pipeline's form.
@@ -38,6 +41,11 @@ struct Editor {
     rows: Vec<Row>,
     /// The refusal of this form's last try.
     fault: Option<String>,
+    /// Stages taken out that hold open deals, each with where they may go: the stage's id
+    /// and name, the kept stages (id, name, chosen).
+    moves: Vec<MoveChoice>,
+    /// Archived stages' names (closed deals still name them).
+    archived: Vec<String>,
 }
 
 #[derive(Template)]
@@ -65,6 +73,8 @@ fn editor(p: &Pipeline) -> Editor {
             })
             .collect(),
         fault: None,
+        moves: Vec::new(),
+        archived: p.archived.iter().map(|s| s.name.to_string()).collect(),
     }
 }
 
@@ -75,7 +85,42 @@ fn blank() -> Editor {
         version: 0,
         rows: Vec::new(),
         fault: None,
+        moves: Vec::new(),
+        archived: Vec::new(),
     }
+}
+
+/// The destinations chosen for the stages taken out (`move_from` / `move_to` pairs).
+fn moves_of(form: &Form) -> Vec<StageMove> {
+    form.all("move_from")
+        .iter()
+        .zip(form.all("move_to"))
+        .filter_map(|(f, t)| {
+            Some(StageMove {
+                from: StageId::from_uuid(uuid::Uuid::parse_str(f).ok()?),
+                to: StageId::from_uuid(uuid::Uuid::parse_str(&t).ok()?),
+            })
+        })
+        .collect()
+}
+
+/// For each stage of `saved` the rows leave out, where its open deals may go: the kept
+/// stages (rows with an id), the one chosen before first.
+fn move_choices(saved: &Pipeline, rows: &[Row], chosen: &[StageMove]) -> Vec<MoveChoice> {
+    saved
+        .stages
+        .iter()
+        .filter(|s| !rows.iter().any(|r| r.id == s.id.to_string()))
+        .map(|s| {
+            let pick = chosen.iter().find(|m| m.from == s.id).map(|m| m.to.to_string());
+            let options = rows
+                .iter()
+                .filter(|r| saved.stages.iter().any(|k| k.id.to_string() == r.id))
+                .map(|r| (r.id.clone(), r.name.clone(), pick.as_deref() == Some(r.id.as_str())))
+                .collect();
+            (s.id.to_string(), s.name.to_string(), options)
+        })
+        .collect()
 }
 
 /// The rows as sent, in the page's order; a row without a name is dropped (an empty new
@@ -203,10 +248,11 @@ pub(crate) async fn save<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     let version = form.get("version").and_then(|v| v.parse().ok()).unwrap_or(0);
     let name = form.text("name");
     let rows = rows_of(&form);
+    let moves = moves_of(&form);
     let saved = match stages_of(&rows) {
         Err(e) => Err(ServiceError::Invalid(e)),
         Ok(stages) => match id {
-            Some(id) => web.app.update_pipeline(&auth.actor, id, version, &name, &stages).await,
+            Some(id) => web.app.update_pipeline(&auth.actor, id, version, &name, &stages, &moves).await,
             None => web.app.create_pipeline(&auth.actor, &name, &stages).await,
         },
     };
@@ -216,6 +262,8 @@ pub(crate) async fn save<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         version,
         rows: rows_of(&form),
         fault: Some(fault),
+        moves: Vec::new(),
+        archived: Vec::new(),
     };
     let base = &web.settings.base_path;
     match saved {
@@ -230,7 +278,18 @@ pub(crate) async fn save<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         ),
         Err(ServiceError::Conflict) => see_other(&req, base, "/settings/pipelines?done=stale"),
         Err(ServiceError::Invalid(e)) => {
-            let fault = tried(refusal(&page, &rows, &e));
+            let mut fault = tried(refusal(&page, &rows, &e));
+            // Stages taken out with open deals: ask where they go.
+            if let Some(id) = id
+                && e.errors().iter().any(|f| f.field == "stages" || f.field.starts_with("moves."))
+                && let Ok(saved) = web.app.pipeline(&auth.actor, id).await
+            {
+                fault.moves = move_choices(&saved, &rows, &moves);
+                fault.archived = saved.archived.iter().map(|s| s.name.to_string()).collect();
+                if e.errors().iter().any(|f| f.field == "stages") {
+                    fault.fault = Some(page.t("stages.needs_moves"));
+                }
+            }
             page_of(web, &auth.actor, page, None, Some(fault), StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(ServiceError::InUse(_)) => {

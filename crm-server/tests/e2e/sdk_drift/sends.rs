@@ -734,6 +734,10 @@ fn pipeline() -> PipelineWrite {
             name: "Découverte".into(),
             probability: 10,
         }],
+        moves: vec![StageMove {
+            from: Uuid::nil(),
+            to: Uuid::nil(),
+        }],
     }
 }
 
