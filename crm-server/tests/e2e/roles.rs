@@ -727,6 +727,23 @@ impl Cell<'_> {
         self.fx.client(Role::Sales).start_contact_import(&request).await.unwrap().id
     }
 
+    /// A fresh Sales rep of the company, the target of an action on a user.
+    async fn target_user(&self) -> crm_domain::user::User {
+        self.app
+            .create_user(
+                &self.system,
+                &crm_ports::services::users::NewUser {
+                    email: crate::support::unique_email("cible"),
+                    display_name: "Cible".into(),
+                    role: "sales".into(),
+                    team_id: None,
+                    password: None,
+                },
+            )
+            .await
+            .unwrap()
+    }
+
     async fn request(&self, action: &str, role: Role) -> (&'static str, String, Option<Value>, Option<i64>) {
         let contact_body = json!({"kind": "client", "first_name": "Nouveau", "last_name": format!("Contact{}", self.n)});
         let lead_body = json!({"kind": "prospect", "first_name": "Nouvelle", "last_name": format!("Piste{}", self.n)});
@@ -946,20 +963,7 @@ impl Cell<'_> {
                 )
             }
             "set_user_password" => {
-                let u = self
-                    .app
-                    .create_user(
-                        &self.system,
-                        &crm_ports::services::users::NewUser {
-                            email: crate::support::unique_email("cible"),
-                            display_name: "Cible".into(),
-                            role: "sales".into(),
-                            team_id: None,
-                            password: None,
-                        },
-                    )
-                    .await
-                    .unwrap();
+                let u = self.target_user().await;
                 (
                     "POST",
                     format!("/api/v1/users/{}/password", u.id),
@@ -968,20 +972,7 @@ impl Cell<'_> {
                 )
             }
             "deactivate_user" | "reactivate_user" | "issue_access_link" => {
-                let mut u = self
-                    .app
-                    .create_user(
-                        &self.system,
-                        &crm_ports::services::users::NewUser {
-                            email: crate::support::unique_email("cible"),
-                            display_name: "Cible".into(),
-                            role: "sales".into(),
-                            team_id: None,
-                            password: None,
-                        },
-                    )
-                    .await
-                    .unwrap();
+                let mut u = self.target_user().await;
                 if action == "reactivate_user" {
                     u = self.app.deactivate_user(&self.system, u.id, u.version).await.unwrap();
                 }
