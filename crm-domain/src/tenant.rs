@@ -335,6 +335,9 @@ pub struct Tenant {
     pub name: Name,
     /// Settings.
     pub settings: TenantSettings,
+    /// When the platform operator suspended the company: none of its people logs in, no
+    /// token of theirs opens anything, until reinstated; nothing is deleted.
+    pub suspended_at: Option<DateTime<Utc>>,
     /// Optimistic-concurrency version, 1 on creation.
     pub version: i64,
     /// Creation time.

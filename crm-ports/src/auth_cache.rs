@@ -41,6 +41,13 @@ impl AuthCache {
             map.retain(|_, (a, _)| a.principal != principal);
         }
     }
+
+    /// Forgets every cached token of a company's people (after a suspension).
+    pub(crate) fn forget_tenant(&self, tenant: crm_domain::TenantId) {
+        if let Ok(mut map) = self.entries.lock() {
+            map.retain(|_, (a, _)| !matches!(a.principal, Principal::User { tenant_id, .. } if tenant_id == tenant));
+        }
+    }
 }
 
 /// A request's verified credentials.

@@ -98,11 +98,34 @@ pub trait TenantStore: Send + Sync {
     /// Every tenant, for the platform operator.
     fn list_tenants(&self) -> impl Future<Output = StoreResult<Vec<Tenant>>> + Send;
 
+    /// Suspends (`Some(when)`) or reinstates (`None`) a tenant, with the event.
+    fn set_tenant_suspended(
+        &self,
+        tenant: TenantId,
+        at: Option<chrono::DateTime<chrono::Utc>>,
+        event: &NewEvent,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// What a tenant holds, for the platform operator's list.
+    fn tenant_counts(&self, tenant: TenantId) -> impl Future<Output = StoreResult<TenantCounts>> + Send;
+
     /// Replaces name and settings.
     ///
     /// # Errors
     /// MUST return `Conflict` if the stored version is not `expected_version`.
     fn update_tenant(&self, tenant: &Tenant, expected_version: i64, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// What a tenant holds (no personal data): its active users, its live contacts, its open
+/// deals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TenantCounts {
+    /// Users who may log in.
+    pub users: u64,
+    /// Contacts not deleted.
+    pub contacts: u64,
+    /// Open opportunities not deleted.
+    pub open_deals: u64,
 }
 
 /// Users and teams.

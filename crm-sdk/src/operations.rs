@@ -233,6 +233,8 @@ pub const OPERATIONS: &[Operation] = &[
     op("update_tenant", "PUT", "/api/v1/tenant", &["update_tenant"]),
     op("list_tenants", "GET", "/api/v1/tenants", &["list_tenants"]),
     op("create_tenant", "POST", "/api/v1/tenants", &["create_tenant"]),
+    op("suspend_tenant", "POST", "/api/v1/tenants/{id}/suspend", &["suspend_tenant"]),
+    op("reinstate_tenant", "POST", "/api/v1/tenants/{id}/reinstate", &["reinstate_tenant"]),
     // Users
     op("list_teams", "GET", "/api/v1/teams", &["list_teams"]),
     op("create_team", "POST", "/api/v1/teams", &["create_team"]),

@@ -64,6 +64,8 @@ const ACCOUNTS = {
   marketing: { role: 'marketing', email: `ines.moreau@${DOMAIN}`, name: 'Inès Moreau', password: 'Navigateur-marketing-2026' },
   observer: { role: 'observer', email: `paul.girard@${DOMAIN}`, name: 'Paul Girard', password: 'Navigateur-observer-2026' },
 };
+/** The platform operator of the installation. */
+const OPERATOR = { email: `operateur@${DOMAIN}`, name: 'Opérateur', password: 'Navigateur-operateur-2026' };
 /** A user of both companies (a Sales rep in the first, the Admin of the second). */
 const MULTI = { role: 'sales', email: `nadia.roux@${DOMAIN}`, name: 'Nadia Roux', password: 'Navigateur-multi-2026' };
 
@@ -75,7 +77,7 @@ process.on('exit', () => {
 /**
  * A fresh installation in a temporary directory: the company "Vins Duval" with one account
  * per role, a second company "Maison Seconde" sharing one email (`multi`), and `crm serve`
- * on a random loopback port. Returns { base, tenantId, accounts, multi, stop() }.
+ * on a random loopback port. Returns { base, tenantId, accounts, multi, operator, stop() }.
  */
 export async function startServer(extraEnv = {}) {
   const bin = crmBin();
@@ -99,6 +101,8 @@ export async function startServer(extraEnv = {}) {
     ['tenant', 'create', '--data-dir', data, '--name', 'Maison Seconde', '--admin-email', MULTI.email, '--admin-name', MULTI.name],
     { CRM_ADMIN_PASSWORD: MULTI.password },
   );
+
+  await cmd(['operator', 'create', '--data-dir', data, '--email', OPERATOR.email], { CRM_OPERATOR_PASSWORD: OPERATOR.password });
 
   const child = spawn(bin, ['serve', '--data-dir', data, '--listen', '127.0.0.1:0'], {
     cwd: dir,
@@ -139,6 +143,7 @@ export async function startServer(extraEnv = {}) {
     tenantId,
     accounts,
     multi: { email: MULTI.email, password: MULTI.password, name: MULTI.name },
+    operator: { ...OPERATOR },
     /** The server's last output lines (for a failure message). */
     log: () => log.join('\n'),
     async stop() {

@@ -49,6 +49,18 @@ fn token_from_row(row: &Row, principal: Principal) -> Result<TokenRecord, StoreE
     })
 }
 
+/// The company of `tenant_col` is not suspended (its people and tokens open nothing).
+fn company_not_suspended(tenant_col: (&'static str, &'static str)) -> Expr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from("tenants")
+            .and_where(Expr::col(("tenants", "id")).equals(tenant_col))
+            .and_where(Expr::col(("tenants", "suspended_at")).is_null())
+            .to_owned(),
+    )
+}
+
 const TOKEN_COLUMNS: [&str; 7] = ["id", "kind", "name", "csrf_hash", "created_at", "expires_at", "revoked_at"];
 
 impl<C: Cipher> SqlStore<C> {
@@ -233,6 +245,7 @@ impl<C: Cipher> AuthStore for SqlStore<C> {
                     .and_where(Expr::col(("credentials", "tenant_id")).eq(tenant_id.as_uuid()))
                     .and_where(Expr::col(("credentials", "user_id")).eq(user_id.as_uuid()))
                     .and_where(Expr::col(("users", "deactivated_at")).is_null())
+                    .and_where(company_not_suspended(("credentials", "tenant_id")))
                     .to_owned(),
             ),
             Principal::Operator { operator_id } => (
@@ -380,7 +393,8 @@ impl<C: Cipher> AuthStore for SqlStore<C> {
                     )
                     .and_where(Expr::col(("tokens", "tenant_id")).eq(t))
                     .and_where(Expr::col(("tokens", "id")).eq(token_id))
-                    .and_where(Expr::col(("users", "deactivated_at")).is_null());
+                    .and_where(Expr::col(("users", "deactivated_at")).is_null())
+                    .and_where(company_not_suspended(("tokens", "tenant_id")));
                 let row = tx.fetch_one(&q).await?;
                 let principal = Principal::User {
                     tenant_id: tenant,

@@ -250,6 +250,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0034_stage_archive.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            35,
+            "tenant suspension".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0035_tenant_suspension.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -1,21 +1,24 @@
 //! Tenants: created together with their event counter, first Admin and default pipeline.
 
 use crate::SqlStore;
-use crate::db::{Mode, On, Row};
+use crate::db::{Mode, On, Row, Tx};
 use crate::pipelines::insert_pipeline;
 use crate::rows::{from_ts, ts, valid};
+use chrono::{DateTime, Utc};
 use crm_domain::TenantId;
 use crm_domain::event::NewEvent;
 use crm_domain::pipeline::Pipeline;
 use crm_domain::tenant::{Tenant, TenantSettings};
 use crm_domain::text::Name;
 use crm_domain::user::User;
-use crm_ports::store::TenantStore;
+use crm_ports::store::{TenantCounts, TenantStore};
 use crm_ports::{Cipher, StoreError};
 use sea_query::{Expr, ExprTrait, Order, Query};
 use sqlx::types::Json;
 
 const COLUMNS: [&str; 6] = ["id", "name", "settings", "version", "created_at", "updated_at"];
+/// What is read: the written columns and the suspension (written by its own method).
+const READ: [&str; 7] = ["id", "name", "settings", "version", "created_at", "updated_at", "suspended_at"];
 
 fn tenant_from_row(row: &Row) -> Result<Tenant, StoreError> {
     let Json(settings): Json<serde_json::Value> = row.get("settings")?;
@@ -24,6 +27,7 @@ fn tenant_from_row(row: &Row) -> Result<Tenant, StoreError> {
         id: TenantId::from_uuid(row.get("id")?),
         name: valid("name", Name::parse(&row.get::<String>("name")?))?,
         settings,
+        suspended_at: row.get::<Option<i64>>("suspended_at")?.map(from_ts).transpose()?,
         version: row.get("version")?,
         created_at: from_ts(row.get("created_at")?)?,
         updated_at: from_ts(row.get("updated_at")?)?,
@@ -32,6 +36,22 @@ fn tenant_from_row(row: &Row) -> Result<Tenant, StoreError> {
 
 fn settings_json(s: &TenantSettings) -> Result<serde_json::Value, StoreError> {
     serde_json::to_value(s).map_err(|e| StoreError::Internal(e.to_string()))
+}
+
+/// Rows of a tenant's table (`live`: not deleted) that meet `cond`.
+async fn count(tx: &mut Tx, tenant: TenantId, table: &'static str, live: bool, cond: Option<Expr>) -> Result<u64, StoreError> {
+    let mut q = Query::select();
+    q.expr_as(Expr::col("id").count(), "n")
+        .from(table)
+        .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()));
+    if live {
+        q.and_where(Expr::col("deleted_at").is_null());
+    }
+    if let Some(c) = cond {
+        q.and_where(c);
+    }
+    let row = tx.fetch_one(&q).await?;
+    Ok(u64::try_from(row.get::<i64>("n")?).unwrap_or(0))
 }
 
 impl<C: Cipher> TenantStore for SqlStore<C> {
@@ -88,7 +108,7 @@ impl<C: Cipher> TenantStore for SqlStore<C> {
         let row = tx
             .fetch_one(
                 Query::select()
-                    .columns(COLUMNS)
+                    .columns(READ)
                     .from("tenants")
                     .and_where(Expr::col("id").eq(id.as_uuid())),
             )
@@ -100,10 +120,39 @@ impl<C: Cipher> TenantStore for SqlStore<C> {
     async fn list_tenants(&self) -> Result<Vec<Tenant>, StoreError> {
         let mut tx = self.pool.begin(On::Platform, Mode::Read).await?;
         let rows = tx
-            .fetch_all(Query::select().columns(COLUMNS).from("tenants").order_by("created_at", Order::Asc))
+            .fetch_all(Query::select().columns(READ).from("tenants").order_by("created_at", Order::Asc))
             .await?;
         tx.commit().await?;
         rows.iter().map(tenant_from_row).collect()
+    }
+
+    async fn set_tenant_suspended(&self, tenant: TenantId, at: Option<DateTime<Utc>>, event: &NewEvent) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
+        let changed = tx
+            .execute(
+                Query::update()
+                    .table("tenants")
+                    .value("suspended_at", at.map(ts))
+                    .and_where(Expr::col("id").eq(tenant.as_uuid())),
+            )
+            .await?;
+        if changed != 1 {
+            return Err(StoreError::NotFound);
+        }
+        self.finish(tx, tenant, std::slice::from_ref(event)).await
+    }
+
+    async fn tenant_counts(&self, tenant: TenantId) -> Result<TenantCounts, StoreError> {
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
+        let users = count(&mut tx, tenant, "users", false, Some(Expr::col("deactivated_at").is_null())).await?;
+        let contacts = count(&mut tx, tenant, "contacts", true, None).await?;
+        let open_deals = count(&mut tx, tenant, "opportunities", true, Some(Expr::col("status").eq("open"))).await?;
+        tx.commit().await?;
+        Ok(TenantCounts {
+            users,
+            contacts,
+            open_deals,
+        })
     }
 
     async fn update_tenant(&self, tenant: &Tenant, expected_version: i64, event: &NewEvent) -> Result<(), StoreError> {

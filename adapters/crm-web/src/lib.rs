@@ -184,6 +184,10 @@ where
             "/settings/company",
             get(page!(pages::company::show)).post(page!(pages::company::save)),
         )
+        .at("/operator", get(page!(pages::operator::show)))
+        .at("/operator/companies", poem::post(page!(pages::operator::create)))
+        .at("/operator/companies/:id/suspend", poem::post(page!(pages::operator::suspend)))
+        .at("/operator/companies/:id/reinstate", poem::post(page!(pages::operator::suspend)))
         .at(
             "/settings/pipelines",
             get(page!(pages::pipeline_settings::show)).post(page!(pages::pipeline_settings::save)),

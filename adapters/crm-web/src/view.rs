@@ -49,6 +49,8 @@ pub struct Page {
     pub scoring: bool,
     /// Whether the reader writes the automation rules (the menu shows them).
     pub automations: bool,
+    /// Whether the reader is the platform operator (their menu is the companies alone).
+    pub operator: bool,
 }
 
 impl Page {
@@ -71,6 +73,7 @@ impl Page {
             forecasts: false,
             scoring: false,
             automations: false,
+            operator: false,
         }
     }
 

@@ -5,10 +5,12 @@ use crate::app::{App, check_version, require, tenant_of};
 use crate::auth::{AuthStore, Credentials, Principal, TokenKind, TokenRecord};
 use crate::env::{Clock, IdGenerator};
 use crate::error::{ServiceError, StoreError};
+use crate::services::tenants::NewTenant;
 use crate::services::users::user_changes;
-use crate::store::UserStore;
+use crate::store::{TenantStore, UserStore};
 use chrono::{DateTime, Duration, Utc};
 use crm_domain::event::{EntityType, EventKind};
+use crm_domain::tenant::Tenant;
 use crm_domain::user::User;
 use crm_domain::visibility::Capability;
 use crm_domain::{Actor, UserId, ValidationError, ViolationKind};
@@ -110,6 +112,24 @@ impl<S: AuthStore + UserStore, K: Credentials, C: Clock, I: IdGenerator> App<S, 
             secret,
             expires_at: record.expires_at,
         })
+    }
+
+    /// Creates a company whose first Admin chooses their password with a link (operator):
+    /// the company as [`App::create_tenant`], then the Admin's link, shown once.
+    ///
+    /// # Errors
+    /// As [`App::create_tenant`].
+    pub async fn create_tenant_invited(&self, actor: &Actor, input: &NewTenant) -> Result<(Tenant, User, AccessLink), ServiceError>
+    where
+        S: TenantStore,
+    {
+        let input = NewTenant {
+            admin_password: None,
+            ..input.clone()
+        };
+        let (tenant, admin) = self.create_tenant(actor, &input).await?;
+        let link = self.issue_access_link(&Actor::System { tenant_id: tenant.id }, admin.id).await?;
+        Ok((tenant, admin, link))
     }
 
     /// The live link of a secret and the actor it speaks for.

@@ -7,7 +7,7 @@ use crate::app::{App, check_version, require, tenant_of};
 use crate::auth::Credentials;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
-use crate::store::TenantStore;
+use crate::store::{TenantCounts, TenantStore};
 use crm_domain::email::EmailAddress;
 use crm_domain::error::Validator;
 use crm_domain::event::EntityType;
@@ -58,6 +58,7 @@ impl<S: TenantStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             id: TenantId::from_uuid(self.new_id()),
             name,
             settings,
+            suspended_at: None,
             version: 1,
             created_at: now,
             updated_at: now,
@@ -142,6 +143,56 @@ impl<S: TenantStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// `Forbidden` for the operator.
     pub async fn tenant(&self, actor: &Actor) -> Result<Tenant, ServiceError> {
         Ok(self.store.tenant(tenant_of(actor)?).await?)
+    }
+
+    /// Every company with what it holds (operator).
+    ///
+    /// # Errors
+    /// `Forbidden` unless the operator.
+    pub async fn tenant_overview(&self, actor: &Actor) -> Result<Vec<(Tenant, TenantCounts)>, ServiceError> {
+        require(actor, Capability::CreateTenants)?;
+        let tenants = self.store.list_tenants().await?;
+        let mut out = Vec::with_capacity(tenants.len());
+        for t in tenants {
+            let counts = self.store.tenant_counts(t.id).await?;
+            out.push((t, counts));
+        }
+        Ok(out)
+    }
+
+    /// Suspends a company (`true`) or reinstates it (operator): while suspended, none of
+    /// its people logs in and none of their tokens opens anything; nothing is deleted.
+    /// Asking for the state it is in changes nothing.
+    ///
+    /// # Errors
+    /// `Forbidden` unless the operator, `NotFound`.
+    pub async fn set_tenant_suspended(&self, actor: &Actor, id: TenantId, suspended: bool) -> Result<Tenant, ServiceError> {
+        require(actor, Capability::CreateTenants)?;
+        let before = self.store.tenant(id).await?;
+        if before.suspended_at.is_some() == suspended {
+            return Ok(before);
+        }
+        let mut after = before.clone();
+        after.suspended_at = suspended.then(|| self.clock.now());
+        let mut d = crm_domain::event::Diff::new();
+        d.field(
+            "suspended_at",
+            Some(&before.suspended_at),
+            &after.suspended_at,
+            crm_domain::event::Sensitivity::Clear,
+        );
+        // The operator acts from outside the company: its log names the system.
+        let ev = self.event(
+            &Actor::System { tenant_id: id },
+            EntityType::Tenant,
+            id.as_uuid(),
+            EventKind::Updated,
+            None,
+            d.into_changes(),
+        );
+        self.store.set_tenant_suspended(id, after.suspended_at, &ev).await?;
+        self.auth_cache.forget_tenant(id);
+        Ok(after)
     }
 
     /// Renames the tenant and changes its settings (Admin).

@@ -88,12 +88,29 @@ pub struct Tenant {
     pub name: String,
     /// Settings.
     pub settings: Settings,
+    /// When the platform operator suspended it.
+    #[serde(default)]
+    pub suspended_at: Option<DateTime<Utc>>,
+    /// What it holds (the operator's list only).
+    #[serde(default)]
+    pub counts: Option<TenantCounts>,
     /// Version.
     pub version: i64,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Changed.
     pub updated_at: DateTime<Utc>,
+}
+
+/// What a tenant holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantCounts {
+    /// Users who may log in.
+    pub users: u64,
+    /// Contacts.
+    pub contacts: u64,
+    /// Open opportunities.
+    pub open_deals: u64,
 }
 
 /// A new tenant with its first Admin.

@@ -25,6 +25,24 @@ impl Client {
         self.send(Method::POST, "/api/v1/tenants", &[], Some(t), None).await
     }
 
+    /// Suspends a company (operator): none of its people logs in until reinstated.
+    ///
+    /// # Errors
+    /// `Forbidden`, `NotFound`.
+    pub async fn suspend_tenant(&self, id: Uuid) -> Result<Tenant> {
+        self.send::<(), _>(Method::POST, &format!("/api/v1/tenants/{id}/suspend"), &[], None, None)
+            .await
+    }
+
+    /// Reinstates a suspended company (operator).
+    ///
+    /// # Errors
+    /// `Forbidden`, `NotFound`.
+    pub async fn reinstate_tenant(&self, id: Uuid) -> Result<Tenant> {
+        self.send::<(), _>(Method::POST, &format!("/api/v1/tenants/{id}/reinstate"), &[], None, None)
+            .await
+    }
+
     /// Your tenant.
     ///
     /// # Errors

@@ -8,7 +8,7 @@ use crate::assemble::CrmApp;
 use chrono::{DateTime, Utc};
 use crm_domain::tenant::{SettingsInput, Tenant};
 use crm_ports::services::tenants::NewTenant;
-use poem_openapi::param::Header;
+use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
@@ -51,6 +51,10 @@ pub struct TenantDto {
     pub name: String,
     /// Settings.
     pub settings: SettingsDto,
+    /// When the platform operator suspended it (none of its people logs in meanwhile).
+    pub suspended_at: Option<DateTime<Utc>>,
+    /// What it holds (in the operator's list only).
+    pub counts: Option<TenantCountsDto>,
     /// Version (ETag).
     pub version: i64,
     /// Created.
@@ -71,11 +75,24 @@ impl From<&Tenant> for TenantDto {
                 language: Some(t.settings.language.code().to_owned()),
                 working_days: Some(t.settings.working_days.into()),
             },
+            suspended_at: t.suspended_at,
+            counts: None,
             version: t.version,
             created_at: t.created_at,
             updated_at: t.updated_at,
         }
     }
+}
+
+/// What a tenant holds.
+#[derive(Debug, Clone, Object)]
+pub struct TenantCountsDto {
+    /// Users who may log in.
+    pub users: u64,
+    /// Contacts.
+    pub contacts: u64,
+    /// Open opportunities.
+    pub open_deals: u64,
 }
 
 /// A tenant to create with its first Admin.
@@ -139,8 +156,40 @@ impl TenantsApi {
     /// Every tenant (platform operator).
     #[oai(path = "/api/v1/tenants", method = "get", operation_id = "list_tenants")]
     async fn list(&self, auth: Auth) -> ApiResult<Json<Vec<TenantDto>>> {
-        let t = self.app.list_tenants(&auth.actor()).await?;
-        Ok(Json(t.iter().map(TenantDto::from).collect()))
+        let t = self.app.tenant_overview(&auth.actor()).await?;
+        Ok(Json(
+            t.iter()
+                .map(|(t, c)| TenantDto {
+                    counts: Some(TenantCountsDto {
+                        users: c.users,
+                        contacts: c.contacts,
+                        open_deals: c.open_deals,
+                    }),
+                    ..TenantDto::from(t)
+                })
+                .collect(),
+        ))
+    }
+
+    /// Suspend a company (platform operator): none of its people logs in and none of
+    /// their tokens opens anything until it is reinstated; nothing is deleted.
+    #[oai(path = "/api/v1/tenants/:id/suspend", method = "post", operation_id = "suspend_tenant")]
+    async fn suspend(&self, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<TenantDto>> {
+        let t = self
+            .app
+            .set_tenant_suspended(&auth.actor(), crm_domain::TenantId::from_uuid(id.0), true)
+            .await?;
+        Ok(Json((&t).into()))
+    }
+
+    /// Reinstate a suspended company (platform operator).
+    #[oai(path = "/api/v1/tenants/:id/reinstate", method = "post", operation_id = "reinstate_tenant")]
+    async fn reinstate(&self, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<TenantDto>> {
+        let t = self
+            .app
+            .set_tenant_suspended(&auth.actor(), crm_domain::TenantId::from_uuid(id.0), false)
+            .await?;
+        Ok(Json((&t).into()))
     }
 
     /// Create a tenant with its first Admin (platform operator).

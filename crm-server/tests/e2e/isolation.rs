@@ -363,7 +363,9 @@ async fn every_route_keeps_tenants_apart() {
 
     // Which of A's ids stands for `{id}` in each path, and the case of every route.
     let id_for = |path: &str| -> Option<String> {
-        let id = if path.starts_with("/api/v1/contacts/{id}/restore") {
+        let id = if path.starts_with("/api/v1/tenants/") {
+            a.tenant_id
+        } else if path.starts_with("/api/v1/contacts/{id}/restore") {
             contact_gone.id
         } else if path.starts_with("/api/v1/contacts/") {
             contact.id
@@ -454,6 +456,8 @@ async fn every_route_keeps_tenants_apart() {
                 Expect::Blind,
             ),
         ),
+        ("suspend_tenant", (None, Expect::Blind)),
+        ("reinstate_tenant", (None, Expect::Blind)),
         ("get_tenant", (None, Expect::Blind)),
         ("update_tenant", (Some(json!({"name": "B renommée"})), Expect::Blind)),
         ("list_users", (None, Expect::Blind)),

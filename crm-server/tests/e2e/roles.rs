@@ -87,6 +87,8 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("update_tenant", [200, 403, 403, 403, 403]),
     ("list_tenants", [403, 403, 403, 403, 403]),
     ("create_tenant", [403, 403, 403, 403, 403]),
+    ("suspend_tenant", [403, 403, 403, 403, 403]),
+    ("reinstate_tenant", [403, 403, 403, 403, 403]),
     ("audit_history", [200, 403, 403, 403, 403]),
     ("audit_history_by_user", [200, 403, 403, 403, 403]),
     ("create_activity", [201, 201, 201, 403, 403]),
@@ -1016,6 +1018,8 @@ impl Cell<'_> {
                 )
             }
             "list_tenants" => ("GET", "/api/v1/tenants".into(), None, None),
+            "suspend_tenant" => ("POST", format!("/api/v1/tenants/{}/suspend", self.fx.tenant_id), None, None),
+            "reinstate_tenant" => ("POST", format!("/api/v1/tenants/{}/reinstate", self.fx.tenant_id), None, None),
             "create_tenant" => (
                 "POST",
                 "/api/v1/tenants".into(),

@@ -53,6 +53,7 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "TenantCreatedDto" => TenantCreated,
         "UserDto" => User,
         "AccessLinkDto" => AccessLink,
+        "TenantCountsDto" => TenantCounts,
         "TeamDto" => Team,
         // Records.
         "ContactDto" => Contact,

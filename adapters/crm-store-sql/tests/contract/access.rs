@@ -171,4 +171,66 @@ async fn access_links_work_once(h: &Harness) {
     ));
 }
 
-contract!(deactivated_users_are_out_and_get_no_new_work, access_links_work_once);
+async fn a_suspended_company_is_closed_until_reinstated(h: &Harness) {
+    let (tenant, admin_user, link) = h
+        .app
+        .create_tenant_invited(
+            &Actor::Operator,
+            &NewTenant {
+                name: "Suspendue SA".into(),
+                admin_email: email("premiere"),
+                admin_name: "Première Admin".into(),
+                admin_password: Some("ignoré, un lien est donné".into()),
+                ..NewTenant::default()
+            },
+        )
+        .await
+        .unwrap();
+    // The first Admin chooses a password with the link.
+    assert!(matches!(
+        h.app.login(admin_user.email.as_str(), PW).await,
+        Err(ServiceError::Unauthenticated)
+    ));
+    h.app.redeem_access_link(&link.secret, PW).await.unwrap();
+    let session = h.app.login(admin_user.email.as_str(), PW).await.unwrap();
+    let admin = actor_of(&admin_user);
+    let (_, api) = h.app.create_api_token(&admin, "ERP", 30).await.unwrap();
+    h.app.create_contact(&admin, &input("Chez", "Suspendue"), None, true).await.unwrap();
+    let counts = |all: Vec<(crm_domain::tenant::Tenant, crm_ports::store::TenantCounts)>| {
+        all.into_iter()
+            .find(|(t, _)| t.id == tenant.id)
+            .map(|(t, c)| (t.suspended_at.is_some(), c))
+    };
+    let (suspended, c) = counts(h.app.tenant_overview(&Actor::Operator).await.unwrap()).unwrap();
+    assert!(!suspended);
+    assert_eq!((c.users, c.contacts, c.open_deals), (1, 1, 0));
+    // Only the operator suspends.
+    assert!(matches!(
+        h.app.set_tenant_suspended(&admin, tenant.id, true).await,
+        Err(ServiceError::Forbidden)
+    ));
+    assert!(matches!(h.app.tenant_overview(&admin).await, Err(ServiceError::Forbidden)));
+    let t = h.app.set_tenant_suspended(&Actor::Operator, tenant.id, true).await.unwrap();
+    assert!(t.suspended_at.is_some());
+    for secret in [&session.token, &api] {
+        assert!(matches!(h.app.authenticate(secret).await, Err(ServiceError::Unauthenticated)));
+    }
+    assert!(matches!(
+        h.app.login(admin_user.email.as_str(), PW).await,
+        Err(ServiceError::Unauthenticated)
+    ));
+    assert!(counts(h.app.tenant_overview(&Actor::Operator).await.unwrap()).unwrap().0);
+    // Another company is not touched.
+    let other = company(h).await;
+    assert!(h.app.tenant(&other).await.unwrap().suspended_at.is_none());
+    // Reinstated: the same password and the same API token work again.
+    h.app.set_tenant_suspended(&Actor::Operator, tenant.id, false).await.unwrap();
+    h.app.login(admin_user.email.as_str(), PW).await.unwrap();
+    assert_eq!(h.app.authenticate(&api).await.unwrap().actor, admin);
+}
+
+contract!(
+    deactivated_users_are_out_and_get_no_new_work,
+    access_links_work_once,
+    a_suspended_company_is_closed_until_reinstated
+);

@@ -37,6 +37,7 @@ fn safe_next(next: Option<String>) -> String {
 pub(crate) async fn home<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, req: Request) -> Response {
     let base = &web.settings.base_path;
     match current(&web.app, &req).await {
+        Some(a) if matches!(a.actor, crm_domain::Actor::Operator) => see_other(&req, base, "/operator"),
         Some(_) => see_other(&req, base, "/dashboard"),
         None => see_other(&req, base, "/login"),
     }
@@ -112,6 +113,9 @@ pub(crate) async fn login<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>
                     .header("x-crm-user", s.actor.user_id().map(|u| u.to_string()).unwrap_or_default())
                     .header("cache-control", "no-store")
                     .finish()
+            } else if matches!(s.actor, crm_domain::Actor::Operator) && next == "/dashboard" {
+                // The operator's work is the companies.
+                see_other(&req, &web.settings.base_path, "/operator")
             } else {
                 see_other(&req, &web.settings.base_path, &next)
             };

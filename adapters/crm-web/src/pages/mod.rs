@@ -21,6 +21,7 @@ pub mod imports;
 pub mod live;
 pub mod mail_relay;
 pub mod merge;
+pub mod operator;
 pub mod opportunity;
 pub mod organizations;
 pub mod people;
@@ -110,6 +111,10 @@ where
     page.forecasts = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ReadTeamForecasts);
     page.scoring = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ManageScoring);
     page.automations = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ManageAutomations);
+    page.operator = matches!(auth.actor, crm_domain::Actor::Operator);
+    if page.operator {
+        page.user = Some(page.t("app.operator_name"));
+    }
     Ok((auth, page))
 }
 

@@ -250,6 +250,8 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         revoke_token(ID);
         list_tenants();
         create_tenant(&new_tenant());
+        suspend_tenant(ID);
+        reinstate_tenant(ID);
         tenant();
         update_tenant(1, Some("Duval SA"), Some(&settings()));
         list_users();
