@@ -34,6 +34,7 @@ pub mod search;
 pub mod segments;
 pub mod suppressions;
 pub mod team_forecast;
+pub mod team_view;
 pub mod telephony;
 pub mod tenants;
 pub mod users;

@@ -48,7 +48,7 @@ where
     S: ForecastStore + ReportStore + OpportunityStore + UserStore + TenantStore,
 {
     /// The team, if the actor may read its forecast (`write`: submit it).
-    async fn forecast_team(&self, actor: &Actor, team_id: TeamId, write: bool) -> Result<Team, ServiceError> {
+    pub(crate) async fn forecast_team(&self, actor: &Actor, team_id: TeamId, write: bool) -> Result<Team, ServiceError> {
         let tenant = tenant_of(actor)?;
         require(
             actor,
@@ -70,7 +70,7 @@ where
     }
 
     /// The teams whose forecasts the actor reads (`None`: every team).
-    async fn forecast_teams(&self, actor: &Actor) -> Result<Option<Vec<TeamId>>, ServiceError> {
+    pub(crate) async fn forecast_teams(&self, actor: &Actor) -> Result<Option<Vec<TeamId>>, ServiceError> {
         let tenant = tenant_of(actor)?;
         require(actor, Capability::ReadTeamForecasts)?;
         Ok(match actor {

@@ -64,6 +64,7 @@ mod search;
 mod segments;
 mod storage;
 mod team_forecast;
+mod team_view;
 mod tenancy;
 mod webhooks;
 mod workers;
