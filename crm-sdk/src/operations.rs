@@ -165,6 +165,8 @@ pub const OPERATIONS: &[Operation] = &[
     op("remove_mail_relay", "DELETE", "/api/v1/mail-relay", &["remove_mail_relay"]),
     op("sales_report", "GET", "/api/v1/reports/sales", &["sales_report"]),
     op("team_forecast", "GET", "/api/v1/forecast/teams/{id}", &["team_forecast"]),
+    op("team_view", "GET", "/api/v1/teams/{id}/view", &["team_view"]),
+    op("reassign_opportunities", "POST", "/api/v1/opportunities/reassign", &["reassign_opportunities"]),
     op("submit_forecast", "POST", "/api/v1/forecast/teams/{id}/submissions", &["submit_forecast"]),
     op("list_forecast_submissions", "GET", "/api/v1/forecast/submissions", &["forecast_submissions"]),
     op("get_forecast_submission", "GET", "/api/v1/forecast/submissions/{id}", &["forecast_submission"]),

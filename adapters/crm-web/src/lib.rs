@@ -167,6 +167,8 @@ where
             "/reports/subscriptions/:id/delete",
             poem::post(page!(pages::report_mail::unsubscribe)),
         )
+        .at("/team", get(page!(pages::team::show)))
+        .at("/team/reassign", poem::post(page!(pages::team::reassign)))
         .at("/forecast", get(page!(pages::forecast::show)).post(page!(pages::forecast::submit)))
         .at(
             "/campaigns/:id",

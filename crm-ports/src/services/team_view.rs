@@ -11,7 +11,7 @@ use crate::store::{ActivityCounts, Store};
 use chrono::Datelike;
 use crm_domain::report::{Amounts, PeriodKind, ReportPeriod, open_amounts};
 use crm_domain::user::{Team, User};
-use crm_domain::visibility::RecordScope;
+use crm_domain::visibility::{Capability, RecordScope, allows};
 use crm_domain::{Actor, TeamId, UserId};
 
 /// One member's work.
@@ -116,8 +116,14 @@ impl<S: Store, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// [`MAX_BULK_DEALS`] at once), each as [`App::assign_opportunity`] would.
     ///
     /// # Errors
-    /// `Forbidden` without the right to reassign; a refused deal is counted, not an error.
+    /// `Forbidden` but for an Admin or a Manager; `Invalid` when the first deal names why
+    /// none can go (`owner_id: not_allowed` for a deactivated person); a deal refused
+    /// later is counted, not an error.
     pub async fn reassign_open_deals(&self, actor: &Actor, from: UserId, to: UserId) -> Result<Reassigned, ServiceError> {
+        // Those who run teams: an Admin, a Manager (for the deals in their scope).
+        if !(allows(actor, Capability::ReadTeamForecasts) && allows(actor, Capability::WriteOpportunities)) {
+            return Err(ServiceError::Forbidden);
+        }
         let filter = OpportunityFilter {
             owner_id: Some(from),
             status: Some("open"),

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 /// A period of the company's calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -439,4 +440,43 @@ pub struct ReportSubscriptionWrite {
     /// Also send one now.
     #[serde(default)]
     pub send_now: bool,
+}
+
+/// One member's work in a team's view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberWork {
+    /// The member.
+    pub user_id: Uuid,
+    /// Their name.
+    pub display_name: String,
+    /// Their open deals, per currency.
+    pub open: Vec<OpenAmounts>,
+    /// Tasks overdue now.
+    pub overdue_tasks: u64,
+    /// Activities done this week.
+    pub activities_done: u64,
+}
+
+/// A team's view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamView {
+    /// The team.
+    pub team_id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// Monday of this week.
+    pub week_first: NaiveDate,
+    /// Sunday of this week.
+    pub week_last: NaiveDate,
+    /// Its active members.
+    pub members: Vec<MemberWork>,
+}
+
+/// What a bulk reassignment did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reassigned {
+    /// Deals given to the new owner.
+    pub changed: u64,
+    /// Deals the rules kept.
+    pub refused: u64,
 }

@@ -36,6 +36,31 @@ impl Client {
         self.send::<(), _>(Method::GET, "/api/v1/reports/funnel", &query, None, None).await
     }
 
+    /// A team's view: each active member's open deals, overdue tasks and activities of
+    /// the week.
+    ///
+    /// # Errors
+    /// `NotFound` (a team the reader does not lead), `Forbidden` (Sales rep, Marketing).
+    pub async fn team_view(&self, team_id: uuid::Uuid) -> Result<TeamView> {
+        self.send::<(), _>(Method::GET, &format!("/api/v1/teams/{team_id}/view"), &[], None, None)
+            .await
+    }
+
+    /// Gives every open deal of `from` the reader may reassign to `to` (Admin, Manager).
+    ///
+    /// # Errors
+    /// `Forbidden`, `ValidationFailed` (`owner_id`: a deactivated person).
+    pub async fn reassign_opportunities(&self, from: uuid::Uuid, to: uuid::Uuid) -> Result<Reassigned> {
+        self.send(
+            Method::POST,
+            "/api/v1/opportunities/reassign",
+            &[],
+            Some(&serde_json::json!({"from_owner_id": from, "to_owner_id": to})),
+            None,
+        )
+        .await
+    }
+
     /// A team's forecast for a month or a quarter: the live figures, the latest
     /// submission, the six periods before against what was won.
     ///

@@ -38,6 +38,7 @@ pub mod segments;
 pub mod stream;
 pub mod suppressions;
 pub mod team_forecast;
+pub mod team_view;
 pub mod telephony;
 pub mod tenants;
 pub mod users;
@@ -209,6 +210,7 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings, extras: Extras) -> OpenAp
                 mail_relay::MailRelayApi { app: app.clone() },
                 reports::ReportsApi { app: app.clone() },
                 team_forecast::TeamForecastApi { app: app.clone() },
+                team_view::TeamViewApi { app: app.clone() },
                 report_subscriptions::ReportSubscriptionsApi { app: app.clone() },
                 webhooks::WebhooksApi {
                     app: app.clone(),

@@ -182,7 +182,7 @@ fn won_amounts(a: &Amounts) -> WonAmountsDto {
     }
 }
 
-fn open(a: &Amounts) -> OpenAmountsDto {
+pub(super) fn open(a: &Amounts) -> OpenAmountsDto {
     OpenAmountsDto {
         currency: a.currency.as_str().to_owned(),
         count: n(a.count),

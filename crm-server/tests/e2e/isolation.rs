@@ -782,6 +782,14 @@ async fn every_route_keeps_tenants_apart() {
         ("subscribe_report", (Some(json!({"frequency": "weekly"})), Expect::Blind)),
         ("unsubscribe_report", (None, Expect::NotFound)),
         ("team_forecast", (None, Expect::NotFound)),
+        ("team_view", (None, Expect::NotFound)),
+        (
+            "reassign_opportunities",
+            (
+                Some(json!({"from_owner_id": a.user(Role::Sales), "to_owner_id": a.user(Role::Admin)})),
+                Expect::Blind,
+            ),
+        ),
         ("submit_forecast", (Some(json!({"comment": "Prise"})), Expect::NotFound)),
         ("list_forecast_submissions", (None, Expect::Blind)),
         ("get_forecast_submission", (None, Expect::NotFound)),

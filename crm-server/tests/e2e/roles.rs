@@ -184,6 +184,8 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("unsubscribe_report", [204, 204, 204, 403, 204]),
     // A team's forecast: the Admin and the team's Manager validate it; the Observer reads.
     ("team_forecast", [200, 200, 403, 403, 200]),
+    ("team_view", [200, 200, 403, 403, 200]),
+    ("reassign_opportunities", [200, 200, 403, 403, 403]),
     ("submit_forecast", [201, 201, 403, 403, 403]),
     ("list_forecast_submissions", [200, 200, 403, 403, 200]),
     ("get_forecast_submission", [200, 200, 403, 403, 200]),
@@ -1503,6 +1505,13 @@ impl Cell<'_> {
                     .map_or_else(|_| uuid::Uuid::now_v7(), |s| s.id);
                 ("DELETE", format!("/api/v1/reports/subscriptions/{id}"), None, None)
             }
+            "team_view" => ("GET", format!("/api/v1/teams/{}/view", self.fx.team_id), None, None),
+            "reassign_opportunities" => (
+                "POST",
+                "/api/v1/opportunities/reassign".into(),
+                Some(json!({"from_owner_id": self.sales, "to_owner_id": self.manager()})),
+                None,
+            ),
             "team_forecast" => (
                 "GET",
                 format!("/api/v1/forecast/teams/{}?period=quarter", self.fx.team_id),

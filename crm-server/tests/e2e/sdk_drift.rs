@@ -54,6 +54,9 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "UserDto" => User,
         "AccessLinkDto" => AccessLink,
         "TenantCountsDto" => TenantCounts,
+        "TeamViewDto" => TeamView,
+        "MemberWorkDto" => MemberWork,
+        "ReassignedDto" => Reassigned,
         "TeamDto" => Team,
         // Records.
         "ContactDto" => Contact,
@@ -217,6 +220,7 @@ const UNTYPED: &[(&str, &str)] = &[
     ("UserPatchBody", INLINE),
     ("SetPasswordBody", INLINE),
     ("RedeemBody", INLINE),
+    ("ReassignBody", INLINE),
     ("AssignBody", INLINE),
     ("MergeBody", INLINE),
     ("OwnerBody", INLINE),

@@ -32,6 +32,7 @@ pub mod reports;
 pub mod scoring;
 pub mod search;
 pub mod suppressions;
+pub mod team;
 pub mod templates;
 pub mod timeline;
 pub mod todo;

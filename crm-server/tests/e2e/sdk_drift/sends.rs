@@ -427,6 +427,8 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
             first: Some(now.date_naive()),
             last: Some(now.date_naive()),
         });
+        team_view(ID);
+        reassign_opportunities(ID, ID);
         team_forecast(
             ID,
             &TeamForecastQuery {
