@@ -89,6 +89,28 @@ impl<C: Cipher> SqlStore<C> {
         .map(drop)
     }
 
+    /// Ends, at `at`, a user's live tokens of one kind (every kind: `None`) inside an open
+    /// transaction.
+    pub(crate) async fn end_tokens(
+        &self,
+        tx: &mut crate::db::Tx,
+        tenant: TenantId,
+        user: UserId,
+        kind: Option<TokenKind>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut q = Query::update();
+        q.table("tokens")
+            .value("revoked_at", ts(at))
+            .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+            .and_where(Expr::col("user_id").eq(user.as_uuid()))
+            .and_where(Expr::col("revoked_at").is_null());
+        if let Some(k) = kind {
+            q.and_where(Expr::col("kind").eq(k.code()));
+        }
+        tx.execute(&q).await.map(drop)
+    }
+
     /// Writes a token and its lookup row inside an open transaction.
     async fn write_token(&self, tx: &mut crate::db::Tx, t: &TokenRecord, secret_hash: &[u8; 32]) -> Result<(), StoreError> {
         let (tenant, principal_id, table) = match t.principal {
@@ -272,16 +294,7 @@ impl<C: Cipher> AuthStore for SqlStore<C> {
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
         self.write_password(&mut tx, tenant, user, hash, at).await?;
-        tx.execute(
-            Query::update()
-                .table("tokens")
-                .value("revoked_at", ts(at))
-                .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                .and_where(Expr::col("user_id").eq(user.as_uuid()))
-                .and_where(Expr::col("kind").eq(TokenKind::Session.code()))
-                .and_where(Expr::col("revoked_at").is_null()),
-        )
-        .await?;
+        self.end_tokens(&mut tx, tenant, user, Some(TokenKind::Session), at).await?;
         self.finish(tx, tenant, std::slice::from_ref(event)).await
     }
 
@@ -290,16 +303,8 @@ impl<C: Cipher> AuthStore for SqlStore<C> {
             return Err(StoreError::Internal("an access link is a user's".into()));
         };
         let mut tx = self.pool.begin(On::Tenant(tenant_id), Mode::Write).await?;
-        tx.execute(
-            Query::update()
-                .table("tokens")
-                .value("revoked_at", ts(t.created_at))
-                .and_where(Expr::col("tenant_id").eq(tenant_id.as_uuid()))
-                .and_where(Expr::col("user_id").eq(user_id.as_uuid()))
-                .and_where(Expr::col("kind").eq(TokenKind::Access.code()))
-                .and_where(Expr::col("revoked_at").is_null()),
-        )
-        .await?;
+        self.end_tokens(&mut tx, tenant_id, user_id, Some(TokenKind::Access), t.created_at)
+            .await?;
         self.write_token(&mut tx, t, secret_hash).await?;
         self.finish(tx, tenant_id, std::slice::from_ref(event)).await
     }
@@ -342,16 +347,7 @@ impl<C: Cipher> AuthStore for SqlStore<C> {
             return Err(StoreError::NotFound);
         }
         self.write_password(&mut tx, tenant, user, hash, at).await?;
-        tx.execute(
-            Query::update()
-                .table("tokens")
-                .value("revoked_at", ts(at))
-                .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                .and_where(Expr::col("user_id").eq(user.as_uuid()))
-                .and_where(Expr::col("kind").eq(TokenKind::Session.code()))
-                .and_where(Expr::col("revoked_at").is_null()),
-        )
-        .await?;
+        self.end_tokens(&mut tx, tenant, user, Some(TokenKind::Session), at).await?;
         self.finish(tx, tenant, std::slice::from_ref(event)).await
     }
 

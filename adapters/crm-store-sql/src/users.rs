@@ -179,15 +179,7 @@ impl<C: Cipher> UserStore for SqlStore<C> {
         if let Some(at) = user.deactivated_at {
             // Every way in ends with the deactivation: sessions, API tokens, calendar feeds
             // and links to choose a password.
-            tx.execute(
-                Query::update()
-                    .table("tokens")
-                    .value("revoked_at", ts(at))
-                    .and_where(Expr::col("tenant_id").eq(user.tenant_id.as_uuid()))
-                    .and_where(Expr::col("user_id").eq(user.id.as_uuid()))
-                    .and_where(Expr::col("revoked_at").is_null()),
-            )
-            .await?;
+            self.end_tokens(&mut tx, user.tenant_id, user.id, None, at).await?;
         }
         self.finish(tx, user.tenant_id, std::slice::from_ref(event)).await
     }

@@ -150,6 +150,14 @@ where
         .map_or(chrono_tz::Europe::Paris, |t| t.settings.time_zone.tz())
 }
 
+/// The whole address of a path of the interface, as the browser reached this server (a
+/// link to hand over, such as a one-time login link).
+pub(crate) fn absolute<S, K, C, I, X>(web: &Web<S, K, C, I, X>, req: &Request, path: &str) -> String {
+    let host = req.header("host").unwrap_or("localhost");
+    let https = web.settings.secure_cookies || req.header("x-forwarded-proto") == Some("https");
+    format!("{}://{host}{}{path}", if https { "https" } else { "http" }, web.settings.base_path)
+}
+
 /// The id of the request's path (`…/{id}`), when it is a UUID.
 pub(crate) fn path_id(req: &Request) -> Option<uuid::Uuid> {
     req.raw_path_param("id").and_then(|i| uuid::Uuid::parse_str(i).ok())

@@ -2,7 +2,7 @@
 //! state, a company created with its first Admin (who chooses a password with a link
 //! shown once), a company suspended or reinstated. Nobody else reaches it.
 
-use super::{Form, path_id, signed_in, signed_write};
+use super::{Form, absolute, path_id, signed_in, signed_write};
 use crate::Web;
 use crate::view::{Page, error_page, faults_text, render, see_other};
 use askama::Template;
@@ -111,14 +111,7 @@ pub(crate) async fn create<S: Store, K: Credentials, C: Clock, I: IdGenerator, X
     };
     match web.app.create_tenant_invited(&auth.actor, &input).await {
         Ok((_, admin, link)) => {
-            let host = req.header("host").unwrap_or("localhost");
-            let https = web.settings.secure_cookies || req.header("x-forwarded-proto") == Some("https");
-            let url = format!(
-                "{}://{host}{}/access/{}",
-                if https { "https" } else { "http" },
-                web.settings.base_path,
-                link.secret
-            );
+            let url = absolute(web, &req, &format!("/access/{}", link.secret));
             let said = (
                 Some(page.t("operator.done_created")),
                 None,

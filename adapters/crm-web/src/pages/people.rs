@@ -3,7 +3,7 @@
 //! reactivate, give a new link (a reset); the teams with their Manager, members and
 //! territory.
 
-use super::{Form, path_id, signed_in, signed_write};
+use super::{Form, absolute, path_id, signed_in, signed_write};
 use crate::Web;
 use crate::view::{Page, error_page, faults_text, render, see_other};
 use askama::Template;
@@ -103,13 +103,6 @@ fn admin_only(actor: &Actor) -> Result<(), ServiceError> {
     } else {
         Err(ServiceError::Forbidden)
     }
-}
-
-/// The whole address of a link, as the browser reached this server.
-fn absolute<S, K, C, I, X>(web: &Web<S, K, C, I, X>, req: &Request, path: &str) -> String {
-    let host = req.header("host").unwrap_or("localhost");
-    let https = web.settings.secure_cookies || req.header("x-forwarded-proto") == Some("https");
-    format!("{}://{host}{}{path}", if https { "https" } else { "http" }, web.settings.base_path)
 }
 
 async fn page_of<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(

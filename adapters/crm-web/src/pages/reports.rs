@@ -82,7 +82,7 @@ struct ReportsPage {
     alert: Option<String>,
 }
 
-fn money_list(lang: Lang, amounts: &[Amounts], derived: bool) -> String {
+pub(crate) fn money_list(lang: Lang, amounts: &[Amounts], derived: bool) -> String {
     if amounts.is_empty() {
         return lang.money(0, "EUR");
     }

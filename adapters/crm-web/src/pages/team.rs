@@ -3,12 +3,11 @@
 //! contacts (where they are reassigned in bulk) and their deals on the board, and the
 //! bulk reassignment of one member's open deals to another.
 
+use super::reports::money_list;
 use super::{Form, signed_in, signed_write};
 use crate::Web;
-use crate::i18n::Lang;
 use crate::view::{Page, error_page, faults_text, render, see_other};
 use askama::Template;
-use crm_domain::report::Amounts;
 use crm_domain::visibility::{Capability, allows};
 use crm_domain::{TeamId, UserId};
 use crm_ports::store::Store;
@@ -41,17 +40,6 @@ struct TeamPage {
     reassign: bool,
     message: Option<String>,
     fault: Option<String>,
-}
-
-fn money(lang: Lang, amounts: &[Amounts], weighted: bool) -> String {
-    if amounts.is_empty() {
-        return lang.money(0, "EUR");
-    }
-    amounts
-        .iter()
-        .map(|a| lang.money(if weighted { a.derived_minor } else { a.total_minor }, a.currency.as_str()))
-        .collect::<Vec<_>>()
-        .join(" · ")
 }
 
 /// `GET /team?team=<id>`.
@@ -141,8 +129,8 @@ async fn page_of<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
                 id: m.user.id.to_string(),
                 name: m.user.display_name.to_string(),
                 open_count: m.open.iter().map(|a| a.count).sum(),
-                open_total: money(lang, &m.open, false),
-                open_weighted: money(lang, &m.open, true),
+                open_total: money_list(lang, &m.open, false),
+                open_weighted: money_list(lang, &m.open, true),
                 overdue: m.activity.overdue_tasks[0],
                 done: m.activity.done_total()[0],
             })
@@ -175,10 +163,12 @@ pub(crate) async fn reassign<S: Store, K: Credentials, C: Clock, I: IdGenerator,
         return see_other(&req, &web.settings.base_path, &format!("/team?team={team}&fault=same"));
     }
     // The team must be one the reader opens (a Manager: one they lead).
-    if let Some(t) = uuid::Uuid::parse_str(&team).ok().map(TeamId::from_uuid)
-        && let Err(e) = web.app.team_view(&auth.actor, t).await
-    {
-        return error_page(page, &e);
+    if let Some(t) = uuid::Uuid::parse_str(&team).ok().map(TeamId::from_uuid) {
+        match web.app.viewable_teams(&auth.actor).await {
+            Ok(teams) if teams.iter().any(|x| x.id == t) => {}
+            Ok(_) => return error_page(page, &ServiceError::NotFound),
+            Err(e) => return error_page(page, &e),
+        }
     }
     match web.app.reassign_open_deals(&auth.actor, from, to).await {
         Ok(r) => see_other(
