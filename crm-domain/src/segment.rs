@@ -135,6 +135,28 @@ impl SegmentField {
     }
 }
 
+/// What a rule editor offers: each field's code, the kind of value it takes (`text`,
+/// `kind`, `size`, `lead`, `tag`, `id`, `int`, `time`) and the codes of its operators.
+pub fn catalogue() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
+    FIELDS
+        .iter()
+        .map(|(_, code, shape)| {
+            let kind = match shape {
+                Shape::Text => "text",
+                Shape::Kind => "kind",
+                Shape::Size => "size",
+                Shape::Lead => "lead",
+                Shape::Tag => "tag",
+                Shape::Id => "id",
+                Shape::Int => "int",
+                Shape::Time => "time",
+            };
+            let ops = OPS.iter().filter(|(o, _)| o.allowed(*shape)).map(|(_, c)| *c).collect();
+            (*code, kind, ops)
+        })
+        .collect()
+}
+
 /// A comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {

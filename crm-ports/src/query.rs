@@ -174,6 +174,26 @@ pub enum HistoryQuery {
         /// To (exclusive).
         to: DateTime<Utc>,
     },
+    /// The audit screen's selection.
+    Filtered(AuditFilter),
+}
+
+/// The audit screen's selection: the events of a period, newest first, narrowed by
+/// whichever filters are set.
+#[derive(Debug, Clone)]
+pub struct AuditFilter {
+    /// From (inclusive).
+    pub from: DateTime<Utc>,
+    /// To (exclusive).
+    pub to: DateTime<Utc>,
+    /// Only the changes made by this user.
+    pub user_id: Option<UserId>,
+    /// Only events about these kinds of record (empty: every kind).
+    pub entity_types: Vec<EntityType>,
+    /// Only events whose record was owned, after the change, by one of these users.
+    pub owners: Option<Vec<Uuid>>,
+    /// Only events before this sequence number (paging back).
+    pub before_seq: Option<i64>,
 }
 
 impl HistoryQuery {
@@ -186,6 +206,7 @@ impl HistoryQuery {
         match self {
             Self::Entity { before, .. } => check_instants(&[("before", *before)]),
             Self::Actor { from, to, .. } | Self::Period { from, to } => check_instants(&[("from", Some(*from)), ("to", Some(*to))]),
+            Self::Filtered(f) => check_instants(&[("from", Some(f.from)), ("to", Some(f.to))]),
         }
     }
 }

@@ -50,7 +50,7 @@ mod routes;
 mod stream;
 
 pub use operations::{OPERATIONS, Operation, UNDOCUMENTED, normalize_path};
-pub use routes::{ContactQuery, DeliveryQuery, ForecastQuery, OpportunityQuery, OrganizationQuery};
+pub use routes::{AuditQuery, ContactQuery, DeliveryQuery, ForecastQuery, OpportunityQuery, OrganizationQuery};
 pub use stream::StreamEvent;
 
 use models::Problem;

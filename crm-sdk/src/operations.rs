@@ -83,7 +83,7 @@ pub const OPERATIONS: &[Operation] = &[
     op("unmatched_calls", "GET", "/api/v1/telephony/unmatched", &["unmatched_calls"]),
     op("todo", "GET", "/api/v1/todo", &["todo"]),
     // Audit
-    op("audit_history", "GET", "/api/v1/audit", &["audit_with"]),
+    op("audit_history", "GET", "/api/v1/audit", &["audit_with", "audit_query"]),
     // Auth
     op("login", "POST", "/api/v1/auth/login", &["login", "login_to"]),
     op("logout", "POST", "/api/v1/auth/logout", &["logout"]),
@@ -108,7 +108,7 @@ pub const OPERATIONS: &[Operation] = &[
     op("update_contact", "PUT", "/api/v1/contacts/{id}", &["update_contact"]),
     op("assign_contact", "POST", "/api/v1/contacts/{id}/assign", &["assign_contact"]),
     op("contact_history", "GET", "/api/v1/contacts/{id}/history", &["contact_history_with"]),
-    op("merge_contacts", "POST", "/api/v1/contacts/{id}/merge", &["merge_contacts"]),
+    op("merge_contacts", "POST", "/api/v1/contacts/{id}/merge", &["merge_contacts", "merge_contacts_taking"]),
     op("restore_contact", "POST", "/api/v1/contacts/{id}/restore", &["restore_contact"]),
     op("list_duplicate_groups", "GET", "/api/v1/duplicates", &["duplicate_groups"]),
     op("scan_duplicates", "POST", "/api/v1/duplicates/scan", &["scan_duplicates"]),

@@ -134,3 +134,20 @@ pub struct DeliveryQuery {
     /// At most (100 by default, 500 at most).
     pub limit: Option<u32>,
 }
+
+/// The audit history's filters (`from` and `to` are required by the server).
+#[derive(Debug, Clone)]
+pub struct AuditQuery {
+    /// From (inclusive).
+    pub from: DateTime<Utc>,
+    /// To (exclusive).
+    pub to: DateTime<Utc>,
+    /// Only this user's changes.
+    pub user_id: Option<Uuid>,
+    /// Only this kind of record (`contact`, `opportunity`, `organization`…).
+    pub entity_type: Option<String>,
+    /// Only events before this sequence number (paging back).
+    pub before: Option<i64>,
+    /// At most this many events (1 to 1000, default 100).
+    pub limit: Option<u32>,
+}

@@ -326,6 +326,21 @@ impl<C: Cipher> EventLog for SqlStore<C> {
             HistoryQuery::Period { from, to } => {
                 q.and_where(Expr::col("at").gte(ts(*from))).and_where(Expr::col("at").lt(ts(*to)));
             }
+            HistoryQuery::Filtered(f) => {
+                q.and_where(Expr::col("at").gte(ts(f.from))).and_where(Expr::col("at").lt(ts(f.to)));
+                if let Some(u) = f.user_id {
+                    q.and_where(Expr::col("actor_id").eq(u.as_uuid()));
+                }
+                if !f.entity_types.is_empty() {
+                    q.and_where(Expr::col("entity_type").is_in(f.entity_types.iter().map(|t| t.code())));
+                }
+                if let Some(owners) = &f.owners {
+                    q.and_where(Expr::col("owner_id").is_in(owners.iter().copied()));
+                }
+                if let Some(b) = f.before_seq {
+                    q.and_where(Expr::col("seq").lt(b));
+                }
+            }
         }
         q.order_by("seq", Order::Desc).limit(u64::from(limit));
         let rows = tx.fetch_all(&q).await?;

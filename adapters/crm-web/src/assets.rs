@@ -29,6 +29,8 @@ pub struct Assets {
     pub app_js: Asset,
     /// Our style sheet.
     pub app_css: Asset,
+    /// The segment rule builder (its form only).
+    pub segments_js: Asset,
 }
 
 /// The embedded files.
@@ -53,6 +55,12 @@ pub static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
         ),
         app_js: asset("app", "js", "text/javascript; charset=utf-8", include_bytes!("../assets/app.js")),
         app_css: asset("app", "css", "text/css; charset=utf-8", include_bytes!("../assets/app.css")),
+        segments_js: asset(
+            "segments",
+            "js",
+            "text/javascript; charset=utf-8",
+            include_bytes!("../assets/segments.js"),
+        ),
     }
 });
 
@@ -60,7 +68,10 @@ pub static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
 pub fn serve(req: &Request) -> Response {
     let name = req.raw_path_param("name").unwrap_or_default();
     let a = &*ASSETS;
-    match [&a.htmx, &a.sortable, &a.app_js, &a.app_css].into_iter().find(|x| x.name == name) {
+    match [&a.htmx, &a.sortable, &a.app_js, &a.app_css, &a.segments_js]
+        .into_iter()
+        .find(|x| x.name == name)
+    {
         Some(x) => Response::builder()
             .content_type(x.content_type)
             .header("cache-control", "public, max-age=31536000, immutable")

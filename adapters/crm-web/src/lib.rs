@@ -167,6 +167,18 @@ where
             "/reports/subscriptions/:id/delete",
             poem::post(page!(pages::report_mail::unsubscribe)),
         )
+        .at("/segments", get(page!(pages::segments::list)).post(page!(pages::segments::save)))
+        .at("/segments/new", get(page!(pages::segment_form::new_form)))
+        .at("/segments/preview", poem::post(page!(pages::segment_form::preview)))
+        .at("/segments/:id", poem::post(page!(pages::segments::save)))
+        .at("/segments/:id/edit", get(page!(pages::segment_form::edit_form)))
+        .at("/segments/:id/delete", poem::post(page!(pages::segments::delete)))
+        .at("/segments/:id/search", poem::post(page!(pages::segments::add_found)))
+        .at("/duplicates", get(page!(pages::duplicates::show)))
+        .at("/duplicates/scan", poem::post(page!(pages::duplicates::scan)))
+        .at("/duplicates/:id/merge", poem::post(page!(pages::duplicates::merge)))
+        .at("/duplicates/:id/dismiss", poem::post(page!(pages::duplicates::dismiss)))
+        .at("/audit", get(page!(pages::audit::show)))
         .at("/team", get(page!(pages::team::show)))
         .at("/team/reassign", poem::post(page!(pages::team::reassign)))
         .at("/forecast", get(page!(pages::forecast::show)).post(page!(pages::forecast::submit)))

@@ -51,6 +51,10 @@ pub struct Page {
     pub automations: bool,
     /// Whether the reader is the platform operator (their menu is the companies alone).
     pub operator: bool,
+    /// Whether the reader reviews the duplicates queue (the menu shows it).
+    pub duplicates: bool,
+    /// Whether the reader reads the audit log (the menu shows it).
+    pub audit: bool,
 }
 
 impl Page {
@@ -74,6 +78,8 @@ impl Page {
             scoring: false,
             automations: false,
             operator: false,
+            duplicates: false,
+            audit: false,
         }
     }
 
@@ -94,6 +100,7 @@ impl Page {
             "htmx" => &a.htmx.name,
             "css" => &a.app_css.name,
             "sortable" => &a.sortable.name,
+            "segments" => &a.segments_js.name,
             _ => &a.app_js.name,
         };
         format!("{}/assets/{name}", self.base)

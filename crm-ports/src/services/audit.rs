@@ -3,7 +3,7 @@
 use crate::app::{App, require, scope, tenant_of};
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
-use crate::query::{EventRecord, HistoryQuery};
+use crate::query::{AuditFilter, EventRecord, HistoryQuery};
 use crate::store::{ActivityStore, ContactStore, EventLog, OpportunityStore, OrganizationStore, UserStore};
 use crm_domain::event::EntityType;
 use crm_domain::visibility::{Capability, Owned};
@@ -46,6 +46,58 @@ impl<S: EventLog, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
             to: chrono::DateTime::<chrono::Utc>::MAX_UTC,
         };
         Ok(self.store.history(tenant_id, &q, 1).await?.first().map_or(0, |e| e.seq))
+    }
+}
+
+/// The audit screen: the Admin's whole log, a Manager's teams' records.
+impl<S: EventLog + UserStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// The events of the filter, newest first. The Admin reads every event; a Manager the
+    /// changes of the contacts and opportunities owned (after the change) by the members
+    /// of the teams they lead or by themselves, the filter narrowed to them; every other
+    /// role is refused.
+    ///
+    /// # Errors
+    /// `Forbidden`; `Invalid` (`from`, `to` out of range).
+    pub async fn audit(&self, actor: &Actor, filter: &AuditFilter, limit: u32) -> Result<Vec<EventRecord>, ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        let mut f = filter.clone();
+        if !crm_domain::visibility::allows(actor, Capability::ReadAudit) {
+            require(actor, Capability::ReadRecordHistory)?;
+            let me = actor.user_id().ok_or(ServiceError::Forbidden)?;
+            let led: Vec<_> = self
+                .store
+                .list_teams(tenant_id)
+                .await?
+                .into_iter()
+                .filter(|t| t.manager_id == me)
+                .map(|t| t.id)
+                .collect();
+            let mut owners: Vec<uuid::Uuid> = self
+                .store
+                .list_users(tenant_id)
+                .await?
+                .into_iter()
+                .filter(|u| u.team_id.is_some_and(|t| led.contains(&t)))
+                .map(|u| u.id.as_uuid())
+                .collect();
+            owners.push(me.as_uuid());
+            let readable = [EntityType::Contact, EntityType::Opportunity];
+            f.entity_types = if f.entity_types.is_empty() {
+                readable.to_vec()
+            } else {
+                f.entity_types.into_iter().filter(|t| readable.contains(t)).collect()
+            };
+            if f.entity_types.is_empty() {
+                return Ok(Vec::new());
+            }
+            f.owners = Some(match f.owners {
+                Some(asked) => asked.into_iter().filter(|o| owners.contains(o)).collect(),
+                None => owners,
+            });
+        }
+        let q = HistoryQuery::Filtered(f);
+        q.check()?;
+        Ok(self.store.history(tenant_id, &q, limit.clamp(1, MAX_HISTORY)).await?)
     }
 }
 

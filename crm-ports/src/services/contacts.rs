@@ -8,7 +8,7 @@ use crate::env::{Clock, IdGenerator};
 use crate::error::{DuplicateCandidate, ServiceError};
 use crate::query::{ContactFilter, Page, PageRequest};
 use crate::store::{ContactStore, Deletable, DeletionStore, OrganizationStore, TenantStore, UserStore};
-use crm_domain::contact::{Contact, ContactInput};
+use crm_domain::contact::{Contact, ContactInput, MergeField};
 use crm_domain::duplicates::{Identity, match_reasons};
 use crm_domain::event::EntityType;
 use crm_domain::visibility::{Capability, Owned, may_assign_owner, may_edit_contact, read_scope};
@@ -132,6 +132,17 @@ impl<S: ContactStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
         merged: ContactId,
         merged_version: i64,
     ) -> Result<Contact, ServiceError> {
+        self.merge_taking(actor, (kept, kept_version), (merged, merged_version), &[]).await
+    }
+
+    /// [`Self::merge_contacts`] where the fields of `take` get the merged contact's value.
+    async fn merge_taking(
+        &self,
+        actor: &Actor,
+        (kept, kept_version): (ContactId, i64),
+        (merged, merged_version): (ContactId, i64),
+        take: &[MergeField],
+    ) -> Result<Contact, ServiceError> {
         if kept == merged {
             return Err(ValidationError::field("merged_id", ViolationKind::Repeated).into());
         }
@@ -141,7 +152,7 @@ impl<S: ContactStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
         check_version(before.version, kept_version)?;
         check_version(other.version, merged_version)?;
         let mut after = before.clone();
-        after.absorb(&other);
+        after.absorb_choosing(&other, take);
         after.version = kept_version + 1;
         after.updated_at = self.clock.now();
         let mut changes = Contact::changes(Some(&before), &after);
@@ -178,6 +189,36 @@ impl<S: ContactStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
             .merge_contacts(&after, kept_version, merged, merged_version, &events)
             .await?;
         Ok(after)
+    }
+}
+
+/// Merging with a choice of fields: a new owner taken from the merged contact is checked.
+impl<S: ContactStore + UserStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// Merges `merged` into `kept` as [`Self::merge_contacts`] does, the fields named in
+    /// `take` (codes of [`MergeField`]) getting the merged contact's value: the
+    /// field-by-field choice of the duplicates queue. Taking the owner is an assignment,
+    /// under its rules.
+    ///
+    /// # Errors
+    /// As [`Self::merge_contacts`]; `Invalid` for an unknown or repeated code (`take.<i>`)
+    /// or an owner who may not be given work (`take.<i>: not_allowed`).
+    pub async fn merge_contacts_choosing(
+        &self,
+        actor: &Actor,
+        kept: (ContactId, i64),
+        merged: (ContactId, i64),
+        take: &[String],
+    ) -> Result<Contact, ServiceError> {
+        let fields = MergeField::parse_list(take, "take")?;
+        if let Some(i) = fields.iter().position(|f| *f == MergeField::Owner) {
+            let before = self.contact(actor, kept.0).await?;
+            let other = self.contact(actor, merged.0).await?;
+            if other.owner_id != before.owner_id {
+                self.check_assignee(actor, before.tenant_id, other.owner_id, &format!("take.{i}"))
+                    .await?;
+            }
+        }
+        self.merge_taking(actor, kept, merged, &fields).await
     }
 }
 

@@ -112,6 +112,16 @@ impl<S: SegmentStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
         Ok(self.store.count_contacts(scope(actor, Owned::Contact)?, &filter).await?)
     }
 
+    /// How many contacts of the actor's scope the filter holds (a list's total).
+    ///
+    /// # Errors
+    /// `Invalid` for a bad filter.
+    pub async fn count_contacts(&self, actor: &Actor, filter: &ContactFilter) -> Result<u64, ServiceError> {
+        let sc = scope(actor, Owned::Contact)?;
+        filter.check()?;
+        Ok(self.store.count_contacts(sc, filter).await?)
+    }
+
     /// How many contacts of the actor's scope a rule would hold, without saving it.
     ///
     /// # Errors

@@ -97,7 +97,24 @@ impl Client {
     /// # Errors
     /// `NotFound`, `Forbidden`, `PreconditionFailed`.
     pub async fn merge_contacts(&self, id: Uuid, version: i64, merged_id: Uuid, merged_version: i64) -> Result<Contact> {
-        let body = json!({"merged_id": merged_id, "merged_version": merged_version});
+        self.merge_contacts_taking(id, version, merged_id, merged_version, &[]).await
+    }
+
+    /// Merges `merged_id` into contact `id` as [`Self::merge_contacts`] does, the fields
+    /// named in `take` (`first_name`, `last_name`, `job_title`, `organization_id`,
+    /// `address`, `source`, `owner_id`) getting the merged contact's value.
+    ///
+    /// # Errors
+    /// As [`Self::merge_contacts`]; `ValidationFailed` (`take.<i>`).
+    pub async fn merge_contacts_taking(
+        &self,
+        id: Uuid,
+        version: i64,
+        merged_id: Uuid,
+        merged_version: i64,
+        take: &[&str],
+    ) -> Result<Contact> {
+        let body = json!({"merged_id": merged_id, "merged_version": merged_version, "take": take});
         self.send(
             Method::POST,
             &format!("/api/v1/contacts/{id}/merge"),

@@ -1,7 +1,7 @@
 //! Routes of pipelines and opportunities (with the merge patches of every record, the
 //! forecast and the audit history).
 
-use super::{ForecastQuery, OpportunityQuery, push};
+use super::{AuditQuery, ForecastQuery, OpportunityQuery, push};
 use crate::models::*;
 use crate::{Client, Result};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -333,6 +333,20 @@ impl Client {
         let mut query = vec![("from", from.to_rfc3339()), ("to", to.to_rfc3339())];
         push(&mut query, "user_id", user_id);
         push(&mut query, "limit", limit);
+        self.send::<(), _>(Method::GET, "/api/v1/audit", &query, None, None).await
+    }
+
+    /// The audit history with every filter: a Manager reads their teams' contacts and
+    /// opportunities, the Admin everything.
+    ///
+    /// # Errors
+    /// `Forbidden`, `ValidationFailed` (`to`, `entity_type`).
+    pub async fn audit_query(&self, q: &AuditQuery) -> Result<Vec<Event>> {
+        let mut query = vec![("from", q.from.to_rfc3339()), ("to", q.to.to_rfc3339())];
+        push(&mut query, "user_id", q.user_id);
+        push(&mut query, "entity_type", q.entity_type.clone());
+        push(&mut query, "before", q.before);
+        push(&mut query, "limit", q.limit);
         self.send::<(), _>(Method::GET, "/api/v1/audit", &query, None, None).await
     }
 }

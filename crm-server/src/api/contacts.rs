@@ -116,6 +116,10 @@ pub struct MergeBody {
     pub merged_id: Uuid,
     /// Its version (its ETag), as read.
     pub merged_version: i64,
+    /// The fields of the kept contact that take the merged one's value (the others keep
+    /// theirs, empty ones are filled): `first_name`, `last_name`, `job_title`,
+    /// `organization_id`, `address`, `source`, `owner_id`.
+    pub take: Option<Vec<String>>,
 }
 
 /// A page of contacts.
@@ -335,7 +339,8 @@ impl ContactsApi {
     }
 
     /// Merge another contact into this one: emails, phones and tags are united, empty
-    /// fields filled, opportunities moved, histories kept. `If-Match` is this contact's ETag.
+    /// fields filled (and those named in `take` given the merged one's value),
+    /// opportunities moved, histories kept. `If-Match` is this contact's ETag.
     #[oai(path = "/:id/merge", method = "post", operation_id = "merge_contacts")]
     async fn merge(
         &self,
@@ -350,12 +355,11 @@ impl ContactsApi {
         }
         let c = self
             .app
-            .merge_contacts(
+            .merge_contacts_choosing(
                 &auth.actor(),
-                ContactId::from_uuid(id.0),
-                v,
-                ContactId::from_uuid(body.0.merged_id),
-                body.0.merged_version,
+                (ContactId::from_uuid(id.0), v),
+                (ContactId::from_uuid(body.0.merged_id), body.0.merged_version),
+                body.0.take.as_deref().unwrap_or_default(),
             )
             .await?;
         Ok(ContactResponse::ok(&c))

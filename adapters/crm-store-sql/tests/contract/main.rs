@@ -33,6 +33,7 @@ macro_rules! contract {
 
 mod access;
 mod activities;
+mod audit_screen;
 mod auth;
 mod automation;
 mod campaigns;

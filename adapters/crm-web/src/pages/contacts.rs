@@ -52,6 +52,10 @@ struct ListPage {
     has_previous: bool,
     first_query: String,
     next_query: Option<String>,
+    /// How many contacts the filters hold, when some filter is set.
+    total: Option<u64>,
+    /// The static list the list is filtered on (its members may be taken out of it).
+    current_list: Option<String>,
 }
 
 /// `GET /contacts`.
@@ -152,6 +156,17 @@ pub(crate) async fn list<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         filters.push(format!("sort={}", encode(&sort)));
     }
     let first_query = filters.join("&");
+    let filtered = filters.iter().any(|f| !f.starts_with("sort="));
+    let total = if filtered {
+        web.app.count_contacts(&actor, &filter).await.ok()
+    } else {
+        None
+    };
+    let current_list = segment.filter(|s| {
+        segments
+            .iter()
+            .any(|x| x.id.as_uuid() == *s && matches!(x.definition, crm_domain::segment::Definition::Static))
+    });
     let next_query = contacts.next_cursor.map(|c| {
         let mut q = filters.clone();
         q.push(format!("cursor={}", encode(&c)));
@@ -190,6 +205,8 @@ pub(crate) async fn list<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
             has_previous: cursor.is_some(),
             first_query,
             next_query,
+            total,
+            current_list: current_list.map(|l| l.to_string()),
             page,
         },
     )
@@ -218,6 +235,17 @@ pub(crate) async fn bulk<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
             Some(list) => match web
                 .app
                 .add_segment_members(&actor, crm_domain::SegmentId::from_uuid(list), &ids)
+                .await
+            {
+                Ok(n) => changed = n,
+                Err(_) => refused = ids.len() as u64,
+            },
+            None => refused = ids.len() as u64,
+        },
+        Some("unlist") => match form.get("unlist_id").and_then(|s| Uuid::parse_str(&s).ok()) {
+            Some(list) => match web
+                .app
+                .remove_segment_members(&actor, crm_domain::SegmentId::from_uuid(list), &ids)
                 .await
             {
                 Ok(n) => changed = n,

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod account;
 pub mod activity;
+pub mod audit;
 pub mod auth;
 pub mod automation_form;
 pub mod automations;
@@ -14,6 +15,7 @@ pub mod contact;
 pub mod contact_form;
 pub mod contacts;
 pub mod drafts;
+pub mod duplicates;
 pub mod email;
 pub mod forecast;
 pub mod import_plan;
@@ -31,6 +33,8 @@ pub mod report_mail;
 pub mod reports;
 pub mod scoring;
 pub mod search;
+pub mod segment_form;
+pub mod segments;
 pub mod suppressions;
 pub mod team;
 pub mod templates;
@@ -113,6 +117,8 @@ where
     page.scoring = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ManageScoring);
     page.automations = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ManageAutomations);
     page.operator = matches!(auth.actor, crm_domain::Actor::Operator);
+    page.duplicates = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ReviewDuplicates);
+    page.audit = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ReadRecordHistory);
     if page.operator {
         page.user = Some(page.t("app.operator_name"));
     }

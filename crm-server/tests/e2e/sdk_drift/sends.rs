@@ -13,7 +13,7 @@ use super::{INLINE, UNTYPED, body_name, is_json, resolve};
 use crate::support::spawn_app;
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_sdk::models::*;
-use crm_sdk::{Client, ContactQuery, DeliveryQuery, ForecastQuery, OPERATIONS, OpportunityQuery, OrganizationQuery};
+use crm_sdk::{AuditQuery, Client, ContactQuery, DeliveryQuery, ForecastQuery, OPERATIONS, OpportunityQuery, OrganizationQuery};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -277,6 +277,7 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         restore_contact(ID);
         assign_contact(ID, 1, ID);
         merge_contacts(ID, 1, ID, 2);
+        merge_contacts_taking(ID, 1, ID, 2, &["job_title"]);
         contact_history_with(ID, Some(10));
         // Leads and the customer cycle.
         create_lead(&contact(), true);
@@ -319,6 +320,7 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         opportunity_history_with(ID, Some(10));
         forecast_with(&forecast_query());
         audit_with(now, now, Some(ID), Some(10));
+        audit_query(&AuditQuery { from: now, to: now, user_id: Some(ID), entity_type: Some("contact".into()), before: Some(9), limit: Some(10) });
         // Activities, reminders, notifications, calendar, telephony.
         create_activity(&activity());
         activity(ID);
