@@ -31,6 +31,17 @@ pub struct Assets {
     pub app_css: Asset,
     /// The segment rule builder (its form only).
     pub segments_js: Asset,
+    /// The phone-first mode (service worker, offline banner, call log).
+    pub phone_js: Asset,
+    /// The installed app's icons: 192 and 512 px, and 512 px with a safe zone (maskable).
+    pub icons: [Asset; 3],
+}
+
+impl Assets {
+    /// The files the service worker keeps for the interface to start offline.
+    pub fn shell(&self) -> [&Asset; 5] {
+        [&self.htmx, &self.app_js, &self.phone_js, &self.app_css, &self.icons[0]]
+    }
 }
 
 /// The embedded files.
@@ -61,6 +72,22 @@ pub static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
             "text/javascript; charset=utf-8",
             include_bytes!("../assets/segments.js"),
         ),
+        phone_js: asset(
+            "phone",
+            "js",
+            "text/javascript; charset=utf-8",
+            include_bytes!("../assets/phone.js"),
+        ),
+        icons: [
+            asset("icon-192", "png", "image/png", include_bytes!("../assets/icons/icon-192.png")),
+            asset("icon-512", "png", "image/png", include_bytes!("../assets/icons/icon-512.png")),
+            asset(
+                "maskable-512",
+                "png",
+                "image/png",
+                include_bytes!("../assets/icons/maskable-512.png"),
+            ),
+        ],
     }
 });
 
@@ -68,10 +95,8 @@ pub static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
 pub fn serve(req: &Request) -> Response {
     let name = req.raw_path_param("name").unwrap_or_default();
     let a = &*ASSETS;
-    match [&a.htmx, &a.sortable, &a.app_js, &a.app_css, &a.segments_js]
-        .into_iter()
-        .find(|x| x.name == name)
-    {
+    let files = [&a.htmx, &a.sortable, &a.app_js, &a.phone_js, &a.app_css, &a.segments_js];
+    match files.into_iter().chain(a.icons.iter()).find(|x| x.name == name) {
         Some(x) => Response::builder()
             .content_type(x.content_type)
             .header("cache-control", "public, max-age=31536000, immutable")

@@ -9,6 +9,7 @@
 mod assets;
 mod i18n;
 mod pages;
+mod pwa;
 mod report_activity;
 pub mod report_export;
 mod session;
@@ -122,6 +123,9 @@ where
     }
     route
         .at("/", get(page!(pages::auth::home)))
+        .at("/manifest.webmanifest", get(raw!(pwa::manifest)))
+        .at("/sw.js", get(raw!(pwa::service_worker)))
+        .at("/offline", get(page!(pwa::offline)))
         .at("/login", get(page!(pages::auth::login_form)).post(page!(pages::auth::login)))
         .at("/logout", poem::post(page!(pages::auth::logout)))
         .at(

@@ -101,6 +101,8 @@ impl Page {
             "css" => &a.app_css.name,
             "sortable" => &a.sortable.name,
             "segments" => &a.segments_js.name,
+            "icon" => &a.icons[0].name,
+            "phone" => &a.phone_js.name,
             _ => &a.app_js.name,
         };
         format!("{}/assets/{name}", self.base)

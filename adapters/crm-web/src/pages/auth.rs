@@ -170,6 +170,9 @@ pub(crate) async fn logout<S: Store, K: Credentials, C: Clock, I: IdGenerator, X
     }
     let [session, csrf] = set_cookies(&base, web.settings.secure_cookies, "", "", 0);
     let mut resp = see_other(&req, &base, "/login");
+    // Nothing of this person stays in the browser: the phone mode's copies go too.
+    resp.headers_mut()
+        .insert("clear-site-data", poem::http::HeaderValue::from_static("\"cache\", \"storage\""));
     for c in [session, csrf] {
         if let Ok(v) = c.parse() {
             resp.headers_mut().append("set-cookie", v);
