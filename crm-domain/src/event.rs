@@ -44,6 +44,8 @@ pub enum EntityType {
     ScoringRule,
     /// An automation rule.
     AutomationRule,
+    /// A territory.
+    Territory,
 }
 
 impl EntityType {
@@ -67,6 +69,7 @@ impl EntityType {
             Self::Webhook => "webhook",
             Self::ScoringRule => "scoring_rule",
             Self::AutomationRule => "automation_rule",
+            Self::Territory => "territory",
         }
     }
 
@@ -90,6 +93,7 @@ impl EntityType {
             Self::Webhook,
             Self::ScoringRule,
             Self::AutomationRule,
+            Self::Territory,
         ]
         .into_iter()
         .find(|e| e.code() == code)

@@ -63,6 +63,10 @@ id_type!(
     TeamId
 );
 id_type!(
+    /// An area of a company (postcodes, industries) given to a team.
+    TerritoryId
+);
+id_type!(
     /// A person: prospect, client or partner.
     ContactId
 );

@@ -272,13 +272,6 @@ impl Lead {
     }
 }
 
-/// The hook for territories (postcode or industry → team or rep), which arrive with the
-/// administration screens: today no territory is defined, so no owner is suggested and a
-/// lead is handed over by hand or by round-robin.
-pub fn territory_owner(_postal_code: Option<&str>, _industry: Option<&str>) -> Option<UserId> {
-    None
-}
-
 /// The next sales rep of a round-robin: the one after `last` among `reps` (sorted by id),
 /// the first when `last` is none or gone; `None` when there is nobody.
 pub fn next_in_rotation(reps: &[UserId], last: Option<UserId>) -> Option<UserId> {

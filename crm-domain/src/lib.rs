@@ -33,6 +33,7 @@ pub mod segment;
 pub mod suppression;
 pub mod template;
 pub mod tenant;
+pub mod territory;
 pub mod text;
 pub mod time;
 pub mod tracking;

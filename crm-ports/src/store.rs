@@ -34,6 +34,7 @@ mod reports;
 mod runtime;
 mod scoring;
 mod suppressions;
+mod territories;
 mod webhooks;
 
 pub use activities::*;
@@ -50,6 +51,7 @@ pub use reports::*;
 pub use runtime::*;
 pub use scoring::*;
 pub use suppressions::*;
+pub use territories::*;
 pub use webhooks::*;
 
 /// Result of a store call.
@@ -390,4 +392,5 @@ store_sum! {
         ScoringStore,
         ForecastStore,
         AutomationStore,
+        TerritoryStore,
 }

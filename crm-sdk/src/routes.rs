@@ -14,6 +14,7 @@ mod reports;
 mod sales;
 mod scoring;
 mod search;
+mod territories;
 mod webhooks;
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -121,6 +121,7 @@ pub const CONSTRAINTS: &[Constraint] = &[
         "idempotency_key",
     ),
     unique("teams_name_unique", "teams", &["tenant_id", "name_fold"], "name"),
+    unique("territories_name_unique", "territories", &["tenant_id", "name_fold"], "name"),
     unique(
         "automation_runs_trigger",
         "automation_runs",
@@ -199,6 +200,7 @@ pub const CONSTRAINTS: &[Constraint] = &[
     tenant("scoring_models_tenant_id_fkey", "scoring_models"),
     tenant("automation_rules_tenant_id_fkey", "automation_rules"),
     tenant("automation_runs_tenant_id_fkey", "automation_runs"),
+    tenant("territories_tenant_id_fkey", "territories"),
     // References between records.
     fk(
         "contact_scores_contact_fk",
@@ -237,6 +239,7 @@ pub const CONSTRAINTS: &[Constraint] = &[
     ),
     fk("users_team_fk", "users", &["tenant_id", "team_id"], "teams", "team_id"),
     fk("teams_manager_fk", "teams", &["tenant_id", "manager_id"], "users", "manager_id"),
+    fk("territories_team_fk", "territories", &["tenant_id", "team_id"], "teams", "team_id"),
     fk(
         "contacts_organization_fk",
         "contacts",

@@ -55,6 +55,7 @@ mod sqlite;
 mod suppressions;
 mod telephony;
 mod tenants;
+mod territories;
 mod users;
 mod webhooks;
 

@@ -257,6 +257,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0035_tenant_suspension.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            36,
+            "territories".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0036_territories.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -224,6 +224,12 @@ where
         .at("/settings/users/:id/reactivate", poem::post(page!(pages::people::set_active)))
         .at("/settings/users/:id/access-link", poem::post(page!(pages::people::access_link)))
         .at("/settings/teams", poem::post(page!(pages::people::save_team)))
+        .at(
+            "/settings/territories",
+            get(page!(pages::territories::show)).post(page!(pages::territories::save)),
+        )
+        .at("/settings/territories/:id", poem::post(page!(pages::territories::save)))
+        .at("/settings/territories/:id/delete", poem::post(page!(pages::territories::delete)))
         .at("/settings/teams/:id", poem::post(page!(pages::people::save_team)))
         .at(
             "/settings/email",

@@ -49,8 +49,7 @@ pub enum Action {
         #[serde(default)]
         assignee_id: Option<Uuid>,
     },
-    /// Gives the contact an owner: the territory's, else the next sales rep of the team in
-    /// turn.
+    /// Gives the contact an owner: the next sales rep of the team, in turn.
     AssignOwner {
         /// The team.
         team_id: Uuid,

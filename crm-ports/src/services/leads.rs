@@ -6,10 +6,10 @@
 use crate::app::{App, added as clear, check_version, known, require, tenant_of};
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
-use crate::store::{ContactStore, LeadStore, OpportunityStore, OrganizationStore, PipelineStore, TenantStore, UserStore};
+use crate::store::{ContactStore, LeadStore, OpportunityStore, OrganizationStore, PipelineStore, TenantStore, TerritoryStore, UserStore};
 use crm_domain::contact::{Contact, ContactInput, ContactKind};
 use crm_domain::event::{EntityType, EventKind, FieldChange, Sensitivity};
-use crm_domain::lead::{Lead, LeadSettings, LeadStatus, check_conversion, territory_owner};
+use crm_domain::lead::{Lead, LeadSettings, LeadStatus, check_conversion};
 use crm_domain::opportunity::{Opportunity, OpportunityInput};
 use crm_domain::text::Label;
 use crm_domain::user::Role;
@@ -22,8 +22,11 @@ use serde_json::Value;
 pub enum HandOver {
     /// This sales rep (or manager).
     To(UserId),
-    /// The next sales rep of this team's round-robin (after the territory hook).
+    /// The next sales rep of this team's round-robin.
     RoundRobin(TeamId),
+    /// The next sales rep, in turn, of the team of the territory covering the lead (its
+    /// postcode, its company's industry).
+    Territory,
 }
 
 /// One line of the lead funnel: the leads that came in during a month (by source) and how
@@ -45,19 +48,13 @@ pub struct FunnelLine {
 }
 
 /// Bringing leads in and qualifying them: contacts, the company's settings and users.
-impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + LeadStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
-    /// The owner a team gives a contact: the territory's, else the team's next sales rep in
-    /// turn (the turn advances); `None` when the team has no sales rep. Used by the hand-over
-    /// of a lead and by automation.
-    pub(crate) async fn team_owner(
-        &self,
-        tenant: crm_domain::TenantId,
-        team: TeamId,
-        postal: Option<&str>,
-    ) -> Result<Option<UserId>, ServiceError> {
-        if let Some(u) = territory_owner(postal, None) {
-            return Ok(Some(u));
-        }
+impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + LeadStore + TerritoryStore, K, C: Clock, I: IdGenerator>
+    App<S, K, C, I>
+{
+    /// The owner a team gives a contact: the team's next sales rep in turn (the turn
+    /// advances); `None` when the team has no sales rep. Used by the hand-over of a lead and
+    /// by automation.
+    pub(crate) async fn team_owner(&self, tenant: crm_domain::TenantId, team: TeamId) -> Result<Option<UserId>, ServiceError> {
         let reps: Vec<UserId> = self
             .store
             .list_users(tenant)
@@ -256,12 +253,14 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + LeadStore, 
     }
 
     /// Hands a qualified lead of the pool over to a sales rep, who is notified: the one
-    /// named, or the next of a team's round-robin (unless a territory names someone).
+    /// named, the next of a team's round-robin, or the next of the team of the territory
+    /// covering the lead.
     ///
     /// # Errors
     /// `NotFound`, `Forbidden` (a rep the actor may not give records to), `Conflict`,
     /// `Invalid` (`status` not qualified, `owner_id` already handed over or unknown,
-    /// `team_id` unknown or without sales reps).
+    /// `team_id` unknown or without sales reps, `territory: not_allowed` when no territory
+    /// covers the lead or its team has no sales rep).
     pub async fn hand_over_lead(&self, actor: &Actor, id: ContactId, expected_version: i64, to: HandOver) -> Result<Contact, ServiceError> {
         let before = self.contact(actor, id).await?;
         require(actor, Capability::QualifyLeads)?;
@@ -276,10 +275,19 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + LeadStore, 
             HandOver::To(user) => user,
             HandOver::RoundRobin(team) => {
                 known(self.store.team(tenant, team).await, "team_id")?;
-                let postal = before.fields.address.postal_code.as_ref().map(Label::as_str);
-                self.team_owner(tenant, team, postal)
+                self.team_owner(tenant, team)
                     .await?
                     .ok_or_else(|| ValidationError::field("team_id", ViolationKind::NotAllowed))?
+            }
+            HandOver::Territory => {
+                let postal = before.fields.address.postal_code.as_ref().map(Label::as_str);
+                let industry = match before.fields.organization_id {
+                    Some(o) => self.store.organization(tenant, o).await?.industry.map(|i| i.to_string()),
+                    None => None,
+                };
+                self.territory_owner(tenant, postal, industry.as_deref())
+                    .await?
+                    .ok_or_else(|| ValidationError::field("territory", ViolationKind::NotAllowed))?
             }
         };
         let user = known(self.store.user(tenant, owner).await, "owner_id")?;

@@ -37,5 +37,6 @@ pub mod team_forecast;
 pub mod team_view;
 pub mod telephony;
 pub mod tenants;
+pub mod territories;
 pub mod users;
 pub mod webhooks;

@@ -49,6 +49,9 @@ pub struct HandOver {
     /// The next sales rep of this team's round-robin.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub team_id: Option<Uuid>,
+    /// `Some(true)`: the next sales rep of the team of the territory covering the lead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_territory: Option<bool>,
 }
 
 /// Why a prospect becomes a client by hand.

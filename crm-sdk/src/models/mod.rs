@@ -15,6 +15,7 @@ mod reports;
 mod sales;
 mod scoring;
 mod search;
+mod territories;
 mod webhooks;
 
 pub use accounts::*;
@@ -31,4 +32,5 @@ pub use reports::*;
 pub use sales::*;
 pub use scoring::*;
 pub use search::*;
+pub use territories::*;
 pub use webhooks::*;

@@ -45,6 +45,9 @@ pub struct HandOverBody {
     pub owner_id: Option<Uuid>,
     /// The next sales rep of this team, in turn.
     pub team_id: Option<Uuid>,
+    /// `true`: the next sales rep, in turn, of the team of the territory covering the lead
+    /// (its postcode, its company's industry).
+    pub by_territory: Option<bool>,
 }
 
 /// Why a prospect becomes a client by hand.
@@ -216,8 +219,9 @@ impl LeadsApi {
         Ok(ContactResponse::ok(&c))
     }
 
-    /// Hand a qualified lead of the pool over to a sales rep (`owner_id`) or to the next
-    /// rep of a team's round-robin (`team_id`); the rep is notified.
+    /// Hand a qualified lead of the pool over to a sales rep (`owner_id`), to the next rep
+    /// of a team's round-robin (`team_id`), or to the next rep of the team of the
+    /// territory covering it (`by_territory: true`); the rep is notified.
     #[oai(path = "/api/v1/contacts/:id/hand-over", method = "post", operation_id = "hand_over_lead")]
     async fn hand_over(
         &self,
@@ -227,11 +231,13 @@ impl LeadsApi {
         body: Json<HandOverBody>,
     ) -> ApiResult<ContactResponse> {
         let v = if_match(if_match_h.0.as_deref())?;
-        let to = match (body.0.owner_id, body.0.team_id) {
-            (Some(u), None) => HandOver::To(UserId::from_uuid(u)),
-            (None, Some(t)) => HandOver::RoundRobin(TeamId::from_uuid(t)),
-            (Some(_), Some(_)) => return Err(ApiError::field("team_id", ViolationKind::NotAllowed)),
-            (None, None) => return Err(ApiError::field("owner_id", ViolationKind::Required)),
+        let to = match (body.0.owner_id, body.0.team_id, body.0.by_territory == Some(true)) {
+            (Some(u), None, false) => HandOver::To(UserId::from_uuid(u)),
+            (None, Some(t), false) => HandOver::RoundRobin(TeamId::from_uuid(t)),
+            (None, None, true) => HandOver::Territory,
+            (Some(_), Some(_), _) => return Err(ApiError::field("team_id", ViolationKind::NotAllowed)),
+            (_, _, true) => return Err(ApiError::field("by_territory", ViolationKind::NotAllowed)),
+            (None, None, false) => return Err(ApiError::field("owner_id", ViolationKind::Required)),
         };
         let c = self.app.hand_over_lead(&auth.actor(), ContactId::from_uuid(id.0), v, to).await?;
         Ok(ContactResponse::ok(&c))

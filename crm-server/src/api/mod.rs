@@ -41,6 +41,7 @@ pub mod team_forecast;
 pub mod team_view;
 pub mod telephony;
 pub mod tenants;
+pub mod territories;
 pub mod users;
 pub mod webhooks;
 
@@ -218,6 +219,7 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings, extras: Extras) -> OpenAp
                 },
                 scoring::ScoringApi { app: app.clone() },
                 automations::AutomationsApi { app: app.clone() },
+                territories::TerritoriesApi { app: app.clone() },
             ),
             ),
         ),

@@ -6,7 +6,7 @@
 
 use crate::support::{spawn_app, tenant};
 use crm_domain::user::Role;
-use crm_sdk::models::{ContactWrite, NewOpportunity, OrganizationWrite, PipelineWrite, StageWrite};
+use crm_sdk::models::{ContactWrite, NewOpportunity, OrganizationWrite, PipelineWrite, StageWrite, TerritoryWrite};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
@@ -290,6 +290,15 @@ async fn every_route_keeps_tenants_apart() {
     )
     .await
     .unwrap();
+    let a_territory = aa
+        .create_territory(&TerritoryWrite {
+            name: "Territoire A".into(),
+            team_id: a.team_id,
+            areas: vec!["33".into()],
+            industries: Vec::new(),
+        })
+        .await
+        .unwrap();
     let a_campaign = aa
         .create_campaign(&crm_sdk::models::CampaignWrite {
             name: "Campagne A".into(),
@@ -383,6 +392,8 @@ async fn every_route_keeps_tenants_apart() {
             a.user(Role::Sales)
         } else if path.starts_with("/api/v1/teams/") {
             a.team_id
+        } else if path.starts_with("/api/v1/territories/") {
+            a_territory.id
         } else if path.starts_with("/api/v1/auth/tokens/") {
             token.token.id
         } else if path.starts_with("/api/v1/activities/") {
@@ -485,6 +496,20 @@ async fn every_route_keeps_tenants_apart() {
             ),
         ),
         ("list_teams", (None, Expect::Blind)),
+        ("list_territories", (None, Expect::Blind)),
+        ("match_territory", (None, Expect::Blind)),
+        (
+            "create_territory",
+            (
+                Some(json!({"name": "T", "team_id": a.team_id, "areas": ["33"]})),
+                Expect::UnknownField("team_id"),
+            ),
+        ),
+        (
+            "update_territory",
+            (Some(json!({"name": "T", "team_id": b.team_id, "areas": ["33"]})), Expect::NotFound),
+        ),
+        ("delete_territory", (None, Expect::NotFound)),
         (
             "create_team",
             (

@@ -111,6 +111,7 @@ async fn a_lead_becomes_a_client() {
     let to_team = HandOver {
         owner_id: None,
         team_id: Some(fx.team_id),
+        by_territory: None,
     };
     let c = marketing.hand_over_lead(c.id, c.version, &to_team).await.unwrap();
     assert_eq!(c.owner_id, fx.user(Role::Sales));

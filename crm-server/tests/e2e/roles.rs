@@ -9,6 +9,7 @@ use crm_domain::organization::OrganizationInput;
 use crm_domain::pipeline::StageInput;
 use crm_domain::user::Role;
 use crm_domain::{Actor, ContactId, OpportunityId, OrganizationId, TenantId, UserId};
+use crm_sdk::models::TerritoryWrite;
 use crm_server::CrmApp;
 use serde_json::{Value, json};
 
@@ -83,6 +84,11 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("get_team", [200, 200, 200, 200, 200]),
     ("create_team", [201, 403, 403, 403, 403]),
     ("update_team", [200, 403, 403, 403, 403]),
+    ("list_territories", [200, 200, 200, 200, 200]),
+    ("match_territory", [200, 200, 200, 200, 200]),
+    ("create_territory", [201, 403, 403, 403, 403]),
+    ("update_territory", [200, 403, 403, 403, 403]),
+    ("delete_territory", [204, 403, 403, 403, 403]),
     ("get_tenant", [200, 200, 200, 200, 200]),
     ("update_tenant", [200, 403, 403, 403, 403]),
     ("list_tenants", [403, 403, 403, 403, 403]),
@@ -651,6 +657,22 @@ impl Cell<'_> {
     }
 
     /// A paused subscription (nothing is sent to it).
+    /// A fresh territory of the fixture's team.
+    async fn territory(&self) -> (uuid::Uuid, i64) {
+        let t = self
+            .fx
+            .client(Role::Admin)
+            .create_territory(&TerritoryWrite {
+                name: format!("Territoire {}", uuid::Uuid::now_v7()),
+                team_id: self.fx.team_id,
+                areas: vec!["40".into()],
+                industries: Vec::new(),
+            })
+            .await
+            .unwrap();
+        (t.id, t.version)
+    }
+
     async fn webhook(&self) -> (uuid::Uuid, i64) {
         let w = self.fx.client(Role::Admin).create_webhook(&hook_body(self.n)).await.unwrap();
         (w.id, w.version)
@@ -988,6 +1010,26 @@ impl Cell<'_> {
                 ("POST", format!("/api/v1/users/{}/{path}", u.id), None, version)
             }
             "list_teams" => ("GET", "/api/v1/teams".into(), None, None),
+            "list_territories" => ("GET", "/api/v1/territories".into(), None, None),
+            "match_territory" => ("GET", "/api/v1/territories/match?postal_code=33000".into(), None, None),
+            "create_territory" => (
+                "POST",
+                "/api/v1/territories".into(),
+                Some(json!({"name": format!("Territoire {}", uuid::Uuid::now_v7()), "team_id": self.fx.team_id, "areas": ["33"]})),
+                None,
+            ),
+            "update_territory" => {
+                let (id, v) = self.territory().await;
+                (
+                    "PUT",
+                    format!("/api/v1/territories/{id}"),
+                    Some(
+                        json!({"name": format!("Territoire {}", uuid::Uuid::now_v7()), "team_id": self.fx.team_id, "industries": ["Vins"]}),
+                    ),
+                    Some(v),
+                )
+            }
+            "delete_territory" => ("DELETE", format!("/api/v1/territories/{}", self.territory().await.0), None, None),
             "get_team" => ("GET", format!("/api/v1/teams/{}", self.fx.team_id), None, None),
             "create_team" => (
                 "POST",

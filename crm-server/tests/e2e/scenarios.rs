@@ -283,6 +283,7 @@ async fn demo_scenarios_per_role() {
             &HandOver {
                 owner_id: None,
                 team_id: Some(nord.id),
+                by_territory: None,
             },
         )
         .await

@@ -58,6 +58,8 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "MemberWorkDto" => MemberWork,
         "ReassignedDto" => Reassigned,
         "TeamDto" => Team,
+        "TerritoryDto" => Territory,
+        "TerritoryMatchDto" => TerritoryMatch,
         // Records.
         "ContactDto" => Contact,
         "ContactPage" => Page<Contact>,
@@ -168,6 +170,7 @@ fn request_pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "NewTenantBody" => NewTenant,
         "NewUserBody" => NewUser,
         "TeamBody" => TeamWrite,
+        "TerritoryBody" => TerritoryWrite,
         "ContactWrite" => ContactWrite,
         "OrganizationWrite" => OrganizationWrite,
         "PipelineWrite" => PipelineWrite,

@@ -22,7 +22,7 @@ use crm_ports::services::users::TeamInput;
 use crm_ports::store::{
     ActivityStore, Advance, ConsumerStore, ContactStore, DuplicateStore, EmailStore, FileRecord, FileRecordStore, IdempotencyBegin,
     IdempotencyStore, JobStore, NewJob, Notification, OpportunityStore, OrganizationStore, PipelineStore, ReminderStore, SegmentStore,
-    TelephonyStore, UnmatchedCall, UserStore,
+    TelephonyStore, TerritoryStore, UnmatchedCall, UserStore,
 };
 use crm_ports::{AuthStore, Principal, StoreError, TokenKind, TokenRecord};
 use crm_store_sql::Backend;
@@ -133,6 +133,7 @@ const EXPECTED: &[(&str, Outcome, &str)] = &[
     ("user_logins_pkey", Dup, "email"),
     ("idempotency_keys_pkey", Dup, "idempotency_key"),
     ("teams_name_unique", Dup, "name"),
+    ("territories_name_unique", Dup, "name"),
     ("operators_email_hash_key", Dup, "email"),
     ("activities_reminder_unique", Dup, "reminder_key"),
     ("notifications_reminder_unique", Dup, "reminder_key"),
@@ -187,6 +188,8 @@ const EXPECTED: &[(&str, Outcome, &str)] = &[
     ("score_history_contact_fk", Ref, "contact_id"),
     ("users_team_fk", Ref, "team_id"),
     ("teams_manager_fk", Ref, "manager_id"),
+    ("territories_team_fk", Ref, "team_id"),
+    ("territories_tenant_id_fkey", Ref, "tenant_id"),
     ("contacts_organization_fk", Ref, "organization_id"),
     ("contacts_owner_fk", Ref, "owner_id"),
     ("contact_tags_tenant_id_contact_id_fkey", Ref, "contact_id"),
@@ -832,6 +835,53 @@ async fn every_constraint_reports_its_field(h: &Harness) {
     tm.name = Name::parse("Équipe Sud").unwrap();
     tm.manager_id = UserId::from_uuid(new());
     seen.check("teams_manager_fk", s.create_team(&tm, &ev(EntityType::Team, tm.id.as_uuid())).await);
+    // Territories: a name taken (accents and case ignored), a team of no one, a company of
+    // no one.
+    let territory = h
+        .app
+        .create_territory(
+            &admin,
+            &crm_domain::territory::TerritoryInput {
+                name: "Sud-Ouest".into(),
+                team_id: Some(team.id),
+                areas: vec!["33".into()],
+                industries: Vec::new(),
+            },
+        )
+        .await
+        .unwrap();
+    let mut twin_territory = territory.clone();
+    twin_territory.id = crm_domain::TerritoryId::from_uuid(new());
+    twin_territory.name = Name::parse("SUD-OUEST").unwrap();
+    seen.check(
+        "territories_name_unique",
+        s.create_territory(&twin_territory, &ev(EntityType::Territory, twin_territory.id.as_uuid()))
+            .await,
+    );
+    let mut teamless = territory.clone();
+    teamless.id = crm_domain::TerritoryId::from_uuid(new());
+    teamless.name = Name::parse("Nord").unwrap();
+    teamless.team_id = TeamId::from_uuid(new());
+    seen.check(
+        "territories_team_fk",
+        s.create_territory(&teamless, &ev(EntityType::Territory, teamless.id.as_uuid()))
+            .await,
+    );
+    let nobody_tenant = TenantId::from_uuid(new());
+    seen.check(
+        "territories_tenant_id_fkey",
+        raw(
+            Some(nobody_tenant),
+            format!(
+                "INSERT INTO territories (tenant_id, id, name, name_fold, team_id, areas, industries, version, created_at, updated_at) \
+                 VALUES ({}, {}, 'T', 't', {}, '[]', '[]', 1, 0, 0)",
+                lit.id(nobody_tenant.as_uuid()),
+                lit.id(new()),
+                lit.id(new())
+            ),
+        )
+        .await,
+    );
     let mut c = contact.clone();
     c.id = ContactId::from_uuid(new());
     c.fields.organization_id = Some(OrganizationId::from_uuid(new()));

@@ -67,5 +67,6 @@ mod storage;
 mod team_forecast;
 mod team_view;
 mod tenancy;
+mod territories;
 mod webhooks;
 mod workers;

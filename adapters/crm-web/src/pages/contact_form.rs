@@ -49,6 +49,8 @@ pub(crate) struct FormView {
     pub(crate) email: String,
     pub(crate) phone: String,
     pub(crate) job_title: String,
+    pub(crate) postal_code: String,
+    pub(crate) city: String,
     pub(crate) email_opt_out: bool,
     pub(crate) phone_opt_out: bool,
 }
@@ -62,6 +64,8 @@ impl FormView {
             email: f.text("email"),
             phone: f.text("phone"),
             job_title: f.text("job_title"),
+            postal_code: f.text("postal_code"),
+            city: f.text("city"),
             email_opt_out: f.get("email_opt_out").is_some(),
             phone_opt_out: f.get("phone_opt_out").is_some(),
         }
@@ -75,6 +79,8 @@ impl FormView {
             email: c.fields.emails.first().map(|e| e.as_str().to_owned()).unwrap_or_default(),
             phone: c.fields.phones.first().map(|p| p.as_str().to_owned()).unwrap_or_default(),
             job_title: c.fields.job_title.as_ref().map(ToString::to_string).unwrap_or_default(),
+            postal_code: c.fields.address.postal_code.as_ref().map(ToString::to_string).unwrap_or_default(),
+            city: c.fields.address.city.as_ref().map(ToString::to_string).unwrap_or_default(),
             email_opt_out: c.fields.email_opt_out,
             phone_opt_out: c.fields.phone_opt_out,
         }
@@ -118,6 +124,8 @@ impl FormView {
             text("last_name", &self.last_name, &stored.last_name),
             text("email", &self.email, &stored.email),
             text("phone", &self.phone, &stored.phone),
+            text("postal_code", &self.postal_code, &stored.postal_code),
+            text("city", &self.city, &stored.city),
         ]
         .into_iter()
         .filter(|(_, mine, _, theirs, _)| mine != theirs)
@@ -163,6 +171,11 @@ pub(crate) fn input_of(form: &Form, base: Option<&Contact>) -> ContactInput {
     };
     replace_first(&mut input.emails, form.get("email"));
     replace_first(&mut input.phones, form.get("phone"));
+    // The postcode and the city, when the form showed them.
+    if form.raw("postal_code").is_some() || form.raw("city").is_some() {
+        input.address.postal_code = form.get("postal_code");
+        input.address.city = form.get("city");
+    }
     // The boxes, when the form showed them (an unticked box sends nothing).
     if form.get("opt_outs").is_some() {
         input.email_opt_out = form.get("email_opt_out").is_some();

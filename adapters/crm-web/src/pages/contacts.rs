@@ -308,11 +308,24 @@ struct NewPage {
     form: FormView,
     faults: Faults,
     duplicates: Vec<Duplicate>,
+    /// The owner may be left to the territories (Admin, Manager): whether it is.
+    territory_choice: Option<bool>,
+}
+
+/// Whether the reader may leave a new contact's owner to the territories.
+fn offers_territory(actor: &crm_domain::Actor) -> bool {
+    matches!(
+        actor,
+        crm_domain::Actor::User {
+            role: crm_domain::user::Role::Admin | crm_domain::user::Role::Manager,
+            ..
+        }
+    )
 }
 
 /// `GET /contacts/new`.
 pub(crate) async fn new_form<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, req: Request) -> Response {
-    let (_, page) = match signed_in(web, &req, "contacts").await {
+    let (auth, page) = match signed_in(web, &req, "contacts").await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -324,6 +337,7 @@ pub(crate) async fn new_form<S: Store, K: Credentials, C: Clock, I: IdGenerator,
             form,
             faults: Faults::default(),
             duplicates: Vec::new(),
+            territory_choice: offers_territory(&auth.actor).then_some(false),
         },
     )
 }
@@ -340,7 +354,21 @@ pub(crate) async fn create<S: Store, K: Credentials, C: Clock, I: IdGenerator, X
     let confirm = form.get("confirm_duplicates").as_deref() == Some("true");
     let input = input_of(&form, None);
     let view = FormView::new(lang, &input.kind, &form);
-    match web.app.create_contact(&auth.actor, &input, None, confirm).await {
+    let by_territory = offers_territory(&auth.actor) && form.get("owner_by_territory").as_deref() == Some("1");
+    let territory_choice = offers_territory(&auth.actor).then_some(by_territory);
+    let owner = if by_territory {
+        match web
+            .app
+            .owner_by_territory(&auth.actor, input.address.postal_code.as_deref(), input.organization_id)
+            .await
+        {
+            Ok(o) => o,
+            Err(e) => return error_page(page, &e),
+        }
+    } else {
+        None
+    };
+    match web.app.create_contact(&auth.actor, &input, owner, confirm).await {
         Ok(c) => {
             super::drafts::forget(web, &auth.actor, "contact_new", None).await;
             see_other(&req, &web.settings.base_path, &format!("/contacts/{}", c.id))
@@ -352,6 +380,7 @@ pub(crate) async fn create<S: Store, K: Credentials, C: Clock, I: IdGenerator, X
                 page,
                 form: view,
                 duplicates: Vec::new(),
+                territory_choice,
             },
         ),
         Err(ServiceError::PossibleDuplicates(found)) => render(
@@ -373,6 +402,7 @@ pub(crate) async fn create<S: Store, K: Credentials, C: Clock, I: IdGenerator, X
                 page,
                 form: view,
                 faults: Faults::default(),
+                territory_choice,
             },
         ),
         Err(e) => error_page(page, &e),

@@ -38,6 +38,7 @@ pub mod segments;
 pub mod suppressions;
 pub mod team;
 pub mod templates;
+pub mod territories;
 pub mod timeline;
 pub mod todo;
 pub mod tracking;

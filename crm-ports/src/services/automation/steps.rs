@@ -250,8 +250,7 @@ impl<S: Store, K: Send + Sync + 'static, C: Clock + Clone, I: IdGenerator> App<S
                 if c.lead.as_ref().is_some_and(|l| l.pooled) {
                     return Ok(skipped("lead_in_pool"));
                 }
-                let postal = c.fields.address.postal_code.as_ref().map(Label::as_str);
-                let Some(owner) = self.team_owner(tenant, TeamId::from_uuid(*team_id), postal).await? else {
+                let Some(owner) = self.team_owner(tenant, TeamId::from_uuid(*team_id)).await? else {
                     return Ok(skipped("no_sales_rep"));
                 };
                 self.edit_contact(actor, c, |after| after.owner_id = owner).await

@@ -277,13 +277,18 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         restore_contact(ID);
         assign_contact(ID, 1, ID);
         merge_contacts(ID, 1, ID, 2);
+        territories();
+        create_territory(&TerritoryWrite { name: "Sud-Ouest".into(), team_id: ID, areas: vec!["33".into()], industries: vec!["Vins".into()] });
+        update_territory(ID, 1, &TerritoryWrite { name: "Sud-Ouest".into(), team_id: ID, areas: vec!["33".into()], industries: vec!["Vins".into()] });
+        delete_territory(ID);
+        match_territory(Some("33000"), Some("Vins"));
         merge_contacts_taking(ID, 1, ID, 2, &["job_title"]);
         contact_history_with(ID, Some(10));
         // Leads and the customer cycle.
         create_lead(&contact(), true);
         import_leads(&NewLeads { leads: vec![contact()] });
         set_lead_status(ID, 1, &LeadStatusWrite { status: "disqualified".into(), reason: Some("no_budget".into()) });
-        hand_over_lead(ID, 1, &HandOver { owner_id: Some(ID), team_id: Some(ID) });
+        hand_over_lead(ID, 1, &HandOver { owner_id: Some(ID), team_id: Some(ID), by_territory: Some(true) });
         convert_to_client(ID, 1, "Bon de commande");
         open_lead_opportunity(ID, &lead_opportunity());
         lead_settings();
