@@ -64,6 +64,8 @@ for (const width of h.WIDTHS) {
 
           // Suspended: the Admin is out, and cannot log in.
           await op.goto(`${server.base}/operator`);
+          // A confirmation first.
+          await op.click(`#companies tr:has(th:text-is("${name}")) .company-suspend summary`);
           await op.click(`#companies tr:has(th:text-is("${name}")) .company-toggle`);
           await op.waitForURL(/done=suspended/);
           assert.match(await op.locator(`#companies tr:has(th:text-is("${name}"))`).innerText(), /Suspendue/);

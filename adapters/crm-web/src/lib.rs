@@ -225,6 +225,14 @@ where
         .at("/settings/users/:id/access-link", poem::post(page!(pages::people::access_link)))
         .at("/settings/teams", poem::post(page!(pages::people::save_team)))
         .at(
+            "/settings/reminders",
+            get(page!(pages::reminders::show)).post(page!(pages::reminders::save)),
+        )
+        .at("/settings/reminders/preview", poem::post(page!(pages::reminders::preview)))
+        .at("/settings/reminders/run", poem::post(page!(pages::reminders::run)))
+        .at("/settings/reminders/:id", poem::post(page!(pages::reminders::save)))
+        .at("/settings/reminders/:id/delete", poem::post(page!(pages::reminders::delete)))
+        .at(
             "/settings/territories",
             get(page!(pages::territories::show)).post(page!(pages::territories::save)),
         )

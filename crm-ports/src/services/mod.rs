@@ -25,6 +25,7 @@ pub mod names;
 pub mod opportunities;
 pub mod organizations;
 pub mod pipelines;
+pub mod reminder_preview;
 pub mod reminders;
 pub mod report_mail;
 pub mod reports;

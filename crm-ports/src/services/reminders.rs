@@ -33,6 +33,16 @@ pub struct ScanReport {
     pub already_done: u64,
 }
 
+/// The subject of a follow-up task for a quiet prospect.
+pub(crate) fn no_activity_subject(name: &str) -> String {
+    format!("Relancer {name}")
+}
+
+/// The subject of a task for a deal past its expected close date.
+pub(crate) fn past_close_subject(title: &str) -> String {
+    format!("Date de clôture dépassée : {title}")
+}
+
 fn rule_changes(before: Option<&ReminderRule>, after: &ReminderRule) -> Vec<crm_domain::event::FieldChange> {
     let mut d = Diff::new();
     d.field("kind", before.map(|b| &b.kind), &after.kind, Sensitivity::Clear);
@@ -263,7 +273,7 @@ impl<S: ReminderStore + ActivityStore + TenantStore, K, C: Clock, I: IdGenerator
                             entity_type: EntityType::Contact,
                             entity_id: p.contact_id.as_uuid(),
                         };
-                        self.reminder_task(tenant, key, p.owner_id, &format!("Relancer {}", p.display_name), link, &mut report)
+                        self.reminder_task(tenant, key, p.owner_id, &no_activity_subject(&p.display_name), link, &mut report)
                             .await?;
                     }
                 }
@@ -275,15 +285,8 @@ impl<S: ReminderStore + ActivityStore + TenantStore, K, C: Clock, I: IdGenerator
                             entity_type: EntityType::Opportunity,
                             entity_id: d.opportunity_id.as_uuid(),
                         };
-                        self.reminder_task(
-                            tenant,
-                            key,
-                            d.owner_id,
-                            &format!("Date de clôture dépassée : {}", d.title),
-                            link,
-                            &mut report,
-                        )
-                        .await?;
+                        self.reminder_task(tenant, key, d.owner_id, &past_close_subject(&d.title), link, &mut report)
+                            .await?;
                     }
                 }
                 RuleKind::MeetingSoon { minutes } => {

@@ -216,4 +216,69 @@ async fn rules_are_admin_only_and_versioned(h: &Harness) {
     assert!(h.app.reminder_rules(&admin).await.unwrap().is_empty());
 }
 
-contract!(every_reminder_exactly_once, rules_are_admin_only_and_versioned);
+/// The preview lists what each kind of rule would make at a time, for whom, and writes
+/// nothing.
+async fn a_preview_lists_and_writes_nothing(h: &Harness) {
+    let (t, admin) = h.tenant("Aperçu des rappels").await;
+    let (rep_user, rep) = h.user(&admin, Role::Sales, None).await;
+    let quiet = h.app.create_contact(&rep, &input("Paul", "Silencieux"), None, true).await.unwrap();
+    let p = h.app.create_pipeline(&admin, "Ventes", &stages()).await.unwrap();
+    h.app
+        .create_opportunity(
+            &rep,
+            p.id,
+            None,
+            &OpportunityInput {
+                title: "Échue".into(),
+                value_minor: 1,
+                expected_close: Some(Utc::now().date_naive()),
+                ..OpportunityInput::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let later = process_at(h, Utc::now() + Duration::days(3));
+    let quiet_ones = later.preview_reminder_rule(&admin, RuleKind::NoActivity { days: 2 }).await.unwrap();
+    assert_eq!(quiet_ones.total, 1);
+    let line = &quiet_ones.lines[0];
+    assert!(line.task);
+    assert_eq!((line.user_id, line.link.entity_id), (rep_user.id, quiet.id.as_uuid()));
+    assert_eq!(line.subject, "Relancer Paul Silencieux");
+    assert_eq!(
+        later
+            .preview_reminder_rule(&admin, RuleKind::NoActivity { days: 5 })
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    let overdue = later.preview_reminder_rule(&admin, RuleKind::PastExpectedClose).await.unwrap();
+    assert_eq!(
+        overdue.lines.iter().map(|l| l.subject.as_str()).collect::<Vec<_>>(),
+        vec!["Date de clôture dépassée : Échue"]
+    );
+    // Nothing written: no system task on the contact.
+    assert_eq!(
+        system_tasks(
+            &h.app,
+            t.id,
+            Link {
+                entity_type: EntityType::Contact,
+                entity_id: quiet.id.as_uuid()
+            }
+        )
+        .await,
+        0
+    );
+    assert!(matches!(
+        h.app.preview_reminder_rule(&rep, RuleKind::TaskDue).await,
+        Err(ServiceError::Forbidden)
+    ));
+}
+
+contract!(
+    every_reminder_exactly_once,
+    rules_are_admin_only_and_versioned,
+    a_preview_lists_and_writes_nothing
+);
