@@ -47,13 +47,11 @@ pub struct FunnelLine {
     pub won: u64,
 }
 
-/// Bringing leads in and qualifying them: contacts, the company's settings and users.
-impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + LeadStore + TerritoryStore, K, C: Clock, I: IdGenerator>
-    App<S, K, C, I>
-{
+/// Rotations: the users and the turns kept per team.
+impl<S: UserStore + LeadStore, K, C, I> App<S, K, C, I> {
     /// The owner a team gives a contact: the team's next sales rep in turn (the turn
-    /// advances); `None` when the team has no sales rep. Used by the hand-over of a lead and
-    /// by automation.
+    /// advances); `None` when the team has no sales rep. Used by the hand-over of a lead, by
+    /// automation and by the territories.
     pub(crate) async fn team_owner(&self, tenant: crm_domain::TenantId, team: TeamId) -> Result<Option<UserId>, ServiceError> {
         let reps: Vec<UserId> = self
             .store
@@ -65,7 +63,12 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + LeadStore +
             .collect();
         Ok(self.store.advance_lead_rotation(tenant, team, &reps).await?)
     }
+}
 
+/// Bringing leads in and qualifying them: contacts, the company's settings and users.
+impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + LeadStore + TerritoryStore, K, C: Clock, I: IdGenerator>
+    App<S, K, C, I>
+{
     /// The company's settings of the customer cycle: its disqualification reasons (the
     /// built-in list until an Admin sets one) and the former-client rule.
     ///

@@ -9,7 +9,7 @@ use crate::error::ServiceError;
 use crate::store::{LeadStore, OrganizationStore, TerritoryStore, UserStore};
 use crm_domain::event::{Diff, EntityType, EventKind, FieldChange, Sensitivity};
 use crm_domain::territory::{Territory, TerritoryInput, best};
-use crm_domain::user::{Role, Team};
+use crm_domain::user::Team;
 use crm_domain::visibility::Capability;
 use crm_domain::{Actor, TenantId, TerritoryId, UserId, ValidationError, ViolationKind};
 
@@ -222,17 +222,9 @@ impl<S: TerritoryStore + UserStore + LeadStore + OrganizationStore, K, C: Clock,
         postal_code: Option<&str>,
         industry: Option<&str>,
     ) -> Result<Option<UserId>, ServiceError> {
-        let Some(m) = self.covering(tenant, postal_code, industry).await? else {
-            return Ok(None);
-        };
-        let reps: Vec<UserId> = self
-            .store
-            .list_users(tenant)
-            .await?
-            .into_iter()
-            .filter(|u| u.team_id == Some(m.team.id) && u.role == Role::Sales && u.is_active())
-            .map(|u| u.id)
-            .collect();
-        Ok(self.store.advance_lead_rotation(tenant, m.team.id, &reps).await?)
+        match self.covering(tenant, postal_code, industry).await? {
+            Some(m) => self.team_owner(tenant, m.team.id).await,
+            None => Ok(None),
+        }
     }
 }
