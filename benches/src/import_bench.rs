@@ -146,6 +146,7 @@ async fn run(
         create_possible_duplicates: true,
         all_or_nothing: false,
         owner: None,
+        by_territory: false,
         report: None,
     };
     let import = |phase: String, file: std::path::PathBuf, rows: usize| {

@@ -165,6 +165,8 @@ pub struct RunArgs {
     pub all_or_nothing: bool,
     /// The owner's email (default: the tenant's first Admin).
     pub owner: Option<String>,
+    /// The new contacts a territory covers go to its team, in turn.
+    pub by_territory: bool,
     /// Where to write the report of the rows left out.
     pub report: Option<PathBuf>,
 }
@@ -194,6 +196,7 @@ pub async fn run(app: &CrmApp, files: Arc<dyn FileStorage>, tenant: TenantId, fi
         create_possible_duplicates: args.create_possible_duplicates,
         all_or_nothing: args.all_or_nothing,
         owner: Some(owner),
+        by_territory: args.by_territory,
         ..ImportOptions::by(key)
     };
     let name = file

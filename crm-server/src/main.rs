@@ -133,6 +133,10 @@ enum ImportCmd {
         /// Email of the user who gets the new contacts (default: the first Admin).
         #[arg(long)]
         owner: Option<String>,
+        /// The new contacts a territory covers go to its team's sales reps, in turn (the
+        /// others to the owner).
+        #[arg(long)]
+        by_territory: bool,
     },
     /// Brings a company's full export (`crm export company`) into an empty company: the
     /// same organizations, contacts, opportunities and activities, linked as they were.
@@ -351,12 +355,14 @@ async fn run(cli: Cli) -> Result<(), String> {
                     file: f,
                     all_or_nothing,
                     owner,
+                    by_territory,
                 } => {
                     let args = crm_server::cli_import::RunArgs {
                         key: f.key.clone(),
                         create_possible_duplicates: f.create_possible_duplicates,
                         all_or_nothing: *all_or_nothing,
                         owner: owner.clone(),
+                        by_territory: *by_territory,
                         report: f.report.clone(),
                     };
                     let files = open_files(&cli)?;

@@ -1,7 +1,12 @@
 // Territories in the browser: the Admin adds one from the users page (a fault named
 // first), checks which territory a postcode falls in, then creates a contact « assigned
-// by territory »: its owner is a rep of the territory's team. A sales rep has no page.
+// by territory »: its owner is a rep of the territory's team. Marketing imports a file
+// « by territory »: the dry run counts the new contacts per territory, and the covered
+// ones go to the team's reps, the others stay in the pool. A sales rep has no page.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as h from './harness.mjs';
 
@@ -9,6 +14,7 @@ let server;
 let browser;
 let admin;
 let reps;
+let teamId;
 before(async () => {
   server = await h.startServer();
   browser = await h.launchBrowser();
@@ -17,6 +23,7 @@ before(async () => {
   const id = (k) => users.find((u) => u.email === server.accounts[k].email);
   reps = [id('sales'), id('sales2')];
   const team = await admin.post('/api/v1/teams', { name: 'Équipe Aquitaine', manager_id: id('manager').id });
+  teamId = team.id;
   for (const u of reps) {
     const r = await fetch(`${server.base}/api/v1/users/${u.id}`, {
       method: 'PATCH',
@@ -82,6 +89,61 @@ for (const width of h.WIDTHS) {
     });
   });
 }
+
+for (const width of h.WIDTHS) describe(`an import by territory at ${width} px`, () => {
+  it('Marketing gives the new prospects of a file to the territory\'s team', async () => {
+    if (width === h.WIDTHS[0]) {
+      await admin.post('/api/v1/territories', { name: 'Bretagne', team_id: teamId, areas: ['29', '56'], industries: [] });
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'crm-territory-import-'));
+    const path = join(dir, 'salon-brest.csv');
+    // Names far apart from one width to the other (else « doublon possible »).
+    const [[yann, goff], [soizic, bihan], [paul, durand]] =
+      width === 1440
+        ? [['Yann', 'Le Goff'], ['Soizic', 'Le Bihan'], ['Paul', 'Durand']]
+        : [['Gwenaëlle', 'Kerleau'], ['Maël', 'Tanguy'], ['Odile', 'Mercier']];
+    writeFileSync(
+      path,
+      [
+        'Prénom;Nom;E-mail;Code postal',
+        `${yann};${goff};${goff.replace(/\W/g, '')}@brest.bzh;29200`,
+        `${soizic};${bihan};${bihan.replace(/\W/g, '')}@vannes.bzh;56000`,
+        `${paul};${durand};${durand}@lyon.fr;69003`,
+      ].join('\r\n'),
+    );
+    try {
+      await h.withPage(browser, width, 'import-territory', async (page) => {
+        await h.login(page, server.base, server.accounts.marketing);
+        await page.goto(`${server.base}/imports`);
+        await page.setInputFiles('input#import-file', path);
+        await page.click('form#import-upload button[type=submit]');
+        await page.waitForURL(/\/imports\/new\?file=/);
+        await page.check('#import-territory');
+        await page.click('button#import-check');
+        await page.waitForLoadState('load');
+        assert.ok(await page.isChecked('#import-territory'), 'the choice is kept');
+        const routed = await text(page.locator('#dry-run-territories'));
+        assert.match(routed, /Bretagne : 2/);
+        assert.match(routed, /Sans territoire : 1/);
+        assert.match(await text(page.locator('#dry-run-rows')), /→ Bretagne/);
+        await h.checkScreen(page, 'import-territory');
+        await page.click('button#import-start');
+        await page.waitForURL(/\/imports\/[0-9a-f-]{36}$/);
+        await page.locator('#import-state', { hasText: 'Terminé' }).waitFor();
+      });
+      const list = await admin.get('/api/v1/contacts?limit=200');
+      const items = list.items ?? list;
+      const by = (first) => items.find((c) => c.first_name === first);
+      for (const first of [yann, soizic]) {
+        assert.ok(reps.some((r) => r.id === by(first).owner_id), `${first} goes to a rep of the team`);
+      }
+      assert.notEqual(by(yann).owner_id, by(soizic).owner_id, 'in turn');
+      assert.ok(!reps.some((r) => r.id === by(paul).owner_id), 'no territory: stays with Marketing, in the pool');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('a sales rep and territories', () => {
   it('has no page and no choice on a new contact', async () => {

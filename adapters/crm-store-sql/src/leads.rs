@@ -109,7 +109,7 @@ impl<C: Cipher> LeadStore for SqlStore<C> {
         rows.iter().map(|r| Ok(ContactId::from_uuid(r.get("id")?))).collect()
     }
 
-    async fn advance_lead_rotation(&self, tenant: TenantId, team: TeamId, reps: &[UserId]) -> Result<Option<UserId>, StoreError> {
+    async fn advance_lead_rotation(&self, tenant: TenantId, team: TeamId, reps: &[UserId], turns: u32) -> Result<Vec<UserId>, StoreError> {
         for _ in 0..ROTATION_ATTEMPTS {
             let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
             let row = tx
@@ -122,9 +122,20 @@ impl<C: Cipher> LeadStore for SqlStore<C> {
                 )
                 .await?;
             let last = row.get::<Option<Uuid>>("lead_rotation_last")?.map(UserId::from_uuid);
-            let Some(next) = next_in_rotation(reps, last) else {
+            let mut given = Vec::with_capacity(turns as usize);
+            let mut at = last;
+            for _ in 0..turns {
+                match next_in_rotation(reps, at) {
+                    Some(next) => {
+                        given.push(next);
+                        at = Some(next);
+                    }
+                    None => break,
+                }
+            }
+            let Some(next) = given.last().copied() else {
                 tx.commit().await?;
-                return Ok(None);
+                return Ok(given);
             };
             let unchanged = match last {
                 Some(l) => Expr::col("lead_rotation_last").eq(l.as_uuid()),
@@ -142,7 +153,7 @@ impl<C: Cipher> LeadStore for SqlStore<C> {
                 .await?;
             tx.commit().await?;
             if n == 1 {
-                return Ok(Some(next));
+                return Ok(given);
             }
         }
         Err(StoreError::Conflict)

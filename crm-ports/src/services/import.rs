@@ -110,6 +110,11 @@ pub struct ImportOptions {
     /// The owner of the new contacts (default: the importer; Marketing's are in the pool).
     #[serde(default)]
     pub owner: Option<UserId>,
+    /// Whether the new contacts a territory covers (by postcode, or their organization's
+    /// industry) go to that territory's team, in turn (Admin, Manager, Marketing); the
+    /// others go to `owner` (or, for Marketing, to the leads' pool).
+    #[serde(default)]
+    pub by_territory: bool,
 }
 
 impl ImportOptions {
@@ -120,6 +125,7 @@ impl ImportOptions {
             create_possible_duplicates: false,
             all_or_nothing: false,
             owner: None,
+            by_territory: false,
         }
     }
 }
@@ -230,6 +236,8 @@ pub struct RowPlan {
     pub action: RowAction,
     /// Why, when it is left out (or what to know about it).
     pub note: Option<RowNote>,
+    /// The territory whose team gets the new contact (an import by territory).
+    pub territory: Option<String>,
 }
 
 impl RowPlan {
@@ -238,12 +246,17 @@ impl RowPlan {
             line,
             action: RowAction::Skip,
             note: Some(note),
+            territory: None,
         }
     }
 }
 
-impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::store::SuppressionStore, K, C: Clock, I: IdGenerator>
-    App<S, K, C, I>
+impl<
+    S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::store::SuppressionStore + crate::store::TerritoryStore,
+    K,
+    C: Clock,
+    I: IdGenerator,
+> App<S, K, C, I>
 {
     /// The dry run of a contacts import: for each row (its line and cells, mapped column by
     /// column), what it would do. Nothing is written.
@@ -291,6 +304,7 @@ impl<
         + TenantStore
         + UserStore
         + crate::store::SuppressionStore
+        + crate::store::TerritoryStore
         + crate::store::FileRecordStore
         + crate::store::JobStore,
     K,

@@ -53,6 +53,15 @@ impl<S: UserStore + LeadStore, K, C, I> App<S, K, C, I> {
     /// advances); `None` when the team has no sales rep. Used by the hand-over of a lead, by
     /// automation and by the territories.
     pub(crate) async fn team_owner(&self, tenant: crm_domain::TenantId, team: TeamId) -> Result<Option<UserId>, ServiceError> {
+        Ok(self.team_owners(tenant, team, 1).await?.first().copied())
+    }
+
+    /// The next `turns` owners of a team's round-robin, in order (its active sales reps in
+    /// turn); empty when it has none. The rotation advances by as many turns.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub(crate) async fn team_owners(&self, tenant: crm_domain::TenantId, team: TeamId, turns: u32) -> Result<Vec<UserId>, ServiceError> {
         let reps: Vec<UserId> = self
             .store
             .list_users(tenant)
@@ -61,7 +70,7 @@ impl<S: UserStore + LeadStore, K, C, I> App<S, K, C, I> {
             .filter(|u| u.team_id == Some(team) && u.role == Role::Sales && u.is_active())
             .map(|u| u.id)
             .collect();
-        Ok(self.store.advance_lead_rotation(tenant, team, &reps).await?)
+        Ok(self.store.advance_lead_rotation(tenant, team, &reps, turns).await?)
     }
 }
 

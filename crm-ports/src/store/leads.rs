@@ -45,15 +45,16 @@ pub trait LeadStore: Send + Sync {
         limit: u32,
     ) -> impl Future<Output = StoreResult<Vec<crm_domain::ContactId>>> + Send;
 
-    /// Moves a team's round-robin to the rep after its last one among `reps` (see
-    /// `crm_domain::lead::next_in_rotation`) and returns it; `None` when `reps` is empty.
-    /// Two callers at once never get the same turn.
+    /// Moves a team's round-robin `turns` times, each to the rep after the last one among
+    /// `reps` (see `crm_domain::lead::next_in_rotation`), and returns the reps of those
+    /// turns in order; empty when `reps` is. Two callers at once never get the same turn.
     fn advance_lead_rotation(
         &self,
         tenant: TenantId,
         team: TeamId,
         reps: &[UserId],
-    ) -> impl Future<Output = StoreResult<Option<UserId>>> + Send;
+        turns: u32,
+    ) -> impl Future<Output = StoreResult<Vec<UserId>>> + Send;
 
     /// What became of the leads that came in from `from` (inclusive) to `to` (exclusive),
     /// deleted ones excluded, merged ones counted once (in the contact kept).

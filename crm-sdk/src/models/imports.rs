@@ -25,6 +25,9 @@ pub struct ImportRequest {
     /// Who gets the new contacts (default: the caller).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<Uuid>,
+    /// Contacts: the new contacts a territory covers go to its team, in turn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_territory: Option<bool>,
 }
 
 /// What the import says of a row.
@@ -59,6 +62,9 @@ pub struct PreviewRow {
     /// Why it is left out, or what to check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<RowNote>,
+    /// An import by territory: the territory whose team gets the new contact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub territory: Option<String>,
     /// Its cells.
     pub cells: Vec<String>,
 }

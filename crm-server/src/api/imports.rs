@@ -39,6 +39,9 @@ pub struct ImportRequestDto {
     pub all_or_nothing: Option<bool>,
     /// Who gets the new contacts (default: you; Marketing's go to the leads' pool).
     pub owner_id: Option<Uuid>,
+    /// Contacts: the new contacts a territory covers (postcode, organization's industry)
+    /// go to that territory's team, in turn (Admin, Manager, Marketing). Default false.
+    pub by_territory: Option<bool>,
 }
 
 /// What the import says of a row.
@@ -70,6 +73,8 @@ pub struct PreviewRowDto {
     pub opportunity_id: Option<Uuid>,
     /// Why it is left out, or what to check.
     pub note: Option<RowNoteDto>,
+    /// An import by territory: the territory whose team gets the new contact.
+    pub territory: Option<String>,
     /// Its cells, as read.
     pub cells: Vec<String>,
 }
@@ -220,6 +225,7 @@ fn read_request(r: &ImportRequestDto) -> Result<(Mapping, ImportOptions), Servic
         create_possible_duplicates: r.create_possible_duplicates.unwrap_or(false),
         all_or_nothing: r.all_or_nothing.unwrap_or(false),
         owner: r.owner_id.map(UserId::from_uuid),
+        by_territory: r.by_territory.unwrap_or(false),
         ..ImportOptions::by(key)
     };
     Ok((mapping, options))
@@ -276,6 +282,7 @@ fn preview_dto(lang: Lang, p: crm_ports::services::import::ImportPreview, entity
                 organization_id: id.filter(|_| entity == ImportEntity::Organizations),
                 opportunity_id: id.filter(|_| entity == ImportEntity::Opportunities),
                 note: plan.note.as_ref().map(|note| note_dto(lang, note)),
+                territory: plan.territory.clone(),
                 cells,
             }
         })

@@ -117,7 +117,7 @@ pub(crate) fn files() -> Arc<dyn FileStorage> {
     Arc::new(DiskFiles::open(&dir, Arc::new(crate::harness::cipher())).unwrap())
 }
 
-fn csv(lines: &[String]) -> Vec<u8> {
+pub(crate) fn csv(lines: &[String]) -> Vec<u8> {
     lines.join("\r\n").into_bytes()
 }
 
@@ -130,7 +130,7 @@ pub(crate) async fn upload(h: &Harness, files: &Arc<dyn FileStorage>, actor: &Ac
 }
 
 /// Works on the queue until the import `id` is finished; the job as it ended.
-async fn run_until_done(h: &Harness, files: &Arc<dyn FileStorage>, actor: &Actor, id: Uuid) -> ImportJob {
+pub(crate) async fn run_until_done(h: &Harness, files: &Arc<dyn FileStorage>, actor: &Actor, id: Uuid) -> ImportJob {
     let handler = ContactImport::new(&h.app, Arc::clone(files), Arc::new(Tables::default()));
     let (trigger, shutdown) = Shutdown::new();
     let mut options = JobOptions::new(Uuid::now_v7());

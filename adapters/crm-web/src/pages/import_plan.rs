@@ -37,6 +37,8 @@ struct PlanRow {
     action_text: String,
     cells: String,
     note: String,
+    /// The territory whose team gets the new contact (an import by territory).
+    territory: String,
 }
 
 /// The dry run's result.
@@ -49,6 +51,9 @@ struct Checked {
     first: Vec<PlanRow>,
     noted: Vec<PlanRow>,
     noted_more: bool,
+    /// An import by territory: new contacts per territory, and those none covers.
+    territories: Vec<(String, usize)>,
+    unrouted: usize,
 }
 
 #[derive(Template)]
@@ -66,6 +71,9 @@ struct PlanPage {
     key: String,
     anyway: bool,
     all_or_nothing: bool,
+    /// The new contacts may be given by territory (Admin, Manager, Marketing): whether
+    /// they are.
+    territory_choice: Option<bool>,
     checked: Option<Checked>,
     error: Option<String>,
     /// The date of the earlier import whose mapping is proposed.
@@ -81,6 +89,7 @@ pub(crate) fn read_form(form: &Form, columns: usize) -> (Vec<Option<ImportField>
     let options = ImportOptions {
         create_possible_duplicates: form.get("anyway").is_some(),
         all_or_nothing: form.get("all_or_nothing").is_some(),
+        by_territory: form.get("by_territory").is_some(),
         ..ImportOptions::by(key)
     };
     (mapping, options)
@@ -178,7 +187,7 @@ async fn plan_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     };
     let lang = page.lang;
     let (checked, error) = match preview {
-        Ok(p) => (Some(checked(lang, p)), None),
+        Ok(p) => (Some(checked(lang, p, options.by_territory)), None),
         Err(ServiceError::Invalid(v)) => (
             None,
             Some(v.errors().iter().map(|e| e.field.clone()).collect::<Vec<_>>().join(", ")),
@@ -224,6 +233,7 @@ async fn plan_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
             key: options.key.code().to_owned(),
             anyway: options.create_possible_duplicates,
             all_or_nothing: options.all_or_nothing,
+            territory_choice: (entity == ImportEntity::Contacts && offers_territory(actor)).then_some(options.by_territory),
             checked,
             error,
             saved_from,
@@ -247,6 +257,7 @@ fn render_unreadable(page: Page, entity: ImportEntity, file_id: Uuid, file_name:
             key: "email".into(),
             anyway: false,
             all_or_nothing: false,
+            territory_choice: None,
             checked: None,
             error,
             saved_from: None,
@@ -254,7 +265,12 @@ fn render_unreadable(page: Page, entity: ImportEntity, file_id: Uuid, file_name:
     )
 }
 
-fn checked(lang: Lang, p: crm_ports::services::import::ImportPreview) -> Checked {
+/// Whether the reader may give the new contacts by territory (those who hand leads over).
+pub(crate) fn offers_territory(actor: &crm_domain::Actor) -> bool {
+    crm_domain::visibility::allows(actor, crm_domain::visibility::Capability::QualifyLeads)
+}
+
+fn checked(lang: Lang, p: crm_ports::services::import::ImportPreview, by_territory: bool) -> Checked {
     let mut c = Checked {
         total: p.total,
         create: 0,
@@ -264,11 +280,21 @@ fn checked(lang: Lang, p: crm_ports::services::import::ImportPreview) -> Checked
         first: Vec::new(),
         noted: Vec::new(),
         noted_more: false,
+        territories: Vec::new(),
+        unrouted: 0,
     };
     for (i, (cells, plan)) in p.rows.iter().enumerate() {
         let action = match plan.action {
             RowAction::Create => {
                 c.create += 1;
+                match &plan.territory {
+                    Some(t) => match c.territories.iter_mut().find(|(n, _)| n == t) {
+                        Some((_, k)) => *k += 1,
+                        None => c.territories.push((t.clone(), 1)),
+                    },
+                    None if by_territory => c.unrouted += 1,
+                    None => {}
+                }
                 "create"
             }
             RowAction::Update(_) => {
@@ -297,6 +323,7 @@ fn checked(lang: Lang, p: crm_ports::services::import::ImportPreview) -> Checked
                     .join(" · "),
             ),
             note: plan.note.as_ref().map(|n| note_text(lang, n)).unwrap_or_default(),
+            territory: plan.territory.clone().unwrap_or_default(),
         };
         if i < SHOWN_ROWS {
             c.first.push(row());
@@ -309,6 +336,7 @@ fn checked(lang: Lang, p: crm_ports::services::import::ImportPreview) -> Checked
             }
         }
     }
+    c.territories.sort();
     c
 }
 

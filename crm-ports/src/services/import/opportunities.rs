@@ -186,6 +186,7 @@ impl<S: OpportunityImportStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
                     line,
                     action: RowAction::Unchanged(id),
                     note: None,
+                    territory: None,
                 },
                 write: None,
             };
@@ -199,6 +200,7 @@ impl<S: OpportunityImportStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
                         line,
                         action: RowAction::Create,
                         note: note.take(),
+                        territory: None,
                     },
                     write: Some((opp, events)),
                 }

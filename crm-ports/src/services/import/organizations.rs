@@ -177,6 +177,7 @@ impl OrgPlanner {
                     line,
                     action: RowAction::Create,
                     note: None,
+                    territory: None,
                 },
                 write: Some(OrgWrite::Create(org)),
             };
@@ -200,6 +201,7 @@ impl OrgPlanner {
                     line,
                     action: RowAction::Unchanged(id.as_uuid()),
                     note: None,
+                    territory: None,
                 },
                 write: None,
             };
@@ -212,6 +214,7 @@ impl OrgPlanner {
                 line,
                 action: RowAction::Update(id.as_uuid()),
                 note: None,
+                territory: None,
             },
             write: Some(OrgWrite::Update {
                 before: Box::new(before),
@@ -280,6 +283,7 @@ impl<
         + crate::store::TenantStore
         + crate::store::UserStore
         + crate::store::SuppressionStore
+        + crate::store::TerritoryStore
         + FileRecordStore
         + JobStore,
     K,

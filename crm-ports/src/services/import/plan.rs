@@ -8,7 +8,7 @@ use crate::app::{App, require, tenant_of};
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::services::contacts::identity;
-use crate::store::{CandidateRow, ContactStore, OrganizationStore, ProbeCandidates, TenantStore, UserStore};
+use crate::store::{CandidateRow, ContactStore, OrganizationStore, ProbeCandidates, TenantStore, TerritoryStore, UserStore};
 use crm_domain::contact::{Contact, ContactFields, ContactKind};
 use crm_domain::duplicates::{MatchReason, match_reasons};
 use crm_domain::import::{ContactRow, ImportField, contact_row, update_from_row};
@@ -16,9 +16,10 @@ use crm_domain::lead::Lead;
 use crm_domain::organization::{Organization, PostalAddress, WebDomain};
 use crm_domain::suppression::Channel;
 use crm_domain::tenant::CountryCode;
+use crm_domain::territory::{Territory, best};
 use crm_domain::text::{Name, fold};
 use crm_domain::visibility::{Capability, Owned, allows, may_edit_contact, read_scope};
-use crm_domain::{Actor, OrganizationId, TenantId, UserId, ValidationError, ViolationKind};
+use crm_domain::{Actor, OrganizationId, TeamId, TenantId, UserId, ValidationError, ViolationKind};
 use std::collections::HashMap;
 
 /// What a planned row writes.
@@ -40,6 +41,35 @@ pub(crate) enum RowWrite {
 pub(crate) struct Planned {
     pub plan: RowPlan,
     pub write: Option<RowWrite>,
+    /// The team whose next sales rep gets the new contact (an import by territory).
+    pub team: Option<TeamId>,
+}
+
+impl Planned {
+    fn plan(plan: RowPlan) -> Self {
+        Self {
+            plan,
+            write: None,
+            team: None,
+        }
+    }
+}
+
+/// What an import by territory routes with: the company's territories and the industry
+/// of each organization.
+#[derive(Debug, Default)]
+struct Routing {
+    territories: Vec<Territory>,
+    industries: HashMap<OrganizationId, String>,
+}
+
+impl Routing {
+    /// The territory covering a new contact (its postcode, its organization's industry).
+    fn covering(&self, c: &Contact) -> Option<&Territory> {
+        let postal = c.fields.address.postal_code.as_ref().map(|p| p.as_str());
+        let industry = c.fields.organization_id.and_then(|o| self.industries.get(&o)).map(String::as_str);
+        best(&self.territories, postal, industry)
+    }
 }
 
 /// The organizations of the tenant, by web domain and by folded name.
@@ -71,6 +101,7 @@ pub(crate) struct Planner {
     organizations: OrgIndex,
     new_organizations: Vec<Organization>,
     seen: HashMap<String, u64>,
+    routing: Option<Routing>,
 }
 
 /// Who may import: those who write contacts, and those who bring leads in (Marketing),
@@ -83,19 +114,28 @@ pub(crate) fn require_import(actor: &Actor) -> Result<(), ServiceError> {
     }
 }
 
-impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::store::SuppressionStore, K, C: Clock, I: IdGenerator>
-    App<S, K, C, I>
+impl<
+    S: ContactStore + OrganizationStore + TenantStore + TerritoryStore + UserStore + crate::store::SuppressionStore,
+    K,
+    C: Clock,
+    I: IdGenerator,
+> App<S, K, C, I>
 {
     /// The owner of the contacts the actor's import creates (the one asked, if the actor
     /// may give contacts to them, else the actor; Marketing's are its own, in the pool).
     ///
     /// # Errors
     /// `Forbidden` (a role that may not import, an owner the actor may not give contacts
-    /// to), `Invalid` (`owner_id`: unknown, or none for the system).
+    /// to), `Invalid` (`owner_id`: unknown, or none for the system; `by_territory:
+    /// not_allowed` for a sales rep).
     pub(crate) async fn import_owner(&self, actor: &Actor, options: &ImportOptions) -> Result<UserId, ServiceError> {
         let tenant = tenant_of(actor)?;
         require_import(actor)?;
         let leads_only = !allows(actor, Capability::WriteContacts);
+        // Routing by territory: those who hand leads over (Admin, Manager, Marketing).
+        if options.by_territory && !allows(actor, Capability::QualifyLeads) {
+            return Err(ValidationError::field("by_territory", ViolationKind::NotAllowed).into());
+        }
         match (options.owner, actor.user_id()) {
             (Some(o), _) if !leads_only => {
                 self.check_assignee(actor, tenant, o, "owner_id").await?;
@@ -116,9 +156,20 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::stor
         let owner = self.import_owner(actor, options).await?;
         let tenant = tenant_of(actor)?;
         let country = self.store.tenant(tenant).await?.settings.country;
+        let mut routing = if options.by_territory {
+            Some(Routing {
+                territories: self.store.territories(tenant).await?,
+                industries: HashMap::new(),
+            })
+        } else {
+            None
+        };
         let mut organizations = OrgIndex::default();
         for o in &self.all_organizations(tenant).await? {
             organizations.add(o);
+            if let (Some(r), Some(i)) = (routing.as_mut(), o.industry.as_ref()) {
+                r.industries.insert(o.id, i.to_string());
+            }
         }
         Ok(Planner {
             actor: *actor,
@@ -132,6 +183,7 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::stor
             organizations,
             new_organizations: Vec::new(),
             seen: HashMap::new(),
+            routing,
         })
     }
 
@@ -186,7 +238,7 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::stor
                     let found = candidates.next().unwrap_or_default();
                     Self::decide(p, x, found, self.clock.now())
                 }
-                Err(plan) => Planned { plan, write: None },
+                Err(plan) => Planned::plan(plan),
             });
         }
         Ok(out)
@@ -230,10 +282,7 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::stor
             note,
             probe,
         } = x;
-        let skip = |note| Planned {
-            plan: RowPlan::skip(line, note),
-            write: None,
-        };
+        let skip = |note| Planned::plan(RowPlan::skip(line, note));
         let similar_only = !candidates.similar.is_empty();
         let all = candidates.rows.into_iter().filter(|r| r.contact.id != probe.id).map(|r| {
             let reasons = match_reasons(&identity(&probe), &identity(&r.contact));
@@ -288,20 +337,20 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::stor
                         line,
                         action: RowAction::Update(id.as_uuid()),
                         note,
+                        territory: None,
                     },
                     write: Some(RowWrite::Update {
                         after,
                         before: Box::new(before),
                     }),
+                    team: None,
                 },
-                None => Planned {
-                    plan: RowPlan {
-                        line,
-                        action: RowAction::Unchanged(id.as_uuid()),
-                        note,
-                    },
-                    write: None,
-                },
+                None => Planned::plan(RowPlan {
+                    line,
+                    action: RowAction::Unchanged(id.as_uuid()),
+                    note,
+                    territory: None,
+                }),
             };
         }
         if (!found.is_empty() || similar_only) && !p.options.create_possible_duplicates {
@@ -317,13 +366,16 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::stor
         if p.leads_only {
             contact.lead = Some(Lead::incoming(Some(p.owner), contact.created_at));
         }
+        let covering = p.routing.as_ref().and_then(|r| r.covering(&contact));
         Planned {
             plan: RowPlan {
                 line,
                 action: RowAction::Create,
                 note,
+                territory: covering.map(|t| t.name.as_str().to_owned()),
             },
             write: Some(RowWrite::Create(contact)),
+            team: covering.map(|t| t.team_id),
         }
     }
 }

@@ -132,6 +132,7 @@ pub trait OpportunityImportStore:
     + crate::store::JobStore
     + crate::store::ImportStore
     + crate::store::SuppressionStore
+    + crate::store::TerritoryStore
 {
 }
 
@@ -145,7 +146,8 @@ impl<
         + crate::store::FileRecordStore
         + crate::store::JobStore
         + crate::store::ImportStore
-        + crate::store::SuppressionStore,
+        + crate::store::SuppressionStore
+        + crate::store::TerritoryStore,
 > OpportunityImportStore for T
 {
 }

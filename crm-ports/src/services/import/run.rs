@@ -17,7 +17,8 @@ use crate::files::FileStorage;
 use crate::runtime::BoxFuture;
 use crate::runtime::jobs::{JobContext, JobFinish, JobHandler};
 use crate::store::{
-    ContactStore, FileRecord, FileRecordStore, ImportPiece, ImportStore, JobStore, NewJob, OrganizationStore, TenantStore, UserStore,
+    ContactStore, FileRecord, FileRecordStore, ImportPiece, ImportStore, JobStore, LeadStore, NewJob, OrganizationStore, TenantStore,
+    TerritoryStore, UserStore,
 };
 use crate::tables::{TableReader, TableRows};
 use crm_domain::contact::Contact;
@@ -25,9 +26,40 @@ use crm_domain::event::{EntityType, EventKind};
 use crm_domain::import::ImportField;
 use crm_domain::organization::Organization;
 use crm_domain::visibility::Capability;
-use crm_domain::{Actor, TenantId, ValidationError, ViolationKind};
+use crm_domain::{Actor, TeamId, TenantId, ValidationError, ViolationKind};
 use std::sync::Arc;
 use uuid::Uuid;
+
+/// Routing new contacts by territory: the teams' rotations.
+impl<S: UserStore + LeadStore, K, C, I> App<S, K, C, I> {
+    /// Gives each new contact routed to a team (an import by territory) that team's next
+    /// sales rep, in turn (one move of each team's rotation per piece); a lead goes out of
+    /// the pool to them. A team without sales reps leaves its contacts as planned.
+    async fn route_by_territory(&self, tenant: TenantId, planned: &mut [super::plan::Planned]) -> Result<(), ServiceError> {
+        let mut teams: Vec<(TeamId, u32)> = Vec::new();
+        for p in planned.iter().filter(|p| matches!(p.write, Some(RowWrite::Create(_)))) {
+            if let Some(team) = p.team {
+                match teams.iter_mut().find(|(t, _)| *t == team) {
+                    Some((_, n)) => *n += 1,
+                    None => teams.push((team, 1)),
+                }
+            }
+        }
+        for (team, turns) in teams {
+            let mut owners = self.team_owners(tenant, team, turns).await?.into_iter();
+            for p in planned.iter_mut().filter(|p| p.team == Some(team)) {
+                let (Some(RowWrite::Create(c)), Some(owner)) = (p.write.as_mut(), owners.next()) else {
+                    continue;
+                };
+                c.owner_id = owner;
+                if let Some(lead) = c.lead.as_mut() {
+                    lead.pooled = false;
+                }
+            }
+        }
+        Ok(())
+    }
+}
 
 /// A row of an import's report: the row as it was in the file, and why it is named.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +72,14 @@ pub struct ReportRow {
 
 /// Starting and following imports.
 impl<
-    S: ContactStore + OrganizationStore + TenantStore + UserStore + crate::store::SuppressionStore + FileRecordStore + JobStore,
+    S: ContactStore
+        + OrganizationStore
+        + TenantStore
+        + UserStore
+        + crate::store::SuppressionStore
+        + TerritoryStore
+        + FileRecordStore
+        + JobStore,
     K,
     C: Clock,
     I: IdGenerator,
@@ -266,7 +305,9 @@ impl<
         + crate::store::SuppressionStore
         + FileRecordStore
         + JobStore
-        + ImportStore,
+        + ImportStore
+        + LeadStore
+        + TerritoryStore,
     K,
     C: Clock,
     I: IdGenerator,
@@ -322,7 +363,8 @@ impl<
         let mut at = start;
         while at < total {
             let end = (at + PIECE).min(total);
-            let planned = app.plan_rows(&mut planner, &table.rows[at..end]).await?;
+            let mut planned = app.plan_rows(&mut planner, &table.rows[at..end]).await?;
+            app.route_by_territory(tenant, &mut planned).await?;
             let organizations = planner.take_new_organizations();
             let mut next = progress.clone();
             let (mut created, mut updated, mut events) = (Vec::new(), Vec::new(), Vec::new());
@@ -408,6 +450,8 @@ impl<
         + ImportStore
         + crate::store::OpportunityStore
         + crate::store::PipelineStore
+        + LeadStore
+        + TerritoryStore
         + 'static,
     K: Send + Sync + 'static,
     C: Clock + Clone + Send + Sync + 'static,

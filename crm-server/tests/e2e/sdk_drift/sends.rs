@@ -605,6 +605,7 @@ fn import_request() -> ImportRequest {
         create_possible_duplicates: Some(true),
         all_or_nothing: Some(true),
         owner_id: Some(ID),
+        by_territory: Some(true),
     }
 }
 
