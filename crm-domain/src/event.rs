@@ -46,6 +46,8 @@ pub enum EntityType {
     AutomationRule,
     /// A territory.
     Territory,
+    /// A request of a person about their data (GDPR rights).
+    PrivacyRequest,
 }
 
 impl EntityType {
@@ -70,6 +72,7 @@ impl EntityType {
             Self::ScoringRule => "scoring_rule",
             Self::AutomationRule => "automation_rule",
             Self::Territory => "territory",
+            Self::PrivacyRequest => "privacy_request",
         }
     }
 
@@ -94,6 +97,7 @@ impl EntityType {
             Self::ScoringRule,
             Self::AutomationRule,
             Self::Territory,
+            Self::PrivacyRequest,
         ]
         .into_iter()
         .find(|e| e.code() == code)
@@ -178,11 +182,15 @@ pub enum EventKind {
     ScoreChanged,
     /// A one-time link to choose a password issued for a user (an invitation, a reset).
     AccessLinkIssued,
+    /// A person erased (GDPR, art. 17): their data key destroyed, their record emptied.
+    Erased,
+    /// A person's data exported for them (GDPR, art. 15 and 20).
+    PersonalDataExported,
 }
 
 impl EventKind {
     /// Every kind, in catalogue order.
-    pub const ALL: [Self; 35] = [
+    pub const ALL: [Self; 37] = [
         Self::Created,
         Self::Updated,
         Self::Deleted,
@@ -218,6 +226,8 @@ impl EventKind {
         Self::ForecastSubmitted,
         Self::ScoreChanged,
         Self::AccessLinkIssued,
+        Self::Erased,
+        Self::PersonalDataExported,
     ];
 
     /// The stable snake_case name, as stored and published.
@@ -258,6 +268,8 @@ impl EventKind {
             Self::ForecastSubmitted => "forecast_submitted",
             Self::ScoreChanged => "score_changed",
             Self::AccessLinkIssued => "access_link_issued",
+            Self::Erased => "person_erased",
+            Self::PersonalDataExported => "personal_data_exported",
         }
     }
 
@@ -429,6 +441,8 @@ mod tests {
                 "forecast_submitted",
                 "score_changed",
                 "access_link_issued",
+                "person_erased",
+                "personal_data_exported",
             ]
         );
     }

@@ -71,6 +71,10 @@ id_type!(
     ContactId
 );
 id_type!(
+    /// A request of a person about their data (GDPR rights).
+    PrivacyRequestId
+);
+id_type!(
     /// A company a contact belongs to.
     OrganizationId
 );

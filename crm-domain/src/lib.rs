@@ -25,6 +25,7 @@ pub mod organization;
 pub mod password;
 pub mod phone;
 pub mod pipeline;
+pub mod privacy;
 pub mod reminder;
 pub mod report;
 pub mod scoring;

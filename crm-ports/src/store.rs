@@ -30,6 +30,7 @@ mod files;
 mod imports;
 mod leads;
 mod lists;
+mod privacy;
 mod reports;
 mod runtime;
 mod scoring;
@@ -47,6 +48,7 @@ pub use files::*;
 pub use imports::*;
 pub use leads::*;
 pub use lists::*;
+pub use privacy::*;
 pub use reports::*;
 pub use runtime::*;
 pub use scoring::*;
@@ -393,4 +395,5 @@ store_sum! {
         ForecastStore,
         AutomationStore,
         TerritoryStore,
+        PrivacyStore,
 }

@@ -9,6 +9,7 @@ mod campaigns;
 mod email;
 mod imports;
 mod leads;
+mod privacy;
 mod records;
 mod reports;
 mod sales;

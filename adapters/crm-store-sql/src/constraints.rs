@@ -201,6 +201,7 @@ pub const CONSTRAINTS: &[Constraint] = &[
     tenant("automation_rules_tenant_id_fkey", "automation_rules"),
     tenant("automation_runs_tenant_id_fkey", "automation_runs"),
     tenant("territories_tenant_id_fkey", "territories"),
+    tenant("privacy_requests_tenant_id_fkey", "privacy_requests"),
     // References between records.
     fk(
         "contact_scores_contact_fk",
@@ -240,6 +241,13 @@ pub const CONSTRAINTS: &[Constraint] = &[
     fk("users_team_fk", "users", &["tenant_id", "team_id"], "teams", "team_id"),
     fk("teams_manager_fk", "teams", &["tenant_id", "manager_id"], "users", "manager_id"),
     fk("territories_team_fk", "territories", &["tenant_id", "team_id"], "teams", "team_id"),
+    fk(
+        "privacy_requests_contact_fk",
+        "privacy_requests",
+        &["tenant_id", "contact_id"],
+        "contacts",
+        "contact_id",
+    ),
     fk(
         "contacts_organization_fk",
         "contacts",

@@ -41,6 +41,7 @@ mod paging;
 mod person_keys;
 mod pipelines;
 mod postgres;
+mod privacy;
 #[cfg(feature = "test-sql")]
 mod raw_sql;
 mod reminders;

@@ -8,7 +8,8 @@ use crate::db::{Mode, On, Tx};
 use crate::rows::ts;
 use chrono::{DateTime, Utc};
 use crm_domain::TenantId;
-use crm_ports::store::PersonKeyStore;
+use crm_domain::event::NewEvent;
+use crm_ports::store::{EmailState, PersonKeyStore};
 use crm_ports::{Cipher, DataKey, StoreError};
 use sea_query::{Expr, ExprTrait, OnConflict, Query};
 use std::collections::HashMap;
@@ -190,7 +191,7 @@ impl<C: Cipher> PersonKeyStore for SqlStore<C> {
         tx.commit().await
     }
 
-    async fn erase_person(&self, tenant: TenantId, person: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn erase_person(&self, tenant: TenantId, person: Uuid, at: DateTime<Utc>, events: &[NewEvent]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
         let empty = self.seal(tenant, "contacts", "emails", person, &Vec::<String>::new())?;
         let no_phones = self.seal(tenant, "contacts", "phones", person, &Vec::<String>::new())?;
@@ -239,8 +240,21 @@ impl<C: Cipher> PersonKeyStore for SqlStore<C> {
                 .and_where(Expr::col("record_id").eq(person)),
         )
         .await?;
+        // Emails still waiting to go to them: never sent.
+        tx.execute(
+            Query::update()
+                .table("email_messages")
+                .values([
+                    ("state", Expr::val(EmailState::Cancelled.code())),
+                    ("updated_at", Expr::val(ts(at))),
+                ])
+                .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                .and_where(Expr::col("contact_id").eq(person))
+                .and_where(Expr::col("state").eq(EmailState::Queued.code())),
+        )
+        .await?;
         self.destroy_person_key(&mut tx, tenant, person, at).await?;
-        tx.commit().await?;
+        self.finish(tx, tenant, events).await?;
         self.truncate_wal().await
     }
 }

@@ -264,6 +264,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0036_territories.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            37,
+            "privacy requests".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0037_privacy_requests.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

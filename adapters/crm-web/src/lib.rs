@@ -238,6 +238,14 @@ where
         )
         .at("/settings/territories/:id", poem::post(page!(pages::territories::save)))
         .at("/settings/territories/:id/delete", poem::post(page!(pages::territories::delete)))
+        .at("/privacy", get(page!(pages::privacy::register)))
+        .at("/privacy/requests", poem::post(page!(pages::privacy::log)))
+        .at("/privacy/requests/:id/answer", poem::post(page!(pages::privacy::answer)))
+        .at("/privacy/contacts/:id/data", get(page!(pages::privacy::data)))
+        .at(
+            "/privacy/contacts/:id/erase",
+            get(page!(pages::privacy::confirm)).post(page!(pages::privacy::erase)),
+        )
         .at("/settings/teams/:id", poem::post(page!(pages::people::save_team)))
         .at(
             "/settings/email",

@@ -25,6 +25,8 @@ pub mod names;
 pub mod opportunities;
 pub mod organizations;
 pub mod pipelines;
+pub mod privacy;
+pub mod privacy_export;
 pub mod reminder_preview;
 pub mod reminders;
 pub mod report_mail;

@@ -110,10 +110,26 @@ impl<S: SuppressionStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
         address: &str,
         reason: crm_domain::suppression::SuppressionReason,
     ) -> Result<(), ServiceError> {
+        self.suppress_value(tenant, crm_domain::suppression::Channel::Email, address, reason)
+            .await
+    }
+
+    /// Puts an email address or a phone number (in its normal form) on the list for
+    /// `reason`; already there is fine.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub(crate) async fn suppress_value(
+        &self,
+        tenant: crm_domain::TenantId,
+        channel: crm_domain::suppression::Channel,
+        address: &str,
+        reason: crm_domain::suppression::SuppressionReason,
+    ) -> Result<(), ServiceError> {
         let entry = Suppression {
             id: self.new_id(),
             tenant_id: tenant,
-            channel: crm_domain::suppression::Channel::Email,
+            channel,
             reason,
             note: None,
             fingerprint: String::new(),

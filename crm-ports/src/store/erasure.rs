@@ -4,6 +4,7 @@
 use super::StoreResult;
 use chrono::{DateTime, Utc};
 use crm_domain::TenantId;
+use crm_domain::event::NewEvent;
 use std::future::Future;
 use uuid::Uuid;
 
@@ -14,12 +15,20 @@ pub trait PersonKeyStore: Send + Sync {
     /// later event. Idempotent.
     fn erase_person_key(&self, tenant: TenantId, person: Uuid, at: DateTime<Utc>) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// Erases a contact from the store, in one transaction: their key destroyed (as
-    /// [`PersonKeyStore::erase_person_key`]), their row rewritten with no personal value
-    /// left (names emptied, sealed fields replaced, tags and lookups removed) and hidden
-    /// like a deleted one, for good. On SQLite, deleted content is overwritten on disk and
-    /// the write-ahead log is checkpointed and truncated afterwards, so no old page of
-    /// theirs stays in the files. `NotFound` when the tenant has no such contact. Copies
-    /// outside the store (the search index) are their owners' to remove.
-    fn erase_person(&self, tenant: TenantId, person: Uuid, at: DateTime<Utc>) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Erases a contact from the store, in one transaction with `events`: their key
+    /// destroyed (as [`PersonKeyStore::erase_person_key`]), their row rewritten with no
+    /// personal value left (names emptied, sealed fields replaced, tags and lookups
+    /// removed) and hidden like a deleted one, for good; the emails still queued to them
+    /// cancelled (their content, sealed under the destroyed key, could not be sent). On
+    /// SQLite, deleted content is overwritten on disk and the write-ahead log is
+    /// checkpointed and truncated afterwards, so no old page of theirs stays in the files.
+    /// `NotFound` when the tenant has no such contact. Copies outside the store (the search
+    /// index) are their owners' to remove.
+    fn erase_person(
+        &self,
+        tenant: TenantId,
+        person: Uuid,
+        at: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 }

@@ -164,7 +164,7 @@ impl Client {
         self.download(Method::GET, "/api/v1/exports/company", Vec::new()).await
     }
 
-    async fn download(&self, method: Method, path: &str, query: Vec<(&str, String)>) -> Result<Vec<u8>> {
+    pub(crate) async fn download(&self, method: Method, path: &str, query: Vec<(&str, String)>) -> Result<Vec<u8>> {
         let url = self.url(path, &query)?;
         let res = Self::check(self.request(method, url, None).send().await?).await?;
         Ok(res.bytes().await?.to_vec())

@@ -26,6 +26,7 @@ pub mod opportunities;
 pub mod organizations;
 pub mod patch;
 pub mod pipelines;
+pub mod privacy;
 pub mod problem;
 pub mod reminders;
 pub mod report_subscriptions;
@@ -95,6 +96,9 @@ pub enum ApiTags {
     Webhooks,
     /// Automation: rules, their run log, dry runs.
     Automations,
+    /// The rights of the people the company keeps data on (GDPR): requests, export,
+    /// erasure.
+    Privacy,
 }
 
 /// What the API serves besides the application: the search index, the readers of the
@@ -220,6 +224,7 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings, extras: Extras) -> OpenAp
                 scoring::ScoringApi { app: app.clone() },
                 automations::AutomationsApi { app: app.clone() },
                 territories::TerritoriesApi { app: app.clone() },
+                privacy::PrivacyApi { app: app.clone() },
             ),
             ),
         ),

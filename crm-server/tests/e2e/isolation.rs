@@ -308,6 +308,15 @@ async fn every_route_keeps_tenants_apart() {
         })
         .await
         .unwrap();
+    let a_request = aa
+        .create_privacy_request(&crm_sdk::models::PrivacyRequestWrite {
+            contact_id: contact.id,
+            kind: "access".into(),
+            received_at: None,
+            note: None,
+        })
+        .await
+        .unwrap();
     let a_ids: Vec<String> = [
         a.tenant_id,
         a.team_id,
@@ -337,6 +346,7 @@ async fn every_route_keeps_tenants_apart() {
         a_delivery,
         a_rule.id,
         a_automation.id,
+        a_request.id,
     ]
     .iter()
     .chain(a.users.values())
@@ -392,6 +402,10 @@ async fn every_route_keeps_tenants_apart() {
             a.user(Role::Sales)
         } else if path.starts_with("/api/v1/teams/") {
             a.team_id
+        } else if path.starts_with("/api/v1/privacy/requests/") {
+            a_request.id
+        } else if path.starts_with("/api/v1/privacy/contacts/") {
+            contact.id
         } else if path.starts_with("/api/v1/territories/") {
             a_territory.id
         } else if path.starts_with("/api/v1/auth/tokens/") {
@@ -510,6 +524,18 @@ async fn every_route_keeps_tenants_apart() {
             (Some(json!({"name": "T", "team_id": b.team_id, "areas": ["33"]})), Expect::NotFound),
         ),
         ("delete_territory", (None, Expect::NotFound)),
+        ("list_privacy_requests", (None, Expect::Blind)),
+        (
+            "create_privacy_request",
+            (
+                Some(json!({"contact_id": contact.id, "kind": "erasure"})),
+                Expect::UnknownField("contact_id"),
+            ),
+        ),
+        ("get_privacy_request", (None, Expect::NotFound)),
+        ("answer_privacy_request", (Some(json!({"status": "done"})), Expect::NotFound)),
+        ("export_personal_data", (None, Expect::NotFound)),
+        ("erase_contact", (Some(json!({})), Expect::NotFound)),
         (
             "create_team",
             (

@@ -18,6 +18,7 @@ mod input;
 mod isolation;
 mod leads;
 mod org_imports;
+mod privacy;
 pub mod realtime;
 mod record_exports;
 mod report_files;

@@ -89,6 +89,12 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("create_territory", [201, 403, 403, 403, 403]),
     ("update_territory", [200, 403, 403, 403, 403]),
     ("delete_territory", [204, 403, 403, 403, 403]),
+    ("list_privacy_requests", [200, 403, 403, 403, 403]),
+    ("create_privacy_request", [201, 403, 403, 403, 403]),
+    ("get_privacy_request", [200, 403, 403, 403, 403]),
+    ("answer_privacy_request", [200, 403, 403, 403, 403]),
+    ("export_personal_data", [200, 403, 403, 403, 403]),
+    ("erase_contact", [204, 403, 403, 403, 403]),
     ("get_tenant", [200, 200, 200, 200, 200]),
     ("update_tenant", [200, 403, 403, 403, 403]),
     ("list_tenants", [403, 403, 403, 403, 403]),
@@ -657,6 +663,25 @@ impl Cell<'_> {
     }
 
     /// A paused subscription (nothing is sent to it).
+    /// A fresh access request about a fresh contact.
+    async fn privacy_request(&self) -> (uuid::Uuid, i64) {
+        let (contact, _) = self.contact().await;
+        let q = self
+            .app
+            .log_privacy_request(
+                &self.system,
+                &crm_ports::services::privacy::PrivacyRequestInput {
+                    contact_id: contact,
+                    kind: "access".into(),
+                    received_at: None,
+                    note: None,
+                },
+            )
+            .await
+            .unwrap();
+        (q.id.as_uuid(), q.version)
+    }
+
     /// A fresh territory of the fixture's team.
     async fn territory(&self) -> (uuid::Uuid, i64) {
         let t = self
@@ -1030,6 +1055,40 @@ impl Cell<'_> {
                 )
             }
             "delete_territory" => ("DELETE", format!("/api/v1/territories/{}", self.territory().await.0), None, None),
+            "list_privacy_requests" => ("GET", "/api/v1/privacy/requests".into(), None, None),
+            "create_privacy_request" => (
+                "POST",
+                "/api/v1/privacy/requests".into(),
+                Some(json!({"contact_id": self.contact().await.0, "kind": "access"})),
+                None,
+            ),
+            "get_privacy_request" => (
+                "GET",
+                format!("/api/v1/privacy/requests/{}", self.privacy_request().await.0),
+                None,
+                None,
+            ),
+            "answer_privacy_request" => {
+                let (id, v) = self.privacy_request().await;
+                (
+                    "PUT",
+                    format!("/api/v1/privacy/requests/{id}/answer"),
+                    Some(json!({"status": "done"})),
+                    Some(v),
+                )
+            }
+            "export_personal_data" => (
+                "GET",
+                format!("/api/v1/privacy/contacts/{}/data?format=csv", self.contact().await.0),
+                None,
+                None,
+            ),
+            "erase_contact" => (
+                "POST",
+                format!("/api/v1/privacy/contacts/{}/erase", self.contact().await.0),
+                Some(json!({})),
+                None,
+            ),
             "get_team" => ("GET", format!("/api/v1/teams/{}", self.fx.team_id), None, None),
             "create_team" => (
                 "POST",

@@ -60,6 +60,7 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "TeamDto" => Team,
         "TerritoryDto" => Territory,
         "TerritoryMatchDto" => TerritoryMatch,
+        "PrivacyRequestDto" => PrivacyRequest,
         // Records.
         "ContactDto" => Contact,
         "ContactPage" => Page<Contact>,
@@ -171,6 +172,9 @@ fn request_pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "NewUserBody" => NewUser,
         "TeamBody" => TeamWrite,
         "TerritoryBody" => TerritoryWrite,
+        "PrivacyRequestBody" => PrivacyRequestWrite,
+        "PrivacyAnswerBody" => PrivacyAnswer,
+        "EraseBody" => Erasure,
         "ContactWrite" => ContactWrite,
         "OrganizationWrite" => OrganizationWrite,
         "PipelineWrite" => PipelineWrite,

@@ -21,8 +21,8 @@ use crm_ports::services::segments::SegmentInput;
 use crm_ports::services::users::TeamInput;
 use crm_ports::store::{
     ActivityStore, Advance, ConsumerStore, ContactStore, DuplicateStore, EmailStore, FileRecord, FileRecordStore, IdempotencyBegin,
-    IdempotencyStore, JobStore, NewJob, Notification, OpportunityStore, OrganizationStore, PipelineStore, ReminderStore, SegmentStore,
-    TelephonyStore, TerritoryStore, UnmatchedCall, UserStore,
+    IdempotencyStore, JobStore, NewJob, Notification, OpportunityStore, OrganizationStore, PipelineStore, PrivacyStore, ReminderStore,
+    SegmentStore, TelephonyStore, TerritoryStore, UnmatchedCall, UserStore,
 };
 use crm_ports::{AuthStore, Principal, StoreError, TokenKind, TokenRecord};
 use crm_store_sql::Backend;
@@ -190,6 +190,8 @@ const EXPECTED: &[(&str, Outcome, &str)] = &[
     ("teams_manager_fk", Ref, "manager_id"),
     ("territories_team_fk", Ref, "team_id"),
     ("territories_tenant_id_fkey", Ref, "tenant_id"),
+    ("privacy_requests_contact_fk", Ref, "contact_id"),
+    ("privacy_requests_tenant_id_fkey", Ref, "tenant_id"),
     ("contacts_organization_fk", Ref, "organization_id"),
     ("contacts_owner_fk", Ref, "owner_id"),
     ("contact_tags_tenant_id_contact_id_fkey", Ref, "contact_id"),
@@ -875,6 +877,41 @@ async fn every_constraint_reports_its_field(h: &Harness) {
             format!(
                 "INSERT INTO territories (tenant_id, id, name, name_fold, team_id, areas, industries, version, created_at, updated_at) \
                  VALUES ({}, {}, 'T', 't', {}, '[]', '[]', 1, 0, 0)",
+                lit.id(nobody_tenant.as_uuid()),
+                lit.id(new()),
+                lit.id(new())
+            ),
+        )
+        .await,
+    );
+    // Rights requests: about a contact of no one, in a company of no one.
+    let nobody = crm_domain::privacy::PrivacyRequest {
+        id: crm_domain::PrivacyRequestId::from_uuid(new()),
+        tenant_id: contact.tenant_id,
+        contact_id: ContactId::from_uuid(new()),
+        kind: crm_domain::privacy::RequestKind::Access,
+        received_at: chrono::Utc::now(),
+        due_at: chrono::Utc::now(),
+        note: None,
+        status: crm_domain::privacy::RequestStatus::Open,
+        answer: None,
+        logged_by: None,
+        answered_by: None,
+        answered_at: None,
+        version: 1,
+    };
+    seen.check(
+        "privacy_requests_contact_fk",
+        s.create_privacy_request(&nobody, &ev(EntityType::PrivacyRequest, nobody.id.as_uuid()))
+            .await,
+    );
+    seen.check(
+        "privacy_requests_tenant_id_fkey",
+        raw(
+            Some(nobody_tenant),
+            format!(
+                "INSERT INTO privacy_requests (tenant_id, id, contact_id, kind, received_at, due_at, status, version) \
+                 VALUES ({}, {}, {}, 'access', 0, 0, 'open', 1)",
                 lit.id(nobody_tenant.as_uuid()),
                 lit.id(new()),
                 lit.id(new())

@@ -137,7 +137,7 @@ pub async fn drafts_expire_and_go_with_the_person(h: &Harness) {
         .save_draft(&admin, "contact", Some(c.id.as_uuid()), typed.clone(), Some(c.version))
         .await
         .unwrap();
-    h.app.store().erase_person(tenant, c.id.as_uuid(), h.app.now()).await.unwrap();
+    h.app.store().erase_person(tenant, c.id.as_uuid(), h.app.now(), &[]).await.unwrap();
     let key = DraftKey {
         form: "contact",
         record: c.id.as_uuid(),

@@ -245,7 +245,11 @@ pub async fn an_email_is_queued_sealed_archived_and_sent_once(h: &Harness) {
     assert_eq!(kinds, [EventKind::Sent, EventKind::Created]);
 
     // Erased: the content cannot be opened any more.
-    h.app.store().erase_person(tenant.id, c.id.as_uuid(), h.app.now()).await.unwrap();
+    h.app
+        .store()
+        .erase_person(tenant.id, c.id.as_uuid(), h.app.now(), &[])
+        .await
+        .unwrap();
     assert!(h.app.store().email(tenant.id, m.id).await.unwrap().content.is_none());
 }
 
@@ -414,7 +418,11 @@ pub async fn opens_clicks_and_unsubscribes_are_recorded_once(h: &Harness) {
     let listed = h.app.suppressions(&admin, None, 10).await.unwrap();
     assert_eq!(listed.len(), 1);
     // Erased: the links lead nowhere.
-    h.app.store().erase_person(tenant.id, c.id.as_uuid(), h.app.now()).await.unwrap();
+    h.app
+        .store()
+        .erase_person(tenant.id, c.id.as_uuid(), h.app.now(), &[])
+        .await
+        .unwrap();
     assert!(matches!(h.app.email_clicked(&first, firefox).await, Err(ServiceError::NotFound)));
 }
 

@@ -162,7 +162,7 @@ pub async fn an_erased_person_leaves_no_clear_value_on_disk(h: &Harness) {
 
     h.app
         .store()
-        .erase_person(admin.tenant_id().unwrap(), c.id.as_uuid(), h.app.now())
+        .erase_person(admin.tenant_id().unwrap(), c.id.as_uuid(), h.app.now(), &[])
         .await
         .unwrap();
     let after = on_disk(h);
@@ -178,7 +178,7 @@ pub async fn an_erased_person_leaves_no_clear_value_on_disk(h: &Harness) {
     assert!(matches!(
         h.app
             .store()
-            .erase_person(admin.tenant_id().unwrap(), Uuid::new_v4(), h.app.now())
+            .erase_person(admin.tenant_id().unwrap(), Uuid::new_v4(), h.app.now(), &[])
             .await,
         Err(crm_ports::StoreError::NotFound)
     ));

@@ -53,6 +53,7 @@ mod opportunities;
 mod paging;
 mod pipelines;
 mod postgres_walls;
+mod privacy;
 mod record_imports;
 mod reminders;
 mod report_totals;

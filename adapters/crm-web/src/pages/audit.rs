@@ -27,7 +27,7 @@ use uuid::Uuid;
 const PER_PAGE: u32 = 100;
 
 /// The kinds of record the filter offers (the Admin's; a Manager's are the first two).
-const TYPES: [EntityType; 11] = [
+const TYPES: [EntityType; 12] = [
     EntityType::Contact,
     EntityType::Opportunity,
     EntityType::Organization,
@@ -39,6 +39,7 @@ const TYPES: [EntityType; 11] = [
     EntityType::Segment,
     EntityType::Campaign,
     EntityType::Territory,
+    EntityType::PrivacyRequest,
 ];
 
 struct Change {

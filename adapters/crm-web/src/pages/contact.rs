@@ -67,6 +67,8 @@ struct ContactPage {
     can_email: bool,
     /// After an email was queued: the message's key.
     notice: Option<&'static str>,
+    /// The person's rights requests, export and erasure (Admin).
+    privacy: Option<super::privacy::Section>,
 }
 
 #[derive(Template)]
@@ -203,9 +205,11 @@ async fn whole_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     let editable = editable(actor, &c);
     let duplicates = super::merge::candidates(web, actor, page.lang, &c, editable).await;
     let can_email = crm_domain::visibility::allows(actor, crm_domain::visibility::Capability::SendEmail) && !c.fields.emails.is_empty();
+    let privacy = super::privacy::section(web, actor, &page, id).await;
     render(
         status,
         &ContactPage {
+            privacy,
             can_email,
             notice,
             deals,
@@ -240,7 +244,12 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         Some("conflict") => Some(("merge.conflict", true)),
         _ => None,
     };
-    let notice = Form::query(&req).get("emailed").map(|_| "email.queued");
+    let q = Form::query(&req);
+    let notice = match (q.get("emailed"), q.get("notice").as_deref()) {
+        (Some(_), _) => Some("email.queued"),
+        (None, Some("privacy_logged")) => Some("privacy.done_logged"),
+        _ => None,
+    };
     whole_page(
         web,
         &auth.actor,

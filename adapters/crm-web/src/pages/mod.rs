@@ -29,6 +29,7 @@ pub mod organizations;
 pub mod people;
 pub mod pipeline;
 pub mod pipeline_settings;
+pub mod privacy;
 pub mod reminders;
 pub mod report_mail;
 pub mod reports;

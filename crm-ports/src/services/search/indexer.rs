@@ -77,6 +77,10 @@ impl<S: EventLog + ContactStore + OpportunityStore + OrganizationStore + SearchH
             ..IndexReport::default()
         };
         index.apply(changes).await?;
+        // A person erased: their deleted document must not wait in its segment for a merge.
+        if events.iter().any(|e| e.kind == crm_domain::event::EventKind::Erased) {
+            index.purge().await?;
+        }
         Ok(report)
     }
 

@@ -282,6 +282,12 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         update_territory(ID, 1, &TerritoryWrite { name: "Sud-Ouest".into(), team_id: ID, areas: vec!["33".into()], industries: vec!["Vins".into()] });
         delete_territory(ID);
         match_territory(Some("33000"), Some("Vins"));
+        privacy_requests(Some(ID));
+        create_privacy_request(&PrivacyRequestWrite { contact_id: ID, kind: "erasure".into(), received_at: Some(now), note: Some("par courrier".into()) });
+        privacy_request(ID);
+        answer_privacy_request(ID, 1, &PrivacyAnswer { status: "refused".into(), answer: Some("obligation légale".into()) });
+        export_personal_data(ID, true);
+        erase_contact(ID, &Erasure { request_id: Some(ID), request_version: Some(1) });
         merge_contacts_taking(ID, 1, ID, 2, &["job_title"]);
         contact_history_with(ID, Some(10));
         // Leads and the customer cycle.

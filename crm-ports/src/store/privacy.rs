@@ -1,0 +1,33 @@
+//! Store port of the rights requests (GDPR): each person's request, its deadline and its
+//! answer.
+
+use super::StoreResult;
+use crm_domain::event::NewEvent;
+use crm_domain::privacy::PrivacyRequest;
+use crm_domain::{ContactId, PrivacyRequestId, TenantId};
+use std::future::Future;
+
+/// A company's register of rights requests.
+pub trait PrivacyStore: Send + Sync {
+    /// The tenant's requests (those about `contact` when given): the open ones first by
+    /// deadline, then the answered ones, newest first; at most `limit`.
+    fn privacy_requests(
+        &self,
+        tenant: TenantId,
+        contact: Option<ContactId>,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<PrivacyRequest>>> + Send;
+    /// One request. `NotFound` when the tenant has none.
+    fn privacy_request(&self, tenant: TenantId, id: PrivacyRequestId) -> impl Future<Output = StoreResult<PrivacyRequest>> + Send;
+    /// Logs a request, with its event. `Unknown` (`contact_id`) for a contact of no one.
+    fn create_privacy_request(&self, request: &PrivacyRequest, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Replaces a request at `expected_version` (`Conflict` otherwise), with its event.
+    fn update_privacy_request(
+        &self,
+        request: &PrivacyRequest,
+        expected_version: i64,
+        event: &NewEvent,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Records an event that goes with no other write (an export of a person's data).
+    fn record_event(&self, tenant: TenantId, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+}

@@ -1,0 +1,78 @@
+//! The rights of the people the company keeps data on (GDPR): requests, their answers,
+//! an erasure.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A person's request about their data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrivacyRequest {
+    /// Id.
+    pub id: Uuid,
+    /// The contact it is about (kept after an erasure).
+    pub contact_id: Uuid,
+    /// `access`, `portability`, `rectification`, `erasure`, `restriction`, `objection`.
+    pub kind: String,
+    /// When it came in.
+    pub received_at: DateTime<Utc>,
+    /// The deadline: one month after it came in.
+    pub due_at: DateTime<Utc>,
+    /// Still open past its deadline.
+    pub late: bool,
+    /// How it came in, what is asked.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// `open`, `done` or `refused`.
+    pub status: String,
+    /// The answer.
+    #[serde(default)]
+    pub answer: Option<String>,
+    /// Who logged it.
+    #[serde(default)]
+    pub logged_by: Option<Uuid>,
+    /// Who answered it.
+    #[serde(default)]
+    pub answered_by: Option<Uuid>,
+    /// When.
+    #[serde(default)]
+    pub answered_at: Option<DateTime<Utc>>,
+    /// Version.
+    pub version: i64,
+}
+
+/// A request to log.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrivacyRequestWrite {
+    /// The contact.
+    pub contact_id: Uuid,
+    /// What is asked.
+    pub kind: String,
+    /// When it came in (default: now).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_at: Option<DateTime<Utc>>,
+    /// A note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The answer to a request.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrivacyAnswer {
+    /// `done` or `refused`.
+    pub status: String,
+    /// Why, for a refusal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
+}
+
+/// An erasure, with the request it carries out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Erasure {
+    /// The erasure request (answered « done » with it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<Uuid>,
+    /// Its version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_version: Option<i64>,
+}

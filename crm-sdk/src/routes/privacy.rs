@@ -1,0 +1,75 @@
+//! Routes of the rights of the people the company keeps data on (Admin).
+
+use super::push;
+use crate::models::*;
+use crate::{Client, Result};
+use reqwest::Method;
+use uuid::Uuid;
+
+impl Client {
+    /// The register of requests (those about `contact` when given).
+    ///
+    /// # Errors
+    /// `Forbidden`.
+    pub async fn privacy_requests(&self, contact: Option<Uuid>) -> Result<Vec<PrivacyRequest>> {
+        let mut query = Vec::new();
+        push(&mut query, "contact_id", contact);
+        self.send::<(), _>(Method::GET, "/api/v1/privacy/requests", &query, None, None)
+            .await
+    }
+
+    /// Logs a person's request.
+    ///
+    /// # Errors
+    /// `Forbidden`, `ValidationFailed` (`kind`, `received_at`, `note`, `contact_id`).
+    pub async fn create_privacy_request(&self, r: &PrivacyRequestWrite) -> Result<PrivacyRequest> {
+        self.send(Method::POST, "/api/v1/privacy/requests", &[], Some(r), None).await
+    }
+
+    /// One request.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`.
+    pub async fn privacy_request(&self, id: Uuid) -> Result<PrivacyRequest> {
+        self.send::<(), _>(Method::GET, &format!("/api/v1/privacy/requests/{id}"), &[], None, None)
+            .await
+    }
+
+    /// Answers a request at `version`.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `PreconditionFailed`, `ValidationFailed` (`status`, `answer`).
+    pub async fn answer_privacy_request(&self, id: Uuid, version: i64, a: &PrivacyAnswer) -> Result<PrivacyRequest> {
+        self.send(
+            Method::PUT,
+            &format!("/api/v1/privacy/requests/{id}/answer"),
+            &[],
+            Some(a),
+            Some(version),
+        )
+        .await
+    }
+
+    /// Everything kept about a contact, as JSON (`csv`: false) or CSV.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`.
+    pub async fn export_personal_data(&self, contact: Uuid, csv: bool) -> Result<Vec<u8>> {
+        let format = if csv { "csv" } else { "json" };
+        self.download(
+            Method::GET,
+            &format!("/api/v1/privacy/contacts/{contact}/data"),
+            vec![("format", format.to_owned())],
+        )
+        .await
+    }
+
+    /// Erases a person (with the request it carries out, if any).
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `PreconditionFailed` (the request changed).
+    pub async fn erase_contact(&self, contact: Uuid, e: &Erasure) -> Result<()> {
+        self.send_empty(Method::POST, &format!("/api/v1/privacy/contacts/{contact}/erase"), Some(e), None)
+            .await
+    }
+}

@@ -1,0 +1,243 @@
+//! `/api/v1/privacy`: the rights of the people the company keeps data on (GDPR), for the
+//! Admin — the register of requests with their deadlines and answers, one person's data
+//! exported (JSON or CSV), and a person erased.
+
+use super::ApiTags;
+use super::common::{NoContent, etag, if_match};
+use super::problem::ApiResult;
+use super::security::Auth;
+use crate::assemble::CrmApp;
+use chrono::{DateTime, Utc};
+use crm_domain::privacy::PrivacyRequest;
+use crm_domain::{ContactId, PrivacyRequestId, ValidationError, ViolationKind};
+use crm_ports::services::privacy::PrivacyRequestInput;
+use crm_ports::services::privacy_export::{personal_data_csv, personal_data_json};
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::{Binary, Json};
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use uuid::Uuid;
+
+/// A person's request about their data.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct PrivacyRequestDto {
+    /// Id.
+    pub id: Uuid,
+    /// The contact it is about (kept after an erasure).
+    pub contact_id: Uuid,
+    /// `access`, `portability`, `rectification`, `erasure`, `restriction` or `objection`.
+    pub kind: String,
+    /// When it came in.
+    pub received_at: DateTime<Utc>,
+    /// The deadline to answer: one month after it came in.
+    pub due_at: DateTime<Utc>,
+    /// Still open past its deadline.
+    pub late: bool,
+    /// How it came in, what exactly is asked.
+    pub note: Option<String>,
+    /// `open`, `done` or `refused`.
+    pub status: String,
+    /// The answer (why, when refused).
+    pub answer: Option<String>,
+    /// Who logged it.
+    pub logged_by: Option<Uuid>,
+    /// Who answered it.
+    pub answered_by: Option<Uuid>,
+    /// When.
+    pub answered_at: Option<DateTime<Utc>>,
+    /// Version (ETag).
+    pub version: i64,
+}
+
+impl PrivacyRequestDto {
+    fn of(q: &PrivacyRequest, now: DateTime<Utc>) -> Self {
+        Self {
+            id: q.id.as_uuid(),
+            contact_id: q.contact_id.as_uuid(),
+            kind: q.kind.code().to_owned(),
+            received_at: q.received_at,
+            due_at: q.due_at,
+            late: q.is_late(now),
+            note: q.note.as_ref().map(ToString::to_string),
+            status: q.status.code().to_owned(),
+            answer: q.answer.as_ref().map(ToString::to_string),
+            logged_by: q.logged_by.map(|u| u.as_uuid()),
+            answered_by: q.answered_by.map(|u| u.as_uuid()),
+            answered_at: q.answered_at,
+            version: q.version,
+        }
+    }
+}
+
+/// A request to log.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct PrivacyRequestBody {
+    /// The contact it is about.
+    pub contact_id: Uuid,
+    /// `access`, `portability`, `rectification`, `erasure`, `restriction` or `objection`.
+    pub kind: String,
+    /// When it came in (default: now); not in the future.
+    pub received_at: Option<DateTime<Utc>>,
+    /// How it came in, what exactly is asked (at most 2,000 characters).
+    pub note: Option<String>,
+}
+
+/// The answer to a request.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct PrivacyAnswerBody {
+    /// `done` or `refused`.
+    pub status: String,
+    /// The answer; required for a refusal (why).
+    pub answer: Option<String>,
+}
+
+/// An erasure.
+#[derive(Debug, Clone, Object, Default)]
+#[oai(deny_unknown_fields)]
+pub struct EraseBody {
+    /// The erasure request it carries out (answered « done » with it).
+    pub request_id: Option<Uuid>,
+    /// That request's version (its ETag); required with `request_id`.
+    pub request_version: Option<i64>,
+}
+
+/// A request with its ETag.
+#[derive(ApiResponse)]
+pub enum PrivacyRequestResponse {
+    /// The request.
+    #[oai(status = 200)]
+    Ok(Json<PrivacyRequestDto>, #[oai(header = "ETag")] String),
+    /// Logged.
+    #[oai(status = 201)]
+    Created(Json<PrivacyRequestDto>, #[oai(header = "ETag")] String),
+}
+
+/// One person's data.
+#[derive(ApiResponse)]
+pub enum PersonalDataResponse {
+    /// As JSON: `contact`, `activities`, `emails`, `history`, `requests`, `made_at`.
+    #[oai(status = 200, content_type = "application/json")]
+    Json(Binary<Vec<u8>>, #[oai(header = "Content-Disposition")] String),
+    /// As CSV (UTF-8 with BOM, semicolons): `section;champ;valeur`.
+    #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
+    Csv(Binary<Vec<u8>>, #[oai(header = "Content-Disposition")] String),
+}
+
+pub struct PrivacyApi {
+    pub app: CrmApp,
+}
+
+#[OpenApi(prefix_path = "/api/v1/privacy", tag = "ApiTags::Privacy")]
+impl PrivacyApi {
+    /// The register of requests (Admin): open ones first by deadline, then the answered
+    /// ones, newest first; those about one contact with `contact_id`.
+    #[oai(path = "/requests", method = "get", operation_id = "list_privacy_requests")]
+    async fn list(
+        &self,
+        auth: Auth,
+        /// Only the requests about this contact.
+        contact_id: Query<Option<Uuid>>,
+    ) -> ApiResult<Json<Vec<PrivacyRequestDto>>> {
+        let now = self.app.now();
+        let all = self
+            .app
+            .privacy_requests(&auth.actor(), contact_id.0.map(ContactId::from_uuid))
+            .await?;
+        Ok(Json(all.iter().map(|q| PrivacyRequestDto::of(q, now)).collect()))
+    }
+
+    /// Log a person's request (Admin); its deadline is one month after it came in.
+    #[oai(path = "/requests", method = "post", operation_id = "create_privacy_request")]
+    async fn create(&self, auth: Auth, body: Json<PrivacyRequestBody>) -> ApiResult<PrivacyRequestResponse> {
+        let input = PrivacyRequestInput {
+            contact_id: ContactId::from_uuid(body.0.contact_id),
+            kind: body.0.kind,
+            received_at: body.0.received_at,
+            note: body.0.note,
+        };
+        let q = self.app.log_privacy_request(&auth.actor(), &input).await?;
+        Ok(PrivacyRequestResponse::Created(
+            Json(PrivacyRequestDto::of(&q, self.app.now())),
+            etag(q.version),
+        ))
+    }
+
+    /// One request (Admin).
+    #[oai(path = "/requests/:id", method = "get", operation_id = "get_privacy_request")]
+    async fn get(&self, auth: Auth, id: Path<Uuid>) -> ApiResult<PrivacyRequestResponse> {
+        let q = self.app.privacy_request(&auth.actor(), PrivacyRequestId::from_uuid(id.0)).await?;
+        Ok(PrivacyRequestResponse::Ok(
+            Json(PrivacyRequestDto::of(&q, self.app.now())),
+            etag(q.version),
+        ))
+    }
+
+    /// Answer a request (Admin): `done`, or `refused` with the reason; `If-Match` is its
+    /// ETag.
+    #[oai(path = "/requests/:id/answer", method = "put", operation_id = "answer_privacy_request")]
+    async fn answer(
+        &self,
+        auth: Auth,
+        id: Path<Uuid>,
+        #[oai(name = "If-Match")] if_match_h: Header<Option<String>>,
+        body: Json<PrivacyAnswerBody>,
+    ) -> ApiResult<PrivacyRequestResponse> {
+        let v = if_match(if_match_h.0.as_deref())?;
+        let q = self
+            .app
+            .answer_privacy_request(
+                &auth.actor(),
+                PrivacyRequestId::from_uuid(id.0),
+                v,
+                &body.0.status,
+                body.0.answer.as_deref(),
+            )
+            .await?;
+        Ok(PrivacyRequestResponse::Ok(
+            Json(PrivacyRequestDto::of(&q, self.app.now())),
+            etag(q.version),
+        ))
+    }
+
+    /// Everything kept about a contact, for them (Admin): `format=json` (default) or
+    /// `csv`. The export is logged.
+    #[oai(path = "/contacts/:id/data", method = "get", operation_id = "export_personal_data")]
+    async fn export(
+        &self,
+        auth: Auth,
+        id: Path<Uuid>,
+        /// `json` (default) or `csv`.
+        format: Query<Option<String>>,
+    ) -> ApiResult<PersonalDataResponse> {
+        let csv = match format.0.as_deref() {
+            None | Some("json") => false,
+            Some("csv") => true,
+            Some(_) => return Err(ValidationError::field("format", ViolationKind::Unknown).into()),
+        };
+        let d = self.app.personal_data(&auth.actor(), ContactId::from_uuid(id.0)).await?;
+        let name = format!("donnees-personnelles-{}", id.0);
+        Ok(if csv {
+            PersonalDataResponse::Csv(Binary(personal_data_csv(&d)), format!("attachment; filename=\"{name}.csv\""))
+        } else {
+            let body = serde_json::to_vec_pretty(&personal_data_json(&d)).map_err(|e| crm_ports::ServiceError::Internal(e.to_string()))?;
+            PersonalDataResponse::Json(Binary(body), format!("attachment; filename=\"{name}.json\""))
+        })
+    }
+
+    /// Erase a person (Admin): their data key destroyed (every copy in the history and
+    /// the emails unreadable), their record emptied for good, their queued emails
+    /// cancelled, their emails and phones kept only as keyed hashes on the suppression
+    /// list, their search entry removed. With `request_id`, that request is answered.
+    #[oai(path = "/contacts/:id/erase", method = "post", operation_id = "erase_contact")]
+    async fn erase(&self, auth: Auth, id: Path<Uuid>, body: Json<EraseBody>) -> ApiResult<NoContent> {
+        let request = match (body.0.request_id, body.0.request_version) {
+            (None, _) => None,
+            (Some(r), Some(v)) => Some((PrivacyRequestId::from_uuid(r), v)),
+            (Some(_), None) => return Err(ValidationError::field("request_version", ViolationKind::Required).into()),
+        };
+        self.app.erase_contact(&auth.actor(), ContactId::from_uuid(id.0), request).await?;
+        Ok(NoContent::Done)
+    }
+}
