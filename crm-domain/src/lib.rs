@@ -11,6 +11,7 @@ pub mod actor;
 pub mod automation;
 pub mod campaign;
 pub mod contact;
+pub mod device;
 pub mod duplicates;
 pub mod email;
 pub mod error;

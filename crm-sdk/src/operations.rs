@@ -92,6 +92,9 @@ pub const OPERATIONS: &[Operation] = &[
     op("list_tokens", "GET", "/api/v1/auth/tokens", &["list_tokens"]),
     op("create_token", "POST", "/api/v1/auth/tokens", &["create_token"]),
     op("revoke_token", "DELETE", "/api/v1/auth/tokens/{id}", &["revoke_token"]),
+    op("list_sessions", "GET", "/api/v1/auth/sessions", &["sessions"]),
+    op("end_session", "DELETE", "/api/v1/auth/sessions/{id}", &["end_session"]),
+    op("end_other_sessions", "POST", "/api/v1/auth/sessions/end-others", &["end_other_sessions"]),
     // Background
     op("list_consumers", "GET", "/api/v1/admin/consumers", &["consumers"]),
     op("list_parked_events", "GET", "/api/v1/admin/parked-events", &["parked_events"]),

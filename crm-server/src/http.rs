@@ -172,8 +172,18 @@ fn inline_scripts(html: &[u8]) -> Vec<&[u8]> {
 ///
 /// The documentation page is the same for the life of the endpoint: its policy is computed
 /// from it once, on its first request, and kept in `docs_cache`.
-async fn security_headers<E: Endpoint>(docs_cache: &std::sync::OnceLock<HeaderValue>, next: E, req: Request) -> poem::Result<Response> {
+/// HSTS for a server behind TLS: a year, subdomains included.
+pub const HSTS: &str = "max-age=31536000; includeSubDomains";
+
+async fn security_headers<E: Endpoint>(
+    docs_cache: &std::sync::OnceLock<HeaderValue>,
+    tls: bool,
+    next: E,
+    req: Request,
+) -> poem::Result<Response> {
     let docs = is_docs(req.uri().path());
+    // Behind TLS: configured so (secure cookies), or said by the proxy for this request.
+    let tls = tls || req.header("x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https"));
     let mut res = match next.call(req).await {
         Ok(r) => r.into_response(),
         Err(e) => e.into_response(),
@@ -202,6 +212,9 @@ async fn security_headers<E: Endpoint>(docs_cache: &std::sync::OnceLock<HeaderVa
             continue;
         }
         headers.insert(name, HeaderValue::from_static(value));
+    }
+    if tls {
+        headers.insert("strict-transport-security", HeaderValue::from_static(HSTS));
     }
     if let Some(p) = docs_policy_value {
         headers.insert(CONTENT_SECURITY_POLICY, p);
@@ -293,7 +306,7 @@ pub fn endpoint(app: CrmApp, settings: HttpSettings, extras: api::Extras) -> imp
         .around(log_requests)
         .around(move |next, req| {
             let docs_cache = std::sync::Arc::clone(&docs_cache);
-            async move { security_headers(&docs_cache, next, req).await }
+            async move { security_headers(&docs_cache, secure_cookies, next, req).await }
         })
         .around(move |next, req| {
             let base_path = base_path.clone();

@@ -1,5 +1,6 @@
 // My account: the language a person chooses follows them to every device; personal API
-// tokens are made (the secret shown once, working at once) and revoked (refused at once).
+// tokens are made (the secret shown once, working at once) and revoked (refused at once);
+// the open sessions are listed by device, and the other devices signed out at once.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as h from './harness.mjs';
@@ -79,6 +80,32 @@ for (const width of h.WIDTHS) {
         await page.waitForURL(/\/account\?done=revoked$/);
         assert.equal(await page.locator('ul#tokens li').filter({ hasText: name }).count(), 0);
         assert.equal((await me(secret)).status, 401, 'a revoked token is refused');
+        h.assertNoViolations(page);
+      });
+    });
+
+    it('lists the open sessions by device and signs the other devices out', async () => {
+      // Another device: a phone signed in through the API.
+      const phone = await fetch(`${server.base}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1',
+        },
+        body: JSON.stringify({ email: account().email, password: account().password }),
+      }).then((r) => r.json());
+      assert.equal((await me(phone.token)).status, 200);
+      await h.withPage(browser, width, 'account-sessions', async (page) => {
+        await h.login(page, server.base, account());
+        await page.goto(`${server.base}/account`);
+        const sessions = page.locator('ul#sessions li');
+        assert.match(await text(sessions.filter({ hasText: 'cet appareil' })), /Chrome · Linux/);
+        assert.ok((await sessions.filter({ hasText: 'Safari · iPhone' }).count()) >= 1, 'the phone is listed');
+        await h.checkScreen(page, 'account-sessions');
+        await page.click('#end-others-submit');
+        await page.waitForURL(/\/account\?done=others_ended$/);
+        assert.equal(await page.locator('ul#sessions li').count(), 1, 'only this device is left');
+        assert.equal((await me(phone.token)).status, 401, 'the phone is signed out');
         h.assertNoViolations(page);
       });
     });

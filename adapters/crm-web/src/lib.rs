@@ -323,4 +323,9 @@ where
         .at("/account/language", poem::post(page!(pages::account::language)))
         .at("/account/tokens", poem::post(page!(pages::account::new_token)))
         .at("/account/tokens/:id/revoke", poem::post(page!(pages::account::revoke_token)))
+        .at("/account/sessions/:id/end", poem::post(page!(pages::account::end_session)))
+        .at(
+            "/account/sessions/end-others",
+            poem::post(page!(pages::account::end_other_sessions)),
+        )
 }

@@ -36,6 +36,8 @@ pub struct LoginRequest<'a> {
     pub tenant_id: Option<crm_domain::TenantId>,
     /// The client's address, counted as well (several accounts tried from one place).
     pub client: Option<&'a str>,
+    /// The client's `User-Agent`, to name the session in the list of one's sessions.
+    pub device: Option<&'a str>,
 }
 
 /// How long a login session lasts.
@@ -96,6 +98,7 @@ impl<S: AuthStore + TenantStore, K: Credentials, C: Clock, I: IdGenerator> App<S
             password,
             tenant_id: None,
             client: None,
+            device: None,
         })
         .await
     }
@@ -172,7 +175,7 @@ impl<S: AuthStore + TenantStore, K: Credentials, C: Clock, I: IdGenerator> App<S
             id: self.new_id(),
             principal,
             kind: TokenKind::Session,
-            name: None,
+            name: req.device.and_then(crm_domain::device::describe),
             csrf_hash: Some(self.creds.secret_hash(&csrf_token)),
             created_at: now,
             expires_at: now + Duration::hours(SESSION_HOURS),
@@ -353,6 +356,52 @@ impl<S: AuthStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         self.store.revoke_token(principal, id, self.clock.now()).await?;
         self.auth_cache.forget(principal);
         Ok(())
+    }
+
+    /// The caller's open sessions (not ended, not expired), newest first; each named by
+    /// the device it was opened from.
+    ///
+    /// # Errors
+    /// `Forbidden` for the operator.
+    pub async fn list_sessions(&self, actor: &Actor) -> Result<Vec<TokenRecord>, ServiceError> {
+        let now = self.clock.now();
+        Ok(self
+            .store
+            .list_tokens(principal_of(actor)?, TokenKind::Session)
+            .await?
+            .into_iter()
+            .filter(|t| t.revoked_at.is_none() && t.expires_at > now)
+            .collect())
+    }
+
+    /// Ends one of the caller's open sessions (on another device, or this one).
+    ///
+    /// # Errors
+    /// `NotFound` when it is not one of theirs, or already ended.
+    pub async fn end_session(&self, actor: &Actor, id: Uuid) -> Result<(), ServiceError> {
+        if !self.list_sessions(actor).await?.iter().any(|t| t.id == id) {
+            return Err(ServiceError::NotFound);
+        }
+        self.revoke_api_token(actor, id).await
+    }
+
+    /// Ends every open session of the caller but the one making the request; how many.
+    ///
+    /// # Errors
+    /// `Forbidden` for the operator.
+    pub async fn end_other_sessions(&self, auth: &Authenticated) -> Result<usize, ServiceError> {
+        let others: Vec<Uuid> = self
+            .list_sessions(&auth.actor)
+            .await?
+            .into_iter()
+            .map(|t| t.id)
+            .filter(|id| *id != auth.token_id)
+            .collect();
+        for id in &others {
+            self.store.revoke_token(auth.principal, *id, self.clock.now()).await?;
+        }
+        self.auth_cache.forget(auth.principal);
+        Ok(others.len())
     }
 
     /// Creates a platform operator (from the command line only: no actor).

@@ -54,6 +54,29 @@ pub struct Token {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+/// One of your open sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// Id.
+    pub id: Uuid,
+    /// The browser and system it was opened from, or the program.
+    #[serde(default)]
+    pub device: Option<String>,
+    /// Opened.
+    pub created_at: DateTime<Utc>,
+    /// Ends.
+    pub expires_at: DateTime<Utc>,
+    /// The session making the request.
+    pub current: bool,
+}
+
+/// How many sessions were ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionsEnded {
+    /// Sessions ended.
+    pub ended: u64,
+}
+
 /// A token just created, with its secret (shown once).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NewToken {

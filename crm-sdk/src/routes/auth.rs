@@ -107,6 +107,32 @@ impl Client {
         .await
     }
 
+    /// Your open sessions, newest first.
+    ///
+    /// # Errors
+    /// `Unauthorized`.
+    pub async fn sessions(&self) -> Result<Vec<Session>> {
+        self.send::<(), _>(Method::GET, "/api/v1/auth/sessions", &[], None, None).await
+    }
+
+    /// Ends one of your sessions.
+    ///
+    /// # Errors
+    /// `NotFound` (not yours, or ended already).
+    pub async fn end_session(&self, id: Uuid) -> Result<()> {
+        self.send_empty::<()>(Method::DELETE, &format!("/api/v1/auth/sessions/{id}"), None, None)
+            .await
+    }
+
+    /// Ends every session of yours but the one this client uses.
+    ///
+    /// # Errors
+    /// `Unauthorized`.
+    pub async fn end_other_sessions(&self) -> Result<SessionsEnded> {
+        self.send::<(), _>(Method::POST, "/api/v1/auth/sessions/end-others", &[], None, None)
+            .await
+    }
+
     /// Revokes one of your API tokens.
     ///
     /// # Errors

@@ -196,6 +196,29 @@ pub struct TokenDto {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+/// One of your open sessions.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SessionDto {
+    /// Id.
+    pub id: Uuid,
+    /// The browser and system it was opened from (« Firefox · Windows »), or the program.
+    pub device: Option<String>,
+    /// Opened.
+    pub created_at: DateTime<Utc>,
+    /// Ends.
+    pub expires_at: DateTime<Utc>,
+    /// The session making this request.
+    pub current: bool,
+}
+
+/// How many sessions were ended.
+#[derive(Debug, Clone, Object)]
+pub struct SessionsEndedDto {
+    /// Sessions ended.
+    pub ended: u64,
+}
+
 impl From<&TokenRecord> for TokenDto {
     fn from(t: &TokenRecord) -> Self {
         Self {
@@ -260,6 +283,7 @@ impl AuthApi {
             password: &body.0.password,
             tenant_id: body.0.tenant_id.map(crm_domain::TenantId::from_uuid),
             client: client.as_deref(),
+            device: req.header("user-agent"),
         };
         match self.app.login_with(&login).await {
             Ok(s) => {
@@ -336,6 +360,38 @@ impl AuthApi {
             token: (&rec).into(),
             secret,
         })))
+    }
+
+    /// Your open sessions, newest first, each with the device it was opened from.
+    #[oai(path = "/sessions", method = "get", operation_id = "list_sessions")]
+    async fn sessions(&self, auth: Auth) -> ApiResult<Json<Vec<SessionDto>>> {
+        let current = auth.authenticated().token_id;
+        let all = self.app.list_sessions(&auth.actor()).await?;
+        Ok(Json(
+            all.iter()
+                .map(|t| SessionDto {
+                    id: t.id,
+                    device: t.name.clone(),
+                    created_at: t.created_at,
+                    expires_at: t.expires_at,
+                    current: t.id == current,
+                })
+                .collect(),
+        ))
+    }
+
+    /// End one of your sessions (a lost phone, a shared computer).
+    #[oai(path = "/sessions/:id", method = "delete", operation_id = "end_session")]
+    async fn end_session(&self, auth: Auth, id: Path<Uuid>) -> ApiResult<Done> {
+        self.app.end_session(&auth.actor(), id.0).await?;
+        Ok(Done::Done)
+    }
+
+    /// End every session of yours but the one making this request.
+    #[oai(path = "/sessions/end-others", method = "post", operation_id = "end_other_sessions")]
+    async fn end_others(&self, auth: Auth) -> ApiResult<Json<SessionsEndedDto>> {
+        let n = self.app.end_other_sessions(auth.authenticated()).await?;
+        Ok(Json(SessionsEndedDto { ended: n as u64 }))
     }
 
     /// Revoke one of your API tokens.

@@ -308,6 +308,7 @@ async fn every_route_keeps_tenants_apart() {
         })
         .await
         .unwrap();
+    let a_session = aa.sessions().await.unwrap()[0].id;
     let a_request = aa
         .create_privacy_request(&crm_sdk::models::PrivacyRequestWrite {
             contact_id: contact.id,
@@ -347,6 +348,7 @@ async fn every_route_keeps_tenants_apart() {
         a_rule.id,
         a_automation.id,
         a_request.id,
+        a_session,
     ]
     .iter()
     .chain(a.users.values())
@@ -410,6 +412,8 @@ async fn every_route_keeps_tenants_apart() {
             a_territory.id
         } else if path.starts_with("/api/v1/auth/tokens/") {
             token.token.id
+        } else if path.starts_with("/api/v1/auth/sessions/") {
+            a_session
         } else if path.starts_with("/api/v1/activities/") {
             activity_id
         } else if path.starts_with("/api/v1/reminder-rules/") {
@@ -473,6 +477,9 @@ async fn every_route_keeps_tenants_apart() {
         ("list_tokens", (None, Expect::Blind)),
         ("create_token", (Some(json!({"name": "b"})), Expect::Blind)),
         ("revoke_token", (None, Expect::NotFound)),
+        ("list_sessions", (None, Expect::Blind)),
+        ("end_session", (None, Expect::NotFound)),
+        ("end_other_sessions", (None, Expect::Blind)),
         ("list_tenants", (None, Expect::Blind)),
         (
             "create_tenant",

@@ -29,6 +29,7 @@ mod scoring;
 mod sdk_drift;
 mod search;
 mod segments;
+mod sessions;
 mod support;
 mod web;
 mod webhooks;

@@ -131,6 +131,9 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("me", [200, 200, 200, 200, 200]),
     ("create_token", [201, 201, 201, 201, 201]),
     ("list_tokens", [200, 200, 200, 200, 200]),
+    ("list_sessions", [200, 200, 200, 200, 200]),
+    ("end_session", [204, 204, 204, 204, 204]),
+    ("end_other_sessions", [200, 200, 200, 200, 200]),
     ("search", [200, 200, 200, 200, 200]),
     ("list_segments", [200, 200, 200, 200, 200]),
     ("create_segment", [201, 201, 403, 201, 403]),
@@ -1248,6 +1251,29 @@ impl Cell<'_> {
             "me" => ("GET", "/api/v1/auth/me".into(), None, None),
             "create_token" => ("POST", "/api/v1/auth/tokens".into(), Some(json!({"name": "matrice"})), None),
             "list_tokens" => ("GET", "/api/v1/auth/tokens".into(), None, None),
+            "list_sessions" => ("GET", "/api/v1/auth/sessions".into(), None, None),
+            "end_session" => {
+                // Another session of the same person, opened here.
+                let tenant_id = self.sales_tenant();
+                self.app
+                    .login_with(&crm_ports::services::auth::LoginRequest {
+                        email: &self.fx.emails[&role],
+                        password: crate::support::PASSWORD,
+                        tenant_id: Some(tenant_id),
+                        client: None,
+                        device: Some("curl/8.5.0"),
+                    })
+                    .await
+                    .unwrap();
+                let actor = Actor::User {
+                    tenant_id,
+                    user_id: UserId::from_uuid(self.fx.user(role)),
+                    role,
+                };
+                let id = self.app.list_sessions(&actor).await.unwrap()[0].id;
+                ("DELETE", format!("/api/v1/auth/sessions/{id}"), None, None)
+            }
+            "end_other_sessions" => ("POST", "/api/v1/auth/sessions/end-others".into(), None, None),
             "search" => ("GET", "/api/v1/search?q=nom".into(), None, None),
             "list_duplicate_groups" => ("GET", "/api/v1/duplicates".into(), None, None),
             "scan_duplicates" => ("POST", "/api/v1/duplicates/scan".into(), None, None),

@@ -48,6 +48,8 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "LoginDto" => Login,
         "MeDto" => Me,
         "TokenDto" => Token,
+        "SessionDto" => Session,
+        "SessionsEndedDto" => SessionsEnded,
         "NewTokenDto" => NewToken,
         "TenantDto" => Tenant,
         "TenantCreatedDto" => TenantCreated,

@@ -178,6 +178,7 @@ async fn parallel_wrong_passwords_are_counted_before_checking(h: &Harness) {
         password: "mauvais mot de passe",
         tenant_id: None,
         client: Some("203.0.113.7"),
+        device: None,
     };
     let results = futures::future::join_all((0..100).map(|_| h.app.login_with(&req))).await;
     let evaluated = results.iter().filter(|r| matches!(r, Err(ServiceError::Unauthenticated))).count();
@@ -267,6 +268,7 @@ async fn one_email_in_several_tenants(h: &Harness) {
             password: PW,
             tenant_id: Some(tenant_b.id),
             client: None,
+            device: None,
         })
         .await
         .unwrap();
@@ -280,6 +282,7 @@ async fn one_email_in_several_tenants(h: &Harness) {
             password: PW,
             tenant_id: Some(crm_domain::TenantId::from_uuid(uuid::Uuid::new_v4())),
             client: None,
+            device: None,
         })
         .await;
     assert!(matches!(wrong, Err(ServiceError::Unauthenticated)));

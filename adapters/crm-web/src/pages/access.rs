@@ -76,6 +76,7 @@ pub(crate) async fn choose<S: Store, K: Credentials, C: Clock, I: IdGenerator, X
                     password: &password,
                     tenant_id: Some(u.tenant_id),
                     client: client.as_deref(),
+                    device: req.header("user-agent"),
                 })
                 .await;
             match login {

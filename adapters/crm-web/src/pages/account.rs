@@ -1,10 +1,11 @@
-//! My account: who I am, my language, my password, my personal API tokens, the address of
-//! my calendar feed.
+//! My account: who I am, my language, my password, my open sessions (each ended apart, or
+//! all the others at once), my personal API tokens, the address of my calendar feed.
 
 use super::{Form, path_id, signed_in, signed_write};
 use crate::Web;
 use crate::view::{Page, error_page, render, see_other};
 use askama::Template;
+use crm_ports::services::auth::Authenticated;
 use crm_ports::store::Store;
 use crm_ports::{Clock, Credentials, IdGenerator, ServiceError};
 use poem::http::StatusCode;
@@ -21,6 +22,16 @@ struct TokenLine {
     expires: String,
 }
 
+/// An open session as listed.
+struct SessionLine {
+    id: String,
+    /// The browser and system it was opened from.
+    device: String,
+    created: String,
+    /// The session showing this page.
+    current: bool,
+}
+
 #[derive(Template)]
 #[template(path = "account.html")]
 struct AccountPage {
@@ -35,6 +46,8 @@ struct AccountPage {
     new_feed: Option<String>,
     feeds: Vec<String>,
     tokens: Vec<TokenLine>,
+    /// The person's open sessions, newest first.
+    sessions: Vec<SessionLine>,
     /// A new token's secret, shown once.
     new_token: Option<String>,
     token_days: [i64; 3],
@@ -60,11 +73,12 @@ impl Extra {
 
 async fn account_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     web: &Web<S, K, C, I, X>,
-    actor: &crm_domain::Actor,
+    auth: &Authenticated,
     page: Page,
     extra: Extra,
     status: StatusCode,
 ) -> Response {
+    let actor = &auth.actor;
     let Some(user_id) = actor.user_id() else {
         return error_page(page, &ServiceError::Forbidden);
     };
@@ -97,9 +111,23 @@ async fn account_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
             expires: lang.date(t.expires_at.with_timezone(&tz).date_naive()),
         })
         .collect();
+    let sessions = web
+        .app
+        .list_sessions(actor)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| SessionLine {
+            id: t.id.to_string(),
+            device: t.name.unwrap_or_else(|| lang.t("account.session_unknown")),
+            created: lang.date_time(t.created_at, tz),
+            current: t.id == auth.token_id,
+        })
+        .collect();
     render(
         status,
         &AccountPage {
+            sessions,
             name: user.display_name.to_string(),
             email: user.email.as_str().to_owned(),
             role: lang.t(&format!("role.{}", user.role.code())),
@@ -124,11 +152,13 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     let message = match Form::query(&req).get("done").as_deref() {
         Some("language") => Some(("account.language_changed", false)),
         Some("revoked") => Some(("account.token_revoked", false)),
+        Some("session_ended") => Some(("account.session_ended", false)),
+        Some("others_ended") => Some(("account.others_ended", false)),
         _ => None,
     };
     account_page(
         web,
-        &auth.actor,
+        &auth,
         page,
         Extra {
             message,
@@ -160,7 +190,7 @@ pub(crate) async fn password<S: Store, K: Credentials, C: Clock, I: IdGenerator,
         Err(e) => return error_page(page, &e),
     };
     let extra = Extra::refused(message);
-    account_page(web, &auth.actor, page, extra, status).await
+    account_page(web, &auth, page, extra, status).await
 }
 
 /// `POST /account/language`: the interface language the person chose (`""`: their
@@ -186,7 +216,7 @@ pub(crate) async fn language<S: Store, K: Credentials, C: Clock, I: IdGenerator,
         }
         Err(ServiceError::Invalid(_)) => {
             let extra = Extra::refused("account.language_unknown");
-            account_page(web, &auth.actor, page, extra, StatusCode::UNPROCESSABLE_ENTITY).await
+            account_page(web, &auth, page, extra, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => error_page(page, &e),
     }
@@ -210,11 +240,11 @@ pub(crate) async fn new_token<S: Store, K: Credentials, C: Clock, I: IdGenerator
                 new_token: Some(secret),
                 ..Extra::default()
             };
-            account_page(web, &auth.actor, page, extra, StatusCode::OK).await
+            account_page(web, &auth, page, extra, StatusCode::OK).await
         }
         Err(ServiceError::Invalid(_)) => {
             let extra = Extra::refused("account.token_invalid");
-            account_page(web, &auth.actor, page, extra, StatusCode::UNPROCESSABLE_ENTITY).await
+            account_page(web, &auth, page, extra, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => error_page(page, &e),
     }
@@ -239,6 +269,43 @@ pub(crate) async fn revoke_token<S: Store, K: Credentials, C: Clock, I: IdGenera
     }
 }
 
+/// `POST /account/sessions/{id}/end`: one of the person's sessions ends at once (this one:
+/// back to the login page).
+pub(crate) async fn end_session<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
+    web: &Web<S, K, C, I, X>,
+    mut req: Request,
+) -> Response {
+    let form = Form::body(&mut req).await;
+    let (auth, page) = match signed_write(web, &req, &form, "account").await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Some(id) = path_id(&req) else {
+        return error_page(page, &ServiceError::NotFound);
+    };
+    match web.app.end_session(&auth.actor, id).await {
+        Ok(()) if id == auth.token_id => see_other(&req, &web.settings.base_path, "/login"),
+        Ok(()) => see_other(&req, &web.settings.base_path, "/account?done=session_ended"),
+        Err(e) => error_page(page, &e),
+    }
+}
+
+/// `POST /account/sessions/end-others`: every other session of the person ends.
+pub(crate) async fn end_other_sessions<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
+    web: &Web<S, K, C, I, X>,
+    mut req: Request,
+) -> Response {
+    let form = Form::body(&mut req).await;
+    let (auth, page) = match signed_write(web, &req, &form, "account").await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    match web.app.end_other_sessions(&auth).await {
+        Ok(_) => see_other(&req, &web.settings.base_path, "/account?done=others_ended"),
+        Err(e) => error_page(page, &e),
+    }
+}
+
 /// `POST /account/calendar-feed`: a new private feed address, shown once.
 pub(crate) async fn calendar_feed<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     web: &Web<S, K, C, I, X>,
@@ -258,7 +325,7 @@ pub(crate) async fn calendar_feed<S: Store, K: Credentials, C: Clock, I: IdGener
                 new_feed: Some(url),
                 ..Extra::default()
             };
-            account_page(web, &auth.actor, page, extra, StatusCode::OK).await
+            account_page(web, &auth, page, extra, StatusCode::OK).await
         }
         Err(e) => error_page(page, &e),
     }

@@ -79,6 +79,7 @@ pub(crate) async fn login<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>
             password: &password,
             tenant_id,
             client: client.as_deref(),
+            device: req.header("user-agent"),
         })
         .await;
     let next = safe_next(form.get("next"));

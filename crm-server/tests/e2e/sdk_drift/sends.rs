@@ -248,6 +248,9 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         list_tokens();
         create_token("intégration", 30);
         revoke_token(ID);
+        sessions();
+        end_session(ID);
+        end_other_sessions();
         list_tenants();
         create_tenant(&new_tenant());
         suspend_tenant(ID);
