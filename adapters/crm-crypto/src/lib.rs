@@ -11,6 +11,7 @@
 
 mod credentials;
 mod keyring;
+pub mod totp;
 
 pub use credentials::Argon2Credentials;
 pub use keyring::{KeyError, Keyring};

@@ -168,6 +168,7 @@ impl<S: PrivacyStore + ContactStore, K, C: Clock, I: IdGenerator> App<S, K, C, I
     }
 
     /// Answers a request at `expected_version` (Admin): done, or refused with the reason.
+    /// An objection answered « done » sets the person's email and phone opt-outs.
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`, `Conflict`; `Invalid`: `status` open or unknown, `answer`
@@ -192,6 +193,9 @@ impl<S: PrivacyStore + ContactStore, K, C: Clock, I: IdGenerator> App<S, K, C, I
             version: expected_version + 1,
             ..before.clone()
         };
+        if before.kind == RequestKind::Objection && status == RequestStatus::Done {
+            self.stop_prospecting(actor, before.contact_id).await?;
+        }
         let ev = self.event(
             actor,
             EntityType::PrivacyRequest,
@@ -202,6 +206,40 @@ impl<S: PrivacyStore + ContactStore, K, C: Clock, I: IdGenerator> App<S, K, C, I
         );
         self.store.update_privacy_request(&after, expected_version, &ev).await?;
         Ok(after)
+    }
+
+    /// An objection carried out: the person is no longer prospected, by email or by
+    /// phone (their opt-outs set, which campaigns and automation respect).
+    async fn stop_prospecting(&self, actor: &Actor, id: ContactId) -> Result<(), ServiceError> {
+        let tenant_id = tenant_of(actor)?;
+        let scope = crate::query::Scope {
+            tenant_id,
+            records: crm_domain::visibility::RecordScope::Tenant,
+        };
+        let before = match self.store.contact(scope, id).await {
+            Ok(c) => c,
+            // Erased meanwhile: nothing left to prospect.
+            Err(crate::StoreError::NotFound) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        if before.fields.email_opt_out && before.fields.phone_opt_out {
+            return Ok(());
+        }
+        let mut after = before.clone();
+        after.fields.email_opt_out = true;
+        after.fields.phone_opt_out = true;
+        after.version = before.version + 1;
+        after.updated_at = self.clock.now();
+        let ev = self.event(
+            actor,
+            EntityType::Contact,
+            id.as_uuid(),
+            EventKind::Updated,
+            Some(before.owner_id.as_uuid()),
+            Contact::changes(Some(&before), &after),
+        );
+        self.store.update_contact(&after, before.version, &ev).await?;
+        Ok(())
     }
 }
 

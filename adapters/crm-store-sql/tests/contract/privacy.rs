@@ -2,7 +2,8 @@
 //! its deadline (late once past it), its faults and walls, the export of the person's data
 //! logged, and the erasure carrying out a request — nothing of the person left on disk
 //! (the SQLite files or a `pg_dump`), their addresses on the suppression list, the request
-//! answered; a stale request version erases nothing.
+//! answered; a stale request version erases nothing; an objection carried out stops the
+//! prospecting (the person's opt-outs).
 
 use crate::contacts::input;
 use crate::erasure::{holds, on_disk};
@@ -122,6 +123,30 @@ async fn a_request_is_answered_and_an_erasure_leaves_nothing(h: &Harness) {
             .filter(|e| e.entity_id == c.id.as_uuid())
             .all(|e| e.erased || e.changes.is_empty())
     );
+
+    // An objection carried out: no more prospecting, by email or by phone.
+    let other = h.app.create_contact(&admin, &input("Odile", "Objecte"), None, true).await.unwrap();
+    assert!(!other.fields.email_opt_out && !other.fields.phone_opt_out);
+    let objection = h
+        .app
+        .log_privacy_request(
+            &admin,
+            &PrivacyRequestInput {
+                contact_id: other.id,
+                kind: "objection".into(),
+                received_at: None,
+                note: None,
+            },
+        )
+        .await
+        .unwrap();
+    h.app
+        .answer_privacy_request(&admin, objection.id, objection.version, "done", None)
+        .await
+        .unwrap();
+    let after = h.app.contact(&admin, other.id).await.unwrap();
+    assert!(after.fields.email_opt_out && after.fields.phone_opt_out, "{after:?}");
+    assert_eq!(after.version, other.version + 1);
 }
 
 contract!(a_request_is_answered_and_an_erasure_leaves_nothing);
