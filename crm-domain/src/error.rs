@@ -38,6 +38,9 @@ pub enum ViolationKind {
     /// A name the text uses that is not known (a template's variable); the error's `value`
     /// names it and its `line` says where.
     UnknownVariable,
+    /// A secret that does not match (a second factor's code: wrong, too old, or already
+    /// used).
+    Incorrect,
 }
 
 impl ViolationKind {
@@ -59,6 +62,7 @@ impl ViolationKind {
             Self::WrongType => "wrong_type",
             Self::Syntax => "syntax",
             Self::UnknownVariable => "unknown_variable",
+            Self::Incorrect => "incorrect",
         }
     }
 
@@ -80,6 +84,7 @@ impl ViolationKind {
             Self::WrongType,
             Self::Syntax,
             Self::UnknownVariable,
+            Self::Incorrect,
         ]
         .into_iter()
         .find(|k| k.code() == code)

@@ -186,11 +186,17 @@ pub enum EventKind {
     Erased,
     /// A person's data exported for them (GDPR, art. 15 and 20).
     PersonalDataExported,
+    /// A user confirmed a second factor (an authenticator app's codes) for their login.
+    SecondFactorEnabled,
+    /// A user's second factor removed (by them, or by an Admin for a lost phone).
+    SecondFactorRemoved,
+    /// A user's recovery codes replaced by new ones.
+    RecoveryCodesRenewed,
 }
 
 impl EventKind {
     /// Every kind, in catalogue order.
-    pub const ALL: [Self; 37] = [
+    pub const ALL: [Self; 40] = [
         Self::Created,
         Self::Updated,
         Self::Deleted,
@@ -228,6 +234,9 @@ impl EventKind {
         Self::AccessLinkIssued,
         Self::Erased,
         Self::PersonalDataExported,
+        Self::SecondFactorEnabled,
+        Self::SecondFactorRemoved,
+        Self::RecoveryCodesRenewed,
     ];
 
     /// The stable snake_case name, as stored and published.
@@ -270,6 +279,9 @@ impl EventKind {
             Self::AccessLinkIssued => "access_link_issued",
             Self::Erased => "person_erased",
             Self::PersonalDataExported => "personal_data_exported",
+            Self::SecondFactorEnabled => "second_factor_enabled",
+            Self::SecondFactorRemoved => "second_factor_removed",
+            Self::RecoveryCodesRenewed => "recovery_codes_renewed",
         }
     }
 
@@ -443,6 +455,9 @@ mod tests {
                 "access_link_issued",
                 "person_erased",
                 "personal_data_exported",
+                "second_factor_enabled",
+                "second_factor_removed",
+                "recovery_codes_renewed",
             ]
         );
     }

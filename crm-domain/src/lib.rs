@@ -31,6 +31,7 @@ pub mod reminder;
 pub mod report;
 pub mod scoring;
 pub mod search;
+pub mod second_factor;
 pub mod segment;
 pub mod suppression;
 pub mod template;

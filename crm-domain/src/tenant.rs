@@ -242,6 +242,10 @@ pub struct TenantSettings {
     /// The days the company works (Monday to Friday unless set).
     #[serde(default)]
     pub working_days: WorkingDays,
+    /// Whether every Admin must log in with a second factor (an Admin without one sets it
+    /// up at their next login).
+    #[serde(default)]
+    pub second_factor_for_admins: bool,
 }
 
 impl Default for TenantSettings {
@@ -252,6 +256,7 @@ impl Default for TenantSettings {
             time_zone: TimeZone::PARIS,
             language: Language::Fr,
             working_days: WorkingDays::default(),
+            second_factor_for_admins: false,
         }
     }
 }
@@ -269,6 +274,8 @@ pub struct SettingsInput {
     pub language: Option<String>,
     /// Working days (`mon` … `sun`), at least one.
     pub working_days: Option<Vec<String>>,
+    /// Whether Admins must use a second factor.
+    pub second_factor_for_admins: Option<bool>,
 }
 
 impl TenantSettings {
@@ -321,6 +328,9 @@ impl TenantSettings {
         {
             out.working_days = d;
         }
+        if let Some(b) = input.second_factor_for_admins {
+            out.second_factor_for_admins = b;
+        }
         v.finish()?;
         Ok(out)
     }
@@ -369,6 +379,7 @@ mod tests {
                 time_zone: Some("Mars/Olympus".into()),
                 language: Some("de".into()),
                 working_days: Some(vec!["lun".into()]),
+                second_factor_for_admins: None,
             })
             .unwrap_err();
         let fields: Vec<_> = err.errors().iter().map(|e| e.field.as_str()).collect();
@@ -381,10 +392,12 @@ mod tests {
             .apply(&SettingsInput {
                 country: Some("be".into()),
                 time_zone: Some("Europe/Brussels".into()),
+                second_factor_for_admins: Some(true),
                 ..SettingsInput::default()
             })
             .unwrap();
         assert_eq!(s.country.as_str(), "BE");
+        assert!(s.second_factor_for_admins);
         assert_eq!(s.time_zone.name(), "Europe/Brussels");
         assert_eq!(s.currency, Currency::EUR);
     }

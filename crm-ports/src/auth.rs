@@ -39,6 +39,14 @@ pub trait Credentials: Send + Sync + 'static {
     fn new_secret(&self) -> Result<String, CredentialError>;
     /// The stored form of a secret (SHA-256; secrets are random, so no slow hash).
     fn secret_hash(&self, secret: &str) -> [u8; 32];
+    /// Random bytes (a second factor's secret, recovery codes).
+    ///
+    /// # Errors
+    /// `Backend` when no randomness is available.
+    fn random_bytes(&self, out: &mut [u8]) -> Result<(), CredentialError>;
+    /// The six-digit code an authenticator app shows for `secret` at a step (RFC 6238,
+    /// HMAC-SHA1).
+    fn one_time_code(&self, secret: &[u8], step: u64) -> u32;
 }
 
 /// Who a login or token belongs to.
@@ -70,6 +78,9 @@ pub enum TokenKind {
     /// A one-time link to choose a password (an invitation, a reset): grants that and
     /// nothing else.
     Access,
+    /// The ticket between a right password and the second factor's code: grants the
+    /// code's check and nothing else, for a few minutes.
+    SecondFactor,
 }
 
 impl TokenKind {
@@ -80,6 +91,7 @@ impl TokenKind {
             Self::Api => "api",
             Self::Calendar => "calendar",
             Self::Access => "access",
+            Self::SecondFactor => "second_factor",
         }
     }
 }

@@ -59,6 +59,16 @@ pub struct TenantChoice {
     pub name: String,
 }
 
+/// A secret handed to the client between two steps of a login; never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Ticket(pub String);
+
+impl std::fmt::Debug for Ticket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Ticket(<redacted>)")
+    }
+}
+
 /// What a service call can report.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -96,6 +106,16 @@ pub enum ServiceError {
     /// The password is right for this email in several companies: say which one.
     #[error("choose a tenant")]
     ChooseTenant(Vec<TenantChoice>),
+    /// The password is right and the account asks for a second factor: the login goes on
+    /// with this ticket and a code (`enrol`: the company requires one and the person has
+    /// none yet; they set it up with the ticket first).
+    #[error("second factor required")]
+    SecondFactorRequired {
+        /// The ticket (a secret, valid a few minutes).
+        ticket: Ticket,
+        /// Whether the person must first set up their second factor.
+        enrol: bool,
+    },
     /// The store cannot be reached.
     #[error("service unavailable")]
     Unavailable,

@@ -27,4 +27,4 @@ pub use app::App;
 pub use auth::{AuthStore, CredentialError, Credentials, Principal, TokenKind, TokenRecord};
 pub use cipher::{Cipher, CipherError, DataKey};
 pub use env::{Clock, FixedClock, IdGenerator, SystemClock, UuidV7};
-pub use error::{ServiceError, StoreError};
+pub use error::{ServiceError, StoreError, Ticket};

@@ -34,6 +34,7 @@ mod privacy;
 mod reports;
 mod runtime;
 mod scoring;
+mod second_factor;
 mod suppressions;
 mod territories;
 mod webhooks;
@@ -52,6 +53,7 @@ pub use privacy::*;
 pub use reports::*;
 pub use runtime::*;
 pub use scoring::*;
+pub use second_factor::*;
 pub use suppressions::*;
 pub use territories::*;
 pub use webhooks::*;
@@ -396,4 +398,5 @@ store_sum! {
         AutomationStore,
         TerritoryStore,
         PrivacyStore,
+        SecondFactorStore,
 }

@@ -104,6 +104,9 @@ pub enum ErrorCode {
     TooManyRequests,
     /// 409: the email is a user in several companies; the problem lists them.
     TenantChoiceRequired,
+    /// 401: the password is right and a second factor's code is asked; the problem's
+    /// `second_factor` holds the ticket for [`Client::login_second_factor`].
+    SecondFactorRequired,
     /// 414.
     UriTooLong,
     /// 431.
@@ -140,6 +143,7 @@ impl ErrorCode {
             "payload_too_large" => Self::PayloadTooLarge,
             "too_many_requests" => Self::TooManyRequests,
             "tenant_choice_required" => Self::TenantChoiceRequired,
+            "second_factor_required" => Self::SecondFactorRequired,
             "uri_too_long" => Self::UriTooLong,
             "headers_too_large" => Self::HeadersTooLarge,
             "unavailable" => Self::Unavailable,

@@ -95,6 +95,13 @@ pub const OPERATIONS: &[Operation] = &[
     op("list_sessions", "GET", "/api/v1/auth/sessions", &["sessions"]),
     op("end_session", "DELETE", "/api/v1/auth/sessions/{id}", &["end_session"]),
     op("end_other_sessions", "POST", "/api/v1/auth/sessions/end-others", &["end_other_sessions"]),
+    op("login_second_factor", "POST", "/api/v1/auth/login/second-factor", &["login_second_factor"]),
+    op("begin_second_factor_at_login", "POST", "/api/v1/auth/login/second-factor/setup", &["begin_second_factor_at_login"]),
+    op("second_factor", "GET", "/api/v1/auth/second-factor", &["second_factor"]),
+    op("begin_second_factor", "POST", "/api/v1/auth/second-factor/setup", &["begin_second_factor"]),
+    op("confirm_second_factor", "POST", "/api/v1/auth/second-factor/confirm", &["confirm_second_factor"]),
+    op("remove_second_factor", "POST", "/api/v1/auth/second-factor/remove", &["remove_second_factor"]),
+    op("renew_recovery_codes", "POST", "/api/v1/auth/second-factor/recovery-codes", &["renew_recovery_codes"]),
     // Background
     op("list_consumers", "GET", "/api/v1/admin/consumers", &["consumers"]),
     op("list_parked_events", "GET", "/api/v1/admin/parked-events", &["parked_events"]),
@@ -264,6 +271,7 @@ pub const OPERATIONS: &[Operation] = &[
     op("deactivate_user", "POST", "/api/v1/users/{id}/deactivate", &["deactivate_user"]),
     op("reactivate_user", "POST", "/api/v1/users/{id}/reactivate", &["reactivate_user"]),
     op("issue_access_link", "POST", "/api/v1/users/{id}/access-link", &["issue_access_link"]),
+    op("reset_second_factor", "DELETE", "/api/v1/users/{id}/second-factor", &["reset_second_factor"]),
     op("redeem_access_link", "POST", "/api/v1/auth/access-link", &["redeem_access_link"]),
     // Scoring (tagged Contacts in the document)
     op("contact_score", "GET", "/api/v1/contacts/{id}/score", &["contact_score"]),

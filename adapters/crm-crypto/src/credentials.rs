@@ -121,6 +121,14 @@ impl Credentials for Argon2Credentials {
         out.copy_from_slice(d.as_ref());
         out
     }
+
+    fn random_bytes(&self, out: &mut [u8]) -> Result<(), CredentialError> {
+        self.rng.fill(out).map_err(backend)
+    }
+
+    fn one_time_code(&self, secret: &[u8], step: u64) -> u32 {
+        crate::totp::code_for_step(secret, step, crate::totp::DIGITS)
+    }
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ fn kind(code: &str) -> Result<TokenKind, StoreError> {
         "api" => Ok(TokenKind::Api),
         "calendar" => Ok(TokenKind::Calendar),
         "access" => Ok(TokenKind::Access),
+        "second_factor" => Ok(TokenKind::SecondFactor),
         other => Err(StoreError::Internal(format!("stored token kind is invalid: {other}"))),
     }
 }

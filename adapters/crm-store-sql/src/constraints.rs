@@ -202,6 +202,7 @@ pub const CONSTRAINTS: &[Constraint] = &[
     tenant("automation_runs_tenant_id_fkey", "automation_runs"),
     tenant("territories_tenant_id_fkey", "territories"),
     tenant("privacy_requests_tenant_id_fkey", "privacy_requests"),
+    tenant("second_factors_tenant_id_fkey", "second_factors"),
     // References between records.
     fk(
         "contact_scores_contact_fk",
@@ -329,6 +330,13 @@ pub const CONSTRAINTS: &[Constraint] = &[
     fk(
         "credentials_tenant_id_user_id_fkey",
         "credentials",
+        &["tenant_id", "user_id"],
+        "users",
+        "user_id",
+    ),
+    fk(
+        "second_factors_user_fk",
+        "second_factors",
         &["tenant_id", "user_id"],
         "users",
         "user_id",

@@ -51,6 +51,7 @@ mod rows;
 mod scope;
 mod scoring;
 mod scoring_rows;
+mod second_factors;
 mod segments;
 mod sqlite;
 mod suppressions;

@@ -271,6 +271,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0037_privacy_requests.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            38,
+            "second factors".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0038_second_factors.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

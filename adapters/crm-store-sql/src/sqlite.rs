@@ -271,6 +271,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0037_privacy_requests.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            38,
+            "second factors".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0038_second_factors.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -79,6 +79,11 @@
     }
   });
 
+  // The recovery codes' page: printed to be kept on paper.
+  document.addEventListener("click", (e) => {
+    if (e.target instanceof Element && e.target.closest("[data-print]")) window.print();
+  });
+
   document.addEventListener("click", (e) => {
     const t = e.target instanceof Element ? e.target : null;
     if (!t) return;
@@ -540,6 +545,11 @@
     }).catch(() => null);
     document.getElementById("relogin-failed").hidden = !(r && r.status === 401);
     document.getElementById("relogin-many").hidden = !(r && r.status === 429);
+    // A second factor is asked: the login page asks for it, then comes back here.
+    if (r && r.status === 403) {
+      window.location.assign(f.action + "?next=" + encodeURIComponent(window.location.pathname + window.location.search));
+      return;
+    }
     if (!r || r.status !== 204) return;
     const who = r.headers.get("x-crm-user");
     if (who && who !== me()) {

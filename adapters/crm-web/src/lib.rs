@@ -127,6 +127,7 @@ where
         .at("/sw.js", get(raw!(pwa::service_worker)))
         .at("/offline", get(page!(pwa::offline)))
         .at("/login", get(page!(pages::auth::login_form)).post(page!(pages::auth::login)))
+        .at("/login/second-factor", poem::post(page!(pages::second_factor::login_code)))
         .at("/logout", poem::post(page!(pages::auth::logout)))
         .at(
             "/assets/:name",
@@ -223,6 +224,10 @@ where
         .at("/settings/users/:id/deactivate", poem::post(page!(pages::people::set_active)))
         .at("/settings/users/:id/reactivate", poem::post(page!(pages::people::set_active)))
         .at("/settings/users/:id/access-link", poem::post(page!(pages::people::access_link)))
+        .at(
+            "/settings/users/:id/second-factor/reset",
+            poem::post(page!(pages::people::reset_second_factor)),
+        )
         .at("/settings/teams", poem::post(page!(pages::people::save_team)))
         .at(
             "/settings/reminders",
@@ -322,6 +327,13 @@ where
         .at("/account/calendar-feed", poem::post(page!(pages::account::calendar_feed)))
         .at("/account/language", poem::post(page!(pages::account::language)))
         .at("/account/tokens", poem::post(page!(pages::account::new_token)))
+        .at("/account/second-factor/setup", poem::post(page!(pages::second_factor::setup)))
+        .at("/account/second-factor/confirm", poem::post(page!(pages::second_factor::confirm)))
+        .at("/account/second-factor/remove", poem::post(page!(pages::second_factor::remove)))
+        .at(
+            "/account/second-factor/recovery-codes",
+            poem::post(page!(pages::second_factor::renew)),
+        )
         .at("/account/tokens/:id/revoke", poem::post(page!(pages::account::revoke_token)))
         .at("/account/sessions/:id/end", poem::post(page!(pages::account::end_session)))
         .at(

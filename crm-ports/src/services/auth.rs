@@ -7,7 +7,7 @@ use crate::app::{App, tenant_of};
 use crate::auth::{AuthStore, Credentials, Principal, TokenKind, TokenRecord};
 use crate::env::{Clock, IdGenerator};
 use crate::error::{ServiceError, StoreError, TenantChoice};
-use crate::store::{TenantStore, UserStore};
+use crate::store::{SecondFactorStore, TenantStore, UserStore};
 use chrono::{DateTime, Duration, Utc};
 use crm_domain::email::EmailAddress;
 use crm_domain::event::EntityType;
@@ -87,7 +87,7 @@ impl<S, K: Credentials, C, I> App<S, K, C, I> {
 }
 
 /// Logging in: the logins and the tenant names offered when several match.
-impl<S: AuthStore + TenantStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+impl<S: AuthStore + TenantStore + UserStore + SecondFactorStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Checks email and password (see [`App::login_with`]), from no particular address.
     ///
     /// # Errors
@@ -107,10 +107,11 @@ impl<S: AuthStore + TenantStore, K: Credentials, C: Clock, I: IdGenerator> App<S
     /// per client address) before the password is looked at, so that parallel tries
     /// cannot pass the limit. Unknown email, no password set and wrong password all fail
     /// alike (`Unauthenticated`) and cost at least one hash. When the password is right in
-    /// several tenants and none was named, answers the choice (`ChooseTenant`).
+    /// several tenants and none was named, answers the choice (`ChooseTenant`). When the
+    /// user has a second factor, answers a ticket for the code (`SecondFactorRequired`).
     ///
     /// # Errors
-    /// `TooManyAttempts`, `Unauthenticated`, `ChooseTenant`.
+    /// `TooManyAttempts`, `Unauthenticated`, `ChooseTenant`, `SecondFactorRequired`.
     pub async fn login_with(&self, req: &LoginRequest<'_>) -> Result<Session, ServiceError> {
         let account = format!("account:{}", req.email.trim().to_lowercase());
         let address = req.client.map(|c| format!("address:{c}"));
@@ -168,6 +169,20 @@ impl<S: AuthStore + TenantStore, K: Credentials, C: Clock, I: IdGenerator> App<S
             }
         };
         self.release_attempts(&account, address.as_deref()).await?;
+        let device = req.device.and_then(crm_domain::device::describe);
+        if let Principal::User { tenant_id, user_id } = principal
+            && self.second_factor_guards(tenant_id, user_id).await?
+        {
+            return Err(self.second_factor_ticket(principal, device).await?);
+        }
+        self.open_session(principal, device).await
+    }
+}
+
+/// Opening a session once every check passed.
+impl<S: AuthStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// A new session of `principal`, named by the device it is opened from.
+    pub(crate) async fn open_session(&self, principal: Principal, device: Option<String>) -> Result<Session, ServiceError> {
         let token = self.creds.new_secret()?;
         let csrf_token = self.creds.new_secret()?;
         let now = self.clock.now();
@@ -175,7 +190,7 @@ impl<S: AuthStore + TenantStore, K: Credentials, C: Clock, I: IdGenerator> App<S
             id: self.new_id(),
             principal,
             kind: TokenKind::Session,
-            name: req.device.and_then(crm_domain::device::describe),
+            name: device,
             csrf_hash: Some(self.creds.secret_hash(&csrf_token)),
             created_at: now,
             expires_at: now + Duration::hours(SESSION_HOURS),
@@ -195,7 +210,7 @@ impl<S: AuthStore + TenantStore, K: Credentials, C: Clock, I: IdGenerator> App<S
 /// Sessions, passwords and tokens: the logins only.
 impl<S: AuthStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Counts an attempt on `key`; refuses it past `max` in the window.
-    async fn take_attempt(&self, key: &str, max: i64) -> Result<(), ServiceError> {
+    pub(crate) async fn take_attempt(&self, key: &str, max: i64) -> Result<(), ServiceError> {
         let now = self.clock.now();
         let window = Duration::minutes(ATTEMPT_WINDOW_MINUTES);
         let a = self.store.count_attempt(key, now, window).await?;
@@ -210,7 +225,7 @@ impl<S: AuthStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
 
     /// After a right password: the email's failures are forgotten, the address's attempt
     /// taken back.
-    async fn release_attempts(&self, account: &str, address: Option<&str>) -> Result<(), ServiceError> {
+    pub(crate) async fn release_attempts(&self, account: &str, address: Option<&str>) -> Result<(), ServiceError> {
         self.store.release_attempt(account, true).await?;
         if let Some(a) = address {
             self.store.release_attempt(a, false).await?;
@@ -234,7 +249,7 @@ impl<S: AuthStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             Err(e) => return Err(e.into()),
         };
         let r = found.record;
-        if r.revoked_at.is_some() || r.expires_at <= self.clock.now() || matches!(r.kind, TokenKind::Calendar | TokenKind::Access) {
+        if r.revoked_at.is_some() || r.expires_at <= self.clock.now() || !matches!(r.kind, TokenKind::Session | TokenKind::Api) {
             return Err(ServiceError::Unauthenticated);
         }
         let actor = match (r.principal, found.role) {

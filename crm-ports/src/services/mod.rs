@@ -34,6 +34,7 @@ pub mod reports;
 pub mod restore;
 pub mod scoring;
 pub mod search;
+pub mod second_factor;
 pub mod segments;
 pub mod suppressions;
 pub mod team_forecast;

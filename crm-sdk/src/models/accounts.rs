@@ -37,6 +37,10 @@ pub struct Login {
     pub expires_at: DateTime<Utc>,
     /// Who.
     pub me: Me,
+    /// The recovery codes of a second factor the login's second step just confirmed
+    /// (shown this once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_codes: Option<Vec<String>>,
 }
 
 /// A personal API token.
@@ -70,6 +74,36 @@ pub struct Session {
     pub current: bool,
 }
 
+/// Where your second factor stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondFactorStatus {
+    /// Whether it guards your login.
+    pub enabled: bool,
+    /// Since when.
+    #[serde(default)]
+    pub enabled_at: Option<DateTime<Utc>>,
+    /// Recovery codes left.
+    pub recovery_codes_left: u32,
+    /// Whether your company requires one of you.
+    pub required: bool,
+}
+
+/// A second factor's set-up: what the authenticator app needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondFactorSetup {
+    /// The secret in base32, in groups of four.
+    pub secret: String,
+    /// The `otpauth://` address (a QR code's content).
+    pub otpauth_uri: String,
+}
+
+/// Recovery codes, shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryCodes {
+    /// The codes.
+    pub recovery_codes: Vec<String>,
+}
+
 /// How many sessions were ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionsEnded {
@@ -100,6 +134,9 @@ pub struct Settings {
     /// Working days (`mon` … `sun`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub working_days: Option<Vec<String>>,
+    /// Whether every Admin must log in with a second factor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_factor_for_admins: Option<bool>,
 }
 
 /// A tenant.

@@ -104,6 +104,20 @@ pub struct Problem {
     /// Companies to choose from (`tenant_choice_required` at login).
     #[serde(default)]
     pub tenants: Vec<TenantChoice>,
+    /// The login's second step (`second_factor_required`): the ticket for
+    /// [`crate::Client::login_second_factor`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_factor: Option<SecondFactorTicket>,
+}
+
+/// The ticket of a login's second step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondFactorTicket {
+    /// The ticket (valid five minutes, once).
+    pub ticket: String,
+    /// The company requires a second factor and the person has none yet: set it up first
+    /// with [`crate::Client::begin_second_factor_at_login`].
+    pub enrol: bool,
 }
 
 /// A company a person may log in to.

@@ -141,4 +141,111 @@ impl Client {
         self.send_empty::<()>(Method::DELETE, &format!("/api/v1/auth/tokens/{id}"), None, None)
             .await
     }
+
+    // --- second factor ---
+
+    /// The login's second step: the ticket of a `second_factor_required` answer (in the
+    /// problem's `second_factor`) and a code from the app, or a recovery code.
+    ///
+    /// # Errors
+    /// `Unauthenticated` (bad or stale ticket), `ValidationFailed` (`code`: `incorrect`),
+    /// `TooManyRequests`.
+    pub async fn login_second_factor(&self, ticket: &str, code: &str) -> Result<Login> {
+        self.send(
+            Method::POST,
+            "/api/v1/auth/login/second-factor",
+            &[],
+            Some(&json!({"ticket": ticket, "code": code})),
+            None,
+        )
+        .await
+    }
+
+    /// The login's second step when the company requires a second factor and the person
+    /// has none yet: the secret for their app; then [`Client::login_second_factor`] with
+    /// its first code.
+    ///
+    /// # Errors
+    /// `Unauthenticated` (bad or stale ticket).
+    pub async fn begin_second_factor_at_login(&self, ticket: &str) -> Result<SecondFactorSetup> {
+        self.send(
+            Method::POST,
+            "/api/v1/auth/login/second-factor/setup",
+            &[],
+            Some(&json!({"ticket": ticket})),
+            None,
+        )
+        .await
+    }
+
+    /// Where your second factor stands.
+    ///
+    /// # Errors
+    /// `Unauthenticated`.
+    pub async fn second_factor(&self) -> Result<SecondFactorStatus> {
+        self.send::<(), _>(Method::GET, "/api/v1/auth/second-factor", &[], None, None).await
+    }
+
+    /// Starts setting up your second factor: the secret for your app.
+    ///
+    /// # Errors
+    /// `PreconditionFailed` (one is on already).
+    pub async fn begin_second_factor(&self) -> Result<SecondFactorSetup> {
+        self.send::<(), _>(Method::POST, "/api/v1/auth/second-factor/setup", &[], None, None)
+            .await
+    }
+
+    /// Confirms the set-up with a code from the app; the recovery codes, once.
+    ///
+    /// # Errors
+    /// `NotFound` (no set-up started), `ValidationFailed` (`code`).
+    pub async fn confirm_second_factor(&self, code: &str) -> Result<RecoveryCodes> {
+        self.send(
+            Method::POST,
+            "/api/v1/auth/second-factor/confirm",
+            &[],
+            Some(&json!({"code": code})),
+            None,
+        )
+        .await
+    }
+
+    /// Removes your second factor, with one of its codes.
+    ///
+    /// # Errors
+    /// `NotFound`, `ValidationFailed` (`code`: `incorrect`, or `not_allowed` when your
+    /// company requires one).
+    pub async fn remove_second_factor(&self, code: &str) -> Result<()> {
+        self.send_empty(
+            Method::POST,
+            "/api/v1/auth/second-factor/remove",
+            Some(&json!({"code": code})),
+            None,
+        )
+        .await
+    }
+
+    /// New recovery codes, with a code of your factor.
+    ///
+    /// # Errors
+    /// `NotFound`, `ValidationFailed` (`code`).
+    pub async fn renew_recovery_codes(&self, code: &str) -> Result<RecoveryCodes> {
+        self.send(
+            Method::POST,
+            "/api/v1/auth/second-factor/recovery-codes",
+            &[],
+            Some(&json!({"code": code})),
+            None,
+        )
+        .await
+    }
+
+    /// Removes a user's second factor (Admin; a lost phone).
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`.
+    pub async fn reset_second_factor(&self, user_id: Uuid) -> Result<()> {
+        self.send_empty::<()>(Method::DELETE, &format!("/api/v1/users/{user_id}/second-factor"), None, None)
+            .await
+    }
 }

@@ -63,7 +63,7 @@ impl HttpSettings {
         self.secure_cookies || (peer_trusted && req.header("x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https")))
     }
 
-    fn cookie(&self, req: &Request, value: &str, max_age: i64) -> String {
+    pub(crate) fn cookie(&self, req: &Request, value: &str, max_age: i64) -> String {
         let secure = if self.secure(req) { "; Secure" } else { "" };
         format!(
             "{SESSION_COOKIE}={value}; Path={}/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
@@ -142,6 +142,9 @@ pub struct LoginDto {
     pub expires_at: DateTime<Utc>,
     /// Who logged in.
     pub me: MeDto,
+    /// The recovery codes of a second factor the login's second step just confirmed
+    /// (shown this once).
+    pub recovery_codes: Option<Vec<String>>,
 }
 
 /// Login result.
@@ -275,6 +278,8 @@ pub struct AuthApi {
 #[OpenApi(prefix_path = "/api/v1/auth", tag = "ApiTags::Auth")]
 impl AuthApi {
     /// Log in with email and password. Returns a bearer token and sets the session cookie.
+    /// When the account has a second factor (or its company requires one), answers 401
+    /// `second_factor_required` with a ticket for `POST /auth/login/second-factor`.
     #[oai(path = "/login", method = "post", operation_id = "login")]
     async fn login(&self, req: &Request, body: Json<LoginBody>) -> ApiResult<LoginResponse> {
         let client = self.http.client_ip(req).map(|i| i.to_string());
@@ -295,6 +300,7 @@ impl AuthApi {
                         csrf_token: s.csrf_token,
                         expires_at: s.expires_at,
                         me: (&s.actor).into(),
+                        recovery_codes: None,
                     }),
                     cookie,
                 ))

@@ -34,6 +34,7 @@ pub mod reports;
 pub mod schema;
 pub mod scoring;
 pub mod search;
+pub mod second_factor;
 pub mod security;
 pub mod segments;
 pub mod stream;
@@ -162,7 +163,11 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings, extras: Extras) -> OpenAp
     } = extras;
     let service = OpenApiService::new(
         (
-            auth::AuthApi { app: app.clone(), http },
+            auth::AuthApi {
+                app: app.clone(),
+                http: http.clone(),
+            },
+            second_factor::SecondFactorApi { app: app.clone(), http },
             tenants::TenantsApi { app: app.clone() },
             users::UsersApi { app: app.clone() },
             contacts::ContactsApi { app: app.clone() },

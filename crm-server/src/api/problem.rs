@@ -43,6 +43,7 @@ pub enum Code {
     UnsupportedMediaType,
     TooManyRequests,
     TenantChoiceRequired,
+    SecondFactorRequired,
     UriTooLong,
     HeadersTooLarge,
     Unavailable,
@@ -51,7 +52,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for the documentation and the tests.
-    pub const ALL: [Code; 27] = [
+    pub const ALL: [Code; 28] = [
         Code::MalformedRequest,
         Code::ValidationFailed,
         Code::Unauthenticated,
@@ -75,6 +76,7 @@ impl Code {
         Code::UnsupportedMediaType,
         Code::TooManyRequests,
         Code::TenantChoiceRequired,
+        Code::SecondFactorRequired,
         Code::UriTooLong,
         Code::HeadersTooLarge,
         Code::Unavailable,
@@ -107,6 +109,7 @@ impl Code {
             Self::UnsupportedMediaType => (415, "unsupported_media_type"),
             Self::TooManyRequests => (429, "too_many_requests"),
             Self::TenantChoiceRequired => (409, "tenant_choice_required"),
+            Self::SecondFactorRequired => (401, "second_factor_required"),
             Self::UriTooLong => (414, "uri_too_long"),
             Self::HeadersTooLarge => (431, "headers_too_large"),
             Self::Unavailable => (503, "unavailable"),
@@ -179,6 +182,19 @@ pub struct Problem {
     /// The companies to choose from (login with an email used in several): log in again
     /// with one of their ids in `tenant_id`.
     pub tenants: Option<Vec<TenantChoiceProblem>>,
+    /// The login's second step (`second_factor_required`): send `ticket` with a code to
+    /// `POST /auth/login/second-factor` within five minutes.
+    pub second_factor: Option<SecondFactorProblem>,
+}
+
+/// The ticket of a login's second step.
+#[derive(Debug, Clone, Object)]
+pub struct SecondFactorProblem {
+    /// The ticket (a secret; it ends once used).
+    pub ticket: String,
+    /// Your company requires a second factor and you have none yet: set it up first with
+    /// `POST /auth/login/second-factor/setup`, then send its first code.
+    pub enrol: bool,
 }
 
 /// A company the person may log in to.
@@ -197,8 +213,10 @@ pub struct ApiError {
     fields: Vec<crm_domain::error::FieldError>,
     duplicates: Vec<DuplicateCandidate>,
     tenants: Vec<TenantChoice>,
+    /// Boxed: rare, and the error stays small.
+    second_factor: Option<Box<(String, bool)>>,
     /// Seconds before a retry makes sense (429).
-    pub retry_after: Option<u64>,
+    pub retry_after: Option<u32>,
     cause: Option<String>,
 }
 
@@ -210,6 +228,7 @@ impl ApiError {
             fields: Vec::new(),
             duplicates: Vec::new(),
             tenants: Vec::new(),
+            second_factor: None,
             retry_after: None,
             cause: None,
         }
@@ -273,6 +292,10 @@ impl ApiError {
                         name: t.name.clone(),
                     })
                     .collect()
+            }),
+            second_factor: self.second_factor.as_deref().map(|(ticket, enrol)| SecondFactorProblem {
+                ticket: ticket.clone(),
+                enrol: *enrol,
             }),
         }
     }
@@ -351,12 +374,17 @@ impl From<ServiceError> for ApiError {
             ServiceError::InUse(_) => Self::new(Code::InUse),
             ServiceError::TooManyAttempts { retry_after_seconds } => {
                 let mut e = Self::new(Code::TooManyRequests);
-                e.retry_after = Some(retry_after_seconds);
+                e.retry_after = Some(u32::try_from(retry_after_seconds).unwrap_or(u32::MAX));
                 e
             }
             ServiceError::ChooseTenant(t) => {
                 let mut e = Self::new(Code::TenantChoiceRequired);
                 e.tenants = t;
+                e
+            }
+            ServiceError::SecondFactorRequired { ticket, enrol } => {
+                let mut e = Self::new(Code::SecondFactorRequired);
+                e.second_factor = Some(Box::new((ticket.0, enrol)));
                 e
             }
             ServiceError::Unavailable => Self::new(Code::Unavailable),

@@ -27,6 +27,8 @@ pub struct SettingsDto {
     pub language: Option<String>,
     /// Working days, `mon` … `sun` (default Monday to Friday).
     pub working_days: Option<Vec<String>>,
+    /// Whether every Admin must log in with a second factor (default `false`).
+    pub second_factor_for_admins: Option<bool>,
 }
 
 impl SettingsDto {
@@ -37,6 +39,7 @@ impl SettingsDto {
             time_zone: self.time_zone.clone(),
             language: self.language.clone(),
             working_days: self.working_days.clone(),
+            second_factor_for_admins: self.second_factor_for_admins,
         }
     }
 }
@@ -74,6 +77,7 @@ impl From<&Tenant> for TenantDto {
                 time_zone: Some(t.settings.time_zone.name().to_owned()),
                 language: Some(t.settings.language.code().to_owned()),
                 working_days: Some(t.settings.working_days.into()),
+                second_factor_for_admins: Some(t.settings.second_factor_for_admins),
             },
             suspended_at: t.suspended_at,
             counts: None,

@@ -480,6 +480,19 @@ async fn every_route_keeps_tenants_apart() {
         ("list_sessions", (None, Expect::Blind)),
         ("end_session", (None, Expect::NotFound)),
         ("end_other_sessions", (None, Expect::Blind)),
+        (
+            "login_second_factor",
+            (Some(json!({"ticket": "crm_inconnu", "code": "123456"})), Expect::Blind),
+        ),
+        (
+            "begin_second_factor_at_login",
+            (Some(json!({"ticket": "crm_inconnu"})), Expect::Blind),
+        ),
+        ("second_factor", (None, Expect::Blind)),
+        ("begin_second_factor", (None, Expect::Blind)),
+        ("confirm_second_factor", (Some(json!({"code": "000000"})), Expect::Blind)),
+        ("remove_second_factor", (Some(json!({"code": "000000"})), Expect::Blind)),
+        ("renew_recovery_codes", (Some(json!({"code": "000000"})), Expect::Blind)),
         ("list_tenants", (None, Expect::Blind)),
         (
             "create_tenant",
@@ -509,6 +522,7 @@ async fn every_route_keeps_tenants_apart() {
         ("deactivate_user", (None, Expect::NotFound)),
         ("reactivate_user", (None, Expect::NotFound)),
         ("issue_access_link", (None, Expect::NotFound)),
+        ("reset_second_factor", (None, Expect::NotFound)),
         (
             "redeem_access_link",
             (

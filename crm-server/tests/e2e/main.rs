@@ -28,6 +28,7 @@ mod scenarios;
 mod scoring;
 mod sdk_drift;
 mod search;
+mod second_factor;
 mod segments;
 mod sessions;
 mod support;

@@ -80,6 +80,7 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("deactivate_user", [200, 403, 403, 403, 403]),
     ("reactivate_user", [200, 403, 403, 403, 403]),
     ("issue_access_link", [200, 403, 403, 403, 403]),
+    ("reset_second_factor", [204, 403, 403, 403, 403]),
     ("list_teams", [200, 200, 200, 200, 200]),
     ("get_team", [200, 200, 200, 200, 200]),
     ("create_team", [201, 403, 403, 403, 403]),
@@ -134,6 +135,12 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("list_sessions", [200, 200, 200, 200, 200]),
     ("end_session", [204, 204, 204, 204, 204]),
     ("end_other_sessions", [200, 200, 200, 200, 200]),
+    ("second_factor", [200, 200, 200, 200, 200]),
+    ("begin_second_factor", [200, 200, 200, 200, 200]),
+    // A wrong code for everyone: no role is kept out of its own second factor.
+    ("confirm_second_factor", [422, 422, 422, 422, 422]),
+    ("remove_second_factor", [404, 404, 404, 404, 404]),
+    ("renew_recovery_codes", [404, 404, 404, 404, 404]),
     ("search", [200, 200, 200, 200, 200]),
     ("list_segments", [200, 200, 200, 200, 200]),
     ("create_segment", [201, 201, 403, 201, 403]),
@@ -1274,6 +1281,35 @@ impl Cell<'_> {
                 ("DELETE", format!("/api/v1/auth/sessions/{id}"), None, None)
             }
             "end_other_sessions" => ("POST", "/api/v1/auth/sessions/end-others".into(), None, None),
+            "second_factor" => ("GET", "/api/v1/auth/second-factor".into(), None, None),
+            "begin_second_factor" => ("POST", "/api/v1/auth/second-factor/setup".into(), None, None),
+            "confirm_second_factor" | "remove_second_factor" | "renew_recovery_codes" => {
+                let path = match action {
+                    "confirm_second_factor" => {
+                        // A set-up started, so that the code is what is refused.
+                        let tenant_id = self.sales_tenant();
+                        let actor = Actor::User {
+                            tenant_id,
+                            user_id: UserId::from_uuid(self.fx.user(role)),
+                            role,
+                        };
+                        self.app.begin_second_factor(&actor).await.unwrap();
+                        "confirm"
+                    }
+                    "remove_second_factor" => "remove",
+                    _ => "recovery-codes",
+                };
+                (
+                    "POST",
+                    format!("/api/v1/auth/second-factor/{path}"),
+                    Some(json!({"code": "000000"})),
+                    None,
+                )
+            }
+            "reset_second_factor" => {
+                let u = self.target_user().await;
+                ("DELETE", format!("/api/v1/users/{}/second-factor", u.id), None, None)
+            }
             "search" => ("GET", "/api/v1/search?q=nom".into(), None, None),
             "list_duplicate_groups" => ("GET", "/api/v1/duplicates".into(), None, None),
             "scan_duplicates" => ("POST", "/api/v1/duplicates/scan".into(), None, None),

@@ -50,6 +50,9 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "TokenDto" => Token,
         "SessionDto" => Session,
         "SessionsEndedDto" => SessionsEnded,
+        "SecondFactorDto" => SecondFactorStatus,
+        "EnrolmentDto" => SecondFactorSetup,
+        "RecoveryCodesDto" => RecoveryCodes,
         "NewTokenDto" => NewToken,
         "TenantDto" => Tenant,
         "TenantCreatedDto" => TenantCreated,
@@ -157,6 +160,7 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "FunnelStepDto" => FunnelStep,
         // Every error.
         "Problem" => Problem,
+        "SecondFactorProblem" => SecondFactorTicket,
     }
 }
 
@@ -229,6 +233,9 @@ const UNTYPED: &[(&str, &str)] = &[
     ("UserPatchBody", INLINE),
     ("SetPasswordBody", INLINE),
     ("RedeemBody", INLINE),
+    ("SecondStepBody", INLINE),
+    ("TicketBody", INLINE),
+    ("CodeBody", INLINE),
     ("ReassignBody", INLINE),
     ("AssignBody", INLINE),
     ("MergeBody", INLINE),

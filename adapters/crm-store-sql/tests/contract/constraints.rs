@@ -22,7 +22,7 @@ use crm_ports::services::users::TeamInput;
 use crm_ports::store::{
     ActivityStore, Advance, ConsumerStore, ContactStore, DuplicateStore, EmailStore, FileRecord, FileRecordStore, IdempotencyBegin,
     IdempotencyStore, JobStore, NewJob, Notification, OpportunityStore, OrganizationStore, PipelineStore, PrivacyStore, ReminderStore,
-    SegmentStore, TelephonyStore, TerritoryStore, UnmatchedCall, UserStore,
+    SecondFactorStore, SegmentStore, TelephonyStore, TerritoryStore, UnmatchedCall, UserStore,
 };
 use crm_ports::{AuthStore, Principal, StoreError, TokenKind, TokenRecord};
 use crm_store_sql::Backend;
@@ -192,6 +192,8 @@ const EXPECTED: &[(&str, Outcome, &str)] = &[
     ("territories_tenant_id_fkey", Ref, "tenant_id"),
     ("privacy_requests_contact_fk", Ref, "contact_id"),
     ("privacy_requests_tenant_id_fkey", Ref, "tenant_id"),
+    ("second_factors_tenant_id_fkey", Ref, "tenant_id"),
+    ("second_factors_user_fk", Ref, "user_id"),
     ("contacts_organization_fk", Ref, "organization_id"),
     ("contacts_owner_fk", Ref, "owner_id"),
     ("contact_tags_tenant_id_contact_id_fkey", Ref, "contact_id"),
@@ -915,6 +917,27 @@ async fn every_constraint_reports_its_field(h: &Harness) {
                 lit.id(nobody_tenant.as_uuid()),
                 lit.id(new()),
                 lit.id(new())
+            ),
+        )
+        .await,
+    );
+    // Second factors: of a user of no one, in a company of no one.
+    seen.check(
+        "second_factors_user_fk",
+        s.begin_second_factor(contact.tenant_id, UserId::from_uuid(new()), &[7u8; 20], chrono::Utc::now())
+            .await,
+    );
+    seen.check(
+        "second_factors_tenant_id_fkey",
+        raw(
+            Some(nobody_tenant),
+            format!(
+                "INSERT INTO second_factors (tenant_id, user_id, secret_ct, last_step, recovery, created_at) \
+                 VALUES ({}, {}, {}, 0, {}, 0)",
+                lit.id(nobody_tenant.as_uuid()),
+                lit.id(new()),
+                lit.bytes(&[7u8; 20]),
+                lit.bytes(&[])
             ),
         )
         .await,

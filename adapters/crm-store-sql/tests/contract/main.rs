@@ -63,6 +63,7 @@ mod review;
 mod runtime;
 mod scoring;
 mod search;
+mod second_factor;
 mod segments;
 mod storage;
 mod team_forecast;

@@ -1,5 +1,6 @@
-//! My account: who I am, my language, my password, my open sessions (each ended apart, or
-//! all the others at once), my personal API tokens, the address of my calendar feed.
+//! My account: who I am, my language, my password, my second factor, my open sessions
+//! (each ended apart, or all the others at once), my personal API tokens, the address of my
+//! calendar feed.
 
 use super::{Form, path_id, signed_in, signed_write};
 use crate::Web;
@@ -20,6 +21,14 @@ struct TokenLine {
     name: String,
     created: String,
     expires: String,
+}
+
+/// Where the person's second factor stands.
+struct SecondFactorLine {
+    /// The day it was turned on (`None`: off).
+    since: Option<String>,
+    codes_left: usize,
+    required: bool,
 }
 
 /// An open session as listed.
@@ -48,6 +57,8 @@ struct AccountPage {
     tokens: Vec<TokenLine>,
     /// The person's open sessions, newest first.
     sessions: Vec<SessionLine>,
+    /// Their second factor: on since (a date), recovery codes left, required of them.
+    second_factor: Option<SecondFactorLine>,
     /// A new token's secret, shown once.
     new_token: Option<String>,
     token_days: [i64; 3],
@@ -124,10 +135,16 @@ async fn account_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
             current: t.id == auth.token_id,
         })
         .collect();
+    let second_factor = web.app.second_factor_status(actor).await.ok().map(|f| SecondFactorLine {
+        since: f.enabled_at.map(|at| lang.date(at.with_timezone(&tz).date_naive())),
+        codes_left: f.recovery_codes_left,
+        required: f.required,
+    });
     render(
         status,
         &AccountPage {
             sessions,
+            second_factor,
             name: user.display_name.to_string(),
             email: user.email.as_str().to_owned(),
             role: lang.t(&format!("role.{}", user.role.code())),
@@ -154,6 +171,10 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         Some("revoked") => Some(("account.token_revoked", false)),
         Some("session_ended") => Some(("account.session_ended", false)),
         Some("others_ended") => Some(("account.others_ended", false)),
+        Some("second_factor_removed") => Some(("second_factor.removed", false)),
+        Some("second_factor_required") => Some(("second_factor.cannot_remove", true)),
+        Some("wrong_code") => Some(("second_factor.wrong_code", true)),
+        Some("too_many") => Some(("login.too_many", true)),
         _ => None,
     };
     account_page(

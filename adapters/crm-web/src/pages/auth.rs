@@ -26,7 +26,7 @@ struct LoginPage {
 }
 
 /// Where to go after login: a path of the interface, never another site.
-fn safe_next(next: Option<String>) -> String {
+pub(crate) fn safe_next(next: Option<String>) -> String {
     match next {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
         _ => "/dashboard".to_owned(),
@@ -47,7 +47,13 @@ pub(crate) async fn home<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
 pub(crate) async fn login_form<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, req: Request) -> Response {
     let q = Form::query(&req);
     let page = Page::new(&req, &web.settings.base_path, "login");
-    let message = q.get("expired").map(|_| "login.expired");
+    let message = q.get("expired").map(|e| {
+        if e == "code" {
+            "second_factor.ticket_expired"
+        } else {
+            "login.expired"
+        }
+    });
     render(
         StatusCode::OK,
         &LoginPage {
@@ -101,6 +107,8 @@ pub(crate) async fn login<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>
     {
         let code = match e {
             ServiceError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            // The dialog cannot ask for a code: the login page will.
+            ServiceError::SecondFactorRequired { .. } => StatusCode::FORBIDDEN,
             _ => StatusCode::UNAUTHORIZED,
         };
         return Response::builder().status(code).header("cache-control", "no-store").finish();
@@ -127,6 +135,7 @@ pub(crate) async fn login<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>
             choices.into_iter().map(|c| (c.tenant_id.to_string(), c.name)).collect(),
             StatusCode::OK,
         ),
+        Err(ServiceError::SecondFactorRequired { ticket, enrol }) => super::second_factor::ask(web, page, ticket.0, enrol, next).await,
         Err(ServiceError::TooManyAttempts { .. }) => again(Some("login.too_many"), Vec::new(), StatusCode::TOO_MANY_REQUESTS),
         Err(_) => again(Some("login.failed"), Vec::new(), StatusCode::UNAUTHORIZED),
     }

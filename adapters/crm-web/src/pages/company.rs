@@ -41,6 +41,7 @@ struct Fields {
     language: String,
     /// Code, label, checked.
     days: Vec<(&'static str, String, bool)>,
+    second_factor_for_admins: bool,
     version: i64,
 }
 
@@ -74,6 +75,7 @@ fn saved(page: &Page, t: &Tenant) -> Fields {
         time_zone: s.time_zone.name().to_owned(),
         language: s.language.code().to_owned(),
         days: days(page, &checked),
+        second_factor_for_admins: s.second_factor_for_admins,
         version: t.version,
     }
 }
@@ -135,6 +137,7 @@ pub(crate) async fn save<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         time_zone: Some(form.text("time_zone")),
         language: Some(form.text("language")),
         working_days: Some(checked.clone()),
+        second_factor_for_admins: Some(form.get("second_factor_for_admins").is_some()),
     };
     let name = form.text("name");
     match web.app.update_tenant(&auth.actor, version, Some(&name), &input).await {
@@ -149,6 +152,7 @@ pub(crate) async fn save<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
                 time_zone: form.text("time_zone"),
                 language: form.text("language"),
                 days: days(&page, &checked),
+                second_factor_for_admins: form.get("second_factor_for_admins").is_some(),
                 version,
             };
             show_page(page, f, None, Some(fault), StatusCode::UNPROCESSABLE_ENTITY)

@@ -35,6 +35,7 @@ pub mod report_mail;
 pub mod reports;
 pub mod scoring;
 pub mod search;
+pub mod second_factor;
 pub mod segment_form;
 pub mod segments;
 pub mod suppressions;

@@ -25,6 +25,8 @@ struct Person {
     active: bool,
     version: i64,
     me: bool,
+    /// Their second factor is on.
+    second_factor: bool,
 }
 
 struct Group {
@@ -69,7 +71,7 @@ struct PeoplePage {
     said: Said,
 }
 
-fn person(u: &User, me: Option<UserId>) -> Person {
+fn person(u: &User, me: Option<UserId>, with_factor: &[UserId]) -> Person {
     Person {
         id: u.id.to_string(),
         name: u.display_name.to_string(),
@@ -79,6 +81,7 @@ fn person(u: &User, me: Option<UserId>) -> Person {
         active: u.is_active(),
         version: u.version,
         me: me == Some(u.id),
+        second_factor: with_factor.contains(&u.id),
     }
 }
 
@@ -114,10 +117,14 @@ async fn page_of<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
 ) -> Response {
     let read = async {
         admin_only(actor)?;
-        Ok::<_, ServiceError>((web.app.list_users(actor).await?, web.app.list_teams(actor).await?))
+        Ok::<_, ServiceError>((
+            web.app.list_users(actor).await?,
+            web.app.list_teams(actor).await?,
+            web.app.second_factor_users(actor).await?,
+        ))
     }
     .await;
-    let (users, teams) = match read {
+    let (users, teams, with_factor) = match read {
         Ok(x) => x,
         Err(e) => return error_page(page, &e),
     };
@@ -126,7 +133,7 @@ async fn page_of<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     users.sort_by_key(|u| !u.is_active());
     let me = actor.user_id();
     let p = PeoplePage {
-        people: users.iter().map(|u| person(u, me)).collect(),
+        people: users.iter().map(|u| person(u, me, &with_factor)).collect(),
         teams: teams.iter().map(|t| group(t, &users)).collect(),
         roles: Role::ALL
             .iter()
@@ -271,6 +278,24 @@ pub(crate) async fn set_active<S: Store, K: Credentials, C: Clock, I: IdGenerato
         let result = web.app.deactivate_user(&auth.actor, id, version).await;
         after_change(web, &req, &auth.actor, page, result, "deactivated").await
     }
+}
+
+/// `POST /settings/users/{id}/second-factor/reset`: their second factor removed (a lost
+/// phone).
+pub(crate) async fn reset_second_factor<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
+    web: &Web<S, K, C, I, X>,
+    mut req: Request,
+) -> Response {
+    let form = Form::body(&mut req).await;
+    let (auth, page) = match signed_write(web, &req, &form, "people").await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Some(id) = path_id(&req) else {
+        return error_page(page, &ServiceError::NotFound);
+    };
+    let result = web.app.reset_second_factor(&auth.actor, UserId::from_uuid(id)).await;
+    after_change(web, &req, &auth.actor, page, result, "second_factor_reset").await
 }
 
 /// `POST /settings/users/{id}/access-link`: a new link (their earlier ones end), shown once.

@@ -251,6 +251,13 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         sessions();
         end_session(ID);
         end_other_sessions();
+        login_second_factor("crm_ticket", "123456");
+        begin_second_factor_at_login("crm_ticket");
+        second_factor();
+        begin_second_factor();
+        confirm_second_factor("123456");
+        remove_second_factor("ABCD-EFGH-IJKL-MNOP");
+        renew_recovery_codes("123456");
         list_tenants();
         create_tenant(&new_tenant());
         suspend_tenant(ID);
@@ -265,6 +272,7 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         deactivate_user(ID, 1);
         reactivate_user(ID, 2);
         issue_access_link(ID);
+        reset_second_factor(ID);
         redeem_access_link("crm_secret", "une phrase de passe");
         list_teams();
         create_team(&team());
@@ -629,6 +637,7 @@ fn settings() -> Settings {
         time_zone: Some("Europe/Paris".into()),
         language: Some("fr".into()),
         working_days: Some(vec!["mon".into(), "tue".into()]),
+        second_factor_for_admins: Some(true),
     }
 }
 
