@@ -75,7 +75,7 @@ struct SetupPage {
     message: Option<&'static str>,
 }
 
-/// Recovery codes, shown once.
+/// Recovery codes, shown once (on « Mon compte »).
 #[derive(Template)]
 #[template(path = "recovery_codes.html")]
 struct CodesPage {
@@ -84,6 +84,16 @@ struct CodesPage {
     /// Where « Continuer » goes.
     next: String,
     /// Just set up (else renewed).
+    new_factor: bool,
+}
+
+/// Recovery codes, shown once, at the login (no shell yet).
+#[derive(Template)]
+#[template(path = "login_recovery_codes.html")]
+struct LoginCodesPage {
+    page: Page,
+    codes: Vec<String>,
+    next: String,
     new_factor: bool,
 }
 
@@ -143,7 +153,7 @@ pub(crate) async fn login_code<S: Store, K: Credentials, C: Clock, I: IdGenerato
             let resp = match step.recovery_codes {
                 Some(codes) => render(
                     StatusCode::OK,
-                    &CodesPage {
+                    &LoginCodesPage {
                         page: page.clone(),
                         codes,
                         next: next.clone(),
