@@ -18,7 +18,7 @@ pub const RECOVERY_BYTES: usize = 10;
 
 /// The step a Unix time falls in (`None` before the epoch).
 pub fn step_at(unix_seconds: i64) -> Option<u64> {
-    u64::try_from(unix_seconds.checked_div(STEP_SECONDS)?).ok()
+    u64::try_from(unix_seconds).ok().map(|s| s / STEP_SECONDS.unsigned_abs())
 }
 
 /// A code as typed: six digits once spaces are dropped (apps show « 123 456 »); `None`

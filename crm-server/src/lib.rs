@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod assemble;
+pub mod backup;
 pub mod cli;
 pub mod cli_export;
 pub mod cli_import;

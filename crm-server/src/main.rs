@@ -84,6 +84,20 @@ enum Command {
     /// be stopped; a running server rebuilds a company's part on
     /// `POST /api/v1/search/reindex`).
     Reindex,
+    /// Takes a backup of the installation into a new directory while the server keeps
+    /// serving (SQLite: a consistent copy of the database and the stored files). The
+    /// master key is never in it: keep `master.key` apart. PostgreSQL: use pg_dump.
+    Backup {
+        /// The new directory to write the backup into.
+        dest: PathBuf,
+    },
+    /// Restores a backup into an empty data directory, where the master key of the backed
+    /// up installation has been put first (`master.key`, or CRM_MASTER_KEY); then rebuilds
+    /// the search index.
+    Restore {
+        /// The backup directory.
+        from: PathBuf,
+    },
     /// Applies database migrations (PostgreSQL: with the owner role's URL; grants the
     /// application role what it needs). Without a database URL: creates or updates the
     /// installation of the data directory (SQLite database and master key file), then exits.
@@ -391,6 +405,26 @@ async fn run(cli: Cli) -> Result<(), String> {
             let cfg = config(&cli, None)?;
             let search = crm_server::search::open(&cfg.data_dir).map_err(|e| e.to_string())?;
             println!("{}", cli::reindex(&app, &search).await?);
+            Ok(())
+        }
+        Command::Backup { dest } => {
+            let app = open_admin(&cli).await?;
+            let cfg = config(&cli, None)?;
+            let m = crm_server::backup::backup(&app, &cfg, dest).await?;
+            println!(
+                "Sauvegarde écrite dans {} : base de {} octets (instantané du {}), {} fichiers. \
+                 La clé maîtresse n'y est pas : conservez {} à part.",
+                dest.display(),
+                m.database_bytes,
+                m.taken_at.to_rfc3339(),
+                m.files,
+                cfg.key_path().display()
+            );
+            Ok(())
+        }
+        Command::Restore { from } => {
+            let cfg = config(&cli, None)?;
+            println!("{}", crm_server::backup::restore(&cfg, from).await?);
             Ok(())
         }
         Command::Migrate { app_role } => {

@@ -328,3 +328,33 @@ impl<C: Cipher> SqlStore<C> {
         Ok(store)
     }
 }
+
+impl<C: Cipher> SqlStore<C> {
+    /// Writes a consistent copy of the SQLite database to `dest` (a new file) while the
+    /// store keeps serving: `VACUUM INTO` reads one snapshot, so the copy holds every
+    /// write committed before it started and nothing half-written. The copy is compact
+    /// (no free pages, no log).
+    ///
+    /// # Errors
+    /// `Internal` on PostgreSQL (its backups are `pg_dump`'s), when `dest` exists or cannot
+    /// be written.
+    pub async fn backup_sqlite(&self, dest: &Path) -> Result<(), crm_ports::StoreError> {
+        let Pool::Sqlite(pool) = &self.pool else {
+            return Err(crm_ports::StoreError::Internal(
+                "a PostgreSQL database is backed up with pg_dump".into(),
+            ));
+        };
+        if dest.exists() {
+            return Err(crm_ports::StoreError::Internal(format!("{} exists already", dest.display())));
+        }
+        let path = dest
+            .to_str()
+            .ok_or_else(|| crm_ports::StoreError::Internal(format!("{} is not UTF-8", dest.display())))?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(path)
+            .execute(pool)
+            .await
+            .map_err(crate::error::map_db)?;
+        Ok(())
+    }
+}

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod automation;
+mod backup;
 mod calendar;
 mod campaign_crash;
 mod campaigns;

@@ -36,6 +36,7 @@ mod activities;
 mod audit_screen;
 mod auth;
 mod automation;
+mod backup;
 mod campaigns;
 mod constraints;
 mod contacts;
