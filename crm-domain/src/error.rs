@@ -41,6 +41,9 @@ pub enum ViolationKind {
     /// A secret that does not match (a second factor's code: wrong, too old, or already
     /// used).
     Incorrect,
+    /// A password that is common or easily guessed (a known password, a keyboard row, the
+    /// person's own name).
+    Common,
 }
 
 impl ViolationKind {
@@ -63,6 +66,7 @@ impl ViolationKind {
             Self::Syntax => "syntax",
             Self::UnknownVariable => "unknown_variable",
             Self::Incorrect => "incorrect",
+            Self::Common => "common",
         }
     }
 
@@ -85,6 +89,7 @@ impl ViolationKind {
             Self::Syntax,
             Self::UnknownVariable,
             Self::Incorrect,
+            Self::Common,
         ]
         .into_iter()
         .find(|k| k.code() == code)

@@ -36,6 +36,7 @@ pub mod segment;
 pub mod suppression;
 pub mod template;
 pub mod tenant;
+pub mod tenant_security;
 pub mod territory;
 pub mod text;
 pub mod time;

@@ -19,11 +19,19 @@ impl Password {
     /// # Errors
     /// `required` when empty, `too_small` under 12 characters, `too_long` over 1,024.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        Self::parse_at_least(raw, Self::MIN_CHARS)
+    }
+
+    /// As [`Password::parse`], with a company's own minimum (never under 12).
+    ///
+    /// # Errors
+    /// `required`, `too_small` under `min_chars` (or 12), `too_long`.
+    pub fn parse_at_least(raw: &str, min_chars: usize) -> Result<Self, ValidationError> {
         let n = raw.chars().count();
         if n == 0 {
             return Err(ValidationError::field("", ViolationKind::Required));
         }
-        if n < Self::MIN_CHARS {
+        if n < min_chars.max(Self::MIN_CHARS) {
             return Err(ValidationError::field("", ViolationKind::TooSmall));
         }
         if n > Self::MAX_CHARS {
@@ -56,6 +64,9 @@ mod tests {
         assert!(Password::parse("aaaaaaaaaaaa").is_ok(), "no composition rules");
         assert!(Password::parse("éééééééééééé").is_ok(), "characters, not bytes");
         assert!(Password::parse(&"x".repeat(1025)).is_err());
+        assert!(Password::parse_at_least("douze lettres", 16).is_err(), "a company's minimum");
+        assert!(Password::parse_at_least("seize caractères", 16).is_ok());
+        assert!(Password::parse_at_least("court", 4).is_err(), "never under 12");
         assert!(!format!("{:?}", Password::parse("secret-secret").unwrap_or_else(|_| unreachable!())).contains("secret"));
     }
 }

@@ -3,6 +3,8 @@
 use crate::error::{ValidationError, Validator, ViolationKind};
 use crate::ids::TenantId;
 use crate::money::Currency;
+use crate::tenant_security::in_range;
+pub use crate::tenant_security::{PASSWORD_MIN_RANGE, SESSION_HOURS_RANGE};
 use crate::text::Name;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -246,6 +248,16 @@ pub struct TenantSettings {
     /// up at their next login).
     #[serde(default)]
     pub second_factor_for_admins: bool,
+    /// Fewest characters of a new password (12 to 64; 12 unless set).
+    #[serde(default = "crate::tenant_security::default_password_min")]
+    pub password_min_length: u16,
+    /// Whether a new password that is common or easily guessed (a known password, a
+    /// keyboard row, the person's own name or company) is refused (yes unless set).
+    #[serde(default = "crate::tenant_security::yes")]
+    pub refuse_common_passwords: bool,
+    /// How long a login session lasts, in hours (1 to 168; 12 unless set).
+    #[serde(default = "crate::tenant_security::default_session_hours")]
+    pub session_hours: u16,
 }
 
 impl Default for TenantSettings {
@@ -257,6 +269,9 @@ impl Default for TenantSettings {
             language: Language::Fr,
             working_days: WorkingDays::default(),
             second_factor_for_admins: false,
+            password_min_length: crate::tenant_security::default_password_min(),
+            refuse_common_passwords: true,
+            session_hours: crate::tenant_security::default_session_hours(),
         }
     }
 }
@@ -276,6 +291,12 @@ pub struct SettingsInput {
     pub working_days: Option<Vec<String>>,
     /// Whether Admins must use a second factor.
     pub second_factor_for_admins: Option<bool>,
+    /// Fewest characters of a new password.
+    pub password_min_length: Option<i64>,
+    /// Whether common passwords are refused.
+    pub refuse_common_passwords: Option<bool>,
+    /// Session lifetime, hours.
+    pub session_hours: Option<i64>,
 }
 
 impl TenantSettings {
@@ -331,6 +352,19 @@ impl TenantSettings {
         if let Some(b) = input.second_factor_for_admins {
             out.second_factor_for_admins = b;
         }
+        if let Some(n) = input.password_min_length
+            && let Some(n) = v.check("password_min_length", in_range(n, &PASSWORD_MIN_RANGE))
+        {
+            out.password_min_length = n;
+        }
+        if let Some(b) = input.refuse_common_passwords {
+            out.refuse_common_passwords = b;
+        }
+        if let Some(n) = input.session_hours
+            && let Some(n) = v.check("session_hours", in_range(n, &SESSION_HOURS_RANGE))
+        {
+            out.session_hours = n;
+        }
         v.finish()?;
         Ok(out)
     }
@@ -380,10 +414,24 @@ mod tests {
                 language: Some("de".into()),
                 working_days: Some(vec!["lun".into()]),
                 second_factor_for_admins: None,
+                password_min_length: Some(8),
+                refuse_common_passwords: None,
+                session_hours: Some(1000),
             })
             .unwrap_err();
         let fields: Vec<_> = err.errors().iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["country", "currency", "time_zone", "language", "working_days"]);
+        assert_eq!(
+            fields,
+            [
+                "country",
+                "currency",
+                "time_zone",
+                "language",
+                "working_days",
+                "password_min_length",
+                "session_hours"
+            ]
+        );
     }
 
     #[test]

@@ -44,6 +44,9 @@ pub trait Credentials: Send + Sync + 'static {
     /// # Errors
     /// `Backend` when no randomness is available.
     fn random_bytes(&self, out: &mut [u8]) -> Result<(), CredentialError>;
+    /// Whether a password is common or easily guessed: a known password, a keyboard row,
+    /// a repetition, or built on one of `inputs` (the person's name, email, company).
+    fn is_common_password(&self, password: &str, inputs: &[&str]) -> bool;
     /// The six-digit code an authenticator app shows for `secret` at a step (RFC 6238,
     /// HMAC-SHA1).
     fn one_time_code(&self, secret: &[u8], step: u64) -> u32;

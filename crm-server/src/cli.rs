@@ -98,10 +98,13 @@ pub fn rule(f: &FieldError) -> String {
     match f.kind {
         ViolationKind::Required if password => format!("mot de passe vide : il faut au moins {} caractères", Password::MIN_CHARS),
         ViolationKind::TooSmall if password => format!(
-            "mot de passe trop court : il faut au moins {} caractères (lettres, chiffres, espaces : tout compte)",
+            "mot de passe trop court : il faut au moins {} caractères, ou le minimum que l'entreprise a fixé (lettres, chiffres, espaces : tout compte)",
             Password::MIN_CHARS
         ),
         ViolationKind::TooLong if password => format!("mot de passe trop long : au plus {} caractères", Password::MAX_CHARS),
+        ViolationKind::Common if password => {
+            "mot de passe trop courant ou trop facile à deviner : choisissez une phrase de plusieurs mots".into()
+        }
         ViolationKind::Unknown if leaf == "role" => {
             let roles: Vec<&str> = Role::ALL.iter().map(|r| r.code()).collect();
             format!("rôle inconnu : les rôles valides sont {}", roles.join(", "))

@@ -144,9 +144,25 @@ describe('a company requiring it of its Admins', () => {
       await h.login(page, server.base, admin);
       await page.goto(`${server.base}/settings/company`);
       await page.check('input#second-factor-for-admins');
+      // The company's password and session rules, beside it.
+      assert.ok(await page.isChecked('input#refuse-common-passwords'), 'common passwords refused by default');
+      assert.equal(await page.inputValue('input#password-min-length'), '12');
+      assert.equal(await page.inputValue('input#session-hours'), '12');
+      await page.fill('input#password-min-length', '14');
+      await page.fill('input#session-hours', '8');
+      await h.checkScreen(page, 'company-security');
       await page.click('button#company-save');
       await page.waitForURL(/done=saved/);
       assert.ok(await page.isChecked('input#second-factor-for-admins'));
+      assert.equal(await page.inputValue('input#password-min-length'), '14');
+      assert.equal(await page.inputValue('input#session-hours'), '8');
+      // A common password is refused, and said.
+      await page.goto(`${server.base}/account`);
+      await page.fill('input#current_password', admin.password);
+      await page.fill('input#new_password', 'azertyuiop123456');
+      await page.click('form#password-form button[type=submit]');
+      assert.match(await text(page.locator('[role=alert]:visible').first()), /trop courant/);
+      h.assertNoViolations(page, { allowConsole: [/status of 422/] });
       await logout(page);
     });
     // The set-up page on a phone, as the Admin meets it at the login.

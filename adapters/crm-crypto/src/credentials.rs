@@ -85,6 +85,10 @@ impl Argon2Credentials {
     }
 }
 
+/// zxcvbn's scores (0 to 4) under which a password counts as common: 0 and 1 are guessed
+/// in under a million tries (a known password, a keyboard row, a name and a year).
+const COMMON_BELOW: u8 = 2;
+
 impl Credentials for Argon2Credentials {
     async fn hash_password(&self, password: &Password) -> Result<String, CredentialError> {
         let mut salt = [0u8; 16];
@@ -122,6 +126,13 @@ impl Credentials for Argon2Credentials {
         out
     }
 
+    fn is_common_password(&self, password: &str, inputs: &[&str]) -> bool {
+        // Judged on its first 100 characters: the estimate's work grows with the square of
+        // the length, and a longer password is no common one.
+        let head: String = password.chars().take(100).collect();
+        u8::from(zxcvbn::zxcvbn(&head, inputs).score()) < COMMON_BELOW
+    }
+
     fn random_bytes(&self, out: &mut [u8]) -> Result<(), CredentialError> {
         self.rng.fill(out).map_err(backend)
     }
@@ -135,6 +146,23 @@ impl Credentials for Argon2Credentials {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_passwords_are_told_from_phrases() {
+        let c = Argon2Credentials::with_params(4, 256, 1).unwrap();
+        for weak in ["password1234", "123456789012", "aaaaaaaaaaaa", "qwertyuiop12", "azertyuiop123"] {
+            assert!(c.is_common_password(weak, &[]), "{weak} is common");
+        }
+        // The person's own name, alone or repeated.
+        let me = ["claire", "duval", "claireduval", "claire.duval@vins-duval.fr"];
+        assert!(c.is_common_password("claireduval", &me));
+        assert!(c.is_common_password("duvalduvalduval", &me));
+        for strong in ["une phrase de passe solide", "cheval agrafe pile correcte", "Navigateur-admin-2026"] {
+            assert!(!c.is_common_password(strong, &[]), "{strong} is no common password");
+        }
+        // Only the head of a very long one is read.
+        assert!(!c.is_common_password(&"grenouille violette ".repeat(50), &[]));
+    }
 
     #[tokio::test]
     async fn hash_and_verify() {

@@ -30,7 +30,7 @@ pub struct AccessLink {
 }
 
 /// Deactivation, reactivation and links: the users and their logins.
-impl<S: AuthStore + UserStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+impl<S: AuthStore + UserStore + TenantStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Deactivates a user (Admin): they can no longer log in, every session, API token,
     /// calendar feed and link of theirs ends, and they are given no new work; their
     /// records stay theirs. Deactivating a deactivated user changes nothing.
@@ -174,7 +174,11 @@ impl<S: AuthStore + UserStore, K: Credentials, C: Clock, I: IdGenerator> App<S, 
         let (Some(tenant_id), Some(user_id)) = (actor.tenant_id(), actor.user_id()) else {
             return Err(ServiceError::NotFound);
         };
-        let hash = self.hash_new_password(password, "password").await?;
+        let who = self.store.user(tenant_id, user_id).await?;
+        let rules = self
+            .password_rules(Some(tenant_id), &[who.email.as_str(), who.display_name.as_str()])
+            .await?;
+        let hash = self.hash_new_password(password, "password", &rules).await?;
         let ev = self.event(
             &actor,
             EntityType::User,

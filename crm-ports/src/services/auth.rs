@@ -11,7 +11,6 @@ use crate::store::{SecondFactorStore, TenantStore, UserStore};
 use chrono::{DateTime, Duration, Utc};
 use crm_domain::email::EmailAddress;
 use crm_domain::event::EntityType;
-use crm_domain::password::Password;
 use crm_domain::text::Label;
 use crm_domain::{Actor, UserId, ValidationError, ViolationKind};
 use uuid::Uuid;
@@ -40,7 +39,7 @@ pub struct LoginRequest<'a> {
     pub device: Option<&'a str>,
 }
 
-/// How long a login session lasts.
+/// How long a login session lasts unless its company chose otherwise.
 pub const SESSION_HOURS: i64 = 12;
 /// Longest life of a personal API token.
 pub const MAX_TOKEN_DAYS: i64 = 366;
@@ -70,14 +69,8 @@ fn principal_of(actor: &Actor) -> Result<Principal, ServiceError> {
     }
 }
 
-/// Password rules, hashing and the CSRF check: no store at all.
+/// The CSRF check: no store at all.
 impl<S, K: Credentials, C, I> App<S, K, C, I> {
-    /// Hashes a password that meets the rules.
-    pub(crate) async fn hash_new_password(&self, raw: &str, field: &str) -> Result<String, ServiceError> {
-        let p = Password::parse(raw).map_err(|e| e.at(field))?;
-        Ok(self.creds.hash_password(&p).await?)
-    }
-
     /// Whether `presented` is the CSRF token of this session (constant-time compare).
     pub fn csrf_matches(&self, auth: &Authenticated, presented: &str) -> bool {
         let Some(expected) = auth.csrf_hash else { return false };
@@ -180,9 +173,14 @@ impl<S: AuthStore + TenantStore + UserStore + SecondFactorStore, K: Credentials,
 }
 
 /// Opening a session once every check passed.
-impl<S: AuthStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
-    /// A new session of `principal`, named by the device it is opened from.
+impl<S: AuthStore + TenantStore + UserStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// A new session of `principal`, named by the device it is opened from, for as long as
+    /// its company's sessions last (the operator's: [`SESSION_HOURS`]).
     pub(crate) async fn open_session(&self, principal: Principal, device: Option<String>) -> Result<Session, ServiceError> {
+        let hours = match principal {
+            Principal::User { tenant_id, .. } => i64::from(self.store.tenant(tenant_id).await?.settings.session_hours),
+            Principal::Operator { .. } => SESSION_HOURS,
+        };
         let token = self.creds.new_secret()?;
         let csrf_token = self.creds.new_secret()?;
         let now = self.clock.now();
@@ -193,7 +191,7 @@ impl<S: AuthStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             name: device,
             csrf_hash: Some(self.creds.secret_hash(&csrf_token)),
             created_at: now,
-            expires_at: now + Duration::hours(SESSION_HOURS),
+            expires_at: now + Duration::hours(hours),
             revoked_at: None,
         };
         self.store.insert_token(&record, &self.creds.secret_hash(&token)).await?;
@@ -207,8 +205,8 @@ impl<S: AuthStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     }
 }
 
-/// Sessions, passwords and tokens: the logins only.
-impl<S: AuthStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+/// Sessions, passwords and tokens: the logins, their users and companies.
+impl<S: AuthStore + TenantStore + UserStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Counts an attempt on `key`; refuses it past `max` in the window.
     pub(crate) async fn take_attempt(&self, key: &str, max: i64) -> Result<(), ServiceError> {
         let now = self.clock.now();
@@ -301,10 +299,14 @@ impl<S: AuthStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             return Err(ServiceError::Unauthenticated);
         }
         self.store.release_attempt(&key, true).await?;
-        let new_hash = self.hash_new_password(new, "new_password").await?;
         let (Some(user_id), Some(tenant_id)) = (actor.user_id(), actor.tenant_id()) else {
             return Err(ServiceError::Forbidden);
         };
+        let me = self.store.user(tenant_id, user_id).await?;
+        let rules = self
+            .password_rules(Some(tenant_id), &[me.email.as_str(), me.display_name.as_str()])
+            .await?;
+        let new_hash = self.hash_new_password(new, "new_password", &rules).await?;
         let ev = self.event(
             actor,
             EntityType::User,
@@ -428,24 +430,28 @@ impl<S: AuthStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         if !self.store.find_logins(&email).await?.is_empty() {
             return Err(ValidationError::field("email", ViolationKind::Repeated).into());
         }
-        let hash = self.hash_new_password(password, "password").await?;
+        let rules = self.password_rules(None, &[email.as_str()]).await?;
+        let hash = self.hash_new_password(password, "password", &rules).await?;
         let id = self.new_id();
         self.store.create_operator(id, &email, &hash, self.clock.now()).await?;
         Ok(id)
     }
 }
 
-/// Another user's password: the logins and the users.
-impl<S: AuthStore + UserStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+/// Another user's password: the logins, the users and their company.
+impl<S: AuthStore + UserStore + TenantStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Sets another user's password (Admin), ending their sessions.
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`, `Invalid`.
     pub async fn set_user_password(&self, actor: &Actor, user: UserId, password: &str) -> Result<(), ServiceError> {
         let tenant_id = tenant_of(actor)?;
-        self.store.user(tenant_id, user).await?;
+        let who = self.store.user(tenant_id, user).await?;
         crate::app::require(actor, crm_domain::visibility::Capability::ManageUsers)?;
-        let hash = self.hash_new_password(password, "password").await?;
+        let rules = self
+            .password_rules(Some(tenant_id), &[who.email.as_str(), who.display_name.as_str()])
+            .await?;
+        let hash = self.hash_new_password(password, "password", &rules).await?;
         let ev = self.event(actor, EntityType::User, user.as_uuid(), EventKind::PasswordSet, None, Vec::new());
         self.store.set_password(tenant_id, user, &hash, self.clock.now(), &ev).await?;
         self.auth_cache.forget(Principal::User { tenant_id, user_id: user });

@@ -24,6 +24,7 @@ pub mod live;
 pub mod names;
 pub mod opportunities;
 pub mod organizations;
+pub(crate) mod password_policy;
 pub mod pipelines;
 pub mod privacy;
 pub mod privacy_export;

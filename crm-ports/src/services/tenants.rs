@@ -77,7 +77,11 @@ impl<S: TenantStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
             updated_at: now,
         };
         let hash = match &input.admin_password {
-            Some(p) => Some(self.hash_new_password(p, "admin_password").await?),
+            Some(p) => {
+                let words = [admin.email.as_str(), admin.display_name.as_str(), tenant.name.as_str()];
+                let rules = crate::services::password_policy::PasswordRules::of(&tenant.settings, &words);
+                Some(self.hash_new_password(p, "admin_password", &rules).await?)
+            }
             None => None,
         };
         let pipeline = Pipeline {

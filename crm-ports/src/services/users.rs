@@ -276,7 +276,7 @@ impl<S: UserStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
 }
 
 /// Adding a user also hashes their first password.
-impl<S: UserStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
+impl<S: UserStore + crate::store::TenantStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Adds a user (Admin).
     ///
     /// # Errors
@@ -294,7 +294,12 @@ impl<S: UserStore, K: Credentials, C: Clock, I: IdGenerator> App<S, K, C, I> {
         };
         self.check_team(tenant_id, input.team_id).await?;
         let hash = match &input.password {
-            Some(p) => Some(self.hash_new_password(p, "password").await?),
+            Some(p) => {
+                let rules = self
+                    .password_rules(Some(tenant_id), &[email.as_str(), display_name.as_str()])
+                    .await?;
+                Some(self.hash_new_password(p, "password", &rules).await?)
+            }
             None => None,
         };
         let now = self.clock.now();

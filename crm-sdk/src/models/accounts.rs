@@ -137,6 +137,15 @@ pub struct Settings {
     /// Whether every Admin must log in with a second factor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub second_factor_for_admins: Option<bool>,
+    /// Fewest characters of a new password (12 to 64).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_min_length: Option<i64>,
+    /// Whether common passwords are refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refuse_common_passwords: Option<bool>,
+    /// Session lifetime, hours (1 to 168).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_hours: Option<i64>,
 }
 
 /// A tenant.

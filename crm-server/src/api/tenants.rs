@@ -29,6 +29,12 @@ pub struct SettingsDto {
     pub working_days: Option<Vec<String>>,
     /// Whether every Admin must log in with a second factor (default `false`).
     pub second_factor_for_admins: Option<bool>,
+    /// Fewest characters of a new password, 12 to 64 (default 12).
+    pub password_min_length: Option<i64>,
+    /// Whether a common or easily guessed new password is refused (default `true`).
+    pub refuse_common_passwords: Option<bool>,
+    /// How long a login session lasts, in hours, 1 to 168 (default 12).
+    pub session_hours: Option<i64>,
 }
 
 impl SettingsDto {
@@ -40,6 +46,9 @@ impl SettingsDto {
             language: self.language.clone(),
             working_days: self.working_days.clone(),
             second_factor_for_admins: self.second_factor_for_admins,
+            password_min_length: self.password_min_length,
+            refuse_common_passwords: self.refuse_common_passwords,
+            session_hours: self.session_hours,
         }
     }
 }
@@ -78,6 +87,9 @@ impl From<&Tenant> for TenantDto {
                 language: Some(t.settings.language.code().to_owned()),
                 working_days: Some(t.settings.working_days.into()),
                 second_factor_for_admins: Some(t.settings.second_factor_for_admins),
+                password_min_length: Some(i64::from(t.settings.password_min_length)),
+                refuse_common_passwords: Some(t.settings.refuse_common_passwords),
+                session_hours: Some(i64::from(t.settings.session_hours)),
             },
             suspended_at: t.suspended_at,
             counts: None,

@@ -52,6 +52,7 @@ mod keys;
 mod leads;
 mod opportunities;
 mod paging;
+mod password_policy;
 mod pipelines;
 mod postgres_walls;
 mod privacy;

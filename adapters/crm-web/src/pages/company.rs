@@ -42,6 +42,9 @@ struct Fields {
     /// Code, label, checked.
     days: Vec<(&'static str, String, bool)>,
     second_factor_for_admins: bool,
+    password_min_length: String,
+    refuse_common_passwords: bool,
+    session_hours: String,
     version: i64,
 }
 
@@ -76,6 +79,9 @@ fn saved(page: &Page, t: &Tenant) -> Fields {
         language: s.language.code().to_owned(),
         days: days(page, &checked),
         second_factor_for_admins: s.second_factor_for_admins,
+        password_min_length: s.password_min_length.to_string(),
+        refuse_common_passwords: s.refuse_common_passwords,
+        session_hours: s.session_hours.to_string(),
         version: t.version,
     }
 }
@@ -138,6 +144,10 @@ pub(crate) async fn save<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         language: Some(form.text("language")),
         working_days: Some(checked.clone()),
         second_factor_for_admins: Some(form.get("second_factor_for_admins").is_some()),
+        // A number that does not read is the too small one: said at its field.
+        password_min_length: Some(form.text("password_min_length").trim().parse().unwrap_or(0)),
+        refuse_common_passwords: Some(form.get("refuse_common_passwords").is_some()),
+        session_hours: Some(form.text("session_hours").trim().parse().unwrap_or(0)),
     };
     let name = form.text("name");
     match web.app.update_tenant(&auth.actor, version, Some(&name), &input).await {
@@ -153,6 +163,9 @@ pub(crate) async fn save<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
                 language: form.text("language"),
                 days: days(&page, &checked),
                 second_factor_for_admins: form.get("second_factor_for_admins").is_some(),
+                password_min_length: form.text("password_min_length"),
+                refuse_common_passwords: form.get("refuse_common_passwords").is_some(),
+                session_hours: form.text("session_hours"),
                 version,
             };
             show_page(page, f, None, Some(fault), StatusCode::UNPROCESSABLE_ENTITY)

@@ -638,6 +638,9 @@ fn settings() -> Settings {
         language: Some("fr".into()),
         working_days: Some(vec!["mon".into(), "tue".into()]),
         second_factor_for_admins: Some(true),
+        password_min_length: Some(14),
+        refuse_common_passwords: Some(true),
+        session_hours: Some(8),
     }
 }
 
