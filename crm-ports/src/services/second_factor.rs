@@ -234,19 +234,17 @@ impl<S: AuthStore + UserStore + TenantStore + SecondFactorStore, K: Credentials,
         };
         let step = i64::try_from(step).map_err(|_| ServiceError::Internal("step out of range".into()))?;
         let (shown, hashes) = self.new_recovery_codes()?;
-        let ev = self.event(
-            actor,
-            EntityType::User,
-            user.as_uuid(),
-            EventKind::SecondFactorEnabled,
-            None,
-            Vec::new(),
-        );
+        let ev = self.user_event(actor, user, EventKind::SecondFactorEnabled);
         self.store
             .confirm_second_factor(tenant, user, step, &hashes, self.clock.now(), &ev)
             .await?;
         self.store.release_attempt(&key, true).await?;
         Ok(shown)
+    }
+
+    /// The event of a change to `user`'s second factor.
+    fn user_event(&self, actor: &Actor, user: UserId, kind: EventKind) -> crm_domain::event::NewEvent {
+        self.event(actor, EntityType::User, user.as_uuid(), kind, None, Vec::new())
     }
 
     /// Where the caller's second factor stands.
@@ -296,14 +294,7 @@ impl<S: AuthStore + UserStore + TenantStore + SecondFactorStore, K: Credentials,
             return Err(ValidationError::field("code", ViolationKind::NotAllowed).into());
         }
         self.check_code(tenant, user, code).await?;
-        let ev = self.event(
-            actor,
-            EntityType::User,
-            user.as_uuid(),
-            EventKind::SecondFactorRemoved,
-            None,
-            Vec::new(),
-        );
+        let ev = self.user_event(actor, user, EventKind::SecondFactorRemoved);
         self.store.remove_second_factor(tenant, user, Some(&ev)).await?;
         Ok(())
     }
@@ -316,14 +307,7 @@ impl<S: AuthStore + UserStore + TenantStore + SecondFactorStore, K: Credentials,
         let (tenant, user) = user_of(actor)?;
         self.check_code(tenant, user, code).await?;
         let (shown, hashes) = self.new_recovery_codes()?;
-        let ev = self.event(
-            actor,
-            EntityType::User,
-            user.as_uuid(),
-            EventKind::RecoveryCodesRenewed,
-            None,
-            Vec::new(),
-        );
+        let ev = self.user_event(actor, user, EventKind::RecoveryCodesRenewed);
         self.store.replace_recovery_codes(tenant, user, &hashes, &ev).await?;
         Ok(shown)
     }
@@ -347,14 +331,7 @@ impl<S: AuthStore + UserStore + TenantStore + SecondFactorStore, K: Credentials,
         let tenant = tenant_of(actor)?;
         self.store.user(tenant, user).await?;
         require(actor, Capability::ManageUsers)?;
-        let ev = self.event(
-            actor,
-            EntityType::User,
-            user.as_uuid(),
-            EventKind::SecondFactorRemoved,
-            None,
-            Vec::new(),
-        );
+        let ev = self.user_event(actor, user, EventKind::SecondFactorRemoved);
         self.store.remove_second_factor(tenant, user, Some(&ev)).await?;
         Ok(())
     }
