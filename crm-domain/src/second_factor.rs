@@ -69,8 +69,13 @@ pub fn base32(bytes: &[u8]) -> String {
 
 /// The base32 secret in groups of four, as a person types it into an app.
 pub fn grouped(secret_base32: &str) -> String {
-    let chars: Vec<char> = secret_base32.chars().collect();
-    chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join(" ")
+    in_fours(secret_base32, " ")
+}
+
+/// `text` in groups of four characters, joined by `sep`.
+fn in_fours(text: &str, sep: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join(sep)
 }
 
 /// Percent-encodes a label part of an `otpauth://` address.
@@ -99,9 +104,7 @@ pub fn otpauth_uri(issuer: &str, account: &str, secret: &[u8]) -> String {
 
 /// A recovery code as shown: sixteen base32 characters in four groups (`ABCD-EFGH-…`).
 pub fn recovery_code(bytes: &[u8]) -> String {
-    let plain = base32(bytes);
-    let chars: Vec<char> = plain.chars().collect();
-    chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-")
+    in_fours(&base32(bytes), "-")
 }
 
 /// A recovery code as typed, in the form it is hashed in: upper case, without dashes or

@@ -8,7 +8,7 @@
 //! The search index is not copied either: a restore rebuilds it. PostgreSQL is backed up
 //! with `pg_dump` (see `docs/guide/installation.md`).
 
-use crate::assemble::{CrmApp, private_dir};
+use crate::assemble::{CrmApp, private_dir, restrict};
 use crate::config::Config;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -98,22 +98,14 @@ pub async fn backup(app: &CrmApp, config: &Config, dest: &Path) -> Result<Manife
 
 /// Files of a backup readable by their owner only (they hold sealed personal data).
 fn private_tree(dir: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(entries) = std::fs::read_dir(dir) {
-            for e in entries.flatten() {
-                let path = e.path();
-                if path.is_dir() {
-                    private_tree(&path);
-                } else {
-                    let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
-                }
-            }
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = e.path();
+        if path.is_dir() {
+            private_tree(&path);
+        } else {
+            restrict(&path, 0o600);
         }
     }
-    #[cfg(not(unix))]
-    let _ = dir;
 }
 
 /// Reads a backup directory's description.

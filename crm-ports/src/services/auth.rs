@@ -163,10 +163,8 @@ impl<S: AuthStore + TenantStore + UserStore + SecondFactorStore, K: Credentials,
         };
         self.release_attempts(&account, address.as_deref()).await?;
         let device = req.device.and_then(crm_domain::device::describe);
-        if let Principal::User { tenant_id, user_id } = principal
-            && self.second_factor_guards(tenant_id, user_id).await?
-        {
-            return Err(self.second_factor_ticket(principal, device).await?);
+        if let Some(asked) = self.second_factor_ticket(principal, device.clone()).await? {
+            return Err(asked);
         }
         self.open_session(principal, device).await
     }

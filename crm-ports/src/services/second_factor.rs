@@ -105,17 +105,21 @@ impl<S: AuthStore + UserStore + TenantStore + SecondFactorStore, K: Credentials,
         Ok(self.store.user(tenant, user).await?.role == Role::Admin)
     }
 
-    /// Whether a login of this user goes on to a second step.
-    pub(crate) async fn second_factor_guards(&self, tenant: TenantId, user: UserId) -> Result<bool, ServiceError> {
-        Ok(self.guard(tenant, user).await? != Guard::Open)
-    }
-
-    /// The ticket of a login's second step, as the error that carries it.
-    pub(crate) async fn second_factor_ticket(&self, principal: Principal, device: Option<String>) -> Result<ServiceError, ServiceError> {
+    /// The second step a login of `principal` needs after the right password, as the error
+    /// that carries its ticket; `None` when the password is enough (the operator's too).
+    pub(crate) async fn second_factor_ticket(
+        &self,
+        principal: Principal,
+        device: Option<String>,
+    ) -> Result<Option<ServiceError>, ServiceError> {
         let Principal::User { tenant_id, user_id } = principal else {
-            return Err(ServiceError::Forbidden);
+            return Ok(None);
         };
-        let enrol = self.guard(tenant_id, user_id).await? == Guard::Enrol;
+        let enrol = match self.guard(tenant_id, user_id).await? {
+            Guard::Open => return Ok(None),
+            Guard::Code => false,
+            Guard::Enrol => true,
+        };
         let secret = self.creds.new_secret()?;
         let now = self.clock.now();
         let record = TokenRecord {
@@ -129,10 +133,10 @@ impl<S: AuthStore + UserStore + TenantStore + SecondFactorStore, K: Credentials,
             revoked_at: None,
         };
         self.store.insert_token(&record, &self.creds.secret_hash(&secret)).await?;
-        Ok(ServiceError::SecondFactorRequired {
+        Ok(Some(ServiceError::SecondFactorRequired {
             ticket: Ticket(secret),
             enrol,
-        })
+        }))
     }
 
     /// The ticket's record while it is good.
