@@ -192,11 +192,13 @@ pub enum EventKind {
     SecondFactorRemoved,
     /// A user's recovery codes replaced by new ones.
     RecoveryCodesRenewed,
+    /// A person's consent to be prospected on a channel recorded (given or withdrawn).
+    ConsentRecorded,
 }
 
 impl EventKind {
     /// Every kind, in catalogue order.
-    pub const ALL: [Self; 40] = [
+    pub const ALL: [Self; 41] = [
         Self::Created,
         Self::Updated,
         Self::Deleted,
@@ -237,6 +239,7 @@ impl EventKind {
         Self::SecondFactorEnabled,
         Self::SecondFactorRemoved,
         Self::RecoveryCodesRenewed,
+        Self::ConsentRecorded,
     ];
 
     /// The stable snake_case name, as stored and published.
@@ -282,6 +285,7 @@ impl EventKind {
             Self::SecondFactorEnabled => "second_factor_enabled",
             Self::SecondFactorRemoved => "second_factor_removed",
             Self::RecoveryCodesRenewed => "recovery_codes_renewed",
+            Self::ConsentRecorded => "consent_recorded",
         }
     }
 
@@ -458,6 +462,7 @@ mod tests {
                 "second_factor_enabled",
                 "second_factor_removed",
                 "recovery_codes_renewed",
+                "consent_recorded",
             ]
         );
     }

@@ -10,6 +10,7 @@ pub mod activity;
 pub mod actor;
 pub mod automation;
 pub mod campaign;
+pub mod consent;
 pub mod contact;
 pub mod device;
 pub mod duplicates;

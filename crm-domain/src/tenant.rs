@@ -258,6 +258,10 @@ pub struct TenantSettings {
     /// How long a login session lasts, in hours (1 to 168; 12 unless set).
     #[serde(default = "crate::tenant_security::default_session_hours")]
     pub session_hours: u16,
+    /// Whom the company sells to: decides whether email needs an opt-in when a person's
+    /// consent is not recorded (professionals unless set).
+    #[serde(default)]
+    pub audience: crate::consent::Audience,
 }
 
 impl Default for TenantSettings {
@@ -272,6 +276,7 @@ impl Default for TenantSettings {
             password_min_length: crate::tenant_security::default_password_min(),
             refuse_common_passwords: true,
             session_hours: crate::tenant_security::default_session_hours(),
+            audience: crate::consent::Audience::default(),
         }
     }
 }
@@ -297,6 +302,8 @@ pub struct SettingsInput {
     pub refuse_common_passwords: Option<bool>,
     /// Session lifetime, hours.
     pub session_hours: Option<i64>,
+    /// `b2b`, `b2c` or `mixed`.
+    pub audience: Option<String>,
 }
 
 impl TenantSettings {
@@ -365,6 +372,11 @@ impl TenantSettings {
         {
             out.session_hours = n;
         }
+        if let Some(a) = &input.audience
+            && let Some(a) = v.check("audience", crate::consent::Audience::checked(a))
+        {
+            out.audience = a;
+        }
         v.finish()?;
         Ok(out)
     }
@@ -417,6 +429,7 @@ mod tests {
                 password_min_length: Some(8),
                 refuse_common_passwords: None,
                 session_hours: Some(1000),
+                audience: Some("b2x".into()),
             })
             .unwrap_err();
         let fields: Vec<_> = err.errors().iter().map(|e| e.field.as_str()).collect();
@@ -429,7 +442,8 @@ mod tests {
                 "language",
                 "working_days",
                 "password_min_length",
-                "session_hours"
+                "session_hours",
+                "audience"
             ]
         );
     }

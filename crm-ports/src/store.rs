@@ -23,6 +23,7 @@ use uuid::Uuid;
 mod activities;
 mod automation;
 mod campaigns;
+mod consents;
 mod drafts;
 mod email;
 mod erasure;
@@ -42,6 +43,7 @@ mod webhooks;
 pub use activities::*;
 pub use automation::*;
 pub use campaigns::*;
+pub use consents::*;
 pub use drafts::*;
 pub use email::*;
 pub use erasure::*;
@@ -399,4 +401,5 @@ store_sum! {
         TerritoryStore,
         PrivacyStore,
         SecondFactorStore,
+        ConsentStore,
 }

@@ -203,6 +203,7 @@ pub const CONSTRAINTS: &[Constraint] = &[
     tenant("territories_tenant_id_fkey", "territories"),
     tenant("privacy_requests_tenant_id_fkey", "privacy_requests"),
     tenant("second_factors_tenant_id_fkey", "second_factors"),
+    tenant("contact_consents_tenant_id_fkey", "contact_consents"),
     // References between records.
     fk(
         "contact_scores_contact_fk",
@@ -242,6 +243,13 @@ pub const CONSTRAINTS: &[Constraint] = &[
     fk("users_team_fk", "users", &["tenant_id", "team_id"], "teams", "team_id"),
     fk("teams_manager_fk", "teams", &["tenant_id", "manager_id"], "users", "manager_id"),
     fk("territories_team_fk", "territories", &["tenant_id", "team_id"], "teams", "team_id"),
+    fk(
+        "contact_consents_contact_fk",
+        "contact_consents",
+        &["tenant_id", "contact_id"],
+        "contacts",
+        "contact_id",
+    ),
     fk(
         "privacy_requests_contact_fk",
         "privacy_requests",

@@ -13,6 +13,7 @@ mod auth;
 mod automation;
 mod campaigns;
 mod candidates;
+mod consents;
 pub mod constraints;
 mod consumers;
 mod contact_sql;

@@ -232,6 +232,8 @@ impl<C: Cipher> PersonKeyStore for SqlStore<C> {
             )
             .await?;
         }
+        // Their consents (the proofs may name them).
+        Self::delete_consents(&mut tx, tenant, person).await?;
         // Drafts of forms about them, whoever typed them.
         tx.execute(
             Query::delete()

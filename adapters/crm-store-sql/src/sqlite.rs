@@ -278,6 +278,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0038_second_factors.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            39,
+            "contact consents".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0039_contact_consents.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -243,6 +243,10 @@ where
         )
         .at("/settings/territories/:id", poem::post(page!(pages::territories::save)))
         .at("/settings/territories/:id/delete", poem::post(page!(pages::territories::delete)))
+        .at(
+            "/contacts/:id/consents",
+            get(page!(pages::consents::show)).post(page!(pages::consents::record)),
+        )
         .at("/privacy", get(page!(pages::privacy::register)))
         .at("/privacy/requests", poem::post(page!(pages::privacy::log)))
         .at("/privacy/requests/:id/answer", poem::post(page!(pages::privacy::answer)))

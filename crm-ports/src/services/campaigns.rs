@@ -318,6 +318,7 @@ impl<S: CampaignStore + SegmentStore + EmailStore, K, C: Clock, I: IdGenerator> 
             + crate::store::SuppressionStore
             + crate::store::MailRelayStore
             + crate::store::SearchHasher
+            + crate::store::ConsentStore
             + crate::store::JobStore,
     {
         let c = self.campaign(actor, id).await?;

@@ -9,6 +9,7 @@ pub mod automation;
 pub mod board;
 pub mod calendar;
 pub mod campaigns;
+pub mod consents;
 pub mod contacts;
 pub mod conversions;
 pub mod drafts;

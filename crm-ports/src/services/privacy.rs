@@ -11,16 +11,19 @@ use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::query::EventRecord;
 use crate::services::activities::TimelineEntry;
+use crate::services::consents;
 use crate::store::{
-    ActivityStore, ContactStore, EmailMessage, EmailStore, EventLog, OpportunityStore, OrganizationStore, PersonKeyStore, PrivacyStore,
-    SuppressionStore,
+    ActivityStore, ConsentStore, ContactStore, EmailMessage, EmailStore, EventLog, OpportunityStore, OrganizationStore, PersonKeyStore,
+    PrivacyStore, SuppressionStore, TenantStore,
 };
 use chrono::{DateTime, Utc};
 use crm_domain::activity::Link;
+use crm_domain::consent::{ConsentRecord, ConsentState, Medium, latest_by_medium};
 use crm_domain::contact::Contact;
 use crm_domain::event::{Diff, EntityType, EventKind, FieldChange, Sensitivity};
 use crm_domain::privacy::{PrivacyRequest, RequestKind, RequestStatus, check_answer, check_text, due_after};
 use crm_domain::suppression::{Channel, SuppressionReason};
+use crm_domain::text::{Label, LongText};
 use crm_domain::visibility::Capability;
 use crm_domain::{Actor, ContactId, PrivacyRequestId, ValidationError, ViolationKind};
 
@@ -57,6 +60,8 @@ pub struct PersonalData {
     pub emails: Vec<EmailMessage>,
     /// Their requests.
     pub requests: Vec<PrivacyRequest>,
+    /// Their consents, newest first.
+    pub consents: Vec<ConsentRecord>,
     /// When this export was made.
     pub made_at: DateTime<Utc>,
 }
@@ -81,7 +86,7 @@ fn changes(before: Option<&PrivacyRequest>, after: &PrivacyRequest) -> Vec<Field
 }
 
 /// The register of requests.
-impl<S: PrivacyStore + ContactStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+impl<S: PrivacyStore + ContactStore + ConsentStore + TenantStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// The company's requests (about one contact when given): open ones first by deadline,
     /// then the answered ones, newest first (Admin).
     ///
@@ -194,7 +199,7 @@ impl<S: PrivacyStore + ContactStore, K, C: Clock, I: IdGenerator> App<S, K, C, I
             ..before.clone()
         };
         if before.kind == RequestKind::Objection && status == RequestStatus::Done {
-            self.stop_prospecting(actor, before.contact_id).await?;
+            self.stop_prospecting(actor, before.contact_id, id).await?;
         }
         let ev = self.event(
             actor,
@@ -208,9 +213,10 @@ impl<S: PrivacyStore + ContactStore, K, C: Clock, I: IdGenerator> App<S, K, C, I
         Ok(after)
     }
 
-    /// An objection carried out: the person is no longer prospected, by email or by
-    /// phone (their opt-outs set, which campaigns and automation respect).
-    async fn stop_prospecting(&self, actor: &Actor, id: ContactId) -> Result<(), ServiceError> {
+    /// An objection carried out: the person is no longer prospected on any channel (each
+    /// one's consent withdrawn, the record's email and call opt-outs ticked with it, which
+    /// campaigns and automation respect).
+    async fn stop_prospecting(&self, actor: &Actor, id: ContactId, request: PrivacyRequestId) -> Result<(), ServiceError> {
         let tenant_id = tenant_of(actor)?;
         let scope = crate::query::Scope {
             tenant_id,
@@ -222,24 +228,28 @@ impl<S: PrivacyStore + ContactStore, K, C: Clock, I: IdGenerator> App<S, K, C, I
             Err(crate::StoreError::NotFound) => return Ok(()),
             Err(e) => return Err(e.into()),
         };
-        if before.fields.email_opt_out && before.fields.phone_opt_out {
+        let history = self.store.consents(tenant_id, id, consents::MAX_RECORDS).await?;
+        let latest = latest_by_medium(&history);
+        let source = Label::parse(consents::OBJECTION).map_err(ServiceError::Invalid)?;
+        let proof = LongText::parse(&request.as_uuid().to_string()).ok();
+        let now = self.clock.now();
+        let records: Vec<_> = consents::withdraw_all(&before, source, now, actor.user_id(), || self.new_id())
+            .into_iter()
+            .zip(latest)
+            .filter(|(r, l)| {
+                let flag = match r.medium {
+                    Medium::Email => before.fields.email_opt_out,
+                    Medium::Phone => before.fields.phone_opt_out,
+                    Medium::Sms => true,
+                };
+                !flag || l.is_none_or(|l| l.state != ConsentState::Withdrawn)
+            })
+            .map(|(r, _)| ConsentRecord { proof: proof.clone(), ..r })
+            .collect();
+        if records.is_empty() {
             return Ok(());
         }
-        let mut after = before.clone();
-        after.fields.email_opt_out = true;
-        after.fields.phone_opt_out = true;
-        after.version = before.version + 1;
-        after.updated_at = self.clock.now();
-        let ev = self.event(
-            actor,
-            EntityType::Contact,
-            id.as_uuid(),
-            EventKind::Updated,
-            Some(before.owner_id.as_uuid()),
-            Contact::changes(Some(&before), &after),
-        );
-        self.store.update_contact(&after, before.version, &ev).await?;
-        Ok(())
+        self.write_consents(actor, &before, &history, records).await
     }
 }
 
@@ -253,7 +263,9 @@ impl<
         + EventLog
         + EmailStore
         + PersonKeyStore
-        + SuppressionStore,
+        + SuppressionStore
+        + ConsentStore
+        + TenantStore,
     K,
     C: Clock,
     I: IdGenerator,
@@ -289,6 +301,7 @@ impl<
         }
         let emails = self.store.emails_to(tenant, id, 10_000).await?;
         let requests = self.store.privacy_requests(tenant, Some(id), MAX_REQUESTS).await?;
+        let consents = self.store.consents(tenant, id, consents::MAX_RECORDS).await?;
         let ev = self.event(
             actor,
             EntityType::Contact,
@@ -304,6 +317,7 @@ impl<
             timeline,
             emails,
             requests,
+            consents,
             made_at: self.clock.now(),
         })
     }

@@ -71,6 +71,21 @@ pub fn personal_data_json(d: &PersonalData) -> Value {
             })
         })
         .collect();
+    let consents: Vec<Value> = d
+        .consents
+        .iter()
+        .map(|r| {
+            json!({
+                "medium": r.medium.code(),
+                "state": r.state.code(),
+                "basis": r.state.basis().map(|b| b.code()),
+                "source": r.source.as_str(),
+                "proof": opt(r.proof.as_ref()),
+                "given_at": r.given_at,
+                "recorded_at": r.recorded_at,
+            })
+        })
+        .collect();
     json!({
         "made_at": d.made_at,
         "contact": {
@@ -98,6 +113,7 @@ pub fn personal_data_json(d: &PersonalData) -> Value {
         "emails": emails,
         "history": history,
         "requests": requests,
+        "consents": consents,
     })
 }
 

@@ -146,6 +146,9 @@ pub struct Settings {
     /// Session lifetime, hours (1 to 168).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_hours: Option<i64>,
+    /// Whom the company sells to: `b2b`, `b2c` or `mixed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
 }
 
 /// A tenant.

@@ -76,3 +76,75 @@ pub struct Erasure {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_version: Option<i64>,
 }
+
+/// One record of a person's consent on a channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentRecord {
+    /// Id.
+    pub id: Uuid,
+    /// `email`, `phone` or `sms`.
+    pub medium: String,
+    /// `granted` or `withdrawn`.
+    pub state: String,
+    /// For a granted consent: `consent` or `legitimate_interest`.
+    #[serde(default)]
+    pub basis: Option<String>,
+    /// Where it came from (`objection`, `unsubscribe`: recorded by the CRM).
+    pub source: String,
+    /// The proof.
+    #[serde(default)]
+    pub proof: Option<String>,
+    /// When the person gave or withdrew it.
+    pub given_at: DateTime<Utc>,
+    /// Who recorded it (none: the system).
+    #[serde(default)]
+    pub recorded_by: Option<Uuid>,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// One channel of a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelConsent {
+    /// `email`, `phone` or `sms`.
+    pub medium: String,
+    /// Whether campaigns and automation may reach the person there.
+    pub allowed: bool,
+    /// Why (`consent`, `legitimate_interest`, `client`, `opt_out_regime`, `opt_out`,
+    /// `withdrawn`, `no_consent`).
+    pub reason: String,
+    /// The record that decides it.
+    #[serde(default)]
+    pub latest: Option<ConsentRecord>,
+}
+
+/// A person's consents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consents {
+    /// The company's audience: `b2b`, `b2c` or `mixed`.
+    pub audience: String,
+    /// Email, phone, SMS.
+    pub channels: Vec<ChannelConsent>,
+    /// Every record, newest first.
+    pub history: Vec<ConsentRecord>,
+}
+
+/// A consent given or withdrawn.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentWrite {
+    /// `email`, `phone` or `sms`.
+    pub medium: String,
+    /// `granted` or `withdrawn`.
+    pub state: String,
+    /// With `granted`: `consent` or `legitimate_interest`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<String>,
+    /// Where it came from.
+    pub source: String,
+    /// The proof.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<String>,
+    /// When it was given (default: now).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_at: Option<DateTime<Utc>>,
+}

@@ -72,4 +72,24 @@ impl Client {
         self.send_empty(Method::POST, &format!("/api/v1/privacy/contacts/{contact}/erase"), Some(e), None)
             .await
     }
+
+    /// A person's consent per channel: whether campaigns and automation may reach them
+    /// there and why, and every record.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn contact_consents(&self, contact: Uuid) -> Result<Consents> {
+        self.send::<(), _>(Method::GET, &format!("/api/v1/contacts/{contact}/consents"), &[], None, None)
+            .await
+    }
+
+    /// Records a consent given or withdrawn; the person's consents after it.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `ValidationFailed` (`medium`, `state`, `basis`, `source`,
+    /// `proof`, `given_at`), `Conflict`.
+    pub async fn record_consent(&self, contact: Uuid, c: &ConsentWrite) -> Result<Consents> {
+        self.send(Method::POST, &format!("/api/v1/contacts/{contact}/consents"), &[], Some(c), None)
+            .await
+    }
 }

@@ -8,6 +8,7 @@ pub mod background;
 pub mod calendar;
 pub mod campaigns;
 pub mod common;
+pub mod consents;
 pub mod contacts;
 pub mod dashboard;
 pub mod dto;
@@ -230,6 +231,7 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings, extras: Extras) -> OpenAp
                 automations::AutomationsApi { app: app.clone() },
                 territories::TerritoriesApi { app: app.clone() },
                 privacy::PrivacyApi { app: app.clone() },
+                consents::ConsentsApi { app: app.clone() },
             ),
             ),
         ),

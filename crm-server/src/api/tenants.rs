@@ -35,6 +35,10 @@ pub struct SettingsDto {
     pub refuse_common_passwords: Option<bool>,
     /// How long a login session lasts, in hours, 1 to 168 (default 12).
     pub session_hours: Option<i64>,
+    /// Whom the company sells to: `b2b` (default; email prospecting of professionals rests
+    /// on legitimate interest), `b2c` (private persons: email and SMS need their consent)
+    /// or `mixed` (a contact attached to a company is a professional).
+    pub audience: Option<String>,
 }
 
 impl SettingsDto {
@@ -49,6 +53,7 @@ impl SettingsDto {
             password_min_length: self.password_min_length,
             refuse_common_passwords: self.refuse_common_passwords,
             session_hours: self.session_hours,
+            audience: self.audience.clone(),
         }
     }
 }
@@ -90,6 +95,7 @@ impl From<&Tenant> for TenantDto {
                 password_min_length: Some(i64::from(t.settings.password_min_length)),
                 refuse_common_passwords: Some(t.settings.refuse_common_passwords),
                 session_hours: Some(i64::from(t.settings.session_hours)),
+                audience: Some(t.settings.audience.code().to_owned()),
             },
             suspended_at: t.suspended_at,
             counts: None,

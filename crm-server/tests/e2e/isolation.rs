@@ -557,6 +557,14 @@ async fn every_route_keeps_tenants_apart() {
         ("answer_privacy_request", (Some(json!({"status": "done"})), Expect::NotFound)),
         ("export_personal_data", (None, Expect::NotFound)),
         ("erase_contact", (Some(json!({})), Expect::NotFound)),
+        ("get_contact_consents", (None, Expect::NotFound)),
+        (
+            "record_contact_consent",
+            (
+                Some(json!({"medium": "email", "state": "withdrawn", "source": "Salon"})),
+                Expect::NotFound,
+            ),
+        ),
         (
             "create_team",
             (

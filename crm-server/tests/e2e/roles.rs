@@ -96,6 +96,9 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("answer_privacy_request", [200, 403, 403, 403, 403]),
     ("export_personal_data", [200, 403, 403, 403, 403]),
     ("erase_contact", [204, 403, 403, 403, 403]),
+    // Consents: read by whoever sees the contact, recorded by whoever edits it and Marketing.
+    ("get_contact_consents", [200, 200, 200, 200, 200]),
+    ("record_contact_consent", [201, 201, 201, 201, 403]),
     ("get_tenant", [200, 200, 200, 200, 200]),
     ("update_tenant", [200, 403, 403, 403, 403]),
     ("list_tenants", [403, 403, 403, 403, 403]),
@@ -1097,6 +1100,13 @@ impl Cell<'_> {
                 "POST",
                 format!("/api/v1/privacy/contacts/{}/erase", self.contact().await.0),
                 Some(json!({})),
+                None,
+            ),
+            "get_contact_consents" => ("GET", format!("/api/v1/contacts/{}/consents", self.contact().await.0), None, None),
+            "record_contact_consent" => (
+                "POST",
+                format!("/api/v1/contacts/{}/consents", self.contact().await.0),
+                Some(json!({"medium": "email", "state": "granted", "basis": "consent", "source": "Salon"})),
                 None,
             ),
             "get_team" => ("GET", format!("/api/v1/teams/{}", self.fx.team_id), None, None),

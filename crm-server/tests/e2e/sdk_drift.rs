@@ -66,6 +66,9 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "TerritoryDto" => Territory,
         "TerritoryMatchDto" => TerritoryMatch,
         "PrivacyRequestDto" => PrivacyRequest,
+        "ConsentsDto" => Consents,
+        "ChannelConsentDto" => ChannelConsent,
+        "ConsentRecordDto" => ConsentRecord,
         // Records.
         "ContactDto" => Contact,
         "ContactPage" => Page<Contact>,
@@ -181,6 +184,7 @@ fn request_pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "PrivacyRequestBody" => PrivacyRequestWrite,
         "PrivacyAnswerBody" => PrivacyAnswer,
         "EraseBody" => Erasure,
+        "ConsentBody" => ConsentWrite,
         "ContactWrite" => ContactWrite,
         "OrganizationWrite" => OrganizationWrite,
         "PipelineWrite" => PipelineWrite,

@@ -45,6 +45,7 @@ struct Fields {
     password_min_length: String,
     refuse_common_passwords: bool,
     session_hours: String,
+    audience: String,
     version: i64,
 }
 
@@ -82,6 +83,7 @@ fn saved(page: &Page, t: &Tenant) -> Fields {
         password_min_length: s.password_min_length.to_string(),
         refuse_common_passwords: s.refuse_common_passwords,
         session_hours: s.session_hours.to_string(),
+        audience: s.audience.code().to_owned(),
         version: t.version,
     }
 }
@@ -148,6 +150,7 @@ pub(crate) async fn save<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         password_min_length: Some(form.text("password_min_length").trim().parse().unwrap_or(0)),
         refuse_common_passwords: Some(form.get("refuse_common_passwords").is_some()),
         session_hours: Some(form.text("session_hours").trim().parse().unwrap_or(0)),
+        audience: Some(form.text("audience")),
     };
     let name = form.text("name");
     match web.app.update_tenant(&auth.actor, version, Some(&name), &input).await {
@@ -166,6 +169,7 @@ pub(crate) async fn save<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
                 password_min_length: form.text("password_min_length"),
                 refuse_common_passwords: form.get("refuse_common_passwords").is_some(),
                 session_hours: form.text("session_hours"),
+                audience: form.text("audience"),
                 version,
             };
             show_page(page, f, None, Some(fault), StatusCode::UNPROCESSABLE_ENTITY)

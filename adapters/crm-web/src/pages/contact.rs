@@ -69,6 +69,8 @@ struct ContactPage {
     notice: Option<&'static str>,
     /// The person's rights requests, export and erasure (Admin).
     privacy: Option<super::privacy::Section>,
+    /// Whether campaigns and automation may reach the person, channel by channel.
+    consents: Option<super::consents::Section>,
 }
 
 #[derive(Template)]
@@ -206,10 +208,12 @@ async fn whole_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     let duplicates = super::merge::candidates(web, actor, page.lang, &c, editable).await;
     let can_email = crm_domain::visibility::allows(actor, crm_domain::visibility::Capability::SendEmail) && !c.fields.emails.is_empty();
     let privacy = super::privacy::section(web, actor, &page, id).await;
+    let consents = super::consents::section(web, actor, &page, id).await;
     render(
         status,
         &ContactPage {
             privacy,
+            consents,
             can_email,
             notice,
             deals,

@@ -11,6 +11,7 @@ pub mod automations;
 pub mod campaign_moves;
 pub mod campaigns;
 pub mod company;
+pub mod consents;
 pub mod contact;
 pub mod contact_form;
 pub mod contacts;

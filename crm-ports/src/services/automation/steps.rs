@@ -14,6 +14,7 @@ use crate::store::{AutomationRun, Notification, Store};
 use chrono::{DateTime, Utc};
 use crm_domain::activity::{ActivityInput, Link};
 use crm_domain::automation::{Action, ContactField, derived_id};
+use crm_domain::consent::Medium;
 use crm_domain::contact::{Contact, ContactKind};
 use crm_domain::event::{EntityType, EventKind};
 use crm_domain::text::{Label, Tag};
@@ -182,6 +183,13 @@ impl<S: Store, K: Send + Sync + 'static, C: Clock + Clone, I: IdGenerator> App<S
                 let id = ids.first();
                 if found(self.store.email(tenant, EmailId::from_uuid(id)).await)?.is_some() {
                     return Ok(done(id.to_string()));
+                }
+                // An automation prospects: it reaches whom the company may email (consent).
+                if let Some(c) = &contact {
+                    let why = self.reachable(actor, Medium::Email, &[c]).await?;
+                    if let Some(no) = why.into_iter().find(|w| !w.allows()) {
+                        return Ok(skipped(no.code()));
+                    }
                 }
                 let input = ComposeEmail {
                     contact_id: run.contact_id,

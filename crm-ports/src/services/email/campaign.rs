@@ -1,8 +1,9 @@
 //! The job that runs a campaign: at its time it starts it, then walks the segment's members
 //! in its writer's read scope a page at a time and queues one message per member in one
 //! transaction per page (the unique (campaign, contact) index and a look-up before make a
-//! page replayed after a crash a no-op). Members without an address or on the suppression
-//! list are counted as skipped. Send jobs are due one after another at the company's pace
+//! page replayed after a crash a no-op). Members without an address, on the suppression
+//! list, or whom the company may not prospect by email (an opt-out, a consent withdrawn,
+//! a private person's consent never given) are counted as skipped. Send jobs are due one after another at the company's pace
 //! (its sending campaigns share it); a paused campaign's messages wait, a resumed one's are
 //! due again at the pace; the campaign is sent once filled and none of its messages waits.
 
@@ -16,11 +17,12 @@ use crate::runtime::BoxFuture;
 use crate::runtime::jobs::{JobContext, JobFinish, JobHandler};
 use crate::services::campaigns::{CAMPAIGN_SEND, CampaignPayload, campaign_changes};
 use crate::store::{
-    CampaignPage, CampaignStore, ContactStore, EmailQueue, EmailStore, MailRelayStore, NewJob, OpportunityStore, OrganizationStore,
-    PipelineStore, SearchHasher, SegmentStore, SuppressionStore, TenantStore, UserStore,
+    CampaignPage, CampaignStore, ConsentStore, ContactStore, EmailQueue, EmailStore, MailRelayStore, NewJob, OpportunityStore,
+    OrganizationStore, PipelineStore, SearchHasher, SegmentStore, SuppressionStore, TenantStore, UserStore,
 };
 use chrono::{DateTime, Utc};
 use crm_domain::campaign::{Campaign, CampaignStatus};
+use crm_domain::consent::Medium;
 use crm_domain::event::{EntityType, EventKind};
 use crm_domain::suppression::Channel;
 use crm_domain::template::{self, RenderContext};
@@ -43,6 +45,7 @@ pub trait CampaignPorts:
     + SuppressionStore
     + MailRelayStore
     + SearchHasher
+    + ConsentStore
 {
 }
 
@@ -58,7 +61,8 @@ impl<
         + TenantStore
         + SuppressionStore
         + MailRelayStore
-        + SearchHasher,
+        + SearchHasher
+        + ConsentStore,
 > CampaignPorts for T
 {
 }
@@ -331,6 +335,18 @@ impl<S: CampaignPorts, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
                     _ => skipped += 1,
                 }
             }
+            // Whom the company may prospect by email: their consent, or its legitimate
+            // interest (see `crm_domain::consent`).
+            let members: Vec<_> = reachable.iter().map(|(m, _)| m).collect();
+            let allowed = self.reachable(&actor, Medium::Email, &members).await?;
+            let before = reachable.len();
+            let reachable: Vec<_> = reachable
+                .into_iter()
+                .zip(allowed)
+                .filter(|(_, why)| why.allows())
+                .map(|(r, _)| r)
+                .collect();
+            skipped += i64::try_from(before - reachable.len()).unwrap_or(0);
             let values: Vec<_> = reachable.iter().map(|(_, to)| (Channel::Email, to.as_str())).collect();
             let suppressed = self.store.suppressed(tenant, &values).await?;
             let now = self.clock.now();

@@ -8,7 +8,7 @@
 use crate::app::{App, added};
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
-use crate::store::{EmailMessage, EmailStore, Engagement, SearchHasher, SuppressionStore};
+use crate::store::{ConsentStore, ContactStore, EmailMessage, EmailStore, Engagement, SearchHasher, SuppressionStore, TenantStore};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use crm_domain::event::{EntityType, EventKind, FieldChange};
@@ -117,7 +117,9 @@ pub struct Unsubscription {
 }
 
 /// Following an email's links (no login: the token is the credential).
-impl<S: EmailStore + SearchHasher + SuppressionStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+impl<S: EmailStore + SearchHasher + SuppressionStore + ConsentStore + ContactStore + TenantStore, K, C: Clock, I: IdGenerator>
+    App<S, K, C, I>
+{
     async fn message_of(&self, token: &str, kind: fn(LinkKind) -> bool) -> Result<(Token, EmailMessage), ServiceError> {
         let t = decode(&*self.store, token).ok_or(ServiceError::NotFound)?;
         if !kind(t.kind) {
@@ -180,6 +182,50 @@ impl<S: EmailStore + SearchHasher + SuppressionStore, K, C: Clock, I: IdGenerato
         Ok(target)
     }
 
+    /// The recipient's email consent withdrawn, the message's id as the proof (the record's
+    /// email opt-out ticked with it); nothing for a recipient erased meanwhile.
+    async fn withdraw_by_link(&self, tenant: TenantId, m: &EmailMessage) -> Result<(), ServiceError> {
+        let scope = crate::query::Scope {
+            tenant_id: tenant,
+            records: crm_domain::visibility::RecordScope::Tenant,
+        };
+        // An edit of the record meanwhile: read it again (a few times).
+        for _ in 0..3 {
+            let contact = match self.store.contact(scope, m.contact_id).await {
+                Ok(c) => c,
+                Err(crate::StoreError::NotFound) => return Ok(()),
+                Err(e) => return Err(e.into()),
+            };
+            match self.withdraw_email(tenant, m, &contact).await {
+                Err(ServiceError::Conflict) => continue,
+                other => return other,
+            }
+        }
+        Err(ServiceError::Conflict)
+    }
+
+    async fn withdraw_email(&self, tenant: TenantId, m: &EmailMessage, contact: &crm_domain::contact::Contact) -> Result<(), ServiceError> {
+        let history = self
+            .store
+            .consents(tenant, m.contact_id, super::super::consents::MAX_RECORDS)
+            .await?;
+        let now = self.clock.now();
+        let record = crm_domain::consent::ConsentRecord {
+            id: self.new_id(),
+            tenant_id: tenant,
+            contact_id: m.contact_id,
+            medium: crm_domain::consent::Medium::Email,
+            state: crm_domain::consent::ConsentState::Withdrawn,
+            source: crm_domain::text::Label::parse(super::super::consents::UNSUBSCRIBE).map_err(ServiceError::Invalid)?,
+            proof: crm_domain::text::LongText::parse(&m.message_id).ok(),
+            given_at: now,
+            recorded_by: None,
+            recorded_at: now,
+        };
+        let actor = Actor::System { tenant_id: tenant };
+        self.write_consents(&actor, contact, &history, vec![record]).await
+    }
+
     /// What an unsubscribe link is about (the page asks before doing it).
     ///
     /// # Errors
@@ -213,6 +259,7 @@ impl<S: EmailStore + SearchHasher + SuppressionStore, K, C: Clock, I: IdGenerato
             self.store
                 .record_engagement(t.tenant, t.email, Engagement::Unsubscribe, now, Some(&event))
                 .await?;
+            self.withdraw_by_link(t.tenant, &m).await?;
         }
         Ok(Unsubscription {
             address: m

@@ -1,0 +1,550 @@
+//! Consent to be prospected, per contact and channel (GDPR art. 6 and 7; in France the
+//! CNIL's reading of article L34-5 of the CPCE): what a person agreed to or withdrew, on
+//! which legal basis, from which source, when, with what proof — kept as a history, the
+//! latest record of a channel being its state — and the one rule that says whether a mass
+//! send or an automation may reach a person on a channel.
+//!
+//! The rule, for marketing (a rep answering a person one to one is not prospecting):
+//! an opt-out ticked on the record (email, calls) or a withdrawn consent stops the channel; a consent or a
+//! legitimate interest recorded opens it; with nothing recorded, calls are open (an
+//! opt-out regime), while email and SMS are open to professionals (legitimate interest,
+//! B2B) and to clients (a client may be told of similar offers) but closed to a private
+//! person who is still a prospect: B2C email and SMS are opt-in.
+
+use crate::contact::{Contact, ContactKind};
+use crate::error::{ValidationError, Validator, ViolationKind};
+use crate::ids::{ContactId, TenantId, UserId};
+use crate::text::{Label, LongText};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Longest proof, in characters.
+pub const MAX_PROOF: usize = 2_000;
+
+/// A way of reaching a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Medium {
+    /// Email.
+    Email,
+    /// Phone calls.
+    Phone,
+    /// Text messages.
+    Sms,
+}
+
+impl Medium {
+    /// Every channel, in the order shown.
+    pub const ALL: [Self; 3] = [Self::Email, Self::Phone, Self::Sms];
+
+    /// Stable code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Phone => "phone",
+            Self::Sms => "sms",
+        }
+    }
+
+    /// From its code.
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.code() == code)
+    }
+}
+
+/// Why a person may be prospected (GDPR art. 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Basis {
+    /// They said yes (art. 6.1.a): a ticked box, a signed form, a reply.
+    Consent,
+    /// The company's legitimate interest (art. 6.1.f): B2B prospecting about the person's
+    /// work, offers similar to what a client bought.
+    LegitimateInterest,
+}
+
+impl Basis {
+    /// Both, in the order offered.
+    pub const ALL: [Self; 2] = [Self::Consent, Self::LegitimateInterest];
+
+    /// Stable code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Consent => "consent",
+            Self::LegitimateInterest => "legitimate_interest",
+        }
+    }
+
+    /// From its code.
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|b| b.code() == code)
+    }
+}
+
+/// What a record says of a channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConsentState {
+    /// Open, on this basis.
+    Granted(Basis),
+    /// Withdrawn (or refused): the channel is closed until a new consent.
+    Withdrawn,
+}
+
+impl ConsentState {
+    /// Stable code of the state (`granted`, `withdrawn`).
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Granted(_) => "granted",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// The basis of a granted state.
+    pub const fn basis(self) -> Option<Basis> {
+        match self {
+            Self::Granted(b) => Some(b),
+            Self::Withdrawn => None,
+        }
+    }
+
+    /// From the stored codes.
+    pub fn parse(state: &str, basis: Option<&str>) -> Option<Self> {
+        match (state, basis) {
+            ("granted", Some(b)) => Basis::parse(b).map(Self::Granted),
+            ("withdrawn", None) => Some(Self::Withdrawn),
+            _ => None,
+        }
+    }
+}
+
+/// One record of a person's consent on a channel. Records are never changed: a new one
+/// supersedes the earlier ones of its channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentRecord {
+    /// Id.
+    pub id: uuid::Uuid,
+    /// Tenant.
+    pub tenant_id: TenantId,
+    /// Whose consent.
+    pub contact_id: ContactId,
+    /// On which channel.
+    pub medium: Medium,
+    /// Granted (on which basis) or withdrawn.
+    pub state: ConsentState,
+    /// Where it came from: « formulaire du site », « salon Vivatech », « lien de
+    /// désinscription ».
+    pub source: Label,
+    /// The proof kept: the form's address and time, the signed paper's reference, the
+    /// email's Message-ID (sealed: it may hold personal data).
+    pub proof: Option<LongText>,
+    /// When the person gave or withdrew it.
+    pub given_at: DateTime<Utc>,
+    /// Who recorded it (`None`: the system, from an unsubscribe link).
+    pub recorded_by: Option<UserId>,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A consent as a caller gives it.
+#[derive(Debug, Clone, Default)]
+pub struct ConsentInput {
+    /// `email`, `phone` or `sms`.
+    pub medium: String,
+    /// `granted` or `withdrawn` (nothing is chosen for the caller).
+    pub state: String,
+    /// `consent` or `legitimate_interest`, for a granted state.
+    pub basis: Option<String>,
+    /// Where it came from.
+    pub source: String,
+    /// The proof.
+    pub proof: Option<String>,
+    /// When it was given (default: now); not in the future.
+    pub given_at: Option<DateTime<Utc>>,
+}
+
+impl ConsentInput {
+    /// Checks the input into a channel, a state, a source, a proof and a time.
+    ///
+    /// # Errors
+    /// Every field at fault: `medium`/`state`/`basis` `required` or `unknown` (a basis
+    /// given with `withdrawn` is `not_allowed`), `source` `required`/`too_long`, `proof`
+    /// `too_long`, `given_at` `out_of_range` (in the future or outside the accepted years).
+    pub fn check(&self, now: DateTime<Utc>) -> Result<CheckedConsent, ValidationError> {
+        let mut v = Validator::new();
+        let medium = code_of(&mut v, "medium", &self.medium, Medium::parse);
+        let basis = self
+            .basis
+            .as_deref()
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+            .and_then(|b| code_of(&mut v, "basis", b, Basis::parse));
+        let state = match self.state.trim() {
+            "" => {
+                v.push("state", ViolationKind::Required);
+                None
+            }
+            "granted" => match basis {
+                Some(b) => Some(ConsentState::Granted(b)),
+                None => {
+                    if self.basis.as_deref().is_none_or(|b| b.trim().is_empty()) {
+                        v.push("basis", ViolationKind::Required);
+                    }
+                    None
+                }
+            },
+            "withdrawn" => {
+                if self.basis.as_deref().is_some_and(|b| !b.trim().is_empty()) {
+                    v.push("basis", ViolationKind::NotAllowed);
+                }
+                Some(ConsentState::Withdrawn)
+            }
+            _ => {
+                v.push("state", ViolationKind::Unknown);
+                None
+            }
+        };
+        let source = v.check("source", Label::parse(&self.source));
+        let proof = match self.proof.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+            Some(p) if p.chars().count() > MAX_PROOF => {
+                v.push("proof", ViolationKind::TooLong);
+                None
+            }
+            Some(p) => v.check("proof", LongText::parse(p)),
+            None => None,
+        };
+        let given_at = self.given_at.unwrap_or(now);
+        if given_at > now || !crate::time::instant_in_range(given_at) {
+            v.push("given_at", ViolationKind::OutOfRange);
+        }
+        v.finish()?;
+        match (medium, state, source) {
+            (Some(medium), Some(state), Some(source)) => Ok(CheckedConsent {
+                medium,
+                state,
+                source,
+                proof,
+                given_at,
+            }),
+            _ => Err(ValidationError::field("state", ViolationKind::Required)),
+        }
+    }
+}
+
+fn code_of<T>(v: &mut Validator, field: &str, raw: &str, parse: fn(&str) -> Option<T>) -> Option<T> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        v.push(field, ViolationKind::Required);
+        return None;
+    }
+    let found = parse(raw);
+    if found.is_none() {
+        v.push(field, ViolationKind::Unknown);
+    }
+    found
+}
+
+/// A checked consent, before it gets its ids and times.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedConsent {
+    /// Channel.
+    pub medium: Medium,
+    /// State.
+    pub state: ConsentState,
+    /// Source.
+    pub source: Label,
+    /// Proof.
+    pub proof: Option<LongText>,
+    /// When given.
+    pub given_at: DateTime<Utc>,
+}
+
+/// Whom a company sells to, which decides whether email needs an opt-in when nothing is
+/// recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    /// Professionals: prospecting their work email rests on legitimate interest.
+    #[default]
+    B2b,
+    /// Private persons: email and SMS need their consent (a client's excepted).
+    B2c,
+    /// Both: a contact attached to a company is a professional, one without a private
+    /// person.
+    Mixed,
+}
+
+impl Audience {
+    /// All, in the order offered.
+    pub const ALL: [Self; 3] = [Self::B2b, Self::B2c, Self::Mixed];
+
+    /// Stable code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::B2b => "b2b",
+            Self::B2c => "b2c",
+            Self::Mixed => "mixed",
+        }
+    }
+
+    /// From its code.
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.code() == code)
+    }
+
+    /// From its code, as a field's check.
+    ///
+    /// # Errors
+    /// `unknown`.
+    pub fn checked(code: &str) -> Result<Self, ValidationError> {
+        Self::parse(code.trim()).ok_or_else(|| ValidationError::field("", ViolationKind::Unknown))
+    }
+
+    /// Whether this contact is prospected as a professional.
+    pub fn is_professional(self, contact: &Contact) -> bool {
+        match self {
+            Self::B2b => true,
+            Self::B2c => false,
+            Self::Mixed => contact.fields.organization_id.is_some(),
+        }
+    }
+}
+
+/// Why a channel is open or closed for a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reason {
+    /// Open: their recorded consent.
+    Consent,
+    /// Open: a legitimate interest, recorded or presumed for a professional.
+    LegitimateInterest,
+    /// Open: a client may be told of offers like what they bought.
+    Client,
+    /// Open: calls are open unless refused.
+    OptOutRegime,
+    /// Closed: the record's opt-out is ticked.
+    OptOut,
+    /// Closed: their consent withdrawn.
+    Withdrawn,
+    /// Closed: a private person who never said yes (opt-in).
+    NoConsent,
+}
+
+impl Reason {
+    /// Stable code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Consent => "consent",
+            Self::LegitimateInterest => "legitimate_interest",
+            Self::Client => "client",
+            Self::OptOutRegime => "opt_out_regime",
+            Self::OptOut => "opt_out",
+            Self::Withdrawn => "withdrawn",
+            Self::NoConsent => "no_consent",
+        }
+    }
+
+    /// Whether the channel is open.
+    pub const fn allows(self) -> bool {
+        matches!(self, Self::Consent | Self::LegitimateInterest | Self::Client | Self::OptOutRegime)
+    }
+}
+
+/// The opt-out of the contact's record that a record of this channel sets (withdrawn) or
+/// clears (granted): texts have none of their own.
+pub fn with_opt_out(contact: &Contact, medium: Medium, state: ConsentState) -> Option<Contact> {
+    let closed = state == ConsentState::Withdrawn;
+    let mut after = contact.clone();
+    let flag = match medium {
+        Medium::Email => &mut after.fields.email_opt_out,
+        Medium::Phone => &mut after.fields.phone_opt_out,
+        Medium::Sms => return None,
+    };
+    if *flag == closed {
+        return None;
+    }
+    *flag = closed;
+    Some(after)
+}
+
+/// Whether `contact` may be prospected on `medium`, given the company's audience and the
+/// latest record of that channel (`None`: nothing recorded), and why.
+pub fn may_prospect(medium: Medium, contact: &Contact, audience: Audience, latest: Option<&ConsentRecord>) -> Reason {
+    let opted_out = match medium {
+        Medium::Email => contact.fields.email_opt_out,
+        Medium::Phone => contact.fields.phone_opt_out,
+        Medium::Sms => false,
+    };
+    if opted_out {
+        return Reason::OptOut;
+    }
+    match latest.map(|r| r.state) {
+        Some(ConsentState::Withdrawn) => Reason::Withdrawn,
+        Some(ConsentState::Granted(Basis::Consent)) => Reason::Consent,
+        Some(ConsentState::Granted(Basis::LegitimateInterest)) => Reason::LegitimateInterest,
+        None if medium == Medium::Phone => Reason::OptOutRegime,
+        None if audience.is_professional(contact) => Reason::LegitimateInterest,
+        None if contact.kind == ContactKind::Client => Reason::Client,
+        None => Reason::NoConsent,
+    }
+}
+
+/// The latest record of each channel among `records` (any order).
+pub fn latest_by_medium(records: &[ConsentRecord]) -> [Option<&ConsentRecord>; 3] {
+    let mut out: [Option<&ConsentRecord>; 3] = [None; 3];
+    for r in records {
+        let slot = &mut out[Medium::ALL.iter().position(|m| *m == r.medium).unwrap_or(0)];
+        if slot.is_none_or(|s| (r.recorded_at, r.id) > (s.recorded_at, s.id)) {
+            *slot = Some(r);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::contact::ContactFields;
+    use crate::ids::OrganizationId;
+    use chrono::TimeZone;
+    use uuid::Uuid;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 2, 10, 0, 0).single().unwrap()
+    }
+
+    fn contact(kind: ContactKind, company: bool) -> Contact {
+        Contact {
+            id: ContactId::from_uuid(Uuid::from_u128(1)),
+            tenant_id: TenantId::from_uuid(Uuid::from_u128(2)),
+            kind,
+            owner_id: UserId::from_uuid(Uuid::from_u128(3)),
+            lead: None,
+            client_since: None,
+            fields: ContactFields {
+                first_name: crate::text::Name::parse("Marie").unwrap(),
+                last_name: crate::text::Name::parse("Curie").unwrap(),
+                emails: Vec::new(),
+                phones: Vec::new(),
+                organization_id: company.then(|| OrganizationId::from_uuid(Uuid::from_u128(4))),
+                job_title: None,
+                address: crate::organization::PostalAddress::default(),
+                tags: std::collections::BTreeSet::new(),
+                source: None,
+                external_id: None,
+                notes: None,
+                email_opt_out: false,
+                phone_opt_out: false,
+            },
+            score: 0,
+            version: 1,
+            created_at: now(),
+            updated_at: now(),
+        }
+    }
+
+    fn record(medium: Medium, state: ConsentState, n: u128) -> ConsentRecord {
+        ConsentRecord {
+            id: Uuid::from_u128(n),
+            tenant_id: TenantId::from_uuid(Uuid::from_u128(2)),
+            contact_id: ContactId::from_uuid(Uuid::from_u128(1)),
+            medium,
+            state,
+            source: Label::parse("formulaire").unwrap(),
+            proof: None,
+            given_at: now(),
+            recorded_by: None,
+            recorded_at: now() + chrono::TimeDelta::seconds(i64::try_from(n).unwrap()),
+        }
+    }
+
+    #[test]
+    fn b2c_email_is_opt_in_and_b2b_rests_on_legitimate_interest() {
+        let private = contact(ContactKind::Prospect, false);
+        assert_eq!(may_prospect(Medium::Email, &private, Audience::B2c, None), Reason::NoConsent);
+        assert_eq!(may_prospect(Medium::Sms, &private, Audience::B2c, None), Reason::NoConsent);
+        assert_eq!(may_prospect(Medium::Phone, &private, Audience::B2c, None), Reason::OptOutRegime);
+        assert_eq!(
+            may_prospect(Medium::Email, &private, Audience::B2b, None),
+            Reason::LegitimateInterest
+        );
+        assert_eq!(may_prospect(Medium::Email, &private, Audience::Mixed, None), Reason::NoConsent);
+        let pro = contact(ContactKind::Prospect, true);
+        assert_eq!(may_prospect(Medium::Email, &pro, Audience::Mixed, None), Reason::LegitimateInterest);
+        let client = contact(ContactKind::Client, false);
+        assert_eq!(may_prospect(Medium::Email, &client, Audience::B2c, None), Reason::Client);
+        assert!(!Reason::NoConsent.allows() && Reason::Client.allows());
+    }
+
+    #[test]
+    fn the_latest_record_decides_and_an_opt_out_closes_whatever_was_recorded() {
+        let mut c = contact(ContactKind::Prospect, false);
+        let yes = record(Medium::Email, ConsentState::Granted(Basis::Consent), 1);
+        let no = record(Medium::Email, ConsentState::Withdrawn, 2);
+        let records = [no.clone(), yes.clone()];
+        let latest = latest_by_medium(&records);
+        assert_eq!(latest[0], Some(&no), "the later record wins, whatever the order given");
+        assert_eq!(latest[1], None);
+        assert_eq!(may_prospect(Medium::Email, &c, Audience::B2c, latest[0]), Reason::Withdrawn);
+        assert_eq!(
+            may_prospect(Medium::Email, &c, Audience::B2b, latest[0]),
+            Reason::Withdrawn,
+            "even B2B"
+        );
+        assert_eq!(may_prospect(Medium::Email, &c, Audience::B2c, Some(&yes)), Reason::Consent);
+        c.fields.email_opt_out = true;
+        assert_eq!(may_prospect(Medium::Email, &c, Audience::B2c, Some(&yes)), Reason::OptOut);
+        c.fields.phone_opt_out = true;
+        assert_eq!(may_prospect(Medium::Phone, &c, Audience::B2b, None), Reason::OptOut);
+        assert_eq!(
+            may_prospect(Medium::Sms, &c, Audience::B2b, None),
+            Reason::LegitimateInterest,
+            "texts are their own channel"
+        );
+    }
+
+    #[test]
+    fn nothing_is_chosen_for_the_caller() {
+        let e = ConsentInput::default().check(now()).unwrap_err();
+        let fields: Vec<_> = e.errors().iter().map(|f| (f.field.as_str(), f.kind)).collect();
+        assert!(fields.contains(&("medium", ViolationKind::Required)));
+        assert!(fields.contains(&("state", ViolationKind::Required)));
+        assert!(fields.contains(&("source", ViolationKind::Required)));
+        let granted = ConsentInput {
+            medium: "email".into(),
+            state: "granted".into(),
+            source: "Salon".into(),
+            ..ConsentInput::default()
+        };
+        let e = granted.check(now()).unwrap_err();
+        assert_eq!(e.errors()[0].field, "basis", "a granted consent says on which basis");
+        let ok = ConsentInput {
+            basis: Some("consent".into()),
+            proof: Some("  case cochée, formulaire /contact  ".into()),
+            ..granted.clone()
+        }
+        .check(now())
+        .unwrap();
+        assert_eq!(ok.state, ConsentState::Granted(Basis::Consent));
+        assert_eq!(ok.proof.unwrap().as_str(), "case cochée, formulaire /contact");
+        assert_eq!(ok.given_at, now());
+        let e = ConsentInput {
+            state: "withdrawn".into(),
+            basis: Some("consent".into()),
+            given_at: Some(now() + chrono::TimeDelta::days(1)),
+            medium: "fax".into(),
+            ..granted
+        }
+        .check(now())
+        .unwrap_err();
+        let fields: Vec<_> = e.errors().iter().map(|f| (f.field.as_str(), f.kind)).collect();
+        assert!(fields.contains(&("basis", ViolationKind::NotAllowed)));
+        assert!(fields.contains(&("given_at", ViolationKind::OutOfRange)));
+        assert!(fields.contains(&("medium", ViolationKind::Unknown)));
+        for m in Medium::ALL {
+            assert_eq!(Medium::parse(m.code()), Some(m));
+        }
+        assert_eq!(
+            ConsentState::parse("granted", Some("legitimate_interest")),
+            Some(ConsentState::Granted(Basis::LegitimateInterest))
+        );
+        assert_eq!(ConsentState::parse("withdrawn", Some("consent")), None);
+    }
+}
