@@ -9,6 +9,7 @@ mod campaign_crash;
 mod campaigns;
 mod cli;
 mod company;
+mod consents;
 mod crash;
 mod crash_support;
 mod email;

@@ -20,9 +20,9 @@ use crm_domain::{ActivityId, Actor, ContactId, OpportunityId, OrganizationId, Pi
 use crm_ports::services::segments::SegmentInput;
 use crm_ports::services::users::TeamInput;
 use crm_ports::store::{
-    ActivityStore, Advance, ConsumerStore, ContactStore, DuplicateStore, EmailStore, FileRecord, FileRecordStore, IdempotencyBegin,
-    IdempotencyStore, JobStore, NewJob, Notification, OpportunityStore, OrganizationStore, PipelineStore, PrivacyStore, ReminderStore,
-    SecondFactorStore, SegmentStore, TelephonyStore, TerritoryStore, UnmatchedCall, UserStore,
+    ActivityStore, Advance, ConsentStore, ConsumerStore, ContactStore, DuplicateStore, EmailStore, FileRecord, FileRecordStore,
+    IdempotencyBegin, IdempotencyStore, JobStore, NewJob, Notification, OpportunityStore, OrganizationStore, PipelineStore, PrivacyStore,
+    ReminderStore, SecondFactorStore, SegmentStore, TelephonyStore, TerritoryStore, UnmatchedCall, UserStore,
 };
 use crm_ports::{AuthStore, Principal, StoreError, TokenKind, TokenRecord};
 use crm_store_sql::Backend;
@@ -194,6 +194,8 @@ const EXPECTED: &[(&str, Outcome, &str)] = &[
     ("privacy_requests_tenant_id_fkey", Ref, "tenant_id"),
     ("second_factors_tenant_id_fkey", Ref, "tenant_id"),
     ("second_factors_user_fk", Ref, "user_id"),
+    ("contact_consents_contact_fk", Ref, "contact_id"),
+    ("contact_consents_tenant_id_fkey", Ref, "tenant_id"),
     ("contacts_organization_fk", Ref, "organization_id"),
     ("contacts_owner_fk", Ref, "owner_id"),
     ("contact_tags_tenant_id_contact_id_fkey", Ref, "contact_id"),
@@ -938,6 +940,37 @@ async fn every_constraint_reports_its_field(h: &Harness) {
                 lit.id(new()),
                 lit.bytes(&[7u8; 20]),
                 lit.bytes(&[])
+            ),
+        )
+        .await,
+    );
+    // Consents: of a contact of no one, in a company of no one.
+    let nobody_consent = crm_domain::consent::ConsentRecord {
+        id: new(),
+        tenant_id: contact.tenant_id,
+        contact_id: ContactId::from_uuid(new()),
+        medium: crm_domain::consent::Medium::Email,
+        state: crm_domain::consent::ConsentState::Withdrawn,
+        source: crm_domain::text::Label::parse("Salon").unwrap(),
+        proof: None,
+        given_at: chrono::Utc::now(),
+        recorded_by: None,
+        recorded_at: chrono::Utc::now(),
+    };
+    seen.check(
+        "contact_consents_contact_fk",
+        s.record_consents(std::slice::from_ref(&nobody_consent), None, &[]).await,
+    );
+    seen.check(
+        "contact_consents_tenant_id_fkey",
+        raw(
+            Some(nobody_tenant),
+            format!(
+                "INSERT INTO contact_consents (tenant_id, id, contact_id, medium, state, source, given_at, recorded_at) \
+                 VALUES ({}, {}, {}, 'email', 'withdrawn', 'Salon', 0, 0)",
+                lit.id(nobody_tenant.as_uuid()),
+                lit.id(new()),
+                lit.id(new())
             ),
         )
         .await,

@@ -38,6 +38,7 @@ mod auth;
 mod automation;
 mod backup;
 mod campaigns;
+mod consents;
 mod constraints;
 mod contacts;
 mod dates;
