@@ -171,7 +171,7 @@ async fn a_b2c_campaign_reaches_only_whom_the_company_may_prospect() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert_eq!(sent.status, "sent", "{sent:?}");
-    assert_eq!((sent.stats.clone().unwrap().recipients, sent.skipped), (2, 2), "{sent:?}");
+    assert_eq!((sent.stats.unwrap().recipients, sent.skipped), (2, 2), "{sent:?}");
     let mut got: BTreeMap<String, String> = BTreeMap::new();
     for raw in sink.messages().unwrap() {
         let raw = readable(&raw);

@@ -7,7 +7,6 @@ use super::{Form, path_id, signed_in, signed_write};
 use crate::Web;
 use crate::view::{Page, error_page, faults_text, render, see_other};
 use askama::Template;
-use chrono::{DateTime, NaiveDate, Utc};
 use crm_domain::consent::{Basis, ConsentInput, ConsentRecord, Medium};
 use crm_domain::visibility::{Capability, allows, may_edit_contact};
 use crm_domain::{Actor, ContactId};
@@ -211,21 +210,9 @@ pub(crate) async fn record<S: Store, K: Credentials, C: Clock, I: IdGenerator, X
         proof: form.text("proof"),
         given_on: form.text("given_on"),
     };
-    // The day it was given, at noon in the company's time zone (today: now).
-    let tz = super::company_tz(web, &auth.actor).await;
-    let given_at: Option<DateTime<Utc>> = match typed.given_on.trim() {
-        "" => None,
-        d => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
-            Ok(day) if Some(day) == web.app.company_today(&auth.actor).await.ok() => None,
-            Ok(day) => day
-                .and_hms_opt(12, 0, 0)
-                .and_then(|t| t.and_local_timezone(tz).earliest())
-                .map(|t| t.with_timezone(&Utc)),
-            Err(_) => {
-                let fault = Some(page.t("consent.fault_given_at"));
-                return consents_page(web, &auth.actor, page, id, typed, fault, None).await;
-            }
-        },
+    let Ok(given_at) = super::typed_day(web, &auth.actor, &typed.given_on).await else {
+        let fault = Some(page.t("consent.fault_given_at"));
+        return consents_page(web, &auth.actor, page, id, typed, fault, None).await;
     };
     let input = ConsentInput {
         medium: typed.medium.clone(),

@@ -161,6 +161,34 @@ where
         .map_or(chrono_tz::Europe::Paris, |t| t.settings.time_zone.tz())
 }
 
+/// A day typed in a form (`YYYY-MM-DD`) as a time: noon in the company's time zone, or
+/// `None` for today or nothing typed (the use case's now). `Err` when it does not read.
+pub(crate) async fn typed_day<S, K, C, I, X>(
+    web: &Web<S, K, C, I, X>,
+    actor: &crm_domain::Actor,
+    typed: &str,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, ()>
+where
+    S: Store,
+    K: Credentials,
+    C: Clock,
+    I: IdGenerator,
+{
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Ok(None);
+    }
+    let day = chrono::NaiveDate::parse_from_str(typed, "%Y-%m-%d").map_err(|_| ())?;
+    if Some(day) == web.app.company_today(actor).await.ok() {
+        return Ok(None);
+    }
+    let tz = company_tz(web, actor).await;
+    Ok(day
+        .and_hms_opt(12, 0, 0)
+        .and_then(|t| t.and_local_timezone(tz).earliest())
+        .map(|t| t.with_timezone(&chrono::Utc)))
+}
+
 /// The whole address of a path of the interface, as the browser reached this server (a
 /// link to hand over, such as a one-time login link).
 pub(crate) fn absolute<S, K, C, I, X>(web: &Web<S, K, C, I, X>, req: &Request, path: &str) -> String {

@@ -8,7 +8,7 @@ use super::{Form, path_id, signed_in, signed_write};
 use crate::Web;
 use crate::view::{Page, error_page, faults_text, render, see_other};
 use askama::Template;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use crm_domain::event::EntityType;
 use crm_domain::privacy::{PrivacyRequest, RequestKind, RequestStatus};
 use crm_domain::visibility::{Capability, allows};
@@ -190,21 +190,9 @@ pub(crate) async fn log<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(w
     let Some(contact) = form.get("contact_id").and_then(|c| uuid::Uuid::parse_str(&c).ok()) else {
         return error_page(page, &ServiceError::NotFound);
     };
-    // The day it came in, at noon in the company's time zone (today: now).
-    let tz = super::company_tz(web, &auth.actor).await;
-    let received_at = match form.get("received_on").filter(|d| !d.is_empty()) {
-        None => None,
-        Some(d) => match NaiveDate::parse_from_str(&d, "%Y-%m-%d") {
-            Ok(day) if Some(day) == web.app.company_today(&auth.actor).await.ok() => None,
-            Ok(day) => day
-                .and_hms_opt(12, 0, 0)
-                .and_then(|t| t.and_local_timezone(tz).earliest())
-                .map(|t| t.with_timezone(&Utc)),
-            Err(_) => {
-                let fault = Some(page.t("privacy.bad_date"));
-                return register_page(web, &auth.actor, page, None, fault).await;
-            }
-        },
+    let Ok(received_at) = super::typed_day(web, &auth.actor, &form.text("received_on")).await else {
+        let fault = Some(page.t("privacy.bad_date"));
+        return register_page(web, &auth.actor, page, None, fault).await;
     };
     let input = PrivacyRequestInput {
         contact_id: ContactId::from_uuid(contact),
