@@ -101,4 +101,28 @@ pub trait Cipher: Send + Sync + 'static {
     /// # Errors
     /// `UnknownKey` (its master key is not given) or `Rejected`.
     fn adopt_index_root(&self, sealed: &[u8]) -> Result<(), CipherError>;
+
+    /// The tenant's field key of master key `key_id` (what that tenant's ciphertexts
+    /// naming `key_id` were sealed with), sealed under master key `under` for the store to
+    /// keep. A rotation keeps such copies under the new master key, so that the old one
+    /// can be retired without re-encrypting anything (rows, the log, files).
+    ///
+    /// # Errors
+    /// `UnknownKey` (neither given nor adopted) or `Random`.
+    fn wrap_tenant_key(&self, tenant: TenantId, key_id: u32, under: u32) -> Result<Vec<u8>, CipherError>;
+
+    /// Adopts a kept copy ([`Cipher::wrap_tenant_key`]) of a master key this process is not
+    /// given: the tenant's ciphertexts naming it open from then on. A given key's copy is
+    /// ignored.
+    ///
+    /// # Errors
+    /// `UnknownKey` (its wrapping key is not given) or `Rejected`.
+    fn adopt_tenant_key(&self, tenant: TenantId, key_id: u32, wrapped: &[u8]) -> Result<(), CipherError>;
+
+    /// The master key ids whose ciphertexts this process opens for `tenant`: the given
+    /// ones and the adopted ones, lowest first.
+    fn tenant_key_ids(&self, tenant: TenantId) -> Vec<u32>;
+
+    /// The master key id new ciphertexts name.
+    fn current_key_id(&self) -> u32;
 }

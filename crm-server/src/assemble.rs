@@ -120,11 +120,23 @@ pub fn keyring(config: &Config) -> Result<Keyring, OpenStoreError> {
 /// `Keys` or `Store`.
 pub async fn open_app(config: &Config) -> Result<CrmApp, OpenStoreError> {
     if config.database_url.is_none() {
+        // The key file goes in the data directory: private before it is written.
+        private_dir(&config.data_dir).map_err(|e| OpenStoreError::DataDir(config.data_dir.clone(), e))?;
+    }
+    open_app_with(config, keyring(config)?).await
+}
+
+/// [`open_app`] with these master keys (a rotation's, a retirement's).
+///
+/// # Errors
+/// `Store`.
+pub async fn open_app_with(config: &Config, keys: Keyring) -> Result<CrmApp, OpenStoreError> {
+    if config.database_url.is_none() {
         // The key file and the database go there: private before either is written.
         private_dir(&config.data_dir).map_err(|e| OpenStoreError::DataDir(config.data_dir.clone(), e))?;
         private_sqlite(&config.sqlite_path(), false);
     }
-    let cipher = RingCipher::new(keyring(config)?);
+    let cipher = RingCipher::new(keys);
     let store = match &config.database_url {
         Some(url) => {
             SqlStore::connect_postgres(

@@ -17,6 +17,7 @@ pub mod http;
 pub mod i18n;
 pub mod ical;
 pub mod import_text;
+pub mod keys;
 pub mod launch;
 pub mod mail;
 pub mod report_mail;

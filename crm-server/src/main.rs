@@ -98,6 +98,12 @@ enum Command {
         /// The backup directory.
         from: PathBuf,
     },
+    /// Master keys: a new one put in charge while the servers answer (nothing is
+    /// re-encrypted), then the old one retired.
+    Keys {
+        #[command(subcommand)]
+        action: crm_server::keys::KeysCmd,
+    },
     /// Applies database migrations (PostgreSQL: with the owner role's URL; grants the
     /// application role what it needs). Without a database URL: creates or updates the
     /// installation of the data directory (SQLite database and master key file), then exits.
@@ -299,11 +305,11 @@ async fn open_admin(cli: &Cli) -> Result<crm_server::CrmApp, String> {
     open_app(&cfg).await.map_err(|e| e.to_string())
 }
 
-/// The file storage of the installation (its data directory, sealed by its keys).
-fn open_files(cli: &Cli) -> Result<std::sync::Arc<dyn crm_ports::files::FileStorage>, String> {
+/// The file storage of the installation (its data directory), sealed by the application's
+/// cipher (with the keys it adopted from a rotation).
+fn open_files(cli: &Cli, app: &crm_server::CrmApp) -> Result<std::sync::Arc<dyn crm_ports::files::FileStorage>, String> {
     let cfg = config(cli, None)?;
-    let cipher = crm_crypto::RingCipher::new(crm_server::assemble::keyring(&cfg).map_err(|e| e.to_string())?);
-    let files = crm_files_disk::DiskFiles::open(&cfg.files_dir(), std::sync::Arc::new(cipher))
+    let files = crm_files_disk::DiskFiles::open(&cfg.files_dir(), app.store().cipher())
         .map_err(|e| format!("{} : {e}", cfg.files_dir().display()))?;
     Ok(std::sync::Arc::new(files))
 }
@@ -379,7 +385,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                         by_territory: *by_territory,
                         report: f.report.clone(),
                     };
-                    let files = open_files(&cli)?;
+                    let files = open_files(&cli, &app)?;
                     let tenant = crm_domain::TenantId::from_uuid(f.tenant);
                     crm_server::cli_import::run(&app, files, tenant, &f.file, &args).await?
                 }
@@ -387,7 +393,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     crm_server::cli_export::restore(&app, crm_domain::TenantId::from_uuid(*tenant), file).await?
                 }
                 ImportCmd::Resume { tenant, report, job } => {
-                    let files = open_files(&cli)?;
+                    let files = open_files(&cli, &app)?;
                     let tenant = crm_domain::TenantId::from_uuid(*tenant);
                     crm_server::cli_import::follow(&app, files, tenant, *job, report.as_deref()).await?
                 }
@@ -425,6 +431,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Restore { from } => {
             let cfg = config(&cli, None)?;
             println!("{}", crm_server::backup::restore(&cfg, from).await?);
+            Ok(())
+        }
+        Command::Keys { action } => {
+            let cfg = config(&cli, None)?;
+            println!("{}", crm_server::keys::run(&cfg, action).await?);
             Ok(())
         }
         Command::Migrate { app_role } => {

@@ -77,8 +77,8 @@ impl Crm {
         crate::mail::Mail::check(config).map_err(OpenCrmError::Mail)?;
         let app = crate::assemble::open_app(config).await?;
         let search = crate::search::open(&config.data_dir)?;
-        let cipher = crm_crypto::RingCipher::new(crate::assemble::keyring(config)?);
-        let files = crm_files_disk::DiskFiles::open(&config.files_dir(), Arc::new(cipher))
+        // The store's cipher: it holds the keys adopted from a rotation.
+        let files = crm_files_disk::DiskFiles::open(&config.files_dir(), app.store().cipher())
             .map_err(|e| OpenCrmError::Files(format!("{}: {e}", config.files_dir().display())))?;
         Ok(Self::assemble(app, search, Arc::new(files), config))
     }

@@ -105,6 +105,44 @@ impl Keyring {
         self.keys.get(&id)
     }
 
+    /// These keys and a new random one, whose id is one more than the highest: the key in
+    /// charge of new ciphertexts from then on. Returns the new id.
+    ///
+    /// # Errors
+    /// `Random`; `Malformed` when the ids are exhausted.
+    pub fn with_new_key(&self) -> Result<(Self, u32), KeyError> {
+        let id = self.current_id().checked_add(1).ok_or(KeyError::Malformed("no key id left"))?;
+        let mut key = [0u8; 32];
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut key).map_err(|_| KeyError::Random)?;
+        let mut keys = self.keys.clone();
+        keys.insert(id, key);
+        Ok((Self { keys }, id))
+    }
+
+    /// These keys without `id` (`None` when none would be left).
+    pub fn without(&self, id: u32) -> Option<Self> {
+        let mut keys = self.keys.clone();
+        keys.remove(&id);
+        (!keys.is_empty()).then_some(Self { keys })
+    }
+
+    /// Replaces the key file with these keys (mode 0600; written aside, then renamed over
+    /// it, so that a crash leaves the old file or the new one, never half of one).
+    ///
+    /// # Errors
+    /// `Io`.
+    pub fn write_file(&self, path: &Path) -> Result<(), KeyError> {
+        let io = |source| KeyError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let text: String = self.keys.iter().map(|(id, k)| format!("{id}:{}\n", hex::encode(k))).collect();
+        let aside = path.with_extension("key.new");
+        let _ = std::fs::remove_file(&aside);
+        write_private(&aside, text.as_bytes()).map_err(io)?;
+        std::fs::rename(&aside, path).map_err(io)
+    }
+
     /// The blind-index root of an installation that has none stored yet.
     pub fn initial_index_root(&self) -> &[u8; 32] {
         static ZERO: [u8; 32] = [0; 32];
@@ -162,5 +200,26 @@ mod tests {
         assert!(Keyring::from_spec("zz").is_err());
         assert!(Keyring::from_spec("1:00").is_err());
         assert!(Keyring::from_spec("x:0101010101010101010101010101010101010101010101010101010101010101").is_err());
+    }
+
+    #[test]
+    fn a_new_key_takes_charge_and_the_file_keeps_them_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("master.key");
+        let one = Keyring::load_or_create(&path).unwrap();
+        let (both, id) = one.with_new_key().unwrap();
+        assert_eq!((id, both.current_id()), (2, 2));
+        assert_eq!(both.get(1), one.get(1));
+        both.write_file(&path).unwrap();
+        let read = Keyring::load_or_create(&path).unwrap();
+        assert_eq!((read.get(1), read.get(2)), (both.get(1), both.get(2)));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        let two = read.without(1).unwrap();
+        assert_eq!(two.ids().collect::<Vec<_>>(), vec![2]);
+        assert!(two.without(2).is_none(), "never no key at all");
     }
 }

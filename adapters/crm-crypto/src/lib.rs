@@ -38,6 +38,17 @@ pub struct RingCipher {
     aead_cache: RwLock<HashMap<(u32, TenantId), Arc<LessSafeKey>>>,
     index_cache: RwLock<HashMap<TenantId, hmac::Key>>,
     index_root: RwLock<[u8; 32]>,
+    /// Tenant keys of master keys not given (retired after a rotation), adopted from the
+    /// store's wrapped copies: what ciphertexts naming those keys were sealed with.
+    adopted: RwLock<HashMap<(u32, TenantId), [u8; 32]>>,
+}
+
+/// What a wrapped tenant key is bound to: the tenant and the master key id it stands for.
+fn tenant_key_aad(tenant: TenantId, key_id: u32) -> Vec<u8> {
+    let mut aad = b"crm/tenant_keys/".to_vec();
+    aad.extend_from_slice(tenant.as_uuid().as_bytes());
+    aad.extend_from_slice(&key_id.to_be_bytes());
+    aad
 }
 
 /// What the sealed index root is bound to.
@@ -87,15 +98,28 @@ impl RingCipher {
             aead_cache: RwLock::new(HashMap::new()),
             index_cache: RwLock::new(HashMap::new()),
             index_root,
+            adopted: RwLock::new(HashMap::new()),
         }
+    }
+
+    /// The field key of a tenant under master key `key_id`: derived from the master key
+    /// when given, else the adopted copy (a retired key's).
+    fn field_key(&self, key_id: u32, tenant: TenantId) -> Result<[u8; 32], CipherError> {
+        if let Some(master) = self.keys.get(key_id) {
+            return Ok(derive(master, b"field-encryption", tenant));
+        }
+        self.adopted
+            .read()
+            .ok()
+            .and_then(|a| a.get(&(key_id, tenant)).copied())
+            .ok_or(CipherError::UnknownKey(key_id))
     }
 
     fn aead_key(&self, key_id: u32, tenant: TenantId) -> Result<Arc<LessSafeKey>, CipherError> {
         if let Some(k) = self.aead_cache.read().ok().and_then(|c| c.get(&(key_id, tenant)).cloned()) {
             return Ok(k);
         }
-        let master = self.keys.get(key_id).ok_or(CipherError::UnknownKey(key_id))?;
-        let k = derive(master, b"field-encryption", tenant);
+        let k = self.field_key(key_id, tenant)?;
         let unbound = UnboundKey::new(&AES_256_GCM, &k).map_err(|_| CipherError::Rejected)?;
         let key = Arc::new(LessSafeKey::new(unbound));
         if let Ok(mut c) = self.aead_cache.write() {
@@ -225,6 +249,40 @@ impl Cipher for RingCipher {
             c.clear();
         }
         Ok(())
+    }
+
+    fn wrap_tenant_key(&self, tenant: TenantId, key_id: u32, under: u32) -> Result<Vec<u8>, CipherError> {
+        let key = self.field_key(key_id, tenant)?;
+        self.encrypt_under(under, installation(), &tenant_key_aad(tenant, key_id), &key)
+    }
+
+    fn adopt_tenant_key(&self, tenant: TenantId, key_id: u32, wrapped: &[u8]) -> Result<(), CipherError> {
+        if self.keys.get(key_id).is_some() {
+            return Ok(());
+        }
+        let key: [u8; 32] = self
+            .decrypt(installation(), &tenant_key_aad(tenant, key_id), wrapped)?
+            .try_into()
+            .map_err(|_| CipherError::Rejected)?;
+        self.adopted
+            .write()
+            .map_err(|_| CipherError::Rejected)?
+            .insert((key_id, tenant), key);
+        Ok(())
+    }
+
+    fn tenant_key_ids(&self, tenant: TenantId) -> Vec<u32> {
+        let mut ids: Vec<u32> = self.keys.ids().collect();
+        if let Ok(a) = self.adopted.read() {
+            ids.extend(a.keys().filter(|(_, t)| *t == tenant).map(|(id, _)| *id));
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    fn current_key_id(&self) -> u32 {
+        self.keys.current_id()
     }
 
     fn blind_index(&self, tenant: TenantId, domain: &str, value: &[u8]) -> [u8; 32] {
@@ -362,5 +420,54 @@ mod tests {
         let mut tampered = sealed_by_two.clone();
         tampered[10] ^= 1;
         assert!(two.adopt_index_root(&tampered).is_err());
+    }
+
+    #[test]
+    fn a_retired_master_key_s_ciphertexts_open_through_its_wrapped_tenant_keys() {
+        let one = cipher();
+        let old_ct = one.encrypt(t(1), b"contacts/emails/x", b"marie@exemple.fr").unwrap();
+        let both = RingCipher::new(
+            Keyring::from_spec(
+                "1:0101010101010101010101010101010101010101010101010101010101010101,2:0202020202020202020202020202020202020202020202020202020202020202",
+            )
+            .unwrap(),
+        );
+        assert_eq!(both.current_key_id(), 2);
+        let wrapped = both.wrap_tenant_key(t(1), 1, 2).unwrap();
+        assert!(
+            !wrapped.windows(32).any(|w| w == derive(&[1; 32], b"field-encryption", t(1))),
+            "sealed"
+        );
+        // Key 1 retired: its ciphertexts open once the wrapped tenant key is adopted.
+        let two = RingCipher::new(Keyring::from_spec("2:0202020202020202020202020202020202020202020202020202020202020202").unwrap());
+        assert!(matches!(
+            two.decrypt(t(1), b"contacts/emails/x", &old_ct),
+            Err(CipherError::UnknownKey(1))
+        ));
+        assert!(two.adopt_tenant_key(t(2), 1, &wrapped).is_err(), "bound to its tenant");
+        two.adopt_tenant_key(t(1), 1, &wrapped).unwrap();
+        assert_eq!(two.decrypt(t(1), b"contacts/emails/x", &old_ct).unwrap(), b"marie@exemple.fr");
+        assert!(
+            two.decrypt(t(2), b"contacts/emails/x", &old_ct).is_err(),
+            "another tenant's stays shut"
+        );
+        assert_eq!(two.tenant_key_ids(t(1)), vec![1, 2]);
+        // A later rotation wraps the adopted key again, under key 3.
+        let three = RingCipher::new(
+            Keyring::from_spec(
+                "2:0202020202020202020202020202020202020202020202020202020202020202,3:0303030303030303030303030303030303030303030303030303030303030303",
+            )
+            .unwrap(),
+        );
+        three.adopt_tenant_key(t(1), 1, &wrapped).unwrap();
+        let again = three.wrap_tenant_key(t(1), 1, 3).unwrap();
+        let only_three = RingCipher::new(Keyring::from_spec("3:0303030303030303030303030303030303030303030303030303030303030303").unwrap());
+        only_three.adopt_tenant_key(t(1), 1, &again).unwrap();
+        assert_eq!(
+            only_three.decrypt(t(1), b"contacts/emails/x", &old_ct).unwrap(),
+            b"marie@exemple.fr"
+        );
+        // A data key wrapped under key 1 (a person's) opens too: it is a tenant-key ciphertext.
+        assert!(matches!(only_three.wrap_tenant_key(t(1), 9, 3), Err(CipherError::UnknownKey(9))));
     }
 }

@@ -57,6 +57,7 @@ mod segments;
 mod sqlite;
 mod suppressions;
 mod telephony;
+mod tenant_keys;
 mod tenants;
 mod territories;
 mod users;
@@ -64,6 +65,7 @@ mod webhooks;
 
 pub use db::Backend;
 pub use postgres::{PostgresSetup, migrate_postgres};
+pub use tenant_keys::{KeyRotation, Retirement};
 
 use crm_domain::TenantId;
 use crm_ports::Cipher;
@@ -123,6 +125,12 @@ impl<C> Clone for SqlStore<C> {
 }
 
 impl<C: Cipher> SqlStore<C> {
+    /// The cipher this store seals with, holding the tenant keys it adopted: the one to
+    /// give the file storage, so that files sealed under a retired master key open too.
+    pub fn cipher(&self) -> Arc<C> {
+        Arc::clone(&self.cipher)
+    }
+
     fn from_pool(pool: db::Pool, cipher: C) -> Self {
         let (wake, _) = broadcast::channel(1024);
         Self {

@@ -285,6 +285,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0039_contact_consents.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            40,
+            "tenant keys".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0040_tenant_keys.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 
@@ -334,6 +341,7 @@ pub async fn migrate_postgres<C: Cipher>(owner_url: &str, app_role: &str, cipher
     let store = SqlStore::from_pool(Pool::Postgres(pool.clone()), cipher);
     store.verify_keys().await?;
     store.load_index_root().await?;
+    store.load_tenant_keys().await?;
     let sealed = store
         .seal_old_person_events()
         .await
@@ -396,6 +404,7 @@ impl<C: Cipher> SqlStore<C> {
         let store = Self::from_pool(Pool::Postgres(pool), cipher);
         store.verify_keys().await?;
         store.load_index_root().await?;
+        store.load_tenant_keys().await?;
         let sealed = store
             .data_migration_done(crate::reseal::PERSON_EVENTS_SEALED)
             .await

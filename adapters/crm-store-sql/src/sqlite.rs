@@ -285,6 +285,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0039_contact_consents.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            40,
+            "tenant keys".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0040_tenant_keys.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 
@@ -325,6 +332,7 @@ impl<C: Cipher> SqlStore<C> {
         let store = Self::from_pool(Pool::Sqlite(pool), cipher);
         store.verify_keys().await?;
         store.load_index_root().await?;
+        store.load_tenant_keys().await?;
         let sealed = store
             .seal_old_person_events()
             .await

@@ -11,7 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-fn crm(args: &[&str]) -> std::process::Output {
+/// Runs the `crm` binary with no key or database from the environment.
+pub(crate) fn crm(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_crm"))
         .args(args)
         .env_remove("CRM_MASTER_KEY")

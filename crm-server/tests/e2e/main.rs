@@ -18,6 +18,7 @@ mod files;
 mod health;
 mod input;
 mod isolation;
+mod keys;
 mod leads;
 mod org_imports;
 mod privacy;

@@ -63,6 +63,7 @@ mod report_totals;
 mod reports;
 mod reseal;
 mod review;
+mod rotation;
 mod runtime;
 mod scoring;
 mod search;
