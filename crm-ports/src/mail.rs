@@ -68,6 +68,13 @@ pub enum MailError {
 pub trait Mailer: Send + Sync + 'static {
     /// Sends `message` for `tenant`. `Ok` once the relay accepted it.
     fn send<'a>(&'a self, tenant: TenantId, message: &'a OutgoingMessage) -> BoxFuture<'a, Result<(), MailError>>;
+
+    /// Drops the copies this mailer keeps of these messages (an erased person's); those
+    /// already gone are no fault. A relay keeps none: nothing to do.
+    fn forget<'a>(&'a self, tenant: TenantId, message_ids: &'a [String]) -> BoxFuture<'a, Result<(), MailError>> {
+        let _ = (tenant, message_ids);
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// A message received (a reply), as read from its MIME text.

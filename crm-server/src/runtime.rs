@@ -14,6 +14,7 @@ use crm_ports::runtime::consumers::{Consumer, ConsumerOptions, InStore};
 use crm_ports::runtime::jobs::{JobHandler, JobOptions};
 use crm_ports::runtime::{Shutdown, ShutdownTrigger};
 use crm_ports::services::assignments::AssignmentNotices;
+use crm_ports::services::email::forget::{MAIL_FORGETTER, MailForgetter};
 use crm_ports::services::former_clients::FormerClientScan;
 use crm_ports::services::import::ContactImport;
 use crm_ports::services::reminders::ReminderScan;
@@ -85,6 +86,7 @@ impl Crm {
 
     /// The CRM over an application, index and file storage opened by the caller.
     pub fn assemble(app: CrmApp, search: SearchHandle, files: Arc<dyn FileStorage>, config: &Config) -> Self {
+        let mail = crate::mail::Mail::from_config(config);
         let consumers: Vec<Arc<dyn Consumer>> = vec![
             Arc::new(SearchConsumer::new(app.clone(), search.clone())),
             Arc::new(InStore::new(AssignmentNotices::new(&app), &app)),
@@ -95,6 +97,7 @@ impl Crm {
                 crm_ports::services::automation::engine::AutomationEngine::new(&app),
                 &app,
             )),
+            Arc::new(MailForgetter::new(&app, Arc::clone(&mail.mailer))),
         ];
         Self {
             consumers: consumers.into(),
@@ -102,7 +105,7 @@ impl Crm {
             files,
             http: HttpSettings::from_config(config),
             reminder_interval: Duration::from_secs(config.reminder_interval_seconds),
-            mail: crate::mail::Mail::from_config(config),
+            mail,
             webhooks: crate::webhooks::Webhooks::from_config(config),
             app,
         }
@@ -120,6 +123,18 @@ impl Crm {
     /// embedding program's own, a test's).
     #[must_use]
     pub fn with_mailer(mut self, mailer: Arc<dyn crm_ports::mail::Mailer>) -> Self {
+        // The reader that forgets an erased person's emails asks this mailer too.
+        self.consumers = self
+            .consumers
+            .iter()
+            .map(|c| {
+                if c.name() == MAIL_FORGETTER {
+                    Arc::new(MailForgetter::new(&self.app, Arc::clone(&mailer))) as Arc<dyn Consumer>
+                } else {
+                    Arc::clone(c)
+                }
+            })
+            .collect();
         self.mail.mailer = mailer;
         self
     }

@@ -55,6 +55,21 @@ impl Mailer for EmlMailer {
             Ok(())
         })
     }
+
+    fn forget<'a>(&'a self, tenant: TenantId, message_ids: &'a [String]) -> BoxFuture<'a, Result<(), MailError>> {
+        Box::pin(async move {
+            let dir = self.dir.join(tenant.as_uuid().to_string());
+            for id in message_ids {
+                let path = dir.join(file_name(id));
+                match tokio::fs::remove_file(&path).await {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(MailError::Transient(format!("removing {}: {e}", path.display()))),
+                }
+            }
+            Ok(())
+        })
+    }
 }
 
 #[cfg(test)]

@@ -100,6 +100,15 @@ async fn the_embedded_mailer_writes_one_file_per_message() {
     assert!(!raw.contains("List-Unsubscribe"));
     let bad = message("pas une adresse", false);
     assert!(matches!(mailer.send(t, &bad).await, Err(MailError::Permanent(_))));
+    // An erased person's message forgotten: the file gone; again, or unknown, no fault.
+    let mut other = message("paul@client.fr", false);
+    other.message_id = format!("autre-{}", m.message_id);
+    mailer.send(t, &other).await.unwrap();
+    mailer.forget(t, std::slice::from_ref(&m.message_id)).await.unwrap();
+    let left: Vec<_> = std::fs::read_dir(&tenant_dir).unwrap().filter_map(Result::ok).collect();
+    assert_eq!(left.len(), 1, "only the other message stays");
+    assert!(std::fs::read_to_string(left[0].path()).unwrap().contains("paul@client.fr"));
+    mailer.forget(t, &[m.message_id.clone(), "inconnu@crm.fr".into()]).await.unwrap();
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 mod campaign;
 mod compose;
 mod context;
+pub mod forget;
 mod inbound;
 mod relay;
 mod sender;

@@ -2,12 +2,13 @@
 //! byte by byte: a request logged with its deadline, the person's data exported (JSON and
 //! CSV), then erased — after which their name, email and phone are found nowhere in the
 //! data directory (the SQLite database and its write-ahead log, the search index after its
-//! purge, the stored files), where the same scan found them before; their addresses stay
-//! on the suppression list as keyed hashes.
+//! purge, the stored files, the embedded mailer's `.eml` copies of the emails sent to
+//! them), where the same scan found them before; their addresses stay on the suppression
+//! list as keyed hashes.
 
 use crate::support::{spawn_app, tenant};
 use crm_domain::user::Role;
-use crm_sdk::models::{ContactWrite, Erasure, PrivacyAnswer, PrivacyRequestWrite, SearchQuery};
+use crm_sdk::models::{ContactWrite, EmailWrite, Erasure, PrivacyAnswer, PrivacyRequestWrite, SearchQuery};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -103,6 +104,27 @@ async fn an_erased_person_is_readable_nowhere_in_the_data_directory() {
         assert!(a.client(role).export_personal_data(c.id, false).await.is_err(), "{role:?}");
     }
 
+    // An email to them, kept by the embedded mailer as an `.eml` file of the data directory.
+    let mail = admin
+        .send_email(&EmailWrite {
+            contact_id: Some(c.id),
+            subject: Some("Votre demande".into()),
+            body: Some("Bonjour Zéphyrine, nous avons bien reçu votre courrier.".into()),
+            ..EmailWrite::default()
+        })
+        .await
+        .unwrap();
+    let start = Instant::now();
+    while admin.email(mail.id).await.unwrap().state != "sent" {
+        assert!(start.elapsed() < Duration::from_secs(20), "never sent");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let outbox = s.dir.path().join("mail");
+    assert!(
+        files_with_marks(&outbox).iter().any(|(f, _)| f.ends_with(".eml")),
+        "the scan must see the .eml file before the erasure"
+    );
+
     // The scan finds the person before the erasure (it would find them after, too).
     let before = files_with_marks(s.dir.path());
     assert!(
@@ -133,7 +155,8 @@ async fn an_erased_person_is_readable_nowhere_in_the_data_directory() {
     assert_eq!(listed[0].reason, "erased");
     assert_eq!(admin.suppressions(None, Some("06 12 34 56 78"), None).await.unwrap().len(), 1);
 
-    // Nowhere readable: the database files, the index once purged, the stored files.
+    // Nowhere readable: the database files, the index once purged, the stored files, the
+    // mailer's `.eml` copies.
     let start = Instant::now();
     loop {
         let left = files_with_marks(s.dir.path());
