@@ -20,6 +20,8 @@ use std::collections::HashMap;
 
 /// The source of the withdrawals an objection carried out records.
 pub const OBJECTION: &str = "objection";
+/// The source of the withdrawals a restriction carried out records.
+pub const RESTRICTION: &str = "restriction";
 /// The source of the withdrawal an unsubscribe link records.
 pub const UNSUBSCRIBE: &str = "unsubscribe";
 

@@ -198,8 +198,15 @@ impl<S: PrivacyStore + ContactStore + ConsentStore + TenantStore, K, C: Clock, I
             version: expected_version + 1,
             ..before.clone()
         };
-        if before.kind == RequestKind::Objection && status == RequestStatus::Done {
-            self.stop_prospecting(actor, before.contact_id, id).await?;
+        // An objection, or a restriction (the data kept, no longer used to prospect),
+        // carried out: every channel closed.
+        let source = match before.kind {
+            RequestKind::Objection => Some(consents::OBJECTION),
+            RequestKind::Restriction => Some(consents::RESTRICTION),
+            _ => None,
+        };
+        if let Some(source) = source.filter(|_| status == RequestStatus::Done) {
+            self.stop_prospecting(actor, before.contact_id, id, source).await?;
         }
         let ev = self.event(
             actor,
@@ -213,10 +220,10 @@ impl<S: PrivacyStore + ContactStore + ConsentStore + TenantStore, K, C: Clock, I
         Ok(after)
     }
 
-    /// An objection carried out: the person is no longer prospected on any channel (each
-    /// one's consent withdrawn, the record's email and call opt-outs ticked with it, which
-    /// campaigns and automation respect).
-    async fn stop_prospecting(&self, actor: &Actor, id: ContactId, request: PrivacyRequestId) -> Result<(), ServiceError> {
+    /// An objection or a restriction carried out: the person is no longer prospected on
+    /// any channel (each one's consent withdrawn from `source`, the record's email and call
+    /// opt-outs ticked with it, which campaigns and automation respect).
+    async fn stop_prospecting(&self, actor: &Actor, id: ContactId, request: PrivacyRequestId, source: &str) -> Result<(), ServiceError> {
         let tenant_id = tenant_of(actor)?;
         let scope = crate::query::Scope {
             tenant_id,
@@ -230,7 +237,7 @@ impl<S: PrivacyStore + ContactStore + ConsentStore + TenantStore, K, C: Clock, I
         };
         let history = self.store.consents(tenant_id, id, consents::MAX_RECORDS).await?;
         let latest = latest_by_medium(&history);
-        let source = Label::parse(consents::OBJECTION).map_err(ServiceError::Invalid)?;
+        let source = Label::parse(source).map_err(ServiceError::Invalid)?;
         let proof = LongText::parse(&request.as_uuid().to_string()).ok();
         let now = self.clock.now();
         let records: Vec<_> = consents::withdraw_all(&before, source, now, actor.user_id(), || self.new_id())

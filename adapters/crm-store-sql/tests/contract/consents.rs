@@ -2,8 +2,9 @@
 //! means for a B2C company (email and SMS closed to a prospect, open to a client; calls
 //! open), a consent recorded with its proof sealed (not on disk in clear), a withdrawal
 //! that ticks the record's opt-out in the same write and a new consent that unticks it,
-//! the faults named, the walls (another company, the Observer), an objection carried out
-//! as three withdrawals, and an erasure that leaves no record of the person.
+//! the faults named, the walls (another company, the Observer), an objection and a
+//! restriction carried out as three withdrawals each, and an erasure that leaves no record
+//! of the person.
 
 use crate::contacts::input;
 use crate::erasure::{holds, on_disk};
@@ -171,6 +172,34 @@ async fn consent_decides_whom_a_b2c_company_may_prospect(h: &Harness) {
     assert!(from_objection.iter().all(|r| r.state == ConsentState::Withdrawn));
     let o = h.app.contact(&admin, c.id).await.unwrap();
     assert!(o.fields.email_opt_out && o.fields.phone_opt_out);
+
+    // A restriction carried out: the record kept, every channel closed.
+    let kept = h
+        .app
+        .create_contact(&admin, &input("Rita", "Restreinte"), None, true)
+        .await
+        .unwrap();
+    let restriction = h
+        .app
+        .log_privacy_request(
+            &admin,
+            &PrivacyRequestInput {
+                contact_id: kept.id,
+                kind: "restriction".into(),
+                received_at: None,
+                note: None,
+            },
+        )
+        .await
+        .unwrap();
+    h.app
+        .answer_privacy_request(&admin, restriction.id, restriction.version, "done", None)
+        .await
+        .unwrap();
+    let limited = h.app.consents(&admin, kept.id).await.unwrap();
+    assert!(limited.channels.iter().all(|ch| !ch.reason.allows()), "{limited:?}");
+    assert!(limited.history.iter().all(|r| r.source.as_str() == "restriction"));
+    assert!(h.app.contact(&admin, kept.id).await.is_ok(), "kept");
 
     // An erasure leaves no record of the person (the source, in clear until then).
     let source = format!("Salon {marker}");

@@ -10,7 +10,7 @@ use askama::Template;
 use crm_domain::consent::{Basis, ConsentInput, ConsentRecord, Medium};
 use crm_domain::visibility::{Capability, allows, may_edit_contact};
 use crm_domain::{Actor, ContactId};
-use crm_ports::services::consents::{Consents, OBJECTION, UNSUBSCRIBE};
+use crm_ports::services::consents::{Consents, OBJECTION, RESTRICTION, UNSUBSCRIBE};
 use crm_ports::store::Store;
 use crm_ports::{Clock, Credentials, IdGenerator, ServiceError};
 use poem::http::StatusCode;
@@ -86,7 +86,7 @@ fn channels(page: &Page, c: &Consents) -> Section {
 
 fn source_text(page: &Page, r: &ConsentRecord) -> String {
     match r.source.as_str() {
-        s @ (OBJECTION | UNSUBSCRIBE) => page.t(&format!("consent.source_{s}")),
+        s @ (OBJECTION | RESTRICTION | UNSUBSCRIBE) => page.t(&format!("consent.source_{s}")),
         s => s.to_owned(),
     }
 }
