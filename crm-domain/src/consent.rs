@@ -49,6 +49,15 @@ impl Medium {
     pub fn parse(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|m| m.code() == code)
     }
+
+    /// Its place in [`Medium::ALL`] (and in what [`latest_by_medium`] returns).
+    pub const fn index(self) -> usize {
+        match self {
+            Self::Email => 0,
+            Self::Phone => 1,
+            Self::Sms => 2,
+        }
+    }
 }
 
 /// Why a person may be prospected (GDPR art. 6).
@@ -389,7 +398,7 @@ pub fn may_prospect(medium: Medium, contact: &Contact, audience: Audience, lates
 pub fn latest_by_medium(records: &[ConsentRecord]) -> [Option<&ConsentRecord>; 3] {
     let mut out: [Option<&ConsentRecord>; 3] = [None; 3];
     for r in records {
-        let slot = &mut out[Medium::ALL.iter().position(|m| *m == r.medium).unwrap_or(0)];
+        let slot = &mut out[r.medium.index()];
         if slot.is_none_or(|s| (r.recorded_at, r.id) > (s.recorded_at, s.id)) {
             *slot = Some(r);
         }

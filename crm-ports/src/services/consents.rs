@@ -133,7 +133,7 @@ impl<S: ConsentStore + ContactStore + TenantStore, K, C: Clock, I: IdGenerator> 
         let mut after: Option<Contact> = None;
         let mut changes = Vec::new();
         for r in &records {
-            let before = latest[Medium::ALL.iter().position(|m| *m == r.medium).unwrap_or(0)];
+            let before = latest[r.medium.index()];
             changes.push(change_of(r, before));
             if let Some(next) = with_opt_out(after.as_ref().unwrap_or(contact), r.medium, r.state) {
                 after = Some(next);
@@ -209,27 +209,29 @@ fn summary(contact: &Contact, audience: Audience, history: Vec<ConsentRecord>) -
     }
 }
 
-/// A withdrawal of every channel (an objection carried out), from `source`.
-pub(crate) fn withdraw_all(
-    contact: &Contact,
-    source: crm_domain::text::Label,
-    at: chrono::DateTime<chrono::Utc>,
-    by: Option<crm_domain::UserId>,
-    mut id: impl FnMut() -> uuid::Uuid,
-) -> Vec<ConsentRecord> {
-    Medium::ALL
-        .into_iter()
-        .map(|medium| ConsentRecord {
-            id: id(),
+/// A withdrawal the CRM records itself (an objection or a restriction carried out, an
+/// unsubscribe link), from `source`, with `proof`, at `at`.
+pub(crate) struct Withdrawal {
+    pub(crate) source: crm_domain::text::Label,
+    pub(crate) proof: Option<crm_domain::text::LongText>,
+    pub(crate) at: chrono::DateTime<chrono::Utc>,
+    pub(crate) by: Option<crm_domain::UserId>,
+}
+
+impl Withdrawal {
+    /// The record of one channel of `contact`.
+    pub(crate) fn of(&self, contact: &Contact, medium: Medium, id: uuid::Uuid) -> ConsentRecord {
+        ConsentRecord {
+            id,
             tenant_id: contact.tenant_id,
             contact_id: contact.id,
             medium,
             state: ConsentState::Withdrawn,
-            source: source.clone(),
-            proof: None,
-            given_at: at,
-            recorded_by: by,
-            recorded_at: at,
-        })
-        .collect()
+            source: self.source.clone(),
+            proof: self.proof.clone(),
+            given_at: self.at,
+            recorded_by: self.by,
+            recorded_at: self.at,
+        }
+    }
 }

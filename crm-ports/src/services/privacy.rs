@@ -237,21 +237,24 @@ impl<S: PrivacyStore + ContactStore + ConsentStore + TenantStore, K, C: Clock, I
         };
         let history = self.store.consents(tenant_id, id, consents::MAX_RECORDS).await?;
         let latest = latest_by_medium(&history);
-        let source = Label::parse(source).map_err(ServiceError::Invalid)?;
-        let proof = LongText::parse(&request.as_uuid().to_string()).ok();
-        let now = self.clock.now();
-        let records: Vec<_> = consents::withdraw_all(&before, source, now, actor.user_id(), || self.new_id())
+        let withdrawal = consents::Withdrawal {
+            source: Label::parse(source).map_err(ServiceError::Invalid)?,
+            proof: LongText::parse(&request.as_uuid().to_string()).ok(),
+            at: self.clock.now(),
+            by: actor.user_id(),
+        };
+        let records: Vec<_> = Medium::ALL
             .into_iter()
             .zip(latest)
-            .filter(|(r, l)| {
-                let flag = match r.medium {
+            .filter(|(medium, l)| {
+                let flag = match medium {
                     Medium::Email => before.fields.email_opt_out,
                     Medium::Phone => before.fields.phone_opt_out,
                     Medium::Sms => true,
                 };
                 !flag || l.is_none_or(|l| l.state != ConsentState::Withdrawn)
             })
-            .map(|(r, _)| ConsentRecord { proof: proof.clone(), ..r })
+            .map(|(medium, _)| withdrawal.of(&before, medium, self.new_id()))
             .collect();
         if records.is_empty() {
             return Ok(());

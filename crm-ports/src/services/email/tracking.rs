@@ -209,19 +209,13 @@ impl<S: EmailStore + SearchHasher + SuppressionStore + ConsentStore + ContactSto
             .store
             .consents(tenant, m.contact_id, super::super::consents::MAX_RECORDS)
             .await?;
-        let now = self.clock.now();
-        let record = crm_domain::consent::ConsentRecord {
-            id: self.new_id(),
-            tenant_id: tenant,
-            contact_id: m.contact_id,
-            medium: crm_domain::consent::Medium::Email,
-            state: crm_domain::consent::ConsentState::Withdrawn,
+        let withdrawal = super::super::consents::Withdrawal {
             source: crm_domain::text::Label::parse(super::super::consents::UNSUBSCRIBE).map_err(ServiceError::Invalid)?,
             proof: crm_domain::text::LongText::parse(&m.message_id).ok(),
-            given_at: now,
-            recorded_by: None,
-            recorded_at: now,
+            at: self.clock.now(),
+            by: None,
         };
+        let record = withdrawal.of(contact, crm_domain::consent::Medium::Email, self.new_id());
         let actor = Actor::System { tenant_id: tenant };
         self.write_consents(&actor, contact, &history, vec![record]).await
     }
