@@ -30,6 +30,7 @@ pub mod pipeline;
 pub mod privacy;
 pub mod reminder;
 pub mod report;
+pub mod retention;
 pub mod scoring;
 pub mod search;
 pub mod second_factor;

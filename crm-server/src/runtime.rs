@@ -195,7 +195,7 @@ impl Crm {
 
     /// Starts the background workers: one task per reader of the log, the job runner
     /// (reminder scans as timers, when the interval is not 0; the daily former-client
-    /// rule; imports) and the keeper of every tenant's timers (which also forgets finished jobs and expired
+    /// rule; the retention policy; imports) and the keeper of every tenant's timers (which also forgets finished jobs and expired
     /// drafts).
     pub fn start_workers(&self) -> Workers {
         let (trigger, shutdown) = Shutdown::new();
@@ -210,11 +210,13 @@ impl Crm {
         // Timers: the reminder scan of every tenant (unless turned off).
         let scan = (!self.reminder_interval.is_zero()).then(|| ReminderScan::new(&self.app, self.reminder_interval));
         let former_clients = FormerClientScan::new(&self.app);
+        let retention = crm_ports::services::retention::RetentionScan::new(&self.app);
         let daily_scores = Rescorer::daily(&self.app);
         let weekly_training = crm_ports::services::scoring::model::WeeklyTraining::new(&self.app);
         let date_rules = crm_ports::services::automation::dates::DateRules::new(&self.app);
         let mut handlers: Vec<Arc<dyn JobHandler>> = scan.iter().map(|s| Arc::new(s.clone()) as Arc<dyn JobHandler>).collect();
         handlers.push(Arc::new(former_clients.clone()));
+        handlers.push(Arc::new(retention.clone()));
         handlers.push(Arc::new(daily_scores.clone()));
         handlers.push(Arc::new(weekly_training.clone()));
         handlers.push(Arc::new(Rescorer::on_demand(&self.app)));
@@ -283,6 +285,9 @@ impl Crm {
                         tracing::warn!(error = %e, "cannot check the tenants' timers; retrying");
                     }
                     if let Err(e) = former_clients.ensure_timers().await {
+                        tracing::warn!(error = %e, "cannot check the tenants' timers; retrying");
+                    }
+                    if let Err(e) = retention.ensure_timers().await {
                         tracing::warn!(error = %e, "cannot check the tenants' timers; retrying");
                     }
                     if let Err(e) = daily_scores.ensure_timers().await {

@@ -3,7 +3,7 @@
 // every screen gets (no console error, no page error, no Content-Security-Policy violation,
 // no serious or critical axe-core finding). Run through scripts/browser-tests.sh.
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
+import { spawn, execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -141,6 +141,7 @@ export async function startServer(extraEnv = {}) {
   return {
     base,
     tenantId,
+    dataDir: data,
     accounts,
     multi: { email: MULTI.email, password: MULTI.password, name: MULTI.name },
     operator: { ...OPERATOR },
@@ -195,6 +196,22 @@ export async function apiLogin(base, account) {
     return res.body;
   };
   return { token, request, call, get: (p) => call('GET', p), post: (p, j) => call('POST', p, j) };
+}
+
+/**
+ * Moves a contact's creation `days` back in the server's SQLite file (the CRM offers no
+ * way to date a record in the past; the retention tests need prospects collected years
+ * ago). Python's sqlite3 module writes while the server runs (WAL, busy timeout).
+ */
+export function backdateContact(server, id, days) {
+  const script = [
+    'import sqlite3, sys, uuid',
+    'db = sqlite3.connect(sys.argv[1], timeout=30)',
+    'n = db.execute("UPDATE contacts SET created_at = created_at - ? WHERE id = ?", (int(sys.argv[3]) * 86400 * 1000000, uuid.UUID(sys.argv[2]).bytes)).rowcount',
+    'db.commit()',
+    'assert n == 1, n',
+  ].join('\n');
+  execFileSync('python3', ['-c', script, join(server.dataDir, 'crm.db'), id, String(days)]);
 }
 
 /** Creates a contact (duplicates allowed); its DTO. */

@@ -22,7 +22,7 @@ const ROTATION_ATTEMPTS: usize = 20;
 
 /// Whether the contact of the outer select (`contacts`) has an opportunity (not deleted)
 /// of `status` (any when `None`), closed at or after `closed_since` when given.
-fn has_deal(tenant: Uuid, status: Option<Status>, closed_since: Option<DateTime<Utc>>) -> Expr {
+pub(crate) fn has_deal(tenant: Uuid, status: Option<Status>, closed_since: Option<DateTime<Utc>>) -> Expr {
     let mut q = Query::select();
     q.expr(Expr::val(1))
         .from("opportunity_contacts")

@@ -48,6 +48,7 @@ mod raw_sql;
 mod reminders;
 mod reports;
 mod reseal;
+mod retention;
 mod rows;
 mod scope;
 mod scoring;

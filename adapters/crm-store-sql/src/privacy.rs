@@ -4,8 +4,10 @@
 use crate::SqlStore;
 use crate::db::{Mode, On, Row};
 use crate::rows::{from_ts, ts, versioned_update};
+use chrono::{DateTime, Utc};
 use crm_domain::event::NewEvent;
 use crm_domain::privacy::{PrivacyRequest, RequestKind, RequestStatus};
+use crm_domain::retention::RetentionCandidate;
 use crm_domain::text::LongText;
 use crm_domain::{ContactId, PrivacyRequestId, TenantId, UserId};
 use crm_ports::store::PrivacyStore;
@@ -66,6 +68,14 @@ impl<C: Cipher> SqlStore<C> {
 }
 
 impl<C: Cipher> PrivacyStore for SqlStore<C> {
+    async fn retention_due(&self, tenant: TenantId, cutoff: DateTime<Utc>, limit: u32) -> Result<Vec<RetentionCandidate>, StoreError> {
+        crate::retention::due(self, tenant, cutoff, limit).await
+    }
+
+    async fn retention_due_count(&self, tenant: TenantId, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+        crate::retention::due_count(self, tenant, cutoff).await
+    }
+
     async fn privacy_requests(&self, tenant: TenantId, contact: Option<ContactId>, limit: u32) -> Result<Vec<PrivacyRequest>, StoreError> {
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
         let mut q = Query::select();

@@ -249,6 +249,11 @@ where
         )
         .at("/privacy", get(page!(pages::privacy::register)))
         .at("/privacy/requests", poem::post(page!(pages::privacy::log)))
+        .at(
+            "/privacy/retention",
+            get(page!(pages::retention::show)).post(page!(pages::retention::save)),
+        )
+        .at("/privacy/retention/erase", poem::post(page!(pages::retention::erase)))
         .at("/privacy/requests/:id/answer", poem::post(page!(pages::privacy::answer)))
         .at("/privacy/contacts/:id/data", get(page!(pages::privacy::data)))
         .at(

@@ -34,6 +34,7 @@ pub mod reminders;
 pub mod report_mail;
 pub mod reports;
 pub mod restore;
+pub mod retention;
 pub mod scoring;
 pub mod search;
 pub mod second_factor;

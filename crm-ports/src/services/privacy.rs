@@ -360,21 +360,34 @@ impl<
             self.suppress_value(tenant, Channel::Phone, p.as_str(), SuppressionReason::Erased)
                 .await?;
         }
-        let ev = self.event(
-            actor,
-            EntityType::Contact,
-            id.as_uuid(),
-            EventKind::Erased,
-            Some(contact.owner_id.as_uuid()),
-            Vec::new(),
-        );
-        self.store
-            .erase_person(tenant, id.as_uuid(), self.clock.now(), std::slice::from_ref(&ev))
-            .await?;
+        self.shred(actor, &contact, Vec::new()).await?;
         if let Some((rid, version)) = request {
             self.answer_privacy_request(actor, rid, version, RequestStatus::Done.code(), None)
                 .await?;
         }
+        Ok(())
+    }
+}
+
+impl<S: PersonKeyStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// Erases a contact from the store (their key destroyed, their record emptied and
+    /// hidden, their queued emails cancelled) with an `erased` event carrying `changes`
+    /// (why, when a rule erased them).
+    ///
+    /// # Errors
+    /// `NotFound`, store failures.
+    pub(crate) async fn shred(&self, actor: &Actor, contact: &Contact, changes: Vec<FieldChange>) -> Result<(), ServiceError> {
+        let ev = self.event(
+            actor,
+            EntityType::Contact,
+            contact.id.as_uuid(),
+            EventKind::Erased,
+            Some(contact.owner_id.as_uuid()),
+            changes,
+        );
+        self.store
+            .erase_person(contact.tenant_id, contact.id.as_uuid(), self.clock.now(), std::slice::from_ref(&ev))
+            .await?;
         Ok(())
     }
 }

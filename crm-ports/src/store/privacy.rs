@@ -2,8 +2,10 @@
 //! answer.
 
 use super::StoreResult;
+use chrono::{DateTime, Utc};
 use crm_domain::event::NewEvent;
 use crm_domain::privacy::PrivacyRequest;
+use crm_domain::retention::RetentionCandidate;
 use crm_domain::{ContactId, PrivacyRequestId, TenantId};
 use std::future::Future;
 
@@ -30,4 +32,15 @@ pub trait PrivacyStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Records an event that goes with no other write (an export of a person's data).
     fn record_event(&self, tenant: TenantId, event: &NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The tenant's prospects (not deleted) created before `cutoff` who since then
+    /// initiated no contact — no click and no reply to an email, no inbound call or email
+    /// logged, no consent given — and have no open deal: oldest first, at most `limit`.
+    fn retention_due(
+        &self,
+        tenant: TenantId,
+        cutoff: DateTime<Utc>,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<RetentionCandidate>>> + Send;
+    /// How many prospects [`PrivacyStore::retention_due`] would give without a limit.
+    fn retention_due_count(&self, tenant: TenantId, cutoff: DateTime<Utc>) -> impl Future<Output = StoreResult<u64>> + Send;
 }

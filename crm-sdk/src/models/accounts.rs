@@ -149,6 +149,12 @@ pub struct Settings {
     /// Whom the company sells to: `b2b`, `b2c` or `mixed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<String>,
+    /// Months a prospect is kept after the last contact they initiated (6 to 120).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_months: Option<i64>,
+    /// `flag` or `erase` when that time is up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_action: Option<String>,
 }
 
 /// A tenant.

@@ -148,3 +148,41 @@ pub struct ConsentWrite {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub given_at: Option<DateTime<Utc>>,
 }
+
+/// A prospect whose retention time is up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueProspect {
+    /// The contact.
+    pub contact_id: Uuid,
+    /// Their owner.
+    pub owner_id: Uuid,
+    /// When their data was collected.
+    pub created_at: DateTime<Utc>,
+    /// The last contact that came from them, if any.
+    #[serde(default)]
+    pub last_initiated_at: Option<DateTime<Utc>>,
+}
+
+/// What the retention policy would do now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetentionReport {
+    /// Months a prospect is kept.
+    pub retention_months: i64,
+    /// `flag` or `erase`.
+    pub retention_action: String,
+    /// Prospects with no contact of their own since this instant are due.
+    pub cutoff: DateTime<Utc>,
+    /// How many are due.
+    pub total: u64,
+    /// The oldest of them.
+    pub prospects: Vec<DueProspect>,
+}
+
+/// An erasure of the prospects due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetentionErasure {
+    /// Erased by this call.
+    pub erased: u64,
+    /// Still due.
+    pub remaining: u64,
+}

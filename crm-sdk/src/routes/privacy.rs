@@ -92,4 +92,25 @@ impl Client {
         self.send(Method::POST, &format!("/api/v1/contacts/{contact}/consents"), &[], Some(c), None)
             .await
     }
+
+    /// The prospects whose retention time is up (a dry run): the oldest `limit` (1 to
+    /// 500, default 100) and how many in all.
+    ///
+    /// # Errors
+    /// `Forbidden`, `ValidationFailed` (`limit`).
+    pub async fn retention_report(&self, limit: Option<u32>) -> Result<RetentionReport> {
+        let mut query = Vec::new();
+        push(&mut query, "limit", limit);
+        self.send::<(), _>(Method::GET, "/api/v1/privacy/retention", &query, None, None)
+            .await
+    }
+
+    /// Erases now the oldest 500 prospects whose retention time is up.
+    ///
+    /// # Errors
+    /// `Forbidden`.
+    pub async fn erase_due_prospects(&self) -> Result<RetentionErasure> {
+        self.send::<(), _>(Method::POST, "/api/v1/privacy/retention/erase", &[], None, None)
+            .await
+    }
 }

@@ -12,6 +12,7 @@ use crm_domain::privacy::PrivacyRequest;
 use crm_domain::{ContactId, PrivacyRequestId, ValidationError, ViolationKind};
 use crm_ports::services::privacy::PrivacyRequestInput;
 use crm_ports::services::privacy_export::{personal_data_csv, personal_data_json};
+use crm_ports::services::retention::MAX_LISTED;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiResponse, Object, OpenApi};
@@ -123,6 +124,45 @@ pub enum PersonalDataResponse {
     /// As CSV (UTF-8 with BOM, semicolons): `section;champ;valeur`.
     #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
     Csv(Binary<Vec<u8>>, #[oai(header = "Content-Disposition")] String),
+}
+
+/// A prospect whose retention time is up.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct DueProspectDto {
+    /// The contact.
+    pub contact_id: Uuid,
+    /// Their owner.
+    pub owner_id: Uuid,
+    /// When their data was collected (the record created).
+    pub created_at: DateTime<Utc>,
+    /// The last contact that came from them: a click or a reply to an email, an inbound
+    /// call or email logged, a consent given (none when never).
+    pub last_initiated_at: Option<DateTime<Utc>>,
+}
+
+/// What the retention policy would do now (nothing is changed by reading it).
+#[derive(Debug, Clone, Object)]
+pub struct RetentionReportDto {
+    /// Months a prospect is kept (the tenant's `retention_months`).
+    pub retention_months: i64,
+    /// `flag` (listed here only) or `erase` (erased by the daily job).
+    pub retention_action: String,
+    /// Prospects with no contact of their own since this instant are due.
+    pub cutoff: DateTime<Utc>,
+    /// How many are due.
+    pub total: u64,
+    /// The oldest of them (`limit`).
+    pub prospects: Vec<DueProspectDto>,
+}
+
+/// An erasure of the prospects due.
+#[derive(Debug, Clone, Object)]
+pub struct RetentionErasureDto {
+    /// How many were erased by this call (at most 500).
+    pub erased: u64,
+    /// How many are still due (call again to erase them).
+    pub remaining: u64,
 }
 
 pub struct PrivacyApi {
@@ -239,5 +279,49 @@ impl PrivacyApi {
         };
         self.app.erase_contact(&auth.actor(), ContactId::from_uuid(id.0), request).await?;
         Ok(NoContent::Done)
+    }
+
+    /// The prospects whose retention time is up under the company's policy (Admin), a dry
+    /// run: the oldest first (`limit`, default 100, at most 500) and how many in all.
+    #[oai(path = "/retention", method = "get", operation_id = "retention_report")]
+    async fn retention(
+        &self,
+        auth: Auth,
+        /// How many to list (1 to 500, default 100).
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<Json<RetentionReportDto>> {
+        let limit = match limit.0 {
+            None => 100,
+            Some(n @ 1..=MAX_LISTED) => n,
+            Some(_) => return Err(ValidationError::field("limit", ViolationKind::OutOfRange).into()),
+        };
+        let r = self.app.retention_report(&auth.actor(), limit).await?;
+        Ok(Json(RetentionReportDto {
+            retention_months: i64::from(r.policy.prospect_months),
+            retention_action: r.policy.action.code().to_owned(),
+            cutoff: r.cutoff,
+            total: r.total,
+            prospects: r
+                .due
+                .iter()
+                .map(|d| DueProspectDto {
+                    contact_id: d.candidate.contact_id.as_uuid(),
+                    owner_id: d.candidate.owner_id.as_uuid(),
+                    created_at: d.candidate.created_at,
+                    last_initiated_at: d.candidate.last_initiated_at,
+                })
+                .collect(),
+        }))
+    }
+
+    /// Erase now the prospects whose retention time is up (Admin), the oldest 500 per
+    /// call, whatever the policy's action: each as an erasure (their key destroyed, their
+    /// record emptied, their search entry removed), without the suppression list.
+    #[oai(path = "/retention/erase", method = "post", operation_id = "erase_due_prospects")]
+    async fn erase_due(&self, auth: Auth) -> ApiResult<Json<RetentionErasureDto>> {
+        let actor = auth.actor();
+        let erased = self.app.erase_due_prospects(&actor).await?;
+        let remaining = self.app.retention_report(&actor, 1).await?.total;
+        Ok(Json(RetentionErasureDto { erased, remaining }))
     }
 }

@@ -39,6 +39,13 @@ pub struct SettingsDto {
     /// on legitimate interest), `b2c` (private persons: email and SMS need their consent)
     /// or `mixed` (a contact attached to a company is a professional).
     pub audience: Option<String>,
+    /// Months a prospect's data is kept after the last contact they initiated (a click, a
+    /// reply, an inbound call or email, a consent given; not an open), or after their
+    /// collection: 6 to 120 (default 36, the CNIL's three years).
+    pub retention_months: Option<i64>,
+    /// What happens when a prospect's time is up: `flag` (default; listed for the Admin in
+    /// `GET /api/v1/privacy/retention`) or `erase` (erased by the daily job).
+    pub retention_action: Option<String>,
 }
 
 impl SettingsDto {
@@ -54,6 +61,8 @@ impl SettingsDto {
             refuse_common_passwords: self.refuse_common_passwords,
             session_hours: self.session_hours,
             audience: self.audience.clone(),
+            retention_months: self.retention_months,
+            retention_action: self.retention_action.clone(),
         }
     }
 }
@@ -96,6 +105,8 @@ impl From<&Tenant> for TenantDto {
                 refuse_common_passwords: Some(t.settings.refuse_common_passwords),
                 session_hours: Some(i64::from(t.settings.session_hours)),
                 audience: Some(t.settings.audience.code().to_owned()),
+                retention_months: Some(i64::from(t.settings.retention.prospect_months)),
+                retention_action: Some(t.settings.retention.action.code().to_owned()),
             },
             suspended_at: t.suspended_at,
             counts: None,

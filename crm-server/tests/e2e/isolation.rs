@@ -557,6 +557,8 @@ async fn every_route_keeps_tenants_apart() {
         ("answer_privacy_request", (Some(json!({"status": "done"})), Expect::NotFound)),
         ("export_personal_data", (None, Expect::NotFound)),
         ("erase_contact", (Some(json!({})), Expect::NotFound)),
+        ("retention_report", (None, Expect::Blind)),
+        ("erase_due_prospects", (None, Expect::Blind)),
         ("get_contact_consents", (None, Expect::NotFound)),
         (
             "record_contact_consent",

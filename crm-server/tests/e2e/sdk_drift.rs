@@ -69,6 +69,9 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "ConsentsDto" => Consents,
         "ChannelConsentDto" => ChannelConsent,
         "ConsentRecordDto" => ConsentRecord,
+        "RetentionReportDto" => RetentionReport,
+        "DueProspectDto" => DueProspect,
+        "RetentionErasureDto" => RetentionErasure,
         // Records.
         "ContactDto" => Contact,
         "ContactPage" => Page<Contact>,

@@ -322,7 +322,7 @@ pub async fn failures_are_retried_given_up_or_bounced(h: &Harness) {
 }
 
 /// The token of the first link of `html` that starts with `prefix`.
-fn token_after(html: &str, prefix: &str) -> String {
+pub fn token_after(html: &str, prefix: &str) -> String {
     let at = html.find(prefix).unwrap_or_else(|| panic!("no {prefix} in {html}")) + prefix.len();
     html[at..]
         .chars()

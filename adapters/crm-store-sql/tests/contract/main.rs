@@ -62,6 +62,7 @@ mod reminders;
 mod report_totals;
 mod reports;
 mod reseal;
+mod retention;
 mod review;
 mod rotation;
 mod runtime;

@@ -151,6 +151,9 @@ pub(crate) async fn save<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         refuse_common_passwords: Some(form.get("refuse_common_passwords").is_some()),
         session_hours: Some(form.text("session_hours").trim().parse().unwrap_or(0)),
         audience: Some(form.text("audience")),
+        // Set on the retention page.
+        retention_months: None,
+        retention_action: None,
     };
     let name = form.text("name");
     match web.app.update_tenant(&auth.actor, version, Some(&name), &input).await {

@@ -299,6 +299,8 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         answer_privacy_request(ID, 1, &PrivacyAnswer { status: "refused".into(), answer: Some("obligation légale".into()) });
         export_personal_data(ID, true);
         erase_contact(ID, &Erasure { request_id: Some(ID), request_version: Some(1) });
+        retention_report(Some(50));
+        erase_due_prospects();
         contact_consents(ID);
         record_consent(ID, &ConsentWrite { medium: "email".into(), state: "granted".into(), basis: Some("consent".into()), source: "Salon".into(), proof: Some("bulletin".into()), given_at: Some(now) });
         merge_contacts_taking(ID, 1, ID, 2, &["job_title"]);
@@ -644,6 +646,8 @@ fn settings() -> Settings {
         refuse_common_passwords: Some(true),
         session_hours: Some(8),
         audience: Some("mixed".into()),
+        retention_months: Some(24),
+        retention_action: Some("erase".into()),
     }
 }
 
