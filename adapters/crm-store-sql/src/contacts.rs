@@ -374,6 +374,18 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
             )
             .await?;
         }
+        // The person's consents and rights requests follow them (a consent's proof is
+        // sealed against its own row, not the contact).
+        for table in ["contact_consents", "privacy_requests"] {
+            tx.execute(
+                Query::update()
+                    .table(table)
+                    .value("contact_id", kept.id.as_uuid())
+                    .and_where(Expr::col("tenant_id").eq(t.as_uuid()))
+                    .and_where(Expr::col("contact_id").eq(merged.as_uuid())),
+            )
+            .await?;
+        }
         // The merge happens when its events say (the application's clock).
         let at = events
             .first()

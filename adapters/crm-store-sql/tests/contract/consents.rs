@@ -201,6 +201,46 @@ async fn consent_decides_whom_a_b2c_company_may_prospect(h: &Harness) {
     assert!(limited.history.iter().all(|r| r.source.as_str() == "restriction"));
     assert!(h.app.contact(&admin, kept.id).await.is_ok(), "kept");
 
+    // A duplicate merged in brings its consents and its requests: the latest record of a
+    // channel, whichever record it was on, decides.
+    let twin = h
+        .app
+        .create_contact(&admin, &input("Prune", "Particulière"), None, true)
+        .await
+        .unwrap();
+    h.app
+        .record_consent(
+            &admin,
+            twin.id,
+            &given("sms", "granted", Some("consent"), "Jeu concours", Some("bulletin 12")),
+        )
+        .await
+        .unwrap();
+    let asked = h
+        .app
+        .log_privacy_request(
+            &admin,
+            &PrivacyRequestInput {
+                contact_id: twin.id,
+                kind: "access".into(),
+                received_at: None,
+                note: None,
+            },
+        )
+        .await
+        .unwrap();
+    let before = h.app.consents(&admin, c.id).await.unwrap();
+    let c_now = h.app.contact(&admin, c.id).await.unwrap();
+    h.app
+        .merge_contacts(&admin, c.id, c_now.version, twin.id, twin.version)
+        .await
+        .unwrap();
+    let merged = h.app.consents(&admin, c.id).await.unwrap();
+    assert_eq!(merged.history.len(), before.history.len() + 1, "{merged:?}");
+    let sms = merged.channels.iter().find(|ch| ch.medium == Medium::Sms).unwrap();
+    assert_eq!(sms.reason, Reason::Consent, "{sms:?}");
+    assert_eq!(h.app.privacy_request(&admin, asked.id).await.unwrap().contact_id, c.id);
+
     // An erasure leaves no record of the person (the source, in clear until then).
     let source = format!("Salon {marker}");
     h.app
@@ -216,7 +256,7 @@ async fn consent_decides_whom_a_b2c_company_may_prospect(h: &Harness) {
     assert!(!holds(&on_disk(h), &source), "{source} still on disk after the erasure");
     assert_eq!(
         h.app.consents(&admin, c.id).await.unwrap().history.len(),
-        closed.history.len(),
+        merged.history.len(),
         "another person's records untouched"
     );
 }
