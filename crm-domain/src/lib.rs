@@ -28,6 +28,7 @@ pub mod password;
 pub mod phone;
 pub mod pipeline;
 pub mod privacy;
+pub mod register;
 pub mod reminder;
 pub mod report;
 pub mod retention;

@@ -129,6 +129,12 @@ impl WebhookUrl {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The host (and port) it posts to.
+    pub fn host(&self) -> &str {
+        let rest = self.0.split_once("://").map_or(self.0.as_str(), |(_, r)| r);
+        rest.split(['/', '?']).next().unwrap_or_default()
+    }
 }
 
 impl TryFrom<String> for WebhookUrl {

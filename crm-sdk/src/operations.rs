@@ -131,6 +131,12 @@ pub const OPERATIONS: &[Operation] = &[
     op("erase_contact", "POST", "/api/v1/privacy/contacts/{id}/erase", &["erase_contact"]),
     op("retention_report", "GET", "/api/v1/privacy/retention", &["retention_report"]),
     op("erase_due_prospects", "POST", "/api/v1/privacy/retention/erase", &["erase_due_prospects"]),
+    op(
+        "processing_register",
+        "GET",
+        "/api/v1/privacy/register",
+        &["processing_register", "processing_register_pdf"],
+    ),
     op("get_contact_consents", "GET", "/api/v1/contacts/{id}/consents", &["contact_consents"]),
     op("record_contact_consent", "POST", "/api/v1/contacts/{id}/consents", &["record_consent"]),
     op("merge_contacts", "POST", "/api/v1/contacts/{id}/merge", &["merge_contacts_taking"]),

@@ -2,7 +2,8 @@
 //! every reader has; text is written WinAnsi, so the French letters, `€`, `«»` and `—`
 //! come out as they are). Each page has the report's title and period at the top, the
 //! generation line and `page n / N` at the bottom. Tables run across pages with their
-//! headings repeated; figures are aligned right. Each chart is drawn as horizontal bars
+//! headings repeated (a table of labels and texts has none); figures are aligned right, a
+//! long text wraps over several lines. Each chart is drawn as horizontal bars
 //! (one or two series, with a legend) with the value at the end of each bar.
 
 use crate::metrics::{fit, width, wrap};
@@ -132,7 +133,14 @@ fn columns(t: &Table) -> Vec<(f32, f32)> {
     let n = t.columns.len().max(1);
     let span = PAGE_W - 2.0 * MARGIN;
     #[allow(clippy::cast_precision_loss)] // a handful of columns
-    let first = if n == 1 { span } else { span * if n > 4 { 0.28 } else { 0.4 } };
+    let labels_and_texts = t.columns.iter().all(|c| c.trim().is_empty());
+    let first = if n == 1 {
+        span
+    } else if labels_and_texts {
+        span * 0.26
+    } else {
+        span * if n > 4 { 0.28 } else { 0.4 }
+    };
     #[allow(clippy::cast_precision_loss)]
     let other = if n == 1 { 0.0 } else { (span - first) / (n - 1) as f32 };
     let mut x = MARGIN;
@@ -182,25 +190,48 @@ fn heading_row(p: &mut Pages, t: &Table, cols: &[(f32, f32)]) {
     p.y -= height;
 }
 
+/// Most lines a text cell takes (a register's paragraph); the rest is cut.
+const CELL_LINES: usize = 24;
+
 fn table(p: &mut Pages, t: &Table) {
     p.room(3.0 * ROW + 20.0);
     p.text(MARGIN, p.y - 12.0, &t.title, 11.0, true, ink());
     p.y -= 20.0;
     let cols = columns(t);
-    heading_row(p, t, &cols);
+    // A table of labels and texts has no headings.
+    let headed = t.columns.iter().any(|c| !c.trim().is_empty());
+    if headed {
+        heading_row(p, t, &cols);
+    }
     for row in &t.rows {
-        if p.room(ROW) {
+        // A long text takes several lines rather than being cut; figures take one.
+        let texts: Vec<Vec<String>> = row
+            .iter()
+            .zip(&cols)
+            .map(|(cell, (l, r))| {
+                if cell.is_figure() {
+                    vec![fit(&cell.shown(), SIZE, false, r - l - 6.0)]
+                } else {
+                    wrap(&cell.shown(), SIZE, false, r - l - 6.0, CELL_LINES)
+                }
+            })
+            .collect();
+        let lines = texts.iter().map(Vec::len).max().unwrap_or(1).max(1);
+        let height = ROW + more_lines(lines - 1);
+        if p.room(height) && headed {
             heading_row(p, t, &cols);
         }
-        for (cell, (l, r)) in row.iter().zip(&cols) {
-            let text = fit(&cell.shown(), SIZE, false, r - l - 6.0);
-            if cell.is_figure() {
-                p.text_right(r - 3.0, p.y - ROW + 7.0, &text, SIZE, false, ink());
-            } else {
-                p.text(l + 3.0, p.y - ROW + 7.0, &text, SIZE, false, ink());
+        for ((cell, text), (l, r)) in row.iter().zip(&texts).zip(&cols) {
+            for (k, line) in text.iter().enumerate() {
+                let y = p.y - ROW + 7.0 - more_lines(k);
+                if cell.is_figure() {
+                    p.text_right(r - 3.0, y, line, SIZE, false, ink());
+                } else {
+                    p.text(l + 3.0, y, line, SIZE, false, ink());
+                }
             }
         }
-        p.y -= ROW;
+        p.y -= height;
         p.rule(p.y + 3.0, rgb(0.84, 0.86, 0.89));
     }
     p.y -= 14.0;

@@ -10,6 +10,7 @@ mod assets;
 mod i18n;
 mod pages;
 mod pwa;
+pub mod register_export;
 mod report_activity;
 pub mod report_export;
 mod session;
@@ -254,6 +255,8 @@ where
             get(page!(pages::retention::show)).post(page!(pages::retention::save)),
         )
         .at("/privacy/retention/erase", poem::post(page!(pages::retention::erase)))
+        .at("/privacy/register", get(page!(pages::register::show)))
+        .at("/privacy/register.pdf", get(page!(pages::register::pdf)))
         .at("/privacy/requests/:id/answer", poem::post(page!(pages::privacy::answer)))
         .at("/privacy/contacts/:id/data", get(page!(pages::privacy::data)))
         .at(

@@ -29,6 +29,7 @@ pub(crate) mod password_policy;
 pub mod pipelines;
 pub mod privacy;
 pub mod privacy_export;
+pub mod register;
 pub mod reminder_preview;
 pub mod reminders;
 pub mod report_mail;

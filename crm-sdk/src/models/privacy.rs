@@ -186,3 +186,34 @@ pub struct RetentionErasure {
     /// Still due.
     pub remaining: u64,
 }
+
+/// A row of a register section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterRow {
+    /// What it says.
+    pub label: String,
+    /// Its items.
+    pub items: Vec<String>,
+}
+
+/// A section of the register of processing activities.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterSection {
+    /// Its title.
+    pub title: String,
+    /// Its rows.
+    pub rows: Vec<RegisterRow>,
+}
+
+/// The register of processing activities (GDPR art. 30).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessingRegister {
+    /// The company responsible.
+    pub company: String,
+    /// The latest change of what it rests on.
+    pub changed_at: DateTime<Utc>,
+    /// When it was drawn up.
+    pub made_at: DateTime<Utc>,
+    /// Its sections.
+    pub sections: Vec<RegisterSection>,
+}

@@ -113,4 +113,22 @@ impl Client {
         self.send::<(), _>(Method::POST, "/api/v1/privacy/retention/erase", &[], None, None)
             .await
     }
+
+    /// The register of processing activities (GDPR art. 30), worded in the client's
+    /// language.
+    ///
+    /// # Errors
+    /// `Forbidden`.
+    pub async fn processing_register(&self) -> Result<ProcessingRegister> {
+        self.send::<(), _>(Method::GET, "/api/v1/privacy/register", &[], None, None).await
+    }
+
+    /// The register of processing activities as a PDF.
+    ///
+    /// # Errors
+    /// `Forbidden`.
+    pub async fn processing_register_pdf(&self) -> Result<Vec<u8>> {
+        self.download(Method::GET, "/api/v1/privacy/register", vec![("format", "pdf".to_owned())])
+            .await
+    }
 }

@@ -165,6 +165,48 @@ pub struct RetentionErasureDto {
     pub remaining: u64,
 }
 
+/// A row of a register section.
+#[derive(Debug, Clone, Object)]
+pub struct RegisterRowDto {
+    /// What it says (`Finalité`, `Base légale`…).
+    pub label: String,
+    /// Its items (one or several: each legal basis, each recipient…).
+    pub items: Vec<String>,
+}
+
+/// A section of the register: the controller, a processing, or the security measures.
+#[derive(Debug, Clone, Object)]
+pub struct RegisterSectionDto {
+    /// Its title.
+    pub title: String,
+    /// Its rows.
+    pub rows: Vec<RegisterRowDto>,
+}
+
+/// The register of processing activities, worded in the requested language.
+#[derive(Debug, Clone, Object)]
+pub struct RegisterDto {
+    /// The company responsible.
+    pub company: String,
+    /// The latest change of what it rests on (settings, users, relay, webhooks, rules).
+    pub changed_at: DateTime<Utc>,
+    /// When it was drawn up.
+    pub made_at: DateTime<Utc>,
+    /// Its sections.
+    pub sections: Vec<RegisterSectionDto>,
+}
+
+/// The register, as JSON or PDF.
+#[derive(ApiResponse)]
+pub enum RegisterResponse {
+    /// As JSON.
+    #[oai(status = 200)]
+    Json(Json<RegisterDto>),
+    /// As a PDF.
+    #[oai(status = 200, content_type = "application/pdf")]
+    Pdf(Binary<Vec<u8>>, #[oai(header = "Content-Disposition")] String),
+}
+
 pub struct PrivacyApi {
     pub app: CrmApp,
 }
@@ -323,5 +365,44 @@ impl PrivacyApi {
         let erased = self.app.erase_due_prospects(&actor).await?;
         let remaining = self.app.retention_report(&actor, 1).await?.total;
         Ok(Json(RetentionErasureDto { erased, remaining }))
+    }
+
+    /// The register of processing activities (GDPR art. 30) of the company (Admin), built
+    /// from its settings, users, mail relay, webhooks, scoring rules and automations, in
+    /// the language of `Accept-Language`: `format=json` (default) or `pdf`.
+    #[oai(path = "/register", method = "get", operation_id = "processing_register")]
+    async fn register(
+        &self,
+        auth: Auth,
+        #[oai(name = "Accept-Language")] accept_language: Header<Option<String>>,
+        /// `json` (default) or `pdf`.
+        format: Query<Option<String>>,
+    ) -> ApiResult<RegisterResponse> {
+        let pdf = match format.0.as_deref() {
+            None | Some("json") => false,
+            Some("pdf") => true,
+            Some(_) => return Err(ValidationError::field("format", ViolationKind::Unknown).into()),
+        };
+        let actor = auth.actor();
+        let r = self.app.processing_register(&actor).await?;
+        let tz = self.app.tenant(&actor).await?.settings.time_zone.tz();
+        let lang = crm_web::Lang::from_accept_language(accept_language.0.as_deref());
+        if pdf {
+            let body = crm_web::register_export::pdf(lang, &r, tz);
+            let name = format!("registre-traitements-{}.pdf", r.made_at.format("%Y-%m-%d"));
+            return Ok(RegisterResponse::Pdf(Binary(body), format!("attachment; filename=\"{name}\"")));
+        }
+        Ok(RegisterResponse::Json(Json(RegisterDto {
+            company: r.register.company.clone(),
+            changed_at: r.changed_at,
+            made_at: r.made_at,
+            sections: crm_web::register_export::sections(lang, &r, tz)
+                .into_iter()
+                .map(|s| RegisterSectionDto {
+                    title: s.title,
+                    rows: s.rows.into_iter().map(|(label, items)| RegisterRowDto { label, items }).collect(),
+                })
+                .collect(),
+        })))
     }
 }

@@ -24,6 +24,7 @@ mod org_imports;
 mod privacy;
 pub mod realtime;
 mod record_exports;
+mod register;
 mod report_files;
 mod reports;
 mod roles;

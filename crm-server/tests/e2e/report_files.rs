@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 /// Whether a tool runs; under CI it must.
-fn have(tool: &str, arg: &str) -> bool {
+pub fn have(tool: &str, arg: &str) -> bool {
     let ok = Command::new(tool)
         .arg(arg)
         .output()
@@ -24,14 +24,14 @@ fn have(tool: &str, arg: &str) -> bool {
     ok
 }
 
-fn dir() -> PathBuf {
+pub fn dir() -> PathBuf {
     let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/report-pages");
     std::fs::create_dir_all(&d).unwrap();
     d
 }
 
 /// Spaces of every kind as one plain space.
-fn plain(text: &str) -> String {
+pub fn plain(text: &str) -> String {
     text.replace(['\u{a0}', '\u{202f}'], " ")
 }
 

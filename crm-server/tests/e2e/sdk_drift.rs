@@ -72,6 +72,9 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "RetentionReportDto" => RetentionReport,
         "DueProspectDto" => DueProspect,
         "RetentionErasureDto" => RetentionErasure,
+        "RegisterDto" => ProcessingRegister,
+        "RegisterSectionDto" => RegisterSection,
+        "RegisterRowDto" => RegisterRow,
         // Records.
         "ContactDto" => Contact,
         "ContactPage" => Page<Contact>,

@@ -31,6 +31,7 @@ pub mod people;
 pub mod pipeline;
 pub mod pipeline_settings;
 pub mod privacy;
+pub mod register;
 pub mod reminders;
 pub mod report_mail;
 pub mod reports;

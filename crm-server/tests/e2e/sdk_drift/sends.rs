@@ -301,6 +301,8 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         erase_contact(ID, &Erasure { request_id: Some(ID), request_version: Some(1) });
         retention_report(Some(50));
         erase_due_prospects();
+        processing_register();
+        processing_register_pdf();
         contact_consents(ID);
         record_consent(ID, &ConsentWrite { medium: "email".into(), state: "granted".into(), basis: Some("consent".into()), source: "Salon".into(), proof: Some("bulletin".into()), given_at: Some(now) });
         merge_contacts_taking(ID, 1, ID, 2, &["job_title"]);

@@ -1,0 +1,56 @@
+// The register of processing activities in the browser: the Admin opens it from the
+// personal data page; it names the company, its Admin, each processing with its legal
+// basis and retention, the security measures; the PDF link gives a PDF. A Sales rep gets
+// 403.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as h from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await h.startServer();
+  browser = await h.launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const text = async (locator) => (await locator.innerText()).replace(/\s+/g, ' ').trim();
+
+for (const width of h.WIDTHS) {
+  describe(`register at ${width} px`, () => {
+    it('shows the register built from the settings and gives its PDF', async () => {
+      await h.withPage(browser, width, 'register', async (page) => {
+        await h.login(page, server.base, server.accounts.admin);
+        await page.goto(`${server.base}/privacy`);
+        await page.click('#register-link');
+        await page.waitForURL(/\/privacy\/register$/);
+        const sections = page.locator('.register-section');
+        assert.equal(await sections.count(), 6, 'controller, four processings, security');
+        assert.match(await text(sections.nth(0)), /Organisme Vins Duval.*Claire Duval <claire\.duval@navigateur\.exemple\.fr>/);
+        assert.match(await text(sections.nth(1)), /Gestion de la relation commerciale.*Prospects : 36 mois après leur dernier contact/);
+        assert.match(await text(sections.nth(2)), /Prospection par e-mail.*Relais d'e-mail de l'installation/);
+        assert.match(await text(sections.last()), /Mesures de sécurité.*Mots de passe d'au moins 12 caractères/);
+        await h.checkScreen(page, 'register');
+        const href = await page.locator('#register-pdf').getAttribute('href');
+        const pdf = await page.evaluate(async (url) => {
+          const r = await fetch(url);
+          const bytes = new Uint8Array(await r.arrayBuffer());
+          return { status: r.status, type: r.headers.get('content-type'), head: String.fromCharCode(...bytes.slice(0, 5)) };
+        }, href);
+        assert.deepEqual(pdf, { status: 200, type: 'application/pdf', head: '%PDF-' });
+      });
+    });
+  });
+}
+
+describe('a sales rep and the register', () => {
+  it('is refused', async () => {
+    await h.withPage(browser, 1440, 'register-sales', async (page) => {
+      await h.login(page, server.base, server.accounts.sales);
+      assert.equal((await page.goto(`${server.base}/privacy/register`)).status(), 403);
+    });
+  });
+});
