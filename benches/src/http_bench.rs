@@ -30,6 +30,8 @@ struct Served {
     ids: Vec<uuid::Uuid>,
     stop: tokio::sync::oneshot::Sender<()>,
     _search_dir: tempfile::TempDir,
+    /// Kept while the server runs: the access log's writer stops when it is dropped.
+    _writer: crm_ports::runtime::ShutdownTrigger,
 }
 
 async fn serve(app: CrmApp, contacts: u64) -> Result<Served, Box<dyn Error>> {
@@ -59,6 +61,11 @@ async fn serve(app: CrmApp, contacts: u64) -> Result<Served, Box<dyn Error>> {
     let token = app.login(&email, PASSWORD).await?.token;
     let search_dir = tempfile::tempdir()?;
     let search = crm_server::search::open(search_dir.path())?;
+    // The access log's writer runs beside the server, as `crm serve` runs it: a read of a
+    // record queues its access, written in batches.
+    let (writer, shutdown) = crm_ports::runtime::Shutdown::new();
+    let writer_app = app.clone();
+    tokio::spawn(async move { writer_app.run_access_writer(shutdown).await });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();
@@ -76,6 +83,7 @@ async fn serve(app: CrmApp, contacts: u64) -> Result<Served, Box<dyn Error>> {
         ids,
         stop,
         _search_dir: search_dir,
+        _writer: writer,
     })
 }
 

@@ -6,6 +6,7 @@
 //! matching, visibility and permissions, value validation.
 #![forbid(unsafe_code)]
 
+pub mod access_log;
 pub mod activity;
 pub mod actor;
 pub mod automation;

@@ -20,6 +20,9 @@ pub struct App<S, K, C = SystemClock, I = UuidV7> {
     pub(crate) clock: C,
     pub(crate) ids: I,
     pub(crate) auth_cache: Arc<crate::auth_cache::AuthCache>,
+    /// The queue of the access log's writer, once it runs (until then, accesses are
+    /// written as they happen).
+    pub(crate) access: Arc<crate::services::access_log::AccessQueue>,
 }
 
 impl<S, K, C: Clone, I: Clone> Clone for App<S, K, C, I> {
@@ -30,6 +33,7 @@ impl<S, K, C: Clone, I: Clone> Clone for App<S, K, C, I> {
             clock: self.clock.clone(),
             ids: self.ids.clone(),
             auth_cache: Arc::clone(&self.auth_cache),
+            access: Arc::clone(&self.access),
         }
     }
 }
@@ -50,6 +54,7 @@ impl<S, K, C, I> App<S, K, C, I> {
             clock,
             ids,
             auth_cache: Arc::default(),
+            access: Arc::default(),
         }
     }
 
@@ -65,6 +70,7 @@ impl<S, K, C, I> App<S, K, C, I> {
             clock,
             ids: self.ids.clone(),
             auth_cache: Arc::clone(&self.auth_cache),
+            access: Arc::clone(&self.access),
         }
     }
 
@@ -80,6 +86,7 @@ impl<S, K, C, I> App<S, K, C, I> {
             clock: self.clock.clone(),
             ids,
             auth_cache: Arc::clone(&self.auth_cache),
+            access: Arc::clone(&self.access),
         }
     }
 

@@ -207,6 +207,15 @@ impl Crm {
             let name = c.name();
             handles.push((name, tokio::spawn(async move { app.run_consumer(c, options, shutdown).await })));
         }
+        // The access log's writer: accesses to personal data written in batches.
+        {
+            let app = self.app.clone();
+            let access_shutdown = shutdown.clone();
+            handles.push((
+                "access log",
+                tokio::spawn(async move { app.run_access_writer(access_shutdown).await }),
+            ));
+        }
         // Timers: the reminder scan of every tenant (unless turned off).
         let scan = (!self.reminder_interval.is_zero()).then(|| ReminderScan::new(&self.app, self.reminder_interval));
         let former_clients = FormerClientScan::new(&self.app);

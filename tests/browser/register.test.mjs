@@ -1,7 +1,8 @@
 // The register of processing activities in the browser: the Admin opens it from the
 // personal data page; it names the company, its Admin, each processing with its legal
-// basis and retention, the security measures; the PDF link gives a PDF. A Sales rep gets
-// 403.
+// basis and retention, the security measures; the PDF link gives a PDF. The access log:
+// a record opened by the Admin is listed, from the record's « Qui a consulté cette
+// fiche ». A Sales rep gets 403 from both.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as h from './harness.mjs';
@@ -46,11 +47,36 @@ for (const width of h.WIDTHS) {
   });
 }
 
+const SURNAMES = { 1440: 'Consultee', 375: 'Regardee' };
+for (const width of h.WIDTHS) {
+  describe(`access log at ${width} px`, () => {
+    it('lists who opened a record', async () => {
+      const admin = await h.apiLogin(server.base, server.accounts.admin);
+      const c = await h.createContact(admin, { first_name: 'Alice', last_name: SURNAMES[width] });
+      await h.withPage(browser, width, 'access-log', async (page) => {
+        await h.login(page, server.base, server.accounts.admin);
+        await page.goto(`${server.base}/contacts/${c.id}`);
+        await page.click('#privacy-accesses');
+        await page.waitForURL(/\/privacy\/access-log\?contact=/);
+        // Written in batches: a moment may pass.
+        for (let i = 0; i < 50 && (await page.locator('#access-log tbody tr').count()) === 0; i += 1) {
+          await page.waitForTimeout(100);
+          await page.reload();
+        }
+        assert.match(await text(page.locator('#access-log-filter')), new RegExp(`Consultations de la fiche de Alice ${SURNAMES[width]}`));
+        assert.match(await text(page.locator('#access-log tbody tr').first()), new RegExp(`Claire Duval.*A ouvert la fiche.*Alice ${SURNAMES[width]}`));
+        await h.checkScreen(page, 'access-log');
+      });
+    });
+  });
+}
+
 describe('a sales rep and the register', () => {
   it('is refused', async () => {
     await h.withPage(browser, 1440, 'register-sales', async (page) => {
       await h.login(page, server.base, server.accounts.sales);
       assert.equal((await page.goto(`${server.base}/privacy/register`)).status(), 403);
+      assert.equal((await page.goto(`${server.base}/privacy/access-log`)).status(), 403);
     });
   });
 });

@@ -8,6 +8,7 @@
 //! per-transaction `app.tenant_id` is the second wall.
 #![forbid(unsafe_code)]
 
+mod access_log;
 mod activities;
 mod auth;
 mod automation;

@@ -292,6 +292,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0040_tenant_keys.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            41,
+            "access log".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0041_access_log.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

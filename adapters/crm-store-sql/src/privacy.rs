@@ -5,6 +5,7 @@ use crate::SqlStore;
 use crate::db::{Mode, On, Row};
 use crate::rows::{from_ts, ts, versioned_update};
 use chrono::{DateTime, Utc};
+use crm_domain::access_log::AccessEntry;
 use crm_domain::event::NewEvent;
 use crm_domain::privacy::{PrivacyRequest, RequestKind, RequestStatus};
 use crm_domain::retention::RetentionCandidate;
@@ -68,6 +69,21 @@ impl<C: Cipher> SqlStore<C> {
 }
 
 impl<C: Cipher> PrivacyStore for SqlStore<C> {
+    async fn record_accesses(&self, entries: &[AccessEntry]) -> Result<(), StoreError> {
+        crate::access_log::record(self, entries).await
+    }
+
+    async fn access_log(
+        &self,
+        tenant: TenantId,
+        contact: Option<ContactId>,
+        user: Option<UserId>,
+        before: Option<uuid::Uuid>,
+        limit: u32,
+    ) -> Result<Vec<AccessEntry>, StoreError> {
+        crate::access_log::read(self, tenant, contact, user, before, limit).await
+    }
+
     async fn retention_due(&self, tenant: TenantId, cutoff: DateTime<Utc>, limit: u32) -> Result<Vec<RetentionCandidate>, StoreError> {
         crate::retention::due(self, tenant, cutoff, limit).await
     }

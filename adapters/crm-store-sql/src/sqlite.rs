@@ -292,6 +292,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0040_tenant_keys.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            41,
+            "access log".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0041_access_log.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

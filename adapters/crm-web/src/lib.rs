@@ -256,6 +256,7 @@ where
         )
         .at("/privacy/retention/erase", poem::post(page!(pages::retention::erase)))
         .at("/privacy/register", get(page!(pages::register::show)))
+        .at("/privacy/access-log", get(page!(pages::access_log::show)))
         .at("/privacy/register.pdf", get(page!(pages::register::pdf)))
         .at("/privacy/requests/:id/answer", poem::post(page!(pages::privacy::answer)))
         .at("/privacy/contacts/:id/data", get(page!(pages::privacy::data)))

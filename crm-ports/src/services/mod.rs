@@ -1,6 +1,7 @@
 //! Use cases, one file per area. Each is a method of [`App`](crate::App).
 
 pub mod access;
+pub mod access_log;
 pub mod activities;
 pub mod assignments;
 pub mod audit;

@@ -321,6 +321,8 @@ impl<
             Vec::new(),
         );
         self.store.record_event(tenant, &ev).await?;
+        self.record_access(actor, crm_domain::access_log::AccessKind::PersonalData, Some(id), 1)
+            .await?;
         Ok(PersonalData {
             contact,
             organization,

@@ -3,6 +3,7 @@
 
 use super::StoreResult;
 use chrono::{DateTime, Utc};
+use crm_domain::access_log::AccessEntry;
 use crm_domain::event::NewEvent;
 use crm_domain::privacy::PrivacyRequest;
 use crm_domain::retention::RetentionCandidate;
@@ -41,6 +42,19 @@ pub trait PrivacyStore: Send + Sync {
         cutoff: DateTime<Utc>,
         limit: u32,
     ) -> impl Future<Output = StoreResult<Vec<RetentionCandidate>>> + Send;
+    /// Writes accesses to personal data, each in its company (one transaction per company).
+    fn record_accesses(&self, entries: &[AccessEntry]) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The company's accesses, newest first: to one contact's record or by one user when
+    /// given, after the access `before` in that order (the last one of the page before;
+    /// none when it is not the company's); at most `limit`.
+    fn access_log(
+        &self,
+        tenant: TenantId,
+        contact: Option<ContactId>,
+        user: Option<crm_domain::UserId>,
+        before: Option<uuid::Uuid>,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<AccessEntry>>> + Send;
     /// How many prospects [`PrivacyStore::retention_due`] would give without a limit.
     fn retention_due_count(&self, tenant: TenantId, cutoff: DateTime<Utc>) -> impl Future<Output = StoreResult<u64>> + Send;
 }

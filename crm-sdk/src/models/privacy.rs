@@ -217,3 +217,21 @@ pub struct ProcessingRegister {
     /// Its sections.
     pub sections: Vec<RegisterSection>,
 }
+
+/// An access to personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Access {
+    /// Id.
+    pub id: Uuid,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub user_id: Uuid,
+    /// `view`, `personal_data` or `export`.
+    pub kind: String,
+    /// Whose record (none for a list's export).
+    #[serde(default)]
+    pub contact_id: Option<Uuid>,
+    /// How many people.
+    pub count: u32,
+}

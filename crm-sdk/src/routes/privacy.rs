@@ -131,4 +131,25 @@ impl Client {
         self.download(Method::GET, "/api/v1/privacy/register", vec![("format", "pdf".to_owned())])
             .await
     }
+
+    /// Who opened or exported whose personal data, newest first (to one contact or by one
+    /// user when given, after the access `before` — the last one read —, at most `limit`).
+    ///
+    /// # Errors
+    /// `Forbidden`, `ValidationFailed` (`limit`).
+    pub async fn access_log(
+        &self,
+        contact: Option<Uuid>,
+        user: Option<Uuid>,
+        before: Option<Uuid>,
+        limit: Option<u32>,
+    ) -> Result<Vec<Access>> {
+        let mut query = Vec::new();
+        push(&mut query, "contact_id", contact);
+        push(&mut query, "user_id", user);
+        push(&mut query, "before", before);
+        push(&mut query, "limit", limit);
+        self.send::<(), _>(Method::GET, "/api/v1/privacy/access-log", &query, None, None)
+            .await
+    }
 }

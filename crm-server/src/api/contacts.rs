@@ -262,7 +262,12 @@ impl ContactsApi {
     /// Read a contact.
     #[oai(path = "/:id", method = "get", operation_id = "get_contact")]
     async fn get(&self, auth: Auth, id: Path<Uuid>) -> ApiResult<ContactResponse> {
-        let c = self.app.contact(&auth.actor(), ContactId::from_uuid(id.0)).await?;
+        let actor = auth.actor();
+        let c = self.app.contact(&actor, ContactId::from_uuid(id.0)).await?;
+        // Who opened whose record: the access log (queued, written in batches).
+        self.app
+            .record_access(&actor, crm_domain::access_log::AccessKind::View, Some(c.id), 1)
+            .await?;
         Ok(ContactResponse::ok(&c))
     }
 

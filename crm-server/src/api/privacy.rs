@@ -207,6 +207,25 @@ pub enum RegisterResponse {
     Pdf(Binary<Vec<u8>>, #[oai(header = "Content-Disposition")] String),
 }
 
+/// An access to personal data.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct AccessDto {
+    /// Id.
+    pub id: Uuid,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub user_id: Uuid,
+    /// `view` (a record opened), `personal_data` (a person's data exported) or `export`
+    /// (a list of contacts exported).
+    pub kind: String,
+    /// Whose record (none for a list's export).
+    pub contact_id: Option<Uuid>,
+    /// How many people (a list's size).
+    pub count: u32,
+}
+
 pub struct PrivacyApi {
     pub app: CrmApp,
 }
@@ -404,5 +423,52 @@ impl PrivacyApi {
                 })
                 .collect(),
         })))
+    }
+
+    /// Who opened or exported whose personal data (Admin), newest first: to one contact
+    /// or by one user when given, after `before` (the `id` of the last one read, for the
+    /// next page); `limit` 1 to 500 (default 100). Accesses are written in batches: one
+    /// may take a moment to appear.
+    #[oai(path = "/access-log", method = "get", operation_id = "access_log")]
+    async fn access_log(
+        &self,
+        auth: Auth,
+        /// Only the accesses to this contact's record.
+        contact_id: Query<Option<Uuid>>,
+        /// Only this user's.
+        user_id: Query<Option<Uuid>>,
+        /// The id of the last access read: the next page.
+        before: Query<Option<Uuid>>,
+        /// How many (1 to 500, default 100).
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<Json<Vec<AccessDto>>> {
+        let limit = match limit.0 {
+            None => 100,
+            Some(n @ 1..=crm_ports::services::access_log::MAX_READ) => n,
+            Some(_) => return Err(ValidationError::field("limit", ViolationKind::OutOfRange).into()),
+        };
+        let entries = self
+            .app
+            .access_log(
+                &auth.actor(),
+                contact_id.0.map(ContactId::from_uuid),
+                user_id.0.map(crm_domain::UserId::from_uuid),
+                before.0,
+                limit,
+            )
+            .await?;
+        Ok(Json(
+            entries
+                .iter()
+                .map(|e| AccessDto {
+                    id: e.id,
+                    at: e.at,
+                    user_id: e.user_id.as_uuid(),
+                    kind: e.kind.code().to_owned(),
+                    contact_id: e.contact_id.map(|c| c.as_uuid()),
+                    count: e.count,
+                })
+                .collect(),
+        ))
     }
 }

@@ -560,6 +560,7 @@ async fn every_route_keeps_tenants_apart() {
         ("retention_report", (None, Expect::Blind)),
         ("erase_due_prospects", (None, Expect::Blind)),
         ("processing_register", (None, Expect::Blind)),
+        ("access_log", (None, Expect::Blind)),
         ("get_contact_consents", (None, Expect::NotFound)),
         (
             "record_contact_consent",

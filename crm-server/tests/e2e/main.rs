@@ -2,6 +2,7 @@
 //! driven through the SDK.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access_log;
 mod automation;
 mod backup;
 mod calendar;

@@ -75,6 +75,7 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "RegisterDto" => ProcessingRegister,
         "RegisterSectionDto" => RegisterSection,
         "RegisterRowDto" => RegisterRow,
+        "AccessDto" => Access,
         // Records.
         "ContactDto" => Contact,
         "ContactPage" => Page<Contact>,

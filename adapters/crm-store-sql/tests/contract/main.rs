@@ -32,6 +32,7 @@ macro_rules! contract {
 }
 
 mod access;
+mod access_log;
 mod activities;
 mod audit_screen;
 mod auth;

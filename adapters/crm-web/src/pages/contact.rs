@@ -192,6 +192,14 @@ async fn whole_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         Ok(c) => c,
         Err(e) => return error_page(page, &e),
     };
+    // Who opened whose record: the access log.
+    if let Err(e) = web
+        .app
+        .record_access(actor, crm_domain::access_log::AccessKind::View, Some(c.id), 1)
+        .await
+    {
+        return error_page(page, &e);
+    }
     let link = Link {
         entity_type: EntityType::Contact,
         entity_id: id.as_uuid(),

@@ -2,6 +2,7 @@
 //! page, coming back after), the CSRF check of writes, form bodies and query strings.
 
 pub mod access;
+pub mod access_log;
 pub mod account;
 pub mod activity;
 pub mod audit;

@@ -171,7 +171,7 @@ fn contact_row(
 /// Exporting records.
 impl<S, K, C, I> App<S, K, C, I>
 where
-    S: ActivityStore + ContactStore + OpportunityStore + OrganizationStore + PipelineStore + UserStore,
+    S: ActivityStore + ContactStore + OpportunityStore + OrganizationStore + PipelineStore + UserStore + crate::store::PrivacyStore,
     C: crate::env::Clock,
     I: crate::env::IdGenerator,
 {
@@ -277,6 +277,12 @@ where
         }
         let rows: Vec<Vec<Cell>> = rows;
         export.rows += rows.len() as u64;
+        // A list of contacts given out: the access log says who and how many.
+        if export.done && export.kind == ExportKind::Contacts {
+            let n = u32::try_from(export.rows).unwrap_or(u32::MAX);
+            self.record_access(actor, crm_domain::access_log::AccessKind::Export, None, n)
+                .await?;
+        }
         if rows.is_empty() && export.done {
             return Ok(None);
         }

@@ -303,6 +303,7 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         erase_due_prospects();
         processing_register();
         processing_register_pdf();
+        access_log(Some(ID), Some(ID), Some(ID), Some(50));
         contact_consents(ID);
         record_consent(ID, &ConsentWrite { medium: "email".into(), state: "granted".into(), basis: Some("consent".into()), source: "Salon".into(), proof: Some("bulletin".into()), given_at: Some(now) });
         merge_contacts_taking(ID, 1, ID, 2, &["job_title"]);

@@ -1,0 +1,105 @@
+//! The access log: who opened or exported whose personal data. Rows come in batches (the
+//! writer off the request path); each company's in one multi-row insert.
+
+use crate::SqlStore;
+use crate::db::{Mode, On};
+use crate::rows::{from_ts, ts};
+use crm_domain::access_log::{AccessEntry, AccessKind};
+use crm_domain::{ContactId, TenantId, UserId};
+use crm_ports::{Cipher, StoreError};
+use sea_query::{Expr, ExprTrait, Order, Query};
+use uuid::Uuid;
+
+const COLUMNS: [&str; 7] = ["tenant_id", "id", "at", "user_id", "kind", "contact_id", "count"];
+
+/// Rows written per statement (well under both backends' limits on bound values).
+const PER_STATEMENT: usize = 500;
+
+/// See [`crm_ports::store::PrivacyStore::record_accesses`].
+pub(crate) async fn record<C: Cipher>(store: &SqlStore<C>, entries: &[AccessEntry]) -> Result<(), StoreError> {
+    let mut tenants: Vec<TenantId> = entries.iter().map(|e| e.tenant_id).collect();
+    tenants.sort_by_key(|t| t.as_uuid());
+    tenants.dedup();
+    for tenant in tenants {
+        let mine: Vec<&AccessEntry> = entries.iter().filter(|e| e.tenant_id == tenant).collect();
+        let mut tx = store.pool.begin(On::Tenant(tenant), Mode::Write).await?;
+        for chunk in mine.chunks(PER_STATEMENT) {
+            let mut q = Query::insert();
+            q.into_table("access_log").columns(COLUMNS);
+            for e in chunk {
+                q.values([
+                    e.tenant_id.as_uuid().into(),
+                    e.id.into(),
+                    ts(e.at).into(),
+                    e.user_id.as_uuid().into(),
+                    e.kind.code().into(),
+                    e.contact_id.map(|c| c.as_uuid()).into(),
+                    i64::from(e.count).into(),
+                ])
+                .map_err(|e| StoreError::Internal(format!("access_log: {e}")))?;
+            }
+            tx.execute(&q).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// See [`crm_ports::store::PrivacyStore::access_log`].
+pub(crate) async fn read<C: Cipher>(
+    store: &SqlStore<C>,
+    tenant: TenantId,
+    contact: Option<ContactId>,
+    user: Option<UserId>,
+    before: Option<Uuid>,
+    limit: u32,
+) -> Result<Vec<AccessEntry>, StoreError> {
+    let mut tx = store.pool.begin(On::Tenant(tenant), Mode::Read).await?;
+    let mut q = Query::select();
+    q.columns(COLUMNS)
+        .from("access_log")
+        .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+        .order_by("at", Order::Desc)
+        .order_by("id", Order::Desc)
+        .limit(u64::from(limit));
+    if let Some(c) = contact {
+        q.and_where(Expr::col("contact_id").eq(c.as_uuid()));
+    }
+    if let Some(u) = user {
+        q.and_where(Expr::col("user_id").eq(u.as_uuid()));
+    }
+    if let Some(b) = before {
+        // After the cursor in (at, id) order: several accesses may share an instant.
+        let Some(row) = tx
+            .fetch_optional(
+                Query::select()
+                    .column("at")
+                    .from("access_log")
+                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                    .and_where(Expr::col("id").eq(b)),
+            )
+            .await?
+        else {
+            tx.commit().await?;
+            return Ok(Vec::new());
+        };
+        let at: i64 = row.get("at")?;
+        q.and_where(Expr::col("at").lt(at).or(Expr::col("at").eq(at).and(Expr::col("id").lt(b))));
+    }
+    let rows = tx.fetch_all(&q).await?;
+    tx.commit().await?;
+    rows.iter()
+        .map(|r| {
+            let kind: String = r.get("kind")?;
+            Ok(AccessEntry {
+                id: r.get("id")?,
+                tenant_id: TenantId::from_uuid(r.get("tenant_id")?),
+                at: from_ts(r.get("at")?)?,
+                user_id: UserId::from_uuid(r.get("user_id")?),
+                kind: AccessKind::parse(&kind).ok_or_else(|| StoreError::Internal(format!("access_log: bad kind {kind}")))?,
+                contact_id: r.get::<Option<Uuid>>("contact_id")?.map(ContactId::from_uuid),
+                count: u32::try_from(r.get::<i64>("count")?).unwrap_or(u32::MAX),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,70 @@
+//! Who looked at whose personal data: each opening of a person's record (its sealed
+//! fields decrypted for someone), each export of a person's data and each export of a
+//! list of contacts, with who, when and — for a list — how many. Kept for the Admin; it
+//! names people only by their ids.
+
+use crate::ids::{ContactId, TenantId, UserId};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// What was done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AccessKind {
+    /// A person's record opened (page or API).
+    View,
+    /// A person's data exported (access or portability).
+    PersonalData,
+    /// A list of contacts exported (a file).
+    Export,
+}
+
+impl AccessKind {
+    /// Every kind.
+    pub const ALL: [Self; 3] = [Self::View, Self::PersonalData, Self::Export];
+
+    /// Stable code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::View => "view",
+            Self::PersonalData => "personal_data",
+            Self::Export => "export",
+        }
+    }
+
+    /// From its code.
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+}
+
+/// One access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccessEntry {
+    /// Its id (time-ordered).
+    pub id: Uuid,
+    /// The company.
+    pub tenant_id: TenantId,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub user_id: UserId,
+    /// What.
+    pub kind: AccessKind,
+    /// Whose record (none for a list's export).
+    pub contact_id: Option<ContactId>,
+    /// How many people (1 for a record; a list's size).
+    pub count: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_read_back() {
+        for k in AccessKind::ALL {
+            assert_eq!(AccessKind::parse(k.code()), Some(k));
+        }
+        assert_eq!(AccessKind::parse("read"), None);
+    }
+}
