@@ -22,7 +22,7 @@ pub struct App<S, K, C = SystemClock, I = UuidV7> {
     pub(crate) auth_cache: Arc<crate::auth_cache::AuthCache>,
     /// The queue of the access log's writer, once it runs (until then, accesses are
     /// written as they happen).
-    pub(crate) access: Arc<crate::services::access_log::AccessQueue>,
+    pub(crate) access: Arc<crate::access_queue::AccessQueue>,
 }
 
 impl<S, K, C: Clone, I: Clone> Clone for App<S, K, C, I> {

@@ -7,6 +7,7 @@
 //! transaction type crosses the port.
 #![forbid(unsafe_code)]
 
+pub mod access_queue;
 pub mod app;
 pub mod auth;
 pub mod auth_cache;

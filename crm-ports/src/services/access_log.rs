@@ -12,9 +12,7 @@ use crate::store::PrivacyStore;
 use crm_domain::access_log::{AccessEntry, AccessKind};
 use crm_domain::visibility::Capability;
 use crm_domain::{Actor, ContactId, UserId};
-use std::sync::RwLock;
 use tokio::sync::mpsc;
-use tokio::sync::mpsc::error::TrySendError;
 
 /// Accesses waiting for the writer.
 const QUEUE: usize = 8_192;
@@ -24,30 +22,6 @@ const BATCH: usize = 1_000;
 const TRIES: u32 = 6;
 /// Most accesses read at once.
 pub const MAX_READ: u32 = 500;
-
-/// Where accesses wait for the writer, once it runs.
-#[derive(Debug, Default)]
-pub struct AccessQueue {
-    sender: RwLock<Option<mpsc::Sender<AccessEntry>>>,
-}
-
-impl AccessQueue {
-    /// Queues an access; gives it back when no writer takes it now.
-    fn offer(&self, entry: AccessEntry) -> Result<(), AccessEntry> {
-        let Ok(guard) = self.sender.read() else { return Err(entry) };
-        match guard.as_ref().map(|tx| tx.try_send(entry)) {
-            Some(Ok(())) => Ok(()),
-            Some(Err(TrySendError::Full(e) | TrySendError::Closed(e))) => Err(e),
-            None => Err(entry),
-        }
-    }
-
-    fn set(&self, sender: Option<mpsc::Sender<AccessEntry>>) {
-        if let Ok(mut guard) = self.sender.write() {
-            *guard = sender;
-        }
-    }
-}
 
 impl<S: PrivacyStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// Logs that a person's user opened or exported personal data (nothing for the
