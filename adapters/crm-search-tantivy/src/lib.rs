@@ -161,22 +161,32 @@ impl TantivyIndex {
         let payload = self.inner.payload()?;
         commit_with(&mut w, &payload)?;
         let fewest = if rewrite_lone { 1 } else { 2 };
-        // Background merges may take some of the segments first: ask again then.
-        for attempt in 0..10 {
-            let ids = w.index().searchable_segment_ids().map_err(index_error)?;
-            if ids.len() < fewest {
+        // A background merge that began before the deletes may end after this merge with a
+        // segment that still stores a deleted document (marked deleted): a purge goes round
+        // again until one segment without deletes is left.
+        let rounds = if rewrite_lone { 5 } else { 1 };
+        for _ in 0..rounds {
+            // Background merges may take some of the segments first: ask again then.
+            for attempt in 0..10 {
+                let ids = w.index().searchable_segment_ids().map_err(index_error)?;
+                if ids.len() < fewest {
+                    break;
+                }
+                match w.merge(&ids).wait() {
+                    Ok(_) => break,
+                    Err(e) if attempt == 9 => return Err(index_error(e)),
+                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(200)),
+                }
+            }
+            commit_with(&mut w, &payload)?;
+            self.inner.reader.reload().map_err(index_error)?;
+            if collect_garbage {
+                w.garbage_collect_files().wait().map_err(index_error)?;
+            }
+            let metas = w.index().searchable_segment_metas().map_err(index_error)?;
+            if !rewrite_lone || (metas.len() <= 1 && metas.iter().all(|m| !m.has_deletes())) {
                 break;
             }
-            match w.merge(&ids).wait() {
-                Ok(_) => break,
-                Err(e) if attempt == 9 => return Err(index_error(e)),
-                Err(_) => std::thread::sleep(std::time::Duration::from_millis(200)),
-            }
-        }
-        commit_with(&mut w, &payload)?;
-        self.inner.reader.reload().map_err(index_error)?;
-        if collect_garbage {
-            w.garbage_collect_files().wait().map_err(index_error)?;
         }
         Ok(())
     }
