@@ -5,7 +5,6 @@
 
 use crate::Lang;
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use crm_domain::register::{Keeping, Measure, Processing, Recipient};
 use crm_domain::retention::RetentionAction;
 use crm_domain::user::Role;
@@ -97,8 +96,9 @@ fn processing(lang: Lang, p: &Processing) -> Section {
     }
 }
 
-/// The register's sections, in `lang`, dates in `tz`.
-pub fn sections(lang: Lang, r: &ProcessingRegister, tz: Tz) -> Vec<Section> {
+/// The register's sections, in `lang`, dates in the company's zone.
+pub fn sections(lang: Lang, r: &ProcessingRegister) -> Vec<Section> {
+    let tz = r.time_zone.tz();
     let day = |t: DateTime<Utc>| t.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string();
     let admins: Vec<String> = r.register.admins.iter().map(|(n, e)| format!("{n} <{e}>")).collect();
     let mut out = vec![Section {
@@ -120,16 +120,21 @@ pub fn sections(lang: Lang, r: &ProcessingRegister, tz: Tz) -> Vec<Section> {
     out
 }
 
+/// When it was drawn up, in the company's zone.
+pub fn made(r: &ProcessingRegister) -> String {
+    r.made_at.with_timezone(&r.time_zone.tz()).format("%d/%m/%Y %H:%M").to_string()
+}
+
 /// The register as a document (for the PDF).
-pub fn document(lang: Lang, r: &ProcessingRegister, tz: Tz) -> Document {
-    let made = r.made_at.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string();
+pub fn document(lang: Lang, r: &ProcessingRegister) -> Document {
+    let made = made(r);
     Document {
         title: lang.t("register.title"),
         period: r.register.company.clone(),
         generated: format!("{} {made}", lang.t("register.made")),
         note: lang.t("register.note"),
         page_word: lang.t("report_file.page"),
-        tables: sections(lang, r, tz)
+        tables: sections(lang, r)
             .into_iter()
             .map(|s| Table {
                 title: s.title,
@@ -152,6 +157,6 @@ pub fn document(lang: Lang, r: &ProcessingRegister, tz: Tz) -> Document {
 }
 
 /// The register as a PDF.
-pub fn pdf(lang: Lang, r: &ProcessingRegister, tz: Tz) -> Vec<u8> {
-    crm_reporting::write_pdf(&document(lang, r, tz))
+pub fn pdf(lang: Lang, r: &ProcessingRegister) -> Vec<u8> {
+    crm_reporting::write_pdf(&document(lang, r))
 }

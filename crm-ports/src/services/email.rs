@@ -9,6 +9,7 @@ mod context;
 pub mod forget;
 mod inbound;
 mod relay;
+pub(crate) use relay::relay_host;
 mod sender;
 mod tracking;
 

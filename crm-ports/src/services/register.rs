@@ -5,6 +5,7 @@
 use crate::app::{App, require, tenant_of};
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
+use crate::services::email::relay_host;
 use crate::store::{AutomationStore, MailRelayStore, ScoringStore, TenantStore, UserStore, WebhookStore};
 use chrono::{DateTime, Utc};
 use crm_domain::Actor;
@@ -21,13 +22,8 @@ pub struct ProcessingRegister {
     pub changed_at: DateTime<Utc>,
     /// When it was drawn up.
     pub made_at: DateTime<Utc>,
-}
-
-/// The host of a relay URL (`smtp://user:secret@host:587` → `host:587`); nothing secret.
-fn relay_host(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?']).next().unwrap_or_default();
-    authority.rsplit_once('@').map_or(authority, |(_, h)| h).to_owned()
+    /// The company's time zone, for its dates.
+    pub time_zone: crm_domain::tenant::TimeZone,
 }
 
 impl<S: TenantStore + UserStore + MailRelayStore + WebhookStore + ScoringStore + AutomationStore, K, C: Clock, I: IdGenerator>
@@ -46,17 +42,14 @@ impl<S: TenantStore + UserStore + MailRelayStore + WebhookStore + ScoringStore +
         let hooks = self.store.webhooks(tenant).await?;
         let scoring = self.store.scoring_rules(tenant).await?;
         let automations = self.store.automations(tenant).await?;
-        let mut changed_at = t.updated_at;
-        changed_at = changed_at.max(relay.as_ref().map_or(changed_at, |r| r.updated_at));
-        for at in hooks
-            .iter()
-            .map(|h| h.updated_at)
+        let changed_at = std::iter::once(t.updated_at)
+            .chain(relay.iter().map(|r| r.updated_at))
+            .chain(hooks.iter().map(|h| h.updated_at))
             .chain(scoring.iter().map(|r| r.updated_at))
             .chain(automations.iter().map(|a| a.updated_at))
             .chain(users.iter().map(|u| u.updated_at))
-        {
-            changed_at = changed_at.max(at);
-        }
+            .max()
+            .unwrap_or(t.updated_at);
         let mut webhook_hosts: Vec<String> = hooks
             .iter()
             .filter(|h| h.spec.active)
@@ -78,7 +71,7 @@ impl<S: TenantStore + UserStore + MailRelayStore + WebhookStore + ScoringStore +
                 .collect(),
             audience: t.settings.audience,
             retention: t.settings.retention,
-            relay_host: relay.as_ref().map(|r| relay_host(&r.url)),
+            relay_host: relay.as_ref().map(|r| relay_host(&r.url).to_owned()),
             webhook_hosts,
             scoring: scoring.iter().any(|r| r.spec.active),
             automation: automations.iter().any(|a| a.spec.active),
@@ -91,18 +84,7 @@ impl<S: TenantStore + UserStore + MailRelayStore + WebhookStore + ScoringStore +
             register: Register::of(&facts),
             changed_at,
             made_at: self.clock.now(),
+            time_zone: t.settings.time_zone,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::relay_host;
-
-    #[test]
-    fn a_relay_is_named_by_its_host_alone() {
-        assert_eq!(relay_host("smtp://crm:s3cret@smtp.duval.fr:587"), "smtp.duval.fr:587");
-        assert_eq!(relay_host("smtps://smtp.exemple.fr"), "smtp.exemple.fr");
-        assert_eq!(relay_host("smtp://a:b@c@relay.fr/?tls=1"), "relay.fr");
     }
 }

@@ -83,15 +83,17 @@ impl<S: PrivacyStore + ContactStore + PersonKeyStore + TenantStore, K, C: Clock,
     }
 
     /// Erases now the oldest prospects due (Admin), at most [`MAX_LISTED`] per call,
-    /// whatever the policy's action; how many were erased.
+    /// whatever the policy's action; how many were erased and how many are still due.
     ///
     /// # Errors
     /// `Forbidden`, store failures.
-    pub async fn erase_due_prospects(&self, actor: &Actor) -> Result<u64, ServiceError> {
+    pub async fn erase_due_prospects(&self, actor: &Actor) -> Result<(u64, u64), ServiceError> {
         let tenant = tenant_of(actor)?;
         require(actor, Capability::ManageTenant)?;
         let policy = self.store.tenant(tenant).await?.settings.retention;
-        self.erase_due(actor, tenant, policy, MAX_LISTED).await
+        let erased = self.erase_due(actor, tenant, policy, MAX_LISTED).await?;
+        let remaining = self.store.retention_due_count(tenant, policy.cutoff(self.clock.now())).await?;
+        Ok((erased, remaining))
     }
 
     /// Applies the company's policy now: when it says `erase`, every prospect due is

@@ -380,9 +380,7 @@ impl PrivacyApi {
     /// record emptied, their search entry removed), without the suppression list.
     #[oai(path = "/retention/erase", method = "post", operation_id = "erase_due_prospects")]
     async fn erase_due(&self, auth: Auth) -> ApiResult<Json<RetentionErasureDto>> {
-        let actor = auth.actor();
-        let erased = self.app.erase_due_prospects(&actor).await?;
-        let remaining = self.app.retention_report(&actor, 1).await?.total;
+        let (erased, remaining) = self.app.erase_due_prospects(&auth.actor()).await?;
         Ok(Json(RetentionErasureDto { erased, remaining }))
     }
 
@@ -402,12 +400,10 @@ impl PrivacyApi {
             Some("pdf") => true,
             Some(_) => return Err(ValidationError::field("format", ViolationKind::Unknown).into()),
         };
-        let actor = auth.actor();
-        let r = self.app.processing_register(&actor).await?;
-        let tz = self.app.tenant(&actor).await?.settings.time_zone.tz();
+        let r = self.app.processing_register(&auth.actor()).await?;
         let lang = crm_web::Lang::from_accept_language(accept_language.0.as_deref());
         if pdf {
-            let body = crm_web::register_export::pdf(lang, &r, tz);
+            let body = crm_web::register_export::pdf(lang, &r);
             let name = format!("registre-traitements-{}.pdf", r.made_at.format("%Y-%m-%d"));
             return Ok(RegisterResponse::Pdf(Binary(body), format!("attachment; filename=\"{name}\"")));
         }
@@ -415,7 +411,7 @@ impl PrivacyApi {
             company: r.register.company.clone(),
             changed_at: r.changed_at,
             made_at: r.made_at,
-            sections: crm_web::register_export::sections(lang, &r, tz)
+            sections: crm_web::register_export::sections(lang, &r)
                 .into_iter()
                 .map(|s| RegisterSectionDto {
                     title: s.title,

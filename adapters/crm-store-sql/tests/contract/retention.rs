@@ -203,7 +203,7 @@ pub async fn a_prospect_is_due_after_the_last_contact_they_initiated(h: &Harness
     // Flagged only: the daily run erases nothing; the Admin erases them at once.
     assert_eq!(h.app.apply_retention(tenant.id).await.unwrap(), 0);
     assert_eq!(h.app.retention_report(&admin, 100).await.unwrap().total, 2);
-    assert_eq!(h.app.erase_due_prospects(&admin).await.unwrap(), 2);
+    assert_eq!(h.app.erase_due_prospects(&admin).await.unwrap().0, 2);
     for gone in [silent.id, opener.id] {
         assert!(matches!(h.app.contact(&admin, gone).await, Err(ServiceError::NotFound)));
     }

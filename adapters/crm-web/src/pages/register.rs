@@ -3,7 +3,7 @@
 
 use super::signed_in;
 use crate::Web;
-use crate::register_export::{Section, pdf as register_pdf, sections};
+use crate::register_export::{Section, made, pdf as register_pdf, sections};
 use crate::view::{Page, error_page, render};
 use askama::Template;
 use crm_ports::services::register::ProcessingRegister;
@@ -20,30 +20,29 @@ struct RegisterPage {
     made: String,
 }
 
-/// The signed-in Admin's page, register and company time zone; the answer to give
-/// otherwise.
+/// The signed-in Admin's page and register; the answer to give otherwise.
 async fn load<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     web: &Web<S, K, C, I, X>,
     req: &Request,
-) -> Result<(Page, ProcessingRegister, chrono_tz::Tz), Response> {
+) -> Result<(Page, ProcessingRegister), Response> {
     let (auth, page) = signed_in(web, req, "privacy").await?;
     match web.app.processing_register(&auth.actor).await {
-        Ok(r) => Ok((page, r, super::company_tz(web, &auth.actor).await)),
+        Ok(r) => Ok((page, r)),
         Err(e) => Err(error_page(page, &e)),
     }
 }
 
 /// `GET /privacy/register`.
 pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, req: Request) -> Response {
-    let (page, r, tz) = match load(web, &req).await {
+    let (page, r) = match load(web, &req).await {
         Ok(x) => x,
         Err(r) => return r,
     };
     render(
         StatusCode::OK,
         &RegisterPage {
-            sections: sections(page.lang, &r, tz),
-            made: r.made_at.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string(),
+            sections: sections(page.lang, &r),
+            made: made(&r),
             page,
         },
     )
@@ -51,11 +50,11 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
 
 /// `GET /privacy/register.pdf`.
 pub(crate) async fn pdf<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, req: Request) -> Response {
-    let (page, r, tz) = match load(web, &req).await {
+    let (page, r) = match load(web, &req).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let body = register_pdf(page.lang, &r, tz);
+    let body = register_pdf(page.lang, &r);
     Response::builder()
         .content_type("application/pdf")
         .header(

@@ -60,13 +60,13 @@ async fn lines_of<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     web: &Web<S, K, C, I, X>,
     actor: &Actor,
     report: &RetentionReport,
+    tz: chrono_tz::Tz,
 ) -> Result<Vec<Line>, ServiceError> {
     let mut want = NameRequest::default();
     for d in &report.due {
         want.user(d.candidate.owner_id.as_uuid());
     }
     let names = web.app.names(actor, &want).await?;
-    let tz = super::company_tz(web, actor).await;
     let day = |t: DateTime<Utc>| t.with_timezone(&tz).format("%d/%m/%Y").to_string();
     Ok(report
         .due
@@ -96,11 +96,11 @@ async fn retention_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         (Ok(t), Ok(r)) => (t, r),
         (Err(e), _) | (_, Err(e)) => return error_page(page, &e),
     };
-    let lines = match lines_of(web, actor, &report).await {
+    let tz = tenant.settings.time_zone.tz();
+    let lines = match lines_of(web, actor, &report, tz).await {
         Ok(l) => l,
         Err(e) => return error_page(page, &e),
     };
-    let tz = super::company_tz(web, actor).await;
     let f = typed.unwrap_or(Fields {
         months: report.policy.prospect_months.to_string(),
         action: report.policy.action.code().to_owned(),
@@ -189,7 +189,7 @@ pub(crate) async fn erase<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>
         return retention_page(web, &auth.actor, page, None, None, fault).await;
     }
     match web.app.erase_due_prospects(&auth.actor).await {
-        Ok(n) => see_other(&req, &web.settings.base_path, &format!("/privacy/retention?done=erased&n={n}")),
+        Ok((n, _)) => see_other(&req, &web.settings.base_path, &format!("/privacy/retention?done=erased&n={n}")),
         Err(e) => error_page(page, &e),
     }
 }

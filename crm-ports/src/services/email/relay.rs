@@ -46,13 +46,25 @@ pub struct MailRelayView {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A URL's scheme, authority (user, password, host) and the rest; `None` without `://`.
+fn parts(url: &str) -> Option<(&str, &str, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let (authority, tail) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    Some((scheme, authority, tail))
+}
+
+/// The host (and port) of a relay URL, nothing secret: `smtp://user:secret@host:587` →
+/// `host:587`.
+pub(crate) fn relay_host(url: &str) -> &str {
+    let authority = parts(url).map_or(url, |(_, a, _)| a);
+    authority.rsplit_once('@').map_or(authority, |(_, h)| h)
+}
+
 /// The URL with its password (between the user's `:` and the `@`) masked.
 pub(crate) fn masked(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
+    let Some((scheme, authority, tail)) = parts(url) else {
         return url.to_owned();
     };
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
     match authority.rsplit_once('@') {
         Some((user_info, host)) => {
             let user = user_info.split_once(':').map_or(user_info, |(u, _)| u);
@@ -184,7 +196,14 @@ impl<S: MailRelayStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
 
 #[cfg(test)]
 mod tests {
-    use super::masked;
+    use super::{masked, relay_host};
+
+    #[test]
+    fn a_relay_is_named_by_its_host_alone() {
+        assert_eq!(relay_host("smtp://crm:s3cret@smtp.duval.fr:587"), "smtp.duval.fr:587");
+        assert_eq!(relay_host("smtps://smtp.exemple.fr"), "smtp.exemple.fr");
+        assert_eq!(relay_host("smtp://a:b@c@relay.fr/?tls=1"), "relay.fr");
+    }
 
     #[test]
     fn passwords_are_masked() {
