@@ -15,18 +15,23 @@ use crm_ports::{Cipher, DataKey, StoreError};
 use sea_query::{Expr, ExprTrait, Order, Query};
 use serde_json::{Value, json};
 use sqlx::types::Json;
+use std::collections::HashMap;
 use uuid::Uuid;
 
-/// Whose events carry a person's values, sealed under their own key (crypto-shredding).
-fn is_personal(entity: EntityType) -> bool {
-    entity == EntityType::Contact
+/// Whose key seals an event's values (crypto-shredding): a contact's own events, theirs;
+/// an activity's, the contact it concerned when written (`person_id`); `None`: no one's.
+fn person_of(entity: EntityType, entity_id: Uuid, person_id: Option<Uuid>) -> Option<Uuid> {
+    match entity {
+        EntityType::Contact => Some(entity_id),
+        _ => person_id,
+    }
 }
 
 fn personal_aad(tenant: TenantId, entity: Uuid, field: &str) -> Vec<u8> {
     format!("crm/{}/events/{field}/{entity}", tenant.as_uuid()).into_bytes()
 }
 
-const EVENT_COLUMNS: [&str; 12] = [
+const EVENT_COLUMNS: [&str; 13] = [
     "tenant_id",
     "seq",
     "at",
@@ -39,6 +44,7 @@ const EVENT_COLUMNS: [&str; 12] = [
     "changes",
     "cause_rule",
     "cause_depth",
+    "person_id",
 ];
 
 impl<C: Cipher> SqlStore<C> {
@@ -81,6 +87,7 @@ impl<C: Cipher> SqlStore<C> {
     fn open_change_value(
         &self,
         keys: &PersonKeys,
+        person: Option<Uuid>,
         tenant: TenantId,
         entity: Uuid,
         field: &str,
@@ -93,7 +100,9 @@ impl<C: Cipher> SqlStore<C> {
             return Ok(None);
         }
         if let Some(pk) = v.get("pk").and_then(Value::as_str) {
-            let Some(Some(key)) = keys.get(&entity) else { return Ok(None) };
+            let Some(Some(key)) = person.and_then(|p| keys.get(&p)) else {
+                return Ok(None);
+            };
             let bytes = B64.decode(pk).map_err(|e| StoreError::Internal(format!("event value: {e}")))?;
             let plain = self
                 .cipher
@@ -123,12 +132,18 @@ impl<C: Cipher> SqlStore<C> {
             )
             .await?;
         let last: i64 = row.get("last_seq")?;
-        // What the log keeps of a contact is sealed under their own key.
+        // What the log keeps of a contact, or of an activity about one, is sealed under
+        // their own key.
+        let concerned = self.activity_people(tx, tenant, events).await?;
+        let person = |ev: &NewEvent| person_of(ev.entity_type, ev.entity_id, concerned.get(&ev.entity_id).copied());
         let mut people: Vec<(Uuid, bool)> = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        for ev in events.iter().filter(|e| is_personal(e.entity_type) && !e.changes.is_empty()) {
-            if seen.insert(ev.entity_id) {
-                people.push((ev.entity_id, ev.kind == crm_domain::event::EventKind::Created));
+        for ev in events.iter().filter(|e| !e.changes.is_empty()) {
+            if let Some(p) = person(ev)
+                && seen.insert(p)
+            {
+                let fresh = ev.entity_type == EntityType::Contact && ev.kind == crm_domain::event::EventKind::Created;
+                people.push((p, fresh));
             }
         }
         let at = events.first().map_or_else(chrono::Utc::now, |e| e.at);
@@ -147,16 +162,16 @@ impl<C: Cipher> SqlStore<C> {
             let seq = last - n + 1 + i as i64;
             let mut changes = Vec::with_capacity(ev.changes.len());
             for c in &ev.changes {
-                let (before, after) = match (is_personal(ev.entity_type), c.sensitivity) {
-                    (true, _) => {
-                        let key = keys.get(&ev.entity_id).and_then(Option::as_ref);
+                let (before, after) = match (person(ev), c.sensitivity) {
+                    (Some(p), _) => {
+                        let key = keys.get(&p).and_then(Option::as_ref);
                         (
                             self.seal_personal_value(key, tenant, ev.entity_id, c.field, c.before.as_ref())?,
                             self.seal_personal_value(key, tenant, ev.entity_id, c.field, c.after.as_ref())?,
                         )
                     }
-                    (false, Sensitivity::Clear) => (c.before.clone().unwrap_or(Value::Null), c.after.clone().unwrap_or(Value::Null)),
-                    (false, Sensitivity::Sensitive) => (
+                    (None, Sensitivity::Clear) => (c.before.clone().unwrap_or(Value::Null), c.after.clone().unwrap_or(Value::Null)),
+                    (None, Sensitivity::Sensitive) => (
                         self.seal_change_value(tenant, ev.entity_id, c.field, c.before.as_ref())?,
                         self.seal_change_value(tenant, ev.entity_id, c.field, c.after.as_ref())?,
                     ),
@@ -177,6 +192,7 @@ impl<C: Cipher> SqlStore<C> {
                     Value::Array(changes).into(),
                     ev.actor.cause().map(|c| c.rule_id).into(),
                     ev.actor.cause().map_or(0, |c| i64::from(c.depth)).into(),
+                    concerned.get(&ev.entity_id).copied().into(),
                 ])
                 .map_err(|e| StoreError::Internal(e.to_string()))?;
         }
@@ -199,26 +215,63 @@ impl<C: Cipher> SqlStore<C> {
     async fn keys_for_rows(&self, tx: &mut Tx, tenant: TenantId, rows: &[Row]) -> Result<PersonKeys, StoreError> {
         let mut people = Vec::new();
         for r in rows {
-            let code: String = r.get("entity_type")?;
-            if EntityType::parse(&code).is_some_and(is_personal) {
-                people.push(r.get::<Uuid>("entity_id")?);
-            }
+            people.extend(Self::row_person(r)?);
         }
         people.sort_unstable();
         people.dedup();
         self.person_keys(tx, tenant, &people).await
     }
 
+    /// Whose key seals a stored event's values.
+    fn row_person(row: &Row) -> Result<Option<Uuid>, StoreError> {
+        let code: String = row.get("entity_type")?;
+        Ok(match EntityType::parse(&code) {
+            Some(entity) => person_of(entity, row.get("entity_id")?, row.get("person_id")?),
+            None => None,
+        })
+    }
+
+    /// The contact each activity among `events` concerns (the first of its contacts, by
+    /// id), read from its links as this transaction wrote them.
+    async fn activity_people(&self, tx: &mut Tx, tenant: TenantId, events: &[NewEvent]) -> Result<HashMap<Uuid, Uuid>, StoreError> {
+        let ids: Vec<Uuid> = events
+            .iter()
+            .filter(|e| e.entity_type == EntityType::Activity && !e.changes.is_empty())
+            .map(|e| e.entity_id)
+            .collect();
+        let mut out: HashMap<Uuid, Uuid> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let rows = tx
+            .fetch_all(
+                Query::select()
+                    .columns(["activity_id", "entity_id"])
+                    .from("activity_links")
+                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                    .and_where(Expr::col("entity_type").eq(EntityType::Contact.code()))
+                    .and_where(Expr::col("activity_id").is_in(ids)),
+            )
+            .await?;
+        for r in rows {
+            let (activity, contact): (Uuid, Uuid) = (r.get("activity_id")?, r.get("entity_id")?);
+            let first = out.entry(activity).or_insert(contact);
+            *first = Ord::min(*first, contact);
+        }
+        Ok(out)
+    }
+
     fn event_from_row(&self, tenant: TenantId, row: &Row, keys: &PersonKeys) -> Result<EventRecord, StoreError> {
         let entity_id: Uuid = row.get("entity_id")?;
         let entity_code: String = row.get("entity_type")?;
+        let person = Self::row_person(row)?;
         let Json(changes): Json<Value> = row.get("changes")?;
         let mut out = Vec::new();
         let mut erased = false;
         for c in changes.as_array().map(Vec::as_slice).unwrap_or_default() {
             let field = c.get("field").and_then(Value::as_str).unwrap_or_default().to_owned();
-            let before = self.open_change_value(keys, tenant, entity_id, &field, c.get("before").unwrap_or(&Value::Null))?;
-            let after = self.open_change_value(keys, tenant, entity_id, &field, c.get("after").unwrap_or(&Value::Null))?;
+            let before = self.open_change_value(keys, person, tenant, entity_id, &field, c.get("before").unwrap_or(&Value::Null))?;
+            let after = self.open_change_value(keys, person, tenant, entity_id, &field, c.get("after").unwrap_or(&Value::Null))?;
             erased |= before.is_none() || after.is_none();
             let sealed =
                 |v: Option<&Value>| v.is_some_and(|v| v.get("enc").is_some() || v.get("pk").is_some() || v.get("erased").is_some());

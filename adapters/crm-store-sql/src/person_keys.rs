@@ -1,14 +1,15 @@
 //! People's data keys (crypto-shredding): a contact's key is made, wrapped by the tenant
 //! key, with the first event that carries their values; everything the log keeps of them
 //! is sealed under it; erasing them empties the wrapped copy, and every sealed value of
-//! theirs, in every event, can no longer be opened; the drafts about them are deleted.
+//! theirs, in every event, can no longer be opened; the drafts about them are deleted, and
+//! so are the activities about no one else.
 
 use crate::SqlStore;
 use crate::db::{Mode, On, Tx};
 use crate::rows::ts;
 use chrono::{DateTime, Utc};
 use crm_domain::TenantId;
-use crm_domain::event::NewEvent;
+use crm_domain::event::{EntityType, EventKind, NewEvent};
 use crm_ports::store::{EmailState, PersonKeyStore};
 use crm_ports::{Cipher, DataKey, StoreError};
 use sea_query::{Expr, ExprTrait, OnConflict, Query};
@@ -170,6 +171,87 @@ impl<C: Cipher> SqlStore<C> {
         Ok(())
     }
 
+    /// The activities about `person`: those about no other contact are deleted for good,
+    /// with their links, attendees, notifications and drafts (their subject, body, place
+    /// and outcome are the team's words about them); the others only lose their link to
+    /// them. The deleted ones, with their assignees.
+    async fn erase_activities_of(&self, tx: &mut Tx, tenant: TenantId, person: Uuid) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
+        let t = tenant.as_uuid();
+        let contact = EntityType::Contact.code();
+        let ids =
+            |rows: Vec<crate::db::Row>, col: &str| -> Result<Vec<Uuid>, StoreError> { rows.iter().map(|r| r.get::<Uuid>(col)).collect() };
+        let about = ids(
+            tx.fetch_all(
+                Query::select()
+                    .column("activity_id")
+                    .from("activity_links")
+                    .and_where(Expr::col("tenant_id").eq(t))
+                    .and_where(Expr::col("entity_type").eq(contact))
+                    .and_where(Expr::col("entity_id").eq(person)),
+            )
+            .await?,
+            "activity_id",
+        )?;
+        if about.is_empty() {
+            return Ok(Vec::new());
+        }
+        let shared = ids(
+            tx.fetch_all(
+                Query::select()
+                    .distinct()
+                    .column("activity_id")
+                    .from("activity_links")
+                    .and_where(Expr::col("tenant_id").eq(t))
+                    .and_where(Expr::col("entity_type").eq(contact))
+                    .and_where(Expr::col("entity_id").ne(person))
+                    .and_where(Expr::col("activity_id").is_in(about.iter().copied())),
+            )
+            .await?,
+            "activity_id",
+        )?;
+        tx.execute(
+            Query::delete()
+                .from_table("activity_links")
+                .and_where(Expr::col("tenant_id").eq(t))
+                .and_where(Expr::col("entity_type").eq(contact))
+                .and_where(Expr::col("entity_id").eq(person)),
+        )
+        .await?;
+        let only: Vec<Uuid> = about.into_iter().filter(|a| !shared.contains(a)).collect();
+        if only.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut gone = Vec::with_capacity(only.len());
+        for r in tx
+            .fetch_all(
+                Query::select()
+                    .columns(["id", "assignee_id"])
+                    .from("activities")
+                    .and_where(Expr::col("tenant_id").eq(t))
+                    .and_where(Expr::col("id").is_in(only.iter().copied())),
+            )
+            .await?
+        {
+            gone.push((r.get::<Uuid>("id")?, r.get::<Uuid>("assignee_id")?));
+        }
+        for (table, col) in [
+            ("notifications", "activity_id"),
+            ("activity_attendees", "activity_id"),
+            ("activity_links", "activity_id"),
+            ("drafts", "record_id"),
+            ("activities", "id"),
+        ] {
+            tx.execute(
+                Query::delete()
+                    .from_table(table)
+                    .and_where(Expr::col("tenant_id").eq(t))
+                    .and_where(Expr::col(col).is_in(only.iter().copied())),
+            )
+            .await?;
+        }
+        Ok(gone)
+    }
+
     /// SQLite: copies the write-ahead log into the database and truncates it, so pages
     /// written before an erasure stay nowhere (with `secure_delete`, freed space in the
     /// database is overwritten). PostgreSQL: nothing to do here.
@@ -255,8 +337,21 @@ impl<C: Cipher> PersonKeyStore for SqlStore<C> {
                 .and_where(Expr::col("state").eq(EmailState::Queued.code())),
         )
         .await?;
+        let gone = self.erase_activities_of(&mut tx, tenant, person).await?;
+        let mut all = events.to_vec();
+        if let Some(first) = events.first() {
+            all.extend(gone.into_iter().map(|(id, assignee)| NewEvent {
+                at,
+                actor: first.actor,
+                entity_type: EntityType::Activity,
+                entity_id: id,
+                kind: EventKind::Deleted,
+                owner_id: Some(assignee),
+                changes: Vec::new(),
+            }));
+        }
         self.destroy_person_key(&mut tx, tenant, person, at).await?;
-        self.finish(tx, tenant, events).await?;
+        self.finish(tx, tenant, &all).await?;
         self.truncate_wal().await
     }
 }

@@ -299,6 +299,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0041_access_log.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            42,
+            "event person".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0042_event_person.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -299,6 +299,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0041_access_log.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            42,
+            "event person".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0042_event_person.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

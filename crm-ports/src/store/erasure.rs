@@ -19,7 +19,11 @@ pub trait PersonKeyStore: Send + Sync {
     /// destroyed (as [`PersonKeyStore::erase_person_key`]), their row rewritten with no
     /// personal value left (names emptied, sealed fields replaced, tags and lookups
     /// removed) and hidden like a deleted one, for good; the emails still queued to them
-    /// cancelled (their content, sealed under the destroyed key, could not be sent). On
+    /// cancelled (their content, sealed under the destroyed key, could not be sent); the
+    /// activities about them and no other contact deleted for good (links, attendees,
+    /// notifications, drafts), each with a `deleted` event after `events`, the others
+    /// unlinked from them. What the log kept of an activity about them was sealed under
+    /// their key, and goes with it. On
     /// SQLite, deleted content is overwritten on disk and the write-ahead log is
     /// checkpointed and truncated afterwards, so no old page of theirs stays in the files.
     /// `NotFound` when the tenant has no such contact. Copies outside the store (the search

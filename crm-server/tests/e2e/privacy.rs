@@ -3,12 +3,12 @@
 //! CSV), then erased — after which their name, email and phone are found nowhere in the
 //! data directory (the SQLite database and its write-ahead log, the search index after its
 //! purge, the stored files, the embedded mailer's `.eml` copies of the emails sent to
-//! them), where the same scan found them before; their addresses stay on the suppression
+//! them, the activities about them), where the same scan found them before; their addresses stay on the suppression
 //! list as keyed hashes.
 
 use crate::support::{spawn_app, tenant};
 use crm_domain::user::Role;
-use crm_sdk::models::{ContactWrite, EmailWrite, Erasure, PrivacyAnswer, PrivacyRequestWrite, SearchQuery};
+use crm_sdk::models::{ActivityWrite, ContactWrite, EmailWrite, Erasure, LinkRef, PrivacyAnswer, PrivacyRequestWrite, SearchQuery};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -69,6 +69,23 @@ async fn an_erased_person_is_readable_nowhere_in_the_data_directory() {
             },
             true,
         )
+        .await
+        .unwrap();
+    // A call logged about them, in words that name them (an activity's subject is in
+    // clear in its row).
+    let call = admin
+        .create_activity(&ActivityWrite {
+            kind: Some("call".into()),
+            subject: "Appel Zéphyrine Quasimodoz".into(),
+            body: Some("Rappeler Mme Quasimodoz au +33612345678".into()),
+            direction: Some("inbound".into()),
+            links: vec![LinkRef {
+                entity_type: "contact".into(),
+                entity_id: c.id,
+                name: None,
+            }],
+            ..ActivityWrite::default()
+        })
         .await
         .unwrap();
     // Indexed (the index holds the folded name).
@@ -147,6 +164,7 @@ async fn an_erased_person_is_readable_nowhere_in_the_data_directory() {
     assert!(admin.contact(c.id).await.is_err(), "gone");
     assert!(admin.export_personal_data(c.id, false).await.is_err(), "nothing left to export");
     assert!(admin.erase_contact(c.id, &Erasure::default()).await.is_err(), "erased once");
+    assert!(admin.activity(call.id).await.is_err(), "the call about them alone went with them");
     let listed = admin
         .suppressions(Some("Zephyrine.Quasimodoz@exemple.fr"), None, None)
         .await

@@ -4,7 +4,9 @@
 
 use crate::contacts::input;
 use crate::harness::{Harness, Raw};
-use crm_domain::event::EntityType;
+use crm_domain::activity::{ActivityInput, Link};
+use crm_domain::event::{EntityType, EventKind};
+use crm_ports::ServiceError;
 use crm_ports::store::PersonKeyStore as _;
 use sqlx::{Connection, Row};
 use uuid::Uuid;
@@ -153,6 +155,45 @@ pub async fn an_erased_person_leaves_no_clear_value_on_disk(h: &Harness) {
     i.source = Some(format!("Salon {marker}"));
     let c = h.app.update_contact(&admin, c.id, c.version, &i).await.unwrap();
     let kept = h.app.create_contact(&admin, &input("Gardien", "Témoin"), None, true).await.unwrap();
+    // Activities about them: a call about them alone, whose words name them (changed
+    // once), and a note about them and the other contact.
+    let link = |id: Uuid| Link {
+        entity_type: EntityType::Contact,
+        entity_id: id,
+    };
+    let mut call_in = ActivityInput {
+        subject: format!("Appel {marker}"),
+        body: Some(format!("Rappeler {marker} lundi")),
+        links: vec![link(c.id.as_uuid())],
+        direction: Some("inbound".into()),
+        outcome: Some(format!("Intéressée {marker}")),
+        ..ActivityInput::default()
+    };
+    let call = h.app.create_activity(&admin, "call", &call_in).await.unwrap();
+    call_in.subject = format!("Appel {marker} (suite)");
+    let call = h.app.update_activity(&admin, call.id, call.version, &call_in).await.unwrap();
+    let shared_in = ActivityInput {
+        subject: "Réunion commune".into(),
+        links: vec![link(c.id.as_uuid()), link(kept.id.as_uuid())],
+        ..ActivityInput::default()
+    };
+    let shared = h.app.create_activity(&admin, "note", &shared_in).await.unwrap();
+    // What the log keeps of the call is sealed under the person's key, and opens while it
+    // lives.
+    let stored = stored_changes(h, call.id.as_uuid()).await;
+    assert!(stored.contains("\"pk\"") && !stored.contains(&marker), "{stored}");
+    let log = h.app.events_after(&admin, 0, 100).await.unwrap();
+    assert!(
+        log.iter()
+            .filter(|e| e.entity_id == call.id.as_uuid())
+            .flat_map(|e| e.changes.iter())
+            .any(|c| c.after.as_ref().is_some_and(|v| v.to_string().contains("(suite)"))),
+        "the call's values open while the key lives"
+    );
+    assert_eq!(
+        h.app.activity(&admin, call.id).await.unwrap().fields.subject.as_str(),
+        call_in.subject
+    );
     let needles = [marker.clone(), marker.to_lowercase()];
     let before = on_disk(h);
     assert!(
@@ -160,11 +201,7 @@ pub async fn an_erased_person_leaves_no_clear_value_on_disk(h: &Harness) {
         "the scan must find the person before the erasure, or it proves nothing"
     );
 
-    h.app
-        .store()
-        .erase_person(admin.tenant_id().unwrap(), c.id.as_uuid(), h.app.now(), &[])
-        .await
-        .unwrap();
+    h.app.erase_contact(&admin, c.id, None).await.unwrap();
     let after = on_disk(h);
     for n in &needles {
         assert!(!holds(&after, n), "{n} still on disk after the erasure");
@@ -173,7 +210,21 @@ pub async fn an_erased_person_leaves_no_clear_value_on_disk(h: &Harness) {
     assert!(h.app.contact(&admin, c.id).await.is_err());
     assert_eq!(h.app.contact(&admin, kept.id).await.unwrap().fields.last_name.as_str(), "Témoin");
     let log = h.app.events_after(&admin, 0, 100).await.unwrap();
-    assert!(log.iter().filter(|e| e.entity_id == c.id.as_uuid()).all(|e| e.erased));
+    let of_person: Vec<_> = log.iter().filter(|e| e.entity_id == c.id.as_uuid()).collect();
+    assert_eq!(of_person.last().map(|e| e.kind), Some(EventKind::Erased));
+    assert!(of_person.iter().filter(|e| !e.changes.is_empty()).all(|e| e.erased));
+    // The call about them alone is gone, with a `deleted` event; what the log kept of it
+    // reads as nothing. The shared note stays, about the other contact only.
+    assert!(matches!(h.app.activity(&admin, call.id).await, Err(ServiceError::NotFound)));
+    let of_call: Vec<_> = log.iter().filter(|e| e.entity_id == call.id.as_uuid()).collect();
+    assert_eq!(
+        of_call.iter().map(|e| e.kind).collect::<Vec<_>>(),
+        [EventKind::Created, EventKind::Updated, EventKind::Deleted]
+    );
+    assert!(of_call[..2].iter().all(|e| e.erased && e.changes.iter().all(|c| c.after.is_none())));
+    let shared = h.app.activity(&admin, shared.id).await.unwrap();
+    assert_eq!(shared.fields.links, [link(kept.id.as_uuid())]);
+    assert_eq!(shared.fields.subject.as_str(), "Réunion commune");
     // A person the tenant does not have is not found.
     assert!(matches!(
         h.app
