@@ -1,6 +1,7 @@
 //! Who looked at whose personal data: each opening of a person's record (its sealed
-//! fields decrypted for someone), each export of a person's data and each export of a
-//! list of contacts, with who, when and — for a list — how many. Kept for the Admin; it
+//! fields decrypted for someone), each time they were shown in a list with their email or
+//! phone, each export of a person's data and each export of a list of contacts, with who,
+//! when and — for an export of a list — how many. Kept for the Admin; it
 //! names people only by their ids.
 
 use crate::ids::{ContactId, TenantId, UserId};
@@ -16,11 +17,14 @@ pub enum AccessKind {
     PersonalData,
     /// A list of contacts exported (a file).
     Export,
+    /// A person shown in a list with their email or phone (the contacts page, the API's
+    /// list of contacts): one access per person shown.
+    Listed,
 }
 
 impl AccessKind {
     /// Every kind.
-    pub const ALL: [Self; 3] = [Self::View, Self::PersonalData, Self::Export];
+    pub const ALL: [Self; 4] = [Self::View, Self::PersonalData, Self::Export, Self::Listed];
 
     /// Stable code.
     pub const fn code(self) -> &'static str {
@@ -28,6 +32,7 @@ impl AccessKind {
             Self::View => "view",
             Self::PersonalData => "personal_data",
             Self::Export => "export",
+            Self::Listed => "listed",
         }
     }
 

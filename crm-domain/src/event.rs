@@ -184,6 +184,9 @@ pub enum EventKind {
     AccessLinkIssued,
     /// A person erased (GDPR, art. 17): their data key destroyed, their record emptied.
     Erased,
+    /// A person anonymised (their time of retention up): their data key destroyed, every
+    /// value that named them removed, the record kept.
+    Anonymised,
     /// A person's data exported for them (GDPR, art. 15 and 20).
     PersonalDataExported,
     /// A user confirmed a second factor (an authenticator app's codes) for their login.
@@ -198,7 +201,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind, in catalogue order.
-    pub const ALL: [Self; 41] = [
+    pub const ALL: [Self; 42] = [
         Self::Created,
         Self::Updated,
         Self::Deleted,
@@ -235,6 +238,7 @@ impl EventKind {
         Self::ScoreChanged,
         Self::AccessLinkIssued,
         Self::Erased,
+        Self::Anonymised,
         Self::PersonalDataExported,
         Self::SecondFactorEnabled,
         Self::SecondFactorRemoved,
@@ -281,6 +285,7 @@ impl EventKind {
             Self::ScoreChanged => "score_changed",
             Self::AccessLinkIssued => "access_link_issued",
             Self::Erased => "person_erased",
+            Self::Anonymised => "person_anonymised",
             Self::PersonalDataExported => "personal_data_exported",
             Self::SecondFactorEnabled => "second_factor_enabled",
             Self::SecondFactorRemoved => "second_factor_removed",
@@ -458,6 +463,7 @@ mod tests {
                 "score_changed",
                 "access_link_issued",
                 "person_erased",
+                "person_anonymised",
                 "personal_data_exported",
                 "second_factor_enabled",
                 "second_factor_removed",

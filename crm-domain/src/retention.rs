@@ -5,12 +5,17 @@
 //! provider's proxy opens every message) and does not count.
 //!
 //! A company sets how many months and what happens when they are up: the prospects are
-//! flagged for an Admin to review (the default), or erased by the daily job. Clients,
+//! flagged for an Admin to review (the default), erased by the daily job, or anonymised
+//! by it (the record stays, with nothing left that names the person, so that counts and
+//! statistics stay true). Clients,
 //! former clients and partners are not concerned (their data follows the contract), nor
 //! is a prospect with an open deal.
 
+use crate::contact::Contact;
 use crate::error::{ValidationError, Validator, ViolationKind};
 use crate::ids::{ContactId, UserId};
+use crate::tenant::Language;
+use crate::text::Name;
 use chrono::{DateTime, Months, Utc};
 use serde::{Deserialize, Serialize};
 use std::ops::RangeInclusive;
@@ -30,17 +35,22 @@ pub enum RetentionAction {
     Flag,
     /// Erased by the daily job, as an erasure would (their key destroyed).
     Erase,
+    /// Anonymised by the daily job: their key destroyed and every value that names them
+    /// removed, the record kept (kind, source, tags, owner, dates, deals, activities
+    /// without their words) under a name that names no one.
+    Anonymise,
 }
 
 impl RetentionAction {
     /// Every action, in the order offered.
-    pub const ALL: [Self; 2] = [Self::Flag, Self::Erase];
+    pub const ALL: [Self; 3] = [Self::Flag, Self::Erase, Self::Anonymise];
 
     /// Stable code.
     pub const fn code(self) -> &'static str {
         match self {
             Self::Flag => "flag",
             Self::Erase => "erase",
+            Self::Anonymise => "anonymise",
         }
     }
 
@@ -99,6 +109,58 @@ impl RetentionPolicy {
         }
         out
     }
+}
+
+/// The name an anonymised person is given, in the company's language: « Prospect
+/// anonymisé » and a reference drawn from their id, so that two of them are told apart
+/// and never taken for duplicates.
+///
+/// # Errors
+/// None in practice: both are short, plain and non-empty.
+pub fn anonymous_names(language: Language, id: ContactId) -> Result<(Name, Name), ValidationError> {
+    let reference = id.as_uuid().simple().to_string()[..6].to_ascii_uppercase();
+    let last = match language {
+        Language::Fr => format!("anonymisé #{reference}"),
+        Language::En => format!("anonymised #{reference}"),
+    };
+    Ok((Name::parse("Prospect")?, Name::parse(&last)?))
+}
+
+/// The subject an activity about an anonymised person alone keeps, in the company's
+/// language (its own words may name them).
+///
+/// # Errors
+/// None in practice: the text is short, plain and non-empty.
+pub fn anonymous_subject(language: Language) -> Result<crate::text::Label, ValidationError> {
+    crate::text::Label::parse(match language {
+        Language::Fr => "Activité anonymisée",
+        Language::En => "Anonymised activity",
+    })
+}
+
+/// `contact` anonymised in `language`: named by [`anonymous_names`], with no email, phone,
+/// organization, job title, street, postal code, city, notes nor external id left; its
+/// kind, owner, qualification, source, tags, country, opt-outs, score and dates kept (what
+/// counts and statistics need, naming no one).
+///
+/// # Errors
+/// As [`anonymous_names`].
+pub fn anonymised(contact: &Contact, language: Language) -> Result<Contact, ValidationError> {
+    let (first_name, last_name) = anonymous_names(language, contact.id)?;
+    let mut out = contact.clone();
+    let f = &mut out.fields;
+    f.first_name = first_name;
+    f.last_name = last_name;
+    f.emails.clear();
+    f.phones.clear();
+    f.organization_id = None;
+    f.job_title = None;
+    f.address.street = None;
+    f.address.postal_code = None;
+    f.address.city = None;
+    f.external_id = None;
+    f.notes = None;
+    Ok(out)
 }
 
 /// A prospect whose time is up.
@@ -173,5 +235,17 @@ mod tests {
         assert_eq!(c.counted_from(), t("2022-05-01T00:00:00Z"));
         c.last_initiated_at = Some(t("2020-05-01T00:00:00Z"));
         assert_eq!(c.counted_from(), t("2021-01-10T00:00:00Z"), "a consent dated before the record");
+    }
+
+    #[test]
+    fn an_anonymous_name_names_no_one_and_tells_two_apart() {
+        let id = |s: &str| ContactId::from_uuid(s.parse().unwrap());
+        let a = id("3f2a91c4-0000-4000-8000-000000000001");
+        let (first, last) = anonymous_names(Language::Fr, a).unwrap();
+        assert_eq!((first.as_str(), last.as_str()), ("Prospect", "anonymisé #3F2A91"));
+        assert_eq!(anonymous_names(Language::En, a).unwrap().1.as_str(), "anonymised #3F2A91");
+        let b = id("7b00e1d2-0000-4000-8000-000000000001");
+        assert_ne!(anonymous_names(Language::Fr, b).unwrap().1, last);
+        assert_eq!(RetentionAction::parse("anonymise"), Some(RetentionAction::Anonymise));
     }
 }

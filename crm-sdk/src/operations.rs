@@ -131,6 +131,7 @@ pub const OPERATIONS: &[Operation] = &[
     op("erase_contact", "POST", "/api/v1/privacy/contacts/{id}/erase", &["erase_contact"]),
     op("retention_report", "GET", "/api/v1/privacy/retention", &["retention_report"]),
     op("erase_due_prospects", "POST", "/api/v1/privacy/retention/erase", &["erase_due_prospects"]),
+    op("anonymise_due_prospects", "POST", "/api/v1/privacy/retention/anonymise", &["anonymise_due_prospects"]),
     op("access_log", "GET", "/api/v1/privacy/access-log", &["access_log"]),
     op(
         "processing_register",

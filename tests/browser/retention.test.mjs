@@ -2,8 +2,9 @@
 // today; the Admin opens « Durée de conservation des prospects » from the personal data
 // page and finds the two old ones listed with « Jamais » as their last own contact, not
 // the new one; chooses by keyboard to erase every night and saves; an erasure without the
-// box ticked is refused, with it the two are erased and the count falls to zero. An
-// Observer gets 403 from the API and the page.
+// box ticked is refused, with it the two are erased and the count falls to zero; a third,
+// anonymised, keeps a record that names no one. An Observer gets 403 from the API and the
+// page.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as h from './harness.mjs';
@@ -24,11 +25,11 @@ after(async () => {
 const text = async (locator) => (await locator.innerText()).replace(/\s+/g, ' ').trim();
 // The erasure without its box is refused on purpose: 422.
 const REFUSED = [/status of 422/];
-const SURNAMES = { 1440: ['Ancienne', 'Oubliee', 'Nouvelle'], 375: ['Vieillie', 'Lointaine', 'Recente'] };
+const SURNAMES = { 1440: ['Ancienne', 'Oubliee', 'Nouvelle', 'Anonymee'], 375: ['Vieillie', 'Lointaine', 'Recente', 'Effacee'] };
 const FOUR_YEARS = 4 * 365;
 
 for (const width of h.WIDTHS) {
-  const [old1, old2, fresh] = SURNAMES[width];
+  const [old1, old2, fresh, anon] = SURNAMES[width];
   describe(`retention at ${width} px`, () => {
     it('lists the prospects whose time is up and erases them', async () => {
       const made = [];
@@ -77,6 +78,24 @@ for (const width of h.WIDTHS) {
         await h.expectPresent(page, '#retention-none', 'nothing left to erase');
         await h.checkScreen(page, 'retention-erased', { allowConsole: REFUSED });
 
+        // Anonymised: a third old prospect; their record stays, naming no one.
+        const third = await h.createContact(admin, { first_name: 'Jeanne', last_name: anon, emails: [`jeanne.${anon.toLowerCase()}@exemple.fr`], phones: ['06 11 22 33 44'] });
+        h.backdateContact(server, third.id, FOUR_YEARS);
+        await page.reload();
+        assert.equal(await rows.count(), 1);
+        await page.focus('#retention-anonymise-confirm');
+        await page.keyboard.press('Space');
+        await page.click('#retention-anonymise-submit');
+        await page.waitForURL(/done=anonymised/);
+        assert.match(await text(page.locator('#retention-status')), /^1 prospect\(s\) anonymisé\(s\)/);
+        await h.expectPresent(page, '#retention-none', 'nothing left due');
+        await page.goto(`${server.base}/contacts/${third.id}`);
+        assert.match(await text(page.locator('h1')), /Prospect anonymisé #[0-9A-F]{6}/);
+        assert.equal(await page.locator(`text=${anon}`).count(), 0, 'their name is gone');
+        assert.equal(await page.locator('text=06 11 22 33 44').count(), 0, 'their phone is gone');
+        await h.checkScreen(page, 'retention-anonymised', { allowConsole: REFUSED });
+        await page.goto(`${server.base}/privacy/retention`);
+
         // Back to flagging only.
         await page.check('#retention-action-flag');
         await page.click('#retention-save');
@@ -86,6 +105,8 @@ for (const width of h.WIDTHS) {
       for (const [c, status] of [[made[0], 404], [made[1], 404], [made[2], 200]]) {
         assert.equal((await admin.request('GET', `/api/v1/contacts/${c.id}`)).status, status, c.last_name);
       }
+      const anonymised = (await admin.get('/api/v1/contacts?limit=200')).items.filter((c) => c.first_name === 'Prospect');
+      assert.ok(anonymised.length >= 1 && anonymised.every((c) => /^anonymisé #/.test(c.last_name) && c.emails.length === 0), JSON.stringify(anonymised));
       assert.equal((await admin.get('/api/v1/tenant')).settings.retention_action, 'flag');
     });
   });
@@ -96,6 +117,7 @@ describe('an observer and retention', () => {
     const observer = await h.apiLogin(server.base, server.accounts.observer);
     assert.equal((await observer.request('GET', '/api/v1/privacy/retention')).status, 403);
     assert.equal((await observer.request('POST', '/api/v1/privacy/retention/erase')).status, 403);
+    assert.equal((await observer.request('POST', '/api/v1/privacy/retention/anonymise')).status, 403);
     await h.withPage(browser, 1440, 'retention-observer', async (page) => {
       await h.login(page, server.base, server.accounts.observer);
       assert.equal((await page.goto(`${server.base}/privacy/retention`)).status(), 403);

@@ -7,7 +7,7 @@ use crate::person_keys::PersonKeys;
 use crate::rows::{from_ts, ts, valid};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use crm_domain::event::{EntityType, NewEvent, Sensitivity};
+use crm_domain::event::{EntityType, EventKind, NewEvent, Sensitivity};
 use crm_domain::{TenantId, UserId};
 use crm_ports::query::{EventRecord, HistoryQuery, RecordedChange};
 use crm_ports::store::EventLog;
@@ -135,14 +135,19 @@ impl<C: Cipher> SqlStore<C> {
         // What the log keeps of a contact, or of an activity about one, is sealed under
         // their own key.
         let concerned = self.activity_people(tx, tenant, events).await?;
-        let person = |ev: &NewEvent| person_of(ev.entity_type, ev.entity_id, concerned.get(&ev.entity_id).copied());
+        // What an erasure or an anonymisation says of itself (the rule applied, from when it
+        // counted) stays readable: it is the proof that it was done, not the person's data.
+        let person = |ev: &NewEvent| match ev.kind {
+            EventKind::Erased | EventKind::Anonymised => None,
+            _ => person_of(ev.entity_type, ev.entity_id, concerned.get(&ev.entity_id).copied()),
+        };
         let mut people: Vec<(Uuid, bool)> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for ev in events.iter().filter(|e| !e.changes.is_empty()) {
             if let Some(p) = person(ev)
                 && seen.insert(p)
             {
-                let fresh = ev.entity_type == EntityType::Contact && ev.kind == crm_domain::event::EventKind::Created;
+                let fresh = ev.entity_type == EntityType::Contact && ev.kind == EventKind::Created;
                 people.push((p, fresh));
             }
         }

@@ -26,6 +26,7 @@ mod drafts;
 mod duplicates;
 mod email;
 mod email_rows;
+mod erasure;
 mod error;
 mod events;
 mod files;

@@ -1,16 +1,14 @@
 //! People's data keys (crypto-shredding): a contact's key is made, wrapped by the tenant
 //! key, with the first event that carries their values; everything the log keeps of them
 //! is sealed under it; erasing them empties the wrapped copy, and every sealed value of
-//! theirs, in every event, can no longer be opened; the drafts about them are deleted, and
-//! so are the activities about no one else.
+//! theirs, in every event, can no longer be opened (`erasure.rs`).
 
 use crate::SqlStore;
-use crate::db::{Mode, On, Tx};
+use crate::db::Tx;
 use crate::rows::ts;
 use chrono::{DateTime, Utc};
 use crm_domain::TenantId;
-use crm_domain::event::{EntityType, EventKind, NewEvent};
-use crm_ports::store::{EmailState, PersonKeyStore};
+
 use crm_ports::{Cipher, DataKey, StoreError};
 use sea_query::{Expr, ExprTrait, OnConflict, Query};
 use std::collections::HashMap;
@@ -147,7 +145,13 @@ impl<C: Cipher> SqlStore<C> {
         Ok(self.person_keys(tx, tenant, &[person]).await?.remove(&person).flatten())
     }
 
-    async fn destroy_person_key(&self, tx: &mut Tx, tenant: TenantId, person: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
+    pub(crate) async fn destroy_person_key(
+        &self,
+        tx: &mut Tx,
+        tenant: TenantId,
+        person: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         tx.execute(
             Query::insert()
                 .into_table("person_keys")
@@ -169,189 +173,5 @@ impl<C: Cipher> SqlStore<C> {
         )
         .await?;
         Ok(())
-    }
-
-    /// The activities about `person`: those about no other contact are deleted for good,
-    /// with their links, attendees, notifications and drafts (their subject, body, place
-    /// and outcome are the team's words about them); the others only lose their link to
-    /// them. The deleted ones, with their assignees.
-    async fn erase_activities_of(&self, tx: &mut Tx, tenant: TenantId, person: Uuid) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
-        let t = tenant.as_uuid();
-        let contact = EntityType::Contact.code();
-        let ids =
-            |rows: Vec<crate::db::Row>, col: &str| -> Result<Vec<Uuid>, StoreError> { rows.iter().map(|r| r.get::<Uuid>(col)).collect() };
-        let about = ids(
-            tx.fetch_all(
-                Query::select()
-                    .column("activity_id")
-                    .from("activity_links")
-                    .and_where(Expr::col("tenant_id").eq(t))
-                    .and_where(Expr::col("entity_type").eq(contact))
-                    .and_where(Expr::col("entity_id").eq(person)),
-            )
-            .await?,
-            "activity_id",
-        )?;
-        if about.is_empty() {
-            return Ok(Vec::new());
-        }
-        let shared = ids(
-            tx.fetch_all(
-                Query::select()
-                    .distinct()
-                    .column("activity_id")
-                    .from("activity_links")
-                    .and_where(Expr::col("tenant_id").eq(t))
-                    .and_where(Expr::col("entity_type").eq(contact))
-                    .and_where(Expr::col("entity_id").ne(person))
-                    .and_where(Expr::col("activity_id").is_in(about.iter().copied())),
-            )
-            .await?,
-            "activity_id",
-        )?;
-        tx.execute(
-            Query::delete()
-                .from_table("activity_links")
-                .and_where(Expr::col("tenant_id").eq(t))
-                .and_where(Expr::col("entity_type").eq(contact))
-                .and_where(Expr::col("entity_id").eq(person)),
-        )
-        .await?;
-        let only: Vec<Uuid> = about.into_iter().filter(|a| !shared.contains(a)).collect();
-        if only.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut gone = Vec::with_capacity(only.len());
-        for r in tx
-            .fetch_all(
-                Query::select()
-                    .columns(["id", "assignee_id"])
-                    .from("activities")
-                    .and_where(Expr::col("tenant_id").eq(t))
-                    .and_where(Expr::col("id").is_in(only.iter().copied())),
-            )
-            .await?
-        {
-            gone.push((r.get::<Uuid>("id")?, r.get::<Uuid>("assignee_id")?));
-        }
-        for (table, col) in [
-            ("notifications", "activity_id"),
-            ("activity_attendees", "activity_id"),
-            ("activity_links", "activity_id"),
-            ("drafts", "record_id"),
-            ("activities", "id"),
-        ] {
-            tx.execute(
-                Query::delete()
-                    .from_table(table)
-                    .and_where(Expr::col("tenant_id").eq(t))
-                    .and_where(Expr::col(col).is_in(only.iter().copied())),
-            )
-            .await?;
-        }
-        Ok(gone)
-    }
-
-    /// SQLite: copies the write-ahead log into the database and truncates it, so pages
-    /// written before an erasure stay nowhere (with `secure_delete`, freed space in the
-    /// database is overwritten). PostgreSQL: nothing to do here.
-    async fn truncate_wal(&self) -> Result<(), StoreError> {
-        if let crate::db::Pool::Sqlite(pool) = &self.pool {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(pool)
-                .await
-                .map_err(crate::error::map_db)?;
-        }
-        Ok(())
-    }
-}
-
-impl<C: Cipher> PersonKeyStore for SqlStore<C> {
-    async fn erase_person_key(&self, tenant: TenantId, person: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
-        self.destroy_person_key(&mut tx, tenant, person, at).await?;
-        tx.commit().await
-    }
-
-    async fn erase_person(&self, tenant: TenantId, person: Uuid, at: DateTime<Utc>, events: &[NewEvent]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
-        let empty = self.seal(tenant, "contacts", "emails", person, &Vec::<String>::new())?;
-        let no_phones = self.seal(tenant, "contacts", "phones", person, &Vec::<String>::new())?;
-        let n = tx
-            .execute(
-                Query::update()
-                    .table("contacts")
-                    .values([
-                        ("first_name", Expr::val("")),
-                        ("last_name", Expr::val("")),
-                        ("first_fold", Expr::val("")),
-                        ("last_fold", Expr::val("")),
-                        ("name_sort", Expr::val("")),
-                        ("emails_ct", Expr::val(empty)),
-                        ("phones_ct", Expr::val(no_phones)),
-                        ("job_title", Expr::val(Option::<String>::None)),
-                        ("street_ct", Expr::val(Option::<Vec<u8>>::None)),
-                        ("postal_code", Expr::val(Option::<String>::None)),
-                        ("city", Expr::val(Option::<String>::None)),
-                        ("source", Expr::val(Option::<String>::None)),
-                        ("notes_ct", Expr::val(Option::<Vec<u8>>::None)),
-                        ("tags", Expr::val(serde_json::json!([]))),
-                        ("deleted_at", Expr::val(ts(at))),
-                    ])
-                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                    .and_where(Expr::col("id").eq(person)),
-            )
-            .await?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        for table in ["contact_tags", "contact_lookups"] {
-            tx.execute(
-                Query::delete()
-                    .from_table(table)
-                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                    .and_where(Expr::col("contact_id").eq(person)),
-            )
-            .await?;
-        }
-        // Their consents (the proofs may name them).
-        Self::delete_consents(&mut tx, tenant, person).await?;
-        // Drafts of forms about them, whoever typed them.
-        tx.execute(
-            Query::delete()
-                .from_table("drafts")
-                .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                .and_where(Expr::col("record_id").eq(person)),
-        )
-        .await?;
-        // Emails still waiting to go to them: never sent.
-        tx.execute(
-            Query::update()
-                .table("email_messages")
-                .values([
-                    ("state", Expr::val(EmailState::Cancelled.code())),
-                    ("updated_at", Expr::val(ts(at))),
-                ])
-                .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                .and_where(Expr::col("contact_id").eq(person))
-                .and_where(Expr::col("state").eq(EmailState::Queued.code())),
-        )
-        .await?;
-        let gone = self.erase_activities_of(&mut tx, tenant, person).await?;
-        let mut all = events.to_vec();
-        if let Some(first) = events.first() {
-            all.extend(gone.into_iter().map(|(id, assignee)| NewEvent {
-                at,
-                actor: first.actor,
-                entity_type: EntityType::Activity,
-                entity_id: id,
-                kind: EventKind::Deleted,
-                owner_id: Some(assignee),
-                changes: Vec::new(),
-            }));
-        }
-        self.destroy_person_key(&mut tx, tenant, person, at).await?;
-        self.finish(tx, tenant, &all).await?;
-        self.truncate_wal().await
     }
 }

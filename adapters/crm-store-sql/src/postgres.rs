@@ -306,6 +306,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0042_event_person.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            43,
+            "contact anonymised".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0043_contact_anonymised.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -75,6 +75,7 @@ fn due_query(tenant: TenantId, cutoff: DateTime<Utc>) -> SelectStatement {
     q.from("contacts")
         .and_where(Expr::col(("contacts", "tenant_id")).eq(t))
         .and_where(Expr::col(("contacts", "deleted_at")).is_null())
+        .and_where(Expr::col(("contacts", "anonymised_at")).is_null())
         .and_where(Expr::col(("contacts", "kind")).eq(ContactKind::Prospect.code()))
         .and_where(Expr::col(("contacts", "created_at")).lt(ts(cutoff)))
         .and_where(has_deal(t, Some(Status::Open), None).not());

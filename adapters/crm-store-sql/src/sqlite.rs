@@ -306,6 +306,13 @@ pub(crate) fn migrator() -> Migrator {
             include_str!("../migrations/sqlite/0042_event_person.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            43,
+            "contact anonymised".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/sqlite/0043_contact_anonymised.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -255,6 +255,7 @@ where
             get(page!(pages::retention::show)).post(page!(pages::retention::save)),
         )
         .at("/privacy/retention/erase", poem::post(page!(pages::retention::erase)))
+        .at("/privacy/retention/anonymise", poem::post(page!(pages::retention::anonymise)))
         .at("/privacy/register", get(page!(pages::register::show)))
         .at("/privacy/access-log", get(page!(pages::access_log::show)))
         .at("/privacy/register.pdf", get(page!(pages::register::pdf)))

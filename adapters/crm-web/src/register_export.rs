@@ -44,6 +44,7 @@ fn keeping(lang: Lang, k: &Keeping) -> String {
             let key = match p.action {
                 RetentionAction::Flag => "register.keeping_prospects_flag",
                 RetentionAction::Erase => "register.keeping_prospects_erase",
+                RetentionAction::Anonymise => "register.keeping_prospects_anonymise",
             };
             lang.t(key).replace("{months}", &p.prospect_months.to_string())
         }

@@ -31,20 +31,41 @@ impl<S: PrivacyStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// # Errors
     /// Store failures of a write made now.
     pub async fn record_access(&self, actor: &Actor, kind: AccessKind, contact: Option<ContactId>, count: u32) -> Result<(), ServiceError> {
+        self.log_accesses(actor, kind, vec![(contact, count)]).await
+    }
+
+    /// Logs that a person's user was shown these contacts in a list with their emails or
+    /// phones, one access each, as [`Self::record_access`] does.
+    ///
+    /// # Errors
+    /// Store failures of a write made now.
+    pub async fn record_list_access(&self, actor: &Actor, contacts: &[ContactId]) -> Result<(), ServiceError> {
+        let accesses: Vec<(Option<ContactId>, u32)> = contacts.iter().map(|c| (Some(*c), 1)).collect();
+        self.log_accesses(actor, AccessKind::Listed, accesses).await
+    }
+
+    async fn log_accesses(&self, actor: &Actor, kind: AccessKind, accesses: Vec<(Option<ContactId>, u32)>) -> Result<(), ServiceError> {
         let (Some(tenant_id), Some(user_id)) = (actor.tenant_id(), actor.user_id()) else {
             return Ok(());
         };
-        let entry = AccessEntry {
-            id: self.ids.new_uuid(),
-            tenant_id,
-            at: self.clock.now(),
-            user_id,
-            kind,
-            contact_id: contact,
-            count,
-        };
-        if let Err(entry) = self.access.offer(entry) {
-            self.store.record_accesses(&[entry]).await?;
+        let at = self.clock.now();
+        let mut missed = Vec::new();
+        for (contact_id, count) in accesses {
+            let entry = AccessEntry {
+                id: self.ids.new_uuid(),
+                tenant_id,
+                at,
+                user_id,
+                kind,
+                contact_id,
+                count,
+            };
+            if let Err(entry) = self.access.offer(entry) {
+                missed.push(entry);
+            }
+        }
+        if !missed.is_empty() {
+            self.store.record_accesses(&missed).await?;
         }
         Ok(())
     }

@@ -1,9 +1,11 @@
 //! Retention of prospects' data: the report of the prospects whose time is up under the
-//! company's policy (a dry run: nothing changes), their erasure by an Admin, and the daily
-//! job that erases them when the company chose so. An erasure by retention is the same
-//! crypto-shredding as a person's erasure, with an `erased` event naming the rule; the
-//! person is not put on the suppression list (they objected to nothing: if they come back
-//! and give their details again, they may be recorded).
+//! company's policy (a dry run: nothing changes), their erasure or anonymisation by an
+//! Admin, and the daily job that erases or anonymises them when the company chose so. An
+//! erasure by retention is the same crypto-shredding as a person's erasure, with an
+//! `erased` event naming the rule; an anonymisation destroys the same key and rewrites the
+//! record so that it names no one (`crm_domain::retention::anonymised`), with an
+//! `anonymised` event. Neither puts the person on the suppression list (they objected to
+//! nothing: if they come back and give their details again, they may be recorded).
 
 use crate::app::{App, require, tenant_of};
 use crate::env::{Clock, IdGenerator};
@@ -12,8 +14,9 @@ use crate::query::Scope;
 use crate::store::{ContactStore, JobStore, PersonKeyStore, PrivacyStore, TenantStore};
 use chrono::{DateTime, Utc};
 use crm_domain::contact::Contact;
-use crm_domain::event::{FieldChange, Sensitivity};
-use crm_domain::retention::{RetentionAction, RetentionCandidate, RetentionPolicy};
+use crm_domain::event::{EntityType, EventKind, FieldChange, Sensitivity};
+use crm_domain::retention::{RetentionAction, RetentionCandidate, RetentionPolicy, anonymised, anonymous_subject};
+use crm_domain::tenant::Language;
 use crm_domain::visibility::{Capability, RecordScope};
 use crm_domain::{Actor, TenantId};
 
@@ -88,28 +91,47 @@ impl<S: PrivacyStore + ContactStore + PersonKeyStore + TenantStore, K, C: Clock,
     /// # Errors
     /// `Forbidden`, store failures.
     pub async fn erase_due_prospects(&self, actor: &Actor) -> Result<(u64, u64), ServiceError> {
-        let tenant = tenant_of(actor)?;
-        require(actor, Capability::ManageTenant)?;
-        let policy = self.store.tenant(tenant).await?.settings.retention;
-        let erased = self.erase_due(actor, tenant, policy, MAX_LISTED).await?;
-        let remaining = self.store.retention_due_count(tenant, policy.cutoff(self.clock.now())).await?;
-        Ok((erased, remaining))
+        self.act_now(actor, RetentionAction::Erase).await
     }
 
-    /// Applies the company's policy now: when it says `erase`, every prospect due is
-    /// erased, by batches; how many (0 when it only flags).
+    /// Anonymises now the oldest prospects due (Admin), at most [`MAX_LISTED`] per call,
+    /// whatever the policy's action; how many were anonymised and how many are still due.
+    ///
+    /// # Errors
+    /// `Forbidden`, store failures.
+    pub async fn anonymise_due_prospects(&self, actor: &Actor) -> Result<(u64, u64), ServiceError> {
+        self.act_now(actor, RetentionAction::Anonymise).await
+    }
+
+    async fn act_now(&self, actor: &Actor, action: RetentionAction) -> Result<(u64, u64), ServiceError> {
+        let tenant = tenant_of(actor)?;
+        require(actor, Capability::ManageTenant)?;
+        let settings = self.store.tenant(tenant).await?.settings;
+        let policy = settings.retention;
+        let done = self
+            .act_on_due(actor, tenant, policy, action, settings.language, MAX_LISTED)
+            .await?;
+        let remaining = self.store.retention_due_count(tenant, policy.cutoff(self.clock.now())).await?;
+        Ok((done, remaining))
+    }
+
+    /// Applies the company's policy now: when it says `erase` or `anonymise`, every
+    /// prospect due is, by batches; how many (0 when it only flags).
     ///
     /// # Errors
     /// Store failures.
     pub async fn apply_retention(&self, tenant: TenantId) -> Result<u64, ServiceError> {
-        let policy = self.store.tenant(tenant).await?.settings.retention;
-        if policy.action != RetentionAction::Erase {
+        let settings = self.store.tenant(tenant).await?.settings;
+        let policy = settings.retention;
+        if policy.action == RetentionAction::Flag {
             return Ok(0);
         }
         let actor = Actor::System { tenant_id: tenant };
         let mut done = 0;
         loop {
-            let n = self.erase_due(&actor, tenant, policy, BATCH).await?;
+            let n = self
+                .act_on_due(&actor, tenant, policy, policy.action, settings.language, BATCH)
+                .await?;
             done += n;
             if n < u64::from(BATCH) {
                 return Ok(done);
@@ -117,7 +139,16 @@ impl<S: PrivacyStore + ContactStore + PersonKeyStore + TenantStore, K, C: Clock,
         }
     }
 
-    async fn erase_due(&self, actor: &Actor, tenant: TenantId, policy: RetentionPolicy, limit: u32) -> Result<u64, ServiceError> {
+    /// Erases or anonymises (`action`) the oldest `limit` prospects due; how many.
+    async fn act_on_due(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        policy: RetentionPolicy,
+        action: RetentionAction,
+        language: Language,
+        limit: u32,
+    ) -> Result<u64, ServiceError> {
         let cutoff = policy.cutoff(self.clock.now());
         let scope = tenant_scope(tenant);
         let mut done = 0;
@@ -141,13 +172,39 @@ impl<S: PrivacyStore + ContactStore + PersonKeyStore + TenantStore, K, C: Clock,
                     sensitivity: Sensitivity::Clear,
                 },
             ];
-            match self.shred(actor, &contact, why).await {
+            let result = match action {
+                RetentionAction::Anonymise => self.anonymise(actor, &contact, language, why).await,
+                RetentionAction::Erase | RetentionAction::Flag => self.shred(actor, &contact, why).await,
+            };
+            match result {
                 Ok(()) => done += 1,
                 Err(ServiceError::NotFound) => {}
                 Err(e) => return Err(e),
             }
         }
         Ok(done)
+    }
+}
+
+impl<S: PersonKeyStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
+    /// Anonymises a contact (see [`crate::store::PersonKeyStore::anonymise_person`]) with
+    /// an `anonymised` event carrying `changes` (why).
+    async fn anonymise(&self, actor: &Actor, contact: &Contact, language: Language, changes: Vec<FieldChange>) -> Result<(), ServiceError> {
+        let mut anon = anonymised(contact, language)?;
+        anon.version = contact.version + 1;
+        anon.updated_at = self.clock.now();
+        let ev = self.event(
+            actor,
+            EntityType::Contact,
+            contact.id.as_uuid(),
+            EventKind::Anonymised,
+            Some(contact.owner_id.as_uuid()),
+            changes,
+        );
+        self.store
+            .anonymise_person(&anon, contact.version, &anonymous_subject(language)?, std::slice::from_ref(&ev))
+            .await?;
+        Ok(())
     }
 }
 

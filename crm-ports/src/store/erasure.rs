@@ -4,7 +4,9 @@
 use super::StoreResult;
 use chrono::{DateTime, Utc};
 use crm_domain::TenantId;
+use crm_domain::contact::Contact;
 use crm_domain::event::NewEvent;
+use crm_domain::text::Label;
 use std::future::Future;
 use uuid::Uuid;
 
@@ -33,6 +35,22 @@ pub trait PersonKeyStore: Send + Sync {
         tenant: TenantId,
         person: Uuid,
         at: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Anonymises a contact, in one transaction with `events`: their row rewritten as
+    /// `anonymised` (see `crm_domain::retention::anonymised`), guarded by
+    /// `expected_version`, and marked anonymised (never due for retention again); their
+    /// key destroyed, their lookups, consents and the drafts about them deleted, the
+    /// emails still queued to them cancelled; the activities about them and no other
+    /// contact kept without their words (subject `activity_subject`, no body, place nor
+    /// outcome). SQLite: the write-ahead log truncated afterwards. `NotFound`,
+    /// `Conflict`.
+    fn anonymise_person(
+        &self,
+        anonymised: &Contact,
+        expected_version: i64,
+        activity_subject: &Label,
         events: &[NewEvent],
     ) -> impl Future<Output = StoreResult<()>> + Send;
 }

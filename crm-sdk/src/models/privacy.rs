@@ -187,6 +187,15 @@ pub struct RetentionErasure {
     pub remaining: u64,
 }
 
+/// An anonymisation of the prospects due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetentionAnonymisation {
+    /// Anonymised by this call.
+    pub anonymised: u64,
+    /// Still due.
+    pub remaining: u64,
+}
+
 /// A row of a register section.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegisterRow {

@@ -114,6 +114,16 @@ impl Client {
             .await
     }
 
+    /// Anonymises now the oldest prospects due (500 per call): their records stay, naming
+    /// no one.
+    ///
+    /// # Errors
+    /// `Forbidden`.
+    pub async fn anonymise_due_prospects(&self) -> Result<RetentionAnonymisation> {
+        self.send::<(), _>(Method::POST, "/api/v1/privacy/retention/anonymise", &[], None, None)
+            .await
+    }
+
     /// The register of processing activities (GDPR art. 30), worded in the client's
     /// language.
     ///

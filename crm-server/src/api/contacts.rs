@@ -234,10 +234,14 @@ impl ContactsApi {
         }
         .filter(&self.app, &auth.actor())
         .await?;
+        let actor = auth.actor();
         let p = self
             .app
-            .list_contacts(&auth.actor(), &filter, &page(sort.0, order.0, cursor.0, limit.0))
+            .list_contacts(&actor, &filter, &page(sort.0, order.0, cursor.0, limit.0))
             .await?;
+        // Their emails and phones were read: the access log, one entry each (queued).
+        let shown: Vec<ContactId> = p.items.iter().map(|c| c.id).collect();
+        self.app.record_list_access(&actor, &shown).await?;
         Ok(Json(ContactPage {
             items: p.items.iter().map(ContactDto::from).collect(),
             next_cursor: p.next_cursor,

@@ -165,6 +165,15 @@ pub struct RetentionErasureDto {
     pub remaining: u64,
 }
 
+/// An anonymisation of the prospects due.
+#[derive(Debug, Clone, Object)]
+pub struct RetentionAnonymisationDto {
+    /// How many were anonymised by this call (at most 500).
+    pub anonymised: u64,
+    /// How many are still due (call again to anonymise them).
+    pub remaining: u64,
+}
+
 /// A row of a register section.
 #[derive(Debug, Clone, Object)]
 pub struct RegisterRowDto {
@@ -382,6 +391,17 @@ impl PrivacyApi {
     async fn erase_due(&self, auth: Auth) -> ApiResult<Json<RetentionErasureDto>> {
         let (erased, remaining) = self.app.erase_due_prospects(&auth.actor()).await?;
         Ok(Json(RetentionErasureDto { erased, remaining }))
+    }
+
+    /// Anonymise now the prospects whose retention time is up (Admin), the oldest 500 per
+    /// call, whatever the policy's action: each keeps their record, renamed « Prospect
+    /// anonymisé #… » with no email, phone, organization, job title, address, notes nor
+    /// external id; their key destroyed (history and sent emails unreadable), their
+    /// activities about them alone without their words; no suppression list.
+    #[oai(path = "/retention/anonymise", method = "post", operation_id = "anonymise_due_prospects")]
+    async fn anonymise_due(&self, auth: Auth) -> ApiResult<Json<RetentionAnonymisationDto>> {
+        let (anonymised, remaining) = self.app.anonymise_due_prospects(&auth.actor()).await?;
+        Ok(Json(RetentionAnonymisationDto { anonymised, remaining }))
     }
 
     /// The register of processing activities (GDPR art. 30) of the company (Admin), built

@@ -1,9 +1,11 @@
 //! The access log through the server: twenty reads of a record by a rep and one by the
 //! Admin reach the log off the request path (the server's writer, in batches), each with
-//! who and whose, newest first, narrowed by contact or by user and paged by the last id.
+//! who and whose, newest first, narrowed by contact or by user and paged by the last id;
+//! a list of contacts logs each person it showed.
 
 use crate::support::{spawn_app, tenant};
 use crm_domain::user::Role;
+use crm_sdk::ContactQuery;
 use crm_sdk::models::ContactWrite;
 use std::time::{Duration, Instant};
 
@@ -52,4 +54,32 @@ async fn reads_of_a_record_reach_the_access_log() {
     assert!(rest.iter().all(|e| first.iter().all(|f| f.id != e.id)));
     // The rep may not read it.
     assert!(rep.access_log(None, None, None, None).await.is_err());
+
+    // A list shows emails and phones: one `listed` access per person on the page.
+    let other = rep
+        .create_contact(
+            &ContactWrite {
+                kind: "prospect".into(),
+                first_name: "Listée".into(),
+                last_name: "Ailleurs".into(),
+                ..ContactWrite::default()
+            },
+            true,
+        )
+        .await
+        .unwrap();
+    let listed = rep.list_contacts(&ContactQuery::default()).await.unwrap();
+    assert_eq!(listed.items.len(), 2);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let log = admin.access_log(None, Some(t.user(Role::Sales)), None, Some(100)).await.unwrap();
+        let seen: Vec<_> = log.iter().filter(|e| e.kind == "listed").map(|e| e.contact_id).collect();
+        if seen.len() >= 2 {
+            assert_eq!(seen.len(), 2, "{log:?}");
+            assert!(seen.contains(&Some(c.id)) && seen.contains(&Some(other.id)));
+            break;
+        }
+        assert!(Instant::now() < deadline, "{} of 2 listed accesses after 10 s", seen.len());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -559,6 +559,7 @@ async fn every_route_keeps_tenants_apart() {
         ("erase_contact", (Some(json!({})), Expect::NotFound)),
         ("retention_report", (None, Expect::Blind)),
         ("erase_due_prospects", (None, Expect::Blind)),
+        ("anonymise_due_prospects", (None, Expect::Blind)),
         ("processing_register", (None, Expect::Blind)),
         ("access_log", (None, Expect::Blind)),
         ("get_contact_consents", (None, Expect::NotFound)),

@@ -98,6 +98,7 @@ const MATRIX: &[(&str, [u16; 5])] = &[
     ("erase_contact", [204, 403, 403, 403, 403]),
     ("retention_report", [200, 403, 403, 403, 403]),
     ("erase_due_prospects", [200, 403, 403, 403, 403]),
+    ("anonymise_due_prospects", [200, 403, 403, 403, 403]),
     ("processing_register", [200, 403, 403, 403, 403]),
     ("access_log", [200, 403, 403, 403, 403]),
     // Consents: read by whoever sees the contact, recorded by whoever edits it and Marketing.
@@ -1108,6 +1109,7 @@ impl Cell<'_> {
             ),
             "retention_report" => ("GET", "/api/v1/privacy/retention?limit=10".into(), None, None),
             "erase_due_prospects" => ("POST", "/api/v1/privacy/retention/erase".into(), None, None),
+            "anonymise_due_prospects" => ("POST", "/api/v1/privacy/retention/anonymise".into(), None, None),
             "processing_register" => ("GET", "/api/v1/privacy/register?format=pdf".into(), None, None),
             "access_log" => ("GET", "/api/v1/privacy/access-log?limit=5".into(), None, None),
             "get_contact_consents" => ("GET", format!("/api/v1/contacts/{}/consents", self.contact().await.0), None, None),

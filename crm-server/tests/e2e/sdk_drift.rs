@@ -72,6 +72,7 @@ fn pairs() -> Vec<(&'static str, &'static str, RoundTrip)> {
         "RetentionReportDto" => RetentionReport,
         "DueProspectDto" => DueProspect,
         "RetentionErasureDto" => RetentionErasure,
+        "RetentionAnonymisationDto" => RetentionAnonymisation,
         "RegisterDto" => ProcessingRegister,
         "RegisterSectionDto" => RegisterSection,
         "RegisterRowDto" => RegisterRow,

@@ -4,7 +4,9 @@
 //! when there was none; clients and prospects with an open deal are not concerned; the
 //! report is the Admin's and holds nothing of another company; a policy that only flags
 //! erases nothing, the Admin erases the prospects due at once, and the daily run erases
-//! them when the policy says so, each with an `erased` event naming the rule.
+//! them when the policy says so, each with an `erased` event naming the rule. An
+//! anonymisation keeps the record and what counts, with nothing that names the person,
+//! in the row, the log, the activities about them or on disk.
 
 use crate::contacts::input;
 use crate::email::token_after;
@@ -14,6 +16,8 @@ use crm_domain::activity::{ActivityInput, Link};
 use crm_domain::consent::ConsentInput;
 use crm_domain::event::{EntityType, EventKind};
 use crm_domain::opportunity::OpportunityInput;
+use crm_domain::organization::{AddressInput, OrganizationInput};
+use crm_domain::retention::RetentionAction;
 use crm_domain::tenant::SettingsInput;
 use crm_domain::user::Role;
 use crm_domain::{ContactId, ViolationKind};
@@ -229,7 +233,13 @@ pub async fn a_prospect_is_due_after_the_last_contact_they_initiated(h: &Harness
         .await
         .unwrap();
     let erased = log.iter().find(|e| e.kind == EventKind::Erased).expect("an erased event");
-    assert!(erased.changes.iter().any(|c| c.field == "retention_months"), "{erased:?}");
+    assert!(
+        erased
+            .changes
+            .iter()
+            .any(|c| c.field == "retention_months" && c.after == Some(serde_json::json!(36))),
+        "the rule applied stays readable, as the proof: {erased:?}"
+    );
 
     // Erase every night: the daily run takes the next one due, and only once.
     let late = then.create_contact(&admin, &new("Tardif", "Oublié"), None, true).await.unwrap();
@@ -243,4 +253,154 @@ pub async fn a_prospect_is_due_after_the_last_contact_they_initiated(h: &Harness
     assert_eq!(h.app.retention_report(&admin, 100).await.unwrap().total, 0);
 }
 
-contract!(a_prospect_is_due_after_the_last_contact_they_initiated);
+pub async fn an_anonymised_prospect_keeps_what_counts_and_names_no_one(h: &Harness) {
+    let (_, admin) = h.tenant("Anonymisation").await;
+    let (_, observer) = h.user(&admin, Role::Observer, None).await;
+    let tenant = h.app.tenant(&admin).await.unwrap();
+    let tenant = h
+        .app
+        .update_tenant(&admin, tenant.version, None, &policy(36, "anonymise"))
+        .await
+        .unwrap();
+    assert_eq!(tenant.settings.retention.action, RetentionAction::Anonymise);
+    let now = h.app.now();
+    let then = h.app.with_clock(FixedClock(now - Duration::days(5 * 365)));
+    let marker = format!("Qzx{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
+    let org = then
+        .create_organization(
+            &admin,
+            &OrganizationInput {
+                name: format!("Société {marker}"),
+                ..OrganizationInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut i = input("Prudence", &marker);
+    i.phones = vec!["06 12 34 56 78".into()];
+    i.organization_id = Some(org.id);
+    i.job_title = Some(format!("Directrice {marker}"));
+    i.address = AddressInput {
+        street: Some(format!("12 rue {marker}")),
+        postal_code: Some("69001".into()),
+        city: Some("Lyon".into()),
+        country: Some("fr".into()),
+    };
+    i.tags = vec!["Salon 2021".into()];
+    i.source = Some("Salon de Lyon".into());
+    i.notes = Some(format!("notes {marker}"));
+    i.external_id = Some(format!("EXT-{marker}"));
+    let c = then.create_contact(&admin, &i, None, true).await.unwrap();
+    let link = Link {
+        entity_type: EntityType::Contact,
+        entity_id: c.id.as_uuid(),
+    };
+    let call = then
+        .create_activity(
+            &admin,
+            "call",
+            &ActivityInput {
+                subject: format!("Appel {marker}"),
+                body: Some(format!("Rappeler {marker}")),
+                links: vec![link],
+                direction: Some("outbound".into()),
+                duration_seconds: Some(120),
+                outcome: Some(format!("Absente {marker}")),
+                ..ActivityInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    let before = crate::erasure::on_disk(h);
+    assert!(crate::erasure::holds(&before, &marker), "the scan must find them first");
+
+    // Only the Admin; then the prospect due is anonymised, once and for good.
+    assert!(matches!(
+        h.app.anonymise_due_prospects(&observer).await,
+        Err(ServiceError::Forbidden)
+    ));
+    assert_eq!(h.app.anonymise_due_prospects(&admin).await.unwrap(), (1, 0));
+    let a = h.app.contact(&admin, c.id).await.expect("the record stays");
+    let reference = c.id.as_uuid().simple().to_string()[..6].to_ascii_uppercase();
+    assert_eq!(a.fields.first_name.as_str(), "Prospect");
+    assert_eq!(a.fields.last_name.as_str(), format!("anonymisé #{reference}"));
+    assert!(a.fields.emails.is_empty() && a.fields.phones.is_empty());
+    assert_eq!(a.fields.organization_id, None);
+    assert_eq!(a.fields.job_title, None);
+    assert_eq!(a.fields.notes, None);
+    assert_eq!(a.fields.external_id, None);
+    assert_eq!(
+        (&a.fields.address.street, &a.fields.address.postal_code, &a.fields.address.city),
+        (&None, &None, &None)
+    );
+    // What counts stays: kind, owner, source, tags, country, dates.
+    assert_eq!((a.kind, a.owner_id, a.created_at), (c.kind, c.owner_id, c.created_at));
+    assert_eq!(a.fields.source.as_ref().map(|s| s.as_str()), Some("Salon de Lyon"));
+    assert_eq!(a.fields.tags, c.fields.tags);
+    assert_eq!(a.fields.address.country, c.fields.address.country);
+    assert_eq!(a.version, c.version + 1);
+    // The call stays, counted, without its words.
+    let call = h.app.activity(&admin, call.id).await.unwrap();
+    assert_eq!(call.fields.subject.as_str(), "Activité anonymisée");
+    assert_eq!((&call.fields.body, &call.fields.outcome), (&None, &None));
+    assert_eq!(
+        (call.fields.duration_seconds, call.fields.links.as_slice()),
+        (Some(120), [link].as_slice())
+    );
+    // The log keeps the facts, no value of theirs; an `anonymised` event.
+    let log = h.app.events_after(&admin, 0, 1000).await.unwrap();
+    let theirs: Vec<_> = log
+        .iter()
+        .filter(|e| e.entity_id == c.id.as_uuid() || e.entity_id == call.id.as_uuid())
+        .collect();
+    let done = theirs
+        .iter()
+        .find(|e| e.kind == EventKind::Anonymised)
+        .expect("an anonymised event");
+    assert!(
+        done.changes
+            .iter()
+            .any(|c| c.field == "retention_months" && c.after == Some(serde_json::json!(36))),
+        "{done:?}"
+    );
+    assert!(
+        theirs
+            .iter()
+            .flat_map(|e| e.changes.iter())
+            .all(|ch| !format!("{:?}{:?}", ch.before, ch.after).contains(&marker)),
+        "no value of theirs opens"
+    );
+    // Nowhere on disk (the organization, named after them here, is the company's own
+    // record and not theirs: looked for by their other values).
+    let after = crate::erasure::on_disk(h);
+    for n in [
+        format!("Directrice {marker}"),
+        format!("12 rue {marker}"),
+        format!("notes {marker}"),
+        format!("EXT-{marker}"),
+        format!("Appel {marker}"),
+        format!("Prudence.{marker}").to_lowercase(),
+    ] {
+        assert!(!crate::erasure::holds(&after, &n), "{n} still on disk");
+    }
+    // Never due again; the nightly run anonymises the next one.
+    assert_eq!(h.app.retention_report(&admin, 100).await.unwrap().total, 0);
+    let late = then.create_contact(&admin, &input("Tardif", "Oublié"), None, true).await.unwrap();
+    assert_eq!(h.app.apply_retention(tenant.id).await.unwrap(), 1);
+    assert!(
+        h.app
+            .contact(&admin, late.id)
+            .await
+            .unwrap()
+            .fields
+            .last_name
+            .as_str()
+            .starts_with("anonymisé #")
+    );
+    assert_eq!(h.app.apply_retention(tenant.id).await.unwrap(), 0);
+}
+
+contract!(
+    a_prospect_is_due_after_the_last_contact_they_initiated,
+    an_anonymised_prospect_keeps_what_counts_and_names_no_one
+);

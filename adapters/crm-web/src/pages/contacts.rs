@@ -108,6 +108,11 @@ pub(crate) async fn list<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         (Ok(c), Ok(u)) => (c, u),
         (Err(e), _) | (_, Err(e)) => return error_page(page, &e),
     };
+    // Their emails were read: the access log, one entry each.
+    let shown: Vec<crm_domain::ContactId> = contacts.items.iter().map(|c| c.id).collect();
+    if let Err(e) = web.app.record_list_access(&actor, &shown).await {
+        return error_page(page, &e);
+    }
     let mut names = NameRequest::default();
     for c in &contacts.items {
         if let Some(o) = c.fields.organization_id {

@@ -1,7 +1,8 @@
 //! How long prospects are kept (Admin, « Données personnelles » › « Durée de
 //! conservation »): the company's policy (months, flag or erase every day), the dry-run
 //! report of the prospects whose time is up — when their data was collected, the last
-//! contact that came from them — and their erasure at once, after a confirmation.
+//! contact that came from them — and their erasure or anonymisation at once, after a
+//! confirmation.
 
 use super::{Form, signed_in, signed_write};
 use crate::Web;
@@ -47,8 +48,8 @@ struct RetentionPage {
     actions: Vec<(&'static str, String)>,
     months_min: u16,
     months_max: u16,
-    /// Whether the saved policy erases every day.
-    erases: bool,
+    /// What the saved policy will do with them (an i18n key).
+    due_note: &'static str,
     cutoff: String,
     total: u64,
     lines: Vec<Line>,
@@ -121,7 +122,11 @@ async fn retention_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
                 .collect(),
             months_min: *MONTHS_RANGE.start(),
             months_max: *MONTHS_RANGE.end(),
-            erases: report.policy.action == RetentionAction::Erase,
+            due_note: match report.policy.action {
+                RetentionAction::Flag => "retention.due_flags",
+                RetentionAction::Erase => "retention.due_erases",
+                RetentionAction::Anonymise => "retention.due_anonymises",
+            },
             cutoff: report.cutoff.with_timezone(&tz).format("%d/%m/%Y").to_string(),
             total: report.total,
             lines,
@@ -140,7 +145,7 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     };
     let q = Form::query(&req);
     let message = match (q.get("done").as_deref(), q.get("n")) {
-        (Some("erased"), Some(n)) => Some(page.t("retention.done_erased").replace("{n}", &n)),
+        (Some(d @ ("erased" | "anonymised")), Some(n)) => Some(page.t(&format!("retention.done_{d}")).replace("{n}", &n)),
         (Some(d), _) => Some(page.t(&format!("retention.done_{d}"))),
         _ => None,
     };
@@ -178,7 +183,20 @@ pub(crate) async fn save<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
 }
 
 /// `POST /privacy/retention/erase`: the prospects due erased now, once confirmed.
-pub(crate) async fn erase<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, mut req: Request) -> Response {
+pub(crate) async fn erase<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, req: Request) -> Response {
+    act(web, req, RetentionAction::Erase).await
+}
+
+/// `POST /privacy/retention/anonymise`: the prospects due anonymised now, once confirmed.
+pub(crate) async fn anonymise<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(web: &Web<S, K, C, I, X>, req: Request) -> Response {
+    act(web, req, RetentionAction::Anonymise).await
+}
+
+async fn act<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
+    web: &Web<S, K, C, I, X>,
+    mut req: Request,
+    action: RetentionAction,
+) -> Response {
     let form = Form::body(&mut req).await;
     let (auth, page) = match signed_write(web, &req, &form, "privacy").await {
         Ok(x) => x,
@@ -188,8 +206,12 @@ pub(crate) async fn erase<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>
         let fault = Some(page.t("retention.confirm_missing"));
         return retention_page(web, &auth.actor, page, None, None, fault).await;
     }
-    match web.app.erase_due_prospects(&auth.actor).await {
-        Ok((n, _)) => see_other(&req, &web.settings.base_path, &format!("/privacy/retention?done=erased&n={n}")),
+    let (done, word) = match action {
+        RetentionAction::Anonymise => (web.app.anonymise_due_prospects(&auth.actor).await, "anonymised"),
+        RetentionAction::Erase | RetentionAction::Flag => (web.app.erase_due_prospects(&auth.actor).await, "erased"),
+    };
+    match done {
+        Ok((n, _)) => see_other(&req, &web.settings.base_path, &format!("/privacy/retention?done={word}&n={n}")),
         Err(e) => error_page(page, &e),
     }
 }

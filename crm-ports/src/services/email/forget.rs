@@ -1,5 +1,5 @@
-//! An erased person's emails forgotten by the mailer: a reader of the log that meets
-//! `person_erased` asks the mailer to drop the copies it keeps of the messages sent to
+//! An erased (or anonymised) person's emails forgotten by the mailer: a reader of the log
+//! that meets `person_erased` (or `person_anonymised`) asks the mailer to drop the copies it keeps of the messages sent to
 //! them — the embedded mailer's `.eml` files. (A relay keeps none here; what the
 //! recipient's mailbox holds is theirs.) Run again after a failure, it forgets nothing
 //! twice and fails on nothing already gone.
@@ -19,7 +19,10 @@ use std::sync::Arc;
 /// The reader's name (its cursor).
 pub const MAIL_FORGETTER: &str = "mail_forgetter";
 
-const INTEREST: &[(EntityType, EventKind)] = &[(EntityType::Contact, EventKind::Erased)];
+const INTEREST: &[(EntityType, EventKind)] = &[
+    (EntityType::Contact, EventKind::Erased),
+    (EntityType::Contact, EventKind::Anonymised),
+];
 
 /// Most messages of one person forgotten.
 const MAX_MESSAGES: u32 = 100_000;

@@ -77,8 +77,14 @@ impl<S: EventLog + ContactStore + OpportunityStore + OrganizationStore + SearchH
             ..IndexReport::default()
         };
         index.apply(changes).await?;
-        // A person erased: their deleted document must not wait in its segment for a merge.
-        if events.iter().any(|e| e.kind == crm_domain::event::EventKind::Erased) {
+        // A person erased or anonymised: their old document must not wait in its segment
+        // for a merge.
+        if events.iter().any(|e| {
+            matches!(
+                e.kind,
+                crm_domain::event::EventKind::Erased | crm_domain::event::EventKind::Anonymised
+            )
+        }) {
             index.purge().await?;
         }
         Ok(report)

@@ -301,6 +301,7 @@ async fn sent(c: &Client, recorder: &Recorder) -> Vec<(&'static str, Request)> {
         erase_contact(ID, &Erasure { request_id: Some(ID), request_version: Some(1) });
         retention_report(Some(50));
         erase_due_prospects();
+        anonymise_due_prospects();
         processing_register();
         processing_register_pdf();
         access_log(Some(ID), Some(ID), Some(ID), Some(50));
