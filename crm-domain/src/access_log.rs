@@ -17,8 +17,8 @@ pub enum AccessKind {
     PersonalData,
     /// A list of contacts exported (a file).
     Export,
-    /// A person shown in a list with their email or phone (the contacts page, the API's
-    /// list of contacts): one access per person shown.
+    /// People shown in a list with their emails or phones (the contacts page, the API's
+    /// list of contacts): one access naming everyone the page showed.
     Listed,
 }
 
@@ -43,7 +43,7 @@ impl AccessKind {
 }
 
 /// One access.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessEntry {
     /// Its id (time-ordered).
     pub id: Uuid,
@@ -55,10 +55,12 @@ pub struct AccessEntry {
     pub user_id: UserId,
     /// What.
     pub kind: AccessKind,
-    /// Whose record (none for a list's export).
+    /// Whose record (none for a list).
     pub contact_id: Option<ContactId>,
     /// How many people (1 for a record; a list's size).
     pub count: u32,
+    /// Everyone a list showed (`Listed`), in its order; empty otherwise.
+    pub listed: Vec<ContactId>,
 }
 
 #[cfg(test)]

@@ -17,9 +17,11 @@ impl AccessQueue {
     /// Queues an access; gives it back when no writer takes it now.
     pub(crate) fn offer(&self, entry: AccessEntry) -> Result<(), AccessEntry> {
         let Ok(guard) = self.sender.read() else { return Err(entry) };
-        match guard.as_ref().map(|tx| tx.try_send(entry)) {
-            Some(Ok(())) => Ok(()),
-            Some(Err(TrySendError::Full(e) | TrySendError::Closed(e))) => Err(e),
+        match guard.as_ref() {
+            Some(tx) => match tx.try_send(entry) {
+                Ok(()) => Ok(()),
+                Err(TrySendError::Full(e) | TrySendError::Closed(e)) => Err(e),
+            },
             None => Err(entry),
         }
     }

@@ -2,7 +2,7 @@
 //! writer off the request path); each company's in one multi-row insert.
 
 use crate::SqlStore;
-use crate::db::{Mode, On};
+use crate::db::{Backend, Mode, On};
 use crate::rows::{from_ts, ts};
 use crm_domain::access_log::{AccessEntry, AccessKind};
 use crm_domain::{ContactId, TenantId, UserId};
@@ -10,7 +10,20 @@ use crm_ports::{Cipher, StoreError};
 use sea_query::{Expr, ExprTrait, Order, Query};
 use uuid::Uuid;
 
-const COLUMNS: [&str; 7] = ["tenant_id", "id", "at", "user_id", "kind", "contact_id", "count"];
+const COLUMNS: [&str; 8] = ["tenant_id", "id", "at", "user_id", "kind", "contact_id", "count", "contacts"];
+
+/// The ids of a list's people, 16 bytes each, one after the other.
+fn packed(ids: &[ContactId]) -> Option<Vec<u8>> {
+    (!ids.is_empty()).then(|| ids.iter().flat_map(|c| *c.as_uuid().as_bytes()).collect())
+}
+
+fn unpacked(bytes: Option<Vec<u8>>) -> Vec<ContactId> {
+    bytes
+        .unwrap_or_default()
+        .chunks_exact(16)
+        .filter_map(|b| Uuid::from_slice(b).ok().map(ContactId::from_uuid))
+        .collect()
+}
 
 /// Rows written per statement (well under both backends' limits on bound values).
 const PER_STATEMENT: usize = 500;
@@ -35,6 +48,7 @@ pub(crate) async fn record<C: Cipher>(store: &SqlStore<C>, entries: &[AccessEntr
                     e.kind.code().into(),
                     e.contact_id.map(|c| c.as_uuid()).into(),
                     i64::from(e.count).into(),
+                    packed(&e.listed).into(),
                 ])
                 .map_err(|e| StoreError::Internal(format!("access_log: {e}")))?;
             }
@@ -63,7 +77,18 @@ pub(crate) async fn read<C: Cipher>(
         .order_by("id", Order::Desc)
         .limit(u64::from(limit));
     if let Some(c) = contact {
-        q.and_where(Expr::col("contact_id").eq(c.as_uuid()));
+        // Their record, or a list that showed them (its ids packed: a byte search, checked
+        // on 16-byte boundaries below).
+        let id = c.as_uuid().as_bytes().to_vec();
+        let in_list = match store.pool.backend() {
+            Backend::Sqlite => Expr::cust_with_values("instr(contacts, ?) > 0", [id]),
+            Backend::Postgres => Expr::cust_with_values("position($1 in contacts) > 0", [id]),
+        };
+        q.and_where(
+            Expr::col("contact_id")
+                .eq(c.as_uuid())
+                .or(Expr::col("kind").eq(AccessKind::Listed.code()).and(in_list)),
+        );
     }
     if let Some(u) = user {
         q.and_where(Expr::col("user_id").eq(u.as_uuid()));
@@ -99,7 +124,12 @@ pub(crate) async fn read<C: Cipher>(
                 kind: AccessKind::parse(&kind).ok_or_else(|| StoreError::Internal(format!("access_log: bad kind {kind}")))?,
                 contact_id: r.get::<Option<Uuid>>("contact_id")?.map(ContactId::from_uuid),
                 count: u32::try_from(r.get::<i64>("count")?).unwrap_or(u32::MAX),
+                listed: unpacked(r.get::<Option<Vec<u8>>>("contacts")?),
             })
+        })
+        .filter(|e: &Result<AccessEntry, StoreError>| match (e, contact) {
+            (Ok(e), Some(c)) => e.contact_id == Some(c) || e.listed.contains(&c),
+            _ => true,
         })
         .collect()
 }

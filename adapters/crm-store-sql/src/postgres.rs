@@ -313,6 +313,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/postgres/0043_contact_anonymised.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            44,
+            "access log lists".into(),
+            MigrationType::Simple,
+            include_str!("../migrations/postgres/0044_access_log_lists.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -18,6 +18,8 @@ use tokio::sync::mpsc;
 const QUEUE: usize = 8_192;
 /// Most accesses written at once.
 const BATCH: usize = 1_000;
+/// How long the writer gathers accesses after the first of a batch.
+const WINDOW: std::time::Duration = std::time::Duration::from_millis(200);
 /// Tries of a batch's write before it is given up (logged).
 const TRIES: u32 = 6;
 /// Most accesses read at once.
@@ -31,41 +33,46 @@ impl<S: PrivacyStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
     /// # Errors
     /// Store failures of a write made now.
     pub async fn record_access(&self, actor: &Actor, kind: AccessKind, contact: Option<ContactId>, count: u32) -> Result<(), ServiceError> {
-        self.log_accesses(actor, kind, vec![(contact, count)]).await
+        self.log_access(actor, kind, contact, count, Vec::new()).await
     }
 
     /// Logs that a person's user was shown these contacts in a list with their emails or
-    /// phones, one access each, as [`Self::record_access`] does.
+    /// phones: one access naming them all (nothing for an empty list), as
+    /// [`Self::record_access`] does.
     ///
     /// # Errors
     /// Store failures of a write made now.
     pub async fn record_list_access(&self, actor: &Actor, contacts: &[ContactId]) -> Result<(), ServiceError> {
-        let accesses: Vec<(Option<ContactId>, u32)> = contacts.iter().map(|c| (Some(*c), 1)).collect();
-        self.log_accesses(actor, AccessKind::Listed, accesses).await
+        if contacts.is_empty() {
+            return Ok(());
+        }
+        let n = u32::try_from(contacts.len()).unwrap_or(u32::MAX);
+        self.log_access(actor, AccessKind::Listed, None, n, contacts.to_vec()).await
     }
 
-    async fn log_accesses(&self, actor: &Actor, kind: AccessKind, accesses: Vec<(Option<ContactId>, u32)>) -> Result<(), ServiceError> {
+    async fn log_access(
+        &self,
+        actor: &Actor,
+        kind: AccessKind,
+        contact_id: Option<ContactId>,
+        count: u32,
+        listed: Vec<ContactId>,
+    ) -> Result<(), ServiceError> {
         let (Some(tenant_id), Some(user_id)) = (actor.tenant_id(), actor.user_id()) else {
             return Ok(());
         };
-        let at = self.clock.now();
-        let mut missed = Vec::new();
-        for (contact_id, count) in accesses {
-            let entry = AccessEntry {
-                id: self.ids.new_uuid(),
-                tenant_id,
-                at,
-                user_id,
-                kind,
-                contact_id,
-                count,
-            };
-            if let Err(entry) = self.access.offer(entry) {
-                missed.push(entry);
-            }
-        }
-        if !missed.is_empty() {
-            self.store.record_accesses(&missed).await?;
+        let entry = AccessEntry {
+            id: self.ids.new_uuid(),
+            tenant_id,
+            at: self.clock.now(),
+            user_id,
+            kind,
+            contact_id,
+            count,
+            listed,
+        };
+        if let Err(entry) = self.access.offer(entry) {
+            self.store.record_accesses(std::slice::from_ref(&entry)).await?;
         }
         Ok(())
     }
@@ -105,10 +112,13 @@ impl<S: PrivacyStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
                     None => break,
                 },
             }
+            // Then whatever comes within the window, so that a busy server writes a few
+            // large batches a second rather than one small one per request.
+            let until = tokio::time::Instant::now() + WINDOW;
             while batch.len() < BATCH {
-                match rx.try_recv() {
-                    Ok(e) => batch.push(e),
-                    Err(_) => break,
+                match tokio::time::timeout_at(until, rx.recv()).await {
+                    Ok(Some(e)) => batch.push(e),
+                    Ok(None) | Err(_) => break,
                 }
             }
             self.write_batch(&mut batch).await;

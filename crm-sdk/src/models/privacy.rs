@@ -236,11 +236,14 @@ pub struct Access {
     pub at: DateTime<Utc>,
     /// Who.
     pub user_id: Uuid,
-    /// `view`, `personal_data` or `export`.
+    /// `view`, `personal_data`, `export` or `listed`.
     pub kind: String,
-    /// Whose record (none for a list's export).
+    /// Whose record (none for a list).
     #[serde(default)]
     pub contact_id: Option<Uuid>,
     /// How many people.
     pub count: u32,
+    /// Everyone a list showed (`listed`).
+    #[serde(default)]
+    pub contact_ids: Vec<Uuid>,
 }

@@ -226,13 +226,16 @@ pub struct AccessDto {
     pub at: DateTime<Utc>,
     /// Who.
     pub user_id: Uuid,
-    /// `view` (a record opened), `personal_data` (a person's data exported) or `export`
-    /// (a list of contacts exported).
+    /// `view` (a record opened), `personal_data` (a person's data exported), `export` (a
+    /// list of contacts exported) or `listed` (a list showed people with their emails or
+    /// phones).
     pub kind: String,
-    /// Whose record (none for a list's export).
+    /// Whose record (none for a list).
     pub contact_id: Option<Uuid>,
     /// How many people (a list's size).
     pub count: u32,
+    /// Everyone a list showed (`listed`), in its order.
+    pub contact_ids: Vec<Uuid>,
 }
 
 pub struct PrivacyApi {
@@ -483,6 +486,7 @@ impl PrivacyApi {
                     kind: e.kind.code().to_owned(),
                     contact_id: e.contact_id.map(|c| c.as_uuid()),
                     count: e.count,
+                    contact_ids: e.listed.iter().map(|c| c.as_uuid()).collect(),
                 })
                 .collect(),
         ))

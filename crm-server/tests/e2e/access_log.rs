@@ -55,7 +55,8 @@ async fn reads_of_a_record_reach_the_access_log() {
     // The rep may not read it.
     assert!(rep.access_log(None, None, None, None).await.is_err());
 
-    // A list shows emails and phones: one `listed` access per person on the page.
+    // A list shows emails and phones: one `listed` access naming everyone on the page,
+    // found under each of them.
     let other = rep
         .create_contact(
             &ContactWrite {
@@ -71,15 +72,38 @@ async fn reads_of_a_record_reach_the_access_log() {
     let listed = rep.list_contacts(&ContactQuery::default()).await.unwrap();
     assert_eq!(listed.items.len(), 2);
     let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
+    let list = loop {
         let log = admin.access_log(None, Some(t.user(Role::Sales)), None, Some(100)).await.unwrap();
-        let seen: Vec<_> = log.iter().filter(|e| e.kind == "listed").map(|e| e.contact_id).collect();
-        if seen.len() >= 2 {
-            assert_eq!(seen.len(), 2, "{log:?}");
-            assert!(seen.contains(&Some(c.id)) && seen.contains(&Some(other.id)));
-            break;
+        if let Some(l) = log.iter().find(|e| e.kind == "listed") {
+            break l.clone();
         }
-        assert!(Instant::now() < deadline, "{} of 2 listed accesses after 10 s", seen.len());
+        assert!(Instant::now() < deadline, "no listed access after 10 s");
         tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!((list.count, list.contact_id), (2, None));
+    let mut shown = list.contact_ids.clone();
+    shown.sort();
+    let mut want = vec![c.id, other.id];
+    want.sort();
+    assert_eq!(shown, want);
+    for who in [c.id, other.id] {
+        let theirs = admin.access_log(Some(who), None, None, Some(100)).await.unwrap();
+        assert!(theirs.iter().any(|e| e.id == list.id), "the list is in {who}'s log");
     }
+    let third = rep
+        .create_contact(
+            &ContactWrite {
+                kind: "prospect".into(),
+                first_name: "Jamais".into(),
+                last_name: "Listée".into(),
+                ..ContactWrite::default()
+            },
+            true,
+        )
+        .await
+        .unwrap();
+    assert!(
+        admin.access_log(Some(third.id), None, None, Some(100)).await.unwrap().is_empty(),
+        "a list that did not show them is not theirs"
+    );
 }

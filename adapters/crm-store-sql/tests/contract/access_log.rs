@@ -86,6 +86,28 @@ pub async fn who_opened_whose_record_is_logged_and_kept(h: &Harness) {
     );
     assert_eq!((latest[1].kind, latest[1].contact_id), (AccessKind::PersonalData, Some(c.id)));
 
+    // A list: one access naming everyone shown, found under each of them (a byte search
+    // of the packed ids), not under someone it did not show.
+    let shown = [c.id, other.id];
+    h.app.record_list_access(&rep, &shown).await.unwrap();
+    let latest = h.app.access_log(&admin, None, None, None, 1).await.unwrap();
+    assert_eq!(
+        (latest[0].kind, latest[0].contact_id, latest[0].count, latest[0].listed.as_slice()),
+        (AccessKind::Listed, None, 2, shown.as_slice())
+    );
+    for who in shown {
+        let theirs = h.app.access_log(&admin, Some(who), None, None, 1).await.unwrap();
+        assert_eq!(theirs[0].id, latest[0].id, "the list is in {who}'s log");
+    }
+    let unseen = h.app.create_contact(&rep, &input("Jamais", "Montrée"), None, true).await.unwrap();
+    assert!(h.app.access_log(&admin, Some(unseen.id), None, None, 10).await.unwrap().is_empty());
+    h.app.record_list_access(&rep, &[]).await.unwrap();
+    assert_eq!(
+        h.app.access_log(&admin, None, None, None, 1).await.unwrap()[0].id,
+        latest[0].id,
+        "an empty list logs nothing"
+    );
+
     // The Admin's alone; nothing of another company.
     for who in [&rep, &observer] {
         assert!(matches!(

@@ -78,8 +78,10 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         what: page
             .t(&format!("access_log.kind_{}", e.kind.code()))
             .replace("{n}", &e.count.to_string()),
+        // A list names no one; on a person's page it is theirs.
         contact: e
             .contact_id
+            .or(contact.filter(|c| e.listed.contains(c)))
             .map(|c| (c.to_string(), name_of(c).unwrap_or_else(|| page.t("privacy.erased_person")))),
     };
     let lines: Vec<Line> = entries.iter().map(line).collect();
