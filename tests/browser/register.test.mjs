@@ -1,8 +1,8 @@
 // The register of processing activities in the browser: the Admin opens it from the
 // personal data page; it names the company, its Admin, each processing with its legal
 // basis and retention, the security measures; the PDF link gives a PDF. The access log:
-// a record opened by the Admin is listed, from the record's « Qui a consulté cette
-// fiche ». A Sales rep gets 403 from both.
+// the contacts list seen and then a record opened by the Admin are listed, from the
+// record's « Qui a consulté cette fiche ». A Sales rep gets 403 from both.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as h from './harness.mjs';
@@ -55,16 +55,20 @@ for (const width of h.WIDTHS) {
       const c = await h.createContact(admin, { first_name: 'Alice', last_name: SURNAMES[width] });
       await h.withPage(browser, width, 'access-log', async (page) => {
         await h.login(page, server.base, server.accounts.admin);
+        // The contacts list shows her email: a list access, then her record opened.
+        await page.goto(`${server.base}/contacts`);
         await page.goto(`${server.base}/contacts/${c.id}`);
         await page.click('#privacy-accesses');
         await page.waitForURL(/\/privacy\/access-log\?contact=/);
         // Written in batches: a moment may pass.
-        for (let i = 0; i < 50 && (await page.locator('#access-log tbody tr').count()) === 0; i += 1) {
+        for (let i = 0; i < 50 && (await page.locator('#access-log tbody tr').count()) < 2; i += 1) {
           await page.waitForTimeout(100);
           await page.reload();
         }
         assert.match(await text(page.locator('#access-log-filter')), new RegExp(`Consultations de la fiche de Alice ${SURNAMES[width]}`));
-        assert.match(await text(page.locator('#access-log tbody tr').first()), new RegExp(`Claire Duval.*A ouvert la fiche.*Alice ${SURNAMES[width]}`));
+        const lines = page.locator('#access-log tbody tr');
+        assert.match(await text(lines.nth(0)), new RegExp(`Claire Duval.*A ouvert la fiche.*Alice ${SURNAMES[width]}`));
+        assert.match(await text(lines.nth(1)), new RegExp(`Claire Duval.*A vu une liste de \\d+ contact\\(s\\), avec leurs coordonnées.*Alice ${SURNAMES[width]}`));
         await h.checkScreen(page, 'access-log');
       });
     });
