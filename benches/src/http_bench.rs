@@ -1,10 +1,13 @@
 //! HTTP load benchmark over loopback: `GET /api/v1/contacts/{id}` and a 50-contact list
 //! page, on SQLite and (with `CRM_BENCH_POSTGRES_URL`, a superuser URL) on PostgreSQL,
-//! next to the bare `/healthz` route of the same server measured in the same run. 64
-//! connections by default. Prints one table; read it as ratios to the bare route.
+//! next to the bare `/healthz` route of the same server and to the floor — the same reads
+//! by poem and sqlx alone (`raw_floor.rs`) — measured in the same run. 64 connections by
+//! default. Prints one table; read it as ratios to the bare route and to the floor.
 //!
 //! Run: `cargo run --release -p crm-benches --bin http-bench -- [seconds] [connections] [contacts]`
 
+#[path = "raw_floor.rs"]
+mod raw_floor;
 #[path = "support.rs"]
 mod support;
 
@@ -26,6 +29,7 @@ const PASSWORD: &str = "banc d'essai de charge";
 
 struct Served {
     base: String,
+    tenant: uuid::Uuid,
     token: String,
     ids: Vec<uuid::Uuid>,
     stop: tokio::sync::oneshot::Sender<()>,
@@ -79,6 +83,7 @@ async fn serve(app: CrmApp, contacts: u64) -> Result<Served, Box<dyn Error>> {
     ));
     Ok(Served {
         base,
+        tenant: tenant.id.as_uuid(),
         token,
         ids,
         stop,
@@ -154,15 +159,36 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0
 }
 
+/// Serves the floor's raw reads of `tenant`'s contacts; its base URL and its stop.
+async fn serve_raw(pool: raw_floor::RawPool, tenant: uuid::Uuid) -> Result<(String, tokio::sync::oneshot::Sender<()>), Box<dyn Error>> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(http::serve(
+        listener,
+        raw_floor::routes(pool, tenant),
+        async {
+            let _ = rx.await;
+        },
+        Duration::from_secs(2),
+    ));
+    Ok((base, stop))
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn run(
     backend: &str,
     app: CrmApp,
+    raw: impl std::future::Future<Output = Result<raw_floor::RawPool, sqlx::Error>>,
     contacts: u64,
     connections: usize,
     seconds: u64,
     rows: &mut Vec<String>,
 ) -> Result<(), Box<dyn Error>> {
     let s = serve(app, contacts).await?;
+    let (raw_base, raw_stop) = serve_raw(raw.await?, s.tenant).await?;
+    let raw_one = Arc::new(s.ids.iter().map(|id| format!("{raw_base}/raw/contacts/{id}")).collect::<Vec<_>>());
+    let raw_list = Arc::new(vec![format!("{raw_base}/raw/contacts")]);
     let bare = Arc::new(vec![format!("{}/healthz", s.base)]);
     let by_id = Arc::new(
         s.ids
@@ -173,19 +199,29 @@ async fn run(
     let list = Arc::new(vec![format!("{}/api/v1/contacts?limit=50", s.base)]);
     // Warm-up.
     load(Arc::clone(&by_id), Some(s.token.clone()), connections, 1).await;
+    load(Arc::clone(&raw_one), None, connections, 1).await;
+    // Each of ours after its floor: (name, urls, token, floor it is compared to).
     let mut bare_rps = 0.0;
-    for (name, urls, token) in [
-        ("bare route GET /healthz", bare, None),
-        ("GET /api/v1/contacts/{id}", by_id, Some(s.token.clone())),
-        ("GET /api/v1/contacts?limit=50", list, Some(s.token.clone())),
+    let mut floors = [0.0_f64; 2];
+    for (name, urls, token, floor) in [
+        ("bare route GET /healthz", bare, None, None),
+        ("floor: poem + sqlx, one row by id", raw_one, None, None),
+        ("floor: poem + sqlx, 50 rows", raw_list, None, None),
+        ("GET /api/v1/contacts/{id}", by_id, Some(s.token.clone()), Some(0)),
+        ("GET /api/v1/contacts?limit=50", list, Some(s.token.clone()), Some(1)),
     ] {
         let o = load(urls, token, connections, seconds).await;
         let rps = o.requests as f64 / o.wall.as_secs_f64();
         if bare_rps == 0.0 {
             bare_rps = rps;
+        } else if floors[0] == 0.0 {
+            floors[0] = rps;
+        } else if floors[1] == 0.0 {
+            floors[1] = rps;
         }
+        let to_floor = floor.map_or_else(|| "—".to_owned(), |i: usize| format!("{:.3}", rps / floors[i]));
         rows.push(format!(
-            "| {backend} | {name} | {connections} | {rps:.0} | {:.2} | {:.2} | {:.3} | {} |",
+            "| {backend} | {name} | {connections} | {rps:.0} | {:.2} | {:.2} | {:.3} | {to_floor} | {} |",
             pct(&o.latencies, 0.50),
             pct(&o.latencies, 0.99),
             rps / bare_rps,
@@ -193,6 +229,7 @@ async fn run(
         ));
     }
     let _ = s.stop.send(());
+    let _ = raw_stop.send(());
     Ok(())
 }
 
@@ -204,17 +241,29 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let contacts: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(2000);
     let mut rows = Vec::new();
     let dir = tempfile::tempdir()?;
-    let sqlite = App::new(
-        SqlStore::open_sqlite(&dir.path().join("bench.db"), cipher()?).await?,
-        Argon2Credentials::new(2)?,
-    );
-    run("SQLite", sqlite, contacts, connections, seconds, &mut rows).await?;
+    let file = dir.path().join("bench.db");
+    let sqlite = App::new(SqlStore::open_sqlite(&file, cipher()?).await?, Argon2Credentials::new(2)?);
+    let raw = async {
+        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&file).read_only(true);
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        Ok(raw_floor::RawPool::Sqlite(pool))
+    };
+    run("SQLite", sqlite, raw, contacts, connections, seconds, &mut rows).await?;
     match std::env::var("CRM_BENCH_POSTGRES_URL") {
         Ok(admin_url) => {
             let (db, store) = support::BenchDb::create(&admin_url, "crm_httpbench").await?;
+            let url = db.superuser_url();
+            let raw = async move {
+                let pool = sqlx::postgres::PgPoolOptions::new().max_connections(16).connect(&url).await?;
+                Ok(raw_floor::RawPool::Postgres(pool))
+            };
             run(
                 "PostgreSQL",
                 App::new(store, Argon2Credentials::new(2)?),
+                raw,
                 contacts,
                 connections,
                 seconds,
@@ -228,8 +277,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
     println!(
         "HTTP over loopback, {seconds} s per workload, {connections} connections, {contacts} contacts; client and server share this machine"
     );
-    println!("| backend | workload | conns | req/s | p50 ms | p99 ms | ratio to bare | errors |");
-    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    println!("| backend | workload | conns | req/s | p50 ms | p99 ms | ratio to bare | ratio to floor | errors |");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
     for r in rows {
         println!("{r}");
     }

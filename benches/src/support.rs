@@ -103,6 +103,13 @@ impl BenchDb {
         if ok { Ok(()) } else { Err(format!("psql failed: {sql}").into()) }
     }
 
+    /// The database's URL as the superuser (row security does not apply): for the raw
+    /// reads that give a floor.
+    pub fn superuser_url(&self) -> String {
+        let base = self.admin_url.rsplit_once('/').map_or(self.admin_url.as_str(), |(b, _)| b);
+        format!("{base}/{}", self.name)
+    }
+
     /// Drops the database.
     pub fn drop_now(self) -> Result<(), Box<dyn Error>> {
         self.psql(&format!("DROP DATABASE {} WITH (FORCE)", self.name))
