@@ -15,7 +15,7 @@ use crate::contact::Contact;
 use crate::error::{ValidationError, Validator, ViolationKind};
 use crate::ids::{ContactId, UserId};
 use crate::tenant::Language;
-use crate::text::Name;
+use crate::text::{Label, Name};
 use chrono::{DateTime, Months, Utc};
 use serde::{Deserialize, Serialize};
 use std::ops::RangeInclusive;
@@ -131,8 +131,8 @@ pub fn anonymous_names(language: Language, id: ContactId) -> Result<(Name, Name)
 ///
 /// # Errors
 /// None in practice: the text is short, plain and non-empty.
-pub fn anonymous_subject(language: Language) -> Result<crate::text::Label, ValidationError> {
-    crate::text::Label::parse(match language {
+pub fn anonymous_subject(language: Language) -> Result<Label, ValidationError> {
+    Label::parse(match language {
         Language::Fr => "Activité anonymisée",
         Language::En => "Anonymised activity",
     })

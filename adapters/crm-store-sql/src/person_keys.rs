@@ -8,7 +8,6 @@ use crate::db::Tx;
 use crate::rows::ts;
 use chrono::{DateTime, Utc};
 use crm_domain::TenantId;
-
 use crm_ports::{Cipher, DataKey, StoreError};
 use sea_query::{Expr, ExprTrait, OnConflict, Query};
 use std::collections::HashMap;

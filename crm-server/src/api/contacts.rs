@@ -239,7 +239,8 @@ impl ContactsApi {
             .app
             .list_contacts(&actor, &filter, &page(sort.0, order.0, cursor.0, limit.0))
             .await?;
-        // Their emails and phones were read: the access log, one entry each (queued).
+        // Their emails and phones were read: the access log, one entry naming everyone
+        // shown (queued).
         let shown: Vec<ContactId> = p.items.iter().map(|c| c.id).collect();
         self.app.record_list_access(&actor, &shown).await?;
         Ok(Json(ContactPage {

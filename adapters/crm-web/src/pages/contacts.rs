@@ -108,7 +108,7 @@ pub(crate) async fn list<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
         (Ok(c), Ok(u)) => (c, u),
         (Err(e), _) | (_, Err(e)) => return error_page(page, &e),
     };
-    // Their emails were read: the access log, one entry each.
+    // Their emails were read: the access log, one entry naming everyone shown.
     let shown: Vec<crm_domain::ContactId> = contacts.items.iter().map(|c| c.id).collect();
     if let Err(e) = web.app.record_list_access(&actor, &shown).await {
         return error_page(page, &e);
