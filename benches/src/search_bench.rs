@@ -35,7 +35,7 @@ use crm_search_tantivy::TantivyIndex;
 use crm_store_sql::SqlStore;
 use dataset::{Dataset, IndexStats, dir_size, generate, queries};
 use http::{memory, start_server, via_http};
-use port::{via_like, via_port};
+use port::{via_like, via_port, via_port_concurrent};
 use report::{Row, print_table};
 use std::error::Error;
 use std::path::PathBuf;
@@ -48,6 +48,8 @@ const HTTP_SMALL_TENANTS: usize = 10;
 /// Sales reps of the large tenant (owners of its contacts, with its Admin).
 const LARGE_REPS: usize = 20;
 const BATCH: u64 = 1_000;
+/// The path of the port's runs at the HTTP run's concurrency.
+const PORT_CONCURRENT: &str = "search port, 16 tasks";
 const SEED: u64 = 4_2024;
 
 type BenchApp = App<SqlStore<crm_crypto::RingCipher>, crm_crypto::Argon2Credentials>;
@@ -157,6 +159,26 @@ async fn main() -> Result<(), Box<dyn Error>> {
         latencies: lat,
         hits,
     });
+    // The floor of the HTTP runs: the same queries as theirs (the large tenant and the
+    // small tenants that log in), through the port by as many tasks as HTTP has clients.
+    let http_small: Vec<usize> = (1..=HTTP_SMALL_TENANTS).collect();
+    let http_workloads = [
+        ("type-ahead, large tenant", queries(&data, &[0], n_queries, false)),
+        ("type-ahead, small tenants", queries(&data, &http_small, n_queries, false)),
+        ("full query, large tenant", queries(&data, &[0], n_queries, true)),
+        ("full query, small tenants", queries(&data, &http_small, n_queries, true)),
+    ];
+    let mut port_throughput = Vec::new();
+    for (name, qs) in &http_workloads {
+        let (lat, hits, wall) = via_port_concurrent(&app, &index, &data, qs, clients).await?;
+        port_throughput.push(lat.len() as f64 / wall.as_secs_f64());
+        rows.push(Row {
+            workload: (*name).to_owned(),
+            path: PORT_CONCURRENT,
+            latencies: lat,
+            hits,
+        });
+    }
     if std::env::var_os("CRM_BENCH_PORT_ONLY").is_some() {
         print_table(&rows);
         return Ok(());
@@ -205,13 +227,6 @@ async fn main() -> Result<(), Box<dyn Error>> {
     // Wait until the server's indexer has seen every tenant (its first sweep).
     tokio::time::sleep(Duration::from_secs(3)).await;
     let (idle_rss, _) = memory(server.child.id());
-    let http_small: Vec<usize> = (1..=HTTP_SMALL_TENANTS).collect();
-    let http_workloads = [
-        ("type-ahead, large tenant", queries(&data, &[0], n_queries, false)),
-        ("type-ahead, small tenants", queries(&data, &http_small, n_queries, false)),
-        ("full query, large tenant", queries(&data, &[0], n_queries, true)),
-        ("full query, small tenants", queries(&data, &http_small, n_queries, true)),
-    ];
     eprintln!("querying through HTTP with {clients} clients...");
     via_http(&server.base, &tokens, &http_workloads[0].1, clients).await?;
     let mut http_failures = 0;
@@ -222,7 +237,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         throughput.push((*name, run.lat.len() as f64 / started.elapsed().as_secs_f64()));
         http_failures += run.failures;
         // The large tenant's queries are the port's: the server must find as much.
-        let port = rows.iter().find(|r| r.workload == *name && r.path.starts_with("search port"));
+        let port = rows.iter().find(|r| r.workload == *name && r.path == PORT_CONCURRENT);
         if let Some(port) = port.filter(|p| name.ends_with("large tenant") && run.failures == 0 && p.hits != run.hits) {
             return Err(format!(
                 "{name}: the server found {} hits, the port {} (is target/release/crm older than the bench?)",
@@ -243,7 +258,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let mut http_rows = rows.split_off(in_process);
     http_rows.splice(
         0..0,
-        rows.iter().filter(|r| r.path.starts_with("search port")).map(|r| Row {
+        rows.iter().filter(|r| r.path == PORT_CONCURRENT).map(|r| Row {
             workload: r.workload.clone(),
             path: r.path,
             latencies: r.latencies.clone(),
@@ -277,8 +292,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
     println!("| server memory, index open, idle (RSS) | {idle_rss:.0} MiB |");
     println!("| server memory after the HTTP runs (RSS / peak) | {loaded_rss:.0} / {peak:.0} MiB |");
     println!("| HTTP failures | {http_failures} |");
-    for (name, rps) in &throughput {
-        println!("| HTTP throughput, {name} | {rps:.0} requests/s |");
+    for ((name, rps), port) in throughput.iter().zip(&port_throughput) {
+        println!(
+            "| HTTP throughput, {name} | {rps:.0} requests/s, {:.2} of the port's {port:.0} with {clients} tasks |",
+            rps / port
+        );
     }
     Ok(())
 }

@@ -257,12 +257,10 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
     }
 
     async fn contact(&self, scope: Scope, id: ContactId) -> Result<Contact, StoreError> {
-        let mut tx = self.pool.begin(On::Tenant(scope.tenant_id), Mode::Read).await?;
         let mut q = select_contacts(scope.tenant_id);
         q.and_where(Expr::col(("contacts", "id")).eq(id.as_uuid()))
             .and_where(contact_in_scope(scope.tenant_id, scope.records));
-        let row = tx.fetch_one(&q).await?;
-        tx.commit().await?;
+        let row = self.pool.read_one(On::Tenant(scope.tenant_id), &q).await?;
         self.contact_from_row(&row)
     }
 
@@ -272,9 +270,7 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
         crate::contact_sql::filter_contacts(&mut q, scope, filter);
         let sort_col = paging::sort_column(page.sort, "name_sort");
         let size = paging::apply(&mut q, "contacts", sort_col, page)?;
-        let mut tx = self.pool.begin(On::Tenant(t), Mode::Read).await?;
-        let mut rows = tx.fetch_all(&q).await?;
-        tx.commit().await?;
+        let mut rows = self.pool.read_all(On::Tenant(t), &q).await?;
         let next_cursor = paging::next_cursor(&mut rows, size, sort_col)?;
         let items = rows.iter().map(|r| self.contact_from_row(r)).collect::<Result<_, _>>()?;
         Ok(Page { items, next_cursor })
@@ -427,9 +423,7 @@ impl<C: Cipher> SqlStore<C> {
             );
         }
         q.order_by(("contacts", "name_sort"), sea_query::Order::Asc).limit(u64::from(limit));
-        let mut tx = self.pool.begin(On::Tenant(t), Mode::Read).await?;
-        let rows = tx.fetch_all(&q).await?;
-        tx.commit().await?;
+        let rows = self.pool.read_all(On::Tenant(t), &q).await?;
         rows.iter().map(|r| Ok(ContactId::from_uuid(r.get::<Uuid>("id")?))).collect()
     }
 }

@@ -4,7 +4,7 @@
 use crate::error::map_db;
 use crm_domain::TenantId;
 use crm_ports::StoreError;
-use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+use sea_query::{PostgresQueryBuilder, SelectStatement, SqliteQueryBuilder};
 use sea_query_sqlx::SqlxBinder;
 use sqlx::postgres::{PgPool, PgRow};
 use sqlx::sqlite::{SqlitePool, SqliteRow};
@@ -42,7 +42,17 @@ pub(crate) enum Mode {
     Write,
 }
 
-pub(crate) enum Tx {
+/// A transaction of either backend. A read transaction that wrote nothing is not
+/// committed but dropped: sqlx queues its `ROLLBACK` and sends it with the check the pool
+/// makes when the connection comes back, off the request's path (the same outcome as a
+/// commit for a transaction that changed nothing, one round trip fewer).
+pub(crate) struct Tx {
+    pub(crate) conn: TxConn,
+    mode: Mode,
+    wrote: bool,
+}
+
+pub(crate) enum TxConn {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
@@ -65,40 +75,67 @@ impl Pool {
     }
 
     /// Starts a transaction bound to `on`. On PostgreSQL the tenant is set with
-    /// `set_config(..., true)` first, reads included, so row-level security applies.
+    /// `set_config(..., true)` in the same round trip as the `BEGIN`, reads included, so
+    /// row-level security applies.
     pub(crate) async fn begin(&self, on: On, mode: Mode) -> Result<Tx, StoreError> {
-        match self {
-            Self::Sqlite(p) => {
-                let tx = match mode {
+        let conn = match self {
+            Self::Sqlite(p) => TxConn::Sqlite(
+                match mode {
                     Mode::Write => p.begin_with("BEGIN IMMEDIATE").await,
                     Mode::Read => p.begin().await,
                 }
-                .map_err(map_db)?;
-                Ok(Tx::Sqlite(tx))
+                .map_err(map_db)?,
+            ),
+            Self::Postgres(p) => TxConn::Postgres(p.begin_with(AssertSqlSafe(begin_bound(on))).await.map_err(map_db)?),
+        };
+        Ok(Tx { conn, mode, wrote: false })
+    }
+
+    /// Runs one query that reads, bound to `on`, and returns every row. On SQLite the
+    /// statement runs alone (a single statement is its own consistent snapshot): one trip
+    /// to the connection's thread instead of three. On PostgreSQL it runs in a read
+    /// transaction bound to the tenant, as every read does.
+    pub(crate) async fn read_all(&self, on: On, stmt: &SelectStatement) -> Result<Vec<Row>, StoreError> {
+        match self {
+            Self::Sqlite(p) => {
+                let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
+                let rows = sqlx::query_with(AssertSqlSafe(sql), values).fetch_all(p).await.map_err(map_db)?;
+                Ok(rows.into_iter().map(Row::Sqlite).collect())
             }
-            Self::Postgres(p) => {
-                let mut tx = p.begin().await.map_err(map_db)?;
-                let (tenant, platform) = match on {
-                    On::Tenant(t) => (t.as_uuid().to_string(), "off"),
-                    On::Platform => (String::new(), "on"),
-                };
-                sqlx::query("SELECT set_config('app.tenant_id', $1, true), set_config('app.platform', $2, true)")
-                    .bind(tenant)
-                    .bind(platform)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_db)?;
-                Ok(Tx::Postgres(tx))
+            Self::Postgres(_) => {
+                let mut tx = self.begin(on, Mode::Read).await?;
+                let rows = tx.fetch_all(stmt).await?;
+                tx.commit().await?;
+                Ok(rows)
             }
         }
+    }
+
+    /// [`Pool::read_all`] for a query that must find one row.
+    pub(crate) async fn read_one(&self, on: On, stmt: &SelectStatement) -> Result<Row, StoreError> {
+        self.read_all(on, stmt).await?.into_iter().next().ok_or(StoreError::NotFound)
+    }
+}
+
+/// The statement that opens a PostgreSQL transaction bound to `on`: `BEGIN` and the two
+/// settings row-level security reads, sent as one simple query. The tenant is a UUID
+/// printed by the `uuid` crate (hexadecimal digits and dashes), never text from outside.
+fn begin_bound(on: On) -> String {
+    match on {
+        On::Tenant(t) => format!(
+            "BEGIN; SELECT set_config('app.tenant_id', '{}', true), set_config('app.platform', 'off', true)",
+            t.as_uuid().as_hyphenated()
+        ),
+        On::Platform => "BEGIN; SELECT set_config('app.tenant_id', '', true), set_config('app.platform', 'on', true)".to_owned(),
     }
 }
 
 impl Tx {
     /// Runs a statement, returns the number of rows affected.
     pub(crate) async fn execute<S: SqlxBinder>(&mut self, stmt: &S) -> Result<u64, StoreError> {
-        match self {
-            Self::Sqlite(tx) => {
+        self.wrote = true;
+        match &mut self.conn {
+            TxConn::Sqlite(tx) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
                 let r = sqlx::query_with(AssertSqlSafe(sql), values)
                     .execute(&mut **tx)
@@ -106,7 +143,7 @@ impl Tx {
                     .map_err(map_db)?;
                 Ok(r.rows_affected())
             }
-            Self::Postgres(tx) => {
+            TxConn::Postgres(tx) => {
                 let (sql, values) = stmt.build_sqlx(PostgresQueryBuilder);
                 let r = sqlx::query_with(AssertSqlSafe(sql), values)
                     .execute(&mut **tx)
@@ -121,26 +158,29 @@ impl Tx {
     /// guard in a data migration), never text from outside.
     pub(crate) async fn execute_schema_change(&mut self, sql: String) -> Result<(), StoreError> {
         let sql = AssertSqlSafe(sql);
-        match self {
-            Self::Sqlite(tx) => sqlx::query(sql).execute(&mut **tx).await.map(drop),
-            Self::Postgres(tx) => sqlx::query(sql).execute(&mut **tx).await.map(drop),
+        self.wrote = true;
+        match &mut self.conn {
+            TxConn::Sqlite(tx) => sqlx::query(sql).execute(&mut **tx).await.map(drop),
+            TxConn::Postgres(tx) => sqlx::query(sql).execute(&mut **tx).await.map(drop),
         }
         .map_err(map_db)
     }
 
     /// Runs a query, returns every row.
     pub(crate) async fn fetch_all<S: SqlxBinder>(&mut self, stmt: &S) -> Result<Vec<Row>, StoreError> {
-        match self {
-            Self::Sqlite(tx) => {
+        match &mut self.conn {
+            TxConn::Sqlite(tx) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
+                self.wrote |= !sql.starts_with("SELECT");
                 let rows = sqlx::query_with(AssertSqlSafe(sql), values)
                     .fetch_all(&mut **tx)
                     .await
                     .map_err(map_db)?;
                 Ok(rows.into_iter().map(Row::Sqlite).collect())
             }
-            Self::Postgres(tx) => {
+            TxConn::Postgres(tx) => {
                 let (sql, values) = stmt.build_sqlx(PostgresQueryBuilder);
+                self.wrote |= !sql.starts_with("SELECT");
                 let rows = sqlx::query_with(AssertSqlSafe(sql), values)
                     .fetch_all(&mut **tx)
                     .await
@@ -152,17 +192,19 @@ impl Tx {
 
     /// Runs a query, returns the first row if any.
     pub(crate) async fn fetch_optional<S: SqlxBinder>(&mut self, stmt: &S) -> Result<Option<Row>, StoreError> {
-        match self {
-            Self::Sqlite(tx) => {
+        match &mut self.conn {
+            TxConn::Sqlite(tx) => {
                 let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
+                self.wrote |= !sql.starts_with("SELECT");
                 let row = sqlx::query_with(AssertSqlSafe(sql), values)
                     .fetch_optional(&mut **tx)
                     .await
                     .map_err(map_db)?;
                 Ok(row.map(Row::Sqlite))
             }
-            Self::Postgres(tx) => {
+            TxConn::Postgres(tx) => {
                 let (sql, values) = stmt.build_sqlx(PostgresQueryBuilder);
+                self.wrote |= !sql.starts_with("SELECT");
                 let row = sqlx::query_with(AssertSqlSafe(sql), values)
                     .fetch_optional(&mut **tx)
                     .await
@@ -179,7 +221,7 @@ impl Tx {
 
     /// Binds the rest of this transaction to a tenant (after a platform lookup).
     pub(crate) async fn set_tenant(&mut self, tenant: TenantId) -> Result<(), StoreError> {
-        if let Self::Postgres(tx) = self {
+        if let TxConn::Postgres(tx) = &mut self.conn {
             sqlx::query("SELECT set_config('app.tenant_id', $1, true), set_config('app.platform', 'off', true)")
                 .bind(tenant.as_uuid().to_string())
                 .execute(&mut **tx)
@@ -192,7 +234,8 @@ impl Tx {
     /// Asks PostgreSQL to wake listeners at commit (no-op on SQLite, where the store wakes
     /// in-process readers itself).
     pub(crate) async fn notify(&mut self, tenant: TenantId, seq: i64) -> Result<(), StoreError> {
-        if let Self::Postgres(tx) = self {
+        self.wrote = true;
+        if let TxConn::Postgres(tx) = &mut self.conn {
             sqlx::query("SELECT pg_notify('crm_events', $1)")
                 .bind(format!("{}:{seq}", tenant.as_uuid()))
                 .execute(&mut **tx)
@@ -202,10 +245,15 @@ impl Tx {
         Ok(())
     }
 
+    /// Commits a transaction that wrote; drops a read transaction that did not (see
+    /// [`Tx`]).
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
-        match self {
-            Self::Sqlite(tx) => tx.commit().await.map_err(map_db),
-            Self::Postgres(tx) => tx.commit().await.map_err(map_db),
+        if self.mode == Mode::Read && !self.wrote {
+            return Ok(());
+        }
+        match self.conn {
+            TxConn::Sqlite(tx) => tx.commit().await.map_err(map_db),
+            TxConn::Postgres(tx) => tx.commit().await.map_err(map_db),
         }
     }
 }

@@ -93,9 +93,7 @@ impl<C: Cipher> FileRecordStore for SqlStore<C> {
         q.order_by("created_at", Order::Desc)
             .order_by("id", Order::Desc)
             .limit(u64::from(limit));
-        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
-        let rows = tx.fetch_all(&q).await?;
-        tx.commit().await?;
+        let rows = self.pool.read_all(On::Tenant(tenant), &q).await?;
         rows.iter().map(|r| self.file_from_row(tenant, r)).collect()
     }
 

@@ -111,9 +111,7 @@ impl<C: Cipher> ForecastStore for SqlStore<C> {
         q.order_by("submitted_at", Order::Desc)
             .order_by("id", Order::Desc)
             .limit(MAX_SUBMISSIONS);
-        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
-        let rows = tx.fetch_all(&q).await?;
-        tx.commit().await?;
+        let rows = self.pool.read_all(On::Tenant(tenant), &q).await?;
         rows.iter().map(read).collect()
     }
 }

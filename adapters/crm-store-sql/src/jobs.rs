@@ -308,9 +308,7 @@ impl<C: Cipher> JobStore for SqlStore<C> {
         if let Some(kind) = kind {
             q.and_where(Expr::col("kind").eq(kind));
         }
-        let mut tx = self.pool.begin(On::Platform, Mode::Read).await?;
-        let rows = tx.fetch_all(&q).await?;
-        tx.commit().await?;
+        let rows = self.pool.read_all(On::Platform, &q).await?;
         rows.iter().map(job_from_row).collect()
     }
 

@@ -312,9 +312,7 @@ impl<C: Cipher> OpportunityStore for SqlStore<C> {
                 .equals(("opportunities", "tenant_id"))
                 .and(Expr::col(("fu", "id")).equals(("opportunities", "owner_id"))),
         );
-        let mut tx = self.pool.begin(On::Tenant(scope.tenant_id), Mode::Read).await?;
-        let rows = tx.fetch_all(&q).await?;
-        tx.commit().await?;
+        let rows = self.pool.read_all(On::Tenant(scope.tenant_id), &q).await?;
         rows.iter()
             .map(|r| {
                 Ok(ForecastItem {

@@ -169,9 +169,7 @@ impl<C: Cipher> OrganizationStore for SqlStore<C> {
             .and_where(Expr::col(("organizations", "deleted_at")).is_null());
         let sort_col = paging::sort_column(page.sort, "name_sort");
         let size = paging::apply(&mut q, "organizations", sort_col, page)?;
-        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
-        let mut rows = tx.fetch_all(&q).await?;
-        tx.commit().await?;
+        let mut rows = self.pool.read_all(On::Tenant(tenant), &q).await?;
         let next_cursor = paging::next_cursor(&mut rows, size, sort_col)?;
         let items = rows.iter().map(|r| self.organization_from_row(r)).collect::<Result<_, _>>()?;
         Ok(Page { items, next_cursor })

@@ -3,7 +3,7 @@
 //! for application code.
 
 use crate::SqlStore;
-use crate::db::{Mode, On, Tx};
+use crate::db::{Mode, On, TxConn};
 use crate::error::map_db;
 use crm_domain::TenantId;
 use crm_ports::{Cipher, StoreError};
@@ -21,9 +21,9 @@ impl<C: Cipher> SqlStore<C> {
         let on = tenant.map_or(On::Platform, On::Tenant);
         let mut tx = self.pool.begin(on, Mode::Write).await?;
         let sql = sqlx::AssertSqlSafe(sql.to_owned());
-        let n = match &mut tx {
-            Tx::Sqlite(t) => sqlx::query(sql).execute(&mut **t).await.map_err(map_db)?.rows_affected(),
-            Tx::Postgres(t) => sqlx::query(sql).execute(&mut **t).await.map_err(map_db)?.rows_affected(),
+        let n = match &mut tx.conn {
+            TxConn::Sqlite(t) => sqlx::query(sql).execute(&mut **t).await.map_err(map_db)?.rows_affected(),
+            TxConn::Postgres(t) => sqlx::query(sql).execute(&mut **t).await.map_err(map_db)?.rows_affected(),
         };
         tx.commit().await?;
         Ok(n)

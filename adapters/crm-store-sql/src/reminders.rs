@@ -218,9 +218,7 @@ impl<C: Cipher> ReminderStore for SqlStore<C> {
             .order_by(("c", "id"), Order::Asc)
             .limit(u64::from(limit))
             .to_owned();
-        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
-        let rows = tx.fetch_all(&q).await?;
-        tx.commit().await?;
+        let rows = self.pool.read_all(On::Tenant(tenant), &q).await?;
         rows.iter()
             .map(|r| {
                 Ok(QuietProspect {
@@ -290,9 +288,7 @@ impl<C: Cipher> ReminderStore for SqlStore<C> {
         if unread_only {
             q.and_where(Expr::col("read_at").is_null());
         }
-        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
-        let rows = tx.fetch_all(&q).await?;
-        tx.commit().await?;
+        let rows = self.pool.read_all(On::Tenant(tenant), &q).await?;
         rows.iter().map(notification_from_row).collect()
     }
 

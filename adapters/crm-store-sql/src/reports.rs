@@ -155,9 +155,7 @@ impl<C: Cipher> ReportStore for SqlStore<C> {
             .and_where(Expr::col(("opportunities", "status")).eq("open"))
             .group_by_col(("opportunities", "currency"))
             .group_by_col(("opportunities", "probability"));
-        let mut tx = self.pool.begin(On::Tenant(scope.tenant_id), Mode::Read).await?;
-        let rows = tx.fetch_all(&q).await?;
-        tx.commit().await?;
+        let rows = self.pool.read_all(On::Tenant(scope.tenant_id), &q).await?;
         let mut groups = rows
             .iter()
             .map(|r| {

@@ -310,9 +310,7 @@ impl<C: Cipher> ScoringStore for SqlStore<C> {
         if let Some(a) = after {
             q.and_where(Expr::col("id").gt(a.as_uuid()));
         }
-        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
-        let rows = tx.fetch_all(&q).await?;
-        tx.commit().await?;
+        let rows = self.pool.read_all(On::Tenant(tenant), &q).await?;
         rows.iter().map(|r| Ok(ContactId::from_uuid(r.get("id")?))).collect()
     }
 }

@@ -94,18 +94,14 @@ impl<C: Cipher> SegmentStore for SqlStore<C> {
     async fn segment(&self, tenant: TenantId, id: SegmentId) -> Result<Segment, StoreError> {
         let mut q = select_segments(tenant);
         q.and_where(Expr::col("id").eq(id.as_uuid()));
-        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
-        let row = tx.fetch_one(&q).await?;
-        tx.commit().await?;
+        let row = self.pool.read_one(On::Tenant(tenant), &q).await?;
         segment_from_row(&row)
     }
 
     async fn list_segments(&self, tenant: TenantId) -> Result<Vec<Segment>, StoreError> {
         let mut q = select_segments(tenant);
         q.order_by("name_sort", Order::Asc).order_by("id", Order::Asc);
-        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
-        let rows = tx.fetch_all(&q).await?;
-        tx.commit().await?;
+        let rows = self.pool.read_all(On::Tenant(tenant), &q).await?;
         rows.iter().map(segment_from_row).collect()
     }
 
@@ -198,9 +194,7 @@ impl<C: Cipher> SegmentStore for SqlStore<C> {
             .and_where(Expr::col(("contacts", "tenant_id")).eq(scope.tenant_id.as_uuid()))
             .and_where(Expr::col(("contacts", "deleted_at")).is_null());
         crate::contact_sql::filter_contacts(&mut q, scope, filter);
-        let mut tx = self.pool.begin(On::Tenant(scope.tenant_id), Mode::Read).await?;
-        let row = tx.fetch_one(&q).await?;
-        tx.commit().await?;
+        let row = self.pool.read_one(On::Tenant(scope.tenant_id), &q).await?;
         let n: i64 = row.get("n")?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
@@ -213,9 +207,7 @@ impl<C: Cipher> SegmentStore for SqlStore<C> {
             .and_where(Expr::col(("contacts", "deleted_at")).is_null())
             .limit(u64::from(limit));
         crate::contact_sql::filter_contacts(&mut q, scope, filter);
-        let mut tx = self.pool.begin(On::Tenant(scope.tenant_id), Mode::Read).await?;
-        let rows = tx.fetch_all(&q).await?;
-        tx.commit().await?;
+        let rows = self.pool.read_all(On::Tenant(scope.tenant_id), &q).await?;
         rows.iter().map(|r| Ok(ContactId::from_uuid(r.get("id")?))).collect()
     }
 }

@@ -80,9 +80,7 @@ impl<C: Cipher> SuppressionStore for SqlStore<C> {
             q.and_where(Expr::col("channel").eq(channel.code()))
                 .and_where(Expr::col("hash").eq(self.blind(tenant, channel.code(), v)));
         }
-        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
-        let rows = tx.fetch_all(&q).await?;
-        tx.commit().await?;
+        let rows = self.pool.read_all(On::Tenant(tenant), &q).await?;
         rows.iter().map(|r| entry_from_row(tenant, r)).collect()
     }
 

@@ -308,9 +308,7 @@ impl<C: Cipher> WebhookStore for SqlStore<C> {
         if let Some(s) = filter.state {
             q.and_where(Expr::col("state").eq(s.code()));
         }
-        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
-        let rows = tx.fetch_all(&q).await?;
-        tx.commit().await?;
+        let rows = self.pool.read_all(On::Tenant(tenant), &q).await?;
         rows.iter().map(read_delivery).collect()
     }
 

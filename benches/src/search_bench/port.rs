@@ -59,6 +59,58 @@ pub(crate) async fn via_port(
     Ok((lat, hits))
 }
 
+/// The same searches through the port by `clients` tasks at once (the HTTP run's
+/// concurrency), each taking every `clients`-th query: latencies, hits and the wall time.
+pub(crate) async fn via_port_concurrent(
+    app: &BenchApp,
+    index: &TantivyIndex,
+    data: &Dataset,
+    qs: &[BenchQuery],
+    clients: usize,
+) -> Result<(Vec<Duration>, usize, Duration), Box<dyn Error>> {
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let (app, index) = (app.clone(), index.clone());
+        let mine: Vec<(Actor, String)> = qs
+            .iter()
+            .skip(c)
+            .step_by(clients)
+            .map(|q| (admin_of(data, q.tenant), q.text.clone()))
+            .collect();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::with_capacity(mine.len());
+            let mut hits = 0;
+            for (actor, query) in mine {
+                let t = Instant::now();
+                let r = app
+                    .search(
+                        &index,
+                        &actor,
+                        SearchRequest {
+                            query,
+                            ..SearchRequest::default()
+                        },
+                    )
+                    .await?;
+                lat.push(t.elapsed());
+                hits += r.groups.iter().map(|(_, h)| h.len()).sum::<usize>();
+            }
+            Ok::<_, crm_ports::ServiceError>((lat, hits))
+        }));
+    }
+    let mut lat = Vec::new();
+    let mut hits = 0;
+    for t in tasks {
+        let (l, h) = t.await??;
+        lat.extend(l);
+        hits += h;
+    }
+    let wall = started.elapsed();
+    lat.sort();
+    Ok((lat, hits, wall))
+}
+
 pub(crate) async fn via_like(app: &BenchApp, data: &Dataset, qs: &[BenchQuery]) -> Result<(Vec<Duration>, usize), Box<dyn Error>> {
     let mut lat = Vec::new();
     let mut hits = 0;
