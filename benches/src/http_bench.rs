@@ -5,6 +5,7 @@
 //! default. Prints one table; read it as ratios to the bare route and to the floor.
 //!
 //! Run: `cargo run --release -p crm-benches --bin http-bench -- [seconds] [connections] [contacts]`
+//! (`CRM_BENCH_ONLY=text`: only the workloads whose name holds `text`, to profile one).
 
 #[path = "raw_floor.rs"]
 mod raw_floor;
@@ -200,31 +201,33 @@ async fn run(
     // Warm-up.
     load(Arc::clone(&by_id), Some(s.token.clone()), connections, 1).await;
     load(Arc::clone(&raw_one), None, connections, 1).await;
-    // Each of ours after its floor: (name, urls, token, floor it is compared to).
-    let mut bare_rps = 0.0;
-    let mut floors = [0.0_f64; 2];
-    for (name, urls, token, floor) in [
+    // Each of ours after its floor: (name, urls, token, floor it is compared to). With
+    // CRM_BENCH_ONLY=text, only the workloads whose name holds it (to profile one).
+    let only = std::env::var("CRM_BENCH_ONLY").ok();
+    let mut measured = [0.0_f64; 5];
+    for (i, (name, urls, token, floor)) in [
         ("bare route GET /healthz", bare, None, None),
         ("floor: poem + sqlx, one row by id", raw_one, None, None),
         ("floor: poem + sqlx, 50 rows", raw_list, None, None),
-        ("GET /api/v1/contacts/{id}", by_id, Some(s.token.clone()), Some(0)),
-        ("GET /api/v1/contacts?limit=50", list, Some(s.token.clone()), Some(1)),
-    ] {
+        ("GET /api/v1/contacts/{id}", by_id, Some(s.token.clone()), Some(1)),
+        ("GET /api/v1/contacts?limit=50", list, Some(s.token.clone()), Some(2)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if only.as_deref().is_some_and(|o| !name.contains(o)) {
+            continue;
+        }
         let o = load(urls, token, connections, seconds).await;
         let rps = o.requests as f64 / o.wall.as_secs_f64();
-        if bare_rps == 0.0 {
-            bare_rps = rps;
-        } else if floors[0] == 0.0 {
-            floors[0] = rps;
-        } else if floors[1] == 0.0 {
-            floors[1] = rps;
-        }
-        let to_floor = floor.map_or_else(|| "—".to_owned(), |i: usize| format!("{:.3}", rps / floors[i]));
+        measured[i] = rps;
+        let ratio = |of: f64| if of > 0.0 { format!("{:.3}", rps / of) } else { "—".to_owned() };
+        let to_floor = floor.map_or_else(|| "—".to_owned(), |f: usize| ratio(measured[f]));
         rows.push(format!(
-            "| {backend} | {name} | {connections} | {rps:.0} | {:.2} | {:.2} | {:.3} | {to_floor} | {} |",
+            "| {backend} | {name} | {connections} | {rps:.0} | {:.2} | {:.2} | {} | {to_floor} | {} |",
             pct(&o.latencies, 0.50),
             pct(&o.latencies, 0.99),
-            rps / bare_rps,
+            ratio(measured[0]),
             o.errors
         ));
     }

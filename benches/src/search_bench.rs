@@ -34,7 +34,7 @@ use crm_ports::search::SearchIndex as _;
 use crm_search_tantivy::TantivyIndex;
 use crm_store_sql::SqlStore;
 use dataset::{Dataset, IndexStats, dir_size, generate, queries};
-use http::{memory, start_server, via_http};
+use http::{change_to_searchable, memory, start_server, via_http};
 use port::{via_like, via_port, via_port_concurrent};
 use report::{Row, print_table};
 use std::error::Error;
@@ -48,6 +48,9 @@ const HTTP_SMALL_TENANTS: usize = 10;
 /// Sales reps of the large tenant (owners of its contacts, with its Admin).
 const LARGE_REPS: usize = 20;
 const BATCH: u64 = 1_000;
+/// Contacts created a second while change-to-searchable is measured, and for how long.
+const WRITES_PER_SECOND: u32 = 100;
+const WRITE_SECONDS: u64 = 20;
 /// The path of the port's runs at the HTTP run's concurrency.
 const PORT_CONCURRENT: &str = "search port, 16 tasks";
 const SEED: u64 = 4_2024;
@@ -252,6 +255,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
             hits: run.hits,
         });
     }
+    eprintln!("measuring change to searchable ({WRITES_PER_SECOND} writes a second for {WRITE_SECONDS} s)...");
+    let (delays, lost) = change_to_searchable(&server.base, &tokens[0].1, WRITES_PER_SECOND, WRITE_SECONDS).await?;
     let (loaded_rss, peak) = memory(server.child.id());
     drop(server);
     println!("\nThrough HTTP (`crm serve` on the same data, {clients} concurrent clients):\n");
@@ -292,6 +297,18 @@ async fn main() -> Result<(), Box<dyn Error>> {
     println!("| server memory, index open, idle (RSS) | {idle_rss:.0} MiB |");
     println!("| server memory after the HTTP runs (RSS / peak) | {loaded_rss:.0} / {peak:.0} MiB |");
     println!("| HTTP failures | {http_failures} |");
+    let ms = |p: f64| {
+        delays
+            .get(((delays.len().max(1) - 1) as f64 * p).round() as usize)
+            .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
+    };
+    println!(
+        "| change to searchable: creation answered → found by a search, {WRITES_PER_SECOND} writes/s through the API | p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms ({} probes, {lost} not found within 10 s) |",
+        ms(0.5),
+        ms(0.99),
+        ms(1.0),
+        delays.len()
+    );
     for ((name, rps), port) in throughput.iter().zip(&port_throughput) {
         println!(
             "| HTTP throughput, {name} | {rps:.0} requests/s, {:.2} of the port's {port:.0} with {clients} tasks |",

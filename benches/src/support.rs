@@ -5,6 +5,11 @@ use crm_crypto::{Keyring, RingCipher};
 use crm_store_sql::{PostgresSetup, SqlStore, migrate_postgres};
 use std::error::Error;
 
+/// The allocator of the `crm` binary, so the in-process servers measured here are the
+/// served ones.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The benchmarks' master key (fixed: nothing here is secret).
 pub const BENCH_MASTER_KEY: &str = "1:4242424242424242424242424242424242424242424242424242424242424242";
 

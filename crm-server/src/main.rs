@@ -5,6 +5,12 @@
 //! never print.
 
 use clap::{Parser, Subcommand};
+
+/// mimalloc rather than the C library's allocator: a request allocates and frees many small
+/// values across threads (the runtime's workers, SQLite's connection threads), where glibc's
+/// malloc spent a sixth of the server's time (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use crm_server::config::{Config, FileConfig, Secret};
 use crm_server::{cli, open_app};
 use std::net::SocketAddr;

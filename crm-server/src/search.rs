@@ -15,6 +15,8 @@ use crm_ports::store::{Advance, ConsumerStore as _, TenantStore as _};
 use crm_search_tantivy::TantivyIndex;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 /// The index directory inside a data directory.
 pub fn index_dir(data_dir: &Path) -> PathBuf {
@@ -68,7 +70,21 @@ pub fn open(data_dir: &Path) -> Result<SearchHandle, OpenSearchError> {
 pub struct SearchHandle {
     index: TantivyIndex,
     maintenance: Arc<tokio::sync::Mutex<()>>,
+    merge: Arc<MergeAfterRebuilds>,
 }
+
+/// A rebuild leaves many small segments (it commits every few thousand documents), and a
+/// search walks each one: once rebuilds have been quiet for [`QUIET`], the server merges
+/// them in the background (the indexer keeps indexing meanwhile).
+#[derive(Debug, Default)]
+struct MergeAfterRebuilds {
+    last_rebuild: std::sync::Mutex<Option<Instant>>,
+    scheduled: AtomicBool,
+}
+
+/// How long rebuilds must have stopped before the merge starts (a first start rebuilds
+/// the tenants one after the other).
+const QUIET: Duration = Duration::from_secs(2);
 
 impl SearchHandle {
     /// Wraps an open index.
@@ -76,7 +92,48 @@ impl SearchHandle {
         Self {
             index,
             maintenance: Arc::default(),
+            merge: Arc::default(),
         }
+    }
+
+    /// Asks for a merge of the index's segments once rebuilds have been quiet for
+    /// [`QUIET`], in the background (outside a Tokio runtime, nothing happens).
+    pub fn merge_soon(&self) {
+        if let Ok(mut last) = self.merge.last_rebuild.lock() {
+            *last = Some(Instant::now());
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if self.merge.scheduled.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        // The task holds neither the index nor its write lock while it waits: a server
+        // that stops meanwhile closes the index (a restart may take it at once).
+        let (merge, weak) = (Arc::clone(&self.merge), self.index.downgrade());
+        runtime.spawn(async move {
+            loop {
+                tokio::time::sleep(QUIET).await;
+                let quiet = merge.last_rebuild.lock().map_or(true, |l| l.is_none_or(|t| t.elapsed() >= QUIET));
+                if quiet {
+                    break;
+                }
+            }
+            // A rebuild from now on asks for another merge.
+            merge.scheduled.store(false, Ordering::Release);
+            let Some(index) = weak.upgrade() else {
+                return;
+            };
+            let started = Instant::now();
+            match tokio::task::spawn_blocking(move || index.merge_all()).await {
+                Ok(Ok(())) => tracing::info!(
+                    seconds = started.elapsed().as_secs_f64(),
+                    "search index: segments merged after a rebuild"
+                ),
+                Ok(Err(e)) => tracing::warn!(error = %e, "search index: merge after a rebuild failed"),
+                Err(e) => tracing::warn!(error = %e, "search index: merge after a rebuild stopped"),
+            }
+        });
     }
 
     /// The index.
@@ -159,6 +216,7 @@ impl Consumer for SearchConsumer {
             if !self.search.index().cursors().contains_key(&tenant) {
                 let r = self.app.index_rebuild(self.search.index(), tenant).await?;
                 tracing::info!(%tenant, documents = r.documents, "search index: tenant rebuilt from the store");
+                self.search.merge_soon();
             }
             Ok(self.search.index().cursors().get(&tenant).copied().unwrap_or(0))
         })
@@ -185,5 +243,68 @@ impl Consumer for SearchConsumer {
             }
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crm_domain::UserId;
+    use crm_ports::search::{DocFilters, DocText, IndexChanges, SearchDoc, SearchEntity};
+
+    fn doc(tenant: TenantId, name: String) -> SearchDoc {
+        SearchDoc {
+            tenant_id: tenant,
+            entity: SearchEntity::Organization,
+            id: uuid::Uuid::now_v7(),
+            owner_id: None::<UserId>,
+            title: name.clone(),
+            subtitle: None,
+            texts: vec![DocText {
+                field: "name",
+                text: name,
+                primary: true,
+            }],
+            hashes: vec![],
+            filters: DocFilters::default(),
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn after_rebuilds_the_segments_are_merged_in_the_background() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let handle = SearchHandle::new(TantivyIndex::open(dir.path())?);
+        let t = TenantId::from_uuid(uuid::Uuid::now_v7());
+        for i in 0..5 {
+            let upserts = (0..50).map(|j| doc(t, format!("Société {i}-{j}"))).collect();
+            handle
+                .index()
+                .apply(IndexChanges {
+                    upserts,
+                    ..IndexChanges::default()
+                })
+                .await?;
+        }
+        assert!(handle.index().segments() >= 2);
+        handle.merge_soon();
+        handle.merge_soon();
+        let started = Instant::now();
+        while handle.index().segments() > 1 {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "still {} segments",
+                handle.index().segments()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(started.elapsed() >= QUIET, "the merge waits for rebuilds to be quiet");
+        assert_eq!(handle.index().num_docs(), 250);
+
+        // A server that stops while a merge waits closes its index: a restart takes it.
+        handle.merge_soon();
+        drop(handle);
+        let reopened = TantivyIndex::open(dir.path())?;
+        assert_eq!(reopened.num_docs(), 250);
+        Ok(())
     }
 }

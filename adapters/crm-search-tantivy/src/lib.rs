@@ -57,6 +57,17 @@ struct Inner {
     searching: tokio::sync::Semaphore,
 }
 
+/// A [`TantivyIndex`] that may have been closed since.
+#[derive(Clone)]
+pub struct WeakIndex(std::sync::Weak<Inner>);
+
+impl WeakIndex {
+    /// The index, if still open.
+    pub fn upgrade(&self) -> Option<TantivyIndex> {
+        self.0.upgrade().map(|inner| TantivyIndex { inner })
+    }
+}
+
 /// The Tantivy index. Cheap to clone; one per process (it holds the index's write lock).
 #[derive(Clone)]
 pub struct TantivyIndex {
@@ -139,7 +150,19 @@ impl TantivyIndex {
         self.inner.reader.searcher().num_docs()
     }
 
-    /// Waits for background merges (bulk loads, before measuring size).
+    /// A handle that does not keep the index open (nor its write lock held): for tasks that
+    /// may outlive the process's use of it.
+    pub fn downgrade(&self) -> WeakIndex {
+        WeakIndex(Arc::downgrade(&self.inner))
+    }
+
+    /// Searchable segments (a search walks each one).
+    pub fn segments(&self) -> usize {
+        self.inner.reader.searcher().segment_readers().len()
+    }
+
+    /// Merges the searchable segments into one and waits for it (bulk loads, before
+    /// measuring size; the server after a rebuild). Changes keep being indexed meanwhile.
     ///
     /// # Errors
     /// `Index`.
@@ -150,16 +173,12 @@ impl TantivyIndex {
     /// Commits, merges the searchable segments into one (a lone segment too when
     /// `rewrite_lone`: only a rewrite drops its deleted documents), commits again and
     /// reloads the reader; then removes the files no segment uses when `collect_garbage`.
+    /// The writer is held to start the merge and to commit, not while the merge runs:
+    /// changes keep being indexed (into new segments) meanwhile.
     fn merge_segments(&self, rewrite_lone: bool, collect_garbage: bool) -> Result<(), SearchError> {
-        let mut w = self
-            .inner
-            .writer
-            .lock()
-            .map_err(|_| SearchError::Index("writer lock poisoned".into()))?;
-        // Every commit carries the cursors: a commit without them would make the next
-        // opening rebuild every tenant.
-        let payload = self.inner.payload()?;
-        commit_with(&mut w, &payload)?;
+        // Every commit carries the cursors as they are then: a commit without them would
+        // make the next opening rebuild every tenant.
+        self.commit_held()?;
         let fewest = if rewrite_lone { 1 } else { 2 };
         // A background merge that began before the deletes may end after this merge with a
         // segment that still stores a deleted document (marked deleted): a purge goes round
@@ -168,18 +187,23 @@ impl TantivyIndex {
         for _ in 0..rounds {
             // Background merges may take some of the segments first: ask again then.
             for attempt in 0..10 {
-                let ids = w.index().searchable_segment_ids().map_err(index_error)?;
-                if ids.len() < fewest {
-                    break;
-                }
-                match w.merge(&ids).wait() {
+                let merging = {
+                    let mut w = self.lock_writer()?;
+                    let ids = w.index().searchable_segment_ids().map_err(index_error)?;
+                    if ids.len() < fewest {
+                        break;
+                    }
+                    w.merge(&ids)
+                };
+                match merging.wait() {
                     Ok(_) => break,
                     Err(e) if attempt == 9 => return Err(index_error(e)),
                     Err(_) => std::thread::sleep(std::time::Duration::from_millis(200)),
                 }
             }
-            commit_with(&mut w, &payload)?;
+            self.commit_held()?;
             self.inner.reader.reload().map_err(index_error)?;
+            let w = self.lock_writer()?;
             if collect_garbage {
                 w.garbage_collect_files().wait().map_err(index_error)?;
             }
@@ -189,6 +213,20 @@ impl TantivyIndex {
             }
         }
         Ok(())
+    }
+
+    fn lock_writer(&self) -> Result<std::sync::MutexGuard<'_, IndexWriter>, SearchError> {
+        self.inner
+            .writer
+            .lock()
+            .map_err(|_| SearchError::Index("writer lock poisoned".into()))
+    }
+
+    /// Commits what the writer holds, with the cursors of now.
+    fn commit_held(&self) -> Result<(), SearchError> {
+        let mut w = self.lock_writer()?;
+        let payload = self.inner.payload()?;
+        commit_with(&mut w, &payload)
     }
 }
 

@@ -524,3 +524,48 @@ async fn a_deleted_document_is_gone_from_the_files_after_a_purge() {
     assert!(holding.is_empty(), "{marker} still in the index files after the purge: {holding:?}");
     assert_eq!(contacts(&index, t, "temoin"), ["Gardien Témoin"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_are_indexed_while_segments_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = TantivyIndex::open(dir.path()).unwrap();
+    let t = TenantId::from_uuid(Uuid::now_v7());
+    let owner = UserId::from_uuid(Uuid::now_v7());
+    // One commit per batch, as a rebuild does: one segment each.
+    for i in 0..6 {
+        let docs = (0..200).map(|j| contact(t, owner, &format!("Lot{i} Personne{j}"), None)).collect();
+        load(&index, docs).await;
+    }
+    let before = index.segments();
+    assert!(before >= 2, "the merge must have segments to merge ({before})");
+    let merging = {
+        let index = index.clone();
+        tokio::task::spawn_blocking(move || index.merge_all())
+    };
+    // Changes arriving while the merge runs are indexed and found.
+    let arriving = ["Alphonse", "Bérénice", "Casimir", "Désirée", "Eugène"];
+    for name in arriving {
+        load(&index, vec![contact(t, owner, &format!("{name} Pendantlafusion"), None)]).await;
+    }
+    merging.await.unwrap().unwrap();
+    for name in arriving {
+        assert_eq!(contacts(&index, t, name), [format!("{name} Pendantlafusion")]);
+    }
+    assert_eq!(contacts(&index, t, "pendantlafusion").len(), 5);
+    assert!(contacts(&index, t, "lot3 personne117").contains(&"Lot3 Personne117".to_owned()));
+    index.merge_all().unwrap();
+    assert_eq!(index.segments(), 1, "after a merge with nothing arriving, one segment");
+    assert_eq!(index.num_docs(), 6 * 200 + 5);
+    // The cursors survive the merge's commits.
+    index
+        .apply(IndexChanges {
+            cursors: vec![(t, 42)],
+            ..IndexChanges::default()
+        })
+        .await
+        .unwrap();
+    index.merge_all().unwrap();
+    drop(index);
+    let reopened = TantivyIndex::open(dir.path()).unwrap();
+    assert_eq!(reopened.cursors().get(&t), Some(&42));
+}

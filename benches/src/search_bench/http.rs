@@ -125,3 +125,73 @@ pub(crate) struct HttpRun {
     pub(crate) failures: usize,
     pub(crate) hits: usize,
 }
+
+/// A name of letters only for `n` (names are tokenized on digits), unique in the run.
+fn probe_name(n: usize) -> String {
+    let mut s = String::from("Sonde");
+    let mut n = n + 26 * 26 * 26;
+    while n > 0 {
+        s.push(char::from(b'a' + (n % 26) as u8));
+        n /= 26;
+    }
+    s
+}
+
+/// Change to searchable: contacts created through the API at `rate` a second for
+/// `seconds`; every tenth is a probe, searched every 20 ms from the moment its creation
+/// was committed (the API's answer) until it is found. The probes' delays, sorted, and the
+/// probes never found within 10 s.
+pub(crate) async fn change_to_searchable(
+    base: &str,
+    token: &str,
+    rate: u32,
+    seconds: u64,
+) -> Result<(Vec<Duration>, usize), Box<dyn Error>> {
+    let client = crm_sdk::Client::new(base)?.with_token(token);
+    let mut ticker = tokio::time::interval(Duration::from_secs(1) / rate);
+    let mut tasks = Vec::new();
+    let run = format!("{:x}", std::process::id());
+    for n in 0..(u64::from(rate) * seconds) as usize {
+        ticker.tick().await;
+        let client = client.clone();
+        let last = probe_name(n);
+        let first = format!("Latence{}", probe_name(run.len() + n % 7));
+        tasks.push(tokio::spawn(async move {
+            let write = crm_sdk::models::ContactWrite {
+                kind: "prospect".into(),
+                first_name: first,
+                last_name: last.clone(),
+                ..crm_sdk::models::ContactWrite::default()
+            };
+            let created = client.create_contact(&write, true).await.ok()?;
+            if n % 10 != 0 {
+                return None;
+            }
+            let committed = Instant::now();
+            let q = crm_sdk::models::SearchQuery {
+                q: last.to_lowercase(),
+                ..crm_sdk::models::SearchQuery::default()
+            };
+            while committed.elapsed() < Duration::from_secs(10) {
+                if let Ok(r) = client.search(&q).await
+                    && r.groups.iter().flat_map(|g| &g.hits).any(|h| h.id == created.id)
+                {
+                    return Some(Some(committed.elapsed()));
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Some(None)
+        }));
+    }
+    let mut delays = Vec::new();
+    let mut lost = 0;
+    for t in tasks {
+        match t.await? {
+            Some(Some(d)) => delays.push(d),
+            Some(None) => lost += 1,
+            None => {}
+        }
+    }
+    delays.sort();
+    Ok((delays, lost))
+}

@@ -216,8 +216,12 @@ impl SearchApi {
     /// keep working meanwhile; records changed during the rebuild are caught up after it.
     #[oai(path = "/reindex", method = "post", operation_id = "reindex_search")]
     async fn reindex(&self, auth: Auth) -> ApiResult<Json<ReindexDto>> {
-        let _maintenance = self.search.maintenance().await;
-        let report = self.app.reindex(self.search.index(), &auth.actor()).await?;
+        let report = {
+            let _maintenance = self.search.maintenance().await;
+            self.app.reindex(self.search.index(), &auth.actor()).await?
+        };
+        // Its many small segments merged in the background.
+        self.search.merge_soon();
         Ok(Json(ReindexDto {
             documents: report.documents,
         }))
