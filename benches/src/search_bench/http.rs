@@ -126,15 +126,16 @@ pub(crate) struct HttpRun {
     pub(crate) hits: usize,
 }
 
-/// A name of letters only for `n` (names are tokenized on digits), unique in the run.
-fn probe_name(n: usize) -> String {
-    let mut s = String::from("Sonde");
-    let mut n = n + 26 * 26 * 26;
-    while n > 0 {
+/// `n` in letters (names are tokenized on digits).
+fn letters(mut n: usize) -> String {
+    let mut s = String::new();
+    loop {
         s.push(char::from(b'a' + (n % 26) as u8));
         n /= 26;
+        if n == 0 {
+            return s;
+        }
     }
-    s
 }
 
 /// Change to searchable: contacts created through the API at `rate` a second for
@@ -150,16 +151,16 @@ pub(crate) async fn change_to_searchable(
     let client = crm_sdk::Client::new(base)?.with_token(token);
     let mut ticker = tokio::time::interval(Duration::from_secs(1) / rate);
     let mut tasks = Vec::new();
-    let run = format!("{:x}", std::process::id());
+    // Unique in the run; the process id sets runs on the same data (`CRM_BENCH_DIR`) apart.
+    let run = letters(std::process::id() as usize);
     for n in 0..(u64::from(rate) * seconds) as usize {
         ticker.tick().await;
         let client = client.clone();
-        let last = probe_name(n);
-        let first = format!("Latence{}", probe_name(run.len() + n % 7));
+        let last = format!("Sonde{run}x{}", letters(n));
         tasks.push(tokio::spawn(async move {
             let write = crm_sdk::models::ContactWrite {
                 kind: "prospect".into(),
-                first_name: first,
+                first_name: "Latence".into(),
                 last_name: last.clone(),
                 ..crm_sdk::models::ContactWrite::default()
             };
