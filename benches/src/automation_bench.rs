@@ -16,6 +16,8 @@
 //! [N]` (default 20,000). SQLite store, one process; `CRM_BENCH_POSTGRES_URL` (a superuser
 //! URL) runs it on a throwaway PostgreSQL database instead.
 
+#[path = "summary.rs"]
+mod summary;
 #[path = "support.rs"]
 mod support;
 
@@ -42,6 +44,7 @@ use serde_json::json;
 use std::error::Error;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use summary::{Better, Figure};
 use support::{BenchDb, cipher};
 
 type BenchApp = App<SqlStore<crm_crypto::RingCipher>, Argon2Credentials>;
@@ -122,12 +125,28 @@ async fn catch_up(app: &BenchApp, tenant: TenantId, readers: Vec<Arc<dyn Consume
     Ok(took)
 }
 
-fn line(what: &str, n: usize, time: Duration) {
-    let secs = time.as_secs_f64();
-    println!(
-        "| {what:<62} | {n:>7} | {secs:>8.2} s | {:>9.0} /s |",
-        if secs > 0.0 { n as f64 / secs } else { 0.0 }
-    );
+/// The printed table; each rate after the log read alone (configuration 1) is judged
+/// against that read's rate.
+struct Table {
+    backend: &'static str,
+    log_alone: Option<f64>,
+}
+
+impl Table {
+    fn line(&mut self, what: &str, n: usize, time: Duration) -> std::io::Result<()> {
+        let secs = time.as_secs_f64();
+        let rate = if secs > 0.0 { n as f64 / secs } else { 0.0 };
+        println!("| {what:<62} | {n:>7} | {secs:>8.2} s | {rate:>9.0} /s |");
+        let figure = Figure::new("automation-bench", self.backend, what, rate, "events/s", Better::Higher);
+        match self.log_alone {
+            Some(floor) => figure.floor("reading the log alone", floor).record(),
+            None if what.starts_with("1.") => {
+                self.log_alone = Some(rate);
+                figure.record()
+            }
+            None => figure.record(),
+        }
+    }
 }
 
 /// Turns rules on and off by name (a rule starts only while active).
@@ -260,20 +279,24 @@ async fn main() -> Result<(), Box<dyn Error>> {
     }
     let events = usize::try_from(last).unwrap_or(0);
 
+    let mut table = Table {
+        backend: if pg.is_some() { "PostgreSQL" } else { "SQLite" },
+        log_alone: None,
+    };
     println!(
         "\nScoring and automation, {} store, {n} contacts imported ({events} events in the log)\n",
-        if pg.is_some() { "PostgreSQL" } else { "SQLite" }
+        table.backend
     );
     println!("| {:<62} | {:>7} | {:>10} | {:>12} |", "configuration", "events", "time", "rate");
     println!("|{}|{}|{}|{}|", "-".repeat(64), "-".repeat(9), "-".repeat(12), "-".repeat(14));
-    line("writing the events (import, 1,000 a transaction)", events, written);
+    table.line("writing the events (import, 1,000 a transaction)", events, written)?;
 
     let read: Arc<dyn Consumer> = Arc::new(InStore::new(ReadOnly, &app));
-    line(
+    table.line(
         "1. reading the log, nothing written",
         events,
         catch_up(&app, tenant.id, vec![read], last).await?,
-    );
+    )?;
 
     let engine = |name: &'static str| -> Arc<dyn Consumer> {
         Arc::new(InStore::new(
@@ -285,23 +308,23 @@ async fn main() -> Result<(), Box<dyn Error>> {
         ))
     };
     only(&app, &admin, &["aucune"]).await?;
-    line(
+    table.line(
         "2. automation, no rule matching",
         events,
         catch_up(&app, tenant.id, vec![engine("bench.none")], last).await?,
-    );
+    )?;
     only(&app, &admin, &["toutes"]).await?;
-    line(
+    table.line(
         "3. automation, a rule matching all (a run + its job each)",
         events,
         catch_up(&app, tenant.id, vec![engine("bench.all")], last).await?,
-    );
+    )?;
     only(&app, &admin, &["prospects"]).await?;
-    line(
+    table.line(
         "4. automation, a rule with a condition (segment rule in SQL)",
         events,
         catch_up(&app, tenant.id, vec![engine("bench.cond")], last).await?,
-    );
+    )?;
     let keeper = |name: &'static str| -> Arc<dyn Consumer> {
         Arc::new(InStore::new(
             Renamed {
@@ -311,16 +334,16 @@ async fn main() -> Result<(), Box<dyn Error>> {
             &app,
         ))
     };
-    line(
+    table.line(
         "5. scoring (facts read, scores written, changes logged)",
         events,
         catch_up(&app, tenant.id, vec![keeper("bench.scores")], last).await?,
-    );
-    line(
+    )?;
+    table.line(
         "6. scoring and automation (rule 4) together",
         events,
         catch_up(&app, tenant.id, vec![keeper("bench.scores2"), engine("bench.cond2")], last).await?,
-    );
+    )?;
 
     // 7. The runs of rule 3, done by one job runner (the rule on again: a paused rule's runs
     // stop at once).
@@ -354,7 +377,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let took = t.elapsed();
     trigger.trigger();
     let _ = task.await;
-    line("7. runs of rule 3 done by one job runner (a tag each)", runs, took);
+    table.line("7. runs of rule 3 done by one job runner (a tag each)", runs, took)?;
     println!();
     if let Some(db) = pg {
         db.drop_now()?;

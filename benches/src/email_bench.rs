@@ -10,6 +10,8 @@
 //! (default 10,000: the figure; 500 for a quick look). Needs `python3` with
 //! `aiosmtpd`.
 
+#[path = "summary.rs"]
+mod summary;
 #[path = "support.rs"]
 mod support;
 
@@ -32,6 +34,7 @@ use std::error::Error;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use summary::{Better, Figure};
 use support::cipher;
 
 type BenchApp = App<crm_store_sql::SqlStore<crm_crypto::RingCipher>, Argon2Credentials>;
@@ -79,12 +82,11 @@ fn delivered(dir: &Path) -> usize {
     })
 }
 
-fn line(what: &str, n: usize, time: Duration) {
+fn line(what: &str, n: usize, time: Duration) -> std::io::Result<()> {
     let secs = time.as_secs_f64();
-    println!(
-        "| {what:<54} | {n:>7} | {secs:>9.2} s | {:>9.0} /s |",
-        if secs > 0.0 { n as f64 / secs } else { 0.0 }
-    );
+    let rate = if secs > 0.0 { n as f64 / secs } else { 0.0 };
+    println!("| {what:<54} | {n:>7} | {secs:>9.2} s | {rate:>9.0} /s |");
+    Figure::new("email-bench", "SQLite", what, rate, "/s", Better::Higher).record()
 }
 
 #[tokio::main]
@@ -213,14 +215,17 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     println!("| workload (SQLite, one process)                         |       n |      time |       rate |");
     println!("|---|---:|---:|---:|");
-    line("contacts imported and listed (setup)", n, setup);
-    line("emails queued one by one (rendered, sealed, archived)", n, queued);
-    line("emails handed to the local SMTP server, 1 runner", after_one, sent_one);
+    line("contacts imported and listed (setup)", n, setup)?;
+    line("emails queued one by one (rendered, sealed, archived)", n, queued)?;
+    line("emails handed to the local SMTP server, 1 runner", after_one, sent_one)?;
     line(
         "campaign: messages queued by its job (pages of 100)",
         usize::try_from(stats.recipients)?,
         filled,
-    );
-    line("campaign: handed to the local SMTP server, 4 runners", after_four, sent_four);
+    )?;
+    line("campaign: handed to the local SMTP server, 4 runners", after_four, sent_four)?;
+    if after_one != n || after_four != n {
+        return Err(format!("{n} emails sent twice: the server received {after_one}, then {after_four}").into());
+    }
     Ok(())
 }

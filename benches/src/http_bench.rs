@@ -9,6 +9,8 @@
 
 #[path = "raw_floor.rs"]
 mod raw_floor;
+#[path = "summary.rs"]
+mod summary;
 #[path = "support.rs"]
 mod support;
 
@@ -24,6 +26,7 @@ use std::error::Error;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use summary::{Better, Figure};
 use support::cipher;
 
 const PASSWORD: &str = "banc d'essai de charge";
@@ -185,7 +188,7 @@ async fn run(
     connections: usize,
     seconds: u64,
     rows: &mut Vec<String>,
-) -> Result<(), Box<dyn Error>> {
+) -> Result<usize, Box<dyn Error>> {
     let s = serve(app, contacts).await?;
     let (raw_base, raw_stop) = serve_raw(raw.await?, s.tenant).await?;
     let raw_one = Arc::new(s.ids.iter().map(|id| format!("{raw_base}/raw/contacts/{id}")).collect::<Vec<_>>());
@@ -205,12 +208,13 @@ async fn run(
     // CRM_BENCH_ONLY=text, only the workloads whose name holds it (to profile one).
     let only = std::env::var("CRM_BENCH_ONLY").ok();
     let mut measured = [0.0_f64; 5];
-    for (i, (name, urls, token, floor)) in [
-        ("bare route GET /healthz", bare, None, None),
-        ("floor: poem + sqlx, one row by id", raw_one, None, None),
-        ("floor: poem + sqlx, 50 rows", raw_list, None, None),
-        ("GET /api/v1/contacts/{id}", by_id, Some(s.token.clone()), Some(1)),
-        ("GET /api/v1/contacts?limit=50", list, Some(s.token.clone()), Some(2)),
+    let mut errors = 0;
+    for (i, (name, urls, token, floor, aim)) in [
+        ("bare route GET /healthz", bare, None, None, None),
+        ("floor: poem + sqlx, one row by id", raw_one, None, None, None),
+        ("floor: poem + sqlx, 50 rows", raw_list, None, None, None),
+        ("GET /api/v1/contacts/{id}", by_id, Some(s.token.clone()), Some(1), Some("≥ 0.75")),
+        ("GET /api/v1/contacts?limit=50", list, Some(s.token.clone()), Some(2), Some("≥ 0.5")),
     ]
     .into_iter()
     .enumerate()
@@ -221,6 +225,15 @@ async fn run(
         let o = load(urls, token, connections, seconds).await;
         let rps = o.requests as f64 / o.wall.as_secs_f64();
         measured[i] = rps;
+        errors += o.errors;
+        let mut figure = Figure::new("http-bench", backend, name, rps, "req/s", Better::Higher);
+        if let Some(f) = floor {
+            figure = figure.floor(if f == 1 { "poem + sqlx, one row" } else { "poem + sqlx, 50 rows" }, measured[f]);
+        }
+        if let Some(a) = aim {
+            figure = figure.aim(a);
+        }
+        figure.record()?;
         let ratio = |of: f64| if of > 0.0 { format!("{:.3}", rps / of) } else { "—".to_owned() };
         let to_floor = floor.map_or_else(|| "—".to_owned(), |f: usize| ratio(measured[f]));
         rows.push(format!(
@@ -233,7 +246,7 @@ async fn run(
     }
     let _ = s.stop.send(());
     let _ = raw_stop.send(());
-    Ok(())
+    Ok(errors)
 }
 
 #[tokio::main]
@@ -254,7 +267,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
             .await?;
         Ok(raw_floor::RawPool::Sqlite(pool))
     };
-    run("SQLite", sqlite, raw, contacts, connections, seconds, &mut rows).await?;
+    let mut errors = run("SQLite", sqlite, raw, contacts, connections, seconds, &mut rows).await?;
     match std::env::var("CRM_BENCH_POSTGRES_URL") {
         Ok(admin_url) => {
             let (db, store) = support::BenchDb::create(&admin_url, "crm_httpbench").await?;
@@ -263,7 +276,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
                 let pool = sqlx::postgres::PgPoolOptions::new().max_connections(16).connect(&url).await?;
                 Ok(raw_floor::RawPool::Postgres(pool))
             };
-            run(
+            errors += run(
                 "PostgreSQL",
                 App::new(store, Argon2Credentials::new(2)?),
                 raw,
@@ -284,6 +297,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
     println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
     for r in rows {
         println!("{r}");
+    }
+    if errors > 0 {
+        return Err(format!("{errors} requests failed").into());
     }
     Ok(())
 }

@@ -14,6 +14,8 @@
 //! Prints one table. Run: `cargo run --release -p crm-benches --bin import-bench -- [N]`
 //! (default 100,000: the figure; 2,000 for a quick look).
 
+#[path = "summary.rs"]
+mod summary;
 #[path = "support.rs"]
 mod support;
 
@@ -28,6 +30,7 @@ use std::error::Error;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use summary::{Better, Figure};
 use support::cipher;
 
 const FIRST: [&str; 24] = [
@@ -207,10 +210,26 @@ async fn run(
     Ok(())
 }
 
-fn print(rows: &[Row]) {
+fn print(rows: &[Row]) -> std::io::Result<()> {
     println!("| backend | phase | rows | seconds | rows/s | heap before → peak MiB | result |");
     println!("|---|---|---:|---:|---:|---:|---|");
     for r in rows {
+        let mut figure = Figure::new("import-bench", r.backend, &r.phase, r.time.as_secs_f64(), "s", Better::Lower);
+        if r.phase.contains("with dedup") {
+            figure = figure.aim("< 10 s at 100,000 into 100,000");
+        }
+        figure.record()?;
+        if let Some((_, peak)) = r.peak {
+            Figure::new(
+                "import-bench",
+                r.backend,
+                &format!("{}, peak heap", r.phase),
+                peak,
+                "MiB",
+                Better::Lower,
+            )
+            .record()?;
+        }
         println!(
             "| {} | {} | {} | {:.2} | {:.0} | {} | {} |",
             r.backend,
@@ -222,6 +241,7 @@ fn print(rows: &[Row]) {
             r.note
         );
     }
+    Ok(())
 }
 
 #[tokio::main]
@@ -243,6 +263,6 @@ async fn main() -> Result<(), Box<dyn Error>> {
         drop(pg);
         db.drop_now()?;
     }
-    print(&rows);
+    print(&rows)?;
     Ok(())
 }

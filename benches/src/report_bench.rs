@@ -15,6 +15,7 @@
 //! the sizes) and reuses them on the next run, after the store's new migrations;
 //! `REPORT_BENCH_FRESH=1` loads them again.
 
+mod summary;
 #[allow(dead_code)]
 mod support;
 
@@ -30,6 +31,7 @@ use crm_seeds::Generator;
 use crm_store_sql::SqlStore;
 use std::error::Error;
 use std::time::{Duration, Instant};
+use summary::{Better, Figure};
 use support::{BenchDb, cipher};
 
 type BenchApp = App<SqlStore<crm_crypto::RingCipher>, crm_crypto::Argon2Credentials>;
@@ -283,6 +285,9 @@ async fn measure(backend: &str, app: &BenchApp, c: &Company, runs: usize) -> Res
     ];
     for (name, d) in rows {
         let p99 = pct(&d, 0.99);
+        Figure::new("report-bench", backend, name, p99, "ms p99", Better::Lower)
+            .aim("< 200 ms")
+            .record()?;
         println!(
             "| {backend} | {name} | {} | {:.1} | {:.1} | {p99:.1} | {} |",
             d.len(),

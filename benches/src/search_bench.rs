@@ -18,6 +18,9 @@
 #[allow(dead_code)]
 mod support;
 
+#[path = "summary.rs"]
+mod summary;
+
 // The parts of this program, in `search_bench/` (a binary's modules sit next to its root).
 #[path = "search_bench/dataset.rs"]
 mod dataset;
@@ -40,6 +43,7 @@ use report::{Row, print_table};
 use std::error::Error;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
+use summary::{Better, Figure};
 use support::cipher;
 
 const PASSWORD: &str = "une phrase de passe solide";
@@ -48,9 +52,11 @@ const HTTP_SMALL_TENANTS: usize = 10;
 /// Sales reps of the large tenant (owners of its contacts, with its Admin).
 const LARGE_REPS: usize = 20;
 const BATCH: u64 = 1_000;
-/// Contacts created a second while change-to-searchable is measured, and for how long.
+/// Contacts created a second while change-to-searchable is measured, and for how long
+/// (`CRM_BENCH_WRITE_SECONDS` changes it, for the tiny run).
 const WRITES_PER_SECOND: u32 = 100;
 const WRITE_SECONDS: u64 = 20;
+const BENCH: &str = "search-bench";
 /// The path of the port's runs at the HTTP run's concurrency.
 const PORT_CONCURRENT: &str = "search port, 16 tasks";
 const SEED: u64 = 4_2024;
@@ -255,8 +261,12 @@ async fn main() -> Result<(), Box<dyn Error>> {
             hits: run.hits,
         });
     }
-    eprintln!("measuring change to searchable ({WRITES_PER_SECOND} writes a second for {WRITE_SECONDS} s)...");
-    let (delays, lost) = change_to_searchable(&server.base, &tokens[0].1, WRITES_PER_SECOND, WRITE_SECONDS).await?;
+    let write_seconds = match std::env::var("CRM_BENCH_WRITE_SECONDS") {
+        Ok(s) => s.parse()?,
+        Err(_) => WRITE_SECONDS,
+    };
+    eprintln!("measuring change to searchable ({WRITES_PER_SECOND} writes a second for {write_seconds} s)...");
+    let (delays, lost) = change_to_searchable(&server.base, &tokens[0].1, WRITES_PER_SECOND, write_seconds).await?;
     let (loaded_rss, peak) = memory(server.child.id());
     drop(server);
     println!("\nThrough HTTP (`crm serve` on the same data, {clients} concurrent clients):\n");
@@ -315,5 +325,66 @@ async fn main() -> Result<(), Box<dyn Error>> {
             rps / port
         );
     }
+    record(large, &http_rows, &throughput, &port_throughput, (ms(0.99), lost), loaded_rss)?;
+    if http_failures > 0 || lost > 0 {
+        return Err(format!("{http_failures} searches failed through HTTP, {lost} changes never became searchable").into());
+    }
     Ok(())
+}
+
+/// The headline figures for `bench-all`: per HTTP workload its throughput against the
+/// port's and its p99, the change-to-searchable p99 and the server's memory.
+fn record(
+    large: u64,
+    http_rows: &[Row],
+    throughput: &[(&str, f64)],
+    port_throughput: &[f64],
+    (change_p99, lost): (f64, usize),
+    rss: f64,
+) -> std::io::Result<()> {
+    let tenant = |w: &str| {
+        if w.ends_with("large tenant") {
+            format!("SQLite, tenant of {large} contacts")
+        } else {
+            "SQLite, small tenants".to_owned()
+        }
+    };
+    for ((name, rps), port) in throughput.iter().zip(port_throughput) {
+        Figure::new(
+            BENCH,
+            &tenant(name),
+            &format!("HTTP search throughput, {name}"),
+            *rps,
+            "req/s",
+            Better::Higher,
+        )
+        .floor("search port, same concurrency", *port)
+        .aim("≥ 0.6")
+        .record()?;
+        if let Some(r) = http_rows.iter().find(|r| r.workload == *name && r.path.starts_with("HTTP")) {
+            Figure::new(
+                BENCH,
+                &tenant(name),
+                &format!("HTTP search p99, {name}"),
+                report::p99(&r.latencies),
+                "ms",
+                Better::Lower,
+            )
+            .aim("< 10 ms")
+            .record()?;
+        }
+    }
+    Figure::new(
+        BENCH,
+        "SQLite",
+        "change to searchable, p99 (100 writes/s)",
+        change_p99,
+        "ms",
+        Better::Lower,
+    )
+    .aim(if lost == 0 { "< 1000 ms" } else { "< 1000 ms (changes lost!)" })
+    .record()?;
+    Figure::new(BENCH, "SQLite", "server RSS after the HTTP runs", rss, "MiB", Better::Lower)
+        .aim("< 500 MiB at 1M contacts")
+        .record()
 }

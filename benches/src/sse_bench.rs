@@ -6,6 +6,8 @@
 //!
 //! Run: `cargo run --release -p crm-benches --bin sse-bench -- [clients] [writes]`
 
+#[path = "summary.rs"]
+mod summary;
 #[path = "support.rs"]
 mod support;
 
@@ -21,6 +23,7 @@ use std::collections::HashMap;
 use std::error::Error;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use summary::{Better, Figure};
 use support::cipher;
 use tokio::sync::Mutex;
 
@@ -127,6 +130,19 @@ async fn run(backend: &str, app: CrmApp, clients: usize, writes: usize) -> Resul
     }
     lat.sort();
     round_trips.sort();
+    Figure::new(
+        "sse-bench",
+        backend,
+        &format!("commit to SSE, p99, {clients} streams"),
+        pct(&lat, 0.99),
+        "ms",
+        Better::Lower,
+    )
+    .floor("the POST's own round trip, p99", pct(&round_trips, 0.99))
+    .record()?;
+    if delivered < clients * writes {
+        return Err(format!("{backend}: {delivered} of {} events delivered", clients * writes).into());
+    }
     Ok(format!(
         "| {backend} | {clients} | {writes} | {delivered} / {} | {:.2} | {:.2} | {:.2} | {:.2} |",
         clients * writes,

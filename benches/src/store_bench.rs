@@ -5,6 +5,8 @@
 //!
 //! Run: `cargo run --release -p crm-benches --bin store-bench -- [contacts] [reads]`
 
+#[path = "summary.rs"]
+mod summary;
 #[path = "support.rs"]
 mod support;
 
@@ -18,6 +20,7 @@ use crm_seeds::Generator;
 use crm_store_sql::SqlStore;
 use std::error::Error;
 use std::time::{Duration, Instant};
+use summary::{Better, Figure};
 use support::cipher;
 
 type Bench = App<SqlStore<RingCipher>, Argon2Credentials>;
@@ -38,11 +41,20 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-fn print(rows: &mut [Row]) {
+fn print(rows: &mut [Row]) -> std::io::Result<()> {
     println!("| backend | workload | n | p50 ms | p95 ms | p99 ms | ops/s |");
     println!("|---|---|---:|---:|---:|---:|---:|");
+    let mut ping = 0.0;
     for r in rows.iter_mut() {
         r.samples.sort();
+        let rate = r.n as f64 / r.wall.as_secs_f64();
+        let figure = Figure::new("store-bench", r.backend, r.workload, rate, "ops/s", Better::Higher);
+        if r.workload.starts_with("baseline") {
+            ping = rate;
+            figure.record()?;
+        } else {
+            figure.floor("store ping", ping).record()?;
+        }
         println!(
             "| {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.0} |",
             r.backend,
@@ -51,9 +63,10 @@ fn print(rows: &mut [Row]) {
             pct(&r.samples, 0.50),
             pct(&r.samples, 0.95),
             pct(&r.samples, 0.99),
-            r.n as f64 / r.wall.as_secs_f64()
+            rate
         );
     }
+    Ok(())
 }
 
 async fn timed<F, Fut, T>(n: usize, mut f: F) -> Result<(Vec<Duration>, Duration), Box<dyn Error>>
@@ -195,6 +208,6 @@ async fn main() -> Result<(), Box<dyn Error>> {
         Err(_) => eprintln!("PostgreSQL skipped: set CRM_BENCH_POSTGRES_URL to a superuser URL to include it"),
     }
     println!("store benchmark: {contacts} contacts, {reads} reads, sequential calls through the services");
-    print(&mut rows);
+    print(&mut rows)?;
     Ok(())
 }

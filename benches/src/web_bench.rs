@@ -6,6 +6,8 @@
 //!
 //! Run: `cargo run --release -p crm-benches --bin web-bench -- [requests per page] [full|small]`
 
+#[path = "summary.rs"]
+mod summary;
 #[path = "support.rs"]
 #[allow(dead_code)] // the PostgreSQL helpers: this bench runs on SQLite only
 mod support;
@@ -18,6 +20,7 @@ use crm_server::http;
 use crm_store_sql::SqlStore;
 use std::error::Error;
 use std::time::{Duration, Instant};
+use summary::{Better, Figure};
 use support::cipher;
 
 const ADMIN: &str = "admin@fim-martin.fr";
@@ -204,6 +207,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
     println!("Web pages on the demo data ({size:?}, SQLite), {n} requests per page, one at a time over loopback");
     println!("| page | p50 ms | p99 ms | bytes | status |");
     println!("|---|---:|---:|---:|---:|");
+    let mut slowest = (0.0, "");
+    let mut failed = Vec::new();
     for (name, who, path) in &pages {
         let mut lat = Vec::with_capacity(n);
         let mut last = (0, 0);
@@ -214,6 +219,12 @@ async fn main() -> Result<(), Box<dyn Error>> {
             last = (status, body.len());
         }
         lat.sort_unstable();
+        if percentile(&lat, 0.99) > slowest.0 {
+            slowest = (percentile(&lat, 0.99), name);
+        }
+        if last.0 >= 400 {
+            failed.push(format!("{name}: {}", last.0));
+        }
         println!(
             "| {name} | {:.2} | {:.2} | {} | {} |",
             percentile(&lat, 0.5),
@@ -238,5 +249,27 @@ async fn main() -> Result<(), Box<dyn Error>> {
     println!("| **total** | **{sent_total}** | **{plain_total}** |");
     println!("| JavaScript and CSS, as sent | {code_sent} | |");
     let _ = stop.send(());
+    let demo = format!("SQLite, demo ({size:?})");
+    Figure::new(
+        "web-bench",
+        &demo,
+        &format!("slowest page p99 ({})", slowest.1),
+        slowest.0,
+        "ms",
+        Better::Lower,
+    )
+    .record()?;
+    Figure::new(
+        "web-bench",
+        &demo,
+        "first visit, bytes sent (gzip)",
+        sent_total as f64,
+        "bytes",
+        Better::Lower,
+    )
+    .record()?;
+    if !failed.is_empty() {
+        return Err(format!("pages answered with an error: {}", failed.join(", ")).into());
+    }
     Ok(())
 }

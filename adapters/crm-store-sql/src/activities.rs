@@ -328,21 +328,7 @@ impl<C: Cipher> ActivityStore for SqlStore<C> {
         before: Option<DateTime<Utc>>,
         limit: u32,
     ) -> Result<Vec<Activity>, StoreError> {
-        let mut q = select(tenant);
-        q.inner_join(
-            "activity_links".into_table_ref().alias("fl"),
-            Expr::col(("fl", "tenant_id"))
-                .equals(("activities", "tenant_id"))
-                .and(Expr::col(("fl", "activity_id")).equals(("activities", "id"))),
-        )
-        .and_where(Expr::col(("fl", "entity_type")).eq(link.entity_type.code()))
-        .and_where(Expr::col(("fl", "entity_id")).eq(link.entity_id))
-        .order_by(("activities", "occurred_at"), Order::Desc)
-        .order_by(("activities", "id"), Order::Desc)
-        .limit(u64::from(limit));
-        if let Some(b) = before {
-            q.and_where(Expr::col(("activities", "occurred_at")).lt(ts(b)));
-        }
+        let q = timeline_query(tenant, link, before, limit);
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
         let rows = tx.fetch_all(&q).await?;
         let all = self.activities_from_rows(&mut tx, tenant, &rows).await?;
@@ -351,10 +337,7 @@ impl<C: Cipher> ActivityStore for SqlStore<C> {
     }
 
     async fn list_activities(&self, scope: ActivityScope, page: &PageRequest) -> Result<Page<Activity>, StoreError> {
-        let mut q = select(scope.tenant_id);
-        q.and_where(visible(scope));
-        let sort_col = crate::paging::sort_column(page.sort, "created_at");
-        let size = crate::paging::apply(&mut q, "activities", sort_col, page)?;
+        let (q, sort_col, size) = activities_page(scope, page)?;
         let mut tx = self.pool.begin(On::Tenant(scope.tenant_id), Mode::Read).await?;
         let mut rows = tx.fetch_all(&q).await?;
         let next_cursor = crate::paging::next_cursor(&mut rows, size, sort_col)?;
@@ -364,23 +347,58 @@ impl<C: Cipher> ActivityStore for SqlStore<C> {
     }
 
     async fn open_tasks(&self, tenant: TenantId, assignees: AssigneeScope, limit: u32) -> Result<Vec<Activity>, StoreError> {
-        let mut q = select(tenant);
-        q.and_where(Expr::col(("activities", "kind")).eq(ActivityKind::Task.code()))
-            .and_where(Expr::col(("activities", "done_at")).is_null());
-        let scope = match assignees {
-            AssigneeScope::User(u) => RecordScope::OwnedBy(u),
-            AssigneeScope::TeamsLedBy(m) => RecordScope::TeamsLedBy(m),
-            AssigneeScope::Tenant => RecordScope::Tenant,
-        };
-        q.and_where(owner_in_scope(tenant, scope, ("activities", "assignee_id")))
-            .order_by(("activities", "due_at"), Order::Asc)
-            .limit(u64::from(limit));
+        let q = open_tasks_query(tenant, assignees, limit);
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
         let rows = tx.fetch_all(&q).await?;
         let all = self.activities_from_rows(&mut tx, tenant, &rows).await?;
         tx.commit().await?;
         Ok(all)
     }
+}
+
+/// The timeline of a record: its live activities, newest first, before `before`.
+pub(crate) fn timeline_query(tenant: TenantId, link: Link, before: Option<DateTime<Utc>>, limit: u32) -> SelectStatement {
+    let mut q = select(tenant);
+    q.inner_join(
+        "activity_links".into_table_ref().alias("fl"),
+        Expr::col(("fl", "tenant_id"))
+            .equals(("activities", "tenant_id"))
+            .and(Expr::col(("fl", "activity_id")).equals(("activities", "id"))),
+    )
+    .and_where(Expr::col(("fl", "entity_type")).eq(link.entity_type.code()))
+    .and_where(Expr::col(("fl", "entity_id")).eq(link.entity_id))
+    .order_by(("activities", "occurred_at"), Order::Desc)
+    .order_by(("activities", "id"), Order::Desc)
+    .limit(u64::from(limit));
+    if let Some(b) = before {
+        q.and_where(Expr::col(("activities", "occurred_at")).lt(ts(b)));
+    }
+    q
+}
+
+/// A page of the activities list, its sort column and page size.
+pub(crate) fn activities_page(scope: ActivityScope, page: &PageRequest) -> Result<(SelectStatement, &'static str, u64), StoreError> {
+    let mut q = select(scope.tenant_id);
+    q.and_where(visible(scope));
+    let sort_col = crate::paging::sort_column(page.sort, "created_at");
+    let size = crate::paging::apply(&mut q, "activities", sort_col, page)?;
+    Ok((q, sort_col, size))
+}
+
+/// The to-do list: open tasks of the assignees, soonest due first.
+pub(crate) fn open_tasks_query(tenant: TenantId, assignees: AssigneeScope, limit: u32) -> SelectStatement {
+    let mut q = select(tenant);
+    q.and_where(Expr::col(("activities", "kind")).eq(ActivityKind::Task.code()))
+        .and_where(Expr::col(("activities", "done_at")).is_null());
+    let scope = match assignees {
+        AssigneeScope::User(u) => RecordScope::OwnedBy(u),
+        AssigneeScope::TeamsLedBy(m) => RecordScope::TeamsLedBy(m),
+        AssigneeScope::Tenant => RecordScope::Tenant,
+    };
+    q.and_where(owner_in_scope(tenant, scope, ("activities", "assignee_id")))
+        .order_by(("activities", "due_at"), Order::Asc)
+        .limit(u64::from(limit));
+    q
 }
 
 impl<C: Cipher> SqlStore<C> {

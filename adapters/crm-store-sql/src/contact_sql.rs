@@ -288,3 +288,17 @@ pub(crate) fn select_contacts(tenant: TenantId) -> SelectStatement {
         .and_where(Expr::col(("contacts", "deleted_at")).is_null());
     q
 }
+
+/// The statement of a page of the contacts list, its sort column and its page size (one
+/// more row is read, to know whether a next page exists).
+pub(crate) fn contacts_page(
+    scope: Scope,
+    filter: &ContactFilter,
+    page: &crm_ports::query::PageRequest,
+) -> Result<(SelectStatement, &'static str, u64), crm_ports::StoreError> {
+    let mut q = select_contacts(scope.tenant_id);
+    filter_contacts(&mut q, scope, filter);
+    let sort_col = crate::paging::sort_column(page.sort, "name_sort");
+    let size = crate::paging::apply(&mut q, "contacts", sort_col, page)?;
+    Ok((q, sort_col, size))
+}

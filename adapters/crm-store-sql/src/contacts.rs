@@ -266,10 +266,7 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
 
     async fn list_contacts(&self, scope: Scope, filter: &ContactFilter, page: &PageRequest) -> Result<Page<Contact>, StoreError> {
         let t = scope.tenant_id;
-        let mut q = select_contacts(t);
-        crate::contact_sql::filter_contacts(&mut q, scope, filter);
-        let sort_col = paging::sort_column(page.sort, "name_sort");
-        let size = paging::apply(&mut q, "contacts", sort_col, page)?;
+        let (q, sort_col, size) = crate::contact_sql::contacts_page(scope, filter, page)?;
         let mut rows = self.pool.read_all(On::Tenant(t), &q).await?;
         let next_cursor = paging::next_cursor(&mut rows, size, sort_col)?;
         let items = rows.iter().map(|r| self.contact_from_row(r)).collect::<Result<_, _>>()?;

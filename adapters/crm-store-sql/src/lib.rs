@@ -43,6 +43,7 @@ mod organizations;
 mod paging;
 mod person_keys;
 mod pipelines;
+mod plans;
 mod postgres;
 mod privacy;
 #[cfg(feature = "test-sql")]
@@ -67,6 +68,7 @@ mod users;
 mod webhooks;
 
 pub use db::Backend;
+pub use plans::PlannedRead;
 pub use postgres::{PostgresSetup, migrate_postgres};
 pub use tenant_keys::{KeyRotation, Retirement};
 

@@ -154,6 +154,18 @@ fn from_row(row: &Row, links: &mut HashMap<Uuid, Vec<ContactId>>) -> Result<Oppo
     })
 }
 
+/// A page of the opportunities list, its sort column and page size.
+pub(crate) fn opportunities_page(
+    scope: Scope,
+    filter: &OpportunityFilter,
+    page: &PageRequest,
+) -> Result<(SelectStatement, &'static str, u64), StoreError> {
+    let mut q = select(scope, filter);
+    let sort_col = paging::sort_column(page.sort, "title_sort");
+    let size = paging::apply(&mut q, "opportunities", sort_col, page)?;
+    Ok((q, sort_col, size))
+}
+
 fn select(scope: Scope, filter: &OpportunityFilter) -> SelectStatement {
     let t = "opportunities";
     let mut q = Query::select();
@@ -285,9 +297,7 @@ impl<C: Cipher> OpportunityStore for SqlStore<C> {
         filter: &OpportunityFilter,
         page: &PageRequest,
     ) -> Result<Page<Opportunity>, StoreError> {
-        let mut q = select(scope, filter);
-        let sort_col = paging::sort_column(page.sort, "title_sort");
-        let size = paging::apply(&mut q, "opportunities", sort_col, page)?;
+        let (q, sort_col, size) = opportunities_page(scope, filter, page)?;
         let mut tx = self.pool.begin(On::Tenant(scope.tenant_id), Mode::Read).await?;
         let mut rows = tx.fetch_all(&q).await?;
         let next_cursor = paging::next_cursor(&mut rows, size, sort_col)?;

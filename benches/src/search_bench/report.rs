@@ -9,6 +9,11 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0
 }
 
+/// The 99th percentile in milliseconds.
+pub(crate) fn p99(sorted: &[Duration]) -> f64 {
+    pct(sorted, 0.99)
+}
+
 pub(crate) struct Row {
     pub(crate) workload: String,
     pub(crate) path: &'static str,

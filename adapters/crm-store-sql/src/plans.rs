@@ -1,0 +1,79 @@
+//! The plans of the main reads — the statements the store runs for lists, counts, the
+//! to-do list and timelines — as the database would execute them, for the test that checks
+//! at scale that they use indexes. Never for application code.
+
+use crate::SqlStore;
+use crate::db::{Mode, On, TxConn};
+use crate::error::map_db;
+use crm_domain::TenantId;
+use crm_domain::activity::Link;
+use crm_ports::query::{ActivityScope, AssigneeScope, ContactFilter, OpportunityFilter, PageRequest, Scope};
+use crm_ports::{Cipher, StoreError};
+use sea_query::{PostgresQueryBuilder, SelectStatement, SqliteQueryBuilder};
+use sqlx::Row as _;
+
+/// One of the store's main reads, with its parameters.
+#[derive(Clone, Debug)]
+pub enum PlannedRead {
+    /// A page of the contacts list.
+    ContactsPage(Scope, ContactFilter, PageRequest),
+    /// The number of contacts passing a filter (a segment's count).
+    ContactCount(Scope, ContactFilter),
+    /// A page of the opportunities list.
+    OpportunitiesPage(Scope, OpportunityFilter, PageRequest),
+    /// A page of the activities list.
+    ActivitiesPage(ActivityScope, PageRequest),
+    /// The timeline of a record (its latest activities).
+    Timeline(TenantId, Link),
+    /// The to-do list (open tasks of the assignees).
+    OpenTasks(TenantId, AssigneeScope),
+}
+
+impl PlannedRead {
+    fn statement(&self) -> Result<(TenantId, SelectStatement), StoreError> {
+        Ok(match self {
+            Self::ContactsPage(scope, filter, page) => (scope.tenant_id, crate::contact_sql::contacts_page(*scope, filter, page)?.0),
+            Self::ContactCount(scope, filter) => (scope.tenant_id, crate::segments::count_query(*scope, filter)),
+            Self::OpportunitiesPage(scope, filter, page) => {
+                (scope.tenant_id, crate::opportunities::opportunities_page(*scope, filter, page)?.0)
+            }
+            Self::ActivitiesPage(scope, page) => (scope.tenant_id, crate::activities::activities_page(*scope, page)?.0),
+            Self::Timeline(tenant, link) => (*tenant, crate::activities::timeline_query(*tenant, *link, None, 50)),
+            Self::OpenTasks(tenant, assignees) => (*tenant, crate::activities::open_tasks_query(*tenant, *assignees, 200)),
+        })
+    }
+}
+
+impl<C: Cipher> SqlStore<C> {
+    /// The plan of `read` as the tenant's connection would run it (row-level security
+    /// applied on PostgreSQL): `EXPLAIN` on PostgreSQL, `EXPLAIN QUERY PLAN` on SQLite, one
+    /// line per row. For the test of the plans at scale; never for application code.
+    ///
+    /// # Errors
+    /// The statement cannot be built or explained.
+    #[doc(hidden)]
+    pub async fn explain_for_tests(&self, read: &PlannedRead) -> Result<String, StoreError> {
+        let (tenant, q) = read.statement()?;
+        let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
+        let lines: Vec<String> = match &mut tx.conn {
+            TxConn::Sqlite(t) => {
+                let sql = sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {}", q.to_string(SqliteQueryBuilder)));
+                let rows = sqlx::query(sql).fetch_all(&mut **t).await.map_err(map_db)?;
+                rows.iter()
+                    .map(|r| r.try_get::<String, _>("detail"))
+                    .collect::<Result<_, _>>()
+                    .map_err(map_db)?
+            }
+            TxConn::Postgres(t) => {
+                let sql = sqlx::AssertSqlSafe(format!("EXPLAIN {}", q.to_string(PostgresQueryBuilder)));
+                let rows = sqlx::query(sql).fetch_all(&mut **t).await.map_err(map_db)?;
+                rows.iter()
+                    .map(|r| r.try_get::<String, _>(0))
+                    .collect::<Result<_, _>>()
+                    .map_err(map_db)?
+            }
+        };
+        tx.commit().await?;
+        Ok(lines.join("\n"))
+    }
+}
