@@ -58,18 +58,21 @@ fn select(tenant: TenantId) -> SelectStatement {
 }
 
 /// Records of a kind in scope, as a sub-query of ids.
-fn visible_ids(table: &'static str, tenant: TenantId, scope: RecordScope) -> SelectStatement {
-    Query::select()
-        .column((table, "id"))
+/// The link `vl` names a live record of `table` in `scope` (a lookup by primary key).
+fn linked_record_in_scope(table: &'static str, tenant: TenantId, scope: RecordScope) -> Expr {
+    let q = Query::select()
+        .expr(Expr::val(1))
         .from(table)
-        .and_where(Expr::col((table, "tenant_id")).eq(tenant.as_uuid()))
+        .and_where(Expr::col((table, "tenant_id")).equals(("vl", "tenant_id")))
+        .and_where(Expr::col((table, "id")).equals(("vl", "entity_id")))
         .and_where(Expr::col((table, "deleted_at")).is_null())
         .and_where(if table == "contacts" {
             contact_in_scope(tenant, scope)
         } else {
             owner_in_scope(tenant, scope, (table, "owner_id"))
         })
-        .to_owned()
+        .to_owned();
+    Expr::exists(q)
 }
 
 fn visible(scope: ActivityScope) -> Expr {
@@ -87,13 +90,19 @@ fn visible(scope: ActivityScope) -> Expr {
                 .eq("organization")
                 .or(Expr::col(("vl", "entity_type"))
                     .eq("contact")
-                    .and(Expr::col(("vl", "entity_id")).in_subquery(visible_ids("contacts", t, scope.contacts))))
-                .or(Expr::col(("vl", "entity_type"))
-                    .eq("opportunity")
-                    .and(Expr::col(("vl", "entity_id")).in_subquery(visible_ids("opportunities", t, scope.opportunities)))),
+                    .and(linked_record_in_scope("contacts", t, scope.contacts)))
+                .or(Expr::col(("vl", "entity_type")).eq("opportunity").and(linked_record_in_scope(
+                    "opportunities",
+                    t,
+                    scope.opportunities,
+                ))),
         )
+        .limit(1)
         .to_owned();
-    let mut cond = Expr::exists(linked);
+    // A scalar lookup rather than `EXISTS`: PostgreSQL may turn an `EXISTS` into a hash of
+    // every visible link, built before the first row (a whole read of the links); this one
+    // is looked up by primary key for each activity the page walks, in the list's order.
+    let mut cond = Expr::SubQuery(None, Box::new(linked.into())).is_not_null();
     if let Some(u) = scope.user {
         cond = cond.or(Expr::col(("activities", "assignee_id")).eq(u.as_uuid()));
     }

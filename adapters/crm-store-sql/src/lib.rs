@@ -38,6 +38,7 @@ mod jobs;
 mod keys;
 mod leads;
 mod mail_relays;
+mod migrations;
 mod opportunities;
 mod organizations;
 mod paging;

@@ -123,6 +123,60 @@ pub async fn pg_target() -> Option<PgTarget> {
     .clone()
 }
 
+/// A store on a PostgreSQL database of its own (for a case that loads it heavily), and the
+/// superuser URL of that database; the caller drops it with [`drop_database`]. Named like
+/// the suite's, so that a run that stopped half-way leaves nothing the next one keeps.
+pub async fn postgres_alone() -> Option<(Harness, String)> {
+    let shared = pg_target().await?;
+    let server = std::env::var("CRM_TEST_POSTGRES_URL").ok()?;
+    let opts = PgConnectOptions::from_str(&server).unwrap();
+    let mut admin = PgConnection::connect_with(&opts).await.unwrap();
+    let database = format!("crm_test_contract_alone_{}", Uuid::new_v4().simple());
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{database}\" OWNER crm_test_owner")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let on = |url: &str| format!("{}/{database}", url.rsplit_once('/').map_or(url, |(base, _)| base));
+    migrate_postgres(
+        &on(&shared.app_url).replace("crm_test_app@", "crm_test_owner@"),
+        "crm_test_app",
+        cipher(),
+    )
+    .await
+    .unwrap();
+    let store = SqlStore::connect_postgres(
+        &PostgresSetup {
+            url: on(&shared.app_url),
+            max_connections: 4,
+        },
+        cipher(),
+    )
+    .await
+    .unwrap();
+    let target = PgTarget {
+        admin_url: on(&shared.admin_url),
+        app_url: on(&shared.app_url),
+    };
+    let admin_url = target.admin_url.clone();
+    Some((
+        Harness {
+            app: App::new(store, creds()),
+            raw: Raw::Postgres { target },
+        },
+        admin_url,
+    ))
+}
+
+/// Drops a database made by [`postgres_alone`] (after its harness is dropped).
+pub async fn drop_database(admin_url: &str) {
+    let (server, name) = admin_url.rsplit_once('/').unwrap();
+    let mut admin = PgConnection::connect(&format!("{server}/postgres")).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+}
+
 pub async fn postgres() -> Option<Harness> {
     let target = pg_target().await?;
     let store = SqlStore::connect_postgres(

@@ -56,6 +56,7 @@ mod opportunities;
 mod paging;
 mod password_policy;
 mod pipelines;
+mod plans;
 mod postgres_walls;
 mod privacy;
 mod record_imports;

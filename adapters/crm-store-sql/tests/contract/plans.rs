@@ -1,0 +1,331 @@
+//! The main reads use indexes on PostgreSQL at scale: a company whose records were made
+//! through the use cases is multiplied in SQL to tens of thousands of contacts, hundreds of
+//! thousands of activities and their links, and thousands of opportunities (in a database
+//! of its own); after `ANALYZE`, the plan of each read the screens make most — lists with
+//! their filters, counts, a timeline, the to-do list — as the tenant's connection would run
+//! it (row-level security on) must read no large table whole.
+
+use crate::contacts::input;
+use crate::harness::{Harness, drop_database, postgres_alone};
+use chrono::{Duration, Utc};
+use crm_domain::UserId;
+use crm_domain::activity::{ActivityInput, Link};
+use crm_domain::event::EntityType;
+use crm_domain::opportunity::OpportunityInput;
+use crm_domain::user::Role;
+use crm_domain::visibility::RecordScope;
+use crm_ports::query::{ActivityScope, AssigneeScope, ContactFilter, OpportunityFilter, PageRequest, Scope};
+use crm_store_sql::PlannedRead;
+use sqlx::Connection;
+use sqlx::postgres::PgConnection;
+use uuid::Uuid;
+
+const CONTACTS: u32 = 40_000;
+const ACTIVITIES: u32 = 200_000;
+const OPPORTUNITIES: u32 = 20_000;
+/// One contact in this many carries the tag.
+const TAGGED_ONE_IN: u32 = 50;
+/// Tables no main read may scan whole.
+const LARGE: &[&str] = &["contacts", "activities", "activity_links", "opportunities", "contact_tags"];
+
+/// Copies of the row `id` of `table`, `n` of them: every column copied but those given
+/// (`g` numbers the copy, `s` is the copied row); each copy's id is derived from the
+/// row's id and `g`, so that copies of other tables can point at them.
+async fn multiply(db: &mut PgConnection, table: &str, id_col: &str, id: Uuid, n: u32, set: &[(&str, String)]) {
+    let cols: Vec<(String,)> = sqlx::query_as(
+        "SELECT column_name::text FROM information_schema.columns \
+         WHERE table_schema = 'public' AND table_name = $1 AND is_generated = 'NEVER' ORDER BY ordinal_position",
+    )
+    .bind(table)
+    .fetch_all(&mut *db)
+    .await
+    .unwrap();
+    let mut names = Vec::new();
+    let mut values = Vec::new();
+    for (c,) in cols {
+        let v = set
+            .iter()
+            .find(|(k, _)| *k == c)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| format!("s.{c}"));
+        names.push(c);
+        values.push(v);
+    }
+    let sql = format!(
+        "INSERT INTO {table} ({}) SELECT {} FROM {table} s CROSS JOIN generate_series(1, {n}) g WHERE s.{id_col} = '{id}'",
+        names.join(", "),
+        values.join(", ")
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *db).await.unwrap();
+}
+
+/// The id of the `g`-th copy of `id` (as `multiply` derives it), in SQL.
+fn copy_of(id: impl std::fmt::Display, g: &str) -> String {
+    format!("md5('{id}' || ({g})::text)::uuid")
+}
+
+fn reps_array(reps: &[UserId]) -> String {
+    let ids: Vec<String> = reps.iter().map(|r| format!("'{}'::uuid", r.as_uuid())).collect();
+    format!("(ARRAY[{}])", ids.join(", "))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn main_reads_use_indexes_on_a_large_company() {
+    let Some((h, admin_url)) = postgres_alone().await else {
+        return;
+    };
+    check_plans(&h, &admin_url).await;
+    drop(h);
+    drop_database(&admin_url).await;
+}
+
+async fn check_plans(h: &Harness, admin_url: &str) {
+    let (tenant, admin) = h.tenant("Très grande").await;
+    let (manager_user, _) = h.user(&admin, Role::Manager, None).await;
+    let team = h.team(&admin, "Ouest", manager_user.id).await;
+    let mut reps = Vec::new();
+    // Half the reps in the manager's team.
+    for r in 0..20 {
+        reps.push(h.user(&admin, Role::Sales, (r % 2 == 0).then_some(team)).await.0.id);
+    }
+    // A smaller company beside it.
+    let (_, other_admin) = h.tenant("Petite").await;
+    h.app
+        .create_contact(&other_admin, &input("Autre", "Société"), None, true)
+        .await
+        .unwrap();
+
+    // One of each record, through the use cases, to be copied.
+    let mut ci = input("Modèle", "Contact");
+    ci.tags = vec!["salon-2026".into()];
+    let contact = h.app.create_contact(&admin, &ci, None, true).await.unwrap();
+    let p = h.app.list_pipelines(&admin).await.unwrap().remove(0);
+    let deal = h
+        .app
+        .create_opportunity(
+            &admin,
+            p.id,
+            None,
+            &OpportunityInput {
+                title: "Affaire modèle".into(),
+                value_minor: 10_000_00,
+                ..OpportunityInput::default()
+            },
+            Some(reps[0]),
+        )
+        .await
+        .unwrap();
+    let on_contact = Link {
+        entity_type: EntityType::Contact,
+        entity_id: contact.id.as_uuid(),
+    };
+    let task = h
+        .app
+        .create_activity(
+            &admin,
+            "task",
+            &ActivityInput {
+                subject: "Relancer".into(),
+                links: vec![on_contact],
+                assignee_id: Some(reps[0]),
+                due_at: Some(Utc::now() + Duration::days(2)),
+                ..ActivityInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    let call = h
+        .app
+        .create_activity(
+            &admin,
+            "call",
+            &ActivityInput {
+                subject: "Appel de découverte".into(),
+                links: vec![on_contact],
+                direction: Some("outbound".into()),
+                ..ActivityInput::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    // Multiplied in SQL, as the superuser.
+    let mut db = PgConnection::connect(admin_url).await.unwrap();
+    let reps_sql = reps_array(&reps);
+    let owner = format!("{reps_sql}[1 + g % {}]", reps.len());
+    let micros = |col: &str, step: &str| format!("s.{col} - g::bigint * {step}");
+    multiply(
+        &mut db,
+        "contacts",
+        "id",
+        contact.id.as_uuid(),
+        CONTACTS,
+        &[
+            ("id", copy_of(contact.id.as_uuid(), "g")),
+            ("name_sort", "s.name_sort || lpad(g::text, 6, '0')".into()),
+            ("first_fold", "s.first_fold || g::text".into()),
+            ("last_fold", "s.last_fold || g::text".into()),
+            ("owner_id", owner.clone()),
+            ("external_id", "NULL".into()),
+            ("created_at", micros("created_at", "60000000")),
+            ("updated_at", micros("updated_at", "60000000")),
+        ],
+    )
+    .await;
+    // Tags of one contact in TAGGED_ONE_IN.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO contact_tags (tenant_id, contact_id, tag) \
+         SELECT s.tenant_id, {}, s.tag FROM contact_tags s CROSS JOIN generate_series(1, {CONTACTS}) g \
+         WHERE s.contact_id = '{}' AND g % {TAGGED_ONE_IN} = 0",
+        copy_of(contact.id.as_uuid(), "g"),
+        contact.id.as_uuid()
+    )))
+    .execute(&mut db)
+    .await
+    .unwrap();
+    for (template, n, open_one_in) in [(task.id.as_uuid(), ACTIVITIES / 2, 10), (call.id.as_uuid(), ACTIVITIES / 2, 1)] {
+        multiply(
+            &mut db,
+            "activities",
+            "id",
+            template,
+            n,
+            &[
+                ("id", copy_of(template, "g")),
+                ("assignee_id", format!("CASE WHEN s.assignee_id IS NULL THEN NULL ELSE {owner} END")),
+                ("reminder_key", "NULL".into()),
+                ("occurred_at", micros("occurred_at", "600000000")),
+                ("created_at", micros("created_at", "600000000")),
+                ("updated_at", micros("updated_at", "600000000")),
+                ("due_at", "s.due_at + g::bigint * 600000000".into()),
+                // Most tasks done: the to-do list shows the open ones.
+                (
+                    "done_at",
+                    format!("CASE WHEN s.kind <> 'task' OR g % {open_one_in} = 0 THEN NULL ELSE s.created_at END"),
+                ),
+            ],
+        )
+        .await;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO activity_links (tenant_id, activity_id, entity_type, entity_id) \
+             SELECT s.tenant_id, {}, s.entity_type, {} FROM activity_links s CROSS JOIN generate_series(1, {n}) g \
+             WHERE s.activity_id = '{template}'",
+            copy_of(template, "g"),
+            copy_of(contact.id.as_uuid(), &format!("1 + g % {CONTACTS}")),
+        )))
+        .execute(&mut db)
+        .await
+        .unwrap();
+    }
+    multiply(
+        &mut db,
+        "opportunities",
+        "id",
+        deal.id.as_uuid(),
+        OPPORTUNITIES,
+        &[
+            ("id", copy_of(deal.id.as_uuid(), "g")),
+            ("title_sort", "s.title_sort || lpad(g::text, 6, '0')".into()),
+            ("owner_id", owner.clone()),
+            ("created_at", micros("created_at", "60000000")),
+            ("updated_at", micros("updated_at", "60000000")),
+        ],
+    )
+    .await;
+    sqlx::query("ANALYZE").execute(&mut db).await.unwrap();
+
+    let t = tenant.id;
+    let all = Scope {
+        tenant_id: t,
+        records: RecordScope::Tenant,
+    };
+    let rep = Scope {
+        tenant_id: t,
+        records: RecordScope::OwnedBy(reps[3]),
+    };
+    let team_scope = Scope {
+        tenant_id: t,
+        records: RecordScope::TeamsLedBy(manager_user.id),
+    };
+    let page = PageRequest {
+        limit: Some(50),
+        ..PageRequest::default()
+    };
+    let tagged = ContactFilter {
+        tag: Some(crm_domain::text::Tag::parse("salon-2026").unwrap()),
+        ..ContactFilter::default()
+    };
+    let all_activities = ActivityScope {
+        tenant_id: t,
+        contacts: RecordScope::Tenant,
+        opportunities: RecordScope::Tenant,
+        user: None,
+    };
+    let rep_activities = ActivityScope {
+        tenant_id: t,
+        contacts: RecordScope::OwnedBy(reps[3]),
+        opportunities: RecordScope::OwnedBy(reps[3]),
+        user: Some(reps[3]),
+    };
+    let a_contact = Link {
+        entity_type: EntityType::Contact,
+        // The 77th copy, linked to about ACTIVITIES / CONTACTS activities.
+        entity_id: Uuid::parse_str(
+            &sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(format!(
+                "SELECT ({})::text",
+                copy_of(contact.id.as_uuid(), "77")
+            )))
+            .fetch_one(&mut db)
+            .await
+            .unwrap()
+            .0,
+        )
+        .unwrap(),
+    };
+    let reads = [
+        (
+            "contacts list, Admin",
+            PlannedRead::ContactsPage(all, ContactFilter::default(), page.clone()),
+        ),
+        (
+            "contacts list, a rep's own",
+            PlannedRead::ContactsPage(rep, ContactFilter::default(), page.clone()),
+        ),
+        (
+            "contacts list, a manager's team",
+            PlannedRead::ContactsPage(team_scope, ContactFilter::default(), page.clone()),
+        ),
+        (
+            "contacts list filtered by a tag",
+            PlannedRead::ContactsPage(all, tagged.clone(), page.clone()),
+        ),
+        (
+            "opportunities list, Admin",
+            PlannedRead::OpportunitiesPage(all, OpportunityFilter::default(), page.clone()),
+        ),
+        (
+            "opportunities list, a rep's own",
+            PlannedRead::OpportunitiesPage(rep, OpportunityFilter::default(), page.clone()),
+        ),
+        ("activities list, Admin", PlannedRead::ActivitiesPage(all_activities, page.clone())),
+        ("activities list, a rep", PlannedRead::ActivitiesPage(rep_activities, page.clone())),
+        ("timeline of a contact", PlannedRead::Timeline(t, a_contact)),
+        ("to-do list of a rep", PlannedRead::OpenTasks(t, AssigneeScope::User(reps[3]))),
+        (
+            "to-do list of a manager's team",
+            PlannedRead::OpenTasks(t, AssigneeScope::TeamsLedBy(manager_user.id)),
+        ),
+    ];
+    let store = h.app.store();
+    let mut failures = Vec::new();
+    for (name, read) in &reads {
+        let plan = store.explain_for_tests(read).await.unwrap();
+        eprintln!("--- {name}\n{plan}");
+        for table in LARGE {
+            if plan.contains(&format!("Seq Scan on {table} ")) || plan.ends_with(&format!("Seq Scan on {table}")) {
+                failures.push(format!("{name}: reads {table} whole\n{plan}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
