@@ -4,10 +4,13 @@
 //! timed through the use cases: the company's sales of the month with the month before,
 //! the work figures and the open pipeline (Admin), a rep's own, the funnel of the pipeline
 //! (every deal, and those created in a quarter), a team's forecast with its six months
-//! before. Prints p50/p95/p99 against the 200 ms aim.
+//! before. Prints p50/p95/p99 against the 200 ms aim. Then the everyday reads of that
+//! company with its activities (a million by default): to-do lists, timelines, the
+//! contacts list as each role sees it, segment counts (`report_bench/everyday.rs`), against
+//! the 50 ms aim.
 //!
 //! ```text
-//! cargo run --release -p crm-benches --bin report-bench -- [contacts] [opportunities] [runs]
+//! cargo run --release -p crm-benches --bin report-bench -- [contacts] [opportunities] [runs] [activities]
 //! ```
 //! SQLite by default; `CRM_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres`
 //! runs the same on a fresh PostgreSQL database as well. `REPORT_BENCH_KEEP=<dir>` keeps the
@@ -15,6 +18,8 @@
 //! the sizes) and reuses them on the next run, after the store's new migrations;
 //! `REPORT_BENCH_FRESH=1` loads them again.
 
+#[path = "report_bench/everyday.rs"]
+mod everyday;
 mod summary;
 #[allow(dead_code)]
 mod support;
@@ -23,7 +28,7 @@ use chrono::{DateTime, Duration as Days, Utc};
 use crm_domain::opportunity::OpportunityInput;
 use crm_domain::report::{PeriodKind, ReportPeriod, ReportScope};
 use crm_domain::user::Role;
-use crm_domain::{Actor, UserId};
+use crm_domain::{Actor, ContactId, UserId};
 use crm_ports::services::tenants::NewTenant;
 use crm_ports::services::users::{NewUser, TeamInput};
 use crm_ports::{App, FixedClock};
@@ -66,6 +71,16 @@ struct Company {
     pipeline: crm_domain::PipelineId,
     /// The instant the deals were spread back from.
     now: DateTime<Utc>,
+    /// What was loaded.
+    #[serde(default)]
+    contacts: u64,
+    #[serde(default)]
+    deals: u64,
+    #[serde(default)]
+    activities: u64,
+    /// Some contacts with activities (one in a hundred), for timelines.
+    #[serde(default)]
+    sample: Vec<ContactId>,
 }
 
 impl Company {
@@ -82,8 +97,7 @@ impl Company {
 /// new one loaded now.
 async fn company(
     app: &BenchApp,
-    contacts: u64,
-    deals: u64,
+    (contacts, deals, activities): (u64, u64, u64),
     keep: Option<std::path::PathBuf>,
     fresh: bool,
 ) -> Result<Company, Box<dyn Error>> {
@@ -94,14 +108,14 @@ async fn company(
         eprintln!("  reusing the data set described in {}", path.display());
         return Ok(serde_json::from_slice(&std::fs::read(path)?)?);
     }
-    let c = load(app, contacts, deals, Utc::now()).await?;
+    let c = load(app, (contacts, deals, activities), Utc::now()).await?;
     if let Some(path) = keep {
         std::fs::write(path, serde_json::to_vec(&c)?)?;
     }
     Ok(c)
 }
 
-async fn load(app: &BenchApp, contacts: u64, deals: u64, now: DateTime<Utc>) -> Result<Company, Box<dyn Error>> {
+async fn load(app: &BenchApp, (contacts, deals, activities): (u64, u64, u64), now: DateTime<Utc>) -> Result<Company, Box<dyn Error>> {
     let started = Instant::now();
     let (t, admin_user) = app
         .create_tenant(
@@ -164,6 +178,7 @@ async fn load(app: &BenchApp, contacts: u64, deals: u64, now: DateTime<Utc>) -> 
         org_ids.push(app.create_organization(&admin, &g.organization(o)).await?.id);
     }
     let mut done = 0;
+    let mut owned: Vec<(ContactId, UserId)> = Vec::new();
     while done < contacts {
         let n = 1_000.min(contacts - done);
         let inputs: Vec<_> = (0..n)
@@ -174,7 +189,8 @@ async fn load(app: &BenchApp, contacts: u64, deals: u64, now: DateTime<Utc>) -> 
             })
             .collect();
         let owner = reps[usize::try_from(done / 1_000).unwrap_or(0) % REPS];
-        app.import_contacts(&admin, &inputs, Some(owner)).await?;
+        let made = app.import_contacts(&admin, &inputs, Some(owner)).await?;
+        owned.extend(made.into_iter().map(|c| (c.id, owner)));
         done += n;
     }
     eprintln!("  {contacts} contacts in {:.0} s", started.elapsed().as_secs_f64());
@@ -214,6 +230,8 @@ async fn load(app: &BenchApp, contacts: u64, deals: u64, now: DateTime<Utc>) -> 
             eprintln!("  {} opportunities in {:.0} s", i + 1, started.elapsed().as_secs_f64());
         }
     }
+    let activities = everyday::load_activities(app, &admin, &owned, activities, now).await?;
+    eprintln!("  {activities} activities, {:.0} s in all", started.elapsed().as_secs_f64());
     Ok(Company {
         tenant: t.id,
         admin: admin_user.id,
@@ -222,6 +240,10 @@ async fn load(app: &BenchApp, contacts: u64, deals: u64, now: DateTime<Utc>) -> 
         team,
         pipeline: pipeline.id,
         now,
+        contacts,
+        deals,
+        activities,
+        sample: owned.iter().step_by(100).map(|(id, _)| *id).collect(),
     })
 }
 
@@ -305,46 +327,58 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let contacts: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(300_000);
     let deals: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(100_000);
     let runs: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(30);
+    let activities: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(1_000_000);
+    let sizes = (contacts, deals, activities);
     // REPORT_BENCH_KEEP=<dir>: the data sets are kept there (SQLite) and in a database of
     // that name (PostgreSQL) and reused by the next run; REPORT_BENCH_FRESH=1 reloads them.
     let keep = std::env::var_os("REPORT_BENCH_KEEP").map(std::path::PathBuf::from);
     let fresh = std::env::var_os("REPORT_BENCH_FRESH").is_some();
-    println!("report-bench: {contacts} contacts, {deals} opportunities, {runs} runs per read\n");
+    println!("report-bench: {contacts} contacts, {deals} opportunities, {activities} activities, {runs} runs per read\n");
     println!("| backend | read | runs | p50 ms | p95 ms | p99 ms | p99 < 200 ms |");
     println!("|---|---|---:|---:|---:|---:|---|");
     let temp = tempfile::tempdir()?;
     let dir = keep.clone().unwrap_or_else(|| temp.path().to_owned());
     std::fs::create_dir_all(&dir)?;
     if fresh {
-        let _ = std::fs::remove_file(dir.join(format!("crm_{contacts}_{deals}.db")));
+        let _ = std::fs::remove_file(dir.join(format!("crm_{contacts}_{deals}_{activities}.db")));
     }
-    let store = SqlStore::open_sqlite(&dir.join(format!("crm_{contacts}_{deals}.db")), cipher()?).await?;
+    let store = SqlStore::open_sqlite(&dir.join(format!("crm_{contacts}_{deals}_{activities}.db")), cipher()?).await?;
     let app: BenchApp = App::new(store, crm_crypto::Argon2Credentials::new(2)?);
     eprintln!("SQLite...");
     let c = company(
         &app,
-        contacts,
-        deals,
-        keep.as_ref().map(|k| k.join(format!("sqlite_{contacts}_{deals}.json"))),
+        sizes,
+        keep.as_ref()
+            .map(|k| k.join(format!("sqlite_{contacts}_{deals}_{activities}.json"))),
         fresh,
     )
     .await?;
     measure("SQLite", &app, &c, runs).await?;
+    let mut everyday_runs = vec![("SQLite", app.clone(), c)];
+    let mut pg = None;
     if let Ok(url) = std::env::var("CRM_BENCH_POSTGRES_URL") {
         let (db, store, created) = if keep.is_some() {
-            BenchDb::open(&url, &format!("crm_report_bench_{contacts}_{deals}")).await?
+            BenchDb::open(&url, &format!("crm_report_bench_{contacts}_{deals}_{activities}")).await?
         } else {
             let (db, store) = BenchDb::create(&url, "crm_report_bench").await?;
             (db, store, true)
         };
         let app: BenchApp = App::new(store, crm_crypto::Argon2Credentials::new(2)?);
         eprintln!("PostgreSQL...");
-        let described = keep.as_ref().map(|k| k.join(format!("postgres_{contacts}_{deals}.json")));
-        let c = company(&app, contacts, deals, described, fresh || created).await?;
+        let described = keep
+            .as_ref()
+            .map(|k| k.join(format!("postgres_{contacts}_{deals}_{activities}.json")));
+        let c = company(&app, sizes, described, fresh || created).await?;
         measure("PostgreSQL", &app, &c, runs).await?;
-        if keep.is_none() {
-            db.drop_now()?;
-        }
+        everyday_runs.push(("PostgreSQL", app, c));
+        pg = Some(db);
+    }
+    for (backend, app, c) in &everyday_runs {
+        everyday::measure(backend, app, c, runs).await?;
+    }
+    drop(everyday_runs);
+    if let Some(db) = pg.filter(|_| keep.is_none()) {
+        db.drop_now()?;
     }
     Ok(())
 }
