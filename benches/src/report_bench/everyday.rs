@@ -49,7 +49,7 @@ pub(crate) async fn load_activities(
     while let Some(r) = stream.next().await {
         r?;
         done += 1;
-        if done % 100_000 == 0 {
+        if done.is_multiple_of(100_000) {
             eprintln!("  {done} activities in {:.0} s", started.elapsed().as_secs_f64());
         }
     }
