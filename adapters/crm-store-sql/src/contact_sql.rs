@@ -230,14 +230,12 @@ fn leaf(t: TenantId, field: SegmentField, op: Op, v: &Operand, now: DateTime<Utc
     }
 }
 
-pub(crate) const COLUMNS: [&str; 36] = [
+pub(crate) const COLUMNS: [&str; 32] = [
     "tenant_id",
     "id",
     "kind",
     "first_name",
     "last_name",
-    "first_fold",
-    "last_fold",
     "name_sort",
     "emails_ct",
     "phones_ct",
@@ -262,11 +260,9 @@ pub(crate) const COLUMNS: [&str; 36] = [
     "lead_changed_at",
     "lead_qualified_at",
     "client_since",
-    "merged_into",
     "version",
     "created_at",
     "updated_at",
-    "deleted_at",
 ];
 
 /// A contact's score: kept apart from its row (`contact_scores`, 0 until first computed),
@@ -278,7 +274,8 @@ pub(crate) fn current_score() -> Expr {
     )
 }
 
-/// Live contacts of a tenant, every column (the score read from the scores).
+/// Live contacts of a tenant, every column a contact is made of (the score read from the
+/// scores; not the search keys, the merge link or the deletion time).
 pub(crate) fn select_contacts(tenant: TenantId) -> SelectStatement {
     let mut q = Query::select();
     q.columns(COLUMNS.iter().filter(|c| **c != "score").map(|c| ("contacts", *c)))

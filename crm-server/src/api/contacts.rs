@@ -2,6 +2,7 @@
 //! history.
 
 use super::common::{NoContent, Order, Sort, etag, if_match, page};
+use super::direct_json::DirectJson;
 use super::dto::contacts::ContactDto;
 use super::dto::events::EventDto;
 use super::problem::{ApiError, ApiResult};
@@ -123,12 +124,13 @@ pub struct MergeBody {
 }
 
 /// A page of contacts.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, serde::Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct ContactPage {
     /// Contacts in order.
     pub items: Vec<ContactDto>,
     /// Pass as `cursor` to get the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
 
@@ -137,15 +139,19 @@ pub struct ContactPage {
 pub enum ContactResponse {
     /// The contact.
     #[oai(status = 200)]
-    Ok(Json<ContactDto>, #[oai(header = "ETag")] String),
+    Ok(DirectJson<ContactDto>, #[oai(header = "ETag")] String),
     /// Created.
     #[oai(status = 201)]
-    Created(Json<ContactDto>, #[oai(header = "ETag")] String, #[oai(header = "Location")] String),
+    Created(
+        DirectJson<ContactDto>,
+        #[oai(header = "ETag")] String,
+        #[oai(header = "Location")] String,
+    ),
 }
 
 impl ContactResponse {
     pub(crate) fn ok(c: &Contact) -> Self {
-        Self::Ok(Json(c.into()), etag(c.version))
+        Self::Ok(DirectJson(c.into()), etag(c.version))
     }
 }
 
@@ -220,7 +226,7 @@ impl ContactsApi {
         /// Page size, 1 to 200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
-    ) -> ApiResult<Json<ContactPage>> {
+    ) -> ApiResult<DirectJson<ContactPage>> {
         let filter = ContactFilterQuery {
             kind: kind.0,
             owner_id: owner_id.0,
@@ -243,7 +249,7 @@ impl ContactsApi {
         // shown (queued).
         let shown: Vec<ContactId> = p.items.iter().map(|c| c.id).collect();
         self.app.record_list_access(&actor, &shown).await?;
-        Ok(Json(ContactPage {
+        Ok(DirectJson(ContactPage {
             items: p.items.iter().map(ContactDto::from).collect(),
             next_cursor: p.next_cursor,
         }))
@@ -258,7 +264,7 @@ impl ContactsApi {
             .create_contact(&auth.actor(), &body.0.input(), None, confirm_duplicates.0.unwrap_or(false))
             .await?;
         Ok(ContactResponse::Created(
-            Json((&c).into()),
+            DirectJson((&c).into()),
             etag(c.version),
             format!("/api/v1/contacts/{}", c.id),
         ))

@@ -185,7 +185,7 @@ impl LeadsApi {
             .create_lead(&auth.actor(), &body.0.input(), confirm_duplicates.0.unwrap_or(false))
             .await?;
         Ok(ContactResponse::Created(
-            Json((&c).into()),
+            super::direct_json::DirectJson((&c).into()),
             etag(c.version),
             format!("/api/v1/contacts/{}", c.id),
         ))

@@ -11,6 +11,7 @@ pub mod common;
 pub mod consents;
 pub mod contacts;
 pub mod dashboard;
+pub mod direct_json;
 pub mod dto;
 pub mod duplicates;
 pub mod email;
@@ -120,16 +121,20 @@ pub struct Extras {
 }
 
 /// A postal address.
-#[derive(Debug, Clone, Object, Default)]
+#[derive(Debug, Clone, Object, Default, serde::Serialize)]
 #[oai(deny_unknown_fields, skip_serializing_if_is_none)]
 pub struct AddressDto {
     /// Street and number.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
     /// Postal code.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// City.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Country, ISO 3166 two letters.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
 }
 

@@ -8,20 +8,27 @@ use poem_openapi::Object;
 use uuid::Uuid;
 
 /// A prospect's qualification as a lead.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, serde::Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct LeadDto {
     /// `new`, `working`, `qualified` or `disqualified`.
     pub status: String,
     /// Why it was disqualified: a code of the company's list (see `/api/v1/lead-reasons`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Waiting in the pool for a sales rep (its owner is who brought it in).
     pub pooled: bool,
     /// Who set the status last (absent: the system).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub changed_by: Option<Uuid>,
     /// When.
+    #[serde(serialize_with = "crate::api::direct_json::rfc3339::write")]
     pub changed_at: DateTime<Utc>,
     /// When it was first qualified.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::api::direct_json::rfc3339::write_opt"
+    )]
     pub qualified_at: Option<DateTime<Utc>>,
 }
 
@@ -39,7 +46,7 @@ impl From<&Lead> for LeadDto {
 }
 
 /// A contact as returned by the API.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, serde::Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct ContactDto {
     /// Id.
@@ -55,8 +62,10 @@ pub struct ContactDto {
     /// Phones in E.164 form (`+33612345678`).
     pub phones: Vec<String>,
     /// Organization.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<Uuid>,
     /// Job title.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_title: Option<String>,
     /// Postal address.
     pub address: AddressDto,
@@ -65,10 +74,13 @@ pub struct ContactDto {
     /// Owner (commercial assigné).
     pub owner_id: Uuid,
     /// Where the contact came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// Notes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// Its id in another system (unique in the company).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// Asked for no marketing email (campaigns leave them out).
     pub email_opt_out: bool,
@@ -77,12 +89,15 @@ pub struct ContactDto {
     /// Lead score.
     pub score: i32,
     /// Its qualification as a lead, when it came in as one (or was made one).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lead: Option<LeadDto>,
     /// Version, also sent as the `ETag`.
     pub version: i64,
     /// Created.
+    #[serde(serialize_with = "crate::api::direct_json::rfc3339::write")]
     pub created_at: DateTime<Utc>,
     /// Last changed.
+    #[serde(serialize_with = "crate::api::direct_json::rfc3339::write")]
     pub updated_at: DateTime<Utc>,
 }
 
