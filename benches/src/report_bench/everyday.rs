@@ -4,8 +4,7 @@
 //! list as each role sees it and with filters, counts of segments, a rep's opportunities.
 //! Each timed through the use cases, p99 against the 50 ms aim.
 
-use super::{BenchApp, Company, Rng, pct, time};
-use crate::summary::{Better, Figure};
+use super::{BenchApp, Company, Rng, time};
 use chrono::{DateTime, Duration as Days, Utc};
 use crm_domain::activity::{ActivityInput, Link};
 use crm_domain::event::EntityType;
@@ -204,18 +203,6 @@ pub(crate) async fn measure(backend: &str, app: &BenchApp, c: &Company, runs: us
     );
     println!("| backend | read | runs | p50 ms | p95 ms | p99 ms | p99 < 50 ms |");
     println!("|---|---|---:|---:|---:|---:|---|");
-    for (name, d) in rows {
-        let p99 = pct(&d, 0.99);
-        Figure::new("report-bench", backend, name, p99, "ms p99", Better::Lower)
-            .aim("< 50 ms")
-            .record()?;
-        println!(
-            "| {backend} | {name} | {} | {:.1} | {:.1} | {p99:.1} | {} |",
-            d.len(),
-            pct(&d, 0.5),
-            pct(&d, 0.95),
-            if p99 < 50.0 { "yes" } else { "no" }
-        );
-    }
+    super::rows_out(backend, &rows, 50.0)?;
     Ok(())
 }
