@@ -205,9 +205,7 @@ impl<C: Cipher> SqlStore<C> {
                         .columns(["activity_id", "entity_type", "entity_id"])
                         .from("activity_links")
                         .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                        .and_where(Expr::col("activity_id").is_in(ids.clone()))
-                        .order_by("entity_type", Order::Asc)
-                        .order_by("entity_id", Order::Asc),
+                        .and_where(Expr::col("activity_id").is_in(ids.clone())),
                 )
                 .await?
             {
@@ -225,8 +223,7 @@ impl<C: Cipher> SqlStore<C> {
                         .columns(["activity_id", "user_id"])
                         .from("activity_attendees")
                         .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                        .and_where(Expr::col("activity_id").is_in(ids))
-                        .order_by("user_id", Order::Asc),
+                        .and_where(Expr::col("activity_id").is_in(ids)),
                 )
                 .await?
             {
@@ -235,6 +232,14 @@ impl<C: Cipher> SqlStore<C> {
                     .or_default()
                     .push(UserId::from_uuid(r.get("user_id")?));
             }
+        }
+        // Sorted here, not by the queries: an `ORDER BY` on these columns made SQLite read
+        // every link of the company in that order rather than those of the ids.
+        for l in links.values_mut() {
+            l.sort_by(|a, b| (a.entity_type.code(), a.entity_id).cmp(&(b.entity_type.code(), b.entity_id)));
+        }
+        for u in attendees.values_mut() {
+            u.sort_by_key(|u| u.as_uuid());
         }
         rows.iter().map(|r| self.activity_from_row(r, &mut links, &mut attendees)).collect()
     }

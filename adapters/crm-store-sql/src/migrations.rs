@@ -53,6 +53,7 @@ macro_rules! migrator {
             (43, "contact anonymised", "0043_contact_anonymised.sql"),
             (44, "access log lists", "0044_access_log_lists.sql"),
             (45, "activity list order", "0045_activity_list_order.sql"),
+            (46, "timeline links", "0046_timeline_links.sql"),
             ]
         )
     };
