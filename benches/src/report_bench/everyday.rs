@@ -141,7 +141,7 @@ pub(crate) async fn measure(backend: &str, app: &BenchApp, c: &Company, runs: us
         .create_segment(
             &admin,
             &SegmentInput {
-                name: format!("Clients {}", c.now.timestamp_micros()),
+                name: format!("Clients {}", Utc::now().timestamp_micros()),
                 rule: Some(serde_json::json!({"field": "kind", "op": "eq", "value": "client"})),
             },
         )
