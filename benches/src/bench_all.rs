@@ -31,25 +31,25 @@ const END: &str = "<!-- bench-all: end -->";
 struct Program {
     name: &'static str,
     args: [&'static [&'static str]; 3],
-    /// Variables set for it in each mode.
-    env: [&'static [(&'static str, &'static str)]; 3],
+    /// Variables set for it in the tiny mode.
+    tiny_env: &'static [(&'static str, &'static str)],
 }
 
 const PROGRAMS: &[Program] = &[
     Program {
         name: "store-bench",
         args: [&["40", "20"], &["2000", "2000"], &["2000", "2000"]],
-        env: [&[], &[], &[]],
+        tiny_env: &[],
     },
     Program {
         name: "http-bench",
         args: [&["1", "4", "40"], &["10", "64", "2000"], &["10", "64", "2000"]],
-        env: [&[], &[], &[]],
+        tiny_env: &[],
     },
     Program {
         name: "sse-bench",
         args: [&["3", "5"], &["100", "200"], &["100", "200"]],
-        env: [&[], &[], &[]],
+        tiny_env: &[],
     },
     Program {
         name: "search-bench",
@@ -58,22 +58,22 @@ const PROGRAMS: &[Program] = &[
             &["100000", "100", "30000", "2000", "200"],
             &["1000000", "1000", "300000", "2000", "200"],
         ],
-        env: [&[("CRM_BENCH_WRITE_SECONDS", "2")], &[], &[]],
+        tiny_env: &[("CRM_BENCH_WRITE_SECONDS", "2")],
     },
     Program {
         name: "web-bench",
         args: [&["2", "small"], &["50", "small"], &["200", "full"]],
-        env: [&[], &[], &[]],
+        tiny_env: &[],
     },
     Program {
         name: "import-bench",
         args: [&["200"], &["10000"], &["100000"]],
-        env: [&[], &[], &[]],
+        tiny_env: &[],
     },
     Program {
         name: "email-bench",
         args: [&["20"], &["1000"], &["10000"]],
-        env: [&[], &[], &[]],
+        tiny_env: &[],
     },
     Program {
         name: "report-bench",
@@ -82,12 +82,12 @@ const PROGRAMS: &[Program] = &[
             &["30000", "10000", "10", "100000"],
             &["300000", "100000", "30", "1000000"],
         ],
-        env: [&[], &[], &[]],
+        tiny_env: &[],
     },
     Program {
         name: "automation-bench",
         args: [&["200"], &["2000"], &["20000"]],
-        env: [&[], &[], &[]],
+        tiny_env: &[],
     },
 ];
 
@@ -107,7 +107,7 @@ fn run(exe_dir: &Path, p: &Program, mode: usize, summary: &Path) -> Ran {
     let started = Instant::now();
     let out = Command::new(&exe)
         .args(args)
-        .envs(p.env[mode].iter().copied())
+        .envs(p.tiny_env.iter().copied().filter(|_| mode == 0))
         .env("CRM_BENCH_SUMMARY", summary)
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())

@@ -57,7 +57,6 @@ fn select(tenant: TenantId) -> SelectStatement {
     q
 }
 
-/// Records of a kind in scope, as a sub-query of ids.
 /// The link `vl` names a live record of `table` in `scope` (a lookup by primary key).
 fn linked_record_in_scope(table: &'static str, tenant: TenantId, scope: RecordScope) -> Expr {
     let q = Query::select()

@@ -1,5 +1,5 @@
-//! The plans of the main reads — the statements the store runs for lists, counts, the
-//! to-do list and timelines — as the database would execute them, for the test that checks
+//! The plans of the main reads — the statements the store runs for lists, the to-do list
+//! and timelines — as the database would execute them, for the test that checks
 //! at scale that they use indexes. Never for application code.
 
 use crate::SqlStore;
@@ -17,8 +17,6 @@ use sqlx::Row as _;
 pub enum PlannedRead {
     /// A page of the contacts list.
     ContactsPage(Scope, ContactFilter, PageRequest),
-    /// The number of contacts passing a filter (a segment's count).
-    ContactCount(Scope, ContactFilter),
     /// A page of the opportunities list.
     OpportunitiesPage(Scope, OpportunityFilter, PageRequest),
     /// A page of the activities list.
@@ -33,7 +31,6 @@ impl PlannedRead {
     fn statement(&self) -> Result<(TenantId, SelectStatement), StoreError> {
         Ok(match self {
             Self::ContactsPage(scope, filter, page) => (scope.tenant_id, crate::contact_sql::contacts_page(*scope, filter, page)?.0),
-            Self::ContactCount(scope, filter) => (scope.tenant_id, crate::segments::count_query(*scope, filter)),
             Self::OpportunitiesPage(scope, filter, page) => {
                 (scope.tenant_id, crate::opportunities::opportunities_page(*scope, filter, page)?.0)
             }

@@ -188,7 +188,12 @@ impl<C: Cipher> SegmentStore for SqlStore<C> {
     }
 
     async fn count_contacts(&self, scope: Scope, filter: &ContactFilter) -> Result<u64, StoreError> {
-        let q = count_query(scope, filter);
+        let mut q = Query::select();
+        q.expr_as(Expr::col(("contacts", "id")).count(), "n")
+            .from("contacts")
+            .and_where(Expr::col(("contacts", "tenant_id")).eq(scope.tenant_id.as_uuid()))
+            .and_where(Expr::col(("contacts", "deleted_at")).is_null());
+        crate::contact_sql::filter_contacts(&mut q, scope, filter);
         let row = self.pool.read_one(On::Tenant(scope.tenant_id), &q).await?;
         let n: i64 = row.get("n")?;
         Ok(u64::try_from(n).unwrap_or(0))
@@ -205,15 +210,4 @@ impl<C: Cipher> SegmentStore for SqlStore<C> {
         let rows = self.pool.read_all(On::Tenant(scope.tenant_id), &q).await?;
         rows.iter().map(|r| Ok(ContactId::from_uuid(r.get("id")?))).collect()
     }
-}
-
-/// The number of live contacts in the scope that pass the filter (a segment's count).
-pub(crate) fn count_query(scope: Scope, filter: &ContactFilter) -> sea_query::SelectStatement {
-    let mut q = Query::select();
-    q.expr_as(Expr::col(("contacts", "id")).count(), "n")
-        .from("contacts")
-        .and_where(Expr::col(("contacts", "tenant_id")).eq(scope.tenant_id.as_uuid()))
-        .and_where(Expr::col(("contacts", "deleted_at")).is_null());
-    crate::contact_sql::filter_contacts(&mut q, scope, filter);
-    q
 }
