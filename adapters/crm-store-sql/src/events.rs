@@ -27,7 +27,7 @@ fn person_of(entity: EntityType, entity_id: Uuid, person_id: Option<Uuid>) -> Op
     }
 }
 
-fn personal_aad(tenant: TenantId, entity: Uuid, field: &str) -> Vec<u8> {
+pub(crate) fn personal_aad(tenant: TenantId, entity: Uuid, field: &str) -> Vec<u8> {
     format!("crm/{}/events/{field}/{entity}", tenant.as_uuid()).into_bytes()
 }
 
@@ -165,24 +165,15 @@ impl<C: Cipher> SqlStore<C> {
         insert.into_table("events").columns(EVENT_COLUMNS);
         for (i, ev) in events.iter().enumerate() {
             let seq = last - n + 1 + i as i64;
-            let mut changes = Vec::with_capacity(ev.changes.len());
-            for c in &ev.changes {
-                let (before, after) = match (person(ev), c.sensitivity) {
-                    (Some(p), _) => {
-                        let key = keys.get(&p).and_then(Option::as_ref);
-                        (
-                            self.seal_personal_value(key, tenant, ev.entity_id, c.field, c.before.as_ref())?,
-                            self.seal_personal_value(key, tenant, ev.entity_id, c.field, c.after.as_ref())?,
-                        )
-                    }
-                    (None, Sensitivity::Clear) => (c.before.clone().unwrap_or(Value::Null), c.after.clone().unwrap_or(Value::Null)),
-                    (None, Sensitivity::Sensitive) => (
-                        self.seal_change_value(tenant, ev.entity_id, c.field, c.before.as_ref())?,
-                        self.seal_change_value(tenant, ev.entity_id, c.field, c.after.as_ref())?,
-                    ),
-                };
-                changes.push(json!({ "field": c.field, "before": before, "after": after }));
-            }
+            let whole = match person(ev) {
+                Some(p) if !ev.changes.is_empty() => keys.get(&p).and_then(Option::as_ref),
+                _ => None,
+            };
+            let changes = match whole {
+                // A person's values, while they have a key: sealed together, once.
+                Some(key) => self.seal_whole(key, tenant, ev.entity_id, &ev.changes)?,
+                None => self.changes_value_by_value(ev, person(ev), &keys, tenant)?,
+            };
             insert
                 .values([
                     tenant.as_uuid().into(),
@@ -194,7 +185,7 @@ impl<C: Cipher> SqlStore<C> {
                     ev.entity_id.into(),
                     ev.kind.name().into(),
                     ev.owner_id.into(),
-                    Value::Array(changes).into(),
+                    changes.into(),
                     ev.actor.cause().map(|c| c.rule_id).into(),
                     ev.actor.cause().map_or(0, |c| i64::from(c.depth)).into(),
                     concerned.get(&ev.entity_id).copied().into(),
@@ -205,6 +196,36 @@ impl<C: Cipher> SqlStore<C> {
             tx.execute(&insert).await?;
         }
         Ok(last)
+    }
+
+    /// An event's changes, each value on its own: in clear, sealed under the company's key
+    /// (sensitive values of no one in particular), or marked erased (a person without key).
+    fn changes_value_by_value(
+        &self,
+        ev: &NewEvent,
+        person: Option<Uuid>,
+        keys: &PersonKeys,
+        tenant: TenantId,
+    ) -> Result<Value, StoreError> {
+        let mut changes = Vec::with_capacity(ev.changes.len());
+        for c in &ev.changes {
+            let (before, after) = match (person, c.sensitivity) {
+                (Some(p), _) => {
+                    let key = keys.get(&p).and_then(Option::as_ref);
+                    (
+                        self.seal_personal_value(key, tenant, ev.entity_id, c.field, c.before.as_ref())?,
+                        self.seal_personal_value(key, tenant, ev.entity_id, c.field, c.after.as_ref())?,
+                    )
+                }
+                (None, Sensitivity::Clear) => (c.before.clone().unwrap_or(Value::Null), c.after.clone().unwrap_or(Value::Null)),
+                (None, Sensitivity::Sensitive) => (
+                    self.seal_change_value(tenant, ev.entity_id, c.field, c.before.as_ref())?,
+                    self.seal_change_value(tenant, ev.entity_id, c.field, c.after.as_ref())?,
+                ),
+            };
+            changes.push(json!({ "field": c.field, "before": before, "after": after }));
+        }
+        Ok(Value::Array(changes))
     }
 
     /// Appends the events, asks for a wake-up, commits, wakes in-process listeners.
@@ -271,8 +292,11 @@ impl<C: Cipher> SqlStore<C> {
         let entity_code: String = row.get("entity_type")?;
         let person = Self::row_person(row)?;
         let Json(changes): Json<Value> = row.get("changes")?;
-        let mut out = Vec::new();
-        let mut erased = false;
+        let (mut out, mut erased) = if crate::event_values::is_sealed_whole(&changes) {
+            self.open_whole(keys, person, tenant, entity_id, &changes)?
+        } else {
+            (Vec::new(), false)
+        };
         for c in changes.as_array().map(Vec::as_slice).unwrap_or_default() {
             let field = c.get("field").and_then(Value::as_str).unwrap_or_default().to_owned();
             let before = self.open_change_value(keys, person, tenant, entity_id, &field, c.get("before").unwrap_or(&Value::Null))?;

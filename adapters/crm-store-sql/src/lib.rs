@@ -28,6 +28,7 @@ mod email;
 mod email_rows;
 mod erasure;
 mod error;
+mod event_values;
 mod events;
 mod files;
 mod forecasts;
