@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # kill -9 in the middle of a large import, then resume: every row exactly once.
-# Release build, run by hand (CI runs the same test on 2,000 rows:
+# Release build, run by hand (CI runs the same test on 4,500 rows:
 # crm-server/tests/e2e/cli.rs, an_import_killed_mid_way_resumes_and_writes_every_row_once).
 #
 #   scripts/import-kill.sh [ROWS]     (default 100000)
-#   CRM_BIN=path/to/crm scripts/import-kill.sh 2000     (a binary already built)
+#   CRM_BIN=path/to/crm scripts/import-kill.sh 4500     (a binary already built)
 #
 # Prints the time of the interrupted run, of the resumption, and of a second import of the
 # same file (every row found once, nothing written), and fails if any count is off.

@@ -1,5 +1,5 @@
 //! Import and export benchmark, through the same code as `crm import run` and
-//! `crm export contacts` (file stored, background job worked in-process by pieces of 500,
+//! `crm export contacts` (file stored, background job worked in-process by pieces of 2,000,
 //! duplicate rules of a contact made by hand), on SQLite and (when
 //! `CRM_BENCH_POSTGRES_URL` names a superuser URL) on PostgreSQL:
 //!

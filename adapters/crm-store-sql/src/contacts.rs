@@ -52,7 +52,38 @@ fn lead_from_row(row: &Row) -> Result<Option<Lead>, StoreError> {
 impl<C: Cipher> SqlStore<C> {
     /// The stored values of every column but `tenant_id`, `id`, versions and times.
     pub(crate) fn contact_values(&self, c: &Contact) -> Result<Vec<(&'static str, Value)>, StoreError> {
+        self.contact_columns(c, true)
+    }
+
+    /// The stored values of the columns `after` changes from `before` (the sealed ones
+    /// compared by what they hold, not by their ciphertexts, which differ every time).
+    pub(crate) fn changed_contact_values(&self, before: &Contact, after: &Contact) -> Result<Vec<(&'static str, Value)>, StoreError> {
+        let (was, is) = (self.contact_columns(before, false)?, self.contact_columns(after, false)?);
+        let changed: Vec<&str> = is.iter().zip(&was).filter(|(a, b)| a != b).map(|(a, _)| a.0).collect();
+        if changed.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .contact_values(after)?
+            .into_iter()
+            .filter(|(column, _)| changed.contains(column))
+            .collect())
+    }
+
+    /// Every column's value as stored (`sealed`), or with what the sealed columns hold in
+    /// clear instead (to compare two versions of a contact).
+    fn contact_columns(&self, c: &Contact, sealed: bool) -> Result<Vec<(&'static str, Value)>, StoreError> {
         let (t, id, f) = (c.tenant_id, c.id.as_uuid(), &c.fields);
+        let seal = |column: &str, value: &dyn erased::Plain| -> Result<Value, StoreError> {
+            let json = value
+                .json()
+                .map_err(|e| StoreError::Internal(format!("serialize contacts.{column}: {e}")))?;
+            match (sealed, json) {
+                (_, None) => Ok(Value::Bytes(None)),
+                (false, Some(json)) => Ok(Value::from(json)),
+                (true, Some(json)) => self.seal_json(t, "contacts", column, id, json.as_bytes()).map(Value::from),
+            }
+        };
         let (first_fold, last_fold) = name_keys(f.first_name.as_str(), f.last_name.as_str());
         let emails: Vec<&str> = f.emails.iter().map(EmailAddress::as_str).collect();
         let phones: Vec<&str> = f.phones.iter().map(PhoneNumber::as_str).collect();
@@ -64,26 +95,18 @@ impl<C: Cipher> SqlStore<C> {
             ("first_fold", first_fold.into()),
             ("last_fold", last_fold.into()),
             ("name_sort", c.sort_key().into()),
-            ("emails_ct", self.seal(t, "contacts", "emails", id, &emails)?.into()),
-            ("phones_ct", self.seal(t, "contacts", "phones", id, &phones)?.into()),
+            ("emails_ct", seal("emails", &Some(&emails))?),
+            ("phones_ct", seal("phones", &Some(&phones))?),
             ("organization_id", f.organization_id.map(|o| o.as_uuid()).into()),
             ("job_title", label(f.job_title.as_ref())),
-            (
-                "street_ct",
-                self.seal_opt(t, "contacts", "street", id, f.address.street.as_ref().map(LongText::as_str))?
-                    .into(),
-            ),
+            ("street_ct", seal("street", &f.address.street.as_ref().map(LongText::as_str))?),
             ("postal_code", label(f.address.postal_code.as_ref())),
             ("city", label(f.address.city.as_ref())),
             ("country", f.address.country.map(|c| c.as_str().to_owned()).into()),
             ("tags", serde_json::json!(tags).into()),
             ("owner_id", c.owner_id.as_uuid().into()),
             ("source", label(f.source.as_ref())),
-            (
-                "notes_ct",
-                self.seal_opt(t, "contacts", "notes", id, f.notes.as_ref().map(LongText::as_str))?
-                    .into(),
-            ),
+            ("notes_ct", seal("notes", &f.notes.as_ref().map(LongText::as_str))?),
             ("external_id", f.external_id.as_ref().map(|x| x.as_str().to_owned()).into()),
             ("email_opt_out", f.email_opt_out.into()),
             ("phone_opt_out", f.phone_opt_out.into()),
@@ -422,5 +445,19 @@ impl<C: Cipher> SqlStore<C> {
         q.order_by(("contacts", "name_sort"), sea_query::Order::Asc).limit(u64::from(limit));
         let rows = self.pool.read_all(On::Tenant(t), &q).await?;
         rows.iter().map(|r| Ok(ContactId::from_uuid(r.get::<Uuid>("id")?))).collect()
+    }
+}
+
+/// A value to seal, seen without its type (serialized to JSON when sealed or compared).
+mod erased {
+    /// `None`: no value (a column left empty).
+    pub(super) trait Plain {
+        fn json(&self) -> Result<Option<String>, serde_json::Error>;
+    }
+
+    impl<T: serde::Serialize> Plain for Option<T> {
+        fn json(&self) -> Result<Option<String>, serde_json::Error> {
+            self.as_ref().map(serde_json::to_string).transpose()
+        }
     }
 }

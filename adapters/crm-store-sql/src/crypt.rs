@@ -23,8 +23,13 @@ impl<C: Cipher> SqlStore<C> {
         value: &T,
     ) -> Result<Vec<u8>, StoreError> {
         let plain = serde_json::to_vec(value).map_err(|e| StoreError::Internal(format!("serialize {table}.{column}: {e}")))?;
+        self.seal_json(tenant, table, column, row, &plain)
+    }
+
+    /// Seals a value already serialized to JSON.
+    pub(crate) fn seal_json(&self, tenant: TenantId, table: &str, column: &str, row: Uuid, json: &[u8]) -> Result<Vec<u8>, StoreError> {
         self.cipher
-            .encrypt(tenant, &aad(tenant, table, column, row), &plain)
+            .encrypt(tenant, &aad(tenant, table, column, row), json)
             .map_err(|e| StoreError::Internal(format!("encrypt {table}.{column}: {e}")))
     }
 

@@ -27,6 +27,9 @@ const ALL_VALUES: &str = "#values";
 /// `null` value stays distinct from no value).
 type Side = Option<[Value; 1]>;
 
+/// A side about to be sealed (borrowed).
+type SideRef<'a> = Option<[&'a Value; 1]>;
+
 fn internal(e: impl std::fmt::Display) -> StoreError {
     StoreError::Internal(format!("event values: {e}"))
 }
@@ -39,7 +42,7 @@ pub(crate) fn is_sealed_whole(changes: &Value) -> bool {
 impl<C: Cipher> SqlStore<C> {
     /// `changes` as stored for a person whose key is `key`.
     pub(crate) fn seal_whole(&self, key: &DataKey, tenant: TenantId, entity: Uuid, changes: &[FieldChange]) -> Result<Value, StoreError> {
-        let sides: Vec<(Option<[&Value; 1]>, Option<[&Value; 1]>)> = changes
+        let sides: Vec<(SideRef<'_>, SideRef<'_>)> = changes
             .iter()
             .map(|c| (c.before.as_ref().map(|v| [v]), c.after.as_ref().map(|v| [v])))
             .collect();

@@ -47,6 +47,10 @@ const EVENT_COLUMNS: [&str; 13] = [
     "person_id",
 ];
 
+/// Events a multi-row insert (13 values each: within SQLite's 32,766 and PostgreSQL's
+/// 65,535 parameters).
+const EVENTS_A_STATEMENT: usize = 2_000;
+
 impl<C: Cipher> SqlStore<C> {
     fn seal_change_value(&self, tenant: TenantId, entity: Uuid, field: &str, v: Option<&Value>) -> Result<Value, StoreError> {
         match v {
@@ -163,7 +167,15 @@ impl<C: Cipher> SqlStore<C> {
         };
         let mut insert = Query::insert();
         insert.into_table("events").columns(EVENT_COLUMNS);
+        let mut rows = 0;
         for (i, ev) in events.iter().enumerate() {
+            if rows == EVENTS_A_STATEMENT {
+                tx.execute(&insert).await?;
+                insert = Query::insert();
+                insert.into_table("events").columns(EVENT_COLUMNS);
+                rows = 0;
+            }
+            rows += 1;
             let seq = last - n + 1 + i as i64;
             let whole = match person(ev) {
                 Some(p) if !ev.changes.is_empty() => keys.get(&p).and_then(Option::as_ref),
@@ -192,7 +204,7 @@ impl<C: Cipher> SqlStore<C> {
                 ])
                 .map_err(|e| StoreError::Internal(e.to_string()))?;
         }
-        if n > 0 {
+        if rows > 0 {
             tx.execute(&insert).await?;
         }
         Ok(last)

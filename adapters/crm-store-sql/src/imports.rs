@@ -19,7 +19,10 @@ impl<C: Cipher> ImportStore for SqlStore<C> {
     async fn write_import_piece(&self, tenant: TenantId, piece: &ImportPiece<'_>, step: &HeldStep) -> Result<(), StoreError> {
         let foreign = piece.organizations.iter().any(|o| o.tenant_id != tenant)
             || piece.created.iter().any(|c| c.tenant_id != tenant)
-            || piece.updated.iter().any(|(c, _)| c.tenant_id != tenant)
+            || piece
+                .updated
+                .iter()
+                .any(|(c, b)| c.tenant_id != tenant || b.tenant_id != tenant || b.id != c.id)
             || piece.updated_organizations.iter().any(|(o, _)| o.tenant_id != tenant)
             || piece.opportunities.iter().any(|o| o.tenant_id != tenant);
         if foreign {
@@ -81,18 +84,24 @@ impl<C: Cipher> SqlStore<C> {
                 tx.execute(&q).await?;
             }
         }
-        self.insert_sides(tx, contacts).await
+        self.insert_sides(tx, &contacts.iter().collect::<Vec<_>>()).await
     }
 
-    /// Rewrites changed contacts (each guarded by its version), then their tags and blind
-    /// indexes all at once.
-    async fn rewrite_contacts(&self, tx: &mut crate::db::Tx, updated: &[(Contact, i64)]) -> Result<(), StoreError> {
-        for (c, expected) in updated {
-            let fields = self.contact_values(c)?;
-            crate::rows::update_row(tx, "contacts", c.tenant_id, c.id.as_uuid(), *expected, fields, c.updated_at).await?;
+    /// Rewrites changed contacts (each guarded by the version it was read at): only the
+    /// columns that differ, and the tags and blind indexes only of those whose tags,
+    /// emails or phones changed.
+    async fn rewrite_contacts(&self, tx: &mut crate::db::Tx, updated: &[(Contact, Contact)]) -> Result<(), StoreError> {
+        for (c, before) in updated {
+            let fields = self.changed_contact_values(before, c)?;
+            crate::rows::update_row(tx, "contacts", c.tenant_id, c.id.as_uuid(), before.version, fields, c.updated_at).await?;
         }
-        let ids: Vec<uuid::Uuid> = updated.iter().map(|(c, _)| c.id.as_uuid()).collect();
-        if let Some((first, _)) = updated.first() {
+        let sides: Vec<&Contact> = updated
+            .iter()
+            .filter(|(c, b)| c.fields.tags != b.fields.tags || c.fields.emails != b.fields.emails || c.fields.phones != b.fields.phones)
+            .map(|(c, _)| c)
+            .collect();
+        let ids: Vec<uuid::Uuid> = sides.iter().map(|c| c.id.as_uuid()).collect();
+        if let Some(first) = sides.first() {
             for table in ["contact_tags", "contact_lookups"] {
                 for chunk in ids.chunks(1_000) {
                     tx.execute(
@@ -105,12 +114,11 @@ impl<C: Cipher> SqlStore<C> {
                 }
             }
         }
-        let contacts: Vec<Contact> = updated.iter().map(|(c, _)| c.clone()).collect();
-        self.insert_sides(tx, &contacts).await
+        self.insert_sides(tx, &sides).await
     }
 
     /// The tags and blind indexes of contacts whose rows have none.
-    async fn insert_sides(&self, tx: &mut crate::db::Tx, contacts: &[Contact]) -> Result<(), StoreError> {
+    async fn insert_sides(&self, tx: &mut crate::db::Tx, contacts: &[&Contact]) -> Result<(), StoreError> {
         let ie = |e: sea_query::error::Error| StoreError::Internal(e.to_string());
         let mut tags: Vec<[sea_query::Value; 3]> = Vec::new();
         let mut lookups: Vec<[sea_query::Value; 4]> = Vec::new();

@@ -23,8 +23,9 @@ pub struct ImportPiece<'a> {
     pub opportunities: &'a [crm_domain::opportunity::Opportunity],
     /// New contacts.
     pub created: &'a [Contact],
-    /// Changed contacts, each with the version it was read at.
-    pub updated: &'a [(Contact, i64)],
+    /// Changed contacts: each as it becomes, and as it was read (its version guards the
+    /// write; only what differs is rewritten).
+    pub updated: &'a [(Contact, Contact)],
     /// The events of all of it.
     pub events: &'a [NewEvent],
 }

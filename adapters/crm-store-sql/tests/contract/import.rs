@@ -351,6 +351,7 @@ pub async fn an_import_piece_is_written_whole_with_its_step_or_not_at_all(h: &Ha
     new.fields.last_name = crm_domain::text::Name::parse("Nouveau").unwrap();
     let mut changed = existing.clone();
     changed.version += 1;
+    changed.fields.job_title = Some(crm_domain::text::Label::parse("Acheteuse").unwrap());
     let step = |worker: Uuid, n: i64| HeldStep {
         job: job.id,
         worker,
@@ -360,7 +361,9 @@ pub async fn an_import_piece_is_written_whole_with_its_step_or_not_at_all(h: &Ha
         now,
     };
     let created = [new.clone()];
-    let stale = [(changed.clone(), existing.version + 7)];
+    let mut read_later = existing.clone();
+    read_later.version += 7;
+    let stale = [(changed.clone(), read_later)];
     let piece = ImportPiece {
         updated_organizations: &[],
         opportunities: &[],
@@ -379,7 +382,7 @@ pub async fn an_import_piece_is_written_whole_with_its_step_or_not_at_all(h: &Ha
     };
     assert!(s.contact(scope, new.id).await.is_err(), "nothing of a refused piece is kept");
     assert_eq!(s.job(t.id, job.id).await.unwrap().step, 0);
-    let good = [(changed.clone(), existing.version)];
+    let good = [(changed.clone(), existing.clone())];
     let piece = ImportPiece { updated: &good, ..piece };
     assert!(
         matches!(
@@ -391,7 +394,12 @@ pub async fn an_import_piece_is_written_whole_with_its_step_or_not_at_all(h: &Ha
     assert!(s.contact(scope, new.id).await.is_err());
     s.write_import_piece(t.id, &piece, &step(w, 1)).await.unwrap();
     assert_eq!(s.contact(scope, new.id).await.unwrap().fields.last_name.as_str(), "Nouveau");
-    assert_eq!(s.contact(scope, existing.id).await.unwrap().version, existing.version + 1);
+    let read = s.contact(scope, existing.id).await.unwrap();
+    assert_eq!(read.version, existing.version + 1);
+    // Only the changed column is rewritten; what is sealed and unchanged reads as it was.
+    assert_eq!(read.fields.job_title.as_ref().map(|t| t.as_str()), Some("Acheteuse"));
+    assert_eq!(read.fields.emails, existing.fields.emails);
+    assert_eq!(read.fields.phones, existing.fields.phones);
     let held = s.job(t.id, job.id).await.unwrap();
     assert_eq!((held.step, held.progress.clone()), (1, serde_json::json!({ "done": 1 })));
 }

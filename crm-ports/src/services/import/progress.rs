@@ -16,8 +16,10 @@ pub const IMPORT_CONTACTS: &str = "import.contacts";
 pub const IMPORT_ORGANIZATIONS: &str = "import.organizations";
 /// The job kind of an opportunities import.
 pub const IMPORT_OPPORTUNITIES: &str = "import.opportunities";
-/// Rows written per transaction.
-pub(super) const PIECE: usize = 500;
+/// Rows written per transaction: large enough that a commit's pages (the random places of
+/// a dozen indexes) are written for many rows at once — 500 cost a fifth more on a
+/// 100,000-row import — and small enough to hold the write lock a fraction of a second.
+pub(super) const PIECE: usize = 2_000;
 /// Rows of the report kept with a job (the counts are always whole).
 pub const MAX_REPORT_ROWS: usize = 10_000;
 /// Largest file imported.

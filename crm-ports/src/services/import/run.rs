@@ -404,7 +404,7 @@ impl<
                     (_, Some(RowWrite::Update { before, after })) => {
                         next.updated += 1;
                         events.push(contact_event(EventKind::Updated, Some(before.as_ref()), &after));
-                        updated.push((after, before.version));
+                        updated.push((after, *before));
                     }
                     (_, None) => {}
                 }
