@@ -9,7 +9,6 @@
 //! none of the values can be read.
 
 use crate::SqlStore;
-use crate::events::personal_aad;
 use crate::person_keys::PersonKeys;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -19,6 +18,11 @@ use crm_ports::query::RecordedChange;
 use crm_ports::{Cipher, DataKey, StoreError};
 use serde_json::{Map, Value};
 use uuid::Uuid;
+
+/// What a person's event values are bound to: the company, the record and the field.
+pub(crate) fn personal_aad(tenant: TenantId, entity: Uuid, field: &str) -> Vec<u8> {
+    format!("crm/{}/events/{field}/{entity}", tenant.as_uuid()).into_bytes()
+}
 
 /// The name the sealed values are bound to (a field never has it).
 const ALL_VALUES: &str = "#values";

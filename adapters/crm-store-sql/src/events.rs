@@ -3,6 +3,7 @@
 
 use crate::SqlStore;
 use crate::db::{Mode, On, Row, Tx};
+use crate::event_values::personal_aad;
 use crate::person_keys::PersonKeys;
 use crate::rows::{from_ts, ts, valid};
 use base64::Engine;
@@ -25,10 +26,6 @@ fn person_of(entity: EntityType, entity_id: Uuid, person_id: Option<Uuid>) -> Op
         EntityType::Contact => Some(entity_id),
         _ => person_id,
     }
-}
-
-pub(crate) fn personal_aad(tenant: TenantId, entity: Uuid, field: &str) -> Vec<u8> {
-    format!("crm/{}/events/{field}/{entity}", tenant.as_uuid()).into_bytes()
 }
 
 const EVENT_COLUMNS: [&str; 13] = [
