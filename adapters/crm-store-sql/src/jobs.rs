@@ -225,6 +225,21 @@ impl<C: Cipher> JobStore for SqlStore<C> {
         tx.commit().await
     }
 
+    async fn renew_job_lease(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        worker: Uuid,
+        lease_until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin(On::Platform, Mode::Write).await?;
+        let mut stmt = UpdateStatement::new();
+        stmt.values([("lease_until", Expr::from(ts(lease_until))), ("updated_at", Expr::from(ts(now)))]);
+        update_held(&mut tx, tenant, id, worker, stmt).await?;
+        tx.commit().await
+    }
+
     async fn finish_job(
         &self,
         tenant: TenantId,

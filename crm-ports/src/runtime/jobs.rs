@@ -13,7 +13,7 @@ use crate::store::{HeldStep, Job, JobOutcome, JobStore, NewJob};
 use crm_domain::visibility::Capability;
 use crm_domain::{Actor, TenantId};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -36,13 +36,13 @@ pub trait JobHandler: Send + Sync + 'static {
 /// Saves a held job's steps.
 trait Checkpoints: Send + Sync {
     fn save(&self, step: i64, progress: serde_json::Value) -> BoxFuture<'_, Result<(), StoreError>>;
+    fn renew(&self) -> BoxFuture<'_, Result<(), StoreError>>;
 }
 
 /// A job in the hands of its handler.
 pub struct JobContext {
     job: Job,
     saver: Arc<dyn Checkpoints>,
-    last: Mutex<(i64, serde_json::Value)>,
     worker: Uuid,
     lease: Duration,
 }
@@ -64,13 +64,12 @@ impl JobContext {
     /// # Errors
     /// `Conflict` when the job was cancelled or its lease lost: the handler must stop.
     pub async fn checkpoint(&self, step: i64, progress: serde_json::Value) -> Result<(), ServiceError> {
-        self.saver.save(step, progress.clone()).await?;
-        self.committed(step, progress);
-        Ok(())
+        Ok(self.saver.save(step, progress).await?)
     }
 
     /// A step to commit with the handler's own writes, in their transaction (see
-    /// [`crate::store::ImportStore`]); once committed, say so with [`Self::committed`].
+    /// [`crate::store::ImportStore`]). The lease renewal never writes a step, so a step
+    /// committed with its work is never taken back by an older one.
     pub fn held_step(&self, step: i64, progress: serde_json::Value, now: chrono::DateTime<chrono::Utc>) -> HeldStep {
         HeldStep {
             job: self.job.id,
@@ -80,19 +79,6 @@ impl JobContext {
             lease_until: crm_domain::time::add(now, chrono_of(self.lease)),
             now,
         }
-    }
-
-    /// A step the handler committed with its writes (the lease renewal repeats it).
-    pub fn committed(&self, step: i64, progress: serde_json::Value) {
-        if let Ok(mut last) = self.last.lock() {
-            *last = (step, progress);
-        }
-    }
-
-    fn last(&self) -> (i64, serde_json::Value) {
-        self.last
-            .lock()
-            .map_or_else(|_| (self.job.step, self.job.progress.clone()), |l| l.clone())
     }
 }
 
@@ -113,6 +99,14 @@ impl<S: JobStore, C: Clock + Send + Sync> Checkpoints for StoreCheckpoints<S, C>
             self.store
                 .checkpoint_job(self.tenant, self.id, self.worker, step, &progress, until, now)
                 .await
+        })
+    }
+
+    fn renew(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            let now = self.clock.now();
+            let until = crm_domain::time::add(now, chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::MAX));
+            self.store.renew_job_lease(self.tenant, self.id, self.worker, until, now).await
         })
     }
 }
@@ -197,7 +191,6 @@ impl<S: JobStore + 'static, K: Send + Sync + 'static, C: Clock + Clone + Send + 
             lease: options.lease,
         });
         let ctx = JobContext {
-            last: Mutex::new((job.step, job.progress.clone())),
             job,
             saver: Arc::clone(&saver),
             worker: options.worker,
@@ -209,8 +202,7 @@ impl<S: JobStore + 'static, K: Send + Sync + 'static, C: Clock + Clone + Send + 
             let every = options.lease / 3;
             loop {
                 tokio::time::sleep(every).await;
-                let (step, progress) = ctx.last();
-                if let Err(e) = saver.save(step, progress).await {
+                if let Err(e) = saver.renew().await {
                     return e;
                 }
             }

@@ -254,6 +254,17 @@ pub trait JobStore: Send + Sync {
         lease_until: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Extends the lease of a held job, its step and progress left as they are (a step is
+    /// only ever written with the work it stands for). `Conflict` when the worker no
+    /// longer holds it.
+    fn renew_job_lease(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        worker: Uuid,
+        lease_until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Leaves a held job and, in the same transaction, queues `next` (a recurring timer's
     /// next time). `Conflict` when the worker no longer holds it.
     fn finish_job(

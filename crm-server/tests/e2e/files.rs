@@ -252,3 +252,64 @@ async fn a_file_is_previewed_imported_in_the_background_and_reported() {
     assert_eq!(en.status, 200);
     s.stop().await;
 }
+
+/// Pieces are written while the next is planned: a row of the second piece that looks
+/// like a contact the first piece created or changed is still found, as if the pieces had
+/// been planned one after the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_like_one_of_the_piece_before_is_found_while_that_piece_is_written() {
+    let s = spawn_app().await;
+    let fx = tenant(&s, "Import en paquets").await;
+    let admin = fx.client(Role::Admin);
+    let known = admin
+        .create_contact(
+            &crm_sdk::models::ContactWrite {
+                kind: "prospect".into(),
+                first_name: "Inès".into(),
+                last_name: "Connue".into(),
+                emails: vec!["ines.connue@exemple.fr".into()],
+                ..Default::default()
+            },
+            true,
+        )
+        .await
+        .unwrap();
+    let mut out = String::from("Prénom;Nom;E-mail;Téléphone\n");
+    for i in 0..4_200 {
+        let row = match i {
+            // The first piece creates a contact with this phone; a row of the second has it.
+            10 | 2_010 => format!("Jade;Mobile{i};jade.{i}@exemple.fr;06 11 22 33 44"),
+            // The first piece gives the known contact a phone; a row of the second has it.
+            30 => "Inès;Connue;ines.connue@exemple.fr;06 55 44 33 22".to_owned(),
+            2_030 => "Inès;Autre;ines.autre@exemple.fr;06 55 44 33 22".to_owned(),
+            _ => format!("Léo;Ligne{i};leo.{i}@exemple.fr;"),
+        };
+        out.push_str(&row);
+        out.push('\n');
+    }
+    let file = admin.upload_file("paquets.csv", out.into_bytes()).await.unwrap();
+    let request = crm_sdk::models::ImportRequest {
+        file_id: file.id,
+        ..Default::default()
+    };
+    let started = admin.start_contact_import(&request).await.unwrap();
+    let done = loop {
+        let i = admin.import(started.id).await.unwrap();
+        if i.state == "done" || i.state == "failed" {
+            break i;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        (done.state.as_str(), done.created, done.updated, done.skipped),
+        ("done", 4_197, 1, 2),
+        "{done:?}"
+    );
+    let text = String::from_utf8(admin.import_report(started.id).await.unwrap()).unwrap();
+    for line in [2_012, 2_032] {
+        assert!(text.contains(&format!(";{line};Doublon possible")), "line {line}: {text}");
+    }
+    let after = admin.contact(known.id).await.unwrap();
+    assert_eq!((after.version, after.phones.len()), (2, 1));
+    s.stop().await;
+}

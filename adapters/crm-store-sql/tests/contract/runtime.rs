@@ -425,6 +425,27 @@ async fn a_lost_lease_passes_the_job_on(h: &Harness) {
             .unwrap()
             .is_none()
     );
+    // A renewal extends the lease and leaves the step and progress as they are (an older
+    // step never comes back over one committed with its work); only the holder renews.
+    s.renew_job_lease(
+        t.id,
+        job.id,
+        w1,
+        t0 + Duration::minutes(2) + Duration::seconds(30),
+        t0 + Duration::seconds(60),
+    )
+    .await
+    .unwrap();
+    let renewed = s.job(t.id, job.id).await.unwrap();
+    assert_eq!(
+        (renewed.step, &renewed.progress, renewed.lease_until),
+        (1, &json!({ "done": 10 }), Some(t0 + Duration::minutes(2) + Duration::seconds(30)))
+    );
+    let err = s
+        .renew_job_lease(t.id, job.id, w2, t0 + Duration::minutes(9), t0 + Duration::seconds(60))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict), "{err:?}");
 
     // w1 went silent: once its lease is over, w2 takes the job from its last step.
     let t1 = t0 + Duration::minutes(3);

@@ -441,9 +441,9 @@ pub(super) async fn run<S: OpportunityImportStore, K, C: Clock, I: IdGenerator>(
             events: &events,
         };
         let json = to_json(&next)?;
-        let step = ctx.held_step(end as i64, json.clone(), app.clock.now());
+        let step = ctx.held_step(end as i64, json, app.clock.now());
         match app.store.write_import_piece(tenant_of(actor)?, &piece, &step).await {
-            Ok(()) => ctx.committed(end as i64, json),
+            Ok(()) => {}
             Err(StoreError::Conflict) => {
                 ctx.checkpoint(at as i64, to_json(&progress)?).await?;
                 return Err(ServiceError::Internal(

@@ -419,9 +419,9 @@ impl<
                 events: &events,
             };
             let json = to_json(&next)?;
-            let step = ctx.held_step(end as i64, json.clone(), app.clock.now());
+            let step = ctx.held_step(end as i64, json, app.clock.now());
             match app.store.write_import_piece(tenant, &piece, &step).await {
-                Ok(()) => ctx.committed(end as i64, json),
+                Ok(()) => {}
                 Err(StoreError::Conflict) => {
                     // Cancelled or taken over (the checkpoint says so), or a contact changed
                     // since it was read: run again from the last piece written.
