@@ -105,6 +105,16 @@ pub(crate) async fn insert_job(tx: &mut Tx, job: &NewJob, now: DateTime<Utc>) ->
     Ok(n == 1)
 }
 
+/// Updates of held jobs.
+impl<C: Cipher> SqlStore<C> {
+    /// Sets the values of `stmt` on a job the worker holds, in a transaction of its own.
+    async fn update_held_job(&self, tenant: TenantId, id: Uuid, worker: Uuid, stmt: UpdateStatement) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin(On::Platform, Mode::Write).await?;
+        update_held(&mut tx, tenant, id, worker, stmt).await?;
+        tx.commit().await
+    }
+}
+
 /// An update of a job the worker holds (running, leased to it); `Conflict` when it no
 /// longer does.
 pub(crate) async fn update_held(
@@ -213,7 +223,6 @@ impl<C: Cipher> JobStore for SqlStore<C> {
         lease_until: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin(On::Platform, Mode::Write).await?;
         let mut stmt = UpdateStatement::new();
         stmt.values([
             ("step", Expr::from(step)),
@@ -221,8 +230,7 @@ impl<C: Cipher> JobStore for SqlStore<C> {
             ("lease_until", Expr::from(ts(lease_until))),
             ("updated_at", Expr::from(ts(now))),
         ]);
-        update_held(&mut tx, tenant, id, worker, stmt).await?;
-        tx.commit().await
+        self.update_held_job(tenant, id, worker, stmt).await
     }
 
     async fn renew_job_lease(
@@ -233,11 +241,9 @@ impl<C: Cipher> JobStore for SqlStore<C> {
         lease_until: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin(On::Platform, Mode::Write).await?;
         let mut stmt = UpdateStatement::new();
         stmt.values([("lease_until", Expr::from(ts(lease_until))), ("updated_at", Expr::from(ts(now)))]);
-        update_held(&mut tx, tenant, id, worker, stmt).await?;
-        tx.commit().await
+        self.update_held_job(tenant, id, worker, stmt).await
     }
 
     async fn finish_job(

@@ -95,7 +95,7 @@ impl<S: JobStore, C: Clock + Send + Sync> Checkpoints for StoreCheckpoints<S, C>
     fn save(&self, step: i64, progress: serde_json::Value) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
             let now = self.clock.now();
-            let until = crm_domain::time::add(now, chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::MAX));
+            let until = crm_domain::time::add(now, chrono_of(self.lease));
             self.store
                 .checkpoint_job(self.tenant, self.id, self.worker, step, &progress, until, now)
                 .await
@@ -105,7 +105,7 @@ impl<S: JobStore, C: Clock + Send + Sync> Checkpoints for StoreCheckpoints<S, C>
     fn renew(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
             let now = self.clock.now();
-            let until = crm_domain::time::add(now, chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::MAX));
+            let until = crm_domain::time::add(now, chrono_of(self.lease));
             self.store.renew_job_lease(self.tenant, self.id, self.worker, until, now).await
         })
     }

@@ -2,10 +2,10 @@
 //! filtered and within the caller's visibility; and the round trip — the file exported,
 //! imported back, changes nothing (no new contact, no version bumped).
 
-use crate::support::{TenantFixture, spawn_app, tenant};
+use crate::support::{TenantFixture, import_finished, spawn_app, tenant};
 use crm_domain::user::Role;
+use crm_sdk::ContactQuery;
 use crm_sdk::models::{Address, ContactWrite, ImportRequest, OrganizationWrite};
-use crm_sdk::{Client, ContactQuery};
 use uuid::Uuid;
 
 /// More than one page of contacts (200 a page), imported, plus a few made by hand with
@@ -25,7 +25,7 @@ async fn contacts(fx: &TenantFixture) -> (Uuid, i64) {
         })
         .await
         .unwrap();
-    wait(admin, started.id).await;
+    import_finished(admin, started.id).await;
     let org = admin
         .create_organization(&OrganizationWrite {
             name: "Atelier Lumière".into(),
@@ -75,16 +75,6 @@ async fn contacts(fx: &TenantFixture) -> (Uuid, i64) {
         .await
         .unwrap();
     (rich.id, rich.version)
-}
-
-async fn wait(client: &Client, id: Uuid) -> crm_sdk::models::Import {
-    loop {
-        let i = client.import(id).await.unwrap();
-        if i.state == "done" || i.state == "failed" {
-            return i;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
 }
 
 /// Data rows of a CSV export (the header line and a final line end left out).
@@ -139,7 +129,7 @@ async fn an_export_imported_back_changes_nothing() {
             "{name}: {odd:?}"
         );
         if name == "c.xlsx" {
-            let done = wait(admin, admin.start_contact_import(&request).await.unwrap().id).await;
+            let done = import_finished(admin, admin.start_contact_import(&request).await.unwrap().id).await;
             assert_eq!(
                 (done.state.as_str(), done.created, done.updated, done.unchanged, done.organizations),
                 ("done", 0, 0, total as i64, 0)
@@ -237,7 +227,7 @@ async fn a_mapping_is_kept_for_the_next_file_with_the_same_headers() {
         })
         .await
         .unwrap();
-    wait(admin, started.id).await;
+    import_finished(admin, started.id).await;
     // Next month's file, from a rep: same headers written otherwise.
     let rep = fx.client(Role::Sales);
     let next = rep

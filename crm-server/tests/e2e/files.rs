@@ -2,7 +2,7 @@
 //! byte; each person's files their own (the Admin sees all); the upload limit enforced
 //! whether the size is announced or not, leaving nothing behind; other bodies still 1 MiB.
 
-use crate::support::{spawn_app, spawn_app_with, tenant};
+use crate::support::{import_finished, spawn_app, spawn_app_with, tenant};
 use crm_domain::user::Role;
 use crm_sdk::ErrorCode;
 use crm_server::config::FileConfig;
@@ -220,13 +220,7 @@ async fn a_file_is_previewed_imported_in_the_background_and_reported() {
     }
     let started = admin.start_contact_import(&request).await.unwrap();
     assert_eq!(started.state, "queued");
-    let done = loop {
-        let i = admin.import(started.id).await.unwrap();
-        if i.state == "done" || i.state == "failed" {
-            break i;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    };
+    let done = import_finished(admin, started.id).await;
     assert_eq!(
         (done.state.as_str(), done.created, done.skipped, done.organizations),
         ("done", 300, 1, 1)
@@ -293,13 +287,7 @@ async fn a_row_like_one_of_the_piece_before_is_found_while_that_piece_is_written
         ..Default::default()
     };
     let started = admin.start_contact_import(&request).await.unwrap();
-    let done = loop {
-        let i = admin.import(started.id).await.unwrap();
-        if i.state == "done" || i.state == "failed" {
-            break i;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    };
+    let done = import_finished(admin, started.id).await;
     assert_eq!(
         (done.state.as_str(), done.created, done.updated, done.skipped),
         ("done", 4_197, 1, 2),

@@ -3,21 +3,10 @@
 //! value) or created, the bad rows reported; the same file again changes nothing, nor does
 //! an export of the organizations imported back.
 
-use crate::support::{spawn_app, tenant};
+use crate::support::{import_finished, spawn_app, tenant};
 use crm_domain::user::Role;
-use crm_sdk::Client;
 use crm_sdk::models::{ImportRequest, OrganizationWrite};
 use uuid::Uuid;
-
-async fn wait(client: &Client, id: Uuid) -> crm_sdk::models::Import {
-    loop {
-        let i = client.import(id).await.unwrap();
-        if i.state == "done" || i.state == "failed" {
-            return i;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-}
 
 /// A CSV as French Excel saves it: Windows-1252 (here Latin-1 letters only), semicolons,
 /// CRLF.
@@ -93,7 +82,7 @@ async fn organizations_are_found_by_external_id_domain_or_name_and_updated_or_cr
         other => panic!("Marketing writes no organization: {other:?}"),
     }
 
-    let done = wait(admin, admin.start_organization_import(&request).await.unwrap().id).await;
+    let done = import_finished(admin, admin.start_organization_import(&request).await.unwrap().id).await;
     assert_eq!(
         (
             done.entity.as_str(),
@@ -226,7 +215,7 @@ async fn opportunities_are_opened_where_the_file_says_and_found_again() {
         other => panic!("Marketing opens no deal: {other:?}"),
     }
 
-    let done = wait(admin, admin.start_opportunity_import(&request).await.unwrap().id).await;
+    let done = import_finished(admin, admin.start_opportunity_import(&request).await.unwrap().id).await;
     assert_eq!(
         (
             done.entity.as_str(),

@@ -182,3 +182,14 @@ pub async fn tenant(s: &TestServer, name: &str) -> TenantFixture {
         team_id: team_id.map(|t| t.as_uuid()).unwrap_or_default(),
     }
 }
+
+/// An import job once it has finished (done or failed), asked every 100 ms.
+pub async fn import_finished(client: &Client, id: Uuid) -> crm_sdk::models::Import {
+    loop {
+        let i = client.import(id).await.unwrap();
+        if i.state == "done" || i.state == "failed" {
+            return i;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
