@@ -13,6 +13,11 @@ use sea_query::{Expr, ExprTrait, OnConflict, Query};
 use std::collections::HashMap;
 use uuid::Uuid;
 
+/// Most ids in one `IN` list, and most keys in one insert (4 values each): within
+/// SQLite's 32,766 variables a statement, whatever the number of people.
+const IN_A_STATEMENT: usize = 900;
+const ROWS_A_STATEMENT: usize = 1_000;
+
 /// Keys by person: `None` when erased.
 pub(crate) type PersonKeys = HashMap<Uuid, Option<DataKey>>;
 
@@ -38,15 +43,19 @@ impl<C: Cipher> SqlStore<C> {
         if people.is_empty() {
             return Ok(out);
         }
-        let rows = tx
-            .fetch_all(
-                Query::select()
-                    .columns(["person_id", "wrapped"])
-                    .from("person_keys")
-                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                    .and_where(Expr::col("person_id").is_in(people.iter().copied())),
-            )
-            .await?;
+        let mut rows = Vec::new();
+        for chunk in people.chunks(IN_A_STATEMENT) {
+            rows.extend(
+                tx.fetch_all(
+                    Query::select()
+                        .columns(["person_id", "wrapped"])
+                        .from("person_keys")
+                        .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                        .and_where(Expr::col("person_id").is_in(chunk.iter().copied())),
+                )
+                .await?,
+            );
+        }
         for r in rows {
             let person: Uuid = r.get("person_id")?;
             let key = match r.get::<Option<Vec<u8>>>("wrapped")? {
@@ -75,27 +84,30 @@ impl<C: Cipher> SqlStore<C> {
         if missing.is_empty() {
             return Ok(out);
         }
-        let mut insert = Query::insert();
-        insert
-            .into_table("person_keys")
-            .columns(["tenant_id", "person_id", "wrapped", "created_at"]);
         let mut made = PersonKeys::new();
-        for person in &missing {
-            let key = self
-                .cipher
-                .new_data_key()
-                .map_err(|e| StoreError::Internal(format!("person key: {e}")))?;
-            let wrapped = self
-                .cipher
-                .encrypt(tenant, &aad(tenant, *person), key.as_bytes())
-                .map_err(|e| StoreError::Internal(format!("person key: {e}")))?;
+        let mut inserted = 0;
+        for chunk in missing.chunks(ROWS_A_STATEMENT) {
+            let mut insert = Query::insert();
             insert
-                .values([tenant.as_uuid().into(), (*person).into(), wrapped.into(), ts(at).into()])
-                .map_err(|e| StoreError::Internal(e.to_string()))?;
-            made.insert(*person, Some(key));
+                .into_table("person_keys")
+                .columns(["tenant_id", "person_id", "wrapped", "created_at"]);
+            for person in chunk {
+                let key = self
+                    .cipher
+                    .new_data_key()
+                    .map_err(|e| StoreError::Internal(format!("person key: {e}")))?;
+                let wrapped = self
+                    .cipher
+                    .encrypt(tenant, &aad(tenant, *person), key.as_bytes())
+                    .map_err(|e| StoreError::Internal(format!("person key: {e}")))?;
+                insert
+                    .values([tenant.as_uuid().into(), (*person).into(), wrapped.into(), ts(at).into()])
+                    .map_err(|e| StoreError::Internal(e.to_string()))?;
+                made.insert(*person, Some(key));
+            }
+            insert.on_conflict(OnConflict::columns(["tenant_id", "person_id"]).do_nothing().to_owned());
+            inserted += tx.execute(&insert).await?;
         }
-        insert.on_conflict(OnConflict::columns(["tenant_id", "person_id"]).do_nothing().to_owned());
-        let inserted = tx.execute(&insert).await?;
         if usize::try_from(inserted).ok() == Some(missing.len()) {
             out.extend(made);
         } else {

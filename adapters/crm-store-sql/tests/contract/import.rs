@@ -6,7 +6,9 @@
 
 use crate::contacts::input;
 use crate::harness::Harness;
+use crm_domain::contact::Contact;
 use crm_domain::duplicates::MatchReason;
+use crm_domain::event::{EntityType, EventKind, NewEvent};
 use crm_domain::import::guess_mapping;
 use crm_domain::organization::OrganizationInput;
 use crm_domain::user::Role;
@@ -404,6 +406,84 @@ pub async fn an_import_piece_is_written_whole_with_its_step_or_not_at_all(h: &Ha
     assert_eq!((held.step, held.progress.clone()), (1, serde_json::json!({ "done": 1 })));
 }
 
+/// A piece larger than SQLite's variables allow in one statement (9,000 new contacts:
+/// their person keys, 4 values each, and their events) is written whole; every new
+/// contact's history opens with its own key.
+pub async fn a_piece_of_many_thousand_contacts_is_written(h: &Harness) {
+    let s = h.app.store();
+    let (t, admin) = h.tenant("Gros morceau").await;
+    let model = h.app.create_contact(&admin, &input("Mo", "Dèle"), None, true).await.unwrap();
+    let job = NewJob {
+        id: Uuid::now_v7(),
+        tenant_id: t.id,
+        kind: format!("test.{}", Uuid::new_v4().simple()),
+        payload: serde_json::Value::Null,
+        due_at: chrono::Utc::now(),
+        key: None,
+    };
+    let now = chrono::Utc::now();
+    s.enqueue_job(&job, now).await.unwrap();
+    let w = Uuid::now_v7();
+    s.claim_job(&[&job.kind], w, now, now + chrono::Duration::minutes(5))
+        .await
+        .unwrap()
+        .unwrap();
+    let created: Vec<_> = (0..9_000)
+        .map(|i| {
+            let mut c = model.clone();
+            c.id = ContactId::from_uuid(Uuid::now_v7());
+            c.fields.emails = vec![crm_domain::email::EmailAddress::parse(&format!("gros.{i}@morceau.fr")).unwrap()];
+            c
+        })
+        .collect();
+    let events: Vec<NewEvent> = created
+        .iter()
+        .map(|c| NewEvent {
+            at: now,
+            actor: admin,
+            entity_type: EntityType::Contact,
+            entity_id: c.id.as_uuid(),
+            kind: EventKind::Created,
+            owner_id: Some(c.owner_id.as_uuid()),
+            changes: Contact::changes(None, c),
+        })
+        .collect();
+    let piece = ImportPiece {
+        updated_organizations: &[],
+        opportunities: &[],
+        organizations: &[],
+        created: &created,
+        updated: &[],
+        events: &events,
+    };
+    let step = HeldStep {
+        job: job.id,
+        worker: w,
+        step: 9_000,
+        progress: serde_json::json!({ "done": 9_000 }),
+        lease_until: now + chrono::Duration::minutes(5),
+        now,
+    };
+    s.write_import_piece(t.id, &piece, &step).await.unwrap();
+    let scope = crm_ports::query::Scope {
+        tenant_id: t.id,
+        records: crm_domain::visibility::RecordScope::Tenant,
+    };
+    let last = created.last().unwrap();
+    assert_eq!(s.contact(scope, last.id).await.unwrap().fields.emails, last.fields.emails);
+    let history = h.app.history_of(&admin, EntityType::Contact, last.id.as_uuid(), 10).await.unwrap();
+    let opened = history.iter().find(|e| e.kind == EventKind::Created).unwrap();
+    assert!(!opened.erased);
+    assert!(
+        opened
+            .changes
+            .iter()
+            .any(|c| c.field == "emails" && c.after.as_ref().is_some_and(|v| v.to_string().contains("gros.8999@"))),
+        "{opened:?}"
+    );
+    assert_eq!(s.job(t.id, job.id).await.unwrap().step, 9_000);
+}
+
 /// The external id: unique in the company among the contacts not deleted (the field named
 /// when it is taken), an import key of its own, and never given twice by an import keyed
 /// otherwise (a row that would is left out, as is its repeat in the file).
@@ -534,6 +614,7 @@ contract!(
     a_resumed_import_starts_after_its_last_piece,
     marketing_imports_leads_into_the_pool,
     an_import_piece_is_written_whole_with_its_step_or_not_at_all,
+    a_piece_of_many_thousand_contacts_is_written,
     an_external_id_is_unique_and_an_import_key,
     an_import_never_brings_back_a_suppressed_person,
 );
