@@ -91,3 +91,19 @@ impl<C: Cipher> SqlStore<C> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use sqlx::Connection;
+
+    /// The bundled SQLite is built with the workspace's flags (`.cargo/config.toml`):
+    /// without them the statement journals of an import go to temporary files again.
+    #[tokio::test]
+    async fn sqlite_is_built_with_the_workspace_flags() {
+        let mut c = sqlx::SqliteConnection::connect("sqlite::memory:").await.unwrap();
+        let options: Vec<String> = sqlx::query_scalar("PRAGMA compile_options").fetch_all(&mut c).await.unwrap();
+        assert!(options.iter().any(|o| o == "STMTJRNL_SPILL=16777216"), "{options:?}");
+        assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{options:?}");
+    }
+}
