@@ -6,6 +6,11 @@
 use chrono::{DateTime, Utc};
 use crm_ports::mail::{DeliveryReport, FailedRecipient, InboundMessage, MailReader, UnreadableMessage};
 use mail_parser::{HeaderValue, Message, MessageParser, MimeHeaders};
+use std::collections::HashSet;
+
+/// Most ids kept of what a message answers: the most recent ones, which find the message
+/// replied to (a long thread's References would make a lookup of thousands).
+const MAX_ANSWERS: usize = 100;
 
 /// Reads MIME messages.
 #[derive(Debug, Clone, Copy, Default)]
@@ -107,15 +112,17 @@ impl MailReader for MimeReader {
         if m.from().is_none() && m.message_id().is_none() && m.subject().is_none() {
             return Err(UnreadableMessage("no From, Message-ID nor Subject".into()));
         }
-        let mut answers = ids(m.in_reply_to());
+        // In-Reply-To first, then References from the most recent (it lists the oldest
+        // first): each id once, the empty ones left out, the first hundred kept.
+        let mut seen = HashSet::new();
         let mut references = ids(m.references());
         references.reverse();
-        for r in references {
-            if !answers.contains(&r) {
-                answers.push(r);
-            }
-        }
-        answers.retain(|a| !a.is_empty());
+        let answers: Vec<String> = ids(m.in_reply_to())
+            .into_iter()
+            .chain(references)
+            .filter(|a| !a.is_empty() && seen.insert(a.clone()))
+            .take(MAX_ANSWERS)
+            .collect();
         let text = m
             .body_text(0)
             .map(|t| t.into_owned())
@@ -150,6 +157,20 @@ mod tests {
         assert_eq!(m.date.unwrap().to_rfc3339(), "2026-12-01T09:00:00+00:00");
         assert!(MimeReader.read(b"pas un message").is_err());
         assert_eq!(m.delivery, None);
+    }
+
+    #[test]
+    fn a_long_thread_keeps_its_most_recent_ids() {
+        let references: Vec<String> = (0..250).map(|i| format!("<m{i}@exemple.com>")).collect();
+        let raw = format!(
+            "From: lea@client.fr\r\nSubject: Re: Fil\r\nMessage-ID: <r2@client.fr>\r\nIn-Reply-To: <m249@exemple.com>\r\nReferences: {}\r\n\r\nOui\r\n",
+            references.join("\r\n ")
+        );
+        let m = MimeReader.read(raw.as_bytes()).unwrap();
+        assert_eq!(m.answers.len(), MAX_ANSWERS);
+        assert_eq!(m.answers[0], "m249@exemple.com", "In-Reply-To first, once");
+        assert_eq!(m.answers[1], "m248@exemple.com");
+        assert_eq!(m.answers[MAX_ANSWERS - 1], "m150@exemple.com");
     }
 
     #[test]

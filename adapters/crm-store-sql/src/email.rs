@@ -4,7 +4,7 @@
 //! transaction; attempts and outcomes recorded on the row.
 
 use crate::SqlStore;
-use crate::db::{Mode, On, Tx};
+use crate::db::{Mode, On, Row, Tx};
 use crate::email_rows::{MESSAGE_COLUMNS, QUEUED_COLUMNS, template_from_row, template_values};
 use crate::jobs::insert_job;
 use crate::rows::{insert_row, ts, update_row};
@@ -17,6 +17,9 @@ use crm_ports::store::{EmailMessage, EmailOutcome, EmailQueue, EmailState, Email
 use crm_ports::{Cipher, StoreError};
 use sea_query::{Expr, ExprTrait, Func, OnConflict, Order, Query};
 use uuid::Uuid;
+
+/// Most ids in one `IN` list (SQLite takes 32,766 values a statement).
+const IN_A_STATEMENT: usize = 900;
 
 fn ie(e: sea_query::error::Error) -> StoreError {
     StoreError::Internal(e.to_string())
@@ -209,19 +212,30 @@ impl<C: Cipher> EmailStore for SqlStore<C> {
             return Ok(None);
         }
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
-        let row = tx
-            .fetch_optional(
-                Query::select()
-                    .columns(MESSAGE_COLUMNS)
-                    .from("email_messages")
-                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                    .and_where(Expr::col("message_id").is_in(message_ids.iter().cloned()))
-                    .order_by("queued_at", Order::Desc)
-                    .limit(1),
-            )
-            .await?;
-        let out = match row {
-            Some(r) => self.messages_from_rows(&mut tx, tenant, std::slice::from_ref(&r)).await?.pop(),
+        // The last queued of the messages answered: the last of each few hundred ids, then
+        // the last of those (a long thread names many).
+        let mut last: Option<(i64, Row)> = None;
+        for chunk in message_ids.chunks(IN_A_STATEMENT) {
+            let row = tx
+                .fetch_optional(
+                    Query::select()
+                        .columns(MESSAGE_COLUMNS)
+                        .from("email_messages")
+                        .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                        .and_where(Expr::col("message_id").is_in(chunk.iter().cloned()))
+                        .order_by("queued_at", Order::Desc)
+                        .limit(1),
+                )
+                .await?;
+            if let Some(r) = row {
+                let queued: i64 = r.get("queued_at")?;
+                if last.as_ref().is_none_or(|(at, _)| queued > *at) {
+                    last = Some((queued, r));
+                }
+            }
+        }
+        let out = match last {
+            Some((_, r)) => self.messages_from_rows(&mut tx, tenant, std::slice::from_ref(&r)).await?.pop(),
             None => None,
         };
         tx.commit().await?;

@@ -14,7 +14,12 @@ use crm_domain::text::Label;
 use crm_ports::store::{EmailState, PersonKeyStore};
 use crm_ports::{Cipher, StoreError};
 use sea_query::{Expr, ExprTrait, Query};
+use std::collections::HashSet;
 use uuid::Uuid;
+
+/// Most ids in one `IN` list (SQLite takes 32,766 values a statement): a person may be
+/// linked to tens of thousands of activities.
+const IN_A_STATEMENT: usize = 900;
 
 fn ids(rows: &[Row], col: &str) -> Result<Vec<Uuid>, StoreError> {
     rows.iter().map(|r| r.get::<Uuid>(col)).collect()
@@ -40,25 +45,29 @@ impl<C: Cipher> SqlStore<C> {
         if about.is_empty() {
             return Ok((about, Vec::new()));
         }
-        let shared = ids(
-            &tx.fetch_all(
-                Query::select()
-                    .distinct()
-                    .column("activity_id")
-                    .from("activity_links")
-                    .and_where(Expr::col("tenant_id").eq(t))
-                    .and_where(Expr::col("entity_type").eq(contact))
-                    .and_where(Expr::col("entity_id").ne(person))
-                    .and_where(Expr::col("activity_id").is_in(about.iter().copied())),
-            )
-            .await?,
-            "activity_id",
-        )?;
+        let mut shared: HashSet<Uuid> = HashSet::new();
+        for chunk in about.chunks(IN_A_STATEMENT) {
+            shared.extend(ids(
+                &tx.fetch_all(
+                    Query::select()
+                        .distinct()
+                        .column("activity_id")
+                        .from("activity_links")
+                        .and_where(Expr::col("tenant_id").eq(t))
+                        .and_where(Expr::col("entity_type").eq(contact))
+                        .and_where(Expr::col("entity_id").ne(person))
+                        .and_where(Expr::col("activity_id").is_in(chunk.iter().copied())),
+                )
+                .await?,
+                "activity_id",
+            )?);
+        }
         let only = about.iter().copied().filter(|a| !shared.contains(a)).collect();
         Ok((about, only))
     }
 
-    /// Deletes rows of `tables` (each with the column naming the activity) for `activities`.
+    /// Deletes rows of `tables` (each with the column naming the activity) for `activities`,
+    /// a few hundred activities a statement.
     async fn delete_for(
         tx: &mut Tx,
         tenant: TenantId,
@@ -66,13 +75,15 @@ impl<C: Cipher> SqlStore<C> {
         activities: &[Uuid],
     ) -> Result<(), StoreError> {
         for (table, col) in tables {
-            tx.execute(
-                Query::delete()
-                    .from_table(*table)
-                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                    .and_where(Expr::col(*col).is_in(activities.iter().copied())),
-            )
-            .await?;
+            for chunk in activities.chunks(IN_A_STATEMENT) {
+                tx.execute(
+                    Query::delete()
+                        .from_table(*table)
+                        .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                        .and_where(Expr::col(*col).is_in(chunk.iter().copied())),
+                )
+                .await?;
+            }
         }
         Ok(())
     }
@@ -98,17 +109,19 @@ impl<C: Cipher> SqlStore<C> {
             return Ok(Vec::new());
         }
         let mut gone = Vec::with_capacity(only.len());
-        for r in tx
-            .fetch_all(
-                Query::select()
-                    .columns(["id", "assignee_id"])
-                    .from("activities")
-                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                    .and_where(Expr::col("id").is_in(only.iter().copied())),
-            )
-            .await?
-        {
-            gone.push((r.get::<Uuid>("id")?, r.get::<Uuid>("assignee_id")?));
+        for chunk in only.chunks(IN_A_STATEMENT) {
+            for r in tx
+                .fetch_all(
+                    Query::select()
+                        .columns(["id", "assignee_id"])
+                        .from("activities")
+                        .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                        .and_where(Expr::col("id").is_in(chunk.iter().copied())),
+                )
+                .await?
+            {
+                gone.push((r.get::<Uuid>("id")?, r.get::<Uuid>("assignee_id")?));
+            }
         }
         let tables = [
             ("notifications", "activity_id"),
@@ -137,29 +150,31 @@ impl<C: Cipher> SqlStore<C> {
             return Ok(());
         }
         let t = tenant.as_uuid();
-        tx.execute(
-            Query::update()
-                .table("activities")
-                .values([
-                    ("subject", Expr::val(subject.as_str())),
-                    ("body_ct", Expr::val(Option::<Vec<u8>>::None)),
-                    ("place", Expr::val(Option::<String>::None)),
-                    ("outcome", Expr::val(Option::<String>::None)),
-                    ("version", Expr::col("version").add(1)),
-                    ("updated_at", Expr::val(ts(at))),
-                ])
-                .and_where(Expr::col("tenant_id").eq(t))
-                .and_where(Expr::col("id").is_in(only.iter().copied())),
-        )
-        .await?;
-        tx.execute(
-            Query::update()
-                .table("notifications")
-                .value("subject", subject.as_str())
-                .and_where(Expr::col("tenant_id").eq(t))
-                .and_where(Expr::col("activity_id").is_in(only.iter().copied())),
-        )
-        .await?;
+        for chunk in only.chunks(IN_A_STATEMENT) {
+            tx.execute(
+                Query::update()
+                    .table("activities")
+                    .values([
+                        ("subject", Expr::val(subject.as_str())),
+                        ("body_ct", Expr::val(Option::<Vec<u8>>::None)),
+                        ("place", Expr::val(Option::<String>::None)),
+                        ("outcome", Expr::val(Option::<String>::None)),
+                        ("version", Expr::col("version").add(1)),
+                        ("updated_at", Expr::val(ts(at))),
+                    ])
+                    .and_where(Expr::col("tenant_id").eq(t))
+                    .and_where(Expr::col("id").is_in(chunk.iter().copied())),
+            )
+            .await?;
+            tx.execute(
+                Query::update()
+                    .table("notifications")
+                    .value("subject", subject.as_str())
+                    .and_where(Expr::col("tenant_id").eq(t))
+                    .and_where(Expr::col("activity_id").is_in(chunk.iter().copied())),
+            )
+            .await?;
+        }
         Self::delete_for(tx, tenant, &[("drafts", "record_id")], &only).await
     }
 

@@ -47,6 +47,8 @@ const EVENT_COLUMNS: [&str; 13] = [
 /// Events a multi-row insert (13 values each: within SQLite's 32,766 and PostgreSQL's
 /// 65,535 parameters).
 const EVENTS_A_STATEMENT: usize = 2_000;
+/// Most ids in one `IN` list (SQLite takes 32,766 values a statement).
+const IN_A_STATEMENT: usize = 900;
 
 impl<C: Cipher> SqlStore<C> {
     fn seal_change_value(&self, tenant: TenantId, entity: Uuid, field: &str, v: Option<&Value>) -> Result<Value, StoreError> {
@@ -278,20 +280,24 @@ impl<C: Cipher> SqlStore<C> {
         if ids.is_empty() {
             return Ok(out);
         }
-        let rows = tx
-            .fetch_all(
-                Query::select()
-                    .columns(["activity_id", "entity_id"])
-                    .from("activity_links")
-                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                    .and_where(Expr::col("entity_type").eq(EntityType::Contact.code()))
-                    .and_where(Expr::col("activity_id").is_in(ids)),
-            )
-            .await?;
-        for r in rows {
-            let (activity, contact): (Uuid, Uuid) = (r.get("activity_id")?, r.get("entity_id")?);
-            let first = out.entry(activity).or_insert(contact);
-            *first = Ord::min(*first, contact);
+        // A few hundred activities a statement: events about many of them at once would
+        // pass the backends' limit of values in one statement.
+        for chunk in ids.chunks(IN_A_STATEMENT) {
+            let rows = tx
+                .fetch_all(
+                    Query::select()
+                        .columns(["activity_id", "entity_id"])
+                        .from("activity_links")
+                        .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                        .and_where(Expr::col("entity_type").eq(EntityType::Contact.code()))
+                        .and_where(Expr::col("activity_id").is_in(chunk.iter().copied())),
+                )
+                .await?;
+            for r in rows {
+                let (activity, contact): (Uuid, Uuid) = (r.get("activity_id")?, r.get("entity_id")?);
+                let first = out.entry(activity).or_insert(contact);
+                *first = Ord::min(*first, contact);
+            }
         }
         Ok(out)
     }

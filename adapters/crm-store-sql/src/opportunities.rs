@@ -43,6 +43,9 @@ const COLUMNS: [&str; 21] = [
     "deleted_at",
 ];
 
+/// Most ids in one `IN` list (SQLite takes 32,766 values a statement).
+const IN_A_STATEMENT: usize = 900;
+
 fn ie(e: sea_query::error::Error) -> StoreError {
     StoreError::Internal(e.to_string())
 }
@@ -94,23 +97,28 @@ async fn write_links(tx: &mut Tx, o: &Opportunity) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The contacts linked to each of `ids`, in their order; a few hundred opportunities a
+/// statement (removing a stage reads all of its opportunities at once).
 async fn load_links(tx: &mut Tx, tenant: TenantId, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<ContactId>>, StoreError> {
-    let rows = tx
-        .fetch_all(
-            Query::select()
-                .columns(["opportunity_id", "contact_id"])
-                .from("opportunity_contacts")
-                .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                .and_where(Expr::col("opportunity_id").is_in(ids.to_vec()))
-                .order_by("opportunity_id", Order::Asc)
-                .order_by("position", Order::Asc),
-        )
-        .await?;
     let mut out: HashMap<Uuid, Vec<ContactId>> = HashMap::new();
-    for r in rows {
-        out.entry(r.get("opportunity_id")?)
-            .or_default()
-            .push(ContactId::from_uuid(r.get("contact_id")?));
+    for chunk in ids.chunks(IN_A_STATEMENT) {
+        let rows = tx
+            .fetch_all(
+                Query::select()
+                    .columns(["opportunity_id", "contact_id"])
+                    .from("opportunity_contacts")
+                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                    .and_where(Expr::col("opportunity_id").is_in(chunk.iter().copied()))
+                    .order_by("opportunity_id", Order::Asc)
+                    .order_by("position", Order::Asc),
+            )
+            .await?;
+        // An opportunity's links all come in the same chunk, so their order holds.
+        for r in rows {
+            out.entry(r.get("opportunity_id")?)
+                .or_default()
+                .push(ContactId::from_uuid(r.get("contact_id")?));
+        }
     }
     Ok(out)
 }

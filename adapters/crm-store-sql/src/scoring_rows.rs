@@ -14,6 +14,12 @@ use sqlx::types::Json;
 use std::collections::HashMap;
 use uuid::Uuid;
 
+/// Most ids in one `IN` list (SQLite takes 32,766 values a statement).
+const IN_A_STATEMENT: usize = 900;
+/// Most scores in one multi-row insert (5 values each: 5,000 values, within SQLite's
+/// 32,766 and PostgreSQL's 65,535).
+const ROWS_A_STATEMENT: usize = 1_000;
+
 fn ie(e: impl std::fmt::Display) -> StoreError {
     StoreError::Internal(e.to_string())
 }
@@ -30,64 +36,75 @@ pub(crate) async fn facts(
     if contacts.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<Uuid> = contacts.iter().map(ContactId::as_uuid).collect();
-    let people = tx
-        .fetch_all(
-            Query::select()
-                .columns([
-                    ("contacts", "id"),
-                    ("contacts", "job_title"),
-                    ("contacts", "source"),
-                    ("contacts", "tags"),
-                ])
-                .columns([("organizations", "industry"), ("organizations", "size")])
-                .from("contacts")
-                .left_join(
-                    "organizations",
-                    Expr::col(("organizations", "tenant_id"))
-                        .equals(("contacts", "tenant_id"))
-                        .and(Expr::col(("organizations", "id")).equals(("contacts", "organization_id"))),
-                )
-                .and_where(Expr::col(("contacts", "tenant_id")).eq(tenant.as_uuid()))
-                .and_where(Expr::col(("contacts", "id")).is_in(ids.clone()))
-                .and_where(Expr::col(("contacts", "deleted_at")).is_null()),
-        )
-        .await?;
-    let emails = tx
-        .fetch_all(
-            Query::select()
-                .columns(["contact_id", "opened_at", "clicked_at", "replied_at"])
-                .from("email_messages")
-                .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                .and_where(Expr::col("contact_id").is_in(ids.clone()))
-                .and_where(
-                    Expr::col("opened_at")
-                        .is_not_null()
-                        .or(Expr::col("clicked_at").is_not_null())
-                        .or(Expr::col("replied_at").is_not_null()),
-                ),
-        )
-        .await?;
-    let met = tx
-        .fetch_all(
-            Query::select()
-                .column(("activity_links", "entity_id"))
-                .columns([("activities", "kind"), ("activities", "occurred_at")])
-                .from("activity_links")
-                .inner_join(
-                    "activities",
-                    Expr::col(("activities", "tenant_id"))
-                        .equals(("activity_links", "tenant_id"))
-                        .and(Expr::col(("activities", "id")).equals(("activity_links", "activity_id"))),
-                )
-                .and_where(Expr::col(("activity_links", "tenant_id")).eq(tenant.as_uuid()))
-                .and_where(Expr::col(("activity_links", "entity_type")).eq("contact"))
-                .and_where(Expr::col(("activity_links", "entity_id")).is_in(ids))
-                .and_where(Expr::col(("activities", "kind")).is_in(["meeting", "call"]))
-                .and_where(Expr::col(("activities", "deleted_at")).is_null())
-                .and_where(Expr::col(("activities", "occurred_at")).lte(ts(now))),
-        )
-        .await?;
+    let mut ids: Vec<Uuid> = contacts.iter().map(ContactId::as_uuid).collect();
+    // Each id once: one named twice in two chunks would have its engagements read twice.
+    ids.sort_unstable();
+    ids.dedup();
+    let (mut people, mut emails, mut met) = (Vec::new(), Vec::new(), Vec::new());
+    // A few hundred contacts at a time: a whole company rescored at once (its industry
+    // changed) would pass the backends' limit of values in one statement.
+    for chunk in ids.chunks(IN_A_STATEMENT) {
+        people.extend(
+            tx.fetch_all(
+                Query::select()
+                    .columns([
+                        ("contacts", "id"),
+                        ("contacts", "job_title"),
+                        ("contacts", "source"),
+                        ("contacts", "tags"),
+                    ])
+                    .columns([("organizations", "industry"), ("organizations", "size")])
+                    .from("contacts")
+                    .left_join(
+                        "organizations",
+                        Expr::col(("organizations", "tenant_id"))
+                            .equals(("contacts", "tenant_id"))
+                            .and(Expr::col(("organizations", "id")).equals(("contacts", "organization_id"))),
+                    )
+                    .and_where(Expr::col(("contacts", "tenant_id")).eq(tenant.as_uuid()))
+                    .and_where(Expr::col(("contacts", "id")).is_in(chunk.iter().copied()))
+                    .and_where(Expr::col(("contacts", "deleted_at")).is_null()),
+            )
+            .await?,
+        );
+        emails.extend(
+            tx.fetch_all(
+                Query::select()
+                    .columns(["contact_id", "opened_at", "clicked_at", "replied_at"])
+                    .from("email_messages")
+                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                    .and_where(Expr::col("contact_id").is_in(chunk.iter().copied()))
+                    .and_where(
+                        Expr::col("opened_at")
+                            .is_not_null()
+                            .or(Expr::col("clicked_at").is_not_null())
+                            .or(Expr::col("replied_at").is_not_null()),
+                    ),
+            )
+            .await?,
+        );
+        met.extend(
+            tx.fetch_all(
+                Query::select()
+                    .column(("activity_links", "entity_id"))
+                    .columns([("activities", "kind"), ("activities", "occurred_at")])
+                    .from("activity_links")
+                    .inner_join(
+                        "activities",
+                        Expr::col(("activities", "tenant_id"))
+                            .equals(("activity_links", "tenant_id"))
+                            .and(Expr::col(("activities", "id")).equals(("activity_links", "activity_id"))),
+                    )
+                    .and_where(Expr::col(("activity_links", "tenant_id")).eq(tenant.as_uuid()))
+                    .and_where(Expr::col(("activity_links", "entity_type")).eq("contact"))
+                    .and_where(Expr::col(("activity_links", "entity_id")).is_in(chunk.iter().copied()))
+                    .and_where(Expr::col(("activities", "kind")).is_in(["meeting", "call"]))
+                    .and_where(Expr::col(("activities", "deleted_at")).is_null())
+                    .and_where(Expr::col(("activities", "occurred_at")).lte(ts(now))),
+            )
+            .await?,
+        );
+    }
     let mut out: HashMap<Uuid, ContactFacts> = HashMap::new();
     for r in &people {
         let Json(tags): Json<Vec<String>> = r.get("tags")?;
@@ -150,61 +167,70 @@ pub(crate) async fn write_scores(tx: &mut Tx, tenant: TenantId, scores: &[Contac
         return Ok(Vec::new());
     }
     let ids: Vec<Uuid> = scores.iter().map(|s| s.contact_id.as_uuid()).collect();
-    let before: HashMap<Uuid, i64> = tx
-        .fetch_all(
-            Query::select()
-                .columns(["contact_id", "score"])
-                .from("contact_scores")
-                .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                .and_where(Expr::col("contact_id").is_in(ids)),
-        )
-        .await?
-        .iter()
-        .map(|r| Ok((r.get::<Uuid>("contact_id")?, r.get::<i64>("score")?)))
-        .collect::<Result<_, StoreError>>()?;
-    let mut upsert = Query::insert();
-    upsert
-        .into_table("contact_scores")
-        .columns(["tenant_id", "contact_id", "score", "breakdown", "computed_at"]);
-    let mut history = Query::insert();
-    history
-        .into_table("score_history")
-        .columns(["tenant_id", "contact_id", "at", "score"]);
+    let mut before: HashMap<Uuid, i64> = HashMap::new();
+    for chunk in ids.chunks(IN_A_STATEMENT) {
+        for r in tx
+            .fetch_all(
+                Query::select()
+                    .columns(["contact_id", "score"])
+                    .from("contact_scores")
+                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                    .and_where(Expr::col("contact_id").is_in(chunk.iter().copied())),
+            )
+            .await?
+        {
+            before.insert(r.get("contact_id")?, r.get("score")?);
+        }
+    }
     let mut changed = Vec::new();
-    for s in scores {
-        let score = i64::from(s.breakdown.score);
+    // A thousand scores a statement: a whole company's would pass the backends' limit of
+    // values in one statement.
+    for chunk in scores.chunks(ROWS_A_STATEMENT) {
+        let mut upsert = Query::insert();
         upsert
-            .values([
-                tenant.as_uuid().into(),
-                s.contact_id.as_uuid().into(),
-                score.into(),
-                serde_json::to_string(&s.breakdown).map_err(ie)?.into(),
-                ts(s.computed_at).into(),
-            ])
-            .map_err(ie)?;
-        let was = before.get(&s.contact_id.as_uuid()).copied();
-        // A first score of 0 is no change worth a point in the history.
-        if was.unwrap_or(0) != score {
-            changed.push((s.contact_id.as_uuid(), was.unwrap_or(0), score));
-            history
+            .into_table("contact_scores")
+            .columns(["tenant_id", "contact_id", "score", "breakdown", "computed_at"]);
+        let mut history = Query::insert();
+        history
+            .into_table("score_history")
+            .columns(["tenant_id", "contact_id", "at", "score"]);
+        let mut points = 0;
+        for s in chunk {
+            let score = i64::from(s.breakdown.score);
+            upsert
                 .values([
                     tenant.as_uuid().into(),
                     s.contact_id.as_uuid().into(),
-                    ts(s.computed_at).into(),
                     score.into(),
+                    serde_json::to_string(&s.breakdown).map_err(ie)?.into(),
+                    ts(s.computed_at).into(),
                 ])
                 .map_err(ie)?;
+            let was = before.get(&s.contact_id.as_uuid()).copied();
+            // A first score of 0 is no change worth a point in the history.
+            if was.unwrap_or(0) != score {
+                changed.push((s.contact_id.as_uuid(), was.unwrap_or(0), score));
+                points += 1;
+                history
+                    .values([
+                        tenant.as_uuid().into(),
+                        s.contact_id.as_uuid().into(),
+                        ts(s.computed_at).into(),
+                        score.into(),
+                    ])
+                    .map_err(ie)?;
+            }
         }
-    }
-    upsert.on_conflict(
-        OnConflict::columns(["tenant_id", "contact_id"])
-            .update_columns(["score", "breakdown", "computed_at"])
-            .to_owned(),
-    );
-    tx.execute(&upsert).await?;
-    if !changed.is_empty() {
-        history.on_conflict(OnConflict::columns(["tenant_id", "contact_id", "at"]).do_nothing().to_owned());
-        tx.execute(&history).await?;
+        upsert.on_conflict(
+            OnConflict::columns(["tenant_id", "contact_id"])
+                .update_columns(["score", "breakdown", "computed_at"])
+                .to_owned(),
+        );
+        tx.execute(&upsert).await?;
+        if points > 0 {
+            history.on_conflict(OnConflict::columns(["tenant_id", "contact_id", "at"]).do_nothing().to_owned());
+            tx.execute(&history).await?;
+        }
     }
     Ok(changed)
 }
@@ -222,18 +248,21 @@ impl<C: crm_ports::Cipher> crate::SqlStore<C> {
             return Ok(None);
         }
         let ids: Vec<Uuid> = changed.iter().map(|c| c.0).collect();
-        let owners: HashMap<Uuid, Uuid> = tx
-            .fetch_all(
-                Query::select()
-                    .columns(["id", "owner_id"])
-                    .from("contacts")
-                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                    .and_where(Expr::col("id").is_in(ids)),
-            )
-            .await?
-            .iter()
-            .map(|r| Ok((r.get::<Uuid>("id")?, r.get::<Uuid>("owner_id")?)))
-            .collect::<Result<_, StoreError>>()?;
+        let mut owners: HashMap<Uuid, Uuid> = HashMap::new();
+        for chunk in ids.chunks(IN_A_STATEMENT) {
+            for r in tx
+                .fetch_all(
+                    Query::select()
+                        .columns(["id", "owner_id"])
+                        .from("contacts")
+                        .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                        .and_where(Expr::col("id").is_in(chunk.iter().copied())),
+                )
+                .await?
+            {
+                owners.insert(r.get("id")?, r.get("owner_id")?);
+            }
+        }
         let events: Vec<crm_domain::event::NewEvent> = changed
             .iter()
             .filter(|c| owners.contains_key(&c.0))

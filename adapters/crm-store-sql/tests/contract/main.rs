@@ -52,6 +52,7 @@ mod harness;
 mod import;
 mod keys;
 mod leads;
+mod many_ids;
 mod opportunities;
 mod paging;
 mod password_policy;
