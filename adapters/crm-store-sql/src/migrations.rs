@@ -54,6 +54,7 @@ macro_rules! migrator {
             (44, "access log lists", "0044_access_log_lists.sql"),
             (45, "activity list order", "0045_activity_list_order.sql"),
             (46, "timeline links", "0046_timeline_links.sql"),
+            (47, "merged into partial", "0047_merged_into_partial.sql"),
             ]
         )
     };
