@@ -37,6 +37,19 @@ impl<C: Cipher> SqlStore<C> {
         Ok(DataKey::from_bytes(bytes))
     }
 
+    /// A new key for a person, and its copy wrapped by the tenant key (what is stored).
+    fn new_person_key(&self, tenant: TenantId, person: Uuid) -> Result<(DataKey, Vec<u8>), StoreError> {
+        let key = self
+            .cipher
+            .new_data_key()
+            .map_err(|e| StoreError::Internal(format!("person key: {e}")))?;
+        let wrapped = self
+            .cipher
+            .encrypt(tenant, &aad(tenant, person), key.as_bytes())
+            .map_err(|e| StoreError::Internal(format!("person key: {e}")))?;
+        Ok((key, wrapped))
+    }
+
     /// The keys of these people, as stored (absent: never made; `None`: erased).
     pub(crate) async fn person_keys(&self, tx: &mut Tx, tenant: TenantId, people: &[Uuid]) -> Result<PersonKeys, StoreError> {
         let mut out = PersonKeys::new();
@@ -92,14 +105,7 @@ impl<C: Cipher> SqlStore<C> {
                 .into_table("person_keys")
                 .columns(["tenant_id", "person_id", "wrapped", "created_at"]);
             for person in chunk {
-                let key = self
-                    .cipher
-                    .new_data_key()
-                    .map_err(|e| StoreError::Internal(format!("person key: {e}")))?;
-                let wrapped = self
-                    .cipher
-                    .encrypt(tenant, &aad(tenant, *person), key.as_bytes())
-                    .map_err(|e| StoreError::Internal(format!("person key: {e}")))?;
+                let (key, wrapped) = self.new_person_key(tenant, *person)?;
                 insert
                     .values([tenant.as_uuid().into(), (*person).into(), wrapped.into(), ts(at).into()])
                     .map_err(|e| StoreError::Internal(e.to_string()))?;
@@ -131,14 +137,7 @@ impl<C: Cipher> SqlStore<C> {
         if !fresh && let Some(k) = self.person_keys(tx, tenant, &[person]).await?.remove(&person) {
             return Ok(k);
         }
-        let key = self
-            .cipher
-            .new_data_key()
-            .map_err(|e| StoreError::Internal(format!("person key: {e}")))?;
-        let wrapped = self
-            .cipher
-            .encrypt(tenant, &aad(tenant, person), key.as_bytes())
-            .map_err(|e| StoreError::Internal(format!("person key: {e}")))?;
+        let (key, wrapped) = self.new_person_key(tenant, person)?;
         let inserted = tx
             .execute(
                 Query::insert()

@@ -329,25 +329,34 @@ pub async fn marketing_imports_leads_into_the_pool(h: &Harness) {
     assert_eq!(new.fields.organization_id, None);
 }
 
+/// A job of a kind of its own, claimed for five minutes: what an import piece is written
+/// with; the job and its worker.
+pub(crate) async fn held_job(h: &Harness, tenant: crm_domain::TenantId) -> (NewJob, Uuid) {
+    let s = h.app.store();
+    let now = chrono::Utc::now();
+    let job = NewJob {
+        id: Uuid::now_v7(),
+        tenant_id: tenant,
+        kind: format!("test.{}", Uuid::new_v4().simple()),
+        payload: serde_json::Value::Null,
+        due_at: now,
+        key: None,
+    };
+    s.enqueue_job(&job, now).await.unwrap();
+    let worker = Uuid::now_v7();
+    s.claim_job(&[&job.kind], worker, now, now + chrono::Duration::minutes(5))
+        .await
+        .unwrap()
+        .unwrap();
+    (job, worker)
+}
+
 pub async fn an_import_piece_is_written_whole_with_its_step_or_not_at_all(h: &Harness) {
     let s = h.app.store();
     let (t, admin) = h.tenant("Morceaux d'import").await;
     let existing = h.app.create_contact(&admin, &input("Ex", "Istant"), None, true).await.unwrap();
-    let job = NewJob {
-        id: Uuid::now_v7(),
-        tenant_id: t.id,
-        kind: format!("test.{}", Uuid::new_v4().simple()),
-        payload: serde_json::Value::Null,
-        due_at: chrono::Utc::now(),
-        key: None,
-    };
+    let (job, w) = held_job(h, t.id).await;
     let now = chrono::Utc::now();
-    s.enqueue_job(&job, now).await.unwrap();
-    let w = Uuid::now_v7();
-    s.claim_job(&[&job.kind], w, now, now + chrono::Duration::minutes(5))
-        .await
-        .unwrap()
-        .unwrap();
     let mut new = existing.clone();
     new.id = ContactId::from_uuid(Uuid::now_v7());
     new.fields.last_name = crm_domain::text::Name::parse("Nouveau").unwrap();
@@ -413,21 +422,8 @@ pub async fn a_piece_of_many_thousand_contacts_is_written(h: &Harness) {
     let s = h.app.store();
     let (t, admin) = h.tenant("Gros morceau").await;
     let model = h.app.create_contact(&admin, &input("Mo", "Dèle"), None, true).await.unwrap();
-    let job = NewJob {
-        id: Uuid::now_v7(),
-        tenant_id: t.id,
-        kind: format!("test.{}", Uuid::new_v4().simple()),
-        payload: serde_json::Value::Null,
-        due_at: chrono::Utc::now(),
-        key: None,
-    };
+    let (job, w) = held_job(h, t.id).await;
     let now = chrono::Utc::now();
-    s.enqueue_job(&job, now).await.unwrap();
-    let w = Uuid::now_v7();
-    s.claim_job(&[&job.kind], w, now, now + chrono::Duration::minutes(5))
-        .await
-        .unwrap()
-        .unwrap();
     let created: Vec<_> = (0..9_000)
         .map(|i| {
             let mut c = model.clone();

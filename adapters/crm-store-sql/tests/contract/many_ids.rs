@@ -8,7 +8,7 @@ use crate::harness::Harness;
 use crm_domain::ContactId;
 use crm_domain::event::{EntityType, EventKind};
 use crm_domain::scoring::Breakdown;
-use crm_ports::store::{ContactScore, HeldStep, ImportPiece, ImportStore, JobStore, NewJob, ScoringStore};
+use crm_ports::store::{ContactScore, HeldStep, ImportPiece, ImportStore, ScoringStore};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -29,20 +29,7 @@ pub async fn a_whole_company_is_scored_in_one_call(h: &Harness) {
     // The contacts written as an import writes them (one piece with its job's step), without
     // emails or events: only the rows are needed, and quickly.
     let now = chrono::Utc::now();
-    let job = NewJob {
-        id: Uuid::now_v7(),
-        tenant_id: t.id,
-        kind: format!("test.{}", Uuid::new_v4().simple()),
-        payload: serde_json::Value::Null,
-        due_at: now,
-        key: None,
-    };
-    s.enqueue_job(&job, now).await.unwrap();
-    let worker = Uuid::now_v7();
-    s.claim_job(&[&job.kind], worker, now, now + chrono::Duration::minutes(5))
-        .await
-        .unwrap()
-        .unwrap();
+    let (job, worker) = crate::import::held_job(h, t.id).await;
     let created: Vec<_> = (0..MANY)
         .map(|_| {
             let mut c = model.clone();
