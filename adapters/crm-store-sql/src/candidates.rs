@@ -6,7 +6,7 @@
 
 use crate::SqlStore;
 use crate::contact_sql::select_contacts;
-use crate::db::{Mode, On};
+use crate::db::{IN_A_STATEMENT, Mode, On};
 use crate::scope::contact_in_scope;
 use crm_domain::contact::Contact;
 use crm_domain::duplicates::{name_keys, names_similar};
@@ -29,8 +29,6 @@ pub(crate) enum Names {
     Skip,
 }
 
-/// Most values in one `IN` list.
-const CHUNK: usize = 900;
 /// Most candidates kept for one probe.
 const MAX_PER_PROBE: usize = 500;
 
@@ -75,7 +73,7 @@ impl<C: Cipher> SqlStore<C> {
                 .collect::<HashSet<_>>()
                 .into_iter()
                 .collect();
-            for chunk in of_field.chunks(CHUNK) {
+            for chunk in of_field.chunks(IN_A_STATEMENT) {
                 let q = Query::select()
                     .columns(["contact_id", "hash"])
                     .from("contact_lookups")
@@ -100,7 +98,7 @@ impl<C: Cipher> SqlStore<C> {
             .into_iter()
             .collect();
         let mut by_external: HashMap<String, Uuid> = HashMap::new();
-        for chunk in externals.chunks(CHUNK) {
+        for chunk in externals.chunks(IN_A_STATEMENT) {
             let q = Query::select()
                 .columns(["id", "external_id"])
                 .from("contacts")
@@ -135,7 +133,7 @@ impl<C: Cipher> SqlStore<C> {
         let mut named: Vec<(Uuid, String, String)> = Vec::new();
         let mut seen_named = HashSet::new();
         for (column, values) in [("last_fold", &any), ("first_fold", &lasts)] {
-            for chunk in values.chunks(CHUNK) {
+            for chunk in values.chunks(IN_A_STATEMENT) {
                 let q = Query::select()
                     .columns([("contacts", "id"), ("contacts", "first_fold"), ("contacts", "last_fold")])
                     .from("contacts")
@@ -188,7 +186,7 @@ impl<C: Cipher> SqlStore<C> {
         // Those contacts, read and decrypted once each.
         let all: Vec<Uuid> = wanted.iter().flatten().copied().collect::<HashSet<_>>().into_iter().collect();
         let mut found: HashMap<Uuid, CandidateRow> = HashMap::with_capacity(all.len());
-        for chunk in all.chunks(CHUNK) {
+        for chunk in all.chunks(IN_A_STATEMENT) {
             let mut q = select_contacts(tenant);
             q.expr_as(contact_in_scope(tenant, visibility), "visible")
                 .and_where(Expr::col(("contacts", "id")).is_in(chunk.to_vec()));

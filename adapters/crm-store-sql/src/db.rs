@@ -10,6 +10,11 @@ use sqlx::postgres::{PgPool, PgRow};
 use sqlx::sqlite::{SqlitePool, SqliteRow};
 use sqlx::{AssertSqlSafe, Decode, Postgres, Row as _, Sqlite, Type};
 
+/// Most values in one `IN` list: whatever the number of ids asked for, a statement stays
+/// within SQLite's 32,766 values (and PostgreSQL's 65,535); lists longer than this are
+/// sent in several statements.
+pub(crate) const IN_A_STATEMENT: usize = 900;
+
 /// Which database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

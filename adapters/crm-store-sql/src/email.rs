@@ -4,7 +4,7 @@
 //! transaction; attempts and outcomes recorded on the row.
 
 use crate::SqlStore;
-use crate::db::{Mode, On, Row, Tx};
+use crate::db::{IN_A_STATEMENT, Mode, On, Row, Tx};
 use crate::email_rows::{MESSAGE_COLUMNS, QUEUED_COLUMNS, template_from_row, template_values};
 use crate::jobs::insert_job;
 use crate::rows::{insert_row, ts, update_row};
@@ -17,9 +17,6 @@ use crm_ports::store::{EmailMessage, EmailOutcome, EmailQueue, EmailState, Email
 use crm_ports::{Cipher, StoreError};
 use sea_query::{Expr, ExprTrait, Func, OnConflict, Order, Query};
 use uuid::Uuid;
-
-/// Most ids in one `IN` list (SQLite takes 32,766 values a statement).
-const IN_A_STATEMENT: usize = 900;
 
 fn ie(e: sea_query::error::Error) -> StoreError {
     StoreError::Internal(e.to_string())

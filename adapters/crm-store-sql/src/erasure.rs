@@ -4,7 +4,7 @@
 //! alone) removed or emptied, in one transaction with the caller's events.
 
 use crate::SqlStore;
-use crate::db::{Mode, On, Row, Tx};
+use crate::db::{IN_A_STATEMENT, Mode, On, Row, Tx};
 use crate::rows::ts;
 use chrono::{DateTime, Utc};
 use crm_domain::TenantId;
@@ -16,10 +16,6 @@ use crm_ports::{Cipher, StoreError};
 use sea_query::{Expr, ExprTrait, Query};
 use std::collections::HashSet;
 use uuid::Uuid;
-
-/// Most ids in one `IN` list (SQLite takes 32,766 values a statement): a person may be
-/// linked to tens of thousands of activities.
-const IN_A_STATEMENT: usize = 900;
 
 fn ids(rows: &[Row], col: &str) -> Result<Vec<Uuid>, StoreError> {
     rows.iter().map(|r| r.get::<Uuid>(col)).collect()

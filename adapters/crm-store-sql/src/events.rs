@@ -2,7 +2,7 @@
 //! taken from the tenant's counter row; read by cursor or as audit history.
 
 use crate::SqlStore;
-use crate::db::{Mode, On, Row, Tx};
+use crate::db::{IN_A_STATEMENT, Mode, On, Row, Tx};
 use crate::event_values::personal_aad;
 use crate::person_keys::PersonKeys;
 use crate::rows::{from_ts, ts, valid};
@@ -47,8 +47,6 @@ const EVENT_COLUMNS: [&str; 13] = [
 /// Events a multi-row insert (13 values each: within SQLite's 32,766 and PostgreSQL's
 /// 65,535 parameters).
 const EVENTS_A_STATEMENT: usize = 2_000;
-/// Most ids in one `IN` list (SQLite takes 32,766 values a statement).
-const IN_A_STATEMENT: usize = 900;
 
 impl<C: Cipher> SqlStore<C> {
     fn seal_change_value(&self, tenant: TenantId, entity: Uuid, field: &str, v: Option<&Value>) -> Result<Value, StoreError> {

@@ -1,7 +1,7 @@
 //! Opportunities with their linked contacts and stage history; forecast inputs.
 
 use crate::SqlStore;
-use crate::db::{Mode, On, Row, Tx};
+use crate::db::{IN_A_STATEMENT, Mode, On, Row, Tx};
 use crate::paging;
 use crate::rows::{from_ts, insert_row, ts, update_row, valid};
 use crate::scope::owner_in_scope;
@@ -42,9 +42,6 @@ const COLUMNS: [&str; 21] = [
     "updated_at",
     "deleted_at",
 ];
-
-/// Most ids in one `IN` list (SQLite takes 32,766 values a statement).
-const IN_A_STATEMENT: usize = 900;
 
 fn ie(e: sea_query::error::Error) -> StoreError {
     StoreError::Internal(e.to_string())

@@ -4,7 +4,7 @@
 //! theirs, in every event, can no longer be opened (`erasure.rs`).
 
 use crate::SqlStore;
-use crate::db::Tx;
+use crate::db::{IN_A_STATEMENT, Tx};
 use crate::rows::ts;
 use chrono::{DateTime, Utc};
 use crm_domain::TenantId;
@@ -13,9 +13,7 @@ use sea_query::{Expr, ExprTrait, OnConflict, Query};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// Most ids in one `IN` list, and most keys in one insert (4 values each): within
-/// SQLite's 32,766 variables a statement, whatever the number of people.
-const IN_A_STATEMENT: usize = 900;
+/// Most keys in one insert (4 values each: 4,000 values, within SQLite's 32,766).
 const ROWS_A_STATEMENT: usize = 1_000;
 
 /// Keys by person: `None` when erased.

@@ -1,7 +1,7 @@
 //! The rows of lead scoring shared by the store's methods and the readers of the log that
 //! write in their own transactions: the facts a score is made of, and the scores kept.
 
-use crate::db::Tx;
+use crate::db::{IN_A_STATEMENT, Tx};
 use crate::rows::{from_ts, ts};
 use chrono::{DateTime, Utc};
 use crm_domain::organization::OrganizationSize;
@@ -14,8 +14,6 @@ use sqlx::types::Json;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// Most ids in one `IN` list (SQLite takes 32,766 values a statement).
-const IN_A_STATEMENT: usize = 900;
 /// Most scores in one multi-row insert (5 values each: 5,000 values, within SQLite's
 /// 32,766 and PostgreSQL's 65,535).
 const ROWS_A_STATEMENT: usize = 1_000;

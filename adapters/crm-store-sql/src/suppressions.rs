@@ -115,7 +115,7 @@ impl<C: Cipher> SuppressionStore for SqlStore<C> {
                 .filter(|((c, _), _)| *c == channel)
                 .map(|(_, h)| h.clone())
                 .collect();
-            for chunk in of_channel.chunks(900) {
+            for chunk in of_channel.chunks(crate::db::IN_A_STATEMENT) {
                 let q = Query::select()
                     .columns(["channel", "hash"])
                     .from("suppressions")

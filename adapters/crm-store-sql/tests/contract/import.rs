@@ -351,6 +351,32 @@ pub(crate) async fn held_job(h: &Harness, tenant: crm_domain::TenantId) -> (NewJ
     (job, worker)
 }
 
+/// Writes `created` (with `events`) as one import piece of a job held for it, the job's
+/// step moved to their number; the job's id.
+pub(crate) async fn write_new_contacts(h: &Harness, tenant: crm_domain::TenantId, created: &[Contact], events: &[NewEvent]) -> Uuid {
+    let (job, worker) = held_job(h, tenant).await;
+    let now = chrono::Utc::now();
+    let piece = ImportPiece {
+        updated_organizations: &[],
+        opportunities: &[],
+        organizations: &[],
+        created,
+        updated: &[],
+        events,
+    };
+    let done = i64::try_from(created.len()).unwrap();
+    let step = HeldStep {
+        job: job.id,
+        worker,
+        step: done,
+        progress: serde_json::json!({ "done": done }),
+        lease_until: now + chrono::Duration::minutes(5),
+        now,
+    };
+    h.app.store().write_import_piece(tenant, &piece, &step).await.unwrap();
+    job.id
+}
+
 pub async fn an_import_piece_is_written_whole_with_its_step_or_not_at_all(h: &Harness) {
     let s = h.app.store();
     let (t, admin) = h.tenant("Morceaux d'import").await;
@@ -422,7 +448,6 @@ pub async fn a_piece_of_many_thousand_contacts_is_written(h: &Harness) {
     let s = h.app.store();
     let (t, admin) = h.tenant("Gros morceau").await;
     let model = h.app.create_contact(&admin, &input("Mo", "Dèle"), None, true).await.unwrap();
-    let (job, w) = held_job(h, t.id).await;
     let now = chrono::Utc::now();
     let created: Vec<_> = (0..9_000)
         .map(|i| {
@@ -444,23 +469,7 @@ pub async fn a_piece_of_many_thousand_contacts_is_written(h: &Harness) {
             changes: Contact::changes(None, c),
         })
         .collect();
-    let piece = ImportPiece {
-        updated_organizations: &[],
-        opportunities: &[],
-        organizations: &[],
-        created: &created,
-        updated: &[],
-        events: &events,
-    };
-    let step = HeldStep {
-        job: job.id,
-        worker: w,
-        step: 9_000,
-        progress: serde_json::json!({ "done": 9_000 }),
-        lease_until: now + chrono::Duration::minutes(5),
-        now,
-    };
-    s.write_import_piece(t.id, &piece, &step).await.unwrap();
+    let job = write_new_contacts(h, t.id, &created, &events).await;
     let scope = crm_ports::query::Scope {
         tenant_id: t.id,
         records: crm_domain::visibility::RecordScope::Tenant,
@@ -477,7 +486,7 @@ pub async fn a_piece_of_many_thousand_contacts_is_written(h: &Harness) {
             .any(|c| c.field == "emails" && c.after.as_ref().is_some_and(|v| v.to_string().contains("gros.8999@"))),
         "{opened:?}"
     );
-    assert_eq!(s.job(t.id, job.id).await.unwrap().step, 9_000);
+    assert_eq!(s.job(t.id, job).await.unwrap().step, 9_000);
 }
 
 /// The external id: unique in the company among the contacts not deleted (the field named

@@ -8,7 +8,7 @@ use crate::harness::Harness;
 use crm_domain::ContactId;
 use crm_domain::event::{EntityType, EventKind};
 use crm_domain::scoring::Breakdown;
-use crm_ports::store::{ContactScore, HeldStep, ImportPiece, ImportStore, ScoringStore};
+use crm_ports::store::{ContactScore, ScoringStore};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -29,7 +29,6 @@ pub async fn a_whole_company_is_scored_in_one_call(h: &Harness) {
     // The contacts written as an import writes them (one piece with its job's step), without
     // emails or events: only the rows are needed, and quickly.
     let now = chrono::Utc::now();
-    let (job, worker) = crate::import::held_job(h, t.id).await;
     let created: Vec<_> = (0..MANY)
         .map(|_| {
             let mut c = model.clone();
@@ -38,23 +37,7 @@ pub async fn a_whole_company_is_scored_in_one_call(h: &Harness) {
             c
         })
         .collect();
-    let piece = ImportPiece {
-        updated_organizations: &[],
-        opportunities: &[],
-        organizations: &[],
-        created: &created,
-        updated: &[],
-        events: &[],
-    };
-    let step = HeldStep {
-        job: job.id,
-        worker,
-        step: 1,
-        progress: json!({ "done": MANY }),
-        lease_until: now + chrono::Duration::minutes(5),
-        now,
-    };
-    s.write_import_piece(t.id, &piece, &step).await.unwrap();
+    crate::import::write_new_contacts(h, t.id, &created, &[]).await;
     let ids: Vec<ContactId> = created.iter().map(|c| c.id).collect();
     let (first, last) = (ids[0], ids[MANY - 1]);
 
