@@ -6,7 +6,7 @@
 
 use crate::SqlStore;
 use crate::contact_sql::select_contacts;
-use crate::db::{IN_A_STATEMENT, Mode, On};
+use crate::db::{Mode, On};
 use crate::scope::contact_in_scope;
 use crm_domain::contact::Contact;
 use crm_domain::duplicates::{name_keys, names_similar};
@@ -14,7 +14,7 @@ use crm_domain::visibility::RecordScope;
 use crm_domain::{ContactId, TenantId};
 use crm_ports::store::{CandidateRow, ProbeCandidates};
 use crm_ports::{Cipher, StoreError};
-use sea_query::{Expr, ExprTrait, Query};
+use sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
@@ -31,6 +31,31 @@ pub(crate) enum Names {
 
 /// Most candidates kept for one probe.
 const MAX_PER_PROBE: usize = 500;
+
+/// The blind-index column the lookups are matched on.
+pub(crate) const HASH: (&str, &str) = ("contact_lookups", "hash");
+
+/// The contacts holding a blind index of `field`, with the hash (narrowed to the probes'
+/// hashes on [`HASH`]).
+pub(crate) fn holders_of(tenant: TenantId, field: &str) -> SelectStatement {
+    Query::select()
+        .columns([("contact_lookups", "contact_id"), ("contact_lookups", "hash")])
+        .from("contact_lookups")
+        .and_where(Expr::col(("contact_lookups", "tenant_id")).eq(tenant.as_uuid()))
+        .and_where(Expr::col(("contact_lookups", "field")).eq(field))
+        .to_owned()
+}
+
+/// The name keys of the tenant's contacts (narrowed to the probes' names on
+/// `contacts.last_fold` or `contacts.first_fold`).
+pub(crate) fn name_keys_of(tenant: TenantId) -> SelectStatement {
+    Query::select()
+        .columns([("contacts", "id"), ("contacts", "first_fold"), ("contacts", "last_fold")])
+        .from("contacts")
+        .and_where(Expr::col(("contacts", "tenant_id")).eq(tenant.as_uuid()))
+        .and_where(Expr::col(("contacts", "deleted_at")).is_null())
+        .to_owned()
+}
 
 impl<C: Cipher> SqlStore<C> {
     /// For each probe, in order: the contacts of the tenant (all scopes, not deleted) that
@@ -73,20 +98,11 @@ impl<C: Cipher> SqlStore<C> {
                 .collect::<HashSet<_>>()
                 .into_iter()
                 .collect();
-            for chunk in of_field.chunks(IN_A_STATEMENT) {
-                let q = Query::select()
-                    .columns(["contact_id", "hash"])
-                    .from("contact_lookups")
-                    .and_where(Expr::col("tenant_id").eq(t))
-                    .and_where(Expr::col("field").eq(field))
-                    .and_where(Expr::col("hash").is_in(chunk.to_vec()))
-                    .to_owned();
-                for r in tx.fetch_all(&q).await? {
-                    by_hash
-                        .entry(r.get::<Vec<u8>>("hash")?)
-                        .or_default()
-                        .push(r.get::<Uuid>("contact_id")?);
-                }
+            for r in tx.fetch_matching(&holders_of(tenant, field), HASH, &of_field).await? {
+                by_hash
+                    .entry(r.get::<Vec<u8>>("hash")?)
+                    .or_default()
+                    .push(r.get::<Uuid>("contact_id")?);
             }
         }
 
@@ -98,17 +114,14 @@ impl<C: Cipher> SqlStore<C> {
             .into_iter()
             .collect();
         let mut by_external: HashMap<String, Uuid> = HashMap::new();
-        for chunk in externals.chunks(IN_A_STATEMENT) {
-            let q = Query::select()
-                .columns(["id", "external_id"])
-                .from("contacts")
-                .and_where(Expr::col("tenant_id").eq(t))
-                .and_where(Expr::col("deleted_at").is_null())
-                .and_where(Expr::col("external_id").is_in(chunk.to_vec()))
-                .to_owned();
-            for r in tx.fetch_all(&q).await? {
-                by_external.insert(r.get("external_id")?, r.get("id")?);
-            }
+        let q = Query::select()
+            .columns([("contacts", "id"), ("contacts", "external_id")])
+            .from("contacts")
+            .and_where(Expr::col(("contacts", "tenant_id")).eq(t))
+            .and_where(Expr::col(("contacts", "deleted_at")).is_null())
+            .to_owned();
+        for r in tx.fetch_matching(&q, ("contacts", "external_id"), &externals).await? {
+            by_external.insert(r.get("external_id")?, r.get("id")?);
         }
 
         // The name keys of the contacts whose folded last name is one of the probes' first
@@ -133,19 +146,10 @@ impl<C: Cipher> SqlStore<C> {
         let mut named: Vec<(Uuid, String, String)> = Vec::new();
         let mut seen_named = HashSet::new();
         for (column, values) in [("last_fold", &any), ("first_fold", &lasts)] {
-            for chunk in values.chunks(IN_A_STATEMENT) {
-                let q = Query::select()
-                    .columns([("contacts", "id"), ("contacts", "first_fold"), ("contacts", "last_fold")])
-                    .from("contacts")
-                    .and_where(Expr::col(("contacts", "tenant_id")).eq(t))
-                    .and_where(Expr::col(("contacts", "deleted_at")).is_null())
-                    .and_where(Expr::col(("contacts", column)).is_in(chunk.to_vec()))
-                    .to_owned();
-                for r in tx.fetch_all(&q).await? {
-                    let id: Uuid = r.get("id")?;
-                    if seen_named.insert(id) {
-                        named.push((id, r.get("first_fold")?, r.get("last_fold")?));
-                    }
+            for r in tx.fetch_matching(&name_keys_of(tenant), ("contacts", column), values).await? {
+                let id: Uuid = r.get("id")?;
+                if seen_named.insert(id) {
+                    named.push((id, r.get("first_fold")?, r.get("last_fold")?));
                 }
             }
         }
@@ -186,20 +190,17 @@ impl<C: Cipher> SqlStore<C> {
         // Those contacts, read and decrypted once each.
         let all: Vec<Uuid> = wanted.iter().flatten().copied().collect::<HashSet<_>>().into_iter().collect();
         let mut found: HashMap<Uuid, CandidateRow> = HashMap::with_capacity(all.len());
-        for chunk in all.chunks(IN_A_STATEMENT) {
-            let mut q = select_contacts(tenant);
-            q.expr_as(contact_in_scope(tenant, visibility), "visible")
-                .and_where(Expr::col(("contacts", "id")).is_in(chunk.to_vec()));
-            for r in tx.fetch_all(&q).await? {
-                let contact = self.contact_from_row(&r)?;
-                found.insert(
-                    contact.id.as_uuid(),
-                    CandidateRow {
-                        contact,
-                        visible: r.get::<bool>("visible")?,
-                    },
-                );
-            }
+        let mut q = select_contacts(tenant);
+        q.expr_as(contact_in_scope(tenant, visibility), "visible");
+        for r in tx.fetch_matching(&q, ("contacts", "id"), &all).await? {
+            let contact = self.contact_from_row(&r)?;
+            found.insert(
+                contact.id.as_uuid(),
+                CandidateRow {
+                    contact,
+                    visible: r.get::<bool>("visible")?,
+                },
+            );
         }
         tx.commit().await?;
         Ok(wanted

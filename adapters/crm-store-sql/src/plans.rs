@@ -3,7 +3,8 @@
 //! at scale that they use indexes. Never for application code.
 
 use crate::SqlStore;
-use crate::db::{Mode, On, TxConn};
+use crate::candidates::{HASH, holders_of, name_keys_of};
+use crate::db::{Backend, Mode, On, TxConn, matching};
 use crate::error::map_db;
 use crm_domain::TenantId;
 use crm_domain::activity::Link;
@@ -25,10 +26,16 @@ pub enum PlannedRead {
     Timeline(TenantId, Link),
     /// The to-do list (open tasks of the assignees).
     OpenTasks(TenantId, AssigneeScope),
+    /// The contacts holding one of these blind indexes of a field (`"email"` or
+    /// `"phone"`), as an import's duplicate check looks them up.
+    BlindIndexHolders(TenantId, String, Vec<Vec<u8>>),
+    /// The contacts whose folded last name is one of these, as an import's duplicate check
+    /// looks them up.
+    NameHolders(TenantId, Vec<String>),
 }
 
 impl PlannedRead {
-    fn statement(&self) -> Result<(TenantId, SelectStatement), StoreError> {
+    fn statement(&self, backend: Backend) -> Result<(TenantId, SelectStatement), StoreError> {
         Ok(match self {
             Self::ContactsPage(scope, filter, page) => (scope.tenant_id, crate::contact_sql::contacts_page(*scope, filter, page)?.0),
             Self::OpportunitiesPage(scope, filter, page) => {
@@ -37,6 +44,8 @@ impl PlannedRead {
             Self::ActivitiesPage(scope, page) => (scope.tenant_id, crate::activities::activities_page(*scope, page)?.0),
             Self::Timeline(tenant, link) => (*tenant, crate::activities::timeline_query(*tenant, *link, None, 50)),
             Self::OpenTasks(tenant, assignees) => (*tenant, crate::activities::open_tasks_query(*tenant, *assignees, 200)),
+            Self::BlindIndexHolders(tenant, field, hashes) => (*tenant, matching(backend, &holders_of(*tenant, field), HASH, hashes)),
+            Self::NameHolders(tenant, names) => (*tenant, matching(backend, &name_keys_of(*tenant), ("contacts", "last_fold"), names)),
         })
     }
 }
@@ -50,7 +59,7 @@ impl<C: Cipher> SqlStore<C> {
     /// The statement cannot be built or explained.
     #[doc(hidden)]
     pub async fn explain_for_tests(&self, read: &PlannedRead) -> Result<String, StoreError> {
-        let (tenant, q) = read.statement()?;
+        let (tenant, q) = read.statement(self.pool.backend())?;
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
         let lines: Vec<String> = match &mut tx.conn {
             TxConn::Sqlite(t) => {

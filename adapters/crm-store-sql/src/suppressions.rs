@@ -115,17 +115,14 @@ impl<C: Cipher> SuppressionStore for SqlStore<C> {
                 .filter(|((c, _), _)| *c == channel)
                 .map(|(_, h)| h.clone())
                 .collect();
-            for chunk in of_channel.chunks(crate::db::IN_A_STATEMENT) {
-                let q = Query::select()
-                    .columns(["channel", "hash"])
-                    .from("suppressions")
-                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                    .and_where(Expr::col("channel").eq(channel.code()))
-                    .and_where(Expr::col("hash").is_in(chunk.to_vec()))
-                    .to_owned();
-                for r in tx.fetch_all(&q).await? {
-                    found.insert((r.get("channel")?, r.get("hash")?));
-                }
+            let q = Query::select()
+                .columns([("suppressions", "channel"), ("suppressions", "hash")])
+                .from("suppressions")
+                .and_where(Expr::col(("suppressions", "tenant_id")).eq(tenant.as_uuid()))
+                .and_where(Expr::col(("suppressions", "channel")).eq(channel.code()))
+                .to_owned();
+            for r in tx.fetch_matching(&q, ("suppressions", "hash"), &of_channel).await? {
+                found.insert((r.get("channel")?, r.get("hash")?));
             }
         }
         tx.commit().await?;

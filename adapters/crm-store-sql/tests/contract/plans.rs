@@ -31,7 +31,7 @@ const LARGE: &[&str] = &["contacts", "activities", "activity_links", "opportunit
 /// Copies of the row `id` of `table`, `n` of them: every column copied but those given
 /// (`g` numbers the copy, `s` is the copied row); each copy's id is derived from the
 /// row's id and `g`, so that copies of other tables can point at them.
-async fn multiply(db: &mut PgConnection, table: &str, id_col: &str, id: Uuid, n: u32, set: &[(&str, String)]) {
+pub(crate) async fn multiply(db: &mut PgConnection, table: &str, id_col: &str, id: Uuid, n: u32, set: &[(&str, String)]) {
     let cols: Vec<(String,)> = sqlx::query_as(
         "SELECT column_name::text FROM information_schema.columns \
          WHERE table_schema = 'public' AND table_name = $1 AND is_generated = 'NEVER' ORDER BY ordinal_position",
@@ -60,7 +60,7 @@ async fn multiply(db: &mut PgConnection, table: &str, id_col: &str, id: Uuid, n:
 }
 
 /// The id of the `g`-th copy of `id` (as `multiply` derives it), in SQL.
-fn copy_of(id: impl std::fmt::Display, g: &str) -> String {
+pub(crate) fn copy_of(id: impl std::fmt::Display, g: &str) -> String {
     format!("md5('{id}' || ({g})::text)::uuid")
 }
 
