@@ -4,7 +4,7 @@
 //! theirs, in every event, can no longer be opened (`erasure.rs`).
 
 use crate::SqlStore;
-use crate::db::{IN_A_STATEMENT, Tx};
+use crate::db::Tx;
 use crate::rows::ts;
 use chrono::{DateTime, Utc};
 use crm_domain::TenantId;
@@ -54,19 +54,12 @@ impl<C: Cipher> SqlStore<C> {
         if people.is_empty() {
             return Ok(out);
         }
-        let mut rows = Vec::new();
-        for chunk in people.chunks(IN_A_STATEMENT) {
-            rows.extend(
-                tx.fetch_all(
-                    Query::select()
-                        .columns(["person_id", "wrapped"])
-                        .from("person_keys")
-                        .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                        .and_where(Expr::col("person_id").is_in(chunk.iter().copied())),
-                )
-                .await?,
-            );
-        }
+        let keys = Query::select()
+            .columns([("person_keys", "person_id"), ("person_keys", "wrapped")])
+            .from("person_keys")
+            .and_where(Expr::col(("person_keys", "tenant_id")).eq(tenant.as_uuid()))
+            .to_owned();
+        let rows = tx.fetch_matching(&keys, ("person_keys", "person_id"), people).await?;
         for r in rows {
             let person: Uuid = r.get("person_id")?;
             let key = match r.get::<Option<Vec<u8>>>("wrapped")? {

@@ -1,7 +1,7 @@
 //! The rows of lead scoring shared by the store's methods and the readers of the log that
 //! write in their own transactions: the facts a score is made of, and the scores kept.
 
-use crate::db::{IN_A_STATEMENT, Tx};
+use crate::db::Tx;
 use crate::rows::{from_ts, ts};
 use chrono::{DateTime, Utc};
 use crm_domain::organization::OrganizationSize;
@@ -38,71 +38,62 @@ pub(crate) async fn facts(
     // Each id once: one named twice in two chunks would have its engagements read twice.
     ids.sort_unstable();
     ids.dedup();
-    let (mut people, mut emails, mut met) = (Vec::new(), Vec::new(), Vec::new());
-    // A few hundred contacts at a time: a whole company rescored at once (its industry
-    // changed) would pass the backends' limit of values in one statement.
-    for chunk in ids.chunks(IN_A_STATEMENT) {
-        people.extend(
-            tx.fetch_all(
-                Query::select()
-                    .columns([
-                        ("contacts", "id"),
-                        ("contacts", "job_title"),
-                        ("contacts", "source"),
-                        ("contacts", "tags"),
-                    ])
-                    .columns([("organizations", "industry"), ("organizations", "size")])
-                    .from("contacts")
-                    .left_join(
-                        "organizations",
-                        Expr::col(("organizations", "tenant_id"))
-                            .equals(("contacts", "tenant_id"))
-                            .and(Expr::col(("organizations", "id")).equals(("contacts", "organization_id"))),
-                    )
-                    .and_where(Expr::col(("contacts", "tenant_id")).eq(tenant.as_uuid()))
-                    .and_where(Expr::col(("contacts", "id")).is_in(chunk.iter().copied()))
-                    .and_where(Expr::col(("contacts", "deleted_at")).is_null()),
-            )
-            .await?,
-        );
-        emails.extend(
-            tx.fetch_all(
-                Query::select()
-                    .columns(["contact_id", "opened_at", "clicked_at", "replied_at"])
-                    .from("email_messages")
-                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                    .and_where(Expr::col("contact_id").is_in(chunk.iter().copied()))
-                    .and_where(
-                        Expr::col("opened_at")
-                            .is_not_null()
-                            .or(Expr::col("clicked_at").is_not_null())
-                            .or(Expr::col("replied_at").is_not_null()),
-                    ),
-            )
-            .await?,
-        );
-        met.extend(
-            tx.fetch_all(
-                Query::select()
-                    .column(("activity_links", "entity_id"))
-                    .columns([("activities", "kind"), ("activities", "occurred_at")])
-                    .from("activity_links")
-                    .inner_join(
-                        "activities",
-                        Expr::col(("activities", "tenant_id"))
-                            .equals(("activity_links", "tenant_id"))
-                            .and(Expr::col(("activities", "id")).equals(("activity_links", "activity_id"))),
-                    )
-                    .and_where(Expr::col(("activity_links", "tenant_id")).eq(tenant.as_uuid()))
-                    .and_where(Expr::col(("activity_links", "entity_type")).eq("contact"))
-                    .and_where(Expr::col(("activity_links", "entity_id")).is_in(chunk.iter().copied()))
-                    .and_where(Expr::col(("activities", "kind")).is_in(["meeting", "call"]))
-                    .and_where(Expr::col(("activities", "deleted_at")).is_null())
-                    .and_where(Expr::col(("activities", "occurred_at")).lte(ts(now))),
-            )
-            .await?,
-        );
-    }
+    // Each contact sought by index, a few hundred a statement: a whole company rescored at
+    // once (its industry changed) would pass the backends' limit of values in one statement
+    // (see `Tx::fetch_matching`).
+    let people = Query::select()
+        .columns([
+            ("contacts", "id"),
+            ("contacts", "job_title"),
+            ("contacts", "source"),
+            ("contacts", "tags"),
+        ])
+        .columns([("organizations", "industry"), ("organizations", "size")])
+        .from("contacts")
+        .left_join(
+            "organizations",
+            Expr::col(("organizations", "tenant_id"))
+                .equals(("contacts", "tenant_id"))
+                .and(Expr::col(("organizations", "id")).equals(("contacts", "organization_id"))),
+        )
+        .and_where(Expr::col(("contacts", "tenant_id")).eq(tenant.as_uuid()))
+        .and_where(Expr::col(("contacts", "deleted_at")).is_null())
+        .to_owned();
+    let people = tx.fetch_matching(&people, ("contacts", "id"), &ids).await?;
+    let emails = Query::select()
+        .columns([
+            ("email_messages", "contact_id"),
+            ("email_messages", "opened_at"),
+            ("email_messages", "clicked_at"),
+            ("email_messages", "replied_at"),
+        ])
+        .from("email_messages")
+        .and_where(Expr::col(("email_messages", "tenant_id")).eq(tenant.as_uuid()))
+        .and_where(
+            Expr::col(("email_messages", "opened_at"))
+                .is_not_null()
+                .or(Expr::col(("email_messages", "clicked_at")).is_not_null())
+                .or(Expr::col(("email_messages", "replied_at")).is_not_null()),
+        )
+        .to_owned();
+    let emails = tx.fetch_matching(&emails, ("email_messages", "contact_id"), &ids).await?;
+    let met = Query::select()
+        .column(("activity_links", "entity_id"))
+        .columns([("activities", "kind"), ("activities", "occurred_at")])
+        .from("activity_links")
+        .inner_join(
+            "activities",
+            Expr::col(("activities", "tenant_id"))
+                .equals(("activity_links", "tenant_id"))
+                .and(Expr::col(("activities", "id")).equals(("activity_links", "activity_id"))),
+        )
+        .and_where(Expr::col(("activity_links", "tenant_id")).eq(tenant.as_uuid()))
+        .and_where(Expr::col(("activity_links", "entity_type")).eq("contact"))
+        .and_where(Expr::col(("activities", "kind")).is_in(["meeting", "call"]))
+        .and_where(Expr::col(("activities", "deleted_at")).is_null())
+        .and_where(Expr::col(("activities", "occurred_at")).lte(ts(now)))
+        .to_owned();
+    let met = tx.fetch_matching(&met, ("activity_links", "entity_id"), &ids).await?;
     let mut out: HashMap<Uuid, ContactFacts> = HashMap::new();
     for r in &people {
         let Json(tags): Json<Vec<String>> = r.get("tags")?;
@@ -166,19 +157,13 @@ pub(crate) async fn write_scores(tx: &mut Tx, tenant: TenantId, scores: &[Contac
     }
     let ids: Vec<Uuid> = scores.iter().map(|s| s.contact_id.as_uuid()).collect();
     let mut before: HashMap<Uuid, i64> = HashMap::new();
-    for chunk in ids.chunks(IN_A_STATEMENT) {
-        for r in tx
-            .fetch_all(
-                Query::select()
-                    .columns(["contact_id", "score"])
-                    .from("contact_scores")
-                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                    .and_where(Expr::col("contact_id").is_in(chunk.iter().copied())),
-            )
-            .await?
-        {
-            before.insert(r.get("contact_id")?, r.get("score")?);
-        }
+    let current = Query::select()
+        .columns([("contact_scores", "contact_id"), ("contact_scores", "score")])
+        .from("contact_scores")
+        .and_where(Expr::col(("contact_scores", "tenant_id")).eq(tenant.as_uuid()))
+        .to_owned();
+    for r in tx.fetch_matching(&current, ("contact_scores", "contact_id"), &ids).await? {
+        before.insert(r.get("contact_id")?, r.get("score")?);
     }
     let mut changed = Vec::new();
     // A thousand scores a statement: a whole company's would pass the backends' limit of
@@ -247,19 +232,13 @@ impl<C: crm_ports::Cipher> crate::SqlStore<C> {
         }
         let ids: Vec<Uuid> = changed.iter().map(|c| c.0).collect();
         let mut owners: HashMap<Uuid, Uuid> = HashMap::new();
-        for chunk in ids.chunks(IN_A_STATEMENT) {
-            for r in tx
-                .fetch_all(
-                    Query::select()
-                        .columns(["id", "owner_id"])
-                        .from("contacts")
-                        .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                        .and_where(Expr::col("id").is_in(chunk.iter().copied())),
-                )
-                .await?
-            {
-                owners.insert(r.get("id")?, r.get("owner_id")?);
-            }
+        let of = Query::select()
+            .columns([("contacts", "id"), ("contacts", "owner_id")])
+            .from("contacts")
+            .and_where(Expr::col(("contacts", "tenant_id")).eq(tenant.as_uuid()))
+            .to_owned();
+        for r in tx.fetch_matching(&of, ("contacts", "id"), &ids).await? {
+            owners.insert(r.get("id")?, r.get("owner_id")?);
         }
         let events: Vec<crm_domain::event::NewEvent> = changed
             .iter()
