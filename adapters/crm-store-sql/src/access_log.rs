@@ -109,7 +109,9 @@ pub(crate) async fn read<C: Cipher>(
             return Ok(Vec::new());
         };
         let at: i64 = row.get("at")?;
-        q.and_where(Expr::col("at").lt(at).or(Expr::col("at").eq(at).and(Expr::col("id").lt(b))));
+        // `at <= a AND (at < a OR id < b)`: the first half bounds the index range (see
+        // `paging::apply`).
+        q.and_where(Expr::col("at").lte(at).and(Expr::col("at").lt(at).or(Expr::col("id").lt(b))));
     }
     let rows = tx.fetch_all(&q).await?;
     tx.commit().await?;

@@ -52,10 +52,14 @@ pub(crate) fn apply(q: &mut SelectStatement, table: &'static str, sort_col: &'st
         };
         let col = Expr::col((table, sort_col));
         let id = Expr::col((table, "id"));
+        // `col >= v AND (col > v OR id > c)` (mirrored when descending): the first half
+        // is where the index range starts; with the `OR` alone PostgreSQL walked the index
+        // from the first row and filtered, so each page of an export read every row
+        // before it.
         let cond = if page.descending {
-            col.clone().lt(v.clone()).or(col.eq(v).and(id.lt(c.id)))
+            col.clone().lte(v.clone()).and(col.clone().lt(v.clone()).or(id.lt(c.id)))
         } else {
-            col.clone().gt(v.clone()).or(col.eq(v).and(id.gt(c.id)))
+            col.clone().gte(v.clone()).and(col.clone().gt(v.clone()).or(id.gt(c.id)))
         };
         q.and_where(cond);
     }
