@@ -55,6 +55,7 @@ macro_rules! migrator {
             (45, "activity list order", "0045_activity_list_order.sql"),
             (46, "timeline links", "0046_timeline_links.sql"),
             (47, "merged into partial", "0047_merged_into_partial.sql"),
+            (48, "no statistics of personal columns", "0048_no_statistics_of_personal_columns.sql"),
             ]
         )
     };

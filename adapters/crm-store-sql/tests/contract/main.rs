@@ -74,6 +74,7 @@ mod scoring;
 mod search;
 mod second_factor;
 mod segments;
+mod statistics;
 mod storage;
 mod team_forecast;
 mod team_view;
