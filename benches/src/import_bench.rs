@@ -194,7 +194,12 @@ async fn run(
     // the export is planned as if the company had one contact.
     if let Some(url) = analyze {
         let t = Instant::now();
-        let ok = std::process::Command::new("psql").arg(&url).arg("-qc").arg("ANALYZE").status()?.success();
+        let ok = std::process::Command::new("psql")
+            .arg(&url)
+            .arg("-qc")
+            .arg("ANALYZE")
+            .status()?
+            .success();
         if !ok {
             return Err("psql ANALYZE failed".into());
         }
@@ -279,7 +284,16 @@ async fn main() -> Result<(), Box<dyn Error>> {
     if let Ok(admin_url) = std::env::var("CRM_BENCH_POSTGRES_URL") {
         let (db, store) = support::BenchDb::create(&admin_url, "crm_import_bench").await?;
         let pg = App::new(store, Argon2Credentials::new(2)?);
-        run("PostgreSQL", &pg, Arc::clone(&files), dir.path(), n, Some(db.superuser_url()), &mut rows).await?;
+        run(
+            "PostgreSQL",
+            &pg,
+            Arc::clone(&files),
+            dir.path(),
+            n,
+            Some(db.superuser_url()),
+            &mut rows,
+        )
+        .await?;
         drop(pg);
         db.drop_now()?;
     }

@@ -92,28 +92,23 @@ impl<C: Cipher> ConsentStore for SqlStore<C> {
             return Ok(Vec::new());
         }
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Read).await?;
-        let mut out = Vec::new();
-        for chunk in contacts.chunks(500) {
-            let rows = tx
-                .fetch_all(
-                    Query::select()
-                        .columns(COLUMNS)
-                        .from(TABLE)
-                        .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                        .and_where(Expr::col("contact_id").is_in(chunk.iter().map(|c| c.as_uuid()))),
-                )
-                .await?;
-            let records = rows.iter().map(|r| self.read_consent(r)).collect::<Result<Vec<_>, _>>()?;
-            let mut by_contact: std::collections::BTreeMap<ContactId, Vec<ConsentRecord>> = std::collections::BTreeMap::new();
-            for r in records {
-                by_contact.entry(r.contact_id).or_default().push(r);
-            }
-            for records in by_contact.values() {
-                out.extend(crm_domain::consent::latest_by_medium(records).into_iter().flatten().cloned());
-            }
-        }
+        let ids: Vec<uuid::Uuid> = contacts.iter().map(ContactId::as_uuid).collect();
+        let of = Query::select()
+            .columns(COLUMNS.map(|c| (TABLE, c)))
+            .from(TABLE)
+            .and_where(Expr::col((TABLE, "tenant_id")).eq(tenant.as_uuid()))
+            .to_owned();
+        let rows = tx.fetch_matching(&of, (TABLE, "contact_id"), &ids).await?;
         tx.commit().await?;
-        Ok(out)
+        let mut by_contact: std::collections::BTreeMap<ContactId, Vec<ConsentRecord>> = std::collections::BTreeMap::new();
+        for r in &rows {
+            let r = self.read_consent(r)?;
+            by_contact.entry(r.contact_id).or_default().push(r);
+        }
+        Ok(by_contact
+            .values()
+            .flat_map(|records| crm_domain::consent::latest_by_medium(records).into_iter().flatten().cloned())
+            .collect())
     }
 
     async fn record_consents(

@@ -2,7 +2,7 @@
 //! taken from the tenant's counter row; read by cursor or as audit history.
 
 use crate::SqlStore;
-use crate::db::{IN_A_STATEMENT, Mode, On, Row, Tx};
+use crate::db::{Mode, On, Row, Tx};
 use crate::event_values::personal_aad;
 use crate::person_keys::PersonKeys;
 use crate::rows::{from_ts, ts, valid};
@@ -278,24 +278,18 @@ impl<C: Cipher> SqlStore<C> {
         if ids.is_empty() {
             return Ok(out);
         }
-        // A few hundred activities a statement: events about many of them at once would
-        // pass the backends' limit of values in one statement.
-        for chunk in ids.chunks(IN_A_STATEMENT) {
-            let rows = tx
-                .fetch_all(
-                    Query::select()
-                        .columns(["activity_id", "entity_id"])
-                        .from("activity_links")
-                        .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                        .and_where(Expr::col("entity_type").eq(EntityType::Contact.code()))
-                        .and_where(Expr::col("activity_id").is_in(chunk.iter().copied())),
-                )
-                .await?;
-            for r in rows {
-                let (activity, contact): (Uuid, Uuid) = (r.get("activity_id")?, r.get("entity_id")?);
-                let first = out.entry(activity).or_insert(contact);
-                *first = Ord::min(*first, contact);
-            }
+        // Each activity sought by index, a few hundred a statement: events about many of
+        // them at once would pass the backends' limit of values in one statement.
+        let links = Query::select()
+            .columns([("activity_links", "activity_id"), ("activity_links", "entity_id")])
+            .from("activity_links")
+            .and_where(Expr::col(("activity_links", "tenant_id")).eq(tenant.as_uuid()))
+            .and_where(Expr::col(("activity_links", "entity_type")).eq(EntityType::Contact.code()))
+            .to_owned();
+        for r in tx.fetch_matching(&links, ("activity_links", "activity_id"), &ids).await? {
+            let (activity, contact): (Uuid, Uuid) = (r.get("activity_id")?, r.get("entity_id")?);
+            let first = out.entry(activity).or_insert(contact);
+            *first = Ord::min(*first, contact);
         }
         Ok(out)
     }
@@ -354,15 +348,12 @@ impl<C: Cipher> SqlStore<C> {
         let mut all = vec![id];
         let mut frontier = vec![id];
         while !frontier.is_empty() && all.len() < 1000 {
-            let rows = tx
-                .fetch_all(
-                    Query::select()
-                        .column("id")
-                        .from("contacts")
-                        .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                        .and_where(Expr::col("merged_into").is_in(frontier.clone())),
-                )
-                .await?;
+            let merged = Query::select()
+                .column(("contacts", "id"))
+                .from("contacts")
+                .and_where(Expr::col(("contacts", "tenant_id")).eq(tenant.as_uuid()))
+                .to_owned();
+            let rows = tx.fetch_matching(&merged, ("contacts", "merged_into"), &frontier).await?;
             frontier = rows.iter().map(|r| r.get::<Uuid>("id")).collect::<Result<_, _>>()?;
             frontier.retain(|f| !all.contains(f));
             all.extend(frontier.iter().copied());

@@ -1,7 +1,7 @@
 //! Opportunities with their linked contacts and stage history; forecast inputs.
 
 use crate::SqlStore;
-use crate::db::{IN_A_STATEMENT, Mode, On, Row, Tx};
+use crate::db::{Mode, On, Row, Tx};
 use crate::paging;
 use crate::rows::{from_ts, insert_row, ts, update_row, valid};
 use crate::scope::owner_in_scope;
@@ -14,7 +14,7 @@ use crm_domain::{ContactId, OpportunityId, OrganizationId, PipelineId, StageId, 
 use crm_ports::query::{OpportunityFilter, Page, PageRequest, Scope};
 use crm_ports::store::OpportunityStore;
 use crm_ports::{Cipher, StoreError};
-use sea_query::{Expr, ExprTrait, IntoTableRef, Order, Query, SelectStatement, Value};
+use sea_query::{Expr, ExprTrait, IntoTableRef, Query, SelectStatement, Value};
 use sqlx::types::Json;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -94,30 +94,33 @@ async fn write_links(tx: &mut Tx, o: &Opportunity) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The contacts linked to each of `ids`, in their order; a few hundred opportunities a
-/// statement (removing a stage reads all of its opportunities at once).
+/// The contacts linked to each of `ids`, in their order; each opportunity sought by
+/// index, a few hundred a statement (removing a stage reads all of its opportunities at
+/// once).
 async fn load_links(tx: &mut Tx, tenant: TenantId, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<ContactId>>, StoreError> {
-    let mut out: HashMap<Uuid, Vec<ContactId>> = HashMap::new();
-    for chunk in ids.chunks(IN_A_STATEMENT) {
-        let rows = tx
-            .fetch_all(
-                Query::select()
-                    .columns(["opportunity_id", "contact_id"])
-                    .from("opportunity_contacts")
-                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                    .and_where(Expr::col("opportunity_id").is_in(chunk.iter().copied()))
-                    .order_by("opportunity_id", Order::Asc)
-                    .order_by("position", Order::Asc),
-            )
-            .await?;
-        // An opportunity's links all come in the same chunk, so their order holds.
-        for r in rows {
-            out.entry(r.get("opportunity_id")?)
-                .or_default()
-                .push(ContactId::from_uuid(r.get("contact_id")?));
-        }
+    let links = Query::select()
+        .columns([
+            ("opportunity_contacts", "opportunity_id"),
+            ("opportunity_contacts", "contact_id"),
+            ("opportunity_contacts", "position"),
+        ])
+        .from("opportunity_contacts")
+        .and_where(Expr::col(("opportunity_contacts", "tenant_id")).eq(tenant.as_uuid()))
+        .to_owned();
+    let mut placed: HashMap<Uuid, Vec<(i64, ContactId)>> = HashMap::new();
+    for r in tx.fetch_matching(&links, ("opportunity_contacts", "opportunity_id"), ids).await? {
+        placed
+            .entry(r.get("opportunity_id")?)
+            .or_default()
+            .push((r.get("position")?, ContactId::from_uuid(r.get("contact_id")?)));
     }
-    Ok(out)
+    Ok(placed
+        .into_iter()
+        .map(|(id, mut links)| {
+            links.sort_unstable_by_key(|(position, _)| *position);
+            (id, links.into_iter().map(|(_, c)| c).collect())
+        })
+        .collect())
 }
 
 fn from_row(row: &Row, links: &mut HashMap<Uuid, Vec<ContactId>>) -> Result<Opportunity, StoreError> {
