@@ -244,9 +244,13 @@ impl Tx {
         values: &[V],
     ) -> Result<Vec<Row>, StoreError>
     where
-        V: Clone + Into<Value>,
+        V: Clone + Eq + std::hash::Hash + Into<Value>,
         Vec<V>: Into<Value>,
     {
+        // Each value once, as `IN` treats them: a value given twice would otherwise be
+        // probed twice and its rows read twice on PostgreSQL.
+        let mut seen = std::collections::HashSet::with_capacity(values.len());
+        let values: Vec<V> = values.iter().filter(|v| seen.insert(*v)).cloned().collect();
         let backend = match self.conn {
             TxConn::Sqlite(_) => Backend::Sqlite,
             TxConn::Postgres(_) => Backend::Postgres,
