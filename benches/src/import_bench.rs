@@ -131,7 +131,7 @@ async fn run(
     files: Arc<dyn FileStorage>,
     dir: &Path,
     n: usize,
-    analyze: Option<String>,
+    analyze: Option<&support::BenchDb>,
     out: &mut Vec<Row>,
 ) -> Result<(), Box<dyn Error>> {
     let (tenant, _) = app
@@ -192,17 +192,9 @@ async fn run(
     // On PostgreSQL, the statistics autovacuum would have gathered by the time someone
     // exports (this machine's server runs without autovacuum): without them every page of
     // the export is planned as if the company had one contact.
-    if let Some(url) = analyze {
+    if let Some(db) = analyze {
         let t = Instant::now();
-        let ok = std::process::Command::new("psql")
-            .arg(&url)
-            .arg("-qc")
-            .arg("ANALYZE")
-            .status()?
-            .success();
-        if !ok {
-            return Err("psql ANALYZE failed".into());
-        }
+        db.analyze()?;
         out.push(Row {
             backend,
             phase: "ANALYZE before the exports".into(),
@@ -284,16 +276,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     if let Ok(admin_url) = std::env::var("CRM_BENCH_POSTGRES_URL") {
         let (db, store) = support::BenchDb::create(&admin_url, "crm_import_bench").await?;
         let pg = App::new(store, Argon2Credentials::new(2)?);
-        run(
-            "PostgreSQL",
-            &pg,
-            Arc::clone(&files),
-            dir.path(),
-            n,
-            Some(db.superuser_url()),
-            &mut rows,
-        )
-        .await?;
+        run("PostgreSQL", &pg, Arc::clone(&files), dir.path(), n, Some(&db), &mut rows).await?;
         drop(pg);
         db.drop_now()?;
     }

@@ -115,6 +115,18 @@ impl BenchDb {
         format!("{base}/{}", self.name)
     }
 
+    /// Gathers the database's statistics (`ANALYZE`, as the superuser): what autovacuum
+    /// would have done by then.
+    pub fn analyze(&self) -> Result<(), Box<dyn Error>> {
+        let ok = std::process::Command::new("psql")
+            .arg(self.superuser_url())
+            .arg("-qc")
+            .arg("ANALYZE")
+            .status()?
+            .success();
+        if ok { Ok(()) } else { Err("psql ANALYZE failed".into()) }
+    }
+
     /// Drops the database.
     pub fn drop_now(self) -> Result<(), Box<dyn Error>> {
         self.psql(&format!("DROP DATABASE {} WITH (FORCE)", self.name))

@@ -95,8 +95,6 @@ impl<C: Cipher> SqlStore<C> {
                 .flatten()
                 .filter(|(f, _)| *f == field)
                 .map(|(_, h)| h.clone())
-                .collect::<HashSet<_>>()
-                .into_iter()
                 .collect();
             for r in tx.fetch_matching(&holders_of(tenant, field), HASH, &of_field).await? {
                 by_hash
@@ -110,8 +108,6 @@ impl<C: Cipher> SqlStore<C> {
         let externals: Vec<String> = probes
             .iter()
             .filter_map(|p| p.fields.external_id.as_ref().map(|x| x.as_str().to_owned()))
-            .collect::<HashSet<_>>()
-            .into_iter()
             .collect();
         let mut by_external: HashMap<String, Uuid> = HashMap::new();
         let q = Query::select()
@@ -126,15 +122,8 @@ impl<C: Cipher> SqlStore<C> {
 
         // The name keys of the contacts whose folded last name is one of the probes' first
         // or last names, or whose folded first name is one of their last names (read
-        // without decrypting anything).
-        let set = |v: Vec<&String>| -> Vec<String> {
-            v.into_iter()
-                .filter(|s| !s.is_empty())
-                .cloned()
-                .collect::<HashSet<_>>()
-                .into_iter()
-                .collect()
-        };
+        // without decrypting anything). `fetch_matching` takes each value once.
+        let set = |v: Vec<&String>| -> Vec<String> { v.into_iter().filter(|s| !s.is_empty()).cloned().collect() };
         let (lasts, any) = if names == Names::Skip {
             (Vec::new(), Vec::new())
         } else {
@@ -188,8 +177,8 @@ impl<C: Cipher> SqlStore<C> {
         }
 
         // Those contacts, read and decrypted once each.
-        let all: Vec<Uuid> = wanted.iter().flatten().copied().collect::<HashSet<_>>().into_iter().collect();
-        let mut found: HashMap<Uuid, CandidateRow> = HashMap::with_capacity(all.len());
+        let all: Vec<Uuid> = wanted.iter().flatten().copied().collect();
+        let mut found: HashMap<Uuid, CandidateRow> = HashMap::new();
         let mut q = select_contacts(tenant);
         q.expr_as(contact_in_scope(tenant, visibility), "visible");
         for r in tx.fetch_matching(&q, ("contacts", "id"), &all).await? {

@@ -347,12 +347,12 @@ impl<C: Cipher> SqlStore<C> {
     async fn merged_family(&self, tx: &mut Tx, tenant: TenantId, id: Uuid) -> Result<Vec<Uuid>, StoreError> {
         let mut all = vec![id];
         let mut frontier = vec![id];
+        let merged = Query::select()
+            .column(("contacts", "id"))
+            .from("contacts")
+            .and_where(Expr::col(("contacts", "tenant_id")).eq(tenant.as_uuid()))
+            .to_owned();
         while !frontier.is_empty() && all.len() < 1000 {
-            let merged = Query::select()
-                .column(("contacts", "id"))
-                .from("contacts")
-                .and_where(Expr::col(("contacts", "tenant_id")).eq(tenant.as_uuid()))
-                .to_owned();
             let rows = tx.fetch_matching(&merged, ("contacts", "merged_into"), &frontier).await?;
             frontier = rows.iter().map(|r| r.get::<Uuid>("id")).collect::<Result<_, _>>()?;
             frontier.retain(|f| !all.contains(f));

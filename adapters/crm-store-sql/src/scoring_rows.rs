@@ -34,13 +34,10 @@ pub(crate) async fn facts(
     if contacts.is_empty() {
         return Ok(Vec::new());
     }
-    let mut ids: Vec<Uuid> = contacts.iter().map(ContactId::as_uuid).collect();
-    // Each id once: one named twice in two chunks would have its engagements read twice.
-    ids.sort_unstable();
-    ids.dedup();
-    // Each contact sought by index, a few hundred a statement: a whole company rescored at
-    // once (its industry changed) would pass the backends' limit of values in one statement
-    // (see `Tx::fetch_matching`).
+    let ids: Vec<Uuid> = contacts.iter().map(ContactId::as_uuid).collect();
+    // Each contact once and sought by index, a few hundred a statement: a whole company
+    // rescored at once (its industry changed) would pass the backends' limit of values in
+    // one statement (see `Tx::fetch_matching`).
     let people = Query::select()
         .columns([
             ("contacts", "id"),
