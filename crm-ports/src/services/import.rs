@@ -14,6 +14,7 @@ use crm_domain::import::ImportField;
 use crm_domain::{Actor, UserId, ValidationError, ViolationKind};
 use serde::{Deserialize, Serialize};
 
+mod ahead;
 mod opportunities;
 mod organizations;
 mod plan;
@@ -22,6 +23,16 @@ mod run;
 
 pub use progress::*;
 pub use run::*;
+
+/// Who may import: those who write contacts, and those who bring leads in (Marketing),
+/// whose new contacts are prospects in the pool.
+pub(crate) fn require_import(actor: &Actor) -> Result<(), ServiceError> {
+    if crm_domain::visibility::allows(actor, crm_domain::visibility::Capability::WriteContacts) {
+        Ok(())
+    } else {
+        crate::app::require(actor, crm_domain::visibility::Capability::QualifyLeads)
+    }
+}
 
 /// Most rows one dry run looks at.
 pub const MAX_PLAN_ROWS: usize = 5_000;
@@ -272,7 +283,7 @@ impl<
         mapping: &[Option<ImportField>],
         options: &ImportOptions,
     ) -> Result<Vec<RowPlan>, ServiceError> {
-        plan::require_import(actor)?;
+        require_import(actor)?;
         if rows.len() > MAX_PLAN_ROWS {
             return Err(ValidationError::field("rows", ViolationKind::TooLarge).into());
         }
@@ -325,7 +336,7 @@ impl<
         tables: &T,
         file_id: uuid::Uuid,
     ) -> Result<crate::tables::TableRows, ServiceError> {
-        plan::require_import(actor)?;
+        require_import(actor)?;
         let file = self.file(actor, file_id).await?;
         run::read_table(files, tables, &file).await
     }
@@ -389,7 +400,7 @@ impl<
         entity: ImportEntity,
         headers: &[String],
     ) -> Result<(Vec<Option<ImportField>>, Option<chrono::DateTime<chrono::Utc>>), ServiceError> {
-        plan::require_import(actor)?;
+        require_import(actor)?;
         let tenant = crate::app::tenant_of(actor)?;
         let folded: Vec<String> = headers.iter().map(|h| crm_domain::text::fold(h.trim())).collect();
         for job in self.store.jobs(tenant, Some(entity.job_kind()), 500).await? {

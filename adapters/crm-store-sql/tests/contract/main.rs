@@ -50,6 +50,7 @@ mod erasure;
 mod events;
 mod harness;
 mod import;
+mod import_pieces;
 mod import_plans;
 mod keys;
 mod leads;

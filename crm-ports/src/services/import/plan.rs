@@ -3,8 +3,9 @@
 //! hand, its organization matched (by web domain, then name) or made, and what it would
 //! write — a new contact, a changed one, or nothing and why.
 
+use super::ahead::Looked;
 use super::{ImportOptions, RowAction, RowNote, RowPlan, UpsertKey};
-use crate::app::{App, require, tenant_of};
+use crate::app::{App, tenant_of};
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
 use crate::services::contacts::identity;
@@ -104,16 +105,6 @@ pub(crate) struct Planner {
     routing: Option<Routing>,
 }
 
-/// Who may import: those who write contacts, and those who bring leads in (Marketing),
-/// whose new contacts are prospects in the pool.
-pub(crate) fn require_import(actor: &Actor) -> Result<(), ServiceError> {
-    if allows(actor, Capability::WriteContacts) {
-        Ok(())
-    } else {
-        require(actor, Capability::QualifyLeads)
-    }
-}
-
 impl<
     S: ContactStore + OrganizationStore + TenantStore + TerritoryStore + UserStore + crate::store::SuppressionStore,
     K,
@@ -130,7 +121,7 @@ impl<
     /// not_allowed` for a sales rep).
     pub(crate) async fn import_owner(&self, actor: &Actor, options: &ImportOptions) -> Result<UserId, ServiceError> {
         let tenant = tenant_of(actor)?;
-        require_import(actor)?;
+        super::require_import(actor)?;
         let leads_only = !allows(actor, Capability::WriteContacts);
         // Routing by territory: those who hand leads over (Admin, Manager, Marketing).
         if options.by_territory && !allows(actor, Capability::QualifyLeads) {
@@ -189,6 +180,13 @@ impl<
 
     /// Plans `rows` (after those already planned).
     pub(crate) async fn plan_rows(&self, p: &mut Planner, rows: &[(u64, Vec<String>)]) -> Result<Vec<Planned>, ServiceError> {
+        let looked = self.look_up(p, rows).await?;
+        Ok(self.decide_rows(p, looked))
+    }
+
+    /// Reads `rows` (after those already planned) and looks their duplicates up, short of
+    /// deciding what each does.
+    pub(crate) async fn look_up(&self, p: &mut Planner, rows: &[(u64, Vec<String>)]) -> Result<Looked, ServiceError> {
         // Read every row first (keys seen, organizations matched or made, in file order),
         // then look the duplicates of the whole piece up at once.
         let mut prepared: Vec<Result<Prepared, RowPlan>> = Vec::with_capacity(rows.len());
@@ -221,18 +219,23 @@ impl<
             }
         }
         let probes: Vec<&Contact> = prepared.iter().filter_map(|r| r.as_ref().ok().map(|x| &x.probe)).collect();
-        let mut candidates = self
+        let candidates = self.candidates(p, &probes).await?;
+        Ok(Looked { prepared, candidates })
+    }
+
+    /// The contacts of the company that look like each of `probes`, in order.
+    pub(crate) async fn candidates(&self, p: &Planner, probes: &[&Contact]) -> Result<Vec<ProbeCandidates>, ServiceError> {
+        Ok(self
             .store
-            .duplicate_candidates_many(
-                p.tenant,
-                read_scope(&p.actor, Owned::Contact),
-                &probes,
-                !p.options.create_possible_duplicates,
-            )
-            .await?
-            .into_iter();
-        let mut out = Vec::with_capacity(rows.len());
-        for r in prepared {
+            .duplicate_candidates_many(p.tenant, read_scope(&p.actor, Owned::Contact), probes, p.looks_for_names())
+            .await?)
+    }
+
+    /// What each row looked up does.
+    pub(crate) fn decide_rows(&self, p: &Planner, looked: Looked) -> Vec<Planned> {
+        let mut candidates = looked.candidates.into_iter();
+        let mut out = Vec::with_capacity(looked.prepared.len());
+        for r in looked.prepared {
             out.push(match r {
                 Ok(x) => {
                     let found = candidates.next().unwrap_or_default();
@@ -241,7 +244,7 @@ impl<
                 Err(plan) => Planned::plan(plan),
             });
         }
-        Ok(out)
+        out
     }
 
     /// A row read as a contact to make (its probe), or left out already.
@@ -387,10 +390,16 @@ pub(crate) struct Prepared {
     kind_given: bool,
     has_key: bool,
     note: Option<RowNote>,
-    probe: Contact,
+    pub probe: Contact,
 }
 
 impl Planner {
+    /// Whether the lookups look for similar names (an import that does not create possible
+    /// duplicates: a close name stops a row).
+    pub(crate) fn looks_for_names(&self) -> bool {
+        !self.options.create_possible_duplicates
+    }
+
     /// The row read and whether it has a key, when it is valid and its key was not seen
     /// before (the key is then seen); else why it is left out.
     fn read(&mut self, line: u64, cells: &[String]) -> Result<(ContactRow, ContactKind, ContactFields, bool), RowNote> {

@@ -1,14 +1,18 @@
 //! The import itself, a background job: the file (stored, sealed) read again by each run,
 //! its rows planned and written piece by piece, each piece in one transaction with the
 //! job's step and counts — a job resumed after a crash starts after the last piece
-//! written, so every row is imported exactly once. Bad rows are left out and reported (or,
-//! all or nothing, stop the import before anything is written).
+//! written, so every row is imported exactly once. While a piece is written the next one is
+//! read and looked up, and set right once the write is committed (`ahead.rs`). Bad rows
+//! are left out and reported (or, all or nothing, stop the import before anything is
+//! written).
 
-use super::plan::{RowWrite, require_import};
+use super::ahead::{Looked, Touched};
+use super::plan::RowWrite;
 use super::progress::{
     IMPORT_CONTACTS, IMPORT_OPPORTUNITIES, IMPORT_ORGANIZATIONS, ImportJob, ImportProgress, ImportSpec, MAX_IMPORT_BYTES, NotedRow, PIECE,
     to_json,
 };
+use super::require_import;
 use super::{ImportOptions, RowAction};
 use crate::app::{App, tenant_of};
 use crate::env::{Clock, IdGenerator};
@@ -361,9 +365,19 @@ impl<
         let mut planner = app.planner(&actor, &spec.mapping, &spec.options).await?;
         planner.skip_rows(&table.rows[..start]);
         let mut at = start;
+        // The next piece, read and looked up while the last one was written, and what that
+        // write touched.
+        let mut ahead: Option<(Looked, Touched)> = None;
         while at < total {
             let end = (at + PIECE).min(total);
-            let mut planned = app.plan_rows(&mut planner, &table.rows[at..end]).await?;
+            let looked = match ahead.take() {
+                Some((mut looked, touched)) => {
+                    app.settle(&planner, &mut looked, &touched).await?;
+                    looked
+                }
+                None => app.look_up(&mut planner, &table.rows[at..end]).await?,
+            };
+            let mut planned = app.decide_rows(&planner, looked);
             app.route_by_territory(tenant, &mut planned).await?;
             let organizations = planner.take_new_organizations();
             let mut next = progress.clone();
@@ -420,7 +434,16 @@ impl<
             };
             let json = to_json(&next)?;
             let step = ctx.held_step(end as i64, json, app.clock.now());
-            match app.store.write_import_piece(tenant, &piece, &step).await {
+            let touched = Touched::of(&created, &updated);
+            let following = &table.rows[end..(end + PIECE).min(total)];
+            // The database writes this piece and reads the next one's lookups at once.
+            let (written, looked) = tokio::join!(app.store.write_import_piece(tenant, &piece, &step), async {
+                match following {
+                    [] => Ok(None),
+                    rows => app.look_up(&mut planner, rows).await.map(Some),
+                }
+            });
+            match written {
                 Ok(()) => {}
                 Err(StoreError::Conflict) => {
                     // Cancelled or taken over (the checkpoint says so), or a contact changed
@@ -432,6 +455,7 @@ impl<
                 }
                 Err(e) => return Err(e.into()),
             }
+            ahead = looked?.map(|l| (l, touched));
             progress = next;
             at = end;
         }
