@@ -311,10 +311,11 @@ impl<
         + JobStore
         + ImportStore
         + LeadStore
-        + TerritoryStore,
-    K,
-    C: Clock,
-    I: IdGenerator,
+        + TerritoryStore
+        + 'static,
+    K: Send + Sync + 'static,
+    C: Clock + Clone,
+    I: IdGenerator + Clone,
 > ContactImport<S, K, C, I>
 {
     async fn run_import(&self, ctx: &JobContext) -> Result<(), ServiceError> {
@@ -435,14 +436,22 @@ impl<
             let json = to_json(&next)?;
             let step = ctx.held_step(end as i64, json, app.clock.now());
             let touched = Touched::of(&created, &updated);
-            let following = &table.rows[end..(end + PIECE).min(total)];
-            // The database writes this piece and reads the next one's lookups at once.
-            let (written, looked) = tokio::join!(app.store.write_import_piece(tenant, &piece, &step), async {
-                match following {
-                    [] => Ok(None),
-                    rows => app.look_up(&mut planner, rows).await.map(Some),
-                }
-            });
+            // The next piece is read and looked up on a task of its own (another core)
+            // while this one is written.
+            let following = table.rows[end..(end + PIECE).min(total)].to_vec();
+            let looking = {
+                let (app, mut planner) = (app.clone(), planner);
+                tokio::spawn(async move {
+                    let looked = match following.as_slice() {
+                        [] => Ok(None),
+                        rows => app.look_up(&mut planner, rows).await.map(Some),
+                    };
+                    (planner, looked)
+                })
+            };
+            let written = app.store.write_import_piece(tenant, &piece, &step).await;
+            let looked;
+            (planner, looked) = looking.await.map_err(|e| ServiceError::Internal(e.to_string()))?;
             match written {
                 Ok(()) => {}
                 Err(StoreError::Conflict) => {
