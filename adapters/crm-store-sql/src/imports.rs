@@ -49,42 +49,54 @@ impl<C: Cipher> ImportStore for SqlStore<C> {
             crate::opportunities::insert_opportunity(&mut tx, o).await?;
         }
         self.rewrite_contacts(&mut tx, piece.updated).await?;
-        self.finish(tx, tenant, piece.events).await
+        self.finish(tx, tenant, piece.events).await?;
+        self.checkpoint_behind();
+        Ok(())
     }
 }
 
 impl<C: Cipher> SqlStore<C> {
     /// Inserts contacts that are new (no tag or lookup rows to clear first) with a few
     /// multi-row statements instead of several a contact: the rows, their tags, their
-    /// blind indexes.
+    /// blind indexes. Each statement of rows is built (their values sealed) while the one
+    /// before it runs.
     async fn insert_new_contacts(&self, tx: &mut crate::db::Tx, contacts: &[Contact]) -> Result<(), StoreError> {
-        let ie = |e: sea_query::error::Error| StoreError::Internal(e.to_string());
-        for chunk in contacts.chunks(ROWS_A_STATEMENT) {
-            let mut insert: Option<InsertStatement> = None;
-            for c in chunk {
-                let mut values = vec![
-                    ("tenant_id", sea_query::Value::from(c.tenant_id.as_uuid())),
-                    ("id", c.id.as_uuid().into()),
-                ];
-                values.extend(self.contact_values(c)?);
-                values.extend([
-                    ("version", c.version.into()),
-                    ("created_at", ts(c.created_at).into()),
-                    ("updated_at", ts(c.updated_at).into()),
-                ]);
-                let (cols, vals): (Vec<_>, Vec<_>) = values.into_iter().unzip();
-                let q = insert.get_or_insert_with(|| {
-                    let mut q = Query::insert();
-                    q.into_table("contacts").columns(cols);
-                    q
-                });
-                q.values(vals.into_iter().map(Expr::from)).map_err(ie)?;
-            }
-            if let Some(q) = insert {
-                tx.execute(&q).await?;
-            }
+        let mut chunks = contacts.chunks(ROWS_A_STATEMENT);
+        let mut next = chunks.next().map(|c| self.insert_contacts_statement(c)).transpose()?;
+        while let Some(q) = next.take() {
+            let (done, built) = tokio::join!(tx.execute(&q), async {
+                chunks.next().map(|c| self.insert_contacts_statement(c)).transpose()
+            });
+            done?;
+            next = built?;
         }
         self.insert_sides(tx, &contacts.iter().collect::<Vec<_>>()).await
+    }
+
+    /// One multi-row insert of new contacts (`contacts` is not empty).
+    fn insert_contacts_statement(&self, contacts: &[Contact]) -> Result<InsertStatement, StoreError> {
+        let ie = |e: sea_query::error::Error| StoreError::Internal(e.to_string());
+        let mut insert: Option<InsertStatement> = None;
+        for c in contacts {
+            let mut values = vec![
+                ("tenant_id", sea_query::Value::from(c.tenant_id.as_uuid())),
+                ("id", c.id.as_uuid().into()),
+            ];
+            values.extend(self.contact_values(c)?);
+            values.extend([
+                ("version", c.version.into()),
+                ("created_at", ts(c.created_at).into()),
+                ("updated_at", ts(c.updated_at).into()),
+            ]);
+            let (cols, vals): (Vec<_>, Vec<_>) = values.into_iter().unzip();
+            let q = insert.get_or_insert_with(|| {
+                let mut q = Query::insert();
+                q.into_table("contacts").columns(cols);
+                q
+            });
+            q.values(vals.into_iter().map(Expr::from)).map_err(ie)?;
+        }
+        insert.ok_or_else(|| StoreError::Internal("an insert of no contacts".into()))
     }
 
     /// Rewrites changed contacts (each guarded by the version it was read at): only the

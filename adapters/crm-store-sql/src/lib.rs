@@ -111,6 +111,8 @@ pub struct SqlStore<C> {
     pool: db::Pool,
     cipher: Arc<C>,
     wake: broadcast::Sender<Committed>,
+    /// A checkpoint of SQLite's log runs in the background (`sqlite.rs`).
+    checkpointing: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl<C> std::fmt::Debug for SqlStore<C> {
@@ -127,6 +129,7 @@ impl<C> Clone for SqlStore<C> {
             pool: self.pool.clone(),
             cipher: Arc::clone(&self.cipher),
             wake: self.wake.clone(),
+            checkpointing: Arc::clone(&self.checkpointing),
         }
     }
 }
@@ -144,6 +147,7 @@ impl<C: Cipher> SqlStore<C> {
             pool,
             cipher: Arc::new(cipher),
             wake,
+            checkpointing: Arc::default(),
         }
     }
 

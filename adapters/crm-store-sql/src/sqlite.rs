@@ -62,6 +62,30 @@ impl<C: Cipher> SqlStore<C> {
     }
 }
 
+impl<C> SqlStore<C> {
+    /// After a large write (a piece of an import), copies SQLite's log into the database
+    /// file in the background, on a connection of its own, one copy at a time: the next
+    /// large commit then finds the log copied already instead of copying it itself while
+    /// the import waits. A passive checkpoint waits for no reader or writer; SQLite's own,
+    /// every 8,192 pages at a commit, stays as the backstop. Nothing to do on PostgreSQL.
+    pub(crate) fn checkpoint_behind(&self) {
+        use std::sync::atomic::Ordering;
+        let crate::db::Pool::Sqlite(pool) = &self.pool else {
+            return;
+        };
+        if self.checkpointing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let (pool, running) = (pool.clone(), std::sync::Arc::clone(&self.checkpointing));
+        tokio::spawn(async move {
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+                tracing::debug!(error = %e, "background checkpoint of the log");
+            }
+            running.store(false, Ordering::Release);
+        });
+    }
+}
+
 impl<C: Cipher> SqlStore<C> {
     /// Writes a consistent copy of the SQLite database to `dest` (a new file) while the
     /// store keeps serving: `VACUUM INTO` reads one snapshot, so the copy holds every
