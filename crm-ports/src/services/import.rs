@@ -15,6 +15,7 @@ use crm_domain::{Actor, UserId, ValidationError, ViolationKind};
 use serde::{Deserialize, Serialize};
 
 mod ahead;
+mod file;
 mod opportunities;
 mod organizations;
 mod plan;
@@ -338,7 +339,7 @@ impl<
     ) -> Result<crate::tables::TableRows, ServiceError> {
         require_import(actor)?;
         let file = self.file(actor, file_id).await?;
-        run::read_table(files, tables, &file).await
+        file::read_table(files, tables, &file).await
     }
 
     /// The dry run of one of the actor's uploaded files, with `mapping` (guessed from the

@@ -6,8 +6,7 @@
 //! Every row is then decided on the lookups it would have had with the pieces planned one
 //! after the other, while the database writes one piece and reads the next at once.
 
-use super::RowPlan;
-use super::plan::{Planner, Prepared};
+use super::plan::{Looked, Planner};
 use crate::app::App;
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
@@ -16,15 +15,6 @@ use crm_domain::contact::Contact;
 use crm_domain::duplicates::name_keys;
 use std::collections::HashSet;
 use uuid::Uuid;
-
-/// Rows read, and the duplicates of those still in looked up: a piece short of its
-/// decisions.
-pub(crate) struct Looked {
-    /// Each row read (its probe), or left out already, in file order.
-    pub prepared: Vec<Result<Prepared, RowPlan>>,
-    /// The candidates of each row read, in order.
-    pub candidates: Vec<ProbeCandidates>,
-}
 
 impl Looked {
     /// The contacts the rows read would make, in order (one for each of `candidates`).

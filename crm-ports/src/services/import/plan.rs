@@ -3,7 +3,6 @@
 //! hand, its organization matched (by web domain, then name) or made, and what it would
 //! write — a new contact, a changed one, or nothing and why.
 
-use super::ahead::Looked;
 use super::{ImportOptions, RowAction, RowNote, RowPlan, UpsertKey};
 use crate::app::{App, tenant_of};
 use crate::env::{Clock, IdGenerator};
@@ -381,6 +380,15 @@ impl<
             team: covering.map(|t| t.team_id),
         }
     }
+}
+
+/// Rows read, and the duplicates of those still in looked up: a piece short of its
+/// decisions.
+pub(crate) struct Looked {
+    /// Each row read (its probe), or left out already, in file order.
+    pub prepared: Vec<Result<Prepared, RowPlan>>,
+    /// The candidates of each row read, in order.
+    pub candidates: Vec<ProbeCandidates>,
 }
 
 /// A row read, its contact made but not yet compared with the company's.

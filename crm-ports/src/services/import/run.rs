@@ -6,7 +6,9 @@
 //! are left out and reported (or, all or nothing, stop the import before anything is
 //! written).
 
-use super::ahead::{Looked, Touched};
+use super::ahead::Touched;
+use super::file::read_file;
+use super::plan::Looked;
 use super::plan::RowWrite;
 use super::progress::{
     IMPORT_CONTACTS, IMPORT_OPPORTUNITIES, IMPORT_ORGANIZATIONS, ImportJob, ImportProgress, ImportSpec, MAX_IMPORT_BYTES, NotedRow, PIECE,
@@ -21,10 +23,10 @@ use crate::files::FileStorage;
 use crate::runtime::BoxFuture;
 use crate::runtime::jobs::{JobContext, JobFinish, JobHandler};
 use crate::store::{
-    ContactStore, FileRecord, FileRecordStore, ImportPiece, ImportStore, JobStore, LeadStore, NewJob, OrganizationStore, TenantStore,
-    TerritoryStore, UserStore,
+    ContactStore, FileRecordStore, ImportPiece, ImportStore, JobStore, LeadStore, NewJob, OrganizationStore, TenantStore, TerritoryStore,
+    UserStore,
 };
-use crate::tables::{TableReader, TableRows};
+use crate::tables::TableReader;
 use crm_domain::contact::Contact;
 use crm_domain::event::{EntityType, EventKind};
 use crm_domain::import::ImportField;
@@ -224,43 +226,6 @@ impl<
             .collect();
         Ok((table.headers, rows))
     }
-}
-
-/// The file of an import read as a table.
-pub(super) async fn read_file<S: FileRecordStore, F: FileStorage + ?Sized, T: TableReader + ?Sized>(
-    store: &S,
-    files: &F,
-    tables: &T,
-    tenant: TenantId,
-    id: Uuid,
-) -> Result<TableRows, ServiceError> {
-    let record = store.file(tenant, id, None).await.map_err(|e| match e {
-        StoreError::NotFound => ValidationError::field("file_id", ViolationKind::Unknown).into(),
-        other => ServiceError::from(other),
-    })?;
-    read_table(files, tables, &record).await
-}
-
-/// A stored file read as a table.
-pub(super) async fn read_table<F: FileStorage + ?Sized, T: TableReader + ?Sized>(
-    files: &F,
-    tables: &T,
-    record: &FileRecord,
-) -> Result<TableRows, ServiceError> {
-    if record.size > MAX_IMPORT_BYTES {
-        return Err(ValidationError::field("file", ViolationKind::TooLarge).into());
-    }
-    let mut chunks = files
-        .read(record.tenant_id, record.id)
-        .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))?;
-    let mut bytes = Vec::with_capacity(usize::try_from(record.size).unwrap_or(0));
-    while let Some(chunk) = std::future::poll_fn(|cx| futures_core::Stream::poll_next(chunks.as_mut(), cx)).await {
-        bytes.extend(chunk.map_err(|e| ServiceError::Internal(e.to_string()))?);
-    }
-    tables
-        .read_table(&record.name, &bytes)
-        .map_err(|_| ValidationError::field("file", ViolationKind::Malformed).into())
 }
 
 /// Runs imports (of contacts, or of organizations: one handler a job kind).
