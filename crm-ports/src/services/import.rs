@@ -28,10 +28,11 @@ pub use run::*;
 /// Who may import: those who write contacts, and those who bring leads in (Marketing),
 /// whose new contacts are prospects in the pool.
 pub(crate) fn require_import(actor: &Actor) -> Result<(), ServiceError> {
-    if crm_domain::visibility::allows(actor, crm_domain::visibility::Capability::WriteContacts) {
+    use crm_domain::visibility::{Capability, allows};
+    if allows(actor, Capability::WriteContacts) {
         Ok(())
     } else {
-        crate::app::require(actor, crm_domain::visibility::Capability::QualifyLeads)
+        crate::app::require(actor, Capability::QualifyLeads)
     }
 }
 

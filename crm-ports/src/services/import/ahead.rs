@@ -77,11 +77,11 @@ impl<S: ContactStore + OrganizationStore + TenantStore + TerritoryStore + UserSt
     App<S, K, C, I>
 {
     /// Looks up again the rows of `looked` (looked up before the piece that `touched` was
-    /// written) whose lookups that piece could have changed; how many.
+    /// written) whose lookups that piece could have changed.
     ///
     /// # Errors
     /// Store failures.
-    pub(crate) async fn settle(&self, p: &Planner, looked: &mut Looked, touched: &Touched) -> Result<usize, ServiceError> {
+    pub(crate) async fn settle(&self, p: &Planner, looked: &mut Looked, touched: &Touched) -> Result<(), ServiceError> {
         let names = p.looks_for_names();
         let probes = looked.probes();
         let stale: Vec<usize> = probes
@@ -92,7 +92,7 @@ impl<S: ContactStore + OrganizationStore + TenantStore + TerritoryStore + UserSt
             .map(|(i, _)| i)
             .collect();
         if stale.is_empty() {
-            return Ok(0);
+            return Ok(());
         }
         let again = self.candidates(p, &stale.iter().map(|&i| probes[i]).collect::<Vec<_>>()).await?;
         for (&i, found) in stale.iter().zip(again) {
@@ -100,7 +100,7 @@ impl<S: ContactStore + OrganizationStore + TenantStore + TerritoryStore + UserSt
                 *slot = found;
             }
         }
-        Ok(stale.len())
+        Ok(())
     }
 }
 

@@ -217,9 +217,12 @@ impl<
                 prepared[i] = Err(RowPlan::skip(line, RowNote::Suppressed));
             }
         }
-        let probes: Vec<&Contact> = prepared.iter().filter_map(|r| r.as_ref().ok().map(|x| &x.probe)).collect();
-        let candidates = self.candidates(p, &probes).await?;
-        Ok(Looked { prepared, candidates })
+        let mut looked = Looked {
+            prepared,
+            candidates: Vec::new(),
+        };
+        looked.candidates = self.candidates(p, &looked.probes()).await?;
+        Ok(looked)
     }
 
     /// The contacts of the company that look like each of `probes`, in order.

@@ -8,8 +8,7 @@
 
 use super::ahead::Touched;
 use super::file::read_file;
-use super::plan::Looked;
-use super::plan::RowWrite;
+use super::plan::{Looked, RowWrite};
 use super::progress::{
     IMPORT_CONTACTS, IMPORT_OPPORTUNITIES, IMPORT_ORGANIZATIONS, ImportJob, ImportProgress, ImportSpec, MAX_IMPORT_BYTES, NotedRow, PIECE,
     to_json,
