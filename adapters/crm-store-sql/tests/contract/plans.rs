@@ -6,10 +6,11 @@
 //! it (row-level security on) must read no large table whole.
 
 use crate::contacts::input;
-use crate::harness::{Harness, drop_database, postgres_alone};
+use crate::harness::{Harness, drop_database, postgres_alone, sqlite};
 use chrono::{Duration, Utc};
 use crm_domain::UserId;
 use crm_domain::activity::{ActivityInput, Link};
+use crm_domain::contact::ContactKind;
 use crm_domain::event::EntityType;
 use crm_domain::opportunity::OpportunityInput;
 use crm_domain::user::Role;
@@ -77,6 +78,36 @@ async fn main_reads_use_indexes_on_a_large_company() {
     check_plans(&h, &admin_url).await;
     drop(h);
     drop_database(&admin_url).await;
+}
+
+fn clients() -> ContactFilter {
+    ContactFilter {
+        kind: Some(ContactKind::Client),
+        ..ContactFilter::default()
+    }
+}
+
+/// A segment's count by kind (and owner, for a rep) is read from `contacts_new` alone on
+/// SQLite, which has no statistics: counting a column of the row instead would visit every
+/// matching contact (60 ms against 8 ms for 100,000 of 300,000).
+#[tokio::test]
+async fn segment_counts_read_an_index_alone_on_sqlite() {
+    let h = sqlite().await;
+    let (tenant, admin) = h.tenant("Comptes").await;
+    let (rep, _) = h.user(&admin, Role::Sales, None).await;
+    for records in [RecordScope::Tenant, RecordScope::OwnedBy(rep.id)] {
+        let scope = Scope {
+            tenant_id: tenant.id,
+            records,
+        };
+        let plan = h
+            .app
+            .store()
+            .explain_for_tests(&PlannedRead::ContactsCount(scope, clients()))
+            .await
+            .unwrap();
+        assert!(plan.contains("USING COVERING INDEX contacts_new"), "{records:?}: {plan}");
+    }
 }
 
 async fn check_plans(h: &Harness, admin_url: &str) {
@@ -298,6 +329,10 @@ async fn check_plans(h: &Harness, admin_url: &str) {
         (
             "contacts list filtered by a tag",
             PlannedRead::ContactsPage(all, tagged.clone(), page.clone()),
+        ),
+        (
+            "count of the clients (a segment), a rep",
+            PlannedRead::ContactsCount(rep, clients()),
         ),
         (
             "opportunities list, Admin",

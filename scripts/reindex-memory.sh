@@ -1,0 +1,29 @@
+#!/bin/sh
+# Heavy proof, run by hand: the memory of a release `crm reindex` (rebuild then final
+# merge) over an existing data directory, such as the one search-bench leaves behind.
+# Prints the peak of RssAnon (the process's own memory: heap and stacks) and of RssFile
+# (pages of mapped files: the index read by the merge, which the kernel can drop), sampled
+# every 50 ms from /proc, with the wall time.
+# Usage: cargo build --release --bin crm && scripts/reindex-memory.sh DATA_DIR [path/to/crm]
+set -e
+DATA=${1:?usage: scripts/reindex-memory.sh DATA_DIR [path/to/crm]}
+BIN=${2:-${CARGO_TARGET_DIR:-target}/release/crm}
+START=$(date +%s.%N)
+$BIN --data-dir "$DATA" reindex > /tmp/reindex-memory.$$.log 2>&1 &
+PID=$!
+ANON=0
+FILE=0
+while kill -0 $PID 2>/dev/null; do
+    A=$(awk '/^RssAnon:/ {print $2}' /proc/$PID/status 2>/dev/null || echo 0)
+    F=$(awk '/^RssFile:/ {print $2}' /proc/$PID/status 2>/dev/null || echo 0)
+    [ -n "$A" ] && [ "$A" -gt "$ANON" ] && ANON=$A
+    [ -n "$F" ] && [ "$F" -gt "$FILE" ] && FILE=$F
+    sleep 0.05
+done
+RC=0
+wait $PID || RC=$?
+END=$(date +%s.%N)
+cat /tmp/reindex-memory.$$.log
+rm -f /tmp/reindex-memory.$$.log
+echo "reindex: $(echo "$END - $START" | bc) s, peak RssAnon $((ANON / 1024)) MiB, peak RssFile $((FILE / 1024)) MiB, exit $RC"
+exit $RC
