@@ -16,7 +16,8 @@
 //! runs the same on a fresh PostgreSQL database as well. `REPORT_BENCH_KEEP=<dir>` keeps the
 //! loaded data sets (the SQLite file in that directory, a PostgreSQL database named after
 //! the sizes) and reuses them on the next run, after the store's new migrations;
-//! `REPORT_BENCH_FRESH=1` loads them again.
+//! `REPORT_BENCH_FRESH=1` loads them again. `REPORT_BENCH_SKIP_SQLITE=1` runs PostgreSQL
+//! alone.
 
 #[path = "report_bench/everyday.rs"]
 mod everyday;
@@ -349,19 +350,22 @@ async fn main() -> Result<(), Box<dyn Error>> {
     if fresh {
         let _ = std::fs::remove_file(dir.join(format!("crm_{contacts}_{deals}_{activities}.db")));
     }
-    let store = SqlStore::open_sqlite(&dir.join(format!("crm_{contacts}_{deals}_{activities}.db")), cipher()?).await?;
-    let app: BenchApp = App::new(store, crm_crypto::Argon2Credentials::new(2)?);
-    eprintln!("SQLite...");
-    let c = company(
-        &app,
-        sizes,
-        keep.as_ref()
-            .map(|k| k.join(format!("sqlite_{contacts}_{deals}_{activities}.json"))),
-        fresh,
-    )
-    .await?;
-    measure("SQLite", &app, &c, runs).await?;
-    let mut everyday_runs = vec![("SQLite", app.clone(), c)];
+    let mut everyday_runs = Vec::new();
+    if std::env::var_os("REPORT_BENCH_SKIP_SQLITE").is_none() {
+        let store = SqlStore::open_sqlite(&dir.join(format!("crm_{contacts}_{deals}_{activities}.db")), cipher()?).await?;
+        let app: BenchApp = App::new(store, crm_crypto::Argon2Credentials::new(2)?);
+        eprintln!("SQLite...");
+        let c = company(
+            &app,
+            sizes,
+            keep.as_ref()
+                .map(|k| k.join(format!("sqlite_{contacts}_{deals}_{activities}.json"))),
+            fresh,
+        )
+        .await?;
+        measure("SQLite", &app, &c, runs).await?;
+        everyday_runs.push(("SQLite", app, c));
+    }
     let mut pg = None;
     if let Ok(url) = std::env::var("CRM_BENCH_POSTGRES_URL") {
         let (db, store, created) = if keep.is_some() {
