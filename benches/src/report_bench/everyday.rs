@@ -4,7 +4,8 @@
 //! list as each role sees it and with filters, counts of segments, a rep's opportunities.
 //! Each timed through the use cases, p99 against the 50 ms aim.
 
-use super::{BenchApp, Company, Rng, time};
+use super::support::BenchDb;
+use super::{BenchApp, Company, Rng, gather_stats, time};
 use chrono::{DateTime, Duration as Days, Utc};
 use crm_domain::activity::{ActivityInput, Link};
 use crm_domain::event::EntityType;
@@ -29,6 +30,7 @@ pub(crate) async fn load_activities(
     contacts: &[(ContactId, UserId)],
     n: u64,
     now: DateTime<Utc>,
+    db: Option<&BenchDb>,
 ) -> Result<u64, Box<dyn Error>> {
     if contacts.is_empty() || n == 0 {
         return Ok(0);
@@ -48,6 +50,7 @@ pub(crate) async fn load_activities(
     while let Some(r) = stream.next().await {
         r?;
         done += 1;
+        gather_stats(db, done)?;
         if done.is_multiple_of(100_000) {
             eprintln!("  {done} activities in {:.0} s", started.elapsed().as_secs_f64());
         }
