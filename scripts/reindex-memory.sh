@@ -5,6 +5,7 @@
 # (pages of mapped files: the index read by the merge, which the kernel can drop), sampled
 # every 50 ms from /proc, with the wall time.
 # Usage: cargo build --release --bin crm && scripts/reindex-memory.sh DATA_DIR [path/to/crm]
+# TRACE=file also writes "seconds RssAnon RssFile" (MiB) there every second or so.
 set -e
 DATA=${1:?usage: scripts/reindex-memory.sh DATA_DIR [path/to/crm]}
 BIN=${2:-${CARGO_TARGET_DIR:-target}/release/crm}
@@ -13,11 +14,16 @@ $BIN --data-dir "$DATA" reindex > /tmp/reindex-memory.$$.log 2>&1 &
 PID=$!
 ANON=0
 FILE=0
+TICK=0
 while kill -0 $PID 2>/dev/null; do
     A=$(awk '/^RssAnon:/ {print $2}' /proc/$PID/status 2>/dev/null || echo 0)
     F=$(awk '/^RssFile:/ {print $2}' /proc/$PID/status 2>/dev/null || echo 0)
     [ -n "$A" ] && [ "$A" -gt "$ANON" ] && ANON=$A
     [ -n "$F" ] && [ "$F" -gt "$FILE" ] && FILE=$F
+    TICK=$((TICK + 1))
+    if [ -n "$TRACE" ] && [ $((TICK % 20)) -eq 0 ]; then
+        echo "$(echo "$(date +%s.%N) - $START" | bc | cut -d. -f1) $((A / 1024)) $((F / 1024))" >> "$TRACE"
+    fi
     sleep 0.05
 done
 RC=0
