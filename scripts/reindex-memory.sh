@@ -16,10 +16,12 @@ ANON=0
 FILE=0
 TICK=0
 while kill -0 $PID 2>/dev/null; do
-    A=$(awk '/^RssAnon:/ {print $2}' /proc/$PID/status 2>/dev/null || echo 0)
-    F=$(awk '/^RssFile:/ {print $2}' /proc/$PID/status 2>/dev/null || echo 0)
-    [ -n "$A" ] && [ "$A" -gt "$ANON" ] && ANON=$A
-    [ -n "$F" ] && [ "$F" -gt "$FILE" ] && FILE=$F
+    # One read of the status a sample, both figures from it (0 once the process is gone).
+    set -- $(awk '/^RssAnon:/ {a = $2} /^RssFile:/ {f = $2} END {print a + 0, f + 0}' /proc/$PID/status 2>/dev/null || echo 0 0)
+    A=${1:-0}
+    F=${2:-0}
+    [ "$A" -gt "$ANON" ] && ANON=$A
+    [ "$F" -gt "$FILE" ] && FILE=$F
     TICK=$((TICK + 1))
     if [ -n "$TRACE" ] && [ $((TICK % 20)) -eq 0 ]; then
         echo "$(echo "$(date +%s.%N) - $START" | bc | cut -d. -f1) $((A / 1024)) $((F / 1024))" >> "$TRACE"

@@ -194,27 +194,28 @@ impl<C: Cipher> SegmentStore for SqlStore<C> {
     }
 
     async fn matching_contact_ids(&self, scope: Scope, filter: &ContactFilter, limit: u32) -> Result<Vec<ContactId>, StoreError> {
-        let mut q = Query::select();
-        q.column(("contacts", "id"))
-            .from("contacts")
-            .and_where(Expr::col(("contacts", "tenant_id")).eq(scope.tenant_id.as_uuid()))
-            .and_where(Expr::col(("contacts", "deleted_at")).is_null())
-            .limit(u64::from(limit));
-        crate::contact_sql::filter_contacts(&mut q, scope, filter);
+        let mut q = matching_contacts(scope, filter);
+        q.column(("contacts", "id")).limit(u64::from(limit));
         let rows = self.pool.read_all(On::Tenant(scope.tenant_id), &q).await?;
         rows.iter().map(|r| Ok(ContactId::from_uuid(r.get("id")?))).collect()
     }
+}
+
+/// The live contacts in `scope` matching `filter`, nothing selected yet.
+fn matching_contacts(scope: Scope, filter: &ContactFilter) -> SelectStatement {
+    let mut q = Query::select();
+    q.from("contacts")
+        .and_where(Expr::col(("contacts", "tenant_id")).eq(scope.tenant_id.as_uuid()))
+        .and_where(Expr::col(("contacts", "deleted_at")).is_null());
+    crate::contact_sql::filter_contacts(&mut q, scope, filter);
+    q
 }
 
 /// The number of contacts in `scope` matching `filter`, as `n`. `COUNT(*)`, not of a
 /// column: the count can then be read from an index holding the filter's columns alone
 /// (`contacts_new` for a kind and an owner), without visiting each contact's row.
 pub(crate) fn count_query(scope: Scope, filter: &ContactFilter) -> SelectStatement {
-    let mut q = Query::select();
-    q.expr_as(Expr::cust("COUNT(*)"), "n")
-        .from("contacts")
-        .and_where(Expr::col(("contacts", "tenant_id")).eq(scope.tenant_id.as_uuid()))
-        .and_where(Expr::col(("contacts", "deleted_at")).is_null());
-    crate::contact_sql::filter_contacts(&mut q, scope, filter);
+    let mut q = matching_contacts(scope, filter);
+    q.expr_as(Expr::cust("COUNT(*)"), "n");
     q
 }
