@@ -20,7 +20,7 @@ use crate::store::{Advance, ConsumerStore, ConsumerWrite, EventLog, ParkedEvent,
 use crm_domain::event::{EntityType, EventKind};
 use crm_domain::visibility::Capability;
 use crm_domain::{Actor, TenantId};
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
@@ -185,12 +185,16 @@ impl<
 > App<S, K, C, I>
 {
     /// Runs a consumer until `shutdown`: every tenant at start and every sweep, a tenant
-    /// when its log grows, a failing tenant when its backoff ends. Returns after the batch
-    /// in hand once a stop is asked.
+    /// when its log grows, a failing tenant when its backoff ends. A tenant woken during a
+    /// sweep goes before the tenants the sweep has still to visit: with many tenants a sweep
+    /// takes seconds, and a change must not wait for it. Returns after the batch in hand
+    /// once a stop is asked.
     pub async fn run_consumer(&self, consumer: Arc<dyn Consumer>, options: ConsumerOptions, mut shutdown: Shutdown) {
         let mut wake = self.store.subscribe();
         let mut failing: HashMap<TenantId, Failing> = HashMap::new();
+        // Woken (or due again after a failure): first. Left to visit by the sweep: after.
         let mut dirty: HashSet<TenantId> = HashSet::new();
+        let mut sweeping: VecDeque<TenantId> = VecDeque::new();
         let mut sweep_at = Instant::now();
         let mut wake_open = true;
         loop {
@@ -200,17 +204,46 @@ impl<
             let now = Instant::now();
             if now >= sweep_at {
                 match self.store.list_tenants().await {
-                    Ok(tenants) => dirty.extend(tenants.into_iter().map(|t| t.id)),
+                    Ok(tenants) => {
+                        let listed: HashSet<TenantId> = sweeping.iter().copied().collect();
+                        sweeping.extend(tenants.into_iter().map(|t| t.id).filter(|t| !listed.contains(t)));
+                    }
                     Err(e) => tracing::warn!(consumer = consumer.name(), error = %e, "cannot list tenants; next sweep retries"),
                 }
                 sweep_at = now + options.sweep;
             }
-            dirty.extend(failing.iter().filter(|(_, f)| f.retry_at <= now).map(|(t, _)| *t));
-            for tenant in std::mem::take(&mut dirty) {
-                if shutdown.is_requested() {
-                    return;
+            loop {
+                let now = Instant::now();
+                dirty.extend(failing.iter().filter(|(_, f)| f.retry_at <= now).map(|(t, _)| *t));
+                if wake_open {
+                    loop {
+                        match wake.try_recv() {
+                            Ok(c) => {
+                                dirty.insert(c.tenant_id);
+                            }
+                            Err(TryRecvError::Lagged(_)) => sweep_at = Instant::now(),
+                            Err(TryRecvError::Empty) => break,
+                            Err(TryRecvError::Closed) => {
+                                wake_open = false;
+                                break;
+                            }
+                        }
+                    }
                 }
-                self.consume_tenant(consumer.as_ref(), tenant, &options, &mut failing).await;
+                // Every tenant woken so far, then one more of the sweep: a woken tenant
+                // waits for one tenant of the sweep at most, and a busy tenant does not
+                // hold the sweep off.
+                let woken = std::mem::take(&mut dirty);
+                let swept = sweeping.pop_front();
+                if woken.is_empty() && swept.is_none() {
+                    break;
+                }
+                for tenant in woken.into_iter().chain(swept) {
+                    if shutdown.is_requested() {
+                        return;
+                    }
+                    self.consume_tenant(consumer.as_ref(), tenant, &options, &mut failing).await;
+                }
             }
             let until = failing.values().map(|f| f.retry_at).fold(sweep_at, Instant::min);
             tokio::select! {
@@ -218,14 +251,9 @@ impl<
                 r = wake.recv(), if wake_open => match r {
                     Ok(c) => {
                         dirty.insert(c.tenant_id);
+                        // Gathered a little: one batch for a burst (the rest are read by
+                        // the loop above).
                         tokio::time::sleep(options.gather).await;
-                        loop {
-                            match wake.try_recv() {
-                                Ok(c) => { dirty.insert(c.tenant_id); }
-                                Err(TryRecvError::Lagged(_)) => sweep_at = Instant::now(),
-                                Err(TryRecvError::Empty | TryRecvError::Closed) => break,
-                            }
-                        }
                     }
                     Err(RecvError::Lagged(_)) => sweep_at = Instant::now(),
                     Err(RecvError::Closed) => wake_open = false,

@@ -77,6 +77,7 @@ mod second_factor;
 mod segments;
 mod statistics;
 mod storage;
+mod sweeps;
 mod team_forecast;
 mod team_view;
 mod tenancy;
