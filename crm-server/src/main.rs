@@ -8,7 +8,9 @@ use clap::{Parser, Subcommand};
 
 /// mimalloc rather than the C library's allocator: a request allocates and frees many small
 /// values across threads (the runtime's workers, SQLite's connection threads), where glibc's
-/// malloc spent a sixth of the server's time (docs/performance.md).
+/// malloc spent a sixth of the server's time (docs/performance.md). Without the `mimalloc`
+/// feature, the C library's (for heap profilers).
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use crm_server::config::{Config, FileConfig, Secret};
