@@ -1,7 +1,7 @@
 //! Building a document: its stored values, its words and their prefixes scoped by tenant
 //! and kind, its hashes and its filter terms.
 
-use crate::layout::{Fields, HASH_BYTES, StoredText};
+use crate::layout::{Fields, StoredText, hash_term};
 use crm_domain::TenantId;
 use crm_domain::search::word_spans;
 use crm_ports::search::{SearchDoc, SearchEntity};
@@ -77,7 +77,7 @@ pub(crate) fn to_document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
         }
     }
     for h in &d.hashes {
-        doc.add_bytes(f.hash, &h[..HASH_BYTES]);
+        doc.add_bytes(f.hash, &hash_term(h));
     }
     let x = &d.filters;
     if let Some(k) = x.kind {

@@ -2,7 +2,7 @@
 //! kind of record (its [`Plan`]).
 
 use crate::document::{date, day, scope_key};
-use crate::layout::{Fields, HASH_BYTES};
+use crate::layout::{Fields, hash_term};
 use crate::typo::{Typos, typos};
 use crm_ports::search::{IndexQuery, IndexTerm, OwnerFilter, SearchEntity, SearchError};
 use std::ops::Bound;
@@ -79,7 +79,7 @@ pub(crate) fn hash_alternatives(f: &Fields, entity: SearchEntity, hashes: &[[u8;
     hashes
         .iter()
         .map(|h| {
-            let q = TermQuery::new(Term::from_field_bytes(f.hash, &h[..HASH_BYTES]), IndexRecordOption::Basic);
+            let q = TermQuery::new(Term::from_field_bytes(f.hash, &hash_term(h)), IndexRecordOption::Basic);
             (Occur::Should, Box::new(ConstScoreQuery::new(Box::new(q), 4.0)) as Box<dyn Query>)
         })
         .collect()
