@@ -15,8 +15,9 @@ pub(crate) const HASH_BYTES: usize = 8;
 
 /// The term of a keyed hash: its first [`HASH_BYTES`] bytes in hexadecimal. As raw bytes,
 /// the nodes near the root of the term dictionary branch 256 ways, and the dictionary's
-/// builder keeps thousands of such nodes while it writes: 110 MB in each merge of a
-/// million contacts. Sixteen ways keep it to a few, and the dictionary is no larger.
+/// builder keeps thousands of such nodes while it writes (218 MB at the peak of a rebuild
+/// of a million contacts). Sixteen ways keep it to a few MB, and the dictionary is no
+/// larger (docs/performance.md).
 pub(crate) fn hash_term(h: &[u8; 32]) -> [u8; 2 * HASH_BYTES] {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = [0u8; 2 * HASH_BYTES];
