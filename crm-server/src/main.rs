@@ -6,10 +6,8 @@
 
 use clap::{Parser, Subcommand};
 
-/// mimalloc rather than the C library's allocator: a request allocates and frees many small
-/// values across threads (the runtime's workers, SQLite's connection threads), where glibc's
-/// malloc spent a sixth of the server's time (docs/performance.md). Without the `mimalloc`
-/// feature, the C library's (for heap profilers).
+/// mimalloc (feature `mimalloc`, on by default; off for heap profilers): glibc's malloc
+/// spent a sixth of the server's time on requests' many small values (docs/performance.md).
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

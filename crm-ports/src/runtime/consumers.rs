@@ -12,14 +12,13 @@
 //! tenants go on.
 
 use super::{BoxFuture, RetryPolicy, Shutdown};
-use crate::app::{App, require, tenant_of};
+use crate::app::App;
 use crate::env::Clock;
-use crate::error::{ServiceError, StoreError};
+use crate::error::ServiceError;
 use crate::query::EventRecord;
-use crate::store::{Advance, ConsumerStore, ConsumerWrite, EventLog, ParkedEvent, TenantStore, Wakeups};
+use crate::store::{Advance, ConsumerStore, ConsumerWrite, EventLog, TenantStore, Wakeups};
+use crm_domain::TenantId;
 use crm_domain::event::{EntityType, EventKind};
-use crm_domain::visibility::Capability;
-use crm_domain::{Actor, TenantId};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
@@ -174,7 +173,7 @@ pub struct ConsumerStatus {
 }
 
 /// How many parked events the status and list read at most.
-const PARKED_LIMIT: u32 = 500;
+pub(super) const PARKED_LIMIT: u32 = 500;
 
 /// Running consumers: the log, the cursors, the tenants to sweep and the wake-ups.
 impl<
@@ -450,58 +449,6 @@ impl<
                     .park_event(tenant, c.name(), seq, &e.to_string(), attempts, self.clock.now())
                     .await;
             }
-        }
-    }
-}
-
-/// What the Admin sees and asks of the consumers: the log and the cursors.
-impl<S: ConsumerStore + EventLog, K, C: Clock, I: crate::env::IdGenerator> App<S, K, C, I> {
-    /// Each consumer's cursor, the tenant's last event, the lag and the parked count
-    /// (Admin).
-    ///
-    /// # Errors
-    /// `Forbidden` for other roles.
-    pub async fn consumer_status(&self, actor: &Actor, consumers: &[Arc<dyn Consumer>]) -> Result<Vec<ConsumerStatus>, ServiceError> {
-        let tenant = tenant_of(actor)?;
-        require(actor, Capability::ManageTenant)?;
-        let latest = self.latest_event(actor).await?;
-        let parked = self.store.parked_events(tenant, PARKED_LIMIT).await?;
-        let mut out = Vec::with_capacity(consumers.len());
-        for c in consumers {
-            let cursor = c.position(tenant).await?;
-            out.push(ConsumerStatus {
-                name: c.name().to_owned(),
-                cursor,
-                latest,
-                lag: (latest - cursor).max(0),
-                parked: u32::try_from(parked.iter().filter(|p| p.consumer == c.name() && p.replayed_at.is_none()).count())
-                    .unwrap_or(u32::MAX),
-            });
-        }
-        Ok(out)
-    }
-
-    /// The tenant's parked events, newest first (Admin).
-    ///
-    /// # Errors
-    /// `Forbidden` for other roles.
-    pub async fn parked_events(&self, actor: &Actor) -> Result<Vec<ParkedEvent>, ServiceError> {
-        let tenant = tenant_of(actor)?;
-        require(actor, Capability::ManageTenant)?;
-        Ok(self.store.parked_events(tenant, PARKED_LIMIT).await?)
-    }
-
-    /// Asks for a parked event to be applied again (Admin); the consumer does it on its
-    /// next wake-up, which this call gives.
-    ///
-    /// # Errors
-    /// `NotFound` when the consumer has no such parked event waiting; `Forbidden`.
-    pub async fn replay_parked(&self, actor: &Actor, consumer: &str, seq: i64) -> Result<(), ServiceError> {
-        let tenant = tenant_of(actor)?;
-        require(actor, Capability::ManageTenant)?;
-        match self.store.request_replay(tenant, consumer, seq, self.clock.now()).await {
-            Err(StoreError::Conflict) => Err(ServiceError::NotFound),
-            other => Ok(other?),
         }
     }
 }

@@ -8,6 +8,7 @@
 //! with a lease, resumed from its last committed step after a crash; a timer is a job with
 //! a due time.
 
+mod consumer_admin;
 pub mod consumers;
 pub mod jobs;
 
