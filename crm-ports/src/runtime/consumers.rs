@@ -203,10 +203,8 @@ impl<
             let now = Instant::now();
             if now >= sweep_at {
                 match self.store.list_tenants().await {
-                    Ok(tenants) => {
-                        let listed: HashSet<TenantId> = sweeping.iter().copied().collect();
-                        sweeping.extend(tenants.into_iter().map(|t| t.id).filter(|t| !listed.contains(t)));
-                    }
+                    // The loop below ends only once the last sweep is done: none is left.
+                    Ok(tenants) => sweeping.extend(tenants.into_iter().map(|t| t.id)),
                     Err(e) => tracing::warn!(consumer = consumer.name(), error = %e, "cannot list tenants; next sweep retries"),
                 }
                 sweep_at = now + options.sweep;
