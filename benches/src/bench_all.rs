@@ -58,7 +58,7 @@ const PROGRAMS: &[Program] = &[
             &["100000", "100", "30000", "2000", "200"],
             &["1000000", "1000", "300000", "2000", "200"],
         ],
-        tiny_env: &[("CRM_BENCH_WRITE_SECONDS", "2")],
+        tiny_env: &[("CRM_BENCH_WRITE_SECONDS", "2"), ("CRM_BENCH_CATCH_UP_SECONDS", "20")],
     },
     Program {
         name: "web-bench",

@@ -13,7 +13,9 @@
 //! ```
 //! `CRM_BENCH_DIR=/path` keeps the generated data there and reuses it on the next run;
 //! `CRM_BENCH_REUSE_INDEX=1` also reuses its index; `CRM_BENCH_PORT_ONLY=1` stops after
-//! the searches through the port (to compare changes to the index quickly).
+//! the searches through the port (to compare changes to the index quickly). Before the HTTP
+//! runs it waits for the server to go idle (its readers of the log catching up with the
+//! load, at most `CRM_BENCH_CATCH_UP_SECONDS`, 1,800 by default) and prints how long.
 
 #[allow(dead_code)]
 mod support;
@@ -37,7 +39,7 @@ use crm_ports::search::SearchIndex as _;
 use crm_search_tantivy::TantivyIndex;
 use crm_store_sql::SqlStore;
 use dataset::{Dataset, IndexStats, dir_size, generate, queries};
-use http::{change_to_searchable, memory, start_server, via_http};
+use http::{change_to_searchable, memory, quiet, start_server, via_http};
 use port::{via_like, via_port, via_port_concurrent};
 use report::{Row, print_table};
 use std::error::Error;
@@ -60,6 +62,9 @@ const BENCH: &str = "search-bench";
 /// The path of the port's runs at the HTTP run's concurrency.
 const PORT_CONCURRENT: &str = "search port, 16 tasks";
 const SEED: u64 = 4_2024;
+/// How long the server may take to catch up with the load before the HTTP runs
+/// (`CRM_BENCH_CATCH_UP_SECONDS` changes it, for the tiny run).
+const CATCH_UP_SECONDS: u64 = 1_800;
 
 type BenchApp = App<SqlStore<crm_crypto::RingCipher>, crm_crypto::Argon2Credentials>;
 
@@ -233,8 +238,15 @@ async fn main() -> Result<(), Box<dyn Error>> {
     for t in 1..=HTTP_SMALL_TENANTS {
         tokens.push((t, sdk.login(&data.tenants[t].admin_email, PASSWORD).await?.token));
     }
-    // Wait until the server's indexer has seen every tenant (its first sweep).
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Wait until the server's readers of the log have caught up (the indexer's first
+    // sweep, the scores and notices of what was loaded): searches are measured on a server
+    // doing nothing else.
+    eprintln!("waiting for the server to be idle...");
+    let catch_up_max = match std::env::var("CRM_BENCH_CATCH_UP_SECONDS") {
+        Ok(s) => s.parse()?,
+        Err(_) => CATCH_UP_SECONDS,
+    };
+    let catch_up = quiet(server.child.id(), Duration::from_secs(catch_up_max)).await;
     let (idle_rss, _) = memory(server.child.id());
     eprintln!("querying through HTTP with {clients} clients...");
     via_http(&server.base, &tokens, &http_workloads[0].1, clients).await?;
@@ -303,6 +315,13 @@ async fn main() -> Result<(), Box<dyn Error>> {
         "| index size | {:.1} MiB, {:.0} bytes per document |",
         index_bytes as f64 / 1_048_576.0,
         index_bytes as f64 / documents.max(1) as f64
+    );
+    println!(
+        "| server started on the data: busy catching up (log readers) until idle | {} |",
+        catch_up.map_or_else(
+            || format!("still busy after {catch_up_max} s"),
+            |d| format!("{:.0} s", d.as_secs_f64())
+        )
     );
     println!("| server memory, index open, idle (RSS) | {idle_rss:.0} MiB |");
     println!("| server memory after the HTTP runs (RSS / peak) | {loaded_rss:.0} / {peak:.0} MiB |");

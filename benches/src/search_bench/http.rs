@@ -60,6 +60,37 @@ pub(crate) fn memory(pid: u32) -> (f64, f64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+/// CPU time of a process so far, in clock ticks (user and system).
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command's name, which may hold spaces, in brackets.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+/// Waits until the server is idle — under 5 % of a core for two seconds in a row — that is
+/// until its readers of the log have caught up with what the load wrote (scores, lead
+/// notices, automations...), at most `max`; how long it took, or `None` when it never
+/// went quiet.
+pub(crate) async fn quiet(pid: u32, max: Duration) -> Option<Duration> {
+    // Linux counts CPU time in hundredths of a second (USER_HZ).
+    const QUIET_TICKS: u64 = 5;
+    let started = Instant::now();
+    let mut calm = 0;
+    let mut last = cpu_ticks(pid)?;
+    while started.elapsed() < max {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = cpu_ticks(pid)?;
+        calm = if now - last < QUIET_TICKS { calm + 1 } else { 0 };
+        last = now;
+        if calm >= 2 {
+            return Some(started.elapsed());
+        }
+    }
+    None
+}
+
 pub(crate) async fn via_http(base: &str, tokens: &[(usize, String)], qs: &[BenchQuery], clients: usize) -> Result<HttpRun, Box<dyn Error>> {
     let http = reqwest::Client::builder().pool_max_idle_per_host(clients).build()?;
     let qs = Arc::new(qs.to_vec());
