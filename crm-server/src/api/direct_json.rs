@@ -154,6 +154,46 @@ mod tests {
     }
 
     #[test]
+    fn search_results_are_written_as_poem_openapi_writes_them() {
+        use crate::api::search::{SearchGroupDto, SearchHitDto, SearchResultsDto, SnippetDto, SnippetPart};
+        let part = |text: &str, matched| SnippetPart {
+            text: text.to_owned(),
+            matched,
+        };
+        let hit = |subtitle: Option<&str>, score| SearchHitDto {
+            id: uuid::Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0043),
+            title: "Zoé \"la\" Lefèvre".into(),
+            subtitle: subtitle.map(str::to_owned),
+            score,
+            snippets: vec![SnippetDto {
+                field: "name".into(),
+                parts: vec![part("Zo", true), part("é <b>\u{1F600}</b>", false)],
+            }],
+        };
+        let results = SearchResultsDto {
+            groups: vec![
+                SearchGroupDto {
+                    kind: "contact".into(),
+                    hits: vec![hit(Some("Directrice · Brun et Gautier"), 29.908_564), hit(None, 0.1)],
+                },
+                SearchGroupDto {
+                    kind: "opportunity".into(),
+                    hits: vec![],
+                },
+            ],
+        };
+        assert_eq!(serde_json::to_value(&results).ok(), results.to_json());
+        // The score as written, not only as read back.
+        let text = serde_json::to_string(&results).unwrap_or_default();
+        let by_poem = results
+            .to_json()
+            .map(|v| v["groups"][0]["hits"][0]["score"].to_string())
+            .unwrap_or_default();
+        assert!(by_poem.starts_with("29.9085"), "{by_poem}");
+        assert!(text.contains(&format!("\"score\":{by_poem},")), "{text}");
+    }
+
+    #[test]
     fn the_answer_is_the_serialized_dto_with_its_content_type() {
         let c = contact(true);
         let r = DirectJson(c.clone()).into_response();

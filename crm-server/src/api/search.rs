@@ -4,6 +4,7 @@
 
 use super::ApiTags;
 use super::common::{contact_kind, contact_tag};
+use super::direct_json::DirectJson;
 use super::dto::opportunities::StatusParam;
 use super::problem::ApiResult;
 use super::security::Auth;
@@ -20,7 +21,7 @@ use poem_openapi::{Object, OpenApi};
 use uuid::Uuid;
 
 /// A piece of a highlighted text.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, serde::Serialize)]
 pub struct SnippetPart {
     /// Text.
     pub text: String,
@@ -29,7 +30,7 @@ pub struct SnippetPart {
 }
 
 /// A text of the record that matched, cut into matched and unmatched parts.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, serde::Serialize)]
 pub struct SnippetDto {
     /// `name`, `organization`, `job_title`, `tag`, `domain`, `industry`, `title`, `email`
     /// or `phone`.
@@ -70,7 +71,7 @@ fn snippet(h: &Highlight) -> SnippetDto {
 }
 
 /// A search hit.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, serde::Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct SearchHitDto {
     /// Record id (`/api/v1/contacts/{id}`, `/organizations/{id}` or `/opportunities/{id}`).
@@ -78,11 +79,20 @@ pub struct SearchHitDto {
     /// Title: the contact's or organization's name, the deal's title.
     pub title: String,
     /// Second line: organization and job title, web domain.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subtitle: Option<String>,
     /// Relevance (higher is better), comparable within one group.
+    #[serde(serialize_with = "as_f64")]
     pub score: f32,
     /// Matched texts.
     pub snippets: Vec<SnippetDto>,
+}
+
+/// A score as poem-openapi writes an `f32` (widened to `f64`), so that both ways write the
+/// same document.
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `serialize_with` passes a reference
+fn as_f64<S: serde::Serializer>(score: &f32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(f64::from(*score))
 }
 
 impl From<&IndexHit> for SearchHitDto {
@@ -98,17 +108,18 @@ impl From<&IndexHit> for SearchHitDto {
 }
 
 /// Hits of one kind, best first.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, serde::Serialize)]
 pub struct SearchGroupDto {
     /// `contact`, `organization` or `opportunity`.
     #[oai(rename = "type")]
+    #[serde(rename = "type")]
     pub kind: String,
     /// Hits.
     pub hits: Vec<SearchHitDto>,
 }
 
 /// Search results, grouped: contacts, organizations, opportunities.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, serde::Serialize)]
 pub struct SearchResultsDto {
     /// Groups (a kind you may not see, or that a filter rules out, is absent).
     pub groups: Vec<SearchGroupDto>,
@@ -178,7 +189,7 @@ impl SearchApi {
         /// Hits per kind, 1 to 50 (default 10).
         #[oai(validator(minimum(value = "1"), maximum(value = "50")))]
         limit: Query<Option<u32>>,
-    ) -> ApiResult<Json<SearchResultsDto>> {
+    ) -> ApiResult<DirectJson<SearchResultsDto>> {
         let filters = SearchFilters {
             owner_id: owner_id.0.map(UserId::from_uuid),
             kind: contact_kind(kind.0.as_deref())?.map(ContactKind::code),
@@ -200,7 +211,7 @@ impl SearchApi {
             limit: limit.0,
         };
         let results = self.app.search(self.search.index(), &auth.actor(), req).await?;
-        Ok(Json(SearchResultsDto {
+        Ok(DirectJson(SearchResultsDto {
             groups: results
                 .groups
                 .iter()
