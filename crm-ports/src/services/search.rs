@@ -6,7 +6,7 @@
 use crate::app::{App, tenant_of};
 use crate::env::{Clock, IdGenerator};
 use crate::error::ServiceError;
-use crate::query::{ContactFilter, PageRequest, Scope};
+use crate::query::Scope;
 use crate::search::{Highlight, IndexQuery, IndexResults, IndexTerm, OwnerFilter, SearchEntity, SearchError, SearchFilters, SearchIndex};
 use crate::store::{ContactStore, SearchHasher, UserStore};
 use crm_domain::error::Validator;
@@ -97,8 +97,7 @@ impl<S: SearchHasher + ContactStore + UserStore + crate::store::ScoringStore, K,
     }
 
     /// For contacts found through an email or phone token, the snippet comes from the
-    /// decrypted records (read at once): the addresses and numbers whose tokens the query
-    /// hit.
+    /// decrypted record: the addresses and numbers whose tokens the query hit.
     async fn secret_snippets(&self, query: &IndexQuery, every_hit: bool, results: &mut IndexResults) -> Result<(), ServiceError> {
         let wanted: HashSet<[u8; 32]> = query.terms.iter().flat_map(|t| t.hashes.iter().copied()).collect();
         if wanted.is_empty() {
@@ -112,26 +111,8 @@ impl<S: SearchHasher + ContactStore + UserStore + crate::store::ScoringStore, K,
             if *entity != SearchEntity::Contact {
                 continue;
             }
-            // The contacts concerned, in one read.
-            let ids: Vec<ContactId> = hits
-                .iter()
-                .filter(|h| every_hit || h.matched_secret)
-                .map(|h| ContactId::from_uuid(h.id))
-                .collect();
-            if ids.is_empty() {
-                continue;
-            }
-            let page = PageRequest {
-                limit: Some(u32::try_from(ids.len()).unwrap_or(u32::MAX)),
-                ..PageRequest::default()
-            };
-            let filter = ContactFilter {
-                ids: Some(ids),
-                ..ContactFilter::default()
-            };
-            let found = self.store.list_contacts(scope, &filter, &page).await?.items;
-            for hit in hits.iter_mut() {
-                let Some(c) = found.iter().find(|c| c.id.as_uuid() == hit.id) else {
+            for hit in hits.iter_mut().filter(|h| every_hit || h.matched_secret) {
+                let Ok(c) = self.store.contact(scope, ContactId::from_uuid(hit.id)).await else {
                     continue;
                 };
                 for e in &c.fields.emails {
