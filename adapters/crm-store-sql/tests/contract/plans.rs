@@ -131,19 +131,20 @@ async fn an_organizations_lists_read_its_own_index_on_sqlite() {
         organization_id: Some(org),
         ..OpportunityFilter::default()
     };
-    let cursor = h
-        .app
-        .store()
-        .explain_for_tests(&PlannedRead::ContactsPage(scope, contacts.clone(), PageRequest::default()))
-        .await
-        .unwrap();
+    let store = h.app.store();
     let reads = [
-        ("contacts", "contacts_organization", cursor),
+        (
+            "contacts",
+            "contacts_organization",
+            store
+                .explain_for_tests(&PlannedRead::ContactsPage(scope, contacts, PageRequest::default()))
+                .await
+                .unwrap(),
+        ),
         (
             "deals",
             "opportunities_organization",
-            h.app
-                .store()
+            store
                 .explain_for_tests(&PlannedRead::OpportunitiesPage(scope, deals, PageRequest::default()))
                 .await
                 .unwrap(),
