@@ -14,6 +14,12 @@ impl EmailAddress {
     /// Longest accepted address (RFC 5321 path limit).
     pub const MAX_LEN: usize = 254;
 
+    /// An address read back from the store, which only ever holds what [`Self::parse`]
+    /// accepted: taken as it is, not checked again. Never for outside input.
+    pub fn from_stored(value: String) -> Self {
+        Self(value)
+    }
+
     /// Checks and normalises an address.
     ///
     /// # Errors

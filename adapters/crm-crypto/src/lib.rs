@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 mod credentials;
+mod key_cache;
 mod keyring;
 pub mod totp;
 
@@ -18,6 +19,7 @@ pub use keyring::{KeyError, Keyring};
 
 use crm_domain::TenantId;
 use crm_ports::{Cipher, CipherError, DataKey};
+use key_cache::KeyCache;
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::hkdf;
 use ring::hmac;
@@ -35,8 +37,8 @@ const HEADER: usize = 1 + 4 + NONCE_LEN;
 pub struct RingCipher {
     keys: Keyring,
     rng: SystemRandom,
-    aead_cache: RwLock<HashMap<(u32, TenantId), Arc<LessSafeKey>>>,
-    index_cache: RwLock<HashMap<TenantId, hmac::Key>>,
+    aead_cache: KeyCache<(u32, TenantId), Arc<LessSafeKey>>,
+    index_cache: KeyCache<TenantId, Arc<hmac::Key>>,
     index_root: RwLock<[u8; 32]>,
     /// Tenant keys of master keys not given (retired after a rotation), adopted from the
     /// store's wrapped copies: what ciphertexts naming those keys were sealed with.
@@ -53,9 +55,6 @@ fn tenant_key_aad(tenant: TenantId, key_id: u32) -> Vec<u8> {
 
 /// What the sealed index root is bound to.
 const INDEX_ROOT_AAD: &[u8] = b"crm/installation_keys/blind-index-root";
-
-/// Most tenants whose derived keys stay cached.
-const CACHE_LIMIT: usize = 10_000;
 
 impl std::fmt::Debug for RingCipher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -95,8 +94,8 @@ impl RingCipher {
         Self {
             keys,
             rng: SystemRandom::new(),
-            aead_cache: RwLock::new(HashMap::new()),
-            index_cache: RwLock::new(HashMap::new()),
+            aead_cache: KeyCache::new(),
+            index_cache: KeyCache::new(),
             index_root,
             adopted: RwLock::new(HashMap::new()),
         }
@@ -115,26 +114,23 @@ impl RingCipher {
             .ok_or(CipherError::UnknownKey(key_id))
     }
 
-    fn aead_key(&self, key_id: u32, tenant: TenantId) -> Result<Arc<LessSafeKey>, CipherError> {
-        if let Some(k) = self.aead_cache.read().ok().and_then(|c| c.get(&(key_id, tenant)).cloned()) {
-            return Ok(k);
+    /// `f` applied to the tenant's AES key under master key `key_id` (derived once, then
+    /// kept).
+    fn with_aead_key<R>(&self, key_id: u32, tenant: TenantId, f: impl FnOnce(&LessSafeKey) -> R) -> Result<R, CipherError> {
+        let mut f = Some(f);
+        if let Some(r) = self.aead_cache.with(&(key_id, tenant), |k| f.take().map(|f| f(k))) {
+            return r.ok_or(CipherError::Rejected);
         }
         let k = self.field_key(key_id, tenant)?;
         let unbound = UnboundKey::new(&AES_256_GCM, &k).map_err(|_| CipherError::Rejected)?;
         let key = Arc::new(LessSafeKey::new(unbound));
-        if let Ok(mut c) = self.aead_cache.write() {
-            if c.len() >= CACHE_LIMIT {
-                c.clear();
-            }
-            c.insert((key_id, tenant), Arc::clone(&key));
-        }
-        Ok(key)
+        self.aead_cache.insert((key_id, tenant), Arc::clone(&key));
+        f.take().map(|f| f(&key)).ok_or(CipherError::Rejected)
     }
 
     /// Encrypts under the master key `key_id` (the current one, or a given one when the
     /// index root is sealed under each key).
     fn encrypt_under(&self, key_id: u32, tenant: TenantId, context: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CipherError> {
-        let key = self.aead_key(key_id, tenant)?;
         let mut nonce = [0u8; NONCE_LEN];
         self.rng.fill(&mut nonce).map_err(|_| CipherError::Random)?;
         let mut out = Vec::with_capacity(HEADER + plaintext.len() + AES_256_GCM.tag_len());
@@ -142,24 +138,22 @@ impl RingCipher {
         out.extend_from_slice(&key_id.to_be_bytes());
         out.extend_from_slice(&nonce);
         let mut body = plaintext.to_vec();
-        key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(context), &mut body)
-            .map_err(|_| CipherError::Rejected)?;
+        self.with_aead_key(key_id, tenant, |key| {
+            key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(context), &mut body)
+        })?
+        .map_err(|_| CipherError::Rejected)?;
         out.extend_from_slice(&body);
         Ok(out)
     }
 
-    fn index_key(&self, tenant: TenantId) -> hmac::Key {
-        if let Some(k) = self.index_cache.read().ok().and_then(|c| c.get(&tenant).cloned()) {
+    /// The tenant's blind-index key (derived once, then kept).
+    fn index_key(&self, tenant: TenantId) -> Arc<hmac::Key> {
+        if let Some(k) = self.index_cache.with(&tenant, Arc::clone) {
             return k;
         }
         let root = self.index_root.read().map_or([0; 32], |r| *r);
-        let k = hmac::Key::new(hmac::HMAC_SHA256, &derive(&root, b"blind-index", tenant));
-        if let Ok(mut c) = self.index_cache.write() {
-            if c.len() >= CACHE_LIMIT {
-                c.clear();
-            }
-            c.insert(tenant, k.clone());
-        }
+        let k = Arc::new(hmac::Key::new(hmac::HMAC_SHA256, &derive(&root, b"blind-index", tenant)));
+        self.index_cache.insert(tenant, Arc::clone(&k));
         k
     }
 }
@@ -210,14 +204,18 @@ impl Cipher for RingCipher {
             return Err(CipherError::Rejected);
         }
         let key_id = u32::from_be_bytes([ciphertext[1], ciphertext[2], ciphertext[3], ciphertext[4]]);
-        let key = self.aead_key(key_id, tenant)?;
         let mut nonce = [0u8; NONCE_LEN];
         nonce.copy_from_slice(&ciphertext[5..HEADER]);
         let mut body = ciphertext[HEADER..].to_vec();
-        let plain = key
-            .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(context), &mut body)
+        let plain = self
+            .with_aead_key(key_id, tenant, |key| {
+                key.open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(context), &mut body)
+                    .map(|p| p.len())
+            })?
             .map_err(|_| CipherError::Rejected)?;
-        Ok(plain.to_vec())
+        // Opened in place: the plaintext is the start of the body (no second copy).
+        body.truncate(plain);
+        Ok(body)
     }
 
     fn key_checks(&self) -> Vec<(u32, [u8; 32])> {
@@ -245,9 +243,7 @@ impl Cipher for RingCipher {
             .try_into()
             .map_err(|_| CipherError::Rejected)?;
         *self.index_root.write().map_err(|_| CipherError::Rejected)? = bytes;
-        if let Ok(mut c) = self.index_cache.write() {
-            c.clear();
-        }
+        self.index_cache.clear();
         Ok(())
     }
 
@@ -286,12 +282,17 @@ impl Cipher for RingCipher {
     }
 
     fn blind_index(&self, tenant: TenantId, domain: &str, value: &[u8]) -> [u8; 32] {
-        let key = self.index_key(tenant);
-        let mut ctx = hmac::Context::with_key(&key);
-        ctx.update(domain.as_bytes());
-        ctx.update(&[0]);
-        ctx.update(value);
-        let tag = ctx.sign();
+        let sign = |key: &hmac::Key| {
+            let mut ctx = hmac::Context::with_key(key);
+            ctx.update(domain.as_bytes());
+            ctx.update(&[0]);
+            ctx.update(value);
+            ctx.sign()
+        };
+        let tag = match self.index_cache.with(&tenant, |k| sign(k)) {
+            Some(tag) => tag,
+            None => sign(&self.index_key(tenant)),
+        };
         let mut out = [0u8; 32];
         out.copy_from_slice(tag.as_ref());
         out
