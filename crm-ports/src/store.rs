@@ -63,6 +63,9 @@ pub use webhooks::*;
 /// Result of a store call.
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// The most contacts [`ContactStore::contacts_by_ids`] reads at once (one statement).
+pub const MAX_CONTACTS_BY_IDS: usize = 500;
+
 /// Records that are deleted softly and can be restored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Deletable {
@@ -197,6 +200,10 @@ pub trait ContactStore: Send + Sync {
     /// # Errors
     /// MUST return `NotFound` when missing, deleted, of another tenant or out of scope.
     fn contact(&self, scope: Scope, id: ContactId) -> impl Future<Output = StoreResult<Contact>> + Send;
+    /// The contacts of `ids` inside the scope, in no particular order (at most
+    /// [`MAX_CONTACTS_BY_IDS`] ids): the missing, deleted, other tenants' and out-of-scope
+    /// ones are left out.
+    fn contacts_by_ids(&self, scope: Scope, ids: &[ContactId]) -> impl Future<Output = StoreResult<Vec<Contact>>> + Send;
     /// A page of contacts inside the scope.
     fn list_contacts(
         &self,

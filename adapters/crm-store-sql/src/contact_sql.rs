@@ -230,7 +230,9 @@ fn leaf(t: TenantId, field: SegmentField, op: Op, v: &Operand, now: DateTime<Utc
     }
 }
 
-pub(crate) const COLUMNS: [&str; 32] = [
+/// What [`select_contacts`] reads, in this order, then the current score: a contact's
+/// columns are read by position ([`selected`]), not looked up by name in every row.
+pub(crate) const COLUMNS: [&str; 31] = [
     "tenant_id",
     "id",
     "kind",
@@ -252,7 +254,6 @@ pub(crate) const COLUMNS: [&str; 32] = [
     "external_id",
     "email_opt_out",
     "phone_opt_out",
-    "score",
     "lead_status",
     "lead_reason",
     "lead_pooled",
@@ -264,6 +265,36 @@ pub(crate) const COLUMNS: [&str; 32] = [
     "created_at",
     "updated_at",
 ];
+
+/// The position of a column in what [`select_contacts`] reads ("score" is the last). A
+/// name that is not there stops the build (the positions are constants).
+pub(crate) const fn selected(name: &str) -> usize {
+    let mut i = 0;
+    while i < COLUMNS.len() {
+        if same(COLUMNS[i].as_bytes(), name.as_bytes()) {
+            return i;
+        }
+        i += 1;
+    }
+    if same(name.as_bytes(), b"score") {
+        return COLUMNS.len();
+    }
+    panic!("not a column select_contacts reads")
+}
+
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
 
 /// A contact's score: kept apart from its row (`contact_scores`, 0 until first computed),
 /// so that a new score never changes the contact's version.
@@ -278,13 +309,28 @@ pub(crate) fn current_score() -> Expr {
 /// scores; not the search keys, the merge link or the deletion time).
 pub(crate) fn select_contacts(tenant: TenantId) -> SelectStatement {
     let mut q = Query::select();
-    q.columns(COLUMNS.iter().filter(|c| **c != "score").map(|c| ("contacts", *c)))
+    q.columns(COLUMNS.iter().map(|c| ("contacts", *c)))
         .expr_as(current_score(), "score")
         .from("contacts")
         .and_where(Expr::col(("contacts", "tenant_id")).eq(tenant.as_uuid()))
         .and_where(Expr::col(("contacts", "deleted_at")).is_null());
     q
 }
+
+/// The statement reading the contacts of `ids`, in no order, each with whether `scope`
+/// holds it (a last column, `visible`): with no `ORDER BY` and no condition on the owner,
+/// SQLite reads each by its primary key (ordered by name, it walked the whole company's
+/// name index once the list held two ids; with the scope's condition, a rep's whole
+/// index by owner).
+pub(crate) fn contacts_by_ids(scope: Scope, ids: &[crm_domain::ContactId]) -> SelectStatement {
+    let mut q = select_contacts(scope.tenant_id);
+    q.expr_as(contact_in_scope(scope.tenant_id, scope.records), "visible")
+        .and_where(Expr::col(("contacts", "id")).is_in(ids.iter().map(|c| c.as_uuid())));
+    q
+}
+
+/// The position of `visible` in what [`contacts_by_ids`] reads.
+pub(crate) const BY_IDS_VISIBLE: usize = COLUMNS.len() + 1;
 
 /// The statement of a page of the contacts list, its sort column and its page size (one
 /// more row is read, to know whether a next page exists).

@@ -34,18 +34,43 @@ fn label(l: Option<&Label>) -> Value {
     l.map(|x| x.as_str().to_owned()).into()
 }
 
+/// Reads the column `$name` of a row of [`select_contacts`] by its position.
+macro_rules! col {
+    ($row:expr, $name:literal) => {{
+        const AT: usize = crate::contact_sql::selected($name);
+        $row.at(AT, $name)
+    }};
+    ($row:expr, $name:literal as $t:ty) => {{
+        const AT: usize = crate::contact_sql::selected($name);
+        $row.at::<$t>(AT, $name)
+    }};
+    ($row:expr, $name:literal, bytes) => {{
+        const AT: usize = crate::contact_sql::selected($name);
+        $row.bytes_at(AT, $name)
+    }};
+    ($row:expr, $name:literal, text) => {{
+        const AT: usize = crate::contact_sql::selected($name);
+        $row.text_at(AT, $name)
+    }};
+}
+
+/// A sealed column that may not be NULL.
+fn required<'r>(value: Option<&'r [u8]>, column: &str) -> Result<&'r [u8], StoreError> {
+    value.ok_or_else(|| StoreError::Internal(format!("column {column}: NULL")))
+}
+
 /// A contact's qualification as stored (none when `lead_status` is NULL).
 fn lead_from_row(row: &Row) -> Result<Option<Lead>, StoreError> {
-    let Some(status) = row.get::<Option<String>>("lead_status")? else {
+    let Some(status) = col!(row, "lead_status", text)? else {
         return Ok(None);
     };
     Ok(Some(Lead {
-        status: valid("lead_status", LeadStatus::parse(&status))?,
-        reason: row.get("lead_reason")?,
-        pooled: row.get("lead_pooled")?,
-        changed_by: row.get::<Option<Uuid>>("lead_changed_by")?.map(UserId::from_uuid),
-        changed_at: from_ts(row.get::<Option<i64>>("lead_changed_at")?.unwrap_or_default())?,
-        qualified_at: row.get::<Option<i64>>("lead_qualified_at")?.map(from_ts).transpose()?,
+        status: valid("lead_status", LeadStatus::parse(status))?,
+        reason: col!(row, "lead_reason")?,
+        pooled: col!(row, "lead_pooled")?,
+        changed_by: col!(row, "lead_changed_by" as Option<Uuid>)?.map(UserId::from_uuid),
+        changed_at: from_ts(col!(row, "lead_changed_at" as Option<i64>)?.unwrap_or_default())?,
+        qualified_at: col!(row, "lead_qualified_at" as Option<i64>)?.map(from_ts).transpose()?,
     }))
 }
 
@@ -187,73 +212,67 @@ impl<C: Cipher> SqlStore<C> {
         self.write_contact_side(tx, c).await
     }
 
+    /// A contact from a row of [`select_contacts`] (its columns read by position). What the
+    /// store wrote is taken as it is, not validated again; the sealed fields are opened
+    /// (and authenticated).
     pub(crate) fn contact_from_row(&self, row: &Row) -> Result<Contact, StoreError> {
-        let tenant_id = TenantId::from_uuid(row.get("tenant_id")?);
-        let id: Uuid = row.get("id")?;
-        let emails: Vec<String> = self.open(tenant_id, "contacts", "emails", id, &row.get::<Vec<u8>>("emails_ct")?)?;
-        let phones: Vec<String> = self.open(tenant_id, "contacts", "phones", id, &row.get::<Vec<u8>>("phones_ct")?)?;
-        let street: Option<String> = self.open_opt(
-            tenant_id,
-            "contacts",
-            "street",
-            id,
-            row.get::<Option<Vec<u8>>>("street_ct")?.as_deref(),
-        )?;
-        let notes: Option<String> = self.open_opt(
-            tenant_id,
-            "contacts",
-            "notes",
-            id,
-            row.get::<Option<Vec<u8>>>("notes_ct")?.as_deref(),
-        )?;
-        let Json(tags): Json<Vec<String>> = row.get("tags")?;
-        let opt_label = |col: &str| -> Result<Option<Label>, StoreError> {
-            valid(col, Label::parse_optional(row.get::<Option<String>>(col)?.as_deref()))
+        let tenant_id = TenantId::from_uuid(col!(row, "tenant_id")?);
+        let id: Uuid = col!(row, "id")?;
+        let sealed = |column: &str, value: Option<&[u8]>| -> Result<Option<String>, StoreError> {
+            value.map(|v| self.open(tenant_id, "contacts", column, id, v)).transpose()
         };
+        let emails: Vec<String> = self.open(
+            tenant_id,
+            "contacts",
+            "emails",
+            id,
+            required(col!(row, "emails_ct", bytes)?, "emails_ct")?,
+        )?;
+        let phones: Vec<String> = self.open(
+            tenant_id,
+            "contacts",
+            "phones",
+            id,
+            required(col!(row, "phones_ct", bytes)?, "phones_ct")?,
+        )?;
+        let street = sealed("street", col!(row, "street_ct", bytes)?)?;
+        let notes = sealed("notes", col!(row, "notes_ct", bytes)?)?;
+        let Json(tags): Json<Vec<String>> = col!(row, "tags")?;
+        let label = |value: Option<String>| value.map(Label::from_stored);
         let fields = ContactFields {
-            first_name: valid("first_name", Name::parse(&row.get::<String>("first_name")?))?,
-            last_name: valid("last_name", Name::parse(&row.get::<String>("last_name")?))?,
-            emails: emails
-                .iter()
-                .map(|e| valid("emails", EmailAddress::parse(e)))
-                .collect::<Result<_, _>>()?,
-            phones: phones
-                .iter()
-                .map(|p| valid("phones", PhoneNumber::from_e164(p)))
-                .collect::<Result<_, _>>()?,
-            organization_id: row.get::<Option<Uuid>>("organization_id")?.map(OrganizationId::from_uuid),
-            job_title: opt_label("job_title")?,
+            first_name: Name::from_stored(col!(row, "first_name")?),
+            last_name: Name::from_stored(col!(row, "last_name")?),
+            emails: emails.into_iter().map(EmailAddress::from_stored).collect(),
+            phones: phones.into_iter().map(PhoneNumber::from_stored).collect(),
+            organization_id: col!(row, "organization_id" as Option<Uuid>)?.map(OrganizationId::from_uuid),
+            job_title: label(col!(row, "job_title")?),
             address: PostalAddress {
-                street: valid("street", LongText::parse_optional(street.as_deref()))?,
-                postal_code: opt_label("postal_code")?,
-                city: opt_label("city")?,
-                country: row
-                    .get::<Option<String>>("country")?
-                    .map(|c| valid("country", CountryCode::parse(&c)))
+                street: street.map(LongText::from_stored),
+                postal_code: label(col!(row, "postal_code")?),
+                city: label(col!(row, "city")?),
+                country: col!(row, "country", text)?
+                    .map(|c| valid("country", CountryCode::parse(c)))
                     .transpose()?,
             },
-            tags: tags.iter().map(|t| valid("tags", Tag::parse(t))).collect::<Result<_, _>>()?,
-            source: opt_label("source")?,
-            notes: valid("notes", LongText::parse_optional(notes.as_deref()))?,
-            external_id: valid(
-                "external_id",
-                ExternalId::parse_optional(row.get::<Option<String>>("external_id")?.as_deref()),
-            )?,
-            email_opt_out: row.get("email_opt_out")?,
-            phone_opt_out: row.get("phone_opt_out")?,
+            tags: tags.into_iter().map(Tag::from_stored).collect(),
+            source: label(col!(row, "source")?),
+            notes: notes.map(LongText::from_stored),
+            external_id: col!(row, "external_id" as Option<String>)?.map(ExternalId::from_stored),
+            email_opt_out: col!(row, "email_opt_out")?,
+            phone_opt_out: col!(row, "phone_opt_out")?,
         };
         Ok(Contact {
             id: ContactId::from_uuid(id),
             tenant_id,
-            kind: valid("kind", ContactKind::parse(&row.get::<String>("kind")?))?,
-            owner_id: UserId::from_uuid(row.get("owner_id")?),
+            kind: valid("kind", ContactKind::parse(col!(row, "kind", text)?.unwrap_or_default()))?,
+            owner_id: UserId::from_uuid(col!(row, "owner_id")?),
             lead: lead_from_row(row)?,
-            client_since: row.get::<Option<i64>>("client_since")?.map(from_ts).transpose()?,
+            client_since: col!(row, "client_since" as Option<i64>)?.map(from_ts).transpose()?,
             fields,
-            score: i32::try_from(row.get::<i64>("score")?).unwrap_or(0),
-            version: row.get("version")?,
-            created_at: from_ts(row.get("created_at")?)?,
-            updated_at: from_ts(row.get("updated_at")?)?,
+            score: i32::try_from(col!(row, "score" as i64)?).unwrap_or(0),
+            version: col!(row, "version")?,
+            created_at: from_ts(col!(row, "created_at")?)?,
+            updated_at: from_ts(col!(row, "updated_at")?)?,
         })
     }
 }
@@ -285,6 +304,24 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
             .and_where(contact_in_scope(scope.tenant_id, scope.records));
         let row = self.pool.read_one(On::Tenant(scope.tenant_id), &q).await?;
         self.contact_from_row(&row)
+    }
+
+    async fn contacts_by_ids(&self, scope: Scope, ids: &[ContactId]) -> Result<Vec<Contact>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        if ids.len() > crm_ports::store::MAX_CONTACTS_BY_IDS {
+            return Err(StoreError::Internal(format!("{} contacts read by id at once", ids.len())));
+        }
+        let q = crate::contact_sql::contacts_by_ids(scope, ids);
+        let rows = self.pool.read_all(On::Tenant(scope.tenant_id), &q).await?;
+        let mut found = Vec::with_capacity(rows.len());
+        for r in &rows {
+            if r.at::<bool>(crate::contact_sql::BY_IDS_VISIBLE, "visible")? {
+                found.push(self.contact_from_row(r)?);
+            }
+        }
+        Ok(found)
     }
 
     async fn list_contacts(&self, scope: Scope, filter: &ContactFilter, page: &PageRequest) -> Result<Page<Contact>, StoreError> {

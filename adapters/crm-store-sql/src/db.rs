@@ -331,6 +331,37 @@ impl Tx {
 }
 
 impl Row {
+    /// The column at `index` (named `col` in errors), decoded: for the store's own
+    /// statements, whose columns are known by position and type — no lookup by name and no
+    /// type check in every row (a NULL where a value must be, or a malformed value, is
+    /// still an error).
+    pub(crate) fn at<T: Col>(&self, index: usize, col: &str) -> Result<T, StoreError> {
+        match self {
+            Self::Sqlite(r) => r.try_get_unchecked::<T, _>(index),
+            Self::Postgres(r) => r.try_get_unchecked::<T, _>(index),
+        }
+        .map_err(|e| StoreError::Internal(format!("column {col}: {e}")))
+    }
+
+    /// The bytes of the column at `index` (named `col` in errors), borrowed from the row
+    /// (a sealed value is opened from them, never copied first); `None` for NULL.
+    pub(crate) fn bytes_at(&self, index: usize, col: &str) -> Result<Option<&[u8]>, StoreError> {
+        match self {
+            Self::Sqlite(r) => r.try_get_unchecked::<Option<&[u8]>, _>(index),
+            Self::Postgres(r) => r.try_get_unchecked::<Option<&[u8]>, _>(index),
+        }
+        .map_err(|e| StoreError::Internal(format!("column {col}: {e}")))
+    }
+
+    /// The text of the column at `index`, borrowed from the row; `None` for NULL.
+    pub(crate) fn text_at(&self, index: usize, col: &str) -> Result<Option<&str>, StoreError> {
+        match self {
+            Self::Sqlite(r) => r.try_get_unchecked::<Option<&str>, _>(index),
+            Self::Postgres(r) => r.try_get_unchecked::<Option<&str>, _>(index),
+        }
+        .map_err(|e| StoreError::Internal(format!("column {col}: {e}")))
+    }
+
     /// A column by name, decoded.
     pub(crate) fn get<T: Col>(&self, col: &str) -> Result<T, StoreError> {
         match self {

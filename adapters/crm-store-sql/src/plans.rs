@@ -18,6 +18,8 @@ use sqlx::Row as _;
 pub enum PlannedRead {
     /// A page of the contacts list.
     ContactsPage(Scope, ContactFilter, PageRequest),
+    /// Contacts read by their ids, as a search reads those whose snippets it shows.
+    ContactsByIds(Scope, Vec<crm_domain::ContactId>),
     /// The number of contacts matching a filter, as a segment's count reads it.
     ContactsCount(Scope, ContactFilter),
     /// A page of the opportunities list.
@@ -40,6 +42,7 @@ impl PlannedRead {
     fn statement(&self, backend: Backend) -> Result<(TenantId, SelectStatement), StoreError> {
         Ok(match self {
             Self::ContactsPage(scope, filter, page) => (scope.tenant_id, crate::contact_sql::contacts_page(*scope, filter, page)?.0),
+            Self::ContactsByIds(scope, ids) => (scope.tenant_id, crate::contact_sql::contacts_by_ids(*scope, ids)),
             Self::ContactsCount(scope, filter) => (scope.tenant_id, crate::segments::count_query(*scope, filter)),
             Self::OpportunitiesPage(scope, filter, page) => {
                 (scope.tenant_id, crate::opportunities::opportunities_page(*scope, filter, page)?.0)

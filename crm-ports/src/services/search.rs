@@ -97,7 +97,8 @@ impl<S: SearchHasher + ContactStore + UserStore + crate::store::ScoringStore, K,
     }
 
     /// For contacts found through an email or phone token, the snippet comes from the
-    /// decrypted record: the addresses and numbers whose tokens the query hit.
+    /// decrypted records (read at once): the addresses and numbers whose tokens the query
+    /// hit.
     async fn secret_snippets(&self, query: &IndexQuery, every_hit: bool, results: &mut IndexResults) -> Result<(), ServiceError> {
         let wanted: HashSet<[u8; 32]> = query.terms.iter().flat_map(|t| t.hashes.iter().copied()).collect();
         if wanted.is_empty() {
@@ -111,8 +112,16 @@ impl<S: SearchHasher + ContactStore + UserStore + crate::store::ScoringStore, K,
             if *entity != SearchEntity::Contact {
                 continue;
             }
-            for hit in hits.iter_mut().filter(|h| every_hit || h.matched_secret) {
-                let Ok(c) = self.store.contact(scope, ContactId::from_uuid(hit.id)).await else {
+            // The contacts concerned, in one read (by primary key, in no order).
+            let ids: Vec<ContactId> = hits
+                .iter()
+                .filter(|h| every_hit || h.matched_secret)
+                .map(|h| ContactId::from_uuid(h.id))
+                .take(crate::store::MAX_CONTACTS_BY_IDS)
+                .collect();
+            let found = self.store.contacts_by_ids(scope, &ids).await?;
+            for hit in hits.iter_mut() {
+                let Some(c) = found.iter().find(|c| c.id.as_uuid() == hit.id) else {
                     continue;
                 };
                 for e in &c.fields.emails {

@@ -149,9 +149,9 @@ pub(crate) fn address_in(a: &AddressDto) -> AddressInput {
 
 pub(crate) fn address_out(a: &PostalAddress) -> AddressDto {
     AddressDto {
-        street: a.street.as_ref().map(ToString::to_string),
-        postal_code: a.postal_code.as_ref().map(ToString::to_string),
-        city: a.city.as_ref().map(ToString::to_string),
+        street: a.street.as_ref().map(|v| v.as_str().to_owned()),
+        postal_code: a.postal_code.as_ref().map(|v| v.as_str().to_owned()),
+        city: a.city.as_ref().map(|v| v.as_str().to_owned()),
         country: a.country.map(|c| c.as_str().to_owned()),
     }
 }

@@ -241,7 +241,71 @@ async fn filters(h: &Harness) {
     );
 }
 
+/// Contacts read by their ids (as a search reads those whose snippets it shows): only the
+/// scope's, never a deleted one, another rep's or another company's, and whole.
+async fn read_by_ids_within_the_scope(h: &Harness) {
+    use crm_ports::store::ContactStore as _;
+    let (tenant, admin) = h.tenant("Extraits du Nord").await;
+    let (_, other_admin) = h.tenant("Extraits du Sud").await;
+    let (rep, rep_a) = h.user(&admin, Role::Sales, None).await;
+    let mut i = input("Inès", "Marchal");
+    i.phones = vec!["06 11 22 33 44".into()];
+    let mine = h.app.create_contact(&rep_a, &i, None, false).await.unwrap();
+    let also_mine = h.app.create_contact(&rep_a, &input("Yann", "Le Goff"), None, false).await.unwrap();
+    let admins = h.app.create_contact(&admin, &input("Odile", "Perrin"), None, false).await.unwrap();
+    let gone = h.app.create_contact(&rep_a, &input("Rémi", "Colin"), None, false).await.unwrap();
+    h.app.delete_contact(&rep_a, gone.id, 1).await.unwrap();
+    let elsewhere = h
+        .app
+        .create_contact(&other_admin, &input("Inès", "Marchal"), None, false)
+        .await
+        .unwrap();
+    let ids = [
+        admins.id,
+        gone.id,
+        mine.id,
+        elsewhere.id,
+        ContactId::from_uuid(Uuid::now_v7()),
+        also_mine.id,
+    ];
+    let read = |records| async move {
+        let scope = crm_ports::query::Scope {
+            tenant_id: tenant.id,
+            records,
+        };
+        let mut found = h.app.store().contacts_by_ids(scope, &ids).await.unwrap();
+        found.sort_by_key(|c| c.id.as_uuid());
+        found
+    };
+    let mut expected = vec![admins.id, mine.id, also_mine.id];
+    expected.sort_by_key(|c| c.as_uuid());
+    let whole = read(crm_domain::visibility::RecordScope::Tenant).await;
+    assert_eq!(whole.iter().map(|c| c.id).collect::<Vec<_>>(), expected);
+    let of_rep = read(crm_domain::visibility::RecordScope::OwnedBy(rep.id)).await;
+    let mut expected = vec![mine.id, also_mine.id];
+    expected.sort_by_key(|c| c.as_uuid());
+    assert_eq!(of_rep.iter().map(|c| c.id).collect::<Vec<_>>(), expected);
+    // Whole: the sealed fields opened, as a read by id gives them.
+    let one = of_rep.iter().find(|c| c.id == mine.id).unwrap();
+    assert_eq!(one, &h.app.contact(&rep_a, mine.id).await.unwrap());
+    assert!(
+        h.app
+            .store()
+            .contacts_by_ids(
+                crm_ports::query::Scope {
+                    tenant_id: tenant.id,
+                    records: crm_domain::visibility::RecordScope::Tenant
+                },
+                &[]
+            )
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 contract!(
+    read_by_ids_within_the_scope,
     round_trip,
     bad_input_names_fields_and_writes_nothing,
     stale_version_conflicts_and_overwrites_nothing,

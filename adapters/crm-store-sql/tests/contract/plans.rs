@@ -159,6 +159,36 @@ async fn an_organizations_lists_read_its_own_index_on_sqlite() {
     }
 }
 
+/// Contacts read by their ids (a search's snippets) are each found by primary key on
+/// SQLite, for every scope: read in the list's name order, two ids or more made it walk
+/// the company's index by name.
+#[tokio::test]
+async fn contacts_by_ids_are_read_by_primary_key_on_sqlite() {
+    let h = sqlite().await;
+    let (tenant, admin) = h.tenant("Extraits").await;
+    let (rep, _) = h.user(&admin, Role::Sales, None).await;
+    let ids: Vec<crm_domain::ContactId> = (0..3).map(|_| crm_domain::ContactId::from_uuid(Uuid::now_v7())).collect();
+    for records in [RecordScope::Tenant, RecordScope::OwnedBy(rep.id)] {
+        let scope = Scope {
+            tenant_id: tenant.id,
+            records,
+        };
+        let plan = h
+            .app
+            .store()
+            .explain_for_tests(&PlannedRead::ContactsByIds(scope, ids.clone()))
+            .await
+            .unwrap();
+        assert!(
+            plan.contains("SEARCH contacts USING INDEX sqlite_autoindex_contacts_1 (tenant_id=? AND id=?)")
+                || plan.contains("USING PRIMARY KEY"),
+            "{records:?}: {plan}"
+        );
+        assert!(!plan.contains("contacts_name"), "{records:?}: {plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "{records:?}: {plan}");
+    }
+}
+
 async fn check_plans(h: &Harness, admin_url: &str) {
     let (tenant, admin) = h.tenant("Très grande").await;
     let (manager_user, _) = h.user(&admin, Role::Manager, None).await;
