@@ -317,6 +317,18 @@ pub(crate) fn select_contacts(tenant: TenantId) -> SelectStatement {
     q
 }
 
+/// The statement reading one contact by id inside a scope (its shape is kept: see
+/// `shapes.rs`).
+pub(crate) fn contact_by_id(tenant: TenantId, id: Uuid, scope: crm_domain::visibility::RecordScope) -> SelectStatement {
+    let mut q = select_contacts(tenant);
+    q.and_where(Expr::col(("contacts", "id")).eq(id))
+        .and_where(contact_in_scope(tenant, scope));
+    q
+}
+
+/// The shapes of [`contact_by_id`].
+pub(crate) static CONTACT_BY_ID: crate::shapes::Shapes = crate::shapes::Shapes::new(contact_by_id);
+
 /// The statement reading the contacts of `ids`, in no order, each with whether `scope`
 /// holds it (a last column, `visible`): with no `ORDER BY` and no condition on the owner,
 /// SQLite reads each by its primary key (ordered by name, it walked the whole company's

@@ -24,8 +24,6 @@ use sea_query::{Expr, ExprTrait, Query, UpdateStatement, Value};
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use crate::contact_sql::select_contacts;
-
 fn ie(e: sea_query::error::Error) -> StoreError {
     StoreError::Internal(e.to_string())
 }
@@ -299,10 +297,15 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
     }
 
     async fn contact(&self, scope: Scope, id: ContactId) -> Result<Contact, StoreError> {
-        let mut q = select_contacts(scope.tenant_id);
-        q.and_where(Expr::col(("contacts", "id")).eq(id.as_uuid()))
-            .and_where(contact_in_scope(scope.tenant_id, scope.records));
-        let row = self.pool.read_one(On::Tenant(scope.tenant_id), &q).await?;
+        let shape = crate::contact_sql::CONTACT_BY_ID.get(self.pool.backend(), scope.records);
+        let values = shape.values(scope.tenant_id, id.as_uuid(), scope.records);
+        let row = self
+            .pool
+            .read_shaped(On::Tenant(scope.tenant_id), shape.sql(), values)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(StoreError::NotFound)?;
         self.contact_from_row(&row)
     }
 

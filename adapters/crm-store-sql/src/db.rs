@@ -118,6 +118,30 @@ impl Pool {
         }
     }
 
+    /// [`Pool::read_all`] for a statement already rendered for this pool's backend, with its
+    /// values (see `shapes.rs`).
+    pub(crate) async fn read_shaped(&self, on: On, sql: &str, values: sea_query::Values) -> Result<Vec<Row>, StoreError> {
+        let values = sea_query_sqlx::SqlxValues(values);
+        match self {
+            Self::Sqlite(p) => {
+                let rows = sqlx::query_with(AssertSqlSafe(sql), values).fetch_all(p).await.map_err(map_db)?;
+                Ok(rows.into_iter().map(Row::Sqlite).collect())
+            }
+            Self::Postgres(_) => {
+                let mut tx = self.begin(on, Mode::Read).await?;
+                let TxConn::Postgres(conn) = &mut tx.conn else {
+                    return Err(StoreError::Internal("a PostgreSQL pool gave another connection".into()));
+                };
+                let rows = sqlx::query_with(AssertSqlSafe(sql), values)
+                    .fetch_all(&mut **conn)
+                    .await
+                    .map_err(map_db)?;
+                tx.commit().await?;
+                Ok(rows.into_iter().map(Row::Postgres).collect())
+            }
+        }
+    }
+
     /// [`Pool::read_all`] for a query that must find one row.
     pub(crate) async fn read_one(&self, on: On, stmt: &SelectStatement) -> Result<Row, StoreError> {
         self.read_all(on, stmt).await?.into_iter().next().ok_or(StoreError::NotFound)

@@ -60,6 +60,7 @@ mod scoring;
 mod scoring_rows;
 mod second_factors;
 mod segments;
+mod shapes;
 mod sqlite;
 mod suppressions;
 mod telephony;
