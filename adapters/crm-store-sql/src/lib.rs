@@ -17,6 +17,7 @@ mod candidates;
 mod consents;
 pub mod constraints;
 mod consumers;
+mod contact_rows;
 mod contact_sql;
 mod contacts;
 mod crypt;
