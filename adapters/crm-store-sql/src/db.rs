@@ -360,6 +360,7 @@ impl Row {
     /// type check in every row (a NULL where a value must be, or a malformed value, is
     /// still an error).
     pub(crate) fn at<T: Col>(&self, index: usize, col: &str) -> Result<T, StoreError> {
+        debug_assert!(self.named(index, col), "column {index} of the row is not {col}");
         match self {
             Self::Sqlite(r) => r.try_get_unchecked::<T, _>(index),
             Self::Postgres(r) => r.try_get_unchecked::<T, _>(index),
@@ -370,6 +371,7 @@ impl Row {
     /// The bytes of the column at `index` (named `col` in errors), borrowed from the row
     /// (a sealed value is opened from them, never copied first); `None` for NULL.
     pub(crate) fn bytes_at(&self, index: usize, col: &str) -> Result<Option<&[u8]>, StoreError> {
+        debug_assert!(self.named(index, col), "column {index} of the row is not {col}");
         match self {
             Self::Sqlite(r) => r.try_get_unchecked::<Option<&[u8]>, _>(index),
             Self::Postgres(r) => r.try_get_unchecked::<Option<&[u8]>, _>(index),
@@ -379,11 +381,22 @@ impl Row {
 
     /// The text of the column at `index`, borrowed from the row; `None` for NULL.
     pub(crate) fn text_at(&self, index: usize, col: &str) -> Result<Option<&str>, StoreError> {
+        debug_assert!(self.named(index, col), "column {index} of the row is not {col}");
         match self {
             Self::Sqlite(r) => r.try_get_unchecked::<Option<&str>, _>(index),
             Self::Postgres(r) => r.try_get_unchecked::<Option<&str>, _>(index),
         }
         .map_err(|e| StoreError::Internal(format!("column {col}: {e}")))
+    }
+
+    /// Whether the column at `index` is named `col` (checked in debug builds: a statement
+    /// whose columns moved would otherwise be read wrong).
+    fn named(&self, index: usize, col: &str) -> bool {
+        use sqlx::Column as _;
+        match self {
+            Self::Sqlite(r) => r.columns().get(index).is_some_and(|c| c.name() == col),
+            Self::Postgres(r) => r.columns().get(index).is_some_and(|c| c.name() == col),
+        }
     }
 
     /// A column by name, decoded.

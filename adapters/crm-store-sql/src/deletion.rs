@@ -56,8 +56,11 @@ impl<C: Cipher> DeletionStore for SqlStore<C> {
             .and_where(Expr::col("id").eq(id))
             .and_where(Expr::col("deleted_at").is_not_null());
         if kind == Deletable::Contact {
-            // A merged contact lives on in the one it was merged into.
-            stmt.and_where(Expr::col("merged_into").is_null());
+            // A merged contact lives on in the one it was merged into; an erased person's
+            // row (its names emptied, which no contact written through the domain has)
+            // stays gone.
+            stmt.and_where(Expr::col("merged_into").is_null())
+                .and_where(Expr::col("first_name").ne(""));
         }
         if tx.execute(&stmt).await? != 1 {
             return Err(StoreError::NotFound);

@@ -119,7 +119,15 @@ impl<S: SearchHasher + ContactStore + UserStore + crate::store::ScoringStore, K,
                 .map(|h| ContactId::from_uuid(h.id))
                 .take(crate::store::MAX_CONTACTS_BY_IDS)
                 .collect();
-            let found = self.store.contacts_by_ids(scope, &ids).await?;
+            // A contact that cannot be read (a seal that does not open) loses its snippets,
+            // not the search.
+            let found = match self.store.contacts_by_ids(scope, &ids).await {
+                Ok(found) => found,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the contacts of a search's snippets could not be read");
+                    Vec::new()
+                }
+            };
             for hit in hits.iter_mut() {
                 let Some(c) = found.iter().find(|c| c.id.as_uuid() == hit.id) else {
                     continue;

@@ -208,6 +208,8 @@ pub async fn an_erased_person_leaves_no_clear_value_on_disk(h: &Harness) {
     }
     // Gone from every read; the other contact untouched; their events unreadable.
     assert!(h.app.contact(&admin, c.id).await.is_err());
+    // An erased person's row stays gone: an Admin cannot restore it as an empty contact.
+    assert!(matches!(h.app.restore_contact(&admin, c.id).await, Err(ServiceError::NotFound)));
     assert_eq!(h.app.contact(&admin, kept.id).await.unwrap().fields.last_name.as_str(), "Témoin");
     let log = h.app.events_after(&admin, 0, 100).await.unwrap();
     let of_person: Vec<_> = log.iter().filter(|e| e.entity_id == c.id.as_uuid()).collect();

@@ -424,6 +424,10 @@ async fn check_plans(h: &Harness, admin_url: &str) {
         ("activities list, Admin", PlannedRead::ActivitiesPage(all_activities, page.clone())),
         ("activities list, a rep", PlannedRead::ActivitiesPage(rep_activities, page.clone())),
         ("timeline of a contact", PlannedRead::Timeline(t, a_contact)),
+        (
+            "contacts of a search's snippets",
+            PlannedRead::ContactsByIds(all, vec![contact.id, crm_domain::ContactId::from_uuid(a_contact.entity_id)]),
+        ),
         ("to-do list of a rep", PlannedRead::OpenTasks(t, AssigneeScope::User(reps[3]))),
         (
             "to-do list of a manager's team",
