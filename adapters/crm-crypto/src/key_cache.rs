@@ -30,18 +30,22 @@ impl<K: Eq + Hash + Clone, V: Clone> KeyCache<K, V> {
         }
     }
 
-    /// `f` applied to the key of `k`, when it is kept.
-    pub(crate) fn with<R>(&self, k: &K, f: impl FnOnce(&V) -> R) -> Option<R> {
-        let published = self.published.load();
-        if let Some(v) = published.get(k) {
-            return Some(f(v));
+    /// `f` applied to the key of `k`: the kept one, else one `make` derives (then kept).
+    pub(crate) fn with_or_insert<R, E>(&self, k: &K, make: impl FnOnce() -> Result<V, E>, f: impl FnOnce(&V) -> R) -> Result<R, E> {
+        if let Some(v) = self.published.load().get(k) {
+            return Ok(f(v));
         }
-        let pending = self.pending.lock().ok()?;
-        pending.get(k).map(f)
+        if let Some(v) = self.pending.lock().ok().as_deref().and_then(|p| p.get(k).cloned()) {
+            return Ok(f(&v));
+        }
+        let v = make()?;
+        let r = f(&v);
+        self.insert(k.clone(), v);
+        Ok(r)
     }
 
     /// Keeps `v` for `k`.
-    pub(crate) fn insert(&self, k: K, v: V) {
+    fn insert(&self, k: K, v: V) {
         let Ok(mut pending) = self.pending.lock() else { return };
         let published = self.published.load_full();
         if published.len() + pending.len() >= LIMIT {
@@ -71,23 +75,28 @@ impl<K: Eq + Hash + Clone, V: Clone> KeyCache<K, V> {
 mod tests {
     use super::KeyCache;
 
+    /// The kept value of `k`, deriving nothing.
+    fn kept(c: &KeyCache<u32, u32>, k: u32) -> Option<u32> {
+        c.with_or_insert(&k, || Err(()), |v| *v).ok()
+    }
+
     #[test]
     fn keeps_forgets_and_starts_again_when_full() {
         let c: KeyCache<u32, u32> = KeyCache::new();
-        assert_eq!(c.with(&1, |v| *v), None);
+        assert_eq!(kept(&c, 1), None);
         c.insert(1, 10);
-        assert_eq!(c.with(&1, |v| *v), Some(10));
+        assert_eq!(kept(&c, 1), Some(10));
         c.clear();
-        assert_eq!(c.with(&1, |v| *v), None);
+        assert_eq!(kept(&c, 1), None);
         let limit = u32::try_from(super::LIMIT).unwrap_or(u32::MAX);
         for i in 0..limit {
             c.insert(i, i + 1);
         }
         // Every key is found, published or waiting.
-        assert!((0..limit).step_by(97).all(|i| c.with(&i, |v| *v) == Some(i + 1)));
+        assert!((0..limit).step_by(97).all(|i| kept(&c, i) == Some(i + 1)));
         c.insert(limit, 0);
-        assert_eq!(c.with(&0, |v| *v), None, "the full cache started again");
-        assert_eq!(c.with(&limit, |v| *v), Some(0));
+        assert_eq!(kept(&c, 0), None, "the full cache started again");
+        assert_eq!(kept(&c, limit), Some(0));
     }
 
     #[test]

@@ -117,15 +117,12 @@ impl RingCipher {
     /// `f` applied to the tenant's AES key under master key `key_id` (derived once, then
     /// kept).
     fn with_aead_key<R>(&self, key_id: u32, tenant: TenantId, f: impl FnOnce(&LessSafeKey) -> R) -> Result<R, CipherError> {
-        let mut f = Some(f);
-        if let Some(r) = self.aead_cache.with(&(key_id, tenant), |k| f.take().map(|f| f(k))) {
-            return r.ok_or(CipherError::Rejected);
-        }
-        let k = self.field_key(key_id, tenant)?;
-        let unbound = UnboundKey::new(&AES_256_GCM, &k).map_err(|_| CipherError::Rejected)?;
-        let key = Arc::new(LessSafeKey::new(unbound));
-        self.aead_cache.insert((key_id, tenant), Arc::clone(&key));
-        f.take().map(|f| f(&key)).ok_or(CipherError::Rejected)
+        let derive_key = || {
+            let k = self.field_key(key_id, tenant)?;
+            let unbound = UnboundKey::new(&AES_256_GCM, &k).map_err(|_| CipherError::Rejected)?;
+            Ok(Arc::new(LessSafeKey::new(unbound)))
+        };
+        self.aead_cache.with_or_insert(&(key_id, tenant), derive_key, |k| f(k))
     }
 
     /// Encrypts under the master key `key_id` (the current one, or a given one when the
@@ -144,17 +141,6 @@ impl RingCipher {
         .map_err(|_| CipherError::Rejected)?;
         out.extend_from_slice(&body);
         Ok(out)
-    }
-
-    /// The tenant's blind-index key (derived once, then kept).
-    fn index_key(&self, tenant: TenantId) -> Arc<hmac::Key> {
-        if let Some(k) = self.index_cache.with(&tenant, Arc::clone) {
-            return k;
-        }
-        let root = self.index_root.read().map_or([0; 32], |r| *r);
-        let k = Arc::new(hmac::Key::new(hmac::HMAC_SHA256, &derive(&root, b"blind-index", tenant)));
-        self.index_cache.insert(tenant, Arc::clone(&k));
-        k
     }
 }
 
@@ -289,9 +275,13 @@ impl Cipher for RingCipher {
             ctx.update(value);
             ctx.sign()
         };
-        let tag = match self.index_cache.with(&tenant, |k| sign(k)) {
-            Some(tag) => tag,
-            None => sign(&self.index_key(tenant)),
+        let derive_key = || {
+            let root = self.index_root.read().map_or([0; 32], |r| *r);
+            Ok::<_, std::convert::Infallible>(Arc::new(hmac::Key::new(hmac::HMAC_SHA256, &derive(&root, b"blind-index", tenant))))
+        };
+        let tag = match self.index_cache.with_or_insert(&tenant, derive_key, |k| sign(k)) {
+            Ok(tag) => tag,
+            Err(never) => match never {},
         };
         let mut out = [0u8; 32];
         out.copy_from_slice(tag.as_ref());

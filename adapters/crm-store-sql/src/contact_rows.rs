@@ -27,24 +27,11 @@ macro_rules! col {
         const AT: usize = crate::contact_sql::selected($name);
         $row.at::<$t>(AT, $name)
     }};
-    ($row:expr, $name:literal, bytes) => {{
-        const AT: usize = crate::contact_sql::selected($name);
-        $row.bytes_at(AT, $name)
-    }};
-    ($row:expr, $name:literal, text) => {{
-        const AT: usize = crate::contact_sql::selected($name);
-        $row.text_at(AT, $name)
-    }};
-}
-
-/// A sealed column that may not be NULL.
-fn required<'r>(value: Option<&'r [u8]>, column: &str) -> Result<&'r [u8], StoreError> {
-    value.ok_or_else(|| StoreError::Internal(format!("column {column}: NULL")))
 }
 
 /// A contact's qualification as stored (none when `lead_status` is NULL).
 fn lead_from_row(row: &Row) -> Result<Option<Lead>, StoreError> {
-    let Some(status) = col!(row, "lead_status", text)? else {
+    let Some(status) = col!(row, "lead_status" as Option<&str>)? else {
         return Ok(None);
     };
     Ok(Some(Lead {
@@ -67,22 +54,14 @@ impl<C: Cipher> SqlStore<C> {
         let sealed = |column: &str, value: Option<&[u8]>| -> Result<Option<String>, StoreError> {
             value.map(|v| self.open(tenant_id, "contacts", column, id, v)).transpose()
         };
-        let emails: Vec<String> = self.open(
-            tenant_id,
-            "contacts",
-            "emails",
-            id,
-            required(col!(row, "emails_ct", bytes)?, "emails_ct")?,
-        )?;
-        let phones: Vec<String> = self.open(
-            tenant_id,
-            "contacts",
-            "phones",
-            id,
-            required(col!(row, "phones_ct", bytes)?, "phones_ct")?,
-        )?;
-        let street = sealed("street", col!(row, "street_ct", bytes)?)?;
-        let notes = sealed("notes", col!(row, "notes_ct", bytes)?)?;
+        let list = |column: &str, value: Option<&[u8]>| -> Result<Vec<String>, StoreError> {
+            let sealed = value.ok_or_else(|| StoreError::Internal(format!("column {column}: NULL")))?;
+            self.open(tenant_id, "contacts", column, id, sealed)
+        };
+        let emails = list("emails", col!(row, "emails_ct" as Option<&[u8]>)?)?;
+        let phones = list("phones", col!(row, "phones_ct" as Option<&[u8]>)?)?;
+        let street = sealed("street", col!(row, "street_ct" as Option<&[u8]>)?)?;
+        let notes = sealed("notes", col!(row, "notes_ct" as Option<&[u8]>)?)?;
         let Json(tags): Json<Vec<String>> = col!(row, "tags")?;
         let label = |value: Option<String>| value.map(Label::from_stored);
         let fields = ContactFields {
@@ -96,7 +75,7 @@ impl<C: Cipher> SqlStore<C> {
                 street: street.map(LongText::from_stored),
                 postal_code: label(col!(row, "postal_code")?),
                 city: label(col!(row, "city")?),
-                country: col!(row, "country", text)?
+                country: col!(row, "country" as Option<&str>)?
                     .map(|c| valid("country", CountryCode::parse(c)))
                     .transpose()?,
             },
@@ -110,7 +89,7 @@ impl<C: Cipher> SqlStore<C> {
         Ok(Contact {
             id: ContactId::from_uuid(id),
             tenant_id,
-            kind: valid("kind", ContactKind::parse(col!(row, "kind", text)?.unwrap_or_default()))?,
+            kind: valid("kind", ContactKind::parse(col!(row, "kind" as Option<&str>)?.unwrap_or_default()))?,
             owner_id: UserId::from_uuid(col!(row, "owner_id")?),
             lead: lead_from_row(row)?,
             client_since: col!(row, "client_since" as Option<i64>)?.map(from_ts).transpose()?,

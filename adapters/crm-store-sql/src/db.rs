@@ -355,36 +355,19 @@ impl Tx {
 }
 
 impl Row {
-    /// The column at `index` (named `col` in errors), decoded: for the store's own
-    /// statements, whose columns are known by position and type — no lookup by name and no
-    /// type check in every row (a NULL where a value must be, or a malformed value, is
-    /// still an error).
-    pub(crate) fn at<T: Col>(&self, index: usize, col: &str) -> Result<T, StoreError> {
+    /// The column at `index` (named `col` in errors), decoded — owned, or borrowed from the
+    /// row (`&str`, `&[u8]`: a sealed value is opened from the row's bytes, never copied
+    /// first): for the store's own statements, whose columns are known by position and
+    /// type — no lookup by name and no type check in every row (a NULL where a value must
+    /// be, or a malformed value, is still an error).
+    pub(crate) fn at<'r, T>(&'r self, index: usize, col: &str) -> Result<T, StoreError>
+    where
+        T: Decode<'r, Sqlite> + Type<Sqlite> + Decode<'r, Postgres> + Type<Postgres>,
+    {
         debug_assert!(self.named(index, col), "column {index} of the row is not {col}");
         match self {
             Self::Sqlite(r) => r.try_get_unchecked::<T, _>(index),
             Self::Postgres(r) => r.try_get_unchecked::<T, _>(index),
-        }
-        .map_err(|e| StoreError::Internal(format!("column {col}: {e}")))
-    }
-
-    /// The bytes of the column at `index` (named `col` in errors), borrowed from the row
-    /// (a sealed value is opened from them, never copied first); `None` for NULL.
-    pub(crate) fn bytes_at(&self, index: usize, col: &str) -> Result<Option<&[u8]>, StoreError> {
-        debug_assert!(self.named(index, col), "column {index} of the row is not {col}");
-        match self {
-            Self::Sqlite(r) => r.try_get_unchecked::<Option<&[u8]>, _>(index),
-            Self::Postgres(r) => r.try_get_unchecked::<Option<&[u8]>, _>(index),
-        }
-        .map_err(|e| StoreError::Internal(format!("column {col}: {e}")))
-    }
-
-    /// The text of the column at `index`, borrowed from the row; `None` for NULL.
-    pub(crate) fn text_at(&self, index: usize, col: &str) -> Result<Option<&str>, StoreError> {
-        debug_assert!(self.named(index, col), "column {index} of the row is not {col}");
-        match self {
-            Self::Sqlite(r) => r.try_get_unchecked::<Option<&str>, _>(index),
-            Self::Postgres(r) => r.try_get_unchecked::<Option<&str>, _>(index),
         }
         .map_err(|e| StoreError::Internal(format!("column {col}: {e}")))
     }
