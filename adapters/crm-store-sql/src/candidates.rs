@@ -182,7 +182,7 @@ impl<C: Cipher> SqlStore<C> {
         let mut q = select_contacts(tenant);
         q.expr_as(contact_in_scope(tenant, visibility), "visible");
         for r in tx.fetch_matching(&q, ("contacts", "id"), &all).await? {
-            let contact = self.contact_from_row(&r)?;
+            let contact = self.contact_from_row(tenant, &r)?;
             found.insert(
                 contact.id.as_uuid(),
                 CandidateRow {

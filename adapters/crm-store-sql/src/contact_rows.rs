@@ -45,11 +45,10 @@ fn lead_from_row(row: &Row) -> Result<Option<Lead>, StoreError> {
 }
 
 impl<C: Cipher> SqlStore<C> {
-    /// A contact from a row of [`crate::contact_sql::select_contacts`] (its columns read by position). What the
+    /// A contact of `tenant_id` from a row of [`crate::contact_sql::select_contacts`] (its columns read by position). What the
     /// store wrote is taken as it is, not validated again; the sealed fields are opened
     /// (and authenticated).
-    pub(crate) fn contact_from_row(&self, row: &Row) -> Result<Contact, StoreError> {
-        let tenant_id = TenantId::from_uuid(col!(row, "tenant_id")?);
+    pub(crate) fn contact_from_row(&self, tenant_id: TenantId, row: &Row) -> Result<Contact, StoreError> {
         let id: Uuid = col!(row, "id")?;
         let sealed = |column: &str, value: Option<&[u8]>| -> Result<Option<String>, StoreError> {
             value.map(|v| self.open(tenant_id, "contacts", column, id, v)).transpose()

@@ -198,7 +198,7 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
             .into_iter()
             .next()
             .ok_or(StoreError::NotFound)?;
-        self.contact_from_row(&row)
+        self.contact_from_row(scope.tenant_id, &row)
     }
 
     async fn contacts_by_ids(&self, scope: Scope, ids: &[ContactId]) -> Result<Vec<Contact>, StoreError> {
@@ -213,7 +213,7 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
         let mut found = Vec::with_capacity(rows.len());
         for r in &rows {
             if r.at::<bool>(crate::contact_sql::BY_IDS_VISIBLE, "visible")? {
-                found.push(self.contact_from_row(r)?);
+                found.push(self.contact_from_row(scope.tenant_id, r)?);
             }
         }
         Ok(found)
@@ -224,7 +224,7 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
         let (q, sort_col, size) = crate::contact_sql::contacts_page(scope, filter, page)?;
         let mut rows = self.pool.read_all(On::Tenant(t), &q).await?;
         let next_cursor = paging::next_cursor(&mut rows, size, sort_col)?;
-        let items = rows.iter().map(|r| self.contact_from_row(r)).collect::<Result<_, _>>()?;
+        let items = rows.iter().map(|r| self.contact_from_row(t, r)).collect::<Result<_, _>>()?;
         Ok(Page { items, next_cursor })
     }
 

@@ -40,6 +40,11 @@ impl<C: Cipher> SqlStore<C> {
             // The log is copied into the file every 8,192 pages (32 MiB) rather than every
             // 1,000: a large write (a piece of an import) no longer pays a checkpoint each.
             .pragma("wal_autocheckpoint", "8192")
+            // A connection's thread hands its rows over a channel of this many: sqlx's 50
+            // made a page of 50 (read with one row more, to know if another page follows)
+            // wait for the request's task to take rows before it could finish; 256 covers
+            // the largest page (200 and one).
+            .row_buffer_size(256)
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
