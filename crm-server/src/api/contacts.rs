@@ -150,8 +150,9 @@ pub enum ContactResponse {
 }
 
 impl ContactResponse {
-    pub(crate) fn ok(c: &Contact) -> Self {
-        Self::Ok(DirectJson(c.into()), etag(c.version))
+    pub(crate) fn ok(c: Contact) -> Self {
+        let version = c.version;
+        Self::Ok(DirectJson(c.into()), etag(version))
     }
 }
 
@@ -250,7 +251,7 @@ impl ContactsApi {
         let shown: Vec<ContactId> = p.items.iter().map(|c| c.id).collect();
         self.app.record_list_access(&actor, &shown).await?;
         Ok(DirectJson(ContactPage {
-            items: p.items.iter().map(ContactDto::from).collect(),
+            items: p.items.into_iter().map(ContactDto::from).collect(),
             next_cursor: p.next_cursor,
         }))
     }
@@ -279,7 +280,7 @@ impl ContactsApi {
         self.app
             .record_access(&actor, crm_domain::access_log::AccessKind::View, Some(c.id), 1)
             .await?;
-        Ok(ContactResponse::ok(&c))
+        Ok(ContactResponse::ok(c))
     }
 
     /// Replace a contact's editable fields. `If-Match` must carry the ETag read.
@@ -296,7 +297,7 @@ impl ContactsApi {
             .app
             .update_contact(&auth.actor(), ContactId::from_uuid(id.0), v, &body.0.input())
             .await?;
-        Ok(ContactResponse::ok(&c))
+        Ok(ContactResponse::ok(c))
     }
 
     /// Change some fields: a JSON Merge Patch (RFC 7396) of the `PUT` body — members given
@@ -314,7 +315,7 @@ impl ContactsApi {
         let id = ContactId::from_uuid(id.0);
         let current = self.app.contact(&actor, id).await?;
         let w = super::patch::patched(&ContactWrite::from(&current), &body.0)?;
-        Ok(ContactResponse::ok(&self.app.update_contact(&actor, id, v, &w.input()).await?))
+        Ok(ContactResponse::ok(self.app.update_contact(&actor, id, v, &w.input()).await?))
     }
 
     /// Delete a contact (softly: an Admin can restore it).
@@ -334,7 +335,7 @@ impl ContactsApi {
     #[oai(path = "/:id/restore", method = "post", operation_id = "restore_contact")]
     async fn restore(&self, auth: Auth, id: Path<Uuid>) -> ApiResult<ContactResponse> {
         let c = self.app.restore_contact(&auth.actor(), ContactId::from_uuid(id.0)).await?;
-        Ok(ContactResponse::ok(&c))
+        Ok(ContactResponse::ok(c))
     }
 
     /// Give the contact to another owner.
@@ -351,7 +352,7 @@ impl ContactsApi {
             .app
             .assign_contact(&auth.actor(), ContactId::from_uuid(id.0), v, UserId::from_uuid(body.0.owner_id))
             .await?;
-        Ok(ContactResponse::ok(&c))
+        Ok(ContactResponse::ok(c))
     }
 
     /// Merge another contact into this one: emails, phones and tags are united, empty
@@ -378,7 +379,7 @@ impl ContactsApi {
                 body.0.take.as_deref().unwrap_or_default(),
             )
             .await?;
-        Ok(ContactResponse::ok(&c))
+        Ok(ContactResponse::ok(c))
     }
 
     /// The contact's history (its changes and those of contacts merged into it), newest

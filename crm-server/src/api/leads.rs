@@ -216,7 +216,7 @@ impl LeadsApi {
             .app
             .set_lead_status(&auth.actor(), ContactId::from_uuid(id.0), v, status, body.0.reason.as_deref())
             .await?;
-        Ok(ContactResponse::ok(&c))
+        Ok(ContactResponse::ok(c))
     }
 
     /// Hand a qualified lead of the pool over to a sales rep (`owner_id`), to the next rep
@@ -240,7 +240,7 @@ impl LeadsApi {
             (None, None, false) => return Err(ApiError::field("owner_id", ViolationKind::Required)),
         };
         let c = self.app.hand_over_lead(&auth.actor(), ContactId::from_uuid(id.0), v, to).await?;
-        Ok(ContactResponse::ok(&c))
+        Ok(ContactResponse::ok(c))
     }
 
     /// Convert a prospect (or a former client) into a client by hand, for a reason kept in
@@ -258,7 +258,7 @@ impl LeadsApi {
             .app
             .convert_to_client(&auth.actor(), ContactId::from_uuid(id.0), v, &body.0.reason)
             .await?;
-        Ok(ContactResponse::ok(&c))
+        Ok(ContactResponse::ok(c))
     }
 
     /// Open the first opportunity of a qualified lead (handed over), in one step: at the

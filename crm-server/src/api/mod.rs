@@ -148,10 +148,15 @@ pub(crate) fn address_in(a: &AddressDto) -> AddressInput {
 }
 
 pub(crate) fn address_out(a: &PostalAddress) -> AddressDto {
+    address_into(a.clone())
+}
+
+/// [`address_out`], the address's strings moved rather than copied.
+pub(crate) fn address_into(a: PostalAddress) -> AddressDto {
     AddressDto {
-        street: a.street.as_ref().map(|v| v.as_str().to_owned()),
-        postal_code: a.postal_code.as_ref().map(|v| v.as_str().to_owned()),
-        city: a.city.as_ref().map(|v| v.as_str().to_owned()),
+        street: a.street.map(String::from),
+        postal_code: a.postal_code.map(String::from),
+        city: a.city.map(String::from),
         country: a.country.map(|c| c.as_str().to_owned()),
     }
 }

@@ -1,6 +1,6 @@
 //! A contact as returned by the API: contacts and the duplicate review queue.
 
-use crate::api::{AddressDto, address_out};
+use crate::api::{AddressDto, address_into};
 use chrono::{DateTime, Utc};
 use crm_domain::contact::Contact;
 use crm_domain::lead::Lead;
@@ -32,11 +32,11 @@ pub struct LeadDto {
     pub qualified_at: Option<DateTime<Utc>>,
 }
 
-impl From<&Lead> for LeadDto {
-    fn from(l: &Lead) -> Self {
+impl From<Lead> for LeadDto {
+    fn from(l: Lead) -> Self {
         Self {
             status: l.status.code().to_owned(),
-            reason: l.reason.clone(),
+            reason: l.reason,
             pooled: l.pooled,
             changed_by: l.changed_by.map(|u| u.as_uuid()),
             changed_at: l.changed_at,
@@ -101,31 +101,38 @@ pub struct ContactDto {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<&Contact> for ContactDto {
-    fn from(c: &Contact) -> Self {
-        let f = &c.fields;
+impl From<Contact> for ContactDto {
+    /// The contact's strings move into the answer (a page of contacts copies none of them).
+    fn from(c: Contact) -> Self {
+        let f = c.fields;
         Self {
             id: c.id.as_uuid(),
             kind: c.kind.code().to_owned(),
-            first_name: f.first_name.as_str().to_owned(),
-            last_name: f.last_name.as_str().to_owned(),
-            emails: f.emails.iter().map(|e| e.as_str().to_owned()).collect(),
-            phones: f.phones.iter().map(|p| p.as_str().to_owned()).collect(),
+            first_name: f.first_name.into(),
+            last_name: f.last_name.into(),
+            emails: f.emails.into_iter().map(String::from).collect(),
+            phones: f.phones.into_iter().map(String::from).collect(),
             organization_id: f.organization_id.map(|o| o.as_uuid()),
-            job_title: f.job_title.as_ref().map(|v| v.as_str().to_owned()),
-            address: address_out(&f.address),
-            tags: f.tags.iter().map(|t| t.as_str().to_owned()).collect(),
+            job_title: f.job_title.map(String::from),
+            address: address_into(f.address),
+            tags: f.tags.into_iter().map(String::from).collect(),
             owner_id: c.owner_id.as_uuid(),
-            source: f.source.as_ref().map(|v| v.as_str().to_owned()),
-            notes: f.notes.as_ref().map(|v| v.as_str().to_owned()),
-            external_id: f.external_id.as_ref().map(|v| v.as_str().to_owned()),
+            source: f.source.map(String::from),
+            notes: f.notes.map(String::from),
+            external_id: f.external_id.map(String::from),
             email_opt_out: f.email_opt_out,
             phone_opt_out: f.phone_opt_out,
             score: c.score,
-            lead: c.lead.as_ref().map(LeadDto::from),
+            lead: c.lead.map(LeadDto::from),
             version: c.version,
             created_at: c.created_at,
             updated_at: c.updated_at,
         }
+    }
+}
+
+impl From<&Contact> for ContactDto {
+    fn from(c: &Contact) -> Self {
+        c.clone().into()
     }
 }
