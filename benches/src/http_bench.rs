@@ -4,7 +4,12 @@
 //! by poem and sqlx alone (`raw_floor.rs`) — measured in the same run. 64 connections by
 //! default. Prints one table; read it as ratios to the bare route and to the floor.
 //!
-//! Run: `cargo run --release -p crm-benches --bin http-bench -- [seconds] [connections] [contacts]`
+//! The machine is shared and its speed drifts from one minute to the next: each workload's
+//! time is cut into rounds (5 by default), and every round runs the floor just before the
+//! route compared to it. A ratio is the route's requests over the floor's in the same
+//! rounds; the table also gives the lowest and highest ratio of a round.
+//!
+//! Run: `cargo run --release -p crm-benches --bin http-bench -- [seconds] [connections] [contacts] [rounds]`
 //! (`CRM_BENCH_ONLY=text`: only the workloads whose name holds `text`, to profile one).
 
 #[path = "raw_floor.rs"]
@@ -103,7 +108,7 @@ struct Outcome {
     wall: Duration,
 }
 
-async fn load(urls: Arc<Vec<String>>, token: Option<String>, connections: usize, seconds: u64) -> Outcome {
+async fn load(urls: Arc<Vec<String>>, token: Option<String>, connections: usize, time: Duration) -> Outcome {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(connections)
         .build()
@@ -136,7 +141,7 @@ async fn load(urls: Arc<Vec<String>>, token: Option<String>, connections: usize,
             (lat, errors)
         }));
     }
-    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    tokio::time::sleep(time).await;
     stop.store(true, Ordering::Relaxed);
     let mut latencies = Vec::new();
     let mut errors = 0;
@@ -187,6 +192,7 @@ async fn run(
     contacts: u64,
     connections: usize,
     seconds: u64,
+    rounds: usize,
     rows: &mut Vec<String>,
 ) -> Result<usize, Box<dyn Error>> {
     let s = serve(app, contacts).await?;
@@ -202,32 +208,51 @@ async fn run(
     );
     let list = Arc::new(vec![format!("{}/api/v1/contacts?limit=50", s.base)]);
     // Warm-up.
-    load(Arc::clone(&by_id), Some(s.token.clone()), connections, 1).await;
-    load(Arc::clone(&raw_one), None, connections, 1).await;
+    load(Arc::clone(&by_id), Some(s.token.clone()), connections, Duration::from_secs(1)).await;
+    load(Arc::clone(&raw_one), None, connections, Duration::from_secs(1)).await;
     // Each of ours after its floor: (name, urls, token, floor it is compared to). With
     // CRM_BENCH_ONLY=text, only the workloads whose name holds it (to profile one).
     let only = std::env::var("CRM_BENCH_ONLY").ok();
-    let mut measured = [0.0_f64; 5];
-    let mut errors = 0;
-    for (i, (name, urls, token, floor, aim)) in [
+    let workloads = [
         ("bare route GET /healthz", bare, None, None, None),
         ("floor: poem + sqlx, one row by id", raw_one, None, None, None),
-        ("floor: poem + sqlx, 50 rows", raw_list, None, None, None),
         ("GET /api/v1/contacts/{id}", by_id, Some(s.token.clone()), Some(1), Some("≥ 0.75")),
-        ("GET /api/v1/contacts?limit=50", list, Some(s.token.clone()), Some(2), Some("≥ 0.5")),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        if only.as_deref().is_some_and(|o| !name.contains(o)) {
-            continue;
+        ("floor: poem + sqlx, 50 rows", raw_list, None, None, None),
+        ("GET /api/v1/contacts?limit=50", list, Some(s.token.clone()), Some(3), Some("≥ 0.5")),
+    ];
+    let slice = Duration::from_secs_f64(seconds as f64 / rounds as f64);
+    // Per workload: every round's requests a second, and the outcome of all rounds.
+    let mut per_round = vec![[0.0_f64; 5]; rounds];
+    let mut totals: Vec<Option<Outcome>> = (0..workloads.len()).map(|_| None).collect();
+    for round in per_round.iter_mut() {
+        for (i, (name, urls, token, _, _)) in workloads.iter().enumerate() {
+            if only.as_deref().is_some_and(|o| !name.contains(o)) {
+                continue;
+            }
+            let o = load(Arc::clone(urls), token.clone(), connections, slice).await;
+            round[i] = o.requests as f64 / o.wall.as_secs_f64();
+            totals[i] = Some(match totals[i].take() {
+                None => o,
+                Some(mut t) => {
+                    t.requests += o.requests;
+                    t.errors += o.errors;
+                    t.latencies.extend(o.latencies);
+                    t.wall += o.wall;
+                    t
+                }
+            });
         }
-        let o = load(urls, token, connections, seconds).await;
+    }
+    let mut measured = [0.0_f64; 5];
+    let mut errors = 0;
+    for (i, (name, _, _, floor, aim)) in workloads.iter().enumerate() {
+        let Some(mut o) = totals[i].take() else { continue };
+        o.latencies.sort();
         let rps = o.requests as f64 / o.wall.as_secs_f64();
         measured[i] = rps;
         errors += o.errors;
         let mut figure = Figure::new("http-bench", backend, name, rps, "req/s", Better::Higher);
-        if let Some(f) = floor {
+        if let Some(f) = *floor {
             figure = figure.floor(if f == 1 { "poem + sqlx, one row" } else { "poem + sqlx, 50 rows" }, measured[f]);
         }
         if let Some(a) = aim {
@@ -235,7 +260,18 @@ async fn run(
         }
         figure.record()?;
         let ratio = |of: f64| if of > 0.0 { format!("{:.3}", rps / of) } else { "—".to_owned() };
-        let to_floor = floor.map_or_else(|| "—".to_owned(), |f: usize| ratio(measured[f]));
+        let to_floor = floor.map_or_else(
+            || "—".to_owned(),
+            |f: usize| {
+                let each: Vec<f64> = per_round.iter().filter(|r| r[f] > 0.0).map(|r| r[i] / r[f]).collect();
+                let (low, high) = each.iter().fold((f64::MAX, 0.0_f64), |(l, h), r| (l.min(*r), h.max(*r)));
+                if each.len() > 1 {
+                    format!("{} ({low:.3}–{high:.3})", ratio(measured[f]))
+                } else {
+                    ratio(measured[f])
+                }
+            },
+        );
         rows.push(format!(
             "| {backend} | {name} | {connections} | {rps:.0} | {:.2} | {:.2} | {} | {to_floor} | {} |",
             pct(&o.latencies, 0.50),
@@ -255,6 +291,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let seconds: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(10);
     let connections: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(64);
     let contacts: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(2000);
+    let rounds: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(5).max(1);
     let mut rows = Vec::new();
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("bench.db");
@@ -267,7 +304,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
             .await?;
         Ok(raw_floor::RawPool::Sqlite(pool))
     };
-    let mut errors = run("SQLite", sqlite, raw, contacts, connections, seconds, &mut rows).await?;
+    let mut errors = run("SQLite", sqlite, raw, contacts, connections, seconds, rounds, &mut rows).await?;
     match std::env::var("CRM_BENCH_POSTGRES_URL") {
         Ok(admin_url) => {
             let (db, store) = support::BenchDb::create(&admin_url, "crm_httpbench").await?;
@@ -283,6 +320,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
                 contacts,
                 connections,
                 seconds,
+                rounds,
                 &mut rows,
             )
             .await?;
@@ -291,9 +329,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
         Err(_) => eprintln!("PostgreSQL skipped: set CRM_BENCH_POSTGRES_URL to a superuser URL to include it"),
     }
     println!(
-        "HTTP over loopback, {seconds} s per workload, {connections} connections, {contacts} contacts; client and server share this machine"
+        "HTTP over loopback, {seconds} s per workload in {rounds} rounds (each floor just before its route), {connections} connections, {contacts} contacts; client and server share this machine"
     );
-    println!("| backend | workload | conns | req/s | p50 ms | p99 ms | ratio to bare | ratio to floor | errors |");
+    println!("| backend | workload | conns | req/s | p50 ms | p99 ms | ratio to bare | ratio to floor (lowest–highest round) | errors |");
     println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
     for r in rows {
         println!("{r}");
