@@ -85,7 +85,7 @@ fn rule_condition(t: TenantId, rule: &Rule, now: DateTime<Utc>) -> Condition {
         Rule::Any(rules) => {
             if rules.is_empty() {
                 // An empty `any` holds for nobody.
-                Cond::all().add(Expr::val(1).eq(0))
+                Cond::all().add(crate::scope::never())
             } else {
                 rules.iter().fold(Cond::any(), |c, r| c.add(rule_condition(t, r, now)))
             }
@@ -131,7 +131,7 @@ fn text_expr(col: (&'static str, &'static str), folded: bool, op: Op, v: &Operan
         Op::StartsWith => lowered().like(LikeExpr::new(format!("{}%", escape_like(&first_text(v).to_lowercase()))).escape('\\')),
         Op::IsEmpty => c().is_null().or(c().eq("")),
         Op::IsNotEmpty => c().is_not_null().and(c().ne("")),
-        _ => Expr::val(1).eq(0),
+        _ => crate::scope::never(),
     }
 }
 
@@ -144,12 +144,12 @@ fn id_expr(col: (&'static str, &'static str), op: Op, v: &Operand) -> Expr {
         Op::In => c().is_in(ids(v)),
         Op::IsEmpty => c().is_null(),
         Op::IsNotEmpty => c().is_not_null(),
-        _ => Expr::val(1).eq(0),
+        _ => crate::scope::never(),
     }
 }
 
 fn time_expr(col: (&'static str, &'static str), op: Op, v: &Operand, now: DateTime<Utc>) -> Expr {
-    let Operand::Time(w) = v else { return Expr::val(1).eq(0) };
+    let Operand::Time(w) = v else { return crate::scope::never() };
     let at = ts(w.at(now));
     match op {
         Op::Before => Expr::col(col).lt(at),
@@ -188,7 +188,7 @@ fn leaf(t: TenantId, field: SegmentField, op: Op, v: &Operand, now: DateTime<Utc
         F::CreatedAt => time_expr(("contacts", "created_at"), op, v, now),
         F::UpdatedAt => time_expr(("contacts", "updated_at"), op, v, now),
         F::LastActivity => {
-            let Operand::Time(w) = v else { return Expr::val(1).eq(0) };
+            let Operand::Time(w) = v else { return crate::scope::never() };
             let since = Query::select()
                 .column(("l", "entity_id"))
                 .from_as("activity_links", "l")

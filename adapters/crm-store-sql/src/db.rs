@@ -155,21 +155,35 @@ impl Pool {
 /// page sizes are few (one statement cached per size).
 fn sqlite_sql<S: SqlxBinder>(stmt: &S) -> (String, sea_query_sqlx::SqlxValues) {
     let (mut sql, mut values) = stmt.build_sqlx(SqliteQueryBuilder);
-    literal_limit(&mut sql, &mut values.0.0);
+    literal_limit(&mut sql, &mut values.0.0, "?");
     (sql, values)
 }
 
-/// Writes a trailing `LIMIT ?` as its number: the last placeholder is the last value (values
-/// are collected in the order the text is written), and only an unsigned integer is
-/// written into the text.
-fn literal_limit(sql: &mut String, values: &mut Vec<Value>) {
-    if !sql.ends_with(" LIMIT ?") {
+/// `stmt` rendered for PostgreSQL, a last `LIMIT $n` written as its number: with the limit
+/// unknown, PostgreSQL's plan made for any value was costed for a tenth of the rows, so it
+/// planned each page's statement anew (15 % of a page's time, server included) instead of
+/// keeping one plan.
+fn postgres_sql<S: SqlxBinder>(stmt: &S) -> (String, sea_query_sqlx::SqlxValues) {
+    let (mut sql, mut values) = stmt.build_sqlx(PostgresQueryBuilder);
+    let last = format!("${}", values.0.0.len());
+    literal_limit(&mut sql, &mut values.0.0, &last);
+    (sql, values)
+}
+
+/// Writes a trailing `LIMIT <placeholder>` as its number: the last placeholder is the last
+/// value (values are collected in the order the text is written), and only an unsigned
+/// integer is written into the text.
+fn literal_limit(sql: &mut String, values: &mut Vec<Value>, placeholder: &str) {
+    let Some(head) = sql.strip_suffix(placeholder) else {
+        return;
+    };
+    if !head.ends_with(" LIMIT ") {
         return;
     }
     if let Some(Value::BigUnsigned(Some(n))) = values.last() {
         let n = *n;
         values.pop();
-        sql.pop();
+        sql.truncate(head.len());
         sql.push_str(&n.to_string());
     }
 }
@@ -232,7 +246,7 @@ impl Tx {
                 Ok(r.rows_affected())
             }
             TxConn::Postgres(tx) => {
-                let (sql, values) = stmt.build_sqlx(PostgresQueryBuilder);
+                let (sql, values) = postgres_sql(stmt);
                 let r = sqlx::query_with(AssertSqlSafe(sql), values)
                     .execute(&mut **tx)
                     .await
@@ -267,7 +281,7 @@ impl Tx {
                 Ok(rows.into_iter().map(Row::Sqlite).collect())
             }
             TxConn::Postgres(tx) => {
-                let (sql, values) = stmt.build_sqlx(PostgresQueryBuilder);
+                let (sql, values) = postgres_sql(stmt);
                 self.wrote |= !sql.starts_with("SELECT");
                 let rows = sqlx::query_with(AssertSqlSafe(sql), values)
                     .fetch_all(&mut **tx)
@@ -325,7 +339,7 @@ impl Tx {
                 Ok(row.map(Row::Sqlite))
             }
             TxConn::Postgres(tx) => {
-                let (sql, values) = stmt.build_sqlx(PostgresQueryBuilder);
+                let (sql, values) = postgres_sql(stmt);
                 self.wrote |= !sql.starts_with("SELECT");
                 let row = sqlx::query_with(AssertSqlSafe(sql), values)
                     .fetch_optional(&mut **tx)
@@ -444,5 +458,15 @@ mod tests {
         // No limit: nothing changes.
         let q = Query::select().column("id").from("contacts").to_owned();
         assert_eq!(sqlite_sql(&q).0, r#"SELECT "id" FROM "contacts""#);
+
+        // PostgreSQL numbers its placeholders.
+        let mut q = Query::select();
+        q.column("id").from("contacts").and_where(Expr::col("kind").eq("client")).limit(51);
+        let (sql, values) = postgres_sql(&q);
+        assert_eq!(sql, r#"SELECT "id" FROM "contacts" WHERE "kind" = $1 LIMIT 51"#);
+        assert_eq!(values.0.0, vec![Value::from("client")]);
+        let mut q = Query::select();
+        q.column("id").from("contacts").limit(3).offset(2);
+        assert!(postgres_sql(&q).0.ends_with("LIMIT $1 OFFSET $2"));
     }
 }

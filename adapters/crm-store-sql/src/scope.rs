@@ -4,11 +4,23 @@ use crm_domain::TenantId;
 use crm_domain::visibility::RecordScope;
 use sea_query::{Expr, ExprTrait, IntoTableRef, Query, UnionType};
 
+/// A condition that always holds, written as `TRUE` (not `? = ?`: bound values leave
+/// PostgreSQL unable to tell, without them, that the condition holds, so it planned such a
+/// statement anew at every run rather than once).
+pub(crate) fn always() -> Expr {
+    Expr::cust("TRUE")
+}
+
+/// A condition that never holds, written as `FALSE`.
+pub(crate) fn never() -> Expr {
+    Expr::cust("FALSE")
+}
+
 /// `owner` in scope, as a condition. `owner` is a (table, column) pair.
 pub(crate) fn owner_in_scope(tenant: TenantId, scope: RecordScope, owner: (&'static str, &'static str)) -> Expr {
     match scope {
-        RecordScope::Tenant => Expr::val(1).eq(1),
-        RecordScope::Nothing => Expr::val(1).eq(0),
+        RecordScope::Tenant => always(),
+        RecordScope::Nothing => never(),
         RecordScope::OwnedBy(u) => Expr::col(owner).eq(u.as_uuid()),
         RecordScope::TeamsLedBy(m) => {
             let members = Query::select()
