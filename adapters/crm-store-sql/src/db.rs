@@ -148,11 +148,11 @@ impl Pool {
     }
 }
 
-/// `stmt` rendered for SQLite, a last `LIMIT ?` written as its number. SQLite (3.45 and
-/// later) reads a bound limit while it plans, and marks the statement to be planned again
+/// `stmt` rendered for SQLite, a last `LIMIT ?` written as its number. SQLite (3.51, as
+/// `libsqlite3-sys` bundles it) reads a bound limit while it plans, and marks the statement to be planned again
 /// whenever that parameter is bound anew: every page read with `LIMIT ?` was parsed and
-/// planned again (7 % of a page's time). A number in the text keeps the prepared statement;
-/// page sizes are few (one statement cached per size).
+/// planned again (7 % of a page's time). A number in the text keeps the prepared statement
+/// (one cached per page size; the screens use a few).
 fn sqlite_sql<S: SqlxBinder>(stmt: &S) -> (String, sea_query_sqlx::SqlxValues) {
     let (mut sql, mut values) = stmt.build_sqlx(SqliteQueryBuilder);
     literal_limit(&mut sql, &mut values.0.0, "?");
