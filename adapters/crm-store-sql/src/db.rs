@@ -155,7 +155,7 @@ impl Pool {
 /// (one cached per page size; the screens use a few).
 fn sqlite_sql<S: SqlxBinder>(stmt: &S) -> (String, sea_query_sqlx::SqlxValues) {
     let (mut sql, mut values) = stmt.build_sqlx(SqliteQueryBuilder);
-    literal_limit(&mut sql, &mut values.0.0, "?");
+    literal_limit(&mut sql, &mut values.0.0);
     (sql, values)
 }
 
@@ -165,25 +165,25 @@ fn sqlite_sql<S: SqlxBinder>(stmt: &S) -> (String, sea_query_sqlx::SqlxValues) {
 /// keeping one plan.
 fn postgres_sql<S: SqlxBinder>(stmt: &S) -> (String, sea_query_sqlx::SqlxValues) {
     let (mut sql, mut values) = stmt.build_sqlx(PostgresQueryBuilder);
-    let last = format!("${}", values.0.0.len());
-    literal_limit(&mut sql, &mut values.0.0, &last);
+    literal_limit(&mut sql, &mut values.0.0);
     (sql, values)
 }
 
-/// Writes a trailing `LIMIT <placeholder>` as its number: the last placeholder is the last
-/// value (values are collected in the order the text is written), and only an unsigned
-/// integer is written into the text.
-fn literal_limit(sql: &mut String, values: &mut Vec<Value>, placeholder: &str) {
-    let Some(head) = sql.strip_suffix(placeholder) else {
+/// Writes a trailing `LIMIT ?` (SQLite) or `LIMIT $n` (PostgreSQL, `n` the number of
+/// values) as its number: the last placeholder is the last value (values are collected in
+/// the order the text is written), and only an unsigned integer is written into the text.
+fn literal_limit(sql: &mut String, values: &mut Vec<Value>) {
+    let Some((head, placeholder)) = sql.rsplit_once(" LIMIT ") else {
         return;
     };
-    if !head.ends_with(" LIMIT ") {
+    let last = placeholder == "?" || placeholder.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) == Some(values.len());
+    if !last {
         return;
     }
     if let Some(Value::BigUnsigned(Some(n))) = values.last() {
-        let n = *n;
+        let (n, keep) = (*n, head.len() + " LIMIT ".len());
         values.pop();
-        sql.truncate(head.len());
+        sql.truncate(keep);
         sql.push_str(&n.to_string());
     }
 }

@@ -84,7 +84,7 @@ pub(crate) mod rfc3339 {
 
     /// `t` as `to_rfc3339` writes it, in `buf`; `None` for what this does not write
     /// (years outside 0–9999, leap seconds), left to chrono.
-    pub(crate) fn format(t: &DateTime<Utc>, buf: &mut [u8; LONGEST]) -> Option<usize> {
+    fn format(t: &DateTime<Utc>, buf: &mut [u8; LONGEST]) -> Option<usize> {
         fn digits(buf: &mut [u8], mut v: u32) {
             for b in buf.iter_mut().rev() {
                 *b = b'0' + (v % 10) as u8;
@@ -124,7 +124,7 @@ pub(crate) mod rfc3339 {
         Some(end + 6)
     }
 
-    fn write_one<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn write<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
         let mut buf = [0u8; LONGEST];
         match format(t, &mut buf).and_then(|n| std::str::from_utf8(&buf[..n]).ok()) {
             Some(text) => s.serialize_str(text),
@@ -132,14 +132,10 @@ pub(crate) mod rfc3339 {
         }
     }
 
-    pub(crate) fn write<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-        write_one(t, s)
-    }
-
     #[allow(clippy::ref_option)] // serde's `serialize_with` passes `&Option<T>`
     pub(crate) fn write_opt<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
         match t {
-            Some(t) => write_one(t, s),
+            Some(t) => write(t, s),
             None => s.serialize_none(),
         }
     }
