@@ -134,5 +134,6 @@ mod tests {
         let options: Vec<String> = sqlx::query_scalar("PRAGMA compile_options").fetch_all(&mut c).await.unwrap();
         assert!(options.iter().any(|o| o == "STMTJRNL_SPILL=16777216"), "{options:?}");
         assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{options:?}");
+        assert!(!options.iter().any(|o| o.starts_with("ENABLE_STAT")), "{options:?}");
     }
 }
