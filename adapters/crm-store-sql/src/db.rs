@@ -93,7 +93,7 @@ impl Pool {
                 }
                 .map_err(map_db)?,
             ),
-            Self::Postgres(p) => TxConn::Postgres(p.begin_with(AssertSqlSafe(begin_bound(on))).await.map_err(map_db)?),
+            Self::Postgres(p) => TxConn::Postgres(begin_postgres(p, on).await?),
         };
         Ok(Tx { conn, mode, wrote: false })
     }
@@ -185,6 +185,33 @@ fn literal_limit(sql: &mut String, values: &mut Vec<Value>) {
         values.pop();
         sql.truncate(keep);
         sql.push_str(&n.to_string());
+    }
+}
+
+/// Opens a transaction bound to `on`. The pool hands connections out unchecked, so one that
+/// died while idle (the server restarted or ended it) fails here, before anything ran: the
+/// `BEGIN` is tried again on another, as many times as the pool has connections.
+async fn begin_postgres(pool: &PgPool, on: On) -> Result<sqlx::Transaction<'static, Postgres>, StoreError> {
+    let sql = begin_bound(on);
+    let mut tries = pool.size() + 1;
+    loop {
+        match pool.begin_with(AssertSqlSafe(sql.clone())).await {
+            Err(e) if tries > 1 && connection_lost(&e) => {
+                tracing::info!(error = %e, "a pooled PostgreSQL connection was lost; trying another");
+                tries -= 1;
+            }
+            r => return r.map_err(map_db),
+        }
+    }
+}
+
+/// Whether `e` says the connection is gone (socket closed; SQLSTATE class 08, connection
+/// exception, or 57P, operator intervention), not that the statement failed.
+fn connection_lost(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+        _ => false,
     }
 }
 

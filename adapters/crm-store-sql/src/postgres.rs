@@ -80,6 +80,11 @@ impl<C: Cipher> SqlStore<C> {
         let pool = PgPoolOptions::new()
             .max_connections(setup.max_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
+            // No round trip to check a connection before each transaction: the pool
+            // checks it as it comes back, and a connection that died meanwhile (a
+            // restarted server) fails at `BEGIN`, which `Pool::begin` then tries again on
+            // another one.
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(|e| OpenError::Connect(e.to_string()))?;

@@ -48,6 +48,11 @@ impl<C: Cipher> SqlStore<C> {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // No check before a connection is handed out: sqlx sends one to the
+            // connection's thread and waits for its answer, a trip per read; a file
+            // connection does not drop as a network one can, and the pool still checks
+            // each connection as it comes back.
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(|e| OpenError::Connect(e.to_string()))?;

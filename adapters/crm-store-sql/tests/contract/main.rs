@@ -54,6 +54,7 @@ mod import_pieces;
 mod import_plans;
 mod keys;
 mod leads;
+mod lost_connections;
 mod many_ids;
 mod opportunities;
 mod paging;
