@@ -1,10 +1,12 @@
 //! The demonstration data set: ten French companies of different trades, each with teams,
-//! a user in every role, its own pipeline, organizations, 500 contacts, leads over the last
-//! 18 months in every status (some handed over, turned into deals and won), opportunities
-//! spread over the stages with their histories, activities over the last 18 months and a
-//! few planted duplicates. Loaded through the application services, so every rule applies and
+//! a user in every role, its own pipeline, organizations, 500 contacts (entered some two
+//! years ago, when the company started with the CRM), leads over the last 18 months in
+//! every status (some handed over, turned into deals and won), deals over the last 18
+//! months (won, lost or still open, with their histories), activities over the last 18
+//! months and a few planted duplicates. Loaded through the application services, so every rule applies and
 //! the event log is filled. The plan is deterministic (seeded); ids and times are not.
 
+mod deals;
 mod leads;
 mod loading;
 mod plan;

@@ -3,7 +3,7 @@
 use super::plan::{companies, company_generator, words_rng};
 use super::{DEMO_PASSWORD, DemoLogin, DemoProgress, DemoReport, DemoSize};
 use crate::pick;
-use chrono::Duration;
+use chrono::{Duration, Months};
 use crm_domain::activity::{ActivityInput, Link};
 use crm_domain::event::EntityType;
 use crm_domain::pipeline::StageInput;
@@ -13,7 +13,7 @@ use crm_ports::services::segments::SegmentInput;
 use crm_ports::services::tenants::NewTenant;
 use crm_ports::services::users::{NewUser, TeamInput};
 use crm_ports::store::Store;
-use crm_ports::{App, Clock, Credentials, IdGenerator, ServiceError};
+use crm_ports::{App, Clock, Credentials, FixedClock, IdGenerator, ServiceError};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -175,15 +175,26 @@ pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerat
         let pipeline = app
             .update_pipeline(&admin_actor, default.id, default.version, "Ventes", &stages, &[])
             .await?;
+        // The company entered its organizations and contacts some two years ago, over five
+        // months, when it started with the CRM (before any deal, lead or activity).
+        let entered = |i: usize, n: usize| {
+            let start = today.checked_sub_months(Months::new(24)).unwrap_or(today);
+            let at = start + Duration::minutes(i64::try_from(i * 150 * 24 * 60 / n.max(1)).unwrap_or(0));
+            app.with_clock(FixedClock(at))
+        };
         let mut orgs = Vec::new();
-        for o in g.organizations(n_orgs) {
-            orgs.push(app.create_organization(&admin_actor, &o).await?.id);
+        for (i, o) in g.organizations(n_orgs).enumerate() {
+            orgs.push(entered(i, n_orgs as usize).create_organization(&admin_actor, &o).await?.id);
         }
         let mut contacts = Vec::new();
         for (i, (mut input, org)) in g.contacts(n_contacts as u64, n_orgs).enumerate() {
             input.organization_id = org.map(|o| orgs[o as usize]);
             let owner = owners[i % owners.len()];
-            contacts.push(app.create_contact(&admin_actor, &input, Some(owner), true).await?);
+            contacts.push(
+                entered(i, n_contacts)
+                    .create_contact(&admin_actor, &input, Some(owner), true)
+                    .await?,
+            );
         }
         // Planted duplicates: the same email in capitals, the same phone written otherwise,
         // a first name one letter away.
@@ -224,31 +235,33 @@ pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerat
         .await?;
         report.leads += leads;
         report.opportunities += opened;
-        for i in 0..n_deals {
-            let (mut input, steps) = g.opportunity(plan.trade, i, today.date_naive(), pipeline.stages.len());
-            let c = &contacts[(i as usize * 7) % contacts.len()];
-            input.contact_ids = vec![c.id];
-            input.organization_id = c.fields.organization_id;
-            let mut o = app
-                .create_opportunity(&admin_actor, pipeline.id, None, &input, Some(c.owner_id))
-                .await?;
-            for s in 1..=steps {
-                o = app.move_opportunity(&admin_actor, o.id, o.version, pipeline.stages[s].id).await?;
-            }
-            let roll = rng.random_range(0..100);
-            if steps + 1 == pipeline.stages.len() && roll < 60 {
-                app.win_opportunity(&admin_actor, o.id, o.version).await?;
-            } else if roll < 12 {
-                app.lose_opportunity(
-                    &admin_actor,
-                    o.id,
-                    o.version,
-                    ["Prix trop élevé", "Concurrent retenu", "Projet reporté"][roll as usize % 3],
-                )
-                .await?;
-            }
-            report.opportunities += 1;
-        }
+        let led: Vec<(Actor, crm_domain::TeamId)> = managers
+            .iter()
+            .zip(&teams)
+            .map(|(m, t)| {
+                let manager = Actor::User {
+                    tenant_id: tenant.id,
+                    user_id: m.id,
+                    role: Role::Manager,
+                };
+                (manager, t.id)
+            })
+            .collect();
+        report.opportunities += super::deals::load_deals(
+            app,
+            &g,
+            &mut rng,
+            &super::deals::DealPlan {
+                admin: admin_actor,
+                pipeline: &pipeline,
+                trade: plan.trade,
+                contacts: &contacts,
+                reps: &owners[2..],
+                teams: &led,
+                count: n_deals,
+            },
+        )
+        .await?;
         for i in 0..n_activities {
             let c = &contacts[rng.random_range(0..contacts.len())];
             let link = vec![Link {

@@ -116,6 +116,60 @@ async fn loads_through_the_services() {
         for d in &deals.items {
             assert_eq!(trade_of_title(d.fields.title.as_str()), Some(plan.trade.name), "{}", plan.name);
         }
+        // The deals tell 18 months' story: opened over the months, each step dated between
+        // its opening and its close, closed (won or lost) in many months, a few still open
+        // and expected in the coming months.
+        let now = app.now();
+        let opened: std::collections::BTreeSet<_> = deals.items.iter().map(|d| d.created_at.format("%Y-%m").to_string()).collect();
+        assert!(opened.len() >= 10, "deals opened over the months: {opened:?}");
+        let closed: std::collections::BTreeSet<_> = deals
+            .items
+            .iter()
+            .filter_map(|d| d.closed_at.map(|c| c.format("%Y-%m").to_string()))
+            .collect();
+        assert!(closed.len() >= 6, "deals closed over the months: {closed:?}");
+        assert!(
+            deals
+                .items
+                .iter()
+                .any(|d| d.status == crm_domain::opportunity::Status::Won && d.created_at < now - chrono::Duration::days(180))
+        );
+        assert!(
+            deals
+                .items
+                .iter()
+                .any(|d| matches!(d.status, crm_domain::opportunity::Status::Lost { .. }))
+        );
+        for d in &deals.items {
+            let end = d.closed_at.unwrap_or(now);
+            assert!(d.created_at <= end && end <= now, "{d:?}");
+            assert!(d.stage_history.iter().all(|h| d.created_at <= h.at && h.at <= end), "{d:?}");
+        }
+        let coming = deals
+            .items
+            .iter()
+            .filter(|d| d.status == crm_domain::opportunity::Status::Open && d.fields.expected_close.is_some_and(|c| c > now.date_naive()))
+            .count();
+        assert!(coming >= 3, "open deals expected in the coming months: {coming}");
+        // Every Manager validated their team's forecast each month: this month's is there,
+        // and the months before set what was submitted against what was won.
+        let period = crm_domain::report::ReportPeriod::containing(now.date_naive(), crm_domain::report::PeriodKind::Month);
+        let (mut submitted, mut won) = (0, 0);
+        for team in app.list_teams(&admin).await.unwrap() {
+            let manager = Actor::User {
+                tenant_id: team.tenant_id,
+                user_id: team.manager_id,
+                role: Role::Manager,
+            };
+            let f = app.team_forecast(&manager, team.id, period).await.unwrap();
+            assert!(f.submitted.is_some(), "{}", team.name);
+            submitted += f.history.iter().filter(|a| a.adjusted_minor.is_some()).count();
+            won += f.history.iter().filter(|a| a.won_minor > 0).count();
+        }
+        assert!(
+            submitted >= 3 && won >= 2,
+            "forecast history: {submitted} submitted, {won} with sales"
+        );
         let contacts = app
             .list_contacts(&admin, &crm_ports::query::ContactFilter::default(), &page)
             .await
