@@ -2,10 +2,13 @@
 //! a user in every role, its own pipeline, organizations, 500 contacts (entered some two
 //! years ago, when the company started with the CRM), leads over the last 18 months in
 //! every status (some handed over, turned into deals and won), deals over the last 18
-//! months (won, lost or still open, with their histories), activities over the last 18
-//! months and a few planted duplicates. Loaded through the application services, so every rule applies and
+//! months (won, lost or still open, with their histories) and each team's forecast
+//! validated every month, activities over the last 18 months, a few planted duplicates,
+//! email templates, consents given and withdrawn, requests under the GDPR handled and
+//! open, and webhook subscriptions. Loaded through the application services, so every rule applies and
 //! the event log is filled. The plan is deterministic (seeded); ids and times are not.
 
+mod compliance;
 mod deals;
 mod leads;
 mod loading;
@@ -57,6 +60,14 @@ pub struct DemoReport {
     pub activities: usize,
     /// Segments.
     pub segments: usize,
+    /// Email templates.
+    pub templates: usize,
+    /// Consents recorded (given and withdrawn).
+    pub consents: usize,
+    /// Requests under the GDPR (handled and open).
+    pub privacy_requests: usize,
+    /// Webhook subscriptions.
+    pub webhooks: usize,
     /// One login per role and company.
     pub logins: Vec<DemoLogin>,
 }

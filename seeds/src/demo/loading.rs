@@ -386,6 +386,21 @@ pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerat
             .collect();
         app.add_segment_members(&admin_actor, invited.id, &clients).await?;
         report.segments += 1;
+        let loaded = super::compliance::load_compliance(
+            app,
+            &super::compliance::CompliancePlan {
+                marketing,
+                admin: admin_actor,
+                domain: plan.domain,
+                // Those entered two years ago (not the duplicates planted today).
+                contacts: &contacts[..n_contacts],
+            },
+        )
+        .await?;
+        report.templates += loaded.templates;
+        report.consents += loaded.consents;
+        report.privacy_requests += loaded.privacy_requests;
+        report.webhooks += super::compliance::load_webhooks(app, &admin_actor, plan.domain).await?;
     }
     progress(DemoProgress {
         done: n_companies,

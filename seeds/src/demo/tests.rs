@@ -199,6 +199,36 @@ async fn loads_through_the_services() {
             }
         }
         assert_eq!(unknown, 1);
+        // Templates, consents (some withdrawn), requests handled and open, webhooks that
+        // have delivered nothing of the past.
+        assert_eq!(app.email_templates(&admin).await.unwrap().len(), 3);
+        let (mut granted, mut withdrawn) = (0, 0);
+        for c in contacts.items.iter().filter(|c| c.lead.is_none()) {
+            for r in app.consents(&admin, c.id).await.unwrap().history {
+                assert!(r.recorded_at >= c.created_at && r.recorded_at <= now, "{r:?}");
+                match r.state {
+                    crm_domain::consent::ConsentState::Granted(_) => granted += 1,
+                    crm_domain::consent::ConsentState::Withdrawn => withdrawn += 1,
+                }
+            }
+        }
+        assert!(granted >= 3 && withdrawn >= 1, "consents: {granted} granted, {withdrawn} withdrawn");
+        let requests = app.privacy_requests(&admin, None).await.unwrap();
+        let status = |s| requests.iter().filter(|r| r.status == s).count();
+        assert_eq!(
+            (
+                status(crm_domain::privacy::RequestStatus::Done),
+                status(crm_domain::privacy::RequestStatus::Open)
+            ),
+            (2, 1)
+        );
+        let hooks = app.webhooks(&admin).await.unwrap();
+        assert_eq!((hooks.len(), hooks.iter().filter(|h| h.spec.active).count()), (2, 1));
+        let deliveries = app
+            .webhook_deliveries(&admin, crm_ports::store::DeliveryFilter::default(), 10)
+            .await
+            .unwrap();
+        assert!(deliveries.is_empty(), "{deliveries:?}");
     }
     // Every role can log in with the demo password.
     for l in &r.logins {
