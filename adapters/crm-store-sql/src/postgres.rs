@@ -6,9 +6,13 @@ use crate::{OpenError, SqlStore};
 use crm_ports::Cipher;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::{AssertSqlSafe, Connection, Row};
 use std::str::FromStr;
 use std::time::Duration;
+
+/// A PostgreSQL connection idle longer than this is checked before use (see
+/// `connect_postgres`); under load none is.
+const CHECK_AFTER_IDLE: Duration = Duration::from_secs(30);
 
 fn migrator() -> Migrator {
     crate::migrations::migrator!("postgres")
@@ -83,8 +87,18 @@ impl<C: Cipher> SqlStore<C> {
             // No round trip to check a connection before each transaction: the pool
             // checks it as it comes back, and a connection that died meanwhile (a
             // restarted server) fails at `BEGIN`, which `Pool::begin` then tries again on
-            // another one.
+            // another one. Only a connection idle for a while is checked first, within the
+            // acquire timeout: one dropped silently on the way (a firewall, a failover)
+            // would otherwise hold its `BEGIN` until TCP gives up, minutes later.
             .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > CHECK_AFTER_IDLE {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options)
             .await
             .map_err(|e| OpenError::Connect(e.to_string()))?;

@@ -1,6 +1,6 @@
 //! The demo's templates, consents, requests under the GDPR and webhook subscriptions, each
 //! dated when it happened (through the application under a clock set to that day):
-//! Marketing wrote its templates when the company started; people gave (and a few
+//! Marketing wrote its templates eighteen months ago; people gave (and a few
 //! withdrew) their consent over the months; the Admin handled an objection and an access
 //! request and has a rectification open; an ERP is subscribed to won deals, and a paused
 //! subscription waits for its receiver. Subscriptions are made last, at the end of the

@@ -114,7 +114,7 @@ pub(super) async fn load_deals<S: Store, K: Credentials, C: Clock, I: IdGenerato
         .iter()
         .map(|r| plan.contacts.iter().filter(|c| c.owner_id == *r).collect())
         .collect();
-    if of_rep.iter().any(Vec::is_empty) {
+    if of_rep.is_empty() || of_rep.iter().any(Vec::is_empty) {
         return Err(ServiceError::Internal("every demo rep owns contacts".into()));
     }
     let contact_for = |i: u64| {
@@ -127,7 +127,10 @@ pub(super) async fn load_deals<S: Store, K: Credentials, C: Clock, I: IdGenerato
     for month in 0..MONTHS {
         let start = month_start(today, MONTHS - month);
         let ids: Vec<u64> = (0..past).filter(|j| month_of(*j, past) == month).collect();
-        // Opened, moved, then (below) closed: a month's deals are all open at its start.
+        // Opened and moved up to the month's second day, when its forecast is validated;
+        // then (below) moved on and closed. Each step is written in its place in time
+        // around the validation, which reads the deals as they stand.
+        let validated = start + Duration::days(1);
         let mut open = Vec::new();
         for i in ids {
             let (mut input, steps) = g.opportunity(plan.trade, i, today.date_naive(), stages.len());
@@ -142,27 +145,33 @@ pub(super) async fn load_deals<S: Store, K: Credentials, C: Clock, I: IdGenerato
             let roll = rng.random_range(0..100);
             // 45 in 100 won (through every stage), 40 lost where they stood, the rest slipped.
             let steps = if roll < 45 { last } else { steps.min(last.saturating_sub(1)) };
-            let mut o = at(created)
+            let o = at(created)
                 .create_opportunity(&plan.admin, plan.pipeline.id, None, &input, Some(c.owner_id))
                 .await?;
             let span = closes - created;
-            for (s, stage) in stages.iter().enumerate().take(steps + 1).skip(1) {
-                let when = created + span * i32::try_from(s).unwrap_or(1) / i32::try_from(steps + 1).unwrap_or(1);
-                o = at(when).move_opportunity(&plan.admin, o.id, o.version, stage.id).await?;
+            let moves: Vec<_> = stages
+                .iter()
+                .enumerate()
+                .take(steps + 1)
+                .skip(1)
+                .map(|(s, stage)| {
+                    let when = created + span * i32::try_from(s).unwrap_or(1) / i32::try_from(steps + 1).unwrap_or(1);
+                    (when, stage.id)
+                })
+                .collect();
+            let (before, after): (Vec<_>, Vec<_>) = moves.into_iter().partition(|(when, _)| *when < validated);
+            let mut o = o;
+            for (when, stage) in before {
+                o = at(when).move_opportunity(&plan.admin, o.id, o.version, stage).await?;
             }
             opened += 1;
-            open.push((o, roll, closes));
+            open.push((o, after, roll, closes));
         }
-        // Opened and not yet closed: the month's forecast is validated on its second day.
-        validate(
-            &at(start + Duration::days(1)),
-            plan.teams,
-            start.date_naive(),
-            PeriodKind::Month,
-            month as usize,
-        )
-        .await?;
-        for (o, roll, closes) in open {
+        validate(&at(validated), plan.teams, start.date_naive(), PeriodKind::Month, month as usize).await?;
+        for (mut o, after, roll, closes) in open {
+            for (when, stage) in after {
+                o = at(when).move_opportunity(&plan.admin, o.id, o.version, stage).await?;
+            }
             if roll < 45 {
                 at(closes).win_opportunity(&plan.admin, o.id, o.version).await?;
             } else if roll < 85 {
@@ -192,10 +201,9 @@ pub(super) async fn load_deals<S: Store, K: Credentials, C: Clock, I: IdGenerato
         }
         opened += 1;
     }
-    // This month's and this quarter's forecasts, validated two days ago.
-    let now = at(today - Duration::days(2));
-    validate(&now, plan.teams, today.date_naive(), PeriodKind::Month, 0).await?;
-    validate(&now, plan.teams, today.date_naive(), PeriodKind::Quarter, 1).await?;
+    // This month's and this quarter's forecasts, validated today.
+    validate(app, plan.teams, today.date_naive(), PeriodKind::Month, 0).await?;
+    validate(app, plan.teams, today.date_naive(), PeriodKind::Quarter, 1).await?;
     Ok(opened)
 }
 

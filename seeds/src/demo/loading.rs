@@ -176,9 +176,10 @@ pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerat
             .update_pipeline(&admin_actor, default.id, default.version, "Ventes", &stages, &[])
             .await?;
         // The company entered its organizations and contacts some two years ago, over five
-        // months, when it started with the CRM (before any deal, lead or activity).
+        // months, when it started with the CRM (before any deal, lead or activity: the
+        // oldest deals open some 19 months ago).
         let entered = |i: usize, n: usize| {
-            let start = today.checked_sub_months(Months::new(24)).unwrap_or(today);
+            let start = today.checked_sub_months(Months::new(26)).unwrap_or(today);
             let at = start + Duration::minutes(i64::try_from(i * 150 * 24 * 60 / n.max(1)).unwrap_or(0));
             app.with_clock(FixedClock(at))
         };
@@ -255,7 +256,8 @@ pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerat
                 admin: admin_actor,
                 pipeline: &pipeline,
                 trade: plan.trade,
-                contacts: &contacts,
+                // Those entered two years ago (not the duplicates planted today).
+                contacts: &contacts[..n_contacts],
                 reps: &owners[2..],
                 teams: &led,
                 count: n_deals,

@@ -140,7 +140,18 @@ async fn loads_through_the_services() {
                 .iter()
                 .any(|d| matches!(d.status, crm_domain::opportunity::Status::Lost { .. }))
         );
+        let entered: std::collections::HashMap<_, _> = app
+            .list_contacts(&admin, &crm_ports::query::ContactFilter::default(), &page)
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|c| (c.id, c.created_at))
+            .collect();
         for d in &deals.items {
+            for c in &d.fields.contact_ids {
+                assert!(entered[c] <= d.created_at, "a deal older than its contact: {d:?}");
+            }
             let end = d.closed_at.unwrap_or(now);
             assert!(d.created_at <= end && end <= now, "{d:?}");
             assert!(d.stage_history.iter().all(|h| d.created_at <= h.at && h.at <= end), "{d:?}");

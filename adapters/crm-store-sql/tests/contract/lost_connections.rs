@@ -15,7 +15,7 @@ async fn connections_ended_by_the_server_are_replaced_without_an_error() {
     };
     let (_, admin) = h.tenant("Connexions perdues").await;
     let c = h.app.create_contact(&admin, &input("Anne", "Durand"), None, true).await.unwrap();
-    // Fill the pool: its four connections idle, each used once.
+    // Fill the pool: eight reads at once open its four connections, which then sit idle.
     let reads = (0..8).map(|_| h.app.contact(&admin, c.id));
     for r in futures::future::join_all(reads).await {
         r.unwrap();
