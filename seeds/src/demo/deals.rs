@@ -94,6 +94,11 @@ fn month_of(j: u64, n: u64) -> u32 {
     MONTHS - 1
 }
 
+/// `value` (minor units) grown by 4 % a month over `month` months, in whole euros.
+fn grown(value: i64, month: u32) -> i64 {
+    value * i64::from(100 + 4 * month) / 10_000 * 100
+}
+
 /// Loads a company's deals; how many were opened.
 ///
 /// # Errors
@@ -140,12 +145,11 @@ pub(super) async fn load_deals<S: Store, K: Credentials, C: Clock, I: IdGenerato
             input.contact_ids = vec![c.id];
             input.organization_id = c.fields.organization_id;
             input.expected_close = Some(closes.date_naive());
-            // A little more each month.
-            input.value_minor = input.value_minor * i64::from(100 + 4 * month) / 10_000 * 100;
+            input.value_minor = grown(input.value_minor, month);
             let roll = rng.random_range(0..100);
             // 45 in 100 won (through every stage), 40 lost where they stood, the rest slipped.
             let steps = if roll < 45 { last } else { steps.min(last.saturating_sub(1)) };
-            let o = at(created)
+            let mut o = at(created)
                 .create_opportunity(&plan.admin, plan.pipeline.id, None, &input, Some(c.owner_id))
                 .await?;
             let span = closes - created;
@@ -160,7 +164,6 @@ pub(super) async fn load_deals<S: Store, K: Credentials, C: Clock, I: IdGenerato
                 })
                 .collect();
             let (before, after): (Vec<_>, Vec<_>) = moves.into_iter().partition(|(when, _)| *when < validated);
-            let mut o = o;
             for (when, stage) in before {
                 o = at(when).move_opportunity(&plan.admin, o.id, o.version, stage).await?;
             }
@@ -191,7 +194,7 @@ pub(super) async fn load_deals<S: Store, K: Credentials, C: Clock, I: IdGenerato
         input.contact_ids = vec![c.id];
         input.organization_id = c.fields.organization_id;
         input.expected_close = Some((today + Duration::days(rng.random_range(5..180))).date_naive());
-        input.value_minor = input.value_minor * i64::from(100 + 4 * MONTHS) / 10_000 * 100;
+        input.value_minor = grown(input.value_minor, MONTHS);
         let mut o = at(created)
             .create_opportunity(&plan.admin, plan.pipeline.id, None, &input, Some(c.owner_id))
             .await?;
