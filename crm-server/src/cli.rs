@@ -365,7 +365,7 @@ pub async fn first_start_hint(app: &CrmApp) -> Option<String> {
 ///
 /// # Errors
 /// A message.
-pub async fn load_demo(app: &CrmApp, seed: u64) -> Result<String, String> {
+pub async fn load_demo(app: &CrmApp, seed: u64, public_url: Option<&str>) -> Result<String, String> {
     let existing = app.list_tenants(&Actor::Operator).await.map_err(|e| explain(&e))?;
     if !existing.is_empty() {
         let n = existing.len();
@@ -382,7 +382,8 @@ pub async fn load_demo(app: &CrmApp, seed: u64) -> Result<String, String> {
         companies,
         "{spinner} Démonstration [{bar:30}] {pos}/{len} entreprises — {msg} ({elapsed})",
     );
-    let loaded = crm_seeds::demo::load_with_progress(app, seed, crm_seeds::demo::DemoSize::Full, &|p| {
+    let public_url = public_url.unwrap_or(crm_seeds::demo::DEMO_PUBLIC_URL);
+    let loaded = crm_seeds::demo::load_with_progress(app, seed, crm_seeds::demo::DemoSize::Full, public_url, &|p| {
         bar.set_length(p.total as u64);
         bar.set_position(p.done as u64);
         if let Some(company) = p.company {

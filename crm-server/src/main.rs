@@ -330,7 +330,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Seed { action } => {
             let app = open_admin(&cli).await?;
             let SeedCmd::Demo { seed } = action;
-            println!("{}", cli::load_demo(&app, *seed).await?);
+            let public_url = config(&cli, None)?.public_url;
+            println!("{}", cli::load_demo(&app, *seed, public_url.as_deref()).await?);
             Ok(())
         }
         Command::Operator { action } => {

@@ -5,11 +5,16 @@
 //! months (won, lost or still open, with their histories) and each team's forecast
 //! validated every month, activities over the last 18 months, a few planted duplicates,
 //! email templates, consents given and withdrawn, requests under the GDPR handled and
-//! open, and webhook subscriptions. Loaded through the application services, so every rule applies and
+//! open, scoring and automation rules with scores and runs over seven months, two
+//! campaigns with their opens, clicks, answers and unsubscriptions, and webhook
+//! subscriptions. Loaded through the application services, so every rule applies and
 //! the event log is filled. The plan is deterministic (seeded); ids and times are not.
 
+mod background;
+mod campaigns;
 mod compliance;
 mod deals;
+mod engagement;
 mod leads;
 mod loading;
 mod plan;
@@ -24,6 +29,10 @@ use crm_domain::user::Role;
 
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "demo-crm-2026";
+
+/// The address the demo's campaign links lead to when the installation names none (the
+/// server's own address on its default port).
+pub const DEMO_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
 /// How much to load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +77,14 @@ pub struct DemoReport {
     pub privacy_requests: usize,
     /// Webhook subscriptions.
     pub webhooks: usize,
+    /// Scoring rules.
+    pub scoring_rules: usize,
+    /// Automation rules.
+    pub automations: usize,
+    /// Campaigns sent.
+    pub campaigns: usize,
+    /// Campaign messages sent.
+    pub messages: usize,
     /// One login per role and company.
     pub logins: Vec<DemoLogin>,
 }

@@ -5,9 +5,10 @@ use super::consumers::{Consumer, ConsumerStatus, PARKED_LIMIT};
 use crate::app::{App, require, tenant_of};
 use crate::env::Clock;
 use crate::error::{ServiceError, StoreError};
-use crate::store::{ConsumerStore, EventLog, ParkedEvent};
-use crm_domain::Actor;
+use crate::query::EventRecord;
+use crate::store::{Advance, ConsumerStore, EventLog, ParkedEvent};
 use crm_domain::visibility::Capability;
+use crm_domain::{Actor, TenantId};
 use std::sync::Arc;
 
 /// What the Admin sees and asks of the consumers: the log and the cursors.
@@ -58,6 +59,29 @@ impl<S: ConsumerStore + EventLog, K, C: Clock, I: crate::env::IdGenerator> App<S
         match self.store.request_replay(tenant, consumer, seq, self.clock.now()).await {
             Err(StoreError::Conflict) => Err(ServiceError::NotFound),
             other => Ok(other?),
+        }
+    }
+
+    /// Applies every event of the tenant's log after the consumer's cursor, a batch of
+    /// `batch` at a time, until it reaches the end; how many events it read. For loading
+    /// data dated in the past (under a [`FixedClock`](crate::FixedClock)) and for tests: a
+    /// server runs [`App::run_consumer`], which retries and parks what fails; here the
+    /// first failure is returned.
+    ///
+    /// # Errors
+    /// The consumer's or the store's.
+    pub async fn catch_up(&self, consumer: &dyn Consumer, tenant: TenantId, batch: u32) -> Result<u64, ServiceError> {
+        let interest = consumer.interest();
+        let mut read = 0;
+        loop {
+            let from = consumer.position(tenant).await?;
+            let events = self.store.events_after(tenant, from, batch.max(1)).await?;
+            let Some(to) = events.last().map(|e| e.seq) else {
+                return Ok(read);
+            };
+            let wanted: Vec<EventRecord> = events.iter().filter(|e| interest.matches(e)).cloned().collect();
+            consumer.apply(tenant, &wanted, Advance::To { from, to }).await?;
+            read += u64::try_from(events.len()).unwrap_or(0);
         }
     }
 }

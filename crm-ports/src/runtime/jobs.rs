@@ -180,6 +180,33 @@ impl<S: JobStore + 'static, K: Send + Sync + 'static, C: Clock + Clone + Send + 
         }
     }
 
+    /// Runs the jobs of the handlers' kinds that are due now, one at a time, until none is
+    /// (those a run queues due now included); how many ran. For loading data dated in the
+    /// past (under a [`FixedClock`](crate::FixedClock)) and for tests: a server runs
+    /// [`App::run_jobs`]. A job that fails is left to its retry, as there.
+    ///
+    /// # Errors
+    /// Store failures while claiming.
+    pub async fn run_due_jobs(&self, handlers: &[Arc<dyn JobHandler>], worker: Uuid) -> Result<usize, ServiceError> {
+        let by_kind: HashMap<&'static str, Arc<dyn JobHandler>> = handlers.iter().map(|h| (h.kind(), Arc::clone(h))).collect();
+        let kinds: Vec<&str> = by_kind.keys().copied().collect();
+        let options = JobOptions::new(worker);
+        // Kept alive: nobody asks these runs to stop.
+        let (_trigger, mut shutdown) = Shutdown::new();
+        let mut ran = 0;
+        loop {
+            let now = self.clock.now();
+            let until = crm_domain::time::add(now, chrono_of(options.lease));
+            let Some(job) = self.store.claim_job(&kinds, worker, now, until).await? else {
+                return Ok(ran);
+            };
+            if let Some(h) = by_kind.get(job.kind.as_str()) {
+                self.run_one(Arc::clone(h), job, &options, &mut shutdown).await;
+                ran += 1;
+            }
+        }
+    }
+
     async fn run_one(&self, handler: Arc<dyn JobHandler>, job: Job, options: &JobOptions, shutdown: &mut Shutdown) {
         let (tenant, id, kind, attempts) = (job.tenant_id, job.id, job.kind.clone(), job.attempts);
         let saver: Arc<dyn Checkpoints> = Arc::new(StoreCheckpoints {

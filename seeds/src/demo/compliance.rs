@@ -7,12 +7,12 @@
 //! load: they receive only what changes after them (nothing of the demo's past).
 
 use chrono::{DateTime, Duration, Months, Utc};
-use crm_domain::Actor;
 use crm_domain::consent::ConsentInput;
 use crm_domain::contact::Contact;
 use crm_domain::template::{TemplateInput, TemplateVariant};
 use crm_domain::tenant::Language;
 use crm_domain::webhook::WebhookInput;
+use crm_domain::{Actor, TemplateId};
 use crm_ports::services::privacy::PrivacyRequestInput;
 use crm_ports::store::Store;
 use crm_ports::{App, Clock, Credentials, FixedClock, IdGenerator, ServiceError};
@@ -63,9 +63,10 @@ pub(super) struct CompliancePlan<'a> {
 }
 
 /// How many of each were loaded.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub(super) struct Loaded {
-    pub templates: usize,
+    /// In the order of [`TEMPLATES`]: invitation, newsletter, follow-up of a quotation.
+    pub templates: Vec<TemplateId>,
     pub consents: usize,
     pub privacy_requests: usize,
 }
@@ -100,10 +101,10 @@ pub(super) async fn load_compliance<S: Store, K: Credentials, C: Clock, I: IdGen
             name: (*name).into(),
             variants,
         };
-        at(started + Duration::days(i64::try_from(k).unwrap_or(0) * 3))
+        let t = at(started + Duration::days(i64::try_from(k).unwrap_or(0) * 3))
             .create_email_template(&plan.marketing, input)
             .await?;
-        loaded.templates += 1;
+        loaded.templates.push(t.id);
     }
     // Consents: one contact in eleven gave theirs for email on the website or at a webinar
     // over the months; one in three of those withdrew it later; a few agreed to calls.

@@ -1,7 +1,7 @@
 //! Loading the demo through the application services, company by company.
 
 use super::plan::{companies, company_generator, words_rng};
-use super::{DEMO_PASSWORD, DemoLogin, DemoProgress, DemoReport, DemoSize};
+use super::{DEMO_PASSWORD, DEMO_PUBLIC_URL, DemoLogin, DemoProgress, DemoReport, DemoSize};
 use crate::pick;
 use chrono::{Duration, Months};
 use crm_domain::activity::{ActivityInput, Link};
@@ -26,11 +26,12 @@ pub async fn load<S: Store, K: Credentials, C: Clock, I: IdGenerator + Clone>(
     seed: u64,
     size: DemoSize,
 ) -> Result<DemoReport, ServiceError> {
-    load_with_progress(app, seed, size, &|_| {}).await
+    load_with_progress(app, seed, size, DEMO_PUBLIC_URL, &|_| {}).await
 }
 
-/// Loads the demo data set as [`load`] does, telling `progress` as each company starts and
-/// once when all are loaded.
+/// Loads the demo data set as [`load`] does, its campaigns' links under `public_url` (the
+/// installation's address), telling `progress` as each company starts and once when all
+/// are loaded.
 ///
 /// # Errors
 /// As [`load`].
@@ -38,6 +39,7 @@ pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerat
     app: &App<S, K, C, I>,
     seed: u64,
     size: DemoSize,
+    public_url: &str,
     progress: &(dyn Fn(DemoProgress) + Sync),
 ) -> Result<DemoReport, ServiceError> {
     let (n_companies, n_contacts, n_orgs, n_deals, n_activities, n_leads) = match size {
@@ -46,6 +48,7 @@ pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerat
     };
     let mut report = DemoReport::default();
     let today = app.now();
+    let background = super::background::Background::new(app, public_url);
     for (ci, plan) in companies().into_iter().take(n_companies).enumerate() {
         progress(DemoProgress {
             done: ci,
@@ -399,9 +402,30 @@ pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerat
             },
         )
         .await?;
-        report.templates += loaded.templates;
+        report.templates += loaded.templates.len();
         report.consents += loaded.consents;
         report.privacy_requests += loaded.privacy_requests;
+        let (Some(&invitation), Some(&newsletter)) = (loaded.templates.first(), loaded.templates.get(1)) else {
+            return Err(ServiceError::Internal("demo: the templates are written first".into()));
+        };
+        let engaged = super::engagement::load_engagement(
+            app,
+            &background,
+            &mut rng,
+            &super::engagement::EngagementPlan {
+                admin: admin_actor,
+                marketing,
+                contacts: &contacts[..n_contacts],
+                invitation,
+                newsletter,
+                domain: plan.domain,
+            },
+        )
+        .await?;
+        report.scoring_rules += engaged.scoring_rules;
+        report.automations += engaged.automations;
+        report.campaigns += engaged.campaigns;
+        report.messages += engaged.messages;
         report.webhooks += super::compliance::load_webhooks(app, &admin_actor, plan.domain).await?;
     }
     progress(DemoProgress {

@@ -86,7 +86,7 @@ async fn loads_through_the_services() {
         .unwrap();
     let app = App::new(store, crm_crypto::Argon2Credentials::with_params(2, 256, 1).unwrap());
     let steps = std::sync::Mutex::new(Vec::new());
-    let r = load_with_progress(&app, 7, DemoSize::Small, &|p| steps.lock().unwrap().push(p))
+    let r = load_with_progress(&app, 7, DemoSize::Small, DEMO_PUBLIC_URL, &|p| steps.lock().unwrap().push(p))
         .await
         .unwrap();
     let steps = steps.into_inner().unwrap();
@@ -233,6 +233,37 @@ async fn loads_through_the_services() {
             ),
             (2, 1)
         );
+        // Two campaigns sent, every kind of reaction in each; the rules ran on them; the
+        // scores have a history.
+        let campaigns = app.campaigns(&admin).await.unwrap();
+        assert_eq!(campaigns.len(), 2);
+        for c in &campaigns {
+            assert_eq!(c.status, crm_domain::campaign::CampaignStatus::Sent, "{}", c.name);
+            let s = app.campaign_stats(&admin, c.id).await.unwrap();
+            assert!(s.sent >= 5 && s.queued == 0, "{}: {s:?}", c.name);
+            assert!(
+                s.opened >= 2 && s.clicked >= 1 && s.replied >= 1 && s.unsubscribed >= 1 && s.bounced == 1,
+                "{}: {s:?}",
+                c.name
+            );
+        }
+        let counts = app.automation_run_counts(&admin).await.unwrap();
+        let done: u64 = counts
+            .iter()
+            .filter(|c| c.state == crm_domain::automation::RunState::Done)
+            .map(|c| c.count)
+            .sum();
+        assert!(done >= 4, "automation runs: {counts:?}");
+        assert!(counts.iter().all(|c| c.last_at <= now), "{counts:?}");
+        assert_eq!(app.automations(&admin).await.unwrap().len(), 4);
+        let mut histories = 0;
+        for c in contacts.items.iter().filter(|c| c.lead.is_none()) {
+            let score = app.contact_score(&admin, c.id).await.unwrap();
+            if score.history.len() >= 2 {
+                histories += 1;
+            }
+        }
+        assert!(histories >= 5, "scores with a history: {histories}");
         let hooks = app.webhooks(&admin).await.unwrap();
         assert_eq!((hooks.len(), hooks.iter().filter(|h| h.spec.active).count()), (2, 1));
         let deliveries = app

@@ -120,6 +120,19 @@ pub struct Unsubscription {
 impl<S: EmailStore + SearchHasher + SuppressionStore + ConsentStore + ContactStore + TenantStore, K, C: Clock, I: IdGenerator>
     App<S, K, C, I>
 {
+    /// The token of one of a message's links, as its text carries it (the last part of
+    /// `/t/o/…`, `/t/c/…` or `/u/…`): what a recipient's mail reader presents.
+    pub fn email_link_token(&self, message: &EmailMessage, kind: LinkKind) -> String {
+        encode(
+            &*self.store,
+            &Token {
+                tenant: message.tenant_id,
+                email: message.id,
+                kind,
+            },
+        )
+    }
+
     async fn message_of(&self, token: &str, kind: fn(LinkKind) -> bool) -> Result<(Token, EmailMessage), ServiceError> {
         let t = decode(&*self.store, token).ok_or(ServiceError::NotFound)?;
         if !kind(t.kind) {

@@ -1,0 +1,136 @@
+//! The application's background work, run by the demo at the instants it dates: the jobs
+//! (a campaign's run, its messages, an automation's actions, a company's rescoring) and
+//! the reader of the log that starts automation runs, each under a clock stopped at that
+//! instant, so that what they write is dated as if the server had done it then.
+//!
+//! The demo's messages are written as sent and never leave: their addresses are made up.
+
+use chrono::{DateTime, Utc};
+use crm_domain::TenantId;
+use crm_ports::mail::{InboundMessage, MailError, MailReader, Mailer, OutgoingMessage, UnreadableMessage};
+use crm_ports::runtime::BoxFuture;
+use crm_ports::runtime::consumers::InStore;
+use crm_ports::runtime::jobs::JobHandler;
+use crm_ports::services::automation::act::AutomationRunner;
+use crm_ports::services::automation::engine::AutomationEngine;
+use crm_ports::services::automation::engine::RUN_KIND;
+use crm_ports::services::campaigns::CAMPAIGN_SEND;
+use crm_ports::services::email::MailSettings;
+use crm_ports::services::email::{CampaignRunner, EMAIL_SEND, EmailSender};
+use crm_ports::services::scoring::rescore::{ON_DEMAND, RescoreJob, Rescorer};
+use crm_ports::store::{JobState, Store};
+use crm_ports::{App, Clock, Credentials, FixedClock, IdGenerator, ServiceError};
+use std::sync::Arc;
+
+/// Changes the automation reader takes per batch.
+const BATCH: u32 = 500;
+
+/// The demo's relay: it accepts every message and sends none.
+struct Kept;
+
+impl Mailer for Kept {
+    fn send<'a>(&'a self, _tenant: TenantId, _message: &'a OutgoingMessage) -> BoxFuture<'a, Result<(), MailError>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// A reply the demo writes: the message as a mail reader would have read it.
+pub(super) struct Written(pub InboundMessage);
+
+impl MailReader for Written {
+    fn read(&self, _raw: &[u8]) -> Result<InboundMessage, UnreadableMessage> {
+        Ok(self.0.clone())
+    }
+}
+
+/// The background work of one load.
+pub(super) struct Background<'a, S, K, C, I> {
+    app: &'a App<S, K, C, I>,
+    /// How the demo's messages are written (tracked links under the installation's
+    /// address; no pace: a campaign's messages go out at once).
+    pub mail: MailSettings,
+    mailer: Arc<dyn Mailer>,
+    worker: uuid::Uuid,
+}
+
+impl<'a, S, K, C, I> Background<'a, S, K, C, I>
+where
+    S: Store,
+    K: Credentials,
+    C: Clock,
+    I: IdGenerator + Clone,
+{
+    /// The background work of `app`, its messages' links under `public_url`.
+    pub(super) fn new(app: &'a App<S, K, C, I>, public_url: &str) -> Self {
+        Self {
+            app,
+            mail: MailSettings {
+                public_url: Some(public_url.trim_end_matches('/').to_owned()),
+                campaign_rate: u32::MAX,
+                ..MailSettings::default()
+            },
+            mailer: Arc::new(Kept),
+            worker: uuid::Uuid::from_u128(0x64656d6f),
+        }
+    }
+
+    /// Does at `t` what the server would have: starts the automation runs the tenant's
+    /// new changes call for, then runs every job due by `t`, and again while the jobs
+    /// wrote changes that start runs. How many jobs ran.
+    ///
+    /// # Errors
+    /// The first failure (a job that fails is an error here: the demo must load whole).
+    pub(super) async fn settle(&self, tenant: TenantId, t: DateTime<Utc>) -> Result<usize, ServiceError> {
+        let at = self.app.with_clock(FixedClock(t));
+        let handlers: Vec<Arc<dyn JobHandler>> = vec![
+            Arc::new(CampaignRunner::new(&at, self.mail.clone(), Arc::clone(&self.mailer))),
+            Arc::new(EmailSender::new(&at, Arc::clone(&self.mailer), 1)),
+            Arc::new(AutomationRunner::new(&at, self.mail.clone())),
+            Arc::new(Rescorer::on_demand(&at)),
+        ];
+        let engine = InStore::new(AutomationEngine::new(&at), &at);
+        let mut total = 0;
+        loop {
+            at.catch_up(&engine, tenant, BATCH).await?;
+            let ran = at.run_due_jobs(&handlers, self.worker).await?;
+            if ran == 0 {
+                break;
+            }
+            total += ran;
+        }
+        Ok(total)
+    }
+
+    /// Checks that the jobs of the kinds the demo runs all finished: one left queued would
+    /// be run by the server later, live (a campaign's messages sent for real).
+    ///
+    /// # Errors
+    /// `Internal`, naming the job.
+    pub(super) async fn check_finished(&self, tenant: TenantId) -> Result<(), ServiceError> {
+        let kinds = [CAMPAIGN_SEND, EMAIL_SEND, RUN_KIND, ON_DEMAND];
+        let left = self.app.store().jobs(tenant, None, 1_000).await?;
+        match left
+            .iter()
+            .find(|j| kinds.contains(&j.kind.as_str()) && matches!(j.state, JobState::Queued | JobState::Running | JobState::Failed))
+        {
+            Some(j) => Err(ServiceError::Internal(format!(
+                "demo: a {} job did not finish: {}",
+                j.kind,
+                j.error.as_deref().unwrap_or("no error recorded")
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Scores the whole company again at `t` (as after a change of its rules), with what
+    /// the automation runs that follows.
+    ///
+    /// # Errors
+    /// As [`Background::settle`].
+    pub(super) async fn rescore(&self, tenant: TenantId, t: DateTime<Utc>) -> Result<usize, ServiceError> {
+        let at = self.app.with_clock(FixedClock(t));
+        let payload = serde_json::to_value(RescoreJob::default()).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        at.enqueue_job(tenant, ON_DEMAND, payload, t, Some(ON_DEMAND)).await?;
+        self.settle(tenant, t).await
+    }
+}
