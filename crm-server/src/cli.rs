@@ -365,7 +365,12 @@ pub async fn first_start_hint(app: &CrmApp) -> Option<String> {
 ///
 /// # Errors
 /// A message.
-pub async fn load_demo(app: &CrmApp, seed: u64, public_url: Option<&str>) -> Result<String, String> {
+pub async fn load_demo(
+    app: &CrmApp,
+    seed: u64,
+    public_url: Option<&str>,
+    files: std::sync::Arc<dyn crm_ports::files::FileStorage>,
+) -> Result<String, String> {
     let existing = app.list_tenants(&Actor::Operator).await.map_err(|e| explain(&e))?;
     if !existing.is_empty() {
         let n = existing.len();
@@ -382,8 +387,11 @@ pub async fn load_demo(app: &CrmApp, seed: u64, public_url: Option<&str>) -> Res
         companies,
         "{spinner} Démonstration [{bar:30}] {pos}/{len} entreprises — {msg} ({elapsed})",
     );
-    let public_url = public_url.unwrap_or(crm_seeds::demo::DEMO_PUBLIC_URL);
-    let loaded = crm_seeds::demo::load_with_progress(app, seed, crm_seeds::demo::DemoSize::Full, public_url, &|p| {
+    let env = crm_seeds::demo::DemoEnv {
+        public_url: public_url.unwrap_or(crm_seeds::demo::DEMO_PUBLIC_URL).to_owned(),
+        imports: Some((files, std::sync::Arc::new(crm_tabular::Tables::default()))),
+    };
+    let loaded = crm_seeds::demo::load_with_progress(app, seed, crm_seeds::demo::DemoSize::Full, &env, &|p| {
         bar.set_length(p.total as u64);
         bar.set_position(p.done as u64);
         if let Some(company) = p.company {
@@ -394,7 +402,7 @@ pub async fn load_demo(app: &CrmApp, seed: u64, public_url: Option<&str>) -> Res
     bar.finish_and_clear();
     let r = loaded.map_err(|e| explain(&e))?;
     let mut out = format!(
-        "Données de démonstration chargées en {:.1} s : {} entreprises, {} contacts, {} pistes, {} opportunités, {} activités, {} segments.\nComptes (mot de passe : {}) :\n",
+        "Données de démonstration chargées en {:.1} s : {} entreprises, {} contacts, {} pistes, {} opportunités, {} activités, {} segments, {} campagnes envoyées ({} messages), {} règles d'automatisation.\nComptes (mot de passe : {}) :\n",
         start.elapsed().as_secs_f64(),
         r.tenants,
         r.contacts,
@@ -402,6 +410,9 @@ pub async fn load_demo(app: &CrmApp, seed: u64, public_url: Option<&str>) -> Res
         r.opportunities,
         r.activities,
         r.segments,
+        r.campaigns,
+        r.messages,
+        r.automations,
         crm_seeds::demo::DEMO_PASSWORD
     );
     for l in &r.logins {

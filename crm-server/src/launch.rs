@@ -25,7 +25,7 @@ pub async fn serve(cfg: &Config, demo: bool, signal: impl Future<Output = ()>) -
     tracing::info!(%addr, backend, data_dir = %cfg.data_dir.display(), "CRM listening");
     // What to say once the server answers: the demo's logins, or how to begin.
     let after_ready = match (crate::cli::first_start_hint(&app).await, demo) {
-        (Some(_), true) => Some(crate::cli::load_demo(&app, 2026, cfg.public_url.as_deref()).await?),
+        (Some(_), true) => Some(crate::cli::load_demo(&app, 2026, cfg.public_url.as_deref(), std::sync::Arc::clone(crm.files())).await?),
         (Some(hint), false) => Some(hint),
         (None, true) => Some(
             "Données de démonstration non chargées : cette installation contient déjà des entreprises \

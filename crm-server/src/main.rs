@@ -331,7 +331,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             let app = open_admin(&cli).await?;
             let SeedCmd::Demo { seed } = action;
             let public_url = config(&cli, None)?.public_url;
-            println!("{}", cli::load_demo(&app, *seed, public_url.as_deref()).await?);
+            let files = open_files(&cli, &app)?;
+            println!("{}", cli::load_demo(&app, *seed, public_url.as_deref(), files).await?);
             Ok(())
         }
         Command::Operator { action } => {

@@ -15,6 +15,7 @@ mod campaigns;
 mod compliance;
 mod deals;
 mod engagement;
+mod imports;
 mod leads;
 mod loading;
 mod plan;
@@ -26,6 +27,9 @@ pub use loading::{load, load_with_progress};
 pub use plan::{CompanyPlan, companies};
 
 use crm_domain::user::Role;
+use crm_ports::files::FileStorage;
+use crm_ports::tables::TableReader;
+use std::sync::Arc;
 
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "demo-crm-2026";
@@ -33,6 +37,34 @@ pub const DEMO_PASSWORD: &str = "demo-crm-2026";
 /// The address the demo's campaign links lead to when the installation names none (the
 /// server's own address on its default port).
 pub const DEMO_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
+/// What the demo's load needs of the installation beyond the application.
+#[derive(Clone)]
+pub struct DemoEnv {
+    /// The installation's address: where the links of the campaigns' messages lead.
+    pub public_url: String,
+    /// Where uploaded files are kept and how tables are read. With them the demo holds an
+    /// import (Marketing's list of trade-show visitors); without, none.
+    pub imports: Option<(Arc<dyn FileStorage>, Arc<dyn TableReader>)>,
+}
+
+impl Default for DemoEnv {
+    fn default() -> Self {
+        Self {
+            public_url: DEMO_PUBLIC_URL.to_owned(),
+            imports: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for DemoEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DemoEnv")
+            .field("public_url", &self.public_url)
+            .field("imports", &self.imports.is_some())
+            .finish()
+    }
+}
 
 /// How much to load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +117,8 @@ pub struct DemoReport {
     pub campaigns: usize,
     /// Campaign messages sent.
     pub messages: usize,
+    /// Imports made (kept in the company's history of imports).
+    pub imports: usize,
     /// One login per role and company.
     pub logins: Vec<DemoLogin>,
 }

@@ -5,8 +5,10 @@
 //!
 //! The demo's messages are written as sent and never leave: their addresses are made up.
 
+use super::DemoEnv;
 use chrono::{DateTime, Utc};
 use crm_domain::TenantId;
+use crm_ports::files::FileStorage;
 use crm_ports::mail::{InboundMessage, MailError, MailReader, Mailer, OutgoingMessage, UnreadableMessage};
 use crm_ports::runtime::BoxFuture;
 use crm_ports::runtime::consumers::InStore;
@@ -17,8 +19,10 @@ use crm_ports::services::automation::engine::RUN_KIND;
 use crm_ports::services::campaigns::CAMPAIGN_SEND;
 use crm_ports::services::email::MailSettings;
 use crm_ports::services::email::{CampaignRunner, EMAIL_SEND, EmailSender};
+use crm_ports::services::import::{ContactImport, IMPORT_CONTACTS};
 use crm_ports::services::scoring::rescore::{ON_DEMAND, RescoreJob, Rescorer};
 use crm_ports::store::{JobState, Store};
+use crm_ports::tables::TableReader;
 use crm_ports::{App, Clock, Credentials, FixedClock, IdGenerator, ServiceError};
 use std::sync::Arc;
 
@@ -51,6 +55,7 @@ pub(super) struct Background<'a, S, K, C, I> {
     pub mail: MailSettings,
     mailer: Arc<dyn Mailer>,
     worker: uuid::Uuid,
+    imports: Option<(Arc<dyn FileStorage>, Arc<dyn TableReader>)>,
 }
 
 impl<'a, S, K, C, I> Background<'a, S, K, C, I>
@@ -60,18 +65,24 @@ where
     C: Clock,
     I: IdGenerator + Clone,
 {
-    /// The background work of `app`, its messages' links under `public_url`.
-    pub(super) fn new(app: &'a App<S, K, C, I>, public_url: &str) -> Self {
+    /// The background work of `app` in the installation `env` describes.
+    pub(super) fn new(app: &'a App<S, K, C, I>, env: &DemoEnv) -> Self {
         Self {
             app,
+            imports: env.imports.clone(),
             mail: MailSettings {
-                public_url: Some(public_url.trim_end_matches('/').to_owned()),
+                public_url: Some(env.public_url.trim_end_matches('/').to_owned()),
                 campaign_rate: u32::MAX,
                 ..MailSettings::default()
             },
             mailer: Arc::new(Kept),
             worker: uuid::Uuid::from_u128(0x64656d6f),
         }
+    }
+
+    /// Where uploaded files are kept and how tables are read, when the demo was given them.
+    pub(super) fn imports(&self) -> Option<&(Arc<dyn FileStorage>, Arc<dyn TableReader>)> {
+        self.imports.as_ref()
     }
 
     /// Does at `t` what the server would have: starts the automation runs the tenant's
@@ -82,12 +93,15 @@ where
     /// The first failure (a job that fails is an error here: the demo must load whole).
     pub(super) async fn settle(&self, tenant: TenantId, t: DateTime<Utc>) -> Result<usize, ServiceError> {
         let at = self.app.with_clock(FixedClock(t));
-        let handlers: Vec<Arc<dyn JobHandler>> = vec![
+        let mut handlers: Vec<Arc<dyn JobHandler>> = vec![
             Arc::new(CampaignRunner::new(&at, self.mail.clone(), Arc::clone(&self.mailer))),
             Arc::new(EmailSender::new(&at, Arc::clone(&self.mailer), 1)),
             Arc::new(AutomationRunner::new(&at, self.mail.clone())),
             Arc::new(Rescorer::on_demand(&at)),
         ];
+        if let Some((files, tables)) = &self.imports {
+            handlers.push(Arc::new(ContactImport::new(&at, Arc::clone(files), Arc::clone(tables))));
+        }
         let engine = InStore::new(AutomationEngine::new(&at), &at);
         let mut total = 0;
         loop {
@@ -107,7 +121,7 @@ where
     /// # Errors
     /// `Internal`, naming the job.
     pub(super) async fn check_finished(&self, tenant: TenantId) -> Result<(), ServiceError> {
-        let kinds = [CAMPAIGN_SEND, EMAIL_SEND, RUN_KIND, ON_DEMAND];
+        let kinds = [CAMPAIGN_SEND, EMAIL_SEND, RUN_KIND, ON_DEMAND, IMPORT_CONTACTS];
         let left = self.app.store().jobs(tenant, None, 1_000).await?;
         match left
             .iter()

@@ -1,7 +1,7 @@
 //! Loading the demo through the application services, company by company.
 
 use super::plan::{companies, company_generator, words_rng};
-use super::{DEMO_PASSWORD, DEMO_PUBLIC_URL, DemoLogin, DemoProgress, DemoReport, DemoSize};
+use super::{DEMO_PASSWORD, DemoEnv, DemoLogin, DemoProgress, DemoReport, DemoSize};
 use crate::pick;
 use chrono::{Duration, Months};
 use crm_domain::activity::{ActivityInput, Link};
@@ -26,12 +26,11 @@ pub async fn load<S: Store, K: Credentials, C: Clock, I: IdGenerator + Clone>(
     seed: u64,
     size: DemoSize,
 ) -> Result<DemoReport, ServiceError> {
-    load_with_progress(app, seed, size, DEMO_PUBLIC_URL, &|_| {}).await
+    load_with_progress(app, seed, size, &DemoEnv::default(), &|_| {}).await
 }
 
-/// Loads the demo data set as [`load`] does, its campaigns' links under `public_url` (the
-/// installation's address), telling `progress` as each company starts and once when all
-/// are loaded.
+/// Loads the demo data set as [`load`] does, in the installation `env` describes, telling
+/// `progress` as each company starts and once when all are loaded.
 ///
 /// # Errors
 /// As [`load`].
@@ -39,16 +38,16 @@ pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerat
     app: &App<S, K, C, I>,
     seed: u64,
     size: DemoSize,
-    public_url: &str,
+    env: &DemoEnv,
     progress: &(dyn Fn(DemoProgress) + Sync),
 ) -> Result<DemoReport, ServiceError> {
-    let (n_companies, n_contacts, n_orgs, n_deals, n_activities, n_leads) = match size {
-        DemoSize::Full => (10, 500, 40, 120, 200, 60),
-        DemoSize::Small => (2, 60, 8, 15, 20, 20),
+    let (n_companies, n_contacts, n_orgs, n_deals, n_activities, n_leads, n_new_visitors) = match size {
+        DemoSize::Full => (10, 500, 40, 120, 200, 60, 18),
+        DemoSize::Small => (2, 60, 8, 15, 20, 20, 6),
     };
     let mut report = DemoReport::default();
     let today = app.now();
-    let background = super::background::Background::new(app, public_url);
+    let background = super::background::Background::new(app, env);
     for (ci, plan) in companies().into_iter().take(n_companies).enumerate() {
         progress(DemoProgress {
             done: ci,
@@ -426,6 +425,17 @@ pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerat
         report.automations += engaged.automations;
         report.campaigns += engaged.campaigns;
         report.messages += engaged.messages;
+        report.imports += super::imports::load_import(
+            app,
+            &background,
+            &super::imports::ImportPlan {
+                marketing,
+                contacts: &contacts[..n_contacts],
+                generator: &g,
+            },
+            n_new_visitors,
+        )
+        .await?;
         report.webhooks += super::compliance::load_webhooks(app, &admin_actor, plan.domain).await?;
     }
     progress(DemoProgress {

@@ -85,8 +85,14 @@ async fn loads_through_the_services() {
         .await
         .unwrap();
     let app = App::new(store, crm_crypto::Argon2Credentials::with_params(2, 256, 1).unwrap());
+    let files: std::sync::Arc<dyn crm_ports::files::FileStorage> =
+        std::sync::Arc::new(crm_files_disk::DiskFiles::open(&dir.path().join("files"), app.store().cipher()).unwrap());
+    let env = DemoEnv {
+        imports: Some((files, std::sync::Arc::new(crm_tabular::Tables::default()))),
+        ..DemoEnv::default()
+    };
     let steps = std::sync::Mutex::new(Vec::new());
-    let r = load_with_progress(&app, 7, DemoSize::Small, DEMO_PUBLIC_URL, &|p| steps.lock().unwrap().push(p))
+    let r = load_with_progress(&app, 7, DemoSize::Small, &env, &|p| steps.lock().unwrap().push(p))
         .await
         .unwrap();
     let steps = steps.into_inner().unwrap();
@@ -185,10 +191,14 @@ async fn loads_through_the_services() {
             .list_contacts(&admin, &crm_ports::query::ContactFilter::default(), &page)
             .await
             .unwrap();
-        assert_eq!(contacts.items.len(), 83, "63 contacts and 20 leads");
+        assert_eq!(
+            contacts.items.len(),
+            89,
+            "63 contacts, 20 leads and 6 trade-show visitors imported by Marketing"
+        );
         // Leads in every status, some still in the pool, over the months.
         let leads: Vec<_> = contacts.items.iter().filter_map(|c| c.lead.as_ref().map(|l| (c, l))).collect();
-        assert_eq!(leads.len(), 20);
+        assert_eq!(leads.len(), 26, "the imported visitors are leads in the pool");
         for s in crm_domain::lead::LeadStatus::ALL {
             assert!(leads.iter().any(|(_, l)| l.status == s), "{s:?}");
         }
@@ -264,6 +274,24 @@ async fn loads_through_the_services() {
             }
         }
         assert!(histories >= 5, "scores with a history: {histories}");
+        // Marketing's import of the trade-show visitors, three days ago: the new people
+        // created, the others left out with their reasons (a rep's contact, an address
+        // without its domain).
+        let imports = app.import_jobs(&admin, 10).await.unwrap();
+        assert_eq!(imports.len(), 1);
+        let p = &imports[0].progress;
+        assert_eq!((p.total, p.done, p.created, p.skipped), (9, 9, 6, 3), "{p:?}");
+        assert!(
+            p.noted.iter().any(|n| n.note == crm_ports::services::import::RowNote::NotEditable),
+            "{p:?}"
+        );
+        assert!(
+            p.noted
+                .iter()
+                .any(|n| matches!(n.note, crm_ports::services::import::RowNote::Invalid(_))),
+            "{p:?}"
+        );
+        assert!(imports[0].job.created_at < now - chrono::Duration::days(2));
         let hooks = app.webhooks(&admin).await.unwrap();
         assert_eq!((hooks.len(), hooks.iter().filter(|h| h.spec.active).count()), (2, 1));
         let deliveries = app
