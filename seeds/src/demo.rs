@@ -45,8 +45,11 @@ pub struct DemoEnv {
     pub public_url: String,
     /// Where uploaded files are kept and how tables are read. With them the demo holds an
     /// import (Marketing's list of trade-show visitors); without, none.
-    pub imports: Option<(Arc<dyn FileStorage>, Arc<dyn TableReader>)>,
+    pub imports: Option<ImportPorts>,
 }
+
+/// Where uploaded files are kept, and the reader of tables (CSV, XLSX).
+pub type ImportPorts = (Arc<dyn FileStorage>, Arc<dyn TableReader>);
 
 impl Default for DemoEnv {
     fn default() -> Self {

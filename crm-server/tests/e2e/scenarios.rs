@@ -299,6 +299,32 @@ async fn demo_scenarios_per_role() {
         .unwrap();
     assert!(funnel.len() >= 12, "18 months of leads, by month and source");
     assert!(funnel.iter().map(|l| l.won).sum::<u64>() >= 1);
+    // The campaigns of the last months, their recipients' reactions, the runs of the rules
+    // they started, and a clicker's score with its history.
+    let campaigns = marketing.campaigns().await.unwrap();
+    let names: Vec<&str> = campaigns.iter().map(|c| c.name.as_str()).collect();
+    assert!(
+        names.contains(&"Invitation au salon professionnel") && names.contains(&"Newsletter du trimestre"),
+        "{names:?}"
+    );
+    let invitation = campaigns.iter().find(|c| c.name == "Invitation au salon professionnel").unwrap();
+    assert_eq!(invitation.status, "sent");
+    let recipients = marketing.campaign_recipients(invitation.id, None, Some(200)).await.unwrap();
+    assert!(recipients.iter().any(|r| r.state == "bounced"), "a message came back");
+    assert!(recipients.iter().any(|r| r.replied_at.is_some()) && recipients.iter().any(|r| r.unsubscribed_at.is_some()));
+    let clicker = recipients.iter().find(|r| r.clicked_at.is_some()).expect("someone clicked");
+    let rules = marketing.automations().await.unwrap();
+    let on_click = rules
+        .iter()
+        .find(|r| r.name == "Clic dans un email : rappel par le commercial")
+        .unwrap();
+    let runs = marketing.automation_runs(on_click.id, None, None).await.unwrap();
+    assert!(
+        runs.iter().any(|r| r.contact_id == Some(clicker.contact_id) && r.state == "done"),
+        "{runs:?}"
+    );
+    let score = marketing.contact_score(clicker.contact_id).await.unwrap();
+    assert!(score.history.len() >= 2, "{score:?}");
 
     // The rep who received it opens its first deal, wins it: the lead becomes a client.
     let rep = if handed.owner_id == id_of("commercial1") {

@@ -5,10 +5,9 @@
 //!
 //! The demo's messages are written as sent and never leave: their addresses are made up.
 
-use super::DemoEnv;
+use super::{DemoEnv, ImportPorts};
 use chrono::{DateTime, Utc};
 use crm_domain::TenantId;
-use crm_ports::files::FileStorage;
 use crm_ports::mail::{InboundMessage, MailError, MailReader, Mailer, OutgoingMessage, UnreadableMessage};
 use crm_ports::runtime::BoxFuture;
 use crm_ports::runtime::consumers::InStore;
@@ -22,7 +21,6 @@ use crm_ports::services::email::{CampaignRunner, EMAIL_SEND, EmailSender};
 use crm_ports::services::import::{ContactImport, IMPORT_CONTACTS};
 use crm_ports::services::scoring::rescore::{ON_DEMAND, RescoreJob, Rescorer};
 use crm_ports::store::{JobState, Store};
-use crm_ports::tables::TableReader;
 use crm_ports::{App, Clock, Credentials, FixedClock, IdGenerator, ServiceError};
 use std::sync::Arc;
 
@@ -55,7 +53,7 @@ pub(super) struct Background<'a, S, K, C, I> {
     pub mail: MailSettings,
     mailer: Arc<dyn Mailer>,
     worker: uuid::Uuid,
-    imports: Option<(Arc<dyn FileStorage>, Arc<dyn TableReader>)>,
+    imports: Option<ImportPorts>,
 }
 
 impl<'a, S, K, C, I> Background<'a, S, K, C, I>
@@ -81,7 +79,7 @@ where
     }
 
     /// Where uploaded files are kept and how tables are read, when the demo was given them.
-    pub(super) fn imports(&self) -> Option<&(Arc<dyn FileStorage>, Arc<dyn TableReader>)> {
+    pub(super) fn imports(&self) -> Option<&ImportPorts> {
         self.imports.as_ref()
     }
 

@@ -1,9 +1,9 @@
 //! Scores, automation and campaigns over the demo's last seven months, in the order they
 //! happened: Marketing set the scoring rules up seven months ago and the automation rules
-//! soon after; the company was scored then, again three months ago and today (each a
-//! point of every score's history); a trade-show invitation went out four months ago and
-//! the quarterly newsletter last month, their recipients' reactions starting runs of the
-//! rules as they came. The rule for won deals is written today: it acts on what the demo's
+//! soon after; the company was scored then, again ten days after the trade-show
+//! invitation that went out four months ago, and today, after the quarterly newsletter of
+//! last month (each a point of every score's history); the recipients' reactions and the
+//! scores that rose started runs of the rules as they came. The rule for won deals is written today: it acts on what the demo's
 //! users do, not on the past.
 
 use super::background::Background;
@@ -16,7 +16,7 @@ use crm_domain::scoring::{Engagement, ScoringRuleInput, Signal};
 use crm_domain::{Actor, TemplateId};
 use crm_ports::store::Store;
 use crm_ports::{App, Clock, Credentials, FixedClock, IdGenerator, ServiceError};
-use rand::Rng;
+use rand::{Rng, RngExt};
 use serde_json::{Value, json};
 
 /// What a company's engagement needs.
@@ -111,8 +111,8 @@ fn automations() -> Vec<AutomationInput> {
             vec![json!({"type": "notify", "message": "Un contact a répondu à un email : lisez sa réponse et donnez-lui suite."})],
         ),
         rule(
-            "Score de 40 ou plus : prospect chaud",
-            json!({"type": "score_crossed", "threshold": 40}),
+            "Score de 30 ou plus : prospect chaud",
+            json!({"type": "score_crossed", "threshold": 30}),
             Some(json!({"all": [{"field": "kind", "op": "eq", "value": "prospect"}]})),
             vec![
                 json!({"type": "add_tag", "tag": "chaud"}),
@@ -120,6 +120,41 @@ fn automations() -> Vec<AutomationInput> {
             ],
         ),
     ]
+}
+
+/// The reps did the tasks the rules gave them, the day after, all but a few left overdue;
+/// those of the last ten days are still to do.
+///
+/// # Errors
+/// The first service error.
+async fn follow_up<S: Store, K: Credentials, C: Clock, I: IdGenerator + Clone>(
+    app: &App<S, K, C, I>,
+    admin: &Actor,
+    today: DateTime<Utc>,
+    rng: &mut impl Rng,
+) -> Result<(), ServiceError> {
+    let roles: std::collections::HashMap<_, _> = app.list_users(admin).await?.into_iter().map(|u| (u.id, u.role)).collect();
+    let tasks = app.todo(admin, true).await?;
+    for t in tasks
+        .overdue
+        .iter()
+        .filter(|t| t.created_by.is_none() && t.created_at < today - Duration::days(10))
+    {
+        let (Some(&role), Some(tenant_id)) = (roles.get(&t.fields.assignee_id), admin.tenant_id()) else {
+            continue;
+        };
+        if rng.random_bool(0.1) {
+            continue;
+        }
+        let rep = Actor::User {
+            tenant_id,
+            user_id: t.fields.assignee_id,
+            role,
+        };
+        let done = t.created_at + Duration::hours(rng.random_range(2..30));
+        app.with_clock(FixedClock(done)).set_task_done(&rep, t.id, t.version, true).await?;
+    }
+    Ok(())
 }
 
 /// Loads a company's scoring and automation rules, its campaigns with their reactions,
@@ -199,10 +234,11 @@ pub(super) async fn load_engagement<S: Store, K: Credentials, C: Clock, I: IdGen
         loaded.messages += play(app, background, rng, &who, c).await?;
         loaded.campaigns += 1;
         if k == 0 {
-            background.rescore(tenant, ago(90)).await?;
+            background.rescore(tenant, ago(110)).await?;
         }
     }
     background.rescore(tenant, today).await?;
+    follow_up(app, &plan.admin, today, rng).await?;
     app.create_automation(
         &plan.admin,
         &rule(
