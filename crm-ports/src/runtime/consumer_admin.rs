@@ -80,8 +80,12 @@ impl<S: ConsumerStore + EventLog, K, C: Clock, I: crate::env::IdGenerator> App<S
                 return Ok(read);
             };
             let wanted: Vec<EventRecord> = events.iter().filter(|e| interest.matches(e)).cloned().collect();
-            consumer.apply(tenant, &wanted, Advance::To { from, to }).await?;
-            read += u64::try_from(events.len()).unwrap_or(0);
+            match consumer.apply(tenant, &wanted, Advance::To { from, to }).await {
+                Ok(()) => read += u64::try_from(events.len()).unwrap_or(0),
+                // Another runner moved the cursor meanwhile: read where it is now.
+                Err(ServiceError::Conflict) => {}
+                Err(e) => return Err(e),
+            }
         }
     }
 }

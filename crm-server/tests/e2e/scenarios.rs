@@ -1,15 +1,14 @@
 //! The demonstration scenarios of `docs/scenarios/`, replayed on the demo data set (the
 //! reduced size: two companies).
 
-use crate::support::spawn_app;
+use crate::support::spawn_demo;
 use crm_sdk::models::{ActivityWrite, HandOver, LeadOpportunity, LeadStatusWrite, LinkRef, PipelineWrite, SegmentWrite, StageWrite};
 use crm_sdk::{ContactQuery, ErrorCode, OpportunityQuery};
-use crm_seeds::demo::{DEMO_PASSWORD, DemoSize, load};
+use crm_seeds::demo::{DEMO_PASSWORD, DemoSize};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_scenarios_per_role() {
-    let s = spawn_app().await;
-    load(&s.app, 2026, DemoSize::Small).await.unwrap();
+    let s = spawn_demo(DemoSize::Small).await;
     let login = |email: &'static str| {
         let client = s.client.clone();
         async move { client.with_token(&client.login(email, DEMO_PASSWORD).await.unwrap().token) }

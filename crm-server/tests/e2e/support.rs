@@ -64,6 +64,27 @@ pub async fn spawn_app_with(dir: tempfile::TempDir, file: FileConfig) -> TestSer
         },
     );
     let crm = Crm::open(&config).await.unwrap();
+    serve_opened(crm, dir).await
+}
+
+/// The server with the demo data set of `size`, loaded before it serves (its workers
+/// start once the demo is in, as with `crm serve --demo`).
+pub async fn spawn_demo(size: crm_seeds::demo::DemoSize) -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config::layered(
+        FileConfig::default(),
+        FileConfig {
+            data_dir: Some(dir.path().to_path_buf()),
+            ..FileConfig::default()
+        },
+    );
+    let crm = Crm::open(&config).await.unwrap();
+    crm_seeds::demo::load(crm.app(), 2026, size).await.unwrap();
+    serve_opened(crm, dir).await
+}
+
+/// Serves an opened CRM on a loopback port of its own.
+async fn serve_opened(crm: Crm, dir: tempfile::TempDir) -> TestServer {
     let app = crm.app().clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
