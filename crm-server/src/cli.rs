@@ -368,6 +368,7 @@ pub async fn first_start_hint(app: &CrmApp) -> Option<String> {
 pub async fn load_demo(
     app: &CrmApp,
     seed: u64,
+    size: crm_seeds::demo::DemoSize,
     public_url: Option<&str>,
     files: std::sync::Arc<dyn crm_ports::files::FileStorage>,
 ) -> Result<String, String> {
@@ -382,7 +383,7 @@ pub async fn load_demo(
         ));
     }
     let start = std::time::Instant::now();
-    let companies = crm_seeds::demo::companies().len() as u64;
+    let companies = size.companies() as u64;
     let bar = progress_bar(
         companies,
         "{spinner} Démonstration [{bar:30}] {pos}/{len} entreprises — {msg} ({elapsed})",
@@ -391,7 +392,7 @@ pub async fn load_demo(
         public_url: public_url.unwrap_or(crm_seeds::demo::DEMO_PUBLIC_URL).to_owned(),
         imports: Some((files, std::sync::Arc::new(crm_tabular::Tables::default()))),
     };
-    let loaded = crm_seeds::demo::load_with_progress(app, seed, crm_seeds::demo::DemoSize::Full, &env, &|p| {
+    let loaded = crm_seeds::demo::load_with_progress(app, seed, size, &env, &|p| {
         bar.set_length(p.total as u64);
         bar.set_position(p.done as u64);
         if let Some(company) = p.company {

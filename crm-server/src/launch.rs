@@ -9,12 +9,12 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-/// Runs the server of `cfg` until `signal` resolves; loads the demonstration data first
-/// when `demo` is set and the installation is empty.
+/// Runs the server of `cfg` until `signal` resolves; loads the demonstration data of the
+/// size `demo` names first when it is given and the installation is empty.
 ///
 /// # Errors
 /// What stops it, for people.
-pub async fn serve(cfg: &Config, demo: bool, signal: impl Future<Output = ()>) -> Result<(), String> {
+pub async fn serve(cfg: &Config, demo: Option<crm_seeds::demo::DemoSize>, signal: impl Future<Output = ()>) -> Result<(), String> {
     let crm = Crm::open(cfg).await.map_err(|e| e.to_string())?;
     let app = crm.app().clone();
     let listener = tokio::net::TcpListener::bind(cfg.listen)
@@ -25,14 +25,16 @@ pub async fn serve(cfg: &Config, demo: bool, signal: impl Future<Output = ()>) -
     tracing::info!(%addr, backend, data_dir = %cfg.data_dir.display(), "CRM listening");
     // What to say once the server answers: the demo's logins, or how to begin.
     let after_ready = match (crate::cli::first_start_hint(&app).await, demo) {
-        (Some(_), true) => Some(crate::cli::load_demo(&app, 2026, cfg.public_url.as_deref(), std::sync::Arc::clone(crm.files())).await?),
-        (Some(hint), false) => Some(hint),
-        (None, true) => Some(
+        (Some(_), Some(size)) => {
+            Some(crate::cli::load_demo(&app, 2026, size, cfg.public_url.as_deref(), std::sync::Arc::clone(crm.files())).await?)
+        }
+        (Some(hint), None) => Some(hint),
+        (None, Some(_)) => Some(
             "Données de démonstration non chargées : cette installation contient déjà des entreprises \
              (`crm tenant list` les montre)."
                 .to_owned(),
         ),
-        (None, false) => None,
+        (None, None) => None,
     };
     let server = crm.serve(listener, signal, Duration::from_secs(20));
     tokio::pin!(server);

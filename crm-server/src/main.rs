@@ -11,6 +11,9 @@ use clap::{Parser, Subcommand};
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+mod commands;
+
+use commands::*;
 use crm_server::config::{Config, FileConfig, Secret};
 use crm_server::{cli, open_app};
 use std::net::SocketAddr;
@@ -49,6 +52,9 @@ enum Command {
         /// Load the demonstration data when the installation is empty (never in production).
         #[arg(long)]
         demo: bool,
+        /// How much demonstration data: `full` (ten companies) or `small` (two, for tests).
+        #[arg(long, value_enum, default_value_t = DemoSizeArg::Full, requires = "demo")]
+        demo_size: DemoSizeArg,
     },
     /// Demonstration data.
     Seed {
@@ -120,155 +126,6 @@ enum Command {
     },
 }
 
-/// A file to import into a tenant, and how.
-#[derive(Debug, clap::Args)]
-struct ImportFileArgs {
-    /// The tenant's id.
-    #[arg(long)]
-    tenant: uuid::Uuid,
-    /// What finds the contact a row updates: email, phone or external_id.
-    #[arg(long, default_value = "email")]
-    key: String,
-    /// Create the rows that only look like an existing contact (a close name).
-    #[arg(long)]
-    create_possible_duplicates: bool,
-    /// Writes the rows left out (or to check), each with its line and reason, to this CSV
-    /// file (as French Excel opens it).
-    #[arg(long)]
-    report: Option<std::path::PathBuf>,
-    /// The file.
-    file: std::path::PathBuf,
-}
-
-#[derive(Debug, Subcommand)]
-enum ImportCmd {
-    /// What importing a file of contacts (CSV or XLSX) would do, row by row; nothing is
-    /// written.
-    Plan {
-        #[command(flatten)]
-        file: ImportFileArgs,
-    },
-    /// Imports a file of contacts (CSV or XLSX): stored, then imported as a background
-    /// job this command works on until it is done, with a progress bar.
-    Run {
-        #[command(flatten)]
-        file: ImportFileArgs,
-        /// Import nothing when one row is at fault.
-        #[arg(long)]
-        all_or_nothing: bool,
-        /// Email of the user who gets the new contacts (default: the first Admin).
-        #[arg(long)]
-        owner: Option<String>,
-        /// The new contacts a territory covers go to its team's sales reps, in turn (the
-        /// others to the owner).
-        #[arg(long)]
-        by_territory: bool,
-    },
-    /// Brings a company's full export (`crm export company`) into an empty company: the
-    /// same organizations, contacts, opportunities and activities, linked as they were.
-    Company {
-        /// The tenant's id (a company with no record yet).
-        #[arg(long)]
-        tenant: uuid::Uuid,
-        /// The archive (.zip).
-        file: std::path::PathBuf,
-    },
-    /// Takes an import up again (after a crash: from its last piece written) and works on
-    /// it until it is done.
-    Resume {
-        /// The tenant's id.
-        #[arg(long)]
-        tenant: uuid::Uuid,
-        /// Writes the report of the rows left out or to check to this CSV file.
-        #[arg(long)]
-        report: Option<std::path::PathBuf>,
-        /// The import's id (printed by `crm import run`).
-        job: uuid::Uuid,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum SeedCmd {
-    /// Loads ten demonstration companies through the application services.
-    Demo {
-        /// Seed of the generator (same seed, same data).
-        #[arg(long, default_value_t = 2026)]
-        seed: u64,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum OperatorCmd {
-    /// Creates a platform operator (password: CRM_OPERATOR_PASSWORD, standard input or prompt).
-    Create {
-        /// Login email.
-        #[arg(long)]
-        email: String,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum TenantCmd {
-    /// Creates a tenant with its first Admin (password: CRM_ADMIN_PASSWORD, standard input or prompt).
-    Create {
-        /// Company name.
-        #[arg(long)]
-        name: String,
-        /// The first Admin's login email.
-        #[arg(long)]
-        admin_email: String,
-        /// The first Admin's display name.
-        #[arg(long, default_value = "Administrateur")]
-        admin_name: String,
-    },
-    /// Lists the tenants: id, name, number of users, creation date.
-    List,
-}
-
-#[derive(Debug, Subcommand)]
-enum UserCmd {
-    /// Adds a user to a tenant (password: CRM_USER_PASSWORD, standard input or prompt).
-    Create {
-        /// Tenant id.
-        #[arg(long)]
-        tenant: uuid::Uuid,
-        /// Login email.
-        #[arg(long)]
-        email: String,
-        /// Display name.
-        #[arg(long)]
-        name: String,
-        /// admin, manager, sales, marketing or observer.
-        #[arg(long)]
-        role: String,
-    },
-    /// Lists a tenant's users: id, email, name, role, team.
-    List {
-        /// Tenant id.
-        #[arg(long)]
-        tenant: uuid::Uuid,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum TokenCmd {
-    /// Issues a personal API token for a user; prints the secret once.
-    Create {
-        /// The user's login email.
-        #[arg(long)]
-        email: String,
-        /// What the token is for.
-        #[arg(long)]
-        name: String,
-        /// Lifetime in days.
-        #[arg(long, default_value_t = 90)]
-        days: i64,
-        /// The company, when this email is a user in several.
-        #[arg(long)]
-        tenant: Option<uuid::Uuid>,
-    },
-}
-
 fn config(cli: &Cli, listen: Option<SocketAddr>) -> Result<Config, String> {
     // Flags over the environment; the file (found through them) under both.
     let flags = FileConfig {
@@ -322,17 +179,21 @@ fn open_files(cli: &Cli, app: &crm_server::CrmApp) -> Result<std::sync::Arc<dyn 
 
 async fn run(cli: Cli) -> Result<(), String> {
     match &cli.command {
-        Command::Serve { listen, demo } => {
+        Command::Serve { listen, demo, demo_size } => {
             let cfg = config(&cli, *listen)?;
             init_logs(&cfg.log_format);
-            crm_server::launch::serve(&cfg, *demo, crm_server::launch::shutdown_signal()).await
+            let demo = demo.then(|| (*demo_size).into());
+            crm_server::launch::serve(&cfg, demo, crm_server::launch::shutdown_signal()).await
         }
         Command::Seed { action } => {
             let app = open_admin(&cli).await?;
-            let SeedCmd::Demo { seed } = action;
+            let SeedCmd::Demo { seed, size } = action;
             let public_url = config(&cli, None)?.public_url;
             let files = open_files(&cli, &app)?;
-            println!("{}", cli::load_demo(&app, *seed, public_url.as_deref(), files).await?);
+            println!(
+                "{}",
+                cli::load_demo(&app, *seed, (*size).into(), public_url.as_deref(), files).await?
+            );
             Ok(())
         }
         Command::Operator { action } => {

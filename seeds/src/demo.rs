@@ -78,6 +78,16 @@ pub enum DemoSize {
     Small,
 }
 
+impl DemoSize {
+    /// How many companies it loads.
+    pub const fn companies(self) -> usize {
+        match self {
+            Self::Full => 10,
+            Self::Small => 2,
+        }
+    }
+}
+
 /// A demo account to print.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoLogin {

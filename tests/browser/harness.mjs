@@ -104,12 +104,28 @@ export async function startServer(extraEnv = {}) {
 
   await cmd(['operator', 'create', '--data-dir', data, '--email', OPERATOR.email], { CRM_OPERATOR_PASSWORD: OPERATOR.password });
 
-  const child = spawn(bin, ['serve', '--data-dir', data, '--listen', '127.0.0.1:0'], {
-    cwd: dir,
+  const served = await serve(bin, dir, ['serve', '--data-dir', data, '--listen', '127.0.0.1:0'], {
     // Email links back to this address (the tests read them from the messages).
-    env: childEnv({ CRM_PUBLIC_URL: PUBLIC_URL, ...extraEnv }),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    CRM_PUBLIC_URL: PUBLIC_URL,
+    ...extraEnv,
   });
+  const accounts = Object.fromEntries(Object.entries(ACCOUNTS).map(([k, a]) => [k, { email: a.email, password: a.password, name: a.name, role: a.role }]));
+  return {
+    ...served,
+    tenantId,
+    dataDir: data,
+    accounts,
+    multi: { email: MULTI.email, password: MULTI.password, name: MULTI.name },
+    operator: { ...OPERATOR },
+  };
+}
+
+/**
+ * Runs `crm <args>` in `dir` (removed at the end) until it says it is ready ("prêt", with
+ * its address), at most `readyMs`. Returns { base, log(), stop() }.
+ */
+export async function serve(bin, dir, args, env = {}, { readyMs = 60_000 } = {}) {
+  const child = spawn(bin, args, { cwd: dir, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   const log = [];
   const keep = (line) => {
@@ -121,7 +137,7 @@ export async function startServer(extraEnv = {}) {
   const exited = new Promise((ok) => child.once('exit', (code, signal) => ok({ code, signal })));
 
   const base = await new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`crm serve not ready after 60 s:\n${log.join('\n')}`)), 60_000);
+    const timer = setTimeout(() => fail(new Error(`crm serve not ready after ${readyMs / 1000} s:\n${log.join('\n')}`)), readyMs);
     stdout.on('line', (line) => {
       keep(line);
       if (line.includes('prêt')) {
@@ -136,15 +152,8 @@ export async function startServer(extraEnv = {}) {
       fail(new Error(`crm serve exited (${code ?? signal}) before it was ready:\n${log.join('\n')}`));
     });
   });
-
-  const accounts = Object.fromEntries(Object.entries(ACCOUNTS).map(([k, a]) => [k, { email: a.email, password: a.password, name: a.name, role: a.role }]));
   return {
     base,
-    tenantId,
-    dataDir: data,
-    accounts,
-    multi: { email: MULTI.email, password: MULTI.password, name: MULTI.name },
-    operator: { ...OPERATOR },
     /** The server's last output lines (for a failure message). */
     log: () => log.join('\n'),
     async stop() {

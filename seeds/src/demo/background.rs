@@ -7,11 +7,12 @@
 
 use super::{DemoEnv, ImportPorts};
 use chrono::{DateTime, Utc};
-use crm_domain::TenantId;
+use crm_domain::{Actor, TenantId};
 use crm_ports::mail::{InboundMessage, MailError, MailReader, Mailer, OutgoingMessage, UnreadableMessage};
 use crm_ports::runtime::BoxFuture;
 use crm_ports::runtime::consumers::InStore;
 use crm_ports::runtime::jobs::JobHandler;
+use crm_ports::services::assignments::AssignmentNotices;
 use crm_ports::services::automation::act::AutomationRunner;
 use crm_ports::services::automation::engine::AutomationEngine;
 use crm_ports::services::automation::engine::RUN_KIND;
@@ -132,6 +133,31 @@ where
             ))),
             None => Ok(()),
         }
+    }
+
+    /// Tells the company's people what was given to them over the demo's months (the
+    /// reader of the log that writes those notices, run now: each notice is dated by its
+    /// change), then has each of them read what they were told, as people who open the CRM
+    /// every day have: the bell rings for what happens from now on.
+    ///
+    /// # Errors
+    /// The first failure.
+    pub(super) async fn read_notices(&self, admin: &Actor) -> Result<(), ServiceError> {
+        let tenant = admin
+            .tenant_id()
+            .ok_or_else(|| ServiceError::Internal("demo: a company's Admin".into()))?;
+        let now = self.app.with_clock(FixedClock(self.app.now()));
+        let notices = InStore::new(AssignmentNotices::new(&now), &now);
+        now.catch_up(&notices, tenant, BATCH).await?;
+        for u in now.list_users(admin).await? {
+            let someone = Actor::User {
+                tenant_id: tenant,
+                user_id: u.id,
+                role: u.role,
+            };
+            now.mark_notifications_read(&someone, None).await?;
+        }
+        Ok(())
     }
 
     /// Scores the whole company again at `t` (as after a change of its rules), with what

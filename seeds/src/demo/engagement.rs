@@ -122,8 +122,8 @@ fn automations() -> Vec<AutomationInput> {
     ]
 }
 
-/// The reps did the tasks the rules gave them, the day after, all but a few left overdue;
-/// those of the last ten days are still to do.
+/// The reps did the tasks the rules gave them, the day after, but each forgot their oldest
+/// (first on their to-do list) and a few more; those of the last ten days are still to do.
 ///
 /// # Errors
 /// The first service error.
@@ -135,6 +135,7 @@ async fn follow_up<S: Store, K: Credentials, C: Clock, I: IdGenerator + Clone>(
 ) -> Result<(), ServiceError> {
     let roles: std::collections::HashMap<_, _> = app.list_users(admin).await?.into_iter().map(|u| (u.id, u.role)).collect();
     let tasks = app.todo(admin, true).await?;
+    let mut forgot = std::collections::HashSet::new();
     for t in tasks
         .overdue
         .iter()
@@ -143,7 +144,8 @@ async fn follow_up<S: Store, K: Credentials, C: Clock, I: IdGenerator + Clone>(
         let (Some(&role), Some(tenant_id)) = (roles.get(&t.fields.assignee_id), admin.tenant_id()) else {
             continue;
         };
-        if rng.random_bool(0.1) {
+        // Everyone forgot their oldest one (their to-do list starts with it), and a few more.
+        if forgot.insert(t.fields.assignee_id) || rng.random_bool(0.05) {
             continue;
         }
         let rep = Actor::User {

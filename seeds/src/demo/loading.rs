@@ -42,8 +42,8 @@ pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerat
     progress: &(dyn Fn(DemoProgress) + Sync),
 ) -> Result<DemoReport, ServiceError> {
     let (n_companies, n_contacts, n_orgs, n_deals, n_activities, n_leads, n_new_visitors) = match size {
-        DemoSize::Full => (10, 500, 40, 120, 200, 60, 18),
-        DemoSize::Small => (2, 60, 8, 15, 20, 20, 6),
+        DemoSize::Full => (size.companies(), 500, 40, 120, 200, 60, 18),
+        DemoSize::Small => (size.companies(), 60, 8, 15, 20, 20, 6),
     };
     let mut report = DemoReport::default();
     let today = app.now();
@@ -436,6 +436,7 @@ pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerat
             n_new_visitors,
         )
         .await?;
+        background.read_notices(&admin_actor).await?;
         report.webhooks += super::compliance::load_webhooks(app, &admin_actor, plan.domain).await?;
     }
     progress(DemoProgress {

@@ -300,12 +300,17 @@ async fn loads_through_the_services() {
             .unwrap();
         assert!(deliveries.is_empty(), "{deliveries:?}");
     }
-    // Every role can log in with the demo password.
+    // Every role can log in with the demo password; what was given to each over the
+    // months was told and read.
+    let mut told = 0;
     for l in &r.logins {
         let s = app.login(&l.email, DEMO_PASSWORD).await.unwrap();
+        assert!(app.notifications(&s.actor, true, 10).await.unwrap().is_empty(), "{}", l.email);
+        told += app.notifications(&s.actor, false, 10).await.unwrap().len();
         match s.actor {
             Actor::User { role, .. } => assert_eq!(role, l.role),
             other => panic!("{other:?}"),
         }
     }
+    assert!(told > 0);
 }

@@ -1,0 +1,201 @@
+// The demonstration scenarios of docs/scenarios/ (their section « Dans l'interface »),
+// replayed step by step as written on a fresh `crm serve --demo` installation (see
+// scenario.mjs for how the text and the screens are held together). At 1440 px each role
+// plays in the first demo company, the one the texts name; at 375 px in the second, whose
+// data the first run has not changed.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as h from './harness.mjs';
+import { DEMO_PASSWORD, Replay, loadScenario, startDemo } from './scenario.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startDemo();
+  browser = await h.launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** A scenario that takes longer has hung (the file as a whole may take 10 minutes). */
+const SCENARIO_LIMIT_MS = 120_000;
+
+/** The demo company each width plays in (its accounts' domain). */
+const DOMAINS = { 1440: 'fim-martin.fr', 375: 'duval-info.fr' };
+
+/** Step 1 of every scenario: the login page, then the role's first screen. */
+async function logIn(r, page, email) {
+  await page.goto(`${server.base}/login`);
+  await r.see('Connexion');
+  await r.fill('Adresse e-mail', email);
+  await r.fill('Mot de passe', DEMO_PASSWORD);
+  await r.click('Se connecter');
+  await page.waitForURL(/\/dashboard(\?[^/]*)?$/);
+}
+
+for (const width of h.WIDTHS) {
+  const domain = DOMAINS[width];
+
+  describe(`demonstration scenarios at ${width} px`, () => {
+    it('the day of a sales rep (commercial.md)', { timeout: SCENARIO_LIMIT_MS }, async () => {
+      await h.withPage(browser, width, 'scenario-commercial', async (page) => {
+        const r = new Replay(page, loadScenario('commercial.md'), 'commercial');
+        await r.step(1, async () => {
+          await logIn(r, page, `commercial1@${domain}`);
+          await r.see('Ma journée');
+        });
+        await r.step(2, async () => {
+          const oldest = page.locator('section.overdue li.task').first();
+          const id = await oldest.getAttribute('id');
+          await r.act('Fait', () => oldest.locator('button.done-button').click());
+          await page.locator(`li#${id}`).waitFor({ state: 'detached' });
+        });
+        let deal;
+        await r.step(3, async () => {
+          await r.nav('Pipeline');
+          const card = page.locator('li.deal').filter({ has: page.locator('button.move-next') }).first();
+          deal = await card.getAttribute('id');
+          await card.locator('button.move-next').click();
+          await page.locator('#board-message').waitFor();
+        });
+        await r.step(4, async () => {
+          await page.locator(`li#${deal} a.deal-title`).click();
+          await page.waitForURL(/\/opportunities\/[0-9a-f-]+$/);
+        });
+        await r.step(5, async () => {
+          await page.locator('dl a[href*="/contacts/"]').first().click();
+          await page.waitForURL(/\/contacts\/[0-9a-f-]+$/);
+          await r.see('Ajouter une activité');
+          await r.select('Quoi', 'Appel');
+          await r.fill('Objet', 'Point sur le devis');
+          await r.click('Ajouter', { scope: 'form#activity-form' });
+          await page.getByText('Point sur le devis').first().waitFor();
+        });
+        r.finished();
+      });
+    });
+
+    it('marketing follows its campaigns, automations and scores (marketing.md)', { timeout: SCENARIO_LIMIT_MS }, async () => {
+      await h.withPage(browser, width, 'scenario-marketing', async (page) => {
+        const r = new Replay(page, loadScenario('marketing.md'), 'marketing');
+        await r.step(1, async () => {
+          await logIn(r, page, `marketing@${domain}`);
+          await r.see('Ma journée');
+        });
+        await r.step(2, async () => {
+          await r.nav('Campagnes');
+          await r.see('Invitation au salon professionnel');
+          await r.see('Newsletter du trimestre');
+        });
+        await r.step(3, async () => {
+          await r.click('Invitation au salon professionnel');
+          await page.waitForURL(/\/campaigns\/[0-9a-f-]+$/);
+        });
+        await r.step(4, async () => {
+          const clicker = page.locator('#campaign-recipients tbody tr').filter({ has: page.locator('td:nth-child(4):not(:empty)') }).first();
+          await clicker.locator('a[href*="/contacts/"]').click();
+          await page.waitForURL(/\/contacts\/[0-9a-f-]+$/);
+          await r.act('Détail du score', () => page.locator('#score-details summary').click());
+        });
+        await r.step(5, async () => {
+          await r.nav('Automatismes');
+          for (const name of [
+            'Réponse à un email : prévenir le commercial',
+            'Score de 30 ou plus : prospect chaud',
+            'Affaire gagnée : questionnaire de satisfaction',
+            'Actif',
+          ]) {
+            await r.see(name);
+          }
+          const rule = page.locator('li.automation').filter({ hasText: 'Clic dans un email : rappel par le commercial' });
+          await r.act('Clic dans un email : rappel par le commercial', () => rule.getByRole('link', { name: 'Journal', exact: true }).click());
+          r.use('Journal');
+          await page.waitForURL(/\/settings\/automations\/[0-9a-f-]+$/);
+        });
+        await r.step(6, async () => {
+          await r.nav('Score des prospects');
+        });
+        r.finished();
+      });
+    });
+
+    it('a manager follows the team and validates its forecast (manager.md)', { timeout: SCENARIO_LIMIT_MS }, async () => {
+      await h.withPage(browser, width, 'scenario-manager', async (page) => {
+        const r = new Replay(page, loadScenario('manager.md'), 'manager');
+        await r.step(1, async () => {
+          await logIn(r, page, `manager1@${domain}`);
+          await r.see('Ma journée');
+        });
+        await r.step(2, async () => {
+          await r.nav('Mon équipe');
+          await page.locator('a.member-deals').first().waitFor();
+        });
+        await r.step(3, async () => {
+          await r.nav('Prévisions');
+          await page.locator('#forecast-submitted').waitFor();
+        });
+        await r.step(4, async () => {
+          await r.fill('Commentaire', 'Deux signatures attendues avant le 20');
+          await r.click('Valider la prévision');
+          await page.getByText('Prévision validée.').first().waitFor();
+        });
+        r.finished();
+      });
+    });
+
+    it('the Admin cleans the base and answers GDPR requests (administrateur.md)', { timeout: SCENARIO_LIMIT_MS }, async () => {
+      await h.withPage(browser, width, 'scenario-administrateur', async (page) => {
+        const r = new Replay(page, loadScenario('administrateur.md'), 'administrateur');
+        await r.step(1, async () => {
+          await logIn(r, page, `admin@${domain}`);
+          await r.see('Ma journée');
+        });
+        await r.step(2, async () => {
+          await r.nav('Doublons');
+          await r.click('Rechercher les doublons');
+          await page.locator('button.merge-submit').first().waitFor();
+        });
+        await r.step(3, async () => {
+          await r.act('Fusionner', () => page.locator('button.merge-submit').first().click());
+          await page.getByText('Fusion faite').first().waitFor();
+        });
+        await r.step(4, async () => {
+          await r.nav("Journal d'audit");
+        });
+        await r.step(5, async () => {
+          await r.nav('Données personnelles');
+        });
+        await r.step(6, async () => {
+          await r.nav('Intégrations');
+        });
+        r.finished();
+      });
+    });
+
+    it('an observer reads everything and changes nothing (observateur.md)', { timeout: SCENARIO_LIMIT_MS }, async () => {
+      await h.withPage(browser, width, 'scenario-observateur', async (page) => {
+        const r = new Replay(page, loadScenario('observateur.md'), 'observateur');
+        await r.step(1, async () => {
+          await logIn(r, page, `direction@${domain}`);
+          await r.see('Ma journée');
+        });
+        await r.step(2, async () => {
+          await r.nav('Rapports');
+        });
+        await r.step(3, async () => {
+          await r.nav('Pipeline');
+          await page.locator('li.deal').first().waitFor();
+          assert.equal(await page.locator('li.deal button').count(), 0, 'an observer moves no deal');
+        });
+        await r.step(4, async () => {
+          await page.locator('li.deal a.deal-title').first().click();
+          await page.waitForURL(/\/opportunities\/[0-9a-f-]+$/);
+          assert.equal(await page.locator('#content form button').count(), 0, 'an observer changes no deal');
+        });
+        r.finished();
+      });
+    });
+  });
+}
