@@ -80,6 +80,34 @@ export function demoAccount(local) {
   return { email: `${local}@fim-martin.fr`, password: DEMO_PASSWORD };
 }
 
+/** The feature tour, docs/presentation.md, and where its pictures go. */
+export const PRESENTATION = join(h.REPO, 'docs', 'presentation.md');
+const PRESENTATION_IMG = join(h.REPO, 'docs', 'presentation');
+
+/** The pictures docs/presentation.md shows (`presentation/<name>-<width>.png`), as names with their width. */
+export function tourPictures() {
+  const text = readFileSync(PRESENTATION, 'utf8');
+  return [...text.matchAll(/\]\(presentation\/([a-z0-9-]+-\d+)\.png\)/g)].map((m) => m[1]);
+}
+
+/**
+ * Takes the tour's picture `name` of the page as it is now (the screen, as the reader
+ * sees it) after the checks every screen gets, into target/browser-screenshots/ and, with
+ * CRM_UPDATE_DOC_SCREENSHOTS=1, into docs/presentation/; its name with the width.
+ */
+export async function tourShot(page, name) {
+  await h.checkA11y(page, `tour-${name}`);
+  h.assertNoViolations(page);
+  const shot = `${name}-${page.viewportSize()?.width ?? 0}`;
+  mkdirSync(h.SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(h.SCREENSHOT_DIR, `tour-${shot}.png`) });
+  if (process.env.CRM_UPDATE_DOC_SCREENSHOTS === '1') {
+    mkdirSync(PRESENTATION_IMG, { recursive: true });
+    await page.screenshot({ path: join(PRESENTATION_IMG, `${shot}.png`) });
+  }
+  return shot;
+}
+
 /** One replay of a scenario on a page. */
 export class Replay {
   /** `name`: the scenario's short name, in its screenshots' names (`commercial`). */

@@ -3,8 +3,9 @@
 //! guessed mapping and background job as the import page. Most rows are new people (they
 //! land in the leads' pool, as Marketing's do); a few are people the company already knows,
 //! found by their email and left as they are (Marketing does not change the reps'
-//! contacts; one may have unsubscribed since); one has an address without its domain. The
-//! import's report names each row left out and why. Finished imports are kept a week: an
+//! contacts; one may have unsubscribed since); one has an address without its domain.
+//! Visitors whose name is close to a known contact's are imported all the same, marked to
+//! check. The import's report names each row left out or to check, and why. Finished imports are kept a week: an
 //! older one would be gone from the history by the time the demo is looked at.
 
 use super::background::Background;
@@ -82,8 +83,13 @@ pub(super) async fn load_import<S: Store, K: Credentials, C: Clock, I: IdGenerat
         .map(String::from)
         .to_vec();
     let (mapping, _) = at.mapping_for(&plan.marketing, &headers).await?;
-    at.start_contact_import(&plan.marketing, file.id, &mapping, &ImportOptions::by(UpsertKey::Email))
-        .await?;
+    // Visitors whose name is close to a known contact's are imported all the same, marked
+    // to check (Marketing met them at the stand: they are not the same people).
+    let options = ImportOptions {
+        create_possible_duplicates: true,
+        ..ImportOptions::by(UpsertKey::Email)
+    };
+    at.start_contact_import(&plan.marketing, file.id, &mapping, &options).await?;
     background.settle(tenant, when + Duration::minutes(1)).await?;
     Ok(1)
 }
