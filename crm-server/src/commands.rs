@@ -72,7 +72,7 @@ pub(crate) enum ImportCmd {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum SeedCmd {
-    /// Loads ten demonstration companies through the application services.
+    /// Loads the demonstration companies (ten, or two with `--size small`) through the application services.
     Demo {
         /// Seed of the generator (same seed, same data).
         #[arg(long, default_value_t = 2026)]

@@ -166,7 +166,8 @@ impl<S: JobStore + 'static, K: Send + Sync + 'static, C: Clock + Clone + Send + 
             {
                 Ok(Some(job)) => {
                     if let Some(h) = by_kind.get(job.kind.as_str()) {
-                        self.run_one(Arc::clone(h), job, &options, &mut shutdown).await;
+                        // A failure is recorded with the job and retried by the queue.
+                        let _ = self.run_one(Arc::clone(h), job, &options, &mut shutdown).await;
                     }
                     continue;
                 }
@@ -183,10 +184,11 @@ impl<S: JobStore + 'static, K: Send + Sync + 'static, C: Clock + Clone + Send + 
     /// Runs the jobs of the handlers' kinds that are due now, one at a time, until none is
     /// (those a run queues due now included); how many ran. For loading data dated in the
     /// past (under a [`FixedClock`](crate::FixedClock)) and for tests: a server runs
-    /// [`App::run_jobs`]. A job that fails is left to its retry, as there.
+    /// [`App::run_jobs`]. It claims the due jobs of every tenant, as that does.
     ///
     /// # Errors
-    /// Store failures while claiming.
+    /// Store failures while claiming; `Internal` naming the first job whose run failed
+    /// (recorded with the job, and left to its retry, as `run_jobs` does).
     pub async fn run_due_jobs(&self, handlers: &[Arc<dyn JobHandler>], worker: Uuid) -> Result<usize, ServiceError> {
         let by_kind: HashMap<&'static str, Arc<dyn JobHandler>> = handlers.iter().map(|h| (h.kind(), Arc::clone(h))).collect();
         let kinds: Vec<&str> = by_kind.keys().copied().collect();
@@ -201,13 +203,18 @@ impl<S: JobStore + 'static, K: Send + Sync + 'static, C: Clock + Clone + Send + 
                 return Ok(ran);
             };
             if let Some(h) = by_kind.get(job.kind.as_str()) {
-                self.run_one(Arc::clone(h), job, &options, &mut shutdown).await;
+                let kind = job.kind.clone();
+                if let Some(error) = self.run_one(Arc::clone(h), job, &options, &mut shutdown).await {
+                    return Err(ServiceError::Internal(format!("job {kind} failed: {error}")));
+                }
                 ran += 1;
             }
         }
     }
 
-    async fn run_one(&self, handler: Arc<dyn JobHandler>, job: Job, options: &JobOptions, shutdown: &mut Shutdown) {
+    /// Runs one claimed job and records its end; the error of a run that failed (retried
+    /// later or failed for good).
+    async fn run_one(&self, handler: Arc<dyn JobHandler>, job: Job, options: &JobOptions, shutdown: &mut Shutdown) -> Option<String> {
         let (tenant, id, kind, attempts) = (job.tenant_id, job.id, job.kind.clone(), job.attempts);
         let saver: Arc<dyn Checkpoints> = Arc::new(StoreCheckpoints {
             store: Arc::clone(&self.store),
@@ -244,7 +251,7 @@ impl<S: JobStore + 'static, K: Send + Sync + 'static, C: Clock + Clone + Send + 
             // Cancelled, or another worker holds it now: nothing more to write.
             Err(ServiceError::Conflict) => {
                 tracing::info!(%tenant, %id, kind, "job stopped: cancelled or taken over");
-                return;
+                return None;
             }
             Err(e) if attempts < options.retry.attempts.max(1) => {
                 let at = crm_domain::time::add(now, chrono_of(options.retry.wait(attempts, id)));
@@ -256,9 +263,13 @@ impl<S: JobStore + 'static, K: Send + Sync + 'static, C: Clock + Clone + Send + 
                 (JobOutcome::Failed(e.to_string()), None)
             }
         };
+        let failed = match &outcome {
+            JobOutcome::Retry { error, .. } | JobOutcome::Failed(error) => Some(error.clone()),
+            JobOutcome::Done => None,
+        };
         if shutdown.is_requested() && matches!(outcome, JobOutcome::Retry { .. }) {
             // Leave it to the lease: the next process resumes it.
-            return;
+            return failed;
         }
         match self
             .store
@@ -268,6 +279,7 @@ impl<S: JobStore + 'static, K: Send + Sync + 'static, C: Clock + Clone + Send + 
             Ok(()) => tracing::debug!(%tenant, %id, kind, "job finished"),
             Err(e) => tracing::warn!(%tenant, %id, kind, error = %e, "job: cannot record the end; its lease will let it run again"),
         }
+        failed
     }
 }
 

@@ -168,7 +168,9 @@ where
     pub(super) async fn rescore(&self, tenant: TenantId, t: DateTime<Utc>) -> Result<usize, ServiceError> {
         let at = self.app.with_clock(FixedClock(t));
         let payload = serde_json::to_value(RescoreJob::default()).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        at.enqueue_job(tenant, ON_DEMAND, payload, t, Some(ON_DEMAND)).await?;
+        if !at.enqueue_job(tenant, ON_DEMAND, payload, t, Some(ON_DEMAND)).await? {
+            return Err(ServiceError::Internal("demo: a rescoring is already queued".into()));
+        }
         self.settle(tenant, t).await
     }
 }

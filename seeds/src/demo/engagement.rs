@@ -2,8 +2,8 @@
 //! happened: Marketing set the scoring rules up seven months ago and the automation rules
 //! soon after; the company was scored then, again ten days after the trade-show
 //! invitation that went out four months ago, and today, after the quarterly newsletter of
-//! last month (each a point of every score's history); the recipients' reactions and the
-//! scores that rose started runs of the rules as they came. The rule for won deals is written today: it acts on what the demo's
+//! last month (each a point of every score's history); the recipients' reactions started
+//! runs of the rules as they came, the scores that rose at those three dates theirs. The rule for won deals is written today: it acts on what the demo's
 //! users do, not on the past.
 
 use super::background::Background;
@@ -252,6 +252,5 @@ pub(super) async fn load_engagement<S: Store, K: Credentials, C: Clock, I: IdGen
     )
     .await?;
     loaded.automations += 1;
-    background.check_finished(tenant).await?;
     Ok(loaded)
 }

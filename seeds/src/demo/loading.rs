@@ -436,6 +436,8 @@ pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerat
             n_new_visitors,
         )
         .await?;
+        // Nothing of the demo's background work is left for the server to run live.
+        background.check_finished(tenant.id).await?;
         background.read_notices(&admin_actor).await?;
         report.webhooks += super::compliance::load_webhooks(app, &admin_actor, plan.domain).await?;
     }
