@@ -30,9 +30,12 @@ pub(super) struct ImportPlan<'a> {
     pub generator: &'a crate::Generator,
 }
 
+/// The visitors' file's columns, as its header names them.
+const HEADERS: [&str; 6] = ["Prénom", "Nom", "E-mail", "Téléphone", "Poste", "Étiquettes"];
+
 /// The visitors' file: a header and one line per visitor.
 fn visitors_file(plan: &ImportPlan<'_>, new_people: u64) -> String {
-    let mut out = String::from("Prénom;Nom;E-mail;Téléphone;Poste;Étiquettes\r\n");
+    let mut out = format!("{}\r\n", HEADERS.join(";"));
     for k in 0..new_people {
         let (c, _) = plan.generator.contact(50_000 + k, 0);
         let email = c.emails.first().cloned().unwrap_or_default();
@@ -79,9 +82,7 @@ pub(super) async fn load_import<S: Store, K: Credentials, C: Clock, I: IdGenerat
     let file = at
         .upload_file(&plan.marketing, files.as_ref(), "visiteurs-salon-2026.csv", source, MAX_BYTES)
         .await?;
-    let headers: Vec<String> = ["Prénom", "Nom", "E-mail", "Téléphone", "Poste", "Étiquettes"]
-        .map(String::from)
-        .to_vec();
+    let headers: Vec<String> = HEADERS.map(String::from).to_vec();
     let (mapping, _) = at.mapping_for(&plan.marketing, &headers).await?;
     // Visitors whose name is close to a known contact's are imported all the same, marked
     // to check (Marketing met them at the stand: they are not the same people).
