@@ -48,6 +48,7 @@ pub mod models;
 mod operations;
 mod routes;
 mod stream;
+pub mod webhook;
 
 pub use operations::{OPERATIONS, Operation, UNDOCUMENTED, normalize_path};
 pub use routes::{AuditQuery, ContactQuery, DeliveryQuery, ForecastQuery, OpportunityQuery, OrganizationQuery};
@@ -209,6 +210,7 @@ pub struct Client {
     http: reqwest::Client,
     token: Option<String>,
     language: Option<String>,
+    idempotency_key: Option<String>,
 }
 
 /// A raw answer: status, headers and JSON body (when JSON).
@@ -238,6 +240,7 @@ impl Client {
             http: reqwest::Client::new(),
             token: None,
             language: None,
+            idempotency_key: None,
         })
     }
 
@@ -259,6 +262,19 @@ impl Client {
         }
     }
 
+    /// The same client sending `Idempotency-Key: key` with each `POST`: the server runs a
+    /// `POST` of one key once per user for 24 hours and answers a repeat with the first
+    /// answer, so a call retried after a lost answer (a timeout, a dropped connection)
+    /// does not write twice. Use one key per logical operation (a UUID), with the same
+    /// body; the same key with another body is refused (`IdempotencyKeyReused`).
+    #[must_use]
+    pub fn with_idempotency_key(&self, key: &str) -> Self {
+        Self {
+            idempotency_key: Some(key.to_owned()),
+            ..self.clone()
+        }
+    }
+
     fn url(&self, path: &str, query: &[(&str, String)]) -> Result<Url> {
         // The server may be mounted under a path (`http://host/crm`): paths go after it.
         let full = format!("{}{path}", self.base.as_str().trim_end_matches('/'));
@@ -273,6 +289,7 @@ impl Client {
     }
 
     fn request(&self, method: Method, url: Url, if_match: Option<i64>) -> reqwest::RequestBuilder {
+        let method_is_post = method == Method::POST;
         let mut r = self.http.request(method, url);
         if let Some(t) = &self.token {
             r = r.bearer_auth(t);
@@ -282,6 +299,9 @@ impl Client {
         }
         if let Some(v) = if_match {
             r = r.header("if-match", format!("\"{v}\""));
+        }
+        if let Some(k) = self.idempotency_key.as_deref().filter(|_| method_is_post) {
+            r = r.header("idempotency-key", k);
         }
         r
     }

@@ -392,6 +392,29 @@ async fn versions_idempotency_csrf_and_rate_limits() {
     assert_eq!((other.status, other.body["code"].as_str()), (422, Some("idempotency_key_reused")));
     let mine = sales.list_contacts(&Default::default()).await.unwrap();
     assert_eq!(mine.items.iter().filter(|c| c.first_name == "Ida").count(), 1);
+    // The SDK sends the key with its POSTs, and only with them.
+    let retried = sales.with_idempotency_key("creation-43");
+    let write = crm_sdk::models::ContactWrite {
+        kind: "client".into(),
+        first_name: "Ida".into(),
+        last_name: "Deux".into(),
+        ..Default::default()
+    };
+    let a = retried.create_contact(&write, true).await.unwrap();
+    let b = retried.create_contact(&write, true).await.unwrap();
+    assert_eq!(a.id, b.id);
+    assert_eq!(retried.contact(a.id).await.unwrap().last_name, "Deux");
+    let reused = retried
+        .create_contact(
+            &crm_sdk::models::ContactWrite {
+                last_name: "Trois".into(),
+                ..write.clone()
+            },
+            true,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(reused.code(), Some(&ErrorCode::IdempotencyKeyReused));
     // The same key is another user's own.
     let manager = fx.client(Role::Manager);
     let m = manager

@@ -13,6 +13,7 @@ mod company;
 mod consents;
 mod crash;
 mod crash_support;
+mod docs;
 mod email;
 mod exports;
 mod files;
