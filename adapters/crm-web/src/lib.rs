@@ -244,6 +244,8 @@ where
         )
         .at("/settings/territories/:id", poem::post(page!(pages::territories::save)))
         .at("/settings/territories/:id/delete", poem::post(page!(pages::territories::delete)))
+        .at("/contacts/:id/lead", poem::post(page!(pages::lead::set_status)))
+        .at("/contacts/:id/hand-over", poem::post(page!(pages::lead::hand_over)))
         .at(
             "/contacts/:id/consents",
             get(page!(pages::consents::show)).post(page!(pages::consents::record)),

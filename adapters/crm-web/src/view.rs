@@ -43,6 +43,9 @@ pub struct Page {
     pub admin: bool,
     /// Whether the reader reads reports (the menu shows them).
     pub reports: bool,
+    /// Whether the reader sees any opportunity (Marketing sees none: no pipeline in the
+    /// menu).
+    pub pipeline: bool,
     /// Whether the reader reads teams' forecasts (the menu shows them).
     pub forecasts: bool,
     /// Whether the reader writes the lead scoring rules (the menu shows them).
@@ -74,6 +77,7 @@ impl Page {
             campaigns: false,
             admin: false,
             reports: false,
+            pipeline: false,
             forecasts: false,
             scoring: false,
             automations: false,

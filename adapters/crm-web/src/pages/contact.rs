@@ -67,10 +67,14 @@ struct ContactPage {
     can_email: bool,
     /// After an email was queued: the message's key.
     notice: Option<&'static str>,
+    /// Whether the notice says something was refused.
+    notice_refused: bool,
     /// The person's rights requests, export and erasure (Admin).
     privacy: Option<super::privacy::Section>,
     /// Whether campaigns and automation may reach the person, channel by channel.
     consents: Option<super::consents::Section>,
+    /// Its qualification and hand-over, when it is a lead.
+    lead: Option<super::lead::Section>,
 }
 
 #[derive(Template)]
@@ -217,13 +221,16 @@ async fn whole_page<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     let can_email = crm_domain::visibility::allows(actor, crm_domain::visibility::Capability::SendEmail) && !c.fields.emails.is_empty();
     let privacy = super::privacy::section(web, actor, &page, id).await;
     let consents = super::consents::section(web, actor, &page, id).await;
+    let lead = super::lead::section(web, actor, &page, &c).await;
     render(
         status,
         &ContactPage {
+            lead,
             privacy,
             consents,
             can_email,
             notice,
+            notice_refused: notice.is_some_and(super::lead::is_refusal),
             deals,
             duplicates,
             merge_message,
@@ -260,6 +267,7 @@ pub(crate) async fn show<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
     let notice = match (q.get("emailed"), q.get("notice").as_deref()) {
         (Some(_), _) => Some("email.queued"),
         (None, Some("privacy_logged")) => Some("privacy.done_logged"),
+        (None, Some(code)) => super::lead::notice_key(code),
         _ => None,
     };
     whole_page(

@@ -45,6 +45,9 @@ struct ListPage {
     filters_query: String,
     /// The reader may import (the wizard's link).
     can_import: bool,
+    /// The reader may give contacts to someone (not Marketing, whose leads are handed
+    /// over one by one once qualified).
+    can_assign: bool,
     /// What the last bulk action did: (changed, refused).
     done: Option<(String, String)>,
     tag: String,
@@ -202,6 +205,7 @@ pub(crate) async fn list<S: Store, K: Credentials, C: Clock, I: IdGenerator, X>(
             sorts,
             organization: organization.map(|o| (o.to_string(), names.as_ref().and_then(|n| n.get(o)).unwrap_or_default())),
             filters_query: first_query.clone(),
+            can_assign: crm_domain::visibility::allows(&actor, crm_domain::visibility::Capability::WriteContacts),
             can_import: crm_domain::visibility::allows(&actor, crm_domain::visibility::Capability::WriteContacts)
                 || crm_domain::visibility::allows(&actor, crm_domain::visibility::Capability::QualifyLeads),
             done: q.get("changed").map(|c| (c, q.get("refused").unwrap_or_else(|| "0".to_owned()))),
@@ -315,6 +319,15 @@ struct NewPage {
     duplicates: Vec<Duplicate>,
     /// The owner may be left to the territories (Admin, Manager): whether it is.
     territory_choice: Option<bool>,
+    /// The reader brings leads into the pool rather than contacts (Marketing).
+    lead_only: bool,
+}
+
+/// Whether what the reader creates is a lead of the pool (they qualify leads but do not
+/// write contacts: Marketing).
+fn lead_only(actor: &crm_domain::Actor) -> bool {
+    use crm_domain::visibility::{Capability, allows};
+    allows(actor, Capability::QualifyLeads) && !allows(actor, Capability::WriteContacts)
 }
 
 /// Whether the reader may leave a new contact's owner to the territories.
@@ -343,6 +356,7 @@ pub(crate) async fn new_form<S: Store, K: Credentials, C: Clock, I: IdGenerator,
             faults: Faults::default(),
             duplicates: Vec::new(),
             territory_choice: offers_territory(&auth.actor).then_some(false),
+            lead_only: lead_only(&auth.actor),
         },
     )
 }
@@ -357,7 +371,11 @@ pub(crate) async fn create<S: Store, K: Credentials, C: Clock, I: IdGenerator, X
     };
     let lang = page.lang;
     let confirm = form.get("confirm_duplicates").as_deref() == Some("true");
-    let input = input_of(&form, None);
+    let lead_only = lead_only(&auth.actor);
+    let mut input = input_of(&form, None);
+    if lead_only {
+        ContactKind::Prospect.code().clone_into(&mut input.kind);
+    }
     let view = FormView::new(lang, &input.kind, &form);
     let by_territory = offers_territory(&auth.actor) && form.get("owner_by_territory").as_deref() == Some("1");
     let territory_choice = offers_territory(&auth.actor).then_some(by_territory);
@@ -373,7 +391,12 @@ pub(crate) async fn create<S: Store, K: Credentials, C: Clock, I: IdGenerator, X
     } else {
         None
     };
-    match web.app.create_contact(&auth.actor, &input, owner, confirm).await {
+    let created = if lead_only {
+        web.app.create_lead(&auth.actor, &input, confirm).await
+    } else {
+        web.app.create_contact(&auth.actor, &input, owner, confirm).await
+    };
+    match created {
         Ok(c) => {
             super::drafts::forget(web, &auth.actor, "contact_new", None).await;
             see_other(&req, &web.settings.base_path, &format!("/contacts/{}", c.id))
@@ -386,6 +409,7 @@ pub(crate) async fn create<S: Store, K: Credentials, C: Clock, I: IdGenerator, X
                 form: view,
                 duplicates: Vec::new(),
                 territory_choice,
+                lead_only,
             },
         ),
         Err(ServiceError::PossibleDuplicates(found)) => render(
@@ -408,6 +432,7 @@ pub(crate) async fn create<S: Store, K: Credentials, C: Clock, I: IdGenerator, X
                 form: view,
                 faults: Faults::default(),
                 territory_choice,
+                lead_only,
             },
         ),
         Err(e) => error_page(page, &e),

@@ -22,6 +22,7 @@ pub mod email;
 pub mod forecast;
 pub mod import_plan;
 pub mod imports;
+pub mod lead;
 pub mod live;
 pub mod mail_relay;
 pub mod merge;
@@ -121,6 +122,8 @@ where
     page.campaigns = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::RunCampaigns);
     page.admin = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ManageTenant);
     page.reports = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ReadForecast);
+    page.pipeline = crm_domain::visibility::read_scope(&auth.actor, crm_domain::visibility::Owned::Opportunity)
+        != crm_domain::visibility::RecordScope::Nothing;
     page.forecasts = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ReadTeamForecasts);
     page.scoring = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ManageScoring);
     page.automations = crm_domain::visibility::allows(&auth.actor, crm_domain::visibility::Capability::ManageAutomations);
