@@ -104,7 +104,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let app = App::new(store, Argon2Credentials::new(2)?);
     let started = Instant::now();
     crm_seeds::demo::load(&app, 2026, size).await?;
-    eprintln!("demo loaded in {:.1} s", started.elapsed().as_secs_f64());
+    let loaded = started.elapsed().as_secs_f64();
+    eprintln!("demo loaded in {loaded:.1} s");
     let search = crm_server::search::open(dir.path())?;
     let extras = support::extras(search.clone(), dir.path())?;
     // The index catches up with the demo before the searches are timed.
@@ -183,6 +184,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
         ("organization page", &admin, format!("/organizations/{organization}")),
         ("search palette, 'martin'", &admin, "/search?q=martin".to_owned()),
         ("search palette, typo 'lefevbre'", &admin, "/search?q=lefevbre".to_owned()),
+        ("API search, 'martin'", &admin, "/api/v1/search?q=martin".to_owned()),
+        ("API search, prefix 'dup' (sales rep)", &sales, "/api/v1/search?q=dup".to_owned()),
         ("dashboard (sales rep)", &sales, "/dashboard".to_owned()),
         ("dashboard (admin)", &admin, "/dashboard".to_owned()),
         ("to-do list (sales rep)", &sales, "/todo".to_owned()),
@@ -208,6 +211,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
     println!("| page | p50 ms | p99 ms | bytes | status |");
     println!("|---|---:|---:|---:|---:|");
     let mut slowest = (0.0, "");
+    // The seed's own constraint: a search answers in under 2 s on its data set.
+    let mut slowest_search = (0.0, "");
     let mut failed = Vec::new();
     for (name, who, path) in &pages {
         let mut lat = Vec::with_capacity(n);
@@ -221,6 +226,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
         lat.sort_unstable();
         if percentile(&lat, 0.99) > slowest.0 {
             slowest = (percentile(&lat, 0.99), name);
+        }
+        if name.contains("search") && percentile(&lat, 0.99) > slowest_search.0 {
+            slowest_search = (percentile(&lat, 0.99), name);
         }
         if last.0 >= 400 {
             failed.push(format!("{name}: {}", last.0));
@@ -249,7 +257,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
     println!("| **total** | **{sent_total}** | **{plain_total}** |");
     println!("| JavaScript and CSS, as sent | {code_sent} | |");
     let _ = stop.send(());
-    let demo = format!("SQLite, demo ({size:?})");
+    let demo = match size {
+        DemoSize::Full => "SQLite, demo (10 companies × 500 contacts)".to_owned(),
+        DemoSize::Small => format!("SQLite, demo ({size:?})"),
+    };
     Figure::new(
         "web-bench",
         &demo,
@@ -258,6 +269,32 @@ async fn main() -> Result<(), Box<dyn Error>> {
         "ms",
         Better::Lower,
     )
+    .record()?;
+    Figure::new(
+        "web-bench",
+        &demo,
+        "demo data loaded through the use cases",
+        loaded,
+        "s",
+        Better::Lower,
+    )
+    .aim(match size {
+        DemoSize::Full => "< 30 s",
+        DemoSize::Small => "< 30 s at full size",
+    })
+    .record()?;
+    Figure::new(
+        "web-bench",
+        &demo,
+        &format!("slowest search p99 ({})", slowest_search.1),
+        slowest_search.0,
+        "ms",
+        Better::Lower,
+    )
+    .aim(match size {
+        DemoSize::Full => "< 2000 ms (the seed: 10 companies × 500 contacts)",
+        DemoSize::Small => "< 2000 ms at the seed's size (run `full`)",
+    })
     .record()?;
     Figure::new(
         "web-bench",
