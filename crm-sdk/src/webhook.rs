@@ -67,7 +67,7 @@ pub fn verify(secret: &str, header: &str, body: &[u8], now: i64) -> Result<(), S
     if signatures.is_empty() {
         return Err(SignatureError::Malformed);
     }
-    if (now - signed).abs() > TOLERANCE_SECONDS {
+    if now.abs_diff(signed) > TOLERANCE_SECONDS.unsigned_abs() {
         return Err(SignatureError::TooOld { signed, now });
     }
     let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
@@ -109,6 +109,12 @@ mod tests {
         );
         assert_eq!(verify("whsec_test", "v1=00", BODY, 0), Err(SignatureError::Malformed));
         assert_eq!(verify("whsec_test", "t=1", BODY, 1), Err(SignatureError::Malformed));
+        // A time at the end of the range is only too old, never an overflow.
+        let extreme = HEADER.replace("t=1700000000", &format!("t={}", i64::MIN));
+        assert!(matches!(
+            verify("whsec_test", &extreme, BODY, i64::MAX),
+            Err(SignatureError::TooOld { .. })
+        ));
         // The time is signed too: moving it breaks the signature.
         let moved = HEADER.replace("t=1700000000", "t=1700000001");
         assert_eq!(verify("whsec_test", &moved, BODY, 1_700_000_100), Err(SignatureError::Mismatch));

@@ -74,7 +74,7 @@ for (const width of h.WIDTHS) {
         await page.keyboard.press('Enter');
         await page.waitForURL(/notice=lead_handed_over/);
         assert.match(await text(page.locator('p.status[role=status]').first()), /Piste remise/);
-        assert.match(await text(part), /Remise à un commercial/);
+        assert.match(await text(part), /a été remise à un commercial/);
         assert.match(await text(page.locator('dl#contact-details')), new RegExp(rep));
         assert.equal(await page.locator('#lead-hand-over-form').count(), 0, 'handed over once');
         await h.checkScreen(page, 'lead-handed-over');

@@ -117,6 +117,35 @@ for (const width of h.WIDTHS) {
         await r.step(6, async () => {
           await r.nav('Score des prospects');
         });
+        await r.step(7, async () => {
+          await r.nav('Contacts');
+          await r.fill('Étiquette', 'salon-2026');
+          await r.select('Responsable', 'Léa Moreau');
+          await r.click('Filtrer');
+          await page.waitForURL(/tag=salon-2026/);
+          await r.see('dans le vivier');
+          // The first lead of the list whose status is still « Nouveau ».
+          const list = page.url();
+          const links = await page.locator('#contacts tbody tr a[href*="/contacts/"]').evaluateAll((as) => as.map((a) => a.href));
+          let found = false;
+          for (const href of links) {
+            await page.goto(href);
+            const now = page.locator('#lead-status-now');
+            if ((await now.count()) > 0 && (await now.textContent())?.trim() === 'Nouveau') {
+              found = true;
+              break;
+            }
+          }
+          assert.ok(found, `a new lead in ${list}`);
+          await r.see('Piste');
+          await r.see('Nouveau');
+          await r.select('Statut de la piste', 'Qualifié');
+          await r.click('Enregistrer le statut');
+          await r.see('Statut de la piste enregistré.');
+          await r.select('Remettre à', 'Julie Petit');
+          await r.click('Remettre la piste');
+          await r.see('Piste remise : son nouveau responsable en est prévenu.');
+        });
         r.finished();
       });
     });

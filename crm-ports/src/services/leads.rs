@@ -13,7 +13,7 @@ use crm_domain::lead::{Lead, LeadSettings, LeadStatus, check_conversion};
 use crm_domain::opportunity::{Opportunity, OpportunityInput};
 use crm_domain::text::Label;
 use crm_domain::user::Role;
-use crm_domain::visibility::{Capability, Owned, RecordScope, may_hand_over_lead, read_scope};
+use crm_domain::visibility::{Capability, Owned, RecordScope, may_assign_owner, may_hand_over_lead, read_scope};
 use crm_domain::{Actor, ContactId, PipelineId, TeamId, UserId, ValidationError, ViolationKind};
 use serde_json::Value;
 
@@ -283,10 +283,19 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + LeadStore +
             .ok_or_else(|| ValidationError::field("status", ViolationKind::NotAllowed))?;
         lead.check_hand_over()?;
         let tenant = before.tenant_id;
+        // A team's turn is taken only by who may give it leads: checked before the turn
+        // moves on (a refused hand-over must not skip a rep).
+        let team_allowed = |t: &crm_domain::user::Team| match actor {
+            Actor::User { role: Role::Marketing, .. } => true,
+            _ => may_assign_owner(actor, t.manager_id, Some(t.manager_id)),
+        };
         let owner = match to {
             HandOver::To(user) => user,
             HandOver::RoundRobin(team) => {
-                known(self.store.team(tenant, team).await, "team_id")?;
+                let t = known(self.store.team(tenant, team).await, "team_id")?;
+                if !team_allowed(&t) {
+                    return Err(ServiceError::Forbidden);
+                }
                 self.team_owner(tenant, team)
                     .await?
                     .ok_or_else(|| ValidationError::field("team_id", ViolationKind::NotAllowed))?
@@ -297,12 +306,22 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + LeadStore +
                     Some(o) => self.store.organization(tenant, o).await?.industry.map(|i| i.to_string()),
                     None => None,
                 };
-                self.territory_owner(tenant, postal, industry.as_deref())
+                let covering = self
+                    .covering(tenant, postal, industry.as_deref())
+                    .await?
+                    .ok_or_else(|| ValidationError::field("territory", ViolationKind::NotAllowed))?;
+                if !team_allowed(&covering.team) {
+                    return Err(ServiceError::Forbidden);
+                }
+                self.team_owner(tenant, covering.team.id)
                     .await?
                     .ok_or_else(|| ValidationError::field("territory", ViolationKind::NotAllowed))?
             }
         };
         let user = known(self.store.user(tenant, owner).await, "owner_id")?;
+        if !user.is_active() {
+            return Err(ValidationError::field("owner_id", ViolationKind::NotAllowed).into());
+        }
         let manager = self.store.team_manager_of(tenant, owner).await?;
         if !may_hand_over_lead(actor, owner, user.role, manager) {
             return Err(ServiceError::Forbidden);

@@ -66,12 +66,17 @@ fn routes_in(text: &str) -> Vec<(usize, Mention)> {
     let stop = |c: char| c.is_whitespace() || "`\"')[],;»*<".contains(c);
     let mut out = Vec::new();
     for m in METHODS {
-        let needle = format!("{m} /");
-        for (at, _) in text.match_indices(&needle) {
+        for (at, _) in text.match_indices(m) {
             if text[..at].chars().next_back().is_some_and(|c| c.is_alphanumeric()) {
                 continue;
             }
-            let rest = &text[at + m.len() + 1..];
+            // The method, then spaces or a line break (a sentence may wrap between them),
+            // then the path.
+            let after = &text[at + m.len()..];
+            let rest = after.trim_start_matches([' ', '\n']);
+            if rest.len() == after.len() || !rest.starts_with('/') {
+                continue;
+            }
             let end = rest.find(stop).unwrap_or(rest.len());
             let raw = rest[..end].trim_end_matches(['.', ':']);
             let (path, query) = raw.split_once('?').unwrap_or((raw, ""));
@@ -254,7 +259,7 @@ fn every_command_the_documents_show_is_the_binarys() {
             for line in code.lines() {
                 let words: Vec<&str> = line.split_whitespace().collect();
                 // The program itself (`crm`, `./target/release/crm`), not a database URL.
-                let program = |w: &str| w == "crm" || (w.ends_with("/crm") && !w.contains("://"));
+                let program = |w: &str| w == "crm" || (w.ends_with("/crm") && !w.contains("://") && !w.contains('='));
                 for (i, _) in words.iter().enumerate().filter(|(_, w)| program(w)) {
                     // `cargo run --bin crm -- serve`: its arguments follow `--`.
                     let args = match words.get(i + 1) {
@@ -263,9 +268,21 @@ fn every_command_the_documents_show_is_the_binarys() {
                     };
                     let mut path: Vec<String> = Vec::new();
                     for w in args {
-                        if help.subcommands(&path).contains(*w) {
+                        let subcommands = help.subcommands(&path);
+                        if subcommands.contains(*w) {
                             path.push((*w).to_owned());
                         } else {
+                            // A command with subcommands takes one: a word that is none of
+                            // them is a mistake (`crm seed demoo`), not an argument.
+                            // (`plan|run|resume`: each of them.)
+                            let each = w.contains('|') && w.split('|').all(|x| subcommands.contains(x));
+                            if !subcommands.is_empty() && !each && *w != "help" && w.starts_with(|c: char| c.is_ascii_lowercase()) {
+                                wrong.insert(format!(
+                                    "{name}:{}: `crm {}` has no command {w}",
+                                    line_of(&text, at),
+                                    path.join(" ")
+                                ));
+                            }
                             break;
                         }
                     }
@@ -496,11 +513,12 @@ fn walkthrough(name: &str, text: &str) -> (String, usize) {
                 checks += 1;
                 let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
                 let expected = expected.trim();
+                assert!(!expected.is_empty(), "{name}: check {checks} announces no value");
                 script.push_str(&format!(
-                    "got=$({}) || true\nif [ \"$got\" != {} ]; then echo \"{name}, check {checks}: expected {}, got: $got\" >&2; exit 1; fi\n",
+                    "got=$({}) || true\nif [ \"$got\" != {e} ]; then printf '%s, check %s: expected %s, got: %s\\n' {n} {checks} {e} \"$got\" >&2; exit 1; fi\n",
                     run.trim_end(),
-                    quote(expected),
-                    quote(expected).replace('"', "\\\""),
+                    e = quote(expected),
+                    n = quote(name),
                 ));
             }
             None => {
@@ -552,4 +570,8 @@ fn a_walkthrough_checks_what_it_says() {
         "{script}"
     );
     assert!(!script.contains("not run"));
+    assert!(
+        std::panic::catch_unwind(|| walkthrough("g", "```sh\necho   # → \n```\n")).is_err(),
+        "an empty value is refused"
+    );
 }

@@ -231,3 +231,75 @@ async fn a_lead_becomes_a_client() {
     );
     s.stop().await;
 }
+
+/// A hand-over the service refuses takes nobody's turn, and a deactivated person cannot
+/// receive a lead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_hand_over_takes_no_turn() {
+    let s = spawn_app().await;
+    let fx = tenant(&s, "Tours").await;
+    let (marketing, manager, admin) = (fx.client(Role::Marketing), fx.client(Role::Manager), fx.client(Role::Admin));
+    // A second team, led by the Admin (not by the fixture's Manager), with two reps.
+    let other = admin
+        .create_team(&crm_sdk::models::TeamWrite {
+            name: "Équipe Ouest".into(),
+            manager_id: fx.user(Role::Admin),
+            territory: None,
+        })
+        .await
+        .unwrap();
+    let mut reps = Vec::new();
+    for n in 1..=2 {
+        let u = admin
+            .create_user(&crm_sdk::models::NewUser {
+                email: format!("ouest{n}@tours.example"),
+                display_name: format!("Ouest {n}"),
+                role: "sales".into(),
+                team_id: Some(other.id),
+                password: Some(crate::support::PASSWORD.into()),
+            })
+            .await
+            .unwrap();
+        reps.push(u);
+    }
+    let qualified = |last: &'static str| async move {
+        let c = marketing.create_lead(&lead("Piste", last), true).await.unwrap();
+        let write = |s: &str| LeadStatusWrite {
+            status: s.into(),
+            reason: None,
+        };
+        marketing.set_lead_status(c.id, c.version, &write("qualified")).await.unwrap()
+    };
+    let to_other = HandOver {
+        owner_id: None,
+        team_id: Some(other.id),
+        by_territory: None,
+    };
+    // The Manager may not give leads to a team he does not lead: refused, no turn taken.
+    let a = qualified("Une").await;
+    assert_eq!(
+        manager.hand_over_lead(a.id, a.version, &to_other).await.unwrap_err().code(),
+        Some(&ErrorCode::Forbidden)
+    );
+    let a = marketing.hand_over_lead(a.id, a.version, &to_other).await.unwrap();
+    let b = qualified("Deux").await;
+    let b = marketing.hand_over_lead(b.id, b.version, &to_other).await.unwrap();
+    let mut got = [a.owner_id, b.owner_id];
+    got.sort();
+    let mut both = [reps[0].id, reps[1].id];
+    both.sort();
+    assert_eq!(got, both, "each rep had a turn: the refused hand-over took none");
+
+    // A deactivated rep receives nothing.
+    admin.deactivate_user(reps[0].id, reps[0].version).await.unwrap();
+    let c = qualified("Trois").await;
+    let to_gone = HandOver {
+        owner_id: Some(reps[0].id),
+        team_id: None,
+        by_territory: None,
+    };
+    let e = marketing.hand_over_lead(c.id, c.version, &to_gone).await.unwrap_err();
+    assert_eq!(e.code(), Some(&ErrorCode::ValidationFailed));
+    assert!(format!("{e:?}").contains("owner_id"), "{e:?}");
+    s.stop().await;
+}

@@ -43,7 +43,8 @@ struct ListPage {
     organization: Option<(String, String)>,
     /// The query of the filters alone (for the bulk form's way back).
     filters_query: String,
-    /// The reader may import (the wizard's link).
+    /// The reader may import, create and change contacts, or leads of the pool (the
+    /// wizard's link, the new contact's, the ticks and their actions; an Observer none).
     can_import: bool,
     /// The reader may give contacts to someone (not Marketing, whose leads are handed
     /// over one by one once qualified).

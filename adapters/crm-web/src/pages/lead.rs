@@ -8,7 +8,7 @@ use crate::Web;
 use crate::view::{Page, error_page, see_other};
 use crm_domain::lead::LeadStatus;
 use crm_domain::user::Role;
-use crm_domain::visibility::{Capability, allows};
+use crm_domain::visibility::{Capability, allows, may_assign_owner, may_hand_over_lead};
 use crm_domain::{Actor, ContactId, TeamId, UserId};
 use crm_ports::services::leads::HandOver;
 use crm_ports::store::Store;
@@ -47,8 +47,11 @@ pub(crate) async fn section<S: Store, K: Credentials, C: Clock, I: IdGenerator, 
     c: &crm_domain::contact::Contact,
 ) -> Option<Section> {
     let lead = c.lead.as_ref()?;
-    let can_qualify = allows(actor, Capability::QualifyLeads) && (lead.pooled || allows(actor, Capability::WriteContacts));
-    let settings = if can_qualify {
+    // Only a prospect is a lead still to work (a client keeps the record of its lead).
+    let can_qualify = c.kind == crm_domain::contact::ContactKind::Prospect
+        && allows(actor, Capability::QualifyLeads)
+        && (lead.pooled || allows(actor, Capability::WriteContacts));
+    let settings = if can_qualify || lead.reason.is_some() {
         web.app.lead_settings(actor).await.ok()
     } else {
         None
@@ -65,13 +68,21 @@ pub(crate) async fn section<S: Store, K: Credentials, C: Clock, I: IdGenerator, 
     let (people, teams) = if can_hand_over {
         let users = web.app.list_users(actor).await.unwrap_or_default();
         let teams = web.app.list_teams(actor).await.unwrap_or_default();
+        // Only whom the reader may give leads to (a Manager: their teams), as the service
+        // decides.
+        let manager_of = |team: Option<crm_domain::TeamId>| team.and_then(|t| teams.iter().find(|x| x.id == t)).map(|t| t.manager_id);
+        let marketing = matches!(actor, Actor::User { role: Role::Marketing, .. });
         (
             users
                 .iter()
-                .filter(|u| u.is_active() && matches!(u.role, Role::Sales | Role::Manager))
+                .filter(|u| u.is_active() && may_hand_over_lead(actor, u.id, u.role, manager_of(u.team_id)))
                 .map(|u| (u.id.to_string(), u.display_name.to_string()))
                 .collect(),
-            teams.iter().map(|t| (t.id.to_string(), t.name.to_string())).collect(),
+            teams
+                .iter()
+                .filter(|t| marketing || may_assign_owner(actor, t.manager_id, Some(t.manager_id)))
+                .map(|t| (t.id.to_string(), t.name.to_string()))
+                .collect(),
         )
     } else {
         (Vec::new(), Vec::new())
@@ -82,8 +93,10 @@ pub(crate) async fn section<S: Store, K: Credentials, C: Clock, I: IdGenerator, 
         pooled: lead.pooled,
         version: c.version,
         can_qualify,
+        // The lead's status, then only those it may move to.
         statuses: LeadStatus::ALL
             .iter()
+            .filter(|s| **s == lead.status || lead.status.may_become(**s))
             .map(|s| (s.code(), page.t(&format!("lead_status.{}", s.code())), *s == lead.status))
             .collect(),
         reasons: settings
@@ -106,18 +119,26 @@ pub(crate) async fn section<S: Store, K: Credentials, C: Clock, I: IdGenerator, 
     })
 }
 
+/// Which form was refused.
+#[derive(Clone, Copy)]
+enum Step {
+    Status,
+    HandOver,
+}
+
 /// The notice a refusal shows on the contact's page (its query code).
-fn refusal(e: &ServiceError) -> Option<&'static str> {
+fn refusal(e: &ServiceError, step: Step) -> Option<&'static str> {
     match e {
         ServiceError::Conflict => Some("lead_conflict"),
         // A person the reader may not give records to (a Manager: outside their teams).
         ServiceError::Forbidden => Some("lead_refused"),
-        ServiceError::Invalid(v) => Some(match v.errors().first().map(|x| x.field.as_str()) {
-            Some("reason") => "lead_reason_needed",
-            Some("status" | "owner_id") => "lead_qualify_first",
-            Some("territory") => "lead_no_territory",
-            Some("team_id") => "lead_no_reps",
-            _ => "lead_refused",
+        ServiceError::Invalid(v) => Some(match (step, v.errors().first().map(|x| x.field.as_str())) {
+            (_, Some("reason")) => "lead_reason_needed",
+            (Step::Status, _) => "lead_status_not_allowed",
+            (Step::HandOver, Some("status")) => "lead_qualify_first",
+            (Step::HandOver, Some("territory")) => "lead_no_territory",
+            (Step::HandOver, Some("team_id")) => "lead_no_reps",
+            (Step::HandOver, _) => "lead_refused",
         }),
         _ => None,
     }
@@ -135,6 +156,7 @@ pub(crate) fn notice_key(code: &str) -> Option<&'static str> {
         "lead_handed_over" => "leads.handed_over",
         "lead_conflict" => "leads.conflict",
         "lead_reason_needed" => "leads.reason_needed",
+        "lead_status_not_allowed" => "leads.status_not_allowed",
         "lead_qualify_first" => "leads.qualify_first",
         "lead_no_territory" => "leads.no_territory",
         "lead_no_reps" => "leads.no_reps",
@@ -170,11 +192,11 @@ fn answer<S, K, C, I, X, T>(
     page: Page,
     id: ContactId,
     result: Result<T, ServiceError>,
-    done: &str,
+    (done, step): (&str, Step),
 ) -> Response {
     match result {
         Ok(_) => back(web, req, id, done),
-        Err(e) => match refusal(&e) {
+        Err(e) => match refusal(&e, step) {
             Some(code) => back(web, req, id, code),
             None => error_page(page, &e),
         },
@@ -197,7 +219,7 @@ pub(crate) async fn set_status<S: Store, K: Credentials, C: Clock, I: IdGenerato
     };
     let reason = form.get("reason").filter(|r| !r.is_empty() && status == LeadStatus::Disqualified);
     let done = web.app.set_lead_status(&actor, id, version, status, reason.as_deref()).await;
-    answer(web, &req, page, id, done, "lead_saved")
+    answer(web, &req, page, id, done, ("lead_saved", Step::Status))
 }
 
 /// `POST /contacts/{id}/hand-over`: gives a qualified lead of the pool to a person, to the
@@ -223,5 +245,5 @@ pub(crate) async fn hand_over<S: Store, K: Credentials, C: Clock, I: IdGenerator
         return back(web, &req, id, "lead_refused");
     };
     let done = web.app.hand_over_lead(&actor, id, version, to).await;
-    answer(web, &req, page, id, done, "lead_handed_over")
+    answer(web, &req, page, id, done, ("lead_handed_over", Step::HandOver))
 }
