@@ -202,6 +202,16 @@ pub fn may_hand_over_lead(actor: &Actor, owner: UserId, owner_role: Role, owner_
     }
 }
 
+/// Whether the actor may hand pooled leads to the team led by `team_manager` (its next
+/// sales rep in turn): Marketing to any team; the others to a team whose records they
+/// may assign (a Manager: the teams they lead).
+pub fn may_hand_over_lead_to_team(actor: &Actor, team_manager: UserId) -> bool {
+    match actor {
+        Actor::User { role: Role::Marketing, .. } => true,
+        _ => allows(actor, Capability::QualifyLeads) && may_assign_owner(actor, team_manager, Some(team_manager)),
+    }
+}
+
 /// Whether a contact is in scope, given its owner, the manager of the owner's team and
 /// whether it is a lead in the pool (seen by Managers too, never by a sales rep). The
 /// same decision the store makes in SQL.
@@ -279,6 +289,12 @@ mod tests {
         assert!(!may_hand_over_lead(&manager, uid(3), Role::Sales, Some(uid(9))));
         assert!(!may_hand_over_lead(&sales, uid(3), Role::Sales, None));
         assert!(may_hand_over_lead(&admin, uid(3), Role::Sales, None));
+        // A team's turn: Marketing any team, a Manager the teams he leads, an Admin all.
+        assert!(may_hand_over_lead_to_team(&marketing, uid(9)));
+        assert!(may_hand_over_lead_to_team(&manager, uid(2)));
+        assert!(!may_hand_over_lead_to_team(&manager, uid(9)));
+        assert!(!may_hand_over_lead_to_team(&sales, uid(3)));
+        assert!(may_hand_over_lead_to_team(&admin, uid(9)));
         // The pool: Managers see it, a sales rep never.
         assert!(contact_in_scope(RecordScope::TeamsLedBy(uid(2)), uid(4), None, true));
         assert!(!contact_in_scope(RecordScope::TeamsLedBy(uid(2)), uid(4), None, false));

@@ -13,7 +13,7 @@ use crm_domain::lead::{Lead, LeadSettings, LeadStatus, check_conversion};
 use crm_domain::opportunity::{Opportunity, OpportunityInput};
 use crm_domain::text::Label;
 use crm_domain::user::Role;
-use crm_domain::visibility::{Capability, Owned, RecordScope, may_assign_owner, may_hand_over_lead, read_scope};
+use crm_domain::visibility::{Capability, Owned, RecordScope, may_hand_over_lead, may_hand_over_lead_to_team, read_scope};
 use crm_domain::{Actor, ContactId, PipelineId, TeamId, UserId, ValidationError, ViolationKind};
 use serde_json::Value;
 
@@ -285,10 +285,7 @@ impl<S: ContactStore + OrganizationStore + TenantStore + UserStore + LeadStore +
         let tenant = before.tenant_id;
         // A team's turn is taken only by who may give it leads: checked before the turn
         // moves on (a refused hand-over must not skip a rep).
-        let team_allowed = |t: &crm_domain::user::Team| match actor {
-            Actor::User { role: Role::Marketing, .. } => true,
-            _ => may_assign_owner(actor, t.manager_id, Some(t.manager_id)),
-        };
+        let team_allowed = |t: &crm_domain::user::Team| may_hand_over_lead_to_team(actor, t.manager_id);
         let owner = match to {
             HandOver::To(user) => user,
             HandOver::RoundRobin(team) => {

@@ -7,8 +7,7 @@ use super::{Form, path_id, signed_write};
 use crate::Web;
 use crate::view::{Page, error_page, see_other};
 use crm_domain::lead::LeadStatus;
-use crm_domain::user::Role;
-use crm_domain::visibility::{Capability, allows, may_assign_owner, may_hand_over_lead};
+use crm_domain::visibility::{Capability, allows, may_hand_over_lead, may_hand_over_lead_to_team};
 use crm_domain::{Actor, ContactId, TeamId, UserId};
 use crm_ports::services::leads::HandOver;
 use crm_ports::store::Store;
@@ -71,7 +70,6 @@ pub(crate) async fn section<S: Store, K: Credentials, C: Clock, I: IdGenerator, 
         // Only whom the reader may give leads to (a Manager: their teams), as the service
         // decides.
         let manager_of = |team: Option<crm_domain::TeamId>| team.and_then(|t| teams.iter().find(|x| x.id == t)).map(|t| t.manager_id);
-        let marketing = matches!(actor, Actor::User { role: Role::Marketing, .. });
         (
             users
                 .iter()
@@ -80,7 +78,7 @@ pub(crate) async fn section<S: Store, K: Credentials, C: Clock, I: IdGenerator, 
                 .collect(),
             teams
                 .iter()
-                .filter(|t| marketing || may_assign_owner(actor, t.manager_id, Some(t.manager_id)))
+                .filter(|t| may_hand_over_lead_to_team(actor, t.manager_id))
                 .map(|t| (t.id.to_string(), t.name.to_string()))
                 .collect(),
         )
@@ -144,25 +142,28 @@ fn refusal(e: &ServiceError, step: Step) -> Option<&'static str> {
     }
 }
 
-/// Whether a notice key says that something was refused (shown as an alert).
+/// The lead notices of the contact page's query: code, translation key, whether it says
+/// that something was refused (shown as an alert).
+const NOTICES: &[(&str, &str, bool)] = &[
+    ("lead_saved", "leads.saved", false),
+    ("lead_handed_over", "leads.handed_over", false),
+    ("lead_conflict", "leads.conflict", true),
+    ("lead_reason_needed", "leads.reason_needed", true),
+    ("lead_status_not_allowed", "leads.status_not_allowed", true),
+    ("lead_qualify_first", "leads.qualify_first", true),
+    ("lead_no_territory", "leads.no_territory", true),
+    ("lead_no_reps", "leads.no_reps", true),
+    ("lead_refused", "leads.refused", true),
+];
+
+/// Whether a notice key says that something was refused.
 pub(crate) fn is_refusal(key: &str) -> bool {
-    key.starts_with("leads.") && !matches!(key, "leads.saved" | "leads.handed_over")
+    NOTICES.iter().any(|(_, k, refused)| *k == key && *refused)
 }
 
 /// The translation key of a lead notice of the contact page's query.
 pub(crate) fn notice_key(code: &str) -> Option<&'static str> {
-    Some(match code {
-        "lead_saved" => "leads.saved",
-        "lead_handed_over" => "leads.handed_over",
-        "lead_conflict" => "leads.conflict",
-        "lead_reason_needed" => "leads.reason_needed",
-        "lead_status_not_allowed" => "leads.status_not_allowed",
-        "lead_qualify_first" => "leads.qualify_first",
-        "lead_no_territory" => "leads.no_territory",
-        "lead_no_reps" => "leads.no_reps",
-        "lead_refused" => "leads.refused",
-        _ => return None,
-    })
+    NOTICES.iter().find(|(c, _, _)| *c == code).map(|(_, k, _)| *k)
 }
 
 /// The contact and version of a lead form, or the answer.
