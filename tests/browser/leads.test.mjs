@@ -33,6 +33,8 @@ for (const width of h.WIDTHS) {
 
         await page.goto(`${server.base}/contacts/new`);
         await h.expectPresent(page, '#lead-hint', 'the pool explained');
+        assert.equal(await page.locator('form#contact-form select#kind').count(), 0, 'no choice of kind: a lead is a prospect');
+        assert.equal(await text(page.locator('#kind-fixed')), 'Prospect');
         await page.fill('form#contact-form input#first_name', 'Agathe');
         await page.fill('form#contact-form input#last_name', surname);
         await page.fill('form#contact-form input#email[name=email]', `agathe.${surname.toLowerCase()}@exemple.fr`);

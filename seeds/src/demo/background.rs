@@ -20,10 +20,12 @@ use crm_ports::services::campaigns::CAMPAIGN_SEND;
 use crm_ports::services::email::MailSettings;
 use crm_ports::services::email::{CampaignRunner, EMAIL_SEND, EmailSender};
 use crm_ports::services::import::{ContactImport, IMPORT_CONTACTS};
+use crm_ports::services::scoring::keeper::{SCORING, ScoreKeeper};
 use crm_ports::services::scoring::rescore::{ON_DEMAND, RescoreJob, Rescorer};
-use crm_ports::store::{JobState, Store};
+use crm_ports::store::{Advance, JobState, Store};
 use crm_ports::{App, Clock, Credentials, FixedClock, IdGenerator, ServiceError};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// Changes the automation reader takes per batch.
 const BATCH: u32 = 500;
@@ -55,6 +57,9 @@ pub(super) struct Background<'a, S, K, C, I> {
     mailer: Arc<dyn Mailer>,
     worker: uuid::Uuid,
     imports: Option<ImportPorts>,
+    /// The last event of each company's log at its latest full rescoring: what the score
+    /// keeper has no need to read again.
+    scored_through: Mutex<HashMap<TenantId, i64>>,
 }
 
 impl<'a, S, K, C, I> Background<'a, S, K, C, I>
@@ -76,6 +81,7 @@ where
             },
             mailer: Arc::new(Kept),
             worker: uuid::Uuid::from_u128(0x64656d6f),
+            scored_through: Mutex::new(HashMap::new()),
         }
     }
 
@@ -167,10 +173,44 @@ where
     /// As [`Background::settle`].
     pub(super) async fn rescore(&self, tenant: TenantId, t: DateTime<Utc>) -> Result<usize, ServiceError> {
         let at = self.app.with_clock(FixedClock(t));
+        let through = at.latest_event(&Actor::System { tenant_id: tenant }).await?;
+        if let Ok(mut scored) = self.scored_through.lock() {
+            scored.insert(tenant, through);
+        }
         let payload = serde_json::to_value(RescoreJob::default()).map_err(|e| ServiceError::Internal(e.to_string()))?;
         if !at.enqueue_job(tenant, ON_DEMAND, payload, t, Some(ON_DEMAND)).await? {
             return Err(ServiceError::Internal("demo: a rescoring is already queued".into()));
         }
         self.settle(tenant, t).await
+    }
+
+    /// Has the score keeper read the company's log as a server would have, now: the
+    /// changes since the last full rescoring (contacts imported or changed, activities
+    /// done, consents) scored again, its cursor at the end. The server then starts with
+    /// nothing of the past to score (without this, its first start read every company's
+    /// whole log again and rescored every company).
+    ///
+    /// # Errors
+    /// `Internal` when the company was never rescored; the keeper's or the store's.
+    pub(super) async fn keep_scores(&self, tenant: TenantId) -> Result<(), ServiceError> {
+        let through = self
+            .scored_through
+            .lock()
+            .ok()
+            .and_then(|s| s.get(&tenant).copied())
+            .ok_or_else(|| ServiceError::Internal("demo: the company is scored before its keeper reads on".into()))?;
+        let now = self.app.with_clock(FixedClock(self.app.now()));
+        let store = now.store();
+        let from = store.consumer_cursor(tenant, SCORING).await?;
+        if from < through {
+            store
+                .consumer_commit(tenant, SCORING, Advance::To { from, to: through }, &[], now.now())
+                .await?;
+        }
+        let keeper = InStore::new(ScoreKeeper::new(&now), &now);
+        now.catch_up(&keeper, tenant, BATCH).await?;
+        // What the scores changed (a rule crossed) is run as the server would.
+        self.settle(tenant, now.now()).await?;
+        Ok(())
     }
 }

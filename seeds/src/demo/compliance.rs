@@ -5,6 +5,11 @@
 //! request and has a rectification open; an ERP is subscribed to won deals, and a paused
 //! subscription waits for its receiver. Subscriptions are made last, at the end of the
 //! load: they receive only what changes after them (nothing of the demo's past).
+//!
+//! The consents and requests are written as a [`Diary`], in the order of their dates and
+//! up to an instant at a time: a campaign is sent after what happened before its day and
+//! before what happened after it, so its recipients are those the company could reach that
+//! day (a consent withdrawn later does not keep anyone out of an earlier campaign).
 
 use chrono::{DateTime, Duration, Months, Utc};
 use crm_domain::consent::ConsentInput;
@@ -12,10 +17,11 @@ use crm_domain::contact::Contact;
 use crm_domain::template::{TemplateInput, TemplateVariant};
 use crm_domain::tenant::Language;
 use crm_domain::webhook::WebhookInput;
-use crm_domain::{Actor, TemplateId};
+use crm_domain::{Actor, ContactId, PrivacyRequestId, TemplateId};
 use crm_ports::services::privacy::PrivacyRequestInput;
 use crm_ports::store::Store;
 use crm_ports::{App, Clock, Credentials, FixedClock, IdGenerator, ServiceError};
+use std::collections::{HashMap, VecDeque};
 
 /// A subject and a body.
 type Text = (&'static str, &'static str);
@@ -62,17 +68,103 @@ pub(super) struct CompliancePlan<'a> {
     pub contacts: &'a [Contact],
 }
 
-/// How many of each were loaded.
-#[derive(Debug, Default, Clone)]
+/// What was loaded, and what waits for its date.
 pub(super) struct Loaded {
     /// In the order of [`TEMPLATES`]: invitation, newsletter, follow-up of a quotation.
     pub templates: Vec<TemplateId>,
+    /// The consents and requests, written by [`Diary::write_until`].
+    pub diary: Diary,
+}
+
+/// What happens to consents and requests under the GDPR on a day.
+enum Entry {
+    Consent(ContactId, ConsentInput),
+    Request {
+        contact_id: ContactId,
+        kind: &'static str,
+        note: &'static str,
+    },
+    Answer {
+        contact_id: ContactId,
+        access: bool,
+        answer: &'static str,
+    },
+}
+
+/// The company's consents and requests in the order of their dates, written up to an
+/// instant at a time (each under a clock set to its date).
+pub(super) struct Diary {
+    marketing: Actor,
+    admin: Actor,
+    entries: VecDeque<(DateTime<Utc>, Entry)>,
+    /// The requests logged, by contact: to answer them.
+    requests: HashMap<ContactId, (PrivacyRequestId, i64)>,
+    /// How many consents and requests were written.
     pub consents: usize,
     pub privacy_requests: usize,
 }
 
-/// Loads the templates, consents and requests of a company (not its webhooks: see
-/// [`load_webhooks`]).
+impl Diary {
+    /// Writes what happened up to `t` (included) and was not written yet.
+    ///
+    /// # Errors
+    /// The first service error.
+    pub(super) async fn write_until<S: Store, K: Credentials, C: Clock, I: IdGenerator + Clone>(
+        &mut self,
+        app: &App<S, K, C, I>,
+        t: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        while self.entries.front().is_some_and(|(when, _)| *when <= t) {
+            let Some((when, entry)) = self.entries.pop_front() else { break };
+            let at = app.with_clock(FixedClock(when));
+            match entry {
+                Entry::Consent(contact, input) => {
+                    at.record_consent(&self.marketing, contact, &input).await?;
+                    self.consents += 1;
+                }
+                Entry::Request { contact_id, kind, note } => {
+                    let r = at
+                        .log_privacy_request(
+                            &self.admin,
+                            &PrivacyRequestInput {
+                                contact_id,
+                                kind: kind.into(),
+                                received_at: Some(when),
+                                note: Some(note.into()),
+                            },
+                        )
+                        .await?;
+                    self.requests.insert(contact_id, (r.id, r.version));
+                    self.privacy_requests += 1;
+                }
+                Entry::Answer {
+                    contact_id,
+                    access,
+                    answer,
+                } => {
+                    let (id, version) = self
+                        .requests
+                        .get(&contact_id)
+                        .copied()
+                        .ok_or_else(|| ServiceError::Internal("demo: a request is answered after it is logged".into()))?;
+                    if access {
+                        at.personal_data(&self.admin, contact_id).await?;
+                    }
+                    at.answer_privacy_request(&self.admin, id, version, "done", Some(answer)).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether everything was written.
+    pub(super) fn is_done(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// Loads the templates of a company and plans its consents and requests (written by the
+/// diary it returns; not its webhooks: see [`load_webhooks`]).
 ///
 /// # Errors
 /// The first service error.
@@ -82,7 +174,9 @@ pub(super) async fn load_compliance<S: Store, K: Credentials, C: Clock, I: IdGen
 ) -> Result<Loaded, ServiceError> {
     let today = app.now();
     let at = |when: DateTime<Utc>| app.with_clock(FixedClock(when.min(today)));
-    let mut loaded = Loaded::default();
+    let mut templates = Vec::new();
+    let mut entries: Vec<(DateTime<Utc>, Entry)> = Vec::new();
+    let mut on = |when: DateTime<Utc>, e: Entry| entries.push((when.min(today), e));
     let started = today.checked_sub_months(Months::new(18)).unwrap_or(today);
     for (k, (name, subject, body, english)) in TEMPLATES.iter().enumerate() {
         let mut variants = vec![TemplateVariant {
@@ -104,7 +198,7 @@ pub(super) async fn load_compliance<S: Store, K: Credentials, C: Clock, I: IdGen
         let t = at(started + Duration::days(i64::try_from(k).unwrap_or(0) * 3))
             .create_email_template(&plan.marketing, input)
             .await?;
-        loaded.templates.push(t.id);
+        templates.push(t.id);
     }
     // Consents: one contact in eleven gave theirs for email on the website or at a webinar
     // over the months; one in three of those withdrew it later; a few agreed to calls.
@@ -123,13 +217,9 @@ pub(super) async fn load_compliance<S: Store, K: Credentials, C: Clock, I: IdGen
             proof: Some(proof.into()),
             given_at: Some(given),
         };
-        at(given).record_consent(&plan.marketing, c.id, &grant("email")).await?;
-        loaded.consents += 1;
+        on(given, Entry::Consent(c.id, grant("email")));
         if i % 4 == 1 {
-            at(given + Duration::days(1))
-                .record_consent(&plan.marketing, c.id, &grant("phone"))
-                .await?;
-            loaded.consents += 1;
+            on(given + Duration::days(1), Entry::Consent(c.id, grant("phone")));
         }
         if i % 3 == 0 {
             let later = given + Duration::days(40);
@@ -141,8 +231,7 @@ pub(super) async fn load_compliance<S: Store, K: Credentials, C: Clock, I: IdGen
                 proof: Some("Message reçu du contact".into()),
                 given_at: Some(later.min(today)),
             };
-            at(later).record_consent(&plan.marketing, c.id, &withdraw).await?;
-            loaded.consents += 1;
+            on(later, Entry::Consent(c.id, withdraw));
         }
     }
     // Requests under the GDPR: an objection handled, an access request answered with the
@@ -174,28 +263,32 @@ pub(super) async fn load_compliance<S: Store, K: Credentials, C: Clock, I: IdGen
             "access" => "Email du contact demandant la copie de ses données.",
             _ => "Appel du contact : son adresse a changé.",
         };
-        let r = at(days_ago(received))
-            .log_privacy_request(
-                &plan.admin,
-                &PrivacyRequestInput {
-                    contact_id,
-                    kind: kind.into(),
-                    received_at: Some(days_ago(received)),
-                    note: Some(note.into()),
-                },
-            )
-            .await?;
-        loaded.privacy_requests += 1;
+        on(days_ago(received), Entry::Request { contact_id, kind, note });
         if let Some((days, answer)) = answered {
-            let when = at(days_ago(days));
-            if kind == "access" {
-                when.personal_data(&plan.admin, contact_id).await?;
-            }
-            when.answer_privacy_request(&plan.admin, r.id, r.version, "done", Some(answer))
-                .await?;
+            let access = kind == "access";
+            on(
+                days_ago(days),
+                Entry::Answer {
+                    contact_id,
+                    access,
+                    answer,
+                },
+            );
         }
     }
-    Ok(loaded)
+    // In the order of their dates (a sort that keeps the order of a day's entries).
+    entries.sort_by_key(|(when, _)| *when);
+    Ok(Loaded {
+        templates,
+        diary: Diary {
+            marketing: plan.marketing,
+            admin: plan.admin,
+            entries: entries.into(),
+            requests: HashMap::new(),
+            consents: 0,
+            privacy_requests: 0,
+        },
+    })
 }
 
 /// Subscribes the company's webhooks, now: an ERP told of every deal won, and a paused

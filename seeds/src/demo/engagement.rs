@@ -169,6 +169,7 @@ pub(super) async fn load_engagement<S: Store, K: Credentials, C: Clock, I: IdGen
     background: &Background<'_, S, K, C, I>,
     rng: &mut impl Rng,
     plan: &EngagementPlan<'_>,
+    diary: &mut super::compliance::Diary,
 ) -> Result<Loaded, ServiceError> {
     let today = app.now();
     let tenant = plan
@@ -233,6 +234,8 @@ pub(super) async fn load_engagement<S: Store, K: Credentials, C: Clock, I: IdGen
         },
     ];
     for (k, c) in campaigns.iter().enumerate() {
+        // The consents and requests as they stood on the day it was sent.
+        diary.write_until(app, c.at).await?;
         loaded.messages += play(app, background, rng, &who, c).await?;
         loaded.campaigns += 1;
         if k == 0 {

@@ -390,7 +390,7 @@ pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerat
             .collect();
         app.add_segment_members(&admin_actor, invited.id, &clients).await?;
         report.segments += 1;
-        let loaded = super::compliance::load_compliance(
+        let mut loaded = super::compliance::load_compliance(
             app,
             &super::compliance::CompliancePlan {
                 marketing,
@@ -402,8 +402,6 @@ pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerat
         )
         .await?;
         report.templates += loaded.templates.len();
-        report.consents += loaded.consents;
-        report.privacy_requests += loaded.privacy_requests;
         let (Some(&invitation), Some(&newsletter)) = (loaded.templates.first(), loaded.templates.get(1)) else {
             return Err(ServiceError::Internal("demo: the templates are written first".into()));
         };
@@ -419,8 +417,15 @@ pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerat
                 newsletter,
                 domain: plan.domain,
             },
+            &mut loaded.diary,
         )
         .await?;
+        loaded.diary.write_until(app, app.now()).await?;
+        if !loaded.diary.is_done() {
+            return Err(ServiceError::Internal("demo: a consent or a request is dated after today".into()));
+        }
+        report.consents += loaded.diary.consents;
+        report.privacy_requests += loaded.diary.privacy_requests;
         report.scoring_rules += engaged.scoring_rules;
         report.automations += engaged.automations;
         report.campaigns += engaged.campaigns;
@@ -437,6 +442,7 @@ pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerat
         )
         .await?;
         // Nothing of the demo's background work is left for the server to run live.
+        background.keep_scores(tenant.id).await?;
         background.check_finished(tenant.id).await?;
         background.read_notices(&admin_actor).await?;
         report.webhooks += super::compliance::load_webhooks(app, &admin_actor, plan.domain).await?;

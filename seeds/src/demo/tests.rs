@@ -274,6 +274,29 @@ async fn loads_through_the_services() {
             }
         }
         assert!(histories >= 5, "scores with a history: {histories}");
+        // Every score is current (the imported visitors' too), and the server's score
+        // keeper finds nothing of the past to score at its first start: no score changes,
+        // no rescoring queued.
+        let tenant = admin.tenant_id().unwrap();
+        let ids: Vec<_> = contacts.items.iter().map(|c| c.id).collect();
+        for fresh in app.compute_scores(tenant, &ids).await.unwrap() {
+            let stored = crm_ports::store::ScoringStore::contact_score(app.store(), tenant, fresh.contact_id)
+                .await
+                .unwrap()
+                .map_or(0, |s| s.breakdown.score);
+            assert_eq!(stored, fresh.breakdown.score, "{:?}", fresh.contact_id);
+        }
+        let keeper = crm_ports::runtime::consumers::InStore::new(crm_ports::services::scoring::keeper::ScoreKeeper::new(&app), &app);
+        let latest = app.latest_event(&admin).await.unwrap();
+        app.catch_up(&keeper, tenant, 500).await.unwrap();
+        assert_eq!(app.latest_event(&admin).await.unwrap(), latest, "the keeper changed a score");
+        let jobs = crm_ports::store::JobStore::jobs(app.store(), tenant, None, 1_000).await.unwrap();
+        assert!(
+            !jobs
+                .iter()
+                .any(|j| j.kind == crm_ports::services::scoring::rescore::ON_DEMAND && j.state == crm_ports::store::JobState::Queued),
+            "a rescoring queued at the first start"
+        );
         // Marketing's import of the trade-show visitors, three days ago: the new people
         // created, the others left out with their reasons (a rep's contact, an address
         // without its domain).

@@ -56,6 +56,12 @@ pub(crate) struct FormView {
 }
 
 impl FormView {
+    /// Offers no choice of kind: what the reader creates is a prospect (a lead of the pool),
+    /// shown as a fixed value.
+    pub(crate) fn only_prospect(&mut self) {
+        self.kinds.retain(|k| k.0 == ContactKind::Prospect.code());
+    }
+
     pub(crate) fn new(lang: Lang, kind: &str, f: &Form) -> Self {
         Self {
             kinds: kinds(lang, kind),

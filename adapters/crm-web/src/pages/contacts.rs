@@ -348,7 +348,10 @@ pub(crate) async fn new_form<S: Store, K: Credentials, C: Clock, I: IdGenerator,
         Ok(x) => x,
         Err(r) => return r,
     };
-    let form = FormView::new(page.lang, "prospect", &Form::default());
+    let mut form = FormView::new(page.lang, "prospect", &Form::default());
+    if lead_only(&auth.actor) {
+        form.only_prospect();
+    }
     render(
         StatusCode::OK,
         &NewPage {
@@ -377,7 +380,10 @@ pub(crate) async fn create<S: Store, K: Credentials, C: Clock, I: IdGenerator, X
     if lead_only {
         ContactKind::Prospect.code().clone_into(&mut input.kind);
     }
-    let view = FormView::new(lang, &input.kind, &form);
+    let mut view = FormView::new(lang, &input.kind, &form);
+    if lead_only {
+        view.only_prospect();
+    }
     let by_territory = offers_territory(&auth.actor) && form.get("owner_by_territory").as_deref() == Some("1");
     let territory_choice = offers_territory(&auth.actor).then_some(by_territory);
     let owner = if by_territory {
