@@ -5,7 +5,9 @@
 // `step(n, …)` does what step n says through `nav`, `click`, `fill`, `select` and `see`,
 // each naming a label of the step. The step fails when the test uses a label its text
 // does not name, or when a label of the text was neither used nor is on the screen at the
-// end of the step: the text and the screens cannot part ways unnoticed. Each step also
+// end of the step (in the page's content, as whole words), or when an element clicked does
+// not show the label the step names for it: the text and the screens cannot part ways
+// unnoticed. Each step also
 // names its screenshot (`img/<scenario>-<n>.png`): the replay takes it, into
 // target/browser-screenshots/, and into docs/scenarios/img/ itself when
 // CRM_UPDATE_DOC_SCREENSHOTS=1 (so that the pictures of the docs are the suite's).
@@ -23,6 +25,20 @@ export const DEMO_PASSWORD = 'demo-crm-2026';
 function plain(text) {
   return text.replace(/[\u00a0\u202f]/g, ' ').replace(/\s+/g, ' ').trim();
 }
+
+/**
+ * `label` as a pattern of whole words: « Actif » is not found in « Inactif », nor « Piste »
+ * in « Pistes »; spaces match any run of white space.
+ */
+export function asWords(label) {
+  const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '\\s+');
+  // Without the `u` flag (playwright's chained selectors do not carry it): French letters spelled out.
+  const letter = '0-9A-Za-zÀ-ÖØ-öø-ÿŒœ';
+  return new RegExp(`(?<![${letter}])${escaped}(?![${letter}])`);
+}
+
+/** Where a step's labels are looked for: the page's own content and an open dialog, not the menus around it. */
+const SHOWN = '#content, dialog[open]';
 
 /** The section of a scenario that the browser replays. */
 const IN_THE_INTERFACE = "## Dans l'interface";
@@ -143,9 +159,10 @@ export class Replay {
     await fn(this);
     for (const label of s.labels.filter((l) => !this.used.has(l))) {
       // On a phone a table's headers move into each cell's data-label (shown by CSS).
-      const shown = this.page
-        .getByText(label, { exact: false })
-        .or(this.page.locator(`[data-label="${label.replace(/"/g, '\\"')}"]`))
+      const root = this.page.locator(SHOWN);
+      const shown = root
+        .getByText(asWords(label))
+        .or(root.locator(`[data-label="${label.replace(/"/g, '\\"')}"]`))
         .filter({ visible: true });
       assert.ok(
         (await shown.count()) > 0,
@@ -213,15 +230,27 @@ export class Replay {
     await this.field(label).selectOption({ label: option });
   }
 
-  /** Does `fn()`, an action through `label` that the helpers above cannot reach by name (a button whose accessible name adds the record's). */
-  async act(label, fn) {
+  /**
+   * Clicks `target`, which the helpers above cannot reach by name (a button whose
+   * accessible name adds the record's), after checking that it — or `carrier`, the row or
+   * card it belongs to — shows `label` in its text or its accessible name.
+   */
+  async act(label, target, carrier = target) {
     this.use(label);
-    await fn();
+    await target.waitFor();
+    const shown = plain(`${await carrier.innerText()} ${(await carrier.getAttribute('aria-label')) ?? ''}`);
+    assert.match(
+      shown,
+      asWords(label),
+      `${this.scenario.file}, step ${this.current}: what is clicked does not show « ${label} » (it shows « ${shown} »)`,
+    );
+    await target.click();
+    await this.page.waitForLoadState('domcontentloaded');
   }
 
-  /** Waits until `label` is on the screen. */
+  /** Waits until `label` is on the screen (in the page's content or an open dialog, as whole words). */
   async see(label) {
     this.use(label);
-    await this.page.getByText(label, { exact: false }).filter({ visible: true }).first().waitFor();
+    await this.page.locator(SHOWN).getByText(asWords(label)).filter({ visible: true }).first().waitFor();
   }
 }

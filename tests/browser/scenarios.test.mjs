@@ -106,7 +106,7 @@ for (const width of h.WIDTHS) {
         await r.step(2, async () => {
           const oldest = page.locator('section.overdue li.task').first();
           const id = await oldest.getAttribute('id');
-          await r.act('Fait', () => oldest.locator('button.done-button').click());
+          await r.act('Fait', oldest.locator('button.done-button'));
           await page.locator(`li#${id}`).waitFor({ state: 'detached' });
         });
         let deal;
@@ -154,7 +154,7 @@ for (const width of h.WIDTHS) {
           const clicker = page.locator('#campaign-recipients tbody tr').filter({ has: page.locator('td:nth-child(4):not(:empty)') }).first();
           await clicker.locator('a[href*="/contacts/"]').click();
           await page.waitForURL(/\/contacts\/[0-9a-f-]+$/);
-          await r.act('Détail du score', () => page.locator('#score-details summary').click());
+          await r.act('Détail du score', page.locator('#score-details summary'));
         });
         await r.step(5, async () => {
           await r.nav('Automatismes');
@@ -167,8 +167,8 @@ for (const width of h.WIDTHS) {
             await r.see(name);
           }
           const rule = page.locator('li.automation').filter({ hasText: 'Clic dans un email : rappel par le commercial' });
-          await r.act('Clic dans un email : rappel par le commercial', () => rule.getByRole('link', { name: 'Journal', exact: true }).click());
-          r.use('Journal');
+          await r.act('Journal', rule.getByRole('link', { name: 'Journal', exact: true }));
+          r.use('Clic dans un email : rappel par le commercial');
           await page.waitForURL(/\/settings\/automations\/[0-9a-f-]+$/);
         });
         await r.step(6, async () => {
@@ -244,7 +244,7 @@ for (const width of h.WIDTHS) {
           await page.locator('button.merge-submit').first().waitFor();
         });
         await r.step(3, async () => {
-          await r.act('Fusionner', () => page.locator('button.merge-submit').first().click());
+          await r.act('Fusionner', page.locator('button.merge-submit').first());
           await page.getByText('Fusion faite').first().waitFor();
         });
         await r.step(4, async () => {
