@@ -233,7 +233,7 @@ export class Replay {
   /**
    * Clicks `target`, which the helpers above cannot reach by name (a button whose
    * accessible name adds the record's), after checking that it — or `carrier`, the row or
-   * card it belongs to — shows `label` in its text or its accessible name.
+   * card it belongs to — shows `label` in its text or its aria-label.
    */
   async act(label, target, carrier = target) {
     this.use(label);

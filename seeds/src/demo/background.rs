@@ -1,7 +1,9 @@
 //! The application's background work, run by the demo at the instants it dates: the jobs
 //! (a campaign's run, its messages, an automation's actions, a company's rescoring) and
 //! the reader of the log that starts automation runs, each under a clock stopped at that
-//! instant, so that what they write is dated as if the server had done it then.
+//! instant, so that what they write is dated as if the server had done it then; and, at
+//! the end of a company's load, the score keeper (the reader of the log that scores what
+//! changed), so that a server starts with nothing of the past left to score.
 //!
 //! The demo's messages are written as sent and never leave: their addresses are made up.
 
@@ -208,9 +210,13 @@ where
                 .await?;
         }
         let keeper = InStore::new(ScoreKeeper::new(&now), &now);
-        now.catch_up(&keeper, tenant, BATCH).await?;
-        // What the scores changed (a rule crossed) is run as the server would.
-        self.settle(tenant, now.now()).await?;
-        Ok(())
+        // What the scores changed (a rule crossed: tags, tasks) is run as the server would,
+        // and read by the keeper in turn, until nothing is left to run.
+        loop {
+            now.catch_up(&keeper, tenant, BATCH).await?;
+            if self.settle(tenant, now.now()).await? == 0 {
+                return Ok(());
+            }
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! one address comes back unknown. The automation rules see each reaction when it happens.
 
 use super::background::{Background, Written};
+use super::compliance::Diary;
 use chrono::{DateTime, Duration, Utc};
 use crm_domain::campaign::{CampaignAction, CampaignInput};
 use crm_domain::contact::Contact;
@@ -79,6 +80,7 @@ pub(super) async fn play<S: Store, K: Credentials, C: Clock, I: IdGenerator + Cl
     rng: &mut impl Rng,
     who: &Audience<'_>,
     plan: &CampaignPlan<'_>,
+    diary: &mut Diary,
 ) -> Result<usize, ServiceError> {
     let tenant = who
         .marketing
@@ -107,6 +109,8 @@ pub(super) async fn play<S: Store, K: Credentials, C: Clock, I: IdGenerator + Cl
             },
         )
         .await?;
+    // The consents and requests as they stood on the day it was sent.
+    diary.write_until(app, plan.at).await?;
     at(plan.at)
         .move_campaign(
             &who.marketing,
@@ -133,6 +137,8 @@ pub(super) async fn play<S: Store, K: Credentials, C: Clock, I: IdGenerator + Cl
     reactions.sort_by_key(|(t, _, _)| *t);
     let people: HashMap<ContactId, &Contact> = who.contacts.iter().map(|c| (c.id, c)).collect();
     for (n, (t, reaction, i)) in reactions.iter().enumerate() {
+        // What people said of their consents meanwhile, before this reaction.
+        diary.write_until(app, *t).await?;
         let m = &sent[*i];
         let then = at(*t);
         match reaction {

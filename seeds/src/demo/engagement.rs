@@ -234,9 +234,7 @@ pub(super) async fn load_engagement<S: Store, K: Credentials, C: Clock, I: IdGen
         },
     ];
     for (k, c) in campaigns.iter().enumerate() {
-        // The consents and requests as they stood on the day it was sent.
-        diary.write_until(app, c.at).await?;
-        loaded.messages += play(app, background, rng, &who, c).await?;
+        loaded.messages += play(app, background, rng, &who, c, diary).await?;
         loaded.campaigns += 1;
         if k == 0 {
             background.rescore(tenant, ago(110)).await?;
