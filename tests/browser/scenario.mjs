@@ -232,13 +232,13 @@ export class Replay {
 
   /**
    * Clicks `target`, which the helpers above cannot reach by name (a button whose
-   * accessible name adds the record's), after checking that it — or `carrier`, the row or
-   * card it belongs to — shows `label` in its text or its aria-label.
+   * accessible name adds the record's), after checking that it shows `label` in its text
+   * or its aria-label.
    */
-  async act(label, target, carrier = target) {
+  async act(label, target) {
     this.use(label);
     await target.waitFor();
-    const shown = plain(`${await carrier.innerText()} ${(await carrier.getAttribute('aria-label')) ?? ''}`);
+    const shown = plain(`${await target.innerText()} ${(await target.getAttribute('aria-label')) ?? ''}`);
     assert.match(
       shown,
       asWords(label),

@@ -100,8 +100,8 @@ pub(super) struct Diary {
     /// The requests logged, by contact: to answer them.
     requests: HashMap<ContactId, (PrivacyRequestId, i64)>,
     /// How many consents and requests were written.
-    pub consents: usize,
-    pub privacy_requests: usize,
+    consents: usize,
+    privacy_requests: usize,
 }
 
 impl Diary {
@@ -157,9 +157,19 @@ impl Diary {
         Ok(())
     }
 
-    /// Whether everything was written.
-    pub(super) fn is_done(&self) -> bool {
-        self.entries.is_empty()
+    /// Writes what is left (up to now): how many consents and requests were written in all.
+    ///
+    /// # Errors
+    /// The first service error; `Internal` for an entry dated after now.
+    pub(super) async fn finish<S: Store, K: Credentials, C: Clock, I: IdGenerator + Clone>(
+        mut self,
+        app: &App<S, K, C, I>,
+    ) -> Result<(usize, usize), ServiceError> {
+        self.write_until(app, app.now()).await?;
+        if !self.entries.is_empty() {
+            return Err(ServiceError::Internal("demo: a consent or a request is dated after today".into()));
+        }
+        Ok((self.consents, self.privacy_requests))
     }
 }
 

@@ -420,12 +420,9 @@ pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerat
             &mut loaded.diary,
         )
         .await?;
-        loaded.diary.write_until(app, app.now()).await?;
-        if !loaded.diary.is_done() {
-            return Err(ServiceError::Internal("demo: a consent or a request is dated after today".into()));
-        }
-        report.consents += loaded.diary.consents;
-        report.privacy_requests += loaded.diary.privacy_requests;
+        let (consents, privacy_requests) = loaded.diary.finish(app).await?;
+        report.consents += consents;
+        report.privacy_requests += privacy_requests;
         report.scoring_rules += engaged.scoring_rules;
         report.automations += engaged.automations;
         report.campaigns += engaged.campaigns;
