@@ -10,6 +10,7 @@
 //! subscriptions. Loaded through the application services, so every rule applies and
 //! the event log is filled. The plan is deterministic (seeded); ids and times are not.
 
+mod activities;
 mod background;
 mod campaigns;
 mod compliance;
@@ -136,6 +137,28 @@ pub struct DemoReport {
     pub logins: Vec<DemoLogin>,
 }
 
+impl DemoReport {
+    /// Adds what another load (of other companies) holds: its counts, then its logins.
+    fn absorb(&mut self, other: Self) {
+        self.tenants += other.tenants;
+        self.contacts += other.contacts;
+        self.leads += other.leads;
+        self.opportunities += other.opportunities;
+        self.activities += other.activities;
+        self.segments += other.segments;
+        self.templates += other.templates;
+        self.consents += other.consents;
+        self.privacy_requests += other.privacy_requests;
+        self.webhooks += other.webhooks;
+        self.scoring_rules += other.scoring_rules;
+        self.automations += other.automations;
+        self.campaigns += other.campaigns;
+        self.messages += other.messages;
+        self.imports += other.imports;
+        self.logins.extend(other.logins);
+    }
+}
+
 /// Where a load stands, for a progress display.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DemoProgress {
@@ -143,6 +166,7 @@ pub struct DemoProgress {
     pub done: usize,
     /// Companies to load.
     pub total: usize,
-    /// The company being loaded now; `None` once all are.
+    /// The first company not loaded yet (the next ones may be loading with it); `None`
+    /// once all are.
     pub company: Option<&'static str>,
 }

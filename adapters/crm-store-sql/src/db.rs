@@ -29,7 +29,12 @@ pub enum Backend {
 /// A connection pool of either backend.
 #[derive(Debug, Clone)]
 pub(crate) enum Pool {
-    Sqlite(SqlitePool),
+    /// Readers, and the one connection every write transaction of the process takes in
+    /// turn (see `sqlite.rs`).
+    Sqlite {
+        readers: SqlitePool,
+        writer: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -76,7 +81,7 @@ impl<T> Col for T where T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> D
 impl Pool {
     pub(crate) fn backend(&self) -> Backend {
         match self {
-            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Sqlite { .. } => Backend::Sqlite,
             Self::Postgres(_) => Backend::Postgres,
         }
     }
@@ -86,14 +91,14 @@ impl Pool {
     /// row-level security applies.
     pub(crate) async fn begin(&self, on: On, mode: Mode) -> Result<Tx, StoreError> {
         let conn = match self {
-            Self::Sqlite(p) => TxConn::Sqlite(
+            Self::Sqlite { readers, writer } => TxConn::Sqlite(
                 match mode {
-                    Mode::Write => p.begin_with("BEGIN IMMEDIATE").await,
-                    Mode::Read => p.begin().await,
+                    Mode::Write => writer.begin_with("BEGIN IMMEDIATE").await,
+                    Mode::Read => readers.begin().await,
                 }
                 .map_err(map_db)?,
             ),
-            Self::Postgres(p) => TxConn::Postgres(begin_postgres(p, on).await?),
+            Self::Postgres(p) => TxConn::Postgres(crate::postgres::begin_postgres(p, on).await?),
         };
         Ok(Tx { conn, mode, wrote: false })
     }
@@ -104,7 +109,7 @@ impl Pool {
     /// transaction bound to the tenant, as every read does.
     pub(crate) async fn read_all(&self, on: On, stmt: &SelectStatement) -> Result<Vec<Row>, StoreError> {
         match self {
-            Self::Sqlite(p) => {
+            Self::Sqlite { readers: p, .. } => {
                 let (sql, values) = sqlite_sql(stmt);
                 let rows = sqlx::query_with(AssertSqlSafe(sql), values).fetch_all(p).await.map_err(map_db)?;
                 Ok(rows.into_iter().map(Row::Sqlite).collect())
@@ -123,7 +128,7 @@ impl Pool {
     pub(crate) async fn read_shaped(&self, on: On, sql: &str, values: sea_query::Values) -> Result<Vec<Row>, StoreError> {
         let values = sea_query_sqlx::SqlxValues(values);
         match self {
-            Self::Sqlite(p) => {
+            Self::Sqlite { readers: p, .. } => {
                 let rows = sqlx::query_with(AssertSqlSafe(sql), values).fetch_all(p).await.map_err(map_db)?;
                 Ok(rows.into_iter().map(Row::Sqlite).collect())
             }
@@ -185,46 +190,6 @@ fn literal_limit(sql: &mut String, values: &mut Vec<Value>) {
         values.pop();
         sql.truncate(keep);
         sql.push_str(&n.to_string());
-    }
-}
-
-/// Opens a transaction bound to `on`. The pool hands connections out unchecked, so one that
-/// died while idle (the server restarted or ended it) fails here, before anything ran: the
-/// `BEGIN` is tried again on another, as many times as the pool has connections.
-async fn begin_postgres(pool: &PgPool, on: On) -> Result<sqlx::Transaction<'static, Postgres>, StoreError> {
-    let sql = begin_bound(on);
-    let mut tries = pool.size() + 1;
-    loop {
-        match pool.begin_with(AssertSqlSafe(sql.clone())).await {
-            Err(e) if tries > 1 && connection_lost(&e) => {
-                tracing::info!(error = %e, "a pooled PostgreSQL connection was lost; trying another");
-                tries -= 1;
-            }
-            r => return r.map_err(map_db),
-        }
-    }
-}
-
-/// Whether `e` says the connection is gone (socket closed; SQLSTATE class 08, connection
-/// exception, or 57P, operator intervention), not that the statement failed.
-fn connection_lost(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Io(_) => true,
-        sqlx::Error::Database(d) => d.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
-        _ => false,
-    }
-}
-
-/// The statement that opens a PostgreSQL transaction bound to `on`: `BEGIN` and the two
-/// settings row-level security reads, sent as one simple query. The tenant is a UUID
-/// printed by the `uuid` crate (hexadecimal digits and dashes), never text from outside.
-fn begin_bound(on: On) -> String {
-    match on {
-        On::Tenant(t) => format!(
-            "BEGIN; SELECT set_config('app.tenant_id', '{}', true), set_config('app.platform', 'off', true)",
-            t.as_uuid().as_hyphenated()
-        ),
-        On::Platform => "BEGIN; SELECT set_config('app.tenant_id', '', true), set_config('app.platform', 'on', true)".to_owned(),
     }
 }
 

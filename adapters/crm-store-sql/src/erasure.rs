@@ -214,7 +214,7 @@ impl<C: Cipher> SqlStore<C> {
     /// written before an erasure stay nowhere (with `secure_delete`, freed space in the
     /// database is overwritten). PostgreSQL: nothing to do here.
     async fn truncate_wal(&self) -> Result<(), StoreError> {
-        if let crate::db::Pool::Sqlite(pool) = &self.pool {
+        if let crate::db::Pool::Sqlite { readers: pool, .. } = &self.pool {
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
                 .execute(pool)
                 .await

@@ -159,6 +159,7 @@ impl<C: Cipher> JobStore for SqlStore<C> {
 
     async fn claim_job(
         &self,
+        tenant: Option<TenantId>,
         kinds: &[&str],
         worker: Uuid,
         now: DateTime<Utc>,
@@ -181,6 +182,7 @@ impl<C: Cipher> JobStore for SqlStore<C> {
                     .from("jobs")
                     .and_where(Expr::col("kind").is_in(kinds.iter().copied()))
                     .and_where(due)
+                    .and_where_option(tenant.map(|t| Expr::col("tenant_id").eq(t.as_uuid())))
                     .order_by("due_at", Order::Asc)
                     .order_by("id", Order::Asc)
                     .limit(1)

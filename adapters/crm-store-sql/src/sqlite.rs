@@ -9,6 +9,14 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use std::path::Path;
 use std::time::Duration;
 
+/// How long a writer waits for the file (a write of another process: the `crm` command
+/// beside a server) or for its turn at the writer connection.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connections that read (a write begun on one of them still works: SQLite takes the
+/// file's lock).
+const READERS: u32 = 8;
+
 pub(crate) fn migrator() -> Migrator {
     crate::migrations::migrator!("sqlite")
 }
@@ -45,19 +53,33 @@ impl<C: Cipher> SqlStore<C> {
             // wait for the request's task to take rows before it could finish; 256 covers
             // the largest page (200 and one).
             .row_buffer_size(256)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(BUSY_TIMEOUT);
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(READERS)
             // No check before a connection is handed out: sqlx sends one to the
             // connection's thread and waits for its answer, a trip per read; a file
             // connection does not drop as a network one can, and the pool still checks
             // each connection as it comes back.
             .test_before_acquire(false)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(|e| OpenError::Connect(e.to_string()))?;
         migrator().run(&pool).await.map_err(|e| OpenError::Migrate(e.to_string()))?;
-        let store = Self::from_pool(Pool::Sqlite(pool), cipher);
+        // Every write transaction of the process takes this one connection in turn. SQLite
+        // lets one transaction write at a time anyway; on a connection of their own, the
+        // writers queue in the pool in the order they came (instead of sleeping in SQLite's
+        // busy handler, 1, 2, 5, 10… ms, while the file is taken), and the pages they read
+        // stay in that connection's cache from one write to the next (a connection's cache
+        // is dropped whenever another connection wrote: spread over the readers, each
+        // write began by reading its pages again).
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(BUSY_TIMEOUT)
+            .test_before_acquire(false)
+            .connect_with(options)
+            .await
+            .map_err(|e| OpenError::Connect(e.to_string()))?;
+        let store = Self::from_pool(Pool::Sqlite { readers: pool, writer }, cipher);
         store.verify_keys().await?;
         store.load_index_root().await?;
         store.load_tenant_keys().await?;
@@ -80,7 +102,7 @@ impl<C> SqlStore<C> {
     /// every 8,192 pages at a commit, stays as the backstop. Nothing to do on PostgreSQL.
     pub(crate) fn checkpoint_behind(&self) {
         use std::sync::atomic::Ordering;
-        let crate::db::Pool::Sqlite(pool) = &self.pool else {
+        let crate::db::Pool::Sqlite { readers: pool, .. } = &self.pool else {
             return;
         };
         if self.checkpointing.swap(true, Ordering::AcqRel) {
@@ -106,7 +128,7 @@ impl<C: Cipher> SqlStore<C> {
     /// `Internal` on PostgreSQL (its backups are `pg_dump`'s), when `dest` exists or cannot
     /// be written.
     pub async fn backup_sqlite(&self, dest: &Path) -> Result<(), crm_ports::StoreError> {
-        let Pool::Sqlite(pool) = &self.pool else {
+        let Pool::Sqlite { readers: pool, .. } = &self.pool else {
             return Err(crm_ports::StoreError::Internal(
                 "a PostgreSQL database is backed up with pg_dump".into(),
             ));

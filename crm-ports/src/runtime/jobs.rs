@@ -161,7 +161,13 @@ impl<S: JobStore + 'static, K: Send + Sync + 'static, C: Clock + Clone + Send + 
             let now = self.clock.now();
             match self
                 .store
-                .claim_job(&kinds, options.worker, now, crm_domain::time::add(now, chrono_of(options.lease)))
+                .claim_job(
+                    None,
+                    &kinds,
+                    options.worker,
+                    now,
+                    crm_domain::time::add(now, chrono_of(options.lease)),
+                )
                 .await
             {
                 Ok(Some(job)) => {
@@ -181,15 +187,17 @@ impl<S: JobStore + 'static, K: Send + Sync + 'static, C: Clock + Clone + Send + 
         }
     }
 
-    /// Runs the jobs of the handlers' kinds that are due now, one at a time, until none is
-    /// (those a run queues due now included); how many ran. For loading data dated in the
-    /// past (under a [`FixedClock`](crate::FixedClock)) and for tests: a server runs
-    /// [`App::run_jobs`]. It claims the due jobs of every tenant, as that does.
+    /// Runs `tenant`'s jobs of the handlers' kinds that are due now, one at a time, until
+    /// none is (those a run queues due now included); how many ran. For loading data dated
+    /// in the past (under a [`FixedClock`](crate::FixedClock)) and for tests: a server runs
+    /// [`App::run_jobs`], which claims the due jobs of every tenant. Only `tenant`'s are
+    /// claimed here, so companies loaded side by side, each under its own stopped clock,
+    /// never run each other's jobs at the wrong instant.
     ///
     /// # Errors
     /// Store failures while claiming; `Internal` naming the first job whose run failed
     /// (recorded with the job, and left to its retry, as `run_jobs` does).
-    pub async fn run_due_jobs(&self, handlers: &[Arc<dyn JobHandler>], worker: Uuid) -> Result<usize, ServiceError> {
+    pub async fn run_due_jobs(&self, tenant: TenantId, handlers: &[Arc<dyn JobHandler>], worker: Uuid) -> Result<usize, ServiceError> {
         let by_kind: HashMap<&'static str, Arc<dyn JobHandler>> = handlers.iter().map(|h| (h.kind(), Arc::clone(h))).collect();
         let kinds: Vec<&str> = by_kind.keys().copied().collect();
         let options = JobOptions::new(worker);
@@ -199,7 +207,7 @@ impl<S: JobStore + 'static, K: Send + Sync + 'static, C: Clock + Clone + Send + 
         loop {
             let now = self.clock.now();
             let until = crm_domain::time::add(now, chrono_of(options.lease));
-            let Some(job) = self.store.claim_job(&kinds, worker, now, until).await? else {
+            let Some(job) = self.store.claim_job(Some(tenant), &kinds, worker, now, until).await? else {
                 return Ok(ran);
             };
             if let Some(h) = by_kind.get(job.kind.as_str()) {

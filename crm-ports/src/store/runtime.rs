@@ -232,10 +232,11 @@ pub trait JobStore: Send + Sync {
     /// Queues a job; `false` (nothing written) when a live job of the tenant has its key.
     fn enqueue_job(&self, job: &NewJob, now: DateTime<Utc>) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Takes the queued job of one of `kinds` due longest ago (or a running one whose lease
-    /// ran out): it becomes running, held by `worker` until `lease_until`, attempts + 1.
-    /// Two workers never take the same job at once.
+    /// ran out), of `tenant` only when one is given: it becomes running, held by `worker`
+    /// until `lease_until`, attempts + 1. Two workers never take the same job at once.
     fn claim_job(
         &self,
+        tenant: Option<TenantId>,
         kinds: &[&str],
         worker: Uuid,
         now: DateTime<Utc>,

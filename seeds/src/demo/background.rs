@@ -51,8 +51,8 @@ impl MailReader for Written {
 }
 
 /// The background work of one load.
-pub(super) struct Background<'a, S, K, C, I> {
-    app: &'a App<S, K, C, I>,
+pub(super) struct Background<S, K, C, I> {
+    app: App<S, K, C, I>,
     /// How the demo's messages are written (tracked links under the installation's
     /// address; no pace: a campaign's messages go out at once).
     pub mail: MailSettings,
@@ -64,17 +64,17 @@ pub(super) struct Background<'a, S, K, C, I> {
     scored_through: Mutex<HashMap<TenantId, i64>>,
 }
 
-impl<'a, S, K, C, I> Background<'a, S, K, C, I>
+impl<S, K, C, I> Background<S, K, C, I>
 where
     S: Store,
     K: Credentials,
-    C: Clock,
+    C: Clock + Clone,
     I: IdGenerator + Clone,
 {
     /// The background work of `app` in the installation `env` describes.
-    pub(super) fn new(app: &'a App<S, K, C, I>, env: &DemoEnv) -> Self {
+    pub(super) fn new(app: &App<S, K, C, I>, env: &DemoEnv) -> Self {
         Self {
-            app,
+            app: app.clone(),
             imports: env.imports.clone(),
             mail: MailSettings {
                 public_url: Some(env.public_url.trim_end_matches('/').to_owned()),
@@ -86,7 +86,15 @@ where
             scored_through: Mutex::new(HashMap::new()),
         }
     }
+}
 
+impl<S, K, C, I> Background<S, K, C, I>
+where
+    S: Store,
+    K: Credentials,
+    C: Clock,
+    I: IdGenerator + Clone,
+{
     /// Where uploaded files are kept and how tables are read, when the demo was given them.
     pub(super) fn imports(&self) -> Option<&ImportPorts> {
         self.imports.as_ref()
@@ -113,7 +121,7 @@ where
         let mut total = 0;
         loop {
             at.catch_up(&engine, tenant, BATCH).await?;
-            let ran = at.run_due_jobs(&handlers, self.worker).await?;
+            let ran = at.run_due_jobs(tenant, &handlers, self.worker).await?;
             if ran == 0 {
                 break;
             }

@@ -76,7 +76,7 @@ enum Reaction {
 /// The first service error.
 pub(super) async fn play<S: Store, K: Credentials, C: Clock, I: IdGenerator + Clone>(
     app: &App<S, K, C, I>,
-    background: &Background<'_, S, K, C, I>,
+    background: &Background<S, K, C, I>,
     rng: &mut impl Rng,
     who: &Audience<'_>,
     plan: &CampaignPlan<'_>,

@@ -166,7 +166,7 @@ async fn follow_up<S: Store, K: Credentials, C: Clock, I: IdGenerator + Clone>(
 /// The first service error.
 pub(super) async fn load_engagement<S: Store, K: Credentials, C: Clock, I: IdGenerator + Clone>(
     app: &App<S, K, C, I>,
-    background: &Background<'_, S, K, C, I>,
+    background: &Background<S, K, C, I>,
     rng: &mut impl Rng,
     plan: &EngagementPlan<'_>,
     diary: &mut super::compliance::Diary,

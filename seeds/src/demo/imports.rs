@@ -64,7 +64,7 @@ fn visitors_file(plan: &ImportPlan<'_>, new_people: u64) -> String {
 /// The first service error.
 pub(super) async fn load_import<S: Store, K: Credentials, C: Clock, I: IdGenerator + Clone>(
     app: &App<S, K, C, I>,
-    background: &Background<'_, S, K, C, I>,
+    background: &Background<S, K, C, I>,
     plan: &ImportPlan<'_>,
     new_people: u64,
 ) -> Result<usize, ServiceError> {

@@ -1,11 +1,8 @@
 //! Loading the demo through the application services, company by company.
 
-use super::plan::{companies, company_generator, words_rng};
+use super::plan::{CompanyPlan, companies, company_generator, words_rng};
 use super::{DEMO_PASSWORD, DemoEnv, DemoLogin, DemoProgress, DemoReport, DemoSize};
-use crate::pick;
 use chrono::{Duration, Months};
-use crm_domain::activity::{ActivityInput, Link};
-use crm_domain::event::EntityType;
 use crm_domain::pipeline::StageInput;
 use crm_domain::user::Role;
 use crm_domain::{Actor, UserId};
@@ -14,14 +11,16 @@ use crm_ports::services::tenants::NewTenant;
 use crm_ports::services::users::{NewUser, TeamInput};
 use crm_ports::store::Store;
 use crm_ports::{App, Clock, Credentials, FixedClock, IdGenerator, ServiceError};
-use rand::{RngExt, SeedableRng};
+use futures::stream::{self, StreamExt};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use std::sync::Arc;
 
 /// Loads the demo data set.
 ///
 /// # Errors
 /// The first service error (a partial load stays: every write is its own transaction).
-pub async fn load<S: Store, K: Credentials, C: Clock, I: IdGenerator + Clone>(
+pub async fn load<S: Store + 'static, K: Credentials + 'static, C: Clock + Clone, I: IdGenerator + Clone + 'static>(
     app: &App<S, K, C, I>,
     seed: u64,
     size: DemoSize,
@@ -30,424 +29,444 @@ pub async fn load<S: Store, K: Credentials, C: Clock, I: IdGenerator + Clone>(
 }
 
 /// Loads the demo data set as [`load`] does, in the installation `env` describes, telling
-/// `progress` as each company starts and once when all are loaded.
+/// `progress` at the start and as each company is loaded (in the plan's order).
 ///
 /// # Errors
 /// As [`load`].
-pub async fn load_with_progress<S: Store, K: Credentials, C: Clock, I: IdGenerator + Clone>(
+pub async fn load_with_progress<S: Store + 'static, K: Credentials + 'static, C: Clock + Clone, I: IdGenerator + Clone + 'static>(
     app: &App<S, K, C, I>,
     seed: u64,
     size: DemoSize,
     env: &DemoEnv,
     progress: &(dyn Fn(DemoProgress) + Sync),
 ) -> Result<DemoReport, ServiceError> {
-    let (n_companies, n_contacts, n_orgs, n_deals, n_activities, n_leads, n_new_visitors) = match size {
-        DemoSize::Full => (size.companies(), 500, 40, 120, 200, 60, 18),
-        DemoSize::Small => (size.companies(), 60, 8, 15, 20, 20, 6),
+    let sizes = match size {
+        DemoSize::Full => Sizes {
+            contacts: 500,
+            organizations: 40,
+            deals: 120,
+            activities: 200,
+            leads: 60,
+            new_visitors: 18,
+        },
+        DemoSize::Small => Sizes {
+            contacts: 60,
+            organizations: 8,
+            deals: 15,
+            activities: 20,
+            leads: 20,
+            new_visitors: 6,
+        },
     };
-    let mut report = DemoReport::default();
+    let plans: Vec<CompanyPlan> = companies().into_iter().take(size.companies()).collect();
+    let total = plans.len();
     let today = app.now();
     let background = super::background::Background::new(app, env);
-    for (ci, plan) in companies().into_iter().take(n_companies).enumerate() {
+    progress(DemoProgress {
+        done: 0,
+        total,
+        company: plans.first().map(|p| p.name),
+    });
+    // Companies are loaded side by side, a few at a time, each as a task of its own: each
+    // waits on the store for much of its time (its writes queue for the one connection
+    // that writes), which another uses to work. Each company's writes stay in their order
+    // and under its own clocks (its jobs claimed for it alone); only the order in which
+    // the companies' writes interleave differs from one load to the next, as ids and
+    // times of the demo already do.
+    let background = Arc::new(background);
+    let mut loads = stream::iter(plans.iter().enumerate())
+        .map(|(ci, plan)| {
+            tokio::spawn(load_company(Company {
+                app: app.clone(),
+                background: Arc::clone(&background),
+                seed,
+                index: ci,
+                plan: plan.clone(),
+                sizes,
+                today,
+            }))
+        })
+        .buffered(AT_ONCE);
+    let mut report = DemoReport::default();
+    let mut done = 0;
+    while let Some(loaded) = loads.next().await {
+        report.absorb(loaded.map_err(|e| ServiceError::Internal(format!("demo: a company's load stopped: {e}")))??);
+        done += 1;
         progress(DemoProgress {
-            done: ci,
-            total: n_companies,
-            company: Some(plan.name),
+            done,
+            total,
+            company: plans.get(done).map(|p| p.name),
         });
-        let g = company_generator(seed, ci);
-        let mut words = words_rng(seed, ci);
-        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (ci as u64 + 1));
-        let admin_email = format!("admin@{}", plan.domain);
-        let (tenant, admin) = app
-            .create_tenant(
-                &Actor::Operator,
-                &NewTenant {
-                    name: plan.name.into(),
-                    admin_email: admin_email.clone(),
-                    admin_name: "Administratrice".into(),
-                    admin_password: Some(DEMO_PASSWORD.into()),
-                    ..NewTenant::default()
-                },
-            )
-            .await?;
-        report.tenants += 1;
-        let admin_actor = Actor::User {
-            tenant_id: tenant.id,
-            user_id: admin.id,
-            role: Role::Admin,
-        };
-        report.logins.push(DemoLogin {
-            company: plan.name,
-            role: Role::Admin,
-            email: admin_email,
-        });
-        let create_user = |role: Role, local: String, name: String| {
-            let email = format!("{local}@{}", plan.domain);
-            (
-                email.clone(),
-                NewUser {
-                    email,
-                    display_name: name,
-                    role: role.code().into(),
-                    team_id: None,
-                    password: Some(DEMO_PASSWORD.into()),
-                },
-            )
-        };
-        let mut managers = Vec::new();
-        for (i, name) in ["Sophie Bernard", "Marc Lambert"].into_iter().enumerate() {
-            let (email, u) = create_user(Role::Manager, format!("manager{}", i + 1), name.into());
-            managers.push(app.create_user(&admin_actor, &u).await?);
-            if i == 0 {
-                report.logins.push(DemoLogin {
-                    company: plan.name,
-                    role: Role::Manager,
-                    email,
-                });
-            }
-        }
-        let mut teams = Vec::new();
-        for (i, (name, territory)) in [("Équipe Nord", "Nord"), ("Équipe Sud", "Sud")].into_iter().enumerate() {
-            teams.push(
-                app.create_team(
-                    &admin_actor,
-                    &TeamInput {
-                        name: name.into(),
-                        manager_id: managers[i].id,
-                        territory: Some(territory.into()),
-                    },
-                )
-                .await?,
-            );
-        }
-        let mut owners: Vec<UserId> = managers.iter().map(|m| m.id).collect();
-        for (i, name) in ["Julie Petit", "Thomas Girard", "Camille Roux", "Antoine Faure"]
-            .into_iter()
-            .enumerate()
-        {
-            let (email, mut u) = create_user(Role::Sales, format!("commercial{}", i + 1), name.into());
-            u.team_id = Some(teams[i % 2].id);
-            owners.push(app.create_user(&admin_actor, &u).await?.id);
-            if i == 0 {
-                report.logins.push(DemoLogin {
-                    company: plan.name,
-                    role: Role::Sales,
-                    email,
-                });
-            }
-        }
-        let mut marketing = admin_actor;
-        for (role, local, name) in [
-            (Role::Marketing, "marketing", "Léa Moreau"),
-            (Role::Observer, "direction", "Paul Mercier"),
-        ] {
-            let (email, u) = create_user(role, local.into(), name.into());
-            let user = app.create_user(&admin_actor, &u).await?;
-            if role == Role::Marketing {
-                marketing = Actor::User {
-                    tenant_id: tenant.id,
-                    user_id: user.id,
-                    role,
-                };
-            }
+    }
+    Ok(report)
+}
+
+/// Companies loaded at once.
+const AT_ONCE: usize = 2;
+
+/// How much of each kind a company of the demo holds.
+#[derive(Debug, Clone, Copy)]
+struct Sizes {
+    contacts: usize,
+    organizations: u64,
+    deals: u64,
+    activities: usize,
+    leads: u64,
+    new_visitors: u64,
+}
+
+/// One company to load and what its load needs.
+struct Company<S, K, C, I> {
+    app: App<S, K, C, I>,
+    background: Arc<super::background::Background<S, K, C, I>>,
+    seed: u64,
+    /// Its place in the plan (its generators are seeded by it).
+    index: usize,
+    plan: CompanyPlan,
+    sizes: Sizes,
+    today: chrono::DateTime<chrono::Utc>,
+}
+
+/// Loads one company whole; what it holds.
+///
+/// # Errors
+/// The first service error.
+async fn load_company<S, K, C, I>(company: Company<S, K, C, I>) -> Result<DemoReport, ServiceError>
+where
+    S: Store + 'static,
+    K: Credentials + 'static,
+    C: Clock + Clone,
+    I: IdGenerator + Clone + 'static,
+{
+    let Company {
+        app,
+        background,
+        seed,
+        index: ci,
+        plan,
+        sizes,
+        today,
+    } = company;
+    let (app, background, plan) = (&app, &*background, &plan);
+    let (n_contacts, n_orgs, n_deals, n_activities, n_leads, n_new_visitors) = (
+        sizes.contacts,
+        sizes.organizations,
+        sizes.deals,
+        sizes.activities,
+        sizes.leads,
+        sizes.new_visitors,
+    );
+    let mut report = DemoReport::default();
+    let g = company_generator(seed, ci);
+    let mut words = words_rng(seed, ci);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (ci as u64 + 1));
+    let admin_email = format!("admin@{}", plan.domain);
+    let (tenant, admin) = app
+        .create_tenant(
+            &Actor::Operator,
+            &NewTenant {
+                name: plan.name.into(),
+                admin_email: admin_email.clone(),
+                admin_name: "Administratrice".into(),
+                admin_password: Some(DEMO_PASSWORD.into()),
+                ..NewTenant::default()
+            },
+        )
+        .await?;
+    report.tenants += 1;
+    let admin_actor = Actor::User {
+        tenant_id: tenant.id,
+        user_id: admin.id,
+        role: Role::Admin,
+    };
+    report.logins.push(DemoLogin {
+        company: plan.name,
+        role: Role::Admin,
+        email: admin_email,
+    });
+    let create_user = |role: Role, local: String, name: String| {
+        let email = format!("{local}@{}", plan.domain);
+        (
+            email.clone(),
+            NewUser {
+                email,
+                display_name: name,
+                role: role.code().into(),
+                team_id: None,
+                password: Some(DEMO_PASSWORD.into()),
+            },
+        )
+    };
+    let mut managers = Vec::new();
+    for (i, name) in ["Sophie Bernard", "Marc Lambert"].into_iter().enumerate() {
+        let (email, u) = create_user(Role::Manager, format!("manager{}", i + 1), name.into());
+        managers.push(app.create_user(&admin_actor, &u).await?);
+        if i == 0 {
             report.logins.push(DemoLogin {
                 company: plan.name,
-                role,
+                role: Role::Manager,
                 email,
             });
         }
-        let stages: Vec<StageInput> = plan
-            .stages
-            .iter()
-            .map(|(n, p)| StageInput {
-                id: None,
-                name: (*n).into(),
-                probability: *p,
-            })
-            .collect();
-        // Every new company starts with the default pipeline: the demo company's Admin
-        // makes it their own (name and trade stages), as a real Admin would, rather than
-        // leave an unused second pipeline next to theirs.
-        let default = app
-            .list_pipelines(&admin_actor)
-            .await?
-            .into_iter()
-            .next()
-            .ok_or_else(|| ServiceError::Internal("a new company starts with its default pipeline".into()))?;
-        let pipeline = app
-            .update_pipeline(&admin_actor, default.id, default.version, "Ventes", &stages, &[])
-            .await?;
-        // The company entered its organizations and contacts some two years ago, over five
-        // months, when it started with the CRM (before any deal, lead or activity: the
-        // oldest deals open some 19 months ago).
-        let entered = |i: usize, n: usize| {
-            let start = today.checked_sub_months(Months::new(26)).unwrap_or(today);
-            let at = start + Duration::minutes(i64::try_from(i * 150 * 24 * 60 / n.max(1)).unwrap_or(0));
-            app.with_clock(FixedClock(at))
-        };
-        let mut orgs = Vec::new();
-        for (i, o) in g.organizations(n_orgs).enumerate() {
-            orgs.push(entered(i, n_orgs as usize).create_organization(&admin_actor, &o).await?.id);
-        }
-        let mut contacts = Vec::new();
-        for (i, (mut input, org)) in g.contacts(n_contacts as u64, n_orgs).enumerate() {
-            input.organization_id = org.map(|o| orgs[o as usize]);
-            let owner = owners[i % owners.len()];
-            contacts.push(
-                entered(i, n_contacts)
-                    .create_contact(&admin_actor, &input, Some(owner), true)
-                    .await?,
-            );
-        }
-        // Planted duplicates: the same email in capitals, the same phone written otherwise,
-        // a first name one letter away.
-        for (k, src) in contacts.iter().take(3).cloned().collect::<Vec<_>>().into_iter().enumerate() {
-            let (mut dup, _) = g.contact(k as u64, 0);
-            dup.first_name = src.fields.first_name.to_string();
-            dup.last_name = src.fields.last_name.to_string();
-            dup.emails = match k {
-                0 => src.fields.emails.iter().map(|e| e.as_str().to_uppercase()).collect(),
-                _ => vec![format!("doublon{k}@{}", plan.domain)],
-            };
-            dup.phones = match (k, src.fields.phones.first()) {
-                (1, Some(p)) => vec![p.as_str().replacen("+33", "0", 1)],
-                _ => Vec::new(),
-            };
-            if k == 2 {
-                dup.first_name.push('e');
-            }
-            // In the same company, as such duplicates usually are.
-            dup.organization_id = src.fields.organization_id;
-            contacts.push(app.create_contact(&admin_actor, &dup, Some(src.owner_id), true).await?);
-        }
-        report.contacts += contacts.len();
-        let team_ids: Vec<_> = teams.iter().map(|t| t.id).collect();
-        let (leads, opened) = super::leads::load_leads(
-            app,
-            &g,
-            &super::leads::LeadPlan {
-                marketing,
-                admin: admin_actor,
-                teams: &team_ids,
-                pipeline: &pipeline,
-                trade: plan.trade,
-                organizations: &orgs,
-                count: n_leads,
-            },
-        )
-        .await?;
-        report.leads += leads;
-        report.opportunities += opened;
-        let led: Vec<(Actor, crm_domain::TeamId)> = managers
-            .iter()
-            .zip(&teams)
-            .map(|(m, t)| {
-                let manager = Actor::User {
-                    tenant_id: tenant.id,
-                    user_id: m.id,
-                    role: Role::Manager,
-                };
-                (manager, t.id)
-            })
-            .collect();
-        report.opportunities += super::deals::load_deals(
-            app,
-            &g,
-            &mut rng,
-            &super::deals::DealPlan {
-                admin: admin_actor,
-                pipeline: &pipeline,
-                trade: plan.trade,
-                // Those entered two years ago (not the duplicates planted today).
-                contacts: &contacts[..n_contacts],
-                reps: &owners[2..],
-                teams: &led,
-                count: n_deals,
-            },
-        )
-        .await?;
-        for i in 0..n_activities {
-            let c = &contacts[rng.random_range(0..contacts.len())];
-            let link = vec![Link {
-                entity_type: EntityType::Contact,
-                entity_id: c.id.as_uuid(),
-            }];
-            let when = today - Duration::minutes(rng.random_range(60..(540 * 24 * 60)));
-            let owner_actor = Actor::User {
-                tenant_id: tenant.id,
-                user_id: admin.id,
-                role: Role::Admin,
-            };
-            let (kind, input) = match i % 5 {
-                0 => (
-                    "call",
-                    ActivityInput {
-                        subject: "Appel de suivi".into(),
-                        direction: Some("outbound".into()),
-                        duration_seconds: Some(rng.random_range(30..1800)),
-                        starts_at: Some(when),
-                        body: Some("Intéressé ; rappeler après le comité.".into()),
-                        links: link,
-                        assignee_id: Some(c.owner_id),
-                        ..ActivityInput::default()
-                    },
-                ),
-                1 => {
-                    let (subject, place) = *pick(&mut words, plan.trade.meetings);
-                    (
-                        "meeting",
-                        ActivityInput {
-                            subject: subject.into(),
-                            starts_at: Some(when),
-                            ends_at: Some(when + Duration::hours(1)),
-                            place: Some(place.into()),
-                            links: link,
-                            assignee_id: Some(c.owner_id),
-                            ..ActivityInput::default()
-                        },
-                    )
-                }
-                2 => (
-                    "note",
-                    ActivityInput {
-                        subject: "Note".into(),
-                        body: Some((*pick(&mut words, plan.trade.notes)).into()),
-                        starts_at: Some(when),
-                        links: link,
-                        assignee_id: Some(c.owner_id),
-                        ..ActivityInput::default()
-                    },
-                ),
-                3 => (
-                    "email",
-                    ActivityInput {
-                        subject: (*pick(&mut words, plan.trade.emails)).into(),
-                        direction: Some("outbound".into()),
-                        starts_at: Some(when),
-                        links: link,
-                        assignee_id: Some(c.owner_id),
-                        ..ActivityInput::default()
-                    },
-                ),
-                _ => {
-                    let due = today + Duration::hours(rng.random_range(-72..240));
-                    (
-                        "task",
-                        ActivityInput {
-                            subject: (*pick(&mut words, plan.trade.tasks)).into(),
-                            due_at: Some(due),
-                            links: link,
-                            assignee_id: Some(c.owner_id),
-                            ..ActivityInput::default()
-                        },
-                    )
-                }
-            };
-            app.create_activity(&owner_actor, kind, &input).await?;
-            report.activities += 1;
-        }
-        // Segments: two rules and a list kept by hand.
-        for (name, rule) in [
-            (
-                "Prospects du salon 2026",
-                serde_json::json!({"all": [
-                    {"field": "kind", "op": "eq", "value": "prospect"},
-                    {"field": "tag", "op": "has", "value": "salon-2026"}
-                ]}),
-            ),
-            (
-                "Clients sans activité depuis 90 jours",
-                serde_json::json!({"all": [
-                    {"field": "kind", "op": "eq", "value": "client"},
-                    {"field": "last_activity", "op": "before", "value": {"days_ago": 90}}
-                ]}),
-            ),
-        ] {
-            app.create_segment(
-                &admin_actor,
-                &SegmentInput {
-                    name: name.into(),
-                    rule: Some(rule),
-                },
-            )
-            .await?;
-            report.segments += 1;
-        }
-        let invited = app
-            .create_segment(
-                &admin_actor,
-                &SegmentInput {
-                    name: "Invitations soirée clients".into(),
-                    rule: None,
-                },
-            )
-            .await?;
-        let clients: Vec<_> = contacts
-            .iter()
-            .filter(|c| c.kind == crm_domain::contact::ContactKind::Client)
-            .take(25)
-            .map(|c| c.id)
-            .collect();
-        app.add_segment_members(&admin_actor, invited.id, &clients).await?;
-        report.segments += 1;
-        let mut loaded = super::compliance::load_compliance(
-            app,
-            &super::compliance::CompliancePlan {
-                marketing,
-                admin: admin_actor,
-                domain: plan.domain,
-                // Those entered two years ago (not the duplicates planted today).
-                contacts: &contacts[..n_contacts],
-            },
-        )
-        .await?;
-        report.templates += loaded.templates.len();
-        let (Some(&invitation), Some(&newsletter)) = (loaded.templates.first(), loaded.templates.get(1)) else {
-            return Err(ServiceError::Internal("demo: the templates are written first".into()));
-        };
-        let engaged = super::engagement::load_engagement(
-            app,
-            &background,
-            &mut rng,
-            &super::engagement::EngagementPlan {
-                admin: admin_actor,
-                marketing,
-                contacts: &contacts[..n_contacts],
-                invitation,
-                newsletter,
-                domain: plan.domain,
-            },
-            &mut loaded.diary,
-        )
-        .await?;
-        let (consents, privacy_requests) = loaded.diary.finish(app).await?;
-        report.consents += consents;
-        report.privacy_requests += privacy_requests;
-        report.scoring_rules += engaged.scoring_rules;
-        report.automations += engaged.automations;
-        report.campaigns += engaged.campaigns;
-        report.messages += engaged.messages;
-        report.imports += super::imports::load_import(
-            app,
-            &background,
-            &super::imports::ImportPlan {
-                marketing,
-                contacts: &contacts[..n_contacts],
-                generator: &g,
-            },
-            n_new_visitors,
-        )
-        .await?;
-        // Nothing of the demo's background work is left for the server to run live.
-        background.keep_scores(tenant.id).await?;
-        background.check_finished(tenant.id).await?;
-        background.read_notices(&admin_actor).await?;
-        report.webhooks += super::compliance::load_webhooks(app, &admin_actor, plan.domain).await?;
     }
-    progress(DemoProgress {
-        done: n_companies,
-        total: n_companies,
-        company: None,
-    });
+    let mut teams = Vec::new();
+    for (i, (name, territory)) in [("Équipe Nord", "Nord"), ("Équipe Sud", "Sud")].into_iter().enumerate() {
+        teams.push(
+            app.create_team(
+                &admin_actor,
+                &TeamInput {
+                    name: name.into(),
+                    manager_id: managers[i].id,
+                    territory: Some(territory.into()),
+                },
+            )
+            .await?,
+        );
+    }
+    let mut owners: Vec<UserId> = managers.iter().map(|m| m.id).collect();
+    for (i, name) in ["Julie Petit", "Thomas Girard", "Camille Roux", "Antoine Faure"]
+        .into_iter()
+        .enumerate()
+    {
+        let (email, mut u) = create_user(Role::Sales, format!("commercial{}", i + 1), name.into());
+        u.team_id = Some(teams[i % 2].id);
+        owners.push(app.create_user(&admin_actor, &u).await?.id);
+        if i == 0 {
+            report.logins.push(DemoLogin {
+                company: plan.name,
+                role: Role::Sales,
+                email,
+            });
+        }
+    }
+    let mut marketing = admin_actor;
+    for (role, local, name) in [
+        (Role::Marketing, "marketing", "Léa Moreau"),
+        (Role::Observer, "direction", "Paul Mercier"),
+    ] {
+        let (email, u) = create_user(role, local.into(), name.into());
+        let user = app.create_user(&admin_actor, &u).await?;
+        if role == Role::Marketing {
+            marketing = Actor::User {
+                tenant_id: tenant.id,
+                user_id: user.id,
+                role,
+            };
+        }
+        report.logins.push(DemoLogin {
+            company: plan.name,
+            role,
+            email,
+        });
+    }
+    let stages: Vec<StageInput> = plan
+        .stages
+        .iter()
+        .map(|(n, p)| StageInput {
+            id: None,
+            name: (*n).into(),
+            probability: *p,
+        })
+        .collect();
+    // Every new company starts with the default pipeline: the demo company's Admin
+    // makes it their own (name and trade stages), as a real Admin would, rather than
+    // leave an unused second pipeline next to theirs.
+    let default = app
+        .list_pipelines(&admin_actor)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ServiceError::Internal("a new company starts with its default pipeline".into()))?;
+    let pipeline = app
+        .update_pipeline(&admin_actor, default.id, default.version, "Ventes", &stages, &[])
+        .await?;
+    // The company entered its organizations and contacts some two years ago, over five
+    // months, when it started with the CRM (before any deal, lead or activity: the
+    // oldest deals open some 19 months ago).
+    let entered = |i: usize, n: usize| {
+        let start = today.checked_sub_months(Months::new(26)).unwrap_or(today);
+        let at = start + Duration::minutes(i64::try_from(i * 150 * 24 * 60 / n.max(1)).unwrap_or(0));
+        app.with_clock(FixedClock(at))
+    };
+    let mut orgs = Vec::new();
+    for (i, o) in g.organizations(n_orgs).enumerate() {
+        orgs.push(entered(i, n_orgs as usize).create_organization(&admin_actor, &o).await?.id);
+    }
+    let mut contacts = Vec::new();
+    for (i, (mut input, org)) in g.contacts(n_contacts as u64, n_orgs).enumerate() {
+        input.organization_id = org.map(|o| orgs[o as usize]);
+        let owner = owners[i % owners.len()];
+        contacts.push(
+            entered(i, n_contacts)
+                .create_contact(&admin_actor, &input, Some(owner), true)
+                .await?,
+        );
+    }
+    // Planted duplicates: the same email in capitals, the same phone written otherwise,
+    // a first name one letter away.
+    for (k, src) in contacts.iter().take(3).cloned().collect::<Vec<_>>().into_iter().enumerate() {
+        let (mut dup, _) = g.contact(k as u64, 0);
+        dup.first_name = src.fields.first_name.to_string();
+        dup.last_name = src.fields.last_name.to_string();
+        dup.emails = match k {
+            0 => src.fields.emails.iter().map(|e| e.as_str().to_uppercase()).collect(),
+            _ => vec![format!("doublon{k}@{}", plan.domain)],
+        };
+        dup.phones = match (k, src.fields.phones.first()) {
+            (1, Some(p)) => vec![p.as_str().replacen("+33", "0", 1)],
+            _ => Vec::new(),
+        };
+        if k == 2 {
+            dup.first_name.push('e');
+        }
+        // In the same company, as such duplicates usually are.
+        dup.organization_id = src.fields.organization_id;
+        contacts.push(app.create_contact(&admin_actor, &dup, Some(src.owner_id), true).await?);
+    }
+    report.contacts += contacts.len();
+    let team_ids: Vec<_> = teams.iter().map(|t| t.id).collect();
+    let (leads, opened) = super::leads::load_leads(
+        app,
+        &g,
+        &super::leads::LeadPlan {
+            marketing,
+            admin: admin_actor,
+            teams: &team_ids,
+            pipeline: &pipeline,
+            trade: plan.trade,
+            organizations: &orgs,
+            count: n_leads,
+        },
+    )
+    .await?;
+    report.leads += leads;
+    report.opportunities += opened;
+    let led: Vec<(Actor, crm_domain::TeamId)> = managers
+        .iter()
+        .zip(&teams)
+        .map(|(m, t)| {
+            let manager = Actor::User {
+                tenant_id: tenant.id,
+                user_id: m.id,
+                role: Role::Manager,
+            };
+            (manager, t.id)
+        })
+        .collect();
+    report.opportunities += super::deals::load_deals(
+        app,
+        &g,
+        &mut rng,
+        &super::deals::DealPlan {
+            admin: admin_actor,
+            pipeline: &pipeline,
+            trade: plan.trade,
+            // Those entered two years ago (not the duplicates planted today).
+            contacts: &contacts[..n_contacts],
+            reps: &owners[2..],
+            teams: &led,
+            count: n_deals,
+        },
+    )
+    .await?;
+    report.activities +=
+        super::activities::load_activities(app, &admin_actor, plan.trade, &contacts, n_activities, (&mut rng, &mut words)).await?;
+    // Segments: two rules and a list kept by hand.
+    for (name, rule) in [
+        (
+            "Prospects du salon 2026",
+            serde_json::json!({"all": [
+                {"field": "kind", "op": "eq", "value": "prospect"},
+                {"field": "tag", "op": "has", "value": "salon-2026"}
+            ]}),
+        ),
+        (
+            "Clients sans activité depuis 90 jours",
+            serde_json::json!({"all": [
+                {"field": "kind", "op": "eq", "value": "client"},
+                {"field": "last_activity", "op": "before", "value": {"days_ago": 90}}
+            ]}),
+        ),
+    ] {
+        app.create_segment(
+            &admin_actor,
+            &SegmentInput {
+                name: name.into(),
+                rule: Some(rule),
+            },
+        )
+        .await?;
+        report.segments += 1;
+    }
+    let invited = app
+        .create_segment(
+            &admin_actor,
+            &SegmentInput {
+                name: "Invitations soirée clients".into(),
+                rule: None,
+            },
+        )
+        .await?;
+    let clients: Vec<_> = contacts
+        .iter()
+        .filter(|c| c.kind == crm_domain::contact::ContactKind::Client)
+        .take(25)
+        .map(|c| c.id)
+        .collect();
+    app.add_segment_members(&admin_actor, invited.id, &clients).await?;
+    report.segments += 1;
+    let mut loaded = super::compliance::load_compliance(
+        app,
+        &super::compliance::CompliancePlan {
+            marketing,
+            admin: admin_actor,
+            domain: plan.domain,
+            // Those entered two years ago (not the duplicates planted today).
+            contacts: &contacts[..n_contacts],
+        },
+    )
+    .await?;
+    report.templates += loaded.templates.len();
+    let (Some(&invitation), Some(&newsletter)) = (loaded.templates.first(), loaded.templates.get(1)) else {
+        return Err(ServiceError::Internal("demo: the templates are written first".into()));
+    };
+    let engaged = super::engagement::load_engagement(
+        app,
+        background,
+        &mut rng,
+        &super::engagement::EngagementPlan {
+            admin: admin_actor,
+            marketing,
+            contacts: &contacts[..n_contacts],
+            invitation,
+            newsletter,
+            domain: plan.domain,
+        },
+        &mut loaded.diary,
+    )
+    .await?;
+    let (consents, privacy_requests) = loaded.diary.finish(app).await?;
+    report.consents += consents;
+    report.privacy_requests += privacy_requests;
+    report.scoring_rules += engaged.scoring_rules;
+    report.automations += engaged.automations;
+    report.campaigns += engaged.campaigns;
+    report.messages += engaged.messages;
+    report.imports += super::imports::load_import(
+        app,
+        background,
+        &super::imports::ImportPlan {
+            marketing,
+            contacts: &contacts[..n_contacts],
+            generator: &g,
+        },
+        n_new_visitors,
+    )
+    .await?;
+    // Nothing of the demo's background work is left for the server to run live.
+    background.keep_scores(tenant.id).await?;
+    background.check_finished(tenant.id).await?;
+    background.read_notices(&admin_actor).await?;
+    report.webhooks += super::compliance::load_webhooks(app, &admin_actor, plan.domain).await?;
     Ok(report)
 }

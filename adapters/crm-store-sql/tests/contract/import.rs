@@ -253,13 +253,13 @@ pub async fn a_resumed_import_starts_after_its_last_piece(h: &Harness) {
     let s = h.app.store();
     let (w, now) = (Uuid::now_v7(), chrono::Utc::now());
     let claimed = s
-        .claim_job(&[IMPORT_CONTACTS], w, now, now - chrono::Duration::seconds(1))
+        .claim_job(None, &[IMPORT_CONTACTS], w, now, now - chrono::Duration::seconds(1))
         .await
         .unwrap();
     let mut claimed = claimed.unwrap();
     while claimed.id != job.job.id {
         claimed = s
-            .claim_job(&[IMPORT_CONTACTS], w, now, now - chrono::Duration::seconds(1))
+            .claim_job(None, &[IMPORT_CONTACTS], w, now, now - chrono::Duration::seconds(1))
             .await
             .unwrap()
             .unwrap();
@@ -344,7 +344,7 @@ pub(crate) async fn held_job(h: &Harness, tenant: crm_domain::TenantId) -> (NewJ
     };
     s.enqueue_job(&job, now).await.unwrap();
     let worker = Uuid::now_v7();
-    s.claim_job(&[&job.kind], worker, now, now + chrono::Duration::minutes(5))
+    s.claim_job(None, &[&job.kind], worker, now, now + chrono::Duration::minutes(5))
         .await
         .unwrap()
         .unwrap();

@@ -376,23 +376,50 @@ async fn claims_take_due_jobs_oldest_first(h: &Harness) {
     let w = Uuid::new_v4();
     // Held past the time the last one falls due.
     let lease = t0 + Duration::days(1);
-    assert!(s.claim_job(&[], w, t0, lease).await.unwrap().is_none());
-    assert!(s.claim_job(&["other.kind"], w, t0, lease).await.unwrap().is_none());
+    assert!(s.claim_job(None, &[], w, t0, lease).await.unwrap().is_none());
+    assert!(s.claim_job(None, &["other.kind"], w, t0, lease).await.unwrap().is_none());
 
-    let got = s.claim_job(&["other.kind", &k], w, t0, lease).await.unwrap().unwrap();
+    let got = s.claim_job(None, &["other.kind", &k], w, t0, lease).await.unwrap().unwrap();
     assert_eq!(got.id, oldest.id);
     assert_eq!(
         (got.state, got.lease_owner, got.lease_until, got.attempts, got.updated_at),
         (JobState::Running, Some(w), Some(lease), 1, t0)
     );
     assert_eq!(s.job(t.id, oldest.id).await.unwrap(), got);
-    assert_eq!(s.claim_job(&[&k], w, t0, lease).await.unwrap().unwrap().id, late.id);
-    assert!(s.claim_job(&[&k], w, t0, lease).await.unwrap().is_none(), "not due yet");
+    assert_eq!(s.claim_job(None, &[&k], w, t0, lease).await.unwrap().unwrap().id, late.id);
+    assert!(s.claim_job(None, &[&k], w, t0, lease).await.unwrap().is_none(), "not due yet");
     let t1 = t0 + Duration::hours(1);
     assert_eq!(
-        s.claim_job(&[&k], w, t1, t1 + Duration::minutes(1)).await.unwrap().unwrap().id,
+        s.claim_job(None, &[&k], w, t1, t1 + Duration::minutes(1))
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
         later.id
     );
+}
+
+async fn a_claim_for_one_tenant_leaves_the_others(h: &Harness) {
+    let s = h.app.store();
+    let (a, _) = h.tenant("Réclame A").await;
+    let (b, _) = h.tenant("Réclame B").await;
+    let k = kind();
+    let t0 = now();
+    let of_a = new_job(a.id, &k, None, t0 - Duration::minutes(10));
+    let of_b = new_job(b.id, &k, None, t0 - Duration::minutes(5));
+    for j in [&of_a, &of_b] {
+        assert!(s.enqueue_job(j, t0).await.unwrap());
+    }
+    let (w, lease) = (Uuid::new_v4(), t0 + Duration::minutes(1));
+    // B's job, though A's fell due earlier.
+    let got = s.claim_job(Some(b.id), &[&k], w, t0, lease).await.unwrap().unwrap();
+    assert_eq!((got.id, got.tenant_id), (of_b.id, b.id));
+    assert!(
+        s.claim_job(Some(b.id), &[&k], w, t0, lease).await.unwrap().is_none(),
+        "B has no other"
+    );
+    assert_eq!(s.job(a.id, of_a.id).await.unwrap().state, JobState::Queued);
+    assert_eq!(s.claim_job(None, &[&k], w, t0, lease).await.unwrap().unwrap().id, of_a.id);
 }
 
 async fn a_lost_lease_passes_the_job_on(h: &Harness) {
@@ -403,9 +430,9 @@ async fn a_lost_lease_passes_the_job_on(h: &Harness) {
     let job = new_job(t.id, &k, Some("long"), t0);
     s.enqueue_job(&job, t0).await.unwrap();
     let (w1, w2) = (Uuid::new_v4(), Uuid::new_v4());
-    s.claim_job(&[&k], w1, t0, t0 + Duration::minutes(1)).await.unwrap().unwrap();
+    s.claim_job(None, &[&k], w1, t0, t0 + Duration::minutes(1)).await.unwrap().unwrap();
     assert!(
-        s.claim_job(&[&k], w2, t0 + Duration::seconds(30), t0 + Duration::minutes(2))
+        s.claim_job(None, &[&k], w2, t0 + Duration::seconds(30), t0 + Duration::minutes(2))
             .await
             .unwrap()
             .is_none()
@@ -420,7 +447,7 @@ async fn a_lost_lease_passes_the_job_on(h: &Harness) {
     );
     // The checkpoint extended the lease.
     assert!(
-        s.claim_job(&[&k], w2, t0 + Duration::seconds(90), t0 + Duration::minutes(3))
+        s.claim_job(None, &[&k], w2, t0 + Duration::seconds(90), t0 + Duration::minutes(3))
             .await
             .unwrap()
             .is_none()
@@ -449,7 +476,7 @@ async fn a_lost_lease_passes_the_job_on(h: &Harness) {
 
     // w1 went silent: once its lease is over, w2 takes the job from its last step.
     let t1 = t0 + Duration::minutes(3);
-    let taken = s.claim_job(&[&k], w2, t1, t1 + Duration::minutes(1)).await.unwrap().unwrap();
+    let taken = s.claim_job(None, &[&k], w2, t1, t1 + Duration::minutes(1)).await.unwrap().unwrap();
     assert_eq!(taken.id, job.id);
     assert_eq!((taken.attempts, taken.step, taken.lease_owner), (2, 1, Some(w2)));
     assert_eq!(taken.progress, json!({ "done": 10 }));
@@ -480,7 +507,7 @@ async fn a_lost_lease_passes_the_job_on(h: &Harness) {
         Err(StoreError::Conflict)
     ));
     assert!(
-        s.claim_job(&[&k], w1, t1 + Duration::hours(1), t1 + Duration::hours(2))
+        s.claim_job(None, &[&k], w1, t1 + Duration::hours(1), t1 + Duration::hours(2))
             .await
             .unwrap()
             .is_none()
@@ -495,7 +522,7 @@ async fn finishing_retries_fails_and_queues_the_next_time(h: &Harness) {
     let w = Uuid::new_v4();
     let tick = new_job(t.id, &k, Some("tick"), t0);
     s.enqueue_job(&tick, t0).await.unwrap();
-    s.claim_job(&[&k], w, t0, t0 + Duration::minutes(1)).await.unwrap().unwrap();
+    s.claim_job(None, &[&k], w, t0, t0 + Duration::minutes(1)).await.unwrap().unwrap();
     // A recurring timer: done, and its next time queued under the same key at once.
     let next = new_job(t.id, &k, Some("tick"), t0 + Duration::hours(1));
     s.finish_job(t.id, tick.id, w, &JobOutcome::Done, Some(&next), t0).await.unwrap();
@@ -508,7 +535,7 @@ async fn finishing_retries_fails_and_queues_the_next_time(h: &Harness) {
 
     // Retry: queued again at the time given, step and error kept, lease let go.
     let t1 = t0 + Duration::hours(1);
-    s.claim_job(&[&k], w, t1, t1 + Duration::minutes(1)).await.unwrap().unwrap();
+    s.claim_job(None, &[&k], w, t1, t1 + Duration::minutes(1)).await.unwrap().unwrap();
     s.checkpoint_job(t.id, next.id, w, 3, &json!({ "sent": 3 }), t1 + Duration::minutes(1), t1)
         .await
         .unwrap();
@@ -542,12 +569,16 @@ async fn finishing_retries_fails_and_queues_the_next_time(h: &Harness) {
         (JobState::Queued, again, 3, Some("smtp down"), None, None)
     );
     assert!(
-        s.claim_job(&[&k], w, t1 + Duration::minutes(5), t1 + Duration::minutes(6))
+        s.claim_job(None, &[&k], w, t1 + Duration::minutes(5), t1 + Duration::minutes(6))
             .await
             .unwrap()
             .is_none()
     );
-    let second = s.claim_job(&[&k], w, again, again + Duration::minutes(1)).await.unwrap().unwrap();
+    let second = s
+        .claim_job(None, &[&k], w, again, again + Duration::minutes(1))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((second.id, second.attempts, second.step), (next.id, 2, 3));
 
     let after = new_job(t.id, &k, Some("tick"), t1 + Duration::hours(1));
@@ -575,12 +606,20 @@ async fn cancelling_stops_queued_and_running_jobs(h: &Harness) {
         s.enqueue_job(j, t0).await.unwrap();
     }
     assert_eq!(
-        s.claim_job(&[&k], w, t0, t0 + Duration::minutes(1)).await.unwrap().unwrap().id,
+        s.claim_job(None, &[&k], w, t0, t0 + Duration::minutes(1))
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
         finished.id
     );
     s.finish_job(t.id, finished.id, w, &JobOutcome::Done, None, t0).await.unwrap();
     assert_eq!(
-        s.claim_job(&[&k], w, t0, t0 + Duration::minutes(1)).await.unwrap().unwrap().id,
+        s.claim_job(None, &[&k], w, t0, t0 + Duration::minutes(1))
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
         running.id
     );
 
@@ -606,7 +645,7 @@ async fn cancelling_stops_queued_and_running_jobs(h: &Harness) {
     assert!(matches!(s.cancel_job(t.id, Uuid::new_v4(), t1).await, Err(StoreError::NotFound)));
     // Nothing left to claim, even long after.
     assert!(
-        s.claim_job(&[&k], w, t1 + Duration::days(1), t1 + Duration::days(2))
+        s.claim_job(None, &[&k], w, t1 + Duration::days(1), t1 + Duration::days(2))
             .await
             .unwrap()
             .is_none()
@@ -651,7 +690,7 @@ async fn runtime_rows_stay_behind_the_tenant_wall(h: &Harness) {
     assert!(matches!(s.cancel_job(b.id, job.id, t0).await, Err(StoreError::NotFound)));
     assert!(s.jobs(b.id, None, 100).await.unwrap().iter().all(|j| j.tenant_id == b.id));
     assert!(s.jobs(b.id, Some(&k), 100).await.unwrap().is_empty());
-    let claimed = s.claim_job(&[&k], w, t0, t0 + Duration::minutes(1)).await.unwrap().unwrap();
+    let claimed = s.claim_job(None, &[&k], w, t0, t0 + Duration::minutes(1)).await.unwrap().unwrap();
     assert_eq!((claimed.id, claimed.tenant_id), (job.id, a.id));
     assert!(matches!(
         s.checkpoint_job(b.id, job.id, w, 1, &json!({}), t0, t0).await,
@@ -689,7 +728,7 @@ async fn concurrent_workers_claim_each_job_once(h: &Harness) {
         tasks.push(tokio::spawn(async move {
             let w = Uuid::new_v4();
             let mut mine = Vec::new();
-            while let Some(job) = s.claim_job(&[&k], w, t0, t0 + Duration::minutes(5)).await.unwrap() {
+            while let Some(job) = s.claim_job(None, &[&k], w, t0, t0 + Duration::minutes(5)).await.unwrap() {
                 assert_eq!((job.lease_owner, job.attempts), (Some(w), 1));
                 mine.push(job.id);
                 s.finish_job(job.tenant_id, job.id, w, &JobOutcome::Done, None, t0).await.unwrap();
@@ -714,6 +753,7 @@ contract!(
     parked_events_are_replayed_once_on_request,
     a_key_keeps_one_live_job,
     claims_take_due_jobs_oldest_first,
+    a_claim_for_one_tenant_leaves_the_others,
     a_lost_lease_passes_the_job_on,
     finishing_retries_fails_and_queues_the_next_time,
     cancelling_stops_queued_and_running_jobs,

@@ -446,7 +446,7 @@ pub async fn finished_jobs_are_forgotten_after_a_while(h: &Harness) {
     let done = h
         .app
         .store()
-        .claim_job(&["test.purge.done"], w, now, now + chrono::Duration::minutes(1))
+        .claim_job(None, &["test.purge.done"], w, now, now + chrono::Duration::minutes(1))
         .await
         .unwrap()
         .unwrap();
