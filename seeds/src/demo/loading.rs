@@ -1,4 +1,4 @@
-//! Loading the demo through the application services, company by company.
+//! Loading the demo through the application services, two companies at a time.
 
 use super::plan::{CompanyPlan, companies, company_generator, words_rng};
 use super::{DEMO_PASSWORD, DemoEnv, DemoLogin, DemoProgress, DemoReport, DemoSize};
