@@ -85,23 +85,28 @@ where
     Ok((samples, start.elapsed()))
 }
 
-async fn run(backend: &'static str, app: &Bench, contacts: usize, reads: usize, rows: &mut Vec<Row>) -> Result<(), Box<dyn Error>> {
+/// A new company named `name`; its Admin (email `local+…@exemple.fr`).
+async fn company(app: &Bench, name: &str, local: &str) -> Result<Actor, Box<dyn Error>> {
     let (tenant, admin) = app
         .create_tenant(
             &Actor::Operator,
             &NewTenant {
-                name: "Banc d'essai".into(),
-                admin_email: format!("bench+{}@exemple.fr", chrono::Utc::now().timestamp_micros()),
+                name: name.into(),
+                admin_email: format!("{local}+{}@exemple.fr", chrono::Utc::now().timestamp_micros()),
                 admin_name: "Bench".into(),
                 ..NewTenant::default()
             },
         )
         .await?;
-    let admin = Actor::User {
+    Ok(Actor::User {
         tenant_id: tenant.id,
         user_id: admin.id,
         role: admin.role,
-    };
+    })
+}
+
+async fn run(backend: &'static str, app: &Bench, contacts: usize, reads: usize, rows: &mut Vec<Row>) -> Result<(), Box<dyn Error>> {
+    let admin = company(app, "Banc d'essai", "bench").await?;
     let (samples, wall) = timed(reads, |_| async { app.store().ping().await.map_err(Into::into) }).await?;
     rows.push(Row {
         backend,
@@ -131,22 +136,7 @@ async fn run(backend: &'static str, app: &Bench, contacts: usize, reads: usize, 
     // The same writes from 16 tasks at once, as a server's requests come (on SQLite they
     // queue for the one connection that writes), into a company of their own so that the
     // reads below find the same data as before.
-    let (other, other_admin) = app
-        .create_tenant(
-            &Actor::Operator,
-            &NewTenant {
-                name: "Banc d'essai, écritures".into(),
-                admin_email: format!("bench-w+{}@exemple.fr", chrono::Utc::now().timestamp_micros()),
-                admin_name: "Bench".into(),
-                ..NewTenant::default()
-            },
-        )
-        .await?;
-    let writer = Actor::User {
-        tenant_id: other.id,
-        user_id: other_admin.id,
-        role: other_admin.role,
-    };
+    let writer = company(app, "Banc d'essai, écritures", "bench-w").await?;
     let writers = 16;
     let start = Instant::now();
     let mut tasks = Vec::with_capacity(writers);
