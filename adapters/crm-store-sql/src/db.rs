@@ -38,13 +38,7 @@ pub(crate) enum Pool {
     Postgres(PgPool),
 }
 
-/// Whom a transaction works for: a tenant (row-level security bound to it) or the
-/// platform (tenant registry only).
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum On {
-    Tenant(TenantId),
-    Platform,
-}
+pub(crate) use crate::bound::On;
 
 /// Read or write transaction. On SQLite a write takes the write lock at `BEGIN IMMEDIATE`
 /// (with the busy timeout) so it never fails half-way on an upgrade.
@@ -98,7 +92,7 @@ impl Pool {
                 }
                 .map_err(map_db)?,
             ),
-            Self::Postgres(p) => TxConn::Postgres(crate::postgres::begin_postgres(p, on).await?),
+            Self::Postgres(p) => TxConn::Postgres(crate::bound::begin_postgres(p, on).await?),
         };
         Ok(Tx { conn, mode, wrote: false })
     }

@@ -12,6 +12,7 @@ mod access_log;
 mod activities;
 mod auth;
 mod automation;
+mod bound;
 mod campaigns;
 mod candidates;
 mod consents;
