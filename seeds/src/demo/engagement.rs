@@ -135,6 +135,14 @@ async fn follow_up<S: Store, K: Credentials, C: Clock, I: IdGenerator + Clone>(
 ) -> Result<(), ServiceError> {
     let roles: std::collections::HashMap<_, _> = app.list_users(admin).await?.into_iter().map(|u| (u.id, u.role)).collect();
     let tasks = app.todo(admin, true).await?;
+    // The to-do list holds at most MAX_TODO tasks: a company with more would leave some
+    // undone that its reps did.
+    let listed = tasks.overdue.len() + tasks.today.len() + tasks.upcoming.len();
+    if listed >= crm_ports::services::activities::MAX_TODO as usize {
+        return Err(ServiceError::Internal(format!(
+            "demo: the company's to-do list was cut at {listed} tasks; the follow-up would miss some"
+        )));
+    }
     let mut forgot = std::collections::HashSet::new();
     for t in tasks
         .overdue
