@@ -3,7 +3,7 @@
 
 use crate::pick;
 use crate::trades::Trade;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use crm_domain::Actor;
 use crm_domain::activity::{ActivityInput, Link};
 use crm_domain::contact::Contact;
@@ -13,8 +13,9 @@ use crm_ports::{App, Clock, Credentials, IdGenerator, ServiceError};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-/// Writes `count` activities on `contacts`, written by `admin`, their texts from `trade`;
-/// `rngs` draws the contacts and dates, then the words. How many were written.
+/// Writes `count` activities on `contacts`, written by `admin`, their texts from `trade`,
+/// dated around `today`; `rngs` draws the contacts and dates, then the words. How many were
+/// written.
 ///
 /// # Errors
 /// The first service error.
@@ -24,10 +25,10 @@ pub(super) async fn load_activities<S: Store, K: Credentials, C: Clock, I: IdGen
     trade: &Trade,
     contacts: &[Contact],
     count: usize,
+    today: DateTime<Utc>,
     rngs: (&mut ChaCha8Rng, &mut ChaCha8Rng),
 ) -> Result<usize, ServiceError> {
     let (rng, words) = rngs;
-    let today = app.now();
     for i in 0..count {
         let c = &contacts[rng.random_range(0..contacts.len())];
         let link = vec![Link {

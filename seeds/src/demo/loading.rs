@@ -20,7 +20,7 @@ use std::sync::Arc;
 ///
 /// # Errors
 /// The first service error (a partial load stays: every write is its own transaction).
-pub async fn load<S: Store + 'static, K: Credentials + 'static, C: Clock + Clone, I: IdGenerator + Clone + 'static>(
+pub async fn load<S: Store, K: Credentials, C: Clock + Clone, I: IdGenerator + Clone>(
     app: &App<S, K, C, I>,
     seed: u64,
     size: DemoSize,
@@ -33,7 +33,7 @@ pub async fn load<S: Store + 'static, K: Credentials + 'static, C: Clock + Clone
 ///
 /// # Errors
 /// As [`load`].
-pub async fn load_with_progress<S: Store + 'static, K: Credentials + 'static, C: Clock + Clone, I: IdGenerator + Clone + 'static>(
+pub async fn load_with_progress<S: Store, K: Credentials, C: Clock + Clone, I: IdGenerator + Clone>(
     app: &App<S, K, C, I>,
     seed: u64,
     size: DemoSize,
@@ -61,7 +61,6 @@ pub async fn load_with_progress<S: Store + 'static, K: Credentials + 'static, C:
     let plans: Vec<CompanyPlan> = companies().into_iter().take(size.companies()).collect();
     let total = plans.len();
     let today = app.now();
-    let background = super::background::Background::new(app, env);
     progress(DemoProgress {
         done: 0,
         total,
@@ -73,7 +72,7 @@ pub async fn load_with_progress<S: Store + 'static, K: Credentials + 'static, C:
     // and under its own clocks (its jobs claimed for it alone); only the order in which
     // the companies' writes interleave differs from one load to the next, as ids and
     // times of the demo already do.
-    let background = Arc::new(background);
+    let background = Arc::new(super::background::Background::new(app, env));
     let mut loads = stream::iter(plans.iter().enumerate())
         .map(|(ci, plan)| {
             tokio::spawn(load_company(Company {
@@ -133,10 +132,10 @@ struct Company<S, K, C, I> {
 /// The first service error.
 async fn load_company<S, K, C, I>(company: Company<S, K, C, I>) -> Result<DemoReport, ServiceError>
 where
-    S: Store + 'static,
-    K: Credentials + 'static,
+    S: Store,
+    K: Credentials,
     C: Clock + Clone,
-    I: IdGenerator + Clone + 'static,
+    I: IdGenerator + Clone,
 {
     let Company {
         app,
@@ -148,14 +147,6 @@ where
         today,
     } = company;
     let (app, background, plan) = (&app, &*background, &plan);
-    let (n_contacts, n_orgs, n_deals, n_activities, n_leads, n_new_visitors) = (
-        sizes.contacts,
-        sizes.organizations,
-        sizes.deals,
-        sizes.activities,
-        sizes.leads,
-        sizes.new_visitors,
-    );
     let mut report = DemoReport::default();
     let g = company_generator(seed, ci);
     let mut words = words_rng(seed, ci);
@@ -289,15 +280,20 @@ where
         app.with_clock(FixedClock(at))
     };
     let mut orgs = Vec::new();
-    for (i, o) in g.organizations(n_orgs).enumerate() {
-        orgs.push(entered(i, n_orgs as usize).create_organization(&admin_actor, &o).await?.id);
+    for (i, o) in g.organizations(sizes.organizations).enumerate() {
+        orgs.push(
+            entered(i, sizes.organizations as usize)
+                .create_organization(&admin_actor, &o)
+                .await?
+                .id,
+        );
     }
     let mut contacts = Vec::new();
-    for (i, (mut input, org)) in g.contacts(n_contacts as u64, n_orgs).enumerate() {
+    for (i, (mut input, org)) in g.contacts(sizes.contacts as u64, sizes.organizations).enumerate() {
         input.organization_id = org.map(|o| orgs[o as usize]);
         let owner = owners[i % owners.len()];
         contacts.push(
-            entered(i, n_contacts)
+            entered(i, sizes.contacts)
                 .create_contact(&admin_actor, &input, Some(owner), true)
                 .await?,
         );
@@ -335,7 +331,7 @@ where
             pipeline: &pipeline,
             trade: plan.trade,
             organizations: &orgs,
-            count: n_leads,
+            count: sizes.leads,
         },
     )
     .await?;
@@ -362,15 +358,23 @@ where
             pipeline: &pipeline,
             trade: plan.trade,
             // Those entered two years ago (not the duplicates planted today).
-            contacts: &contacts[..n_contacts],
+            contacts: &contacts[..sizes.contacts],
             reps: &owners[2..],
             teams: &led,
-            count: n_deals,
+            count: sizes.deals,
         },
     )
     .await?;
-    report.activities +=
-        super::activities::load_activities(app, &admin_actor, plan.trade, &contacts, n_activities, (&mut rng, &mut words)).await?;
+    report.activities += super::activities::load_activities(
+        app,
+        &admin_actor,
+        plan.trade,
+        &contacts,
+        sizes.activities,
+        today,
+        (&mut rng, &mut words),
+    )
+    .await?;
     // Segments: two rules and a list kept by hand.
     for (name, rule) in [
         (
@@ -422,7 +426,7 @@ where
             admin: admin_actor,
             domain: plan.domain,
             // Those entered two years ago (not the duplicates planted today).
-            contacts: &contacts[..n_contacts],
+            contacts: &contacts[..sizes.contacts],
         },
     )
     .await?;
@@ -437,7 +441,7 @@ where
         &super::engagement::EngagementPlan {
             admin: admin_actor,
             marketing,
-            contacts: &contacts[..n_contacts],
+            contacts: &contacts[..sizes.contacts],
             invitation,
             newsletter,
             domain: plan.domain,
@@ -457,10 +461,10 @@ where
         background,
         &super::imports::ImportPlan {
             marketing,
-            contacts: &contacts[..n_contacts],
+            contacts: &contacts[..sizes.contacts],
             generator: &g,
         },
-        n_new_visitors,
+        sizes.new_visitors,
     )
     .await?;
     // Nothing of the demo's background work is left for the server to run live.
