@@ -34,7 +34,7 @@ pub(crate) async fn begin_postgres(pool: &PgPool, on: On) -> Result<sqlx::Transa
 
 /// Whether `e` says the connection is gone (socket closed; SQLSTATE class 08, connection
 /// exception, or 57P, operator intervention), not that the statement failed.
-fn connection_lost(e: &sqlx::Error) -> bool {
+pub(crate) fn connection_lost(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Io(_) => true,
         sqlx::Error::Database(d) => d.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),

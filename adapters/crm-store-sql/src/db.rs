@@ -31,14 +31,14 @@ pub enum Backend {
 pub(crate) enum Pool {
     /// Readers, and the one connection every write transaction of the process takes in
     /// turn (see `sqlite.rs`).
-    Sqlite {
-        readers: SqlitePool,
-        writer: SqlitePool,
-    },
-    Postgres(PgPool),
+    Sqlite { readers: SqlitePool, writer: SqlitePool },
+    /// The pool, and the connections taken from it and kept bound to a company for reads.
+    Postgres { pool: PgPool, kept: Arc<Kept> },
 }
 
 pub(crate) use crate::bound::On;
+use crate::kept::Kept;
+use std::sync::Arc;
 
 /// Read or write transaction. On SQLite a write takes the write lock at `BEGIN IMMEDIATE`
 /// (with the busy timeout) so it never fails half-way on an upgrade.
@@ -76,7 +76,15 @@ impl Pool {
     pub(crate) fn backend(&self) -> Backend {
         match self {
             Self::Sqlite { .. } => Backend::Sqlite,
-            Self::Postgres(_) => Backend::Postgres,
+            Self::Postgres { .. } => Backend::Postgres,
+        }
+    }
+
+    /// A PostgreSQL pool, half of whose connections may be kept bound for reads.
+    pub(crate) fn postgres(pool: PgPool) -> Self {
+        Self::Postgres {
+            kept: Arc::new(Kept::new(pool.clone())),
+            pool,
         }
     }
 
@@ -92,29 +100,23 @@ impl Pool {
                 }
                 .map_err(map_db)?,
             ),
-            Self::Postgres(p) => TxConn::Postgres(crate::bound::begin_postgres(p, on).await?),
+            Self::Postgres { pool, .. } => TxConn::Postgres(crate::bound::begin_postgres(pool, on).await?),
         };
         Ok(Tx { conn, mode, wrote: false })
     }
 
     /// Runs one query that reads, bound to `on`, and returns every row. On SQLite the
     /// statement runs alone (a single statement is its own consistent snapshot): one trip
-    /// to the connection's thread instead of three. On PostgreSQL it runs in a read
-    /// transaction bound to the tenant, as every read does.
+    /// to the connection's thread instead of three. On PostgreSQL a company's read runs
+    /// alone on a connection kept bound to the company (see `kept.rs`), or, when the pool
+    /// is too small to keep any, in a read transaction bound to it, as a platform's read
+    /// always does.
     pub(crate) async fn read_all(&self, on: On, stmt: &SelectStatement) -> Result<Vec<Row>, StoreError> {
-        match self {
-            Self::Sqlite { readers: p, .. } => {
-                let (sql, values) = sqlite_sql(stmt);
-                let rows = sqlx::query_with(AssertSqlSafe(sql), values).fetch_all(p).await.map_err(map_db)?;
-                Ok(rows.into_iter().map(Row::Sqlite).collect())
-            }
-            Self::Postgres(_) => {
-                let mut tx = self.begin(on, Mode::Read).await?;
-                let rows = tx.fetch_all(stmt).await?;
-                tx.commit().await?;
-                Ok(rows)
-            }
-        }
+        let (sql, values) = match self {
+            Self::Sqlite { .. } => sqlite_sql(stmt),
+            Self::Postgres { .. } => postgres_sql(stmt),
+        };
+        self.read_shaped(on, &sql, values.0).await
     }
 
     /// [`Pool::read_all`] for a statement already rendered for this pool's backend, with its
@@ -126,7 +128,13 @@ impl Pool {
                 let rows = sqlx::query_with(AssertSqlSafe(sql), values).fetch_all(p).await.map_err(map_db)?;
                 Ok(rows.into_iter().map(Row::Sqlite).collect())
             }
-            Self::Postgres(_) => {
+            Self::Postgres { kept, .. } => {
+                if let On::Tenant(tenant) = on
+                    && kept.enabled()
+                {
+                    let rows = kept.read(tenant, sql, &values).await?;
+                    return Ok(rows.into_iter().map(Row::Postgres).collect());
+                }
                 let mut tx = self.begin(on, Mode::Read).await?;
                 let TxConn::Postgres(conn) = &mut tx.conn else {
                     return Err(StoreError::Internal("a PostgreSQL pool gave another connection".into()));

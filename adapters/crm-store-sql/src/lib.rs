@@ -4,8 +4,9 @@
 //! scopes every query by the tenant (and by visibility for owned records), encrypts
 //! personal fields through the [`Cipher`] port before they reach SQL, keeps blind indexes
 //! for equality lookups, checks versions on every update and appends the event of each
-//! change in the same transaction. On PostgreSQL, row-level security bound to a
-//! per-transaction `app.tenant_id` is the second wall.
+//! change in the same transaction. On PostgreSQL, row-level security bound to
+//! `app.tenant_id` (set for each transaction, or for a connection kept for one company's
+//! reads, see `kept.rs`) is the second wall.
 #![forbid(unsafe_code)]
 
 mod access_log;
@@ -38,6 +39,7 @@ mod funnel;
 mod idempotency;
 mod imports;
 mod jobs;
+mod kept;
 mod keys;
 mod leads;
 mod mail_relays;

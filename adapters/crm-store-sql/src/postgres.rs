@@ -61,7 +61,7 @@ pub async fn migrate_postgres<C: Cipher>(owner_url: &str, app_role: &str, cipher
             .await
             .map_err(|e| OpenError::Migrate(e.to_string()))?;
     }
-    let store = SqlStore::from_pool(Pool::Postgres(pool.clone()), cipher);
+    let store = SqlStore::from_pool(Pool::postgres(pool.clone()), cipher);
     store.verify_keys().await?;
     store.load_index_root().await?;
     store.load_tenant_keys().await?;
@@ -139,7 +139,7 @@ impl<C: Cipher> SqlStore<C> {
                 "the schema is missing or older than this program: run `crm migrate` with the owner role first".into(),
             ));
         }
-        let store = Self::from_pool(Pool::Postgres(pool), cipher);
+        let store = Self::from_pool(Pool::postgres(pool), cipher);
         store.verify_keys().await?;
         store.load_index_root().await?;
         store.load_tenant_keys().await?;
@@ -162,7 +162,9 @@ impl<C: Cipher> SqlStore<C> {
     /// where writers wake subscribers themselves. Readers always catch up from the log, so
     /// a missed notification only delays them.
     pub fn spawn_listener(&self) -> Option<tokio::task::JoinHandle<()>> {
-        let crate::db::Pool::Postgres(pool) = &self.pool else { return None };
+        let crate::db::Pool::Postgres { pool, .. } = &self.pool else {
+            return None;
+        };
         let pool = pool.clone();
         let wake = self.wake.clone();
         Some(tokio::spawn(async move {

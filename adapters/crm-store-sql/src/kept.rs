@@ -1,0 +1,216 @@
+//! PostgreSQL reads of one statement on connections kept bound to their company.
+//!
+//! A read in a bound transaction costs three exchanges with the server: `BEGIN` with the
+//! settings row-level security reads, the statement, then the `ROLLBACK` and the check the
+//! pool makes when the connection comes back. Here a read takes a connection whose
+//! *session* already names its company (`set_config(…, false)`, sent once when the
+//! connection is bound) and runs its one statement in autocommit: one exchange. A single
+//! statement is its own consistent snapshot, as in the transaction it replaces.
+//!
+//! The walls hold as before:
+//! - a kept connection never goes back to the pool (it is closed when it is let go, even
+//!   when a read is cancelled half-way), so no transaction or other query ever runs on a
+//!   connection whose session names a company;
+//! - a connection is lent only to a read of the company its session names, or bound anew
+//!   (one exchange, before the statement) to the company of the read;
+//! - every statement also filters on its company, so a read run on a connection bound to
+//!   another company would find nothing at all — never the other company's rows (row-level
+//!   security lets through only the bound company's, the filter only the read's).
+//!
+//! At most half the pool's connections are kept, and reads wait their turn for one in the
+//! order they came: writers, transactions and background work always have the other half,
+//! and no company can take every kept connection while others wait.
+
+use crate::bound::connection_lost;
+use crate::error::map_db;
+use crm_domain::TenantId;
+use crm_ports::StoreError;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgPool, PgRow};
+use sqlx::{AssertSqlSafe, Connection as _, Postgres};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+/// A kept connection idle longer than this is checked before it is lent (as the pool
+/// checks its own, see `postgres.rs`).
+const CHECK_AFTER_IDLE: Duration = Duration::from_secs(30);
+
+/// Connections kept bound to a company for reads, at most half the pool's.
+pub(crate) struct Kept {
+    pool: PgPool,
+    /// How many may be kept (idle or lent); 0 when the pool is too small to share.
+    most: usize,
+    /// Reads lent a connection at once: at most `most`, in the order they asked.
+    turns: Semaphore,
+    /// Kept connections open, idle or lent; never more than `most`.
+    live: AtomicUsize,
+    /// Idle kept connections, the one put back last at the end.
+    idle: Mutex<Vec<Idle>>,
+}
+
+struct Idle {
+    conn: PoolConnection<Postgres>,
+    tenant: TenantId,
+    since: Instant,
+}
+
+/// A kept connection lent to one read. Dropped without being put back (an error, a
+/// cancelled read), its connection is closed, never returned to the pool.
+struct Lent<'k> {
+    conn: Option<PoolConnection<Postgres>>,
+    kept: &'k Kept,
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        if self.conn.take().is_some() {
+            self.kept.live.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+impl std::fmt::Debug for Kept {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kept")
+            .field("most", &self.most)
+            .field("live", &self.live.load(Ordering::Acquire))
+            .finish_non_exhaustive()
+    }
+}
+
+/// How many of a pool of `max` connections may be kept bound: half, when there are at
+/// least four (a smaller pool is left whole to transactions).
+pub(crate) fn most_kept(max: u32) -> usize {
+    if max >= 4 { (max / 2) as usize } else { 0 }
+}
+
+impl Kept {
+    pub(crate) fn new(pool: PgPool) -> Self {
+        let most = most_kept(pool.options().get_max_connections());
+        Self {
+            pool,
+            most,
+            turns: Semaphore::new(most),
+            live: AtomicUsize::new(0),
+            idle: Mutex::new(Vec::with_capacity(most)),
+        }
+    }
+
+    /// Whether reads may use kept connections at all.
+    pub(crate) fn enabled(&self) -> bool {
+        self.most > 0
+    }
+
+    /// Runs `sql`, one statement that only reads, for `tenant` on a kept connection bound
+    /// to it. A connection the server ended (a restart) is let go and the read tried again
+    /// on another, as many times as connections may be kept, plus one.
+    pub(crate) async fn read(&self, tenant: TenantId, sql: &str, values: &sea_query_sqlx::SqlxValues) -> Result<Vec<PgRow>, StoreError> {
+        // Declared first, so dropped last: a connection being let go is still counted
+        // under this read's turn.
+        let _turn = self
+            .turns
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Internal("the kept connections are closed".into()))?;
+        let mut tries = self.most + 1;
+        loop {
+            tries -= 1;
+            match self.try_read(tenant, sql, values).await {
+                Err(e) if tries > 0 && connection_lost(&e) => {
+                    tracing::info!(error = %e, "a kept PostgreSQL connection was lost; trying another");
+                }
+                r => return r.map_err(map_db),
+            }
+        }
+    }
+
+    async fn try_read(&self, tenant: TenantId, sql: &str, values: &sea_query_sqlx::SqlxValues) -> Result<Vec<PgRow>, sqlx::Error> {
+        let mut lent = self.lend(tenant).await?;
+        let Some(conn) = lent.conn.as_mut() else {
+            return Err(sqlx::Error::PoolClosed);
+        };
+        let rows = sqlx::query_with(AssertSqlSafe(sql), values.clone()).fetch_all(&mut **conn).await;
+        match rows {
+            Ok(rows) => {
+                self.put_back(lent, tenant);
+                Ok(rows)
+            }
+            // A statement the server refused leaves an autocommit connection as it was.
+            Err(e) if matches!(e, sqlx::Error::Database(_)) && !connection_lost(&e) => {
+                self.put_back(lent, tenant);
+                Err(e)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A kept connection bound to `tenant`: an idle one already bound to it, a new one from
+    /// the pool while fewer than `most` are kept, or else the one idle longest, bound anew.
+    async fn lend(&self, tenant: TenantId) -> Result<Lent<'_>, sqlx::Error> {
+        let (found, bound) = {
+            let mut idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(i) = idle.iter().rposition(|k| k.tenant == tenant) {
+                (Some(idle.swap_remove(i)), true)
+            } else if self.live.load(Ordering::Acquire) >= self.most && !idle.is_empty() {
+                (Some(idle.remove(0)), false)
+            } else {
+                self.live.fetch_add(1, Ordering::AcqRel);
+                (None, false)
+            }
+        };
+        let mut lent = Lent { conn: None, kept: self };
+        let conn = match found {
+            Some(k) => {
+                let stale = k.since.elapsed() > CHECK_AFTER_IDLE;
+                let conn = lent.conn.insert(k.conn);
+                if stale {
+                    conn.ping().await?;
+                }
+                conn
+            }
+            None => {
+                let acquired = self.pool.acquire().await;
+                let conn = match acquired {
+                    Ok(c) => c,
+                    Err(e) => {
+                        self.live.fetch_sub(1, Ordering::AcqRel);
+                        return Err(e);
+                    }
+                };
+                let conn = lent.conn.insert(conn);
+                conn.close_on_drop();
+                conn
+            }
+        };
+        if !bound {
+            sqlx::query("SELECT set_config('app.tenant_id', $1, false), set_config('app.platform', 'off', false)")
+                .bind(tenant.as_uuid().to_string())
+                .execute(&mut **conn)
+                .await?;
+        }
+        Ok(lent)
+    }
+
+    fn put_back(&self, mut lent: Lent<'_>, tenant: TenantId) {
+        if let Some(conn) = lent.conn.take() {
+            let mut idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            idle.push(Idle {
+                conn,
+                tenant,
+                since: Instant::now(),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::most_kept;
+
+    #[test]
+    fn half_the_pool_is_kept_and_a_small_pool_is_left_whole() {
+        assert_eq!([1, 2, 3, 4, 5, 16, 32].map(most_kept), [0, 0, 0, 2, 2, 8, 16]);
+    }
+}
