@@ -69,6 +69,9 @@ pub async fn migrate_postgres<C: Cipher>(owner_url: &str, app_role: &str, cipher
         .seal_old_person_events()
         .await
         .map_err(|e| OpenError::Migrate(format!("{}: {e}", crate::reseal::PERSON_EVENTS_SEALED)))?;
+    // Closing the pool waits for every connection taken from it: the store, and any
+    // connection it keeps bound for reads (`kept.rs`; none in a pool of two), let go first.
+    drop(store);
     pool.close().await;
     Ok(sealed)
 }
