@@ -187,7 +187,7 @@ settings! {
     listen: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 8080)), env "CRM_LISTEN", flag "`serve --listen`", shown "`127.0.0.1:8080`";
     /// master keys, `ID:HEX[,ID:HEX]`; the highest id encrypts
     master_key: Option<Secret> = None, env "CRM_MASTER_KEY", flag "— (never a flag)", shown "`master.key` in the data directory (SQLite only; required with `database_url`)";
-    /// PostgreSQL pool size
+    /// PostgreSQL pool size; from 4 up, half of it may stay bound to one company for its reads of one statement, so connect directly or through a pooler in *session* mode, not *transaction* mode
     max_connections: u32 = 16, env "CRM_MAX_CONNECTIONS", flag "—", shown "16";
     /// `pretty` or `json`
     log_format: String = "pretty".to_owned(), env "CRM_LOG_FORMAT", flag "`--log-format`", shown "`pretty`";
