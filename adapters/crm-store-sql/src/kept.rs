@@ -23,6 +23,7 @@
 
 use crate::bound::connection_lost;
 use crate::error::map_db;
+use crate::postgres::CHECK_AFTER_IDLE;
 use crm_domain::TenantId;
 use crm_ports::StoreError;
 use sqlx::pool::PoolConnection;
@@ -30,12 +31,8 @@ use sqlx::postgres::{PgPool, PgRow};
 use sqlx::{AssertSqlSafe, Connection as _, Postgres};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio::sync::Semaphore;
-
-/// A kept connection idle longer than this is checked before it is lent (as the pool
-/// checks its own, see `postgres.rs`).
-const CHECK_AFTER_IDLE: Duration = Duration::from_secs(30);
 
 /// Connections kept bound to a company for reads, at most half the pool's.
 pub(crate) struct Kept {
@@ -56,19 +53,22 @@ struct Idle {
     since: Instant,
 }
 
-/// A kept connection lent to one read, counted in `live` from the moment it is asked for
-/// (before a new one is taken from the pool). Dropped without being put back (an error, a
-/// read cancelled even while it waited for the pool), it is no longer counted and its
-/// connection, if any, is closed, never returned to the pool.
-struct Lent<'k> {
-    conn: Option<PoolConnection<Postgres>>,
-    kept: &'k Kept,
+/// One kept connection counted in `live`, from the moment a read asks for it (before a new
+/// one is taken from the pool) until it is put back idle. Dropped before (an error, a read
+/// cancelled even while it waited for the pool), it is no longer counted.
+struct Counted<'k>(&'k Kept);
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.live.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
-impl Drop for Lent<'_> {
-    fn drop(&mut self) {
-        self.kept.live.fetch_sub(1, Ordering::AcqRel);
-    }
+/// A kept connection lent to one read. Dropped without being put back, its connection is
+/// closed (`close_on_drop`), never returned to the pool, and no longer counted.
+struct Lent<'k> {
+    conn: PoolConnection<Postgres>,
+    counted: Counted<'k>,
 }
 
 impl std::fmt::Debug for Kept {
@@ -82,7 +82,7 @@ impl std::fmt::Debug for Kept {
 
 /// How many of a pool of `max` connections may be kept bound: half, when there are at
 /// least four (a smaller pool is left whole to transactions).
-pub(crate) fn most_kept(max: u32) -> usize {
+fn most_kept(max: u32) -> usize {
     if max >= 4 { (max / 2) as usize } else { 0 }
 }
 
@@ -129,10 +129,9 @@ impl Kept {
 
     async fn try_read(&self, tenant: TenantId, sql: &str, values: &sea_query_sqlx::SqlxValues) -> Result<Vec<PgRow>, sqlx::Error> {
         let mut lent = self.lend(tenant).await?;
-        let Some(conn) = lent.conn.as_mut() else {
-            return Err(sqlx::Error::PoolClosed);
-        };
-        let rows = sqlx::query_with(AssertSqlSafe(sql), values.clone()).fetch_all(&mut **conn).await;
+        let rows = sqlx::query_with(AssertSqlSafe(sql), values.clone())
+            .fetch_all(&mut *lent.conn)
+            .await;
         match rows {
             Ok(rows) => {
                 self.put_back(lent, tenant);
@@ -162,42 +161,40 @@ impl Kept {
             }
         };
         // Counts the connection found or to be taken until it is put back.
-        let mut lent = Lent { conn: None, kept: self };
-        let conn = match found {
+        let counted = Counted(self);
+        let mut lent = match found {
             Some(k) => {
-                let stale = k.since.elapsed() > CHECK_AFTER_IDLE;
-                let conn = lent.conn.insert(k.conn);
-                if stale {
-                    conn.ping().await?;
+                let mut lent = Lent { conn: k.conn, counted };
+                if k.since.elapsed() > CHECK_AFTER_IDLE {
+                    lent.conn.ping().await?;
                 }
-                conn
+                lent
             }
             None => {
-                let conn = lent.conn.insert(self.pool.acquire().await?);
+                let mut conn = self.pool.acquire().await?;
                 conn.close_on_drop();
-                conn
+                Lent { conn, counted }
             }
         };
         if !bound {
             sqlx::query("SELECT set_config('app.tenant_id', $1, false), set_config('app.platform', 'off', false)")
                 .bind(tenant.as_uuid().to_string())
-                .execute(&mut **conn)
+                .execute(&mut *lent.conn)
                 .await?;
         }
         Ok(lent)
     }
 
-    fn put_back(&self, mut lent: Lent<'_>, tenant: TenantId) {
-        if let Some(conn) = lent.conn.take() {
-            let mut idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            idle.push(Idle {
-                conn,
-                tenant,
-                since: Instant::now(),
-            });
-            // Still counted, now as idle.
-            self.live.fetch_add(1, Ordering::AcqRel);
-        }
+    /// Puts a lent connection back idle, still counted.
+    fn put_back(&self, lent: Lent<'_>, tenant: TenantId) {
+        let Lent { conn, counted } = lent;
+        std::mem::forget(counted);
+        let mut idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        idle.push(Idle {
+            conn,
+            tenant,
+            since: Instant::now(),
+        });
     }
 }
 
