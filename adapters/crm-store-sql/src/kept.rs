@@ -23,7 +23,6 @@
 
 use crate::bound::connection_lost;
 use crate::error::map_db;
-use crate::postgres::CHECK_AFTER_IDLE;
 use crm_domain::TenantId;
 use crm_ports::StoreError;
 use sqlx::pool::PoolConnection;
@@ -31,8 +30,13 @@ use sqlx::postgres::{PgPool, PgRow};
 use sqlx::{AssertSqlSafe, Connection as _, Postgres};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
+
+/// A kept connection idle longer than this is checked before it is lent (as the pool
+/// checks its own, `postgres.rs`; a constant of its own there, since that file builds on
+/// this one).
+const CHECK_AFTER_IDLE: Duration = Duration::from_secs(30);
 
 /// Connections kept bound to a company for reads, at most half the pool's.
 pub(crate) struct Kept {

@@ -11,9 +11,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// A PostgreSQL connection idle longer than this is checked before use (see
-/// `connect_postgres`, and kept connections before they are lent, `kept.rs`); under load
-/// none is.
-pub(crate) const CHECK_AFTER_IDLE: Duration = Duration::from_secs(30);
+/// `connect_postgres`); under load none is.
+const CHECK_AFTER_IDLE: Duration = Duration::from_secs(30);
 
 fn migrator() -> Migrator {
     crate::migrations::migrator!("postgres")
