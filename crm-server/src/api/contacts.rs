@@ -134,6 +134,13 @@ pub struct ContactPage {
     pub next_cursor: Option<String>,
 }
 
+impl super::direct_json::JsonSize for ContactPage {
+    fn json_size(&self) -> usize {
+        use super::direct_json::JsonSize;
+        64 + self.items.iter().map(JsonSize::json_size).sum::<usize>() + self.next_cursor.as_ref().map_or(0, String::len)
+    }
+}
+
 /// A contact with its ETag.
 #[derive(ApiResponse)]
 pub enum ContactResponse {

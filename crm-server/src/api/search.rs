@@ -125,6 +125,13 @@ pub struct SearchResultsDto {
     pub groups: Vec<SearchGroupDto>,
 }
 
+impl super::direct_json::JsonSize for SearchResultsDto {
+    /// A hit's id, score and names, and its snippets: some 300 bytes.
+    fn json_size(&self) -> usize {
+        64 + self.groups.iter().map(|g| 32 + 320 * g.hits.len()).sum::<usize>()
+    }
+}
+
 /// What a rebuild did.
 #[derive(Debug, Clone, Object)]
 pub struct ReindexDto {
