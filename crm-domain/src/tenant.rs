@@ -33,6 +33,19 @@ impl CountryCode {
         Ok(Self([b[0], b[1]]))
     }
 
+    /// A code read back from the store, which only ever holds what [`Self::parse`]
+    /// accepted: its two capital letters checked, not looked up again among the regions
+    /// (a page of contacts looked up each of its 50 countries). Never for outside input.
+    ///
+    /// # Errors
+    /// `malformed` for anything but two capital ASCII letters.
+    pub fn from_stored(stored: &str) -> Result<Self, ValidationError> {
+        match stored.as_bytes() {
+            [a, b] if a.is_ascii_uppercase() && b.is_ascii_uppercase() => Ok(Self([*a, *b])),
+            _ => Err(ValidationError::field("", ViolationKind::Malformed)),
+        }
+    }
+
     /// The code.
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).unwrap_or("ZZ")

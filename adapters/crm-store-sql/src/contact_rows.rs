@@ -3,6 +3,7 @@
 //! opened (and authenticated).
 
 use crate::SqlStore;
+use crate::crypt::RowBinding;
 use crate::db::Row;
 use crate::rows::{from_ts, valid};
 use crm_domain::contact::{Contact, ContactFields, ContactKind};
@@ -50,15 +51,16 @@ impl<C: Cipher> SqlStore<C> {
     /// (and authenticated).
     pub(crate) fn contact_from_row(&self, tenant_id: TenantId, row: &Row) -> Result<Contact, StoreError> {
         let id: Uuid = col!(row, "id")?;
-        let sealed = |column: &str, value: Option<&[u8]>| -> Result<Option<String>, StoreError> {
-            value.map(|v| self.open(tenant_id, "contacts", column, id, v)).transpose()
-        };
-        let list = |column: &str, value: Option<&[u8]>| -> Result<Vec<String>, StoreError> {
+        let mut at = RowBinding::new(tenant_id, "contacts", id);
+        let mut list = |column: &str, value: Option<&[u8]>| -> Result<Vec<String>, StoreError> {
             let sealed = value.ok_or_else(|| StoreError::Internal(format!("column {column}: NULL")))?;
-            self.open(tenant_id, "contacts", column, id, sealed)
+            self.open_texts(tenant_id, &mut at, column, sealed)
         };
         let emails = list("emails", col!(row, "emails_ct" as Option<&[u8]>)?)?;
         let phones = list("phones", col!(row, "phones_ct" as Option<&[u8]>)?)?;
+        let mut sealed = |column: &str, value: Option<&[u8]>| -> Result<Option<String>, StoreError> {
+            value.map(|v| self.open_text(tenant_id, &mut at, column, v)).transpose()
+        };
         let street = sealed("street", col!(row, "street_ct" as Option<&[u8]>)?)?;
         let notes = sealed("notes", col!(row, "notes_ct" as Option<&[u8]>)?)?;
         let Json(tags): Json<Vec<String>> = col!(row, "tags")?;
@@ -75,7 +77,7 @@ impl<C: Cipher> SqlStore<C> {
                 postal_code: label(col!(row, "postal_code")?),
                 city: label(col!(row, "city")?),
                 country: col!(row, "country" as Option<&str>)?
-                    .map(|c| valid("country", CountryCode::parse(c)))
+                    .map(|c| valid("country", CountryCode::from_stored(c)))
                     .transpose()?,
             },
             tags: tags.into_iter().map(Tag::from_stored).collect(),

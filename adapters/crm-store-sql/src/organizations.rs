@@ -124,7 +124,7 @@ impl<C: Cipher> SqlStore<C> {
                 city: opt_label("city")?,
                 country: row
                     .get::<Option<String>>("country")?
-                    .map(|c| valid("country", CountryCode::parse(&c)))
+                    .map(|c| valid("country", CountryCode::from_stored(&c)))
                     .transpose()?,
             },
             external_id: valid(

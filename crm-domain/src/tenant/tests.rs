@@ -96,3 +96,18 @@ fn due_dates_fall_on_working_days() {
     let late = "2026-12-05T23:30:00Z".parse::<DateTime<Utc>>().unwrap();
     assert_eq!(s.on_working_day(late), "2026-12-06T23:30:00Z".parse::<DateTime<Utc>>().unwrap());
 }
+
+#[test]
+fn a_stored_country_is_taken_as_parse_wrote_it() {
+    for raw in ["fr", "BE", " de "] {
+        let parsed = CountryCode::parse(raw).map(|c| c.as_str().to_owned());
+        let again = parsed
+            .as_deref()
+            .map(CountryCode::from_stored)
+            .map(|c| c.map(|c| c.as_str().to_owned()));
+        assert_eq!(again, Ok(Ok(raw.trim().to_ascii_uppercase())), "{raw}");
+    }
+    for bad in ["", "F", "fr", "FRA", "F1", "ÉT"] {
+        assert!(CountryCode::from_stored(bad).is_err(), "{bad}");
+    }
+}
