@@ -345,6 +345,57 @@ pub(crate) fn contacts_by_ids(scope: Scope, ids: &[crm_domain::ContactId]) -> Se
 /// The position of `visible` in what [`contacts_by_ids`] reads.
 pub(crate) const BY_IDS_VISIBLE: usize = COLUMNS.len() + 1;
 
+/// Whether a list filter keeps every contact of the scope.
+pub(crate) fn keeps_all(filter: &ContactFilter) -> bool {
+    let ContactFilter {
+        kind,
+        owner_id,
+        tag,
+        organization_id,
+        updated_since,
+        segment,
+        lead_status,
+        pooled,
+        min_score,
+        ids,
+    } = filter;
+    kind.is_none()
+        && owner_id.is_none()
+        && tag.is_none()
+        && organization_id.is_none()
+        && updated_since.is_none()
+        && segment.is_none()
+        && lead_status.is_none()
+        && pooled.is_none()
+        && min_score.is_none()
+        && ids.is_none()
+}
+
+/// The statement of the first page of the contacts list with no filter: what
+/// [`contacts_page`] builds without a cursor, for its shapes ([`FIRST_CONTACT_PAGES`]).
+pub(crate) fn first_contacts_page(
+    tenant: TenantId,
+    records: crm_domain::visibility::RecordScope,
+    sort_col: &'static str,
+    descending: bool,
+    size: u64,
+) -> SelectStatement {
+    let mut q = select_contacts(tenant);
+    filter_contacts(
+        &mut q,
+        Scope {
+            tenant_id: tenant,
+            records,
+        },
+        &ContactFilter::default(),
+    );
+    crate::paging::order_and_limit(&mut q, "contacts", sort_col, descending, size);
+    q
+}
+
+/// The shapes of [`first_contacts_page`].
+pub(crate) static FIRST_CONTACT_PAGES: crate::shapes::PageShapes = crate::shapes::PageShapes::new(first_contacts_page);
+
 /// The statement of a page of the contacts list, its sort column and its page size (one
 /// more row is read, to know whether a next page exists).
 pub(crate) fn contacts_page(

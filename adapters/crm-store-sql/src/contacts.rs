@@ -221,8 +221,16 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
 
     async fn list_contacts(&self, scope: Scope, filter: &ContactFilter, page: &PageRequest) -> Result<Page<Contact>, StoreError> {
         let t = scope.tenant_id;
-        let (q, sort_col, size) = crate::contact_sql::contacts_page(scope, filter, page)?;
-        let mut rows = self.pool.read_all(On::Tenant(t), &q).await?;
+        let (mut rows, sort_col, size) = if page.cursor.is_none() && crate::contact_sql::keeps_all(filter) {
+            // The first page with no filter, the most frequent: its statement is shaped.
+            let (sort_col, size) = (paging::sort_column(page.sort, "name_sort"), paging::page_size(page));
+            let shape = crate::contact_sql::FIRST_CONTACT_PAGES.get(self.pool.backend(), scope.records, sort_col, page.descending, size);
+            let values = shape.values(t, Uuid::nil(), scope.records);
+            (self.pool.read_shaped(On::Tenant(t), shape.sql(), values).await?, sort_col, size)
+        } else {
+            let (q, sort_col, size) = crate::contact_sql::contacts_page(scope, filter, page)?;
+            (self.pool.read_all(On::Tenant(t), &q).await?, sort_col, size)
+        };
         let next_cursor = paging::next_cursor(&mut rows, size, sort_col)?;
         let items = rows.iter().map(|r| self.contact_from_row(t, r)).collect::<Result<_, _>>()?;
         Ok(Page { items, next_cursor })

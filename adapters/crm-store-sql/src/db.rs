@@ -176,10 +176,20 @@ fn postgres_sql<S: SqlxBinder>(stmt: &S) -> (String, sea_query_sqlx::SqlxValues)
     (sql, values)
 }
 
+/// `stmt` rendered as the store's reads render it on `backend`.
+#[cfg(test)]
+pub(crate) fn rendered(backend: Backend, stmt: &SelectStatement) -> (String, sea_query::Values) {
+    let (sql, values) = match backend {
+        Backend::Sqlite => sqlite_sql(stmt),
+        Backend::Postgres => postgres_sql(stmt),
+    };
+    (sql, values.0)
+}
+
 /// Writes a trailing `LIMIT ?` (SQLite) or `LIMIT $n` (PostgreSQL, `n` the number of
 /// values) as its number: the last placeholder is the last value (values are collected in
 /// the order the text is written), and only an unsigned integer is written into the text.
-fn literal_limit(sql: &mut String, values: &mut Vec<Value>) {
+pub(crate) fn literal_limit(sql: &mut String, values: &mut Vec<Value>) {
     let Some((head, placeholder)) = sql.rsplit_once(" LIMIT ") else {
         return;
     };

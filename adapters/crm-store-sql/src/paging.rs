@@ -41,7 +41,6 @@ pub(crate) fn page_size(page: &PageRequest) -> u64 {
 /// next page exists) to a query on `table`.
 pub(crate) fn apply(q: &mut SelectStatement, table: &'static str, sort_col: &'static str, page: &PageRequest) -> Result<u64, StoreError> {
     let size = page_size(page);
-    let order = if page.descending { Order::Desc } else { Order::Asc };
     if let Some(raw) = &page.cursor {
         let bytes = B64.decode(raw).map_err(|_| StoreError::BadCursor)?;
         let c: Cursor = serde_json::from_slice(&bytes).map_err(|_| StoreError::BadCursor)?;
@@ -63,10 +62,16 @@ pub(crate) fn apply(q: &mut SelectStatement, table: &'static str, sort_col: &'st
         };
         q.and_where(cond);
     }
+    order_and_limit(q, table, sort_col, page.descending, size);
+    Ok(size)
+}
+
+/// The order of a page on `table` (then by id) and its limit, one row more than `size`.
+pub(crate) fn order_and_limit(q: &mut SelectStatement, table: &'static str, sort_col: &'static str, descending: bool, size: u64) {
+    let order = if descending { Order::Desc } else { Order::Asc };
     q.order_by((table, sort_col), order.clone())
         .order_by((table, "id"), order)
         .limit(size + 1);
-    Ok(size)
 }
 
 /// Cuts the extra row and returns the cursor of the next page, if any.
