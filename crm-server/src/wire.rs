@@ -55,10 +55,13 @@ pub struct ProblemIo<T> {
 
 /// The problem answer replacing `buf`, when `buf` is one of hyper's bodiless error heads.
 fn replacement(buf: &[u8]) -> Option<Vec<u8>> {
-    let head = std::str::from_utf8(buf).ok()?;
-    if !head.ends_with("\r\n\r\n") {
+    // Nearly every write is an endpoint's answer or a piece of its body: two comparisons of
+    // bytes rule it out before anything is read as text (a page of 50 contacts, some
+    // 50 KiB, was checked as UTF-8 on its way out).
+    if !buf.starts_with(b"HTTP/1.1 4") || !buf.ends_with(b"\r\n\r\n") {
         return None;
     }
+    let head = std::str::from_utf8(buf).ok()?;
     let code = match head.strip_prefix("HTTP/1.1 ")?.get(..4)? {
         "400 " => Code::MalformedRequest,
         "414 " => Code::UriTooLong,
@@ -121,6 +124,25 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for ProblemIo<T> {
         }
     }
 
+    /// A head and its body written together, as the socket takes them (hyper otherwise
+    /// copies each body into its own buffer first); a single piece goes through
+    /// [`Self::poll_write`], where hyper's bodiless error heads are replaced.
+    fn poll_write_vectored(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
+        if self.pending.is_some() {
+            // A replacement half written goes on (what is asked to be written is the same).
+            return self.poll_write(cx, &[]);
+        }
+        let mut filled = bufs.iter().filter(|b| !b.is_empty());
+        match (filled.next(), filled.next()) {
+            (Some(one), None) => self.poll_write(cx, one),
+            _ => Pin::new(&mut self.inner).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_flush(cx)
     }
@@ -151,5 +173,43 @@ mod tests {
         assert!(replacement(b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/problem+json\r\ncontent-length: 0\r\n\r\n").is_none());
         assert!(replacement(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 12\r\n\r\n").is_none());
         assert!(replacement(b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\n\r\n").is_some());
+    }
+
+    /// Written in pieces together, an answer and its body go out as they are; a lone
+    /// error head of hyper's is replaced whichever way it is written.
+    #[test]
+    fn vectored_writes_pass_through_and_error_heads_are_still_replaced() {
+        use tokio::io::AsyncWriteExt;
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let head = b"HTTP/1.1 200 OK\r\ncontent-length: 13\r\n\r\n";
+        let body = b"HTTP/1.1 414 ";
+        let hyper414 = b"HTTP/1.1 414 URI Too Long\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
+        rt.block_on(async {
+            let mut io = ProblemIo {
+                inner: Vec::new(),
+                pending: None,
+            };
+            assert!(io.is_write_vectored());
+            let n = io.write_vectored(&[io::IoSlice::new(head), io::IoSlice::new(body)]).await.unwrap();
+            assert_eq!(n, head.len() + body.len());
+            io.write_all(body).await.unwrap();
+            assert_eq!(io.inner, [&head[..], body, body].concat());
+            for vectored in [true, false] {
+                let mut io = ProblemIo {
+                    inner: Vec::new(),
+                    pending: None,
+                };
+                let n = if vectored {
+                    io.write_vectored(&[io::IoSlice::new(&[]), io::IoSlice::new(hyper414)])
+                        .await
+                        .unwrap()
+                } else {
+                    io.write(hyper414).await.unwrap()
+                };
+                assert_eq!(n, hyper414.len());
+                let out = String::from_utf8(io.inner).unwrap();
+                assert!(out.contains("application/problem+json") && out.contains("uri_too_long"), "{out}");
+            }
+        });
     }
 }
