@@ -56,13 +56,14 @@ impl RowBinding {
 fn plain_string(json: Vec<u8>) -> Result<String, Vec<u8>> {
     let n = json.len();
     let plain = n >= 2 && json[0] == b'"' && json[n - 1] == b'"' && json[1..n - 1].iter().all(|&b| b != b'"' && b != b'\\' && b >= 0x20);
-    if !plain || std::str::from_utf8(&json).is_err() {
+    if !plain {
         return Err(json);
     }
-    let mut json = json;
-    json.truncate(n - 1);
-    json.remove(0);
-    String::from_utf8(json).map_err(|e| e.into_bytes())
+    // Checked as UTF-8 once; the quotes around it are one byte each.
+    let mut text = String::from_utf8(json).map_err(|e| e.into_bytes())?;
+    text.pop();
+    text.remove(0);
+    Ok(text)
 }
 
 /// A JSON array of strings as serde_json writes one when none has anything to escape; `None`
@@ -86,6 +87,11 @@ fn plain_strings(json: &[u8]) -> Option<Vec<String>> {
         rest = &body[end + 1..];
     }
     Some(out)
+}
+
+/// A row's opened value read by serde_json (what the fast paths above hand back).
+fn read_json<T: DeserializeOwned>(column: &str, json: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(json).map_err(|e| StoreError::Internal(format!("deserialize {column}: {e}")))
 }
 
 impl<C: Cipher> SqlStore<C> {
@@ -141,18 +147,14 @@ impl<C: Cipher> SqlStore<C> {
     /// there is nothing to unescape.
     pub(crate) fn open_text(&self, tenant: TenantId, at: &mut RowBinding, column: &str, sealed: &[u8]) -> Result<String, StoreError> {
         let plain = self.decrypt_at(tenant, at, column, sealed)?;
-        plain_string(plain)
-            .or_else(|json| serde_json::from_slice(&json).map_err(|e| StoreError::Internal(format!("deserialize {column}: {e}"))))
+        plain_string(plain).or_else(|json| read_json(column, &json))
     }
 
     /// Opens a row's sealed list of texts: [`Self::open`] for a `Vec<String>`, without
     /// serde_json when there is nothing to unescape.
     pub(crate) fn open_texts(&self, tenant: TenantId, at: &mut RowBinding, column: &str, sealed: &[u8]) -> Result<Vec<String>, StoreError> {
         let plain = self.decrypt_at(tenant, at, column, sealed)?;
-        match plain_strings(&plain) {
-            Some(v) => Ok(v),
-            None => serde_json::from_slice(&plain).map_err(|e| StoreError::Internal(format!("deserialize {column}: {e}"))),
-        }
+        plain_strings(&plain).map_or_else(|| read_json(column, &plain), Ok)
     }
 
     fn decrypt_at(&self, tenant: TenantId, at: &mut RowBinding, column: &str, sealed: &[u8]) -> Result<Vec<u8>, StoreError> {

@@ -163,6 +163,16 @@ mod tests {
     use super::*;
     use crm_domain::UserId;
 
+    /// Each kind of visibility, for `person`.
+    fn every_scope(person: UserId) -> [RecordScope; 4] {
+        [
+            RecordScope::Tenant,
+            RecordScope::OwnedBy(person),
+            RecordScope::TeamsLedBy(person),
+            RecordScope::Nothing,
+        ]
+    }
+
     /// The contact-by-id statement, shaped, gives exactly what sea-query builds for the
     /// same values, for every backend and kind of visibility.
     #[test]
@@ -172,12 +182,7 @@ mod tests {
         let record = Uuid::now_v7();
         let person = UserId::from_uuid(Uuid::now_v7());
         for backend in [Backend::Sqlite, Backend::Postgres] {
-            for scope in [
-                RecordScope::Tenant,
-                RecordScope::OwnedBy(person),
-                RecordScope::TeamsLedBy(person),
-                RecordScope::Nothing,
-            ] {
+            for scope in every_scope(person) {
                 let stmt = crate::contact_sql::contact_by_id(tenant, record, scope);
                 let (sql, values) = match backend {
                     Backend::Sqlite => stmt.build(SqliteQueryBuilder),
@@ -200,12 +205,7 @@ mod tests {
         let tenant = TenantId::from_uuid(Uuid::now_v7());
         let person = UserId::from_uuid(Uuid::now_v7());
         for backend in [Backend::Sqlite, Backend::Postgres] {
-            for records in [
-                RecordScope::Tenant,
-                RecordScope::OwnedBy(person),
-                RecordScope::TeamsLedBy(person),
-                RecordScope::Nothing,
-            ] {
+            for records in every_scope(person) {
                 for sort in [SortKey::Name, SortKey::CreatedAt, SortKey::UpdatedAt] {
                     for descending in [false, true] {
                         for limit in [None, Some(1), Some(50), Some(200)] {
