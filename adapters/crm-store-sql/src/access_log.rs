@@ -7,7 +7,7 @@ use crate::rows::{from_ts, ts};
 use crm_domain::access_log::{AccessEntry, AccessKind};
 use crm_domain::{ContactId, TenantId, UserId};
 use crm_ports::{Cipher, StoreError};
-use sea_query::{Expr, ExprTrait, Order, Query};
+use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 use uuid::Uuid;
 
 const COLUMNS: [&str; 8] = ["tenant_id", "id", "at", "user_id", "kind", "contact_id", "count", "contacts"];
@@ -59,16 +59,17 @@ pub(crate) async fn record<C: Cipher>(store: &SqlStore<C>, entries: &[AccessEntr
     Ok(())
 }
 
-/// See [`crm_ports::store::PrivacyStore::access_log`].
-pub(crate) async fn read<C: Cipher>(
-    store: &SqlStore<C>,
+/// A page of the company's accesses, newest first: to one contact or by one user when
+/// given, after the access `after` (its time and id); at most `limit`. Read backwards along
+/// `access_log_by_time`, or `access_log_by_user` for one user: no sort (migration 0050).
+pub(crate) fn page(
+    backend: Backend,
     tenant: TenantId,
     contact: Option<ContactId>,
     user: Option<UserId>,
-    before: Option<Uuid>,
+    after: Option<(i64, Uuid)>,
     limit: u32,
-) -> Result<Vec<AccessEntry>, StoreError> {
-    let mut tx = store.pool.begin(On::Tenant(tenant), Mode::Read).await?;
+) -> SelectStatement {
     let mut q = Query::select();
     q.columns(COLUMNS)
         .from("access_log")
@@ -78,9 +79,9 @@ pub(crate) async fn read<C: Cipher>(
         .limit(u64::from(limit));
     if let Some(c) = contact {
         // Their record, or a list that showed them (its ids packed: a byte search, checked
-        // on 16-byte boundaries below).
+        // on 16-byte boundaries by the reader).
         let id = c.as_uuid().as_bytes().to_vec();
-        let in_list = match store.pool.backend() {
+        let in_list = match backend {
             Backend::Sqlite => Expr::cust_with_values("instr(contacts, ?) > 0", [id]),
             Backend::Postgres => Expr::cust_with_values("position($1 in contacts) > 0", [id]),
         };
@@ -93,26 +94,45 @@ pub(crate) async fn read<C: Cipher>(
     if let Some(u) = user {
         q.and_where(Expr::col("user_id").eq(u.as_uuid()));
     }
-    if let Some(b) = before {
-        // After the cursor in (at, id) order: several accesses may share an instant.
-        let Some(row) = tx
-            .fetch_optional(
-                Query::select()
-                    .column("at")
-                    .from("access_log")
-                    .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
-                    .and_where(Expr::col("id").eq(b)),
-            )
-            .await?
-        else {
-            tx.commit().await?;
-            return Ok(Vec::new());
-        };
-        let at: i64 = row.get("at")?;
+    if let Some((at, id)) = after {
         // `at <= a AND (at < a OR id < b)`: the first half bounds the index range (see
         // `paging::apply`).
-        q.and_where(Expr::col("at").lte(at).and(Expr::col("at").lt(at).or(Expr::col("id").lt(b))));
+        q.and_where(Expr::col("at").lte(at).and(Expr::col("at").lt(at).or(Expr::col("id").lt(id))));
     }
+    q
+}
+
+/// See [`crm_ports::store::PrivacyStore::access_log`].
+pub(crate) async fn read<C: Cipher>(
+    store: &SqlStore<C>,
+    tenant: TenantId,
+    contact: Option<ContactId>,
+    user: Option<UserId>,
+    before: Option<Uuid>,
+    limit: u32,
+) -> Result<Vec<AccessEntry>, StoreError> {
+    let mut tx = store.pool.begin(On::Tenant(tenant), Mode::Read).await?;
+    let after = match before {
+        None => None,
+        Some(b) => {
+            // After the cursor in (at, id) order: several accesses may share an instant.
+            let Some(row) = tx
+                .fetch_optional(
+                    Query::select()
+                        .column("at")
+                        .from("access_log")
+                        .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+                        .and_where(Expr::col("id").eq(b)),
+                )
+                .await?
+            else {
+                tx.commit().await?;
+                return Ok(Vec::new());
+            };
+            Some((row.get::<i64>("at")?, b))
+        }
+    };
+    let q = page(store.pool.backend(), tenant, contact, user, after, limit);
     let rows = tx.fetch_all(&q).await?;
     tx.commit().await?;
     rows.iter()

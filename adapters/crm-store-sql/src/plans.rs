@@ -36,6 +36,9 @@ pub enum PlannedRead {
     /// The contacts whose folded last name is one of these, as an import's duplicate check
     /// looks them up.
     NameHolders(TenantId, Vec<String>),
+    /// The first page of the access log, newest first: the company's, or to one contact,
+    /// or by one user.
+    AccessLog(TenantId, Option<crm_domain::ContactId>, Option<crm_domain::UserId>),
 }
 
 impl PlannedRead {
@@ -52,6 +55,7 @@ impl PlannedRead {
             Self::OpenTasks(tenant, assignees) => (*tenant, crate::activities::open_tasks_query(*tenant, *assignees, 200)),
             Self::BlindIndexHolders(tenant, field, hashes) => (*tenant, matching(backend, &holders_of(*tenant, field), HASH, hashes)),
             Self::NameHolders(tenant, names) => (*tenant, matching(backend, &name_keys_of(*tenant), ("contacts", "last_fold"), names)),
+            Self::AccessLog(tenant, contact, user) => (*tenant, crate::access_log::page(backend, *tenant, *contact, *user, None, 50)),
         })
     }
 }

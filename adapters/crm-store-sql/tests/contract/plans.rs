@@ -188,6 +188,30 @@ async fn contacts_by_ids_are_read_by_primary_key_on_sqlite() {
     }
 }
 
+/// The access log's page is read newest first along an index on SQLite (the company's, to
+/// one contact, by one user): it sorted every access of the company for each page.
+#[tokio::test]
+async fn the_access_log_is_read_in_its_order_from_an_index_on_sqlite() {
+    let h = sqlite().await;
+    let (tenant, admin) = h.tenant("Registre").await;
+    let contact = crm_domain::ContactId::from_uuid(Uuid::now_v7());
+    let reads = [
+        ("company", None, None, "access_log_by_time (tenant_id=?)"),
+        ("contact", Some(contact), None, "access_log_by_time (tenant_id=?)"),
+        ("user", None, admin.user_id(), "access_log_by_user (tenant_id=? AND user_id=?)"),
+    ];
+    for (what, contact, user, index) in reads {
+        let plan = h
+            .app
+            .store()
+            .explain_for_tests(&PlannedRead::AccessLog(tenant.id, contact, user))
+            .await
+            .unwrap();
+        assert!(plan.contains(&format!("USING INDEX {index}")), "{what}: {plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "{what} sorted apart: {plan}");
+    }
+}
+
 async fn check_plans(h: &Harness, admin_url: &str) {
     let (tenant, admin) = h.tenant("Très grande").await;
     let (manager_user, _) = h.user(&admin, Role::Manager, None).await;
