@@ -50,13 +50,23 @@ pub fn loggable_path(path: &str) -> String {
         if i > 0 {
             out.push('/');
         }
-        let folded = percent_decoded_lowercase(segment);
-        if (secret_follows && !segment.is_empty()) || folded.starts_with("crm_") {
+        // Most segments are ASCII with nothing escaped: compared as they are, without case
+        // (no character but ASCII folds to an ASCII letter of `crm_` or `calendar`).
+        let (secret, calendar) = if segment.is_ascii() && !segment.contains('%') {
+            (
+                segment.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("crm_")),
+                segment.eq_ignore_ascii_case("calendar"),
+            )
+        } else {
+            let folded = percent_decoded_lowercase(segment);
+            (folded.starts_with("crm_"), folded == "calendar")
+        };
+        if (secret_follows && !segment.is_empty()) || secret {
             out.push_str(REDACTED);
         } else {
             out.push_str(segment);
         }
-        secret_follows |= folded == "calendar";
+        secret_follows |= calendar;
     }
     out
 }
@@ -91,7 +101,9 @@ fn percent_decoded_lowercase(segment: &str) -> String {
 /// status and duration (never bodies, never the query).
 async fn log_requests<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
     let id = uuid::Uuid::now_v7();
-    req.extensions_mut().insert(api::RequestId(id.to_string()));
+    let id_text = id.to_string();
+    let header = id_text.parse::<poem::http::HeaderValue>();
+    req.extensions_mut().insert(api::RequestId(id_text));
     let method = req.method().clone();
     let path = loggable_path(req.uri().path());
     let start = Instant::now();
@@ -104,7 +116,7 @@ async fn log_requests<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Re
     };
     span.in_scope(|| tracing::info!(status, ms, "handled"));
     res.map(|mut r| {
-        if let Ok(v) = id.to_string().parse() {
+        if let Ok(v) = header {
             r.headers_mut().insert("x-request-id", v);
         }
         r
@@ -379,6 +391,28 @@ mod tests {
         ] {
             let logged = loggable_path(p);
             assert!(!logged.contains("crm_") && !logged.contains("abc"), "{p} logged as {logged}");
+        }
+    }
+
+    /// Every segment compared percent-decoded and lowercased, as before the ASCII path.
+    fn loggable_path_decoding_all(path: &str) -> String {
+        let mut out = Vec::new();
+        let mut secret_follows = false;
+        for segment in path.split('/') {
+            let folded = percent_decoded_lowercase(segment);
+            let secret = (secret_follows && !segment.is_empty()) || folded.starts_with("crm_");
+            out.push(if secret { REDACTED } else { segment });
+            secret_follows |= folded == "calendar";
+        }
+        out.join("/")
+    }
+
+    proptest::proptest! {
+        /// Segments read as they are (ASCII, nothing escaped) are redacted exactly as when
+        /// every segment is decoded and lowercased.
+        #[test]
+        fn the_ascii_path_redacts_as_decoding_does(path in "(/(crm_|CrM_|calendar|CALENDAR|%63|%43|%2F|%|[a-zA-Z0-9_.-]{0,6}|\\u{212A}|é|İ){0,3}){0,6}") {
+            proptest::prop_assert_eq!(loggable_path(&path), loggable_path_decoding_all(&path));
         }
     }
 
