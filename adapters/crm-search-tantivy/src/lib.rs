@@ -15,6 +15,7 @@ mod document;
 mod layout;
 mod query;
 mod search;
+mod searchers;
 mod typo;
 mod writing;
 
@@ -51,10 +52,10 @@ struct Inner {
     writer: Mutex<IndexWriter>,
     reader: IndexReader,
     cursors: RwLock<HashMap<TenantId, i64>>,
-    /// Searches running at once: one per core. Searches are short and CPU-bound; run
-    /// first come, first served, a burst finishes in order instead of every search of the
-    /// burst sharing the cores and finishing late.
-    searching: tokio::sync::Semaphore,
+    /// The search threads, one per core. Searches are short and CPU-bound; run first
+    /// come, first served, a burst finishes in order instead of every search of the burst
+    /// sharing the cores and finishing late.
+    searchers: searchers::Searchers,
 }
 
 /// A [`TantivyIndex`] that may have been closed since.
@@ -140,7 +141,8 @@ impl TantivyIndex {
                 writer: Mutex::new(writer),
                 reader,
                 cursors: RwLock::new(cursors.into_iter().map(|(t, s)| (TenantId::from_uuid(t), s)).collect()),
-                searching: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from)),
+                searchers: searchers::Searchers::start(std::thread::available_parallelism().map_or(2, usize::from))
+                    .map_err(|e| unusable(dir, e))?,
             }),
         })
     }
@@ -243,11 +245,8 @@ impl SearchIndex for TantivyIndex {
     }
 
     async fn search(&self, query: IndexQuery) -> Result<IndexResults, SearchError> {
-        let _turn = self.inner.searching.acquire().await.map_err(index_error)?;
         let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || inner.search(&query))
-            .await
-            .map_err(index_error)?
+        self.inner.searchers.run(move || inner.search(&query)).await.map_err(index_error)?
     }
 
     async fn purge(&self) -> Result<(), SearchError> {
