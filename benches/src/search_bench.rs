@@ -3,7 +3,8 @@
 //! through the application services, indexed from the store, then searched:
 //! type-ahead and full queries, in the large tenant and in small ones, through the search
 //! service in process (port) and through HTTP against a real `crm serve` with 16
-//! concurrent clients, next to the store's SQL `LIKE` search on the same data in the same
+//! concurrent clients (in alternated rounds with the port at the same concurrency, on a
+//! copy of the server's index), next to the store's SQL `LIKE` search on the same data in the same
 //! run. Also prints the load and indexing throughputs, the index size per contact and the
 //! server's memory with the index open.
 //!
@@ -32,6 +33,8 @@ mod http;
 mod port;
 #[path = "search_bench/report.rs"]
 mod report;
+#[path = "search_bench/rounds.rs"]
+mod rounds;
 
 use crm_domain::TenantId;
 use crm_ports::App;
@@ -39,9 +42,10 @@ use crm_ports::search::SearchIndex as _;
 use crm_search_tantivy::TantivyIndex;
 use crm_store_sql::SqlStore;
 use dataset::{Dataset, IndexStats, dir_size, generate, queries};
-use http::{change_to_searchable, memory, quiet, start_server, via_http};
-use port::{via_like, via_port, via_port_concurrent};
+use http::{change_to_searchable, memory, quiet, start_server};
+use port::{via_like, via_port};
 use report::{Row, print_table};
+use rounds::{ROUNDS, Target, alternated, copy_index};
 use std::error::Error;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -173,8 +177,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
         latencies: lat,
         hits,
     });
-    // The floor of the HTTP runs: the same queries as theirs (the large tenant and the
-    // small tenants that log in), through the port by as many tasks as HTTP has clients.
+    // The HTTP runs' queries (the large tenant and the small tenants that log in), each
+    // workload through the port by as many tasks as HTTP has clients and through HTTP, in
+    // alternated rounds once the server is up (`rounds.rs`).
     let http_small: Vec<usize> = (1..=HTTP_SMALL_TENANTS).collect();
     let http_workloads = [
         ("type-ahead, large tenant", queries(&data, &[0], n_queries, false)),
@@ -182,17 +187,6 @@ async fn main() -> Result<(), Box<dyn Error>> {
         ("full query, large tenant", queries(&data, &[0], n_queries, true)),
         ("full query, small tenants", queries(&data, &http_small, n_queries, true)),
     ];
-    let mut port_throughput = Vec::new();
-    for (name, qs) in &http_workloads {
-        let (lat, hits, wall) = via_port_concurrent(&app, &index, &data, qs, clients).await?;
-        port_throughput.push(lat.len() as f64 / wall.as_secs_f64());
-        rows.push(Row {
-            workload: (*name).to_owned(),
-            path: PORT_CONCURRENT,
-            latencies: lat,
-            hits,
-        });
-    }
     if std::env::var_os("CRM_BENCH_PORT_ONLY").is_some() {
         print_table(&rows);
         return Ok(());
@@ -208,7 +202,6 @@ async fn main() -> Result<(), Box<dyn Error>> {
         });
     }
     drop(index);
-    drop(app);
     println!(
         "\n## search-bench: {} contacts, {} tenants ({} in the large one), SQLite, {} queries per workload ({} for LIKE)\n",
         data.contacts,
@@ -248,31 +241,46 @@ async fn main() -> Result<(), Box<dyn Error>> {
     };
     let catch_up = quiet(server.child.id(), Duration::from_secs(catch_up_max)).await;
     let (idle_rss, _) = memory(server.child.id());
-    eprintln!("querying through HTTP with {clients} clients...");
-    via_http(&server.base, &tokens, &http_workloads[0].1, clients).await?;
+    eprintln!("querying through the port and HTTP with {clients} clients, alternated...");
+    let port_index = copy_index(&index_dir, &dir.join("search-port"))?;
+    let target = Target {
+        base: &server.base,
+        tokens: &tokens,
+    };
+    // Warm-up of both.
+    alternated(&app, &port_index, &data, &target, &http_workloads[0].1, clients).await?;
     let mut http_failures = 0;
     let mut throughput = Vec::new();
+    let mut port_throughput = Vec::new();
+    let mut port_rows = Vec::new();
     for (name, qs) in &http_workloads {
-        let started = Instant::now();
-        let run = via_http(&server.base, &tokens, qs, clients).await?;
-        throughput.push((*name, run.lat.len() as f64 / started.elapsed().as_secs_f64()));
-        http_failures += run.failures;
+        let run = alternated(&app, &port_index, &data, &target, qs, clients).await?;
+        throughput.push((*name, run.throughput.1, run.spread));
+        port_throughput.push(run.throughput.0);
+        http_failures += run.http.failures;
         // The large tenant's queries are the port's: the server must find as much.
-        let port = rows.iter().find(|r| r.workload == *name && r.path == PORT_CONCURRENT);
-        if let Some(port) = port.filter(|p| name.ends_with("large tenant") && run.failures == 0 && p.hits != run.hits) {
+        if name.ends_with("large tenant") && run.http.failures == 0 && run.port.1 != run.http.hits {
             return Err(format!(
                 "{name}: the server found {} hits, the port {} (is target/release/crm older than the bench?)",
-                run.hits, port.hits
+                run.http.hits, run.port.1
             )
             .into());
         }
+        port_rows.push(Row {
+            workload: (*name).to_owned(),
+            path: PORT_CONCURRENT,
+            latencies: run.port.0,
+            hits: run.port.1,
+        });
         rows.push(Row {
             workload: (*name).to_owned(),
             path: "HTTP GET /api/v1/search, 16 clients",
-            latencies: run.lat,
-            hits: run.hits,
+            latencies: run.http.lat,
+            hits: run.http.hits,
         });
     }
+    drop(port_index);
+    drop(app);
     let write_seconds = match std::env::var("CRM_BENCH_WRITE_SECONDS") {
         Ok(s) => s.parse()?,
         Err(_) => WRITE_SECONDS,
@@ -283,15 +291,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     drop(server);
     println!("\nThrough HTTP (`crm serve` on the same data, {clients} concurrent clients):\n");
     let mut http_rows = rows.split_off(in_process);
-    http_rows.splice(
-        0..0,
-        rows.iter().filter(|r| r.path == PORT_CONCURRENT).map(|r| Row {
-            workload: r.workload.clone(),
-            path: r.path,
-            latencies: r.latencies.clone(),
-            hits: r.hits,
-        }),
-    );
+    http_rows.splice(0..0, port_rows);
     print_table(&http_rows);
 
     println!();
@@ -338,9 +338,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
         ms(1.0),
         delays.len()
     );
-    for ((name, rps), port) in throughput.iter().zip(&port_throughput) {
+    for ((name, rps, (low, high)), port) in throughput.iter().zip(&port_throughput) {
         println!(
-            "| HTTP throughput, {name} | {rps:.0} requests/s, {:.2} of the port's {port:.0} with {clients} tasks |",
+            "| HTTP throughput, {name} | {rps:.0} requests/s, {:.2} of the port's {port:.0} with {clients} tasks in the same {ROUNDS} rounds ({low:.2}–{high:.2}) |",
             rps / port
         );
     }
@@ -356,7 +356,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
 fn record(
     large: u64,
     http_rows: &[Row],
-    throughput: &[(&str, f64)],
+    throughput: &[(&str, f64, (f64, f64))],
     port_throughput: &[f64],
     (change_p99, lost): (f64, usize),
     rss: f64,
@@ -368,7 +368,7 @@ fn record(
             "SQLite, small tenants".to_owned()
         }
     };
-    for ((name, rps), port) in throughput.iter().zip(port_throughput) {
+    for ((name, rps, _), port) in throughput.iter().zip(port_throughput) {
         Figure::new(
             BENCH,
             &tenant(name),
