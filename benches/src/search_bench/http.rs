@@ -161,6 +161,7 @@ struct Group {
 }
 
 /// What a run of HTTP searches gave.
+#[derive(Default)]
 pub(crate) struct HttpRun {
     pub(crate) lat: Vec<Duration>,
     pub(crate) failures: usize,

@@ -60,11 +60,7 @@ pub(crate) async fn alternated(
     clients: usize,
 ) -> Result<Alternated, Box<dyn Error>> {
     let mut port = (Vec::new(), 0);
-    let mut http = HttpRun {
-        lat: Vec::new(),
-        failures: 0,
-        hits: 0,
-    };
+    let mut http = HttpRun::default();
     let (mut port_wall, mut http_wall) = (Duration::ZERO, Duration::ZERO);
     let mut spread = (f64::INFINITY, 0.0_f64);
     for round in qs.chunks(qs.len().div_ceil(ROUNDS).max(1)) {
