@@ -134,10 +134,12 @@ pub struct ContactPage {
     pub next_cursor: Option<String>,
 }
 
-impl super::direct_json::JsonSize for ContactPage {
+impl super::direct_json::JsonAnswer for ContactPage {
+    type Schema = Self;
+
     fn json_size(&self) -> usize {
-        use super::direct_json::JsonSize;
-        64 + self.items.iter().map(JsonSize::json_size).sum::<usize>() + self.next_cursor.as_ref().map_or(0, String::len)
+        use super::direct_json::JsonAnswer;
+        64 + self.items.iter().map(JsonAnswer::json_size).sum::<usize>() + self.next_cursor.as_ref().map_or(0, String::len)
     }
 }
 

@@ -36,6 +36,7 @@ pub mod reports;
 pub mod schema;
 pub mod scoring;
 pub mod search;
+pub mod search_answer;
 pub mod second_factor;
 pub mod security;
 pub mod segments;

@@ -7,13 +7,14 @@ use super::common::{contact_kind, contact_tag};
 use super::direct_json::DirectJson;
 use super::dto::opportunities::StatusParam;
 use super::problem::ApiResult;
+use super::search_answer::SearchAnswer;
 use super::security::Auth;
 use crate::assemble::CrmApp;
 use crate::search::SearchHandle;
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_domain::contact::ContactKind;
 use crm_domain::{UserId, ViolationKind};
-use crm_ports::search::{Highlight, IndexHit, SearchEntity, SearchFilters};
+use crm_ports::search::{SearchEntity, SearchFilters};
 use crm_ports::services::search::SearchRequest;
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
@@ -21,7 +22,7 @@ use poem_openapi::{Object, OpenApi};
 use uuid::Uuid;
 
 /// A piece of a highlighted text.
-#[derive(Debug, Clone, Object, serde::Serialize)]
+#[derive(Debug, Clone, Object)]
 pub struct SnippetPart {
     /// Text.
     pub text: String,
@@ -30,7 +31,7 @@ pub struct SnippetPart {
 }
 
 /// A text of the record that matched, cut into matched and unmatched parts.
-#[derive(Debug, Clone, Object, serde::Serialize)]
+#[derive(Debug, Clone, Object)]
 pub struct SnippetDto {
     /// `name`, `organization`, `job_title`, `tag`, `domain`, `industry`, `title`, `email`
     /// or `phone`.
@@ -39,39 +40,8 @@ pub struct SnippetDto {
     pub parts: Vec<SnippetPart>,
 }
 
-fn snippet(h: &Highlight) -> SnippetDto {
-    let mut parts = Vec::new();
-    let mut at = 0;
-    for &(a, b) in &h.ranges {
-        let (Some(before), Some(matched)) = (h.text.get(at..a), h.text.get(a..b)) else {
-            continue;
-        };
-        if !before.is_empty() {
-            parts.push(SnippetPart {
-                text: before.to_owned(),
-                matched: false,
-            });
-        }
-        parts.push(SnippetPart {
-            text: matched.to_owned(),
-            matched: true,
-        });
-        at = b;
-    }
-    if let Some(rest) = h.text.get(at..).filter(|r| !r.is_empty()) {
-        parts.push(SnippetPart {
-            text: rest.to_owned(),
-            matched: false,
-        });
-    }
-    SnippetDto {
-        field: h.field.clone(),
-        parts,
-    }
-}
-
 /// A search hit.
-#[derive(Debug, Clone, Object, serde::Serialize)]
+#[derive(Debug, Clone, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct SearchHitDto {
     /// Record id (`/api/v1/contacts/{id}`, `/organizations/{id}` or `/opportunities/{id}`).
@@ -79,57 +49,28 @@ pub struct SearchHitDto {
     /// Title: the contact's or organization's name, the deal's title.
     pub title: String,
     /// Second line: organization and job title, web domain.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subtitle: Option<String>,
     /// Relevance (higher is better), comparable within one group.
-    #[serde(serialize_with = "as_f64")]
     pub score: f32,
     /// Matched texts.
     pub snippets: Vec<SnippetDto>,
 }
 
-/// A score as poem-openapi writes an `f32` (widened to `f64`), so that both ways write the
-/// same document.
-#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `serialize_with` passes a reference
-fn as_f64<S: serde::Serializer>(score: &f32, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64(f64::from(*score))
-}
-
-impl From<&IndexHit> for SearchHitDto {
-    fn from(h: &IndexHit) -> Self {
-        Self {
-            id: h.id,
-            title: h.title.clone(),
-            subtitle: h.subtitle.clone(),
-            score: h.score,
-            snippets: h.highlights.iter().map(snippet).collect(),
-        }
-    }
-}
-
 /// Hits of one kind, best first.
-#[derive(Debug, Clone, Object, serde::Serialize)]
+#[derive(Debug, Clone, Object)]
 pub struct SearchGroupDto {
     /// `contact`, `organization` or `opportunity`.
     #[oai(rename = "type")]
-    #[serde(rename = "type")]
     pub kind: String,
     /// Hits.
     pub hits: Vec<SearchHitDto>,
 }
 
 /// Search results, grouped: contacts, organizations, opportunities.
-#[derive(Debug, Clone, Object, serde::Serialize)]
+#[derive(Debug, Clone, Object)]
 pub struct SearchResultsDto {
     /// Groups (a kind you may not see, or that a filter rules out, is absent).
     pub groups: Vec<SearchGroupDto>,
-}
-
-impl super::direct_json::JsonSize for SearchResultsDto {
-    /// A hit's id, score and names, and its snippets: some 300 bytes.
-    fn json_size(&self) -> usize {
-        64 + self.groups.iter().map(|g| 32 + 320 * g.hits.len()).sum::<usize>()
-    }
 }
 
 /// What a rebuild did.
@@ -196,7 +137,7 @@ impl SearchApi {
         /// Hits per kind, 1 to 50 (default 10).
         #[oai(validator(minimum(value = "1"), maximum(value = "50")))]
         limit: Query<Option<u32>>,
-    ) -> ApiResult<DirectJson<SearchResultsDto>> {
+    ) -> ApiResult<DirectJson<SearchAnswer>> {
         let filters = SearchFilters {
             owner_id: owner_id.0.map(UserId::from_uuid),
             kind: contact_kind(kind.0.as_deref())?.map(ContactKind::code),
@@ -218,16 +159,7 @@ impl SearchApi {
             limit: limit.0,
         };
         let results = self.app.search(self.search.index(), &auth.actor(), req).await?;
-        Ok(DirectJson(SearchResultsDto {
-            groups: results
-                .groups
-                .iter()
-                .map(|(e, hits)| SearchGroupDto {
-                    kind: e.code().to_owned(),
-                    hits: hits.iter().map(SearchHitDto::from).collect(),
-                })
-                .collect(),
-        }))
+        Ok(DirectJson(SearchAnswer(results)))
     }
 
     /// Rebuild your company's part of the search index from the records (Admin). Searches

@@ -101,7 +101,9 @@ pub struct ContactDto {
     pub updated_at: DateTime<Utc>,
 }
 
-impl crate::api::direct_json::JsonSize for ContactDto {
+impl crate::api::direct_json::JsonAnswer for ContactDto {
+    type Schema = Self;
+
     /// Its field names, ids and dates (some 450 bytes), its lead's (some 200) and its
     /// strings.
     fn json_size(&self) -> usize {
