@@ -130,9 +130,13 @@ impl TantivyIndex {
             payload.map(|p| p.cursors).unwrap_or_default()
         };
         let writer = writer(&index, writer_bytes, dir)?;
+        // Reloaded by `apply` at once after its commit, and by tantivy (which watches
+        // `meta.json`) after the writer's background merges too: with a reader reloaded only
+        // by `apply`, an idle server searched the segments merged away (and kept their files
+        // mapped) until the next change came, each search walking every small segment.
         let reader = index
             .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
             .try_into()
             .map_err(|e| unusable(dir, e))?;
         Ok(Self {

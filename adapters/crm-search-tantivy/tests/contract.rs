@@ -569,3 +569,27 @@ async fn changes_are_indexed_while_segments_merge() {
     let reopened = TantivyIndex::open(dir.path()).unwrap();
     assert_eq!(reopened.cursors().get(&t), Some(&42));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn searches_walk_the_segments_merged_in_the_background() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = TantivyIndex::open(dir.path()).unwrap();
+    let t = TenantId::from_uuid(Uuid::now_v7());
+    let owner = UserId::from_uuid(Uuid::now_v7());
+    // One commit a change, as the log readers do under a trickle of writes: one segment
+    // each, until the writer's merge policy merges them in the background (at four), after
+    // the last commit here: nothing more arrives to reload the reader.
+    for i in 0..4 {
+        load(&index, vec![contact(t, owner, &format!("Petit{i} Segment"), None)]).await;
+    }
+    let started = std::time::Instant::now();
+    while index.segments() >= 4 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "searches still walk {} segments",
+            index.segments()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(contacts(&index, t, "segment").len(), 4);
+}
