@@ -21,58 +21,6 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 use uuid::Uuid;
 
-/// A piece of a highlighted text.
-#[derive(Debug, Clone, Object)]
-pub struct SnippetPart {
-    /// Text.
-    pub text: String,
-    /// Whether it matched the query.
-    pub matched: bool,
-}
-
-/// A text of the record that matched, cut into matched and unmatched parts.
-#[derive(Debug, Clone, Object)]
-pub struct SnippetDto {
-    /// `name`, `organization`, `job_title`, `tag`, `domain`, `industry`, `title`, `email`
-    /// or `phone`.
-    pub field: String,
-    /// The text in parts.
-    pub parts: Vec<SnippetPart>,
-}
-
-/// A search hit.
-#[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
-pub struct SearchHitDto {
-    /// Record id (`/api/v1/contacts/{id}`, `/organizations/{id}` or `/opportunities/{id}`).
-    pub id: Uuid,
-    /// Title: the contact's or organization's name, the deal's title.
-    pub title: String,
-    /// Second line: organization and job title, web domain.
-    pub subtitle: Option<String>,
-    /// Relevance (higher is better), comparable within one group.
-    pub score: f32,
-    /// Matched texts.
-    pub snippets: Vec<SnippetDto>,
-}
-
-/// Hits of one kind, best first.
-#[derive(Debug, Clone, Object)]
-pub struct SearchGroupDto {
-    /// `contact`, `organization` or `opportunity`.
-    #[oai(rename = "type")]
-    pub kind: String,
-    /// Hits.
-    pub hits: Vec<SearchHitDto>,
-}
-
-/// Search results, grouped: contacts, organizations, opportunities.
-#[derive(Debug, Clone, Object)]
-pub struct SearchResultsDto {
-    /// Groups (a kind you may not see, or that a filter rules out, is absent).
-    pub groups: Vec<SearchGroupDto>,
-}
-
 /// What a rebuild did.
 #[derive(Debug, Clone, Object)]
 pub struct ReindexDto {

@@ -1,13 +1,67 @@
 //! A search's answer written straight from the index's hits: the document described by
-//! [`SearchResultsDto`], without copying every hit's title, second line and snippet
-//! texts into a DTO first (a search answers up to 150 hits, each with its snippets cut
-//! into parts). A test checks that it writes what poem-openapi writes for the DTO.
+//! [`SearchResultsDto`] (the DTOs here are its OpenAPI description), without copying
+//! every hit's title, second line and snippet texts into a DTO first (a search answers up
+//! to 150 hits, each with its snippets cut into parts). A test checks that it writes what
+//! poem-openapi writes for the DTO.
 
 use super::direct_json::JsonAnswer;
-use super::search::SearchResultsDto;
 use crm_ports::search::{Highlight, IndexHit, IndexResults, SearchEntity};
+use poem_openapi::Object;
 use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Serialize, Serializer};
+use uuid::Uuid;
+
+/// A piece of a highlighted text.
+#[derive(Debug, Clone, Object)]
+pub struct SnippetPart {
+    /// Text.
+    pub text: String,
+    /// Whether it matched the query.
+    pub matched: bool,
+}
+
+/// A text of the record that matched, cut into matched and unmatched parts.
+#[derive(Debug, Clone, Object)]
+pub struct SnippetDto {
+    /// `name`, `organization`, `job_title`, `tag`, `domain`, `industry`, `title`, `email`
+    /// or `phone`.
+    pub field: String,
+    /// The text in parts.
+    pub parts: Vec<SnippetPart>,
+}
+
+/// A search hit.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SearchHitDto {
+    /// Record id (`/api/v1/contacts/{id}`, `/organizations/{id}` or `/opportunities/{id}`).
+    pub id: Uuid,
+    /// Title: the contact's or organization's name, the deal's title.
+    pub title: String,
+    /// Second line: organization and job title, web domain.
+    pub subtitle: Option<String>,
+    /// Relevance (higher is better), comparable within one group.
+    pub score: f32,
+    /// Matched texts.
+    pub snippets: Vec<SnippetDto>,
+}
+
+/// Hits of one kind, best first.
+#[derive(Debug, Clone, Object)]
+pub struct SearchGroupDto {
+    /// `contact`, `organization` or `opportunity`.
+    #[oai(rename = "type")]
+    pub kind: String,
+    /// Hits.
+    pub hits: Vec<SearchHitDto>,
+}
+
+/// Search results, grouped: contacts, organizations, opportunities.
+#[derive(Debug, Clone, Object)]
+pub struct SearchResultsDto {
+    /// Groups (a kind you may not see, or that a filter rules out, is absent).
+    pub groups: Vec<SearchGroupDto>,
+}
 
 /// The results of a search, as answered.
 #[derive(Debug, Clone)]
@@ -139,7 +193,6 @@ pub(crate) fn for_each_part<'a, E>(h: &'a Highlight, mut f: impl FnMut(&'a str, 
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::api::search::{SearchGroupDto, SearchHitDto, SnippetDto, SnippetPart};
     use poem_openapi::types::ToJSON;
 
     /// The DTO poem-openapi would have written, built the way the route used to.
