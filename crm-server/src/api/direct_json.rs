@@ -38,9 +38,9 @@ impl<T: JsonAnswer + Send> Payload for DirectJson<T> {
     }
 }
 
-/// What an answer written by serde is described as, and about how many bytes an answer's JSON takes: its buffer is allocated once at that size
-/// rather than grown from nothing (a page of 50 contacts, some 50 KiB, was copied seven
-/// times as it doubled from 1 KiB).
+/// What an answer written by serde is described as, and about how many bytes its JSON
+/// takes: its buffer is allocated once at that size rather than grown from nothing (a page
+/// of 50 contacts, some 50 KiB, was copied seven times as it doubled from 1 KiB).
 pub trait JsonAnswer {
     /// The type whose OpenAPI description the answer follows (the DTO itself, or the DTO
     /// it is written as).

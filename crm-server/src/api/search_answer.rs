@@ -79,16 +79,17 @@ impl JsonAnswer for SearchAnswer {
 impl Serialize for SearchAnswer {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut o = s.serialize_struct("SearchResultsDto", 1)?;
-        o.serialize_field("groups", &Groups(&self.0.groups))?;
+        o.serialize_field("groups", &Each(&self.0.groups, |(kind, hits)| Group { kind: *kind, hits }))?;
         o.end()
     }
 }
 
-struct Groups<'a>(&'a [(SearchEntity, Vec<IndexHit>)]);
+/// A list written as each of its items seen through `.1`.
+struct Each<'a, T, V>(&'a [T], fn(&'a T) -> V);
 
-impl Serialize for Groups<'_> {
+impl<'a, T, V: Serialize> Serialize for Each<'a, T, V> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(|(kind, hits)| Group { kind: *kind, hits }))
+        s.collect_seq(self.0.iter().map(self.1))
     }
 }
 
@@ -101,16 +102,8 @@ impl Serialize for Group<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut o = s.serialize_struct("SearchGroupDto", 2)?;
         o.serialize_field("type", self.kind.code())?;
-        o.serialize_field("hits", &Hits(self.hits))?;
+        o.serialize_field("hits", &Each(self.hits, Hit))?;
         o.end()
-    }
-}
-
-struct Hits<'a>(&'a [IndexHit]);
-
-impl Serialize for Hits<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(Hit))
     }
 }
 
@@ -128,16 +121,8 @@ impl Serialize for Hit<'_> {
         }
         // As poem-openapi writes an `f32`: widened to `f64`.
         o.serialize_field("score", &f64::from(h.score))?;
-        o.serialize_field("snippets", &Snippets(&h.highlights))?;
+        o.serialize_field("snippets", &Each(&h.highlights, Snippet))?;
         o.end()
-    }
-}
-
-struct Snippets<'a>(&'a [Highlight]);
-
-impl Serialize for Snippets<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(Snippet))
     }
 }
 
@@ -171,7 +156,7 @@ struct Part<'a> {
 /// Calls `f` with each part of a highlighted text in order: the text between matches
 /// (when not empty) and each match. A range that does not fall on the text's characters
 /// is skipped.
-pub(crate) fn for_each_part<'a, E>(h: &'a Highlight, mut f: impl FnMut(&'a str, bool) -> Result<(), E>) -> Result<(), E> {
+fn for_each_part<'a, E>(h: &'a Highlight, mut f: impl FnMut(&'a str, bool) -> Result<(), E>) -> Result<(), E> {
     let mut at = 0;
     for &(a, b) in &h.ranges {
         let (Some(before), Some(matched)) = (h.text.get(at..a), h.text.get(a..b)) else {
