@@ -16,6 +16,7 @@ use crm_domain::error::Validator;
 use crm_domain::{ValidationError, ViolationKind};
 use poem::{Endpoint, IntoResponse, Request, Response};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Longest request line (path and query) accepted; longer ones get a 414 problem.
@@ -27,8 +28,19 @@ const MAX_DEPTH: usize = 32;
 #[derive(Debug, Default)]
 pub struct BodySchemas {
     routes: Vec<Route>,
+    /// The routes (indices into `routes`, in its order) by what a request's path shows
+    /// before any lookup: method, number of segments, and the resource segment (the third,
+    /// `contacts` in `/api/v1/contacts/{id}`; `None` for a route whose third segment is a
+    /// parameter or that has none). A request looks at a handful of routes, not hundreds.
+    by_shape: HashMap<RouteShape, Vec<usize>>,
     schemas: Map<String, Value>,
 }
+
+/// Method, number of segments, resource segment (see `BodySchemas::by_shape`).
+type RouteShape = (String, usize, Option<String>);
+
+/// The segment a route is filed under besides its method and length.
+const RESOURCE_SEGMENT: usize = 2;
 
 #[derive(Debug)]
 struct Route {
@@ -79,16 +91,31 @@ impl BodySchemas {
         }
         // Literal segments win over parameters (`/contacts/merge` before `/contacts/{id}`).
         routes.sort_by_key(|r| std::cmp::Reverse(r.segments.iter().filter(|s| s.is_some()).count()));
-        Self { routes, schemas }
+        let mut by_shape: HashMap<RouteShape, Vec<usize>> = HashMap::new();
+        for (i, r) in routes.iter().enumerate() {
+            let resource = r.segments.get(RESOURCE_SEGMENT).cloned().flatten();
+            by_shape.entry((r.method.clone(), r.segments.len(), resource)).or_default().push(i);
+        }
+        Self { routes, by_shape, schemas }
     }
 
     fn route(&self, method: &str, path: &str) -> Option<&Route> {
         let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        self.routes.iter().find(|r| {
-            r.method == method
-                && r.segments.len() == parts.len()
-                && r.segments.iter().zip(&parts).all(|(s, p)| s.as_deref().is_none_or(|lit| lit == *p))
-        })
+        let matches = |i: &usize| {
+            self.routes
+                .get(*i)
+                .is_some_and(|r| r.segments.iter().zip(&parts).all(|(s, p)| s.as_deref().is_none_or(|lit| lit == *p)))
+        };
+        let first = |resource: Option<String>| {
+            self.by_shape
+                .get(&(method.to_owned(), parts.len(), resource))
+                .and_then(|candidates| candidates.iter().copied().find(|i| matches(i)))
+        };
+        // The routes filed under the path's resource segment, and those taking any there:
+        // the first of both in the routes' order (literal segments first).
+        let named = parts.get(RESOURCE_SEGMENT).and_then(|p| first(Some((*p).to_owned())));
+        let any = first(None);
+        named.into_iter().chain(any).min().and_then(|i| self.routes.get(i))
     }
 
     fn schema_for(&self, method: &str, path: &str) -> Option<&Value> {
@@ -343,18 +370,22 @@ pub async fn conform<E: Endpoint>(schemas: Arc<BodySchemas>, next: E, mut req: R
     }
     // Credentials first: a request that cannot authenticate learns nothing about its body.
     if schemas.secured(req.method().as_str(), req.uri().path()) {
-        let app = req.data::<crate::assemble::CrmApp>().cloned();
-        let known = match (app, super::security::presented_secret(&req)) {
-            (Some(app), Some(secret)) => match app.authenticate(&secret).await {
-                Ok(_) => true,
-                Err(crm_ports::ServiceError::Unauthenticated) => false,
+        let verified = match (req.data::<crate::assemble::CrmApp>(), super::security::presented_secret(&req)) {
+            (Some(app), Some(secret)) => match super::security::authenticate(app, &secret).await {
+                Ok(auth) => Some(Some(super::security::Verified { secret, auth })),
+                Err(crm_ports::ServiceError::Unauthenticated) => None,
                 Err(e) => return Err(ApiError::from(e).into()),
             },
-            (None, _) => true,
-            (_, None) => false,
+            (None, _) => Some(None),
+            (_, None) => None,
         };
-        if !known {
-            return Err(ApiError::new(Code::Unauthenticated).into());
+        match verified {
+            None => return Err(ApiError::new(Code::Unauthenticated).into()),
+            // The route's own check of the credentials reads them here (see `Verified`).
+            Some(Some(v)) => {
+                req.extensions_mut().insert(v);
+            }
+            Some(None) => {}
         }
     }
     let is_json = req.header("content-type").is_some_and(|c| {
@@ -377,114 +408,4 @@ pub async fn conform<E: Endpoint>(schemas: Arc<BodySchemas>, next: E, mut req: R
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn schemas() -> BodySchemas {
-        let spec = json!({
-            "paths": {
-                "/api/v1/things/{id}": {"put": {"requestBody": {"content": {"application/json; charset=utf-8": {"schema": {"$ref": "#/components/schemas/Thing"}}}}}},
-                "/api/v1/things/merge": {"put": {"requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"ids": {"type": "array", "items": {"type": "string", "format": "uuid"}}}}}}}}}
-            },
-            "components": {"schemas": {
-                "Thing": {"type": "object", "required": ["name", "n"], "properties": {
-                    "name": {"type": "string", "maxLength": 5},
-                    "n": {"type": "integer", "minimum": 0},
-                    "on": {"type": "boolean"},
-                    "kind": {"type": "string", "enum": ["a", "b"]},
-                    "at": {"type": "string", "format": "date-time"},
-                    "address": {"allOf": [{"$ref": "#/components/schemas/Address"}, {"description": "x"}]},
-                    "rule": {"description": "any JSON"}
-                }},
-                "Address": {"type": "object", "properties": {"city": {"type": "string"}}}
-            }}
-        });
-        BodySchemas::from_spec(&spec.to_string())
-    }
-
-    fn check(path: &str, body: Value) -> Vec<(String, &'static str)> {
-        let mut v: Vec<_> = schemas()
-            .check("PUT", path, &body)
-            .into_iter()
-            .map(|(f, k)| (f, k.code()))
-            .collect();
-        v.sort();
-        v
-    }
-
-    #[test]
-    fn names_every_field_at_fault() {
-        assert!(check("/api/v1/things/1", json!({"name": "abc", "n": 1, "rule": {"x": [1]}, "on": null})).is_empty());
-        assert_eq!(
-            check(
-                "/api/v1/things/1",
-                json!({"name": false, "nom": 1, "on": "yes", "kind": "c", "at": "hier", "address": {"ville": "Lyon"}})
-            ),
-            vec![
-                ("address.ville".to_owned(), "unknown_field"),
-                ("at".to_owned(), "malformed"),
-                ("kind".to_owned(), "unknown"),
-                ("n".to_owned(), "required"),
-                ("name".to_owned(), "wrong_type"),
-                ("nom".to_owned(), "unknown_field"),
-                ("on".to_owned(), "wrong_type"),
-            ]
-        );
-        assert_eq!(
-            check("/api/v1/things/1", json!({"name": "abcdef", "n": -1})),
-            vec![("n".to_owned(), "too_small"), ("name".to_owned(), "too_long")]
-        );
-        assert_eq!(
-            check("/api/v1/things/merge", json!({"ids": ["x"]})),
-            vec![("ids.0".to_owned(), "malformed")]
-        );
-        assert!(check("/api/v1/other", json!({"anything": 1})).is_empty());
-        assert_eq!(check("/api/v1/things/1", json!([1])), vec![(String::new(), "wrong_type")]);
-    }
-
-    #[test]
-    fn merge_patches_are_checked_member_by_member() {
-        let s = schemas();
-        let check = |body: Value| {
-            let mut v: Vec<_> = s
-                .check("PATCH", "/api/v1/things/1", &body)
-                .into_iter()
-                .map(|(f, k)| (f, k.code()))
-                .collect();
-            v.sort();
-            v
-        };
-        assert!(check(json!({"on": true})).is_empty(), "required members may be left out");
-        assert!(check(json!({"on": null, "address": {"city": null}})).is_empty(), "null removes");
-        assert_eq!(
-            check(json!({"name": null, "n": "2", "nom": 1})),
-            vec![
-                ("n".to_owned(), "wrong_type"),
-                ("name".to_owned(), "required"),
-                ("nom".to_owned(), "unknown_field")
-            ]
-        );
-    }
-
-    #[test]
-    fn optional_members_are_documented_nullable() {
-        let spec = json!({"components": {"schemas": {"T": {"type": "object", "required": ["a"], "properties": {
-            "a": {"type": "string"}, "b": {"type": "string"}, "c": {"$ref": "#/components/schemas/U"}
-        }}}}});
-        let out: Value = serde_json::from_str(&with_nullable_optionals(&spec.to_string())).unwrap();
-        let p = &out["components"]["schemas"]["T"]["properties"];
-        assert_eq!(p["a"].get("nullable"), None);
-        assert_eq!(p["b"]["nullable"], true);
-        assert_eq!(p["c"]["nullable"], true);
-        assert_eq!(p["c"]["allOf"][0]["$ref"], "#/components/schemas/U");
-    }
-
-    #[test]
-    fn query_strings_decode_to_utf8() {
-        assert_eq!(bad_query_param("q=%C3%A9t%C3%A9&limit=5"), None);
-        assert_eq!(bad_query_param("q=ok&tag=%FF%FE"), Some("tag".to_owned()));
-        assert_eq!(bad_query_param("q=%E9"), Some("q".to_owned()));
-        assert_eq!(bad_query_param("q=%zz"), Some("q".to_owned()));
-    }
-}
+mod tests;
