@@ -259,11 +259,17 @@ async fn limit_body<E: Endpoint>(max_upload: u64, next: E, mut req: Request) -> 
         Some(Ok(_)) => {}
         _ if upload => {}
         _ => {
-            let body = req.take_body().into_bytes_limit(MAX_BODY_BYTES).await.map_err(|e| match e {
-                poem::error::ReadBodyError::PayloadTooLarge => api::problem::ApiError::new(api::problem::Code::PayloadTooLarge),
-                _ => api::problem::ApiError::new(api::problem::Code::MalformedRequest),
-            })?;
-            req.set_body(body);
+            // A body of unannounced length, read up to the limit. Most such requests have
+            // none at all (a `GET`): nothing to read, and the reading (a 4 KiB buffer in its
+            // future) is boxed so that it is not part of every request's future.
+            let body = req.take_body();
+            if !body.is_empty() {
+                let body = Box::pin(body.into_bytes_limit(MAX_BODY_BYTES)).await.map_err(|e| match e {
+                    poem::error::ReadBodyError::PayloadTooLarge => api::problem::ApiError::new(api::problem::Code::PayloadTooLarge),
+                    _ => api::problem::ApiError::new(api::problem::Code::MalformedRequest),
+                })?;
+                req.set_body(body);
+            }
         }
     }
     next.call(req).await.map(IntoResponse::into_response)
@@ -309,17 +315,23 @@ pub fn endpoint(app: CrmApp, settings: HttpSettings, extras: api::Extras) -> imp
             "/",
             api.with(CatchPanic::new())
                 .around(api::problems)
+                .boxed()
                 .around(api::idempotency::idempotency)
+                .boxed()
                 .around(move |next, req| api::schema::conform(schemas.clone(), next, req))
+                .boxed()
                 .around(move |next, req| limit_body(max_upload, next, req))
+                .boxed()
                 .around(api::problems),
         )
         .with(AddData::new(app))
         .around(log_requests)
+        .boxed()
         .around(move |next, req| {
             let docs_cache = std::sync::Arc::clone(&docs_cache);
             async move { security_headers(&docs_cache, secure_cookies, next, req).await }
         })
+        .boxed()
         .around(move |next, req| {
             let base_path = base_path.clone();
             async move { under_base_path(&base_path, next, req).await }

@@ -121,32 +121,43 @@ impl Pool {
 
     /// [`Pool::read_all`] for a statement already rendered for this pool's backend, with its
     /// values (see `shapes.rs`).
+    ///
+    /// sqlx's futures are large (kilobytes), and a future holds those it awaits: each is
+    /// boxed here, so that the futures of the store, of the use cases and of the routes
+    /// above it stay small and are cheap to move.
     pub(crate) async fn read_shaped(&self, on: On, sql: &str, values: sea_query::Values) -> Result<Vec<Row>, StoreError> {
         let values = sea_query_sqlx::SqlxValues(values);
         match self {
             Self::Sqlite { readers: p, .. } => {
-                let rows = sqlx::query_with(AssertSqlSafe(sql), values).fetch_all(p).await.map_err(map_db)?;
+                let rows = Box::pin(sqlx::query_with(AssertSqlSafe(sql), values).fetch_all(p))
+                    .await
+                    .map_err(map_db)?;
                 Ok(rows.into_iter().map(Row::Sqlite).collect())
             }
             Self::Postgres { kept, .. } => {
                 if let On::Tenant(tenant) = on
                     && kept.enabled()
                 {
-                    let rows = kept.read(tenant, sql, &values).await?;
+                    let rows = Box::pin(kept.read(tenant, sql, &values)).await?;
                     return Ok(rows.into_iter().map(Row::Postgres).collect());
                 }
-                let mut tx = self.begin(on, Mode::Read).await?;
-                let TxConn::Postgres(conn) = &mut tx.conn else {
-                    return Err(StoreError::Internal("a PostgreSQL pool gave another connection".into()));
-                };
-                let rows = sqlx::query_with(AssertSqlSafe(sql), values)
-                    .fetch_all(&mut **conn)
-                    .await
-                    .map_err(map_db)?;
-                tx.commit().await?;
-                Ok(rows.into_iter().map(Row::Postgres).collect())
+                Box::pin(self.read_in_transaction(on, sql, values)).await
             }
         }
+    }
+
+    /// A PostgreSQL read in a read transaction bound to `on`.
+    async fn read_in_transaction(&self, on: On, sql: &str, values: sea_query_sqlx::SqlxValues) -> Result<Vec<Row>, StoreError> {
+        let mut tx = self.begin(on, Mode::Read).await?;
+        let TxConn::Postgres(conn) = &mut tx.conn else {
+            return Err(StoreError::Internal("a PostgreSQL pool gave another connection".into()));
+        };
+        let rows = sqlx::query_with(AssertSqlSafe(sql), values)
+            .fetch_all(&mut **conn)
+            .await
+            .map_err(map_db)?;
+        tx.commit().await?;
+        Ok(rows.into_iter().map(Row::Postgres).collect())
     }
 
     /// [`Pool::read_all`] for a query that must find one row.

@@ -229,6 +229,15 @@ impl<S: AuthStore + TenantStore + UserStore, K: Credentials, C: Clock, I: IdGene
         Ok(())
     }
 
+    /// The credentials of a bearer token or session cookie value verified within the last
+    /// [`AUTH_CACHE_SECONDS`] and neither revoked nor expired since, without a store read
+    /// (`None`: ask [`App::authenticate`]). A caller on a hot path checks this first, and
+    /// awaits `authenticate`'s larger future only when it answers `None`.
+    #[must_use]
+    pub fn authenticated_recently(&self, secret: &str) -> Option<Authenticated> {
+        self.auth_cache.get(&self.creds.secret_hash(secret), self.clock.now())
+    }
+
     /// Verifies a bearer token or session cookie value.
     ///
     /// # Errors

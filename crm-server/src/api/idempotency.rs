@@ -66,16 +66,23 @@ fn replay(r: &Recorded, status: u16, body: Vec<u8>) -> Response {
     resp.body(body)
 }
 
-/// The middleware.
-pub async fn idempotency<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
+/// The middleware. Most requests pass straight through; a `POST` with a key takes the
+/// replayable path, boxed so that its futures (the store's) are not part of every request's.
+pub async fn idempotency<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
     let key = match req.header("idempotency-key") {
         // A file upload is streamed to disk, never read whole: not replayable.
-        Some(_) if super::files::is_upload(req.method(), req.uri().path()) => {
-            return next.call(req).await.map(IntoResponse::into_response);
-        }
-        Some(k) if req.method() == Method::POST => k.to_owned(),
-        _ => return next.call(req).await.map(IntoResponse::into_response),
+        Some(_) if super::files::is_upload(req.method(), req.uri().path()) => None,
+        Some(k) if req.method() == Method::POST => Some(k.to_owned()),
+        _ => None,
     };
+    match key {
+        Some(key) => Box::pin(replayable(next, req, key)).await,
+        None => next.call(req).await.map(IntoResponse::into_response),
+    }
+}
+
+/// A `POST` carrying `Idempotency-Key: key`: run once, its answer recorded and replayed.
+async fn replayable<E: Endpoint>(next: E, mut req: Request, key: String) -> poem::Result<Response> {
     let lang = Lang::from_accept_language(req.header("accept-language"));
     let path = req.uri().path().to_owned();
     let rid = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
@@ -86,7 +93,7 @@ pub async fn idempotency<E: Endpoint>(next: E, mut req: Request) -> poem::Result
     let (Some(app), Some(secret)) = (req.data::<CrmApp>().cloned(), presented_secret(&req)) else {
         return next.call(req).await.map(IntoResponse::into_response);
     };
-    let Ok(Actor::User { tenant_id, user_id, .. }) = app.authenticate(&secret).await.map(|a| a.actor) else {
+    let Ok(Actor::User { tenant_id, user_id, .. }) = super::security::authenticate(&app, &secret).await.map(|a| a.actor) else {
         // Unauthenticated (the route answers 401) or the operator (no tenant to keep keys in).
         return next.call(req).await.map(IntoResponse::into_response);
     };

@@ -16,18 +16,47 @@ pub const SESSION_COOKIE: &str = "crm_session";
 /// Header carrying the CSRF token.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-fn app(req: &Request) -> poem::Result<&CrmApp> {
+fn app(req: &Request) -> Result<&CrmApp, ApiError> {
     req.data::<CrmApp>()
-        .ok_or_else(|| ApiError::internal("application missing from request data").into())
+        .ok_or_else(|| ApiError::internal("application missing from request data"))
+}
+
+/// Verifies a presented secret: from the credentials' cache when it was verified lately,
+/// else through the store. The store's path is boxed: its future (kilobytes, a database
+/// read's) would otherwise be part of every route's future, moved with it at each step.
+pub(crate) async fn authenticate(app: &CrmApp, secret: &str) -> Result<Authenticated, crm_ports::ServiceError> {
+    match app.authenticated_recently(secret) {
+        Some(a) => Ok(a),
+        None => Box::pin(app.authenticate(secret)).await,
+    }
+}
+
+/// Credentials verified earlier in the same request, with the secret they were verified for:
+/// the schema check (`schema::conform`) verifies them before it reads a body, and the
+/// route's own check takes them from there rather than hashing the secret again.
+#[derive(Debug, Clone)]
+pub(crate) struct Verified {
+    pub(crate) secret: String,
+    pub(crate) auth: Authenticated,
+}
+
+/// [`authenticate`], or the credentials this request's `secret` was already verified as.
+async fn authenticate_request(req: &Request, secret: &str) -> Result<Authenticated, ApiError> {
+    if let Some(v) = req.extensions().get::<Verified>()
+        && v.secret == secret
+    {
+        return Ok(v.auth.clone());
+    }
+    Ok(authenticate(app(req)?, secret).await?)
 }
 
 async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<Authenticated> {
-    Ok(app(req)?.authenticate(&bearer.token).await.map_err(ApiError::from)?)
+    Ok(authenticate_request(req, &bearer.token).await?)
 }
 
 async fn check_cookie(req: &Request, key: ApiKey) -> poem::Result<Authenticated> {
     let app = app(req)?;
-    let auth = app.authenticate(&key.key).await.map_err(ApiError::from)?;
+    let auth = authenticate_request(req, &key.key).await?;
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe {
         let presented = req.header(CSRF_HEADER).unwrap_or("");

@@ -165,6 +165,26 @@ async fn the_upload_limit_holds_announced_or_not_and_leaves_nothing() {
     let big = serde_json::json!({"kind": "prospect", "first_name": "A", "last_name": "x".repeat(1_200_000)});
     let r = rep.raw("POST", "/api/v1/contacts", Some(&big), &[]).await.unwrap();
     assert_eq!(r.status, 413);
+    // Not announced either (chunked): read up to the limit, passed on whole under it.
+    let chunked = |body: Vec<u8>| {
+        let chunks: Vec<Result<Vec<u8>, std::io::Error>> = body.chunks(100 * 1024).map(|c| Ok(c.to_vec())).collect();
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/contacts", s.base))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
+            .send()
+    };
+    assert_eq!(chunked(big.to_string().into_bytes()).await.unwrap().status(), 413);
+    // Several chunks (150 kB of blanks) that make one contact.
+    let small = format!(
+        r#"{{"kind": "prospect", "first_name": "Flux",{} "last_name": "Morceaux"}}"#,
+        " ".repeat(150_000)
+    );
+    let created = chunked(small.into_bytes()).await.unwrap();
+    assert_eq!(created.status(), 201);
+    let created: serde_json::Value = created.json().await.unwrap();
+    assert_eq!(created["first_name"], "Flux");
     // Unauthenticated uploads are refused before anything is stored.
     let anon = reqwest::Client::new()
         .post(format!("{}/api/v1/files?name=a.csv", s.base))
