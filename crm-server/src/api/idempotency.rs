@@ -93,7 +93,7 @@ async fn replayable<E: Endpoint>(next: E, mut req: Request, key: String) -> poem
     let (Some(app), Some(secret)) = (req.data::<CrmApp>().cloned(), presented_secret(&req)) else {
         return next.call(req).await.map(IntoResponse::into_response);
     };
-    let Ok(Actor::User { tenant_id, user_id, .. }) = super::security::authenticate(&app, &secret).await.map(|a| a.actor) else {
+    let Ok(Actor::User { tenant_id, user_id, .. }) = super::security::authenticate_request(&req, &secret).await.map(|a| a.actor) else {
         // Unauthenticated (the route answers 401) or the operator (no tenant to keep keys in).
         return next.call(req).await.map(IntoResponse::into_response);
     };

@@ -370,22 +370,17 @@ pub async fn conform<E: Endpoint>(schemas: Arc<BodySchemas>, next: E, mut req: R
     }
     // Credentials first: a request that cannot authenticate learns nothing about its body.
     if schemas.secured(req.method().as_str(), req.uri().path()) {
-        let verified = match (req.data::<crate::assemble::CrmApp>(), super::security::presented_secret(&req)) {
+        match (req.data::<crate::assemble::CrmApp>(), super::security::presented_secret(&req)) {
             (Some(app), Some(secret)) => match super::security::authenticate(app, &secret).await {
-                Ok(auth) => Some(Some(super::security::Verified { secret, auth })),
-                Err(crm_ports::ServiceError::Unauthenticated) => None,
+                // The route's own check of the credentials reads them here (see `Verified`).
+                Ok(auth) => {
+                    req.extensions_mut().insert(super::security::Verified { secret, auth });
+                }
+                Err(crm_ports::ServiceError::Unauthenticated) => return Err(ApiError::new(Code::Unauthenticated).into()),
                 Err(e) => return Err(ApiError::from(e).into()),
             },
-            (None, _) => Some(None),
-            (_, None) => None,
-        };
-        match verified {
-            None => return Err(ApiError::new(Code::Unauthenticated).into()),
-            // The route's own check of the credentials reads them here (see `Verified`).
-            Some(Some(v)) => {
-                req.extensions_mut().insert(v);
-            }
-            Some(None) => {}
+            (None, _) => {}
+            (_, None) => return Err(ApiError::new(Code::Unauthenticated).into()),
         }
     }
     let is_json = req.header("content-type").is_some_and(|c| {

@@ -33,7 +33,8 @@ pub(crate) async fn authenticate(app: &CrmApp, secret: &str) -> Result<Authentic
 
 /// Credentials verified earlier in the same request, with the secret they were verified for:
 /// the schema check (`schema::conform`) verifies them before it reads a body, and the
-/// route's own check takes them from there rather than hashing the secret again.
+/// idempotency layer and the route's own check take them from there rather than hashing
+/// the secret again.
 #[derive(Debug, Clone)]
 pub(crate) struct Verified {
     pub(crate) secret: String,
@@ -41,7 +42,7 @@ pub(crate) struct Verified {
 }
 
 /// [`authenticate`], or the credentials this request's `secret` was already verified as.
-async fn authenticate_request(req: &Request, secret: &str) -> Result<Authenticated, ApiError> {
+pub(crate) async fn authenticate_request(req: &Request, secret: &str) -> Result<Authenticated, ApiError> {
     if let Some(v) = req.extensions().get::<Verified>()
         && v.secret == secret
     {
