@@ -8,7 +8,7 @@ use crm_ports::store::Health;
 use poem::http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use poem::http::{HeaderValue, StatusCode};
 use poem::listener::TcpAcceptor;
-use poem::middleware::{AddData, CatchPanic};
+use poem::middleware::CatchPanic;
 use poem::web::Data;
 use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route, Server, get, handler};
 use std::future::Future;
@@ -99,28 +99,26 @@ fn percent_decoded_lowercase(segment: &str) -> String {
 
 /// Logs each request with an id, method, path (secrets redacted, see [`loggable_path`]),
 /// status and duration (never bodies, never the query).
-async fn log_requests<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
+async fn log_requests<E: Endpoint>(next: &E, mut req: Request) -> Response {
     let id = uuid::Uuid::now_v7();
     let id_text = id.to_string();
-    let header = id_text.parse::<poem::http::HeaderValue>();
-    req.extensions_mut().insert(api::RequestId(id_text));
+    let header = poem::http::HeaderValue::from_str(&id_text);
+    req.extensions_mut().insert(api::RequestId(id_text.into()));
     let method = req.method().clone();
     let path = loggable_path(req.uri().path());
     let start = Instant::now();
     let span = tracing::info_span!("request", request_id = %id, %method, %path);
-    let res = next.call(req).instrument(span.clone()).await.map(IntoResponse::into_response);
-    let ms = start.elapsed().as_secs_f64() * 1000.0;
-    let status = match &res {
-        Ok(r) => r.status().as_u16(),
-        Err(e) => e.status().as_u16(),
+    let mut res = match next.call(req).instrument(span.clone()).await {
+        Ok(r) => r.into_response(),
+        Err(e) => e.into_response(),
     };
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    let status = res.status().as_u16();
     span.in_scope(|| tracing::info!(status, ms, "handled"));
-    res.map(|mut r| {
-        if let Ok(v) = header {
-            r.headers_mut().insert("x-request-id", v);
-        }
-        r
-    })
+    if let Ok(v) = header {
+        res.headers_mut().insert("x-request-id", v);
+    }
+    res
 }
 
 /// Is this path the API documentation (Swagger UI)?
@@ -187,19 +185,7 @@ fn inline_scripts(html: &[u8]) -> Vec<&[u8]> {
 /// HSTS for a server behind TLS: a year, subdomains included.
 pub const HSTS: &str = "max-age=31536000; includeSubDomains";
 
-async fn security_headers<E: Endpoint>(
-    docs_cache: &std::sync::OnceLock<HeaderValue>,
-    tls: bool,
-    next: E,
-    req: Request,
-) -> poem::Result<Response> {
-    let docs = is_docs(req.uri().path());
-    // Behind TLS: configured so (secure cookies), or said by the proxy for this request.
-    let tls = tls || req.header("x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https"));
-    let mut res = match next.call(req).await {
-        Ok(r) => r.into_response(),
-        Err(e) => e.into_response(),
-    };
+async fn security_headers(docs_cache: &std::sync::OnceLock<HeaderValue>, docs: bool, tls: bool, mut res: Response) -> Response {
     let html = res
         .headers()
         .get(CONTENT_TYPE)
@@ -231,48 +217,7 @@ async fn security_headers<E: Endpoint>(
     if let Some(p) = docs_policy_value {
         headers.insert(CONTENT_SECURITY_POLICY, p);
     }
-    Ok(res)
-}
-
-/// Largest request body accepted.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// Largest refused body still read to the end before answering 413.
-const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
-
-/// Refuses bodies over their route's limit (413), whether announced by `Content-Length`
-/// or streamed: [`MAX_BODY_BYTES`] for every route but file uploads, whose bodies are not
-/// read here but streamed to disk by their handler, which stops at `max_upload`.
-async fn limit_body<E: Endpoint>(max_upload: u64, next: E, mut req: Request) -> poem::Result<Response> {
-    let upload = api::files::is_upload(req.method(), req.uri().path());
-    let limit = if upload { max_upload } else { MAX_BODY_BYTES as u64 };
-    match req.header("content-length").map(str::parse::<u64>) {
-        Some(Ok(n)) if n > limit => {
-            // Read and drop a moderately large body before answering, so the client gets
-            // the 413 instead of a reset while it is still sending; beyond that, give up.
-            if n <= DRAIN_LIMIT as u64 {
-                let mut reader = req.take_body().into_async_read();
-                let mut buf = vec![0u8; 64 * 1024];
-                while matches!(tokio::io::AsyncReadExt::read(&mut reader, &mut buf).await, Ok(k) if k > 0) {}
-            }
-            return Err(api::problem::ApiError::new(api::problem::Code::PayloadTooLarge).into());
-        }
-        Some(Ok(_)) => {}
-        _ if upload => {}
-        _ => {
-            // A body of unannounced length, read up to the limit. Most such requests have
-            // none at all (a `GET`): nothing to read, and the reading (a 4 KiB buffer in its
-            // future) is boxed so that it is not part of every request's future.
-            let body = req.take_body();
-            if !body.is_empty() {
-                let body = Box::pin(body.into_bytes_limit(MAX_BODY_BYTES)).await.map_err(|e| match e {
-                    poem::error::ReadBodyError::PayloadTooLarge => api::problem::ApiError::new(api::problem::Code::PayloadTooLarge),
-                    _ => api::problem::ApiError::new(api::problem::Code::MalformedRequest),
-                })?;
-                req.set_body(body);
-            }
-        }
-    }
-    next.call(req).await.map(IntoResponse::into_response)
+    res
 }
 
 /// The whole HTTP endpoint over an application.
@@ -297,7 +242,6 @@ pub fn endpoint(app: CrmApp, settings: HttpSettings, extras: api::Extras) -> imp
     };
     let docs = api.swagger_ui();
     let schemas = std::sync::Arc::new(api::schema::BodySchemas::from_spec(&spec_text));
-    let docs_cache = std::sync::Arc::new(std::sync::OnceLock::new());
     let web = crm_web::WebSettings {
         base_path: base_path.clone(),
         secure_cookies,
@@ -306,42 +250,50 @@ pub fn endpoint(app: CrmApp, settings: HttpSettings, extras: api::Extras) -> imp
         webhooks: Some(crm_web::WebhookCheck(webhooks)),
     };
     let search = std::sync::Arc::new(search_index);
-    crm_web::mount(Route::new(), app.clone(), search, web, uploads)
+    let routes = crm_web::mount(Route::new(), app.clone(), search, web, uploads)
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .at("/api/openapi.json", get(poem::endpoint::make(move |_| spec())))
         .nest("/api/docs", docs)
-        .nest(
-            "/",
-            api.with(CatchPanic::new())
-                .around(api::problems)
-                .boxed()
-                .around(api::idempotency::idempotency)
-                .boxed()
-                .around(move |next, req| api::schema::conform(schemas.clone(), next, req))
-                .boxed()
-                .around(move |next, req| limit_body(max_upload, next, req))
-                .boxed()
-                .around(api::problems),
-        )
-        .with(AddData::new(app))
-        .around(log_requests)
-        .boxed()
-        .around(move |next, req| {
-            let docs_cache = std::sync::Arc::clone(&docs_cache);
-            async move { security_headers(&docs_cache, secure_cookies, next, req).await }
-        })
-        .boxed()
-        .around(move |next, req| {
-            let base_path = base_path.clone();
-            async move { under_base_path(&base_path, next, req).await }
-        })
+        .nest("/", api::gate::Gate::new(api.with(CatchPanic::new()), schemas, max_upload));
+    Outer {
+        inner: routes,
+        app,
+        docs_cache: std::sync::OnceLock::new(),
+        secure_cookies,
+        base_path,
+    }
+}
+
+/// What every request passes, the web interface's as the API's, as one layer (one future,
+/// no box between the steps): the application in the request's data, the request's id and
+/// its line in the log, the security headers, the base path in `Location`.
+struct Outer<E> {
+    inner: E,
+    app: CrmApp,
+    /// The documentation page's policy, see [`security_headers`].
+    docs_cache: std::sync::OnceLock<HeaderValue>,
+    secure_cookies: bool,
+    base_path: String,
+}
+
+impl<E: Endpoint> Endpoint for Outer<E> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> poem::Result<Response> {
+        req.extensions_mut().insert(self.app.clone());
+        let docs = is_docs(req.uri().path());
+        // Behind TLS: configured so (secure cookies), or said by the proxy for this request.
+        let tls = self.secure_cookies || req.header("x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https"));
+        let res = log_requests(&self.inner, req).await;
+        let res = security_headers(&self.docs_cache, docs, tls, res).await;
+        Ok(under_base_path(&self.base_path, res))
+    }
 }
 
 /// Under a host's path prefix, the `Location` of created records carries it (the API
 /// writes paths from its own root; the web interface's redirects already carry it).
-async fn under_base_path<E: Endpoint>(base_path: &str, next: E, req: poem::Request) -> poem::Result<poem::Response> {
-    let mut resp = next.call(req).await?.into_response();
+fn under_base_path(base_path: &str, mut resp: Response) -> Response {
     if !base_path.is_empty()
         && let Some(location) = resp.headers().get(poem::http::header::LOCATION).and_then(|v| v.to_str().ok())
         && location.starts_with('/')
@@ -350,7 +302,7 @@ async fn under_base_path<E: Endpoint>(base_path: &str, next: E, req: poem::Reque
     {
         resp.headers_mut().insert(poem::http::header::LOCATION, v);
     }
-    Ok(resp)
+    resp
 }
 
 /// Serves `endpoint` on an already bound listener until `shutdown` resolves; in-flight

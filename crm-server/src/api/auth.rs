@@ -27,7 +27,7 @@ pub struct HttpSettings {
     /// The path prefix the API is mounted under in a host application (`""` at the
     /// root, else such as `/crm`): cookies, links and `Location` headers carry it.
     pub base_path: String,
-    /// Largest file upload, bytes (every other body: [`crate::http::MAX_BODY_BYTES`]).
+    /// Largest file upload, bytes (every other body: [`crate::api::gate::MAX_BODY_BYTES`]).
     pub max_upload_bytes: u64,
 }
 

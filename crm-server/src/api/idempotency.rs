@@ -68,7 +68,7 @@ fn replay(r: &Recorded, status: u16, body: Vec<u8>) -> Response {
 
 /// The middleware. Most requests pass straight through; a `POST` with a key takes the
 /// replayable path, boxed so that its futures (the store's) are not part of every request's.
-pub async fn idempotency<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+pub async fn idempotency<E: Endpoint>(next: &E, req: Request) -> poem::Result<Response> {
     let key = match req.header("idempotency-key") {
         // A file upload is streamed to disk, never read whole: not replayable.
         Some(_) if super::files::is_upload(req.method(), req.uri().path()) => None,
@@ -82,11 +82,11 @@ pub async fn idempotency<E: Endpoint>(next: E, req: Request) -> poem::Result<Res
 }
 
 /// A `POST` carrying `Idempotency-Key: key`: run once, its answer recorded and replayed.
-async fn replayable<E: Endpoint>(next: E, mut req: Request, key: String) -> poem::Result<Response> {
+async fn replayable<E: Endpoint>(next: &E, mut req: Request, key: String) -> poem::Result<Response> {
     let lang = Lang::from_accept_language(req.header("accept-language"));
     let path = req.uri().path().to_owned();
-    let rid = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
-    let fail = |e: ApiError| Ok(e.render(lang, &rid, &path));
+    let rid = req.extensions().get::<RequestId>().cloned();
+    let fail = |e: ApiError| Ok(e.render(lang, rid.as_ref().map_or("", |r| &r.0), &path));
     if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
         return fail(ApiError::field("Idempotency-Key", ViolationKind::Malformed));
     }
@@ -133,9 +133,10 @@ async fn replayable<E: Endpoint>(next: E, mut req: Request, key: String) -> poem
             }
         }
         Ok(IdempotencyBegin::Started) => {
+            // Errors rendered here, so that the recorded answer is the problem sent.
             let resp = match next.call(req).await {
                 Ok(r) => r.into_response(),
-                Err(e) => e.into_response(),
+                Err(e) => super::gate::problem(e, lang, rid.as_ref(), &path),
             };
             let status = resp.status();
             if status.is_server_error() {

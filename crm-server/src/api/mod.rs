@@ -17,6 +17,7 @@ pub mod duplicates;
 pub mod email;
 pub mod exports;
 pub mod files;
+pub mod gate;
 pub mod history;
 pub mod idempotency;
 pub mod imports;
@@ -51,9 +52,7 @@ pub mod users;
 pub mod webhooks;
 
 use crate::assemble::CrmApp;
-use crate::i18n::Lang;
 use crm_domain::organization::{AddressInput, PostalAddress};
-use poem::{Endpoint, IntoResponse, Request, Response};
 use poem_openapi::{Object, OpenApiService, Tags};
 use problem::{ApiError, Code};
 
@@ -256,20 +255,10 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings, extras: Extras) -> OpenAp
 
 /// Request id put in the request's extensions by the logging middleware.
 #[derive(Debug, Clone)]
-pub struct RequestId(pub String);
+pub struct RequestId(pub std::sync::Arc<str>);
 
-/// Turns every error below it into a problem+json response in the request's language.
-pub async fn problems<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
-    let lang = Lang::from_accept_language(req.header("accept-language"));
-    let path = req.uri().path().to_owned();
-    let rid = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
-    match next.call(req).await {
-        Ok(r) => Ok(r.into_response()),
-        Err(e) => Ok(to_api_error(e).render(lang, &rid, &path)),
-    }
-}
-
-fn to_api_error(e: poem::Error) -> ApiError {
+/// An error of the framework or of a route as the API's own.
+pub(crate) fn to_api_error(e: poem::Error) -> ApiError {
     if let Some(a) = e.downcast_ref::<ApiError>() {
         return a.clone();
     }
