@@ -146,6 +146,24 @@ impl Pool {
         }
     }
 
+    /// [`Pool::read_shaped`] for a statement that finds at most one row (a record by its
+    /// id). On SQLite, sqlx's connection thread hands the row over as soon as it has it and
+    /// stops there (`fetch_optional`), instead of stepping the statement to its end and
+    /// sending that too: the request's task is woken once rather than twice, and a
+    /// wake-up costs more than the read (see `docs/performance.md`).
+    pub(crate) async fn read_shaped_first(&self, on: On, sql: &str, values: sea_query::Values) -> Result<Option<Row>, StoreError> {
+        match self {
+            Self::Sqlite { readers: p, .. } => {
+                let values = sea_query_sqlx::SqlxValues(values);
+                let row = Box::pin(sqlx::query_with(AssertSqlSafe(sql), values).fetch_optional(p))
+                    .await
+                    .map_err(map_db)?;
+                Ok(row.map(Row::Sqlite))
+            }
+            Self::Postgres { .. } => Ok(self.read_shaped(on, sql, values).await?.into_iter().next()),
+        }
+    }
+
     /// A PostgreSQL read in a read transaction bound to `on`.
     async fn read_in_transaction(&self, on: On, sql: &str, values: sea_query_sqlx::SqlxValues) -> Result<Vec<Row>, StoreError> {
         let mut tx = self.begin(on, Mode::Read).await?;
@@ -162,7 +180,11 @@ impl Pool {
 
     /// [`Pool::read_all`] for a query that must find one row.
     pub(crate) async fn read_one(&self, on: On, stmt: &SelectStatement) -> Result<Row, StoreError> {
-        self.read_all(on, stmt).await?.into_iter().next().ok_or(StoreError::NotFound)
+        let (sql, values) = match self {
+            Self::Sqlite { .. } => sqlite_sql(stmt),
+            Self::Postgres { .. } => postgres_sql(stmt),
+        };
+        self.read_shaped_first(on, &sql, values.0).await?.ok_or(StoreError::NotFound)
     }
 }
 
