@@ -250,14 +250,16 @@ pub fn endpoint(app: CrmApp, settings: HttpSettings, extras: api::Extras) -> imp
         webhooks: Some(crm_web::WebhookCheck(webhooks)),
     };
     let search = std::sync::Arc::new(search_index);
+    let api = std::sync::Arc::new(api::gate::Gate::new(api.with(CatchPanic::new()), schemas, max_upload));
     let routes = crm_web::mount(Route::new(), app.clone(), search, web, uploads)
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .at("/api/openapi.json", get(poem::endpoint::make(move |_| spec())))
         .nest("/api/docs", docs)
-        .nest("/", api::gate::Gate::new(api.with(CatchPanic::new()), schemas, max_upload));
+        .nest("/", std::sync::Arc::clone(&api));
     Outer {
-        inner: routes,
+        routes,
+        api,
         app,
         docs_cache: std::sync::OnceLock::new(),
         secure_cookies,
@@ -267,9 +269,15 @@ pub fn endpoint(app: CrmApp, settings: HttpSettings, extras: api::Extras) -> imp
 
 /// What every request passes, the web interface's as the API's, as one layer (one future,
 /// no box between the steps): the application in the request's data, the request's id and
-/// its line in the log, the security headers, the base path in `Location`.
-struct Outer<E> {
-    inner: E,
+/// its line in the log, the security headers, the base path in `Location`. The API's
+/// requests (`/api/v1/…`, the most frequent) go straight to it: through the routes, poem
+/// matched the path against every page of the web interface, then rebuilt the request's
+/// URI for the API's nest, then the API matched it again.
+struct Outer<R, A> {
+    /// The web interface, health, the API's documents, and the API for any other path.
+    routes: R,
+    /// The API behind its gate.
+    api: std::sync::Arc<A>,
     app: CrmApp,
     /// The documentation page's policy, see [`security_headers`].
     docs_cache: std::sync::OnceLock<HeaderValue>,
@@ -277,7 +285,7 @@ struct Outer<E> {
     base_path: String,
 }
 
-impl<E: Endpoint> Endpoint for Outer<E> {
+impl<R: Endpoint, A: Endpoint> Endpoint for Outer<R, A> {
     type Output = Response;
 
     async fn call(&self, mut req: Request) -> poem::Result<Response> {
@@ -285,11 +293,18 @@ impl<E: Endpoint> Endpoint for Outer<E> {
         let docs = is_docs(req.uri().path());
         // Behind TLS: configured so (secure cookies), or said by the proxy for this request.
         let tls = self.secure_cookies || req.header("x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https"));
-        let res = log_requests(&self.inner, req).await;
+        let res = if req.uri().path().starts_with(API_PREFIX) {
+            log_requests(&*self.api, req).await
+        } else {
+            log_requests(&self.routes, req).await
+        };
         let res = security_headers(&self.docs_cache, docs, tls, res).await;
         Ok(under_base_path(&self.base_path, res))
     }
 }
+
+/// Where the API's routes are, every one of them (its documents are elsewhere).
+const API_PREFIX: &str = "/api/v1/";
 
 /// Under a host's path prefix, the `Location` of created records carries it (the API
 /// writes paths from its own root; the web interface's redirects already carry it).
