@@ -144,10 +144,11 @@ async fn replayable<E: Endpoint>(next: &E, mut req: Request, key: String) -> poe
                 return Ok(resp);
             }
             let (parts, body) = resp.into_parts();
-            let bytes = body
-                .into_bytes()
-                .await
-                .map_err(|_| ApiError::internal("response body unreadable"))?;
+            // Whatever goes wrong from here on, the key is let go (not left in progress).
+            let Ok(bytes) = body.into_bytes().await else {
+                let _ = store.abandon_idempotent(tenant_id, user_id, &key).await;
+                return fail(ApiError::internal("response body unreadable"));
+            };
             let header = |name: &str| {
                 parts
                     .headers
@@ -166,8 +167,11 @@ async fn replayable<E: Endpoint>(next: &E, mut req: Request, key: String) -> poe
                 }),
                 body: None,
             };
-            let text = serde_json::to_string(&recorded).map_err(|e| ApiError::internal(e.to_string()))?;
-            if let Err(e) = store.finish_idempotent(tenant_id, user_id, &key, status.as_u16(), &text).await {
+            let recorded = serde_json::to_string(&recorded);
+            if let Err(e) = match &recorded {
+                Ok(text) => store.finish_idempotent(tenant_id, user_id, &key, status.as_u16(), text).await,
+                Err(e) => Err(crm_ports::StoreError::Internal(e.to_string())),
+            } {
                 tracing::warn!(error = %e, "idempotency key not recorded");
                 let _ = store.abandon_idempotent(tenant_id, user_id, &key).await;
             }
