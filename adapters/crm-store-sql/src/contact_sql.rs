@@ -297,13 +297,13 @@ const fn same(a: &[u8], b: &[u8]) -> bool {
     true
 }
 
-/// A contact's score: kept apart from its row (`contact_scores`, 0 until first computed),
-/// so that a new score never changes the contact's version.
+/// A contact's score: kept with its breakdown in `contact_scores` (no row until first
+/// computed) and copied onto the contact's row by the same transaction
+/// ([`crate::scoring_rows::write_scores`]), without touching the contact's version. Read
+/// from the row: a sub-select into `contact_scores` for every row of a page cost
+/// PostgreSQL a third of the page's time (`docs/performance.md`).
 pub(crate) fn current_score() -> Expr {
-    Expr::cust(
-        "COALESCE((SELECT cs.score FROM contact_scores cs \
-         WHERE cs.tenant_id = contacts.tenant_id AND cs.contact_id = contacts.id), 0)",
-    )
+    Expr::col(("contacts", "score"))
 }
 
 /// Live contacts of a tenant, every column a contact is made of (the score read from the

@@ -28,8 +28,15 @@ fn label(l: Option<&Label>) -> Value {
     l.map(|x| x.as_str().to_owned()).into()
 }
 
+/// The score a new contact's row starts with: it has none in `contact_scores` yet. Only
+/// [`crate::scoring_rows::write_scores`] changes it afterwards, never a contact's own
+/// writes (a contact's columns do not hold it), so a write of the contact made from a
+/// read taken before a new score cannot put the old one back.
+pub(crate) const NEW_SCORE: (&str, Value) = ("score", Value::BigInt(Some(0)));
+
 impl<C: Cipher> SqlStore<C> {
-    /// The stored values of every column but `tenant_id`, `id`, versions and times.
+    /// The stored values of every column but `tenant_id`, `id`, versions, times and the
+    /// score (see [`NEW_SCORE`]).
     pub(crate) fn contact_values(&self, c: &Contact) -> Result<Vec<(&'static str, Value)>, StoreError> {
         self.contact_columns(c, true)
     }
@@ -89,7 +96,6 @@ impl<C: Cipher> SqlStore<C> {
             ("external_id", f.external_id.as_ref().map(|x| x.as_str().to_owned()).into()),
             ("email_opt_out", f.email_opt_out.into()),
             ("phone_opt_out", f.phone_opt_out.into()),
-            ("score", i64::from(c.score).into()),
             ("lead_status", c.lead.as_ref().map(|l| l.status.code()).into()),
             ("lead_reason", c.lead.as_ref().and_then(|l| l.reason.clone()).into()),
             ("lead_pooled", c.lead.as_ref().is_some_and(|l| l.pooled).into()),
@@ -106,7 +112,8 @@ impl<C: Cipher> SqlStore<C> {
     /// Rewrites the tag rows and blind indexes of a contact.
     /// Inserts a contact's row, tags and blind indexes.
     pub(crate) async fn insert_contact(&self, tx: &mut Tx, c: &Contact) -> Result<(), StoreError> {
-        let fields = self.contact_values(c)?;
+        let mut fields = self.contact_values(c)?;
+        fields.push(NEW_SCORE);
         insert_row(
             tx,
             "contacts",

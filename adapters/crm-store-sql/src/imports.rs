@@ -83,6 +83,7 @@ impl<C: Cipher> SqlStore<C> {
                 ("id", c.id.as_uuid().into()),
             ];
             values.extend(self.contact_values(c)?);
+            values.push(crate::contacts::NEW_SCORE);
             values.extend([
                 ("version", c.version.into()),
                 ("created_at", ts(c.created_at).into()),

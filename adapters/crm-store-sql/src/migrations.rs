@@ -58,6 +58,7 @@ macro_rules! migrator {
             (48, "no statistics of personal columns", "0048_no_statistics_of_personal_columns.sql"),
             (49, "lists by organization", "0049_lists_by_organization.sql"),
             (50, "access log by time", "0050_access_log_by_time.sql"),
+            (51, "score on row", "0051_score_on_row.sql"),
             ]
         )
     };

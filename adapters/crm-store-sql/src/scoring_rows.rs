@@ -212,7 +212,32 @@ pub(crate) async fn write_scores(tx: &mut Tx, tenant: TenantId, scores: &[Contac
             tx.execute(&history).await?;
         }
     }
+    copy_onto_rows(tx, tenant, &changed).await?;
     Ok(changed)
+}
+
+/// The changed scores copied onto their contacts' rows (`contacts.score`, what the reads
+/// of contacts take; see `contact_sql::current_score`), a statement for a thousand, the
+/// contacts' versions and times untouched. Those whose score did not change already hold
+/// it: the row starts at 0, as a contact without a score counts.
+async fn copy_onto_rows(tx: &mut Tx, tenant: TenantId, changed: &[(Uuid, i64, i64)]) -> Result<(), StoreError> {
+    for chunk in changed.chunks(ROWS_A_STATEMENT) {
+        let Some(((first_id, _, first), rest)) = chunk.split_first() else {
+            continue;
+        };
+        let mut score = Expr::case(Expr::col("id").eq(*first_id), *first);
+        for (id, _, s) in rest {
+            score = score.case(Expr::col("id").eq(*id), *s);
+        }
+        let update = Query::update()
+            .table("contacts")
+            .value("score", score.finally(Expr::col("score")))
+            .and_where(Expr::col("tenant_id").eq(tenant.as_uuid()))
+            .and_where(Expr::col("id").is_in(chunk.iter().map(|c| c.0)))
+            .to_owned();
+        tx.execute(&update).await?;
+    }
+    Ok(())
 }
 
 impl<C: crm_ports::Cipher> crate::SqlStore<C> {

@@ -128,6 +128,45 @@ pub async fn facts_come_from_the_rows_and_scores_stay_apart(h: &Harness) {
         (after.score, after.version, after.updated_at),
         (7, before.version, before.updated_at)
     );
+    // A write of the contact made from a read taken before a new score (a person's edit
+    // racing the scoring job) does not put the old score back: the score is not one of
+    // the contact's own columns.
+    store.save_scores(t.id, &[one(30, 40)]).await.unwrap();
+    let mut stale = after.clone();
+    stale.fields.job_title = Some(crm_domain::text::Label::parse("Directrice commerciale").unwrap());
+    stale.version += 1;
+    let edit = crm_domain::event::NewEvent {
+        at: chrono::Utc::now(),
+        actor: crm_domain::Actor::System { tenant_id: t.id },
+        entity_type: EntityType::Contact,
+        entity_id: c.id.as_uuid(),
+        kind: crm_domain::event::EventKind::Updated,
+        owner_id: None,
+        changes: vec![],
+    };
+    crm_ports::store::ContactStore::update_contact(store, &stale, after.version, &edit)
+        .await
+        .unwrap();
+    let edited = h.app.contact(&admin, c.id).await.unwrap();
+    assert_eq!(
+        (
+            edited.score,
+            edited.version,
+            edited.fields.job_title.as_ref().map(|j| j.as_str().to_owned())
+        ),
+        (30, after.version + 1, Some("Directrice commerciale".to_owned()))
+    );
+    // Pages of contacts read it too.
+    let page = h
+        .app
+        .list_contacts(
+            &admin,
+            &crm_ports::query::ContactFilter::default(),
+            &crm_ports::query::PageRequest::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.items.iter().find(|m| m.id == c.id).map(|m| m.score), Some(30));
     // Another company reads none of it.
     let (other, _) = h.tenant("Autre note").await;
     assert_eq!(store.contact_score(other.id, c.id).await.unwrap(), None);
@@ -159,7 +198,7 @@ pub async fn facts_come_from_the_rows_and_scores_stay_apart(h: &Harness) {
     assert_eq!(members.items.iter().map(|m| m.id).collect::<Vec<_>>(), [c.id]);
     assert_eq!(
         h.app
-            .preview_segment(&admin, &serde_json::json!({"field": "score", "op": "gte", "value": 8}))
+            .preview_segment(&admin, &serde_json::json!({"field": "score", "op": "gte", "value": 31}))
             .await
             .unwrap(),
         0
