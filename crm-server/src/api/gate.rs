@@ -11,7 +11,7 @@
 
 use super::problem::{ApiError, Code};
 use super::schema::BodySchemas;
-use super::{RequestId, to_api_error};
+use super::{RequestId, problem};
 use crate::i18n::Lang;
 use poem::{Endpoint, Request, Response};
 use std::sync::Arc;
@@ -60,11 +60,6 @@ impl<E: Endpoint> Endpoint for Gate<E> {
             Err(e) => Ok(problem(e, lang, rid.as_ref(), uri.path())),
         }
     }
-}
-
-/// An error below the gate as its problem response.
-pub fn problem(e: poem::Error, lang: Lang, rid: Option<&RequestId>, path: &str) -> Response {
-    to_api_error(e).render(lang, rid.map_or("", |r| &r.0), path)
 }
 
 /// Refuses bodies over their route's limit (413), whether announced by `Content-Length`

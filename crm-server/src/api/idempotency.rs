@@ -136,7 +136,7 @@ async fn replayable<E: Endpoint>(next: &E, mut req: Request, key: String) -> poe
             // Errors rendered here, so that the recorded answer is the problem sent.
             let resp = match next.call(req).await {
                 Ok(r) => r.into_response(),
-                Err(e) => super::gate::problem(e, lang, rid.as_ref(), &path),
+                Err(e) => super::problem(e, lang, rid.as_ref(), &path),
             };
             let status = resp.status();
             if status.is_server_error() {

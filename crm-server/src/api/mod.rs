@@ -257,8 +257,14 @@ pub fn service(app: &CrmApp, http: auth::HttpSettings, extras: Extras) -> OpenAp
 #[derive(Debug, Clone)]
 pub struct RequestId(pub std::sync::Arc<str>);
 
+/// An error of the framework or of a route as its problem response, in `lang`, naming the
+/// request's id and `path`.
+pub fn problem(e: poem::Error, lang: crate::i18n::Lang, rid: Option<&RequestId>, path: &str) -> poem::Response {
+    to_api_error(e).render(lang, rid.map_or("", |r| &r.0), path)
+}
+
 /// An error of the framework or of a route as the API's own.
-pub(crate) fn to_api_error(e: poem::Error) -> ApiError {
+fn to_api_error(e: poem::Error) -> ApiError {
     if let Some(a) = e.downcast_ref::<ApiError>() {
         return a.clone();
     }
