@@ -112,11 +112,8 @@ impl Pool {
     /// is too small to keep any, in a read transaction bound to it, as a platform's read
     /// always does.
     pub(crate) async fn read_all(&self, on: On, stmt: &SelectStatement) -> Result<Vec<Row>, StoreError> {
-        let (sql, values) = match self {
-            Self::Sqlite { .. } => sqlite_sql(stmt),
-            Self::Postgres { .. } => postgres_sql(stmt),
-        };
-        self.read_shaped(on, &sql, values.0).await
+        let (sql, values) = rendered(self.backend(), stmt);
+        self.read_shaped(on, &sql, values).await
     }
 
     /// [`Pool::read_all`] for a statement already rendered for this pool's backend, with its
@@ -180,11 +177,8 @@ impl Pool {
 
     /// [`Pool::read_all`] for a query that must find one row.
     pub(crate) async fn read_one(&self, on: On, stmt: &SelectStatement) -> Result<Row, StoreError> {
-        let (sql, values) = match self {
-            Self::Sqlite { .. } => sqlite_sql(stmt),
-            Self::Postgres { .. } => postgres_sql(stmt),
-        };
-        self.read_shaped_first(on, &sql, values.0).await?.ok_or(StoreError::NotFound)
+        let (sql, values) = rendered(self.backend(), stmt);
+        self.read_shaped_first(on, &sql, values).await?.ok_or(StoreError::NotFound)
     }
 }
 
@@ -210,7 +204,6 @@ fn postgres_sql<S: SqlxBinder>(stmt: &S) -> (String, sea_query_sqlx::SqlxValues)
 }
 
 /// `stmt` rendered as the store's reads render it on `backend`.
-#[cfg(test)]
 pub(crate) fn rendered(backend: Backend, stmt: &SelectStatement) -> (String, sea_query::Values) {
     let (sql, values) = match backend {
         Backend::Sqlite => sqlite_sql(stmt),
