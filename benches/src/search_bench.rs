@@ -240,7 +240,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         Err(_) => CATCH_UP_SECONDS,
     };
     let catch_up = quiet(server.child.id(), Duration::from_secs(catch_up_max)).await;
-    let (idle_rss, _) = memory(server.child.id());
+    let idle = memory(server.child.id());
     eprintln!("querying through the port and HTTP with {clients} clients, alternated...");
     let port_copy = dir.join("search-port");
     let port_index = copy_index(&index_dir, &port_copy)?;
@@ -290,7 +290,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     };
     eprintln!("measuring change to searchable ({WRITES_PER_SECOND} writes a second for {write_seconds} s)...");
     let (delays, lost) = change_to_searchable(&server.base, &tokens[0].1, WRITES_PER_SECOND, write_seconds).await?;
-    let (loaded_rss, peak) = memory(server.child.id());
+    let loaded = memory(server.child.id());
     drop(server);
     println!("\nThrough HTTP (`crm serve` on the same data, {clients} concurrent clients):\n");
     let mut http_rows = rows.split_off(in_process);
@@ -326,8 +326,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
             |d| format!("{:.0} s", d.as_secs_f64())
         )
     );
-    println!("| server memory, index open, idle (RSS) | {idle_rss:.0} MiB |");
-    println!("| server memory after the HTTP runs (RSS / peak) | {loaded_rss:.0} / {peak:.0} MiB |");
+    println!(
+        "| server memory, index open, idle (RSS; of which own `RssAnon` / mapped files `RssFile`) | {:.0} MiB; {:.0} / {:.0} |",
+        idle.rss, idle.anon, idle.file
+    );
+    println!(
+        "| server memory after the HTTP runs (RSS / peak; of which own `RssAnon` / mapped files `RssFile`) | {:.0} / {:.0} MiB; {:.0} / {:.0} |",
+        loaded.rss, loaded.peak, loaded.anon, loaded.file
+    );
     println!("| HTTP failures | {http_failures} |");
     let ms = |p: f64| {
         delays
@@ -347,7 +353,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
             rps / port
         );
     }
-    record(large, &http_rows, &throughput, &port_throughput, (ms(0.99), lost), loaded_rss)?;
+    record(large, &http_rows, &throughput, &port_throughput, (ms(0.99), lost), loaded.rss)?;
     if http_failures > 0 || lost > 0 {
         return Err(format!("{http_failures} searches failed through HTTP, {lost} changes never became searchable").into());
     }

@@ -46,8 +46,22 @@ pub(crate) fn start_server(dir: &Path) -> Result<Server, Box<dyn Error>> {
     Ok(Server { child, base })
 }
 
-/// VmRSS and VmHWM of a process, in MiB.
-pub(crate) fn memory(pid: u32) -> (f64, f64) {
+/// A process's memory, in MiB, from `/proc/PID/status`.
+#[derive(Clone, Copy)]
+pub(crate) struct Memory {
+    /// Resident pages (`VmRSS`): its own memory and the file pages it has mapped.
+    pub(crate) rss: f64,
+    /// The highest `VmRSS` so far (`VmHWM`).
+    pub(crate) peak: f64,
+    /// Its own memory (`RssAnon`: heap, stacks).
+    pub(crate) anon: f64,
+    /// Mapped file pages (`RssFile`: the index's and SQLite's), counted once per mapping;
+    /// the kernel can drop them.
+    pub(crate) file: f64,
+}
+
+/// The memory of process `pid` (NaN for what could not be read).
+pub(crate) fn memory(pid: u32) -> Memory {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let field = |name: &str| {
         status
@@ -57,7 +71,12 @@ pub(crate) fn memory(pid: u32) -> (f64, f64) {
             .and_then(|v| v.parse::<f64>().ok())
             .map_or(f64::NAN, |kib| kib / 1024.0)
     };
-    (field("VmRSS:"), field("VmHWM:"))
+    Memory {
+        rss: field("VmRSS:"),
+        peak: field("VmHWM:"),
+        anon: field("RssAnon:"),
+        file: field("RssFile:"),
+    }
 }
 
 /// CPU time of a process so far, in clock ticks (user and system).
