@@ -17,6 +17,19 @@ use sqlx::{AssertSqlSafe, Decode, Postgres, Row as _, Sqlite, Type};
 /// sent in several statements.
 pub(crate) const IN_A_STATEMENT: usize = 900;
 
+/// Most values a statement binds and still stays prepared on its connection for the next
+/// time (sqlx's cache, up to 100 statements a connection). A statement of a batch (an `IN`
+/// list of hundreds of ids, a many-row `INSERT`) is prepared, run and finalized: SQLite
+/// compiles such a statement to tens or hundreds of kilobytes, each length of list is
+/// another statement, and kept on nine connections they held most of a server's own
+/// memory after a large load (see `docs/performance.md`).
+const KEPT_PREPARED_VALUES: usize = 64;
+
+/// Whether a statement binding `values` stays prepared (see [`KEPT_PREPARED_VALUES`]).
+pub(crate) fn kept_prepared(values: &sea_query::Values) -> bool {
+    values.0.len() <= KEPT_PREPARED_VALUES
+}
+
 /// Which database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -123,10 +136,11 @@ impl Pool {
     /// boxed here, so that the futures of the store, of the use cases and of the routes
     /// above it stay small and are cheap to move.
     pub(crate) async fn read_shaped(&self, on: On, sql: &str, values: sea_query::Values) -> Result<Vec<Row>, StoreError> {
+        let keep = kept_prepared(&values);
         let values = sea_query_sqlx::SqlxValues(values);
         match self {
             Self::Sqlite { readers: p, .. } => {
-                let rows = Box::pin(sqlx::query_with(AssertSqlSafe(sql), values).fetch_all(p))
+                let rows = Box::pin(sqlx::query_with(AssertSqlSafe(sql), values).persistent(keep).fetch_all(p))
                     .await
                     .map_err(map_db)?;
                 Ok(rows.into_iter().map(Row::Sqlite).collect())
@@ -151,8 +165,9 @@ impl Pool {
     pub(crate) async fn read_shaped_first(&self, on: On, sql: &str, values: sea_query::Values) -> Result<Option<Row>, StoreError> {
         match self {
             Self::Sqlite { readers: p, .. } => {
+                let keep = kept_prepared(&values);
                 let values = sea_query_sqlx::SqlxValues(values);
-                let row = Box::pin(sqlx::query_with(AssertSqlSafe(sql), values).fetch_optional(p))
+                let row = Box::pin(sqlx::query_with(AssertSqlSafe(sql), values).persistent(keep).fetch_optional(p))
                     .await
                     .map_err(map_db)?;
                 Ok(row.map(Row::Sqlite))
@@ -167,7 +182,9 @@ impl Pool {
         let TxConn::Postgres(conn) = &mut tx.conn else {
             return Err(StoreError::Internal("a PostgreSQL pool gave another connection".into()));
         };
+        let keep = kept_prepared(&values.0);
         let rows = sqlx::query_with(AssertSqlSafe(sql), values)
+            .persistent(keep)
             .fetch_all(&mut **conn)
             .await
             .map_err(map_db)?;
@@ -269,7 +286,9 @@ impl Tx {
         match &mut self.conn {
             TxConn::Sqlite(tx) => {
                 let (sql, values) = sqlite_sql(stmt);
+                let keep = kept_prepared(&values.0);
                 let r = sqlx::query_with(AssertSqlSafe(sql), values)
+                    .persistent(keep)
                     .execute(&mut **tx)
                     .await
                     .map_err(map_db)?;
@@ -277,7 +296,9 @@ impl Tx {
             }
             TxConn::Postgres(tx) => {
                 let (sql, values) = postgres_sql(stmt);
+                let keep = kept_prepared(&values.0);
                 let r = sqlx::query_with(AssertSqlSafe(sql), values)
+                    .persistent(keep)
                     .execute(&mut **tx)
                     .await
                     .map_err(map_db)?;
@@ -303,8 +324,10 @@ impl Tx {
         match &mut self.conn {
             TxConn::Sqlite(tx) => {
                 let (sql, values) = sqlite_sql(stmt);
+                let keep = kept_prepared(&values.0);
                 self.wrote |= !sql.starts_with("SELECT");
                 let rows = sqlx::query_with(AssertSqlSafe(sql), values)
+                    .persistent(keep)
                     .fetch_all(&mut **tx)
                     .await
                     .map_err(map_db)?;
@@ -312,8 +335,10 @@ impl Tx {
             }
             TxConn::Postgres(tx) => {
                 let (sql, values) = postgres_sql(stmt);
+                let keep = kept_prepared(&values.0);
                 self.wrote |= !sql.starts_with("SELECT");
                 let rows = sqlx::query_with(AssertSqlSafe(sql), values)
+                    .persistent(keep)
                     .fetch_all(&mut **tx)
                     .await
                     .map_err(map_db)?;
@@ -361,8 +386,10 @@ impl Tx {
         match &mut self.conn {
             TxConn::Sqlite(tx) => {
                 let (sql, values) = sqlite_sql(stmt);
+                let keep = kept_prepared(&values.0);
                 self.wrote |= !sql.starts_with("SELECT");
                 let row = sqlx::query_with(AssertSqlSafe(sql), values)
+                    .persistent(keep)
                     .fetch_optional(&mut **tx)
                     .await
                     .map_err(map_db)?;
@@ -370,8 +397,10 @@ impl Tx {
             }
             TxConn::Postgres(tx) => {
                 let (sql, values) = postgres_sql(stmt);
+                let keep = kept_prepared(&values.0);
                 self.wrote |= !sql.starts_with("SELECT");
                 let row = sqlx::query_with(AssertSqlSafe(sql), values)
+                    .persistent(keep)
                     .fetch_optional(&mut **tx)
                     .await
                     .map_err(map_db)?;
