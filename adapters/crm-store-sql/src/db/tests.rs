@@ -1,4 +1,6 @@
-//! Unit tests of `db.rs`: how the store's reads render a last `LIMIT`.
+//! Unit tests of `db.rs`: how the store's reads render a last `LIMIT`, which statements stay
+//! prepared.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 use super::*;
 
 #[test]
@@ -33,4 +35,55 @@ fn a_last_limit_is_written_as_its_number_and_nothing_else_is() {
     let mut q = Query::select();
     q.column("id").from("contacts").limit(3).offset(2);
     assert!(postgres_sql(&q).0.ends_with("LIMIT $1 OFFSET $2"));
+}
+
+/// A statement of a batch (more than `KEPT_PREPARED_VALUES` values) is finalized after its
+/// run; an everyday one stays prepared on its connection for the next time.
+#[tokio::test]
+async fn a_statement_of_many_values_is_not_kept_prepared() {
+    use sqlx::Connection as _;
+    use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let options = SqliteConnectOptions::new()
+        .filename(dir.path().join("t.db"))
+        .create_if_missing(true);
+    let one = || SqlitePoolOptions::new().max_connections(1).connect_with(options.clone());
+    let (readers, writer) = (one().await.unwrap(), one().await.unwrap());
+    sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+        .execute(&writer)
+        .await
+        .unwrap();
+    let pool = Pool::Sqlite {
+        readers: readers.clone(),
+        writer: writer.clone(),
+    };
+    let kept = || async { readers.acquire().await.unwrap().cached_statements_size() };
+    let before = kept().await;
+    let ids = |n: i64| {
+        Query::select()
+            .column("id")
+            .from("t")
+            .and_where(Expr::col("id").is_in(1..=n))
+            .to_owned()
+    };
+
+    pool.read_all(On::Platform, &ids(KEPT_PREPARED_VALUES as i64)).await.unwrap();
+    assert_eq!(kept().await, before + 1, "an everyday statement stays prepared");
+    pool.read_all(On::Platform, &ids(KEPT_PREPARED_VALUES as i64 + 1)).await.unwrap();
+    pool.read_all(On::Platform, &ids(900)).await.unwrap();
+    assert_eq!(kept().await, before + 1, "a batch statement is not kept");
+    // Nor in a transaction.
+    let in_writer = || async { writer.acquire().await.unwrap().cached_statements_size() };
+    let transaction = |n: i64| {
+        let (pool, stmt) = (pool.clone(), ids(n));
+        async move {
+            let mut tx = pool.begin(On::Platform, Mode::Write).await.unwrap();
+            tx.fetch_all(&stmt).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+    };
+    transaction(3).await;
+    let everyday = in_writer().await;
+    transaction(500).await;
+    assert_eq!(in_writer().await, everyday, "a batch statement is not kept in a transaction");
 }
