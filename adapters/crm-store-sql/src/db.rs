@@ -17,15 +17,17 @@ use sqlx::{AssertSqlSafe, Decode, Postgres, Row as _, Sqlite, Type};
 /// sent in several statements.
 pub(crate) const IN_A_STATEMENT: usize = 900;
 
-/// Most values a statement binds and still stays prepared on its connection for the next
-/// time (sqlx's cache, up to 100 statements a connection). A statement of a batch (an `IN`
-/// list of hundreds of ids, a many-row `INSERT`) is prepared, run and finalized: SQLite
-/// compiles such a statement to tens or hundreds of kilobytes, each length of list is
-/// another statement, and kept on nine connections they held most of a server's own
-/// memory after a large load (see `docs/performance.md`).
+/// Most values a SQLite statement binds and still stays prepared on its connection for the
+/// next time (sqlx's cache, up to 100 statements a connection). A statement of a batch (an
+/// `IN` list of hundreds of ids, a many-row `INSERT`) is prepared, run and finalized:
+/// SQLite compiles such a statement to tens or hundreds of kilobytes in this process, each
+/// length of list is another statement, and kept on nine connections they held most of a
+/// server's own memory after a large load (see `docs/performance.md`). PostgreSQL keeps its
+/// prepared statements in its own processes, and planning a batch's again cost imports a
+/// fifth of their speed: there every statement stays prepared.
 const KEPT_PREPARED_VALUES: usize = 64;
 
-/// Whether a statement binding `values` stays prepared (see [`KEPT_PREPARED_VALUES`]).
+/// Whether a SQLite statement binding `values` stays prepared (see [`KEPT_PREPARED_VALUES`]).
 pub(crate) fn kept_prepared(values: &sea_query::Values) -> bool {
     values.0.len() <= KEPT_PREPARED_VALUES
 }
@@ -182,9 +184,7 @@ impl Pool {
         let TxConn::Postgres(conn) = &mut tx.conn else {
             return Err(StoreError::Internal("a PostgreSQL pool gave another connection".into()));
         };
-        let keep = kept_prepared(&values.0);
         let rows = sqlx::query_with(AssertSqlSafe(sql), values)
-            .persistent(keep)
             .fetch_all(&mut **conn)
             .await
             .map_err(map_db)?;
@@ -296,9 +296,7 @@ impl Tx {
             }
             TxConn::Postgres(tx) => {
                 let (sql, values) = postgres_sql(stmt);
-                let keep = kept_prepared(&values.0);
                 let r = sqlx::query_with(AssertSqlSafe(sql), values)
-                    .persistent(keep)
                     .execute(&mut **tx)
                     .await
                     .map_err(map_db)?;
@@ -335,10 +333,8 @@ impl Tx {
             }
             TxConn::Postgres(tx) => {
                 let (sql, values) = postgres_sql(stmt);
-                let keep = kept_prepared(&values.0);
                 self.wrote |= !sql.starts_with("SELECT");
                 let rows = sqlx::query_with(AssertSqlSafe(sql), values)
-                    .persistent(keep)
                     .fetch_all(&mut **tx)
                     .await
                     .map_err(map_db)?;
@@ -397,10 +393,8 @@ impl Tx {
             }
             TxConn::Postgres(tx) => {
                 let (sql, values) = postgres_sql(stmt);
-                let keep = kept_prepared(&values.0);
                 self.wrote |= !sql.starts_with("SELECT");
                 let row = sqlx::query_with(AssertSqlSafe(sql), values)
-                    .persistent(keep)
                     .fetch_optional(&mut **tx)
                     .await
                     .map_err(map_db)?;

@@ -134,7 +134,6 @@ impl Kept {
     async fn try_read(&self, tenant: TenantId, sql: &str, values: &sea_query_sqlx::SqlxValues) -> Result<Vec<PgRow>, sqlx::Error> {
         let mut lent = self.lend(tenant).await?;
         let rows = sqlx::query_with(AssertSqlSafe(sql), values.clone())
-            .persistent(crate::db::kept_prepared(&values.0))
             .fetch_all(&mut *lent.conn)
             .await;
         match rows {
