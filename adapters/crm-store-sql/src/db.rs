@@ -28,7 +28,7 @@ pub(crate) const IN_A_STATEMENT: usize = 900;
 const KEPT_PREPARED_VALUES: usize = 64;
 
 /// Whether a SQLite statement binding `values` stays prepared (see [`KEPT_PREPARED_VALUES`]).
-pub(crate) fn kept_prepared(values: &sea_query::Values) -> bool {
+fn kept_prepared(values: &sea_query::Values) -> bool {
     values.0.len() <= KEPT_PREPARED_VALUES
 }
 
