@@ -72,6 +72,28 @@ impl PhoneNumber {
     }
 }
 
+/// What the start of an international number ("33612", read from "+33 6 12") is dialled
+/// as inside its country: its national prefix then the rest ("0612"), and the rest alone
+/// (some countries write their national numbers without the prefix: "+1 201 555" is
+/// "201 555"). Empty when the digits start with no known country calling code.
+pub fn national_starts(international_digits: &str) -> Vec<String> {
+    let db = &*phonenumber::metadata::DATABASE;
+    for cc_len in 1..=3.min(international_digits.len()) {
+        let (cc, rest) = international_digits.split_at(cc_len);
+        let Ok(code) = cc.parse::<u16>() else { return Vec::new() };
+        // Calling codes are prefix-free: the first one known is the number's.
+        let Some(regions) = db.by_code(&code) else { continue };
+        let mut out = Vec::with_capacity(2);
+        if let Some(np) = regions.first().and_then(|m| m.national_prefix()) {
+            out.push(format!("{np}{rest}"));
+        }
+        out.push(rest.to_owned());
+        out.dedup();
+        return out;
+    }
+    Vec::new()
+}
+
 impl fmt::Debug for PhoneNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("PhoneNumber(<redacted>)")
@@ -119,6 +141,16 @@ mod tests {
             PhoneNumber::from_e164("+442079460958").unwrap().national_digits().as_deref(),
             Some("02079460958")
         );
+    }
+
+    #[test]
+    fn national_starts_of_international_digits() {
+        assert_eq!(national_starts("33612"), ["0612", "612"]);
+        assert_eq!(national_starts("4420794"), ["020794", "20794"]);
+        // The national format of North American numbers leaves the "1" out.
+        assert!(national_starts("1201555").contains(&"201555".to_owned()));
+        assert!(national_starts("999").is_empty(), "no such calling code");
+        assert!(national_starts("").is_empty());
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! term starts with its document's tenant and kind ([`scope_key`](document::scope_key)): a search reads only
 //! the postings of the company and kind it looks in (a word common in a large company
 //! costs nothing to a small one), and word frequencies for ranking are the company's own.
-//! Email and phone tokens arrive as keyed hashes (8 bytes kept). The cursor of every tenant (the last event
+//! Email and phone tokens arrive as keyed hashes (6 bytes kept). The cursor of every tenant (the last event
 //! applied) is committed with the documents, in the commit's payload.
 
 mod document;

@@ -138,7 +138,7 @@ pub(crate) fn entity_plan(
         return Ok(None);
     }
     // Every word and prefix term is scoped by tenant and kind, and the hashes are keyed by
-    // tenant and only contacts have them: the terms themselves filter (a 64-bit collision
+    // tenant and only contacts have them: the terms themselves filter (a 48-bit collision
     // of two tenants' hashes is caught on the hits, see `Inner::search`).
     let mut must = Vec::new();
     if let OwnerFilter::Owners(users) = owners {

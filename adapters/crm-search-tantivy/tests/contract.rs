@@ -73,7 +73,7 @@ fn query(tenant: TenantId, q: &str) -> IndexQuery {
             .into_iter()
             .map(|t| IndexTerm {
                 words: t.words,
-                hashes: t.email_probe.iter().chain(t.phone_probe.iter()).map(|p| hash(p)).collect(),
+                hashes: t.email_probe.iter().chain(t.phone_probes.iter()).map(|p| hash(p)).collect(),
             })
             .collect(),
         entities: SearchEntity::ALL.to_vec(),

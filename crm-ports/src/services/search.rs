@@ -185,7 +185,7 @@ impl<S: SearchHasher + UserStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
                     .email_probe
                     .iter()
                     .map(|p| self.store.search_hash(tenant_id, "email", p))
-                    .chain(t.phone_probe.iter().map(|p| self.store.search_hash(tenant_id, "phone", p)))
+                    .chain(t.phone_probes.iter().map(|p| self.store.search_hash(tenant_id, "phone", p)))
                     .collect(),
             })
             .collect();
@@ -193,7 +193,7 @@ impl<S: SearchHasher + UserStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
         // words matched a name too ("claire.moreau"): look at the record then.
         let looks_secret = parsed
             .iter()
-            .any(|t| t.phone_probe.is_some() || t.email_probe.as_deref().is_some_and(|p| p.contains(['@', '.'])));
+            .any(|t| !t.phone_probes.is_empty() || t.email_probe.as_deref().is_some_and(|p| p.contains(['@', '.'])));
         let query = IndexQuery {
             tenant_id,
             terms,

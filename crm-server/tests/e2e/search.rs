@@ -188,6 +188,9 @@ async fn emails_and_phones_match_exactly_with_snippets_from_the_record() {
         ("06.12.34.56.78", mine[0], "phone", "+33612345678"),
         ("0033612345678", mine[0], "phone", "+33612345678"),
         ("0612", mine[0], "phone", "+33612345678"),
+        // The start of an international number, found through its national form.
+        ("+33 6 12 34", mine[0], "phone", "+33612345678"),
+        ("0033 1 42 68", other, "phone", "+33142685300"),
         ("5300", other, "phone", "+33142685300"),
     ] {
         let r = admin.search(&q(text)).await.unwrap();
