@@ -59,6 +59,7 @@ macro_rules! migrator {
             (49, "lists by organization", "0049_lists_by_organization.sql"),
             (50, "access log by time", "0050_access_log_by_time.sql"),
             (51, "score on row", "0051_score_on_row.sql"),
+            (52, "client since under walls", "0052_client_since_under_walls.sql"),
             ]
         )
     };

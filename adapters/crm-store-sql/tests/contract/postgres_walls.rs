@@ -4,8 +4,11 @@
 
 use crate::contacts::input;
 use crate::harness::{cipher, pg_target, postgres};
+use crm_domain::contact::ContactInput;
 use crm_store_sql::{OpenError, PostgresSetup, SqlStore};
 use sqlx::Connection;
+use sqlx::postgres::PgConnectOptions;
+use std::str::FromStr;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unscoped_select_sees_only_the_current_tenant() {
@@ -112,4 +115,83 @@ async fn refuses_to_serve_as_owner_or_superuser() {
     )
     .await;
     assert!(matches!(r, Err(OpenError::Privileged { .. })), "{r:?}");
+}
+
+/// Migration 0015 dated the clients of before with one `UPDATE`, which the walls, forced on
+/// the tables' owner too, kept from reaching any row; migration 0052 does it again company
+/// by company, run here as the owner the suite migrates with (neither superuser nor
+/// `BYPASSRLS`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clients_of_before_are_dated_by_the_owner_company_by_company() {
+    let Some(h) = postgres().await else { return };
+    let (a, admin_a) = h.tenant("Clients d'avant A").await;
+    let (b, admin_b) = h.tenant("Clients d'avant B").await;
+    let client = |first: &str| ContactInput {
+        kind: "client".into(),
+        ..input(first, "Ancien")
+    };
+    let mut ids = Vec::new();
+    for admin in [&admin_a, &admin_b] {
+        ids.push(
+            h.app
+                .create_contact(admin, &client("Alix"), None, false)
+                .await
+                .unwrap()
+                .id
+                .as_uuid(),
+        );
+    }
+    let prospect = h
+        .app
+        .create_contact(&admin_a, &input("Paul", "Prospect"), None, false)
+        .await
+        .unwrap();
+    let target = pg_target().await.unwrap();
+    // As they were before 0015 (the superuser is not held by the walls).
+    let mut su = sqlx::PgConnection::connect(&target.admin_url).await.unwrap();
+    sqlx::query("UPDATE contacts SET client_since = NULL WHERE id = ANY($1)")
+        .bind(&ids)
+        .execute(&mut su)
+        .await
+        .unwrap();
+    let owner = PgConnectOptions::from_str(&target.admin_url).unwrap().username("crm_test_owner");
+    let mut owner = sqlx::PgConnection::connect_with(&owner).await.unwrap();
+    // 0015's statement, as the owner: the walls hide every row.
+    let done = sqlx::query("UPDATE contacts SET client_since = created_at WHERE kind = 'client' AND id = ANY($1)")
+        .bind(&ids)
+        .execute(&mut owner)
+        .await
+        .unwrap();
+    assert_eq!(done.rows_affected(), 0);
+    sqlx::raw_sql(include_str!("../../migrations/postgres/0052_client_since_under_walls.sql"))
+        .execute(&mut owner)
+        .await
+        .unwrap();
+    let rows: Vec<(uuid::Uuid, Option<i64>, i64)> =
+        sqlx::query_as("SELECT tenant_id, client_since, created_at FROM contacts WHERE id = ANY($1) ORDER BY tenant_id")
+            .bind(&ids)
+            .fetch_all(&mut su)
+            .await
+            .unwrap();
+    let mut tenants: Vec<uuid::Uuid> = rows.iter().map(|r| r.0).collect();
+    tenants.sort();
+    let mut expected = vec![a.id.as_uuid(), b.id.as_uuid()];
+    expected.sort();
+    assert_eq!(tenants, expected);
+    for (_, since, created) in rows {
+        assert_eq!(since, Some(created), "a client of before is a client since its creation");
+    }
+    let (since,): (Option<i64>,) = sqlx::query_as("SELECT client_since FROM contacts WHERE id = $1")
+        .bind(prospect.id.as_uuid())
+        .fetch_one(&mut su)
+        .await
+        .unwrap();
+    assert_eq!(since, None, "a prospect is no client");
+    // The settings did not outlive the migration's transaction.
+    let (tenant, platform): (Option<String>, Option<String>) =
+        sqlx::query_as("SELECT current_setting('app.tenant_id', true), current_setting('app.platform', true)")
+            .fetch_one(&mut owner)
+            .await
+            .unwrap();
+    assert!(tenant.unwrap_or_default().is_empty() && platform.unwrap_or_default().is_empty());
 }
