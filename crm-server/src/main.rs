@@ -341,7 +341,39 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
+/// mimalloc's own setting of how long memory freed by a thread is kept before it goes
+/// back to the system.
+#[cfg(all(unix, feature = "mimalloc"))]
+const PURGE_DELAY: &str = "MIMALLOC_PURGE_DELAY";
+/// Its value for `crm`: 100 ms.
+#[cfg(all(unix, feature = "mimalloc"))]
+const PURGE_DELAY_MS: &str = "100";
+
+/// mimalloc keeps the memory a thread frees for a second (its default) before giving it
+/// back: just after a burst of requests, tens of MiB freed were still held. A tenth of a
+/// second gave most of it back at no cost the benchmarks could see; no delay at all cost
+/// 8 % of the requests a second (docs/performance.md, "Memory freed, given back").
+/// mimalloc reads its settings from the environment before `main`, and the house allows
+/// no `unsafe` to call it: so the process runs itself again with the setting, unless it
+/// is set already (an operator's own value wins). `exec` keeps the process id.
+#[cfg(all(unix, feature = "mimalloc"))]
+fn with_memory_given_back() {
+    use std::os::unix::process::CommandExt;
+    if std::env::var_os(PURGE_DELAY).is_some() {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else { return };
+    let err = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env(PURGE_DELAY, PURGE_DELAY_MS)
+        .exec();
+    // Only reached when the program could not run again: go on as it is.
+    eprintln!("crm: {PURGE_DELAY}={PURGE_DELAY_MS} not applied: {err}");
+}
+
 fn main() -> ExitCode {
+    #[cfg(all(unix, feature = "mimalloc"))]
+    with_memory_given_back();
     // First of all, before the runtime's threads: every file and directory this process
     // creates (database, WAL, key file, search index segments) is its user's only (files
     // 0600, directories 0700). Only the binary does this: a library must not change process

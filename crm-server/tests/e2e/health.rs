@@ -291,7 +291,8 @@ async fn the_data_directory_is_private_to_the_server() {
 
 /// The `crm` binary under a umask that keeps nothing private (`umask 000`): all it writes —
 /// database, WAL, key file, and the search index's segments written while it serves — is
-/// its user's only all the same.
+/// its user's only all the same. It also runs itself again with mimalloc's freed memory
+/// given back after 100 ms (`MIMALLOC_PURGE_DELAY=100`, `main.rs`).
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_crm_binary_keeps_its_files_private() {
@@ -305,7 +306,8 @@ async fn the_crm_binary_keeps_its_files_private() {
             .args(args)
             .args(["--data-dir", data.to_str().unwrap()])
             .env("RUST_LOG", "warn")
-            .env("CRM_ADMIN_PASSWORD", crate::support::PASSWORD);
+            .env("CRM_ADMIN_PASSWORD", crate::support::PASSWORD)
+            .env_remove("MIMALLOC_PURGE_DELAY");
         for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("CRM_") && k != "CRM_ADMIN_PASSWORD") {
             c.env_remove(k);
         }
@@ -344,6 +346,16 @@ async fn the_crm_binary_keeps_its_files_private() {
         .expect("the server says where it listens");
     // Keep reading its output so it never blocks on a full pipe.
     std::thread::spawn(move || lines.for_each(drop));
+    // It ran itself again (same process) with mimalloc giving freed memory back sooner.
+    #[cfg(target_os = "linux")]
+    {
+        let environ = std::fs::read(format!("/proc/{}/environ", server.0.id())).unwrap();
+        assert!(
+            environ.split(|b| *b == 0).any(|v| v == b"MIMALLOC_PURGE_DELAY=100"),
+            "{}",
+            String::from_utf8_lossy(&environ)
+        );
+    }
     let client = crm_sdk::Client::new(&base).unwrap();
     let token = client.login(&email, crate::support::PASSWORD).await.unwrap().token;
     let client = client.with_token(&token);
