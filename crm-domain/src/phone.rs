@@ -73,25 +73,25 @@ impl PhoneNumber {
 }
 
 /// What the start of an international number ("33612", read from "+33 6 12") is dialled
-/// as inside its country: its national prefix then the rest ("0612"), and the rest alone
-/// (some countries write their national numbers without the prefix: "+1 201 555" is
-/// "201 555"). Empty when the digits start with no known country calling code.
-pub fn national_starts(international_digits: &str) -> Vec<String> {
+/// as inside its country, for a country whose numbers are written with its national
+/// prefix: the prefix, then the digits after the calling code ("0612"). `None` when the
+/// digits start with no known calling code or the country has no national prefix; a
+/// number whose national form is not this ("+1 201 555 0123" is "201 555 0123") keeps its
+/// international starts as tokens (`search::phone_tokens`).
+pub fn national_start(international_digits: &str) -> Option<String> {
+    if international_digits.starts_with('0') {
+        return None;
+    }
     let db = &*phonenumber::metadata::DATABASE;
     for cc_len in 1..=3.min(international_digits.len()) {
         let (cc, rest) = international_digits.split_at(cc_len);
-        let Ok(code) = cc.parse::<u16>() else { return Vec::new() };
+        let code = cc.parse::<u16>().ok()?;
         // Calling codes are prefix-free: the first one known is the number's.
         let Some(regions) = db.by_code(&code) else { continue };
-        let mut out = Vec::with_capacity(2);
-        if let Some(np) = regions.first().and_then(|m| m.national_prefix()) {
-            out.push(format!("{np}{rest}"));
-        }
-        out.push(rest.to_owned());
-        out.dedup();
-        return out;
+        let np = regions.first()?.national_prefix()?;
+        return Some(format!("{np}{rest}"));
     }
-    Vec::new()
+    None
 }
 
 impl fmt::Debug for PhoneNumber {
@@ -144,13 +144,13 @@ mod tests {
     }
 
     #[test]
-    fn national_starts_of_international_digits() {
-        assert_eq!(national_starts("33612"), ["0612", "612"]);
-        assert_eq!(national_starts("4420794"), ["020794", "20794"]);
-        // The national format of North American numbers leaves the "1" out.
-        assert!(national_starts("1201555").contains(&"201555".to_owned()));
-        assert!(national_starts("999").is_empty(), "no such calling code");
-        assert!(national_starts("").is_empty());
+    fn national_start_of_international_digits() {
+        assert_eq!(national_start("33612").as_deref(), Some("0612"));
+        assert_eq!(national_start("4420794").as_deref(), Some("020794"));
+        assert_eq!(national_start("34612"), None, "Spain has no national prefix");
+        assert_eq!(national_start("999"), None, "no such calling code");
+        assert_eq!(national_start("0033612"), None);
+        assert_eq!(national_start(""), None);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! are personal data: adapters only ever receive them hashed with a tenant key.
 
 use crate::email::EmailAddress;
-use crate::phone::{PhoneNumber, national_starts};
+use crate::phone::{PhoneNumber, national_start};
 use crate::text::fold;
 
 /// Words at least this long (in characters) also match with one typo.
@@ -93,14 +93,20 @@ pub fn email_tokens(email: &EmailAddress) -> Vec<String> {
 
 /// Exact-match tokens of a phone number: the whole number in international digits
 /// ("33612345678"), and every leading and trailing run of [`MIN_DIGIT_RUN`] digits or more
-/// of its national digits ("0612", …, "0612345678"; "5678", …, "612345678"), or of its
-/// international digits when its country is not known. The start of an international
-/// number is looked up through its national form ([`national_starts`]), so the leading
-/// runs of the international digits are not tokens: a third fewer terms in the index.
+/// of its national digits ("0612", …, "0612345678"; "5678", …, "612345678"). The start of
+/// an international number is looked up through its national form ([`national_start`]:
+/// "+33 6 12" as "0612"), so the leading runs of the international digits are tokens only
+/// when the national form is not that (no national prefix, as in Spain, or written
+/// otherwise, as in North America), or not known: a third fewer terms in the index for
+/// French numbers.
 pub fn phone_tokens(phone: &PhoneNumber) -> Vec<String> {
     let international = phone.as_str().trim_start_matches('+');
-    let form = phone.national_digits().unwrap_or_else(|| international.to_owned());
+    let national = phone.national_digits();
     let mut out = vec![international.to_owned()];
+    if national.is_none() || national_start(international) != national {
+        out.extend((MIN_DIGIT_RUN..international.len()).map(|n| international[..n].to_owned()));
+    }
+    let form = national.as_deref().unwrap_or(international);
     for n in MIN_DIGIT_RUN..=form.len() {
         out.push(form[..n].to_owned());
         out.push(form[form.len() - n..].to_owned());
@@ -120,7 +126,7 @@ pub struct QueryTerm {
     /// Probe for an email token (whole address, local part or domain).
     pub email_probe: Option<String>,
     /// Probes for a phone token (digits only): the digits typed and, for the start of an
-    /// international number ("+33 6 12", "0033 6 12"), its national forms.
+    /// international number ("+33 6 12", "0033 6 12"), its national form ("0612").
     pub phone_probes: Vec<String>,
 }
 
@@ -150,11 +156,10 @@ pub fn parse_query(query: &str) -> Vec<QueryTerm> {
                     Some(rest) if token.starts_with("00") => (rest.to_owned(), true),
                     _ => (digits, token.starts_with('+')),
                 };
-                let mut phone_probes = Vec::new();
+                let mut phone_probes = vec![digits];
                 if international {
-                    phone_probes.extend(national_starts(&digits));
+                    phone_probes.extend(national_start(&phone_probes[0]).filter(|n| *n != phone_probes[0]));
                 }
-                phone_probes.insert(0, digits);
                 phone_probes.retain(|p| p.len() >= MIN_DIGIT_RUN);
                 QueryTerm {
                     words: Vec::new(),
@@ -224,6 +229,14 @@ mod tests {
         );
         assert!(!t.contains(&"3612345678".to_owned()));
         assert_eq!(t.len(), 14, "{t:?}");
+        // Where the national form is not the national prefix and the rest, the
+        // international starts stay tokens.
+        let us = phone_tokens(&PhoneNumber::from_e164("+12015550123").unwrap());
+        for expected in ["1201", "1201555", "12015550123", "2015", "0123"] {
+            assert!(us.contains(&expected.to_owned()), "{expected}: {us:?}");
+        }
+        let es = phone_tokens(&PhoneNumber::from_e164("+34612345678").unwrap());
+        assert!(es.contains(&"34612".to_owned()) && es.contains(&"6123".to_owned()), "{es:?}");
     }
 
     #[test]
@@ -236,7 +249,9 @@ mod tests {
         assert_eq!(q[1].phone_probes, ["0612345678"]);
         assert!(q[1].words.is_empty());
         assert_eq!(parse_query("0033 6 12")[0].phone_probes, ["33612", "0612"]);
-        assert_eq!(parse_query("+33 6 12 34")[0].phone_probes, ["3361234", "061234", "61234"]);
+        assert_eq!(parse_query("+33 6 12 34")[0].phone_probes, ["3361234", "061234"]);
+        assert_eq!(parse_query("+1 201 555")[0].phone_probes, ["1201555"]);
+        assert_eq!(parse_query("+34 612 34")[0].phone_probes, ["3461234"]);
         assert_eq!(parse_query("33 6 12")[0].phone_probes, ["33612"], "no '+': digits as typed");
         assert!(parse_query("06").is_empty(), "too short to find a number");
         assert_eq!(parse_query("@Acme.fr")[0].email_probe.as_deref(), Some("acme.fr"));

@@ -363,8 +363,10 @@ fn with_memory_given_back() {
         return;
     }
     let Ok(exe) = std::env::current_exe() else { return };
+    let mut args = std::env::args_os();
     let err = std::process::Command::new(exe)
-        .args(std::env::args_os().skip(1))
+        .arg0(args.next().unwrap_or_default())
+        .args(args)
         .env(PURGE_DELAY, PURGE_DELAY_MS)
         .exec();
     // Only reached when the program could not run again: go on as it is.
