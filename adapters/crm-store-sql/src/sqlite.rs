@@ -17,6 +17,23 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// file's lock).
 const READERS: u32 = 8;
 
+/// The page cache of a reader and of the writer (SQLite's `cache_size`: negative, KiB).
+/// The writer's pages stay from one write to the next (large imports); a reader's are
+/// what the mapped part of the file does not cover.
+const READER_CACHE: &str = "-4096";
+/// See [`READER_CACHE`].
+const WRITER_CACHE: &str = "-16384";
+
+/// How long a connection serves before it is closed and, when needed, opened again (and
+/// how long one may sit idle). What a connection holds grows with what it has read: its
+/// page cache (up to `cache_size`, for the part of the file beyond the mapped part), the
+/// file's pages it mapped, its prepared statements. A large read (the catch-up of the
+/// log's readers after a restart, an export, a report over a large company) left all of it
+/// held for as long as the connection lived (half an hour, sqlx's default, or for ever on
+/// a server never idle); opening a connection again costs a millisecond or so, and its
+/// statements prepared anew.
+const CONNECTION_LIFETIME: Duration = Duration::from_secs(120);
+
 pub(crate) fn migrator() -> Migrator {
     crate::migrations::migrator!("sqlite")
 }
@@ -40,10 +57,13 @@ impl<C: Cipher> SqlStore<C> {
             // What is deleted or rewritten is overwritten on disk, not left in free pages
             // (an erased person must not survive in the file).
             .pragma("secure_delete", "ON")
-            // Each connection keeps 16 MiB of pages (2 MiB by default), and reads the file
-            // through the system's page cache (mapped) rather than a copy per read: large
-            // imports and lists stop paying a system call a page.
-            .pragma("cache_size", "-16384")
+            // Each reader keeps 4 MiB of pages (2 MiB by default; the writer 16, below),
+            // and reads the file's first 256 MiB through the system's page cache (mapped)
+            // rather than a copy per read: lists stop paying a system call a page. The
+            // pages beyond are copied into the connection's cache, which fills up and
+            // stays full: at 16 MiB each, nine connections over a large file (2.9 GB at a
+            // million contacts) could hold 144 MiB (docs/performance.md).
+            .pragma("cache_size", READER_CACHE)
             .pragma("mmap_size", "268435456")
             // The log is copied into the file every 8,192 pages (32 MiB) rather than every
             // 1,000: a large write (a piece of an import) no longer pays a checkpoint each.
@@ -56,6 +76,8 @@ impl<C: Cipher> SqlStore<C> {
             .busy_timeout(BUSY_TIMEOUT);
         let pool = SqlitePoolOptions::new()
             .max_connections(READERS)
+            .max_lifetime(CONNECTION_LIFETIME)
+            .idle_timeout(CONNECTION_LIFETIME)
             // No check before a connection is handed out: sqlx sends one to the
             // connection's thread and waits for its answer, a trip per read; a file
             // connection does not drop as a network one can, and the pool still checks
@@ -74,9 +96,11 @@ impl<C: Cipher> SqlStore<C> {
         // write began by reading its pages again).
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .max_lifetime(CONNECTION_LIFETIME)
+            .idle_timeout(CONNECTION_LIFETIME)
             .acquire_timeout(BUSY_TIMEOUT)
             .test_before_acquire(false)
-            .connect_with(options)
+            .connect_with(options.pragma("cache_size", WRITER_CACHE))
             .await
             .map_err(|e| OpenError::Connect(e.to_string()))?;
         let store = Self::from_pool(Pool::Sqlite { readers: pool, writer }, cipher);
@@ -151,7 +175,33 @@ impl<C: Cipher> SqlStore<C> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use super::{CONNECTION_LIFETIME, Pool};
     use sqlx::Connection;
+
+    /// What a reader and the writer may hold: their page caches, and their lifetimes (a
+    /// connection is opened again after it, giving back its cache, mapped pages and
+    /// prepared statements).
+    #[tokio::test]
+    async fn readers_keep_small_caches_and_every_connection_is_opened_again_in_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = crm_crypto::Keyring::from_spec("1:0101010101010101010101010101010101010101010101010101010101010101").unwrap();
+        let store = crate::SqlStore::open_sqlite(&dir.path().join("crm.db"), crm_crypto::RingCipher::new(keys))
+            .await
+            .unwrap();
+        let Pool::Sqlite { readers, writer } = &store.pool else {
+            panic!("a SQLite store")
+        };
+        let cache = |pool: &sqlx::SqlitePool| {
+            let pool = pool.clone();
+            async move { sqlx::query_scalar::<_, i64>("PRAGMA cache_size").fetch_one(&pool).await.unwrap() }
+        };
+        assert_eq!(cache(readers).await, -4096, "KiB");
+        assert_eq!(cache(writer).await, -16384, "KiB");
+        for pool in [readers, writer] {
+            assert_eq!(pool.options().get_max_lifetime(), Some(CONNECTION_LIFETIME));
+            assert_eq!(pool.options().get_idle_timeout(), Some(CONNECTION_LIFETIME));
+        }
+    }
 
     /// The bundled SQLite is built with the workspace's flags (`.cargo/config.toml`):
     /// without them the statement journals of an import go to temporary files again.
