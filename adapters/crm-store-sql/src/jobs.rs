@@ -12,6 +12,7 @@ use crm_ports::store::{Job, JobOutcome, JobState, JobStore, NewJob};
 use crm_ports::{Cipher, StoreError};
 use sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Order, Query, UpdateStatement};
 use sqlx::types::Json;
+use std::collections::HashSet;
 use uuid::Uuid;
 
 fn ie(e: sea_query::error::Error) -> StoreError {
@@ -155,6 +156,16 @@ impl<C: Cipher> JobStore for SqlStore<C> {
         let queued = insert_job(&mut tx, job, now).await?;
         tx.commit().await?;
         Ok(queued)
+    }
+
+    async fn tenants_with_live_job(&self, key: &str) -> Result<HashSet<TenantId>, StoreError> {
+        let mut q = Query::select();
+        q.column("tenant_id")
+            .from("jobs")
+            .and_where(Expr::col("key").eq(key))
+            .and_where(Expr::col("state").is_in(LIVE));
+        let rows = self.pool.read_all(On::Platform, &q).await?;
+        rows.iter().map(|r| r.get::<Uuid>("tenant_id").map(TenantId::from_uuid)).collect()
     }
 
     async fn claim_job(

@@ -5,6 +5,7 @@
 use super::{Notification, StoreResult};
 use chrono::{DateTime, Utc};
 use crm_domain::TenantId;
+use std::collections::HashSet;
 use std::future::Future;
 use uuid::Uuid;
 
@@ -231,6 +232,10 @@ pub enum JobOutcome {
 pub trait JobStore: Send + Sync {
     /// Queues a job; `false` (nothing written) when a live job of the tenant has its key.
     fn enqueue_job(&self, job: &NewJob, now: DateTime<Utc>) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// The tenants that have a live (queued or running) job keyed `key`, every tenant's:
+    /// the timers' keeper queues only the others' (one read a minute, not a write a
+    /// tenant).
+    fn tenants_with_live_job(&self, key: &str) -> impl Future<Output = StoreResult<HashSet<TenantId>>> + Send;
     /// Takes the queued job of one of `kinds` due longest ago (or a running one whose lease
     /// ran out), of `tenant` only when one is given: it becomes running, held by `worker`
     /// until `lease_until`, attempts + 1. Two workers never take the same job at once.

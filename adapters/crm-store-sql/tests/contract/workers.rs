@@ -12,7 +12,7 @@ use crm_ports::query::{EventRecord, Scope};
 use crm_ports::runtime::consumers::{Consumer, ConsumerOptions, InStore, Interest, StoreConsumer};
 use crm_ports::runtime::jobs::{JobContext, JobFinish, JobHandler, JobOptions};
 use crm_ports::runtime::{BoxFuture, RetryPolicy, Shutdown};
-use crm_ports::store::{ConsumerWrite, ContactStore as _, JobState, JobStore as _, NewJob, Notification};
+use crm_ports::store::{ConsumerWrite, ContactStore as _, JobState, JobStore as _, NewJob, Notification, TenantStore as _};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -467,7 +467,102 @@ pub async fn finished_jobs_are_forgotten_after_a_while(h: &Harness) {
     assert_eq!(left, [ids[1]]);
 }
 
+/// The tenants with a live job of a key: queued or running count, finished or cancelled
+/// ones do not, nor other keys.
+pub async fn the_tenants_with_a_live_timer_are_read_at_once(h: &Harness) {
+    // A key of this case alone (other cases share the PostgreSQL database).
+    let key = format!("test.keeper.{}", Uuid::now_v7().simple());
+    let now = h.app.now();
+    let timer = |tenant: TenantId, key: &str| NewJob {
+        id: Uuid::now_v7(),
+        tenant_id: tenant,
+        kind: key.into(),
+        payload: serde_json::Value::Null,
+        due_at: now + chrono::Duration::days(1),
+        key: Some(key.into()),
+    };
+    let (queued, _) = h.tenant("Minuterie en attente").await;
+    let (running, _) = h.tenant("Minuterie en cours").await;
+    let (cancelled, _) = h.tenant("Minuterie annulée").await;
+    let (other_key, _) = h.tenant("Autre minuterie").await;
+    let store = h.app.store();
+    for t in [queued.id, running.id, cancelled.id] {
+        assert!(store.enqueue_job(&timer(t, &key), now).await.unwrap());
+    }
+    assert!(store.enqueue_job(&timer(other_key.id, &format!("{key}.other")), now).await.unwrap());
+    let claimed = store
+        .claim_job(
+            Some(running.id),
+            &[key.as_str()],
+            Uuid::now_v7(),
+            now + chrono::Duration::days(2),
+            now + chrono::Duration::days(3),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(claimed.state, JobState::Running);
+    let before = store.tenants_with_live_job(&key).await.unwrap();
+    assert_eq!(before, [queued.id, running.id, cancelled.id].into_iter().collect());
+    let job = store.jobs(cancelled.id, Some(&key), 1).await.unwrap();
+    store.cancel_job(cancelled.id, job[0].id, now).await.unwrap();
+    let live = store.tenants_with_live_job(&key).await.unwrap();
+    assert_eq!(live, [queued.id, running.id].into_iter().collect());
+}
+
+/// The keeper queues a timer for every tenant without a live one, and only for them.
+pub async fn timers_are_queued_for_the_tenants_without_one(h: &Harness) {
+    const KEY: &str = "test.keeper";
+    let now = h.app.now();
+    let (has, has_admin) = h.tenant("A déjà sa minuterie").await;
+    let (_, lacks_admin) = h.tenant("Sans minuterie").await;
+    let first = NewJob {
+        id: Uuid::now_v7(),
+        tenant_id: has.id,
+        kind: KEY.into(),
+        payload: serde_json::Value::Null,
+        due_at: now + chrono::Duration::hours(3),
+        key: Some(KEY.into()),
+    };
+    assert!(h.app.store().enqueue_job(&first, now).await.unwrap());
+    let tenants = h.app.store().list_tenants().await.unwrap().len();
+    let queued = h.app.ensure_timers(KEY, chrono::Duration::days(1)).await.unwrap();
+    assert_eq!(queued, tenants - 1, "every tenant but the one that has it");
+    let kept = h.app.jobs(&has_admin, Some(KEY), 10).await.unwrap();
+    assert_eq!(kept.iter().map(|j| j.id).collect::<Vec<_>>(), [first.id], "left as it was");
+    let new = h.app.jobs(&lacks_admin, Some(KEY), 10).await.unwrap();
+    assert_eq!(new.len(), 1);
+    assert_eq!(new[0].state, JobState::Queued);
+    assert!(new[0].due_at >= now + chrono::Duration::days(1), "due a day from the keeper's now");
+    assert_eq!(
+        h.app.ensure_timers(KEY, chrono::Duration::days(1)).await.unwrap(),
+        0,
+        "nothing twice"
+    );
+    assert_eq!(h.app.store().tenants_with_live_job(KEY).await.unwrap().len(), tenants);
+}
+
+/// On a database of its own: the keeper queues timers for every tenant, and the suite's
+/// PostgreSQL database is shared by cases running at once.
+mod keeper {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::timers_are_queued_for_the_tenants_without_one(&crate::harness::sqlite().await).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        let Some((h, admin_url)) = crate::harness::postgres_alone().await else {
+            return;
+        };
+        super::timers_are_queued_for_the_tenants_without_one(&h).await;
+        drop(h);
+        crate::harness::drop_database(&admin_url).await;
+    }
+}
+
 contract!(
+    the_tenants_with_a_live_timer_are_read_at_once,
     finished_jobs_are_forgotten_after_a_while,
     a_poisoned_event_is_parked_and_replayed_once,
     a_job_whose_worker_died_resumes_from_its_last_step,
