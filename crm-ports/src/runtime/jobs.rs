@@ -319,8 +319,8 @@ impl<S: JobStore + crate::store::TenantStore, K, C: Clock, I: IdGenerator> App<S
     /// Queues the timer `kind` of every tenant that has none queued or running (at start,
     /// and for the tenants created since), due `every` from now, as a scheduler started now
     /// would; how many were queued. The tenants that have one are read at once: a write
-    /// a tenant, every minute for every kind, kept an idle server of a thousand companies
-    /// busy a second or two a minute.
+    /// a tenant, every minute for every kind, was a fifth of an idle server's work at a
+    /// thousand companies (docs/performance.md).
     ///
     /// # Errors
     /// Store failures.
