@@ -73,7 +73,10 @@ impl<S: PrivacyStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
             listed,
         };
         if let Err(entry) = self.access.offer(entry) {
-            self.store.record_accesses(std::slice::from_ref(&entry)).await?;
+            // Boxed: the store's write (a transaction's future, about 9 KiB) would otherwise
+            // be part of every reading route's future, moved whole into poem's box on every
+            // request, though it runs only when no writer takes the access.
+            Box::pin(self.store.record_accesses(std::slice::from_ref(&entry))).await?;
         }
         Ok(())
     }
