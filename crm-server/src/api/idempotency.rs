@@ -12,6 +12,8 @@ use crate::i18n::Lang;
 use chrono::Duration;
 use crm_domain::{Actor, ViolationKind};
 use crm_ports::store::{IdempotencyBegin, IdempotencyStore};
+use futures::TryFutureExt;
+use futures::future::Either;
 use poem::http::{HeaderValue, Method, StatusCode};
 use poem::{Body, Endpoint, IntoResponse, Request, Response};
 use ring::digest;
@@ -68,7 +70,10 @@ fn replay(r: &Recorded, status: u16, body: Vec<u8>) -> Response {
 
 /// The middleware. Most requests pass straight through; a `POST` with a key takes the
 /// replayable path, boxed so that its futures (the store's) are not part of every request's.
-pub async fn idempotency<E: Endpoint>(next: &E, req: Request) -> poem::Result<Response> {
+/// Not an `async fn`: its future held the request and the way taken beside the route's own
+/// (4,104 bytes in all for a contact's `GET`, the route's 1,544), and the gate's future with
+/// it, which poem moves whole into its box; this gives the way taken's future alone.
+pub fn idempotency<E: Endpoint>(next: &E, req: Request) -> impl Future<Output = poem::Result<Response>> + Send + '_ {
     let key = match req.header("idempotency-key") {
         // A file upload is streamed to disk, never read whole: not replayable.
         Some(_) if super::files::is_upload(req.method(), req.uri().path()) => None,
@@ -76,8 +81,8 @@ pub async fn idempotency<E: Endpoint>(next: &E, req: Request) -> poem::Result<Re
         _ => None,
     };
     match key {
-        Some(key) => Box::pin(replayable(next, req, key)).await,
-        None => next.call(req).await.map(IntoResponse::into_response),
+        Some(key) => Either::Left(Box::pin(replayable(next, req, key))),
+        None => Either::Right(next.call(req).map_ok(IntoResponse::into_response)),
     }
 }
 
