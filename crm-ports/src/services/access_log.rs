@@ -14,12 +14,11 @@ use crm_domain::visibility::Capability;
 use crm_domain::{Actor, ContactId, UserId};
 use tokio::sync::mpsc;
 
-/// Accesses waiting for the writer: a window's worth at 80,000 a second (beyond, a request
-/// writes its own).
-const QUEUE: usize = 16_384;
+/// Accesses waiting for the writer.
+const QUEUE: usize = 8_192;
 /// Most accesses written at once.
 const BATCH: usize = 1_000;
-/// How long the writer lets accesses gather after the first of a batch.
+/// How long the writer gathers accesses after the first of a batch.
 const WINDOW: std::time::Duration = std::time::Duration::from_millis(200);
 /// Tries of a batch's write before it is given up (logged).
 const TRIES: u32 = 6;
@@ -111,26 +110,21 @@ impl<S: PrivacyStore, K, C: Clock, I: IdGenerator> App<S, K, C, I> {
         loop {
             tokio::select! {
                 () = shutdown.requested() => break,
-                got = rx.recv_many(&mut batch, BATCH) => if got == 0 { break },
+                got = rx.recv() => match got {
+                    Some(e) => batch.push(e),
+                    None => break,
+                },
             }
-            // Then the writer sleeps through the window and takes what came meanwhile at
-            // once: the requests queue their accesses without waking it (one wake-up a
-            // batch, not one an access, each with a poll of this task), and a busy server
-            // writes a few large batches a second rather than one small one per request.
-            let stopping = tokio::select! {
-                () = shutdown.requested() => true,
-                () = tokio::time::sleep(WINDOW) => false,
-            };
-            while let Ok(e) = rx.try_recv() {
-                batch.push(e);
-                if batch.len() >= BATCH {
-                    self.write_batch(&mut batch).await;
+            // Then whatever comes within the window, so that a busy server writes a few
+            // large batches a second rather than one small one per request.
+            let until = tokio::time::Instant::now() + WINDOW;
+            while batch.len() < BATCH {
+                match tokio::time::timeout_at(until, rx.recv()).await {
+                    Ok(Some(e)) => batch.push(e),
+                    Ok(None) | Err(_) => break,
                 }
             }
             self.write_batch(&mut batch).await;
-            if stopping {
-                break;
-            }
         }
         // Nothing more is queued (later accesses are written as they happen); what is
         // queued is written.
