@@ -9,7 +9,7 @@ use crm_domain::event::EntityType;
 use crm_ports::ServiceError;
 use crm_ports::query::EventRecord;
 use crm_ports::runtime::BoxFuture;
-use crm_ports::runtime::consumers::{Consumer, Interest};
+use crm_ports::runtime::consumers::{Consumer, Interest, Positions};
 use crm_ports::search::SearchIndex as _;
 use crm_ports::store::{Advance, ConsumerStore as _, TenantStore as _};
 use crm_search_tantivy::TantivyIndex;
@@ -205,6 +205,11 @@ impl Consumer for SearchConsumer {
 
     fn interest(&self) -> Interest {
         Interest::Entities(INDEXED)
+    }
+
+    fn positions(&self) -> Positions {
+        // Kept with the index: a tenant it lacks is visited, and rebuilt there.
+        Positions::Known(self.search.index().cursors())
     }
 
     fn position(&self, tenant: TenantId) -> BoxFuture<'_, Result<i64, ServiceError>> {

@@ -7,9 +7,9 @@ use crate::jobs::insert_job;
 use crate::rows::{from_ts, ts};
 use chrono::{DateTime, Utc};
 use crm_domain::TenantId;
-use crm_ports::store::{Advance, ConsumerStore, ConsumerWrite, ParkedEvent};
+use crm_ports::store::{Advance, ConsumerStore, ConsumerWrite, LogMark, ParkedEvent};
 use crm_ports::{Cipher, StoreError};
-use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
+use sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
 
 fn ie(e: sea_query::error::Error) -> StoreError {
     StoreError::Internal(e.to_string())
@@ -261,5 +261,45 @@ impl<C: Cipher> ConsumerStore for SqlStore<C> {
             .await?;
         tx.commit().await?;
         rows.iter().map(|r| r.get("seq")).collect()
+    }
+
+    async fn log_marks(&self, consumer: &str) -> Result<Vec<LogMark>, StoreError> {
+        // One statement for every tenant: three lookups by primary key (or its prefix) each.
+        let of_tenant = |table: &str, column: &str| -> SelectStatement {
+            Query::select()
+                .column((Alias::new(table), Alias::new(column)))
+                .from(Alias::new(table))
+                .and_where(Expr::col((Alias::new(table), Alias::new("tenant_id"))).equals(("tenants", "id")))
+                .limit(1)
+                .to_owned()
+        };
+        let head = of_tenant("event_counters", "last_seq");
+        let mut cursor = of_tenant("consumer_cursors", "cursor");
+        cursor.and_where(Expr::col(("consumer_cursors", "consumer")).eq(consumer));
+        let mut waiting = of_tenant("parked_events", "seq");
+        waiting
+            .and_where(Expr::col(("parked_events", "consumer")).eq(consumer))
+            .and_where(Expr::col(("parked_events", "replay_requested_at")).is_not_null())
+            .and_where(Expr::col(("parked_events", "replayed_at")).is_null());
+        let sub = |q: SelectStatement| Expr::SubQuery(None, Box::new(q.into()));
+        let q = Query::select()
+            .column(("tenants", "id"))
+            .expr_as(sub(head), Alias::new("head"))
+            .expr_as(sub(cursor), Alias::new("cursor"))
+            .expr_as(sub(waiting), Alias::new("waiting"))
+            .from("tenants")
+            .order_by(("tenants", "created_at"), Order::Asc)
+            .to_owned();
+        let rows = self.pool.read_all(On::Platform, &q).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(LogMark {
+                    tenant: TenantId::from_uuid(r.get("id")?),
+                    head: r.get::<Option<i64>>("head")?.unwrap_or(0),
+                    cursor: r.get::<Option<i64>>("cursor")?.unwrap_or(0),
+                    replay_waiting: r.get::<Option<i64>>("waiting")?.is_some(),
+                })
+            })
+            .collect()
     }
 }

@@ -60,6 +60,7 @@ macro_rules! migrator {
             (50, "access log by time", "0050_access_log_by_time.sql"),
             (51, "score on row", "0051_score_on_row.sql"),
             (52, "client since under walls", "0052_client_since_under_walls.sql"),
+            (53, "log marks for sweeps", "0053_log_marks_for_sweeps.sql"),
             ]
         )
     };

@@ -14,9 +14,9 @@
 use super::{BoxFuture, RetryPolicy, Shutdown};
 use crate::app::App;
 use crate::env::Clock;
-use crate::error::ServiceError;
+use crate::error::{ServiceError, StoreError};
 use crate::query::EventRecord;
-use crate::store::{Advance, ConsumerStore, ConsumerWrite, EventLog, TenantStore, Wakeups};
+use crate::store::{Advance, ConsumerStore, ConsumerWrite, EventLog, LogMark, TenantStore, Wakeups};
 use crm_domain::TenantId;
 use crm_domain::event::{EntityType, EventKind};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -47,6 +47,18 @@ impl Interest {
     }
 }
 
+/// Where a consumer stands in every tenant at once, for a sweep to visit only the tenants
+/// with something to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Positions {
+    /// Its cursors are the store's, under its name ([`ConsumerStore::consumer_cursor`]).
+    Store,
+    /// Its cursor in each tenant it knows; a tenant missing is visited.
+    Known(HashMap<TenantId, i64>),
+    /// It cannot say: a sweep visits every tenant.
+    Unknown,
+}
+
 /// A reader of the event log.
 pub trait Consumer: Send + Sync + 'static {
     /// Stable name: its cursors and parked events are kept under it.
@@ -56,6 +68,10 @@ pub trait Consumer: Send + Sync + 'static {
     /// Whether it must see its tenant's events strictly in order (never parks one).
     fn strict_order(&self) -> bool {
         false
+    }
+    /// Where it stands in every tenant, read at each sweep (cheap: no store read of its own).
+    fn positions(&self) -> Positions {
+        Positions::Unknown
     }
     /// Its cursor in a tenant's log: the last event it applied (0: none).
     fn position(&self, tenant: TenantId) -> BoxFuture<'_, Result<i64, ServiceError>>;
@@ -104,6 +120,10 @@ impl<T: StoreConsumer, S: ConsumerStore + 'static, C: Clock + Send + Sync + 'sta
 
     fn interest(&self) -> Interest {
         self.inner.interest()
+    }
+
+    fn positions(&self) -> Positions {
+        Positions::Store
     }
 
     fn position(&self, tenant: TenantId) -> BoxFuture<'_, Result<i64, ServiceError>> {
@@ -183,8 +203,10 @@ impl<
     I: Send + Sync + 'static,
 > App<S, K, C, I>
 {
-    /// Runs a consumer until `shutdown`: every tenant at start and every sweep, a tenant
-    /// when its log grows, a failing tenant when its backoff ends. A tenant woken during a
+    /// Runs a consumer until `shutdown`: at start and every sweep, each tenant with events
+    /// past its cursor or a replay asked for (every tenant when its positions are
+    /// [`Positions::Unknown`]); a tenant when its log grows, a failing tenant when its
+    /// backoff ends. A tenant woken during a
     /// sweep goes before the tenants the sweep has still to visit: with many tenants a sweep
     /// takes seconds, and a change must not wait for it. Returns after the batch in hand
     /// once a stop is asked.
@@ -202,10 +224,12 @@ impl<
             }
             let now = Instant::now();
             if now >= sweep_at {
-                match self.store.list_tenants().await {
+                match self.to_sweep(consumer.as_ref()).await {
                     // The loop below ends only once the last sweep is done: none is left.
-                    Ok(tenants) => sweeping.extend(tenants.into_iter().map(|t| t.id)),
-                    Err(e) => tracing::warn!(consumer = consumer.name(), error = %e, "cannot list tenants; next sweep retries"),
+                    Ok(tenants) => sweeping.extend(tenants),
+                    Err(e) => {
+                        tracing::warn!(consumer = consumer.name(), error = %e, "cannot read which tenants to sweep; next sweep retries")
+                    }
                 }
                 sweep_at = now + options.sweep;
             }
@@ -258,6 +282,30 @@ impl<
                 () = tokio::time::sleep_until(until) => {}
             }
         }
+    }
+
+    /// The tenants a sweep visits: those whose log is past the consumer's position or where
+    /// one of its parked events waits for a replay, read in one statement (a sweep of a
+    /// thousand tenants used to ask each in turn: three round trips per tenant); every
+    /// tenant when the consumer cannot say where it stands.
+    async fn to_sweep(&self, c: &dyn Consumer) -> Result<Vec<TenantId>, StoreError> {
+        let known = match c.positions() {
+            Positions::Unknown => return Ok(self.store.list_tenants().await?.into_iter().map(|t| t.id).collect()),
+            Positions::Store => None,
+            Positions::Known(positions) => Some(positions),
+        };
+        // Positions were read before the heads: a position only grows, so a tenant left out
+        // had applied its whole log as it stood then; what came after wakes it.
+        let behind = |m: &LogMark| match &known {
+            None => m.head > m.cursor,
+            Some(k) => k.get(&m.tenant).is_none_or(|&p| m.head > p),
+        };
+        let marks = self.store.log_marks(c.name()).await?;
+        Ok(marks
+            .into_iter()
+            .filter(|m| m.replay_waiting || behind(m))
+            .map(|m| m.tenant)
+            .collect())
     }
 
     /// Replays what the tenant's Admin asked for, then applies the tenant's new events.

@@ -8,7 +8,7 @@ use crate::env::{Clock, IdGenerator};
 use crate::error::{ServiceError, StoreError};
 use crate::query::{EventRecord, Scope};
 use crate::runtime::BoxFuture;
-use crate::runtime::consumers::{Consumer, Interest};
+use crate::runtime::consumers::{Consumer, Interest, Positions};
 use crate::store::{Advance, ConsumerStore, ContactStore, OpportunityStore};
 use crm_domain::contact::ContactKind;
 use crm_domain::event::{EntityType, EventKind, FieldChange, Sensitivity};
@@ -96,6 +96,10 @@ impl<
 
     fn interest(&self) -> Interest {
         Interest::Only(INTEREST)
+    }
+
+    fn positions(&self) -> Positions {
+        Positions::Store
     }
 
     fn position(&self, tenant: TenantId) -> BoxFuture<'_, Result<i64, ServiceError>> {

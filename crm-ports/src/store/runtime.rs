@@ -80,6 +80,19 @@ pub struct ParkedEvent {
     pub replayed_at: Option<DateTime<Utc>>,
 }
 
+/// Where a tenant's log stands for one reader, read for every tenant at once by a sweep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogMark {
+    /// The tenant.
+    pub tenant: TenantId,
+    /// Its log's last event (0: none).
+    pub head: i64,
+    /// The reader's cursor kept in the store under its name (0: none).
+    pub cursor: i64,
+    /// Whether one of the reader's parked events waits for a replay.
+    pub replay_waiting: bool,
+}
+
 /// Cursors and parked events of the readers of the log.
 pub trait ConsumerStore: Send + Sync {
     /// A consumer's cursor in a tenant's log (0 when it never ran there).
@@ -121,6 +134,9 @@ pub trait ConsumerStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<()>> + Send;
     /// The parked events of a consumer waiting for a replay, oldest first.
     fn replays_requested(&self, tenant: TenantId, consumer: &str) -> impl Future<Output = StoreResult<Vec<i64>>> + Send;
+    /// Every tenant's mark for `consumer`, in one read: what a sweep needs to visit only
+    /// the tenants with something to read.
+    fn log_marks(&self, consumer: &str) -> impl Future<Output = StoreResult<Vec<LogMark>>> + Send;
 }
 
 /// A job or timer to queue.

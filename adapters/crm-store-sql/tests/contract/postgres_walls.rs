@@ -1,6 +1,7 @@
 //! PostgreSQL only: row-level security holds even for a query that forgets its tenant
-//! filter, the application role cannot rewrite the event log, and the store refuses to
-//! serve as a privileged role.
+//! filter, the platform's setting reads the log readers' marks and nothing more, the
+//! application role cannot rewrite the event log, and the store refuses to serve as a
+//! privileged role.
 
 use crate::contacts::input;
 use crate::harness::{cipher, pg_target, postgres};
@@ -49,6 +50,56 @@ async fn unscoped_select_sees_only_the_current_tenant() {
     // With no tenant set at all, nothing is visible.
     let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM contacts").fetch_one(&mut c).await.unwrap();
     assert_eq!(n, 0);
+}
+
+/// The sweeps of the log readers read every company's last sequence number, cursors and
+/// parked events under the platform's setting (migration 0053): that setting reads those,
+/// writes none of them, and still sees no company's contacts or events.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_platform_reads_the_log_marks_and_nothing_more() {
+    let Some(h) = postgres().await else { return };
+    let (a, admin_a) = h.tenant("Marques du mur").await;
+    h.app.create_contact(&admin_a, &input("Arthur", "Aa"), None, false).await.unwrap();
+    let target = pg_target().await.unwrap();
+    let mut c = sqlx::PgConnection::connect(&target.app_url).await.unwrap();
+    let mut tx = c.begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.tenant_id', '', true), set_config('app.platform', 'on', true)")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let (seq,): (Option<i64>,) = sqlx::query_as("SELECT last_seq FROM event_counters WHERE tenant_id = $1")
+        .bind(a.id.as_uuid())
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert!(seq.is_some_and(|s| s > 0));
+    for table in ["contacts", "events"] {
+        let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table} WHERE tenant_id = $1")))
+            .bind(a.id.as_uuid())
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        assert_eq!(n, 0, "the platform's setting sees {table}");
+    }
+    for write in [
+        "UPDATE event_counters SET last_seq = last_seq + 1 WHERE tenant_id = $1",
+        "UPDATE consumer_cursors SET cursor = 0 WHERE tenant_id = $1",
+        "DELETE FROM parked_events WHERE tenant_id = $1",
+    ] {
+        let done = sqlx::query(sqlx::AssertSqlSafe(write))
+            .bind(a.id.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        assert_eq!(done.rows_affected(), 0, "{write}");
+    }
+    let err = sqlx::query("INSERT INTO consumer_cursors (tenant_id, consumer, cursor, updated_at) VALUES ($1, 'x', 1, 0)")
+        .bind(a.id.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("row-level security"), "{err}");
+    tx.rollback().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

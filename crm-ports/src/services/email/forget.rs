@@ -10,7 +10,7 @@ use crate::error::ServiceError;
 use crate::mail::Mailer;
 use crate::query::EventRecord;
 use crate::runtime::BoxFuture;
-use crate::runtime::consumers::{Consumer, Interest};
+use crate::runtime::consumers::{Consumer, Interest, Positions};
 use crate::store::{Advance, ConsumerStore, EmailStore};
 use crm_domain::event::{EntityType, EventKind};
 use crm_domain::{ContactId, TenantId};
@@ -53,6 +53,10 @@ impl<
 
     fn interest(&self) -> Interest {
         Interest::Only(INTEREST)
+    }
+
+    fn positions(&self) -> Positions {
+        Positions::Store
     }
 
     fn position(&self, tenant: TenantId) -> BoxFuture<'_, Result<i64, ServiceError>> {
