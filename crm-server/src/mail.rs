@@ -136,8 +136,8 @@ impl Mail {
 
     /// The send jobs' and the campaigns' handlers and their runner's options.
     pub fn sender(&self, app: &CrmApp) -> (Vec<Arc<dyn JobHandler>>, JobOptions) {
+        // Woken by the jobs this process queues: no short poll needed (`JobOptions::poll`).
         let mut options = JobOptions::new(uuid::Uuid::now_v7());
-        options.poll = Duration::from_millis(500);
         // The job outlives the message's own attempts by a margin: the handler gives the
         // message up itself, with its reason.
         options.retry = RetryPolicy {

@@ -63,8 +63,8 @@ impl Webhooks {
     /// The delivery jobs' handler and its runner's options (the same retry policy: the
     /// handler decides when a delivery is dead).
     pub fn sender(&self, app: &CrmApp) -> (Vec<Arc<dyn JobHandler>>, JobOptions) {
+        // Woken by the jobs this process queues: no short poll needed (`JobOptions::poll`).
         let mut options = JobOptions::new(uuid::Uuid::now_v7());
-        options.poll = Duration::from_millis(250);
         // A receiver may take its whole timeout; the lease is renewed meanwhile, and a
         // worker killed mid-send leaves the delivery to another within this lease.
         options.lease = Duration::from_secs(15);

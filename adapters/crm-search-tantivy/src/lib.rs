@@ -218,6 +218,41 @@ impl TantivyIndex {
                 break;
             }
         }
+        if collect_garbage {
+            self.collect_stale_files()?;
+        }
+        Ok(())
+    }
+
+    /// Collects again until only the live segments' files are left: a segment still held
+    /// when the collection ran (the reader reloading on its own thread as `meta.json`
+    /// changed, with the segments of the meta before) keeps its files, and a purge must
+    /// leave none of a deleted document's bytes. Gives up after a second.
+    fn collect_stale_files(&self) -> Result<(), SearchError> {
+        for _ in 0..20 {
+            let stale = {
+                let w = self.lock_writer()?;
+                let live: std::collections::HashSet<String> = w
+                    .index()
+                    .searchable_segment_metas()
+                    .map_err(index_error)?
+                    .iter()
+                    .map(|m| m.id().uuid_string())
+                    .collect();
+                w.index().directory().list_managed_files().iter().any(|f| {
+                    let stem = f.to_string_lossy();
+                    let id = stem.split('.').next().unwrap_or_default();
+                    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) && !live.contains(id)
+                })
+            };
+            if !stale {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            self.inner.reader.reload().map_err(index_error)?;
+            self.lock_writer()?.garbage_collect_files().wait().map_err(index_error)?;
+        }
+        tracing::warn!("search index: files of merged segments still held after the purge");
         Ok(())
     }
 

@@ -244,6 +244,9 @@ impl<C: Cipher> AutomationStore for SqlStore<C> {
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
         let n = start_runs(&mut tx, tenant, starts, now).await?;
         tx.commit().await?;
+        if n > 0 {
+            self.queued_jobs();
+        }
         Ok(n)
     }
 

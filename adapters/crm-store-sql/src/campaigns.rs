@@ -98,7 +98,11 @@ impl<C: Cipher> CampaignStore for SqlStore<C> {
             c.updated_at,
         )
         .await?;
-        self.finish(tx, c.tenant_id, std::slice::from_ref(event)).await
+        self.finish(tx, c.tenant_id, std::slice::from_ref(event)).await?;
+        if !jobs.is_empty() {
+            self.queued_jobs();
+        }
+        Ok(())
     }
 
     async fn delete_campaign(&self, tenant: TenantId, id: CampaignId, event: &NewEvent) -> Result<(), StoreError> {
@@ -218,7 +222,11 @@ impl<C: Cipher> CampaignStore for SqlStore<C> {
             return Err(StoreError::Conflict);
         }
         self.queue_in(&mut tx, tenant, &page.queue).await?;
-        self.finish(tx, tenant, page.queue.events).await
+        self.finish(tx, tenant, page.queue.events).await?;
+        if !page.queue.jobs.is_empty() {
+            self.queued_jobs();
+        }
+        Ok(())
     }
 
     async fn campaign_filled(&self, tenant: TenantId, id: CampaignId, at: DateTime<Utc>) -> Result<(), StoreError> {

@@ -157,6 +157,13 @@ impl<C: Cipher> ConsumerStore for SqlStore<C> {
         if let Some(seq) = logged {
             self.woke(tenant, seq);
         }
+        // Automation runs go through jobs too (`automation.rs`).
+        if writes
+            .iter()
+            .any(|w| matches!(w, ConsumerWrite::Enqueue(_) | ConsumerWrite::Runs(_)))
+        {
+            self.queued_jobs();
+        }
         Ok(())
     }
 

@@ -104,7 +104,11 @@ impl<C: Cipher> EmailStore for SqlStore<C> {
     async fn queue_emails(&self, tenant: TenantId, queue: &EmailQueue<'_>) -> Result<(), StoreError> {
         let mut tx = self.pool.begin(On::Tenant(tenant), Mode::Write).await?;
         self.queue_in(&mut tx, tenant, queue).await?;
-        self.finish(tx, tenant, queue.events).await
+        self.finish(tx, tenant, queue.events).await?;
+        if !queue.jobs.is_empty() {
+            self.queued_jobs();
+        }
+        Ok(())
     }
 
     async fn email(&self, tenant: TenantId, id: EmailId) -> Result<EmailMessage, StoreError> {

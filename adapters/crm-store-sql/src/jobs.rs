@@ -155,7 +155,37 @@ impl<C: Cipher> JobStore for SqlStore<C> {
         let mut tx = self.pool.begin(On::Platform, Mode::Write).await?;
         let queued = insert_job(&mut tx, job, now).await?;
         tx.commit().await?;
+        if queued {
+            self.queued_jobs();
+        }
         Ok(queued)
+    }
+
+    async fn next_job_due(&self, kinds: &[&str]) -> Result<Option<DateTime<Utc>>, StoreError> {
+        if kinds.is_empty() {
+            return Ok(None);
+        }
+        let earliest = |state: JobState, column: &'static str| {
+            let q = Query::select()
+                .expr(Expr::col(column).min())
+                .from("jobs")
+                .and_where(Expr::col("state").eq(state.name()))
+                .and_where(Expr::col("kind").is_in(kinds.iter().copied()))
+                .to_owned();
+            Expr::SubQuery(None, Box::new(q.into()))
+        };
+        let mut q = Query::select();
+        q.expr_as(earliest(JobState::Queued, "due_at"), sea_query::Alias::new("due"))
+            .expr_as(earliest(JobState::Running, "lease_until"), sea_query::Alias::new("lease"));
+        let rows = self.pool.read_all(On::Platform, &q).await?;
+        let Some(row) = rows.first() else { return Ok(None) };
+        let due: Option<i64> = row.get("due")?;
+        let lease: Option<i64> = row.get("lease")?;
+        due.into_iter().chain(lease).min().map(from_ts).transpose()
+    }
+
+    fn jobs_queued(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.jobs.subscribe()
     }
 
     async fn tenants_with_live_job(&self, key: &str) -> Result<HashSet<TenantId>, StoreError> {

@@ -116,6 +116,9 @@ pub struct SqlStore<C> {
     pool: db::Pool,
     cipher: Arc<C>,
     wake: broadcast::Sender<Committed>,
+    /// Moved once a transaction that queued jobs has committed: this process's workers wait
+    /// on it rather than polling the queue.
+    jobs: Arc<tokio::sync::watch::Sender<u64>>,
     /// A checkpoint of SQLite's log runs in the background (`sqlite.rs`).
     checkpointing: Arc<std::sync::atomic::AtomicBool>,
 }
@@ -134,6 +137,7 @@ impl<C> Clone for SqlStore<C> {
             pool: self.pool.clone(),
             cipher: Arc::clone(&self.cipher),
             wake: self.wake.clone(),
+            jobs: Arc::clone(&self.jobs),
             checkpointing: Arc::clone(&self.checkpointing),
         }
     }
@@ -152,6 +156,7 @@ impl<C: Cipher> SqlStore<C> {
             pool,
             cipher: Arc::new(cipher),
             wake,
+            jobs: Arc::new(tokio::sync::watch::Sender::new(0)),
             checkpointing: Arc::default(),
         }
     }
@@ -165,6 +170,11 @@ impl<C: Cipher> SqlStore<C> {
     /// catch up from their cursor in the log).
     pub fn subscribe(&self) -> broadcast::Receiver<Committed> {
         self.wake.subscribe()
+    }
+
+    /// Tells this process's job workers that a job was queued (call once committed).
+    pub(crate) fn queued_jobs(&self) {
+        self.jobs.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     pub(crate) fn woke(&self, tenant_id: TenantId, seq: i64) {

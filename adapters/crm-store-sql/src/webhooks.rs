@@ -376,6 +376,8 @@ impl<C: Cipher> WebhookStore for SqlStore<C> {
         if !insert_job(&mut tx, job, now).await? {
             return Err(StoreError::Conflict);
         }
-        tx.commit().await
+        tx.commit().await?;
+        self.queued_jobs();
+        Ok(())
     }
 }

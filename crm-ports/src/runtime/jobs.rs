@@ -111,6 +111,16 @@ impl<S: JobStore, C: Clock + Send + Sync> Checkpoints for StoreCheckpoints<S, C>
     }
 }
 
+/// Shortest wait between two looks at the queue with nothing taken (a job due that another
+/// worker holds locked is not looked for in a loop).
+const MIN_WAIT: Duration = Duration::from_millis(10);
+
+/// How long a worker waits after a claim failed (the store unreachable) before trying again.
+const RETRY_AFTER_ERROR: Duration = Duration::from_secs(1);
+
+/// How long the wake-ups of jobs queued at once are gathered before looking.
+const GATHER: Duration = Duration::from_millis(5);
+
 /// How jobs are run.
 #[derive(Debug, Clone, Copy)]
 pub struct JobOptions {
@@ -118,19 +128,21 @@ pub struct JobOptions {
     pub worker: Uuid,
     /// How long a claim holds without renewal; renewed every third of it while running.
     pub lease: Duration,
-    /// How often the queue is looked at when it had nothing due.
+    /// Longest wait with nothing due: a worker is woken by the jobs its own process queues
+    /// and sleeps until the next due time otherwise, so this only bounds how late it sees a
+    /// job queued by another process (or a lost wake-up).
     pub poll: Duration,
     /// Retries before a job fails.
     pub retry: RetryPolicy,
 }
 
 impl JobOptions {
-    /// Defaults for a worker: 30 s lease, 1 s poll, 5 attempts.
+    /// Defaults for a worker: 30 s lease, 5 s poll, 5 attempts.
     pub fn new(worker: Uuid) -> Self {
         Self {
             worker,
             lease: Duration::from_secs(30),
-            poll: Duration::from_secs(1),
+            poll: Duration::from_secs(5),
             retry: RetryPolicy {
                 attempts: 5,
                 first_backoff: Duration::from_secs(5),
@@ -151,13 +163,19 @@ impl<S: JobStore + 'static, K: Send + Sync + 'static, C: Clock + Clone + Send + 
 {
     /// Runs due jobs of the handlers' kinds until `shutdown`, one at a time; a stop lets
     /// the job in hand finish its step (its lease then lets another worker resume it).
+    /// With nothing due it sleeps until the next due time of its kinds, a job queued by its
+    /// own process ([`JobStore::jobs_queued`]) or the poll, whichever comes first: an idle
+    /// worker costs one read per wake-up, not a claim every poll.
     pub async fn run_jobs(&self, handlers: Vec<Arc<dyn JobHandler>>, options: JobOptions, mut shutdown: Shutdown) {
         let by_kind: HashMap<&'static str, Arc<dyn JobHandler>> = handlers.into_iter().map(|h| (h.kind(), h)).collect();
         let kinds: Vec<&str> = by_kind.keys().copied().collect();
+        let mut queued = self.store.jobs_queued();
         loop {
             if shutdown.is_requested() {
                 return;
             }
+            // What is queued from here on wakes the wait below, even during the claim.
+            queued.borrow_and_update();
             let now = self.clock.now();
             match self
                 .store
@@ -178,11 +196,46 @@ impl<S: JobStore + 'static, K: Send + Sync + 'static, C: Clock + Clone + Send + 
                     continue;
                 }
                 Ok(None) => {}
-                Err(e) => tracing::warn!(error = %e, "job queue: cannot claim; retrying"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "job queue: cannot claim; retrying");
+                    tokio::select! {
+                        () = shutdown.requested() => return,
+                        () = tokio::time::sleep(options.poll.min(RETRY_AFTER_ERROR)) => continue,
+                    }
+                }
             }
-            tokio::select! {
-                () = shutdown.requested() => return,
-                () = tokio::time::sleep(options.poll) => {}
+            // Nothing to take now: wait for one of ours to come due.
+            loop {
+                let wait = self.until_due(&kinds, options.poll).await;
+                tokio::select! {
+                    () = shutdown.requested() => return,
+                    changed = queued.changed() => {
+                        if changed.is_err() {
+                            // The store is gone: the poll alone is left.
+                            tokio::time::sleep(options.poll).await;
+                            break;
+                        }
+                        // Gathered a little: one look for a burst; then see whether it is ours.
+                        tokio::time::sleep(GATHER).await;
+                        queued.borrow_and_update();
+                    }
+                    () = tokio::time::sleep(wait) => break,
+                }
+            }
+        }
+    }
+
+    /// How long until a job of `kinds` is due (at least [`MIN_WAIT`], at most `poll`).
+    async fn until_due(&self, kinds: &[&str], poll: Duration) -> Duration {
+        match self.store.next_job_due(kinds).await {
+            Ok(Some(at)) => (at - self.clock.now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .clamp(MIN_WAIT, poll.max(MIN_WAIT)),
+            Ok(None) => poll,
+            Err(e) => {
+                tracing::warn!(error = %e, "job queue: cannot read the next due time; polling");
+                poll
             }
         }
     }

@@ -287,6 +287,13 @@ pub trait JobStore: Send + Sync {
         lease_until: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// When the next job of one of `kinds` comes due: the earliest due time of those queued,
+    /// or lease end of those running (`None`: none is queued or running).
+    fn next_job_due(&self, kinds: &[&str]) -> impl Future<Output = StoreResult<Option<DateTime<Utc>>>> + Send;
+    /// Moves each time a transaction of this process that queued a job has committed: a
+    /// worker waits on it, and on the next due time, rather than polling the queue (a store
+    /// that cannot tell returns a receiver whose sender is gone: its workers poll).
+    fn jobs_queued(&self) -> tokio::sync::watch::Receiver<u64>;
     /// Leaves a held job and, in the same transaction, queues `next` (a recurring timer's
     /// next time). `Conflict` when the worker no longer holds it.
     fn finish_job(

@@ -52,6 +52,7 @@ mod harness;
 mod import;
 mod import_pieces;
 mod import_plans;
+mod job_wakeups;
 mod kept_reads;
 mod keys;
 mod leads;
