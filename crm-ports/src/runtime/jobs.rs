@@ -170,6 +170,7 @@ impl<S: JobStore + 'static, K: Send + Sync + 'static, C: Clock + Clone + Send + 
         let by_kind: HashMap<&'static str, Arc<dyn JobHandler>> = handlers.into_iter().map(|h| (h.kind(), h)).collect();
         let kinds: Vec<&str> = by_kind.keys().copied().collect();
         let mut queued = self.store.jobs_queued();
+        let mut queued_open = true;
         loop {
             if shutdown.is_requested() {
                 return;
@@ -209,11 +210,11 @@ impl<S: JobStore + 'static, K: Send + Sync + 'static, C: Clock + Clone + Send + 
                 let wait = self.until_due(&kinds, options.poll).await;
                 tokio::select! {
                     () = shutdown.requested() => return,
-                    changed = queued.changed() => {
+                    changed = queued.changed(), if queued_open => {
                         if changed.is_err() {
-                            // The store is gone: the poll alone is left.
-                            tokio::time::sleep(options.poll).await;
-                            break;
+                            // The store cannot tell: due times and the poll are left.
+                            queued_open = false;
+                            continue;
                         }
                         // Gathered a little: one look for a burst; then see whether it is ours.
                         tokio::time::sleep(GATHER).await;
