@@ -14,7 +14,9 @@
 //! ```
 //! `CRM_BENCH_DIR=/path` keeps the generated data there and reuses it on the next run;
 //! `CRM_BENCH_REUSE_INDEX=1` also reuses its index; `CRM_BENCH_PORT_ONLY=1` stops after
-//! the searches through the port (to compare changes to the index quickly). Before the HTTP
+//! the searches through the port (to compare changes to the index quickly), and with
+//! `CRM_BENCH_ONLY=text` it runs through the port only the workloads whose name holds
+//! `text`, as many times as `CRM_BENCH_REPEAT` says (1 by default), to profile one. Before the HTTP
 //! runs it waits for the server to go idle (its readers of the log catching up with the
 //! load, at most `CRM_BENCH_CATCH_UP_SECONDS`, 1,800 by default) and prints how long.
 
@@ -161,6 +163,22 @@ async fn main() -> Result<(), Box<dyn Error>> {
     eprintln!("querying through the port...");
     // Warm-up.
     via_port(&app, &index, &data, &workloads[0].1, false).await?;
+    if let Ok(only) = std::env::var("CRM_BENCH_ONLY") {
+        let repeat: usize = std::env::var("CRM_BENCH_REPEAT").ok().and_then(|r| r.parse().ok()).unwrap_or(1);
+        for (name, qs) in workloads.iter().filter(|(name, _)| name.contains(only.as_str())) {
+            for _ in 0..repeat {
+                let (lat, hits) = via_port(&app, &index, &data, qs, false).await?;
+                rows.push(Row {
+                    workload: (*name).to_owned(),
+                    path: "search port (in process)",
+                    latencies: lat,
+                    hits,
+                });
+            }
+        }
+        print_table(&rows);
+        return Ok(());
+    }
     for (name, qs) in &workloads {
         let (lat, hits) = via_port(&app, &index, &data, qs, false).await?;
         rows.push(Row {
