@@ -3,8 +3,8 @@
 
 use crate::document::{date, day, scope_key};
 use crate::layout::{Fields, hash_term};
-use crate::typo::{Typos, typos};
-use crm_ports::search::{IndexQuery, IndexTerm, OwnerFilter, SearchEntity, SearchError};
+use crate::typo::Typos;
+use crm_ports::search::{IndexQuery, IndexTerm, OwnerFilter, SearchEntity};
 use std::ops::Bound;
 use tantivy::Term;
 use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
@@ -96,12 +96,12 @@ pub(crate) fn term_query(f: &Fields, scope: &str, entity: SearchEntity, t: &Inde
     Box::new(BooleanQuery::new(alts))
 }
 
-/// How one kind of record is searched: the filters every clause goes with, the scope of
-/// its terms and the typo words of the query in that scope.
+/// How one kind of record is searched: the filters every clause goes with and the scope
+/// of its terms (the typo words of the query in that scope are looked up only when a
+/// search needs them, see `search::top_docs`).
 pub(crate) struct Plan {
     filters: Vec<(Occur, Box<dyn Query>)>,
     pub(crate) scope: String,
-    pub(crate) typos: Typos,
 }
 
 impl Plan {
@@ -115,12 +115,7 @@ impl Plan {
 
 /// The plan for one kind of record, or `None` when the actor sees none or a filter rules
 /// the kind out.
-pub(crate) fn entity_plan(
-    f: &Fields,
-    q: &IndexQuery,
-    entity: SearchEntity,
-    searcher: &tantivy::Searcher,
-) -> Result<Option<Plan>, SearchError> {
+pub(crate) fn entity_plan(f: &Fields, q: &IndexQuery, entity: SearchEntity) -> Option<Plan> {
     let x = &q.filters;
     let owners = match entity {
         SearchEntity::Contact => &q.contacts,
@@ -135,7 +130,7 @@ pub(crate) fn entity_plan(
         SearchEntity::Organization => contact_only || deal_only || x.owner_id.is_some() || x.organization_id.is_some(),
     };
     if excluded || *owners == OwnerFilter::Nothing {
-        return Ok(None);
+        return None;
     }
     // Every word and prefix term is scoped by tenant and kind, and the hashes are keyed by
     // tenant and only contacts have them: the terms themselves filter (a 48-bit collision
@@ -145,7 +140,7 @@ pub(crate) fn entity_plan(
         // A union of the owners' postings (a term set query would mark every posting of
         // every owner in a bitset first).
         let terms: Vec<Term> = users.iter().map(|u| Term::from_field_text(f.owner, &u.to_string())).collect();
-        let Some(owned) = any_of(&terms, 0.0) else { return Ok(None) };
+        let owned = any_of(&terms, 0.0)?;
         must.push((Occur::Must, owned));
     }
     if let Some(o) = x.owner_id {
@@ -181,11 +176,8 @@ pub(crate) fn entity_plan(
         let lo = Bound::Included(Term::from_field_date(f.updated, date(since)));
         must.push(filter(Box::new(RangeQuery::new(lo, Bound::Unbounded))));
     }
-    let scope = scope_key(q.tenant_id, entity);
-    let typos = typos(searcher, f, &scope, &q.terms)?;
-    Ok(Some(Plan {
+    Some(Plan {
         filters: must,
-        scope,
-        typos,
-    }))
+        scope: scope_key(q.tenant_id, entity),
+    })
 }

@@ -3,6 +3,7 @@
 
 use crate::layout::{Fields, StoredText};
 use crate::query::{NAME_PREFIX, OTHER_PREFIX, Plan, entity_plan, hash_alternatives, prefix_query, term_query, whole_word_alternatives};
+use crate::typo::{Typos, typos};
 use crate::{Inner, index_error};
 use crm_domain::search::{word_matches, word_spans};
 use crm_ports::search::{Highlight, IndexHit, IndexQuery, IndexResults, IndexTerm, SearchEntity, SearchError};
@@ -20,7 +21,10 @@ use tantivy::{DocAddress, DocSet as _, TantivyDocument};
 /// gives, the records matching only by prefix — in the name and another text, in the
 /// name, in another text — the last two in index order, stopping at `limit`. The scores
 /// are those of the whole query. Several words are scored together (their intersection
-/// is small).
+/// is small), first without typos: the typo words are looked up, and the query run again
+/// with them, only when the words as typed (whole or as prefixes) do not fill the page —
+/// in a large company a few common words fill it, and the typos' alternatives made most of
+/// the cost of intersecting the words.
 fn top_docs(
     f: &Fields,
     q: &IndexQuery,
@@ -31,10 +35,21 @@ fn top_docs(
     let k = q.limit;
     let (w, hashes) = match q.terms.as_slice() {
         [IndexTerm { words, hashes }] if words.len() == 1 => (&words[0], hashes),
-        _ => return scored_top(searcher, &plan.with(all_terms(f, q, entity, plan)), k),
+        _ => {
+            let as_typed = scored_top(searcher, &plan.with(all_terms(f, q, entity, plan, &Typos::new())), k)?;
+            if as_typed.len() >= k {
+                return Ok(as_typed);
+            }
+            let typos = typos(searcher, f, &plan.scope, &q.terms)?;
+            if typos.values().all(|[primary, other]| primary.is_empty() && other.is_empty()) {
+                return Ok(as_typed);
+            }
+            return scored_top(searcher, &plan.with(all_terms(f, q, entity, plan, &typos)), k);
+        }
     };
     let scoped = format!("{}{w}", plan.scope);
-    let mut strong = whole_word_alternatives(f, &scoped, w, &plan.typos);
+    let typos = typos(searcher, f, &plan.scope, &q.terms)?;
+    let mut strong = whole_word_alternatives(f, &scoped, w, &typos);
     strong.extend(hash_alternatives(f, entity, hashes));
     let strong = || -> Box<dyn Query> { Box::new(BooleanQuery::new(strong.iter().map(|(o, q)| (*o, q.box_clone())).collect())) };
     let name_prefix = || prefix_query(f.primary_prefix, &scoped, NAME_PREFIX);
@@ -110,10 +125,10 @@ fn first_docs(searcher: &tantivy::Searcher, query: &dyn Query, k: usize) -> Resu
 }
 
 /// Every term of the query, each a required clause.
-fn all_terms(f: &Fields, q: &IndexQuery, entity: SearchEntity, plan: &Plan) -> Vec<(Occur, Box<dyn Query>)> {
+fn all_terms(f: &Fields, q: &IndexQuery, entity: SearchEntity, plan: &Plan, typos: &Typos) -> Vec<(Occur, Box<dyn Query>)> {
     q.terms
         .iter()
-        .map(|t| (Occur::Must, term_query(f, &plan.scope, entity, t, &plan.typos)))
+        .map(|t| (Occur::Must, term_query(f, &plan.scope, entity, t, typos)))
         .collect()
 }
 
@@ -163,7 +178,7 @@ impl Inner {
             if !q.entities.contains(&entity) {
                 continue;
             }
-            let Some(plan) = entity_plan(f, q, entity, &searcher)? else {
+            let Some(plan) = entity_plan(f, q, entity) else {
                 continue;
             };
             let top = top_docs(f, q, entity, &plan, &searcher)?;

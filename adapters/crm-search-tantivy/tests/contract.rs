@@ -178,6 +178,31 @@ async fn exact_name_ranks_above_prefix_and_typo() {
 }
 
 #[tokio::test]
+async fn several_words_forgive_a_typo_only_when_the_words_as_typed_do_not_fill_the_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = TantivyIndex::open(dir.path()).unwrap();
+    let t = TenantId::from_uuid(Uuid::now_v7());
+    let u = UserId::from_uuid(Uuid::now_v7());
+    load(
+        &index,
+        vec![
+            contact(t, u, "Paul Martin", None),
+            contact(t, u, "Paul Dubois", Some("Martinez SA")),
+            contact(t, u, "Paul Marton", None),
+        ],
+    )
+    .await;
+    // Two words as typed fill a page of two: a prefix in another text goes before a typo
+    // in the name, as the guide says.
+    let mut q = query(t, "paul martin");
+    q.limit = 2;
+    assert_eq!(titles(&index, &q, SearchEntity::Contact), ["Paul Martin", "Paul Dubois"]);
+    // A page that the words as typed do not fill takes the typos after them.
+    assert_eq!(contacts(&index, t, "paul martin"), ["Paul Martin", "Paul Marton", "Paul Dubois"]);
+    assert_eq!(contacts(&index, t, "paul mortin"), ["Paul Martin"], "nothing as typed: the typos");
+}
+
+#[tokio::test]
 async fn hashes_match_exactly_and_report_a_secret_match() {
     let dir = tempfile::tempdir().unwrap();
     let index = TantivyIndex::open(dir.path()).unwrap();
