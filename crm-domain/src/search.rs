@@ -26,6 +26,15 @@ pub struct WordSpan {
 }
 
 fn fold_word(word: &str) -> String {
+    // ASCII letters and digits fold to themselves lower-cased (most words of French
+    // names and companies): no decomposition to make.
+    if word.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return word.to_ascii_lowercase();
+    }
+    fold_word_unicode(word)
+}
+
+fn fold_word_unicode(word: &str) -> String {
     let mut out = String::with_capacity(word.len());
     for c in fold(word).chars() {
         match c {
@@ -75,7 +84,12 @@ pub fn words(text: &str) -> Vec<String> {
 /// Whether a folded query word matches a folded document word: equal, a prefix of it, or
 /// (for words of [`MIN_FUZZY_CHARS`] or more) one edit away.
 pub fn word_matches(query: &str, word: &str) -> bool {
-    word.starts_with(query) || (query.chars().count() >= MIN_FUZZY_CHARS && strsim::osa_distance(query, word) <= 1)
+    if word.starts_with(query) {
+        return true;
+    }
+    let n = query.chars().count();
+    // One edit changes the length by one at most (checked first: the distance allocates).
+    n >= MIN_FUZZY_CHARS && n.abs_diff(word.chars().count()) <= 1 && strsim::osa_distance(query, word) <= 1
 }
 
 /// Exact-match tokens of an email address: the whole address, its local part and its
@@ -191,6 +205,14 @@ mod tests {
         assert_eq!(words("d'Artagnan  Le Goff"), ["d", "artagnan", "le", "goff"]);
         assert_eq!(words("Cœur & Æther, Straße"), ["coeur", "aether", "strasse"]);
         assert!(words(" -- ").is_empty());
+    }
+
+    #[test]
+    fn an_ascii_word_folds_as_the_unicode_path_folds_it() {
+        for w in ["Dupont", "MARTIN", "x42", "0612", "a", "LeGoff2000", "ZZ", "anne"] {
+            assert_eq!(fold_word(w), fold_word_unicode(w), "{w}");
+        }
+        assert_eq!(fold_word("Lefèvre"), "lefevre", "the other path");
     }
 
     #[test]
