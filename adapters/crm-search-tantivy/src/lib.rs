@@ -11,6 +11,7 @@
 //! Email and phone tokens arrive as keyed hashes (6 bytes kept). The cursor of every tenant (the last event
 //! applied) is committed with the documents, in the commit's payload.
 
+mod any_of;
 mod document;
 mod layout;
 mod query;

@@ -1,6 +1,7 @@
 //! Query building: the clauses of a word, of a term, and the filters and scope of one
 //! kind of record (its [`Plan`]).
 
+use crate::any_of::AnyOfQuery;
 use crate::document::{date, day, scope_key};
 use crate::layout::{Fields, hash_term};
 use crate::typo::Typos;
@@ -49,7 +50,13 @@ fn word_query(f: &Fields, scope: &str, word: &str, typos: &Typos) -> Box<dyn Que
     let mut alts = whole_word_alternatives(f, &scoped, word, typos);
     alts.push((Occur::Should, prefix_query(f.primary_prefix, &scoped, NAME_PREFIX)));
     alts.push((Occur::Should, prefix_query(f.other_prefix, &scoped, OTHER_PREFIX)));
-    Box::new(BooleanQuery::new(alts))
+    any_of_clauses(alts)
+}
+
+/// `Should` clauses as an [`AnyOfQuery`]: each word of a search of several words follows
+/// the others in their intersection.
+fn any_of_clauses(alts: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query> {
+    Box::new(AnyOfQuery::new(alts.into_iter().map(|(_, q)| q).collect()))
 }
 
 /// A word (`scoped` by [`scope_key`]) as a prefix of a word of `field`, at `score`.
@@ -93,7 +100,7 @@ pub(crate) fn term_query(f: &Fields, scope: &str, entity: SearchEntity, t: &Inde
         alts.push((Occur::Should, Box::new(BooleanQuery::new(all))));
     }
     alts.extend(hash_alternatives(f, entity, &t.hashes));
-    Box::new(BooleanQuery::new(alts))
+    any_of_clauses(alts)
 }
 
 /// How one kind of record is searched: the filters every clause goes with and the scope

@@ -5,7 +5,7 @@ use crate::layout::{Fields, StoredText};
 use crate::query::{NAME_PREFIX, OTHER_PREFIX, Plan, entity_plan, hash_alternatives, prefix_query, term_query, whole_word_alternatives};
 use crate::typo::{Typos, typos};
 use crate::{Inner, index_error};
-use crm_domain::search::{word_matches, word_spans};
+use crm_domain::search::{WordSpan, word_matches, word_spans};
 use crm_ports::search::{Highlight, IndexHit, IndexQuery, IndexResults, IndexTerm, SearchEntity, SearchError};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, Occur, Query};
@@ -136,20 +136,40 @@ fn all_terms(f: &Fields, q: &IndexQuery, entity: SearchEntity, plan: &Plan, typo
 /// (it matched through a hash).
 fn highlights(stored: &str, terms: &[IndexTerm]) -> (Vec<Highlight>, bool) {
     let texts: Vec<StoredText> = serde_json::from_str(stored).unwrap_or_default();
-    let spans: Vec<Vec<String>> = texts
-        .iter()
-        .map(|t| word_spans(&t.t).into_iter().map(|s| s.folded).collect())
-        .collect();
-    let by_text = |w: &str| spans.iter().flatten().any(|s| word_matches(w, s));
-    let secret = terms.iter().any(|t| t.words.is_empty() || !t.words.iter().all(|w| by_text(w)));
     let words: Vec<&str> = terms.iter().flat_map(|t| t.words.iter().map(String::as_str)).collect();
+    // Each text's words, whether each matches a query word, and which query words matched.
+    let mut found_words = vec![false; words.len()];
+    let spans: Vec<Vec<(WordSpan, bool)>> = texts
+        .iter()
+        .map(|t| {
+            word_spans(&t.t)
+                .into_iter()
+                .map(|s| {
+                    let mut matched = false;
+                    for (w, found) in words.iter().zip(found_words.iter_mut()) {
+                        if word_matches(w, &s.folded) {
+                            (matched, *found) = (true, true);
+                        }
+                    }
+                    (s, matched)
+                })
+                .collect()
+        })
+        .collect();
+    let mut next = 0;
+    let secret = terms.iter().any(|t| {
+        let first = next;
+        next += t.words.len();
+        t.words.is_empty() || found_words[first..next].contains(&false)
+    });
     let found = texts
         .into_iter()
-        .filter_map(|t| {
-            let ranges: Vec<(usize, usize)> = word_spans(&t.t)
+        .zip(spans)
+        .filter_map(|(t, spans)| {
+            let ranges: Vec<(usize, usize)> = spans
                 .into_iter()
-                .filter(|s| words.iter().any(|w| word_matches(w, &s.folded)))
-                .map(|s| (s.start, s.end))
+                .filter(|(_, matched)| *matched)
+                .map(|(s, _)| (s.start, s.end))
                 .collect();
             (!ranges.is_empty()).then_some(Highlight {
                 field: t.f,
