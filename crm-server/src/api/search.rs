@@ -46,7 +46,8 @@ fn parse_types(raw: Option<&str>) -> Result<Vec<SearchEntity>, super::problem::A
 impl SearchApi {
     /// Search contacts, organizations and opportunities you may see. Words are matched
     /// without accents or case, as prefixes while typing, with one typo on words of five
-    /// letters or more; an email address, its local part or domain, or a phone number (in
+    /// letters or more (in a search of several words, only when the words as typed do not
+    /// fill the page); an email address, its local part or domain, or a phone number (in
     /// any written form, or its first or last four digits and more) match exactly.
     /// Filters are those of the lists; a filter only some kinds have leaves the others out.
     #[oai(path = "/", method = "get", operation_id = "search")]
