@@ -19,8 +19,9 @@ use tantivy::{DocAddress, DocSet as _, TantivyDocument};
 /// for each: the records matching the word whole, with a typo or by a hash, fully scored;
 /// then, only while those do not fill the page with scores above what a prefix alone
 /// gives, the records matching only by prefix — in the name and another text, in the
-/// name, in another text — the last two in index order, stopping at `limit`. The scores
-/// are those of the whole query. Several words are scored together (their intersection
+/// name, in another text — each in index order, stopping at `limit` (within each part
+/// every record has the same score, and on equal scores index order is what a scored
+/// search gives too). The scores are those of the whole query. Several words are scored together (their intersection
 /// is small), first without typos: the typo words are looked up, and the query run again
 /// with them, only when the words as typed (whole or as prefixes) do not fill the page —
 /// in a large company a few common words fill it, and the typos' alternatives made most of
@@ -71,7 +72,7 @@ fn top_docs(
             (Occur::Must, other_prefix()),
             (Occur::MustNot, strong()),
         ]);
-        top.extend(scored_top(searcher, &both, k)?);
+        top.extend(first_docs(searcher, &both, k)?);
     }
     if !full(&top, NAME_PREFIX) {
         let by_name = plan.with(vec![

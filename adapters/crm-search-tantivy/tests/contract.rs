@@ -453,6 +453,30 @@ async fn colliding_hashes_and_words_of_other_tenants_and_kinds_stay_out() {
 }
 
 #[tokio::test]
+async fn prefix_matches_in_the_name_and_another_text_come_in_index_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = TantivyIndex::open(dir.path()).unwrap();
+    let t = TenantId::from_uuid(Uuid::now_v7());
+    let u = UserId::from_uuid(Uuid::now_v7());
+    let docs: Vec<SearchDoc> = (0..8)
+        .map(|i| contact(t, u, &format!("Bernadette N{i}"), Some(&format!("Bergerie {}", 8 - i))))
+        .chain([contact(t, u, "Bertrand Solo", None)])
+        .collect();
+    load(&index, docs).await;
+    let mut q = query(t, "ber");
+    q.limit = 3;
+    assert_eq!(
+        titles(&index, &q, SearchEntity::Contact),
+        ["Bernadette N0", "Bernadette N1", "Bernadette N2"]
+    );
+    q.limit = 9;
+    assert_eq!(
+        titles(&index, &q, SearchEntity::Contact).last().map(String::as_str),
+        Some("Bertrand Solo")
+    );
+}
+
+#[tokio::test]
 async fn one_word_many_prefix_matches_whole_words_first_then_names_then_other_texts() {
     let dir = tempfile::tempdir().unwrap();
     let index = TantivyIndex::open(dir.path()).unwrap();
