@@ -21,11 +21,12 @@ use tantivy::{DocAddress, DocSet as _, TantivyDocument};
 /// gives, the records matching only by prefix — in the name and another text, in the
 /// name, in another text — each in index order, stopping at `limit` (within each part
 /// every record has the same score, and on equal scores index order is what a scored
-/// search gives too). The scores are those of the whole query. Several words are scored together (their intersection
-/// is small), first without typos: the typo words are looked up, and the query run again
-/// with them, only when the words as typed (whole or as prefixes) do not fill the page —
-/// in a large company a few common words fill it, and the typos' alternatives made most of
-/// the cost of intersecting the words.
+/// search gives too). The scores are those of the whole query.
+///
+/// Several words are scored together (each word's alternatives an `AnyOfQuery` that
+/// follows the others in their intersection), first without typos: the typo words are
+/// looked up, and the query run again with them, only when the words as typed (whole or
+/// as prefixes) do not fill the page, as in a large company a few common words do.
 fn top_docs(
     f: &Fields,
     q: &IndexQuery,
