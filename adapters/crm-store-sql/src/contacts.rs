@@ -200,7 +200,7 @@ impl<C: Cipher> ContactStore for SqlStore<C> {
         let values = shape.values(scope.tenant_id, id.as_uuid(), scope.records);
         let row = self
             .pool
-            .read_shaped_first(On::Tenant(scope.tenant_id), shape.sql(), values)
+            .read_by_key(On::Tenant(scope.tenant_id), shape.sql(), values)
             .await?
             .ok_or(StoreError::NotFound)?;
         self.contact_from_row(scope.tenant_id, &row)

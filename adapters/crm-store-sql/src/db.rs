@@ -8,9 +8,9 @@ use sea_query::{
     ArrayType, Asterisk, Expr, ExprTrait, Func, JoinType, PostgresQueryBuilder, Query, SelectStatement, SqliteQueryBuilder, Value,
 };
 use sea_query_sqlx::SqlxBinder;
-use sqlx::postgres::{PgPool, PgRow};
-use sqlx::sqlite::{SqlitePool, SqliteRow};
-use sqlx::{AssertSqlSafe, Decode, Postgres, Row as _, Sqlite, Type};
+use sqlx::postgres::PgPool;
+use sqlx::sqlite::SqlitePool;
+use sqlx::{AssertSqlSafe, Postgres, Sqlite};
 
 /// Most values in one `IN` list: whatever the number of ids asked for, a statement stays
 /// within SQLite's 32,766 values (and PostgreSQL's 65,535); lists longer than this are
@@ -44,15 +44,23 @@ pub enum Backend {
 /// A connection pool of either backend.
 #[derive(Debug, Clone)]
 pub(crate) enum Pool {
-    /// Readers, and the one connection every write transaction of the process takes in
-    /// turn (see `sqlite.rs`).
-    Sqlite { readers: SqlitePool, writer: SqlitePool },
+    /// Readers, the one connection every write transaction of the process takes in turn
+    /// (see `sqlite.rs`), and the file for reads of a record on the caller's thread (see
+    /// `here.rs`).
+    Sqlite {
+        readers: SqlitePool,
+        writer: SqlitePool,
+        here: Arc<Here>,
+    },
     /// The pool, and the connections taken from it and kept bound to a company for reads.
     Postgres { pool: PgPool, kept: Arc<Kept> },
 }
 
 pub(crate) use crate::bound::On;
+use crate::here::Here;
 use crate::kept::Kept;
+mod row;
+pub(crate) use row::Row;
 use std::sync::Arc;
 
 /// Read or write transaction. On SQLite a write takes the write lock at `BEGIN IMMEDIATE`
@@ -78,15 +86,6 @@ pub(crate) enum TxConn {
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
 
-pub(crate) enum Row {
-    Sqlite(SqliteRow),
-    Postgres(PgRow),
-}
-
-/// Types decodable from both backends.
-pub(crate) trait Col: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres> {}
-impl<T> Col for T where T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres> {}
-
 impl Pool {
     pub(crate) fn backend(&self) -> Backend {
         match self {
@@ -108,7 +107,7 @@ impl Pool {
     /// row-level security applies.
     pub(crate) async fn begin(&self, on: On, mode: Mode) -> Result<Tx, StoreError> {
         let conn = match self {
-            Self::Sqlite { readers, writer } => TxConn::Sqlite(
+            Self::Sqlite { readers, writer, .. } => TxConn::Sqlite(
                 match mode {
                     Mode::Write => writer.begin_with("BEGIN IMMEDIATE").await,
                     Mode::Read => readers.begin().await,
@@ -159,12 +158,24 @@ impl Pool {
         }
     }
 
-    /// [`Pool::read_shaped`] for a statement that finds at most one row (a record by its
-    /// id). On SQLite, sqlx's connection thread hands the row over as soon as it has it and
-    /// stops there (`fetch_optional`), instead of stepping the statement to its end and
-    /// sending that too: the request's task is woken once rather than twice, and a
-    /// wake-up costs more than the read (see `docs/performance.md`).
-    pub(crate) async fn read_shaped_first(&self, on: On, sql: &str, values: sea_query::Values) -> Result<Option<Row>, StoreError> {
+    /// [`Pool::read_shaped`] for a statement that finds a record by its key (a b-tree
+    /// probe, at most one row). On SQLite it is read on the caller's thread (see
+    /// `here.rs`), or, when it cannot be, as [`Pool::read_first`] reads.
+    pub(crate) async fn read_by_key(&self, on: On, sql: &str, values: sea_query::Values) -> Result<Option<Row>, StoreError> {
+        if let Self::Sqlite { here, .. } = self
+            && let Some(row) = here.first(sql, &values)
+        {
+            return Ok(row.map(Row::Lite));
+        }
+        self.read_first(on, sql, values).await
+    }
+
+    /// [`Pool::read_shaped`] for a statement that finds at most one row. On SQLite, sqlx's
+    /// connection thread hands the row over as soon as it has it and stops there
+    /// (`fetch_optional`), instead of stepping the statement to its end and sending that
+    /// too: the request's task is woken once rather than twice, and a wake-up costs more
+    /// than the read (see `docs/performance.md`).
+    pub(crate) async fn read_first(&self, on: On, sql: &str, values: sea_query::Values) -> Result<Option<Row>, StoreError> {
         match self {
             Self::Sqlite { readers: p, .. } => {
                 let keep = kept_prepared(&values);
@@ -195,7 +206,7 @@ impl Pool {
     /// [`Pool::read_all`] for a query that must find one row.
     pub(crate) async fn read_one(&self, on: On, stmt: &SelectStatement) -> Result<Row, StoreError> {
         let (sql, values) = rendered(self.backend(), stmt);
-        self.read_shaped_first(on, &sql, values).await?.ok_or(StoreError::NotFound)
+        self.read_first(on, &sql, values).await?.ok_or(StoreError::NotFound)
     }
 }
 
@@ -444,44 +455,6 @@ impl Tx {
             TxConn::Sqlite(tx) => tx.commit().await.map_err(map_db),
             TxConn::Postgres(tx) => tx.commit().await.map_err(map_db),
         }
-    }
-}
-
-impl Row {
-    /// The column at `index` (named `col` in errors), decoded — owned, or borrowed from the
-    /// row (`&str`, `&[u8]`: a sealed value is opened from the row's bytes, never copied
-    /// first): for the store's own statements, whose columns are known by position and
-    /// type — no lookup by name and no type check in every row (a NULL where a value must
-    /// be, or a malformed value, is still an error).
-    pub(crate) fn at<'r, T>(&'r self, index: usize, col: &str) -> Result<T, StoreError>
-    where
-        T: Decode<'r, Sqlite> + Type<Sqlite> + Decode<'r, Postgres> + Type<Postgres>,
-    {
-        debug_assert!(self.named(index, col), "column {index} of the row is not {col}");
-        match self {
-            Self::Sqlite(r) => r.try_get_unchecked::<T, _>(index),
-            Self::Postgres(r) => r.try_get_unchecked::<T, _>(index),
-        }
-        .map_err(|e| StoreError::Internal(format!("column {col}: {e}")))
-    }
-
-    /// Whether the column at `index` is named `col` (checked in debug builds: a statement
-    /// whose columns moved would otherwise be read wrong).
-    fn named(&self, index: usize, col: &str) -> bool {
-        use sqlx::Column as _;
-        match self {
-            Self::Sqlite(r) => r.columns().get(index).is_some_and(|c| c.name() == col),
-            Self::Postgres(r) => r.columns().get(index).is_some_and(|c| c.name() == col),
-        }
-    }
-
-    /// A column by name, decoded.
-    pub(crate) fn get<T: Col>(&self, col: &str) -> Result<T, StoreError> {
-        match self {
-            Self::Sqlite(r) => r.try_get::<T, _>(col),
-            Self::Postgres(r) => r.try_get::<T, _>(col),
-        }
-        .map_err(|e| StoreError::Internal(format!("column {col}: {e}")))
     }
 }
 

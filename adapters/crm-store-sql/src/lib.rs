@@ -36,6 +36,7 @@ mod events;
 mod files;
 mod forecasts;
 mod funnel;
+mod here;
 mod idempotency;
 mod imports;
 mod jobs;

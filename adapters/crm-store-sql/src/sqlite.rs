@@ -24,6 +24,9 @@ const READER_CACHE: &str = "-4096";
 /// See [`READER_CACHE`].
 const WRITER_CACHE: &str = "-16384";
 
+/// How much of the file a connection reads through the system's page cache (mapped).
+const MMAP_SIZE: &str = "268435456";
+
 /// How long a connection serves before it is closed and, when needed, opened again (and
 /// how long one may sit idle). What a connection holds grows with what it has read: its
 /// page cache (up to `cache_size`, for the part of the file beyond the mapped part), the
@@ -64,7 +67,7 @@ impl<C: Cipher> SqlStore<C> {
             // stays full: at 16 MiB each, nine connections over a large file (2.9 GB at a
             // million contacts) could hold 144 MiB (docs/performance.md).
             .pragma("cache_size", READER_CACHE)
-            .pragma("mmap_size", "268435456")
+            .pragma("mmap_size", MMAP_SIZE)
             // The log is copied into the file every 8,192 pages (32 MiB) rather than every
             // 1,000: a large write (a piece of an import) no longer pays a checkpoint each.
             .pragma("wal_autocheckpoint", "8192")
@@ -103,7 +106,15 @@ impl<C: Cipher> SqlStore<C> {
             .connect_with(options.pragma("cache_size", WRITER_CACHE))
             .await
             .map_err(|e| OpenError::Connect(e.to_string()))?;
-        let store = Self::from_pool(Pool::Sqlite { readers: pool, writer }, cipher);
+        let here = crate::here::Here::new(path.to_path_buf(), CONNECTION_LIFETIME, READER_CACHE, MMAP_SIZE);
+        let store = Self::from_pool(
+            Pool::Sqlite {
+                readers: pool,
+                writer,
+                here,
+            },
+            cipher,
+        );
         store.verify_keys().await?;
         store.load_index_root().await?;
         store.load_tenant_keys().await?;
@@ -188,7 +199,7 @@ mod tests {
         let store = crate::SqlStore::open_sqlite(&dir.path().join("crm.db"), crm_crypto::RingCipher::new(keys))
             .await
             .unwrap();
-        let Pool::Sqlite { readers, writer } = &store.pool else {
+        let Pool::Sqlite { readers, writer, .. } = &store.pool else {
             panic!("a SQLite store")
         };
         let cache = |pool: &sqlx::SqlitePool| {

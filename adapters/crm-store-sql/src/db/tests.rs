@@ -56,6 +56,7 @@ async fn a_statement_of_many_values_is_not_kept_prepared() {
     let pool = Pool::Sqlite {
         readers: readers.clone(),
         writer: writer.clone(),
+        here: crate::here::Here::new(dir.path().join("t.db"), std::time::Duration::from_secs(60), "-2000", "0"),
     };
     let kept = || async { readers.acquire().await.unwrap().cached_statements_size() };
     let before = kept().await;
