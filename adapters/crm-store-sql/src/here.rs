@@ -19,15 +19,12 @@ use sea_query::Value;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 /// A SQLite store's file, for the connections its callers' threads open on it.
 #[derive(Debug)]
 pub(crate) struct Here {
-    /// Tells this store's connections from other stores' on a thread (tests open many).
-    id: u64,
     path: PathBuf,
     lifetime: Duration,
     /// Pragmas set on each connection, as the pool's readers have them.
@@ -35,12 +32,10 @@ pub(crate) struct Here {
     mmap_size: &'static str,
 }
 
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-
 /// A thread's connection to one store's file.
 struct Opened {
+    /// Tells this store's connection from other stores' on a thread (tests open many).
     store: Weak<Here>,
-    id: u64,
     since: Instant,
     conn: rusqlite::Connection,
     /// The column names of each statement read on it, found once.
@@ -76,7 +71,6 @@ impl LiteRow {
 impl Here {
     pub(crate) fn new(path: PathBuf, lifetime: Duration, cache_size: &'static str, mmap_size: &'static str) -> Arc<Self> {
         Arc::new(Self {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             path,
             lifetime,
             cache_size,
@@ -90,9 +84,10 @@ impl Here {
         let params = values.0.iter().map(bound).collect::<Option<Vec<_>>>()?;
         OPENED.with(|opened| {
             let mut opened = opened.try_borrow_mut().ok()?;
-            // Connections of stores dropped since are closed.
+            // Connections of stores dropped since are closed; the stores left alive are
+            // told apart by their address.
             opened.retain(|o| o.store.strong_count() > 0);
-            let at = match opened.iter().position(|o| o.id == self.id) {
+            let at = match opened.iter().position(|o| std::ptr::eq(o.store.as_ptr(), Arc::as_ptr(self))) {
                 Some(at) if opened[at].since.elapsed() < self.lifetime => at,
                 found => {
                     if let Some(at) = found {
@@ -134,7 +129,6 @@ impl Here {
         conn.set_prepared_statement_cache_capacity(64);
         Ok(Opened {
             store: Arc::downgrade(self),
-            id: self.id,
             since: Instant::now(),
             conn,
             names: HashMap::new(),
